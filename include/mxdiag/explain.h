@@ -1,0 +1,88 @@
+/* explain.h - classify one SMTP reply as users paste it
+ * SPDX-License-Identifier: MIT
+ *
+ * mxd_explain() reads a reply such as
+ *   550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP ...
+ * (one or more lines, "550-" continuations, with or without the enhanced code, brackets,
+ * host names, URLs, AS(nnnn) tags and IP addresses) and answers from the knowledge base what
+ * it means, whose it is, whether to retry, and what to do. It does no I/O.
+ */
+#ifndef MXDIAG_EXPLAIN_H
+#define MXDIAG_EXPLAIN_H
+
+#include <stddef.h>
+#include "mxdiag/export.h"
+#include "mxdiag/error.h"
+#include "mxdiag/kb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Longest reply text examined; the rest of a longer input is ignored. */
+#define MXD_REPLY_MAX 65536
+
+typedef enum mxd_retry {
+    MXD_RETRY_UNKNOWN = 0,
+    MXD_RETRY_NEVER,  /* do not retry this message to this recipient */
+    MXD_RETRY_LATER,  /* retry on the normal schedule */
+    MXD_RETRY_BACKOFF /* slow down: retry with growing delays, send less */
+} mxd_retry;
+
+/* What mxd_explain() found. Strings marked (kb) belong to the knowledge base and live as long
+ * as it; all others belong to the explanation and are freed with it. Absent values are NULL
+ * (strings) or empty (arrays). */
+typedef struct mxd_explanation {
+    char replycode[4];        /* "550", or "" when the text has none */
+    char status[16];          /* "5.7.708", or "" */
+    const char *provider;     /* provider id, e.g. "microsoft365" (kb) */
+    const char *provider_name;/* its display name (kb) */
+    char *region;             /* provider region from the host name, e.g. "nam12" */
+    char *rhost;              /* remote host named in the text */
+    char *sending_ip;         /* the IP the remote side refused, when the text names it */
+    char *tags;               /* provider tags as written: "AS(7171)", "[TSS04]" ... */
+    char *text;               /* the reply as one line (continuations joined) */
+    int permanent;            /* 1 permanent, 0 temporary, -1 unknown */
+    const char *reason;       /* Sisimai reason name (kb), "undefined" when unknown */
+    const char *scope;        /* ip, domain, sender, recipient, content, rate, tenant, system */
+    mxd_retry retry;
+    const char *summary;      /* one line (kb) */
+    const char *status_title; /* RFC 3463 title of the status code (kb) */
+    const char *status_meaning;
+    const char *const *causes; /* likely causes, most likely first (kb) */
+    size_t ncauses;
+    const char *const *fix; /* fix steps in order (kb) */
+    size_t nfix;
+    const char *const *sources; /* (kb) */
+    size_t nsources;
+    const char *rule;      /* id of the deciding data entry, e.g. "ms365-5.7.708" (kb) */
+    const char *rule_file; /* data file of that entry, e.g. "rules-microsoft.txt" (kb) */
+    int rule_line;         /* its line number there; 0 when no rule decided */
+    const char *decided_by; /* "rule", "status", "text", "reply" or "none" */
+    struct mxd_explanation *inner; /* the reply a wrapper code (5.7.350 ...) carries, or NULL */
+} mxd_explanation;
+
+/* mxd_explain - classify the reply text (len bytes, need not be NUL-terminated). rhost, when
+ * not NULL, is the remote host already known from elsewhere (a DSN's Remote-MTA); it helps to
+ * find the provider. On MXD_OK *out holds a new explanation the caller frees with
+ * mxd_explanation_free(). Errors: MXD_ERR_EMPTY (nothing but blanks), MXD_ERR_BINARY (not
+ * text), MXD_ERR_NOTFOUND (no reply code, status code or known text in it), MXD_ERR_NOMEM. */
+MXD_API mxd_err mxd_explain(const mxd_kb *kb, const char *text, size_t len, const char *rhost,
+                            mxd_explanation **out);
+
+/* mxd_explanation_free - release an explanation and its inner ones; NULL is accepted. */
+MXD_API void mxd_explanation_free(mxd_explanation *e);
+
+/* mxd_retry_name - "never", "later", "backoff" or "unknown". */
+MXD_API const char *mxd_retry_name(mxd_retry r);
+
+/* mxd_explanation_json - the explanation as a JSON object (UTF-8, no trailing newline) with the
+ * fields replycode status provider rhost sending_ip permanent reason scope retry summary causes
+ * fix sources rule (and more). Pretty-printed when pretty is non-zero. Returns a string the
+ * caller frees with free(), or NULL when out of memory. */
+MXD_API char *mxd_explanation_json(const mxd_explanation *e, int pretty);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

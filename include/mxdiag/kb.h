@@ -1,0 +1,61 @@
+/* kb.h - mxdiag's knowledge base: reply-code rules, status codes, providers
+ * SPDX-License-Identifier: MIT
+ *
+ * The knowledge base is the data under data/ in the source tree, compiled into the library.
+ * Open it once and share it: an mxd_kb is read-only after opening, so several threads may
+ * use one at the same time.
+ */
+#ifndef MXDIAG_KB_H
+#define MXDIAG_KB_H
+
+#include <stddef.h>
+#include "mxdiag/export.h"
+#include "mxdiag/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mxd_kb mxd_kb;
+
+/* mxd_kb_open - load the built-in knowledge base into *out.
+ * The caller frees it with mxd_kb_free(). Returns MXD_OK, or MXD_ERR_NOMEM. */
+MXD_API mxd_err mxd_kb_open(mxd_kb **out);
+
+/* mxd_kb_open_dir - load the knowledge base from the data files in DIR instead (for experts
+ * trying out an edit without rebuilding). On MXD_ERR_DATA or MXD_ERR_IO a one-line reason
+ * ("rules-google.txt:12: unknown key 'stauts'") is written to why (may be NULL). */
+MXD_API mxd_err mxd_kb_open_dir(const char *dir, mxd_kb **out, char *why, size_t whylen);
+
+/* mxd_kb_free - release a knowledge base; NULL is accepted. */
+MXD_API void mxd_kb_free(mxd_kb *kb);
+
+/* mxd_kb_count - number of entries of one kind: "rules", "status", "providers", "hosts",
+ * "reasons", "replies"; 0 for an unknown kind. */
+MXD_API size_t mxd_kb_count(const mxd_kb *kb, const char *kind);
+
+/* mxd_kb_provider_for_host - the provider id for a remote host name, or NULL when no pattern
+ * matches. When region is not NULL and the matching pattern names a region label, the region
+ * ("nam12") is copied there (NUL-terminated, truncated to regionlen), else region[0] = 0.
+ * The returned string belongs to kb. */
+MXD_API const char *mxd_kb_provider_for_host(const mxd_kb *kb, const char *host, char *region,
+                                             size_t regionlen);
+
+/* mxd_kb_provider_for_domain - the provider id for a recipient domain (gmail.com -> google),
+ * or NULL. The returned string belongs to kb. */
+MXD_API const char *mxd_kb_provider_for_domain(const mxd_kb *kb, const char *domain);
+
+/* mxd_kb_provider_name - display name of a provider id ("Microsoft 365 / Exchange Online"),
+ * or NULL for an unknown id. The returned string belongs to kb. */
+MXD_API const char *mxd_kb_provider_name(const mxd_kb *kb, const char *id);
+
+/* mxd_kb_status - registry entry for an enhanced status code "5.7.1": title and meaning of the
+ * most specific entry (X.7.1, else X.7, else the class). Out-pointers may be NULL; the strings
+ * belong to kb. Returns MXD_ERR_NOTFOUND for a code that is not well-formed. */
+MXD_API mxd_err mxd_kb_status(const mxd_kb *kb, const char *status, const char **title,
+                              const char **meaning);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,19 @@
+/* explain_internal.h - classification helpers shared with the bounce stage (internal)
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MXD_CLASSIFY_EXPLAIN_INTERNAL_H
+#define MXD_CLASSIFY_EXPLAIN_INTERNAL_H
+
+#include <jansson.h>
+#include "mxdiag/explain.h"
+#include "classify/reply.h"
+#include "kb/kb_internal.h"
+
+/* explain_best_rule - the most specific rule for a parsed reply, or NULL. */
+const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider);
+
+/* explain_to_json - a new jansson object for an explanation (caller decrefs), NULL on no
+ * memory. */
+json_t *explain_to_json(const mxd_explanation *e);
+
+#endif

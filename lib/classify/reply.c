@@ -1,0 +1,455 @@
+/* reply.c - take apart an SMTP reply text: codes, remote host, sending IP, provider tags
+ * SPDX-License-Identifier: MIT
+ *
+ * Input comes from strangers (pasted replies, bounce messages): every scan is linear, works
+ * on (pointer, length) and is bounded by MXD_REPLY_MAX.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify/reply.h"
+#include "kb/kb_internal.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define TAGS_MAX 8
+
+void reply_free(reply_parts *rp)
+{
+    free(rp->text);
+    free(rp->rhost);
+    free(rp->sending_ip);
+    free(rp->tags);
+    memset(rp, 0, sizeof *rp);
+}
+
+/* looks_binary - NUL bytes or many control characters. */
+static int looks_binary(const unsigned char *s, size_t len)
+{
+    size_t ctl = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == 0)
+            return 1;
+        if (s[i] < 32 && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            ctl++;
+        if (s[i] == 0x7f)
+            ctl++;
+    }
+    return ctl * 20 > len; /* over 5% */
+}
+
+/* skip_continuation - length of a leading "550-" / "550 " / "550-5.7.1 " prefix of a line
+ * that repeats the first line's code (SMTP multi-line replies). */
+static size_t skip_continuation(const char *l, size_t ll, const char *code)
+{
+    if (!code[0] || ll < 4 || memcmp(l, code, 3) || (l[3] != '-' && l[3] != ' '))
+        return 0;
+    size_t i = 4;
+    /* a repeated enhanced status code */
+    size_t j = i;
+    if (j < ll && (l[j] == '2' || l[j] == '4' || l[j] == '5') && j + 1 < ll && l[j + 1] == '.') {
+        j += 2;
+        while (j < ll && (str_isdigit((unsigned char)l[j]) || l[j] == '.'))
+            j++;
+        if (j == ll || l[j] == ' ')
+            i = j;
+    }
+    while (i < ll && l[i] == ' ')
+        i++;
+    return i;
+}
+
+/* is_code_at - a 3-digit reply code [2-5][0-5][0-9] at t[i], standing as its own word. */
+static int is_code_at(const char *t, size_t len, size_t i)
+{
+    if (i + 3 > len)
+        return 0;
+    if (t[i] < '2' || t[i] > '5' || t[i + 1] < '0' || t[i + 1] > '5' ||
+        !str_isdigit((unsigned char)t[i + 2]))
+        return 0;
+    if (i > 0) {
+        char p = t[i - 1];
+        if (str_isalnum((unsigned char)p) || p == '.' || p == '-' || p == '_' || p == '/' ||
+            p == '=' || p == '+' || p == ',' || p == '$')
+            return 0;
+    }
+    if (i + 3 < len) {
+        char n = t[i + 3];
+        if (n != ' ' && n != '-' && n != '\t' && n != '\'' && n != '"' && n != ')' && n != ']')
+            return 0;
+        if (n == '-' && i + 4 < len && !str_isdigit((unsigned char)t[i + 4]) && t[i + 4] != ' ')
+            return 0;
+    }
+    return 1;
+}
+
+/* status_len_at - length of an enhanced status code "5.7.708" at t[i], or 0. */
+static size_t status_len_at(const char *t, size_t len, size_t i)
+{
+    if (i + 5 > len || (t[i] != '2' && t[i] != '4' && t[i] != '5') || t[i + 1] != '.')
+        return 0;
+    if (i > 0 && (str_isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.'))
+        return 0;
+    size_t j = i + 2, d = 0;
+    while (j < len && str_isdigit((unsigned char)t[j]) && d < 4)
+        j++, d++;
+    if (d == 0 || d > 3 || j >= len || t[j] != '.')
+        return 0;
+    j++;
+    d = 0;
+    while (j < len && str_isdigit((unsigned char)t[j]) && d < 4)
+        j++, d++;
+    if (d == 0 || d > 3)
+        return 0;
+    /* not the start of an IP address or version number */
+    if (j < len && (str_isalnum((unsigned char)t[j]) ||
+                    (t[j] == '.' && j + 1 < len && str_isdigit((unsigned char)t[j + 1]))))
+        return 0;
+    return j - i;
+}
+
+size_t reply_find_code(const char *text, size_t len, size_t from)
+{
+    for (size_t i = from; i + 3 <= len; i++)
+        if (is_code_at(text, len, i))
+            return i;
+    return (size_t)-1;
+}
+
+/* find_codes - reply code and status. Prefer a code directly followed by a status; else a
+ * code at the very start; else the first status anywhere with the first code anywhere. */
+static void find_codes(reply_parts *rp)
+{
+    const char *t = rp->text;
+    size_t len = rp->len;
+    size_t first_code = (size_t)-1;
+    for (size_t i = 0; i + 3 <= len; i++) {
+        if (!is_code_at(t, len, i))
+            continue;
+        if (first_code == (size_t)-1)
+            first_code = i;
+        size_t j = i + 3;
+        while (j < len && (t[j] == ' ' || t[j] == '-' || t[j] == '#' || t[j] == '('))
+            j++;
+        size_t sl = status_len_at(t, len, j);
+        if (sl && sl < sizeof rp->status && t[j] == t[i]) {
+            memcpy(rp->code, t + i, 3);
+            memcpy(rp->status, t + j, sl);
+            rp->status[sl] = 0;
+            rp->status_end = j + sl;
+            return;
+        }
+    }
+    if (first_code != (size_t)-1) {
+        memcpy(rp->code, t + first_code, 3);
+        rp->status_end = first_code + 3;
+    }
+    for (size_t i = 0; i + 5 <= len; i++) {
+        size_t sl = status_len_at(t, len, i);
+        if (sl && sl < sizeof rp->status) {
+            if (rp->code[0] && rp->code[0] != t[i])
+                continue; /* 550 with a 4.x.x elsewhere: not this reply's status */
+            memcpy(rp->status, t + i, sl);
+            rp->status[sl] = 0;
+            if (i + sl > rp->status_end || !rp->code[0])
+                rp->status_end = i + sl;
+            return;
+        }
+    }
+}
+
+static int is_host_char(int c)
+{
+    return str_isalnum(c) || c == '.' || c == '-' || c == '_';
+}
+
+/* looks_hostname - letters, digits, dots and dashes, at least one dot and one letter,
+ * not an IP literal. */
+static int looks_hostname(const char *s, size_t len)
+{
+    if (len < 4 || len > 253 || s[0] == '.' || s[0] == '-')
+        return 0;
+    int dot = 0, alpha = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!is_host_char((unsigned char)s[i]))
+            return 0;
+        dot += s[i] == '.';
+        alpha += str_isalpha((unsigned char)s[i]);
+    }
+    if (s[len - 1] == '.')
+        len--;
+    /* the last label must hold a letter (a TLD) */
+    size_t k = len;
+    while (k > 0 && s[k - 1] != '.')
+        k--;
+    int tld_alpha = 0;
+    for (size_t i = k; i < len; i++)
+        tld_alpha |= str_isalpha((unsigned char)s[i]);
+    return dot && alpha && tld_alpha && k > 0;
+}
+
+/* find_rhost - the last [host.name] in brackets, else the host of "host X[ip] said" or
+ * "by X". */
+static void find_rhost(reply_parts *rp)
+{
+    const char *t = rp->text;
+    size_t len = rp->len;
+    const char *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (t[i] != '[')
+            continue;
+        const char *close = memchr(t + i + 1, ']', len - i - 1);
+        if (!close)
+            break;
+        size_t l = (size_t)(close - (t + i + 1));
+        if (looks_hostname(t + i + 1, l)) {
+            best = t + i + 1;
+            best_len = l;
+        }
+        i = (size_t)(close - t);
+    }
+    if (!best) {
+        /* Postfix: "host mx.example.net[192.0.2.1] said:" */
+        const char *h = str_casefind(t, len, "host ", 5);
+        if (h) {
+            const char *s = h + 5;
+            const char *e = s;
+            while (e < t + len && is_host_char((unsigned char)*e))
+                e++;
+            if (e < t + len && *e == '[' && looks_hostname(s, (size_t)(e - s))) {
+                best = s;
+                best_len = (size_t)(e - s);
+            }
+        }
+    }
+    if (best) {
+        while (best_len && best[best_len - 1] == '.')
+            best_len--;
+        rp->rhost = str_dup_n(best, best_len);
+        if (rp->rhost)
+            for (char *p = rp->rhost; *p; p++)
+                *p = (char)str_tolower((unsigned char)*p);
+    }
+}
+
+int reply_is_ipv4(const char *s, size_t len)
+{
+    char tmp[16];
+    struct in_addr a;
+    if (len < 7 || len > 15)
+        return 0;
+    memcpy(tmp, s, len);
+    tmp[len] = 0;
+    return inet_pton(AF_INET, tmp, &a) == 1;
+}
+
+static int is_ipv6(const char *s, size_t len)
+{
+    char tmp[64];
+    struct in6_addr a;
+    if (len < 3 || len >= sizeof tmp)
+        return 0;
+    memcpy(tmp, s, len);
+    tmp[len] = 0;
+    return inet_pton(AF_INET6, tmp, &a) == 1;
+}
+
+static const char *const ip_context[] = {"from", "ip",     "client", "host",   "server",
+                                         "address", "sender", "source", "connecting", "your",
+                                         "mail server"};
+
+/* find_sending_ip - an IP literal the text names as the refused client. An IP written right
+ * after a host name ("mx.example.net[192.0.2.1]") is the remote host's own and is skipped. */
+static void find_sending_ip(reply_parts *rp)
+{
+    const char *t = rp->text;
+    size_t len = rp->len;
+    const char *fallback = NULL;
+    size_t fallback_len = 0;
+    for (size_t i = 0; i < len;) {
+        int c = (unsigned char)t[i];
+        if (!(str_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':')) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < len && j - i < 45 &&
+               (str_isdigit((unsigned char)t[j]) || t[j] == '.' || t[j] == ':' ||
+                (str_tolower((unsigned char)t[j]) >= 'a' && str_tolower((unsigned char)t[j]) <= 'f')))
+            j++;
+        size_t l = j - i;
+        while (l && t[i + l - 1] == '.')
+            l--;
+        int prev_ok = i == 0 || !(str_isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.' ||
+                                  t[i - 1] == '-' || t[i - 1] == ':');
+        int next_ok = j >= len || !(str_isalnum((unsigned char)t[j]) || t[j] == '-');
+        if (prev_ok && next_ok && (reply_is_ipv4(t + i, l) || (memchr(t + i, ':', l) && is_ipv6(t + i, l)))) {
+            int remote = 0;
+            if (i > 0 && t[i - 1] == '[' && i > 1 && is_host_char((unsigned char)t[i - 2]))
+                remote = 1;
+            if (!remote) {
+                size_t from = i > 40 ? i - 40 : 0;
+                int keyword = 0;
+                for (size_t k = 0; k < sizeof ip_context / sizeof *ip_context && !keyword; k++)
+                    keyword = str_casefind(t + from, i - from, ip_context[k],
+                                           strlen(ip_context[k])) != NULL;
+                if (keyword) {
+                    rp->sending_ip = str_dup_n(t + i, l);
+                    return;
+                }
+                if (!fallback) {
+                    fallback = t + i;
+                    fallback_len = l;
+                }
+            }
+        }
+        i = j > i ? j : i + 1;
+    }
+    if (fallback)
+        rp->sending_ip = str_dup_n(fallback, fallback_len);
+}
+
+/* is_tag - provider tags such as TSS04, PH01, CS01, BL21, S3140, SC-001. */
+static int is_tag(const char *s, size_t len)
+{
+    size_t i = 0, letters = 0, digits = 0;
+    while (i < len && s[i] >= 'A' && s[i] <= 'Z')
+        i++, letters++;
+    if (i < len && s[i] == '-')
+        i++;
+    while (i < len && str_isdigit((unsigned char)s[i]))
+        i++, digits++;
+    return i == len && letters >= 1 && letters <= 5 && digits >= 2 && digits <= 5;
+}
+
+/* find_tags - "AS(7171)" and bracketed provider tags, as written, space-separated. */
+static mxd_err find_tags(reply_parts *rp)
+{
+    const char *t = rp->text;
+    size_t len = rp->len;
+    buf b;
+    buf_init(&b, 256);
+    int n = 0;
+    mxd_err e = MXD_OK;
+    for (size_t i = 0; i < len && n < TAGS_MAX && !e; i++) {
+        size_t tl = 0;
+        const char *ts = NULL;
+        if (t[i] == 'A' && i + 4 < len && t[i + 1] == 'S' && t[i + 2] == '(' &&
+            (i == 0 || !str_isalnum((unsigned char)t[i - 1]))) {
+            size_t j = i + 3;
+            while (j < len && str_isdigit((unsigned char)t[j]) && j - i < 12)
+                j++;
+            if (j > i + 3 && j < len && t[j] == ')') {
+                ts = t + i;
+                tl = j + 1 - i;
+            }
+        } else if ((t[i] == '[' || t[i] == '(') && i + 1 < len) {
+            char close = t[i] == '[' ? ']' : ')';
+            size_t j = i + 1;
+            while (j < len && j - i < 12 && t[j] != close)
+                j++;
+            if (j < len && t[j] == close && is_tag(t + i + 1, j - i - 1)) {
+                ts = t + i;
+                tl = j + 1 - i;
+            }
+        }
+        if (ts) {
+            /* skip a tag already seen */
+            if (!b.len || !str_casefind(buf_cstr(&b), b.len, ts, tl)) {
+                if (b.len)
+                    e = buf_addc(&b, ' ');
+                if (!e)
+                    e = buf_add(&b, ts, tl);
+                n++;
+            }
+            i += tl - 1;
+        }
+    }
+    if (e)
+        return e == MXD_ERR_TOOBIG ? MXD_OK : e;
+    if (b.len)
+        rp->tags = buf_steal(&b);
+    buf_free(&b);
+    return MXD_OK;
+}
+
+/* normalise - join the lines of a multi-line reply into one, dropping continuation prefixes
+ * and control characters, collapsing blanks. */
+static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
+{
+    buf b;
+    buf_init(&b, MXD_REPLY_MAX + 1);
+    char first_code[4] = "";
+    const char *p = in, *end = in + len;
+    mxd_err e = MXD_OK;
+    int lineno = 0;
+    while (p < end && !e) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *ls = p;
+        p = nl ? nl + 1 : end;
+        while (ls < le && str_isspace((unsigned char)*ls))
+            ls++;
+        while (le > ls && str_isspace((unsigned char)le[-1]))
+            le--;
+        if (ls == le)
+            continue;
+        size_t ll = (size_t)(le - ls);
+        if (lineno == 0 && ll >= 3 && is_code_at(ls, ll, 0))
+            memcpy(first_code, ls, 3);
+        else if (lineno > 0) {
+            size_t skip = skip_continuation(ls, ll, first_code);
+            ls += skip;
+            ll -= skip;
+        }
+        lineno++;
+        if (b.len && (e = buf_addc(&b, ' ')))
+            break;
+        for (size_t i = 0; i < ll && !e; i++) {
+            unsigned char c = (unsigned char)ls[i];
+            if (c < 32 || c == 0x7f)
+                c = ' ';
+            if (c == ' ' && b.len && b.ptr[b.len - 1] == ' ')
+                continue;
+            e = buf_addc(&b, (char)c);
+        }
+    }
+    /* Output is never longer than the (capped) input, so TOOBIG cannot happen. */
+    if (e) {
+        buf_free(&b);
+        return e;
+    }
+    rp->len = b.len;
+    rp->text = buf_steal(&b);
+    return rp->text ? MXD_OK : MXD_ERR_NOMEM;
+}
+
+mxd_err reply_parse(const char *in, size_t len, reply_parts *rp)
+{
+    memset(rp, 0, sizeof *rp);
+    if (len > MXD_REPLY_MAX)
+        len = MXD_REPLY_MAX;
+    size_t k = 0;
+    while (k < len && str_isspace((unsigned char)in[k]))
+        k++;
+    if (k == len)
+        return MXD_ERR_EMPTY;
+    if (looks_binary((const unsigned char *)in, len))
+        return MXD_ERR_BINARY;
+    mxd_err e = normalise(in, len, rp);
+    if (e)
+        return e;
+    find_codes(rp);
+    if (rp->status[0] &&
+        kb_status_parse(rp->status, strlen(rp->status), &rp->cls, &rp->subj, &rp->det))
+        rp->status[0] = 0, rp->cls = 0;
+    find_rhost(rp);
+    find_sending_ip(rp);
+    e = find_tags(rp);
+    if (e) {
+        reply_free(rp);
+        return e;
+    }
+    return MXD_OK;
+}

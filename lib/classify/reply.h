@@ -1,0 +1,34 @@
+/* reply.h - take apart an SMTP reply text as users paste it (internal)
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MXD_CLASSIFY_REPLY_H
+#define MXD_CLASSIFY_REPLY_H
+
+#include <stddef.h>
+#include "mxdiag/error.h"
+
+typedef struct reply_parts {
+    char *text;         /* one line, blanks collapsed; owned */
+    size_t len;
+    char code[4];       /* "550" or "" */
+    char status[16];    /* "5.7.1" or "" */
+    int cls, subj, det; /* parsed status; cls 0 when none */
+    size_t status_end;  /* offset in text just after the status (or code) token */
+    char *rhost;        /* owned, or NULL */
+    char *sending_ip;   /* owned, or NULL */
+    char *tags;         /* owned, or NULL */
+} reply_parts;
+
+/* reply_parse - check and normalise the text (at most MXD_REPLY_MAX bytes are read) and find
+ * its parts. Errors: MXD_ERR_EMPTY, MXD_ERR_BINARY, MXD_ERR_NOMEM. Free with reply_free(). */
+mxd_err reply_parse(const char *in, size_t len, reply_parts *rp);
+void reply_free(reply_parts *rp);
+
+/* reply_find_code - offset of the first plausible SMTP reply code in text at or after from,
+ * or (size_t)-1. */
+size_t reply_find_code(const char *text, size_t len, size_t from);
+
+/* reply_find_ipv4 / helpers used by the bounce parser too */
+int reply_is_ipv4(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,344 @@
+/* kb.c - knowledge base: opening, lookups by status, reply, provider and host
+ * SPDX-License-Identifier: MIT
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kb/kb_internal.h"
+#include "util/str.h"
+#include "mxdiag/version.h"
+
+void kb_free_arena(mxd_kb *kb);
+
+/* mxd_kb_open - the built-in data. */
+mxd_err mxd_kb_open(mxd_kb **out)
+{
+    if (!out)
+        return MXD_ERR_INVALID;
+    char why[256];
+    mxd_err e = kb_load_files(kb_builtin_files, kb_builtin_nfiles, out, why, sizeof why);
+    /* The build validated the data: only memory can fail here. */
+    return e == MXD_ERR_DATA ? MXD_ERR_DATA : e;
+}
+
+/* read_file - the whole file, up to KB_MAX_FILE_SIZE. */
+static mxd_err read_file(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return MXD_ERR_IO;
+    size_t alloc = 65536, n = 0;
+    char *p = malloc(alloc);
+    if (!p) {
+        fclose(f);
+        return MXD_ERR_NOMEM;
+    }
+    for (;;) {
+        if (n == alloc) {
+            if (alloc >= KB_MAX_FILE_SIZE + 1) {
+                free(p);
+                fclose(f);
+                return MXD_ERR_TOOBIG;
+            }
+            char *q = realloc(p, alloc * 2);
+            if (!q) {
+                free(p);
+                fclose(f);
+                return MXD_ERR_NOMEM;
+            }
+            p = q;
+            alloc *= 2;
+        }
+        size_t r = fread(p + n, 1, alloc - n, f);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(p);
+        return MXD_ERR_IO;
+    }
+    *data = p;
+    *len = n;
+    return MXD_OK;
+}
+
+static int wanted_name(const char *n)
+{
+    size_t l = strlen(n);
+    if (l > 4 && !strcmp(n + l - 4, ".tsv"))
+        return 1;
+    return !strncmp(n, "rules-", 6) && l > 10 && !strcmp(n + l - 4, ".txt");
+}
+
+#define KB_MAX_FILES 64
+
+/* mxd_kb_open_dir - load the data files from a directory. */
+mxd_err mxd_kb_open_dir(const char *dir, mxd_kb **out, char *why, size_t whylen)
+{
+    if (!dir || !out)
+        return MXD_ERR_INVALID;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (why && whylen)
+            snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+        return MXD_ERR_IO;
+    }
+    kb_file files[KB_MAX_FILES];
+    char *names[KB_MAX_FILES];
+    size_t n = 0;
+    mxd_err e = MXD_OK;
+    struct dirent *de;
+    while ((de = readdir(d)) && !e) {
+        if (!wanted_name(de->d_name))
+            continue;
+        if (n == KB_MAX_FILES) {
+            e = MXD_ERR_TOOBIG;
+            break;
+        }
+        size_t pl = strlen(dir) + strlen(de->d_name) + 2;
+        char *path = malloc(pl);
+        if (!path) {
+            e = MXD_ERR_NOMEM;
+            break;
+        }
+        snprintf(path, pl, "%s/%s", dir, de->d_name);
+        char *data;
+        size_t len;
+        e = read_file(path, &data, &len);
+        if (e && why && whylen)
+            snprintf(why, whylen, "%s: %s", path, mxd_strerror(e));
+        free(path);
+        if (e)
+            break;
+        names[n] = str_dup_n(de->d_name, strlen(de->d_name));
+        files[n].name = names[n];
+        files[n].data = data;
+        files[n].len = len;
+        n++;
+        if (!names[n - 1])
+            e = MXD_ERR_NOMEM;
+    }
+    closedir(d);
+    if (!e)
+        e = kb_load_files(files, n, out, why, whylen);
+    for (size_t i = 0; i < n; i++) {
+        free((void *)files[i].data);
+        free(names[i]);
+    }
+    return e;
+}
+
+/* mxd_kb_free - release everything. */
+void mxd_kb_free(mxd_kb *kb)
+{
+    if (!kb)
+        return;
+    kb_free_arena(kb);
+    free(kb->rules);
+    free(kb->status);
+    free(kb->replies);
+    free(kb->providers);
+    free(kb->hosts);
+    free(kb->reasons);
+    free(kb);
+}
+
+size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
+{
+    if (!kb || !kind)
+        return 0;
+    if (!strcmp(kind, "rules"))
+        return kb->nrules;
+    if (!strcmp(kind, "status"))
+        return kb->nstatus;
+    if (!strcmp(kind, "providers"))
+        return kb->nproviders;
+    if (!strcmp(kind, "hosts"))
+        return kb->nhosts;
+    if (!strcmp(kind, "reasons"))
+        return kb->nreasons;
+    if (!strcmp(kind, "replies"))
+        return kb->nreplies;
+    return 0;
+}
+
+const kb_provider *kb_find_provider(const mxd_kb *kb, const char *id)
+{
+    for (size_t i = 0; i < kb->nproviders; i++)
+        if (!strcmp(kb->providers[i].id, id))
+            return &kb->providers[i];
+    return NULL;
+}
+
+const char *mxd_kb_provider_name(const mxd_kb *kb, const char *id)
+{
+    if (!kb || !id)
+        return NULL;
+    const kb_provider *p = kb_find_provider(kb, id);
+    return p ? p->name : NULL;
+}
+
+/* literal_len - pattern length without '*': longer means more specific. */
+static size_t literal_len(const char *p)
+{
+    size_t n = 0;
+    for (; *p; p++)
+        n += *p != '*';
+    return n;
+}
+
+/* best_host - the most specific pattern of one kind matching the whole name. */
+static const kb_phost *best_host(const mxd_kb *kb, int kind, const char *name)
+{
+    const kb_phost *best = NULL;
+    size_t best_len = 0, nl = strlen(name);
+    while (nl && name[nl - 1] == '.')
+        nl--;
+    for (size_t i = 0; i < kb->nhosts; i++) {
+        const kb_phost *h = &kb->hosts[i];
+        if (h->kind != kind || !str_glob_match(name, nl, h->pattern))
+            continue;
+        size_t l = literal_len(h->pattern);
+        if (!best || l > best_len) {
+            best = h;
+            best_len = l;
+        }
+    }
+    return best;
+}
+
+const char *mxd_kb_provider_for_host(const mxd_kb *kb, const char *host, char *region,
+                                     size_t regionlen)
+{
+    if (region && regionlen)
+        region[0] = 0;
+    if (!kb || !host || !*host)
+        return NULL;
+    const kb_phost *h = best_host(kb, KB_HOST, host);
+    if (!h)
+        return NULL;
+    if (h->region && region && regionlen) {
+        /* find a label starting with the region prefix */
+        size_t pl = strlen(h->region);
+        const char *lab = host;
+        while (lab && *lab) {
+            const char *dot = strchr(lab, '.');
+            size_t ll = dot ? (size_t)(dot - lab) : strlen(lab);
+            if (ll > pl && str_casefind(lab, pl, h->region, pl) == lab) {
+                size_t rl = ll - pl;
+                if (rl >= regionlen)
+                    rl = regionlen - 1;
+                for (size_t i = 0; i < rl; i++)
+                    region[i] = (char)str_tolower((unsigned char)lab[pl + i]);
+                region[rl] = 0;
+                break;
+            }
+            lab = dot ? dot + 1 : NULL;
+        }
+    }
+    return h->provider;
+}
+
+const char *mxd_kb_provider_for_domain(const mxd_kb *kb, const char *domain)
+{
+    if (!kb || !domain || !*domain)
+        return NULL;
+    const kb_phost *h = best_host(kb, KB_DOMAIN, domain);
+    return h ? h->provider : NULL;
+}
+
+const char *kb_provider_in_text(const mxd_kb *kb, const char *text, size_t len)
+{
+    const kb_phost *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < kb->nhosts; i++) {
+        const kb_phost *h = &kb->hosts[i];
+        if (h->kind != KB_TEXT || !str_glob_find(text, len, h->pattern))
+            continue;
+        size_t l = literal_len(h->pattern);
+        if (!best || l > best_len) {
+            best = h;
+            best_len = l;
+        }
+    }
+    return best ? best->provider : NULL;
+}
+
+const char *kb_reason_for_text(const mxd_kb *kb, const char *text, size_t len)
+{
+    for (size_t i = 0; i < kb->nreasons; i++)
+        if (str_glob_find(text, len, kb->reasons[i].pattern))
+            return kb->reasons[i].reason;
+    return NULL;
+}
+
+const kb_status *kb_find_status(const mxd_kb *kb, int cls, int subj, int det)
+{
+    const kb_status *s_sub = NULL, *s_cls = NULL;
+    for (size_t i = 0; i < kb->nstatus; i++) {
+        const kb_status *s = &kb->status[i];
+        if (s->cls == 0 && s->subj == subj && s->det == det)
+            return s;
+        if (s->cls == 0 && s->subj == subj && s->det < 0)
+            s_sub = s;
+        if (s->cls == cls && s->subj < 0)
+            s_cls = s;
+    }
+    return s_sub ? s_sub : s_cls;
+}
+
+const kb_reply *kb_find_reply(const mxd_kb *kb, const char *code)
+{
+    for (size_t i = 0; i < kb->nreplies; i++)
+        if (!strcmp(kb->replies[i].code, code))
+            return &kb->replies[i];
+    return NULL;
+}
+
+mxd_err mxd_kb_status(const mxd_kb *kb, const char *status, const char **title,
+                      const char **meaning)
+{
+    int c, s, d;
+    if (!kb || !status || kb_status_parse(status, strlen(status), &c, &s, &d))
+        return MXD_ERR_NOTFOUND;
+    const kb_status *st = kb_find_status(kb, c, s, d);
+    if (!st)
+        return MXD_ERR_NOTFOUND;
+    if (title)
+        *title = st->title;
+    if (meaning)
+        *meaning = st->meaning;
+    return MXD_OK;
+}
+
+static const char *const errstr[MXD_ERR__COUNT] = {
+    [MXD_OK] = "success",
+    [MXD_ERR_NOMEM] = "out of memory",
+    [MXD_ERR_INVALID] = "invalid argument",
+    [MXD_ERR_PARSE] = "cannot parse input",
+    [MXD_ERR_TOOBIG] = "input too large",
+    [MXD_ERR_NOTFOUND] = "nothing found",
+    [MXD_ERR_IO] = "input/output error",
+    [MXD_ERR_DATA] = "malformed knowledge-base data",
+    [MXD_ERR_EMPTY] = "empty input",
+    [MXD_ERR_BINARY] = "input is not text",
+    [MXD_ERR_DNS] = "DNS resolver error",
+    [MXD_ERR_TIMEOUT] = "timed out",
+};
+
+const char *mxd_strerror(mxd_err err)
+{
+    if ((unsigned)err >= MXD_ERR__COUNT || !errstr[err])
+        return "unknown error";
+    return errstr[err];
+}
+
+const char *mxd_version(void)
+{
+    return MXD_VERSION_STRING;
+}

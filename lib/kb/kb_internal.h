@@ -1,0 +1,128 @@
+/* kb_internal.h - knowledge base structures shared inside the library
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MXD_KB_INTERNAL_H
+#define MXD_KB_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mxdiag/kb.h"
+#include "mxdiag/explain.h"
+
+/* Limits on the data files: a stranger does not write them, but a typo should not make the
+ * build or the tool misbehave. */
+#define KB_MAX_FILE_SIZE (4u * 1024 * 1024)
+#define KB_MAX_LINE      8192
+#define KB_MAX_LIST      64 /* values of one repeatable key in one rule */
+
+/* One embedded or loaded data file. */
+typedef struct kb_file {
+    const char *name; /* base name, e.g. "rules-google.txt" */
+    const char *data;
+    size_t len;
+} kb_file;
+
+extern const kb_file kb_builtin_files[];
+extern const size_t kb_builtin_nfiles;
+
+typedef struct kb_srange {
+    uint16_t cls, subj, lo, hi; /* class.subject exact, detail lo..hi */
+} kb_srange;
+
+typedef struct kb_rule {
+    const char *id;
+    const char *provider; /* NULL = generic */
+    const char *reason;
+    const char *scope;
+    const char *summary;
+    int permanent;
+    mxd_retry retry;
+    int wraps; /* the reply carries another server's reply */
+    const char **replies;
+    size_t nreplies;
+    kb_srange *status;
+    size_t nstatus;
+    const char **texts;
+    size_t ntexts;
+    const char **hosts;
+    size_t nhosts;
+    const char **causes;
+    size_t ncauses;
+    const char **fix;
+    size_t nfix;
+    const char **sources;
+    size_t nsources;
+    const char *file;
+    int line;
+} kb_rule;
+
+typedef struct kb_status {
+    int cls;        /* 2, 4, 5, or 0 for an "X." pattern */
+    int subj, det;  /* -1 when absent */
+    const char *code, *title, *meaning, *reason, *scope, *source;
+} kb_status;
+
+typedef struct kb_reply {
+    const char *code, *meaning, *reason, *scope, *source;
+} kb_reply;
+
+typedef struct kb_provider {
+    const char *id, *name, *postmaster, *source;
+} kb_provider;
+
+enum { KB_HOST = 1, KB_DOMAIN = 2, KB_TEXT = 3 };
+
+typedef struct kb_phost {
+    int kind;
+    const char *pattern, *provider, *region;
+} kb_phost;
+
+typedef struct kb_reason {
+    const char *reason, *pattern;
+} kb_reason;
+
+typedef struct kb_arena_block kb_arena_block;
+
+struct mxd_kb {
+    kb_arena_block *arena;
+    kb_rule *rules;
+    size_t nrules;
+    kb_status *status;
+    size_t nstatus;
+    kb_reply *replies;
+    size_t nreplies;
+    kb_provider *providers;
+    size_t nproviders;
+    kb_phost *hosts;
+    size_t nhosts;
+    kb_reason *reasons;
+    size_t nreasons;
+};
+
+/* kb_load_files - parse the given data files into a new kb. On MXD_ERR_DATA a reason with
+ * file and line is written to why. */
+mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen);
+
+/* kb_is_reason / kb_is_scope - is the name one of the known reasons / scopes? */
+int kb_is_reason(const char *s);
+int kb_is_scope(const char *s);
+
+/* kb_status_parse - parse "5.7.708" at s (exactly len bytes) into class, subject, detail. */
+int kb_status_parse(const char *s, size_t len, int *cls, int *subj, int *det);
+
+/* kb_find_status - most specific registry entry for cls.subj.det, or NULL. */
+const kb_status *kb_find_status(const mxd_kb *kb, int cls, int subj, int det);
+
+/* kb_find_reply - RFC 5321 entry for a reply code "550", or NULL. */
+const kb_reply *kb_find_reply(const mxd_kb *kb, const char *code);
+
+/* kb_find_provider - provider entry by id, or NULL. */
+const kb_provider *kb_find_provider(const mxd_kb *kb, const char *id);
+
+/* kb_provider_in_text - provider id from text hints (URLs, tags) in text, or NULL. */
+const char *kb_provider_in_text(const mxd_kb *kb, const char *text, size_t len);
+
+/* kb_reason_for_text - reason from the text patterns of reasons.tsv, or NULL. */
+const char *kb_reason_for_text(const mxd_kb *kb, const char *text, size_t len);
+
+#endif

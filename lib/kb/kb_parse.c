@@ -1,0 +1,676 @@
+/* kb_parse.c - parse the knowledge-base data files (data/ TSV tables and the rules files)
+ * SPDX-License-Identifier: MIT
+ *
+ * The same code validates the files at build time (tools/kbgen) and loads them at run time,
+ * so a file the build accepted always loads. Every string lives in the kb's arena.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kb/kb_internal.h"
+#include "util/str.h"
+
+struct kb_arena_block {
+    kb_arena_block *next;
+    size_t used, size;
+    char data[];
+};
+
+#define ARENA_BLOCK 65536
+
+/* arena_alloc - n bytes, aligned for pointers, from the kb arena. */
+static void *arena_alloc(mxd_kb *kb, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    kb_arena_block *b = kb->arena;
+    if (!b || b->size - b->used < n) {
+        size_t sz = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        b = malloc(sizeof *b + sz);
+        if (!b)
+            return NULL;
+        b->next = kb->arena;
+        b->used = 0;
+        b->size = sz;
+        kb->arena = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static const char *arena_strn(mxd_kb *kb, const char *s, size_t len)
+{
+    char *p = arena_alloc(kb, len + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, len);
+    p[len] = 0;
+    return p;
+}
+
+/* kb_free_arena - used by mxd_kb_free. */
+void kb_free_arena(mxd_kb *kb);
+void kb_free_arena(mxd_kb *kb)
+{
+    kb_arena_block *b = kb->arena;
+    while (b) {
+        kb_arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    kb->arena = NULL;
+}
+
+static const char *const reasons[] = {
+    "authfailure", "badreputation", "blocked",       "contenterror",   "delivered",
+    "exceedlimit", "expired",       "feedback",      "filtered",       "hasmoved",
+    "hostunknown", "mailboxfull",   "mailererror",   "mesgtoobig",     "networkerror",
+    "norelaying",  "notaccept",     "notcompliantrfc", "onhold",       "policyviolation",
+    "ratelimited", "rejected",      "requireptr",    "securityerror",  "spamdetected",
+    "speeding",    "suspend",       "syntaxerror",   "systemerror",    "systemfull",
+    "toomanyconn", "undefined",     "userunknown",   "vacation",       "virusdetected",
+    "failedstarttls", "suppressed",
+};
+
+static const char *const scopes[] = {"ip",      "domain", "sender", "recipient",
+                                     "content", "rate",   "tenant", "system"};
+
+int kb_is_reason(const char *s)
+{
+    for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++)
+        if (!strcmp(s, reasons[i]))
+            return 1;
+    return 0;
+}
+
+int kb_is_scope(const char *s)
+{
+    for (size_t i = 0; i < sizeof scopes / sizeof *scopes; i++)
+        if (!strcmp(s, scopes[i]))
+            return 1;
+    return 0;
+}
+
+/* kb_status_parse - "C.S.D" with 1-3 digit subject and detail. */
+int kb_status_parse(const char *s, size_t len, int *cls, int *subj, int *det)
+{
+    const char *d1 = memchr(s, '.', len);
+    if (!d1 || d1 - s != 1 || (s[0] != '2' && s[0] != '4' && s[0] != '5'))
+        return -1;
+    const char *rest = d1 + 1;
+    size_t rlen = len - 2;
+    const char *d2 = memchr(rest, '.', rlen);
+    if (!d2)
+        return -1;
+    unsigned long a, b;
+    if (str_parse_uint(rest, (size_t)(d2 - rest), 999, &a) ||
+        str_parse_uint(d2 + 1, rlen - (size_t)(d2 - rest) - 1, 999, &b))
+        return -1;
+    *cls = s[0] - '0';
+    *subj = (int)a;
+    *det = (int)b;
+    return 0;
+}
+
+typedef struct parse_ctx {
+    mxd_kb *kb;
+    const char *file;
+    int line;
+    char *why;
+    size_t whylen;
+} parse_ctx;
+
+static mxd_err fail(parse_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static mxd_err fail(parse_ctx *pc, const char *fmt, ...)
+{
+    if (pc->why && pc->whylen) {
+        int n = snprintf(pc->why, pc->whylen, "%s:%d: ", pc->file, pc->line);
+        if (n >= 0 && (size_t)n < pc->whylen) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(pc->why + n, pc->whylen - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return MXD_ERR_DATA;
+}
+
+/* next_line - split off the next line of [*p, end); strips CR and trailing blanks. */
+static int next_line(const char **p, const char *end, const char **ls, size_t *ll)
+{
+    if (*p >= end)
+        return 0;
+    const char *s = *p;
+    const char *nl = memchr(s, '\n', (size_t)(end - s));
+    const char *e = nl ? nl : end;
+    *p = nl ? nl + 1 : end;
+    while (e > s && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    *ls = s;
+    *ll = (size_t)(e - s);
+    return 1;
+}
+
+#define TSV_MAX_COLS 12
+
+/* split_tsv - split a line on TAB into at most max columns; "-" becomes "". */
+static size_t split_tsv(const char *s, size_t len, const char **col, size_t *clen, size_t max)
+{
+    size_t n = 0;
+    const char *end = s + len;
+    while (n < max) {
+        const char *tab = memchr(s, '\t', (size_t)(end - s));
+        const char *e = tab ? tab : end;
+        col[n] = s;
+        clen[n] = (size_t)(e - s);
+        if (clen[n] == 1 && s[0] == '-')
+            clen[n] = 0;
+        n++;
+        if (!tab)
+            return n;
+        s = tab + 1;
+    }
+    return max + 1; /* too many */
+}
+
+typedef mxd_err (*tsv_row_fn)(parse_ctx *pc, const char **col, const size_t *clen);
+
+/* parse_tsv - check the header names, then hand every row to fn. */
+static mxd_err parse_tsv(parse_ctx *pc, const kb_file *f, const char *header, tsv_row_fn fn)
+{
+    const char *p = f->data, *end = f->data + f->len;
+    const char *ls;
+    size_t ll;
+    int seen_header = 0;
+    size_t ncols = 1;
+    for (const char *h = header; *h; h++)
+        ncols += *h == ' ';
+    pc->line = 0;
+    while (next_line(&p, end, &ls, &ll)) {
+        pc->line++;
+        if (ll > KB_MAX_LINE)
+            return fail(pc, "line longer than %d bytes", KB_MAX_LINE);
+        if (ll == 0 || ls[0] == '#')
+            continue;
+        const char *col[TSV_MAX_COLS];
+        size_t clen[TSV_MAX_COLS];
+        size_t n = split_tsv(ls, ll, col, clen, TSV_MAX_COLS);
+        if (!seen_header) {
+            /* header: the same names, TAB-separated */
+            const char *h = header;
+            for (size_t i = 0; i < n; i++) {
+                size_t hl = strcspn(h, " ");
+                if (i >= ncols || clen[i] != hl || memcmp(col[i], h, hl))
+                    return fail(pc, "header must be: %s (TAB-separated)", header);
+                h += hl + (h[hl] == ' ');
+            }
+            if (n != ncols)
+                return fail(pc, "header must be: %s (TAB-separated)", header);
+            seen_header = 1;
+            continue;
+        }
+        if (n != ncols)
+            return fail(pc, "%zu columns, expected %zu (%s)", n > TSV_MAX_COLS ? n - 1 : n, ncols,
+                        header);
+        mxd_err e = fn(pc, col, clen);
+        if (e)
+            return e;
+    }
+    if (!seen_header)
+        return fail(pc, "no header line");
+    return MXD_OK;
+}
+
+#define S(i) arena_strn(pc->kb, col[i], clen[i])
+
+static mxd_err row_status(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    kb_status st = {0};
+    st.subj = st.det = -1;
+    const char *c = col[0];
+    size_t cl = clen[0];
+    if (cl == 1 && (c[0] == '2' || c[0] == '4' || c[0] == '5')) {
+        st.cls = c[0] - '0';
+    } else if (cl >= 3 && c[0] == 'X' && c[1] == '.') {
+        const char *dot = memchr(c + 2, '.', cl - 2);
+        unsigned long a, b;
+        if (str_parse_uint(c + 2, (dot ? (size_t)(dot - c) : cl) - 2, 999, &a))
+            return fail(pc, "bad code '%.*s'", (int)cl, c);
+        st.subj = (int)a;
+        if (dot) {
+            if (str_parse_uint(dot + 1, cl - (size_t)(dot + 1 - c), 999, &b))
+                return fail(pc, "bad code '%.*s'", (int)cl, c);
+            st.det = (int)b;
+        }
+    } else {
+        return fail(pc, "bad code '%.*s' (want 2, 4, 5, X.S or X.S.D)", (int)cl, c);
+    }
+    if (!clen[1] || !clen[2])
+        return fail(pc, "title and meaning are required");
+    if (!clen[5])
+        return fail(pc, "source is required");
+    st.code = S(0);
+    st.title = S(1);
+    st.meaning = S(2);
+    st.reason = clen[3] ? S(3) : NULL;
+    st.scope = clen[4] ? S(4) : NULL;
+    st.source = S(5);
+    if (!st.code || !st.title || !st.meaning || !st.source)
+        return MXD_ERR_NOMEM;
+    if (st.reason && !kb_is_reason(st.reason))
+        return fail(pc, "unknown reason '%s'", st.reason);
+    if (st.scope && !kb_is_scope(st.scope))
+        return fail(pc, "unknown scope '%s'", st.scope);
+    if (kb->nstatus % 64 == 0) {
+        void *p = realloc(kb->status, (kb->nstatus + 64) * sizeof *kb->status);
+        if (!p)
+            return MXD_ERR_NOMEM;
+        kb->status = p;
+    }
+    kb->status[kb->nstatus++] = st;
+    return MXD_OK;
+}
+
+static mxd_err row_reply(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    if (clen[0] != 3 || !str_isdigit((unsigned char)col[0][0]) ||
+        !str_isdigit((unsigned char)col[0][1]) || !str_isdigit((unsigned char)col[0][2]))
+        return fail(pc, "bad reply code '%.*s'", (int)clen[0], col[0]);
+    if (!clen[1] || !clen[4])
+        return fail(pc, "meaning and source are required");
+    kb_reply r = {S(0), S(1), clen[2] ? S(2) : NULL, clen[3] ? S(3) : NULL, S(4)};
+    if (r.reason && !kb_is_reason(r.reason))
+        return fail(pc, "unknown reason '%s'", r.reason);
+    if (r.scope && !kb_is_scope(r.scope))
+        return fail(pc, "unknown scope '%s'", r.scope);
+    if (kb->nreplies % 64 == 0) {
+        void *p = realloc(kb->replies, (kb->nreplies + 64) * sizeof *kb->replies);
+        if (!p)
+            return MXD_ERR_NOMEM;
+        kb->replies = p;
+    }
+    kb->replies[kb->nreplies++] = r;
+    return MXD_OK;
+}
+
+static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    if (!clen[0] || !clen[1] || !clen[3])
+        return fail(pc, "id, name and source are required");
+    for (size_t i = 0; i < clen[0]; i++)
+        if (!str_isalnum((unsigned char)col[0][i]) && col[0][i] != '-')
+            return fail(pc, "provider id '%.*s': use a-z, 0-9 and '-'", (int)clen[0], col[0]);
+    kb_provider pr = {S(0), S(1), clen[2] ? S(2) : NULL, S(3)};
+    if (kb_find_provider(kb, pr.id))
+        return fail(pc, "duplicate provider '%s'", pr.id);
+    if (kb->nproviders % 32 == 0) {
+        void *p = realloc(kb->providers, (kb->nproviders + 32) * sizeof *kb->providers);
+        if (!p)
+            return MXD_ERR_NOMEM;
+        kb->providers = p;
+    }
+    kb->providers[kb->nproviders++] = pr;
+    return MXD_OK;
+}
+
+static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    kb_phost h = {0};
+    if (str_caseeq(col[0], clen[0], "host"))
+        h.kind = KB_HOST;
+    else if (str_caseeq(col[0], clen[0], "domain"))
+        h.kind = KB_DOMAIN;
+    else if (str_caseeq(col[0], clen[0], "text"))
+        h.kind = KB_TEXT;
+    else
+        return fail(pc, "kind must be host, domain or text");
+    if (!clen[1] || !clen[2] || !clen[4])
+        return fail(pc, "pattern, provider and source are required");
+    h.pattern = S(1);
+    h.provider = S(2);
+    h.region = clen[3] ? S(3) : NULL;
+    if (kb->nhosts % 64 == 0) {
+        void *p = realloc(kb->hosts, (kb->nhosts + 64) * sizeof *kb->hosts);
+        if (!p)
+            return MXD_ERR_NOMEM;
+        kb->hosts = p;
+    }
+    kb->hosts[kb->nhosts++] = h;
+    return MXD_OK;
+}
+
+static mxd_err row_reason(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    if (!clen[0] || !clen[1] || !clen[2])
+        return fail(pc, "reason, pattern and source are required");
+    kb_reason r = {S(0), S(1)};
+    if (!kb_is_reason(r.reason))
+        return fail(pc, "unknown reason '%s'", r.reason);
+    if (kb->nreasons % 64 == 0) {
+        void *p = realloc(kb->reasons, (kb->nreasons + 64) * sizeof *kb->reasons);
+        if (!p)
+            return MXD_ERR_NOMEM;
+        kb->reasons = p;
+    }
+    kb->reasons[kb->nreasons++] = r;
+    return MXD_OK;
+}
+
+/* A rule under construction: lists are collected here, then copied into the arena. */
+typedef struct rule_tmp {
+    kb_rule r;
+    const char *replies[KB_MAX_LIST], *texts[KB_MAX_LIST], *hosts[KB_MAX_LIST];
+    const char *causes[KB_MAX_LIST], *fix[KB_MAX_LIST], *sources[KB_MAX_LIST];
+    kb_srange status[KB_MAX_LIST];
+    int have_permanent, have_retry;
+    int start_line;
+} rule_tmp;
+
+static const char **arena_list(mxd_kb *kb, const char **src, size_t n)
+{
+    const char **p = arena_alloc(kb, (n ? n : 1) * sizeof *p);
+    if (p && n)
+        memcpy(p, src, n * sizeof *p);
+    return p;
+}
+
+static mxd_err parse_srange(parse_ctx *pc, const char *v, size_t vl, kb_srange *out)
+{
+    const char *dash = memchr(v, '-', vl);
+    int c1, s1, d1, c2, s2, d2;
+    if (kb_status_parse(v, dash ? (size_t)(dash - v) : vl, &c1, &s1, &d1))
+        return fail(pc, "bad status '%.*s'", (int)vl, v);
+    c2 = c1, s2 = s1, d2 = d1;
+    if (dash && kb_status_parse(dash + 1, vl - (size_t)(dash + 1 - v), &c2, &s2, &d2))
+        return fail(pc, "bad status range '%.*s'", (int)vl, v);
+    if (c1 != c2 || s1 != s2 || d2 < d1)
+        return fail(pc, "status range '%.*s' must keep class and subject", (int)vl, v);
+    out->cls = (uint16_t)c1;
+    out->subj = (uint16_t)s1;
+    out->lo = (uint16_t)d1;
+    out->hi = (uint16_t)d2;
+    return MXD_OK;
+}
+
+static int valid_reply_pat(const char *v, size_t vl)
+{
+    if (vl != 3 || v[0] < '2' || v[0] > '5')
+        return 0;
+    for (int i = 1; i < 3; i++)
+        if (!str_isdigit((unsigned char)v[i]) && v[i] != 'x' && v[i] != 'X')
+            return 0;
+    return 1;
+}
+
+static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
+{
+    mxd_kb *kb = pc->kb;
+    kb_rule *r = &t->r;
+    pc->line = t->start_line;
+    if (!r->id)
+        return fail(pc, "rule without 'rule:' id");
+    if (!r->nreplies && !r->nstatus && !r->ntexts && !r->nhosts)
+        return fail(pc, "rule %s matches nothing: give reply, status, text or host", r->id);
+    if (!r->reason || !r->scope || !r->summary || !t->have_permanent || !t->have_retry)
+        return fail(pc, "rule %s needs reason, scope, permanent, retry and summary", r->id);
+    if (!r->nfix)
+        return fail(pc, "rule %s has no fix step", r->id);
+    if (!r->nsources)
+        return fail(pc, "rule %s has no source", r->id);
+    for (size_t i = 0; i < kb->nrules; i++)
+        if (!strcmp(kb->rules[i].id, r->id))
+            return fail(pc, "duplicate rule id %s (first at %s:%d)", r->id, kb->rules[i].file,
+                        kb->rules[i].line);
+    r->replies = arena_list(kb, t->replies, r->nreplies);
+    r->texts = arena_list(kb, t->texts, r->ntexts);
+    r->hosts = arena_list(kb, t->hosts, r->nhosts);
+    r->causes = arena_list(kb, t->causes, r->ncauses);
+    r->fix = arena_list(kb, t->fix, r->nfix);
+    r->sources = arena_list(kb, t->sources, r->nsources);
+    r->status = arena_alloc(kb, (r->nstatus ? r->nstatus : 1) * sizeof *r->status);
+    if (!r->replies || !r->texts || !r->hosts || !r->causes || !r->fix || !r->sources ||
+        !r->status)
+        return MXD_ERR_NOMEM;
+    if (r->nstatus)
+        memcpy(r->status, t->status, r->nstatus * sizeof *r->status);
+    r->file = pc->file;
+    r->line = t->start_line;
+    if (kb->nrules % 64 == 0) {
+        void *p = realloc(kb->rules, (kb->nrules + 64) * sizeof *kb->rules);
+        if (!p)
+            return MXD_ERR_NOMEM;
+        kb->rules = p;
+    }
+    kb->rules[kb->nrules++] = *r;
+    return MXD_OK;
+}
+
+/* add_list - append a value to one of a rule's repeatable keys. */
+static mxd_err add_list(parse_ctx *pc, const char **arr, size_t *n, const char *key,
+                        const char *v)
+{
+    if (*n >= KB_MAX_LIST)
+        return fail(pc, "more than %d '%s' lines in one rule", KB_MAX_LIST, key);
+    if (!v)
+        return MXD_ERR_NOMEM;
+    arr[(*n)++] = v;
+    return MXD_OK;
+}
+
+static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
+{
+    const char *p = f->data, *end = f->data + f->len;
+    const char *ls;
+    size_t ll;
+    rule_tmp *t = calloc(1, sizeof *t);
+    if (!t)
+        return MXD_ERR_NOMEM;
+    int open = 0;
+    mxd_err e = MXD_OK;
+    pc->line = 0;
+    for (;;) {
+        int more = next_line(&p, end, &ls, &ll);
+        if (more)
+            pc->line++;
+        if (!more || ll == 0) {
+            if (open) {
+                int save = pc->line;
+                e = finish_rule(pc, t);
+                pc->line = save;
+                if (e)
+                    break;
+                memset(t, 0, sizeof *t);
+                open = 0;
+            }
+            if (!more)
+                break;
+            continue;
+        }
+        if (ls[0] == '#')
+            continue;
+        if (ll > KB_MAX_LINE) {
+            e = fail(pc, "line longer than %d bytes", KB_MAX_LINE);
+            break;
+        }
+        const char *colon = memchr(ls, ':', ll);
+        if (!colon) {
+            e = fail(pc, "expected 'key: value'");
+            break;
+        }
+        size_t kl = (size_t)(colon - ls);
+        const char *v = colon + 1;
+        while (v < ls + ll && (*v == ' ' || *v == '\t'))
+            v++;
+        size_t vl = (size_t)(ls + ll - v);
+        if (vl == 0) {
+            e = fail(pc, "empty value for '%.*s'", (int)kl, ls);
+            break;
+        }
+        if (!open) {
+            open = 1;
+            t->start_line = pc->line;
+        }
+        kb_rule *r = &t->r;
+        const char *sv = arena_strn(pc->kb, v, vl);
+        if (!sv) {
+            e = MXD_ERR_NOMEM;
+            break;
+        }
+#define KEY(name) (kl == sizeof(name) - 1 && !memcmp(ls, name, kl))
+        if (KEY("rule")) {
+            if (r->id) {
+                e = fail(pc, "second 'rule:' line: separate rules with a blank line");
+                break;
+            }
+            r->id = sv;
+        } else if (KEY("provider")) {
+            r->provider = sv;
+        } else if (KEY("reply")) {
+            if (!valid_reply_pat(v, vl)) {
+                e = fail(pc, "bad reply '%s' (want e.g. 550 or 5xx)", sv);
+                break;
+            }
+            e = add_list(pc, t->replies, &r->nreplies, "reply", sv);
+        } else if (KEY("status")) {
+            if (r->nstatus >= KB_MAX_LIST) {
+                e = fail(pc, "too many status lines");
+                break;
+            }
+            e = parse_srange(pc, v, vl, &t->status[r->nstatus]);
+            if (!e)
+                r->nstatus++;
+        } else if (KEY("text")) {
+            e = add_list(pc, t->texts, &r->ntexts, "text", sv);
+        } else if (KEY("host")) {
+            e = add_list(pc, t->hosts, &r->nhosts, "host", sv);
+        } else if (KEY("reason")) {
+            if (!kb_is_reason(sv)) {
+                e = fail(pc, "unknown reason '%s'", sv);
+                break;
+            }
+            r->reason = sv;
+        } else if (KEY("scope")) {
+            if (!kb_is_scope(sv)) {
+                e = fail(pc, "unknown scope '%s'", sv);
+                break;
+            }
+            r->scope = sv;
+        } else if (KEY("permanent")) {
+            if (strcmp(sv, "yes") && strcmp(sv, "no")) {
+                e = fail(pc, "permanent must be yes or no");
+                break;
+            }
+            r->permanent = !strcmp(sv, "yes");
+            t->have_permanent = 1;
+        } else if (KEY("retry")) {
+            if (!strcmp(sv, "never"))
+                r->retry = MXD_RETRY_NEVER;
+            else if (!strcmp(sv, "later"))
+                r->retry = MXD_RETRY_LATER;
+            else if (!strcmp(sv, "backoff"))
+                r->retry = MXD_RETRY_BACKOFF;
+            else {
+                e = fail(pc, "retry must be never, later or backoff");
+                break;
+            }
+            t->have_retry = 1;
+        } else if (KEY("wraps")) {
+            r->wraps = !strcmp(sv, "yes");
+        } else if (KEY("summary")) {
+            r->summary = sv;
+        } else if (KEY("cause")) {
+            e = add_list(pc, t->causes, &r->ncauses, "cause", sv);
+        } else if (KEY("fix")) {
+            e = add_list(pc, t->fix, &r->nfix, "fix", sv);
+        } else if (KEY("source")) {
+            e = add_list(pc, t->sources, &r->nsources, "source", sv);
+        } else {
+            e = fail(pc, "unknown key '%.*s'", (int)kl, ls);
+        }
+#undef KEY
+        if (e)
+            break;
+    }
+    free(t);
+    return e;
+}
+
+static int name_is(const kb_file *f, const char *name)
+{
+    return !strcmp(f->name, name);
+}
+
+static int name_is_rules(const kb_file *f)
+{
+    size_t n = strlen(f->name);
+    return !strncmp(f->name, "rules-", 6) && n > 10 && !strcmp(f->name + n - 4, ".txt");
+}
+
+/* kb_load_files - parse all files; tables first, then rules (which refer to providers). */
+mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen)
+{
+    mxd_kb *kb = calloc(1, sizeof *kb);
+    if (!kb)
+        return MXD_ERR_NOMEM;
+    parse_ctx pc = {kb, "", 0, why, whylen};
+    if (why && whylen)
+        why[0] = 0;
+    mxd_err e = MXD_OK;
+    static const struct {
+        const char *name, *header;
+        tsv_row_fn fn;
+    } tables[] = {
+        {"providers.tsv", "id name postmaster source", row_provider},
+        {"provider-hosts.tsv", "kind pattern provider region source", row_phost},
+        {"status-codes.tsv", "code title meaning reason scope source", row_status},
+        {"reply-codes.tsv", "code meaning reason scope source", row_reply},
+        {"reasons.tsv", "reason pattern source", row_reason},
+    };
+    for (size_t t = 0; t < sizeof tables / sizeof *tables && !e; t++)
+        for (size_t i = 0; i < nfiles && !e; i++)
+            if (name_is(&files[i], tables[t].name)) {
+                pc.file = files[i].name;
+                if (files[i].len > KB_MAX_FILE_SIZE)
+                    e = fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
+                else
+                    e = parse_tsv(&pc, &files[i], tables[t].header, tables[t].fn);
+            }
+    for (size_t i = 0; i < kb->nhosts && !e; i++)
+        if (!kb_find_provider(kb, kb->hosts[i].provider)) {
+            pc.file = "provider-hosts.tsv";
+            pc.line = 0;
+            e = fail(&pc, "pattern %s names unknown provider '%s'", kb->hosts[i].pattern,
+                     kb->hosts[i].provider);
+        }
+    for (size_t i = 0; i < nfiles && !e; i++)
+        if (name_is_rules(&files[i])) {
+            pc.file = arena_strn(kb, files[i].name, strlen(files[i].name));
+            if (!pc.file) {
+                e = MXD_ERR_NOMEM;
+                break;
+            }
+            if (files[i].len > KB_MAX_FILE_SIZE)
+                e = fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
+            else
+                e = parse_rules(&pc, &files[i]);
+        }
+    for (size_t i = 0; i < kb->nrules && !e; i++)
+        if (kb->rules[i].provider && !kb_find_provider(kb, kb->rules[i].provider)) {
+            pc.file = kb->rules[i].file;
+            pc.line = kb->rules[i].line;
+            e = fail(&pc, "rule %s names unknown provider '%s'", kb->rules[i].id,
+                     kb->rules[i].provider);
+        }
+    if (e) {
+        mxd_kb_free(kb);
+        return e;
+    }
+    *out = kb;
+    return MXD_OK;
+}

@@ -1,0 +1,131 @@
+/* str.c - string helpers over (pointer, length) input
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "util/str.h"
+
+/* str_casefind - case-insensitive substring search. */
+const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    if (nlen == 0)
+        return hay;
+    if (nlen > hlen)
+        return NULL;
+    int first = str_tolower((unsigned char)needle[0]);
+    for (size_t i = 0; i + nlen <= hlen; i++) {
+        if (str_tolower((unsigned char)hay[i]) != first)
+            continue;
+        size_t j = 1;
+        while (j < nlen &&
+               str_tolower((unsigned char)hay[i + j]) == str_tolower((unsigned char)needle[j]))
+            j++;
+        if (j == nlen)
+            return hay + i;
+    }
+    return NULL;
+}
+
+/* glob_at - match pattern p against text t; anchored at the start of t. When anchored_end,
+ * the whole text must be consumed; otherwise a match of the pattern's end anywhere suffices.
+ * Iterative with one backtrack point: linear in practice, O(n*m) at worst. */
+static int glob_at(const char *t, size_t tlen, const char *p, int anchored_end)
+{
+    size_t ti = 0;
+    const char *star = NULL;
+    size_t star_ti = 0;
+    for (;;) {
+        if (*p == '*') {
+            while (*p == '*')
+                p++;
+            if (!*p)
+                return 1;
+            star = p;
+            star_ti = ti;
+            continue;
+        }
+        if (!*p) {
+            if (!anchored_end || ti == tlen)
+                return 1;
+        } else if (ti < tlen && str_tolower((unsigned char)*p) == str_tolower((unsigned char)t[ti])) {
+            p++;
+            ti++;
+            continue;
+        }
+        if (!star || star_ti >= tlen)
+            return 0;
+        p = star;
+        ti = ++star_ti;
+    }
+}
+
+/* str_glob_find - pattern anywhere in the text. */
+int str_glob_find(const char *text, size_t tlen, const char *pat)
+{
+    /* Find the literal prefix first to skip quickly to candidate positions. */
+    size_t plen = strcspn(pat, "*");
+    if (plen == 0)
+        return glob_at(text, tlen, pat, 0);
+    const char *t = text;
+    size_t left = tlen;
+    while (left >= plen) {
+        const char *hit = str_casefind(t, left, pat, plen);
+        if (!hit)
+            return 0;
+        size_t off = (size_t)(hit - text);
+        if (glob_at(hit, tlen - off, pat, 0))
+            return 1;
+        t = hit + 1;
+        left = tlen - off - 1;
+        if (!pat[plen])
+            return 0; /* literal only: the first hit would have matched */
+    }
+    return 0;
+}
+
+/* str_glob_match - whole-text glob match. */
+int str_glob_match(const char *text, size_t tlen, const char *pat)
+{
+    return glob_at(text, tlen, pat, 1);
+}
+
+/* str_caseeq - equal without regard to ASCII case (b is NUL-terminated). */
+int str_caseeq(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    if (alen != blen)
+        return 0;
+    for (size_t i = 0; i < alen; i++)
+        if (str_tolower((unsigned char)a[i]) != str_tolower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+/* str_dup_n - copy len bytes into a new NUL-terminated string. */
+char *str_dup_n(const char *s, size_t len)
+{
+    char *p = malloc(len + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, len);
+    p[len] = 0;
+    return p;
+}
+
+/* str_parse_uint - strict decimal parser. */
+int str_parse_uint(const char *s, size_t len, unsigned long max, unsigned long *out)
+{
+    if (len == 0)
+        return -1;
+    unsigned long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!str_isdigit((unsigned char)s[i]))
+            return -1;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (max - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,53 @@
+/* str.h - string helpers over (pointer, length) input (internal)
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MXD_UTIL_STR_H
+#define MXD_UTIL_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ASCII-only character classes: never locale dependent. */
+static inline int str_isdigit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+static inline int str_isalpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static inline int str_isalnum(int c)
+{
+    return str_isdigit(c) || str_isalpha(c);
+}
+static inline int str_isspace(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+static inline int str_tolower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* str_casefind - first case-insensitive occurrence of needle (nlen bytes) in hay (hlen bytes),
+ * or NULL. */
+const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
+/* str_glob_find - does the case-insensitive pattern (with '*' for any run) occur anywhere in
+ * text? Runs in O(len(text) * len(pattern)) at worst. */
+int str_glob_find(const char *text, size_t tlen, const char *pat);
+
+/* str_glob_match - does the whole text match the case-insensitive pattern ('*' any run)? */
+int str_glob_match(const char *text, size_t tlen, const char *pat);
+
+/* str_casecmp_n - compare two strings of known length without regard to ASCII case. */
+int str_caseeq(const char *a, size_t alen, const char *b);
+
+/* str_dup_n - a NUL-terminated copy of len bytes; the caller frees it. NULL on no memory. */
+char *str_dup_n(const char *s, size_t len);
+
+/* str_parse_uint - parse decimal digits of s[0..len) into *out (no sign, no blanks, at most
+ * max). Returns 0 on success, -1 otherwise. */
+int str_parse_uint(const char *s, size_t len, unsigned long max, unsigned long *out);
+
+#endif

@@ -1,0 +1,111 @@
+#!/bin/sh
+# run-case.sh - run one command-line test case (see tests/cli/README)
+# SPDX-License-Identifier: MIT
+#
+# usage: run-case.sh CASE_DIR MXDIAG_BINARY
+# Exit 0 pass, 1 fail, 77 skip. UPDATE=1 rewrites the expected stdout/status files.
+set -u
+CASE=$1
+BIN=$2
+SRC=${MXD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+SHARED=${MXD_SHARED_DIR:-$SRC/../shared}
+FIXTURES=$SRC/tests/fixtures
+export CASE SRC SHARED FIXTURES
+export NO_COLOR=1
+unset MXDIAG_DNS_SERVER
+
+if [ -f "$CASE/requires" ] && grep -qx shared "$CASE/requires" && [ ! -d "$SHARED" ]; then
+    echo "SKIP: $SHARED is absent (this case needs ../shared)"
+    exit 77
+fi
+
+TMP=$(mktemp -d)
+DNSD_PID=""
+cleanup() {
+    [ -n "$DNSD_PID" ] && kill "$DNSD_PID" 2>/dev/null && wait "$DNSD_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+# A case with zone files gets its own authoritative test DNS server on 127.0.0.1.
+zones=""
+for z in "$CASE"/*.zone; do
+    [ -f "$z" ] && zones="$zones --zone $z"
+done
+DNS=""
+if [ -n "$zones" ]; then
+    dnsd_args=""
+    [ -f "$CASE/dnsd-args" ] && dnsd_args=$(cat "$CASE/dnsd-args")
+    # shellcheck disable=SC2086
+    /usr/bin/python3 "$SRC/tests/dnsd/dnsd.py" $zones $dnsd_args --port 0 \
+        --port-file "$TMP/port" >/dev/null 2>"$TMP/dnsd.err" &
+    DNSD_PID=$!
+    i=0
+    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    if [ ! -s "$TMP/port" ]; then
+        echo "FAIL: test DNS server did not start"; cat "$TMP/dnsd.err"; exit 1
+    fi
+    DNS="127.0.0.1:$(cat "$TMP/port")"
+fi
+export DNS
+
+mxdiag() { "$BIN" "$@"; }
+export BIN
+
+if [ -f "$CASE/stdin" ]; then
+    (cd "$CASE" && . ./cmd) <"$CASE/stdin" >"$TMP/out" 2>"$TMP/err"
+else
+    (cd "$CASE" && . ./cmd) </dev/null >"$TMP/out" 2>"$TMP/err"
+fi
+status=$?
+# the DNS port differs per run: expected files say @DNS@
+[ -n "$DNS" ] && sed -i "s/$DNS/@DNS@/g" "$TMP/out" "$TMP/err"
+
+if [ "${UPDATE:-}" = 1 ]; then
+    [ -f "$CASE/stdout" ] || [ ! -f "$CASE/stdout.grep" ] && cp "$TMP/out" "$CASE/stdout"
+    [ "$status" != 0 ] && echo "$status" >"$CASE/status"
+fi
+
+fail=0
+want_status=0
+[ -f "$CASE/status" ] && want_status=$(cat "$CASE/status")
+if [ "$status" != "$want_status" ]; then
+    echo "FAIL: exit status $status, expected $want_status"
+    fail=1
+fi
+if [ -f "$CASE/stdout" ] && ! diff -u "$CASE/stdout" "$TMP/out" >"$TMP/diff"; then
+    echo "FAIL: stdout differs from $CASE/stdout:"
+    head -60 "$TMP/diff"
+    fail=1
+fi
+for pair in stdout.grep:out stderr.grep:err; do
+    f=${pair%%:*}
+    got=$TMP/${pair#*:}
+    [ -f "$CASE/$f" ] || continue
+    while IFS= read -r line || [ -n "$line" ]; do
+        [ -z "$line" ] && continue
+        case "$line" in
+        '!'*)
+            if grep -qF -- "${line#!}" "$got"; then
+                echo "FAIL: ${f%.grep} contains '${line#!}'"
+                fail=1
+            fi ;;
+        *)
+            if ! grep -qF -- "$line" "$got"; then
+                echo "FAIL: ${f%.grep} lacks '$line'"
+                fail=1
+            fi ;;
+        esac
+    done <"$CASE/$f"
+done
+if [ "$fail" = 1 ]; then
+    echo "--- command: $(cat "$CASE/cmd")"
+    echo "--- stderr:"; head -20 "$TMP/err"
+    echo "--- stdout:"; head -40 "$TMP/out"
+    exit 1
+fi
+echo "PASS"
+exit 0
