@@ -188,6 +188,23 @@ static int looks_hostname(const char *s, size_t len)
     return dot && alpha && tld_alpha && k > 0;
 }
 
+/* host_in_context - a bracketed name is taken for a host when it has three labels or more
+ * (mx.example.net) or follows a word that names a host; "SPF [example.com]" is a domain. */
+static int host_in_context(const char *t, size_t at, const char *h, size_t hl)
+{
+    int dots = 0;
+    for (size_t i = 0; i < hl; i++)
+        dots += h[i] == '.';
+    if (dots >= 2)
+        return 1;
+    size_t from = at > 16 ? at - 16 : 0;
+    static const char *const words[] = {"host", "server", "mta", "by ", "mx"};
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (str_casefind(t + from, at - from, words[k], strlen(words[k])))
+            return 1;
+    return 0;
+}
+
 /* find_rhost - the last [host.name] in brackets, else the host of "host X[ip] said" or
  * "by X". */
 static void find_rhost(reply_parts *rp)
@@ -203,7 +220,7 @@ static void find_rhost(reply_parts *rp)
         if (!close)
             break;
         size_t l = (size_t)(close - (t + i + 1));
-        if (looks_hostname(t + i + 1, l)) {
+        if (looks_hostname(t + i + 1, l) && host_in_context(t, i, t + i + 1, l)) {
             best = t + i + 1;
             best_len = l;
         }

@@ -1,0 +1,200 @@
+/* test_kb.c - unit tests for lib/kb: loading, validation errors, lookups
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kb/kb_internal.h"
+
+static mxd_kb *kb;
+
+static int setup(void **state)
+{
+    (void)state;
+    return mxd_kb_open(&kb) == MXD_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mxd_kb_free(kb);
+    return 0;
+}
+
+static void test_builtin_counts(void **state)
+{
+    (void)state;
+    assert_true(mxd_kb_count(kb, "rules") >= 80);
+    assert_true(mxd_kb_count(kb, "status") >= 60);
+    assert_true(mxd_kb_count(kb, "providers") >= 5);
+    assert_true(mxd_kb_count(kb, "replies") >= 20);
+    assert_int_equal(mxd_kb_count(kb, "nonsense"), 0);
+}
+
+static void test_every_rule_complete(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < kb->nrules; i++) {
+        const kb_rule *r = &kb->rules[i];
+        assert_non_null(r->summary);
+        assert_true(r->nfix >= 1);
+        assert_true(r->nsources >= 1);
+        assert_true(kb_is_reason(r->reason));
+        assert_true(kb_is_scope(r->scope));
+    }
+}
+
+static void test_status_lookup(void **state)
+{
+    (void)state;
+    const char *title, *meaning;
+    assert_int_equal(mxd_kb_status(kb, "5.1.1", &title, &meaning), MXD_OK);
+    assert_non_null(strstr(title, "Bad destination mailbox address"));
+    /* an unregistered detail falls back to its subject */
+    assert_int_equal(mxd_kb_status(kb, "5.7.708", &title, NULL), MXD_OK);
+    assert_non_null(title);
+    assert_int_equal(mxd_kb_status(kb, "9.9.9", &title, NULL), MXD_ERR_NOTFOUND);
+    assert_int_equal(mxd_kb_status(kb, "5.x.1", &title, NULL), MXD_ERR_NOTFOUND);
+}
+
+static void test_provider_for_host(void **state)
+{
+    (void)state;
+    char region[32];
+    const char *p = mxd_kb_provider_for_host(
+        kb, "DM6NAM12FT034.eop-nam12.prod.protection.outlook.com", region, sizeof region);
+    assert_non_null(p);
+    assert_string_equal(p, "microsoft365");
+    assert_string_equal(region, "nam12");
+    p = mxd_kb_provider_for_host(kb, "example-com.mail.protection.outlook.com", region,
+                                 sizeof region);
+    assert_string_equal(p, "microsoft365");
+    assert_string_equal(region, "");
+    p = mxd_kb_provider_for_host(kb, "mx.google.com", NULL, 0);
+    assert_string_equal(p, "google");
+    assert_null(mxd_kb_provider_for_host(kb, "mx.example.org", region, sizeof region));
+    assert_string_equal(mxd_kb_provider_for_domain(kb, "gmail.com"), "google");
+    assert_non_null(mxd_kb_provider_name(kb, "microsoft365"));
+    assert_null(mxd_kb_provider_name(kb, "nope"));
+}
+
+/* load a small set of files and return the error text */
+static mxd_err load(const char *rules, char *why, size_t whylen)
+{
+    kb_file files[2] = {
+        {"providers.tsv", "id\tname\tpostmaster\tsource\nacme\tAcme Mail\t-\thttps://x\n", 0},
+        {"rules-test.txt", rules, strlen(rules)},
+    };
+    files[0].len = strlen(files[0].data);
+    mxd_kb *k = NULL;
+    mxd_err e = kb_load_files(files, 2, &k, why, whylen);
+    mxd_kb_free(k);
+    return e;
+}
+
+static const char good_rule[] = "rule: acme-1\nprovider: acme\nstatus: 5.7.1\nreason: blocked\n"
+                                "scope: ip\npermanent: yes\nretry: never\nsummary: s\n"
+                                "fix: f\nsource: https://x\n";
+
+static void test_rule_validation(void **state)
+{
+    (void)state;
+    char why[256];
+    assert_int_equal(load(good_rule, why, sizeof why), MXD_OK);
+
+    assert_int_equal(load("rule: a\nstauts: 5.7.1\n", why, sizeof why), MXD_ERR_DATA);
+    assert_string_equal(why, "rules-test.txt:2: unknown key 'stauts'");
+
+    char bad[512];
+    memcpy(bad, good_rule, sizeof good_rule);
+    char *p = strstr(bad, "blocked");
+    memcpy(p, "blocke ", 7);
+    assert_int_equal(load(bad, why, sizeof why), MXD_ERR_DATA);
+    assert_non_null(strstr(why, "unknown reason"));
+
+    assert_int_equal(load("rule: a\nprovider: nobody\nstatus: 5.7.1\nreason: blocked\n"
+                          "scope: ip\npermanent: yes\nretry: never\nsummary: s\nfix: f\n"
+                          "source: x\n",
+                          why, sizeof why),
+                     MXD_ERR_DATA);
+    assert_non_null(strstr(why, "unknown provider 'nobody'"));
+
+    assert_int_equal(load("rule: a\nstatus: 5.7.1\nreason: blocked\nscope: ip\n"
+                          "permanent: yes\nretry: never\nsummary: s\nsource: x\n",
+                          why, sizeof why),
+                     MXD_ERR_DATA);
+    assert_non_null(strstr(why, "no fix step"));
+
+    assert_int_equal(load("rule: a\nstatus: 5.7.9-5.6.1\n", why, sizeof why), MXD_ERR_DATA);
+    assert_non_null(strstr(why, "keep class and subject"));
+
+    char twice[1024];
+    snprintf(twice, sizeof twice, "%s\n%s", good_rule, good_rule);
+    assert_int_equal(load(twice, why, sizeof why), MXD_ERR_DATA);
+    assert_non_null(strstr(why, "duplicate rule id acme-1"));
+}
+
+static void test_tsv_validation(void **state)
+{
+    (void)state;
+    kb_file f = {"status-codes.tsv", "code\ttitle\n5\tx\n", 0};
+    f.len = strlen(f.data);
+    mxd_kb *k = NULL;
+    char why[256];
+    assert_int_equal(kb_load_files(&f, 1, &k, why, sizeof why), MXD_ERR_DATA);
+    assert_non_null(strstr(why, "status-codes.tsv:1: header must be"));
+    f.data = "code\ttitle\tmeaning\treason\tscope\tsource\nX.1.1\tBad\tmeans\tnope\t-\tsrc\n";
+    f.len = strlen(f.data);
+    assert_int_equal(kb_load_files(&f, 1, &k, why, sizeof why), MXD_ERR_DATA);
+    assert_string_equal(why, "status-codes.tsv:2: unknown reason 'nope'");
+    assert_null(k);
+}
+
+static void test_errors_have_text(void **state)
+{
+    (void)state;
+    for (int e = 0; e < MXD_ERR__COUNT; e++) {
+        const char *s = mxd_strerror((mxd_err)e);
+        assert_non_null(s);
+        assert_string_not_equal(s, "unknown error");
+    }
+    assert_string_equal(mxd_strerror((mxd_err)999), "unknown error");
+}
+
+static void test_open_dir_matches_builtin(void **state)
+{
+    (void)state;
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        skip();
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/data", src);
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
+    assert_int_equal(mxd_kb_count(k, "rules"), mxd_kb_count(kb, "rules"));
+    assert_int_equal(mxd_kb_count(k, "status"), mxd_kb_count(kb, "status"));
+    mxd_kb_free(k);
+    assert_int_equal(mxd_kb_open_dir("/nonexistent-dir", &k, why, sizeof why), MXD_ERR_IO);
+    assert_non_null(strstr(why, "/nonexistent-dir"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtin_counts),
+        cmocka_unit_test(test_every_rule_complete),
+        cmocka_unit_test(test_status_lookup),
+        cmocka_unit_test(test_provider_for_host),
+        cmocka_unit_test(test_rule_validation),
+        cmocka_unit_test(test_tsv_validation),
+        cmocka_unit_test(test_errors_have_text),
+        cmocka_unit_test(test_open_dir_matches_builtin),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,123 @@
+/* test_util.c - unit tests for lib/util: capped buffer, string helpers
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/buf.h"
+#include "util/str.h"
+
+static void test_buf_append_and_cap(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 10);
+    assert_int_equal(buf_adds(&b, "hello"), MXD_OK);
+    assert_int_equal(buf_printf(&b, "%d", 1234), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "hello1234");
+    assert_int_equal(b.len, 9);
+    /* passing the cap frees the buffer and reports it */
+    assert_int_equal(buf_adds(&b, "xy"), MXD_ERR_TOOBIG);
+    assert_null(b.ptr);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(buf_cstr(&b), "");
+    buf_free(&b);
+}
+
+static void test_buf_steal(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 1000);
+    char *empty = buf_steal(&b);
+    assert_non_null(empty);
+    assert_string_equal(empty, "");
+    free(empty);
+    assert_int_equal(buf_printf(&b, "%s-%s", "a", "b"), MXD_OK);
+    char *s = buf_steal(&b);
+    assert_string_equal(s, "a-b");
+    assert_null(b.ptr);
+    free(s);
+}
+
+static void test_buf_long_printf(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 100000);
+    char big[1000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(buf_printf(&b, "<%s>", big), MXD_OK);
+    assert_int_equal(b.len, 1001);
+    assert_int_equal(b.ptr[0], '<');
+    assert_int_equal(b.ptr[1000], '>');
+    buf_free(&b);
+}
+
+static void test_casefind(void **state)
+{
+    (void)state;
+    const char *h = "Access Denied, traffic NOT accepted";
+    assert_ptr_equal(str_casefind(h, strlen(h), "not ACCEPTED", 12), h + 23);
+    assert_null(str_casefind(h, strlen(h), "refused", 7));
+    assert_null(str_casefind(h, 3, "Access", 6)); /* length respected */
+}
+
+static void test_glob(void **state)
+{
+    (void)state;
+    const char *host = "DM6NAM12FT034.eop-nam12.prod.protection.outlook.com";
+    assert_true(str_glob_match(host, strlen(host), "*.prod.protection.outlook.com"));
+    assert_true(str_glob_match(host, strlen(host), "*.eop-*.prod.protection.outlook.com"));
+    assert_false(str_glob_match(host, strlen(host), "*.mail.protection.outlook.com"));
+    assert_false(str_glob_match("outlook.com", 11, "*.outlook.com"));
+    const char *t = "550 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen";
+    assert_true(str_glob_find(t, strlen(t), "client host * blocked using"));
+    assert_true(str_glob_find(t, strlen(t), "SERVICE UNAVAILABLE"));
+    assert_false(str_glob_find(t, strlen(t), "blocked using * spamcop"));
+    assert_true(str_glob_find(t, strlen(t), "*"));
+}
+
+static void test_glob_worst_case_terminates(void **state)
+{
+    (void)state;
+    /* many stars against a long near-miss text: must finish (no exponential backtracking) */
+    size_t n = 20000;
+    char *t = malloc(n + 1);
+    memset(t, 'a', n);
+    t[n] = 0;
+    assert_false(str_glob_find(t, n, "a*a*a*a*a*a*a*a*b"));
+    assert_false(str_glob_match(t, n, "*a*a*a*a*a*a*a*a*b"));
+    free(t);
+}
+
+static void test_parse_uint(void **state)
+{
+    (void)state;
+    unsigned long v;
+    assert_int_equal(str_parse_uint("708", 3, 999, &v), 0);
+    assert_int_equal(v, 708);
+    assert_int_equal(str_parse_uint("1000", 4, 999, &v), -1);
+    assert_int_equal(str_parse_uint("7a", 2, 999, &v), -1);
+    assert_int_equal(str_parse_uint("", 0, 999, &v), -1);
+    assert_int_equal(str_parse_uint("99999999999999999999999", 23, (unsigned long)-1, &v), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf_append_and_cap),
+        cmocka_unit_test(test_buf_steal),
+        cmocka_unit_test(test_buf_long_printf),
+        cmocka_unit_test(test_casefind),
+        cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_glob_worst_case_terminates),
+        cmocka_unit_test(test_parse_uint),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
