@@ -72,7 +72,7 @@ static int wanted_name(const char *n)
     size_t l = strlen(n);
     if (l > 4 && !strcmp(n + l - 4, ".tsv"))
         return 1;
-    return !strncmp(n, "rules-", 6) && l > 10 && !strcmp(n + l - 4, ".txt");
+    return l > 4 && !strcmp(n + l - 4, ".txt");
 }
 
 #define KB_MAX_FILES 64
@@ -145,6 +145,8 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->providers);
     free(kb->hosts);
     free(kb->reasons);
+    free(kb->playbooks);
+    free(kb->delists);
     free(kb);
 }
 

@@ -81,6 +81,58 @@ typedef struct kb_reason {
     const char *reason, *pattern;
 } kb_reason;
 
+/* What a playbook step is marked from. */
+typedef enum kb_check {
+    KB_CHECK_MANUAL = 0, /* only the user can do it */
+    KB_CHECK_DNSBL,      /* the sending IP is on no blocklist */
+    KB_CHECK_PTR,        /* the sending IP has a forward-confirmed, non-generic PTR */
+    KB_CHECK_SPF,        /* SPF of the sender domain authorises the sending IP */
+    KB_CHECK_DKIM,       /* the DKIM key exists and has >= 2048 bits */
+    KB_CHECK_DMARC,      /* the sender domain publishes a DMARC policy */
+    KB_CHECK_MX,         /* the recipient domain accepts mail (MX, no null MX) */
+    KB_CHECK__COUNT
+} kb_check;
+
+typedef struct kb_step {
+    kb_check check;
+    const char *text;
+} kb_step;
+
+typedef struct kb_playbook {
+    const char *id, *title;
+    const char **match_rules; /* globs on rule ids */
+    size_t nmatch_rules;
+    const char **match_reasons;
+    size_t nmatch_reasons;
+    const char **match_scopes;
+    size_t nmatch_scopes;
+    kb_step *steps;
+    size_t nsteps;
+    const char *delist; /* delist template id, or NULL */
+    const char **sources;
+    size_t nsources;
+    const char *file;
+    int line;
+} kb_playbook;
+
+typedef struct kb_delist {
+    const char *id, *title, *how, *to, *subject;
+    const char **body; /* lines; "~" is an empty line */
+    size_t nbody;
+    const char **sources;
+    size_t nsources;
+} kb_delist;
+
+/* kb_check_name - "dnsbl", "ptr", ... "manual"; kb_check_parse - the reverse, -1 if unknown */
+const char *kb_check_name(kb_check c);
+int kb_check_parse(const char *s, size_t len);
+
+/* kb_find_playbook - the playbook for a rule id / reason / scope (in that order of
+ * preference), or NULL. */
+const kb_playbook *kb_find_playbook(const mxd_kb *kb, const char *rule, const char *reason,
+                                    const char *scope);
+const kb_delist *kb_find_delist(const mxd_kb *kb, const char *id);
+
 typedef struct kb_arena_block kb_arena_block;
 
 struct mxd_kb {
@@ -97,11 +149,33 @@ struct mxd_kb {
     size_t nhosts;
     kb_reason *reasons;
     size_t nreasons;
+    kb_playbook *playbooks;
+    size_t nplaybooks;
+    kb_delist *delists;
+    size_t ndelists;
 };
+
+/* Parsing helpers shared by the loaders of the different data files. */
+typedef struct parse_ctx {
+    mxd_kb *kb;
+    const char *file;
+    int line;
+    char *why;
+    size_t whylen;
+} parse_ctx;
+
+void *kb_alloc(mxd_kb *kb, size_t n);                          /* from the kb's arena */
+const char *kb_strn(mxd_kb *kb, const char *s, size_t len);   /* copy into the arena */
+mxd_err kb_fail(parse_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll);
 
 /* kb_load_files - parse the given data files into a new kb. On MXD_ERR_DATA a reason with
  * file and line is written to why. */
 mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen);
+
+/* kb_parse_playbooks / kb_parse_delist - data/playbooks.txt and data/delist.txt */
+mxd_err kb_parse_playbooks(parse_ctx *pc, const kb_file *f);
+mxd_err kb_parse_delist(parse_ctx *pc, const kb_file *f);
 
 /* kb_is_reason / kb_is_scope - is the name one of the known reasons / scopes? */
 int kb_is_reason(const char *s);

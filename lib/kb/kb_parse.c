@@ -20,7 +20,7 @@ struct kb_arena_block {
 #define ARENA_BLOCK 65536
 
 /* arena_alloc - n bytes, aligned for pointers, from the kb arena. */
-static void *arena_alloc(mxd_kb *kb, size_t n)
+void *kb_alloc(mxd_kb *kb, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     kb_arena_block *b = kb->arena;
@@ -39,9 +39,9 @@ static void *arena_alloc(mxd_kb *kb, size_t n)
     return p;
 }
 
-static const char *arena_strn(mxd_kb *kb, const char *s, size_t len)
+const char *kb_strn(mxd_kb *kb, const char *s, size_t len)
 {
-    char *p = arena_alloc(kb, len + 1);
+    char *p = kb_alloc(kb, len + 1);
     if (!p)
         return NULL;
     memcpy(p, s, len);
@@ -113,16 +113,7 @@ int kb_status_parse(const char *s, size_t len, int *cls, int *subj, int *det)
     return 0;
 }
 
-typedef struct parse_ctx {
-    mxd_kb *kb;
-    const char *file;
-    int line;
-    char *why;
-    size_t whylen;
-} parse_ctx;
-
-static mxd_err fail(parse_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static mxd_err fail(parse_ctx *pc, const char *fmt, ...)
+mxd_err kb_fail(parse_ctx *pc, const char *fmt, ...)
 {
     if (pc->why && pc->whylen) {
         int n = snprintf(pc->why, pc->whylen, "%s:%d: ", pc->file, pc->line);
@@ -137,7 +128,7 @@ static mxd_err fail(parse_ctx *pc, const char *fmt, ...)
 }
 
 /* next_line - split off the next line of [*p, end); strips CR and trailing blanks. */
-static int next_line(const char **p, const char *end, const char **ls, size_t *ll)
+int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll)
 {
     if (*p >= end)
         return 0;
@@ -187,10 +178,10 @@ static mxd_err parse_tsv(parse_ctx *pc, const kb_file *f, const char *header, ts
     for (const char *h = header; *h; h++)
         ncols += *h == ' ';
     pc->line = 0;
-    while (next_line(&p, end, &ls, &ll)) {
+    while (kb_next_line(&p, end, &ls, &ll)) {
         pc->line++;
         if (ll > KB_MAX_LINE)
-            return fail(pc, "line longer than %d bytes", KB_MAX_LINE);
+            return kb_fail(pc, "line longer than %d bytes", KB_MAX_LINE);
         if (ll == 0 || ls[0] == '#')
             continue;
         const char *col[TSV_MAX_COLS];
@@ -202,27 +193,27 @@ static mxd_err parse_tsv(parse_ctx *pc, const kb_file *f, const char *header, ts
             for (size_t i = 0; i < n; i++) {
                 size_t hl = strcspn(h, " ");
                 if (i >= ncols || clen[i] != hl || memcmp(col[i], h, hl))
-                    return fail(pc, "header must be: %s (TAB-separated)", header);
+                    return kb_fail(pc, "header must be: %s (TAB-separated)", header);
                 h += hl + (h[hl] == ' ');
             }
             if (n != ncols)
-                return fail(pc, "header must be: %s (TAB-separated)", header);
+                return kb_fail(pc, "header must be: %s (TAB-separated)", header);
             seen_header = 1;
             continue;
         }
         if (n != ncols)
-            return fail(pc, "%zu columns, expected %zu (%s)", n > TSV_MAX_COLS ? n - 1 : n, ncols,
+            return kb_fail(pc, "%zu columns, expected %zu (%s)", n > TSV_MAX_COLS ? n - 1 : n, ncols,
                         header);
         mxd_err e = fn(pc, col, clen);
         if (e)
             return e;
     }
     if (!seen_header)
-        return fail(pc, "no header line");
+        return kb_fail(pc, "no header line");
     return MXD_OK;
 }
 
-#define S(i) arena_strn(pc->kb, col[i], clen[i])
+#define S(i) kb_strn(pc->kb, col[i], clen[i])
 
 static mxd_err row_status(parse_ctx *pc, const char **col, const size_t *clen)
 {
@@ -237,20 +228,20 @@ static mxd_err row_status(parse_ctx *pc, const char **col, const size_t *clen)
         const char *dot = memchr(c + 2, '.', cl - 2);
         unsigned long a, b;
         if (str_parse_uint(c + 2, (dot ? (size_t)(dot - c) : cl) - 2, 999, &a))
-            return fail(pc, "bad code '%.*s'", (int)cl, c);
+            return kb_fail(pc, "bad code '%.*s'", (int)cl, c);
         st.subj = (int)a;
         if (dot) {
             if (str_parse_uint(dot + 1, cl - (size_t)(dot + 1 - c), 999, &b))
-                return fail(pc, "bad code '%.*s'", (int)cl, c);
+                return kb_fail(pc, "bad code '%.*s'", (int)cl, c);
             st.det = (int)b;
         }
     } else {
-        return fail(pc, "bad code '%.*s' (want 2, 4, 5, X.S or X.S.D)", (int)cl, c);
+        return kb_fail(pc, "bad code '%.*s' (want 2, 4, 5, X.S or X.S.D)", (int)cl, c);
     }
     if (!clen[1] || !clen[2])
-        return fail(pc, "title and meaning are required");
+        return kb_fail(pc, "title and meaning are required");
     if (!clen[5])
-        return fail(pc, "source is required");
+        return kb_fail(pc, "source is required");
     st.code = S(0);
     st.title = S(1);
     st.meaning = S(2);
@@ -260,9 +251,9 @@ static mxd_err row_status(parse_ctx *pc, const char **col, const size_t *clen)
     if (!st.code || !st.title || !st.meaning || !st.source)
         return MXD_ERR_NOMEM;
     if (st.reason && !kb_is_reason(st.reason))
-        return fail(pc, "unknown reason '%s'", st.reason);
+        return kb_fail(pc, "unknown reason '%s'", st.reason);
     if (st.scope && !kb_is_scope(st.scope))
-        return fail(pc, "unknown scope '%s'", st.scope);
+        return kb_fail(pc, "unknown scope '%s'", st.scope);
     if (kb->nstatus % 64 == 0) {
         void *p = realloc(kb->status, (kb->nstatus + 64) * sizeof *kb->status);
         if (!p)
@@ -278,14 +269,14 @@ static mxd_err row_reply(parse_ctx *pc, const char **col, const size_t *clen)
     mxd_kb *kb = pc->kb;
     if (clen[0] != 3 || !str_isdigit((unsigned char)col[0][0]) ||
         !str_isdigit((unsigned char)col[0][1]) || !str_isdigit((unsigned char)col[0][2]))
-        return fail(pc, "bad reply code '%.*s'", (int)clen[0], col[0]);
+        return kb_fail(pc, "bad reply code '%.*s'", (int)clen[0], col[0]);
     if (!clen[1] || !clen[4])
-        return fail(pc, "meaning and source are required");
+        return kb_fail(pc, "meaning and source are required");
     kb_reply r = {S(0), S(1), clen[2] ? S(2) : NULL, clen[3] ? S(3) : NULL, S(4)};
     if (r.reason && !kb_is_reason(r.reason))
-        return fail(pc, "unknown reason '%s'", r.reason);
+        return kb_fail(pc, "unknown reason '%s'", r.reason);
     if (r.scope && !kb_is_scope(r.scope))
-        return fail(pc, "unknown scope '%s'", r.scope);
+        return kb_fail(pc, "unknown scope '%s'", r.scope);
     if (kb->nreplies % 64 == 0) {
         void *p = realloc(kb->replies, (kb->nreplies + 64) * sizeof *kb->replies);
         if (!p)
@@ -300,13 +291,13 @@ static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
     if (!clen[0] || !clen[1] || !clen[3])
-        return fail(pc, "id, name and source are required");
+        return kb_fail(pc, "id, name and source are required");
     for (size_t i = 0; i < clen[0]; i++)
         if (!str_isalnum((unsigned char)col[0][i]) && col[0][i] != '-')
-            return fail(pc, "provider id '%.*s': use a-z, 0-9 and '-'", (int)clen[0], col[0]);
+            return kb_fail(pc, "provider id '%.*s': use a-z, 0-9 and '-'", (int)clen[0], col[0]);
     kb_provider pr = {S(0), S(1), clen[2] ? S(2) : NULL, S(3)};
     if (kb_find_provider(kb, pr.id))
-        return fail(pc, "duplicate provider '%s'", pr.id);
+        return kb_fail(pc, "duplicate provider '%s'", pr.id);
     if (kb->nproviders % 32 == 0) {
         void *p = realloc(kb->providers, (kb->nproviders + 32) * sizeof *kb->providers);
         if (!p)
@@ -328,9 +319,9 @@ static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
     else if (str_caseeq(col[0], clen[0], "text"))
         h.kind = KB_TEXT;
     else
-        return fail(pc, "kind must be host, domain or text");
+        return kb_fail(pc, "kind must be host, domain or text");
     if (!clen[1] || !clen[2] || !clen[4])
-        return fail(pc, "pattern, provider and source are required");
+        return kb_fail(pc, "pattern, provider and source are required");
     h.pattern = S(1);
     h.provider = S(2);
     h.region = clen[3] ? S(3) : NULL;
@@ -348,10 +339,10 @@ static mxd_err row_reason(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
     if (!clen[0] || !clen[1] || !clen[2])
-        return fail(pc, "reason, pattern and source are required");
+        return kb_fail(pc, "reason, pattern and source are required");
     kb_reason r = {S(0), S(1)};
     if (!kb_is_reason(r.reason))
-        return fail(pc, "unknown reason '%s'", r.reason);
+        return kb_fail(pc, "unknown reason '%s'", r.reason);
     if (kb->nreasons % 64 == 0) {
         void *p = realloc(kb->reasons, (kb->nreasons + 64) * sizeof *kb->reasons);
         if (!p)
@@ -374,7 +365,7 @@ typedef struct rule_tmp {
 
 static const char **arena_list(mxd_kb *kb, const char **src, size_t n)
 {
-    const char **p = arena_alloc(kb, (n ? n : 1) * sizeof *p);
+    const char **p = kb_alloc(kb, (n ? n : 1) * sizeof *p);
     if (p && n)
         memcpy(p, src, n * sizeof *p);
     return p;
@@ -385,12 +376,12 @@ static mxd_err parse_srange(parse_ctx *pc, const char *v, size_t vl, kb_srange *
     const char *dash = memchr(v, '-', vl);
     int c1, s1, d1, c2, s2, d2;
     if (kb_status_parse(v, dash ? (size_t)(dash - v) : vl, &c1, &s1, &d1))
-        return fail(pc, "bad status '%.*s'", (int)vl, v);
+        return kb_fail(pc, "bad status '%.*s'", (int)vl, v);
     c2 = c1, s2 = s1, d2 = d1;
     if (dash && kb_status_parse(dash + 1, vl - (size_t)(dash + 1 - v), &c2, &s2, &d2))
-        return fail(pc, "bad status range '%.*s'", (int)vl, v);
+        return kb_fail(pc, "bad status range '%.*s'", (int)vl, v);
     if (c1 != c2 || s1 != s2 || d2 < d1)
-        return fail(pc, "status range '%.*s' must keep class and subject", (int)vl, v);
+        return kb_fail(pc, "status range '%.*s' must keep class and subject", (int)vl, v);
     out->cls = (uint16_t)c1;
     out->subj = (uint16_t)s1;
     out->lo = (uint16_t)d1;
@@ -414,18 +405,18 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
     kb_rule *r = &t->r;
     pc->line = t->start_line;
     if (!r->id)
-        return fail(pc, "rule without 'rule:' id");
+        return kb_fail(pc, "rule without 'rule:' id");
     if (!r->nreplies && !r->nstatus && !r->ntexts && !r->nhosts)
-        return fail(pc, "rule %s matches nothing: give reply, status, text or host", r->id);
+        return kb_fail(pc, "rule %s matches nothing: give reply, status, text or host", r->id);
     if (!r->reason || !r->scope || !r->summary || !t->have_permanent || !t->have_retry)
-        return fail(pc, "rule %s needs reason, scope, permanent, retry and summary", r->id);
+        return kb_fail(pc, "rule %s needs reason, scope, permanent, retry and summary", r->id);
     if (!r->nfix)
-        return fail(pc, "rule %s has no fix step", r->id);
+        return kb_fail(pc, "rule %s has no fix step", r->id);
     if (!r->nsources)
-        return fail(pc, "rule %s has no source", r->id);
+        return kb_fail(pc, "rule %s has no source", r->id);
     for (size_t i = 0; i < kb->nrules; i++)
         if (!strcmp(kb->rules[i].id, r->id))
-            return fail(pc, "duplicate rule id %s (first at %s:%d)", r->id, kb->rules[i].file,
+            return kb_fail(pc, "duplicate rule id %s (first at %s:%d)", r->id, kb->rules[i].file,
                         kb->rules[i].line);
     r->replies = arena_list(kb, t->replies, r->nreplies);
     r->texts = arena_list(kb, t->texts, r->ntexts);
@@ -433,7 +424,7 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
     r->causes = arena_list(kb, t->causes, r->ncauses);
     r->fix = arena_list(kb, t->fix, r->nfix);
     r->sources = arena_list(kb, t->sources, r->nsources);
-    r->status = arena_alloc(kb, (r->nstatus ? r->nstatus : 1) * sizeof *r->status);
+    r->status = kb_alloc(kb, (r->nstatus ? r->nstatus : 1) * sizeof *r->status);
     if (!r->replies || !r->texts || !r->hosts || !r->causes || !r->fix || !r->sources ||
         !r->status)
         return MXD_ERR_NOMEM;
@@ -456,7 +447,7 @@ static mxd_err add_list(parse_ctx *pc, const char **arr, size_t *n, const char *
                         const char *v)
 {
     if (*n >= KB_MAX_LIST)
-        return fail(pc, "more than %d '%s' lines in one rule", KB_MAX_LIST, key);
+        return kb_fail(pc, "more than %d '%s' lines in one rule", KB_MAX_LIST, key);
     if (!v)
         return MXD_ERR_NOMEM;
     arr[(*n)++] = v;
@@ -475,7 +466,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
     mxd_err e = MXD_OK;
     pc->line = 0;
     for (;;) {
-        int more = next_line(&p, end, &ls, &ll);
+        int more = kb_next_line(&p, end, &ls, &ll);
         if (more)
             pc->line++;
         if (!more || ll == 0) {
@@ -495,12 +486,12 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
         if (ls[0] == '#')
             continue;
         if (ll > KB_MAX_LINE) {
-            e = fail(pc, "line longer than %d bytes", KB_MAX_LINE);
+            e = kb_fail(pc, "line longer than %d bytes", KB_MAX_LINE);
             break;
         }
         const char *colon = memchr(ls, ':', ll);
         if (!colon) {
-            e = fail(pc, "expected 'key: value'");
+            e = kb_fail(pc, "expected 'key: value'");
             break;
         }
         size_t kl = (size_t)(colon - ls);
@@ -509,7 +500,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
             v++;
         size_t vl = (size_t)(ls + ll - v);
         if (vl == 0) {
-            e = fail(pc, "empty value for '%.*s'", (int)kl, ls);
+            e = kb_fail(pc, "empty value for '%.*s'", (int)kl, ls);
             break;
         }
         if (!open) {
@@ -517,7 +508,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
             t->start_line = pc->line;
         }
         kb_rule *r = &t->r;
-        const char *sv = arena_strn(pc->kb, v, vl);
+        const char *sv = kb_strn(pc->kb, v, vl);
         if (!sv) {
             e = MXD_ERR_NOMEM;
             break;
@@ -525,7 +516,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
 #define KEY(name) (kl == sizeof(name) - 1 && !memcmp(ls, name, kl))
         if (KEY("rule")) {
             if (r->id) {
-                e = fail(pc, "second 'rule:' line: separate rules with a blank line");
+                e = kb_fail(pc, "second 'rule:' line: separate rules with a blank line");
                 break;
             }
             r->id = sv;
@@ -533,13 +524,13 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
             r->provider = sv;
         } else if (KEY("reply")) {
             if (!valid_reply_pat(v, vl)) {
-                e = fail(pc, "bad reply '%s' (want e.g. 550 or 5xx)", sv);
+                e = kb_fail(pc, "bad reply '%s' (want e.g. 550 or 5xx)", sv);
                 break;
             }
             e = add_list(pc, t->replies, &r->nreplies, "reply", sv);
         } else if (KEY("status")) {
             if (r->nstatus >= KB_MAX_LIST) {
-                e = fail(pc, "too many status lines");
+                e = kb_fail(pc, "too many status lines");
                 break;
             }
             e = parse_srange(pc, v, vl, &t->status[r->nstatus]);
@@ -551,19 +542,19 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
             e = add_list(pc, t->hosts, &r->nhosts, "host", sv);
         } else if (KEY("reason")) {
             if (!kb_is_reason(sv)) {
-                e = fail(pc, "unknown reason '%s'", sv);
+                e = kb_fail(pc, "unknown reason '%s'", sv);
                 break;
             }
             r->reason = sv;
         } else if (KEY("scope")) {
             if (!kb_is_scope(sv)) {
-                e = fail(pc, "unknown scope '%s'", sv);
+                e = kb_fail(pc, "unknown scope '%s'", sv);
                 break;
             }
             r->scope = sv;
         } else if (KEY("permanent")) {
             if (strcmp(sv, "yes") && strcmp(sv, "no")) {
-                e = fail(pc, "permanent must be yes or no");
+                e = kb_fail(pc, "permanent must be yes or no");
                 break;
             }
             r->permanent = !strcmp(sv, "yes");
@@ -576,7 +567,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
             else if (!strcmp(sv, "backoff"))
                 r->retry = MXD_RETRY_BACKOFF;
             else {
-                e = fail(pc, "retry must be never, later or backoff");
+                e = kb_fail(pc, "retry must be never, later or backoff");
                 break;
             }
             t->have_retry = 1;
@@ -591,7 +582,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
         } else if (KEY("source")) {
             e = add_list(pc, t->sources, &r->nsources, "source", sv);
         } else {
-            e = fail(pc, "unknown key '%.*s'", (int)kl, ls);
+            e = kb_fail(pc, "unknown key '%.*s'", (int)kl, ls);
         }
 #undef KEY
         if (e)
@@ -637,7 +628,7 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
             if (name_is(&files[i], tables[t].name)) {
                 pc.file = files[i].name;
                 if (files[i].len > KB_MAX_FILE_SIZE)
-                    e = fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
+                    e = kb_fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
                 else
                     e = parse_tsv(&pc, &files[i], tables[t].header, tables[t].fn);
             }
@@ -645,26 +636,43 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         if (!kb_find_provider(kb, kb->hosts[i].provider)) {
             pc.file = "provider-hosts.tsv";
             pc.line = 0;
-            e = fail(&pc, "pattern %s names unknown provider '%s'", kb->hosts[i].pattern,
+            e = kb_fail(&pc, "pattern %s names unknown provider '%s'", kb->hosts[i].pattern,
                      kb->hosts[i].provider);
         }
     for (size_t i = 0; i < nfiles && !e; i++)
         if (name_is_rules(&files[i])) {
-            pc.file = arena_strn(kb, files[i].name, strlen(files[i].name));
+            pc.file = kb_strn(kb, files[i].name, strlen(files[i].name));
             if (!pc.file) {
                 e = MXD_ERR_NOMEM;
                 break;
             }
             if (files[i].len > KB_MAX_FILE_SIZE)
-                e = fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
+                e = kb_fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
             else
                 e = parse_rules(&pc, &files[i]);
+        }
+    for (size_t i = 0; i < nfiles && !e; i++) {
+        int pb = name_is(&files[i], "playbooks.txt"), dl = name_is(&files[i], "delist.txt");
+        if (!pb && !dl)
+            continue;
+        pc.file = files[i].name;
+        if (files[i].len > KB_MAX_FILE_SIZE)
+            e = kb_fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
+        else
+            e = pb ? kb_parse_playbooks(&pc, &files[i]) : kb_parse_delist(&pc, &files[i]);
+    }
+    for (size_t i = 0; i < kb->nplaybooks && !e; i++)
+        if (kb->playbooks[i].delist && !kb_find_delist(kb, kb->playbooks[i].delist)) {
+            pc.file = kb->playbooks[i].file;
+            pc.line = kb->playbooks[i].line;
+            e = kb_fail(&pc, "playbook %s names unknown delist template '%s'",
+                        kb->playbooks[i].id, kb->playbooks[i].delist);
         }
     for (size_t i = 0; i < kb->nrules && !e; i++)
         if (kb->rules[i].provider && !kb_find_provider(kb, kb->rules[i].provider)) {
             pc.file = kb->rules[i].file;
             pc.line = kb->rules[i].line;
-            e = fail(&pc, "rule %s names unknown provider '%s'", kb->rules[i].id,
+            e = kb_fail(&pc, "rule %s names unknown provider '%s'", kb->rules[i].id,
                      kb->rules[i].provider);
         }
     if (e) {
