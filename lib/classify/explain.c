@@ -21,13 +21,18 @@ static int reply_matches(const char *pat, const char *code)
 }
 
 /* rule_score - 0 when the rule does not apply, else higher for more specific matches. */
-static int rule_score(const kb_rule *r, const reply_parts *rp, const char *provider)
+static int rule_score(const kb_rule *r, const reply_parts *rp, const char *provider, int sure)
 {
     int score = 1;
-    if (r->provider && provider && strcmp(r->provider, provider))
-        return 0;
-    if (r->provider && provider)
+    /* A provider known from the remote host excludes other providers' rules; one guessed
+     * from a URL or tag in the text only weighs in (Outlook.com replies link to Microsoft
+     * pages too). */
+    if (r->provider && provider && strcmp(r->provider, provider)) {
+        if (sure)
+            return 0;
+    } else if (r->provider && provider) {
         score += 15;
+    }
     int status_hit = 0;
     if (r->nstatus) {
         if (!rp->cls)
@@ -80,12 +85,13 @@ static int rule_score(const kb_rule *r, const reply_parts *rp, const char *provi
     return score;
 }
 
-const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider)
+const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider,
+                                 int sure)
 {
     const kb_rule *best = NULL;
     int best_score = 0;
     for (size_t i = 0; i < kb->nrules; i++) {
-        int s = rule_score(&kb->rules[i], rp, provider);
+        int s = rule_score(&kb->rules[i], rp, provider, sure);
         if (s > best_score) {
             best = &kb->rules[i];
             best_score = s;
@@ -96,14 +102,17 @@ const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const 
 
 /* detect_provider - from the remote host, then host names in the text, then text hints. */
 static const char *detect_provider(const mxd_kb *kb, const reply_parts *rp, char *region,
-                                   size_t regionlen)
+                                   size_t regionlen, int *sure)
 {
     const char *p = NULL;
+    *sure = 0;
     if (rp->rhost)
         p = mxd_kb_provider_for_host(kb, rp->rhost, region, regionlen);
-    if (!p)
-        p = kb_provider_in_text(kb, rp->text, rp->len);
-    return p;
+    if (p) {
+        *sure = 1;
+        return p;
+    }
+    return kb_provider_in_text(kb, rp->text, rp->len);
 }
 
 static void set_list(const char *const **dst, size_t *n, const char *const *src, size_t sn)
@@ -144,9 +153,10 @@ static mxd_err explain_depth(const mxd_kb *kb, const char *text, size_t len, con
         return MXD_ERR_NOMEM;
     }
     char region[64];
-    const char *provider = detect_provider(kb, &rp, region, sizeof region);
-    const kb_rule *r = explain_best_rule(kb, &rp, provider);
-    if (r && r->provider && !provider)
+    int sure;
+    const char *provider = detect_provider(kb, &rp, region, sizeof region, &sure);
+    const kb_rule *r = explain_best_rule(kb, &rp, provider, sure);
+    if (r && r->provider && (!provider || !sure))
         provider = r->provider;
 
     memcpy(x->replycode, rp.code, sizeof x->replycode);

@@ -9,8 +9,11 @@
 #include "classify/reply.h"
 #include "kb/kb_internal.h"
 
-/* explain_best_rule - the most specific rule for a parsed reply, or NULL. */
-const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider);
+/* explain_best_rule - the most specific rule for a parsed reply, or NULL. provider is the
+ * provider id found for the reply (or NULL); sure says it came from the remote host name, so
+ * other providers' rules are excluded (else they only weigh less). */
+const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider,
+                                 int sure);
 
 /* explain_to_json - a new jansson object for an explanation (caller decrefs), NULL on no
  * memory. */

@@ -302,9 +302,15 @@ static void find_sending_ip(reply_parts *rp)
                                   t[i - 1] == '-' || t[i - 1] == ':');
         int next_ok = j >= len || !(str_isalnum((unsigned char)t[j]) || t[j] == '-');
         if (prev_ok && next_ok && (reply_is_ipv4(t + i, l) || (memchr(t + i, ':', l) && is_ipv6(t + i, l)))) {
+            /* "mx.example.net[192.0.2.1]": the remote host's own address */
             int remote = 0;
-            if (i > 0 && t[i - 1] == '[' && i > 1 && is_host_char((unsigned char)t[i - 2]))
-                remote = 1;
+            if (i > 1 && t[i - 1] == '[') {
+                size_t k = i - 1;
+                int dot = 0;
+                while (k > 0 && is_host_char((unsigned char)t[k - 1]))
+                    dot |= t[--k] == '.';
+                remote = dot;
+            }
             if (!remote) {
                 size_t from = i > 40 ? i - 40 : 0;
                 int keyword = 0;
