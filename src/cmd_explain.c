@@ -12,19 +12,18 @@
 
 static void help(FILE *out)
 {
-    fprintf(out,
-            "usage: mxdiag explain [--json] [--explain-rule] TEXT...\n\n"
-            "Explain an SMTP reply as pasted from a bounce: reply and status code, provider\n"
-            "(and region), the IP named in the text, permanent or temporary, reason, scope,\n"
-            "retry advice, likely causes, fix steps and sources. TEXT words are joined with\n"
-            "spaces; '-' reads the reply from standard input (several lines are fine).\n\n"
-            "options:\n"
-            "  --json          one JSON object (fields replycode status provider rhost\n"
-            "                  sending_ip permanent reason scope retry summary causes fix\n"
-            "                  sources rule ...)\n"
-            "  --explain-rule  name the data entry (file:line) that decided\n"
-            "  -h, --help      this help\n\n"
-            "exit status: 0 explained, 64 bad usage, 65 unusable input\n");
+    fprintf(out, "usage: mxdiag explain [--json] [--explain-rule] TEXT...\n\n"
+                 "Explain an SMTP reply as pasted from a bounce: reply and status code, provider\n"
+                 "(and region), the IP named in the text, permanent or temporary, reason, scope,\n"
+                 "retry advice, likely causes, fix steps and sources. TEXT words are joined with\n"
+                 "spaces; '-' reads the reply from standard input (several lines are fine).\n\n"
+                 "options:\n"
+                 "  --json          one JSON object (fields replycode status provider rhost\n"
+                 "                  sending_ip permanent reason scope retry summary causes fix\n"
+                 "                  sources rule ...)\n"
+                 "  --explain-rule  name the data entry (file:line) that decided\n"
+                 "  -h, --help      this help\n\n"
+                 "exit status: 0 explained, 64 bad usage, 65 unusable input\n");
 }
 
 static void print_list(const cli_global *g, const char *title, const char *const *v, size_t n,
@@ -51,16 +50,15 @@ static void field(const cli_global *g, const char *name, const char *value)
     term_wrap_at(stdout, g, 15, 15, value);
 }
 
-static void print_text(const cli_global *g, const mxd_explanation *x, int explain_rule,
-                       int level)
+static void print_text(const cli_global *g, const mxd_explanation *x, int explain_rule, int level)
 {
     const char *b = term_c(g, "bold"), *r = term_c(g, "reset");
     const char *col = x->permanent == 1 ? term_c(g, "red") : term_c(g, "yellow");
     char head[512];
-    snprintf(head, sizeof head, "%s%s%s%s%s%s", x->replycode, x->replycode[0] && x->status[0] ? " " : "",
-             x->status, (x->replycode[0] || x->status[0]) ? "  " : "",
-             x->provider_name ? x->provider_name : "unknown provider",
-             x->region ? "" : "");
+    snprintf(head, sizeof head, "%s%s%s%s%s%s", x->replycode,
+             x->replycode[0] && x->status[0] ? " " : "", x->status,
+             (x->replycode[0] || x->status[0]) ? "  " : "",
+             x->provider_name ? x->provider_name : "unknown provider", x->region ? "" : "");
     if (x->region) {
         size_t l = strlen(head);
         snprintf(head + l, sizeof head - l, " (region %s)", x->region);
@@ -70,8 +68,10 @@ static void print_text(const cli_global *g, const mxd_explanation *x, int explai
         term_wrap(stdout, g, 0, 0, x->summary);
     printf("\n");
     char verdict[256];
-    snprintf(verdict, sizeof verdict, "%s%s%s, reason %s, scope %s, retry %s",
-             col, x->permanent == 1 ? "permanent" : x->permanent == 0 ? "temporary" : "unknown",
+    snprintf(verdict, sizeof verdict, "%s%s%s, reason %s, scope %s, retry %s", col,
+             x->permanent == 1   ? "permanent"
+             : x->permanent == 0 ? "temporary"
+                                 : "unknown",
              r, x->reason, x->scope ? x->scope : "unknown", mxd_retry_name(x->retry));
     field(g, "verdict", verdict);
     field(g, "remote host", x->rhost);

@@ -14,8 +14,7 @@ static const cli_command commands[] = {
     {"diagnose", "from a bounce to the root cause, the fix steps and a delisting request",
      cmd_diagnose},
     {"explain", "explain an SMTP reply: meaning, provider, scope, retry, fix steps", cmd_explain},
-    {"bounce", "read bounces (file, mbox, Maildir, stdin) into per-recipient records",
-     cmd_bounce},
+    {"bounce", "read bounces (file, mbox, Maildir, stdin) into per-recipient records", cmd_bounce},
     {"check", "check ip (blocklists, reverse DNS), mx, domain (SPF, DKIM, DMARC ...)", cmd_check},
     {"spf", "evaluate SPF for an IP (RFC 7208) or lint a domain's SPF record", cmd_spf},
     {"dkim", "DKIM: verify the signatures of a message", cmd_dkim},
@@ -89,11 +88,12 @@ static void usage(FILE *out)
                  "checks the sender over DNS and says what to do next.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nglobal options:\n"
-                 "  --data-dir DIR  load the knowledge base from DIR instead of the built-in one\n"
-                 "%s"
-                 "  --version       print the version and exit\n"
-                 "  -h, --help      this help; 'mxdiag COMMAND --help' for a command\n",
+    fprintf(out,
+            "\nglobal options:\n"
+            "  --data-dir DIR  load the knowledge base from DIR instead of the built-in one\n"
+            "%s"
+            "  --version       print the version and exit\n"
+            "  -h, --help      this help; 'mxdiag COMMAND --help' for a command\n",
             cli_dns_help);
 }
 

@@ -37,7 +37,7 @@ const char *term_c(const cli_global *g, const char *what)
         return "";
     static const struct {
         const char *n, *seq;
-    } t[] = {{"bold", "\033[1m"},  {"dim", "\033[2m"},    {"red", "\033[31m"},
+    } t[] = {{"bold", "\033[1m"},   {"dim", "\033[2m"},     {"red", "\033[31m"},
              {"green", "\033[32m"}, {"yellow", "\033[33m"}, {"cyan", "\033[36m"},
              {"reset", "\033[0m"}};
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)

@@ -33,18 +33,18 @@ typedef enum mxd_retry {
  * as it; all others belong to the explanation and are freed with it. Absent values are NULL
  * (strings) or empty (arrays). */
 typedef struct mxd_explanation {
-    char replycode[4];        /* "550", or "" when the text has none */
-    char status[16];          /* "5.7.708", or "" */
-    const char *provider;     /* provider id, e.g. "microsoft365" (kb) */
-    const char *provider_name;/* its display name (kb) */
-    char *region;             /* provider region from the host name, e.g. "nam12" */
-    char *rhost;              /* remote host named in the text */
-    char *sending_ip;         /* the IP the remote side refused, when the text names it */
-    char *tags;               /* provider tags as written: "AS(7171)", "[TSS04]" ... */
-    char *text;               /* the reply as one line (continuations joined) */
-    int permanent;            /* 1 permanent, 0 temporary, -1 unknown */
-    const char *reason;       /* Sisimai reason name (kb), "undefined" when unknown */
-    const char *scope;        /* ip, domain, sender, recipient, content, rate, tenant, system */
+    char replycode[4];         /* "550", or "" when the text has none */
+    char status[16];           /* "5.7.708", or "" */
+    const char *provider;      /* provider id, e.g. "microsoft365" (kb) */
+    const char *provider_name; /* its display name (kb) */
+    char *region;              /* provider region from the host name, e.g. "nam12" */
+    char *rhost;               /* remote host named in the text */
+    char *sending_ip;          /* the IP the remote side refused, when the text names it */
+    char *tags;                /* provider tags as written: "AS(7171)", "[TSS04]" ... */
+    char *text;                /* the reply as one line (continuations joined) */
+    int permanent;             /* 1 permanent, 0 temporary, -1 unknown */
+    const char *reason;        /* Sisimai reason name (kb), "undefined" when unknown */
+    const char *scope;         /* ip, domain, sender, recipient, content, rate, tenant, system */
     mxd_retry retry;
     const char *summary;      /* one line (kb) */
     const char *status_title; /* RFC 3463 title of the status code (kb) */
@@ -55,10 +55,10 @@ typedef struct mxd_explanation {
     size_t nfix;
     const char *const *sources; /* (kb) */
     size_t nsources;
-    const char *rule;      /* id of the deciding data entry, e.g. "ms365-5.7.708" (kb) */
-    const char *rule_file; /* data file of that entry, e.g. "rules-microsoft.txt" (kb) */
-    int rule_line;         /* its line number there; 0 when no rule decided */
-    const char *decided_by; /* "rule", "status", "text", "reply" or "none" */
+    const char *rule;              /* id of the deciding data entry, e.g. "ms365-5.7.708" (kb) */
+    const char *rule_file;         /* data file of that entry, e.g. "rules-microsoft.txt" (kb) */
+    int rule_line;                 /* its line number there; 0 when no rule decided */
+    const char *decided_by;        /* "rule", "status", "text", "reply" or "none" */
     struct mxd_explanation *inner; /* the reply a wrapper code (5.7.350 ...) carries, or NULL */
 } mxd_explanation;
 

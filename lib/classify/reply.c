@@ -272,9 +272,9 @@ static int is_ipv6(const char *s, size_t len)
     return inet_pton(AF_INET6, tmp, &a) == 1;
 }
 
-static const char *const ip_context[] = {"from", "ip",     "client", "host",   "server",
-                                         "address", "sender", "source", "connecting", "your",
-                                         "mail server"};
+static const char *const ip_context[] = {"from",       "ip",      "client",     "host",
+                                         "server",     "address", "sender",     "source",
+                                         "connecting", "your",    "mail server"};
 
 /* find_sending_ip - an IP literal the text names as the refused client. An IP written right
  * after a host name ("mx.example.net[192.0.2.1]") is the remote host's own and is skipped. */
@@ -291,9 +291,10 @@ static void find_sending_ip(reply_parts *rp)
             continue;
         }
         size_t j = i;
-        while (j < len && j - i < 45 &&
-               (str_isdigit((unsigned char)t[j]) || t[j] == '.' || t[j] == ':' ||
-                (str_tolower((unsigned char)t[j]) >= 'a' && str_tolower((unsigned char)t[j]) <= 'f')))
+        while (
+            j < len && j - i < 45 &&
+            (str_isdigit((unsigned char)t[j]) || t[j] == '.' || t[j] == ':' ||
+             (str_tolower((unsigned char)t[j]) >= 'a' && str_tolower((unsigned char)t[j]) <= 'f')))
             j++;
         size_t l = j - i;
         while (l && t[i + l - 1] == '.')
@@ -301,7 +302,8 @@ static void find_sending_ip(reply_parts *rp)
         int prev_ok = i == 0 || !(str_isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.' ||
                                   t[i - 1] == '-' || t[i - 1] == ':');
         int next_ok = j >= len || !(str_isalnum((unsigned char)t[j]) || t[j] == '-');
-        if (prev_ok && next_ok && (reply_is_ipv4(t + i, l) || (memchr(t + i, ':', l) && is_ipv6(t + i, l)))) {
+        if (prev_ok && next_ok &&
+            (reply_is_ipv4(t + i, l) || (memchr(t + i, ':', l) && is_ipv6(t + i, l)))) {
             /* "mx.example.net[192.0.2.1]": the remote host's own address */
             int remote = 0;
             if (i > 1 && t[i - 1] == '[') {

@@ -8,7 +8,7 @@
 #include "mxdiag/error.h"
 
 typedef struct reply_parts {
-    char *text;         /* one line, blanks collapsed; owned */
+    char *text; /* one line, blanks collapsed; owned */
     size_t len;
     char code[4];       /* "550" or "" */
     char status[16];    /* "5.7.1" or "" */

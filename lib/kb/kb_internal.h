@@ -57,8 +57,8 @@ typedef struct kb_rule {
 } kb_rule;
 
 typedef struct kb_status {
-    int cls;        /* 2, 4, 5, or 0 for an "X." pattern */
-    int subj, det;  /* -1 when absent */
+    int cls;       /* 2, 4, 5, or 0 for an "X." pattern */
+    int subj, det; /* -1 when absent */
     const char *code, *title, *meaning, *reason, *scope, *source;
 } kb_status;
 
@@ -164,8 +164,8 @@ typedef struct parse_ctx {
     size_t whylen;
 } parse_ctx;
 
-void *kb_alloc(mxd_kb *kb, size_t n);                          /* from the kb's arena */
-const char *kb_strn(mxd_kb *kb, const char *s, size_t len);   /* copy into the arena */
+void *kb_alloc(mxd_kb *kb, size_t n);                       /* from the kb's arena */
+const char *kb_strn(mxd_kb *kb, const char *s, size_t len); /* copy into the arena */
 mxd_err kb_fail(parse_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll);
 

@@ -63,13 +63,13 @@ void kb_free_arena(mxd_kb *kb)
 }
 
 static const char *const reasons[] = {
-    "authfailure", "badreputation", "blocked",       "contenterror",   "delivered",
-    "exceedlimit", "expired",       "feedback",      "filtered",       "hasmoved",
-    "hostunknown", "mailboxfull",   "mailererror",   "mesgtoobig",     "networkerror",
-    "norelaying",  "notaccept",     "notcompliantrfc", "onhold",       "policyviolation",
-    "ratelimited", "rejected",      "requireptr",    "securityerror",  "spamdetected",
-    "speeding",    "suspend",       "syntaxerror",   "systemerror",    "systemfull",
-    "toomanyconn", "undefined",     "userunknown",   "vacation",       "virusdetected",
+    "authfailure",    "badreputation", "blocked",         "contenterror",  "delivered",
+    "exceedlimit",    "expired",       "feedback",        "filtered",      "hasmoved",
+    "hostunknown",    "mailboxfull",   "mailererror",     "mesgtoobig",    "networkerror",
+    "norelaying",     "notaccept",     "notcompliantrfc", "onhold",        "policyviolation",
+    "ratelimited",    "rejected",      "requireptr",      "securityerror", "spamdetected",
+    "speeding",       "suspend",       "syntaxerror",     "systemerror",   "systemfull",
+    "toomanyconn",    "undefined",     "userunknown",     "vacation",      "virusdetected",
     "failedstarttls", "suppressed",
 };
 
@@ -202,8 +202,8 @@ static mxd_err parse_tsv(parse_ctx *pc, const kb_file *f, const char *header, ts
             continue;
         }
         if (n != ncols)
-            return kb_fail(pc, "%zu columns, expected %zu (%s)", n > TSV_MAX_COLS ? n - 1 : n, ncols,
-                        header);
+            return kb_fail(pc, "%zu columns, expected %zu (%s)", n > TSV_MAX_COLS ? n - 1 : n,
+                           ncols, header);
         mxd_err e = fn(pc, col, clen);
         if (e)
             return e;
@@ -417,7 +417,7 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
     for (size_t i = 0; i < kb->nrules; i++)
         if (!strcmp(kb->rules[i].id, r->id))
             return kb_fail(pc, "duplicate rule id %s (first at %s:%d)", r->id, kb->rules[i].file,
-                        kb->rules[i].line);
+                           kb->rules[i].line);
     r->replies = arena_list(kb, t->replies, r->nreplies);
     r->texts = arena_list(kb, t->texts, r->ntexts);
     r->hosts = arena_list(kb, t->hosts, r->nhosts);
@@ -425,8 +425,7 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
     r->fix = arena_list(kb, t->fix, r->nfix);
     r->sources = arena_list(kb, t->sources, r->nsources);
     r->status = kb_alloc(kb, (r->nstatus ? r->nstatus : 1) * sizeof *r->status);
-    if (!r->replies || !r->texts || !r->hosts || !r->causes || !r->fix || !r->sources ||
-        !r->status)
+    if (!r->replies || !r->texts || !r->hosts || !r->causes || !r->fix || !r->sources || !r->status)
         return MXD_ERR_NOMEM;
     if (r->nstatus)
         memcpy(r->status, t->status, r->nstatus * sizeof *r->status);
@@ -443,8 +442,7 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
 }
 
 /* add_list - append a value to one of a rule's repeatable keys. */
-static mxd_err add_list(parse_ctx *pc, const char **arr, size_t *n, const char *key,
-                        const char *v)
+static mxd_err add_list(parse_ctx *pc, const char **arr, size_t *n, const char *key, const char *v)
 {
     if (*n >= KB_MAX_LIST)
         return kb_fail(pc, "more than %d '%s' lines in one rule", KB_MAX_LIST, key);
@@ -637,7 +635,7 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
             pc.file = "provider-hosts.tsv";
             pc.line = 0;
             e = kb_fail(&pc, "pattern %s names unknown provider '%s'", kb->hosts[i].pattern,
-                     kb->hosts[i].provider);
+                        kb->hosts[i].provider);
         }
     for (size_t i = 0; i < nfiles && !e; i++)
         if (name_is_rules(&files[i])) {
@@ -665,15 +663,15 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         if (kb->playbooks[i].delist && !kb_find_delist(kb, kb->playbooks[i].delist)) {
             pc.file = kb->playbooks[i].file;
             pc.line = kb->playbooks[i].line;
-            e = kb_fail(&pc, "playbook %s names unknown delist template '%s'",
-                        kb->playbooks[i].id, kb->playbooks[i].delist);
+            e = kb_fail(&pc, "playbook %s names unknown delist template '%s'", kb->playbooks[i].id,
+                        kb->playbooks[i].delist);
         }
     for (size_t i = 0; i < kb->nrules && !e; i++)
         if (kb->rules[i].provider && !kb_find_provider(kb, kb->rules[i].provider)) {
             pc.file = kb->rules[i].file;
             pc.line = kb->rules[i].line;
             e = kb_fail(&pc, "rule %s names unknown provider '%s'", kb->rules[i].id,
-                     kb->rules[i].provider);
+                        kb->rules[i].provider);
         }
     if (e) {
         mxd_kb_free(kb);

@@ -113,9 +113,9 @@ int kb_check_parse(const char *s, size_t len)
 
 static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
 {
-    static const char *const keys[] = {"playbook",   "title", "match-rule", "match-reason",
-                                       "match-scope", "step",  "delist",     "source",
-                                       NULL};
+    static const char *const keys[] = {"playbook",     "title",       "match-rule",
+                                       "match-reason", "match-scope", "step",
+                                       "delist",       "source",      NULL};
     mxd_kb *kb = pc->kb;
     mxd_err e = check_keys(pc, l, n, keys);
     if (e)
@@ -188,8 +188,8 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
 
 static mxd_err add_delist(parse_ctx *pc, const sline *l, size_t n)
 {
-    static const char *const keys[] = {"delist", "title", "how", "to", "subject", "body",
-                                       "source", NULL};
+    static const char *const keys[] = {"delist",  "title", "how",    "to",
+                                       "subject", "body",  "source", NULL};
     mxd_kb *kb = pc->kb;
     mxd_err e = check_keys(pc, l, n, keys);
     if (e)

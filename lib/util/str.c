@@ -47,7 +47,8 @@ static int glob_at(const char *t, size_t tlen, const char *p, int anchored_end)
         if (!*p) {
             if (!anchored_end || ti == tlen)
                 return 1;
-        } else if (ti < tlen && str_tolower((unsigned char)*p) == str_tolower((unsigned char)t[ti])) {
+        } else if (ti < tlen &&
+                   str_tolower((unsigned char)*p) == str_tolower((unsigned char)t[ti])) {
             p++;
             ti++;
             continue;

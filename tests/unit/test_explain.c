@@ -98,8 +98,7 @@ static void test_tags(void **state)
 {
     (void)state;
     reply_parts rp;
-    parse("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred; AS(7171) AS(7171)",
-          &rp);
+    parse("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred; AS(7171) AS(7171)", &rp);
     assert_string_equal(rp.tags, "[TSS04] AS(7171)");
     reply_free(&rp);
 }

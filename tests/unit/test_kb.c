@@ -187,14 +187,10 @@ static void test_open_dir_matches_builtin(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtin_counts),
-        cmocka_unit_test(test_every_rule_complete),
-        cmocka_unit_test(test_status_lookup),
-        cmocka_unit_test(test_provider_for_host),
-        cmocka_unit_test(test_rule_validation),
-        cmocka_unit_test(test_tsv_validation),
-        cmocka_unit_test(test_errors_have_text),
-        cmocka_unit_test(test_open_dir_matches_builtin),
+        cmocka_unit_test(test_builtin_counts),   cmocka_unit_test(test_every_rule_complete),
+        cmocka_unit_test(test_status_lookup),    cmocka_unit_test(test_provider_for_host),
+        cmocka_unit_test(test_rule_validation),  cmocka_unit_test(test_tsv_validation),
+        cmocka_unit_test(test_errors_have_text), cmocka_unit_test(test_open_dir_matches_builtin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
