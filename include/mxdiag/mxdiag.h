@@ -13,5 +13,8 @@
 #include "mxdiag/kb.h"
 #include "mxdiag/explain.h"
 #include "mxdiag/dns.h"
+#include "mxdiag/check.h"
+#include "mxdiag/mail.h"
+#include "mxdiag/bounce.h"
 
 #endif

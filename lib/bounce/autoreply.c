@@ -1,0 +1,64 @@
+/* autoreply.c - RFC 3834 automatic responses (out of office, vacation): reason "vacation"
+ * SPDX-License-Identifier: MIT
+ *
+ * An auto-reply is recognised by Auto-Submitted: auto-replied (RFC 3834 section 5), the
+ * X-Autoreply / X-Autorespond fields, Precedence: auto_reply, or a subject such as
+ * "Automatic reply:" / "Out of Office". The recipient is the person who answered (From).
+ */
+#include <string.h>
+#include "bounce/bounce_internal.h"
+#include "bounce/formats.h"
+#include "util/str.h"
+
+static const char *const subjects[] = {
+    "auto:",        "automatic reply", "auto reply",        "auto-reply",
+    "autoreply",    "out of office",   "out of the office", "auto response",
+    "autoresponse", "vacation",        "abwesenheitsnotiz", "away from"};
+
+static int autoreply_detect(const bounce_view *v)
+{
+    if (v->has_dsn || v->has_fbr)
+        return 0;
+    bounce_view *w = (bounce_view *)v;
+    char val[256];
+    if (bview_header(w, "Auto-Submitted", val, sizeof val) &&
+        bounce_has(val, strlen(val), "auto-replied"))
+        return 1;
+    if (bview_header(w, "X-Autoreply", val, sizeof val) ||
+        bview_header(w, "X-Autorespond", val, sizeof val))
+        return 1;
+    if (bview_header(w, "Precedence", val, sizeof val) &&
+        bounce_has(val, strlen(val), "auto_reply"))
+        return 1;
+    size_t sl = strlen(v->subject);
+    for (size_t i = 0; i < sizeof subjects / sizeof *subjects; i++)
+        if (bounce_starts(v->subject, sl, subjects[i]))
+            return 1;
+    return 0;
+}
+
+static int autoreply_parse(bounce_view *v, bounce_out *out)
+{
+    char from[BOUNCE_FIELD_MAX];
+    bounce_rcpt *r = NULL;
+    if (bview_header(v, "From", from, sizeof from))
+        r = bounce_add(out, from, strlen(from));
+    if (!r)
+        return 0;
+    r->reason = "vacation";
+    /* the first lines of the reply as the diagnostic */
+    size_t pos = 0;
+    const char *l;
+    size_t ll;
+    int n = 0;
+    while (n < 3 && bounce_line(v->text.ptr ? v->text.ptr : "", v->text.len, &pos, &l, &ll)) {
+        bounce_trim(&l, &ll);
+        if (!ll)
+            continue;
+        rcpt_diag_add(r, l, ll);
+        n++;
+    }
+    return 1;
+}
+
+const bounce_format bounce_fmt_rfc3834 = {"rfc3834", autoreply_detect, autoreply_parse};

@@ -1,0 +1,272 @@
+/* bounce.c - the bounce stage: build a view of a message, run the format table, emit records
+ * SPDX-License-Identifier: MIT
+ *
+ * The view decodes only what a bounce needs: the text/plain (or, failing that, text/html)
+ * parts outside the returned message, message/delivery-status and message/feedback-report
+ * bodies, and the header block of the returned message (message/rfc822 or
+ * text/rfc822-headers). Everything else is left as raw bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "bounce/bounce_internal.h"
+#include "util/str.h"
+
+struct mxd_bounce_ctx {
+    const mxd_kb *kb;
+    unsigned flags;
+    bounce_view v;
+    bounce_out out;
+};
+
+/* record.c */
+mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out *out,
+                    const char *source, mxd_bounce_cb cb, void *arg, size_t *nrec);
+
+mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
+{
+    if (!kb || !out)
+        return MXD_ERR_INVALID;
+    mxd_bounce_ctx *bc = calloc(1, sizeof *bc);
+    if (!bc)
+        return MXD_ERR_NOMEM;
+    bc->out.r = calloc(BOUNCE_MAX_RCPTS, sizeof *bc->out.r);
+    if (!bc->out.r) {
+        free(bc);
+        return MXD_ERR_NOMEM;
+    }
+    bc->kb = kb;
+    bc->flags = flags;
+    bc->v.kb = kb;
+    mail_scan_init(&bc->v.ms);
+    buf_init(&bc->v.text, BOUNCE_MAX_TEXT + MAIL_MAX_DECODED * 4);
+    buf_init(&bc->v.html, BOUNCE_MAX_TEXT + MAIL_MAX_DECODED * 4);
+    buf_init(&bc->v.dsn, BOUNCE_MAX_DSN + MAIL_MAX_DECODED * 4);
+    buf_init(&bc->v.orig, BOUNCE_MAX_ORIG + MAIL_MAX_DECODED * 4);
+    buf_init(&bc->v.fbr, BOUNCE_MAX_DSN + MAIL_MAX_DECODED * 4);
+    buf_init(&bc->v.tmp, MAIL_MAX_FIELD * 2);
+    mail_gmime_init();
+    *out = bc;
+    return MXD_OK;
+}
+
+void mxd_bounce_free(mxd_bounce_ctx *bc)
+{
+    if (!bc)
+        return;
+    mail_scan_free(&bc->v.ms);
+    buf_free(&bc->v.text);
+    buf_free(&bc->v.html);
+    buf_free(&bc->v.dsn);
+    buf_free(&bc->v.orig);
+    buf_free(&bc->v.fbr);
+    buf_free(&bc->v.tmp);
+    free(bc->out.r);
+    free(bc);
+}
+
+/* field_value - header value (unfolded) of name in hdr into out, RFC 2047-decoded. */
+static int field_value(buf *tmp, const char *hdr, size_t hlen, const char *name, char *out,
+                       size_t outlen)
+{
+    if (outlen)
+        out[0] = 0;
+    if (!hlen || !mail_header_get(hdr, hlen, name, tmp))
+        return 0;
+    const char *s = tmp->ptr ? tmp->ptr : "";
+    if (strstr(s, "=?")) {
+        char *d = mail_decode_header(s);
+        if (d) {
+            bounce_copy(out, outlen, d, strlen(d));
+            free(d);
+            return 1;
+        }
+    }
+    /* keep valid UTF-8 only; other bytes become '?' */
+    size_t o = 0, l = strlen(s);
+    for (size_t i = 0; i < l && o + 1 < outlen; i++)
+        out[o++] = s[i];
+    if (outlen)
+        out[o] = 0;
+    return 1;
+}
+
+int bview_header(bounce_view *v, const char *name, char *out, size_t outlen)
+{
+    return field_value(&v->tmp, v->hdr, v->hlen, name, out, outlen);
+}
+
+int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen)
+{
+    if (!v->orig.len) {
+        if (outlen)
+            out[0] = 0;
+        return 0;
+    }
+    /* the returned message's header block ends at its blank line */
+    size_t body;
+    size_t hl = mail_header_end(v->orig.ptr, v->orig.len, &body);
+    return field_value(&v->tmp, v->orig.ptr, hl, name, out, outlen);
+}
+
+void bview_set_orig(bounce_view *v, const char *text, size_t len)
+{
+    /* skip blank lines before the headers */
+    while (len && (*text == '\n' || *text == '\r' || *text == ' ' || *text == '\t'))
+        text++, len--;
+    if (len > BOUNCE_MAX_ORIG)
+        len = BOUNCE_MAX_ORIG;
+    buf_reset(&v->orig);
+    if (buf_add(&v->orig, text, len) == MXD_OK)
+        v->has_orig = 1;
+}
+
+/* add_text - append decoded part text to b, separated by a line break. */
+static void add_text(buf *b, const mail_part *p, size_t max)
+{
+    if (b->len >= max)
+        return;
+    if (b->len && b->ptr[b->len - 1] != '\n' && buf_addc(b, '\n') != MXD_OK)
+        return;
+    mail_decode_part(p, b);
+}
+
+/* build_view - scan the message and collect the parts a bounce needs. Returns MXD_ERR_PARSE
+ * when the bytes have no header at all. */
+static mxd_err build_view(bounce_view *v, const char *data, size_t len)
+{
+    buf_reset(&v->text);
+    buf_reset(&v->html);
+    buf_reset(&v->dsn);
+    buf_reset(&v->orig);
+    buf_reset(&v->fbr);
+    v->has_dsn = v->has_orig = v->has_fbr = v->multipart = 0;
+    v->raw = data;
+    v->rawlen = len;
+    mxd_err e = mail_scan_run(&v->ms, data, len);
+    if (e)
+        return e;
+    const mail_part *parts = v->ms.parts;
+    size_t n = v->ms.nparts;
+    if (!n)
+        return MXD_ERR_PARSE;
+    v->hdr = parts[0].hdr;
+    v->hlen = parts[0].hlen;
+    size_t pos = 0, nl, vl;
+    const char *nm, *vv;
+    if (!mail_header_next(v->hdr, v->hlen, &pos, &nm, &nl, &vv, &vl))
+        return MXD_ERR_PARSE;
+    memcpy(v->ctype, parts[0].type, sizeof v->ctype);
+    v->multipart = parts[0].kind == MAIL_MULTIPART;
+    unsigned char inmsg[MAIL_MAX_PARTS];
+    for (size_t i = 0; i < n; i++) {
+        const mail_part *p = &parts[i];
+        int par = p->parent;
+        inmsg[i] = par >= 0 && (parts[par].kind == MAIL_MESSAGE || inmsg[par]);
+        if (inmsg[i])
+            continue;
+        if (p->kind == MAIL_MESSAGE) {
+            if (!v->has_orig && i + 1 < n && parts[i + 1].parent == (int)i) {
+                const mail_part *c = &parts[i + 1];
+                size_t hl = c->hlen > BOUNCE_MAX_ORIG ? BOUNCE_MAX_ORIG : c->hlen;
+                if (buf_add(&v->orig, c->hdr, hl) == MXD_OK)
+                    v->has_orig = 1;
+            }
+            continue;
+        }
+        if (p->kind != MAIL_LEAF)
+            continue;
+        const char *t = p->type;
+        if (!strcmp(t, "text/plain") ||
+            (i == 0 && !strncmp(t, "text/", 5) && strcmp(t, "text/html"))) {
+            add_text(&v->text, p, BOUNCE_MAX_TEXT);
+        } else if (!strcmp(t, "text/html")) {
+            if (v->html.len < BOUNCE_MAX_TEXT) {
+                buf dec;
+                buf_init(&dec, MAIL_MAX_DECODED * 4);
+                if (mail_decode_part(p, &dec) == MXD_OK && dec.ptr) {
+                    if (v->html.len)
+                        buf_addc(&v->html, '\n');
+                    mail_html_to_text(dec.ptr, dec.len, &v->html);
+                }
+                buf_free(&dec);
+            }
+        } else if (!strcmp(t, "message/delivery-status") ||
+                   !strcmp(t, "message/global-delivery-status")) {
+            if (v->dsn.len < BOUNCE_MAX_DSN) {
+                if (v->dsn.len)
+                    buf_add(&v->dsn, "\n\n", 2);
+                mail_decode_part(p, &v->dsn);
+                v->has_dsn = 1;
+            }
+        } else if (!strcmp(t, "message/feedback-report")) {
+            if (v->fbr.len < BOUNCE_MAX_DSN) {
+                mail_decode_part(p, &v->fbr);
+                v->has_fbr = 1;
+            }
+        } else if (!strcmp(t, "text/rfc822-headers") || !strcmp(t, "message/rfc822-headers") ||
+                   !strcmp(t, "text/rfc822-header")) {
+            if (!v->has_orig) {
+                mail_decode_part(p, &v->orig);
+                v->has_orig = v->orig.len > 0;
+            }
+        } else if (!strcmp(t, "message/rfc822") && !v->has_orig) {
+            /* a message part the scanner did not descend into (depth limit) */
+            size_t body;
+            size_t hl = mail_header_end(p->body, p->blen, &body);
+            if (buf_add(&v->orig, p->body, hl) == MXD_OK)
+                v->has_orig = hl > 0;
+        }
+    }
+    if (!v->text.len && v->html.len) {
+        buf t = v->text;
+        v->text = v->html;
+        v->html = t;
+        buf_reset(&v->html);
+    }
+    bview_header(v, "From", v->from, sizeof v->from);
+    bview_header(v, "Subject", v->subject, sizeof v->subject);
+    return MXD_OK;
+}
+
+static void reset_out(bounce_out *out)
+{
+    out->n = 0;
+    out->mta = NULL;
+    out->lhost[0] = 0;
+    out->rhost[0] = 0;
+    out->date = 0;
+    out->tz[0] = 0;
+}
+
+mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
+                         mxd_bounce_cb cb, void *arg, size_t *nrec)
+{
+    if (nrec)
+        *nrec = 0;
+    if (!bc || (!data && len))
+        return MXD_ERR_INVALID;
+    size_t k = 0;
+    while (k < len && str_isspace((unsigned char)data[k]))
+        k++;
+    if (k == len)
+        return MXD_ERR_EMPTY;
+    mxd_err e = build_view(&bc->v, data, len);
+    if (e)
+        return e;
+    bounce_out *out = &bc->out;
+    for (size_t i = 0; i < bounce_nformats; i++) {
+        reset_out(out);
+        const bounce_format *f = bounce_formats[i];
+        if (!f->detect(&bc->v))
+            continue;
+        if (f->parse(&bc->v, out) > 0) {
+            out->mta = f->name;
+            break;
+        }
+    }
+    if (!out->mta) {
+        reset_out(out);
+        return MXD_OK;
+    }
+    return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);
+}

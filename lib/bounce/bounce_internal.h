@@ -1,0 +1,183 @@
+/* bounce_internal.h - the bounce stage: message view, format detectors, recipients (internal)
+ * SPDX-License-Identifier: MIT
+ *
+ * A bounce is read in three steps. bounce.c scans the message and builds a view (top
+ * headers, the human-readable text, the delivery-status fields, the headers of the returned
+ * message). The table of formats (formats.c) is tried in order: the first format whose
+ * detector accepts the view and whose parser finds recipients wins; RFC 3464, ARF, RFC 3834
+ * and a generic text reader close the table. record.c classifies each recipient with the
+ * knowledge base (classify.c) and hands out records.
+ */
+#ifndef MXD_BOUNCE_INTERNAL_H
+#define MXD_BOUNCE_INTERNAL_H
+
+#include <stddef.h>
+#include "mxdiag/bounce.h"
+#include "mail/mail_internal.h"
+#include "util/buf.h"
+
+#define BOUNCE_MAX_RCPTS 128            /* recipients reported from one message */
+#define BOUNCE_MAX_DIAG  2048           /* diagnostic text kept per recipient */
+#define BOUNCE_MAX_TEXT  (1024u * 1024) /* human-readable text kept from one message */
+#define BOUNCE_MAX_DSN   (256u * 1024)  /* delivery-status text kept */
+#define BOUNCE_MAX_ORIG  (128u * 1024)  /* headers of the returned message kept */
+#define BOUNCE_ADDR_MAX  320            /* an e-mail address (RFC 5321: 254 + slack) */
+#define BOUNCE_HOST_MAX  256
+#define BOUNCE_FIELD_MAX 1024 /* a decoded header value kept (subject ...) */
+
+typedef struct bounce_rcpt {
+    char recipient[BOUNCE_ADDR_MAX];
+    char action[32];
+    char status[16];
+    char replycode[4];
+    char command[8];
+    char diagtype[16];
+    char feedbacktype[32];
+    char rhost[BOUNCE_HOST_MAX];
+    char lhost[BOUNCE_HOST_MAX];
+    char diag[BOUNCE_MAX_DIAG];
+    size_t diaglen;
+    const char *reason; /* set by the format when it knows (vacation, feedback, ...) */
+    long long date;     /* 0: unknown */
+    char tz[8];
+} bounce_rcpt;
+
+typedef struct bounce_out {
+    bounce_rcpt *r;
+    size_t n;
+    const char *mta; /* the format's name */
+    char lhost[BOUNCE_HOST_MAX];
+    char rhost[BOUNCE_HOST_MAX]; /* a default remote host for all recipients */
+    long long date;
+    char tz[8];
+} bounce_out;
+
+typedef struct bounce_view {
+    const char *raw;
+    size_t rawlen;
+    mail_scan ms;
+    const char *hdr; /* top header block */
+    size_t hlen;
+    buf text; /* decoded human-readable text (text/plain parts outside the returned message) */
+    buf html; /* text of text/html parts, used when there is no text/plain */
+    buf dsn;  /* message/delivery-status bodies */
+    buf orig; /* header block of the returned message (or the text after a separator) */
+    buf fbr;  /* message/feedback-report body */
+    buf tmp;  /* scratch for header lookups */
+    int has_dsn, has_orig, has_fbr, multipart;
+    char from[BOUNCE_FIELD_MAX];
+    char subject[BOUNCE_FIELD_MAX];
+    char ctype[MAIL_MAX_TYPE]; /* top content type */
+    const mxd_kb *kb;
+} bounce_view;
+
+/* One format: detect looks at the view (cheap: headers, a few markers); parse fills out and
+ * returns the number of recipients found. */
+typedef struct bounce_format {
+    const char *name;
+    int (*detect)(const bounce_view *v);
+    int (*parse)(bounce_view *v, bounce_out *out);
+} bounce_format;
+
+extern const bounce_format *const bounce_formats[];
+extern const size_t bounce_nformats;
+
+/* --- view helpers (bounce.c) --- */
+
+/* bview_header - a top-level header value, unfolded and RFC 2047-decoded, into out
+ * (NUL-terminated, truncated). Returns 1 when the field exists. */
+int bview_header(bounce_view *v, const char *name, char *out, size_t outlen);
+
+/* bview_orig_header - the same from the headers of the returned message. */
+int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen);
+
+/* bview_set_orig - use text[0..len) (inline after a separator) as the returned message. */
+void bview_set_orig(bounce_view *v, const char *text, size_t len);
+
+/* --- recipients (util.c) --- */
+
+/* bounce_add - a new recipient for addr (cleaned: <> and blanks stripped, mailto: dropped),
+ * or the existing one with the same address; NULL when the list is full or the address is
+ * not one. */
+bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen);
+
+/* bounce_find - the recipient with this address, or NULL. */
+bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen);
+
+/* rcpt_diag_set / rcpt_diag_add - set / append diagnostic text, blanks collapsed. */
+void rcpt_diag_set(bounce_rcpt *r, const char *s, size_t len);
+void rcpt_diag_add(bounce_rcpt *r, const char *s, size_t len);
+
+/* bounce_addr_in - the first e-mail address in s[0..len): its start and length; 0 if none. */
+int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen);
+
+/* bounce_addr_clean - the address in s[0..len) without <>, quotes, "rfc822;" and blanks, into
+ * out (lower-cased domain). Returns its length, 0 when it is not an address. */
+size_t bounce_addr_clean(const char *s, size_t len, char *out, size_t outlen);
+
+/* bounce_line - iterate lines of s[0..len): from *pos, the line (without CR LF); 0 at end. */
+int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *ll);
+
+/* bounce_trim - strip blanks at both ends of [*s, *s + *len). */
+void bounce_trim(const char **s, size_t *len);
+
+/* bounce_starts - does l (ll bytes) start with the prefix, ignoring case? */
+int bounce_starts(const char *l, size_t ll, const char *prefix);
+
+/* bounce_has - does s contain needle, ignoring case? */
+int bounce_has(const char *s, size_t len, const char *needle);
+
+/* bounce_copy - copy s[0..len) trimmed into out (NUL-terminated, truncated). */
+void bounce_copy(char *out, size_t outlen, const char *s, size_t len);
+
+/* bounce_date - parse an RFC 5322 date; returns seconds since 1970 (0 when it is not a date)
+ * and the zone as "+0900" into tz (8 bytes). */
+long long bounce_date(const char *s, size_t len, char *tz);
+
+/* bounce_command - the SMTP command named in a text ("in reply to RCPT TO command",
+ * ">>> DATA", "after MAIL FROM") into cmd (8 bytes); returns 1 when found. */
+int bounce_command(const char *s, size_t len, char *cmd);
+
+/* --- formats (dsn.c) --- */
+
+/* dsn_parse - the fields of a message/delivery-status body (RFC 3464): one recipient per
+ * group with a Final-Recipient (or Original-Recipient). Returns the number found. */
+int dsn_parse(const char *s, size_t len, bounce_out *out);
+
+/* dsn_text_fill - for recipients without a diagnostic, look for their paragraph in the
+ * human-readable text ("<addr>: host ... said: 550 ..."). */
+void dsn_text_fill(const bounce_view *v, bounce_out *out);
+
+/* text_generic - read a plain-text bounce: recipients and the error lines that follow
+ * them between start and stop markers. Used by several formats. */
+int text_generic(const char *s, size_t len, bounce_out *out);
+
+/* text_separator - offset of the line that starts the copy of the returned message in a
+ * plain-text bounce ("------ This is a copy of the message ..."), or len when none. */
+size_t text_separator(const char *s, size_t len);
+
+/* --- classification (classify.c) --- */
+
+typedef struct bounce_class {
+    const char *reason;
+    const char *scope;
+    const char *provider;
+    mxd_retry retry;
+    int permanent; /* 1, 0, -1 unknown */
+    char status[16];
+    char replycode[4];
+    char sending_ip[64];
+    char rhost[BOUNCE_HOST_MAX];
+    const char *decided_by, *rule, *rule_file;
+    int rule_line;
+} bounce_class;
+
+/* bounce_classify - decide the record's reason, status, scope, retry and provider from the
+ * recipient's facts with the knowledge base. */
+void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c);
+
+/* bounce_pseudo_status - Sisimai's internal status for a reason when the bounce gave none
+ * ("5.0.911" for userunknown); "" when there is none. */
+const char *bounce_pseudo_status(const char *reason, int temporary);
+
+#endif

@@ -1,0 +1,254 @@
+/* classify.c - classify one recipient of a bounce with the knowledge base of `explain`
+ * SPDX-License-Identifier: MIT
+ *
+ * Order (ARCHITECTURE.md): what the format itself says (an auto-reply is "vacation", a
+ * feedback report "feedback") > provider rule (by remote host, code and text; rules-*.txt)
+ * > enhanced status code (status-codes.tsv) > text patterns (reasons.tsv) > reply code
+ * (reply-codes.tsv) > fallbacks. One refinement over a strict status-before-text order: a
+ * status whose reason is only a default for a broad family (X.7.1 securityerror, X.3.0
+ * systemerror, X.4.x networkerror, X.1.1 userunknown ...) yields to a text pattern that names
+ * a more specific reason ("mailbox full" beside a 5.1.1), following the precedence list below
+ * (Sisimai's order of reasons, sisimai/go-sisimai:reason/lib.go).
+ */
+#include <string.h>
+#include "bounce/bounce_internal.h"
+#include "classify/explain_internal.h"
+#include "classify/reply.h"
+#include "kb/kb_internal.h"
+#include "util/str.h"
+
+/* Reasons a status code gives only as a weak default: a matching text pattern wins. */
+static const char *const weak_reasons[] = {"securityerror", "systemerror", "networkerror",
+                                           "expired",       "undefined",   "onhold",
+                                           "hostunknown",   "filtered"};
+
+/* Precedence when a status reason and a text reason disagree: earlier wins. */
+static const char *const precedence[] = {
+    "mailboxfull",     "mesgtoobig",     "exceedlimit",   "suspend",     "hasmoved",
+    "norelaying",      "authfailure",    "userunknown",   "filtered",    "requireptr",
+    "notcompliantrfc", "badreputation",  "contenterror",  "rejected",    "hostunknown",
+    "spamdetected",    "speeding",       "toomanyconn",   "blocked",     "virusdetected",
+    "policyviolation", "systemerror",    "networkerror",  "systemfull",  "notaccept",
+    "expired",         "failedstarttls", "securityerror", "mailererror", "syntaxerror",
+    "ratelimited",     "onhold",         "undefined"};
+
+/* Sisimai's internal status codes for bounces that carry none (the D.S.N. it reports),
+ * sisimai/p5-sisimai:lib/Sisimai/SMTP/Status.pm (InternalCode). */
+static const struct {
+    const char *reason, *temp, *perm;
+} pseudo[] = {
+    {"blocked", "4.0.971", "5.0.971"},
+    {"contenterror", "4.0.960", "5.0.960"},
+    {"exceedlimit", NULL, "5.0.923"},
+    {"expired", "4.0.947", "5.0.947"},
+    {"filtered", "4.0.924", "5.0.910"},
+    {"hasmoved", NULL, "5.0.916"},
+    {"hostunknown", NULL, "5.0.912"},
+    {"mailboxfull", "4.0.922", "5.0.922"},
+    {"mailererror", NULL, "5.0.939"},
+    {"mesgtoobig", NULL, "5.0.934"},
+    {"networkerror", "4.0.944", "5.0.944"},
+    {"norelaying", NULL, "5.0.909"},
+    {"notaccept", "4.0.932", "5.0.932"},
+    {"onhold", "4.0.901", "5.0.901"},
+    {"policyviolation", NULL, "5.0.972"},
+    {"rejected", "4.0.918", "5.0.918"},
+    {"securityerror", "4.0.970", "5.0.970"},
+    {"spamdetected", "4.0.980", "5.0.980"},
+    {"suspend", NULL, "5.0.921"},
+    {"systemerror", "4.0.930", "5.0.930"},
+    {"systemfull", "4.0.931", "5.0.931"},
+    {"syntaxerror", NULL, "5.0.902"},
+    {"toomanyconn", "4.0.945", "5.0.945"},
+    {"userunknown", NULL, "5.0.911"},
+    {"undefined", "4.0.900", "5.0.900"},
+    {"virusdetected", NULL, "5.0.971"},
+};
+
+const char *bounce_pseudo_status(const char *reason, int temporary)
+{
+    for (size_t i = 0; i < sizeof pseudo / sizeof *pseudo; i++)
+        if (!strcmp(pseudo[i].reason, reason))
+            return temporary && pseudo[i].temp ? pseudo[i].temp : pseudo[i].perm;
+    return "";
+}
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(s, list[i]))
+            return 1;
+    return 0;
+}
+
+static size_t rank(const char *r)
+{
+    for (size_t i = 0; i < sizeof precedence / sizeof *precedence; i++)
+        if (!strcmp(r, precedence[i]))
+            return i;
+    return sizeof precedence / sizeof *precedence;
+}
+
+/* status_in_text - when the text names a more specific status of the same class than the
+ * one given (Status: 5.0.0 with "550 5.1.1 ..."), use it. */
+static void pick_status(const bounce_rcpt *r, const reply_parts *rp, char *out)
+{
+    out[0] = 0;
+    if (r->status[0])
+        memcpy(out, r->status, strlen(r->status) + 1);
+    if (!rp->status[0])
+        return;
+    int generic = !out[0] || !strcmp(out + 1, ".0.0");
+    if (generic && (!out[0] || out[0] == rp->status[0] || r->status[0] == 0))
+        memcpy(out, rp->status, strlen(rp->status) + 1);
+}
+
+void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
+{
+    memset(c, 0, sizeof *c);
+    c->permanent = -1;
+    c->retry = MXD_RETRY_UNKNOWN;
+    reply_parts rp;
+    int have_rp = r->diaglen && reply_parse(r->diag, r->diaglen, &rp) == MXD_OK;
+    if (!have_rp)
+        memset(&rp, 0, sizeof rp);
+    pick_status(r, &rp, c->status);
+    if (r->replycode[0])
+        memcpy(c->replycode, r->replycode, 4);
+    else if (rp.code[0] && (!c->status[0] || rp.code[0] == c->status[0]))
+        memcpy(c->replycode, rp.code, 4);
+    if (have_rp && rp.sending_ip)
+        bounce_copy(c->sending_ip, sizeof c->sending_ip, rp.sending_ip, strlen(rp.sending_ip));
+    const char *rhost = r->rhost[0] ? r->rhost : (have_rp && rp.rhost ? rp.rhost : "");
+    bounce_copy(c->rhost, sizeof c->rhost, rhost, strlen(rhost));
+
+    /* provider: remote host, text hints, then the recipient's domain */
+    const char *prov = c->rhost[0] ? mxd_kb_provider_for_host(kb, c->rhost, NULL, 0) : NULL;
+    int sure = prov != NULL;
+    if (!prov && r->diaglen)
+        prov = kb_provider_in_text(kb, r->diag, r->diaglen);
+    if (!prov) {
+        const char *at = strrchr(r->recipient, '@');
+        if (at)
+            prov = mxd_kb_provider_for_domain(kb, at + 1);
+    }
+    c->provider = prov;
+
+    int cls = 0, subj = 0, det = 0;
+    if (c->status[0] && kb_status_parse(c->status, strlen(c->status), &cls, &subj, &det))
+        cls = 0;
+    if (!cls && c->replycode[0])
+        cls = c->replycode[0] - '0';
+    if (cls == 5)
+        c->permanent = 1;
+    else if (cls == 4)
+        c->permanent = 0;
+    else if (!strcmp(r->action, "failed"))
+        c->permanent = 1;
+    else if (!strcmp(r->action, "delayed"))
+        c->permanent = 0;
+    c->retry = c->permanent == 1   ? MXD_RETRY_NEVER
+               : c->permanent == 0 ? MXD_RETRY_LATER
+                                   : MXD_RETRY_UNKNOWN;
+
+    if (r->reason) {
+        c->reason = r->reason;
+        c->decided_by = "format";
+        c->rule = r->reason;
+        goto done;
+    }
+    /* a provider rule, with the status we settled on */
+    if (have_rp) {
+        if (c->status[0] &&
+            kb_status_parse(c->status, strlen(c->status), &rp.cls, &rp.subj, &rp.det) == 0)
+            memcpy(rp.status, c->status, strlen(c->status) + 1);
+        if (c->replycode[0])
+            memcpy(rp.code, c->replycode, 4);
+        if (!rp.rhost && c->rhost[0])
+            rp.rhost = str_dup_n(c->rhost, strlen(c->rhost));
+        const kb_rule *rule = explain_best_rule(kb, &rp, prov, sure);
+        if (rule && (!rule->provider || (prov && !strcmp(rule->provider, prov)))) {
+            c->reason = rule->reason;
+            c->scope = rule->scope;
+            c->permanent = rule->permanent;
+            c->retry = rule->retry;
+            c->decided_by = "rule";
+            c->rule = rule->id;
+            c->rule_file = rule->file;
+            c->rule_line = rule->line;
+            if (rule->provider)
+                c->provider = rule->provider;
+            goto done;
+        }
+    }
+    {
+        const kb_status *st = cls && c->status[0] ? kb_find_status(kb, cls, subj, det) : NULL;
+        const char *sreason = st ? st->reason : NULL;
+        if (sreason && !strcmp(sreason, "delivered") && cls != 2)
+            sreason = NULL;
+        const char *treason = NULL;
+        const char *tpat = NULL;
+        if (r->diaglen) {
+            for (size_t i = 0; i < kb->nreasons; i++)
+                if (str_glob_find(r->diag, r->diaglen, kb->reasons[i].pattern)) {
+                    treason = kb->reasons[i].reason;
+                    tpat = kb->reasons[i].pattern;
+                    break;
+                }
+        }
+        int use_text = treason && (!sreason ||
+                                   in_list(sreason, weak_reasons,
+                                           sizeof weak_reasons / sizeof *weak_reasons) ||
+                                   rank(treason) < rank(sreason));
+        if (use_text) {
+            c->reason = treason;
+            c->decided_by = "text";
+            c->rule = tpat;
+            c->rule_file = "reasons.tsv";
+            c->scope = st ? st->scope : NULL;
+        } else if (sreason) {
+            c->reason = sreason;
+            c->decided_by = "status";
+            c->rule = st->code;
+            c->rule_file = "status-codes.tsv";
+            c->scope = st->scope;
+        } else {
+            const kb_reply *rc = c->replycode[0] ? kb_find_reply(kb, c->replycode) : NULL;
+            if (rc && rc->reason) {
+                c->reason = rc->reason;
+                c->decided_by = "reply";
+                c->rule = rc->code;
+                c->rule_file = "reply-codes.tsv";
+                c->scope = rc->scope;
+            }
+        }
+        if (!c->reason) {
+            c->decided_by = "fallback";
+            if (subj == 6 && cls)
+                c->reason = "contenterror";
+            else if (subj == 7 && cls)
+                c->reason = "securityerror";
+            else if (!strcmp(r->diagtype, "X-UNIX") || !strcmp(r->diagtype, "X-POSTFIX"))
+                c->reason = "mailererror";
+            else if (!strcmp(r->action, "delayed") || !strcmp(r->action, "expired"))
+                c->reason = "expired";
+            else if (!strcmp(r->command, "EHLO") || !strcmp(r->command, "HELO"))
+                c->reason = "blocked";
+            else if (r->diaglen)
+                c->reason = "onhold";
+            else
+                c->reason = "undefined";
+            c->rule = c->reason;
+            if (!c->scope && st)
+                c->scope = st->scope;
+        }
+    }
+done:
+    if (!c->status[0] && c->reason) {
+        int temp = c->replycode[0] == '4' || !strcmp(r->action, "delayed") || c->permanent == 0;
+        const char *ps = bounce_pseudo_status(c->reason, temp);
+        memcpy(c->status, ps, strlen(ps) + 1);
+    }
+    if (have_rp)
+        reply_free(&rp);
+}

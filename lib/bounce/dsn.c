@@ -1,0 +1,288 @@
+/* dsn.c - RFC 3464 delivery status notifications: per-message and per-recipient fields
+ * SPDX-License-Identifier: MIT
+ *
+ * A message/delivery-status body is a group of per-message fields (Reporting-MTA,
+ * Arrival-Date ...) followed by one group per recipient (Final-Recipient, Original-Recipient,
+ * Action, Status, Remote-MTA, Diagnostic-Code, Last-Attempt-Date, and the X-Postfix-*,
+ * X-Actual-Recipient extensions), groups separated by blank lines. Real DSNs bend this:
+ * groups without blank lines, fields in any order, folded values; a second Final-Recipient
+ * in a group starts a new recipient.
+ */
+#include <string.h>
+#include "bounce/bounce_internal.h"
+#include "util/str.h"
+
+typedef struct dsn_group {
+    char final[BOUNCE_ADDR_MAX];
+    char orig[BOUNCE_ADDR_MAX];
+    char action[32];
+    char status[16];
+    char rhost[BOUNCE_HOST_MAX];
+    char diagtype[16];
+    char diag[BOUNCE_MAX_DIAG];
+    size_t diaglen;
+    long long date;
+    char tz[8];
+    int any;
+} dsn_group;
+
+/* after_semi - the value after "type;" (e.g. "rfc822; a@b"), trimmed; type into t. */
+static void split_typed(const char *v, size_t vl, char *t, size_t tlen, const char **rest,
+                        size_t *rl)
+{
+    const char *semi = memchr(v, ';', vl);
+    if (semi && (size_t)(semi - v) < 24) {
+        bounce_copy(t, tlen, v, (size_t)(semi - v));
+        for (char *p = t; *p; p++)
+            *p = (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p);
+        *rest = semi + 1;
+        *rl = vl - (size_t)(semi + 1 - v);
+    } else {
+        if (tlen)
+            t[0] = 0;
+        *rest = v;
+        *rl = vl;
+    }
+    bounce_trim(rest, rl);
+}
+
+/* parse_status - the D.S.N at the start of a Status value ("5.1.1", "5.1.1 (text)"). */
+static void parse_status(const char *v, size_t vl, char *out, size_t outlen)
+{
+    bounce_trim(&v, &vl);
+    size_t i = 0;
+    if (vl < 5 || (v[0] != '2' && v[0] != '4' && v[0] != '5') || v[1] != '.')
+        return;
+    i = 2;
+    size_t d = 0;
+    while (i < vl && str_isdigit((unsigned char)v[i]) && d < 3)
+        i++, d++;
+    if (!d || i >= vl || v[i] != '.')
+        return;
+    i++;
+    d = 0;
+    while (i < vl && str_isdigit((unsigned char)v[i]) && d < 3)
+        i++, d++;
+    if (!d || (i < vl && str_isdigit((unsigned char)v[i])))
+        return;
+    bounce_copy(out, outlen, v, i);
+}
+
+static void flush(dsn_group *g, bounce_out *out)
+{
+    const char *addr = g->final[0] ? g->final : g->orig;
+    if (addr[0]) {
+        bounce_rcpt *r = bounce_add(out, addr, strlen(addr));
+        if (r) {
+            if (g->action[0])
+                memcpy(r->action, g->action, sizeof r->action);
+            if (g->status[0])
+                memcpy(r->status, g->status, sizeof r->status);
+            if (g->rhost[0])
+                memcpy(r->rhost, g->rhost, sizeof r->rhost);
+            if (g->diagtype[0])
+                memcpy(r->diagtype, g->diagtype, sizeof r->diagtype);
+            if (g->diaglen)
+                rcpt_diag_set(r, g->diag, g->diaglen);
+            if (g->date) {
+                r->date = g->date;
+                memcpy(r->tz, g->tz, sizeof r->tz);
+            }
+            if (out->lhost[0] && !r->lhost[0])
+                memcpy(r->lhost, out->lhost, sizeof r->lhost);
+        }
+    }
+    memset(g, 0, sizeof *g);
+}
+
+/* host_of - "dns; mx.example.net" or "mx.example.net [192.0.2.1]": the host name. */
+static void host_of(const char *v, size_t vl, char *out, size_t outlen)
+{
+    char t[16];
+    const char *h;
+    size_t hl;
+    split_typed(v, vl, t, sizeof t, &h, &hl);
+    size_t e = 0;
+    while (e < hl && !str_isspace((unsigned char)h[e]) && h[e] != '(' && h[e] != ';')
+        e++;
+    const char *s = h;
+    if (e && s[0] == '[') {
+        s++;
+        e--;
+        if (e && s[e - 1] == ']')
+            e--;
+    }
+    while (e && s[e - 1] == '.')
+        e--;
+    bounce_copy(out, outlen, s, e);
+    for (char *p = out; *p; p++)
+        *p = (char)str_tolower((unsigned char)*p);
+}
+
+int dsn_parse(const char *s, size_t len, bounce_out *out)
+{
+    dsn_group g;
+    memset(&g, 0, sizeof g);
+    size_t pos = 0, before = out->n;
+    buf uf;
+    buf_init(&uf, MAIL_MAX_FIELD + 16);
+    while (pos < len) {
+        /* one field with its continuation lines */
+        const char *l;
+        size_t ll;
+        size_t start = pos;
+        if (!bounce_line(s, len, &pos, &l, &ll))
+            break;
+        size_t tl = ll;
+        const char *tp = l;
+        bounce_trim(&tp, &tl);
+        if (tl == 0) {
+            if (g.final[0] || g.orig[0])
+                flush(&g, out);
+            continue;
+        }
+        size_t end = pos;
+        while (end < len && (s[end] == ' ' || s[end] == '\t')) {
+            const char *l2;
+            size_t l2l;
+            size_t p2 = end;
+            bounce_line(s, len, &p2, &l2, &l2l);
+            size_t t2 = l2l;
+            const char *tp2 = l2;
+            bounce_trim(&tp2, &t2);
+            if (!t2)
+                break;
+            end = p2;
+        }
+        pos = end;
+        const char *colon = memchr(s + start, ':', end - start);
+        if (!colon || colon == s + start || (size_t)(colon - (s + start)) > 40)
+            continue;
+        const char *name = s + start;
+        size_t nl = (size_t)(colon - name);
+        while (nl && str_isspace((unsigned char)name[nl - 1]))
+            nl--;
+        buf_reset(&uf);
+        if (mail_unfold(colon + 1, (size_t)(s + end - colon - 1), &uf) != MXD_OK)
+            continue;
+        const char *v = uf.ptr ? uf.ptr : "";
+        size_t vl = uf.len;
+#define IS(n) (nl == sizeof(n) - 1 && str_caseeq(name, nl, n))
+        char t[16];
+        const char *rest;
+        size_t rl;
+        if (IS("Final-Recipient")) {
+            if (g.final[0])
+                flush(&g, out);
+            split_typed(v, vl, t, sizeof t, &rest, &rl);
+            bounce_addr_clean(rest, rl, g.final, sizeof g.final);
+            g.any = 1;
+        } else if (IS("Original-Recipient")) {
+            if (g.orig[0] && g.final[0])
+                flush(&g, out);
+            split_typed(v, vl, t, sizeof t, &rest, &rl);
+            bounce_addr_clean(rest, rl, g.orig, sizeof g.orig);
+        } else if (IS("Action")) {
+            size_t i = 0;
+            while (i < vl && !str_isspace((unsigned char)v[i]) && v[i] != '(')
+                i++;
+            bounce_copy(g.action, sizeof g.action, v, i);
+            for (char *p = g.action; *p; p++)
+                *p = (char)str_tolower((unsigned char)*p);
+        } else if (IS("Status")) {
+            parse_status(v, vl, g.status, sizeof g.status);
+        } else if (IS("Remote-MTA")) {
+            host_of(v, vl, g.rhost, sizeof g.rhost);
+        } else if (IS("Diagnostic-Code")) {
+            split_typed(v, vl, g.diagtype, sizeof g.diagtype, &rest, &rl);
+            if (rl >= BOUNCE_MAX_DIAG)
+                rl = BOUNCE_MAX_DIAG - 1;
+            memcpy(g.diag, rest, rl);
+            g.diag[rl] = 0;
+            g.diaglen = rl;
+        } else if (IS("Last-Attempt-Date")) {
+            g.date = bounce_date(v, vl, g.tz);
+        } else if (IS("Reporting-MTA")) {
+            host_of(v, vl, out->lhost, sizeof out->lhost);
+        } else if (IS("Arrival-Date")) {
+            if (!out->date)
+                out->date = bounce_date(v, vl, out->tz);
+        }
+#undef IS
+    }
+    if (g.final[0] || g.orig[0])
+        flush(&g, out);
+    buf_free(&uf);
+    return (int)(out->n - before);
+}
+
+/* para_for - the paragraph of text about addr: the lines from the one naming it to the next
+ * blank line (or the next line naming another recipient). */
+static int para_for(const char *t, size_t tl, const char *addr, const char **ps, size_t *pl)
+{
+    size_t al = strlen(addr);
+    const char *hit = str_casefind(t, tl, addr, al);
+    while (hit) {
+        const char *ls = hit;
+        while (ls > t && ls[-1] != '\n')
+            ls--;
+        /* skip header-like lines ("To: addr") of a quoted message */
+        size_t off = (size_t)(hit - ls);
+        int headerish = off > 0 && off < 40 && memchr(ls, ':', off) &&
+                        (bounce_starts(ls, off, "To:") || bounce_starts(ls, off, "From:") ||
+                         bounce_starts(ls, off, "Final-Recipient") ||
+                         bounce_starts(ls, off, "Original-Recipient") ||
+                         bounce_starts(ls, off, "X-Failed-Recipients"));
+        if (!headerish) {
+            size_t pos = (size_t)(ls - t);
+            const char *l;
+            size_t ll;
+            size_t start = pos, end = pos;
+            int lines = 0;
+            while (bounce_line(t, tl, &pos, &l, &ll)) {
+                const char *x = l;
+                size_t xl = ll;
+                bounce_trim(&x, &xl);
+                if (!xl && lines)
+                    break;
+                end = pos;
+                if (++lines > 12)
+                    break;
+            }
+            *ps = t + start;
+            *pl = end - start;
+            return 1;
+        }
+        size_t rest = tl - (size_t)(hit + al - t);
+        hit = str_casefind(hit + al, rest, addr, al);
+    }
+    return 0;
+}
+
+void dsn_text_fill(const bounce_view *v, bounce_out *out)
+{
+    if (!v->text.len)
+        return;
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        if (r->diaglen)
+            continue;
+        const char *p;
+        size_t pl;
+        if (para_for(v->text.ptr, v->text.len, r->recipient, &p, &pl)) {
+            /* drop the address itself at the start ("<a@b>: ") */
+            const char *x = p;
+            size_t xl = pl;
+            bounce_trim(&x, &xl);
+            size_t at, al;
+            if (bounce_addr_in(x, xl, &at, &al) && at <= 1) {
+                size_t cut = at + al;
+                while (cut < xl && (x[cut] == '>' || x[cut] == ':' || x[cut] == ' '))
+                    cut++;
+                x += cut;
+                xl -= cut;
+            }
+            rcpt_diag_set(r, x, xl);
+        }
+    }
+}

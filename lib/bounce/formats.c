@@ -1,0 +1,159 @@
+/* formats.c - the table of bounce formats, tried in order, and helpers for the modules
+ * SPDX-License-Identifier: MIT
+ *
+ * Specific formats come first (each detector looks at headers and a few markers only);
+ * the generic readers close the table: feedback reports, auto-replies, standard DSNs and
+ * finally the plain-text reader. The first format whose detector accepts the message and
+ * whose parser finds at least one recipient decides.
+ */
+#include <string.h>
+#include "bounce/bounce_internal.h"
+#include "bounce/formats.h"
+#include "util/str.h"
+
+int fmt_from_has(const bounce_view *v, const char *s)
+{
+    return bounce_has(v->from, strlen(v->from), s);
+}
+
+int fmt_subject_has(const bounce_view *v, const char *s)
+{
+    return bounce_has(v->subject, strlen(v->subject), s);
+}
+
+int fmt_subject_starts(const bounce_view *v, const char *s)
+{
+    return bounce_starts(v->subject, strlen(v->subject), s);
+}
+
+int fmt_header_has(const bounce_view *v, const char *name, const char *s)
+{
+    char val[BOUNCE_FIELD_MAX];
+    if (!bview_header((bounce_view *)v, name, val, sizeof val))
+        return 0;
+    return !s || bounce_has(val, strlen(val), s);
+}
+
+int fmt_text_has(const bounce_view *v, const char *s)
+{
+    return v->text.len && bounce_has(v->text.ptr, v->text.len, s);
+}
+
+void fmt_orig_after(bounce_view *v)
+{
+    if (v->has_orig || !v->text.len)
+        return;
+    size_t at = text_separator(v->text.ptr, v->text.len);
+    if (at >= v->text.len)
+        return;
+    /* skip the separator line itself */
+    const char *nl = memchr(v->text.ptr + at, '\n', v->text.len - at);
+    if (!nl)
+        return;
+    size_t from = (size_t)(nl + 1 - v->text.ptr);
+    buf copy;
+    buf_init(&copy, BOUNCE_MAX_ORIG + 1);
+    size_t n = v->text.len - from;
+    if (n > BOUNCE_MAX_ORIG)
+        n = BOUNCE_MAX_ORIG;
+    if (buf_add(&copy, v->text.ptr + from, n) == MXD_OK && copy.ptr)
+        bview_set_orig(v, copy.ptr, copy.len);
+    buf_free(&copy);
+}
+
+bounce_rcpt *fmt_fallback_rcpt(bounce_view *v, bounce_out *out)
+{
+    char val[BOUNCE_FIELD_MAX];
+    bounce_rcpt *r = NULL;
+    if (bview_header(v, "X-Failed-Recipients", val, sizeof val))
+        r = bounce_add(out, val, strlen(val));
+    if (!r && bview_orig_header(v, "To", val, sizeof val))
+        r = bounce_add(out, val, strlen(val));
+    if (!r && bview_header(v, "X-Original-To", val, sizeof val))
+        r = bounce_add(out, val, strlen(val));
+    return r;
+}
+
+/* --- RFC 3464: message/delivery-status --- */
+
+static int rfc3464_detect(const bounce_view *v)
+{
+    return v->has_dsn;
+}
+
+static int rfc3464_parse(bounce_view *v, bounce_out *out)
+{
+    int n = dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, out);
+    if (n > 0)
+        dsn_text_fill(v, out);
+    if (n == 0 && v->text.len) {
+        n = text_generic(v->text.ptr, v->text.len, out);
+    }
+    return n;
+}
+
+const bounce_format bounce_fmt_rfc3464 = {"rfc3464", rfc3464_detect, rfc3464_parse};
+
+/* --- plain text: anything that says it is a delivery failure --- */
+
+static const char *const bounce_from[] = {"mailer-daemon", "postmaster",         "mail delivery",
+                                          "maildelivery",  "mail administrator", "<>"};
+static const char *const bounce_subjects[] = {"undeliver",
+                                              "delivery fail",
+                                              "delivery status",
+                                              "failure notice",
+                                              "returned mail",
+                                              "mail delivery",
+                                              "could not be delivered",
+                                              "delivery notification",
+                                              "non-delivery",
+                                              "nondeliverable",
+                                              "not delivered",
+                                              "delivery problem",
+                                              "rejected",
+                                              "error",
+                                              "warning",
+                                              "bounce",
+                                              "failed",
+                                              "unzustellbar",
+                                              "delivery report"};
+
+static int text_detect(const bounce_view *v)
+{
+    if (fmt_header_has(v, "X-Failed-Recipients", NULL))
+        return 1;
+    for (size_t i = 0; i < sizeof bounce_from / sizeof *bounce_from; i++)
+        if (fmt_from_has(v, bounce_from[i]))
+            return 1;
+    for (size_t i = 0; i < sizeof bounce_subjects / sizeof *bounce_subjects; i++)
+        if (fmt_subject_has(v, bounce_subjects[i]))
+            return 1;
+    return 0;
+}
+
+static int text_parse(bounce_view *v, bounce_out *out)
+{
+    fmt_orig_after(v);
+    int n = v->text.len ? text_generic(v->text.ptr, v->text.len, out) : 0;
+    if (n == 0 && v->text.len) {
+        /* errors without an address: the recipient from the headers */
+        bounce_rcpt *r = fmt_fallback_rcpt(v, out);
+        if (r) {
+            size_t end = text_separator(v->text.ptr, v->text.len);
+            rcpt_diag_set(r, v->text.ptr, end > 600 ? 600 : end);
+            n = 1;
+        }
+    }
+    return n;
+}
+
+const bounce_format bounce_fmt_text = {"text", text_detect, text_parse};
+
+/* The table: specific formats first, generic readers last. */
+const bounce_format *const bounce_formats[] = {
+    &bounce_fmt_arf,
+    &bounce_fmt_rfc3834,
+    &bounce_fmt_rfc3464,
+    &bounce_fmt_text,
+};
+const size_t bounce_nformats = sizeof bounce_formats / sizeof *bounce_formats;

@@ -1,0 +1,38 @@
+/* formats.h - the bounce formats (one module each) and the table that orders them (internal)
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MXD_BOUNCE_FORMATS_H
+#define MXD_BOUNCE_FORMATS_H
+
+#include "bounce/bounce_internal.h"
+
+extern const bounce_format bounce_fmt_arf;
+extern const bounce_format bounce_fmt_rfc3834;
+extern const bounce_format bounce_fmt_rfc3464;
+extern const bounce_format bounce_fmt_text;
+
+/* helpers for format modules (formats.c) */
+
+/* fmt_from_has / fmt_subject_has - does the bounce's From / Subject contain s (any case)? */
+int fmt_from_has(const bounce_view *v, const char *s);
+int fmt_subject_has(const bounce_view *v, const char *s);
+
+/* fmt_subject_starts - does the Subject start with s (any case)? */
+int fmt_subject_starts(const bounce_view *v, const char *s);
+
+/* fmt_header_has - does the top header field name exist (and contain s, when s is not
+ * NULL)? */
+int fmt_header_has(const bounce_view *v, const char *name, const char *s);
+
+/* fmt_text_has - does the human-readable text contain s (any case)? */
+int fmt_text_has(const bounce_view *v, const char *s);
+
+/* fmt_orig_after - take the text after the separator as the returned message when the
+ * message has no MIME part for it. */
+void fmt_orig_after(bounce_view *v);
+
+/* fmt_fallback_rcpt - when a format found errors but no address: the recipient from
+ * X-Failed-Recipients, else the To of the returned message. Returns the recipient or NULL. */
+bounce_rcpt *fmt_fallback_rcpt(bounce_view *v, bounce_out *out);
+
+#endif

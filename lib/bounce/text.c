@@ -1,0 +1,115 @@
+/* text.c - read a plain-text bounce: recipient lines and the error text that follows them
+ * SPDX-License-Identifier: MIT
+ *
+ * Most non-standard bounces share one shape: a few lines of explanation, then for each
+ * failed recipient a line that starts with the address ("<a@b>:", "  a@b", "a@b... User
+ * unknown"), followed by the error lines, and finally a separator line before the copy of
+ * the returned message. This reader finds that shape; the formats in formats.c narrow it with
+ * their own markers where needed.
+ */
+#include <string.h>
+#include "bounce/bounce_internal.h"
+#include "util/str.h"
+
+#define TEXT_MAX_DIAG_LINES 10 /* error lines kept after a recipient line */
+
+/* Lines that start the copy of the returned message (case-insensitive, after blanks). */
+static const char *const separators[] = {
+    "------ This is a copy of the message",
+    "--- Below this line is a copy of the message",
+    "Below this line is a copy of the message",
+    "Message headers follow",
+    "----- Original message -----",
+    "------ Original message ------",
+    "----- Unsent message follows -----",
+    "----- Message header follows -----",
+    "--- Original message follows",
+    "Original message follows",
+    "------- Original Message -------",
+    "-----Original Message-----",
+    "----- The header of the original message is following",
+    "--- The header of the original message is following",
+    "------ Failed Message Body",
+    "---- The message follows",
+    "----- Original message header -----",
+    "Original Message Headers",
+    "Content-Type: message/rfc822",
+    "The original message headers",
+    "----- Rejected message follows -----",
+    "--- Your message follows",
+    "------ The original message follows",
+    "--------Original Message--------",
+};
+
+size_t text_separator(const char *s, size_t len)
+{
+    size_t pos = 0;
+    const char *l;
+    size_t ll;
+    while (1) {
+        size_t start = pos;
+        if (!bounce_line(s, len, &pos, &l, &ll))
+            break;
+        bounce_trim(&l, &ll);
+        if (ll < 8)
+            continue;
+        for (size_t i = 0; i < sizeof separators / sizeof *separators; i++)
+            if (bounce_starts(l, ll, separators[i]))
+                return start;
+    }
+    return len;
+}
+
+/* recipient_line - does the trimmed line start with an address? Its span in *at, *al. */
+static int recipient_line(const char *l, size_t ll, size_t *at, size_t *al)
+{
+    if (!bounce_addr_in(l, ll, at, al))
+        return 0;
+    if (*at > 1)
+        return 0;
+    if (*at == 1 && l[0] != '<' && l[0] != '"' && l[0] != '(')
+        return 0;
+    return 1;
+}
+
+int text_generic(const char *s, size_t len, bounce_out *out)
+{
+    size_t end = text_separator(s, len);
+    size_t pos = 0, before = out->n;
+    const char *l;
+    size_t ll;
+    bounce_rcpt *cur = NULL;
+    int lines = 0, blanks = 0;
+    while (pos < end && bounce_line(s, end, &pos, &l, &ll)) {
+        const char *t = l;
+        size_t tl = ll;
+        bounce_trim(&t, &tl);
+        size_t at, al;
+        if (tl && recipient_line(t, tl, &at, &al)) {
+            bounce_rcpt *r = bounce_add(out, t + at, al);
+            if (!r)
+                continue;
+            cur = r;
+            lines = 0;
+            blanks = 0;
+            size_t k = at + al;
+            while (k < tl && (t[k] == '>' || t[k] == ':' || t[k] == ' ' || t[k] == '.' ||
+                              t[k] == '"' || t[k] == ')'))
+                k++;
+            if (k < tl && !cur->diaglen)
+                rcpt_diag_add(cur, t + k, tl - k);
+            continue;
+        }
+        if (!cur)
+            continue;
+        if (!tl) {
+            blanks++;
+            continue;
+        }
+        if (blanks > 1 || lines >= TEXT_MAX_DIAG_LINES)
+            continue;
+        rcpt_diag_add(cur, t, tl);
+        lines++;
+    }
+    return (int)(out->n - before);
+}

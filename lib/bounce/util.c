@@ -1,0 +1,344 @@
+/* util.c - helpers of the bounce stage: recipients, addresses, lines, dates, SMTP commands
+ * SPDX-License-Identifier: MIT
+ */
+#include <stddef.h>
+#include <string.h>
+#include "bounce/bounce_internal.h"
+#include "util/str.h"
+
+int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *ll)
+{
+    size_t p = *pos;
+    if (p >= len)
+        return 0;
+    const char *nl = memchr(s + p, '\n', len - p);
+    size_t e = nl ? (size_t)(nl - s) : len;
+    *pos = nl ? e + 1 : len;
+    *l = s + p;
+    *ll = e - p;
+    if (*ll && (*l)[*ll - 1] == '\r')
+        (*ll)--;
+    return 1;
+}
+
+void bounce_trim(const char **s, size_t *len)
+{
+    while (*len && str_isspace((unsigned char)**s))
+        (*s)++, (*len)--;
+    while (*len && str_isspace((unsigned char)(*s)[*len - 1]))
+        (*len)--;
+}
+
+int bounce_starts(const char *l, size_t ll, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    return ll >= pl && str_caseeq(l, pl, prefix);
+}
+
+int bounce_has(const char *s, size_t len, const char *needle)
+{
+    return str_casefind(s, len, needle, strlen(needle)) != NULL;
+}
+
+void bounce_copy(char *out, size_t outlen, const char *s, size_t len)
+{
+    bounce_trim(&s, &len);
+    if (len >= outlen)
+        len = outlen - 1;
+    memcpy(out, s, len);
+    out[len] = 0;
+}
+
+static int addr_char(int c)
+{
+    return str_isalnum(c) || c == '.' || c == '-' || c == '_' || c == '+' || c == '=' || c == '/' ||
+           c == '\'' || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '*' ||
+           c == '?' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c == '~' ||
+           c >= 0x80;
+}
+
+static int dom_char(int c)
+{
+    return str_isalnum(c) || c == '.' || c == '-' || c == '_' || c >= 0x80 || c == '[' ||
+           c == ']' || c == ':';
+}
+
+int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
+{
+    for (size_t i = 1; i + 1 < len; i++) {
+        if (s[i] != '@')
+            continue;
+        size_t a = i;
+        while (a > 0 && addr_char((unsigned char)s[a - 1]))
+            a--;
+        size_t b = i + 1;
+        while (b < len && dom_char((unsigned char)s[b]))
+            b++;
+        while (b > i + 1 && (s[b - 1] == '.' || s[b - 1] == ':' || s[b - 1] == '-'))
+            b--;
+        while (a < i && (s[a] == '.' || s[a] == '\'' || s[a] == '/' || s[a] == '='))
+            a++;
+        if (a == i || b == i + 1)
+            continue;
+        if (!memchr(s + i + 1, '.', b - i - 1) && !(s[i + 1] == '['))
+            continue;
+        *at = a;
+        *alen = b - a;
+        return 1;
+    }
+    return 0;
+}
+
+size_t bounce_addr_clean(const char *s, size_t len, char *out, size_t outlen)
+{
+    size_t at, al;
+    bounce_trim(&s, &len);
+    /* "rfc822; addr" */
+    const char *semi = memchr(s, ';', len);
+    if (semi && semi - s < 16) {
+        len -= (size_t)(semi + 1 - s);
+        s = semi + 1;
+    }
+    if (!bounce_addr_in(s, len, &at, &al))
+        return 0;
+    if (al >= outlen)
+        return 0;
+    const char *a = s + at;
+    if (al > 7 && str_caseeq(a, 7, "mailto:"))
+        a += 7, al -= 7;
+    memcpy(out, a, al);
+    out[al] = 0;
+    char *atp = strchr(out, '@');
+    for (char *p = atp; p && *p; p++)
+        *p = (char)str_tolower((unsigned char)*p);
+    return al;
+}
+
+bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen)
+{
+    char a[BOUNCE_ADDR_MAX];
+    size_t l = bounce_addr_clean(addr, alen, a, sizeof a);
+    if (!l)
+        return NULL;
+    for (size_t i = 0; i < out->n; i++)
+        if (str_caseeq(out->r[i].recipient, strlen(out->r[i].recipient), a))
+            return &out->r[i];
+    return NULL;
+}
+
+bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen)
+{
+    char a[BOUNCE_ADDR_MAX];
+    size_t l = bounce_addr_clean(addr, alen, a, sizeof a);
+    if (!l)
+        return NULL;
+    for (size_t i = 0; i < out->n; i++)
+        if (str_caseeq(out->r[i].recipient, strlen(out->r[i].recipient), a))
+            return &out->r[i];
+    if (out->n >= BOUNCE_MAX_RCPTS)
+        return NULL;
+    bounce_rcpt *r = &out->r[out->n++];
+    memset(r, 0, offsetof(bounce_rcpt, diag));
+    r->diag[0] = 0;
+    r->diaglen = 0;
+    r->reason = NULL;
+    r->date = 0;
+    r->tz[0] = 0;
+    memcpy(r->recipient, a, l + 1);
+    return r;
+}
+
+void rcpt_diag_add(bounce_rcpt *r, const char *s, size_t len)
+{
+    bounce_trim(&s, &len);
+    if (!len)
+        return;
+    size_t o = r->diaglen;
+    if (o && o + 1 < BOUNCE_MAX_DIAG)
+        r->diag[o++] = ' ';
+    int blank = 0;
+    for (size_t i = 0; i < len && o + 1 < BOUNCE_MAX_DIAG; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 32 || c == 0x7f)
+            c = ' ';
+        if (c == ' ') {
+            if (blank)
+                continue;
+            blank = 1;
+        } else {
+            blank = 0;
+        }
+        r->diag[o++] = (char)c;
+    }
+    while (o && r->diag[o - 1] == ' ')
+        o--;
+    r->diag[o] = 0;
+    r->diaglen = o;
+}
+
+void rcpt_diag_set(bounce_rcpt *r, const char *s, size_t len)
+{
+    r->diaglen = 0;
+    r->diag[0] = 0;
+    rcpt_diag_add(r, s, len);
+}
+
+/* --- dates --- */
+
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+static size_t read_num(const char *s, size_t len, size_t i, unsigned long *v, size_t maxd)
+{
+    size_t j = i;
+    *v = 0;
+    while (j < len && j - i < maxd && str_isdigit((unsigned char)s[j]))
+        *v = *v * 10 + (unsigned long)(s[j++] - '0');
+    return j - i;
+}
+
+long long bounce_date(const char *s, size_t len, char *tz)
+{
+    static const char *const mon[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                      "jul", "aug", "sep", "oct", "nov", "dec"};
+    static const struct {
+        const char *n;
+        int off; /* minutes */
+    } zones[] = {{"UT", 0},     {"UTC", 0},    {"GMT", 0},    {"Z", 0},
+                 {"EST", -300}, {"EDT", -240}, {"CST", -360}, {"CDT", -300},
+                 {"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
+                 {"JST", 540},  {"CET", 60},   {"CEST", 120}, {"BST", 60}};
+    tz[0] = 0;
+    size_t i = 0;
+    /* skip "Tue," */
+    while (i < len && !str_isdigit((unsigned char)s[i]))
+        i++;
+    unsigned long day, year, hh, mm, ss = 0;
+    size_t n = read_num(s, len, i, &day, 2);
+    if (!n || day < 1 || day > 31)
+        return 0;
+    i += n;
+    while (i < len && (s[i] == ' ' || s[i] == '-'))
+        i++;
+    int m = -1;
+    for (int k = 0; k < 12 && i + 3 <= len; k++)
+        if (str_caseeq(s + i, 3, mon[k]))
+            m = k;
+    if (m < 0)
+        return 0;
+    while (i < len && str_isalpha((unsigned char)s[i]))
+        i++;
+    while (i < len && (s[i] == ' ' || s[i] == '-'))
+        i++;
+    n = read_num(s, len, i, &year, 4);
+    if (!n)
+        return 0;
+    if (n == 2)
+        year += year < 50 ? 2000 : 1900;
+    i += n;
+    while (i < len && s[i] == ' ')
+        i++;
+    if (!(n = read_num(s, len, i, &hh, 2)) || i + n >= len || s[i + n] != ':')
+        return 0;
+    i += n + 1;
+    if (!(n = read_num(s, len, i, &mm, 2)))
+        return 0;
+    i += n;
+    if (i < len && s[i] == ':') {
+        i++;
+        i += read_num(s, len, i, &ss, 2);
+    }
+    while (i < len && s[i] == ' ')
+        i++;
+    int off = 0, have = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-')) {
+        unsigned long z;
+        if (read_num(s, len, i + 1, &z, 4) == 4) {
+            off = (int)((z / 100) * 60 + z % 100);
+            if (s[i] == '-')
+                off = -off;
+            have = 1;
+        }
+    } else {
+        for (size_t k = 0; k < sizeof zones / sizeof *zones && !have; k++) {
+            size_t zl = strlen(zones[k].n);
+            if (i + zl <= len && str_caseeq(s + i, zl, zones[k].n) &&
+                (i + zl == len || !str_isalpha((unsigned char)s[i + zl]))) {
+                off = zones[k].off;
+                have = 1;
+            }
+        }
+    }
+    if (hh > 23 || mm > 59 || ss > 60)
+        return 0;
+    long long t = days_from_civil((long long)year, (unsigned)m + 1, (unsigned)day) * 86400 +
+                  (long long)(hh * 3600 + mm * 60 + ss) - (long long)off * 60;
+    int a = off < 0 ? -off : off;
+    tz[0] = off < 0 ? '-' : '+';
+    tz[1] = (char)('0' + a / 600);
+    tz[2] = (char)('0' + (a / 60) % 10);
+    tz[3] = (char)('0' + (a % 60) / 10);
+    tz[4] = (char)('0' + a % 10);
+    tz[5] = 0;
+    return t;
+}
+
+int bounce_command(const char *s, size_t len, char *cmd)
+{
+    static const struct {
+        const char *pat, *cmd;
+    } tab[] = {
+        {"in reply to rcpt to", "RCPT"},
+        {"in reply to end of data", "DATA"},
+        {"in reply to data", "DATA"},
+        {"in reply to mail from", "MAIL"},
+        {"in reply to ehlo", "EHLO"},
+        {"in reply to helo", "HELO"},
+        {"after rcpt to", "RCPT"},
+        {"after mail from", "MAIL"},
+        {"after end of data", "DATA"},
+        {"after pipelined data", "DATA"},
+        {"after data", "DATA"},
+        {"after initial connection", "CONN"},
+        {"after ehlo", "EHLO"},
+        {"after helo", "HELO"},
+        {"did not like our rcpt to", "RCPT"},
+        {"did not like our final data", "DATA"},
+        {"did not like our data", "DATA"},
+        {"did not like our mail from", "MAIL"},
+        {"did not like our ehlo", "EHLO"},
+        {">>> rcpt to", "RCPT"},
+        {">>> data", "DATA"},
+        {">>> mail from", "MAIL"},
+        {">>> ehlo", "EHLO"},
+        {">>> helo", "HELO"},
+        {"rcpt to:", "RCPT"},
+        {"mail from:", "MAIL"},
+        {"rcpt to command", "RCPT"},
+        {"data command", "DATA"},
+        {"end of data", "DATA"},
+        {"sender rejected", "MAIL"},
+        {"greeting", "CONN"},
+    };
+    const char *best = NULL;
+    const char *bestcmd = NULL;
+    for (size_t k = 0; k < sizeof tab / sizeof *tab; k++) {
+        const char *p = str_casefind(s, len, tab[k].pat, strlen(tab[k].pat));
+        if (p && (!best || k < 24)) {
+            best = p;
+            bestcmd = tab[k].cmd;
+            break;
+        }
+    }
+    if (!bestcmd)
+        return 0;
+    memcpy(cmd, bestcmd, strlen(bestcmd) + 1);
+    return 1;
+}

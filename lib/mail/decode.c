@@ -1,0 +1,297 @@
+/* decode.c - decode the parts a bounce needs: transfer encodings, charsets, RFC 2047, HTML
+ * SPDX-License-Identifier: MIT
+ *
+ * Base64 and quoted-printable go through GMime's step decoders, charsets through GMime's
+ * iconv wrapper (which knows the aliases mail uses), RFC 2047 words through
+ * g_mime_utils_header_decode_text(). Output is capped at MAIL_MAX_DECODED per part.
+ */
+#include <gmime/gmime.h>
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mail/mail_internal.h"
+#include "util/str.h"
+
+#define DECODE_CHUNK 65536 /* input bytes decoded per step */
+
+static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
+
+static void gmime_init_once(void)
+{
+    g_mime_init();
+}
+
+void mail_gmime_init(void)
+{
+    pthread_once(&gmime_once, gmime_init_once);
+}
+
+/* is_ascii_or_utf8_name - charsets copied as they are. */
+static int passthrough_charset(const char *cs)
+{
+    static const char *const names[] = {"",        "us-ascii",       "ascii", "utf-8",
+                                        "utf8",    "ansi_x3.4-1968", "7bit",  "8bit",
+                                        "unknown", "x-unknown"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(cs, names[i]))
+            return 1;
+    return 0;
+}
+
+static int all_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
+/* add_clean_utf8 - append s, replacing bytes that are not valid UTF-8 with '?'. */
+static mxd_err add_clean_utf8(buf *out, const char *s, size_t len)
+{
+    size_t i = 0, run = 0;
+    mxd_err e = MXD_OK;
+    while (i < len && !e) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        int ok = n && i + n <= len && !(n == 2 && c < 0xC2);
+        for (size_t k = 1; ok && k < n; k++)
+            ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+        if (ok) {
+            i += n;
+            run += n;
+            continue;
+        }
+        if (run)
+            e = buf_add(out, s + i - run, run);
+        if (!e)
+            e = buf_addc(out, '?');
+        run = 0;
+        i++;
+    }
+    if (!e && run)
+        e = buf_add(out, s + i - run, run);
+    return e;
+}
+
+mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out)
+{
+    if (!charset || passthrough_charset(charset) || all_ascii(s, len))
+        return add_clean_utf8(out, s, len);
+    mail_gmime_init();
+    iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+    if (cd == (iconv_t)-1)
+        return add_clean_utf8(out, s, len);
+    char tmp[8192];
+    char *in = (char *)s;
+    size_t inleft = len;
+    mxd_err e = MXD_OK;
+    while (inleft && !e) {
+        char *o = tmp;
+        size_t oleft = sizeof tmp;
+        size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+        e = buf_add(out, tmp, sizeof tmp - oleft);
+        if (r == (size_t)-1 && !e) {
+            if (errno == E2BIG)
+                continue;
+            /* a byte that does not convert: '?' and go on */
+            e = buf_addc(out, '?');
+            if (inleft) {
+                in++;
+                inleft--;
+            }
+        }
+    }
+    if (!e) {
+        char *o = tmp;
+        size_t oleft = sizeof tmp;
+        iconv(cd, NULL, NULL, &o, &oleft);
+        e = buf_add(out, tmp, sizeof tmp - oleft);
+    }
+    g_mime_iconv_close(cd);
+    return e;
+}
+
+mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *charset, buf *out)
+{
+    if (blen > MAIL_MAX_DECODED * 2)
+        blen = MAIL_MAX_DECODED * 2;
+    buf raw;
+    buf_init(&raw, MAIL_MAX_DECODED + DECODE_CHUNK * 2);
+    const char *src = body;
+    size_t slen = blen;
+    mxd_err e = MXD_OK;
+    if (cte == MAIL_CTE_BASE64 || cte == MAIL_CTE_QP) {
+        unsigned char *tmp = malloc(DECODE_CHUNK + 8);
+        if (!tmp)
+            return MXD_ERR_NOMEM;
+        int state = 0;
+        guint32 save = 0;
+        for (size_t i = 0; i < blen && !e && raw.len < MAIL_MAX_DECODED; i += DECODE_CHUNK) {
+            size_t n = blen - i < DECODE_CHUNK ? blen - i : DECODE_CHUNK;
+            size_t w = cte == MAIL_CTE_BASE64
+                           ? g_mime_encoding_base64_decode_step((const unsigned char *)body + i, n,
+                                                                tmp, &state, &save)
+                           : g_mime_encoding_quoted_decode_step((const unsigned char *)body + i, n,
+                                                                tmp, &state, &save);
+            e = buf_add(&raw, tmp, w);
+        }
+        free(tmp);
+        if (e) {
+            buf_free(&raw);
+            return e == MXD_ERR_TOOBIG ? MXD_OK : e;
+        }
+        src = raw.ptr ? raw.ptr : "";
+        slen = raw.len;
+    }
+    if (slen > MAIL_MAX_DECODED)
+        slen = MAIL_MAX_DECODED;
+    e = mail_to_utf8(src, slen, charset, out);
+    buf_free(&raw);
+    return e;
+}
+
+mxd_err mail_decode_part(const mail_part *p, buf *out)
+{
+    return mail_decode_body(p->body, p->blen, p->cte, p->charset, out);
+}
+
+char *mail_decode_header(const char *value)
+{
+    if (!strstr(value, "=?")) {
+        buf b;
+        buf_init(&b, MAIL_MAX_FIELD + 16);
+        if (add_clean_utf8(&b, value, strlen(value)) || !b.ptr) {
+            buf_free(&b);
+            return str_dup_n("", 0);
+        }
+        return buf_steal(&b);
+    }
+    mail_gmime_init();
+    char *g = g_mime_utils_header_decode_text(NULL, value);
+    if (!g)
+        return NULL;
+    buf b;
+    buf_init(&b, MAIL_MAX_FIELD * 4);
+    mxd_err e = add_clean_utf8(&b, g, strlen(g));
+    g_free(g);
+    if (e || !b.ptr) {
+        buf_free(&b);
+        return str_dup_n("", 0);
+    }
+    return buf_steal(&b);
+}
+
+/* entity - decode "&name;" / "&#NN;" at s (len bytes left); returns bytes consumed (0 when
+ * not an entity) and the text in out. */
+static size_t entity(const char *s, size_t len, char *out, size_t *olen)
+{
+    static const struct {
+        const char *n;
+        const char *t;
+    } tab[] = {{"&nbsp;", " "},  {"&lt;", "<"},  {"&gt;", ">"},  {"&amp;", "&"},
+               {"&quot;", "\""}, {"&#39;", "'"}, {"&apos;", "'"}};
+    for (size_t i = 0; i < sizeof tab / sizeof *tab; i++) {
+        size_t l = strlen(tab[i].n);
+        if (len >= l && str_caseeq(s, l, tab[i].n)) {
+            *olen = strlen(tab[i].t);
+            memcpy(out, tab[i].t, *olen);
+            return l;
+        }
+    }
+    if (len >= 4 && s[1] == '#') {
+        size_t j = 2;
+        unsigned long v = 0;
+        while (j < len && j < 9 && str_isdigit((unsigned char)s[j]))
+            v = v * 10 + (unsigned long)(s[j++] - '0');
+        if (j > 2 && j < len && s[j] == ';' && v > 0 && v < 0x110000) {
+            size_t n = 0;
+            if (v < 0x80)
+                out[n++] = (char)v;
+            else if (v < 0x800) {
+                out[n++] = (char)(0xC0 | (v >> 6));
+                out[n++] = (char)(0x80 | (v & 0x3F));
+            } else if (v < 0x10000) {
+                out[n++] = (char)(0xE0 | (v >> 12));
+                out[n++] = (char)(0x80 | ((v >> 6) & 0x3F));
+                out[n++] = (char)(0x80 | (v & 0x3F));
+            } else {
+                out[n++] = (char)(0xF0 | (v >> 18));
+                out[n++] = (char)(0x80 | ((v >> 12) & 0x3F));
+                out[n++] = (char)(0x80 | ((v >> 6) & 0x3F));
+                out[n++] = (char)(0x80 | (v & 0x3F));
+            }
+            *olen = n;
+            return j + 1;
+        }
+    }
+    return 0;
+}
+
+mxd_err mail_html_to_text(const char *s, size_t len, buf *out)
+{
+    static const char *const blocks[] = {"br",     "p",   "div",   "tr",  "li",   "h1",
+                                         "h2",     "h3",  "table", "/p",  "/div", "/tr",
+                                         "/table", "/h1", "/h2",   "/h3", "/li",  "/td"};
+    mxd_err e = MXD_OK;
+    size_t i = 0;
+    while (i < len && !e) {
+        char c = s[i];
+        if (c == '<') {
+            const char *gt = memchr(s + i, '>', len - i);
+            size_t tend = gt ? (size_t)(gt - s) : len;
+            /* <style> and <script>: drop their content */
+            size_t tl = tend - i - 1;
+            if ((tl >= 5 && str_caseeq(s + i + 1, 5, "style")) ||
+                (tl >= 6 && str_caseeq(s + i + 1, 6, "script"))) {
+                const char *close = str_casefind(s + tend, len - tend, "</", 2);
+                while (close &&
+                       !(str_casefind(close, (size_t)(s + len - close), "style", 5) == close + 2 ||
+                         str_casefind(close, (size_t)(s + len - close), "script", 6) == close + 2))
+                    close = str_casefind(close + 2, (size_t)(s + len - close - 2), "</", 2);
+                if (close) {
+                    const char *g2 = memchr(close, '>', (size_t)(s + len - close));
+                    i = g2 ? (size_t)(g2 - s) + 1 : len;
+                    continue;
+                }
+            }
+            for (size_t k = 0; k < sizeof blocks / sizeof *blocks; k++) {
+                size_t bl = strlen(blocks[k]);
+                if (tl >= bl && str_caseeq(s + i + 1, bl, blocks[k]) &&
+                    (tl == bl || !str_isalnum((unsigned char)s[i + 1 + bl]))) {
+                    e = buf_addc(out, '\n');
+                    break;
+                }
+            }
+            if (!e && tl >= 2 && str_caseeq(s + i + 1, 2, "td"))
+                e = buf_addc(out, ' ');
+            i = gt ? tend + 1 : len;
+            continue;
+        }
+        if (c == '&') {
+            char t[8];
+            size_t tl;
+            size_t used = entity(s + i, len - i, t, &tl);
+            if (used) {
+                e = buf_add(out, t, tl);
+                i += used;
+                continue;
+            }
+        }
+        if (c == '\r') {
+            i++;
+            continue;
+        }
+        e = buf_addc(out, c == '\n' ? ' ' : c);
+        i++;
+    }
+    if (!e && !out->ptr)
+        e = buf_add(out, "", 0);
+    return e;
+}

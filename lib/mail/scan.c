@@ -1,0 +1,475 @@
+/* scan.c - a fast, bounded scanner of message structure over raw bytes
+ * SPDX-License-Identifier: MIT
+ *
+ * One pass over the message finds the header block of every entity, its content type,
+ * boundary, charset and transfer encoding, and splits multipart bodies at their delimiter
+ * lines (RFC 2046 section 5.1.1: the line break before a delimiter belongs to it). Nested
+ * message/rfc822 parts are scanned as messages. Nothing is copied or decoded here: parts
+ * point into the input. Recursion is bounded by MAIL_MAX_DEPTH, the part list by
+ * MAIL_MAX_PARTS. GMime is the reference for the tree this produces (tests/unit/
+ * test_mail_gmime.c compares the two).
+ */
+#define _GNU_SOURCE 1 /* memmem */
+#include <stdlib.h>
+#include <string.h>
+#include "mail/mail_internal.h"
+#include "util/str.h"
+
+#define SCAN_MAX_NAME 128 /* longest header field name accepted */
+
+void mail_scan_init(mail_scan *ms)
+{
+    memset(ms, 0, sizeof *ms);
+}
+
+void mail_scan_free(mail_scan *ms)
+{
+    free(ms->parts);
+    memset(ms, 0, sizeof *ms);
+}
+
+/* header_name_len - length of a header field name at the start of the line l[0..ll), with
+ * the colon at l[*colon]; 0 when the line is not a header field. */
+static size_t header_name_len(const char *l, size_t ll, size_t *colon)
+{
+    size_t i = 0;
+    while (i < ll && i <= SCAN_MAX_NAME) {
+        unsigned char c = (unsigned char)l[i];
+        if (c == ':')
+            break;
+        if (c <= 32 || c >= 127)
+            break;
+        i++;
+    }
+    size_t n = i;
+    while (i < ll && (l[i] == ' ' || l[i] == '\t'))
+        i++;
+    if (n == 0 || i >= ll || l[i] != ':')
+        return 0;
+    *colon = i;
+    return n;
+}
+
+size_t mail_header_end(const char *d, size_t len, size_t *body)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(d + pos, '\n', len - pos);
+        size_t le = nl ? (size_t)(nl - d) : len;
+        size_t next = nl ? le + 1 : len;
+        size_t ll = le - pos;
+        if (ll && d[le - 1] == '\r')
+            ll--;
+        if (ll == 0) {
+            *body = next;
+            return pos;
+        }
+        if (d[pos] == ' ' || d[pos] == '\t') {
+            if (pos == 0) {
+                *body = 0;
+                return 0;
+            }
+        } else {
+            size_t colon;
+            if (!header_name_len(d + pos, ll, &colon)) {
+                *body = pos;
+                return pos;
+            }
+        }
+        pos = next;
+    }
+    *body = len;
+    return len;
+}
+
+int mail_header_next(const char *hdr, size_t hlen, size_t *pos, const char **name, size_t *nlen,
+                     const char **val, size_t *vlen)
+{
+    if (hlen > MAIL_MAX_HEADER)
+        hlen = MAIL_MAX_HEADER;
+    size_t p = *pos;
+    while (p < hlen) {
+        const char *nl = memchr(hdr + p, '\n', hlen - p);
+        size_t le = nl ? (size_t)(nl - hdr) : hlen;
+        size_t next = nl ? le + 1 : hlen;
+        size_t colon;
+        size_t n = (hdr[p] == ' ' || hdr[p] == '\t') ? 0 : header_name_len(hdr + p, le - p, &colon);
+        if (!n) {
+            p = next;
+            continue;
+        }
+        /* continuation lines */
+        size_t end = le;
+        size_t q = next;
+        while (q < hlen && (hdr[q] == ' ' || hdr[q] == '\t')) {
+            const char *nl2 = memchr(hdr + q, '\n', hlen - q);
+            end = nl2 ? (size_t)(nl2 - hdr) : hlen;
+            q = nl2 ? end + 1 : hlen;
+        }
+        *name = hdr + p;
+        *nlen = n;
+        *val = hdr + p + colon + 1;
+        *vlen = end - (p + colon + 1);
+        *pos = q;
+        return 1;
+    }
+    *pos = p;
+    return 0;
+}
+
+mxd_err mail_unfold(const char *v, size_t vlen, buf *out)
+{
+    size_t i = 0;
+    while (i < vlen && str_isspace((unsigned char)v[i]))
+        i++;
+    while (vlen > i && str_isspace((unsigned char)v[vlen - 1]))
+        vlen--;
+    mxd_err e = MXD_OK;
+    size_t start = out->len;
+    while (i < vlen && !e) {
+        const char *nl = memchr(v + i, '\n', vlen - i);
+        size_t le = nl ? (size_t)(nl - v) : vlen;
+        size_t ce = le;
+        if (ce > i && v[ce - 1] == '\r')
+            ce--;
+        if (out->len - start + (ce - i) > MAIL_MAX_FIELD)
+            ce = i + (MAIL_MAX_FIELD - (out->len - start));
+        e = buf_add(out, v + i, ce - i);
+        if (out->len - start >= MAIL_MAX_FIELD)
+            break;
+        i = nl ? le + 1 : vlen;
+    }
+    if (!e && !out->ptr)
+        e = buf_add(out, "", 0);
+    return e;
+}
+
+int mail_header_get(const char *hdr, size_t hlen, const char *name, buf *out)
+{
+    size_t pos = 0, nlen, vlen, want = strlen(name);
+    const char *n, *v;
+    buf_reset(out);
+    while (mail_header_next(hdr, hlen, &pos, &n, &nlen, &v, &vlen)) {
+        if (nlen == want && str_caseeq(n, nlen, name))
+            return mail_unfold(v, vlen, out) == MXD_OK;
+    }
+    return 0;
+}
+
+int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t outlen)
+{
+    size_t want = strlen(name);
+    size_t i = 0;
+    int inq = 0;
+    /* skip the main value */
+    while (i < vlen) {
+        if (v[i] == '"')
+            inq = !inq;
+        else if (v[i] == ';' && !inq)
+            break;
+        i++;
+    }
+    while (i < vlen) {
+        i++; /* the ';' */
+        while (i < vlen && str_isspace((unsigned char)v[i]))
+            i++;
+        size_t ns = i;
+        while (i < vlen && v[i] != '=' && v[i] != ';' && !str_isspace((unsigned char)v[i]))
+            i++;
+        size_t nl = i - ns;
+        while (i < vlen && str_isspace((unsigned char)v[i]))
+            i++;
+        if (i >= vlen || v[i] != '=') {
+            while (i < vlen && v[i] != ';')
+                i++;
+            continue;
+        }
+        i++;
+        while (i < vlen && str_isspace((unsigned char)v[i]))
+            i++;
+        size_t o = 0;
+        int match = (nl == want && str_caseeq(v + ns, nl, name)) ||
+                    (nl == want + 1 && v[ns + want] == '*' && str_caseeq(v + ns, want, name));
+        int ext = match && nl == want + 1;
+        if (i < vlen && v[i] == '"') {
+            i++;
+            while (i < vlen && v[i] != '"') {
+                if (v[i] == '\\' && i + 1 < vlen)
+                    i++;
+                if (match && o + 1 < outlen)
+                    out[o++] = v[i];
+                i++;
+            }
+            if (i < vlen)
+                i++;
+        } else {
+            while (i < vlen && v[i] != ';' && !str_isspace((unsigned char)v[i])) {
+                if (match && o + 1 < outlen)
+                    out[o++] = v[i];
+                i++;
+            }
+        }
+        if (match) {
+            if (outlen)
+                out[o] = 0;
+            if (ext) {
+                /* RFC 2231: charset'lang'value: keep the value, undo %XX */
+                char *q = strchr(out, '\'');
+                char *q2 = q ? strchr(q + 1, '\'') : NULL;
+                const char *src = q2 ? q2 + 1 : out;
+                size_t w = 0;
+                for (size_t r = 0; src[r]; r++) {
+                    if (src[r] == '%' && str_isalnum((unsigned char)src[r + 1]) &&
+                        str_isalnum((unsigned char)src[r + 2])) {
+                        int hi = src[r + 1], lo = src[r + 2];
+                        hi = str_isdigit(hi) ? hi - '0' : (str_tolower(hi) - 'a' + 10) & 15;
+                        lo = str_isdigit(lo) ? lo - '0' : (str_tolower(lo) - 'a' + 10) & 15;
+                        out[w++] = (char)(hi * 16 + lo);
+                        r += 2;
+                    } else {
+                        out[w++] = src[r];
+                    }
+                }
+                out[w] = 0;
+            }
+            return 1;
+        }
+        while (i < vlen && v[i] != ';')
+            i++;
+    }
+    return 0;
+}
+
+/* lower_copy - v[0..vlen) trimmed and lower-cased into out (NUL-terminated). */
+static void lower_copy(const char *v, size_t vlen, char *out, size_t outlen)
+{
+    while (vlen && str_isspace((unsigned char)*v))
+        v++, vlen--;
+    while (vlen && str_isspace((unsigned char)v[vlen - 1]))
+        vlen--;
+    size_t o = 0;
+    for (size_t i = 0; i < vlen && o + 1 < outlen; i++)
+        out[o++] = (char)str_tolower((unsigned char)v[i]);
+    out[o] = 0;
+}
+
+/* parse_ctype - type/subtype, boundary and charset from a Content-Type value. */
+static void parse_ctype(mail_part *p, const char *v, size_t vlen)
+{
+    size_t i = 0;
+    while (i < vlen && v[i] != ';')
+        i++;
+    char t[MAIL_MAX_TYPE];
+    lower_copy(v, i, t, sizeof t);
+    /* drop comments and blanks inside "text / plain" */
+    size_t w = 0;
+    for (size_t r = 0; t[r]; r++)
+        if (!str_isspace((unsigned char)t[r]))
+            t[w++] = t[r];
+    t[w] = 0;
+    char *slash = strchr(t, '/');
+    if (slash && slash != t && slash[1]) {
+        memcpy(p->type, t, w + 1);
+    } else if (w && !slash) {
+        /* a type without subtype, as GMime reads it */
+        if (!strcmp(t, "text"))
+            memcpy(p->type, "text/plain", 11);
+        else if (!strcmp(t, "multipart"))
+            memcpy(p->type, "multipart/mixed", 16);
+        else
+            memcpy(p->type, "application/octet-stream", 25);
+    }
+    mail_param(v, vlen, "boundary", p->boundary, sizeof p->boundary);
+    char cs[MAIL_MAX_CHARSET];
+    if (mail_param(v, vlen, "charset", cs, sizeof cs))
+        lower_copy(cs, strlen(cs), p->charset, sizeof p->charset);
+}
+
+static int parse_cte(const char *v, size_t vlen)
+{
+    char t[32];
+    lower_copy(v, vlen, t, sizeof t);
+    static const struct {
+        const char *n;
+        int cte;
+    } tab[] = {{"7bit", MAIL_CTE_7BIT},         {"8bit", MAIL_CTE_8BIT},
+               {"binary", MAIL_CTE_BINARY},     {"quoted-printable", MAIL_CTE_QP},
+               {"base64", MAIL_CTE_BASE64},     {"x-uuencode", MAIL_CTE_UUENCODE},
+               {"uuencode", MAIL_CTE_UUENCODE}, {"x-uue", MAIL_CTE_UUENCODE}};
+    for (size_t i = 0; i < sizeof tab / sizeof *tab; i++)
+        if (!strcmp(t, tab[i].n))
+            return tab[i].cte;
+    return t[0] ? MAIL_CTE_OTHER : MAIL_CTE_7BIT;
+}
+
+/* add_part - a new part slot, or NULL when the limit is reached or memory runs out. */
+static mail_part *add_part(mail_scan *ms, int *nomem)
+{
+    if (ms->nparts >= MAIL_MAX_PARTS) {
+        ms->limited = 1;
+        return NULL;
+    }
+    if (ms->nparts == ms->alloc) {
+        size_t na = ms->alloc ? ms->alloc * 2 : 16;
+        mail_part *q = realloc(ms->parts, na * sizeof *q);
+        if (!q) {
+            *nomem = 1;
+            return NULL;
+        }
+        ms->parts = q;
+        ms->alloc = na;
+    }
+    mail_part *p = &ms->parts[ms->nparts++];
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+/* delim_at - is the line at d[i] a delimiter "--B" (1) or close delimiter "--B--" (2) of
+ * the boundary B (blanks may follow)? 0 otherwise; *next = offset of the following line. */
+static int delim_at(const char *d, size_t len, size_t i, const char *b, size_t bl, size_t *next)
+{
+    if (i + 2 + bl > len || d[i] != '-' || d[i + 1] != '-' || memcmp(d + i + 2, b, bl))
+        return 0;
+    size_t j = i + 2 + bl;
+    int kind = 1;
+    if (j + 1 < len && d[j] == '-' && d[j + 1] == '-') {
+        kind = 2;
+        j += 2;
+    }
+    while (j < len && (d[j] == ' ' || d[j] == '\t' || d[j] == '\r'))
+        j++;
+    if (j < len && d[j] != '\n')
+        return 0;
+    *next = j < len ? j + 1 : len;
+    return kind;
+}
+
+/* find_delim - the next delimiter line of B at or after from (at a line start); returns
+ * its offset or (size_t)-1, with its kind and the offset after it. */
+static size_t find_delim(const char *d, size_t len, size_t from, const char *b, size_t bl,
+                         int *kind, size_t *next)
+{
+    size_t i = from;
+    while (i + 2 + bl <= len) {
+        const char *hit = memmem(d + i, len - i, b, bl);
+        if (!hit)
+            return (size_t)-1;
+        size_t at = (size_t)(hit - d);
+        if (at >= 2 && (at == 2 || d[at - 3] == '\n') && d[at - 1] == '-' && d[at - 2] == '-') {
+            int k = delim_at(d, len, at - 2, b, bl, next);
+            if (k) {
+                *kind = k;
+                return at - 2;
+            }
+        }
+        i = at + 1;
+    }
+    return (size_t)-1;
+}
+
+static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int depth,
+                       const char *deftype);
+
+/* scan_multipart - split the body of part idx at its boundary and scan each piece. */
+static int scan_multipart(mail_scan *ms, int idx, int depth)
+{
+    mail_part *p = &ms->parts[idx];
+    const char *d = p->body;
+    size_t len = p->blen;
+    char bnd[MAIL_MAX_BOUNDARY + 1];
+    size_t bl = strlen(p->boundary);
+    memcpy(bnd, p->boundary, bl + 1);
+    const char *deftype = !strcmp(p->type, "multipart/digest") ? "message/rfc822" : "text/plain";
+    int kind;
+    size_t next;
+    size_t at = find_delim(d, len, 0, bnd, bl, &kind, &next);
+    while (at != (size_t)-1 && kind == 1) {
+        size_t start = next;
+        int k2;
+        size_t n2;
+        size_t at2 = find_delim(d, len, start, bnd, bl, &k2, &n2);
+        size_t end = at2 == (size_t)-1 ? len : at2;
+        if (at2 != (size_t)-1 && end > start) {
+            /* the line break before the delimiter belongs to it */
+            end--;
+            if (end > start && d[end - 1] == '\r')
+                end--;
+        }
+        if (end < start)
+            end = start;
+        if (scan_entity(ms, d + start, end - start, idx, depth + 1, deftype) < 0)
+            return -1;
+        if (ms->limited && ms->nparts >= MAIL_MAX_PARTS)
+            return 0;
+        at = at2;
+        kind = k2;
+        next = n2;
+    }
+    return 0;
+}
+
+/* scan_entity - record one entity (headers + body) and its children. Returns -1 when out
+ * of memory. */
+static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int depth,
+                       const char *deftype)
+{
+    int nomem = 0;
+    mail_part *p = add_part(ms, &nomem);
+    if (!p)
+        return nomem ? -1 : 0;
+    int idx = (int)(p - ms->parts);
+    size_t body;
+    size_t hl = mail_header_end(d, len, &body);
+    p->parent = parent;
+    p->depth = depth;
+    p->hdr = d;
+    p->hlen = hl;
+    p->body = d + body;
+    p->blen = len - body;
+    size_t pos = 0, nlen, vlen;
+    const char *n, *v;
+    int seen_ct = 0, seen_cte = 0;
+    while ((!seen_ct || !seen_cte) && mail_header_next(d, hl, &pos, &n, &nlen, &v, &vlen)) {
+        if (!seen_ct && nlen == 12 && str_caseeq(n, nlen, "content-type")) {
+            seen_ct = 1;
+            parse_ctype(p, v, vlen);
+            p->has_ctype = 1;
+        } else if (!seen_cte && nlen == 25 && str_caseeq(n, nlen, "content-transfer-encoding")) {
+            seen_cte = 1;
+            p->cte = parse_cte(v, vlen);
+        }
+    }
+    if (!p->type[0]) {
+        size_t tl = strlen(deftype);
+        memcpy(p->type, deftype, tl + 1);
+    }
+    if (!strncmp(p->type, "multipart/", 10) && p->boundary[0]) {
+        if (depth + 1 >= MAIL_MAX_DEPTH) {
+            ms->limited = 1;
+            return 0;
+        }
+        p->kind = MAIL_MULTIPART;
+        return scan_multipart(ms, idx, depth);
+    }
+    if (!strcmp(p->type, "message/rfc822") || !strcmp(p->type, "message/news") ||
+        !strcmp(p->type, "message/global")) {
+        if (depth + 1 >= MAIL_MAX_DEPTH) {
+            ms->limited = 1;
+            return 0;
+        }
+        p->kind = MAIL_MESSAGE;
+        const char *b = p->body;
+        size_t bl = p->blen;
+        return scan_entity(ms, b, bl, idx, depth + 1, "text/plain");
+    }
+    return 0;
+}
+
+mxd_err mail_scan_run(mail_scan *ms, const char *data, size_t len)
+{
+    ms->nparts = 0;
+    ms->limited = 0;
+    if (!data)
+        data = "";
+    return scan_entity(ms, data, len, -1, 0, "text/plain") < 0 ? MXD_ERR_NOMEM : MXD_OK;
+}

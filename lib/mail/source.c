@@ -1,0 +1,550 @@
+/* source.c - message sources: one message file, mbox (streamed), Maildir, directory tree, stdin
+ * SPDX-License-Identifier: MIT
+ *
+ * A file is read through one buffer per source. An mbox is never loaded whole: the buffer
+ * holds at most one message (up to MXD_MAIL_MESSAGE_MAX) plus one read chunk, so memory stays
+ * bounded whatever the size of the file. Directories are walked depth first in name order,
+ * with a bounded depth; a directory holding cur/ or new/ is a Maildir and only those two are
+ * read.
+ */
+#define _GNU_SOURCE 1 /* memmem */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "mxdiag/mail.h"
+#include "util/str.h"
+
+#define SOURCE_READ_CHUNK   (1024u * 1024) /* bytes asked of read() at a time */
+#define SOURCE_MAX_DEPTH    32             /* directory nesting walked */
+#define SOURCE_MAX_ENTRIES  1000000        /* names read from one directory */
+#define SOURCE_MAX_FROMLINE 4096           /* longest mbox "From " line looked at */
+#define SOURCE_LABEL_MAX    4096
+
+typedef struct dir_frame {
+    char *path;
+    char **names;
+    size_t n, i;
+} dir_frame;
+
+struct mxd_mail_source {
+    mxd_mail_kind kind;
+    mxd_mail_kind file_kind; /* MXD_MAIL_MBOX or MXD_MAIL_MESSAGE for the open file */
+    char *root;
+    dir_frame stack[SOURCE_MAX_DEPTH];
+    int depth;
+    int root_done; /* a single file or stdin was opened */
+    /* the open file */
+    int fd;
+    char *path;
+    unsigned msgno;
+    int eof;
+    int at_from; /* pos stands on an mbox "From " line */
+    char *buf;
+    size_t len, pos, alloc;
+    char label[SOURCE_LABEL_MAX];
+    unsigned long long bytes;
+};
+
+static void set_why(char *why, size_t whylen, const char *path, const char *what)
+{
+    if (why && whylen)
+        snprintf(why, whylen, "%s: %s", path, what);
+}
+
+mxd_mail_kind mxd_mail_kind_of(const mxd_mail_source *s)
+{
+    if (!s)
+        return 0;
+    if ((s->kind == MXD_MAIL_STDIN || s->kind == MXD_MAIL_MESSAGE) && s->file_kind)
+        return s->file_kind;
+    return s->kind;
+}
+
+const char *mxd_mail_kind_name(mxd_mail_kind k)
+{
+    switch (k) {
+    case MXD_MAIL_MESSAGE:
+        return "message";
+    case MXD_MAIL_MBOX:
+        return "mbox";
+    case MXD_MAIL_MAILDIR:
+        return "maildir";
+    case MXD_MAIL_DIR:
+        return "directory";
+    case MXD_MAIL_STDIN:
+        return "stdin";
+    }
+    return "unknown";
+}
+
+unsigned long long mxd_mail_bytes_read(const mxd_mail_source *s)
+{
+    return s ? s->bytes : 0;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *join_path(const char *a, const char *b)
+{
+    size_t al = strlen(a), bl = strlen(b);
+    char *p = malloc(al + bl + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, a, al);
+    size_t n = al;
+    if (n && p[n - 1] != '/')
+        p[n++] = '/';
+    memcpy(p + n, b, bl + 1);
+    return p;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* is_maildir - a directory with cur/ or new/ in it. */
+static int is_maildir(const char *path)
+{
+    int yes = 0;
+    char *c = join_path(path, "cur"), *n = join_path(path, "new");
+    if (c && n)
+        yes = is_dir(c) || is_dir(n);
+    free(c);
+    free(n);
+    return yes;
+}
+
+static void frame_free(dir_frame *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->names[i]);
+    free(f->names);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+}
+
+/* push_dir - read and sort the names of a directory onto the walk stack. A Maildir lists
+ * only its cur and new. */
+static mxd_err push_dir(mxd_mail_source *s, const char *path, char *why, size_t whylen)
+{
+    if (s->depth >= SOURCE_MAX_DEPTH) {
+        set_why(why, whylen, path, "directories nested too deep, skipped");
+        return MXD_ERR_TOOBIG;
+    }
+    dir_frame *f = &s->stack[s->depth];
+    memset(f, 0, sizeof *f);
+    f->path = str_dup_n(path, strlen(path));
+    if (!f->path)
+        return MXD_ERR_NOMEM;
+    if (is_maildir(path)) {
+        static const char *const sub[] = {"cur", "new"};
+        f->names = calloc(2, sizeof *f->names);
+        if (!f->names) {
+            frame_free(f);
+            return MXD_ERR_NOMEM;
+        }
+        for (int i = 0; i < 2; i++) {
+            char *p = join_path(path, sub[i]);
+            int d = p && is_dir(p);
+            free(p);
+            if (d && !(f->names[f->n++] = str_dup_n(sub[i], 3))) {
+                frame_free(f);
+                return MXD_ERR_NOMEM;
+            }
+        }
+        s->depth++;
+        return MXD_OK;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        set_why(why, whylen, path, strerror(errno));
+        frame_free(f);
+        return MXD_ERR_IO;
+    }
+    size_t alloc = 0;
+    struct dirent *de;
+    mxd_err e = MXD_OK;
+    while ((de = readdir(d)) && f->n < SOURCE_MAX_ENTRIES) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (f->n == alloc) {
+            size_t na = alloc ? alloc * 2 : 64;
+            char **q = realloc(f->names, na * sizeof *q);
+            if (!q) {
+                e = MXD_ERR_NOMEM;
+                break;
+            }
+            f->names = q;
+            alloc = na;
+        }
+        if (!(f->names[f->n] = str_dup_n(de->d_name, strlen(de->d_name)))) {
+            e = MXD_ERR_NOMEM;
+            break;
+        }
+        f->n++;
+    }
+    closedir(d);
+    if (e) {
+        frame_free(f);
+        return e;
+    }
+    if (f->n)
+        qsort(f->names, f->n, sizeof *f->names, cmp_names);
+    s->depth++;
+    return MXD_OK;
+}
+
+mxd_err mxd_mail_open(const char *path, mxd_mail_source **out, char *why, size_t whylen)
+{
+    if (!path || !out)
+        return MXD_ERR_INVALID;
+    *out = NULL;
+    mxd_mail_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return MXD_ERR_NOMEM;
+    s->fd = -1;
+    s->root = str_dup_n(path, strlen(path));
+    if (!s->root) {
+        free(s);
+        return MXD_ERR_NOMEM;
+    }
+    mxd_err e = MXD_OK;
+    if (!strcmp(path, "-")) {
+        s->kind = MXD_MAIL_STDIN;
+    } else {
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            int err = errno;
+            set_why(why, whylen, path, strerror(err));
+            e = (err == ENOENT || err == ENOTDIR) ? MXD_ERR_NOTFOUND : MXD_ERR_IO;
+        } else if (S_ISDIR(st.st_mode)) {
+            s->kind = is_maildir(path) ? MXD_MAIL_MAILDIR : MXD_MAIL_DIR;
+            e = push_dir(s, path, why, whylen);
+        } else if (access(path, R_OK) != 0) {
+            set_why(why, whylen, path, strerror(errno));
+            e = MXD_ERR_IO;
+        } else {
+            s->kind = MXD_MAIL_MESSAGE;
+        }
+    }
+    if (e) {
+        mxd_mail_close(s);
+        return e;
+    }
+    *out = s;
+    return MXD_OK;
+}
+
+static void close_file(mxd_mail_source *s)
+{
+    if (s->fd > 0)
+        close(s->fd);
+    s->fd = -1;
+    free(s->path);
+    s->path = NULL;
+    s->len = s->pos = 0;
+    s->eof = 0;
+    s->at_from = 0;
+    s->msgno = 0;
+}
+
+void mxd_mail_close(mxd_mail_source *s)
+{
+    if (!s)
+        return;
+    close_file(s);
+    while (s->depth > 0)
+        frame_free(&s->stack[--s->depth]);
+    free(s->buf);
+    free(s->root);
+    free(s);
+}
+
+/* fill - read one chunk more into the buffer (growing it up to the message cap plus one
+ * chunk). Returns 0, or -1 on a read error (errno kept). Sets eof at the end. */
+static int fill(mxd_mail_source *s)
+{
+    if (s->alloc - s->len < SOURCE_READ_CHUNK) {
+        size_t na = s->len + SOURCE_READ_CHUNK;
+        char *q = realloc(s->buf, na + 1);
+        if (!q) {
+            errno = ENOMEM;
+            return -1;
+        }
+        s->buf = q;
+        s->alloc = na;
+    }
+    for (;;) {
+        ssize_t r = read(s->fd, s->buf + s->len, s->alloc - s->len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            s->eof = 1;
+        s->len += (size_t)r;
+        s->bytes += (unsigned long long)r;
+        return 0;
+    }
+}
+
+/* compact - move the unread data [from, len) to the front of the buffer. */
+static void compact(mxd_mail_source *s, size_t from)
+{
+    if (from == 0)
+        return;
+    memmove(s->buf, s->buf + from, s->len - from);
+    s->len -= from;
+    s->pos = s->pos > from ? s->pos - from : 0;
+}
+
+/* open_file - start reading a file (or stdin) and detect mbox or single message. */
+static mxd_err open_file(mxd_mail_source *s, const char *path, char *why, size_t whylen)
+{
+    close_file(s);
+    s->path = str_dup_n(path, strlen(path));
+    if (!s->path)
+        return MXD_ERR_NOMEM;
+    if (!strcmp(path, "-") && s->kind == MXD_MAIL_STDIN) {
+        s->fd = 0;
+    } else {
+        s->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (s->fd < 0) {
+            set_why(why, whylen, path, strerror(errno));
+            return MXD_ERR_IO;
+        }
+    }
+    while (s->len < 5 && !s->eof)
+        if (fill(s) != 0) {
+            set_why(why, whylen, path, strerror(errno));
+            return MXD_ERR_IO;
+        }
+    s->file_kind = (s->len >= 5 && !memcmp(s->buf, "From ", 5)) ? MXD_MAIL_MBOX : MXD_MAIL_MESSAGE;
+    s->at_from = s->file_kind == MXD_MAIL_MBOX;
+    return MXD_OK;
+}
+
+/* next_single - the whole file as one message (cut at the cap, the rest drained). */
+static mxd_err next_single(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_t whylen)
+{
+    if (s->msgno)
+        return MXD_ERR_NOTFOUND;
+    while (!s->eof && s->len < MXD_MAIL_MESSAGE_MAX)
+        if (fill(s) != 0) {
+            set_why(why, whylen, s->path, strerror(errno));
+            return MXD_ERR_IO;
+        }
+    int truncated = 0;
+    size_t keep = s->len;
+    if (keep > MXD_MAIL_MESSAGE_MAX) {
+        keep = MXD_MAIL_MESSAGE_MAX;
+        truncated = 1;
+    }
+    while (!s->eof) {
+        s->len = keep;
+        truncated = 1;
+        if (fill(s) != 0) {
+            set_why(why, whylen, s->path, strerror(errno));
+            return MXD_ERR_IO;
+        }
+    }
+    s->msgno = 1;
+    msg->data = s->buf ? s->buf : "";
+    msg->len = keep;
+    msg->truncated = truncated || s->len > keep;
+    snprintf(s->label, sizeof s->label, "%s", s->path);
+    return MXD_OK;
+}
+
+/* skip_from_line - step over the "From " line at pos. Returns 0, or -1 on read error. */
+static int skip_from_line(mxd_mail_source *s)
+{
+    for (;;) {
+        size_t avail = s->len - s->pos;
+        size_t look = avail < SOURCE_MAX_FROMLINE ? avail : SOURCE_MAX_FROMLINE;
+        const char *nl = memchr(s->buf + s->pos, '\n', look);
+        if (nl) {
+            s->pos = (size_t)(nl - s->buf) + 1;
+            break;
+        }
+        if (s->eof || avail >= SOURCE_MAX_FROMLINE) {
+            s->pos += look;
+            break;
+        }
+        compact(s, s->pos);
+        if (fill(s) != 0)
+            return -1;
+    }
+    s->at_from = 0;
+    return 0;
+}
+
+/* find_sep - offset of "\nFrom " in buf[from, len), or (size_t)-1. */
+static size_t find_sep(const mxd_mail_source *s, size_t from)
+{
+    if (s->len < from + 6)
+        return (size_t)-1;
+    const char *p = memmem(s->buf + from, s->len - from, "\nFrom ", 6);
+    return p ? (size_t)(p - s->buf) : (size_t)-1;
+}
+
+/* next_mbox - the next message of an mbox stream. */
+static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_t whylen)
+{
+    for (;;) {
+        if (s->at_from && skip_from_line(s) != 0)
+            goto ioerr;
+        size_t start = s->pos, search = s->pos;
+        int truncated = 0;
+        size_t end = (size_t)-1;
+        for (;;) {
+            size_t at = find_sep(s, search);
+            if (at != (size_t)-1) {
+                end = truncated ? start + MXD_MAIL_MESSAGE_MAX : at + 1;
+                s->pos = at + 1;
+                s->at_from = 1;
+                break;
+            }
+            if (s->eof) {
+                end = truncated ? start + MXD_MAIL_MESSAGE_MAX : s->len;
+                s->pos = s->len;
+                break;
+            }
+            if (!truncated && s->len - start >= MXD_MAIL_MESSAGE_MAX)
+                truncated = 1;
+            if (truncated) {
+                /* keep the first MXD_MAIL_MESSAGE_MAX bytes, drop the middle, keep 5 bytes
+                 * so that a separator across two reads is still seen */
+                compact(s, start);
+                start = 0;
+                size_t keep = MXD_MAIL_MESSAGE_MAX;
+                if (s->len > keep + 5) {
+                    memmove(s->buf + keep, s->buf + s->len - 5, 5);
+                    s->len = keep + 5;
+                }
+                search = keep;
+            } else {
+                size_t rel = search - start;
+                compact(s, start);
+                start = 0;
+                search = rel > 5 ? rel - 5 : 0;
+                if (s->len > 5 && search < s->len - 5)
+                    search = s->len - 5;
+            }
+            if (fill(s) != 0)
+                goto ioerr;
+        }
+        if (end <= start && s->pos >= s->len && s->eof)
+            return MXD_ERR_NOTFOUND;
+        if (end <= start)
+            continue; /* an empty message between two separators */
+        s->msgno++;
+        msg->data = s->buf + start;
+        msg->len = end - start;
+        msg->truncated = truncated;
+        snprintf(s->label, sizeof s->label, "%s:%u", s->path, s->msgno);
+        return MXD_OK;
+    }
+ioerr:
+    set_why(why, whylen, s->path, strerror(errno));
+    return MXD_ERR_IO;
+}
+
+/* next_in_file - the next message of the open file, or NOTFOUND at its end. */
+static mxd_err next_in_file(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_t whylen)
+{
+    mxd_err e = s->file_kind == MXD_MAIL_MBOX ? next_mbox(s, msg, why, whylen)
+                                              : next_single(s, msg, why, whylen);
+    if (!e) {
+        msg->label = s->label;
+        msg->path = s->path;
+    }
+    return e;
+}
+
+/* next_file_in_tree - open the next regular file of the directory walk; NOTFOUND at the end. */
+static mxd_err next_file_in_tree(mxd_mail_source *s, char *why, size_t whylen)
+{
+    while (s->depth > 0) {
+        dir_frame *f = &s->stack[s->depth - 1];
+        if (f->i >= f->n) {
+            frame_free(f);
+            s->depth--;
+            continue;
+        }
+        char *p = join_path(f->path, f->names[f->i++]);
+        if (!p)
+            return MXD_ERR_NOMEM;
+        struct stat st;
+        if (stat(p, &st) != 0) {
+            set_why(why, whylen, p, strerror(errno));
+            free(p);
+            return MXD_ERR_IO;
+        }
+        mxd_err e = MXD_OK;
+        if (S_ISDIR(st.st_mode))
+            e = push_dir(s, p, why, whylen);
+        else if (S_ISREG(st.st_mode))
+            e = open_file(s, p, why, whylen);
+        else {
+            free(p);
+            continue;
+        }
+        int opened = S_ISREG(st.st_mode) && !e;
+        free(p);
+        if (e == MXD_ERR_NOMEM)
+            return e;
+        if (e)
+            return MXD_ERR_IO;
+        if (opened)
+            return MXD_OK;
+    }
+    return MXD_ERR_NOTFOUND;
+}
+
+mxd_err mxd_mail_next(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_t whylen)
+{
+    if (!s || !msg)
+        return MXD_ERR_INVALID;
+    memset(msg, 0, sizeof *msg);
+    for (;;) {
+        if (s->path) {
+            mxd_err e = next_in_file(s, msg, why, whylen);
+            if (e != MXD_ERR_NOTFOUND) {
+                if (e)
+                    close_file(s); /* go on with the next file next time */
+                return e;
+            }
+            close_file(s);
+            if (s->kind == MXD_MAIL_MESSAGE || s->kind == MXD_MAIL_STDIN)
+                return MXD_ERR_NOTFOUND;
+        }
+        if (s->kind == MXD_MAIL_MESSAGE || s->kind == MXD_MAIL_STDIN) {
+            if (s->root_done)
+                return MXD_ERR_NOTFOUND;
+            s->root_done = 1;
+            mxd_err e = open_file(s, s->root, why, whylen);
+            if (e) {
+                close_file(s);
+                return e;
+            }
+            continue;
+        }
+        mxd_err e = next_file_in_tree(s, why, whylen);
+        if (e) {
+            if (e != MXD_ERR_NOTFOUND)
+                close_file(s);
+            return e;
+        }
+    }
+}
