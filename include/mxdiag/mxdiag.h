@@ -13,7 +13,6 @@
 #include "mxdiag/kb.h"
 #include "mxdiag/explain.h"
 #include "mxdiag/dns.h"
-#include "mxdiag/check.h"
 #include "mxdiag/mail.h"
 #include "mxdiag/bounce.h"
 
