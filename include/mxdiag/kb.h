@@ -31,7 +31,7 @@ MXD_API mxd_err mxd_kb_open_dir(const char *dir, mxd_kb **out, char *why, size_t
 MXD_API void mxd_kb_free(mxd_kb *kb);
 
 /* mxd_kb_count - number of entries of one kind: "rules", "status", "providers", "hosts",
- * "reasons", "replies"; 0 for an unknown kind. */
+ * "reasons", "replies", "dnsbl", "public-resolvers", "rdns-generic"; 0 for an unknown kind. */
 MXD_API size_t mxd_kb_count(const mxd_kb *kb, const char *kind);
 
 /* mxd_kb_provider_for_host - the provider id for a remote host name, or NULL when no pattern
@@ -44,6 +44,10 @@ MXD_API const char *mxd_kb_provider_for_host(const mxd_kb *kb, const char *host,
 /* mxd_kb_provider_for_domain - the provider id for a recipient domain (gmail.com -> google),
  * or NULL. The returned string belongs to kb. */
 MXD_API const char *mxd_kb_provider_for_domain(const mxd_kb *kb, const char *domain);
+
+/* mxd_kb_public_resolver - the operator ("Google Public DNS") when addr (an IPv4 or IPv6
+ * address as text) is a well-known public DNS resolver, else NULL. The string belongs to kb. */
+MXD_API const char *mxd_kb_public_resolver(const mxd_kb *kb, const char *addr);
 
 /* mxd_kb_provider_name - display name of a provider id ("Microsoft 365 / Exchange Online"),
  * or NULL for an unknown id. The returned string belongs to kb. */

@@ -147,6 +147,9 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->reasons);
     free(kb->playbooks);
     free(kb->delists);
+    free(kb->dnsbls);
+    free(kb->pubres);
+    free(kb->rdnswords);
     free(kb);
 }
 
@@ -166,6 +169,12 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
         return kb->nreasons;
     if (!strcmp(kind, "replies"))
         return kb->nreplies;
+    if (!strcmp(kind, "dnsbl"))
+        return kb->ndnsbls;
+    if (!strcmp(kind, "public-resolvers"))
+        return kb->npubres;
+    if (!strcmp(kind, "rdns-generic"))
+        return kb->nrdnswords;
     return 0;
 }
 

@@ -133,6 +133,38 @@ const kb_playbook *kb_find_playbook(const mxd_kb *kb, const char *rule, const ch
                                     const char *scope);
 const kb_delist *kb_find_delist(const mxd_kb *kb, const char *id);
 
+/* DNS blocklists (dnsbl.tsv), public resolvers (public-resolvers.tsv) and the words of
+ * generic reverse names (rdns-generic.tsv); parsed and looked up in kb_dns.c. */
+enum { KB_CODE_EXACT = 0, KB_CODE_RANGE, KB_CODE_MASK };
+
+typedef struct kb_code {
+    int kind;           /* exact a.b.c.d; range a.b.c.d-hi; mask a.b.c.&hi */
+    unsigned char a[4]; /* the address (for range and mask: the first three octets + low) */
+    unsigned char hi;   /* range end or the mask bits */
+    const char *meaning;
+} kb_code;
+
+typedef struct kb_dnsbl {
+    const char *id, *name, *zone, *dqs, *policy, *delist, *source;
+    int domain;     /* 1 for a domain list, 0 for an IP list */
+    int ipv4, ipv6; /* address families an IP list covers */
+    int on;         /* asked by default */
+    kb_code *codes; /* listing codes */
+    size_t ncodes;
+    kb_code *errors; /* error answers: never a listing */
+    size_t nerrors;
+} kb_dnsbl;
+
+typedef struct kb_pubres {
+    int family;
+    unsigned char addr[16];
+    const char *op;
+} kb_pubres;
+
+typedef struct kb_rdnsword {
+    const char *word, *meaning;
+} kb_rdnsword;
+
 typedef struct kb_arena_block kb_arena_block;
 
 struct mxd_kb {
@@ -153,6 +185,12 @@ struct mxd_kb {
     size_t nplaybooks;
     kb_delist *delists;
     size_t ndelists;
+    kb_dnsbl *dnsbls;
+    size_t ndnsbls;
+    kb_pubres *pubres;
+    size_t npubres;
+    kb_rdnsword *rdnswords;
+    size_t nrdnswords;
 };
 
 /* Parsing helpers shared by the loaders of the different data files. */
@@ -168,6 +206,14 @@ void *kb_alloc(mxd_kb *kb, size_t n);                       /* from the kb's are
 const char *kb_strn(mxd_kb *kb, const char *s, size_t len); /* copy into the arena */
 mxd_err kb_fail(parse_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll);
+
+/* Row handlers of dnsbl.tsv, public-resolvers.tsv and rdns-generic.tsv (kb_dns.c). */
+mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen);
+mxd_err kb_row_pubres(parse_ctx *pc, const char **col, const size_t *clen);
+mxd_err kb_row_rdnsword(parse_ctx *pc, const char **col, const size_t *clen);
+
+/* kb_find_dnsbl - a blocklist by id, or NULL. */
+const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len);
 
 /* kb_load_files - parse the given data files into a new kb. On MXD_ERR_DATA a reason with
  * file and line is written to why. */

@@ -620,6 +620,10 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         {"status-codes.tsv", "code title meaning reason scope source", row_status},
         {"reply-codes.tsv", "code meaning reason scope source", row_reply},
         {"reasons.tsv", "reason pattern source", row_reason},
+        {"dnsbl.tsv", "id name zone type ipv codes errors default dqs policy delist source",
+         kb_row_dnsbl},
+        {"public-resolvers.tsv", "address operator source", kb_row_pubres},
+        {"rdns-generic.tsv", "keyword meaning source", kb_row_rdnsword},
     };
     for (size_t t = 0; t < sizeof tables / sizeof *tables && !e; t++)
         for (size_t i = 0; i < nfiles && !e; i++)
