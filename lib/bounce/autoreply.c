@@ -19,6 +19,14 @@ static int autoreply_detect(const bounce_view *v)
 {
     if (v->has_dsn || v->has_fbr)
         return 0;
+    /* bounces say auto-replied too (Exim): not from a mailer daemon */
+    static const char *const daemons[] = {"mailer-daemon", "postmaster", "mail delivery",
+                                          "maildelivery", "<>"};
+    for (size_t i = 0; i < sizeof daemons / sizeof *daemons; i++)
+        if (fmt_from_has(v, daemons[i]))
+            return 0;
+    if (fmt_header_has(v, "X-Failed-Recipients", NULL))
+        return 0;
     bounce_view *w = (bounce_view *)v;
     char val[256];
     if (bview_header(w, "Auto-Submitted", val, sizeof val) &&

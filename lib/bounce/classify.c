@@ -103,6 +103,49 @@ static void pick_status(const bounce_rcpt *r, const reply_parts *rp, char *out)
         memcpy(out, rp->status, strlen(rp->status) + 1);
 }
 
+/* find_code - the SMTP reply code in a diagnostic: a code right before the status ("550
+ * 5.1.1", "550-5.1.1", "550: 5.1.1"), else the first code standing alone ("550 User unknown",
+ * "ERROR_CODE :550,"), of the same class as the status when there is one. */
+static void find_code(const char *d, size_t len, const char *status, char *out)
+{
+    out[0] = 0;
+    size_t sl = strlen(status);
+    size_t first = (size_t)-1;
+    for (size_t i = 0; i + 3 <= len; i++) {
+        if (d[i] < '2' || d[i] > '5' || d[i + 1] < '0' || d[i + 1] > '5' ||
+            !str_isdigit((unsigned char)d[i + 2]))
+            continue;
+        if (i > 0 && (str_isalnum((unsigned char)d[i - 1]) || d[i - 1] == '.' || d[i - 1] == '-' ||
+                      d[i - 1] == '_' || d[i - 1] == '#' || d[i - 1] == '/' || d[i - 1] == '=' ||
+                      d[i - 1] == '+' || d[i - 1] == '$'))
+            continue;
+        if (i + 3 < len) {
+            char n = d[i + 3];
+            if (str_isalnum((unsigned char)n) || n == '.' || n == '@' || n == '_' || n == '%' ||
+                n == '/')
+                continue;
+            if (n == '-' && i + 4 < len && !str_isdigit((unsigned char)d[i + 4]))
+                continue;
+        }
+        if (status[0] && d[i] != status[0])
+            continue;
+        size_t j = i + 3;
+        while (j < len && j < i + 6 && (d[j] == ' ' || d[j] == '-' || d[j] == ':'))
+            j++;
+        if (sl && j + sl <= len && !memcmp(d + j, status, sl)) {
+            memcpy(out, d + i, 3);
+            out[3] = 0;
+            return;
+        }
+        if (first == (size_t)-1)
+            first = i;
+    }
+    if (first != (size_t)-1) {
+        memcpy(out, d + first, 3);
+        out[3] = 0;
+    }
+}
+
 void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
 {
     memset(c, 0, sizeof *c);
@@ -115,8 +158,8 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
     pick_status(r, &rp, c->status);
     if (r->replycode[0])
         memcpy(c->replycode, r->replycode, 4);
-    else if (rp.code[0] && (!c->status[0] || rp.code[0] == c->status[0]))
-        memcpy(c->replycode, rp.code, 4);
+    else
+        find_code(r->diag, r->diaglen, c->status, c->replycode);
     if (have_rp && rp.sending_ip)
         bounce_copy(c->sending_ip, sizeof c->sending_ip, rp.sending_ip, strlen(rp.sending_ip));
     const char *rhost = r->rhost[0] ? r->rhost : (have_rp && rp.rhost ? rp.rhost : "");
@@ -157,7 +200,9 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
         c->rule = r->reason;
         goto done;
     }
-    /* a provider rule, with the status we settled on */
+    /* a provider rule, with the status we settled on; generic rules (no provider) weigh as
+     * text patterns */
+    const kb_rule *grule = NULL;
     if (have_rp) {
         if (c->status[0] &&
             kb_status_parse(c->status, strlen(c->status), &rp.cls, &rp.subj, &rp.det) == 0)
@@ -167,7 +212,7 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
         if (!rp.rhost && c->rhost[0])
             rp.rhost = str_dup_n(c->rhost, strlen(c->rhost));
         const kb_rule *rule = explain_best_rule(kb, &rp, prov, sure);
-        if (rule && (!rule->provider || (prov && !strcmp(rule->provider, prov)))) {
+        if (rule && rule->provider && prov && !strcmp(rule->provider, prov)) {
             c->reason = rule->reason;
             c->scope = rule->scope;
             c->permanent = rule->permanent;
@@ -176,10 +221,10 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
             c->rule = rule->id;
             c->rule_file = rule->file;
             c->rule_line = rule->line;
-            if (rule->provider)
-                c->provider = rule->provider;
             goto done;
         }
+        if (rule && !rule->provider)
+            grule = rule;
     }
     {
         const kb_status *st = cls && c->status[0] ? kb_find_status(kb, cls, subj, det) : NULL;
@@ -196,16 +241,27 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
                     break;
                 }
         }
+        if (!treason && grule) {
+            treason = grule->reason;
+            tpat = NULL;
+        }
         int use_text = treason && (!sreason ||
                                    in_list(sreason, weak_reasons,
                                            sizeof weak_reasons / sizeof *weak_reasons) ||
                                    rank(treason) < rank(sreason));
-        if (use_text) {
+        if (use_text && tpat) {
             c->reason = treason;
             c->decided_by = "text";
             c->rule = tpat;
             c->rule_file = "reasons.tsv";
             c->scope = st ? st->scope : NULL;
+        } else if (use_text) {
+            c->reason = grule->reason;
+            c->scope = grule->scope;
+            c->decided_by = "rule";
+            c->rule = grule->id;
+            c->rule_file = grule->file;
+            c->rule_line = grule->line;
         } else if (sreason) {
             c->reason = sreason;
             c->decided_by = "status";
@@ -221,6 +277,17 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
                 c->rule_file = "reply-codes.tsv";
                 c->scope = rc->scope;
             }
+        }
+        /* "user unknown" said after the message was sent (or without saying when), with a
+         * status that is not about the address, is a recipient-side filter, not a missing
+         * mailbox (Sisimai's Filtered, sisimai/go-sisimai:reason/why-filtered.go) */
+        if (c->reason && !strcmp(c->reason, "userunknown") &&
+            !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
+            strcmp(r->command, "RCPT") && strcmp(r->command, "MAIL") &&
+            strcmp(r->command, "CONN") && strcmp(r->command, "EHLO") &&
+            strcmp(r->command, "HELO")) {
+            c->reason = "filtered";
+            c->decided_by = "text";
         }
         if (!c->reason) {
             c->decided_by = "fallback";

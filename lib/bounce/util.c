@@ -326,6 +326,9 @@ int bounce_command(const char *s, size_t len, char *cmd)
         {"end of data", "DATA"},
         {"sender rejected", "MAIL"},
         {"greeting", "CONN"},
+        {"[rcpt_to]", "RCPT"},
+        {"[data]", "DATA"},
+        {"[mail_from]", "MAIL"},
     };
     const char *best = NULL;
     const char *bestcmd = NULL;
