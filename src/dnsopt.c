@@ -59,7 +59,7 @@ int cli_dns_option(cli_global *g, const char *cmd, int argc, char **argv, int *i
 
 int cli_open_resolver(const cli_global *g, const char *cmd, mxd_resolver **res)
 {
-    mxd_dns_opts o = {g->dns_servers, g->timeout_ms, g->tries};
+    mxd_dns_opts o = {.servers = g->dns_servers, .timeout_ms = g->timeout_ms, .tries = g->tries};
     char why[512] = "";
     mxd_err e = mxd_resolver_new(&o, res, why, sizeof why);
     if (e) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include "mxdiag/export.h"
 #include "mxdiag/error.h"
+#include "mxdiag/kb.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,9 +42,11 @@ typedef enum mxd_dns_status {
 
 /* One record of an answer. Which fields are set depends on the type:
  * A, AAAA: addr (text form, "192.0.2.1" / "2001:db8::1");
- * MX: pref and name; PTR, CNAME, NS: name;
+ * MX: pref and name (a null MX, RFC 7505, has the name ""); PTR, CNAME, NS: name;
  * TXT: text = the record's character-strings concatenated (RFC 7208 section 3.3), len its
- *      length (a TXT may hold NUL bytes), nstrings how many strings it was made of. */
+ *      length (a TXT may hold NUL bytes), nstrings how many strings it was made of;
+ * SOA: name = MNAME, text = "RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM".
+ * Names have no trailing dot. ttl is known for A and AAAA records and 0 otherwise. */
 typedef struct mxd_dns_rr {
     int type;
     unsigned ttl;
@@ -69,7 +72,17 @@ typedef struct mxd_dns_opts {
                             system configuration (/etc/resolv.conf) */
     int timeout_ms;      /* per try; 0 = 2000 */
     int tries;           /* 0 = 2 */
+    const mxd_kb *kb;    /* knowledge base with the public-resolver table for
+                            mxd_resolver_warning(); NULL = the built-in one */
 } mxd_dns_opts;
+
+/* Limits: a name longer than MXD_DNS_NAME_MAX is invalid; at most MXD_DNS_MAX_SERVERS servers;
+ * at most MXD_DNS_MAX_INFLIGHT queries on the wire at once (the rest wait their turn); at most
+ * MXD_DNS_MAX_QUERIES distinct (name, type) pairs per resolver (then MXD_ERR_TOOBIG). */
+#define MXD_DNS_NAME_MAX     253
+#define MXD_DNS_MAX_SERVERS  8
+#define MXD_DNS_MAX_INFLIGHT 4096
+#define MXD_DNS_MAX_QUERIES  1000000
 
 typedef struct mxd_resolver mxd_resolver;
 
@@ -100,15 +113,31 @@ MXD_API mxd_err mxd_dns_submit(mxd_resolver *r, const char *name, int type, mxd_
                                void *arg);
 
 /* mxd_resolver_run - send every queued query (all in flight together) and wait until all,
- * including those submitted from callbacks, are answered or timed out. */
+ * including those submitted from callbacks, are answered or timed out. Must not be called
+ * from inside a callback (MXD_ERR_INVALID). */
 MXD_API mxd_err mxd_resolver_run(mxd_resolver *r);
 
 /* mxd_dns_lookup - one query, synchronously: the answer is copied into *out, which the caller
  * releases with mxd_dns_answer_free(). For code that must see an answer before it can ask
  * the next question (SPF evaluation). */
-MXD_API mxd_err mxd_dns_lookup(mxd_resolver *r, const char *name, int type,
-                               mxd_dns_answer **out);
+MXD_API mxd_err mxd_dns_lookup(mxd_resolver *r, const char *name, int type, mxd_dns_answer **out);
 MXD_API void mxd_dns_answer_free(mxd_dns_answer *a);
+
+/* What a resolver did so far: queries sent on the wire (retries included), answers taken
+ * from the cache, retries after a timeout. */
+typedef struct mxd_dns_stats {
+    unsigned long sent;
+    unsigned long cached;
+    unsigned long retries;
+} mxd_dns_stats;
+
+/* mxd_resolver_stats - copy the counters into *st. */
+MXD_API void mxd_resolver_stats(const mxd_resolver *r, mxd_dns_stats *st);
+
+/* mxd_dns_name_valid - is name (len bytes) a name mxdiag will send: 1 to MXD_DNS_NAME_MAX
+ * bytes (an optional trailing dot aside), labels of 1 to 63 bytes of printable ASCII other
+ * than backslash? Returns 1 or 0. */
+MXD_API int mxd_dns_name_valid(const char *name, size_t len);
 
 /* mxd_dns_status_name - "ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "error". */
 MXD_API const char *mxd_dns_status_name(mxd_dns_status s);
@@ -117,8 +146,7 @@ MXD_API const char *mxd_dns_status_name(mxd_dns_status s);
  * "in-addr.arpa" or "ip6.arpa" it is the reverse name; with a blocklist zone it is the
  * reversed address under that zone (IPv4 octets, IPv6 32 nibbles). Writes at most outlen
  * bytes. Returns MXD_ERR_INVALID for a bad address. suffix NULL = the arpa zone. */
-MXD_API mxd_err mxd_dns_reverse_name(const char *ip, const char *suffix, char *out,
-                                     size_t outlen);
+MXD_API mxd_err mxd_dns_reverse_name(const char *ip, const char *suffix, char *out, size_t outlen);
 
 #ifdef __cplusplus
 }
