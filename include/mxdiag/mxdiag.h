@@ -13,6 +13,7 @@
 #include "mxdiag/kb.h"
 #include "mxdiag/explain.h"
 #include "mxdiag/dns.h"
+#include "mxdiag/check.h"
 #include "mxdiag/mail.h"
 #include "mxdiag/bounce.h"
 

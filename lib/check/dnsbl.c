@@ -1,0 +1,512 @@
+/* dnsbl.c - DNS blocklists: choosing lists, asking them, reading their answers
+ * SPDX-License-Identifier: MIT
+ *
+ * The catalogue is data/dnsbl.tsv (kb). An IP is asked as its reversed address under the
+ * zone (IPv4 octets, IPv6 nibbles), a domain as domain.zone. The A answer decides: codes the
+ * list documents as errors (Spamhaus 127.255.255.x, URIBL/SURBL 127.0.0.1 ...) and answers
+ * outside 127.0.0.0/8 (a dead or hijacked zone) are errors; other 127/8 answers are listings
+ * with the list's meaning for each code. A failed lookup is an error, never clean. For a
+ * listing the TXT record of the same name is asked for the list's own reason.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check/check_internal.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define BL_MEANING_MAX 1024 /* meanings of one code joined */
+
+static const char *const result_names[] = {"clean", "listed", "error"};
+
+const char *mxd_bl_result_name(mxd_bl_result r)
+{
+    return (unsigned)r < 3 ? result_names[r] : "error";
+}
+
+/* code_matches - does the answer address b match the catalogue entry c? */
+static int code_matches(const kb_code *c, const unsigned char *b)
+{
+    if (memcmp(c->a, b, 3))
+        return 0;
+    switch (c->kind) {
+    case KB_CODE_EXACT:
+        return b[3] == c->a[3];
+    case KB_CODE_RANGE:
+        return b[3] >= c->a[3] && b[3] <= c->hi;
+    case KB_CODE_MASK:
+        return (b[3] & c->hi) != 0;
+    default:
+        return 0;
+    }
+}
+
+/* meaning_of - the meanings of one code in a table: every matching bit mask, and the first
+ * matching address or range. Empty when nothing matches. */
+static void meaning_of(const kb_code *t, size_t n, const unsigned char *b, buf *out)
+{
+    int exact = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!code_matches(&t[i], b))
+            continue;
+        if (t[i].kind != KB_CODE_MASK) {
+            if (exact)
+                continue;
+            exact = 1;
+        }
+        if (out->len)
+            buf_adds(out, "; ");
+        buf_adds(out, t[i].meaning);
+    }
+}
+
+mxd_err dnsbl_interpret(const kb_dnsbl *bl, const mxd_dns_answer *a, mxd_bl_entry *e)
+{
+    e->result = MXD_BL_CLEAN;
+    if (a->status == MXD_DNS_NXDOMAIN || a->status == MXD_DNS_NODATA)
+        return MXD_OK;
+    if (a->status != MXD_DNS_OK) {
+        e->result = MXD_BL_ERROR;
+        e->error =
+            str_dup_n(mxd_dns_status_name(a->status), strlen(mxd_dns_status_name(a->status)));
+        return e->error ? MXD_OK : MXD_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++)
+        n += a->rr[i].type == MXD_DNS_A;
+    if (!n)
+        return MXD_OK;
+    e->codes = calloc(n, sizeof *e->codes);
+    e->meanings = calloc(n, sizeof *e->meanings);
+    if (!e->codes || !e->meanings)
+        return MXD_ERR_NOMEM;
+    buf errs;
+    buf_init(&errs, BL_MEANING_MAX);
+    int is_error = 0;
+    mxd_err err = MXD_OK;
+    for (size_t i = 0; i < a->n && !err; i++) {
+        const mxd_dns_rr *rr = &a->rr[i];
+        if (rr->type != MXD_DNS_A)
+            continue;
+        unsigned char b[4] = {0, 0, 0, 0};
+        int ok = inet_pton(AF_INET, rr->addr, b) == 1;
+        int code_error = 0;
+        buf m;
+        buf_init(&m, BL_MEANING_MAX);
+        if (!ok || b[0] != 127) {
+            buf_adds(&m, "error: the answer is outside 127.0.0.0/8, so the zone does not "
+                         "behave like a blocklist (dead, parked or hijacked)");
+            code_error = 1;
+        } else {
+            meaning_of(bl->errors, bl->nerrors, b, &m);
+            if (m.len) {
+                code_error = 1;
+            } else {
+                meaning_of(bl->codes, bl->ncodes, b, &m);
+                if (!m.len)
+                    buf_adds(&m, "listed (this return code is not in the catalogue)");
+            }
+        }
+        if (code_error) {
+            is_error = 1;
+            if (errs.len)
+                buf_adds(&errs, "; ");
+            buf_adds(&errs, m.len ? buf_cstr(&m) : "error answer");
+        }
+        e->codes[e->ncodes] = str_dup_n(rr->addr, strlen(rr->addr));
+        e->meanings[e->ncodes] = m.len ? buf_steal(&m) : str_dup_n("", 0);
+        buf_free(&m);
+        if (!e->codes[e->ncodes] || !e->meanings[e->ncodes])
+            err = MXD_ERR_NOMEM;
+        e->ncodes++;
+    }
+    if (!err && is_error) {
+        e->result = MXD_BL_ERROR;
+        e->error = errs.len ? buf_steal(&errs) : str_dup_n("error answer", 12);
+        if (!e->error)
+            err = MXD_ERR_NOMEM;
+    } else if (!err) {
+        e->result = MXD_BL_LISTED;
+    }
+    buf_free(&errs);
+    return err;
+}
+
+char *dnsbl_txt_join(const mxd_dns_answer *a)
+{
+    if (a->status != MXD_DNS_OK)
+        return NULL;
+    buf b;
+    buf_init(&b, MXD_CHECK_TXT_MAX);
+    for (size_t i = 0; i < a->n; i++) {
+        const mxd_dns_rr *rr = &a->rr[i];
+        if (rr->type != MXD_DNS_TXT || !rr->text)
+            continue;
+        if (b.len && buf_adds(&b, " / "))
+            break;
+        for (size_t k = 0; k < rr->len; k++) {
+            unsigned char c = (unsigned char)rr->text[k];
+            if (buf_addc(&b, c < 0x20 || c >= 0x7f ? ' ' : (char)c))
+                break;
+        }
+        if (!b.ptr) /* over the cap: the buffer freed itself */
+            break;
+    }
+    if (!b.ptr || !b.len) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+int mxd_dnsbl_info(const mxd_kb *kb, size_t i, mxd_bl_info *out)
+{
+    if (!kb || !out || i >= kb->ndnsbls)
+        return -1;
+    const kb_dnsbl *b = &kb->dnsbls[i];
+    out->id = b->id;
+    out->name = b->name;
+    out->zone = b->zone;
+    out->domain = b->domain;
+    out->ipv4 = b->ipv4;
+    out->ipv6 = b->ipv6;
+    out->on = b->on;
+    out->dqs = b->dqs;
+    out->policy = b->policy;
+    out->delist = b->delist;
+    out->source = b->source;
+    return 0;
+}
+
+/* ---- choosing lists and asking them ------------------------------------------------------ */
+
+static int list_fits(const kb_dnsbl *bl, int domain, int family)
+{
+    if (bl->domain != domain)
+        return 0;
+    return domain || (family == 4 ? bl->ipv4 : bl->ipv6);
+}
+
+static int key_valid(const char *k)
+{
+    size_t l = strlen(k);
+    if (l == 0 || l > CHECK_KEY_MAX)
+        return 0;
+    for (size_t i = 0; i < l; i++)
+        if (!str_isalnum((unsigned char)k[i]))
+            return 0;
+    return 1;
+}
+
+static mxd_err fail(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static mxd_err fail(char *why, size_t whylen, const char *fmt, ...)
+{
+    if (why && whylen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap);
+        va_end(ap);
+    }
+    return MXD_ERR_INVALID;
+}
+
+/* select_lists - the lists to ask, into br->lists / br->n. */
+static mxd_err select_lists(bl_run *br, const mxd_kb *kb, const char *lists, int domain, int family,
+                            size_t *skip, char *why, size_t whylen)
+{
+    br->lists = calloc(kb->ndnsbls ? kb->ndnsbls : 1, sizeof *br->lists);
+    if (!br->lists)
+        return MXD_ERR_NOMEM;
+    if (!lists || !strcmp(lists, "all") || !strcmp(lists, "default")) {
+        int all = lists && !strcmp(lists, "all");
+        for (size_t i = 0; i < kb->ndnsbls; i++)
+            if (list_fits(&kb->dnsbls[i], domain, family) && (all || kb->dnsbls[i].on))
+                br->lists[br->n++] = &kb->dnsbls[i];
+        return MXD_OK;
+    }
+    const char *p = lists;
+    for (;;) {
+        size_t l = strcspn(p, ",");
+        const char *s = p;
+        size_t sl = l;
+        while (sl && str_isspace((unsigned char)*s))
+            s++, sl--;
+        while (sl && str_isspace((unsigned char)s[sl - 1]))
+            sl--;
+        if (sl) {
+            const kb_dnsbl *bl = kb_find_dnsbl(kb, s, sl);
+            if (!bl)
+                return fail(why, whylen, "unknown blocklist '%.*s' (see data/dnsbl.tsv)", (int)sl,
+                            s);
+            if (bl->domain != domain)
+                return fail(why, whylen,
+                            domain ? "blocklist '%.*s' lists IP addresses, not domains"
+                                   : "blocklist '%.*s' lists domains, not IP addresses",
+                            (int)sl, s);
+            int dup = 0;
+            for (size_t k = 0; k < br->n; k++)
+                dup |= br->lists[k] == bl;
+            if (dup)
+                ;
+            else if (list_fits(bl, domain, family))
+                br->lists[br->n++] = bl;
+            else
+                (*skip)++;
+        }
+        if (!p[l])
+            break;
+        p += l + 1;
+    }
+    return MXD_OK;
+}
+
+mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts, int domain,
+                       int family, const char *target, size_t *explicit_skip, char *why,
+                       size_t whylen)
+{
+    memset(br, 0, sizeof *br);
+    *explicit_skip = 0;
+    const char *key = opts ? opts->spamhaus_key : NULL;
+    if (key && !key_valid(key))
+        return fail(why, whylen, "the Spamhaus DQS key must be 1 to %d letters and digits",
+                    CHECK_KEY_MAX);
+    mxd_err e =
+        select_lists(br, kb, opts ? opts->lists : NULL, domain, family, explicit_skip, why, whylen);
+    if (e)
+        return e;
+    br->no_txt = opts ? opts->no_txt : 0;
+    size_t n = br->n ? br->n : 1;
+    br->e = calloc(n, sizeof *br->e);
+    br->qnames = calloc(n, sizeof *br->qnames);
+    br->slots = calloc(n, sizeof *br->slots);
+    if (!br->e || !br->qnames || !br->slots)
+        return MXD_ERR_NOMEM;
+    for (size_t i = 0; i < br->n; i++) {
+        const kb_dnsbl *bl = br->lists[i];
+        char zone[CHECK_QNAME_MAX];
+        const char *shown = bl->zone;
+        if (key && bl->dqs) {
+            snprintf(zone, sizeof zone, "%s.%s", key, bl->dqs + 4);
+            shown = bl->dqs + 4;
+        } else {
+            snprintf(zone, sizeof zone, "%s", bl->zone);
+        }
+        char q[CHECK_QNAME_MAX];
+        if (domain) {
+            size_t tl = strlen(target);
+            while (tl && target[tl - 1] == '.')
+                tl--;
+            size_t zl = strlen(zone);
+            if (tl + 1 + zl >= sizeof q)
+                return fail(why, whylen, "'%.*s' is too long to ask a blocklist about", (int)tl,
+                            target);
+            memcpy(q, target, tl);
+            q[tl] = '.';
+            memcpy(q + tl + 1, zone, zl + 1);
+            if (!mxd_dns_name_valid(q, strlen(q)))
+                return fail(why, whylen, "'%.*s' is too long to ask a blocklist about", (int)tl,
+                            target);
+        } else if (mxd_dns_reverse_name(target, zone, q, sizeof q)) {
+            return fail(why, whylen, "'%s' is not an IP address", target);
+        }
+        br->qnames[i] = str_dup_n(q, strlen(q));
+        br->e[i].zone = str_dup_n(shown, strlen(shown));
+        if (!br->qnames[i] || !br->e[i].zone)
+            return MXD_ERR_NOMEM;
+        br->e[i].id = bl->id;
+        br->e[i].name = bl->name;
+        br->e[i].delist = bl->delist;
+        br->e[i].policy = bl->policy;
+        br->slots[i].run = br;
+        br->slots[i].idx = i;
+    }
+    return MXD_OK;
+}
+
+static void set_error(mxd_bl_entry *e, const char *msg)
+{
+    e->result = MXD_BL_ERROR;
+    if (!e->error)
+        e->error = str_dup_n(msg, strlen(msg));
+}
+
+static void on_txt(void *arg, const mxd_dns_answer *a)
+{
+    bl_slot *s = arg;
+    mxd_bl_entry *e = &s->run->e[s->idx];
+    if (!e->txt)
+        e->txt = dnsbl_txt_join(a);
+    task_done(s->run->task);
+}
+
+static void on_a(void *arg, const mxd_dns_answer *a)
+{
+    bl_slot *s = arg;
+    bl_run *br = s->run;
+    mxd_bl_entry *e = &br->e[s->idx];
+    if (dnsbl_interpret(br->lists[s->idx], a, e))
+        set_error(e, "out of memory");
+    if (e->result == MXD_BL_LISTED && !br->no_txt &&
+        mxd_dns_submit(br->r, br->qnames[s->idx], MXD_DNS_TXT, on_txt, s) == MXD_OK)
+        br->task->pending++;
+    task_done(br->task);
+}
+
+void bl_run_submit(bl_run *br, mxd_resolver *r, check_task *task)
+{
+    br->r = r;
+    br->task = task;
+    for (size_t i = 0; i < br->n; i++) {
+        mxd_err e = mxd_dns_submit(r, br->qnames[i], MXD_DNS_A, on_a, &br->slots[i]);
+        if (e)
+            set_error(&br->e[i],
+                      e == MXD_ERR_TOOBIG ? "too many DNS queries in one run" : mxd_strerror(e));
+        else
+            task->pending++;
+    }
+}
+
+static void entry_clear(mxd_bl_entry *e)
+{
+    strv_free(e->codes, e->ncodes);
+    strv_free(e->meanings, e->ncodes);
+    free(e->zone);
+    free(e->txt);
+    free(e->error);
+}
+
+static int rank(mxd_bl_result r)
+{
+    return r == MXD_BL_LISTED ? 0 : r == MXD_BL_ERROR ? 1 : 2;
+}
+
+void bl_run_finish(bl_run *br, size_t *listed, size_t *errors, size_t *clean)
+{
+    *listed = *errors = *clean = 0;
+    for (size_t i = 0; i < br->n; i++) {
+        if (br->e[i].result == MXD_BL_LISTED)
+            (*listed)++;
+        else if (br->e[i].result == MXD_BL_ERROR)
+            (*errors)++;
+        else
+            (*clean)++;
+    }
+    /* stable insertion sort: listed, then errors, then clean */
+    for (size_t i = 1; i < br->n; i++) {
+        mxd_bl_entry t = br->e[i];
+        size_t j = i;
+        while (j > 0 && rank(br->e[j - 1].result) > rank(t.result)) {
+            br->e[j] = br->e[j - 1];
+            j--;
+        }
+        br->e[j] = t;
+    }
+    strv_free(br->qnames, br->n);
+    br->qnames = NULL;
+    free(br->lists);
+    br->lists = NULL;
+    free(br->slots);
+    br->slots = NULL;
+}
+
+void bl_run_free(bl_run *br)
+{
+    if (br->e)
+        for (size_t i = 0; i < br->n; i++)
+            entry_clear(&br->e[i]);
+    free(br->e);
+    strv_free(br->qnames, br->n);
+    free(br->lists);
+    free(br->slots);
+    memset(br, 0, sizeof *br);
+}
+
+json_t *bl_entries_json(const mxd_bl_entry *e, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", check_jstr(e[i].id));
+        json_object_set_new(o, "name", check_jstr(e[i].name));
+        json_object_set_new(o, "zone", check_jstr(e[i].zone));
+        json_object_set_new(o, "result", json_string(mxd_bl_result_name(e[i].result)));
+        json_object_set_new(o, "codes", check_jstrv(e[i].codes, e[i].ncodes));
+        json_object_set_new(o, "meaning", check_jstrv(e[i].meanings, e[i].ncodes));
+        json_object_set_new(o, "txt", check_jstr(e[i].txt));
+        json_object_set_new(o, "delist", check_jstr(e[i].delist));
+        json_object_set_new(o, "error", check_jstr(e[i].error));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* ---- domain blocklists ------------------------------------------------------------------ */
+
+typedef struct domain_job {
+    mxd_domain_bl_report rep; /* first: the public part */
+    check_task task;
+    bl_run bl;
+} domain_job;
+
+static void domain_finish(check_task *t)
+{
+    domain_job *j = (domain_job *)((char *)t - offsetof(domain_job, task));
+    bl_run_finish(&j->bl, &j->rep.listed, &j->rep.errors, &j->rep.clean);
+    j->rep.dnsbl = j->bl.e;
+    j->rep.ndnsbl = j->bl.n;
+}
+
+mxd_err mxd_domain_bl_submit(mxd_resolver *r, const mxd_kb *kb, const char *domain,
+                             const mxd_check_opts *opts, mxd_domain_bl_report **out, char *why,
+                             size_t whylen)
+{
+    if (why && whylen)
+        why[0] = 0;
+    if (!r || !kb || !out)
+        return MXD_ERR_INVALID;
+    *out = NULL;
+    if (!mxd_domain_valid(domain))
+        return fail(why, whylen, "'%s' is not a domain name", domain ? domain : "");
+    domain_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return MXD_ERR_NOMEM;
+    snprintf(j->rep.domain, sizeof j->rep.domain, "%s", domain);
+    size_t skip;
+    mxd_err e = bl_run_prepare(&j->bl, kb, opts, 1, 0, domain, &skip, why, whylen);
+    if (e) {
+        bl_run_free(&j->bl);
+        free(j);
+        return e;
+    }
+    j->task.finish = domain_finish;
+    j->task.pending = 1; /* held until everything is queued */
+    bl_run_submit(&j->bl, r, &j->task);
+    task_done(&j->task);
+    *out = &j->rep;
+    return MXD_OK;
+}
+
+void mxd_domain_bl_report_free(mxd_domain_bl_report *rep)
+{
+    if (!rep)
+        return;
+    domain_job *j = (domain_job *)rep;
+    bl_run_free(&j->bl);
+    free(j);
+}
+
+char *mxd_domain_bl_report_json(const mxd_domain_bl_report *rep, int pretty)
+{
+    if (!rep)
+        return NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "domain", check_jstr(rep->domain));
+    json_object_set_new(o, "dnsbl", bl_entries_json(rep->dnsbl, rep->ndnsbl));
+    json_object_set_new(o, "listed", json_integer((json_int_t)rep->listed));
+    json_object_set_new(o, "errors", json_integer((json_int_t)rep->errors));
+    json_object_set_new(o, "clean", json_integer((json_int_t)rep->clean));
+    return check_dump(o, pretty);
+}
