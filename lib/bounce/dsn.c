@@ -265,10 +265,15 @@ void dsn_text_fill(const bounce_view *v, bounce_out *out)
         return;
     for (size_t i = 0; i < out->n; i++) {
         bounce_rcpt *r = &out->r[i];
-        if (r->diaglen)
-            continue;
         const char *p;
         size_t pl;
+        if (r->diaglen) {
+            /* the command the error answered is often only in the text ("(in reply to RCPT
+             * TO command)", ">>> RCPT To:") */
+            if (!r->command[0] && para_for(v->text.ptr, v->text.len, r->recipient, &p, &pl))
+                bounce_command(p, pl, r->command);
+            continue;
+        }
         if (para_for(v->text.ptr, v->text.len, r->recipient, &p, &pl)) {
             /* drop the address itself at the start ("<a@b>: ") */
             const char *x = p;

@@ -76,14 +76,33 @@ bounce_rcpt *fmt_fallback_rcpt(bounce_view *v, bounce_out *out)
 
 /* --- RFC 3464: message/delivery-status --- */
 
+/* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
+ * some gateways): "Final-Recipient: rfc822; ..." with "Status:" or "Action:". */
+static int dsn_in_text(const bounce_view *v)
+{
+    return v->text.len && bounce_has(v->text.ptr, v->text.len, "Final-Recipient:") &&
+           (bounce_has(v->text.ptr, v->text.len, "Status:") ||
+            bounce_has(v->text.ptr, v->text.len, "Action:"));
+}
+
 static int rfc3464_detect(const bounce_view *v)
 {
-    return v->has_dsn;
+    return v->has_dsn || dsn_in_text(v);
 }
 
 static int rfc3464_parse(bounce_view *v, bounce_out *out)
 {
-    int n = dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, out);
+    int n = v->has_dsn ? dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, out) : 0;
+    if (n == 0 && dsn_in_text(v)) {
+        /* fields start at the first Reporting-MTA / Final-Recipient line */
+        const char *t = v->text.ptr;
+        const char *a = str_casefind(t, v->text.len, "Reporting-MTA:", 14);
+        if (!a)
+            a = str_casefind(t, v->text.len, "Final-Recipient:", 16);
+        size_t off = a ? (size_t)(a - t) : 0;
+        n = dsn_parse(t + off, v->text.len - off, out);
+        fmt_orig_after(v);
+    }
     if (n > 0)
         dsn_text_fill(v, out);
     if (n == 0 && v->text.len) {
@@ -151,9 +170,9 @@ const bounce_format bounce_fmt_text = {"text", text_detect, text_parse};
 
 /* The table: specific formats first, generic readers last. */
 const bounce_format *const bounce_formats[] = {
-    &bounce_fmt_arf,
-    &bounce_fmt_rfc3834,
-    &bounce_fmt_rfc3464,
-    &bounce_fmt_text,
+    &bounce_fmt_arf,          &bounce_fmt_googlegroups, &bounce_fmt_gmail,
+    &bounce_fmt_dragonfly,    &bounce_fmt_opensmtpd,    &bounce_fmt_qmail,
+    &bounce_fmt_exchange2003, &bounce_fmt_mcafee,       &bounce_fmt_exim,
+    &bounce_fmt_rfc3834,      &bounce_fmt_rfc3464,      &bounce_fmt_text,
 };
 const size_t bounce_nformats = sizeof bounce_formats / sizeof *bounce_formats;

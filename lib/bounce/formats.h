@@ -10,6 +10,14 @@ extern const bounce_format bounce_fmt_arf;
 extern const bounce_format bounce_fmt_rfc3834;
 extern const bounce_format bounce_fmt_rfc3464;
 extern const bounce_format bounce_fmt_text;
+extern const bounce_format bounce_fmt_qmail;
+extern const bounce_format bounce_fmt_exim;
+extern const bounce_format bounce_fmt_dragonfly;
+extern const bounce_format bounce_fmt_gmail;
+extern const bounce_format bounce_fmt_googlegroups;
+extern const bounce_format bounce_fmt_opensmtpd;
+extern const bounce_format bounce_fmt_exchange2003;
+extern const bounce_format bounce_fmt_mcafee;
 
 /* helpers for format modules (formats.c) */
 

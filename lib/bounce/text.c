@@ -60,16 +60,65 @@ size_t text_separator(const char *s, size_t len)
     return len;
 }
 
-/* recipient_line - does the trimmed line start with an address? Its span in *at, *al. */
+/* Phrases that end right before a recipient address inside a sentence. */
+static const char *const leads[] = {
+    "error delivering your mail to",
+    "undeliverable to",
+    "rejected recipient",
+    "could not be delivered to:",
+    "unable to deliver message to:",
+    "failed to deliver to",
+    "delivery failed to",
+    "not delivered to",
+    "rcpt to:",
+    "attempts:",
+    "unknown user:",
+    "invalid recipient:",
+    "message to",
+    "recipient address:",
+    "original-recipient:",
+};
+
+/* recipient_line - does the trimmed line name a recipient? Either it starts with the
+ * address ("<a@b>:", "a@b", "a@b... User unknown"), or with a reply code before it
+ * ("554 <a@b>... Host unknown"), or a short label ends just before it ("Recipient: <a@b>",
+ * "Could not be delivered to: <a@b>"). Its span in *at, *al. */
 static int recipient_line(const char *l, size_t ll, size_t *at, size_t *al)
 {
     if (!bounce_addr_in(l, ll, at, al))
         return 0;
-    if (*at > 1)
+    if (*at <= 1)
+        return *at == 0 || l[0] == '<' || l[0] == '"' || l[0] == '(';
+    size_t a = *at;
+    if (l[a - 1] == '<')
+        a--;
+    /* "... error delivering your mail to <a@b>." */
+    size_t b = a;
+    while (b > 0 && l[b - 1] == ' ')
+        b--;
+    for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {
+        size_t pl = strlen(leads[i]);
+        if (b >= pl && str_caseeq(l + b - pl, pl, leads[i]))
+            return 1;
+    }
+    /* "550 <a@b>" */
+    if (a == 4 && str_isdigit((unsigned char)l[0]) && str_isdigit((unsigned char)l[1]) &&
+        str_isdigit((unsigned char)l[2]) && l[3] == ' ')
+        return 1;
+    /* "Label: <a@b>" with nothing much after the address */
+    if (a > 40 || a < 3)
         return 0;
-    if (*at == 1 && l[0] != '<' && l[0] != '"' && l[0] != '(')
+    size_t k = a;
+    while (k > 0 && l[k - 1] == ' ')
+        k--;
+    if (k == 0 || l[k - 1] != ':')
         return 0;
-    return 1;
+    if (bounce_has(l, k, "from") || bounce_has(l, k, "rcpt to") || bounce_has(l, k, "mail to") ||
+        bounce_has(l, k, "reply-to") || bounce_has(l, k, "sender") || bounce_has(l, k, "to:") ||
+        bounce_has(l, k, "cc:"))
+        return 0;
+    size_t rest = ll - (*at + *al);
+    return rest < 8;
 }
 
 int text_generic(const char *s, size_t len, bounce_out *out)
@@ -103,7 +152,8 @@ int text_generic(const char *s, size_t len, bounce_out *out)
         if (!cur)
             continue;
         if (!tl) {
-            blanks++;
+            if (lines)
+                blanks++;
             continue;
         }
         if (blanks > 1 || lines >= TEXT_MAX_DIAG_LINES)

@@ -1,0 +1,55 @@
+/* exchange.c - Microsoft Exchange 2003 (and Internet Mail Service) non-delivery reports
+ * SPDX-License-Identifier: MIT
+ *
+ * "Your message ... did not reach some or all of the intended recipients" / "did not reach
+ * the following recipient(s):" then "addr on DATE", the reason in words and an
+ * MSEXCH:IMS code with a hexadecimal error number, e.g. (000C05A6) Unknown Recipient.
+ * The error numbers are looked up in a small table; a directory miss is an address
+ * rejected at RCPT time.
+ */
+#include <string.h>
+#include "bounce/formats.h"
+#include "util/str.h"
+
+/* Exchange IMS error numbers seen in NDRs (Microsoft KB 284204 "Exchange 2000/2003 NDR
+ * codes"; observed in sisimai/set-of-emails maildir/bsd/lhost-exchange2003-*.eml). */
+static const struct {
+    const char *code, *reason;
+} ims_codes[] = {
+    {"000C05A6", "userunknown"}, {"000C0595", "hostunknown"}, {"000C0524", "userunknown"},
+    {"000C0524", "userunknown"}, {"000B0981", "hostunknown"}, {"000D06B5", "userunknown"},
+    {"0004010F", "filtered"},    {"000B099C", "userunknown"}, {"000C05B6", "expired"},
+};
+
+static int exchange2003_detect(const bounce_view *v)
+{
+    return fmt_text_has(v, "did not reach the following recipient") ||
+           fmt_text_has(v, "did not reach some or all of the intended recipients") ||
+           fmt_text_has(v, "MSEXCH:");
+}
+
+static int exchange2003_parse(bounce_view *v, bounce_out *out)
+{
+    fmt_orig_after(v);
+    const char *t = v->text.ptr ? v->text.ptr : "";
+    size_t len = v->text.len;
+    const char *st = str_casefind(t, len, "did not reach", 13);
+    size_t off = st ? (size_t)(st - t) : 0;
+    const char *nl = memchr(t + off, '\n', len - off);
+    off = nl ? (size_t)(nl + 1 - t) : off;
+    int n = text_generic(t + off, len - off, out);
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        for (size_t k = 0; k < sizeof ims_codes / sizeof *ims_codes; k++)
+            if (bounce_has(r->diag, r->diaglen, ims_codes[k].code)) {
+                r->reason = ims_codes[k].reason;
+                break;
+            }
+        if (!r->command[0] && bounce_has(r->diag, r->diaglen, "recipient name is not recognized"))
+            memcpy(r->command, "RCPT", 5);
+    }
+    return n;
+}
+
+const bounce_format bounce_fmt_exchange2003 = {"exchange2003", exchange2003_detect,
+                                               exchange2003_parse};

@@ -1,0 +1,56 @@
+/* exim.c - Exim bounces: "This message was created automatically by mail delivery software"
+ * SPDX-License-Identifier: MIT
+ *
+ * After "The following address(es) failed:" each recipient stands indented on its own line,
+ * its error lines indented below it ("SMTP error from remote mail server after RCPT TO:...:
+ * host mx [ip]: 550 ..."). X-Failed-Recipients lists the addresses too. Newer Exim adds a
+ * message/delivery-status part; then the DSN fields are read and the text fills in.
+ * A delay warning ("Warning: message ... delayed") is a temporary failure.
+ */
+#include <string.h>
+#include "bounce/formats.h"
+#include "util/str.h"
+
+static int exim_detect(const bounce_view *v)
+{
+    return fmt_text_has(v, "This message was created automatically by mail delivery software") ||
+           (fmt_header_has(v, "X-Failed-Recipients", NULL) && !fmt_from_has(v, "google")) ||
+           fmt_text_has(v, "------ This is a copy of the message");
+}
+
+static int exim_parse(bounce_view *v, bounce_out *out)
+{
+    fmt_orig_after(v);
+    int n = 0;
+    if (v->has_dsn) {
+        n = dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, out);
+        dsn_text_fill(v, out);
+    }
+    if (n == 0 && v->text.len) {
+        const char *t = v->text.ptr;
+        size_t len = v->text.len;
+        const char *from = str_casefind(t, len, "failed:", 7);
+        if (!from)
+            from = str_casefind(t, len, "could not be delivered", 22);
+        size_t off = from ? (size_t)(from - t) : 0;
+        /* start at the next line */
+        const char *nl = memchr(t + off, '\n', len - off);
+        off = nl ? (size_t)(nl + 1 - t) : off;
+        n = text_generic(t + off, len - off, out);
+    }
+    if (n == 0) {
+        bounce_rcpt *r = fmt_fallback_rcpt(v, out);
+        if (r && v->text.len) {
+            size_t end = text_separator(v->text.ptr, v->text.len);
+            rcpt_diag_set(r, v->text.ptr, end > 800 ? 800 : end);
+        }
+        n = r ? 1 : 0;
+    }
+    int delayed = fmt_subject_has(v, "warning: message") || fmt_subject_has(v, "delayed");
+    for (size_t i = 0; i < out->n && delayed; i++)
+        if (!out->r[i].action[0])
+            memcpy(out->r[i].action, "delayed", 8);
+    return n;
+}
+
+const bounce_format bounce_fmt_exim = {"exim", exim_detect, exim_parse};

@@ -1,0 +1,59 @@
+/* opensmtpd.c - OpenSMTPD bounces ("This is the MAILER-DAEMON, please DO NOT REPLY")
+ * SPDX-License-Identifier: MIT
+ *
+ * After "the following list of recipients:" each line is "addr: error"; the copy of the
+ * message follows "Below is a copy of the original message:". Newer versions attach a DSN
+ * whose Status is only the class ("5.0.0"); the status then comes from the text.
+ */
+#include <string.h>
+#include "bounce/formats.h"
+#include "util/str.h"
+
+static int opensmtpd_detect(const bounce_view *v)
+{
+    return fmt_text_has(v, "This is the MAILER-DAEMON, please DO NOT REPLY") ||
+           (fmt_header_has(v, "Received", "(OpenSMTPD)") && fmt_text_has(v, "list of recipients"));
+}
+
+static int opensmtpd_parse(bounce_view *v, bounce_out *out)
+{
+    const char *t = v->text.ptr ? v->text.ptr : "";
+    size_t len = v->text.len;
+    const char *cp = str_casefind(t, len, "Below is a copy of the original message", 39);
+    size_t end = cp ? (size_t)(cp - t) : len;
+    if (cp && !v->has_orig) {
+        const char *nl = memchr(cp, '\n', len - end);
+        if (nl)
+            bview_set_orig(v, nl + 1, (size_t)(t + len - nl - 1));
+    }
+    const char *st = str_casefind(t, end, "list of recipients", 18);
+    size_t off = st ? (size_t)(st - t) : 0;
+    const char *nl = memchr(t + off, '\n', end - off);
+    off = nl ? (size_t)(nl + 1 - t) : off;
+    int n = text_generic(t + off, end - off, out);
+    if (v->has_dsn) {
+        /* DSN fields (action, remote MTA) for the recipients found in the text */
+        bounce_rcpt tmp[8];
+        bounce_out o2 = {tmp, 0, NULL, "", "", 0, ""};
+        dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, &o2);
+        for (size_t i = 0; i < o2.n; i++) {
+            bounce_rcpt *r = bounce_find(out, o2.r[i].recipient, strlen(o2.r[i].recipient));
+            if (!r && !n)
+                r = bounce_add(out, o2.r[i].recipient, strlen(o2.r[i].recipient));
+            if (!r)
+                continue;
+            memcpy(r->action, o2.r[i].action, sizeof r->action);
+            memcpy(r->rhost, o2.r[i].rhost, sizeof r->rhost);
+            if (!r->diaglen)
+                rcpt_diag_set(r, o2.r[i].diag, o2.r[i].diaglen);
+            /* a class-only status says nothing: leave it to the text */
+            if (strcmp(o2.r[i].status + 1, ".0.0"))
+                memcpy(r->status, o2.r[i].status, sizeof r->status);
+        }
+        memcpy(out->lhost, o2.lhost, sizeof out->lhost);
+        n = (int)out->n;
+    }
+    return n;
+}
+
+const bounce_format bounce_fmt_opensmtpd = {"opensmtpd", opensmtpd_detect, opensmtpd_parse};

@@ -1,0 +1,59 @@
+/* qmail.c - qmail (and netqmail, vpopmail) bounces: "Hi. This is the qmail-send program"
+ * SPDX-License-Identifier: MIT
+ *
+ * Each failed recipient is a "<addr>:" line followed by the remote server's words; the
+ * copy of the message follows "--- Below this line is a copy of the message.". qmail adds
+ * the same closing sentence to every permanent failure ("I'm not going to try again; this
+ * message has been in the queue too long.") that says nothing about the cause: it is
+ * removed. "Connected to X but sender was rejected" / "but my name was rejected" / "does
+ * not like recipient" / "failed after I sent the message" name the SMTP stage.
+ */
+#include <string.h>
+#include "bounce/formats.h"
+#include "util/str.h"
+
+static int qmail_detect(const bounce_view *v)
+{
+    return fmt_text_has(v, "This is the qmail-send program") ||
+           fmt_text_has(v, "I'm afraid I wasn't able to deliver your message") ||
+           fmt_text_has(v, "Below this line is a copy of the message");
+}
+
+/* cut_phrase - remove every occurrence of a phrase from the diagnostic. */
+static void cut_phrase(bounce_rcpt *r, const char *ph)
+{
+    size_t pl = strlen(ph);
+    const char *hit;
+    while ((hit = str_casefind(r->diag, r->diaglen, ph, pl))) {
+        size_t at = (size_t)(hit - r->diag);
+        memmove(r->diag + at, r->diag + at + pl, r->diaglen - at - pl + 1);
+        r->diaglen -= pl;
+    }
+    rcpt_diag_set(r, r->diag, r->diaglen);
+}
+
+static const struct {
+    const char *pat, *cmd;
+} stages[] = {
+    {"but sender was rejected", "MAIL"}, {"but my name was rejected", "HELO"},
+    {"does not like recipient", "RCPT"}, {"failed after I sent the message", "DATA"},
+    {"failed on DATA command", "DATA"},  {"Connected to", "CONN"},
+};
+
+static int qmail_parse(bounce_view *v, bounce_out *out)
+{
+    fmt_orig_after(v);
+    int n = text_generic(v->text.ptr, v->text.len, out);
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        cut_phrase(r, "I'm not going to try again; this message has been in the queue too long.");
+        for (size_t k = 0; k < sizeof stages / sizeof *stages; k++)
+            if (bounce_has(r->diag, r->diaglen, stages[k].pat)) {
+                memcpy(r->command, stages[k].cmd, strlen(stages[k].cmd) + 1);
+                break;
+            }
+    }
+    return n;
+}
+
+const bounce_format bounce_fmt_qmail = {"qmail", qmail_detect, qmail_parse};
