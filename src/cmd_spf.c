@@ -132,8 +132,8 @@ static void print_report(const cli_global *g, const mxd_spf_report *r)
         printf("\nauthorised networks (flattened%s):\n",
                r->flattenable ? "" : "; macros, exists or ptr terms cannot be flattened");
         for (size_t i = 0; i < r->nnets; i++)
-            printf("  %s%-40s %s\n", r->nets[i].qualifier == '+' ? " " : "",
-                   r->nets[i].qualifier == '+' ? r->nets[i].net : "", r->nets[i].source);
+            printf("  %c%-40s %s\n", r->nets[i].qualifier == '+' ? ' ' : r->nets[i].qualifier,
+                   r->nets[i].net, r->nets[i].source);
     }
     if (r->tree) {
         printf("\ninclude tree (DNS lookups of each record, running total):\n");

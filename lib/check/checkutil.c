@@ -33,7 +33,7 @@ void mxd_findings_sort(mxd_finding *f, size_t n)
     }
 }
 
-/* checkutil_finding - append one finding. */
+/* checkutil_finding - append one finding, unless the same one is already there. */
 void checkutil_finding(checkutil_findings *l, mxd_severity sev, const char *area, const char *code,
                        const char *fix, const char *fmt, ...)
 {
@@ -42,6 +42,9 @@ void checkutil_finding(checkutil_findings *l, mxd_severity sev, const char *area
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].code == code && !strcmp(l->v[i].text, text))
+            return; /* the same finding reached twice (an include used twice) */
     if (l->n == l->alloc) {
         size_t na = l->alloc ? l->alloc * 2 : 8;
         mxd_finding *v = realloc(l->v, na * sizeof *v);

@@ -15,7 +15,8 @@ typedef struct checkutil_findings {
     int nomem; /* an add failed for lack of memory */
 } checkutil_findings;
 
-/* checkutil_finding - append a finding; text is a printf format. fix may be NULL. On out of
+/* checkutil_finding - append a finding (not again when the same code and text are there);
+ * text is a printf format. fix may be NULL. On out of
  * memory the list's nomem flag is set and the finding dropped. */
 void checkutil_finding(checkutil_findings *l, mxd_severity sev, const char *area, const char *code,
                        const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));

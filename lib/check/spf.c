@@ -26,8 +26,9 @@ typedef struct spf_ctx {
     const char *receiver;
     int lookups, voids, queries;
     struct timespec start;
-    mxd_spf_result err; /* result of an SPF_ERROR */
-    char problem[512];  /* its reason */
+    mxd_spf_result err;               /* result of an SPF_ERROR */
+    const mxd_spf_node *problem_node; /* the record that reported problem, NULL: not yet */
+    char problem[512];                /* its reason */
     /* validated PTR names of ip, fetched once */
     int ptr_done;
     mxd_dns_status ptr_status;
@@ -63,6 +64,7 @@ static int fail_with(spf_ctx *c, mxd_spf_result r, const char *fmt, ...)
 {
     va_list ap;
     c->err = r;
+    c->problem_node = NULL;
     va_start(ap, fmt);
     vsnprintf(c->problem, sizeof c->problem, fmt, ap);
     va_end(ap);
@@ -409,18 +411,16 @@ static mxd_spf_result fetch_record(spf_ctx *c, const char *domain, mxd_spf_node 
         temp_dns(c, domain, s);
         r = MXD_SPF_TEMPERROR;
     } else if (is_void(s)) {
-        snprintf(c->problem, sizeof c->problem, "%s has no SPF record (DNS %s)", domain,
-                 mxd_dns_status_name(s));
+        fail_with(c, MXD_SPF_NONE, "%s has no SPF record (DNS %s)", domain, mxd_dns_status_name(s));
         r = MXD_SPF_NONE;
     } else if (spf_select(a, &f)) {
         c->nomem = 1;
         r = MXD_SPF_TEMPERROR;
     } else if (f.count == 0) {
-        snprintf(c->problem, sizeof c->problem, "%s has no SPF record", domain);
+        fail_with(c, MXD_SPF_NONE, "%s has no SPF record", domain);
         r = MXD_SPF_NONE;
     } else if (f.count > 1) {
-        snprintf(c->problem, sizeof c->problem, "%s has %d SPF records (must be one)", domain,
-                 f.count);
+        fail_with(c, MXD_SPF_NONE, "%s has %d SPF records (must be one)", domain, f.count);
         r = MXD_SPF_PERMERROR;
     } else {
         node->record = f.record;
@@ -446,7 +446,7 @@ static mxd_spf_result check_host(spf_ctx *c, const char *domain, mxd_spf_node *n
         spf_record_free(&rec);
         if (pe == MXD_ERR_NOMEM)
             c->nomem = 1;
-        snprintf(c->problem, sizeof c->problem, "%s: %s", domain, why);
+        fail_with(c, MXD_SPF_NONE, "%s: %s", domain, why);
         r = pe == MXD_ERR_NOMEM ? MXD_SPF_TEMPERROR : MXD_SPF_PERMERROR;
         goto done;
     }
@@ -503,8 +503,10 @@ done:
     node->result = r;
     node->total = c->lookups;
     if ((r == MXD_SPF_PERMERROR || r == MXD_SPF_TEMPERROR || r == MXD_SPF_NONE) && !node->problem &&
-        c->problem[0])
+        c->problem[0] && !c->problem_node) {
         node->problem = str_dup_n(c->problem, strlen(c->problem));
+        c->problem_node = node;
+    }
     return r;
 }
 

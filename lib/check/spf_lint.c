@@ -134,8 +134,7 @@ static void count_void(lint_ctx *c, mxd_spf_node *node, const char *name, const 
 {
     c->voids++;
     node->void_lookups++;
-    checkutil_finding(&c->f, c->voids > MXD_SPF_MAX_VOID ? MXD_SEV_ERROR : MXD_SEV_WARNING, AREA,
-                      "spf-void-lookup",
+    checkutil_finding(&c->f, MXD_SEV_WARNING, AREA, "spf-void-lookup",
                       "Remove the term or publish the name: each lookup that finds nothing "
                       "counts, and more than 2 make SPF fail with permerror.",
                       "'%.*s' in %s looks up %s, which has no records (a void lookup)",
@@ -456,8 +455,14 @@ mxd_err mxd_spf_lint(mxd_resolver *r, const char *domain, mxd_spf_report **out)
                           "permerror at %s",
                           c.lookups, c.over_limit ? c.over_limit : "the 11th");
     }
-    if (c.voids > MXD_SPF_MAX_VOID)
+    if (c.voids > MXD_SPF_MAX_VOID) {
         c.perm = 1;
+        checkutil_finding(&c.f, MXD_SEV_ERROR, AREA, "spf-too-many-void",
+                          "Remove the terms whose names do not exist (listed below).",
+                          "the policy has %d void lookups, more than 2: receivers stop with "
+                          "permerror at the third",
+                          c.voids);
+    }
     if (c.f.nomem)
         c.nomem = 1;
     if (c.nomem) {
