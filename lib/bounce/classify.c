@@ -22,6 +22,10 @@ static const char *const weak_reasons[] = {"securityerror", "systemerror", "netw
                                            "expired",       "undefined",   "onhold",
                                            "hostunknown",   "filtered"};
 
+/* Status reasons that a text pattern does not override (the code is precise). */
+static const char *const strong_reasons[] = {"mailboxfull", "exceedlimit", "hasmoved", "notaccept",
+                                             "mesgtoobig"};
+
 /* Precedence when a status reason and a text reason disagree: earlier wins. */
 static const char *const precedence[] = {
     "mailboxfull",     "mesgtoobig",     "exceedlimit",   "suspend",     "hasmoved",
@@ -249,6 +253,12 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
                                    in_list(sreason, weak_reasons,
                                            sizeof weak_reasons / sizeof *weak_reasons) ||
                                    rank(treason) < rank(sreason));
+        if (use_text && sreason &&
+            in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons))
+            use_text = 0;
+        /* refused at MAIL FROM: the sender is the problem */
+        if (treason && !strcmp(treason, "rejected") && !strcmp(r->command, "MAIL"))
+            use_text = 1;
         if (use_text && tpat) {
             c->reason = treason;
             c->decided_by = "text";

@@ -39,6 +39,13 @@ static const char *const separators[] = {
     "--- Your message follows",
     "------ The original message follows",
     "--------Original Message--------",
+    "Included is a copy of the message header",
+    "Returned Message",
+    "original message",
+    "The header of the original message",
+    "Return-Path:",
+    "Received: from",
+    "Received:from",
 };
 
 size_t text_separator(const char *s, size_t len)
@@ -51,11 +58,17 @@ size_t text_separator(const char *s, size_t len)
         if (!bounce_line(s, len, &pos, &l, &ll))
             break;
         bounce_trim(&l, &ll);
+        while (ll && (*l == '-' || *l == '=' || *l == '*' || *l == ' ' || *l == '_'))
+            l++, ll--;
         if (ll < 8)
             continue;
-        for (size_t i = 0; i < sizeof separators / sizeof *separators; i++)
-            if (bounce_starts(l, ll, separators[i]))
+        for (size_t i = 0; i < sizeof separators / sizeof *separators; i++) {
+            const char *sp = separators[i];
+            while (*sp == '-' || *sp == ' ')
+                sp++;
+            if (bounce_starts(l, ll, sp))
                 return start;
+        }
     }
     return len;
 }
@@ -99,7 +112,7 @@ static int recipient_line(const char *l, size_t ll, size_t *at, size_t *al)
     for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {
         size_t pl = strlen(leads[i]);
         if (b >= pl && str_caseeq(l + b - pl, pl, leads[i]))
-            return 1;
+            return 2;
     }
     /* "550 <a@b>" */
     if (a == 4 && str_isdigit((unsigned char)l[0]) && str_isdigit((unsigned char)l[1]) &&
@@ -128,36 +141,58 @@ int text_generic(const char *s, size_t len, bounce_out *out)
     const char *l;
     size_t ll;
     bounce_rcpt *cur = NULL;
-    int lines = 0, blanks = 0;
+    int lines = 0, ended = 0, inline_diag = 0;
     while (pos < end && bounce_line(s, end, &pos, &l, &ll)) {
         const char *t = l;
         size_t tl = ll;
         bounce_trim(&t, &tl);
         size_t at, al;
-        if (tl && recipient_line(t, tl, &at, &al)) {
-            bounce_rcpt *r = bounce_add(out, t + at, al);
+        int kind = tl ? recipient_line(t, tl, &at, &al) : 0;
+        if (kind) {
+            bounce_rcpt *r = bounce_find(out, t + at, al);
+            if (r && r == cur && (cur->diaglen || lines)) {
+                /* the same address again in its own error text ("after RCPT TO:<a@b>:") */
+                if (!ended)
+                    rcpt_diag_add(cur, t, tl);
+                continue;
+            }
+            if (!r)
+                r = bounce_add(out, t + at, al);
             if (!r)
                 continue;
             cur = r;
             lines = 0;
-            blanks = 0;
+            ended = 0;
+            inline_diag = 0;
+            if (kind == 2) {
+                /* the sentence itself says what happened ("Delivery failed 20 attempts:") */
+                if (!cur->diaglen)
+                    rcpt_diag_add(cur, t, tl);
+                continue;
+            }
             size_t k = at + al;
             while (k < tl && (t[k] == '>' || t[k] == ':' || t[k] == ' ' || t[k] == '.' ||
                               t[k] == '"' || t[k] == ')'))
                 k++;
-            if (k < tl && !cur->diaglen)
+            if (k < tl && !cur->diaglen) {
                 rcpt_diag_add(cur, t + k, tl - k);
+                inline_diag = 1;
+            }
             continue;
         }
         if (!cur)
             continue;
         if (!tl) {
-            if (lines)
-                blanks++;
+            if (lines || inline_diag)
+                ended = 1;
             continue;
         }
-        if (blanks > 1 || lines >= TEXT_MAX_DIAG_LINES)
+        /* after a blank line only indented lines still belong to the recipient */
+        if (ended && l[0] != ' ' && l[0] != '\t')
             continue;
+        if (lines >= TEXT_MAX_DIAG_LINES)
+            continue;
+        ended = 0;
         rcpt_diag_add(cur, t, tl);
         lines++;
     }

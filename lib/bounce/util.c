@@ -178,6 +178,17 @@ void rcpt_diag_add(bounce_rcpt *r, const char *s, size_t len)
 
 void rcpt_diag_set(bounce_rcpt *r, const char *s, size_t len)
 {
+    if (s >= r->diag && s < r->diag + sizeof r->diag) {
+        /* the text is the diagnostic itself (or part of it): copy it out first */
+        char tmp[BOUNCE_MAX_DIAG];
+        if (len >= sizeof tmp)
+            len = sizeof tmp - 1;
+        memmove(tmp, s, len);
+        r->diaglen = 0;
+        r->diag[0] = 0;
+        rcpt_diag_add(r, tmp, len);
+        return;
+    }
     r->diaglen = 0;
     r->diag[0] = 0;
     rcpt_diag_add(r, s, len);
