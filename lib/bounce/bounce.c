@@ -173,6 +173,12 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
             }
             continue;
         }
+        if (p->kind == MAIL_MULTIPART && !(i + 1 < n && parts[i + 1].parent == (int)i)) {
+            /* a multipart whose boundary never appears: its body is all preamble, read
+             * it as text (GMime too keeps it as the preamble of an empty multipart) */
+            add_text(&v->text, p, BOUNCE_MAX_TEXT);
+            continue;
+        }
         if (p->kind != MAIL_LEAF)
             continue;
         const char *t = p->type;

@@ -93,18 +93,51 @@ static size_t rank(const char *r)
     return sizeof precedence / sizeof *precedence;
 }
 
-/* status_in_text - when the text names a more specific status of the same class than the
- * one given (Status: 5.0.0 with "550 5.1.1 ..."), use it. */
-static void pick_status(const bounce_rcpt *r, const reply_parts *rp, char *out)
+/* diag_status - the last enhanced status code in the diagnostic (the innermost reply:
+ * "554 4.4.7 Message expired ... <421 4.4.2 Connection timed out>"), of class cls when cls
+ * is not 0; into out (16 bytes). */
+static void diag_status(const char *d, size_t len, char cls, char *out)
+{
+    out[0] = 0;
+    for (size_t i = 0; i + 5 <= len; i++) {
+        if ((d[i] != '2' && d[i] != '4' && d[i] != '5') || d[i + 1] != '.')
+            continue;
+        if (i > 0 && (str_isalnum((unsigned char)d[i - 1]) || d[i - 1] == '.'))
+            continue;
+        size_t j = i + 2, n1 = 0, n2 = 0;
+        while (j < len && str_isdigit((unsigned char)d[j]) && n1 < 4)
+            j++, n1++;
+        if (!n1 || n1 > 3 || j >= len || d[j] != '.')
+            continue;
+        j++;
+        while (j < len && str_isdigit((unsigned char)d[j]) && n2 < 4)
+            j++, n2++;
+        if (!n2 || n2 > 3)
+            continue;
+        if (j < len && (str_isalnum((unsigned char)d[j]) ||
+                        (d[j] == '.' && j + 1 < len && str_isdigit((unsigned char)d[j + 1]))))
+            continue;
+        if (cls && d[i] != cls)
+            continue;
+        memcpy(out, d + i, j - i);
+        out[j - i] = 0;
+        i = j;
+    }
+}
+
+/* pick_status - the DSN's Status, unless the diagnostic names another, more specific code
+ * of the same class (Status: 5.0.0 or 5.1.1 with "550 5.7.1 IP address blacklisted"):
+ * the remote server's own code wins. */
+static void pick_status(const bounce_rcpt *r, char *out)
 {
     out[0] = 0;
     if (r->status[0])
         memcpy(out, r->status, strlen(r->status) + 1);
-    if (!rp->status[0])
+    char ds[16];
+    diag_status(r->diag, r->diaglen, r->status[0], ds);
+    if (!ds[0] || !strcmp(ds + 1, ".0.0") || !strcmp(ds, out))
         return;
-    int generic = !out[0] || !strcmp(out + 1, ".0.0");
-    if (generic && (!out[0] || out[0] == rp->status[0] || r->status[0] == 0))
-        memcpy(out, rp->status, strlen(rp->status) + 1);
+    memcpy(out, ds, strlen(ds) + 1);
 }
 
 /* find_code - the SMTP reply code in a diagnostic: a code right before the status ("550
@@ -159,7 +192,7 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
     int have_rp = r->diaglen && reply_parse(r->diag, r->diaglen, &rp) == MXD_OK;
     if (!have_rp)
         memset(&rp, 0, sizeof rp);
-    pick_status(r, &rp, c->status);
+    pick_status(r, c->status);
     if (r->replycode[0])
         memcpy(c->replycode, r->replycode, 4);
     else

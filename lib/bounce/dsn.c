@@ -136,6 +136,12 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
         size_t tl = ll;
         const char *tp = l;
         bounce_trim(&tp, &tl);
+        /* a forwarded DSN: "> Final-Recipient: ..." */
+        while (tl && tp[0] == '>') {
+            tp++, tl--;
+            bounce_trim(&tp, &tl);
+            start = (size_t)(tp - s);
+        }
         if (tl == 0) {
             if (g.final[0] || g.orig[0])
                 flush(&g, out);

@@ -137,8 +137,33 @@ static const char *const bounce_subjects[] = {"undeliver",
                                               "unzustellbar",
                                               "delivery report"};
 
+/* Sentences of the human-readable text that only a bounce says. */
+static const char *const bounce_sentences[] = {"could not be delivered",
+                                               "couldn't be delivered",
+                                               "undeliverable",
+                                               "delivery failed",
+                                               "delivery has failed",
+                                               "permanent error",
+                                               "permanent fatal error",
+                                               "error message below",
+                                               "not a member of this mailing list",
+                                               "unable to deliver",
+                                               "was not delivered",
+                                               "rejected by a remote mail server",
+                                               "did not reach",
+                                               "failed permanently",
+                                               "delivery to the following",
+                                               "message could not be sent",
+                                               "returned to sender",
+                                               "non-delivery",
+                                               "the following address",
+                                               "the following recipient"};
+
 static int text_detect(const bounce_view *v)
 {
+    for (size_t i = 0; i < sizeof bounce_sentences / sizeof *bounce_sentences; i++)
+        if (fmt_text_has(v, bounce_sentences[i]))
+            return 1;
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
     for (size_t i = 0; i < sizeof bounce_from / sizeof *bounce_from; i++)

@@ -126,10 +126,13 @@ static int recipient_line(const char *l, size_t ll, size_t *at, size_t *al)
         k--;
     if (k == 0 || l[k - 1] != ':')
         return 0;
-    if (bounce_has(l, k, "from") || bounce_has(l, k, "rcpt to") || bounce_has(l, k, "mail to") ||
-        bounce_has(l, k, "reply-to") || bounce_has(l, k, "sender") || bounce_has(l, k, "to:") ||
-        bounce_has(l, k, "cc:"))
-        return 0;
+    static const char *const not_labels[] = {
+        "from",         "rcpt to",     "mail to",       "reply-to",   "sender",      "to:",
+        "cc:",          "message-id",  "in-reply-to",   "references", "return-path", "errors-to",
+        "delivered-to", "envelope-to", "x-original-to", "resent-",    "list-",       "subject"};
+    for (size_t i = 0; i < sizeof not_labels / sizeof *not_labels; i++)
+        if (bounce_has(l, k, not_labels[i]))
+            return 0;
     size_t rest = ll - (*at + *al);
     return rest < 8;
 }
@@ -143,6 +146,11 @@ int text_generic(const char *s, size_t len, bounce_out *out)
     bounce_rcpt *cur = NULL;
     int lines = 0, ended = 0, inline_diag = 0;
     while (pos < end && bounce_line(s, end, &pos, &l, &ll)) {
+        /* a forwarded bounce: "> " quoting */
+        while (ll && (l[0] == '>' || l[0] == ' ') && (ll > 1 && (l[1] == ' ' || l[1] == '>')))
+            l++, ll--;
+        if (ll == 1 && l[0] == '>')
+            ll = 0;
         const char *t = l;
         size_t tl = ll;
         bounce_trim(&t, &tl);
