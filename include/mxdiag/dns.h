@@ -135,8 +135,8 @@ typedef struct mxd_dns_stats {
 MXD_API void mxd_resolver_stats(const mxd_resolver *r, mxd_dns_stats *st);
 
 /* mxd_dns_name_valid - is name (len bytes) a name mxdiag will send: 1 to MXD_DNS_NAME_MAX
- * bytes (an optional trailing dot aside), labels of 1 to 63 bytes of printable ASCII other
- * than backslash? Returns 1 or 0. */
+ * bytes (an optional trailing dot aside), labels of 1 to 63 bytes of printable ASCII or space
+ * (SPF macros can expand to spaces), no backslash? Returns 1 or 0. */
 MXD_API int mxd_dns_name_valid(const char *name, size_t len);
 
 /* mxd_dns_status_name - "ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "error". */

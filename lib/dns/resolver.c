@@ -101,7 +101,7 @@ int mxd_dns_name_valid(const char *name, size_t len)
             lab = 0;
             continue;
         }
-        if (c <= 0x20 || c >= 0x7f || c == '\\')
+        if (c < 0x20 || c >= 0x7f || c == '\\')
             return 0;
         if (++lab > 63)
             return 0;
@@ -648,8 +648,12 @@ mxd_err mxd_resolver_new(const mxd_dns_opts *opts, mxd_resolver **out, char *why
     ao.sock_state_cb = sock_state;
     ao.sock_state_cb_data = r;
     ao.socket_receive_buffer_size = DNS_RCVBUF;
-    int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF |
-               ARES_OPT_NOROTATE;
+    /* SERVFAIL and REFUSED are answers to report, not reasons to wait: c-ares 1.18 would
+     * drop them and end the query as "connection refused" after the last server. (It still
+     * matches each answer's question to the query.) */
+    ao.flags = ARES_FLAG_NOCHECKRESP;
+    int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
+               ARES_OPT_SOCK_RCVBUF | ARES_OPT_NOROTATE;
     int st = ares_init_options(&r->ch, &ao, mask);
     if (st != ARES_SUCCESS) {
         ares_library_cleanup();
