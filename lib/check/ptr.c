@@ -216,7 +216,7 @@ int check_ptr_generic(const mxd_kb *kb, int family, const unsigned char *addr, c
             for (size_t k = 0; kb && k < kb->nrdnswords; k++) {
                 const kb_rdnsword *w = &kb->rdnswords[k];
                 if (strlen(w->word) == j - i && !memcmp(w->word, low + i, j - i)) {
-                    snprintf(why, whylen, "the word '%s' in the name (%s)", w->word, w->meaning);
+                    snprintf(why, whylen, "it holds the word '%s': %s", w->word, w->meaning);
                     return 1;
                 }
             }
@@ -275,7 +275,7 @@ void ptr_run_finish(ptr_run *pr, const mxd_kb *kb, const char *want, char ***war
             p->generic_why = str_dup_n(why, strlen(why));
             check_warn(warn, nwarn,
                        "the PTR name %s looks generic (%s): receivers treat such names as "
-                       "end-user or dynamic space; give the mail server its own name",
+                       "end-user or dynamic space; give the mail server a name of its own",
                        p->names[i], why);
         }
     }

@@ -1,0 +1,446 @@
+/* test_check.c - blocklist answers, generic PTR names, the catalogue, and the checks live
+ * SPDX-License-Identifier: MIT
+ *
+ * The first group needs no network: how answers are read against data/dnsbl.tsv, the
+ * generic-name heuristic, name validation and the catalogue itself. The second runs IP, MX
+ * and domain-list checks together in one resolver run against tests/dnsd/dnsd.py (skipped
+ * without /usr/bin/python3).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include <mxdiag/mxdiag.h>
+#include "check/check_internal.h"
+#include "dnsd_test.h"
+
+static mxd_kb *kb;
+
+static int open_kb(void **state)
+{
+    (void)state;
+    return mxd_kb_open(&kb) == MXD_OK ? 0 : -1;
+}
+
+static int close_kb(void **state)
+{
+    (void)state;
+    mxd_kb_free(kb);
+    kb = NULL;
+    return 0;
+}
+
+static const kb_dnsbl *list(const char *id)
+{
+    const kb_dnsbl *b = kb_find_dnsbl(kb, id, strlen(id));
+    if (!b)
+        fail_msg("no list %s in the catalogue", id);
+    return b;
+}
+
+/* answer - an OK answer with the given A records. */
+static mxd_dns_answer answer(mxd_dns_rr *rr, const char *const *addrs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        memset(&rr[i], 0, sizeof rr[i]);
+        rr[i].type = MXD_DNS_A;
+        snprintf(rr[i].addr, sizeof rr[i].addr, "%s", addrs[i]);
+    }
+    mxd_dns_answer a = {"x", MXD_DNS_A, n ? MXD_DNS_OK : MXD_DNS_NXDOMAIN, n, rr};
+    return a;
+}
+
+static void clear(mxd_bl_entry *e)
+{
+    strv_free(e->codes, e->ncodes);
+    strv_free(e->meanings, e->ncodes);
+    free(e->error);
+    memset(e, 0, sizeof *e);
+}
+
+static mxd_bl_entry interpret(const char *id, const char *const *addrs, size_t n)
+{
+    mxd_dns_rr rr[8];
+    mxd_dns_answer a = answer(rr, addrs, n);
+    mxd_bl_entry e;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(dnsbl_interpret(list(id), &a, &e), MXD_OK);
+    return e;
+}
+
+static void test_listing_codes(void **state)
+{
+    (void)state;
+    const char *sbl_pbl[] = {"127.0.0.2", "127.0.0.11"};
+    mxd_bl_entry e = interpret("spamhaus-zen", sbl_pbl, 2);
+    assert_int_equal(e.result, MXD_BL_LISTED);
+    assert_int_equal(e.ncodes, 2);
+    assert_string_equal(e.codes[1], "127.0.0.11");
+    assert_non_null(strstr(e.meanings[0], "SBL"));
+    assert_non_null(strstr(e.meanings[1], "PBL"));
+    assert_null(e.error);
+    clear(&e);
+    const char *xbl[] = {"127.0.0.6"}; /* inside the 127.0.0.4-7 range */
+    e = interpret("spamhaus-zen", xbl, 1);
+    assert_int_equal(e.result, MXD_BL_LISTED);
+    assert_non_null(strstr(e.meanings[0], "XBL"));
+    clear(&e);
+    const char *odd[] = {"127.0.0.99"}; /* undocumented, still a 127/8 listing */
+    e = interpret("spamhaus-zen", odd, 1);
+    assert_int_equal(e.result, MXD_BL_LISTED);
+    assert_non_null(strstr(e.meanings[0], "not in the catalogue"));
+    clear(&e);
+    e = interpret("spamhaus-zen", NULL, 0); /* NXDOMAIN */
+    assert_int_equal(e.result, MXD_BL_CLEAN);
+    assert_int_equal(e.ncodes, 0);
+    clear(&e);
+}
+
+static void test_error_codes(void **state)
+{
+    (void)state;
+    const char *pub[] = {"127.255.255.254"};
+    mxd_bl_entry e = interpret("spamhaus-zen", pub, 1);
+    assert_int_equal(e.result, MXD_BL_ERROR); /* never "listed" */
+    assert_non_null(strstr(e.error, "public or unattributable resolver"));
+    clear(&e);
+    const char *other[] = {"127.255.255.17"}; /* the whole 127.255.255.0/24 is errors */
+    e = interpret("spamhaus-xbl", other, 1);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    clear(&e);
+    const char *dbl[] = {"127.0.1.255"};
+    e = interpret("spamhaus-dbl", dbl, 1);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    assert_non_null(strstr(e.error, "IP address"));
+    clear(&e);
+    const char *refused[] = {"127.0.0.1"};
+    e = interpret("uribl", refused, 1);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    assert_non_null(strstr(e.error, "refused"));
+    clear(&e);
+    e = interpret("surbl", refused, 1);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    clear(&e);
+    const char *parked[] = {"203.0.113.9"}; /* a dead zone's wildcard: not a listing */
+    e = interpret("spamcop", parked, 1);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    assert_non_null(strstr(e.error, "outside 127.0.0.0/8"));
+    clear(&e);
+    /* failed lookups are errors with the DNS status, never clean */
+    mxd_bl_entry f;
+    memset(&f, 0, sizeof f);
+    mxd_dns_answer t = {"x", MXD_DNS_A, MXD_DNS_TIMEOUT, 0, NULL};
+    assert_int_equal(dnsbl_interpret(list("psbl"), &t, &f), MXD_OK);
+    assert_int_equal(f.result, MXD_BL_ERROR);
+    assert_string_equal(f.error, "timeout");
+    clear(&f);
+    t.status = MXD_DNS_SERVFAIL;
+    assert_int_equal(dnsbl_interpret(list("psbl"), &t, &f), MXD_OK);
+    assert_string_equal(f.error, "servfail");
+    clear(&f);
+}
+
+static void test_bitmasks(void **state)
+{
+    (void)state;
+    const char *black_grey[] = {"127.0.0.6"}; /* URIBL 2 (black) + 4 (grey) */
+    mxd_bl_entry e = interpret("uribl", black_grey, 1);
+    assert_int_equal(e.result, MXD_BL_LISTED);
+    assert_non_null(strstr(e.meanings[0], "black"));
+    assert_non_null(strstr(e.meanings[0], "grey"));
+    assert_null(strstr(e.meanings[0], "red"));
+    clear(&e);
+    const char *ph_abuse[] = {"127.0.0.72"}; /* SURBL 8 (PH) + 64 (ABUSE) */
+    e = interpret("surbl", ph_abuse, 1);
+    assert_int_equal(e.result, MXD_BL_LISTED);
+    assert_non_null(strstr(e.meanings[0], "PH"));
+    assert_non_null(strstr(e.meanings[0], "ABUSE"));
+    clear(&e);
+}
+
+static void test_txt_join(void **state)
+{
+    (void)state;
+    mxd_dns_rr rr[2];
+    memset(rr, 0, sizeof rr);
+    char t1[] = "first\nline", t2[] = "second";
+    rr[0].type = rr[1].type = MXD_DNS_TXT;
+    rr[0].text = t1;
+    rr[0].len = strlen(t1);
+    rr[1].text = t2;
+    rr[1].len = strlen(t2);
+    mxd_dns_answer a = {"x", MXD_DNS_TXT, MXD_DNS_OK, 2, rr};
+    char *s = dnsbl_txt_join(&a);
+    assert_string_equal(s, "first line / second");
+    free(s);
+    char big[2000];
+    memset(big, 'x', sizeof big);
+    rr[0].text = big;
+    rr[0].len = sizeof big;
+    a.n = 1;
+    s = dnsbl_txt_join(&a); /* over MXD_CHECK_TXT_MAX: dropped, not overflowed */
+    assert_true(!s || strlen(s) <= MXD_CHECK_TXT_MAX);
+    free(s);
+    a.status = MXD_DNS_NXDOMAIN;
+    assert_null(dnsbl_txt_join(&a));
+}
+
+static int generic(const char *ip, const char *name)
+{
+    unsigned char a[16];
+    int fam = mxd_ip_valid(ip);
+    assert_true(fam);
+    assert_int_equal(inet_pton(fam == 4 ? AF_INET : AF_INET6, ip, a), 1);
+    char why[256] = "";
+    return check_ptr_generic(kb, fam, a, name, why, sizeof why);
+}
+
+static void test_generic_names(void **state)
+{
+    (void)state;
+    assert_true(generic("192.0.2.77", "192-0-2-77.customers.example.net"));
+    assert_true(generic("192.0.2.77", "77.2.0.192.static.example.net"));
+    assert_true(generic("192.0.2.77", "host-77-2-0-192.example.net"));
+    assert_true(generic("192.0.2.77", "c000024d.example.net"));
+    assert_true(generic("192.0.2.77", "ip192000002077.example.net"));
+    assert_true(generic("192.0.2.77", "dsl-line.example.net"));
+    assert_true(generic("192.0.2.77", "abc.pool.example.net"));
+    assert_true(generic("192.0.2.77", "cpe-7.res.rr.example.com"));
+    assert_true(generic("2001:db8::25", "2001-db8--25.dyn.example.net"));
+    assert_true(generic("2001:db8:5::25", "host.2001-db8-5-25.example.net"));
+    assert_false(generic("192.0.2.77", "mail.example.net"));
+    assert_false(generic("192.0.2.77", "mx77.example.net")); /* one octet is not enough */
+    assert_false(generic("192.0.2.77", "smtp2.example.co.uk"));
+    assert_false(generic("192.0.2.77", "dsl.example"));              /* the registrable domain */
+    assert_false(generic("192.0.2.77", "mail.dynect-customer.net")); /* not a whole word */
+    assert_false(generic("2001:db8::25", "mail6.example.com"));
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_true(mxd_domain_valid("example.com"));
+    assert_true(mxd_domain_valid("Example.COM."));
+    assert_true(mxd_domain_valid("_dmarc.example.com"));
+    assert_true(mxd_domain_valid("xn--bcher-kva.example"));
+    assert_false(mxd_domain_valid("localhost"));
+    assert_false(mxd_domain_valid("192.0.2.1"));
+    assert_false(mxd_domain_valid("a..b"));
+    assert_false(mxd_domain_valid("-a.example"));
+    assert_false(mxd_domain_valid("a-.example"));
+    assert_false(mxd_domain_valid("exa mple.com"));
+    assert_false(mxd_domain_valid("example.123"));
+    assert_false(mxd_domain_valid(""));
+    assert_false(mxd_domain_valid(NULL));
+    assert_int_equal(mxd_ip_valid("192.0.2.1"), 4);
+    assert_int_equal(mxd_ip_valid("2001:db8::1"), 6);
+    assert_int_equal(mxd_ip_valid("::ffff:192.0.2.1"), 6);
+    assert_int_equal(mxd_ip_valid("192.0.2.01"), 0);
+    assert_int_equal(mxd_ip_valid("192.0.2"), 0);
+    assert_int_equal(mxd_ip_valid("example.com"), 0);
+    assert_string_equal(mxd_bl_result_name(MXD_BL_CLEAN), "clean");
+    assert_string_equal(mxd_bl_result_name(MXD_BL_LISTED), "listed");
+    assert_string_equal(mxd_bl_result_name(MXD_BL_ERROR), "error");
+}
+
+static void test_catalogue(void **state)
+{
+    (void)state;
+    static const char *const dead[] = {"sorbs.net",        "ahbl.org",          "njabl.org",
+                                       "spamcannibal.org", "manitu.net",        "wpbl.info",
+                                       "cbl.abuseat.org",  "virbl.dnsbl.bit.nl"};
+    mxd_bl_info bi;
+    size_t n = 0, ip_default = 0, domain_default = 0;
+    for (size_t i = 0; !mxd_dnsbl_info(kb, i, &bi); i++, n++) {
+        for (size_t k = 0; k < sizeof dead / sizeof *dead; k++)
+            if (strstr(bi.zone, dead[k]))
+                fail_msg("defunct list %s (%s) in the catalogue", bi.id, bi.zone);
+        assert_non_null(bi.policy);
+        assert_non_null(bi.source);
+        assert_true(bi.domain || bi.ipv4 || bi.ipv6);
+        if (strstr(bi.zone, "spamhaus.org"))
+            assert_non_null(bi.dqs); /* every Spamhaus zone has its DQS form */
+        ip_default += bi.on && !bi.domain;
+        domain_default += bi.on && bi.domain;
+    }
+    assert_int_equal(n, mxd_kb_count(kb, "dnsbl"));
+    assert_true(ip_default >= 5);
+    assert_true(domain_default >= 2);
+    assert_true(mxd_kb_count(kb, "rdns-generic") >= 20);
+    assert_int_equal(mxd_dnsbl_info(kb, n, &bi), -1);
+}
+
+static void test_list_selection(void **state)
+{
+    (void)state;
+    mxd_dns_opts o = {.servers = "127.0.0.1:9", .kb = kb};
+    mxd_resolver *r = NULL;
+    assert_int_equal(mxd_resolver_new(&o, &r, NULL, 0), MXD_OK);
+    char why[256];
+    mxd_ip_report *rep = NULL;
+    mxd_check_opts co = {.lists = "spamhaus-zen, nosuch"};
+    assert_int_equal(mxd_ip_check_submit(r, kb, "192.0.2.1", &co, &rep, why, sizeof why),
+                     MXD_ERR_INVALID);
+    assert_non_null(strstr(why, "nosuch"));
+    co.lists = "surbl"; /* a domain list for an address */
+    assert_int_equal(mxd_ip_check_submit(r, kb, "192.0.2.1", &co, &rep, why, sizeof why),
+                     MXD_ERR_INVALID);
+    co.lists = "spamhaus-zen";
+    co.spamhaus_key = "not a key!";
+    assert_int_equal(mxd_ip_check_submit(r, kb, "192.0.2.1", &co, &rep, why, sizeof why),
+                     MXD_ERR_INVALID);
+    co.spamhaus_key = NULL;
+    assert_int_equal(mxd_ip_check_submit(r, kb, "999.0.2.1", &co, &rep, why, sizeof why),
+                     MXD_ERR_INVALID);
+    assert_null(rep);
+    co.domain = "no domain";
+    assert_int_equal(mxd_ip_check_submit(r, kb, "192.0.2.1", &co, &rep, why, sizeof why),
+                     MXD_ERR_INVALID);
+    mxd_domain_bl_report *drep = NULL;
+    co.domain = NULL;
+    co.lists = "spamhaus-zen"; /* an IP list for a domain */
+    assert_int_equal(mxd_domain_bl_submit(r, kb, "example.com", &co, &drep, why, sizeof why),
+                     MXD_ERR_INVALID);
+    mxd_mx_report *mrep = NULL;
+    assert_int_equal(mxd_mx_check_submit(r, kb, "not_a domain", &mrep), MXD_ERR_INVALID);
+    mxd_resolver_free(r);
+}
+
+/* ---- live: several checks in one run ----------------------------------------------------- */
+
+static char tmpdir[256];
+static dnsd srv;
+
+static const char zone_text[] = "25.2.0.192.zen.spamhaus.org            A    127.0.0.2\n"
+                                "25.2.0.192.zen.spamhaus.org            TXT  \"see SBL1\"\n"
+                                "192.0.2.25                             PTR  mail.example.com\n"
+                                "mail.example.com                       A    192.0.2.25\n"
+                                "192.0.2.26                             PTR  a.example.net\n"
+                                "192.0.2.26                             PTR  b.example.net\n"
+                                "b.example.net                          A    192.0.2.26\n"
+                                "spam.example.dbl.spamhaus.org          A    127.0.1.2\n"
+                                "spam.example.multi.uribl.com           A    127.0.0.1\n"
+                                "example.com                            MX   10 mx.example.com\n"
+                                "mx.example.com                         A    192.0.2.10\n";
+
+static int start_server(void **state)
+{
+    (void)state;
+    if (open_kb(NULL) || access(PYTHON, X_OK))
+        return -1;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-check-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    char zone[512];
+    snprintf(zone, sizeof zone, "%s/check.zone", tmpdir);
+    FILE *f = fopen(zone, "w");
+    if (!f)
+        return -1;
+    fputs(zone_text, f);
+    fclose(f);
+    return dnsd_start(&srv, tmpdir, zone, "check", NULL);
+}
+
+static int stop_server(void **state)
+{
+    dnsd_stop(&srv);
+    char p[600];
+    snprintf(p, sizeof p, "%s/check.zone", tmpdir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/port-check", tmpdir);
+    unlink(p);
+    rmdir(tmpdir);
+    return close_kb(state);
+}
+
+static void test_checks_in_one_run(void **state)
+{
+    (void)state;
+    mxd_dns_opts o = {.servers = srv.addr, .timeout_ms = 1000, .tries = 1, .kb = kb};
+    mxd_resolver *r = NULL;
+    assert_int_equal(mxd_resolver_new(&o, &r, NULL, 0), MXD_OK);
+    char why[256];
+    mxd_check_opts co = {.lists = "spamhaus-zen,spamcop", .domain = "mail.example.com"};
+    mxd_ip_report *a = NULL, *b = NULL;
+    mxd_mx_report *mx = NULL;
+    mxd_domain_bl_report *d = NULL;
+    assert_int_equal(mxd_ip_check_submit(r, kb, "192.0.2.25", &co, &a, why, sizeof why), MXD_OK);
+    assert_int_equal(mxd_ip_check_submit(r, kb, "::ffff:192.0.2.26", &co, &b, why, sizeof why),
+                     MXD_OK);
+    assert_int_equal(mxd_mx_check_submit(r, kb, "example.com", &mx), MXD_OK);
+    mxd_check_opts dco = {.lists = "spamhaus-dbl,uribl,surbl"};
+    assert_int_equal(mxd_domain_bl_submit(r, kb, "spam.example", &dco, &d, why, sizeof why),
+                     MXD_OK);
+    assert_int_equal(mxd_resolver_run(r), MXD_OK);
+
+    assert_string_equal(a->ip, "192.0.2.25");
+    assert_int_equal(a->listed, 1);
+    assert_int_equal(a->clean, 1);
+    assert_string_equal(a->dnsbl[0].id, "spamhaus-zen"); /* listed first */
+    assert_string_equal(a->dnsbl[0].txt, "see SBL1");
+    assert_int_equal(a->ptr.fcrdns, 1);
+    assert_int_equal(a->ptr.generic, 0);
+    assert_int_equal(a->ptr.domain_match, 1);
+    char *j = mxd_ip_report_json(a, 0);
+    assert_non_null(strstr(j, "\"ptr\":{\"status\":\"ok\",\"names\":[\"mail.example.com\"]"));
+    assert_non_null(strstr(j, "\"fcrdns\":true,\"generic\":false"));
+    assert_non_null(strstr(j, "\"listed\":1,\"errors\":0,\"clean\":1"));
+    free(j);
+
+    assert_string_equal(b->ip, "192.0.2.26"); /* the mapped address is checked as IPv4 */
+    assert_int_equal(b->family, 4);
+    assert_int_equal(b->ptr.nnames, 2);
+    assert_int_equal(b->ptr.fcrdns, 1); /* b.example.net resolves back */
+    assert_int_equal(b->ptr.domain_match, 0);
+    int several = 0;
+    for (size_t i = 0; i < b->nwarnings; i++)
+        several |= strstr(b->warnings[i], "2 PTR names") != NULL;
+    assert_true(several);
+
+    assert_int_equal(mx->status, MXD_DNS_OK);
+    assert_int_equal(mx->nhosts, 1);
+    assert_string_equal(mx->hosts[0].name, "mx.example.com");
+    assert_int_equal(mx->hosts[0].naddrs, 1);
+
+    assert_int_equal(d->listed, 1); /* DBL */
+    assert_int_equal(d->errors, 1); /* URIBL refused */
+    assert_int_equal(d->clean, 1);  /* SURBL */
+    assert_string_equal(d->dnsbl[0].id, "spamhaus-dbl");
+    assert_string_equal(d->dnsbl[1].id, "uribl");
+    j = mxd_domain_bl_report_json(d, 0);
+    assert_non_null(strstr(j, "\"domain\":\"spam.example\""));
+    free(j);
+
+    mxd_resolver_free(r);
+    mxd_ip_report_free(a);
+    mxd_ip_report_free(b);
+    mxd_mx_report_free(mx);
+    mxd_domain_bl_report_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest offline[] = {
+        cmocka_unit_test(test_listing_codes), cmocka_unit_test(test_error_codes),
+        cmocka_unit_test(test_bitmasks),      cmocka_unit_test(test_txt_join),
+        cmocka_unit_test(test_generic_names), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_catalogue),     cmocka_unit_test(test_list_selection),
+    };
+    const struct CMUnitTest live[] = {
+        cmocka_unit_test(test_checks_in_one_run),
+    };
+    int rc = cmocka_run_group_tests_name("check-offline", offline, open_kb, close_kb);
+    if (start_server(NULL)) {
+        stop_server(NULL);
+        fprintf(stderr, "SKIP: cannot start %s tests/dnsd/dnsd.py\n", PYTHON);
+        return rc ? rc : 77;
+    }
+    rc |= cmocka_run_group_tests_name("check-live", live, NULL, stop_server);
+    return rc;
+}
