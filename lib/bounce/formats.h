@@ -18,6 +18,8 @@ extern const bounce_format bounce_fmt_googlegroups;
 extern const bounce_format bounce_fmt_opensmtpd;
 extern const bounce_format bounce_fmt_exchange2003;
 extern const bounce_format bounce_fmt_mcafee;
+extern const bounce_format bounce_fmt_sendmail;
+extern const bounce_format bounce_fmt_amazonses;
 
 /* helpers for format modules (formats.c) */
 
