@@ -1,13 +1,414 @@
-/* cmd_diagnose.c - mxdiag diagnose (not implemented yet)
+/* cmd_diagnose.c - mxdiag diagnose: from a bounce to the root cause, the fix steps and the
+ * delisting request
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mxdiag/check.h>
 #include "cli.h"
 
-int cmd_diagnose(const cli_global *g, int argc, char **argv)
+/* A bounce is read whole; bigger input is cut (the parser's own limits are lower). */
+#define DIAGNOSE_INPUT_MAX (64u * 1024 * 1024)
+
+static void help(FILE *out)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    cli_err("diagnose", "not implemented yet");
-    return EX_SOFTWARE_;
+    fprintf(
+        out,
+        "usage: mxdiag diagnose [--json | --markdown] [--ip IP] [--domain D] [--selector S]\n"
+        "                       [--delist-request FILE] [--no-dns] (FILE | - | --reply TEXT)\n\n"
+        "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT), find\n"
+        "the facts (provider, code family, sending IP, sender and recipient domain, DKIM\n"
+        "selector), run the live DNS checks the code family calls for, and print the\n"
+        "playbook with each step marked done (✓), needs action (✗), manual (☐) or\n"
+        "unchecked (?), and a delisting request where the family has one.\n\n"
+        "options:\n"
+        "  --json            one JSON object: facts, explanation, checks, playbook,\n"
+        "                    delist_request\n"
+        "  --markdown        a report to paste into a ticket\n"
+        "  --ip IP           the sending IP (overrides what the bounce says)\n"
+        "  --domain D        the sender domain (overrides the returned message's)\n"
+        "  --selector S      the DKIM selector (overrides the DKIM-Signature's)\n"
+        "  --delist-request FILE  write the delisting request to FILE\n"
+        "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
+        "  --no-dns          no live checks: explain and list the steps only\n"
+        "%s"
+        "  -h, --help        this help\n\n"
+        "exit status: 0 diagnosed (whatever the findings), 64 bad usage, 65 unusable\n"
+        "input, 66 missing file, 69 DNS unreachable (the report still prints, with the\n"
+        "checks marked unchecked)\n",
+        cli_dns_help);
+}
+
+static const char *mark_sym(mxd_mark m)
+{
+    switch (m) {
+    case MXD_MARK_DONE:
+        return "✓";
+    case MXD_MARK_TODO:
+        return "✗";
+    case MXD_MARK_MANUAL:
+        return "☐";
+    default:
+        return "?";
+    }
+}
+
+static const char *state_sym(mxd_check_state s)
+{
+    return s == MXD_CHECK_PASS ? "✓" : s == MXD_CHECK_FAIL ? "✗" : "?";
+}
+
+static const char *mark_color(const cli_global *g, mxd_mark m)
+{
+    return term_c(g, m == MXD_MARK_DONE        ? "green"
+                     : m == MXD_MARK_TODO      ? "red"
+                     : m == MXD_MARK_UNCHECKED ? "yellow"
+                                               : "dim");
+}
+
+static void fact_line(const cli_global *g, const char *name, const char *v, const char *from)
+{
+    if (!v)
+        return;
+    char line[1024];
+    if (from)
+        snprintf(line, sizeof line, "%s (from the %s)", v, from);
+    else
+        snprintf(line, sizeof line, "%s", v);
+    printf("  %-16s ", name);
+    term_wrap_at(stdout, g, 19, 19, line);
+}
+
+static void print_text(const cli_global *g, const mxd_diagnosis *d)
+{
+    const mxd_explanation *x = d->explanation;
+    const char *b = term_c(g, "bold"), *r = term_c(g, "reset");
+    int todo = 0, unchecked = 0;
+    for (size_t i = 0; i < d->nsteps; i++) {
+        todo += d->steps[i].mark == MXD_MARK_TODO;
+        unchecked += d->steps[i].mark == MXD_MARK_UNCHECKED;
+    }
+    /* the most important line first */
+    char head[1024];
+    snprintf(head, sizeof head, "%s%s%s from %s: %s", x->replycode,
+             x->replycode[0] && x->status[0] ? " " : "", x->status,
+             x->provider_name ? x->provider_name : "an unknown provider",
+             x->summary ? x->summary : "no explanation in the knowledge base");
+    printf("%s", b);
+    term_wrap(stdout, g, 0, 2, head);
+    printf("%s", r);
+    char verdict[512];
+    snprintf(verdict, sizeof verdict, "%s, reason %s, scope %s, retry %s%s%s",
+             x->permanent == 1   ? "permanent"
+             : x->permanent == 0 ? "temporary"
+                                 : "unknown",
+             x->reason, x->scope ? x->scope : "unknown", mxd_retry_name(x->retry),
+             x->tags ? ", tags " : "", x->tags ? x->tags : "");
+    term_wrap(stdout, g, 2, 2, verdict);
+    if (d->playbook) {
+        char l[512];
+        snprintf(l, sizeof l, "%d step%s need%s action, %d could not be checked", todo,
+                 todo == 1 ? "" : "s", todo == 1 ? "s" : "", unchecked);
+        term_wrap(stdout, g, 2, 2, l);
+    }
+
+    printf("\n%sFacts%s\n", b, r);
+    fact_line(g, "source", d->source, NULL);
+    fact_line(g, "sending IP", d->sending_ip, d->sending_ip_from);
+    fact_line(g, "sender domain", d->sender_domain, d->sender_domain_from);
+    fact_line(g, "recipient", d->recipient, NULL);
+    if (d->recipient_domain) {
+        char l[512];
+        snprintf(l, sizeof l, "%s%s%s%s", d->recipient_domain, d->recipient_provider ? " (" : "",
+                 d->recipient_provider ? d->recipient_provider : "",
+                 d->recipient_provider ? ")" : "");
+        fact_line(g, "recipient domain", l, NULL);
+    }
+    fact_line(g, "remote host", x->rhost, NULL);
+    fact_line(g, "DKIM selector", d->dkim_selector, d->dkim_selector_from);
+    if (d->nrecords > 1) {
+        char l[64];
+        snprintf(l, sizeof l, "%zu (the first failed one is diagnosed)", d->nrecords);
+        fact_line(g, "records", l, NULL);
+    }
+
+    if (d->nchecks) {
+        printf("\n%sChecks%s\n", b, r);
+        for (size_t i = 0; i < d->nchecks; i++) {
+            const mxd_diag_check *c = &d->checks[i];
+            mxd_mark m = c->state == MXD_CHECK_PASS   ? MXD_MARK_DONE
+                         : c->state == MXD_CHECK_FAIL ? MXD_MARK_TODO
+                                                      : MXD_MARK_UNCHECKED;
+            printf("  %s%s%s %-6s ", mark_color(g, m), state_sym(c->state), r, c->name);
+            term_wrap_at(stdout, g, 11, 11, c->summary ? c->summary : "");
+        }
+    }
+
+    if (d->playbook) {
+        printf("\n%sWhat to do%s (%s)\n", b, r, d->playbook_title);
+        for (size_t i = 0; i < d->nsteps; i++) {
+            const mxd_diag_step *s = &d->steps[i];
+            printf("  %2zu. %s%s%s ", i + 1, mark_color(g, s->mark), mark_sym(s->mark), r);
+            term_wrap_at(stdout, g, 8, 8, s->text);
+            if (s->finding && s->mark != MXD_MARK_DONE) {
+                char l[4096];
+                snprintf(l, sizeof l, "%s %s", s->mark == MXD_MARK_TODO ? "→" : "?", s->finding);
+                term_wrap(stdout, g, 8, 10, l);
+            }
+        }
+    } else {
+        printf("\nNo playbook fits this reply: follow the explanation's fix steps.\n");
+    }
+    if (x->nfix) {
+        printf("\n%sThe provider's fix steps%s\n", b, r);
+        for (size_t i = 0; i < x->nfix; i++) {
+            char l[8192];
+            snprintf(l, sizeof l, "%zu. %s", i + 1, x->fix[i]);
+            term_wrap(stdout, g, 2, 5, l);
+        }
+    }
+    if (d->delist_body) {
+        printf("\n%sDelisting request: %s%s\n", b, d->delist_title, r);
+        term_wrap(stdout, g, 2, 2, d->delist_how);
+        if (d->delist_to)
+            printf("  To:      %s\n", d->delist_to);
+        if (d->delist_subject)
+            printf("  Subject: %s\n", d->delist_subject);
+        printf("\n");
+        for (const char *p = d->delist_body; *p;) {
+            size_t l = strcspn(p, "\n");
+            printf("    %.*s\n", (int)l, p);
+            p += l + (p[l] == '\n');
+        }
+    }
+    if (d->dns_warning)
+        printf("\nwarning: %s\n", d->dns_warning);
+    if (d->dns_unreachable)
+        printf("\nDNS was unreachable: the live checks above are unchecked, not passing.\n");
+}
+
+static const char *md_box(mxd_mark m)
+{
+    return m == MXD_MARK_DONE ? "[x]" : "[ ]";
+}
+
+static void print_markdown(const mxd_diagnosis *d)
+{
+    const mxd_explanation *x = d->explanation;
+    printf("## Bounce diagnosis: %s %s (%s)\n\n", x->replycode, x->status,
+           x->provider_name ? x->provider_name : "unknown provider");
+    if (x->summary)
+        printf("%s\n\n", x->summary);
+    printf("- **Verdict:** %s, reason `%s`, scope `%s`, retry `%s`\n",
+           x->permanent == 1   ? "permanent"
+           : x->permanent == 0 ? "temporary"
+                               : "unknown",
+           x->reason, x->scope ? x->scope : "unknown", mxd_retry_name(x->retry));
+    printf("- **Reply:** `%s`\n", x->text);
+    if (d->sending_ip)
+        printf("- **Sending IP:** %s (from the %s)\n", d->sending_ip, d->sending_ip_from);
+    if (d->sender_domain)
+        printf("- **Sender domain:** %s (from the %s)\n", d->sender_domain, d->sender_domain_from);
+    if (d->recipient)
+        printf("- **Recipient:** %s\n", d->recipient);
+    if (d->dkim_selector)
+        printf("- **DKIM selector:** %s\n", d->dkim_selector);
+    if (d->nchecks) {
+        printf("\n### Checks\n\n| check | result | finding |\n|---|---|---|\n");
+        for (size_t i = 0; i < d->nchecks; i++)
+            printf("| %s | %s | %s |\n", d->checks[i].name,
+                   mxd_check_state_name(d->checks[i].state),
+                   d->checks[i].summary ? d->checks[i].summary : "");
+    }
+    if (d->playbook) {
+        printf("\n### What to do: %s\n\n", d->playbook_title);
+        for (size_t i = 0; i < d->nsteps; i++) {
+            const mxd_diag_step *s = &d->steps[i];
+            printf("- %s %s%s%s\n", md_box(s->mark), s->mark == MXD_MARK_MANUAL ? "(manual) " : "",
+                   s->mark == MXD_MARK_UNCHECKED ? "(unchecked) " : "", s->text);
+            if (s->finding && s->mark != MXD_MARK_DONE)
+                printf("  - %s\n", s->finding);
+        }
+    }
+    if (d->delist_body) {
+        printf("\n### Delisting request: %s\n\n%s\n\n", d->delist_title, d->delist_how);
+        if (d->delist_to)
+            printf("To: %s  \n", d->delist_to);
+        if (d->delist_subject)
+            printf("Subject: %s\n\n", d->delist_subject);
+        printf("```\n%s```\n", d->delist_body);
+    }
+    if (d->dns_unreachable)
+        printf("\n> DNS was unreachable: the checks are unchecked, not passing.\n");
+}
+
+static int write_delist(const mxd_diagnosis *d, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cli_err("diagnose", "%s: %s", path, strerror(errno));
+        return EX_IOERR_;
+    }
+    if (d->delist_body) {
+        fprintf(f, "%s\n%s\n\n", d->delist_title, d->delist_how);
+        if (d->delist_to)
+            fprintf(f, "To: %s\n", d->delist_to);
+        if (d->delist_subject)
+            fprintf(f, "Subject: %s\n", d->delist_subject);
+        fprintf(f, "\n%s", d->delist_body);
+    } else {
+        fprintf(f, "No delisting request: this code family has none.\n");
+    }
+    if (fclose(f)) {
+        cli_err("diagnose", "%s: %s", path, strerror(errno));
+        return EX_IOERR_;
+    }
+    return 0;
+}
+
+int cmd_diagnose(const cli_global *gin, int argc, char **argv)
+{
+    cli_global g = *gin;
+    int json = 0, markdown = 0, no_dns = 0;
+    const char *input = NULL, *reply = NULL, *delist_file = NULL;
+    mxd_diag_opts o = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = cli_dns_option(&g, "diagnose", argc, argv, &i);
+        if (r < 0)
+            return EX_USAGE_;
+        if (r > 0)
+            continue;
+        const char **val = NULL;
+        if (!strcmp(a, "--json"))
+            json = 1;
+        else if (!strcmp(a, "--markdown"))
+            markdown = 1;
+        else if (!strcmp(a, "--no-dns"))
+            no_dns = 1;
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            help(stdout);
+            return 0;
+        } else if (!strcmp(a, "--ip"))
+            val = &o.ip;
+        else if (!strcmp(a, "--domain"))
+            val = &o.domain;
+        else if (!strcmp(a, "--selector"))
+            val = &o.selector;
+        else if (!strcmp(a, "--spamhaus-key"))
+            val = &o.spamhaus_key;
+        else if (!strcmp(a, "--delist-request"))
+            val = &delist_file;
+        else if (!strcmp(a, "--reply"))
+            val = &reply;
+        else if (a[0] == '-' && a[1]) {
+            cli_err("diagnose", "unknown option '%s' (try --help)", a);
+            return EX_USAGE_;
+        } else if (input) {
+            cli_err("diagnose", "one input only: '%s' and '%s'", input, a);
+            return EX_USAGE_;
+        } else
+            input = a;
+        if (val) {
+            if (++i == argc) {
+                cli_err("diagnose", "%s needs a value", a);
+                return EX_USAGE_;
+            }
+            *val = argv[i];
+        }
+    }
+    if (json && markdown) {
+        cli_err("diagnose", "--json and --markdown exclude each other");
+        return EX_USAGE_;
+    }
+    if (!!input + !!reply != 1) {
+        cli_err("diagnose", "give one bounce FILE, '-' or --reply TEXT (try --help)");
+        return EX_USAGE_;
+    }
+    if (o.ip && !mxd_ip_valid(o.ip)) {
+        cli_err("diagnose", "--ip: '%s' is not an IP address", o.ip);
+        return EX_USAGE_;
+    }
+    if (o.domain && !mxd_domain_valid(o.domain)) {
+        cli_err("diagnose", "--domain: '%s' is not a domain name", o.domain);
+        return EX_USAGE_;
+    }
+    char *data;
+    size_t len;
+    const char *source = reply ? "reply" : input;
+    if (reply) {
+        len = strlen(reply);
+        data = malloc(len + 1);
+        if (!data)
+            return EX_OSERR_;
+        memcpy(data, reply, len + 1);
+    } else {
+        FILE *f = strcmp(input, "-") ? fopen(input, "rb") : stdin;
+        if (!f) {
+            cli_err("diagnose", "%s: %s", input, strerror(errno));
+            return errno == ENOENT ? EX_NOINPUT_ : EX_IOERR_;
+        }
+        if (f == stdin)
+            source = "stdin";
+        data = cli_read_stream(f, DIAGNOSE_INPUT_MAX, &len);
+        int saved = errno;
+        if (f != stdin)
+            fclose(f);
+        if (!data) {
+            cli_err("diagnose", "%s: %s", source, strerror(saved));
+            return EX_IOERR_;
+        }
+    }
+    mxd_kb *kb;
+    int rc = cli_open_kb(&g, "diagnose", &kb);
+    if (rc) {
+        free(data);
+        return rc;
+    }
+    mxd_resolver *res = NULL;
+    if (!no_dns && (rc = cli_open_resolver(&g, "diagnose", &res))) {
+        free(data);
+        mxd_kb_free(kb);
+        return rc;
+    }
+    mxd_diagnosis *d = NULL;
+    mxd_err e = mxd_diagnose(kb, res, data, len, reply != NULL, source, &o, &d);
+    free(data);
+    if (e) {
+        if (e == MXD_ERR_NOTFOUND)
+            cli_err("diagnose", "%s: no bounce and no SMTP reply found in it", source);
+        else if (e == MXD_ERR_EMPTY)
+            cli_err("diagnose", "%s: empty input", source);
+        else if (e == MXD_ERR_BINARY)
+            cli_err("diagnose", "%s: not text", source);
+        else
+            cli_err("diagnose", "%s: %s", source, mxd_strerror(e));
+        mxd_resolver_free(res);
+        mxd_kb_free(kb);
+        return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_DATAERR_;
+    }
+    if (json) {
+        char *s = mxd_diagnosis_json(d, 1);
+        if (s)
+            puts(s);
+        free(s);
+    } else if (markdown) {
+        print_markdown(d);
+    } else {
+        print_text(&g, d);
+    }
+    if (delist_file)
+        rc = write_delist(d, delist_file);
+    if (!rc && d->dns_unreachable)
+        rc = EX_UNAVAILABLE_;
+    mxd_diagnosis_free(d);
+    mxd_resolver_free(res);
+    mxd_kb_free(kb);
+    if (fflush(stdout) || ferror(stdout)) {
+        cli_err("diagnose", "write error: %s", strerror(errno));
+        return EX_IOERR_;
+    }
+    return rc;
 }

@@ -14,7 +14,9 @@
 #include "mxdiag/explain.h"
 #include "mxdiag/dns.h"
 #include "mxdiag/check.h"
+#include "mxdiag/spf.h"
 #include "mxdiag/mail.h"
 #include "mxdiag/bounce.h"
+#include "mxdiag/diagnose.h"
 
 #endif

@@ -278,7 +278,7 @@ const char *mxd_retry_name(mxd_retry r)
 }
 
 /* jstr - a JSON string; text from strangers that is not UTF-8 gets '?' for each bad byte. */
-static json_t *jstr(const char *s)
+json_t *explain_jstr(const char *s)
 {
     if (!s)
         return json_null();
@@ -311,30 +311,30 @@ json_t *explain_to_json(const mxd_explanation *e)
         return NULL;
     json_object_set_new(o, "replycode", json_string(e->replycode));
     json_object_set_new(o, "status", json_string(e->status));
-    json_object_set_new(o, "provider", jstr(e->provider));
-    json_object_set_new(o, "provider_name", jstr(e->provider_name));
-    json_object_set_new(o, "region", jstr(e->region));
-    json_object_set_new(o, "rhost", jstr(e->rhost));
-    json_object_set_new(o, "sending_ip", jstr(e->sending_ip));
-    json_object_set_new(o, "tags", jstr(e->tags));
+    json_object_set_new(o, "provider", explain_jstr(e->provider));
+    json_object_set_new(o, "provider_name", explain_jstr(e->provider_name));
+    json_object_set_new(o, "region", explain_jstr(e->region));
+    json_object_set_new(o, "rhost", explain_jstr(e->rhost));
+    json_object_set_new(o, "sending_ip", explain_jstr(e->sending_ip));
+    json_object_set_new(o, "tags", explain_jstr(e->tags));
     json_object_set_new(o, "permanent",
                         e->permanent < 0 ? json_null() : json_boolean(e->permanent));
-    json_object_set_new(o, "reason", jstr(e->reason));
-    json_object_set_new(o, "scope", jstr(e->scope));
+    json_object_set_new(o, "reason", explain_jstr(e->reason));
+    json_object_set_new(o, "scope", explain_jstr(e->scope));
     json_object_set_new(o, "retry", json_string(mxd_retry_name(e->retry)));
-    json_object_set_new(o, "summary", jstr(e->summary));
-    json_object_set_new(o, "status_title", jstr(e->status_title));
-    json_object_set_new(o, "status_meaning", jstr(e->status_meaning));
+    json_object_set_new(o, "summary", explain_jstr(e->summary));
+    json_object_set_new(o, "status_title", explain_jstr(e->status_title));
+    json_object_set_new(o, "status_meaning", explain_jstr(e->status_meaning));
     json_object_set_new(o, "causes", jlist(e->causes, e->ncauses));
     json_object_set_new(o, "fix", jlist(e->fix, e->nfix));
     json_object_set_new(o, "sources", jlist(e->sources, e->nsources));
-    json_object_set_new(o, "rule", jstr(e->rule));
+    json_object_set_new(o, "rule", explain_jstr(e->rule));
     json_t *how = json_object();
     json_object_set_new(how, "decided_by", json_string(e->decided_by));
-    json_object_set_new(how, "file", jstr(e->rule_file));
+    json_object_set_new(how, "file", explain_jstr(e->rule_file));
     json_object_set_new(how, "line", json_integer(e->rule_line));
     json_object_set_new(o, "rule_origin", how);
-    json_object_set_new(o, "text", jstr(e->text));
+    json_object_set_new(o, "text", explain_jstr(e->text));
     if (e->inner)
         json_object_set_new(o, "inner", explain_to_json(e->inner));
     return o;

@@ -15,6 +15,9 @@
 const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider,
                                  int sure);
 
+/* explain_jstr - a JSON string (null for NULL); bytes that are not UTF-8 become '?'. */
+json_t *explain_jstr(const char *s);
+
 /* explain_to_json - a new jansson object for an explanation (caller decrefs), NULL on no
  * memory. */
 json_t *explain_to_json(const mxd_explanation *e);

@@ -51,6 +51,10 @@ if [ -n "$zones" ]; then
     DNS="127.0.0.1:$(cat "$TMP/port")"
 fi
 export DNS
+# a scratch directory the command may write to
+TMPDIR_CASE=$TMP/case
+mkdir -p "$TMPDIR_CASE"
+export TMPDIR_CASE
 
 mxdiag() { "$BIN" "$@"; }
 export BIN

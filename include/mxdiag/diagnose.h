@@ -1,0 +1,120 @@
+/* diagnose.h - from a bounce to the root cause, the fix steps and the delisting request
+ * SPDX-License-Identifier: MIT
+ *
+ * mxd_diagnose() is the whole pipeline: read the bounce (or a pasted reply), establish the
+ * facts (provider, code family, sending IP, sender and recipient domain, DKIM selector), run
+ * the live checks the code family calls for over DNS, all at once, and turn the provider's
+ * playbook into steps marked done, to do or manual, with a delisting request where the
+ * family has one. Nothing is reported as passing when it could not be checked.
+ */
+#ifndef MXDIAG_DIAGNOSE_H
+#define MXDIAG_DIAGNOSE_H
+
+#include <stddef.h>
+#include "mxdiag/export.h"
+#include "mxdiag/error.h"
+#include "mxdiag/kb.h"
+#include "mxdiag/explain.h"
+#include "mxdiag/dns.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The state of one live check. */
+typedef enum mxd_check_state {
+    MXD_CHECK_PASS = 0,      /* checked: fine */
+    MXD_CHECK_FAIL = 1,      /* checked: needs action (see findings) */
+    MXD_CHECK_UNCHECKED = 2, /* could not be checked: DNS timed out, failed, or was off */
+    MXD_CHECK_SKIPPED = 3    /* not possible: a fact is missing (no IP, no domain known) */
+} mxd_check_state;
+
+/* The mark of a playbook step. */
+typedef enum mxd_mark {
+    MXD_MARK_TODO = 0,     /* needs action: the check failed */
+    MXD_MARK_DONE = 1,     /* the check passes now */
+    MXD_MARK_MANUAL = 2,   /* only the user can do or verify it */
+    MXD_MARK_UNCHECKED = 3 /* the check could not run: see the finding */
+} mxd_mark;
+
+typedef struct mxd_diag_check {
+    const char *name; /* "dnsbl", "ptr", "spf", "dkim", "dmarc", "mx" (static) */
+    mxd_check_state state;
+    char *summary;   /* one line on what was found */
+    char **findings; /* what needs action (FAIL) or why it could not run */
+    size_t nfindings;
+} mxd_diag_check;
+
+typedef struct mxd_diag_step {
+    mxd_mark mark;
+    const char *check; /* the check that marks it, or "manual" (static) */
+    char *text;        /* the step, with the facts filled in */
+    char *finding;     /* for TODO and UNCHECKED: the specific finding; else NULL */
+} mxd_diag_step;
+
+/* Options: facts the user knows better than the bounce. All may be NULL. */
+typedef struct mxd_diag_opts {
+    const char *ip;           /* the sending IP (overrides what the bounce says) */
+    const char *domain;       /* the sender domain */
+    const char *selector;     /* the DKIM selector */
+    const char *spamhaus_key; /* Spamhaus DQS key for the blocklist check */
+} mxd_diag_opts;
+
+typedef struct mxd_diagnosis {
+    mxd_explanation *explanation; /* of the deciding reply; never NULL */
+    /* facts, each with where it came from ("option", "reply", "dsn", "received", "from",
+     * "envelope", "signature"); NULL when unknown */
+    char *sending_ip;
+    const char *sending_ip_from;
+    char *sender_domain;
+    const char *sender_domain_from;
+    char *recipient;
+    char *recipient_domain;
+    const char *recipient_provider; /* from the recipient domain (kb) */
+    char *dkim_selector;
+    const char *dkim_selector_from;
+    char *source;    /* the input: file name, "stdin" or "reply" */
+    size_t nrecords; /* records the bounce held (the first failed one is diagnosed) */
+    /* checks run (only those the playbook names) */
+    mxd_diag_check *checks;
+    size_t nchecks;
+    int dns_unreachable; /* DNS was needed and no query got an answer */
+    char *dns_warning;   /* the resolver's warning (public resolver), or NULL */
+    /* the playbook */
+    const char *playbook;       /* id (kb), NULL when none fits */
+    const char *playbook_title; /* (kb) */
+    mxd_diag_step *steps;
+    size_t nsteps;
+    /* the delisting request, when the family has one; NULL fields otherwise */
+    const char *delist_title; /* (kb) */
+    const char *delist_how;   /* (kb) */
+    const char *delist_to;    /* (kb) */
+    char *delist_subject;
+    char *delist_body;
+} mxd_diagnosis;
+
+/* mxd_diagnose - diagnose a bounce message (is_reply 0: the raw bytes of an e-mail) or a
+ * pasted SMTP reply (is_reply 1). resolver may be NULL: then no live check runs and every
+ * check is UNCHECKED. source names the input in the result. On MXD_OK *out holds a new
+ * diagnosis the caller frees with mxd_diagnosis_free(). Errors: MXD_ERR_EMPTY, MXD_ERR_BINARY
+ * or MXD_ERR_NOTFOUND (no bounce record and no reply in the input), MXD_ERR_INVALID (a bad
+ * option such as an --ip that is no IP), MXD_ERR_NOMEM. */
+MXD_API mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data, size_t len,
+                             int is_reply, const char *source, const mxd_diag_opts *opts,
+                             mxd_diagnosis **out);
+
+MXD_API void mxd_diagnosis_free(mxd_diagnosis *d);
+
+/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped";
+ * mxd_mark_name - "todo", "done", "manual", "unchecked". */
+MXD_API const char *mxd_check_state_name(mxd_check_state s);
+MXD_API const char *mxd_mark_name(mxd_mark m);
+
+/* mxd_diagnosis_json - {"facts", "explanation", "checks", "playbook", "delist_request"} as
+ * JSON. Returns a string the caller frees with free(), or NULL when out of memory. */
+MXD_API char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,242 @@
+/* checks.c - the live checks of a diagnosis: blocklists, reverse DNS, SPF, DKIM, DMARC, MX
+ * SPDX-License-Identifier: MIT
+ *
+ * The blocklist, reverse-DNS and MX queries are submitted together and run in one batch;
+ * SPF (whose lookups depend on each other) is evaluated after. A check that could not get
+ * its answers is UNCHECKED, never PASS.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "diagnose/diagnose_internal.h"
+#include "mxdiag/check.h"
+#include "mxdiag/spf.h"
+
+static int dns_failed(mxd_dns_status s)
+{
+    return s == MXD_DNS_TIMEOUT || s == MXD_DNS_SERVFAIL || s == MXD_DNS_REFUSED ||
+           s == MXD_DNS_ERROR;
+}
+
+static mxd_err check_dnsbl(const mxd_ip_report *rep, mxd_diag_check *c)
+{
+    mxd_err e = MXD_OK;
+    if (rep->listed) {
+        for (size_t i = 0; i < rep->ndnsbl && !e; i++) {
+            const mxd_bl_entry *b = &rep->dnsbl[i];
+            if (b->result != MXD_BL_LISTED)
+                continue;
+            const char *code = b->ncodes ? b->codes[0] : "";
+            const char *meaning = b->ncodes && b->meanings[0] ? b->meanings[0] : "listed";
+            e = diag_finding(c, b->delist
+                                    ? diag_printf("listed on %s (%s %s): delist at %s", b->name,
+                                                  code, meaning, b->delist)
+                                    : diag_printf("listed on %s (%s %s)", b->name, code, meaning));
+        }
+        diag_set(c, MXD_CHECK_FAIL,
+                 diag_printf("%s is listed on %zu of %zu blocklists", rep->ip, rep->listed,
+                             rep->ndnsbl));
+    } else if (!rep->clean) {
+        const char *why = rep->ndnsbl && rep->dnsbl[0].error ? rep->dnsbl[0].error : "no answer";
+        e = diag_finding(c, diag_printf("no blocklist could be asked about %s (%s)", rep->ip, why));
+        diag_set(c, MXD_CHECK_UNCHECKED,
+                 diag_printf("blocklists for %s not checked (%s)", rep->ip, why));
+    } else if (rep->errors) {
+        diag_set(c, MXD_CHECK_PASS,
+                 diag_printf("%s is on none of the %zu blocklists that answered (%zu could not "
+                             "be asked)",
+                             rep->ip, rep->clean, rep->errors));
+    } else {
+        diag_set(c, MXD_CHECK_PASS,
+                 diag_printf("%s is on none of %zu blocklists", rep->ip, rep->clean));
+    }
+    return c->summary ? e : MXD_ERR_NOMEM;
+}
+
+static mxd_err check_ptr(const mxd_ip_report *rep, mxd_diag_check *c)
+{
+    const mxd_ptr_info *p = &rep->ptr;
+    mxd_err e = MXD_OK;
+    if (dns_failed(p->status)) {
+        e = diag_finding(c, diag_printf("the PTR lookup for %s failed (%s)", rep->ip,
+                                        mxd_dns_status_name(p->status)));
+        diag_set(c, MXD_CHECK_UNCHECKED, diag_printf("reverse DNS of %s not checked", rep->ip));
+    } else if (!p->nnames) {
+        e = diag_finding(c, diag_printf("no PTR for %s", rep->ip));
+        diag_set(c, MXD_CHECK_FAIL, diag_printf("%s has no reverse DNS (PTR)", rep->ip));
+    } else if (p->fcrdns < 0) {
+        e = diag_finding(c, diag_printf("PTR %s of %s could not be confirmed (DNS failed)",
+                                        p->names[0], rep->ip));
+        diag_set(c, MXD_CHECK_UNCHECKED, diag_printf("reverse DNS of %s not confirmed", rep->ip));
+    } else if (!p->fcrdns) {
+        e = diag_finding(c, diag_printf("PTR %s does not resolve back to %s (not "
+                                        "forward-confirmed)",
+                                        p->names[0], rep->ip));
+        diag_set(c, MXD_CHECK_FAIL,
+                 diag_printf("reverse DNS of %s is not forward-confirmed", rep->ip));
+    } else if (p->generic == 1) {
+        e = diag_finding(c, diag_printf("PTR %s of %s looks generic or dynamic (%s): use a "
+                                        "name in your own domain",
+                                        p->names[0], rep->ip,
+                                        p->generic_why ? p->generic_why : "ISP-style name"));
+        diag_set(c, MXD_CHECK_FAIL, diag_printf("reverse DNS of %s looks generic", rep->ip));
+    } else {
+        diag_set(c, MXD_CHECK_PASS,
+                 diag_printf("%s has forward-confirmed reverse DNS %s", rep->ip, p->names[0]));
+    }
+    return c->summary ? e : MXD_ERR_NOMEM;
+}
+
+static mxd_err check_mx(const mxd_mx_report *rep, mxd_diag_check *c)
+{
+    mxd_err e = MXD_OK;
+    if (rep->null_mx) {
+        e = diag_finding(
+            c, diag_printf("%s publishes a null MX: it accepts no mail at all", rep->domain));
+        diag_set(c, MXD_CHECK_FAIL, diag_printf("%s accepts no mail (null MX)", rep->domain));
+    } else if (rep->status == MXD_DNS_NXDOMAIN) {
+        e = diag_finding(c, diag_printf("the recipient domain %s does not exist", rep->domain));
+        diag_set(c, MXD_CHECK_FAIL, diag_printf("%s does not exist", rep->domain));
+    } else if (dns_failed(rep->status)) {
+        e = diag_finding(c, diag_printf("the MX lookup for %s failed (%s)", rep->domain,
+                                        mxd_dns_status_name(rep->status)));
+        diag_set(c, MXD_CHECK_UNCHECKED, diag_printf("MX of %s not checked", rep->domain));
+    } else if (!rep->nhosts) {
+        e = diag_finding(c, diag_printf("%s has no MX and no address: mail cannot be "
+                                        "delivered there",
+                                        rep->domain));
+        diag_set(c, MXD_CHECK_FAIL, diag_printf("%s has no mail server", rep->domain));
+    } else {
+        const mxd_mx_host *h = &rep->hosts[0];
+        diag_set(c, MXD_CHECK_PASS,
+                 h->provider_name ? diag_printf("%s accepts mail at %s (%s)", rep->domain, h->name,
+                                                h->provider_name)
+                                  : diag_printf("%s accepts mail at %s", rep->domain, h->name));
+    }
+    return c->summary ? e : MXD_ERR_NOMEM;
+}
+
+static mxd_err check_spf(mxd_resolver *r, const char *ip, const char *domain, mxd_diag_check *c)
+{
+    mxd_spf_request req = {ip, NULL, NULL, domain, NULL};
+    mxd_spf_eval *ev = NULL;
+    mxd_err e = mxd_spf_check(r, &req, &ev);
+    if (e)
+        return e;
+    const char *res = mxd_spf_result_name(ev->result);
+    if (ev->result == MXD_SPF_PASS) {
+        diag_set(c, MXD_CHECK_PASS,
+                 diag_printf("SPF for %s authorises %s (pass, %s)", domain, ip,
+                             ev->mechanism ? ev->mechanism : "default"));
+    } else if (ev->result == MXD_SPF_TEMPERROR) {
+        e = diag_finding(c, diag_printf("SPF for %s could not be evaluated (temperror%s%s)", domain,
+                                        ev->problem ? ": " : "", ev->problem ? ev->problem : ""));
+        diag_set(c, MXD_CHECK_UNCHECKED, diag_printf("SPF for %s not checked", domain));
+    } else if (ev->result == MXD_SPF_NONE) {
+        e = diag_finding(c, diag_printf("%s publishes no SPF record, so it does not authorise "
+                                        "%s (result none)",
+                                        domain, ip));
+        diag_set(c, MXD_CHECK_FAIL, diag_printf("no SPF record for %s", domain));
+    } else {
+        e = diag_finding(
+            c, ev->problem
+                   ? diag_printf("SPF for %s does not authorise %s (result %s: %s)", domain, ip,
+                                 res, ev->problem)
+                   : diag_printf("SPF for %s does not authorise %s (result %s)", domain, ip, res));
+        diag_set(c, MXD_CHECK_FAIL, diag_printf("SPF for %s gives %s for %s", domain, res, ip));
+    }
+    mxd_spf_eval_free(ev);
+    return c->summary ? e : MXD_ERR_NOMEM;
+}
+
+static mxd_err skip(mxd_diag_check *c, mxd_check_state st, char *why)
+{
+    if (!why)
+        return MXD_ERR_NOMEM;
+    char *copy = diag_strdup(why);
+    diag_set(c, st, copy);
+    return copy ? diag_finding(c, why) : (free(why), MXD_ERR_NOMEM);
+}
+
+mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *opts, unsigned want,
+                        mxd_diagnosis *d)
+{
+    static const kb_check order[] = {KB_CHECK_DNSBL, KB_CHECK_PTR,   KB_CHECK_SPF,
+                                     KB_CHECK_DKIM,  KB_CHECK_DMARC, KB_CHECK_MX};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        n += (want >> order[i]) & 1;
+    d->checks = calloc(n ? n : 1, sizeof *d->checks);
+    if (!d->checks)
+        return MXD_ERR_NOMEM;
+    mxd_diag_check *by[KB_CHECK__COUNT] = {0};
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        if ((want >> order[i]) & 1) {
+            by[order[i]] = &d->checks[d->nchecks++];
+            by[order[i]]->name = kb_check_name(order[i]);
+        }
+    mxd_err e = MXD_OK;
+    const char *ip = d->sending_ip, *dom = d->sender_domain, *rdom = d->recipient_domain;
+
+    /* what cannot run for want of a fact, or of DNS */
+    for (int k = 1; k < KB_CHECK__COUNT && !e; k++) {
+        mxd_diag_check *c = by[k];
+        if (!c)
+            continue;
+        int needs_ip = k == KB_CHECK_DNSBL || k == KB_CHECK_PTR || k == KB_CHECK_SPF;
+        int needs_dom = k == KB_CHECK_SPF || k == KB_CHECK_DKIM || k == KB_CHECK_DMARC;
+        if (needs_ip && !ip)
+            e = skip(c, MXD_CHECK_SKIPPED,
+                     diag_printf("the sending IP is not known: give it with --ip"));
+        else if (needs_dom && !dom)
+            e = skip(c, MXD_CHECK_SKIPPED,
+                     diag_printf("the sender domain is not known: give it with --domain"));
+        else if (k == KB_CHECK_MX && !rdom)
+            e = skip(c, MXD_CHECK_SKIPPED, diag_printf("the recipient domain is not known"));
+        else if (!r)
+            e = skip(c, MXD_CHECK_UNCHECKED, diag_printf("not checked: live DNS checks are off"));
+    }
+    if (e || !r)
+        return e;
+
+    /* one batch: blocklists + reverse DNS of the IP, MX of the recipient domain */
+    mxd_ip_report *iprep = NULL;
+    mxd_mx_report *mxrep = NULL;
+    int want_ip = (by[KB_CHECK_DNSBL] && !by[KB_CHECK_DNSBL]->summary) ||
+                  (by[KB_CHECK_PTR] && !by[KB_CHECK_PTR]->summary);
+    char why[256] = "";
+    if (want_ip) {
+        mxd_check_opts co = {NULL, opts->spamhaus_key, dom, 0};
+        e = mxd_ip_check_submit(r, kb, ip, &co, &iprep, why, sizeof why);
+    }
+    if (!e && by[KB_CHECK_MX] && !by[KB_CHECK_MX]->summary)
+        e = mxd_mx_check_submit(r, kb, rdom, &mxrep);
+    if (!e && (iprep || mxrep))
+        e = mxd_resolver_run(r);
+    if (!e && iprep && by[KB_CHECK_DNSBL] && !by[KB_CHECK_DNSBL]->summary)
+        e = check_dnsbl(iprep, by[KB_CHECK_DNSBL]);
+    if (!e && iprep && by[KB_CHECK_PTR] && !by[KB_CHECK_PTR]->summary)
+        e = check_ptr(iprep, by[KB_CHECK_PTR]);
+    if (!e && mxrep)
+        e = check_mx(mxrep, by[KB_CHECK_MX]);
+    mxd_ip_report_free(iprep);
+    mxd_mx_report_free(mxrep);
+    if (!e && by[KB_CHECK_SPF] && !by[KB_CHECK_SPF]->summary)
+        e = check_spf(r, ip, dom, by[KB_CHECK_SPF]);
+    if (!e && by[KB_CHECK_DKIM] && !by[KB_CHECK_DKIM]->summary)
+        e = diag_check_dkim(r, kb, dom, d->dkim_selector, by[KB_CHECK_DKIM]);
+    if (!e && by[KB_CHECK_DMARC] && !by[KB_CHECK_DMARC]->summary)
+        e = diag_check_dmarc(r, dom, by[KB_CHECK_DMARC]);
+    if (e)
+        return e;
+
+    /* DNS unreachable: every check that asked got no answer */
+    size_t asked = 0, failed = 0;
+    for (size_t i = 0; i < d->nchecks; i++) {
+        if (d->checks[i].state == MXD_CHECK_SKIPPED)
+            continue;
+        asked++;
+        failed += d->checks[i].state == MXD_CHECK_UNCHECKED;
+    }
+    d->dns_unreachable = asked && asked == failed;
+    return MXD_OK;
+}

@@ -1,0 +1,562 @@
+/* diagnose.c - facts from a bounce, the live checks its code family calls for, the playbook
+ * SPDX-License-Identifier: MIT
+ *
+ * Pipeline: input (a bounce message or a pasted reply) -> explanation and facts -> playbook
+ * (data/playbooks.txt) -> the checks its steps name, their DNS queries in flight together ->
+ * steps marked done / to do / manual / unchecked -> delisting request (data/delist.txt).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "diagnose/diagnose_internal.h"
+#include "mxdiag/bounce.h"
+#include "mxdiag/check.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+/* Limits on what a stranger's message can make diagnose do. */
+#define DIAG_SCAN_MAX   (4u * 1024 * 1024) /* bytes searched for a DKIM-Signature */
+#define DIAG_HEADER_MAX 8192               /* bytes of one DKIM-Signature header */
+#define DIAG_TEXT_MAX   65536              /* bytes of a filled-in step or request */
+
+const char *mxd_check_state_name(mxd_check_state s)
+{
+    static const char *const n[] = {"pass", "fail", "unchecked", "skipped"};
+    return (unsigned)s < 4 ? n[s] : "unknown";
+}
+
+const char *mxd_mark_name(mxd_mark m)
+{
+    static const char *const n[] = {"todo", "done", "manual", "unchecked"};
+    return (unsigned)m < 4 ? n[m] : "unknown";
+}
+
+char *diag_strdup(const char *s)
+{
+    return s ? str_dup_n(s, strlen(s)) : NULL;
+}
+
+/* diag_printf - a new formatted string, NULL on out of memory. */
+char *diag_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = malloc((size_t)n + 1);
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+/* diag_finding - append a finding to a check. */
+mxd_err diag_finding(mxd_diag_check *c, char *text)
+{
+    if (!text)
+        return MXD_ERR_NOMEM;
+    char **p = realloc(c->findings, (c->nfindings + 1) * sizeof *p);
+    if (!p) {
+        free(text);
+        return MXD_ERR_NOMEM;
+    }
+    c->findings = p;
+    c->findings[c->nfindings++] = text;
+    return MXD_OK;
+}
+
+/* diag_set - set a check's state and summary (takes summary). */
+void diag_set(mxd_diag_check *c, mxd_check_state st, char *summary)
+{
+    c->state = st;
+    free(c->summary);
+    c->summary = summary;
+}
+
+static void free_check(mxd_diag_check *c)
+{
+    free(c->summary);
+    for (size_t i = 0; i < c->nfindings; i++)
+        free(c->findings[i]);
+    free(c->findings);
+}
+
+void mxd_diagnosis_free(mxd_diagnosis *d)
+{
+    if (!d)
+        return;
+    mxd_explanation_free(d->explanation);
+    free(d->sending_ip);
+    free(d->sender_domain);
+    free(d->recipient);
+    free(d->recipient_domain);
+    free(d->dkim_selector);
+    free(d->source);
+    for (size_t i = 0; i < d->nchecks; i++)
+        free_check(&d->checks[i]);
+    free(d->checks);
+    free(d->dns_warning);
+    for (size_t i = 0; i < d->nsteps; i++) {
+        free(d->steps[i].text);
+        free(d->steps[i].finding);
+    }
+    free(d->steps);
+    free(d->delist_subject);
+    free(d->delist_body);
+    free(d);
+}
+
+/* ---- facts from a bounce message ---------------------------------------------------- */
+
+typedef struct first_rec {
+    int have;
+    char *recipient, *destination, *addresser, *senderdomain, *sending_ip, *rhost;
+    char *diag, *status, *replycode;
+    size_t n;
+} first_rec;
+
+static int on_record(void *arg, const mxd_bounce_record *r)
+{
+    first_rec *f = arg;
+    f->n++;
+    if (f->have || !strcmp(r->reason, "delivered"))
+        return 0;
+    f->have = 1;
+    f->recipient = diag_strdup(r->recipient);
+    f->destination = diag_strdup(r->destination);
+    f->addresser = diag_strdup(r->addresser);
+    f->senderdomain = diag_strdup(r->senderdomain);
+    f->sending_ip = diag_strdup(r->sending_ip);
+    f->rhost = diag_strdup(r->rhost);
+    f->diag = diag_strdup(r->diagnosticcode);
+    f->status = diag_strdup(r->status);
+    f->replycode = diag_strdup(r->replycode);
+    return 0;
+}
+
+static void first_rec_free(first_rec *f)
+{
+    free(f->recipient);
+    free(f->destination);
+    free(f->addresser);
+    free(f->senderdomain);
+    free(f->sending_ip);
+    free(f->rhost);
+    free(f->diag);
+    free(f->status);
+    free(f->replycode);
+}
+
+/* tag_value - the value of tag name in a DKIM tag list (h, hl), whitespace removed. */
+static char *tag_value(const char *h, size_t hl, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = h, *end = h + hl;
+    while (p < end) {
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        const char *te = semi ? semi : end;
+        const char *eq = memchr(p, '=', (size_t)(te - p));
+        if (eq) {
+            const char *ks = p, *ke = eq;
+            while (ks < ke && str_isspace((unsigned char)*ks))
+                ks++;
+            while (ke > ks && str_isspace((unsigned char)ke[-1]))
+                ke--;
+            if ((size_t)(ke - ks) == nl && !memcmp(ks, name, nl)) {
+                buf b;
+                buf_init(&b, 256);
+                for (const char *v = eq + 1; v < te; v++)
+                    if (!str_isspace((unsigned char)*v) && buf_addc(&b, *v))
+                        return NULL;
+                return b.len ? buf_steal(&b) : (buf_free(&b), NULL);
+            }
+        }
+        p = semi ? semi + 1 : end;
+    }
+    return NULL;
+}
+
+/* find_dkim - s= and d= of the first DKIM-Signature in the message (the returned message's,
+ * since a bounce itself is seldom signed for the sender's domain; prefer one whose d= is the
+ * sender domain). Bounded by DIAG_SCAN_MAX and DIAG_HEADER_MAX. */
+static void find_dkim(const char *data, size_t len, const char *domain, char **sel)
+{
+    static const char key[] = "DKIM-Signature:";
+    size_t kl = sizeof key - 1;
+    if (len > DIAG_SCAN_MAX)
+        len = DIAG_SCAN_MAX;
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        const char *hit = str_casefind(p, (size_t)(end - p), key, kl);
+        if (!hit)
+            break;
+        p = hit + kl;
+        if (hit > data && hit[-1] != '\n')
+            continue;
+        /* the header runs until a line that does not start with blank */
+        const char *e = p;
+        while (e < end && (size_t)(e - p) < DIAG_HEADER_MAX) {
+            const char *nl = memchr(e, '\n', (size_t)(end - e));
+            if (!nl) {
+                e = end;
+                break;
+            }
+            e = nl + 1;
+            if (e >= end || (*e != ' ' && *e != '\t'))
+                break;
+        }
+        char *s = tag_value(p, (size_t)(e - p), "s");
+        char *d = tag_value(p, (size_t)(e - p), "d");
+        int match = d && domain && str_caseeq(d, strlen(d), domain);
+        if (s && (match || !*sel)) {
+            free(*sel);
+            *sel = s;
+            s = NULL;
+        }
+        free(s);
+        free(d);
+        if (match)
+            break;
+    }
+}
+
+static const char *domain_of(const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+    return at && at[1] ? at + 1 : NULL;
+}
+
+/* facts_from_message - explanation and facts of the first failed record. */
+static mxd_err facts_from_message(const mxd_kb *kb, const char *data, size_t len,
+                                  const char *source, mxd_diagnosis *d)
+{
+    mxd_bounce_ctx *bc;
+    mxd_err e = mxd_bounce_new(kb, 0, &bc);
+    if (e)
+        return e;
+    first_rec f = {0};
+    e = mxd_bounce_parse(bc, data, len, source, on_record, &f, NULL);
+    mxd_bounce_free(bc);
+    if (e || !f.have) {
+        first_rec_free(&f);
+        return e ? e : MXD_ERR_NOTFOUND;
+    }
+    d->nrecords = f.n;
+    /* explain the diagnostic text; give it the status when the text lacks one */
+    buf t;
+    buf_init(&t, DIAG_TEXT_MAX);
+    const char *diag = f.diag ? f.diag : "";
+    if (f.status && *f.status && !strstr(diag, f.status))
+        e = buf_printf(&t, "%s %s %s", f.replycode && *f.replycode ? f.replycode : "", f.status,
+                       diag);
+    else
+        e = buf_adds(&t, diag);
+    if (!e)
+        e = mxd_explain(kb, buf_cstr(&t), t.len, f.rhost && *f.rhost ? f.rhost : NULL,
+                        &d->explanation);
+    buf_free(&t);
+    if (e) {
+        first_rec_free(&f);
+        return e;
+    }
+    if (f.sending_ip && *f.sending_ip) {
+        d->sending_ip = f.sending_ip, f.sending_ip = NULL;
+        d->sending_ip_from = "bounce";
+    }
+    if (f.senderdomain && *f.senderdomain) {
+        d->sender_domain = f.senderdomain, f.senderdomain = NULL;
+        d->sender_domain_from = "returned message";
+    }
+    if (f.recipient && *f.recipient)
+        d->recipient = f.recipient, f.recipient = NULL;
+    const char *rd = f.destination && *f.destination ? f.destination : domain_of(d->recipient);
+    d->recipient_domain = diag_strdup(rd);
+    first_rec_free(&f);
+    find_dkim(data, len, d->sender_domain, &d->dkim_selector);
+    if (d->dkim_selector)
+        d->dkim_selector_from = "DKIM-Signature";
+    return MXD_OK;
+}
+
+/* find_address - the first e-mail address written in a reply ("<bob@example.org>: User
+ * unknown"), or NULL. */
+static char *find_address(const char *t)
+{
+    for (const char *at = strchr(t, '@'); at; at = strchr(at + 1, '@')) {
+        const char *s = at, *e = at + 1;
+        while (s > t && (str_isalnum((unsigned char)s[-1]) || strchr("._%+-=", s[-1])))
+            s--;
+        int dot = 0;
+        while (str_isalnum((unsigned char)*e) || *e == '.' || *e == '-')
+            dot |= *e++ == '.';
+        while (e > at + 1 && e[-1] == '.')
+            e--;
+        if (s < at && dot && e > at + 3)
+            return str_dup_n(s, (size_t)(e - s));
+    }
+    return NULL;
+}
+
+/* ---- placeholders ---------------------------------------------------------------------- */
+
+/* diag_fill - copy tmpl with {name} placeholders replaced by values from the diagnosis. */
+char *diag_fill(const mxd_diagnosis *d, const char *tmpl, const char *passing, const char *listings)
+{
+    buf b;
+    buf_init(&b, DIAG_TEXT_MAX);
+    const mxd_explanation *x = d->explanation;
+    mxd_err e = MXD_OK;
+    char date[16] = "";
+    for (const char *p = tmpl; *p && !e; p++) {
+        if (*p != '{') {
+            e = buf_addc(&b, *p);
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (!close) {
+            e = buf_addc(&b, *p);
+            continue;
+        }
+        size_t nl = (size_t)(close - p - 1);
+        const char *v = NULL;
+#define IS(n) (nl == sizeof(n) - 1 && !memcmp(p + 1, n, nl))
+        if (IS("ip"))
+            v = d->sending_ip ? d->sending_ip : "the sending IP";
+        else if (IS("domain"))
+            v = d->sender_domain ? d->sender_domain : "your domain";
+        else if (IS("recipient_domain"))
+            v = d->recipient_domain ? d->recipient_domain : "the recipient domain";
+        else if (IS("provider"))
+            v = x->provider_name ? x->provider_name : "the receiving provider";
+        else if (IS("status"))
+            v = x->status[0] ? x->status : x->replycode[0] ? x->replycode : "the error";
+        else if (IS("reply"))
+            v = x->text;
+        else if (IS("passing_checks"))
+            v = passing ? passing : "";
+        else if (IS("listings"))
+            v = listings ? listings : "";
+        else if (IS("date")) {
+            time_t now = time(NULL);
+            struct tm tm;
+            if (gmtime_r(&now, &tm))
+                strftime(date, sizeof date, "%Y-%m-%d", &tm);
+            v = date;
+        }
+#undef IS
+        if (v) {
+            e = buf_adds(&b, v);
+            p = close;
+        } else {
+            e = buf_addc(&b, *p);
+        }
+    }
+    if (e) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+/* ---- playbook and delisting request ----------------------------------------------------- */
+
+static const mxd_diag_check *find_check(const mxd_diagnosis *d, const char *name)
+{
+    for (size_t i = 0; i < d->nchecks; i++)
+        if (!strcmp(d->checks[i].name, name))
+            return &d->checks[i];
+    return NULL;
+}
+
+static char *join_findings(const mxd_diag_check *c)
+{
+    buf b;
+    buf_init(&b, DIAG_TEXT_MAX);
+    for (size_t i = 0; i < c->nfindings; i++)
+        if ((i && buf_adds(&b, "; ")) || buf_adds(&b, c->findings[i]))
+            return NULL;
+    if (!b.len && c->summary && buf_adds(&b, c->summary))
+        return NULL;
+    return buf_steal(&b);
+}
+
+static mxd_err build_steps(const kb_playbook *pb, mxd_diagnosis *d)
+{
+    d->steps = calloc(pb->nsteps ? pb->nsteps : 1, sizeof *d->steps);
+    if (!d->steps)
+        return MXD_ERR_NOMEM;
+    for (size_t i = 0; i < pb->nsteps; i++) {
+        mxd_diag_step *s = &d->steps[d->nsteps++];
+        s->check = kb_check_name(pb->steps[i].check);
+        s->text = diag_fill(d, pb->steps[i].text, NULL, NULL);
+        if (!s->text)
+            return MXD_ERR_NOMEM;
+        if (pb->steps[i].check == KB_CHECK_MANUAL) {
+            s->mark = MXD_MARK_MANUAL;
+            continue;
+        }
+        const mxd_diag_check *c = find_check(d, s->check);
+        if (!c || c->state == MXD_CHECK_UNCHECKED || c->state == MXD_CHECK_SKIPPED) {
+            s->mark = MXD_MARK_UNCHECKED;
+            s->finding = c ? join_findings(c) : diag_strdup("not checked");
+        } else if (c->state == MXD_CHECK_PASS) {
+            s->mark = MXD_MARK_DONE;
+            s->finding = c->summary ? diag_strdup(c->summary) : NULL;
+            if (c->summary && !s->finding)
+                return MXD_ERR_NOMEM;
+            continue;
+        } else {
+            s->mark = MXD_MARK_TODO;
+            s->finding = join_findings(c);
+        }
+        if (!s->finding)
+            return MXD_ERR_NOMEM;
+    }
+    return MXD_OK;
+}
+
+static mxd_err build_delist(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnosis *d)
+{
+    const mxd_diag_check *bl = find_check(d, "dnsbl");
+    int listed = bl && bl->state == MXD_CHECK_FAIL;
+    const kb_delist *t = pb->delist ? kb_find_delist(kb, pb->delist) : NULL;
+    const kb_delist *dnsbl = kb_find_delist(kb, "dnsbl-removal");
+    if (t == dnsbl && !listed)
+        t = NULL; /* a blocklist request only when the IP is listed */
+    if (!t && listed)
+        t = dnsbl;
+    if (!t)
+        return MXD_OK;
+    buf passing, listings, body;
+    buf_init(&passing, DIAG_TEXT_MAX);
+    buf_init(&listings, DIAG_TEXT_MAX);
+    buf_init(&body, DIAG_TEXT_MAX);
+    mxd_err e = MXD_OK;
+    for (size_t i = 0; i < d->nchecks && !e; i++)
+        if (d->checks[i].state == MXD_CHECK_PASS && d->checks[i].summary)
+            e = buf_printf(&passing, "%s- %s", passing.len ? "\n" : "", d->checks[i].summary);
+    if (!e && !passing.len)
+        e = buf_adds(&passing, "- [[none yet: fix the findings marked to do first]]");
+    for (size_t i = 0; bl && i < bl->nfindings && !e; i++)
+        e = buf_printf(&listings, "%s- %s", listings.len ? "\n" : "", bl->findings[i]);
+    if (!e && !listings.len)
+        e = buf_adds(&listings, "- (none found)");
+    for (size_t i = 0; i < t->nbody && !e; i++) {
+        const char *line = strcmp(t->body[i], "~") ? t->body[i] : "";
+        char *f = diag_fill(d, line, buf_cstr(&passing), buf_cstr(&listings));
+        e = f ? buf_printf(&body, "%s\n", f) : MXD_ERR_NOMEM;
+        free(f);
+    }
+    /* a provider's request and, when the IP is listed, the blocklists too */
+    if (!e && listed && t != dnsbl && dnsbl) {
+        e = buf_printf(&body, "\n-- %s: %s\n", dnsbl->title, dnsbl->how);
+        if (!e)
+            e = buf_printf(&body, "%s\n", buf_cstr(&listings));
+    }
+    if (!e) {
+        d->delist_title = t->title;
+        d->delist_how = t->how;
+        d->delist_to = t->to;
+        d->delist_subject = t->subject ? diag_fill(d, t->subject, NULL, NULL) : NULL;
+        d->delist_body = buf_steal(&body);
+        if ((t->subject && !d->delist_subject) || !d->delist_body)
+            e = MXD_ERR_NOMEM;
+    }
+    buf_free(&passing);
+    buf_free(&listings);
+    buf_free(&body);
+    return e;
+}
+
+/* ---- the whole line ----------------------------------------------------------------------- */
+
+static mxd_err set_fact(char **dst, const char **from, const char *value, const char *how)
+{
+    if (!value || !*value)
+        return MXD_OK;
+    char *v = diag_strdup(value);
+    if (!v)
+        return MXD_ERR_NOMEM;
+    free(*dst);
+    *dst = v;
+    if (from)
+        *from = how;
+    return MXD_OK;
+}
+
+mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data, size_t len,
+                     int is_reply, const char *source, const mxd_diag_opts *opts,
+                     mxd_diagnosis **out)
+{
+    if (!kb || !out || (!data && len))
+        return MXD_ERR_INVALID;
+    *out = NULL;
+    mxd_diag_opts none = {0};
+    if (!opts)
+        opts = &none;
+    if (opts->ip && !mxd_ip_valid(opts->ip))
+        return MXD_ERR_INVALID;
+    if (opts->domain && !mxd_domain_valid(opts->domain))
+        return MXD_ERR_INVALID;
+    mxd_diagnosis *d = calloc(1, sizeof *d);
+    if (!d)
+        return MXD_ERR_NOMEM;
+    mxd_err e;
+    d->source = diag_strdup(source ? source : is_reply ? "reply" : "stdin");
+    if (!d->source) {
+        mxd_diagnosis_free(d);
+        return MXD_ERR_NOMEM;
+    }
+    if (is_reply) {
+        e = mxd_explain(kb, data ? data : "", len, NULL, &d->explanation);
+        if (!e && d->explanation->sending_ip)
+            e = set_fact(&d->sending_ip, &d->sending_ip_from, d->explanation->sending_ip, "reply");
+        if (!e && (d->recipient = find_address(d->explanation->text)) &&
+            !(d->recipient_domain = diag_strdup(domain_of(d->recipient))))
+            e = MXD_ERR_NOMEM;
+        d->nrecords = 1;
+    } else {
+        e = facts_from_message(kb, data ? data : "", len, d->source, d);
+    }
+    if (!e)
+        e = set_fact(&d->sending_ip, &d->sending_ip_from, opts->ip, "option");
+    if (!e)
+        e = set_fact(&d->sender_domain, &d->sender_domain_from, opts->domain, "option");
+    if (!e)
+        e = set_fact(&d->dkim_selector, &d->dkim_selector_from, opts->selector, "option");
+    if (!e && d->recipient_domain)
+        d->recipient_provider = mxd_kb_provider_for_domain(kb, d->recipient_domain);
+    if (e) {
+        mxd_diagnosis_free(d);
+        return e;
+    }
+    const mxd_explanation *x = d->explanation;
+    const kb_playbook *pb =
+        kb_find_playbook(kb, x->rule_line ? x->rule : NULL, x->reason, x->scope);
+    if (pb) {
+        d->playbook = pb->id;
+        d->playbook_title = pb->title;
+        unsigned want = 0;
+        for (size_t i = 0; i < pb->nsteps; i++)
+            want |= 1u << pb->steps[i].check;
+        e = diag_run_checks(kb, resolver, opts, want, d);
+        if (!e)
+            e = build_steps(pb, d);
+        if (!e)
+            e = build_delist(kb, pb, d);
+    }
+    if (!e && resolver && mxd_resolver_warning(resolver))
+        e = set_fact(&d->dns_warning, NULL, mxd_resolver_warning(resolver), NULL);
+    if (e) {
+        mxd_diagnosis_free(d);
+        return e;
+    }
+    *out = d;
+    return MXD_OK;
+}
