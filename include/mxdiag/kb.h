@@ -59,6 +59,12 @@ MXD_API const char *mxd_kb_provider_name(const mxd_kb *kb, const char *id);
 MXD_API mxd_err mxd_kb_status(const mxd_kb *kb, const char *status, const char **title,
                               const char **meaning);
 
+/* mxd_kb_dkim_selector - the i-th common DKIM selector to probe (data/dkim-selectors.tsv):
+ * 0 with *selector and *provider (the service known to use it) set, -1 past the end. The
+ * strings belong to kb. */
+MXD_API int mxd_kb_dkim_selector(const mxd_kb *kb, size_t i, const char **selector,
+                                 const char **provider);
+
 #ifdef __cplusplus
 }
 #endif

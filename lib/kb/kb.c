@@ -150,6 +150,7 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->dnsbls);
     free(kb->pubres);
     free(kb->rdnswords);
+    free(kb->dkimsels);
     free(kb);
 }
 
@@ -175,6 +176,8 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
         return kb->npubres;
     if (!strcmp(kind, "rdns-generic"))
         return kb->nrdnswords;
+    if (!strcmp(kind, "dkim-selectors"))
+        return kb->ndkimsels;
     return 0;
 }
 

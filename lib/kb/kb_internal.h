@@ -165,6 +165,10 @@ typedef struct kb_rdnsword {
     const char *word, *meaning;
 } kb_rdnsword;
 
+typedef struct kb_dkimsel {
+    const char *selector, *provider;
+} kb_dkimsel;
+
 typedef struct kb_arena_block kb_arena_block;
 
 struct mxd_kb {
@@ -191,6 +195,8 @@ struct mxd_kb {
     size_t npubres;
     kb_rdnsword *rdnswords;
     size_t nrdnswords;
+    kb_dkimsel *dkimsels;
+    size_t ndkimsels;
 };
 
 /* Parsing helpers shared by the loaders of the different data files. */
@@ -211,6 +217,9 @@ int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll);
 mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen);
 mxd_err kb_row_pubres(parse_ctx *pc, const char **col, const size_t *clen);
 mxd_err kb_row_rdnsword(parse_ctx *pc, const char **col, const size_t *clen);
+
+/* Row handler of dkim-selectors.tsv (kb_auth.c). */
+mxd_err kb_row_dkimsel(parse_ctx *pc, const char **col, const size_t *clen);
 
 /* kb_find_dnsbl - a blocklist by id, or NULL. */
 const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len);
