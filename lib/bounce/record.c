@@ -68,7 +68,18 @@ static void ip_from_received(const bounce_view *v, const char *rhost, char *out,
         if (nl != 8 || !str_caseeq(n, nl, "received"))
             continue;
         const char *by = str_casefind(val, vl, " by ", 4);
-        if (!by || !str_casefind(by, (size_t)(val + vl - by), dom, strlen(dom)))
+        if (!by)
+            continue;
+        /* written by the rejecting side: its domain, or the same first label (Microsoft:
+         * "by DM6NAM12FT034.mail.protection.outlook.com" for the NDR's
+         * "DM6NAM12FT034.eop-nam12.prod.protection.outlook.com") */
+        const char *bh = by + 4;
+        while (bh < val + vl && *bh == ' ')
+            bh++;
+        size_t lab = strcspn(rhost, ".");
+        int same_host = lab >= 6 && (size_t)(val + vl - bh) > lab && bh[lab] == '.' &&
+                        str_casefind(bh, lab, rhost, lab) == bh;
+        if (!same_host && !str_casefind(by, (size_t)(val + vl - by), dom, strlen(dom)))
             continue;
         for (size_t i = 0; i < (size_t)(by - val); i++) {
             if (val[i] != '[' && val[i] != '(')
