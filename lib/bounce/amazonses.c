@@ -17,7 +17,7 @@
 static int amazonses_detect(const bounce_view *v)
 {
     return v->text.len && v->text.len < SES_MAX_JSON &&
-           bounce_has(v->text.ptr, v->text.len, "\"notificationType\"");
+           bounce_has(v->text.ptr, v->text.len, "notificationType");
 }
 
 static const char *jget(json_t *o, const char *k)
@@ -32,9 +32,25 @@ static int amazonses_parse(bounce_view *v, bounce_out *out)
     const char *brace = memchr(t, '{', v->text.len);
     if (!brace)
         return 0;
+    /* mail transports fold long lines: join them again (a JSON string holds no raw line
+     * break, so every one was added on the way) */
+    buf j;
+    buf_init(&j, SES_MAX_JSON);
+    size_t n = v->text.len - (size_t)(brace - t);
+    for (size_t i = 0; i < n; i++) {
+        if (brace[i] == '\r')
+            continue;
+        if (brace[i] == '\n') {
+            if (i + 1 < n && brace[i + 1] == ' ')
+                i++;
+            continue;
+        }
+        if (buf_addc(&j, brace[i]) != MXD_OK)
+            return 0;
+    }
     json_error_t err;
-    json_t *env =
-        json_loadb(brace, v->text.len - (size_t)(brace - t), JSON_DISABLE_EOF_CHECK, &err);
+    json_t *env = j.ptr ? json_loadb(j.ptr, j.len, JSON_DISABLE_EOF_CHECK, &err) : NULL;
+    buf_free(&j);
     if (!env)
         return 0;
     json_t *msg = env;

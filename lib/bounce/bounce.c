@@ -183,7 +183,9 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
             continue;
         const char *t = p->type;
         if (!strcmp(t, "text/plain") ||
-            (i == 0 && !strncmp(t, "text/", 5) && strcmp(t, "text/html"))) {
+            (i == 0 && !strncmp(t, "text/", 5) && strcmp(t, "text/html")) ||
+            !strncmp(t, "multipart/", 10)) {
+            /* (a multipart without a boundary parameter is read as text) */
             add_text(&v->text, p, BOUNCE_MAX_TEXT);
         } else if (!strcmp(t, "text/html")) {
             if (v->html.len < BOUNCE_MAX_TEXT) {

@@ -51,7 +51,7 @@ static void transcript(const char *t, size_t len, bounce_out *out, int add)
     const char *l;
     size_t ll;
     char host[BOUNCE_HOST_MAX] = "", cmd[8] = "", mailfrom[BOUNCE_ADDR_MAX] = "";
-    char resp[BOUNCE_MAX_DIAG];
+    char resp[BOUNCE_MAX_DIAG], lastcode[256] = "";
     size_t rl = 0;
     bounce_line(t, end, &pos, &l, &ll); /* the heading itself */
     while (bounce_line(t, end, &pos, &l, &ll)) {
@@ -86,6 +86,11 @@ static void transcript(const char *t, size_t len, bounce_out *out, int add)
         }
         if (ll == 3 && !memcmp(l, "<<<", 3))
             continue;
+        if (ll > 4 && str_isdigit((unsigned char)l[0]) && str_isdigit((unsigned char)l[1]) &&
+            str_isdigit((unsigned char)l[2]) && l[3] == ' ' && !memchr(l, '@', ll)) {
+            /* "451 4.0.0 Operating system error": a reply without an address */
+            bounce_copy(lastcode, sizeof lastcode, l, ll);
+        }
         /* summary line: "[NNN ]<addr>... text" */
         const char *dots = str_casefind(l, ll, "... ", 4);
         if (!dots)
@@ -105,6 +110,11 @@ static void transcript(const char *t, size_t len, bounce_out *out, int add)
         size_t tl = (size_t)(l + ll - txt);
         if (!r->diaglen || bounce_starts(r->diag, r->diaglen, "(reason:")) {
             rcpt_diag_set(r, resp, rl);
+            /* "550 5.1.2 <a@b>... Host unknown": the leading code is the only one */
+            if (!rl && ll > 4 && str_isdigit((unsigned char)l[0]) && l[3] == ' ' &&
+                !(tl > 3 && str_isdigit((unsigned char)txt[0]) &&
+                  str_isdigit((unsigned char)txt[2])))
+                rcpt_diag_add(r, l, at > 0 && l[at - 1] == '<' ? at - 1 : at);
             rcpt_diag_add(r, txt, tl);
         }
         if (!r->command[0] && cmd[0] && strcmp(cmd, "QUIT"))
@@ -113,6 +123,9 @@ static void transcript(const char *t, size_t len, bounce_out *out, int add)
             memcpy(r->rhost, host, sizeof r->rhost);
         rl = 0;
     }
+    /* one recipient, a reply line that names no address: it is that recipient's */
+    if (out->n == 1 && lastcode[0] && !str_isdigit((unsigned char)out->r[0].diag[0]))
+        rcpt_diag_add(&out->r[0], lastcode, strlen(lastcode));
 }
 
 static int sendmail_parse(bounce_view *v, bounce_out *out)
