@@ -1,0 +1,223 @@
+/* test_diagnose.c - unit tests for lib/diagnose: facts, playbook choice, marks, requests
+ * SPDX-License-Identifier: MIT
+ *
+ * These run offline (no resolver): the live checks are covered by the CLI scenarios under
+ * tests/cli/cases/diagnose-* against the test DNS server.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kb/kb_internal.h"
+#include "util/str.h"
+#include "mxdiag/mxdiag.h"
+
+static mxd_kb *kb;
+
+static int setup(void **state)
+{
+    (void)state;
+    return mxd_kb_open(&kb) == MXD_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mxd_kb_free(kb);
+    return 0;
+}
+
+static mxd_diagnosis *reply(const char *t, const mxd_diag_opts *o)
+{
+    mxd_diagnosis *d = NULL;
+    assert_int_equal(mxd_diagnose(kb, NULL, t, strlen(t), 1, NULL, o, &d), MXD_OK);
+    return d;
+}
+
+static const mxd_diag_check *check(const mxd_diagnosis *d, const char *name)
+{
+    for (size_t i = 0; i < d->nchecks; i++)
+        if (!strcmp(d->checks[i].name, name))
+            return &d->checks[i];
+    return NULL;
+}
+
+static void test_playbook_by_rule(void **state)
+{
+    (void)state;
+    mxd_diag_opts o = {"203.0.113.5", "example.com", NULL, NULL};
+    mxd_diagnosis *d = reply("550 5.7.606 Access denied, banned sending IP [203.0.113.5]. To "
+                             "request removal please visit https://sender.office.com/",
+                             &o);
+    assert_string_equal(d->playbook, "ms365-inbound-ip-ban");
+    assert_string_equal(d->sending_ip, "203.0.113.5");
+    /* the option wins over the reply, and says so */
+    assert_string_equal(d->sending_ip_from, "option");
+    assert_non_null(check(d, "dnsbl"));
+    assert_non_null(check(d, "spf"));
+    assert_null(check(d, "mx"));
+    /* offline: nothing passes */
+    for (size_t i = 0; i < d->nchecks; i++)
+        assert_int_equal(d->checks[i].state, MXD_CHECK_UNCHECKED);
+    for (size_t i = 0; i < d->nsteps; i++)
+        assert_int_not_equal(d->steps[i].mark, MXD_MARK_DONE);
+    assert_non_null(d->delist_body);
+    assert_non_null(strstr(d->delist_body, "IP address: 203.0.113.5"));
+    assert_non_null(strstr(d->delist_how, "sender.office.com"));
+    mxd_diagnosis_free(d);
+}
+
+static void test_recipient_family_has_no_sender_checks(void **state)
+{
+    (void)state;
+    mxd_diagnosis *d = reply("550 5.1.1 <bob@example.org>: Recipient address rejected: User "
+                             "unknown in virtual mailbox table",
+                             NULL);
+    assert_string_equal(d->playbook, "recipient");
+    assert_string_equal(d->recipient, "bob@example.org");
+    assert_string_equal(d->recipient_domain, "example.org");
+    assert_int_equal(d->nchecks, 1);
+    assert_string_equal(d->checks[0].name, "mx");
+    assert_null(d->delist_body);
+    mxd_diagnosis_free(d);
+}
+
+static void test_missing_facts_are_skipped_not_passed(void **state)
+{
+    (void)state;
+    mxd_diagnosis *d = reply("550-5.7.26 This mail has been blocked because the sender is "
+                             "unauthenticated. gsmtp",
+                             NULL);
+    assert_string_equal(d->playbook, "auth-required");
+    const mxd_diag_check *spf = check(d, "spf");
+    assert_non_null(spf);
+    assert_int_equal(spf->state, MXD_CHECK_SKIPPED);
+    assert_non_null(strstr(spf->summary, "--ip"));
+    assert_null(check(d, "dnsbl"));
+    assert_null(d->delist_body);
+    mxd_diagnosis_free(d);
+}
+
+static void test_throttling_is_temporary_without_request(void **state)
+{
+    (void)state;
+    mxd_diagnosis *d = reply("451 4.7.500 Server busy. Please try again later from "
+                             "[203.0.113.5]. (AS843) "
+                             "[DM3NAM03FT009.eop-NAM03.prod.protection.outlook.com]",
+                             NULL);
+    assert_string_equal(d->playbook, "throttled");
+    assert_int_equal(d->explanation->permanent, 0);
+    assert_null(d->delist_body);
+    assert_null(check(d, "dnsbl"));
+    mxd_diagnosis_free(d);
+}
+
+static const char msg[] =
+    "From: MAILER-DAEMON@mx.example.net\r\n"
+    "To: alice@example.com\r\n"
+    "Subject: Undelivered Mail Returned to Sender\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n"
+    "\r\n"
+    "--B\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "I'm sorry to have to inform you that your message could not be delivered.\r\n"
+    "--B\r\n"
+    "Content-Type: message/delivery-status\r\n"
+    "\r\n"
+    "Reporting-MTA: dns; mx.example.net\r\n"
+    "\r\n"
+    "Final-Recipient: rfc822; carol@example.org\r\n"
+    "Action: failed\r\n"
+    "Status: 5.7.1\r\n"
+    "Remote-MTA: dns; mx.example.org\r\n"
+    "Diagnostic-Code: smtp; 554 5.7.1 Service unavailable; Client host [203.0.113.9]\r\n"
+    " blocked using zen.spamhaus.org\r\n"
+    "\r\n"
+    "--B\r\n"
+    "Content-Type: text/rfc822-headers\r\n"
+    "\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=other.example;\r\n"
+    "  s=wrong; bh=x; b=y\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com;\r\n"
+    "  s=mail2026; bh=x; b=y\r\n"
+    "From: alice@example.com\r\n"
+    "To: carol@example.org\r\n"
+    "Subject: hello\r\n"
+    "\r\n"
+    "--B--\r\n";
+
+static void test_facts_from_message(void **state)
+{
+    (void)state;
+    mxd_diagnosis *d = NULL;
+    assert_int_equal(mxd_diagnose(kb, NULL, msg, sizeof msg - 1, 0, "t.eml", NULL, &d), MXD_OK);
+    assert_string_equal(d->source, "t.eml");
+    assert_string_equal(d->sending_ip, "203.0.113.9");
+    assert_string_equal(d->sender_domain, "example.com");
+    assert_string_equal(d->recipient, "carol@example.org");
+    assert_string_equal(d->recipient_domain, "example.org");
+    /* the signature of the sender's own domain, not the first one */
+    assert_string_equal(d->dkim_selector, "mail2026");
+    assert_string_equal(d->dkim_selector_from, "DKIM-Signature");
+    assert_string_equal(d->playbook, "ip-blocklisted");
+    char *j = mxd_diagnosis_json(d, 0);
+    assert_non_null(j);
+    assert_non_null(strstr(j, "\"sending_ip\":{\"value\":\"203.0.113.9\""));
+    assert_non_null(strstr(j, "\"delist_request\":null"));
+    free(j);
+    mxd_diagnosis_free(d);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    mxd_diagnosis *d = NULL;
+    assert_int_equal(mxd_diagnose(kb, NULL, "", 0, 1, NULL, NULL, &d), MXD_ERR_EMPTY);
+    assert_int_equal(mxd_diagnose(kb, NULL, "hello", 5, 1, NULL, NULL, &d), MXD_ERR_NOTFOUND);
+    const char plain[] = "From: a@example.com\r\nSubject: hi\r\n\r\njust mail\r\n";
+    assert_int_equal(mxd_diagnose(kb, NULL, plain, sizeof plain - 1, 0, NULL, NULL, &d),
+                     MXD_ERR_NOTFOUND);
+    mxd_diag_opts o = {"not-an-ip", NULL, NULL, NULL};
+    assert_int_equal(mxd_diagnose(kb, NULL, "550 5.1.1 x", 11, 1, NULL, &o, &d), MXD_ERR_INVALID);
+    assert_null(d);
+}
+
+static void test_every_playbook_resolves(void **state)
+{
+    (void)state;
+    /* each playbook's rule globs name at least one existing rule: a typo would orphan it */
+    for (size_t i = 0; i < kb->nplaybooks; i++) {
+        const kb_playbook *pb = &kb->playbooks[i];
+        for (size_t k = 0; k < pb->nmatch_rules; k++) {
+            int hit = 0;
+            for (size_t r = 0; r < kb->nrules && !hit; r++)
+                hit = str_glob_match(kb->rules[r].id, strlen(kb->rules[r].id), pb->match_rules[k]);
+            if (!hit)
+                fail_msg("playbook %s: match-rule %s matches no rule", pb->id, pb->match_rules[k]);
+        }
+    }
+    assert_non_null(kb_find_playbook(kb, "ms365-5.7.708", NULL, NULL));
+    assert_string_equal(kb_find_playbook(kb, "nope", "userunknown", NULL)->id, "recipient");
+    assert_string_equal(kb_find_playbook(kb, NULL, NULL, "tenant")->id, "tenant-config");
+    assert_null(kb_find_playbook(kb, NULL, NULL, NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_playbook_by_rule),
+        cmocka_unit_test(test_recipient_family_has_no_sender_checks),
+        cmocka_unit_test(test_missing_facts_are_skipped_not_passed),
+        cmocka_unit_test(test_throttling_is_temporary_without_request),
+        cmocka_unit_test(test_facts_from_message),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_every_playbook_resolves),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
