@@ -23,7 +23,7 @@ static const char *const weak_reasons[] = {"securityerror", "systemerror", "netw
                                            "hostunknown",   "filtered"};
 
 /* Status reasons that a text pattern does not override (the code is precise). */
-static const char *const strong_reasons[] = {"mailboxfull", "exceedlimit", "hasmoved", "notaccept",
+static const char *const strong_reasons[] = {"mailboxfull", "exceedlimit", "hasmoved",
                                              "mesgtoobig"};
 
 /* Precedence when a status reason and a text reason disagree: earlier wins. */
@@ -117,7 +117,7 @@ static void diag_status(const char *d, size_t len, char cls, char *out)
         if (j < len && (str_isalnum((unsigned char)d[j]) ||
                         (d[j] == '.' && j + 1 < len && str_isdigit((unsigned char)d[j + 1]))))
             continue;
-        if (cls && d[i] != cls)
+        if ((cls && d[i] != cls) || (!cls && d[i] == '2'))
             continue;
         memcpy(out, d + i, j - i);
         out[j - i] = 0;
@@ -135,7 +135,7 @@ static void pick_status(const bounce_rcpt *r, char *out)
         memcpy(out, r->status, strlen(r->status) + 1);
     char ds[16];
     diag_status(r->diag, r->diaglen, r->status[0], ds);
-    if (!ds[0] || !strcmp(ds + 1, ".0.0") || !strcmp(ds, out))
+    if (!ds[0] || (out[0] && !strcmp(ds + 1, ".0.0")) || !strcmp(ds, out))
         return;
     memcpy(out, ds, strlen(ds) + 1);
 }
@@ -143,7 +143,7 @@ static void pick_status(const bounce_rcpt *r, char *out)
 /* find_code - the SMTP reply code in a diagnostic: a code right before the status ("550
  * 5.1.1", "550-5.1.1", "550: 5.1.1"), else the first code standing alone ("550 User unknown",
  * "ERROR_CODE :550,"), of the same class as the status when there is one. */
-static void find_code(const char *d, size_t len, const char *status, char *out)
+static void find_code(const mxd_kb *kb, const char *d, size_t len, const char *status, char *out)
 {
     out[0] = 0;
     size_t sl = strlen(status);
@@ -164,7 +164,10 @@ static void find_code(const char *d, size_t len, const char *status, char *out)
             if (n == '-' && i + 4 < len && !str_isdigit((unsigned char)d[i + 4]))
                 continue;
         }
-        if (status[0] && d[i] != status[0])
+        char code[4] = {d[i], d[i + 1], d[i + 2], 0};
+        if (!kb_find_reply(kb, code))
+            continue; /* not an SMTP reply code (RFC 5321 section 4.2.3) */
+        if ((status[0] && d[i] != status[0]) || (!status[0] && d[i] == '2'))
             continue;
         size_t j = i + 3;
         while (j < len && j < i + 6 && (d[j] == ' ' || d[j] == '-' || d[j] == ':'))
@@ -196,7 +199,7 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
     if (r->replycode[0])
         memcpy(c->replycode, r->replycode, 4);
     else
-        find_code(r->diag, r->diaglen, c->status, c->replycode);
+        find_code(kb, r->diag, r->diaglen, c->status, c->replycode);
     if (have_rp && rp.sending_ip)
         bounce_copy(c->sending_ip, sizeof c->sending_ip, rp.sending_ip, strlen(rp.sending_ip));
     const char *rhost = r->rhost[0] ? r->rhost : (have_rp && rp.rhost ? rp.rhost : "");
@@ -289,6 +292,13 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
         if (use_text && sreason &&
             in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons))
             use_text = 0;
+        /* a local delivery program failed (Diagnostic-Code: X-Unix; ...) */
+        if (!strcmp(r->diagtype, "X-UNIX") &&
+            (!treason || !strcmp(treason, "userunknown") || !strcmp(treason, "mailererror"))) {
+            treason = "mailererror";
+            tpat = "X-Unix";
+            use_text = 1;
+        }
         /* refused at MAIL FROM: the sender is the problem */
         if (treason && !strcmp(treason, "rejected") && !strcmp(r->command, "MAIL"))
             use_text = 1;
@@ -342,7 +352,8 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
                 c->reason = "mailererror";
             else if (!strcmp(r->action, "delayed") || !strcmp(r->action, "expired"))
                 c->reason = "expired";
-            else if (!strcmp(r->command, "EHLO") || !strcmp(r->command, "HELO"))
+            else if (!strcmp(r->command, "EHLO") || !strcmp(r->command, "HELO") ||
+                     !strcmp(r->command, "CONN"))
                 c->reason = "blocked";
             else if (r->diaglen)
                 c->reason = "onhold";

@@ -24,7 +24,30 @@ typedef struct dsn_group {
     long long date;
     char tz[8];
     int any;
+    const char *category; /* reason from X-PowerMTA-BounceCategory */
 } dsn_group;
+
+/* PowerMTA's bounce categories (X-PowerMTA-BounceCategory, PowerMTA user guide "bounce
+ * categories") and the reasons they stand for. */
+static const struct {
+    const char *cat, *reason;
+} pmta_categories[] = {
+    {"bad-mailbox", "userunknown"},      {"bad-domain", "hostunknown"},
+    {"inactive-mailbox", "suspend"},     {"quota-issues", "mailboxfull"},
+    {"spam-related", "spamdetected"},    {"policy-related", "policyviolation"},
+    {"content-related", "contenterror"}, {"message-expired", "expired"},
+    {"no-answer-from-host", "expired"},  {"relaying-issues", "norelaying"},
+    {"bad-connection", "networkerror"},  {"routing-errors", "systemerror"},
+    {"protocol-errors", "syntaxerror"},  {"virus-related", "virusdetected"},
+};
+
+static const char *pmta_reason(const char *v, size_t vl)
+{
+    for (size_t i = 0; i < sizeof pmta_categories / sizeof *pmta_categories; i++)
+        if (str_caseeq(v, vl, pmta_categories[i].cat))
+            return pmta_categories[i].reason;
+    return NULL;
+}
 
 /* after_semi - the value after "type;" (e.g. "rfc822; a@b"), trimmed; type into t. */
 static void split_typed(const char *v, size_t vl, char *t, size_t tlen, const char **rest,
@@ -84,6 +107,8 @@ static void flush(dsn_group *g, bounce_out *out)
                 memcpy(r->diagtype, g->diagtype, sizeof r->diagtype);
             if (g->diaglen)
                 rcpt_diag_set(r, g->diag, g->diaglen);
+            if (g->category)
+                r->reason = g->category;
             if (g->date) {
                 r->date = g->date;
                 memcpy(r->tz, g->tz, sizeof r->tz);
@@ -206,6 +231,8 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             memcpy(g.diag, rest, rl);
             g.diag[rl] = 0;
             g.diaglen = rl;
+        } else if (IS("X-PowerMTA-BounceCategory")) {
+            g.category = pmta_reason(v, vl);
         } else if (IS("Last-Attempt-Date")) {
             g.date = bounce_date(v, vl, g.tz);
         } else if (IS("Reporting-MTA")) {
@@ -276,8 +303,18 @@ void dsn_text_fill(const bounce_view *v, bounce_out *out)
         if (r->diaglen) {
             /* the command the error answered is often only in the text ("(in reply to RCPT
              * TO command)", ">>> RCPT To:") */
-            if (!r->command[0] && para_for(v->text.ptr, v->text.len, r->recipient, &p, &pl))
-                bounce_command(p, pl, r->command);
+            if (!r->command[0] && para_for(v->text.ptr, v->text.len, r->recipient, &p, &pl)) {
+                /* "(in reply to RCPT\n    TO command)": blanks collapsed first */
+                char flat[BOUNCE_MAX_DIAG];
+                size_t fl = 0;
+                for (size_t k = 0; k < pl && fl + 1 < sizeof flat; k++) {
+                    char ch = str_isspace((unsigned char)p[k]) ? ' ' : p[k];
+                    if (ch == ' ' && fl && flat[fl - 1] == ' ')
+                        continue;
+                    flat[fl++] = ch;
+                }
+                bounce_command(flat, fl, r->command);
+            }
             continue;
         }
         if (para_for(v->text.ptr, v->text.len, r->recipient, &p, &pl)) {

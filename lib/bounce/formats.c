@@ -9,6 +9,7 @@
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/formats.h"
+#include "kb/kb_internal.h"
 #include "util/str.h"
 
 int fmt_from_has(const bounce_view *v, const char *s)
@@ -74,6 +75,34 @@ bounce_rcpt *fmt_fallback_rcpt(bounce_view *v, bounce_out *out)
     return r;
 }
 
+void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
+{
+    if (!v->text.len || !out->n)
+        return;
+    const char *t = v->text.ptr;
+    size_t end = text_separator(t, v->text.len);
+    /* the intro: up to the first line naming a recipient */
+    const char *first = str_casefind(t, end, out->r[0].recipient, strlen(out->r[0].recipient));
+    size_t il = first ? (size_t)(first - t) : end;
+    if (il > 600)
+        il = 600;
+    if (!il)
+        return;
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        int known = 0;
+        for (size_t k = 0; k < kb->nreasons && !known && r->diaglen; k++)
+            known = str_glob_find(r->diag, r->diaglen, kb->reasons[k].pattern);
+        if (known || r->reason)
+            continue;
+        char keep[BOUNCE_MAX_DIAG];
+        size_t kl = r->diaglen < sizeof keep ? r->diaglen : sizeof keep - 1;
+        memcpy(keep, r->diag, kl);
+        rcpt_diag_set(r, t, il);
+        rcpt_diag_add(r, keep, kl);
+    }
+}
+
 /* --- RFC 3464: message/delivery-status --- */
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
@@ -85,6 +114,21 @@ static int dsn_in_text(const bounce_view *v)
             bounce_has(v->text.ptr, v->text.len, "Action:"));
 }
 
+int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
+{
+    if (!dsn_in_text(v))
+        return 0;
+    /* fields start at the first Reporting-MTA / Final-Recipient line */
+    const char *t = v->text.ptr;
+    const char *a = str_casefind(t, v->text.len, "Reporting-MTA:", 14);
+    if (!a)
+        a = str_casefind(t, v->text.len, "Final-Recipient:", 16);
+    size_t off = a ? (size_t)(a - t) : 0;
+    int n = dsn_parse(t + off, v->text.len - off, out);
+    fmt_orig_after(v);
+    return n;
+}
+
 static int rfc3464_detect(const bounce_view *v)
 {
     return v->has_dsn || dsn_in_text(v);
@@ -93,16 +137,8 @@ static int rfc3464_detect(const bounce_view *v)
 static int rfc3464_parse(bounce_view *v, bounce_out *out)
 {
     int n = v->has_dsn ? dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, out) : 0;
-    if (n == 0 && dsn_in_text(v)) {
-        /* fields start at the first Reporting-MTA / Final-Recipient line */
-        const char *t = v->text.ptr;
-        const char *a = str_casefind(t, v->text.len, "Reporting-MTA:", 14);
-        if (!a)
-            a = str_casefind(t, v->text.len, "Final-Recipient:", 16);
-        size_t off = a ? (size_t)(a - t) : 0;
-        n = dsn_parse(t + off, v->text.len - off, out);
-        fmt_orig_after(v);
-    }
+    if (n == 0)
+        n = fmt_dsn_in_text(v, out);
     if (n > 0)
         dsn_text_fill(v, out);
     if (n == 0 && v->text.len) {
@@ -179,6 +215,8 @@ static int text_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
     int n = v->text.len ? text_generic(v->text.ptr, v->text.len, out) : 0;
+    if (n > 0)
+        fmt_intro_diag(v->kb, v, out);
     if (n == 0 && v->text.len) {
         /* errors without an address: the recipient from the headers */
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);

@@ -45,4 +45,12 @@ void fmt_orig_after(bounce_view *v);
  * X-Failed-Recipients, else the To of the returned message. Returns the recipient or NULL. */
 bounce_rcpt *fmt_fallback_rcpt(bounce_view *v, bounce_out *out);
 
+/* fmt_dsn_in_text - DSN fields written into the human-readable text (no delivery-status
+ * part: Amazon WorkMail, forwarded bounces): parsed as a DSN. Returns the recipients found. */
+int fmt_dsn_in_text(bounce_view *v, bounce_out *out);
+
+/* fmt_intro_diag - for recipients whose diagnostic says nothing classifiable, add the
+ * explanation the bounce gives before its first recipient. */
+void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out);
+
 #endif

@@ -42,16 +42,22 @@ static int opensmtpd_parse(bounce_view *v, bounce_out *out)
                 r = bounce_add(out, o2.r[i].recipient, strlen(o2.r[i].recipient));
             if (!r)
                 continue;
-            memcpy(r->action, o2.r[i].action, sizeof r->action);
             memcpy(r->rhost, o2.r[i].rhost, sizeof r->rhost);
             if (!r->diaglen)
                 rcpt_diag_set(r, o2.r[i].diag, o2.r[i].diaglen);
-            /* a class-only status says nothing: leave it to the text */
-            if (strcmp(o2.r[i].status + 1, ".0.0"))
-                memcpy(r->status, o2.r[i].status, sizeof r->status);
+            /* the DSN's Status and Action are only OpenSMTPD's guess (4.4.7 delayed for
+             * an expired envelope): the text decides */
         }
         memcpy(out->lhost, o2.lhost, sizeof out->lhost);
         n = (int)out->n;
+    }
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        const char *pn = str_casefind(r->diag, r->diaglen, "Please note", 11);
+        if (pn) {
+            r->diaglen = (size_t)(pn - r->diag);
+            rcpt_diag_set(r, r->diag, r->diaglen);
+        }
     }
     return n;
 }

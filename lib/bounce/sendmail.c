@@ -38,6 +38,18 @@ static void host_after(const char *l, size_t ll, char *out, size_t outlen)
         *q = (char)str_tolower((unsigned char)*q);
 }
 
+/* has_code - does the text hold a 4xx / 5xx reply code standing alone? */
+static int has_code(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 3 <= len; i++)
+        if ((s[i] == '4' || s[i] == '5') && str_isdigit((unsigned char)s[i + 1]) &&
+            str_isdigit((unsigned char)s[i + 2]) &&
+            (i == 0 || !str_isalnum((unsigned char)s[i - 1])) &&
+            (i + 3 == len || !str_isalnum((unsigned char)s[i + 3])))
+            return 1;
+    return 0;
+}
+
 /* transcript - read the SMTP dialogue; add recipients only when add is set. */
 static void transcript(const char *t, size_t len, bounce_out *out, int add)
 {
@@ -93,8 +105,17 @@ static void transcript(const char *t, size_t len, bounce_out *out, int add)
         }
         /* summary line: "[NNN ]<addr>... text" */
         const char *dots = str_casefind(l, ll, "... ", 4);
-        if (!dots)
+        if (!dots) {
+            /* a local delivery agent's words ("mail.local: unknown user: x") */
+            if (!str_isdigit((unsigned char)l[0]) && memchr(l, ':', ll) &&
+                rl + ll + 2 < sizeof resp) {
+                if (rl)
+                    resp[rl++] = ' ';
+                memcpy(resp + rl, l, ll);
+                rl += ll;
+            }
             continue;
+        }
         size_t at, al;
         if (!bounce_addr_in(l, (size_t)(dots - l), &at, &al))
             continue;
@@ -111,7 +132,8 @@ static void transcript(const char *t, size_t len, bounce_out *out, int add)
         if (!r->diaglen || bounce_starts(r->diag, r->diaglen, "(reason:")) {
             rcpt_diag_set(r, resp, rl);
             /* "550 5.1.2 <a@b>... Host unknown": the leading code is the only one */
-            if (!rl && ll > 4 && str_isdigit((unsigned char)l[0]) && l[3] == ' ' &&
+            if (!rl && ll > 6 && str_isdigit((unsigned char)l[0]) && l[3] == ' ' &&
+                (l[4] == '4' || l[4] == '5') && l[5] == '.' &&
                 !(tl > 3 && str_isdigit((unsigned char)txt[0]) &&
                   str_isdigit((unsigned char)txt[2])))
                 rcpt_diag_add(r, l, at > 0 && l[at - 1] == '<' ? at - 1 : at);
@@ -124,7 +146,7 @@ static void transcript(const char *t, size_t len, bounce_out *out, int add)
         rl = 0;
     }
     /* one recipient, a reply line that names no address: it is that recipient's */
-    if (out->n == 1 && lastcode[0] && !str_isdigit((unsigned char)out->r[0].diag[0]))
+    if (out->n == 1 && lastcode[0] && !has_code(out->r[0].diag, out->r[0].diaglen))
         rcpt_diag_add(&out->r[0], lastcode, strlen(lastcode));
 }
 
@@ -140,6 +162,11 @@ static int sendmail_parse(bounce_view *v, bounce_out *out)
             transcript(t, len, out, 0);
             dsn_text_fill(v, out);
         }
+    }
+    if (!n) {
+        n = fmt_dsn_in_text(v, out);
+        if (n)
+            transcript(t, len, out, 0);
     }
     if (!n) {
         transcript(t, len, out, 1);

@@ -191,7 +191,8 @@ int text_generic(const char *s, size_t len, bounce_out *out)
         if (!cur)
             continue;
         if (!tl) {
-            if (lines || inline_diag)
+            /* "For the following reason:" goes on after the blank line */
+            if ((lines || inline_diag) && !(cur->diaglen && cur->diag[cur->diaglen - 1] == ':'))
                 ended = 1;
             continue;
         }
