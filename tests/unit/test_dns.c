@@ -410,6 +410,8 @@ static void test_server_lists(void **state)
     dns_server sv[MXD_DNS_MAX_SERVERS];
     size_t n;
     char why[256], t[64];
+    static const char nine[] = "1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,"
+                               "1.1.1.1"; /* one more than MXD_DNS_MAX_SERVERS */
     const char *good = "127.0.0.1:5353, [::1]:53,192.0.2.1 ,2001:db8::1";
     assert_int_equal(
         dns_servers_parse(good, strlen(good), sv, MXD_DNS_MAX_SERVERS, &n, why, sizeof why),
@@ -423,19 +425,9 @@ static void test_server_lists(void **state)
     assert_string_equal(t, "192.0.2.1:53");
     dns_server_format(&sv[3], t, sizeof t);
     assert_string_equal(t, "[2001:db8::1]:53");
-    const char *bad[] = {"",
-                         "1.2.3.4:0",
-                         "1.2.3.4:99999",
-                         "[::1",
-                         "foo",
-                         "1.2.3.4,,",
-                         "1.2.3.4:",
-                         "[1.2.3.4]:53",
-                         "1.2.3",
-                         "::1]:53",
-                         "1.2.3.4:05",
-                         "1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,"
-                         "1.1.1.1,1.1.1.1"};
+    const char *bad[] = {"",      "1.2.3.4:0", "1.2.3.4:99999", "[::1",
+                         "foo",   "1.2.3.4,,", "1.2.3.4:",      "[1.2.3.4]:53",
+                         "1.2.3", "::1]:53",   "1.2.3.4:05",    nine};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         why[0] = 0;
         if (dns_servers_parse(bad[i], strlen(bad[i]), sv, MXD_DNS_MAX_SERVERS, &n, why,
