@@ -134,6 +134,12 @@ static int read_stdin_ips(ip_list *l)
         cli_err("check ip", "cannot read standard input");
         return EX_IOERR_;
     }
+    if (len >= CHECK_STDIN_KEEP) { /* the rest was dropped: the last address may be cut */
+        free(data);
+        cli_err("check ip", "the address list on standard input is larger than %u bytes",
+                CHECK_STDIN_KEEP);
+        return EX_USAGE_;
+    }
     int rc = 0;
     for (size_t i = 0; i < len && !rc;) {
         char c = data[i];
