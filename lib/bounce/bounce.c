@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "bounce/match.h"
+#include "kb/kb_internal.h"
 #include "util/str.h"
 
 struct mxd_bounce_ctx {
@@ -21,6 +23,68 @@ struct mxd_bounce_ctx {
 /* record.c */
 mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out *out,
                     const char *source, mxd_bounce_cb cb, void *arg, size_t *nrec);
+
+/* provider_has_rules - does the knowledge base hold rules for this provider? */
+static int provider_has_rules(const bounce_view *v, const char *prov)
+{
+    for (size_t i = 0; i < v->nrule_providers; i++)
+        if (!strcmp(v->rule_providers[i], prov))
+            return 1;
+    return 0;
+}
+
+static size_t literal_len(const char *p)
+{
+    size_t n = 0;
+    for (; *p; p++)
+        n += *p != '*';
+    return n;
+}
+
+/* compile_hints - the text hints of provider-hosts.tsv, longest literal first (the same
+ * choice kb_provider_in_text() makes), and the list of providers with rules. */
+static int compile_hints(mxd_bounce_ctx *bc, const mxd_kb *kb)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < kb->nhosts; i++)
+        n += kb->hosts[i].kind == KB_TEXT;
+    const kb_phost **h = calloc(n ? n : 1, sizeof *h);
+    const char **pats = calloc(n ? n : 1, sizeof *pats);
+    bc->v.hint_provider = calloc(n ? n : 1, sizeof *bc->v.hint_provider);
+    bc->v.rule_providers = calloc(kb->nrules ? kb->nrules : 1, sizeof *bc->v.rule_providers);
+    if (!h || !pats || !bc->v.hint_provider || !bc->v.rule_providers) {
+        free(h);
+        free(pats);
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < kb->nhosts; i++)
+        if (kb->hosts[i].kind == KB_TEXT)
+            h[k++] = &kb->hosts[i];
+    /* stable insertion sort by literal length, longest first */
+    for (size_t i = 1; i < n; i++) {
+        const kb_phost *x = h[i];
+        size_t j = i;
+        while (j > 0 && literal_len(h[j - 1]->pattern) < literal_len(x->pattern)) {
+            h[j] = h[j - 1];
+            j--;
+        }
+        h[j] = x;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pats[i] = h[i]->pattern;
+        bc->v.hint_provider[i] = h[i]->provider;
+    }
+    bc->v.hints = bmatch_new(pats, n);
+    free(h);
+    free(pats);
+    for (size_t i = 0; i < kb->nrules; i++) {
+        const char *p = kb->rules[i].provider;
+        if (p && !provider_has_rules(&bc->v, p))
+            bc->v.rule_providers[bc->v.nrule_providers++] = p;
+    }
+    return bc->v.hints ? 0 : -1;
+}
 
 mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
 {
@@ -44,6 +108,21 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
     buf_init(&bc->v.orig, BOUNCE_MAX_ORIG + MAIL_MAX_DECODED * 4);
     buf_init(&bc->v.fbr, BOUNCE_MAX_DSN + MAIL_MAX_DECODED * 4);
     buf_init(&bc->v.tmp, MAIL_MAX_FIELD * 2);
+    buf_init(&bc->v.ltext, BOUNCE_MAX_TEXT + MAIL_MAX_DECODED * 4);
+    const char **pats = calloc(kb->nreasons ? kb->nreasons : 1, sizeof *pats);
+    if (!pats) {
+        mxd_bounce_free(bc);
+        return MXD_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < kb->nreasons; i++)
+        pats[i] = kb->reasons[i].pattern;
+    bc->v.reasons = bmatch_new(pats, kb->nreasons);
+    free(pats);
+    if (!bc->v.reasons || compile_hints(bc, kb)) {
+        mxd_bounce_free(bc);
+        return MXD_ERR_NOMEM;
+    }
+    bc->v.provider_has_rules = provider_has_rules;
     mail_gmime_init();
     *out = bc;
     return MXD_OK;
@@ -60,6 +139,12 @@ void mxd_bounce_free(mxd_bounce_ctx *bc)
     buf_free(&bc->v.orig);
     buf_free(&bc->v.fbr);
     buf_free(&bc->v.tmp);
+    buf_free(&bc->v.ltext);
+    mail_conv_cache_free(&bc->v.conv);
+    bmatch_free((bmatch *)bc->v.reasons);
+    bmatch_free((bmatch *)bc->v.hints);
+    free(bc->v.hint_provider);
+    free(bc->v.rule_providers);
     free(bc->out.r);
     free(bc);
 }
@@ -121,13 +206,13 @@ void bview_set_orig(bounce_view *v, const char *text, size_t len)
 }
 
 /* add_text - append decoded part text to b, separated by a line break. */
-static void add_text(buf *b, const mail_part *p, size_t max)
+static void add_text(buf *b, const mail_part *p, size_t max, mail_conv_cache *cc)
 {
     if (b->len >= max)
         return;
     if (b->len && b->ptr[b->len - 1] != '\n' && buf_addc(b, '\n') != MXD_OK)
         return;
-    mail_decode_part(p, b);
+    mail_decode_part(p, b, cc);
 }
 
 /* build_view - scan the message and collect the parts a bounce needs. Returns MXD_ERR_PARSE
@@ -176,7 +261,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
         if (p->kind == MAIL_MULTIPART && !(i + 1 < n && parts[i + 1].parent == (int)i)) {
             /* a multipart whose boundary never appears: its body is all preamble, read
              * it as text (GMime too keeps it as the preamble of an empty multipart) */
-            add_text(&v->text, p, BOUNCE_MAX_TEXT);
+            add_text(&v->text, p, BOUNCE_MAX_TEXT, &v->conv);
             continue;
         }
         if (p->kind != MAIL_LEAF)
@@ -186,12 +271,12 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
             (i == 0 && !strncmp(t, "text/", 5) && strcmp(t, "text/html")) ||
             !strncmp(t, "multipart/", 10)) {
             /* (a multipart without a boundary parameter is read as text) */
-            add_text(&v->text, p, BOUNCE_MAX_TEXT);
+            add_text(&v->text, p, BOUNCE_MAX_TEXT, &v->conv);
         } else if (!strcmp(t, "text/html")) {
             if (v->html.len < BOUNCE_MAX_TEXT) {
                 buf dec;
                 buf_init(&dec, MAIL_MAX_DECODED * 4);
-                if (mail_decode_part(p, &dec) == MXD_OK && dec.ptr) {
+                if (mail_decode_part(p, &dec, &v->conv) == MXD_OK && dec.ptr) {
                     if (v->html.len)
                         buf_addc(&v->html, '\n');
                     mail_html_to_text(dec.ptr, dec.len, &v->html);
@@ -203,18 +288,18 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
             if (v->dsn.len < BOUNCE_MAX_DSN) {
                 if (v->dsn.len)
                     buf_add(&v->dsn, "\n\n", 2);
-                mail_decode_part(p, &v->dsn);
+                mail_decode_part(p, &v->dsn, &v->conv);
                 v->has_dsn = 1;
             }
         } else if (!strcmp(t, "message/feedback-report")) {
             if (v->fbr.len < BOUNCE_MAX_DSN) {
-                mail_decode_part(p, &v->fbr);
+                mail_decode_part(p, &v->fbr, &v->conv);
                 v->has_fbr = 1;
             }
         } else if (!strcmp(t, "text/rfc822-headers") || !strcmp(t, "message/rfc822-headers") ||
                    !strcmp(t, "text/rfc822-header")) {
             if (!v->has_orig) {
-                mail_decode_part(p, &v->orig);
+                mail_decode_part(p, &v->orig, &v->conv);
                 v->has_orig = v->orig.len > 0;
             }
         } else if (!strcmp(t, "message/rfc822") && !v->has_orig) {
@@ -231,6 +316,9 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
         v->html = t;
         buf_reset(&v->html);
     }
+    buf_reset(&v->ltext);
+    if (v->text.len && buf_add(&v->ltext, v->text.ptr, v->text.len) == MXD_OK)
+        bmatch_lower(v->text.ptr, v->text.len, v->ltext.ptr);
     bview_header(v, "From", v->from, sizeof v->from);
     bview_header(v, "Subject", v->subject, sizeof v->subject);
     return MXD_OK;

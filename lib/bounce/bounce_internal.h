@@ -69,6 +69,14 @@ typedef struct bounce_view {
     char subject[BOUNCE_FIELD_MAX];
     char ctype[MAIL_MAX_TYPE]; /* top content type */
     const mxd_kb *kb;
+    const struct bmatch *reasons; /* reasons.tsv compiled (match.c) */
+    const struct bmatch *hints;   /* provider-hosts.tsv "text" patterns, longest first */
+    const char **hint_provider;   /* provider id of each hint */
+    const char **rule_providers;  /* providers that have rules (for the rule gate) */
+    size_t nrule_providers;
+    int (*provider_has_rules)(const struct bounce_view *v, const char *prov);
+    buf ltext;            /* text in lower case, for the detectors */
+    mail_conv_cache conv; /* charset converters kept open */
 } bounce_view;
 
 /* One format: detect looks at the view (cheap: headers, a few markers); parse fills out and
@@ -174,7 +182,7 @@ typedef struct bounce_class {
 
 /* bounce_classify - decide the record's reason, status, scope, retry and provider from the
  * recipient's facts with the knowledge base. */
-void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c);
+void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c);
 
 /* bounce_pseudo_status - Sisimai's internal status for a reason when the bounce gave none
  * ("5.0.911" for userunknown); "" when there is none. */

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "bounce/match.h"
 #include "classify/explain_internal.h"
 #include "classify/reply.h"
 #include "kb/kb_internal.h"
@@ -186,8 +187,9 @@ static void find_code(const mxd_kb *kb, const char *d, size_t len, const char *s
     }
 }
 
-void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
+void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c)
 {
+    const mxd_kb *kb = v->kb;
     memset(c, 0, sizeof *c);
     c->permanent = -1;
     c->retry = MXD_RETRY_UNKNOWN;
@@ -208,8 +210,14 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
     /* provider: remote host, text hints, then the recipient's domain */
     const char *prov = c->rhost[0] ? mxd_kb_provider_for_host(kb, c->rhost, NULL, 0) : NULL;
     int sure = prov != NULL;
-    if (!prov && r->diaglen)
-        prov = kb_provider_in_text(kb, r->diag, r->diaglen);
+    /* provider hints in the text (URLs, tags), longest first: compiled in v->hints */
+    char low[BOUNCE_MAX_DIAG];
+    bmatch_lower(r->diag, r->diaglen, low);
+    if (!prov && r->diaglen && v->hints) {
+        long h = bmatch_first(v->hints, low, r->diaglen);
+        if (h >= 0)
+            prov = v->hint_provider[h];
+    }
     if (!prov) {
         const char *at = strrchr(r->recipient, '@');
         if (at)
@@ -240,10 +248,12 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
         c->rule = r->reason;
         goto done;
     }
+    /* the first text pattern of reasons.tsv (one pass, match.c) */
+    long tid = r->diaglen ? bmatch_first(v->reasons, low, r->diaglen) : -1;
     /* a provider rule, with the status we settled on; generic rules (no provider) weigh as
-     * text patterns */
+     * text patterns, so they are only looked at when no text pattern matched */
     const kb_rule *grule = NULL;
-    if (have_rp) {
+    if (have_rp && ((prov && v->provider_has_rules(v, prov)) || tid < 0)) {
         if (c->status[0] &&
             kb_status_parse(c->status, strlen(c->status), &rp.cls, &rp.subj, &rp.det) == 0)
             memcpy(rp.status, c->status, strlen(c->status) + 1);
@@ -273,13 +283,9 @@ void bounce_classify(const mxd_kb *kb, const bounce_rcpt *r, bounce_class *c)
             sreason = NULL;
         const char *treason = NULL;
         const char *tpat = NULL;
-        if (r->diaglen) {
-            for (size_t i = 0; i < kb->nreasons; i++)
-                if (str_glob_find(r->diag, r->diaglen, kb->reasons[i].pattern)) {
-                    treason = kb->reasons[i].reason;
-                    tpat = kb->reasons[i].pattern;
-                    break;
-                }
+        if (tid >= 0) {
+            treason = kb->reasons[tid].reason;
+            tpat = kb->reasons[tid].pattern;
         }
         if (!treason && grule) {
             treason = grule->reason;

@@ -6,9 +6,11 @@
  * finally the plain-text reader. The first format whose detector accepts the message and
  * whose parser finds at least one recipient decides.
  */
+#define _GNU_SOURCE 1 /* memmem */
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/formats.h"
+#include "bounce/match.h"
 #include "kb/kb_internal.h"
 #include "util/str.h"
 
@@ -37,7 +39,12 @@ int fmt_header_has(const bounce_view *v, const char *name, const char *s)
 
 int fmt_text_has(const bounce_view *v, const char *s)
 {
-    return v->text.len && bounce_has(v->text.ptr, v->text.len, s);
+    char low[256];
+    size_t l = strlen(s);
+    if (!v->ltext.len || l >= sizeof low)
+        return v->text.len && bounce_has(v->text.ptr, v->text.len, s);
+    bmatch_lower(s, l, low);
+    return memmem(v->ltext.ptr, v->ltext.len, low, l) != NULL;
 }
 
 void fmt_orig_after(bounce_view *v)
@@ -90,9 +97,10 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
         return;
     for (size_t i = 0; i < out->n; i++) {
         bounce_rcpt *r = &out->r[i];
-        int known = 0;
-        for (size_t k = 0; k < kb->nreasons && !known && r->diaglen; k++)
-            known = str_glob_find(r->diag, r->diaglen, kb->reasons[k].pattern);
+        char low[BOUNCE_MAX_DIAG];
+        bmatch_lower(r->diag, r->diaglen, low);
+        int known = r->diaglen && bmatch_first(v->reasons, low, r->diaglen) >= 0;
+        (void)kb;
         if (known || r->reason)
             continue;
         char keep[BOUNCE_MAX_DIAG];

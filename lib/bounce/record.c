@@ -146,7 +146,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         if (delivered && !(flags & MXD_BOUNCE_DELIVERED))
             continue;
         bounce_class c;
-        bounce_classify(kb, r, &c);
+        bounce_classify(v, r, &c);
         if (delivered)
             c.reason = "delivered";
         if (!c.sending_ip[0])

@@ -1,9 +1,11 @@
 /* util.c - helpers of the bounce stage: recipients, addresses, lines, dates, SMTP commands
  * SPDX-License-Identifier: MIT
  */
+#define _GNU_SOURCE 1 /* memmem */
 #include <stddef.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "bounce/match.h"
 #include "util/str.h"
 
 int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *ll)
@@ -341,16 +343,15 @@ int bounce_command(const char *s, size_t len, char *cmd)
         {"[data]", "DATA"},
         {"[mail_from]", "MAIL"},
     };
-    const char *best = NULL;
+    /* the first phrase of the table (in table order) found in the text */
+    char low[BOUNCE_MAX_DIAG];
+    if (len > sizeof low)
+        len = sizeof low;
+    bmatch_lower(s, len, low);
     const char *bestcmd = NULL;
-    for (size_t k = 0; k < sizeof tab / sizeof *tab; k++) {
-        const char *p = str_casefind(s, len, tab[k].pat, strlen(tab[k].pat));
-        if (p && (!best || k < 24)) {
-            best = p;
+    for (size_t k = 0; k < sizeof tab / sizeof *tab && !bestcmd; k++)
+        if (memmem(low, len, tab[k].pat, strlen(tab[k].pat)))
             bestcmd = tab[k].cmd;
-            break;
-        }
-    }
     if (!bestcmd)
         return 0;
     memcpy(cmd, bestcmd, strlen(bestcmd) + 1);

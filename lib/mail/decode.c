@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mail/mail_internal.h"
@@ -40,18 +41,31 @@ static int passthrough_charset(const char *cs)
     return 0;
 }
 
+/* ascii_prefix - length of the leading run of 7-bit bytes (eight at a time). */
+static size_t ascii_prefix(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+        i += 8;
+    }
+    while (i < len && (unsigned char)s[i] < 0x80)
+        i++;
+    return i;
+}
+
 static int all_ascii(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return 0;
-    return 1;
+    return ascii_prefix(s, len) == len;
 }
 
 /* add_clean_utf8 - append s, replacing bytes that are not valid UTF-8 with '?'. */
 static mxd_err add_clean_utf8(buf *out, const char *s, size_t len)
 {
-    size_t i = 0, run = 0;
+    size_t i = ascii_prefix(s, len), run = i;
     mxd_err e = MXD_OK;
     while (i < len && !e) {
         unsigned char c = (unsigned char)s[i];
@@ -80,12 +94,53 @@ static mxd_err add_clean_utf8(buf *out, const char *s, size_t len)
     return e;
 }
 
-mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out)
+void mail_conv_cache_free(mail_conv_cache *c)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        if (c->e[i].cd != (void *)-1)
+            g_mime_iconv_close((iconv_t)c->e[i].cd);
+    c->n = c->next = 0;
+}
+
+/* conv_get - an open converter from charset to UTF-8 (from the cache when there is one);
+ * (iconv_t)-1 for an unknown charset. *owned says the caller must close it. */
+static iconv_t conv_get(mail_conv_cache *cc, const char *charset, int *owned)
+{
+    *owned = 0;
+    if (cc) {
+        for (unsigned i = 0; i < cc->n; i++)
+            if (!strcmp(cc->e[i].charset, charset)) {
+                iconv_t cd = (iconv_t)cc->e[i].cd;
+                if (cd != (iconv_t)-1)
+                    iconv(cd, NULL, NULL, NULL, NULL); /* back to the initial state */
+                return cd;
+            }
+    }
+    mail_gmime_init();
+    iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+    if (!cc || strlen(charset) >= MAIL_MAX_CHARSET) {
+        *owned = cd != (iconv_t)-1;
+        return cd;
+    }
+    unsigned slot;
+    if (cc->n < MAIL_CONV_CACHE) {
+        slot = cc->n++;
+    } else {
+        slot = cc->next++ % MAIL_CONV_CACHE;
+        if (cc->e[slot].cd != (void *)-1)
+            g_mime_iconv_close((iconv_t)cc->e[slot].cd);
+    }
+    memcpy(cc->e[slot].charset, charset, strlen(charset) + 1);
+    cc->e[slot].cd = (void *)cd;
+    return cd;
+}
+
+mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, mail_conv_cache *cc)
 {
     if (!charset || passthrough_charset(charset) || all_ascii(s, len))
         return add_clean_utf8(out, s, len);
-    mail_gmime_init();
-    iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+    int owned;
+    iconv_t cd = conv_get(cc, charset, &owned);
     if (cd == (iconv_t)-1)
         return add_clean_utf8(out, s, len);
     char tmp[8192];
@@ -114,11 +169,13 @@ mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out)
         iconv(cd, NULL, NULL, &o, &oleft);
         e = buf_add(out, tmp, sizeof tmp - oleft);
     }
-    g_mime_iconv_close(cd);
+    if (owned)
+        g_mime_iconv_close(cd);
     return e;
 }
 
-mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *charset, buf *out)
+mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *charset, buf *out,
+                         mail_conv_cache *cc)
 {
     if (blen > MAIL_MAX_DECODED * 2)
         blen = MAIL_MAX_DECODED * 2;
@@ -152,14 +209,14 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
     }
     if (slen > MAIL_MAX_DECODED)
         slen = MAIL_MAX_DECODED;
-    e = mail_to_utf8(src, slen, charset, out);
+    e = mail_to_utf8(src, slen, charset, out, cc);
     buf_free(&raw);
     return e;
 }
 
-mxd_err mail_decode_part(const mail_part *p, buf *out)
+mxd_err mail_decode_part(const mail_part *p, buf *out, mail_conv_cache *cc)
 {
-    return mail_decode_body(p->body, p->blen, p->cte, p->charset, out);
+    return mail_decode_body(p->body, p->blen, p->cte, p->charset, out, cc);
 }
 
 char *mail_decode_header(const char *value)

@@ -87,12 +87,28 @@ mxd_err mail_unfold(const char *v, size_t vlen, buf *out);
  * Returns 1 when found. */
 int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t outlen);
 
+/* A few open charset converters, kept across messages: opening one loads a gconv module,
+ * closing it unloads it again, which costs more than the conversion. */
+#define MAIL_CONV_CACHE 8
+
+typedef struct mail_conv_cache {
+    struct {
+        char charset[MAIL_MAX_CHARSET];
+        void *cd; /* iconv_t; (void *)-1 when the charset is unknown */
+    } e[MAIL_CONV_CACHE];
+    unsigned n, next;
+} mail_conv_cache;
+
+/* mail_conv_cache_free - close the converters; the cache can be used again. */
+void mail_conv_cache_free(mail_conv_cache *c);
+
 /* mail_decode_part - the body of a leaf part, transfer-decoded and converted to UTF-8 from
  * its charset, appended to out (at most MAIL_MAX_DECODED bytes of it). */
-mxd_err mail_decode_part(const mail_part *p, buf *out);
+mxd_err mail_decode_part(const mail_part *p, buf *out, mail_conv_cache *cc);
 
 /* mail_decode_body - the same for a body span with an explicit encoding and charset. */
-mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *charset, buf *out);
+mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *charset, buf *out,
+                         mail_conv_cache *cc);
 
 /* mail_decode_header - RFC 2047 decoding of a header value (NUL-terminated) into UTF-8, with
  * GMime; returns a string the caller frees with free(), or NULL on no memory. Values
@@ -100,8 +116,9 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
 char *mail_decode_header(const char *value);
 
 /* mail_to_utf8 - convert text in charset to UTF-8, appending to out; bytes that do not
- * convert become '?'. An empty charset, "us-ascii" or "utf-8" copy as they are. */
-mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out);
+ * convert become '?'. An empty charset, "us-ascii" or "utf-8" copy as they are. cc (may be
+ * NULL) keeps converters open between calls (mail_decode_* take it too). */
+mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, mail_conv_cache *cc);
 
 /* mail_html_to_text - strip tags and decode the common entities of an HTML body, appending
  * plain text (with line breaks for block elements) to out. */

@@ -1,0 +1,23 @@
+/* match.h - first of many case-insensitive '*' patterns in a text, in one pass (internal)
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MXD_BOUNCE_MATCH_H
+#define MXD_BOUNCE_MATCH_H
+
+#include <stddef.h>
+
+typedef struct bmatch bmatch;
+
+/* bmatch_new - compile n patterns (kept in this order: the first has the highest rank).
+ * NULL when out of memory. Free with bmatch_free(). */
+bmatch *bmatch_new(const char *const *patterns, size_t n);
+void bmatch_free(bmatch *m);
+
+/* bmatch_first - the index of the first pattern (in compile order) found anywhere in the
+ * text, which must already be lower case (bmatch_lower); -1 when none occurs. */
+long bmatch_first(const bmatch *m, const char *lower, size_t len);
+
+/* bmatch_lower - ASCII lower case of s into out (len bytes, no NUL added). */
+void bmatch_lower(const char *s, size_t len, char *out);
+
+#endif
