@@ -265,7 +265,8 @@ static int selector_ok(const char *s)
 static void judge_key(const mxd_dkim_key *k, int probed, checkutil_findings *f)
 {
     if (!k->found) {
-        if (k->status != MXD_DNS_NXDOMAIN && k->status != MXD_DNS_NODATA && k->status != MXD_DNS_OK)
+        if (k->status != MXD_DNS_NXDOMAIN && k->status != MXD_DNS_NODATA &&
+            k->status != MXD_DNS_OK && !probed)
             checkutil_finding(f, MXD_SEV_WARNING, AREA, "dkim-dns", NULL,
                               "DNS %s for %s: the key could not be read",
                               mxd_dns_status_name(k->status), k->name);
@@ -386,10 +387,19 @@ mxd_err mxd_dkim_keys(mxd_resolver *r, const mxd_kb *kb, const char *domain,
         }
         judge_key(k, rep->probed, &f);
     }
+    size_t failed = 0;
+    for (size_t i = 0; i < rep->nkeys; i++)
+        failed += rep->probed && rep->keys[i].status != MXD_DNS_OK &&
+                  rep->keys[i].status != MXD_DNS_NXDOMAIN && rep->keys[i].status != MXD_DNS_NODATA;
+    if (failed)
+        checkutil_finding(&f, MXD_SEV_WARNING, AREA, "dkim-dns", NULL,
+                          "DNS lookups failed for %zu of the %zu probed selectors: keys may "
+                          "have been missed",
+                          failed, rep->nkeys);
     for (size_t i = 0; i < n; i++)
         dkim_txt_free(&txt[i]);
     free(txt);
-    if (!nomem && rep->probed && !rep->nfound)
+    if (!nomem && rep->probed && !rep->nfound && failed < rep->nkeys)
         checkutil_finding(&f, MXD_SEV_WARNING, AREA, "dkim-none-found",
                           "Look at the DKIM-Signature of a message you sent (its s= tag) and "
                           "run again with --selector; if there is none, enable DKIM signing "
