@@ -215,7 +215,195 @@ static json_t *jstr(const char *s)
     return j;
 }
 
+/* --- a fast writer for the compact form: the same bytes jansson's json_dumps(...,
+ * JSON_COMPACT | JSON_PRESERVE_ORDER) writes for the object built below (tests/unit/
+ * test_bounce_record.c compares the two), without building the object --- */
+
+static int valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p;
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        if (!n || (n == 2 && c < 0xC2))
+            return 0;
+        for (size_t k = 1; k < n; k++)
+            if ((p[k] & 0xC0) != 0x80)
+                return 0;
+        if (n == 3 && ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)))
+            return 0;
+        if (n == 4 && ((c == 0xF0 && p[1] < 0x90) || c > 0xF4 || (c == 0xF4 && p[1] >= 0x90)))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+static mxd_err w_str(buf *b, const char *s)
+{
+    if (!s)
+        return buf_add(b, "null", 4);
+    int ok = valid_utf8(s);
+    mxd_err e = buf_addc(b, '"');
+    size_t run = 0;
+    const char *p = s;
+    for (; *p && !e; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (!ok && (c >= 0x80 || c < 0x20))
+            c = '?';
+        const char *esc = NULL;
+        char u[8];
+        if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c == '\b')
+            esc = "\\b";
+        else if (c == '\f')
+            esc = "\\f";
+        else if (c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15],
+            u[6] = 0;
+            esc = u;
+        }
+        if (!esc && c == (unsigned char)*p) {
+            run++;
+            continue;
+        }
+        if (run)
+            e = buf_add(b, p - run, run);
+        run = 0;
+        if (!e)
+            e = esc ? buf_adds(b, esc) : buf_addc(b, (char)c);
+    }
+    if (!e && run)
+        e = buf_add(b, p - run, run);
+    if (!e)
+        e = buf_addc(b, '"');
+    return e;
+}
+
+static mxd_err w_key(buf *b, const char *k, int first)
+{
+    mxd_err e = first ? MXD_OK : buf_addc(b, ',');
+    if (!e)
+        e = w_str(b, k);
+    if (!e)
+        e = buf_addc(b, ':');
+    return e;
+}
+
+static mxd_err w_int(buf *b, long long v)
+{
+    char t[32];
+    int n = snprintf(t, sizeof t, "%lld", v);
+    return buf_add(b, t, (size_t)n);
+}
+
+mxd_err bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule, buf *b)
+{
+    static const char *const keys[] = {"recipient", "addresser", "status", "replycode", "reason"};
+    const char *vals[] = {r->recipient, r->addresser, r->status, r->replycode, r->reason};
+    mxd_err e = buf_addc(b, '{');
+    for (size_t i = 0; i < 5 && !e; i++) {
+        e = w_key(b, keys[i], i == 0);
+        if (!e)
+            e = w_str(b, vals[i]);
+    }
+    if (!e)
+        e = w_key(b, "hardbounce", 0);
+    if (!e)
+        e = w_int(b, r->hardbounce);
+    static const char *const keys2[] = {"action",      "diagnosticcode", "diagnostictype",
+                                        "rhost",       "lhost",          "smtpcommand",
+                                        "destination", "senderdomain"};
+    const char *vals2[] = {r->action, r->diagnosticcode, r->diagnostictype, r->rhost,
+                           r->lhost,  r->smtpcommand,    r->destination,    r->senderdomain};
+    for (size_t i = 0; i < 8 && !e; i++) {
+        e = w_key(b, keys2[i], 0);
+        if (!e)
+            e = w_str(b, vals2[i]);
+    }
+    if (!e)
+        e = w_key(b, "timestamp", 0);
+    if (!e)
+        e = w_int(b, r->timestamp);
+    static const char *const keys3[] = {"timezoneoffset", "messageid", "subject", "listid",
+                                        "feedbacktype",   "origin",    "source",  "provider",
+                                        "scope",          "sending_ip"};
+    const char *vals3[] = {r->timezoneoffset, r->messageid, r->subject,  r->listid, r->feedbacktype,
+                           r->origin,         r->source,    r->provider, r->scope,  r->sending_ip};
+    for (size_t i = 0; i < 10 && !e; i++) {
+        e = w_key(b, keys3[i], 0);
+        if (!e)
+            e = w_str(b, vals3[i]);
+    }
+    if (!e)
+        e = w_key(b, "retry", 0);
+    if (!e)
+        e = w_str(b, mxd_retry_name(r->retry));
+    if (!e && explain_rule) {
+        e = w_key(b, "rule", 0);
+        if (!e)
+            e = buf_addc(b, '{');
+        if (!e)
+            e = w_key(b, "decided_by", 1);
+        if (!e)
+            e = w_str(b, r->decided_by);
+        if (!e)
+            e = w_key(b, "id", 0);
+        if (!e)
+            e = w_str(b, r->rule);
+        if (!e)
+            e = w_key(b, "file", 0);
+        if (!e)
+            e = w_str(b, r->rule_file);
+        if (!e)
+            e = w_key(b, "line", 0);
+        if (!e)
+            e = w_int(b, r->rule_line);
+        if (!e)
+            e = w_key(b, "format", 0);
+        if (!e)
+            e = w_str(b, r->mta);
+        if (!e)
+            e = buf_addc(b, '}');
+    }
+    if (!e)
+        e = buf_addc(b, '}');
+    return e;
+}
+
 char *mxd_bounce_record_json(const mxd_bounce_record *r, int explain_rule, int pretty)
+{
+    if (!r)
+        return NULL;
+    if (!pretty) {
+        buf b;
+        buf_init(&b, 1u << 24);
+        if (bounce_record_json_fast(r, explain_rule, &b) != MXD_OK) {
+            buf_free(&b);
+            return NULL;
+        }
+        return buf_steal(&b);
+    }
+    return bounce_record_json_ref(r, explain_rule, pretty);
+}
+
+/* bounce_record_json_ref - the same with jansson (pretty output, and the reference the fast
+ * writer is tested against). */
+char *bounce_record_json_ref(const mxd_bounce_record *r, int explain_rule, int pretty)
 {
     if (!r)
         return NULL;
