@@ -149,35 +149,47 @@ void mxd_bounce_free(mxd_bounce_ctx *bc)
     free(bc);
 }
 
-/* field_value - header value (unfolded) of name in hdr into out, RFC 2047-decoded. */
-static int field_value(buf *tmp, const char *hdr, size_t hlen, const char *name, char *out,
-                       size_t outlen)
+/* index_fields - one pass over a header block into an index. */
+static size_t index_fields(const char *hdr, size_t hlen, bounce_hfield *f)
 {
+    size_t pos = 0, n = 0;
+    while (n < BOUNCE_MAX_FIELDS &&
+           mail_header_next(hdr, hlen, &pos, &f[n].name, &f[n].nlen, &f[n].val, &f[n].vlen))
+        n++;
+    return n;
+}
+
+/* indexed_value - field_value() over an index. */
+static int indexed_value(buf *tmp, const bounce_hfield *f, size_t n, const char *name, char *out,
+                         size_t outlen)
+{
+    size_t want = strlen(name);
     if (outlen)
         out[0] = 0;
-    if (!hlen || !mail_header_get(hdr, hlen, name, tmp))
-        return 0;
-    const char *s = tmp->ptr ? tmp->ptr : "";
-    if (strstr(s, "=?")) {
-        char *d = mail_decode_header(s);
-        if (d) {
-            bounce_copy(out, outlen, d, strlen(d));
-            free(d);
-            return 1;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].nlen != want || !str_caseeq(f[i].name, f[i].nlen, name))
+            continue;
+        buf_reset(tmp);
+        if (mail_unfold(f[i].val, f[i].vlen, tmp) != MXD_OK)
+            return 0;
+        const char *s = tmp->ptr ? tmp->ptr : "";
+        if (memchr(s, '=', tmp->len) && strstr(s, "=?")) {
+            char *d = mail_decode_header(s);
+            if (d) {
+                bounce_copy(out, outlen, d, strlen(d));
+                free(d);
+                return 1;
+            }
         }
+        bounce_copy(out, outlen, s, tmp->len);
+        return 1;
     }
-    /* keep valid UTF-8 only; other bytes become '?' */
-    size_t o = 0, l = strlen(s);
-    for (size_t i = 0; i < l && o + 1 < outlen; i++)
-        out[o++] = s[i];
-    if (outlen)
-        out[o] = 0;
-    return 1;
+    return 0;
 }
 
 int bview_header(bounce_view *v, const char *name, char *out, size_t outlen)
 {
-    return field_value(&v->tmp, v->hdr, v->hlen, name, out, outlen);
+    return indexed_value(&v->tmp, v->top, v->ntop, name, out, outlen);
 }
 
 int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen)
@@ -187,10 +199,14 @@ int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen
             out[0] = 0;
         return 0;
     }
-    /* the returned message's header block ends at its blank line */
-    size_t body;
-    size_t hl = mail_header_end(v->orig.ptr, v->orig.len, &body);
-    return field_value(&v->tmp, v->orig.ptr, hl, name, out, outlen);
+    if (!v->org_indexed) {
+        /* the returned message's header block ends at its blank line */
+        size_t body;
+        size_t hl = mail_header_end(v->orig.ptr, v->orig.len, &body);
+        v->norg = index_fields(v->orig.ptr, hl, v->org);
+        v->org_indexed = 1;
+    }
+    return indexed_value(&v->tmp, v->org, v->norg, name, out, outlen);
 }
 
 void bview_set_orig(bounce_view *v, const char *text, size_t len)
@@ -201,6 +217,7 @@ void bview_set_orig(bounce_view *v, const char *text, size_t len)
     if (len > BOUNCE_MAX_ORIG)
         len = BOUNCE_MAX_ORIG;
     buf_reset(&v->orig);
+    v->org_indexed = 0;
     if (buf_add(&v->orig, text, len) == MXD_OK)
         v->has_orig = 1;
 }
@@ -225,6 +242,8 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
     buf_reset(&v->orig);
     buf_reset(&v->fbr);
     v->has_dsn = v->has_orig = v->has_fbr = v->multipart = 0;
+    v->org_indexed = 0;
+    v->ntop = 0;
     v->raw = data;
     v->rawlen = len;
     mxd_err e = mail_scan_run(&v->ms, data, len);
@@ -236,6 +255,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
         return MXD_ERR_PARSE;
     v->hdr = parts[0].hdr;
     v->hlen = parts[0].hlen;
+    v->ntop = index_fields(v->hdr, v->hlen, v->top);
     size_t pos = 0, nl, vl;
     const char *nm, *vv;
     if (!mail_header_next(v->hdr, v->hlen, &pos, &nm, &nl, &vv, &vl))

@@ -52,6 +52,14 @@ typedef struct bounce_out {
     char tz[8];
 } bounce_out;
 
+/* One header field of an index (bounce.c): name and raw (folded) value. */
+typedef struct bounce_hfield {
+    const char *name, *val;
+    size_t nlen, vlen;
+} bounce_hfield;
+
+#define BOUNCE_MAX_FIELDS 256 /* header fields indexed per header block */
+
 typedef struct bounce_view {
     const char *raw;
     size_t rawlen;
@@ -75,8 +83,13 @@ typedef struct bounce_view {
     const char **rule_providers;  /* providers that have rules (for the rule gate) */
     size_t nrule_providers;
     int (*provider_has_rules)(const struct bounce_view *v, const char *prov);
-    buf ltext;            /* text in lower case, for the detectors */
-    mail_conv_cache conv; /* charset converters kept open */
+    buf ltext; /* text in lower case, for the detectors */
+    mail_conv_cache conv;
+    bounce_hfield top[BOUNCE_MAX_FIELDS]; /* the top header, indexed once per message */
+    size_t ntop;
+    bounce_hfield org[BOUNCE_MAX_FIELDS]; /* the returned message's header, when asked */
+    size_t norg;
+    int org_indexed; /* charset converters kept open */
 } bounce_view;
 
 /* One format: detect looks at the view (cheap: headers, a few markers); parse fills out and

@@ -53,6 +53,14 @@ size_t text_separator(const char *s, size_t len)
     size_t pos = 0;
     const char *l;
     size_t ll;
+    /* the first letters separators start with: most lines are skipped on that alone */
+    unsigned char first[256] = {0};
+    for (size_t i = 0; i < sizeof separators / sizeof *separators; i++) {
+        const char *sp = separators[i];
+        while (*sp == '-' || *sp == ' ')
+            sp++;
+        first[(unsigned char)str_tolower((unsigned char)*sp)] = 1;
+    }
     while (1) {
         size_t start = pos;
         if (!bounce_line(s, len, &pos, &l, &ll))
@@ -60,7 +68,7 @@ size_t text_separator(const char *s, size_t len)
         bounce_trim(&l, &ll);
         while (ll && (*l == '-' || *l == '=' || *l == '*' || *l == ' ' || *l == '_'))
             l++, ll--;
-        if (ll < 8)
+        if (ll < 8 || !first[(unsigned char)str_tolower((unsigned char)*l)])
             continue;
         for (size_t i = 0; i < sizeof separators / sizeof *separators; i++) {
             const char *sp = separators[i];
