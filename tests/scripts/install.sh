@@ -36,8 +36,13 @@ C
 # the installed pkg-config file must be usable as it is (prefix rewritten for the test)
 sed "s|^prefix=.*|prefix=$TMP/prefix|" "$pc" >"$TMP/mxdiag.pc"
 flags=$(PKG_CONFIG_PATH=$TMP pkg-config --cflags --libs mxdiag)
+# the same compiler as the library, and its sanitizers when the build has them
+CC=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+san=""
+grep -q '^MXD_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" && san="-fsanitize=address,undefined"
 # shellcheck disable=SC2086
-cc -o "$TMP/t" "$TMP/t.c" -I"$TMP/prefix/include" -L"$libdir" $flags -Wl,-rpath,"$libdir"
+${CC:-cc} $san -o "$TMP/t" "$TMP/t.c" -I"$TMP/prefix/include" -L"$libdir" $flags \
+    -Wl,-rpath,"$libdir"
 out=$("$TMP/t")
 case "$out" in
 "5.1.1 userunknown "*) echo "PASS: $out" ;;
