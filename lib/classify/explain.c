@@ -152,7 +152,7 @@ static mxd_err explain_depth(const mxd_kb *kb, const char *text, size_t len, con
         reply_free(&rp);
         return MXD_ERR_NOMEM;
     }
-    char region[64];
+    char region[64] = "";
     int sure;
     const char *provider = detect_provider(kb, &rp, region, sizeof region, &sure);
     const kb_rule *r = explain_best_rule(kb, &rp, provider, sure);

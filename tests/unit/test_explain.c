@@ -197,6 +197,28 @@ static void test_wrapper_inner_reply(void **state)
     mxd_explanation_free(x);
 }
 
+/* dirty_stack - fill stack memory that a following call will reuse with non-zero bytes. */
+static void __attribute__((noinline)) dirty_stack(void)
+{
+    volatile char junk[8192];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = 'Z';
+}
+
+static void test_no_region_without_host(void **state)
+{
+    (void)state;
+    /* Regression (fuzz_reply): the region buffer was read uninitialised when the reply names
+     * no remote host. */
+    const char *t = "530 5.7.1 Client was not authenticated.";
+    mxd_explanation *x = NULL;
+    dirty_stack();
+    assert_int_equal(mxd_explain(kb, t, strlen(t), NULL, &x), MXD_OK);
+    assert_null(x->rhost);
+    assert_null(x->region);
+    mxd_explanation_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_fallback_to_status_registry),
         cmocka_unit_test(test_rhost_hint_selects_provider),
         cmocka_unit_test(test_wrapper_inner_reply),
+        cmocka_unit_test(test_no_region_without_host),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
