@@ -67,6 +67,11 @@ extern const char cli_dns_help[];
  * once on stderr and errors itself. Returns 0 or an exit status. */
 int cli_open_resolver(const cli_global *g, const char *cmd, mxd_resolver **res);
 
+/* cli_read_signers - the DKIM signers (d=, s=) of the message in file ("-": standard input),
+ * for --message options (cmd_dkim.c); prints errors itself. 0 or an exit status; free *v with
+ * mxd_dkim_signers_free(). */
+int cli_read_signers(const char *cmd, const char *file, mxd_dkim_signer **v, size_t *n);
+
 /* The commands (one cmd_<name>.c each). */
 int cmd_explain(const cli_global *g, int argc, char **argv);
 int cmd_bounce(const cli_global *g, int argc, char **argv);

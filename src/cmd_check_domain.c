@@ -15,7 +15,8 @@ enum { NAGIOS_OK = 0, NAGIOS_WARNING = 1, NAGIOS_CRITICAL = 2, NAGIOS_UNKNOWN = 
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: mxdiag check domain DOMAIN [--selector S ...] [--json] [--nagios]\n\n"
+            "usage: mxdiag check domain DOMAIN [--selector S ...] [--message FILE] [--json]\n"
+            "                           [--nagios]\n\n"
             "Check how DOMAIN is set up for sending and receiving mail: MX hosts (and\n"
             "whose service they are), SPF (lint: lookups, void lookups, syntax, +all ...),\n"
             "DMARC (policy, reports, external report authorisation), DKIM keys (the given\n"
@@ -24,6 +25,8 @@ static void help(FILE *out)
             "(_smtp._tls TXT); then what to fix first.\n\n"
             "options:\n"
             "  --selector S  a DKIM selector to look up (repeatable; default: probe)\n"
+            "  --message F   look up the selectors of the DKIM signatures (by DOMAIN) of\n"
+            "                the message in file F\n"
             "  --json        one JSON object: domain mx spf dmarc dkim mta_sts tls_rpt\n"
             "                findings\n"
             "  --nagios      one status line and Nagios plugin exit codes: 0 OK, 1 WARNING,\n"
@@ -182,7 +185,7 @@ static int print_nagios(const mxd_domain_report *r)
 int cmd_check_domain(const cli_global *g0, int argc, char **argv)
 {
     cli_global g = *g0;
-    const char *domain = NULL;
+    const char *domain = NULL, *message = NULL;
     const char *sel[MXD_DKIM_MAX_SELECTORS];
     size_t nsel = 0;
     int json = 0, nagios = 0;
@@ -206,6 +209,12 @@ int cmd_check_domain(const cli_global *g0, int argc, char **argv)
                 return EX_USAGE_;
             }
             sel[nsel++] = v;
+        } else if (!strcmp(a, "--message")) {
+            if (i + 1 >= argc) {
+                cli_err("check domain", "--message needs a FILE");
+                return EX_USAGE_;
+            }
+            message = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             int r = cli_dns_option(&g, "check domain", argc, argv, &i);
             if (r < 0)
@@ -233,14 +242,41 @@ int cmd_check_domain(const cli_global *g0, int argc, char **argv)
         cli_err("check domain", "'%s' is not a domain name", domain);
         return EX_USAGE_;
     }
+    mxd_dkim_signer *signers = NULL;
+    size_t nsigners = 0;
+    if (message) {
+        int r = cli_read_signers("check domain", message, &signers, &nsigners);
+        if (r)
+            return nagios ? NAGIOS_UNKNOWN : r;
+        size_t dl = strlen(domain), before = nsel;
+        if (dl && domain[dl - 1] == '.')
+            dl--;
+        for (size_t k = 0; k < nsigners && nsel < MXD_DKIM_MAX_SELECTORS; k++) {
+            const char *d = signers[k].domain;
+            int same = strlen(d) == dl;
+            for (size_t c = 0; same && c < dl; c++)
+                same =
+                    d[c] == ((domain[c] >= 'A' && domain[c] <= 'Z') ? domain[c] + 32 : domain[c]);
+            if (same)
+                sel[nsel++] = signers[k].selector;
+        }
+        if (nsel == before) {
+            cli_err("check domain", "%s has no DKIM signature with d=%s", message, domain);
+            mxd_dkim_signers_free(signers, nsigners);
+            return nagios ? NAGIOS_UNKNOWN : EX_DATAERR_;
+        }
+    }
     mxd_kb *kb;
     int rc = cli_open_kb(&g, "check domain", &kb);
-    if (rc)
+    if (rc) {
+        mxd_dkim_signers_free(signers, nsigners);
         return nagios ? NAGIOS_UNKNOWN : rc;
+    }
     mxd_resolver *res;
     rc = cli_open_resolver(&g, "check domain", &res);
     if (rc) {
         mxd_kb_free(kb);
+        mxd_dkim_signers_free(signers, nsigners);
         if (nagios)
             printf("DOMAIN UNKNOWN - the DNS resolver cannot start\n");
         return nagios ? NAGIOS_UNKNOWN : rc;
@@ -266,5 +302,6 @@ int cmd_check_domain(const cli_global *g0, int argc, char **argv)
     }
     mxd_resolver_free(res);
     mxd_kb_free(kb);
+    mxd_dkim_signers_free(signers, nsigners);
     return rc;
 }

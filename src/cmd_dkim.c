@@ -8,24 +8,38 @@
 #include "cli.h"
 #include <mxdiag/dkim.h>
 
+/* strcasecmp_ascii - compare without regard to ASCII case (names are ASCII). */
+static int strcasecmp_ascii(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int x = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a;
+        int y = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
+        if (x != y || !x)
+            return x - y;
+    }
+}
+
 static void help(FILE *out)
 {
     fprintf(out,
             "usage: mxdiag dkim verify [--json] [--time EPOCH] FILE|-\n"
-            "       mxdiag dkim keys [--json] [--selector S ...] DOMAIN\n\n"
+            "       mxdiag dkim keys [--json] [--selector S ...] [--message FILE] [DOMAIN]\n\n"
             "verify: check every DKIM-Signature of the message in FILE (- for standard\n"
             "input): rsa-sha256 and ed25519-sha256, simple and relaxed canonicalization,\n"
             "l=, the body hash and the signature over the header fields, with the keys\n"
             "fetched over DNS. One result per signature: pass, fail (with the reason),\n"
             "neutral, temperror or permerror.\n\n"
-            "keys: the DKIM keys of DOMAIN for the given selectors, or for a list of common\n"
-            "selectors (Microsoft 365, Google, Mailchimp, SendGrid ...) when none is given:\n"
-            "key type and size, revoked, testing, and what to fix.\n\n"
+            "keys: the DKIM keys of DOMAIN for the given selectors (--selector, or the s=\n"
+            "of the signatures of --message FILE whose d= is DOMAIN; without DOMAIN, the d=\n"
+            "of its first signature), or for a list of common selectors (Microsoft 365,\n"
+            "Google, Mailchimp, SendGrid ...) when none is given: key type and size,\n"
+            "revoked, testing, and what to fix.\n\n"
             "options:\n"
             "  --json          one JSON object (verify: from_domain signatures pass;\n"
             "                  keys: domain probed keys findings)\n"
             "  --time EPOCH    verify: the time for signature expiry (x=), default now\n"
             "  --selector S    keys: a selector to look up (repeatable)\n"
+            "  --message FILE  keys: look up the selectors of the message's signatures\n"
             "%s"
             "  -h, --help      this help\n\n"
             "exit status: 0 checked (whatever the results), 64 bad usage, 65 unusable input,\n"
@@ -114,6 +128,57 @@ static void print_keys(const cli_global *g, const mxd_dkim_keys_report *rep)
     }
 }
 
+/* read_file - a whole message (at most MXD_DKIM_MAX_MESSAGE bytes); prints errors. */
+static int read_file(const char *cmd, const char *file, char **msg, size_t *len)
+{
+    FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+    if (!f) {
+        cli_err(cmd, "cannot open %s: %s", file, strerror(errno));
+        return EX_NOINPUT_;
+    }
+    *msg = cli_read_stream(f, MXD_DKIM_MAX_MESSAGE + 1, len);
+    int saved = errno;
+    if (f != stdin)
+        fclose(f);
+    if (!*msg) {
+        cli_err(cmd, "cannot read %s: %s", file, strerror(saved));
+        return EX_IOERR_;
+    }
+    if (*len > MXD_DKIM_MAX_MESSAGE) {
+        free(*msg);
+        cli_err(cmd, "%s is larger than %u bytes", file, MXD_DKIM_MAX_MESSAGE);
+        return EX_DATAERR_;
+    }
+    if (*len == 0) {
+        free(*msg);
+        cli_err(cmd, "%s is empty", file);
+        return EX_DATAERR_;
+    }
+    return 0;
+}
+
+int cli_read_signers(const char *cmd, const char *file, mxd_dkim_signer **v, size_t *n)
+{
+    char *msg;
+    size_t len;
+    int rc = read_file(cmd, file, &msg, &len);
+    if (rc)
+        return rc;
+    mxd_err e = mxd_dkim_signers(msg, len, v, n);
+    free(msg);
+    if (e) {
+        cli_err(cmd, "%s: %s", file, mxd_strerror(e));
+        return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_DATAERR_;
+    }
+    if (*n == 0) {
+        mxd_dkim_signers_free(*v, *n);
+        *v = NULL;
+        cli_err(cmd, "%s has no DKIM-Signature with d= and s=", file);
+        return EX_DATAERR_;
+    }
+    return 0;
+}
+
 static int parse_time(const char *s, long long *out)
 {
     char *end;
@@ -127,30 +192,11 @@ static int parse_time(const char *s, long long *out)
 
 static int run_verify(cli_global *g, int json, long long now, const char *file)
 {
-    FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
-    if (!f) {
-        cli_err("dkim", "cannot open %s: %s", file, strerror(errno));
-        return EX_NOINPUT_;
-    }
+    char *msg;
     size_t len = 0;
-    char *msg = cli_read_stream(f, MXD_DKIM_MAX_MESSAGE + 1, &len);
-    int saved = errno;
-    if (f != stdin)
-        fclose(f);
-    if (!msg) {
-        cli_err("dkim", "cannot read %s: %s", file, strerror(saved));
-        return EX_IOERR_;
-    }
-    if (len > MXD_DKIM_MAX_MESSAGE) {
-        free(msg);
-        cli_err("dkim", "%s is larger than %u bytes", file, MXD_DKIM_MAX_MESSAGE);
-        return EX_DATAERR_;
-    }
-    if (len == 0) {
-        free(msg);
-        cli_err("dkim", "%s is empty", file);
-        return EX_DATAERR_;
-    }
+    int rc0 = read_file("dkim", file, &msg, &len);
+    if (rc0)
+        return rc0;
     mxd_resolver *res;
     int rc = cli_open_resolver(g, "dkim", &res);
     if (rc) {
@@ -229,7 +275,7 @@ int cmd_dkim(const cli_global *g0, int argc, char **argv)
     }
     int json = 0;
     long long now = 0;
-    const char *arg = NULL;
+    const char *arg = NULL, *message = NULL;
     const char *sel[MXD_DKIM_MAX_SELECTORS];
     size_t nsel = 0;
     for (int i = 2; i < argc; i++) {
@@ -254,6 +300,12 @@ int cmd_dkim(const cli_global *g0, int argc, char **argv)
                 return EX_USAGE_;
             }
             sel[nsel++] = argv[++i];
+        } else if (keys && !strcmp(a, "--message")) {
+            if (i + 1 >= argc) {
+                cli_err("dkim", "--message needs a FILE");
+                return EX_USAGE_;
+            }
+            message = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             int r = cli_dns_option(&g, "dkim", argc, argv, &i);
             if (r < 0)
@@ -269,9 +321,29 @@ int cmd_dkim(const cli_global *g0, int argc, char **argv)
             return EX_USAGE_;
         }
     }
+    mxd_dkim_signer *signers = NULL;
+    size_t nsigners = 0;
+    if (message) {
+        int rc = cli_read_signers("dkim", message, &signers, &nsigners);
+        if (rc)
+            return rc;
+        if (!arg)
+            arg = signers[0].domain;
+        size_t before = nsel;
+        for (size_t k = 0; k < nsigners && nsel < MXD_DKIM_MAX_SELECTORS; k++)
+            if (!strcasecmp_ascii(signers[k].domain, arg))
+                sel[nsel++] = signers[k].selector;
+        if (nsel == before) {
+            cli_err("dkim", "%s has no signature with d=%s", message, arg);
+            mxd_dkim_signers_free(signers, nsigners);
+            return EX_DATAERR_;
+        }
+    }
     if (!arg) {
         cli_err("dkim", "%s needs %s", argv[1], verify ? "a FILE (or -)" : "a DOMAIN");
         return EX_USAGE_;
     }
-    return verify ? run_verify(&g, json, now, arg) : run_keys(&g, json, arg, sel, nsel);
+    int rc = verify ? run_verify(&g, json, now, arg) : run_keys(&g, json, arg, sel, nsel);
+    mxd_dkim_signers_free(signers, nsigners);
+    return rc;
 }

@@ -37,7 +37,8 @@ typedef struct mxd_dkim_key {
     char *selector;
     char *domain;
     char *name;            /* <selector>._domainkey.<domain> */
-    const char *source;    /* "given", "probe" or "message" (static) */
+    const char *source;    /* "given" (by the caller: typed, or read from a message) or
+                              "probe" (static) */
     const char *provider;  /* for probed selectors: the service known to use it (kb), or NULL */
     mxd_dns_status status; /* of the TXT query (MXD_DNS_OK when parsed from text) */
     int found;             /* a TXT record is there */
@@ -58,6 +59,19 @@ typedef struct mxd_dkim_key {
  * ->valid and ->problem); MXD_ERR_TOOBIG past MXD_DKIM_MAX_RECORD, MXD_ERR_NOMEM. */
 MXD_API mxd_err mxd_dkim_key_parse(const char *txt, size_t len, mxd_dkim_key *out);
 MXD_API void mxd_dkim_key_clear(mxd_dkim_key *k);
+
+/* Who signed a message: the d= and s= of one DKIM-Signature. */
+typedef struct mxd_dkim_signer {
+    char *domain;   /* d=, lower case */
+    char *selector; /* s= */
+} mxd_dkim_signer;
+
+/* mxd_dkim_signers - the signers of a message (its first MXD_DKIM_MAX_SIGNATURES
+ * DKIM-Signature fields that have d= and s=), without duplicates, top first: the selectors to
+ * look up for a domain. *out is freed with mxd_dkim_signers_free(); *n may be 0.
+ * MXD_ERR_TOOBIG past MXD_DKIM_MAX_MESSAGE, MXD_ERR_NOMEM. */
+MXD_API mxd_err mxd_dkim_signers(const char *msg, size_t len, mxd_dkim_signer **out, size_t *n);
+MXD_API void mxd_dkim_signers_free(mxd_dkim_signer *v, size_t n);
 
 /* The keys of a domain. */
 typedef struct mxd_dkim_keys_report {

@@ -552,6 +552,69 @@ mxd_err mxd_dkim_verify(mxd_resolver *r, const char *msg, size_t len,
     return MXD_OK;
 }
 
+/* mxd_dkim_signers - d= and s= of the signatures. */
+mxd_err mxd_dkim_signers(const char *msg, size_t len, mxd_dkim_signer **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (len > MXD_DKIM_MAX_MESSAGE)
+        return MXD_ERR_TOOBIG;
+    dkim_msg m;
+    if (dkim_msg_parse(msg ? msg : "", msg ? len : 0, &m))
+        return MXD_ERR_NOMEM;
+    mxd_dkim_signer *v = calloc(MXD_DKIM_MAX_SIGNATURES, sizeof *v);
+    size_t k = 0, seen = 0;
+    mxd_err e = v ? MXD_OK : MXD_ERR_NOMEM;
+    for (size_t i = 0; !e && i < m.nf && seen < MXD_DKIM_MAX_SIGNATURES; i++) {
+        if (!dkim_field_is(&m.f[i], "dkim-signature"))
+            continue;
+        seen++;
+        const char *colon = memchr(m.f[i].raw, ':', m.f[i].len);
+        taglist tl;
+        char why[100];
+        if (taglist_parse(colon + 1, (size_t)(m.f[i].raw + m.f[i].len - colon - 1), &tl, why,
+                          sizeof why))
+            continue;
+        const taglist_tag *d = taglist_get(&tl, "d"), *s = taglist_get(&tl, "s");
+        if (!d || !s || !d->vlen || !s->vlen)
+            continue;
+        int dup = 0;
+        for (size_t j = 0; j < k && !dup; j++)
+            dup = str_caseeq(d->val, d->vlen, v[j].domain) && strlen(v[j].selector) == s->vlen &&
+                  !memcmp(v[j].selector, s->val, s->vlen);
+        if (dup)
+            continue;
+        v[k].domain = str_dup_n(d->val, d->vlen);
+        v[k].selector = str_dup_n(s->val, s->vlen);
+        if (!v[k].domain || !v[k].selector) {
+            e = MXD_ERR_NOMEM;
+            k++;
+            break;
+        }
+        for (char *c = v[k].domain; *c; c++)
+            *c = (char)str_tolower((unsigned char)*c);
+        k++;
+    }
+    dkim_msg_free(&m);
+    if (e) {
+        mxd_dkim_signers_free(v, k);
+        return e;
+    }
+    *out = v;
+    *n = k;
+    return MXD_OK;
+}
+
+/* mxd_dkim_signers_free - NULL is fine. */
+void mxd_dkim_signers_free(mxd_dkim_signer *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i].domain);
+        free(v[i].selector);
+    }
+    free(v);
+}
+
 /* mxd_dkim_verify_report_free - NULL is fine. */
 void mxd_dkim_verify_report_free(mxd_dkim_verify_report *rep)
 {

@@ -263,6 +263,31 @@ static void test_base64(void **state)
     assert_int_equal(dkim_b64_decode("aGVsbG8=", 8, out, 4, &n), -1); /* too long */
 }
 
+static void test_signers(void **state)
+{
+    (void)state;
+    size_t len, n;
+    char *msg = slurp("tests/fixtures/dkim/two-signatures.eml", &len);
+    mxd_dkim_signer *v;
+    assert_int_equal(mxd_dkim_signers(msg, len, &v, &n), MXD_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].selector, "rsa2048");
+    assert_string_equal(v[1].selector, "ed");
+    assert_string_equal(v[1].domain, "example.com");
+    mxd_dkim_signers_free(v, n);
+    free(msg);
+    /* duplicates once, upper case d= lowered, signatures without s= skipped */
+    const char *m = "DKIM-Signature: d=EXAMPLE.net; s=a\r\nDKIM-Signature: d=example.net; s=a\r\n"
+                    "DKIM-Signature: d=example.net\r\nFrom: x@example.net\r\n\r\n";
+    assert_int_equal(mxd_dkim_signers(m, strlen(m), &v, &n), MXD_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].domain, "example.net");
+    mxd_dkim_signers_free(v, n);
+    assert_int_equal(mxd_dkim_signers("Subject: x\n\n", 12, &v, &n), MXD_OK);
+    assert_int_equal(n, 0);
+    mxd_dkim_signers_free(v, n);
+}
+
 /* ---- verification against the test DNS server ---------------------------------------- */
 
 static dnsd_server dnsd;
@@ -535,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_key_rsa_forms),    cmocka_unit_test(test_key_ed25519),
         cmocka_unit_test(test_key_tags),         cmocka_unit_test(test_key_failures),
         cmocka_unit_test(test_canonicalization), cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_signers),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_verify_pass),    cmocka_unit_test(test_verify_failures),
