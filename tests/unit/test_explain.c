@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "classify/reply.h"
 #include "mxdiag/mxdiag.h"
 
@@ -219,6 +220,41 @@ static void test_no_region_without_host(void **state)
     mxd_explanation_free(x);
 }
 
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_hostile_64k_is_linear(void **state)
+{
+    (void)state;
+    /* Regression: a 64 KiB reply repeating the first word of a pattern with a '*' ("mailbox*is
+     * full", "blocked using *.spamhaus.net") restarted the glob at every occurrence: seconds
+     * per reply. Each of these now takes milliseconds; 1 s leaves room for sanitizers. */
+    static const char *const units[] = {"mailbox ",      "quota ", "account ", "blocked using ",
+                                        "message size ", "[",      "@",        "1.",
+                                        "550 ",          "AS(1"};
+    size_t n = MXD_REPLY_MAX;
+    char *s = malloc(n);
+    assert_non_null(s);
+    for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
+        size_t ul = strlen(units[u]);
+        for (size_t i = 0; i < n; i++)
+            s[i] = units[u][i % ul];
+        mxd_explanation *x = NULL;
+        double t0 = seconds();
+        mxd_err e = mxd_explain(kb, s, n, NULL, &x);
+        double t = seconds() - t0;
+        assert_true(e == MXD_OK || e == MXD_ERR_NOTFOUND);
+        mxd_explanation_free(x);
+        if (t > 1.0)
+            fail_msg("64 KiB of '%s' took %.2f s", units[u], t);
+    }
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_rhost_hint_selects_provider),
         cmocka_unit_test(test_wrapper_inner_reply),
         cmocka_unit_test(test_no_region_without_host),
+        cmocka_unit_test(test_hostile_64k_is_linear),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -81,6 +81,15 @@ static void test_glob(void **state)
     assert_true(str_glob_find(t, strlen(t), "SERVICE UNAVAILABLE"));
     assert_false(str_glob_find(t, strlen(t), "blocked using * spamcop"));
     assert_true(str_glob_find(t, strlen(t), "*"));
+    /* the literal prefix occurs several times: only the first occurrence is tried, and the
+     * answer is the same as trying each */
+    const char *m = "mailbox one, Mailbox two: MAILBOX is full";
+    assert_true(str_glob_find(m, strlen(m), "mailbox*is full"));
+    assert_true(str_glob_find(m, strlen(m), "mailbox two*full"));
+    assert_false(str_glob_find(m, strlen(m), "mailbox*is empty"));
+    assert_false(str_glob_find(m, strlen(m), "is full*mailbox"));
+    assert_true(str_glob_find(m, strlen(m), "is full"));
+    assert_false(str_glob_find(m, 12, "mailbox*full")); /* length respected */
 }
 
 static void test_glob_worst_case_terminates(void **state)
