@@ -39,6 +39,7 @@ typedef struct spf_ctx {
     char *mech_domain;
     char *exp;
     int nomem;
+    int over_budget; /* the query or time budget of the evaluation ran out */
 } spf_ctx;
 
 /* mxd_spf_result_name - the RFC 7208 result word. */
@@ -98,8 +99,10 @@ static void decide(spf_ctx *c, const spf_term *t, const char *domain, const spf_
 static mxd_dns_status query(spf_ctx *c, const char *name, int type, mxd_dns_answer **out)
 {
     *out = NULL;
-    if (c->queries >= MXD_SPF_MAX_QUERIES || elapsed(c) > MXD_SPF_MAX_SECONDS)
+    if (c->queries >= MXD_SPF_MAX_QUERIES || elapsed(c) > MXD_SPF_MAX_SECONDS) {
+        c->over_budget = 1;
         return MXD_DNS_TIMEOUT;
+    }
     c->queries++;
     mxd_err e = mxd_dns_lookup(c->r, name, type, out);
     if (e == MXD_ERR_INVALID)
@@ -134,6 +137,10 @@ static int count_void(spf_ctx *c, mxd_spf_node *node, const char *name)
 
 static int temp_dns(spf_ctx *c, const char *name, mxd_dns_status s)
 {
+    if (c->over_budget)
+        return fail_with(c, MXD_SPF_TEMPERROR,
+                         "the evaluation ran past %d DNS queries or %d seconds (at %s)",
+                         MXD_SPF_MAX_QUERIES, MXD_SPF_MAX_SECONDS, name);
     return fail_with(c, MXD_SPF_TEMPERROR, "DNS %s for %s", mxd_dns_status_name(s), name);
 }
 

@@ -10,17 +10,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <cmocka.h>
 #include "mxdiag/dmarc.h"
-
-#define PYTHON "/usr/bin/python3"
+#include "dnsd_helper.h"
 
 static mxd_dmarc_record *parse(const char *s)
 {
@@ -260,9 +252,8 @@ static void test_align(void **state)
 
 /* ---- discovery against the test DNS server ------------------------------------------- */
 
-static char tmpdir[256];
-static pid_t dnsd_pid;
-static char dnsd_addr[64];
+static dnsd_server dnsd;
+static char zpath[300];
 
 static const char zone[] =
     "_dmarc.example.com TXT \"v=DMARC1; p=reject; sp=quarantine; "
@@ -281,74 +272,28 @@ static const char zone[] =
 static int start_dnsd(void **state)
 {
     (void)state;
-    const char *src = getenv("MXD_SOURCE_DIR");
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-dmarc-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    char zpath[300], ppath[300], script[512];
-    snprintf(zpath, sizeof zpath, "%s/t.zone", tmpdir);
-    snprintf(ppath, sizeof ppath, "%s/port", tmpdir);
-    snprintf(script, sizeof script, "%s/tests/dnsd/dnsd.py", src ? src : ".");
+    snprintf(zpath, sizeof zpath, "/tmp/mxd-test-dmarc-%ld.zone", (long)getpid());
     FILE *f = fopen(zpath, "w");
     if (!f)
         return -1;
     fputs(zone, f);
     fclose(f);
-    dnsd_pid = fork();
-    if (dnsd_pid < 0)
-        return -1;
-    if (dnsd_pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) {
-            dup2(devnull, 1);
-            dup2(devnull, 2);
-        }
-        execl(PYTHON, PYTHON, script, "--zone", zpath, "--port", "0", "--port-file", ppath,
-              (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) {
-        FILE *p = fopen(ppath, "r");
-        if (p) {
-            char line[32] = "";
-            int ok = fgets(line, sizeof line, p) != NULL;
-            fclose(p);
-            if (ok && line[0]) {
-                line[strcspn(line, "\n")] = 0;
-                snprintf(dnsd_addr, sizeof dnsd_addr, "127.0.0.1:%s", line);
-                return 0;
-            }
-        }
-        int st;
-        if (waitpid(dnsd_pid, &st, WNOHANG) == dnsd_pid) {
-            dnsd_pid = 0;
-            return -1;
-        }
-        usleep(50000);
-    }
-    return -1;
+    const char *zones[] = {zpath, NULL};
+    return dnsd_start(&dnsd, zones);
 }
 
 static int stop_dnsd(void **state)
 {
     (void)state;
-    if (dnsd_pid > 0) {
-        kill(dnsd_pid, SIGTERM);
-        waitpid(dnsd_pid, NULL, 0);
-    }
-    char path[300];
-    snprintf(path, sizeof path, "%s/t.zone", tmpdir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/port", tmpdir);
-    unlink(path);
-    rmdir(tmpdir);
+    dnsd_stop(&dnsd);
+    unlink(zpath);
     return 0;
 }
 
 static mxd_dmarc_result *lookup(const char *domain)
 {
     mxd_dns_opts o = {0};
-    o.servers = dnsd_addr;
+    o.servers = dnsd.addr;
     o.timeout_ms = 300;
     o.tries = 1;
     mxd_resolver *r;
@@ -463,10 +408,12 @@ int main(void)
         cmocka_unit_test(test_lookup_failures),
     };
     int rc = cmocka_run_group_tests_name("dmarc", offline, NULL, NULL);
-    if (access(PYTHON, X_OK) != 0) {
-        fprintf(stderr, "SKIP: %s is absent: no discovery tests\n", PYTHON);
+    if (start_dnsd(NULL)) {
+        fprintf(stderr, "SKIP: the test DNS server cannot start: no discovery tests\n");
+        stop_dnsd(NULL);
         return rc;
     }
+    stop_dnsd(NULL);
     rc |= cmocka_run_group_tests_name("dmarc-dns", live, start_dnsd, stop_dnsd);
     return rc;
 }
