@@ -14,6 +14,8 @@
 #include "kb/kb_internal.h"
 #include "util/str.h"
 
+#define FMT_MARKER_WINDOW (16u * 1024) /* bytes of text searched for a format's markers */
+
 int fmt_from_has(const bounce_view *v, const char *s)
 {
     return bounce_has(v->from, strlen(v->from), s);
@@ -44,7 +46,9 @@ int fmt_text_has(const bounce_view *v, const char *s)
     if (!v->ltext.len || l >= sizeof low)
         return v->text.len && bounce_has(v->text.ptr, v->text.len, s);
     bmatch_lower(s, l, low);
-    return memmem(v->ltext.ptr, v->ltext.len, low, l) != NULL;
+    /* the markers formats write stand in the first lines: look no further than that */
+    size_t n = v->ltext.len < FMT_MARKER_WINDOW ? v->ltext.len : FMT_MARKER_WINDOW;
+    return memmem(v->ltext.ptr, n, low, l) != NULL;
 }
 
 void fmt_orig_after(bounce_view *v)

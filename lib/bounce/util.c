@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE 1 /* memmem */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/match.h"
@@ -348,12 +349,32 @@ int bounce_command(const char *s, size_t len, char *cmd)
     if (len > sizeof low)
         len = sizeof low;
     bmatch_lower(s, len, low);
-    const char *bestcmd = NULL;
-    for (size_t k = 0; k < sizeof tab / sizeof *tab && !bestcmd; k++)
-        if (memmem(low, len, tab[k].pat, strlen(tab[k].pat)))
-            bestcmd = tab[k].cmd;
-    if (!bestcmd)
+    /* one pass: at each byte only the phrases starting with it are compared */
+    enum { NTAB = sizeof tab / sizeof *tab };
+    _Static_assert(NTAB <= 64, "command phrases fit a 64-bit mask");
+    uint64_t by_first[256] = {0};
+    size_t plen[NTAB];
+    for (size_t k = 0; k < NTAB; k++) {
+        by_first[(unsigned char)tab[k].pat[0]] |= (uint64_t)1 << k;
+        plen[k] = strlen(tab[k].pat);
+    }
+    size_t best = NTAB;
+    for (size_t i = 0; i < len && best; i++) {
+        uint64_t m = by_first[(unsigned char)low[i]];
+        while (m) {
+            size_t k = (size_t)__builtin_ctzll(m);
+            m &= m - 1;
+            if (k >= best)
+                break;
+            if (i + plen[k] <= len && !memcmp(low + i, tab[k].pat, plen[k])) {
+                best = k;
+                break;
+            }
+        }
+    }
+    if (best == NTAB)
         return 0;
+    const char *bestcmd = tab[best].cmd;
     memcpy(cmd, bestcmd, strlen(bestcmd) + 1);
     return 1;
 }
