@@ -62,6 +62,15 @@ static int rule_score(const kb_rule *r, const reply_parts *rp, const char *provi
             return 0;
         score += hit ? (exact ? 10 : 5) : 0;
     }
+    /* the cheap host check before the text scan, the costliest test */
+    if (r->nhosts) {
+        int hit = 0;
+        for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
+            hit |= str_glob_match(rp->rhost, strlen(rp->rhost), r->hosts[i]);
+        if (!hit)
+            return 0;
+        score += 15;
+    }
     if (r->ntexts) {
         size_t best = 0;
         for (size_t i = 0; i < r->ntexts; i++)
@@ -73,14 +82,6 @@ static int rule_score(const kb_rule *r, const reply_parts *rp, const char *provi
         if (!best)
             return 0;
         score += 20 + (int)(best > 30 ? 30 : best);
-    }
-    if (r->nhosts) {
-        int hit = 0;
-        for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
-            hit |= str_glob_match(rp->rhost, strlen(rp->rhost), r->hosts[i]);
-        if (!hit)
-            return 0;
-        score += 15;
     }
     return score;
 }
@@ -182,7 +183,9 @@ static mxd_err explain_depth(const mxd_kb *kb, const char *text, size_t len, con
     x->reason = "undefined";
     x->decided_by = "none";
 
-    const char *text_reason = kb_reason_for_text(kb, x->text, strlen(x->text));
+    /* The text patterns of reasons.tsv (the most of all) only when they can decide. */
+    const char *text_reason =
+        !r && !(st && st->reason) ? kb_reason_for_text(kb, x->text, strlen(x->text)) : NULL;
     if (r) {
         x->decided_by = "rule";
         x->reason = r->reason;
