@@ -1,10 +1,11 @@
 /* fuzz_dkim_message.c - libFuzzer target: DKIM message splitting, header and body
- * canonicalization, base64
+ * canonicalization, base64, the signers of a message
  * SPDX-License-Identifier: MIT
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mxdiag/mxdiag.h>
 #include "check/dkim_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,6 +18,13 @@ static void count(void *arg, const char *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    mxd_dkim_signer *sg;
+    size_t nsg;
+    if (mxd_dkim_signers((const char *)data, size, &sg, &nsg) == MXD_OK) {
+        if (nsg > MXD_DKIM_MAX_SIGNATURES)
+            abort();
+        mxd_dkim_signers_free(sg, nsg);
+    }
     dkim_msg m;
     if (dkim_msg_parse((const char *)data, size, &m))
         return 0;
