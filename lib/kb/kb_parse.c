@@ -658,7 +658,12 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         int pb = name_is(&files[i], "playbooks.txt"), dl = name_is(&files[i], "delist.txt");
         if (!pb && !dl)
             continue;
-        pc.file = files[i].name;
+        /* playbooks keep their file name: a copy in the arena outlives the caller's */
+        pc.file = kb_strn(kb, files[i].name, strlen(files[i].name));
+        if (!pc.file) {
+            e = MXD_ERR_NOMEM;
+            break;
+        }
         if (files[i].len > KB_MAX_FILE_SIZE)
             e = kb_fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
         else

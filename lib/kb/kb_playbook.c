@@ -161,7 +161,7 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
             return kb_fail(pc, "step must be 'CHECK: text' with CHECK one of manual dnsbl ptr "
                                "spf dkim dmarc mx");
         const char *t = c + 1;
-        while (*t == ' ')
+        while (t < v + l[i].vl && *t == ' ')
             t++;
         if (t >= v + l[i].vl)
             return kb_fail(pc, "step without text");

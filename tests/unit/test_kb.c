@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "kb/kb_internal.h"
 
 static mxd_kb *kb;
@@ -184,13 +186,62 @@ static void test_open_dir_matches_builtin(void **state)
     assert_non_null(strstr(why, "/nonexistent-dir"));
 }
 
+static void test_playbook_step_at_end_of_data(void **state)
+{
+    (void)state;
+    /* Regression: "step: manual:" followed by blanks at the very end of a file that is not
+     * NUL-terminated (mxd_kb_open_dir) read past the data. The data ends right before a page
+     * that cannot be read, so the over-read crashes even without a sanitizer. */
+    static const char pb[] = "playbook: p\ntitle: t\nsource: s\nstep: manual:   ";
+    long page = sysconf(_SC_PAGESIZE);
+    assert_true(page > 0 && (size_t)page > sizeof pb);
+    char *m =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(mprotect(m + page, (size_t)page, PROT_NONE), 0);
+    size_t n = sizeof pb - 1;
+    char *data = m + page - n;
+    memcpy(data, pb, n);
+    kb_file f = {"playbooks.txt", data, n};
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    assert_int_equal(kb_load_files(&f, 1, &k, why, sizeof why), MXD_ERR_DATA);
+    assert_non_null(strstr(why, "step without text"));
+    munmap(m, (size_t)page * 2);
+}
+
+static void test_open_dir_playbook_file_name(void **state)
+{
+    (void)state;
+    /* Regression: playbooks kept a pointer to the file name mxd_kb_open_dir() frees after
+     * loading (use after free under ASan). */
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        skip();
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/data", src);
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
+    assert_true(k->nplaybooks > 0);
+    for (size_t i = 0; i < k->nplaybooks; i++)
+        assert_string_equal(k->playbooks[i].file, "playbooks.txt");
+    mxd_kb_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtin_counts),   cmocka_unit_test(test_every_rule_complete),
-        cmocka_unit_test(test_status_lookup),    cmocka_unit_test(test_provider_for_host),
-        cmocka_unit_test(test_rule_validation),  cmocka_unit_test(test_tsv_validation),
-        cmocka_unit_test(test_errors_have_text), cmocka_unit_test(test_open_dir_matches_builtin),
+        cmocka_unit_test(test_builtin_counts),
+        cmocka_unit_test(test_every_rule_complete),
+        cmocka_unit_test(test_status_lookup),
+        cmocka_unit_test(test_provider_for_host),
+        cmocka_unit_test(test_rule_validation),
+        cmocka_unit_test(test_tsv_validation),
+        cmocka_unit_test(test_errors_have_text),
+        cmocka_unit_test(test_open_dir_matches_builtin),
+        cmocka_unit_test(test_playbook_step_at_end_of_data),
+        cmocka_unit_test(test_open_dir_playbook_file_name),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
