@@ -261,7 +261,8 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
             memcpy(rp.code, c->replycode, 4);
         if (!rp.rhost && c->rhost[0])
             rp.rhost = str_dup_n(c->rhost, strlen(c->rhost));
-        const kb_rule *rule = explain_best_rule(kb, &rp, prov, sure);
+        /* with a text pattern found, generic rules would not be used: skip them */
+        const kb_rule *rule = explain_best_rule_ex(kb, &rp, prov, sure, tid >= 0);
         if (rule && rule->provider && prov && !strcmp(rule->provider, prov)) {
             c->reason = rule->reason;
             c->scope = rule->scope;

@@ -89,9 +89,17 @@ static int rule_score(const kb_rule *r, const reply_parts *rp, const char *provi
 const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider,
                                  int sure)
 {
+    return explain_best_rule_ex(kb, rp, provider, sure, 0);
+}
+
+const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, const char *provider,
+                                    int sure, int provider_only)
+{
     const kb_rule *best = NULL;
     int best_score = 0;
     for (size_t i = 0; i < kb->nrules; i++) {
+        if (provider_only && !kb->rules[i].provider)
+            continue;
         int s = rule_score(&kb->rules[i], rp, provider, sure);
         if (s > best_score) {
             best = &kb->rules[i];

@@ -15,6 +15,11 @@
 const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider,
                                  int sure);
 
+/* explain_best_rule_ex - the same; with provider_only, generic rules (no provider) are not
+ * looked at (the bounce stage weighs those as text patterns). */
+const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, const char *provider,
+                                    int sure, int provider_only);
+
 /* explain_jstr - a JSON string (null for NULL); bytes that are not UTF-8 become '?'. */
 json_t *explain_jstr(const char *s);
 

@@ -403,13 +403,15 @@ static mxd_err find_tags(reply_parts *rp)
  * and control characters, collapsing blanks. */
 static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
 {
-    buf b;
-    buf_init(&b, MXD_REPLY_MAX + 1);
+    /* the output is never longer than the (capped) input: written in place, no appends */
+    char *out = malloc(len + 1);
+    if (!out)
+        return MXD_ERR_NOMEM;
+    size_t o = 0;
     char first_code[4] = "";
     const char *p = in, *end = in + len;
-    mxd_err e = MXD_OK;
     int lineno = 0;
-    while (p < end && !e) {
+    while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         const char *ls = p;
@@ -429,24 +431,20 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
             ll -= skip;
         }
         lineno++;
-        if (b.len && (e = buf_addc(&b, ' ')))
-            break;
-        for (size_t i = 0; i < ll && !e; i++) {
+        if (o && out[o - 1] != ' ')
+            out[o++] = ' ';
+        for (size_t i = 0; i < ll; i++) {
             unsigned char c = (unsigned char)ls[i];
             if (c < 32 || c == 0x7f)
                 c = ' ';
-            if (c == ' ' && b.len && b.ptr[b.len - 1] == ' ')
+            if (c == ' ' && o && out[o - 1] == ' ')
                 continue;
-            e = buf_addc(&b, (char)c);
+            out[o++] = (char)c;
         }
     }
-    /* Output is never longer than the (capped) input, so TOOBIG cannot happen. */
-    if (e) {
-        buf_free(&b);
-        return e;
-    }
-    rp->len = b.len;
-    rp->text = buf_steal(&b);
+    out[o] = 0;
+    rp->len = o;
+    rp->text = out;
     return rp->text ? MXD_OK : MXD_ERR_NOMEM;
 }
 
