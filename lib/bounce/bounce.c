@@ -161,7 +161,7 @@ static size_t index_fields(const char *hdr, size_t hlen, bounce_hfield *f)
 
 /* indexed_value - field_value() over an index. */
 static int indexed_value(buf *tmp, const bounce_hfield *f, size_t n, const char *name, char *out,
-                         size_t outlen)
+                         size_t outlen, mail_conv_cache *cc)
 {
     size_t want = strlen(name);
     if (outlen)
@@ -174,7 +174,7 @@ static int indexed_value(buf *tmp, const bounce_hfield *f, size_t n, const char 
             return 0;
         const char *s = tmp->ptr ? tmp->ptr : "";
         if (memchr(s, '=', tmp->len) && strstr(s, "=?")) {
-            char *d = mail_decode_header(s);
+            char *d = mail_decode_header(s, cc);
             if (d) {
                 bounce_copy(out, outlen, d, strlen(d));
                 free(d);
@@ -189,7 +189,7 @@ static int indexed_value(buf *tmp, const bounce_hfield *f, size_t n, const char 
 
 int bview_header(bounce_view *v, const char *name, char *out, size_t outlen)
 {
-    return indexed_value(&v->tmp, v->top, v->ntop, name, out, outlen);
+    return indexed_value(&v->tmp, v->top, v->ntop, name, out, outlen, &v->conv);
 }
 
 int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen)
@@ -206,7 +206,7 @@ int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen
         v->norg = index_fields(v->orig.ptr, hl, v->org);
         v->org_indexed = 1;
     }
-    return indexed_value(&v->tmp, v->org, v->norg, name, out, outlen);
+    return indexed_value(&v->tmp, v->org, v->norg, name, out, outlen, &v->conv);
 }
 
 void bview_set_orig(bounce_view *v, const char *text, size_t len)

@@ -14,7 +14,7 @@
 #include "kb/kb_internal.h"
 #include "util/str.h"
 
-#define FMT_MARKER_WINDOW (16u * 1024) /* bytes of text searched for a format's markers */
+#define FMT_MARKER_WINDOW (4u * 1024) /* bytes of text searched for a format's markers */
 
 int fmt_from_has(const bounce_view *v, const char *s)
 {

@@ -219,7 +219,7 @@ mxd_err mail_decode_part(const mail_part *p, buf *out, mail_conv_cache *cc)
     return mail_decode_body(p->body, p->blen, p->cte, p->charset, out, cc);
 }
 
-char *mail_decode_header(const char *value)
+char *mail_decode_header(const char *value, mail_conv_cache *cc)
 {
     if (!strstr(value, "=?")) {
         buf b;
@@ -231,6 +231,28 @@ char *mail_decode_header(const char *value)
         return buf_steal(&b);
     }
     mail_gmime_init();
+    if (cc) {
+        /* keep a converter for each charset named open in the cache: while one is open the
+         * C library keeps its module loaded, so GMime's own opens do not load it again */
+        const char *p = value;
+        while ((p = strstr(p, "=?"))) {
+            p += 2;
+            size_t n = 0;
+            while (p[n] && p[n] != '?' && p[n] != '*' && n + 1 < MAIL_MAX_CHARSET)
+                n++;
+            char cs[MAIL_MAX_CHARSET];
+            for (size_t i = 0; i < n; i++)
+                cs[i] = (char)str_tolower((unsigned char)p[i]);
+            cs[n] = 0;
+            if (n && !passthrough_charset(cs)) {
+                int owned;
+                iconv_t cd = conv_get(cc, cs, &owned);
+                if (owned)
+                    g_mime_iconv_close(cd);
+            }
+            p += n;
+        }
+    }
     char *g = g_mime_utils_header_decode_text(NULL, value);
     if (!g)
         return NULL;

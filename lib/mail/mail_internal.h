@@ -113,7 +113,7 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
 /* mail_decode_header - RFC 2047 decoding of a header value (NUL-terminated) into UTF-8, with
  * GMime; returns a string the caller frees with free(), or NULL on no memory. Values
  * without "=?" are copied as they are. */
-char *mail_decode_header(const char *value);
+char *mail_decode_header(const char *value, mail_conv_cache *cc);
 
 /* mail_to_utf8 - convert text in charset to UTF-8, appending to out; bytes that do not
  * convert become '?'. An empty charset, "us-ascii" or "utf-8" copy as they are. cc (may be
