@@ -23,7 +23,8 @@ mxd_err diag_check_dkim(mxd_resolver *r, const mxd_kb *kb, const char *domain, c
     const char *sel[1] = {selector};
     mxd_err e = mxd_dkim_keys(r, kb, domain, sel, selector ? 1 : 0, &rep);
     if (e == MXD_ERR_INVALID) {
-        e = diag_finding(c, diag_printf("'%s' is not a valid DKIM selector", selector));
+        e = diag_finding(c, selector ? diag_printf("'%.80s' is not a valid DKIM selector", selector)
+                                     : diag_printf("'%.80s' is not a valid domain", domain));
         diag_set(c, MXD_CHECK_FAIL, diag_printf("no usable DKIM selector for %s", domain));
         return c->summary ? e : MXD_ERR_NOMEM;
     }

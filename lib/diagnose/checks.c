@@ -11,6 +11,9 @@
 #include "mxdiag/check.h"
 #include "mxdiag/spf.h"
 
+/* Bytes of a malformed fact quoted in a finding. */
+#define DIAG_FACT_SHOWN 80
+
 static int dns_failed(mxd_dns_status s)
 {
     return s == MXD_DNS_TIMEOUT || s == MXD_DNS_SERVFAIL || s == MXD_DNS_REFUSED ||
@@ -184,14 +187,29 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
             continue;
         int needs_ip = k == KB_CHECK_DNSBL || k == KB_CHECK_PTR || k == KB_CHECK_SPF;
         int needs_dom = k == KB_CHECK_SPF || k == KB_CHECK_DKIM || k == KB_CHECK_DMARC;
+        /* Facts from a stranger's bounce may be malformed: the checks that need them are
+         * skipped (the check functions would refuse them as invalid arguments). */
         if (needs_ip && !ip)
             e = skip(c, MXD_CHECK_SKIPPED,
                      diag_printf("the sending IP is not known: give it with --ip"));
+        else if (needs_ip && !mxd_ip_valid(ip))
+            e = skip(c, MXD_CHECK_SKIPPED,
+                     diag_printf("the sending IP '%.*s' is not an IP address: give it with --ip",
+                                 DIAG_FACT_SHOWN, ip));
         else if (needs_dom && !dom)
             e = skip(c, MXD_CHECK_SKIPPED,
                      diag_printf("the sender domain is not known: give it with --domain"));
+        else if (needs_dom && !mxd_domain_valid(dom))
+            e = skip(c, MXD_CHECK_SKIPPED,
+                     diag_printf("the sender domain '%.*s' is not a valid domain name: give it "
+                                 "with --domain",
+                                 DIAG_FACT_SHOWN, dom));
         else if (k == KB_CHECK_MX && !rdom)
             e = skip(c, MXD_CHECK_SKIPPED, diag_printf("the recipient domain is not known"));
+        else if (k == KB_CHECK_MX && !mxd_domain_valid(rdom))
+            e = skip(c, MXD_CHECK_SKIPPED,
+                     diag_printf("the recipient domain '%.*s' is not a valid domain name",
+                                 DIAG_FACT_SHOWN, rdom));
         else if (!r)
             e = skip(c, MXD_CHECK_UNCHECKED, diag_printf("not checked: live DNS checks are off"));
     }
@@ -205,7 +223,8 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
                   (by[KB_CHECK_PTR] && !by[KB_CHECK_PTR]->summary);
     char why[256] = "";
     if (want_ip) {
-        mxd_check_opts co = {NULL, opts->spamhaus_key, dom, 0};
+        mxd_check_opts co = {NULL, opts->spamhaus_key, dom && mxd_domain_valid(dom) ? dom : NULL,
+                             0};
         e = mxd_ip_check_submit(r, kb, ip, &co, &iprep, why, sizeof why);
     }
     if (!e && by[KB_CHECK_MX] && !by[KB_CHECK_MX]->summary)
