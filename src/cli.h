@@ -54,6 +54,13 @@ void term_init(cli_global *g);
 void term_wrap(FILE *out, const cli_global *g, int indent, int hang, const char *text);
 void term_wrap_at(FILE *out, const cli_global *g, int col, int hang, const char *text);
 const char *term_c(const cli_global *g, const char *what); /* "bold", "red", ..., "reset" */
+/* term_clean - neutralise a stranger's text in place before it is printed: control characters
+ * (C0 but newline when keep_newlines, DEL, C1), bidirectional overrides and bytes that are not
+ * UTF-8 become '?' (TAB a blank), so no escape sequence reaches the terminal. NULL is fine. */
+void term_clean(char *s, int keep_newlines);
+/* term_clean_explanation - term_clean on every string of an explanation (and inner ones) that
+ * comes from the reply text. */
+void term_clean_explanation(mxd_explanation *x);
 
 /* cli_dns_option - if argv[*i] is a DNS option (--dns-server, --timeout, --tries), take it
  * (and its value, advancing *i) into g and return 1; 0 when it is not one; -1 after printing

@@ -244,6 +244,32 @@ static void print_markdown(const mxd_diagnosis *d)
         printf("\n> DNS was unreachable: the checks are unchecked, not passing.\n");
 }
 
+/* clean - neutralise every string of the diagnosis that a stranger wrote or that came over
+ * DNS (the bounce, its reply, the returned message's headers, TXT records, PTR names) before it
+ * is printed or written for a person: no escape sequence reaches the terminal. */
+static void clean(mxd_diagnosis *d)
+{
+    term_clean_explanation(d->explanation);
+    term_clean(d->source, 0);
+    term_clean(d->sending_ip, 0);
+    term_clean(d->sender_domain, 0);
+    term_clean(d->recipient, 0);
+    term_clean(d->recipient_domain, 0);
+    term_clean(d->dkim_selector, 0);
+    term_clean(d->dns_warning, 0);
+    for (size_t i = 0; i < d->nchecks; i++) {
+        term_clean(d->checks[i].summary, 0);
+        for (size_t k = 0; k < d->checks[i].nfindings; k++)
+            term_clean(d->checks[i].findings[k], 0);
+    }
+    for (size_t i = 0; i < d->nsteps; i++) {
+        term_clean(d->steps[i].text, 0);
+        term_clean(d->steps[i].finding, 0);
+    }
+    term_clean(d->delist_subject, 0);
+    term_clean(d->delist_body, 1);
+}
+
 static int write_delist(const mxd_diagnosis *d, const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -393,14 +419,22 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
         char *s = mxd_diagnosis_json(d, 1);
         if (s)
             puts(s);
+        else {
+            cli_err("diagnose", "out of memory");
+            rc = EX_OSERR_;
+        }
         free(s);
-    } else if (markdown) {
-        print_markdown(d);
     } else {
-        print_text(&g, d);
+        clean(d);
+        if (markdown)
+            print_markdown(d);
+        else
+            print_text(&g, d);
     }
-    if (delist_file)
+    if (delist_file && !rc) {
+        clean(d); /* the JSON above escaped everything itself */
         rc = write_delist(d, delist_file);
+    }
     if (!rc && d->dns_unreachable)
         rc = EX_UNAVAILABLE_;
     mxd_diagnosis_free(d);

@@ -205,6 +205,7 @@ int cmd_explain(const cli_global *g, int argc, char **argv)
             free(s);
         }
     } else {
+        term_clean_explanation(x);
         print_text(g, x, explain_rule, 0);
     }
     mxd_explanation_free(x);

@@ -95,3 +95,81 @@ void term_wrap_at(FILE *out, const cli_global *g, int start, int hang, const cha
     }
     fputc('\n', out);
 }
+
+/* utf8_seq - length of the well-formed UTF-8 sequence at s (1-4), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+void term_clean(char *s, int keep_newlines)
+{
+    if (!s)
+        return;
+    unsigned char *r = (unsigned char *)s, *w = r;
+    while (*r) {
+        size_t n = utf8_seq(r);
+        int bad = n == 0;
+        if (n == 1 && (*r < 0x20 || *r == 0x7F)) {
+            if (*r == '\n' && keep_newlines) {
+                *w++ = *r++;
+                continue;
+            }
+            if (*r == '\t') {
+                *w++ = ' ';
+                r++;
+                continue;
+            }
+            bad = 1;
+        }
+        /* C1 controls U+0080-U+009F (0x9B is CSI on some terminals) */
+        if (n == 2 && r[0] == 0xC2 && r[1] < 0xA0)
+            bad = 1;
+        /* bidirectional embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069 */
+        if (n == 3 && r[0] == 0xE2 &&
+            ((r[1] == 0x80 && r[2] >= 0xAA && r[2] <= 0xAE) ||
+             (r[1] == 0x81 && r[2] >= 0xA6 && r[2] <= 0xA9)))
+            bad = 1;
+        if (bad) {
+            *w++ = '?';
+            r += n ? n : 1;
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            *w++ = *r++;
+    }
+    *w = 0;
+}
+
+void term_clean_explanation(mxd_explanation *x)
+{
+    for (; x; x = x->inner) {
+        term_clean(x->region, 0);
+        term_clean(x->rhost, 0);
+        term_clean(x->sending_ip, 0);
+        term_clean(x->tags, 0);
+        term_clean(x->text, 0);
+    }
+}
