@@ -20,6 +20,7 @@
 #define DIAG_SCAN_MAX   (4u * 1024 * 1024) /* bytes searched for a DKIM-Signature */
 #define DIAG_HEADER_MAX 8192               /* bytes of one DKIM-Signature header */
 #define DIAG_TEXT_MAX   65536              /* bytes of a filled-in step or request */
+#define DIAG_QUOTE_MAX  2048               /* bytes of the reply quoted in a request */
 
 const char *mxd_check_state_name(mxd_check_state s)
 {
@@ -305,6 +306,20 @@ static char *find_address(const char *t)
 
 /* ---- placeholders ---------------------------------------------------------------------- */
 
+/* add_quote - append at most DIAG_QUOTE_MAX bytes of s, cut before a UTF-8 sequence, with a
+ * mark when cut: a stranger's reply is up to MXD_REPLY_MAX bytes long. */
+static mxd_err add_quote(buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= DIAG_QUOTE_MAX)
+        return buf_add(b, s, n);
+    n = DIAG_QUOTE_MAX;
+    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    mxd_err e = buf_add(b, s, n);
+    return e ? e : buf_adds(b, " [...]");
+}
+
 /* diag_fill - copy tmpl with {name} placeholders replaced by values from the diagnosis. */
 char *diag_fill(const mxd_diagnosis *d, const char *tmpl, const char *passing, const char *listings)
 {
@@ -336,9 +351,11 @@ char *diag_fill(const mxd_diagnosis *d, const char *tmpl, const char *passing, c
             v = x->provider_name ? x->provider_name : "the receiving provider";
         else if (IS("status"))
             v = x->status[0] ? x->status : x->replycode[0] ? x->replycode : "the error";
-        else if (IS("reply"))
-            v = x->text;
-        else if (IS("passing_checks"))
+        else if (IS("reply")) {
+            e = add_quote(&b, x->text);
+            p = close;
+            continue;
+        } else if (IS("passing_checks"))
             v = passing ? passing : "";
         else if (IS("listings"))
             v = listings ? listings : "";

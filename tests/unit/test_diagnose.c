@@ -208,10 +208,36 @@ static void test_every_playbook_resolves(void **state)
     assert_null(kb_find_playbook(kb, NULL, NULL, NULL));
 }
 
+static void test_huge_reply_quoted_in_request(void **state)
+{
+    (void)state;
+    /* Regression: a 64 KiB reply is quoted in the delisting request ({reply}); the filled-in
+     * line passed the 64 KiB cap and the whole diagnosis failed. The quote is now cut. */
+    static const char head[] = "550 5.7.708 Service unavailable. Access denied, traffic not "
+                               "accepted from this IP. ";
+    size_t n = MXD_REPLY_MAX;
+    char *t = malloc(n);
+    assert_non_null(t);
+    memset(t, 'x', n);
+    memcpy(t, head, sizeof head - 1);
+    mxd_diagnosis *d = NULL;
+    assert_int_equal(mxd_diagnose(kb, NULL, t, n, 1, NULL, NULL, &d), MXD_OK);
+    assert_string_equal(d->explanation->rule, "ms365-5.7.708");
+    assert_non_null(d->delist_body);
+    assert_non_null(strstr(d->delist_body, "550 5.7.708 Service unavailable"));
+    assert_true(strlen(d->delist_body) < 16384);
+    char *j = mxd_diagnosis_json(d, 0);
+    assert_non_null(j);
+    free(j);
+    mxd_diagnosis_free(d);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_playbook_by_rule),
+        cmocka_unit_test(test_huge_reply_quoted_in_request),
         cmocka_unit_test(test_recipient_family_has_no_sender_checks),
         cmocka_unit_test(test_missing_facts_are_skipped_not_passed),
         cmocka_unit_test(test_throttling_is_temporary_without_request),
