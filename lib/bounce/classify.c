@@ -309,6 +309,8 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
         /* refused at MAIL FROM: the sender is the problem */
         if (treason && !strcmp(treason, "rejected") && !strcmp(r->command, "MAIL"))
             use_text = 1;
+        else if (sreason && !strcmp(sreason, "rejected") && !strcmp(r->command, "MAIL"))
+            use_text = 0;
         if (use_text && tpat) {
             c->reason = treason;
             c->decided_by = "text";
@@ -376,6 +378,10 @@ done:
         int temp = c->replycode[0] == '4' || !strcmp(r->action, "delayed") || c->permanent == 0;
         const char *ps = bounce_pseudo_status(c->reason, temp);
         memcpy(c->status, ps, strlen(ps) + 1);
+        if (c->permanent < 0 && ps[0]) {
+            c->permanent = ps[0] == '5';
+            c->retry = c->permanent ? MXD_RETRY_NEVER : MXD_RETRY_LATER;
+        }
     }
     if (have_rp)
         reply_free(&rp);

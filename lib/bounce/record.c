@@ -158,8 +158,11 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.status = c.status;
         rec.replycode = c.replycode;
         rec.reason = c.reason ? c.reason : "undefined";
+        /* refused at MAIL FROM or at the connection: never the address's fault */
+        int sender_stage = !strcmp(r->command, "MAIL") || !strcmp(r->command, "CONN") ||
+                           !strcmp(r->command, "EHLO") || !strcmp(r->command, "HELO");
         rec.hardbounce =
-            c.permanent == 1 &&
+            c.permanent == 1 && !sender_stage &&
             in_list(rec.reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons) &&
             !in_list(c.scope, soft_scopes, sizeof soft_scopes / sizeof *soft_scopes);
         rec.action = r->action;

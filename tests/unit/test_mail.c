@@ -1,0 +1,377 @@
+/* test_mail.c - unit tests for lib/mail: message sources, the structure scanner, decoders
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE 1 /* memmem */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "mail/mail_internal.h"
+#include "mxdiag/mail.h"
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-mail-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static char *path_in(const char *name)
+{
+    static char p[512];
+    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
+    return p;
+}
+
+/* --- sources --- */
+
+static void test_single_message_file(void **state)
+{
+    (void)state;
+    const char *msg = "From: a@example.org\nSubject: x\n\nbody\n";
+    write_file(path_in("one.eml"), msg, strlen(msg));
+    mxd_mail_source *s;
+    char why[256];
+    assert_int_equal(mxd_mail_open(path_in("one.eml"), &s, why, sizeof why), MXD_OK);
+    mxd_mail_msg m;
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
+    assert_int_equal(mxd_mail_kind_of(s), MXD_MAIL_MESSAGE);
+    assert_int_equal(m.len, strlen(msg));
+    assert_memory_equal(m.data, msg, m.len);
+    assert_string_equal(m.label, path_in("one.eml"));
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_ERR_NOTFOUND);
+    mxd_mail_close(s);
+}
+
+static void test_missing_path(void **state)
+{
+    (void)state;
+    mxd_mail_source *s = NULL;
+    char why[256] = "";
+    assert_int_equal(mxd_mail_open(path_in("no-such-file"), &s, why, sizeof why), MXD_ERR_NOTFOUND);
+    assert_null(s);
+    assert_non_null(strstr(why, "no-such-file"));
+}
+
+static void test_mbox_messages_and_labels(void **state)
+{
+    (void)state;
+    const char *mbox = "From a@example.org Mon Jan  1 00:00:00 2024\n"
+                       "Subject: one\n\nfirst\n\n"
+                       "From b@example.org Mon Jan  1 00:00:01 2024\n"
+                       "Subject: two\n\nsecond, with a quoted\n>From line\n\n"
+                       "From c@example.org Mon Jan  1 00:00:02 2024\r\n"
+                       "Subject: three\r\n\r\nthird\r\n";
+    write_file(path_in("box.mbox"), mbox, strlen(mbox));
+    mxd_mail_source *s;
+    char why[256];
+    assert_int_equal(mxd_mail_open(path_in("box.mbox"), &s, why, sizeof why), MXD_OK);
+    mxd_mail_msg m;
+    const char *subjects[] = {"Subject: one", "Subject: two", "Subject: three"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
+        assert_int_equal(mxd_mail_kind_of(s), MXD_MAIL_MBOX);
+        assert_true(m.len >= strlen(subjects[i]));
+        assert_memory_equal(m.data, subjects[i], strlen(subjects[i]));
+        char label[600];
+        snprintf(label, sizeof label, "%s:%d", path_in("box.mbox"), i + 1);
+        assert_string_equal(m.label, label);
+        /* no message carries the next one's separator */
+        assert_null(memmem(m.data, m.len, "\nFrom ", 6));
+    }
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_ERR_NOTFOUND);
+    mxd_mail_close(s);
+}
+
+/* A large mbox is streamed: messages split exactly across read chunks, memory bounded. */
+static void test_mbox_streams_across_chunks(void **state)
+{
+    (void)state;
+    FILE *f = fopen(path_in("big.mbox"), "wb");
+    assert_non_null(f);
+    const int n = 3000;
+    char body[1200];
+    memset(body, 'x', sizeof body - 1);
+    body[sizeof body - 1] = 0;
+    for (int i = 0; i < n; i++)
+        fprintf(f, "From x@example.org Mon Jan  1 00:00:00 2024\nSubject: m%d\n\n%s\n\n", i, body);
+    fclose(f);
+    mxd_mail_source *s;
+    char why[256];
+    assert_int_equal(mxd_mail_open(path_in("big.mbox"), &s, why, sizeof why), MXD_OK);
+    mxd_mail_msg m;
+    int count = 0;
+    while (mxd_mail_next(s, &m, why, sizeof why) == MXD_OK) {
+        char want[32];
+        int wl = snprintf(want, sizeof want, "Subject: m%d\n", count);
+        assert_true(m.len > (size_t)wl);
+        assert_memory_equal(m.data, want, (size_t)wl);
+        count++;
+    }
+    assert_int_equal(count, n);
+    assert_true(mxd_mail_bytes_read(s) > 3000000ull);
+    mxd_mail_close(s);
+}
+
+static void test_maildir_and_tree(void **state)
+{
+    (void)state;
+    char p[600];
+    snprintf(p, sizeof p, "%s/md", tmpdir);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/md/cur", tmpdir);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/md/new", tmpdir);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/md/tmp", tmpdir);
+    mkdir(p, 0700);
+    const char *a = "Subject: a\n\nA\n", *b = "Subject: b\n\nB\n", *t = "Subject: tmp\n\nT\n";
+    write_file(path_in("md/cur/1.host:2,S"), a, strlen(a));
+    write_file(path_in("md/new/2.host"), b, strlen(b));
+    write_file(path_in("md/tmp/3.host"), t, strlen(t)); /* not delivered yet: skipped */
+    mxd_mail_source *s;
+    char why[256];
+    assert_int_equal(mxd_mail_open(path_in("md"), &s, why, sizeof why), MXD_OK);
+    assert_int_equal(mxd_mail_kind_of(s), MXD_MAIL_MAILDIR);
+    mxd_mail_msg m;
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
+    assert_memory_equal(m.data, "Subject: a", 10);
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
+    assert_memory_equal(m.data, "Subject: b", 10);
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_ERR_NOTFOUND);
+    mxd_mail_close(s);
+
+    /* a plain directory tree, walked recursively in name order, dot files skipped */
+    snprintf(p, sizeof p, "%s/tree", tmpdir);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/tree/sub", tmpdir);
+    mkdir(p, 0700);
+    write_file(path_in("tree/b.eml"), b, strlen(b));
+    write_file(path_in("tree/sub/a.eml"), a, strlen(a));
+    write_file(path_in("tree/.hidden"), t, strlen(t));
+    assert_int_equal(mxd_mail_open(path_in("tree"), &s, why, sizeof why), MXD_OK);
+    assert_int_equal(mxd_mail_kind_of(s), MXD_MAIL_DIR);
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
+    assert_memory_equal(m.data, "Subject: b", 10);
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
+    assert_memory_equal(m.data, "Subject: a", 10);
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_ERR_NOTFOUND);
+    mxd_mail_close(s);
+}
+
+/* --- the scanner --- */
+
+static void test_scan_multipart_report(void **state)
+{
+    (void)state;
+    const char *msg = "From: x@example.org\n"
+                      "Content-Type: multipart/report; report-type=delivery-status;\n"
+                      "\tboundary=\"b=1\"\n"
+                      "\n"
+                      "preamble\n"
+                      "--b=1\n"
+                      "Content-Type: text/plain; charset=\"ISO-8859-1\"\n"
+                      "Content-Transfer-Encoding: quoted-printable\n"
+                      "\n"
+                      "gr=FC=DF\n"
+                      "--b=1\n"
+                      "Content-Type: message/delivery-status\n"
+                      "\n"
+                      "Final-Recipient: rfc822; y@example.net\n"
+                      "--b=1\n"
+                      "Content-Type: message/rfc822\n"
+                      "\n"
+                      "Subject: inner\n"
+                      "Content-Type: multipart/alternative; boundary=inner\n"
+                      "\n"
+                      "--inner\n"
+                      "\n"
+                      "plain\n"
+                      "--inner--\n"
+                      "--b=1--\n"
+                      "epilogue\n";
+    mail_scan ms;
+    mail_scan_init(&ms);
+    assert_int_equal(mail_scan_run(&ms, msg, strlen(msg)), MXD_OK);
+    assert_int_equal(ms.nparts, 6);
+    assert_string_equal(ms.parts[0].type, "multipart/report");
+    assert_string_equal(ms.parts[0].boundary, "b=1");
+    assert_string_equal(ms.parts[1].type, "text/plain");
+    assert_string_equal(ms.parts[1].charset, "iso-8859-1");
+    assert_int_equal(ms.parts[1].cte, MAIL_CTE_QP);
+    assert_string_equal(ms.parts[2].type, "message/delivery-status");
+    assert_string_equal(ms.parts[3].type, "message/rfc822");
+    assert_int_equal(ms.parts[3].kind, MAIL_MESSAGE);
+    assert_int_equal(ms.parts[4].parent, 3);
+    assert_string_equal(ms.parts[4].type, "multipart/alternative");
+    assert_string_equal(ms.parts[5].type, "text/plain"); /* the default */
+    assert_int_equal(ms.parts[5].depth, 3);
+    /* the line break before a delimiter belongs to the delimiter */
+    assert_int_equal(ms.parts[2].blen, strlen("Final-Recipient: rfc822; y@example.net"));
+    buf b;
+    buf_init(&b, 1024);
+    assert_int_equal(mail_decode_part(&ms.parts[1], &b, NULL), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "gr\xc3\xbc\xc3\x9f");
+    buf_free(&b);
+    mail_scan_free(&ms);
+}
+
+static void test_scan_headers(void **state)
+{
+    (void)state;
+    const char *hdr = "Subject: a\n folded\r\n\tline\r\nX-Empty:\r\nTo: t@example.org\r\n";
+    buf b;
+    buf_init(&b, 4096);
+    assert_true(mail_header_get(hdr, strlen(hdr), "subject", &b));
+    assert_string_equal(buf_cstr(&b), "a folded\tline");
+    assert_true(mail_header_get(hdr, strlen(hdr), "X-Empty", &b));
+    assert_string_equal(buf_cstr(&b), "");
+    assert_false(mail_header_get(hdr, strlen(hdr), "From", &b));
+    buf_free(&b);
+    char v[64];
+    const char *ct = "text/plain; format=flowed; charset*=utf-8''%41b%63; name=\"a;b\"";
+    assert_true(mail_param(ct, strlen(ct), "charset", v, sizeof v));
+    assert_string_equal(v, "Abc");
+    assert_true(mail_param(ct, strlen(ct), "name", v, sizeof v));
+    assert_string_equal(v, "a;b");
+    assert_false(mail_param(ct, strlen(ct), "boundary", v, sizeof v));
+}
+
+/* Hostile structure: every limit holds, nothing crashes, time stays linear. */
+static void test_scan_limits(void **state)
+{
+    (void)state;
+    mail_scan ms;
+    mail_scan_init(&ms);
+    /* a 10,000-part MIME bomb */
+    buf b;
+    buf_init(&b, 64u << 20);
+    buf_adds(&b, "Content-Type: multipart/mixed; boundary=x\n\n");
+    for (int i = 0; i < 10000; i++)
+        buf_adds(&b, "--x\nContent-Type: text/plain\n\npart\n");
+    buf_adds(&b, "--x--\n");
+    clock_t t0 = clock();
+    assert_int_equal(mail_scan_run(&ms, b.ptr, b.len), MXD_OK);
+    assert_int_equal(ms.nparts, MAIL_MAX_PARTS);
+    assert_true(ms.limited);
+    /* deep nesting of message/rfc822 */
+    buf_reset(&b);
+    for (int i = 0; i < 2000; i++)
+        buf_adds(&b, "Content-Type: message/rfc822\n\n");
+    buf_adds(&b, "Subject: bottom\n\nx\n");
+    assert_int_equal(mail_scan_run(&ms, b.ptr, b.len), MXD_OK);
+    assert_true(ms.nparts <= MAIL_MAX_DEPTH);
+    assert_true(ms.limited);
+    /* a 1 MB header line and NUL bytes */
+    buf_reset(&b);
+    buf_adds(&b, "Subject: ");
+    for (int i = 0; i < (1 << 20); i++)
+        buf_addc(&b, (char)('a' + i % 26));
+    buf_add(&b, "\nX-Nul: a\0b\n\nbody\0with nul\n", 27);
+    assert_int_equal(mail_scan_run(&ms, b.ptr, b.len), MXD_OK);
+    assert_int_equal(ms.nparts, 1);
+    buf v;
+    buf_init(&v, MAIL_MAX_FIELD + 1);
+    assert_true(mail_header_get(ms.parts[0].hdr, ms.parts[0].hlen, "Subject", &v));
+    assert_int_equal(v.len, MAIL_MAX_FIELD);
+    buf_free(&v);
+    /* truncated in the middle of a part and of a header */
+    const char *trunc = "Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: te";
+    assert_int_equal(mail_scan_run(&ms, trunc, strlen(trunc)), MXD_OK);
+    assert_int_equal(ms.nparts, 2);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 5.0);
+    buf_free(&b);
+    mail_scan_free(&ms);
+}
+
+/* --- decoders --- */
+
+static void test_decoders(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 4096);
+    const char *b64 = "SGVsbG8s\nIHdvcmxk\n";
+    assert_int_equal(mail_decode_body(b64, strlen(b64), MAIL_CTE_BASE64, "", &b, NULL), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "Hello, world");
+    buf_reset(&b);
+    const char *qp = "soft=\nbreak =3D equals";
+    assert_int_equal(mail_decode_body(qp, strlen(qp), MAIL_CTE_QP, "us-ascii", &b, NULL), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "softbreak = equals");
+    /* charset conversion, with and without a converter cache */
+    mail_conv_cache cc;
+    memset(&cc, 0, sizeof cc);
+    for (int i = 0; i < 2; i++) {
+        buf_reset(&b);
+        assert_int_equal(mail_to_utf8("caf\xe9", 4, "iso-8859-1", &b, i ? &cc : NULL), MXD_OK);
+        assert_string_equal(buf_cstr(&b), "caf\xc3\xa9");
+    }
+    mail_conv_cache_free(&cc);
+    /* bytes that are not UTF-8 in a UTF-8 part become '?' */
+    buf_reset(&b);
+    assert_int_equal(mail_to_utf8("a\xff"
+                                  "b",
+                                  3, "utf-8", &b, NULL),
+                     MXD_OK);
+    assert_string_equal(buf_cstr(&b), "a?b");
+    /* an unknown charset is copied as cleaned UTF-8 */
+    buf_reset(&b);
+    assert_int_equal(mail_to_utf8("plain", 5, "x-no-such-charset", &b, NULL), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "plain");
+    /* RFC 2047 */
+    char *h = mail_decode_header("=?ISO-8859-1?Q?Gr=FC=DFe?= und =?UTF-8?B?w6k=?=", NULL);
+    assert_non_null(h);
+    assert_string_equal(h, "Gr\xc3\xbc\xc3\x9f"
+                           "e und \xc3\xa9");
+    free(h);
+    /* HTML to text */
+    buf_reset(&b);
+    const char *html = "<html><style>p{}</style><p>User&nbsp;unknown &lt;x@y&gt;</p><br>550</html>";
+    assert_int_equal(mail_html_to_text(html, strlen(html), &b), MXD_OK);
+    assert_non_null(strstr(buf_cstr(&b), "User unknown <x@y>"));
+    assert_non_null(strstr(buf_cstr(&b), "550"));
+    assert_null(strstr(buf_cstr(&b), "p{}"));
+    buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_message_file),
+        cmocka_unit_test(test_missing_path),
+        cmocka_unit_test(test_mbox_messages_and_labels),
+        cmocka_unit_test(test_mbox_streams_across_chunks),
+        cmocka_unit_test(test_maildir_and_tree),
+        cmocka_unit_test(test_scan_multipart_report),
+        cmocka_unit_test(test_scan_headers),
+        cmocka_unit_test(test_scan_limits),
+        cmocka_unit_test(test_decoders),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
