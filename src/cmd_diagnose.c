@@ -294,6 +294,13 @@ static int write_delist(const mxd_diagnosis *d, const char *path)
     return 0;
 }
 
+/* cannot_open - errno values that mean the input file cannot be had (exit 66). */
+static int cannot_open(int err)
+{
+    return err == ENOENT || err == ENOTDIR || err == EACCES || err == EISDIR || err == ELOOP ||
+           err == ENAMETOOLONG;
+}
+
 int cmd_diagnose(const cli_global *gin, int argc, char **argv)
 {
     cli_global g = *gin;
@@ -342,6 +349,10 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
                 cli_err("diagnose", "%s needs a value", a);
                 return EX_USAGE_;
             }
+            if (val == &reply && reply) {
+                cli_err("diagnose", "one input only: --reply given twice");
+                return EX_USAGE_;
+            }
             *val = argv[i];
         }
     }
@@ -373,8 +384,9 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
     } else {
         FILE *f = strcmp(input, "-") ? fopen(input, "rb") : stdin;
         if (!f) {
-            cli_err("diagnose", "%s: %s", input, strerror(errno));
-            return errno == ENOENT ? EX_NOINPUT_ : EX_IOERR_;
+            int saved = errno;
+            cli_err("diagnose", "%s: %s", input, strerror(saved));
+            return cannot_open(saved) ? EX_NOINPUT_ : EX_IOERR_;
         }
         if (f == stdin)
             source = "stdin";
@@ -384,7 +396,7 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
             fclose(f);
         if (!data) {
             cli_err("diagnose", "%s: %s", source, strerror(saved));
-            return EX_IOERR_;
+            return cannot_open(saved) ? EX_NOINPUT_ : EX_IOERR_; /* a directory opens, then fails */
         }
     }
     mxd_kb *kb;
@@ -413,7 +425,9 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
             cli_err("diagnose", "%s: %s", source, mxd_strerror(e));
         mxd_resolver_free(res);
         mxd_kb_free(kb);
-        return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_DATAERR_;
+        return e == MXD_ERR_NOMEM                         ? EX_OSERR_
+               : e == MXD_ERR_DNS || e == MXD_ERR_TIMEOUT ? EX_UNAVAILABLE_
+                                                          : EX_DATAERR_;
     }
     if (json) {
         char *s = mxd_diagnosis_json(d, 1);
