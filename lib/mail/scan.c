@@ -52,6 +52,8 @@ static size_t header_name_len(const char *l, size_t ll, size_t *colon)
 
 size_t mail_header_end(const char *d, size_t len, size_t *body)
 {
+    /* As GMime reads it: the header block runs to the first empty line; lines that are
+     * neither fields nor continuations inside it are ignored, not taken as the body. */
     size_t pos = 0;
     while (pos < len) {
         const char *nl = memchr(d + pos, '\n', len - pos);
@@ -63,18 +65,6 @@ size_t mail_header_end(const char *d, size_t len, size_t *body)
         if (ll == 0) {
             *body = next;
             return pos;
-        }
-        if (d[pos] == ' ' || d[pos] == '\t') {
-            if (pos == 0) {
-                *body = 0;
-                return 0;
-            }
-        } else {
-            size_t colon;
-            if (!header_name_len(d + pos, ll, &colon)) {
-                *body = pos;
-                return pos;
-            }
         }
         pos = next;
     }
@@ -460,6 +450,8 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
         p->kind = MAIL_MESSAGE;
         const char *b = p->body;
         size_t bl = p->blen;
+        if (!bl)
+            return 0; /* an empty message part holds no message (GMime: no child either) */
         return scan_entity(ms, b, bl, idx, depth + 1, "text/plain");
     }
     return 0;
