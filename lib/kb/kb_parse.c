@@ -601,6 +601,20 @@ static int name_is_rules(const kb_file *f)
     return !strncmp(f->name, "rules-", 6) && n > 10 && !strcmp(f->name + n - 4, ".txt");
 }
 
+/* check_utf8 - data files are UTF-8 (data/README.md): everything the kb hands out goes into
+ * JSON, which must be UTF-8. */
+static mxd_err check_utf8(parse_ctx *pc, const kb_file *f)
+{
+    size_t bad;
+    if (str_utf8_valid(f->data, f->len, &bad))
+        return MXD_OK;
+    pc->file = f->name;
+    pc->line = 1;
+    for (size_t i = 0; i < bad; i++)
+        pc->line += f->data[i] == '\n';
+    return kb_fail(pc, "not UTF-8 (byte 0x%02x)", (unsigned char)f->data[bad]);
+}
+
 /* kb_load_files - parse all files; tables first, then rules (which refer to providers). */
 mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen)
 {
@@ -611,6 +625,8 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
     if (why && whylen)
         why[0] = 0;
     mxd_err e = MXD_OK;
+    for (size_t i = 0; i < nfiles && !e; i++)
+        e = check_utf8(&pc, &files[i]);
     static const struct {
         const char *name, *header;
         tsv_row_fn fn;

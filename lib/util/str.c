@@ -113,6 +113,48 @@ int str_caseeq(const char *a, size_t alen, const char *b)
     return 1;
 }
 
+/* str_utf8_valid - check the encoding, one sequence at a time. */
+int str_utf8_valid(const char *s, size_t len, size_t *bad)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = u[i];
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlong form */
+            hi = c == 0xED ? 0x9F : 0xBF; /* no surrogate */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF; /* at most U+10FFFF */
+        } else {
+            break;
+        }
+        if (len - i < n || u[i + 1] < lo || u[i + 1] > hi)
+            break;
+        size_t k = 2;
+        while (k < n && u[i + k] >= 0x80 && u[i + k] <= 0xBF)
+            k++;
+        if (k < n)
+            break;
+        i += n;
+    }
+    if (i == len)
+        return 1;
+    if (bad)
+        *bad = i;
+    return 0;
+}
+
 /* str_dup_n - copy len bytes into a new NUL-terminated string. */
 char *str_dup_n(const char *s, size_t len)
 {

@@ -43,6 +43,10 @@ int str_glob_match(const char *text, size_t tlen, const char *pat);
 /* str_casecmp_n - compare two strings of known length without regard to ASCII case. */
 int str_caseeq(const char *a, size_t alen, const char *b);
 
+/* str_utf8_valid - is s[0..len) well-formed UTF-8 (no overlong forms, no surrogates, at most
+ * U+10FFFF)? Returns 1, or 0 with the offset of the first bad byte in *bad (may be NULL). */
+int str_utf8_valid(const char *s, size_t len, size_t *bad);
+
 /* str_dup_n - a NUL-terminated copy of len bytes; the caller frees it. NULL on no memory. */
 char *str_dup_n(const char *s, size_t len);
 

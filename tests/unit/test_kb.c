@@ -155,6 +155,19 @@ static void test_tsv_validation(void **state)
     assert_int_equal(kb_load_files(&f, 1, &k, why, sizeof why), MXD_ERR_DATA);
     assert_string_equal(why, "status-codes.tsv:2: unknown reason 'nope'");
     assert_null(k);
+    /* Regression: a Latin-1 byte loaded, then its text went missing from the JSON (jansson
+     * refuses strings that are not UTF-8). Data files must be UTF-8. */
+    f.data =
+        "code\ttitle\tmeaning\treason\tscope\tsource\n5\tFailure\tPermanent \351chec\t-\t-\tsrc\n";
+    f.len = strlen(f.data);
+    assert_int_equal(kb_load_files(&f, 1, &k, why, sizeof why), MXD_ERR_DATA);
+    assert_string_equal(why, "status-codes.tsv:2: not UTF-8 (byte 0xe9)");
+    assert_null(k);
+    f.data = "code\ttitle\tmeaning\treason\tscope\tsource\n5\tFailure\tPermanent "
+             "\303\251chec\t-\t-\tsrc\n";
+    f.len = strlen(f.data);
+    assert_int_equal(kb_load_files(&f, 1, &k, why, sizeof why), MXD_OK);
+    mxd_kb_free(k);
 }
 
 static void test_errors_have_text(void **state)

@@ -117,6 +117,22 @@ static void test_parse_uint(void **state)
     assert_int_equal(str_parse_uint("99999999999999999999999", 23, (unsigned long)-1, &v), -1);
 }
 
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    size_t bad = 99;
+    assert_true(str_utf8_valid("plain", 5, &bad));
+    assert_true(str_utf8_valid("\303\251t\303\251 \342\234\223 \360\237\230\200", 14, NULL));
+    assert_false(str_utf8_valid("ab\351", 3, &bad)); /* Latin-1 */
+    assert_int_equal(bad, 2);
+    assert_false(str_utf8_valid("\300\200", 2, &bad)); /* overlong NUL */
+    assert_int_equal(bad, 0);
+    assert_false(str_utf8_valid("\355\240\200", 3, &bad));     /* surrogate U+D800 */
+    assert_false(str_utf8_valid("\364\220\200\200", 4, &bad)); /* above U+10FFFF */
+    assert_false(str_utf8_valid("x\342\234", 3, &bad));        /* cut short */
+    assert_int_equal(bad, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_buf_long_printf),
         cmocka_unit_test(test_casefind),
         cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_glob_worst_case_terminates),
         cmocka_unit_test(test_parse_uint),
     };
