@@ -275,7 +275,7 @@ static mxd_err w_str(buf *b, const char *s)
         else if (c == '\f')
             esc = "\\f";
         else if (c < 0x20) {
-            static const char hex[] = "0123456789abcdef";
+            static const char hex[] = "0123456789ABCDEF";
             u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15],
             u[6] = 0;
             esc = u;

@@ -1,0 +1,370 @@
+/* test_bounce.c - unit tests for lib/bounce: formats, classification, records, JSON
+ * SPDX-License-Identifier: MIT
+ *
+ * Hand-written bounces in tests/fixtures/bounces, one per format family, each with the
+ * records it must give; the API's error cases; the fast JSON writer against jansson; and
+ * hostile messages (MIME bombs, deep nesting, huge lines, NUL bytes, truncation) that must
+ * be read in bounded time without a crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "bounce/bounce_internal.h"
+#include "mxdiag/bounce.h"
+#include "mxdiag/kb.h"
+
+#define MAX_RECS 16
+
+typedef struct rec {
+    char recipient[320], status[16], replycode[4], reason[32], provider[32], scope[16];
+    char sending_ip[64], command[8], subject[256], addresser[320], mta[32], feedbacktype[32];
+    int hard;
+    char json[8192], json_ref[8192];
+} rec;
+
+typedef struct got {
+    rec r[MAX_RECS];
+    size_t n;
+    int stop_after; /* 0: never */
+} got;
+
+static mxd_kb *kb;
+
+static int setup(void **state)
+{
+    (void)state;
+    return mxd_kb_open(&kb) == MXD_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mxd_kb_free(kb);
+    return 0;
+}
+
+static void cp(char *dst, size_t n, const char *s)
+{
+    snprintf(dst, n, "%s", s ? s : "");
+}
+
+static int on_rec(void *arg, const mxd_bounce_record *r)
+{
+    got *g = arg;
+    if (g->n < MAX_RECS) {
+        rec *x = &g->r[g->n];
+        cp(x->recipient, sizeof x->recipient, r->recipient);
+        cp(x->status, sizeof x->status, r->status);
+        cp(x->replycode, sizeof x->replycode, r->replycode);
+        cp(x->reason, sizeof x->reason, r->reason);
+        cp(x->provider, sizeof x->provider, r->provider);
+        cp(x->scope, sizeof x->scope, r->scope);
+        cp(x->sending_ip, sizeof x->sending_ip, r->sending_ip);
+        cp(x->command, sizeof x->command, r->smtpcommand);
+        cp(x->subject, sizeof x->subject, r->subject);
+        cp(x->addresser, sizeof x->addresser, r->addresser);
+        cp(x->mta, sizeof x->mta, r->mta);
+        cp(x->feedbacktype, sizeof x->feedbacktype, r->feedbacktype);
+        x->hard = r->hardbounce;
+        char *j = mxd_bounce_record_json(r, 1, 0);
+        char *k = bounce_record_json_ref(r, 1, 0);
+        assert_non_null(j);
+        assert_non_null(k);
+        cp(x->json, sizeof x->json, j);
+        cp(x->json_ref, sizeof x->json_ref, k);
+        free(j);
+        free(k);
+    }
+    g->n++;
+    return g->stop_after && g->n >= (size_t)g->stop_after;
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+    const char *src = getenv("MXD_SOURCE_DIR");
+    char p[4096];
+    snprintf(p, sizeof p, "%s/tests/fixtures/bounces/%s", src ? src : ".", name);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        fail_msg("cannot open %s (set MXD_SOURCE_DIR)", p);
+    static char data[1 << 20];
+    *len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    return data;
+}
+
+static void parse_fixture(const char *name, got *g)
+{
+    size_t len;
+    char *d = slurp(name, &len);
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    memset(g, 0, sizeof *g);
+    size_t n = 0;
+    assert_int_equal(mxd_bounce_parse(bc, d, len, name, on_rec, g, &n), MXD_OK);
+    assert_int_equal(n, g->n);
+    /* the fast JSON is byte for byte what jansson writes */
+    for (size_t i = 0; i < g->n && i < MAX_RECS; i++)
+        assert_string_equal(g->r[i].json, g->r[i].json_ref);
+    mxd_bounce_free(bc);
+}
+
+static void check(const rec *r, const char *rcpt, const char *status, const char *code,
+                  const char *reason, int hard)
+{
+    assert_string_equal(r->recipient, rcpt);
+    assert_string_equal(r->status, status);
+    assert_string_equal(r->replycode, code);
+    assert_string_equal(r->reason, reason);
+    assert_int_equal(r->hard, hard);
+}
+
+static void test_postfix_dsn(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("postfix-dsn.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "nobody@example.net", "5.1.1", "550", "userunknown", 1);
+    assert_string_equal(g.r[0].command, "RCPT"); /* from the text: "(in reply to RCPT TO ...)" */
+    assert_string_equal(g.r[0].subject, "Quarterly report");
+    assert_string_equal(g.r[0].addresser, "alice@example.org");
+    assert_string_equal(g.r[0].scope, "recipient");
+    assert_non_null(strstr(g.r[0].json, "\"messageid\":\"report-42@example.org\""));
+    assert_non_null(strstr(g.r[0].json, "\"rhost\":\"mx.example.net\""));
+    assert_non_null(strstr(g.r[0].json, "\"lhost\":\"mail.example.org\""));
+    assert_non_null(strstr(g.r[0].json, "\"listid\":\"<reports.example.org>\""));
+    assert_non_null(strstr(g.r[0].json, "\"retry\":\"never\""));
+}
+
+static void test_exim_two_recipients(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("exim-text.eml", &g);
+    assert_int_equal(g.n, 2);
+    check(&g.r[0], "full@example.com", "5.2.2", "552", "mailboxfull", 0);
+    assert_string_equal(g.r[0].command, "RCPT");
+    assert_string_equal(g.r[0].mta, "exim");
+    /* no status in the bounce: Sisimai's pseudo status for the reason */
+    check(&g.r[1], "nowhere@no-such-domain.example", "5.0.912", "", "hostunknown", 1);
+}
+
+static void test_qmail_sender_refused(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("qmail.eml", &g);
+    assert_int_equal(g.n, 1);
+    /* refused at MAIL FROM: the sender's fault, never a hard bounce of the recipient */
+    check(&g.r[0], "dave@example.net", "5.1.8", "553", "rejected", 0);
+    assert_string_equal(g.r[0].command, "MAIL");
+}
+
+static void test_sendmail_v5_transcript(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("sendmail-v5.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "frank@example.com", "5.1.1", "550", "userunknown", 1);
+    assert_string_equal(g.r[0].command, "RCPT");
+    assert_string_equal(g.r[0].mta, "sendmail");
+}
+
+static void test_arf_and_autoreply(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("arf.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "reader@example.net", "", "", "feedback", 0);
+    assert_string_equal(g.r[0].feedbacktype, "abuse");
+    assert_string_equal(g.r[0].subject, "Weekly news");
+    parse_fixture("autoreply.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "grace@example.com", "", "", "vacation", 0);
+}
+
+static void test_provider_rule_ip_block(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("ms365-ip-block.eml", &g);
+    assert_int_equal(g.n, 1);
+    /* an IP block: permanent, but never a reason to suppress the recipient */
+    assert_string_equal(g.r[0].provider, "microsoft365");
+    assert_string_equal(g.r[0].scope, "ip");
+    assert_string_equal(g.r[0].sending_ip, "192.0.2.44");
+    assert_int_equal(g.r[0].hard, 0);
+    assert_non_null(strstr(g.r[0].json, "\"decided_by\":\"rule\""));
+}
+
+static void test_encodings_and_crlf(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("encoded-crlf.eml", &g); /* base64 DSN, QP text, CR LF, RFC 2047 */
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "niaj@example.de", "5.1.1", "550", "userunknown", 1);
+    assert_string_equal(g.r[0].subject, "R\xc3\xbc"
+                                        "ckfrage");
+    parse_fixture("ses-notification.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "peggy@example.net", "5.1.1", "550", "userunknown", 1);
+}
+
+static void test_not_a_bounce_and_errors(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("not-a-bounce.eml", &g);
+    assert_int_equal(g.n, 0);
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    size_t n = 99;
+    assert_int_equal(mxd_bounce_parse(bc, "", 0, "x", on_rec, &g, &n), MXD_ERR_EMPTY);
+    assert_int_equal(n, 0);
+    assert_int_equal(mxd_bounce_parse(bc, " \n\n ", 4, "x", on_rec, &g, &n), MXD_ERR_EMPTY);
+    const char junk[] = "\x00\x01\x02 no header here";
+    assert_int_equal(mxd_bounce_parse(bc, junk, sizeof junk - 1, "x", on_rec, &g, &n),
+                     MXD_ERR_PARSE);
+    assert_int_equal(mxd_bounce_parse(NULL, "a", 1, "x", on_rec, &g, &n), MXD_ERR_INVALID);
+    assert_int_equal(mxd_bounce_new(NULL, 0, &bc), MXD_ERR_INVALID);
+    mxd_bounce_free(bc);
+    mxd_bounce_free(NULL);
+}
+
+static void test_callback_stops(void **state)
+{
+    (void)state;
+    size_t len;
+    char *d = slurp("exim-text.eml", &len);
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    got g;
+    memset(&g, 0, sizeof g);
+    g.stop_after = 1;
+    size_t n = 0;
+    assert_int_equal(mxd_bounce_parse(bc, d, len, "x", on_rec, &g, &n), MXD_OK);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(n, 1);
+    mxd_bounce_free(bc);
+}
+
+static void test_json_escaping(void **state)
+{
+    (void)state;
+    mxd_bounce_record r;
+    memset(&r, 0, sizeof r);
+    r.recipient = "a\"b\\c@example.org";
+    r.addresser = "";
+    r.status = "5.1.1";
+    r.replycode = "550";
+    r.reason = "userunknown";
+    r.action = "failed";
+    r.diagnosticcode = "tab\there\nnew\x01line\x1b \xc3\xa9 /slash";
+    r.diagnostictype = "SMTP";
+    r.rhost = r.lhost = r.smtpcommand = r.destination = r.senderdomain = "";
+    r.timezoneoffset = "+0900";
+    r.messageid = r.listid = r.feedbacktype = r.origin = r.source = r.sending_ip = "";
+    r.subject = "bad \xff utf-8";
+    r.provider = NULL;
+    r.scope = NULL;
+    r.timestamp = -1;
+    r.decided_by = "text";
+    r.rule = "x";
+    r.rule_file = NULL;
+    for (int er = 0; er < 2; er++) {
+        char *a = mxd_bounce_record_json(&r, er, 0);
+        char *b = bounce_record_json_ref(&r, er, 0);
+        assert_string_equal(a, b);
+        json_error_t e;
+        json_t *o = json_loads(a, 0, &e);
+        assert_non_null(o);
+        assert_string_equal(json_string_value(json_object_get(o, "recipient")), r.recipient);
+        assert_true(json_is_null(json_object_get(o, "provider")));
+        json_decref(o);
+        free(a);
+        free(b);
+    }
+    char *p = mxd_bounce_record_json(&r, 0, 1); /* pretty */
+    assert_non_null(strstr(p, "\n  \"recipient\""));
+    free(p);
+}
+
+/* Hostile input: bounded time and memory, no crash (run under ASan in make check). */
+static void test_hostile_messages(void **state)
+{
+    (void)state;
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    buf b;
+    buf_init(&b, 64u << 20);
+    got g;
+    size_t n;
+    clock_t t0 = clock();
+    /* a 10,000-part multipart/report bomb of delivery-status parts */
+    buf_adds(&b, "From: MAILER-DAEMON@example.org\nContent-Type: multipart/report; boundary=z\n\n");
+    for (int i = 0; i < 10000; i++)
+        buf_printf(&b,
+                   "--z\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; "
+                   "u%d@example.net\nAction: failed\nStatus: 5.1.1\n\n",
+                   i);
+    buf_adds(&b, "--z--\n");
+    memset(&g, 0, sizeof g);
+    assert_int_equal(mxd_bounce_parse(bc, b.ptr, b.len, "bomb", on_rec, &g, &n), MXD_OK);
+    assert_true(n > 0 && n <= BOUNCE_MAX_RCPTS);
+    /* deep nesting of message/rfc822 */
+    buf_reset(&b);
+    buf_adds(&b, "From: MAILER-DAEMON@example.org\nSubject: Undeliverable\n");
+    for (int i = 0; i < 5000; i++)
+        buf_adds(&b, "Content-Type: message/rfc822\n\n");
+    buf_adds(&b, "Final-Recipient: rfc822; x@example.net\n");
+    memset(&g, 0, sizeof g);
+    assert_int_equal(mxd_bounce_parse(bc, b.ptr, b.len, "deep", on_rec, &g, &n), MXD_OK);
+    /* a 1 MB header line, a 1 MB body line, NUL bytes */
+    buf_reset(&b);
+    buf_adds(&b, "From: MAILER-DAEMON@example.org\nSubject: ");
+    for (int i = 0; i < (1 << 20); i++)
+        buf_addc(&b, 'x');
+    buf_adds(&b, "\n\n<y@example.net>: 550 5.1.1 user unknown\n");
+    for (int i = 0; i < (1 << 20); i++)
+        buf_addc(&b, i % 100 ? 'a' : '\0');
+    memset(&g, 0, sizeof g);
+    assert_int_equal(mxd_bounce_parse(bc, b.ptr, b.len, "long", on_rec, &g, &n), MXD_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    /* every prefix of a real bounce: truncated anywhere, never a crash */
+    size_t len;
+    char *d = slurp("postfix-dsn.eml", &len);
+    for (size_t cut = 0; cut <= len; cut += 7) {
+        memset(&g, 0, sizeof g);
+        mxd_err e = mxd_bounce_parse(bc, d, cut, "cut", on_rec, &g, &n);
+        assert_true(e == MXD_OK || e == MXD_ERR_EMPTY || e == MXD_ERR_PARSE);
+    }
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 20.0);
+    buf_free(&b);
+    mxd_bounce_free(bc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_postfix_dsn),          cmocka_unit_test(test_exim_two_recipients),
+        cmocka_unit_test(test_qmail_sender_refused), cmocka_unit_test(test_sendmail_v5_transcript),
+        cmocka_unit_test(test_arf_and_autoreply),    cmocka_unit_test(test_provider_rule_ip_block),
+        cmocka_unit_test(test_encodings_and_crlf),   cmocka_unit_test(test_not_a_bounce_and_errors),
+        cmocka_unit_test(test_callback_stops),       cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_hostile_messages),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
