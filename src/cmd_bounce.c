@@ -105,6 +105,19 @@ static void cut(char *out, size_t outlen, const char *s, size_t w)
     out[o] = 0;
 }
 
+/* short_diag - the diagnostic from the remote server's reply code on ("host mx.example.com
+ * [192.0.2.1]: 550 5.1.1 ..." shows as "550 5.1.1 ..."), or as it is. */
+static const char *short_diag(const char *d)
+{
+    if (!d[0])
+        return "-";
+    for (const char *p = d; p[0] && p[1] && p[2] && p[3]; p++)
+        if ((p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '5' && p[2] >= '0' &&
+            p[2] <= '9' && (p[3] == ' ' || p[3] == '-') && (p == d || p[-1] == ' ' || p[-1] == ':'))
+            return p;
+    return d;
+}
+
 static int on_record(void *arg, const mxd_bounce_record *r)
 {
     run *ru = arg;
@@ -126,12 +139,17 @@ static int on_record(void *arg, const mxd_bounce_record *r)
         free(s);
     } else {
         const cli_global *g = ru->g;
-        char rc[64], diag[DIAG_SHOW_MAX * 4 + 8];
-        cut(rc, sizeof rc, r->recipient, 28);
-        int rest = g->width - (28 + 1 + 9 + 1 + 15 + 1 + 12 + 1);
-        cut(diag, sizeof diag, r->diagnosticcode, rest > 10 ? (size_t)rest : 10);
+        /* recipient, status, reason, provider, then as much of the diagnostic as fits */
+        int rw = g->width >= 120 ? 36 : 26;
+        char rc[256], diag[DIAG_SHOW_MAX * 4 + 8];
+        cut(rc, sizeof rc, r->recipient, (size_t)rw);
+        int rest = g->width - (rw + 1 + 7 + 1 + 15 + 1 + 12 + 1);
+        cut(diag, sizeof diag, short_diag(r->diagnosticcode), rest > 12 ? (size_t)rest : 12);
         const char *col = r->hardbounce ? term_c(g, "red") : term_c(g, "yellow");
-        printf("%-28s %-9s %s%-15s%s %-12.12s %s\n", rc, r->status[0] ? r->status : "-", col,
+        if (ru->records == 1)
+            printf("%s%-*s %-7s %-15s %-12s %s%s\n", term_c(g, "bold"), rw, "RECIPIENT", "STATUS",
+                   "REASON", "PROVIDER", "DIAGNOSTIC", term_c(g, "reset"));
+        printf("%-*s %-7s %s%-15s%s %-12.12s %s\n", rw, rc, r->status[0] ? r->status : "-", col,
                r->reason, term_c(g, "reset"), r->provider ? r->provider : "-", diag);
         if (ru->explain_rule) {
             if (r->rule_file && r->rule_line)
