@@ -176,7 +176,7 @@ int str_parse_uint(const char *s, size_t len, unsigned long max, unsigned long *
         if (!str_isdigit((unsigned char)s[i]))
             return -1;
         unsigned d = (unsigned)(s[i] - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10)
             return -1;
         v = v * 10 + d;
     }

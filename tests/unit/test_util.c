@@ -115,6 +115,12 @@ static void test_parse_uint(void **state)
     assert_int_equal(str_parse_uint("7a", 2, 999, &v), -1);
     assert_int_equal(str_parse_uint("", 0, 999, &v), -1);
     assert_int_equal(str_parse_uint("99999999999999999999999", 23, (unsigned long)-1, &v), -1);
+    /* a limit below 9: max - digit wrapped around and "9" passed a limit of 5 */
+    assert_int_equal(str_parse_uint("9", 1, 5, &v), -1);
+    assert_int_equal(str_parse_uint("5", 1, 5, &v), 0);
+    assert_int_equal(v, 5);
+    assert_int_equal(str_parse_uint("0", 1, 0, &v), 0);
+    assert_int_equal(str_parse_uint("1", 1, 0, &v), -1);
 }
 
 static void test_utf8_valid(void **state)
