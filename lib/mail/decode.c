@@ -135,9 +135,15 @@ static iconv_t conv_get(mail_conv_cache *cc, const char *charset, int *owned)
     return cd;
 }
 
+/* stateful_7bit - charsets written in 7-bit bytes that still need converting. */
+static int stateful_7bit(const char *cs)
+{
+    return !strncmp(cs, "iso-2022", 8) || strstr(cs, "utf-7") || !strcmp(cs, "hz-gb-2312");
+}
+
 mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, mail_conv_cache *cc)
 {
-    if (!charset || passthrough_charset(charset) || all_ascii(s, len))
+    if (!charset || passthrough_charset(charset) || (all_ascii(s, len) && !stateful_7bit(charset)))
         return add_clean_utf8(out, s, len);
     int owned;
     iconv_t cd = conv_get(cc, charset, &owned);
@@ -219,6 +225,112 @@ mxd_err mail_decode_part(const mail_part *p, buf *out, mail_conv_cache *cc)
     return mail_decode_body(p->body, p->blen, p->cte, p->charset, out, cc);
 }
 
+/* hexval - value of a hex digit, -1 when it is not one. */
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = str_tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* decode_words - RFC 2047 encoded words decoded with GMime's base64 step decoder and the
+ * cached converters (GMime's own header decoder opens a converter for every call, which
+ * costs more than the decoding). Adjacent words of one charset are joined before the
+ * conversion, so a character split across two words survives; blanks between encoded words
+ * are dropped (RFC 2047 section 6.2). Returns NULL when a word is malformed: the caller then
+ * asks GMime. */
+static char *decode_words(const char *v, mail_conv_cache *cc)
+{
+    buf out, raw;
+    buf_init(&out, MAIL_MAX_FIELD * 4);
+    buf_init(&raw, MAIL_MAX_FIELD + 16);
+    char cs[MAIL_MAX_CHARSET] = "", pending_cs[MAIL_MAX_CHARSET] = "";
+    const char *p = v;
+    int prev_word = 0;
+    mxd_err e = MXD_OK;
+    while (*p && !e) {
+        const char *w = strstr(p, "=?");
+        const char *lit_end = w ? w : p + strlen(p);
+        /* a literal run: kept, unless it is only blanks between two encoded words */
+        int blanks = 1;
+        for (const char *q = p; q < lit_end; q++)
+            blanks &= (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n');
+        if (lit_end > p && !(blanks && prev_word && w)) {
+            if (raw.len) {
+                e = mail_to_utf8(raw.ptr, raw.len, pending_cs, &out, cc);
+                buf_reset(&raw);
+            }
+            if (!e)
+                e = add_clean_utf8(&out, p, (size_t)(lit_end - p));
+            prev_word = 0;
+        }
+        if (!w)
+            break;
+        /* =?charset[*lang]?enc?text?= */
+        const char *c = w + 2, *q1 = strchr(c, '?');
+        if (!q1 || q1 - c >= MAIL_MAX_CHARSET || !q1[1] || q1[2] != '?') {
+            buf_free(&out);
+            buf_free(&raw);
+            return NULL;
+        }
+        const char *t = q1 + 3, *end = strstr(t, "?=");
+        int enc = str_tolower((unsigned char)q1[1]);
+        if (!end || (enc != 'b' && enc != 'q') || memchr(t, ' ', (size_t)(end - t))) {
+            buf_free(&out);
+            buf_free(&raw);
+            return NULL;
+        }
+        size_t cl = (size_t)(q1 - c);
+        const char *star = memchr(c, '*', cl);
+        if (star)
+            cl = (size_t)(star - c);
+        for (size_t k = 0; k < cl; k++)
+            cs[k] = (char)str_tolower((unsigned char)c[k]);
+        cs[cl] = 0;
+        if (raw.len && strcmp(cs, pending_cs)) {
+            e = mail_to_utf8(raw.ptr, raw.len, pending_cs, &out, cc);
+            buf_reset(&raw);
+        }
+        memcpy(pending_cs, cs, cl + 1);
+        size_t tl = (size_t)(end - t);
+        if (!e && enc == 'b') {
+            unsigned char tmp[MAIL_MAX_FIELD];
+            if (tl > sizeof tmp)
+                tl = sizeof tmp;
+            int state = 0;
+            guint32 save = 0;
+            size_t n = g_mime_encoding_base64_decode_step((const unsigned char *)t, tl, tmp, &state,
+                                                          &save);
+            e = buf_add(&raw, tmp, n);
+        } else {
+            for (size_t k = 0; k < tl && !e; k++) {
+                int ch = (unsigned char)t[k];
+                if (ch == '_')
+                    ch = ' ';
+                else if (ch == '=' && k + 2 < tl && hexval((unsigned char)t[k + 1]) >= 0 &&
+                         hexval((unsigned char)t[k + 2]) >= 0) {
+                    ch = hexval((unsigned char)t[k + 1]) * 16 + hexval((unsigned char)t[k + 2]);
+                    k += 2;
+                }
+                e = buf_addc(&raw, (char)ch);
+            }
+        }
+        prev_word = 1;
+        p = end + 2;
+    }
+    if (!e && raw.len)
+        e = mail_to_utf8(raw.ptr, raw.len, pending_cs, &out, cc);
+    buf_free(&raw);
+    if (!e && !out.ptr)
+        e = buf_add(&out, "", 0);
+    if (e) {
+        buf_free(&out);
+        return NULL;
+    }
+    return buf_steal(&out);
+}
+
 char *mail_decode_header(const char *value, mail_conv_cache *cc)
 {
     if (!strstr(value, "=?")) {
@@ -230,29 +342,12 @@ char *mail_decode_header(const char *value, mail_conv_cache *cc)
         }
         return buf_steal(&b);
     }
-    mail_gmime_init();
     if (cc) {
-        /* keep a converter for each charset named open in the cache: while one is open the
-         * C library keeps its module loaded, so GMime's own opens do not load it again */
-        const char *p = value;
-        while ((p = strstr(p, "=?"))) {
-            p += 2;
-            size_t n = 0;
-            while (p[n] && p[n] != '?' && p[n] != '*' && n + 1 < MAIL_MAX_CHARSET)
-                n++;
-            char cs[MAIL_MAX_CHARSET];
-            for (size_t i = 0; i < n; i++)
-                cs[i] = (char)str_tolower((unsigned char)p[i]);
-            cs[n] = 0;
-            if (n && !passthrough_charset(cs)) {
-                int owned;
-                iconv_t cd = conv_get(cc, cs, &owned);
-                if (owned)
-                    g_mime_iconv_close(cd);
-            }
-            p += n;
-        }
+        char *fast = decode_words(value, cc);
+        if (fast)
+            return fast;
     }
+    mail_gmime_init();
     char *g = g_mime_utils_header_decode_text(NULL, value);
     if (!g)
         return NULL;
