@@ -8,6 +8,8 @@
 #include "classify/reply.h"
 #include "util/str.h"
 
+#define JSON_FIRST_ALLOC 4096 /* bytes allocated for a record's JSON at first */
+
 /* Hard bounce: permanent, and the recipient address itself is the problem. */
 static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
 /* Never a hard bounce, whatever the reason says: the block is about us, not the address. */
@@ -246,65 +248,93 @@ static int valid_utf8(const char *s)
     return 1;
 }
 
+/* w_str - a JSON string. Runs of bytes that need nothing (printable ASCII but '"' and
+ * '\\', and valid UTF-8 sequences) are copied in one piece. */
 static mxd_err w_str(buf *b, const char *s)
 {
     if (!s)
         return buf_add(b, "null", 4);
-    int ok = valid_utf8(s);
-    mxd_err e = buf_addc(b, '"');
-    size_t run = 0;
-    const char *p = s;
-    for (; *p && !e; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (!ok && (c >= 0x80 || c < 0x20))
-            c = '?';
-        const char *esc = NULL;
-        char u[8];
-        if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c == '\b')
-            esc = "\\b";
-        else if (c == '\f')
-            esc = "\\f";
-        else if (c < 0x20) {
-            static const char hex[] = "0123456789ABCDEF";
-            u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15],
-            u[6] = 0;
-            esc = u;
+    int ok = 1;
+    for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+        if (*q >= 0x80) {
+            ok = valid_utf8(s);
+            break;
         }
-        if (!esc && c == (unsigned char)*p) {
-            run++;
+    mxd_err e = buf_addc(b, '"');
+    const char *p = s, *run = s;
+    while (*p && !e) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\' && (c < 0x80 || ok)) {
+            p++;
             continue;
         }
-        if (run)
-            e = buf_add(b, p - run, run);
-        run = 0;
-        if (!e)
-            e = esc ? buf_adds(b, esc) : buf_addc(b, (char)c);
+        if (p > run)
+            e = buf_add(b, run, (size_t)(p - run));
+        if (e)
+            break;
+        if (!ok && (c >= 0x80 || c < 0x20))
+            c = '?';
+        char esc[8];
+        size_t el = 2;
+        esc[0] = '\\';
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        default:
+            if (c < 0x20) {
+                static const char hex[] = "0123456789ABCDEF";
+                esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4],
+                esc[5] = hex[c & 15];
+                el = 6;
+            } else {
+                esc[0] = (char)c;
+                el = 1;
+            }
+        }
+        e = buf_add(b, esc, el);
+        run = ++p;
     }
-    if (!e && run)
-        e = buf_add(b, p - run, run);
+    if (!e && p > run)
+        e = buf_add(b, run, (size_t)(p - run));
     if (!e)
         e = buf_addc(b, '"');
     return e;
 }
 
+/* w_key - ,"key": (keys are plain ASCII names: written as they are). */
 static mxd_err w_key(buf *b, const char *k, int first)
 {
-    mxd_err e = first ? MXD_OK : buf_addc(b, ',');
-    if (!e)
-        e = w_str(b, k);
-    if (!e)
-        e = buf_addc(b, ':');
-    return e;
+    char t[64];
+    size_t kl = strlen(k), n = 0;
+    if (kl + 4 > sizeof t)
+        return MXD_ERR_TOOBIG;
+    if (!first)
+        t[n++] = ',';
+    t[n++] = '"';
+    memcpy(t + n, k, kl);
+    n += kl;
+    t[n++] = '"';
+    t[n++] = ':';
+    return buf_add(b, t, n);
 }
 
 static mxd_err w_int(buf *b, long long v)
@@ -395,6 +425,12 @@ char *mxd_bounce_record_json(const mxd_bounce_record *r, int explain_rule, int p
     if (!pretty) {
         buf b;
         buf_init(&b, 1u << 24);
+        /* one allocation for the usual record (the buffer grows past it when needed) */
+        b.ptr = malloc(JSON_FIRST_ALLOC);
+        if (!b.ptr)
+            return NULL;
+        b.alloc = JSON_FIRST_ALLOC;
+        b.ptr[0] = 0;
         if (bounce_record_json_fast(r, explain_rule, &b) != MXD_OK) {
             buf_free(&b);
             return NULL;
