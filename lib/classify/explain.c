@@ -296,12 +296,15 @@ json_t *explain_jstr(const char *s)
     json_t *j = json_string(s);
     if (j)
         return j;
-    char *c = str_dup_n(s, strlen(s));
+    size_t n = strlen(s), at = 0, bad;
+    char *c = str_dup_n(s, n);
     if (!c)
         return NULL;
-    for (char *p = c; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            *p = '?';
+    /* only the bytes that break the encoding: valid sequences around them stay */
+    while (!str_utf8_valid(c + at, n - at, &bad)) {
+        c[at + bad] = '?';
+        at += bad + 1;
+    }
     j = json_string(c);
     free(c);
     return j;

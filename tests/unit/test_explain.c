@@ -255,6 +255,21 @@ static void test_hostile_64k_is_linear(void **state)
     free(s);
 }
 
+static void test_json_keeps_valid_utf8(void **state)
+{
+    (void)state;
+    /* A reply with one byte that is not UTF-8 still gives valid JSON; only that byte becomes
+     * '?' (before, every non-ASCII byte did, so "caf\303\251" lost its accent too). */
+    const char *t = "550 5.1.1 caf\303\251 \377 user unknown";
+    mxd_explanation *x = NULL;
+    assert_int_equal(mxd_explain(kb, t, strlen(t), NULL, &x), MXD_OK);
+    char *j = mxd_explanation_json(x, 0);
+    assert_non_null(j);
+    assert_non_null(strstr(j, "\"text\":\"550 5.1.1 caf\303\251 ? user unknown\""));
+    free(j);
+    mxd_explanation_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_wrapper_inner_reply),
         cmocka_unit_test(test_no_region_without_host),
         cmocka_unit_test(test_hostile_64k_is_linear),
+        cmocka_unit_test(test_json_keeps_valid_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
