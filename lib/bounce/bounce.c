@@ -6,6 +6,7 @@
  * bodies, and the header block of the returned message (message/rfc822 or
  * text/rfc822-headers). Everything else is left as raw bytes.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
@@ -39,6 +40,51 @@ static size_t literal_len(const char *p)
     for (; *p; p++)
         n += *p != '*';
     return n;
+}
+
+size_t bounce_view_offset(void)
+{
+    return offsetof(mxd_bounce_ctx, v);
+}
+
+/* host_literal_len - length of a pattern without its '*'s. */
+static size_t host_literal_len(const char *p)
+{
+    size_t n = 0;
+    for (; *p; p++)
+        n += *p != '*';
+    return n;
+}
+
+const char *bview_provider_for_host(const bounce_view *v, const char *host)
+{
+    size_t hl = strlen(host);
+    while (hl && host[hl - 1] == '.')
+        hl--;
+    const kb_phost *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < v->nhostpat; i++) {
+        const kb_phost *h = v->hostpat[i];
+        const char *p = h->pattern;
+        size_t pl = strlen(p);
+        int hit;
+        if (p[0] == '*' && !strchr(p + 1, '*')) {
+            /* "*.example.com": a suffix of at least one more byte */
+            hit = hl > pl - 1 && str_caseeq(host + hl - (pl - 1), pl - 1, p + 1);
+        } else if (!strchr(p, '*')) {
+            hit = str_caseeq(host, hl, p);
+        } else {
+            hit = str_glob_match(host, hl, p);
+        }
+        if (!hit)
+            continue;
+        size_t l = host_literal_len(p);
+        if (!best || l > best_len) {
+            best = h;
+            best_len = l;
+        }
+    }
+    return best ? best->provider : NULL;
 }
 
 /* compile_hints - the text hints of provider-hosts.tsv, longest literal first (the same
@@ -78,6 +124,12 @@ static int compile_hints(mxd_bounce_ctx *bc, const mxd_kb *kb)
     bc->v.hints = bmatch_new(pats, n);
     free(h);
     free(pats);
+    bc->v.hostpat = calloc(kb->nhosts ? kb->nhosts : 1, sizeof *bc->v.hostpat);
+    if (!bc->v.hostpat)
+        return -1;
+    for (size_t i = 0; i < kb->nhosts; i++)
+        if (kb->hosts[i].kind == KB_HOST)
+            bc->v.hostpat[bc->v.nhostpat++] = &kb->hosts[i];
     for (size_t i = 0; i < kb->nrules; i++) {
         const char *p = kb->rules[i].provider;
         if (p && !provider_has_rules(&bc->v, p))
@@ -144,6 +196,7 @@ void mxd_bounce_free(mxd_bounce_ctx *bc)
     bmatch_free((bmatch *)bc->v.reasons);
     bmatch_free((bmatch *)bc->v.hints);
     free(bc->v.hint_provider);
+    free(bc->v.hostpat);
     free(bc->v.rule_providers);
     free(bc->out.r);
     free(bc);

@@ -77,10 +77,12 @@ typedef struct bounce_view {
     char subject[BOUNCE_FIELD_MAX];
     char ctype[MAIL_MAX_TYPE]; /* top content type */
     const mxd_kb *kb;
-    const struct bmatch *reasons; /* reasons.tsv compiled (match.c) */
-    const struct bmatch *hints;   /* provider-hosts.tsv "text" patterns, longest first */
-    const char **hint_provider;   /* provider id of each hint */
-    const char **rule_providers;  /* providers that have rules (for the rule gate) */
+    const struct bmatch *reasons;    /* reasons.tsv compiled (match.c) */
+    const struct bmatch *hints;      /* provider-hosts.tsv "text" patterns, longest first */
+    const char **hint_provider;      /* provider id of each hint */
+    const struct kb_phost **hostpat; /* provider-hosts.tsv "host" patterns (bounce.c) */
+    size_t nhostpat;
+    const char **rule_providers; /* providers that have rules (for the rule gate) */
     size_t nrule_providers;
     int (*provider_has_rules)(const struct bounce_view *v, const char *prov);
     buf ltext; /* text in lower case, for the detectors */
@@ -111,6 +113,14 @@ int bview_header(bounce_view *v, const char *name, char *out, size_t outlen);
 
 /* bview_orig_header - the same from the headers of the returned message. */
 int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen);
+
+/* bview_provider_for_host - the provider of a remote host name: the same answer as
+ * mxd_kb_provider_for_host() (the longest matching pattern wins), with the common pattern
+ * shapes ("*.example.com", "mx.example.com") compared directly instead of globbed. */
+const char *bview_provider_for_host(const bounce_view *v, const char *host);
+
+/* bounce_view_offset - where the view lies in an mxd_bounce_ctx (for the unit tests). */
+size_t bounce_view_offset(void);
 
 /* bview_set_orig - use text[0..len) (inline after a separator) as the returned message. */
 void bview_set_orig(bounce_view *v, const char *text, size_t len);

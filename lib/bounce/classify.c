@@ -208,7 +208,7 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
     bounce_copy(c->rhost, sizeof c->rhost, rhost, strlen(rhost));
 
     /* provider: remote host, text hints, then the recipient's domain */
-    const char *prov = c->rhost[0] ? mxd_kb_provider_for_host(kb, c->rhost, NULL, 0) : NULL;
+    const char *prov = c->rhost[0] ? bview_provider_for_host(v, c->rhost) : NULL;
     int sure = prov != NULL;
     /* provider hints in the text (URLs, tags), longest first: compiled in v->hints */
     char low[BOUNCE_MAX_DIAG];

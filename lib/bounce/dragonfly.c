@@ -10,6 +10,8 @@
 
 static int dragonfly_detect(const bounce_view *v)
 {
+    if (v->has_dsn)
+        return 0; /* dma writes plain text only */
     return fmt_text_has(v, "This is the DragonFly Mail Agent") ||
            fmt_header_has(v, "Received", "DragonFly Mail Agent");
 }

@@ -23,6 +23,8 @@ static const struct {
 
 static int exchange2003_detect(const bounce_view *v)
 {
+    if (v->has_dsn)
+        return 0; /* Exchange 2007 and later send DSNs: read as RFC 3464 */
     return fmt_text_has(v, "did not reach the following recipient") ||
            fmt_text_has(v, "did not reach some or all of the intended recipients") ||
            fmt_text_has(v, "MSEXCH:");

@@ -14,6 +14,8 @@
 
 static int qmail_detect(const bounce_view *v)
 {
+    if (v->has_dsn)
+        return 0; /* qmail-send writes plain text only */
     return fmt_text_has(v, "This is the qmail-send program") ||
            fmt_text_has(v, "I'm afraid I wasn't able to deliver your message") ||
            fmt_text_has(v, "Below this line is a copy of the message");

@@ -300,6 +300,34 @@ static void test_json_escaping(void **state)
     free(p);
 }
 
+/* The fast host lookup gives what the knowledge base's own lookup gives. */
+static void test_provider_for_host_same_as_kb(void **state)
+{
+    (void)state;
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    const bounce_view *v = (const bounce_view *)((const char *)bc + bounce_view_offset());
+    static const char *const hosts[] = {"mx.example.com",
+                                        "a.b.mail.protection.outlook.com",
+                                        "mail.protection.outlook.com",
+                                        "gmail-smtp-in.l.google.com",
+                                        "alt1.gmail-smtp-in.l.google.com",
+                                        "mta7.am0.yahoodns.net",
+                                        "MX01.MAIL.ICLOUD.COM",
+                                        "x.olc.protection.outlook.com.",
+                                        "outlook.com",
+                                        "",
+                                        "smtp.secureserver.net",
+                                        "relay.mail.ru"};
+    for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++) {
+        const char *a = bview_provider_for_host(v, hosts[i]);
+        const char *b = mxd_kb_provider_for_host(kb, hosts[i], NULL, 0);
+        if (a != b && (!a || !b || strcmp(a, b)))
+            fail_msg("%s: fast %s, kb %s", hosts[i], a ? a : "-", b ? b : "-");
+    }
+    mxd_bounce_free(bc);
+}
+
 /* Hostile input: bounded time and memory, no crash (run under ASan in make check). */
 static void test_hostile_messages(void **state)
 {
@@ -359,11 +387,17 @@ static void test_hostile_messages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_postfix_dsn),          cmocka_unit_test(test_exim_two_recipients),
-        cmocka_unit_test(test_qmail_sender_refused), cmocka_unit_test(test_sendmail_v5_transcript),
-        cmocka_unit_test(test_arf_and_autoreply),    cmocka_unit_test(test_provider_rule_ip_block),
-        cmocka_unit_test(test_encodings_and_crlf),   cmocka_unit_test(test_not_a_bounce_and_errors),
-        cmocka_unit_test(test_callback_stops),       cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_postfix_dsn),
+        cmocka_unit_test(test_exim_two_recipients),
+        cmocka_unit_test(test_qmail_sender_refused),
+        cmocka_unit_test(test_sendmail_v5_transcript),
+        cmocka_unit_test(test_arf_and_autoreply),
+        cmocka_unit_test(test_provider_rule_ip_block),
+        cmocka_unit_test(test_encodings_and_crlf),
+        cmocka_unit_test(test_not_a_bounce_and_errors),
+        cmocka_unit_test(test_callback_stops),
+        cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
