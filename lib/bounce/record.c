@@ -264,7 +264,8 @@ static mxd_err w_str(buf *b, const char *s)
     const char *p = s, *run = s;
     while (*p && !e) {
         unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\' && (c < 0x80 || ok)) {
+        /* printable ASCII but '"' and '\\' (one compare for the range), or valid UTF-8 */
+        if (((unsigned char)(c - 0x20) < 0x60 && c != '"' && c != '\\') || (c >= 0x80 && ok)) {
             p++;
             continue;
         }
