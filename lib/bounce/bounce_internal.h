@@ -214,6 +214,10 @@ mxd_err bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule, bu
  * the fast writer is tested against. The caller frees the string. */
 char *bounce_record_json_ref(const mxd_bounce_record *r, int explain_rule, int pretty);
 
+/* bounce_mailbox_reason - is the reason about the mailbox itself (unknown user, full,
+ * moved ...), so that no sending IP is relevant? */
+int bounce_mailbox_reason(const char *reason);
+
 /* bounce_pseudo_status - Sisimai's internal status for a reason when the bounce gave none
  * ("5.0.911" for userunknown); "" when there is none. */
 const char *bounce_pseudo_status(const char *reason, int temporary);

@@ -27,6 +27,11 @@ static const char *const weak_reasons[] = {"securityerror", "systemerror", "netw
 static const char *const strong_reasons[] = {"mailboxfull", "exceedlimit", "hasmoved",
                                              "mesgtoobig"};
 
+/* Reasons about the mailbox itself: no IP was refused, none is looked for. */
+static const char *const mailbox_reasons[] = {"userunknown", "hostunknown", "mailboxfull",
+                                              "hasmoved",    "suspend",     "filtered",
+                                              "mesgtoobig",  "exceedlimit", "vacation"};
+
 /* Precedence when a status reason and a text reason disagree: earlier wins. */
 static const char *const precedence[] = {
     "mailboxfull",     "mesgtoobig",     "exceedlimit",   "suspend",     "hasmoved",
@@ -84,6 +89,12 @@ static int in_list(const char *s, const char *const *list, size_t n)
         if (!strcmp(s, list[i]))
             return 1;
     return 0;
+}
+
+int bounce_mailbox_reason(const char *reason)
+{
+    return reason &&
+           in_list(reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons);
 }
 
 static size_t rank(const char *r)
@@ -193,18 +204,22 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
     memset(c, 0, sizeof *c);
     c->permanent = -1;
     c->retry = MXD_RETRY_UNKNOWN;
+    /* The reply's parts (remote host, sending IP, the normalised text rules match on) are
+     * worked out only when something needs them: rp_state 0 not yet, 1 done, -1 failed. */
     reply_parts rp;
-    int have_rp = r->diaglen && reply_parse(r->diag, r->diaglen, &rp) == MXD_OK;
-    if (!have_rp)
-        memset(&rp, 0, sizeof rp);
+    memset(&rp, 0, sizeof rp);
+    int rp_state = 0;
+#define HAVE_RP()                                                                                  \
+    (rp_state                                                                                      \
+         ? rp_state > 0                                                                            \
+         : (rp_state = (r->diaglen && reply_parse(r->diag, r->diaglen, &rp) == MXD_OK) ? 1 : -1) > \
+               0)
     pick_status(r, c->status);
     if (r->replycode[0])
         memcpy(c->replycode, r->replycode, 4);
     else
         find_code(kb, r->diag, r->diaglen, c->status, c->replycode);
-    if (have_rp && rp.sending_ip)
-        bounce_copy(c->sending_ip, sizeof c->sending_ip, rp.sending_ip, strlen(rp.sending_ip));
-    const char *rhost = r->rhost[0] ? r->rhost : (have_rp && rp.rhost ? rp.rhost : "");
+    const char *rhost = r->rhost[0] ? r->rhost : (HAVE_RP() && rp.rhost ? rp.rhost : "");
     bounce_copy(c->rhost, sizeof c->rhost, rhost, strlen(rhost));
 
     /* provider: remote host, text hints, then the recipient's domain */
@@ -253,7 +268,7 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
     /* a provider rule, with the status we settled on; generic rules (no provider) weigh as
      * text patterns, so they are only looked at when no text pattern matched */
     const kb_rule *grule = NULL;
-    if (have_rp && ((prov && v->provider_has_rules(v, prov)) || tid < 0)) {
+    if (((prov && v->provider_has_rules(v, prov)) || tid < 0) && HAVE_RP()) {
         if (c->status[0] &&
             kb_status_parse(c->status, strlen(c->status), &rp.cls, &rp.subj, &rp.det) == 0)
             memcpy(rp.status, c->status, strlen(c->status) + 1);
@@ -383,6 +398,13 @@ done:
             c->retry = c->permanent ? MXD_RETRY_NEVER : MXD_RETRY_LATER;
         }
     }
-    if (have_rp)
+    /* the IP the remote side refused: only a question when the refusal is not about the
+     * mailbox itself */
+    if (c->reason &&
+        !in_list(c->reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons) &&
+        HAVE_RP() && rp.sending_ip)
+        bounce_copy(c->sending_ip, sizeof c->sending_ip, rp.sending_ip, strlen(rp.sending_ip));
+    if (rp_state > 0)
         reply_free(&rp);
+#undef HAVE_RP
 }

@@ -151,7 +151,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         bounce_classify(v, r, &c);
         if (delivered)
             c.reason = "delivered";
-        if (!c.sending_ip[0])
+        if (!c.sending_ip[0] && !bounce_mailbox_reason(c.reason))
             ip_from_received(v, c.rhost, c.sending_ip, sizeof c.sending_ip);
         mxd_bounce_record rec;
         memset(&rec, 0, sizeof rec);
