@@ -297,6 +297,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
     v->has_dsn = v->has_orig = v->has_fbr = v->multipart = 0;
     v->org_indexed = 0;
     v->ntop = 0;
+    v->sep_known = 0;
     v->raw = data;
     v->rawlen = len;
     mxd_err e = mail_scan_run(&v->ms, data, len);

@@ -91,7 +91,9 @@ typedef struct bounce_view {
     size_t ntop;
     bounce_hfield org[BOUNCE_MAX_FIELDS]; /* the returned message's header, when asked */
     size_t norg;
-    int org_indexed; /* charset converters kept open */
+    int org_indexed;
+    size_t sep;    /* where the copy of the returned message starts in text (bview_sep) */
+    int sep_known; /* charset converters kept open */
 } bounce_view;
 
 /* One format: detect looks at the view (cheap: headers, a few markers); parse fills out and
@@ -182,6 +184,12 @@ void dsn_text_fill(const bounce_view *v, bounce_out *out);
 /* text_generic - read a plain-text bounce: recipients and the error lines that follow
  * them between start and stop markers. Used by several formats. */
 int text_generic(const char *s, size_t len, bounce_out *out);
+
+/* bview_sep - text_separator() of the view's text, found once per message. */
+size_t bview_sep(bounce_view *v);
+
+/* text_generic_v - text_generic() on the view's text from off to its separator. */
+int text_generic_v(bounce_view *v, size_t off, bounce_out *out);
 
 /* text_separator - offset of the line that starts the copy of the returned message in a
  * plain-text bounce ("------ This is a copy of the message ..."), or len when none. */

@@ -19,7 +19,7 @@ static int dragonfly_detect(const bounce_view *v)
 static int dragonfly_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
-    return text_generic(v->text.ptr ? v->text.ptr : "", v->text.len, out);
+    return text_generic_v(v, 0, out);
 }
 
 const bounce_format bounce_fmt_dragonfly = {"dragonfly", dragonfly_detect, dragonfly_parse};

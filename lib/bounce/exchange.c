@@ -39,7 +39,7 @@ static int exchange2003_parse(bounce_view *v, bounce_out *out)
     size_t off = st ? (size_t)(st - t) : 0;
     const char *nl = memchr(t + off, '\n', len - off);
     off = nl ? (size_t)(nl + 1 - t) : off;
-    int n = text_generic(t + off, len - off, out);
+    int n = text_generic_v(v, off, out);
     for (size_t i = 0; i < out->n; i++) {
         bounce_rcpt *r = &out->r[i];
         for (size_t k = 0; k < sizeof ims_codes / sizeof *ims_codes; k++)

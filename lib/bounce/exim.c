@@ -36,12 +36,12 @@ static int exim_parse(bounce_view *v, bounce_out *out)
         /* start at the next line */
         const char *nl = memchr(t + off, '\n', len - off);
         off = nl ? (size_t)(nl + 1 - t) : off;
-        n = text_generic(t + off, len - off, out);
+        n = text_generic_v(v, off, out);
     }
     if (n == 0) {
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);
         if (r && v->text.len) {
-            size_t end = text_separator(v->text.ptr, v->text.len);
+            size_t end = bview_sep(v);
             rcpt_diag_set(r, v->text.ptr, end > 800 ? 800 : end);
         }
         n = r ? 1 : 0;

@@ -55,7 +55,7 @@ void fmt_orig_after(bounce_view *v)
 {
     if (v->has_orig || !v->text.len)
         return;
-    size_t at = text_separator(v->text.ptr, v->text.len);
+    size_t at = bview_sep(v);
     if (at >= v->text.len)
         return;
     /* skip the separator line itself */
@@ -91,7 +91,7 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
     if (!v->text.len || !out->n)
         return;
     const char *t = v->text.ptr;
-    size_t end = text_separator(t, v->text.len);
+    size_t end = bview_sep(v);
     /* the intro: up to the first line naming a recipient */
     const char *first = str_casefind(t, end, out->r[0].recipient, strlen(out->r[0].recipient));
     size_t il = first ? (size_t)(first - t) : end;
@@ -154,7 +154,7 @@ static int rfc3464_parse(bounce_view *v, bounce_out *out)
     if (n > 0)
         dsn_text_fill(v, out);
     if (n == 0 && v->text.len) {
-        n = text_generic(v->text.ptr, v->text.len, out);
+        n = text_generic_v(v, 0, out);
     }
     return n;
 }
@@ -226,14 +226,14 @@ static int text_detect(const bounce_view *v)
 static int text_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
-    int n = v->text.len ? text_generic(v->text.ptr, v->text.len, out) : 0;
+    int n = v->text.len ? text_generic_v(v, 0, out) : 0;
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
     if (n == 0 && v->text.len) {
         /* errors without an address: the recipient from the headers */
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);
         if (r) {
-            size_t end = text_separator(v->text.ptr, v->text.len);
+            size_t end = bview_sep(v);
             rcpt_diag_set(r, v->text.ptr, end > 600 ? 600 : end);
             n = 1;
         }

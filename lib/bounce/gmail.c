@@ -23,7 +23,7 @@ static int gmail_parse(bounce_view *v, bounce_out *out)
     fmt_orig_after(v);
     const char *t = v->text.ptr ? v->text.ptr : "";
     size_t len = v->text.len;
-    int n = text_generic(t, len, out);
+    int n = text_generic_v(v, 0, out);
     if (n <= 0)
         return 0;
     const char *td = str_casefind(t, len, "Technical details of", 20);
@@ -31,7 +31,7 @@ static int gmail_parse(bounce_view *v, bounce_out *out)
                fmt_text_has(v, "will be retried");
     if (td && out->n == 1) {
         size_t off = (size_t)(td - t);
-        size_t end = text_separator(t, len);
+        size_t end = bview_sep(v);
         if (end > off)
             rcpt_diag_set(&out->r[0], td, end - off);
     }

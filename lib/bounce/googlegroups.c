@@ -28,7 +28,7 @@ static int googlegroups_parse(bounce_view *v, bounce_out *out)
         bounce_rcpt *r = bounce_add(out, p, l);
         if (r) {
             r->reason = "rejected";
-            size_t end = text_separator(v->text.ptr ? v->text.ptr : "", v->text.len);
+            size_t end = bview_sep(v);
             rcpt_diag_set(r, v->text.ptr ? v->text.ptr : "", end > 400 ? 400 : end);
         }
         p = c ? c + 1 : p + l;

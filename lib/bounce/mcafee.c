@@ -23,7 +23,7 @@ static int mcafee_parse(bounce_view *v, bounce_out *out)
         dsn_text_fill(v, out);
     }
     if (!n)
-        n = text_generic(v->text.ptr ? v->text.ptr : "", v->text.len, out);
+        n = text_generic_v(v, 0, out);
     for (size_t i = 0; i < out->n; i++)
         if (!out->r[i].command[0])
             memcpy(out->r[i].command, "RCPT", 5);

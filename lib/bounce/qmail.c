@@ -45,7 +45,7 @@ static const struct {
 static int qmail_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
-    int n = text_generic(v->text.ptr, v->text.len, out);
+    int n = text_generic_v(v, 0, out);
     for (size_t i = 0; i < out->n; i++) {
         bounce_rcpt *r = &out->r[i];
         cut_phrase(r, "I'm not going to try again; this message has been in the queue too long.");

@@ -51,13 +51,13 @@ static int has_code(const char *s, size_t len)
 }
 
 /* transcript - read the SMTP dialogue; add recipients only when add is set. */
-static void transcript(const char *t, size_t len, bounce_out *out, int add)
+static void transcript(const char *t, size_t len, size_t sep, bounce_out *out, int add)
 {
     const char *ts = str_casefind(t, len, "Transcript of session follows", 29);
     if (!ts)
         return;
     size_t pos = (size_t)(ts - t);
-    size_t end = text_separator(t, len);
+    size_t end = sep;
     if (end <= pos)
         end = len;
     const char *l;
@@ -159,21 +159,21 @@ static int sendmail_parse(bounce_view *v, bounce_out *out)
     if (v->has_dsn) {
         n = dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, out);
         if (n) {
-            transcript(t, len, out, 0);
+            transcript(t, len, bview_sep(v), out, 0);
             dsn_text_fill(v, out);
         }
     }
     if (!n) {
         n = fmt_dsn_in_text(v, out);
         if (n)
-            transcript(t, len, out, 0);
+            transcript(t, len, bview_sep(v), out, 0);
     }
     if (!n) {
-        transcript(t, len, out, 1);
+        transcript(t, len, bview_sep(v), out, 1);
         n = (int)out->n;
     }
     if (!n)
-        n = text_generic(t, len, out);
+        n = text_generic_v(v, 0, out);
     return n;
 }
 

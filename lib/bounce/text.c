@@ -145,9 +145,33 @@ static int recipient_line(const char *l, size_t ll, size_t *at, size_t *al)
     return rest < 8;
 }
 
+size_t bview_sep(bounce_view *v)
+{
+    if (!v->sep_known) {
+        v->sep = text_separator(v->text.ptr ? v->text.ptr : "", v->text.len);
+        v->sep_known = 1;
+    }
+    return v->sep;
+}
+
+static int text_generic_upto(const char *s, size_t end, bounce_out *out);
+
+int text_generic_v(bounce_view *v, size_t off, bounce_out *out)
+{
+    size_t end = bview_sep(v);
+    if (off >= end)
+        return 0;
+    return text_generic_upto(v->text.ptr + off, end - off, out);
+}
+
 int text_generic(const char *s, size_t len, bounce_out *out)
 {
-    size_t end = text_separator(s, len);
+    return text_generic_upto(s, text_separator(s, len), out);
+}
+
+/* text_generic_upto - the reader on s[0..end), which holds no separator. */
+static int text_generic_upto(const char *s, size_t end, bounce_out *out)
+{
     size_t pos = 0, before = out->n;
     const char *l;
     size_t ll;
