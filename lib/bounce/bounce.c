@@ -154,6 +154,7 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
     bc->flags = flags;
     bc->v.kb = kb;
     mail_scan_init(&bc->v.ms);
+    bc->v.ms.shallow = 1; /* of the returned message only its headers are read */
     buf_init(&bc->v.text, BOUNCE_MAX_TEXT + MAIL_MAX_DECODED * 4);
     buf_init(&bc->v.html, BOUNCE_MAX_TEXT + MAIL_MAX_DECODED * 4);
     buf_init(&bc->v.dsn, BOUNCE_MAX_DSN + MAIL_MAX_DECODED * 4);

@@ -53,6 +53,9 @@ typedef struct mail_scan {
     mail_part *parts;
     size_t nparts, alloc;
     int limited; /* a limit (depth, parts, header size) cut the scan short */
+    int shallow; /* set by the caller: a message/rfc822 part's message gets its header block
+                    recorded, but its body is not taken apart (a bounce needs only the
+                    returned message's headers; an attached copy may be large) */
 } mail_scan;
 
 /* mail_scan_init / mail_scan_free - a scanner to reuse across messages. */

@@ -452,6 +452,21 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
         size_t bl = p->blen;
         if (!bl)
             return 0; /* an empty message part holds no message (GMime: no child either) */
+        if (ms->shallow) {
+            mail_part *c = add_part(ms, &nomem);
+            if (!c)
+                return nomem ? -1 : 0;
+            size_t cb;
+            c->parent = idx;
+            c->depth = depth + 1;
+            c->kind = MAIL_LEAF;
+            c->hdr = b;
+            c->hlen = mail_header_end(b, bl, &cb);
+            c->body = b + cb;
+            c->blen = bl - cb;
+            memcpy(c->type, "message/x-unscanned", 20);
+            return 0;
+        }
         return scan_entity(ms, b, bl, idx, depth + 1, "text/plain");
     }
     return 0;
@@ -459,6 +474,7 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
 
 mxd_err mail_scan_run(mail_scan *ms, const char *data, size_t len)
 {
+    /* shallow is the caller's choice, kept across runs */
     ms->nparts = 0;
     ms->limited = 0;
     if (!data)

@@ -233,6 +233,15 @@ static void test_scan_multipart_report(void **state)
     assert_int_equal(ms.parts[5].depth, 3);
     /* the line break before a delimiter belongs to the delimiter */
     assert_int_equal(ms.parts[2].blen, strlen("Final-Recipient: rfc822; y@example.net"));
+    /* shallow: the returned message's header block only, its body not taken apart */
+    ms.shallow = 1;
+    assert_int_equal(mail_scan_run(&ms, msg, strlen(msg)), MXD_OK);
+    assert_int_equal(ms.nparts, 5);
+    assert_string_equal(ms.parts[4].type, "message/x-unscanned");
+    assert_int_equal(ms.parts[4].parent, 3);
+    assert_memory_equal(ms.parts[4].hdr, "Subject: inner", 14);
+    ms.shallow = 0;
+    assert_int_equal(mail_scan_run(&ms, msg, strlen(msg)), MXD_OK);
     buf b;
     buf_init(&b, 1024);
     assert_int_equal(mail_decode_part(&ms.parts[1], &b, NULL), MXD_OK);
