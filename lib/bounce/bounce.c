@@ -58,31 +58,25 @@ static size_t host_literal_len(const char *p)
 
 const char *bview_provider_for_host(const bounce_view *v, const char *host)
 {
+    char low[BOUNCE_HOST_MAX];
     size_t hl = strlen(host);
     while (hl && host[hl - 1] == '.')
         hl--;
-    const kb_phost *best = NULL;
-    size_t best_len = 0;
+    if (hl >= sizeof low)
+        return mxd_kb_provider_for_host(v->kb, host, NULL, 0);
+    bmatch_lower(host, hl, low);
+    const bounce_hostpat *best = NULL;
     for (size_t i = 0; i < v->nhostpat; i++) {
-        const kb_phost *h = v->hostpat[i];
-        const char *p = h->pattern;
-        size_t pl = strlen(p);
+        const bounce_hostpat *h = &v->hostpat[i];
         int hit;
-        if (p[0] == '*' && !strchr(p + 1, '*')) {
-            /* "*.example.com": a suffix of at least one more byte */
-            hit = hl > pl - 1 && str_caseeq(host + hl - (pl - 1), pl - 1, p + 1);
-        } else if (!strchr(p, '*')) {
-            hit = str_caseeq(host, hl, p);
-        } else {
-            hit = str_glob_match(host, hl, p);
-        }
-        if (!hit)
-            continue;
-        size_t l = host_literal_len(p);
-        if (!best || l > best_len) {
+        if (h->shape == HOSTPAT_SUFFIX)
+            hit = hl > h->litlen && !memcmp(low + hl - h->litlen, h->lit, h->litlen);
+        else if (h->shape == HOSTPAT_EXACT)
+            hit = hl == h->litlen && !memcmp(low, h->lit, hl);
+        else
+            hit = str_glob_match(low, hl, h->lit);
+        if (hit && (!best || h->weight > best->weight))
             best = h;
-            best_len = l;
-        }
     }
     return best ? best->provider : NULL;
 }
@@ -127,9 +121,23 @@ static int compile_hints(mxd_bounce_ctx *bc, const mxd_kb *kb)
     bc->v.hostpat = calloc(kb->nhosts ? kb->nhosts : 1, sizeof *bc->v.hostpat);
     if (!bc->v.hostpat)
         return -1;
-    for (size_t i = 0; i < kb->nhosts; i++)
-        if (kb->hosts[i].kind == KB_HOST)
-            bc->v.hostpat[bc->v.nhostpat++] = &kb->hosts[i];
+    for (size_t i = 0; i < kb->nhosts; i++) {
+        if (kb->hosts[i].kind != KB_HOST)
+            continue;
+        const char *p = kb->hosts[i].pattern;
+        bounce_hostpat *hp = &bc->v.hostpat[bc->v.nhostpat];
+        int suffix = p[0] == '*' && !strchr(p + 1, '*');
+        const char *lit = suffix ? p + 1 : p;
+        hp->litlen = strlen(lit);
+        hp->lit = malloc(hp->litlen + 1);
+        if (!hp->lit)
+            return -1;
+        bmatch_lower(lit, hp->litlen + 1, hp->lit);
+        hp->shape = suffix ? HOSTPAT_SUFFIX : strchr(p, '*') ? HOSTPAT_GLOB : HOSTPAT_EXACT;
+        hp->weight = host_literal_len(p);
+        hp->provider = kb->hosts[i].provider;
+        bc->v.nhostpat++;
+    }
     for (size_t i = 0; i < kb->nrules; i++) {
         const char *p = kb->rules[i].provider;
         if (p && !provider_has_rules(&bc->v, p))
@@ -197,6 +205,8 @@ void mxd_bounce_free(mxd_bounce_ctx *bc)
     bmatch_free((bmatch *)bc->v.reasons);
     bmatch_free((bmatch *)bc->v.hints);
     free(bc->v.hint_provider);
+    for (size_t i = 0; i < bc->v.nhostpat; i++)
+        free(bc->v.hostpat[i].lit);
     free(bc->v.hostpat);
     free(bc->v.rule_providers);
     free(bc->out.r);

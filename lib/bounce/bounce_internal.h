@@ -52,6 +52,16 @@ typedef struct bounce_out {
     char tz[8];
 } bounce_out;
 
+/* A "host" pattern of provider-hosts.tsv, ready to compare (bounce.c). */
+enum { HOSTPAT_SUFFIX = 0, HOSTPAT_EXACT = 1, HOSTPAT_GLOB = 2 };
+typedef struct bounce_hostpat {
+    char *lit; /* lower case: ".example.com" for "*.example.com", else the whole pattern */
+    size_t litlen;
+    int shape;
+    size_t weight; /* the pattern's literal length: the longest match wins */
+    const char *provider;
+} bounce_hostpat;
+
 /* One header field of an index (bounce.c): name and raw (folded) value. */
 typedef struct bounce_hfield {
     const char *name, *val;
@@ -77,10 +87,10 @@ typedef struct bounce_view {
     char subject[BOUNCE_FIELD_MAX];
     char ctype[MAIL_MAX_TYPE]; /* top content type */
     const mxd_kb *kb;
-    const struct bmatch *reasons;    /* reasons.tsv compiled (match.c) */
-    const struct bmatch *hints;      /* provider-hosts.tsv "text" patterns, longest first */
-    const char **hint_provider;      /* provider id of each hint */
-    const struct kb_phost **hostpat; /* provider-hosts.tsv "host" patterns (bounce.c) */
+    const struct bmatch *reasons;   /* reasons.tsv compiled (match.c) */
+    const struct bmatch *hints;     /* provider-hosts.tsv "text" patterns, longest first */
+    const char **hint_provider;     /* provider id of each hint */
+    struct bounce_hostpat *hostpat; /* provider-hosts.tsv "host" patterns (bounce.c) */
     size_t nhostpat;
     const char **rule_providers; /* providers that have rules (for the rule gate) */
     size_t nrule_providers;
