@@ -56,6 +56,27 @@ static size_t host_literal_len(const char *p)
     return n;
 }
 
+/* pattern_lookup - the provider of the longest matching pattern (name lower-cased). */
+static const char *pattern_lookup(const bounce_hostpat *pat, size_t n, const char *low, size_t hl)
+{
+    const bounce_hostpat *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const bounce_hostpat *h = &pat[i];
+        int hit;
+        if (h->shape == HOSTPAT_SUFFIX)
+            hit = hl > h->litlen && !memcmp(low + hl - h->litlen, h->lit, h->litlen);
+        else if (h->shape == HOSTPAT_PREFIX)
+            hit = hl > h->litlen && !memcmp(low, h->lit, h->litlen);
+        else if (h->shape == HOSTPAT_EXACT)
+            hit = hl == h->litlen && !memcmp(low, h->lit, hl);
+        else
+            hit = str_glob_match(low, hl, h->lit);
+        if (hit && (!best || h->weight > best->weight))
+            best = h;
+    }
+    return best ? best->provider : NULL;
+}
+
 const char *bview_provider_for_host(const bounce_view *v, const char *host)
 {
     char low[BOUNCE_HOST_MAX];
@@ -65,20 +86,19 @@ const char *bview_provider_for_host(const bounce_view *v, const char *host)
     if (hl >= sizeof low)
         return mxd_kb_provider_for_host(v->kb, host, NULL, 0);
     bmatch_lower(host, hl, low);
-    const bounce_hostpat *best = NULL;
-    for (size_t i = 0; i < v->nhostpat; i++) {
-        const bounce_hostpat *h = &v->hostpat[i];
-        int hit;
-        if (h->shape == HOSTPAT_SUFFIX)
-            hit = hl > h->litlen && !memcmp(low + hl - h->litlen, h->lit, h->litlen);
-        else if (h->shape == HOSTPAT_EXACT)
-            hit = hl == h->litlen && !memcmp(low, h->lit, hl);
-        else
-            hit = str_glob_match(low, hl, h->lit);
-        if (hit && (!best || h->weight > best->weight))
-            best = h;
-    }
-    return best ? best->provider : NULL;
+    return pattern_lookup(v->hostpat, v->nhostpat, low, hl);
+}
+
+const char *bview_provider_for_domain(const bounce_view *v, const char *domain)
+{
+    char low[BOUNCE_HOST_MAX];
+    size_t hl = strlen(domain);
+    while (hl && domain[hl - 1] == '.')
+        hl--;
+    if (!hl || hl >= sizeof low)
+        return hl ? mxd_kb_provider_for_domain(v->kb, domain) : NULL;
+    bmatch_lower(domain, hl, low);
+    return pattern_lookup(v->dompat, v->ndompat, low, hl);
 }
 
 /* compile_hints - the text hints of provider-hosts.tsv, longest literal first (the same
@@ -119,24 +139,32 @@ static int compile_hints(mxd_bounce_ctx *bc, const mxd_kb *kb)
     free(h);
     free(pats);
     bc->v.hostpat = calloc(kb->nhosts ? kb->nhosts : 1, sizeof *bc->v.hostpat);
-    if (!bc->v.hostpat)
+    bc->v.dompat = calloc(kb->nhosts ? kb->nhosts : 1, sizeof *bc->v.dompat);
+    if (!bc->v.hostpat || !bc->v.dompat)
         return -1;
     for (size_t i = 0; i < kb->nhosts; i++) {
-        if (kb->hosts[i].kind != KB_HOST)
+        int kind = kb->hosts[i].kind;
+        if (kind != KB_HOST && kind != KB_DOMAIN)
             continue;
         const char *p = kb->hosts[i].pattern;
-        bounce_hostpat *hp = &bc->v.hostpat[bc->v.nhostpat];
-        int suffix = p[0] == '*' && !strchr(p + 1, '*');
+        bounce_hostpat *hp =
+            kind == KB_HOST ? &bc->v.hostpat[bc->v.nhostpat++] : &bc->v.dompat[bc->v.ndompat++];
+        size_t pl = strlen(p);
+        const char *star = strchr(p, '*');
+        int suffix = star == p && !strchr(p + 1, '*');
+        int prefix = star && star == p + pl - 1 && pl > 1 && star != p;
         const char *lit = suffix ? p + 1 : p;
-        hp->litlen = strlen(lit);
-        hp->lit = malloc(hp->litlen + 1);
+        hp->litlen = prefix ? pl - 1 : strlen(lit);
+        hp->lit = malloc(strlen(lit) + 1);
         if (!hp->lit)
             return -1;
-        bmatch_lower(lit, hp->litlen + 1, hp->lit);
-        hp->shape = suffix ? HOSTPAT_SUFFIX : strchr(p, '*') ? HOSTPAT_GLOB : HOSTPAT_EXACT;
+        bmatch_lower(lit, strlen(lit) + 1, hp->lit);
+        hp->shape = suffix   ? HOSTPAT_SUFFIX
+                    : prefix ? HOSTPAT_PREFIX
+                    : star   ? HOSTPAT_GLOB
+                             : HOSTPAT_EXACT;
         hp->weight = host_literal_len(p);
         hp->provider = kb->hosts[i].provider;
-        bc->v.nhostpat++;
     }
     for (size_t i = 0; i < kb->nrules; i++) {
         const char *p = kb->rules[i].provider;
@@ -208,6 +236,9 @@ void mxd_bounce_free(mxd_bounce_ctx *bc)
     for (size_t i = 0; i < bc->v.nhostpat; i++)
         free(bc->v.hostpat[i].lit);
     free(bc->v.hostpat);
+    for (size_t i = 0; i < bc->v.ndompat; i++)
+        free(bc->v.dompat[i].lit);
+    free(bc->v.dompat);
     free(bc->v.rule_providers);
     free(bc->out.r);
     free(bc);

@@ -53,7 +53,7 @@ typedef struct bounce_out {
 } bounce_out;
 
 /* A "host" pattern of provider-hosts.tsv, ready to compare (bounce.c). */
-enum { HOSTPAT_SUFFIX = 0, HOSTPAT_EXACT = 1, HOSTPAT_GLOB = 2 };
+enum { HOSTPAT_SUFFIX = 0, HOSTPAT_EXACT = 1, HOSTPAT_GLOB = 2, HOSTPAT_PREFIX = 3 };
 typedef struct bounce_hostpat {
     char *lit; /* lower case: ".example.com" for "*.example.com", else the whole pattern */
     size_t litlen;
@@ -91,6 +91,8 @@ typedef struct bounce_view {
     const struct bmatch *hints;     /* provider-hosts.tsv "text" patterns, longest first */
     const char **hint_provider;     /* provider id of each hint */
     struct bounce_hostpat *hostpat; /* provider-hosts.tsv "host" patterns (bounce.c) */
+    struct bounce_hostpat *dompat;  /* provider-hosts.tsv "domain" patterns */
+    size_t ndompat;
     size_t nhostpat;
     const char **rule_providers; /* providers that have rules (for the rule gate) */
     size_t nrule_providers;
@@ -130,6 +132,10 @@ int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen
  * mxd_kb_provider_for_host() (the longest matching pattern wins), with the common pattern
  * shapes ("*.example.com", "mx.example.com") compared directly instead of globbed. */
 const char *bview_provider_for_host(const bounce_view *v, const char *host);
+
+/* bview_provider_for_domain - the same as mxd_kb_provider_for_domain() for a recipient
+ * domain, with exact and "name.*" patterns compared directly. */
+const char *bview_provider_for_domain(const bounce_view *v, const char *domain);
 
 /* bounce_view_offset - where the view lies in an mxd_bounce_ctx (for the unit tests). */
 size_t bounce_view_offset(void);

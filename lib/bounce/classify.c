@@ -236,7 +236,7 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
     if (!prov) {
         const char *at = strrchr(r->recipient, '@');
         if (at)
-            prov = mxd_kb_provider_for_domain(kb, at + 1);
+            prov = bview_provider_for_domain(v, at + 1);
     }
     c->provider = prov;
 

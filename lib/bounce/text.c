@@ -65,11 +65,12 @@ size_t text_separator(const char *s, size_t len)
         size_t start = pos;
         if (!bounce_line(s, len, &pos, &l, &ll))
             break;
-        bounce_trim(&l, &ll);
-        while (ll && (*l == '-' || *l == '=' || *l == '*' || *l == ' ' || *l == '_'))
+        /* the first significant byte decides whether the line is looked at at all */
+        while (ll && (*l == '-' || *l == '=' || *l == '*' || *l == ' ' || *l == '_' || *l == '\t'))
             l++, ll--;
         if (ll < 8 || !first[(unsigned char)str_tolower((unsigned char)*l)])
             continue;
+        bounce_trim(&l, &ll);
         for (size_t i = 0; i < sizeof separators / sizeof *separators; i++) {
             const char *sp = separators[i];
             while (*sp == '-' || *sp == ' ')

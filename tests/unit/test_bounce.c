@@ -325,6 +325,15 @@ static void test_provider_for_host_same_as_kb(void **state)
         if (a != b && (!a || !b || strcmp(a, b)))
             fail_msg("%s: fast %s, kb %s", hosts[i], a ? a : "-", b ? b : "-");
     }
+    static const char *const domains[] = {
+        "gmail.com",   "GMAIL.COM", "hotmail.co.uk", "hotmail.com", "aol.de", "example.org",
+        "yahoo.co.jp", "live.fr",   "outlook.com.",  "x.gmail.com", "aol"};
+    for (size_t i = 0; i < sizeof domains / sizeof *domains; i++) {
+        const char *a = bview_provider_for_domain(v, domains[i]);
+        const char *b = mxd_kb_provider_for_domain(kb, domains[i]);
+        if (a != b && (!a || !b || strcmp(a, b)))
+            fail_msg("%s: fast %s, kb %s", domains[i], a ? a : "-", b ? b : "-");
+    }
     mxd_bounce_free(bc);
 }
 
