@@ -359,6 +359,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
     memcpy(v->ctype, parts[0].type, sizeof v->ctype);
     v->multipart = parts[0].kind == MAIL_MULTIPART;
     unsigned char inmsg[MAIL_MAX_PARTS];
+    size_t html[BOUNCE_MAX_HTML], nhtml = 0;
     for (size_t i = 0; i < n; i++) {
         const mail_part *p = &parts[i];
         int par = p->parent;
@@ -389,16 +390,9 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
             /* (a multipart without a boundary parameter is read as text) */
             add_text(&v->text, p, BOUNCE_MAX_TEXT, &v->conv);
         } else if (!strcmp(t, "text/html")) {
-            if (v->html.len < BOUNCE_MAX_TEXT) {
-                buf dec;
-                buf_init(&dec, MAIL_MAX_DECODED * 4);
-                if (mail_decode_part(p, &dec, &v->conv) == MXD_OK && dec.ptr) {
-                    if (v->html.len)
-                        buf_addc(&v->html, '\n');
-                    mail_html_to_text(dec.ptr, dec.len, &v->html);
-                }
-                buf_free(&dec);
-            }
+            /* read only when the message has no text/plain at all (below) */
+            if (nhtml < BOUNCE_MAX_HTML)
+                html[nhtml++] = i;
         } else if (!strcmp(t, "message/delivery-status") ||
                    !strcmp(t, "message/global-delivery-status")) {
             if (v->dsn.len < BOUNCE_MAX_DSN) {
@@ -426,15 +420,27 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
                 v->has_orig = hl > 0;
         }
     }
+    for (size_t k = 0; k < nhtml && !v->text.len && v->html.len < BOUNCE_MAX_TEXT; k++) {
+        buf dec;
+        buf_init(&dec, MAIL_MAX_DECODED * 4);
+        if (mail_decode_part(&parts[html[k]], &dec, &v->conv) == MXD_OK && dec.ptr) {
+            if (v->html.len)
+                buf_addc(&v->html, '\n');
+            mail_html_to_text(dec.ptr, dec.len, &v->html);
+        }
+        buf_free(&dec);
+    }
     if (!v->text.len && v->html.len) {
         buf t = v->text;
         v->text = v->html;
         v->html = t;
         buf_reset(&v->html);
     }
+    /* the detectors look at the first lines only (formats.c FMT_MARKER_WINDOW) */
     buf_reset(&v->ltext);
-    if (v->text.len && buf_add(&v->ltext, v->text.ptr, v->text.len) == MXD_OK)
-        bmatch_lower(v->text.ptr, v->text.len, v->ltext.ptr);
+    size_t ll = v->text.len < BOUNCE_LTEXT_MAX ? v->text.len : BOUNCE_LTEXT_MAX;
+    if (ll && buf_add(&v->ltext, v->text.ptr, ll) == MXD_OK)
+        bmatch_lower(v->text.ptr, ll, v->ltext.ptr);
     bview_header(v, "From", v->from, sizeof v->from);
     bview_header(v, "Subject", v->subject, sizeof v->subject);
     return MXD_OK;

@@ -23,7 +23,9 @@
 #define BOUNCE_MAX_ORIG  (128u * 1024)  /* headers of the returned message kept */
 #define BOUNCE_ADDR_MAX  320            /* an e-mail address (RFC 5321: 254 + slack) */
 #define BOUNCE_HOST_MAX  256
-#define BOUNCE_FIELD_MAX 1024 /* a decoded header value kept (subject ...) */
+#define BOUNCE_FIELD_MAX 1024        /* a decoded header value kept (subject ...) */
+#define BOUNCE_MAX_HTML  16          /* text/html parts read when there is no text/plain */
+#define BOUNCE_LTEXT_MAX (4u * 1024) /* lower-cased copy of the text, for format markers */
 
 typedef struct bounce_rcpt {
     char recipient[BOUNCE_ADDR_MAX];
