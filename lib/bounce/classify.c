@@ -10,6 +10,7 @@
  * a more specific reason ("mailbox full" beside a 5.1.1), following the precedence list below
  * (Sisimai's order of reasons, sisimai/go-sisimai:reason/lib.go).
  */
+#include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/match.h"
@@ -219,8 +220,16 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
         memcpy(c->replycode, r->replycode, 4);
     else
         find_code(kb, r->diag, r->diaglen, c->status, c->replycode);
-    const char *rhost = r->rhost[0] ? r->rhost : (HAVE_RP() && rp.rhost ? rp.rhost : "");
-    bounce_copy(c->rhost, sizeof c->rhost, rhost, strlen(rhost));
+    if (r->rhost[0]) {
+        bounce_copy(c->rhost, sizeof c->rhost, r->rhost, strlen(r->rhost));
+    } else if (r->diaglen) {
+        /* the remote host named in the text (reply.c's reading, without the other passes) */
+        char *rh = NULL;
+        reply_rhost_ip(r->diag, r->diaglen, &rh, NULL);
+        if (rh)
+            bounce_copy(c->rhost, sizeof c->rhost, rh, strlen(rh));
+        free(rh);
+    }
 
     /* provider: remote host, text hints, then the recipient's domain */
     const char *prov = c->rhost[0] ? bview_provider_for_host(v, c->rhost) : NULL;
@@ -400,10 +409,18 @@ done:
     }
     /* the IP the remote side refused: only a question when the refusal is not about the
      * mailbox itself */
-    if (c->reason &&
-        !in_list(c->reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons) &&
-        HAVE_RP() && rp.sending_ip)
-        bounce_copy(c->sending_ip, sizeof c->sending_ip, rp.sending_ip, strlen(rp.sending_ip));
+    if (c->reason && r->diaglen &&
+        !in_list(c->reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons)) {
+        char *ip = NULL;
+        if (rp_state > 0)
+            ip = rp.sending_ip;
+        else
+            reply_rhost_ip(r->diag, r->diaglen, NULL, &ip);
+        if (ip)
+            bounce_copy(c->sending_ip, sizeof c->sending_ip, ip, strlen(ip));
+        if (rp_state <= 0)
+            free(ip);
+    }
     if (rp_state > 0)
         reply_free(&rp);
 #undef HAVE_RP

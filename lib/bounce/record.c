@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
@@ -262,7 +263,22 @@ static mxd_err w_str(buf *b, const char *s)
         }
     mxd_err e = buf_addc(b, '"');
     const char *p = s, *run = s;
+    size_t left = strlen(s);
     while (*p && !e) {
+        /* eight plain bytes at a time: no control byte, '"', '\\' or 8-bit byte in them */
+        while (left - (size_t)(p - s) >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            uint64_t ctl = (w - ones * 0x20) & ~w; /* a byte below 0x20 */
+            uint64_t quo = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
+            uint64_t bsl = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
+            if ((ctl | quo | bsl | w) & highs)
+                break;
+            p += 8;
+        }
+        if (!*p)
+            break;
         unsigned char c = (unsigned char)*p;
         /* printable ASCII but '"' and '\\' (one compare for the range), or valid UTF-8 */
         if (((unsigned char)(c - 0x20) < 0x60 && c != '"' && c != '\\') || (c >= 0x80 && ok)) {

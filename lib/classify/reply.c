@@ -476,3 +476,22 @@ mxd_err reply_parse(const char *in, size_t len, reply_parts *rp)
     }
     return MXD_OK;
 }
+
+/* reply_rhost_ip - only the remote host and the sending IP of a text that is already one
+ * normalised line (no line breaks, blanks collapsed): what reply_parse() would find, without
+ * its other passes. Either out-pointer may be NULL; results are the caller's to free. */
+void reply_rhost_ip(const char *text, size_t len, char **rhost, char **sending_ip)
+{
+    reply_parts rp;
+    memset(&rp, 0, sizeof rp);
+    rp.text = (char *)text;
+    rp.len = len > MXD_REPLY_MAX ? MXD_REPLY_MAX : len;
+    if (rhost) {
+        find_rhost(&rp);
+        *rhost = rp.rhost;
+    }
+    if (sending_ip) {
+        find_sending_ip(&rp);
+        *sending_ip = rp.sending_ip;
+    }
+}

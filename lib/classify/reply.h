@@ -31,4 +31,9 @@ size_t reply_find_code(const char *text, size_t len, size_t from);
 /* reply_find_ipv4 / helpers used by the bounce parser too */
 int reply_is_ipv4(const char *s, size_t len);
 
+/* reply_rhost_ip - the remote host and the sending IP of a text already normalised to one
+ * line, as reply_parse() finds them (without its other passes). Out-pointers may be NULL;
+ * the strings (NULL when not found) are the caller's to free. */
+void reply_rhost_ip(const char *text, size_t len, char **rhost, char **sending_ip);
+
 #endif
