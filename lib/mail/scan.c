@@ -419,7 +419,16 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
     size_t pos = 0, nlen, vlen;
     const char *n, *v;
     int seen_ct = 0, seen_cte = 0;
-    while ((!seen_ct || !seen_cte) && mail_header_next(d, hl, &pos, &n, &nlen, &v, &vlen)) {
+    /* only fields whose name starts with 'C' matter here: other lines are passed over with
+     * one memchr each (continuation lines start with a blank, never with 'C') */
+    while ((!seen_ct || !seen_cte) && pos < hl) {
+        if (d[pos] != 'C' && d[pos] != 'c') {
+            const char *nl = memchr(d + pos, '\n', hl - pos);
+            pos = nl ? (size_t)(nl - d) + 1 : hl;
+            continue;
+        }
+        if (!mail_header_next(d, hl, &pos, &n, &nlen, &v, &vlen))
+            break;
         if (!seen_ct && nlen == 12 && str_caseeq(n, nlen, "content-type")) {
             seen_ct = 1;
             parse_ctype(p, v, vlen);

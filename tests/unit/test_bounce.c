@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include "bounce/bounce_internal.h"
+#include "bounce/match.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/kb.h"
 
@@ -300,6 +301,22 @@ static void test_json_escaping(void **state)
     free(p);
 }
 
+/* The word-at-a-time lower-casing agrees with the byte-wise one on every byte value. */
+static void test_lower_all_bytes(void **state)
+{
+    (void)state;
+    char in[301], out[301];
+    for (int t = 0; t < 256; t++) {
+        for (int i = 0; i < 301; i++)
+            in[i] = (char)((i * 7 + t * 13) & 0xff);
+        bmatch_lower(in, sizeof in, out);
+        for (int i = 0; i < 301; i++) {
+            unsigned char c = (unsigned char)in[i];
+            assert_int_equal((unsigned char)out[i], (c >= 'A' && c <= 'Z') ? c + 32 : c);
+        }
+    }
+}
+
 /* The fast host lookup gives what the knowledge base's own lookup gives. */
 static void test_provider_for_host_same_as_kb(void **state)
 {
@@ -406,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_lower_all_bytes),
         cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
     };
