@@ -212,6 +212,7 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
         return MXD_ERR_NOMEM;
     }
     bc->v.provider_has_rules = provider_has_rules;
+    bounce_cmdtab_init(&bc->v.cmds);
     mail_gmime_init();
     *out = bc;
     return MXD_OK;

@@ -12,6 +12,7 @@
 #define MXD_BOUNCE_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "mxdiag/bounce.h"
 #include "mail/mail_internal.h"
 #include "util/buf.h"
@@ -53,6 +54,12 @@ typedef struct bounce_out {
     long long date;
     char tz[8];
 } bounce_out;
+
+/* bounce_cmdtab - the SMTP command phrases indexed by first byte, built once per parser. */
+typedef struct bounce_cmdtab {
+    uint64_t by_first[256];
+    size_t plen[64];
+} bounce_cmdtab;
 
 /* A "host" pattern of provider-hosts.tsv, ready to compare (bounce.c). */
 enum { HOSTPAT_SUFFIX = 0, HOSTPAT_EXACT = 1, HOSTPAT_GLOB = 2, HOSTPAT_PREFIX = 3 };
@@ -101,6 +108,7 @@ typedef struct bounce_view {
     int (*provider_has_rules)(const struct bounce_view *v, const char *prov);
     buf ltext; /* text in lower case, for the detectors */
     mail_conv_cache conv;
+    bounce_cmdtab cmds;                   /* SMTP command phrases (util.c) */
     bounce_hfield top[BOUNCE_MAX_FIELDS]; /* the top header, indexed once per message */
     size_t ntop;
     bounce_hfield org[BOUNCE_MAX_FIELDS]; /* the returned message's header, when asked */
@@ -188,6 +196,11 @@ long long bounce_date(const char *s, size_t len, char *tz);
 /* bounce_command - the SMTP command named in a text ("in reply to RCPT TO command",
  * ">>> DATA", "after MAIL FROM") into cmd (8 bytes); returns 1 when found. */
 int bounce_command(const char *s, size_t len, char *cmd);
+
+void bounce_cmdtab_init(bounce_cmdtab *t);
+
+/* bounce_command_t - bounce_command() with a table built beforehand. */
+int bounce_command_t(const bounce_cmdtab *t, const char *s, size_t len, char *cmd);
 
 /* --- formats (dsn.c) --- */
 

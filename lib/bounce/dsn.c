@@ -313,7 +313,7 @@ void dsn_text_fill(const bounce_view *v, bounce_out *out)
                         continue;
                     flat[fl++] = ch;
                 }
-                bounce_command(flat, fl, r->command);
+                bounce_command_t(&v->cmds, flat, fl, r->command);
             }
             continue;
         }

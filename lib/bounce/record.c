@@ -141,7 +141,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         if (!r->rhost[0] && out->rhost[0])
             memcpy(r->rhost, out->rhost, sizeof r->rhost);
         if (!r->command[0] && r->diaglen)
-            bounce_command(r->diag, r->diaglen, r->command);
+            bounce_command_t(&v->cmds, r->diag, r->diaglen, r->command);
         if (!r->diagtype[0] && r->diaglen)
             memcpy(r->diagtype, "SMTP", 5);
         int delivered = !strcmp(r->action, "delivered") || !strcmp(r->action, "relayed") ||

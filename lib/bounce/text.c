@@ -50,34 +50,39 @@ static const char *const separators[] = {
 
 size_t text_separator(const char *s, size_t len)
 {
+    enum { NSEP = sizeof separators / sizeof *separators };
     size_t pos = 0;
     const char *l;
     size_t ll;
-    /* the first letters separators start with: most lines are skipped on that alone */
-    unsigned char first[256] = {0};
-    for (size_t i = 0; i < sizeof separators / sizeof *separators; i++) {
-        const char *sp = separators[i];
-        while (*sp == '-' || *sp == ' ')
-            sp++;
-        first[(unsigned char)str_tolower((unsigned char)*sp)] = 1;
+    /* the separators without their leading dashes, and their first two bytes in lower
+     * case: most lines are passed over on their first byte, most candidates on the second */
+    const char *sp[NSEP];
+    unsigned char c0[NSEP], c1[NSEP], first[256] = {0};
+    for (size_t i = 0; i < NSEP; i++) {
+        const char *p = separators[i];
+        while (*p == '-' || *p == ' ')
+            p++;
+        sp[i] = p;
+        c0[i] = (unsigned char)str_tolower((unsigned char)p[0]);
+        c1[i] = (unsigned char)str_tolower((unsigned char)p[1]);
+        first[c0[i]] = 1;
     }
     while (1) {
         size_t start = pos;
         if (!bounce_line(s, len, &pos, &l, &ll))
             break;
-        /* the first significant byte decides whether the line is looked at at all */
         while (ll && (*l == '-' || *l == '=' || *l == '*' || *l == ' ' || *l == '_' || *l == '\t'))
             l++, ll--;
-        if (ll < 8 || !first[(unsigned char)str_tolower((unsigned char)*l)])
+        if (ll < 8)
             continue;
+        unsigned char a = (unsigned char)str_tolower((unsigned char)l[0]);
+        if (!first[a])
+            continue;
+        unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
         bounce_trim(&l, &ll);
-        for (size_t i = 0; i < sizeof separators / sizeof *separators; i++) {
-            const char *sp = separators[i];
-            while (*sp == '-' || *sp == ' ')
-                sp++;
-            if (bounce_starts(l, ll, sp))
+        for (size_t i = 0; i < NSEP; i++)
+            if (c0[i] == a && c1[i] == b && bounce_starts(l, ll, sp[i]))
                 return start;
-        }
     }
     return len;
 }

@@ -304,77 +304,89 @@ long long bounce_date(const char *s, size_t len, char *tz)
     return t;
 }
 
+/* SMTP command phrases, most telling first: the first one (in this order) found decides. */
+static const struct {
+    const char *pat, *cmd;
+} cmd_tab[] = {
+    {"in reply to rcpt to", "RCPT"},
+    {"in reply to end of data", "DATA"},
+    {"in reply to data", "DATA"},
+    {"in reply to mail from", "MAIL"},
+    {"in reply to ehlo", "EHLO"},
+    {"in reply to helo", "HELO"},
+    {"after rcpt to", "RCPT"},
+    {"after mail from", "MAIL"},
+    {"after end of data", "DATA"},
+    {"after pipelined data", "DATA"},
+    {"after data", "DATA"},
+    {"after initial connection", "CONN"},
+    {"after ehlo", "EHLO"},
+    {"after helo", "HELO"},
+    {"did not like our rcpt to", "RCPT"},
+    {"did not like our final data", "DATA"},
+    {"did not like our data", "DATA"},
+    {"did not like our mail from", "MAIL"},
+    {"did not like our ehlo", "EHLO"},
+    {">>> rcpt to", "RCPT"},
+    {">>> data", "DATA"},
+    {">>> mail from", "MAIL"},
+    {">>> ehlo", "EHLO"},
+    {">>> helo", "HELO"},
+    {"rcpt to:", "RCPT"},
+    {"mail from:", "MAIL"},
+    {"rcpt to command", "RCPT"},
+    {"data command", "DATA"},
+    {"end of data", "DATA"},
+    {"sender rejected", "MAIL"},
+    {"greeting", "CONN"},
+    {"[rcpt_to]", "RCPT"},
+    {"[data]", "DATA"},
+    {"[mail_from]", "MAIL"},
+};
+
+enum { NCMD = sizeof cmd_tab / sizeof *cmd_tab };
+_Static_assert(NCMD <= 64, "command phrases fit a 64-bit mask");
+
+void bounce_cmdtab_init(bounce_cmdtab *t)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t k = 0; k < NCMD; k++) {
+        t->by_first[(unsigned char)cmd_tab[k].pat[0]] |= (uint64_t)1 << k;
+        t->plen[k] = strlen(cmd_tab[k].pat);
+    }
+}
+
 int bounce_command(const char *s, size_t len, char *cmd)
 {
-    static const struct {
-        const char *pat, *cmd;
-    } tab[] = {
-        {"in reply to rcpt to", "RCPT"},
-        {"in reply to end of data", "DATA"},
-        {"in reply to data", "DATA"},
-        {"in reply to mail from", "MAIL"},
-        {"in reply to ehlo", "EHLO"},
-        {"in reply to helo", "HELO"},
-        {"after rcpt to", "RCPT"},
-        {"after mail from", "MAIL"},
-        {"after end of data", "DATA"},
-        {"after pipelined data", "DATA"},
-        {"after data", "DATA"},
-        {"after initial connection", "CONN"},
-        {"after ehlo", "EHLO"},
-        {"after helo", "HELO"},
-        {"did not like our rcpt to", "RCPT"},
-        {"did not like our final data", "DATA"},
-        {"did not like our data", "DATA"},
-        {"did not like our mail from", "MAIL"},
-        {"did not like our ehlo", "EHLO"},
-        {">>> rcpt to", "RCPT"},
-        {">>> data", "DATA"},
-        {">>> mail from", "MAIL"},
-        {">>> ehlo", "EHLO"},
-        {">>> helo", "HELO"},
-        {"rcpt to:", "RCPT"},
-        {"mail from:", "MAIL"},
-        {"rcpt to command", "RCPT"},
-        {"data command", "DATA"},
-        {"end of data", "DATA"},
-        {"sender rejected", "MAIL"},
-        {"greeting", "CONN"},
-        {"[rcpt_to]", "RCPT"},
-        {"[data]", "DATA"},
-        {"[mail_from]", "MAIL"},
-    };
-    /* the first phrase of the table (in table order) found in the text */
+    bounce_cmdtab t;
+    bounce_cmdtab_init(&t);
+    return bounce_command_t(&t, s, len, cmd);
+}
+
+int bounce_command_t(const bounce_cmdtab *t, const char *s, size_t len, char *cmd)
+{ /* the first phrase of the table (in table order) found in the text */
     char low[BOUNCE_MAX_DIAG];
     if (len > sizeof low)
         len = sizeof low;
     bmatch_lower(s, len, low);
     /* one pass: at each byte only the phrases starting with it are compared */
-    enum { NTAB = sizeof tab / sizeof *tab };
-    _Static_assert(NTAB <= 64, "command phrases fit a 64-bit mask");
-    uint64_t by_first[256] = {0};
-    size_t plen[NTAB];
-    for (size_t k = 0; k < NTAB; k++) {
-        by_first[(unsigned char)tab[k].pat[0]] |= (uint64_t)1 << k;
-        plen[k] = strlen(tab[k].pat);
-    }
-    size_t best = NTAB;
+    size_t best = NCMD;
     for (size_t i = 0; i < len && best; i++) {
-        uint64_t m = by_first[(unsigned char)low[i]];
+        uint64_t m = t->by_first[(unsigned char)low[i]];
         while (m) {
             size_t k = (size_t)__builtin_ctzll(m);
             m &= m - 1;
             if (k >= best)
                 break;
-            if (i + plen[k] <= len && !memcmp(low + i, tab[k].pat, plen[k])) {
+            if (i + t->plen[k] <= len && !memcmp(low + i, cmd_tab[k].pat, t->plen[k])) {
                 best = k;
                 break;
             }
         }
     }
-    if (best == NTAB)
+    if (best == NCMD)
         return 0;
-    const char *bestcmd = tab[best].cmd;
+    const char *bestcmd = cmd_tab[best].cmd;
     memcpy(cmd, bestcmd, strlen(bestcmd) + 1);
     return 1;
 }
