@@ -145,6 +145,9 @@ static int on_record(void *arg, const mxd_bounce_record *r)
         cut(rc, sizeof rc, r->recipient, (size_t)rw);
         int rest = g->width - (rw + 1 + 7 + 1 + 15 + 1 + 12 + 1);
         cut(diag, sizeof diag, short_diag(r->diagnosticcode), rest > 12 ? (size_t)rest : 12);
+        /* a stranger's text: no escape sequences reach the terminal */
+        term_clean(rc, 0);
+        term_clean(diag, 0);
         const char *col = r->hardbounce ? term_c(g, "red") : term_c(g, "yellow");
         if (ru->records == 1)
             printf("%s%-*s %-7s %-15s %-12s %s%s\n", term_c(g, "bold"), rw, "RECIPIENT", "STATUS",
