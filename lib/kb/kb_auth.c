@@ -29,14 +29,7 @@ mxd_err kb_row_dkimsel(parse_ctx *pc, const char **col, const size_t *clen)
     kb_dkimsel d = {kb_strn(kb, col[0], clen[0]), kb_strn(kb, col[1], clen[1])};
     if (!d.selector || !d.provider)
         return MXD_ERR_NOMEM;
-    if (kb->ndkimsels % 32 == 0) {
-        void *p = realloc(kb->dkimsels, (kb->ndkimsels + 32) * sizeof *kb->dkimsels);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->dkimsels = p;
-    }
-    kb->dkimsels[kb->ndkimsels++] = d;
-    return MXD_OK;
+    return kb_push((void **)&kb->dkimsels, &kb->ndkimsels, sizeof *kb->dkimsels, &d);
 }
 
 /* mxd_kb_dkim_selector - the i-th selector. */

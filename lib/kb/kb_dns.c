@@ -16,18 +16,6 @@
 #define KB_MAX_CODES 64 /* return-code entries of one list */
 #define KB_ADDR_TEXT 64
 
-/* grow - make room for one more element in an array that grows by step. */
-static int grow(void **arr, size_t n, size_t size, size_t step)
-{
-    if (n % step)
-        return 0;
-    void *p = realloc(*arr, (n + step) * size);
-    if (!p)
-        return -1;
-    *arr = p;
-    return 0;
-}
-
 /* parse_octet - a decimal 0-255 without a leading zero. */
 static int parse_octet(const char *s, size_t len, unsigned char *out)
 {
@@ -176,10 +164,7 @@ mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
     b.source = S(11);
     if (!b.id || !b.name || !b.zone || !b.policy || !b.source)
         return MXD_ERR_NOMEM;
-    if (grow((void **)&kb->dnsbls, kb->ndnsbls, sizeof *kb->dnsbls, 32))
-        return MXD_ERR_NOMEM;
-    kb->dnsbls[kb->ndnsbls++] = b;
-    return MXD_OK;
+    return kb_push((void **)&kb->dnsbls, &kb->ndnsbls, sizeof *kb->dnsbls, &b);
 }
 
 mxd_err kb_row_pubres(parse_ctx *pc, const char **col, const size_t *clen)
@@ -203,10 +188,7 @@ mxd_err kb_row_pubres(parse_ctx *pc, const char **col, const size_t *clen)
     r.op = S(1);
     if (!r.op)
         return MXD_ERR_NOMEM;
-    if (grow((void **)&kb->pubres, kb->npubres, sizeof *kb->pubres, 32))
-        return MXD_ERR_NOMEM;
-    kb->pubres[kb->npubres++] = r;
-    return MXD_OK;
+    return kb_push((void **)&kb->pubres, &kb->npubres, sizeof *kb->pubres, &r);
 }
 
 mxd_err kb_row_rdnsword(parse_ctx *pc, const char **col, const size_t *clen)
@@ -220,10 +202,7 @@ mxd_err kb_row_rdnsword(parse_ctx *pc, const char **col, const size_t *clen)
     kb_rdnsword w = {S(0), S(1)};
     if (!w.word || !w.meaning)
         return MXD_ERR_NOMEM;
-    if (grow((void **)&kb->rdnswords, kb->nrdnswords, sizeof *kb->rdnswords, 32))
-        return MXD_ERR_NOMEM;
-    kb->rdnswords[kb->nrdnswords++] = w;
-    return MXD_OK;
+    return kb_push((void **)&kb->rdnswords, &kb->nrdnswords, sizeof *kb->rdnswords, &w);
 }
 
 const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len)

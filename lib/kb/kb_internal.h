@@ -208,8 +208,9 @@ typedef struct parse_ctx {
     size_t whylen;
 } parse_ctx;
 
-void *kb_alloc(mxd_kb *kb, size_t n);                       /* from the kb's arena */
-const char *kb_strn(mxd_kb *kb, const char *s, size_t len); /* copy into the arena */
+void *kb_alloc(mxd_kb *kb, size_t n);                                  /* from the kb's arena */
+const char *kb_strn(mxd_kb *kb, const char *s, size_t len);            /* copy into the arena */
+mxd_err kb_push(void **arr, size_t *n, size_t size, const void *item); /* append to a table */
 mxd_err kb_fail(parse_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll);
 

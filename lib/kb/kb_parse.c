@@ -49,6 +49,23 @@ const char *kb_strn(mxd_kb *kb, const char *s, size_t len)
     return p;
 }
 
+#define KB_TABLE_STEP 64
+
+/* kb_push - append one element of size bytes to a kb table (malloc'ed, grown by
+ * KB_TABLE_STEP elements); *n counts the elements. */
+mxd_err kb_push(void **arr, size_t *n, size_t size, const void *item)
+{
+    if (*n % KB_TABLE_STEP == 0) {
+        void *p = realloc(*arr, (*n + KB_TABLE_STEP) * size);
+        if (!p)
+            return MXD_ERR_NOMEM;
+        *arr = p;
+    }
+    memcpy((char *)*arr + *n * size, item, size);
+    (*n)++;
+    return MXD_OK;
+}
+
 /* kb_free_arena - used by mxd_kb_free. */
 void kb_free_arena(mxd_kb *kb);
 void kb_free_arena(mxd_kb *kb)
@@ -254,14 +271,7 @@ static mxd_err row_status(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(pc, "unknown reason '%s'", st.reason);
     if (st.scope && !kb_is_scope(st.scope))
         return kb_fail(pc, "unknown scope '%s'", st.scope);
-    if (kb->nstatus % 64 == 0) {
-        void *p = realloc(kb->status, (kb->nstatus + 64) * sizeof *kb->status);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->status = p;
-    }
-    kb->status[kb->nstatus++] = st;
-    return MXD_OK;
+    return kb_push((void **)&kb->status, &kb->nstatus, sizeof *kb->status, &st);
 }
 
 static mxd_err row_reply(parse_ctx *pc, const char **col, const size_t *clen)
@@ -277,14 +287,7 @@ static mxd_err row_reply(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(pc, "unknown reason '%s'", r.reason);
     if (r.scope && !kb_is_scope(r.scope))
         return kb_fail(pc, "unknown scope '%s'", r.scope);
-    if (kb->nreplies % 64 == 0) {
-        void *p = realloc(kb->replies, (kb->nreplies + 64) * sizeof *kb->replies);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->replies = p;
-    }
-    kb->replies[kb->nreplies++] = r;
-    return MXD_OK;
+    return kb_push((void **)&kb->replies, &kb->nreplies, sizeof *kb->replies, &r);
 }
 
 static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
@@ -298,14 +301,7 @@ static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
     kb_provider pr = {S(0), S(1), clen[2] ? S(2) : NULL, S(3)};
     if (kb_find_provider(kb, pr.id))
         return kb_fail(pc, "duplicate provider '%s'", pr.id);
-    if (kb->nproviders % 32 == 0) {
-        void *p = realloc(kb->providers, (kb->nproviders + 32) * sizeof *kb->providers);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->providers = p;
-    }
-    kb->providers[kb->nproviders++] = pr;
-    return MXD_OK;
+    return kb_push((void **)&kb->providers, &kb->nproviders, sizeof *kb->providers, &pr);
 }
 
 static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
@@ -325,14 +321,7 @@ static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
     h.pattern = S(1);
     h.provider = S(2);
     h.region = clen[3] ? S(3) : NULL;
-    if (kb->nhosts % 64 == 0) {
-        void *p = realloc(kb->hosts, (kb->nhosts + 64) * sizeof *kb->hosts);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->hosts = p;
-    }
-    kb->hosts[kb->nhosts++] = h;
-    return MXD_OK;
+    return kb_push((void **)&kb->hosts, &kb->nhosts, sizeof *kb->hosts, &h);
 }
 
 static mxd_err row_reason(parse_ctx *pc, const char **col, const size_t *clen)
@@ -343,14 +332,7 @@ static mxd_err row_reason(parse_ctx *pc, const char **col, const size_t *clen)
     kb_reason r = {S(0), S(1)};
     if (!kb_is_reason(r.reason))
         return kb_fail(pc, "unknown reason '%s'", r.reason);
-    if (kb->nreasons % 64 == 0) {
-        void *p = realloc(kb->reasons, (kb->nreasons + 64) * sizeof *kb->reasons);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->reasons = p;
-    }
-    kb->reasons[kb->nreasons++] = r;
-    return MXD_OK;
+    return kb_push((void **)&kb->reasons, &kb->nreasons, sizeof *kb->reasons, &r);
 }
 
 /* A rule under construction: lists are collected here, then copied into the arena. */
@@ -431,14 +413,7 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
         memcpy(r->status, t->status, r->nstatus * sizeof *r->status);
     r->file = pc->file;
     r->line = t->start_line;
-    if (kb->nrules % 64 == 0) {
-        void *p = realloc(kb->rules, (kb->nrules + 64) * sizeof *kb->rules);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->rules = p;
-    }
-    kb->rules[kb->nrules++] = *r;
-    return MXD_OK;
+    return kb_push((void **)&kb->rules, &kb->nrules, sizeof *kb->rules, r);
 }
 
 /* add_list - append a value to one of a rule's repeatable keys. */

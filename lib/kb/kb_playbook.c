@@ -176,14 +176,7 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
             return kb_fail(pc, "duplicate playbook %s", pb.id);
     pb.file = pc->file;
     pb.line = l[0].line;
-    if (kb->nplaybooks % 16 == 0) {
-        void *p = realloc(kb->playbooks, (kb->nplaybooks + 16) * sizeof *kb->playbooks);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->playbooks = p;
-    }
-    kb->playbooks[kb->nplaybooks++] = pb;
-    return MXD_OK;
+    return kb_push((void **)&kb->playbooks, &kb->nplaybooks, sizeof *kb->playbooks, &pb);
 }
 
 static mxd_err add_delist(parse_ctx *pc, const sline *l, size_t n)
@@ -209,14 +202,7 @@ static mxd_err add_delist(parse_ctx *pc, const sline *l, size_t n)
         return kb_fail(pc, "a delist template needs delist, title, how, body and source");
     if (kb_find_delist(kb, d.id))
         return kb_fail(pc, "duplicate delist template %s", d.id);
-    if (kb->ndelists % 16 == 0) {
-        void *p = realloc(kb->delists, (kb->ndelists + 16) * sizeof *kb->delists);
-        if (!p)
-            return MXD_ERR_NOMEM;
-        kb->delists = p;
-    }
-    kb->delists[kb->ndelists++] = d;
-    return MXD_OK;
+    return kb_push((void **)&kb->delists, &kb->ndelists, sizeof *kb->delists, &d);
 }
 
 static mxd_err parse_stanzas(parse_ctx *pc, const kb_file *f,
