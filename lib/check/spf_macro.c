@@ -200,6 +200,12 @@ static mxd_err expand_one(const spf_macro_env *env, const spf_macro *m, buf *out
 /* spf_macro_expand - expand or (env NULL) only check a macro-string. */
 mxd_err spf_macro_expand(const spf_macro_env *env, const char *s, size_t len, int exp, buf *out)
 {
+    /* a syntax error anywhere wins over an expansion that grows too big before reaching it */
+    if (env) {
+        mxd_err syn = spf_macro_expand(NULL, s, len, exp, NULL);
+        if (syn)
+            return syn;
+    }
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)s[i];
         mxd_err e = MXD_OK;

@@ -178,6 +178,36 @@ static char *expand(const char *ip, const char *sender, const char *m, int exp)
     return out;
 }
 
+/* A syntax error after an expansion that passes SPF_MACRO_MAX is still a syntax error (the
+ * expansion used to stop at "too big" first: found by fuzz_spf_macro). */
+static void test_macro_syntax_error_wins_over_size(void **state)
+{
+    (void)state;
+    buf big;
+    buf_init(&big, 1u << 20);
+    for (int i = 0; i < 400; i++)
+        assert_int_equal(buf_adds(&big, "%{s}"), MXD_OK); /* 400 x 28 bytes > 8192 */
+    assert_int_equal(buf_adds(&big, "%{q}"), MXD_OK);     /* no macro letter q */
+    cidr_addr a;
+    assert_int_equal(cidr_parse_ip("192.0.2.3", 9, &a), 0);
+    spf_macro_env env = {"strong-bad@email.example.com",
+                         "strong-bad",
+                         "email.example.com",
+                         "email.example.com",
+                         "mx.example.org",
+                         NULL,
+                         &a,
+                         1000000,
+                         fake_ptr,
+                         NULL};
+    buf out;
+    buf_init(&out, SPF_MACRO_MAX);
+    assert_int_equal(spf_macro_expand(&env, big.ptr, big.len, 0, &out), MXD_ERR_PARSE);
+    assert_int_equal(spf_macro_expand(NULL, big.ptr, big.len, 0, NULL), MXD_ERR_PARSE);
+    buf_free(&out);
+    buf_free(&big);
+}
+
 /* RFC 7208 section 7.4 examples */
 static void test_macro_rfc_examples(void **state)
 {
@@ -355,10 +385,15 @@ static void test_cidr(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_version),     cmocka_unit_test(test_record_syntax),
-        cmocka_unit_test(test_terms),       cmocka_unit_test(test_macro_rfc_examples),
-        cmocka_unit_test(test_macro_edges), cmocka_unit_test(test_domain_spec),
-        cmocka_unit_test(test_names),       cmocka_unit_test(test_cidr),
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_record_syntax),
+        cmocka_unit_test(test_terms),
+        cmocka_unit_test(test_macro_rfc_examples),
+        cmocka_unit_test(test_macro_edges),
+        cmocka_unit_test(test_macro_syntax_error_wins_over_size),
+        cmocka_unit_test(test_domain_spec),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_cidr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
