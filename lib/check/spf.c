@@ -94,8 +94,31 @@ static void decide(spf_ctx *c, const spf_term *t, const char *domain, const spf_
         c->nomem = 1;
 }
 
-/* query - one DNS lookup within the evaluation's bounds. A name the resolver refuses to send
- * (not a valid DNS name) is answered as NXDOMAIN: it cannot exist. */
+/* spf_query - one DNS lookup counted against the query budget. A name the resolver refuses
+ * to send (not a valid DNS name) is answered as NXDOMAIN: it cannot exist. */
+mxd_dns_status spf_query(mxd_resolver *r, int *queries, int *nomem, const char *name, int type,
+                         mxd_dns_answer **out)
+{
+    *out = NULL;
+    if (*queries >= MXD_SPF_MAX_QUERIES)
+        return MXD_DNS_TIMEOUT;
+    (*queries)++;
+    mxd_err e = mxd_dns_lookup(r, name, type, out);
+    if (e == MXD_ERR_INVALID)
+        return MXD_DNS_NXDOMAIN;
+    if (e == MXD_ERR_NOMEM)
+        *nomem = 1;
+    if (e || !*out)
+        return MXD_DNS_ERROR;
+    return (*out)->status;
+}
+
+int spf_is_void(mxd_dns_status s)
+{
+    return s == MXD_DNS_NXDOMAIN || s == MXD_DNS_NODATA;
+}
+
+/* query - spf_query within the evaluation's bounds of queries and time. */
 static mxd_dns_status query(spf_ctx *c, const char *name, int type, mxd_dns_answer **out)
 {
     *out = NULL;
@@ -103,25 +126,12 @@ static mxd_dns_status query(spf_ctx *c, const char *name, int type, mxd_dns_answ
         c->over_budget = 1;
         return MXD_DNS_TIMEOUT;
     }
-    c->queries++;
-    mxd_err e = mxd_dns_lookup(c->r, name, type, out);
-    if (e == MXD_ERR_INVALID)
-        return MXD_DNS_NXDOMAIN;
-    if (e == MXD_ERR_NOMEM)
-        c->nomem = 1;
-    if (e || !*out)
-        return MXD_DNS_ERROR;
-    return (*out)->status;
-}
-
-static int is_void(mxd_dns_status s)
-{
-    return s == MXD_DNS_NXDOMAIN || s == MXD_DNS_NODATA;
+    return spf_query(c->r, &c->queries, &c->nomem, name, type, out);
 }
 
 static int dns_trouble(mxd_dns_status s)
 {
-    return !is_void(s) && s != MXD_DNS_OK;
+    return !spf_is_void(s) && s != MXD_DNS_OK;
 }
 
 /* count_void - one more void lookup; permerror past the limit. */
@@ -347,7 +357,7 @@ static int eval_mech(spf_ctx *c, const spf_term *t, const char *domain, mxd_spf_
         s = query(c, tn, t->kind == SPF_EXISTS ? MXD_DNS_A : addr_type(c), &a);
         if (dns_trouble(s))
             res = temp_dns(c, tn, s);
-        else if (is_void(s))
+        else if (spf_is_void(s))
             res = count_void(c, node, tn);
         else if (t->kind == SPF_EXISTS)
             res = SPF_MATCH;
@@ -359,7 +369,7 @@ static int eval_mech(spf_ctx *c, const spf_term *t, const char *domain, mxd_spf_
         s = query(c, tn, MXD_DNS_MX, &a);
         if (dns_trouble(s)) {
             res = temp_dns(c, tn, s);
-        } else if (is_void(s)) {
+        } else if (spf_is_void(s)) {
             res = count_void(c, node, tn);
         } else if (a->n > MXD_SPF_MAX_MX) {
             res = fail_with(c, MXD_SPF_PERMERROR, "%s has more than 10 MX records (RFC 7208 4.6.4)",
@@ -382,7 +392,7 @@ static int eval_mech(spf_ctx *c, const spf_term *t, const char *domain, mxd_spf_
         break;
     case SPF_PTR:
         ptr_fetch(c);
-        if (is_void(c->ptr_status) && count_void(c, node, "the PTR name") == SPF_ERROR)
+        if (spf_is_void(c->ptr_status) && count_void(c, node, "the PTR name") == SPF_ERROR)
             return SPF_ERROR;
         for (size_t i = 0; i < c->nptr; i++)
             if (name_under(c->ptr_names[i], tn))
@@ -417,7 +427,7 @@ static mxd_spf_result fetch_record(spf_ctx *c, const char *domain, mxd_spf_node 
     if (dns_trouble(s)) {
         temp_dns(c, domain, s);
         r = MXD_SPF_TEMPERROR;
-    } else if (is_void(s)) {
+    } else if (spf_is_void(s)) {
         fail_with(c, MXD_SPF_NONE, "%s has no SPF record (DNS %s)", domain, mxd_dns_status_name(s));
         r = MXD_SPF_NONE;
     } else if (spf_select(a, &f)) {

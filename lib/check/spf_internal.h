@@ -92,6 +92,14 @@ typedef struct spf_macro_env {
  * check the syntax only (nothing is appended then). */
 mxd_err spf_macro_expand(const spf_macro_env *env, const char *s, size_t len, int exp, buf *out);
 
+/* spf_query - one DNS lookup counted in *queries (MXD_DNS_TIMEOUT once MXD_SPF_MAX_QUERIES
+ * were asked); a name that is not a valid DNS name is NXDOMAIN; *nomem is set on out of
+ * memory. *out is the answer or NULL; the caller frees it. */
+mxd_dns_status spf_query(mxd_resolver *r, int *queries, int *nomem, const char *name, int type,
+                         mxd_dns_answer **out);
+/* spf_is_void - NXDOMAIN or NODATA: a void lookup (RFC 7208 section 4.6.4). */
+int spf_is_void(mxd_dns_status s);
+
 /* spf_domain_finish - make an expanded domain-spec a query name in place: drop one trailing
  * dot, cut whole labels from the left until it fits 253 bytes (RFC 7208 section 7.3).
  * Returns 0, or -1 when the result is not a usable DNS name (empty, empty or long label). */

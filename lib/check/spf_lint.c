@@ -39,23 +39,7 @@ typedef struct lint_ctx {
 
 static mxd_dns_status query(lint_ctx *c, const char *name, int type, mxd_dns_answer **out)
 {
-    *out = NULL;
-    if (c->queries >= MXD_SPF_MAX_QUERIES)
-        return MXD_DNS_TIMEOUT;
-    c->queries++;
-    mxd_err e = mxd_dns_lookup(c->r, name, type, out);
-    if (e == MXD_ERR_INVALID)
-        return MXD_DNS_NXDOMAIN;
-    if (e == MXD_ERR_NOMEM)
-        c->nomem = 1;
-    if (e || !*out)
-        return MXD_DNS_ERROR;
-    return (*out)->status;
-}
-
-static int is_void(mxd_dns_status s)
-{
-    return s == MXD_DNS_NXDOMAIN || s == MXD_DNS_NODATA;
+    return spf_query(c->r, &c->queries, &c->nomem, name, type, out);
 }
 
 /* add_net - one flattened network (deduplicated). */
@@ -113,7 +97,7 @@ static int add_addrs(lint_ctx *c, const char *name, const spf_term *t, const cha
                     found++;
                 }
             }
-        } else if (!is_void(s)) {
+        } else if (!spf_is_void(s)) {
             trouble = 1;
         }
         mxd_dns_answer_free(a);
@@ -271,7 +255,7 @@ static void lint_term(lint_ctx *c, const spf_term *t, const spf_record *rec, con
         } else {
             mxd_dns_answer *a;
             mxd_dns_status s = query(c, b.ptr, MXD_DNS_MX, &a);
-            if (is_void(s)) {
+            if (spf_is_void(s)) {
                 count_void(c, node, b.ptr, t);
             } else if (s != MXD_DNS_OK) {
                 dns_trouble(c, b.ptr, "mx", s);
@@ -336,7 +320,7 @@ static void lint_walk(lint_ctx *c, const char *domain, mxd_spf_node *node, int d
     mxd_dns_status s = query(c, domain, MXD_DNS_TXT, &a);
     spf_fetch f = {0};
     const char *role = depth ? "include/redirect target" : "domain";
-    if (!is_void(s) && s != MXD_DNS_OK) {
+    if (!spf_is_void(s) && s != MXD_DNS_OK) {
         dns_trouble(c, domain, "TXT", s);
         node->problem = str_dup_n("DNS trouble", 11);
         mxd_dns_answer_free(a);
