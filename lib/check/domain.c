@@ -40,8 +40,64 @@ static int starts_version(const char *s, size_t len, const char *version)
            !memcmp(tl.t[0].val, version, vl);
 }
 
-/* mxd_mta_sts_parse - "v=STSv1; id=..." */
-mxd_err mxd_mta_sts_parse(const char *txt, size_t len, mxd_txt_policy *p)
+/* A record's own checks after the version tag: returns the problem (possibly written into
+ * msg) or NULL, and stores what it keeps in p. */
+typedef const char *(*policy_check)(const taglist *tl, mxd_txt_policy *p, char *msg, size_t msglen,
+                                    int *nomem);
+
+static const char *check_sts(const taglist *tl, mxd_txt_policy *p, char *msg, size_t msglen,
+                             int *nomem)
+{
+    (void)msg;
+    (void)msglen;
+    const taglist_tag *id = taglist_get(tl, "id");
+    int ok = id && id->vlen >= 1 && id->vlen <= MTA_STS_ID_MAX;
+    for (size_t i = 0; ok && i < id->vlen; i++)
+        ok = str_isalnum((unsigned char)id->val[i]);
+    if (!ok)
+        return "id= is missing or not 1 to 32 letters and digits";
+    set_str(&p->id, id->val, id->vlen, nomem);
+    return NULL;
+}
+
+static const char *check_tlsrpt(const taglist *tl, mxd_txt_policy *p, char *msg, size_t msglen,
+                                int *nomem)
+{
+    const char *problem = NULL;
+    const taglist_tag *rua = taglist_get(tl, "rua");
+    if (!rua || !rua->vlen) {
+        problem = "rua= is missing: it says where reports go";
+    } else {
+        for (size_t i = 0; i <= rua->vlen && !problem;) {
+            size_t j = i;
+            while (j < rua->vlen && rua->val[j] != ',')
+                j++;
+            size_t a = i, b = j;
+            while (a < b && taglist_is_ws((unsigned char)rua->val[a]))
+                a++;
+            while (b > a && taglist_is_ws((unsigned char)rua->val[b - 1]))
+                b--;
+            const char *u = rua->val + a;
+            size_t ul = b - a;
+            int mailto = ul > 7 && str_caseeq(u, 7, "mailto:") && memchr(u, '@', ul);
+            int https = ul > 8 && str_caseeq(u, 8, "https://");
+            if (!mailto && !https) {
+                snprintf(msg, msglen, "rua= destination '%.*s' is not mailto: or https:",
+                         (int)(ul > 80 ? 80 : ul), u);
+                problem = msg;
+            }
+            i = j + 1;
+        }
+        if (!problem)
+            set_str(&p->rua, rua->val, rua->vlen, nomem);
+    }
+    return problem;
+}
+
+/* parse_policy - the part MTA-STS and TLS-RPT records share: the version tag first, the tag
+ * syntax, then the record's own check. */
+static mxd_err parse_policy(const char *txt, size_t len, mxd_txt_policy *p, const char *version,
+                            policy_check check)
 {
     memset(p, 0, sizeof *p);
     int nomem = 0;
@@ -50,21 +106,15 @@ mxd_err mxd_mta_sts_parse(const char *txt, size_t len, mxd_txt_policy *p)
     char why[200];
     const char *problem = NULL;
     char msg[300];
-    p->found = starts_version(txt, len, "STSv1");
+    p->found = starts_version(txt, len, version);
     if (!p->found) {
-        problem = "the record does not start with v=STSv1";
+        snprintf(msg, sizeof msg, "the record does not start with v=%s", version);
+        problem = msg;
     } else if (taglist_parse(txt, len, &tl, why, sizeof why)) {
         snprintf(msg, sizeof msg, "syntax: %s", why);
         problem = msg;
     } else {
-        const taglist_tag *id = taglist_get(&tl, "id");
-        int ok = id && id->vlen >= 1 && id->vlen <= MTA_STS_ID_MAX;
-        for (size_t i = 0; ok && i < id->vlen; i++)
-            ok = str_isalnum((unsigned char)id->val[i]);
-        if (!ok)
-            problem = "id= is missing or not 1 to 32 letters and digits";
-        else
-            set_str(&p->id, id->val, id->vlen, &nomem);
+        problem = check(&tl, p, msg, sizeof msg, &nomem);
     }
     if (problem)
         set_str(&p->problem, problem, strlen(problem), &nomem);
@@ -76,59 +126,16 @@ mxd_err mxd_mta_sts_parse(const char *txt, size_t len, mxd_txt_policy *p)
     return MXD_OK;
 }
 
+/* mxd_mta_sts_parse - "v=STSv1; id=..." */
+mxd_err mxd_mta_sts_parse(const char *txt, size_t len, mxd_txt_policy *p)
+{
+    return parse_policy(txt, len, p, "STSv1", check_sts);
+}
+
 /* mxd_tls_rpt_parse - "v=TLSRPTv1; rua=mailto:...,https://..." */
 mxd_err mxd_tls_rpt_parse(const char *txt, size_t len, mxd_txt_policy *p)
 {
-    memset(p, 0, sizeof *p);
-    int nomem = 0;
-    set_str(&p->record, txt, len, &nomem);
-    taglist tl;
-    char why[200];
-    const char *problem = NULL;
-    char msg[300];
-    p->found = starts_version(txt, len, "TLSRPTv1");
-    if (!p->found) {
-        problem = "the record does not start with v=TLSRPTv1";
-    } else if (taglist_parse(txt, len, &tl, why, sizeof why)) {
-        snprintf(msg, sizeof msg, "syntax: %s", why);
-        problem = msg;
-    } else {
-        const taglist_tag *rua = taglist_get(&tl, "rua");
-        if (!rua || !rua->vlen) {
-            problem = "rua= is missing: it says where reports go";
-        } else {
-            for (size_t i = 0; i <= rua->vlen && !problem;) {
-                size_t j = i;
-                while (j < rua->vlen && rua->val[j] != ',')
-                    j++;
-                size_t a = i, b = j;
-                while (a < b && taglist_is_ws((unsigned char)rua->val[a]))
-                    a++;
-                while (b > a && taglist_is_ws((unsigned char)rua->val[b - 1]))
-                    b--;
-                const char *u = rua->val + a;
-                size_t ul = b - a;
-                int mailto = ul > 7 && str_caseeq(u, 7, "mailto:") && memchr(u, '@', ul);
-                int https = ul > 8 && str_caseeq(u, 8, "https://");
-                if (!mailto && !https) {
-                    snprintf(msg, sizeof msg, "rua= destination '%.*s' is not mailto: or https:",
-                             (int)(ul > 80 ? 80 : ul), u);
-                    problem = msg;
-                }
-                i = j + 1;
-            }
-            if (!problem)
-                set_str(&p->rua, rua->val, rua->vlen, &nomem);
-        }
-    }
-    if (problem)
-        set_str(&p->problem, problem, strlen(problem), &nomem);
-    p->valid = p->found && !problem;
-    if (nomem) {
-        mxd_txt_policy_clear(p);
-        return MXD_ERR_NOMEM;
-    }
-    return MXD_OK;
+    return parse_policy(txt, len, p, "TLSRPTv1", check_tlsrpt);
 }
 
 /* mxd_txt_policy_clear - free the strings. */
