@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,9 +25,10 @@ typedef struct dnsd_server {
     char addr[64];
 } dnsd_server;
 
-/* dnsd_start - zone files by path (up to 4, NULL-terminated list). 0, or -1 when the server
- * cannot start (no python3 or dnslib: the caller skips). */
-static int dnsd_start(dnsd_server *d, const char *const *zones)
+/* dnsd_start - zone files by path (up to 4, NULL-terminated list); delay (milliseconds as
+ * text, or NULL) delays every answer. 0, or -1 when the server cannot start (no python3 or
+ * dnslib: the caller skips). */
+static int dnsd_start(dnsd_server *d, const char *const *zones, const char *delay)
 {
     const char *src = getenv("MXD_SOURCE_DIR");
     char script[512], port[200];
@@ -50,6 +52,10 @@ static int dnsd_start(dnsd_server *d, const char *const *zones)
     argv[n++] = "0";
     argv[n++] = "--port-file";
     argv[n++] = port;
+    if (delay) {
+        argv[n++] = "--delay";
+        argv[n++] = delay;
+    }
     argv[n] = NULL;
     d->pid = fork();
     if (d->pid < 0)
@@ -97,6 +103,14 @@ static void dnsd_stop(dnsd_server *d)
     unlink(path);
     if (d->dir[0])
         rmdir(d->dir);
+}
+
+/* now_ms - a monotonic clock in milliseconds, for tests that measure waits. */
+static inline long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 #endif

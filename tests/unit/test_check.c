@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <mxdiag/mxdiag.h>
 #include "check/check_internal.h"
-#include "dnsd_test.h"
+#include "dnsd_helper.h"
 
 static mxd_kb *kb;
 
@@ -315,7 +315,7 @@ static void test_list_selection(void **state)
 /* ---- live: several checks in one run ----------------------------------------------------- */
 
 static char tmpdir[256];
-static dnsd srv;
+static dnsd_server srv;
 
 static const char zone_text[] = "25.2.0.192.zen.spamhaus.org            A    127.0.0.2\n"
                                 "25.2.0.192.zen.spamhaus.org            TXT  \"see SBL1\"\n"
@@ -332,7 +332,7 @@ static const char zone_text[] = "25.2.0.192.zen.spamhaus.org            A    127
 static int start_server(void **state)
 {
     (void)state;
-    if (open_kb(NULL) || access(PYTHON, X_OK))
+    if (open_kb(NULL) || access(DNSD_PYTHON, X_OK))
         return -1;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-check-XXXXXX");
     if (!mkdtemp(tmpdir))
@@ -344,7 +344,8 @@ static int start_server(void **state)
         return -1;
     fputs(zone_text, f);
     fclose(f);
-    return dnsd_start(&srv, tmpdir, zone, "check", NULL);
+    const char *zones[] = {zone, NULL};
+    return dnsd_start(&srv, zones, NULL);
 }
 
 static int stop_server(void **state)
@@ -352,8 +353,6 @@ static int stop_server(void **state)
     dnsd_stop(&srv);
     char p[600];
     snprintf(p, sizeof p, "%s/check.zone", tmpdir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/port-check", tmpdir);
     unlink(p);
     rmdir(tmpdir);
     return close_kb(state);
@@ -438,7 +437,7 @@ int main(void)
     int rc = cmocka_run_group_tests_name("check-offline", offline, open_kb, close_kb);
     if (start_server(NULL)) {
         stop_server(NULL);
-        fprintf(stderr, "SKIP: cannot start %s tests/dnsd/dnsd.py\n", PYTHON);
+        fprintf(stderr, "SKIP: cannot start %s tests/dnsd/dnsd.py\n", DNSD_PYTHON);
         return rc ? rc : 77;
     }
     rc |= cmocka_run_group_tests_name("check-live", live, NULL, stop_server);

@@ -299,7 +299,7 @@ static int start(void **state)
     snprintf(z1, sizeof z1, "%s/tests/fixtures/dkim/keys.zone", srcdir());
     snprintf(z2, sizeof z2, "%s/tests/cli/cases/dkim-rfc8463/keys.zone", srcdir());
     const char *zones[] = {z1, z2, NULL};
-    return dnsd_start(&dnsd, zones);
+    return dnsd_start(&dnsd, zones, NULL);
 }
 
 static int stop(void **state)

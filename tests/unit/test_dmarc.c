@@ -279,7 +279,7 @@ static int start_dnsd(void **state)
     fputs(zone, f);
     fclose(f);
     const char *zones[] = {zpath, NULL};
-    return dnsd_start(&dnsd, zones);
+    return dnsd_start(&dnsd, zones, NULL);
 }
 
 static int stop_dnsd(void **state)

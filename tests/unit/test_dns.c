@@ -24,13 +24,13 @@
 #include <cmocka.h>
 #include <mxdiag/mxdiag.h>
 #include "dns/dns_internal.h"
-#include "dnsd_test.h"
+#include "dnsd_helper.h"
 
 #define SLOW_DELAY_MS 200
 #define MANY          300
 
 static char tmpdir[256];
-static dnsd fast, slow;
+static dnsd_server fast, slow;
 
 static const char zone_text[] =
     "ok.test        A     192.0.2.1\n"
@@ -65,7 +65,7 @@ static const char zone_text[] =
 static int setup_servers(void **state)
 {
     (void)state;
-    if (access(PYTHON, X_OK) != 0)
+    if (access(DNSD_PYTHON, X_OK) != 0)
         return -1;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-dns-XXXXXX");
     if (!mkdtemp(tmpdir))
@@ -79,8 +79,8 @@ static int setup_servers(void **state)
     fclose(f);
     char delay[16];
     snprintf(delay, sizeof delay, "%d", SLOW_DELAY_MS);
-    if (dnsd_start(&fast, tmpdir, zone, "fast", NULL) ||
-        dnsd_start(&slow, tmpdir, zone, "slow", delay))
+    const char *zones[] = {zone, NULL};
+    if (dnsd_start(&fast, zones, NULL) || dnsd_start(&slow, zones, delay))
         return -1;
     return 0;
 }
@@ -91,11 +91,8 @@ static int teardown_servers(void **state)
     dnsd_stop(&fast);
     dnsd_stop(&slow);
     char p[600];
-    const char *files[] = {"test.zone", "port-fast", "port-slow"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s/%s", tmpdir, files[i]);
-        unlink(p);
-    }
+    snprintf(p, sizeof p, "%s/test.zone", tmpdir);
+    unlink(p);
     rmdir(tmpdir);
     return 0;
 }
@@ -535,7 +532,8 @@ int main(void)
     int rc = cmocka_run_group_tests_name("dns-offline", offline, NULL, NULL);
     if (setup_servers(NULL)) {
         teardown_servers(NULL);
-        fprintf(stderr, "SKIP: cannot start %s tests/dnsd/dnsd.py (python3-dnslib?)\n", PYTHON);
+        fprintf(stderr, "SKIP: cannot start %s tests/dnsd/dnsd.py (python3-dnslib?)\n",
+                DNSD_PYTHON);
         return rc ? rc : 77;
     }
     rc |= cmocka_run_group_tests_name("dns-live", live, NULL, teardown_servers);
