@@ -246,8 +246,9 @@ typedef struct bounce_class {
  * recipient's facts with the knowledge base. */
 void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c);
 
-/* bounce_record_json_fast - the compact JSON of a record appended to b (record.c). */
-mxd_err bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule, buf *b);
+/* bounce_record_json_fast - the compact JSON of a record, allocated (record.c); NULL when
+ * out of memory. */
+char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule);
 
 /* bounce_record_json_ref - the same built with jansson (pretty when asked); the reference
  * the fast writer is tested against. The caller frees the string. */

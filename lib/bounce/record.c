@@ -9,8 +9,6 @@
 #include "classify/reply.h"
 #include "util/str.h"
 
-#define JSON_FIRST_ALLOC 4096 /* bytes allocated for a record's JSON at first */
-
 /* Hard bounce: permanent, and the recipient address itself is the problem. */
 static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
 /* Never a hard bounce, whatever the reason says: the block is about us, not the address. */
@@ -223,19 +221,34 @@ static json_t *jstr(const char *s)
 
 /* --- a fast writer for the compact form: the same bytes jansson's json_dumps(...,
  * JSON_COMPACT | JSON_PRESERVE_ORDER) writes for the object built below (tests/unit/
- * test_bounce_record.c compares the two), without building the object --- */
+ * test_bounce_record.c compares the two), without building the object. The room a record
+ * can need is worked out first (every byte escaped as \u00XX at worst), so the writer then
+ * stores bytes with no check per byte. --- */
 
-static int valid_utf8(const char *s)
+#define JSON_ESC_MAX 6 /* the longest escape of one byte: \u00XX */
+
+static const uint64_t ones8 = 0x0101010101010101ull, highs8 = 0x8080808080808080ull;
+
+/* special8 - the high bit set in each byte of w that is a control byte, '"', '\\' or 8-bit. */
+static uint64_t special8(uint64_t w)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
+    uint64_t ctl = (w - ones8 * 0x20) & ~w;
+    uint64_t quo = ((w ^ (ones8 * '"')) - ones8) & ~(w ^ (ones8 * '"'));
+    uint64_t bsl = ((w ^ (ones8 * '\\')) - ones8) & ~(w ^ (ones8 * '\\'));
+    return (ctl | quo | bsl | w) & highs8;
+}
+
+static int valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
         unsigned char c = *p;
         size_t n = c < 0x80             ? 1
                    : (c & 0xE0) == 0xC0 ? 2
                    : (c & 0xF0) == 0xE0 ? 3
                    : (c & 0xF8) == 0xF0 ? 4
                                         : 0;
-        if (!n || (n == 2 && c < 0xC2))
+        if (!n || (n == 2 && c < 0xC2) || (size_t)(end - p) < n)
             return 0;
         for (size_t k = 1; k < n; k++)
             if ((p[k] & 0xC0) != 0x80)
@@ -249,35 +262,46 @@ static int valid_utf8(const char *s)
     return 1;
 }
 
-/* w_str - a JSON string. Runs of bytes that need nothing (printable ASCII but '"' and
- * '\\', and valid UTF-8 sequences) are copied in one piece. */
-static mxd_err w_str(buf *b, const char *s)
+/* has_8bit - is any byte of s 0x80 or above? (eight at a time) */
+static int has_8bit(const char *s, size_t len)
 {
-    if (!s)
-        return buf_add(b, "null", 4);
-    int ok = 1;
-    for (const unsigned char *q = (const unsigned char *)s; *q; q++)
-        if (*q >= 0x80) {
-            ok = valid_utf8(s);
-            break;
-        }
-    mxd_err e = buf_addc(b, '"');
-    const char *p = s, *run = s;
-    size_t left = strlen(s);
-    while (*p && !e) {
-        /* eight plain bytes at a time: no control byte, '"', '\\' or 8-bit byte in them */
-        while (left - (size_t)(p - s) >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-            uint64_t ctl = (w - ones * 0x20) & ~w; /* a byte below 0x20 */
-            uint64_t quo = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
-            uint64_t bsl = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
-            if ((ctl | quo | bsl | w) & highs)
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & highs8)
+            return 1;
+    }
+    for (; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* w_lit - a literal (keys, punctuation) */
+#define W_LIT(w, lit) (memcpy((w), (lit), sizeof(lit) - 1), (w) += sizeof(lit) - 1)
+
+/* w_str - a JSON string of len bytes at w (room for JSON_ESC_MAX * len + 2 bytes). Runs of
+ * bytes that need nothing (printable ASCII but '"' and '\\', and valid UTF-8) are copied in
+ * one piece; in text that is not UTF-8 every 8-bit and control byte becomes '?'. */
+static char *w_str(char *w, const char *s, size_t len)
+{
+    if (!s) {
+        W_LIT(w, "null");
+        return w;
+    }
+    int ok = !has_8bit(s, len) || valid_utf8(s, len);
+    *w++ = '"';
+    const char *p = s, *end = s + len, *run = s;
+    while (p < end) {
+        while (end - p >= 8) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            if (special8(x))
                 break;
             p += 8;
         }
-        if (!*p)
+        if (p >= end)
             break;
         unsigned char c = (unsigned char)*p;
         /* printable ASCII but '"' and '\\' (one compare for the range), or valid UTF-8 */
@@ -285,175 +309,171 @@ static mxd_err w_str(buf *b, const char *s)
             p++;
             continue;
         }
-        if (p > run)
-            e = buf_add(b, run, (size_t)(p - run));
-        if (e)
-            break;
-        if (!ok && (c >= 0x80 || c < 0x20))
-            c = '?';
-        char esc[8];
-        size_t el = 2;
-        esc[0] = '\\';
-        switch (c) {
-        case '"':
-            esc[1] = '"';
-            break;
-        case '\\':
-            esc[1] = '\\';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        default:
-            if (c < 0x20) {
+        memcpy(w, run, (size_t)(p - run));
+        w += p - run;
+        if (!ok && (c >= 0x80 || c < 0x20)) {
+            *w++ = '?';
+        } else {
+            *w++ = '\\';
+            switch (c) {
+            case '"':
+            case '\\':
+                *w++ = (char)c;
+                break;
+            case '\n':
+                *w++ = 'n';
+                break;
+            case '\r':
+                *w++ = 'r';
+                break;
+            case '\t':
+                *w++ = 't';
+                break;
+            case '\b':
+                *w++ = 'b';
+                break;
+            case '\f':
+                *w++ = 'f';
+                break;
+            default: {
                 static const char hex[] = "0123456789ABCDEF";
-                esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4],
-                esc[5] = hex[c & 15];
-                el = 6;
-            } else {
-                esc[0] = (char)c;
-                el = 1;
+                W_LIT(w, "u00");
+                *w++ = hex[c >> 4];
+                *w++ = hex[c & 15];
+            }
             }
         }
-        e = buf_add(b, esc, el);
         run = ++p;
     }
-    if (!e && p > run)
-        e = buf_add(b, run, (size_t)(p - run));
-    if (!e)
-        e = buf_addc(b, '"');
-    return e;
+    memcpy(w, run, (size_t)(p - run));
+    w += p - run;
+    *w++ = '"';
+    return w;
 }
 
-/* w_key - ,"key": (keys are plain ASCII names: written as they are). */
-static mxd_err w_key(buf *b, const char *k, int first)
+static char *w_int(char *w, long long v)
 {
-    char t[64];
-    size_t kl = strlen(k), n = 0;
-    if (kl + 4 > sizeof t)
-        return MXD_ERR_TOOBIG;
-    if (!first)
-        t[n++] = ',';
-    t[n++] = '"';
-    memcpy(t + n, k, kl);
-    n += kl;
-    t[n++] = '"';
-    t[n++] = ':';
-    return buf_add(b, t, n);
+    char t[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *w++ = '-';
+    while (n)
+        *w++ = t[--n];
+    return w;
 }
 
-static mxd_err w_int(buf *b, long long v)
-{
-    char t[32];
-    int n = snprintf(t, sizeof t, "%lld", v);
-    return buf_add(b, t, (size_t)n);
-}
+/* The string members in output order, around the two integers and the retry name. */
+enum { JS_HEAD = 5, JS_MID = 8, JS_TAIL = 10, JS_RULE = 3, JS_NSTR = 26 };
 
-mxd_err bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule, buf *b)
+char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule)
 {
-    static const char *const keys[] = {"recipient", "addresser", "status", "replycode", "reason"};
-    const char *vals[] = {r->recipient, r->addresser, r->status, r->replycode, r->reason};
-    mxd_err e = buf_addc(b, '{');
-    for (size_t i = 0; i < 5 && !e; i++) {
-        e = w_key(b, keys[i], i == 0);
-        if (!e)
-            e = w_str(b, vals[i]);
+    /* keys with their punctuation, in order */
+#define K(lit)                                                                                     \
+    {                                                                                              \
+        lit, sizeof(lit) - 1                                                                       \
     }
-    if (!e)
-        e = w_key(b, "hardbounce", 0);
-    if (!e)
-        e = w_int(b, r->hardbounce);
-    static const char *const keys2[] = {"action",      "diagnosticcode", "diagnostictype",
-                                        "rhost",       "lhost",          "smtpcommand",
-                                        "destination", "senderdomain"};
-    const char *vals2[] = {r->action, r->diagnosticcode, r->diagnostictype, r->rhost,
-                           r->lhost,  r->smtpcommand,    r->destination,    r->senderdomain};
-    for (size_t i = 0; i < 8 && !e; i++) {
-        e = w_key(b, keys2[i], 0);
-        if (!e)
-            e = w_str(b, vals2[i]);
+    static const struct {
+        const char *s;
+        size_t n;
+    } keys[JS_NSTR] = {K("{\"recipient\":"),
+                       K(",\"addresser\":"),
+                       K(",\"status\":"),
+                       K(",\"replycode\":"),
+                       K(",\"reason\":"),
+                       K(",\"action\":"),
+                       K(",\"diagnosticcode\":"),
+                       K(",\"diagnostictype\":"),
+                       K(",\"rhost\":"),
+                       K(",\"lhost\":"),
+                       K(",\"smtpcommand\":"),
+                       K(",\"destination\":"),
+                       K(",\"senderdomain\":"),
+                       K(",\"timezoneoffset\":"),
+                       K(",\"messageid\":"),
+                       K(",\"subject\":"),
+                       K(",\"listid\":"),
+                       K(",\"feedbacktype\":"),
+                       K(",\"origin\":"),
+                       K(",\"source\":"),
+                       K(",\"provider\":"),
+                       K(",\"scope\":"),
+                       K(",\"sending_ip\":"),
+                       K(",\"rule\":{\"decided_by\":"),
+                       K(",\"id\":"),
+                       K(",\"file\":")};
+#undef K
+    const char *vals[JS_NSTR] = {
+        r->recipient,   r->addresser,      r->status,         r->replycode,      r->reason,
+        r->action,      r->diagnosticcode, r->diagnostictype, r->rhost,          r->lhost,
+        r->smtpcommand, r->destination,    r->senderdomain,   r->timezoneoffset, r->messageid,
+        r->subject,     r->listid,         r->feedbacktype,   r->origin,         r->source,
+        r->provider,    r->scope,          r->sending_ip,     r->decided_by,     r->rule,
+        r->rule_file};
+    size_t lens[JS_NSTR];
+    size_t nstr = explain_rule ? JS_NSTR : JS_NSTR - JS_RULE;
+    const char *retry = mxd_retry_name(r->retry);
+    const char *mta = r->mta;
+    size_t rl = strlen(retry), ml = mta ? strlen(mta) : 0;
+    /* the room: keys, every string escaped at worst, three integers, the rest */
+    size_t need = 256 + JSON_ESC_MAX * (rl + ml);
+    for (size_t i = 0; i < nstr; i++) {
+        lens[i] = vals[i] ? strlen(vals[i]) : 0;
+        need += keys[i].n + JSON_ESC_MAX * lens[i] + 2;
     }
-    if (!e)
-        e = w_key(b, "timestamp", 0);
-    if (!e)
-        e = w_int(b, r->timestamp);
-    static const char *const keys3[] = {"timezoneoffset", "messageid", "subject", "listid",
-                                        "feedbacktype",   "origin",    "source",  "provider",
-                                        "scope",          "sending_ip"};
-    const char *vals3[] = {r->timezoneoffset, r->messageid, r->subject,  r->listid, r->feedbacktype,
-                           r->origin,         r->source,    r->provider, r->scope,  r->sending_ip};
-    for (size_t i = 0; i < 10 && !e; i++) {
-        e = w_key(b, keys3[i], 0);
-        if (!e)
-            e = w_str(b, vals3[i]);
+    char *out = malloc(need);
+    if (!out)
+        return NULL;
+    char *w = out;
+    size_t i = 0;
+    for (; i < JS_HEAD; i++) {
+        memcpy(w, keys[i].s, keys[i].n);
+        w += keys[i].n;
+        w = w_str(w, vals[i], lens[i]);
     }
-    if (!e)
-        e = w_key(b, "retry", 0);
-    if (!e)
-        e = w_str(b, mxd_retry_name(r->retry));
-    if (!e && explain_rule) {
-        e = w_key(b, "rule", 0);
-        if (!e)
-            e = buf_addc(b, '{');
-        if (!e)
-            e = w_key(b, "decided_by", 1);
-        if (!e)
-            e = w_str(b, r->decided_by);
-        if (!e)
-            e = w_key(b, "id", 0);
-        if (!e)
-            e = w_str(b, r->rule);
-        if (!e)
-            e = w_key(b, "file", 0);
-        if (!e)
-            e = w_str(b, r->rule_file);
-        if (!e)
-            e = w_key(b, "line", 0);
-        if (!e)
-            e = w_int(b, r->rule_line);
-        if (!e)
-            e = w_key(b, "format", 0);
-        if (!e)
-            e = w_str(b, r->mta);
-        if (!e)
-            e = buf_addc(b, '}');
+    W_LIT(w, ",\"hardbounce\":");
+    w = w_int(w, r->hardbounce);
+    for (; i < JS_HEAD + JS_MID; i++) {
+        memcpy(w, keys[i].s, keys[i].n);
+        w += keys[i].n;
+        w = w_str(w, vals[i], lens[i]);
     }
-    if (!e)
-        e = buf_addc(b, '}');
-    return e;
+    W_LIT(w, ",\"timestamp\":");
+    w = w_int(w, r->timestamp);
+    for (; i < JS_HEAD + JS_MID + JS_TAIL; i++) {
+        memcpy(w, keys[i].s, keys[i].n);
+        w += keys[i].n;
+        w = w_str(w, vals[i], lens[i]);
+    }
+    W_LIT(w, ",\"retry\":");
+    w = w_str(w, retry, rl);
+    if (explain_rule) {
+        for (; i < JS_NSTR; i++) {
+            memcpy(w, keys[i].s, keys[i].n);
+            w += keys[i].n;
+            w = w_str(w, vals[i], lens[i]);
+        }
+        W_LIT(w, ",\"line\":");
+        w = w_int(w, r->rule_line);
+        W_LIT(w, ",\"format\":");
+        w = w_str(w, mta, ml);
+        *w++ = '}';
+    }
+    *w++ = '}';
+    *w = 0;
+    return out;
 }
 
 char *mxd_bounce_record_json(const mxd_bounce_record *r, int explain_rule, int pretty)
 {
     if (!r)
         return NULL;
-    if (!pretty) {
-        buf b;
-        buf_init(&b, 1u << 24);
-        /* one allocation for the usual record (the buffer grows past it when needed) */
-        b.ptr = malloc(JSON_FIRST_ALLOC);
-        if (!b.ptr)
-            return NULL;
-        b.alloc = JSON_FIRST_ALLOC;
-        b.ptr[0] = 0;
-        if (bounce_record_json_fast(r, explain_rule, &b) != MXD_OK) {
-            buf_free(&b);
-            return NULL;
-        }
-        return buf_steal(&b);
-    }
+    if (!pretty)
+        return bounce_record_json_fast(r, explain_rule);
     return bounce_record_json_ref(r, explain_rule, pretty);
 }
 
