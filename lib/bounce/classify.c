@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
-#include "bounce/match.h"
+#include "util/match.h"
 #include "classify/explain_internal.h"
 #include "classify/reply.h"
 #include "kb/kb_internal.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/formats.h"
-#include "bounce/match.h"
+#include "util/match.h"
 #include "kb/kb_internal.h"
 #include "util/str.h"
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
-#include "bounce/match.h"
+#include "util/match.h"
 #include "util/str.h"
 
 int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *ll)

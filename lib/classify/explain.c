@@ -10,6 +10,7 @@
 #include "classify/explain_internal.h"
 #include "classify/reply.h"
 #include "kb/kb_internal.h"
+#include "util/match.h"
 #include "util/str.h"
 
 static int reply_matches(const char *pat, const char *code)
@@ -20,14 +21,54 @@ static int reply_matches(const char *pat, const char *code)
     return 1;
 }
 
+#define EXPLAIN_STACK_TEXT 4096 /* reply text lower-cased on the stack up to this size */
+#define EXPLAIN_STACK_HITS 2048 /* rule text patterns whose hits fit on the stack */
+
+/* Which rule text patterns occur in the reply: worked out in one pass (util/match.h) when the
+ * first rule needs it. state 0 not yet, 1 done, -1 not possible (no matcher or no memory:
+ * each rule's texts are then searched one by one). */
+typedef struct text_hits {
+    int state;
+    unsigned char *hit;
+    unsigned char stack_hit[EXPLAIN_STACK_HITS];
+} text_hits;
+
+static int text_hits_ready(const mxd_kb *kb, const reply_parts *rp, text_hits *th)
+{
+    if (th->state)
+        return th->state > 0;
+    th->state = -1;
+    size_t n = bmatch_count(kb->rule_texts);
+    if (!n)
+        return 0;
+    th->hit = n <= sizeof th->stack_hit ? th->stack_hit : malloc(n);
+    char stack_low[EXPLAIN_STACK_TEXT];
+    char *low = rp->len <= sizeof stack_low ? stack_low : malloc(rp->len ? rp->len : 1);
+    if (th->hit && low) {
+        bmatch_lower(rp->text, rp->len, low);
+        bmatch_all(kb->rule_texts, low, rp->len, th->hit);
+        th->state = 1;
+    }
+    if (low != stack_low)
+        free(low);
+    return th->state > 0;
+}
+
+static void text_hits_free(text_hits *th)
+{
+    if (th->hit != th->stack_hit)
+        free(th->hit);
+}
+
 /* rule_score - 0 when the rule does not apply, else higher for more specific matches. */
-static int rule_score(const kb_rule *r, const reply_parts *rp, const char *provider, int sure)
+static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
+                      const char *provider, int sure, text_hits *th)
 {
     int score = 1;
     /* A provider known from the remote host excludes other providers' rules; one guessed
      * from a URL or tag in the text only weighs in (Outlook.com replies link to Microsoft
      * pages too). */
-    if (r->provider && provider && strcmp(r->provider, provider)) {
+    if (r->provider && provider && r->provider != provider && strcmp(r->provider, provider)) {
         if (sure)
             return 0;
     } else if (r->provider && provider) {
@@ -73,8 +114,9 @@ static int rule_score(const kb_rule *r, const reply_parts *rp, const char *provi
     }
     if (r->ntexts) {
         size_t best = 0;
+        int fast = text_hits_ready(kb, rp, th);
         for (size_t i = 0; i < r->ntexts; i++)
-            if (str_glob_find(rp->text, rp->len, r->texts[i])) {
+            if (fast ? th->hit[r->text0 + i] : str_glob_find(rp->text, rp->len, r->texts[i])) {
                 size_t l = strlen(r->texts[i]);
                 if (l > best)
                     best = l;
@@ -97,15 +139,19 @@ const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, con
 {
     const kb_rule *best = NULL;
     int best_score = 0;
+    text_hits th;
+    th.state = 0;
+    th.hit = NULL;
     for (size_t i = 0; i < kb->nrules; i++) {
         if (provider_only && !kb->rules[i].provider)
             continue;
-        int s = rule_score(&kb->rules[i], rp, provider, sure);
+        int s = rule_score(kb, &kb->rules[i], rp, provider, sure, &th);
         if (s > best_score) {
             best = &kb->rules[i];
             best_score = s;
         }
     }
+    text_hits_free(&th);
     return best;
 }
 

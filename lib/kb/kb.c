@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kb/kb_internal.h"
+#include "util/match.h"
 #include "util/str.h"
 #include "mxdiag/version.h"
 
@@ -151,6 +152,7 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->pubres);
     free(kb->rdnswords);
     free(kb->dkimsels);
+    bmatch_free(kb->rule_texts);
     free(kb);
 }
 

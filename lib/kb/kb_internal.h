@@ -44,6 +44,7 @@ typedef struct kb_rule {
     size_t nstatus;
     const char **texts;
     size_t ntexts;
+    size_t text0; /* index of texts[0] in the kb's compiled rule texts (kb->rule_texts) */
     const char **hosts;
     size_t nhosts;
     const char **causes;
@@ -197,6 +198,9 @@ struct mxd_kb {
     size_t nrdnswords;
     kb_dkimsel *dkimsels;
     size_t ndkimsels;
+    /* every rule's "text:" patterns, compiled for one pass over a reply (util/match.h);
+     * NULL when there are none or memory ran out (rules are then matched one by one) */
+    struct bmatch *rule_texts;
 };
 
 /* Parsing helpers shared by the loaders of the different data files. */

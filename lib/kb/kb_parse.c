@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kb/kb_internal.h"
+#include "util/match.h"
 #include "util/str.h"
 
 struct kb_arena_block {
@@ -590,6 +591,28 @@ static mxd_err check_utf8(parse_ctx *pc, const kb_file *f)
     return kb_fail(pc, "not UTF-8 (byte 0x%02x)", (unsigned char)f->data[bad]);
 }
 
+/* compile_rule_texts - the rules' text patterns in one matcher, each rule knowing where its
+ * own begin. */
+static mxd_err compile_rule_texts(mxd_kb *kb)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < kb->nrules; i++) {
+        kb->rules[i].text0 = n;
+        n += kb->rules[i].ntexts;
+    }
+    if (!n)
+        return MXD_OK;
+    const char **pats = malloc(n * sizeof *pats);
+    if (!pats)
+        return MXD_ERR_NOMEM;
+    for (size_t i = 0, k = 0; i < kb->nrules; i++)
+        for (size_t t = 0; t < kb->rules[i].ntexts; t++)
+            pats[k++] = kb->rules[i].texts[t];
+    kb->rule_texts = bmatch_new(pats, n);
+    free(pats);
+    return kb->rule_texts ? MXD_OK : MXD_ERR_NOMEM;
+}
+
 /* kb_load_files - parse all files; tables first, then rules (which refer to providers). */
 mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen)
 {
@@ -674,6 +697,8 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
             e = kb_fail(&pc, "rule %s names unknown provider '%s'", kb->rules[i].id,
                         kb->rules[i].provider);
         }
+    if (!e)
+        e = compile_rule_texts(kb);
     if (e) {
         mxd_kb_free(kb);
         return e;

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include "bounce/bounce_internal.h"
-#include "bounce/match.h"
+#include "util/match.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/kb.h"
 

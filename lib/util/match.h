@@ -1,8 +1,8 @@
 /* match.h - first of many case-insensitive '*' patterns in a text, in one pass (internal)
  * SPDX-License-Identifier: MIT
  */
-#ifndef MXD_BOUNCE_MATCH_H
-#define MXD_BOUNCE_MATCH_H
+#ifndef MXD_UTIL_MATCH_H
+#define MXD_UTIL_MATCH_H
 
 #include <stddef.h>
 
@@ -16,6 +16,11 @@ void bmatch_free(bmatch *m);
 /* bmatch_first - the index of the first pattern (in compile order) found anywhere in the
  * text, which must already be lower case (bmatch_lower); -1 when none occurs. */
 long bmatch_first(const bmatch *m, const char *lower, size_t len);
+
+/* bmatch_all - hit[i] = 1 when pattern i occurs anywhere in the (lower-case) text, else 0;
+ * hit has room for bmatch_count(m) bytes. */
+void bmatch_all(const bmatch *m, const char *lower, size_t len, unsigned char *hit);
+size_t bmatch_count(const bmatch *m);
 
 /* bmatch_lower - ASCII lower case of s into out (len bytes, no NUL added). */
 void bmatch_lower(const char *s, size_t len, char *out);

@@ -1,28 +1,30 @@
-/* match.c - find the first of many text patterns in a diagnostic, in one pass
+/* match.c - find which of many text patterns occur in a text, in one pass
  * SPDX-License-Identifier: MIT
  *
- * reasons.tsv holds hundreds of patterns (case-insensitive, '*' for any run) and the first
- * one in file order that occurs anywhere in the text wins. Trying them one by one costs a
- * search per pattern per record; instead the patterns are compiled once per parser: lower
- * case, split at '*', and indexed by the first three bytes of their first literal piece.
- * One pass over the (lower-cased) text then looks each position up in the index and checks
- * only the patterns that start there; patterns whose first piece is shorter than three bytes
- * are searched directly. Same answer as str_glob_find() in file order, in linear time.
+ * reasons.tsv and the rules' "text:" lines hold hundreds of patterns (case-insensitive, '*' for any
+ * run) and the first one in file order that occurs anywhere in the text wins. Trying them one by
+ * one costs a search per pattern per record; instead the patterns are compiled once per parser:
+ * lower case, split at '*', and indexed by the first three bytes of their first literal piece. One
+ * pass over the (lower-cased) text then looks each position up in the index and checks only the
+ * patterns that start there; patterns whose first piece is shorter than three bytes are searched
+ * directly. Same answer as str_glob_find() in file order (bmatch_first) or for every pattern
+ * (bmatch_all), in one pass over the text instead of one search per pattern.
  */
 #define _GNU_SOURCE 1 /* memmem */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bounce/match.h"
+#include "util/match.h"
 #include "util/str.h"
 
-#define MATCH_BUCKETS   4096 /* hash buckets of 3-byte prefixes */
-#define MATCH_MAX_PIECE 16   /* '*'-separated pieces of one pattern */
+#define MATCH_BUCKET_BITS 12 /* 4096 hash buckets of 3-byte prefixes */
+#define MATCH_BUCKETS     (1u << MATCH_BUCKET_BITS)
 
 typedef struct mpat {
-    char *lower; /* the pattern, lower case, pieces separated by NUL */
-    size_t piece_len[MATCH_MAX_PIECE];
-    const char *piece[MATCH_MAX_PIECE];
+    char *lower;        /* the pattern, lower case, pieces separated by NUL */
+    uint32_t pre;       /* the first four bytes of the first piece, when it has four */
+    const char **piece; /* the '*'-separated pieces, in order */
+    size_t *piece_len;
     size_t npieces;
 } mpat;
 
@@ -37,16 +39,20 @@ struct bmatch {
 
 static unsigned hash3(const char *s)
 {
-    unsigned h = (unsigned char)s[0] * 31u * 31u + (unsigned char)s[1] * 31u + (unsigned char)s[2];
-    return h % MATCH_BUCKETS;
+    uint32_t k = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
+                 (uint32_t)(unsigned char)s[2] << 16;
+    return (k * 2654435761u) >> (32 - MATCH_BUCKET_BITS);
 }
 
 void bmatch_free(bmatch *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->n; i++)
+    for (size_t i = 0; i < m->n; i++) {
         free(m->pats[i].lower);
+        free(m->pats[i].piece);
+        free(m->pats[i].piece_len);
+    }
     free(m->pats);
     free(m->bucket_start);
     free(m->ids);
@@ -57,9 +63,13 @@ void bmatch_free(bmatch *m)
 /* compile - lower-case a pattern and split it into pieces. Returns 0, or -1 on no memory. */
 static int compile(mpat *p, const char *pat)
 {
-    size_t l = strlen(pat);
+    size_t l = strlen(pat), most = 1;
+    for (size_t i = 0; i < l; i++)
+        most += pat[i] == '*';
     p->lower = malloc(l + 1);
-    if (!p->lower)
+    p->piece = malloc(most * sizeof *p->piece);
+    p->piece_len = malloc(most * sizeof *p->piece_len);
+    if (!p->lower || !p->piece || !p->piece_len)
         return -1;
     for (size_t i = 0; i <= l; i++)
         p->lower[i] = (char)str_tolower((unsigned char)pat[i]);
@@ -70,13 +80,10 @@ static int compile(mpat *p, const char *pat)
         if (star)
             *star = 0;
         if (*s) {
-            if (p->npieces == MATCH_MAX_PIECE) {
-                /* join the rest into the last piece: still correct for plain text, a rare
-                 * over-long pattern only loses its tail's wildcards */
-                break;
-            }
             p->piece[p->npieces] = s;
             p->piece_len[p->npieces] = strlen(s);
+            if (p->npieces == 0 && p->piece_len[0] >= 4)
+                memcpy(&p->pre, s, 4);
             p->npieces++;
         }
         if (!star)
@@ -102,7 +109,7 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     m->n = n;
     for (size_t i = 0; i < n; i++)
         if (compile(&m->pats[i], patterns[i])) {
-            m->n = i;
+            m->n = i + 1; /* (its pieces too: calloc left the rest NULL) */
             bmatch_free(m);
             return NULL;
         }
@@ -116,7 +123,7 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
         mpat *p = &m->pats[i];
         if (p->npieces && p->piece_len[0] >= 3)
             count[hash3(p->piece[0])]++;
-        else if (p->npieces)
+        else /* (a pattern of '*'s only matches every text) */
             m->shorts[m->nshorts++] = (unsigned)i;
     }
     unsigned acc = 0;
@@ -151,6 +158,30 @@ static int rest_matches(const mpat *p, const char *t, size_t len, size_t from)
     return 1;
 }
 
+/* first_at - does the first piece of p stand at offset i of t (the bucket of its first three
+ * bytes already matched)? Four bytes are compared in one go before the rest. */
+static int first_at(const mpat *p, const char *t, size_t len, size_t i)
+{
+    size_t pl = p->piece_len[0];
+    if (i + pl > len)
+        return 0;
+    if (pl < 4)
+        return !memcmp(t + i, p->piece[0], pl);
+    uint32_t w;
+    memcpy(&w, t + i, 4);
+    return w == p->pre && !memcmp(t + i + 4, p->piece[0] + 4, pl - 4);
+}
+
+/* short_occurs - does p, whose first piece is under three bytes, occur in t? Only the first
+ * hit of that piece needs a try: later pieces found after a later hit follow the first too. */
+static int short_occurs(const mpat *p, const char *t, size_t len)
+{
+    if (!p->npieces)
+        return 1;
+    const char *hit = memmem(t, len, p->piece[0], p->piece_len[0]);
+    return hit && rest_matches(p, t, len, (size_t)(hit - t) + p->piece_len[0]);
+}
+
 long bmatch_first(const bmatch *m, const char *lower, size_t len)
 {
     size_t best = (size_t)-1;
@@ -159,19 +190,8 @@ long bmatch_first(const bmatch *m, const char *lower, size_t len)
         size_t id = m->shorts[s];
         if (id >= best)
             break;
-        const mpat *p = &m->pats[id];
-        const char *t = lower;
-        size_t from = 0;
-        while (from < len) {
-            const char *hit = memmem(t + from, len - from, p->piece[0], p->piece_len[0]);
-            if (!hit)
-                break;
-            size_t at = (size_t)(hit - t);
-            if (rest_matches(p, t, len, at + p->piece_len[0])) {
-                best = id;
-                break;
-            }
-            /* later pieces did not follow this hit; a later hit leaves less room */
+        if (short_occurs(&m->pats[id], lower, len)) {
+            best = id;
             break;
         }
     }
@@ -182,16 +202,37 @@ long bmatch_first(const bmatch *m, const char *lower, size_t len)
             if (id >= best)
                 break;
             const mpat *p = &m->pats[id];
-            size_t pl = p->piece_len[0];
-            if (i + pl > len || memcmp(lower + i, p->piece[0], pl))
-                continue;
-            if (rest_matches(p, lower, len, i + pl)) {
+            if (first_at(p, lower, len, i) && rest_matches(p, lower, len, i + p->piece_len[0])) {
                 best = id;
                 break;
             }
         }
     }
     return best == (size_t)-1 ? -1 : (long)best;
+}
+
+size_t bmatch_count(const bmatch *m)
+{
+    return m ? m->n : 0;
+}
+
+void bmatch_all(const bmatch *m, const char *lower, size_t len, unsigned char *hit)
+{
+    memset(hit, 0, m->n);
+    for (size_t s = 0; s < m->nshorts; s++) {
+        size_t id = m->shorts[s];
+        hit[id] = (unsigned char)short_occurs(&m->pats[id], lower, len);
+    }
+    for (size_t i = 0; i + 3 <= len; i++) {
+        unsigned b = hash3(lower + i);
+        for (unsigned k = m->bucket_start[b]; k < m->bucket_start[b + 1]; k++) {
+            size_t id = m->ids[k];
+            const mpat *p = &m->pats[id];
+            if (!hit[id] && first_at(p, lower, len, i) &&
+                rest_matches(p, lower, len, i + p->piece_len[0]))
+                hit[id] = 1;
+        }
+    }
 }
 
 void bmatch_lower(const char *s, size_t len, char *out)
