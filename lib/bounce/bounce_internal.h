@@ -55,9 +55,11 @@ typedef struct bounce_out {
     char tz[8];
 } bounce_out;
 
-/* bounce_cmdtab - the SMTP command phrases indexed by first byte, built once per parser. */
+/* bounce_cmdtab - the SMTP command phrases indexed by their first and second bytes, built
+ * once per parser: a phrase can start at a byte only when both tables have its bit. */
 typedef struct bounce_cmdtab {
     uint64_t by_first[256];
+    uint64_t by_second[256];
     size_t plen[64];
 } bounce_cmdtab;
 

@@ -304,7 +304,8 @@ long long bounce_date(const char *s, size_t len, char *tz)
     return t;
 }
 
-/* SMTP command phrases, most telling first: the first one (in this order) found decides. */
+/* SMTP command phrases, most telling first: the first one (in this order) found decides.
+ * Each has two bytes at least (bounce_cmdtab indexes the first two). */
 static const struct {
     const char *pat, *cmd;
 } cmd_tab[] = {
@@ -352,6 +353,7 @@ void bounce_cmdtab_init(bounce_cmdtab *t)
     memset(t, 0, sizeof *t);
     for (size_t k = 0; k < NCMD; k++) {
         t->by_first[(unsigned char)cmd_tab[k].pat[0]] |= (uint64_t)1 << k;
+        t->by_second[(unsigned char)cmd_tab[k].pat[1]] |= (uint64_t)1 << k;
         t->plen[k] = strlen(cmd_tab[k].pat);
     }
 }
@@ -371,8 +373,8 @@ int bounce_command_t(const bounce_cmdtab *t, const char *s, size_t len, char *cm
     bmatch_lower(s, len, low);
     /* one pass: at each byte only the phrases starting with it are compared */
     size_t best = NCMD;
-    for (size_t i = 0; i < len && best; i++) {
-        uint64_t m = t->by_first[(unsigned char)low[i]];
+    for (size_t i = 0; i + 1 < len && best; i++) {
+        uint64_t m = t->by_first[(unsigned char)low[i]] & t->by_second[(unsigned char)low[i + 1]];
         while (m) {
             size_t k = (size_t)__builtin_ctzll(m);
             m &= m - 1;

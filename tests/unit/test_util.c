@@ -66,6 +66,54 @@ static void test_casefind(void **state)
     assert_ptr_equal(str_casefind(h, strlen(h), "not ACCEPTED", 12), h + 23);
     assert_null(str_casefind(h, strlen(h), "refused", 7));
     assert_null(str_casefind(h, 3, "Access", 6)); /* length respected */
+    /* the rarest byte (here 'x', 'q', 'z') anchors the search: at either end of the hay */
+    const char *x = "xab abcx";
+    assert_ptr_equal(str_casefind(x, 8, "XA", 2), x);
+    assert_ptr_equal(str_casefind(x, 8, "CX", 2), x + 6);
+    assert_null(str_casefind(x, 7, "CX", 2));
+}
+
+/* naive_casefind - the obvious search, the reference for str_casefind(). */
+static const char *naive_casefind(const char *h, size_t hl, const char *n, size_t nl)
+{
+    for (size_t i = 0; i + nl <= hl; i++) {
+        size_t j = 0;
+        while (j < nl && str_tolower((unsigned char)h[i + j]) == str_tolower((unsigned char)n[j]))
+            j++;
+        if (j == nl)
+            return h + i;
+    }
+    return NULL;
+}
+
+static void test_casefind_random(void **state)
+{
+    (void)state;
+    /* small alphabets make partial matches common; rare and common bytes both appear */
+    static const char alpha[] = "aAeExXqQ 5.z";
+    unsigned seed = 7;
+    char h[40], n[6];
+    for (int t = 0; t < 50000; t++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t hl = (seed >> 16) % sizeof h;
+        seed = seed * 1103515245u + 12345u;
+        size_t nl = (seed >> 16) % sizeof n;
+        for (size_t i = 0; i < hl; i++) {
+            seed = seed * 1103515245u + 12345u;
+            h[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        for (size_t i = 0; i < nl; i++) {
+            seed = seed * 1103515245u + 12345u;
+            n[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        assert_ptr_equal(str_casefind(h, hl, n, nl), naive_casefind(h, hl, n, nl));
+        /* str_caseeq agrees with an equal-length naive search */
+        int eq = hl == nl && naive_casefind(h, hl, n, nl) == h;
+        char z[sizeof n + 1];
+        memcpy(z, n, nl);
+        z[nl] = 0;
+        assert_int_equal(str_caseeq(h, hl, z), eq);
+    }
 }
 
 static void test_glob(void **state)
@@ -146,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_buf_steal),
         cmocka_unit_test(test_buf_long_printf),
         cmocka_unit_test(test_casefind),
+        cmocka_unit_test(test_casefind_random),
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_glob_worst_case_terminates),
