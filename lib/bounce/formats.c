@@ -48,7 +48,7 @@ int fmt_text_has(const bounce_view *v, const char *s)
     bmatch_lower(s, l, low);
     /* the markers formats write stand in the first lines: look no further than that */
     size_t n = v->ltext.len < FMT_MARKER_WINDOW ? v->ltext.len : FMT_MARKER_WINDOW;
-    return memmem(v->ltext.ptr, n, low, l) != NULL;
+    return str_find(v->ltext.ptr, n, low, l) != NULL;
 }
 
 void fmt_orig_after(bounce_view *v)

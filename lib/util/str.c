@@ -76,6 +76,33 @@ const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_
     return NULL;
 }
 
+/* str_find - exact substring search, anchored on the needle's rarest byte like
+ * str_casefind(): far fewer stops than memmem() on the long markers bounce formats use. */
+const char *str_find(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    if (nlen == 0)
+        return hay;
+    if (nlen > hlen)
+        return NULL;
+    size_t k = 0;
+    unsigned char kr = byte_rank((unsigned char)needle[0]);
+    for (size_t i = 1; i < nlen && kr > 1; i++) {
+        unsigned char r = byte_rank((unsigned char)needle[i]);
+        if (r < kr)
+            k = i, kr = r;
+    }
+    const char *p = hay + k, *end = hay + hlen - nlen + k + 1;
+    while (p < end) {
+        const char *c = memchr(p, (unsigned char)needle[k], (size_t)(end - p));
+        if (!c)
+            return NULL;
+        if (!memcmp(c - k, needle, nlen))
+            return c - k;
+        p = c + 1;
+    }
+    return NULL;
+}
+
 /* glob_at - match pattern p against text t; anchored at the start of t. When anchored_end,
  * the whole text must be consumed; otherwise a match of the pattern's end anywhere suffices.
  * Iterative with one backtrack point: linear in practice, O(n*m) at worst. */

@@ -33,6 +33,9 @@ static inline int str_tolower(int c)
  * or NULL. */
 const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_t nlen);
 
+/* str_find - first exact occurrence of needle in hay (lengths given), or NULL. */
+const char *str_find(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
 /* str_glob_find - does the case-insensitive pattern (with '*' for any run) occur anywhere in
  * text? Runs in O(len(text) * len(pattern)) at worst. */
 int str_glob_find(const char *text, size_t tlen, const char *pat);

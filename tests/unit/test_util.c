@@ -1,6 +1,7 @@
 /* test_util.c - unit tests for lib/util: capped buffer, string helpers
  * SPDX-License-Identifier: MIT
  */
+#define _GNU_SOURCE 1 /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,6 +108,8 @@ static void test_casefind_random(void **state)
             n[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
         }
         assert_ptr_equal(str_casefind(h, hl, n, nl), naive_casefind(h, hl, n, nl));
+        /* str_find: the exact search, against memmem */
+        assert_ptr_equal(str_find(h, hl, n, nl), nl ? memmem(h, hl, n, nl) : h);
         /* str_caseeq agrees with an equal-length naive search */
         int eq = hl == nl && naive_casefind(h, hl, n, nl) == h;
         char z[sizeof n + 1];
