@@ -19,6 +19,7 @@
 
 #define MATCH_BUCKET_BITS 12 /* 4096 hash buckets of 3-byte prefixes */
 #define MATCH_BUCKETS     (1u << MATCH_BUCKET_BITS)
+#define MATCH_FILTER_BITS 16 /* a 64 Kibit (8 KiB) filter before the buckets */
 
 typedef struct mpat {
     char *lower;        /* the pattern, lower case, pieces separated by NUL */
@@ -32,17 +33,23 @@ struct bmatch {
     mpat *pats;
     size_t n;
     unsigned *bucket_start; /* MATCH_BUCKETS + 1 offsets into ids */
+    uint64_t *filter;       /* bit h set when some first piece hashes to h (hash3) */
     unsigned *ids;          /* pattern ids per bucket, ascending */
     unsigned *shorts;       /* ids of patterns with a first piece under 3 bytes */
     size_t nshorts;
 };
 
+/* hash3 - MATCH_FILTER_BITS bits of hash of three bytes; its top MATCH_BUCKET_BITS bits pick
+ * the bucket. Most positions of a text stop at the filter, one well-predicted bit test. */
 static unsigned hash3(const char *s)
 {
     uint32_t k = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
                  (uint32_t)(unsigned char)s[2] << 16;
-    return (k * 2654435761u) >> (32 - MATCH_BUCKET_BITS);
+    return (k * 2654435761u) >> (32 - MATCH_FILTER_BITS);
 }
+
+#define BUCKET_OF(h)     ((h) >> (MATCH_FILTER_BITS - MATCH_BUCKET_BITS))
+#define FILTER_HAS(m, h) (((m)->filter[(h) >> 6] >> ((h)&63)) & 1u)
 
 void bmatch_free(bmatch *m)
 {
@@ -55,6 +62,7 @@ void bmatch_free(bmatch *m)
     }
     free(m->pats);
     free(m->bucket_start);
+    free(m->filter);
     free(m->ids);
     free(m->shorts);
     free(m);
@@ -100,9 +108,10 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
         return NULL;
     m->pats = calloc(n ? n : 1, sizeof *m->pats);
     m->bucket_start = calloc(MATCH_BUCKETS + 1, sizeof *m->bucket_start);
+    m->filter = calloc((1u << MATCH_FILTER_BITS) / 64, sizeof *m->filter);
     m->ids = calloc(n ? n : 1, sizeof *m->ids);
     m->shorts = calloc(n ? n : 1, sizeof *m->shorts);
-    if (!m->pats || !m->bucket_start || !m->ids || !m->shorts) {
+    if (!m->pats || !m->bucket_start || !m->filter || !m->ids || !m->shorts) {
         bmatch_free(m);
         return NULL;
     }
@@ -121,9 +130,11 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         mpat *p = &m->pats[i];
-        if (p->npieces && p->piece_len[0] >= 3)
-            count[hash3(p->piece[0])]++;
-        else /* (a pattern of '*'s only matches every text) */
+        if (p->npieces && p->piece_len[0] >= 3) {
+            unsigned h = hash3(p->piece[0]);
+            count[BUCKET_OF(h)]++;
+            m->filter[h >> 6] |= (uint64_t)1 << (h & 63);
+        } else /* (a pattern of '*'s only matches every text) */
             m->shorts[m->nshorts++] = (unsigned)i;
     }
     unsigned acc = 0;
@@ -136,7 +147,7 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     for (size_t i = 0; i < n; i++) {
         mpat *p = &m->pats[i];
         if (p->npieces && p->piece_len[0] >= 3) {
-            unsigned b = hash3(p->piece[0]);
+            unsigned b = BUCKET_OF(hash3(p->piece[0]));
             m->ids[m->bucket_start[b] + count[b]++] = (unsigned)i;
         }
     }
@@ -196,7 +207,10 @@ long bmatch_first(const bmatch *m, const char *lower, size_t len)
         }
     }
     for (size_t i = 0; i + 3 <= len; i++) {
-        unsigned b = hash3(lower + i);
+        unsigned h = hash3(lower + i);
+        if (!FILTER_HAS(m, h))
+            continue;
+        unsigned b = BUCKET_OF(h);
         for (unsigned k = m->bucket_start[b]; k < m->bucket_start[b + 1]; k++) {
             size_t id = m->ids[k];
             if (id >= best)
@@ -224,7 +238,10 @@ void bmatch_all(const bmatch *m, const char *lower, size_t len, unsigned char *h
         hit[id] = (unsigned char)short_occurs(&m->pats[id], lower, len);
     }
     for (size_t i = 0; i + 3 <= len; i++) {
-        unsigned b = hash3(lower + i);
+        unsigned h = hash3(lower + i);
+        if (!FILTER_HAS(m, h))
+            continue;
+        unsigned b = BUCKET_OF(h);
         for (unsigned k = m->bucket_start[b]; k < m->bucket_start[b + 1]; k++) {
             size_t id = m->ids[k];
             const mpat *p = &m->pats[id];

@@ -5,25 +5,29 @@
 #include <string.h>
 #include "util/str.h"
 
-/* How common a byte is in mail text (case folded), roughly: letters by their frequency in
- * English, the space commonest, digits and punctuation rarer. str_casefind() anchors its
- * search on the needle's rarest byte, so that memchr() stops as seldom as possible. */
+/* How common each byte is in mail text, case folded: its frequency per mille times three
+ * (at least 1, at most 255), measured over the bounce corpus (../shared/corpus/bounces,
+ * 1 MB); CR counted as LF. str_casefind() and str_find() anchor their search on the
+ * needle's rarest byte, so that memchr() stops as seldom as possible. */
+static const unsigned char byte_ranks[256] = {
+    1,  1,   1,   1,   1,   1,   1,  1,  1,   4,   67, 1,   1,   67,  1,   1,   1,   1,   1,  1,
+    1,  1,   1,   1,   1,   1,   1,  1,  1,   1,   1,  1,   247, 1,   9,   2,   1,   1,   1,  1,
+    13, 13,  1,   10,  8,   66,  74, 16, 116, 56,  62, 37,  33,  33,  25,  24,  25,  29,  52, 16,
+    12, 19,  11,  2,   11,  142, 39, 73, 74,  196, 52, 41,  42,  109, 34,  32,  76,  94,  99, 123,
+    78, 17,  105, 101, 133, 50,  30, 25, 48,  38,  18, 3,   1,   3,   1,   5,   1,   142, 39, 73,
+    74, 196, 52,  41,  42,  109, 34, 32, 76,  94,  99, 123, 78,  17,  105, 101, 133, 50,  30, 25,
+    48, 38,  18,  1,   1,   1,   1,  1,  1,   1,   1,  1,   1,   1,   1,   1,   1,   1,   1,  1,
+    1,  1,   1,   1,   1,   1,   1,  1,  1,   1,   1,  1,   1,   1,   1,   1,   1,   1,   1,  1,
+    1,  1,   1,   1,   1,   1,   1,  1,  1,   1,   1,  1,   1,   1,   1,   1,   1,   1,   1,  1,
+    1,  1,   1,   1,   1,   1,   1,  1,  1,   1,   1,  1,   1,   1,   1,   1,   1,   1,   1,  1,
+    1,  1,   1,   1,   1,   1,   1,  1,  4,   1,   1,  1,   1,   1,   1,   1,   1,   1,   1,  1,
+    1,  1,   1,   1,   1,   1,   1,  1,  1,   1,   1,  1,   1,   1,   1,   1,   1,   1,   1,  1,
+    1,  1,   1,   1,   1,   1,   1,  1,  1,   1,   1,  1,   1,   1,   1,   1,
+};
+
 static unsigned char byte_rank(unsigned char c)
 {
-    static const unsigned char letter[26] = {
-        82, 15, 28, 43, 127, 22, 20, 61, 70, 2,  8, 40, 24, /* a..m */
-        67, 75, 19, 1,  60,  63, 91, 28, 10, 24, 2, 20, 1,  /* n..z */
-    };
-    c = (unsigned char)str_tolower(c);
-    if (c >= 'a' && c <= 'z')
-        return letter[c - 'a'];
-    if (c == ' ')
-        return 180;
-    if (c >= '0' && c <= '9')
-        return 12;
-    if (c == '.' || c == '\n' || c == ',')
-        return 30;
-    return 5;
+    return byte_ranks[c];
 }
 
 /* str_casefind - case-insensitive substring search. Candidates are found with memchr() for
