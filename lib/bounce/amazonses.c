@@ -20,6 +20,15 @@ static int amazonses_detect(const bounce_view *v)
            bounce_has(v->text.ptr, v->text.len, "notificationType");
 }
 
+/* strcspn_n - bytes before the first CR or LF in s[0..len). */
+static size_t strcspn_n(const char *s, size_t len)
+{
+    const char *cr = memchr(s, '\r', len);
+    size_t l = cr ? (size_t)(cr - s) : len;
+    const char *lf = memchr(s, '\n', l);
+    return lf ? (size_t)(lf - s) : l;
+}
+
 static const char *jget(json_t *o, const char *k)
 {
     json_t *s = json_object_get(o, k);
@@ -37,16 +46,16 @@ static int amazonses_parse(bounce_view *v, bounce_out *out)
     buf j;
     buf_init(&j, SES_MAX_JSON);
     size_t n = v->text.len - (size_t)(brace - t);
-    for (size_t i = 0; i < n; i++) {
-        if (brace[i] == '\r')
-            continue;
-        if (brace[i] == '\n') {
-            if (i + 1 < n && brace[i + 1] == ' ')
-                i++;
-            continue;
-        }
-        if (buf_addc(&j, brace[i]) != MXD_OK)
+    size_t k = 0;
+    while (k < n) {
+        /* the run up to the next line break in one piece */
+        size_t run = strcspn_n(brace + k, n - k);
+        if (run && buf_add(&j, brace + k, run) != MXD_OK)
             return 0;
+        k += run;
+        if (k < n && brace[k] == '\n' && k + 1 < n && brace[k + 1] == ' ')
+            k++;
+        k++; /* the CR or LF itself */
     }
     json_error_t err;
     json_t *env = j.ptr ? json_loadb(j.ptr, j.len, JSON_DISABLE_EOF_CHECK, &err) : NULL;

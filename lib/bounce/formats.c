@@ -33,6 +33,14 @@ int fmt_subject_starts(const bounce_view *v, const char *s)
 
 int fmt_header_has(const bounce_view *v, const char *name, const char *s)
 {
+    if (!s) {
+        /* presence only: no need to unfold and decode the value */
+        size_t nl = strlen(name);
+        for (size_t i = 0; i < v->ntop; i++)
+            if (v->top[i].nlen == nl && str_caseeq(v->top[i].name, nl, name))
+                return 1;
+        return 0;
+    }
     char val[BOUNCE_FIELD_MAX];
     if (!bview_header((bounce_view *)v, name, val, sizeof val))
         return 0;
