@@ -3,6 +3,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "util/str.h"
 
 /* How common each byte is in mail text, case folded: its frequency per mille times three
@@ -30,16 +33,77 @@ static unsigned char byte_rank(unsigned char c)
     return byte_ranks[c];
 }
 
-/* str_casefind - case-insensitive substring search. Candidates are found with memchr() for
- * both cases of the needle's rarest byte (each searched once, so the cost stays linear),
- * then checked in full. */
-const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_t nlen)
+/* two_anchors - the offsets of the needle's two rarest bytes (k1 < k2; nlen >= 2). */
+static void two_anchors(const char *needle, size_t nlen, size_t *k1, size_t *k2)
 {
-    if (nlen == 0)
-        return hay;
-    if (nlen > hlen)
-        return NULL;
-    /* the anchor: the rarest byte of the needle, at offset k */
+    size_t a = 0, b = 1;
+    if (byte_rank((unsigned char)needle[b]) < byte_rank((unsigned char)needle[a]))
+        a = 1, b = 0;
+    for (size_t i = 2; i < nlen; i++) {
+        unsigned char r = byte_rank((unsigned char)needle[i]);
+        if (r < byte_rank((unsigned char)needle[a]))
+            b = a, a = i;
+        else if (r < byte_rank((unsigned char)needle[b]))
+            b = i;
+    }
+    *k1 = a < b ? a : b;
+    *k2 = a < b ? b : a;
+}
+
+/* same_from - do hay and needle agree on nlen bytes (case folded when fold)? */
+static int same_from(const char *h, const char *n, size_t nlen, int fold)
+{
+    if (!fold)
+        return !memcmp(h, n, nlen);
+    for (size_t j = 0; j < nlen; j++)
+        if (str_tolower((unsigned char)h[j]) != str_tolower((unsigned char)n[j]))
+            return 0;
+    return 1;
+}
+
+#if defined(__SSE2__)
+/* find_sse2 - the search for both str_find() and str_casefind(): sixteen candidate starts
+ * at a time are kept only when the needle's two rarest bytes stand at their offsets (letters
+ * compared with bit 0x20 set, which folds exactly their two cases), then checked in full. */
+static const char *find_sse2(const char *hay, size_t hlen, const char *needle, size_t nlen,
+                             int fold)
+{
+    size_t k1, k2;
+    two_anchors(needle, nlen, &k1, &k2);
+    unsigned char c1 = (unsigned char)needle[k1], c2 = (unsigned char)needle[k2];
+    int l1 = fold && str_isalpha(c1), l2 = fold && str_isalpha(c2);
+    __m128i v1 = _mm_set1_epi8((char)(l1 ? (c1 | 0x20) : c1));
+    __m128i v2 = _mm_set1_epi8((char)(l2 ? (c2 | 0x20) : c2));
+    __m128i m1 = _mm_set1_epi8((char)(l1 ? 0x20 : 0)), m2 = _mm_set1_epi8((char)(l2 ? 0x20 : 0));
+    size_t last = hlen - nlen; /* the last start */
+    size_t i = 0;
+    /* a block reads hay[i + k2 .. i + k2 + 15], within hay while i + 15 <= last */
+    for (; i + 15 <= last; i += 16) {
+        __m128i a =
+            _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay + i + k1)), m1);
+        __m128i b =
+            _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay + i + k2)), m2);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(a, v1), _mm_cmpeq_epi8(b, v2)));
+        while (m) {
+            size_t at = i + (size_t)__builtin_ctz(m);
+            if (same_from(hay + at, needle, nlen, fold))
+                return hay + at;
+            m &= m - 1;
+        }
+    }
+    for (; i <= last; i++)
+        if (same_from(hay + i, needle, nlen, fold))
+            return hay + i;
+    return NULL;
+}
+#endif
+
+/* find_memchr - the portable search: memchr() for both cases of the needle's rarest byte
+ * (each searched once, so the cost stays linear), candidates checked in full. */
+static const char *find_memchr(const char *hay, size_t hlen, const char *needle, size_t nlen,
+                               int fold)
+{
     size_t k = 0;
     unsigned char kr = byte_rank((unsigned char)needle[0]);
     for (size_t i = 1; i < nlen && kr > 1; i++) {
@@ -47,8 +111,8 @@ const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_
         if (r < kr)
             k = i, kr = r;
     }
-    int lo = str_tolower((unsigned char)needle[k]);
-    int up = (lo >= 'a' && lo <= 'z') ? lo - 32 : lo;
+    int lo = fold ? str_tolower((unsigned char)needle[k]) : (unsigned char)needle[k];
+    int up = (fold && lo >= 'a' && lo <= 'z') ? lo - 32 : lo;
     /* the anchor can stand in [hay + k, hay + hlen - nlen + k] */
     const char *p = hay + k, *end = hay + hlen - nlen + k + 1;
     const char *nl = NULL, *nu = NULL;
@@ -68,43 +132,37 @@ const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_
         const char *c = nl < nu ? nl : nu;
         if (c >= end)
             return NULL;
-        const char *start = c - k;
-        size_t j = 0;
-        while (j < nlen &&
-               str_tolower((unsigned char)start[j]) == str_tolower((unsigned char)needle[j]))
-            j++;
-        if (j == nlen)
-            return start;
+        if (same_from(c - k, needle, nlen, fold))
+            return c - k;
         p = c + 1;
     }
     return NULL;
 }
 
-/* str_find - exact substring search, anchored on the needle's rarest byte like
- * str_casefind(): far fewer stops than memmem() on the long markers bounce formats use. */
-const char *str_find(const char *hay, size_t hlen, const char *needle, size_t nlen)
+static const char *find(const char *hay, size_t hlen, const char *needle, size_t nlen, int fold)
 {
     if (nlen == 0)
         return hay;
     if (nlen > hlen)
         return NULL;
-    size_t k = 0;
-    unsigned char kr = byte_rank((unsigned char)needle[0]);
-    for (size_t i = 1; i < nlen && kr > 1; i++) {
-        unsigned char r = byte_rank((unsigned char)needle[i]);
-        if (r < kr)
-            k = i, kr = r;
-    }
-    const char *p = hay + k, *end = hay + hlen - nlen + k + 1;
-    while (p < end) {
-        const char *c = memchr(p, (unsigned char)needle[k], (size_t)(end - p));
-        if (!c)
-            return NULL;
-        if (!memcmp(c - k, needle, nlen))
-            return c - k;
-        p = c + 1;
-    }
-    return NULL;
+#if defined(__SSE2__)
+    if (nlen >= 2)
+        return find_sse2(hay, hlen, needle, nlen, fold);
+#endif
+    return find_memchr(hay, hlen, needle, nlen, fold);
+}
+
+/* str_casefind - case-insensitive substring search (find_sse2, or find_memchr elsewhere). */
+const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    return find(hay, hlen, needle, nlen, 1);
+}
+
+/* str_find - exact substring search, the same way: far fewer stops than memmem() on the
+ * long markers bounce formats look for. */
+const char *str_find(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    return find(hay, hlen, needle, nlen, 0);
 }
 
 /* glob_at - match pattern p against text t; anchored at the start of t. When anchored_end,

@@ -93,7 +93,7 @@ static void test_casefind_random(void **state)
     /* small alphabets make partial matches common; rare and common bytes both appear */
     static const char alpha[] = "aAeExXqQ 5.z";
     unsigned seed = 7;
-    char h[40], n[6];
+    char h[100], n[6];
     for (int t = 0; t < 50000; t++) {
         seed = seed * 1103515245u + 12345u;
         size_t hl = (seed >> 16) % sizeof h;
