@@ -212,6 +212,7 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
         return MXD_ERR_NOMEM;
     }
     bc->v.provider_has_rules = provider_has_rules;
+    bc->v.markers = fmt_markers_new(); /* (without it, markers are searched uncached) */
     bounce_cmdtab_init(&bc->v.cmds);
     mail_gmime_init();
     *out = bc;
@@ -241,6 +242,7 @@ void mxd_bounce_free(mxd_bounce_ctx *bc)
         free(bc->v.dompat[i].lit);
     free(bc->v.dompat);
     free(bc->v.rule_providers);
+    fmt_markers_free(bc->v.markers);
     free(bc->out.r);
     free(bc);
 }

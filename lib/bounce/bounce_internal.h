@@ -108,7 +108,8 @@ typedef struct bounce_view {
     const char **rule_providers; /* providers that have rules (for the rule gate) */
     size_t nrule_providers;
     int (*provider_has_rules)(const struct bounce_view *v, const char *prov);
-    buf ltext; /* text in lower case, for the detectors */
+    buf ltext;                   /* text in lower case, for the detectors */
+    struct fmt_markers *markers; /* the detectors' markers, prepared once (formats.c) */
     mail_conv_cache conv;
     bounce_cmdtab cmds;                   /* SMTP command phrases (util.c) */
     bounce_hfield top[BOUNCE_MAX_FIELDS]; /* the top header, indexed once per message */
@@ -247,6 +248,10 @@ typedef struct bounce_class {
 /* bounce_classify - decide the record's reason, status, scope, retry and provider from the
  * recipient's facts with the knowledge base. */
 void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c);
+
+/* fmt_markers_new / fmt_markers_free - the detectors' marker cache (formats.c). */
+struct fmt_markers *fmt_markers_new(void);
+void fmt_markers_free(struct fmt_markers *m);
 
 /* bounce_record_json_fast - the compact JSON of a record, allocated (record.c); NULL when
  * out of memory. */

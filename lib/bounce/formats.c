@@ -7,6 +7,8 @@
  * whose parser finds at least one recipient decides.
  */
 #define _GNU_SOURCE 1 /* memmem */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/formats.h"
@@ -47,16 +49,62 @@ int fmt_header_has(const bounce_view *v, const char *name, const char *s)
     return !s || bounce_has(val, strlen(val), s);
 }
 
+/* The markers detectors look for are string literals: each is lower-cased and prepared for
+ * searching (str_needle) the first time it is asked for, found again by its address. */
+#define FMT_MARKER_SLOTS 256 /* more than all the formats' markers together */
+#define FMT_MARKER_MAX   256 /* longer markers are searched without the cache */
+
+typedef struct fmt_marker {
+    const char *key; /* the detector's literal, NULL for a free slot */
+    char low[FMT_MARKER_MAX];
+    str_needle needle;
+} fmt_marker;
+
+struct fmt_markers {
+    fmt_marker slot[FMT_MARKER_SLOTS];
+};
+
+struct fmt_markers *fmt_markers_new(void)
+{
+    return calloc(1, sizeof(struct fmt_markers));
+}
+
+void fmt_markers_free(struct fmt_markers *m)
+{
+    free(m);
+}
+
+/* marker_get - the prepared marker for the literal s, or NULL (too long, table full). */
+static const str_needle *marker_get(struct fmt_markers *m, const char *s)
+{
+    if (!m)
+        return NULL;
+    size_t h = ((size_t)(uintptr_t)s >> 3) % FMT_MARKER_SLOTS;
+    for (size_t probe = 0; probe < FMT_MARKER_SLOTS; probe++) {
+        fmt_marker *k = &m->slot[(h + probe) % FMT_MARKER_SLOTS];
+        if (k->key == s)
+            return &k->needle;
+        if (k->key)
+            continue;
+        size_t l = strlen(s);
+        if (l >= sizeof k->low)
+            return NULL;
+        k->key = s;
+        bmatch_lower(s, l, k->low);
+        str_needle_prep(&k->needle, k->low, l, 0);
+        return &k->needle;
+    }
+    return NULL;
+}
+
 int fmt_text_has(const bounce_view *v, const char *s)
 {
-    char low[256];
-    size_t l = strlen(s);
-    if (!v->ltext.len || l >= sizeof low)
+    const str_needle *n = v->ltext.len ? marker_get(v->markers, s) : NULL;
+    if (!n)
         return v->text.len && bounce_has(v->text.ptr, v->text.len, s);
-    bmatch_lower(s, l, low);
     /* the markers formats write stand in the first lines: look no further than that */
-    size_t n = v->ltext.len < FMT_MARKER_WINDOW ? v->ltext.len : FMT_MARKER_WINDOW;
-    return str_find(v->ltext.ptr, n, low, l) != NULL;
+    size_t w = v->ltext.len < FMT_MARKER_WINDOW ? v->ltext.len : FMT_MARKER_WINDOW;
+    return str_needle_find(n, v->ltext.ptr, w) != NULL;
 }
 
 void fmt_orig_after(bounce_view *v)

@@ -34,7 +34,9 @@ int fmt_subject_starts(const bounce_view *v, const char *s);
  * NULL)? */
 int fmt_header_has(const bounce_view *v, const char *name, const char *s);
 
-/* fmt_text_has - does the human-readable text contain s (any case)? */
+/* fmt_text_has - does the human-readable text contain s (any case)? s must be a string
+ * literal or another string that lives as long as the parser: it is prepared once and found
+ * again by its address. */
 int fmt_text_has(const bounce_view *v, const char *s);
 
 /* fmt_orig_after - take the text after the separator as the returned message when the

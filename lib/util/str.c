@@ -62,14 +62,14 @@ static int same_from(const char *h, const char *n, size_t nlen, int fold)
 }
 
 #if defined(__SSE2__)
-/* find_sse2 - the search for both str_find() and str_casefind(): sixteen candidate starts
- * at a time are kept only when the needle's two rarest bytes stand at their offsets (letters
+/* find_sse2 - the search for str_find() and str_casefind(): sixteen candidate starts at a
+ * time are kept only when the needle's two rarest bytes stand at their offsets (letters
  * compared with bit 0x20 set, which folds exactly their two cases), then checked in full. */
-static const char *find_sse2(const char *hay, size_t hlen, const char *needle, size_t nlen,
-                             int fold)
+static const char *find_sse2(const str_needle *n, const char *hay, size_t hlen)
 {
-    size_t k1, k2;
-    two_anchors(needle, nlen, &k1, &k2);
+    const char *needle = n->s;
+    size_t nlen = n->len, k1 = n->k1, k2 = n->k2;
+    int fold = n->fold;
     unsigned char c1 = (unsigned char)needle[k1], c2 = (unsigned char)needle[k2];
     int l1 = fold && str_isalpha(c1), l2 = fold && str_isalpha(c2);
     __m128i v1 = _mm_set1_epi8((char)(l1 ? (c1 | 0x20) : c1));
@@ -139,17 +139,39 @@ static const char *find_memchr(const char *hay, size_t hlen, const char *needle,
     return NULL;
 }
 
+void str_needle_prep(str_needle *n, const char *s, size_t len, int fold)
+{
+    n->s = s;
+    n->len = len;
+    n->fold = fold;
+    n->k1 = 0;
+    n->k2 = 0;
+    if (len >= 2)
+        two_anchors(s, len, &n->k1, &n->k2);
+}
+
+const char *str_needle_find(const str_needle *n, const char *hay, size_t hlen)
+{
+    if (n->len == 0)
+        return hay;
+    if (n->len > hlen)
+        return NULL;
+#if defined(__SSE2__)
+    if (n->len >= 2)
+        return find_sse2(n, hay, hlen);
+#endif
+    return find_memchr(hay, hlen, n->s, n->len, n->fold);
+}
+
 static const char *find(const char *hay, size_t hlen, const char *needle, size_t nlen, int fold)
 {
     if (nlen == 0)
         return hay;
     if (nlen > hlen)
         return NULL;
-#if defined(__SSE2__)
-    if (nlen >= 2)
-        return find_sse2(hay, hlen, needle, nlen, fold);
-#endif
-    return find_memchr(hay, hlen, needle, nlen, fold);
+    str_needle n;
+    str_needle_prep(&n, needle, nlen, fold);
+    return str_needle_find(&n, hay, hlen);
 }
 
 /* str_casefind - case-insensitive substring search (find_sse2, or find_memchr elsewhere). */

@@ -36,6 +36,18 @@ const char *str_casefind(const char *hay, size_t hlen, const char *needle, size_
 /* str_find - first exact occurrence of needle in hay (lengths given), or NULL. */
 const char *str_find(const char *hay, size_t hlen, const char *needle, size_t nlen);
 
+/* str_needle - a needle prepared once for many searches (str_find/str_casefind work out
+ * where to anchor the search on every call, which costs as much as a short search). */
+typedef struct str_needle {
+    const char *s; /* not owned: must outlive the needle */
+    size_t len;
+    size_t k1, k2; /* offsets of its two rarest bytes */
+    int fold;      /* without regard to ASCII case */
+} str_needle;
+
+void str_needle_prep(str_needle *n, const char *s, size_t len, int fold);
+const char *str_needle_find(const str_needle *n, const char *hay, size_t hlen);
+
 /* str_glob_find - does the case-insensitive pattern (with '*' for any run) occur anywhere in
  * text? Runs in O(len(text) * len(pattern)) at worst. */
 int str_glob_find(const char *text, size_t tlen, const char *pat);
