@@ -92,8 +92,13 @@ static const char *find_sse2(const str_needle *n, const char *hay, size_t hlen)
             m &= m - 1;
         }
     }
+    /* the last starts (all of them in a short hay): the two anchor bytes first */
+    unsigned char f1 = l1 ? (unsigned char)(c1 | 0x20) : c1,
+                  f2 = l2 ? (unsigned char)(c2 | 0x20) : c2;
+    unsigned char o1 = l1 ? 0x20 : 0, o2 = l2 ? 0x20 : 0;
     for (; i <= last; i++)
-        if (same_from(hay + i, needle, nlen, fold))
+        if (((unsigned char)hay[i + k1] | o1) == f1 && ((unsigned char)hay[i + k2] | o2) == f2 &&
+            same_from(hay + i, needle, nlen, fold))
             return hay + i;
     return NULL;
 }
