@@ -68,7 +68,8 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
     /* A provider known from the remote host excludes other providers' rules; one guessed
      * from a URL or tag in the text only weighs in (Outlook.com replies link to Microsoft
      * pages too). */
-    if (r->provider && provider && r->provider != provider && strcmp(r->provider, provider)) {
+    if (r->provider && provider && r->provider != provider &&
+        (r->provider[0] != provider[0] || strcmp(r->provider, provider))) {
         if (sure)
             return 0;
     } else if (r->provider && provider) {

@@ -33,13 +33,17 @@ static unsigned char byte_rank(unsigned char c)
     return byte_ranks[c];
 }
 
+#define STR_ANCHOR_SPAN 24 /* needle bytes looked at to choose the anchors */
+
 /* two_anchors - the offsets of the needle's two rarest bytes (k1 < k2; nlen >= 2). */
 static void two_anchors(const char *needle, size_t nlen, size_t *k1, size_t *k2)
 {
     size_t a = 0, b = 1;
     if (byte_rank((unsigned char)needle[b]) < byte_rank((unsigned char)needle[a]))
         a = 1, b = 0;
-    for (size_t i = 2; i < nlen; i++) {
+    /* (the first STR_ANCHOR_SPAN bytes give anchors rare enough, and cost less to rank) */
+    size_t span = nlen < STR_ANCHOR_SPAN ? nlen : STR_ANCHOR_SPAN;
+    for (size_t i = 2; i < span; i++) {
         unsigned char r = byte_rank((unsigned char)needle[i]);
         if (r < byte_rank((unsigned char)needle[a]))
             b = a, a = i;
