@@ -4,13 +4,12 @@
  * reasons.tsv and the rules' "text:" lines hold hundreds of patterns (case-insensitive, '*' for any
  * run) and the first one in file order that occurs anywhere in the text wins. Trying them one by
  * one costs a search per pattern per record; instead the patterns are compiled once per parser:
- * lower case, split at '*', and indexed by the first three bytes of their first literal piece. One
+ * lower case, split at '*', and indexed by the first four bytes of their first literal piece. One
  * pass over the (lower-cased) text then looks each position up in the index and checks only the
- * patterns that start there; patterns whose first piece is shorter than three bytes are searched
+ * patterns that start there; patterns whose first piece is shorter than four bytes are searched
  * directly. Same answer as str_glob_find() in file order (bmatch_first) or for every pattern
  * (bmatch_all), in one pass over the text instead of one search per pattern.
  */
-#define _GNU_SOURCE 1 /* memmem */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,18 +32,19 @@ struct bmatch {
     mpat *pats;
     size_t n;
     unsigned *bucket_start; /* MATCH_BUCKETS + 1 offsets into ids */
-    uint64_t *filter;       /* bit h set when some first piece hashes to h (hash3) */
+    uint64_t *filter;       /* bit h set when some first piece hashes to h (hash4) */
     unsigned *ids;          /* pattern ids per bucket, ascending */
-    unsigned *shorts;       /* ids of patterns with a first piece under 3 bytes */
+    unsigned *shorts;       /* ids of patterns with a first piece under 4 bytes */
     size_t nshorts;
 };
 
-/* hash3 - MATCH_FILTER_BITS bits of hash of three bytes; its top MATCH_BUCKET_BITS bits pick
- * the bucket. Most positions of a text stop at the filter, one well-predicted bit test. */
-static unsigned hash3(const char *s)
+/* hash4 - MATCH_FILTER_BITS bits of hash of four bytes; its top MATCH_BUCKET_BITS bits pick
+ * the bucket. Most positions of a text stop at the filter, one well-predicted bit test
+ * (four bytes, not three: common trigrams such as "con" or "rec" start many patterns). */
+static unsigned hash4(const char *s)
 {
-    uint32_t k = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
-                 (uint32_t)(unsigned char)s[2] << 16;
+    uint32_t k;
+    memcpy(&k, s, 4);
     return (k * 2654435761u) >> (32 - MATCH_FILTER_BITS);
 }
 
@@ -130,8 +130,8 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         mpat *p = &m->pats[i];
-        if (p->npieces && p->piece_len[0] >= 3) {
-            unsigned h = hash3(p->piece[0]);
+        if (p->npieces && p->piece_len[0] >= 4) {
+            unsigned h = hash4(p->piece[0]);
             count[BUCKET_OF(h)]++;
             m->filter[h >> 6] |= (uint64_t)1 << (h & 63);
         } else /* (a pattern of '*'s only matches every text) */
@@ -146,8 +146,8 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     m->bucket_start[MATCH_BUCKETS] = acc;
     for (size_t i = 0; i < n; i++) {
         mpat *p = &m->pats[i];
-        if (p->npieces && p->piece_len[0] >= 3) {
-            unsigned b = BUCKET_OF(hash3(p->piece[0]));
+        if (p->npieces && p->piece_len[0] >= 4) {
+            unsigned b = BUCKET_OF(hash4(p->piece[0]));
             m->ids[m->bucket_start[b] + count[b]++] = (unsigned)i;
         }
     }
@@ -161,7 +161,7 @@ static int rest_matches(const mpat *p, const char *t, size_t len, size_t from)
     for (size_t k = 1; k < p->npieces; k++) {
         if (from > len)
             return 0;
-        const char *hit = memmem(t + from, len - from, p->piece[k], p->piece_len[k]);
+        const char *hit = str_find(t + from, len - from, p->piece[k], p->piece_len[k]);
         if (!hit)
             return 0;
         from = (size_t)(hit - t) + p->piece_len[k];
@@ -169,27 +169,25 @@ static int rest_matches(const mpat *p, const char *t, size_t len, size_t from)
     return 1;
 }
 
-/* first_at - does the first piece of p stand at offset i of t (the bucket of its first three
- * bytes already matched)? Four bytes are compared in one go before the rest. */
+/* first_at - does the first piece of p (four bytes or more) stand at offset i of t? Four
+ * bytes are compared in one go before the rest. */
 static int first_at(const mpat *p, const char *t, size_t len, size_t i)
 {
     size_t pl = p->piece_len[0];
     if (i + pl > len)
         return 0;
-    if (pl < 4)
-        return !memcmp(t + i, p->piece[0], pl);
     uint32_t w;
     memcpy(&w, t + i, 4);
     return w == p->pre && !memcmp(t + i + 4, p->piece[0] + 4, pl - 4);
 }
 
-/* short_occurs - does p, whose first piece is under three bytes, occur in t? Only the first
+/* short_occurs - does p, whose first piece is under four bytes, occur in t? Only the first
  * hit of that piece needs a try: later pieces found after a later hit follow the first too. */
 static int short_occurs(const mpat *p, const char *t, size_t len)
 {
     if (!p->npieces)
         return 1;
-    const char *hit = memmem(t, len, p->piece[0], p->piece_len[0]);
+    const char *hit = str_find(t, len, p->piece[0], p->piece_len[0]);
     return hit && rest_matches(p, t, len, (size_t)(hit - t) + p->piece_len[0]);
 }
 
@@ -206,8 +204,8 @@ long bmatch_first(const bmatch *m, const char *lower, size_t len)
             break;
         }
     }
-    for (size_t i = 0; i + 3 <= len; i++) {
-        unsigned h = hash3(lower + i);
+    for (size_t i = 0; i + 4 <= len; i++) {
+        unsigned h = hash4(lower + i);
         if (!FILTER_HAS(m, h))
             continue;
         unsigned b = BUCKET_OF(h);
@@ -237,8 +235,8 @@ void bmatch_all(const bmatch *m, const char *lower, size_t len, unsigned char *h
         size_t id = m->shorts[s];
         hit[id] = (unsigned char)short_occurs(&m->pats[id], lower, len);
     }
-    for (size_t i = 0; i + 3 <= len; i++) {
-        unsigned h = hash3(lower + i);
+    for (size_t i = 0; i + 4 <= len; i++) {
+        unsigned h = hash4(lower + i);
         if (!FILTER_HAS(m, h))
             continue;
         unsigned b = BUCKET_OF(h);
