@@ -290,15 +290,24 @@ static void find_sending_ip(reply_parts *rp)
             i++;
             continue;
         }
-        size_t j = i;
-        while (
-            j < len && j - i < 45 &&
-            (str_isdigit((unsigned char)t[j]) || t[j] == '.' || t[j] == ':' ||
-             (str_tolower((unsigned char)t[j]) >= 'a' && str_tolower((unsigned char)t[j]) <= 'f')))
+        size_t j = i, dots = 0, colons = 0;
+        while (j < len && j - i < 45 &&
+               (str_isdigit((unsigned char)t[j]) || t[j] == '.' || t[j] == ':' ||
+                (str_tolower((unsigned char)t[j]) >= 'a' &&
+                 str_tolower((unsigned char)t[j]) <= 'f'))) {
+            dots += t[j] == '.';
+            colons += t[j] == ':';
             j++;
+        }
         size_t l = j - i;
         while (l && t[i + l - 1] == '.')
-            l--;
+            l--, dots--;
+        /* an IPv4 literal has three dots, an IPv6 one colons: words ("deface", "added") do not
+         * get as far as inet_pton() */
+        if (dots != 3 && !colons) {
+            i = j > i ? j : i + 1;
+            continue;
+        }
         int prev_ok = i == 0 || !(str_isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.' ||
                                   t[i - 1] == '-' || t[i - 1] == ':');
         int next_ok = j >= len || !(str_isalnum((unsigned char)t[j]) || t[j] == '-');
