@@ -69,8 +69,10 @@ static int dom_char(int c)
 int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
 {
     for (size_t i = 1; i + 1 < len; i++) {
-        if (s[i] != '@')
-            continue;
+        const char *p = memchr(s + i, '@', len - 1 - i);
+        if (!p)
+            return 0;
+        i = (size_t)(p - s);
         size_t a = i;
         while (a > 0 && addr_char((unsigned char)s[a - 1]))
             a--;
