@@ -34,6 +34,7 @@ static unsigned char byte_rank(unsigned char c)
 }
 
 #define STR_ANCHOR_SPAN 24 /* needle bytes looked at to choose the anchors */
+#define STR_FEW_STARTS  64 /* below this many starts, a plain loop beats choosing anchors */
 
 /* two_anchors - the offsets of the needle's two rarest bytes (k1 < k2; nlen >= 2). */
 static void two_anchors(const char *needle, size_t nlen, size_t *k1, size_t *k2)
@@ -178,6 +179,16 @@ static const char *find(const char *hay, size_t hlen, const char *needle, size_t
         return hay;
     if (nlen > hlen)
         return NULL;
+    if (hlen - nlen < STR_FEW_STARTS) {
+        /* a few starts only (a short header value): not worth choosing anchors */
+        int c0 = fold ? str_tolower((unsigned char)needle[0]) : (unsigned char)needle[0];
+        for (size_t i = 0; i <= hlen - nlen; i++) {
+            int c = fold ? str_tolower((unsigned char)hay[i]) : (unsigned char)hay[i];
+            if (c == c0 && same_from(hay + i, needle, nlen, fold))
+                return hay + i;
+        }
+        return NULL;
+    }
     str_needle n;
     str_needle_prep(&n, needle, nlen, fold);
     return str_needle_find(&n, hay, hlen);
