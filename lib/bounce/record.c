@@ -290,7 +290,9 @@ static char *w_str(char *w, const char *s, size_t len)
         W_LIT(w, "null");
         return w;
     }
-    int ok = !has_8bit(s, len) || valid_utf8(s, len);
+    /* is the text UTF-8? Asked only at the first byte whose output depends on it (an 8-bit
+     * or a control byte): most strings are plain ASCII and never need the extra pass */
+    int ok = -1;
     *w++ = '"';
     const char *p = s, *end = s + len, *run = s;
     while (p < end) {
@@ -304,6 +306,8 @@ static char *w_str(char *w, const char *s, size_t len)
         if (p >= end)
             break;
         unsigned char c = (unsigned char)*p;
+        if ((c >= 0x80 || c < 0x20) && ok < 0)
+            ok = !has_8bit(s, len) || valid_utf8(s, len);
         /* printable ASCII but '"' and '\\' (one compare for the range), or valid UTF-8 */
         if (((unsigned char)(c - 0x20) < 0x60 && c != '"' && c != '\\') || (c >= 0x80 && ok)) {
             p++;

@@ -275,8 +275,10 @@ static void test_json_escaping(void **state)
     r.diagnostictype = "SMTP";
     r.rhost = r.lhost = r.smtpcommand = r.destination = r.senderdomain = "";
     r.timezoneoffset = "+0900";
-    r.messageid = r.listid = r.feedbacktype = r.origin = r.source = r.sending_ip = "";
+    r.messageid = r.feedbacktype = r.origin = r.source = r.sending_ip = "";
     r.subject = "bad \xff utf-8";
+    /* a control byte before the first 8-bit byte of text that is not UTF-8: '?' as well */
+    r.listid = "ctl\x01 then \xfe";
     r.provider = NULL;
     r.scope = NULL;
     r.timestamp = -1;
