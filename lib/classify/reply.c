@@ -276,6 +276,13 @@ static const char *const ip_context[] = {"from",       "ip",      "client",     
                                          "server",     "address", "sender",     "source",
                                          "connecting", "your",    "mail server"};
 
+/* is_ip_run_char - a byte of the runs find_sending_ip() reads as IP candidates. */
+static int is_ip_run_char(int c)
+{
+    return str_isdigit(c) || c == '.' || c == ':' || (c >= 'a' && c <= 'f') ||
+           (c >= 'A' && c <= 'F');
+}
+
 /* find_sending_ip - an IP literal the text names as the refused client. An IP written right
  * after a host name ("mx.example.net[192.0.2.1]") is the remote host's own and is skipped. */
 static void find_sending_ip(reply_parts *rp)
@@ -284,7 +291,28 @@ static void find_sending_ip(reply_parts *rp)
     size_t len = rp->len;
     const char *fallback = NULL;
     size_t fallback_len = 0;
+    const char *nd = NULL, *nc = NULL; /* the next '.' and ':' at or after i, once found */
     for (size_t i = 0; i < len;) {
+        /* an IP literal holds a '.' or a ':': jump to the start of the run around the next
+         * one (the runs before it cannot be IPs; the run found is the same one the byte by
+         * byte walk would have started, as i is always at a run boundary) */
+        if (!nd || nd < t + i) {
+            nd = memchr(t + i, '.', len - i);
+            if (!nd)
+                nd = t + len;
+        }
+        if (!nc || nc < t + i) {
+            nc = memchr(t + i, ':', len - i);
+            if (!nc)
+                nc = t + len;
+        }
+        size_t q = (size_t)((nd < nc ? nd : nc) - t);
+        if (q >= len)
+            break;
+        size_t x = q;
+        while (x > i && is_ip_run_char((unsigned char)t[x - 1]))
+            x--;
+        i = x;
         int c = (unsigned char)t[i];
         if (!(str_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':')) {
             i++;
