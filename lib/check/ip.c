@@ -59,10 +59,20 @@ static void ip_finish(check_task *t)
     rep->dnsbl = j->bl.e;
     rep->ndnsbl = j->bl.n;
     ptr_run_finish(&j->ptr, j->kb, j->has_want ? j->want : NULL, &rep->warnings, &rep->nwarnings);
-    if (rep->errors)
+    size_t unasked = rep->errors - j->bl.probe_failed;
+    if (unasked)
         check_warn(&rep->warnings, &rep->nwarnings,
-                   "%zu blocklist%s could not be asked: %s result is unknown, not clean",
-                   rep->errors, rep->errors == 1 ? "" : "s", rep->errors == 1 ? "its" : "their");
+                   "%zu blocklist%s could not be asked: %s result is unknown, not clean", unasked,
+                   unasked == 1 ? "" : "s", unasked == 1 ? "its" : "their");
+    if (j->bl.probe_failed)
+        check_warn(&rep->warnings, &rep->nwarnings,
+                   "%zu blocklist%s failed the health probe (RFC 5782 test entries): the "
+                   "resolver may be refused by %s or answer NXDOMAIN for every name, or %s "
+                   "dead; %s result is unknown, not clean",
+                   j->bl.probe_failed, j->bl.probe_failed == 1 ? "" : "s",
+                   j->bl.probe_failed == 1 ? "it" : "them",
+                   j->bl.probe_failed == 1 ? "the list is" : "the lists are",
+                   j->bl.probe_failed == 1 ? "its" : "their");
 }
 
 mxd_err mxd_ip_check_submit(mxd_resolver *r, const mxd_kb *kb, const char *ip,
