@@ -40,6 +40,7 @@ enum { BL_PROBE_LISTED = 0, BL_PROBE_UNLISTED = 1 }; /* which half */
 
 typedef struct bl_half {
     int state;         /* BL_HALF_* */
+    int unanswered;    /* FAILED because the must-be-listed entry was not listed */
     char *why;         /* for FAILED and UNKNOWN: what went wrong (owned) */
     const char *label; /* the entry as shown: "127.0.0.2", "TEST", "dbltest.com" (static/kb) */
 } bl_half;
@@ -57,11 +58,12 @@ typedef struct bl_run {
     size_t n;
     int no_txt;
     int no_probe;
-    char **pnames;       /* per list two test-entry query names (listed, unlisted), or NULL */
-    bl_half *halves;     /* per list two probe halves */
-    bl_slot *pslots;     /* per list two: idx = list * 2 + half */
-    size_t probe_failed; /* after bl_run_finish: lists that answered but are errors because
-                            their probe failed or could not run */
+    char **pnames;           /* per list two test-entry query names (listed, unlisted), or NULL */
+    bl_half *halves;         /* per list two probe halves */
+    bl_slot *pslots;         /* per list two: idx = list * 2 + half */
+    size_t probe_failed;     /* after bl_run_finish: lists that answered but are errors because
+                                their probe failed or could not run */
+    size_t probe_unanswered; /* ... of them: the test entry was not listed (NXDOMAIN) */
 } bl_run;
 
 /* bl_run_prepare - select the lists (opts->lists, the list kind and address family) and

@@ -257,6 +257,7 @@ mxd_err dnsbl_probe_judge(const kb_dnsbl *bl, const mxd_dns_answer *a, int which
         err = half_set(h, BL_HALF_FAILED, "the list's test entry %s got an error answer (%s)",
                        label, m);
     } else if (which == BL_PROBE_LISTED) {
+        h->unanswered = t.result != MXD_BL_LISTED;
         if (t.result == MXD_BL_LISTED)
             h->state = BL_HALF_OK;
         else
@@ -590,14 +591,17 @@ static void probe_scratch_free(bl_run *br)
 void bl_run_finish(bl_run *br, size_t *listed, size_t *errors, size_t *clean)
 {
     *listed = *errors = *clean = 0;
-    br->probe_failed = 0;
+    br->probe_failed = br->probe_unanswered = 0;
     for (size_t i = 0; i < br->n; i++) {
         if (!br->pnames[2 * i])
             continue; /* not probed: off, or the list has no test entry */
         int was_error = br->e[i].result == MXD_BL_ERROR;
         if (dnsbl_probe_apply(&br->e[i], &br->halves[2 * i], &br->halves[2 * i + 1]))
             set_error(&br->e[i], "out of memory");
-        br->probe_failed += !was_error && br->e[i].result == MXD_BL_ERROR;
+        if (!was_error && br->e[i].result == MXD_BL_ERROR) {
+            br->probe_failed++;
+            br->probe_unanswered += br->halves[2 * i].unanswered;
+        }
     }
     probe_scratch_free(br);
     for (size_t i = 0; i < br->n; i++) {

@@ -64,15 +64,19 @@ static void ip_finish(check_task *t)
         check_warn(&rep->warnings, &rep->nwarnings,
                    "%zu blocklist%s could not be asked: %s result is unknown, not clean", unasked,
                    unasked == 1 ? "" : "s", unasked == 1 ? "its" : "their");
-    if (j->bl.probe_failed)
+    size_t pf = j->bl.probe_failed;
+    if (pf && j->bl.probe_unanswered == pf)
         check_warn(&rep->warnings, &rep->nwarnings,
-                   "%zu blocklist%s failed the health probe (RFC 5782 test entries): the "
-                   "resolver may be refused by %s or answer NXDOMAIN for every name, or %s "
-                   "dead; %s result is unknown, not clean",
-                   j->bl.probe_failed, j->bl.probe_failed == 1 ? "" : "s",
-                   j->bl.probe_failed == 1 ? "it" : "them",
-                   j->bl.probe_failed == 1 ? "the list is" : "the lists are",
-                   j->bl.probe_failed == 1 ? "its" : "their");
+                   "%zu blocklist%s did not answer %s test entry (RFC 5782 health probe): the "
+                   "resolver is refused by %s or answers NXDOMAIN for every name, or %s dead; "
+                   "use a resolver of your own. %s result is unknown, not clean",
+                   pf, pf == 1 ? "" : "s", pf == 1 ? "its" : "their", pf == 1 ? "it" : "them",
+                   pf == 1 ? "the list is" : "the lists are", pf == 1 ? "Its" : "Their");
+    else if (pf)
+        check_warn(&rep->warnings, &rep->nwarnings,
+                   "%zu blocklist%s failed the health probe (RFC 5782 test entries): %s result "
+                   "is unknown, not clean",
+                   pf, pf == 1 ? "" : "s", pf == 1 ? "its" : "their");
 }
 
 mxd_err mxd_ip_check_submit(mxd_resolver *r, const mxd_kb *kb, const char *ip,

@@ -226,7 +226,7 @@ static bl_half judge(const char *id, int which, const char *label, const char *c
     mxd_dns_answer a = answer(rr, addrs, n);
     if (st != MXD_DNS_OK)
         a.status = st;
-    bl_half h = {BL_HALF_WAIT, NULL, label};
+    bl_half h = {.state = BL_HALF_WAIT, .label = label};
     assert_int_equal(dnsbl_probe_judge(list(id), &a, which, &h), MXD_OK);
     return h;
 }
@@ -243,6 +243,7 @@ static void test_probe_judge(void **state)
     /* the test entry not listed: a resolver answering NXDOMAIN for everything, or dead */
     h = judge("spamhaus-zen", BL_PROBE_LISTED, "127.0.0.2", NULL, 0, MXD_DNS_NXDOMAIN);
     assert_int_equal(h.state, BL_HALF_FAILED);
+    assert_true(h.unanswered);
     assert_string_equal(h.why, "list did not answer its test entry 127.0.0.2 (resolver blocked "
                                "or list dead)");
     free(h.why);
@@ -253,6 +254,7 @@ static void test_probe_judge(void **state)
     const char *pub[] = {"127.255.255.254"};
     h = judge("spamhaus-zen", BL_PROBE_LISTED, "127.0.0.2", pub, 1, MXD_DNS_OK);
     assert_int_equal(h.state, BL_HALF_FAILED);
+    assert_false(h.unanswered);
     assert_non_null(strstr(h.why, "test entry 127.0.0.2 got an error answer (query refused"));
     free(h.why);
     /* the lookup failed: unknown, not passed */
@@ -300,12 +302,14 @@ static mxd_bl_entry entry(const char *id, const char *const *addrs, size_t n, co
 static void test_probe_apply(void **state)
 {
     (void)state;
-    bl_half ok = {BL_HALF_OK, NULL, "127.0.0.2"}, ok1 = {BL_HALF_OK, NULL, "127.0.0.1"};
+    bl_half ok = {.state = BL_HALF_OK, .label = "127.0.0.2"};
+    bl_half ok1 = {.state = BL_HALF_OK, .label = "127.0.0.1"};
     char dead[] = "list did not answer its test entry 127.0.0.2 (resolver blocked or list dead)";
     char all[] = "list answers for every address (127.0.0.1 listed)";
     char slow[] = "could not ask the list's test entry 127.0.0.1 (timeout)";
-    bl_half nx = {BL_HALF_FAILED, dead, "127.0.0.2"}, every = {BL_HALF_FAILED, all, "127.0.0.1"};
-    bl_half unk = {BL_HALF_UNKNOWN, slow, "127.0.0.1"};
+    bl_half nx = {.state = BL_HALF_FAILED, .unanswered = 1, .why = dead, .label = "127.0.0.2"};
+    bl_half every = {.state = BL_HALF_FAILED, .why = all, .label = "127.0.0.1"};
+    bl_half unk = {.state = BL_HALF_UNKNOWN, .why = slow, .label = "127.0.0.1"};
     const char *two[] = {"127.0.0.2"};
 
     /* a healthy list: the answer stands */
@@ -348,7 +352,7 @@ static void test_probe_apply(void **state)
     assert_string_equal(e.error, slow);
     clear(&e);
     e = entry("spamcop", NULL, 0, NULL);
-    bl_half unk0 = {BL_HALF_UNKNOWN, slow, "127.0.0.2"};
+    bl_half unk0 = {.state = BL_HALF_UNKNOWN, .why = slow, .label = "127.0.0.2"};
     assert_int_equal(dnsbl_probe_apply(&e, &unk0, &every), MXD_OK);
     assert_int_equal(e.probe, MXD_BL_PROBE_FAILED);
     assert_string_equal(e.error, all);
@@ -356,7 +360,7 @@ static void test_probe_apply(void **state)
 
     /* a half that never got its answer is not a pass */
     e = entry("spamcop", NULL, 0, NULL);
-    bl_half wait = {BL_HALF_WAIT, NULL, "127.0.0.2"};
+    bl_half wait = {.state = BL_HALF_WAIT, .label = "127.0.0.2"};
     assert_int_equal(dnsbl_probe_apply(&e, &wait, &ok1), MXD_OK);
     assert_int_equal(e.result, MXD_BL_ERROR);
     assert_int_equal(e.probe, MXD_BL_PROBE_UNKNOWN);
