@@ -49,10 +49,10 @@ static void help_ip(FILE *out)
             "  -h, --help          this help\n\n"
             "A list that times out, fails or answers with an error code (Spamhaus\n"
             "127.255.255.254 for public resolvers, URIBL 127.0.0.1 ...) is an error, never\n"
-            "'clean'. So is a list that fails its health probe: beside every address its\n"
-            "test entries are asked (once per run): 127.0.0.2 must be listed and 127.0.0.1\n"
-            "must not, or the resolver is refused or answers NXDOMAIN for everything, the\n"
-            "list is dead, or it lists everything.\n\n"
+            "'clean'. So is a list that fails its health probe: its test entries are\n"
+            "asked too (once per run), and when 127.0.0.2 is not listed (the resolver is\n"
+            "refused or answers NXDOMAIN for everything, or the list is dead) or 127.0.0.1\n"
+            "is listed (the list lists everything), its answers mean nothing.\n\n"
             "exit status: 0 checked (listed or not), 64 bad usage or address, 69 no DNS\n"
             "answer at all; with --nagios the plugin codes above\n",
             cli_dns_help);
