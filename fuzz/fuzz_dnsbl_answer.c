@@ -5,7 +5,9 @@
  * Input: the first byte picks a list of the catalogue, the rest is split at newlines; each
  * line is an A record of the answer (what a blocklist, or a dead zone's wildcard, returns)
  * and a TXT record. The whole input is also read as a --dns-server list, and each line as a
- * PTR name for the generic-name heuristic and as a domain for mxd_domain_valid().
+ * PTR name for the generic-name heuristic and as a domain for mxd_domain_valid(). The same
+ * answer is also read as the answer to both test entries of the list's health probe, whose
+ * verdict is then applied to the list's entry.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,9 +75,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (e.ncodes > n)
             abort();
+        bl_half h[2];
+        memset(h, 0, sizeof h);
+        h[0].label = "127.0.0.2";
+        h[1].label = "127.0.0.1";
+        int ok = dnsbl_probe_judge(bl, &ans, BL_PROBE_LISTED, &h[0]) == MXD_OK &&
+                 dnsbl_probe_judge(bl, &ans, BL_PROBE_UNLISTED, &h[1]) == MXD_OK;
+        /* one answer cannot be both listed and not listed: never a passed probe */
+        if (ok && h[0].state == BL_HALF_OK && h[1].state == BL_HALF_OK)
+            abort();
+        if (ok && dnsbl_probe_apply(&e, &h[0], &h[1]) == MXD_OK &&
+            (e.result != MXD_BL_ERROR || !e.error || e.probe == MXD_BL_PROBE_PASSED))
+            abort();
+        free(h[0].why);
+        free(h[1].why);
     }
     strv_free(e.codes, e.ncodes);
     strv_free(e.meanings, e.ncodes);
+    free(e.txt);
     free(e.error);
     mxd_dns_answer txt = {"fuzz", MXD_DNS_TXT, MXD_DNS_OK, n, t};
     char *s = dnsbl_txt_join(&txt);

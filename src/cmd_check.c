@@ -37,6 +37,9 @@ static void help_ip(FILE *out)
             "  --spamhaus-key KEY  Spamhaus DQS key (also MXDIAG_SPAMHAUS_KEY): Spamhaus\n"
             "                      zones become KEY.zen.dq.spamhaus.net etc.\n"
             "  --no-txt            do not ask the TXT reason of listings\n"
+            "  --no-probe          do not ask the lists' test entries (RFC 5782 health\n"
+            "                      probe); then a resolver that answers NXDOMAIN for\n"
+            "                      everything makes every list look clean\n"
             "  --show-lists        print the blocklist catalogue and exit\n"
             "  --json              one JSON object per address, one per line\n"
             "  --nagios            one status line and Nagios plugin exit codes: 0 OK,\n"
@@ -46,7 +49,10 @@ static void help_ip(FILE *out)
             "  -h, --help          this help\n\n"
             "A list that times out, fails or answers with an error code (Spamhaus\n"
             "127.255.255.254 for public resolvers, URIBL 127.0.0.1 ...) is an error, never\n"
-            "'clean'.\n\n"
+            "'clean'. So is a list that fails its health probe: its test entries are\n"
+            "asked too (once per run), and when 127.0.0.2 is not listed (the resolver is\n"
+            "refused or answers NXDOMAIN for everything, or the list is dead) or 127.0.0.1\n"
+            "is listed (the list lists everything), its answers mean nothing.\n\n"
             "exit status: 0 checked (listed or not), 64 bad usage or address, 69 no DNS\n"
             "answer at all; with --nagios the plugin codes above\n",
             cli_dns_help);
@@ -415,6 +421,8 @@ static int cmd_check_ip(const cli_global *g0, int argc, char **argv)
             nagios = 1;
         } else if (!strcmp(a, "--no-txt")) {
             o.no_txt = 1;
+        } else if (!strcmp(a, "--no-probe")) {
+            o.no_probe = 1;
         } else if (!strcmp(a, "--show-lists")) {
             list_only = 1;
         } else if (is_opt(a, "--domain")) {

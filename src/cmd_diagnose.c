@@ -32,6 +32,8 @@ static void help(FILE *out)
         "  --selector S      the DKIM selector (overrides the DKIM-Signature's)\n"
         "  --delist-request FILE  write the delisting request to FILE\n"
         "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
+        "  --no-probe        do not ask the blocklists' test entries (RFC 5782 health\n"
+        "                    probe; a list that fails it is unchecked, never clean)\n"
         "  --no-dns          no live checks: explain and list the steps only\n"
         "%s"
         "  -h, --help        this help\n\n"
@@ -321,6 +323,8 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
             markdown = 1;
         else if (!strcmp(a, "--no-dns"))
             no_dns = 1;
+        else if (!strcmp(a, "--no-probe"))
+            o.no_probe = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             help(stdout);
             return 0;

@@ -5,15 +5,16 @@
 # usage: bench/dns/run.sh [MXDIAG_BINARY] [DELAY_MS]
 #
 # Starts the test DNS server (tests/dnsd/dnsd.py) with --delay DELAY_MS (default 200) and a
-# zone that lists every address on every default blocklist (so each address also needs the
-# TXT reasons) and gives every address a PTR name (so each also needs a forward lookup).
-# Then times
+# zone that lists every address of the benchmark range 198.18.0.0/15 on every default
+# blocklist (so each address also needs the TXT reasons) and gives every address a PTR name
+# (so each also needs a forward lookup), beside the lists' test entries
+# (tests/dnsd/dnsbl-test-entries.zone: the health probe of each list passes). Then times
 #   1. `mxdiag check ip` for one address:       target < 3 x the delay (all zones in flight
 #                                                together: two rounds of answers, not twenty)
 #   2. `mxdiag check ip --json -` for 1,000     target <= 10 x the single-address time
 #      addresses read from stdin:
-# Each figure is the median of RUNS runs. Prints the figures and ratios; exits 1 when a
-# target is missed.
+# Each figure is the median of RUNS runs. Prints the figures and ratios, and the DNS queries
+# the server saw in one run of each (from its --verbose log); exits 1 when a target is missed.
 set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${1:-$SRC/build/mxdiag}
@@ -38,7 +39,10 @@ NZONES=$(wc -l <"$TMP/zones")
 [ "$NZONES" -gt 0 ] || { echo "bench/dns: no default blocklist found" >&2; exit 2; }
 {
     while read -r z; do
-        printf '*.%s A 127.0.0.2\n*.%s TXT "listed for the benchmark"\n' "$z" "$z"
+        for net in 18.198 19.198; do
+            printf '*.%s.%s A 127.0.0.2\n*.%s.%s TXT "listed for the benchmark"\n' \
+                "$net" "$z" "$net" "$z"
+        done
     done <"$TMP/zones"
     printf '*.18.198.in-addr.arpa PTR mail.bench.example\n'
     printf '*.19.198.in-addr.arpa PTR mail.bench.example\n'
@@ -51,15 +55,25 @@ while [ $i -lt $NIPS ]; do
     i=$((i + 1))
 done >"$TMP/ips"
 
-"$PY" "$SRC/tests/dnsd/dnsd.py" --zone "$TMP/bench.zone" --delay "$DELAY" --port 0 \
-    --port-file "$TMP/port" >/dev/null 2>"$TMP/dnsd.err" &
-PID=$!
-n=0
-while [ ! -s "$TMP/port" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-[ -s "$TMP/port" ] || { echo "bench/dns: dnsd did not start" >&2; cat "$TMP/dnsd.err" >&2; exit 2; }
-DNS=127.0.0.1:$(cat "$TMP/port")
+# start_dnsd [--verbose] - the test server on the benchmark zone; sets PID and DNS
+start_dnsd() {
+    rm -f "$TMP/port"
+    "$PY" "$SRC/tests/dnsd/dnsd.py" --zone "$TMP/bench.zone" \
+        --zone "$SRC/tests/dnsd/dnsbl-test-entries.zone" --delay "$DELAY" --port 0 \
+        --port-file "$TMP/port" "$@" >/dev/null 2>"$TMP/dnsd.err" &
+    PID=$!
+    n=0
+    while [ ! -s "$TMP/port" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+    [ -s "$TMP/port" ] ||
+        { echo "bench/dns: dnsd did not start" >&2; cat "$TMP/dnsd.err" >&2; exit 2; }
+    DNS=127.0.0.1:$(cat "$TMP/port")
+}
+start_dnsd
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# queries - how many queries the (verbose) server has answered or dropped so far
+queries() { grep -c ' -> ' "$TMP/dnsd.err" || true; }
 
 # median - the middle value of the numbers on stdin
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -94,6 +108,15 @@ GOOD=$(grep -c "\"listed\":$NZONES,\"errors\":0" "$TMP/out" || true)
 [ "$GOOD" -eq $NIPS ] ||
     { echo "bench/dns: $NIPS addresses: only $GOOD complete answers" >&2; exit 2; }
 
+# The queries of one run of each, counted by a second, verbose server (its logging would slow
+# the timed runs).
+kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+start_dnsd --verbose
+"$BIN" check ip --dns-server "$DNS" --json 198.18.0.1 >/dev/null
+Q1=$(queries)
+"$BIN" check ip --dns-server "$DNS" --json - <"$TMP/ips" >/dev/null
+QN=$(($(queries) - Q1))
+
 status=0
 ratio1=$(awk -v a="$T1" -v d="$DELAY" 'BEGIN { printf "%.2f", a / d }')
 ration=$(awk -v a="$TN" -v b="$T1" 'BEGIN { printf "%.2f", a / b }')
@@ -105,4 +128,5 @@ printf '  %d addresses: %6d ms  = %5s x one address   (target <= 10) ' $NIPS "$T
 if [ "$TN" -le $((10 * T1)) ]; then echo ok; else echo MISSED; status=1; fi
 per=$(awk -v a="$TN" -v n=$NIPS 'BEGIN { printf "%.2f", a / n }')
 echo "  ($per ms per address; runs: $(tr '\n' ' ' <"$TMP/t1")/ $(tr '\n' ' ' <"$TMP/tn"))"
+echo "  DNS queries in one run: $Q1 for 1 address, $QN for $NIPS addresses"
 exit $status

@@ -12,6 +12,13 @@
  * 127.255.255.254 "public resolver", URIBL 127.0.0.1 "refused" ...) is reported as result
  * MXD_BL_ERROR with the reason: never as clean, never as listed.
  *
+ * Health probe (RFC 5782 section 5): beside every list it asks, a check asks the list's test
+ * entries in the same batch: 127.0.0.2 must be listed and 127.0.0.1 must not (domain lists:
+ * TEST, or the list's own test name from data/dnsbl.tsv, and INVALID). A resolver that
+ * answers NXDOMAIN for every name, a resolver the list refuses, a dead list and a list that
+ * lists everything all fail it, and that list's result is MXD_BL_ERROR with the reason. The
+ * resolver's cache asks each test entry once per run, however many addresses are checked.
+ *
  * Strings marked (kb) belong to the knowledge base and live as long as it; everything else
  * belongs to the report and is freed with it.
  */
@@ -43,6 +50,22 @@ typedef enum mxd_bl_result {
 /* mxd_bl_result_name - "clean", "listed" or "error". */
 MXD_API const char *mxd_bl_result_name(mxd_bl_result r);
 
+/* The health probe of one list (its RFC 5782 test entries). */
+typedef enum mxd_bl_probe {
+    MXD_BL_PROBE_OFF = 0,     /* not asked: switched off (mxd_check_opts.no_probe) */
+    MXD_BL_PROBE_PASSED = 1,  /* the test entry is listed, 127.0.0.1 / INVALID is not */
+    MXD_BL_PROBE_FAILED = 2,  /* a wrong answer: the test entry not listed (resolver refused
+                                 or answering NXDOMAIN for everything, dead list), the
+                                 negative entry listed (a list that lists everything), or an
+                                 error code; the list's result is MXD_BL_ERROR */
+    MXD_BL_PROBE_UNKNOWN = 3, /* a test entry could not be asked (timeout, SERVFAIL ...); the
+                                 list's result is MXD_BL_ERROR */
+    MXD_BL_PROBE_NONE = 4     /* the list has no test entry (data/dnsbl.tsv): not probed */
+} mxd_bl_probe;
+
+/* mxd_bl_probe_name - "off", "passed", "failed", "unknown" or "none". */
+MXD_API const char *mxd_bl_probe_name(mxd_bl_probe p);
+
 /* A blocklist of the catalogue (data/dnsbl.tsv). All strings belong to the kb. */
 typedef struct mxd_bl_info {
     const char *id, *name, *zone;
@@ -51,6 +74,9 @@ typedef struct mxd_bl_info {
     int on;          /* asked by default */
     const char *dqs; /* zone with a Spamhaus DQS key ("KEY.zen.dq.spamhaus.net"), or NULL */
     const char *policy, *delist, *source;
+    const char *test; /* the always-listed test entry asked as the health probe ("127.0.0.2",
+                         "::ffff:127.0.0.2", "TEST", "dbltest.com"), or NULL when the list
+                         has none */
 } mxd_bl_info;
 
 /* mxd_dnsbl_info - the i-th blocklist of the catalogue into *out: 0, or -1 past the end. */
@@ -70,6 +96,9 @@ typedef struct mxd_bl_entry {
                            the error code; NULL otherwise */
     const char *delist; /* delisting page (kb), or NULL */
     const char *policy; /* usage policy (kb) */
+    mxd_bl_probe probe; /* the list's health probe; FAILED and UNKNOWN make result
+                           MXD_BL_ERROR (error then says why, unless the list's own answer
+                           was already an error) */
 } mxd_bl_entry;
 
 typedef struct mxd_check_opts {
@@ -80,6 +109,9 @@ typedef struct mxd_check_opts {
     const char *domain;       /* check ip: the domain the PTR names should belong to (the
                                  sender's domain or HELO name); NULL = no such check */
     int no_txt;               /* 1: do not ask TXT reasons of listings */
+    int no_probe;             /* 1: do not ask the lists' test entries (no health probe):
+                                 a resolver that answers NXDOMAIN for everything then makes
+                                 every list look clean */
 } mxd_check_opts;
 
 /* Reverse DNS of an address. Tri-state fields are 1 yes, 0 no, -1 unknown. */
@@ -125,8 +157,8 @@ MXD_API void mxd_ip_report_free(mxd_ip_report *rep);
 
 /* mxd_ip_report_json - the report as one JSON object: {"ip", "ptr": {"names", "fcrdns",
  * "generic", ...}, "dnsbl": [{"id", "name", "zone", "result", "codes", "meaning", "txt",
- * "delist", "error"}], "listed", "errors", "clean", "warnings"}. Tri-state values are true,
- * false or null. The caller frees the string with free(); NULL on out of memory. */
+ * "delist", "error", "probe"}], "listed", "errors", "clean", "warnings"}. Tri-state values are
+ * true, false or null. The caller frees the string with free(); NULL on out of memory. */
 MXD_API char *mxd_ip_report_json(const mxd_ip_report *rep, int pretty);
 
 /* A domain against the domain blocklists (Spamhaus DBL, SURBL, URIBL ...). */

@@ -58,6 +58,7 @@ typedef struct mxd_diag_opts {
     const char *domain;       /* the sender domain */
     const char *selector;     /* the DKIM selector */
     const char *spamhaus_key; /* Spamhaus DQS key for the blocklist check */
+    int no_probe;             /* 1: no health probe of the blocklists (mxd_check_opts) */
 } mxd_diag_opts;
 
 typedef struct mxd_diagnosis {

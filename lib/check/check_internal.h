@@ -33,7 +33,21 @@ typedef struct bl_slot {
     size_t idx;
 } bl_slot;
 
-/* The blocklist part of a check: one query per selected list. */
+/* One half of a list's health probe (RFC 5782 section 5): the entry that must be listed
+ * (127.0.0.2, TEST) or the one that must not (127.0.0.1, INVALID). */
+enum { BL_HALF_WAIT = 0, BL_HALF_OK, BL_HALF_FAILED, BL_HALF_UNKNOWN };
+enum { BL_PROBE_LISTED = 0, BL_PROBE_UNLISTED = 1 }; /* which half */
+
+typedef struct bl_half {
+    int state;         /* BL_HALF_* */
+    int unanswered;    /* FAILED because the must-be-listed entry was not listed */
+    char *why;         /* for FAILED and UNKNOWN: what went wrong (owned) */
+    const char *label; /* the entry as shown: "127.0.0.2", "TEST", "dbltest.com" (static/kb) */
+} bl_half;
+
+/* The blocklist part of a check: one query per selected list, and two per probed list for
+ * its test entries (the resolver's cache sends those once per run, whatever the number of
+ * checks that share it). */
 typedef struct bl_run {
     mxd_resolver *r;
     check_task *task;
@@ -43,6 +57,13 @@ typedef struct bl_run {
     bl_slot *slots;
     size_t n;
     int no_txt;
+    int no_probe;
+    char **pnames;           /* per list two test-entry query names (listed, unlisted), or NULL */
+    bl_half *halves;         /* per list two probe halves */
+    bl_slot *pslots;         /* per list two: idx = list * 2 + half */
+    size_t probe_failed;     /* after bl_run_finish: lists that answered but are errors because
+                                their probe failed or could not run */
+    size_t probe_unanswered; /* ... of them: the test entry was not listed (NXDOMAIN) */
 } bl_run;
 
 /* bl_run_prepare - select the lists (opts->lists, the list kind and address family) and
@@ -67,6 +88,25 @@ void bl_run_free(bl_run *br);
  * (error codes of the list, answers outside 127.0.0.0/8, failed lookups). Fills result,
  * codes, meanings, ncodes and error of e. MXD_ERR_NOMEM only. */
 mxd_err dnsbl_interpret(const kb_dnsbl *bl, const mxd_dns_answer *a, mxd_bl_entry *e);
+
+/* dnsbl_probe_names - the query names of a list's two test entries under zone (the zone as
+ * asked, a DQS zone included) into listed / unlisted (each len bytes), and their labels as
+ * shown. 1 when the list has test entries, 0 when it has none (KB_TEST_NONE), -1 when a name
+ * does not fit. */
+int dnsbl_probe_names(const kb_dnsbl *bl, const char *zone, char *listed, char *unlisted,
+                      size_t len, const char **listed_label, const char **unlisted_label);
+
+/* dnsbl_probe_judge - read the answer to one test entry (which: BL_PROBE_LISTED for the
+ * entry that must be listed, BL_PROBE_UNLISTED for the one that must not) into h: OK, FAILED
+ * (a wrong answer or an error code) or UNKNOWN (the lookup failed), with the reason.
+ * h->label must be set. MXD_ERR_NOMEM only (h then says "out of memory"). */
+mxd_err dnsbl_probe_judge(const kb_dnsbl *bl, const mxd_dns_answer *a, int which, bl_half *h);
+
+/* dnsbl_probe_apply - the probe's verdict on a list's entry: sets e->probe from the two
+ * halves and, when the probe failed or could not run, turns the result into MXD_BL_ERROR
+ * with the reason (a listing's codes, meanings and TXT are dropped: they say nothing; an
+ * error of the list's own answer is kept). MXD_ERR_NOMEM only. */
+mxd_err dnsbl_probe_apply(mxd_bl_entry *e, const bl_half *listed, const bl_half *unlisted);
 
 /* dnsbl_txt_join - the TXT records of an answer as one printable line (records joined with
  * " / ", control bytes as spaces, at most MXD_CHECK_TXT_MAX bytes); NULL when there is none. */

@@ -7,6 +7,12 @@
  * outside 127.0.0.0/8 (a dead or hijacked zone) are errors; other 127/8 answers are listings
  * with the list's meaning for each code. A failed lookup is an error, never clean. For a
  * listing the TXT record of the same name is asked for the list's own reason.
+ *
+ * Health probe (RFC 5782 section 5): with every list the check also asks the list's test
+ * entries, 127.0.0.2 (listed) and 127.0.0.1 (not listed), or TEST / the list's own test name
+ * and INVALID for domain lists. A list whose test entry is not listed (a resolver that is
+ * refused or answers NXDOMAIN for every name, a dead list) or whose negative entry is listed
+ * (a list that lists everything) cannot be trusted either way: its result is an error.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -20,10 +26,16 @@
 #define BL_MEANING_MAX 1024 /* meanings of one code joined */
 
 static const char *const result_names[] = {"clean", "listed", "error"};
+static const char *const probe_names[] = {"off", "passed", "failed", "unknown", "none"};
 
 const char *mxd_bl_result_name(mxd_bl_result r)
 {
     return (unsigned)r < 3 ? result_names[r] : "error";
+}
+
+const char *mxd_bl_probe_name(mxd_bl_probe p)
+{
+    return (unsigned)p < sizeof probe_names / sizeof *probe_names ? probe_names[p] : "unknown";
 }
 
 /* code_matches - does the answer address b match the catalogue entry c? */
@@ -161,6 +173,138 @@ char *dnsbl_txt_join(const mxd_dns_answer *a)
     return buf_steal(&b);
 }
 
+/* ---- the health probe ---------------------------------------------------------------------- */
+
+/* Test entries of RFC 5782 section 5 (the IPv6 ones are the IPv4-mapped addresses). */
+#define PROBE_V4_LISTED     "127.0.0.2"
+#define PROBE_V4_UNLISTED   "127.0.0.1"
+#define PROBE_V6_LISTED     "::ffff:127.0.0.2"
+#define PROBE_V6_UNLISTED   "::ffff:127.0.0.1"
+#define PROBE_NAME_LISTED   "TEST"
+#define PROBE_NAME_UNLISTED "INVALID"
+
+/* probe_label - the always-listed test entry of a list as shown, or NULL (none). */
+static const char *probe_label(const kb_dnsbl *bl)
+{
+    if (bl->test == KB_TEST_NONE)
+        return NULL;
+    if (bl->domain)
+        return bl->test == KB_TEST_NAME ? bl->test_name : PROBE_NAME_LISTED;
+    return bl->ipv4 ? PROBE_V4_LISTED : PROBE_V6_LISTED;
+}
+
+/* name_under - "name.zone" in lower case into out; -1 when it is no valid DNS name. */
+static int name_under(const char *name, const char *zone, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s.%s", name, zone);
+    if (n < 0 || (size_t)n >= len || !mxd_dns_name_valid(out, (size_t)n))
+        return -1;
+    for (char *p = out; *p; p++)
+        *p = (char)str_tolower((unsigned char)*p);
+    return 0;
+}
+
+int dnsbl_probe_names(const kb_dnsbl *bl, const char *zone, char *listed, char *unlisted,
+                      size_t len, const char **listed_label, const char **unlisted_label)
+{
+    const char *pos = probe_label(bl);
+    if (!pos)
+        return 0;
+    const char *neg = bl->domain ? PROBE_NAME_UNLISTED
+                      : bl->ipv4 ? PROBE_V4_UNLISTED
+                                 : PROBE_V6_UNLISTED;
+    *listed_label = pos;
+    *unlisted_label = neg;
+    if (bl->domain)
+        return name_under(pos, zone, listed, len) || name_under(neg, zone, unlisted, len) ? -1 : 1;
+    return mxd_dns_reverse_name(pos, zone, listed, len) ||
+                   mxd_dns_reverse_name(neg, zone, unlisted, len)
+               ? -1
+               : 1;
+}
+
+/* half_set - the state and reason of a probe half; the reason is printf'd. */
+static mxd_err half_set(bl_half *h, int state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static mxd_err half_set(bl_half *h, int state, const char *fmt, ...)
+{
+    char msg[BL_MEANING_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    h->state = state;
+    free(h->why);
+    h->why = str_dup_n(msg, strlen(msg));
+    return h->why ? MXD_OK : MXD_ERR_NOMEM;
+}
+
+mxd_err dnsbl_probe_judge(const kb_dnsbl *bl, const mxd_dns_answer *a, int which, bl_half *h)
+{
+    const char *label = h->label ? h->label : "?";
+    if (a->status != MXD_DNS_OK && a->status != MXD_DNS_NXDOMAIN && a->status != MXD_DNS_NODATA)
+        return half_set(h, BL_HALF_UNKNOWN, "could not ask the list's test entry %s (%s)", label,
+                        mxd_dns_status_name(a->status));
+    mxd_bl_entry t;
+    memset(&t, 0, sizeof t);
+    mxd_err err = dnsbl_interpret(bl, a, &t);
+    if (err) {
+        h->state = BL_HALF_UNKNOWN;
+    } else if (t.result == MXD_BL_ERROR) {
+        const char *m = t.error ? t.error : "";
+        if (!strncmp(m, "error: ", 7)) /* the catalogue's meanings of error codes */
+            m += 7;
+        err = half_set(h, BL_HALF_FAILED, "the list's test entry %s got an error answer (%s)",
+                       label, m);
+    } else if (which == BL_PROBE_LISTED) {
+        h->unanswered = t.result != MXD_BL_LISTED;
+        if (t.result == MXD_BL_LISTED)
+            h->state = BL_HALF_OK;
+        else
+            err = half_set(h, BL_HALF_FAILED,
+                           "list did not answer its test entry %s (resolver blocked or list dead)",
+                           label);
+    } else {
+        if (t.result == MXD_BL_CLEAN)
+            h->state = BL_HALF_OK;
+        else
+            err = half_set(h, BL_HALF_FAILED, "list answers for every %s (%s listed)",
+                           bl->domain ? "name" : "address", label);
+    }
+    strv_free(t.codes, t.ncodes);
+    strv_free(t.meanings, t.ncodes);
+    free(t.error);
+    return err;
+}
+
+mxd_err dnsbl_probe_apply(mxd_bl_entry *e, const bl_half *listed, const bl_half *unlisted)
+{
+    const bl_half *h[2] = {listed, unlisted};
+    const bl_half *bad = NULL;
+    for (int want = BL_HALF_FAILED; want <= BL_HALF_UNKNOWN && !bad; want++)
+        for (int i = 0; i < 2 && !bad; i++)
+            if (h[i]->state == want || (want == BL_HALF_UNKNOWN && h[i]->state == BL_HALF_WAIT))
+                bad = h[i];
+    if (!bad) {
+        e->probe = MXD_BL_PROBE_PASSED;
+        return MXD_OK;
+    }
+    e->probe = bad->state == BL_HALF_FAILED ? MXD_BL_PROBE_FAILED : MXD_BL_PROBE_UNKNOWN;
+    if (e->result == MXD_BL_ERROR && e->error)
+        return MXD_OK; /* the list's own answer already says what is wrong */
+    strv_free(e->codes, e->ncodes);
+    strv_free(e->meanings, e->ncodes);
+    e->codes = e->meanings = NULL;
+    e->ncodes = 0;
+    free(e->txt);
+    e->txt = NULL;
+    free(e->error);
+    e->result = MXD_BL_ERROR;
+    const char *why = bad->why ? bad->why : "the list's test entry was not asked";
+    e->error = str_dup_n(why, strlen(why));
+    return e->error ? MXD_OK : MXD_ERR_NOMEM;
+}
+
 int mxd_dnsbl_info(const mxd_kb *kb, size_t i, mxd_bl_info *out)
 {
     if (!kb || !out || i >= kb->ndnsbls)
@@ -177,6 +321,7 @@ int mxd_dnsbl_info(const mxd_kb *kb, size_t i, mxd_bl_info *out)
     out->policy = b->policy;
     out->delist = b->delist;
     out->source = b->source;
+    out->test = probe_label(b);
     return 0;
 }
 
@@ -278,11 +423,15 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
     if (e)
         return e;
     br->no_txt = opts ? opts->no_txt : 0;
+    br->no_probe = opts ? opts->no_probe : 0;
     size_t n = br->n ? br->n : 1;
     br->e = calloc(n, sizeof *br->e);
     br->qnames = calloc(n, sizeof *br->qnames);
     br->slots = calloc(n, sizeof *br->slots);
-    if (!br->e || !br->qnames || !br->slots)
+    br->pnames = calloc(2 * n, sizeof *br->pnames);
+    br->halves = calloc(2 * n, sizeof *br->halves);
+    br->pslots = calloc(2 * n, sizeof *br->pslots);
+    if (!br->e || !br->qnames || !br->slots || !br->pnames || !br->halves || !br->pslots)
         return MXD_ERR_NOMEM;
     for (size_t i = 0; i < br->n; i++) {
         const kb_dnsbl *bl = br->lists[i];
@@ -322,6 +471,22 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
         br->e[i].policy = bl->policy;
         br->slots[i].run = br;
         br->slots[i].idx = i;
+        br->e[i].probe = br->no_probe ? MXD_BL_PROBE_OFF : MXD_BL_PROBE_NONE;
+        if (br->no_probe)
+            continue;
+        char pq[2][CHECK_QNAME_MAX];
+        int has = dnsbl_probe_names(bl, zone, pq[0], pq[1], sizeof pq[0], &br->halves[2 * i].label,
+                                    &br->halves[2 * i + 1].label);
+        if (has < 0)
+            return fail(why, whylen, "the test entries of blocklist '%s' are too long to ask",
+                        bl->id);
+        for (size_t k = 0; has && k < 2; k++) {
+            br->pnames[2 * i + k] = str_dup_n(pq[k], strlen(pq[k]));
+            if (!br->pnames[2 * i + k])
+                return MXD_ERR_NOMEM;
+            br->pslots[2 * i + k].run = br;
+            br->pslots[2 * i + k].idx = 2 * i + k;
+        }
     }
     return MXD_OK;
 }
@@ -355,6 +520,21 @@ static void on_a(void *arg, const mxd_dns_answer *a)
     task_done(br->task);
 }
 
+static void on_probe(void *arg, const mxd_dns_answer *a)
+{
+    bl_slot *s = arg;
+    bl_run *br = s->run;
+    bl_half *h = &br->halves[s->idx];
+    if (h->state == BL_HALF_WAIT)
+        dnsbl_probe_judge(br->lists[s->idx / 2], a, (int)(s->idx % 2), h);
+    task_done(br->task);
+}
+
+static const char *submit_error(mxd_err e)
+{
+    return e == MXD_ERR_TOOBIG ? "too many DNS queries in one run" : mxd_strerror(e);
+}
+
 void bl_run_submit(bl_run *br, mxd_resolver *r, check_task *task)
 {
     br->r = r;
@@ -362,10 +542,20 @@ void bl_run_submit(bl_run *br, mxd_resolver *r, check_task *task)
     for (size_t i = 0; i < br->n; i++) {
         mxd_err e = mxd_dns_submit(r, br->qnames[i], MXD_DNS_A, on_a, &br->slots[i]);
         if (e)
-            set_error(&br->e[i],
-                      e == MXD_ERR_TOOBIG ? "too many DNS queries in one run" : mxd_strerror(e));
+            set_error(&br->e[i], submit_error(e));
         else
             task->pending++;
+        for (size_t k = 2 * i; k < 2 * i + 2; k++) {
+            if (!br->pnames[k])
+                continue;
+            e = mxd_dns_submit(r, br->pnames[k], MXD_DNS_A, on_probe, &br->pslots[k]);
+            if (e)
+                half_set(&br->halves[k], BL_HALF_UNKNOWN,
+                         "could not ask the list's test entry %s (%s)", br->halves[k].label,
+                         submit_error(e));
+            else
+                task->pending++;
+        }
     }
 }
 
@@ -383,9 +573,37 @@ static int rank(mxd_bl_result r)
     return r == MXD_BL_LISTED ? 0 : r == MXD_BL_ERROR ? 1 : 2;
 }
 
+/* probe_scratch_free - the test-entry names, halves and slots (not needed after finish). */
+static void probe_scratch_free(bl_run *br)
+{
+    if (br->halves)
+        for (size_t k = 0; k < 2 * br->n; k++)
+            free(br->halves[k].why);
+    free(br->halves);
+    br->halves = NULL;
+    if (br->pnames)
+        strv_free(br->pnames, 2 * br->n);
+    br->pnames = NULL;
+    free(br->pslots);
+    br->pslots = NULL;
+}
+
 void bl_run_finish(bl_run *br, size_t *listed, size_t *errors, size_t *clean)
 {
     *listed = *errors = *clean = 0;
+    br->probe_failed = br->probe_unanswered = 0;
+    for (size_t i = 0; i < br->n; i++) {
+        if (!br->pnames[2 * i])
+            continue; /* not probed: off, or the list has no test entry */
+        int was_error = br->e[i].result == MXD_BL_ERROR;
+        if (dnsbl_probe_apply(&br->e[i], &br->halves[2 * i], &br->halves[2 * i + 1]))
+            set_error(&br->e[i], "out of memory");
+        if (!was_error && br->e[i].result == MXD_BL_ERROR) {
+            br->probe_failed++;
+            br->probe_unanswered += br->halves[2 * i].unanswered;
+        }
+    }
+    probe_scratch_free(br);
     for (size_t i = 0; i < br->n; i++) {
         if (br->e[i].result == MXD_BL_LISTED)
             (*listed)++;
@@ -419,6 +637,7 @@ void bl_run_free(bl_run *br)
             entry_clear(&br->e[i]);
     free(br->e);
     strv_free(br->qnames, br->n);
+    probe_scratch_free(br);
     free(br->lists);
     free(br->slots);
     memset(br, 0, sizeof *br);
@@ -438,6 +657,7 @@ json_t *bl_entries_json(const mxd_bl_entry *e, size_t n)
         json_object_set_new(o, "txt", check_jstr(e[i].txt));
         json_object_set_new(o, "delist", check_jstr(e[i].delist));
         json_object_set_new(o, "error", check_jstr(e[i].error));
+        json_object_set_new(o, "probe", json_string(mxd_bl_probe_name(e[i].probe)));
         json_array_append_new(a, o);
     }
     return a;

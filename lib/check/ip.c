@@ -59,10 +59,24 @@ static void ip_finish(check_task *t)
     rep->dnsbl = j->bl.e;
     rep->ndnsbl = j->bl.n;
     ptr_run_finish(&j->ptr, j->kb, j->has_want ? j->want : NULL, &rep->warnings, &rep->nwarnings);
-    if (rep->errors)
+    size_t unasked = rep->errors - j->bl.probe_failed;
+    if (unasked)
         check_warn(&rep->warnings, &rep->nwarnings,
-                   "%zu blocklist%s could not be asked: %s result is unknown, not clean",
-                   rep->errors, rep->errors == 1 ? "" : "s", rep->errors == 1 ? "its" : "their");
+                   "%zu blocklist%s could not be asked: %s result is unknown, not clean", unasked,
+                   unasked == 1 ? "" : "s", unasked == 1 ? "its" : "their");
+    size_t pf = j->bl.probe_failed;
+    if (pf && j->bl.probe_unanswered == pf)
+        check_warn(&rep->warnings, &rep->nwarnings,
+                   "%zu blocklist%s did not answer %s test entry (RFC 5782 health probe): the "
+                   "resolver is refused by %s or answers NXDOMAIN for every name, or %s dead; "
+                   "use a resolver of your own. %s result is unknown, not clean",
+                   pf, pf == 1 ? "" : "s", pf == 1 ? "its" : "their", pf == 1 ? "it" : "them",
+                   pf == 1 ? "the list is" : "the lists are", pf == 1 ? "Its" : "Their");
+    else if (pf)
+        check_warn(&rep->warnings, &rep->nwarnings,
+                   "%zu blocklist%s failed the health probe (RFC 5782 test entries): %s result "
+                   "is unknown, not clean",
+                   pf, pf == 1 ? "" : "s", pf == 1 ? "its" : "their");
 }
 
 mxd_err mxd_ip_check_submit(mxd_resolver *r, const mxd_kb *kb, const char *ip,

@@ -44,10 +44,12 @@ static mxd_err check_dnsbl(const mxd_ip_report *rep, mxd_diag_check *c)
         diag_set(c, MXD_CHECK_UNCHECKED,
                  diag_printf("blocklists for %s not checked (%s)", rep->ip, why));
     } else if (rep->errors) {
+        const mxd_bl_entry *b = &rep->dnsbl[0]; /* errors come first when nothing is listed */
         diag_set(c, MXD_CHECK_PASS,
                  diag_printf("%s is on none of the %zu blocklists that answered (%zu could not "
-                             "be asked)",
-                             rep->ip, rep->clean, rep->errors));
+                             "be asked: %s: %s%s)",
+                             rep->ip, rep->clean, rep->errors, b->name,
+                             b->error ? b->error : "error", rep->errors > 1 ? "; ..." : ""));
     } else {
         diag_set(c, MXD_CHECK_PASS,
                  diag_printf("%s is on none of %zu blocklists", rep->ip, rep->clean));
@@ -223,8 +225,9 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
                   (by[KB_CHECK_PTR] && !by[KB_CHECK_PTR]->summary);
     char why[256] = "";
     if (want_ip) {
-        mxd_check_opts co = {NULL, opts->spamhaus_key, dom && mxd_domain_valid(dom) ? dom : NULL,
-                             0};
+        mxd_check_opts co = {.spamhaus_key = opts->spamhaus_key,
+                             .domain = dom && mxd_domain_valid(dom) ? dom : NULL,
+                             .no_probe = opts->no_probe};
         e = mxd_ip_check_submit(r, kb, ip, &co, &iprep, why, sizeof why);
     }
     if (!e && by[KB_CHECK_MX] && !by[KB_CHECK_MX]->summary)

@@ -114,7 +114,7 @@ mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
     mxd_kb *kb = pc->kb;
     kb_dnsbl b;
     memset(&b, 0, sizeof b);
-    if (!clen[0] || !clen[1] || !clen[2] || !clen[9] || !clen[11])
+    if (!clen[0] || !clen[1] || !clen[2] || !clen[9] || !clen[12])
         return kb_fail(pc, "id, name, zone, policy and source are required");
     for (size_t i = 0; i < clen[0]; i++)
         if (!str_isalnum((unsigned char)col[0][i]) && col[0][i] != '-')
@@ -155,14 +155,26 @@ mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
     if (clen[8] &&
         (clen[8] < 5 || memcmp(col[8], "KEY.", 4) || !valid_zone(col[8] + 4, clen[8] - 4)))
         return kb_fail(pc, "dqs must be '-' or KEY.zone");
+    if (str_caseeq(col[11], clen[11], "rfc5782")) {
+        b.test = KB_TEST_RFC5782;
+    } else if (str_caseeq(col[11], clen[11], "none")) {
+        b.test = KB_TEST_NONE;
+    } else if (b.domain && valid_zone(col[11], clen[11]) && memchr(col[11], '.', clen[11])) {
+        b.test = KB_TEST_NAME;
+    } else {
+        return kb_fail(pc, b.domain ? "test must be rfc5782, none or a domain name"
+                                    : "test must be rfc5782 or none for an IP list");
+    }
     b.id = S(0);
     b.name = S(1);
     b.zone = S(2);
     b.dqs = clen[8] ? S(8) : NULL;
     b.policy = S(9);
     b.delist = clen[10] ? S(10) : NULL;
-    b.source = S(11);
-    if (!b.id || !b.name || !b.zone || !b.policy || !b.source)
+    b.test_name = b.test == KB_TEST_NAME ? S(11) : NULL;
+    b.source = S(12);
+    if (!b.id || !b.name || !b.zone || !b.policy || !b.source ||
+        (b.test == KB_TEST_NAME && !b.test_name))
         return MXD_ERR_NOMEM;
     return kb_push((void **)&kb->dnsbls, &kb->ndnsbls, sizeof *kb->dnsbls, &b);
 }

@@ -145,12 +145,18 @@ typedef struct kb_code {
     const char *meaning;
 } kb_code;
 
+/* A blocklist's test entries (the `test` column): the RFC 5782 section 5 ones, a name of
+ * the list's own instead of TEST (domain lists), or none at all. */
+enum { KB_TEST_RFC5782 = 0, KB_TEST_NAME, KB_TEST_NONE };
+
 typedef struct kb_dnsbl {
     const char *id, *name, *zone, *dqs, *policy, *delist, *source;
-    int domain;     /* 1 for a domain list, 0 for an IP list */
-    int ipv4, ipv6; /* address families an IP list covers */
-    int on;         /* asked by default */
-    kb_code *codes; /* listing codes */
+    int test;              /* KB_TEST_* */
+    const char *test_name; /* for KB_TEST_NAME: the always-listed name, e.g. "dbltest.com" */
+    int domain;            /* 1 for a domain list, 0 for an IP list */
+    int ipv4, ipv6;        /* address families an IP list covers */
+    int on;                /* asked by default */
+    kb_code *codes;        /* listing codes */
     size_t ncodes;
     kb_code *errors; /* error answers: never a listing */
     size_t nerrors;

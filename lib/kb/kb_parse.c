@@ -161,7 +161,7 @@ int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll)
     return 1;
 }
 
-#define TSV_MAX_COLS 12
+#define TSV_MAX_COLS 16 /* columns of the widest table (dnsbl.tsv has 13) */
 
 /* split_tsv - split a line on TAB into at most max columns; "-" becomes "". */
 static size_t split_tsv(const char *s, size_t len, const char **col, size_t *clen, size_t max)
@@ -634,7 +634,7 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         {"status-codes.tsv", "code title meaning reason scope source", row_status},
         {"reply-codes.tsv", "code meaning reason scope source", row_reply},
         {"reasons.tsv", "reason pattern source", row_reason},
-        {"dnsbl.tsv", "id name zone type ipv codes errors default dqs policy delist source",
+        {"dnsbl.tsv", "id name zone type ipv codes errors default dqs policy delist test source",
          kb_row_dnsbl},
         {"public-resolvers.tsv", "address operator source", kb_row_pubres},
         {"rdns-generic.tsv", "keyword meaning source", kb_row_rdnsword},

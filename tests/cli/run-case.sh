@@ -33,6 +33,11 @@ for z in "$CASE"/*.zone; do
     [ -f "$z" ] && zones="$zones --zone $z"
 done
 DNS=""
+# ... and, beside the case's zones, the test entries of every blocklist (the health probe of
+# mxdiag asks them), unless the case is about a resolver or list without them.
+if [ -n "$zones" ] && [ ! -f "$CASE/no-test-entries" ]; then
+    zones="$zones --zone $SRC/tests/dnsd/dnsbl-test-entries.zone"
+fi
 if [ -n "$zones" ]; then
     dnsd_args=""
     [ -f "$CASE/dnsd-args" ] && dnsd_args=$(cat "$CASE/dnsd-args")

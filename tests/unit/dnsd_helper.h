@@ -90,6 +90,16 @@ static int dnsd_start(dnsd_server *d, const char *const *zones, const char *dela
     return -1;
 }
 
+/* dnsd_test_entries - the path of tests/dnsd/dnsbl-test-entries.zone into out: the test
+ * entries of every blocklist (127.0.0.2 ...), which a server that answers blocklist queries
+ * needs beside its own zones, or the lists fail mxdiag's health probe. */
+static inline const char *dnsd_test_entries(char *out, size_t len)
+{
+    const char *src = getenv("MXD_SOURCE_DIR");
+    snprintf(out, len, "%s/tests/dnsd/dnsbl-test-entries.zone", src ? src : ".");
+    return out;
+}
+
 /* dnsd_stop - stop the server and remove its directory. */
 static void dnsd_stop(dnsd_server *d)
 {

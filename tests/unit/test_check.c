@@ -164,6 +164,280 @@ static void test_bitmasks(void **state)
     clear(&e);
 }
 
+/* ---- the health probe (RFC 5782 test entries) ----------------------------------------------- */
+
+static void test_probe_names(void **state)
+{
+    (void)state;
+    char pos[CHECK_QNAME_MAX], neg[CHECK_QNAME_MAX];
+    const char *pl = NULL, *nl = NULL;
+    assert_int_equal(
+        dnsbl_probe_names(list("spamhaus-zen"), "zen.spamhaus.org", pos, neg, sizeof pos, &pl, &nl),
+        1);
+    assert_string_equal(pos, "2.0.0.127.zen.spamhaus.org");
+    assert_string_equal(neg, "1.0.0.127.zen.spamhaus.org");
+    assert_string_equal(pl, "127.0.0.2");
+    assert_string_equal(nl, "127.0.0.1");
+    /* the zone as asked: a DQS zone gets its own test entries */
+    assert_int_equal(dnsbl_probe_names(list("spamhaus-zen"), "KEY1.zen.dq.spamhaus.net", pos, neg,
+                                       sizeof pos, &pl, &nl),
+                     1);
+    assert_string_equal(pos, "2.0.0.127.KEY1.zen.dq.spamhaus.net");
+    /* an IPv6-only list: the IPv4-mapped addresses in nibbles */
+    assert_int_equal(dnsbl_probe_names(list("sem-ipv6"), "bl.ipv6.spameatingmonkey.net", pos, neg,
+                                       sizeof pos, &pl, &nl),
+                     1);
+    assert_string_equal(pos, "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+                             "bl.ipv6.spameatingmonkey.net");
+    assert_string_equal(neg, "1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+                             "bl.ipv6.spameatingmonkey.net");
+    assert_string_equal(pl, "::ffff:127.0.0.2");
+    /* domain lists: TEST and INVALID, or the list's own test name from the catalogue */
+    assert_int_equal(dnsbl_probe_names(list("sem-uri"), "uribl.spameatingmonkey.net", pos, neg,
+                                       sizeof pos, &pl, &nl),
+                     1);
+    assert_string_equal(pos, "test.uribl.spameatingmonkey.net");
+    assert_string_equal(neg, "invalid.uribl.spameatingmonkey.net");
+    assert_string_equal(pl, "TEST");
+    assert_string_equal(nl, "INVALID");
+    assert_int_equal(
+        dnsbl_probe_names(list("spamhaus-dbl"), "dbl.spamhaus.org", pos, neg, sizeof pos, &pl, &nl),
+        1);
+    assert_string_equal(pos, "dbltest.com.dbl.spamhaus.org");
+    assert_string_equal(neg, "invalid.dbl.spamhaus.org");
+    /* a name that does not fit */
+    assert_int_equal(
+        dnsbl_probe_names(list("spamhaus-zen"), "zen.spamhaus.org", pos, neg, 10, &pl, &nl), -1);
+    /* the public catalogue view names the always-listed entry */
+    mxd_bl_info bi;
+    for (size_t i = 0; !mxd_dnsbl_info(kb, i, &bi); i++) {
+        if (!strcmp(bi.id, "spamhaus-zen"))
+            assert_string_equal(bi.test, "127.0.0.2");
+        if (!strcmp(bi.id, "surbl"))
+            assert_string_equal(bi.test, "test.surbl.org");
+    }
+}
+
+/* judge - the verdict on one test entry's answer (addrs NULL: NXDOMAIN). */
+static bl_half judge(const char *id, int which, const char *label, const char *const *addrs,
+                     size_t n, mxd_dns_status st)
+{
+    mxd_dns_rr rr[4];
+    mxd_dns_answer a = answer(rr, addrs, n);
+    if (st != MXD_DNS_OK)
+        a.status = st;
+    bl_half h = {.state = BL_HALF_WAIT, .label = label};
+    assert_int_equal(dnsbl_probe_judge(list(id), &a, which, &h), MXD_OK);
+    return h;
+}
+
+static void test_probe_judge(void **state)
+{
+    (void)state;
+    const char *two[] = {"127.0.0.2"}, *ten[] = {"127.0.0.10"};
+    bl_half h = judge("spamhaus-zen", BL_PROBE_LISTED, "127.0.0.2", two, 1, MXD_DNS_OK);
+    assert_int_equal(h.state, BL_HALF_OK);
+    assert_null(h.why);
+    h = judge("spamhaus-pbl", BL_PROBE_LISTED, "127.0.0.2", ten, 1, MXD_DNS_OK);
+    assert_int_equal(h.state, BL_HALF_OK); /* any listing code will do */
+    /* the test entry not listed: a resolver answering NXDOMAIN for everything, or dead */
+    h = judge("spamhaus-zen", BL_PROBE_LISTED, "127.0.0.2", NULL, 0, MXD_DNS_NXDOMAIN);
+    assert_int_equal(h.state, BL_HALF_FAILED);
+    assert_true(h.unanswered);
+    assert_string_equal(h.why, "list did not answer its test entry 127.0.0.2 (resolver blocked "
+                               "or list dead)");
+    free(h.why);
+    h = judge("spamcop", BL_PROBE_LISTED, "127.0.0.2", NULL, 0, MXD_DNS_NODATA);
+    assert_int_equal(h.state, BL_HALF_FAILED);
+    free(h.why);
+    /* an error code on the test entry (Spamhaus refusing a public resolver) */
+    const char *pub[] = {"127.255.255.254"};
+    h = judge("spamhaus-zen", BL_PROBE_LISTED, "127.0.0.2", pub, 1, MXD_DNS_OK);
+    assert_int_equal(h.state, BL_HALF_FAILED);
+    assert_false(h.unanswered);
+    assert_non_null(strstr(h.why, "test entry 127.0.0.2 got an error answer (query refused"));
+    free(h.why);
+    /* the lookup failed: unknown, not passed */
+    h = judge("psbl", BL_PROBE_LISTED, "127.0.0.2", NULL, 0, MXD_DNS_TIMEOUT);
+    assert_int_equal(h.state, BL_HALF_UNKNOWN);
+    assert_string_equal(h.why, "could not ask the list's test entry 127.0.0.2 (timeout)");
+    free(h.why);
+    h = judge("psbl", BL_PROBE_UNLISTED, "127.0.0.1", NULL, 0, MXD_DNS_SERVFAIL);
+    assert_int_equal(h.state, BL_HALF_UNKNOWN);
+    free(h.why);
+    /* 127.0.0.1 must not be listed */
+    h = judge("psbl", BL_PROBE_UNLISTED, "127.0.0.1", NULL, 0, MXD_DNS_NXDOMAIN);
+    assert_int_equal(h.state, BL_HALF_OK);
+    h = judge("psbl", BL_PROBE_UNLISTED, "127.0.0.1", two, 1, MXD_DNS_OK);
+    assert_int_equal(h.state, BL_HALF_FAILED);
+    assert_string_equal(h.why, "list answers for every address (127.0.0.1 listed)");
+    free(h.why);
+    h = judge("sem-uri", BL_PROBE_UNLISTED, "INVALID", two, 1, MXD_DNS_OK);
+    assert_int_equal(h.state, BL_HALF_FAILED);
+    assert_string_equal(h.why, "list answers for every name (INVALID listed)");
+    free(h.why);
+    /* URIBL's 127.0.0.1 on its test entry is its "refused" code, not a listing */
+    const char *one[] = {"127.0.0.1"};
+    h = judge("uribl", BL_PROBE_LISTED, "test.uribl.com", one, 1, MXD_DNS_OK);
+    assert_int_equal(h.state, BL_HALF_FAILED);
+    assert_non_null(strstr(h.why, "URIBL refused the query"));
+    free(h.why);
+    /* a parked or hijacked zone answering outside 127/8 */
+    const char *parked[] = {"203.0.113.9"};
+    h = judge("spamcop", BL_PROBE_UNLISTED, "127.0.0.1", parked, 1, MXD_DNS_OK);
+    assert_int_equal(h.state, BL_HALF_FAILED);
+    assert_non_null(strstr(h.why, "outside 127.0.0.0/8"));
+    free(h.why);
+}
+
+/* entry - a list's entry as its own answer left it. */
+static mxd_bl_entry entry(const char *id, const char *const *addrs, size_t n, const char *txt)
+{
+    mxd_bl_entry e = interpret(id, addrs, n);
+    if (txt)
+        e.txt = strdup(txt);
+    return e;
+}
+
+static void test_probe_apply(void **state)
+{
+    (void)state;
+    bl_half ok = {.state = BL_HALF_OK, .label = "127.0.0.2"};
+    bl_half ok1 = {.state = BL_HALF_OK, .label = "127.0.0.1"};
+    char dead[] = "list did not answer its test entry 127.0.0.2 (resolver blocked or list dead)";
+    char all[] = "list answers for every address (127.0.0.1 listed)";
+    char slow[] = "could not ask the list's test entry 127.0.0.1 (timeout)";
+    bl_half nx = {.state = BL_HALF_FAILED, .unanswered = 1, .why = dead, .label = "127.0.0.2"};
+    bl_half every = {.state = BL_HALF_FAILED, .why = all, .label = "127.0.0.1"};
+    bl_half unk = {.state = BL_HALF_UNKNOWN, .why = slow, .label = "127.0.0.1"};
+    const char *two[] = {"127.0.0.2"};
+
+    /* a healthy list: the answer stands */
+    mxd_bl_entry e = entry("spamcop", NULL, 0, NULL);
+    assert_int_equal(dnsbl_probe_apply(&e, &ok, &ok1), MXD_OK);
+    assert_int_equal(e.result, MXD_BL_CLEAN);
+    assert_int_equal(e.probe, MXD_BL_PROBE_PASSED);
+    clear(&e);
+    e = entry("spamcop", two, 1, "reported");
+    assert_int_equal(dnsbl_probe_apply(&e, &ok, &ok1), MXD_OK);
+    assert_int_equal(e.result, MXD_BL_LISTED);
+    assert_int_equal(e.ncodes, 1);
+    free(e.txt);
+    clear(&e);
+
+    /* "clean" from a resolver that answers NXDOMAIN for everything: an error, never clean */
+    e = entry("spamcop", NULL, 0, NULL);
+    assert_int_equal(dnsbl_probe_apply(&e, &nx, &ok1), MXD_OK);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    assert_int_equal(e.probe, MXD_BL_PROBE_FAILED);
+    assert_string_equal(e.error, dead);
+    clear(&e);
+
+    /* "listed" from a list that lists everything: an error, never listed, codes dropped */
+    e = entry("spamcop", two, 1, "listed for everything");
+    assert_int_equal(dnsbl_probe_apply(&e, &ok, &every), MXD_OK);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    assert_int_equal(e.probe, MXD_BL_PROBE_FAILED);
+    assert_string_equal(e.error, all);
+    assert_int_equal(e.ncodes, 0);
+    assert_null(e.codes);
+    assert_null(e.txt);
+    clear(&e);
+
+    /* a wrong answer outweighs a test entry that could not be asked */
+    e = entry("spamcop", two, 1, NULL);
+    assert_int_equal(dnsbl_probe_apply(&e, &ok, &unk), MXD_OK);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    assert_int_equal(e.probe, MXD_BL_PROBE_UNKNOWN);
+    assert_string_equal(e.error, slow);
+    clear(&e);
+    e = entry("spamcop", NULL, 0, NULL);
+    bl_half unk0 = {.state = BL_HALF_UNKNOWN, .why = slow, .label = "127.0.0.2"};
+    assert_int_equal(dnsbl_probe_apply(&e, &unk0, &every), MXD_OK);
+    assert_int_equal(e.probe, MXD_BL_PROBE_FAILED);
+    assert_string_equal(e.error, all);
+    clear(&e);
+
+    /* a half that never got its answer is not a pass */
+    e = entry("spamcop", NULL, 0, NULL);
+    bl_half wait = {.state = BL_HALF_WAIT, .label = "127.0.0.2"};
+    assert_int_equal(dnsbl_probe_apply(&e, &wait, &ok1), MXD_OK);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    assert_int_equal(e.probe, MXD_BL_PROBE_UNKNOWN);
+    clear(&e);
+
+    /* the list's own error (Spamhaus refusing a public resolver) keeps its own reason */
+    const char *pub[] = {"127.255.255.254"};
+    e = entry("spamhaus-zen", pub, 1, NULL);
+    assert_int_equal(dnsbl_probe_apply(&e, &nx, &ok1), MXD_OK);
+    assert_int_equal(e.result, MXD_BL_ERROR);
+    assert_int_equal(e.probe, MXD_BL_PROBE_FAILED);
+    assert_non_null(strstr(e.error, "public or unattributable resolver"));
+    clear(&e);
+
+    assert_string_equal(mxd_bl_probe_name(MXD_BL_PROBE_OFF), "off");
+    assert_string_equal(mxd_bl_probe_name(MXD_BL_PROBE_PASSED), "passed");
+    assert_string_equal(mxd_bl_probe_name(MXD_BL_PROBE_FAILED), "failed");
+    assert_string_equal(mxd_bl_probe_name(MXD_BL_PROBE_UNKNOWN), "unknown");
+    assert_string_equal(mxd_bl_probe_name(MXD_BL_PROBE_NONE), "none");
+}
+
+/* load_dnsbl - a knowledge base of one dnsbl.tsv row (header included); MXD_OK or the error. */
+static mxd_err load_dnsbl(const char *row, mxd_kb **out, char *why, size_t whylen)
+{
+    char data[2048];
+    snprintf(data, sizeof data,
+             "id\tname\tzone\ttype\tipv\tcodes\terrors\tdefault\tdqs\tpolicy\tdelist\ttest"
+             "\tsource\n%s\n",
+             row);
+    kb_file f = {"dnsbl.tsv", data, strlen(data)};
+    return kb_load_files(&f, 1, out, why, whylen);
+}
+
+static void test_probe_column(void **state)
+{
+    (void)state;
+    char why[256];
+    mxd_kb *k = NULL;
+    /* a list documented to carry no test entry is asked without a probe */
+    assert_int_equal(load_dnsbl("x\tX\tbl.example\tip\t4\t127.0.0.2=listed\t-\tyes\t-\tfree"
+                                "\t-\tnone\thttps://bl.example/ says: no test entry",
+                                &k, why, sizeof why),
+                     MXD_OK);
+    const kb_dnsbl *b = kb_find_dnsbl(k, "x", 1);
+    assert_non_null(b);
+    assert_int_equal(b->test, KB_TEST_NONE);
+    char pos[CHECK_QNAME_MAX], neg[CHECK_QNAME_MAX];
+    const char *pl = NULL, *nl = NULL;
+    assert_int_equal(dnsbl_probe_names(b, "bl.example", pos, neg, sizeof pos, &pl, &nl), 0);
+    mxd_bl_info bi;
+    assert_int_equal(mxd_dnsbl_info(k, 0, &bi), 0);
+    assert_null(bi.test);
+    mxd_kb_free(k);
+    k = NULL;
+    /* a test name is for domain lists only */
+    assert_int_equal(load_dnsbl("x\tX\tbl.example\tip\t4\t127.0.0.2=listed\t-\tyes\t-\tfree"
+                                "\t-\ttest.example\tsrc",
+                                &k, why, sizeof why),
+                     MXD_ERR_DATA);
+    assert_non_null(strstr(why, "test must be rfc5782 or none"));
+    assert_int_equal(load_dnsbl("x\tX\tdbl.example\tdomain\t-\t127.0.1.2=listed\t-\tyes\t-"
+                                "\tfree\t-\tmytest.example\tsrc",
+                                &k, why, sizeof why),
+                     MXD_OK);
+    b = kb_find_dnsbl(k, "x", 1);
+    assert_int_equal(b->test, KB_TEST_NAME);
+    assert_string_equal(b->test_name, "mytest.example");
+    mxd_kb_free(k);
+    k = NULL;
+    /* the column is required */
+    assert_int_equal(load_dnsbl("x\tX\tdbl.example\tdomain\t-\t127.0.1.2=listed\t-\tyes\t-"
+                                "\tfree\t-\t-\tsrc",
+                                &k, why, sizeof why),
+                     MXD_ERR_DATA);
+    assert_null(k);
+}
+
 static void test_txt_join(void **state)
 {
     (void)state;
@@ -315,7 +589,13 @@ static void test_list_selection(void **state)
 /* ---- live: several checks in one run ----------------------------------------------------- */
 
 static char tmpdir[256];
-static dnsd_server srv;
+static dnsd_server srv, bad;
+
+/* A resolver (or list) that fails the probe, served without the shared test entries:
+ * Spamhaus ZEN answers NXDOMAIN for every name (test entry included), SpamCop lists every
+ * address (127.0.0.1 included). */
+static const char bad_text[] = "*.bl.spamcop.net                       A    127.0.0.2\n"
+                               "192.0.2.25                             PTR  mail.example.com\n";
 
 static const char zone_text[] = "25.2.0.192.zen.spamhaus.org            A    127.0.0.2\n"
                                 "25.2.0.192.zen.spamhaus.org            TXT  \"see SBL1\"\n"
@@ -344,15 +624,25 @@ static int start_server(void **state)
         return -1;
     fputs(zone_text, f);
     fclose(f);
-    const char *zones[] = {zone, NULL};
-    return dnsd_start(&srv, zones, NULL);
+    char badzone[512], entries[512];
+    snprintf(badzone, sizeof badzone, "%s/bad.zone", tmpdir);
+    if (!(f = fopen(badzone, "w")))
+        return -1;
+    fputs(bad_text, f);
+    fclose(f);
+    const char *zones[] = {zone, dnsd_test_entries(entries, sizeof entries), NULL};
+    const char *badzones[] = {badzone, NULL};
+    return dnsd_start(&srv, zones, NULL) || dnsd_start(&bad, badzones, NULL) ? -1 : 0;
 }
 
 static int stop_server(void **state)
 {
     dnsd_stop(&srv);
+    dnsd_stop(&bad);
     char p[600];
     snprintf(p, sizeof p, "%s/check.zone", tmpdir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/bad.zone", tmpdir);
     unlink(p);
     rmdir(tmpdir);
     return close_kb(state);
@@ -423,6 +713,91 @@ static void test_checks_in_one_run(void **state)
     mxd_domain_bl_report_free(d);
 }
 
+static void test_probe_live(void **state)
+{
+    (void)state;
+    mxd_dns_opts o = {.servers = bad.addr, .timeout_ms = 1000, .tries = 1, .kb = kb};
+    mxd_resolver *r = NULL;
+    assert_int_equal(mxd_resolver_new(&o, &r, NULL, 0), MXD_OK);
+    char why[256];
+    mxd_check_opts co = {.lists = "spamhaus-zen,spamcop"};
+    mxd_ip_report *a = NULL, *off = NULL;
+    mxd_domain_bl_report *d = NULL;
+    assert_int_equal(mxd_ip_check_submit(r, kb, "192.0.2.25", &co, &a, why, sizeof why), MXD_OK);
+    mxd_check_opts dco = {.lists = "spamhaus-dbl"};
+    assert_int_equal(mxd_domain_bl_submit(r, kb, "example.com", &dco, &d, why, sizeof why), MXD_OK);
+    co.no_probe = 1; /* the old answers, for contrast: both wrong */
+    assert_int_equal(mxd_ip_check_submit(r, kb, "192.0.2.25", &co, &off, why, sizeof why), MXD_OK);
+    assert_int_equal(mxd_resolver_run(r), MXD_OK);
+
+    assert_int_equal(a->listed, 0);
+    assert_int_equal(a->clean, 0);
+    assert_int_equal(a->errors, 2);
+    for (size_t i = 0; i < a->ndnsbl; i++) {
+        const mxd_bl_entry *e = &a->dnsbl[i];
+        assert_int_equal(e->result, MXD_BL_ERROR);
+        assert_int_equal(e->probe, MXD_BL_PROBE_FAILED);
+        if (!strcmp(e->id, "spamhaus-zen"))
+            assert_string_equal(e->error, "list did not answer its test entry 127.0.0.2 "
+                                          "(resolver blocked or list dead)");
+        else
+            assert_string_equal(e->error, "list answers for every address (127.0.0.1 listed)");
+    }
+    int warned = 0;
+    for (size_t i = 0; i < a->nwarnings; i++)
+        warned |= strstr(a->warnings[i], "2 blocklists failed the health probe") != NULL;
+    assert_true(warned);
+    char *j = mxd_ip_report_json(a, 0);
+    assert_non_null(strstr(j, "\"result\":\"error\""));
+    assert_non_null(strstr(j, "\"probe\":\"failed\""));
+    assert_null(strstr(j, "\"probe\":\"passed\""));
+    free(j);
+
+    assert_int_equal(d->errors, 1); /* the domain list fails its dbltest.com entry too */
+    assert_int_equal(d->dnsbl[0].probe, MXD_BL_PROBE_FAILED);
+    assert_non_null(strstr(d->dnsbl[0].error, "test entry dbltest.com"));
+
+    assert_int_equal(off->listed, 1); /* without the probe: "listed" on SpamCop ... */
+    assert_int_equal(off->clean, 1);  /* ... and "clean" on ZEN */
+    for (size_t i = 0; i < off->ndnsbl; i++)
+        assert_int_equal(off->dnsbl[i].probe, MXD_BL_PROBE_OFF);
+
+    mxd_resolver_free(r);
+    mxd_ip_report_free(a);
+    mxd_ip_report_free(off);
+    mxd_domain_bl_report_free(d);
+}
+
+/* Many addresses in one run ask each list's test entries once. */
+static void test_probe_once_per_run(void **state)
+{
+    (void)state;
+    mxd_dns_opts o = {.servers = srv.addr, .timeout_ms = 1000, .tries = 1, .kb = kb};
+    mxd_resolver *r = NULL;
+    assert_int_equal(mxd_resolver_new(&o, &r, NULL, 0), MXD_OK);
+    enum { N = 20 };
+    mxd_ip_report *rep[N];
+    mxd_check_opts co = {.lists = "spamhaus-zen,spamcop"};
+    char why[256], ip[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(ip, sizeof ip, "198.51.100.%d", 10 + i);
+        assert_int_equal(mxd_ip_check_submit(r, kb, ip, &co, &rep[i], why, sizeof why), MXD_OK);
+    }
+    assert_int_equal(mxd_resolver_run(r), MXD_OK);
+    mxd_dns_stats st;
+    mxd_resolver_stats(r, &st);
+    /* per address two lists and one PTR query; two test entries per list, once */
+    assert_int_equal(st.sent, N * 3 + 2 * 2);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(rep[i]->clean, 2);
+        for (size_t k = 0; k < rep[i]->ndnsbl; k++)
+            assert_int_equal(rep[i]->dnsbl[k].probe, MXD_BL_PROBE_PASSED);
+    }
+    mxd_resolver_free(r);
+    for (int i = 0; i < N; i++)
+        mxd_ip_report_free(rep[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest offline[] = {
@@ -430,9 +805,13 @@ int main(void)
         cmocka_unit_test(test_bitmasks),      cmocka_unit_test(test_txt_join),
         cmocka_unit_test(test_generic_names), cmocka_unit_test(test_names),
         cmocka_unit_test(test_catalogue),     cmocka_unit_test(test_list_selection),
+        cmocka_unit_test(test_probe_names),   cmocka_unit_test(test_probe_judge),
+        cmocka_unit_test(test_probe_apply),   cmocka_unit_test(test_probe_column),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_checks_in_one_run),
+        cmocka_unit_test(test_probe_live),
+        cmocka_unit_test(test_probe_once_per_run),
     };
     int rc = cmocka_run_group_tests_name("check-offline", offline, open_kb, close_kb);
     if (start_server(NULL)) {

@@ -1,0 +1,70 @@
+#!/bin/sh
+# dnsbl-test-entries.sh - every blocklist of data/dnsbl.tsv has its test entry in
+# tests/dnsd/dnsbl-test-entries.zone (the shared zone the CLI and unit tests serve), and
+# mxdiag finds every IP list of the catalogue healthy against it
+# SPDX-License-Identifier: MIT
+#
+# usage: dnsbl-test-entries.sh MXDIAG
+# A list added to the catalogue without its test entry here would turn every test that asks
+# it into an error (the health probe fails); this says which entry is missing instead.
+set -u
+BIN=$1
+SRC=${MXD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+TSV=$SRC/data/dnsbl.tsv
+ZONE=$SRC/tests/dnsd/dnsbl-test-entries.zone
+# ::ffff:127.0.0.2 in nibbles, for lists of IPv6 addresses only
+V6=2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0
+fail=0
+names=$(awk -F'\t' -v v6="$V6" '
+    /^#/ || NF == 0 { next }
+    !head { for (i = 1; i <= NF; i++) col[$i] = i; head = 1; next }
+    {
+        zone = $col["zone"]; test = $col["test"]
+        if (test == "none") next
+        if ($col["type"] == "ip")
+            print ($col["ipv"] == "6" ? v6 : "2.0.0.127") "." zone
+        else
+            print (test == "rfc5782" ? "test" : test) "." zone
+    }' "$TSV")
+[ -n "$names" ] || { echo "FAIL: no list read from $TSV"; exit 1; }
+n=0
+for name in $names; do
+    n=$((n + 1))
+    if ! awk -v want="$name" 'tolower($1) == tolower(want) && toupper($2) == "A" { found = 1 }
+                               END { exit !found }' "$ZONE"; then
+        echo "FAIL: $ZONE has no A record for $name"
+        fail=1
+    fi
+done
+
+# End to end: every IP list of the catalogue passes its probe against that zone alone.
+TMP=$(mktemp -d)
+PID=""
+cleanup() {
+    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+if [ ! -x /usr/bin/python3 ]; then
+    echo "SKIP: /usr/bin/python3 is needed for the test DNS server"
+    exit 77
+fi
+/usr/bin/python3 "$SRC/tests/dnsd/dnsd.py" --zone "$ZONE" --port 0 --port-file "$TMP/port" \
+    >/dev/null 2>"$TMP/dnsd.err" &
+PID=$!
+i=0
+while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s "$TMP/port" ] || { echo "FAIL: dnsd did not start"; cat "$TMP/dnsd.err"; exit 1; }
+"$BIN" check ip --dns-server "127.0.0.1:$(cat "$TMP/port")" --lists all --no-txt --json \
+    192.0.2.99 2001:db8::99 >"$TMP/out"
+for bad in '"probe":"failed"' '"probe":"unknown"' '"result":"error"'; do
+    if grep -q "$bad" "$TMP/out"; then
+        echo "FAIL: a list is not healthy against $ZONE ($bad):"
+        tr '{' '\n' <"$TMP/out" | grep "$bad"
+        fail=1
+    fi
+done
+passed=$(grep -o '"probe":"passed"' "$TMP/out" | wc -l)
+[ "$passed" -gt 0 ] || { echo "FAIL: no list was probed"; fail=1; }
+[ $fail = 0 ] && echo "PASS: $n test entries present; $passed IP-list probes passed"
+exit $fail
