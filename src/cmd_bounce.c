@@ -65,7 +65,7 @@ static void count(tally *t, size_t *n, const char *name)
     if (!name || !*name)
         name = "unknown";
     for (size_t i = 0; i < *n; i++)
-        if (!strcmp(t[i].name, name)) {
+        if (t[i].name[0] == name[0] && !strcmp(t[i].name, name)) {
             t[i].n++;
             return;
         }

@@ -87,7 +87,7 @@ const char *bounce_pseudo_status(const char *reason, int temporary)
 static int in_list(const char *s, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(s, list[i]))
+        if (s[0] == list[i][0] && !strcmp(s, list[i]))
             return 1;
     return 0;
 }
@@ -101,7 +101,7 @@ int bounce_mailbox_reason(const char *reason)
 static size_t rank(const char *r)
 {
     for (size_t i = 0; i < sizeof precedence / sizeof *precedence; i++)
-        if (!strcmp(r, precedence[i]))
+        if (r[0] == precedence[i][0] && !strcmp(r, precedence[i]))
             return i;
     return sizeof precedence / sizeof *precedence;
 }

@@ -19,7 +19,7 @@ static int in_list(const char *s, const char *const *l, size_t n)
     if (!s)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(s, l[i]))
+        if (s[0] == l[i][0] && !strcmp(s, l[i]))
             return 1;
     return 0;
 }

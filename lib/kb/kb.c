@@ -311,7 +311,7 @@ const kb_status *kb_find_status(const mxd_kb *kb, int cls, int subj, int det)
 const kb_reply *kb_find_reply(const mxd_kb *kb, const char *code)
 {
     for (size_t i = 0; i < kb->nreplies; i++)
-        if (!strcmp(kb->replies[i].code, code))
+        if (kb->replies[i].code[0] == code[0] && !strcmp(kb->replies[i].code, code))
             return &kb->replies[i];
     return NULL;
 }
