@@ -162,7 +162,22 @@ void rcpt_diag_add(bounce_rcpt *r, const char *s, size_t len)
     if (o && o + 1 < BOUNCE_MAX_DIAG)
         r->diag[o++] = ' ';
     int blank = 0;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     for (size_t i = 0; i < len && o + 1 < BOUNCE_MAX_DIAG; i++) {
+        /* eight bytes at a time while none is a blank, a control byte or DEL */
+        while (i + 8 <= len && o + 8 + 1 < BOUNCE_MAX_DIAG) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            uint64_t del = w ^ (ones * 0x7f);
+            if (((w - ones * 0x21) & ~w & highs) | ((del - ones) & ~del & highs))
+                break;
+            memcpy(r->diag + o, s + i, 8);
+            o += 8;
+            i += 8;
+            blank = 0;
+        }
+        if (i >= len || o + 1 >= BOUNCE_MAX_DIAG)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (c < 32 || c == 0x7f)
             c = ' ';

@@ -18,6 +18,7 @@
 #include <time.h>
 #include "bounce/bounce_internal.h"
 #include "util/match.h"
+#include "util/str.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/kb.h"
 
@@ -303,6 +304,63 @@ static void test_json_escaping(void **state)
     free(p);
 }
 
+/* naive_diag_add - rcpt_diag_add() byte by byte: the reference for the word-at-a-time one. */
+static void naive_diag_add(char *d, size_t *dl, const char *s, size_t len)
+{
+    while (len && str_isspace((unsigned char)*s))
+        s++, len--;
+    while (len && str_isspace((unsigned char)s[len - 1]))
+        len--;
+    if (!len)
+        return;
+    size_t o = *dl;
+    if (o && o + 1 < BOUNCE_MAX_DIAG)
+        d[o++] = ' ';
+    int blank = 0;
+    for (size_t i = 0; i < len && o + 1 < BOUNCE_MAX_DIAG; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 32 || c == 0x7f)
+            c = ' ';
+        if (c == ' ' && blank)
+            continue;
+        blank = c == ' ';
+        d[o++] = (char)c;
+    }
+    while (o && d[o - 1] == ' ')
+        o--;
+    d[o] = 0;
+    *dl = o;
+}
+
+static void test_diag_add_random(void **state)
+{
+    (void)state;
+    static bounce_rcpt r;
+    static char want[BOUNCE_MAX_DIAG];
+    static const char alpha[] = "ab \t\x01\x7f\xc3\xa9.:";
+    unsigned seed = 5;
+    char s[3000];
+    for (int n = 0; n < 3000; n++) {
+        size_t wl = 0;
+        r.diaglen = 0;
+        r.diag[0] = 0;
+        want[0] = 0;
+        for (int part = 0; part < 3; part++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t len = (seed >> 16) % (part == 2 ? sizeof s : 40);
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                /* long plain runs as well as mixed ones */
+                s[i] = (seed >> 28) < 12 ? 'x' : alpha[(seed >> 16) % (sizeof alpha - 1)];
+            }
+            rcpt_diag_add(&r, s, len);
+            naive_diag_add(want, &wl, s, len);
+            assert_int_equal(r.diaglen, wl);
+            assert_memory_equal(r.diag, want, wl + 1);
+        }
+    }
+}
+
 /* The word-at-a-time lower-casing agrees with the byte-wise one on every byte value. */
 static void test_lower_all_bytes(void **state)
 {
@@ -426,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_lower_all_bytes),
+        cmocka_unit_test(test_diag_add_random),
         cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
     };
