@@ -143,12 +143,25 @@ const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, con
     text_hits th;
     th.state = 0;
     th.hit = NULL;
-    for (size_t i = 0; i < kb->nrules; i++) {
-        if (provider_only && !kb->rules[i].provider)
+    /* only the rules this status can match (kb_parse.c index_rules), in file order */
+    const unsigned *ids = NULL;
+    size_t n = kb->nrules;
+    int ci = rp->cls == 2 ? 0 : rp->cls == 4 ? 1 : rp->cls == 5 ? 2 : -1;
+    if (!rp->cls && kb->rules_no_status) {
+        ids = kb->rules_no_status;
+        n = kb->nrules_no_status;
+    } else if (ci >= 0 && rp->subj >= 0 && rp->subj < KB_RULE_SUBJECTS &&
+               kb->rules_by_status[ci][rp->subj]) {
+        ids = kb->rules_by_status[ci][rp->subj];
+        n = kb->nrules_by_status[ci][rp->subj];
+    }
+    for (size_t k = 0; k < n; k++) {
+        const kb_rule *r = &kb->rules[ids ? ids[k] : k];
+        if (provider_only && !r->provider)
             continue;
-        int s = rule_score(kb, &kb->rules[i], rp, provider, sure, &th);
+        int s = rule_score(kb, r, rp, provider, sure, &th);
         if (s > best_score) {
-            best = &kb->rules[i];
+            best = r;
             best_score = s;
         }
     }

@@ -153,6 +153,10 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->rdnswords);
     free(kb->dkimsels);
     bmatch_free(kb->rule_texts);
+    for (size_t c = 0; c < 3; c++)
+        for (size_t sj = 0; sj < KB_RULE_SUBJECTS; sj++)
+            free(kb->rules_by_status[c][sj]);
+    free(kb->rules_no_status);
     free(kb);
 }
 

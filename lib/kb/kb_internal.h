@@ -25,6 +25,8 @@ typedef struct kb_file {
 extern const kb_file kb_builtin_files[];
 extern const size_t kb_builtin_nfiles;
 
+#define KB_RULE_SUBJECTS 10 /* status subjects indexed (RFC 3463 uses 0 to 7) */
+
 typedef struct kb_srange {
     uint16_t cls, subj, lo, hi; /* class.subject exact, detail lo..hi */
 } kb_srange;
@@ -207,6 +209,13 @@ struct mxd_kb {
     /* every rule's "text:" patterns, compiled for one pass over a reply (util/match.h);
      * NULL when there are none or memory ran out (rules are then matched one by one) */
     struct bmatch *rule_texts;
+    /* the rules a reply with status class c (2, 4, 5: index 0, 1, 2) and subject s (0 to
+     * KB_RULE_SUBJECTS - 1) can match: those without a status and those naming that
+     * class.subject, in file order; NULL when memory ran out (all rules are tried) */
+    unsigned *rules_by_status[3][KB_RULE_SUBJECTS];
+    size_t nrules_by_status[3][KB_RULE_SUBJECTS];
+    unsigned *rules_no_status; /* for a reply without a status: the rules without one */
+    size_t nrules_no_status;
 };
 
 /* Parsing helpers shared by the loaders of the different data files. */

@@ -613,6 +613,41 @@ static mxd_err compile_rule_texts(mxd_kb *kb)
     return kb->rule_texts ? MXD_OK : MXD_ERR_NOMEM;
 }
 
+/* rule_names_status - does rule r name status class cls, subject subj? */
+static int rule_names_status(const kb_rule *r, unsigned cls, unsigned subj)
+{
+    for (size_t i = 0; i < r->nstatus; i++)
+        if (r->status[i].cls == cls && r->status[i].subj == subj)
+            return 1;
+    return 0;
+}
+
+/* index_rules - the rules each class.subject can match (kb->rules_by_status). */
+static mxd_err index_rules(mxd_kb *kb)
+{
+    static const unsigned classes[3] = {2, 4, 5};
+    size_t n = kb->nrules ? kb->nrules : 1;
+    kb->rules_no_status = malloc(n * sizeof *kb->rules_no_status);
+    if (!kb->rules_no_status)
+        return MXD_ERR_NOMEM;
+    for (size_t i = 0; i < kb->nrules; i++)
+        if (!kb->rules[i].nstatus)
+            kb->rules_no_status[kb->nrules_no_status++] = (unsigned)i;
+    for (size_t c = 0; c < 3; c++)
+        for (unsigned sj = 0; sj < KB_RULE_SUBJECTS; sj++) {
+            unsigned *ids = malloc(n * sizeof *ids);
+            if (!ids)
+                return MXD_ERR_NOMEM;
+            size_t k = 0;
+            for (size_t i = 0; i < kb->nrules; i++)
+                if (!kb->rules[i].nstatus || rule_names_status(&kb->rules[i], classes[c], sj))
+                    ids[k++] = (unsigned)i;
+            kb->rules_by_status[c][sj] = ids;
+            kb->nrules_by_status[c][sj] = k;
+        }
+    return MXD_OK;
+}
+
 /* kb_load_files - parse all files; tables first, then rules (which refer to providers). */
 mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen)
 {
@@ -699,6 +734,8 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         }
     if (!e)
         e = compile_rule_texts(kb);
+    if (!e)
+        e = index_rules(kb);
     if (e) {
         mxd_kb_free(kb);
         return e;
