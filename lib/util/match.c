@@ -191,18 +191,23 @@ static int short_occurs(const mpat *p, const char *t, size_t len)
     return hit && rest_matches(p, t, len, (size_t)(hit - t) + p->piece_len[0]);
 }
 
-long bmatch_first(const bmatch *m, const char *lower, size_t len)
+/* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find
+ * the first one (lowest id) and stop looking at patterns that rank after it. Inlined into
+ * both callers, so each gets its own loop without the other's tests. */
+static inline __attribute__((always_inline)) size_t scan(const bmatch *m, const char *lower,
+                                                         size_t len, unsigned char *hit)
 {
     size_t best = (size_t)-1;
     /* short first pieces: plain searches */
     for (size_t s = 0; s < m->nshorts; s++) {
         size_t id = m->shorts[s];
-        if (id >= best)
+        if (!hit && id >= best)
             break;
-        if (short_occurs(&m->pats[id], lower, len)) {
+        int yes = short_occurs(&m->pats[id], lower, len);
+        if (hit)
+            hit[id] = (unsigned char)yes;
+        else if (yes)
             best = id;
-            break;
-        }
     }
     for (size_t i = 0; i + 4 <= len; i++) {
         unsigned h = hash4(lower + i);
@@ -211,15 +216,26 @@ long bmatch_first(const bmatch *m, const char *lower, size_t len)
         unsigned b = BUCKET_OF(h);
         for (unsigned k = m->bucket_start[b]; k < m->bucket_start[b + 1]; k++) {
             size_t id = m->ids[k];
-            if (id >= best)
+            if (!hit && id >= best)
                 break;
+            if (hit && hit[id])
+                continue;
             const mpat *p = &m->pats[id];
             if (first_at(p, lower, len, i) && rest_matches(p, lower, len, i + p->piece_len[0])) {
-                best = id;
-                break;
+                if (!hit) {
+                    best = id;
+                    break;
+                }
+                hit[id] = 1;
             }
         }
     }
+    return best;
+}
+
+long bmatch_first(const bmatch *m, const char *lower, size_t len)
+{
+    size_t best = scan(m, lower, len, NULL);
     return best == (size_t)-1 ? -1 : (long)best;
 }
 
@@ -231,23 +247,7 @@ size_t bmatch_count(const bmatch *m)
 void bmatch_all(const bmatch *m, const char *lower, size_t len, unsigned char *hit)
 {
     memset(hit, 0, m->n);
-    for (size_t s = 0; s < m->nshorts; s++) {
-        size_t id = m->shorts[s];
-        hit[id] = (unsigned char)short_occurs(&m->pats[id], lower, len);
-    }
-    for (size_t i = 0; i + 4 <= len; i++) {
-        unsigned h = hash4(lower + i);
-        if (!FILTER_HAS(m, h))
-            continue;
-        unsigned b = BUCKET_OF(h);
-        for (unsigned k = m->bucket_start[b]; k < m->bucket_start[b + 1]; k++) {
-            size_t id = m->ids[k];
-            const mpat *p = &m->pats[id];
-            if (!hit[id] && first_at(p, lower, len, i) &&
-                rest_matches(p, lower, len, i + p->piece_len[0]))
-                hit[id] = 1;
-        }
-    }
+    scan(m, lower, len, hit);
 }
 
 void bmatch_lower(const char *s, size_t len, char *out)
