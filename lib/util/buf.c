@@ -65,8 +65,8 @@ mxd_err buf_adds(buf *b, const char *s)
     return buf_add(b, s, strlen(s));
 }
 
-/* buf_addc - append one byte. */
-mxd_err buf_addc(buf *b, char c)
+/* buf_addc_slow - append one byte when it may not fit (buf_addc's slow path). */
+mxd_err buf_addc_slow(buf *b, char c)
 {
     return buf_add(b, &c, 1);
 }

@@ -24,7 +24,19 @@ void buf_free(buf *b);
 void buf_reset(buf *b); /* keep memory, len = 0 */
 mxd_err buf_add(buf *b, const void *data, size_t len);
 mxd_err buf_adds(buf *b, const char *s);
-mxd_err buf_addc(buf *b, char c);
+mxd_err buf_addc_slow(buf *b, char c);
+
+/* buf_addc - append one byte: in place when it fits (the common case), else through
+ * buf_add() (growth, cap, failure as there). */
+static inline mxd_err buf_addc(buf *b, char c)
+{
+    if (b->len < b->cap && b->alloc - b->len >= 2) {
+        b->ptr[b->len++] = c;
+        b->ptr[b->len] = 0;
+        return MXD_OK;
+    }
+    return buf_addc_slow(b, c);
+}
 mxd_err buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* buf_steal - hand the string over to the caller (who frees it with free()); the buf is
  * left empty. Returns "" allocated when nothing was ever added; NULL on out of memory. */
