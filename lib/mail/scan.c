@@ -335,24 +335,31 @@ static int delim_at(const char *d, size_t len, size_t i, const char *b, size_t b
 }
 
 /* find_delim - the next delimiter line of B at or after from (at a line start); returns
- * its offset or (size_t)-1, with its kind and the offset after it. */
-static size_t find_delim(const char *d, size_t len, size_t from, const char *b, size_t bl,
+ * its offset or (size_t)-1, with its kind and the offset after it. nb is "\n--B" (nbl
+ * bytes): a delimiter that does not begin the body follows a line break. */
+static size_t find_delim(const char *d, size_t len, size_t from, const char *nb, size_t nbl,
                          int *kind, size_t *next)
 {
-    size_t i = from;
-    while (i + 2 + bl <= len) {
-        const char *hit = memmem(d + i, len - i, b, bl);
+    const char *b = nb + 3;
+    size_t bl = nbl - 3;
+    int k = from == 0 ? delim_at(d, len, 0, b, bl, next) : 0;
+    if (k) {
+        *kind = k;
+        return 0;
+    }
+    /* from is 0 or follows a line break: look for the break before the line */
+    size_t i = from ? from - 1 : 0;
+    while (i < len) {
+        const char *hit = mail_find(d + i, len - i, nb, nbl);
         if (!hit)
             return (size_t)-1;
-        size_t at = (size_t)(hit - d);
-        if (at >= 2 && (at == 2 || d[at - 3] == '\n') && d[at - 1] == '-' && d[at - 2] == '-') {
-            int k = delim_at(d, len, at - 2, b, bl, next);
-            if (k) {
-                *kind = k;
-                return at - 2;
-            }
+        size_t at = (size_t)(hit - d) + 1;
+        k = delim_at(d, len, at, b, bl, next);
+        if (k) {
+            *kind = k;
+            return at;
         }
-        i = at + 1;
+        i = at;
     }
     return (size_t)-1;
 }
@@ -366,9 +373,9 @@ static int scan_multipart(mail_scan *ms, int idx, int depth)
     mail_part *p = &ms->parts[idx];
     const char *d = p->body;
     size_t len = p->blen;
-    char bnd[MAIL_MAX_BOUNDARY + 1];
-    size_t bl = strlen(p->boundary);
-    memcpy(bnd, p->boundary, bl + 1);
+    char bnd[MAIL_MAX_BOUNDARY + 4] = "\n--";
+    size_t bl = strlen(p->boundary) + 3;
+    memcpy(bnd + 3, p->boundary, bl - 2);
     const char *deftype = !strcmp(p->type, "multipart/digest") ? "message/rfc822" : "text/plain";
     int kind;
     size_t next;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mxdiag/mail.h"
+#include "mail/mail_internal.h"
 #include "util/str.h"
 
 #define SOURCE_READ_CHUNK   (1024u * 1024) /* bytes asked of read() at a time */
@@ -394,17 +395,8 @@ static size_t find_sep(const mxd_mail_source *s, size_t from)
 {
     if (s->len < from + 6)
         return (size_t)-1;
-    /* line by line with memchr (vectorised in the C library): faster than memmem here */
-    const char *p = s->buf + from, *end = s->buf + s->len - 5;
-    while (p < end) {
-        p = memchr(p, '\n', (size_t)(end - p));
-        if (!p)
-            return (size_t)-1;
-        if (!memcmp(p + 1, "From ", 5))
-            return (size_t)(p - s->buf);
-        p++;
-    }
-    return (size_t)-1;
+    const char *p = mail_find(s->buf + from, s->len - from, "\nFrom ", 6);
+    return p ? (size_t)(p - s->buf) : (size_t)-1;
 }
 
 /* next_mbox - the next message of an mbox stream. */

@@ -1,0 +1,392 @@
+/* test_mail_fast.c - the fast paths of lib/mail against simple reference versions
+ * SPDX-License-Identifier: MIT
+ *
+ * Each fast routine (the SIMD needle search, the mbox splitter, the delimiter search of the
+ * scanner) is compared with a plain byte-by-byte version written here, on edge cases (a
+ * match at the very end, across a read chunk, CRLF, look-alike lines) and on many random
+ * inputs drawn from the few bytes that matter to it.
+ */
+#define _GNU_SOURCE 1 /* memmem */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mail/mail_internal.h"
+#include "mxdiag/mail.h"
+
+#define TEST_READ_CHUNK (1024u * 1024) /* source.c SOURCE_READ_CHUNK: the first read */
+
+/* a small deterministic generator, so that a failure can be replayed */
+static uint64_t rng_state;
+
+static unsigned rnd(unsigned n)
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (unsigned)(rng_state >> 33) % n;
+}
+
+/* --- mail_find --- */
+
+static void fill_random(char *h, size_t len, const char *alphabet)
+{
+    size_t an = strlen(alphabet);
+    for (size_t i = 0; i < len; i++)
+        h[i] = alphabet[rnd((unsigned)an)];
+}
+
+static void check_find(const char *h, size_t hlen, const char *n, size_t nlen)
+{
+    const char *want = memmem(h, hlen, n, nlen);
+    const char *got = mail_find(h, hlen, n, nlen);
+    if (want != got)
+        fail_msg("mail_find: hlen %zu nlen %zu: memmem at %td, mail_find at %td", hlen, nlen,
+                 want ? want - h : -1, got ? got - h : -1);
+}
+
+static void test_find_edges(void **state)
+{
+    (void)state;
+    char h[300];
+    const char *sep = "\nFrom ";
+    /* the needle at every position of a haystack of every length up to 300: the blocks of
+     * 64 and 16 and the byte tail, a match ending exactly at the end */
+    for (size_t len = 0; len <= sizeof h; len++) {
+        for (size_t at = 0; at + 6 <= len; at++) {
+            memset(h, 'x', len);
+            memcpy(h + at, sep, 6);
+            check_find(h, len, sep, 6);
+            assert_ptr_equal(mail_find(h, len, sep, 6), h + at);
+        }
+        memset(h, 'x', len);
+        check_find(h, len, sep, 6);
+    }
+    /* a partial needle at the end is no match; a needle longer than the haystack neither */
+    memcpy(h, "abc\nFrom", 8);
+    assert_null(mail_find(h, 8, sep, 6));
+    assert_null(mail_find(h, 3, "abcd", 4));
+    assert_ptr_equal(mail_find(h, 8, "", 0), h);
+    assert_ptr_equal(mail_find(h, 8, "F", 1), h + 4);
+    /* look-alikes before the match: first and probe byte right, the middle wrong */
+    memset(h, 'x', 200);
+    for (size_t i = 0; i + 6 < 150; i += 7)
+        memcpy(h + i, "\nFrxm ", 6);
+    memcpy(h + 190, sep, 6);
+    check_find(h, 200, sep, 6);
+    assert_ptr_equal(mail_find(h, 200, sep, 6), h + 190);
+    /* a long needle (a 200-byte boundary) */
+    char nb[204] = "\n--";
+    memset(nb + 3, 'b', 200);
+    char big[1000];
+    memset(big, 'b', sizeof big);
+    big[500] = '\n';
+    big[501] = big[502] = '-';
+    check_find(big, sizeof big, nb, 203);
+    assert_ptr_equal(mail_find(big, sizeof big, nb, 203), big + 500);
+    check_find(big, 700, nb, 203);
+}
+
+static void test_find_random(void **state)
+{
+    (void)state;
+    rng_state = 1;
+    static const char *const needles[] = {"\nFrom ", "\n--b", "\n--=_a1--", "\n\n", "ab",
+                                          "\n-- ",   "aF",    "From ",      "--"};
+    char h[400], n[16];
+    for (int round = 0; round < 20000; round++) {
+        size_t hlen = rnd(sizeof h + 1);
+        fill_random(h, hlen, "\n\nFrom -b=_a1x");
+        if (round % 3 == 0) {
+            const char *nd = needles[rnd(sizeof needles / sizeof *needles)];
+            check_find(h, hlen, nd, strlen(nd));
+        } else if (round % 3 == 1 && hlen) {
+            /* a needle cut from the haystack: found at or before where it was cut */
+            size_t at = rnd((unsigned)hlen), nl = 1 + rnd(12);
+            if (at + nl > hlen)
+                nl = hlen - at;
+            memcpy(n, h + at, nl);
+            check_find(h, hlen, n, nl);
+            assert_true(mail_find(h, hlen, n, nl) <= h + at);
+        } else {
+            size_t nl = 1 + rnd(6);
+            fill_random(n, nl, "\nFrom -b");
+            check_find(h, hlen, n, nl);
+        }
+    }
+}
+
+/* --- the mbox splitter --- */
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-mailfast-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* read_all - the messages of the file at path, their bytes joined with a 0x01 after each,
+ * and their labels checked. */
+static size_t read_all(const char *path, char *out, size_t outlen)
+{
+    mxd_mail_source *s;
+    char why[256];
+    assert_int_equal(mxd_mail_open(path, &s, why, sizeof why), MXD_OK);
+    mxd_mail_msg m;
+    size_t o = 0;
+    unsigned no = 0;
+    mxd_err e;
+    while ((e = mxd_mail_next(s, &m, why, sizeof why)) == MXD_OK) {
+        no++;
+        assert_true(o + m.len + 1 <= outlen);
+        memcpy(out + o, m.data, m.len);
+        o += m.len;
+        out[o++] = 1;
+        char label[600];
+        if (mxd_mail_kind_of(s) == MXD_MAIL_MBOX)
+            snprintf(label, sizeof label, "%s:%u", path, no);
+        else
+            snprintf(label, sizeof label, "%s", path);
+        assert_string_equal(m.label, label);
+        assert_false(m.truncated);
+    }
+    assert_int_equal(e, MXD_ERR_NOTFOUND);
+    mxd_mail_close(s);
+    return o;
+}
+
+/* ref_split - the same, the simple way: the file in memory, split at each "\nFrom ". */
+static size_t ref_split(const char *d, size_t len, char *out)
+{
+    size_t o = 0;
+    if (len < 5 || memcmp(d, "From ", 5)) {
+        memcpy(out, d, len);
+        out[len] = 1;
+        return len + 1;
+    }
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(d + pos, '\n', len - pos); /* the "From " line */
+        size_t start = nl ? (size_t)(nl - d) + 1 : len, end = len, next = len;
+        for (size_t i = start; i + 6 <= len; i++)
+            if (!memcmp(d + i, "\nFrom ", 6)) {
+                end = i + 1;
+                next = i + 1;
+                break;
+            }
+        if (end > start) {
+            memcpy(out + o, d + start, end - start);
+            o += end - start;
+            out[o++] = 1;
+        }
+        pos = next;
+    }
+    return o;
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static void check_mbox(const char *data, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/box", tmpdir);
+    write_file(path, data, len);
+    size_t cap = len * 2 + 64;
+    char *got = malloc(cap), *want = malloc(cap);
+    assert_non_null(got);
+    assert_non_null(want);
+    size_t gl = read_all(path, got, cap), wl = ref_split(data, len, want);
+    assert_int_equal(gl, wl);
+    assert_memory_equal(got, want, gl);
+    free(got);
+    free(want);
+}
+
+static void test_mbox_separator_at_chunk_end(void **state)
+{
+    (void)state;
+    size_t len = TEST_READ_CHUNK + 4096;
+    char *d = malloc(len);
+    assert_non_null(d);
+    /* the line break of the second separator at every offset around the end of the first
+     * read, and separators cut by the end of the file */
+    for (int shift = -8; shift <= 8; shift++) {
+        size_t at = TEST_READ_CHUNK + (size_t)(long)shift;
+        memset(d, 'x', len);
+        memcpy(d, "From a\nSubject: one\n\n", 21);
+        for (size_t i = 100; i < len; i += 80)
+            d[i] = '\n';
+        memcpy(d + at, "\nFrom b\nSubject: two\n\n", 22);
+        check_mbox(d, len);
+        check_mbox(d, at + 6); /* the file ends right after "\nFrom " */
+        check_mbox(d, at + 5); /* ... and in the middle of it */
+    }
+    free(d);
+}
+
+static void test_mbox_random(void **state)
+{
+    (void)state;
+    rng_state = 7;
+    static const char *const pieces[] = {"\nFrom x\n", "\n",   "\r\n",  "From ", ">From ",
+                                         "Subject: s", "body", "\nFro", "F",     " "};
+    char d[2048];
+    for (int round = 0; round < 300; round++) {
+        size_t len = 0;
+        if (rnd(4))
+            memcpy(d, "From a\n", 7), len = 7;
+        while (len < sizeof d - 16 && rnd(60)) {
+            const char *p = pieces[rnd(sizeof pieces / sizeof *pieces)];
+            memcpy(d + len, p, strlen(p));
+            len += strlen(p);
+        }
+        check_mbox(d, len);
+    }
+    /* labels with more digits */
+    size_t len = 0;
+    for (int i = 0; i < 120; i++) {
+        memcpy(d + len, "From x\nS\n\n", 10);
+        len += 10;
+    }
+    check_mbox(d, len);
+}
+
+/* --- multipart delimiters --- */
+
+/* ref_delim_at - delimiter line of b at d[i]: 1, close delimiter: 2, else 0 (RFC 2046:
+ * "--" boundary ["--"] blanks, then the line end or the end of the body). */
+static int ref_delim_at(const char *d, size_t len, size_t i, const char *b, size_t bl, size_t *next)
+{
+    if (len - i < 2 + bl || memcmp(d + i, "--", 2) || memcmp(d + i + 2, b, bl))
+        return 0;
+    size_t j = i + 2 + bl;
+    int kind = 1;
+    if (len - j >= 2 && !memcmp(d + j, "--", 2)) {
+        kind = 2;
+        j += 2;
+    }
+    while (j < len && (d[j] == ' ' || d[j] == '\t' || d[j] == '\r'))
+        j++;
+    if (j < len && d[j] != '\n')
+        return 0;
+    *next = j < len ? j + 1 : len;
+    return kind;
+}
+
+/* ref_parts - the body d split at the delimiters of b, every line start tried in turn;
+ * writes the spans of the parts into span[] (start, end pairs), returns their count. */
+static size_t ref_parts(const char *d, size_t len, const char *b, size_t *span, size_t max)
+{
+    size_t n = 0, next = 0, x = 0;
+    int kind = 0, open = 0;
+    size_t start = 0;
+    for (x = 0; x <= len && n < max; x++) {
+        if (x > 0 && d[x - 1] != '\n')
+            continue;
+        if (x == len)
+            break;
+        int k = ref_delim_at(d, len, x, b, strlen(b), &next);
+        if (!k)
+            continue;
+        if (open) {
+            size_t end = x;
+            if (end > start) {
+                end--;
+                if (end > start && d[end - 1] == '\r')
+                    end--;
+            }
+            span[2 * n] = start;
+            span[2 * n + 1] = end;
+            n++;
+        }
+        kind = k;
+        if (kind == 2)
+            return n;
+        open = 1;
+        start = next;
+        x = next - 1;
+    }
+    if (open && n < max) {
+        span[2 * n] = start;
+        span[2 * n + 1] = start > len ? start : len;
+        n++;
+    }
+    return n;
+}
+
+static void test_delimiters_random(void **state)
+{
+    (void)state;
+    rng_state = 11;
+    static const char *const lines[] = {"--b",     "--b--",  "--bx", "x--b", "--b  ",
+                                        "--b\t--", "--b--x", "text", "",     "\r",
+                                        "-",       "--",     "b",    "--b-"};
+    const char *head = "Content-Type: multipart/mixed; boundary=b\n\n";
+    size_t hl = strlen(head);
+    char msg[2048];
+    mail_scan ms;
+    mail_scan_init(&ms);
+    for (int round = 0; round < 5000; round++) {
+        memcpy(msg, head, hl);
+        size_t len = hl;
+        int nl = (int)rnd(12);
+        for (int i = 0; i < nl; i++) {
+            const char *l = lines[rnd(sizeof lines / sizeof *lines)];
+            memcpy(msg + len, l, strlen(l));
+            len += strlen(l);
+            if (i + 1 < nl || rnd(2)) {
+                if (rnd(3) == 0)
+                    msg[len++] = '\r';
+                msg[len++] = '\n';
+            }
+        }
+        assert_int_equal(mail_scan_run(&ms, msg, len), MXD_OK);
+        size_t span[64];
+        size_t n = ref_parts(msg + hl, len - hl, "b", span, 32);
+        size_t got = 0;
+        for (size_t i = 1; i < ms.nparts; i++) {
+            const mail_part *p = &ms.parts[i];
+            if (p->parent != 0)
+                continue;
+            assert_true(got < n);
+            size_t s = (size_t)(p->hdr - (msg + hl)), e = (size_t)(p->body + p->blen - (msg + hl));
+            if (s != span[2 * got] || e != span[2 * got + 1])
+                fail_msg("round %d part %zu: [%zu,%zu) want [%zu,%zu)", round, got, s, e,
+                         span[2 * got], span[2 * got + 1]);
+            got++;
+        }
+        assert_int_equal(got, n);
+    }
+    mail_scan_free(&ms);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_find_edges),
+        cmocka_unit_test(test_find_random),
+        cmocka_unit_test(test_mbox_separator_at_chunk_end),
+        cmocka_unit_test(test_mbox_random),
+        cmocka_unit_test(test_delimiters_random),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
