@@ -2,9 +2,9 @@
  * SPDX-License-Identifier: MIT
  *
  * Each fast routine (the SIMD needle search, the mbox splitter, the delimiter search of the
- * scanner) is compared with a plain byte-by-byte version written here, on edge cases (a
- * match at the very end, across a read chunk, CRLF, look-alike lines) and on many random
- * inputs drawn from the few bytes that matter to it.
+ * scanner, the UTF-8 cleaning of decoded text) is compared with a plain byte-by-byte version
+ * written here, on edge cases (a match at the very end, across a read chunk, CRLF, look-alike
+ * lines) and on many random inputs drawn from the few bytes that matter to it.
  */
 #define _GNU_SOURCE 1 /* memmem */
 #include <setjmp.h>
@@ -379,6 +379,75 @@ static void test_delimiters_random(void **state)
     mail_scan_free(&ms);
 }
 
+/* --- UTF-8 cleaning --- */
+
+/* ref_clean - s with every byte that does not start a valid UTF-8 sequence (as the decoder
+ * reads it: lead byte, length, continuation bytes, no C0/C1 leads) replaced by '?'. */
+static size_t ref_clean(const unsigned char *s, size_t len, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        size_t n = c < 0x80                ? 1
+                   : c >= 0xC2 && c < 0xE0 ? 2
+                   : c >= 0xE0 && c < 0xF0 ? 3
+                   : c >= 0xF0 && c < 0xF8 ? 4
+                                           : 0;
+        int ok = n && i + n <= len;
+        for (size_t k = 1; ok && k < n; k++)
+            ok = s[i + k] >= 0x80 && s[i + k] < 0xC0;
+        if (!ok) {
+            out[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + i, n);
+        o += n;
+        i += n;
+    }
+    return o;
+}
+
+static void test_utf8_clean_random(void **state)
+{
+    (void)state;
+    rng_state = 3;
+    static const unsigned char bytes[] = {'a',  '\n', 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2,
+                                          0xdf, 0xe0, 0xef, 0xf0, 0xf4, 0xf7, 0xf8, 0xff};
+    unsigned char s[300];
+    char want[300];
+    buf b;
+    buf_init(&b, 4096);
+    for (int round = 0; round < 20000; round++) {
+        size_t len = rnd(sizeof s + 1);
+        /* long 7-bit runs (the block paths) with a few other bytes at random places */
+        unsigned odd = 1 + rnd(40);
+        for (size_t i = 0; i < len; i++)
+            s[i] = rnd(odd) ? (unsigned char)('a' + rnd(26)) : bytes[rnd(sizeof bytes)];
+        size_t wl = ref_clean(s, len, want);
+        buf_reset(&b);
+        assert_int_equal(mail_to_utf8((const char *)s, len, "utf-8", &b, NULL), MXD_OK);
+        assert_int_equal(b.len, wl);
+        if (wl)
+            assert_memory_equal(b.ptr, want, wl);
+    }
+    /* 7-bit text in a charset that needs converting otherwise is copied as it is */
+    buf_free(&b);
+    buf_init(&b, 4096);
+    assert_int_equal(mail_to_utf8("", 0, "iso-8859-1", &b, NULL), MXD_OK);
+    assert_null(b.ptr); /* nothing was appended, not even a terminator */
+    char ascii[200];
+    memset(ascii, 'q', sizeof ascii);
+    assert_int_equal(mail_to_utf8(ascii, sizeof ascii, "iso-8859-1", &b, NULL), MXD_OK);
+    assert_int_equal(b.len, sizeof ascii);
+    ascii[150] = (char)0xe9;
+    buf_reset(&b);
+    assert_int_equal(mail_to_utf8(ascii, sizeof ascii, "iso-8859-1", &b, NULL), MXD_OK);
+    assert_int_equal(b.len, sizeof ascii + 1);
+    assert_memory_equal(b.ptr + 150, "\xc3\xa9", 2);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_mbox_separator_at_chunk_end),
         cmocka_unit_test(test_mbox_random),
         cmocka_unit_test(test_delimiters_random),
+        cmocka_unit_test(test_utf8_clean_random),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
