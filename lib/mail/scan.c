@@ -12,6 +12,9 @@
 #define _GNU_SOURCE 1 /* memmem */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "mail/mail_internal.h"
 #include "util/str.h"
 
@@ -28,20 +31,39 @@ void mail_scan_free(mail_scan *ms)
     memset(ms, 0, sizeof *ms);
 }
 
-/* header_name_len - length of a header field name at the start of the line l[0..ll), with
- * the colon at l[*colon]; 0 when the line is not a header field. */
-static size_t header_name_len(const char *l, size_t ll, size_t *colon)
+/* name_run - length of the run of field-name bytes (printable ASCII but ':') at l[0..ll),
+ * looked at up to SCAN_MAX_NAME + 1 bytes. */
+static size_t name_run(const char *l, size_t ll)
 {
+    size_t lim = ll < SCAN_MAX_NAME + 1 ? ll : SCAN_MAX_NAME + 1;
     size_t i = 0;
-    while (i < ll && i <= SCAN_MAX_NAME) {
+#ifdef __SSE2__
+    /* signed bytes: 0x80..0xff are negative, so "< 33" takes them with the controls */
+    const __m128i sp = _mm_set1_epi8(33), del = _mm_set1_epi8(127), colon = _mm_set1_epi8(':');
+    while (lim - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(l + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmplt_epi8(v, sp), _mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(v, colon))));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
+    while (i < lim) {
         unsigned char c = (unsigned char)l[i];
-        if (c == ':')
-            break;
-        if (c <= 32 || c >= 127)
+        if (c == ':' || c <= 32 || c >= 127)
             break;
         i++;
     }
-    size_t n = i;
+    return i;
+}
+
+/* header_name_len - length of a header field name at the start of the line l[0..ll), with
+ * the colon at l[*colon]; 0 when the line is not a header field. ll may run past the line
+ * end: a line break ends the name and is no blank, so the answer is the same. */
+static size_t header_name_len(const char *l, size_t ll, size_t *colon)
+{
+    size_t n = name_run(l, ll), i = n;
     while (i < ll && (l[i] == ' ' || l[i] == '\t'))
         i++;
     if (n == 0 || i >= ll || l[i] != ':')
@@ -52,21 +74,22 @@ static size_t header_name_len(const char *l, size_t ll, size_t *colon)
 
 size_t mail_header_end(const char *d, size_t len, size_t *body)
 {
-    /* As GMime reads it: the header block runs to the first empty line; lines that are
-     * neither fields nor continuations inside it are ignored, not taken as the body. */
-    size_t pos = 0;
-    while (pos < len) {
-        const char *nl = memchr(d + pos, '\n', len - pos);
-        size_t le = nl ? (size_t)(nl - d) : len;
-        size_t next = nl ? le + 1 : len;
-        size_t ll = le - pos;
-        if (ll && d[le - 1] == '\r')
-            ll--;
-        if (ll == 0) {
-            *body = next;
+    /* As GMime reads it: the header block runs to the first empty line ("\n", "\r\n", or a
+     * lone "\r" at the very end); lines that are neither fields nor continuations inside it
+     * are ignored, not taken as the body. */
+    if (len && (d[0] == '\n' || (d[0] == '\r' && (len == 1 || d[1] == '\n')))) {
+        *body = d[0] == '\n' || len == 1 ? 1 : 2;
+        return 0;
+    }
+    size_t from = 0;
+    const char *e;
+    while ((e = mail_find_pair(d + from, len - from, '\n', '\n', '\r')) != NULL) {
+        size_t pos = (size_t)(e - d) + 1; /* a line starting with '\n' or '\r' */
+        if (d[pos] == '\n' || pos + 1 == len || d[pos + 1] == '\n') {
+            *body = d[pos] == '\n' || pos + 1 == len ? pos + 1 : pos + 2;
             return pos;
         }
-        pos = next;
+        from = pos;
     }
     *body = len;
     return len;
@@ -79,18 +102,19 @@ int mail_header_next(const char *hdr, size_t hlen, size_t *pos, const char **nam
         hlen = MAIL_MAX_HEADER;
     size_t p = *pos;
     while (p < hlen) {
-        const char *nl = memchr(hdr + p, '\n', hlen - p);
-        size_t le = nl ? (size_t)(nl - hdr) : hlen;
-        size_t next = nl ? le + 1 : hlen;
         size_t colon;
-        size_t n = (hdr[p] == ' ' || hdr[p] == '\t') ? 0 : header_name_len(hdr + p, le - p, &colon);
+        size_t n =
+            (hdr[p] == ' ' || hdr[p] == '\t') ? 0 : header_name_len(hdr + p, hlen - p, &colon);
         if (!n) {
-            p = next;
+            const char *nl = memchr(hdr + p, '\n', hlen - p);
+            p = nl ? (size_t)(nl - hdr) + 1 : hlen;
             continue;
         }
-        /* continuation lines */
-        size_t end = le;
-        size_t q = next;
+        /* the value runs to the end of the last continuation line */
+        size_t v = p + colon + 1;
+        const char *nl = memchr(hdr + v, '\n', hlen - v);
+        size_t end = nl ? (size_t)(nl - hdr) : hlen;
+        size_t q = nl ? end + 1 : hlen;
         while (q < hlen && (hdr[q] == ' ' || hdr[q] == '\t')) {
             const char *nl2 = memchr(hdr + q, '\n', hlen - q);
             end = nl2 ? (size_t)(nl2 - hdr) : hlen;
@@ -98,8 +122,8 @@ int mail_header_next(const char *hdr, size_t hlen, size_t *pos, const char **nam
         }
         *name = hdr + p;
         *nlen = n;
-        *val = hdr + p + colon + 1;
-        *vlen = end - (p + colon + 1);
+        *val = hdr + v;
+        *vlen = end - v;
         *pos = q;
         return 1;
     }

@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: MIT
  *
  * Each fast routine (the SIMD needle search, the mbox splitter, the delimiter search of the
- * scanner, the UTF-8 cleaning of decoded text) is compared with a plain byte-by-byte version
+ * scanner, the header block and field parsers, the UTF-8 cleaning of decoded text) is
+ * compared with a plain byte-by-byte version
  * written here, on edge cases (a match at the very end, across a read chunk, CRLF, look-alike
  * lines) and on many random inputs drawn from the few bytes that matter to it.
  */
@@ -379,6 +380,114 @@ static void test_delimiters_random(void **state)
     mail_scan_free(&ms);
 }
 
+/* --- header blocks --- */
+
+/* ref_header_end - the header block ends at the first empty line ("" or "\r"). */
+static size_t ref_header_end(const char *d, size_t len, size_t *body)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(d + pos, '\n', len - pos);
+        size_t le = nl ? (size_t)(nl - d) : len, next = nl ? le + 1 : len;
+        if (le == pos || (le == pos + 1 && d[pos] == '\r')) {
+            *body = next;
+            return pos;
+        }
+        pos = next;
+    }
+    *body = len;
+    return len;
+}
+
+/* ref_header_next - the next field of a header block, line by line: a name of printable
+ * ASCII but ':' (at most 128 bytes), blanks, ':' on the first line; continuation lines
+ * start with a blank. */
+static int ref_header_next(const char *h, size_t hlen, size_t *pos, size_t *ns, size_t *nlen,
+                           size_t *vs, size_t *vlen)
+{
+    size_t p = *pos;
+    while (p < hlen) {
+        const char *nl = memchr(h + p, '\n', hlen - p);
+        size_t le = nl ? (size_t)(nl - h) : hlen, next = nl ? le + 1 : hlen;
+        size_t i = p;
+        while (i < le && i - p <= 128 && h[i] != ':' && (unsigned char)h[i] > 32 &&
+               (unsigned char)h[i] < 127)
+            i++;
+        size_t n = i - p;
+        while (i < le && (h[i] == ' ' || h[i] == '\t'))
+            i++;
+        if (n == 0 || i >= le || h[i] != ':') {
+            p = next;
+            continue;
+        }
+        size_t end = le, q = next;
+        while (q < hlen && (h[q] == ' ' || h[q] == '\t')) {
+            const char *nl2 = memchr(h + q, '\n', hlen - q);
+            end = nl2 ? (size_t)(nl2 - h) : hlen;
+            q = nl2 ? end + 1 : hlen;
+        }
+        *ns = p;
+        *nlen = n;
+        *vs = i + 1;
+        *vlen = end - (i + 1);
+        *pos = q;
+        return 1;
+    }
+    *pos = p;
+    return 0;
+}
+
+static void test_headers_random(void **state)
+{
+    (void)state;
+    rng_state = 5;
+    static const char *const pieces[] = {"Subject", "X-Very-Long-Field-Name-Of-Some-Length",
+                                         ":",       " ",
+                                         "\t",      "\n",
+                                         "\r\n",    "\r",
+                                         "a",       "\x80",
+                                         "\x7f",    "\n\n",
+                                         "\n\r\n",  "\n ",
+                                         "\n\t",    "é"};
+    char h[1200];
+    char longname[300];
+    memset(longname, 'N', sizeof longname);
+    for (int round = 0; round < 30000; round++) {
+        size_t len = 0;
+        int np = (int)rnd(40);
+        for (int i = 0; i < np; i++) {
+            if (rnd(50) == 0) {
+                /* a field name at or past the longest accepted (128) */
+                size_t nl = 120 + rnd(20);
+                memcpy(h + len, longname, nl);
+                len += nl;
+                continue;
+            }
+            const char *pc = pieces[rnd(sizeof pieces / sizeof *pieces)];
+            memcpy(h + len, pc, strlen(pc));
+            len += strlen(pc);
+        }
+        size_t b1, b2;
+        size_t e1 = mail_header_end(h, len, &b1), e2 = ref_header_end(h, len, &b2);
+        if (e1 != e2 || b1 != b2)
+            fail_msg("round %d: header end %zu body %zu, want %zu %zu", round, e1, b1, e2, b2);
+        size_t p1 = 0, p2 = 0;
+        for (;;) {
+            const char *n, *v;
+            size_t nl, vl, ns2, nl2, vs2, vl2;
+            int r1 = mail_header_next(h, len, &p1, &n, &nl, &v, &vl);
+            int r2 = ref_header_next(h, len, &p2, &ns2, &nl2, &vs2, &vl2);
+            assert_int_equal(r1, r2);
+            assert_int_equal(p1, p2);
+            if (!r1)
+                break;
+            if ((size_t)(n - h) != ns2 || nl != nl2 || (size_t)(v - h) != vs2 || vl != vl2)
+                fail_msg("round %d: field at %td+%zu value %td+%zu, want %zu+%zu %zu+%zu", round,
+                         n - h, nl, v - h, vl, ns2, nl2, vs2, vl2);
+        }
+    }
+}
+
 /* --- UTF-8 cleaning --- */
 
 /* ref_clean - s with every byte that does not start a valid UTF-8 sequence (as the decoder
@@ -456,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_mbox_separator_at_chunk_end),
         cmocka_unit_test(test_mbox_random),
         cmocka_unit_test(test_delimiters_random),
+        cmocka_unit_test(test_headers_random),
         cmocka_unit_test(test_utf8_clean_random),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
