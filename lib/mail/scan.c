@@ -170,9 +170,18 @@ int mail_header_get(const char *hdr, size_t hlen, const char *name, buf *out)
     return 0;
 }
 
-int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t outlen)
+/* param_scan - the parameters called names[0..nn) (the first of each) of a structured field
+ * value: their (unquoted) values into outs[k], NUL-terminated, truncated to outlens[k].
+ * Returns a bit per name found (bit k for names[k]). One pass for all the names. */
+static unsigned param_scan(const char *v, size_t vlen, const char *const *names, size_t nn,
+                           char *const *outs, const size_t *outlens)
 {
-    size_t want = strlen(name);
+    size_t wants[4];
+    if (nn > sizeof wants / sizeof *wants)
+        nn = sizeof wants / sizeof *wants;
+    for (size_t k = 0; k < nn; k++)
+        wants[k] = strlen(names[k]);
+    unsigned found = 0, all = (1u << nn) - 1;
     size_t i = 0;
     int inq = 0;
     /* skip the main value */
@@ -201,10 +210,21 @@ int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t o
         i++;
         while (i < vlen && str_isspace((unsigned char)v[i]))
             i++;
-        size_t o = 0;
-        int match = (nl == want && str_caseeq(v + ns, nl, name)) ||
-                    (nl == want + 1 && v[ns + want] == '*' && str_caseeq(v + ns, want, name));
-        int ext = match && nl == want + 1;
+        /* which name this is: "name" or RFC 2231's "name*" */
+        size_t which = nn;
+        int ext = 0;
+        for (size_t k = 0; k < nn && which == nn; k++) {
+            if (found & (1u << k))
+                continue;
+            size_t want = wants[k];
+            if (nl == want && str_caseeq(v + ns, nl, names[k]))
+                which = k;
+            else if (nl == want + 1 && v[ns + want] == '*' && str_caseeq(v + ns, want, names[k]))
+                which = k, ext = 1;
+        }
+        int match = which < nn;
+        char *out = match ? outs[which] : NULL;
+        size_t outlen = match ? outlens[which] : 0, o = 0;
         if (i < vlen && v[i] == '"') {
             i++;
             while (i < vlen && v[i] != '"') {
@@ -246,12 +266,19 @@ int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t o
                 }
                 out[w] = 0;
             }
-            return 1;
+            found |= 1u << which;
+            if (found == all)
+                return found;
         }
         while (i < vlen && v[i] != ';')
             i++;
     }
-    return 0;
+    return found;
+}
+
+int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t outlen)
+{
+    return param_scan(v, vlen, &name, 1, &out, &outlen) != 0;
 }
 
 /* lower_copy - v[0..vlen) trimmed and lower-cased into out (NUL-terminated). */
@@ -293,9 +320,11 @@ static void parse_ctype(mail_part *p, const char *v, size_t vlen)
         else
             memcpy(p->type, "application/octet-stream", 25);
     }
-    mail_param(v, vlen, "boundary", p->boundary, sizeof p->boundary);
     char cs[MAIL_MAX_CHARSET];
-    if (mail_param(v, vlen, "charset", cs, sizeof cs))
+    static const char *const names[] = {"boundary", "charset"};
+    char *const outs[] = {p->boundary, cs};
+    const size_t lens[] = {sizeof p->boundary, sizeof cs};
+    if (param_scan(v, vlen, names, 2, outs, lens) & 2)
         lower_copy(cs, strlen(cs), p->charset, sizeof p->charset);
 }
 

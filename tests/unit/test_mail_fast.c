@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: MIT
  *
  * Each fast routine (the SIMD needle search, the mbox splitter, the delimiter search of the
- * scanner, the header block and field parsers, the UTF-8 cleaning of decoded text) is
- * compared with a plain byte-by-byte version
+ * scanner, the header block and field parsers, the parameter reader, the UTF-8 cleaning
+ * of decoded text) is compared with a plain byte-by-byte version
  * written here, on edge cases (a match at the very end, across a read chunk, CRLF, look-alike
  * lines) and on many random inputs drawn from the few bytes that matter to it.
  */
@@ -488,6 +488,66 @@ static void test_headers_random(void **state)
     }
 }
 
+/* The scanner reads boundary and charset in one pass over the parameters: the same values
+ * as asking for each on its own. */
+static void test_params_random(void **state)
+{
+    (void)state;
+    rng_state = 9;
+    static const char *const pieces[] = {"; boundary=",
+                                         "; charset=",
+                                         ";BOUNDARY=\"",
+                                         "; boundary*=",
+                                         "; charset*=utf-8''",
+                                         "\"",
+                                         "\\",
+                                         ";",
+                                         " ",
+                                         "x",
+                                         "%41",
+                                         "; name=",
+                                         "=",
+                                         "Utf-8",
+                                         "b:1"};
+    char v[400];
+    mail_scan ms;
+    mail_scan_init(&ms);
+    for (int round = 0; round < 20000; round++) {
+        size_t len = 0;
+        const char *head = "Content-Type: multipart/mixed";
+        memcpy(v, head, strlen(head));
+        len = strlen(head);
+        int np = (int)rnd(10);
+        for (int i = 0; i < np; i++) {
+            const char *pc = pieces[rnd(sizeof pieces / sizeof *pieces)];
+            memcpy(v + len, pc, strlen(pc));
+            len += strlen(pc);
+        }
+        memcpy(v + len, "\n\nbody", 7);
+        assert_int_equal(mail_scan_run(&ms, v, len + 7), MXD_OK);
+        const char *val = v + 13;
+        size_t vl = len - 13;
+        char b[MAIL_MAX_BOUNDARY + 1] = "", cs[MAIL_MAX_CHARSET] = "";
+        mail_param(val, vl, "boundary", b, sizeof b);
+        int has_cs = mail_param(val, vl, "charset", cs, sizeof cs);
+        assert_string_equal(ms.parts[0].boundary, b);
+        /* the scanner keeps the charset trimmed and in lower case */
+        char want[MAIL_MAX_CHARSET] = "";
+        if (has_cs) {
+            size_t st = 0, en = strlen(cs), o = 0;
+            while (st < en && strchr(" \t\r\n\f\v", cs[st]))
+                st++;
+            while (en > st && strchr(" \t\r\n\f\v", cs[en - 1]))
+                en--;
+            for (size_t k = st; k < en; k++)
+                want[o++] = (char)(cs[k] >= 'A' && cs[k] <= 'Z' ? cs[k] + 32 : cs[k]);
+            want[o] = 0;
+        }
+        assert_string_equal(ms.parts[0].charset, want);
+    }
+    mail_scan_free(&ms);
+}
+
 /* --- UTF-8 cleaning --- */
 
 /* ref_clean - s with every byte that does not start a valid UTF-8 sequence (as the decoder
@@ -566,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_mbox_random),
         cmocka_unit_test(test_delimiters_random),
         cmocka_unit_test(test_headers_random),
+        cmocka_unit_test(test_params_random),
         cmocka_unit_test(test_utf8_clean_random),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
