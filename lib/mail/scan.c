@@ -479,11 +479,12 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
     size_t pos = 0, nlen, vlen;
     const char *n, *v;
     int seen_ct = 0, seen_cte = 0;
-    /* only fields whose name starts with 'C' matter here: other lines are passed over with
-     * one memchr each (continuation lines start with a blank, never with 'C') */
+    /* only fields whose name starts with 'C' matter here: the lines in between are passed
+     * over in one search for a line break before a 'C' (continuation lines start with a
+     * blank, never with 'C') */
     while ((!seen_ct || !seen_cte) && pos < hl) {
         if (d[pos] != 'C' && d[pos] != 'c') {
-            const char *nl = memchr(d + pos, '\n', hl - pos);
+            const char *nl = mail_find_pair(d + pos, hl - pos, '\n', 'C', 'c');
             pos = nl ? (size_t)(nl - d) + 1 : hl;
             continue;
         }

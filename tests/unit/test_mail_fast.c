@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "mail/mail_internal.h"
 #include "mxdiag/mail.h"
@@ -441,14 +442,27 @@ static void test_headers_random(void **state)
 {
     (void)state;
     rng_state = 5;
-    static const char *const pieces[] = {"Subject", "X-Very-Long-Field-Name-Of-Some-Length",
-                                         ":",       " ",
-                                         "\t",      "\n",
-                                         "\r\n",    "\r",
-                                         "a",       "\x80",
-                                         "\x7f",    "\n\n",
-                                         "\n\r\n",  "\n ",
-                                         "\n\t",    "é"};
+    static const char *const pieces[] = {"Content-Type",
+                                         "content-type: text/x; boundary=q",
+                                         "C",
+                                         "c",
+                                         "Content-Transfer-Encoding: base64",
+                                         "Subject",
+                                         "X-Very-Long-Field-Name-Of-Some-Length",
+                                         ":",
+                                         " ",
+                                         "\t",
+                                         "\n",
+                                         "\r\n",
+                                         "\r",
+                                         "a",
+                                         "\x80",
+                                         "\x7f",
+                                         "\n\n",
+                                         "\n\r\n",
+                                         "\n ",
+                                         "\n\t",
+                                         "é"};
     char h[1200];
     char longname[300];
     memset(longname, 'N', sizeof longname);
@@ -471,7 +485,39 @@ static void test_headers_random(void **state)
         size_t e1 = mail_header_end(h, len, &b1), e2 = ref_header_end(h, len, &b2);
         if (e1 != e2 || b1 != b2)
             fail_msg("round %d: header end %zu body %zu, want %zu %zu", round, e1, b1, e2, b2);
-        size_t p1 = 0, p2 = 0;
+        /* the scanner finds the first Content-Type and Content-Transfer-Encoding fields */
+        size_t p2 = 0, fns, fnl, fvs, fvl;
+        int want_ct = 0, want_cte = 0;
+        char want_b[MAIL_MAX_BOUNDARY + 1] = "";
+        while (ref_header_next(h, e2, &p2, &fns, &fnl, &fvs, &fvl)) {
+            if (fnl == 12 && !strncasecmp(h + fns, "content-type", 12) && !want_ct++)
+                mail_param(h + fvs, fvl, "boundary", want_b, sizeof want_b);
+            if (fnl == 25 && !strncasecmp(h + fns, "content-transfer-encoding", 25) && !want_cte) {
+                /* the first one counts: "base64" (trimmed), else empty or other */
+                size_t a = fvs, z = fvs + fvl;
+                while (a < z && strchr(" \t\r\n", h[a]))
+                    a++;
+                while (z > a && strchr(" \t\r\n", h[z - 1]))
+                    z--;
+                want_cte = z == a                                           ? MAIL_CTE_7BIT + 100
+                           : z - a == 6 && !strncasecmp(h + a, "base64", 6) ? MAIL_CTE_BASE64 + 100
+                                                                            : MAIL_CTE_OTHER + 100;
+            }
+        }
+        char *msg = malloc(len + 8);
+        assert_non_null(msg);
+        memcpy(msg, h, len);
+        memcpy(msg + len, "\n\nbody", 6);
+        mail_scan ms;
+        mail_scan_init(&ms);
+        assert_int_equal(mail_scan_run(&ms, msg, len + 6), MXD_OK);
+        assert_int_equal(ms.parts[0].has_ctype, want_ct > 0);
+        assert_string_equal(ms.parts[0].boundary, want_b);
+        assert_int_equal(ms.parts[0].cte, want_cte ? want_cte - 100 : MAIL_CTE_7BIT);
+        mail_scan_free(&ms);
+        free(msg);
+        size_t p1 = 0;
+        p2 = 0;
         for (;;) {
             const char *n, *v;
             size_t nl, vl, ns2, nl2, vs2, vl2;
