@@ -31,6 +31,16 @@ void mail_scan_free(mail_scan *ms)
     memset(ms, 0, sizeof *ms);
 }
 
+/* caseeq_n - a[0..n) equals b[0..n) without regard to ASCII case (str_caseeq() for a
+ * length known to match, without its strlen and call). */
+static inline int caseeq_n(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (str_tolower((unsigned char)a[i]) != str_tolower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
 /* name_run - length of the run of field-name bytes (printable ASCII but ':') at l[0..ll),
  * looked at up to SCAN_MAX_NAME + 1 bytes. */
 static size_t name_run(const char *l, size_t ll)
@@ -164,7 +174,7 @@ int mail_header_get(const char *hdr, size_t hlen, const char *name, buf *out)
     const char *n, *v;
     buf_reset(out);
     while (mail_header_next(hdr, hlen, &pos, &n, &nlen, &v, &vlen)) {
-        if (nlen == want && str_caseeq(n, nlen, name))
+        if (nlen == want && caseeq_n(n, name, nlen))
             return mail_unfold(v, vlen, out) == MXD_OK;
     }
     return 0;
@@ -217,9 +227,9 @@ static unsigned param_scan(const char *v, size_t vlen, const char *const *names,
             if (found & (1u << k))
                 continue;
             size_t want = wants[k];
-            if (nl == want && str_caseeq(v + ns, nl, names[k]))
+            if (nl == want && caseeq_n(v + ns, names[k], nl))
                 which = k;
-            else if (nl == want + 1 && v[ns + want] == '*' && str_caseeq(v + ns, want, names[k]))
+            else if (nl == want + 1 && v[ns + want] == '*' && caseeq_n(v + ns, names[k], want))
                 which = k, ext = 1;
         }
         int match = which < nn;
@@ -490,11 +500,11 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
         }
         if (!mail_header_next(d, hl, &pos, &n, &nlen, &v, &vlen))
             break;
-        if (!seen_ct && nlen == 12 && str_caseeq(n, nlen, "content-type")) {
+        if (!seen_ct && nlen == 12 && caseeq_n(n, "content-type", 12)) {
             seen_ct = 1;
             parse_ctype(p, v, vlen);
             p->has_ctype = 1;
-        } else if (!seen_cte && nlen == 25 && str_caseeq(n, nlen, "content-transfer-encoding")) {
+        } else if (!seen_cte && nlen == 25 && caseeq_n(n, "content-transfer-encoding", 25)) {
             seen_cte = 1;
             p->cte = parse_cte(v, vlen);
         }
