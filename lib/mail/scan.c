@@ -298,10 +298,12 @@ static void lower_copy(const char *v, size_t vlen, char *out, size_t outlen)
         v++, vlen--;
     while (vlen && str_isspace((unsigned char)v[vlen - 1]))
         vlen--;
-    size_t o = 0;
-    for (size_t i = 0; i < vlen && o + 1 < outlen; i++)
-        out[o++] = (char)str_tolower((unsigned char)v[i]);
-    out[o] = 0;
+    size_t n = vlen < outlen - 1 ? vlen : outlen - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        out[i] = (char)(c | ((unsigned)(c - 'A') < 26u) << 5); /* str_tolower(), no branch */
+    }
+    out[n] = 0;
 }
 
 /* parse_ctype - type/subtype, boundary and charset from a Content-Type value. */
