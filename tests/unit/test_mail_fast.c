@@ -2,10 +2,10 @@
  * SPDX-License-Identifier: MIT
  *
  * Each fast routine (the SIMD needle search, the mbox splitter, the delimiter search of the
- * scanner, the header block and field parsers, the parameter reader, the UTF-8 cleaning
- * of decoded text) is compared with a plain byte-by-byte version
- * written here, on edge cases (a match at the very end, across a read chunk, CRLF, look-alike
- * lines) and on many random inputs drawn from the few bytes that matter to it.
+ * scanner, the header block and field parsers, the parameter reader, the UTF-8 cleaning of
+ * decoded text) is compared with a plain byte-by-byte version written here, on edge cases
+ * (a match at the very end, across a read chunk, CRLF, look-alike lines) and on many random
+ * inputs drawn from the few bytes that matter to it.
  */
 #define _GNU_SOURCE 1 /* memmem */
 #include <setjmp.h>
