@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include "mail/mail_internal.h"
 #include "mxdiag/mail.h"
@@ -381,6 +382,39 @@ static void test_delimiters_random(void **state)
     mail_scan_free(&ms);
 }
 
+/* Near-delimiters everywhere (every line "--B" but for the last byte of a 200-byte B) make
+ * every line a candidate with a long compare: time stays linear. */
+static void test_delimiters_hostile(void **state)
+{
+    (void)state;
+    char b[MAIL_MAX_BOUNDARY + 1];
+    memset(b, 'b', MAIL_MAX_BOUNDARY);
+    b[MAIL_MAX_BOUNDARY] = 0;
+    buf m;
+    buf_init(&m, 64u << 20);
+    buf_adds(&m, "Content-Type: multipart/mixed; boundary=");
+    buf_adds(&m, b);
+    buf_adds(&m, "\n\n--");
+    buf_adds(&m, b);
+    buf_adds(&m, "\n\n");
+    b[MAIL_MAX_BOUNDARY - 1] = 'x';
+    while (m.len < (16u << 20)) {
+        buf_adds(&m, "--");
+        buf_adds(&m, b);
+        buf_addc(&m, '\n');
+    }
+    assert_non_null(m.ptr);
+    mail_scan ms;
+    mail_scan_init(&ms);
+    clock_t t0 = clock();
+    assert_int_equal(mail_scan_run(&ms, m.ptr, m.len), MXD_OK);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_int_equal(ms.nparts, 2); /* the multipart and its one unterminated part */
+    assert_true(secs < 5.0);
+    mail_scan_free(&ms);
+    buf_free(&m);
+}
+
 /* --- header blocks --- */
 
 /* ref_header_end - the header block ends at the first empty line ("" or "\r"). */
@@ -671,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_mbox_separator_at_chunk_end),
         cmocka_unit_test(test_mbox_random),
         cmocka_unit_test(test_delimiters_random),
+        cmocka_unit_test(test_delimiters_hostile),
         cmocka_unit_test(test_headers_random),
         cmocka_unit_test(test_params_random),
         cmocka_unit_test(test_utf8_clean_random),
