@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "mail/mail_internal.h"
 #include "util/str.h"
 
@@ -41,11 +44,29 @@ static int passthrough_charset(const char *cs)
     return 0;
 }
 
-/* ascii_prefix - length of the leading run of 7-bit bytes (eight at a time). */
+/* ascii_prefix - length of the leading run of 7-bit bytes (64, 16 or 8 at a time). */
 static size_t ascii_prefix(const char *s, size_t len)
 {
     size_t i = 0;
-    while (i + 8 <= len) {
+#ifdef __SSE2__
+    while (len - i >= 64) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 32));
+        __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 48));
+        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))))
+            break;
+        i += 64;
+    }
+    while (len - i >= 16) {
+        unsigned m =
+            (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
+    while (len - i >= 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
         if (w & 0x8080808080808080ull)
@@ -57,40 +78,33 @@ static size_t ascii_prefix(const char *s, size_t len)
     return i;
 }
 
-static int all_ascii(const char *s, size_t len)
-{
-    return ascii_prefix(s, len) == len;
-}
-
-/* add_clean_utf8 - append s, replacing bytes that are not valid UTF-8 with '?'. */
+/* add_clean_utf8 - append s, replacing bytes that are not valid UTF-8 with '?'. Runs of
+ * 7-bit bytes are passed over in blocks; valid text is appended in one piece. */
 static mxd_err add_clean_utf8(buf *out, const char *s, size_t len)
 {
-    size_t i = ascii_prefix(s, len), run = i;
+    size_t i = 0, done = 0; /* s[done..i) is valid and not appended yet */
     mxd_err e = MXD_OK;
-    while (i < len && !e) {
+    while (!e) {
+        i += ascii_prefix(s + i, len - i);
+        if (i >= len)
+            break;
         unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80             ? 1
-                   : (c & 0xE0) == 0xC0 ? 2
-                   : (c & 0xF0) == 0xE0 ? 3
-                   : (c & 0xF8) == 0xF0 ? 4
-                                        : 0;
+        size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
         int ok = n && i + n <= len && !(n == 2 && c < 0xC2);
         for (size_t k = 1; ok && k < n; k++)
             ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
         if (ok) {
             i += n;
-            run += n;
             continue;
         }
-        if (run)
-            e = buf_add(out, s + i - run, run);
+        if (i > done)
+            e = buf_add(out, s + done, i - done);
         if (!e)
             e = buf_addc(out, '?');
-        run = 0;
-        i++;
+        done = ++i;
     }
-    if (!e && run)
-        e = buf_add(out, s + i - run, run);
+    if (!e && len > done)
+        e = buf_add(out, s + done, len - done);
     return e;
 }
 
@@ -143,8 +157,10 @@ static int stateful_7bit(const char *cs)
 
 mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, mail_conv_cache *cc)
 {
-    if (!charset || passthrough_charset(charset) || (all_ascii(s, len) && !stateful_7bit(charset)))
+    if (!charset || passthrough_charset(charset))
         return add_clean_utf8(out, s, len);
+    if (ascii_prefix(s, len) == len && !stateful_7bit(charset))
+        return len ? buf_add(out, s, len) : MXD_OK; /* 7-bit: UTF-8 as it is */
     int owned;
     iconv_t cd = conv_get(cc, charset, &owned);
     if (cd == (iconv_t)-1)

@@ -12,6 +12,9 @@
 #define _GNU_SOURCE 1 /* memmem */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "mail/mail_internal.h"
 #include "util/str.h"
 
@@ -28,20 +31,49 @@ void mail_scan_free(mail_scan *ms)
     memset(ms, 0, sizeof *ms);
 }
 
-/* header_name_len - length of a header field name at the start of the line l[0..ll), with
- * the colon at l[*colon]; 0 when the line is not a header field. */
-static size_t header_name_len(const char *l, size_t ll, size_t *colon)
+/* caseeq_n - a[0..n) equals b[0..n) without regard to ASCII case (str_caseeq() for a
+ * length known to match, without its strlen and call). */
+static inline int caseeq_n(const char *a, const char *b, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        if (str_tolower((unsigned char)a[i]) != str_tolower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+/* name_run - length of the run of field-name bytes (printable ASCII but ':') at l[0..ll),
+ * looked at up to SCAN_MAX_NAME + 1 bytes. */
+static size_t name_run(const char *l, size_t ll)
+{
+    size_t lim = ll < SCAN_MAX_NAME + 1 ? ll : SCAN_MAX_NAME + 1;
     size_t i = 0;
-    while (i < ll && i <= SCAN_MAX_NAME) {
+#ifdef __SSE2__
+    /* signed bytes: 0x80..0xff are negative, so "< 33" takes them with the controls */
+    const __m128i sp = _mm_set1_epi8(33), del = _mm_set1_epi8(127), colon = _mm_set1_epi8(':');
+    while (lim - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(l + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmplt_epi8(v, sp), _mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(v, colon))));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
+    while (i < lim) {
         unsigned char c = (unsigned char)l[i];
-        if (c == ':')
-            break;
-        if (c <= 32 || c >= 127)
+        if (c == ':' || c <= 32 || c >= 127)
             break;
         i++;
     }
-    size_t n = i;
+    return i;
+}
+
+/* header_name_len - length of a header field name at the start of the line l[0..ll), with
+ * the colon at l[*colon]; 0 when the line is not a header field. ll may run past the line
+ * end: a line break ends the name and is no blank, so the answer is the same. */
+static size_t header_name_len(const char *l, size_t ll, size_t *colon)
+{
+    size_t n = name_run(l, ll), i = n;
     while (i < ll && (l[i] == ' ' || l[i] == '\t'))
         i++;
     if (n == 0 || i >= ll || l[i] != ':')
@@ -52,21 +84,22 @@ static size_t header_name_len(const char *l, size_t ll, size_t *colon)
 
 size_t mail_header_end(const char *d, size_t len, size_t *body)
 {
-    /* As GMime reads it: the header block runs to the first empty line; lines that are
-     * neither fields nor continuations inside it are ignored, not taken as the body. */
-    size_t pos = 0;
-    while (pos < len) {
-        const char *nl = memchr(d + pos, '\n', len - pos);
-        size_t le = nl ? (size_t)(nl - d) : len;
-        size_t next = nl ? le + 1 : len;
-        size_t ll = le - pos;
-        if (ll && d[le - 1] == '\r')
-            ll--;
-        if (ll == 0) {
-            *body = next;
+    /* As GMime reads it: the header block runs to the first empty line ("\n", "\r\n", or a
+     * lone "\r" at the very end); lines that are neither fields nor continuations inside it
+     * are ignored, not taken as the body. */
+    if (len && (d[0] == '\n' || (d[0] == '\r' && (len == 1 || d[1] == '\n')))) {
+        *body = d[0] == '\n' || len == 1 ? 1 : 2;
+        return 0;
+    }
+    size_t from = 0;
+    const char *e;
+    while ((e = mail_find_pair(d + from, len - from, '\n', '\n', '\r')) != NULL) {
+        size_t pos = (size_t)(e - d) + 1; /* a line starting with '\n' or '\r' */
+        if (d[pos] == '\n' || pos + 1 == len || d[pos + 1] == '\n') {
+            *body = d[pos] == '\n' || pos + 1 == len ? pos + 1 : pos + 2;
             return pos;
         }
-        pos = next;
+        from = pos;
     }
     *body = len;
     return len;
@@ -79,18 +112,19 @@ int mail_header_next(const char *hdr, size_t hlen, size_t *pos, const char **nam
         hlen = MAIL_MAX_HEADER;
     size_t p = *pos;
     while (p < hlen) {
-        const char *nl = memchr(hdr + p, '\n', hlen - p);
-        size_t le = nl ? (size_t)(nl - hdr) : hlen;
-        size_t next = nl ? le + 1 : hlen;
         size_t colon;
-        size_t n = (hdr[p] == ' ' || hdr[p] == '\t') ? 0 : header_name_len(hdr + p, le - p, &colon);
+        size_t n =
+            (hdr[p] == ' ' || hdr[p] == '\t') ? 0 : header_name_len(hdr + p, hlen - p, &colon);
         if (!n) {
-            p = next;
+            const char *nl = memchr(hdr + p, '\n', hlen - p);
+            p = nl ? (size_t)(nl - hdr) + 1 : hlen;
             continue;
         }
-        /* continuation lines */
-        size_t end = le;
-        size_t q = next;
+        /* the value runs to the end of the last continuation line */
+        size_t v = p + colon + 1;
+        const char *nl = memchr(hdr + v, '\n', hlen - v);
+        size_t end = nl ? (size_t)(nl - hdr) : hlen;
+        size_t q = nl ? end + 1 : hlen;
         while (q < hlen && (hdr[q] == ' ' || hdr[q] == '\t')) {
             const char *nl2 = memchr(hdr + q, '\n', hlen - q);
             end = nl2 ? (size_t)(nl2 - hdr) : hlen;
@@ -98,8 +132,8 @@ int mail_header_next(const char *hdr, size_t hlen, size_t *pos, const char **nam
         }
         *name = hdr + p;
         *nlen = n;
-        *val = hdr + p + colon + 1;
-        *vlen = end - (p + colon + 1);
+        *val = hdr + v;
+        *vlen = end - v;
         *pos = q;
         return 1;
     }
@@ -140,15 +174,24 @@ int mail_header_get(const char *hdr, size_t hlen, const char *name, buf *out)
     const char *n, *v;
     buf_reset(out);
     while (mail_header_next(hdr, hlen, &pos, &n, &nlen, &v, &vlen)) {
-        if (nlen == want && str_caseeq(n, nlen, name))
+        if (nlen == want && caseeq_n(n, name, nlen))
             return mail_unfold(v, vlen, out) == MXD_OK;
     }
     return 0;
 }
 
-int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t outlen)
+/* param_scan - the parameters called names[0..nn) (the first of each) of a structured field
+ * value: their (unquoted) values into outs[k], NUL-terminated, truncated to outlens[k].
+ * Returns a bit per name found (bit k for names[k]). One pass for all the names. */
+static unsigned param_scan(const char *v, size_t vlen, const char *const *names, size_t nn,
+                           char *const *outs, const size_t *outlens)
 {
-    size_t want = strlen(name);
+    size_t wants[4];
+    if (nn > sizeof wants / sizeof *wants)
+        nn = sizeof wants / sizeof *wants;
+    for (size_t k = 0; k < nn; k++)
+        wants[k] = strlen(names[k]);
+    unsigned found = 0, all = (1u << nn) - 1;
     size_t i = 0;
     int inq = 0;
     /* skip the main value */
@@ -177,10 +220,21 @@ int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t o
         i++;
         while (i < vlen && str_isspace((unsigned char)v[i]))
             i++;
-        size_t o = 0;
-        int match = (nl == want && str_caseeq(v + ns, nl, name)) ||
-                    (nl == want + 1 && v[ns + want] == '*' && str_caseeq(v + ns, want, name));
-        int ext = match && nl == want + 1;
+        /* which name this is: "name" or RFC 2231's "name*" */
+        size_t which = nn;
+        int ext = 0;
+        for (size_t k = 0; k < nn && which == nn; k++) {
+            if (found & (1u << k))
+                continue;
+            size_t want = wants[k];
+            if (nl == want && caseeq_n(v + ns, names[k], nl))
+                which = k;
+            else if (nl == want + 1 && v[ns + want] == '*' && caseeq_n(v + ns, names[k], want))
+                which = k, ext = 1;
+        }
+        int match = which < nn;
+        char *out = match ? outs[which] : NULL;
+        size_t outlen = match ? outlens[which] : 0, o = 0;
         if (i < vlen && v[i] == '"') {
             i++;
             while (i < vlen && v[i] != '"') {
@@ -222,12 +276,19 @@ int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t o
                 }
                 out[w] = 0;
             }
-            return 1;
+            found |= 1u << which;
+            if (found == all)
+                return found;
         }
         while (i < vlen && v[i] != ';')
             i++;
     }
-    return 0;
+    return found;
+}
+
+int mail_param(const char *v, size_t vlen, const char *name, char *out, size_t outlen)
+{
+    return param_scan(v, vlen, &name, 1, &out, &outlen) != 0;
 }
 
 /* lower_copy - v[0..vlen) trimmed and lower-cased into out (NUL-terminated). */
@@ -237,10 +298,12 @@ static void lower_copy(const char *v, size_t vlen, char *out, size_t outlen)
         v++, vlen--;
     while (vlen && str_isspace((unsigned char)v[vlen - 1]))
         vlen--;
-    size_t o = 0;
-    for (size_t i = 0; i < vlen && o + 1 < outlen; i++)
-        out[o++] = (char)str_tolower((unsigned char)v[i]);
-    out[o] = 0;
+    size_t n = vlen < outlen - 1 ? vlen : outlen - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        out[i] = (char)(c | ((unsigned)(c - 'A') < 26u) << 5); /* str_tolower(), no branch */
+    }
+    out[n] = 0;
 }
 
 /* parse_ctype - type/subtype, boundary and charset from a Content-Type value. */
@@ -269,9 +332,11 @@ static void parse_ctype(mail_part *p, const char *v, size_t vlen)
         else
             memcpy(p->type, "application/octet-stream", 25);
     }
-    mail_param(v, vlen, "boundary", p->boundary, sizeof p->boundary);
     char cs[MAIL_MAX_CHARSET];
-    if (mail_param(v, vlen, "charset", cs, sizeof cs))
+    static const char *const names[] = {"boundary", "charset"};
+    char *const outs[] = {p->boundary, cs};
+    const size_t lens[] = {sizeof p->boundary, sizeof cs};
+    if (param_scan(v, vlen, names, 2, outs, lens) & 2)
         lower_copy(cs, strlen(cs), p->charset, sizeof p->charset);
 }
 
@@ -335,24 +400,31 @@ static int delim_at(const char *d, size_t len, size_t i, const char *b, size_t b
 }
 
 /* find_delim - the next delimiter line of B at or after from (at a line start); returns
- * its offset or (size_t)-1, with its kind and the offset after it. */
-static size_t find_delim(const char *d, size_t len, size_t from, const char *b, size_t bl,
+ * its offset or (size_t)-1, with its kind and the offset after it. nb is "\n--B" (nbl
+ * bytes): a delimiter that does not begin the body follows a line break. */
+static size_t find_delim(const char *d, size_t len, size_t from, const char *nb, size_t nbl,
                          int *kind, size_t *next)
 {
-    size_t i = from;
-    while (i + 2 + bl <= len) {
-        const char *hit = memmem(d + i, len - i, b, bl);
+    const char *b = nb + 3;
+    size_t bl = nbl - 3;
+    int k = from == 0 ? delim_at(d, len, 0, b, bl, next) : 0;
+    if (k) {
+        *kind = k;
+        return 0;
+    }
+    /* from is 0 or follows a line break: look for the break before the line */
+    size_t i = from ? from - 1 : 0;
+    while (i < len) {
+        const char *hit = mail_find(d + i, len - i, nb, nbl);
         if (!hit)
             return (size_t)-1;
-        size_t at = (size_t)(hit - d);
-        if (at >= 2 && (at == 2 || d[at - 3] == '\n') && d[at - 1] == '-' && d[at - 2] == '-') {
-            int k = delim_at(d, len, at - 2, b, bl, next);
-            if (k) {
-                *kind = k;
-                return at - 2;
-            }
+        size_t at = (size_t)(hit - d) + 1;
+        k = delim_at(d, len, at, b, bl, next);
+        if (k) {
+            *kind = k;
+            return at;
         }
-        i = at + 1;
+        i = at;
     }
     return (size_t)-1;
 }
@@ -366,9 +438,9 @@ static int scan_multipart(mail_scan *ms, int idx, int depth)
     mail_part *p = &ms->parts[idx];
     const char *d = p->body;
     size_t len = p->blen;
-    char bnd[MAIL_MAX_BOUNDARY + 1];
-    size_t bl = strlen(p->boundary);
-    memcpy(bnd, p->boundary, bl + 1);
+    char bnd[MAIL_MAX_BOUNDARY + 4] = "\n--";
+    size_t bl = strlen(p->boundary) + 3;
+    memcpy(bnd + 3, p->boundary, bl - 2);
     const char *deftype = !strcmp(p->type, "multipart/digest") ? "message/rfc822" : "text/plain";
     int kind;
     size_t next;
@@ -419,21 +491,22 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
     size_t pos = 0, nlen, vlen;
     const char *n, *v;
     int seen_ct = 0, seen_cte = 0;
-    /* only fields whose name starts with 'C' matter here: other lines are passed over with
-     * one memchr each (continuation lines start with a blank, never with 'C') */
+    /* only fields whose name starts with 'C' matter here: the lines in between are passed
+     * over in one search for a line break before a 'C' (continuation lines start with a
+     * blank, never with 'C') */
     while ((!seen_ct || !seen_cte) && pos < hl) {
         if (d[pos] != 'C' && d[pos] != 'c') {
-            const char *nl = memchr(d + pos, '\n', hl - pos);
+            const char *nl = mail_find_pair(d + pos, hl - pos, '\n', 'C', 'c');
             pos = nl ? (size_t)(nl - d) + 1 : hl;
             continue;
         }
         if (!mail_header_next(d, hl, &pos, &n, &nlen, &v, &vlen))
             break;
-        if (!seen_ct && nlen == 12 && str_caseeq(n, nlen, "content-type")) {
+        if (!seen_ct && nlen == 12 && caseeq_n(n, "content-type", 12)) {
             seen_ct = 1;
             parse_ctype(p, v, vlen);
             p->has_ctype = 1;
-        } else if (!seen_cte && nlen == 25 && str_caseeq(n, nlen, "content-transfer-encoding")) {
+        } else if (!seen_cte && nlen == 25 && caseeq_n(n, "content-transfer-encoding", 25)) {
             seen_cte = 1;
             p->cte = parse_cte(v, vlen);
         }

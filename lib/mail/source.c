@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mxdiag/mail.h"
+#include "mail/mail_internal.h"
 #include "util/str.h"
 
 #define SOURCE_READ_CHUNK   (1024u * 1024) /* bytes asked of read() at a time */
@@ -47,6 +48,7 @@ struct mxd_mail_source {
     char *buf;
     size_t len, pos, alloc;
     char label[SOURCE_LABEL_MAX];
+    size_t label_plen; /* bytes of the path at the start of label */
     unsigned long long bytes;
 };
 
@@ -312,9 +314,14 @@ static void compact(mxd_mail_source *s, size_t from)
 static mxd_err open_file(mxd_mail_source *s, const char *path, char *why, size_t whylen)
 {
     close_file(s);
-    s->path = str_dup_n(path, strlen(path));
+    size_t pl = strlen(path);
+    s->path = str_dup_n(path, pl);
     if (!s->path)
         return MXD_ERR_NOMEM;
+    /* the label starts with the path (cut to fit); set_label() writes what follows */
+    s->label_plen = pl < sizeof s->label - 1 ? pl : sizeof s->label - 1;
+    memcpy(s->label, path, s->label_plen);
+    s->label[s->label_plen] = 0;
     if (!strcmp(path, "-") && s->kind == MXD_MAIL_STDIN) {
         s->fd = 0;
     } else {
@@ -332,6 +339,25 @@ static mxd_err open_file(mxd_mail_source *s, const char *path, char *why, size_t
     s->file_kind = (s->len >= 5 && !memcmp(s->buf, "From ", 5)) ? MXD_MAIL_MBOX : MXD_MAIL_MESSAGE;
     s->at_from = s->file_kind == MXD_MAIL_MBOX;
     return MXD_OK;
+}
+
+/* set_label - the label of the message: the path, and ":no" for the message of an mbox (as
+ * snprintf("%s:%u") would write it, cut at the size of the label). */
+static void set_label(mxd_mail_source *s, int numbered, unsigned no)
+{
+    char num[16];
+    size_t nl = sizeof num;
+    if (numbered) {
+        do {
+            num[--nl] = (char)('0' + no % 10);
+            no /= 10;
+        } while (no);
+        num[--nl] = ':';
+    }
+    size_t room = sizeof s->label - 1 - s->label_plen;
+    size_t w = sizeof num - nl < room ? sizeof num - nl : room;
+    memcpy(s->label + s->label_plen, num + nl, w);
+    s->label[s->label_plen + w] = 0;
 }
 
 /* next_single - the whole file as one message (cut at the cap, the rest drained). */
@@ -362,7 +388,7 @@ static mxd_err next_single(mxd_mail_source *s, mxd_mail_msg *msg, char *why, siz
     msg->data = s->buf ? s->buf : "";
     msg->len = keep;
     msg->truncated = truncated || s->len > keep;
-    snprintf(s->label, sizeof s->label, "%s", s->path);
+    set_label(s, 0, 0);
     return MXD_OK;
 }
 
@@ -394,17 +420,8 @@ static size_t find_sep(const mxd_mail_source *s, size_t from)
 {
     if (s->len < from + 6)
         return (size_t)-1;
-    /* line by line with memchr (vectorised in the C library): faster than memmem here */
-    const char *p = s->buf + from, *end = s->buf + s->len - 5;
-    while (p < end) {
-        p = memchr(p, '\n', (size_t)(end - p));
-        if (!p)
-            return (size_t)-1;
-        if (!memcmp(p + 1, "From ", 5))
-            return (size_t)(p - s->buf);
-        p++;
-    }
-    return (size_t)-1;
+    const char *p = mail_find(s->buf + from, s->len - from, "\nFrom ", 6);
+    return p ? (size_t)(p - s->buf) : (size_t)-1;
 }
 
 /* next_mbox - the next message of an mbox stream. */
@@ -461,7 +478,7 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
         msg->data = s->buf + start;
         msg->len = end - start;
         msg->truncated = truncated;
-        snprintf(s->label, sizeof s->label, "%s:%u", s->path, s->msgno);
+        set_label(s, 1, s->msgno);
         return MXD_OK;
     }
 ioerr:

@@ -32,8 +32,8 @@ void buf_reset(buf *b)
         b->ptr[0] = 0;
 }
 
-/* buf_add - append len bytes; frees the buffer on failure. */
-mxd_err buf_add(buf *b, const void *data, size_t len)
+/* buf_add_slow - append len bytes, growing the buffer (buf_add's slow path). */
+mxd_err buf_add_slow(buf *b, const void *data, size_t len)
 {
     if (len > b->cap || b->len > b->cap - len) {
         buf_free(b);
@@ -63,12 +63,6 @@ mxd_err buf_add(buf *b, const void *data, size_t len)
 mxd_err buf_adds(buf *b, const char *s)
 {
     return buf_add(b, s, strlen(s));
-}
-
-/* buf_addc - append one byte. */
-mxd_err buf_addc(buf *b, char c)
-{
-    return buf_add(b, &c, 1);
 }
 
 /* buf_printf - append formatted text. */
