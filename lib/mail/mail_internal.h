@@ -58,10 +58,6 @@ typedef struct mail_scan {
                     returned message's headers; an attached copy may be large) */
 } mail_scan;
 
-/* mail_find - the first occurrence of n[0..nlen) in h[0..hlen), as memmem() finds it, or
- * NULL; fastest for needles that start with a rare byte such as a line break. */
-const char *mail_find(const char *h, size_t hlen, const char *n, size_t nlen);
-
 /* mail_find_pair - the first byte a of h[0..hlen) followed by b1 or b2 ("\n" then "\n" or
  * "\r": where a blank line may start), or NULL. */
 const char *mail_find_pair(const char *h, size_t hlen, char a, char b1, char b2);

@@ -415,7 +415,7 @@ static size_t find_delim(const char *d, size_t len, size_t from, const char *nb,
     /* from is 0 or follows a line break: look for the break before the line */
     size_t i = from ? from - 1 : 0;
     while (i < len) {
-        const char *hit = mail_find(d + i, len - i, nb, nbl);
+        const char *hit = str_find(d + i, len - i, nb, nbl);
         if (!hit)
             return (size_t)-1;
         size_t at = (size_t)(hit - d) + 1;

@@ -420,7 +420,7 @@ static size_t find_sep(const mxd_mail_source *s, size_t from)
 {
     if (s->len < from + 6)
         return (size_t)-1;
-    const char *p = mail_find(s->buf + from, s->len - from, "\nFrom ", 6);
+    const char *p = str_find(s->buf + from, s->len - from, "\nFrom ", 6);
     return p ? (size_t)(p - s->buf) : (size_t)-1;
 }
 

@@ -3,7 +3,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define STR_AVX2 1 /* a 32-byte loop, used when the processor has AVX2 */
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 #include "util/str.h"
@@ -66,10 +69,43 @@ static int same_from(const char *h, const char *n, size_t nlen, int fold)
     return 1;
 }
 
+#ifdef STR_AVX2
+/* blocks_avx2 - find_sse2's loop, 32 starts at a time, from *pi while a whole block of starts
+ * is left; the offset of the first match or (size_t)-1, *pi moved past what was looked at. */
+__attribute__((target("avx2"))) static size_t blocks_avx2(const str_needle *n, const char *hay,
+                                                          size_t last, size_t *pi, unsigned char f1,
+                                                          unsigned char o1, unsigned char f2,
+                                                          unsigned char o2)
+{
+    const __m256i v1 = _mm256_set1_epi8((char)f1), v2 = _mm256_set1_epi8((char)f2);
+    const __m256i m1 = _mm256_set1_epi8((char)o1), m2 = _mm256_set1_epi8((char)o2);
+    size_t i = *pi, k1 = n->k1, k2 = n->k2;
+    for (; i + 31 <= last; i += 32) {
+        __m256i a =
+            _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(hay + i + k1)), m1);
+        __m256i b =
+            _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(hay + i + k2)), m2);
+        unsigned m = (unsigned)_mm256_movemask_epi8(
+            _mm256_and_si256(_mm256_cmpeq_epi8(a, v1), _mm256_cmpeq_epi8(b, v2)));
+        while (m) {
+            size_t at = i + (size_t)__builtin_ctz(m);
+            if (same_from(hay + at, n->s, n->len, n->fold)) {
+                *pi = i;
+                return at;
+            }
+            m &= m - 1;
+        }
+    }
+    *pi = i;
+    return (size_t)-1;
+}
+#endif
+
 #if defined(__SSE2__)
-/* find_sse2 - the search for str_find() and str_casefind(): sixteen candidate starts at a
- * time are kept only when the needle's two rarest bytes stand at their offsets (letters
- * compared with bit 0x20 set, which folds exactly their two cases), then checked in full. */
+/* find_sse2 - the search for str_find() and str_casefind(): sixteen (or, with AVX2, 32)
+ * candidate starts at a time are kept only when the needle's two rarest bytes stand at
+ * their offsets (letters compared with bit 0x20 set, which folds exactly their two cases),
+ * then checked in full. */
 static const char *find_sse2(const str_needle *n, const char *hay, size_t hlen)
 {
     const char *needle = n->s;
@@ -77,11 +113,20 @@ static const char *find_sse2(const str_needle *n, const char *hay, size_t hlen)
     int fold = n->fold;
     unsigned char c1 = (unsigned char)needle[k1], c2 = (unsigned char)needle[k2];
     int l1 = fold && str_isalpha(c1), l2 = fold && str_isalpha(c2);
-    __m128i v1 = _mm_set1_epi8((char)(l1 ? (c1 | 0x20) : c1));
-    __m128i v2 = _mm_set1_epi8((char)(l2 ? (c2 | 0x20) : c2));
-    __m128i m1 = _mm_set1_epi8((char)(l1 ? 0x20 : 0)), m2 = _mm_set1_epi8((char)(l2 ? 0x20 : 0));
+    unsigned char f1 = l1 ? (unsigned char)(c1 | 0x20) : c1,
+                  f2 = l2 ? (unsigned char)(c2 | 0x20) : c2;
+    unsigned char o1 = l1 ? 0x20 : 0, o2 = l2 ? 0x20 : 0;
     size_t last = hlen - nlen; /* the last start */
     size_t i = 0;
+#ifdef STR_AVX2
+    if (last >= 31 && __builtin_cpu_supports("avx2")) {
+        size_t at = blocks_avx2(n, hay, last, &i, f1, o1, f2, o2);
+        if (at != (size_t)-1)
+            return hay + at;
+    }
+#endif
+    __m128i v1 = _mm_set1_epi8((char)f1), v2 = _mm_set1_epi8((char)f2);
+    __m128i m1 = _mm_set1_epi8((char)o1), m2 = _mm_set1_epi8((char)o2);
     /* a block reads hay[i + k2 .. i + k2 + 15], within hay while i + 15 <= last */
     for (; i + 15 <= last; i += 16) {
         __m128i a =
@@ -98,9 +143,6 @@ static const char *find_sse2(const str_needle *n, const char *hay, size_t hlen)
         }
     }
     /* the last starts (all of them in a short hay): the two anchor bytes first */
-    unsigned char f1 = l1 ? (unsigned char)(c1 | 0x20) : c1,
-                  f2 = l2 ? (unsigned char)(c2 | 0x20) : c2;
-    unsigned char o1 = l1 ? 0x20 : 0, o2 = l2 ? 0x20 : 0;
     for (; i <= last; i++)
         if (((unsigned char)hay[i + k1] | o1) == f1 && ((unsigned char)hay[i + k2] | o2) == f2 &&
             same_from(hay + i, needle, nlen, fold))

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "mail/mail_internal.h"
+#include "util/str.h"
 #include "mxdiag/mail.h"
 
 #define TEST_READ_CHUNK (1024u * 1024) /* source.c SOURCE_READ_CHUNK: the first read */
@@ -33,7 +34,7 @@ static unsigned rnd(unsigned n)
     return (unsigned)(rng_state >> 33) % n;
 }
 
-/* --- mail_find --- */
+/* --- str_find (the mbox separator and multipart delimiters) --- */
 
 static void fill_random(char *h, size_t len, const char *alphabet)
 {
@@ -45,9 +46,9 @@ static void fill_random(char *h, size_t len, const char *alphabet)
 static void check_find(const char *h, size_t hlen, const char *n, size_t nlen)
 {
     const char *want = memmem(h, hlen, n, nlen);
-    const char *got = mail_find(h, hlen, n, nlen);
+    const char *got = str_find(h, hlen, n, nlen);
     if (want != got)
-        fail_msg("mail_find: hlen %zu nlen %zu: memmem at %td, mail_find at %td", hlen, nlen,
+        fail_msg("str_find: hlen %zu nlen %zu: memmem at %td, str_find at %td", hlen, nlen,
                  want ? want - h : -1, got ? got - h : -1);
 }
 
@@ -63,24 +64,24 @@ static void test_find_edges(void **state)
             memset(h, 'x', len);
             memcpy(h + at, sep, 6);
             check_find(h, len, sep, 6);
-            assert_ptr_equal(mail_find(h, len, sep, 6), h + at);
+            assert_ptr_equal(str_find(h, len, sep, 6), h + at);
         }
         memset(h, 'x', len);
         check_find(h, len, sep, 6);
     }
     /* a partial needle at the end is no match; a needle longer than the haystack neither */
     memcpy(h, "abc\nFrom", 8);
-    assert_null(mail_find(h, 8, sep, 6));
-    assert_null(mail_find(h, 3, "abcd", 4));
-    assert_ptr_equal(mail_find(h, 8, "", 0), h);
-    assert_ptr_equal(mail_find(h, 8, "F", 1), h + 4);
+    assert_null(str_find(h, 8, sep, 6));
+    assert_null(str_find(h, 3, "abcd", 4));
+    assert_ptr_equal(str_find(h, 8, "", 0), h);
+    assert_ptr_equal(str_find(h, 8, "F", 1), h + 4);
     /* look-alikes before the match: first and probe byte right, the middle wrong */
     memset(h, 'x', 200);
     for (size_t i = 0; i + 6 < 150; i += 7)
         memcpy(h + i, "\nFrxm ", 6);
     memcpy(h + 190, sep, 6);
     check_find(h, 200, sep, 6);
-    assert_ptr_equal(mail_find(h, 200, sep, 6), h + 190);
+    assert_ptr_equal(str_find(h, 200, sep, 6), h + 190);
     /* a long needle (a 200-byte boundary) */
     char nb[204] = "\n--";
     memset(nb + 3, 'b', 200);
@@ -89,7 +90,7 @@ static void test_find_edges(void **state)
     big[500] = '\n';
     big[501] = big[502] = '-';
     check_find(big, sizeof big, nb, 203);
-    assert_ptr_equal(mail_find(big, sizeof big, nb, 203), big + 500);
+    assert_ptr_equal(str_find(big, sizeof big, nb, 203), big + 500);
     check_find(big, 700, nb, 203);
 }
 
@@ -113,7 +114,7 @@ static void test_find_random(void **state)
                 nl = hlen - at;
             memcpy(n, h + at, nl);
             check_find(h, hlen, n, nl);
-            assert_true(mail_find(h, hlen, n, nl) <= h + at);
+            assert_true(str_find(h, hlen, n, nl) <= h + at);
         } else {
             size_t nl = 1 + rnd(6);
             fill_random(n, nl, "\nFrom -b");
