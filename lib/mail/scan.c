@@ -400,13 +400,13 @@ static int delim_at(const char *d, size_t len, size_t i, const char *b, size_t b
 }
 
 /* find_delim - the next delimiter line of B at or after from (at a line start); returns
- * its offset or (size_t)-1, with its kind and the offset after it. nb is "\n--B" (nbl
- * bytes): a delimiter that does not begin the body follows a line break. */
-static size_t find_delim(const char *d, size_t len, size_t from, const char *nb, size_t nbl,
-                         int *kind, size_t *next)
+ * its offset or (size_t)-1, with its kind and the offset after it. nd is "\n--B", prepared
+ * once per multipart: a delimiter that does not begin the body follows a line break. */
+static size_t find_delim(const char *d, size_t len, size_t from, const str_needle *nd, int *kind,
+                         size_t *next)
 {
-    const char *b = nb + 3;
-    size_t bl = nbl - 3;
+    const char *b = nd->s + 3;
+    size_t bl = nd->len - 3;
     int k = from == 0 ? delim_at(d, len, 0, b, bl, next) : 0;
     if (k) {
         *kind = k;
@@ -415,7 +415,7 @@ static size_t find_delim(const char *d, size_t len, size_t from, const char *nb,
     /* from is 0 or follows a line break: look for the break before the line */
     size_t i = from ? from - 1 : 0;
     while (i < len) {
-        const char *hit = str_find(d + i, len - i, nb, nbl);
+        const char *hit = str_needle_find(nd, d + i, len - i);
         if (!hit)
             return (size_t)-1;
         size_t at = (size_t)(hit - d) + 1;
@@ -444,12 +444,14 @@ static int scan_multipart(mail_scan *ms, int idx, int depth)
     const char *deftype = !strcmp(p->type, "multipart/digest") ? "message/rfc822" : "text/plain";
     int kind;
     size_t next;
-    size_t at = find_delim(d, len, 0, bnd, bl, &kind, &next);
+    str_needle nd;
+    str_needle_prep(&nd, bnd, bl, 0);
+    size_t at = find_delim(d, len, 0, &nd, &kind, &next);
     while (at != (size_t)-1 && kind == 1) {
         size_t start = next;
         int k2;
         size_t n2;
-        size_t at2 = find_delim(d, len, start, bnd, bl, &k2, &n2);
+        size_t at2 = find_delim(d, len, start, &nd, &k2, &n2);
         size_t end = at2 == (size_t)-1 ? len : at2;
         if (at2 != (size_t)-1 && end > start) {
             /* the line break before the delimiter belongs to it */
