@@ -14,7 +14,7 @@ int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *
     size_t p = *pos;
     if (p >= len)
         return 0;
-    const char *nl = memchr(s + p, '\n', len - p);
+    const char *nl = str_nl(s + p, len - p);
     size_t e = nl ? (size_t)(nl - s) : len;
     *pos = nl ? e + 1 : len;
     *l = s + p;

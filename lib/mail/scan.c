@@ -116,17 +116,17 @@ int mail_header_next(const char *hdr, size_t hlen, size_t *pos, const char **nam
         size_t n =
             (hdr[p] == ' ' || hdr[p] == '\t') ? 0 : header_name_len(hdr + p, hlen - p, &colon);
         if (!n) {
-            const char *nl = memchr(hdr + p, '\n', hlen - p);
+            const char *nl = str_nl(hdr + p, hlen - p);
             p = nl ? (size_t)(nl - hdr) + 1 : hlen;
             continue;
         }
         /* the value runs to the end of the last continuation line */
         size_t v = p + colon + 1;
-        const char *nl = memchr(hdr + v, '\n', hlen - v);
+        const char *nl = str_nl(hdr + v, hlen - v);
         size_t end = nl ? (size_t)(nl - hdr) : hlen;
         size_t q = nl ? end + 1 : hlen;
         while (q < hlen && (hdr[q] == ' ' || hdr[q] == '\t')) {
-            const char *nl2 = memchr(hdr + q, '\n', hlen - q);
+            const char *nl2 = str_nl(hdr + q, hlen - q);
             end = nl2 ? (size_t)(nl2 - hdr) : hlen;
             q = nl2 ? end + 1 : hlen;
         }
@@ -151,7 +151,7 @@ mxd_err mail_unfold(const char *v, size_t vlen, buf *out)
     mxd_err e = MXD_OK;
     size_t start = out->len;
     while (i < vlen && !e) {
-        const char *nl = memchr(v + i, '\n', vlen - i);
+        const char *nl = str_nl(v + i, vlen - i);
         size_t le = nl ? (size_t)(nl - v) : vlen;
         size_t ce = le;
         if (ce > i && v[ce - 1] == '\r')

@@ -5,6 +5,10 @@
 #define MXD_UTIL_STR_H
 
 #include <stddef.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 
 /* ASCII-only character classes: never locale dependent. */
@@ -46,6 +50,25 @@ typedef struct str_needle {
 } str_needle;
 
 void str_needle_prep(str_needle *n, const char *s, size_t len, int fold);
+
+/* str_nl - the first '\n' in s[0..len), or NULL: memchr() for lines of text, the first
+ * STR_NL_INLINE bytes looked at inline sixteen at a time (most lines are shorter, and a call
+ * costs more than the look). */
+#define STR_NL_INLINE 64
+static inline const char *str_nl(const char *s, size_t len)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    for (; i + 16 <= len && i < STR_NL_INLINE; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), nl));
+        if (m)
+            return s + i + __builtin_ctz(m);
+    }
+#endif
+    return memchr(s + i, '\n', len - i);
+}
 const char *str_needle_find(const str_needle *n, const char *hay, size_t hlen);
 
 /* str_glob_find - does the case-insensitive pattern (with '*' for any run) occur anywhere in

@@ -91,7 +91,7 @@ static void test_casefind_random(void **state)
 {
     (void)state;
     /* small alphabets make partial matches common; rare and common bytes both appear */
-    static const char alpha[] = "aAeExXqQ 5.z";
+    static const char alpha[] = "aAeExXqQ 5.z\n";
     unsigned seed = 7;
     char h[100], n[6];
     for (int t = 0; t < 50000; t++) {
@@ -108,6 +108,7 @@ static void test_casefind_random(void **state)
             n[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
         }
         assert_ptr_equal(str_casefind(h, hl, n, nl), naive_casefind(h, hl, n, nl));
+        assert_ptr_equal(str_nl(h, hl), memchr(h, '\n', hl));
         /* str_find: the exact search, against memmem */
         assert_ptr_equal(str_find(h, hl, n, nl), nl ? memmem(h, hl, n, nl) : h);
         /* str_caseeq agrees with an equal-length naive search */
