@@ -164,17 +164,30 @@ void rcpt_diag_add(bounce_rcpt *r, const char *s, size_t len)
     int blank = 0;
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     for (size_t i = 0; i < len && o + 1 < BOUNCE_MAX_DIAG; i++) {
-        /* eight bytes at a time while none is a blank, a control byte or DEL */
+        /* eight bytes at a time while none is a control byte or DEL and no space follows a
+         * space (single spaces between words are copied as they are) */
         while (i + 8 <= len && o + 8 + 1 < BOUNCE_MAX_DIAG) {
             uint64_t w;
             memcpy(&w, s + i, 8);
             uint64_t del = w ^ (ones * 0x7f);
-            if (((w - ones * 0x21) & ~w & highs) | ((del - ones) & ~del & highs))
+            if (((w - ones * 0x20) & ~w & highs) | ((del - ones) & ~del & highs))
                 break;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* 0x80 in exactly the bytes that are spaces (the first byte is the lowest) */
+            uint64_t t = w ^ (ones * ' ');
+            uint64_t sp = ~(((t & ~highs) + ~highs) | t | ~highs);
+            if ((sp & (sp << 8)) || (blank && (sp & 0x80)))
+                break;
+            blank = (int)(sp >> 63);
+#else
+            uint64_t t = w ^ (ones * ' ');
+            if ((t - ones) & ~t & highs) /* a space: the byte loop decides */
+                break;
+            blank = 0;
+#endif
             memcpy(r->diag + o, s + i, 8);
             o += 8;
             i += 8;
-            blank = 0;
         }
         if (i >= len || o + 1 >= BOUNCE_MAX_DIAG)
             break;
