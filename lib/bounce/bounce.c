@@ -446,6 +446,10 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
         bmatch_lower(v->text.ptr, ll, v->ltext.ptr);
     bview_header(v, "From", v->from, sizeof v->from);
     bview_header(v, "Subject", v->subject, sizeof v->subject);
+    v->lfrom_len = strlen(v->from);
+    bmatch_lower(v->from, v->lfrom_len + 1, v->lfrom);
+    v->lsubject_len = strlen(v->subject);
+    bmatch_lower(v->subject, v->lsubject_len + 1, v->lsubject);
     return MXD_OK;
 }
 

@@ -96,6 +96,9 @@ typedef struct bounce_view {
     int has_dsn, has_orig, has_fbr, multipart;
     char from[BOUNCE_FIELD_MAX];
     char subject[BOUNCE_FIELD_MAX];
+    char lfrom[BOUNCE_FIELD_MAX]; /* the same two in lower case, for the detectors */
+    char lsubject[BOUNCE_FIELD_MAX];
+    size_t lfrom_len, lsubject_len;
     char ctype[MAIL_MAX_TYPE]; /* top content type */
     const mxd_kb *kb;
     const struct bmatch *reasons;   /* reasons.tsv compiled (match.c) */

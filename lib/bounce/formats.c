@@ -18,14 +18,17 @@
 
 #define FMT_MARKER_WINDOW (4u * 1024) /* bytes of text searched for a format's markers */
 
+/* lower_has - does the lower-case text hold the marker s (any case)? */
+static int lower_has(const bounce_view *v, const char *low, size_t len, const char *s);
+
 int fmt_from_has(const bounce_view *v, const char *s)
 {
-    return bounce_has(v->from, strlen(v->from), s);
+    return lower_has(v, v->lfrom, v->lfrom_len, s);
 }
 
 int fmt_subject_has(const bounce_view *v, const char *s)
 {
-    return bounce_has(v->subject, strlen(v->subject), s);
+    return lower_has(v, v->lsubject, v->lsubject_len, s);
 }
 
 int fmt_subject_starts(const bounce_view *v, const char *s)
@@ -46,7 +49,9 @@ int fmt_header_has(const bounce_view *v, const char *name, const char *s)
     char val[BOUNCE_FIELD_MAX];
     if (!bview_header((bounce_view *)v, name, val, sizeof val))
         return 0;
-    return !s || bounce_has(val, strlen(val), s);
+    size_t l = strlen(val);
+    bmatch_lower(val, l, val);
+    return lower_has(v, val, l, s);
 }
 
 /* The markers detectors look for are string literals: each is lower-cased and prepared for
@@ -95,6 +100,14 @@ static const str_needle *marker_get(struct fmt_markers *m, const char *s)
         return &k->needle;
     }
     return NULL;
+}
+
+static int lower_has(const bounce_view *v, const char *low, size_t len, const char *s)
+{
+    const str_needle *n = marker_get(v->markers, s);
+    if (!n)
+        return bounce_has(low, len, s);
+    return str_needle_find(n, low, len) != NULL;
 }
 
 int fmt_text_has(const bounce_view *v, const char *s)

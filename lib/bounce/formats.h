@@ -21,7 +21,9 @@ extern const bounce_format bounce_fmt_mcafee;
 extern const bounce_format bounce_fmt_sendmail;
 extern const bounce_format bounce_fmt_amazonses;
 
-/* helpers for format modules (formats.c) */
+/* helpers for format modules (formats.c). The strings the *_has helpers look for must be
+ * string literals or others that live as long as the parser: each is prepared for searching
+ * once and found again by its address. */
 
 /* fmt_from_has / fmt_subject_has - does the bounce's From / Subject contain s (any case)? */
 int fmt_from_has(const bounce_view *v, const char *s);
@@ -34,9 +36,7 @@ int fmt_subject_starts(const bounce_view *v, const char *s);
  * NULL)? */
 int fmt_header_has(const bounce_view *v, const char *name, const char *s);
 
-/* fmt_text_has - does the human-readable text contain s (any case)? s must be a string
- * literal or another string that lives as long as the parser: it is prepared once and found
- * again by its address. */
+/* fmt_text_has - does the human-readable text contain s (any case)? */
 int fmt_text_has(const bounce_view *v, const char *s);
 
 /* fmt_orig_after - take the text after the separator as the returned message when the
