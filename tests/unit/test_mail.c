@@ -15,22 +15,18 @@
 #include <unistd.h>
 #include "mail/mail_internal.h"
 #include "mxdiag/mail.h"
-
-static char tmpdir[256];
+#include "tmpdir_helper.h"
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-mail-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return tmpdir_make("mail");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove();
 }
 
 static void write_file(const char *path, const char *data, size_t len)

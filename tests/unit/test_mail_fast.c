@@ -22,6 +22,7 @@
 #include "mail/mail_internal.h"
 #include "util/str.h"
 #include "mxdiag/mail.h"
+#include "tmpdir_helper.h"
 
 #define TEST_READ_CHUNK (1024u * 1024) /* source.c SOURCE_READ_CHUNK: the first read */
 
@@ -125,21 +126,16 @@ static void test_find_random(void **state)
 
 /* --- the mbox splitter --- */
 
-static char tmpdir[256];
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-mailfast-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return tmpdir_make("mailfast");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove();
 }
 
 /* read_all - the messages of the file at path, their bytes joined with a 0x01 after each,
