@@ -25,10 +25,10 @@ PY=/usr/bin/python3
 [ -x "$BIN" ] || { echo "bench/dns: no mxdiag binary at $BIN" >&2; exit 2; }
 [ -x "$PY" ] || { echo "bench/dns: $PY is needed for the test DNS server" >&2; exit 2; }
 
+. "$SRC/tests/dnsd/start.sh"
 TMP=$(mktemp -d)
-PID=""
 cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    dnsd_stop
     rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -55,18 +55,12 @@ while [ $i -lt $NIPS ]; do
     i=$((i + 1))
 done >"$TMP/ips"
 
-# start_dnsd [--verbose] - the test server on the benchmark zone; sets PID and DNS
+# start_dnsd [--verbose] - the test server on the benchmark zone; sets DNS
 start_dnsd() {
-    rm -f "$TMP/port"
-    "$PY" "$SRC/tests/dnsd/dnsd.py" --zone "$TMP/bench.zone" \
-        --zone "$SRC/tests/dnsd/dnsbl-test-entries.zone" --delay "$DELAY" --port 0 \
-        --port-file "$TMP/port" "$@" >/dev/null 2>"$TMP/dnsd.err" &
-    PID=$!
-    n=0
-    while [ ! -s "$TMP/port" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-    [ -s "$TMP/port" ] ||
-        { echo "bench/dns: dnsd did not start" >&2; cat "$TMP/dnsd.err" >&2; exit 2; }
-    DNS=127.0.0.1:$(cat "$TMP/port")
+    dnsd_start "$TMP" --zone "$TMP/bench.zone" \
+        --zone "$SRC/tests/dnsd/dnsbl-test-entries.zone" --delay "$DELAY" "$@" ||
+        { echo "bench/dns: dnsd did not start" >&2; exit 2; }
+    DNS=$DNSD
 }
 start_dnsd
 
@@ -110,7 +104,7 @@ GOOD=$(grep -c "\"listed\":$NZONES,\"errors\":0" "$TMP/out" || true)
 
 # The queries of one run of each, counted by a second, verbose server (its logging would slow
 # the timed runs).
-kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+dnsd_stop
 start_dnsd --verbose
 "$BIN" check ip --dns-server "$DNS" --json 198.18.0.1 >/dev/null
 Q1=$(queries)

@@ -19,10 +19,10 @@ if [ -f "$CASE/requires" ] && grep -qx shared "$CASE/requires" && [ ! -d "$SHARE
     exit 77
 fi
 
+. "$SRC/tests/dnsd/start.sh"
 TMP=$(mktemp -d)
-DNSD_PID=""
 cleanup() {
-    [ -n "$DNSD_PID" ] && kill "$DNSD_PID" 2>/dev/null && wait "$DNSD_PID" 2>/dev/null
+    dnsd_stop
     rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -42,18 +42,8 @@ if [ -n "$zones" ]; then
     dnsd_args=""
     [ -f "$CASE/dnsd-args" ] && dnsd_args=$(cat "$CASE/dnsd-args")
     # shellcheck disable=SC2086
-    /usr/bin/python3 "$SRC/tests/dnsd/dnsd.py" $zones $dnsd_args --port 0 \
-        --port-file "$TMP/port" >/dev/null 2>"$TMP/dnsd.err" &
-    DNSD_PID=$!
-    i=0
-    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do
-        sleep 0.05
-        i=$((i + 1))
-    done
-    if [ ! -s "$TMP/port" ]; then
-        echo "FAIL: test DNS server did not start"; cat "$TMP/dnsd.err"; exit 1
-    fi
-    DNS="127.0.0.1:$(cat "$TMP/port")"
+    dnsd_start "$TMP" $zones $dnsd_args || { echo "FAIL: test DNS server did not start"; exit 1; }
+    DNS=$DNSD
 fi
 export DNS
 # a scratch directory the command may write to

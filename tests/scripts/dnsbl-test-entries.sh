@@ -38,10 +38,10 @@ for name in $names; do
 done
 
 # End to end: every IP list of the catalogue passes its probe against that zone alone.
+. "$SRC/tests/dnsd/start.sh"
 TMP=$(mktemp -d)
-PID=""
 cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    dnsd_stop
     rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -49,13 +49,8 @@ if [ ! -x /usr/bin/python3 ]; then
     echo "SKIP: /usr/bin/python3 is needed for the test DNS server"
     exit 77
 fi
-/usr/bin/python3 "$SRC/tests/dnsd/dnsd.py" --zone "$ZONE" --port 0 --port-file "$TMP/port" \
-    >/dev/null 2>"$TMP/dnsd.err" &
-PID=$!
-i=0
-while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-[ -s "$TMP/port" ] || { echo "FAIL: dnsd did not start"; cat "$TMP/dnsd.err"; exit 1; }
-"$BIN" check ip --dns-server "127.0.0.1:$(cat "$TMP/port")" --lists all --no-txt --json \
+dnsd_start "$TMP" --zone "$ZONE" || { echo "FAIL: dnsd did not start"; exit 1; }
+"$BIN" check ip --dns-server "$DNSD" --lists all --no-txt --json \
     192.0.2.99 2001:db8::99 >"$TMP/out"
 for bad in '"probe":"failed"' '"probe":"unknown"' '"result":"error"'; do
     if grep -q "$bad" "$TMP/out"; then
