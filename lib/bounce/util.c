@@ -382,8 +382,14 @@ void bounce_cmdtab_init(bounce_cmdtab *t)
 {
     memset(t, 0, sizeof *t);
     for (size_t k = 0; k < NCMD; k++) {
-        t->by_first[(unsigned char)cmd_tab[k].pat[0]] |= (uint64_t)1 << k;
-        t->by_second[(unsigned char)cmd_tab[k].pat[1]] |= (uint64_t)1 << k;
+        /* both cases of each byte (the phrases are lower case) */
+        unsigned char c0 = (unsigned char)cmd_tab[k].pat[0], c1 = (unsigned char)cmd_tab[k].pat[1];
+        t->by_first[c0] |= (uint64_t)1 << k;
+        t->by_second[c1] |= (uint64_t)1 << k;
+        if (c0 >= 'a' && c0 <= 'z')
+            t->by_first[c0 - 32] |= (uint64_t)1 << k;
+        if (c1 >= 'a' && c1 <= 'z')
+            t->by_second[c1 - 32] |= (uint64_t)1 << k;
         t->plen[k] = strlen(cmd_tab[k].pat);
     }
 }
@@ -396,21 +402,24 @@ int bounce_command(const char *s, size_t len, char *cmd)
 }
 
 int bounce_command_t(const bounce_cmdtab *t, const char *s, size_t len, char *cmd)
-{ /* the first phrase of the table (in table order) found in the text */
-    char low[BOUNCE_MAX_DIAG];
-    if (len > sizeof low)
-        len = sizeof low;
-    bmatch_lower(s, len, low);
-    /* one pass: at each byte only the phrases starting with it are compared */
+{ /* the first phrase of the table (in table order) found in the text, any case */
+    if (len > BOUNCE_MAX_DIAG)
+        len = BOUNCE_MAX_DIAG;
+    /* one pass: at each byte only the phrases starting with its two bytes are compared */
     size_t best = NCMD;
     for (size_t i = 0; i + 1 < len && best; i++) {
-        uint64_t m = t->by_first[(unsigned char)low[i]] & t->by_second[(unsigned char)low[i + 1]];
+        uint64_t m = t->by_first[(unsigned char)s[i]] & t->by_second[(unsigned char)s[i + 1]];
         while (m) {
             size_t k = (size_t)__builtin_ctzll(m);
             m &= m - 1;
             if (k >= best)
                 break;
-            if (i + t->plen[k] <= len && !memcmp(low + i, cmd_tab[k].pat, t->plen[k])) {
+            size_t pl = t->plen[k], j = 2;
+            if (i + pl > len)
+                continue;
+            while (j < pl && str_tolower((unsigned char)s[i + j]) == cmd_tab[k].pat[j])
+                j++;
+            if (j == pl) {
                 best = k;
                 break;
             }
