@@ -169,6 +169,10 @@ mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, m
     char *in = (char *)s;
     size_t inleft = len;
     mxd_err e = MXD_OK;
+    /* ISO-2022 is 7-bit: an 8-bit byte is refused where it stands, whatever the shift state,
+     * and leaves the state as it was; a run of them gets its '?'s without asking iconv again
+     * for each (text in another charset labelled ISO-2022-JP made one call per byte) */
+    int seven = !strncmp(charset, "iso-2022", 8);
     while (inleft && !e) {
         char *o = tmp;
         size_t oleft = sizeof tmp;
@@ -180,6 +184,11 @@ mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, m
             /* a byte that does not convert: '?' and go on */
             e = buf_addc(out, '?');
             if (inleft) {
+                in++;
+                inleft--;
+            }
+            while (seven && inleft && (unsigned char)*in >= 0x80 && !e) {
+                e = buf_addc(out, '?');
                 in++;
                 inleft--;
             }
