@@ -345,6 +345,12 @@ static void test_decoders(void **state)
                                   3, "utf-8", &b, NULL),
                      MXD_OK);
     assert_string_equal(buf_cstr(&b), "a?b");
+    /* 8-bit bytes in text labelled ISO-2022-JP (EUC-JP, in truth): one '?' each, and the
+     * shift state kept across them (ESC $ B ... ESC ( B around a JIS X 0208 pair) */
+    buf_reset(&b);
+    const char *euc = "abc\xbc\xa1\xa4\xce xyz \x1b$B$\"\x1b(B\xa4!";
+    assert_int_equal(mail_to_utf8(euc, strlen(euc), "iso-2022-jp", &b, NULL), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "abc???? xyz \xe3\x81\x82?!");
     /* an unknown charset is copied as cleaned UTF-8 */
     buf_reset(&b);
     assert_int_equal(mail_to_utf8("plain", 5, "x-no-such-charset", &b, NULL), MXD_OK);
