@@ -1,6 +1,7 @@
 /* str.c - string helpers over (pointer, length) input
  * SPDX-License-Identifier: MIT
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -323,6 +324,12 @@ int str_utf8_valid(const char *s, size_t len, size_t *bad)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        /* ASCII eight bytes at a time */
+        uint64_t w;
+        while (i + 8 <= len && (memcpy(&w, u + i, 8), !(w & 0x8080808080808080ull)))
+            i += 8;
+        if (i >= len)
+            break;
         unsigned char c = u[i];
         size_t n;
         unsigned char lo = 0x80, hi = 0xBF;

@@ -189,6 +189,12 @@ static void test_utf8_valid(void **state)
     assert_false(str_utf8_valid("\364\220\200\200", 4, &bad)); /* above U+10FFFF */
     assert_false(str_utf8_valid("x\342\234", 3, &bad));        /* cut short */
     assert_int_equal(bad, 1);
+    /* past and inside the ASCII runs read eight bytes at a time */
+    assert_false(str_utf8_valid("0123456789abcdef\351", 17, &bad));
+    assert_int_equal(bad, 16);
+    assert_false(str_utf8_valid("0123456\351abcdefgh", 16, &bad));
+    assert_int_equal(bad, 7);
+    assert_true(str_utf8_valid("0123456789\303\251abcdefghijk", 23, NULL));
 }
 
 int main(void)
