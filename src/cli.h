@@ -79,6 +79,24 @@ int cli_open_resolver(const cli_global *g, const char *cmd, mxd_resolver **res);
  * mxd_dkim_signers_free(). */
 int cli_read_signers(const char *cmd, const char *file, mxd_dkim_signer **v, size_t *n);
 
+/* cli_is_opt - is a the option name, as "--name" or "--name=VALUE"? (cliopt.c) */
+int cli_is_opt(const char *a, const char *name);
+
+/* cli_take_value - the value of the option name at argv[*i], written "--name VALUE" or
+ * "--name=VALUE" (advancing *i for the first); NULL after printing "NAME needs a value". An
+ * empty value is refused unless empty_ok. */
+const char *cli_take_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                           int empty_ok);
+
+/* cli_other_option - argv[*i] is an option the command does not know itself: take it when it
+ * is a DNS option (0), else print the error (-1). */
+int cli_other_option(cli_global *g, const char *cmd, int argc, char **argv, int *i);
+
+/* cli_signer_selectors - append to sel (at most max in all) the selectors of the signatures
+ * whose d= is domain (any case, a trailing dot allowed); the number appended. */
+size_t cli_signer_selectors(const mxd_dkim_signer *s, size_t n, const char *domain,
+                            const char **sel, size_t *nsel, size_t max);
+
 /* The commands (one cmd_<name>.c each). */
 int cmd_explain(const cli_global *g, int argc, char **argv);
 int cmd_bounce(const cli_global *g, int argc, char **argv);

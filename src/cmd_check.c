@@ -74,26 +74,6 @@ static void help_mx(FILE *out)
             cli_dns_help);
 }
 
-/* take_value - the value of --opt VALUE or --opt=VALUE; NULL after printing an error. */
-static const char *take_value(const char *cmd, int argc, char **argv, int *i, const char *name)
-{
-    const char *a = argv[*i];
-    size_t nl = strlen(name);
-    if (a[nl] == '=')
-        return a[nl + 1] ? a + nl + 1 : (cli_err(cmd, "%s needs a value", name), NULL);
-    if (*i + 1 >= argc || !argv[*i + 1][0]) {
-        cli_err(cmd, "%s needs a value", name);
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int is_opt(const char *a, const char *name)
-{
-    size_t nl = strlen(name);
-    return !strncmp(a, name, nl) && (a[nl] == 0 || a[nl] == '=');
-}
-
 /* ---- address list ------------------------------------------------------------------------ */
 
 typedef struct ip_list {
@@ -425,14 +405,14 @@ static int cmd_check_ip(const cli_global *g0, int argc, char **argv)
             o.no_probe = 1;
         } else if (!strcmp(a, "--show-lists")) {
             list_only = 1;
-        } else if (is_opt(a, "--domain")) {
-            if (!(o.domain = take_value(cmd, argc, argv, &i, "--domain")))
+        } else if (cli_is_opt(a, "--domain")) {
+            if (!(o.domain = cli_take_value(cmd, argc, argv, &i, "--domain", 0)))
                 rc = EX_USAGE_;
-        } else if (is_opt(a, "--lists")) {
-            if (!(o.lists = take_value(cmd, argc, argv, &i, "--lists")))
+        } else if (cli_is_opt(a, "--lists")) {
+            if (!(o.lists = cli_take_value(cmd, argc, argv, &i, "--lists", 0)))
                 rc = EX_USAGE_;
-        } else if (is_opt(a, "--spamhaus-key")) {
-            if (!(o.spamhaus_key = take_value(cmd, argc, argv, &i, "--spamhaus-key")))
+        } else if (cli_is_opt(a, "--spamhaus-key")) {
+            if (!(o.spamhaus_key = cli_take_value(cmd, argc, argv, &i, "--spamhaus-key", 0)))
                 rc = EX_USAGE_;
         } else {
             cli_err(cmd, "unknown option '%s' (try --help)", a);

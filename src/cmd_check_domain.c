@@ -198,31 +198,21 @@ int cmd_check_domain(const cli_global *g0, int argc, char **argv)
             json = 1;
         } else if (!strcmp(a, "--nagios")) {
             nagios = 1;
-        } else if (!strcmp(a, "--selector") || !strncmp(a, "--selector=", 11)) {
-            const char *v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || !*v) {
-                cli_err("check domain", "--selector needs a value");
+        } else if (cli_is_opt(a, "--selector")) {
+            const char *v = cli_take_value("check domain", argc, argv, &i, "--selector", 0);
+            if (!v)
                 return EX_USAGE_;
-            }
             if (nsel == MXD_DKIM_MAX_SELECTORS) {
                 cli_err("check domain", "at most %d selectors", MXD_DKIM_MAX_SELECTORS);
                 return EX_USAGE_;
             }
             sel[nsel++] = v;
-        } else if (!strcmp(a, "--message")) {
-            if (i + 1 >= argc) {
-                cli_err("check domain", "--message needs a FILE");
+        } else if (cli_is_opt(a, "--message")) {
+            if (!(message = cli_take_value("check domain", argc, argv, &i, "--message", 0)))
                 return EX_USAGE_;
-            }
-            message = argv[++i];
         } else if (a[0] == '-' && a[1]) {
-            int r = cli_dns_option(&g, "check domain", argc, argv, &i);
-            if (r < 0)
+            if (cli_other_option(&g, "check domain", argc, argv, &i))
                 return EX_USAGE_;
-            if (r == 0) {
-                cli_err("check domain", "unknown option '%s' (try --help)", a);
-                return EX_USAGE_;
-            }
         } else if (!domain) {
             domain = a;
         } else {
@@ -248,19 +238,7 @@ int cmd_check_domain(const cli_global *g0, int argc, char **argv)
         int r = cli_read_signers("check domain", message, &signers, &nsigners);
         if (r)
             return nagios ? NAGIOS_UNKNOWN : r;
-        size_t dl = strlen(domain), before = nsel;
-        if (dl && domain[dl - 1] == '.')
-            dl--;
-        for (size_t k = 0; k < nsigners && nsel < MXD_DKIM_MAX_SELECTORS; k++) {
-            const char *d = signers[k].domain;
-            int same = strlen(d) == dl;
-            for (size_t c = 0; same && c < dl; c++)
-                same =
-                    d[c] == ((domain[c] >= 'A' && domain[c] <= 'Z') ? domain[c] + 32 : domain[c]);
-            if (same)
-                sel[nsel++] = signers[k].selector;
-        }
-        if (nsel == before) {
+        if (!cli_signer_selectors(signers, nsigners, domain, sel, &nsel, MXD_DKIM_MAX_SELECTORS)) {
             cli_err("check domain", "%s has no DKIM signature with d=%s", message, domain);
             mxd_dkim_signers_free(signers, nsigners);
             return nagios ? NAGIOS_UNKNOWN : EX_DATAERR_;

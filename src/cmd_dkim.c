@@ -8,17 +8,6 @@
 #include "cli.h"
 #include <mxdiag/dkim.h>
 
-/* strcasecmp_ascii - compare without regard to ASCII case (names are ASCII). */
-static int strcasecmp_ascii(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        int x = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a;
-        int y = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
-        if (x != y || !x)
-            return x - y;
-    }
-}
-
 static void help(FILE *out)
 {
     fprintf(out,
@@ -290,30 +279,21 @@ int cmd_dkim(const cli_global *g0, int argc, char **argv)
                 cli_err("dkim", "--time needs seconds since 1970");
                 return EX_USAGE_;
             }
-        } else if (keys && !strcmp(a, "--selector")) {
-            if (i + 1 >= argc) {
-                cli_err("dkim", "--selector needs a value");
+        } else if (keys && cli_is_opt(a, "--selector")) {
+            const char *v = cli_take_value("dkim", argc, argv, &i, "--selector", 0);
+            if (!v)
                 return EX_USAGE_;
-            }
             if (nsel == MXD_DKIM_MAX_SELECTORS) {
                 cli_err("dkim", "at most %d selectors", MXD_DKIM_MAX_SELECTORS);
                 return EX_USAGE_;
             }
-            sel[nsel++] = argv[++i];
-        } else if (keys && !strcmp(a, "--message")) {
-            if (i + 1 >= argc) {
-                cli_err("dkim", "--message needs a FILE");
+            sel[nsel++] = v;
+        } else if (keys && cli_is_opt(a, "--message")) {
+            if (!(message = cli_take_value("dkim", argc, argv, &i, "--message", 0)))
                 return EX_USAGE_;
-            }
-            message = argv[++i];
         } else if (a[0] == '-' && a[1]) {
-            int r = cli_dns_option(&g, "dkim", argc, argv, &i);
-            if (r < 0)
+            if (cli_other_option(&g, "dkim", argc, argv, &i))
                 return EX_USAGE_;
-            if (r == 0) {
-                cli_err("dkim", "unknown option '%s' (try --help)", a);
-                return EX_USAGE_;
-            }
         } else if (!arg) {
             arg = a;
         } else {
@@ -329,11 +309,7 @@ int cmd_dkim(const cli_global *g0, int argc, char **argv)
             return rc;
         if (!arg)
             arg = signers[0].domain;
-        size_t before = nsel;
-        for (size_t k = 0; k < nsigners && nsel < MXD_DKIM_MAX_SELECTORS; k++)
-            if (!strcasecmp_ascii(signers[k].domain, arg))
-                sel[nsel++] = signers[k].selector;
-        if (nsel == before) {
+        if (!cli_signer_selectors(signers, nsigners, arg, sel, &nsel, MXD_DKIM_MAX_SELECTORS)) {
             cli_err("dkim", "%s has no signature with d=%s", message, arg);
             mxd_dkim_signers_free(signers, nsigners);
             return EX_DATAERR_;

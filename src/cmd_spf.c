@@ -141,22 +141,6 @@ static void print_report(const cli_global *g, const mxd_spf_report *r)
     }
 }
 
-static int need_value(int argc, char **argv, int *i, const char **out)
-{
-    const char *a = argv[*i];
-    const char *eq = strchr(a, '=');
-    if (eq && a[1] == '-') {
-        *out = eq + 1;
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        cli_err("spf", "%s needs a value", a);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 0;
-}
-
 int cmd_spf(const cli_global *g0, int argc, char **argv)
 {
     cli_global g = *g0;
@@ -164,29 +148,23 @@ int cmd_spf(const cli_global *g0, int argc, char **argv)
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        size_t nl = strcspn(a, "=");
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             help(stdout);
             return 0;
         } else if (!strcmp(a, "--json")) {
             json = 1;
-        } else if (!strncmp(a, "--ip", nl) && nl == 4) {
-            if (need_value(argc, argv, &i, &ip))
+        } else if (cli_is_opt(a, "--ip")) {
+            if (!(ip = cli_take_value("spf", argc, argv, &i, "--ip", 1)))
                 return EX_USAGE_;
-        } else if (!strncmp(a, "--mail-from", nl) && nl == 11) {
-            if (need_value(argc, argv, &i, &mail_from))
+        } else if (cli_is_opt(a, "--mail-from")) {
+            if (!(mail_from = cli_take_value("spf", argc, argv, &i, "--mail-from", 1)))
                 return EX_USAGE_;
-        } else if (!strncmp(a, "--helo", nl) && nl == 6) {
-            if (need_value(argc, argv, &i, &helo))
+        } else if (cli_is_opt(a, "--helo")) {
+            if (!(helo = cli_take_value("spf", argc, argv, &i, "--helo", 1)))
                 return EX_USAGE_;
         } else if (a[0] == '-' && a[1]) {
-            int r = cli_dns_option(&g, "spf", argc, argv, &i);
-            if (r < 0)
+            if (cli_other_option(&g, "spf", argc, argv, &i))
                 return EX_USAGE_;
-            if (r == 0) {
-                cli_err("spf", "unknown option '%s' (try --help)", a);
-                return EX_USAGE_;
-            }
         } else if (!domain) {
             domain = a;
         } else {
