@@ -119,16 +119,21 @@ size_t bounce_addr_clean(const char *s, size_t len, char *out, size_t outlen)
     return al;
 }
 
-bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen)
+/* find_clean - the recipient whose address is a (already cleaned), or NULL. */
+static bounce_rcpt *find_clean(bounce_out *out, const char *a)
 {
-    char a[BOUNCE_ADDR_MAX];
-    size_t l = bounce_addr_clean(addr, alen, a, sizeof a);
-    if (!l)
-        return NULL;
     for (size_t i = 0; i < out->n; i++)
         if (str_caseeq(out->r[i].recipient, strlen(out->r[i].recipient), a))
             return &out->r[i];
     return NULL;
+}
+
+bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen)
+{
+    char a[BOUNCE_ADDR_MAX];
+    if (!bounce_addr_clean(addr, alen, a, sizeof a))
+        return NULL;
+    return find_clean(out, a);
 }
 
 bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen)
@@ -137,9 +142,9 @@ bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen)
     size_t l = bounce_addr_clean(addr, alen, a, sizeof a);
     if (!l)
         return NULL;
-    for (size_t i = 0; i < out->n; i++)
-        if (str_caseeq(out->r[i].recipient, strlen(out->r[i].recipient), a))
-            return &out->r[i];
+    bounce_rcpt *had = find_clean(out, a);
+    if (had)
+        return had;
     if (out->n >= BOUNCE_MAX_RCPTS)
         return NULL;
     bounce_rcpt *r = &out->r[out->n++];

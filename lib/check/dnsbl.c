@@ -345,19 +345,6 @@ static int key_valid(const char *k)
     return 1;
 }
 
-static mxd_err fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static mxd_err fail(char *why, size_t whylen, const char *fmt, ...)
-{
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return MXD_ERR_INVALID;
-}
-
 /* select_lists - the lists to ask, into br->lists / br->n. */
 static mxd_err select_lists(bl_run *br, const mxd_kb *kb, const char *lists, int domain, int family,
                             size_t *skip, char *why, size_t whylen)
@@ -384,13 +371,13 @@ static mxd_err select_lists(bl_run *br, const mxd_kb *kb, const char *lists, int
         if (sl) {
             const kb_dnsbl *bl = kb_find_dnsbl(kb, s, sl);
             if (!bl)
-                return fail(why, whylen, "unknown blocklist '%.*s' (see data/dnsbl.tsv)", (int)sl,
-                            s);
+                return str_invalid(why, whylen, "unknown blocklist '%.*s' (see data/dnsbl.tsv)",
+                                   (int)sl, s);
             if (bl->domain != domain)
-                return fail(why, whylen,
-                            domain ? "blocklist '%.*s' lists IP addresses, not domains"
-                                   : "blocklist '%.*s' lists domains, not IP addresses",
-                            (int)sl, s);
+                return str_invalid(why, whylen,
+                                   domain ? "blocklist '%.*s' lists IP addresses, not domains"
+                                          : "blocklist '%.*s' lists domains, not IP addresses",
+                                   (int)sl, s);
             int dup = 0;
             for (size_t k = 0; k < br->n; k++)
                 dup |= br->lists[k] == bl;
@@ -416,8 +403,8 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
     *explicit_skip = 0;
     const char *key = opts ? opts->spamhaus_key : NULL;
     if (key && !key_valid(key))
-        return fail(why, whylen, "the Spamhaus DQS key must be 1 to %d letters and digits",
-                    CHECK_KEY_MAX);
+        return str_invalid(why, whylen, "the Spamhaus DQS key must be 1 to %d letters and digits",
+                           CHECK_KEY_MAX);
     mxd_err e =
         select_lists(br, kb, opts ? opts->lists : NULL, domain, family, explicit_skip, why, whylen);
     if (e)
@@ -450,16 +437,16 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
                 tl--;
             size_t zl = strlen(zone);
             if (tl + 1 + zl >= sizeof q)
-                return fail(why, whylen, "'%.*s' is too long to ask a blocklist about", (int)tl,
-                            target);
+                return str_invalid(why, whylen, "'%.*s' is too long to ask a blocklist about",
+                                   (int)tl, target);
             memcpy(q, target, tl);
             q[tl] = '.';
             memcpy(q + tl + 1, zone, zl + 1);
             if (!mxd_dns_name_valid(q, strlen(q)))
-                return fail(why, whylen, "'%.*s' is too long to ask a blocklist about", (int)tl,
-                            target);
+                return str_invalid(why, whylen, "'%.*s' is too long to ask a blocklist about",
+                                   (int)tl, target);
         } else if (mxd_dns_reverse_name(target, zone, q, sizeof q)) {
-            return fail(why, whylen, "'%s' is not an IP address", target);
+            return str_invalid(why, whylen, "'%s' is not an IP address", target);
         }
         br->qnames[i] = str_dup_n(q, strlen(q));
         br->e[i].zone = str_dup_n(shown, strlen(shown));
@@ -478,8 +465,8 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
         int has = dnsbl_probe_names(bl, zone, pq[0], pq[1], sizeof pq[0], &br->halves[2 * i].label,
                                     &br->halves[2 * i + 1].label);
         if (has < 0)
-            return fail(why, whylen, "the test entries of blocklist '%s' are too long to ask",
-                        bl->id);
+            return str_invalid(why, whylen,
+                               "the test entries of blocklist '%s' are too long to ask", bl->id);
         for (size_t k = 0; has && k < 2; k++) {
             br->pnames[2 * i + k] = str_dup_n(pq[k], strlen(pq[k]));
             if (!br->pnames[2 * i + k])
@@ -689,7 +676,7 @@ mxd_err mxd_domain_bl_submit(mxd_resolver *r, const mxd_kb *kb, const char *doma
         return MXD_ERR_INVALID;
     *out = NULL;
     if (!mxd_domain_valid(domain))
-        return fail(why, whylen, "'%s' is not a domain name", domain ? domain : "");
+        return str_invalid(why, whylen, "'%s' is not a domain name", domain ? domain : "");
     domain_job *j = calloc(1, sizeof *j);
     if (!j)
         return MXD_ERR_NOMEM;

@@ -6,26 +6,12 @@
  * are ignored; an empty list or an empty item is an error.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "dns/dns_internal.h"
 #include "util/str.h"
 
 #define ADDR_TEXT_MAX 64 /* longest address text we try to convert */
-
-static mxd_err bad(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static mxd_err bad(char *why, size_t whylen, const char *fmt, ...)
-{
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return MXD_ERR_INVALID;
-}
 
 /* parse_addr - one address of len bytes into sv (family and bytes). */
 static int parse_addr(const char *s, size_t len, int v6_only, dns_server *sv)
@@ -63,31 +49,32 @@ static mxd_err parse_one(const char *s, size_t len, dns_server *sv, char *why, s
     if (s[0] == '[') {
         const char *close = memchr(s, ']', len);
         if (!close)
-            return bad(why, whylen, "DNS server '%.*s': missing ']'", (int)len, s);
+            return str_invalid(why, whylen, "DNS server '%.*s': missing ']'", (int)len, s);
         size_t alen = (size_t)(close - s - 1);
         const char *rest = close + 1;
         size_t rlen = len - (size_t)(rest - s);
         if (parse_addr(s + 1, alen, 1, sv))
-            return bad(why, whylen, "DNS server '%.*s': not an IPv6 address", (int)len, s);
+            return str_invalid(why, whylen, "DNS server '%.*s': not an IPv6 address", (int)len, s);
         if (rlen == 0)
             return MXD_OK;
         if (rest[0] != ':' || parse_port(rest + 1, rlen - 1, &sv->port))
-            return bad(why, whylen, "DNS server '%.*s': bad port (1-65535)", (int)len, s);
+            return str_invalid(why, whylen, "DNS server '%.*s': bad port (1-65535)", (int)len, s);
         return MXD_OK;
     }
     const char *colon = memchr(s, ':', len);
     const char *colon2 = colon ? memchr(colon + 1, ':', len - (size_t)(colon + 1 - s)) : NULL;
     if (colon && !colon2) { /* IPv4 with a port */
         if (parse_addr(s, (size_t)(colon - s), 0, sv) || sv->family != 4)
-            return bad(why, whylen, "DNS server '%.*s': not an IP address", (int)len, s);
+            return str_invalid(why, whylen, "DNS server '%.*s': not an IP address", (int)len, s);
         if (parse_port(colon + 1, len - (size_t)(colon + 1 - s), &sv->port))
-            return bad(why, whylen, "DNS server '%.*s': bad port (1-65535)", (int)len, s);
+            return str_invalid(why, whylen, "DNS server '%.*s': bad port (1-65535)", (int)len, s);
         return MXD_OK;
     }
     if (parse_addr(s, len, 0, sv))
-        return bad(why, whylen,
-                   "DNS server '%.*s': not an IP address (use ADDR, ADDR:PORT or [IPv6]:PORT)",
-                   (int)(len > 80 ? 80 : len), s);
+        return str_invalid(
+            why, whylen,
+            "DNS server '%.*s': not an IP address (use ADDR, ADDR:PORT or [IPv6]:PORT)",
+            (int)(len > 80 ? 80 : len), s);
     return MXD_OK;
 }
 
@@ -107,10 +94,10 @@ mxd_err dns_servers_parse(const char *s, size_t len, dns_server *out, size_t max
         while (b > a && str_isspace((unsigned char)b[-1]))
             b--;
         if (a == b)
-            return bad(why, whylen, "empty DNS server in the list '%.*s'",
-                       (int)(len > 80 ? 80 : len), s);
+            return str_invalid(why, whylen, "empty DNS server in the list '%.*s'",
+                               (int)(len > 80 ? 80 : len), s);
         if (*n == max)
-            return bad(why, whylen, "more than %zu DNS servers", max);
+            return str_invalid(why, whylen, "more than %zu DNS servers", max);
         mxd_err e2 = parse_one(a, (size_t)(b - a), &out[*n], why, whylen);
         if (e2)
             return e2;

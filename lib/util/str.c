@@ -1,7 +1,9 @@
 /* str.c - string helpers over (pointer, length) input
  * SPDX-License-Identifier: MIT
  */
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -367,6 +369,17 @@ int str_utf8_valid(const char *s, size_t len, size_t *bad)
 }
 
 /* str_dup_n - copy len bytes into a new NUL-terminated string. */
+mxd_err str_invalid(char *why, size_t whylen, const char *fmt, ...)
+{
+    if (why && whylen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap);
+        va_end(ap);
+    }
+    return MXD_ERR_INVALID;
+}
+
 char *str_dup_n(const char *s, size_t len)
 {
     char *p = malloc(len + 1);

@@ -5,6 +5,7 @@
 #define MXD_UTIL_STR_H
 
 #include <stddef.h>
+#include "mxdiag/error.h"
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -84,6 +85,11 @@ int str_caseeq(const char *a, size_t alen, const char *b);
 /* str_utf8_valid - is s[0..len) well-formed UTF-8 (no overlong forms, no surrogates, at most
  * U+10FFFF)? Returns 1, or 0 with the offset of the first bad byte in *bad (may be NULL). */
 int str_utf8_valid(const char *s, size_t len, size_t *bad);
+
+/* str_invalid - write the reason (printf format) into why (when whylen > 0) and return
+ * MXD_ERR_INVALID: for the parsers of settings that explain what they refuse. */
+mxd_err str_invalid(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* str_dup_n - a NUL-terminated copy of len bytes; the caller frees it. NULL on no memory. */
 char *str_dup_n(const char *s, size_t len);
