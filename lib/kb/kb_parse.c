@@ -691,32 +691,23 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
             e = kb_fail(&pc, "pattern %s names unknown provider '%s'", kb->hosts[i].pattern,
                         kb->hosts[i].provider);
         }
-    for (size_t i = 0; i < nfiles && !e; i++)
-        if (name_is_rules(&files[i])) {
-            pc.file = kb_strn(kb, files[i].name, strlen(files[i].name));
-            if (!pc.file) {
-                e = MXD_ERR_NOMEM;
-                break;
-            }
-            if (files[i].len > KB_MAX_FILE_SIZE)
-                e = kb_fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
-            else
-                e = parse_rules(&pc, &files[i]);
-        }
+    /* the stanza files: rules, playbooks and delist templates keep their file name (a copy
+     * in the arena outlives the caller's) */
     for (size_t i = 0; i < nfiles && !e; i++) {
-        int pb = name_is(&files[i], "playbooks.txt"), dl = name_is(&files[i], "delist.txt");
-        if (!pb && !dl)
+        mxd_err (*parse)(parse_ctx *, const kb_file *) =
+            name_is_rules(&files[i])              ? parse_rules
+            : name_is(&files[i], "playbooks.txt") ? kb_parse_playbooks
+            : name_is(&files[i], "delist.txt")    ? kb_parse_delist
+                                                  : NULL;
+        if (!parse)
             continue;
-        /* playbooks keep their file name: a copy in the arena outlives the caller's */
         pc.file = kb_strn(kb, files[i].name, strlen(files[i].name));
-        if (!pc.file) {
+        if (!pc.file)
             e = MXD_ERR_NOMEM;
-            break;
-        }
-        if (files[i].len > KB_MAX_FILE_SIZE)
+        else if (files[i].len > KB_MAX_FILE_SIZE)
             e = kb_fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
         else
-            e = pb ? kb_parse_playbooks(&pc, &files[i]) : kb_parse_delist(&pc, &files[i]);
+            e = parse(&pc, &files[i]);
     }
     for (size_t i = 0; i < kb->nplaybooks && !e; i++)
         if (kb->playbooks[i].delist && !kb_find_delist(kb, kb->playbooks[i].delist)) {
