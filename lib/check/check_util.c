@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check/check_internal.h"
+#include "classify/explain_internal.h"
 #include "util/str.h"
 
 void task_done(check_task *t)
@@ -55,12 +56,8 @@ void check_warn(char ***v, size_t *n, const char *fmt, ...)
 
 json_t *check_jstr(const char *s)
 {
-    if (!s)
-        return json_null();
-    json_t *j = json_string(s);
-    if (!j) /* not UTF-8: keep the ASCII and mark the rest */
-        j = json_stringn_nocheck("?", 1);
-    return j;
+    /* a string from a DNS answer that is not UTF-8 keeps its valid parts, as explain's do */
+    return explain_jstr(s);
 }
 
 json_t *check_jtri(int v)

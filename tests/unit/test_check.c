@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <mxdiag/mxdiag.h>
 #include "check/check_internal.h"
 #include "dnsd_helper.h"
@@ -798,15 +799,29 @@ static void test_probe_once_per_run(void **state)
         mxd_ip_report_free(rep[i]);
 }
 
+/* Text from a DNS answer that is not UTF-8 keeps its valid parts in JSON. */
+static void test_jstr_not_utf8(void **state)
+{
+    (void)state;
+    json_t *j = check_jstr("listed \xff for spam \xc3\xa9");
+    assert_non_null(j);
+    assert_string_equal(json_string_value(j), "listed ? for spam \xc3\xa9");
+    json_decref(j);
+    j = check_jstr(NULL);
+    assert_true(json_is_null(j));
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest offline[] = {
-        cmocka_unit_test(test_listing_codes), cmocka_unit_test(test_error_codes),
-        cmocka_unit_test(test_bitmasks),      cmocka_unit_test(test_txt_join),
-        cmocka_unit_test(test_generic_names), cmocka_unit_test(test_names),
-        cmocka_unit_test(test_catalogue),     cmocka_unit_test(test_list_selection),
-        cmocka_unit_test(test_probe_names),   cmocka_unit_test(test_probe_judge),
-        cmocka_unit_test(test_probe_apply),   cmocka_unit_test(test_probe_column),
+        cmocka_unit_test(test_jstr_not_utf8),  cmocka_unit_test(test_listing_codes),
+        cmocka_unit_test(test_error_codes),    cmocka_unit_test(test_bitmasks),
+        cmocka_unit_test(test_txt_join),       cmocka_unit_test(test_generic_names),
+        cmocka_unit_test(test_names),          cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_list_selection), cmocka_unit_test(test_probe_names),
+        cmocka_unit_test(test_probe_judge),    cmocka_unit_test(test_probe_apply),
+        cmocka_unit_test(test_probe_column),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_checks_in_one_run),
