@@ -21,6 +21,7 @@
 #include "util/str.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/kb.h"
+#include "kb_helper.h"
 
 #define MAX_RECS 16
 
@@ -36,21 +37,6 @@ typedef struct got {
     size_t n;
     int stop_after; /* 0: never */
 } got;
-
-static mxd_kb *kb;
-
-static int setup(void **state)
-{
-    (void)state;
-    return mxd_kb_open(&kb) == MXD_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mxd_kb_free(kb);
-    return 0;
-}
 
 static void cp(char *dst, size_t n, const char *s)
 {
@@ -488,5 +474,5 @@ int main(void)
         cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }

@@ -15,21 +15,7 @@
 #include "kb/kb_internal.h"
 #include "util/str.h"
 #include "mxdiag/mxdiag.h"
-
-static mxd_kb *kb;
-
-static int setup(void **state)
-{
-    (void)state;
-    return mxd_kb_open(&kb) == MXD_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mxd_kb_free(kb);
-    return 0;
-}
+#include "kb_helper.h"
 
 static mxd_diagnosis *reply(const char *t, const mxd_diag_opts *o)
 {
@@ -245,5 +231,5 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_every_playbook_resolves),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }

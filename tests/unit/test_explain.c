@@ -11,21 +11,7 @@
 #include <time.h>
 #include "classify/reply.h"
 #include "mxdiag/mxdiag.h"
-
-static mxd_kb *kb;
-
-static int setup(void **state)
-{
-    (void)state;
-    return mxd_kb_open(&kb) == MXD_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mxd_kb_free(kb);
-    return 0;
-}
+#include "kb_helper.h"
 
 static void parse(const char *s, reply_parts *rp)
 {
@@ -289,5 +275,5 @@ int main(void)
         cmocka_unit_test(test_hostile_64k_is_linear),
         cmocka_unit_test(test_json_keeps_valid_utf8),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }

@@ -12,21 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "kb/kb_internal.h"
-
-static mxd_kb *kb;
-
-static int setup(void **state)
-{
-    (void)state;
-    return mxd_kb_open(&kb) == MXD_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mxd_kb_free(kb);
-    return 0;
-}
+#include "kb_helper.h"
 
 static void test_builtin_counts(void **state)
 {
@@ -256,5 +242,5 @@ int main(void)
         cmocka_unit_test(test_playbook_step_at_end_of_data),
         cmocka_unit_test(test_open_dir_playbook_file_name),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
