@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <mxdiag/mxdiag.h>
 #include "check/check_internal.h"
+#include "tmpdir_helper.h"
 #include "dnsd_helper.h"
 
 static mxd_kb *kb;
@@ -589,7 +590,6 @@ static void test_list_selection(void **state)
 
 /* ---- live: several checks in one run ----------------------------------------------------- */
 
-static char tmpdir[256];
 static dnsd_server srv, bad;
 
 /* A resolver (or list) that fails the probe, served without the shared test entries:
@@ -615,22 +615,10 @@ static int start_server(void **state)
     (void)state;
     if (open_kb(NULL) || access(DNSD_PYTHON, X_OK))
         return -1;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-check-XXXXXX");
-    if (!mkdtemp(tmpdir))
+    char zone[512], badzone[512], entries[512];
+    if (tmpdir_make("check") || tmpdir_file("check.zone", zone_text, zone, sizeof zone) ||
+        tmpdir_file("bad.zone", bad_text, badzone, sizeof badzone))
         return -1;
-    char zone[512];
-    snprintf(zone, sizeof zone, "%s/check.zone", tmpdir);
-    FILE *f = fopen(zone, "w");
-    if (!f)
-        return -1;
-    fputs(zone_text, f);
-    fclose(f);
-    char badzone[512], entries[512];
-    snprintf(badzone, sizeof badzone, "%s/bad.zone", tmpdir);
-    if (!(f = fopen(badzone, "w")))
-        return -1;
-    fputs(bad_text, f);
-    fclose(f);
     const char *zones[] = {zone, dnsd_test_entries(entries, sizeof entries), NULL};
     const char *badzones[] = {badzone, NULL};
     return dnsd_start(&srv, zones, NULL) || dnsd_start(&bad, badzones, NULL) ? -1 : 0;
@@ -640,12 +628,7 @@ static int stop_server(void **state)
 {
     dnsd_stop(&srv);
     dnsd_stop(&bad);
-    char p[600];
-    snprintf(p, sizeof p, "%s/check.zone", tmpdir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/bad.zone", tmpdir);
-    unlink(p);
-    rmdir(tmpdir);
+    tmpdir_remove();
     return close_kb(state);
 }
 

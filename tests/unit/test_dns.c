@@ -25,11 +25,11 @@
 #include <mxdiag/mxdiag.h>
 #include "dns/dns_internal.h"
 #include "dnsd_helper.h"
+#include "tmpdir_helper.h"
 
 #define SLOW_DELAY_MS 200
 #define MANY          300
 
-static char tmpdir[256];
 static dnsd_server fast, slow;
 
 static const char zone_text[] =
@@ -67,16 +67,9 @@ static int setup_servers(void **state)
     (void)state;
     if (access(DNSD_PYTHON, X_OK) != 0)
         return -1;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mxd-test-dns-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
     char zone[512];
-    snprintf(zone, sizeof zone, "%s/test.zone", tmpdir);
-    FILE *f = fopen(zone, "w");
-    if (!f)
+    if (tmpdir_make("dns") || tmpdir_file("test.zone", zone_text, zone, sizeof zone))
         return -1;
-    fputs(zone_text, f);
-    fclose(f);
     char delay[16];
     snprintf(delay, sizeof delay, "%d", SLOW_DELAY_MS);
     const char *zones[] = {zone, NULL};
@@ -90,11 +83,7 @@ static int teardown_servers(void **state)
     (void)state;
     dnsd_stop(&fast);
     dnsd_stop(&slow);
-    char p[600];
-    snprintf(p, sizeof p, "%s/test.zone", tmpdir);
-    unlink(p);
-    rmdir(tmpdir);
-    return 0;
+    return tmpdir_remove();
 }
 
 static mxd_resolver *resolver(const char *servers, int timeout_ms, int tries)

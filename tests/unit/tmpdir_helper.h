@@ -1,5 +1,5 @@
 /* tmpdir_helper.h - one scratch directory per test program, made and removed by cmocka group
- * setup and teardown (test_mail, test_mail_fast)
+ * setup and teardown (test_mail, test_mail_fast, test_check, test_dns)
  * SPDX-License-Identifier: MIT
  */
 #ifndef MXD_TEST_TMPDIR_HELPER_H
@@ -23,6 +23,17 @@ static inline int tmpdir_remove(void)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* tmpdir_file - write text into tmpdir/name, its path into path; 0, or -1 on failure. */
+static inline int tmpdir_file(const char *name, const char *text, char *path, size_t pathlen)
+{
+    snprintf(path, pathlen, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 #endif
