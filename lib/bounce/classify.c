@@ -84,18 +84,10 @@ const char *bounce_pseudo_status(const char *reason, int temporary)
     return "";
 }
 
-static int in_list(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[0] == list[i][0] && !strcmp(s, list[i]))
-            return 1;
-    return 0;
-}
-
 int bounce_mailbox_reason(const char *reason)
 {
     return reason &&
-           in_list(reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons);
+           str_in_list(reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons);
 }
 
 static size_t rank(const char *r)
@@ -317,11 +309,11 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
             tpat = NULL;
         }
         int use_text = treason && (!sreason ||
-                                   in_list(sreason, weak_reasons,
-                                           sizeof weak_reasons / sizeof *weak_reasons) ||
+                                   str_in_list(sreason, weak_reasons,
+                                               sizeof weak_reasons / sizeof *weak_reasons) ||
                                    rank(treason) < rank(sreason));
         if (use_text && sreason &&
-            in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons))
+            str_in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons))
             use_text = 0;
         /* a local delivery program failed (Diagnostic-Code: X-Unix; ...) */
         if (!strcmp(r->diagtype, "X-UNIX") &&
@@ -410,7 +402,8 @@ done:
     /* the IP the remote side refused: only a question when the refusal is not about the
      * mailbox itself */
     if (c->reason && r->diaglen &&
-        !in_list(c->reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons)) {
+        !str_in_list(c->reason, mailbox_reasons,
+                     sizeof mailbox_reasons / sizeof *mailbox_reasons)) {
         char *ip = NULL;
         if (rp_state > 0)
             ip = rp.sending_ip;

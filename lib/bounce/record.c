@@ -14,16 +14,6 @@ static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmov
 /* Never a hard bounce, whatever the reason says: the block is about us, not the address. */
 static const char *const soft_scopes[] = {"ip", "tenant", "content", "rate", "sender"};
 
-static int in_list(const char *s, const char *const *l, size_t n)
-{
-    if (!s)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[0] == l[i][0] && !strcmp(s, l[i]))
-            return 1;
-    return 0;
-}
-
 /* addr_only - the address of a From/To value into out; "" when none. */
 static void addr_only(const char *v, char *out, size_t outlen)
 {
@@ -164,8 +154,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
                            !strcmp(r->command, "EHLO") || !strcmp(r->command, "HELO");
         rec.hardbounce =
             c.permanent == 1 && !sender_stage &&
-            in_list(rec.reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons) &&
-            !in_list(c.scope, soft_scopes, sizeof soft_scopes / sizeof *soft_scopes);
+            str_in_list(rec.reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons) &&
+            !str_in_list(c.scope, soft_scopes, sizeof soft_scopes / sizeof *soft_scopes);
         rec.action = r->action;
         rec.diagnosticcode = r->diag;
         rec.diagnostictype = r->diagtype;

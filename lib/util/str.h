@@ -86,6 +86,18 @@ int str_caseeq(const char *a, size_t alen, const char *b);
  * U+10FFFF)? Returns 1, or 0 with the offset of the first bad byte in *bad (may be NULL). */
 int str_utf8_valid(const char *s, size_t len, size_t *bad);
 
+/* str_in_list - is s (may be NULL: no) one of the n strings of list? The first byte is
+ * compared before the rest. */
+static inline int str_in_list(const char *s, const char *const *list, size_t n)
+{
+    if (!s)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[0] == list[i][0] && !strcmp(s, list[i]))
+            return 1;
+    return 0;
+}
+
 /* str_invalid - write the reason (printf format) into why (when whylen > 0) and return
  * MXD_ERR_INVALID: for the parsers of settings that explain what they refuse. */
 mxd_err str_invalid(char *why, size_t whylen, const char *fmt, ...)
