@@ -92,6 +92,11 @@ const char *cli_take_value(const char *cmd, int argc, char **argv, int *i, const
  * is a DNS option (0), else print the error (-1). */
 int cli_other_option(cli_global *g, const char *cmd, int argc, char **argv, int *i);
 
+/* cli_selector_option - take the value of --selector at argv[*i] into sel (room for
+ * MXD_DKIM_MAX_SELECTORS); 0, or -1 after printing the error. */
+int cli_selector_option(const char *cmd, int argc, char **argv, int *i, const char **sel,
+                        size_t *nsel);
+
 /* cli_signer_selectors - append to sel (at most max in all) the selectors of the signatures
  * whose d= is domain (any case, a trailing dot allowed); the number appended. */
 size_t cli_signer_selectors(const mxd_dkim_signer *s, size_t n, const char *domain,

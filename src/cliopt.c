@@ -36,6 +36,20 @@ int cli_other_option(cli_global *g, const char *cmd, int argc, char **argv, int 
     return r > 0 ? 0 : -1;
 }
 
+int cli_selector_option(const char *cmd, int argc, char **argv, int *i, const char **sel,
+                        size_t *nsel)
+{
+    const char *v = cli_take_value(cmd, argc, argv, i, "--selector", 0);
+    if (!v)
+        return -1;
+    if (*nsel == MXD_DKIM_MAX_SELECTORS) {
+        cli_err(cmd, "at most %d selectors", MXD_DKIM_MAX_SELECTORS);
+        return -1;
+    }
+    sel[(*nsel)++] = v;
+    return 0;
+}
+
 /* same_domain - a (from a signature) and b (from the user, a trailing dot allowed) are the
  * same name without regard to ASCII case. */
 static int same_domain(const char *a, const char *b)

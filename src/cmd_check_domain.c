@@ -199,14 +199,8 @@ int cmd_check_domain(const cli_global *g0, int argc, char **argv)
         } else if (!strcmp(a, "--nagios")) {
             nagios = 1;
         } else if (cli_is_opt(a, "--selector")) {
-            const char *v = cli_take_value("check domain", argc, argv, &i, "--selector", 0);
-            if (!v)
+            if (cli_selector_option("check domain", argc, argv, &i, sel, &nsel))
                 return EX_USAGE_;
-            if (nsel == MXD_DKIM_MAX_SELECTORS) {
-                cli_err("check domain", "at most %d selectors", MXD_DKIM_MAX_SELECTORS);
-                return EX_USAGE_;
-            }
-            sel[nsel++] = v;
         } else if (cli_is_opt(a, "--message")) {
             if (!(message = cli_take_value("check domain", argc, argv, &i, "--message", 0)))
                 return EX_USAGE_;

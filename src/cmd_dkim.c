@@ -280,14 +280,8 @@ int cmd_dkim(const cli_global *g0, int argc, char **argv)
                 return EX_USAGE_;
             }
         } else if (keys && cli_is_opt(a, "--selector")) {
-            const char *v = cli_take_value("dkim", argc, argv, &i, "--selector", 0);
-            if (!v)
+            if (cli_selector_option("dkim", argc, argv, &i, sel, &nsel))
                 return EX_USAGE_;
-            if (nsel == MXD_DKIM_MAX_SELECTORS) {
-                cli_err("dkim", "at most %d selectors", MXD_DKIM_MAX_SELECTORS);
-                return EX_USAGE_;
-            }
-            sel[nsel++] = v;
         } else if (keys && cli_is_opt(a, "--message")) {
             if (!(message = cli_take_value("dkim", argc, argv, &i, "--message", 0)))
                 return EX_USAGE_;
