@@ -124,11 +124,13 @@ MXD_API mxd_err mxd_dns_lookup(mxd_resolver *r, const char *name, int type, mxd_
 MXD_API void mxd_dns_answer_free(mxd_dns_answer *a);
 
 /* What a resolver did so far: queries sent on the wire (retries included), answers taken
- * from the cache, retries after a timeout. */
+ * from the cache, retries after a timeout, and the most queries that were on the wire at
+ * once (waiting for their answers together). */
 typedef struct mxd_dns_stats {
     unsigned long sent;
     unsigned long cached;
     unsigned long retries;
+    unsigned long peak_inflight;
 } mxd_dns_stats;
 
 /* mxd_resolver_stats - copy the counters into *st. */

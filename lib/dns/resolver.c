@@ -282,6 +282,8 @@ static void flush_queue(mxd_resolver *r)
         e->listed = 0;
         e->state = ENTRY_INFLIGHT;
         r->inflight++;
+        if (r->inflight > r->stats.peak_inflight)
+            r->stats.peak_inflight = r->inflight;
         r->stats.sent++;
         ares_query(r->ch, e->key, 1 /* class IN */, e->type, on_answer, e);
     }

