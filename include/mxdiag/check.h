@@ -47,6 +47,16 @@ typedef enum mxd_bl_result {
     MXD_BL_ERROR = 2   /* could not ask, or the list answered with an error code */
 } mxd_bl_result;
 
+/* The verdict of one check. The check module owns it (with the reason); diagnose and the
+ * tool only display and order it, so that a check that could not be made is never a pass. */
+typedef enum mxd_check_state {
+    MXD_CHECK_PASS = 0,      /* checked: fine */
+    MXD_CHECK_FAIL = 1,      /* checked: needs action (see findings) */
+    MXD_CHECK_UNCHECKED = 2, /* could not be checked (or only in part): DNS timed out, failed,
+                                was off, or the resolver is suspect */
+    MXD_CHECK_SKIPPED = 3    /* not possible: a fact is missing (no IP, no domain known) */
+} mxd_check_state;
+
 /* mxd_bl_result_name - "clean", "listed" or "error". */
 MXD_API const char *mxd_bl_result_name(mxd_bl_result r);
 
@@ -154,6 +164,16 @@ MXD_API mxd_err mxd_check_ip(mxd_resolver *r, const mxd_kb *kb, const char *ip,
                              size_t whylen);
 
 MXD_API void mxd_ip_report_free(mxd_ip_report *rep);
+
+/* mxd_bl_verdict - the verdict on n blocklist answers (a report's dnsbl array): FAIL when a
+ * list lists the address; else UNCHECKED when any list could not be asked or failed its
+ * health probe (a list that did not answer might list it); PASS only when every list
+ * answered "not listed". Into why (always NUL-terminated when whylen > 0) goes the reason:
+ * the lists that list it, or that did not answer with their errors ("8 of 9 blocklists did
+ * not answer: Spamhaus ZEN (timeout), ..."), or "on none of 9 blocklists". No list at all is
+ * UNCHECKED. */
+MXD_API mxd_check_state mxd_bl_verdict(const mxd_bl_entry *lists, size_t n, char *why,
+                                       size_t whylen);
 
 /* mxd_ip_report_json - the report as one JSON object: {"ip", "ptr": {"names", "fcrdns",
  * "generic", ...}, "dnsbl": [{"id", "name", "zone", "result", "codes", "meaning", "txt",

@@ -16,18 +16,11 @@
 #include "mxdiag/kb.h"
 #include "mxdiag/explain.h"
 #include "mxdiag/dns.h"
+#include "mxdiag/check.h" /* mxd_check_state */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The state of one live check. */
-typedef enum mxd_check_state {
-    MXD_CHECK_PASS = 0,      /* checked: fine */
-    MXD_CHECK_FAIL = 1,      /* checked: needs action (see findings) */
-    MXD_CHECK_UNCHECKED = 2, /* could not be checked: DNS timed out, failed, or was off */
-    MXD_CHECK_SKIPPED = 3    /* not possible: a fact is missing (no IP, no domain known) */
-} mxd_check_state;
 
 /* The mark of a playbook step. */
 typedef enum mxd_mark {

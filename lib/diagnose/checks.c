@@ -13,6 +13,8 @@
 
 /* Bytes of a malformed fact quoted in a finding. */
 #define DIAG_FACT_SHOWN 80
+/* Bytes of a check module's reason for its verdict. */
+#define DIAG_WHY_MAX 1024
 
 static int dns_failed(mxd_dns_status s)
 {
@@ -20,10 +22,13 @@ static int dns_failed(mxd_dns_status s)
            s == MXD_DNS_ERROR;
 }
 
+/* check_dnsbl - display the blocklist verdict of the check module (mxd_bl_verdict()). */
 static mxd_err check_dnsbl(const mxd_ip_report *rep, mxd_diag_check *c)
 {
+    char why[DIAG_WHY_MAX];
+    mxd_check_state st = mxd_bl_verdict(rep->dnsbl, rep->ndnsbl, why, sizeof why);
     mxd_err e = MXD_OK;
-    if (rep->listed) {
+    if (st == MXD_CHECK_FAIL) {
         for (size_t i = 0; i < rep->ndnsbl && !e; i++) {
             const mxd_bl_entry *b = &rep->dnsbl[i];
             if (b->result != MXD_BL_LISTED)
@@ -38,21 +43,22 @@ static mxd_err check_dnsbl(const mxd_ip_report *rep, mxd_diag_check *c)
         diag_set(c, MXD_CHECK_FAIL,
                  diag_printf("%s is listed on %zu of %zu blocklists", rep->ip, rep->listed,
                              rep->ndnsbl));
-    } else if (!rep->clean) {
-        const char *why = rep->ndnsbl && rep->dnsbl[0].error ? rep->dnsbl[0].error : "no answer";
-        e = diag_finding(c, diag_printf("no blocklist could be asked about %s (%s)", rep->ip, why));
+    } else if (st == MXD_CHECK_UNCHECKED && !rep->clean) {
+        const char *first = rep->ndnsbl && rep->dnsbl[0].error ? rep->dnsbl[0].error : "no answer";
+        e = diag_finding(c,
+                         diag_printf("no blocklist could be asked about %s (%s)", rep->ip, first));
         diag_set(c, MXD_CHECK_UNCHECKED,
-                 diag_printf("blocklists for %s not checked (%s)", rep->ip, why));
-    } else if (rep->errors) {
-        const mxd_bl_entry *b = &rep->dnsbl[0]; /* errors come first when nothing is listed */
-        diag_set(c, MXD_CHECK_PASS,
-                 diag_printf("%s is on none of the %zu blocklists that answered (%zu could not "
-                             "be asked: %s: %s%s)",
-                             rep->ip, rep->clean, rep->errors, b->name,
-                             b->error ? b->error : "error", rep->errors > 1 ? "; ..." : ""));
+                 diag_printf("blocklists for %s not checked (%s)", rep->ip, first));
+    } else if (st == MXD_CHECK_UNCHECKED) {
+        /* a list that did not answer may list the address: not a pass */
+        e = diag_finding(c, diag_printf("%s is on none of the %zu blocklists that answered, but "
+                                        "%s: ask again before you call it clean",
+                                        rep->ip, rep->clean, why));
+        diag_set(c, MXD_CHECK_UNCHECKED,
+                 diag_printf("blocklists for %s checked only in part (%zu of %zu did not answer)",
+                             rep->ip, rep->errors, rep->ndnsbl));
     } else {
-        diag_set(c, MXD_CHECK_PASS,
-                 diag_printf("%s is on none of %zu blocklists", rep->ip, rep->clean));
+        diag_set(c, MXD_CHECK_PASS, diag_printf("%s is %s", rep->ip, why));
     }
     return c->summary ? e : MXD_ERR_NOMEM;
 }

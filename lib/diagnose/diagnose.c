@@ -460,6 +460,11 @@ static mxd_err build_delist(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnos
             e = buf_printf(&passing, "%s- %s", passing.len ? "\n" : "", d->checks[i].summary);
     if (!e && !passing.len)
         e = buf_adds(&passing, "- [[none yet: fix the findings marked to do first]]");
+    /* a check that could not be made is never claimed to pass */
+    for (size_t i = 0; i < d->nchecks && !e; i++)
+        if (d->checks[i].state == MXD_CHECK_UNCHECKED && d->checks[i].summary)
+            e = buf_printf(&passing, "\n- [[not verified yet, check again before sending: %s]]",
+                           d->checks[i].summary);
     for (size_t i = 0; bl && i < bl->nfindings && !e; i++)
         e = buf_printf(&listings, "%s- %s", listings.len ? "\n" : "", bl->findings[i]);
     if (!e && !listings.len)
