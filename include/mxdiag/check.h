@@ -235,6 +235,15 @@ MXD_API void mxd_mx_report_free(mxd_mx_report *rep);
  * "addresses", "provider", "provider_name", "region"}], "warnings"}. Free with free(). */
 MXD_API char *mxd_mx_report_json(const mxd_mx_report *rep, int pretty);
 
+/* mxd_nxdomain_suspect - can an NXDOMAIN answer for name be believed? Asks (once per run:
+ * the resolver caches it) the SOA of name's top-level domain when that is a top-level domain
+ * of the public suffix list: a resolver that says it does not exist answers NXDOMAIN for
+ * names that exist, and every finding that rests on its NXDOMAIN answers is unchecked, not a
+ * failure. Returns 1 suspect (the reason in why, NUL-terminated), 0 believed or not known
+ * (the probe failed, or the top-level domain is not a public one such as .example). Must not
+ * be called from inside a resolver callback. */
+MXD_API int mxd_nxdomain_suspect(mxd_resolver *r, const char *name, char *why, size_t whylen);
+
 /* mxd_domain_valid - is s a syntactically valid domain name of at least two labels (letters,
  * digits, hyphens and underscores, no label starting or ending with a hyphen, an optional
  * trailing dot) that is not an IP address? 1 or 0. */

@@ -85,6 +85,9 @@ typedef struct mxd_diagnosis {
     const char *delist_to;    /* (kb) */
     char *delist_subject;
     char *delist_body;
+    char *resolver_suspect; /* why the resolver's "does not exist" answers cannot be believed
+                               (mxd_nxdomain_suspect()), or NULL; the checks that rested on
+                               them are UNCHECKED */
 } mxd_diagnosis;
 
 /* mxd_diagnose - diagnose a bounce message (is_reply 0: the raw bytes of an e-mail) or a

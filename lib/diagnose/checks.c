@@ -168,6 +168,45 @@ static mxd_err skip(mxd_diag_check *c, mxd_check_state st, char *why)
     return copy ? diag_finding(c, why) : (free(why), MXD_ERR_NOMEM);
 }
 
+/* distrust - a failed check whose name the resolver denies together with its top-level
+ * domain rests on lies: it becomes UNCHECKED, and the diagnosis says the resolver is suspect.
+ * The blocklist check is left alone (a listing is an answer; the lists' own health probe
+ * catches a resolver that denies everything). */
+static mxd_err distrust(mxd_resolver *r, mxd_diag_check *const *by, mxd_diagnosis *d)
+{
+    static const kb_check which[] = {KB_CHECK_PTR, KB_CHECK_SPF, KB_CHECK_DKIM, KB_CHECK_DMARC,
+                                     KB_CHECK_MX};
+    for (size_t i = 0; i < sizeof which / sizeof *which; i++) {
+        mxd_diag_check *c = by[which[i]];
+        if (!c || c->state != MXD_CHECK_FAIL)
+            continue;
+        const char *name = which[i] == KB_CHECK_PTR  ? "in-addr.arpa"
+                           : which[i] == KB_CHECK_MX ? d->recipient_domain
+                                                     : d->sender_domain;
+        char why[512];
+        if (!name || !mxd_nxdomain_suspect(r, name, why, sizeof why))
+            continue;
+        if (!d->resolver_suspect && !(d->resolver_suspect = diag_strdup(why)))
+            return MXD_ERR_NOMEM;
+        char *was = c->summary;
+        c->summary = NULL;
+        for (size_t k = 0; k < c->nfindings; k++)
+            free(c->findings[k]);
+        c->nfindings = 0;
+        diag_set(c, MXD_CHECK_UNCHECKED,
+                 diag_printf("not checked: the resolver is suspect (\"%s\" rests on its "
+                             "NXDOMAIN answers)",
+                             was ? was : "?"));
+        mxd_err e = diag_finding(c, diag_printf("the resolver is suspect: %s", why));
+        free(was);
+        if (e)
+            return e;
+        if (!c->summary)
+            return MXD_ERR_NOMEM;
+    }
+    return MXD_OK;
+}
+
 mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *opts, unsigned want,
                         mxd_diagnosis *d)
 {
@@ -254,6 +293,8 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
         e = diag_check_dkim(r, kb, dom, d->dkim_selector, by[KB_CHECK_DKIM]);
     if (!e && by[KB_CHECK_DMARC] && !by[KB_CHECK_DMARC]->summary)
         e = diag_check_dmarc(r, dom, by[KB_CHECK_DMARC]);
+    if (!e)
+        e = distrust(r, by, d);
     if (e)
         return e;
 
@@ -265,6 +306,6 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
         asked++;
         failed += d->checks[i].state == MXD_CHECK_UNCHECKED;
     }
-    d->dns_unreachable = asked && asked == failed;
+    d->dns_unreachable = asked && asked == failed && !d->resolver_suspect;
     return MXD_OK;
 }

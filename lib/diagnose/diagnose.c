@@ -103,6 +103,7 @@ void mxd_diagnosis_free(mxd_diagnosis *d)
         free_check(&d->checks[i]);
     free(d->checks);
     free(d->dns_warning);
+    free(d->resolver_suspect);
     for (size_t i = 0; i < d->nsteps; i++) {
         free(d->steps[i].text);
         free(d->steps[i].finding);
