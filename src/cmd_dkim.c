@@ -79,8 +79,11 @@ static void print_verify(const cli_global *g, const mxd_dkim_verify_report *rep)
 
 static void print_keys(const cli_global *g, const mxd_dkim_keys_report *rep)
 {
-    printf("DKIM keys of %s (%s %zu selector%s): %zu found\n", rep->domain,
+    printf("DKIM keys of %s (%s %zu selector%s): %zu found", rep->domain,
            rep->probed ? "probed" : "asked", rep->nkeys, rep->nkeys == 1 ? "" : "s", rep->nfound);
+    if (rep->nfailed)
+        printf(", %zu not checked (DNS failed)", rep->nfailed);
+    printf("\n");
     for (size_t i = 0; i < rep->nkeys; i++) {
         const mxd_dkim_key *k = &rep->keys[i];
         char line[1200];
@@ -239,6 +242,10 @@ static int run_keys(cli_global *g, int json, const char *domain, const char **se
         else if (!json)
             print_keys(g, rep);
         free(js);
+        if (rep->nkeys && rep->nfailed == rep->nkeys) {
+            cli_err("dkim", "no DNS answer for any selector: nothing could be checked");
+            rc = EX_UNAVAILABLE_;
+        }
         mxd_dkim_keys_report_free(rep);
     }
     mxd_resolver_free(res);

@@ -47,7 +47,7 @@ static void print_tree(const cli_global *g, const mxd_spf_node *n, int depth, in
     if (lint)
         snprintf(line + l, sizeof line - l, "  %d lookup%s (total %d)%s%s", n->lookups,
                  n->lookups == 1 ? "" : "s", n->total, n->void_lookups ? ", void" : "",
-                 n->record ? "" : ", no record");
+                 n->record || n->problem ? "" : ", no record");
     else
         snprintf(line + l, sizeof line - l, "  [%s] %d lookup%s (total %d)",
                  mxd_spf_result_name(n->result), n->lookups, n->lookups == 1 ? "" : "s", n->total);
@@ -220,6 +220,10 @@ int cmd_spf(const cli_global *g0, int argc, char **argv)
                 printf("%s\n", js);
             else if (!json)
                 print_report(&g, r);
+            if (r->status == MXD_SPF_TEMPERROR && !r->record) {
+                cli_err("spf", "the SPF record of %s could not be read (DNS trouble)", domain);
+                rc = EX_UNAVAILABLE_;
+            }
             mxd_spf_report_free(r);
         }
     }

@@ -57,6 +57,9 @@ typedef enum mxd_check_state {
     MXD_CHECK_SKIPPED = 3    /* not possible: a fact is missing (no IP, no domain known) */
 } mxd_check_state;
 
+/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped". */
+MXD_API const char *mxd_check_state_name(mxd_check_state s);
+
 /* mxd_bl_result_name - "clean", "listed" or "error". */
 MXD_API const char *mxd_bl_result_name(mxd_bl_result r);
 

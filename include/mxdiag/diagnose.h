@@ -102,9 +102,8 @@ MXD_API mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const cha
 
 MXD_API void mxd_diagnosis_free(mxd_diagnosis *d);
 
-/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped";
- * mxd_mark_name - "todo", "done", "manual", "unchecked". */
-MXD_API const char *mxd_check_state_name(mxd_check_state s);
+/* mxd_mark_name - "todo", "done", "manual", "unchecked" (mxd_check_state_name() is in
+ * check.h). */
 MXD_API const char *mxd_mark_name(mxd_mark m);
 
 /* mxd_diagnosis_json - {"facts", "explanation", "checks", "playbook", "delist_request"} as

@@ -22,12 +22,6 @@
 #define DIAG_TEXT_MAX   65536              /* bytes of a filled-in step or request */
 #define DIAG_QUOTE_MAX  2048               /* bytes of the reply quoted in a request */
 
-const char *mxd_check_state_name(mxd_check_state s)
-{
-    static const char *const n[] = {"pass", "fail", "unchecked", "skipped"};
-    return (unsigned)s < 4 ? n[s] : "unknown";
-}
-
 const char *mxd_mark_name(mxd_mark m)
 {
     static const char *const n[] = {"todo", "done", "manual", "unchecked"};
