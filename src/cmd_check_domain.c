@@ -201,6 +201,10 @@ static void print_text(const cli_global *g, const mxd_domain_report *r)
             snprintf(lead, sizeof lead, "%zu. ", i + 1);
             print_finding(g, &r->findings[i], lead);
         }
+    } else if (r->unchecked) {
+        printf("\nNothing to fix in what could be checked; %zu area%s could not be: check "
+               "again.\n",
+               r->unchecked, r->unchecked == 1 ? "" : "s");
     } else {
         printf("\nNothing to fix.\n");
     }
