@@ -95,6 +95,20 @@ static const char *not_checked(const mxd_domain_report *r, mxd_dns_status st, ch
     return t;
 }
 
+/* first_error - the worst finding of an area when it is an error (other than code
+ * "absent", which says the record is missing), or NULL: the summary line of a failed area
+ * says what the findings say. */
+static const mxd_finding *first_error(const mxd_domain_report *r, const char *area,
+                                      const char *absent)
+{
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const mxd_finding *f = &r->findings[i];
+        if (f->severity == MXD_SEV_ERROR && !strcmp(f->area, area))
+            return strcmp(f->code, absent) ? f : NULL;
+    }
+    return NULL;
+}
+
 static void print_summary(const cli_global *g, const mxd_domain_report *r)
 {
     char t[2048];
@@ -118,6 +132,8 @@ static void print_summary(const cli_global *g, const mxd_domain_report *r)
     else if (d->record && !d->record->valid)
         snprintf(t, sizeof t, "invalid (receivers ignore it) at _dmarc.%s: %s",
                  d->record_domain ? d->record_domain : r->domain, d->record->text);
+    else if (!d->found && first_error(r, "dmarc", "dmarc-none"))
+        snprintf(t, sizeof t, "invalid: %s", first_error(r, "dmarc", "dmarc-none")->text);
     else if (d->found)
         snprintf(t, sizeof t, "p=%s%s%s, %zu report address%s: %s",
                  mxd_dmarc_policy_name(d->policy), d->record_domain ? " from _dmarc." : "",
