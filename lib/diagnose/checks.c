@@ -40,9 +40,25 @@ static mxd_err check_dnsbl(const mxd_ip_report *rep, mxd_diag_check *c)
                                                   code, meaning, b->delist)
                                     : diag_printf("listed on %s (%s %s)", b->name, code, meaning));
         }
+        /* the lists that did not answer, named as the check module names them (not as a
+         * finding: the findings are the listings a removal request quotes) */
+        mxd_bl_entry *rest = rep->errors ? calloc(rep->ndnsbl, sizeof *rest) : NULL;
+        size_t n = 0;
+        for (size_t i = 0; rest && i < rep->ndnsbl; i++)
+            if (rep->dnsbl[i].result == MXD_BL_ERROR)
+                rest[n++] = rep->dnsbl[i];
+        if (rep->errors && !rest)
+            e = MXD_ERR_NOMEM;
+        else if (rest)
+            mxd_bl_verdict(rest, n, why, sizeof why);
+        free(rest);
         diag_set(c, MXD_CHECK_FAIL,
-                 diag_printf("%s is listed on %zu of %zu blocklists", rep->ip, rep->listed,
-                             rep->ndnsbl));
+                 rep->errors ? diag_printf("%s is listed on %zu of %zu blocklists (%zu did not "
+                                           "answer: %s)",
+                                           rep->ip, rep->listed, rep->ndnsbl, rep->errors,
+                                           strchr(why, ':') ? strchr(why, ':') + 2 : why)
+                             : diag_printf("%s is listed on %zu of %zu blocklists", rep->ip,
+                                           rep->listed, rep->ndnsbl));
     } else if (st == MXD_CHECK_UNCHECKED && !rep->clean) {
         const char *first = rep->ndnsbl && rep->dnsbl[0].error ? rep->dnsbl[0].error : "no answer";
         e = diag_finding(c,
