@@ -115,7 +115,7 @@ static void print_summary(const cli_global *g, const mxd_domain_report *r)
     const mxd_check_state *st = r->state;
     print_mx(g, r);
     const mxd_spf_report *s = r->spf;
-    if (st[MXD_AREA_SPF] == MXD_CHECK_UNCHECKED)
+    if (st[MXD_AREA_SPF] == MXD_CHECK_UNCHECKED && !s->record)
         not_checked(r, MXD_DNS_OK, t, sizeof t);
     else if (s->status == MXD_SPF_NONE)
         snprintf(t, sizeof t, "none");

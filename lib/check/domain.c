@@ -277,7 +277,8 @@ static void verdicts(mxd_resolver *r, mxd_domain_report *rep, checkutil_findings
     int failed[MXD_DOMAIN_AREAS], absent[MXD_DOMAIN_AREAS];
     failed[MXD_AREA_MX] = rep->mx && dns_failed(rep->mx->status);
     absent[MXD_AREA_MX] = rep->mx && rep->mx->status == MXD_DNS_NXDOMAIN;
-    failed[MXD_AREA_SPF] = rep->spf->status == MXD_SPF_TEMPERROR && !rep->spf->record;
+    /* an include that could not be read leaves the whole policy unknown */
+    failed[MXD_AREA_SPF] = rep->spf->status == MXD_SPF_TEMPERROR;
     absent[MXD_AREA_SPF] = rep->spf->status == MXD_SPF_NONE;
     failed[MXD_AREA_DMARC] = rep->dmarc->temperror && !rep->dmarc->record;
     absent[MXD_AREA_DMARC] = !rep->dmarc->record && !rep->dmarc->temperror;
