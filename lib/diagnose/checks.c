@@ -3,7 +3,10 @@
  *
  * The blocklist, reverse-DNS and MX queries are submitted together and run in one batch;
  * SPF (whose lookups depend on each other) is evaluated after. A check that could not get
- * its answers is UNCHECKED, never PASS.
+ * its answers is UNCHECKED, never PASS. The verdict of the blocklist check is the check
+ * module's (mxd_bl_verdict()); this file displays it. A failed check whose name's top-level
+ * domain the resolver denies too (mxd_nxdomain_suspect()) rests on lies: UNCHECKED, and the
+ * diagnosis says the resolver is suspect.
  */
 #include <stdlib.h>
 #include <string.h>
