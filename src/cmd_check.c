@@ -70,7 +70,9 @@ static void help_mx(FILE *out)
             "  --json          one JSON object\n"
             "%s"
             "  -h, --help      this help\n\n"
-            "exit status: 0 answered, 64 bad usage or domain, 69 the MX lookup failed\n",
+            "exit status: 0 answered, 64 bad usage or domain, 69 the MX lookup failed or\n"
+            "the resolver is suspect (it denies the top-level domain too: its NXDOMAIN\n"
+            "cannot be believed)\n",
             cli_dns_help);
 }
 
@@ -577,11 +579,20 @@ static int cmd_check_mx(const cli_global *g0, int argc, char **argv)
         rc = e == MXD_ERR_INVALID ? EX_USAGE_ : EX_UNAVAILABLE_;
         goto out;
     }
+    /* "does not exist" is believed only from a resolver that knows the top-level domain */
+    char suspect[512] = "";
+    if (rep->status == MXD_DNS_NXDOMAIN)
+        mxd_nxdomain_suspect(res, rep->domain, suspect, sizeof suspect);
     if (json) {
         char *s = mxd_mx_report_json(rep, 0);
         if (s)
             puts(s);
         free(s);
+    } else if (suspect[0]) {
+        printf("%s%s%s: MX not checked: the resolver is suspect\n", term_c(&g, "bold"), rep->domain,
+               term_c(&g, "reset"));
+        printf("  %s!%s ", term_c(&g, "yellow"), term_c(&g, "reset"));
+        term_wrap_at(stdout, &g, 4, 4, suspect);
     } else {
         const char *b = term_c(&g, "bold"), *rs = term_c(&g, "reset");
         const char *yel = term_c(&g, "yellow");
@@ -629,7 +640,9 @@ static int cmd_check_mx(const cli_global *g0, int argc, char **argv)
     case MXD_DNS_OK:
     case MXD_DNS_NXDOMAIN:
     case MXD_DNS_NODATA:
-        rc = 0;
+        rc = suspect[0] ? EX_UNAVAILABLE_ : 0;
+        if (suspect[0] && json)
+            cli_err(cmd, "the resolver is suspect: %s", suspect);
         break;
     default:
         rc = EX_UNAVAILABLE_;

@@ -30,11 +30,13 @@ static void help(FILE *out)
             "  --json        one JSON object: domain mx spf dmarc dkim mta_sts tls_rpt\n"
             "                findings\n"
             "  --nagios      one status line and Nagios plugin exit codes: 0 OK, 1 WARNING,\n"
-            "                2 CRITICAL (errors found), 3 UNKNOWN (DNS trouble, nothing known)\n"
+            "                2 CRITICAL (errors found), 3 UNKNOWN (an area could not be\n"
+            "                checked: DNS failed or the resolver is suspect)\n"
             "%s"
             "  -h, --help    this help\n\n"
             "exit status: 0 checked (whatever was found), 64 bad usage or domain, 69 DNS\n"
-            "unusable; with --nagios the plugin codes above\n",
+            "unusable (no area could be checked: no answer, or a resolver that denies\n"
+            "names that exist); with --nagios the plugin codes above\n",
             cli_dns_help);
 }
 
@@ -44,12 +46,19 @@ static void line(const cli_global *g, const char *label, const char *text)
     term_wrap_at(stdout, g, 10, 10, text);
 }
 
-static void print_mx(const cli_global *g, const mxd_mx_report *mx)
+static const char *not_checked(const mxd_domain_report *r, mxd_dns_status st, char *t, size_t tl);
+
+static void print_mx(const cli_global *g, const mxd_domain_report *r)
 {
+    const mxd_mx_report *mx = r->mx;
     char t[2048];
     size_t o = 0;
     if (!mx) {
         line(g, "MX", "not checked");
+        return;
+    }
+    if (r->state[MXD_AREA_MX] == MXD_CHECK_UNCHECKED) {
+        line(g, "MX", not_checked(r, mx->status, t, sizeof t));
         return;
     }
     if (mx->null_mx) {
@@ -74,12 +83,41 @@ static void print_mx(const cli_global *g, const mxd_mx_report *mx)
     line(g, "MX", t);
 }
 
+/* not_checked - the line of an area that could not be checked: why, never "none". */
+static const char *not_checked(const mxd_domain_report *r, mxd_dns_status st, char *t, size_t tl)
+{
+    if (r->resolver_suspect)
+        snprintf(t, tl, "not checked (the resolver is suspect)");
+    else if (st != MXD_DNS_OK)
+        snprintf(t, tl, "not checked (DNS %s)", mxd_dns_status_name(st));
+    else
+        snprintf(t, tl, "not checked (DNS trouble)");
+    return t;
+}
+
+/* first_error - the worst finding of an area when it is an error (other than code
+ * "absent", which says the record is missing), or NULL: the summary line of a failed area
+ * says what the findings say. */
+static const mxd_finding *first_error(const mxd_domain_report *r, const char *area,
+                                      const char *absent)
+{
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const mxd_finding *f = &r->findings[i];
+        if (f->severity == MXD_SEV_ERROR && !strcmp(f->area, area))
+            return strcmp(f->code, absent) ? f : NULL;
+    }
+    return NULL;
+}
+
 static void print_summary(const cli_global *g, const mxd_domain_report *r)
 {
     char t[2048];
-    print_mx(g, r->mx);
+    const mxd_check_state *st = r->state;
+    print_mx(g, r);
     const mxd_spf_report *s = r->spf;
-    if (s->status == MXD_SPF_NONE)
+    if (st[MXD_AREA_SPF] == MXD_CHECK_UNCHECKED && !s->record)
+        not_checked(r, MXD_DNS_OK, t, sizeof t);
+    else if (s->status == MXD_SPF_NONE)
         snprintf(t, sizeof t, "none");
     else
         snprintf(t, sizeof t, "%s, %d of 10 DNS lookups: %s",
@@ -89,7 +127,14 @@ static void print_summary(const cli_global *g, const mxd_domain_report *r)
                  s->dns_lookups, s->record ? s->record : "-");
     line(g, "SPF", t);
     const mxd_dmarc_result *d = r->dmarc;
-    if (d->found)
+    if (st[MXD_AREA_DMARC] == MXD_CHECK_UNCHECKED)
+        not_checked(r, MXD_DNS_OK, t, sizeof t);
+    else if (d->record && !d->record->valid)
+        snprintf(t, sizeof t, "invalid (receivers ignore it) at _dmarc.%s: %s",
+                 d->record_domain ? d->record_domain : r->domain, d->record->text);
+    else if (!d->found && first_error(r, "dmarc", "dmarc-none"))
+        snprintf(t, sizeof t, "invalid: %s", first_error(r, "dmarc", "dmarc-none")->text);
+    else if (d->found)
         snprintf(t, sizeof t, "p=%s%s%s, %zu report address%s: %s",
                  mxd_dmarc_policy_name(d->policy), d->record_domain ? " from _dmarc." : "",
                  d->record_domain ? d->record_domain : "", d->record->nrua,
@@ -98,9 +143,16 @@ static void print_summary(const cli_global *g, const mxd_domain_report *r)
         snprintf(t, sizeof t, "%s", d->temperror ? "unknown (DNS trouble)" : "none");
     line(g, "DMARC", t);
     const mxd_dkim_keys_report *k = r->dkim;
-    size_t o = (size_t)snprintf(t, sizeof t, "%zu key%s found (%s %zu selector%s)", k->nfound,
-                                k->nfound == 1 ? "" : "s", k->probed ? "probed" : "asked", k->nkeys,
-                                k->nkeys == 1 ? "" : "s");
+    size_t o = (size_t)snprintf(t, sizeof t, "%s%zu key%s found (%s %zu selector%s",
+                                st[MXD_AREA_DKIM] == MXD_CHECK_UNCHECKED ? "not checked: " : "",
+                                k->nfound, k->nfound == 1 ? "" : "s",
+                                k->probed ? "probed" : "asked", k->nkeys, k->nkeys == 1 ? "" : "s");
+    if (k->nfailed && o < sizeof t)
+        o += (size_t)snprintf(t + o, sizeof t - o, ", %zu not answered", k->nfailed);
+    if (r->resolver_suspect && st[MXD_AREA_DKIM] == MXD_CHECK_UNCHECKED && o < sizeof t)
+        o += (size_t)snprintf(t + o, sizeof t - o, "; the resolver is suspect");
+    if (o < sizeof t)
+        o += (size_t)snprintf(t + o, sizeof t - o, ")");
     for (size_t i = 0, n = 0; i < k->nkeys && o < sizeof t - 100; i++) {
         const mxd_dkim_key *key = &k->keys[i];
         if (!key->found)
@@ -114,12 +166,18 @@ static void print_summary(const cli_global *g, const mxd_domain_report *r)
     }
     line(g, "DKIM", t);
     const mxd_txt_policy *p = &r->mta_sts;
-    snprintf(t, sizeof t, "%s%s%s", p->found ? (p->valid ? "" : "invalid: ") : "none",
-             p->found ? p->record : "", p->valid ? " (policy file not fetched)" : "");
+    if (st[MXD_AREA_MTA_STS] == MXD_CHECK_UNCHECKED)
+        not_checked(r, p->status, t, sizeof t);
+    else
+        snprintf(t, sizeof t, "%s%s%s", p->found ? (p->valid ? "" : "invalid: ") : "none",
+                 p->found ? p->record : "", p->valid ? " (policy file not fetched)" : "");
     line(g, "MTA-STS", t);
     p = &r->tls_rpt;
-    snprintf(t, sizeof t, "%s%s", p->found ? (p->valid ? "" : "invalid: ") : "none",
-             p->found ? p->record : "");
+    if (st[MXD_AREA_TLS_RPT] == MXD_CHECK_UNCHECKED)
+        not_checked(r, p->status, t, sizeof t);
+    else
+        snprintf(t, sizeof t, "%s%s", p->found ? (p->valid ? "" : "invalid: ") : "none",
+                 p->found ? p->record : "");
     line(g, "TLS-RPT", t);
 }
 
@@ -138,9 +196,15 @@ static void print_finding(const cli_global *g, const mxd_finding *f, const char 
 
 static void print_text(const cli_global *g, const mxd_domain_report *r)
 {
+    char nc[200] = "";
+    if (r->unchecked)
+        snprintf(nc, sizeof nc, "; %zu of %d areas not checked (%s)", r->unchecked,
+                 MXD_DOMAIN_AREAS, r->resolver_suspect ? "the resolver is suspect" : "DNS failed");
+    else if (r->dns_trouble)
+        snprintf(nc, sizeof nc, " (some DNS lookups failed)");
     printf("%s%s%s: %zu error%s, %zu warning%s%s\n\n", term_c(g, "bold"), r->domain,
            term_c(g, "reset"), r->errors, r->errors == 1 ? "" : "s", r->warnings,
-           r->warnings == 1 ? "" : "s", r->dns_trouble ? " (some DNS lookups failed)" : "");
+           r->warnings == 1 ? "" : "s", nc);
     print_summary(g, r);
     size_t first = 0;
     for (size_t i = 0; i < r->nfindings && first < DOMAIN_FIX_FIRST; i++)
@@ -153,6 +217,10 @@ static void print_text(const cli_global *g, const mxd_domain_report *r)
             snprintf(lead, sizeof lead, "%zu. ", i + 1);
             print_finding(g, &r->findings[i], lead);
         }
+    } else if (r->unchecked) {
+        printf("\nNothing to fix in what could be checked; %zu area%s could not be: check "
+               "again.\n",
+               r->unchecked, r->unchecked == 1 ? "" : "s");
     } else {
         printf("\nNothing to fix.\n");
     }
@@ -165,18 +233,26 @@ static void print_text(const cli_global *g, const mxd_domain_report *r)
 
 static int print_nagios(const mxd_domain_report *r)
 {
-    int unknown = r->dns_trouble && r->spf->status == MXD_SPF_TEMPERROR && !r->dmarc->found &&
-                  r->dkim->nfound == 0;
-    int code = unknown       ? NAGIOS_UNKNOWN
-               : r->errors   ? NAGIOS_CRITICAL
-               : r->warnings ? NAGIOS_WARNING
-                             : NAGIOS_OK;
+    /* an error found is CRITICAL whatever else could not be checked; an area not checked is
+     * UNKNOWN, never OK */
+    int code = r->errors      ? NAGIOS_CRITICAL
+               : r->unchecked ? NAGIOS_UNKNOWN
+               : r->warnings  ? NAGIOS_WARNING
+                              : NAGIOS_OK;
     static const char *const words[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
     printf("DOMAIN %s - %s: %zu error%s, %zu warning%s", words[code], r->domain, r->errors,
            r->errors == 1 ? "" : "s", r->warnings, r->warnings == 1 ? "" : "s");
-    if (code == NAGIOS_UNKNOWN)
+    if (code == NAGIOS_UNKNOWN && r->resolver_suspect) {
+        printf("; not checked: the resolver is suspect");
+    } else if (code == NAGIOS_UNKNOWN) {
         printf("; DNS lookups failed");
-    else if (r->nfindings && r->findings[0].severity > MXD_SEV_INFO)
+        if (r->unchecked < MXD_DOMAIN_AREAS) {
+            printf(", not checked:");
+            for (int a = 0, n = 0; a < MXD_DOMAIN_AREAS; a++)
+                if (r->state[a] == MXD_CHECK_UNCHECKED)
+                    printf("%s %s", n++ ? "," : "", mxd_domain_area_name((mxd_domain_area)a));
+        }
+    } else if (r->nfindings && r->findings[0].severity > MXD_SEV_INFO)
         printf("; %s", r->findings[0].text);
     printf("\n");
     return code;
@@ -269,6 +345,13 @@ int cmd_check_domain(const cli_global *g0, int argc, char **argv)
             rc = print_nagios(rep);
         } else {
             print_text(&g, rep);
+        }
+        if (!nagios && rep->dns_unusable) {
+            cli_err("check domain", "%s",
+                    rep->resolver_suspect ? "the resolver is suspect: nothing could be checked"
+                                          : "no DNS answer: nothing could be checked (check "
+                                            "--dns-server and the network)");
+            rc = EX_UNAVAILABLE_;
         }
         mxd_domain_report_free(rep);
     }

@@ -38,8 +38,8 @@ static void help(FILE *out)
         "%s"
         "  -h, --help        this help\n\n"
         "exit status: 0 diagnosed (whatever the findings), 64 bad usage, 65 unusable\n"
-        "input, 66 missing file, 69 DNS unreachable (the report still prints, with the\n"
-        "checks marked unchecked)\n",
+        "input, 66 missing file, 69 DNS unreachable or the resolver suspect (the report\n"
+        "still prints, with the checks marked unchecked)\n",
         cli_dns_help);
 }
 
@@ -187,6 +187,8 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
     }
     if (d->dns_warning)
         printf("\nwarning: %s\n", d->dns_warning);
+    if (d->resolver_suspect)
+        printf("\nwarning: the resolver is suspect: %s\n", d->resolver_suspect);
     if (d->dns_unreachable)
         printf("\nDNS was unreachable: the live checks above are unchecked, not passing.\n");
 }
@@ -242,6 +244,8 @@ static void print_markdown(const mxd_diagnosis *d)
             printf("Subject: %s\n\n", d->delist_subject);
         printf("```\n%s```\n", d->delist_body);
     }
+    if (d->resolver_suspect)
+        printf("\n> The resolver is suspect: %s\n", d->resolver_suspect);
     if (d->dns_unreachable)
         printf("\n> DNS was unreachable: the checks are unchecked, not passing.\n");
 }
@@ -259,6 +263,7 @@ static void clean(mxd_diagnosis *d)
     term_clean(d->recipient_domain, 0);
     term_clean(d->dkim_selector, 0);
     term_clean(d->dns_warning, 0);
+    term_clean(d->resolver_suspect, 0);
     for (size_t i = 0; i < d->nchecks; i++) {
         term_clean(d->checks[i].summary, 0);
         for (size_t k = 0; k < d->checks[i].nfindings; k++)
@@ -453,7 +458,7 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
         clean(d); /* the JSON above escaped everything itself */
         rc = write_delist(d, delist_file);
     }
-    if (!rc && d->dns_unreachable)
+    if (!rc && (d->dns_unreachable || d->resolver_suspect))
         rc = EX_UNAVAILABLE_;
     mxd_diagnosis_free(d);
     mxd_resolver_free(res);

@@ -32,7 +32,8 @@ static void help(FILE *out)
             "%s"
             "  -h, --help      this help\n\n"
             "exit status: 0 checked (whatever the results), 64 bad usage, 65 unusable input,\n"
-            "66 cannot read FILE, 69 DNS unusable\n",
+            "66 cannot read FILE, 69 DNS unusable (no selector answered, or \"no key\"\n"
+            "from a resolver that denies the top-level domain too)\n",
             cli_dns_help);
 }
 
@@ -79,8 +80,11 @@ static void print_verify(const cli_global *g, const mxd_dkim_verify_report *rep)
 
 static void print_keys(const cli_global *g, const mxd_dkim_keys_report *rep)
 {
-    printf("DKIM keys of %s (%s %zu selector%s): %zu found\n", rep->domain,
+    printf("DKIM keys of %s (%s %zu selector%s): %zu found", rep->domain,
            rep->probed ? "probed" : "asked", rep->nkeys, rep->nkeys == 1 ? "" : "s", rep->nfound);
+    if (rep->nfailed)
+        printf(", %zu not checked (DNS failed)", rep->nfailed);
+    printf("\n");
     for (size_t i = 0; i < rep->nkeys; i++) {
         const mxd_dkim_key *k = &rep->keys[i];
         char line[1200];
@@ -233,12 +237,27 @@ static int run_keys(cli_global *g, int json, const char *domain, const char **se
         cli_err("dkim", "%s", mxd_strerror(e));
         rc = e == MXD_ERR_TOOBIG ? EX_USAGE_ : EX_OSERR_;
     } else {
+        /* "no key" is believed only from a resolver that knows the top-level domain */
+        char why[512] = "";
+        if (rep->nkeys && !rep->nfound && !rep->nfailed)
+            mxd_nxdomain_suspect(res, rep->domain, why, sizeof why);
         char *js = json ? mxd_dkim_keys_report_json(rep, 1) : NULL;
-        if (js)
+        if (js) {
             printf("%s\n", js);
-        else if (!json)
+        } else if (!json && why[0]) {
+            printf("DKIM keys of %s: not checked (the resolver is suspect)\n  ! ", rep->domain);
+            term_wrap_at(stdout, g, 4, 4, why);
+        } else if (!json) {
             print_keys(g, rep);
+        }
         free(js);
+        if (why[0]) {
+            cli_err("dkim", "the resolver is suspect: %s", why);
+            rc = EX_UNAVAILABLE_;
+        } else if (rep->nkeys && rep->nfailed == rep->nkeys) {
+            cli_err("dkim", "no DNS answer for any selector: nothing could be checked");
+            rc = EX_UNAVAILABLE_;
+        }
         mxd_dkim_keys_report_free(rep);
     }
     mxd_resolver_free(res);

@@ -30,7 +30,9 @@ static void help(FILE *out)
             "                   findings tree)\n"
             "%s"
             "  -h, --help       this help\n\n"
-            "exit status: 0 whatever the SPF result, 64 bad usage, 69 DNS unusable\n",
+            "exit status: 0 whatever the SPF result, 64 bad usage, 69 DNS unusable (the\n"
+            "record could not be read, or \"none\" from a resolver that denies the\n"
+            "top-level domain too)\n",
             cli_dns_help);
 }
 
@@ -47,7 +49,7 @@ static void print_tree(const cli_global *g, const mxd_spf_node *n, int depth, in
     if (lint)
         snprintf(line + l, sizeof line - l, "  %d lookup%s (total %d)%s%s", n->lookups,
                  n->lookups == 1 ? "" : "s", n->total, n->void_lookups ? ", void" : "",
-                 n->record ? "" : ", no record");
+                 n->record || n->problem ? "" : ", no record");
     else
         snprintf(line + l, sizeof line - l, "  [%s] %d lookup%s (total %d)",
                  mxd_spf_result_name(n->result), n->lookups, n->lookups == 1 ? "" : "s", n->total);
@@ -141,6 +143,17 @@ static void print_report(const cli_global *g, const mxd_spf_report *r)
     }
 }
 
+/* suspect - for a result "none" from a resolver that denies the top-level domain too: the
+ * warning on stderr and 69; else 0. */
+static int suspect(mxd_resolver *res, mxd_spf_result result, const char *domain)
+{
+    char why[512] = "";
+    if (result != MXD_SPF_NONE || !domain || !mxd_nxdomain_suspect(res, domain, why, sizeof why))
+        return 0;
+    cli_err("spf", "the result none is not believed: the resolver is suspect: %s", why);
+    return EX_UNAVAILABLE_;
+}
+
 int cmd_spf(const cli_global *g0, int argc, char **argv)
 {
     cli_global g = *g0;
@@ -204,6 +217,7 @@ int cmd_spf(const cli_global *g0, int argc, char **argv)
                 printf("%s\n", js);
             else if (!json)
                 print_eval(&g, e);
+            rc = suspect(res, e->result, e->domain);
             mxd_spf_eval_free(e);
         }
     } else {
@@ -216,10 +230,26 @@ int cmd_spf(const cli_global *g0, int argc, char **argv)
             cli_err("spf", "%s", mxd_strerror(err));
             rc = EX_OSERR_;
         } else {
-            if (json && (js = mxd_spf_report_json(r, 1)) != NULL)
+            char why[512] = "";
+            if (r->status == MXD_SPF_NONE)
+                mxd_nxdomain_suspect(res, r->domain, why, sizeof why);
+            if (json && (js = mxd_spf_report_json(r, 1)) != NULL) {
                 printf("%s\n", js);
-            else if (!json)
+            } else if (!json && why[0]) {
+                /* "no SPF record" would rest on the lies: say so, not "none" */
+                printf("SPF policy of %s: not checked (the resolver is suspect)\n  ! ", r->domain);
+                term_wrap_at(stdout, &g, 4, 4, why);
+            } else if (!json) {
                 print_report(&g, r);
+            }
+            if (why[0]) {
+                cli_err("spf", "the resolver is suspect: %s", why);
+                rc = EX_UNAVAILABLE_;
+            }
+            if (r->status == MXD_SPF_TEMPERROR && !r->record) {
+                cli_err("spf", "the SPF record of %s could not be read (DNS trouble)", domain);
+                rc = EX_UNAVAILABLE_;
+            }
             mxd_spf_report_free(r);
         }
     }

@@ -47,6 +47,19 @@ typedef enum mxd_bl_result {
     MXD_BL_ERROR = 2   /* could not ask, or the list answered with an error code */
 } mxd_bl_result;
 
+/* The verdict of one check. The check module owns it (with the reason); diagnose and the
+ * tool only display and order it, so that a check that could not be made is never a pass. */
+typedef enum mxd_check_state {
+    MXD_CHECK_PASS = 0,      /* checked: fine */
+    MXD_CHECK_FAIL = 1,      /* checked: needs action (see findings) */
+    MXD_CHECK_UNCHECKED = 2, /* could not be checked (or only in part): DNS timed out, failed,
+                                was off, or the resolver is suspect */
+    MXD_CHECK_SKIPPED = 3    /* not possible: a fact is missing (no IP, no domain known) */
+} mxd_check_state;
+
+/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped". */
+MXD_API const char *mxd_check_state_name(mxd_check_state s);
+
 /* mxd_bl_result_name - "clean", "listed" or "error". */
 MXD_API const char *mxd_bl_result_name(mxd_bl_result r);
 
@@ -155,6 +168,16 @@ MXD_API mxd_err mxd_check_ip(mxd_resolver *r, const mxd_kb *kb, const char *ip,
 
 MXD_API void mxd_ip_report_free(mxd_ip_report *rep);
 
+/* mxd_bl_verdict - the verdict on n blocklist answers (a report's dnsbl array): FAIL when a
+ * list lists the address; else UNCHECKED when any list could not be asked or failed its
+ * health probe (a list that did not answer might list it); PASS only when every list
+ * answered "not listed". Into why (always NUL-terminated when whylen > 0) goes the reason:
+ * the lists that list it, or that did not answer with their errors ("8 of 9 blocklists did
+ * not answer: Spamhaus ZEN (timeout), ..."), or "on none of 9 blocklists". No list at all is
+ * UNCHECKED. */
+MXD_API mxd_check_state mxd_bl_verdict(const mxd_bl_entry *lists, size_t n, char *why,
+                                       size_t whylen);
+
 /* mxd_ip_report_json - the report as one JSON object: {"ip", "ptr": {"names", "fcrdns",
  * "generic", ...}, "dnsbl": [{"id", "name", "zone", "result", "codes", "meaning", "txt",
  * "delist", "error", "probe"}], "listed", "errors", "clean", "warnings"}. Tri-state values are
@@ -214,6 +237,15 @@ MXD_API void mxd_mx_report_free(mxd_mx_report *rep);
 /* mxd_mx_report_json - {"domain", "status", "null_mx", "implicit", "mx": [{"host", "pref",
  * "addresses", "provider", "provider_name", "region"}], "warnings"}. Free with free(). */
 MXD_API char *mxd_mx_report_json(const mxd_mx_report *rep, int pretty);
+
+/* mxd_nxdomain_suspect - can an NXDOMAIN answer for name be believed? Asks (once per run:
+ * the resolver caches it) the SOA of name's top-level domain when that is a top-level domain
+ * of the public suffix list: a resolver that says it does not exist answers NXDOMAIN for
+ * names that exist, and every finding that rests on its NXDOMAIN answers is unchecked, not a
+ * failure. Returns 1 suspect (the reason in why, NUL-terminated), 0 believed or not known
+ * (the probe failed, or the top-level domain is not a public one such as .example). Must not
+ * be called from inside a resolver callback. */
+MXD_API int mxd_nxdomain_suspect(mxd_resolver *r, const char *name, char *why, size_t whylen);
 
 /* mxd_domain_valid - is s a syntactically valid domain name of at least two labels (letters,
  * digits, hyphens and underscores, no label starting or ending with a hyphen, an optional

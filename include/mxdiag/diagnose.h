@@ -16,18 +16,11 @@
 #include "mxdiag/kb.h"
 #include "mxdiag/explain.h"
 #include "mxdiag/dns.h"
+#include "mxdiag/check.h" /* mxd_check_state */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The state of one live check. */
-typedef enum mxd_check_state {
-    MXD_CHECK_PASS = 0,      /* checked: fine */
-    MXD_CHECK_FAIL = 1,      /* checked: needs action (see findings) */
-    MXD_CHECK_UNCHECKED = 2, /* could not be checked: DNS timed out, failed, or was off */
-    MXD_CHECK_SKIPPED = 3    /* not possible: a fact is missing (no IP, no domain known) */
-} mxd_check_state;
 
 /* The mark of a playbook step. */
 typedef enum mxd_mark {
@@ -92,6 +85,9 @@ typedef struct mxd_diagnosis {
     const char *delist_to;    /* (kb) */
     char *delist_subject;
     char *delist_body;
+    char *resolver_suspect; /* why the resolver's "does not exist" answers cannot be believed
+                               (mxd_nxdomain_suspect()), or NULL; the checks that rested on
+                               them are UNCHECKED */
 } mxd_diagnosis;
 
 /* mxd_diagnose - diagnose a bounce message (is_reply 0: the raw bytes of an e-mail) or a
@@ -106,9 +102,8 @@ MXD_API mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const cha
 
 MXD_API void mxd_diagnosis_free(mxd_diagnosis *d);
 
-/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped";
- * mxd_mark_name - "todo", "done", "manual", "unchecked". */
-MXD_API const char *mxd_check_state_name(mxd_check_state s);
+/* mxd_mark_name - "todo", "done", "manual", "unchecked" (mxd_check_state_name() is in
+ * check.h). */
 MXD_API const char *mxd_mark_name(mxd_mark m);
 
 /* mxd_diagnosis_json - {"facts", "explanation", "checks", "playbook", "delist_request"} as

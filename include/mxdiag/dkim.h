@@ -82,6 +82,8 @@ typedef struct mxd_dkim_keys_report {
     int probed;            /* 1 when common selectors were probed */
     mxd_finding *findings; /* worst first */
     size_t nfindings;
+    size_t nfailed; /* selectors whose lookup failed (timeout, SERVFAIL ...): their key is
+                       unknown; nfailed == nkeys means nothing could be checked */
 } mxd_dkim_keys_report;
 
 /* mxd_dkim_keys - look up the keys of domain for the given selectors, or (nsel 0) probe the

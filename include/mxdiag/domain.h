@@ -37,6 +37,21 @@ typedef struct mxd_txt_policy {
     char *problem;
 } mxd_txt_policy;
 
+/* The areas of a domain check, in the order they are shown. */
+typedef enum mxd_domain_area {
+    MXD_AREA_MX = 0,
+    MXD_AREA_SPF = 1,
+    MXD_AREA_DMARC = 2,
+    MXD_AREA_DKIM = 3,
+    MXD_AREA_MTA_STS = 4,
+    MXD_AREA_TLS_RPT = 5
+} mxd_domain_area;
+#define MXD_DOMAIN_AREAS 6
+
+/* mxd_domain_area_name - "mx", "spf", "dmarc", "dkim", "mta-sts", "tls-rpt" (the area of
+ * its findings). */
+MXD_API const char *mxd_domain_area_name(mxd_domain_area a);
+
 typedef struct mxd_domain_report {
     char *domain;
     mxd_mx_report *mx;
@@ -49,6 +64,14 @@ typedef struct mxd_domain_report {
     size_t nfindings;
     size_t errors, warnings;
     int dns_trouble; /* some lookups failed (timeout, SERVFAIL ...) */
+    /* the verdict of each area (index mxd_domain_area): FAIL when it has an error finding,
+     * UNCHECKED when its lookups failed (a timeout is never "none") or when what it found
+     * missing rests on a suspect resolver's NXDOMAIN, else PASS */
+    mxd_check_state state[MXD_DOMAIN_AREAS];
+    size_t unchecked;       /* areas UNCHECKED */
+    int dns_unusable;       /* no area could be checked */
+    char *resolver_suspect; /* why the resolver's "does not exist" cannot be believed
+                               (mxd_nxdomain_suspect()), or NULL */
 } mxd_domain_report;
 
 /* mxd_check_domain - check domain. selectors (nsel of them) are the DKIM selectors to look

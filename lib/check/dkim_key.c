@@ -387,10 +387,11 @@ mxd_err mxd_dkim_keys(mxd_resolver *r, const mxd_kb *kb, const char *domain,
         }
         judge_key(k, rep->probed, &f);
     }
-    size_t failed = 0;
     for (size_t i = 0; i < rep->nkeys; i++)
-        failed += rep->probed && rep->keys[i].status != MXD_DNS_OK &&
-                  rep->keys[i].status != MXD_DNS_NXDOMAIN && rep->keys[i].status != MXD_DNS_NODATA;
+        rep->nfailed += rep->keys[i].status != MXD_DNS_OK &&
+                        rep->keys[i].status != MXD_DNS_NXDOMAIN &&
+                        rep->keys[i].status != MXD_DNS_NODATA;
+    size_t failed = rep->probed ? rep->nfailed : 0;
     if (failed)
         checkutil_finding(&f, MXD_SEV_WARNING, AREA, "dkim-dns", NULL,
                           "DNS lookups failed for %zu of the %zu probed selectors: keys may "

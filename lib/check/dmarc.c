@@ -21,6 +21,8 @@
 #define AREA "dmarc"
 /* Longest domain name handled (text form). */
 #define DMARC_NAME_MAX 253
+/* Bytes of a malformed record quoted in a finding. */
+#define DMARC_SHOWN 200
 
 static const char *const policy_names[] = {"none", "quarantine", "reject"};
 
@@ -285,6 +287,28 @@ static int is_v1(const char *s, size_t len)
     return i == len || s[i] == ';';
 }
 
+/* looks_dmarc - does the text start like a DMARC record ("v=DMARC", any case, white space
+ * around '='), whatever follows? A record written "v=DMARC1 p=reject" (no ';') or
+ * "v=dmarc1; ..." is meant as one: receivers ignore it, and it is reported as invalid, not
+ * as missing. */
+static int looks_dmarc(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && taglist_is_ws((unsigned char)s[i]))
+        i++;
+    if (i >= len || (s[i] != 'v' && s[i] != 'V'))
+        return 0;
+    i++;
+    while (i < len && taglist_is_ws((unsigned char)s[i]))
+        i++;
+    if (i >= len || s[i] != '=')
+        return 0;
+    i++;
+    while (i < len && taglist_is_ws((unsigned char)s[i]))
+        i++;
+    return len - i >= 5 && str_caseeq(s + i, 5, "DMARC");
+}
+
 /* mxd_dmarc_parse - one record. */
 mxd_err mxd_dmarc_parse(const char *txt, size_t len, mxd_dmarc_record **out)
 {
@@ -319,6 +343,15 @@ mxd_err mxd_dmarc_parse(const char *txt, size_t len, mxd_dmarc_record **out)
                           "Write the record as tag=value pairs separated by semicolons, "
                           "starting with v=DMARC1; p=...",
                           "the DMARC record has a syntax error: %s", why);
+        goto out;
+    }
+    if (tl.n && tl.t[0].nlen == 1 && tl.t[0].name[0] == 'v' && tl.t[0].vlen > 6 &&
+        !memcmp(tl.t[0].val, "DMARC1", 6) && taglist_is_ws((unsigned char)tl.t[0].val[6])) {
+        checkutil_finding(&f, MXD_SEV_ERROR, AREA, "dmarc-version",
+                          "Separate the tags with semicolons: \"v=DMARC1; p=...\".",
+                          "a ';' is missing after v=DMARC1 (v= reads \"%.*s\"), so receivers "
+                          "ignore the record",
+                          (int)(tl.t[0].vlen > 80 ? 80 : tl.t[0].vlen), tl.t[0].val);
         goto out;
     }
     if (tl.n == 0 || tl.t[0].nlen != 1 || tl.t[0].name[0] != 'v' || tl.t[0].vlen != 6 ||
@@ -440,7 +473,7 @@ void mxd_dmarc_record_free(mxd_dmarc_record *r)
 /* fetch - the v=DMARC1 records at _dmarc.<name>: 0 none, 1 found (copied to *rec), 2 several,
  * -1 DNS trouble, -2 out of memory. */
 static int fetch(mxd_resolver *res, const char *prefix, const char *name, char **rec,
-                 size_t *reclen, mxd_dns_status *st)
+                 size_t *reclen, mxd_dns_status *st, char **near, size_t *nearlen)
 {
     char q[DMARC_NAME_MAX + 64];
     int n = snprintf(q, sizeof q, "%s%s", prefix, name);
@@ -459,8 +492,19 @@ static int fetch(mxd_resolver *res, const char *prefix, const char *name, char *
     int found = 0;
     if (a->status == MXD_DNS_OK) {
         for (size_t i = 0; i < a->n; i++) {
-            if (!a->rr[i].text || !is_v1(a->rr[i].text, a->rr[i].len))
+            if (!a->rr[i].text)
                 continue;
+            if (!is_v1(a->rr[i].text, a->rr[i].len)) {
+                if (near && !*near && looks_dmarc(a->rr[i].text, a->rr[i].len)) {
+                    *near = str_dup_n(a->rr[i].text, a->rr[i].len);
+                    *nearlen = a->rr[i].len;
+                    if (!*near) {
+                        mxd_dns_answer_free(a);
+                        return -2;
+                    }
+                }
+                continue;
+            }
             if (++found == 1) {
                 *rec = str_dup_n(a->rr[i].text, a->rr[i].len);
                 *reclen = a->rr[i].len;
@@ -504,7 +548,7 @@ static void check_dests(mxd_resolver *res, const psl_ctx_t *psl, const char *rdo
         char *rec = NULL;
         size_t rl;
         mxd_dns_status st = MXD_DNS_OK;
-        int got = fetch(res, prefix, v[i].domain, &rec, &rl, &st);
+        int got = fetch(res, prefix, v[i].domain, &rec, &rl, &st, NULL, NULL);
         free(rec);
         if (got > 0) {
             v[i].authorised = 1;
@@ -600,6 +644,9 @@ mxd_err mxd_dmarc_lookup(mxd_resolver *res, const char *domain, mxd_dmarc_result
     size_t reclen = 0;
     const char *where = NULL;
     int several = 0;
+    char *near = NULL; /* the first malformed record that was meant as DMARC, and where */
+    size_t nearlen = 0;
+    const char *near_at = NULL;
     for (int k = nlabels; k >= 1 && !nomem; k--) {
         if (k < nlabels && k >= MXD_DMARC_WALK_LABELS)
             k = MXD_DMARC_WALK_LABELS - 1;
@@ -607,7 +654,9 @@ mxd_err mxd_dmarc_lookup(mxd_resolver *res, const char *domain, mxd_dmarc_result
         for (int skip = nlabels - k; skip > 0; skip--)
             name = strchr(name, '.') + 1;
         mxd_dns_status st = MXD_DNS_OK;
-        int got = fetch(res, "_dmarc.", name, &rec, &reclen, &st);
+        int got = fetch(res, "_dmarc.", name, &rec, &reclen, &st, near ? NULL : &near, &nearlen);
+        if (near && !near_at)
+            near_at = name;
         if (got == -2) {
             nomem = 1;
         } else if (got == -1) {
@@ -654,6 +703,25 @@ mxd_err mxd_dmarc_lookup(mxd_resolver *res, const char *domain, mxd_dmarc_result
             checkutil_finding(&f, MXD_SEV_ERROR, AREA, "dmarc-syntax", NULL,
                               "the DMARC record of %s is too long to be read", where);
         }
+    } else if (near && !d->temperror && !nomem) {
+        /* shown and reported as invalid: receivers ignore it, so no policy applies */
+        mxd_err e = mxd_dmarc_parse(near, nearlen, &d->record);
+        if (e == MXD_ERR_NOMEM) {
+            nomem = 1;
+        } else if (e == MXD_OK) {
+            d->record_domain = str_dup_n(near_at, strlen(near_at));
+            d->policy = MXD_DMARC_ABSENT;
+            nomem = !d->record_domain;
+            checkutil_finding(&f, MXD_SEV_ERROR, AREA, "dmarc-invalid",
+                              "Write the record as tag=value pairs separated by semicolons: "
+                              "\"v=DMARC1; p=none; rua=mailto:dmarc@<your domain>\".",
+                              "the DMARC record at _dmarc.%s is malformed, so receivers ignore "
+                              "it and no DMARC policy applies to %s: \"%.*s\"",
+                              near_at, low, DMARC_SHOWN, near);
+        } else {
+            checkutil_finding(&f, MXD_SEV_ERROR, AREA, "dmarc-syntax", NULL,
+                              "the DMARC record of %s is too long to be read", near_at);
+        }
     } else if (!d->temperror && !nomem) {
         checkutil_finding(&f, MXD_SEV_ERROR, AREA, "dmarc-none",
                           "Publish TXT \"v=DMARC1; p=none; rua=mailto:dmarc@<your domain>\" at "
@@ -663,7 +731,14 @@ mxd_err mxd_dmarc_lookup(mxd_resolver *res, const char *domain, mxd_dmarc_result
                           "require one of bulk senders, and forged mail is not stopped",
                           low);
     }
+    if (near && (rec || several) && !nomem)
+        checkutil_finding(&f, MXD_SEV_WARNING, AREA, "dmarc-invalid-ignored",
+                          "Fix or remove the malformed record.",
+                          "the DMARC record at _dmarc.%s is malformed and ignored (the policy "
+                          "of _dmarc.%s applies): \"%.*s\"",
+                          near_at, where, DMARC_SHOWN, near);
     free(rec);
+    free(near);
     psl_free(owned);
     if (nomem || f.nomem) {
         checkutil_findings_free(f.v, f.n);

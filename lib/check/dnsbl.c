@@ -38,6 +38,65 @@ const char *mxd_bl_probe_name(mxd_bl_probe p)
     return (unsigned)p < sizeof probe_names / sizeof *probe_names ? probe_names[p] : "unknown";
 }
 
+/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped". */
+const char *mxd_check_state_name(mxd_check_state s)
+{
+    static const char *const n[] = {"pass", "fail", "unchecked", "skipped"};
+    return (unsigned)s < 4 ? n[s] : "unknown";
+}
+
+/* why_add - append to why (bounded, always NUL-terminated); returns the new length. */
+static size_t why_add(char *why, size_t whylen, size_t o, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static size_t why_add(char *why, size_t whylen, size_t o, const char *fmt, ...)
+{
+    if (!why || o + 1 >= whylen)
+        return o;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(why + o, whylen - o, fmt, ap);
+    va_end(ap);
+    if (k < 0)
+        return o;
+    return o + (size_t)k < whylen ? o + (size_t)k : whylen - 1;
+}
+
+/* mxd_bl_verdict - FAIL listed somewhere, UNCHECKED some list unanswered, PASS all clean. */
+mxd_check_state mxd_bl_verdict(const mxd_bl_entry *lists, size_t n, char *why, size_t whylen)
+{
+    size_t listed = 0, errors = 0;
+    for (size_t i = 0; lists && i < n; i++) {
+        listed += lists[i].result == MXD_BL_LISTED;
+        errors += lists[i].result == MXD_BL_ERROR;
+    }
+    if (why && whylen)
+        why[0] = 0;
+    size_t o = 0;
+    if (!lists || !n) {
+        why_add(why, whylen, 0, "no blocklist was asked");
+        return MXD_CHECK_UNCHECKED;
+    }
+    mxd_bl_result pick = listed ? MXD_BL_LISTED : MXD_BL_ERROR;
+    if (listed)
+        o = why_add(why, whylen, o, "listed on %zu of %zu blocklists: ", listed, n);
+    else if (errors == n)
+        o = why_add(why, whylen, o, "none of %zu blocklists answered: ", n);
+    else if (errors)
+        o = why_add(why, whylen, o, "%zu of %zu blocklists did not answer: ", errors, n);
+    else {
+        why_add(why, whylen, o, "on none of %zu blocklists", n);
+        return MXD_CHECK_PASS;
+    }
+    for (size_t i = 0, k = 0; i < n; i++) {
+        if (lists[i].result != pick)
+            continue;
+        o = why_add(why, whylen, o, "%s%s", k++ ? ", " : "", lists[i].name ? lists[i].name : "?");
+        if (pick == MXD_BL_ERROR)
+            o = why_add(why, whylen, o, " (%s)", lists[i].error ? lists[i].error : "error");
+    }
+    return listed ? MXD_CHECK_FAIL : MXD_CHECK_UNCHECKED;
+}
+
 /* code_matches - does the answer address b match the catalogue entry c? */
 static int code_matches(const kb_code *c, const unsigned char *b)
 {

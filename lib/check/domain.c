@@ -251,6 +251,89 @@ static void judge(mxd_domain_report *rep, checkutil_findings *f)
         rep->dns_trouble = 1;
 }
 
+static const char *const area_names[MXD_DOMAIN_AREAS] = {"mx",   "spf",     "dmarc",
+                                                         "dkim", "mta-sts", "tls-rpt"};
+
+/* mxd_domain_area_name - the name of an area. */
+const char *mxd_domain_area_name(mxd_domain_area a)
+{
+    return (unsigned)a < MXD_DOMAIN_AREAS ? area_names[a] : "?";
+}
+
+/* area_of - the area of a finding's area name, or -1 ("auth" spans SPF and DKIM). */
+static int area_of(const char *name)
+{
+    for (int a = 0; a < MXD_DOMAIN_AREAS; a++)
+        if (name && !strcmp(name, area_names[a]))
+            return a;
+    return -1;
+}
+
+/* verdicts - what each area's lookups allow to say: unchecked when they failed, or when
+ * the area found something missing and the resolver denies the domain's top-level domain
+ * (then the findings of those areas are dropped: they rest on lies). */
+static void verdicts(mxd_resolver *r, mxd_domain_report *rep, checkutil_findings *f)
+{
+    int failed[MXD_DOMAIN_AREAS], absent[MXD_DOMAIN_AREAS];
+    failed[MXD_AREA_MX] = rep->mx && dns_failed(rep->mx->status);
+    absent[MXD_AREA_MX] = rep->mx && rep->mx->status == MXD_DNS_NXDOMAIN;
+    /* an include that could not be read leaves the whole policy unknown */
+    failed[MXD_AREA_SPF] = rep->spf->status == MXD_SPF_TEMPERROR;
+    absent[MXD_AREA_SPF] = rep->spf->status == MXD_SPF_NONE;
+    failed[MXD_AREA_DMARC] = rep->dmarc->temperror && !rep->dmarc->record;
+    absent[MXD_AREA_DMARC] = !rep->dmarc->record && !rep->dmarc->temperror;
+    /* a key may sit at a selector whose lookup failed */
+    failed[MXD_AREA_DKIM] = !rep->dkim->nfound && rep->dkim->nfailed;
+    absent[MXD_AREA_DKIM] = !rep->dkim->nfound && !rep->dkim->nfailed;
+    failed[MXD_AREA_MTA_STS] = dns_failed(rep->mta_sts.status);
+    absent[MXD_AREA_MTA_STS] = !rep->mta_sts.found && !failed[MXD_AREA_MTA_STS];
+    failed[MXD_AREA_TLS_RPT] = dns_failed(rep->tls_rpt.status);
+    absent[MXD_AREA_TLS_RPT] = !rep->tls_rpt.found && !failed[MXD_AREA_TLS_RPT];
+    int any_absent = 0;
+    for (int a = 0; a < MXD_DOMAIN_AREAS; a++)
+        any_absent |= absent[a];
+    char why[512];
+    if (any_absent && mxd_nxdomain_suspect(r, rep->domain, why, sizeof why)) {
+        rep->resolver_suspect = str_dup_n(why, strlen(why));
+        if (!rep->resolver_suspect)
+            f->nomem = 1;
+        for (int a = 0; a < MXD_DOMAIN_AREAS; a++)
+            failed[a] |= absent[a];
+        /* drop what rests on the lies: the findings of the areas now unchecked */
+        size_t k = 0;
+        for (size_t i = 0; i < f->n; i++) {
+            int a = area_of(f->v[i].area);
+            int lie = a >= 0 ? failed[a] && absent[a]
+                             : !strcmp(f->v[i].area, "auth") &&
+                                   (absent[MXD_AREA_SPF] || absent[MXD_AREA_DKIM]);
+            if (lie) {
+                free(f->v[i].text);
+                free(f->v[i].fix);
+            } else {
+                f->v[k++] = f->v[i];
+            }
+        }
+        f->n = k;
+        checkutil_finding(f, MXD_SEV_WARNING, "dns", "resolver-suspect",
+                          "Run the check again with another resolver (--dns-server), for "
+                          "example your own or your provider's.",
+                          "the resolver is suspect: %s; nothing it said is missing is "
+                          "reported",
+                          why);
+    }
+    for (int a = 0; a < MXD_DOMAIN_AREAS; a++) {
+        mxd_check_state st = failed[a] ? MXD_CHECK_UNCHECKED : MXD_CHECK_PASS;
+        for (size_t i = 0; i < f->n && st == MXD_CHECK_PASS; i++)
+            if (f->v[i].severity == MXD_SEV_ERROR && area_of(f->v[i].area) == a)
+                st = MXD_CHECK_FAIL;
+        rep->state[a] = st;
+        rep->unchecked += st == MXD_CHECK_UNCHECKED;
+    }
+    rep->dns_unusable = rep->unchecked == MXD_DOMAIN_AREAS;
+    if (rep->unchecked)
+        rep->dns_trouble = 1;
+}
+
 /* mxd_check_domain - all checks of one domain. */
 mxd_err mxd_check_domain(mxd_resolver *r, const mxd_kb *kb, const char *domain,
                          const char *const *selectors, size_t nsel, mxd_domain_report **out)
@@ -312,6 +395,7 @@ mxd_err mxd_check_domain(mxd_resolver *r, const mxd_kb *kb, const char *domain,
     copy_findings(&f, rep->dmarc->findings, rep->dmarc->nfindings);
     copy_findings(&f, rep->dkim->findings, rep->dkim->nfindings);
     judge(rep, &f);
+    verdicts(r, rep, &f);
     if (f.nomem) {
         checkutil_findings_free(f.v, f.n);
         mxd_domain_report_free(rep);
@@ -341,6 +425,7 @@ void mxd_domain_report_free(mxd_domain_report *rep)
     mxd_txt_policy_clear(&rep->mta_sts);
     mxd_txt_policy_clear(&rep->tls_rpt);
     checkutil_findings_free(rep->findings, rep->nfindings);
+    free(rep->resolver_suspect);
     free(rep);
 }
 
@@ -386,5 +471,10 @@ char *mxd_domain_report_json(const mxd_domain_report *rep, int pretty)
     json_object_set_new(o, "errors", json_integer((json_int_t)rep->errors));
     json_object_set_new(o, "warnings", json_integer((json_int_t)rep->warnings));
     json_object_set_new(o, "dns_trouble", json_boolean(rep->dns_trouble));
+    json_t *st = json_object();
+    for (int a = 0; a < MXD_DOMAIN_AREAS; a++)
+        json_object_set_new(st, area_names[a], json_string(mxd_check_state_name(rep->state[a])));
+    json_object_set_new(o, "state", st);
+    json_object_set_new(o, "resolver_suspect", checkutil_json_str(rep->resolver_suspect));
     return checkutil_json_dump(o, pretty);
 }

@@ -462,10 +462,11 @@ mxd_err mxd_spf_lint(mxd_resolver *r, const char *domain, mxd_spf_report **out)
     }
     rep->record =
         rep->tree->record ? str_dup_n(rep->tree->record, strlen(rep->tree->record)) : NULL;
-    rep->status = !rep->tree->record && !c.temp ? MXD_SPF_NONE
-                  : c.perm                      ? MXD_SPF_PERMERROR
-                  : c.temp                      ? MXD_SPF_TEMPERROR
-                                                : MXD_SPF_NEUTRAL;
+    /* several records at the top are a permerror (RFC 7208 section 4.5), not "none" */
+    rep->status = c.perm                          ? MXD_SPF_PERMERROR
+                  : !rep->tree->record && !c.temp ? MXD_SPF_NONE
+                  : c.temp                        ? MXD_SPF_TEMPERROR
+                                                  : MXD_SPF_NEUTRAL;
     rep->tree->result = rep->status;
     rep->dns_lookups = c.lookups;
     rep->void_lookups = c.voids;

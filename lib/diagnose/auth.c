@@ -89,7 +89,7 @@ mxd_err diag_check_dmarc(mxd_resolver *r, const char *domain, mxd_diag_check *c)
     if (res->temperror) {
         e = diag_finding(c, diag_printf("the DMARC lookup for %s failed (DNS)", domain));
         diag_set(c, MXD_CHECK_UNCHECKED, diag_printf("DMARC of %s not checked", domain));
-    } else if (!res->found || !res->record) {
+    } else if (!res->record) { /* a malformed record is not a missing one */
         e = diag_finding(c,
                          diag_printf("%s publishes no DMARC record (_dmarc.%s)", domain, domain));
         diag_set(c, MXD_CHECK_FAIL, diag_printf("no DMARC policy for %s", domain));

@@ -3,7 +3,10 @@
  *
  * The blocklist, reverse-DNS and MX queries are submitted together and run in one batch;
  * SPF (whose lookups depend on each other) is evaluated after. A check that could not get
- * its answers is UNCHECKED, never PASS.
+ * its answers is UNCHECKED, never PASS. The verdict of the blocklist check is the check
+ * module's (mxd_bl_verdict()); this file displays it. A failed check whose name's top-level
+ * domain the resolver denies too (mxd_nxdomain_suspect()) rests on lies: UNCHECKED, and the
+ * diagnosis says the resolver is suspect.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,8 @@
 
 /* Bytes of a malformed fact quoted in a finding. */
 #define DIAG_FACT_SHOWN 80
+/* Bytes of a check module's reason for its verdict. */
+#define DIAG_WHY_MAX 1024
 
 static int dns_failed(mxd_dns_status s)
 {
@@ -20,10 +25,13 @@ static int dns_failed(mxd_dns_status s)
            s == MXD_DNS_ERROR;
 }
 
+/* check_dnsbl - display the blocklist verdict of the check module (mxd_bl_verdict()). */
 static mxd_err check_dnsbl(const mxd_ip_report *rep, mxd_diag_check *c)
 {
+    char why[DIAG_WHY_MAX];
+    mxd_check_state st = mxd_bl_verdict(rep->dnsbl, rep->ndnsbl, why, sizeof why);
     mxd_err e = MXD_OK;
-    if (rep->listed) {
+    if (st == MXD_CHECK_FAIL) {
         for (size_t i = 0; i < rep->ndnsbl && !e; i++) {
             const mxd_bl_entry *b = &rep->dnsbl[i];
             if (b->result != MXD_BL_LISTED)
@@ -35,24 +43,41 @@ static mxd_err check_dnsbl(const mxd_ip_report *rep, mxd_diag_check *c)
                                                   code, meaning, b->delist)
                                     : diag_printf("listed on %s (%s %s)", b->name, code, meaning));
         }
+        /* the lists that did not answer, named as the check module names them (not as a
+         * finding: the findings are the listings a removal request quotes) */
+        mxd_bl_entry *rest = rep->errors ? calloc(rep->ndnsbl, sizeof *rest) : NULL;
+        size_t n = 0;
+        for (size_t i = 0; rest && i < rep->ndnsbl; i++)
+            if (rep->dnsbl[i].result == MXD_BL_ERROR)
+                rest[n++] = rep->dnsbl[i];
+        if (rep->errors && !rest)
+            e = MXD_ERR_NOMEM;
+        else if (rest)
+            mxd_bl_verdict(rest, n, why, sizeof why);
+        free(rest);
         diag_set(c, MXD_CHECK_FAIL,
-                 diag_printf("%s is listed on %zu of %zu blocklists", rep->ip, rep->listed,
-                             rep->ndnsbl));
-    } else if (!rep->clean) {
-        const char *why = rep->ndnsbl && rep->dnsbl[0].error ? rep->dnsbl[0].error : "no answer";
-        e = diag_finding(c, diag_printf("no blocklist could be asked about %s (%s)", rep->ip, why));
+                 rep->errors ? diag_printf("%s is listed on %zu of %zu blocklists (%zu did not "
+                                           "answer: %s)",
+                                           rep->ip, rep->listed, rep->ndnsbl, rep->errors,
+                                           strchr(why, ':') ? strchr(why, ':') + 2 : why)
+                             : diag_printf("%s is listed on %zu of %zu blocklists", rep->ip,
+                                           rep->listed, rep->ndnsbl));
+    } else if (st == MXD_CHECK_UNCHECKED && !rep->clean) {
+        const char *first = rep->ndnsbl && rep->dnsbl[0].error ? rep->dnsbl[0].error : "no answer";
+        e = diag_finding(c,
+                         diag_printf("no blocklist could be asked about %s (%s)", rep->ip, first));
         diag_set(c, MXD_CHECK_UNCHECKED,
-                 diag_printf("blocklists for %s not checked (%s)", rep->ip, why));
-    } else if (rep->errors) {
-        const mxd_bl_entry *b = &rep->dnsbl[0]; /* errors come first when nothing is listed */
-        diag_set(c, MXD_CHECK_PASS,
-                 diag_printf("%s is on none of the %zu blocklists that answered (%zu could not "
-                             "be asked: %s: %s%s)",
-                             rep->ip, rep->clean, rep->errors, b->name,
-                             b->error ? b->error : "error", rep->errors > 1 ? "; ..." : ""));
+                 diag_printf("blocklists for %s not checked (%s)", rep->ip, first));
+    } else if (st == MXD_CHECK_UNCHECKED) {
+        /* a list that did not answer may list the address: not a pass */
+        e = diag_finding(c, diag_printf("%s is on none of the %zu blocklists that answered, but "
+                                        "%s: ask again before you call it clean",
+                                        rep->ip, rep->clean, why));
+        diag_set(c, MXD_CHECK_UNCHECKED,
+                 diag_printf("blocklists for %s checked only in part (%zu of %zu did not answer)",
+                             rep->ip, rep->errors, rep->ndnsbl));
     } else {
-        diag_set(c, MXD_CHECK_PASS,
-                 diag_printf("%s is on none of %zu blocklists", rep->ip, rep->clean));
+        diag_set(c, MXD_CHECK_PASS, diag_printf("%s is %s", rep->ip, why));
     }
     return c->summary ? e : MXD_ERR_NOMEM;
 }
@@ -162,6 +187,45 @@ static mxd_err skip(mxd_diag_check *c, mxd_check_state st, char *why)
     return copy ? diag_finding(c, why) : (free(why), MXD_ERR_NOMEM);
 }
 
+/* distrust - a failed check whose name the resolver denies together with its top-level
+ * domain rests on lies: it becomes UNCHECKED, and the diagnosis says the resolver is suspect.
+ * The blocklist check is left alone (a listing is an answer; the lists' own health probe
+ * catches a resolver that denies everything). */
+static mxd_err distrust(mxd_resolver *r, mxd_diag_check *const *by, mxd_diagnosis *d)
+{
+    static const kb_check which[] = {KB_CHECK_PTR, KB_CHECK_SPF, KB_CHECK_DKIM, KB_CHECK_DMARC,
+                                     KB_CHECK_MX};
+    for (size_t i = 0; i < sizeof which / sizeof *which; i++) {
+        mxd_diag_check *c = by[which[i]];
+        if (!c || c->state != MXD_CHECK_FAIL)
+            continue;
+        const char *name = which[i] == KB_CHECK_PTR  ? "in-addr.arpa"
+                           : which[i] == KB_CHECK_MX ? d->recipient_domain
+                                                     : d->sender_domain;
+        char why[512];
+        if (!name || !mxd_nxdomain_suspect(r, name, why, sizeof why))
+            continue;
+        if (!d->resolver_suspect && !(d->resolver_suspect = diag_strdup(why)))
+            return MXD_ERR_NOMEM;
+        char *was = c->summary;
+        c->summary = NULL;
+        for (size_t k = 0; k < c->nfindings; k++)
+            free(c->findings[k]);
+        c->nfindings = 0;
+        diag_set(c, MXD_CHECK_UNCHECKED,
+                 diag_printf("not checked: the resolver is suspect (\"%s\" rests on its "
+                             "NXDOMAIN answers)",
+                             was ? was : "?"));
+        mxd_err e = diag_finding(c, diag_printf("the resolver is suspect: %s", why));
+        free(was);
+        if (e)
+            return e;
+        if (!c->summary)
+            return MXD_ERR_NOMEM;
+    }
+    return MXD_OK;
+}
+
 mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *opts, unsigned want,
                         mxd_diagnosis *d)
 {
@@ -248,6 +312,8 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
         e = diag_check_dkim(r, kb, dom, d->dkim_selector, by[KB_CHECK_DKIM]);
     if (!e && by[KB_CHECK_DMARC] && !by[KB_CHECK_DMARC]->summary)
         e = diag_check_dmarc(r, dom, by[KB_CHECK_DMARC]);
+    if (!e)
+        e = distrust(r, by, d);
     if (e)
         return e;
 
@@ -259,6 +325,6 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
         asked++;
         failed += d->checks[i].state == MXD_CHECK_UNCHECKED;
     }
-    d->dns_unreachable = asked && asked == failed;
+    d->dns_unreachable = asked && asked == failed && !d->resolver_suspect;
     return MXD_OK;
 }

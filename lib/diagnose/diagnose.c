@@ -22,12 +22,6 @@
 #define DIAG_TEXT_MAX   65536              /* bytes of a filled-in step or request */
 #define DIAG_QUOTE_MAX  2048               /* bytes of the reply quoted in a request */
 
-const char *mxd_check_state_name(mxd_check_state s)
-{
-    static const char *const n[] = {"pass", "fail", "unchecked", "skipped"};
-    return (unsigned)s < 4 ? n[s] : "unknown";
-}
-
 const char *mxd_mark_name(mxd_mark m)
 {
     static const char *const n[] = {"todo", "done", "manual", "unchecked"};
@@ -103,6 +97,7 @@ void mxd_diagnosis_free(mxd_diagnosis *d)
         free_check(&d->checks[i]);
     free(d->checks);
     free(d->dns_warning);
+    free(d->resolver_suspect);
     for (size_t i = 0; i < d->nsteps; i++) {
         free(d->steps[i].text);
         free(d->steps[i].finding);
@@ -460,6 +455,11 @@ static mxd_err build_delist(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnos
             e = buf_printf(&passing, "%s- %s", passing.len ? "\n" : "", d->checks[i].summary);
     if (!e && !passing.len)
         e = buf_adds(&passing, "- [[none yet: fix the findings marked to do first]]");
+    /* a check that could not be made is never claimed to pass */
+    for (size_t i = 0; i < d->nchecks && !e; i++)
+        if (d->checks[i].state == MXD_CHECK_UNCHECKED && d->checks[i].summary)
+            e = buf_printf(&passing, "\n- [[not verified yet, check again before sending: %s]]",
+                           d->checks[i].summary);
     for (size_t i = 0; bl && i < bl->nfindings && !e; i++)
         e = buf_printf(&listings, "%s- %s", listings.len ? "\n" : "", bl->findings[i]);
     if (!e && !listings.len)

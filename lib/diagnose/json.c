@@ -84,6 +84,8 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
     json_t *w = json_array();
     if (d->dns_warning)
         json_array_append_new(w, explain_jstr(d->dns_warning));
+    if (d->resolver_suspect)
+        json_array_append_new(w, explain_jstr(d->resolver_suspect));
     json_object_set_new(o, "warnings", w);
     char *s = json_dumps(o, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
     json_decref(o);

@@ -38,6 +38,11 @@ DNS=""
 if [ -n "$zones" ] && [ ! -f "$CASE/no-test-entries" ]; then
     zones="$zones --zone $SRC/tests/dnsd/dnsbl-test-entries.zone"
 fi
+# ... and the top-level domains (com, org, arpa ...) that an honest resolver knows, unless the
+# case is about a resolver that answers NXDOMAIN for every name.
+if [ -n "$zones" ] && [ ! -f "$CASE/no-tlds" ]; then
+    zones="$zones --zone $SRC/tests/dnsd/tlds.zone"
+fi
 if [ -n "$zones" ]; then
     dnsd_args=""
     [ -f "$CASE/dnsd-args" ] && dnsd_args=$(cat "$CASE/dnsd-args")

@@ -782,6 +782,92 @@ static void test_probe_once_per_run(void **state)
         mxd_ip_report_free(rep[i]);
 }
 
+/* The check module's blocklist verdict: a list that did not answer is never a pass. */
+static void test_bl_verdict(void **state)
+{
+    (void)state;
+    char timeout[] = "timeout", probe[] = "list did not answer its test entry";
+    mxd_bl_entry e[9];
+    memset(e, 0, sizeof e);
+    static const char *const names[9] = {"A", "B", "C", "D", "E", "F", "G", "H", "I"};
+    for (int i = 0; i < 9; i++) {
+        e[i].name = names[i];
+        e[i].result = MXD_BL_CLEAN;
+    }
+    char why[512];
+    assert_int_equal(mxd_bl_verdict(e, 9, why, sizeof why), MXD_CHECK_PASS);
+    assert_string_equal(why, "on none of 9 blocklists");
+    /* 8 of 9 time out, the one that answered says clean: not a pass */
+    for (int i = 1; i < 9; i++) {
+        e[i].result = MXD_BL_ERROR;
+        e[i].error = timeout;
+    }
+    assert_int_equal(mxd_bl_verdict(e, 9, why, sizeof why), MXD_CHECK_UNCHECKED);
+    assert_non_null(strstr(why, "8 of 9 blocklists did not answer: B (timeout), C (timeout)"));
+    assert_null(strstr(why, "A ("));
+    /* one failed probe among clean lists: still unchecked */
+    for (int i = 1; i < 9; i++) {
+        e[i].result = MXD_BL_CLEAN;
+        e[i].error = NULL;
+    }
+    e[4].result = MXD_BL_ERROR;
+    e[4].error = probe;
+    assert_int_equal(mxd_bl_verdict(e, 9, why, sizeof why), MXD_CHECK_UNCHECKED);
+    assert_string_equal(why, "1 of 9 blocklists did not answer: E (list did not answer its "
+                             "test entry)");
+    /* a listing is a failure whatever else did not answer */
+    e[2].result = MXD_BL_LISTED;
+    assert_int_equal(mxd_bl_verdict(e, 9, why, sizeof why), MXD_CHECK_FAIL);
+    assert_string_equal(why, "listed on 1 of 9 blocklists: C");
+    /* every list failed; none asked; a tiny buffer stays terminated */
+    for (int i = 0; i < 9; i++)
+        e[i].result = MXD_BL_ERROR;
+    assert_int_equal(mxd_bl_verdict(e, 9, why, sizeof why), MXD_CHECK_UNCHECKED);
+    assert_non_null(strstr(why, "none of 9 blocklists answered"));
+    assert_int_equal(mxd_bl_verdict(NULL, 0, why, sizeof why), MXD_CHECK_UNCHECKED);
+    char small[8];
+    assert_int_equal(mxd_bl_verdict(e, 9, small, sizeof small), MXD_CHECK_UNCHECKED);
+    assert_int_equal(strlen(small), sizeof small - 1);
+    assert_int_equal(mxd_bl_verdict(e, 9, NULL, 0), MXD_CHECK_UNCHECKED);
+}
+
+/* An NXDOMAIN is believed only from a resolver that knows the top-level domain; the probe
+ * is asked once per resolver, however many names want it. */
+static void test_nxdomain_suspect(void **state)
+{
+    (void)state;
+    mxd_dns_opts o = {.servers = bad.addr, .timeout_ms = 1000, .tries = 1, .kb = kb};
+    mxd_resolver *r = NULL;
+    assert_int_equal(mxd_resolver_new(&o, &r, NULL, 0), MXD_OK);
+    char why[512];
+    /* the bad server knows nothing under com: it denies a top-level domain that exists */
+    assert_int_equal(mxd_nxdomain_suspect(r, "gmail.com", why, sizeof why), 1);
+    assert_non_null(strstr(why, "top-level domain com does not exist"));
+    mxd_dns_stats st;
+    mxd_resolver_stats(r, &st);
+    unsigned long sent = st.sent;
+    assert_int_equal(mxd_nxdomain_suspect(r, "Other.COM.", why, sizeof why), 1);
+    mxd_resolver_stats(r, &st);
+    assert_int_equal(st.sent, sent); /* asked once */
+    /* it knows net (bl.spamcop.net): its NXDOMAIN there is believed */
+    assert_int_equal(mxd_nxdomain_suspect(r, "missing.net", why, sizeof why), 0);
+    assert_string_equal(why, "");
+    /* .example is no public top-level domain: not asked, believed */
+    mxd_resolver_stats(r, &st);
+    sent = st.sent;
+    assert_int_equal(mxd_nxdomain_suspect(r, "missing.example", why, sizeof why), 0);
+    mxd_resolver_stats(r, &st);
+    assert_int_equal(st.sent, sent);
+    assert_int_equal(mxd_nxdomain_suspect(r, "", why, sizeof why), 0);
+    assert_int_equal(mxd_nxdomain_suspect(NULL, "gmail.com", why, sizeof why), 0);
+    mxd_resolver_free(r);
+    /* an honest server (com exists) is believed */
+    o.servers = srv.addr;
+    assert_int_equal(mxd_resolver_new(&o, &r, NULL, 0), MXD_OK);
+    assert_int_equal(mxd_nxdomain_suspect(r, "missing.com", why, sizeof why), 0);
+    mxd_resolver_free(r);
+}
+
 /* Text from a DNS answer that is not UTF-8 keeps its valid parts in JSON. */
 static void test_jstr_not_utf8(void **state)
 {
@@ -804,12 +890,13 @@ int main(void)
         cmocka_unit_test(test_names),          cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_list_selection), cmocka_unit_test(test_probe_names),
         cmocka_unit_test(test_probe_judge),    cmocka_unit_test(test_probe_apply),
-        cmocka_unit_test(test_probe_column),
+        cmocka_unit_test(test_probe_column),   cmocka_unit_test(test_bl_verdict),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_checks_in_one_run),
         cmocka_unit_test(test_probe_live),
         cmocka_unit_test(test_probe_once_per_run),
+        cmocka_unit_test(test_nxdomain_suspect),
     };
     int rc = cmocka_run_group_tests_name("check-offline", offline, open_kb, close_kb);
     if (start_server(NULL)) {

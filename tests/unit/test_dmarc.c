@@ -265,6 +265,10 @@ static const char zone[] =
     "_dmarc.other.example TXT \"some other text\"\n"
     "_dmarc.bad.example TXT \"v=DMARC1; p=block; pct=50\"\n"
     "_dmarc.slow.example TIMEOUT\n"
+    "_dmarc.nosemi.example TXT \"v=DMARC1 p=reject\"\n"
+    "_dmarc.lower.example TXT \"v=dmarc1; p=reject\"\n"
+    "_dmarc.sub.parent.example TXT \"v=DMARC1 p=none\"\n"
+    "_dmarc.parent.example TXT \"v=DMARC1; p=reject\"\n"
     "_dmarc.deep.example TXT \"v=DMARC1; p=quarantine; rua=mailto:d@deep.example\"\n"
     "_dmarc.c.d.e.f.g.h.deep.example TXT \"v=DMARC1; p=none\"\n"
     "_dmarc.d.e.f.g.h.deep.example TXT \"v=DMARC1; p=reject\"\n";
@@ -393,6 +397,37 @@ static void test_lookup_failures(void **state)
     mxd_dmarc_result_free(d);
 }
 
+/* A record meant as DMARC but malformed is invalid (shown, with the reason), not missing. */
+static void test_lookup_malformed(void **state)
+{
+    (void)state;
+    mxd_dmarc_result *d = lookup("nosemi.example");
+    assert_false(d->found);
+    assert_false(d->temperror);
+    assert_non_null(d->record);
+    assert_false(d->record->valid);
+    assert_string_equal(d->record->text, "v=DMARC1 p=reject");
+    assert_string_equal(d->record_domain, "nosemi.example");
+    assert_int_equal(d->policy, MXD_DMARC_ABSENT);
+    assert_true(has(d->findings, d->nfindings, "dmarc-invalid", "v=DMARC1 p=reject"));
+    assert_false(has(d->findings, d->nfindings, "dmarc-none", NULL));
+    assert_true(has(d->record->problems, d->record->nproblems, "dmarc-version", "';' is missing"));
+    mxd_dmarc_result_free(d);
+
+    d = lookup("lower.example");
+    assert_false(d->found);
+    assert_non_null(d->record);
+    assert_true(has(d->findings, d->nfindings, "dmarc-invalid", NULL));
+    mxd_dmarc_result_free(d);
+
+    /* a malformed record below a valid parent: the parent applies, the other is flagged */
+    d = lookup("sub.parent.example");
+    assert_true(d->found);
+    assert_string_equal(d->record_domain, "parent.example");
+    assert_true(has(d->findings, d->nfindings, "dmarc-invalid-ignored", "sub.parent.example"));
+    mxd_dmarc_result_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest offline[] = {
@@ -406,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_lookup_own),
         cmocka_unit_test(test_lookup_walk),
         cmocka_unit_test(test_lookup_failures),
+        cmocka_unit_test(test_lookup_malformed),
     };
     int rc = cmocka_run_group_tests_name("dmarc", offline, NULL, NULL);
     if (start_dnsd(NULL)) {
