@@ -23,18 +23,21 @@ extern "C" {
 
 /* The state of one live check. */
 typedef enum mxd_check_state {
-    MXD_CHECK_PASS = 0,      /* checked: fine */
-    MXD_CHECK_FAIL = 1,      /* checked: needs action (see findings) */
-    MXD_CHECK_UNCHECKED = 2, /* could not be checked: DNS timed out, failed, or was off */
-    MXD_CHECK_SKIPPED = 3    /* not possible: a fact is missing (no IP, no domain known) */
+    MXD_CHECK_PASS = 0,          /* checked: fine */
+    MXD_CHECK_FAIL = 1,          /* checked: needs action (see findings) */
+    MXD_CHECK_UNCHECKED = 2,     /* could not be checked: DNS timed out, failed, or was off */
+    MXD_CHECK_SKIPPED = 3,       /* not possible: a fact is missing (no IP, no domain known) */
+    MXD_CHECK_NOT_APPLICABLE = 4 /* not the user's to fix: the sending IP is the provider's own
+                                    outbound server (see mxd_diagnosis.sending_ip_owner) */
 } mxd_check_state;
 
 /* The mark of a playbook step. */
 typedef enum mxd_mark {
-    MXD_MARK_TODO = 0,     /* needs action: the check failed */
-    MXD_MARK_DONE = 1,     /* the check passes now */
-    MXD_MARK_MANUAL = 2,   /* only the user can do or verify it */
-    MXD_MARK_UNCHECKED = 3 /* the check could not run: see the finding */
+    MXD_MARK_TODO = 0,          /* needs action: the check failed */
+    MXD_MARK_DONE = 1,          /* the check passes now */
+    MXD_MARK_MANUAL = 2,        /* only the user can do or verify it */
+    MXD_MARK_UNCHECKED = 3,     /* the check could not run: see the finding */
+    MXD_MARK_NOT_APPLICABLE = 4 /* not the user's to do: see the finding for why */
 } mxd_mark;
 
 typedef struct mxd_diag_check {
@@ -67,6 +70,11 @@ typedef struct mxd_diagnosis {
      * "envelope", "signature"); NULL when unknown */
     char *sending_ip;
     const char *sending_ip_from;
+    /* the provider whose own outbound server the sending IP is (provider-outbound.tsv: its
+     * range, or its PTR name), and how that is known; NULL when it is not (or not known) */
+    const char *sending_ip_owner;      /* provider id (kb) */
+    const char *sending_ip_owner_name; /* its display name (kb) */
+    char *sending_ip_owner_why;
     char *sender_domain;
     const char *sender_domain_from;
     char *recipient;
@@ -106,8 +114,8 @@ MXD_API mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const cha
 
 MXD_API void mxd_diagnosis_free(mxd_diagnosis *d);
 
-/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped";
- * mxd_mark_name - "todo", "done", "manual", "unchecked". */
+/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped", "not_applicable";
+ * mxd_mark_name - "todo", "done", "manual", "unchecked", "not_applicable". */
 MXD_API const char *mxd_check_state_name(mxd_check_state s);
 MXD_API const char *mxd_mark_name(mxd_mark m);
 
