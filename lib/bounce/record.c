@@ -136,6 +136,38 @@ static void ip_from_received(const bounce_view *v, const char *rhost, char *out,
         bounce_copy(out, outlen, found, strlen(found));
 }
 
+/* ip_from_socket - our sending IP as our own outbound server wrote it: Oracle Communications
+ * Messaging Server notes the connection of a Remote-MTA / "Remote system" as
+ * "(TCP|local-ip|local-port|remote-ip|remote-port)"; the local address is ours. Looked for in
+ * the delivery-status part, then in the text. Private addresses are not taken (an address
+ * behind NAT is not the one the receiver saw). */
+static void ip_from_socket(const bounce_view *v, char *out, size_t outlen)
+{
+    const buf *parts[2] = {&v->dsn, &v->text};
+    for (int k = 0; k < 2; k++) {
+        const char *t = parts[k]->len ? buf_cstr(parts[k]) : NULL;
+        size_t len = parts[k]->len;
+        for (const char *p = t; p && (size_t)(p - t) + 5 < len;) {
+            const char *hit = str_find(p, len - (size_t)(p - t), "(TCP|", 5);
+            if (!hit)
+                break;
+            const char *a = hit + 5, *end = t + len;
+            const char *bar = a;
+            while (bar < end && bar - a <= CIDR_TEXT_MAX && *bar != '|')
+                bar++;
+            cidr_addr ip;
+            if (bar < end && *bar == '|' && !cidr_parse_ip(a, (size_t)(bar - a), &ip) &&
+                !cidr_not_routable(&ip) && !cidr_is_private(&ip)) {
+                char txt[CIDR_TEXT_MAX + 1];
+                cidr_format(&ip, txt, sizeof txt);
+                bounce_copy(out, outlen, txt, strlen(txt));
+                return;
+            }
+            p = a;
+        }
+    }
+}
+
 mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out *out,
                     const char *source, mxd_bounce_cb cb, void *arg, size_t *nrec);
 
@@ -190,6 +222,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         bounce_classify(v, r, &c);
         if (delivered)
             c.reason = "delivered";
+        if (!c.sending_ip[0] && !bounce_mailbox_reason(c.reason))
+            ip_from_socket(v, c.sending_ip, sizeof c.sending_ip);
         if (!c.sending_ip[0] && !bounce_mailbox_reason(c.reason))
             ip_from_received(v, c.rhost, c.sending_ip, sizeof c.sending_ip);
         mxd_bounce_record rec;

@@ -209,6 +209,11 @@ static void test_sending_ip_from_received(void **state)
     parse_fixture("received-ours-only.eml", &g);
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].sending_ip, "");
+    /* Oracle Messaging Server notes its own connection "(TCP|local|port|remote|port)": the
+     * local address is ours (before: the submitting client of our own Received header) */
+    parse_fixture("messagingserver-socket.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].sending_ip, "203.0.113.66");
 }
 
 static void test_encodings_and_crlf(void **state)
