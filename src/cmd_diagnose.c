@@ -21,8 +21,11 @@ static void help(FILE *out)
         "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT), find\n"
         "the facts (provider, code family, sending IP, sender and recipient domain, DKIM\n"
         "selector), run the live DNS checks the code family calls for, and print the\n"
-        "playbook with each step marked done (✓), needs action (✗), manual (☐) or\n"
-        "unchecked (?), and a delisting request where the family has one.\n\n"
+        "playbook with each step marked done (✓), needs action (✗), manual (☐),\n"
+        "unchecked (?) or not applicable (–: the sending IP is the provider's own\n"
+        "outbound server, its PTR and blocklist entries are not yours to fix), and a\n"
+        "delisting request where the family has one. The sending IP is the client the\n"
+        "reply names, never the remote server's address beside its name.\n\n"
         "options:\n"
         "  --json            one JSON object: facts, explanation, checks, playbook,\n"
         "                    delist_request\n"
@@ -52,6 +55,8 @@ static const char *mark_sym(mxd_mark m)
         return "✗";
     case MXD_MARK_MANUAL:
         return "☐";
+    case MXD_MARK_NOT_APPLICABLE:
+        return "–";
     default:
         return "?";
     }
@@ -59,7 +64,10 @@ static const char *mark_sym(mxd_mark m)
 
 static const char *state_sym(mxd_check_state s)
 {
-    return s == MXD_CHECK_PASS ? "✓" : s == MXD_CHECK_FAIL ? "✗" : "?";
+    return s == MXD_CHECK_PASS             ? "✓"
+           : s == MXD_CHECK_FAIL           ? "✗"
+           : s == MXD_CHECK_NOT_APPLICABLE ? "–"
+                                           : "?";
 }
 
 static const char *mark_color(const cli_global *g, mxd_mark m)
@@ -87,10 +95,11 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
 {
     const mxd_explanation *x = d->explanation;
     const char *b = term_c(g, "bold"), *r = term_c(g, "reset");
-    int todo = 0, unchecked = 0;
+    int todo = 0, unchecked = 0, na = 0;
     for (size_t i = 0; i < d->nsteps; i++) {
         todo += d->steps[i].mark == MXD_MARK_TODO;
         unchecked += d->steps[i].mark == MXD_MARK_UNCHECKED;
+        na += d->steps[i].mark == MXD_MARK_NOT_APPLICABLE;
     }
     /* the most important line first */
     char head[1024];
@@ -111,14 +120,22 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
     term_wrap(stdout, g, 2, 2, verdict);
     if (d->playbook) {
         char l[512];
-        snprintf(l, sizeof l, "%d step%s need%s action, %d could not be checked", todo,
-                 todo == 1 ? "" : "s", todo == 1 ? "s" : "", unchecked);
+        int n = snprintf(l, sizeof l, "%d step%s need%s action, %d could not be checked", todo,
+                         todo == 1 ? "" : "s", todo == 1 ? "s" : "", unchecked);
+        if (na && n > 0 && (size_t)n < sizeof l)
+            snprintf(l + n, sizeof l - (size_t)n, ", %d not applicable (not yours to fix)", na);
         term_wrap(stdout, g, 2, 2, l);
     }
 
     printf("\n%sFacts%s\n", b, r);
     fact_line(g, "source", d->source, NULL);
     fact_line(g, "sending IP", d->sending_ip, d->sending_ip_from);
+    if (d->sending_ip_owner) {
+        char l[1024];
+        snprintf(l, sizeof l, "%s's own outbound server (%s)", d->sending_ip_owner_name,
+                 d->sending_ip_owner_why ? d->sending_ip_owner_why : "");
+        fact_line(g, "IP owner", l, NULL);
+    }
     fact_line(g, "sender domain", d->sender_domain, d->sender_domain_from);
     fact_line(g, "recipient", d->recipient, NULL);
     if (d->recipient_domain) {
@@ -140,9 +157,10 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
         printf("\n%sChecks%s\n", b, r);
         for (size_t i = 0; i < d->nchecks; i++) {
             const mxd_diag_check *c = &d->checks[i];
-            mxd_mark m = c->state == MXD_CHECK_PASS   ? MXD_MARK_DONE
-                         : c->state == MXD_CHECK_FAIL ? MXD_MARK_TODO
-                                                      : MXD_MARK_UNCHECKED;
+            mxd_mark m = c->state == MXD_CHECK_PASS             ? MXD_MARK_DONE
+                         : c->state == MXD_CHECK_FAIL           ? MXD_MARK_TODO
+                         : c->state == MXD_CHECK_NOT_APPLICABLE ? MXD_MARK_NOT_APPLICABLE
+                                                                : MXD_MARK_UNCHECKED;
             printf("  %s%s%s %-6s ", mark_color(g, m), state_sym(c->state), r, c->name);
             term_wrap_at(stdout, g, 11, 11, c->summary ? c->summary : "");
         }
@@ -156,7 +174,11 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
             term_wrap_at(stdout, g, 8, 8, s->text);
             if (s->finding && s->mark != MXD_MARK_DONE) {
                 char l[4096];
-                snprintf(l, sizeof l, "%s %s", s->mark == MXD_MARK_TODO ? "→" : "?", s->finding);
+                snprintf(l, sizeof l, "%s %s",
+                         s->mark == MXD_MARK_TODO             ? "→"
+                         : s->mark == MXD_MARK_NOT_APPLICABLE ? "–"
+                                                              : "?",
+                         s->finding);
                 term_wrap(stdout, g, 8, 10, l);
             }
         }
@@ -195,7 +217,7 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
 
 static const char *md_box(mxd_mark m)
 {
-    return m == MXD_MARK_DONE ? "[x]" : "[ ]";
+    return m == MXD_MARK_DONE ? "[x]" : m == MXD_MARK_NOT_APPLICABLE ? "[-]" : "[ ]";
 }
 
 static void print_markdown(const mxd_diagnosis *d)
@@ -230,8 +252,10 @@ static void print_markdown(const mxd_diagnosis *d)
         printf("\n### What to do: %s\n\n", d->playbook_title);
         for (size_t i = 0; i < d->nsteps; i++) {
             const mxd_diag_step *s = &d->steps[i];
-            printf("- %s %s%s%s\n", md_box(s->mark), s->mark == MXD_MARK_MANUAL ? "(manual) " : "",
-                   s->mark == MXD_MARK_UNCHECKED ? "(unchecked) " : "", s->text);
+            printf("- %s %s%s%s%s\n", md_box(s->mark),
+                   s->mark == MXD_MARK_MANUAL ? "(manual) " : "",
+                   s->mark == MXD_MARK_UNCHECKED ? "(unchecked) " : "",
+                   s->mark == MXD_MARK_NOT_APPLICABLE ? "(not applicable) " : "", s->text);
             if (s->finding && s->mark != MXD_MARK_DONE)
                 printf("  - %s\n", s->finding);
         }
@@ -258,6 +282,7 @@ static void clean(mxd_diagnosis *d)
     term_clean_explanation(d->explanation);
     term_clean(d->source, 0);
     term_clean(d->sending_ip, 0);
+    term_clean(d->sending_ip_owner_why, 0);
     term_clean(d->sender_domain, 0);
     term_clean(d->recipient, 0);
     term_clean(d->recipient_domain, 0);

@@ -50,14 +50,16 @@ typedef enum mxd_bl_result {
 /* The verdict of one check. The check module owns it (with the reason); diagnose and the
  * tool only display and order it, so that a check that could not be made is never a pass. */
 typedef enum mxd_check_state {
-    MXD_CHECK_PASS = 0,      /* checked: fine */
-    MXD_CHECK_FAIL = 1,      /* checked: needs action (see findings) */
-    MXD_CHECK_UNCHECKED = 2, /* could not be checked (or only in part): DNS timed out, failed,
-                                was off, or the resolver is suspect */
-    MXD_CHECK_SKIPPED = 3    /* not possible: a fact is missing (no IP, no domain known) */
+    MXD_CHECK_PASS = 0,          /* checked: fine */
+    MXD_CHECK_FAIL = 1,          /* checked: needs action (see findings) */
+    MXD_CHECK_UNCHECKED = 2,     /* could not be checked (or only in part): DNS timed out, failed,
+                                    was off, or the resolver is suspect */
+    MXD_CHECK_SKIPPED = 3,       /* not possible: a fact is missing (no IP, no domain known) */
+    MXD_CHECK_NOT_APPLICABLE = 4 /* not the user's to fix: the sending IP is the provider's own
+                                    outbound server (see mxd_diagnosis.sending_ip_owner) */
 } mxd_check_state;
 
-/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped". */
+/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped", "not_applicable". */
 MXD_API const char *mxd_check_state_name(mxd_check_state s);
 
 /* mxd_bl_result_name - "clean", "listed" or "error". */

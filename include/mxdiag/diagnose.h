@@ -24,10 +24,11 @@ extern "C" {
 
 /* The mark of a playbook step. */
 typedef enum mxd_mark {
-    MXD_MARK_TODO = 0,     /* needs action: the check failed */
-    MXD_MARK_DONE = 1,     /* the check passes now */
-    MXD_MARK_MANUAL = 2,   /* only the user can do or verify it */
-    MXD_MARK_UNCHECKED = 3 /* the check could not run: see the finding */
+    MXD_MARK_TODO = 0,          /* needs action: the check failed */
+    MXD_MARK_DONE = 1,          /* the check passes now */
+    MXD_MARK_MANUAL = 2,        /* only the user can do or verify it */
+    MXD_MARK_UNCHECKED = 3,     /* the check could not run: see the finding */
+    MXD_MARK_NOT_APPLICABLE = 4 /* not the user's to do: see the finding for why */
 } mxd_mark;
 
 typedef struct mxd_diag_check {
@@ -60,6 +61,11 @@ typedef struct mxd_diagnosis {
      * "envelope", "signature"); NULL when unknown */
     char *sending_ip;
     const char *sending_ip_from;
+    /* the provider whose own outbound server the sending IP is (provider-outbound.tsv: its
+     * range, or its PTR name), and how that is known; NULL when it is not (or not known) */
+    const char *sending_ip_owner;      /* provider id (kb) */
+    const char *sending_ip_owner_name; /* its display name (kb) */
+    char *sending_ip_owner_why;
     char *sender_domain;
     const char *sender_domain_from;
     char *recipient;
@@ -102,8 +108,8 @@ MXD_API mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const cha
 
 MXD_API void mxd_diagnosis_free(mxd_diagnosis *d);
 
-/* mxd_mark_name - "todo", "done", "manual", "unchecked" (mxd_check_state_name() is in
- * check.h). */
+/* mxd_mark_name - "todo", "done", "manual", "unchecked", "not_applicable"
+ * (mxd_check_state_name() is in check.h). */
 MXD_API const char *mxd_mark_name(mxd_mark m);
 
 /* mxd_diagnosis_json - {"facts", "explanation", "checks", "playbook", "delist_request"} as

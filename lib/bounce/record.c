@@ -7,6 +7,7 @@
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "classify/reply.h"
+#include "util/cidr.h"
 #include "util/str.h"
 
 /* Hard bounce: permanent, and the recipient address itself is the problem. */
@@ -43,8 +44,54 @@ static void strip_angle(char *s)
         s[--l] = 0;
 }
 
-/* ip_from_received - the client IP of the Received header written by rhost's domain in the
- * returned message (the remote accepted, then bounced): the IP it saw us connect from. */
+/* host_token - the host name at p (up to end): its length, after leading blanks (*s). */
+static size_t host_token(const char *p, const char *end, const char **s)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    *s = p;
+    const char *e = p;
+    while (e < end && (str_isalnum((unsigned char)*e) || *e == '.' || *e == '-' || *e == '_'))
+        e++;
+    return (size_t)(e - p);
+}
+
+/* host_in_domain - is host h (hl bytes) dom itself or a name under it? */
+static int host_in_domain(const char *h, size_t hl, const char *dom)
+{
+    size_t dl = strlen(dom);
+    while (hl && h[hl - 1] == '.')
+        hl--;
+    if (!dl || hl < dl || !str_caseeq(h + hl - dl, dl, dom))
+        return 0;
+    return hl == dl || h[hl - dl - 1] == '.';
+}
+
+/* received_ip - the connecting client's address in the from-part of a Received header
+ * ("from a.example (a.example [192.0.2.1])", "([IPv6:2001:db8::1])"), or 0. */
+static int received_ip(const char *val, size_t n, cidr_addr *a)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (val[i] != '[' && val[i] != '(')
+            continue;
+        size_t s = i + 1;
+        if (n - s > 5 && str_caseeq(val + s, 5, "ipv6:"))
+            s += 5;
+        size_t j = s;
+        while (j < n && j - s <= CIDR_TEXT_MAX &&
+               (str_isalnum((unsigned char)val[j]) || val[j] == '.' || val[j] == ':'))
+            j++;
+        if (j < n && (val[j] == ']' || val[j] == ')') && !cidr_parse_ip(val + s, j - s, a))
+            return 1;
+    }
+    return 0;
+}
+
+/* ip_from_received - our sending IP as the rejecting side wrote it into the returned message
+ * (it accepted, then bounced): the client address of the lowest Received header written by
+ * rhost's domain (or a host of the same first label) for a client outside that domain (a hop
+ * inside the receiver's own network is not ours). Private, loopback and similar addresses
+ * are never taken: no IP is better than a wrong one. */
 static void ip_from_received(const bounce_view *v, const char *rhost, char *out, size_t outlen)
 {
     if (!v->orig.len || !rhost[0])
@@ -55,33 +102,68 @@ static void ip_from_received(const bounce_view *v, const char *rhost, char *out,
     size_t hl = mail_header_end(v->orig.ptr, v->orig.len, &body);
     size_t pos = 0, nl, vl;
     const char *n, *val;
+    char found[CIDR_TEXT_MAX + 1] = "";
     while (mail_header_next(v->orig.ptr, hl, &pos, &n, &nl, &val, &vl)) {
         if (nl != 8 || !str_caseeq(n, nl, "received"))
             continue;
+        const char *end = val + vl;
         const char *by = str_casefind(val, vl, " by ", 4);
-        if (!by)
+        const char *fr = val;
+        while (fr < end && (*fr == ' ' || *fr == '\t'))
+            fr++;
+        if (!by || by < fr || (size_t)(end - fr) < 5 || !str_caseeq(fr, 5, "from "))
             continue;
+        const char *bh, *fh;
+        size_t bhl = host_token(by + 4, end, &bh);
+        size_t fhl = host_token(fr + 5, by, &fh);
         /* written by the rejecting side: its domain, or the same first label (Microsoft:
          * "by DM6NAM12FT034.mail.protection.outlook.com" for the NDR's
          * "DM6NAM12FT034.eop-nam12.prod.protection.outlook.com") */
-        const char *bh = by + 4;
-        while (bh < val + vl && *bh == ' ')
-            bh++;
         size_t lab = strcspn(rhost, ".");
-        int same_host = lab >= 6 && (size_t)(val + vl - bh) > lab && bh[lab] == '.' &&
-                        str_casefind(bh, lab, rhost, lab) == bh;
-        if (!same_host && !str_casefind(by, (size_t)(val + vl - by), dom, strlen(dom)))
+        int same_host =
+            lab >= 6 && bhl > lab && bh[lab] == '.' && str_casefind(bh, lab, rhost, lab) == bh;
+        if (!same_host && !host_in_domain(bh, bhl, dom))
             continue;
-        for (size_t i = 0; i < (size_t)(by - val); i++) {
-            if (val[i] != '[' && val[i] != '(')
-                continue;
-            size_t j = i + 1;
-            while (j < (size_t)(by - val) && (str_isdigit((unsigned char)val[j]) || val[j] == '.'))
-                j++;
-            if (reply_is_ipv4(val + i + 1, j - i - 1)) {
-                bounce_copy(out, outlen, val + i + 1, j - i - 1);
+        if (fhl && host_in_domain(fh, fhl, dom))
+            continue; /* a hop inside the receiver's network */
+        cidr_addr a;
+        if (!received_ip(fr + 5, (size_t)(by - fr - 5), &a) || cidr_not_routable(&a) ||
+            cidr_is_private(&a))
+            continue;
+        cidr_format(&a, found, sizeof found);
+    }
+    if (found[0])
+        bounce_copy(out, outlen, found, strlen(found));
+}
+
+/* ip_from_socket - our sending IP as our own outbound server wrote it: Oracle Communications
+ * Messaging Server notes the connection of a Remote-MTA / "Remote system" as
+ * "(TCP|local-ip|local-port|remote-ip|remote-port)"; the local address is ours. Looked for in
+ * the delivery-status part, then in the text. Private addresses are not taken (an address
+ * behind NAT is not the one the receiver saw). */
+static void ip_from_socket(const bounce_view *v, char *out, size_t outlen)
+{
+    const buf *parts[2] = {&v->dsn, &v->text};
+    for (int k = 0; k < 2; k++) {
+        const char *t = parts[k]->len ? buf_cstr(parts[k]) : NULL;
+        size_t len = parts[k]->len;
+        for (const char *p = t; p && (size_t)(p - t) + 5 < len;) {
+            const char *hit = str_find(p, len - (size_t)(p - t), "(TCP|", 5);
+            if (!hit)
+                break;
+            const char *a = hit + 5, *end = t + len;
+            const char *bar = a;
+            while (bar < end && bar - a <= CIDR_TEXT_MAX && *bar != '|')
+                bar++;
+            cidr_addr ip;
+            if (bar < end && *bar == '|' && !cidr_parse_ip(a, (size_t)(bar - a), &ip) &&
+                !cidr_not_routable(&ip) && !cidr_is_private(&ip)) {
+                char txt[CIDR_TEXT_MAX + 1];
+                cidr_format(&ip, txt, sizeof txt);
+                bounce_copy(out, outlen, txt, strlen(txt));
                 return;
             }
+            p = a;
         }
     }
 }
@@ -140,6 +222,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         bounce_classify(v, r, &c);
         if (delivered)
             c.reason = "delivered";
+        if (!c.sending_ip[0] && !bounce_mailbox_reason(c.reason))
+            ip_from_socket(v, c.sending_ip, sizeof c.sending_ip);
         if (!c.sending_ip[0] && !bounce_mailbox_reason(c.reason))
             ip_from_received(v, c.rhost, c.sending_ip, sizeof c.sending_ip);
         mxd_bounce_record rec;

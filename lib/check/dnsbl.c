@@ -38,11 +38,11 @@ const char *mxd_bl_probe_name(mxd_bl_probe p)
     return (unsigned)p < sizeof probe_names / sizeof *probe_names ? probe_names[p] : "unknown";
 }
 
-/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped". */
+/* mxd_check_state_name - "pass", "fail", "unchecked", "skipped", "not_applicable". */
 const char *mxd_check_state_name(mxd_check_state s)
 {
-    static const char *const n[] = {"pass", "fail", "unchecked", "skipped"};
-    return (unsigned)s < 4 ? n[s] : "unknown";
+    static const char *const n[] = {"pass", "fail", "unchecked", "skipped", "not_applicable"};
+    return (unsigned)s < 5 ? n[s] : "unknown";
 }
 
 /* why_add - append to why (bounded, always NUL-terminated); returns the new length. */

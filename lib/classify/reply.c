@@ -10,6 +10,7 @@
 #include "classify/reply.h"
 #include "kb/kb_internal.h"
 #include "util/buf.h"
+#include "util/cidr.h"
 #include "util/str.h"
 
 #define TAGS_MAX 8
@@ -272,9 +273,210 @@ static int is_ipv6(const char *s, size_t len)
     return inet_pton(AF_INET6, tmp, &a) == 1;
 }
 
-static const char *const ip_context[] = {"from",       "ip",      "client",     "host",
-                                         "server",     "address", "sender",     "source",
-                                         "connecting", "your",    "mail server"};
+/* Words a reply writes right before the address of the client it refuses ("Client host
+ * [192.0.2.1]", "messages from 192.0.2.1", "banned sending IP [192.0.2.1]", "Missing reverse
+ * DNS for 192.0.2.1", "?ip=192.0.2.1"), lower case. Only separators (ip_sep) may stand
+ * between; with name set, a host name too ("H=mail.example.com [192.0.2.1]", Exim's ACL
+ * notation, "from mail.example.com[192.0.2.1]"). An address after a host name without such a
+ * word ("host mx.example.net[192.0.2.1] said:", "mx.example.net [192.0.2.1] did not like
+ * our RCPT TO", "Connected to 192.0.2.1 but") is the remote server's own. */
+typedef struct ip_marker {
+    const char *words;
+    int name;
+} ip_marker;
+
+static const ip_marker ip_before[] = {
+    {"client", 0},
+    {"client host", 0},
+    {"client ip", 0},
+    {"client address", 0},
+    {"ip", 0},
+    {"ip address", 0},
+    {"ip addr", 0},
+    {"ipaddr", 0},
+    {"ipv4", 0},
+    {"ipv6", 0},
+    {"from", 1},
+    {"from host", 0},
+    {"from server", 0},
+    {"from mail server", 0},
+    {"sender", 0},
+    {"dns for", 0},
+    {"ptr for", 0},
+    {"rdns for", 0},
+    {"ptr record for", 0},
+    {"for host", 0},
+    {"your hostname", 0},
+    {"reverse hostname", 0},
+    {"sending host", 0},
+    {"sending server", 0},
+    {"your host", 0},
+    {"your server", 0},
+    {"your mail server", 0},
+    {"connecting host", 0},
+    {"the mail server", 0},
+    {"h=", 1},
+};
+
+/* Words a reply writes right after the client's address ("192.0.2.1 is in a black list",
+ * "203.0.113.9 has sent to too many recipients", "<a.example[192.0.2.1]>: Client host
+ * rejected", "mx.example [192.0.2.1]:4321 is in an RBL"), lower case: they name it as the
+ * client even after a host name. */
+static const char *const ip_after[] = {
+    "is listed",
+    "listed at",
+    "listed in",
+    "listed on",
+    "listed by",
+    "is in a black list",
+    "is in a blacklist",
+    "is in black list",
+    "is in an rbl",
+    "is in a block list",
+    "is in a blocklist",
+    "is blacklisted",
+    "is blocklisted",
+    "is blocked",
+    "has been blocked",
+    "is banned",
+    "has been banned",
+    "has sent",
+    "found on",
+    "is not allowed",
+    "not allowed to send",
+    "is not authorized",
+    "is not permitted",
+    "has no ptr",
+    "has no reverse",
+    "does not have a ptr",
+    "does not have reverse",
+    "has a poor reputation",
+    "has poor reputation",
+    "client host rejected",
+    "is on a block",
+    "is on our block",
+    "is on the block",
+    "the ip address sending",
+    "the ip you",
+    "has been temporarily rate limited",
+    "is rate limited",
+};
+
+/* Bytes of separators looked across between an address and its words. */
+#define IP_SEP_MAX 6
+
+static int ip_sep(int c)
+{
+    return c == ' ' || c == '[' || c == ']' || c == '(' || c == ')' || c == '<' || c == '>' ||
+           c == ':' || c == '=' || c == ',' || c == '"' || c == '\'';
+}
+
+/* words_end_at - do the words w end at t[e] (case-insensitively), starting at a word
+ * boundary? */
+static int words_end_at(const char *t, size_t e, const char *w)
+{
+    size_t wl = strlen(w);
+    if (wl > e)
+        return 0;
+    size_t s = e - wl;
+    for (size_t k = 0; k < wl; k++)
+        if (str_tolower((unsigned char)t[s + k]) != w[k])
+            return 0;
+    return s == 0 || !str_isalnum((unsigned char)t[s - 1]);
+}
+
+/* before_marker - a client word (ip_before) before the address at t[i]: with separators
+ * only between, or, for the words that allow it, a host name and separators. */
+static int before_marker(const char *t, size_t i)
+{
+    size_t lo = i > IP_SEP_MAX ? i - IP_SEP_MAX : 0;
+    size_t e = i;
+    for (;;) {
+        for (size_t m = 0; m < sizeof ip_before / sizeof *ip_before; m++)
+            if (words_end_at(t, e, ip_before[m].words))
+                return 1;
+        if (e <= lo || !ip_sep((unsigned char)t[e - 1]))
+            break;
+        e--;
+    }
+    /* a host name (or "unknown") between the words and the address */
+    size_t he = e;
+    while (he > 0 && he > e - (e > 255 ? 255 : e) && is_host_char((unsigned char)t[he - 1]))
+        he--;
+    if (he == e)
+        return 0;
+    int dot = 0;
+    for (size_t k = he; k < e; k++)
+        dot |= t[k] == '.';
+    if (!dot && !(e - he == 7 && !memcmp(t + he, "unknown", 7)))
+        return 0;
+    lo = he > IP_SEP_MAX ? he - IP_SEP_MAX : 0;
+    for (e = he;;) {
+        for (size_t m = 0; m < sizeof ip_before / sizeof *ip_before; m++)
+            if (ip_before[m].name && words_end_at(t, e, ip_before[m].words))
+                return 1;
+        if (e <= lo || !ip_sep((unsigned char)t[e - 1]))
+            return 0;
+        e--;
+    }
+}
+
+/* after_marker - client words (ip_after) after the address ending at t[j], across
+ * separators, a ":port" and Gmail's "[192.0.2.1      15]" count; or that count itself. */
+static int after_marker(const char *t, size_t len, size_t j)
+{
+    size_t k = j;
+    /* Gmail: "[192.0.2.1      15]" (blanks collapsed) */
+    if (k + 2 < len && t[k] == ' ' && str_isdigit((unsigned char)t[k + 1])) {
+        size_t d = k + 1;
+        while (d < len && d - k < 5 && str_isdigit((unsigned char)t[d]))
+            d++;
+        if (d < len && t[d] == ']')
+            return 1;
+    }
+    size_t hi = j + IP_SEP_MAX;
+    while (k < len && k < hi) {
+        if (t[k] == ':' && k + 1 < len && str_isdigit((unsigned char)t[k + 1])) {
+            size_t d = k + 1;
+            while (d < len && d - k < 6 && str_isdigit((unsigned char)t[d]))
+                d++;
+            hi += d - k;
+            k = d;
+            continue;
+        }
+        if (!ip_sep((unsigned char)t[k]))
+            break;
+        k++;
+    }
+    for (size_t m = 0; m < sizeof ip_after / sizeof *ip_after; m++) {
+        size_t wl = strlen(ip_after[m]);
+        if (k + wl <= len && str_casefind(t + k, wl, ip_after[m], wl) == t + k &&
+            (k + wl == len || !str_isalnum((unsigned char)t[k + wl])))
+            return 1;
+    }
+    return 0;
+}
+
+/* after_status - "550-5.7.25 [192.0.2.1] The IP address ...": Gmail names the client in
+ * brackets right after the reply code and status. i is the address, t[i - 1] is '['. */
+static int after_status(const char *t, size_t len, size_t i)
+{
+    if (i < 2 || t[i - 1] != '[' || t[i - 2] != ' ')
+        return 0;
+    size_t e = i - 2, s = e;
+    while (s > 0 && e - s < 12 && (str_isdigit((unsigned char)t[s - 1]) || t[s - 1] == '.'))
+        s--;
+    if (s == e || status_len_at(t, len, s) != e - s)
+        return 0;
+    return s >= 4 && (t[s - 1] == ' ' || t[s - 1] == '-') && is_code_at(t, len, s - 4);
+}
+
+/* ip_usable - an address a server on the Internet could have connected from. */
+static int ip_usable(const char *s, size_t len)
+{
+    cidr_addr a;
+    return cidr_parse_ip(s, len, &a) == 0 && !cidr_not_routable(&a);
+}
 
 /* is_ip_run_char - a byte of the runs find_sending_ip() reads as IP candidates. */
 static int is_ip_run_char(int c)
@@ -283,14 +485,14 @@ static int is_ip_run_char(int c)
            (c >= 'A' && c <= 'F');
 }
 
-/* find_sending_ip - an IP literal the text names as the refused client. An IP written right
- * after a host name ("mx.example.net[192.0.2.1]") is the remote host's own and is skipped. */
+/* find_sending_ip - the first IP literal the text names as the refused client: with a client
+ * word before it (ip_before) or after it (ip_after), or in Gmail's brackets after the status.
+ * Any other address (the remote server's, one in a transcript) is not taken: no answer is
+ * better than a wrong one. Loopback, multicast and the like are never the sending IP. */
 static void find_sending_ip(reply_parts *rp)
 {
     const char *t = rp->text;
     size_t len = rp->len;
-    const char *fallback = NULL;
-    size_t fallback_len = 0;
     const char *nd = NULL, *nc = NULL; /* the next '.' and ':' at or after i, once found */
     for (size_t i = 0; i < len;) {
         /* an IP literal holds a '.' or a ':': jump to the start of the run around the next
@@ -340,36 +542,14 @@ static void find_sending_ip(reply_parts *rp)
                                   t[i - 1] == '-' || t[i - 1] == ':');
         int next_ok = j >= len || !(str_isalnum((unsigned char)t[j]) || t[j] == '-');
         if (prev_ok && next_ok &&
-            (reply_is_ipv4(t + i, l) || (memchr(t + i, ':', l) && is_ipv6(t + i, l)))) {
-            /* "mx.example.net[192.0.2.1]": the remote host's own address */
-            int remote = 0;
-            if (i > 1 && t[i - 1] == '[') {
-                size_t k = i - 1;
-                int dot = 0;
-                while (k > 0 && is_host_char((unsigned char)t[k - 1]))
-                    dot |= t[--k] == '.';
-                remote = dot;
-            }
-            if (!remote) {
-                size_t from = i > 40 ? i - 40 : 0;
-                int keyword = 0;
-                for (size_t k = 0; k < sizeof ip_context / sizeof *ip_context && !keyword; k++)
-                    keyword = str_casefind(t + from, i - from, ip_context[k],
-                                           strlen(ip_context[k])) != NULL;
-                if (keyword) {
-                    rp->sending_ip = str_dup_n(t + i, l);
-                    return;
-                }
-                if (!fallback) {
-                    fallback = t + i;
-                    fallback_len = l;
-                }
-            }
+            (reply_is_ipv4(t + i, l) || (memchr(t + i, ':', l) && is_ipv6(t + i, l))) &&
+            ip_usable(t + i, l) &&
+            (before_marker(t, i) || after_marker(t, len, i + l) || after_status(t, len, i))) {
+            rp->sending_ip = str_dup_n(t + i, l);
+            return;
         }
         i = j > i ? j : i + 1;
     }
-    if (fallback)
-        rp->sending_ip = str_dup_n(fallback, fallback_len);
 }
 
 /* is_tag - provider tags such as TSS04, PH01, CS01, BL21, S3140, SC-001. */

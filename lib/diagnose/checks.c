@@ -226,6 +226,30 @@ static mxd_err distrust(mxd_resolver *r, mxd_diag_check *const *by, mxd_diagnosi
     return MXD_OK;
 }
 
+/* not_users - is check k of the sending IP none of the user's business, the IP being the
+ * provider's own outbound server? Its PTR and blocklist entries never are; its SPF is not when
+ * that provider refused the mail itself (a tenant blocked by its own provider: 5.7.705/708/750).
+ * When another receiver refused mail from the pool, the user's SPF must still include the
+ * provider's, and that check stays. */
+static int not_users(const mxd_diagnosis *d, int k)
+{
+    if (k == KB_CHECK_DNSBL || k == KB_CHECK_PTR)
+        return 1;
+    const char *p = d->explanation ? d->explanation->provider : NULL;
+    return k == KB_CHECK_SPF && p && !strcmp(p, d->sending_ip_owner);
+}
+
+/* owner_note - why check k does not apply to the provider's own IP. */
+static char *owner_note(const mxd_diagnosis *d, int k)
+{
+    const char *what = k == KB_CHECK_DNSBL ? "its blocklist entries are"
+                       : k == KB_CHECK_PTR ? "its reverse DNS is"
+                                           : "its SPF authorisation is";
+    return diag_printf("not applicable: %s is %s's own outbound server; %s theirs to manage, "
+                       "not yours",
+                       d->sending_ip, d->sending_ip_owner_name, what);
+}
+
 mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *opts, unsigned want,
                         mxd_diagnosis *d)
 {
@@ -262,6 +286,8 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
             e = skip(c, MXD_CHECK_SKIPPED,
                      diag_printf("the sending IP '%.*s' is not an IP address: give it with --ip",
                                  DIAG_FACT_SHOWN, ip));
+        else if (needs_ip && d->sending_ip_owner && not_users(d, k))
+            e = skip(c, MXD_CHECK_NOT_APPLICABLE, owner_note(d, k));
         else if (needs_dom && !dom)
             e = skip(c, MXD_CHECK_SKIPPED,
                      diag_printf("the sender domain is not known: give it with --domain"));
@@ -320,7 +346,8 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
     /* DNS unreachable: every check that asked got no answer */
     size_t asked = 0, failed = 0;
     for (size_t i = 0; i < d->nchecks; i++) {
-        if (d->checks[i].state == MXD_CHECK_SKIPPED)
+        if (d->checks[i].state == MXD_CHECK_SKIPPED ||
+            d->checks[i].state == MXD_CHECK_NOT_APPLICABLE)
             continue;
         asked++;
         failed += d->checks[i].state == MXD_CHECK_UNCHECKED;

@@ -24,8 +24,8 @@
 
 const char *mxd_mark_name(mxd_mark m)
 {
-    static const char *const n[] = {"todo", "done", "manual", "unchecked"};
-    return (unsigned)m < 4 ? n[m] : "unknown";
+    static const char *const n[] = {"todo", "done", "manual", "unchecked", "not_applicable"};
+    return (unsigned)m < 5 ? n[m] : "unknown";
 }
 
 char *diag_strdup(const char *s)
@@ -88,6 +88,7 @@ void mxd_diagnosis_free(mxd_diagnosis *d)
         return;
     mxd_explanation_free(d->explanation);
     free(d->sending_ip);
+    free(d->sending_ip_owner_why);
     free(d->sender_domain);
     free(d->recipient);
     free(d->recipient_domain);
@@ -414,7 +415,10 @@ static mxd_err build_steps(const kb_playbook *pb, mxd_diagnosis *d)
             continue;
         }
         const mxd_diag_check *c = find_check(d, s->check);
-        if (!c || c->state == MXD_CHECK_UNCHECKED || c->state == MXD_CHECK_SKIPPED) {
+        if (c && c->state == MXD_CHECK_NOT_APPLICABLE) {
+            s->mark = MXD_MARK_NOT_APPLICABLE;
+            s->finding = join_findings(c);
+        } else if (!c || c->state == MXD_CHECK_UNCHECKED || c->state == MXD_CHECK_SKIPPED) {
             s->mark = MXD_MARK_UNCHECKED;
             s->finding = c ? join_findings(c) : diag_strdup("not checked");
         } else if (c->state == MXD_CHECK_PASS) {
@@ -453,6 +457,9 @@ static mxd_err build_delist(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnos
     for (size_t i = 0; i < d->nchecks && !e; i++)
         if (d->checks[i].state == MXD_CHECK_PASS && d->checks[i].summary)
             e = buf_printf(&passing, "%s- %s", passing.len ? "\n" : "", d->checks[i].summary);
+    if (!e && !passing.len && d->sending_ip_owner)
+        e = buf_printf(&passing, "- (none applies: the sending IP is %s's own outbound server)",
+                       d->sending_ip_owner_name);
     if (!e && !passing.len)
         e = buf_adds(&passing, "- [[none yet: fix the findings marked to do first]]");
     /* a check that could not be made is never claimed to pass */
@@ -489,6 +496,44 @@ static mxd_err build_delist(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnos
     buf_free(&listings);
     buf_free(&body);
     return e;
+}
+
+/* ---- whose IP ------------------------------------------------------------------------------ */
+
+/* ip_owner - is the sending IP a provider's own outbound server (provider-outbound.tsv): by
+ * its published range, else (with a resolver) by its PTR name? Sets d->sending_ip_owner and
+ * d->sending_ip_owner_why. A PTR lookup that fails leaves the IP the user's (the checks then
+ * say what they find). */
+static mxd_err ip_owner(const mxd_kb *kb, mxd_resolver *r, mxd_diagnosis *d)
+{
+    if (!d->sending_ip || !mxd_ip_valid(d->sending_ip))
+        return MXD_OK;
+    const kb_outbound *o = kb_outbound_for_ip(kb, d->sending_ip);
+    char *why = NULL;
+    if (o) {
+        why = diag_printf("in its published range %s", o->pattern);
+    } else if (r) {
+        char q[MXD_DNS_NAME_MAX + 2];
+        mxd_dns_answer *a = NULL;
+        if (mxd_dns_reverse_name(d->sending_ip, NULL, q, sizeof q) ||
+            mxd_dns_lookup(r, q, MXD_DNS_PTR, &a))
+            return MXD_OK;
+        for (size_t i = 0; a->status == MXD_DNS_OK && i < a->n && !o; i++)
+            if (a->rr[i].type == MXD_DNS_PTR && a->rr[i].name &&
+                (o = kb_outbound_for_ptr(kb, a->rr[i].name)))
+                why = diag_printf("its PTR is %s", a->rr[i].name);
+        mxd_dns_answer_free(a);
+    }
+    if (!o)
+        return MXD_OK;
+    if (!why)
+        return MXD_ERR_NOMEM;
+    d->sending_ip_owner = o->provider;
+    d->sending_ip_owner_name = mxd_kb_provider_name(kb, o->provider);
+    if (!d->sending_ip_owner_name)
+        d->sending_ip_owner_name = o->provider;
+    d->sending_ip_owner_why = why;
+    return MXD_OK;
 }
 
 /* ---- the whole line ----------------------------------------------------------------------- */
@@ -562,7 +607,10 @@ mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data,
         unsigned want = 0;
         for (size_t i = 0; i < pb->nsteps; i++)
             want |= 1u << pb->steps[i].check;
-        e = diag_run_checks(kb, resolver, opts, want, d);
+        if (want & ((1u << KB_CHECK_DNSBL) | (1u << KB_CHECK_PTR) | (1u << KB_CHECK_SPF)))
+            e = ip_owner(kb, resolver, d);
+        if (!e)
+            e = diag_run_checks(kb, resolver, opts, want, d);
         if (!e)
             e = build_steps(pb, d);
         if (!e)

@@ -29,6 +29,15 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
     json_object_set_new(facts, "status", json_string(x->status));
     json_object_set_new(facts, "code_family", explain_jstr(d->playbook));
     json_object_set_new(facts, "sending_ip", fact(d->sending_ip, d->sending_ip_from));
+    if (d->sending_ip_owner) {
+        json_t *ow = json_object();
+        json_object_set_new(ow, "provider", explain_jstr(d->sending_ip_owner));
+        json_object_set_new(ow, "provider_name", explain_jstr(d->sending_ip_owner_name));
+        json_object_set_new(ow, "why", explain_jstr(d->sending_ip_owner_why));
+        json_object_set_new(facts, "sending_ip_owner", ow);
+    } else {
+        json_object_set_new(facts, "sending_ip_owner", json_null());
+    }
     json_object_set_new(facts, "sender_domain", fact(d->sender_domain, d->sender_domain_from));
     json_object_set_new(facts, "recipient", explain_jstr(d->recipient));
     json_object_set_new(facts, "recipient_domain", explain_jstr(d->recipient_domain));

@@ -152,6 +152,7 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->pubres);
     free(kb->rdnswords);
     free(kb->dkimsels);
+    free(kb->outbound);
     bmatch_free(kb->rule_texts);
     for (size_t c = 0; c < 3; c++)
         for (size_t sj = 0; sj < KB_RULE_SUBJECTS; sj++)
@@ -184,6 +185,8 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
         return kb->nrdnswords;
     if (!strcmp(kind, "dkim-selectors"))
         return kb->ndkimsels;
+    if (!strcmp(kind, "provider-outbound"))
+        return kb->noutbound;
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* kb_dns.c - knowledge for the DNS checks: blocklists, public resolvers, generic PTR words
  * SPDX-License-Identifier: MIT
  *
- * Rows of data/dnsbl.tsv, data/public-resolvers.tsv and data/rdns-generic.tsv (format in
+ * Rows of data/dnsbl.tsv, data/public-resolvers.tsv, data/rdns-generic.tsv and
+ * data/provider-outbound.tsv (format in
  * data/README.md), and the lookups over them. A blocklist's return codes are written
  *   SPEC=MEANING;SPEC=MEANING...
  * where SPEC is an address (127.0.0.2), a range of the last octet (127.0.0.4-7) or a bit mask
@@ -215,6 +216,66 @@ mxd_err kb_row_rdnsword(parse_ctx *pc, const char **col, const size_t *clen)
     if (!w.word || !w.meaning)
         return MXD_ERR_NOMEM;
     return kb_push((void **)&kb->rdnswords, &kb->nrdnswords, sizeof *kb->rdnswords, &w);
+}
+
+mxd_err kb_row_outbound(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    kb_outbound o;
+    memset(&o, 0, sizeof o);
+    if (!clen[0] || !clen[1] || !clen[2] || !clen[3])
+        return kb_fail(pc, "kind, pattern, provider and source are required");
+    if (str_caseeq(col[0], clen[0], "cidr")) {
+        const char *slash = memchr(col[1], '/', clen[1]);
+        if (!slash || cidr_parse_ip(col[1], (size_t)(slash - col[1]), &o.net))
+            return kb_fail(pc, "'%.*s' is not an address range a.b.c.d/n or v6/n", (int)clen[1],
+                           col[1]);
+        size_t pl = clen[1] - (size_t)(slash + 1 - col[1]);
+        if (cidr_parse_prefix(slash + 1, pl, o.net.family == 4 ? 32 : 128, &o.prefix) ||
+            o.prefix < 8)
+            return kb_fail(pc, "bad prefix length in '%.*s' (8 to the address width)", (int)clen[1],
+                           col[1]);
+        o.kind = KB_OUT_CIDR;
+    } else if (str_caseeq(col[0], clen[0], "ptr")) {
+        if (clen[1] < 4 || col[1][0] != '*' || col[1][1] != '.')
+            return kb_fail(pc, "a ptr pattern is *.domain, not '%.*s'", (int)clen[1], col[1]);
+        o.kind = KB_OUT_PTR;
+    } else {
+        return kb_fail(pc, "kind must be cidr or ptr");
+    }
+    o.pattern = S(1);
+    o.provider = S(2);
+    if (!o.pattern || !o.provider)
+        return MXD_ERR_NOMEM;
+    if (!kb_find_provider(kb, o.provider))
+        return kb_fail(pc, "unknown provider '%s'", o.provider);
+    return kb_push((void **)&kb->outbound, &kb->noutbound, sizeof *kb->outbound, &o);
+}
+
+const kb_outbound *kb_outbound_for_ip(const mxd_kb *kb, const char *ip)
+{
+    cidr_addr a;
+    if (!kb || !ip || cidr_parse_ip(ip, strlen(ip), &a))
+        return NULL;
+    cidr_unmap(&a);
+    for (size_t i = 0; i < kb->noutbound; i++)
+        if (kb->outbound[i].kind == KB_OUT_CIDR && kb->outbound[i].net.family == a.family &&
+            cidr_match(&a, &kb->outbound[i].net, kb->outbound[i].prefix))
+            return &kb->outbound[i];
+    return NULL;
+}
+
+const kb_outbound *kb_outbound_for_ptr(const mxd_kb *kb, const char *name)
+{
+    if (!kb || !name)
+        return NULL;
+    size_t n = strlen(name);
+    while (n && name[n - 1] == '.')
+        n--;
+    for (size_t i = 0; i < kb->noutbound; i++)
+        if (kb->outbound[i].kind == KB_OUT_PTR && str_glob_match(name, n, kb->outbound[i].pattern))
+            return &kb->outbound[i];
+    return NULL;
 }
 
 const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "mxdiag/kb.h"
 #include "mxdiag/explain.h"
+#include "util/cidr.h"
 
 /* Limits on the data files: a stranger does not write them, but a typo should not make the
  * build or the tool misbehave. */
@@ -174,6 +175,17 @@ typedef struct kb_rdnsword {
     const char *word, *meaning;
 } kb_rdnsword;
 
+/* A provider's own outbound servers (provider-outbound.tsv): an address range or a glob on
+ * the PTR name. */
+enum { KB_OUT_CIDR = 1, KB_OUT_PTR = 2 };
+
+typedef struct kb_outbound {
+    int kind;        /* KB_OUT_* */
+    cidr_addr net;   /* KB_OUT_CIDR */
+    unsigned prefix; /* KB_OUT_CIDR */
+    const char *pattern, *provider;
+} kb_outbound;
+
 typedef struct kb_dkimsel {
     const char *selector, *provider;
 } kb_dkimsel;
@@ -206,6 +218,8 @@ struct mxd_kb {
     size_t nrdnswords;
     kb_dkimsel *dkimsels;
     size_t ndkimsels;
+    kb_outbound *outbound;
+    size_t noutbound;
     /* every rule's "text:" patterns, compiled for one pass over a reply (util/match.h);
      * NULL when there are none or memory ran out (rules are then matched one by one) */
     struct bmatch *rule_texts;
@@ -237,6 +251,12 @@ int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll);
 mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen);
 mxd_err kb_row_pubres(parse_ctx *pc, const char **col, const size_t *clen);
 mxd_err kb_row_rdnsword(parse_ctx *pc, const char **col, const size_t *clen);
+
+/* Row handler of provider-outbound.tsv, and its lookups: the row whose range holds the
+ * address ip (text), or whose glob matches the PTR name; NULL when none (kb_dns.c). */
+mxd_err kb_row_outbound(parse_ctx *pc, const char **col, const size_t *clen);
+const kb_outbound *kb_outbound_for_ip(const mxd_kb *kb, const char *ip);
+const kb_outbound *kb_outbound_for_ptr(const mxd_kb *kb, const char *name);
 
 /* Row handler of dkim-selectors.tsv (kb_auth.c). */
 mxd_err kb_row_dkimsel(parse_ctx *pc, const char **col, const size_t *clen);

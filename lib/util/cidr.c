@@ -114,3 +114,29 @@ int cidr_parse_prefix(const char *s, size_t len, unsigned max, unsigned *out)
     *out = (unsigned)v;
     return 0;
 }
+
+int cidr_not_routable(const cidr_addr *a)
+{
+    cidr_addr v = *a;
+    cidr_unmap(&v);
+    if (v.family == 4) {
+        const unsigned char *b = v.b;
+        return b[0] == 0 || b[0] == 127 || (b[0] == 169 && b[1] == 254) || b[0] >= 224;
+    }
+    static const unsigned char zero[16];
+    if (!memcmp(v.b, zero, 15) && (v.b[15] == 0 || v.b[15] == 1))
+        return 1; /* :: and ::1 */
+    return v.b[0] == 0xff || (v.b[0] == 0xfe && (v.b[1] & 0xc0) == 0x80);
+}
+
+int cidr_is_private(const cidr_addr *a)
+{
+    cidr_addr v = *a;
+    cidr_unmap(&v);
+    if (v.family == 4) {
+        const unsigned char *b = v.b;
+        return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
+               (b[0] == 100 && (b[1] & 0xc0) == 64);
+    }
+    return (v.b[0] & 0xfe) == 0xfc;
+}

@@ -37,6 +37,15 @@ int cidr_equal(const cidr_addr *a, const cidr_addr *b);
 /* cidr_format - the address as text ("192.0.2.1", "2001:db8::1"); out has CIDR_TEXT_MAX+1. */
 void cidr_format(const cidr_addr *a, char *out, size_t outlen);
 
+/* cidr_not_routable - an address no server on the Internet connects from: unspecified,
+ * loopback, link-local, multicast, reserved/broadcast (0/8, 127/8, 169.254/16, 224/4, 240/4;
+ * ::, ::1, fe80::/10, ff00::/8). An IPv4-mapped IPv6 address is judged as IPv4. */
+int cidr_not_routable(const cidr_addr *a);
+
+/* cidr_is_private - an address of a private network (10/8, 172.16/12, 192.168/16, shared
+ * 100.64/10; fc00::/7): a hop inside one organisation, not its address on the Internet. */
+int cidr_is_private(const cidr_addr *a);
+
 /* cidr_parse_prefix - a CIDR length: decimal digits without a leading zero ("0" is fine), at
  * most max. Returns 0 or -1. */
 int cidr_parse_prefix(const char *s, size_t len, unsigned max, unsigned *out);

@@ -194,6 +194,27 @@ static void test_provider_rule_ip_block(void **state)
     assert_non_null(strstr(g.r[0].json, "\"decided_by\":\"rule\""));
 }
 
+/* No IP in the reply: the sending IP is the client of the Received header the rejecting side
+ * wrote when our server handed the message over; never a hop inside its network, never a
+ * header our own side wrote (that names the recipient's domain only after "for") */
+static void test_sending_ip_from_received(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("received-ip.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "spamdetected");
+    assert_string_equal(g.r[0].sending_ip, "203.0.113.25");
+    parse_fixture("received-ours-only.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].sending_ip, "");
+    /* Oracle Messaging Server notes its own connection "(TCP|local|port|remote|port)": the
+     * local address is ours (before: the submitting client of our own Received header) */
+    parse_fixture("messagingserver-socket.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].sending_ip, "203.0.113.66");
+}
+
 static void test_encodings_and_crlf(void **state)
 {
     (void)state;
@@ -461,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_sendmail_v5_transcript),
         cmocka_unit_test(test_arf_and_autoreply),
         cmocka_unit_test(test_provider_rule_ip_block),
+        cmocka_unit_test(test_sending_ip_from_received),
         cmocka_unit_test(test_encodings_and_crlf),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),

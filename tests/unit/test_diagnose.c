@@ -57,6 +57,59 @@ static void test_playbook_by_rule(void **state)
     mxd_diagnosis_free(d);
 }
 
+/* The sending IP is Microsoft's own outbound pool (data/provider-outbound.tsv): its PTR and
+ * blocklist entries are never the user's to fix; its SPF is not either when Microsoft itself
+ * refused the mail, but stays the user's question (include the provider's SPF) when another
+ * receiver refused it. Offline: the range decides, no PTR lookup. */
+static void test_provider_own_ip(void **state)
+{
+    (void)state;
+    mxd_diag_opts o = {NULL, "example.com", NULL, NULL, 0};
+    mxd_diagnosis *d = reply("550 5.7.606 Access denied, banned sending IP [40.107.243.101]. To "
+                             "request removal please visit https://sender.office.com/",
+                             &o);
+    assert_string_equal(d->sending_ip, "40.107.243.101");
+    assert_string_equal(d->sending_ip_owner, "microsoft365");
+    assert_non_null(strstr(d->sending_ip_owner_why, "40.107.0.0/16"));
+    static const char *const mine[] = {"dnsbl", "ptr", "spf"};
+    for (size_t i = 0; i < 3; i++) {
+        const mxd_diag_check *c = check(d, mine[i]);
+        assert_non_null(c);
+        assert_int_equal(c->state, MXD_CHECK_NOT_APPLICABLE);
+        assert_non_null(strstr(c->summary, "own outbound server"));
+    }
+    size_t na = 0;
+    for (size_t i = 0; i < d->nsteps; i++)
+        if (d->steps[i].mark == MXD_MARK_NOT_APPLICABLE) {
+            na++;
+            assert_non_null(d->steps[i].finding);
+        }
+    assert_int_equal(na, 3);
+    char *j = mxd_diagnosis_json(d, 0);
+    assert_non_null(strstr(j, "\"sending_ip_owner\":{\"provider\":\"microsoft365\""));
+    assert_non_null(strstr(j, "\"mark\":\"not_applicable\""));
+    free(j);
+    mxd_diagnosis_free(d);
+
+    /* another receiver refused mail from the pool: SPF stays to check */
+    d = reply("554 5.7.1 Service unavailable; Client host [2a01:111:f403:c000::1] blocked using "
+              "zen.spamhaus.org",
+              &o);
+    assert_string_equal(d->sending_ip_owner, "microsoft365");
+    assert_int_equal(check(d, "dnsbl")->state, MXD_CHECK_NOT_APPLICABLE);
+    if (check(d, "ptr"))
+        assert_int_equal(check(d, "ptr")->state, MXD_CHECK_NOT_APPLICABLE);
+    assert_non_null(check(d, "spf"));
+    assert_int_equal(check(d, "spf")->state, MXD_CHECK_UNCHECKED);
+    mxd_diagnosis_free(d);
+
+    /* an address outside the ranges is the user's */
+    d = reply("550 5.7.606 Access denied, banned sending IP [203.0.113.5].", &o);
+    assert_null(d->sending_ip_owner);
+    assert_int_equal(check(d, "dnsbl")->state, MXD_CHECK_UNCHECKED);
+    mxd_diagnosis_free(d);
+}
+
 static void test_recipient_family_has_no_sender_checks(void **state)
 {
     (void)state;
@@ -229,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_throttling_is_temporary_without_request),
         cmocka_unit_test(test_facts_from_message),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_provider_own_ip),
         cmocka_unit_test(test_every_playbook_resolves),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);

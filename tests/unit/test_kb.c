@@ -156,6 +156,49 @@ static void test_tsv_validation(void **state)
     mxd_kb_free(k);
 }
 
+/* provider-outbound.tsv: a provider's own outbound ranges and PTR names */
+static void test_provider_outbound(void **state)
+{
+    (void)state;
+    assert_true(mxd_kb_count(kb, "provider-outbound") >= 5);
+    const kb_outbound *o = kb_outbound_for_ip(kb, "40.107.243.101");
+    assert_non_null(o);
+    assert_string_equal(o->provider, "microsoft365");
+    assert_string_equal(o->pattern, "40.107.0.0/16");
+    assert_non_null(kb_outbound_for_ip(kb, "2a01:111:f403:c000::1"));
+    assert_non_null(kb_outbound_for_ip(kb, "::ffff:40.107.1.1"));
+    assert_null(kb_outbound_for_ip(kb, "203.0.113.5"));
+    assert_null(kb_outbound_for_ip(kb, "not an ip"));
+    assert_non_null(
+        kb_outbound_for_ptr(kb, "mail-dm6nam12on2101.outbound.protection.outlook.com."));
+    assert_null(kb_outbound_for_ptr(kb, "outlook.com.example.net"));
+    assert_null(kb_outbound_for_ptr(kb, "mail.example.com"));
+
+    kb_file f[2] = {{"providers.tsv", "id\tname\tpostmaster\tsource\nms\tMS\t-\tsrc\n", 0},
+                    {"provider-outbound.tsv", NULL, 0}};
+    f[0].len = strlen(f[0].data);
+    static const struct {
+        const char *row, *why;
+    } bad[] = {
+        {"cidr\t40.107.0.0\tms\tsrc", "is not an address range"},
+        {"cidr\t40.107.0.0/33\tms\tsrc", "bad prefix length"},
+        {"cidr\t40.107.0.0/16\tnobody\tsrc", "unknown provider 'nobody'"},
+        {"ptr\toutlook.com\tms\tsrc", "a ptr pattern is *.domain"},
+        {"asn\t8075\tms\tsrc", "kind must be cidr or ptr"},
+    };
+    char data[256], why[256];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(data, sizeof data, "kind\tpattern\tprovider\tsource\n%s\n", bad[i].row);
+        f[1].data = data;
+        f[1].len = strlen(data);
+        mxd_kb *k = NULL;
+        assert_int_equal(kb_load_files(f, 2, &k, why, sizeof why), MXD_ERR_DATA);
+        if (!strstr(why, bad[i].why))
+            fail_msg("%s: %s", bad[i].row, why);
+        assert_null(k);
+    }
+}
+
 static void test_errors_have_text(void **state)
 {
     (void)state;
@@ -237,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_provider_for_host),
         cmocka_unit_test(test_rule_validation),
         cmocka_unit_test(test_tsv_validation),
+        cmocka_unit_test(test_provider_outbound),
         cmocka_unit_test(test_errors_have_text),
         cmocka_unit_test(test_open_dir_matches_builtin),
         cmocka_unit_test(test_playbook_step_at_end_of_data),
