@@ -19,8 +19,8 @@ typedef struct classify_verdict {
     const char *provider_from; /* how: "remote host", "MX", "reporting MTA", "text",
                                   "status code", "recipient domain" */
     mxd_retry retry;
-    int permanent;        /* 1, 0, -1 unknown */
-    char status[16];      /* the status decided on, "" when none is known */
+    int permanent;          /* 1, 0, -1 unknown */
+    char status[16];        /* the status decided on, "" when none is known */
     char record_status[16]; /* status, else Sisimai's 5.0.9xx for the reason */
     char replycode[4];
     char rhost[CLASSIFY_HOST_MAX];

@@ -191,21 +191,29 @@ static int short_occurs(const mpat *p, const char *t, size_t len)
     return hit && rest_matches(p, t, len, (size_t)(hit - t) + p->piece_len[0]);
 }
 
-/* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find
- * the first one (lowest id) and stop looking at patterns that rank after it. Inlined into
- * both callers, so each gets its own loop without the other's tests. */
+/* The marks scan() keeps per pattern: hit, or dead (a later piece is missing after a start:
+ * it is missing after every later start too, so the pattern is not tried again; without this
+ * 64 KiB of "mailbox " searched the rest of the text for "is full" at every word). */
+enum { MARK_NONE = 0, MARK_HIT = 1, MARK_DEAD = 2 };
+
+#define MATCH_STACK_MARKS 2048 /* patterns whose marks bmatch_first() keeps on the stack */
+
+/* scan - the one pass: with all, mark every pattern that occurs in the text; without, find
+ * the first one (lowest id) and stop looking at patterns that rank after it. mark (m->n
+ * bytes, zeroed, or NULL when there was no memory: then nothing is skipped) gets MARK_HIT and
+ * MARK_DEAD. Inlined into both callers, so each gets its own loop without the other's tests. */
 static inline __attribute__((always_inline)) size_t scan(const bmatch *m, const char *lower,
-                                                         size_t len, unsigned char *hit)
+                                                         size_t len, unsigned char *mark, int all)
 {
     size_t best = (size_t)-1;
     /* short first pieces: plain searches */
     for (size_t s = 0; s < m->nshorts; s++) {
         size_t id = m->shorts[s];
-        if (!hit && id >= best)
+        if (!all && id >= best)
             break;
         int yes = short_occurs(&m->pats[id], lower, len);
-        if (hit)
-            hit[id] = (unsigned char)yes;
+        if (all)
+            mark[id] = (unsigned char)yes;
         else if (yes)
             best = id;
     }
@@ -216,17 +224,21 @@ static inline __attribute__((always_inline)) size_t scan(const bmatch *m, const 
         unsigned b = BUCKET_OF(h);
         for (unsigned k = m->bucket_start[b]; k < m->bucket_start[b + 1]; k++) {
             size_t id = m->ids[k];
-            if (!hit && id >= best)
+            if (!all && id >= best)
                 break;
-            if (hit && hit[id])
+            if (mark && mark[id])
                 continue;
             const mpat *p = &m->pats[id];
-            if (first_at(p, lower, len, i) && rest_matches(p, lower, len, i + p->piece_len[0])) {
-                if (!hit) {
+            if (!first_at(p, lower, len, i))
+                continue;
+            if (rest_matches(p, lower, len, i + p->piece_len[0])) {
+                if (!all) {
                     best = id;
                     break;
                 }
-                hit[id] = 1;
+                mark[id] = MARK_HIT;
+            } else if (mark) {
+                mark[id] = MARK_DEAD;
             }
         }
     }
@@ -235,7 +247,13 @@ static inline __attribute__((always_inline)) size_t scan(const bmatch *m, const 
 
 long bmatch_first(const bmatch *m, const char *lower, size_t len)
 {
-    size_t best = scan(m, lower, len, NULL);
+    unsigned char stack_mark[MATCH_STACK_MARKS];
+    unsigned char *mark = m->n <= sizeof stack_mark ? stack_mark : calloc(m->n, 1);
+    if (mark == stack_mark)
+        memset(mark, 0, m->n);
+    size_t best = scan(m, lower, len, mark, 0);
+    if (mark != stack_mark)
+        free(mark);
     return best == (size_t)-1 ? -1 : (long)best;
 }
 
@@ -247,7 +265,9 @@ size_t bmatch_count(const bmatch *m)
 void bmatch_all(const bmatch *m, const char *lower, size_t len, unsigned char *hit)
 {
     memset(hit, 0, m->n);
-    scan(m, lower, len, hit);
+    scan(m, lower, len, hit, 1);
+    for (size_t i = 0; i < m->n; i++)
+        hit[i] = hit[i] == MARK_HIT;
 }
 
 void bmatch_lower(const char *s, size_t len, char *out)

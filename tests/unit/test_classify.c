@@ -27,14 +27,14 @@ static const prov_case prov_cases[] = {
     {"530 5.7.1 Client was not authenticated", NULL, NULL, NULL, NULL, NULL, NULL},
     /* the remote host, in the facts or in the text */
     {"550 5.1.1 xxxx", "gmail-smtp-in.l.google.com", NULL, NULL, NULL, "google", "remote host"},
-    {"550 5.1.1 xxxx [DM6NAM12FT034.eop-nam12.prod.protection.outlook.com]", NULL, NULL, NULL,
-     NULL, "microsoft365", "remote host"},
+    {"550 5.1.1 xxxx [DM6NAM12FT034.eop-nam12.prod.protection.outlook.com]", NULL, NULL, NULL, NULL,
+     "microsoft365", "remote host"},
     /* the remote host beats every other fact */
-    {"550 5.7.708 x", "mx01.mail.icloud.com", "x.mail.protection.outlook.com",
-     "y.prod.outlook.com", "gmail.com", "apple", "remote host"},
+    {"550 5.7.708 x", "mx01.mail.icloud.com", "x.mail.protection.outlook.com", "y.prod.outlook.com",
+     "gmail.com", "apple", "remote host"},
     /* the MX, when no remote host is known */
-    {"550 5.1.1 xxxx", NULL, "contoso-com.mail.protection.outlook.com", NULL, NULL,
-     "microsoft365", "MX"},
+    {"550 5.1.1 xxxx", NULL, "contoso-com.mail.protection.outlook.com", NULL, NULL, "microsoft365",
+     "MX"},
     /* a text only that provider's replies carry beats the reporting MTA (an ESP relaying
      * Gmail's reply) */
     {"550 5.2.1 The email account that you tried to reach is disabled. - gsmtp", NULL, NULL,
@@ -80,9 +80,8 @@ static void test_provider_identification(void **state)
         const char *p = v.provider, *from = v.provider_from;
         if ((p == NULL) != (c->provider == NULL) || (p && strcmp(p, c->provider)) ||
             (from == NULL) != (c->from == NULL) || (from && strcmp(from, c->from)))
-            fail_msg("case %zu '%s': provider %s from %s, want %s from %s", i, c->text,
-                     p ? p : "-", from ? from : "-", c->provider ? c->provider : "-",
-                     c->from ? c->from : "-");
+            fail_msg("case %zu '%s': provider %s from %s, want %s from %s", i, c->text, p ? p : "-",
+                     from ? from : "-", c->provider ? c->provider : "-", c->from ? c->from : "-");
         /* a provider's rule decides only for the provider identified */
         if (v.krule && v.krule->provider &&
             (!c->provider || strcmp(v.krule->provider, c->provider)))
@@ -124,8 +123,8 @@ static void test_issue_examples(void **state)
     mxd_explanation_free(x);
 
     /* the same text from a Microsoft host: now Microsoft's rule for it applies */
-    assert_int_equal(
-        mxd_explain(kb, "550 5.1.1 xxxx", 14, "a.mail.protection.outlook.com", &x), MXD_OK);
+    assert_int_equal(mxd_explain(kb, "550 5.1.1 xxxx", 14, "a.mail.protection.outlook.com", &x),
+                     MXD_OK);
     assert_string_equal(x->provider, "microsoft365");
     assert_string_equal(x->rule, "ms365-5.1.1");
     mxd_explanation_free(x);
@@ -185,9 +184,10 @@ static int on_record(void *arg, const mxd_bounce_record *r)
 static void test_record_facts_give_same_verdict(void **state)
 {
     (void)state;
-    static const char *const names[] = {"arf.eml",         "autoreply.eml",    "encoded-crlf.eml",
-                                        "exim-text.eml",   "ms365-ip-block.eml", "postfix-dsn.eml",
-                                        "qmail.eml",       "sendmail-v5.eml",  "ses-notification.eml"};
+    static const char *const names[] = {
+        "arf.eml",       "autoreply.eml",      "encoded-crlf.eml",
+        "exim-text.eml", "ms365-ip-block.eml", "postfix-dsn.eml",
+        "qmail.eml",     "sendmail-v5.eml",    "ses-notification.eml"};
     const char *src = getenv("MXD_SOURCE_DIR");
     if (!src)
         src = ".";
