@@ -64,6 +64,9 @@ typedef struct mxd_bounce_record {
     const char *rule;       /* the deciding entry, e.g. a rule id, a status code, a pattern */
     const char *rule_file;  /* its data file, or NULL */
     int rule_line;
+    /* the facts the record was classified from: mxd_explain_facts() on them gives the same
+     * reason, status and provider, with the full explanation */
+    const mxd_reply_facts *facts;
 } mxd_bounce_record;
 
 /* Called once per record; return non-zero to stop reading this message. */

@@ -22,6 +22,26 @@ extern "C" {
 /* Longest reply text examined; the rest of a longer input is ignored. */
 #define MXD_REPLY_MAX 65536
 
+/* What is known about one refused delivery, for mxd_explain_facts(). Only text is needed;
+ * every other member may be NULL (or ""). A bounce record carries the facts it was classified
+ * from (mxd_bounce_record.facts), so a program can explain it again and get the same verdict. */
+typedef struct mxd_reply_facts {
+    const char *text;             /* the reply or diagnostic text (lines are joined) */
+    size_t len;                   /* its length in bytes */
+    const char *status;           /* enhanced status reported beside it (DSN Status:) */
+    const char *replycode;        /* SMTP reply code reported beside it */
+    const char *rhost;            /* the remote host that answered (Remote-MTA) */
+    const char *mx;               /* an MX host of the recipient domain, when known */
+    const char *lhost;            /* the host that reported the failure (Reporting-MTA) */
+    const char *recipient_domain; /* domain of the failed recipient */
+    const char *command;          /* SMTP command answered: CONN EHLO HELO MAIL RCPT DATA */
+    const char *diagtype;         /* Diagnostic-Code type: SMTP, X-UNIX, X-POSTFIX ... */
+    const char *action;           /* DSN action: failed, delayed ... */
+    const char *format_reason;    /* a reason the message format itself gives (vacation ...) */
+    int record; /* non-zero for a bounce record's facts: a status is always given, Sisimai's
+                   5.0.9xx for the reason when the bounce has none (as mxd_bounce_record) */
+} mxd_reply_facts;
+
 typedef enum mxd_retry {
     MXD_RETRY_UNKNOWN = 0,
     MXD_RETRY_NEVER,  /* do not retry this message to this recipient */
@@ -60,15 +80,30 @@ typedef struct mxd_explanation {
     int rule_line;                 /* its line number there; 0 when no rule decided */
     const char *decided_by;        /* "rule", "status", "text", "reply" or "none" */
     struct mxd_explanation *inner; /* the reply a wrapper code (5.7.350 ...) carries, or NULL */
+    const char *provider_from;     /* how the provider was identified: "remote host", "MX",
+                                      "reporting MTA", "text", "status code", "recipient
+                                      domain"; NULL when no provider is */
 } mxd_explanation;
 
 /* mxd_explain - classify the reply text (len bytes, need not be NUL-terminated). rhost, when
  * not NULL, is the remote host already known from elsewhere (a DSN's Remote-MTA); it helps to
- * find the provider. On MXD_OK *out holds a new explanation the caller frees with
- * mxd_explanation_free(). Errors: MXD_ERR_EMPTY (nothing but blanks), MXD_ERR_BINARY (not
- * text), MXD_ERR_NOTFOUND (no reply code, status code or known text in it), MXD_ERR_NOMEM. */
+ * find the provider. The same as mxd_explain_facts() with only text and rhost. On MXD_OK *out holds
+ * a new explanation the caller frees with mxd_explanation_free(). Errors: MXD_ERR_EMPTY (nothing
+ * but blanks), MXD_ERR_BINARY (not text), MXD_ERR_NOTFOUND (no reply code, status code or known
+ * text in it), MXD_ERR_NOMEM. */
 MXD_API mxd_err mxd_explain(const mxd_kb *kb, const char *text, size_t len, const char *rhost,
                             mxd_explanation **out);
+
+/* mxd_explain_facts - classify a refused delivery from all that is known about it: the one
+ * classification explain, bounce and diagnose share. A provider's rules are used only when
+ * the provider is identified, in this order: by the remote host, the MX, a text only that
+ * provider's replies carry, the reporting MTA (when no remote host is known), the recipient
+ * domain, a status code only that provider uses (data/provider-hosts.tsv); otherwise only the
+ * generic rules, status codes, text patterns and reply codes decide. On MXD_OK *out holds a new
+ * explanation the caller frees with mxd_explanation_free(). Errors as mxd_explain() (MXD_ERR_EMPTY
+ * only when the text is blank and no status, reply code or format reason is given). */
+MXD_API mxd_err mxd_explain_facts(const mxd_kb *kb, const mxd_reply_facts *facts,
+                                  mxd_explanation **out);
 
 /* mxd_explanation_free - release an explanation and its inner ones; NULL is accepted. */
 MXD_API void mxd_explanation_free(mxd_explanation *e);

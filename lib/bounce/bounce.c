@@ -25,153 +25,9 @@ struct mxd_bounce_ctx {
 mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out *out,
                     const char *source, mxd_bounce_cb cb, void *arg, size_t *nrec);
 
-/* provider_has_rules - does the knowledge base hold rules for this provider? */
-static int provider_has_rules(const bounce_view *v, const char *prov)
-{
-    for (size_t i = 0; i < v->nrule_providers; i++)
-        if (!strcmp(v->rule_providers[i], prov))
-            return 1;
-    return 0;
-}
-
-static size_t literal_len(const char *p)
-{
-    size_t n = 0;
-    for (; *p; p++)
-        n += *p != '*';
-    return n;
-}
-
 size_t bounce_view_offset(void)
 {
     return offsetof(mxd_bounce_ctx, v);
-}
-
-/* host_literal_len - length of a pattern without its '*'s. */
-static size_t host_literal_len(const char *p)
-{
-    size_t n = 0;
-    for (; *p; p++)
-        n += *p != '*';
-    return n;
-}
-
-/* pattern_lookup - the provider of the longest matching pattern (name lower-cased). */
-static const char *pattern_lookup(const bounce_hostpat *pat, size_t n, const char *low, size_t hl)
-{
-    const bounce_hostpat *best = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const bounce_hostpat *h = &pat[i];
-        int hit;
-        if (h->shape == HOSTPAT_SUFFIX)
-            hit = hl > h->litlen && !memcmp(low + hl - h->litlen, h->lit, h->litlen);
-        else if (h->shape == HOSTPAT_PREFIX)
-            hit = hl > h->litlen && !memcmp(low, h->lit, h->litlen);
-        else if (h->shape == HOSTPAT_EXACT)
-            hit = hl == h->litlen && !memcmp(low, h->lit, hl);
-        else
-            hit = str_glob_match(low, hl, h->lit);
-        if (hit && (!best || h->weight > best->weight))
-            best = h;
-    }
-    return best ? best->provider : NULL;
-}
-
-const char *bview_provider_for_host(const bounce_view *v, const char *host)
-{
-    char low[BOUNCE_HOST_MAX];
-    size_t hl = strlen(host);
-    while (hl && host[hl - 1] == '.')
-        hl--;
-    if (hl >= sizeof low)
-        return mxd_kb_provider_for_host(v->kb, host, NULL, 0);
-    bmatch_lower(host, hl, low);
-    return pattern_lookup(v->hostpat, v->nhostpat, low, hl);
-}
-
-const char *bview_provider_for_domain(const bounce_view *v, const char *domain)
-{
-    char low[BOUNCE_HOST_MAX];
-    size_t hl = strlen(domain);
-    while (hl && domain[hl - 1] == '.')
-        hl--;
-    if (!hl || hl >= sizeof low)
-        return hl ? mxd_kb_provider_for_domain(v->kb, domain) : NULL;
-    bmatch_lower(domain, hl, low);
-    return pattern_lookup(v->dompat, v->ndompat, low, hl);
-}
-
-/* compile_hints - the text hints of provider-hosts.tsv, longest literal first (the same
- * choice kb_provider_in_text() makes), and the list of providers with rules. */
-static int compile_hints(mxd_bounce_ctx *bc, const mxd_kb *kb)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < kb->nhosts; i++)
-        n += kb->hosts[i].kind == KB_TEXT;
-    const kb_phost **h = calloc(n ? n : 1, sizeof *h);
-    const char **pats = calloc(n ? n : 1, sizeof *pats);
-    bc->v.hint_provider = calloc(n ? n : 1, sizeof *bc->v.hint_provider);
-    bc->v.rule_providers = calloc(kb->nrules ? kb->nrules : 1, sizeof *bc->v.rule_providers);
-    if (!h || !pats || !bc->v.hint_provider || !bc->v.rule_providers) {
-        free(h);
-        free(pats);
-        return -1;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < kb->nhosts; i++)
-        if (kb->hosts[i].kind == KB_TEXT)
-            h[k++] = &kb->hosts[i];
-    /* stable insertion sort by literal length, longest first */
-    for (size_t i = 1; i < n; i++) {
-        const kb_phost *x = h[i];
-        size_t j = i;
-        while (j > 0 && literal_len(h[j - 1]->pattern) < literal_len(x->pattern)) {
-            h[j] = h[j - 1];
-            j--;
-        }
-        h[j] = x;
-    }
-    for (size_t i = 0; i < n; i++) {
-        pats[i] = h[i]->pattern;
-        bc->v.hint_provider[i] = h[i]->provider;
-    }
-    bc->v.hints = bmatch_new(pats, n);
-    free(h);
-    free(pats);
-    bc->v.hostpat = calloc(kb->nhosts ? kb->nhosts : 1, sizeof *bc->v.hostpat);
-    bc->v.dompat = calloc(kb->nhosts ? kb->nhosts : 1, sizeof *bc->v.dompat);
-    if (!bc->v.hostpat || !bc->v.dompat)
-        return -1;
-    for (size_t i = 0; i < kb->nhosts; i++) {
-        int kind = kb->hosts[i].kind;
-        if (kind != KB_HOST && kind != KB_DOMAIN)
-            continue;
-        const char *p = kb->hosts[i].pattern;
-        bounce_hostpat *hp =
-            kind == KB_HOST ? &bc->v.hostpat[bc->v.nhostpat++] : &bc->v.dompat[bc->v.ndompat++];
-        size_t pl = strlen(p);
-        const char *star = strchr(p, '*');
-        int suffix = star == p && !strchr(p + 1, '*');
-        int prefix = star && star == p + pl - 1 && pl > 1 && star != p;
-        const char *lit = suffix ? p + 1 : p;
-        hp->litlen = prefix ? pl - 1 : strlen(lit);
-        hp->lit = malloc(strlen(lit) + 1);
-        if (!hp->lit)
-            return -1;
-        bmatch_lower(lit, strlen(lit) + 1, hp->lit);
-        hp->shape = suffix   ? HOSTPAT_SUFFIX
-                    : prefix ? HOSTPAT_PREFIX
-                    : star   ? HOSTPAT_GLOB
-                             : HOSTPAT_EXACT;
-        hp->weight = host_literal_len(p);
-        hp->provider = kb->hosts[i].provider;
-    }
-    for (size_t i = 0; i < kb->nrules; i++) {
-        const char *p = kb->rules[i].provider;
-        if (p && !provider_has_rules(&bc->v, p))
-            bc->v.rule_providers[bc->v.nrule_providers++] = p;
-    }
-    return bc->v.hints ? 0 : -1;
 }
 
 mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
@@ -198,20 +54,7 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
     buf_init(&bc->v.fbr, BOUNCE_MAX_DSN + MAIL_MAX_DECODED * 4);
     buf_init(&bc->v.tmp, MAIL_MAX_FIELD * 2);
     buf_init(&bc->v.ltext, BOUNCE_MAX_TEXT + MAIL_MAX_DECODED * 4);
-    const char **pats = calloc(kb->nreasons ? kb->nreasons : 1, sizeof *pats);
-    if (!pats) {
-        mxd_bounce_free(bc);
-        return MXD_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < kb->nreasons; i++)
-        pats[i] = kb->reasons[i].pattern;
-    bc->v.reasons = bmatch_new(pats, kb->nreasons);
-    free(pats);
-    if (!bc->v.reasons || compile_hints(bc, kb)) {
-        mxd_bounce_free(bc);
-        return MXD_ERR_NOMEM;
-    }
-    bc->v.provider_has_rules = provider_has_rules;
+    bc->v.reasons = kb_reason_match(kb);
     bc->v.markers = fmt_markers_new(); /* (without it, markers are searched uncached) */
     bounce_cmdtab_init(&bc->v.cmds);
     mail_gmime_init();
@@ -232,16 +75,6 @@ void mxd_bounce_free(mxd_bounce_ctx *bc)
     buf_free(&bc->v.tmp);
     buf_free(&bc->v.ltext);
     mail_conv_cache_free(&bc->v.conv);
-    bmatch_free((bmatch *)bc->v.reasons);
-    bmatch_free((bmatch *)bc->v.hints);
-    free(bc->v.hint_provider);
-    for (size_t i = 0; i < bc->v.nhostpat; i++)
-        free(bc->v.hostpat[i].lit);
-    free(bc->v.hostpat);
-    for (size_t i = 0; i < bc->v.ndompat; i++)
-        free(bc->v.dompat[i].lit);
-    free(bc->v.dompat);
-    free(bc->v.rule_providers);
     fmt_markers_free(bc->v.markers);
     free(bc->out.r);
     free(bc);

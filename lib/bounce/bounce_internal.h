@@ -63,16 +63,6 @@ typedef struct bounce_cmdtab {
     size_t plen[64];
 } bounce_cmdtab;
 
-/* A "host" pattern of provider-hosts.tsv, ready to compare (bounce.c). */
-enum { HOSTPAT_SUFFIX = 0, HOSTPAT_EXACT = 1, HOSTPAT_GLOB = 2, HOSTPAT_PREFIX = 3 };
-typedef struct bounce_hostpat {
-    char *lit; /* lower case: ".example.com" for "*.example.com", else the whole pattern */
-    size_t litlen;
-    int shape;
-    size_t weight; /* the pattern's literal length: the longest match wins */
-    const char *provider;
-} bounce_hostpat;
-
 /* One header field of an index (bounce.c): name and raw (folded) value. */
 typedef struct bounce_hfield {
     const char *name, *val;
@@ -101,18 +91,9 @@ typedef struct bounce_view {
     size_t lfrom_len, lsubject_len;
     char ctype[MAIL_MAX_TYPE]; /* top content type */
     const mxd_kb *kb;
-    const struct bmatch *reasons;   /* reasons.tsv compiled (match.c) */
-    const struct bmatch *hints;     /* provider-hosts.tsv "text" patterns, longest first */
-    const char **hint_provider;     /* provider id of each hint */
-    struct bounce_hostpat *hostpat; /* provider-hosts.tsv "host" patterns (bounce.c) */
-    struct bounce_hostpat *dompat;  /* provider-hosts.tsv "domain" patterns */
-    size_t ndompat;
-    size_t nhostpat;
-    const char **rule_providers; /* providers that have rules (for the rule gate) */
-    size_t nrule_providers;
-    int (*provider_has_rules)(const struct bounce_view *v, const char *prov);
-    buf ltext;                   /* text in lower case, for the detectors */
-    struct fmt_markers *markers; /* the detectors' markers, prepared once (formats.c) */
+    const struct bmatch *reasons; /* reasons.tsv compiled (the kb's, kb_reason_match()) */
+    buf ltext;                    /* text in lower case, for the detectors */
+    struct fmt_markers *markers;  /* the detectors' markers, prepared once (formats.c) */
     mail_conv_cache conv;
     bounce_cmdtab cmds;                   /* SMTP command phrases (util.c) */
     bounce_hfield top[BOUNCE_MAX_FIELDS]; /* the top header, indexed once per message */
@@ -143,15 +124,6 @@ int bview_header(bounce_view *v, const char *name, char *out, size_t outlen);
 
 /* bview_orig_header - the same from the headers of the returned message. */
 int bview_orig_header(bounce_view *v, const char *name, char *out, size_t outlen);
-
-/* bview_provider_for_host - the provider of a remote host name: the same answer as
- * mxd_kb_provider_for_host() (the longest matching pattern wins), with the common pattern
- * shapes ("*.example.com", "mx.example.com") compared directly instead of globbed. */
-const char *bview_provider_for_host(const bounce_view *v, const char *host);
-
-/* bview_provider_for_domain - the same as mxd_kb_provider_for_domain() for a recipient
- * domain, with exact and "name.*" patterns compared directly. */
-const char *bview_provider_for_domain(const bounce_view *v, const char *domain);
 
 /* bounce_view_offset - where the view lies in an mxd_bounce_ctx (for the unit tests). */
 size_t bounce_view_offset(void);
@@ -232,26 +204,6 @@ int text_generic_v(bounce_view *v, size_t off, bounce_out *out);
  * plain-text bounce ("------ This is a copy of the message ..."), or len when none. */
 size_t text_separator(const char *s, size_t len);
 
-/* --- classification (classify.c) --- */
-
-typedef struct bounce_class {
-    const char *reason;
-    const char *scope;
-    const char *provider;
-    mxd_retry retry;
-    int permanent; /* 1, 0, -1 unknown */
-    char status[16];
-    char replycode[4];
-    char sending_ip[64];
-    char rhost[BOUNCE_HOST_MAX];
-    const char *decided_by, *rule, *rule_file;
-    int rule_line;
-} bounce_class;
-
-/* bounce_classify - decide the record's reason, status, scope, retry and provider from the
- * recipient's facts with the knowledge base. */
-void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c);
-
 /* fmt_markers_new / fmt_markers_free - the detectors' marker cache (formats.c). */
 struct fmt_markers *fmt_markers_new(void);
 void fmt_markers_free(struct fmt_markers *m);
@@ -263,13 +215,5 @@ char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule);
 /* bounce_record_json_ref - the same built with jansson (pretty when asked); the reference
  * the fast writer is tested against. The caller frees the string. */
 char *bounce_record_json_ref(const mxd_bounce_record *r, int explain_rule, int pretty);
-
-/* bounce_mailbox_reason - is the reason about the mailbox itself (unknown user, full,
- * moved ...), so that no sending IP is relevant? */
-int bounce_mailbox_reason(const char *reason);
-
-/* bounce_pseudo_status - Sisimai's internal status for a reason when the bounce gave none
- * ("5.0.911" for userunknown); "" when there is none. */
-const char *bounce_pseudo_status(const char *reason, int temporary);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "classify/classify.h"
 #include "classify/reply.h"
 #include "util/cidr.h"
 #include "util/str.h"
@@ -218,19 +219,34 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
                         !strcmp(r->action, "expanded") || (r->status[0] == '2');
         if (delivered && !(flags & MXD_BOUNCE_DELIVERED))
             continue;
-        bounce_class c;
-        bounce_classify(v, r, &c);
+        /* the facts, classified by the one classification every command uses */
+        mxd_reply_facts facts;
+        memset(&facts, 0, sizeof facts);
+        facts.text = r->diag;
+        facts.len = r->diaglen;
+        facts.status = r->status;
+        facts.replycode = r->replycode;
+        facts.rhost = r->rhost;
+        facts.lhost = r->lhost;
+        facts.recipient_domain = domain_of(r->recipient);
+        facts.command = r->command;
+        facts.diagtype = r->diagtype;
+        facts.action = r->action;
+        facts.format_reason = r->reason;
+        facts.record = 1;
+        classify_verdict c;
+        classify_decide(kb, &facts, r->diag, r->diaglen, NULL, &c);
         if (delivered)
             c.reason = "delivered";
-        if (!c.sending_ip[0] && !bounce_mailbox_reason(c.reason))
+        if (!c.sending_ip[0] && !classify_mailbox_reason(c.reason))
             ip_from_socket(v, c.sending_ip, sizeof c.sending_ip);
-        if (!c.sending_ip[0] && !bounce_mailbox_reason(c.reason))
+        if (!c.sending_ip[0] && !classify_mailbox_reason(c.reason))
             ip_from_received(v, c.rhost, c.sending_ip, sizeof c.sending_ip);
         mxd_bounce_record rec;
         memset(&rec, 0, sizeof rec);
         rec.recipient = r->recipient;
         rec.addresser = addresser;
-        rec.status = c.status;
+        rec.status = c.record_status;
         rec.replycode = c.replycode;
         rec.reason = c.reason ? c.reason : "undefined";
         /* refused at MAIL FROM or at the connection: never the address's fault */
@@ -265,6 +281,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.rule = c.rule ? c.rule : "";
         rec.rule_file = c.rule_file;
         rec.rule_line = c.rule_line;
+        rec.facts = &facts;
         emitted++;
         if (cb && cb(arg, &rec))
             break;

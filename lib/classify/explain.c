@@ -1,12 +1,14 @@
-/* explain.c - classify a reply with the knowledge base: rules, status codes, text, reply code
+/* explain.c - explain a refused delivery: the verdict of classify.c with its rule's words
  * SPDX-License-Identifier: MIT
  *
- * Order (ARCHITECTURE.md): provider-specific rule (by remote host, code and text) > enhanced
- * status code > text patterns > reply code > undefined. The deciding entry is recorded.
+ * mxd_explain() and mxd_explain_facts() take a reply apart (reply.c), have classify_decide()
+ * give the one verdict every command shares, and add what the deciding entry says: summary,
+ * likely causes, fix steps and sources. The rule scoring used by classify.c lives here.
  */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include "classify/classify.h"
 #include "classify/explain_internal.h"
 #include "classify/reply.h"
 #include "kb/kb_internal.h"
@@ -60,19 +62,16 @@ static void text_hits_free(text_hits *th)
         free(th->hit);
 }
 
-/* rule_score - 0 when the rule does not apply, else higher for more specific matches. */
+/* rule_score - 0 when the rule does not apply, else higher for more specific matches. A
+ * provider's rule applies only to that provider's replies: provider is the one the facts
+ * identify (classify_provider()), NULL when none is. */
 static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
-                      const char *provider, int sure, text_hits *th)
+                      const char *provider, text_hits *th)
 {
     int score = 1;
-    /* A provider known from the remote host excludes other providers' rules; one guessed
-     * from a URL or tag in the text only weighs in (Outlook.com replies link to Microsoft
-     * pages too). */
-    if (r->provider && provider && r->provider != provider &&
-        (r->provider[0] != provider[0] || strcmp(r->provider, provider))) {
-        if (sure)
+    if (r->provider) {
+        if (!provider || (r->provider != provider && strcmp(r->provider, provider)))
             return 0;
-    } else if (r->provider && provider) {
         score += 15;
     }
     int status_hit = 0;
@@ -129,14 +128,8 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
     return score;
 }
 
-const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider,
-                                 int sure)
-{
-    return explain_best_rule_ex(kb, rp, provider, sure, 0);
-}
-
 const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, const char *provider,
-                                    int sure, int provider_only)
+                                    int provider_only)
 {
     const kb_rule *best = NULL;
     int best_score = 0;
@@ -159,7 +152,7 @@ const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, con
         const kb_rule *r = &kb->rules[ids ? ids[k] : k];
         if (provider_only && !r->provider)
             continue;
-        int s = rule_score(kb, r, rp, provider, sure, &th);
+        int s = rule_score(kb, r, rp, provider, &th);
         if (s > best_score) {
             best = r;
             best_score = s;
@@ -169,151 +162,136 @@ const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, con
     return best;
 }
 
-/* detect_provider - from the remote host, then host names in the text, then text hints. */
-static const char *detect_provider(const mxd_kb *kb, const reply_parts *rp, char *region,
-                                   size_t regionlen, int *sure)
-{
-    const char *p = NULL;
-    *sure = 0;
-    if (rp->rhost)
-        p = mxd_kb_provider_for_host(kb, rp->rhost, region, regionlen);
-    if (p) {
-        *sure = 1;
-        return p;
-    }
-    return kb_provider_in_text(kb, rp->text, rp->len);
-}
-
 static void set_list(const char *const **dst, size_t *n, const char *const *src, size_t sn)
 {
     *dst = src;
     *n = sn;
 }
 
-static mxd_err explain_depth(const mxd_kb *kb, const char *text, size_t len, const char *rhost,
-                             int depth, mxd_explanation **out);
+static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int depth,
+                             mxd_explanation **out);
 
 mxd_err mxd_explain(const mxd_kb *kb, const char *text, size_t len, const char *rhost,
                     mxd_explanation **out)
 {
-    if (!kb || !out || (!text && len))
-        return MXD_ERR_INVALID;
-    return explain_depth(kb, text ? text : "", len, rhost, 0, out);
+    mxd_reply_facts f;
+    memset(&f, 0, sizeof f);
+    f.text = text;
+    f.len = len;
+    f.rhost = rhost;
+    return mxd_explain_facts(kb, &f, out);
 }
 
-static mxd_err explain_depth(const mxd_kb *kb, const char *text, size_t len, const char *rhost,
-                             int depth, mxd_explanation **out)
+mxd_err mxd_explain_facts(const mxd_kb *kb, const mxd_reply_facts *f, mxd_explanation **out)
+{
+    if (out)
+        *out = NULL;
+    if (!kb || !out || !f || (!f->text && f->len))
+        return MXD_ERR_INVALID;
+    return explain_depth(kb, f, 0, out);
+}
+
+/* given - is the string there and not empty? */
+static int given(const char *s)
+{
+    return s && *s;
+}
+
+static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int depth,
+                             mxd_explanation **out)
 {
     *out = NULL;
     reply_parts rp;
-    mxd_err e = reply_parse(text, len, &rp);
+    mxd_err e = reply_parse(f->text ? f->text : "", f->len, &rp);
+    /* a record may have no text at all (a feedback report, a DSN with a status only) */
+    if (e == MXD_ERR_EMPTY &&
+        (given(f->status) || given(f->replycode) || given(f->format_reason) || f->record)) {
+        memset(&rp, 0, sizeof rp);
+        rp.text = str_dup_n("", 0);
+        e = rp.text ? MXD_OK : MXD_ERR_NOMEM;
+    }
     if (e)
         return e;
-    if (rhost && *rhost && !rp.rhost) {
-        rp.rhost = str_dup_n(rhost, strlen(rhost));
-        if (!rp.rhost) {
-            reply_free(&rp);
-            return MXD_ERR_NOMEM;
-        }
-    }
     mxd_explanation *x = calloc(1, sizeof *x);
     if (!x) {
         reply_free(&rp);
         return MXD_ERR_NOMEM;
     }
+    classify_verdict v;
+    classify_decide(kb, f, rp.text, rp.len, &rp, &v);
+    if (!v.found && !f->record) {
+        reply_free(&rp);
+        mxd_explanation_free(x);
+        return MXD_ERR_NOTFOUND;
+    }
     char region[64] = "";
-    int sure;
-    const char *provider = detect_provider(kb, &rp, region, sizeof region, &sure);
-    const kb_rule *r = explain_best_rule(kb, &rp, provider, sure);
-    if (r && r->provider && (!provider || !sure))
-        provider = r->provider;
-
-    memcpy(x->replycode, rp.code, sizeof x->replycode);
-    memcpy(x->status, rp.status, sizeof x->status);
-    x->provider = provider ? kb_find_provider(kb, provider)->id : NULL;
-    x->provider_name = provider ? mxd_kb_provider_name(kb, provider) : NULL;
+    if (v.provider && v.rhost[0] && v.provider_from && !strcmp(v.provider_from, "remote host"))
+        mxd_kb_provider_for_host(kb, v.rhost, region, sizeof region);
+    memcpy(x->replycode, v.replycode, sizeof x->replycode);
+    memcpy(x->status, f->record ? v.record_status : v.status, sizeof x->status);
+    const kb_provider *kp = v.provider ? kb_find_provider(kb, v.provider) : NULL;
+    x->provider = kp ? kp->id : NULL;
+    x->provider_name = kp ? kp->name : NULL;
+    x->provider_from = kp ? v.provider_from : NULL;
     x->region = region[0] ? str_dup_n(region, strlen(region)) : NULL;
-    x->rhost = rp.rhost;
-    x->sending_ip = rp.sending_ip;
+    x->rhost = v.rhost[0] ? str_dup_n(v.rhost, strlen(v.rhost)) : NULL;
+    x->sending_ip = v.sending_ip[0] ? str_dup_n(v.sending_ip, strlen(v.sending_ip)) : NULL;
     x->tags = rp.tags;
     x->text = rp.text;
-    rp.rhost = rp.sending_ip = rp.tags = rp.text = NULL;
+    rp.tags = rp.text = NULL;
+    if ((v.rhost[0] && !x->rhost) || (v.sending_ip[0] && !x->sending_ip)) {
+        reply_free(&rp);
+        mxd_explanation_free(x);
+        return MXD_ERR_NOMEM;
+    }
 
-    const kb_status *st = rp.cls ? kb_find_status(kb, rp.cls, rp.subj, rp.det) : NULL;
+    const kb_status *st = v.kstatus;
+    const kb_reply *rc = v.kreply;
     if (st) {
         x->status_title = st->title;
         x->status_meaning = st->meaning;
     }
-    const kb_reply *rc = rp.code[0] ? kb_find_reply(kb, rp.code) : NULL;
-    int cls = rp.cls ? rp.cls : rp.code[0] ? rp.code[0] - '0' : 0;
-    x->permanent = cls == 5 ? 1 : cls == 4 ? 0 : -1;
-    x->retry = cls == 5 ? MXD_RETRY_NEVER : cls == 4 ? MXD_RETRY_LATER : MXD_RETRY_UNKNOWN;
-    x->reason = "undefined";
-    x->decided_by = "none";
-
-    /* The text patterns of reasons.tsv (the most of all) only when they can decide. */
-    const char *text_reason =
-        !r && !(st && st->reason) ? kb_reason_for_text(kb, x->text, strlen(x->text)) : NULL;
+    x->permanent = v.permanent;
+    x->retry = v.retry;
+    x->reason = v.reason;
+    x->scope = v.scope;
+    x->decided_by = v.decided_by;
+    x->rule = v.rule;
+    x->rule_file = v.rule_file;
+    x->rule_line = v.rule_line;
+    const kb_rule *r = v.krule;
     if (r) {
-        x->decided_by = "rule";
-        x->reason = r->reason;
-        x->scope = r->scope;
-        x->permanent = r->permanent;
-        x->retry = r->retry;
         x->summary = r->summary;
         set_list(&x->causes, &x->ncauses, r->causes, r->ncauses);
         set_list(&x->fix, &x->nfix, r->fix, r->nfix);
         set_list(&x->sources, &x->nsources, r->sources, r->nsources);
-        x->rule = r->id;
-        x->rule_file = r->file;
-        x->rule_line = r->line;
-    } else if (st && st->reason) {
-        x->decided_by = "status";
-        x->reason = st->reason;
-        x->scope = st->scope;
+    } else if (!strcmp(v.decided_by, "status") && st) {
         x->summary = st->meaning;
-        x->rule = st->code;
-        x->rule_file = "status-codes.tsv";
         set_list(&x->sources, &x->nsources, &st->source, 1);
-    } else if (text_reason) {
-        x->decided_by = "text";
-        x->reason = text_reason;
-        x->summary = st ? st->meaning : rc ? rc->meaning : NULL;
-        x->rule_file = "reasons.tsv";
-        x->rule = text_reason;
-    } else if (rc && rc->reason) {
-        x->decided_by = "reply";
-        x->reason = rc->reason;
-        x->scope = rc->scope;
+    } else if (!strcmp(v.decided_by, "reply") && rc) {
         x->summary = rc->meaning;
-        x->rule = rc->code;
-        x->rule_file = "reply-codes.tsv";
         set_list(&x->sources, &x->nsources, &rc->source, 1);
-    } else if (st || rc) {
-        x->decided_by = st ? "status" : "reply";
-        x->summary = st ? st->meaning : rc->meaning;
-        x->scope = st ? st->scope : rc->scope;
-        x->rule = st ? st->code : rc->code;
-        x->rule_file = st ? "status-codes.tsv" : "reply-codes.tsv";
-        set_list(&x->sources, &x->nsources, st ? &st->source : &rc->source, 1);
-    }
-    if (!r && !st && !rc && !text_reason) {
-        reply_free(&rp);
-        mxd_explanation_free(x);
-        return MXD_ERR_NOTFOUND;
+    } else {
+        x->summary = st ? st->meaning : rc ? rc->meaning : NULL;
+        if (st || rc)
+            set_list(&x->sources, &x->nsources, st ? &st->source : &rc->source, 1);
     }
     /* A wrapper code (5.7.350 ...) carries another server's reply: explain that one too. */
     if (r && r->wraps && depth == 0) {
         size_t at = reply_find_code(x->text, strlen(x->text), rp.status_end);
         if (at != (size_t)-1) {
-            mxd_explanation *in = NULL;
-            mxd_err ie = explain_depth(kb, x->text + at, strlen(x->text) - at, NULL, 1, &in);
+            mxd_reply_facts in;
+            memset(&in, 0, sizeof in);
+            in.text = x->text + at;
+            in.len = strlen(x->text) - at;
+            mxd_explanation *ix = NULL;
+            mxd_err ie = explain_depth(kb, &in, 1, &ix);
             if (ie == MXD_ERR_NOMEM) {
                 reply_free(&rp);
                 mxd_explanation_free(x);
                 return ie;
             }
-            x->inner = in;
+            x->inner = ix;
         }
     }
     reply_free(&rp);
@@ -387,6 +365,7 @@ json_t *explain_to_json(const mxd_explanation *e)
     json_object_set_new(o, "status", json_string(e->status));
     json_object_set_new(o, "provider", explain_jstr(e->provider));
     json_object_set_new(o, "provider_name", explain_jstr(e->provider_name));
+    json_object_set_new(o, "provider_from", explain_jstr(e->provider_from));
     json_object_set_new(o, "region", explain_jstr(e->region));
     json_object_set_new(o, "rhost", explain_jstr(e->rhost));
     json_object_set_new(o, "sending_ip", explain_jstr(e->sending_ip));

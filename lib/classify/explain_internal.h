@@ -9,16 +9,11 @@
 #include "classify/reply.h"
 #include "kb/kb_internal.h"
 
-/* explain_best_rule - the most specific rule for a parsed reply, or NULL. provider is the
- * provider id found for the reply (or NULL); sure says it came from the remote host name, so
- * other providers' rules are excluded (else they only weigh less). */
-const kb_rule *explain_best_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider,
-                                 int sure);
-
-/* explain_best_rule_ex - the same; with provider_only, generic rules (no provider) are not
- * looked at (the bounce stage weighs those as text patterns). */
+/* explain_best_rule_ex - the most specific rule for a parsed reply, or NULL. provider is
+ * the provider the facts identify (NULL: none): only its rules and the generic ones (no
+ * provider) can apply; with provider_only, only its rules. */
 const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, const char *provider,
-                                    int sure, int provider_only);
+                                    int provider_only);
 
 /* explain_jstr - a JSON string (null for NULL); bytes that are not UTF-8 become '?'. */
 json_t *explain_jstr(const char *s);

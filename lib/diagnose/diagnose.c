@@ -111,10 +111,16 @@ void mxd_diagnosis_free(mxd_diagnosis *d)
 
 /* ---- facts from a bounce message ---------------------------------------------------- */
 
+/* The first failed record and the facts it was classified from (copied: a record lives
+ * only during the callback). */
 typedef struct first_rec {
     int have;
-    char *recipient, *destination, *addresser, *senderdomain, *sending_ip, *rhost;
-    char *diag, *status, *replycode;
+    char *recipient, *destination, *addresser, *senderdomain, *sending_ip;
+    /* the facts (mxd_reply_facts) */
+    char *text, *status, *replycode, *rhost, *mx, *lhost, *rdomain, *command, *diagtype, *action,
+        *format_reason;
+    size_t len;
+    int record;
     size_t n;
 } first_rec;
 
@@ -130,24 +136,33 @@ static int on_record(void *arg, const mxd_bounce_record *r)
     f->addresser = diag_strdup(r->addresser);
     f->senderdomain = diag_strdup(r->senderdomain);
     f->sending_ip = diag_strdup(r->sending_ip);
-    f->rhost = diag_strdup(r->rhost);
-    f->diag = diag_strdup(r->diagnosticcode);
-    f->status = diag_strdup(r->status);
-    f->replycode = diag_strdup(r->replycode);
+    const mxd_reply_facts *x = r->facts;
+    if (x) {
+        f->text = x->text ? str_dup_n(x->text, x->len) : NULL;
+        f->len = x->text ? x->len : 0;
+        f->status = diag_strdup(x->status);
+        f->replycode = diag_strdup(x->replycode);
+        f->rhost = diag_strdup(x->rhost);
+        f->mx = diag_strdup(x->mx);
+        f->lhost = diag_strdup(x->lhost);
+        f->rdomain = diag_strdup(x->recipient_domain);
+        f->command = diag_strdup(x->command);
+        f->diagtype = diag_strdup(x->diagtype);
+        f->action = diag_strdup(x->action);
+        f->format_reason = diag_strdup(x->format_reason);
+        f->record = x->record;
+    }
     return 0;
 }
 
 static void first_rec_free(first_rec *f)
 {
-    free(f->recipient);
-    free(f->destination);
-    free(f->addresser);
-    free(f->senderdomain);
-    free(f->sending_ip);
-    free(f->rhost);
-    free(f->diag);
-    free(f->status);
-    free(f->replycode);
+    char *p[] = {f->recipient,  f->destination, f->addresser, f->senderdomain,
+                 f->sending_ip, f->text,        f->status,    f->replycode,
+                 f->rhost,      f->mx,          f->lhost,     f->rdomain,
+                 f->command,    f->diagtype,    f->action,    f->format_reason};
+    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+        free(p[i]);
 }
 
 /* tag_value - the value of tag name in a DKIM tag list (h, hl), whitespace removed. */
@@ -245,19 +260,21 @@ static mxd_err facts_from_message(const mxd_kb *kb, const char *data, size_t len
         return e ? e : MXD_ERR_NOTFOUND;
     }
     d->nrecords = f.n;
-    /* explain the diagnostic text; give it the status when the text lacks one */
-    buf t;
-    buf_init(&t, DIAG_TEXT_MAX);
-    const char *diag = f.diag ? f.diag : "";
-    if (f.status && *f.status && !strstr(diag, f.status))
-        e = buf_printf(&t, "%s %s %s", f.replycode && *f.replycode ? f.replycode : "", f.status,
-                       diag);
-    else
-        e = buf_adds(&t, diag);
-    if (!e)
-        e = mxd_explain(kb, buf_cstr(&t), t.len, f.rhost && *f.rhost ? f.rhost : NULL,
-                        &d->explanation);
-    buf_free(&t);
+    /* the record's verdict: the same classification from the same facts (explain.h) */
+    mxd_reply_facts x = {f.text ? f.text : "",
+                         f.text ? f.len : 0,
+                         f.status,
+                         f.replycode,
+                         f.rhost,
+                         f.mx,
+                         f.lhost,
+                         f.rdomain,
+                         f.command,
+                         f.diagtype,
+                         f.action,
+                         f.format_reason,
+                         f.record};
+    e = mxd_explain_facts(kb, &x, &d->explanation);
     if (e) {
         first_rec_free(&f);
         return e;

@@ -154,6 +154,7 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->dkimsels);
     free(kb->outbound);
     bmatch_free(kb->rule_texts);
+    kb_fast_free(kb);
     for (size_t c = 0; c < 3; c++)
         for (size_t sj = 0; sj < KB_RULE_SUBJECTS; sj++)
             free(kb->rules_by_status[c][sj]);
@@ -273,31 +274,6 @@ const char *mxd_kb_provider_for_domain(const mxd_kb *kb, const char *domain)
         return NULL;
     const kb_phost *h = best_host(kb, KB_DOMAIN, domain);
     return h ? h->provider : NULL;
-}
-
-const char *kb_provider_in_text(const mxd_kb *kb, const char *text, size_t len)
-{
-    const kb_phost *best = NULL;
-    size_t best_len = 0;
-    for (size_t i = 0; i < kb->nhosts; i++) {
-        const kb_phost *h = &kb->hosts[i];
-        if (h->kind != KB_TEXT || !str_glob_find(text, len, h->pattern))
-            continue;
-        size_t l = literal_len(h->pattern);
-        if (!best || l > best_len) {
-            best = h;
-            best_len = l;
-        }
-    }
-    return best ? best->provider : NULL;
-}
-
-const char *kb_reason_for_text(const mxd_kb *kb, const char *text, size_t len)
-{
-    for (size_t i = 0; i < kb->nreasons; i++)
-        if (str_glob_find(text, len, kb->reasons[i].pattern))
-            return kb->reasons[i].reason;
-    return NULL;
 }
 
 const kb_status *kb_find_status(const mxd_kb *kb, int cls, int subj, int det)

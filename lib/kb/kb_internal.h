@@ -74,11 +74,14 @@ typedef struct kb_provider {
     const char *id, *name, *postmaster, *source;
 } kb_provider;
 
-enum { KB_HOST = 1, KB_DOMAIN = 2, KB_TEXT = 3 };
+/* How a provider is recognised (provider-hosts.tsv kind): remote host or MX name, recipient
+ * domain, a text only its replies carry, an enhanced status code only it uses. */
+enum { KB_HOST = 1, KB_DOMAIN = 2, KB_TEXT = 3, KB_STATUS = 4 };
 
 typedef struct kb_phost {
     int kind;
     const char *pattern, *provider, *region;
+    kb_srange status; /* for KB_STATUS: the codes */
 } kb_phost;
 
 typedef struct kb_reason {
@@ -230,6 +233,7 @@ struct mxd_kb {
     size_t nrules_by_status[3][KB_RULE_SUBJECTS];
     unsigned *rules_no_status; /* for a reply without a status: the rules without one */
     size_t nrules_no_status;
+    struct kb_fast *fast; /* provider-hosts.tsv and reasons.tsv compiled (kb_fast.c) */
 };
 
 /* Parsing helpers shared by the loaders of the different data files. */
@@ -274,6 +278,9 @@ mxd_err kb_parse_delist(parse_ctx *pc, const kb_file *f);
 
 /* kb_is_reason / kb_is_scope - is the name one of the known reasons / scopes? */
 int kb_is_reason(const char *s);
+
+/* kb_reason_name - the library's own copy of a known reason name (static), NULL if unknown. */
+const char *kb_reason_name(const char *s);
 int kb_is_scope(const char *s);
 
 /* kb_status_parse - parse "5.7.708" at s (exactly len bytes) into class, subject, detail. */
@@ -285,13 +292,38 @@ const kb_status *kb_find_status(const mxd_kb *kb, int cls, int subj, int det);
 /* kb_find_reply - RFC 5321 entry for a reply code "550", or NULL. */
 const kb_reply *kb_find_reply(const mxd_kb *kb, const char *code);
 
+/* ---- compiled lookups (kb_fast.c), built once when the kb is loaded ---- */
+
+/* kb_fast_build / kb_fast_free - compile provider-hosts.tsv and reasons.tsv into kb->fast. */
+mxd_err kb_fast_build(mxd_kb *kb);
+void kb_fast_free(mxd_kb *kb);
+
+/* kb_host_provider - the provider of a host name (remote MTA, MX, reporting MTA): the same
+ * answer as mxd_kb_provider_for_host() (the longest matching pattern wins). NULL if none. */
+const char *kb_host_provider(const mxd_kb *kb, const char *host);
+
+/* kb_domain_provider - the same as mxd_kb_provider_for_domain() for a recipient domain. */
+const char *kb_domain_provider(const mxd_kb *kb, const char *domain);
+
+/* kb_hint_provider - the provider of the longest provider-hosts.tsv "text" pattern in the
+ * lower-case text low (bmatch_lower), or NULL (file order among patterns of one length). */
+const char *kb_hint_provider(const mxd_kb *kb, const char *low, size_t len);
+
+/* kb_status_provider - the provider whose own code cls.subj.det is (provider-hosts.tsv
+ * "status"), or NULL. */
+const char *kb_status_provider(const mxd_kb *kb, int cls, int subj, int det);
+
+/* kb_reason_first - the index in kb->reasons of the first reasons.tsv pattern in the
+ * lower-case text low, or -1. */
+long kb_reason_first(const mxd_kb *kb, const char *low, size_t len);
+
+/* kb_reason_match - reasons.tsv compiled (util/match.h), for callers that match themselves. */
+const struct bmatch *kb_reason_match(const mxd_kb *kb);
+
+/* kb_provider_has_rules - does any rule name this provider? */
+int kb_provider_has_rules(const mxd_kb *kb, const char *provider);
+
 /* kb_find_provider - provider entry by id, or NULL. */
 const kb_provider *kb_find_provider(const mxd_kb *kb, const char *id);
-
-/* kb_provider_in_text - provider id from text hints (URLs, tags) in text, or NULL. */
-const char *kb_provider_in_text(const mxd_kb *kb, const char *text, size_t len);
-
-/* kb_reason_for_text - reason from the text patterns of reasons.tsv, or NULL. */
-const char *kb_reason_for_text(const mxd_kb *kb, const char *text, size_t len);
 
 #endif

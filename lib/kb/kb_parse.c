@@ -96,10 +96,15 @@ static const char *const scopes[] = {"ip",      "domain", "sender", "recipient",
 
 int kb_is_reason(const char *s)
 {
-    for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++)
+    return kb_reason_name(s) != NULL;
+}
+
+const char *kb_reason_name(const char *s)
+{
+    for (size_t i = 0; s && i < sizeof reasons / sizeof *reasons; i++)
         if (!strcmp(s, reasons[i]))
-            return 1;
-    return 0;
+            return reasons[i];
+    return NULL;
 }
 
 int kb_is_scope(const char *s)
@@ -305,6 +310,8 @@ static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
     return kb_push((void **)&kb->providers, &kb->nproviders, sizeof *kb->providers, &pr);
 }
 
+static mxd_err parse_srange(parse_ctx *pc, const char *v, size_t vl, kb_srange *out);
+
 static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
@@ -315,10 +322,21 @@ static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
         h.kind = KB_DOMAIN;
     else if (str_caseeq(col[0], clen[0], "text"))
         h.kind = KB_TEXT;
+    else if (str_caseeq(col[0], clen[0], "status"))
+        h.kind = KB_STATUS;
     else
-        return kb_fail(pc, "kind must be host, domain or text");
+        return kb_fail(pc, "kind must be host, domain, text or status");
     if (!clen[1] || !clen[2] || !clen[4])
         return kb_fail(pc, "pattern, provider and source are required");
+    if (h.kind == KB_STATUS) {
+        mxd_err e = parse_srange(pc, col[1], clen[1], &h.status);
+        if (e)
+            return e;
+        if (h.status.cls != 4 && h.status.cls != 5)
+            return kb_fail(pc, "a provider's own status code is of class 4 or 5");
+        if (clen[3])
+            return kb_fail(pc, "region is only for host patterns");
+    }
     h.pattern = S(1);
     h.provider = S(2);
     h.region = clen[3] ? S(3) : NULL;
@@ -728,6 +746,8 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         e = compile_rule_texts(kb);
     if (!e)
         e = index_rules(kb);
+    if (!e)
+        e = kb_fast_build(kb);
     if (e) {
         mxd_kb_free(kb);
         return e;

@@ -1,22 +1,34 @@
-/* classify.c - classify one recipient of a bounce with the knowledge base of `explain`
+/* classify.c - one verdict for one refused delivery: the classification explain, bounce and
+ * diagnose share
  * SPDX-License-Identifier: MIT
+ *
+ * Every command classifies with classify_decide(), from the facts it has (mxd_reply_facts:
+ * the reply text, the status and reply code reported beside it, remote host, MX, reporting
+ * MTA, recipient domain, SMTP command ...), so one input gets one verdict wherever it is
+ * read (ARCHITECTURE.md "One verdict").
+ *
+ * Provider: a provider's rules apply only when the facts identify the provider
+ * (classify_provider(): remote host, MX, reporting MTA, a text or a status code only it
+ * uses, the recipient domain; data/provider-hosts.tsv). Otherwise the generic rules decide:
+ * a 5.1.1 from an unknown server is no Microsoft 365 reply.
  *
  * Order (ARCHITECTURE.md): what the format itself says (an auto-reply is "vacation", a
  * feedback report "feedback") > provider rule (by remote host, code and text; rules-*.txt)
- * > enhanced status code (status-codes.tsv) > text patterns (reasons.tsv) > reply code
- * (reply-codes.tsv) > fallbacks. One refinement over a strict status-before-text order: a
- * status whose reason is only a default for a broad family (X.7.1 securityerror, X.3.0
- * systemerror, X.4.x networkerror, X.1.1 userunknown ...) yields to a text pattern that names
- * a more specific reason ("mailbox full" beside a 5.1.1), following the precedence list below
- * (Sisimai's order of reasons, sisimai/go-sisimai:reason/lib.go).
+ * > enhanced status code (status-codes.tsv) > text patterns (reasons.tsv, and the generic
+ * rules, which weigh as text patterns) > reply code (reply-codes.tsv) > fallbacks. One
+ * refinement over a strict status-before-text order: a status whose reason is only a default
+ * for a broad family (X.7.1 securityerror, X.3.0 systemerror, X.4.x networkerror, X.1.1
+ * userunknown ...) yields to a text pattern that names a more specific reason ("mailbox full"
+ * beside a 5.1.1), following the precedence list below (Sisimai's order of reasons,
+ * sisimai/go-sisimai:reason/lib.go). When a status, text or reply code decided and a generic
+ * rule matching the reply gives the same reason, that rule explains the verdict (its summary,
+ * causes and fix steps).
  */
 #include <stdlib.h>
 #include <string.h>
-#include "bounce/bounce_internal.h"
-#include "util/match.h"
+#include "classify/classify.h"
 #include "classify/explain_internal.h"
-#include "classify/reply.h"
-#include "kb/kb_internal.h"
+#include "util/match.h"
 #include "util/str.h"
 
 /* Reasons a status code gives only as a weak default: a matching text pattern wins. */
@@ -76,7 +88,7 @@ static const struct {
     {"virusdetected", NULL, "5.0.971"},
 };
 
-const char *bounce_pseudo_status(const char *reason, int temporary)
+const char *classify_pseudo_status(const char *reason, int temporary)
 {
     for (size_t i = 0; i < sizeof pseudo / sizeof *pseudo; i++)
         if (!strcmp(pseudo[i].reason, reason))
@@ -84,7 +96,7 @@ const char *bounce_pseudo_status(const char *reason, int temporary)
     return "";
 }
 
-int bounce_mailbox_reason(const char *reason)
+int classify_mailbox_reason(const char *reason)
 {
     return reason &&
            str_in_list(reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons);
@@ -130,17 +142,29 @@ static void diag_status(const char *d, size_t len, char cls, char *out)
     }
 }
 
-/* pick_status - the DSN's Status, unless the diagnostic names another, more specific code
- * of the same class (Status: 5.0.0 or 5.1.1 with "550 5.7.1 IP address blacklisted"):
- * the remote server's own code wins. */
-static void pick_status(const bounce_rcpt *r, char *out)
+/* pick_status - the status given beside the text (a DSN's Status), unless the text names
+ * another, more specific code of the same class (Status: 5.0.0 or 5.1.1 with "550 5.7.1 IP
+ * address blacklisted"): the remote server's own code wins. Without a given status, the
+ * reply's own (reply_parse(): the one after the reply code, else the first), unless that is
+ * a success code; then the last failure code in the text. */
+static void pick_status(const char *given, const char *d, size_t len, const reply_parts *rp,
+                        char *out)
 {
     out[0] = 0;
-    if (r->status[0])
-        memcpy(out, r->status, strlen(r->status) + 1);
+    if (!given || !given[0]) {
+        if (rp && rp->status[0] && rp->status[0] != '2')
+            memcpy(out, rp->status, strlen(rp->status) + 1);
+        else /* a failure's code, not a "250 2.0.0 Ok" of a session transcript */
+            diag_status(d, len, 0, out);
+        return;
+    }
+    size_t gl = strlen(given);
+    if (gl >= 16)
+        return;
+    memcpy(out, given, gl + 1);
     char ds[16];
-    diag_status(r->diag, r->diaglen, r->status[0], ds);
-    if (!ds[0] || (out[0] && !strcmp(ds + 1, ".0.0")) || !strcmp(ds, out))
+    diag_status(d, len, given[0], ds);
+    if (!ds[0] || !strcmp(ds + 1, ".0.0") || !strcmp(ds, out))
         return;
     memcpy(out, ds, strlen(ds) + 1);
 }
@@ -191,110 +215,166 @@ static void find_code(const mxd_kb *kb, const char *d, size_t len, const char *s
     }
 }
 
-void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c)
+/* copy_str - s into out (outlen bytes, truncated, NUL-terminated). */
+static void copy_str(char *out, size_t outlen, const char *s)
 {
-    const mxd_kb *kb = v->kb;
+    size_t n = s ? strlen(s) : 0;
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, s ? s : "", n);
+    out[n] = 0;
+}
+
+static int is(const char *s, const char *v)
+{
+    return s && !strcmp(s, v);
+}
+
+const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const char *rhost,
+                              const char *low, size_t len, int cls, int subj, int det,
+                              const char **from)
+{
+    const char *p = NULL;
+    *from = NULL;
+    /* who answered: the remote host, else the MX we would have talked to; then a text only
+     * that provider's replies carry; then (no remote host named) the host that reported the
+     * failure, for its own errors; then the recipient's domain; last a status code only that
+     * provider uses (the domain tells Outlook.com from Microsoft 365, the code does not) */
+    if (rhost && *rhost && (p = kb_host_provider(kb, rhost)))
+        *from = "remote host";
+    else if (f->mx && *f->mx && (p = kb_host_provider(kb, f->mx)))
+        *from = "MX";
+    else if ((p = kb_hint_provider(kb, low, len)))
+        *from = "text";
+    else if (!(rhost && *rhost) && f->lhost && *f->lhost && (p = kb_host_provider(kb, f->lhost)))
+        *from = "reporting MTA";
+    else if (f->recipient_domain && *f->recipient_domain &&
+             (p = kb_domain_provider(kb, f->recipient_domain)))
+        *from = "recipient domain";
+    else if (cls && (p = kb_status_provider(kb, cls, subj, det)))
+        *from = "status code";
+    return p;
+}
+
+#define CLASSIFY_STACK_TEXT 4096 /* reply text lower-cased on the stack up to this size */
+
+void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *text, size_t len,
+                     const reply_parts *rp_in, classify_verdict *c)
+{
     memset(c, 0, sizeof *c);
     c->permanent = -1;
     c->retry = MXD_RETRY_UNKNOWN;
-    /* The reply's parts (remote host, sending IP, the normalised text rules match on) are
-     * worked out only when something needs them: rp_state 0 not yet, 1 done, -1 failed. */
-    reply_parts rp;
-    memset(&rp, 0, sizeof rp);
-    int rp_state = 0;
+    if (!text)
+        len = 0;
+    if (len > MXD_REPLY_MAX)
+        len = MXD_REPLY_MAX;
+    /* the reply's parts (remote host, sending IP, its own status) are worked out only when
+     * something needs them: rp_state 0 not yet, 1 done, -1 failed */
+    reply_parts own;
+    memset(&own, 0, sizeof own);
+    const reply_parts *rp = rp_in;
+    int rp_state = rp_in ? 1 : 0;
 #define HAVE_RP()                                                                                  \
     (rp_state                                                                                      \
          ? rp_state > 0                                                                            \
-         : (rp_state = (r->diaglen && reply_parse(r->diag, r->diaglen, &rp) == MXD_OK) ? 1 : -1) > \
-               0)
-    pick_status(r, c->status);
-    if (r->replycode[0])
-        memcpy(c->replycode, r->replycode, 4);
+         : (rp_state = (len && reply_parse(text, len, &own) == MXD_OK) ? (rp = &own, 1) : -1) > 0)
+    const char *action = f->action ? f->action : "";
+    const char *command = f->command ? f->command : "";
+    const char *diagtype = f->diagtype ? f->diagtype : "";
+    if (f->status && f->status[0])
+        pick_status(f->status, text, len, NULL, c->status);
+    else if (len && HAVE_RP())
+        pick_status(NULL, text, len, rp, c->status);
+    if (f->replycode && f->replycode[0])
+        copy_str(c->replycode, sizeof c->replycode, f->replycode);
     else
-        find_code(kb, r->diag, r->diaglen, c->status, c->replycode);
-    if (r->rhost[0]) {
-        bounce_copy(c->rhost, sizeof c->rhost, r->rhost, strlen(r->rhost));
-    } else if (r->diaglen) {
-        /* the remote host named in the text (reply.c's reading, without the other passes) */
-        char *rh = NULL;
-        reply_rhost_ip(r->diag, r->diaglen, &rh, NULL);
-        if (rh)
-            bounce_copy(c->rhost, sizeof c->rhost, rh, strlen(rh));
-        free(rh);
-    }
-
-    /* provider: remote host, text hints, then the recipient's domain */
-    const char *prov = c->rhost[0] ? bview_provider_for_host(v, c->rhost) : NULL;
-    int sure = prov != NULL;
-    /* provider hints in the text (URLs, tags), longest first: compiled in v->hints */
-    char low[BOUNCE_MAX_DIAG];
-    bmatch_lower(r->diag, r->diaglen, low);
-    if (!prov && r->diaglen && v->hints) {
-        long h = bmatch_first(v->hints, low, r->diaglen);
-        if (h >= 0)
-            prov = v->hint_provider[h];
-    }
-    if (!prov) {
-        const char *at = strrchr(r->recipient, '@');
-        if (at)
-            prov = bview_provider_for_domain(v, at + 1);
-    }
-    c->provider = prov;
+        find_code(kb, text, len, c->status, c->replycode);
+    /* a code the registry does not list ("530"), where the reply opens with it */
+    if (!c->replycode[0] && len && HAVE_RP() && rp->code[0] && rp->code[0] != '2' &&
+        (!c->status[0] || c->status[0] == rp->code[0]))
+        memcpy(c->replycode, rp->code, sizeof c->replycode);
+    if (f->rhost && f->rhost[0])
+        copy_str(c->rhost, sizeof c->rhost, f->rhost);
+    else if (len && HAVE_RP() && rp->rhost)
+        copy_str(c->rhost, sizeof c->rhost, rp->rhost);
 
     int cls = 0, subj = 0, det = 0;
     if (c->status[0] && kb_status_parse(c->status, strlen(c->status), &cls, &subj, &det))
-        cls = 0;
-    if (!cls && c->replycode[0])
-        cls = c->replycode[0] - '0';
-    if (cls == 5)
+        cls = 0, c->status[0] = 0;
+    char stack_low[CLASSIFY_STACK_TEXT];
+    char *low = len <= sizeof stack_low ? stack_low : malloc(len);
+    size_t llen = low ? len : 0;
+    if (low)
+        bmatch_lower(text, len, low);
+    c->provider = classify_provider(kb, f, c->rhost, low, llen, cls, subj, det, &c->provider_from);
+    const char *prov = c->provider;
+    c->kstatus = cls ? kb_find_status(kb, cls, subj, det) : NULL;
+    c->kreply = c->replycode[0] ? kb_find_reply(kb, c->replycode) : NULL;
+    c->found = cls || c->kreply;
+
+    int pcls = cls;
+    if (!pcls && c->replycode[0])
+        pcls = c->replycode[0] - '0';
+    if (pcls == 5)
         c->permanent = 1;
-    else if (cls == 4)
+    else if (pcls == 4)
         c->permanent = 0;
-    else if (!strcmp(r->action, "failed"))
+    else if (is(action, "failed"))
         c->permanent = 1;
-    else if (!strcmp(r->action, "delayed"))
+    else if (is(action, "delayed"))
         c->permanent = 0;
     c->retry = c->permanent == 1   ? MXD_RETRY_NEVER
                : c->permanent == 0 ? MXD_RETRY_LATER
                                    : MXD_RETRY_UNKNOWN;
 
-    if (r->reason) {
-        c->reason = r->reason;
+    /* (the library's own copy of the name: the facts' strings may not outlive the verdict) */
+    if (kb_reason_name(f->format_reason)) {
+        c->reason = kb_reason_name(f->format_reason);
         c->decided_by = "format";
-        c->rule = r->reason;
+        c->rule = c->reason;
+        c->found = 1;
         goto done;
     }
     /* the first text pattern of reasons.tsv (one pass, match.c) */
-    long tid = r->diaglen ? bmatch_first(v->reasons, low, r->diaglen) : -1;
-    /* a provider rule, with the status we settled on; generic rules (no provider) weigh as
-     * text patterns, so they are only looked at when no text pattern matched */
+    long tid = kb_reason_first(kb, low, llen);
+    if (tid >= 0)
+        c->found = 1;
+    /* a rule, with the status settled on: the identified provider's rules, and the generic
+     * ones (which weigh as text patterns: used when no text pattern matched, or to explain
+     * a verdict they agree with) */
     const kb_rule *grule = NULL;
-    if (((prov && v->provider_has_rules(v, prov)) || tid < 0) && HAVE_RP()) {
-        if (c->status[0] &&
-            kb_status_parse(c->status, strlen(c->status), &rp.cls, &rp.subj, &rp.det) == 0)
-            memcpy(rp.status, c->status, strlen(c->status) + 1);
-        if (c->replycode[0])
-            memcpy(rp.code, c->replycode, 4);
-        if (!rp.rhost && c->rhost[0])
-            rp.rhost = str_dup_n(c->rhost, strlen(c->rhost));
-        /* with a text pattern found, generic rules would not be used: skip them */
-        const kb_rule *rule = explain_best_rule_ex(kb, &rp, prov, sure, tid >= 0);
-        if (rule && rule->provider && prov && !strcmp(rule->provider, prov)) {
+    reply_parts ctx;
+    memset(&ctx, 0, sizeof ctx);
+    if (len && HAVE_RP()) {
+        ctx = *rp;
+        ctx.status[0] = 0;
+        ctx.cls = ctx.subj = ctx.det = 0;
+        ctx.code[0] = 0;
+        if (cls) {
+            memcpy(ctx.status, c->status, strlen(c->status) + 1);
+            ctx.cls = cls, ctx.subj = subj, ctx.det = det;
+        }
+        memcpy(ctx.code, c->replycode, sizeof ctx.code);
+        ctx.rhost = c->rhost[0] ? c->rhost : NULL;
+        const kb_rule *rule = prov && kb_provider_has_rules(kb, prov)
+                                  ? explain_best_rule_ex(kb, &ctx, prov, 1)
+                                  : NULL;
+        if (rule) {
             c->reason = rule->reason;
             c->scope = rule->scope;
             c->permanent = rule->permanent;
             c->retry = rule->retry;
             c->decided_by = "rule";
-            c->rule = rule->id;
-            c->rule_file = rule->file;
-            c->rule_line = rule->line;
+            c->krule = rule;
+            c->found = 1;
             goto done;
         }
-        if (rule && !rule->provider)
-            grule = rule;
+        grule = explain_best_rule_ex(kb, &ctx, NULL, 0);
+        if (grule)
+            c->found = 1;
     }
     {
-        const kb_status *st = cls && c->status[0] ? kb_find_status(kb, cls, subj, det) : NULL;
+        const kb_status *st = c->kstatus;
         const char *sreason = st ? st->reason : NULL;
         if (sreason && !strcmp(sreason, "delivered") && cls != 2)
             sreason = NULL;
@@ -304,9 +384,10 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
             treason = kb->reasons[tid].reason;
             tpat = kb->reasons[tid].pattern;
         }
+        int rule_text = 0;
         if (!treason && grule) {
             treason = grule->reason;
-            tpat = NULL;
+            rule_text = 1;
         }
         int use_text = treason && (!sreason ||
                                    str_in_list(sreason, weak_reasons,
@@ -316,18 +397,19 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
             str_in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons))
             use_text = 0;
         /* a local delivery program failed (Diagnostic-Code: X-Unix; ...) */
-        if (!strcmp(r->diagtype, "X-UNIX") &&
+        if (is(diagtype, "X-UNIX") &&
             (!treason || !strcmp(treason, "userunknown") || !strcmp(treason, "mailererror"))) {
             treason = "mailererror";
             tpat = "X-Unix";
+            rule_text = 0;
             use_text = 1;
         }
         /* refused at MAIL FROM: the sender is the problem */
-        if (treason && !strcmp(treason, "rejected") && !strcmp(r->command, "MAIL"))
+        if (treason && !strcmp(treason, "rejected") && is(command, "MAIL"))
             use_text = 1;
-        else if (sreason && !strcmp(sreason, "rejected") && !strcmp(r->command, "MAIL"))
+        else if (sreason && !strcmp(sreason, "rejected") && is(command, "MAIL"))
             use_text = 0;
-        if (use_text && tpat) {
+        if (use_text && !rule_text) {
             c->reason = treason;
             c->decided_by = "text";
             c->rule = tpat;
@@ -337,9 +419,7 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
             c->reason = grule->reason;
             c->scope = grule->scope;
             c->decided_by = "rule";
-            c->rule = grule->id;
-            c->rule_file = grule->file;
-            c->rule_line = grule->line;
+            c->krule = grule;
         } else if (sreason) {
             c->reason = sreason;
             c->decided_by = "status";
@@ -347,7 +427,7 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
             c->rule_file = "status-codes.tsv";
             c->scope = st->scope;
         } else {
-            const kb_reply *rc = c->replycode[0] ? kb_find_reply(kb, c->replycode) : NULL;
+            const kb_reply *rc = c->kreply;
             if (rc && rc->reason) {
                 c->reason = rc->reason;
                 c->decided_by = "reply";
@@ -361,11 +441,11 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
          * mailbox (Sisimai's Filtered, sisimai/go-sisimai:reason/why-filtered.go) */
         if (c->reason && !strcmp(c->reason, "userunknown") &&
             !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
-            strcmp(r->command, "RCPT") && strcmp(r->command, "MAIL") &&
-            strcmp(r->command, "CONN") && strcmp(r->command, "EHLO") &&
-            strcmp(r->command, "HELO")) {
+            (f->record || command[0]) && !is(command, "RCPT") && !is(command, "MAIL") &&
+            !is(command, "CONN") && !is(command, "EHLO") && !is(command, "HELO")) {
             c->reason = "filtered";
             c->decided_by = "text";
+            c->krule = NULL;
         }
         if (!c->reason) {
             c->decided_by = "fallback";
@@ -373,14 +453,13 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
                 c->reason = "contenterror";
             else if (subj == 7 && cls)
                 c->reason = "securityerror";
-            else if (!strcmp(r->diagtype, "X-UNIX") || !strcmp(r->diagtype, "X-POSTFIX"))
+            else if (is(diagtype, "X-UNIX") || is(diagtype, "X-POSTFIX"))
                 c->reason = "mailererror";
-            else if (!strcmp(r->action, "delayed") || !strcmp(r->action, "expired"))
+            else if (is(action, "delayed") || is(action, "expired"))
                 c->reason = "expired";
-            else if (!strcmp(r->command, "EHLO") || !strcmp(r->command, "HELO") ||
-                     !strcmp(r->command, "CONN"))
+            else if (is(command, "EHLO") || is(command, "HELO") || is(command, "CONN"))
                 c->reason = "blocked";
-            else if (r->diaglen)
+            else if (len && f->record) /* Sisimai's name for a record it cannot decide */
                 c->reason = "onhold";
             else
                 c->reason = "undefined";
@@ -388,33 +467,40 @@ void bounce_classify(const bounce_view *v, const bounce_rcpt *r, bounce_class *c
             if (!c->scope && st)
                 c->scope = st->scope;
         }
+        /* a generic rule that gives the same reason explains the verdict */
+        if (!c->krule && grule && !strcmp(grule->reason, c->reason) &&
+            strcmp(c->decided_by, "fallback")) {
+            c->krule = grule;
+            c->decided_by = "rule";
+            if (grule->scope)
+                c->scope = grule->scope;
+            if (grule->permanent == c->permanent)
+                c->retry = grule->retry;
+        }
     }
 done:
+    if (c->krule) {
+        c->rule = c->krule->id;
+        c->rule_file = c->krule->file;
+        c->rule_line = c->krule->line;
+    }
+    memcpy(c->record_status, c->status, sizeof c->status);
     if (!c->status[0] && c->reason) {
-        int temp = c->replycode[0] == '4' || !strcmp(r->action, "delayed") || c->permanent == 0;
-        const char *ps = bounce_pseudo_status(c->reason, temp);
-        memcpy(c->status, ps, strlen(ps) + 1);
-        if (c->permanent < 0 && ps[0]) {
+        int temp = c->replycode[0] == '4' || is(action, "delayed") || c->permanent == 0;
+        const char *ps = classify_pseudo_status(c->reason, temp);
+        memcpy(c->record_status, ps, strlen(ps) + 1);
+        if (c->permanent < 0 && ps[0] && f->record) {
             c->permanent = ps[0] == '5';
             c->retry = c->permanent ? MXD_RETRY_NEVER : MXD_RETRY_LATER;
         }
     }
     /* the IP the remote side refused: only a question when the refusal is not about the
      * mailbox itself */
-    if (c->reason && r->diaglen &&
-        !str_in_list(c->reason, mailbox_reasons,
-                     sizeof mailbox_reasons / sizeof *mailbox_reasons)) {
-        char *ip = NULL;
-        if (rp_state > 0)
-            ip = rp.sending_ip;
-        else
-            reply_rhost_ip(r->diag, r->diaglen, NULL, &ip);
-        if (ip)
-            bounce_copy(c->sending_ip, sizeof c->sending_ip, ip, strlen(ip));
-        if (rp_state <= 0)
-            free(ip);
-    }
-    if (rp_state > 0)
-        reply_free(&rp);
+    if (len && !classify_mailbox_reason(c->reason) && HAVE_RP() && rp->sending_ip)
+        copy_str(c->sending_ip, sizeof c->sending_ip, rp->sending_ip);
+    if (low != stack_low)
+        free(low);
+    if (rp == &own)
+        reply_free(&own);
 #undef HAVE_RP
 }

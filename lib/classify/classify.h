@@ -1,0 +1,58 @@
+/* classify.h - one verdict for one refused delivery, shared by explain, bounce, diagnose (internal)
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MXD_CLASSIFY_CLASSIFY_H
+#define MXD_CLASSIFY_CLASSIFY_H
+
+#include <stddef.h>
+#include "mxdiag/explain.h"
+#include "classify/reply.h"
+#include "kb/kb_internal.h"
+
+#define CLASSIFY_HOST_MAX 256 /* a remote host name kept in a verdict */
+
+/* The verdict. Strings other than the arrays belong to the knowledge base. */
+typedef struct classify_verdict {
+    const char *reason; /* never NULL after classify_decide() */
+    const char *scope;
+    const char *provider;      /* identified provider id, or NULL */
+    const char *provider_from; /* how: "remote host", "MX", "reporting MTA", "text",
+                                  "status code", "recipient domain" */
+    mxd_retry retry;
+    int permanent;          /* 1, 0, -1 unknown */
+    char status[16];        /* the status decided on, "" when none is known */
+    char record_status[16]; /* status, else Sisimai's 5.0.9xx for the reason */
+    char replycode[4];
+    char rhost[CLASSIFY_HOST_MAX];
+    char sending_ip[64];
+    const char *decided_by; /* "format", "rule", "status", "text", "reply", "fallback" */
+    const char *rule, *rule_file;
+    int rule_line;
+    const kb_rule *krule;     /* the rule that decided (or agrees with the decision), or NULL */
+    const kb_status *kstatus; /* the status registry entry, or NULL */
+    const kb_reply *kreply;   /* the reply-code entry, or NULL */
+    int found;                /* a code, a status or a known text was found */
+} classify_verdict;
+
+/* classify_decide - the verdict for the facts f. text/len is the reply as one line (blanks
+ * collapsed: reply_parse() or a bounce record's diagnostic); rp, when not NULL, is that line
+ * already parsed (else it is parsed when needed). */
+void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *text, size_t len,
+                     const reply_parts *rp, classify_verdict *v);
+
+/* classify_provider - the provider the facts identify, and how (see mxd_explain_facts()).
+ * rhost is the remote host (given or read from the text), low/len the text in lower case,
+ * cls/subj/det the status (cls 0: none). NULL when none is identified. */
+const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const char *rhost,
+                              const char *low, size_t len, int cls, int subj, int det,
+                              const char **from);
+
+/* classify_mailbox_reason - is the reason about the mailbox itself (unknown user, full,
+ * moved ...), so that no sending IP is relevant? */
+int classify_mailbox_reason(const char *reason);
+
+/* classify_pseudo_status - Sisimai's internal status for a reason when the bounce gave none
+ * ("5.0.911" for userunknown); "" when there is none. */
+const char *classify_pseudo_status(const char *reason, int temporary);
+
+#endif

@@ -1,0 +1,248 @@
+/* kb_fast.c - provider-hosts.tsv and reasons.tsv compiled once per knowledge base
+ * SPDX-License-Identifier: MIT
+ *
+ * Every classification (explain, bounce, diagnose) asks the same questions for each reply:
+ * which provider runs this host, this recipient domain, this text, this code; which
+ * reasons.tsv pattern comes first in the text. The answers are those of the plain lookups in
+ * kb.c (the longest host pattern wins; patterns in file order), from tables built when the
+ * kb is loaded: host patterns of the common shapes ("*.example.com", "mx.example.com",
+ * "name.*") are compared directly instead of globbed, and the text patterns are matched in
+ * one pass (util/match.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "kb/kb_internal.h"
+#include "util/match.h"
+#include "util/str.h"
+
+#define KB_FAST_NAME_MAX 256 /* host and domain names compared on the stack (longer: globbed) */
+
+/* A "host" or "domain" pattern, ready to compare. */
+enum { PAT_SUFFIX = 0, PAT_EXACT, PAT_GLOB, PAT_PREFIX };
+
+typedef struct kb_hostpat {
+    char *lit; /* lower case: ".example.com" for "*.example.com", else the whole pattern */
+    size_t litlen;
+    int shape;
+    size_t weight; /* the pattern's literal length: the longest match wins */
+    const char *provider;
+} kb_hostpat;
+
+struct kb_fast {
+    kb_hostpat *host, *dom;
+    size_t nhost, ndom;
+    struct bmatch *hints;       /* "text" patterns, longest literal first */
+    const char **hint_provider; /* provider of each */
+    struct bmatch *reasons;     /* reasons.tsv patterns, in file order */
+    const char **rule_providers;
+    size_t nrule_providers;
+};
+
+/* literal_len - a pattern's length without its '*'s: longer is more specific. */
+static size_t literal_len(const char *p)
+{
+    size_t n = 0;
+    for (; *p; p++)
+        n += *p != '*';
+    return n;
+}
+
+void kb_fast_free(mxd_kb *kb)
+{
+    struct kb_fast *f = kb ? kb->fast : NULL;
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->nhost; i++)
+        free(f->host[i].lit);
+    for (size_t i = 0; i < f->ndom; i++)
+        free(f->dom[i].lit);
+    free(f->host);
+    free(f->dom);
+    bmatch_free(f->hints);
+    free(f->hint_provider);
+    bmatch_free(f->reasons);
+    free(f->rule_providers);
+    free(f);
+    kb->fast = NULL;
+}
+
+int kb_provider_has_rules(const mxd_kb *kb, const char *provider)
+{
+    const struct kb_fast *f = kb->fast;
+    for (size_t i = 0; provider && i < f->nrule_providers; i++)
+        if (f->rule_providers[i] == provider || !strcmp(f->rule_providers[i], provider))
+            return 1;
+    return 0;
+}
+
+/* compile_pattern - one host or domain pattern into hp. */
+static mxd_err compile_pattern(const kb_phost *h, kb_hostpat *hp)
+{
+    const char *p = h->pattern;
+    size_t pl = strlen(p);
+    const char *star = strchr(p, '*');
+    int suffix = star == p && !strchr(p + 1, '*');
+    int prefix = star && star == p + pl - 1 && pl > 1 && star != p;
+    const char *lit = suffix ? p + 1 : p;
+    hp->litlen = prefix ? pl - 1 : strlen(lit);
+    hp->lit = malloc(strlen(lit) + 1);
+    if (!hp->lit)
+        return MXD_ERR_NOMEM;
+    bmatch_lower(lit, strlen(lit) + 1, hp->lit);
+    hp->shape = suffix ? PAT_SUFFIX : prefix ? PAT_PREFIX : star ? PAT_GLOB : PAT_EXACT;
+    hp->weight = literal_len(p);
+    hp->provider = h->provider;
+    return MXD_OK;
+}
+
+/* compile_hints - the "text" patterns, longest literal first (a stable sort keeps file order
+ * among equals): the first found is the most specific. */
+static mxd_err compile_hints(const mxd_kb *kb, struct kb_fast *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < kb->nhosts; i++)
+        n += kb->hosts[i].kind == KB_TEXT;
+    const kb_phost **h = calloc(n ? n : 1, sizeof *h);
+    const char **pats = calloc(n ? n : 1, sizeof *pats);
+    f->hint_provider = calloc(n ? n : 1, sizeof *f->hint_provider);
+    mxd_err e = MXD_ERR_NOMEM;
+    if (h && pats && f->hint_provider) {
+        size_t k = 0;
+        for (size_t i = 0; i < kb->nhosts; i++)
+            if (kb->hosts[i].kind == KB_TEXT)
+                h[k++] = &kb->hosts[i];
+        for (size_t i = 1; i < n; i++) {
+            const kb_phost *x = h[i];
+            size_t j = i;
+            while (j > 0 && literal_len(h[j - 1]->pattern) < literal_len(x->pattern)) {
+                h[j] = h[j - 1];
+                j--;
+            }
+            h[j] = x;
+        }
+        for (size_t i = 0; i < n; i++) {
+            pats[i] = h[i]->pattern;
+            f->hint_provider[i] = h[i]->provider;
+        }
+        f->hints = bmatch_new(pats, n);
+        e = f->hints ? MXD_OK : MXD_ERR_NOMEM;
+    }
+    free(h);
+    free(pats);
+    return e;
+}
+
+mxd_err kb_fast_build(mxd_kb *kb)
+{
+    struct kb_fast *f = calloc(1, sizeof *f);
+    if (!f)
+        return MXD_ERR_NOMEM;
+    kb->fast = f;
+    size_t nh = kb->nhosts ? kb->nhosts : 1;
+    f->host = calloc(nh, sizeof *f->host);
+    f->dom = calloc(nh, sizeof *f->dom);
+    f->rule_providers = calloc(kb->nrules ? kb->nrules : 1, sizeof *f->rule_providers);
+    const char **pats = calloc(kb->nreasons ? kb->nreasons : 1, sizeof *pats);
+    if (!f->host || !f->dom || !f->rule_providers || !pats) {
+        free(pats);
+        return MXD_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < kb->nreasons; i++)
+        pats[i] = kb->reasons[i].pattern;
+    f->reasons = bmatch_new(pats, kb->nreasons);
+    free(pats);
+    if (!f->reasons)
+        return MXD_ERR_NOMEM;
+    mxd_err e = compile_hints(kb, f);
+    for (size_t i = 0; i < kb->nhosts && !e; i++) {
+        int kind = kb->hosts[i].kind;
+        if (kind == KB_HOST)
+            e = compile_pattern(&kb->hosts[i], &f->host[f->nhost++]);
+        else if (kind == KB_DOMAIN)
+            e = compile_pattern(&kb->hosts[i], &f->dom[f->ndom++]);
+    }
+    for (size_t i = 0; i < kb->nrules && !e; i++) {
+        const char *p = kb->rules[i].provider;
+        if (p && !kb_provider_has_rules(kb, p))
+            f->rule_providers[f->nrule_providers++] = p;
+    }
+    return e;
+}
+
+/* pattern_lookup - the provider of the longest matching pattern (name lower-cased). */
+static const char *pattern_lookup(const kb_hostpat *pat, size_t n, const char *low, size_t hl)
+{
+    const kb_hostpat *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const kb_hostpat *h = &pat[i];
+        int hit;
+        if (h->shape == PAT_SUFFIX)
+            hit = hl > h->litlen && !memcmp(low + hl - h->litlen, h->lit, h->litlen);
+        else if (h->shape == PAT_PREFIX)
+            hit = hl > h->litlen && !memcmp(low, h->lit, h->litlen);
+        else if (h->shape == PAT_EXACT)
+            hit = hl == h->litlen && !memcmp(low, h->lit, hl);
+        else
+            hit = str_glob_match(low, hl, h->lit);
+        if (hit && (!best || h->weight > best->weight))
+            best = h;
+    }
+    return best ? best->provider : NULL;
+}
+
+const char *kb_host_provider(const mxd_kb *kb, const char *host)
+{
+    char low[KB_FAST_NAME_MAX];
+    size_t hl = host ? strlen(host) : 0;
+    while (hl && host[hl - 1] == '.')
+        hl--;
+    if (!hl)
+        return NULL;
+    if (hl >= sizeof low)
+        return mxd_kb_provider_for_host(kb, host, NULL, 0);
+    bmatch_lower(host, hl, low);
+    return pattern_lookup(kb->fast->host, kb->fast->nhost, low, hl);
+}
+
+const char *kb_domain_provider(const mxd_kb *kb, const char *domain)
+{
+    char low[KB_FAST_NAME_MAX];
+    size_t hl = domain ? strlen(domain) : 0;
+    while (hl && domain[hl - 1] == '.')
+        hl--;
+    if (!hl)
+        return NULL;
+    if (hl >= sizeof low)
+        return mxd_kb_provider_for_domain(kb, domain);
+    bmatch_lower(domain, hl, low);
+    return pattern_lookup(kb->fast->dom, kb->fast->ndom, low, hl);
+}
+
+const char *kb_hint_provider(const mxd_kb *kb, const char *low, size_t len)
+{
+    long h = len ? bmatch_first(kb->fast->hints, low, len) : -1;
+    return h >= 0 ? kb->fast->hint_provider[h] : NULL;
+}
+
+const char *kb_status_provider(const mxd_kb *kb, int cls, int subj, int det)
+{
+    const kb_phost *best = NULL;
+    for (size_t i = 0; i < kb->nhosts; i++) {
+        const kb_phost *h = &kb->hosts[i];
+        if (h->kind == KB_STATUS && h->status.cls == cls && h->status.subj == subj &&
+            det >= h->status.lo && det <= h->status.hi &&
+            (!best || h->status.hi - h->status.lo < best->status.hi - best->status.lo))
+            best = h; /* the narrowest range wins */
+    }
+    return best ? best->provider : NULL;
+}
+
+long kb_reason_first(const mxd_kb *kb, const char *low, size_t len)
+{
+    return len ? bmatch_first(kb->fast->reasons, low, len) : -1;
+}
+
+const struct bmatch *kb_reason_match(const mxd_kb *kb)
+{
+    return kb->fast->reasons;
+}

@@ -1,0 +1,248 @@
+/* test_classify.c - unit tests for lib/classify/classify.c: one verdict, provider identification
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify/classify.h"
+#include "kb/kb_internal.h"
+#include "mxdiag/mxdiag.h"
+#include "kb_helper.h"
+
+/* One case of the provider rule: the facts, the provider they identify and how. */
+typedef struct prov_case {
+    const char *text, *rhost, *mx, *lhost, *rdomain;
+    const char *provider, *from; /* NULL: no provider is identified */
+} prov_case;
+
+static const prov_case prov_cases[] = {
+    /* no fact names a provider: nobody's rules */
+    {"550 5.1.1 xxxx", NULL, NULL, NULL, NULL, NULL, NULL},
+    {"552 5.2.2 <bob@example.org>: Mailbox full", NULL, NULL, NULL, NULL, NULL, NULL},
+    {"530 5.7.1 Client was not authenticated", NULL, NULL, NULL, NULL, NULL, NULL},
+    /* the remote host, in the facts or in the text */
+    {"550 5.1.1 xxxx", "gmail-smtp-in.l.google.com", NULL, NULL, NULL, "google", "remote host"},
+    {"550 5.1.1 xxxx [DM6NAM12FT034.eop-nam12.prod.protection.outlook.com]", NULL, NULL, NULL, NULL,
+     "microsoft365", "remote host"},
+    /* the remote host beats every other fact */
+    {"550 5.7.708 x", "mx01.mail.icloud.com", "x.mail.protection.outlook.com", "y.prod.outlook.com",
+     "gmail.com", "apple", "remote host"},
+    /* the MX, when no remote host is known */
+    {"550 5.1.1 xxxx", NULL, "contoso-com.mail.protection.outlook.com", NULL, NULL, "microsoft365",
+     "MX"},
+    /* a text only that provider's replies carry beats the reporting MTA (an ESP relaying
+     * Gmail's reply) */
+    {"550 5.2.1 The email account that you tried to reach is disabled. - gsmtp", NULL, NULL,
+     "a8-95.smtp-out.amazonses.com", NULL, "google", "text"},
+    /* the reporting MTA, for its own errors: only when no remote host is named */
+    {"550 5.4.316 Message expired, connection refused", NULL, NULL,
+     "sg2apc01ht007.mail.protection.outlook.com", NULL, "microsoft365", "reporting MTA"},
+    {"550 5.1.1 user unknown", "mx.example.org", NULL, "sg2apc01ht007.mail.protection.outlook.com",
+     NULL, NULL, NULL},
+    /* the recipient domain */
+    {"550 5.1.1 xxxx", NULL, NULL, NULL, "gmail.com", "google", "recipient domain"},
+    /* a code only one provider uses; the recipient domain says which Microsoft */
+    {"550 5.7.708", NULL, NULL, NULL, NULL, "microsoft365", "status code"},
+    {"451 4.7.500 Server busy", NULL, NULL, NULL, NULL, "microsoft365", "status code"},
+    {"550 5.7.515 Access denied", NULL, NULL, NULL, NULL, "outlookcom", "status code"},
+    {"550 5.7.509 Access denied, does not pass DMARC", NULL, NULL, NULL, "outlook.com",
+     "outlookcom", "recipient domain"},
+    /* registered codes identify nobody */
+    {"550 5.7.26 unauthenticated", NULL, NULL, NULL, NULL, NULL, NULL},
+    {"550 5.7.1 blocked", NULL, NULL, NULL, "example.org", NULL, NULL},
+};
+
+static void verdict_of(const prov_case *c, classify_verdict *v)
+{
+    mxd_reply_facts f;
+    memset(&f, 0, sizeof f);
+    f.text = c->text;
+    f.len = strlen(c->text);
+    f.rhost = c->rhost;
+    f.mx = c->mx;
+    f.lhost = c->lhost;
+    f.recipient_domain = c->rdomain;
+    classify_decide(kb, &f, f.text, f.len, NULL, v);
+}
+
+static void test_provider_identification(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof prov_cases / sizeof *prov_cases; i++) {
+        const prov_case *c = &prov_cases[i];
+        classify_verdict v;
+        verdict_of(c, &v);
+        const char *p = v.provider, *from = v.provider_from;
+        if ((p == NULL) != (c->provider == NULL) || (p && strcmp(p, c->provider)) ||
+            (from == NULL) != (c->from == NULL) || (from && strcmp(from, c->from)))
+            fail_msg("case %zu '%s': provider %s from %s, want %s from %s", i, c->text, p ? p : "-",
+                     from ? from : "-", c->provider ? c->provider : "-", c->from ? c->from : "-");
+        /* a provider's rule decides only for the provider identified */
+        if (v.krule && v.krule->provider &&
+            (!c->provider || strcmp(v.krule->provider, c->provider)))
+            fail_msg("case %zu '%s': rule %s of %s applied", i, c->text, v.krule->id,
+                     v.krule->provider);
+    }
+}
+
+/* The examples of issue 10: unidentified replies get the generic verdict, a code only
+ * Microsoft uses gets Microsoft's rule. */
+static void test_issue_examples(void **state)
+{
+    (void)state;
+    mxd_explanation *x;
+    assert_int_equal(mxd_explain(kb, "550 5.1.1 xxxx", 14, NULL, &x), MXD_OK);
+    assert_null(x->provider);
+    assert_string_equal(x->reason, "userunknown");
+    assert_string_equal(x->rule, "X.1.1");
+    mxd_explanation_free(x);
+
+    const char *exim = "user@example.org\n  mailbox is full: retry timeout exceeded\n";
+    assert_int_equal(mxd_explain(kb, exim, strlen(exim), NULL, &x), MXD_OK);
+    assert_null(x->provider);
+    assert_string_equal(x->reason, "mailboxfull");
+    mxd_explanation_free(x);
+
+    const char *full = "552 5.2.2 <bob@example.org>: Mailbox full";
+    assert_int_equal(mxd_explain(kb, full, strlen(full), NULL, &x), MXD_OK);
+    assert_null(x->provider);
+    assert_string_equal(x->reason, "mailboxfull");
+    assert_string_equal(x->rule, "generic-mailbox-full");
+    mxd_explanation_free(x);
+
+    assert_int_equal(mxd_explain(kb, "550 5.7.708", 11, NULL, &x), MXD_OK);
+    assert_string_equal(x->provider, "microsoft365");
+    assert_string_equal(x->provider_from, "status code");
+    assert_string_equal(x->rule, "ms365-5.7.708");
+    assert_string_equal(x->decided_by, "rule");
+    mxd_explanation_free(x);
+
+    /* the same text from a Microsoft host: now Microsoft's rule for it applies */
+    assert_int_equal(mxd_explain(kb, "550 5.1.1 xxxx", 14, "a.mail.protection.outlook.com", &x),
+                     MXD_OK);
+    assert_string_equal(x->provider, "microsoft365");
+    assert_string_equal(x->rule, "ms365-5.1.1");
+    mxd_explanation_free(x);
+}
+
+/* The status-code kind of provider-hosts.tsv: class 4 or 5, the narrowest range wins. */
+static void test_status_kind(void **state)
+{
+    (void)state;
+    assert_string_equal(kb_status_provider(kb, 5, 7, 708), "microsoft365");
+    assert_string_equal(kb_status_provider(kb, 5, 7, 515), "outlookcom");
+    assert_null(kb_status_provider(kb, 5, 7, 1));
+    assert_null(kb_status_provider(kb, 5, 7, 800));
+    static const char providers[] = "id\tname\tpostmaster\tsource\nacme\tAcme\t-\thttps://x\n";
+    const char *bad[] = {
+        "kind\tpattern\tprovider\tregion\tsource\nstatus\t2.7.500-2.7.599\tacme\t-\tx\n",
+        "kind\tpattern\tprovider\tregion\tsource\nstatus\t5.7.5xx\tacme\t-\tx\n",
+        "kind\tpattern\tprovider\tregion\tsource\nstatus\t5.7.500\tacme\teop-\tx\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kb_file files[2] = {{"providers.tsv", providers, strlen(providers)},
+                            {"provider-hosts.tsv", bad[i], strlen(bad[i])}};
+        mxd_kb *k = NULL;
+        char why[256];
+        assert_int_equal(kb_load_files(files, 2, &k, why, sizeof why), MXD_ERR_DATA);
+        assert_null(k);
+    }
+}
+
+typedef struct agree {
+    size_t n;
+} agree;
+
+/* Every record of a bounce, explained again from the facts it carries, gets the same
+ * status, reason, provider and rule. */
+static int on_record(void *arg, const mxd_bounce_record *r)
+{
+    agree *a = arg;
+    assert_non_null(r->facts);
+    mxd_explanation *x = NULL;
+    assert_int_equal(mxd_explain_facts(kb, r->facts, &x), MXD_OK);
+    if (strcmp(r->reason, "delivered")) {
+        assert_string_equal(x->reason, r->reason);
+        assert_string_equal(x->status, r->status);
+        assert_string_equal(x->replycode, r->replycode);
+        if ((x->provider == NULL) != (r->provider == NULL) ||
+            (x->provider && strcmp(x->provider, r->provider)))
+            fail_msg("%s: provider %s, record %s", r->source, x->provider ? x->provider : "-",
+                     r->provider ? r->provider : "-");
+        assert_string_equal(x->rule ? x->rule : "", r->rule);
+    }
+    mxd_explanation_free(x);
+    a->n++;
+    return 0;
+}
+
+static void test_record_facts_give_same_verdict(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "arf.eml",       "autoreply.eml",      "encoded-crlf.eml",
+        "exim-text.eml", "ms365-ip-block.eml", "postfix-dsn.eml",
+        "qmail.eml",     "sendmail-v5.eml",    "ses-notification.eml"};
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        src = ".";
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    agree a = {0};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/tests/fixtures/bounces/%s", src, names[i]);
+        FILE *fp = fopen(path, "rb");
+        if (!fp)
+            fail_msg("cannot open %s", path);
+        static char data[1 << 20];
+        size_t n = fread(data, 1, sizeof data, fp);
+        fclose(fp);
+        assert_int_equal(mxd_bounce_parse(bc, data, n, path, on_record, &a, NULL), MXD_OK);
+    }
+    mxd_bounce_free(bc);
+    assert_true(a.n >= sizeof names / sizeof *names);
+}
+
+/* Facts without text: a record may carry only a status (or a format's own reason). */
+static void test_facts_without_text(void **state)
+{
+    (void)state;
+    mxd_reply_facts f;
+    memset(&f, 0, sizeof f);
+    mxd_explanation *x = NULL;
+    f.text = "";
+    assert_int_equal(mxd_explain_facts(kb, &f, &x), MXD_ERR_EMPTY);
+    assert_null(x);
+    f.status = "5.2.2";
+    f.record = 1;
+    assert_int_equal(mxd_explain_facts(kb, &f, &x), MXD_OK);
+    assert_string_equal(x->status, "5.2.2");
+    assert_string_equal(x->reason, "mailboxfull");
+    mxd_explanation_free(x);
+    memset(&f, 0, sizeof f);
+    f.format_reason = "vacation";
+    f.record = 1;
+    assert_int_equal(mxd_explain_facts(kb, &f, &x), MXD_OK);
+    assert_string_equal(x->reason, "vacation");
+    assert_string_equal(x->decided_by, "format");
+    mxd_explanation_free(x);
+    assert_int_equal(mxd_explain_facts(kb, NULL, &x), MXD_ERR_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_provider_identification),
+        cmocka_unit_test(test_issue_examples),
+        cmocka_unit_test(test_status_kind),
+        cmocka_unit_test(test_record_facts_give_same_verdict),
+        cmocka_unit_test(test_facts_without_text),
+    };
+    return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
+}
