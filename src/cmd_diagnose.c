@@ -186,7 +186,8 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
         printf("\nNo playbook fits this reply: follow the explanation's fix steps.\n");
     }
     if (x->nfix) {
-        printf("\n%sThe provider's fix steps%s\n", b, r);
+        /* a generic rule's steps are not a provider's */
+        printf("\n%s%s%s\n", b, x->provider ? "The provider's fix steps" : "Fix steps", r);
         for (size_t i = 0; i < x->nfix; i++) {
             char l[8192];
             snprintf(l, sizeof l, "%zu. %s", i + 1, x->fix[i]);
