@@ -204,6 +204,7 @@ static void progress(run *ru, mxd_mail_source *src, int final)
 {
     fprintf(stderr, "\r%s: bounce: %lu messages, %lu records, %.1f MB%s", cli_prog, ru->messages,
             ru->records, (double)mxd_mail_bytes_read(src) / 1e6, final ? "\n" : "");
+    cli_progress_open = !final;
 }
 
 /* read_input - every message of one INPUT. Returns 0, or the exit status for a bad path. */
@@ -328,10 +329,8 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
     mxd_bounce_free(bc);
     mxd_kb_free(kb);
     free(inputs);
-    if (fflush(stdout) || ferror(stdout) || ru.write_error) {
-        cli_err("bounce", "write error: %s", strerror(ru.write_error ? ru.write_error : errno));
-        return EX_IOERR_;
-    }
+    if (ru.write_error || fflush(stdout) || ferror(stdout))
+        return cli_stdout_status("bounce", ru.write_error); /* 0 when the reader went away */
     if (fatal)
         return fatal;
     if (bad_path)

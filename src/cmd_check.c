@@ -514,8 +514,9 @@ out:
     free(reps);
     mxd_kb_free(kb);
     ip_list_free(&ips);
-    if (fflush(stdout) && !rc)
-        rc = EX_IOERR_;
+    int wr = cli_stdout_status(cmd, 0);
+    if (wr && !rc)
+        rc = wr;
     return rc;
 }
 
@@ -638,8 +639,9 @@ out:
     mxd_resolver_free(res);
     mxd_mx_report_free(rep);
     mxd_kb_free(kb);
-    if (fflush(stdout) && !rc)
-        rc = EX_IOERR_;
+    int wr = cli_stdout_status(cmd, 0);
+    if (wr && !rc)
+        rc = wr;
     return rc;
 }
 

@@ -458,9 +458,6 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
     mxd_diagnosis_free(d);
     mxd_resolver_free(res);
     mxd_kb_free(kb);
-    if (fflush(stdout) || ferror(stdout)) {
-        cli_err("diagnose", "write error: %s", strerror(errno));
-        return EX_IOERR_;
-    }
-    return rc;
+    int wr = cli_stdout_status("diagnose", 0);
+    return wr ? wr : rc;
 }

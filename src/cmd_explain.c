@@ -210,9 +210,6 @@ int cmd_explain(const cli_global *g, int argc, char **argv)
     }
     mxd_explanation_free(x);
     mxd_kb_free(kb);
-    if (fflush(stdout) || ferror(stdout)) {
-        cli_err("explain", "write error: %s", strerror(errno));
-        return EX_IOERR_;
-    }
-    return rc;
+    int wr = cli_stdout_status("explain", 0);
+    return wr ? wr : rc;
 }
