@@ -18,7 +18,8 @@ static void help(FILE *out)
         out,
         "usage: mxdiag diagnose [--json | --markdown] [--ip IP] [--domain D] [--selector S]\n"
         "                       [--delist-request FILE] [--no-dns] (FILE | - | --reply TEXT)\n\n"
-        "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT), find\n"
+        "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT, or a\n"
+        "FILE or stdin holding only the reply text, as `mxdiag explain -` reads it), find\n"
         "the facts (provider, code family, sending IP, sender and recipient domain, DKIM\n"
         "selector), run the live DNS checks the code family calls for, and print the\n"
         "playbook with each step marked done (✓), needs action (✗), manual (☐) or\n"
