@@ -96,8 +96,8 @@ typedef struct mxd_diagnosis {
 
 /* mxd_diagnose - diagnose a bounce message (is_reply 0: the raw bytes of an e-mail) or a
  * pasted SMTP reply (is_reply 1; also what input that is no e-mail at all, having no
- * header, is taken as, as mxd_explain() takes it). resolver may be NULL: then no live check runs and every
- * check is UNCHECKED. source names the input in the result. On MXD_OK *out holds a new
+ * header, is taken as, as mxd_explain() takes it). resolver may be NULL: then no live check runs
+ * and every check is UNCHECKED. source names the input in the result. On MXD_OK *out holds a new
  * diagnosis the caller frees with mxd_diagnosis_free(). Errors: MXD_ERR_EMPTY, MXD_ERR_BINARY
  * or MXD_ERR_NOTFOUND (no bounce record and no reply in the input), MXD_ERR_INVALID (a bad
  * option such as an --ip that is no IP), MXD_ERR_NOMEM. */
