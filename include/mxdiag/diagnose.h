@@ -43,6 +43,11 @@ typedef struct mxd_diag_check {
     char *summary;   /* one line on what was found */
     char **findings; /* what needs action (FAIL) or why it could not run */
     size_t nfindings;
+    /* the check's own report as compact JSON, in the form of the command that makes it
+     * (mxdiag-json(5)): dnsbl and ptr an mxd_ip_report_json(), spf mxd_spf_eval_json(), dkim
+     * mxd_dkim_keys_report_json(), dmarc mxd_dmarc_result_json(), mx mxd_mx_report_json();
+     * NULL when the check did not run */
+    char *data;
 } mxd_diag_check;
 
 typedef struct mxd_diag_step {

@@ -86,6 +86,7 @@ static void free_check(mxd_diag_check *c)
     for (size_t i = 0; i < c->nfindings; i++)
         free(c->findings[i]);
     free(c->findings);
+    free(c->data);
 }
 
 void mxd_diagnosis_free(mxd_diagnosis *d)
