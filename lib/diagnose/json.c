@@ -35,8 +35,8 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
     json_object_set_new(facts, "records", json_integer((json_int_t)d->nrecords));
     json_object_set_new(facts, "provider", explain_jstr(x->provider));
     json_object_set_new(facts, "provider_name", explain_jstr(x->provider_name));
-    json_object_set_new(facts, "replycode", json_string(x->replycode));
-    json_object_set_new(facts, "status", json_string(x->status));
+    json_object_set_new(facts, "replycode", explain_jstr(x->replycode[0] ? x->replycode : NULL));
+    json_object_set_new(facts, "status", explain_jstr(x->status[0] ? x->status : NULL));
     json_object_set_new(facts, "code_family", explain_jstr(d->playbook));
     fact(facts, "sending_ip", d->sending_ip, d->sending_ip_from);
     fact(facts, "sender_domain", d->sender_domain, d->sender_domain_from);
