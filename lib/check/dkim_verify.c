@@ -655,7 +655,7 @@ char *mxd_dkim_verify_report_json(const mxd_dkim_verify_report *rep, int pretty)
         const mxd_dkim_sig *s = &rep->sigs[i];
         json_t *j = json_object();
         json_object_set_new(j, "result", json_string(mxd_dkim_result_name(s->result)));
-        json_object_set_new(j, "reason", checkutil_json_str(s->reason));
+        json_object_set_new(j, "problem", checkutil_json_str(s->reason)); /* as everywhere */
         json_object_set_new(j, "d", checkutil_json_str(s->domain));
         json_object_set_new(j, "s", checkutil_json_str(s->selector));
         json_object_set_new(j, "a", checkutil_json_str(s->algorithm));

@@ -48,6 +48,8 @@ def load(path):
                 if base not in PRIMITIVES and base not in types:
                     sys.exit("%s: %s.%s: unknown type '%s'" % (path, name, p, a))
             parent = p.rsplit(".", 1)[0] if "." in p else None
+            if parent and parent.endswith("[]"):
+                parent = parent[:-2]
             if parent and parent not in fields:
                 sys.exit("%s: %s.%s: parent %s is not documented" % (path, name, p, parent))
     return types
@@ -65,6 +67,17 @@ class Checker:
         if v is None:
             if "null" not in alts:
                 self.err(where, "null is not %s" % " | ".join(alts))
+            return
+        named = [a for a in alts if a not in PRIMITIVES and not a.endswith("[]")]
+        if isinstance(v, dict) and len(named) > 1:
+            # one of several object types (a diagnose check's data): the one it conforms to
+            for a in named:
+                saved = len(self.errors)
+                self.obj(a, self.types[a], "", v, where)
+                if len(self.errors) == saved:
+                    return
+                del self.errors[saved:]
+            self.err(where, "conforms to none of %s" % " | ".join(named))
             return
         for a in alts:
             if a in ("null", "absent") or not self.kind(a, v):
