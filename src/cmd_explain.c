@@ -20,7 +20,7 @@ static void help(FILE *out)
                  "options:\n"
                  "  --json          one JSON object (fields replycode status provider rhost\n"
                  "                  sending_ip permanent reason scope retry summary causes fix\n"
-                 "                  sources rule ...)\n"
+                 "                  sources rule ...; every field: man mxdiag-json)\n"
                  "  --explain-rule  name the data entry (file:line) that decided\n"
                  "  -h, --help      this help\n\n"
                  "exit status: 0 explained, 64 bad usage, 65 unusable input\n");
