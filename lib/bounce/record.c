@@ -106,6 +106,11 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
     bview_orig_header(v, "Message-ID", msgid, sizeof msgid);
     strip_angle(msgid);
     bview_orig_header(v, "List-Id", listid, sizeof listid);
+    /* as Sisimai: the id inside <> ("List name <id>" -> "id"); "" when there is none */
+    if (strchr(listid, '<'))
+        strip_angle(listid);
+    else if (strchr(listid, ' '))
+        listid[0] = 0;
     long long when = out->date;
     if (when)
         memcpy(tz, out->tz, sizeof tz);
