@@ -39,6 +39,16 @@ typedef struct cli_command {
 
 extern const char *cli_prog;
 
+/* cli_progress_open - a progress line without its newline is on stderr (cmd_bounce.c sets
+ * it); cli_err ends that line before its message. */
+extern int cli_progress_open;
+
+/* cli_stdout_status - flush standard output and say how writing it went: 0 when all was
+ * written, and also when the reader went away (EPIPE, as with `mxdiag bounce | head -1`: the
+ * output ends quietly); else prints "write error" and returns EX_IOERR_. err is an errno the
+ * command saw on an earlier write (0: none). Every command ends with it. */
+int cli_stdout_status(const char *cmd, int err);
+
 /* cli_err - print "mxdiag: <cmd>: message" to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -49,7 +49,8 @@ static void help(FILE *out)
             "detected.\n\n"
             "options:\n"
             "  --jsonl              one JSON object per record and line, as they are found\n"
-            "  --json               one JSON array of records\n"
+            "  --json               one JSON array of records (Sisimai's fields and\n"
+            "                       mxdiag's: man mxdiag-json)\n"
             "  --explain-rule       say which data entry decided each reason\n"
             "  --progress           report progress on standard error\n"
             "  --include-delivered  also report recipients a DSN says were delivered\n"
@@ -204,6 +205,7 @@ static void progress(run *ru, mxd_mail_source *src, int final)
 {
     fprintf(stderr, "\r%s: bounce: %lu messages, %lu records, %.1f MB%s", cli_prog, ru->messages,
             ru->records, (double)mxd_mail_bytes_read(src) / 1e6, final ? "\n" : "");
+    cli_progress_open = !final;
 }
 
 /* read_input - every message of one INPUT. Returns 0, or the exit status for a bad path. */
@@ -328,10 +330,8 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
     mxd_bounce_free(bc);
     mxd_kb_free(kb);
     free(inputs);
-    if (fflush(stdout) || ferror(stdout) || ru.write_error) {
-        cli_err("bounce", "write error: %s", strerror(ru.write_error ? ru.write_error : errno));
-        return EX_IOERR_;
-    }
+    if (ru.write_error || fflush(stdout) || ferror(stdout))
+        return cli_stdout_status("bounce", ru.write_error); /* 0 when the reader went away */
     if (fatal)
         return fatal;
     if (bad_path)

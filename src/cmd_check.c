@@ -24,7 +24,8 @@ static void help_check(FILE *out)
 static void help_ip(FILE *out)
 {
     fprintf(out,
-            "usage: mxdiag check ip IP... [--domain D] [--lists NAME,...] [--json] [--nagios]\n\n"
+            "usage: mxdiag check ip IP... [--domain D] [--lists NAME,...] [--json | --jsonl]\n"
+            "                       [--nagios]\n\n"
             "Check IPv4 and IPv6 addresses: the DNS blocklists (Spamhaus ZEN, Barracuda,\n"
             "SpamCop ...: data/dnsbl.tsv), the reverse DNS (PTR names, forward confirmation,\n"
             "generic-looking names) and, with --domain, whether the PTR name belongs to the\n"
@@ -41,7 +42,8 @@ static void help_ip(FILE *out)
             "                      probe); then a resolver that answers NXDOMAIN for\n"
             "                      everything makes every list look clean\n"
             "  --show-lists        print the blocklist catalogue and exit\n"
-            "  --json              one JSON object per address, one per line\n"
+            "  --json              one JSON array: an object per address (mxdiag-json(5))\n"
+            "  --jsonl             one JSON object per address, one per line\n"
             "  --nagios            one status line and Nagios plugin exit codes: 0 OK,\n"
             "                      1 WARNING (a list could not be asked, PTR problems),\n"
             "                      2 CRITICAL (listed), 3 UNKNOWN (no DNS answer at all)\n"
@@ -399,6 +401,8 @@ static int cmd_check_ip(const cli_global *g0, int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--jsonl")) {
+            json = 2;
         } else if (!strcmp(a, "--nagios")) {
             nagios = 1;
         } else if (!strcmp(a, "--no-txt")) {
@@ -424,7 +428,7 @@ static int cmd_check_ip(const cli_global *g0, int argc, char **argv)
     if (!rc && from_stdin)
         rc = read_stdin_ips(&ips);
     if (!rc && json && nagios) {
-        cli_err(cmd, "--json and --nagios do not go together");
+        cli_err(cmd, "--json (or --jsonl) and --nagios do not go together");
         rc = EX_USAGE_;
     }
     if (!rc && !ips.n && !list_only) {
@@ -481,15 +485,23 @@ static int cmd_check_ip(const cli_global *g0, int argc, char **argv)
     if (nagios) {
         rc = print_nagios(reps, ips.n);
     } else if (json) {
+        /* --json: one document, an array (as bounce --json); --jsonl: a line per address */
+        if (json == 1)
+            fputs("[", stdout);
         for (size_t i = 0; i < ips.n; i++) {
             char *s = mxd_ip_report_json(reps[i], 0);
             if (!s) {
                 rc = EX_OSERR_;
                 break;
             }
-            puts(s);
+            if (json == 1)
+                printf("%s\n%s", i ? "," : "", s);
+            else
+                puts(s);
             free(s);
         }
+        if (json == 1)
+            fputs(ips.n ? "\n]\n" : "]\n", stdout);
     } else {
         const char *rw = mxd_resolver_warning(res);
         for (size_t i = 0; i < ips.n; i++) {
@@ -516,8 +528,9 @@ out:
     free(reps);
     mxd_kb_free(kb);
     ip_list_free(&ips);
-    if (fflush(stdout) && !rc)
-        rc = EX_IOERR_;
+    int wr = cli_stdout_status(cmd, 0);
+    if (wr && !rc)
+        rc = wr;
     return rc;
 }
 
@@ -651,8 +664,9 @@ out:
     mxd_resolver_free(res);
     mxd_mx_report_free(rep);
     mxd_kb_free(kb);
-    if (fflush(stdout) && !rc)
-        rc = EX_IOERR_;
+    int wr = cli_stdout_status(cmd, 0);
+    if (wr && !rc)
+        rc = wr;
     return rc;
 }
 

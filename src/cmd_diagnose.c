@@ -18,7 +18,8 @@ static void help(FILE *out)
         out,
         "usage: mxdiag diagnose [--json | --markdown] [--ip IP] [--domain D] [--selector S]\n"
         "                       [--delist-request FILE] [--no-dns] (FILE | - | --reply TEXT)\n\n"
-        "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT), find\n"
+        "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT, or a\n"
+        "FILE or stdin holding only the reply text, as `mxdiag explain -` reads it), find\n"
         "the facts (provider, code family, sending IP, sender and recipient domain, DKIM\n"
         "selector), run the live DNS checks the code family calls for, and print the\n"
         "playbook with each step marked done (✓), needs action (✗), manual (☐),\n"
@@ -28,7 +29,8 @@ static void help(FILE *out)
         "reply names, never the remote server's address beside its name.\n\n"
         "options:\n"
         "  --json            one JSON object: facts, explanation, checks, playbook,\n"
-        "                    delist_request\n"
+        "                    delist_request (each check with its report as data;\n"
+        "                    every field: man mxdiag-json)\n"
         "  --markdown        a report to paste into a ticket\n"
         "  --ip IP           the sending IP (overrides what the bounce says)\n"
         "  --domain D        the sender domain (overrides the returned message's)\n"
@@ -221,56 +223,160 @@ static const char *md_box(mxd_mark m)
     return m == MXD_MARK_DONE ? "[x]" : m == MXD_MARK_NOT_APPLICABLE ? "[-]" : "[ ]";
 }
 
+/* ---- Markdown: every text that can come from a stranger (the reply, addresses, DNS records
+ * quoted in findings, the filled-in request) is printed as text, never as Markdown or HTML:
+ * no link, image, emphasis, HTML tag or entity, code span or table cell can be opened by it.
+ * (It has been through term_clean: no newline but in the request body.) --- */
+
+/* md_text - s as plain Markdown text: the punctuation that opens an inline construct is
+ * backslash-escaped (CommonMark lets any ASCII punctuation be escaped): emphasis * _ ~, code
+ * `, links and images [ ] (the ( after an escaped ] opens nothing), autolinks and HTML < >,
+ * entities &, a table cell's |, and the backslash itself. */
+static void md_text(const char *s)
+{
+    for (; s && *s; s++) {
+        if (strchr("\\`*_~[]<>&|", *s))
+            putchar('\\');
+        putchar(*s);
+    }
+}
+
+/* longest_run - the longest run of c in s */
+static size_t longest_run(const char *s, char c)
+{
+    size_t best = 0, n = 0;
+    for (; s && *s; s++) {
+        n = *s == c ? n + 1 : 0;
+        if (n > best)
+            best = n;
+    }
+    return best;
+}
+
+/* md_code - s as a code span, fenced by one backtick more than its longest run of backticks
+ * (so no backtick in it closes the span) and padded when it starts or ends with one; in a
+ * table cell a | is escaped, which GFM needs even inside a code span. */
+static void md_code(const char *s, int in_table)
+{
+    s = s ? s : "";
+    size_t fence = longest_run(s, '`') + 1;
+    size_t len = strlen(s);
+    int pad = len && (s[0] == '`' || s[len - 1] == '`');
+    for (size_t i = 0; i < fence; i++)
+        putchar('`');
+    if (pad)
+        putchar(' ');
+    for (; *s; s++) {
+        if (in_table && *s == '|')
+            putchar('\\');
+        putchar(*s);
+    }
+    if (pad)
+        putchar(' ');
+    for (size_t i = 0; i < fence; i++)
+        putchar('`');
+}
+
 static void print_markdown(const mxd_diagnosis *d)
 {
     const mxd_explanation *x = d->explanation;
-    printf("## Bounce diagnosis: %s %s (%s)\n\n", x->replycode, x->status,
-           x->provider_name ? x->provider_name : "unknown provider");
-    if (x->summary)
-        printf("%s\n\n", x->summary);
+    printf("## Bounce diagnosis: ");
+    md_text(x->replycode);
+    putchar(' ');
+    md_text(x->status);
+    printf(" (");
+    md_text(x->provider_name ? x->provider_name : "unknown provider");
+    printf(")\n\n");
+    if (x->summary) {
+        md_text(x->summary);
+        printf("\n\n");
+    }
     printf("- **Verdict:** %s, reason `%s`, scope `%s`, retry `%s`\n",
            x->permanent == 1   ? "permanent"
            : x->permanent == 0 ? "temporary"
                                : "unknown",
            x->reason, x->scope ? x->scope : "unknown", mxd_retry_name(x->retry));
-    printf("- **Reply:** `%s`\n", x->text);
-    if (d->sending_ip)
-        printf("- **Sending IP:** %s (from the %s)\n", d->sending_ip, d->sending_ip_from);
-    if (d->sender_domain)
-        printf("- **Sender domain:** %s (from the %s)\n", d->sender_domain, d->sender_domain_from);
-    if (d->recipient)
-        printf("- **Recipient:** %s\n", d->recipient);
-    if (d->dkim_selector)
-        printf("- **DKIM selector:** %s\n", d->dkim_selector);
+    printf("- **Reply:** ");
+    md_code(x->text, 0);
+    putchar('\n');
+    static const char *const from_the = " (from the ";
+    if (d->sending_ip) {
+        printf("- **Sending IP:** ");
+        md_text(d->sending_ip);
+        printf("%s%s)\n", from_the, d->sending_ip_from);
+    }
+    if (d->sender_domain) {
+        printf("- **Sender domain:** ");
+        md_text(d->sender_domain);
+        printf("%s%s)\n", from_the, d->sender_domain_from);
+    }
+    if (d->recipient) {
+        printf("- **Recipient:** ");
+        md_code(d->recipient, 0); /* an address would otherwise become a mailto: link */
+        putchar('\n');
+    }
+    if (d->dkim_selector) {
+        printf("- **DKIM selector:** ");
+        md_text(d->dkim_selector);
+        putchar('\n');
+    }
     if (d->nchecks) {
         printf("\n### Checks\n\n| check | result | finding |\n|---|---|---|\n");
-        for (size_t i = 0; i < d->nchecks; i++)
-            printf("| %s | %s | %s |\n", d->checks[i].name,
-                   mxd_check_state_name(d->checks[i].state),
-                   d->checks[i].summary ? d->checks[i].summary : "");
+        for (size_t i = 0; i < d->nchecks; i++) {
+            printf("| %s | %s | ", d->checks[i].name, mxd_check_state_name(d->checks[i].state));
+            md_text(d->checks[i].summary);
+            printf(" |\n");
+        }
     }
     if (d->playbook) {
-        printf("\n### What to do: %s\n\n", d->playbook_title);
+        printf("\n### What to do: ");
+        md_text(d->playbook_title);
+        printf("\n\n");
         for (size_t i = 0; i < d->nsteps; i++) {
             const mxd_diag_step *s = &d->steps[i];
-            printf("- %s %s%s%s%s\n", md_box(s->mark),
-                   s->mark == MXD_MARK_MANUAL ? "(manual) " : "",
+            printf("- %s %s%s%s", md_box(s->mark), s->mark == MXD_MARK_MANUAL ? "(manual) " : "",
                    s->mark == MXD_MARK_UNCHECKED ? "(unchecked) " : "",
-                   s->mark == MXD_MARK_NOT_APPLICABLE ? "(not applicable) " : "", s->text);
-            if (s->finding && s->mark != MXD_MARK_DONE)
-                printf("  - %s\n", s->finding);
+                   s->mark == MXD_MARK_NOT_APPLICABLE ? "(not applicable) " : "");
+            md_text(s->text);
+            putchar('\n');
+            if (s->finding && s->mark != MXD_MARK_DONE) {
+                printf("  - ");
+                md_text(s->finding);
+                putchar('\n');
+            }
         }
     }
     if (d->delist_body) {
-        printf("\n### Delisting request: %s\n\n%s\n\n", d->delist_title, d->delist_how);
-        if (d->delist_to)
-            printf("To: %s  \n", d->delist_to);
-        if (d->delist_subject)
-            printf("Subject: %s\n\n", d->delist_subject);
-        printf("```\n%s```\n", d->delist_body);
+        printf("\n### Delisting request: ");
+        md_text(d->delist_title);
+        printf("\n\n");
+        md_text(d->delist_how);
+        printf("\n\n");
+        if (d->delist_to) {
+            printf("To: ");
+            md_text(d->delist_to);
+            printf("  \n");
+        }
+        if (d->delist_subject) {
+            printf("Subject: ");
+            md_text(d->delist_subject);
+            printf("\n\n");
+        }
+        /* a fence longer than any run of backticks in the body: the body cannot close it */
+        size_t fence = longest_run(d->delist_body, '`') + 1;
+        fence = fence < 3 ? 3 : fence;
+        for (size_t i = 0; i < fence; i++)
+            putchar('`');
+        printf("\n%s", d->delist_body);
+        for (size_t i = 0; i < fence; i++)
+            putchar('`');
+        putchar('\n');
     }
-    if (d->resolver_suspect)
-        printf("\n> The resolver is suspect: %s\n", d->resolver_suspect);
+    if (d->resolver_suspect) {
+        printf("\n> The resolver is suspect: ");
+        md_text(d->resolver_suspect);
+        putchar('\n');
+    }
     if (d->dns_unreachable)
         printf("\n> DNS was unreachable: the checks are unchecked, not passing.\n");
 }
@@ -489,9 +595,6 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
     mxd_diagnosis_free(d);
     mxd_resolver_free(res);
     mxd_kb_free(kb);
-    if (fflush(stdout) || ferror(stdout)) {
-        cli_err("diagnose", "write error: %s", strerror(errno));
-        return EX_IOERR_;
-    }
-    return rc;
+    int wr = cli_stdout_status("diagnose", 0);
+    return wr ? wr : rc;
 }

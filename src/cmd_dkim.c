@@ -334,5 +334,6 @@ int cmd_dkim(const cli_global *g0, int argc, char **argv)
     }
     int rc = verify ? run_verify(&g, json, now, arg) : run_keys(&g, json, arg, sel, nsel);
     mxd_dkim_signers_free(signers, nsigners);
-    return rc;
+    int wr = cli_stdout_status("dkim", 0);
+    return wr && !rc ? wr : rc;
 }

@@ -20,7 +20,7 @@ static void help(FILE *out)
                  "options:\n"
                  "  --json          one JSON object (fields replycode status provider rhost\n"
                  "                  sending_ip permanent reason scope retry summary causes fix\n"
-                 "                  sources rule ...)\n"
+                 "                  sources rule ...; every field: man mxdiag-json)\n"
                  "  --explain-rule  name the data entry (file:line) that decided\n"
                  "  -h, --help      this help\n\n"
                  "exit status: 0 explained, 64 bad usage, 65 unusable input\n");
@@ -210,9 +210,6 @@ int cmd_explain(const cli_global *g, int argc, char **argv)
     }
     mxd_explanation_free(x);
     mxd_kb_free(kb);
-    if (fflush(stdout) || ferror(stdout)) {
-        cli_err("explain", "write error: %s", strerror(errno));
-        return EX_IOERR_;
-    }
-    return rc;
+    int wr = cli_stdout_status("explain", 0);
+    return wr ? wr : rc;
 }

@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include "cli.h"
 
 const char *cli_prog = "mxdiag";
+int cli_progress_open;
 
 static const cli_command commands[] = {
     {"diagnose", "from a bounce to the root cause, the fix steps and a delisting request",
@@ -23,6 +26,10 @@ static const cli_command commands[] = {
 void cli_err(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    if (cli_progress_open) { /* end the progress line first: the message gets a line of its own */
+        fputc('\n', stderr);
+        cli_progress_open = 0;
+    }
     fprintf(stderr, "%s: ", cli_prog);
     if (cmd)
         fprintf(stderr, "%s: ", cmd);
@@ -30,6 +37,28 @@ void cli_err(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* stdout_reader_gone - is standard output a pipe or socket whose reader has gone away? (poll
+ * reports POLLERR on such a pipe) */
+static int stdout_reader_gone(void)
+{
+    struct pollfd p = {.fd = fileno(stdout), .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+int cli_stdout_status(const char *cmd, int err)
+{
+    if (fflush(stdout) && !err)
+        err = errno ? errno : EIO;
+    if (!err && ferror(stdout))
+        err = errno ? errno : EIO;
+    if (!err)
+        return 0;
+    if (err == EPIPE || stdout_reader_gone())
+        return 0;
+    cli_err(cmd, "write error: %s", strerror(err));
+    return EX_IOERR_;
 }
 
 int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
@@ -100,6 +129,9 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     cli_global g = {0};
+    /* a reader that goes away (mxdiag bounce ... | head -1) makes writes fail with EPIPE,
+     * which the commands take as the end of the output, not as a signal that kills them */
+    signal(SIGPIPE, SIG_IGN);
     term_init(&g);
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {

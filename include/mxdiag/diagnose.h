@@ -37,6 +37,11 @@ typedef struct mxd_diag_check {
     char *summary;   /* one line on what was found */
     char **findings; /* what needs action (FAIL) or why it could not run */
     size_t nfindings;
+    /* the check's own report as compact JSON, in the form of the command that makes it
+     * (mxdiag-json(5)): dnsbl and ptr an mxd_ip_report_json(), spf mxd_spf_eval_json(), dkim
+     * mxd_dkim_keys_report_json(), dmarc mxd_dmarc_result_json(), mx mxd_mx_report_json();
+     * NULL when the check did not run */
+    char *data;
 } mxd_diag_check;
 
 typedef struct mxd_diag_step {
@@ -97,8 +102,9 @@ typedef struct mxd_diagnosis {
 } mxd_diagnosis;
 
 /* mxd_diagnose - diagnose a bounce message (is_reply 0: the raw bytes of an e-mail) or a
- * pasted SMTP reply (is_reply 1). resolver may be NULL: then no live check runs and every
- * check is UNCHECKED. source names the input in the result. On MXD_OK *out holds a new
+ * pasted SMTP reply (is_reply 1; also what input that is no e-mail at all, having no
+ * header, is taken as, as mxd_explain() takes it). resolver may be NULL: then no live check runs
+ * and every check is UNCHECKED. source names the input in the result. On MXD_OK *out holds a new
  * diagnosis the caller frees with mxd_diagnosis_free(). Errors: MXD_ERR_EMPTY, MXD_ERR_BINARY
  * or MXD_ERR_NOTFOUND (no bounce record and no reply in the input), MXD_ERR_INVALID (a bad
  * option such as an --ip that is no IP), MXD_ERR_NOMEM. */

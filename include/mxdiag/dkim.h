@@ -149,9 +149,9 @@ typedef struct mxd_dkim_verify_opts {
 MXD_API mxd_err mxd_dkim_verify(mxd_resolver *r, const char *msg, size_t len,
                                 const mxd_dkim_verify_opts *opts, mxd_dkim_verify_report **out);
 MXD_API void mxd_dkim_verify_report_free(mxd_dkim_verify_report *rep);
-/* mxd_dkim_verify_report_json - {"from_domain", "signatures": [{"result", "reason", "d",
- * "s", "a", "c", "i", "h", "t", "x", "l", "body_hash", "key_type", "key_bits"}], "pass"};
- * free() the string. */
+/* mxd_dkim_verify_report_json - {"from_domain", "signatures": [{"result", "problem", "d",
+ * "s", "a", "c", "i", "h", "t", "x", "l", "body_hash", "key": {"type", "bits", "testing"}}],
+ * "pass", "truncated"} (mxdiag-json(5)); free() the string. */
 MXD_API char *mxd_dkim_verify_report_json(const mxd_dkim_verify_report *rep, int pretty);
 
 #ifdef __cplusplus

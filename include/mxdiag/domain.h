@@ -83,8 +83,8 @@ MXD_API mxd_err mxd_check_domain(mxd_resolver *r, const mxd_kb *kb, const char *
 MXD_API void mxd_domain_report_free(mxd_domain_report *rep);
 
 /* mxd_domain_report_json - {"domain", "mx", "spf", "dmarc", "dkim", "mta_sts", "tls_rpt",
- * "findings", "errors", "warnings"}: mx, spf, dmarc and dkim as their own JSON forms. free()
- * the string; NULL when out of memory. */
+ * "findings", "error_count", "warning_count", "dns_trouble", "warnings"}: mx, spf, dmarc and dkim
+ * as their own JSON forms. free() the string; NULL when out of memory. */
 MXD_API char *mxd_domain_report_json(const mxd_domain_report *rep, int pretty);
 
 /* mxd_mta_sts_parse / mxd_tls_rpt_parse - check one record's text into p (zeroed first; free

@@ -23,8 +23,11 @@ typedef struct mxd_kb mxd_kb;
 MXD_API mxd_err mxd_kb_open(mxd_kb **out);
 
 /* mxd_kb_open_dir - load the knowledge base from the data files in DIR instead (for experts
- * trying out an edit without rebuilding). On MXD_ERR_DATA or MXD_ERR_IO a one-line reason
- * ("rules-google.txt:12: unknown key 'stauts'") is written to why (may be NULL). */
+ * trying out an edit without rebuilding). DIR must hold every file of data/ (the tables,
+ * playbooks.txt, delist.txt and at least one rules-*.txt): a directory without them, such as
+ * an empty one, gives MXD_ERR_DATA, never an empty knowledge base. On MXD_ERR_DATA or
+ * MXD_ERR_IO a one-line reason ("rules-google.txt:12: unknown key 'stauts'") is written to
+ * why (may be NULL). */
 MXD_API mxd_err mxd_kb_open_dir(const char *dir, mxd_kb **out, char *why, size_t whylen);
 
 /* mxd_kb_free - release a knowledge base; NULL is accepted. */

@@ -189,6 +189,11 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
     bview_orig_header(v, "Message-ID", msgid, sizeof msgid);
     strip_angle(msgid);
     bview_orig_header(v, "List-Id", listid, sizeof listid);
+    /* as Sisimai: the id inside <> ("List name <id>" -> "id"); "" when there is none */
+    if (strchr(listid, '<'))
+        strip_angle(listid);
+    else if (strchr(listid, ' '))
+        listid[0] = 0;
     long long when = out->date;
     if (when)
         memcpy(tz, out->tz, sizeof tz);
@@ -462,8 +467,14 @@ static char *w_int(char *w, long long v)
     return w;
 }
 
+/* nz - NULL for "": mxdiag's own fields say null for unknown (Sisimai's keep its ""). */
+static const char *nz(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
 /* The string members in output order, around the two integers and the retry name. */
-enum { JS_HEAD = 5, JS_MID = 8, JS_TAIL = 10, JS_RULE = 3, JS_NSTR = 26 };
+enum { JS_HEAD = 5, JS_MID = 8, JS_TAIL = 11, JS_RULE = 3, JS_NSTR = 27 };
 
 char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule)
 {
@@ -493,26 +504,27 @@ char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule)
                        K(",\"subject\":"),
                        K(",\"listid\":"),
                        K(",\"feedbacktype\":"),
+                       K(",\"deliverystatus\":"),
                        K(",\"origin\":"),
                        K(",\"source\":"),
                        K(",\"provider\":"),
                        K(",\"scope\":"),
                        K(",\"sending_ip\":"),
-                       K(",\"rule\":{\"decided_by\":"),
-                       K(",\"id\":"),
+                       K(",\"rule\":"),
+                       K(",\"rule_origin\":{\"decided_by\":"),
                        K(",\"file\":")};
 #undef K
     const char *vals[JS_NSTR] = {
-        r->recipient,   r->addresser,      r->status,         r->replycode,      r->reason,
-        r->action,      r->diagnosticcode, r->diagnostictype, r->rhost,          r->lhost,
-        r->smtpcommand, r->destination,    r->senderdomain,   r->timezoneoffset, r->messageid,
-        r->subject,     r->listid,         r->feedbacktype,   r->origin,         r->source,
-        r->provider,    r->scope,          r->sending_ip,     r->decided_by,     r->rule,
-        r->rule_file};
+        r->recipient,      r->addresser,      r->status,         r->replycode,      r->reason,
+        r->action,         r->diagnosticcode, r->diagnostictype, r->rhost,          r->lhost,
+        r->smtpcommand,    r->destination,    r->senderdomain,   r->timezoneoffset, r->messageid,
+        r->subject,        r->listid,         r->feedbacktype,   r->status,         r->origin,
+        r->source,         nz(r->provider),   nz(r->scope),      nz(r->sending_ip), nz(r->rule),
+        nz(r->decided_by), nz(r->rule_file)};
     size_t lens[JS_NSTR];
     size_t nstr = explain_rule ? JS_NSTR : JS_NSTR - JS_RULE;
     const char *retry = mxd_retry_name(r->retry);
-    const char *mta = r->mta;
+    const char *mta = nz(r->mta);
     size_t rl = strlen(retry), ml = mta ? strlen(mta) : 0;
     /* the room: keys, every string escaped at worst, three integers, the rest */
     size_t need = 256 + JSON_ESC_MAX * (rl + ml);
@@ -553,10 +565,13 @@ char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule)
             w = w_str(w, vals[i], lens[i]);
         }
         W_LIT(w, ",\"line\":");
-        w = w_int(w, r->rule_line);
+        if (r->rule_line)
+            w = w_int(w, r->rule_line);
+        else
+            W_LIT(w, "null");
+        *w++ = '}';
         W_LIT(w, ",\"format\":");
         w = w_str(w, mta, ml);
-        *w++ = '}';
     }
     *w++ = '}';
     *w = 0;
@@ -601,20 +616,21 @@ char *bounce_record_json_ref(const mxd_bounce_record *r, int explain_rule, int p
     json_object_set_new(o, "subject", jstr(r->subject));
     json_object_set_new(o, "listid", jstr(r->listid));
     json_object_set_new(o, "feedbacktype", jstr(r->feedbacktype));
+    json_object_set_new(o, "deliverystatus", jstr(r->status)); /* Sisimai's name of status */
     json_object_set_new(o, "origin", jstr(r->origin));
     json_object_set_new(o, "source", jstr(r->source));
-    json_object_set_new(o, "provider", jstr(r->provider));
-    json_object_set_new(o, "scope", jstr(r->scope));
-    json_object_set_new(o, "sending_ip", jstr(r->sending_ip));
+    json_object_set_new(o, "provider", jstr(nz(r->provider)));
+    json_object_set_new(o, "scope", jstr(nz(r->scope)));
+    json_object_set_new(o, "sending_ip", jstr(nz(r->sending_ip)));
     json_object_set_new(o, "retry", json_string(mxd_retry_name(r->retry)));
     if (explain_rule) {
+        json_object_set_new(o, "rule", jstr(nz(r->rule)));
         json_t *x = json_object();
-        json_object_set_new(x, "decided_by", jstr(r->decided_by));
-        json_object_set_new(x, "id", jstr(r->rule));
-        json_object_set_new(x, "file", jstr(r->rule_file));
-        json_object_set_new(x, "line", json_integer(r->rule_line));
-        json_object_set_new(x, "format", jstr(r->mta));
-        json_object_set_new(o, "rule", x);
+        json_object_set_new(x, "decided_by", jstr(nz(r->decided_by)));
+        json_object_set_new(x, "file", jstr(nz(r->rule_file)));
+        json_object_set_new(x, "line", r->rule_line ? json_integer(r->rule_line) : json_null());
+        json_object_set_new(o, "rule_origin", x);
+        json_object_set_new(o, "format", jstr(nz(r->mta)));
     }
     char *s = json_dumps(o, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
     json_decref(o);

@@ -655,7 +655,7 @@ char *mxd_dkim_verify_report_json(const mxd_dkim_verify_report *rep, int pretty)
         const mxd_dkim_sig *s = &rep->sigs[i];
         json_t *j = json_object();
         json_object_set_new(j, "result", json_string(mxd_dkim_result_name(s->result)));
-        json_object_set_new(j, "reason", checkutil_json_str(s->reason));
+        json_object_set_new(j, "problem", checkutil_json_str(s->reason)); /* as everywhere */
         json_object_set_new(j, "d", checkutil_json_str(s->domain));
         json_object_set_new(j, "s", checkutil_json_str(s->selector));
         json_object_set_new(j, "a", checkutil_json_str(s->algorithm));
@@ -667,9 +667,15 @@ char *mxd_dkim_verify_report_json(const mxd_dkim_verify_report *rep, int pretty)
         json_object_set_new(j, "l", num_or_null(s->body_length));
         json_object_set_new(j, "body_hash",
                             s->body_hash_ok < 0 ? json_null() : json_boolean(s->body_hash_ok));
-        json_object_set_new(j, "key_type", s->key_bits ? json_string(s->key_type) : json_null());
-        json_object_set_new(j, "key_bits", s->key_bits ? json_integer(s->key_bits) : json_null());
-        json_object_set_new(j, "key_testing", json_boolean(s->key_testing));
+        /* the key as dkim keys names its fields (type, bits, testing); null when none was
+         * fetched */
+        json_t *key = json_null();
+        if (s->key_bits && (key = json_object())) {
+            json_object_set_new(key, "type", json_string(s->key_type));
+            json_object_set_new(key, "bits", json_integer(s->key_bits));
+            json_object_set_new(key, "testing", json_boolean(s->key_testing));
+        }
+        json_object_set_new(j, "key", key ? key : json_null());
         json_array_append_new(a, j);
     }
     json_object_set_new(o, "signatures", a);

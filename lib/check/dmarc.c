@@ -814,7 +814,14 @@ char *mxd_dmarc_result_json(const mxd_dmarc_result *d, int pretty)
         json_object_set_new(o, "rf", json_string(r->rf));
         json_object_set_new(o, "ri", json_integer((json_int_t)r->ri));
         json_object_set_new(o, "t", json_boolean(r->testing));
-        json_object_set_new(o, "psd", json_string(c));
+        json_object_set_new(o, "psd", c[0] ? json_string(c) : json_null());
+    } else { /* no record: the same keys, unknown (mxdiag-json(5)) */
+        static const char *const tags[] = {"p",  "sp", "np", "pct", "adkim", "aspf",
+                                           "fo", "rf", "ri", "t",   "psd"};
+        for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+            json_object_set_new(o, tags[i], json_null());
+        json_object_set_new(o, "rua", json_array());
+        json_object_set_new(o, "ruf", json_array());
     }
     json_object_set_new(o, "findings", checkutil_json_findings(d->findings, d->nfindings));
     return checkutil_json_dump(o, pretty);

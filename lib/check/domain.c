@@ -468,9 +468,12 @@ char *mxd_domain_report_json(const mxd_domain_report *rep, int pretty)
     json_object_set_new(o, "mta_sts", policy_json(&rep->mta_sts, 1));
     json_object_set_new(o, "tls_rpt", policy_json(&rep->tls_rpt, 0));
     json_object_set_new(o, "findings", checkutil_json_findings(rep->findings, rep->nfindings));
-    json_object_set_new(o, "errors", json_integer((json_int_t)rep->errors));
-    json_object_set_new(o, "warnings", json_integer((json_int_t)rep->warnings));
+    /* counts of the findings by severity; "warnings" is a list of notes about the run in
+     * every command (mxdiag-json(5)), never a count */
+    json_object_set_new(o, "error_count", json_integer((json_int_t)rep->errors));
+    json_object_set_new(o, "warning_count", json_integer((json_int_t)rep->warnings));
     json_object_set_new(o, "dns_trouble", json_boolean(rep->dns_trouble));
+    json_object_set_new(o, "warnings", json_array());
     json_t *st = json_object();
     for (int a = 0; a < MXD_DOMAIN_AREAS; a++)
         json_object_set_new(st, area_names[a], json_string(mxd_check_state_name(rep->state[a])));

@@ -361,8 +361,9 @@ json_t *explain_to_json(const mxd_explanation *e)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "replycode", json_string(e->replycode));
-    json_object_set_new(o, "status", json_string(e->status));
+    /* no code in the reply: null, as every unknown (mxdiag-json(5)) */
+    json_object_set_new(o, "replycode", explain_jstr(e->replycode[0] ? e->replycode : NULL));
+    json_object_set_new(o, "status", explain_jstr(e->status[0] ? e->status : NULL));
     json_object_set_new(o, "provider", explain_jstr(e->provider));
     json_object_set_new(o, "provider_name", explain_jstr(e->provider_name));
     json_object_set_new(o, "provider_from", explain_jstr(e->provider_from));
@@ -385,7 +386,7 @@ json_t *explain_to_json(const mxd_explanation *e)
     json_t *how = json_object();
     json_object_set_new(how, "decided_by", json_string(e->decided_by));
     json_object_set_new(how, "file", explain_jstr(e->rule_file));
-    json_object_set_new(how, "line", json_integer(e->rule_line));
+    json_object_set_new(how, "line", e->rule_line ? json_integer(e->rule_line) : json_null());
     json_object_set_new(o, "rule_origin", how);
     json_object_set_new(o, "text", explain_jstr(e->text));
     if (e->inner)

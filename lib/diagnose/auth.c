@@ -76,6 +76,7 @@ mxd_err diag_check_dkim(mxd_resolver *r, const mxd_kb *kb, const char *domain, c
                                         domain, rep->nkeys));
         diag_set(c, MXD_CHECK_FAIL, diag_printf("no DKIM key found for %s", domain));
     }
+    c->data = mxd_dkim_keys_report_json(rep, 0);
     mxd_dkim_keys_report_free(rep);
     return c->summary ? e : MXD_ERR_NOMEM;
 }
@@ -105,6 +106,7 @@ mxd_err diag_check_dmarc(mxd_resolver *r, const char *domain, mxd_diag_check *c)
                              mxd_dmarc_policy_name(res->policy),
                              res->record_domain ? res->record_domain : domain));
     }
+    c->data = mxd_dmarc_result_json(res, 0);
     mxd_dmarc_result_free(res);
     return c->summary ? e : MXD_ERR_NOMEM;
 }

@@ -174,6 +174,7 @@ static mxd_err check_spf(mxd_resolver *r, const char *ip, const char *domain, mx
                    : diag_printf("SPF for %s does not authorise %s (result %s)", domain, ip, res));
         diag_set(c, MXD_CHECK_FAIL, diag_printf("SPF for %s gives %s for %s", domain, res, ip));
     }
+    c->data = mxd_spf_eval_json(ev, 0);
     mxd_spf_eval_free(ev);
     return c->summary ? e : MXD_ERR_NOMEM;
 }
@@ -330,6 +331,13 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
         e = check_ptr(iprep, by[KB_CHECK_PTR]);
     if (!e && mxrep)
         e = check_mx(mxrep, by[KB_CHECK_MX]);
+    /* the reports themselves, for the JSON (a check that ran keeps its data) */
+    if (!e && iprep && by[KB_CHECK_DNSBL] && !by[KB_CHECK_DNSBL]->data)
+        by[KB_CHECK_DNSBL]->data = mxd_ip_report_json(iprep, 0);
+    if (!e && iprep && by[KB_CHECK_PTR] && !by[KB_CHECK_PTR]->data)
+        by[KB_CHECK_PTR]->data = mxd_ip_report_json(iprep, 0);
+    if (!e && mxrep)
+        by[KB_CHECK_MX]->data = mxd_mx_report_json(mxrep, 0);
     mxd_ip_report_free(iprep);
     mxd_mx_report_free(mxrep);
     if (!e && by[KB_CHECK_SPF] && !by[KB_CHECK_SPF]->summary)

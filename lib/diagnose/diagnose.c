@@ -80,6 +80,7 @@ static void free_check(mxd_diag_check *c)
     for (size_t i = 0; i < c->nfindings; i++)
         free(c->findings[i]);
     free(c->findings);
+    free(c->data);
 }
 
 void mxd_diagnosis_free(mxd_diagnosis *d)
@@ -592,6 +593,13 @@ mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data,
         mxd_diagnosis_free(d);
         return MXD_ERR_NOMEM;
     }
+    e = MXD_OK;
+    if (!is_reply) {
+        e = facts_from_message(kb, data ? data : "", len, d->source, d);
+        /* text that is no e-mail at all (no header; facts_from_message left d as it was) is a
+         * pasted reply, as `mxdiag explain -` takes it: examples/gmail-5.7.26.txt */
+        is_reply = e == MXD_ERR_PARSE;
+    }
     if (is_reply) {
         e = mxd_explain(kb, data ? data : "", len, NULL, &d->explanation);
         if (!e && d->explanation->sending_ip)
@@ -600,8 +608,6 @@ mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data,
             !(d->recipient_domain = diag_strdup(domain_of(d->recipient))))
             e = MXD_ERR_NOMEM;
         d->nrecords = 1;
-    } else {
-        e = facts_from_message(kb, data ? data : "", len, d->source, d);
     }
     if (!e)
         e = set_fact(&d->sending_ip, &d->sending_ip_from, opts->ip, "option");

@@ -2,16 +2,26 @@
  * SPDX-License-Identifier: MIT
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "classify/explain_internal.h"
 #include "diagnose/diagnose_internal.h"
 
-static json_t *fact(const char *v, const char *from)
+/* fact - NAME and NAME_from: the value (a string, as the other commands give it) and where
+ * it came from; both null when unknown. */
+static void fact(json_t *facts, const char *name, const char *v, const char *from)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "value", explain_jstr(v));
-    json_object_set_new(o, "from", explain_jstr(v ? from : NULL));
-    return o;
+    char key[64];
+    json_object_set_new(facts, name, explain_jstr(v));
+    snprintf(key, sizeof key, "%s_from", name);
+    json_object_set_new(facts, key, explain_jstr(v ? from : NULL));
+}
+
+/* check_data - the check's report (compact JSON it holds) as a value, or null */
+static json_t *check_data(const char *data)
+{
+    json_t *j = data ? json_loads(data, JSON_DECODE_ANY, NULL) : NULL;
+    return j ? j : json_null();
 }
 
 char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
@@ -25,10 +35,10 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
     json_object_set_new(facts, "records", json_integer((json_int_t)d->nrecords));
     json_object_set_new(facts, "provider", explain_jstr(x->provider));
     json_object_set_new(facts, "provider_name", explain_jstr(x->provider_name));
-    json_object_set_new(facts, "replycode", json_string(x->replycode));
-    json_object_set_new(facts, "status", json_string(x->status));
+    json_object_set_new(facts, "replycode", explain_jstr(x->replycode[0] ? x->replycode : NULL));
+    json_object_set_new(facts, "status", explain_jstr(x->status[0] ? x->status : NULL));
     json_object_set_new(facts, "code_family", explain_jstr(d->playbook));
-    json_object_set_new(facts, "sending_ip", fact(d->sending_ip, d->sending_ip_from));
+    fact(facts, "sending_ip", d->sending_ip, d->sending_ip_from);
     if (d->sending_ip_owner) {
         json_t *ow = json_object();
         json_object_set_new(ow, "provider", explain_jstr(d->sending_ip_owner));
@@ -38,11 +48,11 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
     } else {
         json_object_set_new(facts, "sending_ip_owner", json_null());
     }
-    json_object_set_new(facts, "sender_domain", fact(d->sender_domain, d->sender_domain_from));
+    fact(facts, "sender_domain", d->sender_domain, d->sender_domain_from);
     json_object_set_new(facts, "recipient", explain_jstr(d->recipient));
     json_object_set_new(facts, "recipient_domain", explain_jstr(d->recipient_domain));
     json_object_set_new(facts, "recipient_provider", explain_jstr(d->recipient_provider));
-    json_object_set_new(facts, "dkim_selector", fact(d->dkim_selector, d->dkim_selector_from));
+    fact(facts, "dkim_selector", d->dkim_selector, d->dkim_selector_from);
     json_object_set_new(o, "facts", facts);
     json_t *ex = explain_to_json(x);
     json_object_set_new(o, "explanation", ex ? ex : json_null());
@@ -58,6 +68,7 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
         for (size_t k = 0; k < c->nfindings; k++)
             json_array_append_new(f, explain_jstr(c->findings[k]));
         json_object_set_new(jc, "findings", f);
+        json_object_set_new(jc, "data", check_data(c->data));
         json_array_append_new(checks, jc);
     }
     json_object_set_new(o, "checks", checks);

@@ -78,6 +78,32 @@ static int wanted_name(const char *n)
 
 #define KB_MAX_FILES 64
 
+/* The files a data directory must hold: --data-dir replaces the built-in knowledge base, so
+ * a directory without them (empty, or the wrong one) is refused rather than loaded as an
+ * empty base that explains nothing. Besides these, at least one rules-*.txt. */
+static const char *const kb_required[] = {
+    "providers.tsv",        "provider-hosts.tsv", "status-codes.tsv", "reply-codes.tsv",
+    "reasons.tsv",          "dnsbl.tsv",          "rdns-generic.tsv", "dkim-selectors.tsv",
+    "public-resolvers.tsv", "playbooks.txt",      "delist.txt",
+};
+
+/* missing_file - the first required file not among names (NULL when all are there; "rules-
+ * *.txt" when no rules file is). */
+static const char *missing_file(char *const *names, size_t n)
+{
+    for (size_t r = 0; r < sizeof kb_required / sizeof *kb_required; r++) {
+        size_t i = 0;
+        while (i < n && strcmp(names[i], kb_required[r]))
+            i++;
+        if (i == n)
+            return kb_required[r];
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(names[i], "rules-", 6))
+            return NULL;
+    return "rules-*.txt";
+}
+
 /* mxd_kb_open_dir - load the data files from a directory. */
 mxd_err mxd_kb_open_dir(const char *dir, mxd_kb **out, char *why, size_t whylen)
 {
@@ -125,6 +151,13 @@ mxd_err mxd_kb_open_dir(const char *dir, mxd_kb **out, char *why, size_t whylen)
             e = MXD_ERR_NOMEM;
     }
     closedir(d);
+    const char *miss = e ? NULL : missing_file(names, n);
+    if (miss) {
+        if (why && whylen)
+            snprintf(why, whylen, "%s: no %s (a data directory needs every file of data/)", dir,
+                     miss);
+        e = MXD_ERR_DATA;
+    }
     if (!e)
         e = kb_load_files(files, n, out, why, whylen);
     for (size_t i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 #!/bin/sh
-# install.sh - `make install` puts the library, headers, pkg-config file, tool and man page in
-# place, and a program built against the installed library classifies a reply.
+# install.sh - `make install` puts the library, headers, pkg-config file, tool and man pages in
+# place (mxdiag(1), mxdiag-json(5)), and a program built against the installed library
+# classifies a reply.
 # SPDX-License-Identifier: MIT
 set -eu
 BIN=$1
@@ -9,7 +10,7 @@ SRC=${MXD_SOURCE_DIR:?}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cmake --install "$BUILD" --prefix "$TMP/prefix" >/dev/null
-for f in bin/mxdiag include/mxdiag/mxdiag.h include/mxdiag/version.h share/man/man1/mxdiag.1; do
+for f in bin/mxdiag include/mxdiag/mxdiag.h include/mxdiag/version.h share/man/man1/mxdiag.1 share/man/man5/mxdiag-json.5; do
     [ -e "$TMP/prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
 pc=$(find "$TMP/prefix" -name mxdiag.pc | head -1)

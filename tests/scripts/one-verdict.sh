@@ -49,7 +49,7 @@ for f in files:
         bad += 1
         continue
     r = recs[0]
-    b = {'status': r.get('status'), 'reason': r.get('reason'), 'provider': r.get('provider')}
+    b = {'status': r.get('status') or None, 'reason': r.get('reason'), 'provider': r.get('provider')}
     g = {'status': d['facts'].get('status'), 'reason': d['explanation'].get('reason'),
          'provider': d['facts'].get('provider')}
     diff = ['%s bounce=%r diagnose=%r' % (k, b[k], g[k]) for k in b if b[k] != g[k]]

@@ -128,7 +128,7 @@ static void test_postfix_dsn(void **state)
     assert_non_null(strstr(g.r[0].json, "\"messageid\":\"report-42@example.org\""));
     assert_non_null(strstr(g.r[0].json, "\"rhost\":\"mx.example.net\""));
     assert_non_null(strstr(g.r[0].json, "\"lhost\":\"mail.example.org\""));
-    assert_non_null(strstr(g.r[0].json, "\"listid\":\"<reports.example.org>\""));
+    assert_non_null(strstr(g.r[0].json, "\"listid\":\"reports.example.org\""));
     assert_non_null(strstr(g.r[0].json, "\"retry\":\"never\""));
 }
 

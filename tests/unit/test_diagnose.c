@@ -207,7 +207,7 @@ static void test_facts_from_message(void **state)
     assert_string_equal(d->playbook, "ip-blocklisted");
     char *j = mxd_diagnosis_json(d, 0);
     assert_non_null(j);
-    assert_non_null(strstr(j, "\"sending_ip\":{\"value\":\"203.0.113.9\""));
+    assert_non_null(strstr(j, "\"sending_ip\":\"203.0.113.9\",\"sending_ip_from\":"));
     assert_non_null(strstr(j, "\"delist_request\":null"));
     free(j);
     mxd_diagnosis_free(d);

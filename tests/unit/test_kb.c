@@ -228,6 +228,32 @@ static void test_open_dir_matches_builtin(void **state)
     assert_non_null(strstr(why, "/nonexistent-dir"));
 }
 
+static void test_open_dir_empty_fails(void **state)
+{
+    (void)state;
+    /* Regression: an empty directory (or one without the data files) loaded as an empty
+     * knowledge base that explained nothing. */
+    char dir[] = "/tmp/mxd-kb-empty-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_ERR_DATA);
+    assert_null(k);
+    assert_non_null(strstr(why, dir));
+    assert_non_null(strstr(why, "providers.tsv"));
+    /* one file is not enough either */
+    char path[256];
+    snprintf(path, sizeof path, "%s/reasons.tsv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("reason\tpattern\tsource\n", f);
+    fclose(f);
+    assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_ERR_DATA);
+    assert_null(k);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_playbook_step_at_end_of_data(void **state)
 {
     (void)state;
@@ -282,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_tsv_validation),
         cmocka_unit_test(test_provider_outbound),
         cmocka_unit_test(test_errors_have_text),
+        cmocka_unit_test(test_open_dir_empty_fails),
         cmocka_unit_test(test_open_dir_matches_builtin),
         cmocka_unit_test(test_playbook_step_at_end_of_data),
         cmocka_unit_test(test_open_dir_playbook_file_name),
