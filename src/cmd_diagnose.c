@@ -14,33 +14,38 @@
 
 static void help(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: mxdiag diagnose [--json | --markdown] [--ip IP] [--domain D] [--selector S]\n"
-        "                       [--delist-request FILE] [--no-dns] (FILE | - | --reply TEXT)\n\n"
-        "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT), find\n"
-        "the facts (provider, code family, sending IP, sender and recipient domain, DKIM\n"
-        "selector), run the live DNS checks the code family calls for, and print the\n"
-        "playbook with each step marked done (✓), needs action (✗), manual (☐) or\n"
-        "unchecked (?), and a delisting request where the family has one.\n\n"
-        "options:\n"
-        "  --json            one JSON object: facts, explanation, checks, playbook,\n"
-        "                    delist_request\n"
-        "  --markdown        a report to paste into a ticket\n"
-        "  --ip IP           the sending IP (overrides what the bounce says)\n"
-        "  --domain D        the sender domain (overrides the returned message's)\n"
-        "  --selector S      the DKIM selector (overrides the DKIM-Signature's)\n"
-        "  --delist-request FILE  write the delisting request to FILE\n"
-        "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
-        "  --no-probe        do not ask the blocklists' test entries (RFC 5782 health\n"
-        "                    probe; a list that fails it is unchecked, never clean)\n"
-        "  --no-dns          no live checks: explain and list the steps only\n"
-        "%s"
-        "  -h, --help        this help\n\n"
-        "exit status: 0 diagnosed (whatever the findings), 64 bad usage, 65 unusable\n"
-        "input, 66 missing file, 69 DNS unreachable (the report still prints, with the\n"
-        "checks marked unchecked)\n",
-        cli_dns_help);
+    fprintf(out,
+            "usage: mxdiag diagnose [--json | --markdown] [--ip IP] [--domain D] [--selector S]\n"
+            "                       [--mail-from ADDR|DOMAIN] [--delist-request FILE] [--no-dns]\n"
+            "                       (FILE | - | --reply TEXT)\n\n"
+            "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT), find\n"
+            "the facts (provider, code family, sending IP, From and MAIL FROM domain,\n"
+            "recipient domain, DKIM selector), run the live DNS checks the code family calls\n"
+            "for (SPF on the MAIL FROM domain, DMARC on its alignment with From), print the\n"
+            "playbook with each step marked done (✓), needs action (✗), manual (☐) or\n"
+            "unchecked (?), and a delisting request where the family has one.\n\n"
+            "options:\n"
+            "  --json            one JSON object: facts, explanation, checks, playbook,\n"
+            "                    delist_request\n"
+            "  --markdown        a report to paste into a ticket\n"
+            "  --ip IP           the sending IP (overrides what the bounce says)\n"
+            "  --domain D        the sender (From header) domain, which DMARC protects\n"
+            "                    (overrides the returned message's)\n"
+            "  --mail-from ADDR|DOMAIN  the envelope sender (MAIL FROM, return-path), whose\n"
+            "                    domain SPF checks (overrides the bounce's Return-Path,\n"
+            "                    X-Postfix-Sender ...; unknown: the From domain is assumed)\n"
+            "  --selector S      the DKIM selector (overrides the DKIM-Signature's)\n"
+            "  --delist-request FILE  write the delisting request to FILE\n"
+            "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
+            "  --no-probe        do not ask the blocklists' test entries (RFC 5782 health\n"
+            "                    probe; a list that fails it is unchecked, never clean)\n"
+            "  --no-dns          no live checks: explain and list the steps only\n"
+            "%s"
+            "  -h, --help        this help\n\n"
+            "exit status: 0 diagnosed (whatever the findings), 64 bad usage, 65 unusable\n"
+            "input, 66 missing file, 69 DNS unreachable (the report still prints, with the\n"
+            "checks marked unchecked)\n",
+            cli_dns_help);
 }
 
 static const char *mark_sym(mxd_mark m)
@@ -81,6 +86,36 @@ static void fact_line(const cli_global *g, const char *name, const char *v, cons
         snprintf(line, sizeof line, "%s", v);
     printf("  %-16s ", name);
     term_wrap_at(stdout, g, 19, 19, line);
+}
+
+/* mail_from_lines - the envelope (MAIL FROM, HELO) and the DKIM signers: who SPF and DMARC
+ * judge, beside the From domain (the "sender domain" line). */
+static void mail_from_lines(const cli_global *g, const mxd_diagnosis *d)
+{
+    char l[1024];
+    if (d->mail_from && *d->mail_from)
+        fact_line(g, "MAIL FROM", d->mail_from, d->mail_from_from);
+    else if (d->mail_from)
+        fact_line(g, "MAIL FROM", "<> (null sender)", d->mail_from_from);
+    if (d->mail_from_domain && (!d->mail_from || !strchr(d->mail_from, '@'))) {
+        if (d->mail_from)
+            fact_line(g, "MAIL FROM domain", d->mail_from_domain, d->mail_from_domain_from);
+        else {
+            snprintf(l, sizeof l, "%s (%s: give it with --mail-from)", d->mail_from_domain,
+                     d->mail_from_domain_from);
+            fact_line(g, "MAIL FROM domain", l, NULL);
+        }
+    }
+    fact_line(g, "HELO", d->helo, d->helo_from);
+    if (d->ndkim_signers) {
+        size_t n = 0;
+        l[0] = 0;
+        for (size_t i = 0; i < d->ndkim_signers && n < sizeof l; i++)
+            n += (size_t)snprintf(l + n, sizeof l - n, "%sd=%s", i ? ", " : "", d->dkim_signers[i]);
+        fact_line(g, "DKIM signed by", l, "returned message");
+    } else if (d->returned_headers) {
+        fact_line(g, "DKIM signed by", "nobody (no DKIM-Signature)", "returned message");
+    }
 }
 
 static void print_text(const cli_global *g, const mxd_diagnosis *d)
@@ -130,6 +165,7 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
     }
     fact_line(g, "remote host", x->rhost, NULL);
     fact_line(g, "DKIM selector", d->dkim_selector, d->dkim_selector_from);
+    mail_from_lines(g, d);
     if (d->nrecords > 1) {
         char l[64];
         snprintf(l, sizeof l, "%zu (the first failed one is diagnosed)", d->nrecords);
@@ -217,6 +253,15 @@ static void print_markdown(const mxd_diagnosis *d)
         printf("- **Recipient:** %s\n", d->recipient);
     if (d->dkim_selector)
         printf("- **DKIM selector:** %s\n", d->dkim_selector);
+    if (d->mail_from)
+        printf("- **MAIL FROM:** %s (from the %s)\n", *d->mail_from ? d->mail_from : "<>",
+               d->mail_from_from);
+    if (d->mail_from_domain)
+        printf("- **MAIL FROM domain:** %s (%s)\n", d->mail_from_domain, d->mail_from_domain_from);
+    if (d->helo)
+        printf("- **HELO:** %s (from the %s)\n", d->helo, d->helo_from);
+    for (size_t i = 0; i < d->ndkim_signers; i++)
+        printf("- **DKIM signed by:** d=%s\n", d->dkim_signers[i]);
     if (d->nchecks) {
         printf("\n### Checks\n\n| check | result | finding |\n|---|---|---|\n");
         for (size_t i = 0; i < d->nchecks; i++)
@@ -258,6 +303,12 @@ static void clean(mxd_diagnosis *d)
     term_clean(d->recipient, 0);
     term_clean(d->recipient_domain, 0);
     term_clean(d->dkim_selector, 0);
+    term_clean(d->mail_from, 0);
+    term_clean(d->mail_from_domain, 0);
+    term_clean(d->helo, 0);
+    term_clean(d->dkim_domain, 0);
+    for (size_t i = 0; i < d->ndkim_signers; i++)
+        term_clean(d->dkim_signers[i], 0);
     term_clean(d->dns_warning, 0);
     for (size_t i = 0; i < d->nchecks; i++) {
         term_clean(d->checks[i].summary, 0);
@@ -334,6 +385,8 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
             val = &o.domain;
         else if (!strcmp(a, "--selector"))
             val = &o.selector;
+        else if (!strcmp(a, "--mail-from"))
+            val = &o.mail_from;
         else if (!strcmp(a, "--spamhaus-key"))
             val = &o.spamhaus_key;
         else if (!strcmp(a, "--delist-request"))
@@ -375,6 +428,17 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
     if (o.domain && !mxd_domain_valid(o.domain)) {
         cli_err("diagnose", "--domain: '%s' is not a domain name", o.domain);
         return EX_USAGE_;
+    }
+    if (o.mail_from) {
+        const char *at = strrchr(o.mail_from, '@');
+        int ok = at ? at > o.mail_from && mxd_domain_valid(at + 1) : mxd_domain_valid(o.mail_from);
+        for (const char *p = o.mail_from; ok && at && p < at; p++)
+            ok = (unsigned char)*p > ' ' && *p != 127 && *p != '<' && *p != '>';
+        if (!ok || (at && at - o.mail_from > 64)) {
+            cli_err("diagnose", "--mail-from: '%s' is neither an address nor a domain name",
+                    o.mail_from);
+            return EX_USAGE_;
+        }
     }
     char *data;
     size_t len;
