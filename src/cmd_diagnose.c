@@ -97,7 +97,7 @@ static void mail_from_lines(const cli_global *g, const mxd_diagnosis *d)
         fact_line(g, "MAIL FROM", d->mail_from, d->mail_from_from);
     else if (d->mail_from)
         fact_line(g, "MAIL FROM", "<> (null sender)", d->mail_from_from);
-    if (d->mail_from_domain && (!d->mail_from || !strchr(d->mail_from, '@'))) {
+    if (d->mail_from_domain && (!d->mail_from || !*d->mail_from)) {
         if (d->mail_from)
             fact_line(g, "MAIL FROM domain", d->mail_from_domain, d->mail_from_domain_from);
         else {

@@ -165,14 +165,14 @@ static int received_helo(const char *v, size_t n, const char *ip, char *out, siz
     const char *by = str_casefind(p, (size_t)(end - p), " by ", 4);
     const char *lim = by ? by : end;
     size_t il = strlen(ip);
-    for (const char *b = memchr(p, '[', (size_t)(lim - p)); b; b = memchr(b + 1, '[', (size_t)(lim - b - 1))) {
+    for (const char *b = memchr(p, '[', (size_t)(lim - p)); b;
+         b = memchr(b + 1, '[', (size_t)(lim - b - 1))) {
         const char *q = b + 1;
         if ((size_t)(lim - q) > 5 && str_caseeq(q, 5, "IPv6:"))
             q += 5;
         if ((size_t)(lim - q) > il && q[il] == ']' && str_caseeq(q, il, ip)) {
             /* an address literal or a bare word: no name to check */
-            return nl && *name != '[' && copy_span(name, nl, out, outlen) &&
-                   mxd_domain_valid(out);
+            return nl && *name != '[' && copy_span(name, nl, out, outlen) && mxd_domain_valid(out);
         }
         if (b + 1 >= lim)
             break;
@@ -197,11 +197,11 @@ static void scan_field(sender_scan *s, const char *line, const char *fe, const c
     /* unfold into a bounded copy */
     char u[DIAG_SENDER_FIELD];
     size_t un = 0;
-#define UNFOLD()                                                                               \
-    do {                                                                                       \
-        for (const char *c = v; c < fe && un + 1 < sizeof u; c++)                              \
-            u[un++] = (*c == '\r' || *c == '\n' || *c == '\t') ? ' ' : *c;                    \
-        u[un] = 0;                                                                             \
+#define UNFOLD()                                                                                   \
+    do {                                                                                           \
+        for (const char *c = v; c < fe && un + 1 < sizeof u; c++)                                  \
+            u[un++] = (*c == '\r' || *c == '\n' || *c == '\t') ? ' ' : *c;                         \
+        u[un] = 0;                                                                                 \
     } while (0)
     if (field_is(line, ll, "X-Postfix-Sender", &v)) {
         UNFOLD();
@@ -215,17 +215,15 @@ static void scan_field(sender_scan *s, const char *line, const char *fe, const c
     } else if (field_is(line, ll, "Received-SPF", &v)) {
         UNFOLD();
         if (!s->have_mf[SRC_RECEIVED_SPF])
-            s->have_mf[SRC_RECEIVED_SPF] = param_value(u, un, "envelope-from=",
-                                                       s->mail_from[SRC_RECEIVED_SPF],
-                                                       DIAG_SENDER_ADDR);
+            s->have_mf[SRC_RECEIVED_SPF] = param_value(
+                u, un, "envelope-from=", s->mail_from[SRC_RECEIVED_SPF], DIAG_SENDER_ADDR);
         if (!s->helo_from && param_value(u, un, "helo=", s->helo, sizeof s->helo))
             s->helo_from = src_name[SRC_RECEIVED_SPF];
     } else if (field_is(line, ll, "Authentication-Results", &v)) {
         UNFOLD();
         if (!s->have_mf[SRC_AUTH_RESULTS])
-            s->have_mf[SRC_AUTH_RESULTS] = param_value(u, un, "smtp.mailfrom=",
-                                                       s->mail_from[SRC_AUTH_RESULTS],
-                                                       DIAG_SENDER_ADDR);
+            s->have_mf[SRC_AUTH_RESULTS] = param_value(
+                u, un, "smtp.mailfrom=", s->mail_from[SRC_AUTH_RESULTS], DIAG_SENDER_ADDR);
         if (!s->helo_from && param_value(u, un, "smtp.helo=", s->helo, sizeof s->helo))
             s->helo_from = src_name[SRC_AUTH_RESULTS];
     } else if (field_is(line, ll, "Received", &v)) {
@@ -269,7 +267,8 @@ static void scan(sender_scan *s, const char *data, size_t len, const char *ip)
         const char *le = nl ? nl : end;
         const char *line = p;
         p = nl ? nl + 1 : end;
-        if (le == line || str_isspace((unsigned char)*line) || !memchr(line, ':', (size_t)(le - line)))
+        if (le == line || str_isspace((unsigned char)*line) ||
+            !memchr(line, ':', (size_t)(le - line)))
             continue;
         /* the field runs on over continuation lines, bounded */
         const char *fe = le;
@@ -280,6 +279,21 @@ static void scan(sender_scan *s, const char *data, size_t len, const char *ip)
         }
         scan_field(s, line, fe, ip);
     }
+}
+
+/* reply_spf_domain - the domain a receiver says it checked SPF for, from Gmail's
+ * "SPF [bounces.esp.example] with ip: [IP] = did not pass": the envelope domain it saw. */
+static int reply_spf_domain(const char *t, char *out, size_t outlen)
+{
+    static const char key[] = "SPF [";
+    const char *p = t ? str_casefind(t, strlen(t), key, sizeof key - 1) : NULL;
+    if (!p)
+        return 0;
+    p += sizeof key - 1;
+    const char *e = strchr(p, ']');
+    if (!e || strncmp(e, "] with ip", 9) || !copy_span(p, (size_t)(e - p), out, outlen))
+        return 0;
+    return mxd_domain_valid(out);
 }
 
 static const char *domain_part(const char *addr)
@@ -309,8 +323,7 @@ static mxd_err set(char **dst, const char *v)
  * in data (a bounce; NULL for a pasted reply), then --mail-from over them. The option
  * --selector (already in d->dkim_selector) wins over the signatures; otherwise the selector
  * comes from the signature whose d= is the From domain, else one aligned with it. */
-mxd_err diag_sender_facts(const char *data, size_t len, const mxd_diag_opts *opts,
-                          mxd_diagnosis *d)
+mxd_err diag_sender_facts(const char *data, size_t len, const mxd_diag_opts *opts, mxd_diagnosis *d)
 {
     sender_scan *s = calloc(1, sizeof *s);
     if (!s)
@@ -320,7 +333,8 @@ mxd_err diag_sender_facts(const char *data, size_t len, const mxd_diag_opts *opt
         scan(s, data, len, d->sending_ip);
     d->returned_headers = s->have_from || s->nsig;
     if (s->have_from && d->sender_domain && d->sender_domain_from &&
-        str_caseeq(d->sender_domain, strlen(d->sender_domain), domain_part(s->from) ? domain_part(s->from) : ""))
+        str_caseeq(d->sender_domain, strlen(d->sender_domain),
+                   domain_part(s->from) ? domain_part(s->from) : ""))
         d->sender_domain_from = "From header of the returned message";
     /* envelope: the option, else the most trusted source */
     if (opts->mail_from && *opts->mail_from) {
@@ -333,6 +347,12 @@ mxd_err diag_sender_facts(const char *data, size_t len, const mxd_diag_opts *opt
                 d->mail_from_from = src_name[k];
                 break;
             }
+        char rd[DIAG_SENDER_ADDR];
+        if (!e && !d->mail_from && d->explanation &&
+            reply_spf_domain(d->explanation->text, rd, sizeof rd)) {
+            e = set(&d->mail_from, rd);
+            d->mail_from_from = "reply: the domain the receiver checked SPF for";
+        }
     }
     if (!e && s->helo_from) {
         e = set(&d->helo, s->helo);

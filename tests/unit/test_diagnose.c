@@ -352,6 +352,18 @@ static void test_envelope_sources_in_order(void **state)
     assert_string_equal(d->mail_from_domain, "mta1.esp.example");
     mxd_diagnosis_free(d);
     free(m);
+    /* Gmail names the domain it checked SPF for: the envelope domain */
+    o.ip = NULL;
+    o.domain = "brand.example";
+    d = reply("550-5.7.26 This mail has been blocked because the sender is unauthenticated.\n"
+              "550-5.7.26  DKIM = did not pass\n"
+              "550-5.7.26  SPF [bounces.esp.example] with ip: [198.51.100.7] = did not pass\n"
+              "550 5.7.26 https://support.google.com/mail/answer/81126 - gsmtp",
+              &o);
+    assert_string_equal(d->mail_from, "bounces.esp.example");
+    assert_string_equal(d->mail_from_domain, "bounces.esp.example");
+    assert_string_equal(d->sender_domain, "brand.example");
+    mxd_diagnosis_free(d);
     /* no envelope anywhere: the From domain stands in, and says it is assumed */
     m = esp_bounce("", "");
     d = diag_msg(m, NULL);
