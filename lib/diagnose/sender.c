@@ -190,6 +190,23 @@ static int field_is(const char *line, size_t ll, const char *name, const char **
     return 1;
 }
 
+/* envelope_ok - an envelope sender worth using: the null sender "", or an address (or bare
+ * domain) whose domain is a valid name; a value cut by a quoted-printable soft break
+ * ("...@email.e=") is not. */
+static int envelope_ok(const char *a)
+{
+    if (!*a)
+        return 1;
+    const char *at = strrchr(a, '@');
+    return mxd_domain_valid(at ? at + 1 : a);
+}
+
+/* found_envelope - record the envelope sender of source k when it is usable. */
+static void found_envelope(sender_scan *s, int k, int found)
+{
+    s->have_mf[k] = found && envelope_ok(s->mail_from[k]);
+}
+
 static void scan_field(sender_scan *s, const char *line, const char *fe, const char *ip)
 {
     size_t ll = (size_t)(fe - line);
@@ -206,25 +223,30 @@ static void scan_field(sender_scan *s, const char *line, const char *fe, const c
     if (field_is(line, ll, "X-Postfix-Sender", &v)) {
         UNFOLD();
         if (!s->have_mf[SRC_DSN])
-            s->have_mf[SRC_DSN] = diag_mailbox(u, un, s->mail_from[SRC_DSN], DIAG_SENDER_ADDR);
+            found_envelope(s, SRC_DSN,
+                           diag_mailbox(u, un, s->mail_from[SRC_DSN], DIAG_SENDER_ADDR));
     } else if (field_is(line, ll, "Return-Path", &v)) {
         UNFOLD();
         if (!s->have_mf[SRC_RETURN_PATH])
-            s->have_mf[SRC_RETURN_PATH] =
-                diag_mailbox(u, un, s->mail_from[SRC_RETURN_PATH], DIAG_SENDER_ADDR);
+            found_envelope(s, SRC_RETURN_PATH,
+                           diag_mailbox(u, un, s->mail_from[SRC_RETURN_PATH], DIAG_SENDER_ADDR));
     } else if (field_is(line, ll, "Received-SPF", &v)) {
         UNFOLD();
         if (!s->have_mf[SRC_RECEIVED_SPF])
-            s->have_mf[SRC_RECEIVED_SPF] = param_value(
-                u, un, "envelope-from=", s->mail_from[SRC_RECEIVED_SPF], DIAG_SENDER_ADDR);
-        if (!s->helo_from && param_value(u, un, "helo=", s->helo, sizeof s->helo))
+            found_envelope(s, SRC_RECEIVED_SPF,
+                           param_value(u, un, "envelope-from=", s->mail_from[SRC_RECEIVED_SPF],
+                                       DIAG_SENDER_ADDR));
+        if (!s->helo_from && param_value(u, un, "helo=", s->helo, sizeof s->helo) &&
+            mxd_domain_valid(s->helo))
             s->helo_from = src_name[SRC_RECEIVED_SPF];
     } else if (field_is(line, ll, "Authentication-Results", &v)) {
         UNFOLD();
         if (!s->have_mf[SRC_AUTH_RESULTS])
-            s->have_mf[SRC_AUTH_RESULTS] = param_value(
-                u, un, "smtp.mailfrom=", s->mail_from[SRC_AUTH_RESULTS], DIAG_SENDER_ADDR);
-        if (!s->helo_from && param_value(u, un, "smtp.helo=", s->helo, sizeof s->helo))
+            found_envelope(s, SRC_AUTH_RESULTS,
+                           param_value(u, un, "smtp.mailfrom=", s->mail_from[SRC_AUTH_RESULTS],
+                                       DIAG_SENDER_ADDR));
+        if (!s->helo_from && param_value(u, un, "smtp.helo=", s->helo, sizeof s->helo) &&
+            mxd_domain_valid(s->helo))
             s->helo_from = src_name[SRC_AUTH_RESULTS];
     } else if (field_is(line, ll, "Received", &v)) {
         UNFOLD();

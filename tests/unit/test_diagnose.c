@@ -352,6 +352,13 @@ static void test_envelope_sources_in_order(void **state)
     assert_string_equal(d->mail_from_domain, "mta1.esp.example");
     mxd_diagnosis_free(d);
     free(m);
+    /* a Return-Path cut by a quoted-printable soft break is no envelope; the next source is */
+    m = esp_bounce("", "Return-Path: automated-bounces+FF00@email.e=\r\n"
+                       "Authentication-Results: mx; spf=pass smtp.mailfrom=a@ar.example\r\n");
+    d = diag_msg(m, NULL);
+    assert_string_equal(d->mail_from, "a@ar.example");
+    mxd_diagnosis_free(d);
+    free(m);
     /* Gmail names the domain it checked SPF for: the envelope domain */
     o.ip = NULL;
     o.domain = "brand.example";
