@@ -14,38 +14,43 @@
 
 static void help(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: mxdiag diagnose [--json | --markdown] [--ip IP] [--domain D] [--selector S]\n"
-        "                       [--delist-request FILE] [--no-dns] (FILE | - | --reply TEXT)\n\n"
-        "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT, or a\n"
-        "FILE or stdin holding only the reply text, as `mxdiag explain -` reads it), find\n"
-        "the facts (provider, code family, sending IP, sender and recipient domain, DKIM\n"
-        "selector), run the live DNS checks the code family calls for, and print the\n"
-        "playbook with each step marked done (✓), needs action (✗), manual (☐),\n"
-        "unchecked (?) or not applicable (–: the sending IP is the provider's own\n"
-        "outbound server, its PTR and blocklist entries are not yours to fix), and a\n"
-        "delisting request where the family has one. The sending IP is the client the\n"
-        "reply names, never the remote server's address beside its name.\n\n"
-        "options:\n"
-        "  --json            one JSON object: facts, explanation, checks, playbook,\n"
-        "                    delist_request (each check with its report as data;\n"
-        "                    every field: man mxdiag-json)\n"
-        "  --markdown        a report to paste into a ticket\n"
-        "  --ip IP           the sending IP (overrides what the bounce says)\n"
-        "  --domain D        the sender domain (overrides the returned message's)\n"
-        "  --selector S      the DKIM selector (overrides the DKIM-Signature's)\n"
-        "  --delist-request FILE  write the delisting request to FILE\n"
-        "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
-        "  --no-probe        do not ask the blocklists' test entries (RFC 5782 health\n"
-        "                    probe; a list that fails it is unchecked, never clean)\n"
-        "  --no-dns          no live checks: explain and list the steps only\n"
-        "%s"
-        "  -h, --help        this help\n\n"
-        "exit status: 0 diagnosed (whatever the findings), 64 bad usage, 65 unusable\n"
-        "input, 66 missing file, 69 DNS unreachable or the resolver suspect (the report\n"
-        "still prints, with the checks marked unchecked)\n",
-        cli_dns_help);
+    fprintf(out,
+            "usage: mxdiag diagnose [--json | --markdown] [--ip IP] [--domain D] [--selector S]\n"
+            "                       [--mail-from ADDR|DOMAIN] [--delist-request FILE] [--no-dns]\n"
+            "                       (FILE | - | --reply TEXT)\n\n"
+            "Read a bounce (FILE, or '-' for stdin) or a pasted SMTP reply (--reply TEXT, or a\n"
+            "FILE or stdin holding only the reply text, as `mxdiag explain -` reads it), find\n"
+            "the facts (provider, code family, sending IP, From and MAIL FROM domain,\n"
+            "recipient domain, DKIM selector), run the live DNS checks the code family calls\n"
+            "for (SPF on the MAIL FROM domain, DMARC on its alignment with From), and print\n"
+            "the playbook with each step marked done (✓), needs action (✗), manual (☐),\n"
+            "unchecked (?) or not applicable (–: the sending IP is the provider's own\n"
+            "outbound server, its PTR and blocklist entries are not yours to fix), and a\n"
+            "delisting request where the family has one. The sending IP is the client the\n"
+            "reply names, never the remote server's address beside its name.\n\n"
+            "options:\n"
+            "  --json            one JSON object: facts, explanation, checks, playbook,\n"
+            "                    delist_request (each check with its report as data;\n"
+            "                    every field: man mxdiag-json)\n"
+            "  --markdown        a report to paste into a ticket\n"
+            "  --ip IP           the sending IP (overrides what the bounce says)\n"
+            "  --domain D        the sender (From header) domain, which DMARC protects\n"
+            "                    (overrides the returned message's)\n"
+            "  --mail-from ADDR|DOMAIN  the envelope sender (MAIL FROM, return-path), whose\n"
+            "                    domain SPF checks (overrides the bounce's Return-Path,\n"
+            "                    X-Postfix-Sender ...; unknown: the From domain is assumed)\n"
+            "  --selector S      the DKIM selector (overrides the DKIM-Signature's)\n"
+            "  --delist-request FILE  write the delisting request to FILE\n"
+            "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
+            "  --no-probe        do not ask the blocklists' test entries (RFC 5782 health\n"
+            "                    probe; a list that fails it is unchecked, never clean)\n"
+            "  --no-dns          no live checks: explain and list the steps only\n"
+            "%s"
+            "  -h, --help        this help\n\n"
+            "exit status: 0 diagnosed (whatever the findings), 64 bad usage, 65 unusable\n"
+            "input, 66 missing file, 69 DNS unreachable or the resolver suspect (the report\n"
+            "still prints, with the checks marked unchecked)\n",
+            cli_dns_help);
 }
 
 static const char *mark_sym(mxd_mark m)
@@ -91,6 +96,36 @@ static void fact_line(const cli_global *g, const char *name, const char *v, cons
         snprintf(line, sizeof line, "%s", v);
     printf("  %-16s ", name);
     term_wrap_at(stdout, g, 19, 19, line);
+}
+
+/* mail_from_lines - the envelope (MAIL FROM, HELO) and the DKIM signers: who SPF and DMARC
+ * judge, beside the From domain (the "sender domain" line). */
+static void mail_from_lines(const cli_global *g, const mxd_diagnosis *d)
+{
+    char l[1024];
+    if (d->mail_from && *d->mail_from)
+        fact_line(g, "MAIL FROM", d->mail_from, d->mail_from_from);
+    else if (d->mail_from)
+        fact_line(g, "MAIL FROM", "<> (null sender)", d->mail_from_from);
+    if (d->mail_from_domain && (!d->mail_from || !*d->mail_from)) {
+        if (d->mail_from)
+            fact_line(g, "MAIL FROM domain", d->mail_from_domain, d->mail_from_domain_from);
+        else {
+            snprintf(l, sizeof l, "%s (%s: give it with --mail-from)", d->mail_from_domain,
+                     d->mail_from_domain_from);
+            fact_line(g, "MAIL FROM domain", l, NULL);
+        }
+    }
+    fact_line(g, "HELO", d->helo, d->helo_from);
+    if (d->ndkim_signers) {
+        size_t n = 0;
+        l[0] = 0;
+        for (size_t i = 0; i < d->ndkim_signers && n < sizeof l; i++)
+            n += (size_t)snprintf(l + n, sizeof l - n, "%sd=%s", i ? ", " : "", d->dkim_signers[i]);
+        fact_line(g, "DKIM signed by", l, "returned message");
+    } else if (d->returned_headers) {
+        fact_line(g, "DKIM signed by", "nobody (no DKIM-Signature)", "returned message");
+    }
 }
 
 static void print_text(const cli_global *g, const mxd_diagnosis *d)
@@ -149,6 +184,7 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
     }
     fact_line(g, "remote host", x->rhost, NULL);
     fact_line(g, "DKIM selector", d->dkim_selector, d->dkim_selector_from);
+    mail_from_lines(g, d);
     if (d->nrecords > 1) {
         char l[64];
         snprintf(l, sizeof l, "%zu (the first failed one is diagnosed)", d->nrecords);
@@ -320,6 +356,26 @@ static void print_markdown(const mxd_diagnosis *d)
         md_text(d->dkim_selector);
         putchar('\n');
     }
+    if (d->mail_from) {
+        printf("- **MAIL FROM:** ");
+        md_code(*d->mail_from ? d->mail_from : "<>", 0);
+        printf("%s%s)\n", from_the, d->mail_from_from);
+    }
+    if (d->mail_from_domain) {
+        printf("- **MAIL FROM domain:** ");
+        md_text(d->mail_from_domain);
+        printf(" (%s)\n", d->mail_from_domain_from);
+    }
+    if (d->helo) {
+        printf("- **HELO:** ");
+        md_text(d->helo);
+        printf("%s%s)\n", from_the, d->helo_from);
+    }
+    for (size_t i = 0; i < d->ndkim_signers; i++) {
+        printf("- **DKIM signed by:** d=");
+        md_text(d->dkim_signers[i]);
+        putchar('\n');
+    }
     if (d->nchecks) {
         printf("\n### Checks\n\n| check | result | finding |\n|---|---|---|\n");
         for (size_t i = 0; i < d->nchecks; i++) {
@@ -394,6 +450,12 @@ static void clean(mxd_diagnosis *d)
     term_clean(d->recipient, 0);
     term_clean(d->recipient_domain, 0);
     term_clean(d->dkim_selector, 0);
+    term_clean(d->mail_from, 0);
+    term_clean(d->mail_from_domain, 0);
+    term_clean(d->helo, 0);
+    term_clean(d->dkim_domain, 0);
+    for (size_t i = 0; i < d->ndkim_signers; i++)
+        term_clean(d->dkim_signers[i], 0);
     term_clean(d->dns_warning, 0);
     term_clean(d->resolver_suspect, 0);
     for (size_t i = 0; i < d->nchecks; i++) {
@@ -471,6 +533,8 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
             val = &o.domain;
         else if (!strcmp(a, "--selector"))
             val = &o.selector;
+        else if (!strcmp(a, "--mail-from"))
+            val = &o.mail_from;
         else if (!strcmp(a, "--spamhaus-key"))
             val = &o.spamhaus_key;
         else if (!strcmp(a, "--delist-request"))
@@ -512,6 +576,17 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
     if (o.domain && !mxd_domain_valid(o.domain)) {
         cli_err("diagnose", "--domain: '%s' is not a domain name", o.domain);
         return EX_USAGE_;
+    }
+    if (o.mail_from) {
+        const char *at = strrchr(o.mail_from, '@');
+        int ok = at ? at > o.mail_from && mxd_domain_valid(at + 1) : mxd_domain_valid(o.mail_from);
+        for (const char *p = o.mail_from; ok && at && p < at; p++)
+            ok = (unsigned char)*p > ' ' && *p != 127 && *p != '<' && *p != '>';
+        if (!ok || (at && at - o.mail_from > 64)) {
+            cli_err("diagnose", "--mail-from: '%s' is neither an address nor a domain name",
+                    o.mail_from);
+            return EX_USAGE_;
+        }
     }
     char *data;
     size_t len;

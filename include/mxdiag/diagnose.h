@@ -22,6 +22,9 @@
 extern "C" {
 #endif
 
+/* DKIM-Signature headers of the returned message looked at. */
+#define MXD_DIAG_MAX_SIGNERS 8
+
 /* The mark of a playbook step. */
 typedef enum mxd_mark {
     MXD_MARK_TODO = 0,          /* needs action: the check failed */
@@ -58,6 +61,7 @@ typedef struct mxd_diag_opts {
     const char *selector;     /* the DKIM selector */
     const char *spamhaus_key; /* Spamhaus DQS key for the blocklist check */
     int no_probe;             /* 1: no health probe of the blocklists (mxd_check_opts) */
+    const char *mail_from;    /* the envelope sender (MAIL FROM): an address, or a domain */
 } mxd_diag_opts;
 
 typedef struct mxd_diagnosis {
@@ -78,8 +82,24 @@ typedef struct mxd_diagnosis {
     const char *recipient_provider; /* from the recipient domain (kb) */
     char *dkim_selector;
     const char *dkim_selector_from;
-    char *source;    /* the input: file name, "stdin" or "reply" */
-    size_t nrecords; /* records the bounce held (the first failed one is diagnosed) */
+    /* Who sent the returned message. sender_domain is the header From domain, which DMARC
+     * protects; SPF checks the envelope: mail_from is the MAIL FROM address ("" for the null
+     * sender <>, a bare domain when given so), mail_from_domain its domain (the HELO name for
+     * the null sender). When the bounce names no envelope sender, mail_from is NULL and
+     * mail_from_domain is the From domain, with mail_from_domain_from saying it is assumed. */
+    char *mail_from;
+    const char *mail_from_from;
+    char *mail_from_domain;
+    const char *mail_from_domain_from;
+    char *helo; /* the HELO name the receiver saw, or NULL */
+    const char *helo_from;
+    char *dkim_domain;    /* d= of the DKIM-Signature the selector came from, or NULL */
+    char **dkim_signers;  /* d= of each DKIM-Signature of the returned message */
+    size_t ndkim_signers; /* at most MXD_DIAG_MAX_SIGNERS */
+    int returned_headers; /* 1 when the bounce holds the returned message's header (so an
+                             empty dkim_signers means: not signed) */
+    char *source;         /* the input: file name, "stdin" or "reply" */
+    size_t nrecords;      /* records the bounce held (the first failed one is diagnosed) */
     /* checks run (only those the playbook names) */
     mxd_diag_check *checks;
     size_t nchecks;

@@ -13,6 +13,7 @@
 #include "diagnose/diagnose_internal.h"
 #include "mxdiag/check.h"
 #include "mxdiag/spf.h"
+#include "util/str.h"
 
 /* Bytes of a malformed fact quoted in a finding. */
 #define DIAG_FACT_SHOWN 80
@@ -145,11 +146,13 @@ static mxd_err check_mx(const mxd_mx_report *rep, mxd_diag_check *c)
     return c->summary ? e : MXD_ERR_NOMEM;
 }
 
-static mxd_err check_spf(mxd_resolver *r, const char *ip, const char *domain, mxd_diag_check *c)
+/* check_spf - SPF of the envelope (MAIL FROM) domain for the sending IP, and of the HELO name
+ * when the receiver recorded one (RFC 7208 section 2.3 and 2.4). */
+static mxd_err check_spf(mxd_resolver *r, const mxd_diagnosis *d, mxd_diag_check *c)
 {
-    mxd_spf_request req = {ip, NULL, NULL, domain, NULL};
+    const char *ip = d->sending_ip, *domain = d->mail_from_domain;
     mxd_spf_eval *ev = NULL;
-    mxd_err e = mxd_spf_check(r, &req, &ev);
+    mxd_err e = diag_spf_eval(r, d, &ev);
     if (e)
         return e;
     const char *res = mxd_spf_result_name(ev->result);
@@ -176,6 +179,30 @@ static mxd_err check_spf(mxd_resolver *r, const char *ip, const char *domain, mx
     }
     c->data = mxd_spf_eval_json(ev, 0);
     mxd_spf_eval_free(ev);
+    /* SPF checks the envelope, which the bounce may not name: say what was assumed */
+    if (!e && c->state != MXD_CHECK_PASS && d->mail_from_domain_from &&
+        !strcmp(d->mail_from_domain_from, DIAG_MAIL_FROM_ASSUMED))
+        e = diag_finding(c, diag_printf("SPF checks the envelope sender (MAIL FROM), which the "
+                                        "bounce does not name: %s, the From domain, was checked; "
+                                        "if you send through a service with its own return-path, "
+                                        "give it with --mail-from",
+                                        domain));
+    /* the HELO identity, when known and not the one just checked */
+    if (!e && c->summary && d->helo && mxd_domain_valid(d->helo) &&
+        !str_caseeq(d->helo, strlen(d->helo), domain)) {
+        mxd_spf_request hr = {ip, NULL, d->helo, d->helo, NULL};
+        mxd_spf_eval *hv = NULL;
+        e = mxd_spf_check(r, &hr, &hv);
+        if (!e) {
+            char *sum = diag_printf("%s; HELO %s: %s", c->summary, d->helo,
+                                    mxd_spf_result_name(hv->result));
+            if (sum)
+                diag_set(c, c->state, sum);
+            else
+                e = MXD_ERR_NOMEM;
+        }
+        mxd_spf_eval_free(hv);
+    }
     return c->summary ? e : MXD_ERR_NOMEM;
 }
 
@@ -270,6 +297,7 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
         }
     mxd_err e = MXD_OK;
     const char *ip = d->sending_ip, *dom = d->sender_domain, *rdom = d->recipient_domain;
+    const char *mfdom = d->mail_from_domain; /* SPF checks the envelope, not From */
 
     /* what cannot run for want of a fact, or of DNS */
     for (int k = 1; k < KB_CHECK__COUNT && !e; k++) {
@@ -277,7 +305,7 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
         if (!c)
             continue;
         int needs_ip = k == KB_CHECK_DNSBL || k == KB_CHECK_PTR || k == KB_CHECK_SPF;
-        int needs_dom = k == KB_CHECK_SPF || k == KB_CHECK_DKIM || k == KB_CHECK_DMARC;
+        int needs_dom = k == KB_CHECK_DKIM || k == KB_CHECK_DMARC;
         /* Facts from a stranger's bounce may be malformed: the checks that need them are
          * skipped (the check functions would refuse them as invalid arguments). */
         if (needs_ip && !ip)
@@ -289,6 +317,23 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
                                  DIAG_FACT_SHOWN, ip));
         else if (needs_ip && d->sending_ip_owner && not_users(d, k))
             e = skip(c, MXD_CHECK_NOT_APPLICABLE, owner_note(d, k));
+        else if (k == KB_CHECK_SPF && !mfdom)
+            e = skip(c, MXD_CHECK_SKIPPED,
+                     d->mail_from && !*d->mail_from
+                         ? diag_printf("the envelope sender is null (<>) and the HELO name is not "
+                                       "known: give the MAIL FROM with --mail-from")
+                         : diag_printf("the sender domain is not known: give it with --domain or "
+                                       "--mail-from"));
+        else if (k == KB_CHECK_SPF && !mxd_domain_valid(mfdom))
+            e = skip(
+                c, MXD_CHECK_SKIPPED,
+                mfdom == dom || (dom && !strcmp(mfdom, dom))
+                    ? diag_printf("the sender domain '%.*s' is not a valid domain name: "
+                                  "give it with --domain or --mail-from",
+                                  DIAG_FACT_SHOWN, mfdom)
+                    : diag_printf("the MAIL FROM domain '%.*s' is not a valid domain name: give "
+                                  "it with --mail-from",
+                                  DIAG_FACT_SHOWN, mfdom));
         else if (needs_dom && !dom)
             e = skip(c, MXD_CHECK_SKIPPED,
                      diag_printf("the sender domain is not known: give it with --domain"));
@@ -341,11 +386,12 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
     mxd_ip_report_free(iprep);
     mxd_mx_report_free(mxrep);
     if (!e && by[KB_CHECK_SPF] && !by[KB_CHECK_SPF]->summary)
-        e = check_spf(r, ip, dom, by[KB_CHECK_SPF]);
+        e = check_spf(r, d, by[KB_CHECK_SPF]);
     if (!e && by[KB_CHECK_DKIM] && !by[KB_CHECK_DKIM]->summary)
-        e = diag_check_dkim(r, kb, dom, d->dkim_selector, by[KB_CHECK_DKIM]);
+        e = diag_check_dkim(r, kb, d->dkim_domain ? d->dkim_domain : dom, d->dkim_selector,
+                            by[KB_CHECK_DKIM]);
     if (!e && by[KB_CHECK_DMARC] && !by[KB_CHECK_DMARC]->summary)
-        e = diag_check_dmarc(r, dom, by[KB_CHECK_DMARC]);
+        e = diag_check_dmarc(r, d, by[KB_CHECK_DMARC]);
     if (!e)
         e = distrust(r, by, d);
     if (e)

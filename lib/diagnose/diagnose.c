@@ -17,10 +17,8 @@
 #include "util/str.h"
 
 /* Limits on what a stranger's message can make diagnose do. */
-#define DIAG_SCAN_MAX   (4u * 1024 * 1024) /* bytes searched for a DKIM-Signature */
-#define DIAG_HEADER_MAX 8192               /* bytes of one DKIM-Signature header */
-#define DIAG_TEXT_MAX   65536              /* bytes of a filled-in step or request */
-#define DIAG_QUOTE_MAX  2048               /* bytes of the reply quoted in a request */
+#define DIAG_TEXT_MAX  65536 /* bytes of a filled-in step or request */
+#define DIAG_QUOTE_MAX 2048  /* bytes of the reply quoted in a request */
 
 const char *mxd_mark_name(mxd_mark m)
 {
@@ -94,6 +92,13 @@ void mxd_diagnosis_free(mxd_diagnosis *d)
     free(d->recipient);
     free(d->recipient_domain);
     free(d->dkim_selector);
+    free(d->mail_from);
+    free(d->mail_from_domain);
+    free(d->helo);
+    free(d->dkim_domain);
+    for (size_t i = 0; i < d->ndkim_signers; i++)
+        free(d->dkim_signers[i]);
+    free(d->dkim_signers);
     free(d->source);
     for (size_t i = 0; i < d->nchecks; i++)
         free_check(&d->checks[i]);
@@ -166,79 +171,6 @@ static void first_rec_free(first_rec *f)
         free(p[i]);
 }
 
-/* tag_value - the value of tag name in a DKIM tag list (h, hl), whitespace removed. */
-static char *tag_value(const char *h, size_t hl, const char *name)
-{
-    size_t nl = strlen(name);
-    const char *p = h, *end = h + hl;
-    while (p < end) {
-        const char *semi = memchr(p, ';', (size_t)(end - p));
-        const char *te = semi ? semi : end;
-        const char *eq = memchr(p, '=', (size_t)(te - p));
-        if (eq) {
-            const char *ks = p, *ke = eq;
-            while (ks < ke && str_isspace((unsigned char)*ks))
-                ks++;
-            while (ke > ks && str_isspace((unsigned char)ke[-1]))
-                ke--;
-            if ((size_t)(ke - ks) == nl && !memcmp(ks, name, nl)) {
-                buf b;
-                buf_init(&b, 256);
-                for (const char *v = eq + 1; v < te; v++)
-                    if (!str_isspace((unsigned char)*v) && buf_addc(&b, *v))
-                        return NULL;
-                return b.len ? buf_steal(&b) : (buf_free(&b), NULL);
-            }
-        }
-        p = semi ? semi + 1 : end;
-    }
-    return NULL;
-}
-
-/* find_dkim - s= and d= of the first DKIM-Signature in the message (the returned message's,
- * since a bounce itself is seldom signed for the sender's domain; prefer one whose d= is the
- * sender domain). Bounded by DIAG_SCAN_MAX and DIAG_HEADER_MAX. */
-static void find_dkim(const char *data, size_t len, const char *domain, char **sel)
-{
-    static const char key[] = "DKIM-Signature:";
-    size_t kl = sizeof key - 1;
-    if (len > DIAG_SCAN_MAX)
-        len = DIAG_SCAN_MAX;
-    const char *p = data, *end = data + len;
-    while (p < end) {
-        const char *hit = str_casefind(p, (size_t)(end - p), key, kl);
-        if (!hit)
-            break;
-        p = hit + kl;
-        if (hit > data && hit[-1] != '\n')
-            continue;
-        /* the header runs until a line that does not start with blank */
-        const char *e = p;
-        while (e < end && (size_t)(e - p) < DIAG_HEADER_MAX) {
-            const char *nl = memchr(e, '\n', (size_t)(end - e));
-            if (!nl) {
-                e = end;
-                break;
-            }
-            e = nl + 1;
-            if (e >= end || (*e != ' ' && *e != '\t'))
-                break;
-        }
-        char *s = tag_value(p, (size_t)(e - p), "s");
-        char *d = tag_value(p, (size_t)(e - p), "d");
-        int match = d && domain && str_caseeq(d, strlen(d), domain);
-        if (s && (match || !*sel)) {
-            free(*sel);
-            *sel = s;
-            s = NULL;
-        }
-        free(s);
-        free(d);
-        if (match)
-            break;
-    }
-}
-
 static const char *domain_of(const char *addr)
 {
     const char *at = addr ? strrchr(addr, '@') : NULL;
@@ -293,9 +225,6 @@ static mxd_err facts_from_message(const mxd_kb *kb, const char *data, size_t len
     const char *rd = f.destination && *f.destination ? f.destination : domain_of(d->recipient);
     d->recipient_domain = diag_strdup(rd);
     first_rec_free(&f);
-    find_dkim(data, len, d->sender_domain, &d->dkim_selector);
-    if (d->dkim_selector)
-        d->dkim_selector_from = "DKIM-Signature";
     return MXD_OK;
 }
 
@@ -359,6 +288,8 @@ char *diag_fill(const mxd_diagnosis *d, const char *tmpl, const char *passing, c
             v = d->sending_ip ? d->sending_ip : "the sending IP";
         else if (IS("domain"))
             v = d->sender_domain ? d->sender_domain : "your domain";
+        else if (IS("mail_from_domain"))
+            v = d->mail_from_domain ? d->mail_from_domain : "your MAIL FROM (return-path) domain";
         else if (IS("recipient_domain"))
             v = d->recipient_domain ? d->recipient_domain : "the recipient domain";
         else if (IS("provider"))
@@ -584,6 +515,8 @@ mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data,
         return MXD_ERR_INVALID;
     if (opts->domain && !mxd_domain_valid(opts->domain))
         return MXD_ERR_INVALID;
+    if (opts->mail_from && !diag_mail_from_valid(opts->mail_from))
+        return MXD_ERR_INVALID;
     mxd_diagnosis *d = calloc(1, sizeof *d);
     if (!d)
         return MXD_ERR_NOMEM;
@@ -615,6 +548,8 @@ mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data,
         e = set_fact(&d->sender_domain, &d->sender_domain_from, opts->domain, "option");
     if (!e)
         e = set_fact(&d->dkim_selector, &d->dkim_selector_from, opts->selector, "option");
+    if (!e)
+        e = diag_sender_facts(is_reply ? NULL : data, len, opts, d);
     if (!e && d->recipient_domain)
         d->recipient_provider = mxd_kb_provider_for_domain(kb, d->recipient_domain);
     if (e) {

@@ -53,6 +53,17 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
     json_object_set_new(facts, "recipient_domain", explain_jstr(d->recipient_domain));
     json_object_set_new(facts, "recipient_provider", explain_jstr(d->recipient_provider));
     fact(facts, "dkim_selector", d->dkim_selector, d->dkim_selector_from);
+    /* the envelope, which SPF checks; sender_domain is the From domain, which DMARC protects */
+    fact(facts, "mail_from", d->mail_from, d->mail_from_from);
+    fact(facts, "mail_from_domain", d->mail_from_domain, d->mail_from_domain_from);
+    fact(facts, "helo", d->helo, d->helo_from);
+    json_object_set_new(facts, "dkim_domain", explain_jstr(d->dkim_domain));
+    json_t *signers = json_array();
+    for (size_t i = 0; i < d->ndkim_signers; i++)
+        json_array_append_new(signers, explain_jstr(d->dkim_signers[i]));
+    json_object_set_new(facts, "dkim_signers", d->returned_headers ? signers : json_null());
+    if (!d->returned_headers)
+        json_decref(signers);
     json_object_set_new(o, "facts", facts);
     json_t *ex = explain_to_json(x);
     json_object_set_new(o, "explanation", ex ? ex : json_null());

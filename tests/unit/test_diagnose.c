@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "diagnose/diagnose_internal.h"
 #include "kb/kb_internal.h"
 #include "util/str.h"
 #include "mxdiag/mxdiag.h"
@@ -35,7 +36,7 @@ static const mxd_diag_check *check(const mxd_diagnosis *d, const char *name)
 static void test_playbook_by_rule(void **state)
 {
     (void)state;
-    mxd_diag_opts o = {"203.0.113.5", "example.com", NULL, NULL, 0};
+    mxd_diag_opts o = {"203.0.113.5", "example.com", NULL, NULL, 0, NULL};
     mxd_diagnosis *d = reply("550 5.7.606 Access denied, banned sending IP [203.0.113.5]. To "
                              "request removal please visit https://sender.office.com/",
                              &o);
@@ -64,7 +65,7 @@ static void test_playbook_by_rule(void **state)
 static void test_provider_own_ip(void **state)
 {
     (void)state;
-    mxd_diag_opts o = {NULL, "example.com", NULL, NULL, 0};
+    mxd_diag_opts o = {NULL, "example.com", NULL, NULL, 0, NULL};
     mxd_diagnosis *d = reply("550 5.7.606 Access denied, banned sending IP [40.107.243.101]. To "
                              "request removal please visit https://sender.office.com/",
                              &o);
@@ -222,7 +223,7 @@ static void test_bad_input(void **state)
     const char plain[] = "From: a@example.com\r\nSubject: hi\r\n\r\njust mail\r\n";
     assert_int_equal(mxd_diagnose(kb, NULL, plain, sizeof plain - 1, 0, NULL, NULL, &d),
                      MXD_ERR_NOTFOUND);
-    mxd_diag_opts o = {"not-an-ip", NULL, NULL, NULL, 0};
+    mxd_diag_opts o = {"not-an-ip", NULL, NULL, NULL, 0, NULL};
     assert_int_equal(mxd_diagnose(kb, NULL, "550 5.1.1 x", 11, 1, NULL, &o, &d), MXD_ERR_INVALID);
     assert_null(d);
 }
@@ -272,6 +273,340 @@ static void test_huge_reply_quoted_in_request(void **state)
     free(t);
 }
 
+/* ---- envelope, From and alignment (issue 10 item 2) ------------------------------------ */
+
+/* A DMARC rejection of a message an ESP sent for brand.example; the returned message's
+ * header block is given by the caller. */
+static char *esp_bounce(const char *dsn_extra, const char *returned)
+{
+    static const char fmt[] =
+        "Return-Path: <>\r\n"
+        "From: MAILER-DAEMON@mta1.esp.example\r\n"
+        "To: news@brand.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n"
+        "\r\n"
+        "--B\r\n"
+        "Content-Type: message/delivery-status\r\n"
+        "\r\n"
+        "Reporting-MTA: dns; mta1.esp.example\r\n"
+        "%s"
+        "\r\n"
+        "Final-Recipient: rfc822; carol@gmail.com\r\n"
+        "Action: failed\r\n"
+        "Status: 5.7.26\r\n"
+        "Remote-MTA: dns; gmail-smtp-in.l.google.com\r\n"
+        "Diagnostic-Code: smtp; 550 5.7.26 Unauthenticated email from brand.example is not\r\n"
+        " accepted due to domain's DMARC policy. - gsmtp\r\n"
+        "\r\n"
+        "--B\r\n"
+        "Content-Type: text/rfc822-headers\r\n"
+        "\r\n"
+        "%s"
+        "From: Brand News <news@brand.example>\r\n"
+        "To: carol@gmail.com\r\n"
+        "Subject: offers\r\n"
+        "\r\n"
+        "--B--\r\n";
+    size_t n = sizeof fmt + strlen(dsn_extra) + strlen(returned);
+    char *m = malloc(n);
+    assert_non_null(m);
+    snprintf(m, n, fmt, dsn_extra, returned);
+    return m;
+}
+
+static mxd_diagnosis *diag_msg(const char *m, const mxd_diag_opts *o)
+{
+    mxd_diagnosis *d = NULL;
+    assert_int_equal(mxd_diagnose(kb, NULL, m, strlen(m), 0, "t.eml", o, &d), MXD_OK);
+    return d;
+}
+
+static void test_envelope_from_return_path(void **state)
+{
+    (void)state;
+    char *m = esp_bounce("", "Return-Path: <bounces+x@bounces.esp.example>\r\n"
+                             "DKIM-Signature: v=1; d=esp.example; s=s1; bh=x; b=y\r\n");
+    mxd_diagnosis *d = diag_msg(m, NULL);
+    /* From and MAIL FROM apart, each with its source */
+    assert_string_equal(d->sender_domain, "brand.example");
+    assert_string_equal(d->sender_domain_from, "From header of the returned message");
+    assert_string_equal(d->mail_from, "bounces+x@bounces.esp.example");
+    assert_string_equal(d->mail_from_from, "Return-Path of the returned message");
+    assert_string_equal(d->mail_from_domain, "bounces.esp.example");
+    /* the signer is listed, but its selector is not tried on brand.example */
+    assert_int_equal(d->ndkim_signers, 1);
+    assert_string_equal(d->dkim_signers[0], "esp.example");
+    assert_int_equal(d->returned_headers, 1);
+    assert_null(d->dkim_selector);
+    /* the SPF step names the envelope domain */
+    int spf_step = 0;
+    for (size_t i = 0; i < d->nsteps; i++)
+        if (!strcmp(d->steps[i].check, "spf")) {
+            spf_step = 1;
+            assert_non_null(strstr(d->steps[i].text, "bounces.esp.example"));
+        }
+    assert_true(spf_step);
+    char *j = mxd_diagnosis_json(d, 0);
+    assert_non_null(j);
+    assert_non_null(strstr(j, "\"mail_from_domain\":\"bounces.esp.example\","
+                              "\"mail_from_domain_from\":\"Return-Path of the returned message\""));
+    assert_non_null(strstr(j, "\"dkim_signers\":[\"esp.example\"]"));
+    free(j);
+    mxd_diagnosis_free(d);
+    free(m);
+}
+
+static void test_envelope_sources_in_order(void **state)
+{
+    (void)state;
+    /* the DSN's X-Postfix-Sender wins over the returned message's Return-Path */
+    char *m = esp_bounce("X-Postfix-Sender: rfc822; b1@bounces.esp.example\r\n",
+                         "Return-Path: <b2@other.example>\r\n");
+    mxd_diagnosis *d = diag_msg(m, NULL);
+    assert_string_equal(d->mail_from, "b1@bounces.esp.example");
+    assert_string_equal(d->mail_from_from, "DSN (X-Postfix-Sender)");
+    assert_int_equal(d->ndkim_signers, 0);
+    assert_int_equal(d->returned_headers, 1);
+    mxd_diagnosis_free(d);
+    free(m);
+    /* --mail-from wins over both; a bare domain is its own MAIL FROM domain */
+    mxd_diag_opts o = {0};
+    o.mail_from = "esp-bounces.example";
+    m = esp_bounce("X-Postfix-Sender: rfc822; b1@bounces.esp.example\r\n", "");
+    d = diag_msg(m, &o);
+    assert_string_equal(d->mail_from, "esp-bounces.example");
+    assert_string_equal(d->mail_from_from, "option");
+    assert_string_equal(d->mail_from_domain, "esp-bounces.example");
+    mxd_diagnosis_free(d);
+    free(m);
+    /* Received-SPF: envelope-from and helo; Authentication-Results after it */
+    m = esp_bounce("",
+                   "Authentication-Results: mx.google.com; spf=pass smtp.mailfrom=a@ar.example\r\n"
+                   "Received-SPF: pass (domain of x) client-ip=198.51.100.7;\r\n"
+                   " envelope-from=<r@rspf.example>; helo=mta1.esp.example;\r\n");
+    d = diag_msg(m, NULL);
+    assert_string_equal(d->mail_from, "r@rspf.example");
+    assert_string_equal(d->mail_from_from, "Received-SPF of the returned message");
+    assert_string_equal(d->helo, "mta1.esp.example");
+    mxd_diagnosis_free(d);
+    free(m);
+    /* the null sender: SPF checks the HELO name the receiver recorded for the sending IP */
+    o.mail_from = NULL;
+    o.ip = "198.51.100.7";
+    m = esp_bounce("", "Return-Path: <>\r\n"
+                       "Received: from mta1.esp.example (mta1.esp.example [198.51.100.7])\r\n"
+                       "  by mx.google.com with ESMTPS id x; Mon, 23 Nov 2026 09:14:01 +0000\r\n"
+                       "Received: from app (app [10.0.0.7]) by mta1.esp.example; Mon, 23 Nov\r\n");
+    d = diag_msg(m, &o);
+    assert_string_equal(d->mail_from, "");
+    assert_string_equal(d->helo, "mta1.esp.example");
+    assert_string_equal(d->mail_from_domain, "mta1.esp.example");
+    mxd_diagnosis_free(d);
+    free(m);
+    /* a Return-Path cut by a quoted-printable soft break is no envelope; the next source is */
+    m = esp_bounce("", "Return-Path: automated-bounces+FF00@email.e=\r\n"
+                       "Authentication-Results: mx; spf=pass smtp.mailfrom=a@ar.example\r\n");
+    d = diag_msg(m, NULL);
+    assert_string_equal(d->mail_from, "a@ar.example");
+    mxd_diagnosis_free(d);
+    free(m);
+    /* Gmail names the domain it checked SPF for: the envelope domain */
+    o.ip = NULL;
+    o.domain = "brand.example";
+    d = reply("550-5.7.26 This mail has been blocked because the sender is unauthenticated.\n"
+              "550-5.7.26  DKIM = did not pass\n"
+              "550-5.7.26  SPF [bounces.esp.example] with ip: [198.51.100.7] = did not pass\n"
+              "550 5.7.26 https://support.google.com/mail/answer/81126 - gsmtp",
+              &o);
+    assert_string_equal(d->mail_from, "bounces.esp.example");
+    assert_string_equal(d->mail_from_domain, "bounces.esp.example");
+    assert_string_equal(d->sender_domain, "brand.example");
+    mxd_diagnosis_free(d);
+    /* no envelope anywhere: the From domain stands in, and says it is assumed */
+    m = esp_bounce("", "");
+    d = diag_msg(m, NULL);
+    assert_null(d->mail_from);
+    assert_string_equal(d->mail_from_domain, "brand.example");
+    assert_string_equal(d->mail_from_domain_from, DIAG_MAIL_FROM_ASSUMED);
+    mxd_diagnosis_free(d);
+    free(m);
+}
+
+static void test_selector_of_aligned_signer(void **state)
+{
+    (void)state;
+    /* the signature aligned with From gives the selector and the domain its key is under */
+    char *m =
+        esp_bounce("", "DKIM-Signature: v=1; d=esp.example; s=s1; bh=x; b=y\r\n"
+                       "DKIM-Signature: v=1; d=mail.brand.example;\r\n  s=esp1; bh=x; b=y\r\n");
+    mxd_diagnosis *d = diag_msg(m, NULL);
+    assert_int_equal(d->ndkim_signers, 2);
+    assert_string_equal(d->dkim_selector, "esp1");
+    assert_string_equal(d->dkim_domain, "mail.brand.example");
+    mxd_diagnosis_free(d);
+    free(m);
+}
+
+static void test_mailbox(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_true(diag_mailbox("<a@b.example>", 13, out, sizeof out));
+    assert_string_equal(out, "a@b.example");
+    assert_true(diag_mailbox("<>", 2, out, sizeof out));
+    assert_string_equal(out, "");
+    assert_true(diag_mailbox("rfc822; x+y@z.example", 21, out, sizeof out));
+    assert_string_equal(out, "x+y@z.example");
+    assert_true(diag_mailbox("\"News\" <n@brand.example>", 24, out, sizeof out));
+    assert_string_equal(out, "n@brand.example");
+    assert_false(diag_mailbox("MAILER-DAEMON", 13, out, sizeof out));
+    assert_false(diag_mailbox("<no-at-sign>", 12, out, sizeof out));
+    assert_false(diag_mailbox("<a@b.example", 12, out, sizeof out));
+    assert_true(diag_mail_from_valid("bounces@esp.example"));
+    assert_true(diag_mail_from_valid("esp.example"));
+    assert_false(diag_mail_from_valid("a b@esp.example"));
+    assert_false(diag_mail_from_valid("@esp.example"));
+    assert_false(diag_mail_from_valid("nodot"));
+}
+
+static void test_aligned_relaxed_strict(void **state)
+{
+    (void)state;
+    /* relaxed: the same organisational domain, subdomains either side */
+    assert_true(diag_aligned("brand.example", "mail.brand.example", 0));
+    assert_true(diag_aligned("news.brand.example", "bounces.brand.example", 0));
+    assert_true(diag_aligned("BRAND.example", "brand.example.", 1));
+    /* strict: the same name only */
+    assert_false(diag_aligned("brand.example", "mail.brand.example", 1));
+    /* different organisations, also under a multi-label public suffix */
+    assert_false(diag_aligned("brand.example", "bounces.esp.example", 0));
+    assert_true(diag_aligned("news.brand.co.uk", "bounces.brand.co.uk", 0));
+    assert_false(diag_aligned("brand.co.uk", "esp.co.uk", 0));
+    assert_false(diag_aligned("brand.example", NULL, 0));
+}
+
+static mxd_diag_check *verdict(const diag_auth *a)
+{
+    mxd_diag_check *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    c->name = "dmarc";
+    assert_int_equal(diag_dmarc_verdict(a, c), MXD_OK);
+    assert_non_null(c->summary);
+    return c;
+}
+
+static int has_finding(const mxd_diag_check *c, const char *s)
+{
+    for (size_t i = 0; i < c->nfindings; i++)
+        if (strstr(c->findings[i], s))
+            return 1;
+    return 0;
+}
+
+static void verdict_free(mxd_diag_check *c)
+{
+    free(c->summary);
+    for (size_t i = 0; i < c->nfindings; i++)
+        free(c->findings[i]);
+    free(c->findings);
+    free(c);
+}
+
+static void test_dmarc_verdict(void **state)
+{
+    (void)state;
+    const char *esp[] = {"esp.example"};
+    const char *brand[] = {"esp.example", "brand.example"};
+    const char *sub[] = {"mail.brand.example"};
+    diag_auth a = {.from_domain = "brand.example",
+                   .mail_from_domain = "bounces.esp.example",
+                   .spf = MXD_SPF_PASS,
+                   .signers = esp,
+                   .nsigners = 1,
+                   .signers_known = 1,
+                   .policy = "reject",
+                   .record_domain = "brand.example"};
+    /* the ESP case: SPF passes, but for the ESP's domain; DKIM is the ESP's: fail, with both
+     * fixes */
+    mxd_diag_check *c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_FAIL);
+    assert_true(has_finding(c, "does not align with the From domain brand.example"));
+    assert_true(has_finding(c, "custom return-path"));
+    assert_true(has_finding(c, "sign with d=brand.example"));
+    verdict_free(c);
+    /* not signed at all */
+    a.nsigners = 0;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_FAIL);
+    assert_true(has_finding(c, "carries no DKIM signature"));
+    verdict_free(c);
+    /* a DKIM signature of the From domain aligns */
+    a.signers = brand;
+    a.nsigners = 2;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_PASS);
+    assert_non_null(strstr(c->summary, "DKIM d=brand.example aligns"));
+    verdict_free(c);
+    /* ... and a subdomain signer in relaxed mode, not in strict */
+    a.signers = sub;
+    a.nsigners = 1;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_PASS);
+    verdict_free(c);
+    a.adkim_strict = 1;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_FAIL);
+    assert_true(has_finding(c, "adkim=s"));
+    verdict_free(c);
+    /* a custom return-path under the From domain: SPF aligns relaxed, not strict */
+    a.signers = esp;
+    a.mail_from_domain = "bounces.brand.example";
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_PASS);
+    assert_non_null(strstr(c->summary, "aligned (aspf=r)"));
+    verdict_free(c);
+    a.aspf_strict = 1;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_FAIL);
+    assert_true(has_finding(c, "aspf=s"));
+    verdict_free(c);
+    a.aspf_strict = 0;
+    /* aligned but SPF fails: no aligned pass */
+    a.spf = MXD_SPF_FAIL;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_FAIL);
+    assert_true(has_finding(c, "gives fail, not pass"));
+    verdict_free(c);
+    /* SPF could not be evaluated, or the signatures are not known: unchecked, never fail */
+    a.spf = -1;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_UNCHECKED);
+    verdict_free(c);
+    a.spf = MXD_SPF_PASS;
+    a.mail_from_domain = "bounces.esp.example";
+    a.signers_known = 0;
+    a.nsigners = 0;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_UNCHECKED);
+    assert_true(has_finding(c, "DKIM alignment not known"));
+    verdict_free(c);
+    /* the envelope only assumed to be the From domain: a pass says so, a miss is unchecked */
+    a.signers_known = 1;
+    a.mail_from_domain = "brand.example";
+    a.mail_from_assumed = 1;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_PASS);
+    assert_non_null(strstr(c->summary, "if the envelope sender is in brand.example"));
+    verdict_free(c);
+    a.spf = MXD_SPF_FAIL;
+    c = verdict(&a);
+    assert_int_equal(c->state, MXD_CHECK_UNCHECKED);
+    assert_true(has_finding(c, "--mail-from"));
+    verdict_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +619,12 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_provider_own_ip),
         cmocka_unit_test(test_every_playbook_resolves),
+        cmocka_unit_test(test_envelope_from_return_path),
+        cmocka_unit_test(test_envelope_sources_in_order),
+        cmocka_unit_test(test_selector_of_aligned_signer),
+        cmocka_unit_test(test_mailbox),
+        cmocka_unit_test(test_aligned_relaxed_strict),
+        cmocka_unit_test(test_dmarc_verdict),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
