@@ -45,9 +45,23 @@ void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 /* cli_open_kb - the knowledge base (built-in or --data-dir); prints the error itself. */
 int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb);
 
-/* cli_read_stream - read a stream; keeps at most keep bytes (the rest is read and dropped).
- * Returns a malloc'ed buffer (NUL-terminated) or NULL on error with errno set. */
+/* cli_read_stream - read a stream, at most keep bytes: reading stops there (the rest is left
+ * unread, so an endless stream ends; pass one byte more than you accept to learn whether
+ * there was more). Returns a malloc'ed buffer (NUL-terminated) or NULL on error with errno
+ * set. */
 char *cli_read_stream(FILE *f, size_t keep, size_t *len);
+
+/* An errno-like value of cli_open_input(): the path is a FIFO, a device or a socket. */
+#define ENOTREG_ 100000
+
+/* cli_open_input - open an INPUT for reading: "-" is stdin; otherwise only a regular file is
+ * opened (a FIFO is not waited for, a device such as /dev/zero is refused). NULL with *err an
+ * errno value (EISDIR for a directory, ENOTREG_ for anything else that is not a file); say it
+ * with cli_strerror(). A refused INPUT exits 66 (EX_NOINPUT): it cannot be read as a file. */
+FILE *cli_open_input(const char *path, int *err);
+
+/* cli_strerror - strerror(), and a sentence for ENOTREG_. */
+const char *cli_strerror(int err);
 
 /* term.c: wrapped, optionally coloured output */
 void term_init(cli_global *g);

@@ -300,7 +300,7 @@ static int write_delist(const mxd_diagnosis *d, const char *path)
 static int cannot_open(int err)
 {
     return err == ENOENT || err == ENOTDIR || err == EACCES || err == EISDIR || err == ELOOP ||
-           err == ENAMETOOLONG;
+           err == ENAMETOOLONG || err == ENOTREG_;
 }
 
 int cmd_diagnose(const cli_global *gin, int argc, char **argv)
@@ -386,21 +386,27 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
             return EX_OSERR_;
         memcpy(data, reply, len + 1);
     } else {
-        FILE *f = strcmp(input, "-") ? fopen(input, "rb") : stdin;
+        int oerr = 0;
+        FILE *f = cli_open_input(input, &oerr);
         if (!f) {
-            int saved = errno;
-            cli_err("diagnose", "%s: %s", input, strerror(saved));
-            return cannot_open(saved) ? EX_NOINPUT_ : EX_IOERR_;
+            cli_err("diagnose", "%s: %s", input, cli_strerror(oerr));
+            return cannot_open(oerr) ? EX_NOINPUT_ : EX_IOERR_;
         }
         if (f == stdin)
             source = "stdin";
-        data = cli_read_stream(f, DIAGNOSE_INPUT_MAX, &len);
+        data = cli_read_stream(f, DIAGNOSE_INPUT_MAX + 1, &len);
         int saved = errno;
         if (f != stdin)
             fclose(f);
         if (!data) {
             cli_err("diagnose", "%s: %s", source, strerror(saved));
             return cannot_open(saved) ? EX_NOINPUT_ : EX_IOERR_; /* a directory opens, then fails */
+        }
+        if (len > DIAGNOSE_INPUT_MAX) { /* a cap that bites is said */
+            len = DIAGNOSE_INPUT_MAX;
+            data[len] = 0;
+            cli_err("diagnose", "%s: longer than %u bytes: only the first %u bytes were read",
+                    source, DIAGNOSE_INPUT_MAX, DIAGNOSE_INPUT_MAX);
         }
     }
     mxd_kb *kb;

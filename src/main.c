@@ -2,10 +2,13 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 
 const char *cli_prog = "mxdiag";
@@ -45,30 +48,25 @@ int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
 
 char *cli_read_stream(FILE *f, size_t keep, size_t *len)
 {
-    size_t alloc = 65536, n = 0;
+    size_t alloc = 65536 < keep ? 65536 : keep, n = 0;
     char *p = malloc(alloc + 1);
     if (!p)
         return NULL;
-    char sink[65536];
-    for (;;) {
-        if (n < keep) {
-            if (n == alloc) {
-                size_t na = alloc * 2 > keep ? keep : alloc * 2;
-                char *q = realloc(p, na + 1);
-                if (!q) {
-                    free(p);
-                    return NULL;
-                }
-                p = q;
-                alloc = na;
+    while (n < keep) {
+        if (n == alloc) {
+            size_t na = alloc * 2 > keep ? keep : alloc * 2;
+            char *q = realloc(p, na + 1);
+            if (!q) {
+                free(p);
+                return NULL;
             }
-            size_t r = fread(p + n, 1, alloc - n, f);
-            n += r;
-            if (r == 0)
-                break;
-        } else if (fread(sink, 1, sizeof sink, f) == 0) {
-            break;
+            p = q;
+            alloc = na;
         }
+        size_t r = fread(p + n, 1, alloc - n, f);
+        n += r;
+        if (r == 0)
+            break;
     }
     if (ferror(f)) {
         int saved = errno ? errno : EIO;
@@ -79,6 +77,40 @@ char *cli_read_stream(FILE *f, size_t keep, size_t *len)
     p[n] = 0;
     *len = n;
     return p;
+}
+
+FILE *cli_open_input(const char *path, int *err)
+{
+    if (!strcmp(path, "-"))
+        return stdin;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; only a regular file is taken */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        *err = errno;
+        return NULL;
+    }
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *err = S_ISDIR(st.st_mode) ? EISDIR : ENOTREG_;
+        close(fd);
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl != -1)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        *err = errno;
+        close(fd);
+    }
+    return f;
+}
+
+const char *cli_strerror(int err)
+{
+    return err == ENOTREG_ ? "not a regular file (use '-' to read a pipe or device)"
+                           : strerror(err);
 }
 
 static void usage(FILE *out)
