@@ -34,7 +34,7 @@ static int opensmtpd_parse(bounce_view *v, bounce_out *out)
     if (v->has_dsn) {
         /* DSN fields (action, remote MTA) for the recipients found in the text */
         bounce_rcpt tmp[8];
-        bounce_out o2 = {tmp, 0, NULL, "", "", 0, ""};
+        bounce_out o2 = {.r = tmp, .cap = sizeof tmp / sizeof *tmp}; /* the cap keeps a 9th out */
         dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, &o2);
         for (size_t i = 0; i < o2.n; i++) {
             bounce_rcpt *r = bounce_find(out, o2.r[i].recipient, strlen(o2.r[i].recipient));
