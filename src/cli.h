@@ -54,6 +54,12 @@ char *cli_read_stream(FILE *f, size_t keep, size_t *len);
 /* An errno-like value of cli_open_input(): the path is a FIFO, a device or a socket. */
 #define ENOTREG_ 100000
 
+/* cli_finish_output - after a command: when standard output could not be written (a full
+ * disk, /dev/full, a closed descriptor), say so in one line (unless the command returned 74
+ * itself, having said it) and return 74 (EX_IOERR); else rc. main() calls it for every
+ * command. */
+int cli_finish_output(const char *cmd, int rc);
+
 /* cli_open_input - open an INPUT for reading: "-" is stdin; otherwise only a regular file is
  * opened (a FIFO is not waited for, a device such as /dev/zero is refused). NULL with *err an
  * errno value (EISDIR for a directory, ENOTREG_ for anything else that is not a file); say it

@@ -1,6 +1,7 @@
 /* cmd_check.c - mxdiag check: ip (blocklists, reverse DNS), mx (recipient MX); domain elsewhere
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -514,8 +515,10 @@ out:
     free(reps);
     mxd_kb_free(kb);
     ip_list_free(&ips);
-    if (fflush(stdout) && !rc)
+    if (fflush(stdout) || ferror(stdout)) {
+        cli_err(cmd, "write error: %s", strerror(errno ? errno : EIO));
         rc = EX_IOERR_;
+    }
     return rc;
 }
 
@@ -638,8 +641,10 @@ out:
     mxd_resolver_free(res);
     mxd_mx_report_free(rep);
     mxd_kb_free(kb);
-    if (fflush(stdout) && !rc)
+    if (fflush(stdout) || ferror(stdout)) {
+        cli_err(cmd, "write error: %s", strerror(errno ? errno : EIO));
         rc = EX_IOERR_;
+    }
     return rc;
 }
 

@@ -113,6 +113,17 @@ const char *cli_strerror(int err)
                            : strerror(err);
 }
 
+int cli_finish_output(const char *cmd, int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    if (rc != EX_IOERR_) /* a command that returns 74 has said why */
+        cli_err(cmd, "write error: %s",
+                errno ? strerror(errno) : "standard output could not be written");
+    return EX_IOERR_;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: %s [--data-dir DIR] COMMAND [ARGS...]\n\n", cli_prog);
@@ -137,10 +148,10 @@ int main(int argc, char **argv)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
-            return 0;
+            return cli_finish_output(NULL, 0);
         } else if (!strcmp(argv[i], "--version")) {
             printf("mxdiag %s\n", mxd_version());
-            return 0;
+            return cli_finish_output(NULL, 0);
         } else if (!strcmp(argv[i], "--data-dir")) {
             if (++i == argc) {
                 cli_err(NULL, "--data-dir needs a directory");
@@ -163,11 +174,20 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[i], "help")) {
         usage(stdout);
-        return 0;
+        return cli_finish_output(NULL, 0);
     }
     for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
-        if (!strcmp(argv[i], commands[c].name))
-            return commands[c].run(&g, argc - i, argv + i);
+        if (!strcmp(argv[i], commands[c].name)) {
+            int rc = commands[c].run(&g, argc - i, argv + i);
+            /* "check domain", "dkim keys": the subcommand names the error */
+            char name[64];
+            if (i + 1 < argc && argv[i + 1][0] != '-' &&
+                (!strcmp(argv[i], "check") || !strcmp(argv[i], "dkim")))
+                snprintf(name, sizeof name, "%s %.20s", argv[i], argv[i + 1]);
+            else
+                snprintf(name, sizeof name, "%s", argv[i]);
+            return cli_finish_output(name, rc);
+        }
     cli_err(NULL, "unknown command '%s' (try --help)", argv[i]);
     return EX_USAGE_;
 }
