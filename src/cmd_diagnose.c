@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <mxdiag/check.h>
 #include "cli.h"
 
@@ -30,7 +32,8 @@ static void help(FILE *out)
         "  --ip IP           the sending IP (overrides what the bounce says)\n"
         "  --domain D        the sender domain (overrides the returned message's)\n"
         "  --selector S      the DKIM selector (overrides the DKIM-Signature's)\n"
-        "  --delist-request FILE  write the delisting request to FILE\n"
+        "  --delist-request FILE  write the delisting request to FILE (a new file\n"
+        "                    renamed into place; never the input itself)\n"
         "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
         "  --no-probe        do not ask the blocklists' test entries (RFC 5782 health\n"
         "                    probe; a list that fails it is unchecked, never clean)\n"
@@ -272,9 +275,52 @@ static void clean(mxd_diagnosis *d)
     term_clean(d->delist_body, 1);
 }
 
+/* same_file - is path (links followed) the file in st (same device and inode)? */
+static int same_file(const char *path, const struct stat *st)
+{
+    struct stat p;
+    return stat(path, &p) == 0 && p.st_dev == st->st_dev && p.st_ino == st->st_ino;
+}
+
+/* open_beside - a new temporary file in the directory of path (0666 less the umask); its name
+ * into tmp. NULL with errno set when it cannot be made. */
+static FILE *open_beside(const char *path, char *tmp, size_t tmplen)
+{
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path) + 1 : 0;
+    if (snprintf(tmp, tmplen, "%.*s.mxdiag-delist-XXXXXX", dl, path) >= (int)tmplen) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return NULL;
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        errno = saved;
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        errno = saved;
+    }
+    return f;
+}
+
+/* write_delist - the request into path: written to a temporary file beside it, then renamed
+ * over it, so a failed write leaves the old file whole and a symbolic link at path is
+ * replaced, not written through. */
 static int write_delist(const mxd_diagnosis *d, const char *path)
 {
-    FILE *f = fopen(path, "w");
+    char tmp[4096];
+    FILE *f = open_beside(path, tmp, sizeof tmp);
     if (!f) {
         cli_err("diagnose", "%s: %s", path, strerror(errno));
         return EX_IOERR_;
@@ -289,8 +335,19 @@ static int write_delist(const mxd_diagnosis *d, const char *path)
     } else {
         fprintf(f, "No delisting request: this code family has none.\n");
     }
-    if (fclose(f)) {
-        cli_err("diagnose", "%s: %s", path, strerror(errno));
+    int bad = fflush(f) != 0 || ferror(f);
+    int saved = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (!bad && rename(tmp, path) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
+        unlink(tmp);
+        cli_err("diagnose", "%s: %s", path, strerror(saved ? saved : EIO));
         return EX_IOERR_;
     }
     return 0;
@@ -394,6 +451,14 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
         }
         if (f == stdin)
             source = "stdin";
+        struct stat in_st;
+        if (delist_file && fstat(fileno(f), &in_st) == 0 && same_file(delist_file, &in_st)) {
+            if (f != stdin)
+                fclose(f);
+            cli_err("diagnose", "--delist-request %s is the input itself: give another file",
+                    delist_file);
+            return EX_USAGE_;
+        }
         data = cli_read_stream(f, DIAGNOSE_INPUT_MAX + 1, &len);
         int saved = errno;
         if (f != stdin)
