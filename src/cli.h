@@ -78,6 +78,12 @@ const char *term_c(const cli_global *g, const char *what); /* "bold", "red", ...
  * (C0 but newline when keep_newlines, DEL, C1), bidirectional overrides and bytes that are not
  * UTF-8 become '?' (TAB a blank), so no escape sequence reaches the terminal. NULL is fine. */
 void term_clean(char *s, int keep_newlines);
+/* term_filter_stdio - put the same sanitiser between the tool and its standard output and
+ * error: every byte written to stdout or stderr, whatever the command and output mode, goes
+ * through it, so no escape sequence from a stranger's text (a TXT record, a bounce, a reply)
+ * reaches the terminal; only term_c()'s colour sequences pass, and only when color. Called
+ * once by main(). 0, or -1 when the streams cannot be made (output then goes unfiltered). */
+int term_filter_stdio(int color);
 /* term_clean_explanation - term_clean on every string of an explanation (and inner ones) that
  * comes from the reply text. */
 void term_clean_explanation(mxd_explanation *x);

@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 {
     cli_global g = {0};
     term_init(&g);
+    term_filter_stdio(g.color);
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
