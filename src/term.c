@@ -259,6 +259,13 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
     term_sink *k = cookie;
     const unsigned char *b = (const unsigned char *)buf;
     size_t used = 0;
+    /* a progress line on stderr starts with a carriage return (cmd_bounce's --progress): that one
+     * is let through */
+    if (k->fd == STDERR_FILENO && !k->ncarry && size && b[0] == '\r') {
+        if (write_all(k->fd, b, 1))
+            return -1;
+        used = 1;
+    }
     /* finish the carried unit first, a byte at a time (it is a few bytes long) */
     while (k->ncarry && used < size) {
         unsigned char tmp[TERM_CARRY_MAX];
