@@ -55,7 +55,6 @@ typedef struct bounce_out {
     char tz[8];
     size_t dropped; /* recipients not added: BOUNCE_MAX_RCPTS reached */
     int cut;        /* the message was cut by its source (mxd_bounce_parse_msg) */
-    size_t cap;     /* room in r; 0 = BOUNCE_MAX_RCPTS */
 } bounce_out;
 
 /* bounce_cmdtab - the SMTP command phrases indexed by their first and second bytes, built

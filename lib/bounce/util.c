@@ -145,7 +145,7 @@ bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen)
     bounce_rcpt *had = find_clean(out, a);
     if (had)
         return had;
-    if (out->n >= (out->cap ? out->cap : BOUNCE_MAX_RCPTS)) {
+    if (out->n >= BOUNCE_MAX_RCPTS) {
         out->dropped++;
         return NULL;
     }
