@@ -69,9 +69,8 @@ struct mxd_mail_source {
     char label[SOURCE_LABEL_MAX];
     size_t label_plen; /* bytes of the path at the start of label */
     unsigned long long bytes;
-    seen_set seen;              /* directories and files of the walk */
-    int gave_up;                /* an mbox message ran past SOURCE_MAX_SKIP: the rest of the file */
-    unsigned long long skipped; /* bytes of the current mbox message dropped past the cap */
+    seen_set seen; /* directories and files of the walk */
+    int gave_up;   /* an mbox message ran past SOURCE_MAX_SKIP: the rest of the file is skipped */
 };
 
 static size_t seen_hash(dev_t dev, ino_t ino)
@@ -341,7 +340,6 @@ static void close_file(mxd_mail_source *s)
     s->at_from = 0;
     s->msgno = 0;
     s->gave_up = 0;
-    s->skipped = 0;
 }
 
 void mxd_mail_close(mxd_mail_source *s)
