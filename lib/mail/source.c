@@ -31,7 +31,7 @@
 #define SOURCE_MAX_ENTRIES  1000000        /* names read from one directory */
 #define SOURCE_MAX_FROMLINE 4096           /* longest mbox "From " line looked at */
 #define SOURCE_LABEL_MAX    4096
-#define SOURCE_MAX_SKIP     (1024ull * 1024 * 1024) /* mbox message bytes read past the cap */
+#define SOURCE_MAX_SKIP     (128ull * 1024 * 1024) /* mbox message bytes read past the cap */
 
 /* seen_set - (device, inode) pairs already walked or read: open addressing, grown at 1/2. */
 typedef struct seen_key {
@@ -511,7 +511,8 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
 {
     if (s->gave_up) {
         set_why(why, whylen, s->path,
-                "a message runs on past 1 GiB without a \"From \" line: the rest was not read");
+                "a message runs on 128 MiB past the 32 MiB cap without a \"From \" line: the rest "
+                "was not read");
         return MXD_ERR_TOOBIG;
     }
     for (;;) {
