@@ -361,7 +361,12 @@ void mxd_mail_close(mxd_mail_source *s)
 static int fill(mxd_mail_source *s)
 {
     if (s->alloc - s->len < SOURCE_READ_CHUNK) {
-        size_t na = s->len + SOURCE_READ_CHUNK;
+        /* grow geometrically (a 32 MiB message is not copied 32 times), up to the cap */
+        size_t want = s->len + SOURCE_READ_CHUNK,
+               top = MXD_MAIL_MESSAGE_MAX + 2 * SOURCE_READ_CHUNK;
+        size_t na = s->alloc * 2 > want ? s->alloc * 2 : want;
+        if (na > top)
+            na = want > top ? want : top;
         char *q = realloc(s->buf, na + 1);
         if (!q) {
             errno = ENOMEM;
