@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n++;
         p = nl ? nl + 1 : end;
     }
-    mxd_dns_answer ans = {"fuzz", MXD_DNS_A, MXD_DNS_OK, n, a};
+    mxd_dns_answer ans = {"fuzz", MXD_DNS_A, MXD_DNS_OK, n, a, 0};
     mxd_bl_entry e;
     memset(&e, 0, sizeof e);
     if (dnsbl_interpret(bl, &ans, &e) == MXD_OK) {
@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strv_free(e.meanings, e.ncodes);
     free(e.txt);
     free(e.error);
-    mxd_dns_answer txt = {"fuzz", MXD_DNS_TXT, MXD_DNS_OK, n, t};
+    mxd_dns_answer txt = {"fuzz", MXD_DNS_TXT, MXD_DNS_OK, n, t, 0};
     char *s = dnsbl_txt_join(&txt);
     if (s && strlen(s) > MXD_CHECK_TXT_MAX)
         abort();

@@ -55,9 +55,29 @@ void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 /* cli_open_kb - the knowledge base (built-in or --data-dir); prints the error itself. */
 int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb);
 
-/* cli_read_stream - read a stream; keeps at most keep bytes (the rest is read and dropped).
- * Returns a malloc'ed buffer (NUL-terminated) or NULL on error with errno set. */
+/* cli_read_stream - read a stream, at most keep bytes: reading stops there (the rest is left
+ * unread, so an endless stream ends; pass one byte more than you accept to learn whether
+ * there was more). Returns a malloc'ed buffer (NUL-terminated) or NULL on error with errno
+ * set. */
 char *cli_read_stream(FILE *f, size_t keep, size_t *len);
+
+/* An errno-like value of cli_open_input(): the path is a FIFO, a device or a socket. */
+#define ENOTREG_ 100000
+
+/* cli_finish_output - after a command: when standard output could not be written (a full
+ * disk, /dev/full, a closed descriptor), say so in one line (unless the command returned 74
+ * itself, having said it) and return 74 (EX_IOERR); else rc (also when the reader of a
+ * pipe went away, EPIPE: output stops quietly). main() calls it for every command. */
+int cli_finish_output(const char *cmd, int rc);
+
+/* cli_open_input - open an INPUT for reading: "-" is stdin; otherwise only a regular file is
+ * opened (a FIFO is not waited for, a device such as /dev/zero is refused). NULL with *err an
+ * errno value (EISDIR for a directory, ENOTREG_ for anything else that is not a file); say it
+ * with cli_strerror(). A refused INPUT exits 66 (EX_NOINPUT): it cannot be read as a file. */
+FILE *cli_open_input(const char *path, int *err);
+
+/* cli_strerror - strerror(), and a sentence for ENOTREG_. */
+const char *cli_strerror(int err);
 
 /* term.c: wrapped, optionally coloured output */
 void term_init(cli_global *g);
@@ -68,6 +88,12 @@ const char *term_c(const cli_global *g, const char *what); /* "bold", "red", ...
  * (C0 but newline when keep_newlines, DEL, C1), bidirectional overrides and bytes that are not
  * UTF-8 become '?' (TAB a blank), so no escape sequence reaches the terminal. NULL is fine. */
 void term_clean(char *s, int keep_newlines);
+/* term_filter_stdio - put the same sanitiser between the tool and its standard output and
+ * error: every byte written to stdout or stderr, whatever the command and output mode, goes
+ * through it, so no escape sequence from a stranger's text (a TXT record, a bounce, a reply)
+ * reaches the terminal; only term_c()'s colour sequences pass, and only when color. Called
+ * once by main(). 0, or -1 when the streams cannot be made (output then goes unfiltered). */
+int term_filter_stdio(int color);
 /* term_clean_explanation - term_clean on every string of an explanation (and inner ones) that
  * comes from the reply text. */
 void term_clean_explanation(mxd_explanation *x);

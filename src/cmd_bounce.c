@@ -33,6 +33,8 @@ typedef struct run {
     tally reasons[SUMMARY_MAX], providers[SUMMARY_MAX];
     size_t nreasons, nproviders;
     int write_error;
+    int rcpts_cut; /* a record of the current message says recipients were left out */
+    int partial;   /* an input was given up part way (an endless mbox message) */
 } run;
 
 static void help(FILE *out)
@@ -123,6 +125,7 @@ static int on_record(void *arg, const mxd_bounce_record *r)
 {
     run *ru = arg;
     ru->records++;
+    ru->rcpts_cut |= r->recipients_cut;
     ru->hard += r->hardbounce != 0;
     count(ru->reasons, &ru->nreasons, r->reason);
     count(ru->providers, &ru->nproviders, r->provider);
@@ -233,6 +236,11 @@ static int read_input(run *ru, mxd_bounce_ctx *bc, const char *path)
             rc = EX_NOINPUT_;
             continue;
         }
+        if (e == MXD_ERR_TOOBIG) { /* the rest of that file was not read */
+            cli_err("bounce", "%s", why[0] ? why : path);
+            ru->partial = 1;
+            continue;
+        }
         if (e) {
             cli_err("bounce", "%s: %s", path, mxd_strerror(e));
             rc = EX_OSERR_;
@@ -240,7 +248,15 @@ static int read_input(run *ru, mxd_bounce_ctx *bc, const char *path)
         }
         ru->messages++;
         size_t n = 0;
-        e = mxd_bounce_parse(bc, m.data, m.len, m.label, on_record, ru, &n);
+        ru->rcpts_cut = 0;
+        e = mxd_bounce_parse_msg(bc, &m, on_record, ru, &n);
+        /* a cap that bites is said (the JSON records carry it in "warnings") */
+        if (m.truncated)
+            cli_err("bounce", "%s: longer than %u bytes: only the first %u bytes were read",
+                    m.label, MXD_MAIL_MESSAGE_MAX, MXD_MAIL_MESSAGE_MAX);
+        if (ru->rcpts_cut)
+            cli_err("bounce", "%s: more than %d failed recipients: only the first %d have a record",
+                    m.label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
         if (e == MXD_OK)
             ru->emails++;
         else if (e == MXD_ERR_NOMEM) {
@@ -336,6 +352,8 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
         return fatal;
     if (bad_path)
         return EX_NOINPUT_;
+    if (ru.partial)
+        return EX_DATAERR_;
     if (ru.messages && !ru.emails) {
         cli_err("bounce", "nothing in the input could be read as an e-mail message");
         return EX_DATAERR_;

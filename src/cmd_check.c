@@ -1,6 +1,7 @@
 /* cmd_check.c - mxdiag check: ip (blocklists, reverse DNS), mx (recipient MX); domain elsewhere
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

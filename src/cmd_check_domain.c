@@ -80,6 +80,9 @@ static void print_mx(const cli_global *g, const mxd_domain_report *r)
     }
     if (mx->implicit)
         snprintf(t + o, sizeof t - o, " (no MX record: the domain's own address)");
+    else if (mx->truncated && o < sizeof t)
+        snprintf(t + o, sizeof t - o, "; more not shown (only the %d most preferred are checked)",
+                 MXD_CHECK_MAX_MX_HOSTS);
     line(g, "MX", t);
 }
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <mxdiag/check.h>
 #include "cli.h"
 
@@ -40,7 +42,8 @@ static void help(FILE *out)
             "                    domain SPF checks (overrides the bounce's Return-Path,\n"
             "                    X-Postfix-Sender ...; unknown: the From domain is assumed)\n"
             "  --selector S      the DKIM selector (overrides the DKIM-Signature's)\n"
-            "  --delist-request FILE  write the delisting request to FILE\n"
+            "  --delist-request FILE  write the delisting request to FILE (a new file\n"
+            "                    renamed into place; never the input itself)\n"
             "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
             "  --no-probe        do not ask the blocklists' test entries (RFC 5782 health\n"
             "                    probe; a list that fails it is unchecked, never clean)\n"
@@ -471,9 +474,52 @@ static void clean(mxd_diagnosis *d)
     term_clean(d->delist_body, 1);
 }
 
+/* same_file - is path (links followed) the file in st (same device and inode)? */
+static int same_file(const char *path, const struct stat *st)
+{
+    struct stat p;
+    return stat(path, &p) == 0 && p.st_dev == st->st_dev && p.st_ino == st->st_ino;
+}
+
+/* open_beside - a new temporary file in the directory of path (0666 less the umask); its name
+ * into tmp. NULL with errno set when it cannot be made. */
+static FILE *open_beside(const char *path, char *tmp, size_t tmplen)
+{
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path) + 1 : 0;
+    if (snprintf(tmp, tmplen, "%.*s.mxdiag-delist-XXXXXX", dl, path) >= (int)tmplen) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return NULL;
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        errno = saved;
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        errno = saved;
+    }
+    return f;
+}
+
+/* write_delist - the request into path: written to a temporary file beside it, then renamed
+ * over it, so a failed write leaves the old file whole and a symbolic link at path is
+ * replaced, not written through. */
 static int write_delist(const mxd_diagnosis *d, const char *path)
 {
-    FILE *f = fopen(path, "w");
+    char tmp[4096];
+    FILE *f = open_beside(path, tmp, sizeof tmp);
     if (!f) {
         cli_err("diagnose", "%s: %s", path, strerror(errno));
         return EX_IOERR_;
@@ -488,8 +534,19 @@ static int write_delist(const mxd_diagnosis *d, const char *path)
     } else {
         fprintf(f, "No delisting request: this code family has none.\n");
     }
-    if (fclose(f)) {
-        cli_err("diagnose", "%s: %s", path, strerror(errno));
+    int bad = fflush(f) != 0 || ferror(f);
+    int saved = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (!bad && rename(tmp, path) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
+        unlink(tmp);
+        cli_err("diagnose", "%s: %s", path, strerror(saved ? saved : EIO));
         return EX_IOERR_;
     }
     return 0;
@@ -499,7 +556,7 @@ static int write_delist(const mxd_diagnosis *d, const char *path)
 static int cannot_open(int err)
 {
     return err == ENOENT || err == ENOTDIR || err == EACCES || err == EISDIR || err == ELOOP ||
-           err == ENAMETOOLONG;
+           err == ENAMETOOLONG || err == ENOTREG_;
 }
 
 int cmd_diagnose(const cli_global *gin, int argc, char **argv)
@@ -598,21 +655,35 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
             return EX_OSERR_;
         memcpy(data, reply, len + 1);
     } else {
-        FILE *f = strcmp(input, "-") ? fopen(input, "rb") : stdin;
+        int oerr = 0;
+        FILE *f = cli_open_input(input, &oerr);
         if (!f) {
-            int saved = errno;
-            cli_err("diagnose", "%s: %s", input, strerror(saved));
-            return cannot_open(saved) ? EX_NOINPUT_ : EX_IOERR_;
+            cli_err("diagnose", "%s: %s", input, cli_strerror(oerr));
+            return cannot_open(oerr) ? EX_NOINPUT_ : EX_IOERR_;
         }
         if (f == stdin)
             source = "stdin";
-        data = cli_read_stream(f, DIAGNOSE_INPUT_MAX, &len);
+        struct stat in_st;
+        if (delist_file && fstat(fileno(f), &in_st) == 0 && same_file(delist_file, &in_st)) {
+            if (f != stdin)
+                fclose(f);
+            cli_err("diagnose", "--delist-request %s is the input itself: give another file",
+                    delist_file);
+            return EX_USAGE_;
+        }
+        data = cli_read_stream(f, DIAGNOSE_INPUT_MAX + 1, &len);
         int saved = errno;
         if (f != stdin)
             fclose(f);
         if (!data) {
             cli_err("diagnose", "%s: %s", source, strerror(saved));
             return cannot_open(saved) ? EX_NOINPUT_ : EX_IOERR_; /* a directory opens, then fails */
+        }
+        if (len > DIAGNOSE_INPUT_MAX) { /* a cap that bites is said */
+            len = DIAGNOSE_INPUT_MAX;
+            data[len] = 0;
+            cli_err("diagnose", "%s: longer than %u bytes: only the first %u bytes were read",
+                    source, DIAGNOSE_INPUT_MAX, DIAGNOSE_INPUT_MAX);
         }
     }
     mxd_kb *kb;

@@ -124,9 +124,10 @@ static void print_keys(const cli_global *g, const mxd_dkim_keys_report *rep)
 /* read_file - a whole message (at most MXD_DKIM_MAX_MESSAGE bytes); prints errors. */
 static int read_file(const char *cmd, const char *file, char **msg, size_t *len)
 {
-    FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+    int oerr = 0;
+    FILE *f = cli_open_input(file, &oerr);
     if (!f) {
-        cli_err(cmd, "cannot open %s: %s", file, strerror(errno));
+        cli_err(cmd, "cannot open %s: %s", file, cli_strerror(oerr));
         return EX_NOINPUT_;
     }
     *msg = cli_read_stream(f, MXD_DKIM_MAX_MESSAGE + 1, len);

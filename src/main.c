@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 
 const char *cli_prog = "mxdiag";
@@ -40,10 +43,10 @@ void cli_err(const char *cmd, const char *fmt, ...)
 }
 
 /* stdout_reader_gone - is standard output a pipe or socket whose reader has gone away? (poll
- * reports POLLERR on such a pipe) */
+ * reports POLLERR on such a pipe; the descriptor, as stdout may be term.c's filter) */
 static int stdout_reader_gone(void)
 {
-    struct pollfd p = {.fd = fileno(stdout), .events = POLLOUT};
+    struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
     return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
@@ -74,30 +77,25 @@ int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
 
 char *cli_read_stream(FILE *f, size_t keep, size_t *len)
 {
-    size_t alloc = 65536, n = 0;
+    size_t alloc = 65536 < keep ? 65536 : keep, n = 0;
     char *p = malloc(alloc + 1);
     if (!p)
         return NULL;
-    char sink[65536];
-    for (;;) {
-        if (n < keep) {
-            if (n == alloc) {
-                size_t na = alloc * 2 > keep ? keep : alloc * 2;
-                char *q = realloc(p, na + 1);
-                if (!q) {
-                    free(p);
-                    return NULL;
-                }
-                p = q;
-                alloc = na;
+    while (n < keep) {
+        if (n == alloc) {
+            size_t na = alloc * 2 > keep ? keep : alloc * 2;
+            char *q = realloc(p, na + 1);
+            if (!q) {
+                free(p);
+                return NULL;
             }
-            size_t r = fread(p + n, 1, alloc - n, f);
-            n += r;
-            if (r == 0)
-                break;
-        } else if (fread(sink, 1, sizeof sink, f) == 0) {
-            break;
+            p = q;
+            alloc = na;
         }
+        size_t r = fread(p + n, 1, alloc - n, f);
+        n += r;
+        if (r == 0)
+            break;
     }
     if (ferror(f)) {
         int saved = errno ? errno : EIO;
@@ -108,6 +106,53 @@ char *cli_read_stream(FILE *f, size_t keep, size_t *len)
     p[n] = 0;
     *len = n;
     return p;
+}
+
+FILE *cli_open_input(const char *path, int *err)
+{
+    if (!strcmp(path, "-"))
+        return stdin;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; only a regular file is taken */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        *err = errno;
+        return NULL;
+    }
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *err = S_ISDIR(st.st_mode) ? EISDIR : ENOTREG_;
+        close(fd);
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl != -1)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        *err = errno;
+        close(fd);
+    }
+    return f;
+}
+
+const char *cli_strerror(int err)
+{
+    return err == ENOTREG_ ? "not a regular file (use '-' to read a pipe or device)"
+                           : strerror(err);
+}
+
+int cli_finish_output(const char *cmd, int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    if (errno == EPIPE || stdout_reader_gone())
+        return rc;       /* the reader went away (| head): not an error, output stops quietly */
+    if (rc != EX_IOERR_) /* a command that returns 74 has said why */
+        cli_err(cmd, "write error: %s",
+                errno ? strerror(errno) : "standard output could not be written");
+    return EX_IOERR_;
 }
 
 static void usage(FILE *out)
@@ -133,14 +178,15 @@ int main(int argc, char **argv)
      * which the commands take as the end of the output, not as a signal that kills them */
     signal(SIGPIPE, SIG_IGN);
     term_init(&g);
+    term_filter_stdio(g.color);
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
-            return 0;
+            return cli_finish_output(NULL, 0);
         } else if (!strcmp(argv[i], "--version")) {
             printf("mxdiag %s\n", mxd_version());
-            return 0;
+            return cli_finish_output(NULL, 0);
         } else if (!strcmp(argv[i], "--data-dir")) {
             if (++i == argc) {
                 cli_err(NULL, "--data-dir needs a directory");
@@ -163,11 +209,20 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[i], "help")) {
         usage(stdout);
-        return 0;
+        return cli_finish_output(NULL, 0);
     }
     for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
-        if (!strcmp(argv[i], commands[c].name))
-            return commands[c].run(&g, argc - i, argv + i);
+        if (!strcmp(argv[i], commands[c].name)) {
+            int rc = commands[c].run(&g, argc - i, argv + i);
+            /* "check domain", "dkim keys": the subcommand names the error */
+            char name[64];
+            if (i + 1 < argc && argv[i + 1][0] != '-' &&
+                (!strcmp(argv[i], "check") || !strcmp(argv[i], "dkim")))
+                snprintf(name, sizeof name, "%s %.20s", argv[i], argv[i + 1]);
+            else
+                snprintf(name, sizeof name, "%s", argv[i]);
+            return cli_finish_output(name, rc);
+        }
     cli_err(NULL, "unknown command '%s' (try --help)", argv[i]);
     return EX_USAGE_;
 }

@@ -23,10 +23,14 @@
 #include "mxdiag/error.h"
 #include "mxdiag/kb.h"
 #include "mxdiag/explain.h"
+#include "mxdiag/mail.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Failed recipients of one message that get a record; beyond, the records say recipients_cut. */
+#define MXD_BOUNCE_MAX_RCPTS 128
 
 /* One record per recipient. Every string is valid only during the callback (copy what you
  * keep); absent values are "" (never NULL), except provider and scope, which are NULL when
@@ -67,6 +71,10 @@ typedef struct mxd_bounce_record {
     /* the facts the record was classified from: mxd_explain_facts() on them gives the same
      * reason, status and provider, with the full explanation */
     const mxd_reply_facts *facts;
+    /* caps that bit on this record's message (the JSON says them in "warnings") */
+    int truncated;      /* the message was longer than MXD_MAIL_MESSAGE_MAX and cut there */
+    int recipients_cut; /* it names more than MXD_BOUNCE_MAX_RCPTS failed recipients: only the
+                           first MXD_BOUNCE_MAX_RCPTS get a record */
 } mxd_bounce_record;
 
 /* Called once per record; return non-zero to stop reading this message. */
@@ -92,10 +100,16 @@ MXD_API void mxd_bounce_free(mxd_bounce_ctx *bc);
 MXD_API mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len,
                                  const char *source, mxd_bounce_cb cb, void *arg, size_t *nrec);
 
+/* mxd_bounce_parse_msg - mxd_bounce_parse() on a message of a mail source (its data, label
+ * and truncated flag: the records of a cut message say so). */
+MXD_API mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, mxd_bounce_cb cb,
+                                     void *arg, size_t *nrec);
+
 /* mxd_bounce_record_json - the record as one JSON object (UTF-8, no newline) with the fields
  * recipient addresser status replycode reason hardbounce action diagnosticcode
  * diagnostictype rhost lhost smtpcommand destination senderdomain timestamp timezoneoffset
- * messageid subject listid feedbacktype origin source provider scope sending_ip retry; with
+ * messageid subject listid feedbacktype origin source provider scope sending_ip retry, and
+ * "warnings" (a list of sentences) only when a cap bit (truncated, recipients_cut); with
  * explain_rule also "rule" {decided_by, id, file, line}. Returns a string the caller frees
  * with free(), or NULL when out of memory. */
 MXD_API char *mxd_bounce_record_json(const mxd_bounce_record *rec, int explain_rule, int pretty);

@@ -142,6 +142,9 @@ typedef struct mxd_ptr_info {
     int domain_match;  /* a name is in the registrable domain of opts->domain; -1 when there
                           is no --domain or no name */
     char *domain;      /* registrable domain of the first name, or NULL */
+    int truncated;     /* the address has more PTR names than MXD_CHECK_MAX_PTR_NAMES (or more
+                          than the answer kept): the rest were not checked, so FCrDNS cannot
+                          fail (it is unknown unless a checked name passes) */
 } mxd_ptr_info;
 
 typedef struct mxd_ip_report {
@@ -226,6 +229,8 @@ typedef struct mxd_mx_report {
     size_t nhosts;
     char **warnings;
     size_t nwarnings;
+    int truncated; /* more MX records than MXD_CHECK_MAX_MX_HOSTS (or than the answer kept):
+                      hosts holds the most preferred ones (a warning says so) */
 } mxd_mx_report;
 
 /* mxd_mx_check_submit - queue the MX query of domain and the address lookups of its hosts.
@@ -236,8 +241,8 @@ MXD_API mxd_err mxd_mx_check_submit(mxd_resolver *r, const mxd_kb *kb, const cha
 MXD_API mxd_err mxd_check_mx(mxd_resolver *r, const mxd_kb *kb, const char *domain,
                              mxd_mx_report **out);
 MXD_API void mxd_mx_report_free(mxd_mx_report *rep);
-/* mxd_mx_report_json - {"domain", "status", "null_mx", "implicit", "mx": [{"host", "pref",
- * "addresses", "provider", "provider_name", "region"}], "warnings"}. Free with free(). */
+/* mxd_mx_report_json - {"domain", "status", "null_mx", "implicit", "truncated", "mx": [{"host",
+ * "pref", "addresses", "provider", "provider_name", "region"}], "warnings"}. Free with free(). */
 MXD_API char *mxd_mx_report_json(const mxd_mx_report *rep, int pretty);
 
 /* mxd_nxdomain_suspect - can an NXDOMAIN answer for name be believed? Asks (once per run:

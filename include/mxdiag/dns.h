@@ -64,6 +64,8 @@ typedef struct mxd_dns_answer {
     mxd_dns_status status;
     size_t n; /* records of qtype (CNAMEs followed by the resolver are not listed) */
     const mxd_dns_rr *rr;
+    int truncated; /* the answer held more than MXD_DNS_MAX_RRS records: only the first
+                      MXD_DNS_MAX_RRS are in rr, so a verdict resting on all of them is unknown */
 } mxd_dns_answer;
 
 typedef struct mxd_dns_opts {
@@ -78,11 +80,13 @@ typedef struct mxd_dns_opts {
 
 /* Limits: a name longer than MXD_DNS_NAME_MAX is invalid; at most MXD_DNS_MAX_SERVERS servers;
  * at most MXD_DNS_MAX_INFLIGHT queries on the wire at once (the rest wait their turn); at most
- * MXD_DNS_MAX_QUERIES distinct (name, type) pairs per resolver (then MXD_ERR_TOOBIG). */
+ * MXD_DNS_MAX_QUERIES distinct (name, type) pairs per resolver (then MXD_ERR_TOOBIG); at most
+ * MXD_DNS_MAX_RRS records of one answer (then the answer is flagged truncated). */
 #define MXD_DNS_NAME_MAX     253
 #define MXD_DNS_MAX_SERVERS  8
 #define MXD_DNS_MAX_INFLIGHT 4096
 #define MXD_DNS_MAX_QUERIES  1000000
+#define MXD_DNS_MAX_RRS      512 /* records of one answer kept (the answer says truncated) */
 
 typedef struct mxd_resolver mxd_resolver;
 

@@ -5,8 +5,11 @@
  * not declared: a directory with cur/ or new/ is a Maildir, any other directory is walked
  * recursively (sorted by name, dot files skipped); a file (or stdin, "-") that starts with
  * "From " is an mbox, read as a stream in bounded memory; any other file is one message.
- * A message longer than MXD_MAIL_MESSAGE_MAX is cut there (the rest is skipped, the message
- * is flagged truncated).
+ * A message longer than MXD_MAIL_MESSAGE_MAX is cut there (the message is flagged truncated;
+ * a single-message file is not read further, an mbox is read on to the next "From " line, at
+ * most 128 MiB further). Symbolic links are followed, but each directory is walked and each
+ * file read once (by device and inode): link loops end. A path that is neither a regular file
+ * nor a directory (a FIFO, a device) is refused with MXD_ERR_IO.
  */
 #ifndef MXDIAG_MAIL_H
 #define MXDIAG_MAIL_H
@@ -55,8 +58,9 @@ MXD_API mxd_mail_kind mxd_mail_kind_of(const mxd_mail_source *s);
 MXD_API const char *mxd_mail_kind_name(mxd_mail_kind k);
 
 /* mxd_mail_next - the next message into *msg. Returns MXD_OK, MXD_ERR_NOTFOUND at the end,
- * or MXD_ERR_IO when a file could not be read: why names it; the source stays usable and
- * the next call goes on with the next file. */
+ * MXD_ERR_IO when a file could not be read, or MXD_ERR_TOOBIG when an mbox message ran on
+ * for 128 MiB past the cap (the rest of that file is not read): why names it; the source stays
+ * usable and the next call goes on with the next file. */
 MXD_API mxd_err mxd_mail_next(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_t whylen);
 
 /* mxd_mail_bytes_read - bytes read so far from all files of the source (for progress). */

@@ -294,10 +294,12 @@ static void reset_out(bounce_out *out)
     out->rhost[0] = 0;
     out->date = 0;
     out->tz[0] = 0;
+    out->dropped = 0;
 }
 
-mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
-                         mxd_bounce_cb cb, void *arg, size_t *nrec)
+/* parse - mxd_bounce_parse() with out.cut already set. */
+static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
+                     mxd_bounce_cb cb, void *arg, size_t *nrec)
 {
     if (nrec)
         *nrec = 0;
@@ -327,4 +329,25 @@ mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len, const
         return MXD_OK;
     }
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);
+}
+
+mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
+                         mxd_bounce_cb cb, void *arg, size_t *nrec)
+{
+    if (bc)
+        bc->out.cut = 0;
+    return parse(bc, data, len, source, cb, arg, nrec);
+}
+
+mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, mxd_bounce_cb cb, void *arg,
+                             size_t *nrec)
+{
+    if (!m) {
+        if (nrec)
+            *nrec = 0;
+        return MXD_ERR_INVALID;
+    }
+    if (bc)
+        bc->out.cut = m->truncated != 0;
+    return parse(bc, m->data, m->len, m->label, cb, arg, nrec);
 }

@@ -17,12 +17,12 @@
 #include "mail/mail_internal.h"
 #include "util/buf.h"
 
-#define BOUNCE_MAX_RCPTS 128            /* recipients reported from one message */
-#define BOUNCE_MAX_DIAG  2048           /* diagnostic text kept per recipient */
-#define BOUNCE_MAX_TEXT  (1024u * 1024) /* human-readable text kept from one message */
-#define BOUNCE_MAX_DSN   (256u * 1024)  /* delivery-status text kept */
-#define BOUNCE_MAX_ORIG  (128u * 1024)  /* headers of the returned message kept */
-#define BOUNCE_ADDR_MAX  320            /* an e-mail address (RFC 5321: 254 + slack) */
+#define BOUNCE_MAX_RCPTS MXD_BOUNCE_MAX_RCPTS /* recipients reported from one message */
+#define BOUNCE_MAX_DIAG  2048                 /* diagnostic text kept per recipient */
+#define BOUNCE_MAX_TEXT  (1024u * 1024)       /* human-readable text kept from one message */
+#define BOUNCE_MAX_DSN   (256u * 1024)        /* delivery-status text kept */
+#define BOUNCE_MAX_ORIG  (128u * 1024)        /* headers of the returned message kept */
+#define BOUNCE_ADDR_MAX  320                  /* an e-mail address (RFC 5321: 254 + slack) */
 #define BOUNCE_HOST_MAX  256
 #define BOUNCE_FIELD_MAX 1024        /* a decoded header value kept (subject ...) */
 #define BOUNCE_MAX_HTML  16          /* text/html parts read when there is no text/plain */
@@ -53,6 +53,8 @@ typedef struct bounce_out {
     char rhost[BOUNCE_HOST_MAX]; /* a default remote host for all recipients */
     long long date;
     char tz[8];
+    size_t dropped; /* recipients not added: BOUNCE_MAX_RCPTS reached */
+    int cut;        /* the message was cut by its source (mxd_bounce_parse_msg) */
 } bounce_out;
 
 /* bounce_cmdtab - the SMTP command phrases indexed by their first and second bytes, built

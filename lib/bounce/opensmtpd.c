@@ -5,6 +5,7 @@
  * message follows "Below is a copy of the original message:". Newer versions attach a DSN
  * whose Status is only the class ("5.0.0"); the status then comes from the text.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "bounce/formats.h"
 #include "util/str.h"
@@ -33,9 +34,11 @@ static int opensmtpd_parse(bounce_view *v, bounce_out *out)
     int n = text_generic(t + off, end - off, out);
     if (v->has_dsn) {
         /* DSN fields (action, remote MTA) for the recipients found in the text */
-        bounce_rcpt tmp[8];
-        bounce_out o2 = {tmp, 0, NULL, "", "", 0, ""};
+        bounce_out o2 = {.r = calloc(BOUNCE_MAX_RCPTS, sizeof *o2.r)};
+        if (!o2.r)
+            return n;
         dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, &o2);
+        out->dropped += o2.dropped;
         for (size_t i = 0; i < o2.n; i++) {
             bounce_rcpt *r = bounce_find(out, o2.r[i].recipient, strlen(o2.r[i].recipient));
             if (!r && !n)
@@ -49,6 +52,7 @@ static int opensmtpd_parse(bounce_view *v, bounce_out *out)
              * an expired envelope): the text decides */
         }
         memcpy(out->lhost, o2.lhost, sizeof out->lhost);
+        free(o2.r);
         n = (int)out->n;
     }
     for (size_t i = 0; i < out->n; i++) {

@@ -287,6 +287,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.rule_file = c.rule_file;
         rec.rule_line = c.rule_line;
         rec.facts = &facts;
+        rec.truncated = out->cut;
+        rec.recipients_cut = out->dropped > 0;
         emitted++;
         if (cb && cb(arg, &rec))
             break;
@@ -473,6 +475,24 @@ static const char *nz(const char *s)
     return s && *s ? s : NULL;
 }
 
+/* The sentences of "warnings" (the numbers are the caps of mail.h and bounce.h). */
+_Static_assert(MXD_MAIL_MESSAGE_MAX == 32u * 1024 * 1024, "say the cap in record_warnings");
+_Static_assert(MXD_BOUNCE_MAX_RCPTS == 128, "say the cap in record_warnings");
+#define WARN_TRUNCATED "the message is longer than 32 MiB: only its first 32 MiB were read"
+#define WARN_RCPTS                                                                                 \
+    "the message names more than 128 failed recipients: only the first 128 have a record"
+
+/* record_warnings - the caps that bit on r's message, as sentences into w; their number. */
+static size_t record_warnings(const mxd_bounce_record *r, const char *w[2])
+{
+    size_t n = 0;
+    if (r->truncated)
+        w[n++] = WARN_TRUNCATED;
+    if (r->recipients_cut)
+        w[n++] = WARN_RCPTS;
+    return n;
+}
+
 /* The string members in output order, around the two integers and the retry name. */
 enum { JS_HEAD = 5, JS_MID = 8, JS_TAIL = 11, JS_RULE = 3, JS_NSTR = 27 };
 
@@ -527,7 +547,7 @@ char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule)
     const char *mta = nz(r->mta);
     size_t rl = strlen(retry), ml = mta ? strlen(mta) : 0;
     /* the room: keys, every string escaped at worst, three integers, the rest */
-    size_t need = 256 + JSON_ESC_MAX * (rl + ml);
+    size_t need = 256 + JSON_ESC_MAX * (rl + ml) + sizeof WARN_TRUNCATED + sizeof WARN_RCPTS + 16;
     for (size_t i = 0; i < nstr; i++) {
         lens[i] = vals[i] ? strlen(vals[i]) : 0;
         need += keys[i].n + JSON_ESC_MAX * lens[i] + 2;
@@ -558,6 +578,17 @@ char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule)
     }
     W_LIT(w, ",\"retry\":");
     w = w_str(w, retry, rl);
+    const char *warn[2];
+    size_t nwarn = record_warnings(r, warn);
+    for (size_t k = 0; k < nwarn; k++) {
+        if (k == 0)
+            W_LIT(w, ",\"warnings\":[");
+        else
+            *w++ = ',';
+        w = w_str(w, warn[k], strlen(warn[k]));
+    }
+    if (nwarn)
+        *w++ = ']';
     if (explain_rule) {
         for (; i < JS_NSTR; i++) {
             memcpy(w, keys[i].s, keys[i].n);
@@ -623,6 +654,14 @@ char *bounce_record_json_ref(const mxd_bounce_record *r, int explain_rule, int p
     json_object_set_new(o, "scope", jstr(nz(r->scope)));
     json_object_set_new(o, "sending_ip", jstr(nz(r->sending_ip)));
     json_object_set_new(o, "retry", json_string(mxd_retry_name(r->retry)));
+    const char *warn[2];
+    size_t nwarn = record_warnings(r, warn);
+    if (nwarn) {
+        json_t *a = json_array();
+        for (size_t k = 0; k < nwarn; k++)
+            json_array_append_new(a, json_string(warn[k]));
+        json_object_set_new(o, "warnings", a);
+    }
     if (explain_rule) {
         json_object_set_new(o, "rule", jstr(nz(r->rule)));
         json_t *x = json_object();

@@ -145,8 +145,10 @@ bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen)
     bounce_rcpt *had = find_clean(out, a);
     if (had)
         return had;
-    if (out->n >= BOUNCE_MAX_RCPTS)
+    if (out->n >= BOUNCE_MAX_RCPTS) {
+        out->dropped++;
         return NULL;
+    }
     bounce_rcpt *r = &out->r[out->n++];
     memset(r, 0, offsetof(bounce_rcpt, diag));
     r->diag[0] = 0;

@@ -518,7 +518,14 @@ static int fetch(mxd_resolver *res, const char *prefix, const char *name, char *
         mxd_dns_answer_free(a);
         return -1;
     }
+    int cut = a->truncated;
     mxd_dns_answer_free(a);
+    if (cut && found < 2) { /* records past the cap unseen: a DMARC record may be among them */
+        free(*rec);
+        *rec = NULL;
+        *st = MXD_DNS_ERROR;
+        return -1;
+    }
     if (found > 1) {
         free(*rec);
         *rec = NULL;

@@ -194,6 +194,7 @@ char *mxd_ip_report_json(const mxd_ip_report *rep, int pretty)
     json_object_set_new(pj, "generic_why", check_jstr(p->generic_why));
     json_object_set_new(pj, "domain", check_jstr(p->domain));
     json_object_set_new(pj, "domain_match", check_jtri(p->domain_match));
+    json_object_set_new(pj, "truncated", json_boolean(p->truncated));
     json_object_set_new(o, "ptr", pj);
     json_object_set_new(o, "dnsbl", bl_entries_json(rep->dnsbl, rep->ndnsbl));
     json_object_set_new(o, "listed", json_integer((json_int_t)rep->listed));

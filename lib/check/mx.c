@@ -68,6 +68,15 @@ static int by_pref(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
+/* by_rr_pref - the same order on MX records of an answer. */
+static int by_rr_pref(const void *x, const void *y)
+{
+    const mxd_dns_rr *a = *(const mxd_dns_rr *const *)x, *b = *(const mxd_dns_rr *const *)y;
+    if (a->pref != b->pref)
+        return a->pref < b->pref ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
 static void resolve_hosts(mx_job *j)
 {
     for (size_t i = 0; i < j->rep.nhosts; i++) {
@@ -108,17 +117,25 @@ static void on_mx(void *arg, const mxd_dns_answer *a)
                            "null MX must be the only one; receivers may treat the domain as "
                            "accepting no mail");
             size_t want = n - nulls;
-            if (want > MXD_CHECK_MAX_MX_HOSTS) {
+            if (want > MXD_CHECK_MAX_MX_HOSTS || a->truncated) {
+                rep->truncated = 1;
                 check_warn(&rep->warnings, &rep->nwarnings,
-                           "%zu MX records: only the first %d are checked", want,
-                           MXD_CHECK_MAX_MX_HOSTS);
-                want = MXD_CHECK_MAX_MX_HOSTS;
+                           "%s%zu MX records: only the %d most preferred are checked",
+                           a->truncated ? "more than " : "", want, MXD_CHECK_MAX_MX_HOSTS);
+                if (want > MXD_CHECK_MAX_MX_HOSTS)
+                    want = MXD_CHECK_MAX_MX_HOSTS;
             }
-            rep->hosts = calloc(want ? want : 1, sizeof *rep->hosts);
-            for (size_t i = 0; rep->hosts && i < a->n && rep->nhosts < want; i++) {
-                const mxd_dns_rr *rr = &a->rr[i];
-                if (rr->type != MXD_DNS_MX || !rr->name || !rr->name[0])
-                    continue;
+            /* the records in preference order, so that a cut keeps the most preferred */
+            const mxd_dns_rr **v = calloc(n ? n : 1, sizeof *v);
+            size_t nv = 0;
+            for (size_t i = 0; v && i < a->n; i++)
+                if (a->rr[i].type == MXD_DNS_MX && a->rr[i].name && a->rr[i].name[0])
+                    v[nv++] = &a->rr[i];
+            if (v)
+                qsort(v, nv, sizeof *v, by_rr_pref);
+            rep->hosts = v ? calloc(want ? want : 1, sizeof *rep->hosts) : NULL;
+            for (size_t i = 0; rep->hosts && i < nv && rep->nhosts < want; i++) {
+                const mxd_dns_rr *rr = v[i];
                 mxd_mx_host *h = &rep->hosts[rep->nhosts];
                 h->name = str_dup_n(rr->name, strlen(rr->name));
                 if (!h->name)
@@ -131,6 +148,7 @@ static void on_mx(void *arg, const mxd_dns_answer *a)
                                "host (RFC 5321 section 5.1)",
                                h->name);
             }
+            free(v);
             qsort(rep->hosts, rep->nhosts, sizeof *rep->hosts, by_pref);
         }
     } else if (a->status == MXD_DNS_NODATA) {
@@ -254,6 +272,7 @@ char *mxd_mx_report_json(const mxd_mx_report *rep, int pretty)
     json_object_set_new(o, "status", json_string(mxd_dns_status_name(rep->status)));
     json_object_set_new(o, "null_mx", json_boolean(rep->null_mx));
     json_object_set_new(o, "implicit", json_boolean(rep->implicit));
+    json_object_set_new(o, "truncated", json_boolean(rep->truncated));
     json_t *arr = json_array();
     for (size_t i = 0; i < rep->nhosts; i++) {
         const mxd_mx_host *h = &rep->hosts[i];

@@ -44,9 +44,12 @@ static void on_ptr(void *arg, const mxd_dns_answer *a)
     mxd_ptr_info *p = pr->info;
     p->status = a->status;
     size_t n = 0;
-    for (size_t i = 0; i < a->n && n < MXD_CHECK_MAX_PTR_NAMES; i++)
+    for (size_t i = 0; i < a->n; i++)
         if (a->rr[i].type == MXD_DNS_PTR && a->rr[i].name && a->rr[i].name[0])
             n++;
+    p->truncated = a->truncated || n > MXD_CHECK_MAX_PTR_NAMES;
+    if (n > MXD_CHECK_MAX_PTR_NAMES)
+        n = MXD_CHECK_MAX_PTR_NAMES;
     if (n) {
         p->confirmed = malloc(n * sizeof *p->confirmed);
         if (!p->confirmed)
@@ -251,18 +254,21 @@ void ptr_run_finish(ptr_run *pr, const mxd_kb *kb, const char *want, char ***war
         any |= p->confirmed[i] == 1;
         unknown |= p->confirmed[i] < 0;
     }
-    p->fcrdns = any ? 1 : unknown ? -1 : 0;
+    /* names past the cap were not asked: one of them might resolve back */
+    p->fcrdns = any ? 1 : unknown || p->truncated ? -1 : 0;
+    if (p->truncated)
+        check_warn(warn, nwarn, "%s has more than %d PTR names: only the first %d were checked", ip,
+                   MXD_CHECK_MAX_PTR_NAMES, MXD_CHECK_MAX_PTR_NAMES);
     if (p->fcrdns == 0)
         check_warn(warn, nwarn,
                    "forward-confirmed reverse DNS fails: no PTR name of %s resolves back to it "
                    "(add an %s record for %s)",
                    ip, pr->family == 4 ? "A" : "AAAA", p->names[0]);
     else if (p->fcrdns < 0)
-        check_warn(warn, nwarn,
-                   "forward confirmation of %s unknown: a lookup of its PTR "
-                   "names failed",
-                   ip);
-    if (p->nnames > 1)
+        check_warn(warn, nwarn, "forward confirmation of %s unknown: %s", ip,
+                   unknown ? "a lookup of its PTR names failed"
+                           : "none of the PTR names checked resolves back to it");
+    if (p->nnames > 1 && !p->truncated)
         check_warn(warn, nwarn,
                    "%s has %zu PTR names: one name per address is the norm, and receivers "
                    "may check only one of them",

@@ -433,6 +433,13 @@ static mxd_spf_result fetch_record(spf_ctx *c, const char *domain, mxd_spf_node 
     } else if (spf_select(a, &f)) {
         c->nomem = 1;
         r = MXD_SPF_TEMPERROR;
+    } else if (f.truncated && f.count < 2) {
+        /* records past the cap were not seen: one more v=spf1 there would change the answer */
+        fail_with(c, MXD_SPF_TEMPERROR,
+                  "%s has more than %d TXT records: the rest were not read, so its SPF record "
+                  "cannot be told",
+                  domain, MXD_DNS_MAX_RRS);
+        r = MXD_SPF_TEMPERROR;
     } else if (f.count == 0) {
         fail_with(c, MXD_SPF_NONE, "%s has no SPF record", domain);
         r = MXD_SPF_NONE;

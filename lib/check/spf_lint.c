@@ -334,6 +334,18 @@ static void lint_walk(lint_ctx *c, const char *domain, mxd_spf_node *node, int d
     mxd_dns_answer_free(a);
     if (depth == 0)
         c->udp_size = f.udp_size;
+    if (f.truncated && f.count < 2) {
+        /* records past the cap were not seen: one more v=spf1 there would change the verdict */
+        c->temp = 1;
+        checkutil_finding(&c->f, MXD_SEV_WARNING, AREA, "spf-answer-cut",
+                          "Remove unused TXT records at that name.",
+                          "%s has more than %d TXT records: the rest were not read, so its SPF "
+                          "record cannot be told",
+                          domain, MXD_DNS_MAX_RRS);
+        node->problem = str_dup_n("TXT answer cut", 14);
+        free(f.record);
+        return;
+    }
     if (f.udp_size > MXD_SPF_UDP_LIMIT)
         checkutil_finding(&c->f, MXD_SEV_WARNING, AREA, "spf-udp-size",
                           "Remove unused TXT records at that name or shorten the SPF record "

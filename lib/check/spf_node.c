@@ -55,6 +55,7 @@ mxd_err spf_select(const mxd_dns_answer *a, spf_fetch *f)
 {
     memset(f, 0, sizeof *f);
     f->status = a->status;
+    f->truncated = a->truncated;
     /* header, question (name in wire form + type + class), then each record with a
      * compressed owner name (2), type, class, TTL, length (10) and its strings */
     size_t ql = a->qname ? strlen(a->qname) : 0;

@@ -22,6 +22,8 @@ typedef struct spf_fetch {
     char *record;          /* the record (malloc'ed, NUL-terminated, NULs kept) when count 1 */
     size_t len;
     size_t udp_size; /* size of the whole TXT answer as it travels over DNS */
+    int truncated;   /* the answer had more than MXD_DNS_MAX_RRS records: unless two SPF
+                        records were seen already, the verdict is unknown (temperror) */
 } spf_fetch;
 
 /* spf_select - pick the v=spf1 record out of a TXT answer into f (record malloc'ed). Returns

@@ -58,12 +58,17 @@ static char *name_dup(const char *s)
 typedef struct rr_list {
     mxd_dns_rr *v;
     size_t n, alloc;
+    int cut; /* a record was refused: DNS_MAX_RRS reached */
 } rr_list;
 
+/* rr_add - room for one more record; NULL when out of memory or past DNS_MAX_RRS (then cut
+ * is set). */
 static mxd_dns_rr *rr_add(rr_list *l, int type)
 {
-    if (l->n >= DNS_MAX_RRS)
+    if (l->n >= DNS_MAX_RRS) {
+        l->cut = 1;
         return NULL;
+    }
     if (l->n == l->alloc) {
         size_t na = l->alloc ? l->alloc * 2 : 4;
         mxd_dns_rr *p = realloc(l->v, na * sizeof *p);
@@ -87,6 +92,10 @@ static mxd_err parse_a(int qtype, const unsigned char *abuf, int alen, rr_list *
                                 : ares_parse_aaaa_reply(abuf, alen, NULL, a6, &n);
     if (st != ARES_SUCCESS)
         return map_status(st);
+    /* c-ares fills at most DNS_MAX_RRS: more answer records than that may have been dropped */
+    if (n == DNS_MAX_RRS && alen >= DNS_HEADER_LEN &&
+        ((unsigned)abuf[6] << 8 | abuf[7]) > DNS_MAX_RRS)
+        l->cut = 1;
     for (int i = 0; i < n; i++) {
         mxd_dns_rr *r = rr_add(l, qtype);
         if (!r)
@@ -273,10 +282,18 @@ static mxd_err parse_cname(const unsigned char *abuf, int alen, rr_list *l)
 
 mxd_err dns_answer_parse(int qtype, const unsigned char *abuf, int alen, mxd_dns_rr **rr, size_t *n)
 {
+    int cut;
+    return dns_answer_parse_cut(qtype, abuf, alen, rr, n, &cut);
+}
+
+mxd_err dns_answer_parse_cut(int qtype, const unsigned char *abuf, int alen, mxd_dns_rr **rr,
+                             size_t *n, int *truncated)
+{
     rr_list l = {0};
     mxd_err e;
     *rr = NULL;
     *n = 0;
+    *truncated = 0;
     if (!abuf || alen < DNS_HEADER_LEN)
         return MXD_ERR_PARSE;
     switch (qtype) {
@@ -311,5 +328,6 @@ mxd_err dns_answer_parse(int qtype, const unsigned char *abuf, int alen, mxd_dns
     }
     *rr = l.v;
     *n = l.n;
+    *truncated = l.cut;
     return MXD_OK;
 }

@@ -12,8 +12,8 @@
 #define DNS_DEFAULT_TRIES      2
 #define DNS_MAX_TRIES          20
 #define DNS_MAX_TIMEOUT_MS     600000
-#define DNS_MAX_RRS            512 /* records of one answer kept; the rest are dropped */
-#define DNS_MAX_CNAME_CHAIN    16  /* CNAME links followed inside one answer */
+#define DNS_MAX_RRS            MXD_DNS_MAX_RRS   /* records of one answer kept; the rest dropped */
+#define DNS_MAX_CNAME_CHAIN    16                /* CNAME links followed inside one answer */
 #define DNS_RCVBUF             (4 * 1024 * 1024) /* UDP receive buffer asked for */
 
 /* One configured server. */
@@ -38,6 +38,10 @@ void dns_server_format(const dns_server *sv, char *out, size_t outlen);
  * answer; MXD_ERR_NOMEM. */
 mxd_err dns_answer_parse(int qtype, const unsigned char *abuf, int alen, mxd_dns_rr **rr,
                          size_t *n);
+/* dns_answer_parse_cut - the same; *truncated = 1 when records past DNS_MAX_RRS were
+ * dropped. */
+mxd_err dns_answer_parse_cut(int qtype, const unsigned char *abuf, int alen, mxd_dns_rr **rr,
+                             size_t *n, int *truncated);
 void dns_rrs_free(mxd_dns_rr *rr, size_t n);
 
 #endif

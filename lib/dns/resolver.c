@@ -49,6 +49,7 @@ typedef struct dns_entry {
     mxd_dns_status status;
     mxd_dns_rr *rr;
     size_t n;
+    int truncated; /* records past DNS_MAX_RRS were dropped */
     dns_waiter *waiters, **wtail;
 } dns_entry;
 
@@ -263,7 +264,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         return;
     }
     if (status == ARES_SUCCESS) {
-        mxd_err pe = dns_answer_parse(e->type, abuf, alen, &e->rr, &e->n);
+        mxd_err pe = dns_answer_parse_cut(e->type, abuf, alen, &e->rr, &e->n, &e->truncated);
         st = pe == MXD_OK ? MXD_DNS_OK : pe == MXD_ERR_NOTFOUND ? MXD_DNS_NODATA : MXD_DNS_ERROR;
     }
     e->status = st;
@@ -303,8 +304,12 @@ static void deliver(mxd_resolver *r)
         e->wtail = &e->waiters;
         while (w) {
             dns_waiter *next = w->next;
-            mxd_dns_answer a = {w->qname, e->type, e->status, e->status == MXD_DNS_OK ? e->n : 0,
-                                e->status == MXD_DNS_OK ? e->rr : NULL};
+            mxd_dns_answer a = {w->qname,
+                                e->type,
+                                e->status,
+                                e->status == MXD_DNS_OK ? e->n : 0,
+                                e->status == MXD_DNS_OK ? e->rr : NULL,
+                                e->status == MXD_DNS_OK && e->truncated};
             w->cb(w->arg, &a);
             free(w->qname);
             free(w);
@@ -447,6 +452,7 @@ static void copy_answer(void *arg, const mxd_dns_answer *a)
     }
     c->rr = rr;
     c->n = a->n;
+    c->truncated = a->truncated;
     if (bad) {
         mxd_dns_answer_free(c);
         return;

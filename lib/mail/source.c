@@ -5,7 +5,13 @@
  * holds at most one message (up to MXD_MAIL_MESSAGE_MAX) plus one read chunk, so memory stays
  * bounded whatever the size of the file. Directories are walked depth first in name order,
  * with a bounded depth; a directory holding cur/ or new/ is a Maildir and only those two are
- * read.
+ * read. Symbolic links are followed, but every directory and file is remembered by (device,
+ * inode): a directory reached twice is not walked again and a file reached twice (a second
+ * link, a link back up the tree) is not read again, so a link loop ends and nothing is counted
+ * twice. Only regular files, directories and stdin are sources: a FIFO or a device named as the
+ * path is refused (it could block or never end). Reading is bounded too: one message file is
+ * read up to the message cap and no further; an mbox message that runs on past SOURCE_MAX_SKIP
+ * bytes ends the file (stdin from /dev/zero ends).
  */
 #define _GNU_SOURCE 1 /* memmem */
 #include <dirent.h>
@@ -25,6 +31,19 @@
 #define SOURCE_MAX_ENTRIES  1000000        /* names read from one directory */
 #define SOURCE_MAX_FROMLINE 4096           /* longest mbox "From " line looked at */
 #define SOURCE_LABEL_MAX    4096
+#define SOURCE_MAX_SKIP     (128ull * 1024 * 1024) /* mbox message bytes read past the cap */
+
+/* seen_set - (device, inode) pairs already walked or read: open addressing, grown at 1/2. */
+typedef struct seen_key {
+    dev_t dev;
+    ino_t ino;
+} seen_key;
+
+typedef struct seen_set {
+    seen_key *v;
+    unsigned char *used;
+    size_t n, cap;
+} seen_set;
 
 typedef struct dir_frame {
     char *path;
@@ -50,7 +69,57 @@ struct mxd_mail_source {
     char label[SOURCE_LABEL_MAX];
     size_t label_plen; /* bytes of the path at the start of label */
     unsigned long long bytes;
+    seen_set seen; /* directories and files of the walk */
+    int gave_up;   /* an mbox message ran past SOURCE_MAX_SKIP: the rest of the file is skipped */
 };
+
+static size_t seen_hash(dev_t dev, ino_t ino)
+{
+    unsigned long long h = (unsigned long long)ino * 0x9E3779B97F4A7C15ull;
+    h ^= (unsigned long long)dev + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* seen_add - remember (dev, ino). Returns 1 when it was new, 0 when already there, -1 when
+ * out of memory. */
+static int seen_add(seen_set *t, dev_t dev, ino_t ino)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 64;
+        seen_key *nv = calloc(nc, sizeof *nv);
+        unsigned char *nu = calloc(nc, 1);
+        if (!nv || !nu) {
+            free(nv);
+            free(nu);
+            return -1;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->used[i])
+                continue;
+            size_t j = seen_hash(t->v[i].dev, t->v[i].ino) & (nc - 1);
+            while (nu[j])
+                j = (j + 1) & (nc - 1);
+            nv[j] = t->v[i];
+            nu[j] = 1;
+        }
+        free(t->v);
+        free(t->used);
+        t->v = nv;
+        t->used = nu;
+        t->cap = nc;
+    }
+    size_t j = seen_hash(dev, ino) & (t->cap - 1);
+    while (t->used[j]) {
+        if (t->v[j].dev == dev && t->v[j].ino == ino)
+            return 0;
+        j = (j + 1) & (t->cap - 1);
+    }
+    t->v[j].dev = dev;
+    t->v[j].ino = ino;
+    t->used[j] = 1;
+    t->n++;
+    return 1;
+}
 
 static void set_why(char *why, size_t whylen, const char *path, const char *what)
 {
@@ -136,9 +205,16 @@ static void frame_free(dir_frame *f)
 }
 
 /* push_dir - read and sort the names of a directory onto the walk stack. A Maildir lists
- * only its cur and new. */
-static mxd_err push_dir(mxd_mail_source *s, const char *path, char *why, size_t whylen)
+ * only its cur and new. A directory already walked (st names it) is skipped: MXD_OK, nothing
+ * pushed. */
+static mxd_err push_dir(mxd_mail_source *s, const char *path, const struct stat *st, char *why,
+                        size_t whylen)
 {
+    int fresh = seen_add(&s->seen, st->st_dev, st->st_ino);
+    if (fresh < 0)
+        return MXD_ERR_NOMEM;
+    if (!fresh)
+        return MXD_OK;
     if (s->depth >= SOURCE_MAX_DEPTH) {
         set_why(why, whylen, path, "directories nested too deep, skipped");
         return MXD_ERR_TOOBIG;
@@ -231,7 +307,12 @@ mxd_err mxd_mail_open(const char *path, mxd_mail_source **out, char *why, size_t
             e = (err == ENOENT || err == ENOTDIR) ? MXD_ERR_NOTFOUND : MXD_ERR_IO;
         } else if (S_ISDIR(st.st_mode)) {
             s->kind = is_maildir(path) ? MXD_MAIL_MAILDIR : MXD_MAIL_DIR;
-            e = push_dir(s, path, why, whylen);
+            e = push_dir(s, path, &st, why, whylen);
+        } else if (!S_ISREG(st.st_mode)) {
+            set_why(why, whylen, path,
+                    S_ISFIFO(st.st_mode) ? "a FIFO, not a file (use '-' to read a pipe)"
+                                         : "not a regular file or directory");
+            e = MXD_ERR_IO;
         } else if (access(path, R_OK) != 0) {
             set_why(why, whylen, path, strerror(errno));
             e = MXD_ERR_IO;
@@ -258,6 +339,7 @@ static void close_file(mxd_mail_source *s)
     s->eof = 0;
     s->at_from = 0;
     s->msgno = 0;
+    s->gave_up = 0;
 }
 
 void mxd_mail_close(mxd_mail_source *s)
@@ -267,6 +349,8 @@ void mxd_mail_close(mxd_mail_source *s)
     close_file(s);
     while (s->depth > 0)
         frame_free(&s->stack[--s->depth]);
+    free(s->seen.v);
+    free(s->seen.used);
     free(s->buf);
     free(s->root);
     free(s);
@@ -277,7 +361,12 @@ void mxd_mail_close(mxd_mail_source *s)
 static int fill(mxd_mail_source *s)
 {
     if (s->alloc - s->len < SOURCE_READ_CHUNK) {
-        size_t na = s->len + SOURCE_READ_CHUNK;
+        /* grow geometrically (a 32 MiB message is not copied 32 times), up to the cap */
+        size_t want = s->len + SOURCE_READ_CHUNK,
+               top = MXD_MAIL_MESSAGE_MAX + 2 * SOURCE_READ_CHUNK;
+        size_t na = s->alloc * 2 > want ? s->alloc * 2 : want;
+        if (na > top)
+            na = want > top ? want : top;
         char *q = realloc(s->buf, na + 1);
         if (!q) {
             errno = ENOMEM;
@@ -325,11 +414,21 @@ static mxd_err open_file(mxd_mail_source *s, const char *path, char *why, size_t
     if (!strcmp(path, "-") && s->kind == MXD_MAIL_STDIN) {
         s->fd = 0;
     } else {
-        s->fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO put in place of the file since it was looked at must not block
+         * the open; anything but a regular file is refused below */
+        s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (s->fd < 0) {
             set_why(why, whylen, path, strerror(errno));
             return MXD_ERR_IO;
         }
+        struct stat st;
+        if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            set_why(why, whylen, path, "not a regular file");
+            return MXD_ERR_IO;
+        }
+        int fl = fcntl(s->fd, F_GETFL);
+        if (fl != -1)
+            (void)fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK);
     }
     while (s->len < 5 && !s->eof)
         if (fill(s) != 0) {
@@ -360,34 +459,22 @@ static void set_label(mxd_mail_source *s, int numbered, unsigned no)
     s->label[s->label_plen + w] = 0;
 }
 
-/* next_single - the whole file as one message (cut at the cap, the rest drained). */
+/* next_single - the whole file as one message, cut at the cap: reading stops at the first
+ * byte past it (the rest is not read, so an endless stdin ends). */
 static mxd_err next_single(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_t whylen)
 {
     if (s->msgno)
         return MXD_ERR_NOTFOUND;
-    while (!s->eof && s->len < MXD_MAIL_MESSAGE_MAX)
+    while (!s->eof && s->len <= MXD_MAIL_MESSAGE_MAX)
         if (fill(s) != 0) {
             set_why(why, whylen, s->path, strerror(errno));
             return MXD_ERR_IO;
         }
-    int truncated = 0;
-    size_t keep = s->len;
-    if (keep > MXD_MAIL_MESSAGE_MAX) {
-        keep = MXD_MAIL_MESSAGE_MAX;
-        truncated = 1;
-    }
-    while (!s->eof) {
-        s->len = keep;
-        truncated = 1;
-        if (fill(s) != 0) {
-            set_why(why, whylen, s->path, strerror(errno));
-            return MXD_ERR_IO;
-        }
-    }
+    size_t keep = s->len > MXD_MAIL_MESSAGE_MAX ? MXD_MAIL_MESSAGE_MAX : s->len;
     s->msgno = 1;
     msg->data = s->buf ? s->buf : "";
     msg->len = keep;
-    msg->truncated = truncated || s->len > keep;
+    msg->truncated = s->len > keep;
     set_label(s, 0, 0);
     return MXD_OK;
 }
@@ -427,11 +514,18 @@ static size_t find_sep(const mxd_mail_source *s, size_t from)
 /* next_mbox - the next message of an mbox stream. */
 static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_t whylen)
 {
+    if (s->gave_up) {
+        set_why(why, whylen, s->path,
+                "a message runs on 128 MiB past the 32 MiB cap without a \"From \" line: the rest "
+                "was not read");
+        return MXD_ERR_TOOBIG;
+    }
     for (;;) {
         if (s->at_from && skip_from_line(s) != 0)
             goto ioerr;
         size_t start = s->pos, search = s->pos;
         int truncated = 0;
+        unsigned long long cut_at = 0; /* s->bytes when the message reached the cap */
         size_t end = (size_t)-1;
         for (;;) {
             size_t at = find_sep(s, search);
@@ -446,8 +540,17 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
                 s->pos = s->len;
                 break;
             }
-            if (!truncated && s->len - start >= MXD_MAIL_MESSAGE_MAX)
+            if (!truncated && s->len - start >= MXD_MAIL_MESSAGE_MAX) {
                 truncated = 1;
+                cut_at = s->bytes;
+            }
+            if (truncated && s->bytes - cut_at > SOURCE_MAX_SKIP) {
+                /* no end in sight (stdin from /dev/zero): hand out what was kept, then stop */
+                end = start + MXD_MAIL_MESSAGE_MAX;
+                s->pos = s->len;
+                s->gave_up = 1;
+                break;
+            }
             if (truncated) {
                 /* keep the first MXD_MAIL_MESSAGE_MAX bytes, drop the middle, keep 5 bytes
                  * so that a separator across two reads is still seen */
@@ -518,11 +621,16 @@ static mxd_err next_file_in_tree(mxd_mail_source *s, char *why, size_t whylen)
             return MXD_ERR_IO;
         }
         mxd_err e = MXD_OK;
+        int fresh = 1;
+        if (S_ISREG(st.st_mode) && (fresh = seen_add(&s->seen, st.st_dev, st.st_ino)) < 0) {
+            free(p);
+            return MXD_ERR_NOMEM;
+        }
         if (S_ISDIR(st.st_mode))
-            e = push_dir(s, p, why, whylen);
-        else if (S_ISREG(st.st_mode))
+            e = push_dir(s, p, &st, why, whylen);
+        else if (S_ISREG(st.st_mode) && fresh)
             e = open_file(s, p, why, whylen);
-        else {
+        else { /* not a file or directory, or a file already read by another name */
             free(p);
             continue;
         }

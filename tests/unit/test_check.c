@@ -54,7 +54,7 @@ static mxd_dns_answer answer(mxd_dns_rr *rr, const char *const *addrs, size_t n)
         rr[i].type = MXD_DNS_A;
         snprintf(rr[i].addr, sizeof rr[i].addr, "%s", addrs[i]);
     }
-    mxd_dns_answer a = {"x", MXD_DNS_A, n ? MXD_DNS_OK : MXD_DNS_NXDOMAIN, n, rr};
+    mxd_dns_answer a = {"x", MXD_DNS_A, n ? MXD_DNS_OK : MXD_DNS_NXDOMAIN, n, rr, 0};
     return a;
 }
 
@@ -137,7 +137,7 @@ static void test_error_codes(void **state)
     /* failed lookups are errors with the DNS status, never clean */
     mxd_bl_entry f;
     memset(&f, 0, sizeof f);
-    mxd_dns_answer t = {"x", MXD_DNS_A, MXD_DNS_TIMEOUT, 0, NULL};
+    mxd_dns_answer t = {"x", MXD_DNS_A, MXD_DNS_TIMEOUT, 0, NULL, 0};
     assert_int_equal(dnsbl_interpret(list("psbl"), &t, &f), MXD_OK);
     assert_int_equal(f.result, MXD_BL_ERROR);
     assert_string_equal(f.error, "timeout");
@@ -451,7 +451,7 @@ static void test_txt_join(void **state)
     rr[0].len = strlen(t1);
     rr[1].text = t2;
     rr[1].len = strlen(t2);
-    mxd_dns_answer a = {"x", MXD_DNS_TXT, MXD_DNS_OK, 2, rr};
+    mxd_dns_answer a = {"x", MXD_DNS_TXT, MXD_DNS_OK, 2, rr, 0};
     char *s = dnsbl_txt_join(&a);
     assert_string_equal(s, "first line / second");
     free(s);

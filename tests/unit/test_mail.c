@@ -45,6 +45,62 @@ static char *path_in(const char *name)
 
 /* --- sources --- */
 
+/* Symbolic links back up the tree and a second hard link: every message read once, the walk
+ * ends (it used to loop for ever on cur/a -> . and cur/b -> .). */
+static void test_maildir_links_read_once(void **state)
+{
+    (void)state;
+    char p[600], q[600];
+    snprintf(p, sizeof p, "%s/loop", tmpdir);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/loop/cur", tmpdir);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/loop/new", tmpdir);
+    mkdir(p, 0700);
+    const char *a = "Subject: a\n\nA\n", *b = "Subject: b\n\nB\n";
+    write_file(path_in("loop/cur/1.host"), a, strlen(a));
+    write_file(path_in("loop/new/2.host"), b, strlen(b));
+    assert_int_equal(symlink(".", path_in("loop/cur/a")), 0);
+    assert_int_equal(symlink(".", path_in("loop/cur/b")), 0);
+    assert_int_equal(symlink("../cur", path_in("loop/cur/loop")), 0);
+    assert_int_equal(symlink("../new", path_in("loop/new/up")), 0);
+    snprintf(q, sizeof q, "%s/loop/new/3.host", tmpdir);
+    assert_int_equal(link(path_in("loop/cur/1.host"), q), 0);
+    assert_int_equal(symlink("2.host", path_in("loop/new/4.host")), 0);
+    mxd_mail_source *s;
+    char why[256];
+    assert_int_equal(mxd_mail_open(path_in("loop"), &s, why, sizeof why), MXD_OK);
+    mxd_mail_msg m;
+    int n = 0, na = 0, nb = 0;
+    mxd_err e;
+    while ((e = mxd_mail_next(s, &m, why, sizeof why)) == MXD_OK && n < 100) {
+        n++;
+        na += !memcmp(m.data, "Subject: a", 10);
+        nb += !memcmp(m.data, "Subject: b", 10);
+    }
+    assert_int_equal(e, MXD_ERR_NOTFOUND);
+    assert_int_equal(n, 2);
+    assert_int_equal(na, 1);
+    assert_int_equal(nb, 1);
+    mxd_mail_close(s);
+}
+
+/* A FIFO or a device named as the source is refused at once (it would block or never end). */
+static void test_not_a_regular_file(void **state)
+{
+    (void)state;
+    assert_int_equal(mkfifo(path_in("fifo"), 0600), 0);
+    mxd_mail_source *s = NULL;
+    char why[256] = "";
+    assert_int_equal(mxd_mail_open(path_in("fifo"), &s, why, sizeof why), MXD_ERR_IO);
+    assert_null(s);
+    assert_non_null(strstr(why, "FIFO"));
+    why[0] = 0;
+    assert_int_equal(mxd_mail_open("/dev/zero", &s, why, sizeof why), MXD_ERR_IO);
+    assert_null(s);
+    assert_non_null(strstr(why, "not a regular file"));
+}
+
 static void test_single_message_file(void **state)
 {
     (void)state;
@@ -375,6 +431,8 @@ int main(void)
         cmocka_unit_test(test_mbox_messages_and_labels),
         cmocka_unit_test(test_mbox_streams_across_chunks),
         cmocka_unit_test(test_maildir_and_tree),
+        cmocka_unit_test(test_maildir_links_read_once),
+        cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_scan_multipart_report),
         cmocka_unit_test(test_scan_headers),
         cmocka_unit_test(test_scan_limits),
