@@ -323,6 +323,12 @@ void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out)
     } else {
         goto unframed;
     }
+    /* some syslog templates write "<facility.priority>" before the host */
+    if (p < end && *p == '<') {
+        char *q = memchr(p, '>', (size_t)(end - p) < 32 ? (size_t)(end - p) : 32);
+        if (q && q + 1 < end && q[1] == ' ')
+            p = q + 2;
+    }
     char *host = word(&p, end);
     if (!host)
         goto unframed;

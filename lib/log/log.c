@@ -252,6 +252,40 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
     return MXD_OK;
 }
 
+/* emit_each - one event per address of a Sendmail "to=<a>,<b>" list (each counted). */
+static mxd_err emit_each(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
+{
+    char list[LOG_FIELD_MAX * 4];
+    snprintf(list, sizeof list, "%s", r->to);
+    int first = 1;
+    for (char *a = list; a && *a;) {
+        char *comma = strchr(a, ',');
+        if (comma)
+            *comma = 0;
+        size_t n = strlen(a);
+        if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+            a[n - 1] = 0;
+            a++;
+        }
+        ev->recipient = a;
+        if (!first) { /* the first was counted by the caller */
+            const char *st = ev->outcome;
+            if (!strcmp(st, "sent"))
+                c->t.delivered++;
+            else if (!strcmp(st, "deferred"))
+                c->t.deferrals++;
+            else
+                c->t.bounced++;
+        }
+        first = 0;
+        mxd_err e = emit(c, ev, r);
+        if (e)
+            return e;
+        a = comma ? comma + 1 : NULL;
+    }
+    return MXD_OK;
+}
+
 /* from_msg - the message's facts into the event. */
 static void from_msg(mxd_log_event *ev, const log_msg *m)
 {
@@ -314,6 +348,13 @@ static mxd_err on_rec(mxd_log_ctx *c, const mxd_log_line *line, log_rec *r)
         return MXD_OK;
     case LR_FROM:
         m = msg_find(c, r->instance, r->qid, 1);
+        if (strcmp(r->mta, "postfix")) {
+            /* Exim's <= and Sendmail's from= are the arrival itself (an ID may come again:
+             * count each arrival, as pflogsumm counts each client= line) */
+            m->received = 1;
+            m->has_from = 0;
+            c->t.received++;
+        }
         if (r->size >= 0)
             m->size = r->size;
         if (!m->has_from) {
@@ -402,7 +443,9 @@ static mxd_err on_rec(mxd_log_ctx *c, const mxd_log_line *line, log_rec *r)
         } else {
             c->t.bounced++;
         }
-        return emit(c, &ev, r);
+        if (strcmp(r->mta, "sendmail") || !strchr(r->to ? r->to : "", ','))
+            return emit(c, &ev, r);
+        return emit_each(c, &ev, r);
     }
     default:
         return MXD_OK;

@@ -282,6 +282,58 @@ static void test_postfix_other_lines(void **state)
     assert_false(pf("postfix/qmgr", "ABCDEF1234:", &r, s, sizeof s));
 }
 
+static void test_exim_and_sendmail_lines(void **state)
+{
+    (void)state;
+    char s[2048];
+    log_rec r;
+    snprintf(s, sizeof s, "%s",
+             "10HmaX-000000005vi-0000 ** nobody@example.net <alias@example.net> R=dnslookup "
+             "T=remote_smtp H=mx.example.net [192.0.2.25]: SMTP error from remote mail server "
+             "after RCPT TO:<nobody@example.net>: 550 5.1.1 User unknown");
+    assert_true(log_exim_parse(s, strlen(s), &r));
+    assert_int_equal(r.kind, LR_DELIVERY);
+    assert_string_equal(r.qid, "10HmaX-000000005vi-0000");
+    assert_string_equal(r.status, "bounced");
+    assert_string_equal(r.to, "nobody@example.net");
+    assert_string_equal(r.orig_to, "alias@example.net");
+    assert_string_equal(r.relay_host, "mx.example.net");
+    assert_string_equal(r.relay_ip, "192.0.2.25");
+    assert_string_equal(r.text, "SMTP error from remote mail server after RCPT "
+                                "TO:<nobody@example.net>: 550 5.1.1 User unknown");
+    snprintf(s, sizeof s, "%s",
+             "1RookS-000Pg8-VO <= a@x H=c.example [198.51.100.7]:4 P=esmtpsa "
+             "A=dovecot_login:alice S=2345 id=m2@x");
+    assert_true(log_exim_parse(s, strlen(s), &r));
+    assert_int_equal(r.kind, LR_FROM);
+    assert_string_equal(r.from, "a@x");
+    assert_string_equal(r.sasl_user, "alice");
+    assert_string_equal(r.messageid, "m2@x");
+    assert_int_equal(r.size, 2345);
+    assert_string_equal(r.client_ip, "198.51.100.7");
+    snprintf(s, sizeof s, "%s", "login authenticator failed for (x) [192.0.2.1]: 535 no");
+    assert_false(log_exim_parse(s, strlen(s), &r));
+    snprintf(s, sizeof s, "%s",
+             "2A1B3C4D005678: to=<b@x>,<c@x>, delay=1+00:00:04, xdelay=00:00:01, "
+             "mailer=esmtp, pri=120, relay=mx.x. [192.0.2.9], dsn=4.7.0, stat=Deferred: 421 "
+             "4.7.0 try later");
+    assert_true(log_sendmail_parse(s, strlen(s), &r));
+    assert_string_equal(r.to, "<b@x>,<c@x>"); /* split by the context */
+    assert_string_equal(r.status, "deferred");
+    assert_string_equal(r.dsn, "4.7.0");
+    assert_string_equal(r.relay_host, "mx.x");
+    assert_true(r.delay > 86403.9 && r.delay < 86404.1);
+    assert_string_equal(r.text, "421 4.7.0 try later");
+    snprintf(s, sizeof s, "%s",
+             "s1P819mk027713: ruleset=check_rcpt, arg1=<a@x>, relay=h.example [192.0.2.4] (may "
+             "be forged), reject=550 5.7.1 <a@x>... Relaying denied");
+    assert_true(log_sendmail_parse(s, strlen(s), &r));
+    assert_int_equal(r.kind, LR_REJECT);
+    assert_string_equal(r.to, "a@x");
+    assert_string_equal(r.client_ip, "192.0.2.4");
+    assert_string_equal(r.text, "550 5.7.1 <a@x>... Relaying denied");
+}
+
 /* --- reassembly -------------------------------------------------------------------------- */
 
 typedef struct seen {
@@ -451,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_journal_json),
         cmocka_unit_test(test_postfix_delivery_fields),
         cmocka_unit_test(test_postfix_other_lines),
+        cmocka_unit_test(test_exim_and_sendmail_lines),
         cmocka_unit_test(test_reassembly),
         cmocka_unit_test(test_inflight_bounded),
         cmocka_unit_test(test_follow_rotation),
