@@ -71,6 +71,8 @@ static void help(FILE *out)
             "  --follow          keep reading as the files grow; survives rotation by rename and\n"
             "                    by copy-truncate; prints events and alerts as they happen\n"
             "  --state FILE      with --follow: where to resume after a restart\n"
+        "  --poll-ms MS      with --follow: pause between looks at quiet files (1000)\n"
+        "  --follow-idle-exit N  with --follow: stop after N quiet looks (scripts, tests)\n"
             "  -h, --help        this help\n\n"
             "Totals are counted as pflogsumm counts them: received (smtpd client= and pickup\n"
             "lines), delivered and bounced (recipient lines), deferred (messages), rejected\n"
