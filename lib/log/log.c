@@ -51,10 +51,9 @@ mxd_err mxd_log_new(const mxd_kb *kb, const mxd_log_opts *opts, mxd_log_ctx **ou
         mxd_log_free(c);
         return MXD_ERR_NOMEM;
     }
-    /* the free list threads every slot */
-    for (size_t i = 0; i < c->msgcap; i++)
-        c->msgs[i].next = i + 1 < c->msgcap ? (unsigned)(i + 2) : 0;
-    c->freelist = 1;
+    /* slots are handed out in order (pages never used are never touched), then recycled
+     * through the free list */
+    c->freelist = 0;
     *out = c;
     return MXD_OK;
 }
@@ -131,6 +130,17 @@ static void msg_remove(mxd_log_ctx *c, log_msg *m)
     c->nmsgs--;
 }
 
+static void copy(char *dst, size_t n, const char *s)
+{
+    if (!s)
+        return;
+    size_t l = strlen(s);
+    if (l >= n)
+        l = n - 1;
+    memcpy(dst, s, l);
+    dst[l] = 0;
+}
+
 /* msg_find - the message (instance, qid), created when create is set (evicting the least
  * recently seen one when the table is full); NULL when absent. */
 static log_msg *msg_find(mxd_log_ctx *c, const char *inst, const char *qid, int create)
@@ -148,36 +158,31 @@ static log_msg *msg_find(mxd_log_ctx *c, const char *inst, const char *qid, int 
     }
     if (!create)
         return NULL;
-    if (!c->freelist) {
+    unsigned id;
+    if (c->freelist) {
+        id = c->freelist;
+        c->freelist = c->msgs[id - 1].next;
+    } else if (c->nused < c->msgcap) {
+        id = (unsigned)++c->nused;
+    } else {
         msg_remove(c, &c->msgs[c->lru_tail - 1]);
         c->t.evicted++;
+        id = c->freelist;
+        c->freelist = c->msgs[id - 1].next;
     }
-    unsigned id = c->freelist;
     log_msg *m = &c->msgs[id - 1];
-    c->freelist = m->next;
     memset(m, 0, sizeof *m);
     m->used = 1;
     m->h = h;
     m->size = -1;
-    snprintf(m->qid, sizeof m->qid, "%s", qid);
-    snprintf(m->instance, sizeof m->instance, "%s", inst);
+    copy(m->qid, sizeof m->qid, qid);
+    copy(m->instance, sizeof m->instance, inst);
     unsigned *b = &c->buckets[h & (c->nbuckets - 1)];
     m->hnext = *b;
     *b = id;
     lru_push(c, m);
     c->nmsgs++;
     return m;
-}
-
-static void copy(char *dst, size_t n, const char *s)
-{
-    if (!s)
-        return;
-    size_t l = strlen(s);
-    if (l >= n)
-        l = n - 1;
-    memcpy(dst, s, l);
-    dst[l] = 0;
 }
 
 static const char *domain_of(const char *addr)

@@ -168,7 +168,7 @@ struct mxd_log_ctx {
     mxd_log_opts o;
     log_cache *cache;
     log_msg *msgs;
-    size_t msgcap, nmsgs;
+    size_t msgcap, nmsgs, nused;
     unsigned *buckets;
     size_t nbuckets;
     unsigned freelist, lru_head, lru_tail;

@@ -143,6 +143,23 @@ static void parse_reject(char *p, char *end, log_rec *r)
     r->text = p;
 }
 
+/* set_names - the instance is the syslog name before the first '/', the service the part
+ * after the last. */
+static void set_names(const char *prog, log_rec *r)
+{
+    const char *slash = strrchr(prog, '/');
+    size_t il = strcspn(prog, "/");
+    if (il >= sizeof r->instance)
+        il = sizeof r->instance - 1;
+    memcpy(r->instance, prog, il);
+    r->instance[il] = 0;
+    size_t sl = strlen(slash + 1);
+    if (sl >= sizeof r->service)
+        sl = sizeof r->service - 1;
+    memcpy(r->service, slash + 1, sl);
+    r->service[sl] = 0;
+}
+
 int log_postfix_parse(const char *prog, char *msg, size_t len, log_rec *r)
 {
     memset(r, 0, sizeof *r);
@@ -151,22 +168,15 @@ int log_postfix_parse(const char *prog, char *msg, size_t len, log_rec *r)
     r->mta = "postfix";
     if (!log_postfix_prog(prog))
         return 0;
-    /* the instance is the syslog name before the first '/', the service after the last */
-    const char *slash = strrchr(prog, '/');
-    size_t il = strcspn(prog, "/");
-    if (il >= sizeof r->instance)
-        il = sizeof r->instance - 1;
-    memcpy(r->instance, prog, il);
-    r->instance[il] = 0;
-    snprintf(r->service, sizeof r->service, "%s", slash + 1);
     char *end = msg + len;
-    char *colon = memchr(msg, ':', len);
+    char *colon = memchr(msg, ':', len < LOG_QID_MAX ? len : LOG_QID_MAX);
     if (!colon || colon + 1 >= end || colon[1] != ' ')
         return 0;
     size_t ql = (size_t)(colon - msg);
     char *p = colon + 2;
     if (ql == 7 && !memcmp(msg, "NOQUEUE", 7)) {
         if (end - p > 8 && !memcmp(p, "reject: ", 8)) {
+            set_names(prog, r);
             r->counted = 1;
             parse_reject(p + 8, end, r);
             return 1;
@@ -177,6 +187,7 @@ int log_postfix_parse(const char *prog, char *msg, size_t len, log_rec *r)
         return 0;
     memcpy(r->qid, msg, ql);
     r->qid[ql] = 0;
+    set_names(prog, r);
     size_t rest = (size_t)(end - p);
 #define STARTS(s) (rest >= sizeof s - 1 && !memcmp(p, s, sizeof s - 1))
     if (STARTS("client=")) {
