@@ -113,6 +113,29 @@ static int on_event(void *arg, const mxd_log_event *ev)
     return print_line(ru, mxd_log_event_json(ev));
 }
 
+/* print_wrapped - pre, s, post as one line (s is freed). */
+static int print_wrapped(run *ru, const char *pre, char *s, const char *post)
+{
+    if (!s)
+        return print_line(ru, NULL);
+    size_t n = strlen(pre) + strlen(s) + strlen(post) + 1;
+    char *w = malloc(n);
+    if (w)
+        snprintf(w, n, "%s%s%s", pre, s, post);
+    free(s);
+    return print_line(ru, w);
+}
+
+/* print_alert_err - an alert as a JSON line on standard error (beside CSV on stdout). */
+static int print_alert_err(const mxd_log_alert *a)
+{
+    char *s = mxd_log_alert_json(a);
+    if (s)
+        fprintf(stderr, "%s: log: alert: %s\n", cli_prog, s);
+    free(s);
+    return 0;
+}
+
 static void fmt_time(long long t, char *out, size_t n)
 {
     time_t tt = (time_t)t;
@@ -162,14 +185,10 @@ static int on_alert(void *arg, const mxd_log_alert *a)
     run *ru = arg;
     if (!ru->follow)
         return 0;
-    if (ru->events) {
-        /* in the event stream: one JSON line */
-        char ts[32];
-        fmt_time(a->time, ts, sizeof ts);
-        printf("{\"alert\":\"%s\",\"time\":\"%s\",\"count\":%lu}\n", a->kind_name, ts, a->count);
-        fflush(stdout);
-        return 0;
-    }
+    if (ru->events && ru->mode == OUT_JSONL) /* in the event stream: {"alert": {...}} */
+        return print_wrapped(ru, "{\"alert\":", mxd_log_alert_json(a), "}");
+    if (ru->events) /* CSV: alerts go to standard error */
+        return print_alert_err(a);
     print_alert(ru->g, a);
     fflush(stdout);
     return 0;

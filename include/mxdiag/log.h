@@ -269,6 +269,10 @@ MXD_API mxd_err mxd_log_parse_time(const char *s, long long *t);
 /* mxd_log_event_json - one event as a JSON object (no newline); the caller frees it. */
 MXD_API char *mxd_log_event_json(const mxd_log_event *ev);
 
+/* mxd_log_alert_json - one alert as a JSON object {kind, key, time, count, [average | rate],
+ * reason, text, next} (no newline); the caller frees it. */
+MXD_API char *mxd_log_alert_json(const mxd_log_alert *a);
+
 /* mxd_log_event_csv - the CSV header line (header != 0) or one event as a CSV line (RFC 4180,
  * no newline); the caller frees it. */
 MXD_API char *mxd_log_event_csv(const mxd_log_event *ev, int header);

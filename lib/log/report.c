@@ -476,6 +476,39 @@ static double ratio(unsigned long long a, unsigned long long b)
     return b ? (double)(long long)((double)a * 10000 / (double)b + 0.5) / 10000 : 0;
 }
 
+/* alert_json - one alert as a JSON object (NULL on no memory). */
+static json_t *alert_json(const mxd_log_alert *a)
+{
+    json_t *x = json_object();
+    if (!x)
+        return NULL;
+    char ts[32];
+    iso_time(a->time, ts, sizeof ts);
+    json_object_set_new(x, "kind", json_string(a->kind_name));
+    json_object_set_new(x, "key", jstr(a->key));
+    json_object_set_new(x, "time", json_string(ts));
+    json_object_set_new(x, "count", json_integer((json_int_t)a->count));
+    if (a->kind == MXD_LOG_ALERT_SPIKE)
+        json_object_set_new(x, "average",
+                            json_real(ratio((unsigned long long)(a->average * 10000), 10000)));
+    if (a->kind == MXD_LOG_ALERT_BOUNCE_RATE)
+        json_object_set_new(x, "rate", json_real(a->rate));
+    json_object_set_new(x, "reason", jstr(a->reason));
+    json_object_set_new(x, "text", jstr(a->text));
+    json_object_set_new(x, "next", jstr(a->next));
+    return x;
+}
+
+char *mxd_log_alert_json(const mxd_log_alert *a)
+{
+    json_t *x = alert_json(a);
+    if (!x)
+        return NULL;
+    char *s = json_dumps(x, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(x);
+    return s;
+}
+
 char *mxd_log_report_json(const mxd_log_ctx *c, size_t top, int pretty)
 {
     json_t *o = json_object(), *t = json_object(), *in = json_object();
@@ -549,25 +582,8 @@ char *mxd_log_report_json(const mxd_log_ctx *c, size_t top, int pretty)
         json_object_set_new(s, "bounce_rate", json_real(ratio(r->bounced, r->sent + r->bounced)));
         json_array_append_new(sends, s);
     }
-    for (size_t i = 0; i < c->nalerts; i++) {
-        const mxd_log_alert *a = &c->alerts[i].a;
-        json_t *x = json_object();
-        char ts[32];
-        iso_time(a->time, ts, sizeof ts);
-        json_object_set_new(x, "kind", json_string(a->kind_name));
-        json_object_set_new(x, "key", jstr(a->key));
-        json_object_set_new(x, "time", json_string(ts));
-        json_object_set_new(x, "count", json_integer((json_int_t)a->count));
-        if (a->kind == MXD_LOG_ALERT_SPIKE)
-            json_object_set_new(x, "average",
-                                json_real(ratio((unsigned long long)(a->average * 10000), 10000)));
-        if (a->kind == MXD_LOG_ALERT_BOUNCE_RATE)
-            json_object_set_new(x, "rate", json_real(a->rate));
-        json_object_set_new(x, "reason", jstr(a->reason));
-        json_object_set_new(x, "text", jstr(a->text));
-        json_object_set_new(x, "next", jstr(a->next));
-        json_array_append_new(alerts, x);
-    }
+    for (size_t i = 0; i < c->nalerts; i++)
+        json_array_append_new(alerts, alert_json(&c->alerts[i].a));
     json_object_set_new(o, "totals", t);
     json_object_set_new(o, "input", in);
     json_object_set_new(o, "domains", doms);
