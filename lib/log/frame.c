@@ -42,11 +42,30 @@ static int valid_time(int mon, int day, int h, int mi, int s)
 
 size_t log_parse_3339(const char *s, size_t len, long long *t, long *usec)
 {
+    return log_parse_3339_ys(s, len, NULL, t, usec);
+}
+
+size_t log_parse_3339_ys(const char *s, size_t len, log_year *ys, long long *t, long *usec)
+{
     int y, mo, d, h, mi, se;
-    if (len < 19 || !num(s, 4, &y) || s[4] != '-' || !num(s + 5, 2, &mo) || s[7] != '-' ||
-        !num(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !num(s + 11, 2, &h) ||
-        s[13] != ':' || !num(s + 14, 2, &mi) || s[16] != ':' || !num(s + 17, 2, &se) ||
-        !valid_time(mo, d, h, mi, se))
+    long long days;
+    if (len < 19)
+        return 0;
+    if (ys && ys->date[0] && !memcmp(s, ys->date, 10)) {
+        days = ys->days; /* the same day as the line before */
+    } else {
+        if (!num(s, 4, &y) || s[4] != '-' || !num(s + 5, 2, &mo) || s[7] != '-' ||
+            !num(s + 8, 2, &d) || !valid_time(mo, d, 0, 0, 0))
+            return 0;
+        days = log_days_from_civil(y, (unsigned)mo, (unsigned)d);
+        if (ys) {
+            memcpy(ys->date, s, 10);
+            ys->days = days;
+        }
+    }
+    if ((s[10] != 'T' && s[10] != ' ') || !num(s + 11, 2, &h) || s[13] != ':' ||
+        !num(s + 14, 2, &mi) || s[16] != ':' || !num(s + 17, 2, &se) ||
+        !valid_time(1, 1, h, mi, se))
         return 0;
     size_t i = 19;
     long us = 0;
@@ -74,8 +93,7 @@ size_t log_parse_3339(const char *s, size_t len, long long *t, long *usec)
         off = (oh * 3600LL + om * 60LL) * (s[i] == '-' ? -1 : 1);
         i += 6;
     }
-    *t = log_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL + h * 3600LL + mi * 60LL + se -
-         off;
+    *t = days * 86400LL + h * 3600LL + mi * 60LL + se - off;
     *usec = us;
     return i;
 }
@@ -284,7 +302,7 @@ void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out)
         }
     }
     size_t n;
-    if ((n = log_parse_3339(p, (size_t)(end - p), &out->time, &out->usec))) {
+    if ((n = log_parse_3339_ys(p, (size_t)(end - p), ys, &out->time, &out->usec))) {
         int exim = p[10] == ' ';
         p += n;
         if (p >= end || *p != ' ')

@@ -197,6 +197,29 @@ static const char *domain_of(const char *addr)
 
 static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
 
+/* provider_of - the provider for a relay host (kind 'h') or a recipient domain ('d'),
+ * remembered in a small direct-mapped cache (the kb's pattern lookups cost more). */
+static const char *provider_of(mxd_log_ctx *c, char kind, const char *name)
+{
+    size_t n = strlen(name);
+    if (n + 3 > sizeof c->pcache[0].key)
+        return kind == 'h' ? mxd_kb_provider_for_host(c->kb, name, NULL, 0)
+                           : mxd_kb_provider_for_domain(c->kb, name);
+    unsigned long long h = 1469598103934665603ULL ^ (unsigned char)kind;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+    log_pslot *s = &c->pcache[h % LOG_PCACHE_SLOTS];
+    if (s->used && s->key[0] == kind && !strcmp(s->key + 2, name))
+        return s->provider;
+    s->provider = kind == 'h' ? mxd_kb_provider_for_host(c->kb, name, NULL, 0)
+                              : mxd_kb_provider_for_domain(c->kb, name);
+    s->key[0] = kind;
+    s->key[1] = ':';
+    memcpy(s->key + 2, name, n + 1);
+    s->used = 1;
+    return s->provider;
+}
+
 /* emit - classify (unless delivered) and hand the event to the report and the caller. */
 static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
 {
@@ -244,11 +267,11 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
     }
     /* the provider: from the relay host, else the reply, else the recipient domain */
     if (ev->rhost)
-        ev->provider = mxd_kb_provider_for_host(c->kb, ev->rhost, NULL, 0);
+        ev->provider = provider_of(c, 'h', ev->rhost);
     if (!ev->provider)
         ev->provider = v.provider;
     if (!ev->provider && ev->destination)
-        ev->provider = mxd_kb_provider_for_domain(c->kb, ev->destination);
+        ev->provider = provider_of(c, 'd', ev->destination);
     log_report_event(c, ev);
     if (c->o.on_event && c->o.on_event(c->o.arg, ev)) {
         c->stopped = 1;

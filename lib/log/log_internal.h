@@ -18,6 +18,8 @@ typedef struct log_year {
     int year;           /* the year of the line being read (0: infer from ref) */
     int last_mon;       /* month (1..12) of the last RFC 3164 line, 0 before the first */
     long long ref_time; /* without a year: no stamp lies more than a day after this */
+    char date[10];      /* the last RFC 3339 date seen ("2023-03-14") ... */
+    long long days;     /* ... as days since 1970 */
 } log_year;
 
 /* log_days_from_civil - days since 1970-01-01 of a proleptic Gregorian date. */
@@ -31,6 +33,10 @@ void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out);
 /* log_parse_3339 - parse "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)" (also ' ' for 'T', and no zone:
  * UTC) at s; the bytes taken, 0 when it is not one. */
 size_t log_parse_3339(const char *s, size_t len, long long *t, long *usec);
+
+/* log_parse_3339_ys - the same, with the date of the last stamp remembered in ys (lines of a
+ * log share their date: the calendar arithmetic runs once a day). */
+size_t log_parse_3339_ys(const char *s, size_t len, log_year *ys, long long *t, long *usec);
 
 /* --- classify.c: the one call to the knowledge base ----------------------------------- */
 
@@ -163,7 +169,16 @@ typedef struct log_alert_rec {
     char next[LOG_FIELD_MAX + 160];
 } log_alert_rec;
 
+#define LOG_PCACHE_SLOTS 512 /* provider lookups remembered (host or domain -> provider) */
+
+typedef struct log_pslot {
+    char key[128]; /* "h:host" or "d:domain" */
+    const char *provider;
+    int used;
+} log_pslot;
+
 struct mxd_log_ctx {
+    log_pslot pcache[LOG_PCACHE_SLOTS];
     const mxd_kb *kb;
     mxd_log_opts o;
     log_cache *cache;

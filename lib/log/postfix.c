@@ -16,7 +16,7 @@
 
 int log_postfix_prog(const char *prog)
 {
-    return !strncmp(prog, "postfix", 7) && (prog[7] == '/' || prog[7] == '-');
+    return prog[0] == 'p' && !strncmp(prog, "postfix", 7) && (prog[7] == '/' || prog[7] == '-');
 }
 
 static int qid_short(const char *s, size_t n)
