@@ -17,7 +17,8 @@
 #include "cli.h"
 
 #define TOP_REASONS    3    /* reasons shown per provider */
-#define TOP_ROWS       15   /* providers and senders shown in the text report */
+#define TOP_ROWS       15   /* providers shown in the text report */
+#define TOP_SENDERS    8    /* senders shown per key in the text report */
 #define STATE_LINE_MAX 4352 /* one line of the --state file */
 #define FOLLOW_POLL_MS 1000 /* pause between looks at a quiet log */
 
@@ -56,8 +57,8 @@ static void help(FILE *out)
             "                    file's modification time; for '-' the current time)\n"
             "  --since, --until  only lines in [since, until): 2023-03-14, 2023-03-14T10:00,\n"
             "                    2023-03-14T10:00:00+01:00 (no zone: UTC)\n"
-            "  --by KEY          senders keyed by sender-domain (default), sender, sasl-user,\n"
-            "                    client (IP address)\n"
+            "  --by KEY          only the senders keyed by sender-domain, sender, sasl-user or\n"
+            "                    client (IP address), or none (provider); default: all four\n"
             "  --json            the report as one JSON document\n"
             "  --events          one record per recipient outcome: --jsonl (default) or --csv\n"
             "  --top N           reasons per provider in the report (default 3)\n"
@@ -199,7 +200,7 @@ static double pct(unsigned long long a, unsigned long long b)
     return b ? 100.0 * (double)a / (double)b : 0;
 }
 
-static void report_text(run *ru, mxd_log_ctx *c, const char *byname)
+static void report_text(run *ru, mxd_log_ctx *c)
 {
     const cli_global *g = ru->g;
     mxd_log_totals t;
@@ -255,18 +256,23 @@ static void report_text(run *ru, mxd_log_ctx *c, const char *byname)
             }
         }
     }
-    if (mxd_log_rows(c, MXD_LOG_TABLE_SENDERS, 0, &r) == 0) {
-        printf("\n%ssenders%s (by %s)\n", term_c(g, "bold"), term_c(g, "reset"), byname);
-        printf("  %-32s %8s %9s %8s %8s %8s\n", "SENDER", "MESSAGES", "DELIVERED", "DEFERRED",
-               "BOUNCED", "REJECTED");
-        for (size_t i = 0; i < TOP_ROWS && mxd_log_rows(c, MXD_LOG_TABLE_SENDERS, i, &r) == 0;
-             i++) {
-            char key[64];
-            snprintf(key, sizeof key, "%s", r.key);
-            term_clean(key, 0);
-            printf("  %-32.32s %8llu %9llu %8llu %8llu %8llu\n", key, r.messages, r.sent,
-                   r.deferred, r.bounced, r.rejected);
+    const char *by = NULL;
+    size_t shown = 0;
+    for (size_t i = 0; mxd_log_rows(c, MXD_LOG_TABLE_SENDERS, i, &r) == 0; i++) {
+        if (!by || strcmp(by, r.by)) {
+            by = r.by;
+            shown = 0;
+            printf("\n%ssenders%s by %s\n", term_c(g, "bold"), term_c(g, "reset"), by);
+            printf("  %-32s %8s %9s %8s %8s %8s\n", "SENDER", "MESSAGES", "DELIVERED", "DEFERRED",
+                   "BOUNCED", "REJECTED");
         }
+        if (shown++ >= TOP_SENDERS)
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "%s", r.key);
+        term_clean(key, 0);
+        printf("  %-32.32s %8llu %9llu %8llu %8llu %8llu\n", key, r.messages, r.sent, r.deferred,
+               r.bounced, r.rejected);
     }
     mxd_log_alert al;
     printf("\n%salerts%s\n", term_c(g, "bold"), term_c(g, "reset"));
@@ -411,7 +417,7 @@ int cmd_log(const cli_global *g, int argc, char **argv)
     memset(&o, 0, sizeof o);
     mxd_log_input_opts io;
     memset(&io, 0, sizeof io);
-    const char *state = NULL, *byname = "sender-domain";
+    const char *state = NULL;
     long idle_exit = 0, poll_ms = FOLLOW_POLL_MS;
     size_t top = TOP_REASONS;
     int n = 0, dashdash = 0, out_set = 0;
@@ -491,8 +497,7 @@ int cmd_log(const cli_global *g, int argc, char **argv)
                 cli_err("log", "--by: provider, sender, sender-domain, client or sasl-user");
                 goto usage;
             }
-            o.by = (mxd_log_by)f;
-            byname = f == MXD_LOG_BY_PROVIDER ? "sender-domain" : names[f];
+            o.by = (mxd_log_by)(f + 1);
         } else if (cli_is_opt(a, "--spike-factor") || cli_is_opt(a, "--rate-threshold")) {
             int sf = cli_is_opt(a, "--spike-factor");
             const char *name = sf ? "--spike-factor" : "--rate-threshold";
@@ -618,7 +623,7 @@ int cmd_log(const cli_global *g, int argc, char **argv)
             char *s = mxd_log_report_json(c, top, 1);
             print_line(&ru, s);
         } else if (!ru.follow) {
-            report_text(&ru, c, byname);
+            report_text(&ru, c);
         }
     }
     mxd_log_free(c);

@@ -156,6 +156,7 @@ typedef struct mxd_log_alert {
     mxd_log_alert_kind kind;
     const char *kind_name; /* "spike", "bounce-rate", "new-block" */
     const char *key;       /* the sender or provider */
+    const char *by;        /* spike: the sender key kind ("sasl-user" ...); else "provider" */
     long long time;        /* start of the hour, or the time of the reply */
     unsigned long count;   /* messages in the hour (spike), replies (rate) */
     double average;        /* rolling hourly average (spike) */
@@ -167,18 +168,21 @@ typedef struct mxd_log_alert {
 
 typedef int (*mxd_log_alert_cb)(void *arg, const mxd_log_alert *a);
 
+/* Sender keys: the report keeps one sender table per key (all of them by default), and spikes
+ * are watched for each. */
 typedef enum mxd_log_by {
-    MXD_LOG_BY_SENDER_DOMAIN = 0,
+    MXD_LOG_BY_ALL = 0, /* sender domain, sender, SASL user and client IP */
+    MXD_LOG_BY_SENDER_DOMAIN,
     MXD_LOG_BY_SENDER,
     MXD_LOG_BY_SASL_USER,
     MXD_LOG_BY_CLIENT,
-    MXD_LOG_BY_PROVIDER
+    MXD_LOG_BY_PROVIDER /* providers only: no sender table */
 } mxd_log_by;
 
 typedef struct mxd_log_opts {
     mxd_log_format format;   /* which MTA parsers run (AUTO: all) */
     long long since, until;  /* only lines in [since, until); 0: no bound */
-    mxd_log_by by;           /* how senders are keyed in the report */
+    mxd_log_by by;           /* which sender tables the report keeps */
     double spike_factor;     /* default 3 */
     long long spike_window;  /* seconds, default 7 days */
     unsigned long spike_min; /* an hour below this never spikes; default 50 */
@@ -237,6 +241,7 @@ MXD_API char *mxd_log_report_json(const mxd_log_ctx *c, size_t top, int pretty);
 /* One row of the report (a provider, a sender or a recipient domain). */
 typedef struct mxd_log_row {
     const char *key;
+    const char *by;   /* senders: "sender-domain", "sender", "sasl-user" or "client" */
     const char *name; /* provider display name (kb), else NULL */
     unsigned long long messages, sent, deferred, bounced, rejected, expired;
 } mxd_log_row;

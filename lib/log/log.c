@@ -67,7 +67,8 @@ void mxd_log_free(mxd_log_ctx *c)
     log_cache_free(c->cache);
     free(c->alerts);
     log_table_free(&c->providers);
-    log_table_free(&c->senders);
+    for (int k = 0; k < LOG_SENDER_KINDS; k++)
+        log_table_free(&c->senders[k]);
     log_table_free(&c->domains);
     free(c);
 }

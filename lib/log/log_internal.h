@@ -114,6 +114,7 @@ int log_sendmail_parse(char *msg, size_t len, log_rec *r);
 #define LOG_ALERTS_MAX   1024 /* alerts kept for the report (later ones are only counted) */
 #define LOG_WINDOW_HOURS 1488 /* longest --spike-window: 62 days */
 #define LOG_TEXT_MAX     240  /* reply text kept as an example */
+#define LOG_SENDER_KINDS 4
 
 /* A message in flight, keyed by (instance, queue ID). */
 typedef struct log_msg {
@@ -164,6 +165,7 @@ typedef struct log_table {
 
 typedef struct log_alert_rec {
     mxd_log_alert a;
+    int kind; /* sender table of a spike */
     char key[LOG_FIELD_MAX];
     char text[LOG_TEXT_MAX];
     char next[LOG_FIELD_MAX + 160];
@@ -188,7 +190,8 @@ struct mxd_log_ctx {
     size_t nbuckets;
     unsigned freelist, lru_head, lru_tail;
     mxd_log_totals t;
-    log_table providers, senders, domains;
+    log_table providers, domains;
+    log_table senders[LOG_SENDER_KINDS]; /* by sender domain, sender, SASL user, client */
     log_alert_rec *alerts;
     size_t nalerts;
     unsigned long long alerts_dropped;

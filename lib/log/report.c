@@ -104,8 +104,8 @@ static void shell_quote(buf *b, const char *text)
     buf_addc(b, '\'');
 }
 
-static void alert(mxd_log_ctx *c, mxd_log_alert_kind kind, const char *key, long long time,
-                  unsigned long count, double avg, double rate, const char *reason,
+static void alert(mxd_log_ctx *c, mxd_log_alert_kind kind, const char *by, const char *key,
+                  long long time, unsigned long count, double avg, double rate, const char *reason,
                   const char *text, const char *next)
 {
     log_alert_rec tmp, *a = c->nalerts < LOG_ALERTS_MAX ? &c->alerts[c->nalerts++] : &tmp;
@@ -118,6 +118,7 @@ static void alert(mxd_log_ctx *c, mxd_log_alert_kind kind, const char *key, long
     a->a.kind = kind;
     a->a.kind_name = kind_names[kind];
     a->a.key = a->key;
+    a->a.by = by;
     a->a.time = time;
     a->a.count = count;
     a->a.average = avg;
@@ -143,19 +144,26 @@ static void next_diagnose(char *out, size_t n, const char *lead, const char *tex
     buf_free(&b);
 }
 
-/* sender_key - the key of the event's sender for the --by choice; NULL when unknown. */
-static const char *sender_key(const mxd_log_ctx *c, const char *addresser, const char *sdomain,
-                              const char *sasl, const char *client_ip)
+static const char *const kind_by[LOG_SENDER_KINDS] = {"sender-domain", "sender", "sasl-user",
+                                                      "client"};
+
+/* kind_on - does the report keep the sender table of kind k (0..3)? */
+static int kind_on(const mxd_log_ctx *c, int k)
 {
-    switch (c->o.by) {
-    case MXD_LOG_BY_SENDER:
+    return c->o.by == MXD_LOG_BY_ALL || (int)c->o.by == k + 1;
+}
+
+/* sender_key - the key of kind k (sender domain, sender, SASL user, client); NULL unknown. */
+static const char *sender_key(int k, const char *addresser, const char *sdomain, const char *sasl,
+                              const char *client_ip)
+{
+    switch (k) {
+    case 1:
         return addresser && addresser[0] ? addresser : NULL;
-    case MXD_LOG_BY_SASL_USER:
+    case 2:
         return sasl;
-    case MXD_LOG_BY_CLIENT:
+    case 3:
         return client_ip;
-    case MXD_LOG_BY_PROVIDER:
-    case MXD_LOG_BY_SENDER_DOMAIN:
     default:
         return sdomain;
     }
@@ -194,35 +202,41 @@ static void advance(mxd_log_ctx *c, log_row *r, long long h)
 
 void log_report_received(mxd_log_ctx *c, const log_msg *m, long long when)
 {
-    const char *k = sender_key(c, m->from, strrchr(m->from, '@') ? strrchr(m->from, '@') + 1 : NULL,
-                               m->sasl[0] ? m->sasl : NULL, m->client_ip[0] ? m->client_ip : NULL);
-    if (!k || !*k)
-        return;
-    log_row *r = log_table_get(&c->senders, k, strlen(k));
-    if (!r)
-        return;
-    r->messages++;
-    if (when <= 0)
-        return;
-    long long h = when / 3600;
-    advance(c, r, h);
-    if (!r->ring)
-        return;
-    r->cur_count++;
-    long long hist = r->cur_hour - r->first_hour;
-    if (hist > (long long)c->window_hours)
-        hist = c->window_hours;
-    if (hist < 1 || r->spike_alerted || r->cur_count < c->o.spike_min)
-        return;
-    double avg = (double)r->ring_sum / (double)hist;
-    if ((double)r->cur_count >= c->o.spike_factor * avg) {
-        r->spike_alerted = 1;
-        char next[LOG_FIELD_MAX + 160];
-        snprintf(next, sizeof next,
-                 "check %.200s for a compromised account or script: mxdiag log --events "
-                 "--jsonl, look at its recipients; suspend it if the volume is not expected",
-                 r->key);
-        alert(c, MXD_LOG_ALERT_SPIKE, r->key, h * 3600, r->cur_count, avg, 0, NULL, NULL, next);
+    const char *at = strrchr(m->from, '@');
+    for (int k = 0; k < LOG_SENDER_KINDS; k++) {
+        if (!kind_on(c, k))
+            continue;
+        const char *key = sender_key(k, m->from, at ? at + 1 : NULL, m->sasl[0] ? m->sasl : NULL,
+                                     m->client_ip[0] ? m->client_ip : NULL);
+        if (!key || !*key)
+            continue;
+        log_row *r = log_table_get(&c->senders[k], key, strlen(key));
+        if (!r)
+            continue;
+        r->messages++;
+        if (when <= 0)
+            continue;
+        long long h = when / 3600;
+        advance(c, r, h);
+        if (!r->ring)
+            continue;
+        r->cur_count++;
+        long long hist = r->cur_hour - r->first_hour;
+        if (hist > (long long)c->window_hours)
+            hist = c->window_hours;
+        if (hist < 1 || r->spike_alerted || r->cur_count < c->o.spike_min)
+            continue;
+        double avg = (double)r->ring_sum / (double)hist;
+        if ((double)r->cur_count >= c->o.spike_factor * avg) {
+            r->spike_alerted = 1;
+            char next[LOG_FIELD_MAX + 160];
+            snprintf(next, sizeof next,
+                     "check %s %.200s for a compromised account or script: mxdiag log --events "
+                     "--jsonl, look at its recipients; suspend it if the volume is not expected",
+                     kind_by[k], r->key);
+            alert(c, MXD_LOG_ALERT_SPIKE, kind_by[k], r->key, h * 3600, r->cur_count, avg, 0, NULL,
+                  NULL, next);
+        }
     }
 }
 
@@ -276,10 +290,14 @@ void log_report_event(mxd_log_ctx *c, const mxd_log_event *ev)
             d->expired += expired;
         }
     }
-    const char *sk =
-        sender_key(c, ev->addresser, ev->senderdomain, ev->sasl_username, ev->client_ip);
-    if (sk && *sk) {
-        log_row *s = log_table_get(&c->senders, sk, strlen(sk));
+    for (int k = 0; k < LOG_SENDER_KINDS; k++) {
+        if (!kind_on(c, k))
+            continue;
+        const char *sk =
+            sender_key(k, ev->addresser, ev->senderdomain, ev->sasl_username, ev->client_ip);
+        if (!sk || !*sk)
+            continue;
+        log_row *s = log_table_get(&c->senders[k], sk, strlen(sk));
         if (s) {
             s->sent += sent;
             s->deferred += deferred;
@@ -317,7 +335,7 @@ void log_report_event(mxd_log_ctx *c, const mxd_log_event *ev)
         p->blocks |= bit;
         char next[LOG_TEXT_MAX + 64];
         next_diagnose(next, sizeof next, "", ev->diagnosticcode);
-        alert(c, MXD_LOG_ALERT_NEW_BLOCK, p->key, ev->timestamp, 1, 0, 0, ev->reason,
+        alert(c, MXD_LOG_ALERT_NEW_BLOCK, "provider", p->key, ev->timestamp, 1, 0, 0, ev->reason,
               ev->diagnosticcode, next);
     }
 rate:
@@ -340,8 +358,8 @@ rate:
         p->rate_alerted = 1;
         char next[LOG_TEXT_MAX + 64];
         next_diagnose(next, sizeof next, "", ev->diagnosticcode);
-        alert(c, MXD_LOG_ALERT_BOUNCE_RATE, p->key, h * 3600, p->rate_n, 0, br >= dr ? br : dr,
-              ev->reason, ev->diagnosticcode, next);
+        alert(c, MXD_LOG_ALERT_BOUNCE_RATE, "provider", p->key, h * 3600, p->rate_n, 0,
+              br >= dr ? br : dr, ev->reason, ev->diagnosticcode, next);
     }
 }
 
@@ -379,27 +397,40 @@ static void table_sort(log_table *t)
 mxd_err mxd_log_finish(mxd_log_ctx *c)
 {
     table_sort(&c->providers);
-    table_sort(&c->senders);
+    for (int k = 0; k < LOG_SENDER_KINDS; k++)
+        table_sort(&c->senders[k]);
     table_sort(&c->domains);
     return MXD_OK;
 }
 
 /* --- access ------------------------------------------------------------------------------ */
 
-static const log_table *table_of(const mxd_log_ctx *c, int table)
+/* row_at - the i-th row of a table; the sender tables count as one, kind after kind. */
+static const log_row *row_at(const mxd_log_ctx *c, int table, size_t i, const char **by)
 {
-    return table == MXD_LOG_TABLE_PROVIDERS ? &c->providers
-           : table == MXD_LOG_TABLE_SENDERS ? &c->senders
-                                            : &c->domains;
+    *by = NULL;
+    if (table == MXD_LOG_TABLE_SENDERS) {
+        for (int k = 0; k < LOG_SENDER_KINDS; k++) {
+            if (i < c->senders[k].n) {
+                *by = kind_by[k];
+                return &c->senders[k].rows[i];
+            }
+            i -= c->senders[k].n;
+        }
+        return NULL;
+    }
+    const log_table *t = table == MXD_LOG_TABLE_PROVIDERS ? &c->providers : &c->domains;
+    return i < t->n ? &t->rows[i] : NULL;
 }
 
 int mxd_log_rows(const mxd_log_ctx *c, int table, size_t i, mxd_log_row *row)
 {
-    const log_table *t = table_of(c, table);
-    if (i >= t->n)
+    const char *by;
+    const log_row *r = row_at(c, table, i, &by);
+    if (!r)
         return -1;
-    const log_row *r = &t->rows[i];
     row->key = r->key;
+    row->by = by;
     row->name = r->name;
     row->messages = r->messages;
     row->sent = r->sent;
@@ -486,6 +517,7 @@ static json_t *alert_json(const mxd_log_alert *a)
     iso_time(a->time, ts, sizeof ts);
     json_object_set_new(x, "kind", json_string(a->kind_name));
     json_object_set_new(x, "key", jstr(a->key));
+    json_object_set_new(x, "by", jstr(a->by));
     json_object_set_new(x, "time", json_string(ts));
     json_object_set_new(x, "count", json_integer((json_int_t)a->count));
     if (a->kind == MXD_LOG_ALERT_SPIKE)
@@ -567,20 +599,21 @@ char *mxd_log_report_json(const mxd_log_ctx *c, size_t top, int pretty)
         json_object_set_new(p, "reasons", rs);
         json_array_append_new(provs, p);
     }
-    static const char *const bynames[] = {"sender-domain", "sender", "sasl-user", "client",
-                                          "sender-domain"};
-    for (size_t i = 0; i < c->senders.n; i++) {
-        const log_row *r = &c->senders.rows[i];
-        json_t *s = json_object();
-        json_object_set_new(s, "by", json_string(bynames[c->o.by]));
-        json_object_set_new(s, "key", jstr(r->key));
-        json_object_set_new(s, "messages", json_integer((json_int_t)r->messages));
-        json_object_set_new(s, "delivered", json_integer((json_int_t)r->sent));
-        json_object_set_new(s, "deferred", json_integer((json_int_t)r->deferred));
-        json_object_set_new(s, "bounced", json_integer((json_int_t)r->bounced));
-        json_object_set_new(s, "rejected", json_integer((json_int_t)r->rejected));
-        json_object_set_new(s, "bounce_rate", json_real(ratio(r->bounced, r->sent + r->bounced)));
-        json_array_append_new(sends, s);
+    for (int k = 0; k < LOG_SENDER_KINDS; k++) {
+        for (size_t i = 0; i < c->senders[k].n; i++) {
+            const log_row *r = &c->senders[k].rows[i];
+            json_t *s = json_object();
+            json_object_set_new(s, "by", json_string(kind_by[k]));
+            json_object_set_new(s, "key", jstr(r->key));
+            json_object_set_new(s, "messages", json_integer((json_int_t)r->messages));
+            json_object_set_new(s, "delivered", json_integer((json_int_t)r->sent));
+            json_object_set_new(s, "deferred", json_integer((json_int_t)r->deferred));
+            json_object_set_new(s, "bounced", json_integer((json_int_t)r->bounced));
+            json_object_set_new(s, "rejected", json_integer((json_int_t)r->rejected));
+            json_object_set_new(s, "bounce_rate",
+                                json_real(ratio(r->bounced, r->sent + r->bounced)));
+            json_array_append_new(sends, s);
+        }
     }
     for (size_t i = 0; i < c->nalerts; i++)
         json_array_append_new(alerts, alert_json(&c->alerts[i].a));
