@@ -392,6 +392,57 @@ static void test_reassembly(void **state)
     mxd_log_free(c);
 }
 
+/* one verdict: an event's reason and provider are what mxd_explain says of the same reply */
+typedef struct verdicts {
+    int n, agree;
+} verdicts;
+
+static int on_ev_explain(void *arg, const mxd_log_event *ev)
+{
+    verdicts *v = arg;
+    if (!ev->diagnosticcode || !strcmp(ev->outcome, "sent"))
+        return 0;
+    mxd_explanation *x = NULL;
+    assert_int_equal(mxd_explain(kb, ev->diagnosticcode, strlen(ev->diagnosticcode), ev->rhost, &x),
+                     MXD_OK);
+    v->n++;
+    v->agree +=
+        !strcmp(x->reason, ev->reason) && x->scope && ev->scope && !strcmp(x->scope, ev->scope);
+    mxd_explanation_free(x);
+    return 0;
+}
+
+static void test_same_verdict_as_explain(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "Mar  1 10:00:01 mx postfix/smtp[4]: ABCDEF0001: to=<a@outlook.com>, "
+        "relay=outlook-com.olc.protection.outlook.com[52.101.42.0]:25, delay=1, "
+        "delays=0/0/0/1, dsn=5.7.708, status=bounced (host "
+        "outlook-com.olc.protection.outlook.com[52.101.42.0] said: 550 5.7.708 Service "
+        "unavailable. Access denied, traffic not accepted from this IP. For more information "
+        "please go to http://go.microsoft.com/fwlink/?LinkId=526653 AS(7171) "
+        "[BN1NAM02FT012.eop-nam02.prod.protection.outlook.com] (in reply to MAIL FROM "
+        "command))\n"
+        "Mar  1 10:00:02 mx postfix/smtp[4]: ABCDEF0002: to=<b@yahoo.com>, "
+        "relay=mta5.am0.yahoodns.net[67.195.204.72]:25, delay=1, delays=0/0/0/1, dsn=4.7.0, "
+        "status=deferred (host mta5.am0.yahoodns.net[67.195.204.72] said: 421 4.7.0 [TSS04] "
+        "Messages from 203.0.113.5 temporarily deferred due to unexpected volume or user "
+        "complaints (in reply to MAIL FROM command))\n"
+        "Mar  1 10:00:03 mx postfix/smtpd[5]: NOQUEUE: reject: RCPT from x[203.0.113.9]: 554 "
+        "5.7.1 <s@x>: Relay access denied; from=<f@bad> to=<s@x> proto=ESMTP helo=<bad>\n";
+    verdicts v = {0, 0};
+    mxd_log_opts o = {0};
+    o.on_event = on_ev_explain;
+    o.arg = &v;
+    mxd_log_ctx *c;
+    assert_int_equal(mxd_log_new(kb, &o, &c), MXD_OK);
+    feed_text(c, text);
+    assert_int_equal(v.n, 3);
+    assert_int_equal(v.agree, 3);
+    mxd_log_free(c);
+}
+
 static void test_inflight_bounded(void **state)
 {
     (void)state;
@@ -505,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_postfix_other_lines),
         cmocka_unit_test(test_exim_and_sendmail_lines),
         cmocka_unit_test(test_reassembly),
+        cmocka_unit_test(test_same_verdict_as_explain),
         cmocka_unit_test(test_inflight_bounded),
         cmocka_unit_test(test_follow_rotation),
     };
