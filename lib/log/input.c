@@ -24,10 +24,11 @@
 #include "log/log_internal.h"
 #include "util/str.h"
 
-#define IN_CHUNK      65536
-#define IN_BUF        (IN_CHUNK + MXD_LOG_LINE_MAX + 1)
-#define IN_MAGIC      6
-#define JOURNAL_FIELD 4096 /* longest journal field value kept (MESSAGE is cut there) */
+#define IN_CHUNK           65536
+#define IN_BUF             (IN_CHUNK + MXD_LOG_LINE_MAX + 1)
+#define IN_MAGIC           6
+#define JOURNAL_FIELD      4096 /* longest journal field value kept (MESSAGE is cut there) */
+#define JOURNAL_BINARY_MAX (1024 * 1024) /* larger binary field sizes are taken as garbage */
 
 enum { SRC_FD, SRC_ARCHIVE, SRC_MEM };
 enum { JM_NONE, JM_EXPORT, JM_JSON };
@@ -480,6 +481,8 @@ static mxd_err journal_export(mxd_log_input *in, char *line, size_t len, mxd_log
             unsigned long long n = 0;
             for (int i = 7; i >= 0; i--)
                 n = n << 8 | sz[i];
+            if (n > JOURNAL_BINARY_MAX)
+                break; /* not a size: end the record here, read on as lines */
             char *tmp = !strcmp(name, "MESSAGE") ? in->jmsg : NULL;
             e = take_bytes(in, n, tmp, JOURNAL_FIELD, &got, why, whylen);
             if (e == MXD_ERR_IO)
@@ -550,12 +553,12 @@ mxd_err mxd_log_input_next(mxd_log_input *in, mxd_log_line *out, char *why, size
                 continue; /* blank lines between records */
             return journal_export(in, line, len, out, why, whylen);
         }
-        if (in->jmode == JM_JSON) {
-            if (len == 0)
-                continue;
+        if (in->jmode == JM_JSON && len && line[0] == '{') {
             journal_json(in, line, len, out);
             return MXD_OK;
         }
+        if (in->jmode == JM_JSON && len == 0)
+            continue;
         log_frame_syslog(line, len, &in->ys, out);
         return MXD_OK;
     }

@@ -179,7 +179,8 @@ static void test_journal_json(void **state)
                   "\"SYSLOG_IDENTIFIER\":\"postfix/qmgr\",\"_PID\":\"9\",\"MESSAGE\":\"ABCDEF1234: "
                   "removed\"}\n"
                   "{\"__REALTIME_TIMESTAMP\":\"1678784432000000\",\"MESSAGE\":[104,105]}\n"
-                  "{not json\n",
+                  "{not json\n"
+                  "Mar  1 10:00:00 h postfix/qmgr[1]: ABCDEF1234: removed\n",
                   0, 1);
     mxd_log_line l;
     assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
@@ -191,6 +192,36 @@ static void test_journal_json(void **state)
     assert_string_equal(l.msg, "hi"); /* binary MESSAGE as an array of bytes */
     assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
     assert_false(l.framed); /* broken JSON: counted, not fatal */
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_true(l.framed); /* a syslog line among JSON records is framed as syslog */
+    assert_string_equal(l.prog, "postfix/qmgr");
+    mxd_log_input_close(in);
+}
+
+static void test_journal_export_bad_size(void **state)
+{
+    (void)state;
+    /* a field name without '=' and a size that cannot be: the record ends there, and what
+     * follows is still read */
+    static const char rec[] = "__CURSOR=s=1\n"
+                              "__REALTIME_TIMESTAMP=1678784431000000\n"
+                              "MESSAGE\n"
+                              "\xff\xff\xff\xff\xff\xff\xff\x7f"
+                              "MESSAGE=lost\n"
+                              "\n"
+                              "__REALTIME_TIMESTAMP=1678784432000000\n"
+                              "MESSAGE=kept\n"
+                              "\n";
+    mxd_log_input_opts o = {0};
+    mxd_log_input *in = NULL;
+    assert_int_equal(mxd_log_input_open_mem(rec, sizeof rec - 1, &o, &in), MXD_OK);
+    mxd_log_line l;
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_int_equal(l.time, 1678784431);
+    int kept = 0;
+    while (mxd_log_input_next(in, &l, NULL, 0) == MXD_OK)
+        kept += !strcmp(l.msg, "kept") && l.time == 1678784432;
+    assert_int_equal(kept, 1);
     mxd_log_input_close(in);
 }
 
@@ -552,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_unknown_and_long_lines),
         cmocka_unit_test(test_journal_export_binary),
         cmocka_unit_test(test_journal_json),
+        cmocka_unit_test(test_journal_export_bad_size),
         cmocka_unit_test(test_postfix_delivery_fields),
         cmocka_unit_test(test_postfix_other_lines),
         cmocka_unit_test(test_exim_and_sendmail_lines),
