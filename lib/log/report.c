@@ -26,6 +26,8 @@ static unsigned long long key_hash(const char *s, size_t n)
     return h;
 }
 
+#define LOG_TABLE_START 32 /* rows a table starts with; it doubles up to MXD_LOG_KEYS_MAX */
+
 static void table_reindex(log_table *t)
 {
     memset(t->idx, 0, t->idxcap * sizeof *t->idx);
@@ -37,24 +39,37 @@ static void table_reindex(log_table *t)
     }
 }
 
+/* table_grow - double the rows (up to MXD_LOG_KEYS_MAX) and rebuild the index; -1 when out of
+ * memory. Row pointers handed out before are invalid afterwards. */
+static int table_grow(log_table *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : LOG_TABLE_START;
+    if (cap > MXD_LOG_KEYS_MAX)
+        cap = MXD_LOG_KEYS_MAX;
+    log_row *rows = realloc(t->rows, cap * sizeof *rows);
+    if (!rows)
+        return -1;
+    memset(rows + t->cap, 0, (cap - t->cap) * sizeof *rows);
+    t->rows = rows;
+    unsigned *idx = calloc(2 * cap, sizeof *idx);
+    if (!idx)
+        return -1;
+    free(t->idx);
+    t->idx = idx;
+    t->idxcap = 2 * cap;
+    t->cap = cap;
+    table_reindex(t);
+    return 0;
+}
+
 log_row *log_table_get(log_table *t, const char *key, size_t keylen)
 {
     if (keylen >= LOG_FIELD_MAX)
         keylen = LOG_FIELD_MAX - 1;
-    if (!t->rows) {
-        t->cap = MXD_LOG_KEYS_MAX;
-        t->idxcap = 2 * MXD_LOG_KEYS_MAX;
-        t->rows = calloc(t->cap, sizeof *t->rows);
-        t->idx = calloc(t->idxcap, sizeof *t->idx);
-        if (!t->rows || !t->idx) {
-            free(t->rows);
-            free(t->idx);
-            t->rows = NULL;
-            t->idx = NULL;
-            return NULL;
-        }
-    }
-    for (int pass = 0; pass < 2; pass++) {
+    if (!t->rows && table_grow(t) != 0)
+        return NULL;
+    int other = 0;
+    for (int pass = 0; pass < 3; pass++) {
         size_t i = key_hash(key, keylen) & (t->idxcap - 1);
         while (t->idx[i]) {
             log_row *r = &t->rows[t->idx[i] - 1];
@@ -62,7 +77,8 @@ log_row *log_table_get(log_table *t, const char *key, size_t keylen)
                 return r;
             i = (i + 1) & (t->idxcap - 1);
         }
-        if (t->n + 1 < t->cap) {
+        /* the last row of a full table is kept for "(other)" */
+        if (t->n + 1 < t->cap || (other && t->n < t->cap)) {
             log_row *r = &t->rows[t->n];
             memcpy(r->key, key, keylen);
             r->key[keylen] = 0;
@@ -70,8 +86,14 @@ log_row *log_table_get(log_table *t, const char *key, size_t keylen)
             t->idx[i] = (unsigned)++t->n;
             return r;
         }
+        if (t->cap < MXD_LOG_KEYS_MAX) {
+            if (table_grow(t) != 0)
+                return NULL;
+            continue; /* look again in the larger table */
+        }
         key = "(other)";
         keylen = 7;
+        other = 1;
     }
     return NULL;
 }

@@ -508,6 +508,40 @@ static void test_inflight_bounded(void **state)
     mxd_log_free(c);
 }
 
+static void test_report_tables_bounded(void **state)
+{
+    (void)state;
+    mxd_log_ctx *c;
+    assert_int_equal(mxd_log_new(kb, NULL, &c), MXD_OK);
+    char msg[256];
+    mxd_log_line l = {0};
+    l.framed = 1;
+    l.time = 1700000000;
+    l.host = "mx";
+    l.prog = "postfix/local";
+    l.msg = msg;
+    for (int i = 0; i < 5000; i++) {
+        l.msglen = (size_t)snprintf(msg, sizeof msg,
+                                    "ABCDEF%04d: to=<u@d%d.example>, relay=local, delay=1, "
+                                    "delays=0/0/0/1, dsn=2.0.0, status=sent (ok)",
+                                    i, i);
+        assert_int_equal(mxd_log_feed(c, &l), MXD_OK);
+    }
+    mxd_log_finish(c);
+    mxd_log_row r;
+    unsigned long long sent = 0, other = 0;
+    size_t n = 0;
+    for (; mxd_log_rows(c, MXD_LOG_TABLE_DOMAINS, n, &r) == 0; n++) {
+        sent += r.sent;
+        if (!strcmp(r.key, "(other)"))
+            other = r.sent;
+    }
+    assert_int_equal(n, MXD_LOG_KEYS_MAX); /* grown to the cap, the last row "(other)" */
+    assert_int_equal(sent, 5000);          /* nothing lost: the rest is "(other)" */
+    assert_int_equal(other, 5000 - (MXD_LOG_KEYS_MAX - 1));
+    mxd_log_free(c);
+}
+
 /* --- follow ------------------------------------------------------------------------------ */
 
 static void append(const char *path, const char *mode, const char *text)
@@ -590,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_reassembly),
         cmocka_unit_test(test_same_verdict_as_explain),
         cmocka_unit_test(test_inflight_bounded),
+        cmocka_unit_test(test_report_tables_bounded),
         cmocka_unit_test(test_follow_rotation),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
