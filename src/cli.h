@@ -145,6 +145,7 @@ int cmd_check(const cli_global *g, int argc, char **argv);
 int cmd_spf(const cli_global *g, int argc, char **argv);
 int cmd_dkim(const cli_global *g, int argc, char **argv);
 int cmd_diagnose(const cli_global *g, int argc, char **argv);
+int cmd_log(const cli_global *g, int argc, char **argv);
 /* mxdiag check domain (cmd_check_domain.c), dispatched by cmd_check */
 int cmd_check_domain(const cli_global *g, int argc, char **argv);
 

@@ -21,6 +21,7 @@ static const cli_command commands[] = {
      cmd_diagnose},
     {"explain", "explain an SMTP reply: meaning, provider, scope, retry, fix steps", cmd_explain},
     {"bounce", "read bounces (file, mbox, Maildir, stdin) into per-recipient records", cmd_bounce},
+    {"log", "read mail logs: verdicts per provider and sender, spikes, new blocks", cmd_log},
     {"check", "check ip (blocklists, reverse DNS), mx, domain (SPF, DKIM, DMARC ...)", cmd_check},
     {"spf", "evaluate SPF for an IP (RFC 7208) or lint a domain's SPF record", cmd_spf},
     {"dkim", "DKIM: verify the signatures of a message", cmd_dkim},

@@ -22,5 +22,6 @@
 #include "mxdiag/mail.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/diagnose.h"
+#include "mxdiag/log.h"
 
 #endif
