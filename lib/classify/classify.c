@@ -40,6 +40,26 @@ static const char *const weak_reasons[] = {"securityerror", "systemerror", "netw
 static const char *const strong_reasons[] = {"mailboxfull", "exceedlimit", "hasmoved",
                                              "mesgtoobig"};
 
+/* Reasons that say the refusal is about the sender, its IP, its rate or its message, not about
+ * the address: found in the text, they win over an address status (X.1.1 userunknown, X.1.2
+ * hostunknown) the server gave beside them. A server that answers "550 5.1.1 ... has sent to
+ * too many recipients this hour" has refused us, not the mailbox (Sisimai does the same for a
+ * X.1.1 whose text matches another reason: sisimai/p5-sisimai:lib/Sisimai/Reason/UserUnknown.pm,
+ * true(), "prematches"); a suppressed good address is the costlier mistake. */
+static const char *const sender_side_reasons[] = {
+    "blocked",         "rejected",    "norelaying",    "toomanyconn",
+    "speeding",        "ratelimited", "badreputation", "spamdetected",
+    "authfailure",     "requireptr",  "virusdetected", "policyviolation",
+    "notcompliantrfc", "mailboxfull", "suspend",       "exceedlimit"};
+
+/* Hard bounce: permanent, and the recipient address itself does not exist or no longer takes
+ * mail (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm is_hardbounce(): hasmoved, userunknown,
+ * hostunknown, and notaccept unless temporary). Every other reason is soft. */
+static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
+
+/* Scopes that are never a hard bounce, whatever the reason: the block is about us. */
+static const char *const soft_scopes[] = {"ip", "tenant", "content", "rate", "sender"};
+
 /* Reasons about the mailbox itself: no IP was refused, none is looked for. */
 static const char *const mailbox_reasons[] = {"userunknown", "hostunknown", "mailboxfull",
                                               "hasmoved",    "suspend",     "filtered",
@@ -94,6 +114,20 @@ const char *classify_pseudo_status(const char *reason, int temporary)
         if (!strcmp(pseudo[i].reason, reason))
             return temporary && pseudo[i].temp ? pseudo[i].temp : pseudo[i].perm;
     return "";
+}
+
+int classify_hardbounce(const char *reason, int permanent, const char *scope, const char *command)
+{
+    if (permanent != 1 || !reason ||
+        !str_in_list(reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons))
+        return 0;
+    if (scope && str_in_list(scope, soft_scopes, sizeof soft_scopes / sizeof *soft_scopes))
+        return 0;
+    /* refused at MAIL FROM or at the connection: never the address's fault */
+    if (command && (!strcmp(command, "MAIL") || !strcmp(command, "CONN") ||
+                    !strcmp(command, "EHLO") || !strcmp(command, "HELO")))
+        return 0;
+    return 1;
 }
 
 int classify_mailbox_reason(const char *reason)
@@ -396,6 +430,14 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
         if (use_text && sreason &&
             str_in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons))
             use_text = 0;
+        /* an address status beside a text that blames the sender: the text (see
+         * sender_side_reasons), and not the address status's scope */
+        int sender_text = treason && sreason &&
+                          (!strcmp(sreason, "userunknown") || !strcmp(sreason, "hostunknown")) &&
+                          str_in_list(treason, sender_side_reasons,
+                                      sizeof sender_side_reasons / sizeof *sender_side_reasons);
+        if (sender_text)
+            use_text = 1;
         /* a local delivery program failed (Diagnostic-Code: X-Unix; ...) */
         if (is(diagtype, "X-UNIX") &&
             (!treason || !strcmp(treason, "userunknown") || !strcmp(treason, "mailererror"))) {
@@ -414,7 +456,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             c->decided_by = "text";
             c->rule = tpat;
             c->rule_file = "reasons.tsv";
-            c->scope = st ? st->scope : NULL;
+            c->scope = st && !sender_text ? st->scope : NULL;
         } else if (use_text) {
             c->reason = grule->reason;
             c->scope = grule->scope;

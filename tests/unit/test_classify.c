@@ -235,6 +235,111 @@ static void test_facts_without_text(void **state)
     assert_int_equal(mxd_explain_facts(kb, NULL, &x), MXD_ERR_INVALID);
 }
 
+/* Suppression safety: the hard-bounce flag of every reason the knowledge base knows
+ * (kb_parse.c's list: Sisimai's reasons and ours). Hard only for a permanent failure that
+ * says the address itself is gone (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm
+ * is_hardbounce()); every block, rate limit, policy or content rejection is soft. */
+static const struct {
+    const char *reason;
+    int hard; /* when permanent, with scope "recipient" and refused at RCPT */
+} hard_table[] = {
+    {"authfailure", 0},  {"badreputation", 0},   {"blocked", 0},       {"contenterror", 0},
+    {"delivered", 0},    {"exceedlimit", 0},     {"expired", 0},       {"feedback", 0},
+    {"filtered", 0},     {"hasmoved", 1},        {"hostunknown", 1},   {"mailboxfull", 0},
+    {"mailererror", 0},  {"mesgtoobig", 0},      {"networkerror", 0},  {"norelaying", 0},
+    {"notaccept", 1},    {"notcompliantrfc", 0}, {"onhold", 0},        {"policyviolation", 0},
+    {"ratelimited", 0},  {"rejected", 0},        {"requireptr", 0},    {"securityerror", 0},
+    {"spamdetected", 0}, {"speeding", 0},        {"suspend", 0},       {"syntaxerror", 0},
+    {"systemerror", 0},  {"systemfull", 0},      {"toomanyconn", 0},   {"undefined", 0},
+    {"userunknown", 1},  {"vacation", 0},        {"virusdetected", 0}, {"failedstarttls", 0},
+    {"suppressed", 0},
+};
+
+static int hard_table_has(const char *reason)
+{
+    for (size_t i = 0; i < sizeof hard_table / sizeof *hard_table; i++)
+        if (!strcmp(hard_table[i].reason, reason))
+            return 1;
+    return 0;
+}
+
+static void test_hardbounce_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof hard_table / sizeof *hard_table; i++) {
+        const char *r = hard_table[i].reason;
+        if (!kb_is_reason(r))
+            fail_msg("%s is no reason the kb knows", r);
+        if (classify_hardbounce(r, 1, "recipient", "RCPT") != hard_table[i].hard)
+            fail_msg("%s: hardbounce %d, want %d", r, !hard_table[i].hard, hard_table[i].hard);
+        /* never hard: temporary, not known to be permanent, blamed on us, or refused
+         * before the recipient was named */
+        assert_int_equal(classify_hardbounce(r, 0, "recipient", "RCPT"), 0);
+        assert_int_equal(classify_hardbounce(r, -1, NULL, ""), 0);
+        static const char *const soft_scopes[] = {"ip", "tenant", "content", "rate", "sender"};
+        for (size_t k = 0; k < sizeof soft_scopes / sizeof *soft_scopes; k++)
+            assert_int_equal(classify_hardbounce(r, 1, soft_scopes[k], "RCPT"), 0);
+        static const char *const early[] = {"MAIL", "CONN", "EHLO", "HELO"};
+        for (size_t k = 0; k < sizeof early / sizeof *early; k++)
+            assert_int_equal(classify_hardbounce(r, 1, "recipient", early[k]), 0);
+    }
+    /* every reason the data gives (reasons.tsv, status-codes.tsv, reply-codes.tsv, rules) has
+     * its line in the table: a new reason needs a decision here */
+    for (size_t i = 0; i < kb->nreasons; i++)
+        if (!hard_table_has(kb->reasons[i].reason))
+            fail_msg("reasons.tsv reason %s is not in the table", kb->reasons[i].reason);
+    for (size_t i = 0; i < kb->nstatus; i++)
+        if (kb->status[i].reason && !hard_table_has(kb->status[i].reason))
+            fail_msg("status-codes.tsv reason %s is not in the table", kb->status[i].reason);
+    for (size_t i = 0; i < kb->nreplies; i++)
+        if (kb->replies[i].reason && !hard_table_has(kb->replies[i].reason))
+            fail_msg("reply-codes.tsv reason %s is not in the table", kb->replies[i].reason);
+    for (size_t i = 0; i < kb->nrules; i++)
+        if (!hard_table_has(kb->rules[i].reason))
+            fail_msg("rule %s reason %s is not in the table", kb->rules[i].id, kb->rules[i].reason);
+}
+
+/* A rate limit, block or policy refusal said beside an address status (X.1.1 / X.1.2) is about
+ * the sender: the text's reason, never userunknown, never hard (GoDaddy IB607). */
+static void test_sender_side_text_beats_address_status(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *reason;
+    } cases[] = {
+        {"550 5.1.1 <bob@example.org> - 203.0.113.9 has sent to too many recipients this hour. "
+         "IB607",
+         "speeding"},
+        {"550 5.1.1 <bob@example.org>: too many connections from your IP 203.0.113.9",
+         "toomanyconn"},
+        {"550 5.1.1 Mail from 203.0.113.9 refused: IP has a poor reputation", "badreputation"},
+        {"550 5.1.1 Service unavailable; client [203.0.113.9] blocked using zen.spamhaus.org",
+         "blocked"},
+        {"550 5.1.2 Message rejected as spam by Content Filtering", "spamdetected"},
+        /* the address status stays when the text says the address is unknown */
+        {"550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual "
+         "mailbox table",
+         "userunknown"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (!v.reason || strcmp(v.reason, cases[i].reason))
+            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
+                     cases[i].reason);
+        assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT"),
+                         !strcmp(cases[i].reason, "userunknown"));
+        if (strcmp(cases[i].reason, "userunknown") && v.scope && !strcmp(v.scope, "recipient"))
+            fail_msg("%s: scope recipient", cases[i].text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +348,8 @@ int main(void)
         cmocka_unit_test(test_status_kind),
         cmocka_unit_test(test_record_facts_give_same_verdict),
         cmocka_unit_test(test_facts_without_text),
+        cmocka_unit_test(test_hardbounce_table),
+        cmocka_unit_test(test_sender_side_text_beats_address_status),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
