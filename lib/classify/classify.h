@@ -61,6 +61,6 @@ int classify_mailbox_reason(const char *reason);
 
 /* classify_pseudo_status - Sisimai's internal status for a reason when the bounce gave none
  * ("5.0.911" for userunknown); "" when there is none. */
-const char *classify_pseudo_status(const char *reason, int temporary);
+const char *classify_pseudo_status(const mxd_kb *kb, const char *reason, int temporary);
 
 #endif

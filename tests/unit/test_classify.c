@@ -340,6 +340,81 @@ static void test_sender_side_text_beats_address_status(void **state)
     }
 }
 
+/* Pseudo status (pseudo-status.tsv): every bounce reason has one, of the right class, and a
+ * record without a status gets the one of its reason: temporary when the reply code is 4xx,
+ * the DSN says delayed or the text says "temporar..." / "persistent" (as Sisimai decides). */
+static void test_pseudo_status(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof hard_table / sizeof *hard_table; i++) {
+        const char *r = hard_table[i].reason;
+        const char *p = classify_pseudo_status(kb, r, 0), *t = classify_pseudo_status(kb, r, 1);
+        if (!strcmp(r, "delivered") || !strcmp(r, "feedback") || !strcmp(r, "vacation") ||
+            !strcmp(r, "ratelimited")) {
+            assert_string_equal(p, "");
+            continue;
+        }
+        if (strlen(p) != 7 || strncmp(p, "5.0.9", 5))
+            fail_msg("%s: permanent pseudo status '%s'", r, p);
+        if (strlen(t) != 7 || (strncmp(t, "4.0.9", 5) && strcmp(t, p)))
+            fail_msg("%s: temporary pseudo status '%s'", r, t);
+        if (hard_table[i].hard && strcmp(r, "notaccept"))
+            assert_string_equal(t, p);         /* a gone address is never temporary */
+        else if (strcmp(r, "filtered"))        /* Sisimai's one exception: 4.0.924 / 5.0.910 */
+            assert_string_equal(t + 1, p + 1); /* the same code, class 4 */
+    }
+    assert_string_equal(classify_pseudo_status(kb, "userunknown", 0), "5.0.911");
+    assert_string_equal(classify_pseudo_status(kb, "filtered", 0), "5.0.910");
+    assert_string_equal(classify_pseudo_status(kb, "filtered", 1), "4.0.924");
+    assert_string_equal(classify_pseudo_status(kb, "nosuchreason", 0), "");
+
+    static const struct {
+        const char *text, *action, *status;
+        int hard;
+    } cases[] = {
+        {"550 Too many recipients this hour", NULL, "5.0.946", 0},
+        {"452 Too many recipients this hour", NULL, "4.0.946", 0},
+        {"Mailbox is full", "delayed", "4.0.922", 0},
+        {"Mailbox is full", "failed", "5.0.922", 0},
+        /* no temporary code for an unknown host: the permanent one, but not a hard bounce */
+        {"Host unknown: temporarily unable to resolve", NULL, "5.0.912", 0},
+        {"Sorry, no mailbox here by that name", NULL, "5.0.911", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.action = cases[i].action;
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (strcmp(v.record_status, cases[i].status))
+            fail_msg("%s: %s (%s), want %s", cases[i].text, v.record_status,
+                     v.reason ? v.reason : "-", cases[i].status);
+        if (classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT") != cases[i].hard)
+            fail_msg("%s: hardbounce %d", cases[i].text, !cases[i].hard);
+    }
+
+    /* the data is checked: a bad code, an unknown reason, a reason twice */
+    const char *bad[] = {
+        "reason\ttemporary\tpermanent\tsource\nblocked\t5.0.971\t5.0.971\tx\n",
+        "reason\ttemporary\tpermanent\tsource\nblocked\t-\t5.7.1\tx\n",
+        "reason\ttemporary\tpermanent\tsource\nnosuch\t-\t5.0.971\tx\n",
+        "reason\ttemporary\tpermanent\tsource\nblocked\t-\t5.0.971\t-\n",
+        "reason\ttemporary\tpermanent\tsource\nblocked\t-\t5.0.971\tx\nblocked\t-\t5.0.972\tx\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kb_file files[1] = {{"pseudo-status.tsv", bad[i], strlen(bad[i])}};
+        mxd_kb *k = NULL;
+        char why[256];
+        if (kb_load_files(files, 1, &k, why, sizeof why) != MXD_ERR_DATA)
+            fail_msg("accepted: %s", bad[i]);
+        assert_null(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_facts_without_text),
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
+        cmocka_unit_test(test_pseudo_status),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
