@@ -144,6 +144,7 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->status);
     free(kb->replies);
     free(kb->pseudo);
+    free(kb->phrases);
     free(kb->providers);
     free(kb->hosts);
     free(kb->reasons);
@@ -181,6 +182,8 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
         return kb->nreplies;
     if (!strcmp(kind, "pseudo-status"))
         return kb->npseudo;
+    if (!strcmp(kind, "bounce-phrases"))
+        return kb->nphrases;
     if (!strcmp(kind, "dnsbl"))
         return kb->ndnsbls;
     if (!strcmp(kind, "public-resolvers"))

@@ -75,6 +75,15 @@ typedef struct kb_pseudo {
     const char *reason, *temp, *perm, *source;
 } kb_pseudo;
 
+/* A phrase that marks a non-delivery notice (bounce-phrases.tsv): kind KB_PH_*, the pattern
+ * in lower case (ASCII letters folded). */
+enum { KB_PH_FROM = 1, KB_PH_SUBJECT = 2, KB_PH_SENTENCE = 3, KB_PH_LEAD = 4 };
+typedef struct kb_phrase {
+    int kind;
+    const char *pattern, *source;
+    size_t len;
+} kb_phrase;
+
 typedef struct kb_provider {
     const char *id, *name, *postmaster, *source;
 } kb_provider;
@@ -210,6 +219,8 @@ struct mxd_kb {
     size_t nreplies;
     kb_pseudo *pseudo;
     size_t npseudo;
+    kb_phrase *phrases;
+    size_t nphrases;
     kb_provider *providers;
     size_t nproviders;
     kb_phost *hosts;

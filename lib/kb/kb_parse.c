@@ -323,6 +323,28 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
     return kb_push((void **)&kb->pseudo, &kb->npseudo, sizeof *kb->pseudo, &p);
 }
 
+static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    static const char *const kinds[] = {"from", "subject", "sentence", "lead"};
+    int kind = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (str_caseeq(col[0], clen[0], kinds[i]))
+            kind = (int)i + 1;
+    if (!kind)
+        return kb_fail(pc, "unknown kind '%.*s' (want from, subject, sentence or lead)",
+                       (int)clen[0], col[0]);
+    if (clen[1] < 2 || !clen[2])
+        return kb_fail(pc, "a pattern of two bytes or more and a source are required");
+    kb_phrase p = {kind, S(1), S(2), clen[1]};
+    if (!p.pattern || !p.source)
+        return MXD_ERR_NOMEM;
+    for (char *c = (char *)p.pattern; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            return kb_fail(pc, "pattern '%s' is not in lower case", p.pattern);
+    return kb_push((void **)&kb->phrases, &kb->nphrases, sizeof *kb->phrases, &p);
+}
+
 static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
@@ -714,6 +736,7 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         {"status-codes.tsv", "code title meaning reason scope source", row_status},
         {"reply-codes.tsv", "code meaning reason scope source", row_reply},
         {"pseudo-status.tsv", "reason temporary permanent source", row_pseudo},
+        {"bounce-phrases.tsv", "kind pattern source", row_phrase},
         {"reasons.tsv", "reason pattern source", row_reason},
         {"dnsbl.tsv", "id name zone type ipv codes errors default dqs policy delist test source",
          kb_row_dnsbl},
