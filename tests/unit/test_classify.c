@@ -415,6 +415,27 @@ static void test_pseudo_status(void **state)
     }
 }
 
+/* bounce-phrases.tsv is checked: a known kind, a lower-case pattern, a source. */
+static void test_bounce_phrases_checked(void **state)
+{
+    (void)state;
+    assert_true(mxd_kb_count(kb, "bounce-phrases") > 0);
+    const char *bad[] = {
+        "kind\tpattern\tsource\nheader\tundeliverable\tx\n",
+        "kind\tpattern\tsource\nsubject\tUndeliverable\tx\n",
+        "kind\tpattern\tsource\nsubject\tundeliverable\t-\n",
+        "kind\tpattern\tsource\nlead\tx\tsome MTA\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kb_file files[1] = {{"bounce-phrases.tsv", bad[i], strlen(bad[i])}};
+        mxd_kb *k = NULL;
+        char why[256];
+        if (kb_load_files(files, 1, &k, why, sizeof why) != MXD_ERR_DATA)
+            fail_msg("accepted: %s", bad[i]);
+        assert_null(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
         cmocka_unit_test(test_pseudo_status),
+        cmocka_unit_test(test_bounce_phrases_checked),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
