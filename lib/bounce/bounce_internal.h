@@ -199,6 +199,14 @@ int text_generic(const char *s, size_t len, bounce_out *out);
 /* bview_sep - text_separator() of the view's text, found once per message. */
 size_t bview_sep(bounce_view *v);
 
+/* text_leads_v - the recipients listed under a lead-in phrase of the view's text
+ * (bounce-phrases.tsv, kind lead: "Delivery has failed to these recipients or groups:",
+ * "did not reach the following recipient(s):"), one a line, bulleted or not, an address
+ * anywhere near the start of the line; each with the reply text nearest to it: the rest of
+ * its line and the lines under it, else the explanation after the list. Returns the number
+ * of recipients added. */
+int text_leads_v(bounce_view *v, bounce_out *out);
+
 /* text_generic_v - text_generic() on the view's text from off to its separator. */
 int text_generic_v(bounce_view *v, size_t off, bounce_out *out);
 

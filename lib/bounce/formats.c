@@ -56,7 +56,7 @@ int fmt_header_has(const bounce_view *v, const char *name, const char *s)
 
 /* The markers detectors look for are string literals: each is lower-cased and prepared for
  * searching (str_needle) the first time it is asked for, found again by its address. */
-#define FMT_MARKER_SLOTS 256 /* more than all the formats' markers together */
+#define FMT_MARKER_SLOTS 512 /* more than all the formats' markers and phrases together */
 #define FMT_MARKER_MAX   256 /* longer markers are searched without the cache */
 
 typedef struct fmt_marker {
@@ -232,70 +232,32 @@ const bounce_format bounce_fmt_rfc3464 = {"rfc3464", rfc3464_detect, rfc3464_par
 
 /* --- plain text: anything that says it is a delivery failure --- */
 
-static const char *const bounce_from[] = {"mailer-daemon", "postmaster",         "mail delivery",
-                                          "maildelivery",  "mail administrator", "<>"};
-static const char *const bounce_subjects[] = {"undeliver",
-                                              "delivery fail",
-                                              "delivery status",
-                                              "failure notice",
-                                              "returned mail",
-                                              "mail delivery",
-                                              "could not be delivered",
-                                              "delivery notification",
-                                              "non-delivery",
-                                              "nondeliverable",
-                                              "not delivered",
-                                              "delivery problem",
-                                              "rejected",
-                                              "error",
-                                              "warning",
-                                              "bounce",
-                                              "failed",
-                                              "unzustellbar",
-                                              "delivery report"};
-
-/* Sentences of the human-readable text that only a bounce says. */
-static const char *const bounce_sentences[] = {"could not be delivered",
-                                               "couldn't be delivered",
-                                               "undeliverable",
-                                               "delivery failed",
-                                               "delivery has failed",
-                                               "permanent error",
-                                               "permanent fatal error",
-                                               "error message below",
-                                               "not a member of this mailing list",
-                                               "unable to deliver",
-                                               "was not delivered",
-                                               "rejected by a remote mail server",
-                                               "did not reach",
-                                               "failed permanently",
-                                               "delivery to the following",
-                                               "message could not be sent",
-                                               "returned to sender",
-                                               "non-delivery",
-                                               "the following address",
-                                               "the following recipient"};
-
+/* Anything that says it is a non-delivery notice: its sender, its subject, or a sentence
+ * only such a notice says (data/bounce-phrases.tsv, several languages), or the
+ * X-Failed-Recipients field. */
 static int text_detect(const bounce_view *v)
 {
-    for (size_t i = 0; i < sizeof bounce_sentences / sizeof *bounce_sentences; i++)
-        if (fmt_text_has(v, bounce_sentences[i]))
-            return 1;
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
-    for (size_t i = 0; i < sizeof bounce_from / sizeof *bounce_from; i++)
-        if (fmt_from_has(v, bounce_from[i]))
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const kb_phrase *p = &kb->phrases[i];
+        if (p->kind == KB_PH_FROM      ? fmt_from_has(v, p->pattern)
+            : p->kind == KB_PH_SUBJECT ? fmt_subject_has(v, p->pattern)
+                                       : fmt_text_has(v, p->pattern))
             return 1;
-    for (size_t i = 0; i < sizeof bounce_subjects / sizeof *bounce_subjects; i++)
-        if (fmt_subject_has(v, bounce_subjects[i]))
-            return 1;
+    }
     return 0;
 }
 
 static int text_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
-    int n = v->text.len ? text_generic_v(v, 0, out) : 0;
+    /* the list under a lead-in ("Delivery has failed to these recipients or groups:"),
+     * else the lines that open with an address */
+    int n = v->text.len ? text_leads_v(v, out) : 0;
+    if (n == 0 && v->text.len)
+        n = text_generic_v(v, 0, out);
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
     if (n == 0 && v->text.len) {

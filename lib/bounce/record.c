@@ -11,11 +11,6 @@
 #include "util/cidr.h"
 #include "util/str.h"
 
-/* Hard bounce: permanent, and the recipient address itself is the problem. */
-static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
-/* Never a hard bounce, whatever the reason says: the block is about us, not the address. */
-static const char *const soft_scopes[] = {"ip", "tenant", "content", "rate", "sender"};
-
 /* addr_only - the address of a From/To value into out; "" when none. */
 static void addr_only(const char *v, char *out, size_t outlen)
 {
@@ -254,13 +249,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.status = c.record_status;
         rec.replycode = c.replycode;
         rec.reason = c.reason ? c.reason : "undefined";
-        /* refused at MAIL FROM or at the connection: never the address's fault */
-        int sender_stage = !strcmp(r->command, "MAIL") || !strcmp(r->command, "CONN") ||
-                           !strcmp(r->command, "EHLO") || !strcmp(r->command, "HELO");
-        rec.hardbounce =
-            c.permanent == 1 && !sender_stage &&
-            str_in_list(rec.reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons) &&
-            !str_in_list(c.scope, soft_scopes, sizeof soft_scopes / sizeof *soft_scopes);
+        rec.hardbounce = classify_hardbounce(rec.reason, c.permanent, c.scope, r->command);
         rec.action = r->action;
         rec.diagnosticcode = r->diag;
         rec.diagnostictype = r->diagtype;

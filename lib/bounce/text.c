@@ -9,9 +9,12 @@
  */
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "kb/kb_internal.h"
 #include "util/str.h"
 
-#define TEXT_MAX_DIAG_LINES 10 /* error lines kept after a recipient line */
+#define TEXT_MAX_DIAG_LINES 10  /* error lines kept after a recipient line */
+#define TEXT_LEAD_LIST_MAX  100 /* lines read as a list after a lead-in */
+#define TEXT_LEAD_TAIL_MAX  8   /* lines of explanation kept after the list */
 
 /* Lines that start the copy of the returned message (case-insensitive, after blanks). */
 static const char *const separators[] = {
@@ -192,6 +195,11 @@ static int text_generic_upto(const char *s, size_t end, bounce_out *out)
         const char *t = l;
         size_t tl = ll;
         bounce_trim(&t, &tl);
+        /* a bulleted list: "* a@b", "- a@b" */
+        if (tl > 2 && (t[0] == '*' || t[0] == '-') && t[1] == ' ' && t[2] != '-') {
+            t += 2, tl -= 2;
+            bounce_trim(&t, &tl);
+        }
         size_t at, al;
         int kind = tl ? recipient_line(t, tl, &at, &al) : 0;
         if (kind) {
@@ -243,5 +251,130 @@ static int text_generic_upto(const char *s, size_t end, bounce_out *out)
         rcpt_diag_add(cur, t, tl);
         lines++;
     }
+    return (int)(out->n - before);
+}
+
+/* line_lead - the end of a lead-in phrase (bounce-phrases.tsv, kind lead) in the line, or
+ * 0 when it holds none. */
+static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll)
+{
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const kb_phrase *p = &kb->phrases[i];
+        if (p->kind != KB_PH_LEAD || p->len > ll)
+            continue;
+        const char *f = str_casefind(l, ll, p->pattern, p->len);
+        if (f)
+            return (size_t)(f - l) + p->len;
+    }
+    return 0;
+}
+
+/* list_rcpt - the recipient a list line names (its first address) with the text after the
+ * address as its diagnostic, unless that only repeats the address ("a@b (a@b)<mailto:a@b>",
+ * Exchange). NULL when the line names none. */
+static bounce_rcpt *list_rcpt(bounce_out *out, const char *t, size_t tl)
+{
+    size_t at, al;
+    if (!bounce_addr_in(t, tl, &at, &al) || at > 80)
+        return NULL;
+    bounce_rcpt *r = bounce_find(out, t + at, al);
+    if (!r)
+        r = bounce_add(out, t + at, al);
+    if (!r)
+        return NULL;
+    size_t k = at + al;
+    while (k < tl && (t[k] == '>' || t[k] == ':' || t[k] == ' ' || t[k] == '.' || t[k] == '"' ||
+                      t[k] == ')' || t[k] == ',' || t[k] == ';'))
+        k++;
+    if (k < tl && !r->diaglen && !str_casefind(t + k, tl - k, r->recipient, strlen(r->recipient)))
+        rcpt_diag_add(r, t + k, tl - k);
+    return r;
+}
+
+int text_leads_v(bounce_view *v, bounce_out *out)
+{
+    const char *s = v->text.ptr;
+    size_t end = bview_sep(v), pos = 0, before = out->n, listed = 0, tail_from = 0, tail_len = 0;
+    const char *l;
+    size_t ll;
+    bounce_rcpt *cur = NULL, *detail = NULL;
+    int detail_lines = 0;
+    /* state: 0 before a lead-in, 1 in its list, 2 after it (the explanation, then the
+     * per-recipient details some notices add: "a@b\n#550 5.1.1 ...") */
+    int state = 0, blank = 0, tail_lines = 0;
+    size_t lines = 0;
+    while (s && pos < end && bounce_line(s, end, &pos, &l, &ll)) {
+        const char *t = l;
+        size_t tl = ll;
+        bounce_trim(&t, &tl);
+        while (tl && (t[0] == '*' || t[0] == '-' || t[0] == '>' || t[0] == '\t'))
+            t++, tl--;
+        bounce_trim(&t, &tl);
+        if (state == 0) {
+            size_t e = tl ? line_lead(v->kb, t, tl) : 0;
+            if (!e)
+                continue;
+            state = 1;
+            lines = 0;
+            if (e < tl && (cur = list_rcpt(out, t + e, tl - e)) != NULL)
+                listed++;
+            continue;
+        }
+        if (!tl) {
+            blank = 1;
+            continue;
+        }
+        if (state == 1 && ++lines > TEXT_LEAD_LIST_MAX)
+            state = 2;
+        size_t at, al;
+        int has_addr = bounce_addr_in(t, tl, &at, &al) && at <= 80;
+        if (state == 1) {
+            if (has_addr && (!blank || !listed || !cur || at == 0)) {
+                bounce_rcpt *r = list_rcpt(out, t, tl);
+                if (r) {
+                    listed += r != cur;
+                    cur = r;
+                    blank = 0;
+                    continue;
+                }
+            }
+            if (!listed) /* a line of explanation before the list */
+                continue;
+            if (!blank && cur) {
+                rcpt_diag_add(cur, t, tl);
+                continue;
+            }
+            state = 2;
+        }
+        /* after the list: a recipient's own details, else the explanation for all */
+        bounce_rcpt *r = has_addr && at == 0 ? bounce_find(out, t + at, al) : NULL;
+        if (r) {
+            detail = r;
+            detail_lines = 0;
+            blank = 0;
+            if (r->diaglen < 16) { /* its details replace an empty or bare one */
+                r->diaglen = 0;
+                r->diag[0] = 0;
+            }
+            continue;
+        }
+        if (detail && !blank && detail_lines < TEXT_MAX_DIAG_LINES) {
+            rcpt_diag_add(detail, t, tl);
+            detail_lines++;
+            continue;
+        }
+        detail = NULL;
+        if (tail_lines < TEXT_LEAD_TAIL_MAX) {
+            if (!tail_len)
+                tail_from = (size_t)(t - s);
+            tail_len = (size_t)(t + tl - s) - tail_from;
+            tail_lines++;
+        }
+        blank = 0;
+    }
+    /* recipients whose line said nothing: the explanation after the list */
+    for (size_t i = before; i < out->n && tail_len; i++)
+        if (!out->r[i].diaglen)
+            rcpt_diag_set(&out->r[i], s + tail_from, tail_len > 600 ? 600 : tail_len);
     return (int)(out->n - before);
 }

@@ -40,6 +40,26 @@ static const char *const weak_reasons[] = {"securityerror", "systemerror", "netw
 static const char *const strong_reasons[] = {"mailboxfull", "exceedlimit", "hasmoved",
                                              "mesgtoobig"};
 
+/* Reasons that say the refusal is about the sender, its IP, its rate or its message, not about
+ * the address: found in the text, they win over an address status (X.1.1 userunknown, X.1.2
+ * hostunknown) the server gave beside them. A server that answers "550 5.1.1 ... has sent to
+ * too many recipients this hour" has refused us, not the mailbox (Sisimai does the same for a
+ * X.1.1 whose text matches another reason: sisimai/p5-sisimai:lib/Sisimai/Reason/UserUnknown.pm,
+ * true(), "prematches"); a suppressed good address is the costlier mistake. */
+static const char *const sender_side_reasons[] = {
+    "blocked",         "rejected",    "norelaying",    "toomanyconn",
+    "speeding",        "ratelimited", "badreputation", "spamdetected",
+    "authfailure",     "requireptr",  "virusdetected", "policyviolation",
+    "notcompliantrfc", "mailboxfull", "suspend",       "exceedlimit"};
+
+/* Hard bounce: permanent, and the recipient address itself does not exist or no longer takes
+ * mail (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm is_hardbounce(): hasmoved, userunknown,
+ * hostunknown, and notaccept unless temporary). Every other reason is soft. */
+static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
+
+/* Scopes that are never a hard bounce, whatever the reason: the block is about us. */
+static const char *const soft_scopes[] = {"ip", "tenant", "content", "rate", "sender"};
+
 /* Reasons about the mailbox itself: no IP was refused, none is looked for. */
 static const char *const mailbox_reasons[] = {"userunknown", "hostunknown", "mailboxfull",
                                               "hasmoved",    "suspend",     "filtered",
@@ -55,45 +75,32 @@ static const char *const precedence[] = {
     "expired",         "failedstarttls", "securityerror", "mailererror", "syntaxerror",
     "ratelimited",     "onhold",         "undefined"};
 
-/* Sisimai's internal status codes for bounces that carry none (the D.S.N. it reports),
- * sisimai/p5-sisimai:lib/Sisimai/SMTP/Status.pm (InternalCode). */
-static const struct {
-    const char *reason, *temp, *perm;
-} pseudo[] = {
-    {"blocked", "4.0.971", "5.0.971"},
-    {"contenterror", "4.0.960", "5.0.960"},
-    {"exceedlimit", NULL, "5.0.923"},
-    {"expired", "4.0.947", "5.0.947"},
-    {"filtered", "4.0.924", "5.0.910"},
-    {"hasmoved", NULL, "5.0.916"},
-    {"hostunknown", NULL, "5.0.912"},
-    {"mailboxfull", "4.0.922", "5.0.922"},
-    {"mailererror", NULL, "5.0.939"},
-    {"mesgtoobig", NULL, "5.0.934"},
-    {"networkerror", "4.0.944", "5.0.944"},
-    {"norelaying", NULL, "5.0.909"},
-    {"notaccept", "4.0.932", "5.0.932"},
-    {"onhold", "4.0.901", "5.0.901"},
-    {"policyviolation", NULL, "5.0.972"},
-    {"rejected", "4.0.918", "5.0.918"},
-    {"securityerror", "4.0.970", "5.0.970"},
-    {"spamdetected", "4.0.980", "5.0.980"},
-    {"suspend", NULL, "5.0.921"},
-    {"systemerror", "4.0.930", "5.0.930"},
-    {"systemfull", "4.0.931", "5.0.931"},
-    {"syntaxerror", NULL, "5.0.902"},
-    {"toomanyconn", "4.0.945", "5.0.945"},
-    {"userunknown", NULL, "5.0.911"},
-    {"undefined", "4.0.900", "5.0.900"},
-    {"virusdetected", NULL, "5.0.971"},
-};
-
-const char *classify_pseudo_status(const char *reason, int temporary)
+const char *classify_pseudo_status(const mxd_kb *kb, const char *reason, int temporary)
 {
-    for (size_t i = 0; i < sizeof pseudo / sizeof *pseudo; i++)
-        if (!strcmp(pseudo[i].reason, reason))
-            return temporary && pseudo[i].temp ? pseudo[i].temp : pseudo[i].perm;
-    return "";
+    return kb_pseudo_status(kb, reason, temporary);
+}
+
+/* says_temporary - Sisimai's test of a reply text without a status code for a temporary
+ * failure: " temporar" or " persistent" in it (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm
+ * is_temporary()); low is lower-cased. */
+static int says_temporary(const char *low, size_t len)
+{
+    return (len && str_find(low, len, " temporar", 9)) ||
+           (len && str_find(low, len, " persistent", 11));
+}
+
+int classify_hardbounce(const char *reason, int permanent, const char *scope, const char *command)
+{
+    if (permanent != 1 || !reason ||
+        !str_in_list(reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons))
+        return 0;
+    if (scope && str_in_list(scope, soft_scopes, sizeof soft_scopes / sizeof *soft_scopes))
+        return 0;
+    /* refused at MAIL FROM or at the connection: never the address's fault */
+    if (command && (!strcmp(command, "MAIL") || !strcmp(command, "CONN") ||
+                    !strcmp(command, "EHLO") || !strcmp(command, "HELO")))
+        return 0;
+    return 1;
 }
 
 int classify_mailbox_reason(const char *reason)
@@ -396,6 +403,14 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
         if (use_text && sreason &&
             str_in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons))
             use_text = 0;
+        /* an address status beside a text that blames the sender: the text (see
+         * sender_side_reasons), and not the address status's scope */
+        int sender_text = treason && sreason &&
+                          (!strcmp(sreason, "userunknown") || !strcmp(sreason, "hostunknown")) &&
+                          str_in_list(treason, sender_side_reasons,
+                                      sizeof sender_side_reasons / sizeof *sender_side_reasons);
+        if (sender_text)
+            use_text = 1;
         /* a local delivery program failed (Diagnostic-Code: X-Unix; ...) */
         if (is(diagtype, "X-UNIX") &&
             (!treason || !strcmp(treason, "userunknown") || !strcmp(treason, "mailererror"))) {
@@ -414,7 +429,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             c->decided_by = "text";
             c->rule = tpat;
             c->rule_file = "reasons.tsv";
-            c->scope = st ? st->scope : NULL;
+            c->scope = st && !sender_text ? st->scope : NULL;
         } else if (use_text) {
             c->reason = grule->reason;
             c->scope = grule->scope;
@@ -486,11 +501,14 @@ done:
     }
     memcpy(c->record_status, c->status, sizeof c->status);
     if (!c->status[0] && c->reason) {
-        int temp = c->replycode[0] == '4' || is(action, "delayed") || c->permanent == 0;
-        const char *ps = classify_pseudo_status(c->reason, temp);
+        /* temporary as Sisimai decides it for a bounce without a status: a 4xx reply code, or
+         * a text that says so; and a DSN's Action: delayed */
+        int temp = c->replycode[0] == '4' || is(action, "delayed") ||
+                   (c->replycode[0] != '5' && says_temporary(low, llen));
+        const char *ps = classify_pseudo_status(kb, c->reason, temp);
         memcpy(c->record_status, ps, strlen(ps) + 1);
         if (c->permanent < 0 && ps[0] && f->record) {
-            c->permanent = ps[0] == '5';
+            c->permanent = !temp; /* not the code's class: 5.0.912 stands in for a temporary one */
             c->retry = c->permanent ? MXD_RETRY_NEVER : MXD_RETRY_LATER;
         }
     }

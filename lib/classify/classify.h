@@ -47,12 +47,20 @@ const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const 
                               const char *low, size_t len, int cls, int subj, int det,
                               const char **from);
 
+/* classify_hardbounce - 1 when a record with this verdict should suppress the address: a
+ * permanent failure (permanent == 1) for a reason that says the address does not exist or no
+ * longer takes mail (userunknown, hostunknown, hasmoved, notaccept), with no scope that puts
+ * the blame on the sender (ip, tenant, content, rate, sender) and not refused
+ * at MAIL FROM or at the connection (command). Every block, rate limit, policy or content
+ * rejection is 0. */
+int classify_hardbounce(const char *reason, int permanent, const char *scope, const char *command);
+
 /* classify_mailbox_reason - is the reason about the mailbox itself (unknown user, full,
  * moved ...), so that no sending IP is relevant? */
 int classify_mailbox_reason(const char *reason);
 
 /* classify_pseudo_status - Sisimai's internal status for a reason when the bounce gave none
  * ("5.0.911" for userunknown); "" when there is none. */
-const char *classify_pseudo_status(const char *reason, int temporary);
+const char *classify_pseudo_status(const mxd_kb *kb, const char *reason, int temporary);
 
 #endif

@@ -176,6 +176,8 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->rules);
     free(kb->status);
     free(kb->replies);
+    free(kb->pseudo);
+    free(kb->phrases);
     free(kb->providers);
     free(kb->hosts);
     free(kb->reasons);
@@ -211,6 +213,10 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
         return kb->nreasons;
     if (!strcmp(kind, "replies"))
         return kb->nreplies;
+    if (!strcmp(kind, "pseudo-status"))
+        return kb->npseudo;
+    if (!strcmp(kind, "bounce-phrases"))
+        return kb->nphrases;
     if (!strcmp(kind, "dnsbl"))
         return kb->ndnsbls;
     if (!strcmp(kind, "public-resolvers"))
@@ -222,6 +228,14 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
     if (!strcmp(kind, "provider-outbound"))
         return kb->noutbound;
     return 0;
+}
+
+const char *kb_pseudo_status(const mxd_kb *kb, const char *reason, int temporary)
+{
+    for (size_t i = 0; reason && i < kb->npseudo; i++)
+        if (!strcmp(kb->pseudo[i].reason, reason))
+            return temporary && kb->pseudo[i].temp ? kb->pseudo[i].temp : kb->pseudo[i].perm;
+    return "";
 }
 
 const kb_provider *kb_find_provider(const mxd_kb *kb, const char *id)

@@ -70,6 +70,20 @@ typedef struct kb_reply {
     const char *code, *meaning, *reason, *scope, *source;
 } kb_reply;
 
+/* Sisimai's pseudo status for a reason (pseudo-status.tsv): temp NULL when none is defined. */
+typedef struct kb_pseudo {
+    const char *reason, *temp, *perm, *source;
+} kb_pseudo;
+
+/* A phrase that marks a non-delivery notice (bounce-phrases.tsv): kind KB_PH_*, the pattern
+ * in lower case (ASCII letters folded). */
+enum { KB_PH_FROM = 1, KB_PH_SUBJECT = 2, KB_PH_SENTENCE = 3, KB_PH_LEAD = 4 };
+typedef struct kb_phrase {
+    int kind;
+    const char *pattern, *source;
+    size_t len;
+} kb_phrase;
+
 typedef struct kb_provider {
     const char *id, *name, *postmaster, *source;
 } kb_provider;
@@ -203,6 +217,10 @@ struct mxd_kb {
     size_t nstatus;
     kb_reply *replies;
     size_t nreplies;
+    kb_pseudo *pseudo;
+    size_t npseudo;
+    kb_phrase *phrases;
+    size_t nphrases;
     kb_provider *providers;
     size_t nproviders;
     kb_phost *hosts;
@@ -288,6 +306,11 @@ int kb_status_parse(const char *s, size_t len, int *cls, int *subj, int *det);
 
 /* kb_find_status - most specific registry entry for cls.subj.det, or NULL. */
 const kb_status *kb_find_status(const mxd_kb *kb, int cls, int subj, int det);
+
+/* kb_pseudo_status - the pseudo status (pseudo-status.tsv) of a reason for a temporary
+ * (temporary != 0) or permanent failure: "5.0.911"; "" when the reason has none. The
+ * permanent code stands in where no temporary one is defined. */
+const char *kb_pseudo_status(const mxd_kb *kb, const char *reason, int temporary);
 
 /* kb_find_reply - RFC 5321 entry for a reply code "550", or NULL. */
 const kb_reply *kb_find_reply(const mxd_kb *kb, const char *code);

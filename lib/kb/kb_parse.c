@@ -296,6 +296,55 @@ static mxd_err row_reply(parse_ctx *pc, const char **col, const size_t *clen)
     return kb_push((void **)&kb->replies, &kb->nreplies, sizeof *kb->replies, &r);
 }
 
+/* is_pseudo_code - "C.0.9DD" of class cls (Sisimai's pseudo status codes). */
+static int is_pseudo_code(const char *c, size_t n, char cls)
+{
+    return n == 7 && c[0] == cls && !memcmp(c + 1, ".0.9", 4) && str_isdigit((unsigned char)c[5]) &&
+           str_isdigit((unsigned char)c[6]);
+}
+
+static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    if (!clen[3])
+        return kb_fail(pc, "source is required");
+    if (clen[1] && !is_pseudo_code(col[1], clen[1], '4'))
+        return kb_fail(pc, "bad temporary code '%.*s' (want 4.0.9DD or -)", (int)clen[1], col[1]);
+    if (!is_pseudo_code(col[2], clen[2], '5'))
+        return kb_fail(pc, "bad permanent code '%.*s' (want 5.0.9DD)", (int)clen[2], col[2]);
+    kb_pseudo p = {S(0), clen[1] ? S(1) : NULL, S(2), S(3)};
+    if (!p.reason || !p.perm || !p.source || (clen[1] && !p.temp))
+        return MXD_ERR_NOMEM;
+    if (!kb_is_reason(p.reason))
+        return kb_fail(pc, "unknown reason '%s'", p.reason);
+    for (size_t i = 0; i < kb->npseudo; i++)
+        if (!strcmp(kb->pseudo[i].reason, p.reason))
+            return kb_fail(pc, "reason '%s' listed twice", p.reason);
+    return kb_push((void **)&kb->pseudo, &kb->npseudo, sizeof *kb->pseudo, &p);
+}
+
+static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    static const char *const kinds[] = {"from", "subject", "sentence", "lead"};
+    int kind = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (str_caseeq(col[0], clen[0], kinds[i]))
+            kind = (int)i + 1;
+    if (!kind)
+        return kb_fail(pc, "unknown kind '%.*s' (want from, subject, sentence or lead)",
+                       (int)clen[0], col[0]);
+    if (clen[1] < 2 || !clen[2])
+        return kb_fail(pc, "a pattern of two bytes or more and a source are required");
+    kb_phrase p = {kind, S(1), S(2), clen[1]};
+    if (!p.pattern || !p.source)
+        return MXD_ERR_NOMEM;
+    for (char *c = (char *)p.pattern; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            return kb_fail(pc, "pattern '%s' is not in lower case", p.pattern);
+    return kb_push((void **)&kb->phrases, &kb->nphrases, sizeof *kb->phrases, &p);
+}
+
 static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
@@ -686,6 +735,8 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         {"provider-hosts.tsv", "kind pattern provider region source", row_phost},
         {"status-codes.tsv", "code title meaning reason scope source", row_status},
         {"reply-codes.tsv", "code meaning reason scope source", row_reply},
+        {"pseudo-status.tsv", "reason temporary permanent source", row_pseudo},
+        {"bounce-phrases.tsv", "kind pattern source", row_phrase},
         {"reasons.tsv", "reason pattern source", row_reason},
         {"dnsbl.tsv", "id name zone type ipv codes errors default dqs policy delist test source",
          kb_row_dnsbl},

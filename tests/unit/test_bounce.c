@@ -470,6 +470,50 @@ static void test_hostile_messages(void **state)
     mxd_bounce_free(bc);
 }
 
+/* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
+ * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
+ * NDR, a French notice naming the recipient only in the returned message) each give their
+ * recipients, with the reply text nearest to each (issue 11). */
+static void test_fallback_notices(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *rcpt, *reason, *diag;
+        int hard;
+    } cases[] = {
+        {"fallback-exchange55-ims.eml", "bob@example.net", "userunknown",
+         "The recipient name is not recognized", 1},
+        {"fallback-groupwise.eml", "carol@gw.example.net", NULL, "user not found", 0},
+        {"fallback-smtp32.eml", "dave@example.net", "mailboxfull", "exceeds allowed size", 0},
+        {"fallback-yahoo-html.eml", "erin@example.com", NULL, "554 delivery error", 0},
+        {"fallback-exchange-de.eml", "heidi@example.de", "userunknown", "RecipNotFound", 1},
+        {"fallback-nonremis-quoted.eml", "ivan@example.fr", NULL, "550 Mailbox unavailable", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        got g;
+        parse_fixture(cases[i].file, &g);
+        if (g.n != 1)
+            fail_msg("%s: %zu records", cases[i].file, g.n);
+        assert_string_equal(g.r[0].recipient, cases[i].rcpt);
+        if (cases[i].reason)
+            assert_string_equal(g.r[0].reason, cases[i].reason);
+        if (!strstr(g.r[0].json, cases[i].diag))
+            fail_msg("%s: no '%s' in %s", cases[i].file, cases[i].diag, g.r[0].json);
+        assert_int_equal(g.r[0].hard, cases[i].hard);
+    }
+    /* a bulleted list under "Delivery to the following recipients failed permanently:":
+     * both recipients, each with the explanation after the list */
+    got g;
+    parse_fixture("fallback-dsn-star-list.eml", &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "frank@example.net");
+    assert_string_equal(g.r[1].recipient, "grace@example.net");
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(g.r[i].reason, "expired");
+        assert_non_null(strstr(g.r[i].json, "did not accept our requests to connect"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_diag_add_random),
         cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
+        cmocka_unit_test(test_fallback_notices),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }

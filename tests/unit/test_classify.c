@@ -235,6 +235,207 @@ static void test_facts_without_text(void **state)
     assert_int_equal(mxd_explain_facts(kb, NULL, &x), MXD_ERR_INVALID);
 }
 
+/* Suppression safety: the hard-bounce flag of every reason the knowledge base knows
+ * (kb_parse.c's list: Sisimai's reasons and ours). Hard only for a permanent failure that
+ * says the address itself is gone (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm
+ * is_hardbounce()); every block, rate limit, policy or content rejection is soft. */
+static const struct {
+    const char *reason;
+    int hard; /* when permanent, with scope "recipient" and refused at RCPT */
+} hard_table[] = {
+    {"authfailure", 0},  {"badreputation", 0},   {"blocked", 0},       {"contenterror", 0},
+    {"delivered", 0},    {"exceedlimit", 0},     {"expired", 0},       {"feedback", 0},
+    {"filtered", 0},     {"hasmoved", 1},        {"hostunknown", 1},   {"mailboxfull", 0},
+    {"mailererror", 0},  {"mesgtoobig", 0},      {"networkerror", 0},  {"norelaying", 0},
+    {"notaccept", 1},    {"notcompliantrfc", 0}, {"onhold", 0},        {"policyviolation", 0},
+    {"ratelimited", 0},  {"rejected", 0},        {"requireptr", 0},    {"securityerror", 0},
+    {"spamdetected", 0}, {"speeding", 0},        {"suspend", 0},       {"syntaxerror", 0},
+    {"systemerror", 0},  {"systemfull", 0},      {"toomanyconn", 0},   {"undefined", 0},
+    {"userunknown", 1},  {"vacation", 0},        {"virusdetected", 0}, {"failedstarttls", 0},
+    {"suppressed", 0},
+};
+
+static int hard_table_has(const char *reason)
+{
+    for (size_t i = 0; i < sizeof hard_table / sizeof *hard_table; i++)
+        if (!strcmp(hard_table[i].reason, reason))
+            return 1;
+    return 0;
+}
+
+static void test_hardbounce_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof hard_table / sizeof *hard_table; i++) {
+        const char *r = hard_table[i].reason;
+        if (!kb_is_reason(r))
+            fail_msg("%s is no reason the kb knows", r);
+        if (classify_hardbounce(r, 1, "recipient", "RCPT") != hard_table[i].hard)
+            fail_msg("%s: hardbounce %d, want %d", r, !hard_table[i].hard, hard_table[i].hard);
+        /* never hard: temporary, not known to be permanent, blamed on us, or refused
+         * before the recipient was named */
+        assert_int_equal(classify_hardbounce(r, 0, "recipient", "RCPT"), 0);
+        assert_int_equal(classify_hardbounce(r, -1, NULL, ""), 0);
+        static const char *const soft_scopes[] = {"ip", "tenant", "content", "rate", "sender"};
+        for (size_t k = 0; k < sizeof soft_scopes / sizeof *soft_scopes; k++)
+            assert_int_equal(classify_hardbounce(r, 1, soft_scopes[k], "RCPT"), 0);
+        static const char *const early[] = {"MAIL", "CONN", "EHLO", "HELO"};
+        for (size_t k = 0; k < sizeof early / sizeof *early; k++)
+            assert_int_equal(classify_hardbounce(r, 1, "recipient", early[k]), 0);
+    }
+    /* every reason the data gives (reasons.tsv, status-codes.tsv, reply-codes.tsv, rules) has
+     * its line in the table: a new reason needs a decision here */
+    for (size_t i = 0; i < kb->nreasons; i++)
+        if (!hard_table_has(kb->reasons[i].reason))
+            fail_msg("reasons.tsv reason %s is not in the table", kb->reasons[i].reason);
+    for (size_t i = 0; i < kb->nstatus; i++)
+        if (kb->status[i].reason && !hard_table_has(kb->status[i].reason))
+            fail_msg("status-codes.tsv reason %s is not in the table", kb->status[i].reason);
+    for (size_t i = 0; i < kb->nreplies; i++)
+        if (kb->replies[i].reason && !hard_table_has(kb->replies[i].reason))
+            fail_msg("reply-codes.tsv reason %s is not in the table", kb->replies[i].reason);
+    for (size_t i = 0; i < kb->nrules; i++)
+        if (!hard_table_has(kb->rules[i].reason))
+            fail_msg("rule %s reason %s is not in the table", kb->rules[i].id, kb->rules[i].reason);
+}
+
+/* A rate limit, block or policy refusal said beside an address status (X.1.1 / X.1.2) is about
+ * the sender: the text's reason, never userunknown, never hard (GoDaddy IB607). */
+static void test_sender_side_text_beats_address_status(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *reason;
+    } cases[] = {
+        {"550 5.1.1 <bob@example.org> - 203.0.113.9 has sent to too many recipients this hour. "
+         "IB607",
+         "speeding"},
+        {"550 5.1.1 <bob@example.org>: too many connections from your IP 203.0.113.9",
+         "toomanyconn"},
+        {"550 5.1.1 Mail from 203.0.113.9 refused: IP has a poor reputation", "badreputation"},
+        {"550 5.1.1 Service unavailable; client [203.0.113.9] blocked using zen.spamhaus.org",
+         "blocked"},
+        {"550 5.1.2 Message rejected as spam by Content Filtering", "spamdetected"},
+        /* the address status stays when the text says the address is unknown */
+        {"550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual "
+         "mailbox table",
+         "userunknown"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (!v.reason || strcmp(v.reason, cases[i].reason))
+            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
+                     cases[i].reason);
+        assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT"),
+                         !strcmp(cases[i].reason, "userunknown"));
+        if (strcmp(cases[i].reason, "userunknown") && v.scope && !strcmp(v.scope, "recipient"))
+            fail_msg("%s: scope recipient", cases[i].text);
+    }
+}
+
+/* Pseudo status (pseudo-status.tsv): every bounce reason has one, of the right class, and a
+ * record without a status gets the one of its reason: temporary when the reply code is 4xx,
+ * the DSN says delayed or the text says "temporar..." / "persistent" (as Sisimai decides). */
+static void test_pseudo_status(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof hard_table / sizeof *hard_table; i++) {
+        const char *r = hard_table[i].reason;
+        const char *p = classify_pseudo_status(kb, r, 0), *t = classify_pseudo_status(kb, r, 1);
+        if (!strcmp(r, "delivered") || !strcmp(r, "feedback") || !strcmp(r, "vacation") ||
+            !strcmp(r, "ratelimited")) {
+            assert_string_equal(p, "");
+            continue;
+        }
+        if (strlen(p) != 7 || strncmp(p, "5.0.9", 5))
+            fail_msg("%s: permanent pseudo status '%s'", r, p);
+        if (strlen(t) != 7 || (strncmp(t, "4.0.9", 5) && strcmp(t, p)))
+            fail_msg("%s: temporary pseudo status '%s'", r, t);
+        if (hard_table[i].hard && strcmp(r, "notaccept"))
+            assert_string_equal(t, p);         /* a gone address is never temporary */
+        else if (strcmp(r, "filtered"))        /* Sisimai's one exception: 4.0.924 / 5.0.910 */
+            assert_string_equal(t + 1, p + 1); /* the same code, class 4 */
+    }
+    assert_string_equal(classify_pseudo_status(kb, "userunknown", 0), "5.0.911");
+    assert_string_equal(classify_pseudo_status(kb, "filtered", 0), "5.0.910");
+    assert_string_equal(classify_pseudo_status(kb, "filtered", 1), "4.0.924");
+    assert_string_equal(classify_pseudo_status(kb, "nosuchreason", 0), "");
+
+    static const struct {
+        const char *text, *action, *status;
+        int hard;
+    } cases[] = {
+        {"550 Too many recipients this hour", NULL, "5.0.946", 0},
+        {"452 Too many recipients this hour", NULL, "4.0.946", 0},
+        {"Mailbox is full", "delayed", "4.0.922", 0},
+        {"Mailbox is full", "failed", "5.0.922", 0},
+        /* no temporary code for an unknown host: the permanent one, but not a hard bounce */
+        {"Host unknown: temporarily unable to resolve", NULL, "5.0.912", 0},
+        {"Sorry, no mailbox here by that name", NULL, "5.0.911", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.action = cases[i].action;
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (strcmp(v.record_status, cases[i].status))
+            fail_msg("%s: %s (%s), want %s", cases[i].text, v.record_status,
+                     v.reason ? v.reason : "-", cases[i].status);
+        if (classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT") != cases[i].hard)
+            fail_msg("%s: hardbounce %d", cases[i].text, !cases[i].hard);
+    }
+
+    /* the data is checked: a bad code, an unknown reason, a reason twice */
+    const char *bad[] = {
+        "reason\ttemporary\tpermanent\tsource\nblocked\t5.0.971\t5.0.971\tx\n",
+        "reason\ttemporary\tpermanent\tsource\nblocked\t-\t5.7.1\tx\n",
+        "reason\ttemporary\tpermanent\tsource\nnosuch\t-\t5.0.971\tx\n",
+        "reason\ttemporary\tpermanent\tsource\nblocked\t-\t5.0.971\t-\n",
+        "reason\ttemporary\tpermanent\tsource\nblocked\t-\t5.0.971\tx\nblocked\t-\t5.0.972\tx\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kb_file files[1] = {{"pseudo-status.tsv", bad[i], strlen(bad[i])}};
+        mxd_kb *k = NULL;
+        char why[256];
+        if (kb_load_files(files, 1, &k, why, sizeof why) != MXD_ERR_DATA)
+            fail_msg("accepted: %s", bad[i]);
+        assert_null(k);
+    }
+}
+
+/* bounce-phrases.tsv is checked: a known kind, a lower-case pattern, a source. */
+static void test_bounce_phrases_checked(void **state)
+{
+    (void)state;
+    assert_true(mxd_kb_count(kb, "bounce-phrases") > 0);
+    const char *bad[] = {
+        "kind\tpattern\tsource\nheader\tundeliverable\tx\n",
+        "kind\tpattern\tsource\nsubject\tUndeliverable\tx\n",
+        "kind\tpattern\tsource\nsubject\tundeliverable\t-\n",
+        "kind\tpattern\tsource\nlead\tx\tsome MTA\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kb_file files[1] = {{"bounce-phrases.tsv", bad[i], strlen(bad[i])}};
+        mxd_kb *k = NULL;
+        char why[256];
+        if (kb_load_files(files, 1, &k, why, sizeof why) != MXD_ERR_DATA)
+            fail_msg("accepted: %s", bad[i]);
+        assert_null(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +444,10 @@ int main(void)
         cmocka_unit_test(test_status_kind),
         cmocka_unit_test(test_record_facts_give_same_verdict),
         cmocka_unit_test(test_facts_without_text),
+        cmocka_unit_test(test_hardbounce_table),
+        cmocka_unit_test(test_sender_side_text_beats_address_status),
+        cmocka_unit_test(test_pseudo_status),
+        cmocka_unit_test(test_bounce_phrases_checked),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
