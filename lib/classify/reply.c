@@ -674,7 +674,7 @@ static size_t html_text(const char *in, size_t len, char *out)
     static const struct {
         const char *name;
         char to;
-    } ents[] = {{"&lt;", '<'},  {"&gt;", '>'},   {"&amp;", '&'},  {"&quot;", '"'},
+    } ents[] = {{"&lt;", '<'},   {"&gt;", '>'},    {"&amp;", '&'},  {"&quot;", '"'},
                 {"&#39;", '\''}, {"&apos;", '\''}, {"&nbsp;", ' '}, {"&#160;", ' '}};
     size_t o = 0;
     for (size_t i = 0; i < len;) {
@@ -715,8 +715,8 @@ static size_t html_text(const char *in, size_t len, char *out)
  * administrators" block, Gmail's "The error that the other server returned was:". *text and
  * *tlen get the reply (inside in, or inside *owned, which the caller frees), rp->wrapper
  * what was taken off. MXD_ERR_NOMEM on no memory. */
-static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned,
-                      const char **text, size_t *tlen)
+static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned, const char **text,
+                      size_t *tlen)
 {
     *owned = NULL;
     *text = in;
