@@ -16,7 +16,11 @@ static void help(FILE *out)
                  "Explain an SMTP reply as pasted from a bounce: reply and status code, provider\n"
                  "(and region), the IP named in the text, permanent or temporary, reason, scope,\n"
                  "retry advice, likely causes, fix steps and sources. TEXT words are joined with\n"
-                 "spaces; '-' reads the reply from standard input (several lines are fine).\n\n"
+                 "spaces; '-' reads the reply from standard input (several lines are fine).\n"
+                 "Client wrappers (Exchange 'Remote Server returned', Gmail 'The error that the\n"
+                 "other server returned was', quoted '>' lines, HTML) are taken off first. The\n"
+                 "confidence line says what chose the reading: exact (code and wording), code,\n"
+                 "wording, format or none.\n\n"
                  "options:\n"
                  "  --json          one JSON object (fields replycode status provider rhost\n"
                  "                  sending_ip permanent reason scope retry summary causes fix\n"
@@ -74,6 +78,25 @@ static void print_text(const cli_global *g, const mxd_explanation *x, int explai
                                  : "unknown",
              r, x->reason, x->scope ? x->scope : "unknown", mxd_retry_name(x->retry));
     field(g, "verdict", verdict);
+    if (x->confidence) {
+        char c[1024];
+        size_t l = (size_t)snprintf(c, sizeof c, "%s", x->confidence);
+        for (size_t i = 0; i < x->nchosen && l < sizeof c; i++)
+            l += (size_t)snprintf(c + l, sizeof c - l, "%s%s", i ? ", " : ": chosen by ",
+                                  x->chosen_by[i]);
+        if (x->note && l < sizeof c)
+            snprintf(c + l, sizeof c - l, "; %s", x->note);
+        field(g, "confidence", c);
+    }
+    if (x->also_rule) {
+        char a[1024];
+        snprintf(a, sizeof a, "%s%sby its wording (rule %s), reason %s: %s", x->also_status,
+                 x->also_status[0] ? " " : "", x->also_rule, x->also_reason,
+                 x->also_summary ? x->also_summary : "");
+        field(g, "also", a);
+    }
+    if (x->unwrapped)
+        field(g, "unwrapped", x->unwrapped);
     field(g, "remote host", x->rhost);
     field(g, "sending IP", x->sending_ip);
     if (x->tags) {

@@ -81,8 +81,28 @@ typedef struct mxd_explanation {
     const char *decided_by;        /* "rule", "status", "text", "reply" or "none" */
     struct mxd_explanation *inner; /* the reply a wrapper code (5.7.350 ...) carries, or NULL */
     const char *provider_from;     /* how the provider was identified: "remote host", "MX",
-                                      "reporting MTA", "text", "status code", "recipient
-                                      domain"; NULL when no provider is */
+                                      "reporting MTA", "text", "tag", "status code",
+                                      "recipient domain"; NULL when no provider is */
+    /* How sure the reading is (the facts that chose it are in chosen_by):
+     *   "exact"   the rule's status code and its wording both match the reply
+     *   "code"    a status or reply code alone chose it (the wording is absent, matched no
+     *             rule of the code, or the rule names no wording)
+     *   "wording" the wording alone chose it (the rule names no status, or no code decided)
+     *   "format"  the message format itself says it (an auto-reply, a feedback report)
+     *   "none"    nothing known chose it (the reason is a fallback) */
+    const char *confidence;
+    char **chosen_by; /* the facts that chose the reading, e.g. "status 5.7.708", "text
+                         \"unregistered domain\"", "provider microsoft365 (status code)" */
+    size_t nchosen;
+    char *note; /* e.g. "the wording differs from Microsoft 365 / Exchange Online's for
+                   5.7.520", or NULL */
+    /* Another reading the wording supports: a sibling code's rule whose text matches while
+     * the status chose another rule (also_rule NULL when there is none). (kb) */
+    const char *also_rule, *also_rule_file, *also_reason, *also_summary;
+    int also_rule_line;
+    char also_status[24];  /* the status that rule is for, "" when it names none */
+    const char *unwrapped; /* the client-side wrapper taken off before reading ("Exchange
+                              'Remote Server returned'", "HTML" ...), or NULL */
 } mxd_explanation;
 
 /* mxd_explain - classify the reply text (len bytes, need not be NUL-terminated). rhost, when

@@ -253,6 +253,8 @@ const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const 
         *from = "MX";
     else if ((p = kb_hint_provider(kb, low, len)))
         *from = "text";
+    else if ((p = kb_tag_provider(kb, low, len, NULL)))
+        *from = "tag";
     else if (!(rhost && *rhost) && f->lhost && *f->lhost && (p = kb_host_provider(kb, f->lhost)))
         *from = "reporting MTA";
     else if (f->recipient_domain && *f->recipient_domain &&
@@ -366,6 +368,13 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
         const kb_rule *rule = prov && kb_provider_has_rules(kb, prov)
                                   ? explain_best_rule_ex(kb, &ctx, prov, 1)
                                   : NULL;
+        /* a code only one provider uses, worded otherwise than its rules: the code's own
+         * documented meaning, marked as chosen by the code alone */
+        if (!rule && prov && cls && kb_status_provider(kb, cls, subj, det) &&
+            kb_provider_has_rules(kb, prov)) {
+            rule = explain_code_rule(kb, &ctx, prov);
+            c->code_only = rule != NULL;
+        }
         if (rule) {
             c->reason = rule->reason;
             c->scope = rule->scope;

@@ -16,7 +16,7 @@ typedef struct classify_verdict {
     const char *reason; /* never NULL after classify_decide() */
     const char *scope;
     const char *provider;      /* identified provider id, or NULL */
-    const char *provider_from; /* how: "remote host", "MX", "reporting MTA", "text",
+    const char *provider_from; /* how: "remote host", "MX", "reporting MTA", "text", "tag",
                                   "status code", "recipient domain" */
     mxd_retry retry;
     int permanent;          /* 1, 0, -1 unknown */
@@ -32,6 +32,8 @@ typedef struct classify_verdict {
     const kb_status *kstatus; /* the status registry entry, or NULL */
     const kb_reply *kreply;   /* the reply-code entry, or NULL */
     int found;                /* a code, a status or a known text was found */
+    int code_only; /* the provider's rule was chosen by its status code alone: the wording
+                      matched none of that code's rules (explain_code_rule()) */
 } classify_verdict;
 
 /* classify_decide - the verdict for the facts f. text/len is the reply as one line (blanks

@@ -162,6 +162,48 @@ const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, con
     return best;
 }
 
+const kb_rule *explain_code_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider)
+{
+    const kb_rule *best = NULL;
+    int best_score = 0;
+    for (size_t k = 0; k < kb->nrules && rp->cls; k++) {
+        const kb_rule *r = &kb->rules[k];
+        if (!r->provider || !r->nstatus || strcmp(r->provider, provider))
+            continue;
+        int score = 0;
+        for (size_t i = 0; i < r->nstatus; i++) {
+            const kb_srange *s = &r->status[i];
+            if (s->cls == rp->cls && s->subj == rp->subj && rp->det >= s->lo && rp->det <= s->hi) {
+                int v = s->lo == s->hi ? 4 : 2;
+                if (v > score)
+                    score = v;
+            }
+        }
+        if (!score)
+            continue;
+        if (r->nreplies && rp->code[0]) {
+            int hit = 0;
+            for (size_t i = 0; i < r->nreplies; i++)
+                hit |= reply_matches(r->replies[i], rp->code);
+            if (!hit)
+                continue;
+        }
+        if (r->nhosts) {
+            int hit = 0;
+            for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
+                hit |= str_glob_match(rp->rhost, strlen(rp->rhost), r->hosts[i]);
+            if (!hit)
+                continue;
+        }
+        score += !r->ntexts;
+        if (score > best_score) {
+            best = r;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
 static void set_list(const char *const **dst, size_t *n, const char *const *src, size_t sn)
 {
     *dst = src;
@@ -170,6 +212,185 @@ static void set_list(const char *const **dst, size_t *n, const char *const *src,
 
 static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int depth,
                              mxd_explanation **out);
+
+#define EXPLAIN_FACTS_MAX 6   /* facts named in chosen_by */
+#define EXPLAIN_FACT_LEN  320 /* bytes of one fact, a rule text included */
+
+/* What of a rule matches a reply (the reply's status settled by classify_decide()). */
+typedef struct rule_hits {
+    int status, reply, host;
+    const char *text; /* the longest of the rule's texts found, or NULL */
+} rule_hits;
+
+static void rule_hits_of(const kb_rule *r, const reply_parts *rp, rule_hits *h)
+{
+    memset(h, 0, sizeof *h);
+    for (size_t i = 0; i < r->nstatus && rp->cls; i++) {
+        const kb_srange *s = &r->status[i];
+        h->status |=
+            s->cls == rp->cls && s->subj == rp->subj && rp->det >= s->lo && rp->det <= s->hi;
+    }
+    for (size_t i = 0; i < r->nreplies && rp->code[0]; i++)
+        h->reply |= reply_matches(r->replies[i], rp->code);
+    for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
+        h->host |= str_glob_match(rp->rhost, strlen(rp->rhost), r->hosts[i]);
+    for (size_t i = 0; i < r->ntexts; i++)
+        if (str_glob_find(rp->text, rp->len, r->texts[i]) &&
+            (!h->text || strlen(r->texts[i]) > strlen(h->text)))
+            h->text = r->texts[i];
+}
+
+/* add_fact - append the fact "what value" (value in quotes when quote is set) to
+ * x->chosen_by; MXD_ERR_NOMEM on no memory. */
+static mxd_err add_fact(mxd_explanation *x, const char *what, const char *value, int quote)
+{
+    if (x->nchosen >= EXPLAIN_FACTS_MAX)
+        return MXD_OK;
+    if (!x->chosen_by) {
+        x->chosen_by = calloc(EXPLAIN_FACTS_MAX, sizeof *x->chosen_by);
+        if (!x->chosen_by)
+            return MXD_ERR_NOMEM;
+    }
+    char t[EXPLAIN_FACT_LEN];
+    snprintf(t, sizeof t, quote ? "%s \"%s\"" : "%s %s", what, value ? value : "");
+    x->chosen_by[x->nchosen] = str_dup_n(t, strlen(t));
+    if (!x->chosen_by[x->nchosen])
+        return MXD_ERR_NOMEM;
+    x->nchosen++;
+    return MXD_OK;
+}
+
+/* srange_str - a rule's first status as written ("5.7.750", "4.7.500-4.7.699") into out. */
+static void srange_str(const kb_rule *r, char *out, size_t outlen)
+{
+    char t[64] = "";
+    if (r->nstatus) {
+        const kb_srange *s = &r->status[0];
+        if (s->lo == s->hi)
+            snprintf(t, sizeof t, "%u.%u.%u", s->cls, s->subj, s->lo);
+        else
+            snprintf(t, sizeof t, "%u.%u.%u-%u.%u.%u", s->cls, s->subj, s->lo, s->cls, s->subj,
+                     s->hi);
+    }
+    size_t n = strlen(t);
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, t, n);
+    out[n] = 0;
+}
+
+/* has_wording - does the reply say anything in words after its codes? */
+static int has_wording(const reply_parts *rp)
+{
+    for (size_t i = rp->status_end; i < rp->len; i++)
+        if (str_isalpha((unsigned char)rp->text[i]))
+            return 1;
+    return 0;
+}
+
+/* sibling_rule - the identified provider's rule for another status code whose wording the
+ * reply carries (the longest text found wins), or NULL. */
+static const kb_rule *sibling_rule(const mxd_kb *kb, const kb_rule *chosen, const reply_parts *rp,
+                                   const char **text)
+{
+    const kb_rule *best = NULL;
+    *text = NULL;
+    for (size_t k = 0; k < kb->nrules; k++) {
+        const kb_rule *r = &kb->rules[k];
+        if (r == chosen || !r->provider || !r->ntexts || !r->nstatus ||
+            strcmp(r->provider, chosen->provider))
+            continue;
+        rule_hits h;
+        rule_hits_of(r, rp, &h);
+        if (h.status || !h.text || (r->nhosts && !h.host))
+            continue;
+        if (!best || strlen(h.text) > strlen(*text)) {
+            best = r;
+            *text = h.text;
+        }
+    }
+    return best;
+}
+
+/* explain_confidence - confidence, chosen_by, note and the other reading of x, from the
+ * verdict v and the reply rp (its status and code settled as v's). */
+static mxd_err explain_confidence(const mxd_kb *kb, const classify_verdict *v,
+                                  const reply_parts *rp, mxd_explanation *x)
+{
+    mxd_err e = MXD_OK;
+    const kb_rule *r = v->krule;
+    const char *db = v->decided_by ? v->decided_by : "";
+    char note[512] = "";
+    if (!strcmp(db, "format")) {
+        x->confidence = "format";
+        return add_fact(x, "message format", v->reason, 0);
+    }
+    if (!r) {
+        if (!strcmp(db, "status")) {
+            x->confidence = "code";
+            e = add_fact(x, "status", v->status, 0);
+        } else if (!strcmp(db, "reply")) {
+            x->confidence = "code";
+            e = add_fact(x, "reply code", v->replycode, 0);
+        } else if (!strcmp(db, "text") && v->rule) {
+            x->confidence = "wording";
+            e = add_fact(x, "text", v->rule, 1);
+        } else {
+            x->confidence = "none";
+        }
+        return e;
+    }
+    rule_hits h;
+    rule_hits_of(r, rp, &h);
+    if (v->code_only)
+        h.text = NULL;
+    if (r->provider && x->provider) {
+        char t[EXPLAIN_FACT_LEN];
+        snprintf(t, sizeof t, "%s (%s)", x->provider,
+                 x->provider_from ? x->provider_from : "given");
+        e = add_fact(x, "provider", t, 0);
+    }
+    if (!e && h.status)
+        e = add_fact(x, "status", v->status, 0);
+    if (!e && h.reply && r->nreplies)
+        e = add_fact(x, "reply code", v->replycode, 0);
+    if (!e && h.host && r->nhosts)
+        e = add_fact(x, "remote host", v->rhost, 0);
+    if (!e && h.text)
+        e = add_fact(x, "text", h.text, 1);
+    if (e)
+        return e;
+    x->confidence = h.text && (h.status || h.reply) ? "exact" : h.text ? "wording" : "code";
+    int words = has_wording(rp);
+    if (v->code_only && words) {
+        const kb_provider *kp = kb_find_provider(kb, r->provider);
+        snprintf(note, sizeof note, "the wording differs from %s's for %s%s%s%s",
+                 kp ? kp->name : r->provider, v->status, r->ntexts ? " (\"" : "",
+                 r->ntexts ? r->texts[0] : "", r->ntexts ? "\")" : "");
+    }
+    /* the wording of a sibling code's rule: show that reading too */
+    const char *stext = NULL;
+    const kb_rule *sib = r->provider && !h.text && words ? sibling_rule(kb, r, rp, &stext) : NULL;
+    if (sib) {
+        x->also_rule = sib->id;
+        x->also_rule_file = sib->file;
+        x->also_rule_line = sib->line;
+        x->also_reason = sib->reason;
+        x->also_summary = sib->summary;
+        srange_str(sib, x->also_status, sizeof x->also_status);
+        size_t l = strlen(note);
+        snprintf(note + l, sizeof note - l,
+                 "%sthe %s %s chose this reading; the wording (\"%s\") is %s's (rule %s)",
+                 l ? "; " : "", h.status ? "status" : "code", h.status ? v->status : v->replycode,
+                 stext, x->also_status, sib->id);
+    }
+    if (note[0]) {
+        x->note = str_dup_n(note, strlen(note));
+        if (!x->note)
+            return MXD_ERR_NOMEM;
+    }
+    return MXD_OK;
+}
 
 mxd_err mxd_explain(const mxd_kb *kb, const char *text, size_t len, const char *rhost,
                     mxd_explanation **out)
@@ -276,6 +497,26 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
         if (st || rc)
             set_list(&x->sources, &x->nsources, st ? &st->source : &rc->source, 1);
     }
+    {
+        reply_parts ctx = rp;
+        ctx.status[0] = 0;
+        ctx.cls = ctx.subj = ctx.det = 0;
+        if (v.status[0] &&
+            !kb_status_parse(v.status, strlen(v.status), &ctx.cls, &ctx.subj, &ctx.det))
+            memcpy(ctx.status, v.status, sizeof ctx.status);
+        else
+            ctx.cls = 0;
+        memcpy(ctx.code, v.replycode, sizeof ctx.code);
+        ctx.rhost = v.rhost[0] ? v.rhost : NULL;
+        ctx.text = x->text;
+        mxd_err ce = explain_confidence(kb, &v, &ctx, x);
+        if (ce) {
+            reply_free(&rp);
+            mxd_explanation_free(x);
+            return ce;
+        }
+    }
+    x->unwrapped = rp.wrapper;
     /* A wrapper code (5.7.350 ...) carries another server's reply: explain that one too. */
     if (r && r->wraps && depth == 0) {
         size_t at = reply_find_code(x->text, strlen(x->text), rp.status_end);
@@ -304,6 +545,10 @@ void mxd_explanation_free(mxd_explanation *e)
     if (!e)
         return;
     mxd_explanation_free(e->inner);
+    for (size_t i = 0; i < e->nchosen; i++)
+        free(e->chosen_by[i]);
+    free(e->chosen_by);
+    free(e->note);
     free(e->region);
     free(e->rhost);
     free(e->sending_ip);
@@ -389,6 +634,26 @@ json_t *explain_to_json(const mxd_explanation *e)
     json_object_set_new(how, "line", e->rule_line ? json_integer(e->rule_line) : json_null());
     json_object_set_new(o, "rule_origin", how);
     json_object_set_new(o, "text", explain_jstr(e->text));
+    json_object_set_new(o, "confidence", explain_jstr(e->confidence ? e->confidence : "none"));
+    json_t *cb = json_array();
+    for (size_t i = 0; cb && i < e->nchosen; i++)
+        json_array_append_new(cb, explain_jstr(e->chosen_by[i]));
+    json_object_set_new(o, "chosen_by", cb);
+    json_object_set_new(o, "note", explain_jstr(e->note));
+    if (e->also_rule) {
+        json_t *a = json_object();
+        json_object_set_new(a, "rule", explain_jstr(e->also_rule));
+        json_object_set_new(a, "status", json_string(e->also_status));
+        json_object_set_new(a, "reason", explain_jstr(e->also_reason));
+        json_object_set_new(a, "summary", explain_jstr(e->also_summary));
+        json_object_set_new(a, "confidence", json_string("wording"));
+        json_object_set_new(a, "file", explain_jstr(e->also_rule_file));
+        json_object_set_new(a, "line", json_integer(e->also_rule_line));
+        json_object_set_new(o, "also", a);
+    } else {
+        json_object_set_new(o, "also", json_null());
+    }
+    json_object_set_new(o, "unwrapped", explain_jstr(e->unwrapped));
     if (e->inner)
         json_object_set_new(o, "inner", explain_to_json(e->inner));
     return o;

@@ -15,6 +15,12 @@
 const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, const char *provider,
                                     int provider_only);
 
+/* explain_code_rule - the provider's rule for the reply's status code when its wording
+ * matches none: texts are not looked at (the reply code and host still must match). An exact
+ * status beats a range, a rule without texts (the code's own meaning) beats one with texts,
+ * then file order. NULL when the provider has no rule for the code. */
+const kb_rule *explain_code_rule(const mxd_kb *kb, const reply_parts *rp, const char *provider);
+
 /* explain_jstr - a JSON string (null for NULL); bytes that are not UTF-8 become '?'. */
 json_t *explain_jstr(const char *s);
 

@@ -633,7 +633,8 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
         const char *le = nl ? nl : end;
         const char *ls = p;
         p = nl ? nl + 1 : end;
-        while (ls < le && str_isspace((unsigned char)*ls))
+        /* blanks, and the '>' marks of a quoted reply */
+        while (ls < le && (str_isspace((unsigned char)*ls) || *ls == '>'))
             ls++;
         while (le > ls && str_isspace((unsigned char)le[-1]))
             le--;
@@ -665,6 +666,113 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
     return rp->text ? MXD_OK : MXD_ERR_NOMEM;
 }
 
+/* html_text - the text of an HTML-to-text NDR: tags of HTML elements dropped (a block tag
+ * ends a line), "<user@example.com>" kept, entities decoded. out has len + 1 bytes; returns
+ * the length written. */
+static size_t html_text(const char *in, size_t len, char *out)
+{
+    static const struct {
+        const char *name;
+        char to;
+    } ents[] = {{"&lt;", '<'},   {"&gt;", '>'},    {"&amp;", '&'},  {"&quot;", '"'},
+                {"&#39;", '\''}, {"&apos;", '\''}, {"&nbsp;", ' '}, {"&#160;", ' '}};
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (in[i] == '<' && i + 1 < len &&
+            (str_isalpha((unsigned char)in[i + 1]) || in[i + 1] == '/' || in[i + 1] == '!')) {
+            const char *close = memchr(in + i, '>', len - i);
+            if (close && !memchr(in + i, '@', (size_t)(close - (in + i)))) {
+                const char *n = in + i + 1 + (in[i + 1] == '/');
+                int block = str_casefind(n, 3, "br", 2) == n || str_casefind(n, 2, "p", 1) == n ||
+                            str_casefind(n, 3, "div", 3) == n || str_casefind(n, 2, "tr", 2) == n ||
+                            str_casefind(n, 2, "li", 2) == n;
+                out[o++] = block ? '\n' : ' ';
+                i = (size_t)(close - in) + 1;
+                continue;
+            }
+        }
+        if (in[i] == '&') {
+            size_t k = 0;
+            for (; k < sizeof ents / sizeof *ents; k++) {
+                size_t el = strlen(ents[k].name);
+                if (i + el <= len && str_casefind(in + i, el, ents[k].name, el) == in + i) {
+                    out[o++] = ents[k].to;
+                    i += el;
+                    break;
+                }
+            }
+            if (k < sizeof ents / sizeof *ents)
+                continue;
+        }
+        out[o++] = in[i++];
+    }
+    out[o] = 0;
+    return o;
+}
+
+/* unwrap - take off what a mail client wrapped around the server's reply: an HTML NDR's
+ * markup, Exchange's "Remote Server returned '...'" and "Diagnostic information for
+ * administrators" block, Gmail's "The error that the other server returned was:". *text and
+ * *tlen get the reply (inside in, or inside *owned, which the caller frees), rp->wrapper
+ * what was taken off. MXD_ERR_NOMEM on no memory. */
+static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned, const char **text,
+                      size_t *tlen)
+{
+    *owned = NULL;
+    *text = in;
+    *tlen = len;
+    static const char *const html[] = {"<br", "<p>", "<p ", "<html", "<div", "<td", "<body"};
+    for (size_t k = 0; k < sizeof html / sizeof *html; k++)
+        if (str_casefind(in, len, html[k], strlen(html[k]))) {
+            *owned = malloc(len + 1);
+            if (!*owned)
+                return MXD_ERR_NOMEM;
+            *tlen = html_text(in, len, *owned);
+            *text = *owned;
+            rp->wrapper = "HTML";
+            break;
+        }
+    const char *t = *text;
+    size_t tl = *tlen;
+    static const char rsr[] = "remote server returned '";
+    static const char dia[] = "diagnostic information for administrators";
+    static const char omh[] = "original message headers";
+    static const char *const gm[] = {"the error that the other server returned was:",
+                                     "the response from the remote server was:"};
+    const char *h = str_casefind(t, tl, rsr, sizeof rsr - 1);
+    if (h) {
+        const char *s = h + sizeof rsr - 1;
+        const char *nl = memchr(s, '\n', tl - (size_t)(s - t));
+        const char *e = nl ? nl : t + tl;
+        while (e > s && e[-1] != '\'')
+            e--;
+        if (e > s + 1) {
+            *text = s;
+            *tlen = (size_t)(e - 1 - s);
+            rp->wrapper = "Exchange 'Remote Server returned'";
+            return MXD_OK;
+        }
+    }
+    if ((h = str_casefind(t, tl, dia, sizeof dia - 1))) {
+        const char *s = h + sizeof dia - 1;
+        const char *e = str_casefind(s, tl - (size_t)(s - t), omh, sizeof omh - 1);
+        while (s < t + tl && (*s == ':' || str_isspace((unsigned char)*s)))
+            s++;
+        *text = s;
+        *tlen = (size_t)((e ? e : t + tl) - s);
+        rp->wrapper = "Exchange 'Diagnostic information for administrators'";
+        return MXD_OK;
+    }
+    for (size_t k = 0; k < sizeof gm / sizeof *gm; k++)
+        if ((h = str_casefind(t, tl, gm[k], strlen(gm[k])))) {
+            *text = h + strlen(gm[k]);
+            *tlen = tl - (size_t)(*text - t);
+            rp->wrapper = "Gmail 'The error that the other server returned was'";
+            return MXD_OK;
+        }
+    return MXD_OK;
+}
+
 mxd_err reply_parse(const char *in, size_t len, reply_parts *rp)
 {
     memset(rp, 0, sizeof *rp);
@@ -677,7 +785,13 @@ mxd_err reply_parse(const char *in, size_t len, reply_parts *rp)
         return MXD_ERR_EMPTY;
     if (looks_binary((const unsigned char *)in, len))
         return MXD_ERR_BINARY;
-    mxd_err e = normalise(in, len, rp);
+    char *owned = NULL;
+    const char *t = in;
+    size_t tl = len;
+    mxd_err e = unwrap(in, len, rp, &owned, &t, &tl);
+    if (!e)
+        e = normalise(t, tl, rp);
+    free(owned);
     if (e)
         return e;
     find_codes(rp);

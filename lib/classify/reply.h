@@ -10,13 +10,14 @@
 typedef struct reply_parts {
     char *text; /* one line, blanks collapsed; owned */
     size_t len;
-    char code[4];       /* "550" or "" */
-    char status[16];    /* "5.7.1" or "" */
-    int cls, subj, det; /* parsed status; cls 0 when none */
-    size_t status_end;  /* offset in text just after the status (or code) token */
-    char *rhost;        /* owned, or NULL */
-    char *sending_ip;   /* owned, or NULL */
-    char *tags;         /* owned, or NULL */
+    char code[4];        /* "550" or "" */
+    char status[16];     /* "5.7.1" or "" */
+    int cls, subj, det;  /* parsed status; cls 0 when none */
+    size_t status_end;   /* offset in text just after the status (or code) token */
+    char *rhost;         /* owned, or NULL */
+    char *sending_ip;    /* owned, or NULL */
+    char *tags;          /* owned, or NULL */
+    const char *wrapper; /* the client-side wrapper taken off (static), or NULL */
 } reply_parts;
 
 /* reply_parse - check and normalise the text (at most MXD_REPLY_MAX bytes are read) and find

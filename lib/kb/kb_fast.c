@@ -246,3 +246,43 @@ const struct bmatch *kb_reason_match(const mxd_kb *kb)
 {
     return kb->fast->reasons;
 }
+
+/* tag_at - does the tag pattern p ('#' a digit, other bytes compared case-insensitively)
+ * stand at low[i] as a whole word? */
+static int tag_at(const char *low, size_t len, size_t i, const char *p)
+{
+    size_t j = i;
+    for (; *p; p++, j++) {
+        if (j >= len)
+            return 0;
+        unsigned char c = (unsigned char)low[j];
+        if (*p == '#' ? !str_isdigit(c) : c != (unsigned char)str_tolower((unsigned char)*p))
+            return 0;
+    }
+    return j >= len || !(str_isalnum((unsigned char)low[j]) || low[j] == '-');
+}
+
+const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const char **tag)
+{
+    if (tag)
+        *tag = NULL;
+    for (size_t k = 0; k < kb->nhosts && len; k++) {
+        const kb_phost *h = &kb->hosts[k];
+        if (h->kind != KB_TAG)
+            continue;
+        char first = (char)str_tolower((unsigned char)h->pattern[0]);
+        for (const char *s = memchr(low, first, len); s;
+             s = memchr(s + 1, first, len - (size_t)(s + 1 - low))) {
+            size_t i = (size_t)(s - low);
+            if ((i == 0 || !(str_isalnum((unsigned char)low[i - 1]) || low[i - 1] == '-')) &&
+                tag_at(low, len, i, h->pattern)) {
+                if (tag)
+                    *tag = h->pattern;
+                return h->provider;
+            }
+            if (i + 1 >= len)
+                break;
+        }
+    }
+    return NULL;
+}

@@ -89,8 +89,9 @@ typedef struct kb_provider {
 } kb_provider;
 
 /* How a provider is recognised (provider-hosts.tsv kind): remote host or MX name, recipient
- * domain, a text only its replies carry, an enhanced status code only it uses. */
-enum { KB_HOST = 1, KB_DOMAIN = 2, KB_TEXT = 3, KB_STATUS = 4 };
+ * domain, a text only its replies carry, an enhanced status code only it uses, a tag only its
+ * replies carry ("[TSS04]", "SC-001": '#' stands for a digit, matched as a whole word). */
+enum { KB_HOST = 1, KB_DOMAIN = 2, KB_TEXT = 3, KB_STATUS = 4, KB_TAG = 5 };
 
 typedef struct kb_phost {
     int kind;
@@ -335,6 +336,11 @@ const char *kb_hint_provider(const mxd_kb *kb, const char *low, size_t len);
 /* kb_status_provider - the provider whose own code cls.subj.det is (provider-hosts.tsv
  * "status"), or NULL. */
 const char *kb_status_provider(const mxd_kb *kb, int cls, int subj, int det);
+
+/* kb_tag_provider - the provider of the first provider-hosts.tsv "tag" pattern (file order)
+ * found as a whole word in low/len (the reply in lower case), or NULL; *tag (may be NULL)
+ * gets the pattern. */
+const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const char **tag);
 
 /* kb_reason_first - the index in kb->reasons of the first reasons.tsv pattern in the
  * lower-case text low, or -1. */

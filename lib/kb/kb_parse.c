@@ -373,8 +373,10 @@ static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
         h.kind = KB_TEXT;
     else if (str_caseeq(col[0], clen[0], "status"))
         h.kind = KB_STATUS;
+    else if (str_caseeq(col[0], clen[0], "tag"))
+        h.kind = KB_TAG;
     else
-        return kb_fail(pc, "kind must be host, domain, text or status");
+        return kb_fail(pc, "kind must be host, domain, text, status or tag");
     if (!clen[1] || !clen[2] || !clen[4])
         return kb_fail(pc, "pattern, provider and source are required");
     if (h.kind == KB_STATUS) {
@@ -383,6 +385,17 @@ static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
             return e;
         if (h.status.cls != 4 && h.status.cls != 5)
             return kb_fail(pc, "a provider's own status code is of class 4 or 5");
+        if (clen[3])
+            return kb_fail(pc, "region is only for host patterns");
+    }
+    if (h.kind == KB_TAG) {
+        /* a tag starts with a letter or a bracket and holds a letter: never a bare number */
+        int alpha = 0;
+        for (size_t i = 0; i < clen[1]; i++)
+            alpha |= str_isalpha((unsigned char)col[1][i]);
+        if (!alpha || str_isdigit((unsigned char)col[1][0]) || col[1][0] == '#' ||
+            col[1][clen[1] - 1] == '*')
+            return kb_fail(pc, "a tag holds a letter and starts with a letter or a bracket");
         if (clen[3])
             return kb_fail(pc, "region is only for host patterns");
     }
