@@ -128,6 +128,8 @@ typedef struct kb_playbook {
     size_t nmatch_reasons;
     const char **match_scopes;
     size_t nmatch_scopes;
+    const char **rule_scopes; /* a match-rule glob fits only rules of these scopes (none: any) */
+    size_t nrule_scopes;
     kb_step *steps;
     size_t nsteps;
     const char *delist; /* delist template id, or NULL */
@@ -149,8 +151,10 @@ typedef struct kb_delist {
 const char *kb_check_name(kb_check c);
 int kb_check_parse(const char *s, size_t len);
 
-/* kb_find_playbook - the playbook for a rule id / reason / scope (in that order of
- * preference), or NULL. */
+/* kb_find_playbook - the playbook for a rule id / reason / scope, or NULL: the most specific
+ * match wins (a rule id named exactly; a rule-id glob, the longer its fixed part the better,
+ * fitting only a rule of the playbook's rule-scope; the reason; the scope); a tie goes to the
+ * playbook earlier in the file. */
 const kb_playbook *kb_find_playbook(const mxd_kb *kb, const char *rule, const char *reason,
                                     const char *scope);
 const kb_delist *kb_find_delist(const mxd_kb *kb, const char *id);

@@ -113,9 +113,9 @@ int kb_check_parse(const char *s, size_t len)
 
 static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
 {
-    static const char *const keys[] = {"playbook",     "title",       "match-rule",
-                                       "match-reason", "match-scope", "step",
-                                       "delist",       "source",      NULL};
+    static const char *const keys[] = {"playbook",    "title",      "match-rule", "match-reason",
+                                       "match-scope", "rule-scope", "step",       "delist",
+                                       "source",      NULL};
     mxd_kb *kb = pc->kb;
     mxd_err e = check_keys(pc, l, n, keys);
     if (e)
@@ -128,8 +128,9 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
     pb.match_rules = collect(pc, l, n, "match-rule", &pb.nmatch_rules);
     pb.match_reasons = collect(pc, l, n, "match-reason", &pb.nmatch_reasons);
     pb.match_scopes = collect(pc, l, n, "match-scope", &pb.nmatch_scopes);
+    pb.rule_scopes = collect(pc, l, n, "rule-scope", &pb.nrule_scopes);
     pb.sources = collect(pc, l, n, "source", &pb.nsources);
-    if (!pb.match_rules || !pb.match_reasons || !pb.match_scopes || !pb.sources)
+    if (!pb.match_rules || !pb.match_reasons || !pb.match_scopes || !pb.rule_scopes || !pb.sources)
         return MXD_ERR_NOMEM;
     if (!pb.id || !pb.title)
         return kb_fail(pc, "a playbook needs 'playbook:' and 'title:'");
@@ -141,6 +142,9 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
     for (size_t i = 0; i < pb.nmatch_scopes; i++)
         if (!kb_is_scope(pb.match_scopes[i]))
             return kb_fail(pc, "playbook %s: unknown scope '%s'", pb.id, pb.match_scopes[i]);
+    for (size_t i = 0; i < pb.nrule_scopes; i++)
+        if (!kb_is_scope(pb.rule_scopes[i]))
+            return kb_fail(pc, "playbook %s: unknown rule-scope '%s'", pb.id, pb.rule_scopes[i]);
     size_t ns = 0;
     for (size_t i = 0; i < n; i++)
         ns += key_is(&l[i], "step");
@@ -244,26 +248,52 @@ const kb_delist *kb_find_delist(const mxd_kb *kb, const char *id)
     return NULL;
 }
 
+/* rule_fit - how specifically a playbook's match-rule lines name a rule: 0 not at all;
+ * otherwise KB_FIT_GLOB + the fixed characters of the best glob, or KB_FIT_EXACT for the id
+ * itself. A glob (a family of rules) fits only a rule of the playbook's rule-scope, if any. */
+#define KB_FIT_SCOPE  1
+#define KB_FIT_REASON 2
+#define KB_FIT_GLOB   1000
+#define KB_FIT_EXACT  100000
+static long rule_fit(const kb_playbook *pb, const char *rule, const char *scope)
+{
+    long best = 0;
+    int scope_ok = !pb->nrule_scopes;
+    for (size_t k = 0; k < pb->nrule_scopes && !scope_ok && scope; k++)
+        scope_ok = !strcmp(scope, pb->rule_scopes[k]);
+    for (size_t k = 0; k < pb->nmatch_rules; k++) {
+        const char *g = pb->match_rules[k];
+        if (!strcmp(rule, g))
+            return KB_FIT_EXACT;
+        if (!scope_ok || !str_glob_match(rule, strlen(rule), g))
+            continue;
+        long fixed = 0;
+        for (const char *c = g; *c; c++)
+            fixed += *c != '*';
+        if (KB_FIT_GLOB + fixed > best)
+            best = KB_FIT_GLOB + fixed;
+    }
+    return best;
+}
+
 const kb_playbook *kb_find_playbook(const mxd_kb *kb, const char *rule, const char *reason,
                                     const char *scope)
 {
-    /* 1. a rule-id glob; 2. the reason; 3. the scope */
-    for (int pass = 0; pass < 3; pass++)
-        for (size_t i = 0; i < kb->nplaybooks; i++) {
-            const kb_playbook *pb = &kb->playbooks[i];
-            if (pass == 0 && rule) {
-                for (size_t k = 0; k < pb->nmatch_rules; k++)
-                    if (str_glob_match(rule, strlen(rule), pb->match_rules[k]))
-                        return pb;
-            } else if (pass == 1 && reason) {
-                for (size_t k = 0; k < pb->nmatch_reasons; k++)
-                    if (!strcmp(reason, pb->match_reasons[k]))
-                        return pb;
-            } else if (pass == 2 && scope) {
-                for (size_t k = 0; k < pb->nmatch_scopes; k++)
-                    if (!strcmp(scope, pb->match_scopes[k]))
-                        return pb;
-            }
+    const kb_playbook *win = NULL;
+    long win_fit = 0;
+    for (size_t i = 0; i < kb->nplaybooks; i++) {
+        const kb_playbook *pb = &kb->playbooks[i];
+        long fit = rule ? rule_fit(pb, rule, scope) : 0;
+        for (size_t k = 0; k < pb->nmatch_reasons && reason && fit < KB_FIT_REASON; k++)
+            if (!strcmp(reason, pb->match_reasons[k]))
+                fit = KB_FIT_REASON;
+        for (size_t k = 0; k < pb->nmatch_scopes && scope && fit < KB_FIT_SCOPE; k++)
+            if (!strcmp(scope, pb->match_scopes[k]))
+                fit = KB_FIT_SCOPE;
+        if (fit > win_fit) {
+            win = pb;
+            win_fit = fit;
         }
-    return NULL;
+    }
+    return win;
 }

@@ -248,6 +248,104 @@ static void test_every_playbook_resolves(void **state)
     assert_null(kb_find_playbook(kb, NULL, NULL, NULL));
 }
 
+/* Every playbook of data/playbooks.txt is chosen for at least one real reply, and the most
+ * specific match wins (issue 12): the Outlook.com block playbook (match-rule outlookcom-*,
+ * rule-scope ip) no longer captures an unknown recipient, Sender ID, 5.7.515, RP-* or the
+ * 4.7.5xx/4.7.650 deferrals; a new playbook without a reply here fails the test. */
+static const struct {
+    const char *reply, *playbook;
+} reach[] = {
+    {"550 5.7.708 Access denied, traffic not accepted from this IP. (AS(7230)) "
+     "[AM4PEPF00027A5F.eurprd04.prod.outlook.com]",
+     "ms365-own-tenant"},
+    {"550 5.7.705 Access denied, tenant has exceeded threshold.", "ms365-own-tenant"},
+    {"550 5.7.750 Service unavailable. Client blocked from sending from unregistered domain.",
+     "ms365-own-tenant"},
+    {"550 5.7.703 Your message can't be delivered because messages to bob@example.net are "
+     "blocked by your organization using Tenant Allow Block List.",
+     "ms365-tenant-block-list"},
+    {"550 5.7.606 Access denied, banned sending IP [203.0.113.5]. To request removal from this "
+     "list please visit https://sender.office.com/ and follow the directions.",
+     "ms365-inbound-ip-ban"},
+    {"550 5.7.511 Access denied, banned sender[203.0.113.5]. To request removal from this list, "
+     "forward this message to delist@microsoft.com.",
+     "ms365-banned-sender"},
+    {"550 5.7.1 Unfortunately, messages from [203.0.113.5] weren't sent. Please contact your "
+     "Internet service provider since part of their network is on our block list (S3150). "
+     "[BY2NAM01FT030.eop-nam01.olc.protection.outlook.com]",
+     "outlookcom-block"},
+    {"550 5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail "
+     "requires all senders to authenticate with either SPF or DKIM. - gsmtp",
+     "auth-required"},
+    {"550 5.7.25 The IP address sending this message does not have a PTR record setup, or the "
+     "corresponding forward DNS entry does not point to the sending IP. - gsmtp",
+     "reverse-dns"},
+    {"451 4.7.500 Server busy. Please try again later from [203.0.113.5]. (AS843) "
+     "[DM3NAM03FT009.eop-NAM03.prod.protection.outlook.com]",
+     "throttled"},
+    {"554 5.7.1 Service unavailable; Client host [203.0.113.5] blocked using zen.spamhaus.org",
+     "ip-blocklisted"},
+    {"550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown in virtual mailbox "
+     "table",
+     "recipient"},
+    {"552 5.3.4 Message size exceeds fixed limit", "content"},
+    {"553 5.1.8 <alice@nonexistent.invalid>: Sender address rejected: Domain not found",
+     "sender-domain"},
+    {"550 5.7.64 TenantAttribution; Relay Access Denied", "tenant-config"},
+    {"554 5.2.2 mailbox full; STOREDRV.Submission.Exception:SubmissionQuotaExceededException; "
+     "Submission quota exceeded [DM3NAM03FT009.eop-NAM03.prod.protection.outlook.com]",
+     "rate"},
+};
+
+/* Outlook.com replies that the block playbook captured before, with where they belong now. */
+static const struct {
+    const char *reply, *playbook;
+} outlookcom[] = {
+    {"550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302). "
+     "[AM4PEPF00027A5F.eurprd04.prod.protection.outlook.com] "
+     "hotmail-com.olc.protection.outlook.com",
+     "recipient"},
+    {"550 5.7.515 Access denied, sending domain example.com does not meet the required "
+     "authentication level. hotmail-com.olc.protection.outlook.com",
+     "auth-required"},
+    {"451 4.7.650 The mail server [203.0.113.5] has been temporarily rate limited due to IP "
+     "reputation. For e-mail delivery information, see https://postmaster.live.com (S775) "
+     "hotmail-com.olc.protection.outlook.com",
+     "throttled"},
+    {"421 RP-001 (BAY004-MC1F12) Unfortunately, some messages from 203.0.113.5 weren't sent. "
+     "Please try again. We have limits for how many messages can be sent per hour and per day. "
+     "hotmail-com.olc.protection.outlook.com",
+     "throttled"},
+};
+
+static void test_every_playbook_reachable(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < kb->nplaybooks; i++) {
+        int named = 0;
+        for (size_t k = 0; k < sizeof reach / sizeof *reach && !named; k++)
+            named = !strcmp(reach[k].playbook, kb->playbooks[i].id);
+        if (!named)
+            fail_msg("playbook %s: no reply in the test reaches it", kb->playbooks[i].id);
+    }
+    for (size_t k = 0; k < sizeof reach / sizeof *reach; k++) {
+        mxd_diagnosis *d = reply(reach[k].reply, NULL);
+        if (!d->playbook || strcmp(d->playbook, reach[k].playbook))
+            fail_msg("'%.40s...' (rule %s): playbook %s, want %s", reach[k].reply,
+                     d->explanation->rule ? d->explanation->rule : "-",
+                     d->playbook ? d->playbook : "none", reach[k].playbook);
+        mxd_diagnosis_free(d);
+    }
+    for (size_t k = 0; k < sizeof outlookcom / sizeof *outlookcom; k++) {
+        mxd_diagnosis *d = reply(outlookcom[k].reply, NULL);
+        if (!d->playbook || strcmp(d->playbook, outlookcom[k].playbook))
+            fail_msg("'%.40s...' (rule %s): playbook %s, want %s", outlookcom[k].reply,
+                     d->explanation->rule ? d->explanation->rule : "-",
+                     d->playbook ? d->playbook : "none", outlookcom[k].playbook);
+        mxd_diagnosis_free(d);
+    }
+}
+
 static void test_huge_reply_quoted_in_request(void **state)
 {
     (void)state;
@@ -625,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_mailbox),
         cmocka_unit_test(test_aligned_relaxed_strict),
         cmocka_unit_test(test_dmarc_verdict),
+        cmocka_unit_test(test_every_playbook_reachable),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
