@@ -103,6 +103,9 @@ typedef struct mxd_explanation {
     char also_status[24];  /* the status that rule is for, "" when it names none */
     const char *unwrapped; /* the client-side wrapper taken off before reading ("Exchange
                               'Remote Server returned'", "HTML" ...), or NULL */
+    int not_block; /* 1 when the deciding rule says its reason is no block although the reason
+                      is of the block class (greylisting is "spamdetected" for Sisimai): a
+                      monitor raises no block alert for it */
 } mxd_explanation;
 
 /* mxd_explain - classify the reply text (len bytes, need not be NUL-terminated). rhost, when

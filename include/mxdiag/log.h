@@ -141,6 +141,8 @@ typedef struct mxd_log_event {
     double delay;               /* seconds, -1 unknown */
     long long size;             /* message size, -1 unknown */
     const char *diagnosticcode; /* the reply text */
+    int not_block;              /* the knowledge base says this block-class reason is no block
+                                   (greylisting): no new-block alert */
 } mxd_log_event;
 
 typedef int (*mxd_log_event_cb)(void *arg, const mxd_log_event *ev);

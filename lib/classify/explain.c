@@ -482,6 +482,7 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
     x->rule_line = v.rule_line;
     const kb_rule *r = v.krule;
     if (r) {
+        x->not_block = r->not_block;
         x->summary = r->summary;
         set_list(&x->causes, &x->ncauses, r->causes, r->ncauses);
         set_list(&x->fix, &x->nfix, r->fix, r->nfix);

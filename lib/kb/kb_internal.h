@@ -40,7 +40,8 @@ typedef struct kb_rule {
     const char *summary;
     int permanent;
     mxd_retry retry;
-    int wraps; /* the reply carries another server's reply */
+    int wraps;     /* the reply carries another server's reply */
+    int not_block; /* "block: no": a block-class reason that is no block (greylisting) */
     const char **replies;
     size_t nreplies;
     kb_srange *status;

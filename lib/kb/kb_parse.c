@@ -625,6 +625,12 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
                 break;
             }
             t->have_retry = 1;
+        } else if (KEY("block")) {
+            if (strcmp(sv, "yes") && strcmp(sv, "no")) {
+                e = kb_fail(pc, "block must be yes or no");
+                break;
+            }
+            r->not_block = !strcmp(sv, "no");
         } else if (KEY("wraps")) {
             r->wraps = !strcmp(sv, "yes");
         } else if (KEY("summary")) {

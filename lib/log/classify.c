@@ -63,6 +63,7 @@ static void classify(const mxd_kb *kb, const char *text, size_t len, const char 
     memcpy(out->status, x->status, sizeof out->status);
     out->status[sizeof out->status - 1] = 0;
     out->permanent = x->permanent;
+    out->not_block = x->not_block;
     mxd_explanation_free(x);
 }
 

@@ -254,6 +254,7 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
         ev->reason = v.reason;
         ev->scope = v.scope;
         ev->summary = v.summary;
+        ev->not_block = v.not_block;
         ev->replycode = v.replycode[0] ? v.replycode : NULL;
         if (!ev->status && v.status[0])
             ev->status = v.status;

@@ -48,6 +48,7 @@ typedef struct log_verdict {
     char replycode[4];
     char status[16];
     int permanent; /* 1, 0, -1 */
+    int not_block; /* the rule says its block-class reason is no block (greylisting) */
 } log_verdict;
 
 typedef struct log_cache log_cache;

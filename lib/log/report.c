@@ -348,7 +348,7 @@ void log_report_event(mxd_log_ctx *c, const mxd_log_event *ev)
     provider_reason(p, ev);
     /* the first block-class reason for this provider */
     unsigned bit = 0;
-    for (size_t i = 0; i < sizeof block_reasons / sizeof *block_reasons; i++)
+    for (size_t i = 0; i < sizeof block_reasons / sizeof *block_reasons && !ev->not_block; i++)
         if (!strcmp(ev->reason, block_reasons[i]))
             bit = 1u << i;
     if (!bit && ev->scope && !strcmp(ev->scope, "tenant"))

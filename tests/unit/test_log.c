@@ -474,6 +474,38 @@ static void test_same_verdict_as_explain(void **state)
     mxd_log_free(c);
 }
 
+/* a new-block alert comes from a block, not from greylisting (which Sisimai counts as
+ * spamdetected: the rule says "block: no" in data/rules-generic.txt) */
+static void test_greylisting_is_no_block(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "Mar  1 10:00:01 mx postfix/smtp[4]: ABCDEF0001: to=<a@example.net>, "
+        "relay=mx.example.net[192.0.2.25]:25, delay=1, delays=0/0/0/1, dsn=4.2.0, "
+        "status=deferred (host mx.example.net[192.0.2.25] said: 450 4.2.0 <a@example.net>: "
+        "Recipient address rejected: Greylisted, see "
+        "http://postgrey.schweikert.ch/help/example.net.html (in reply to RCPT TO command))\n"
+        "Mar  1 10:00:02 mx postfix/smtp[4]: ABCDEF0002: to=<b@example.com>, "
+        "relay=mx.example.com[192.0.2.26]:25, delay=1, delays=0/0/0/1, dsn=5.7.1, "
+        "status=bounced (host mx.example.com[192.0.2.26] said: 554 5.7.1 Service unavailable; "
+        "Client host [203.0.113.5] blocked using zen.spamhaus.org (in reply to RCPT TO "
+        "command))\n";
+    mxd_log_opts o = {0};
+    mxd_log_ctx *c;
+    assert_int_equal(mxd_log_new(kb, &o, &c), MXD_OK);
+    feed_text(c, text);
+    mxd_log_alert a;
+    size_t blocks = 0;
+    for (size_t i = 0; mxd_log_alert_get(c, i, &a) == 0; i++)
+        if (a.kind == MXD_LOG_ALERT_NEW_BLOCK) {
+            blocks++;
+            assert_string_equal(a.key, "example.com");
+            assert_string_equal(a.reason, "blocked");
+        }
+    assert_int_equal(blocks, 1);
+    mxd_log_free(c);
+}
+
 static void test_inflight_bounded(void **state)
 {
     (void)state;
@@ -623,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_exim_and_sendmail_lines),
         cmocka_unit_test(test_reassembly),
         cmocka_unit_test(test_same_verdict_as_explain),
+        cmocka_unit_test(test_greylisting_is_no_block),
         cmocka_unit_test(test_inflight_bounded),
         cmocka_unit_test(test_report_tables_bounded),
         cmocka_unit_test(test_follow_rotation),
