@@ -88,10 +88,16 @@ static void test_listing_codes(void **state)
     assert_non_null(strstr(e.meanings[1], "PBL"));
     assert_null(e.error);
     clear(&e);
-    const char *xbl[] = {"127.0.0.6"}; /* inside the 127.0.0.4-7 range */
+    const char *xbl[] = {"127.0.0.4"}; /* the XBL's one code (Spamhaus "DNSBL zones") */
     e = interpret("spamhaus-zen", xbl, 1);
     assert_int_equal(e.result, MXD_BL_LISTED);
     assert_non_null(strstr(e.meanings[0], "XBL"));
+    clear(&e);
+    const char *unused[] = {"127.0.0.6"}; /* .5-.7 are currently unused: no meaning claimed */
+    e = interpret("spamhaus-zen", unused, 1);
+    assert_int_equal(e.result, MXD_BL_LISTED);
+    assert_null(strstr(e.meanings[0], "XBL"));
+    assert_non_null(strstr(e.meanings[0], "not in the catalogue"));
     clear(&e);
     const char *odd[] = {"127.0.0.99"}; /* undocumented, still a 127/8 listing */
     e = interpret("spamhaus-zen", odd, 1);

@@ -137,7 +137,8 @@ static void test_status_kind(void **state)
     assert_string_equal(kb_status_provider(kb, 5, 7, 708), "microsoft365");
     assert_string_equal(kb_status_provider(kb, 5, 7, 515), "outlookcom");
     assert_null(kb_status_provider(kb, 5, 7, 1));
-    assert_null(kb_status_provider(kb, 5, 7, 800));
+    assert_string_equal(kb_status_provider(kb, 5, 7, 800), "microsoft365"); /* a single code */
+    assert_null(kb_status_provider(kb, 5, 7, 801));
     static const char providers[] = "id\tname\tpostmaster\tsource\nacme\tAcme\t-\thttps://x\n";
     const char *bad[] = {
         "kind\tpattern\tprovider\tregion\tsource\nstatus\t2.7.500-2.7.599\tacme\t-\tx\n",
