@@ -186,6 +186,13 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
         fact_line(g, "recipient domain", l, NULL);
     }
     fact_line(g, "remote host", x->rhost, NULL);
+    fact_line(g, "reporting MTA", d->reporting_mta, NULL);
+    if (d->reading) {
+        char l[1024];
+        snprintf(l, sizeof l, "%s; the other reading: %s", d->reading,
+                 d->reading_other ? d->reading_other : "-");
+        fact_line(g, "reading", l, NULL);
+    }
     fact_line(g, "DKIM selector", d->dkim_selector, d->dkim_selector_from);
     mail_from_lines(g, d);
     if (d->nrecords > 1) {

@@ -116,9 +116,15 @@ typedef struct mxd_diagnosis {
     const char *delist_to;    /* (kb) */
     char *delist_subject;
     char *delist_body;
-    char *resolver_suspect; /* why the resolver's "does not exist" answers cannot be believed
-                               (mxd_nxdomain_suspect()), or NULL; the checks that rested on
-                               them are UNCHECKED */
+    char *reporting_mta; /* the host that made the bounce (Reporting-MTA), or NULL */
+    /* A code with two readings (data/playbooks.txt match-rule-relayed, e.g. Microsoft's
+     * 5.7.708): reading says which was chosen and the facts that chose it, reading_other the
+     * title of the playbook not chosen; both NULL for a code with one reading. */
+    char *reading;
+    const char *reading_other; /* (kb) */
+    char *resolver_suspect;    /* why the resolver's "does not exist" answers cannot be believed
+                                  (mxd_nxdomain_suspect()), or NULL; the checks that rested on
+                                  them are UNCHECKED */
 } mxd_diagnosis;
 
 /* mxd_diagnose - diagnose a bounce message (is_reply 0: the raw bytes of an e-mail) or a

@@ -16,7 +16,6 @@
 #include "util/str.h"
 
 /* Bytes of a malformed fact quoted in a finding. */
-#define DIAG_FACT_SHOWN 80
 /* Bytes of a check module's reason for its verdict. */
 #define DIAG_WHY_MAX 1024
 

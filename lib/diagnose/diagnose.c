@@ -5,6 +5,7 @@
  * (data/playbooks.txt) -> the checks its steps name, their DNS queries in flight together ->
  * steps marked done / to do / manual / unchecked -> delisting request (data/delist.txt).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,8 @@ void mxd_diagnosis_free(mxd_diagnosis *d)
     mxd_explanation_free(d->explanation);
     free(d->sending_ip);
     free(d->sending_ip_owner_why);
+    free(d->reporting_mta);
+    free(d->reading);
     free(d->sender_domain);
     free(d->recipient);
     free(d->recipient_domain);
@@ -224,6 +227,8 @@ static mxd_err facts_from_message(const mxd_kb *kb, const char *data, size_t len
         d->recipient = f.recipient, f.recipient = NULL;
     const char *rd = f.destination && *f.destination ? f.destination : domain_of(d->recipient);
     d->recipient_domain = diag_strdup(rd);
+    if (f.lhost && *f.lhost)
+        d->reporting_mta = f.lhost, f.lhost = NULL;
     first_rec_free(&f);
     return MXD_OK;
 }
@@ -485,6 +490,64 @@ static mxd_err ip_owner(const mxd_kb *kb, mxd_resolver *r, mxd_diagnosis *d)
     return MXD_OK;
 }
 
+/* ---- a code with two readings ------------------------------------------------------------ */
+
+/* dashed - does host start with domain written with '-' for '.' and then a '.'? (an endpoint
+ * named after a customer's domain: example-org.mail.protection.outlook.com) */
+static int dashed(const char *host, const char *domain)
+{
+    size_t n = strlen(domain);
+    if (!n || strlen(host) <= n || host[n] != '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char want = domain[i] == '.' ? '-' : domain[i];
+        if (tolower((unsigned char)host[i]) != tolower((unsigned char)want))
+            return 0;
+    }
+    return 1;
+}
+
+/* choose_reading - for a rule that a playbook reads otherwise when the reply came back through
+ * the sender's own server (match-rule-relayed): that reading when the bounce was made outside
+ * the provider (its Reporting-MTA is not the provider's host), the reply came from the
+ * provider's host (the provider is known from the remote host), and that host is not an
+ * endpoint named after the sender's own domain (a relay through the provider); else the
+ * ordinary one. Either way d->reading says which and why. */
+static mxd_err choose_reading(const mxd_kb *kb, mxd_diagnosis *d, const kb_playbook **pb)
+{
+    const mxd_explanation *x = d->explanation;
+    const kb_playbook *other = x->rule_line ? kb_find_playbook_relayed(kb, x->rule) : NULL;
+    if (!other || !*pb || other == *pb)
+        return MXD_OK;
+    const char *name = x->provider_name ? x->provider_name : x->provider;
+    const char *lprov =
+        d->reporting_mta ? mxd_kb_provider_for_host(kb, d->reporting_mta, NULL, 0) : NULL;
+    int from_rhost =
+        x->provider && x->rhost && x->provider_from && !strcmp(x->provider_from, "remote host");
+    int own_relay = from_rhost && d->sender_domain && dashed(x->rhost, d->sender_domain);
+    if (d->reporting_mta && from_rhost && !own_relay && (!lprov || strcmp(lprov, x->provider))) {
+        d->reading = diag_printf("the bounce was made by %.*s, not by %s, from the reply of %s's "
+                                 "server %.*s: %s refused the mail your server sent it",
+                                 DIAG_FACT_SHOWN, d->reporting_mta, name, name, DIAG_FACT_SHOWN,
+                                 x->rhost, name);
+        d->reading_other = (*pb)->title;
+        *pb = other;
+    } else {
+        if (!d->reporting_mta)
+            d->reading = diag_printf("a reply alone does not say where it was made: the reading "
+                                     "the provider documents is taken");
+        else if (own_relay)
+            d->reading = diag_printf("the reply came from %.*s, the endpoint named after your own "
+                                     "domain: your mail relays through %s",
+                                     DIAG_FACT_SHOWN, x->rhost, name);
+        else
+            d->reading = diag_printf("the bounce was made inside %s (%.*s)", name, DIAG_FACT_SHOWN,
+                                     d->reporting_mta);
+        d->reading_other = other->title;
+    }
+    return d->reading ? MXD_OK : MXD_ERR_NOMEM;
+}
+
 /* ---- the whole line ----------------------------------------------------------------------- */
 
 static mxd_err set_fact(char **dst, const char **from, const char *value, const char *how)
@@ -559,7 +622,8 @@ mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data,
     const mxd_explanation *x = d->explanation;
     const kb_playbook *pb =
         kb_find_playbook(kb, x->rule_line ? x->rule : NULL, x->reason, x->scope);
-    if (pb) {
+    e = choose_reading(kb, d, &pb);
+    if (!e && pb) {
         d->playbook = pb->id;
         d->playbook_title = pb->title;
         unsigned want = 0;

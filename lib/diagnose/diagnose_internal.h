@@ -64,6 +64,9 @@ mxd_err diag_dmarc_verdict(const diag_auth *a, mxd_diag_check *c);
 
 char *diag_strdup(const char *s);
 char *diag_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The most of a stranger's fact (a domain, a host name) a message quotes. */
+#define DIAG_FACT_SHOWN 80
 mxd_err diag_finding(mxd_diag_check *c, char *text);                 /* takes text */
 void diag_set(mxd_diag_check *c, mxd_check_state st, char *summary); /* takes summary */
 char *diag_fill(const mxd_diagnosis *d, const char *tmpl, const char *passing,

@@ -58,6 +58,16 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
     fact(facts, "mail_from_domain", d->mail_from_domain, d->mail_from_domain_from);
     fact(facts, "helo", d->helo, d->helo_from);
     json_object_set_new(facts, "dkim_domain", explain_jstr(d->dkim_domain));
+    json_object_set_new(facts, "reporting_mta", explain_jstr(d->reporting_mta));
+    if (d->reading) {
+        json_t *rd = json_object();
+        json_object_set_new(rd, "playbook", explain_jstr(d->playbook));
+        json_object_set_new(rd, "why", explain_jstr(d->reading));
+        json_object_set_new(rd, "other", explain_jstr(d->reading_other));
+        json_object_set_new(facts, "reading", rd);
+    } else {
+        json_object_set_new(facts, "reading", json_null());
+    }
     json_t *signers = json_array();
     for (size_t i = 0; i < d->ndkim_signers; i++)
         json_array_append_new(signers, explain_jstr(d->dkim_signers[i]));

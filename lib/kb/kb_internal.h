@@ -131,6 +131,9 @@ typedef struct kb_playbook {
     size_t nmatch_scopes;
     const char **rule_scopes; /* a match-rule glob fits only rules of these scopes (none: any) */
     size_t nrule_scopes;
+    const char **relayed_rules; /* rule ids this playbook takes when the reply reached the
+                                   sender's own server from the provider (match-rule-relayed) */
+    size_t nrelayed_rules;
     kb_step *steps;
     size_t nsteps;
     const char *delist; /* delist template id, or NULL */
@@ -156,6 +159,10 @@ int kb_check_parse(const char *s, size_t len);
  * match wins (a rule id named exactly; a rule-id glob, the longer its fixed part the better,
  * fitting only a rule of the playbook's rule-scope; the reason; the scope); a tie goes to the
  * playbook earlier in the file. */
+/* kb_find_playbook_relayed - the playbook a match-rule-relayed line gives the rule id: the
+ * reading when the reply reached the sender's own server from the provider's MX; NULL when
+ * none names it. */
+const kb_playbook *kb_find_playbook_relayed(const mxd_kb *kb, const char *rule);
 const kb_playbook *kb_find_playbook(const mxd_kb *kb, const char *rule, const char *reason,
                                     const char *scope);
 const kb_delist *kb_find_delist(const mxd_kb *kb, const char *id);

@@ -113,9 +113,9 @@ int kb_check_parse(const char *s, size_t len)
 
 static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
 {
-    static const char *const keys[] = {"playbook",    "title",      "match-rule", "match-reason",
-                                       "match-scope", "rule-scope", "step",       "delist",
-                                       "source",      NULL};
+    static const char *const keys[] = {
+        "playbook", "title",  "match-rule", "match-reason",       "match-scope", "rule-scope",
+        "step",     "delist", "source",     "match-rule-relayed", NULL};
     mxd_kb *kb = pc->kb;
     mxd_err e = check_keys(pc, l, n, keys);
     if (e)
@@ -130,7 +130,9 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
     pb.match_scopes = collect(pc, l, n, "match-scope", &pb.nmatch_scopes);
     pb.rule_scopes = collect(pc, l, n, "rule-scope", &pb.nrule_scopes);
     pb.sources = collect(pc, l, n, "source", &pb.nsources);
-    if (!pb.match_rules || !pb.match_reasons || !pb.match_scopes || !pb.rule_scopes || !pb.sources)
+    pb.relayed_rules = collect(pc, l, n, "match-rule-relayed", &pb.nrelayed_rules);
+    if (!pb.match_rules || !pb.match_reasons || !pb.match_scopes || !pb.rule_scopes ||
+        !pb.sources || !pb.relayed_rules)
         return MXD_ERR_NOMEM;
     if (!pb.id || !pb.title)
         return kb_fail(pc, "a playbook needs 'playbook:' and 'title:'");
@@ -274,6 +276,15 @@ static long rule_fit(const kb_playbook *pb, const char *rule, const char *scope)
             best = KB_FIT_GLOB + fixed;
     }
     return best;
+}
+
+const kb_playbook *kb_find_playbook_relayed(const mxd_kb *kb, const char *rule)
+{
+    for (size_t i = 0; rule && i < kb->nplaybooks; i++)
+        for (size_t k = 0; k < kb->playbooks[i].nrelayed_rules; k++)
+            if (!strcmp(rule, kb->playbooks[i].relayed_rules[k]))
+                return &kb->playbooks[i];
+    return NULL;
 }
 
 const kb_playbook *kb_find_playbook(const mxd_kb *kb, const char *rule, const char *reason,
