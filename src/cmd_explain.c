@@ -122,6 +122,11 @@ static void print_text(const cli_global *g, const mxd_explanation *x, int explai
                      x->rule ? x->rule : "-", x->rule_file ? x->rule_file : "-");
         printf("\n");
         field(g, "rule", t);
+        if (x->rule_line)
+            field(g, "checked",
+                  x->rule_checked ? x->rule_checked
+                                  : "not recorded (the rule's sources carry no "
+                                    "date of the last check)");
     }
     if (x->inner)
         print_text(g, x->inner, explain_rule, level + 1);

@@ -100,9 +100,11 @@ typedef struct mxd_explanation {
      * the status chose another rule (also_rule NULL when there is none). (kb) */
     const char *also_rule, *also_rule_file, *also_reason, *also_summary;
     int also_rule_line;
-    char also_status[24];  /* the status that rule is for, "" when it names none */
-    const char *unwrapped; /* the client-side wrapper taken off before reading ("Exchange
-                              'Remote Server returned'", "HTML" ...), or NULL */
+    char also_status[24];     /* the status that rule is for, "" when it names none */
+    const char *unwrapped;    /* the client-side wrapper taken off before reading ("Exchange
+                                 'Remote Server returned'", "HTML" ...), or NULL */
+    const char *rule_checked; /* the date (YYYY-MM-DD) the deciding rule's sources were last
+                                 checked, or NULL when the data does not record it (kb) */
     int not_block; /* 1 when the deciding rule says its reason is no block although the reason
                       is of the block class (greylisting is "spamdetected" for Sisimai): a
                       monitor raises no block alert for it */

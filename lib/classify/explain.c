@@ -483,6 +483,7 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
     const kb_rule *r = v.krule;
     if (r) {
         x->not_block = r->not_block;
+        x->rule_checked = r->checked;
         x->summary = r->summary;
         set_list(&x->causes, &x->ncauses, r->causes, r->ncauses);
         set_list(&x->fix, &x->nfix, r->fix, r->nfix);
@@ -634,6 +635,7 @@ json_t *explain_to_json(const mxd_explanation *e)
     json_object_set_new(how, "file", explain_jstr(e->rule_file));
     json_object_set_new(how, "line", e->rule_line ? json_integer(e->rule_line) : json_null());
     json_object_set_new(o, "rule_origin", how);
+    json_object_set_new(o, "rule_checked", explain_jstr(e->rule_checked));
     json_object_set_new(o, "text", explain_jstr(e->text));
     json_object_set_new(o, "confidence", explain_jstr(e->confidence ? e->confidence : "none"));
     json_t *cb = json_array();

@@ -40,8 +40,9 @@ typedef struct kb_rule {
     const char *summary;
     int permanent;
     mxd_retry retry;
-    int wraps;     /* the reply carries another server's reply */
-    int not_block; /* "block: no": a block-class reason that is no block (greylisting) */
+    int wraps;           /* the reply carries another server's reply */
+    int not_block;       /* "block: no": a block-class reason that is no block (greylisting) */
+    const char *checked; /* "checked: YYYY-MM-DD": when its sources were last read, or NULL */
     const char **replies;
     size_t nreplies;
     kb_srange *status;

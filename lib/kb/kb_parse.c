@@ -625,6 +625,13 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
                 break;
             }
             t->have_retry = 1;
+        } else if (KEY("checked")) {
+            if (strlen(sv) != 10 || sv[4] != '-' || sv[7] != '-' ||
+                strspn(sv, "0123456789-") != 10) {
+                e = kb_fail(pc, "checked must be a date YYYY-MM-DD");
+                break;
+            }
+            r->checked = sv;
         } else if (KEY("block")) {
             if (strcmp(sv, "yes") && strcmp(sv, "no")) {
                 e = kb_fail(pc, "block must be yes or no");

@@ -98,6 +98,17 @@ static void test_rule_validation(void **state)
     assert_int_equal(load("rule: a\nstauts: 5.7.1\n", why, sizeof why), MXD_ERR_DATA);
     assert_string_equal(why, "rules-test.txt:2: unknown key 'stauts'");
 
+    /* checked: a date, and block: yes or no */
+    char dated[512];
+    snprintf(dated, sizeof dated, "%schecked: 2026-12-05\nblock: no\n", good_rule);
+    assert_int_equal(load(dated, why, sizeof why), MXD_OK);
+    snprintf(dated, sizeof dated, "%schecked: last week\n", good_rule);
+    assert_int_equal(load(dated, why, sizeof why), MXD_ERR_DATA);
+    assert_non_null(strstr(why, "checked must be a date"));
+    snprintf(dated, sizeof dated, "%sblock: maybe\n", good_rule);
+    assert_int_equal(load(dated, why, sizeof why), MXD_ERR_DATA);
+    assert_non_null(strstr(why, "block must be yes or no"));
+
     char bad[512];
     memcpy(bad, good_rule, sizeof good_rule);
     char *p = strstr(bad, "blocked");
