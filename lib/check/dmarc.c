@@ -263,27 +263,34 @@ static void copy_val(char *dst, size_t dstlen, const taglist_tag *t)
     snprintf(dst, dstlen, "%.*s", (int)t->vlen, t->val);
 }
 
+/* past_ws - the first index from i on that is not tag-list white space */
+static size_t past_ws(const char *s, size_t len, size_t i)
+{
+    while (i < len && taglist_is_ws((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+/* after_v_equals - the index just past a leading "v =" (white space allowed around '='; "V"
+ * too when any_case), or len + 1 when the text does not start so */
+static size_t after_v_equals(const char *s, size_t len, int any_case)
+{
+    size_t i = past_ws(s, len, 0);
+    if (i >= len || (s[i] != 'v' && !(any_case && s[i] == 'V')))
+        return len + 1;
+    i = past_ws(s, len, i + 1);
+    if (i >= len || s[i] != '=')
+        return len + 1;
+    return past_ws(s, len, i + 1);
+}
+
 /* is_v1 - does the text start with the tag v=DMARC1 (white space allowed around '=')? */
 static int is_v1(const char *s, size_t len)
 {
-    size_t i = 0;
-    while (i < len && taglist_is_ws((unsigned char)s[i]))
-        i++;
-    if (i >= len || s[i] != 'v')
+    size_t i = after_v_equals(s, len, 0);
+    if (i > len || len - i < 6 || memcmp(s + i, "DMARC1", 6))
         return 0;
-    i++;
-    while (i < len && taglist_is_ws((unsigned char)s[i]))
-        i++;
-    if (i >= len || s[i] != '=')
-        return 0;
-    i++;
-    while (i < len && taglist_is_ws((unsigned char)s[i]))
-        i++;
-    if (len - i < 6 || memcmp(s + i, "DMARC1", 6))
-        return 0;
-    i += 6;
-    while (i < len && taglist_is_ws((unsigned char)s[i]))
-        i++;
+    i = past_ws(s, len, i + 6);
     return i == len || s[i] == ';';
 }
 
@@ -293,20 +300,8 @@ static int is_v1(const char *s, size_t len)
  * as missing. */
 static int looks_dmarc(const char *s, size_t len)
 {
-    size_t i = 0;
-    while (i < len && taglist_is_ws((unsigned char)s[i]))
-        i++;
-    if (i >= len || (s[i] != 'v' && s[i] != 'V'))
-        return 0;
-    i++;
-    while (i < len && taglist_is_ws((unsigned char)s[i]))
-        i++;
-    if (i >= len || s[i] != '=')
-        return 0;
-    i++;
-    while (i < len && taglist_is_ws((unsigned char)s[i]))
-        i++;
-    return len - i >= 5 && str_caseeq(s + i, 5, "DMARC");
+    size_t i = after_v_equals(s, len, 1);
+    return i <= len && len - i >= 5 && str_caseeq(s + i, 5, "DMARC");
 }
 
 /* mxd_dmarc_parse - one record. */
