@@ -33,8 +33,9 @@ typedef struct run {
     tally reasons[SUMMARY_MAX], providers[SUMMARY_MAX];
     size_t nreasons, nproviders;
     int write_error;
-    int rcpts_cut; /* a record of the current message says recipients were left out */
-    int partial;   /* an input was given up part way (an endless mbox message) */
+    int rcpts_cut;       /* a record of the current message says recipients were left out */
+    int partial;         /* an input was given up part way (an endless mbox message) */
+    unsigned long nolib; /* messages not read: GMime, needed to decode them, is missing */
 } run;
 
 static void help(FILE *out)
@@ -259,7 +260,12 @@ static int read_input(run *ru, mxd_bounce_ctx *bc, const char *path)
                     m.label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
         if (e == MXD_OK)
             ru->emails++;
-        else if (e == MXD_ERR_NOMEM) {
+        else if (e == MXD_ERR_NOLIB) {
+            /* said once: every other message that needs MIME decoding fails alike */
+            if (!ru->nolib++)
+                cli_err("bounce", "%s: %s", m.label, mxd_strerror(e));
+            rc = EX_NOINPUT_;
+        } else if (e == MXD_ERR_NOMEM) {
             cli_err("bounce", "%s: out of memory", m.label);
             rc = EX_OSERR_;
             break;
@@ -346,6 +352,8 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
     mxd_bounce_free(bc);
     mxd_kb_free(kb);
     free(inputs);
+    if (ru.nolib > 1)
+        cli_err("bounce", "%lu messages in all were not read for that reason", ru.nolib);
     if (ru.write_error || fflush(stdout) || ferror(stdout))
         return cli_stdout_status("bounce", ru.write_error); /* 0 when the reader went away */
     if (fatal)

@@ -721,6 +721,7 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
         mxd_kb_free(kb);
         return e == MXD_ERR_NOMEM                         ? EX_OSERR_
                : e == MXD_ERR_DNS || e == MXD_ERR_TIMEOUT ? EX_UNAVAILABLE_
+               : e == MXD_ERR_NOLIB                       ? EX_NOINPUT_ /* cannot be read */
                                                           : EX_DATAERR_;
     }
     if (json) {

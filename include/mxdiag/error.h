@@ -27,10 +27,14 @@ typedef enum mxd_err {
     MXD_ERR_BINARY = 9,   /* input is not text */
     MXD_ERR_DNS = 10,     /* DNS resolver could not be set up or used */
     MXD_ERR_TIMEOUT = 11, /* an operation timed out */
+    MXD_ERR_NOLIB = 12,   /* a shared library this input needs could not be loaded */
     MXD_ERR__COUNT        /* not a code: one past the last */
 } mxd_err;
 
-/* mxd_strerror - a short English description of an error code; never NULL. */
+/* mxd_strerror - a short English description of an error code; never NULL. For
+ * MXD_ERR_NOLIB, once a load has failed, it names the library and says why ("libarchive.so.13
+ * could not be loaded (needed to read compressed logs): ..."): libarchive and GMime are
+ * loaded on first use, not at start (see README, "Start-up"). */
 MXD_API const char *mxd_strerror(mxd_err err);
 
 #ifdef __cplusplus

@@ -4,8 +4,8 @@
  * Three layers, each usable alone:
  *
  *   mxd_log_input  opens one log (a file, "-" for standard input; .gz .xz .bz2 through
- *                  libarchive) and yields framed lines: syslog RFC 3164 ("Mar  5 10:00:01"),
- *                  RFC 3339 (rsyslog's file format), RFC 5424, `journalctl -o export` and
+ *                  libarchive, loaded on first use) and yields framed lines: syslog RFC 3164 ("Mar
+ * 5 10:00:01"), RFC 3339 (rsyslog's file format), RFC 5424, `journalctl -o export` and
  *                  `-o json` records, each as time, host, program, pid and message.
  *   mxd_log_ctx    takes framed lines, parses Postfix, Exim and Sendmail lines, reassembles
  *                  each message by queue ID in a bounded table and calls back once per
@@ -70,7 +70,8 @@ typedef struct mxd_log_input mxd_log_input;
 /* mxd_log_input_open - open path ("-": standard input; compressed files are detected by their
  * first bytes). On success *out is an input the caller closes with mxd_log_input_close().
  * Errors: MXD_ERR_NOTFOUND (no such file), MXD_ERR_IO (cannot be read; why says why),
- * MXD_ERR_NOMEM. */
+ * MXD_ERR_NOLIB (compressed, and libarchive.so.13 cannot be loaded; why names the file and
+ * says why), MXD_ERR_NOMEM. */
 MXD_API mxd_err mxd_log_input_open(const char *path, const mxd_log_input_opts *opts,
                                    mxd_log_input **out, char *why, size_t whylen);
 

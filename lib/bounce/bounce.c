@@ -57,7 +57,7 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
     bc->v.reasons = kb_reason_match(kb);
     bc->v.markers = fmt_markers_new(); /* (without it, markers are searched uncached) */
     bounce_cmdtab_init(&bc->v.cmds);
-    mail_gmime_init();
+    /* (GMime is loaded by the decoders, the first time a message needs it) */
     *out = bc;
     return MXD_OK;
 }
@@ -164,7 +164,8 @@ static void add_text(buf *b, const mail_part *p, size_t max, mail_conv_cache *cc
 }
 
 /* build_view - scan the message and collect the parts a bounce needs. Returns MXD_ERR_PARSE
- * when the bytes have no header at all. */
+ * when the bytes have no header at all, MXD_ERR_NOLIB when a part or header needed GMime and
+ * it could not be loaded. */
 static mxd_err build_view(bounce_view *v, const char *data, size_t len)
 {
     buf_reset(&v->text);
@@ -178,6 +179,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
     v->sep_known = 0;
     v->raw = data;
     v->rawlen = len;
+    v->conv.nolib = 0;
     mxd_err e = mail_scan_run(&v->ms, data, len);
     if (e)
         return e;
@@ -283,7 +285,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
     bmatch_lower(v->from, v->lfrom_len + 1, v->lfrom);
     v->lsubject_len = strlen(v->subject);
     bmatch_lower(v->subject, v->lsubject_len + 1, v->lsubject);
-    return MXD_OK;
+    return v->conv.nolib ? MXD_ERR_NOLIB : MXD_OK;
 }
 
 static void reset_out(bounce_out *out)
@@ -324,9 +326,9 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
             break;
         }
     }
-    if (!out->mta) {
+    if (!out->mta || bc->v.conv.nolib) { /* (a format decoded a header: GMime missing) */
         reset_out(out);
-        return MXD_OK;
+        return bc->v.conv.nolib ? MXD_ERR_NOLIB : MXD_OK;
     }
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);
 }

@@ -194,6 +194,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         memcpy(tz, out->tz, sizeof tz);
     if (!when && bview_header(v, "Date", date, sizeof date))
         when = bounce_date(date, strlen(date), tz);
+    if (v->conv.nolib)
+        return MXD_ERR_NOLIB; /* a header above needed GMime, which could not be loaded */
     /* origin: the file, without the ":N" of an mbox message */
     bounce_copy(origin, sizeof origin, source, strlen(source));
     char *colon = strrchr(origin, ':');

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kb/kb_internal.h"
+#include "util/dl.h"
 #include "util/match.h"
 #include "util/str.h"
 #include "mxdiag/version.h"
@@ -375,12 +376,15 @@ static const char *const errstr[MXD_ERR__COUNT] = {
     [MXD_ERR_BINARY] = "input is not text",
     [MXD_ERR_DNS] = "DNS resolver error",
     [MXD_ERR_TIMEOUT] = "timed out",
+    [MXD_ERR_NOLIB] = "a shared library this input needs could not be loaded",
 };
 
 const char *mxd_strerror(mxd_err err)
 {
     if ((unsigned)err >= MXD_ERR__COUNT || !errstr[err])
         return "unknown error";
+    if (err == MXD_ERR_NOLIB && dl_last_error())
+        return dl_last_error();
     return errstr[err];
 }
 

@@ -144,19 +144,20 @@ static void parse_reject(char *p, char *end, log_rec *r)
 }
 
 /* set_names - the instance is the syslog name before the first '/', the service the part
- * after the last. */
+ * after the last ("" when there is no '/': "postfix-out[1]:" names no service). */
 static void set_names(const char *prog, log_rec *r)
 {
     const char *slash = strrchr(prog, '/');
+    const char *svc = slash ? slash + 1 : "";
     size_t il = strcspn(prog, "/");
     if (il >= sizeof r->instance)
         il = sizeof r->instance - 1;
     memcpy(r->instance, prog, il);
     r->instance[il] = 0;
-    size_t sl = strlen(slash + 1);
+    size_t sl = strlen(svc);
     if (sl >= sizeof r->service)
         sl = sizeof r->service - 1;
-    memcpy(r->service, slash + 1, sl);
+    memcpy(r->service, svc, sl);
     r->service[sl] = 0;
 }
 

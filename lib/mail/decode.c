@@ -4,6 +4,12 @@
  * Base64 and quoted-printable go through GMime's step decoders, charsets through GMime's
  * iconv wrapper (which knows the aliases mail uses), RFC 2047 words through
  * g_mime_utils_header_decode_text(). Output is capped at MAIL_MAX_DECODED per part.
+ *
+ * GMime (and with it GLib, GObject and GIO) is not linked: it is loaded with dlopen() the
+ * first time a part or header needs one of its functions (util/dl.h), and called through a
+ * table of pointers typed from <gmime/gmime.h>. Text that is 7-bit, UTF-8 or without an
+ * encoding never loads it. When it cannot be loaded, the decoders return MXD_ERR_NOLIB and
+ * set the cache's nolib flag: the bounce parser then fails that message.
  */
 #include <gmime/gmime.h>
 #include <errno.h>
@@ -16,20 +22,59 @@
 #include <emmintrin.h>
 #endif
 #include "mail/mail_internal.h"
+#include "util/dl.h"
 #include "util/str.h"
 
 #define DECODE_CHUNK 65536 /* input bytes decoded per step */
 
+/* --- GMime, loaded on first use ---------------------------------------------------------- */
+
+dl_lib mail_gmime_lib = {"libgmime-3.0.so.0",
+                         "to decode MIME: base64, quoted-printable, charsets, RFC 2047", NULL, NULL,
+                         ""};
+
+static struct {
+    __typeof__(g_mime_init) *init;
+    __typeof__(g_mime_utils_header_decode_text) *header_decode_text;
+    __typeof__(g_mime_encoding_base64_decode_step) *base64_decode_step;
+    __typeof__(g_mime_encoding_quoted_decode_step) *quoted_decode_step;
+    __typeof__(g_mime_iconv_open) *conv_open;
+    __typeof__(g_mime_iconv_close) *conv_close;
+    __typeof__(g_free) *gfree; /* GLib's, found through GMime's dependencies */
+} gm;
+static int gm_loaded;
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
-static void gmime_init_once(void)
+static void gmime_load_once(void)
 {
-    g_mime_init();
+    dl_lib *l = &mail_gmime_lib;
+    if (dl_open(l))
+        return;
+    DL_SYM(l, gm.init, "g_mime_init");
+    DL_SYM(l, gm.header_decode_text, "g_mime_utils_header_decode_text");
+    DL_SYM(l, gm.base64_decode_step, "g_mime_encoding_base64_decode_step");
+    DL_SYM(l, gm.quoted_decode_step, "g_mime_encoding_quoted_decode_step");
+    DL_SYM(l, gm.conv_open, "g_mime_iconv_open");
+    DL_SYM(l, gm.conv_close, "g_mime_iconv_close");
+    DL_SYM(l, gm.gfree, "g_free");
+    if (dl_done(l))
+        return;
+    gm.init();
+    gm_loaded = 1;
 }
 
-void mail_gmime_init(void)
+int mail_gmime_load(void)
 {
-    pthread_once(&gmime_once, gmime_init_once);
+    pthread_once(&gmime_once, gmime_load_once);
+    return gm_loaded;
+}
+
+/* no_gmime - GMime is needed and cannot be loaded: say so in the cache. */
+static mxd_err no_gmime(mail_conv_cache *cc)
+{
+    if (cc)
+        cc->nolib = 1;
+    return MXD_ERR_NOLIB;
 }
 
 /* is_ascii_or_utf8_name - charsets copied as they are. */
@@ -112,13 +157,14 @@ void mail_conv_cache_free(mail_conv_cache *c)
 {
     for (unsigned i = 0; i < c->n; i++)
         if (c->e[i].cd != (void *)-1)
-            g_mime_iconv_close((iconv_t)c->e[i].cd);
+            gm.conv_close((iconv_t)c->e[i].cd); /* (opened: GMime is loaded) */
     c->n = c->next = 0;
 }
 
-/* conv_get - an open converter from charset to UTF-8 (from the cache when there is one);
- * (iconv_t)-1 for an unknown charset. *owned says the caller must close it. */
-static iconv_t conv_get(mail_conv_cache *cc, const char *charset, int *owned)
+/* conv_get - an open converter from charset to UTF-8 (from the cache when there is one) in
+ * *cdp, (iconv_t)-1 for an unknown charset. *owned says the caller must close it. MXD_OK, or
+ * MXD_ERR_NOLIB when GMime cannot be loaded. */
+static mxd_err conv_get(mail_conv_cache *cc, const char *charset, iconv_t *cdp, int *owned)
 {
     *owned = 0;
     if (cc) {
@@ -127,14 +173,17 @@ static iconv_t conv_get(mail_conv_cache *cc, const char *charset, int *owned)
                 iconv_t cd = (iconv_t)cc->e[i].cd;
                 if (cd != (iconv_t)-1)
                     iconv(cd, NULL, NULL, NULL, NULL); /* back to the initial state */
-                return cd;
+                *cdp = cd;
+                return MXD_OK;
             }
     }
-    mail_gmime_init();
-    iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+    if (!mail_gmime_load())
+        return no_gmime(cc);
+    iconv_t cd = gm.conv_open("UTF-8", charset);
+    *cdp = cd;
     if (!cc || strlen(charset) >= MAIL_MAX_CHARSET) {
         *owned = cd != (iconv_t)-1;
-        return cd;
+        return MXD_OK;
     }
     unsigned slot;
     if (cc->n < MAIL_CONV_CACHE) {
@@ -142,11 +191,11 @@ static iconv_t conv_get(mail_conv_cache *cc, const char *charset, int *owned)
     } else {
         slot = cc->next++ % MAIL_CONV_CACHE;
         if (cc->e[slot].cd != (void *)-1)
-            g_mime_iconv_close((iconv_t)cc->e[slot].cd);
+            gm.conv_close((iconv_t)cc->e[slot].cd);
     }
     memcpy(cc->e[slot].charset, charset, strlen(charset) + 1);
     cc->e[slot].cd = (void *)cd;
-    return cd;
+    return MXD_OK;
 }
 
 /* stateful_7bit - charsets written in 7-bit bytes that still need converting. */
@@ -162,7 +211,9 @@ mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, m
     if (ascii_prefix(s, len) == len && !stateful_7bit(charset))
         return len ? buf_add(out, s, len) : MXD_OK; /* 7-bit: UTF-8 as it is */
     int owned;
-    iconv_t cd = conv_get(cc, charset, &owned);
+    iconv_t cd;
+    if (conv_get(cc, charset, &cd, &owned))
+        return MXD_ERR_NOLIB;
     if (cd == (iconv_t)-1)
         return add_clean_utf8(out, s, len);
     char tmp[8192];
@@ -201,7 +252,7 @@ mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, m
         e = buf_add(out, tmp, sizeof tmp - oleft);
     }
     if (owned)
-        g_mime_iconv_close(cd);
+        gm.conv_close(cd);
     return e;
 }
 
@@ -215,6 +266,8 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
     const char *src = body;
     size_t slen = blen;
     mxd_err e = MXD_OK;
+    if ((cte == MAIL_CTE_BASE64 || cte == MAIL_CTE_QP) && !mail_gmime_load())
+        return no_gmime(cc);
     if (cte == MAIL_CTE_BASE64 || cte == MAIL_CTE_QP) {
         unsigned char *tmp = malloc(DECODE_CHUNK + 8);
         if (!tmp)
@@ -223,11 +276,10 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
         guint32 save = 0;
         for (size_t i = 0; i < blen && !e && raw.len < MAIL_MAX_DECODED; i += DECODE_CHUNK) {
             size_t n = blen - i < DECODE_CHUNK ? blen - i : DECODE_CHUNK;
-            size_t w = cte == MAIL_CTE_BASE64
-                           ? g_mime_encoding_base64_decode_step((const unsigned char *)body + i, n,
-                                                                tmp, &state, &save)
-                           : g_mime_encoding_quoted_decode_step((const unsigned char *)body + i, n,
-                                                                tmp, &state, &save);
+            size_t w =
+                cte == MAIL_CTE_BASE64
+                    ? gm.base64_decode_step((const unsigned char *)body + i, n, tmp, &state, &save)
+                    : gm.quoted_decode_step((const unsigned char *)body + i, n, tmp, &state, &save);
             e = buf_add(&raw, tmp, w);
         }
         free(tmp);
@@ -325,8 +377,7 @@ static char *decode_words(const char *v, mail_conv_cache *cc)
                 tl = sizeof tmp;
             int state = 0;
             guint32 save = 0;
-            size_t n = g_mime_encoding_base64_decode_step((const unsigned char *)t, tl, tmp, &state,
-                                                          &save);
+            size_t n = gm.base64_decode_step((const unsigned char *)t, tl, tmp, &state, &save);
             e = buf_add(&raw, tmp, n);
         } else {
             for (size_t k = 0; k < tl && !e; k++) {
@@ -356,30 +407,38 @@ static char *decode_words(const char *v, mail_conv_cache *cc)
     return buf_steal(&out);
 }
 
+/* clean_copy - value as cleaned UTF-8, "" when memory runs out. */
+static char *clean_copy(const char *value)
+{
+    buf b;
+    buf_init(&b, MAIL_MAX_FIELD + 16);
+    if (add_clean_utf8(&b, value, strlen(value)) || !b.ptr) {
+        buf_free(&b);
+        return str_dup_n("", 0);
+    }
+    return buf_steal(&b);
+}
+
 char *mail_decode_header(const char *value, mail_conv_cache *cc)
 {
-    if (!strstr(value, "=?")) {
-        buf b;
-        buf_init(&b, MAIL_MAX_FIELD + 16);
-        if (add_clean_utf8(&b, value, strlen(value)) || !b.ptr) {
-            buf_free(&b);
-            return str_dup_n("", 0);
-        }
-        return buf_steal(&b);
+    if (!strstr(value, "=?"))
+        return clean_copy(value);
+    if (!mail_gmime_load()) {
+        no_gmime(cc);
+        return clean_copy(value); /* the words as they are written */
     }
     if (cc) {
         char *fast = decode_words(value, cc);
         if (fast)
             return fast;
     }
-    mail_gmime_init();
-    char *g = g_mime_utils_header_decode_text(NULL, value);
+    char *g = gm.header_decode_text(NULL, value);
     if (!g)
         return NULL;
     buf b;
     buf_init(&b, MAIL_MAX_FIELD * 4);
     mxd_err e = add_clean_utf8(&b, g, strlen(g));
-    g_free(g);
+    gm.gfree(g);
     if (e || !b.ptr) {
         buf_free(&b);
         return str_dup_n("", 0);

@@ -4,7 +4,8 @@
  * mail_scan() walks the raw bytes of a message once and records its part tree (headers,
  * multipart boundaries, nested message/rfc822 parts) without copying or decoding anything.
  * The decoders turn the few parts a bounce needs into UTF-8 text, using GMime's decoders
- * (base64, quoted-printable, RFC 2047, charset conversion). Every limit is named here.
+ * (base64, quoted-printable, RFC 2047, charset conversion); GMime is loaded on first use
+ * (decode.c). Every limit is named here.
  */
 #ifndef MXD_MAIL_INTERNAL_H
 #define MXD_MAIL_INTERNAL_H
@@ -104,13 +105,16 @@ typedef struct mail_conv_cache {
         void *cd; /* iconv_t; (void *)-1 when the charset is unknown */
     } e[MAIL_CONV_CACHE];
     unsigned n, next;
+    int nolib; /* set by a decoder that needed GMime when it could not be loaded; the caller
+                  clears it */
 } mail_conv_cache;
 
 /* mail_conv_cache_free - close the converters; the cache can be used again. */
 void mail_conv_cache_free(mail_conv_cache *c);
 
 /* mail_decode_part - the body of a leaf part, transfer-decoded and converted to UTF-8 from
- * its charset, appended to out (at most MAIL_MAX_DECODED bytes of it). */
+ * its charset, appended to out (at most MAIL_MAX_DECODED bytes of it). These decoders return
+ * MXD_ERR_NOLIB (and set cc->nolib) when the part needs GMime and it cannot be loaded. */
 mxd_err mail_decode_part(const mail_part *p, buf *out, mail_conv_cache *cc);
 
 /* mail_decode_body - the same for a body span with an explicit encoding and charset. */
@@ -119,7 +123,8 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
 
 /* mail_decode_header - RFC 2047 decoding of a header value (NUL-terminated) into UTF-8, with
  * GMime; returns a string the caller frees with free(), or NULL on no memory. Values
- * without "=?" are copied as they are. */
+ * without "=?" are copied as they are; so is a value with encoded words when GMime cannot be
+ * loaded (cc->nolib is set then). */
 char *mail_decode_header(const char *value, mail_conv_cache *cc);
 
 /* mail_to_utf8 - convert text in charset to UTF-8, appending to out; bytes that do not
@@ -131,7 +136,13 @@ mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, m
  * plain text (with line breaks for block elements) to out. */
 mxd_err mail_html_to_text(const char *s, size_t len, buf *out);
 
-/* mail_gmime_init - make sure GMime is initialised (once per process, thread-safe). */
-void mail_gmime_init(void);
+/* mail_gmime_load - load and initialise GMime, the first call only (thread-safe); 1 when it
+ * is loaded, 0 when it cannot be (mail_gmime_lib.why says why). */
+int mail_gmime_load(void);
+
+/* mail_gmime_lib - GMime as util/dl.h loads it; tests may change its soname before the first
+ * use. */
+struct dl_lib;
+extern struct dl_lib mail_gmime_lib;
 
 #endif

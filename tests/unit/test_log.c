@@ -306,6 +306,12 @@ static void test_postfix_other_lines(void **state)
     assert_true(pf("postfix/bounce", "3F2A1C0ABC: sender non-delivery notification: 4B7D2C0DEF", &r,
                    s, sizeof s));
     assert_string_equal(r.new_qid, "4B7D2C0DEF");
+    /* an instance name without a service (fuzz/regressions/fuzz_log/postfix-instance-without-
+     * service: it crashed, reading before the name) */
+    assert_true(pf("postfix-out", "3F2A1C0ABC: client=a[192.0.2.4]", &r, s, sizeof s));
+    assert_string_equal(r.instance, "postfix-out");
+    assert_string_equal(r.service, "");
+    assert_string_equal(r.client_ip, "192.0.2.4");
     /* not a queue ID, not Postfix */
     assert_false(pf("postfix/smtpd", "warning: hostname x does not resolve", &r, s, sizeof s));
     assert_false(pf("postfix/smtpd", "disconnect from x[1.2.3.4] ehlo=1", &r, s, sizeof s));
