@@ -145,15 +145,13 @@ const char *cli_strerror(int err)
 
 int cli_finish_output(const char *cmd, int rc)
 {
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout))
+    if (rc == EX_IOERR_) { /* the command has said why */
+        fflush(stdout);
         return rc;
-    if (errno == EPIPE || stdout_reader_gone())
-        return rc;       /* the reader went away (| head): not an error, output stops quietly */
-    if (rc != EX_IOERR_) /* a command that returns 74 has said why */
-        cli_err(cmd, "write error: %s",
-                errno ? strerror(errno) : "standard output could not be written");
-    return EX_IOERR_;
+    }
+    errno = 0;
+    int wr = cli_stdout_status(cmd, 0); /* one rule for both: EPIPE (| head) ends quietly */
+    return wr ? wr : rc;
 }
 
 static void usage(FILE *out)

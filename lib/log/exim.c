@@ -88,12 +88,7 @@ static void host(char *s, char *end, const char **name, const char **ip)
 
 int log_exim_parse(char *msg, size_t len, log_rec *r)
 {
-    memset(r, 0, sizeof *r);
-    r->delay = -1;
-    r->size = -1;
-    r->mta = "exim";
-    snprintf(r->instance, sizeof r->instance, "exim");
-    snprintf(r->service, sizeof r->service, "exim");
+    log_rec_init(r, "exim", 1);
     char *end = msg + len;
     size_t il = exim_id(msg, len);
     if (!il) {

@@ -97,6 +97,9 @@ typedef struct log_rec {
 
 /* log_postfix_parse - parse a Postfix line (prog "postfix..."); 1 when it was one it knows,
  * 0 otherwise. msg is writable (NULs are put in place). */
+/* log_rec_init - r emptied for the MTA's parser: no delay, no size known; instance and
+ * service set to the MTA's name when service is non-zero (Exim, Sendmail: one program). */
+void log_rec_init(log_rec *r, const char *mta, int service);
 int log_postfix_parse(const char *prog, char *msg, size_t len, log_rec *r);
 
 /* log_postfix_prog - is prog a Postfix program name ("postfix/smtp", "postfix-out/qmgr",

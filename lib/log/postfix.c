@@ -161,12 +161,21 @@ static void set_names(const char *prog, log_rec *r)
     r->service[sl] = 0;
 }
 
-int log_postfix_parse(const char *prog, char *msg, size_t len, log_rec *r)
+void log_rec_init(log_rec *r, const char *mta, int service)
 {
     memset(r, 0, sizeof *r);
     r->delay = -1;
     r->size = -1;
-    r->mta = "postfix";
+    r->mta = mta;
+    if (service) {
+        snprintf(r->instance, sizeof r->instance, "%s", mta);
+        snprintf(r->service, sizeof r->service, "%s", mta);
+    }
+}
+
+int log_postfix_parse(const char *prog, char *msg, size_t len, log_rec *r)
+{
+    log_rec_init(r, "postfix", 0);
     if (!log_postfix_prog(prog))
         return 0;
     char *end = msg + len;

@@ -99,12 +99,7 @@ static double sm_delay(const char *s)
 
 int log_sendmail_parse(char *msg, size_t len, log_rec *r)
 {
-    memset(r, 0, sizeof *r);
-    r->delay = -1;
-    r->size = -1;
-    r->mta = "sendmail";
-    snprintf(r->instance, sizeof r->instance, "sendmail");
-    snprintf(r->service, sizeof r->service, "sendmail");
+    log_rec_init(r, "sendmail", 1);
     char *end = msg + len;
     char *colon = memchr(msg, ':', len);
     char *p = msg;
