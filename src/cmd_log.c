@@ -243,19 +243,8 @@ static void report_text(run *ru, mxd_log_ctx *c)
                 printf("    ");
                 term_wrap_at(stdout, g, 4, 6, line);
                 if (x.text[0]) {
-                    /* one single-quoted shell word, as the alerts' "next" (a ' is '\'') */
-                    char cmd[1400];
-                    size_t o = (size_t)snprintf(cmd, sizeof cmd, "next: mxdiag diagnose --reply '");
-                    for (size_t k = 0; x.text[k] && k < 300 && o + 6 < sizeof cmd; k++) {
-                        if (x.text[k] == '\'') {
-                            memcpy(cmd + o, "'\\''", 4);
-                            o += 4;
-                        } else {
-                            cmd[o++] = x.text[k];
-                        }
-                    }
-                    cmd[o++] = '\'';
-                    cmd[o] = 0;
+                    char cmd[sizeof x.next + 8];
+                    snprintf(cmd, sizeof cmd, "next: %s", x.next);
                     term_clean(cmd, 0);
                     printf("      %s", term_c(g, "dim"));
                     term_wrap_at(stdout, g, 6, 8, cmd);

@@ -256,6 +256,7 @@ typedef struct mxd_log_reason {
     const char *summary; /* one line (kb), NULL when none */
     const char *text;    /* a reply text that had it */
     unsigned long long count;
+    char next[320]; /* the command to run next: mxdiag diagnose --reply 'TEXT' (one shell word) */
 } mxd_log_reason;
 
 enum { MXD_LOG_TABLE_PROVIDERS = 0, MXD_LOG_TABLE_SENDERS, MXD_LOG_TABLE_DOMAINS };

@@ -110,6 +110,7 @@ void log_table_free(log_table *t)
 }
 
 /* --- alerts ------------------------------------------------------------------------------ */
+_Static_assert(sizeof(((mxd_log_reason *)0)->next) >= LOG_TEXT_MAX + 64, "next holds the command");
 
 static const char *const kind_names[] = {"spike", "bounce-rate", "new-block"};
 
@@ -473,6 +474,7 @@ int mxd_log_provider_reason(const mxd_log_ctx *c, size_t i, size_t j, mxd_log_re
     out->summary = r->summary;
     out->text = r->text;
     out->count = r->count;
+    next_diagnose(out->next, sizeof out->next, "", r->text);
     return 0;
 }
 
