@@ -28,6 +28,7 @@ typedef enum mxd_err {
     MXD_ERR_DNS = 10,     /* DNS resolver could not be set up or used */
     MXD_ERR_TIMEOUT = 11, /* an operation timed out */
     MXD_ERR_NOLIB = 12,   /* a shared library this input needs could not be loaded */
+    MXD_ERR_BUSY = 13,    /* the store stayed locked by another writer (retry later) */
     MXD_ERR__COUNT        /* not a code: one past the last */
 } mxd_err;
 

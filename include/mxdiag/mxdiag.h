@@ -23,5 +23,7 @@
 #include "mxdiag/bounce.h"
 #include "mxdiag/diagnose.h"
 #include "mxdiag/log.h"
+#include "mxdiag/report.h"
+#include "mxdiag/store.h"
 
 #endif

@@ -377,6 +377,7 @@ static const char *const errstr[MXD_ERR__COUNT] = {
     [MXD_ERR_DNS] = "DNS resolver error",
     [MXD_ERR_TIMEOUT] = "timed out",
     [MXD_ERR_NOLIB] = "a shared library this input needs could not be loaded",
+    [MXD_ERR_BUSY] = "the database is locked by another writer",
 };
 
 const char *mxd_strerror(mxd_err err)

@@ -1,0 +1,260 @@
+/* store.h - the record: suppression list, bounce and complaint events, DMARC and TLS reports
+ * SPDX-License-Identifier: MIT
+ *
+ * A durable store, SQLite (loaded on first use, like libarchive and GMime: see util/dl.h) in
+ * WAL mode. The schema is versioned (PRAGMA user_version); opening an older database runs the
+ * migrations up to MXD_STORE_SCHEMA_VERSION in one transaction; a newer one is refused.
+ *
+ * Writers bracket each message with mxd_store_begin() / mxd_store_commit(): one transaction
+ * per message, so a crash (SIGKILL at any moment) loses at most the message being written,
+ * which the next run ingests again; nothing is stored twice (messages and reports have unique
+ * keys, see below). Many processes may write at once: a writer waits up to the busy timeout
+ * for the lock, then gets MXD_ERR_BUSY (the caller exits 75, EX_TEMPFAIL, so Postfix retries).
+ *
+ * Addresses are stored normalised: angle brackets and blanks removed, lower case.
+ * Times are seconds since 1970, UTC.
+ *
+ * Every function returning mxd_err writes a one-line reason into the store (mxd_store_error())
+ * on failure. Strings handed to callbacks are valid only during the call.
+ */
+#ifndef MXDIAG_STORE_H
+#define MXDIAG_STORE_H
+
+#include <stddef.h>
+#include "mxdiag/export.h"
+#include "mxdiag/error.h"
+#include "mxdiag/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MXD_STORE_SCHEMA_VERSION 2
+
+typedef struct mxd_store mxd_store;
+
+enum {
+    MXD_STORE_READONLY = 1, /* open an existing database for reading (no create, no migration) */
+};
+
+/* mxd_store_default_path - where the database lives when no --db or MXDIAG_DB is given:
+ * $XDG_STATE_HOME/mxdiag/mxdiag.db, or $HOME/.local/state/mxdiag/mxdiag.db. Writes it into
+ * out; MXD_ERR_INVALID when neither variable is set, MXD_ERR_TOOBIG when out is too small. */
+MXD_API mxd_err mxd_store_default_path(char *out, size_t outlen);
+
+/* mxd_store_open - open (and unless READONLY create, with its parent directories, mode 0700)
+ * the database at path, migrate it, set WAL and the busy timeout (default 10000 ms).
+ * Errors: MXD_ERR_NOTFOUND (READONLY and no such file), MXD_ERR_IO (cannot open or not a
+ * database: why says which), MXD_ERR_DATA (the schema is newer than this program knows),
+ * MXD_ERR_BUSY (locked longer than the timeout during migration), MXD_ERR_NOLIB (libsqlite3
+ * cannot be loaded), MXD_ERR_NOMEM. On error *out is NULL and why (may be NULL) says why. */
+MXD_API mxd_err mxd_store_open(const char *path, unsigned flags, mxd_store **out, char *why,
+                               size_t whylen);
+MXD_API void mxd_store_close(mxd_store *s);
+
+/* mxd_store_error - the reason of the last failed call on s ("" when none). */
+MXD_API const char *mxd_store_error(const mxd_store *s);
+
+/* mxd_store_schema_version - the database's version (after migration: the current one). */
+MXD_API int mxd_store_schema_version(mxd_store *s);
+
+/* mxd_store_set_busy_timeout - how long a writer waits for another one's lock, in ms. */
+MXD_API void mxd_store_set_busy_timeout(mxd_store *s, int ms);
+
+/* Transactions. begin takes the write lock at once (BEGIN IMMEDIATE): MXD_ERR_BUSY when it
+ * stays taken beyond the busy timeout. commit returns MXD_OK only once the data is durable. */
+MXD_API mxd_err mxd_store_begin(mxd_store *s);
+MXD_API mxd_err mxd_store_commit(mxd_store *s);
+MXD_API void mxd_store_rollback(mxd_store *s);
+
+/* ---- messages ---------------------------------------------------------------------- */
+
+/* Kinds of ingested message (mxd_store_message_add, the summaries). */
+#define MXD_KIND_BOUNCE         "bounce"
+#define MXD_KIND_COMPLAINT      "complaint"       /* ARF feedback, JMRP ... */
+#define MXD_KIND_DMARC_AGG      "dmarc-aggregate"
+#define MXD_KIND_DMARC_FAILURE  "dmarc-failure"
+#define MXD_KIND_TLSRPT         "tls-report"
+#define MXD_KIND_AUTOREPLY      "auto-reply"
+#define MXD_KIND_OTHER          "other"
+
+/* mxd_store_message_add - remember that the message with key (its Message-ID, else a hash
+ * of its bytes: the caller decides) was ingested as kind from source (a path, "path:N") at
+ * time at. *added is 1 when new, 0 when the key was already there (nothing changes then: the
+ * caller skips the message). Inside a transaction. */
+MXD_API mxd_err mxd_store_message_add(mxd_store *s, const char *key, const char *kind,
+                                      const char *source, long long at, int *added);
+
+/* ---- bounce and complaint events, suppression ---------------------------------------- */
+
+/* What an event does to the suppression list (the caller classifies, the store applies):
+ *   hard       permanent and the recipient's fault: suppress now;
+ *   complaint  the recipient complained (ARF abuse, fraud ...): suppress now;
+ *   soft       a temporary failure of the recipient (mailbox full ...): suppress once the
+ *              address has soft_limit soft events within soft_days days (of event time);
+ *   block      an IP, tenant, domain, content, rate or policy block: recorded, never
+ *              suppresses anyone. */
+typedef enum mxd_event_effect {
+    MXD_EFFECT_HARD = 1,
+    MXD_EFFECT_COMPLAINT = 2,
+    MXD_EFFECT_SOFT = 3,
+    MXD_EFFECT_BLOCK = 4
+} mxd_event_effect;
+
+typedef struct mxd_store_event {
+    const char *msgkey;  /* the key the message was added with */
+    const char *address; /* the recipient (normalised by the store) */
+    mxd_event_effect effect;
+    const char *reason;       /* Sisimai reason (userunknown, feedback ...) */
+    const char *status;       /* "5.1.1" */
+    const char *replycode;    /* "550" or NULL */
+    const char *diagnostic;   /* the error text, or the complaint's feedback type */
+    const char *provider;     /* or NULL */
+    const char *scope;        /* or NULL */
+    const char *feedbacktype; /* for complaints, else NULL */
+    const char *source;       /* "path:N" */
+    long long at;             /* when it happened (the bounce's time; else ingest time) */
+} mxd_store_event;
+
+typedef struct mxd_store_policy {
+    unsigned soft_limit; /* soft events that suppress (default 3); 0: soft never suppresses */
+    unsigned soft_days;  /* within this many days (default 7) */
+} mxd_store_policy;
+
+MXD_API void mxd_store_set_policy(mxd_store *s, const mxd_store_policy *p);
+
+/* mxd_store_event_add - record an event (unique by msgkey + address: *added 0 for a
+ * repeat, which changes nothing) and apply its effect on the suppression list. *suppressed
+ * (may be NULL) is 1 when this event made the address suppressed (newly or again after a
+ * remove), 0 otherwise. An address already suppressed gets last_seen and count updated.
+ * Inside a transaction. */
+MXD_API mxd_err mxd_store_event_add(mxd_store *s, const mxd_store_event *ev, int *added,
+                                    int *suppressed);
+
+typedef struct mxd_suppression {
+    const char *address;
+    const char *reason;  /* the reason of the event that suppressed it (or of `suppress add`) */
+    const char *effect;  /* "hard" "complaint" "soft" "manual" */
+    long long first_seen;
+    long long last_seen;
+    unsigned long long count; /* events for the address that count (hard, complaint, soft) */
+    const char *source;       /* the message that caused it: "path:N" (or "manual") */
+    const char *msgkey;       /* its key, NULL for manual entries */
+    int active;               /* 0: removed (kept for history) */
+    long long removed_at;     /* 0 unless removed */
+} mxd_suppression;
+
+typedef int (*mxd_suppression_cb)(void *arg, const mxd_suppression *e);
+
+/* mxd_store_suppress_add - suppress address by hand (`suppress add --reason R`), at time at.
+ * mxd_store_suppress_remove - lift it (the row and its history stay, active = 0); *found 0
+ * when the address was not actively suppressed. Each opens its own transaction when none is
+ * open. */
+MXD_API mxd_err mxd_store_suppress_add(mxd_store *s, const char *address, const char *reason,
+                                       long long at);
+MXD_API mxd_err mxd_store_suppress_remove(mxd_store *s, const char *address, long long at,
+                                          int *found);
+
+/* mxd_store_suppress_each - every suppression (only active ones unless include_removed), by
+ * address. Stops when cb returns non-zero. */
+MXD_API mxd_err mxd_store_suppress_each(mxd_store *s, int include_removed, mxd_suppression_cb cb,
+                                        void *arg);
+
+/* mxd_store_suppress_check - look up n addresses in one read transaction (batched: fast over
+ * a million); hit[i] is 1 when addresses[i] is actively suppressed. cb (may be NULL) gets the
+ * entry of each hit. */
+MXD_API mxd_err mxd_store_suppress_check(mxd_store *s, const char *const *addresses, size_t n,
+                                         int *hit, mxd_suppression_cb cb, void *arg);
+
+/* mxd_store_history_each - the events and manual actions of one address, oldest first:
+ * cb gets (arg, at, what, reason, source) with what "hard" "complaint" "soft" "block"
+ * "manual-add" "remove". */
+typedef int (*mxd_history_cb)(void *arg, long long at, const char *what, const char *reason,
+                              const char *source);
+MXD_API mxd_err mxd_store_history_each(mxd_store *s, const char *address, mxd_history_cb cb,
+                                       void *arg);
+
+/* ---- reports ------------------------------------------------------------------------- */
+
+/* mxd_store_dmarc_agg_add - store an aggregate report (every field of it). Unique by
+ * reporter (org_name, else email) + report_id: *added 0 for a repeat. Inside a transaction. */
+MXD_API mxd_err mxd_store_dmarc_agg_add(mxd_store *s, const mxd_dmarc_agg *r, const char *source,
+                                        long long at, int *added);
+
+/* mxd_store_tlsrpt_add - the same for a TLS report (organization-name + report-id). */
+MXD_API mxd_err mxd_store_tlsrpt_add(mxd_store *s, const mxd_tlsrpt *r, const char *source,
+                                     long long at, int *added);
+
+/* mxd_store_dmarc_failure_add - a failure report, unique by msgkey. */
+MXD_API mxd_err mxd_store_dmarc_failure_add(mxd_store *s, const char *msgkey,
+                                            const mxd_dmarc_failure *f, const char *source,
+                                            long long at, int *added);
+
+/* A time window for the queries: reports whose date range overlaps [since, until); 0 for
+ * "no bound". domain NULL: every domain. */
+typedef struct mxd_store_window {
+    const char *domain;
+    long long since;
+    long long until;
+} mxd_store_window;
+
+/* One source IP of the aggregate reports in a window, summed over its rows (per domain). */
+typedef struct mxd_dmarc_source {
+    const char *domain; /* policy_published domain */
+    const char *ip;
+    unsigned long long messages;
+    unsigned long long reports; /* reports it appears in */
+    unsigned long long none, quarantine, reject; /* disposition, in messages */
+    unsigned long long spf_aligned;  /* messages with policy_evaluated spf pass */
+    unsigned long long dkim_aligned; /* ... dkim pass */
+    unsigned long long dmarc_pass;   /* ... either */
+    unsigned long long spf_pass;     /* messages with some raw SPF result pass */
+    unsigned long long dkim_pass;    /* messages with some raw DKIM result pass */
+    unsigned long long forwarded;    /* messages with an override reason forwarded,
+                                        trusted_forwarder or mailing_list */
+    const char *header_from;   /* distinct values, ", "-separated */
+    const char *envelope_from; /* distinct values */
+    const char *spf_domains;   /* distinct "domain=result" of the raw SPF results */
+    const char *dkim_domains;  /* distinct "domain/selector=result" of the raw DKIM results */
+    const char *overrides;     /* distinct override types */
+    const char *reporters;     /* distinct reporter names */
+    long long first;           /* earliest begin of its reports */
+    long long last;            /* latest end */
+} mxd_dmarc_source;
+
+typedef int (*mxd_dmarc_source_cb)(void *arg, const mxd_dmarc_source *src);
+
+/* mxd_store_dmarc_sources - per (domain, source IP) over the window, most messages first. */
+MXD_API mxd_err mxd_store_dmarc_sources(mxd_store *s, const mxd_store_window *w,
+                                        mxd_dmarc_source_cb cb, void *arg);
+
+/* mxd_store_dmarc_totals - reports and messages in the window. */
+MXD_API mxd_err mxd_store_dmarc_totals(mxd_store *s, const mxd_store_window *w,
+                                       unsigned long long *reports, unsigned long long *messages);
+
+/* One line of TLS failures in a window: per policy domain, policy type, sending MTA, receiving
+ * MX and result type; rows with result_type NULL are the per-policy totals. */
+typedef struct mxd_tls_summary {
+    const char *policy_domain;
+    const char *policy_type;
+    const char *result_type; /* NULL: the policy's totals line */
+    const char *sending_mta_ip;
+    const char *receiving_mx_hostname;
+    const char *receiving_ip;
+    const char *reporters; /* distinct organisation names */
+    unsigned long long successful; /* totals line only */
+    unsigned long long failed;
+    unsigned long long reports;
+} mxd_tls_summary;
+
+typedef int (*mxd_tls_summary_cb)(void *arg, const mxd_tls_summary *t);
+
+/* mxd_store_tls_summary - totals per (policy domain, type), each followed by its failure
+ * lines (most failed sessions first). */
+MXD_API mxd_err mxd_store_tls_summary(mxd_store *s, const mxd_store_window *w,
+                                      mxd_tls_summary_cb cb, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
