@@ -3,12 +3,13 @@
  *
  * Bytes come from read(2) for plain files, from libarchive's raw format for .gz .xz .bz2 (found
  * by their first bytes, whatever the name) and from memory for tests. libarchive is not
- * linked: it is loaded with dlopen() the first compressed input (util/dl.h), and without it
- * that input fails with MXD_ERR_NOLIB and a reason naming the file and the library. A fixed buffer
- * of IN_CHUNK + MXD_LOG_LINE_MAX bytes holds them: lines are handed out in place, a longer line is
- * cut at MXD_LOG_LINE_MAX and the rest of it skipped. Lines are framed as syslog (frame.c) or,
- * once a record looks like one, as journal export ("KEY=value" lines, binary fields with a
- * 64-bit length, a blank line after each record) or journal JSON (one object per line).
+ * linked: it is loaded with dlopen() the first compressed input (util/archive.h, shared with
+ * the report unpacker), and without it that input fails with MXD_ERR_NOLIB and a reason naming the
+ * file and the library. A fixed buffer of IN_CHUNK + MXD_LOG_LINE_MAX bytes holds them: lines are
+ * handed out in place, a longer line is cut at MXD_LOG_LINE_MAX and the rest of it skipped. Lines
+ * are framed as syslog (frame.c) or, once a record looks like one, as journal export ("KEY=value"
+ * lines, binary fields with a 64-bit length, a blank line after each record) or journal JSON (one
+ * object per line).
  *
  * For --follow, the identity (device, inode) and the offset read up to are kept; poll compares
  * them with the path as `tail -F` does: another inode is a rotation by rename, a smaller size a
@@ -16,16 +17,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <archive.h>
 #include <jansson.h>
 #include "log/log_internal.h"
-#include "util/dl.h"
+#include "util/archive.h"
 #include "util/str.h"
 
 #define IN_CHUNK           65536
@@ -43,6 +42,7 @@ struct mxd_log_input {
     int own_fd;
     char *path;
     struct archive *ar;
+    const la_fns *la; /* libarchive, set with ar */
     const char *mem;
     size_t memlen, mempos;
     unsigned char magic[IN_MAGIC];
@@ -64,53 +64,6 @@ struct mxd_log_input {
     long long jtime;
     long jusec, jpid;
 };
-
-/* --- libarchive, loaded on first use ----------------------------------------------------- */
-
-dl_lib log_archive_lib = {"libarchive.so.13", "to read compressed logs", NULL, NULL, ""};
-
-static struct {
-    __typeof__(archive_read_new) *read_new;
-    __typeof__(archive_read_support_filter_all) *support_filter_all;
-    __typeof__(archive_read_support_format_raw) *support_format_raw;
-    __typeof__(archive_read_open) *read_open;
-    __typeof__(archive_read_next_header) *next_header;
-    __typeof__(archive_read_data) *read_data;
-    __typeof__(archive_read_free) *read_free;
-    __typeof__(archive_error_string) *error_string;
-} la;
-static int la_loaded;
-static pthread_once_t la_once = PTHREAD_ONCE_INIT;
-
-static void la_load(void)
-{
-    dl_lib *l = &log_archive_lib;
-    if (dl_open(l))
-        return;
-    DL_SYM(l, la.read_new, "archive_read_new");
-    DL_SYM(l, la.support_filter_all, "archive_read_support_filter_all");
-    DL_SYM(l, la.support_format_raw, "archive_read_support_format_raw");
-    DL_SYM(l, la.read_open, "archive_read_open");
-    DL_SYM(l, la.next_header, "archive_read_next_header");
-    DL_SYM(l, la.read_data, "archive_read_data");
-    DL_SYM(l, la.read_free, "archive_read_free");
-    DL_SYM(l, la.error_string, "archive_error_string");
-    la_loaded = dl_done(l) == 0;
-}
-
-/* la_error - libarchive's message about a (it may have none). */
-static const char *la_error(struct archive *a)
-{
-    const char *m = la.error_string(a);
-    return m ? m : "cannot read the compressed data";
-}
-
-/* la_ready - libarchive loaded (the first call loads it); 0 when it cannot be. */
-static int la_ready(void)
-{
-    pthread_once(&la_once, la_load);
-    return la_loaded;
-}
 
 /* --- byte sources ------------------------------------------------------------------------ */
 
@@ -143,10 +96,10 @@ static ssize_t src_read(mxd_log_input *in, char *dst, size_t n, char *why, size_
         return (ssize_t)k;
     }
     if (in->src == SRC_ARCHIVE) {
-        la_ssize_t r = la.read_data(in->ar, dst, n);
+        la_ssize_t r = in->la->read_data(in->ar, dst, n);
         if (r < 0) {
             if (why && whylen)
-                snprintf(why, whylen, "%s: %s", in->path, la_error(in->ar));
+                snprintf(why, whylen, "%s: %s", in->path, la_error(in->la, in->ar));
             return -1;
         }
         return (ssize_t)r;
@@ -237,22 +190,24 @@ static mxd_err open_source(mxd_log_input *in, char *why, size_t whylen)
     }
     if (!compressed(in->magic, in->nmagic))
         return MXD_OK;
-    if (!la_ready()) {
+    const la_fns *la = la_get();
+    if (!la) {
         if (why && whylen)
-            snprintf(why, whylen, "%s: %s", in->path, log_archive_lib.why);
+            snprintf(why, whylen, "%s: %s", in->path, la_lib.why);
         return MXD_ERR_NOLIB;
     }
     in->src = SRC_ARCHIVE;
-    in->ar = la.read_new();
+    in->la = la;
+    in->ar = la->read_new();
     if (!in->ar)
         return MXD_ERR_NOMEM;
-    la.support_filter_all(in->ar);
-    la.support_format_raw(in->ar);
+    la->support_filter_all(in->ar);
+    la->support_format_raw(in->ar);
     struct archive_entry *ent;
-    if (la.read_open(in->ar, in, NULL, ar_read, NULL) != ARCHIVE_OK ||
-        la.next_header(in->ar, &ent) != ARCHIVE_OK) {
+    if (la->read_open(in->ar, in, NULL, ar_read, NULL) != ARCHIVE_OK ||
+        la->next_header(in->ar, &ent) != ARCHIVE_OK) {
         if (why && whylen)
-            snprintf(why, whylen, "%s: %s", in->path, la_error(in->ar));
+            snprintf(why, whylen, "%s: %s", in->path, la_error(in->la, in->ar));
         return MXD_ERR_IO;
     }
     return MXD_OK;
@@ -309,7 +264,7 @@ void mxd_log_input_close(mxd_log_input *in)
     if (!in)
         return;
     if (in->ar)
-        la.read_free(in->ar); /* (set only once libarchive is loaded) */
+        in->la->read_free(in->ar); /* (set only once libarchive is loaded) */
     if (in->own_fd && in->fd >= 0)
         close(in->fd);
     free(in->path);

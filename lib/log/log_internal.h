@@ -209,9 +209,4 @@ void log_table_free(log_table *t);
 void log_report_event(mxd_log_ctx *c, const mxd_log_event *ev);
 void log_report_received(mxd_log_ctx *c, const log_msg *m, long long when);
 
-/* log_archive_lib - libarchive, loaded by input.c the first time a compressed input is met
- * (util/dl.h); tests may change its soname before that. */
-struct dl_lib;
-extern struct dl_lib log_archive_lib;
-
 #endif

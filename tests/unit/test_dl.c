@@ -19,6 +19,7 @@
 #include <string.h>
 #include "log/log_internal.h"
 #include "mail/mail_internal.h"
+#include "util/archive.h"
 #include "util/dl.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/log.h"
@@ -188,7 +189,7 @@ static void test_decoders_without_gmime(void **state)
 int main(void)
 {
     /* before anything loads them */
-    log_archive_lib.soname = NO_ARCHIVE;
+    la_lib.soname = NO_ARCHIVE;
     mail_gmime_lib.soname = NO_GMIME;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nothing_failed_yet),
