@@ -1,0 +1,80 @@
+/* text.c - what the report readers share: reasons, text values, UTF-8 repair, dates
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "report/report_internal.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+mxd_err report_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
+{
+    if (why && whylen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap);
+        va_end(ap);
+    }
+    return e;
+}
+
+mxd_err report_text(const char *s, size_t len, int lower, char **out)
+{
+    *out = NULL;
+    while (len && str_isspace((unsigned char)*s)) {
+        s++;
+        len--;
+    }
+    while (len && str_isspace((unsigned char)s[len - 1]))
+        len--;
+    if (len > MXD_REPORT_MAX_FIELD) {
+        len = MXD_REPORT_MAX_FIELD;
+        /* s[len] is the first byte left out: never keep half a character */
+        while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+            len--;
+    }
+    if (!len)
+        return MXD_OK;
+    char *p = str_dup_n(s, len);
+    if (!p)
+        return MXD_ERR_NOMEM;
+    if (lower)
+        for (size_t i = 0; i < len; i++)
+            p[i] = (char)str_tolower((unsigned char)p[i]);
+    *out = p;
+    return MXD_OK;
+}
+
+char *report_utf8_repair(const char *s, size_t len, size_t *outlen)
+{
+    buf b;
+    buf_init(&b, (size_t)-1 / 4);
+    size_t i = 0;
+    while (i < len) {
+        size_t bad = len - i;
+        int ok = str_utf8_valid(s + i, len - i, &bad);
+        if (buf_add(&b, s + i, ok ? len - i : bad))
+            return NULL;
+        if (ok)
+            break;
+        if (buf_add(&b, "\xef\xbf\xbd", 3))
+            return NULL;
+        i += bad + 1;
+    }
+    *outlen = b.len;
+    return buf_steal(&b);
+}
+
+void report_time(long long t, int iso, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    out[0] = 0;
+    if ((long long)tt != t || !gmtime_r(&tt, &tm) || tm.tm_year + 1900 > 9999 ||
+        tm.tm_year + 1900 < 0)
+        return;
+    strftime(out, 32, iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S", &tm);
+}
