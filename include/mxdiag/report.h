@@ -113,7 +113,9 @@ typedef struct mxd_dmarc_agg {
  * MXD_ERR_PARSE with expat's message and line. Limits: MXD_REPORT_MAX_INPUT bytes,
  * MXD_REPORT_MAX_DEPTH nesting, MXD_REPORT_MAX_ROWS records (MXD_ERR_TOOBIG), text values cut
  * at MXD_REPORT_MAX_FIELD. The reason goes to why (may be NULL). Free *out with
- * mxd_dmarc_agg_free(). */
+ * mxd_dmarc_agg_free(). Also: MXD_ERR_EMPTY for no bytes, MXD_ERR_NOLIB when libexpat.so.1
+ * (loaded on first use) cannot be loaded. The report is the first <feedback> element, root or
+ * not; what follows its end is not read. */
 MXD_API mxd_err mxd_dmarc_agg_parse(const char *xml, size_t len, mxd_dmarc_agg **out, char *why,
                                     size_t whylen);
 MXD_API void mxd_dmarc_agg_free(mxd_dmarc_agg *r);
@@ -167,7 +169,7 @@ typedef struct mxd_tlsrpt {
 
 /* mxd_tlsrpt_parse - read one RFC 8460 report (JSON, len bytes). It must be an object with
  * organization-name, report-id and policies (else MXD_ERR_PARSE "not a TLS report: ...").
- * Same limits as above. Free *out with mxd_tlsrpt_free(). */
+ * Same limits as above (MXD_ERR_EMPTY for no bytes). Free *out with mxd_tlsrpt_free(). */
 MXD_API mxd_err mxd_tlsrpt_parse(const char *json, size_t len, mxd_tlsrpt **out, char *why,
                                  size_t whylen);
 MXD_API void mxd_tlsrpt_free(mxd_tlsrpt *r);

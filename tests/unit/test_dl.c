@@ -2,11 +2,12 @@
  * what an input gets when they cannot be
  * SPDX-License-Identifier: MIT
  *
- * main() points both libraries at sonames that do not exist before anything loads them: a
+ * main() points the libraries at sonames that do not exist before anything loads them: a
  * compressed log then fails to open with MXD_ERR_NOLIB and a reason naming the file and the
  * library; a bounce that needs MIME decoding gives MXD_ERR_NOLIB and no record, while one that
  * needs none is read as usual; the decoders say MXD_ERR_NOLIB and leave text that needs no
- * decoding alone. (The working path, with the real libraries, is every other test: the
+ * decoding alone; a DMARC aggregate report without expat and a gzip report without libarchive
+ * say MXD_ERR_NOLIB too. (The working path, with the real libraries, is every other test: the
  * bounce and log tests, tests/cli/cases/bounce-mime-decoded and log-compressed-rotated.)
  */
 #include <setjmp.h>
@@ -19,15 +20,18 @@
 #include <string.h>
 #include "log/log_internal.h"
 #include "mail/mail_internal.h"
+#include "report/report_internal.h"
 #include "util/archive.h"
 #include "util/dl.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/log.h"
+#include "mxdiag/report.h"
 #include "kb_helper.h"
 #include "tmpdir_helper.h"
 
 #define NO_ARCHIVE "libmxd-test-absent-archive.so.13"
 #define NO_GMIME   "libmxd-test-absent-gmime.so.0"
+#define NO_EXPAT   "libmxd-test-absent-expat.so.1"
 
 /* "Mar  5 10:00:01 mx postfix/smtp[1]: hello\n", gzip -n */
 static const unsigned char gz[] = {
@@ -127,6 +131,35 @@ static void test_compressed_log_without_libarchive(void **state)
     mxd_log_input_close(in);
 }
 
+static int on_doc(void *arg, const char *name, const char *data, size_t len)
+{
+    (void)name, (void)data, (void)len;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* A DMARC aggregate report without expat, a gzip report without libarchive: MXD_ERR_NOLIB and
+ * the library named; a plain report is still handed out. */
+static void test_reports_without_expat_or_libarchive(void **state)
+{
+    (void)state;
+    char why[1024] = "";
+    mxd_dmarc_agg *r = NULL;
+    const char *x = "<feedback/>";
+    assert_int_equal(mxd_dmarc_agg_parse(x, strlen(x), &r, why, sizeof why), MXD_ERR_NOLIB);
+    assert_null(r);
+    assert_non_null(strstr(why, NO_EXPAT " could not be loaded (needed to read DMARC aggregate "
+                                         "reports): "));
+    int n = 0;
+    assert_int_equal(
+        mxd_report_unpack((const char *)gz, sizeof gz, "r.xml.gz", on_doc, &n, why, sizeof why),
+        MXD_ERR_NOLIB);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(why, "r.xml.gz: " NO_ARCHIVE " could not be loaded"));
+    assert_int_equal(mxd_report_unpack(x, strlen(x), "r.xml", on_doc, &n, why, sizeof why), MXD_OK);
+    assert_int_equal(n, 1);
+}
+
 static void test_bounce_without_gmime(void **state)
 {
     (void)state;
@@ -191,10 +224,12 @@ int main(void)
     /* before anything loads them */
     la_lib.soname = NO_ARCHIVE;
     mail_gmime_lib.soname = NO_GMIME;
+    report_expat_lib.soname = NO_EXPAT;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nothing_failed_yet),
         cmocka_unit_test(test_missing_function),
         cmocka_unit_test(test_compressed_log_without_libarchive),
+        cmocka_unit_test(test_reports_without_expat_or_libarchive),
         cmocka_unit_test(test_bounce_without_gmime),
         cmocka_unit_test(test_decoders_without_gmime),
     };
