@@ -1,0 +1,109 @@
+/* store_internal.h - the store's connection, SQLite's function table, shared helpers (internal)
+ * SPDX-License-Identifier: MIT
+ *
+ * sqlite.c loads libsqlite3 on first use (util/dl.h) into `sq`; store.c opens, migrates
+ * (schema.c) and brackets transactions; suppress.c keeps the events and the suppression list;
+ * reports.c stores DMARC and TLS reports and answers the report queries.
+ */
+#ifndef MXD_STORE_INTERNAL_H
+#define MXD_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include "mxdiag/store.h"
+
+#define STORE_ERR_MAX         512   /* bytes of mxd_store_error()'s reason */
+#define STORE_BUSY_DEFAULT_MS 10000 /* the busy timeout until mxd_store_set_busy_timeout() */
+#define STORE_SOFT_LIMIT      3     /* mxd_store_policy defaults */
+#define STORE_SOFT_DAYS       7
+#define STORE_ADDRESS_MAX     512 /* bytes of a normalised address (longer: MXD_ERR_INVALID) */
+#define STORE_DAY             86400LL
+
+/* --- libsqlite3, loaded on first use (sqlite.c) ----------------------------------------- */
+
+struct dl_lib;
+extern struct dl_lib store_sqlite_lib; /* "libsqlite3.so.0": tests may point it elsewhere */
+
+typedef struct store_sqlite {
+    __typeof__(sqlite3_open_v2) *open_v2;
+    __typeof__(sqlite3_close_v2) *close_v2;
+    __typeof__(sqlite3_exec) *exec;
+    __typeof__(sqlite3_prepare_v2) *prepare_v2;
+    __typeof__(sqlite3_step) *step;
+    __typeof__(sqlite3_reset) *reset;
+    __typeof__(sqlite3_finalize) *finalize;
+    __typeof__(sqlite3_bind_text) *bind_text;
+    __typeof__(sqlite3_bind_int64) *bind_int64;
+    __typeof__(sqlite3_bind_null) *bind_null;
+    __typeof__(sqlite3_column_text) *column_text;
+    __typeof__(sqlite3_column_int64) *column_int64;
+    __typeof__(sqlite3_column_type) *column_type;
+    __typeof__(sqlite3_errmsg) *errmsg;
+    __typeof__(sqlite3_errstr) *errstr;
+    __typeof__(sqlite3_extended_errcode) *extended_errcode;
+    __typeof__(sqlite3_changes) *changes;
+    __typeof__(sqlite3_last_insert_rowid) *last_insert_rowid;
+    __typeof__(sqlite3_busy_timeout) *busy_timeout;
+    __typeof__(sqlite3_get_autocommit) *get_autocommit;
+    __typeof__(sqlite3_free) *free;
+} store_sqlite;
+
+extern store_sqlite sq;
+
+/* store_sqlite_ready - libsqlite3 loaded (the first call loads it); 0 when it cannot be
+ * (store_sqlite_lib.why says why). */
+int store_sqlite_ready(void);
+
+/* --- the connection ---------------------------------------------------------------------- */
+
+struct mxd_store {
+    sqlite3 *db;
+    char *path;
+    int readonly;
+    int version;
+    mxd_store_policy policy;
+    char err[STORE_ERR_MAX];
+};
+
+/* store_fail - set s's reason (printf-style) and return e. */
+mxd_err store_fail(mxd_store *s, mxd_err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* store_sqlerr - map SQLite's result rc (BUSY/LOCKED -> MXD_ERR_BUSY, NOMEM -> MXD_ERR_NOMEM,
+ * else MXD_ERR_IO) and set the reason "what: <sqlite3_errmsg>". */
+mxd_err store_sqlerr(mxd_store *s, int rc, const char *what);
+
+/* store_exec - run one or more statements without results; MXD_OK or store_sqlerr(). */
+mxd_err store_exec(mxd_store *s, const char *sql);
+
+/* store_prepare - compile sql into *st; MXD_OK or store_sqlerr(). The caller finalizes. */
+mxd_err store_prepare(mxd_store *s, const char *sql, sqlite3_stmt **st);
+
+/* store_bind_text - bind v (NULL binds SQL NULL) as parameter i; SQLite copies it. */
+int store_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* store_col - column i as text, or NULL for SQL NULL. */
+const char *store_col(sqlite3_stmt *st, int i);
+
+/* store_implicit_begin / store_implicit_end - for calls that "open their own transaction
+ * when none is open": begin returns 1 in *own when it began one; end commits it on MXD_OK
+ * (returning the commit's result) or rolls it back on an error (returning e). */
+mxd_err store_implicit_begin(mxd_store *s, int *own);
+mxd_err store_implicit_end(mxd_store *s, int own, mxd_err e);
+
+/* store_address_norm - in's angle brackets and blanks removed, lower case, into out
+ * (STORE_ADDRESS_MAX bytes); its length, or -1 when empty or too long. */
+int store_address_norm(const char *in, char *out);
+
+/* --- schema (schema.c) ------------------------------------------------------------------ */
+
+/* store_migrate - bring s's database from its version up to target (<= the current one) in
+ * one BEGIN IMMEDIATE transaction; a database newer than MXD_STORE_SCHEMA_VERSION is refused
+ * with MXD_ERR_DATA. s->version is set. */
+mxd_err store_migrate(mxd_store *s, int target);
+
+/* store_open_at_version - mxd_store_open() that migrates only up to version (1 ..
+ * MXD_STORE_SCHEMA_VERSION): tests build the databases of older releases with it. */
+mxd_err store_open_at_version(const char *path, unsigned flags, int version, mxd_store **out,
+                              char *why, size_t whylen);
+
+#endif
