@@ -121,7 +121,7 @@ static mxd_err insert_report(mxd_store *s, const mxd_dmarc_agg *r, const char *r
     } else {
         e = store_sqlerr(s, rc, "adding a DMARC report");
     }
-    sq.finalize(st);
+    store_release(s, st);
     free(errors);
     return e;
 }
@@ -188,12 +188,12 @@ mxd_err mxd_store_dmarc_agg_add(mxd_store *s, const mxd_dmarc_agg *r, const char
                                 long long at, int *added)
 {
     static const char *const sql[ST_N] = {
-        [ST_ROW] = "INSERT INTO dmarc_rows (report, source_ip, count, disposition, dkim, spf,"
-                   " header_from, envelope_from, envelope_to)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        [ST_ROW] = ("INSERT INTO dmarc_rows (report, source_ip, count, disposition, dkim, spf,"
+                    " header_from, envelope_from, envelope_to)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
         [ST_REASON] = "INSERT INTO dmarc_reasons (row, type, comment) VALUES (?1, ?2, ?3)",
-        [ST_AUTH] = "INSERT INTO dmarc_auth (row, kind, domain, selector, scope, result,"
-                    " human_result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        [ST_AUTH] = ("INSERT INTO dmarc_auth (row, kind, domain, selector, scope, result,"
+                     " human_result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
     };
     if (added)
         *added = 0;
@@ -214,7 +214,7 @@ mxd_err mxd_store_dmarc_agg_add(mxd_store *s, const mxd_dmarc_agg *r, const char
         e = insert_rows(s, r, id, st);
     for (int i = 0; i < ST_N; i++)
         if (st[i])
-            sq.finalize(st[i]);
+            store_release(s, st[i]);
     if (!e && added)
         *added = 1;
     return e;
@@ -294,7 +294,7 @@ mxd_err mxd_store_tlsrpt_add(mxd_store *s, const mxd_tlsrpt *r, const char *sour
         e = store_sqlerr(s, rc, "adding a TLS report");
     else if (sq.changes(s->db) > 0)
         id = sq.last_insert_rowid(s->db);
-    sq.finalize(st);
+    store_release(s, st);
     if (e || !id)
         return e;
     if (!(e = store_prepare(s,
@@ -312,9 +312,9 @@ mxd_err mxd_store_tlsrpt_add(mxd_store *s, const mxd_tlsrpt *r, const char *sour
             e = insert_policy(s, &r->policies[i], id, pst, fst);
     }
     if (pst)
-        sq.finalize(pst);
+        store_release(s, pst);
     if (fst)
-        sq.finalize(fst);
+        store_release(s, fst);
     if (!e && added)
         *added = 1;
     return e;
@@ -373,7 +373,7 @@ mxd_err mxd_store_dmarc_failure_add(mxd_store *s, const char *msgkey, const mxd_
         e = store_sqlerr(s, rc, "adding a failure report");
     else if (added)
         *added = sq.changes(s->db) > 0;
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 
@@ -486,7 +486,7 @@ mxd_err mxd_store_dmarc_sources(mxd_store *s, const mxd_store_window *w, mxd_dma
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "summing DMARC sources");
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 
@@ -516,7 +516,7 @@ mxd_err mxd_store_dmarc_totals(mxd_store *s, const mxd_store_window *w, unsigned
     } else {
         e = store_sqlerr(s, rc, "counting DMARC reports");
     }
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 
@@ -577,6 +577,6 @@ mxd_err mxd_store_tls_summary(mxd_store *s, const mxd_store_window *w, mxd_tls_s
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "summing TLS reports");
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }

@@ -161,11 +161,11 @@ static mxd_err user_version(mxd_store *s, int *v)
     int rc = sq.step(st);
     if (rc == SQLITE_ROW) {
         *v = (int)sq.column_int64(st, 0);
-        sq.finalize(st);
+        store_release(s, st);
         return MXD_OK;
     }
     e = store_sqlerr(s, rc, "reading the schema version");
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 

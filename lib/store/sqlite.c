@@ -42,6 +42,8 @@ static void sq_load(void)
     DL_SYM(l, sq.busy_timeout, "sqlite3_busy_timeout");
     DL_SYM(l, sq.get_autocommit, "sqlite3_get_autocommit");
     DL_SYM(l, sq.free, "sqlite3_free");
+    DL_SYM(l, sq.stmt_busy, "sqlite3_stmt_busy");
+    DL_SYM(l, sq.clear_bindings, "sqlite3_clear_bindings");
     sq_loaded = dl_done(l) == 0;
 }
 

@@ -56,11 +56,36 @@ mxd_err store_exec(mxd_store *s, const char *sql)
 
 mxd_err store_prepare(mxd_store *s, const char *sql, sqlite3_stmt **st)
 {
-    int rc = sq.prepare_v2(s->db, sql, -1, st, NULL);
-    if (rc == SQLITE_OK)
+    int i = 0;
+    while (i < s->ncache && s->cache[i].sql != sql)
+        i++;
+    if (i < s->ncache && !sq.stmt_busy(s->cache[i].st)) {
+        *st = s->cache[i].st;
         return MXD_OK;
-    *st = NULL;
-    return store_sqlerr(s, rc, "preparing a statement");
+    }
+    int rc = sq.prepare_v2(s->db, sql, -1, st, NULL);
+    if (rc != SQLITE_OK) {
+        *st = NULL;
+        return store_sqlerr(s, rc, "preparing a statement");
+    }
+    if (i == s->ncache && i < STORE_STMT_CACHE) {
+        s->cache[i].sql = sql;
+        s->cache[i].st = *st;
+        s->ncache++;
+    }
+    return MXD_OK;
+}
+
+void store_release(mxd_store *s, sqlite3_stmt *st)
+{
+    for (int i = 0; i < s->ncache; i++) {
+        if (s->cache[i].st == st) {
+            sq.reset(st);
+            sq.clear_bindings(st);
+            return;
+        }
+    }
+    sq.finalize(st);
 }
 
 int store_bind_text(sqlite3_stmt *st, int i, const char *v)
@@ -186,7 +211,7 @@ static mxd_err setup(mxd_store *s)
             e = store_fail(s, MXD_ERR_IO, "%s: cannot use WAL mode (journal mode stays %s)",
                            s->path, mode ? mode : "unknown");
         }
-        sq.finalize(st);
+        store_release(s, st);
         if (e)
             return e;
     }
@@ -267,6 +292,8 @@ void mxd_store_close(mxd_store *s)
     if (!s)
         return;
     if (s->db) {
+        for (int i = 0; i < s->ncache; i++)
+            sq.finalize(s->cache[i].st);
         if (!sq.get_autocommit(s->db))
             sq.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         sq.close_v2(s->db);
@@ -355,6 +382,6 @@ mxd_err mxd_store_message_add(mxd_store *s, const char *key, const char *kind, c
     } else {
         e = store_sqlerr(s, rc, "adding a message");
     }
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }

@@ -17,6 +17,7 @@
 #define STORE_SOFT_DAYS       7
 #define STORE_ADDRESS_MAX     512 /* bytes of a normalised address (longer: MXD_ERR_INVALID) */
 #define STORE_DAY             86400LL
+#define STORE_STMT_CACHE      48 /* prepared statements kept per connection */
 
 /* --- libsqlite3, loaded on first use (sqlite.c) ----------------------------------------- */
 
@@ -45,6 +46,8 @@ typedef struct store_sqlite {
     __typeof__(sqlite3_busy_timeout) *busy_timeout;
     __typeof__(sqlite3_get_autocommit) *get_autocommit;
     __typeof__(sqlite3_free) *free;
+    __typeof__(sqlite3_stmt_busy) *stmt_busy;
+    __typeof__(sqlite3_clear_bindings) *clear_bindings;
 } store_sqlite;
 
 extern store_sqlite sq;
@@ -62,6 +65,11 @@ struct mxd_store {
     int version;
     mxd_store_policy policy;
     char err[STORE_ERR_MAX];
+    struct {
+        const char *sql; /* a string literal: the key is its address */
+        sqlite3_stmt *st;
+    } cache[STORE_STMT_CACHE];
+    int ncache;
 };
 
 /* store_fail - set s's reason (printf-style) and return e. */
@@ -75,8 +83,16 @@ mxd_err store_sqlerr(mxd_store *s, int rc, const char *what);
 /* store_exec - run one or more statements without results; MXD_OK or store_sqlerr(). */
 mxd_err store_exec(mxd_store *s, const char *sql);
 
-/* store_prepare - compile sql into *st; MXD_OK or store_sqlerr(). The caller finalizes. */
+/* store_prepare - the statement for sql into *st; MXD_OK or store_sqlerr(). sql must be a
+ * string literal (or live as long as s): statements are compiled once per connection and kept,
+ * keyed by the address of sql (the fill of a million events spent most of its time compiling).
+ * A kept statement still in use (a callback calling back into the store) gets a fresh one.
+ * Hand it back with store_release(). */
 mxd_err store_prepare(mxd_store *s, const char *sql, sqlite3_stmt **st);
+
+/* store_release - reset a statement from store_prepare() for its next use (or finalize one
+ * that is not kept). */
+void store_release(mxd_store *s, sqlite3_stmt *st);
 
 /* store_bind_text - bind v (NULL binds SQL NULL) as parameter i; SQLite copies it. */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);

@@ -65,7 +65,7 @@ static mxd_err step_done(mxd_store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sq.step(st);
     mxd_err e = rc == SQLITE_DONE ? MXD_OK : store_sqlerr(s, rc, what);
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 
@@ -94,7 +94,7 @@ static mxd_err load_state(mxd_store *s, const char *addr, addr_state *a)
     } else if (rc != SQLITE_DONE) {
         e = store_sqlerr(s, rc, "reading a suppression");
     }
-    sq.finalize(st);
+    store_release(s, st);
     if (e)
         return e;
     if ((e = store_prepare(s,
@@ -111,7 +111,7 @@ static mxd_err load_state(mxd_store *s, const char *addr, addr_state *a)
     } else {
         e = store_sqlerr(s, rc, "counting events");
     }
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 
@@ -142,7 +142,7 @@ static mxd_err soft_window_full(mxd_store *s, const char *addr, long long at, lo
         *full = sq.column_int64(st, 0) >= (long long)s->policy.soft_limit;
     else
         e = store_sqlerr(s, rc, "counting soft events");
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 
@@ -176,7 +176,7 @@ static mxd_err insert_event(mxd_store *s, const mxd_store_event *ev, const char 
         *added = sq.changes(s->db) > 0;
     else
         e = store_sqlerr(s, rc, "adding an event");
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 
@@ -406,7 +406,7 @@ mxd_err mxd_store_suppress_each(mxd_store *s, int include_removed, mxd_suppressi
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "listing suppressions");
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
 
@@ -452,7 +452,7 @@ mxd_err mxd_store_suppress_check(mxd_store *s, const char *const *addresses, siz
     }
     for (; i < n; i++)
         hit[i] = 0;
-    sq.finalize(st);
+    store_release(s, st);
     return read_end(s, own, e);
 }
 
@@ -481,6 +481,6 @@ mxd_err mxd_store_history_each(mxd_store *s, const char *address, mxd_history_cb
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "reading the history");
-    sq.finalize(st);
+    store_release(s, st);
     return e;
 }
