@@ -215,7 +215,8 @@ static mxd_err setup(mxd_store *s)
         if (e)
             return e;
     }
-    return store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+    return store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                         " PRAGMA cache_size = -" STORE_CACHE_KIB);
 }
 
 mxd_err store_open_at_version(const char *path, unsigned flags, int version, mxd_store **out,
