@@ -5,7 +5,8 @@
  * JSON array of strings), a dmarc_rows row per <record>, with dmarc_reasons (override reasons)
  * and dmarc_auth (raw DKIM and SPF results) under it. A TLS report is a tls_reports row,
  * tls_policies (policy strings and mx-host patterns as JSON arrays) and tls_failures. Both are
- * unique by reporter + report id: a repeat is ignored as a whole (*added = 0).
+ * unique by reporter + report id: a repeat is ignored as a whole (*added = 0). Each add is all
+ * or nothing: its own transaction when none is open, else a savepoint in the caller's.
  *
  * The queries select the reports whose date range overlaps the window, then aggregate their
  * rows weighted by message count; distinct lists are built by group_concat over a DISTINCT,
@@ -184,8 +185,8 @@ static mxd_err insert_rows(mxd_store *s, const mxd_dmarc_agg *r, long long repor
     return MXD_OK;
 }
 
-mxd_err mxd_store_dmarc_agg_add(mxd_store *s, const mxd_dmarc_agg *r, const char *source,
-                                long long at, int *added)
+static mxd_err dmarc_agg_add(mxd_store *s, const mxd_dmarc_agg *r, const char *source, long long at,
+                             int *added)
 {
     static const char *const sql[ST_N] = {
         [ST_ROW] = ("INSERT INTO dmarc_rows (report, source_ip, count, disposition, dkim, spf,"
@@ -263,8 +264,8 @@ static mxd_err insert_policy(mxd_store *s, const mxd_tls_policy *p, long long re
     return MXD_OK;
 }
 
-mxd_err mxd_store_tlsrpt_add(mxd_store *s, const mxd_tlsrpt *r, const char *source, long long at,
-                             int *added)
+static mxd_err tlsrpt_add(mxd_store *s, const mxd_tlsrpt *r, const char *source, long long at,
+                          int *added)
 {
     if (added)
         *added = 0;
@@ -578,5 +579,41 @@ mxd_err mxd_store_tls_summary(mxd_store *s, const mxd_store_window *w, mxd_tls_s
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "summing TLS reports");
     store_release(s, st);
+    return e;
+}
+
+/* --- all or nothing: a report is stored whole or not at all ------------------------------ */
+
+mxd_err mxd_store_dmarc_agg_add(mxd_store *s, const mxd_dmarc_agg *r, const char *source,
+                                long long at, int *added)
+{
+    int own;
+    if (added)
+        *added = 0;
+    if (!s || !r)
+        return MXD_ERR_INVALID;
+    mxd_err e = store_implicit_begin(s, &own);
+    if (e)
+        return e;
+    e = store_implicit_end(s, own, dmarc_agg_add(s, r, source, at, added));
+    if (e && added)
+        *added = 0;
+    return e;
+}
+
+mxd_err mxd_store_tlsrpt_add(mxd_store *s, const mxd_tlsrpt *r, const char *source, long long at,
+                             int *added)
+{
+    int own;
+    if (added)
+        *added = 0;
+    if (!s || !r)
+        return MXD_ERR_INVALID;
+    mxd_err e = store_implicit_begin(s, &own);
+    if (e)
+        return e;
+    e = store_implicit_end(s, own, tlsrpt_add(s, r, source, at, added));
+    if (e && added)
+        *added = 0;
     return e;
 }

@@ -100,18 +100,29 @@ const char *store_col(sqlite3_stmt *st, int i)
 
 mxd_err store_implicit_begin(mxd_store *s, int *own)
 {
-    *own = 0;
-    if (!sq.get_autocommit(s->db))
-        return MXD_OK;
-    mxd_err e = mxd_store_begin(s);
-    if (!e)
-        *own = 1;
+    *own = STORE_OWN_NONE;
+    if (s->readonly)
+        return store_fail(s, MXD_ERR_INVALID, "%s: opened read-only", s->path);
+    mxd_err e;
+    if (!sq.get_autocommit(s->db)) {
+        if (!(e = store_exec(s, "SAVEPOINT mxd_call")))
+            *own = STORE_OWN_SAVEPOINT;
+        return e;
+    }
+    if (!(e = mxd_store_begin(s)))
+        *own = STORE_OWN_TRANSACTION;
     return e;
 }
 
 mxd_err store_implicit_end(mxd_store *s, int own, mxd_err e)
 {
-    if (!own)
+    if (own == STORE_OWN_SAVEPOINT) {
+        if (e)
+            sq.exec(s->db, "ROLLBACK TO mxd_call", NULL, NULL, NULL);
+        mxd_err r = store_exec(s, "RELEASE mxd_call");
+        return e ? e : r;
+    }
+    if (own != STORE_OWN_TRANSACTION)
         return e;
     if (e) {
         mxd_store_rollback(s);

@@ -104,9 +104,11 @@ int store_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* store_col - column i as text, or NULL for SQL NULL. */
 const char *store_col(sqlite3_stmt *st, int i);
 
-/* store_implicit_begin / store_implicit_end - for calls that "open their own transaction
- * when none is open": begin returns 1 in *own when it began one; end commits it on MXD_OK
- * (returning the commit's result) or rolls it back on an error (returning e). */
+/* store_implicit_begin / store_implicit_end - make one call all or nothing: begin opens a
+ * transaction (BEGIN IMMEDIATE) when none is open, else a savepoint inside the caller's; end
+ * commits or releases it on MXD_OK (returning that result), rolls it back on an error
+ * (returning e). A read-only store: MXD_ERR_INVALID. */
+enum { STORE_OWN_NONE, STORE_OWN_TRANSACTION, STORE_OWN_SAVEPOINT };
 mxd_err store_implicit_begin(mxd_store *s, int *own);
 mxd_err store_implicit_end(mxd_store *s, int own, mxd_err e);
 

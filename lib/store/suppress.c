@@ -13,7 +13,8 @@
  * complaint, soft) of the address; a manual add contributes its time to first/last_seen.
  * Rows are never deleted: a remove sets active = 0 and removed_at, and writes a line to
  * suppression_history, as a manual add does. Addresses with only soft events below the limit,
- * or only blocks, have no row.
+ * or only blocks, have no row. Each call that writes is all or nothing (store_implicit_begin:
+ * its own transaction, or a savepoint inside the caller's).
  *
  * mxd_store_suppress_check() runs one prepared statement, reset and re-bound per address,
  * inside one read transaction: a b-tree search of the WITHOUT ROWID primary key each.
@@ -180,23 +181,11 @@ static mxd_err insert_event(mxd_store *s, const mxd_store_event *ev, const char 
     return e;
 }
 
-mxd_err mxd_store_event_add(mxd_store *s, const mxd_store_event *ev, int *added, int *suppressed)
+/* event_apply - record ev for the normalised addr and apply its effect. */
+static mxd_err event_apply(mxd_store *s, const mxd_store_event *ev, const char *addr, int *added,
+                           int *suppressed)
 {
-    char addr[STORE_ADDRESS_MAX];
     int isnew = 0, now = 0;
-    if (added)
-        *added = 0;
-    if (suppressed)
-        *suppressed = 0;
-    if (!s || !ev)
-        return MXD_ERR_INVALID;
-    if (ev->effect < MXD_EFFECT_HARD || ev->effect > MXD_EFFECT_BLOCK)
-        return store_fail(s, MXD_ERR_INVALID, "unknown event effect %d", (int)ev->effect);
-    if (!ev->msgkey || !*ev->msgkey)
-        return store_fail(s, MXD_ERR_INVALID, "an event needs the key of its message");
-    if (store_address_norm(ev->address, addr) < 0)
-        return store_fail(s, MXD_ERR_INVALID, "an event needs an address (at most %d bytes)",
-                          STORE_ADDRESS_MAX - 1);
     mxd_err e = insert_event(s, ev, addr, &isnew);
     if (e || !isnew)
         return e;
@@ -253,6 +242,36 @@ mxd_err mxd_store_event_add(mxd_store *s, const mxd_store_event *ev, int *added,
     if (suppressed)
         *suppressed = now;
     return MXD_OK;
+}
+
+mxd_err mxd_store_event_add(mxd_store *s, const mxd_store_event *ev, int *added, int *suppressed)
+{
+    char addr[STORE_ADDRESS_MAX];
+    int own;
+    if (added)
+        *added = 0;
+    if (suppressed)
+        *suppressed = 0;
+    if (!s || !ev)
+        return MXD_ERR_INVALID;
+    if (ev->effect < MXD_EFFECT_HARD || ev->effect > MXD_EFFECT_BLOCK)
+        return store_fail(s, MXD_ERR_INVALID, "unknown event effect %d", (int)ev->effect);
+    if (!ev->msgkey || !*ev->msgkey)
+        return store_fail(s, MXD_ERR_INVALID, "an event needs the key of its message");
+    if (store_address_norm(ev->address, addr) < 0)
+        return store_fail(s, MXD_ERR_INVALID, "an event needs an address (at most %d bytes)",
+                          STORE_ADDRESS_MAX - 1);
+    mxd_err e = store_implicit_begin(s, &own);
+    if (e)
+        return e;
+    e = store_implicit_end(s, own, event_apply(s, ev, addr, added, suppressed));
+    if (e) {
+        if (added)
+            *added = 0;
+        if (suppressed)
+            *suppressed = 0;
+    }
+    return e;
 }
 
 /* --- manual actions -------------------------------------------------------------------------- */

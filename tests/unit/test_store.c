@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "mxdiag/store.h"
 #include "store/store_internal.h"
+#include "util/dl.h"
 #include "tmpdir_helper.h"
 
 #define DAY 86400LL
@@ -105,7 +106,33 @@ static int is_active(mxd_store *s, const char *addr)
     return hit;
 }
 
-/* --- schema --------------------------------------------------------------------------------- */
+/* --- loading and opening
+ * --------------------------------------------------------------------------------- */
+
+/* Without libsqlite3: MXD_ERR_NOLIB, and why names the library and what it is for. In a child
+ * process: the library is loaded once per process. */
+static void test_nolib(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char why[512];
+        mxd_store *s = (mxd_store *)1;
+        store_sqlite_lib.soname = "libmxd-no-such-sqlite.so.0";
+        mxd_err e = mxd_store_open(db_path("nolib"), 0, &s, why, sizeof why);
+        int ok = e == MXD_ERR_NOLIB && s == NULL && strstr(why, "libmxd-no-such-sqlite.so.0") &&
+                 strstr(why, "to open the mxdiag database") &&
+                 strstr(mxd_strerror(MXD_ERR_NOLIB), "libmxd-no-such-sqlite");
+        if (!ok)
+            fprintf(stderr, "nolib: %d %s\n", (int)e, why);
+        _exit(ok ? 0 : 1);
+    }
+    int st = -1;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
 
 static void test_migration_from_v1(void **state)
 {
@@ -460,6 +487,40 @@ static void test_check_batch(void **state)
     mxd_store_close(s);
 }
 
+/* Writes outside a transaction take their own; a read-only store refuses them. */
+static void test_implicit_transactions(void **state)
+{
+    (void)state;
+    const char *p = db_path("implicit");
+    mxd_store *s = open_db(p);
+    mxd_store_event ev = event("i1", "i@example.com", MXD_EFFECT_HARD, T0);
+    int added = 0, sup = 0;
+    assert_int_equal(mxd_store_event_add(s, &ev, &added, &sup), MXD_OK);
+    assert_int_equal(added, 1);
+    assert_int_equal(sup, 1);
+    assert_int_equal(mxd_store_suppress_add(s, "j@example.com", "by hand", T0), MXD_OK);
+    /* inside a caller's transaction: a savepoint, the transaction stays open */
+    assert_int_equal(mxd_store_begin(s), MXD_OK);
+    ev.msgkey = "i2";
+    assert_int_equal(mxd_store_event_add(s, &ev, &added, &sup), MXD_OK);
+    assert_int_equal(sup, 0);
+    assert_int_equal(mxd_store_commit(s), MXD_OK);
+    /* an invalid event changes nothing */
+    ev.address = "<>";
+    assert_int_equal(mxd_store_event_add(s, &ev, &added, &sup), MXD_ERR_INVALID);
+    assert_true(mxd_store_error(s)[0] != 0);
+    mxd_store_close(s);
+
+    char why[512];
+    assert_int_equal(mxd_store_open(p, MXD_STORE_READONLY, &s, why, sizeof why), MXD_OK);
+    assert_int_equal(is_active(s, "i@example.com"), 1);
+    assert_int_equal(is_active(s, "j@example.com"), 1);
+    assert_int_equal(mxd_store_suppress_add(s, "k@example.com", "x", T0), MXD_ERR_INVALID);
+    ev.address = "k@example.com";
+    assert_int_equal(mxd_store_event_add(s, &ev, &added, &sup), MXD_ERR_INVALID);
+    mxd_store_close(s);
+}
+
 /* --- concurrency --------------------------------------------------------------------------- */
 
 #define WRITERS 4
@@ -809,6 +870,7 @@ static void test_tls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nolib),
         cmocka_unit_test(test_migration_from_v1),
         cmocka_unit_test(test_newer_schema_refused),
         cmocka_unit_test(test_open_errors),
@@ -818,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_soft_window),
         cmocka_unit_test(test_remove_and_resuppress),
         cmocka_unit_test(test_check_batch),
+        cmocka_unit_test(test_implicit_transactions),
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_busy),
         cmocka_unit_test(test_dmarc),
