@@ -73,6 +73,7 @@ static mxd_err insert_report(mxd_store *s, const mxd_dmarc_agg *r, const char *r
 {
     mxd_err e = MXD_OK;
     unsigned long long messages = 0;
+    *id = 0;
     char *errors = json_list(r->errors, r->nerrors, &e);
     if (e)
         return store_fail(s, e, "out of memory");
@@ -115,7 +116,6 @@ static mxd_err insert_report(mxd_store *s, const mxd_dmarc_agg *r, const char *r
     store_bind_text(st, 23, source);
     sq.bind_int64(st, 24, at);
     int rc = sq.step(st);
-    *id = 0;
     if (rc == SQLITE_DONE) {
         if (sq.changes(s->db) > 0)
             *id = sq.last_insert_rowid(s->db);
