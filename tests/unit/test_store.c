@@ -721,6 +721,11 @@ static void test_dmarc(void **state)
     mxd_store_window before = {NULL, 0, T0};
     assert_int_equal(mxd_store_dmarc_totals(s, &before, &reports, &messages), MXD_OK);
     assert_int_equal(reports, 0);
+    /* nor one starting where a report ends: r1 ends at T0 + DAY */
+    mxd_store_window after = {NULL, T0 + DAY, 0};
+    assert_int_equal(mxd_store_dmarc_totals(s, &after, &reports, &messages), MXD_OK);
+    assert_int_equal(reports, 2);
+    assert_int_equal(messages, 30);
 
     srcs x = {0};
     assert_int_equal(mxd_store_dmarc_sources(s, &win, src_cb, &x), MXD_OK);
