@@ -1,0 +1,223 @@
+/* schema.c - the database schema, as a list of migrations
+ * SPDX-License-Identifier: MIT
+ *
+ * PRAGMA user_version holds the number of migrations applied. Step N takes a database of
+ * version N-1 to version N; opening applies the pending ones in one BEGIN IMMEDIATE
+ * transaction (a crash leaves the old version whole) and re-reads the version inside it, so
+ * two processes opening one new database at once migrate it once. A version above
+ * MXD_STORE_SCHEMA_VERSION was written by a newer mxdiag: refused (MXD_ERR_DATA), never
+ * downgraded. Steps are only ever appended; a released step is never edited.
+ *
+ *   1  messages, events, suppressions (WITHOUT ROWID: the check by address is one b-tree
+ *      search), suppression_history, DMARC aggregate reports (dmarc_reports, dmarc_rows,
+ *      dmarc_reasons, dmarc_auth) and TLS reports (tls_reports, tls_policies, tls_failures).
+ *   2  dmarc_failures (failure reports, unique by message key) with an index by reported
+ *      domain and arrival, and an index of dmarc_reports by date range for windows without a
+ *      domain.
+ */
+#include <stdio.h>
+#include "store/store_internal.h"
+
+static const char step1[] =
+    "CREATE TABLE messages ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL UNIQUE,"
+    " kind TEXT NOT NULL,"
+    " source TEXT,"
+    " at INTEGER NOT NULL);"
+
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " msgkey TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " effect TEXT NOT NULL CHECK (effect IN ('hard','complaint','soft','block')),"
+    " reason TEXT, status TEXT, replycode TEXT, diagnostic TEXT, provider TEXT, scope TEXT,"
+    " feedbacktype TEXT, source TEXT,"
+    " at INTEGER NOT NULL,"
+    " UNIQUE (msgkey, address));"
+    "CREATE INDEX events_address ON events (address, effect, at);"
+
+    "CREATE TABLE suppressions ("
+    " address TEXT PRIMARY KEY,"
+    " reason TEXT,"
+    " effect TEXT NOT NULL CHECK (effect IN ('hard','complaint','soft','manual')),"
+    " first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL,"
+    " count INTEGER NOT NULL DEFAULT 0,"
+    " source TEXT,"
+    " msgkey TEXT,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " removed_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+
+    "CREATE TABLE suppression_history ("
+    " id INTEGER PRIMARY KEY,"
+    " address TEXT NOT NULL,"
+    " action TEXT NOT NULL CHECK (action IN ('manual-add','remove')),"
+    " reason TEXT,"
+    " source TEXT,"
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX suppression_history_address ON suppression_history (address, at);"
+
+    "CREATE TABLE dmarc_reports ("
+    " id INTEGER PRIMARY KEY,"
+    " reporter TEXT NOT NULL,"
+    " report_id TEXT NOT NULL,"
+    " version TEXT, rfc9990 INTEGER NOT NULL DEFAULT 0,"
+    " org_name TEXT, email TEXT, extra_contact_info TEXT,"
+    " begin_at INTEGER NOT NULL, end_at INTEGER NOT NULL,"
+    " errors TEXT," /* JSON array of strings, NULL when none */
+    " generator TEXT,"
+    " domain TEXT COLLATE NOCASE,"
+    " adkim TEXT, aspf TEXT, p TEXT, sp TEXT, np TEXT, pct TEXT, fo TEXT, testing TEXT,"
+    " discovery_method TEXT,"
+    " messages INTEGER NOT NULL DEFAULT 0,"
+    " source TEXT,"
+    " at INTEGER NOT NULL,"
+    " UNIQUE (reporter, report_id));"
+    "CREATE INDEX dmarc_reports_domain ON dmarc_reports (domain, end_at);"
+
+    "CREATE TABLE dmarc_rows ("
+    " id INTEGER PRIMARY KEY,"
+    " report INTEGER NOT NULL REFERENCES dmarc_reports (id) ON DELETE CASCADE,"
+    " source_ip TEXT,"
+    " count INTEGER NOT NULL DEFAULT 0,"
+    " disposition TEXT, dkim TEXT, spf TEXT,"
+    " header_from TEXT, envelope_from TEXT, envelope_to TEXT);"
+    "CREATE INDEX dmarc_rows_report ON dmarc_rows (report);"
+
+    "CREATE TABLE dmarc_reasons ("
+    " id INTEGER PRIMARY KEY,"
+    " row INTEGER NOT NULL REFERENCES dmarc_rows (id) ON DELETE CASCADE,"
+    " type TEXT, comment TEXT);"
+    "CREATE INDEX dmarc_reasons_row ON dmarc_reasons (row);"
+
+    "CREATE TABLE dmarc_auth ("
+    " id INTEGER PRIMARY KEY,"
+    " row INTEGER NOT NULL REFERENCES dmarc_rows (id) ON DELETE CASCADE,"
+    " kind TEXT NOT NULL CHECK (kind IN ('dkim','spf')),"
+    " domain TEXT, selector TEXT, scope TEXT, result TEXT, human_result TEXT);"
+    "CREATE INDEX dmarc_auth_row ON dmarc_auth (row, kind);"
+
+    "CREATE TABLE tls_reports ("
+    " id INTEGER PRIMARY KEY,"
+    " org_name TEXT NOT NULL,"
+    " report_id TEXT NOT NULL,"
+    " contact_info TEXT,"
+    " begin_at INTEGER NOT NULL, end_at INTEGER NOT NULL,"
+    " source TEXT,"
+    " at INTEGER NOT NULL,"
+    " UNIQUE (org_name, report_id));"
+
+    "CREATE TABLE tls_policies ("
+    " id INTEGER PRIMARY KEY,"
+    " report INTEGER NOT NULL REFERENCES tls_reports (id) ON DELETE CASCADE,"
+    " policy_type TEXT,"
+    " policy_domain TEXT COLLATE NOCASE,"
+    " policy_strings TEXT," /* JSON array */
+    " mx_hosts TEXT,"       /* JSON array */
+    " successful INTEGER NOT NULL DEFAULT 0,"
+    " failed INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX tls_policies_report ON tls_policies (report);"
+
+    "CREATE TABLE tls_failures ("
+    " id INTEGER PRIMARY KEY,"
+    " policy INTEGER NOT NULL REFERENCES tls_policies (id) ON DELETE CASCADE,"
+    " result_type TEXT, sending_mta_ip TEXT, receiving_mx_hostname TEXT,"
+    " receiving_mx_helo TEXT, receiving_ip TEXT,"
+    " failed_session_count INTEGER NOT NULL DEFAULT 0,"
+    " additional_information TEXT, failure_reason_code TEXT);"
+    "CREATE INDEX tls_failures_policy ON tls_failures (policy);";
+
+static const char step2[] =
+    "CREATE TABLE dmarc_failures ("
+    " id INTEGER PRIMARY KEY,"
+    " msgkey TEXT NOT NULL UNIQUE,"
+    " reporter TEXT, feedback_type TEXT, auth_failure TEXT,"
+    " reported_domain TEXT COLLATE NOCASE,"
+    " source_ip TEXT, original_mail_from TEXT, original_rcpt_to TEXT,"
+    " original_envelope_id TEXT, delivery_result TEXT,"
+    " dkim_domain TEXT, dkim_selector TEXT, dkim_identity TEXT,"
+    " spf_dns TEXT, identity_alignment TEXT, authentication_results TEXT,"
+    " arrival INTEGER NOT NULL DEFAULT 0,"
+    " user_agent TEXT, header_from TEXT, subject TEXT, message_id TEXT,"
+    " source TEXT,"
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX dmarc_failures_domain ON dmarc_failures (reported_domain, arrival);"
+    "CREATE INDEX dmarc_reports_range ON dmarc_reports (end_at, begin_at);";
+
+/* The migrations: steps[i] takes version i to version i + 1. */
+static const char *const steps[] = {step1, step2};
+
+_Static_assert(sizeof steps / sizeof steps[0] == MXD_STORE_SCHEMA_VERSION,
+               "one migration step per schema version");
+
+/* user_version - the database's PRAGMA user_version into *v. */
+static mxd_err user_version(mxd_store *s, int *v)
+{
+    sqlite3_stmt *st;
+    mxd_err e = store_prepare(s, "PRAGMA user_version", &st);
+    if (e)
+        return e;
+    int rc = sq.step(st);
+    if (rc == SQLITE_ROW) {
+        *v = (int)sq.column_int64(st, 0);
+        store_release(s, st);
+        return MXD_OK;
+    }
+    e = store_sqlerr(s, rc, "reading the schema version");
+    store_release(s, st);
+    return e;
+}
+
+static mxd_err too_new(mxd_store *s, int v)
+{
+    return store_fail(s, MXD_ERR_DATA,
+                      "%s: schema version %d is newer than this mxdiag knows (%d): "
+                      "use a newer mxdiag",
+                      s->path, v, MXD_STORE_SCHEMA_VERSION);
+}
+
+mxd_err store_migrate(mxd_store *s, int target)
+{
+    int v;
+    mxd_err e = user_version(s, &v);
+    if (e)
+        return e;
+    if (v > MXD_STORE_SCHEMA_VERSION)
+        return too_new(s, v);
+    if (v >= target || s->readonly) {
+        s->version = v;
+        return MXD_OK;
+    }
+    if ((e = store_exec(s, "BEGIN IMMEDIATE")))
+        return e;
+    if ((e = user_version(s, &v))) /* another process may have migrated meanwhile */
+        goto fail;
+    if (v > MXD_STORE_SCHEMA_VERSION) {
+        e = too_new(s, v);
+        goto fail;
+    }
+    for (int i = v; i < target; i++) {
+        if ((e = store_exec(s, steps[i]))) {
+            char step[STORE_ERR_MAX];
+            snprintf(step, sizeof step, "%s", s->err);
+            e = store_fail(s, e, "%s: migration to schema version %d: %s", s->path, i + 1, step);
+            goto fail;
+        }
+    }
+    if (v < target) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", target);
+        if ((e = store_exec(s, sql)))
+            goto fail;
+        v = target;
+    }
+    if ((e = store_exec(s, "COMMIT")))
+        goto fail;
+    s->version = v;
+    return MXD_OK;
+fail:
+    if (!sq.get_autocommit(s->db))
+        sq.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return e;
+}

@@ -1,0 +1,414 @@
+/* store.c - opening the mxdiag database, transactions, ingested messages
+ * SPDX-License-Identifier: MIT
+ *
+ * One SQLite connection per mxd_store. Opening creates the parent directories (0700) and the
+ * file (0600; SQLite gives its -wal and -shm files the same mode), sets the busy timeout,
+ * WAL and synchronous=FULL (a COMMIT returns once the WAL is on disk: "exit 0 only after the
+ * data is committed" holds across a power loss, not only a crash), then migrates (schema.c).
+ * Writers take the lock at BEGIN IMMEDIATE, where SQLite's busy handler waits for it; a
+ * deferred transaction would fail without waiting when it upgrades from reading to writing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "store/store_internal.h"
+#include "util/dl.h"
+#include "util/str.h"
+
+/* --- helpers ------------------------------------------------------------------------------ */
+
+mxd_err store_fail(mxd_store *s, mxd_err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+mxd_err store_sqlerr(mxd_store *s, int rc, const char *what)
+{
+    int base = rc & 0xff;
+    mxd_err e = MXD_ERR_IO;
+    if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
+        e = MXD_ERR_BUSY;
+    else if (base == SQLITE_NOMEM)
+        e = MXD_ERR_NOMEM;
+    const char *msg = s->db ? sq.errmsg(s->db) : sq.errstr(rc);
+    if (base == SQLITE_NOTADB)
+        return store_fail(s, e, "%s: not an SQLite database (%s)", s->path, msg);
+    if (e == MXD_ERR_BUSY)
+        return store_fail(s, e, "%s: %s: the database stayed locked by another writer (%s)",
+                          s->path, what, msg);
+    return store_fail(s, e, "%s: %s: %s", s->path, what, msg);
+}
+
+mxd_err store_exec(mxd_store *s, const char *sql)
+{
+    int rc = sq.exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? MXD_OK : store_sqlerr(s, rc, "SQL");
+}
+
+mxd_err store_prepare(mxd_store *s, const char *sql, sqlite3_stmt **st)
+{
+    int i = 0;
+    while (i < s->ncache && s->cache[i].sql != sql)
+        i++;
+    if (i < s->ncache && !sq.stmt_busy(s->cache[i].st)) {
+        *st = s->cache[i].st;
+        return MXD_OK;
+    }
+    int rc = sq.prepare_v2(s->db, sql, -1, st, NULL);
+    if (rc != SQLITE_OK) {
+        *st = NULL;
+        return store_sqlerr(s, rc, "preparing a statement");
+    }
+    if (i == s->ncache && i < STORE_STMT_CACHE) {
+        s->cache[i].sql = sql;
+        s->cache[i].st = *st;
+        s->ncache++;
+    }
+    return MXD_OK;
+}
+
+void store_release(mxd_store *s, sqlite3_stmt *st)
+{
+    for (int i = 0; i < s->ncache; i++) {
+        if (s->cache[i].st == st) {
+            sq.reset(st);
+            sq.clear_bindings(st);
+            return;
+        }
+    }
+    sq.finalize(st);
+}
+
+int store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    return v ? sq.bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sq.bind_null(st, i);
+}
+
+const char *store_col(sqlite3_stmt *st, int i)
+{
+    return (const char *)sq.column_text(st, i);
+}
+
+/* exec_kept - run a statement without results through the kept statements (a savepoint per
+ * call: compiling it each time doubled the fill of bench/suppress). */
+static mxd_err exec_kept(mxd_store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    mxd_err e = store_prepare(s, sql, &st);
+    if (e)
+        return e;
+    int rc = sq.step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        e = store_sqlerr(s, rc, "SQL");
+    store_release(s, st);
+    return e;
+}
+
+mxd_err store_implicit_begin(mxd_store *s, int *own)
+{
+    *own = STORE_OWN_NONE;
+    if (s->readonly)
+        return store_fail(s, MXD_ERR_INVALID, "%s: opened read-only", s->path);
+    mxd_err e;
+    if (!sq.get_autocommit(s->db)) {
+        if (!(e = exec_kept(s, "SAVEPOINT mxd_call")))
+            *own = STORE_OWN_SAVEPOINT;
+        return e;
+    }
+    if (!(e = mxd_store_begin(s)))
+        *own = STORE_OWN_TRANSACTION;
+    return e;
+}
+
+mxd_err store_implicit_end(mxd_store *s, int own, mxd_err e)
+{
+    if (own == STORE_OWN_SAVEPOINT) {
+        if (e)
+            exec_kept(s, "ROLLBACK TO mxd_call");
+        mxd_err r = exec_kept(s, "RELEASE mxd_call");
+        return e ? e : r;
+    }
+    if (own != STORE_OWN_TRANSACTION)
+        return e;
+    if (e) {
+        mxd_store_rollback(s);
+        return e;
+    }
+    return mxd_store_commit(s);
+}
+
+int store_address_norm(const char *in, char *out)
+{
+    int n = 0;
+    if (!in)
+        return -1;
+    for (const char *p = in; *p; p++) {
+        if (*p == '<' || *p == '>' || str_isspace((unsigned char)*p))
+            continue;
+        if (n >= STORE_ADDRESS_MAX - 1)
+            return -1;
+        out[n++] = (char)str_tolower((unsigned char)*p);
+    }
+    out[n] = 0;
+    return n ? n : -1;
+}
+
+/* --- the default path --------------------------------------------------------------------- */
+
+mxd_err mxd_store_default_path(char *out, size_t outlen)
+{
+    const char *state = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (!out || !outlen)
+        return MXD_ERR_INVALID;
+    if (state && *state == '/')
+        n = snprintf(out, outlen, "%s/mxdiag/mxdiag.db", state);
+    else if (home && *home)
+        n = snprintf(out, outlen, "%s/.local/state/mxdiag/mxdiag.db", home);
+    else
+        return MXD_ERR_INVALID;
+    if (n < 0 || (size_t)n >= outlen) {
+        out[0] = 0;
+        return MXD_ERR_TOOBIG;
+    }
+    return MXD_OK;
+}
+
+/* --- open and close ------------------------------------------------------------------------ */
+
+/* make_parents - create the directories above path that are missing, mode 0700. */
+static mxd_err make_parents(mxd_store *s)
+{
+    size_t len = strlen(s->path);
+    char *dir = malloc(len + 1);
+    if (!dir)
+        return store_fail(s, MXD_ERR_NOMEM, "out of memory");
+    memcpy(dir, s->path, len + 1);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            mxd_err e = store_fail(s, MXD_ERR_IO, "%s: cannot create directory %s: %s", s->path,
+                                   dir, strerror(errno));
+            free(dir);
+            return e;
+        }
+        *p = '/';
+    }
+    free(dir);
+    return MXD_OK;
+}
+
+/* create_file - the database file, mode 0600, when it does not exist yet. */
+static mxd_err create_file(mxd_store *s)
+{
+    int fd = open(s->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return store_fail(s, MXD_ERR_IO, "%s: cannot create: %s", s->path, strerror(errno));
+    close(fd);
+    return MXD_OK;
+}
+
+/* setup - busy timeout, WAL, synchronous, foreign keys. */
+static mxd_err setup(mxd_store *s)
+{
+    sq.busy_timeout(s->db, STORE_BUSY_DEFAULT_MS);
+    mxd_err e;
+    if (!s->readonly) {
+        sqlite3_stmt *st;
+        if ((e = store_prepare(s, "PRAGMA journal_mode = WAL", &st)))
+            return e;
+        int rc = sq.step(st);
+        const char *mode = rc == SQLITE_ROW ? store_col(st, 0) : NULL;
+        if (rc != SQLITE_ROW) {
+            e = store_sqlerr(s, rc, "setting WAL mode");
+        } else if (!mode || strcmp(mode, "wal") != 0) {
+            e = store_fail(s, MXD_ERR_IO, "%s: cannot use WAL mode (journal mode stays %s)",
+                           s->path, mode ? mode : "unknown");
+        }
+        store_release(s, st);
+        if (e)
+            return e;
+    }
+    return store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                         " PRAGMA cache_size = -" STORE_CACHE_KIB "; PRAGMA temp_store = MEMORY");
+}
+
+mxd_err store_open_at_version(const char *path, unsigned flags, int version, mxd_store **out,
+                              char *why, size_t whylen)
+{
+    mxd_err e;
+    mxd_store *s = NULL;
+    if (out)
+        *out = NULL;
+    if (why && whylen)
+        why[0] = 0;
+    if (!path || !*path || !out || version < 1 || version > MXD_STORE_SCHEMA_VERSION) {
+        if (why && whylen)
+            snprintf(why, whylen, "no database path");
+        return MXD_ERR_INVALID;
+    }
+    if (!store_sqlite_ready()) {
+        if (why && whylen)
+            snprintf(why, whylen, "%s", store_sqlite_lib.why);
+        return MXD_ERR_NOLIB;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        if (why && whylen)
+            snprintf(why, whylen, "out of memory");
+        return MXD_ERR_NOMEM;
+    }
+    s->readonly = (flags & MXD_STORE_READONLY) != 0;
+    s->policy.soft_limit = STORE_SOFT_LIMIT;
+    s->policy.soft_days = STORE_SOFT_DAYS;
+
+    struct stat sb;
+    if (s->readonly) {
+        if (stat(path, &sb) != 0) {
+            e = store_fail(s, errno == ENOENT ? MXD_ERR_NOTFOUND : MXD_ERR_IO, "%s: %s", path,
+                           errno == ENOENT ? "no such database" : strerror(errno));
+            goto fail;
+        }
+    } else if (stat(path, &sb) != 0) {
+        if ((e = make_parents(s)) || (e = create_file(s)))
+            goto fail;
+    }
+    int oflags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    int rc = sq.open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        e = store_sqlerr(s, rc, "cannot open");
+        if (e != MXD_ERR_NOMEM && e != MXD_ERR_BUSY)
+            e = MXD_ERR_IO;
+        goto fail;
+    }
+    if ((e = setup(s)) || (e = store_migrate(s, version)))
+        goto fail;
+    if (s->readonly && s->version < 1) {
+        e = store_fail(s, MXD_ERR_IO, "%s: not an mxdiag database (no schema)", path);
+        goto fail;
+    }
+    *out = s;
+    return MXD_OK;
+fail:
+    if (why && whylen)
+        snprintf(why, whylen, "%s", s->err);
+    mxd_store_close(s);
+    return e;
+}
+
+mxd_err mxd_store_open(const char *path, unsigned flags, mxd_store **out, char *why, size_t whylen)
+{
+    return store_open_at_version(path, flags, MXD_STORE_SCHEMA_VERSION, out, why, whylen);
+}
+
+void mxd_store_close(mxd_store *s)
+{
+    if (!s)
+        return;
+    if (s->db) {
+        for (int i = 0; i < s->ncache; i++)
+            sq.finalize(s->cache[i].st);
+        if (!sq.get_autocommit(s->db))
+            sq.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sq.close_v2(s->db);
+    }
+    free(s->path);
+    free(s);
+}
+
+const char *mxd_store_error(const mxd_store *s)
+{
+    return s ? s->err : "";
+}
+
+int mxd_store_schema_version(mxd_store *s)
+{
+    return s ? s->version : 0;
+}
+
+void mxd_store_set_busy_timeout(mxd_store *s, int ms)
+{
+    if (s && s->db)
+        sq.busy_timeout(s->db, ms < 0 ? 0 : ms);
+}
+
+/* --- transactions ---------------------------------------------------------------------------- */
+
+mxd_err mxd_store_begin(mxd_store *s)
+{
+    if (!s)
+        return MXD_ERR_INVALID;
+    if (s->readonly)
+        return store_fail(s, MXD_ERR_INVALID, "%s: opened read-only", s->path);
+    if (!sq.get_autocommit(s->db))
+        return store_fail(s, MXD_ERR_INVALID, "%s: a transaction is already open", s->path);
+    int rc = sq.exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? MXD_OK : store_sqlerr(s, rc, "beginning a transaction");
+}
+
+mxd_err mxd_store_commit(mxd_store *s)
+{
+    if (!s)
+        return MXD_ERR_INVALID;
+    if (sq.get_autocommit(s->db))
+        return store_fail(s, MXD_ERR_INVALID, "%s: no transaction to commit", s->path);
+    int rc = sq.exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        return MXD_OK;
+    mxd_err e = store_sqlerr(s, rc, "committing");
+    if (!sq.get_autocommit(s->db))
+        sq.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return e;
+}
+
+void mxd_store_rollback(mxd_store *s)
+{
+    if (s && s->db && !sq.get_autocommit(s->db))
+        sq.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* --- messages ----------------------------------------------------------------------------- */
+
+mxd_err mxd_store_message_add(mxd_store *s, const char *key, const char *kind, const char *source,
+                              long long at, int *added)
+{
+    if (added)
+        *added = 0;
+    if (!s)
+        return MXD_ERR_INVALID;
+    if (!key || !*key || !kind || !*kind)
+        return store_fail(s, MXD_ERR_INVALID, "a message needs a key and a kind");
+    sqlite3_stmt *st;
+    mxd_err e = store_prepare(s,
+                              "INSERT OR IGNORE INTO messages (key, kind, source, at) "
+                              "VALUES (?1, ?2, ?3, ?4)",
+                              &st);
+    if (e)
+        return e;
+    store_bind_text(st, 1, key);
+    store_bind_text(st, 2, kind);
+    store_bind_text(st, 3, source);
+    sq.bind_int64(st, 4, at);
+    int rc = sq.step(st);
+    if (rc == SQLITE_DONE) {
+        if (added)
+            *added = sq.changes(s->db) > 0;
+    } else {
+        e = store_sqlerr(s, rc, "adding a message");
+    }
+    store_release(s, st);
+    return e;
+}
