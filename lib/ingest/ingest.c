@@ -56,7 +56,15 @@ struct mxd_ingest {
 
 mxd_err mxd_ingest_new(const mxd_kb *kb, mxd_store *st, mxd_ingest **out)
 {
-    if (!kb || !st || !out)
+    if (!st)
+        return MXD_ERR_INVALID;
+    return ingest_new_reader(kb, st, out);
+}
+
+/* ingest_new_reader - (ingest_internal.h) */
+mxd_err ingest_new_reader(const mxd_kb *kb, mxd_store *st, mxd_ingest **out)
+{
+    if (!kb || !out)
         return MXD_ERR_INVALID;
     mxd_ingest *ing = calloc(1, sizeof *ing);
     if (!ing)
@@ -776,47 +784,84 @@ static mxd_err write_message(mxd_ingest *ing, const mxd_mail_msg *m, const char 
     return e;
 }
 
-mxd_err mxd_ingest_message(mxd_ingest *ing, const mxd_mail_msg *m, long long now,
-                           mxd_ingest_result *res)
+/* read_any - phase one on a message or a report file: *kind, the message key into key. */
+static mxd_err read_any(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_result *res,
+                        const char **kind, char *key, size_t keylen)
 {
-    if (!ing || !m || !res)
-        return MXD_ERR_INVALID;
-    memset(res, 0, sizeof *res);
-    res->kind = MXD_KIND_OTHER;
     reset_message(ing);
     ing->res = res;
+    *kind = MXD_KIND_OTHER;
     if (!m->len) {
         snprintf(res->why, sizeof res->why, "empty input");
         return MXD_ERR_PARSE;
     }
-    char key[300];
-    const char *kind = MXD_KIND_OTHER;
     mxd_err e;
     if (ingest_is_report_bytes(m->data, m->len)) {
         const char *base = strrchr(m->path ? m->path : "", '/');
         base = base ? base + 1 : m->path ? m->path : "";
         e = read_reports(ing, m->data, m->len, base);
         if (e)
-            goto out;
+            return e;
         if (!ing->nagg && !ing->ntls) {
             if (!res->why[0])
                 snprintf(res->why, sizeof res->why, "not a DMARC or TLS report");
-            e = MXD_ERR_PARSE;
-            goto out;
+            return MXD_ERR_PARSE;
         }
-        kind = ing->ntls && !ing->nagg ? MXD_KIND_TLSRPT : MXD_KIND_DMARC_AGG;
-        message_key(ing, NULL, 0, m->data, m->len, key, sizeof key);
+        *kind = ing->ntls && !ing->nagg ? MXD_KIND_TLSRPT : MXD_KIND_DMARC_AGG;
+        message_key(ing, NULL, 0, m->data, m->len, key, keylen);
     } else {
-        e = read_message(ing, m, res, &kind);
+        e = read_message(ing, m, res, kind);
         if (e)
-            goto out;
+            return e;
         message_key(ing, ing->ms.parts[0].hdr, ing->ms.parts[0].hlen, m->data, m->len, key,
-                    sizeof key);
+                    keylen);
     }
-    res->kind = kind;
-    describe(ing, kind, res);
-    e = write_message(ing, m, key, kind, now, res);
-out:
+    res->kind = *kind;
+    describe(ing, *kind, res);
+    return MXD_OK;
+}
+
+/* ingest_read - (ingest_internal.h) */
+mxd_err ingest_read(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_result *res,
+                    char *key, size_t keylen)
+{
+    memset(res, 0, sizeof *res);
+    res->kind = MXD_KIND_OTHER;
+    const char *kind;
+    mxd_err e = read_any(ing, m, res, &kind, key, keylen);
+    ing->res = NULL;
+    return e;
+}
+
+/* ingest_failure - (ingest_internal.h) */
+const mxd_dmarc_failure *ingest_failure(const mxd_ingest *ing)
+{
+    return ing->has_fail ? &ing->fail : NULL;
+}
+
+/* ingest_events - (ingest_internal.h) */
+size_t ingest_events(const mxd_ingest *ing, size_t i, const char **address,
+                     mxd_event_effect *effect)
+{
+    if (i < ing->nev) {
+        *address = ing->ev[i].address;
+        *effect = ing->ev[i].effect;
+    }
+    return ing->nev;
+}
+
+mxd_err mxd_ingest_message(mxd_ingest *ing, const mxd_mail_msg *m, long long now,
+                           mxd_ingest_result *res)
+{
+    if (!ing || !m || !res || !ing->st)
+        return MXD_ERR_INVALID;
+    memset(res, 0, sizeof *res);
+    res->kind = MXD_KIND_OTHER;
+    char key[300];
+    const char *kind;
+    mxd_err e = read_any(ing, m, res, &kind, key, sizeof key);
+    if (!e)
+        e = write_message(ing, m, key, kind, now, res);
     reset_message(ing);
     ing->res = NULL;
     return e;
