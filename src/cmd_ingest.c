@@ -130,12 +130,12 @@ static void summary(run *ru, const char *input)
     snprintf(line, sizeof line, "%lu message%s: ", t->messages, t->messages == 1 ? "" : "s");
     size_t base = strlen(line);
     say(line, sizeof line, t->bounces, "bounce", "bounces");
+    say(line, sizeof line, t->complaints, "complaint", "complaints");
     if (t->bounces || t->complaints) {
         size_t o = strlen(line);
         snprintf(line + o, sizeof line - o, " (%lu recipient%s, %lu newly suppressed)",
                  t->recipients, t->recipients == 1 ? "" : "s", t->suppressed);
     }
-    say(line, sizeof line, t->complaints, "complaint", "complaints");
     say(line, sizeof line, t->agg, "DMARC aggregate report", "DMARC aggregate reports");
     say(line, sizeof line, t->failure, "DMARC failure report", "DMARC failure reports");
     say(line, sizeof line, t->tls, "TLS report", "TLS reports");

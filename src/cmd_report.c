@@ -259,11 +259,11 @@ static int report_dmarc(const cli_global *g, mxd_store *st, const mxd_store_wind
             if (s->overrides)
                 printf("  overrides    %s\n", s->overrides);
             printf("  reported by  %s\n", s->reporters ? s->reporters : "-");
-            term_wrap_at(stdout, g, 2, 2, v.why);
+            term_wrap(stdout, g, 2, 0, v.why);
             if (v.advice[0]) {
                 char adv[600];
                 snprintf(adv, sizeof adv, "To do: %s", v.advice);
-                term_wrap_at(stdout, g, 2, 2, adv);
+                term_wrap(stdout, g, 2, 8, adv);
             }
         }
     }
