@@ -113,15 +113,14 @@ static void summary(run *ru, const char *input)
     const tally *t = &ru->t;
     if (ru->json) {
         json_t *o = json_pack(
-            "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}",
-            "input", input, "messages", (json_int_t)t->messages, "bounces",
-            (json_int_t)t->bounces, "recipients", (json_int_t)t->recipients, "suppressed",
-            (json_int_t)t->suppressed, "complaints", (json_int_t)t->complaints,
-            "dmarc_aggregate", (json_int_t)t->agg, "dmarc_failure", (json_int_t)t->failure,
-            "tls_reports", (json_int_t)t->tls, "auto_replies", (json_int_t)t->autoreply, "other",
-            (json_int_t)t->other, "duplicates", (json_int_t)t->dups, "reports_stored",
-            (json_int_t)t->reports, "reports_seen_before", (json_int_t)t->report_dups, "errors",
-            ru->jerrors);
+            "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "input",
+            input, "messages", (json_int_t)t->messages, "bounces", (json_int_t)t->bounces,
+            "recipients", (json_int_t)t->recipients, "suppressed", (json_int_t)t->suppressed,
+            "complaints", (json_int_t)t->complaints, "dmarc_aggregate", (json_int_t)t->agg,
+            "dmarc_failure", (json_int_t)t->failure, "tls_reports", (json_int_t)t->tls,
+            "auto_replies", (json_int_t)t->autoreply, "other", (json_int_t)t->other, "duplicates",
+            (json_int_t)t->dups, "reports_stored", (json_int_t)t->reports, "reports_seen_before",
+            (json_int_t)t->report_dups, "errors", ru->jerrors);
         if (o)
             json_array_append_new(ru->jinputs, o);
         return;
@@ -185,8 +184,9 @@ static int ingest_input(run *ru, const char *input, int *bad_path)
         mxd_ingest_result res;
         e = mxd_ingest_message(ru->ing, &m, (long long)time(NULL), &res);
         if (e == MXD_ERR_BUSY) {
-            cli_err("ingest", "%s: the database stayed locked by another writer; what was "
-                              "stored so far stays, run again later",
+            cli_err("ingest",
+                    "%s: the database stayed locked by another writer; what was "
+                    "stored so far stays, run again later",
                     m.label);
             rc = EX_TEMPFAIL_;
             break;

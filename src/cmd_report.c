@@ -211,25 +211,24 @@ static int report_dmarc(const cli_global *g, mxd_store *st, const mxd_store_wind
             json_t *o = json_pack(
                 "{s:s?, s:s, s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:s?,"
                 " s:s?, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I}",
-                "domain", s->domain, "ip", s->ip, "messages", (json_int_t)s->messages,
-                "reports", (json_int_t)s->reports, "disposition", "none", (json_int_t)s->none,
-                "quarantine", (json_int_t)s->quarantine, "reject", (json_int_t)s->reject,
-                "spf_aligned", (json_int_t)s->spf_aligned, "dkim_aligned",
-                (json_int_t)s->dkim_aligned, "dmarc_pass", (json_int_t)s->dmarc_pass, "spf_pass",
-                (json_int_t)s->spf_pass, "dkim_pass", (json_int_t)s->dkim_pass, "forwarded",
-                (json_int_t)s->forwarded, "ptr", no_dns ? NULL : d->ptr, "service", v.service,
-                "category", v.category, "verdict", v.verdict, "why", v.why, "advice",
-                v.advice[0] ? v.advice : NULL, "header_from", s->header_from, "envelope_from",
-                s->envelope_from, "spf_domains", s->spf_domains, "dkim_domains", s->dkim_domains,
-                "reporters", s->reporters, "first", (json_int_t)s->first, "last",
-                (json_int_t)s->last);
+                "domain", s->domain, "ip", s->ip, "messages", (json_int_t)s->messages, "reports",
+                (json_int_t)s->reports, "disposition", "none", (json_int_t)s->none, "quarantine",
+                (json_int_t)s->quarantine, "reject", (json_int_t)s->reject, "spf_aligned",
+                (json_int_t)s->spf_aligned, "dkim_aligned", (json_int_t)s->dkim_aligned,
+                "dmarc_pass", (json_int_t)s->dmarc_pass, "spf_pass", (json_int_t)s->spf_pass,
+                "dkim_pass", (json_int_t)s->dkim_pass, "forwarded", (json_int_t)s->forwarded, "ptr",
+                no_dns ? NULL : d->ptr, "service", v.service, "category", v.category, "verdict",
+                v.verdict, "why", v.why, "advice", v.advice[0] ? v.advice : NULL, "header_from",
+                s->header_from, "envelope_from", s->envelope_from, "spf_domains", s->spf_domains,
+                "dkim_domains", s->dkim_domains, "reporters", s->reporters, "first",
+                (json_int_t)s->first, "last", (json_int_t)s->last);
             if (o)
                 json_array_append_new(jsrc, o);
         } else if (out == OUT_CSV) {
             csv_field(s->domain);
-            printf(",%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,", s->ip, s->messages,
-                   s->none, s->quarantine, s->reject, s->spf_aligned, s->dkim_aligned,
-                   s->dmarc_pass, s->spf_pass, s->dkim_pass);
+            printf(",%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,", s->ip, s->messages, s->none,
+                   s->quarantine, s->reject, s->spf_aligned, s->dkim_aligned, s->dmarc_pass,
+                   s->spf_pass, s->dkim_pass);
             csv_field(no_dns ? "" : d->ptr);
             putchar(',');
             csv_field(v.service);
@@ -248,8 +247,7 @@ static int report_dmarc(const cli_global *g, mxd_store *st, const mxd_store_wind
             printf("  reverse DNS  %s%s%s%s\n", ptr_text(d, no_dns), v.service ? " (" : "",
                    v.service ? v.service : "", v.service ? ")" : "");
             printf("  from         %s%s%s\n", s->header_from ? s->header_from : "-",
-                   s->envelope_from ? ", envelope " : "",
-                   s->envelope_from ? s->envelope_from : "");
+                   s->envelope_from ? ", envelope " : "", s->envelope_from ? s->envelope_from : "");
             printf("  disposition  none %llu, quarantine %llu, reject %llu\n", s->none,
                    s->quarantine, s->reject);
             printf("  aligned      SPF %llu, DKIM %llu, DMARC pass %llu\n", s->spf_aligned,
@@ -268,13 +266,12 @@ static int report_dmarc(const cli_global *g, mxd_store *st, const mxd_store_wind
         }
     }
     if (out == OUT_JSON) {
-        json_t *doc = json_pack("{s:s?, s:I?, s:I?, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}",
-                                "domain", w->domain, "since", (json_int_t)w->since, "until",
-                                (json_int_t)w->until, "reports", (json_int_t)reports,
-                                "messages", (json_int_t)messages, "verdicts", "aligned",
-                                (json_int_t)by[0], "forwarded", (json_int_t)by[1],
-                                "not-aligned", (json_int_t)by[2], "unauthorised",
-                                (json_int_t)by[3], "sources", jsrc);
+        json_t *doc =
+            json_pack("{s:s?, s:I?, s:I?, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "domain",
+                      w->domain, "since", (json_int_t)w->since, "until", (json_int_t)w->until,
+                      "reports", (json_int_t)reports, "messages", (json_int_t)messages, "verdicts",
+                      "aligned", (json_int_t)by[0], "forwarded", (json_int_t)by[1], "not-aligned",
+                      (json_int_t)by[2], "unauthorised", (json_int_t)by[3], "sources", jsrc);
         if (doc) {
             if (!w->since)
                 json_object_set_new(doc, "since", json_null());
@@ -310,19 +307,19 @@ static int on_tls(void *arg, const mxd_tls_summary *t)
     o->n++;
     if (o->out == OUT_JSON) {
         if (!t->result_type) {
-            o->cur = json_pack("{s:s?, s:s?, s:I, s:I, s:I, s:s?, s:[]}", "policy_domain",
-                               t->policy_domain, "policy_type", t->policy_type, "successful",
-                               (json_int_t)t->successful, "failed", (json_int_t)t->failed,
-                               "reports", (json_int_t)t->reports, "reporters", t->reporters,
-                               "failures");
+            o->cur =
+                json_pack("{s:s?, s:s?, s:I, s:I, s:I, s:s?, s:[]}", "policy_domain",
+                          t->policy_domain, "policy_type", t->policy_type, "successful",
+                          (json_int_t)t->successful, "failed", (json_int_t)t->failed, "reports",
+                          (json_int_t)t->reports, "reporters", t->reporters, "failures");
             if (o->cur)
                 json_array_append_new(o->policies, o->cur);
         } else if (o->cur) {
-            json_t *f = json_pack("{s:s, s:s?, s:s?, s:s?, s:I, s:s?}", "result_type",
-                                  t->result_type, "sending_mta_ip", t->sending_mta_ip,
-                                  "receiving_mx_hostname", t->receiving_mx_hostname,
-                                  "receiving_ip", t->receiving_ip, "failed",
-                                  (json_int_t)t->failed, "reporters", t->reporters);
+            json_t *f =
+                json_pack("{s:s, s:s?, s:s?, s:s?, s:I, s:s?}", "result_type", t->result_type,
+                          "sending_mta_ip", t->sending_mta_ip, "receiving_mx_hostname",
+                          t->receiving_mx_hostname, "receiving_ip", t->receiving_ip, "failed",
+                          (json_int_t)t->failed, "reporters", t->reporters);
             if (f)
                 json_array_append_new(json_object_get(o->cur, "failures"), f);
         }
@@ -411,7 +408,8 @@ int cmd_report(const cli_global *g0, int argc, char **argv)
         }
     }
     if (!rc && (!sub || (strcmp(sub, "dmarc") && strcmp(sub, "tls")))) {
-        cli_err("report", sub ? "unknown report '%s' (dmarc or tls)" : "which report: dmarc or tls%s",
+        cli_err("report",
+                sub ? "unknown report '%s' (dmarc or tls)" : "which report: dmarc or tls%s",
                 sub ? sub : "");
         rc = EX_USAGE_;
     }

@@ -22,33 +22,32 @@ enum { FMT_TEXT, FMT_CSV, FMT_JSONL, FMT_POSTFIX };
 
 static void help(FILE *out)
 {
-    fprintf(out,
-            "usage: mxdiag suppress list [--all] [--format text|csv|jsonl] [--db PATH]\n"
-            "       mxdiag suppress check ADDR... | - [--db PATH]\n"
-            "       mxdiag suppress add ADDR --reason R [--db PATH]\n"
-            "       mxdiag suppress remove ADDR [--db PATH]\n"
-            "       mxdiag suppress history ADDR [--db PATH]\n"
-            "       mxdiag suppress export [--format postfix|csv|jsonl] [--db PATH]\n\n"
-            "The suppression list `mxdiag ingest` keeps: addresses that hard-bounced or\n"
-            "complained (or soft-bounced too often), with the reason, first and last seen,\n"
-            "the number of events and the message that caused it. Addresses are compared\n"
-            "in lower case.\n\n"
-            "  list      the active entries (--all: also removed ones); jsonl gives\n"
-            "            {address, reason, first_seen, last_seen, count, source} per line\n"
-            "  check     each ADDR (or one per line on standard input with '-'): suppressed\n"
-            "            or not; exit status 1 when at least one is\n"
-            "  add       suppress ADDR by hand, with a reason\n"
-            "  remove    lift ADDR; its history is kept, a new hard bounce suppresses again\n"
-            "  history   every bounce, complaint and action recorded for ADDR\n"
-            "  export    postfix (default): a map for check_recipient_access, ready for\n"
-            "            postmap; csv; jsonl\n\n"
-            "options:\n"
-            "  --db PATH  the database (else $MXDIAG_DB, else\n"
-            "             $XDG_STATE_HOME/mxdiag/mxdiag.db)\n"
-            "  -h, --help this help\n\n"
-            "exit status: 0 done (check: none suppressed), 1 check: an address is\n"
-            "suppressed, 64 bad usage, 65 remove: not suppressed, 66 no database yet,\n"
-            "74 database error, 75 locked\n");
+    fprintf(out, "usage: mxdiag suppress list [--all] [--format text|csv|jsonl] [--db PATH]\n"
+                 "       mxdiag suppress check ADDR... | - [--db PATH]\n"
+                 "       mxdiag suppress add ADDR --reason R [--db PATH]\n"
+                 "       mxdiag suppress remove ADDR [--db PATH]\n"
+                 "       mxdiag suppress history ADDR [--db PATH]\n"
+                 "       mxdiag suppress export [--format postfix|csv|jsonl] [--db PATH]\n\n"
+                 "The suppression list `mxdiag ingest` keeps: addresses that hard-bounced or\n"
+                 "complained (or soft-bounced too often), with the reason, first and last seen,\n"
+                 "the number of events and the message that caused it. Addresses are compared\n"
+                 "in lower case.\n\n"
+                 "  list      the active entries (--all: also removed ones); jsonl gives\n"
+                 "            {address, reason, first_seen, last_seen, count, source} per line\n"
+                 "  check     each ADDR (or one per line on standard input with '-'): suppressed\n"
+                 "            or not; exit status 1 when at least one is\n"
+                 "  add       suppress ADDR by hand, with a reason\n"
+                 "  remove    lift ADDR; its history is kept, a new hard bounce suppresses again\n"
+                 "  history   every bounce, complaint and action recorded for ADDR\n"
+                 "  export    postfix (default): a map for check_recipient_access, ready for\n"
+                 "            postmap; csv; jsonl\n\n"
+                 "options:\n"
+                 "  --db PATH  the database (else $MXDIAG_DB, else\n"
+                 "             $XDG_STATE_HOME/mxdiag/mxdiag.db)\n"
+                 "  -h, --help this help\n\n"
+                 "exit status: 0 done (check: none suppressed), 1 check: an address is\n"
+                 "suppressed, 64 bad usage, 65 remove: not suppressed, 66 no database yet,\n"
+                 "74 database error, 75 locked\n");
 }
 
 static void iso(long long t, char *out, size_t len)
@@ -90,11 +89,11 @@ static int print_entry(void *arg, const mxd_suppression *e)
     o->n++;
     switch (o->fmt) {
     case FMT_JSONL: {
-        json_t *j = json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I, s:s?, s:b}", "address",
-                              e->address, "reason", e->reason, "effect", e->effect,
-                              "first_seen", (json_int_t)e->first_seen, "last_seen",
-                              (json_int_t)e->last_seen, "count", (json_int_t)e->count, "source",
-                              e->source, "active", e->active);
+        json_t *j =
+            json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I, s:s?, s:b}", "address", e->address,
+                      "reason", e->reason, "effect", e->effect, "first_seen",
+                      (json_int_t)e->first_seen, "last_seen", (json_int_t)e->last_seen, "count",
+                      (json_int_t)e->count, "source", e->source, "active", e->active);
         char *s = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
         if (s)
             printf("%s\n", s);
@@ -278,15 +277,16 @@ int cmd_suppress(const cli_global *g, int argc, char **argv)
     for (size_t k = 0; sub && k < sizeof subs / sizeof *subs; k++)
         known |= !strcmp(sub, subs[k]);
     if (!rc && !known) {
-        cli_err("suppress", sub ? "unknown subcommand '%s' (list, check, add, remove, history, "
-                                  "export)"
-                                : "a subcommand is needed: list, check, add, remove, history, "
-                                  "export%s",
+        cli_err("suppress",
+                sub ? "unknown subcommand '%s' (list, check, add, remove, history, "
+                      "export)"
+                    : "a subcommand is needed: list, check, add, remove, history, "
+                      "export%s",
                 sub ? sub : "");
         rc = EX_USAGE_;
     }
-    int need_one = sub && (!strcmp(sub, "add") || !strcmp(sub, "remove") ||
-                           !strcmp(sub, "history"));
+    int need_one =
+        sub && (!strcmp(sub, "add") || !strcmp(sub, "remove") || !strcmp(sub, "history"));
     if (!rc && need_one && n != 1) {
         cli_err("suppress", "%s takes one address", sub);
         rc = EX_USAGE_;

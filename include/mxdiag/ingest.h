@@ -46,16 +46,16 @@ MXD_API void mxd_ingest_free(mxd_ingest *ing);
 
 /* What one message turned out to be. */
 typedef struct mxd_ingest_result {
-    const char *kind; /* MXD_KIND_* (store.h) */
-    int duplicate;    /* ingested before: nothing was stored */
-    size_t records;   /* bounce or complaint recipients stored */
-    size_t suppressed; /* addresses this message suppressed */
-    size_t reports;    /* DMARC or TLS reports stored */
+    const char *kind;   /* MXD_KIND_* (store.h) */
+    int duplicate;      /* ingested before: nothing was stored */
+    size_t records;     /* bounce or complaint recipients stored */
+    size_t suppressed;  /* addresses this message suppressed */
+    size_t reports;     /* DMARC or TLS reports stored */
     size_t report_dups; /* reports found that were stored before */
-    char detail[256];  /* a short description (reporter and report id, or the first
-                          recipient and reason); "" when none */
-    char why[256];     /* when a part could not be read (a damaged or oversized attachment):
-                          the reason; the rest of the message was still ingested */
+    char detail[256];   /* a short description (reporter and report id, or the first
+                           recipient and reason); "" when none */
+    char why[256];      /* when a part could not be read (a damaged or oversized attachment):
+                           the reason; the rest of the message was still ingested */
 } mxd_ingest_result;
 
 /* mxd_ingest_message - ingest one message of a mail source (its bytes, label and flags) in

@@ -86,11 +86,24 @@ mxd_err ingest_new_reader(const mxd_kb *kb, mxd_store *st, mxd_ingest **out)
 
 static void failure_clear(mxd_dmarc_failure *f)
 {
-    char **s[] = {&f->reporter, &f->feedback_type, &f->auth_failure, &f->reported_domain,
-                  &f->source_ip, &f->original_mail_from, &f->original_rcpt_to,
-                  &f->original_envelope_id, &f->delivery_result, &f->dkim_domain,
-                  &f->dkim_selector, &f->dkim_identity, &f->spf_dns, &f->identity_alignment,
-                  &f->authentication_results, &f->user_agent, &f->header_from, &f->subject,
+    char **s[] = {&f->reporter,
+                  &f->feedback_type,
+                  &f->auth_failure,
+                  &f->reported_domain,
+                  &f->source_ip,
+                  &f->original_mail_from,
+                  &f->original_rcpt_to,
+                  &f->original_envelope_id,
+                  &f->delivery_result,
+                  &f->dkim_domain,
+                  &f->dkim_selector,
+                  &f->dkim_identity,
+                  &f->spf_dns,
+                  &f->identity_alignment,
+                  &f->authentication_results,
+                  &f->user_agent,
+                  &f->header_from,
+                  &f->subject,
                   &f->message_id};
     for (size_t i = 0; i < sizeof s / sizeof *s; i++)
         free(*s[i]);
@@ -200,8 +213,8 @@ static char *strip_angle(char *v)
 }
 
 /* message_key - "mid:<Message-ID>" in lower case, else "sha256:<hex of the bytes>". */
-static void message_key(mxd_ingest *ing, const char *hdr, size_t hlen, const char *data,
-                        size_t len, char *out, size_t outlen)
+static void message_key(mxd_ingest *ing, const char *hdr, size_t hlen, const char *data, size_t len,
+                        char *out, size_t outlen)
 {
     char *mid = hdr ? header_dup(ing, hdr, hlen, "Message-ID") : NULL;
     strip_angle(mid);
@@ -360,10 +373,16 @@ static int ends_with(const char *s, const char *suf)
 /* report_part - might this part carry a DMARC aggregate or TLS report? */
 static int report_part(const mail_part *p, const char *name)
 {
-    static const char *const types[] = {
-        "application/tlsrpt+json", "application/tlsrpt+gzip", "application/zip",
-        "application/x-zip",       "application/x-zip-compressed", "application/gzip",
-        "application/x-gzip",      "application/xml", "text/xml", "application/json"};
+    static const char *const types[] = {"application/tlsrpt+json",
+                                        "application/tlsrpt+gzip",
+                                        "application/zip",
+                                        "application/x-zip",
+                                        "application/x-zip-compressed",
+                                        "application/gzip",
+                                        "application/x-gzip",
+                                        "application/xml",
+                                        "text/xml",
+                                        "application/json"};
     for (size_t i = 0; i < sizeof types / sizeof *types; i++)
         if (!strcmp(p->type, types[i]))
             return 1;
@@ -708,7 +727,9 @@ static void describe(mxd_ingest *ing, const char *kind, mxd_ingest_result *res)
     if (ing->nagg) {
         const mxd_dmarc_agg *a = ing->agg[0];
         snprintf(d, dl, "%s report %s for %s: %llu messages",
-                 a->org_name ? a->org_name : a->email ? a->email : "?",
+                 a->org_name ? a->org_name
+                 : a->email  ? a->email
+                             : "?",
                  a->report_id ? a->report_id : "?", a->domain ? a->domain : "?", a->messages);
     } else if (ing->ntls) {
         const mxd_tlsrpt *t = ing->tls[0];
@@ -717,8 +738,7 @@ static void describe(mxd_ingest *ing, const char *kind, mxd_ingest_result *res)
             ok += t->policies[i].successful, bad += t->policies[i].failed;
         snprintf(d, dl, "%s report %s for %s: %llu sessions, %llu failed",
                  t->org_name ? t->org_name : "?", t->report_id ? t->report_id : "?",
-                 t->npolicies && t->policies[0].policy_domain ? t->policies[0].policy_domain
-                                                              : "?",
+                 t->npolicies && t->policies[0].policy_domain ? t->policies[0].policy_domain : "?",
                  ok + bad, bad);
     } else if (ing->has_fail) {
         snprintf(d, dl, "%s from %s (%s)",
@@ -752,9 +772,9 @@ static mxd_err write_message(mxd_ingest *ing, const mxd_mail_msg *m, const char 
     long long when = ing->msg_date ? ing->msg_date : now;
     for (size_t i = 0; i < ing->nev && !e; i++) {
         const ev_copy *c = &ing->ev[i];
-        mxd_store_event ev = {key,           c->address,  c->effect,    c->reason,
-                              c->status,     c->replycode, c->diagnostic, c->provider,
-                              c->scope,      c->feedbacktype, m->label,  c->at ? c->at : when};
+        mxd_store_event ev = {key,       c->address,      c->effect,     c->reason,
+                              c->status, c->replycode,    c->diagnostic, c->provider,
+                              c->scope,  c->feedbacktype, m->label,      c->at ? c->at : when};
         int eadd = 0, sup = 0;
         e = mxd_store_event_add(st, &ev, &eadd, &sup);
         res->records += (size_t)eadd;
@@ -813,8 +833,7 @@ static mxd_err read_any(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_resul
         e = read_message(ing, m, res, kind);
         if (e)
             return e;
-        message_key(ing, ing->ms.parts[0].hdr, ing->ms.parts[0].hlen, m->data, m->len, key,
-                    keylen);
+        message_key(ing, ing->ms.parts[0].hdr, ing->ms.parts[0].hlen, m->data, m->len, key, keylen);
     }
     res->kind = *kind;
     describe(ing, *kind, res);
@@ -822,8 +841,8 @@ static mxd_err read_any(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_resul
 }
 
 /* ingest_read - (ingest_internal.h) */
-mxd_err ingest_read(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_result *res,
-                    char *key, size_t keylen)
+mxd_err ingest_read(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_result *res, char *key,
+                    size_t keylen)
 {
     memset(res, 0, sizeof *res);
     res->kind = MXD_KIND_OTHER;

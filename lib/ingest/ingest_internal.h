@@ -26,8 +26,8 @@ mxd_err ingest_new_reader(const mxd_kb *kb, mxd_store *st, mxd_ingest **out);
 
 /* ingest_read - phase one alone: what the message is (res->kind, res->detail, res->why) and
  * its key; the events, reports and failure report stay readable until the next call. */
-mxd_err ingest_read(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_result *res,
-                    char *key, size_t keylen);
+mxd_err ingest_read(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_result *res, char *key,
+                    size_t keylen);
 
 /* ingest_failure - the failure report ingest_read() found, or NULL. */
 const mxd_dmarc_failure *ingest_failure(const mxd_ingest *ing);

@@ -102,8 +102,8 @@ void mxd_dmarc_verdict_of(const mxd_kb *kb, const mxd_dmarc_source *src, const c
     if (m && ok * 2 >= m) {
         out->verdict = "aligned";
         snprintf(out->why, sizeof out->why,
-                 "%llu of %llu messages passed DMARC (SPF aligned %llu, DKIM aligned %llu).", ok,
-                 m, src->spf_aligned, src->dkim_aligned);
+                 "%llu of %llu messages passed DMARC (SPF aligned %llu, DKIM aligned %llu).", ok, m,
+                 src->spf_aligned, src->dkim_aligned);
         if (ok < m)
             snprintf(out->advice, sizeof out->advice,
                      "%llu messages failed: if this is your server, check that it signs every "
@@ -122,8 +122,7 @@ void mxd_dmarc_verdict_of(const mxd_kb *kb, const mxd_dmarc_source *src, const c
         snprintf(out->why, sizeof out->why,
                  "%llu of %llu messages failed DMARC from %s%s: mail forwarded by a mailbox or a "
                  "mailing list, not sent by a server of yours%s.",
-                 m - ok, m, svc[0] ? svc : "a mailbox provider",
-                 svc[0] ? "'s servers" : "",
+                 m - ok, m, svc[0] ? svc : "a mailbox provider", svc[0] ? "'s servers" : "",
                  src->forwarded ? " (the reporter says so)" : "");
         snprintf(out->advice, sizeof out->advice,
                  "Nothing to fix at this source; DKIM signatures for %s survive forwarding when "

@@ -299,9 +299,9 @@ static void test_verdicts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_effect_table),     cmocka_unit_test(test_report_bytes),
-        cmocka_unit_test(test_kinds),            cmocka_unit_test(test_damaged_attachment),
-        cmocka_unit_test(test_store_path),       cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_effect_table), cmocka_unit_test(test_report_bytes),
+        cmocka_unit_test(test_kinds),        cmocka_unit_test(test_damaged_attachment),
+        cmocka_unit_test(test_store_path),   cmocka_unit_test(test_verdicts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
