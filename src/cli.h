@@ -19,6 +19,7 @@ enum {
     EX_SOFTWARE_ = 70,
     EX_OSERR_ = 71,
     EX_IOERR_ = 74,
+    EX_TEMPFAIL_ = 75,
 };
 
 /* Options shared by all commands, parsed by main before the command's own. */
@@ -138,6 +139,13 @@ int cli_selector_option(const char *cmd, int argc, char **argv, int *i, const ch
 size_t cli_signer_selectors(const mxd_dkim_signer *s, size_t n, const char *domain,
                             const char **sel, size_t *nsel, size_t max);
 
+/* cli_open_store - open the database named by db (--db), else $MXDIAG_DB, else the default
+ * path ($XDG_STATE_HOME/mxdiag/mxdiag.db); prints its own error (dbopt.c). 0, or an exit
+ * status: 64 no path at all, 66 a read-only open of a missing database, 65 a database newer
+ * than this program, 69 libsqlite3 missing, 75 locked, 74 otherwise. */
+struct mxd_store;
+int cli_open_store(const char *cmd, const char *db, unsigned flags, struct mxd_store **out);
+
 /* The commands (one cmd_<name>.c each). */
 int cmd_explain(const cli_global *g, int argc, char **argv);
 int cmd_bounce(const cli_global *g, int argc, char **argv);
@@ -146,6 +154,9 @@ int cmd_spf(const cli_global *g, int argc, char **argv);
 int cmd_dkim(const cli_global *g, int argc, char **argv);
 int cmd_diagnose(const cli_global *g, int argc, char **argv);
 int cmd_log(const cli_global *g, int argc, char **argv);
+int cmd_ingest(const cli_global *g, int argc, char **argv);
+int cmd_suppress(const cli_global *g, int argc, char **argv);
+int cmd_report(const cli_global *g, int argc, char **argv);
 /* mxdiag check domain (cmd_check_domain.c), dispatched by cmd_check */
 int cmd_check_domain(const cli_global *g, int argc, char **argv);
 

@@ -63,6 +63,13 @@ MXD_API const char *mxd_kb_provider_name(const mxd_kb *kb, const char *id);
 MXD_API mxd_err mxd_kb_status(const mxd_kb *kb, const char *status, const char **title,
                               const char **meaning);
 
+/* mxd_kb_sending_service - the sending service (data/senders.tsv) a host or domain name
+ * belongs to: the row whose domain is name or a parent of it. 0 with *service ("Amazon SES"),
+ * *category ("esp", "mailbox", "security") and *align (what to set up at the service for DMARC
+ * alignment) set (each may be NULL); -1 when no row matches. */
+MXD_API int mxd_kb_sending_service(const mxd_kb *kb, const char *name, const char **service,
+                                   const char **category, const char **align);
+
 /* mxd_kb_dkim_selector - the i-th common DKIM selector to probe (data/dkim-selectors.tsv):
  * 0 with *selector and *provider (the service known to use it) set, -1 past the end. The
  * strings belong to kb. */

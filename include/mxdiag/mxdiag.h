@@ -25,5 +25,7 @@
 #include "mxdiag/log.h"
 #include "mxdiag/report.h"
 #include "mxdiag/store.h"
+#include "mxdiag/ingest.h"
+#include "mxdiag/verdict.h"
 
 #endif

@@ -78,8 +78,8 @@ typedef struct mxd_dmarc_row {
 } mxd_dmarc_row;
 
 typedef struct mxd_dmarc_agg {
-    char *version;  /* <version> of the feedback document (RFC 9990: "1.0"), or NULL */
-    int rfc9990;    /* the document used the RFC 9990 namespace */
+    char *version; /* <version> of the feedback document (RFC 9990: "1.0"), or NULL */
+    int rfc9990;   /* the document used the RFC 9990 namespace */
     /* report_metadata */
     char *org_name;
     char *email;
@@ -94,10 +94,10 @@ typedef struct mxd_dmarc_agg {
     char *domain;
     char *adkim; /* r s */
     char *aspf;
-    char *p;  /* none quarantine reject */
+    char *p; /* none quarantine reject */
     char *sp;
-    char *np;               /* RFC 9990 */
-    char *pct;              /* RFC 7489; RFC 9990 dropped it */
+    char *np;  /* RFC 9990 */
+    char *pct; /* RFC 7489; RFC 9990 dropped it */
     char *fo;
     char *testing;          /* RFC 9990: y n */
     char *discovery_method; /* RFC 9990: psl treewalk */
@@ -145,11 +145,11 @@ typedef struct mxd_tls_failure {
 } mxd_tls_failure;
 
 typedef struct mxd_tls_policy {
-    char *policy_type;   /* tlsa sts no-policy-found */
+    char *policy_type; /* tlsa sts no-policy-found */
     char *policy_domain;
     char **policy_strings; /* the policy, line by line */
     size_t nstrings;
-    char **mx_hosts;       /* mx-host patterns */
+    char **mx_hosts; /* mx-host patterns */
     size_t nmx;
     unsigned long long successful; /* summary.total-successful-session-count */
     unsigned long long failed;     /* summary.total-failure-session-count */
@@ -158,7 +158,7 @@ typedef struct mxd_tls_policy {
 } mxd_tls_policy;
 
 typedef struct mxd_tlsrpt {
-    char *org_name;     /* organization-name */
+    char *org_name; /* organization-name */
     char *contact_info;
     char *report_id;
     long long begin; /* date-range start-datetime, seconds since 1970 */
@@ -200,26 +200,26 @@ MXD_API mxd_err mxd_report_unpack(const char *data, size_t len, const char *name
 /* ---- DMARC failure reports ---------------------------------------------------------- */
 
 typedef struct mxd_dmarc_failure {
-    char *reporter;            /* the report's From address */
-    char *feedback_type;       /* auth-failure (RFC 6591), or NULL for a plain notice */
-    char *auth_failure;        /* dmarc dkim spf adsp bodyhash revoked signature */
-    char *reported_domain;     /* Reported-Domain, else the From domain of the original */
-    char *source_ip;           /* Source-IP */
-    char *original_mail_from;  /* Original-Mail-From */
-    char *original_rcpt_to;    /* Original-Rcpt-To */
+    char *reporter;           /* the report's From address */
+    char *feedback_type;      /* auth-failure (RFC 6591), or NULL for a plain notice */
+    char *auth_failure;       /* dmarc dkim spf adsp bodyhash revoked signature */
+    char *reported_domain;    /* Reported-Domain, else the From domain of the original */
+    char *source_ip;          /* Source-IP */
+    char *original_mail_from; /* Original-Mail-From */
+    char *original_rcpt_to;   /* Original-Rcpt-To */
     char *original_envelope_id;
-    char *delivery_result;     /* delivered spam policy reject other */
-    char *dkim_domain;         /* DKIM-Domain */
-    char *dkim_selector;       /* DKIM-Selector */
+    char *delivery_result; /* delivered spam policy reject other */
+    char *dkim_domain;     /* DKIM-Domain */
+    char *dkim_selector;   /* DKIM-Selector */
     char *dkim_identity;
-    char *spf_dns;             /* SPF-DNS */
-    char *identity_alignment;  /* Identity-Alignment */
+    char *spf_dns;            /* SPF-DNS */
+    char *identity_alignment; /* Identity-Alignment */
     char *authentication_results;
-    long long arrival;         /* Arrival-Date, seconds since 1970 (0: unknown) */
+    long long arrival; /* Arrival-Date, seconds since 1970 (0: unknown) */
     char *user_agent;
-    char *header_from;         /* From of the returned message */
-    char *subject;             /* Subject of the returned message */
-    char *message_id;          /* Message-ID of the returned message, without <> */
+    char *header_from; /* From of the returned message */
+    char *subject;     /* Subject of the returned message */
+    char *message_id;  /* Message-ID of the returned message, without <> */
 } mxd_dmarc_failure;
 
 #ifdef __cplusplus

@@ -70,13 +70,13 @@ MXD_API void mxd_store_rollback(mxd_store *s);
 /* ---- messages ---------------------------------------------------------------------- */
 
 /* Kinds of ingested message (mxd_store_message_add, the summaries). */
-#define MXD_KIND_BOUNCE         "bounce"
-#define MXD_KIND_COMPLAINT      "complaint"       /* ARF feedback, JMRP ... */
-#define MXD_KIND_DMARC_AGG      "dmarc-aggregate"
-#define MXD_KIND_DMARC_FAILURE  "dmarc-failure"
-#define MXD_KIND_TLSRPT         "tls-report"
-#define MXD_KIND_AUTOREPLY      "auto-reply"
-#define MXD_KIND_OTHER          "other"
+#define MXD_KIND_BOUNCE        "bounce"
+#define MXD_KIND_COMPLAINT     "complaint" /* ARF feedback, JMRP ... */
+#define MXD_KIND_DMARC_AGG     "dmarc-aggregate"
+#define MXD_KIND_DMARC_FAILURE "dmarc-failure"
+#define MXD_KIND_TLSRPT        "tls-report"
+#define MXD_KIND_AUTOREPLY     "auto-reply"
+#define MXD_KIND_OTHER         "other"
 
 /* mxd_store_message_add - remember that the message with key (its Message-ID, else a hash
  * of its bytes: the caller decides) was ingested as kind from source (a path, "path:N") at
@@ -133,8 +133,8 @@ MXD_API mxd_err mxd_store_event_add(mxd_store *s, const mxd_store_event *ev, int
 
 typedef struct mxd_suppression {
     const char *address;
-    const char *reason;  /* the reason of the event that suppressed it (or of `suppress add`) */
-    const char *effect;  /* "hard" "complaint" "soft" "manual" */
+    const char *reason; /* the reason of the event that suppressed it (or of `suppress add`) */
+    const char *effect; /* "hard" "complaint" "soft" "manual" */
     long long first_seen;
     long long last_seen;
     unsigned long long count; /* events for the address that count (hard, complaint, soft) */
@@ -203,23 +203,23 @@ typedef struct mxd_dmarc_source {
     const char *domain; /* policy_published domain */
     const char *ip;
     unsigned long long messages;
-    unsigned long long reports; /* reports it appears in */
+    unsigned long long reports;                  /* reports it appears in */
     unsigned long long none, quarantine, reject; /* disposition, in messages */
-    unsigned long long spf_aligned;  /* messages with policy_evaluated spf pass */
-    unsigned long long dkim_aligned; /* ... dkim pass */
-    unsigned long long dmarc_pass;   /* ... either */
-    unsigned long long spf_pass;     /* messages with some raw SPF result pass */
-    unsigned long long dkim_pass;    /* messages with some raw DKIM result pass */
-    unsigned long long forwarded;    /* messages with an override reason forwarded,
-                                        trusted_forwarder or mailing_list */
-    const char *header_from;   /* distinct values, ", "-separated */
-    const char *envelope_from; /* distinct values */
-    const char *spf_domains;   /* distinct "domain=result" of the raw SPF results */
-    const char *dkim_domains;  /* distinct "domain/selector=result" of the raw DKIM results */
-    const char *overrides;     /* distinct override types */
-    const char *reporters;     /* distinct reporter names */
-    long long first;           /* earliest begin of its reports */
-    long long last;            /* latest end */
+    unsigned long long spf_aligned;              /* messages with policy_evaluated spf pass */
+    unsigned long long dkim_aligned;             /* ... dkim pass */
+    unsigned long long dmarc_pass;               /* ... either */
+    unsigned long long spf_pass;                 /* messages with some raw SPF result pass */
+    unsigned long long dkim_pass;                /* messages with some raw DKIM result pass */
+    unsigned long long forwarded;                /* messages with an override reason forwarded,
+                                                    trusted_forwarder or mailing_list */
+    const char *header_from;                     /* distinct values, ", "-separated */
+    const char *envelope_from;                   /* distinct values */
+    const char *spf_domains;  /* distinct "domain=result" of the raw SPF results */
+    const char *dkim_domains; /* distinct "domain/selector=result" of the raw DKIM results */
+    const char *overrides;    /* distinct override types */
+    const char *reporters;    /* distinct reporter names */
+    long long first;          /* earliest begin of its reports */
+    long long last;           /* latest end */
 } mxd_dmarc_source;
 
 typedef int (*mxd_dmarc_source_cb)(void *arg, const mxd_dmarc_source *src);
@@ -241,7 +241,7 @@ typedef struct mxd_tls_summary {
     const char *sending_mta_ip;
     const char *receiving_mx_hostname;
     const char *receiving_ip;
-    const char *reporters; /* distinct organisation names */
+    const char *reporters;         /* distinct organisation names */
     unsigned long long successful; /* totals line only */
     unsigned long long failed;
     unsigned long long reports;

@@ -228,6 +228,8 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
         return kb->ndkimsels;
     if (!strcmp(kind, "provider-outbound"))
         return kb->noutbound;
+    if (!strcmp(kind, "senders"))
+        return kb->nsenders;
     return 0;
 }
 

@@ -221,6 +221,11 @@ typedef struct kb_dkimsel {
     const char *selector, *provider;
 } kb_dkimsel;
 
+/* A sending service (senders.tsv). */
+typedef struct kb_sender {
+    const char *domain, *service, *category, *align;
+} kb_sender;
+
 typedef struct kb_arena_block kb_arena_block;
 
 struct mxd_kb {
@@ -253,6 +258,8 @@ struct mxd_kb {
     size_t nrdnswords;
     kb_dkimsel *dkimsels;
     size_t ndkimsels;
+    kb_sender *senders;
+    size_t nsenders;
     kb_outbound *outbound;
     size_t noutbound;
     /* every rule's "text:" patterns, compiled for one pass over a reply (util/match.h);
@@ -296,6 +303,8 @@ const kb_outbound *kb_outbound_for_ptr(const mxd_kb *kb, const char *name);
 
 /* Row handler of dkim-selectors.tsv (kb_auth.c). */
 mxd_err kb_row_dkimsel(parse_ctx *pc, const char **col, const size_t *clen);
+/* Row handler of senders.tsv (kb_auth.c). */
+mxd_err kb_row_sender(parse_ctx *pc, const char **col, const size_t *clen);
 
 /* kb_find_dnsbl - a blocklist by id, or NULL. */
 const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len);

@@ -770,6 +770,7 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         {"rdns-generic.tsv", "keyword meaning source", kb_row_rdnsword},
         {"dkim-selectors.tsv", "selector provider source", kb_row_dkimsel},
         {"provider-outbound.tsv", "kind pattern provider source", kb_row_outbound},
+        {"senders.tsv", "domain service category align source", kb_row_sender},
     };
     for (size_t t = 0; t < sizeof tables / sizeof *tables && !e; t++)
         for (size_t i = 0; i < nfiles && !e; i++)
