@@ -160,7 +160,10 @@ static int ingest_input(run *ru, const char *input, int *bad_path)
     mxd_mail_source *src = NULL;
     mxd_err e = mxd_mail_open(input, &src, why, sizeof why);
     if (e) {
-        cli_err("ingest", "%s: %s", input, why[0] ? why : mxd_strerror(e));
+        if (why[0])
+            cli_err("ingest", "%s", why);
+        else
+            cli_err("ingest", "%s: %s", input, mxd_strerror(e));
         *bad_path = 1;
         json_decref(ru->jerrors);
         return 0;

@@ -257,7 +257,7 @@ static int report_dmarc(const cli_global *g, mxd_store *st, const mxd_store_wind
             if (s->overrides)
                 printf("  overrides    %s\n", s->overrides);
             printf("  reported by  %s\n", s->reporters ? s->reporters : "-");
-            term_wrap(stdout, g, 2, 0, v.why);
+            term_wrap(stdout, g, 2, 2, v.why);
             if (v.advice[0]) {
                 char adv[600];
                 snprintf(adv, sizeof adv, "To do: %s", v.advice);
@@ -267,17 +267,14 @@ static int report_dmarc(const cli_global *g, mxd_store *st, const mxd_store_wind
     }
     if (out == OUT_JSON) {
         json_t *doc =
-            json_pack("{s:s?, s:I?, s:I?, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "domain",
-                      w->domain, "since", (json_int_t)w->since, "until", (json_int_t)w->until,
-                      "reports", (json_int_t)reports, "messages", (json_int_t)messages, "verdicts",
-                      "aligned", (json_int_t)by[0], "forwarded", (json_int_t)by[1], "not-aligned",
+            json_pack("{s:s?, s:o, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "domain",
+                      w->domain, "since", w->since ? json_integer(w->since) : json_null(), "until",
+                      w->until ? json_integer(w->until) : json_null(), "reports",
+                      (json_int_t)reports, "messages", (json_int_t)messages, "verdicts", "aligned",
+                      (json_int_t)by[0], "forwarded", (json_int_t)by[1], "not-aligned",
                       (json_int_t)by[2], "unauthorised", (json_int_t)by[3], "sources", jsrc);
-        if (doc) {
-            if (!w->since)
-                json_object_set_new(doc, "since", json_null());
-            if (!w->until)
-                json_object_set_new(doc, "until", json_null());
-        }
+        if (!doc)
+            cli_err("report", "out of memory");
         char *txt = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
         if (txt)
             printf("%s\n", txt);

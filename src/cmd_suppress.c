@@ -150,36 +150,49 @@ static int store_fail(mxd_store *st, mxd_err e)
 
 typedef struct checker {
     unsigned long hits;
+    char **lines; /* the lines of this batch's hits, in the order of the addresses */
+    size_t nlines;
 } checker;
 
 static int on_hit(void *arg, const mxd_suppression *e)
 {
     checker *c = arg;
-    char first[32];
+    char first[32], line[1024];
     iso(e->first_seen, first, sizeof first);
     c->hits++;
-    printf("%s: suppressed (%s, %s) since %s, %llu event%s, from %s\n", e->address,
-           e->effect ? e->effect : "", e->reason ? e->reason : "-", first, e->count,
-           e->count == 1 ? "" : "s", e->source ? e->source : "-");
+    snprintf(line, sizeof line, "%s: suppressed (%s, %s) since %s, %llu event%s, from %s\n",
+             e->address, e->effect ? e->effect : "", e->reason ? e->reason : "-", first, e->count,
+             e->count == 1 ? "" : "s", e->source ? e->source : "-");
+    c->lines[c->nlines++] = strdup(line);
     return 0;
 }
 
-/* check_batch - look up n addresses and print the misses (the hits print in on_hit). */
+/* check_batch - look up n addresses and print one line each, in their order (the hits come
+ * back from the store in that order). */
 static int check_batch(mxd_store *st, char **addr, size_t n, checker *c)
 {
     int *hit = calloc(n ? n : 1, sizeof *hit);
-    if (!hit)
-        return EX_OSERR_;
-    mxd_err e = mxd_store_suppress_check(st, (const char *const *)addr, n, hit, on_hit, c);
-    if (e) {
+    c->lines = calloc(n ? n : 1, sizeof *c->lines);
+    c->nlines = 0;
+    if (!hit || !c->lines) {
         free(hit);
-        return store_fail(st, e);
+        free(c->lines);
+        return EX_OSERR_;
     }
-    for (size_t i = 0; i < n; i++)
+    mxd_err e = mxd_store_suppress_check(st, (const char *const *)addr, n, hit, on_hit, c);
+    size_t k = 0;
+    for (size_t i = 0; !e && i < n; i++) {
         if (!hit[i])
             printf("%s: not suppressed\n", addr[i]);
+        else if (k < c->nlines && c->lines[k])
+            fputs(c->lines[k++], stdout);
+    }
+    for (size_t i = 0; i < c->nlines; i++)
+        free(c->lines[i]);
+    free(c->lines);
+    c->lines = NULL;
     free(hit);
-    return 0;
+    return e ? store_fail(st, e) : 0;
 }
 
 #define CHECK_BATCH 50000
@@ -317,6 +330,8 @@ int cmd_suppress(const cli_global *g, int argc, char **argv)
     if (rc == EX_NOINPUT_ && !writes) {
         /* no database yet: nothing is suppressed */
         rc = 0;
+        if (!strcmp(sub, "list") && fmt <= FMT_TEXT)
+            printf("no address is suppressed\n");
         if (!strcmp(sub, "check"))
             for (int i = 0; i < n; i++)
                 if (strcmp(args[i], "-"))
@@ -341,7 +356,7 @@ int cmd_suppress(const cli_global *g, int argc, char **argv)
         if (!e && o.fmt == FMT_TEXT && !o.n)
             printf("no address is suppressed\n");
     } else if (!strcmp(sub, "check")) {
-        checker c = {0};
+        checker c = {0, NULL, 0};
         int dash = 0;
         char **plain = calloc((size_t)n + 1, sizeof *plain);
         size_t np = 0;

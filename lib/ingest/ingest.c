@@ -17,6 +17,7 @@
 #include "mxdiag/report.h"
 #include "ingest/ingest_internal.h"
 #include "mail/mail_internal.h"
+#include "report/report_internal.h"
 #include "bounce/bounce_internal.h"
 #include "util/buf.h"
 #include "util/str.h"
@@ -166,10 +167,12 @@ static void why_set(mxd_ingest_result *res, const char *what, const char *why)
     res->why[o + yl] = 0;
 }
 
-/* dupz - a copy of s (NULL for NULL or ""), NUL-terminated. */
+/* dupz - a copy of s (NULL for NULL or ""), NUL-terminated, with bytes that are not UTF-8
+ * replaced by U+FFFD: the store holds text, whatever a stranger's bounce held. */
 static char *dupz(const char *s)
 {
-    return s && *s ? strdup(s) : NULL;
+    size_t n;
+    return s && *s ? report_utf8_repair(s, strlen(s), &n) : NULL;
 }
 
 /* header_dup - the unfolded value of name in hdr, or NULL. */
@@ -177,7 +180,8 @@ static char *header_dup(mxd_ingest *ing, const char *hdr, size_t hlen, const cha
 {
     if (!mail_header_get(hdr, hlen, name, &ing->text) || !ing->text.ptr || !ing->text.len)
         return NULL;
-    return str_dup_n(ing->text.ptr, ing->text.len);
+    size_t n;
+    return report_utf8_repair(ing->text.ptr, ing->text.len, &n);
 }
 
 /* addr_only - the addr-spec of an address field value ("Name <a@b>" -> "a@b"), in place. */
@@ -290,8 +294,12 @@ static mxd_err read_reports(mxd_ingest *ing, const char *data, size_t len, const
     mxd_err e = mxd_report_unpack(data, len, name, on_member, ing, why, sizeof why);
     if (e == MXD_ERR_NOMEM || e == MXD_ERR_NOLIB)
         return e;
-    if (e)
-        why_set(ing->res, name, why[0] ? why : mxd_strerror(e));
+    if (e) {
+        /* the unpacker names the member itself */
+        size_t nl = name ? strlen(name) : 0;
+        int named = nl && !strncmp(why, name, nl);
+        why_set(ing->res, named ? "" : name, why[0] ? why : mxd_strerror(e));
+    }
     return MXD_OK;
 }
 
@@ -534,7 +542,7 @@ static int on_record(void *arg, const mxd_bounce_record *r)
             return 0;
     ev_copy *c = &ing->ev[ing->nev];
     memset(c, 0, sizeof *c);
-    c->address = strdup(r->recipient);
+    c->address = dupz(r->recipient);
     c->reason = dupz(r->reason);
     c->status = dupz(r->status);
     c->replycode = dupz(r->replycode);
@@ -755,6 +763,26 @@ static void describe(mxd_ingest *ing, const char *kind, mxd_ingest_result *res)
     (void)kind;
 }
 
+/* event_key - what makes an event unique: the message key and a digest of the verdict
+ * (reason, status, diagnostic), "mid:<id>#<8 hex>"; the store adds the recipient. The same
+ * bounce read twice (or at two MTAs) gives the same key; another bounce under the same
+ * Message-ID does not. */
+static void event_key(const char *key, const ev_copy *c, char *out, size_t outlen)
+{
+    buf b;
+    buf_init(&b, 3 * MAIL_MAX_FIELD);
+    const char *parts[3] = {c->reason, c->status, c->diagnostic};
+    for (int i = 0; i < 3; i++) {
+        if (parts[i])
+            buf_add(&b, parts[i], strlen(parts[i]));
+        buf_add(&b, "|", 1);
+    }
+    unsigned char md[SHA256_DIGEST_LENGTH] = {0};
+    SHA256((const unsigned char *)(b.ptr ? b.ptr : ""), b.len, md);
+    buf_free(&b);
+    snprintf(out, outlen, "%s#%02x%02x%02x%02x", key, md[0], md[1], md[2], md[3]);
+}
+
 static mxd_err write_message(mxd_ingest *ing, const mxd_mail_msg *m, const char *key,
                              const char *kind, long long now, mxd_ingest_result *res)
 {
@@ -762,17 +790,18 @@ static mxd_err write_message(mxd_ingest *ing, const mxd_mail_msg *m, const char 
     mxd_err e = mxd_store_begin(st);
     if (e)
         return e;
+    /* A message seen before is read again all the same: its events and reports are each
+     * unique on their own (message and recipient with the verdict; reporter and report id),
+     * so a true repeat adds nothing, while a different bounce that reuses a Message-ID (test
+     * suites do; so do some MTAs) loses nothing. */
     int added = 0;
     e = mxd_store_message_add(st, key, kind, m->label, now, &added);
-    if (!e && !added) {
-        mxd_store_rollback(st);
-        res->duplicate = 1;
-        return MXD_OK;
-    }
     long long when = ing->msg_date ? ing->msg_date : now;
     for (size_t i = 0; i < ing->nev && !e; i++) {
         const ev_copy *c = &ing->ev[i];
-        mxd_store_event ev = {key,       c->address,      c->effect,     c->reason,
+        char evkey[400];
+        event_key(key, c, evkey, sizeof evkey);
+        mxd_store_event ev = {evkey,     c->address,      c->effect,     c->reason,
                               c->status, c->replycode,    c->diagnostic, c->provider,
                               c->scope,  c->feedbacktype, m->label,      c->at ? c->at : when};
         int eadd = 0, sup = 0;
@@ -794,6 +823,11 @@ static mxd_err write_message(mxd_ingest *ing, const mxd_mail_msg *m, const char 
         int radd = 0;
         e = mxd_store_dmarc_failure_add(st, key, &ing->fail, m->label, now, &radd);
         res->reports += (size_t)radd;
+    }
+    if (!e && !added && !res->records && !res->reports) {
+        mxd_store_rollback(st); /* nothing new: leave the database untouched */
+        res->duplicate = 1;
+        return MXD_OK;
     }
     if (!e)
         e = mxd_store_commit(st);
@@ -822,6 +856,10 @@ static mxd_err read_any(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_resul
         e = read_reports(ing, m->data, m->len, base);
         if (e)
             return e;
+        /* the file is the message: its label names it already */
+        size_t bl = strlen(base);
+        if (bl && !strncmp(res->why, base, bl) && !strncmp(res->why + bl, ": ", 2))
+            memmove(res->why, res->why + bl + 2, strlen(res->why + bl + 2) + 1);
         if (!ing->nagg && !ing->ntls) {
             if (!res->why[0])
                 snprintf(res->why, sizeof res->why, "not a DMARC or TLS report");

@@ -181,6 +181,31 @@ static mxd_err insert_event(mxd_store *s, const mxd_store_event *ev, const char 
     return e;
 }
 
+/* take_cause - an active row names the event that caused it (reason, effect, source,
+ * msgkey): of its hard and complaint events the earliest (by time, then message key), and
+ * one of them before any soft event. So the row is the same whatever order the events were
+ * ingested in (8 writers at once, or a re-run after a crash). A manual entry keeps its own. */
+static mxd_err take_cause(mxd_store *s, const mxd_store_event *ev, const char *addr)
+{
+    sqlite3_stmt *st;
+    mxd_err e = store_prepare(
+        s,
+        "UPDATE suppressions SET reason = ?2, effect = ?3, source = ?4, msgkey = ?5"
+        " WHERE address = ?1 AND active = 1 AND (effect = 'soft' OR"
+        " (effect IN ('hard', 'complaint') AND (SELECT ?6 < c.at OR (?6 = c.at AND ?5 < c.msgkey)"
+        "  FROM events c WHERE c.msgkey = suppressions.msgkey AND c.address = ?1)))",
+        &st);
+    if (e)
+        return e;
+    store_bind_text(st, 1, addr);
+    store_bind_text(st, 2, ev->reason);
+    store_bind_text(st, 3, effect_names[ev->effect]);
+    store_bind_text(st, 4, ev->source);
+    store_bind_text(st, 5, ev->msgkey);
+    sq.bind_int64(st, 6, ev->at);
+    return step_done(s, st, "updating the suppression list");
+}
+
 /* event_apply - record ev for the normalised addr and apply its effect. */
 static mxd_err event_apply(mxd_store *s, const mxd_store_event *ev, const char *addr, int *added,
                            int *suppressed)
@@ -238,6 +263,9 @@ static mxd_err event_apply(mxd_store *s, const mxd_store_event *ev, const char *
     store_bind_text(st, 7, ev->source);
     store_bind_text(st, 8, ev->msgkey);
     if ((e = step_done(s, st, "updating the suppression list")))
+        return e;
+    if (a.exists && a.active && triggers && ev->effect != MXD_EFFECT_SOFT && !now &&
+        (e = take_cause(s, ev, addr)))
         return e;
     if (suppressed)
         *suppressed = now;

@@ -83,7 +83,7 @@ static int add_event(mxd_store *s, const char *key, const char *addr, mxd_event_
 typedef struct got {
     int n;
     mxd_suppression last;
-    char address[256], effect[32], reason[64], source[64];
+    char address[256], effect[32], reason[64], source[64], msgkey[64];
 } got;
 
 static int collect(void *arg, const mxd_suppression *e)
@@ -95,6 +95,7 @@ static int collect(void *arg, const mxd_suppression *e)
     snprintf(g->effect, sizeof g->effect, "%s", e->effect);
     snprintf(g->reason, sizeof g->reason, "%s", e->reason ? e->reason : "");
     snprintf(g->source, sizeof g->source, "%s", e->source ? e->source : "");
+    snprintf(g->msgkey, sizeof g->msgkey, "%s", e->msgkey ? e->msgkey : "");
     return 0;
 }
 
@@ -322,7 +323,18 @@ static void test_effects(void **state)
     assert_int_equal(row(s, "s@example.com", &g), 1);
     assert_int_equal(g.last.count, 4);
     assert_int_equal(g.last.last_seen, T0 + 3 * DAY);
-    assert_string_equal(g.effect, "soft");
+    /* ... and a hard bounce outranks the soft ones as the cause */
+    assert_string_equal(g.effect, "hard");
+
+    /* the cause does not depend on the order of ingestion: the earliest hard event */
+    assert_int_equal(add_event(s, "o2", "o@example.com", MXD_EFFECT_HARD, T0 + DAY), 1);
+    assert_int_equal(add_event(s, "o1", "o@example.com", MXD_EFFECT_HARD, T0), 0);
+    assert_int_equal(row(s, "o@example.com", &g), 1);
+    assert_string_equal(g.msgkey, "o1");
+    assert_int_equal(add_event(s, "o3", "o@example.com", MXD_EFFECT_COMPLAINT, T0 + 2 * DAY), 0);
+    assert_int_equal(row(s, "o@example.com", &g), 1);
+    assert_string_equal(g.msgkey, "o1");
+    assert_int_equal(g.last.count, 3);
 
     /* soft_limit 0: soft never suppresses */
     mxd_store_policy pol = {0, 7};
