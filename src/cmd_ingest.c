@@ -212,8 +212,9 @@ static int ingest_input(run *ru, const char *input, int *bad_path)
         if (res.why[0])
             note_error(ru, m.label, res.why);
         if (ru->verbose && !ru->json)
-            printf("%s: %s%s%s%s\n", m.label, res.duplicate ? "ingested before: " : "", res.kind,
-                   res.detail[0] ? ": " : "", res.detail);
+            printf("%s: %s%s%s%s%s\n", m.label, res.duplicate ? "ingested before: " : "",
+                   res.kind, res.detail[0] ? ": " : "", res.detail,
+                   !res.duplicate && res.report_dups && !res.reports ? " (stored before)" : "");
     }
     mxd_mail_close(src);
     summary(ru, input);

@@ -41,6 +41,7 @@ struct mxd_ingest {
     mail_conv_cache conv;
     buf att;  /* a decoded attachment */
     buf text; /* a decoded text part */
+    buf fbr;  /* the decoded message/feedback-report part */
     /* what the message holds (phase one) */
     ev_copy ev[INGEST_MAX_EVENTS];
     size_t nev;
@@ -81,6 +82,7 @@ mxd_err ingest_new_reader(const mxd_kb *kb, mxd_store *st, mxd_ingest **out)
     ing->ms.shallow = 1;
     buf_init(&ing->att, MXD_REPORT_MAX_INPUT);
     buf_init(&ing->text, 1024 * 1024);
+    buf_init(&ing->fbr, 64 * 1024);
     *out = ing;
     return MXD_OK;
 }
@@ -141,6 +143,7 @@ void mxd_ingest_free(mxd_ingest *ing)
     mail_conv_cache_free(&ing->conv);
     buf_free(&ing->att);
     buf_free(&ing->text);
+    buf_free(&ing->fbr);
     free(ing);
 }
 
@@ -416,8 +419,8 @@ static void read_failure(mxd_ingest *ing, const mail_part *top, const mail_part 
     f->reporter = addr_only(header_dup(ing, top->hdr, top->hlen, "From"));
     if (fbr) {
         /* the report's body is a block of header fields */
-        const char *b = fbr->body;
-        size_t bl = fbr->blen;
+        const char *b = ing->fbr.ptr ? ing->fbr.ptr : "";
+        size_t bl = ing->fbr.len;
         f->feedback_type = header_dup(ing, b, bl, "Feedback-Type");
         if (f->feedback_type)
             for (char *p = f->feedback_type; *p; p++)
@@ -664,7 +667,13 @@ static mxd_err read_message(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_r
         return MXD_OK;
     }
     if (fbr) {
-        char *type = header_dup(ing, fbr->body, fbr->blen, "Feedback-Type");
+        /* the report's fields, transfer-decoded (Netease sends them in base64) */
+        buf_reset(&ing->fbr);
+        e = mail_decode_part(fbr, &ing->fbr, &ing->conv);
+        if (e == MXD_ERR_NOMEM || e == MXD_ERR_NOLIB)
+            return e;
+        char *type = header_dup(ing, ing->fbr.ptr ? ing->fbr.ptr : "", ing->fbr.len,
+                                "Feedback-Type");
         int auth = type && str_caseeq(type, strlen(type), "auth-failure");
         free(type);
         if (auth) {
@@ -719,7 +728,10 @@ static mxd_err read_message(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_r
         ncompl += ing->ev[i].reason && !strcmp(ing->ev[i].reason, "feedback");
     if (ing->nev)
         *kind = ncompl == ing->nev ? MXD_KIND_COMPLAINT : MXD_KIND_BOUNCE;
-    else if (ing->nvacation)
+    else if (fbr) {
+        *kind = MXD_KIND_COMPLAINT; /* a feedback report that names nobody: counted */
+        snprintf(res->detail, sizeof res->detail, "no recipient named");
+    } else if (ing->nvacation)
         *kind = MXD_KIND_AUTOREPLY;
     else
         *kind = MXD_KIND_OTHER;
@@ -730,6 +742,8 @@ static mxd_err read_message(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_r
 
 static void describe(mxd_ingest *ing, const char *kind, mxd_ingest_result *res)
 {
+    if (res->detail[0])
+        return; /* said already */
     char *d = res->detail;
     size_t dl = sizeof res->detail;
     if (ing->nagg) {
