@@ -188,6 +188,7 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->pubres);
     free(kb->rdnswords);
     free(kb->dkimsels);
+    free(kb->senders);
     free(kb->outbound);
     bmatch_free(kb->rule_texts);
     kb_fast_free(kb);
