@@ -11,6 +11,8 @@
 #include <string.h>
 #include <jansson.h>
 #include <mxdiag/store.h>
+#include <mxdiag/ingest.h>
+#include <mxdiag/mail.h>
 #include <mxdiag/verdict.h>
 #include <mxdiag/dns.h>
 #include <mxdiag/log.h>
@@ -26,7 +28,8 @@ static void help(FILE *out)
             "usage: mxdiag report dmarc [--domain D] [--since T] [--until T] [--no-dns]\n"
             "                           [--json | --csv] [--db PATH] [DNS options]\n"
             "       mxdiag report tls [--domain D] [--since T] [--until T] [--json]\n"
-            "                         [--db PATH]\n\n"
+            "                         [--db PATH]\n"
+            "       mxdiag report show INPUT...\n\n"
             "What the reports stored by `mxdiag ingest` say.\n\n"
             "  dmarc  per source IP of the DMARC aggregate reports: messages, disposition,\n"
             "         SPF and DKIM results (raw and aligned), the reverse DNS name, the sending\n"
@@ -34,7 +37,10 @@ static void help(FILE *out)
             "         for you without your domain set up: what to configure is said) or\n"
             "         unauthorised\n"
             "  tls    per TLS policy: sessions, failures by sending MTA, receiving MX and\n"
-            "         result type (RFC 8460)\n\n"
+            "         result type (RFC 8460)\n"
+            "  show   read the DMARC aggregate and TLS reports of INPUT (messages, mbox,\n"
+            "         Maildir, report files) without storing them: one JSON array of\n"
+            "         {source, kind, report}, each report as parsedmarc shapes it\n\n"
             "options:\n"
             "  --domain D       only reports about domain D\n"
             "  --since, --until reports whose period overlaps [since, until): 2026-12-01,\n"
@@ -360,19 +366,88 @@ static int report_tls(mxd_store *st, const mxd_store_window *w, int out)
     return 0;
 }
 
+/* report_show - the reports of every INPUT as JSON, nothing stored. */
+static int report_show(const cli_global *g, char **inputs, int n)
+{
+    mxd_kb *kb = NULL;
+    int rc = cli_open_kb(g, "report", &kb);
+    if (rc)
+        return rc;
+    mxd_ingest *ing = NULL;
+    if (mxd_ingest_new(kb, NULL, &ing)) {
+        mxd_kb_free(kb);
+        return EX_OSERR_;
+    }
+    json_t *all = json_array();
+    int bad = 0, missing = 0;
+    for (int i = 0; i < n && all; i++) {
+        char why[512] = "";
+        mxd_mail_source *src;
+        if (mxd_mail_open(inputs[i], &src, why, sizeof why) != MXD_OK) {
+            cli_err("report", "%s", why[0] ? why : inputs[i]);
+            missing = 1;
+            continue;
+        }
+        mxd_mail_msg m;
+        while (mxd_mail_next(src, &m, why, sizeof why) == MXD_OK) {
+            mxd_ingest_result res;
+            char *txt = NULL;
+            mxd_err e = mxd_ingest_reports_json(ing, &m, &res, &txt);
+            if (e) {
+                cli_err("report", "%s: %s", m.label, res.why[0] ? res.why : mxd_strerror(e));
+                bad = 1;
+                continue;
+            }
+            if (res.why[0]) {
+                cli_err("report", "%s: %s", m.label, res.why);
+                bad = 1;
+            }
+            json_t *arr = json_loads(txt, 0, NULL);
+            free(txt);
+            size_t k;
+            json_t *o;
+            json_array_foreach(arr, k, o)
+            {
+                json_t *r =
+                    json_pack("{s:s, s:O, s:O}", "source", m.label, "kind",
+                              json_object_get(o, "kind"), "report", json_object_get(o, "report"));
+                if (r)
+                    json_array_append_new(all, r);
+            }
+            json_decref(arr);
+        }
+        mxd_mail_close(src);
+    }
+    char *out = all ? json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (out)
+        printf("%s\n", out);
+    free(out);
+    json_decref(all);
+    mxd_ingest_free(ing);
+    mxd_kb_free(kb);
+    return missing ? EX_NOINPUT_ : bad ? EX_DATAERR_ : 0;
+}
+
 int cmd_report(const cli_global *g0, int argc, char **argv)
 {
     cli_global g = *g0;
     const char *sub = NULL, *db = NULL;
     mxd_store_window w = {NULL, 0, 0};
     int out = OUT_TEXT, no_dns = 0, rc = 0;
+    char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    int ninputs = 0;
+    if (!inputs)
+        return EX_OSERR_;
     for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i], *v;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             help(stdout);
+            free(inputs);
             return 0;
         }
-        if (a[0] != '-') {
+        if (sub && !strcmp(sub, "show") && (a[0] != '-' || !strcmp(a, "-"))) {
+            inputs[ninputs++] = argv[i];
+        } else if (a[0] != '-') {
             if (sub) {
                 cli_err("report", "unexpected argument '%s'", a);
                 rc = EX_USAGE_;
@@ -404,12 +479,26 @@ int cmd_report(const cli_global *g0, int argc, char **argv)
             rc = EX_USAGE_;
         }
     }
-    if (!rc && (!sub || (strcmp(sub, "dmarc") && strcmp(sub, "tls")))) {
+    if (!rc && (!sub || (strcmp(sub, "dmarc") && strcmp(sub, "tls") && strcmp(sub, "show")))) {
         cli_err("report",
-                sub ? "unknown report '%s' (dmarc or tls)" : "which report: dmarc or tls%s",
+                sub ? "unknown report '%s' (dmarc, tls or show)"
+                    : "which report: dmarc, tls or show%s",
                 sub ? sub : "");
         rc = EX_USAGE_;
     }
+    if (!rc && !strcmp(sub, "show") && !ninputs) {
+        cli_err("report", "show needs an INPUT: a report file, a message, an mbox, a Maildir "
+                          "or '-'");
+        rc = EX_USAGE_;
+    }
+    if (!rc && !strcmp(sub, "show")) {
+        rc = report_show(&g, inputs, ninputs);
+        free(inputs);
+        if (fflush(stdout) || ferror(stdout))
+            return cli_stdout_status("report", 0);
+        return rc;
+    }
+    free(inputs);
     if (!rc && !strcmp(sub, "tls") && out == OUT_CSV) {
         cli_err("report", "report tls has no --csv (use --json)");
         rc = EX_USAGE_;

@@ -40,7 +40,8 @@ extern "C" {
 typedef struct mxd_ingest mxd_ingest;
 
 /* mxd_ingest_new - an ingester writing into st with the knowledge base kb (both must outlive
- * it). Free with mxd_ingest_free(). */
+ * it). st may be NULL for a reader that stores nothing (mxd_ingest_reports_json() only). Free
+ * with mxd_ingest_free(). */
 MXD_API mxd_err mxd_ingest_new(const mxd_kb *kb, mxd_store *st, mxd_ingest **out);
 MXD_API void mxd_ingest_free(mxd_ingest *ing);
 
@@ -67,6 +68,15 @@ typedef struct mxd_ingest_result {
  * otherwise readable message is not an error: res->why says what was skipped. */
 MXD_API mxd_err mxd_ingest_message(mxd_ingest *ing, const mxd_mail_msg *m, long long now,
                                    mxd_ingest_result *res);
+
+/* mxd_ingest_reports_json - read m as mxd_ingest_message() does, store nothing, and give the
+ * DMARC aggregate and TLS reports it holds as one JSON array (UTF-8, no newline) of
+ * {"kind": "dmarc-aggregate" | "tls-report", "report": {...}} in parsedmarc's shapes
+ * (mxd_dmarc_agg_json(), mxd_tlsrpt_json()); [] when it holds none. res says what the message
+ * is, as for mxd_ingest_message(). *json is freed with free(). Errors as mxd_ingest_message()
+ * (no BUSY: nothing is written). */
+MXD_API mxd_err mxd_ingest_reports_json(mxd_ingest *ing, const mxd_mail_msg *m,
+                                        mxd_ingest_result *res, char **json);
 
 #ifdef __cplusplus
 }

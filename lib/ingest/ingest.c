@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include "mxdiag/ingest.h"
@@ -58,8 +59,6 @@ struct mxd_ingest {
 
 mxd_err mxd_ingest_new(const mxd_kb *kb, mxd_store *st, mxd_ingest **out)
 {
-    if (!st)
-        return MXD_ERR_INVALID;
     return ingest_new_reader(kb, st, out);
 }
 
@@ -672,8 +671,8 @@ static mxd_err read_message(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_r
         e = mail_decode_part(fbr, &ing->fbr, &ing->conv);
         if (e == MXD_ERR_NOMEM || e == MXD_ERR_NOLIB)
             return e;
-        char *type = header_dup(ing, ing->fbr.ptr ? ing->fbr.ptr : "", ing->fbr.len,
-                                "Feedback-Type");
+        char *type =
+            header_dup(ing, ing->fbr.ptr ? ing->fbr.ptr : "", ing->fbr.len, "Feedback-Type");
         int auth = type && str_caseeq(type, strlen(type), "auth-failure");
         free(type);
         if (auth) {
@@ -936,4 +935,34 @@ mxd_err mxd_ingest_message(mxd_ingest *ing, const mxd_mail_msg *m, long long now
     reset_message(ing);
     ing->res = NULL;
     return e;
+}
+
+mxd_err mxd_ingest_reports_json(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_result *res,
+                                char **json)
+{
+    if (!ing || !m || !res || !json)
+        return MXD_ERR_INVALID;
+    *json = NULL;
+    char key[300];
+    mxd_err e = ingest_read(ing, m, res, key, sizeof key);
+    if (e)
+        return e;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < ing->nagg + ing->ntls; i++) {
+        char *txt = i < ing->nagg ? mxd_dmarc_agg_json(ing->agg[i], 0)
+                                  : mxd_tlsrpt_json(ing->tls[i - ing->nagg], 0);
+        json_t *r = txt ? json_loads(txt, 0, NULL) : NULL;
+        free(txt);
+        json_t *o = r ? json_pack("{s:s, s:o}", "kind",
+                                  i < ing->nagg ? MXD_KIND_DMARC_AGG : MXD_KIND_TLSRPT, "report", r)
+                      : NULL;
+        if (!o || json_array_append_new(arr, o)) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    *json = arr ? json_dumps(arr, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
+    json_decref(arr);
+    reset_message(ing);
+    return *json ? MXD_OK : MXD_ERR_NOMEM;
 }
