@@ -212,8 +212,8 @@ static int ingest_input(run *ru, const char *input, int *bad_path)
         if (res.why[0])
             note_error(ru, m.label, res.why);
         if (ru->verbose && !ru->json)
-            printf("%s: %s%s%s%s%s\n", m.label, res.duplicate ? "ingested before: " : "",
-                   res.kind, res.detail[0] ? ": " : "", res.detail,
+            printf("%s: %s%s%s%s%s\n", m.label, res.duplicate ? "ingested before: " : "", res.kind,
+                   res.detail[0] ? ": " : "", res.detail,
                    !res.duplicate && res.report_dups && !res.reports ? " (stored before)" : "");
     }
     mxd_mail_close(src);
@@ -326,6 +326,13 @@ int cmd_ingest(const cli_global *g, int argc, char **argv)
         json_decref(ru.jinputs);
     }
     mxd_ingest_free(ru.ing);
+    /* what was committed goes to disk before anyone hears "stored" (also before 75: the part
+     * already ingested is not asked for again) */
+    if (mxd_store_sync(st) != MXD_OK) {
+        cli_err("ingest", "%s", mxd_store_error(st));
+        if (!rc)
+            rc = EX_IOERR_;
+    }
     mxd_store_close(st);
     mxd_kb_free(kb);
     free(inputs);

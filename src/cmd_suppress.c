@@ -394,6 +394,8 @@ int cmd_suppress(const cli_global *g, int argc, char **argv)
         if (!e && !k)
             printf("nothing recorded for %s\n", args[0]);
     }
+    if (!e && writes)
+        e = mxd_store_sync(st);
     if (e)
         rc = store_fail(st, e);
     mxd_store_close(st);

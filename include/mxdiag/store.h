@@ -62,10 +62,17 @@ MXD_API int mxd_store_schema_version(mxd_store *s);
 MXD_API void mxd_store_set_busy_timeout(mxd_store *s, int ms);
 
 /* Transactions. begin takes the write lock at once (BEGIN IMMEDIATE): MXD_ERR_BUSY when it
- * stays taken beyond the busy timeout. commit returns MXD_OK only once the data is durable. */
+ * stays taken beyond the busy timeout. A commit is atomic and survives the process being
+ * killed at any moment; it is on disk (survives a power loss) once mxd_store_sync() has
+ * returned MXD_OK: call it after a batch of commits, before saying "stored" to anyone (ingest
+ * does before it exits 0). */
 MXD_API mxd_err mxd_store_begin(mxd_store *s);
 MXD_API mxd_err mxd_store_commit(mxd_store *s);
 MXD_API void mxd_store_rollback(mxd_store *s);
+
+/* mxd_store_sync - write what was committed to disk (fdatasync of the database and its WAL).
+ * MXD_ERR_IO when the disk refuses. */
+MXD_API mxd_err mxd_store_sync(mxd_store *s);
 
 /* ---- messages ---------------------------------------------------------------------- */
 
