@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define MXD_STORE_SCHEMA_VERSION 2 /* 3 once the watch tables land */
+#define MXD_STORE_SCHEMA_VERSION 2
 
 typedef struct mxd_store mxd_store;
 
@@ -260,72 +260,6 @@ typedef int (*mxd_tls_summary_cb)(void *arg, const mxd_tls_summary *t);
  * lines (most failed sessions first). */
 MXD_API mxd_err mxd_store_tls_summary(mxd_store *s, const mxd_store_window *w,
                                       mxd_tls_summary_cb cb, void *arg);
-
-/* ---- watch: check results, their history and alerts (mxdiag watch) -------------------- */
-
-/* The state of one check of one subject: kind "ip" or "domain"; subject "192.0.2.1" or
- * "example.com"; check "dnsbl:<list id>", "ptr", "spf", "dkim:<selector>", "dmarc", "mx",
- * "mta-sts", "tls-rpt" (and later ones); state "ok", "problem" or "unchecked" (could not be
- * made: never counted as ok). */
-typedef struct mxd_watch_state {
-    const char *kind;
-    const char *subject;
-    const char *check;
-    const char *state;
-    const char *detail;   /* one line: what was seen ("listed: 127.0.0.2 ...", "p=none") */
-    long long since;      /* when it entered this state */
-    long long checked_at; /* the last time it was checked */
-} mxd_watch_state;
-
-typedef int (*mxd_watch_state_cb)(void *arg, const mxd_watch_state *st);
-
-/* mxd_store_watch_set - record the result of a check at time at: when the state or detail
- * changed (or the check is new) a history row is written and *changed is 1 (*prev gets the
- * previous state, "" for a new check: prev must have room for 16 bytes); else only checked_at
- * moves. Its own transaction unless one is open. */
-MXD_API mxd_err mxd_store_watch_set(mxd_store *s, const mxd_watch_state *st, long long at,
-                                    int *changed, char *prev);
-
-/* mxd_store_watch_states - every current state, by kind, subject, check. */
-MXD_API mxd_err mxd_store_watch_states(mxd_store *s, mxd_watch_state_cb cb, void *arg);
-
-/* mxd_store_watch_history - the changes since `since` (0: all), oldest first; st->since is the
- * time of the change. */
-MXD_API mxd_err mxd_store_watch_history(mxd_store *s, long long since, mxd_watch_state_cb cb,
-                                        void *arg);
-
-/* An alert: opened by a change to a problem (or to unchecked: "cannot check"), closed by the
- * recovery; de-duplicated by key ("ip:192.0.2.1:dnsbl:zen"); while open it is sent again
- * every repeat interval. */
-typedef struct mxd_watch_alert {
-    long long id;
-    const char *key;
-    const char *kind; /* as the state's */
-    const char *subject;
-    const char *check;
-    const char *severity; /* "critical", "warning", "unknown" (cannot check) */
-    const char *text;     /* one line for a person */
-    long long opened_at;
-    long long closed_at; /* 0 while open */
-    long long last_sent; /* 0: not sent yet */
-    unsigned sent;       /* notices sent (first and repeats) */
-} mxd_watch_alert;
-
-typedef int (*mxd_watch_alert_cb)(void *arg, const mxd_watch_alert *a);
-
-/* mxd_store_alert_open - open the alert of key unless one is open already (*opened 0 then:
- * de-duplicated); *id gets the open alert's id either way. */
-MXD_API mxd_err mxd_store_alert_open(mxd_store *s, const mxd_watch_alert *a, long long at,
-                                     long long *id, int *opened);
-/* mxd_store_alert_close - close the open alert of key at time at; *closed 0 when none was
- * open. */
-MXD_API mxd_err mxd_store_alert_close(mxd_store *s, const char *key, long long at, int *closed);
-/* mxd_store_alert_sent - note that a notice of alert id went out at time at. */
-MXD_API mxd_err mxd_store_alert_sent(mxd_store *s, long long id, long long at);
-/* mxd_store_alerts - the open alerts (and, with closed_since > 0, those closed since then),
- * newest first. */
-MXD_API mxd_err mxd_store_alerts(mxd_store *s, long long closed_since, mxd_watch_alert_cb cb,
-                                 void *arg);
 
 #ifdef __cplusplus
 }
