@@ -216,7 +216,7 @@ static void print_text(const cli_global *g, const mxd_domain_report *r)
     if (first) {
         printf("\nFix first:\n");
         for (size_t i = 0; i < first; i++) {
-            char lead[16];
+            char lead[32]; /* "%zu. " never needs more than 23 */
             snprintf(lead, sizeof lead, "%zu. ", i + 1);
             print_finding(g, &r->findings[i], lead);
         }

@@ -46,7 +46,7 @@ static mxd_dns_status query(lint_ctx *c, const char *name, int type, mxd_dns_ans
 static void add_net(lint_ctx *c, const cidr_addr *a, unsigned prefix, char qual, const char *domain,
                     const spf_term *t)
 {
-    char addr[CIDR_TEXT_MAX + 1], net[CIDR_TEXT_MAX + 8], src[600];
+    char addr[CIDR_TEXT_MAX + 1], net[CIDR_TEXT_MAX + 12], src[600];
     cidr_format(a, addr, sizeof addr);
     if (prefix >= (a->family == 4 ? 32u : 128u))
         snprintf(net, sizeof net, "%s", addr);
