@@ -132,10 +132,21 @@ for i, path in enumerate(parts):
     mbox(path, msgs[i::8])
 conc = os.path.join(work, "conc.db")
 ingest(conc, [os.path.join(fx, "10-other.eml")])  # create it first: migrations run once
+# Under AddressSanitizer, LeakSanitizer's exit-time tracer (ptrace) itself crashes now and then
+# when eight processes stop the world at once ("Tracer caught signal 11 ... LeakSanitizer has
+# encountered a fatal error", seen once in four runs on 2 cores): leak checking is off for these
+# eight only; every other test runs the same ingest code with it on.
+env = dict(os.environ)
+if "ASAN_OPTIONS" in env:
+    env["ASAN_OPTIONS"] += ":detect_leaks=0"
 procs = [subprocess.Popen([mxdiag, "ingest", "--db", conc, path], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE) for path in parts]
-rcs = [pr.wait() for pr in procs]
+                          stderr=subprocess.PIPE, env=env) for path in parts]
+outs = [pr.communicate()[1] for pr in procs]
+rcs = [pr.returncode for pr in procs]
 check(rcs == [0] * 8, "8 concurrent ingest processes all exit 0 (%s)" % rcs)
+for rc, err in zip(rcs, outs):
+    if rc:
+        print("  exit %d: %s" % (rc, err.decode("utf-8", "replace")[-3000:]))
 # the file a row came from (part3.mbox:7, not all.mbox:52) and which message of an address's
 # many made it suppressed depend on the order of ingestion: left out here
 ORDER = ("source", "msgkey")
