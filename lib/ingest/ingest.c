@@ -266,6 +266,19 @@ static int on_member(void *arg, const char *name, const char *data, size_t len)
     while (i < len && str_isspace((unsigned char)data[i]))
         i++;
     char why[200] = "";
+    /* one message may hold many attachments and a zip many members: the rows kept from all of
+     * them together stay within one report's limit, so memory does not grow with their count */
+    size_t rows = 0;
+    for (size_t k = 0; k < ing->nagg; k++)
+        rows += ing->agg[k]->nrows;
+    for (size_t k = 0; k < ing->ntls; k++)
+        for (size_t p = 0; p < ing->tls[k]->npolicies; p++)
+            rows += 1 + ing->tls[k]->policies[p].nfailures;
+    if (rows >= MXD_REPORT_MAX_ROWS) {
+        why_set(ing->res, name && *name ? name : "report",
+                "left out: the message's reports already hold the most rows read at once");
+        return 1;
+    }
     if (i < len && data[i] == '{') {
         if (ing->ntls >= INGEST_MAX_REPORTS)
             return 1;
