@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define MXD_STORE_SCHEMA_VERSION 2
+#define MXD_STORE_SCHEMA_VERSION 3
 
 typedef struct mxd_store mxd_store;
 
@@ -260,6 +260,190 @@ typedef int (*mxd_tls_summary_cb)(void *arg, const mxd_tls_summary *t);
  * lines (most failed sessions first). */
 MXD_API mxd_err mxd_store_tls_summary(mxd_store *s, const mxd_store_window *w,
                                       mxd_tls_summary_cb cb, void *arg);
+
+/* ---- watch: check states, their history, alerts and their notices, traffic ---------------
+ *
+ * `mxdiag watch` keeps here what it checks (one row per check key: "dnsbl/192.0.2.1/spamcop",
+ * "spf/example.org", "dkim/example.org/s1" ...), every result as runs of equal results (a
+ * result equal to the previous one extends its run: first_at .. last_at, runs), the alerts
+ * (at most one open per key), the notices to send for them (kept until every channel took
+ * them: a notice written in the transaction that opened the alert is sent after a crash,
+ * never lost, and a restart finds the alert open instead of raising it again), the mail log's
+ * volume per provider and hour, and where each followed log was left off (written in the same
+ * transaction as the volume it read, so a kill -9 never counts a line twice). */
+
+typedef enum mxd_watch_state {
+    MXD_WATCH_OK = 0,      /* checked: fine */
+    MXD_WATCH_PROBLEM = 1, /* checked: needs action */
+    MXD_WATCH_UNKNOWN = 2  /* could not be checked (never a clean result) */
+} mxd_watch_state;
+
+/* mxd_watch_state_name - "ok", "problem", "unknown". */
+MXD_API const char *mxd_watch_state_name(mxd_watch_state s);
+
+/* One check's result, or (from the _each calls) its current row. */
+typedef struct mxd_watch_check {
+    const char *key;     /* unique: "<kind>/<subject>[/<item>]" */
+    const char *kind;    /* dnsbl ptr spf dkim dmarc mx mta-sts tls-rpt */
+    const char *subject; /* the IP or domain */
+    const char *item;    /* the list id, the DKIM selector, or NULL */
+    mxd_watch_state state;
+    const char *value;  /* short, compared to see a change ("listed 127.0.0.2", "2048 bits") */
+    const char *detail; /* one line for a person */
+    long long since;    /* rows: when the state took its value */
+    long long checked_at;
+    unsigned failures;           /* rows: consecutive UNKNOWN results */
+    const char *known_value;     /* rows: the value of the last result that was not UNKNOWN */
+    mxd_watch_state known_state; /* ... and its state (MXD_WATCH_UNKNOWN when never known) */
+} mxd_watch_check;
+
+/* What a key looked like before mxd_store_watch_record() stored a new result. */
+typedef struct mxd_watch_prev {
+    int found;                   /* 0: the key is new */
+    mxd_watch_state state;       /* the previous result's state */
+    mxd_watch_state known_state; /* the last state that was not UNKNOWN (UNKNOWN if none) */
+    char known_value[256];       /* its value ("" when none) */
+    unsigned failures;           /* consecutive UNKNOWN results, this one included */
+} mxd_watch_prev;
+
+/* mxd_store_watch_record - store result r (key, kind, subject, state, value, detail) checked at
+ * time at: the current row, and the history (the last run of this key is extended when state,
+ * value and detail are equal, else a new run starts). *prev (may be NULL) gets what was there
+ * before. All or nothing (its own transaction unless one is open). */
+MXD_API mxd_err mxd_store_watch_record(mxd_store *s, const mxd_watch_check *r, long long at,
+                                       mxd_watch_prev *prev);
+
+typedef int (*mxd_watch_check_cb)(void *arg, const mxd_watch_check *c);
+
+/* mxd_store_watch_each - the current rows, by subject, kind and item. */
+MXD_API mxd_err mxd_store_watch_each(mxd_store *s, mxd_watch_check_cb cb, void *arg);
+
+/* mxd_store_watch_forget - drop the current rows whose key is not one of keys[0..n): checks no
+ * longer configured (their history stays until pruned). *dropped (may be NULL) counts them. */
+MXD_API mxd_err mxd_store_watch_forget(mxd_store *s, const char *const *keys, size_t n,
+                                       size_t *dropped);
+
+/* One run of equal results of a key. */
+typedef struct mxd_watch_span {
+    const char *key, *kind, *subject, *item;
+    mxd_watch_state state;
+    const char *value, *detail;
+    long long first_at, last_at;
+    unsigned long long runs;
+} mxd_watch_span;
+
+typedef int (*mxd_watch_span_cb)(void *arg, const mxd_watch_span *r);
+
+/* mxd_store_watch_history - the runs that started in [since, until) (0: no bound), newest
+ * first, at most limit (0: all); key NULL: every key. A run is a change: the timeline. */
+MXD_API mxd_err mxd_store_watch_history(mxd_store *s, const char *key, long long since,
+                                        long long until, size_t limit, mxd_watch_span_cb cb,
+                                        void *arg);
+
+/* An alert: opened on a change for the worse, closed (recovered) on the change back. */
+typedef struct mxd_watch_alert {
+    long long id;
+    const char *key;      /* the check key, "cannot/<check key>", "log/<kind>/<subject>" */
+    const char *kind;     /* listed, ptr, spf, dkim, dmarc, mx, mta-sts, tls-rpt, cannot-check,
+                             weakened, spike, bounce-rate, new-block */
+    const char *subject;  /* the IP, domain, provider or sender */
+    const char *item;     /* list id, selector, or NULL */
+    const char *severity; /* "critical", "warning", "info" */
+    const char *title;    /* one line */
+    const char *detail;
+    long long opened_at;
+    long long closed_at; /* 0 while open */
+    long long notified_at;
+    unsigned notices;
+} mxd_watch_alert;
+
+typedef int (*mxd_watch_alert_cb)(void *arg, const mxd_watch_alert *a);
+
+/* mxd_store_alert_open_id - the id of key's open alert into *id (0 when none). */
+MXD_API mxd_err mxd_store_alert_open_id(mxd_store *s, const char *key, long long *id);
+
+/* mxd_store_alert_open - open an alert (key, kind, subject, item, severity, title, detail of a)
+ * at time at; *id its id. MXD_ERR_INVALID when key has one open already. Inside the caller's
+ * transaction with the notice it sends (mxd_store_notice_add). */
+MXD_API mxd_err mxd_store_alert_open(mxd_store *s, const mxd_watch_alert *a, long long at,
+                                     long long *id);
+
+/* mxd_store_alert_update - a still open alert's title and detail (the listing's code changed). */
+MXD_API mxd_err mxd_store_alert_update(mxd_store *s, long long id, const char *title,
+                                       const char *detail);
+
+/* mxd_store_alert_close - close alert id at time at. */
+MXD_API mxd_err mxd_store_alert_close(mxd_store *s, long long id, long long at);
+
+/* mxd_store_alert_notified - count a notice of alert id sent (or queued) at time at. */
+MXD_API mxd_err mxd_store_alert_notified(mxd_store *s, long long id, long long at);
+
+/* mxd_store_alerts - alerts, newest first: open ones only (open_only), or also those closed at
+ * or after since; at most limit (0: all). mxd_store_alerts_due - the open alerts last notified
+ * at or before before (for the repeat). */
+MXD_API mxd_err mxd_store_alerts(mxd_store *s, int open_only, long long since, size_t limit,
+                                 mxd_watch_alert_cb cb, void *arg);
+MXD_API mxd_err mxd_store_alerts_due(mxd_store *s, long long before, mxd_watch_alert_cb cb,
+                                     void *arg);
+
+/* A notice: one message about an alert (type "open", "repeat", "recovery", "event"), its body
+ * (the JSON every channel gets), and the channels (a bit mask the caller defines) that have not
+ * taken it yet. */
+typedef struct mxd_watch_notice {
+    long long id, alert;
+    const char *type;
+    const char *body;
+    long long created_at;
+    unsigned pending;
+    unsigned attempts;
+    const char *error; /* the last failure, or NULL */
+} mxd_watch_notice;
+
+typedef int (*mxd_watch_notice_cb)(void *arg, const mxd_watch_notice *n);
+
+MXD_API mxd_err mxd_store_notice_add(mxd_store *s, long long alert, const char *type,
+                                     const char *body, unsigned channels, long long at);
+
+/* mxd_store_notices_pending - notices with channels left and due (next try at or before now),
+ * oldest first. */
+MXD_API mxd_err mxd_store_notices_pending(mxd_store *s, long long now, mxd_watch_notice_cb cb,
+                                          void *arg);
+
+/* mxd_store_notice_done - after a try: the channels still pending (0: done), when to try again,
+ * and the failure (NULL when none). */
+MXD_API mxd_err mxd_store_notice_done(mxd_store *s, long long id, unsigned pending,
+                                      long long next_at, const char *error);
+
+/* mxd_store_traffic_add - n outcomes (sent, deferred, bounced, rejected, expired) for provider
+ * in the hour that starts at hour (seconds, a multiple of 3600). */
+MXD_API mxd_err mxd_store_traffic_add(mxd_store *s, long long hour, const char *provider,
+                                      const char *outcome, unsigned long long n);
+
+typedef struct mxd_traffic_row {
+    long long hour; /* 0 in totals */
+    const char *provider;
+    unsigned long long sent, deferred, bounced, rejected, expired;
+} mxd_traffic_row;
+
+typedef int (*mxd_traffic_cb)(void *arg, const mxd_traffic_row *r);
+
+/* mxd_store_traffic - the hours in [since, until) (0: no bound), by hour then provider; with
+ * totals, one row per provider summed over the window instead (hour 0), most mail first. */
+MXD_API mxd_err mxd_store_traffic(mxd_store *s, long long since, long long until, int totals,
+                                  mxd_traffic_cb cb, void *arg);
+
+/* mxd_store_logpos_get / _set - where the followed log at path was left (dev, ino, offset);
+ * *found 0 when never. */
+MXD_API mxd_err mxd_store_logpos_get(mxd_store *s, const char *path, unsigned long long *dev,
+                                     unsigned long long *ino, unsigned long long *offset,
+                                     int *found);
+MXD_API mxd_err mxd_store_logpos_set(mxd_store *s, const char *path, unsigned long long dev,
+                                     unsigned long long ino, unsigned long long offset,
+                                     long long at);
+
+/* mxd_store_watch_prune - drop history runs that ended, alerts closed, notices sent and
+ * traffic hours before before: the database stays bounded however long the daemon runs. */
+MXD_API mxd_err mxd_store_watch_prune(mxd_store *s, long long before);
 
 #ifdef __cplusplus
 }

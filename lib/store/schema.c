@@ -14,6 +14,10 @@
  *   2  dmarc_failures (failure reports, unique by message key) with an index by reported
  *      domain and arrival, and an index of dmarc_reports by date range for windows without a
  *      domain.
+ *   3  the watch daemon's tables: watch_checks (the current result per check key), watch_history
+ *      (runs of equal results), watch_alerts (at most one open per key: a partial unique
+ *      index), watch_notices (what is still to send, per channel), traffic_hourly (mail log
+ *      outcomes per provider and hour) and log_positions (where each followed log was left).
  */
 #include <stdio.h>
 #include "store/store_internal.h"
@@ -145,8 +149,59 @@ static const char step2[] =
     "CREATE INDEX dmarc_failures_domain ON dmarc_failures (reported_domain, arrival);"
     "CREATE INDEX dmarc_reports_range ON dmarc_reports (end_at, begin_at);";
 
+static const char step3[] =
+    "CREATE TABLE watch_checks ("
+    " key TEXT PRIMARY KEY,"
+    " kind TEXT NOT NULL, subject TEXT NOT NULL, item TEXT,"
+    " state INTEGER NOT NULL CHECK (state IN (0, 1, 2)),"
+    " value TEXT, detail TEXT,"
+    " since INTEGER NOT NULL, checked_at INTEGER NOT NULL,"
+    " failures INTEGER NOT NULL DEFAULT 0,"
+    " known_state INTEGER NOT NULL DEFAULT 2, known_value TEXT) WITHOUT ROWID;"
+
+    "CREATE TABLE watch_history ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, item TEXT,"
+    " state INTEGER NOT NULL, value TEXT, detail TEXT,"
+    " first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
+    " runs INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX watch_history_key ON watch_history (key, first_at);"
+    "CREATE INDEX watch_history_first ON watch_history (first_at);"
+
+    "CREATE TABLE watch_alerts ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT, item TEXT,"
+    " severity TEXT NOT NULL, title TEXT NOT NULL, detail TEXT,"
+    " opened_at INTEGER NOT NULL, closed_at INTEGER NOT NULL DEFAULT 0,"
+    " notified_at INTEGER NOT NULL DEFAULT 0, notices INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX watch_alerts_open ON watch_alerts (key) WHERE closed_at = 0;"
+    "CREATE INDEX watch_alerts_closed ON watch_alerts (closed_at);"
+
+    "CREATE TABLE watch_notices ("
+    " id INTEGER PRIMARY KEY,"
+    " alert INTEGER NOT NULL,"
+    " type TEXT NOT NULL CHECK (type IN ('open', 'repeat', 'recovery', 'event')),"
+    " body TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " pending INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_at INTEGER NOT NULL DEFAULT 0,"
+    " error TEXT);"
+    "CREATE INDEX watch_notices_pending ON watch_notices (next_at) WHERE pending != 0;"
+
+    "CREATE TABLE traffic_hourly ("
+    " hour INTEGER NOT NULL, provider TEXT NOT NULL,"
+    " sent INTEGER NOT NULL DEFAULT 0, deferred INTEGER NOT NULL DEFAULT 0,"
+    " bounced INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,"
+    " expired INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (hour, provider)) WITHOUT ROWID;"
+
+    "CREATE TABLE log_positions ("
+    " path TEXT PRIMARY KEY, dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
+    " offset INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;";
+
 /* The migrations: steps[i] takes version i to version i + 1. */
-static const char *const steps[] = {step1, step2};
+static const char *const steps[] = {step1, step2, step3};
 
 _Static_assert(sizeof steps / sizeof steps[0] == MXD_STORE_SCHEMA_VERSION,
                "one migration step per schema version");
