@@ -20,6 +20,7 @@ enum {
     EX_OSERR_ = 71,
     EX_IOERR_ = 74,
     EX_TEMPFAIL_ = 75,
+    EX_CONFIG_ = 78,
 };
 
 /* Options shared by all commands, parsed by main before the command's own. */
@@ -156,6 +157,7 @@ int cmd_diagnose(const cli_global *g, int argc, char **argv);
 int cmd_log(const cli_global *g, int argc, char **argv);
 int cmd_ingest(const cli_global *g, int argc, char **argv);
 int cmd_suppress(const cli_global *g, int argc, char **argv);
+int cmd_watch(const cli_global *g, int argc, char **argv);
 int cmd_report(const cli_global *g, int argc, char **argv);
 /* mxdiag check domain (cmd_check_domain.c), dispatched by cmd_check */
 int cmd_check_domain(const cli_global *g, int argc, char **argv);

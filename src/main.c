@@ -25,6 +25,8 @@ static const cli_command commands[] = {
     {"ingest", "store bounces, complaints, DMARC and TLS reports; feed the suppression list",
      cmd_ingest},
     {"suppress", "the suppression list: list, check, add, remove, export", cmd_suppress},
+    {"watch", "the daemon: watch IPs, domains, logs and Maildirs; alerts, dashboard, metrics",
+     cmd_watch},
     {"report", "DMARC aggregate (who sends as you) and TLS reports from the store", cmd_report},
     {"check", "check ip (blocklists, reverse DNS), mx, domain (SPF, DKIM, DMARC ...)", cmd_check},
     {"spf", "evaluate SPF for an IP (RFC 7208) or lint a domain's SPF record", cmd_spf},

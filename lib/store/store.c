@@ -377,7 +377,13 @@ mxd_err mxd_store_commit(mxd_store *s)
     return e;
 }
 
-/* sync_file - fdatasync path (a missing file is fine: nothing to make durable). */
+/* sync_file - fdatasync path (a missing file is fine: nothing to make durable). Only ever the
+ * -wal file: closing a descriptor of the database file itself would drop every POSIX lock this
+ * process holds on it (fcntl locks belong to the process and the file, not the descriptor),
+ * SQLite's among them; another process would then take this connection for gone, and the last
+ * one to close would checkpoint and delete the WAL under it, losing the commits that follow
+ * (the watch daemon lost an alert that way while a test read the database beside it). In WAL
+ * mode the database file is written only by checkpoints, which sync it themselves. */
 static int sync_file(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -398,7 +404,7 @@ mxd_err mxd_store_sync(mxd_store *s)
         return MXD_ERR_NOMEM;
     memcpy(wal, s->path, n);
     memcpy(wal + n, "-wal", 5);
-    int bad = sync_file(wal) || sync_file(s->path);
+    int bad = sync_file(wal);
     free(wal);
     if (bad)
         return store_fail(s, MXD_ERR_IO, "%s: cannot write it to disk: %s", s->path,

@@ -458,6 +458,9 @@ def main():
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    reload_wanted = threading.Event()
+    signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
+    reloads = 0
     server = Server(zone, args.delay, args.verbose)
     if args.pid_file:
         write_atomic(args.pid_file, '%d\n' % os.getpid())
@@ -470,6 +473,21 @@ def main():
     sel.register(udp, selectors.EVENT_READ)
     sel.register(tcp, selectors.EVENT_READ)
     while not stop.is_set():
+        if reload_wanted.is_set():
+            # SIGHUP: read the zone files again (a test changes a listing while a daemon
+            # runs); a bad file keeps the zone in use. PORT-FILE.reloads counts the reloads.
+            reload_wanted.clear()
+            fresh = Zone()
+            try:
+                for path in args.zone:
+                    fresh.load(path)
+                server.zone = fresh
+                reloads += 1
+                server.log('zones reloaded (%d)' % reloads)
+            except (OSError, ZoneError) as e:
+                print('dnsd: reload: %s' % e, file=sys.stderr, flush=True)
+            if args.port_file:
+                write_atomic(args.port_file + '.reloads', '%d\n' % reloads)
         for ev, _ in sel.select(0.2):
             if ev.fileobj is udp:
                 server.on_udp(udp)
