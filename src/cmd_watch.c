@@ -16,7 +16,7 @@
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: mxdiag watch [--config FILE] [--once] [--db PATH]\n\n"
+            "usage: mxdiag watch [--config FILE] [--once | --check-config] [--db PATH]\n\n"
             "Watch the sending IPs and domains and keep watching: blocklists and reverse DNS\n"
             "of every IP; SPF (valid, under 10 lookups, passing every watched IP), DKIM keys,\n"
             "DMARC, MX, MTA-STS and TLS-RPT of every domain; the mail logs (spikes, bounce\n"
@@ -35,6 +35,8 @@ static void help(FILE *out)
             "  --once          every check once, one line per check after a summary line;\n"
             "                  alerts are stored and sent as the daemon would; for cron and\n"
             "                  monitoring plugins\n"
+            "  --check-config  read and check the configuration, print what it watches; no\n"
+            "                  check is run and nothing is opened (exit 0, or as below)\n"
             "  --db PATH       the database (overrides [general] db and $MXDIAG_DB)\n"
             "  -h, --help      this help\n\n"
             "signals: SIGTERM or SIGINT stop cleanly, SIGHUP re-reads the configuration (a\n"
@@ -80,7 +82,7 @@ int cmd_watch(const cli_global *g, int argc, char **argv)
 {
     const char *config = getenv("MXDIAG_WATCH_CONFIG");
     const char *db = NULL;
-    int once = 0;
+    int once = 0, check_only = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -88,6 +90,8 @@ int cmd_watch(const cli_global *g, int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--once")) {
             once = 1;
+        } else if (!strcmp(a, "--check-config")) {
+            check_only = 1;
         } else if (cli_is_opt(a, "--config")) {
             if (!(config = cli_take_value("watch", argc, argv, &i, "--config", 0)))
                 return EX_USAGE_;
@@ -101,6 +105,16 @@ int cmd_watch(const cli_global *g, int argc, char **argv)
     }
     if (!config || !*config)
         config = "/etc/mxdiag/watch.conf";
+    if (check_only) {
+        char summary[1024], why[1024] = "";
+        mxd_err e = mxd_watch_check_config(config, summary, sizeof summary, why, sizeof why);
+        if (e) {
+            cli_err("watch", "%s", *why ? why : mxd_strerror(e));
+            return e == MXD_ERR_IO && strstr(why, config) == why ? EX_NOINPUT_ : exit_of(e);
+        }
+        printf("%s\n", summary);
+        return 0;
+    }
     mxd_kb *kb = NULL;
     int rc = cli_open_kb(g, "watch", &kb);
     if (rc)

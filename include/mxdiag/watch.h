@@ -37,6 +37,12 @@ MXD_API mxd_err mxd_watch_new(const mxd_kb *kb, const char *config, const char *
                               char *why, size_t whylen);
 MXD_API void mxd_watch_free(mxd_watch *w);
 
+/* mxd_watch_check_config - read and check the configuration at config without opening
+ * anything it names; on MXD_OK a one-line summary goes to out ("3 IPs, 1 domain ..."). Errors
+ * as mxd_watch_new() (no MXD_ERR_BUSY). */
+MXD_API mxd_err mxd_watch_check_config(const char *config, char *out, size_t outlen, char *why,
+                                       size_t whylen);
+
 /* mxd_watch_once - every check once, at time now: results stored, alerts opened or closed,
  * notices sent; one line per check on out (NULL: none) after a Nagios summary line. Returns
  * the Nagios status: CRITICAL when a critical problem is found, else WARNING for a warning,

@@ -451,6 +451,42 @@ mxd_err mxd_watch_new(const mxd_kb *kb, const char *config, const char *db, mxd_
     return MXD_OK;
 }
 
+mxd_err mxd_watch_check_config(const char *config, char *out, size_t outlen, char *why,
+                               size_t whylen)
+{
+    watch_config *cfg;
+    mxd_err e = watch_config_load(config, &cfg, why, whylen);
+    if (e)
+        return e;
+    if (cfg->listen && !watch_listen_is_loopback(cfg->listen) && !cfg->token)
+        e = fail(why, whylen, MXD_ERR_INVALID,
+                 "%s: [general] listen = %s is not a loopback address: set token or "
+                 "token-file, or listen on 127.0.0.1",
+                 config, cfg->listen);
+    if (!e && cfg->dns_servers) {
+        mxd_dns_opts o = {0};
+        o.servers = cfg->dns_servers;
+        mxd_resolver *r;
+        char rwhy[512];
+        if ((e = mxd_resolver_new(&o, &r, rwhy, sizeof rwhy)))
+            e = fail(why, whylen, e == MXD_ERR_INVALID ? MXD_ERR_PARSE : e,
+                     "%s: [general] dns-servers: %s", config, rwhy);
+        else
+            mxd_resolver_free(r);
+    }
+    if (!e)
+        snprintf(out, outlen,
+                 "%s: %zu IPs, %zu domains, %zu DKIM selectors, %zu logs, %zu Maildirs; "
+                 "HTTP %s%s; alerts by %s%s%s%s",
+                 config, cfg->nips, cfg->ndomains, cfg->nselectors, cfg->nlogs, cfg->nmaildirs,
+                 cfg->listen ? cfg->listen : "off", cfg->token ? " (token)" : "",
+                 cfg->channels ? "" : "nothing (no channel configured)",
+                 cfg->exec ? "command " : "", cfg->webhook ? "webhook " : "",
+                 cfg->nmailto ? "mail" : "");
+    watch_config_free(cfg);
+    return e;
+}
+
 void mxd_watch_free(mxd_watch *w)
 {
     if (!w)
