@@ -624,13 +624,15 @@ static void tl_free(timeline *t)
 
 /* --- the dashboard: plots ------------------------------------------------------------------ */
 
+/* A plot's geometry in viewBox units (integers: no locale's decimal comma in an SVG). */
 enum {
-    PLOT_W = 4,   /* viewBox units per hour */
-    PLOT_X0 = 46, /* left margin: the y labels */
-    PLOT_Y0 = 10,
-    PLOT_H = 100,
-    PLOT_VB_W = PLOT_X0 + WATCH_RENDER_PLOT_HOURS * PLOT_W + 6,
-    PLOT_VB_H = PLOT_Y0 + PLOT_H + 22,
+    PLOT_W = 4,   /* per hour */
+    PLOT_X0 = 64, /* left margin: the y labels */
+    PLOT_Y0 = 14,
+    PLOT_H = 170,
+    PLOT_FONT = 20, /* as the CSS says: svg text{font-size:20px} */
+    PLOT_VB_W = PLOT_X0 + WATCH_RENDER_PLOT_HOURS * PLOT_W + 8,
+    PLOT_VB_H = PLOT_Y0 + PLOT_H + 32,
 };
 
 typedef struct series {
@@ -728,7 +730,7 @@ static void plot_frame(out *o, const char *provider, const char *metric, const c
          "<text class=\"yl\" x=\"%d\" y=\"%d\">%s</text>"
          "<text class=\"yl\" x=\"%d\" y=\"%d\">0</text>",
          PLOT_X0, PLOT_Y0, right, PLOT_X0, PLOT_Y0 + PLOT_H / 2, right, PLOT_X0, base, right,
-         PLOT_X0 - 4, PLOT_Y0 + 4, ytop, PLOT_X0 - 4, base + 4);
+         PLOT_X0 - 6, PLOT_Y0 + PLOT_FONT / 2, ytop, PLOT_X0 - 6, base + PLOT_FONT / 3);
     for (int h = 0; h < WATCH_RENDER_PLOT_HOURS; h++) {
         long long t = h0 + h * HOUR;
         if (t % DAY)
@@ -739,10 +741,10 @@ static void plot_frame(out *o, const char *provider, const char *metric, const c
         if (gmtime_r(&tt, &tm))
             strftime(day, sizeof day, "%m-%d", &tm);
         int x = PLOT_X0 + h * PLOT_W;
-        putf(o,
-             "<path class=\"day\" d=\"M%d,%dV%d\"/><text class=\"xl\" x=\"%d\" y=\"%d\">%s"
-             "</text>",
-             x, PLOT_Y0, base + 4, x + 2, base + 16, day);
+        putf(o, "<path class=\"day\" d=\"M%d,%dV%d\"/>", x, PLOT_Y0, base + 6);
+        if (x + 3 * PLOT_FONT < right) /* a label that fits before the right edge */
+            putf(o, "<text class=\"xl\" x=\"%d\" y=\"%d\">%s</text>", x + 4, base + PLOT_FONT + 6,
+                 day);
     }
 }
 
@@ -880,6 +882,7 @@ static const char css[] =
     "thead th{background:var(--bg);font-weight:600}"
     "td.none{color:var(--mut);text-align:center}"
     "table.no-other .other{display:none}"
+    "tr.sev-critical td{background:#ffebe9}tr.sev-warning td{background:#fff8c5}"
     ".st-ok{background:#dafbe1}.st-problem{background:#ffebe9}.st-unknown{background:#fff8c5}"
     ".grid td{max-width:22em}"
     ".badge{display:inline-block;font-size:11px;font-weight:700;text-transform:uppercase;"
@@ -895,9 +898,9 @@ static const char css[] =
     "figure{margin:0}figcaption{font-size:12px;color:var(--mut)}"
     "svg.plot{width:100%;height:auto;background:#fff;border:1px solid var(--bd)}"
     "svg .axis{stroke:#d0d7de;fill:none}svg .day{stroke:#eaeef2;fill:none}"
-    "svg text{font-size:10px;fill:#57606a}svg .yl{text-anchor:end}"
+    "svg text{font-size:20px;fill:#57606a}svg .yl{text-anchor:end}"
     "svg .sent{fill:#54aeff}svg .deferred{fill:#d4a72c}svg .bounced{fill:#cf222e}"
-    "svg .rate{fill:none;stroke:#0969da;stroke-width:1.5;stroke-linejoin:round;"
+    "svg .rate{fill:none;stroke:#0969da;stroke-width:2.5;stroke-linejoin:round;"
     "stroke-linecap:round}"
     ".k{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px}"
     ".k.sent{background:#54aeff}.k.deferred{background:#d4a72c}.k.bounced{background:#cf222e}"

@@ -14,12 +14,13 @@
 #include "mxdiag/store.h"
 #include "watch/watch_internal.h"
 #include "tmpdir_helper.h"
+#include "watch_fill_helper.h"
 
 #define HOUR 3600LL
 #define DAY  86400LL
 #define NOW  1700000000LL /* 2023-11-14 22:13:20Z */
 
-#define HOSTILE "<script>alert(1)</script>"
+#define HOSTILE FILL_HOSTILE
 
 static int setup(void **state)
 {
@@ -45,82 +46,6 @@ static mxd_store *open_db(const char *name)
     return s;
 }
 
-static void record(mxd_store *s, const char *key, const char *kind, const char *subject,
-                   const char *item, mxd_watch_state st, const char *value, const char *detail,
-                   long long at)
-{
-    mxd_watch_check c = {.key = key,
-                         .kind = kind,
-                         .subject = subject,
-                         .item = item,
-                         .state = st,
-                         .value = value,
-                         .detail = detail};
-    assert_int_equal(mxd_store_watch_record(s, &c, at, NULL), MXD_OK);
-}
-
-static long long open_alert(mxd_store *s, const char *key, const char *kind, const char *subject,
-                            const char *item, const char *severity, const char *title,
-                            const char *detail, long long at)
-{
-    mxd_watch_alert a = {.key = key,
-                         .kind = kind,
-                         .subject = subject,
-                         .item = item,
-                         .severity = severity,
-                         .title = title,
-                         .detail = detail};
-    long long id = 0;
-    assert_int_equal(mxd_store_alert_open(s, &a, at, &id), MXD_OK);
-    assert_true(id > 0);
-    return id;
-}
-
-/* fill - what the daemon would have stored: a listed IP, a domain, two days of traffic. */
-static void fill(mxd_store *s)
-{
-    long long t = NOW - 2 * DAY;
-    record(s, "dnsbl/192.0.2.1/spamcop", "dnsbl", "192.0.2.1", "spamcop", MXD_WATCH_OK,
-           "not listed", "", t);
-    record(s, "dnsbl/192.0.2.1/spamcop", "dnsbl", "192.0.2.1", "spamcop", MXD_WATCH_PROBLEM,
-           "listed 127.0.0.2", "TXT: " HOSTILE " see https://www.spamcop.net/", NOW - 3 * HOUR);
-    record(s, "dnsbl/192.0.2.1/sbl", "dnsbl", "192.0.2.1", "sbl", MXD_WATCH_OK, "not listed", "",
-           NOW - HOUR);
-    record(s, "dnsbl/192.0.2.1/barracuda", "dnsbl", "192.0.2.1", "barracuda", MXD_WATCH_UNKNOWN,
-           "timeout", "no answer in 5 s", NOW - HOUR);
-    record(s, "ptr/192.0.2.1", "ptr", "192.0.2.1", NULL, MXD_WATCH_OK, "mail.example.org",
-           "forward-confirmed", NOW - HOUR);
-    record(s, "spf/example.org", "spf", "example.org", NULL, MXD_WATCH_OK, "7 lookups",
-           "v=spf1 ip4:192.0.2.1 -all", NOW - HOUR);
-    record(s, "dmarc/example.org", "dmarc", "example.org", NULL, MXD_WATCH_PROBLEM, "p=none",
-           "bad \xff byte in the record", NOW - HOUR);
-    record(s, "dkim/example.org/s1", "dkim", "example.org", "s1", MXD_WATCH_UNKNOWN, "servfail",
-           "SERVFAIL from 192.0.2.53", NOW - HOUR);
-    /* a kind the grid has no column for, with every character a label value must escape */
-    record(s, "other/example.org/q", "odd", "example.org", "a\"b\\c\nd", MXD_WATCH_OK, "fine", "",
-           NOW - HOUR);
-
-    open_alert(s, "dnsbl/192.0.2.1/spamcop", "listed", "192.0.2.1", "spamcop", "critical",
-               "192.0.2.1 is listed on spamcop", "TXT: " HOSTILE, NOW - 3 * HOUR);
-    long long id =
-        open_alert(s, "dmarc/example.org", "dmarc", "example.org", NULL, "warning",
-                   "DMARC weakened on example.org", "p=reject to p=none", NOW - 30 * HOUR);
-    assert_int_equal(mxd_store_alert_close(s, id, NOW - 20 * HOUR), MXD_OK);
-
-    /* two providers, every hour of the last two days */
-    long long h0 = NOW - NOW % HOUR - 47 * HOUR;
-    for (long long h = h0; h <= NOW; h += HOUR) {
-        unsigned long long k = (unsigned long long)((h - h0) / HOUR);
-        assert_int_equal(mxd_store_traffic_add(s, h, "gmail", "sent", 100 + k), MXD_OK);
-        assert_int_equal(mxd_store_traffic_add(s, h, "gmail", "deferred", k % 7), MXD_OK);
-        assert_int_equal(mxd_store_traffic_add(s, h, "gmail", "bounced", k % 3), MXD_OK);
-        assert_int_equal(mxd_store_traffic_add(s, h, "microsoft", "sent", 40), MXD_OK);
-        assert_int_equal(mxd_store_traffic_add(s, h, "microsoft", "bounced", k % 5 ? 0 : 9),
-                         MXD_OK);
-    }
-    assert_int_equal(mxd_store_traffic_add(s, h0, "microsoft", "rejected", 2), MXD_OK);
-}
-
 static const watch_stats stats = {.rounds = 3,
                                   .checks = 27,
                                   .dns_queries = 81,
@@ -140,7 +65,7 @@ static void test_dashboard(void **state)
 {
     (void)state;
     mxd_store *s = open_db("dash");
-    fill(s);
+    assert_int_equal(watch_fill(s, NOW), MXD_OK);
     char why[256] = "";
     size_t len = 0;
     char *h = watch_render_dashboard(s, &stats, NOW, &len, why, sizeof why);
@@ -193,9 +118,10 @@ static void test_dashboard_timeline_bounded(void **state)
     mxd_store *s = open_db("long");
     assert_int_equal(mxd_store_begin(s), MXD_OK);
     for (int i = 0; i < 300; i++)
-        record(s, "mx/example.net", "mx", "example.net", NULL,
-               i % 2 ? MXD_WATCH_PROBLEM : MXD_WATCH_OK, i % 2 ? "no MX" : "2 MX", "",
-               NOW - (300 - i) * HOUR);
+        assert_int_equal(fill_record(s, "mx/example.net", "mx", "example.net", NULL,
+                                     i % 2 ? MXD_WATCH_PROBLEM : MXD_WATCH_OK,
+                                     i % 2 ? "no MX" : "2 MX", "", NOW - (300 - i) * HOUR),
+                         MXD_OK);
     assert_int_equal(mxd_store_commit(s), MXD_OK);
     char why[256] = "";
     size_t len = 0;
@@ -212,7 +138,7 @@ static void test_metrics(void **state)
 {
     (void)state;
     mxd_store *s = open_db("metrics");
-    fill(s);
+    assert_int_equal(watch_fill(s, NOW), MXD_OK);
     char why[256] = "";
     size_t len = 0;
     char *m = watch_render_metrics(s, &stats, NOW, &len, why, sizeof why);
@@ -271,7 +197,7 @@ static void test_api(void **state)
 {
     (void)state;
     mxd_store *s = open_db("api");
-    fill(s);
+    assert_int_equal(watch_fill(s, NOW), MXD_OK);
 
     json_t *x = api(s, "/api/status");
     json_t *checks = json_object_get(x, "checks"), *alerts = json_object_get(x, "alerts");
