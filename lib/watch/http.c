@@ -68,6 +68,7 @@ struct watch_http {
     unsigned char token_md[SHA256_DIGEST_LENGTH];
 };
 
+/* http_why - the reason into why; returns e. */
 static mxd_err http_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static mxd_err http_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
@@ -200,6 +201,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
     return ret;
 }
 
+/* reply_text - a short fixed text answer, with one more header (hname may be NULL). */
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text,
                                   const char *hname, const char *hvalue)
 {
@@ -246,6 +248,7 @@ static char *render(watch_http *h, const struct route *rt, const char *path, siz
     return body;
 }
 
+/* on_request - libmicrohttpd's handler: token, method, path, then the answer. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **req)
@@ -292,6 +295,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     watch_log(LOG_WARNING, "http: %s", line);
 }
 
+/* watch_http_start - parse the address, open the database read-only, start the daemon. */
 mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, const mxd_kb *kb,
                          const watch_stats *stats, watch_http **out, char *bound, size_t boundlen,
                          char *why, size_t whylen)
@@ -362,6 +366,7 @@ mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, const mxd_
     return MXD_OK;
 }
 
+/* watch_http_stop - stop the daemon (its thread ends), close the database; NULL is fine. */
 void watch_http_stop(watch_http *h)
 {
     if (!h)

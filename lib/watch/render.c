@@ -45,18 +45,21 @@ typedef struct out {
     mxd_err err;
 } out;
 
+/* o_init - an empty output, capped at WATCH_RENDER_MAX_BODY. */
 static void o_init(out *o)
 {
     buf_init(&o->b, WATCH_RENDER_MAX_BODY);
     o->err = MXD_OK;
 }
 
+/* putn - n bytes as they are (nothing once a write failed). */
 static void putn(out *o, const char *s, size_t n)
 {
     if (!o->err && n)
         o->err = buf_add(&o->b, s, n);
 }
 
+/* put - a string as it is: markup and fixed words only. */
 static void put(out *o, const char *s)
 {
     putn(o, s, strlen(s));
@@ -141,11 +144,13 @@ static void put_esc(out *o, const char *s, enum esc_mode m)
     }
 }
 
+/* puth - s escaped for HTML text and attribute values. */
 static void puth(out *o, const char *s)
 {
     put_esc(o, s, ESC_HTML);
 }
 
+/* fmt_time - t as "YYYY-MM-DDTHH:MM:SSZ" ("" when out of range). */
 static void fmt_time(long long t, char res[32])
 {
     report_time(t, 1, res);
@@ -183,6 +188,7 @@ static void put_permille(out *o, unsigned long long num, unsigned long long den)
     putf(o, "%llu.%llu%%", pm / 10, pm % 10);
 }
 
+/* fail - "what: reason" into why; returns e. */
 static mxd_err fail(mxd_err e, char *why, size_t whylen, const char *what, mxd_store *s)
 {
     if (why && whylen)
@@ -213,6 +219,7 @@ static char *finish(out *o, mxd_err e, mxd_store *s, const char *what, size_t *l
     return p;
 }
 
+/* state_rank - how bad a state is: ok 0, unknown 1, problem 2. */
 static int state_rank(mxd_watch_state st)
 {
     return st == MXD_WATCH_PROBLEM ? 2 : st == MXD_WATCH_UNKNOWN ? 1 : 0;
@@ -253,6 +260,7 @@ typedef struct grid {
     long long now;
 } grid;
 
+/* is_ip - s is an IPv4 or IPv6 address (the IP table) rather than a domain. */
 static int is_ip(const char *s)
 {
     unsigned char a[16];
@@ -273,6 +281,7 @@ static void cut(char *dst, size_t n, const char *s)
     dst[l] = 0;
 }
 
+/* cell_add - count row r into its cell, keeping what its worst rows say. */
 static void cell_add(cell *c, const mxd_watch_check *r)
 {
     int rank = state_rank(r->state);
@@ -309,11 +318,13 @@ static void cell_add(cell *c, const mxd_watch_check *r)
     c->named++;
 }
 
+/* rank_class - the CSS class and badge word of a rank. */
 static const char *rank_class(int rank)
 {
     return rank == 2 ? "problem" : rank == 1 ? "unknown" : "ok";
 }
 
+/* cell_put - one grid cell: the worst state, the value or the items in it, since when. */
 static void cell_put(out *o, const cell *c, const char *kind, long long now)
 {
     if (!c->n) {
@@ -378,6 +389,7 @@ static void grid_flush(grid *g)
     memset(g->cells, 0, sizeof g->cells);
 }
 
+/* problem_row - one row of the table of problems and checks that could not be made. */
 static void problem_row(grid *g, const mxd_watch_check *r)
 {
     out *o = &g->problems;
@@ -412,6 +424,7 @@ static void problem_row(grid *g, const mxd_watch_check *r)
     put(o, "</td></tr>\n");
 }
 
+/* grid_row - mxd_store_watch_each callback: rows come by subject, a new one flushes the last. */
 static int grid_row(void *arg, const mxd_watch_check *r)
 {
     grid *g = arg;
@@ -464,6 +477,7 @@ typedef struct alerts_ctx {
     unsigned sev[3]; /* critical, warning, other */
 } alerts_ctx;
 
+/* alert_row - one open alert of the dashboard. */
 static int alert_row(void *arg, const mxd_watch_alert *a)
 {
     alerts_ctx *c = arg;
@@ -506,6 +520,7 @@ typedef struct timeline {
     mxd_err err;
 } timeline;
 
+/* tl_push - keep o's text as the entry at time at (o is emptied). */
 static void tl_push(timeline *t, long long at, out *o)
 {
     if (o->err || t->err) {
@@ -534,6 +549,7 @@ static void tl_push(timeline *t, long long at, out *o)
     t->n++;
 }
 
+/* tl_span - a run of equal results: a change on the timeline. */
 static int tl_span(void *arg, const mxd_watch_span *r)
 {
     timeline *t = arg;
@@ -563,6 +579,7 @@ static int tl_span(void *arg, const mxd_watch_span *r)
     return t->err != MXD_OK;
 }
 
+/* tl_alert_entry - an alert opened, or closed (recovered), on the timeline. */
 static void tl_alert_entry(timeline *t, const mxd_watch_alert *a, int closed)
 {
     out o;
@@ -599,6 +616,8 @@ static void tl_alert_entry(timeline *t, const mxd_watch_alert *a, int closed)
     tl_push(t, closed ? a->closed_at : a->opened_at, &o);
 }
 
+/* tl_alert - an alert open or closed in the window: its opening (when in the window) and closing.
+ */
 static int tl_alert(void *arg, const mxd_watch_alert *a)
 {
     timeline *t = arg;
@@ -609,12 +628,14 @@ static int tl_alert(void *arg, const mxd_watch_alert *a)
     return t->err != MXD_OK;
 }
 
+/* tl_cmp - newest first. */
 static int tl_cmp(const void *a, const void *b)
 {
     long long x = ((const tl_entry *)a)->at, y = ((const tl_entry *)b)->at;
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* tl_free - the entries and their text. */
 static void tl_free(timeline *t)
 {
     for (size_t i = 0; i < t->n; i++)
@@ -650,6 +671,7 @@ typedef struct plots {
     int nomem;
 } plots;
 
+/* plot_total - the providers plotted: the first WATCH_RENDER_PLOT_PROVIDERS by mail. */
 static int plot_total(void *arg, const mxd_traffic_row *r)
 {
     plots *p = arg;
@@ -667,6 +689,7 @@ static int plot_total(void *arg, const mxd_traffic_row *r)
     return 0;
 }
 
+/* plot_hour - one hour of a plotted provider into its series. */
 static int plot_hour(void *arg, const mxd_traffic_row *r)
 {
     plots *p = arg;
@@ -705,6 +728,7 @@ static unsigned long long nice_ceil(unsigned long long v)
     }
 }
 
+/* scale - v of max as a height in 0..h units, rounded. */
 static unsigned long long scale(unsigned long long v, unsigned long long max, int h)
 {
     if (!max)
@@ -820,6 +844,7 @@ static void plot_rate(out *o, const series *s, const unsigned long long *num, co
     put(o, "\"/></svg>");
 }
 
+/* plots_put - per provider: its week in words, then volume, deferral and bounce rate. */
 static void plots_put(out *o, const plots *p)
 {
     if (!p->n) {
@@ -854,6 +879,7 @@ static void plots_put(out *o, const plots *p)
              p->more, p->more == 1 ? "" : "s");
 }
 
+/* plots_free - the providers' names and the series. */
 static void plots_free(plots *p)
 {
     for (size_t i = 0; i < p->n; i++)
@@ -908,6 +934,8 @@ static const char css[] =
     "footer{padding:8px 20px;color:var(--mut);font-size:12px}"
     "code{background:var(--bg);padding:0 3px}";
 
+/* watch_render_dashboard - the page: open alerts, the state grids and problems, the plots, the
+ * timeline; the current checks in one pass, everything else through a window or a limit. */
 char *watch_render_dashboard(mxd_store *s, const watch_stats *st, long long now, size_t *len,
                              char *why, size_t whylen)
 {
@@ -1070,6 +1098,7 @@ typedef struct metrics {
     out state, dnsbl;
 } metrics;
 
+/* metrics_check - a check's state, and for a blocklist whether listed (known states only). */
 static int metrics_check(void *arg, const mxd_watch_check *r)
 {
     metrics *m = arg;
@@ -1087,6 +1116,7 @@ static int metrics_check(void *arg, const mxd_watch_check *r)
     return m->state.err || m->dnsbl.err;
 }
 
+/* metrics_alert - count an open alert by severity. */
 static int metrics_alert(void *arg, const mxd_watch_alert *a)
 {
     unsigned *sev = arg;
@@ -1095,6 +1125,7 @@ static int metrics_alert(void *arg, const mxd_watch_alert *a)
     return 0;
 }
 
+/* metrics_traffic - a provider's totals, one sample per status. */
 static int metrics_traffic(void *arg, const mxd_traffic_row *r)
 {
     out *o = arg;
@@ -1109,6 +1140,7 @@ static int metrics_traffic(void *arg, const mxd_traffic_row *r)
     return o->err != MXD_OK;
 }
 
+/* family - a metric family's HELP and TYPE lines (help is fixed text). */
 static void family(out *o, const char *name, const char *type, const char *help)
 {
     putf(o, "# HELP %s ", name);
@@ -1116,6 +1148,8 @@ static void family(out *o, const char *name, const char *type, const char *help)
     putf(o, "\n# TYPE %s %s\n", name, type);
 }
 
+/* watch_render_metrics - the exposition: families in a fixed order, each sample after its
+ * family's HELP and TYPE. */
 char *watch_render_metrics(mxd_store *s, const watch_stats *st, long long now, size_t *len,
                            char *why, size_t whylen)
 {
@@ -1226,12 +1260,14 @@ typedef struct jlist {
     int nomem;
 } jlist;
 
+/* jpush - append x (NULL: out of memory, remembered). */
 static void jpush(jlist *l, json_t *x)
 {
     if (!x || json_array_append_new(l->a, x))
         l->nomem = 1;
 }
 
+/* j_check - a current check row as JSON. */
 static int j_check(void *arg, const mxd_watch_check *r)
 {
     jlist *l = arg;
@@ -1258,6 +1294,7 @@ static int j_check(void *arg, const mxd_watch_check *r)
     return l->nomem;
 }
 
+/* j_alert - an alert as JSON. */
 static int j_alert(void *arg, const mxd_watch_alert *a)
 {
     jlist *l = arg;
@@ -1281,6 +1318,7 @@ static int j_alert(void *arg, const mxd_watch_alert *a)
     return l->nomem;
 }
 
+/* j_span - a history run as JSON. */
 static int j_span(void *arg, const mxd_watch_span *r)
 {
     jlist *l = arg;
@@ -1301,6 +1339,7 @@ static int j_span(void *arg, const mxd_watch_span *r)
     return l->nomem;
 }
 
+/* j_traffic - an hour (or a total: no "hour") of a provider as JSON. */
 static int j_traffic(void *arg, const mxd_traffic_row *r)
 {
     jlist *l = arg;
@@ -1334,6 +1373,7 @@ static mxd_err api_list(json_t *o, const char *name, jlist *l, mxd_err e)
     return json_object_set_new(o, name, a) ? MXD_ERR_NOMEM : MXD_OK;
 }
 
+/* j_stats - the daemon's counters as JSON. */
 static json_t *j_stats(const watch_stats *st)
 {
     json_t *x = json_object();
@@ -1352,6 +1392,7 @@ static json_t *j_stats(const watch_stats *st)
     return x;
 }
 
+/* watch_render_api - the JSON of one /api path (a table of four), from bounded queries. */
 char *watch_render_api(mxd_store *s, const watch_stats *st, const char *path, long long now,
                        size_t *len, int *notfound, char *why, size_t whylen)
 {
