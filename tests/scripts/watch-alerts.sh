@@ -15,7 +15,7 @@ set -u
 BIN=$1
 SRC=${MXD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 exec /usr/bin/python3 - "$BIN" "$SRC" <<'PY'
-import json, os, signal, sqlite3, subprocess, sys, tempfile, time
+import json, os, re, shutil, signal, sqlite3, subprocess, sys, tempfile, time, urllib.request
 
 mxdiag, src = sys.argv[1:3]
 work = tempfile.mkdtemp(prefix="mxd-watch-")
@@ -85,7 +85,7 @@ db = {db}
 dns-servers = {dns}
 dns-timeout-ms = 1000
 dns-tries = 2
-listen = none
+listen = 127.0.0.1:0
 interval-ips = 1s
 jitter = 0
 cannot-check-after = 3
@@ -157,6 +157,31 @@ try:
         check(a["kind"] == "listed" and a["severity"] == "critical" and
               "127.0.0.2" in a["title"], "the alert names the list's answer: " + a["title"])
         check(opened[0]["summary"].startswith("CRITICAL:"), "the summary starts CRITICAL:")
+
+    # --- the dashboard, the API and the metrics of the running daemon show the listing ----
+    def bound():
+        m = re.search(r"listening on http://([0-9.:]+)/", open(os.path.join(work, "watch.err")).read())
+        return m.group(1) if m else None
+    if wait_for(lambda: bound(), "the HTTP server's address in the log"):
+        base = "http://" + bound()
+        page = urllib.request.urlopen(base + "/").read().decode()
+        check("192.0.2.25" in page and "is listed on spamcop" in page,
+              "the dashboard shows the listed IP and its alert")
+        st = json.loads(urllib.request.urlopen(base + "/api/status").read())
+        rows = [c for c in st["checks"] if c.get("key") == "dnsbl/192.0.2.25/spamcop"]
+        check(len(rows) == 1 and rows[0].get("state") == "problem",
+              "/api/status has the listing as a problem")
+        check(len(st["alerts"]) == 1, "/api/status has one open alert")
+        metrics = urllib.request.urlopen(base + "/metrics").read().decode()
+        check(re.search(r'mxdiag_dnsbl_listed\{[^}]*ip="192.0.2.25"[^}]*\} 1', metrics) is not None,
+              "/metrics: mxdiag_dnsbl_listed 1 for the IP")
+        promtool = shutil.which("promtool")
+        if promtool:
+            p = subprocess.run([promtool, "check", "metrics"], input=metrics, text=True,
+                               capture_output=True)
+            check(p.returncode == 0, "promtool check metrics on the daemon's /metrics " + p.stdout + p.stderr)
+        else:
+            print("skip promtool: not installed")
 
     # --- kill -9 and a restart: the listing is still there, no second alert --------------
     # (once the store has recorded the delivery: a kill between a channel taking a notice
