@@ -341,11 +341,12 @@ mxd_err watch_raise_event(watch_alerter *w, const char *key, const char *kind, c
         if (!(e = mxd_store_alert_open_id(w->store, key, &id)) && id)
             e = mxd_store_alert_close(w->store, id, now);
     }
-    w->events++;
     if (e) {
         mxd_store_rollback(w->store);
         return e;
     }
+    w->events++;
+    w->events_critical += !strcmp(severity, "critical");
     return mxd_store_commit(w->store);
 }
 

@@ -326,11 +326,13 @@ static void round_logs(mxd_watch *w, long long now)
     if (!w->follow)
         return;
     char why[512] = "";
-    unsigned long before = w->alerter.events;
+    unsigned long before = w->alerter.events, crit = w->alerter.events_critical;
     mxd_err e = watch_follow_poll(w->follow, now, why, sizeof why);
     if (e)
         watch_log(3, "logs: %s%s%s", mxd_strerror(e), *why ? ": " : "", why);
-    w->n_warn += w->alerter.events - before;
+    /* the log's alerts raised now count in --once's status, with their severity */
+    w->n_crit += w->alerter.events_critical - crit;
+    w->n_warn += (w->alerter.events - before) - (w->alerter.events_critical - crit);
 }
 
 static void round_maildirs(mxd_watch *w, long long now)

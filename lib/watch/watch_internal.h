@@ -136,6 +136,7 @@ typedef struct watch_alerter {
     mxd_store *store;
     const watch_config *cfg;
     unsigned long opened, closed, events; /* this process's counts */
+    unsigned long events_critical;        /* ... of the events, those of severity critical */
 } watch_alerter;
 
 /* watch_apply - store one result and do what it means for the alerts, in one transaction:
