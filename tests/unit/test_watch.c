@@ -135,8 +135,7 @@ static void test_alerts_notices(void **state)
     assert_int_equal(mxd_store_notice_add(s, id, "open", "{}", 3, T0), MXD_OK);
     assert_int_equal(count(s, "SELECT count(*) FROM watch_notices WHERE pending = 3"), 1);
     long long nid = count(s, "SELECT id FROM watch_notices");
-    assert_int_equal(mxd_store_notice_done(s, nid, 2, T0 + 60, "webhook: HTTP status 500"),
-                     MXD_OK);
+    assert_int_equal(mxd_store_notice_done(s, nid, 2, T0 + 60, "webhook: HTTP status 500"), MXD_OK);
     assert_int_equal(count(s, "SELECT attempts FROM watch_notices"), 1);
     assert_int_equal(mxd_store_alert_close(s, id, T0 + 100), MXD_OK);
     assert_int_equal(mxd_store_alert_open_id(s, a.key, &open_id), MXD_OK);
@@ -181,8 +180,8 @@ static watch_result res(const char *kind, const char *item, mxd_watch_state st, 
 static long long notices(mxd_store *s, const char *type)
 {
     sqlite3_stmt *st;
-    assert_int_equal(
-        store_prepare(s, "SELECT count(*) FROM watch_notices WHERE type = ?1", &st), MXD_OK);
+    assert_int_equal(store_prepare(s, "SELECT count(*) FROM watch_notices WHERE type = ?1", &st),
+                     MXD_OK);
     store_bind_text(st, 1, type);
     assert_int_equal(sq.step(st), SQLITE_ROW);
     long long n = sq.column_int64(st, 0);
@@ -258,15 +257,15 @@ static void test_apply(void **state)
     assert_int_equal(notices(s, "repeat"), 1);
 
     /* log events: at most one per key within repeat */
-    assert_int_equal(watch_raise_event(&al, "log/new-block/gmail", "new-block", "gmail",
-                                       "critical", "new block at gmail", NULL, t),
+    assert_int_equal(watch_raise_event(&al, "log/new-block/gmail", "new-block", "gmail", "critical",
+                                       "new block at gmail", NULL, t),
                      MXD_OK);
-    assert_int_equal(watch_raise_event(&al, "log/new-block/gmail", "new-block", "gmail",
-                                       "critical", "new block at gmail", NULL, t + 60),
+    assert_int_equal(watch_raise_event(&al, "log/new-block/gmail", "new-block", "gmail", "critical",
+                                       "new block at gmail", NULL, t + 60),
                      MXD_OK);
     assert_int_equal(count(s, "SELECT count(*) FROM watch_alerts WHERE kind = 'new-block'"), 1);
-    assert_int_equal(watch_raise_event(&al, "log/new-block/gmail", "new-block", "gmail",
-                                       "critical", "new block at gmail", NULL, t + 3601),
+    assert_int_equal(watch_raise_event(&al, "log/new-block/gmail", "new-block", "gmail", "critical",
+                                       "new block at gmail", NULL, t + 3601),
                      MXD_OK);
     assert_int_equal(count(s, "SELECT count(*) FROM watch_alerts WHERE kind = 'new-block'"), 2);
     assert_int_equal(al.events_critical, 2);
