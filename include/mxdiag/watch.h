@@ -49,6 +49,19 @@ MXD_API mxd_err mxd_watch_check_config(const char *config, char *out, size_t out
  * else UNKNOWN when a check could not be made, else OK. */
 MXD_API int mxd_watch_once(mxd_watch *w, long long now, FILE *out);
 
+/* What a watch has done since it was made (the figures of /metrics and bench/watch). */
+typedef struct mxd_watch_counters {
+    unsigned long long rounds;        /* rounds of IP or domain checks */
+    unsigned long long checks;        /* results stored */
+    unsigned long long dns_queries;   /* DNS queries sent */
+    unsigned long long alerts_opened; /* alerts opened, closed */
+    unsigned long long alerts_closed;
+    unsigned long long notices_sent; /* notices every channel took; failed tries */
+    unsigned long long notices_failed;
+} mxd_watch_counters;
+
+MXD_API void mxd_watch_get_counters(const mxd_watch *w, mxd_watch_counters *c);
+
 /* mxd_watch_run - the daemon: the HTTP server, then checks on their schedule until *stop is
  * set; *reload set re-reads the configuration (a bad new one is logged and the old one kept).
  * Logs to stderr. MXD_OK after a stop; an error when the server cannot start. */

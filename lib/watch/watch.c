@@ -536,6 +536,18 @@ int mxd_watch_once(mxd_watch *w, long long now, FILE *out)
     return status;
 }
 
+void mxd_watch_get_counters(const mxd_watch *w, mxd_watch_counters *c)
+{
+    memset(c, 0, sizeof *c);
+    c->rounds = w->stats.rounds;
+    c->checks = w->stats.checks;
+    c->dns_queries = w->stats.dns_queries;
+    c->alerts_opened = w->alerter.opened;
+    c->alerts_closed = w->alerter.closed;
+    c->notices_sent = w->stats.notices_sent;
+    c->notices_failed = w->stats.notices_failed;
+}
+
 static void reload(mxd_watch *w, long long now)
 {
     watch_config *cfg;
