@@ -1052,7 +1052,8 @@ char *watch_render_dashboard(mxd_store *s, const watch_stats *st, long long now,
         plots_put(&pl, &p);
         put_out(&page, &pl);
         put(&page, "</section>\n<section id=\"timeline\"><h2>Timeline</h2>\n");
-        qsort(tl.v, tl.n, sizeof *tl.v, tl_cmp);
+        if (tl.n) /* qsort of NULL, even with no element, is undefined */
+            qsort(tl.v, tl.n, sizeof *tl.v, tl_cmp);
         if (!tl.n)
             put(&page, "<p class=\"quiet\">No history yet.</p>\n");
         else {
