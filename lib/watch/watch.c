@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "watch/watch_internal.h"
@@ -359,6 +360,106 @@ static void send_notices(mxd_watch *w, long long now)
     w->stats.alerts_closed = w->alerter.closed;
 }
 
+/* --- checks no longer configured ----------------------------------------------------------- */
+
+typedef struct keep_ctx {
+    const mxd_watch *w;
+    char **keep, **drop;
+    size_t nkeep, ndrop, cap_keep, cap_drop;
+    int nomem;
+} keep_ctx;
+
+static int push(char ***v, size_t *n, size_t *cap, const char *s)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        char **nv = realloc(*v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = nc;
+    }
+    if (!((*v)[*n] = strdup(s)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* configured - is a stored check still one of the configuration's? */
+static int configured(const mxd_watch *w, const mxd_watch_check *c)
+{
+    const watch_config *cfg = w->cfg;
+    if (!strcmp(c->kind, "dnsbl") || !strcmp(c->kind, "ptr")) {
+        int ip = 0;
+        for (size_t i = 0; i < cfg->nips && !ip; i++)
+            ip = !strcmp(cfg->ips[i], c->subject);
+        if (!ip || strcmp(c->kind, "dnsbl"))
+            return ip;
+        for (size_t k = 0; k < w->nlists; k++)
+            if (c->item && !strcmp(w->lists[k].id, c->item))
+                return 1;
+        return 0;
+    }
+    for (size_t i = 0; i < cfg->ndomains; i++)
+        if (!strcasecmp(cfg->domains[i], c->subject)) {
+            if (strcmp(c->kind, "dkim"))
+                return 1;
+            for (size_t j = 0; j < cfg->nselectors; j++)
+                if (c->item && !strcmp(cfg->selectors[j].selector, c->item) &&
+                    (!cfg->selectors[j].domain ||
+                     !strcasecmp(cfg->selectors[j].domain, c->subject)))
+                    return 1;
+            return 0;
+        }
+    return 0;
+}
+
+static int keep_cb(void *arg, const mxd_watch_check *c)
+{
+    keep_ctx *k = arg;
+    int rc = configured(k->w, c) ? push(&k->keep, &k->nkeep, &k->cap_keep, c->key)
+                                 : push(&k->drop, &k->ndrop, &k->cap_drop, c->key);
+    if (rc)
+        k->nomem = 1;
+    return rc != 0;
+}
+
+/* forget_unconfigured - drop the current rows of checks the configuration no longer has (an
+ * IP, domain, list or selector taken out) and close their alerts without a notice: nobody
+ * watches them any more. Their history stays until pruned. */
+static void forget_unconfigured(mxd_watch *w, long long now)
+{
+    keep_ctx k = {0};
+    k.w = w;
+    mxd_err e = mxd_store_watch_each(w->store, keep_cb, &k);
+    if (!e && k.nomem)
+        e = MXD_ERR_NOMEM;
+    if (!e && k.ndrop) {
+        size_t dropped = 0;
+        e = mxd_store_watch_forget(w->store, (const char *const *)k.keep, k.nkeep, &dropped);
+        for (size_t i = 0; !e && i < k.ndrop; i++) {
+            char cannot[700];
+            snprintf(cannot, sizeof cannot, "cannot/%s", k.drop[i]);
+            const char *keys[2] = {k.drop[i], cannot};
+            for (int j = 0; !e && j < 2; j++) {
+                long long id;
+                if (!(e = mxd_store_alert_open_id(w->store, keys[j], &id)) && id)
+                    e = mxd_store_alert_close(w->store, id, now);
+            }
+        }
+        if (!e)
+            watch_log(6, "%zu checks no longer configured: dropped, their alerts closed", dropped);
+    }
+    if (e)
+        watch_log(3, "dropping checks no longer configured: %s", mxd_store_error(w->store));
+    for (size_t i = 0; i < k.nkeep; i++)
+        free(k.keep[i]);
+    for (size_t i = 0; i < k.ndrop; i++)
+        free(k.drop[i]);
+    free(k.keep);
+    free(k.drop);
+}
+
 /* apply_config - make cfg the watch's configuration (the store stays). */
 static mxd_err apply_config(mxd_watch *w, watch_config *cfg, long long now, char *why,
                             size_t whylen)
@@ -377,6 +478,7 @@ static mxd_err apply_config(mxd_watch *w, watch_config *cfg, long long now, char
     watch_config_free(w->cfg);
     w->cfg = cfg;
     setup_lists(w, now);
+    forget_unconfigured(w, now);
     return MXD_OK;
 }
 
@@ -599,6 +701,9 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
             return e;
         watch_log(6, "listening on http://%s/", bound);
     }
+    if (geteuid() == 0)
+        watch_log(4, "running as root: nothing here needs it; run it as an unprivileged user "
+                     "(contrib/mxdiag-watch.service)");
     watch_log(6, "watching %zu IPs, %zu domains, %zu logs, %zu Maildirs; database %s", w->cfg->nips,
               w->cfg->ndomains, w->cfg->nlogs, w->cfg->nmaildirs, w->dbpath);
     long long now = (long long)time(NULL);

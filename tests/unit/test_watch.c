@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mxdiag/store.h"
+#include "mxdiag/watch.h"
 #include "store/store_internal.h"
 #include "watch/watch_internal.h"
 #include "tmpdir_helper.h"
@@ -353,6 +354,53 @@ static void test_config(void **state)
     assert_false(watch_listen_is_loopback("192.0.2.1:9325"));
 }
 
+/* A check taken out of the configuration is dropped and its alert closed (no notice). */
+static void test_forget_unconfigured(void **state)
+{
+    (void)state;
+    char db[512], conf[512], text[1024];
+    snprintf(db, sizeof db, "%s/forget.db", tmpdir);
+    mxd_store *s;
+    char why[512];
+    assert_int_equal(mxd_store_open(db, 0, &s, why, sizeof why), MXD_OK);
+    mxd_watch_check gone = chk("dnsbl/192.0.2.9/spamcop", MXD_WATCH_PROBLEM, "listed 127.0.0.2");
+    gone.subject = "192.0.2.9";
+    mxd_watch_check kept = chk("dnsbl/192.0.2.1/spamcop", MXD_WATCH_OK, "clean");
+    mxd_watch_check oldlist = chk("dnsbl/192.0.2.1/psbl", MXD_WATCH_OK, "clean");
+    oldlist.item = "psbl";
+    assert_int_equal(mxd_store_watch_record(s, &gone, T0, NULL), MXD_OK);
+    assert_int_equal(mxd_store_watch_record(s, &kept, T0, NULL), MXD_OK);
+    assert_int_equal(mxd_store_watch_record(s, &oldlist, T0, NULL), MXD_OK);
+    mxd_watch_alert a = {0};
+    a.key = gone.key;
+    a.kind = "listed";
+    a.severity = "critical";
+    a.title = "listed";
+    long long id;
+    assert_int_equal(mxd_store_alert_open(s, &a, T0, &id), MXD_OK);
+    mxd_store_close(s);
+
+    snprintf(text, sizeof text,
+             "[general]\ndb = %s\nlisten = none\n[ips]\nwatch = 192.0.2.1\nlists = spamcop\n", db);
+    assert_int_equal(tmpdir_file("forget.conf", text, conf, sizeof conf), 0);
+    mxd_kb *kb;
+    assert_int_equal(mxd_kb_open(&kb), MXD_OK);
+    mxd_watch *w = NULL;
+    assert_int_equal(mxd_watch_new(kb, conf, NULL, &w, why, sizeof why), MXD_OK);
+    mxd_watch_free(w);
+    mxd_kb_free(kb);
+
+    assert_int_equal(mxd_store_open(db, 0, &s, why, sizeof why), MXD_OK);
+    assert_int_equal(count(s, "SELECT count(*) FROM watch_checks"), 1);
+    assert_int_equal(count(s, "SELECT count(*) FROM watch_checks WHERE key = "
+                              "'dnsbl/192.0.2.1/spamcop'"),
+                     1);
+    assert_int_equal(count(s, "SELECT count(*) FROM watch_alerts WHERE closed_at = 0"), 0);
+    assert_int_equal(count(s, "SELECT count(*) FROM watch_notices"), 0);
+    assert_int_equal(count(s, "SELECT count(*) FROM watch_history"), 3); /* history stays */
+    mxd_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_alerts_notices),
         cmocka_unit_test(test_apply),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_forget_unconfigured),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
