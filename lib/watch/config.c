@@ -70,6 +70,7 @@ void watch_config_free(watch_config *c)
         free(c->selectors[i].selector);
     }
     free(c->selectors);
+    free(c->list_budgets);
     free(c);
 }
 
@@ -423,10 +424,34 @@ static mxd_err read_all(reader *r, watch_config *c)
         free(lists[i]);
     free(lists);
     c->spamhaus_key = get_str(r, "ips", "spamhaus-key");
-    d = (double)c->budget;
-    if ((e = get_number(r, "ips", "budget", &d, 1, 1e9)))
+    /* budget = N; LIST:N ... (the bare number: every other list) */
+    size_t nb;
+    char **budgets = get_list(r, "ips", "budget", &nb);
+    if (nb && !(c->list_budgets = calloc(nb, sizeof *c->list_budgets)))
+        r->nomem = 1;
+    for (size_t i = 0; i < nb; i++) {
+        char *colon = strrchr(budgets[i], ':');
+        const char *num = colon ? colon + 1 : budgets[i];
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(num, &end, 10);
+        if (!e && (end == num || *end || errno || v < 1 || v > 1000000000 || *num == '-' ||
+                   (colon && (colon == budgets[i] || (size_t)(colon - budgets[i]) >= 64))))
+            e = fail(r->why, r->whylen, MXD_ERR_PARSE,
+                     "%s: [ips] budget: %s is not N or LIST:N (queries a day, 1 or more)", P,
+                     budgets[i]);
+        if (!e && colon && c->list_budgets) {
+            struct watch_list_budget *b = &c->list_budgets[c->nlist_budgets++];
+            snprintf(b->id, sizeof b->id, "%.*s", (int)(colon - budgets[i]), budgets[i]);
+            b->budget = v;
+        } else if (!e) {
+            c->budget = v;
+        }
+        free(budgets[i]);
+    }
+    free(budgets);
+    if (e)
         return e;
-    c->budget = (unsigned long)d;
     c->helo_domain = get_str(r, "ips", "helo-domain");
     if (c->helo_domain && !mxd_domain_valid(c->helo_domain))
         return fail(r->why, r->whylen, MXD_ERR_PARSE, "%s: [ips] helo-domain = %s: not a domain", P,

@@ -7,8 +7,10 @@
  *
  * Schedule: each kind has its interval, drawn anew each time within +- jitter percent, so
  * many daemons (or many IPs after a restart) do not ask the lists in step.
- * Budget: each blocklist may be asked at most cfg->budget queries a day (free-use limits:
- * Spamhaus's public mirrors, for one, allow about 100,000 a day; see data/dnsbl.tsv). Each
+ * Budget: each blocklist may be asked at most its budget of queries a day ([ips] budget: one
+ * for all lists, LIST:N for one; free-use limits: Spamhaus's public mirrors allow under
+ * 300,000 queries and 100,000 SMTP connections a day for non-commercial use, see the policy
+ * column of data/dnsbl.tsv). Each
  * list has a bucket refilled at budget/86400 tokens a second, holding at most one day's
  * budget; an IP is asked a list only when the bucket has a token for it (and 2 for the
  * list's health probe per round). IPs left out in a round come first in the next one.
@@ -30,6 +32,7 @@
 
 typedef struct list_budget {
     char id[64];
+    double budget; /* queries a day */
     double tokens;
     long long refilled; /* when tokens were last refilled */
     unsigned errors;    /* rounds in a row in which the list answered nobody */
@@ -134,20 +137,29 @@ static void setup_lists(mxd_watch *w, long long now)
         list_budget *b = &w->lists[w->nlists++];
         memset(b, 0, sizeof *b);
         snprintf(b->id, sizeof b->id, "%s", bi.id);
-        b->tokens = (double)w->cfg->budget;
+        b->budget = (double)w->cfg->budget;
+        for (size_t k = 0; k < w->cfg->nlist_budgets; k++)
+            if (!strcmp(w->cfg->list_budgets[k].id, bi.id))
+                b->budget = (double)w->cfg->list_budgets[k].budget;
+        b->tokens = b->budget;
         b->refilled = now;
         for (size_t k = 0; k < nold; k++)
-            if (!strcmp(old[k].id, b->id))
-                *b = old[k]; /* a reload keeps what was spent */
+            if (!strcmp(old[k].id, b->id)) { /* a reload keeps what was spent */
+                double budget = b->budget;
+                *b = old[k];
+                b->budget = budget;
+                if (b->tokens > budget)
+                    b->tokens = budget;
+            }
     }
 }
 
 static void refill(mxd_watch *w, list_budget *b, long long now)
 {
     if (now > b->refilled) {
-        b->tokens += (double)(now - b->refilled) * (double)w->cfg->budget / 86400.0;
-        if (b->tokens > (double)w->cfg->budget)
-            b->tokens = (double)w->cfg->budget;
+        b->tokens += (double)(now - b->refilled) * b->budget / 86400.0;
+        if (b->tokens > b->budget)
+            b->tokens = b->budget;
         b->refilled = now;
     }
 }
@@ -250,8 +262,8 @@ static void round_ips(mxd_watch *w, long long now, FILE *out)
     else
         watch_log(4,
                   "query budget: %zu of %zu IPs were not asked every list this round "
-                  "([ips] budget = %lu a list a day)",
-                  left_out, c->nips, c->budget);
+                  "([ips] budget: queries a list a day)",
+                  left_out, c->nips);
 
     /* each IP with its own lists: one resolver run for all */
     watch_results res = {0};

@@ -61,6 +61,11 @@ typedef struct watch_config {
     char *lists;          /* list ids, comma-separated (mxd_check_opts.lists); NULL: defaults */
     char *spamhaus_key;   /* DQS key, or NULL */
     unsigned long budget; /* queries per list per day (default 100000) */
+    struct watch_list_budget {
+        char id[64];
+        unsigned long budget;
+    } *list_budgets; /* "LIST:N" items of [ips] budget: that list's own */
+    size_t nlist_budgets;
     char *helo_domain;    /* the domain PTR names should be in, or NULL */
     /* [domains] */
     char **domains;

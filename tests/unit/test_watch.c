@@ -291,6 +291,7 @@ static void test_config(void **state)
                           "dns-servers = 127.0.0.1:5353; [::1]:53\n"
                           "interval-ips = 15m\ninterval-domains = 2h\njitter = 0\n"
                           "[ips]\nwatch = 192.0.2.1; 2001:db8::1;\nlists = spamcop; psbl\n"
+                          "budget = 5000; spamcop:20000\n"
                           "[domains]\nwatch = example.org\nselectors = s1; example.org:s2\n"
                           "[alert]\nmailto = a@example.org; b@example.org\nrepeat = 0\n",
                           &c, why, sizeof why),
@@ -310,7 +311,10 @@ static void test_config(void **state)
     assert_int_equal(c->repeat, 0);
     assert_int_equal(c->channels, WATCH_CH_MAIL);
     assert_string_equal(c->listen, WATCH_LISTEN_DEFAULT);
-    assert_int_equal(c->budget, 100000);
+    assert_int_equal(c->budget, 5000);
+    assert_int_equal(c->nlist_budgets, 1);
+    assert_string_equal(c->list_budgets[0].id, "spamcop");
+    assert_int_equal(c->list_budgets[0].budget, 20000);
     watch_config_free(c);
 
     assert_int_equal(load("[general]\nlisten = none\n", &c, why, sizeof why), MXD_OK);
@@ -330,6 +334,8 @@ static void test_config(void **state)
         {"[alert]\nfrom = a@b\\nBcc: x@y\n", NULL},
         {"[logs]\nformat = qmail\n", "format"},
         {"[ips]\nbudget = -5\n", "budget"},
+        {"[ips]\nbudget = spamcop:x\n", "budget"},
+        {"[ips]\nbudget = :5\n", "budget"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why[0] = 0;
