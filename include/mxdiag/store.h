@@ -335,10 +335,13 @@ typedef struct mxd_watch_span {
 typedef int (*mxd_watch_span_cb)(void *arg, const mxd_watch_span *r);
 
 /* mxd_store_watch_history - the runs that started in [since, until) (0: no bound), newest
- * first, at most limit (0: all); key NULL: every key. A run is a change: the timeline. */
+ * first, at most limit (0: all); key NULL: every key. A run is a change: the timeline. With
+ * MXD_WATCH_CHANGES, a key's first run is left out when it is OK (a check that started out
+ * fine changed nothing). */
+#define MXD_WATCH_CHANGES 1u
 MXD_API mxd_err mxd_store_watch_history(mxd_store *s, const char *key, long long since,
-                                        long long until, size_t limit, mxd_watch_span_cb cb,
-                                        void *arg);
+                                        long long until, size_t limit, unsigned flags,
+                                        mxd_watch_span_cb cb, void *arg);
 
 /* An alert: opened on a change for the worse, closed (recovered) on the change back. */
 typedef struct mxd_watch_alert {

@@ -275,21 +275,24 @@ mxd_err mxd_store_watch_forget(mxd_store *s, const char *const *keys, size_t n, 
 }
 
 mxd_err mxd_store_watch_history(mxd_store *s, const char *key, long long since, long long until,
-                                size_t limit, mxd_watch_span_cb cb, void *arg)
+                                size_t limit, unsigned flags, mxd_watch_span_cb cb, void *arg)
 {
     sqlite3_stmt *st;
-    mxd_err e = store_prepare(s,
-                              "SELECT key, kind, subject, item, state, value, detail, first_at, "
-                              "last_at, runs FROM watch_history WHERE (?1 IS NULL OR key = ?1) "
-                              "AND first_at >= ?2 AND (?3 = 0 OR first_at < ?3) "
-                              "ORDER BY first_at DESC, id DESC LIMIT ?4",
-                              &st);
+    mxd_err e = store_prepare(
+        s,
+        "SELECT key, kind, subject, item, state, value, detail, first_at, last_at, runs FROM "
+        "watch_history h WHERE (?1 IS NULL OR key = ?1) AND first_at >= ?2 AND (?3 = 0 OR "
+        "first_at < ?3) AND (?5 = 0 OR state != 0 OR EXISTS (SELECT 1 FROM watch_history p "
+        "WHERE p.key = h.key AND p.first_at <= h.first_at AND p.id != h.id AND (p.first_at < "
+        "h.first_at OR p.id < h.id))) ORDER BY first_at DESC, id DESC LIMIT ?4",
+        &st);
     if (e)
         return e;
     store_bind_text(st, 1, key);
     sq.bind_int64(st, 2, since);
     sq.bind_int64(st, 3, until);
     sq.bind_int64(st, 4, limit ? (long long)limit : -1);
+    sq.bind_int64(st, 5, (flags & MXD_WATCH_CHANGES) != 0);
     int rc;
     while ((rc = sq.step(st)) == SQLITE_ROW) {
         long long runs = sq.column_int64(st, 9);

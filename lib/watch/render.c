@@ -966,7 +966,8 @@ char *watch_render_dashboard(mxd_store *s, const watch_stats *st, long long now,
 
     /* the timeline: the latest runs, and the alerts opened or closed in the last days */
     if (!e)
-        e = mxd_store_watch_history(s, NULL, 0, 0, WATCH_RENDER_TIMELINE, tl_span, &tl);
+        e = mxd_store_watch_history(s, NULL, 0, 0, WATCH_RENDER_TIMELINE, MXD_WATCH_CHANGES,
+                                    tl_span, &tl);
     if (!e)
         e = mxd_store_alerts(s, 0, now - WATCH_RENDER_TIMELINE_DAYS * DAY, WATCH_RENDER_TIMELINE,
                              tl_alert, &tl);
@@ -1439,7 +1440,7 @@ char *watch_render_api(mxd_store *s, const watch_stats *st, const char *path, lo
         e = api_list(o, "history", &l,
                      e ? e
                        : mxd_store_watch_history(s, NULL, now - WATCH_API_HISTORY_DAYS * DAY, 0,
-                                                 WATCH_API_MAX_HISTORY, j_span, &l));
+                                                 WATCH_API_MAX_HISTORY, 0, j_span, &l));
         break;
     default: /* traffic: the hours of the last 7 days, and their totals per provider */
         json_object_set_new(o, "since", jtime(hsince));

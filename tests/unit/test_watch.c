@@ -65,6 +65,13 @@ static mxd_watch_check chk(const char *key, mxd_watch_state st, const char *valu
     return c;
 }
 
+static int span_count(void *arg, const mxd_watch_span *r)
+{
+    (void)r;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
 /* Equal results extend one run; a change starts a new one; UNKNOWN keeps the known value. */
 static void test_runs(void **state)
 {
@@ -99,6 +106,15 @@ static void test_runs(void **state)
     assert_int_equal(count(s, "SELECT count(*) FROM watch_history"), 3);
     assert_int_equal(count(s, "SELECT known_state FROM watch_checks"), MXD_WATCH_PROBLEM);
     assert_int_equal(count(s, "SELECT since FROM watch_checks"), T0 + 99 * 900);
+
+    /* the timeline: every run, or only the changes (the first run, OK, is none) */
+    size_t n_all = 0, n_changes = 0;
+    assert_int_equal(mxd_store_watch_history(s, NULL, 0, 0, 0, 0, span_count, &n_all), MXD_OK);
+    assert_int_equal(
+        mxd_store_watch_history(s, NULL, 0, 0, 0, MXD_WATCH_CHANGES, span_count, &n_changes),
+        MXD_OK);
+    assert_int_equal(n_all, 3);
+    assert_int_equal(n_changes, 2);
 
     /* forget what is no longer configured */
     mxd_watch_check other = chk("ptr/192.0.2.1", MXD_WATCH_OK, "PTR x");

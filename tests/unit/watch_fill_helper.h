@@ -73,6 +73,9 @@ static inline mxd_err watch_fill(mxd_store *s, long long now)
                      "p=none", "bad \xff byte in the record", now - H));
     FILL(fill_record(s, "dkim/example.org/s1", "dkim", "example.org", "s1", MXD_WATCH_UNKNOWN,
                      "servfail", "SERVFAIL from 192.0.2.53", now - H));
+    /* an odd item, first a problem, then fine: two runs, so the timeline shows the change */
+    FILL(fill_record(s, "other/example.org/q", "odd", "example.org", "a\"b\\c\nd",
+                     MXD_WATCH_PROBLEM, "bad", "", now - 2 * H));
     FILL(fill_record(s, "other/example.org/q", "odd", "example.org", "a\"b\\c\nd", MXD_WATCH_OK,
                      "fine", "", now - H));
 
