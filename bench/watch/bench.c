@@ -115,8 +115,8 @@ int main(int argc, char **argv)
         mxd_watch_once(w, T0 + i * 900LL, null);
         double dc = cpu_now() - c0, dw = wall_now() - w0;
         mxd_watch_get_counters(w, &c);
-        printf("round %d: %.2f s CPU, %.2f s wall, %llu DNS queries, %llu results\n", i + 1, dc,
-               dw, c.dns_queries - q0, c.checks - checks0);
+        printf("round %d: %.2f s CPU, %.2f s wall, %llu DNS queries, %llu results\n", i + 1, dc, dw,
+               c.dns_queries - q0, c.checks - checks0);
         q0 = c.dns_queries;
         checks0 = c.checks;
         if (i) { /* the first round creates every row: the steady state is the rest */
@@ -193,8 +193,8 @@ int main(int argc, char **argv)
         snprintf(subj, sizeof subj, "198.18.%d.%d", k / 9 / 250, k / 9 % 250 + 1);
         snprintf(item, sizeof item, "list%d", k % 9);
         snprintf(key, sizeof key, "dnsbl/%s/%s", subj, item);
-        mxd_watch_check r = {key, "dnsbl", subj, item, MXD_WATCH_OK, "clean", "not listed",
-                             0, 0, 0, NULL, MXD_WATCH_OK};
+        mxd_watch_check r = {key,          "dnsbl", subj, item, MXD_WATCH_OK, "clean",
+                             "not listed", 0,       0,    0,    NULL,         MXD_WATCH_OK};
         int changes = k < 200 ? 365 : 1;
         for (int d = 0; d < changes; d++) {
             r.state = (d % 2) ? MXD_WATCH_PROBLEM : MXD_WATCH_OK;

@@ -64,9 +64,9 @@ typedef struct watch_config {
     struct watch_list_budget {
         char id[64];
         unsigned long budget;
-    } *list_budgets; /* "LIST:N" items of [ips] budget: that list's own */
+    } * list_budgets; /* "LIST:N" items of [ips] budget: that list's own */
     size_t nlist_budgets;
-    char *helo_domain;    /* the domain PTR names should be in, or NULL */
+    char *helo_domain; /* the domain PTR names should be in, or NULL */
     /* [domains] */
     char **domains;
     size_t ndomains;
