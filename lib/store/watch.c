@@ -65,6 +65,18 @@ static const char sql_new_run[] =
     "INSERT INTO watch_history (key, kind, subject, item, state, value, detail, first_at, "
     "last_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
 
+/* bind_result - parameters 1-7: key, kind, subject, item, state, value, detail of r. */
+static void bind_result(sqlite3_stmt *st, const mxd_watch_check *r)
+{
+    store_bind_text(st, 1, r->key);
+    store_bind_text(st, 2, r->kind);
+    store_bind_text(st, 3, r->subject);
+    store_bind_text(st, 4, r->item);
+    sq.bind_int64(st, 5, r->state);
+    store_bind_text(st, 6, r->value);
+    store_bind_text(st, 7, r->detail);
+}
+
 static mxd_err record(mxd_store *s, const mxd_watch_check *r, long long at, mxd_watch_prev *p)
 {
     sqlite3_stmt *st;
@@ -99,13 +111,7 @@ static mxd_err record(mxd_store *s, const mxd_watch_check *r, long long at, mxd_
 
     if ((e = store_prepare(s, sql_put, &st)))
         return e;
-    store_bind_text(st, 1, r->key);
-    store_bind_text(st, 2, r->kind);
-    store_bind_text(st, 3, r->subject);
-    store_bind_text(st, 4, r->item);
-    sq.bind_int64(st, 5, r->state);
-    store_bind_text(st, 6, r->value);
-    store_bind_text(st, 7, r->detail);
+    bind_result(st, r);
     sq.bind_int64(st, 8, since);
     sq.bind_int64(st, 9, at);
     sq.bind_int64(st, 10, p->failures);
@@ -144,13 +150,7 @@ static mxd_err record(mxd_store *s, const mxd_watch_check *r, long long at, mxd_
     }
     if ((e = store_prepare(s, sql_new_run, &st)))
         return e;
-    store_bind_text(st, 1, r->key);
-    store_bind_text(st, 2, r->kind);
-    store_bind_text(st, 3, r->subject);
-    store_bind_text(st, 4, r->item);
-    sq.bind_int64(st, 5, r->state);
-    store_bind_text(st, 6, r->value);
-    store_bind_text(st, 7, r->detail);
+    bind_result(st, r);
     sq.bind_int64(st, 8, at);
     return step_done(s, st, "adding to a check's history");
 }

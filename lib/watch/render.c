@@ -1269,16 +1269,23 @@ static void jpush(jlist *l, json_t *x)
         l->nomem = 1;
 }
 
+/* j_ident - what a check, alert or run is about: key, kind, subject, item. */
+static void j_ident(json_t *x, const char *key, const char *kind, const char *subject,
+                    const char *item)
+{
+    json_object_set_new(x, "key", jstr(key));
+    json_object_set_new(x, "kind", jstr(kind));
+    json_object_set_new(x, "subject", jstr(subject));
+    json_object_set_new(x, "item", jstr(item));
+}
+
 /* j_check - a current check row as JSON. */
 static int j_check(void *arg, const mxd_watch_check *r)
 {
     jlist *l = arg;
     json_t *x = json_object();
     if (x) {
-        json_object_set_new(x, "key", jstr(r->key));
-        json_object_set_new(x, "kind", jstr(r->kind));
-        json_object_set_new(x, "subject", jstr(r->subject));
-        json_object_set_new(x, "item", jstr(r->item));
+        j_ident(x, r->key, r->kind, r->subject, r->item);
         json_object_set_new(x, "state", json_string(mxd_watch_state_name(r->state)));
         json_object_set_new(x, "value", jstr(r->value));
         json_object_set_new(x, "detail", jstr(r->detail));
@@ -1303,10 +1310,7 @@ static int j_alert(void *arg, const mxd_watch_alert *a)
     json_t *x = json_object();
     if (x) {
         json_object_set_new(x, "id", json_integer(a->id));
-        json_object_set_new(x, "key", jstr(a->key));
-        json_object_set_new(x, "kind", jstr(a->kind));
-        json_object_set_new(x, "subject", jstr(a->subject));
-        json_object_set_new(x, "item", jstr(a->item));
+        j_ident(x, a->key, a->kind, a->subject, a->item);
         json_object_set_new(x, "severity", jstr(a->severity));
         json_object_set_new(x, "title", jstr(a->title));
         json_object_set_new(x, "detail", jstr(a->detail));
@@ -1326,10 +1330,7 @@ static int j_span(void *arg, const mxd_watch_span *r)
     jlist *l = arg;
     json_t *x = json_object();
     if (x) {
-        json_object_set_new(x, "key", jstr(r->key));
-        json_object_set_new(x, "kind", jstr(r->kind));
-        json_object_set_new(x, "subject", jstr(r->subject));
-        json_object_set_new(x, "item", jstr(r->item));
+        j_ident(x, r->key, r->kind, r->subject, r->item);
         json_object_set_new(x, "state", json_string(mxd_watch_state_name(r->state)));
         json_object_set_new(x, "value", jstr(r->value));
         json_object_set_new(x, "detail", jstr(r->detail));
