@@ -481,6 +481,8 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
                 c->reason = "mailererror";
             else if (is(action, "delayed") || is(action, "expired"))
                 c->reason = "expired";
+            else if (is(command, "MAIL")) /* the reverse-path was refused (RFC 5321 3.3) */
+                c->reason = "rejected";   /* (Sisimai's Rejected, Reason/Rejected.pm) */
             else if (is(command, "EHLO") || is(command, "HELO") || is(command, "CONN"))
                 c->reason = "blocked";
             else if (len && f->record) /* Sisimai's name for a record it cannot decide */

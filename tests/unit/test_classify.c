@@ -341,6 +341,33 @@ static void test_sender_side_text_beats_address_status(void **state)
     }
 }
 
+/* A refusal at MAIL FROM that no pattern names is about the sender: rejected, never hard
+ * (RFC 5321 section 3.3; Sisimai's Rejected, sisimai/p5-sisimai:lib/Sisimai/Reason/Rejected.pm).
+ * The same words at RCPT stay undecided (onhold). */
+static void test_mail_command_is_rejected(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"550 Verify mailfrom failed,blocked",
+                                        "553 Not allowed here"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        for (int k = 0; k < 2; k++) {
+            mxd_reply_facts f;
+            memset(&f, 0, sizeof f);
+            f.text = texts[i];
+            f.len = strlen(f.text);
+            f.command = k ? "RCPT" : "MAIL";
+            f.record = 1;
+            classify_verdict v;
+            classify_decide(kb, &f, f.text, f.len, NULL, &v);
+            const char *want = k ? "onhold" : "rejected";
+            if (!v.reason || strcmp(v.reason, want))
+                fail_msg("%s at %s: reason %s, want %s", texts[i], f.command,
+                         v.reason ? v.reason : "-", want);
+            assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, f.command), 0);
+        }
+    }
+}
+
 /* Pseudo status (pseudo-status.tsv): every bounce reason has one, of the right class, and a
  * record without a status gets the one of its reason: temporary when the reply code is 4xx,
  * the DSN says delayed or the text says "temporar..." / "persistent" (as Sisimai decides). */
@@ -447,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_facts_without_text),
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
+        cmocka_unit_test(test_mail_command_is_rejected),
         cmocka_unit_test(test_pseudo_status),
         cmocka_unit_test(test_bounce_phrases_checked),
     };
