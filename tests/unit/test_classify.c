@@ -368,6 +368,44 @@ static void test_mail_command_is_rejected(void **state)
     }
 }
 
+/* Orange and La Poste tag every refusal (LPN007_416, OFR_506, LPN105-104): the last three
+ * digits decide, but only for a reply identified as theirs (rules-franceptt.txt). */
+static void test_franceptt_tags(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *rhost, *reason;
+        int hard;
+    } cases[] = {
+        {"550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416",
+         "smtpz4.laposte.net", "userunknown", 1},
+        {"550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416",
+         "smtp-in.orange.fr", "userunknown", 1},
+        {"550 5.5.0 Le compte du destinataire est bloque. LPN007_426", "smtp-in.orange.fr",
+         "suspend", 0},
+        {"421 Too many connections, slow down. LPN105_104", "smtp-in.orange.fr", "toomanyconn", 0},
+        {"550 Mail rejete. Mail rejected. OFR_506", "smtp-in.orange.fr", "spamdetected", 0},
+        /* the same tag from another provider's server says nothing */
+        {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "onhold", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.rhost = cases[i].rhost;
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (!v.reason || strcmp(v.reason, cases[i].reason))
+            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
+                     cases[i].reason);
+        if (classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT") != cases[i].hard)
+            fail_msg("%s: hardbounce %d", cases[i].text, !cases[i].hard);
+    }
+}
+
 /* Pseudo status (pseudo-status.tsv): every bounce reason has one, of the right class, and a
  * record without a status gets the one of its reason: temporary when the reply code is 4xx,
  * the DSN says delayed or the text says "temporar..." / "persistent" (as Sisimai decides). */
@@ -475,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
         cmocka_unit_test(test_mail_command_is_rejected),
+        cmocka_unit_test(test_franceptt_tags),
         cmocka_unit_test(test_pseudo_status),
         cmocka_unit_test(test_bounce_phrases_checked),
     };
