@@ -317,6 +317,17 @@ static void test_sender_side_text_beats_address_status(void **state)
         {"550 5.1.1 Service unavailable; client [203.0.113.9] blocked using zen.spamhaus.org",
          "blocked"},
         {"550 5.1.2 Message rejected as spam by Content Filtering", "spamdetected"},
+        /* an unknown-user wording beside a block or sender wording: the refusal is about us
+         * (Sisimai's X.1.1 check, go-sisimai reason/why-userunknown.go) */
+        {"550 5.1.1 <bob@example.org>... User unknown; client host [203.0.113.9] blocked using "
+         "zen.spamhaus.org",
+         "blocked"},
+        {"550 5.1.1 unknown user; sender verify failed", "rejected"},
+        /* a disabled or suspended mailbox exists: soft (go-sisimai reason/why-suspend.go) */
+        {"550 5.1.1 <bob@example.org>: this account has been temporarily suspended", "suspend"},
+        {"550 5.1.1 The email account that you tried to reach is inactive", "suspend"},
+        /* a short word inside a name does not overturn the address status */
+        {"550 5.1.1 <bob@marblehead.example> user unknown", "userunknown"},
         /* the address status stays when the text says the address is unknown */
         {"550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual "
          "mailbox table",
