@@ -417,6 +417,39 @@ static void test_franceptt_tags(void **state)
     }
 }
 
+/* Exchange's NDR codes name the failure: a mis-configured MX (MxLoopback) is a network error,
+ * not a missing domain; an ambiguous or primary-less address is the server's problem
+ * (sisimai/p5-sisimai:lib/Sisimai/Lhost/Exchange2007.pm). None is a hard bounce. */
+static void test_exchange_ndr_codes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *reason;
+    } cases[] = {
+        {"554 5.4.4 SMTPSEND.DNS.MxLoopback; DNS records for the destination computer are "
+         "mis-configured",
+         "networkerror"},
+        {"550 5.1.4 RESOLVER.ADR.Ambiguous; ambiguous address", "systemerror"},
+        {"550 5.2.0 RESOLVER.ADR.BadPrimary; recipient primary SMTP address is missing",
+         "systemerror"},
+        {"550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "rejected"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (!v.reason || strcmp(v.reason, cases[i].reason))
+            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
+                     cases[i].reason);
+        assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT"), 0);
+    }
+}
+
 /* Pseudo status (pseudo-status.tsv): every bounce reason has one, of the right class, and a
  * record without a status gets the one of its reason: temporary when the reply code is 4xx,
  * the DSN says delayed or the text says "temporar..." / "persistent" (as Sisimai decides). */
@@ -525,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_sender_side_text_beats_address_status),
         cmocka_unit_test(test_mail_command_is_rejected),
         cmocka_unit_test(test_franceptt_tags),
+        cmocka_unit_test(test_exchange_ndr_codes),
         cmocka_unit_test(test_pseudo_status),
         cmocka_unit_test(test_bounce_phrases_checked),
     };
