@@ -380,8 +380,9 @@ static void test_mail_command_is_rejected(void **state)
 }
 
 /* Orange and La Poste tag every refusal (LPN007_416, OFR_506, LPN105-104): the last three
- * digits decide, but only for a reply identified as theirs (rules-franceptt.txt). */
-static void test_franceptt_tags(void **state)
+ * digits decide (rules-franceptt.txt); GoDaddy's IBnnn codes likewise (rules-godaddy.txt); but
+ * only for a reply identified as theirs. */
+static void test_provider_tags(void **state)
 {
     (void)state;
     static const struct {
@@ -396,6 +397,14 @@ static void test_franceptt_tags(void **state)
          "suspend", 0},
         {"421 Too many connections, slow down. LPN105_104", "smtp-in.orange.fr", "toomanyconn", 0},
         {"550 Mail rejete. Mail rejected. OFR_506", "smtp-in.orange.fr", "spamdetected", 0},
+        /* GoDaddy's IBnnn codes (rules-godaddy.txt): none is about the address */
+        {"550 5.1.1 <bob@example.org> 192.0.2.22 has sent to too many recipients this hour. IB607",
+         "p3plibsmtp01.prod.phx3.secureserver.net", "speeding", 0},
+        {"554 Connection refused. This IP address is listed on the Spamhaus Block List (SBL). "
+         "IB104",
+         "p3plibsmtp01.prod.phx3.secureserver.net", "blocked", 0},
+        {"550 jane@example.com Blank From: addresses are not allowed. Provide a valid From. IB501",
+         "p3plibsmtp01.prod.phx3.secureserver.net", "notcompliantrfc", 0},
         /* the same tag from another provider's server says nothing */
         {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "onhold", 0},
     };
@@ -557,7 +566,7 @@ int main(void)
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
         cmocka_unit_test(test_mail_command_is_rejected),
-        cmocka_unit_test(test_franceptt_tags),
+        cmocka_unit_test(test_provider_tags),
         cmocka_unit_test(test_exchange_ndr_codes),
         cmocka_unit_test(test_pseudo_status),
         cmocka_unit_test(test_bounce_phrases_checked),
