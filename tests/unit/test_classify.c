@@ -380,8 +380,9 @@ static void test_mail_command_is_rejected(void **state)
 }
 
 /* Orange and La Poste tag every refusal (LPN007_416, OFR_506, LPN105-104): the last three
- * digits decide (rules-franceptt.txt); GoDaddy's IBnnn codes likewise (rules-godaddy.txt); but
- * only for a reply identified as theirs. */
+ * digits decide (rules-franceptt.txt); GoDaddy's IBnnn, Cox's and Spectrum's AUP# codes likewise
+ * (rules-godaddy.txt, rules-cox.txt, rules-spectrum.txt); but only for a reply identified as
+ * theirs. */
 static void test_provider_tags(void **state)
 {
     (void)state;
@@ -405,6 +406,15 @@ static void test_provider_tags(void **state)
          "p3plibsmtp01.prod.phx3.secureserver.net", "blocked", 0},
         {"550 jane@example.com Blank From: addresses are not allowed. Provide a valid From. IB501",
          "p3plibsmtp01.prod.phx3.secureserver.net", "notcompliantrfc", 0},
+        /* Cox's AUP# codes (rules-cox.txt), Spectrum's AUP#I/O nnnn (rules-spectrum.txt) */
+        {"554 5.7.1 192.0.2.1 rejected - see https://www.cox.com/help AUP#CXBL", "mx.east.cox.net",
+         "blocked", 0},
+        {"550 5.1.0 <alice@example.org> sender rejected AUP#CXSNDR", "mx.east.cox.net",
+         "authfailure", 0},
+        {"554 5.7.1 Your IP has been blocked, see http://www.spectrum.net/ AUP#I-1000",
+         "mta.charter.net", "blocked", 0},
+        {"450 4.7.1 Too many recipients in a short time AUP#O1580", "mta.charter.net", "speeding",
+         0},
         /* the same tag from another provider's server says nothing */
         {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "onhold", 0},
     };
