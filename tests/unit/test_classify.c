@@ -415,6 +415,11 @@ static void test_provider_tags(void **state)
          "mta.charter.net", "blocked", 0},
         {"450 4.7.1 Too many recipients in a short time AUP#O1580", "mta.charter.net", "speeding",
          0},
+        /* Mimecast's documented texts (rules-mimecast.txt) */
+        {"550 Rejected by header-based Anti-Spoofing policy: alice@example.org",
+         "us-smtp-inbound-1.mimecast.com", "policyviolation", 0},
+        {"550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550",
+         "us-smtp-inbound-1.mimecast.com", "userunknown", 1},
         /* the same tag from another provider's server says nothing */
         {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "onhold", 0},
     };
