@@ -420,6 +420,13 @@ static void test_provider_tags(void **state)
          "us-smtp-inbound-1.mimecast.com", "policyviolation", 0},
         {"550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550",
          "us-smtp-inbound-1.mimecast.com", "userunknown", 1},
+        /* i.ua's error pages (rules-iua.txt), Tencent's wordings (rules-tencent.txt) */
+        {"550 Mailbox was not used for more than 3 months. See https://mail.i.ua/err/3/",
+         "mx.email.ua", "suspend", 0},
+        {"550 Mailbox not found http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
+         "mx3.qq.com", "userunknown", 1},
+        {"550 Ip frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
+         "mx3.qq.com", "toomanyconn", 0},
         /* the same tag from another provider's server says nothing */
         {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "onhold", 0},
     };
