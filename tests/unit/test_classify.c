@@ -427,6 +427,10 @@ static void test_provider_tags(void **state)
          "mx3.qq.com", "userunknown", 1},
         {"550 Ip frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
          "mx3.qq.com", "toomanyconn", 0},
+        /* au (KDDI) and NTT docomo (rules-kddi.txt, rules-nttdocomo.txt) */
+        {"550 : User unknown", "msmx.au.com", "filtered", 0},
+        {"550 <bob@ezweb.ne.jp>: User unknown", "msmx.au.com", "userunknown", 1},
+        {"552 too much mail data", "mfsmax.docomo.ne.jp", "mailboxfull", 0},
         /* the same tag from another provider's server says nothing */
         {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "onhold", 0},
     };
