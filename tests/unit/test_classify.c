@@ -431,6 +431,15 @@ static void test_provider_tags(void **state)
         {"550 : User unknown", "msmx.au.com", "filtered", 0},
         {"550 <bob@ezweb.ne.jp>: User unknown", "msmx.au.com", "userunknown", 1},
         {"552 too much mail data", "mfsmax.docomo.ne.jp", "mailboxfull", 0},
+        /* Facebook, Email Security.cloud (MessageLabs), Zoho, Cloudflare Email Routing */
+        {"550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.1#rcp "
+         "Refused due to recipient preferences",
+         "mx-out.facebook.com", "filtered", 0},
+        {"553-Sorry, your email address has been blacklisted", "server-1.tower-1.messagelabs.com",
+         "rejected", 0},
+        {"550 5.1.1 User does not exist - <bob@example.org>", "mx.zoho.com", "userunknown", 1},
+        {"554 192.0.2.1 found on one or more DNSBLs (abusixip)", "route1.mx.cloudflare.net",
+         "blocked", 0},
         /* the same tag from another provider's server says nothing */
         {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "onhold", 0},
     };
