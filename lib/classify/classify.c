@@ -466,6 +466,13 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             rule_text = 0;
             use_text = 1;
         }
+        /* a sender-address status (X.1.7 bad sender's mailbox, X.1.8 bad sender's system,
+         * RFC 3463 section 3.2) beside an unknown-user or unknown-host wording: the unknown
+         * address is the sender's, never the recipient's (Exchange: "550 5.1.7 Invalid
+         * address"; sisimai/p5-sisimai:lib/Sisimai/Rhost/Microsoft.pm, rejected) */
+        if (cls && subj == 1 && (det == 7 || det == 8) && treason &&
+            (!strcmp(treason, "userunknown") || !strcmp(treason, "hostunknown")))
+            use_text = 0;
         /* refused at MAIL FROM: the sender is the problem */
         if (treason && !strcmp(treason, "rejected") && is(command, "MAIL"))
             use_text = 1;

@@ -326,6 +326,10 @@ static void test_sender_side_text_beats_address_status(void **state)
         /* a disabled or suspended mailbox exists: soft (go-sisimai reason/why-suspend.go) */
         {"550 5.1.1 <bob@example.org>: this account has been temporarily suspended", "suspend"},
         {"550 5.1.1 The email account that you tried to reach is inactive", "suspend"},
+        /* a sender-address status (X.1.7, X.1.8): the unknown address is the sender's */
+        {"550 5.1.7 Invalid address", "rejected"},
+        {"553 5.1.8 <alice@example.org>... Domain of sender address example.org does not exist",
+         "rejected"},
         /* a short word inside a name does not overturn the address status */
         {"550 5.1.1 <bob@marblehead.example> user unknown", "userunknown"},
         /* the address status stays when the text says the address is unknown */
