@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -224,12 +225,52 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
+/* plain_run - how many bytes at p (up to n) are plain: printable ASCII, newline or TAB, which
+ * term_unit() passes as they are. Eight bytes at a time while they are all printable ASCII. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        /* a byte below 0x20, or 0x7F and above, sets the high bit of its lane */
+        uint64_t low = (w - 0x2020202020202020ull) & ~w;
+        uint64_t high = (w + 0x0101010101010101ull) | w;
+        if ((low | high) & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n && ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\n' || p[i] == '\t'))
+        i++;
+    return i;
+}
+
 /* sink_pass - neutralise and write the units of p; the unfinished tail is kept unless final. */
 static int sink_pass(term_sink *k, const unsigned char *p, size_t n, int final)
 {
     unsigned char out[4096];
     size_t o = 0;
     while (n) {
+        /* a run of plain bytes is copied as it is: the same bytes term_unit() would pass */
+        size_t r = plain_run(p, n);
+        if (r) {
+            if (o + r > sizeof out) {
+                if (o && write_all(k->fd, out, o))
+                    return -1;
+                o = 0;
+                if (r > sizeof out) {
+                    if (write_all(k->fd, p, r))
+                        return -1;
+                    p += r;
+                    n -= r;
+                    continue;
+                }
+            }
+            memcpy(out + o, p, r);
+            o += r;
+            p += r;
+            n -= r;
+            continue;
+        }
         int bad;
         size_t u = term_unit(p, n, final, k->color, &bad);
         if (u == 0) { /* unfinished: keep it for the next write */

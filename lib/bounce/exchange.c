@@ -11,14 +11,21 @@
 #include "bounce/formats.h"
 #include "util/str.h"
 
-/* Exchange IMS error numbers seen in NDRs (Microsoft KB 284204 "Exchange 2000/2003 NDR
- * codes"; observed in sisimai/set-of-emails maildir/bsd/lhost-exchange2003-*.eml). */
+/* Exchange IMS error numbers and the reason each names, as Sisimai reads them
+ * (sisimai/p5-sisimai:lib/Sisimai/Lhost/Exchange2003.pm, with the meaning in its comments).
+ * 000B099C, 000B09AA and 000B09B6 wrap another server's answer ("Host Unknown", "Unable to
+ * relay for", the remote MTA's own words): they name no reason, the text decides. */
 static const struct {
     const char *code, *reason;
 } ims_codes[] = {
-    {"000C05A6", "userunknown"}, {"000C0595", "hostunknown"}, {"000C0524", "userunknown"},
-    {"000C0524", "userunknown"}, {"000B0981", "hostunknown"}, {"000D06B5", "userunknown"},
-    {"0004010F", "filtered"},    {"000B099C", "userunknown"}, {"000C05B6", "expired"},
+    {"000C05A6", "userunknown"},   /* Unknown Recipient */
+    {"00010256", "systemerror"},   /* Too many recipients */
+    {"000D06B5", "systemerror"},   /* No proxy for recipient */
+    {"00120270", "networkerror"},  /* Too Many Hops */
+    {"00050311", "contenterror"},  /* Conversion to Internet format failed */
+    {"000502CC", "contenterror"},  /* Conversion to Internet format failed */
+    {"000B0981", "securityerror"}, /* 502 Server does not support AUTH */
+    {"000C0595", "filtered"},      /* Ambiguous Recipient */
 };
 
 static int exchange2003_detect(const bounce_view *v)

@@ -20,6 +20,8 @@ extern const bounce_format bounce_fmt_exchange2003;
 extern const bounce_format bounce_fmt_mcafee;
 extern const bounce_format bounce_fmt_sendmail;
 extern const bounce_format bounce_fmt_amazonses;
+extern const bounce_format bounce_fmt_domino;
+extern const bounce_format bounce_fmt_imail;
 
 /* helpers for format modules (formats.c). The strings the *_has helpers look for must be
  * string literals or others that live as long as the parser: each is prepared for searching

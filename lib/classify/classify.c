@@ -52,6 +52,16 @@ static const char *const sender_side_reasons[] = {
     "authfailure",     "requireptr",  "virusdetected", "policyviolation",
     "notcompliantrfc", "mailboxfull", "suspend",       "exceedlimit"};
 
+/* Reasons whose wording, found anywhere beside an address status (X.1.1) and an unknown-user
+ * wording, says the refusal was not about the mailbox: Sisimai checks these before it accepts
+ * a X.1.1 as userunknown (sisimai/go-sisimai:reason/why-userunknown.go, ProbesInto: RePASS,
+ * ReBLOC, ReFULL, ReMOVE, ReFROM). Only patterns of at least ADDRESS_OVERRIDE_MIN bytes count:
+ * a short word ("rbl", "batv") is too weak to overturn the address status. */
+static const char *const address_overrides[] = {"norelaying", "blocked", "mailboxfull", "hasmoved",
+                                                "rejected"};
+#define ADDRESS_OVERRIDE_MIN 6
+#define ADDRESS_OVERRIDE_MAX 1024 /* reasons.tsv patterns looked at (kb has fewer) */
+
 /* Hard bounce: permanent, and the recipient address itself does not exist or no longer takes
  * mail (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm is_hardbounce(): hasmoved, userunknown,
  * hostunknown, and notaccept unless temporary). Every other reason is soft. */
@@ -237,6 +247,24 @@ static int is(const char *s, const char *v)
     return s && !strcmp(s, v);
 }
 
+/* address_override - beside a X.1.1 and an unknown-user wording: the first reasons.tsv
+ * pattern (file order) of an address_overrides reason that also occurs in low, or -1. */
+static long address_override(const mxd_kb *kb, const char *low, size_t len)
+{
+    const struct bmatch *m = kb_reason_match(kb);
+    size_t n = m ? bmatch_count(m) : 0;
+    if (!n || n > ADDRESS_OVERRIDE_MAX || n != kb->nreasons || !len)
+        return -1;
+    unsigned char hit[ADDRESS_OVERRIDE_MAX];
+    bmatch_all(m, low, len, hit);
+    for (size_t i = 0; i < n; i++)
+        if (hit[i] && strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
+            str_in_list(kb->reasons[i].reason, address_overrides,
+                        sizeof address_overrides / sizeof *address_overrides))
+            return (long)i;
+    return -1;
+}
+
 const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const char *rhost,
                               const char *low, size_t len, int cls, int subj, int det,
                               const char **from)
@@ -400,6 +428,16 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             treason = kb->reasons[tid].reason;
             tpat = kb->reasons[tid].pattern;
         }
+        /* a X.1.1 beside an unknown-user wording and a block, relay, full-mailbox, moved or
+         * sender wording: the other wording (address_overrides) */
+        if (sreason && treason && !strcmp(sreason, "userunknown") &&
+            !strcmp(treason, "userunknown")) {
+            long o = address_override(kb, low, llen);
+            if (o >= 0) {
+                treason = kb->reasons[o].reason;
+                tpat = kb->reasons[o].pattern;
+            }
+        }
         int rule_text = 0;
         if (!treason && grule) {
             treason = grule->reason;
@@ -428,6 +466,13 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             rule_text = 0;
             use_text = 1;
         }
+        /* a sender-address status (X.1.7 bad sender's mailbox, X.1.8 bad sender's system,
+         * RFC 3463 section 3.2) beside an unknown-user or unknown-host wording: the unknown
+         * address is the sender's, never the recipient's (Exchange: "550 5.1.7 Invalid
+         * address"; sisimai/p5-sisimai:lib/Sisimai/Rhost/Microsoft.pm, rejected) */
+        if (cls && subj == 1 && (det == 7 || det == 8) && treason &&
+            (!strcmp(treason, "userunknown") || !strcmp(treason, "hostunknown")))
+            use_text = 0;
         /* refused at MAIL FROM: the sender is the problem */
         if (treason && !strcmp(treason, "rejected") && is(command, "MAIL"))
             use_text = 1;
@@ -481,6 +526,8 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
                 c->reason = "mailererror";
             else if (is(action, "delayed") || is(action, "expired"))
                 c->reason = "expired";
+            else if (is(command, "MAIL")) /* the reverse-path was refused (RFC 5321 3.3) */
+                c->reason = "rejected";   /* (Sisimai's Rejected, Reason/Rejected.pm) */
             else if (is(command, "EHLO") || is(command, "HELO") || is(command, "CONN"))
                 c->reason = "blocked";
             else if (len && f->record) /* Sisimai's name for a record it cannot decide */

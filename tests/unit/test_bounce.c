@@ -167,6 +167,32 @@ static void test_sendmail_v5_transcript(void **state)
     assert_string_equal(g.r[0].mta, "sendmail");
 }
 
+/* Domino: the "because:" line is the diagnostic (decoded from ISO-2022-JP with its part: the
+ * delivery-status copy is not), and Domino's own sentence names the reason. */
+static void test_domino_because(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("domino-ja.eml", &g);
+    assert_int_equal(g.n, 2);
+    check(&g.r[0], "neko@example.co.jp", "5.0.0", "", "userunknown", 1);
+    check(&g.r[1], "tora@example.co.jp", "5.0.0", "", "filtered", 0);
+    assert_string_equal(g.r[0].mta, "domino");
+}
+
+/* IMail: its own verdict about a local mailbox is the reason (not a remote filter's), and a
+ * remote server's answer after "Body of message generated response:" is classified as such. */
+static void test_imail_verdicts(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("imail-userid.eml", &g);
+    assert_int_equal(g.n, 2);
+    check(&g.r[0], "erin@example.net", "5.0.911", "", "userunknown", 1);
+    check(&g.r[1], "frank@example.com", "5.7.1", "550", "blocked", 0);
+    assert_string_equal(g.r[0].mta, "imail");
+}
+
 static void test_arf_and_autoreply(void **state)
 {
     (void)state;
@@ -521,6 +547,8 @@ int main(void)
         cmocka_unit_test(test_exim_two_recipients),
         cmocka_unit_test(test_qmail_sender_refused),
         cmocka_unit_test(test_sendmail_v5_transcript),
+        cmocka_unit_test(test_domino_because),
+        cmocka_unit_test(test_imail_verdicts),
         cmocka_unit_test(test_arf_and_autoreply),
         cmocka_unit_test(test_provider_rule_ip_block),
         cmocka_unit_test(test_sending_ip_from_received),

@@ -317,6 +317,21 @@ static void test_sender_side_text_beats_address_status(void **state)
         {"550 5.1.1 Service unavailable; client [203.0.113.9] blocked using zen.spamhaus.org",
          "blocked"},
         {"550 5.1.2 Message rejected as spam by Content Filtering", "spamdetected"},
+        /* an unknown-user wording beside a block or sender wording: the refusal is about us
+         * (Sisimai's X.1.1 check, go-sisimai reason/why-userunknown.go) */
+        {"550 5.1.1 <bob@example.org>... User unknown; client host [203.0.113.9] blocked using "
+         "zen.spamhaus.org",
+         "blocked"},
+        {"550 5.1.1 unknown user; sender verify failed", "rejected"},
+        /* a disabled or suspended mailbox exists: soft (go-sisimai reason/why-suspend.go) */
+        {"550 5.1.1 <bob@example.org>: this account has been temporarily suspended", "suspend"},
+        {"550 5.1.1 The email account that you tried to reach is inactive", "suspend"},
+        /* a sender-address status (X.1.7, X.1.8): the unknown address is the sender's */
+        {"550 5.1.7 Invalid address", "rejected"},
+        {"553 5.1.8 <alice@example.org>... Domain of sender address example.org does not exist",
+         "rejected"},
+        /* a short word inside a name does not overturn the address status */
+        {"550 5.1.1 <bob@marblehead.example> user unknown", "userunknown"},
         /* the address status stays when the text says the address is unknown */
         {"550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual "
          "mailbox table",
@@ -338,6 +353,148 @@ static void test_sender_side_text_beats_address_status(void **state)
                          !strcmp(cases[i].reason, "userunknown"));
         if (strcmp(cases[i].reason, "userunknown") && v.scope && !strcmp(v.scope, "recipient"))
             fail_msg("%s: scope recipient", cases[i].text);
+    }
+}
+
+/* A refusal at MAIL FROM that no pattern names is about the sender: rejected, never hard
+ * (RFC 5321 section 3.3; Sisimai's Rejected, sisimai/p5-sisimai:lib/Sisimai/Reason/Rejected.pm).
+ * The same words at RCPT stay undecided (onhold). */
+static void test_mail_command_is_rejected(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"550 Verify mailfrom failed,blocked",
+                                        "553 Not allowed here"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        for (int k = 0; k < 2; k++) {
+            mxd_reply_facts f;
+            memset(&f, 0, sizeof f);
+            f.text = texts[i];
+            f.len = strlen(f.text);
+            f.command = k ? "RCPT" : "MAIL";
+            f.record = 1;
+            classify_verdict v;
+            classify_decide(kb, &f, f.text, f.len, NULL, &v);
+            const char *want = k ? "onhold" : "rejected";
+            if (!v.reason || strcmp(v.reason, want))
+                fail_msg("%s at %s: reason %s, want %s", texts[i], f.command,
+                         v.reason ? v.reason : "-", want);
+            assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, f.command), 0);
+        }
+    }
+}
+
+/* Orange and La Poste tag every refusal (LPN007_416, OFR_506, LPN105-104): the last three
+ * digits decide (rules-franceptt.txt); GoDaddy's IBnnn, Cox's and Spectrum's AUP# codes likewise
+ * (rules-godaddy.txt, rules-cox.txt, rules-spectrum.txt); but only for a reply identified as
+ * theirs. */
+static void test_provider_tags(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *rhost, *reason;
+        int hard;
+    } cases[] = {
+        {"550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416",
+         "smtpz4.laposte.net", "userunknown", 1},
+        {"550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416",
+         "smtp-in.orange.fr", "userunknown", 1},
+        {"550 5.5.0 Le compte du destinataire est bloque. LPN007_426", "smtp-in.orange.fr",
+         "suspend", 0},
+        {"421 Too many connections, slow down. LPN105_104", "smtp-in.orange.fr", "toomanyconn", 0},
+        {"550 Mail rejete. Mail rejected. OFR_506", "smtp-in.orange.fr", "spamdetected", 0},
+        /* GoDaddy's IBnnn codes (rules-godaddy.txt): none is about the address */
+        {"550 5.1.1 <bob@example.org> 192.0.2.22 has sent to too many recipients this hour. IB607",
+         "p3plibsmtp01.prod.phx3.secureserver.net", "speeding", 0},
+        {"554 Connection refused. This IP address is listed on the Spamhaus Block List (SBL). "
+         "IB104",
+         "p3plibsmtp01.prod.phx3.secureserver.net", "blocked", 0},
+        {"550 jane@example.com Blank From: addresses are not allowed. Provide a valid From. IB501",
+         "p3plibsmtp01.prod.phx3.secureserver.net", "notcompliantrfc", 0},
+        /* Cox's AUP# codes (rules-cox.txt), Spectrum's AUP#I/O nnnn (rules-spectrum.txt) */
+        {"554 5.7.1 192.0.2.1 rejected - see https://www.cox.com/help AUP#CXBL", "mx.east.cox.net",
+         "blocked", 0},
+        {"550 5.1.0 <alice@example.org> sender rejected AUP#CXSNDR", "mx.east.cox.net",
+         "authfailure", 0},
+        {"554 5.7.1 Your IP has been blocked, see http://www.spectrum.net/ AUP#I-1000",
+         "mta.charter.net", "blocked", 0},
+        {"450 4.7.1 Too many recipients in a short time AUP#O1580", "mta.charter.net", "speeding",
+         0},
+        /* Mimecast's documented texts (rules-mimecast.txt) */
+        {"550 Rejected by header-based Anti-Spoofing policy: alice@example.org",
+         "us-smtp-inbound-1.mimecast.com", "policyviolation", 0},
+        {"550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550",
+         "us-smtp-inbound-1.mimecast.com", "userunknown", 1},
+        /* i.ua's error pages (rules-iua.txt), Tencent's wordings (rules-tencent.txt) */
+        {"550 Mailbox was not used for more than 3 months. See https://mail.i.ua/err/3/",
+         "mx.email.ua", "suspend", 0},
+        {"550 Mailbox not found http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
+         "mx3.qq.com", "userunknown", 1},
+        {"550 Ip frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022",
+         "mx3.qq.com", "toomanyconn", 0},
+        /* au (KDDI) and NTT docomo (rules-kddi.txt, rules-nttdocomo.txt) */
+        {"550 : User unknown", "msmx.au.com", "filtered", 0},
+        {"550 <bob@ezweb.ne.jp>: User unknown", "msmx.au.com", "userunknown", 1},
+        {"552 too much mail data", "mfsmax.docomo.ne.jp", "mailboxfull", 0},
+        /* Facebook, Email Security.cloud (MessageLabs), Zoho, Cloudflare Email Routing */
+        {"550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.1#rcp "
+         "Refused due to recipient preferences",
+         "mx-out.facebook.com", "filtered", 0},
+        {"553-Sorry, your email address has been blacklisted", "server-1.tower-1.messagelabs.com",
+         "rejected", 0},
+        {"550 5.1.1 User does not exist - <bob@example.org>", "mx.zoho.com", "userunknown", 1},
+        {"554 192.0.2.1 found on one or more DNSBLs (abusixip)", "route1.mx.cloudflare.net",
+         "blocked", 0},
+        /* the same tag from another provider's server says nothing */
+        {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "onhold", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.rhost = cases[i].rhost;
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (!v.reason || strcmp(v.reason, cases[i].reason))
+            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
+                     cases[i].reason);
+        if (classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT") != cases[i].hard)
+            fail_msg("%s: hardbounce %d", cases[i].text, !cases[i].hard);
+    }
+}
+
+/* Exchange's NDR codes name the failure: a mis-configured MX (MxLoopback) is a network error,
+ * not a missing domain; an ambiguous or primary-less address is the server's problem
+ * (sisimai/p5-sisimai:lib/Sisimai/Lhost/Exchange2007.pm). None is a hard bounce. */
+static void test_exchange_ndr_codes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *reason;
+    } cases[] = {
+        {"554 5.4.4 SMTPSEND.DNS.MxLoopback; DNS records for the destination computer are "
+         "mis-configured",
+         "networkerror"},
+        {"550 5.1.4 RESOLVER.ADR.Ambiguous; ambiguous address", "systemerror"},
+        {"550 5.2.0 RESOLVER.ADR.BadPrimary; recipient primary SMTP address is missing",
+         "systemerror"},
+        {"550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "rejected"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (!v.reason || strcmp(v.reason, cases[i].reason))
+            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
+                     cases[i].reason);
+        assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT"), 0);
     }
 }
 
@@ -447,6 +604,9 @@ int main(void)
         cmocka_unit_test(test_facts_without_text),
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
+        cmocka_unit_test(test_mail_command_is_rejected),
+        cmocka_unit_test(test_provider_tags),
+        cmocka_unit_test(test_exchange_ndr_codes),
         cmocka_unit_test(test_pseudo_status),
         cmocka_unit_test(test_bounce_phrases_checked),
     };
