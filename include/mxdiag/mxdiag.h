@@ -24,6 +24,7 @@
 #include "mxdiag/diagnose.h"
 #include "mxdiag/log.h"
 #include "mxdiag/report.h"
+#include "mxdiag/feed.h"
 #include "mxdiag/store.h"
 #include "mxdiag/ingest.h"
 #include "mxdiag/verdict.h"
