@@ -27,6 +27,7 @@
 #include "mxdiag/feed.h"
 #include "mxdiag/store.h"
 #include "mxdiag/ingest.h"
+#include "mxdiag/warmup.h"
 #include "mxdiag/verdict.h"
 
 #endif
