@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mxd_gpt_report *r = NULL;
     mxd_err e = mxd_gpt_parse((const char *)data, size, &r, why, sizeof why);
     if (e == MXD_OK) {
-        if (!r || !r->ndays || r->ndays > MXD_FEED_MAX_ROWS)
+        if (!r || r->ndays > MXD_FEED_MAX_ROWS)
             abort();
         for (size_t i = 0; i < r->ndays; i++) {
             const mxd_gpt_day *d = &r->days[i];

@@ -161,8 +161,9 @@ static void print_gpt(const mxd_gpt_report *r, const char *source, size_t nnew, 
 {
     printf("%s: %zu domain-day%s from Postmaster Tools %s (%zu new, %zu already stored)\n", source,
            r->ndays, r->ndays == 1 ? "" : "s", r->format, nnew, nold);
-    printf("  %-10s  %-20s  %-6s  %-10s  %-7s  %-7s  %-7s  %s\n", "DATE", "DOMAIN", "SPAM",
-           "REPUTATION", "SPF", "DKIM", "DMARC", "ERRORS");
+    if (r->ndays)
+        printf("  %-10s  %-20s  %-6s  %-10s  %-7s  %-7s  %-7s  %s\n", "DATE", "DOMAIN", "SPAM",
+               "REPUTATION", "SPF", "DKIM", "DMARC", "ERRORS");
     for (size_t i = 0; i < r->ndays; i++) {
         const mxd_gpt_day *d = &r->days[i];
         char a[16], b[16], c[16], e[16], f[16];

@@ -16,7 +16,9 @@
  *
  * Both are bounded whatever the input: at most MXD_FEED_MAX_INPUT bytes, MXD_FEED_MAX_ROWS
  * rows, MXD_FEED_MAX_COLUMNS columns of at most MXD_FEED_MAX_FIELD bytes each; beyond that the
- * report is refused (MXD_ERR_TOOBIG), never cut silently. A malformed report is refused whole
+ * report is refused (MXD_ERR_TOOBIG), never cut silently. A report without rows (a header
+ * line only, an empty list, Google's {}) is a report of nothing, not an error; empty input is
+ * MXD_ERR_EMPTY. A malformed report is refused whole
  * (MXD_ERR_PARSE, why says where: "line 3: unterminated quoted field"), so nothing half-read is
  * stored. Strings are UTF-8 as given (control characters replaced by '?').
  *

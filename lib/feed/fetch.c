@@ -358,7 +358,7 @@ static mxd_err get_report(const char *url, const char *endpoint, const mxd_snds_
     char inner[256];
     e = mxd_snds_parse(body.ptr, body.len, o->date, out, inner, sizeof inner);
     buf_free(&body);
-    if (e == MXD_ERR_EMPTY) /* a day without traffic: nothing to store, no error */
+    if (e == MXD_ERR_EMPTY) /* an empty body: nothing to store, no error */
         return MXD_OK;
     if (e)
         return feed_fail(e, why, whylen, "%s: a malformed answer: %s", url, inner);

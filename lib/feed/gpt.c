@@ -425,6 +425,7 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
         return MXD_ERR_NOMEM;
     }
     const json_t *list = NULL;
+    json_t *empty_list = NULL;
     int v2 = 0;
     if (json_is_object(root)) {
         if ((list = json_object_get(root, "trafficStats"))) {
@@ -433,6 +434,18 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
             v2 = 1;
         } else if (json_object_get(root, "metric")) {
             v2 = 1;
+        } else if (!json_object_get(root, "name")) {
+            /* {} or {"nextPageToken": ""}: Google's answer when there is nothing to report */
+            const char *k;
+            json_t *x;
+            json_object_foreach(root, k, x)
+            {
+                if (strcmp(k, "nextPageToken"))
+                    e = feed_fail(MXD_ERR_PARSE, why, whylen,
+                                  "neither trafficStats nor domainStats ('%.40s')", k);
+            }
+            empty_list = json_array(); /* an empty list: nothing to add */
+            list = empty_list;
         }
         if (list && !json_is_array(list))
             e = feed_fail(MXD_ERR_PARSE, why, whylen, "trafficStats or domainStats is not a list");
@@ -458,9 +471,8 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
         e = v2 ? v2_item(&b, root, 1) : v1_item(&b, root, 1);
     }
     json_decref(root);
+    json_decref(empty_list);
     free(b.slot);
-    if (!e && !b.r->ndays)
-        e = feed_fail(MXD_ERR_EMPTY, why, whylen, "no statistics");
     if (e) {
         if (e == MXD_ERR_NOMEM && why && !why[0])
             feed_fail(e, why, whylen, "%s", mxd_strerror(e));

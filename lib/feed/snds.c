@@ -355,14 +355,17 @@ static mxd_err add_row(builder *b, const char *const v[C_N], unsigned at)
     return nomem ? MXD_ERR_NOMEM : MXD_OK;
 }
 
-/* add - one record of named values: a blocked range or an IP's day. */
+/* add - one record of named values: a blocked range or an IP's day. A CSV record of empty
+ * fields is skipped; a JSON record without one SNDS field is an error. */
 static mxd_err add(builder *b, const char *const v[C_N], unsigned at)
 {
     int any = 0;
     for (int c = 0; c < C_N; c++)
         any |= !blank(v[c]);
     if (!any)
-        return MXD_OK;
+        return strcmp(b->where, "item")
+                   ? MXD_OK
+                   : feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: no SNDS field", at);
     if (v[C_LAST_IP] || v[C_BLOCKED] || (v[C_FIRST_IP] && !v[C_IP]))
         return add_block(b, v, at);
     return add_row(b, v, at);
@@ -548,8 +551,6 @@ mxd_err mxd_snds_parse(const char *data, size_t len, const char *default_date,
         b.r->format = "csv";
         e = parse_csv(&b, data, len);
     }
-    if (!e && !b.r->nrows && !b.r->nblocks)
-        e = feed_fail(MXD_ERR_EMPTY, why, whylen, "no rows");
     if (e) {
         if (e == MXD_ERR_NOMEM && why && !why[0])
             feed_fail(e, why, whylen, "%s", mxd_strerror(e));

@@ -187,6 +187,31 @@ static void test_snds_bad_values(void **state)
                      MXD_ERR_INVALID);
 }
 
+/* A report of nothing is no error: a header line only, an empty list, Google's {}. */
+static void test_empty_reports(void **state)
+{
+    (void)state;
+    mxd_snds_report *r = snds("IP address,Filter result\r\n");
+    assert_int_equal(r->nrows + r->nblocks, 0);
+    mxd_snds_free(r);
+    r = snds("{\"value\": []}");
+    assert_int_equal(r->nrows + r->nblocks, 0);
+    mxd_snds_free(r);
+    assert_int_equal(snds_err("[{\"x\": 1}]", 10), MXD_ERR_PARSE);
+    assert_string_equal(why, "item 1: no SNDS field");
+    assert_int_equal(snds_err(" \r\n\n", 4), MXD_ERR_EMPTY);
+    static const char *const empty[] = {"{}", "{\"nextPageToken\": \"\"}", "{\"domainStats\": []}"};
+    for (size_t i = 0; i < 3; i++) {
+        mxd_gpt_report *g = NULL;
+        assert_int_equal(mxd_gpt_parse(empty[i], strlen(empty[i]), &g, why, sizeof why), MXD_OK);
+        assert_int_equal(g->ndays, 0);
+        mxd_gpt_free(g);
+    }
+    mxd_gpt_report *g = NULL;
+    assert_int_equal(mxd_gpt_parse("{\"foo\": 1}", 10, &g, why, sizeof why), MXD_ERR_PARSE);
+    assert_null(g);
+}
+
 static void test_times(void **state)
 {
     (void)state;
@@ -378,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_snds_json),
         cmocka_unit_test(test_snds_bad_values),
         cmocka_unit_test(test_times),
+        cmocka_unit_test(test_empty_reports),
         cmocka_unit_test(test_gpt_v1),
         cmocka_unit_test(test_gpt_v2),
         cmocka_unit_test(test_gpt_many_days),
