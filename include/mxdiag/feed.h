@@ -14,11 +14,11 @@
  *                   ({"domainStats": [{name, date, metric, value}]}), grouped per domain and
  *                   day.
  *
- * Both are bounded whatever the input: at most MXD_FEED_MAX_INPUT bytes, MXD_FEED_MAX_ROWS
- * rows, MXD_FEED_MAX_COLUMNS columns of at most MXD_FEED_MAX_FIELD bytes each; beyond that the
- * report is refused (MXD_ERR_TOOBIG), never cut silently. A report without rows (a header
- * line only, an empty list, Google's {}) is a report of nothing, not an error; empty input is
- * MXD_ERR_EMPTY. A malformed report is refused whole
+ * Both are bounded whatever the input: at most MXD_FEED_MAX_INPUT bytes (and
+ * MXD_FEED_MAX_JSON_VALUES values of JSON), MXD_FEED_MAX_ROWS rows, MXD_FEED_MAX_COLUMNS columns of
+ * at most MXD_FEED_MAX_FIELD bytes each; beyond that the report is refused (MXD_ERR_TOOBIG), never
+ * cut silently. A report without rows (a header line only, an empty list, Google's {}) is a report
+ * of nothing, not an error; empty input is MXD_ERR_EMPTY. A malformed report is refused whole
  * (MXD_ERR_PARSE, why says where: "line 3: unterminated quoted field"), so nothing half-read is
  * stored. Strings are UTF-8 as given (control characters replaced by '?').
  *
@@ -37,11 +37,12 @@
 extern "C" {
 #endif
 
-#define MXD_FEED_MAX_INPUT   (16u << 20) /* bytes of one report */
-#define MXD_FEED_MAX_ROWS    100000      /* rows (SNDS) or domain-days (GPT) of one report */
-#define MXD_FEED_MAX_COLUMNS 64          /* fields of one CSV record */
-#define MXD_FEED_MAX_FIELD   4096        /* bytes of one field */
-#define MXD_FEED_MAX_LIST    1024        /* IPs of a reputation bucket, delivery errors */
+#define MXD_FEED_MAX_INPUT       (16u << 20) /* bytes of one report */
+#define MXD_FEED_MAX_ROWS        100000      /* rows (SNDS) or domain-days (GPT) of one report */
+#define MXD_FEED_MAX_COLUMNS     64          /* fields of one CSV record */
+#define MXD_FEED_MAX_FIELD       4096        /* bytes of one field */
+#define MXD_FEED_MAX_LIST        1024        /* IPs of a reputation bucket, delivery errors */
+#define MXD_FEED_MAX_JSON_VALUES 2000000     /* values of one JSON answer (bounds jansson's tree) */
 
 /* ---- SNDS ------------------------------------------------------------------------------ */
 

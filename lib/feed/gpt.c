@@ -412,6 +412,9 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
         i++;
     if (i == len)
         return feed_fail(MXD_ERR_EMPTY, why, whylen, "empty");
+    if (feed_json_values(data, len) > MXD_FEED_MAX_JSON_VALUES)
+        return feed_fail(MXD_ERR_TOOBIG, why, whylen, "more than %d JSON values",
+                         MXD_FEED_MAX_JSON_VALUES);
     json_error_t jerr;
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)

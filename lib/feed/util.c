@@ -196,7 +196,33 @@ char *feed_text(const char *s, size_t len, int *nomem)
         o[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
     }
     o[len] = 0;
+    /* bytes that are not UTF-8 (a Windows-1252 export) become '?': JSON takes only UTF-8 */
+    size_t i = 0, bad;
+    while (i < len && !str_utf8_valid(o + i, len - i, &bad)) {
+        o[i + bad] = '?';
+        i += bad + 1;
+    }
     return o;
+}
+
+size_t feed_json_values(const char *s, size_t len)
+{
+    size_t n = 1;
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == ',' || c == '[' || c == '{' || c == ':') {
+            n++;
+        }
+    }
+    return n;
 }
 
 int feed_ip(const char *s, char *out)

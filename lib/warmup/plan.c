@@ -239,7 +239,8 @@ char *mxd_warmup_plan_csv(const mxd_warmup_plan *p)
         for (int g = 0; !e && g < MXD_WG_N; g++)
             e = buf_printf(&b, ",%llu", p->volume[(size_t)d * MXD_WG_N + g]);
         if (!e)
-            e = buf_printf(&b, ",%llu,\"%s\"\n", mxd_warmup_day_total(p, d), mxd_warmup_audience(p, d));
+            e = buf_printf(&b, ",%llu,\"%s\"\n", mxd_warmup_day_total(p, d),
+                           mxd_warmup_audience(p, d));
     }
     return e ? NULL : buf_steal(&b);
 }

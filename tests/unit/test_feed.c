@@ -212,6 +212,35 @@ static void test_empty_reports(void **state)
     assert_null(g);
 }
 
+/* A Windows-1252 comment becomes '?' (JSON takes only UTF-8); a JSON text of too many values
+ * is refused before jansson builds its tree. */
+static void test_text_and_json_bounds(void **state)
+{
+    (void)state;
+    mxd_snds_report *r = snds("IP address,Activity start,Comments\n"
+                              "192.0.2.1,2026-01-01,caf\xe9 \xc3\xa9t\xc3\xa9\n");
+    assert_string_equal(r->rows[0].comments, "caf? \xc3\xa9t\xc3\xa9");
+    char *js = mxd_snds_json(r, 0);
+    assert_non_null(strstr(js, "\"comments\":\"caf? "));
+    free(js);
+    mxd_snds_free(r);
+    size_t n = MXD_FEED_MAX_JSON_VALUES + 2;
+    char *big = malloc(2 * n + 2);
+    big[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        big[1 + 2 * i] = '0';
+        big[2 + 2 * i] = ',';
+    }
+    big[2 * n] = ']';
+    big[2 * n + 1] = 0;
+    assert_int_equal(snds_err(big, 2 * n + 1), MXD_ERR_TOOBIG);
+    mxd_gpt_report *g = NULL;
+    assert_int_equal(mxd_gpt_parse(big, 2 * n + 1, &g, why, sizeof why), MXD_ERR_TOOBIG);
+    free(big);
+    /* separators inside strings do not count */
+    assert_int_equal(feed_json_values("[\"a,b:[{\", 1]", 13), 3); /* [ , and one */
+}
+
 static void test_times(void **state)
 {
     (void)state;
@@ -404,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_snds_bad_values),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_empty_reports),
+        cmocka_unit_test(test_text_and_json_bounds),
         cmocka_unit_test(test_gpt_v1),
         cmocka_unit_test(test_gpt_v2),
         cmocka_unit_test(test_gpt_many_days),
