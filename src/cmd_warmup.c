@@ -81,27 +81,32 @@ static long long parse_count(const char *s)
 static int parse_mix(const char *cmd, const char *s, unsigned *share)
 {
     memset(share, 0, MXD_WG_N * sizeof *share);
-    char tmp[256];
-    snprintf(tmp, sizeof tmp, "%s", s);
-    char *save = NULL;
-    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(t, '=');
+    while (*s) {
+        size_t l = strcspn(s, ","), nl = strcspn(s, "=");
+        char item[64];
+        snprintf(item, sizeof item, "%.*s", (int)(l < 63 ? l : 63), s);
         int g = -1;
-        if (eq) {
-            *eq = 0;
-            for (int i = 0; i < MXD_WG_N; i++)
-                if (!strcmp(t, mxd_warmup_group_id((mxd_warmup_group)i)))
+        long long v = -1;
+        if (nl < l) {
+            for (int i = 0; i < MXD_WG_N; i++) {
+                const char *id = mxd_warmup_group_id((mxd_warmup_group)i);
+                if (strlen(id) == nl && !strncmp(s, id, nl))
                     g = i;
+            }
+            char num_s[32];
+            snprintf(num_s, sizeof num_s, "%.*s", (int)(l - nl - 1 < 31 ? l - nl - 1 : 31),
+                     s + nl + 1);
+            v = parse_count(num_s);
         }
-        long long v = eq ? parse_count(eq + 1) : -1;
         if (g < 0 || v < 0 || v > 100) {
             cli_err(cmd,
                     "--mix: '%s' is not GROUP=PERCENT (microsoft, gmail, yahoo, apple, "
                     "other)",
-                    t);
+                    item);
             return -1;
         }
         share[g] = (unsigned)v;
+        s += l + (s[l] == ',');
     }
     return 0;
 }
