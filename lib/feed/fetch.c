@@ -173,14 +173,33 @@ static mxd_err token_load(const char *path, token *t, char *why, size_t whylen)
         return feed_fail(MXD_ERR_TOOBIG, why, whylen, "token file %s: larger than %d bytes", path,
                          MXD_SNDS_TOKEN_MAX);
     }
-    char data[MXD_SNDS_TOKEN_MAX + 1];
-    ssize_t n = read(fd, data, sizeof data);
+    char *data = malloc(MXD_SNDS_TOKEN_MAX + 1);
+    if (!data) {
+        close(fd);
+        return feed_fail(MXD_ERR_NOMEM, why, whylen, "out of memory");
+    }
+    size_t n = 0;
+    int rerr = 0;
+    for (;;) {
+        ssize_t r = read(fd, data + n, MXD_SNDS_TOKEN_MAX + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            rerr = errno;
+        if (r <= 0 || (n += (size_t)r) > MXD_SNDS_TOKEN_MAX)
+            break;
+    }
     close(fd);
-    if (n < 0)
-        return feed_fail(MXD_ERR_IO, why, whylen, "token file %s: %s", path, strerror(errno));
+    if (rerr || n > MXD_SNDS_TOKEN_MAX) {
+        free(data);
+        return rerr ? feed_fail(MXD_ERR_IO, why, whylen, "token file %s: %s", path, strerror(rerr))
+                    : feed_fail(MXD_ERR_TOOBIG, why, whylen, "token file %s: larger than %d bytes",
+                                path, MXD_SNDS_TOKEN_MAX);
+    }
     json_error_t jerr;
-    t->doc = json_loadb(data, (size_t)n, 0, &jerr);
-    memset(data, 0, sizeof data);
+    t->doc = json_loadb(data, n, 0, &jerr);
+    memset(data, 0, MXD_SNDS_TOKEN_MAX + 1);
+    free(data);
     if (!json_is_object(t->doc)) {
         json_decref(t->doc);
         t->doc = NULL;
@@ -233,6 +252,17 @@ static mxd_err token_save(const char *path, token *t, char *why, size_t whylen)
         unlink(tmp);
         return feed_fail(MXD_ERR_IO, why, whylen, "token file %s: cannot replace it: %s", path,
                          strerror(saved));
+    }
+    /* the rename on disk too: the directory's entry */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = 0;
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
     }
     return MXD_OK;
 }
