@@ -159,6 +159,8 @@ int cmd_ingest(const cli_global *g, int argc, char **argv);
 int cmd_suppress(const cli_global *g, int argc, char **argv);
 int cmd_watch(const cli_global *g, int argc, char **argv);
 int cmd_report(const cli_global *g, int argc, char **argv);
+int cmd_feed(const cli_global *g, int argc, char **argv);
+int cmd_warmup(const cli_global *g, int argc, char **argv);
 /* mxdiag check domain (cmd_check_domain.c), dispatched by cmd_check */
 int cmd_check_domain(const cli_global *g, int argc, char **argv);
 

@@ -27,6 +27,8 @@ static const cli_command commands[] = {
     {"suppress", "the suppression list: list, check, add, remove, export", cmd_suppress},
     {"watch", "the daemon: watch IPs, domains, logs and Maildirs; alerts, dashboard, metrics",
      cmd_watch},
+    {"feed", "import provider feeds: Microsoft SNDS, Google Postmaster Tools", cmd_feed},
+    {"warmup", "warm up a new IP: a plan per provider, and how the log keeps to it", cmd_warmup},
     {"report", "DMARC aggregate (who sends as you) and TLS reports from the store", cmd_report},
     {"check", "check ip (blocklists, reverse DNS), mx, domain (SPF, DKIM, DMARC ...)", cmd_check},
     {"spf", "evaluate SPF for an IP (RFC 7208) or lint a domain's SPF record", cmd_spf},
@@ -222,7 +224,8 @@ int main(int argc, char **argv)
             /* "check domain", "dkim keys": the subcommand names the error */
             char name[64];
             if (i + 1 < argc && argv[i + 1][0] != '-' &&
-                (!strcmp(argv[i], "check") || !strcmp(argv[i], "dkim")))
+                (!strcmp(argv[i], "check") || !strcmp(argv[i], "dkim") ||
+                 !strcmp(argv[i], "feed") || !strcmp(argv[i], "warmup")))
                 snprintf(name, sizeof name, "%s %.20s", argv[i], argv[i + 1]);
             else
                 snprintf(name, sizeof name, "%s", argv[i]);

@@ -24,8 +24,10 @@
 #include "mxdiag/diagnose.h"
 #include "mxdiag/log.h"
 #include "mxdiag/report.h"
+#include "mxdiag/feed.h"
 #include "mxdiag/store.h"
 #include "mxdiag/ingest.h"
+#include "mxdiag/warmup.h"
 #include "mxdiag/verdict.h"
 
 #endif

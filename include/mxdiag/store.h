@@ -24,12 +24,13 @@
 #include "mxdiag/export.h"
 #include "mxdiag/error.h"
 #include "mxdiag/report.h"
+#include "mxdiag/feed.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define MXD_STORE_SCHEMA_VERSION 3
+#define MXD_STORE_SCHEMA_VERSION 4
 
 typedef struct mxd_store mxd_store;
 
@@ -447,6 +448,49 @@ MXD_API mxd_err mxd_store_logpos_set(mxd_store *s, const char *path, unsigned lo
 /* mxd_store_watch_prune - drop history runs that ended, alerts closed, notices sent and
  * traffic hours before before: the database stays bounded however long the daemon runs. */
 MXD_API mxd_err mxd_store_watch_prune(mxd_store *s, long long before);
+
+/* ---- provider feeds: SNDS, Postmaster Tools; warm-up plans -------------------------------
+ *
+ * One row per IP and day (SNDS) and per domain and day (Postmaster Tools): importing the same
+ * report again replaces the rows with equal values, so a re-import is idempotent. Each put is
+ * all or nothing (its own transaction unless one is open). *added (may be NULL) is 1 when the
+ * row is new, 0 when it replaced one. */
+
+MXD_API mxd_err mxd_store_snds_put(mxd_store *s, const mxd_snds_row *r, const char *source,
+                                   long long at, int *added);
+
+/* mxd_store_snds_block_put - a range of the IP status report, unique by (first, last IP):
+ * first_seen stays, last_seen, blocked and reason are replaced. */
+MXD_API mxd_err mxd_store_snds_block_put(mxd_store *s, const mxd_snds_block *b, const char *source,
+                                         long long at, int *added);
+
+/* mxd_store_gpt_put - a Postmaster Tools day; a value absent from d (-1, NULL) keeps the stored
+ * one (v2 answers one metric at a time), the sample IPs of its reputation buckets go to
+ * gpt_ips. */
+MXD_API mxd_err mxd_store_gpt_put(mxd_store *s, const mxd_gpt_day *d, const char *source,
+                                  long long at, int *added);
+
+typedef int (*mxd_snds_row_cb)(void *arg, const mxd_snds_row *r);
+typedef int (*mxd_snds_block_cb)(void *arg, const mxd_snds_block *b, long long first_seen,
+                                 long long last_seen);
+typedef int (*mxd_gpt_day_cb)(void *arg, const mxd_gpt_day *d);
+
+/* mxd_store_snds_each - the SNDS rows of days at or after since ("YYYY-MM-DD", NULL: all),
+ * newest day first, then by IP. mxd_store_snds_blocks_each - the ranges, blocked ones only
+ * when blocked_only. mxd_store_gpt_each - the Postmaster Tools days at or after since, newest
+ * first (without the reputation buckets: nipreps and nerrors are 0). Stop when cb returns
+ * non-zero. */
+MXD_API mxd_err mxd_store_snds_each(mxd_store *s, const char *since, mxd_snds_row_cb cb, void *arg);
+MXD_API mxd_err mxd_store_snds_blocks_each(mxd_store *s, int blocked_only, mxd_snds_block_cb cb,
+                                           void *arg);
+MXD_API mxd_err mxd_store_gpt_each(mxd_store *s, const char *since, mxd_gpt_day_cb cb, void *arg);
+
+/* mxd_store_warmup_put / _get - an IP's warm-up plan parameters: target per day, first day
+ * ("YYYY-MM-DD"), days. get: *found 0 when the IP has none. */
+MXD_API mxd_err mxd_store_warmup_put(mxd_store *s, const char *ip, unsigned long long target,
+                                     const char *start, unsigned days, long long at);
+MXD_API mxd_err mxd_store_warmup_get(mxd_store *s, const char *ip, unsigned long long *target,
+                                     char start[11], unsigned *days, int *found);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,11 @@
  *      (runs of equal results), watch_alerts (at most one open per key: a partial unique
  *      index), watch_notices (what is still to send, per channel), traffic_hourly (mail log
  *      outcomes per provider and hour) and log_positions (where each followed log was left).
+ *   4  provider feeds and warm-up: snds_daily (one row per IP and day: a re-import replaces
+ *      it), snds_blocks (the IP status report's ranges, first and last seen), gpt_daily (one
+ *      row per domain and day; v2's per-metric answers fill it column by column), gpt_ips (the
+ *      sample IPs of v1's reputation buckets) and warmup_plans (the parameters of each IP's
+ *      plan: the plan itself is recomputed from them).
  */
 #include <stdio.h>
 #include "store/store_internal.h"
@@ -200,8 +205,46 @@ static const char step3[] =
     " path TEXT PRIMARY KEY, dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
     " offset INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;";
 
+static const char step4[] =
+    "CREATE TABLE snds_daily ("
+    " ip TEXT NOT NULL, date TEXT NOT NULL,"
+    " activity_start INTEGER, activity_end INTEGER,"
+    " rcpt INTEGER, data INTEGER, recipients INTEGER,"
+    " filter TEXT, complaint TEXT,"
+    " trap_start INTEGER, trap_end INTEGER, trap_hits INTEGER,"
+    " helo TEXT, mailfrom TEXT, comments TEXT,"
+    " source TEXT, at INTEGER NOT NULL,"
+    " PRIMARY KEY (ip, date)) WITHOUT ROWID;"
+    "CREATE INDEX snds_daily_date ON snds_daily (date);"
+
+    "CREATE TABLE snds_blocks ("
+    " first_ip TEXT NOT NULL, last_ip TEXT NOT NULL,"
+    " blocked INTEGER, reason TEXT,"
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, source TEXT,"
+    " PRIMARY KEY (first_ip, last_ip)) WITHOUT ROWID;"
+
+    "CREATE TABLE gpt_daily ("
+    " domain TEXT NOT NULL COLLATE NOCASE, date TEXT NOT NULL,"
+    " spam_rate REAL, domain_reputation TEXT,"
+    " spf REAL, dkim REAL, dmarc REAL, inbound_tls REAL, outbound_tls REAL,"
+    " delivery_error_rate REAL,"
+    " delivery_errors TEXT," /* JSON array */
+    " ip_reputations TEXT,"  /* JSON array */
+    " source TEXT, at INTEGER NOT NULL,"
+    " PRIMARY KEY (domain, date)) WITHOUT ROWID;"
+    "CREATE INDEX gpt_daily_date ON gpt_daily (date);"
+
+    "CREATE TABLE gpt_ips ("
+    " domain TEXT NOT NULL COLLATE NOCASE, date TEXT NOT NULL, ip TEXT NOT NULL,"
+    " reputation TEXT,"
+    " PRIMARY KEY (domain, date, ip)) WITHOUT ROWID;"
+
+    "CREATE TABLE warmup_plans ("
+    " ip TEXT PRIMARY KEY, target INTEGER NOT NULL, start TEXT NOT NULL,"
+    " days INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;";
+
 /* The migrations: steps[i] takes version i to version i + 1. */
-static const char *const steps[] = {step1, step2, step3};
+static const char *const steps[] = {step1, step2, step3, step4};
 
 _Static_assert(sizeof steps / sizeof steps[0] == MXD_STORE_SCHEMA_VERSION,
                "one migration step per schema version");

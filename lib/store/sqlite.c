@@ -31,8 +31,10 @@ static void sq_load(void)
     DL_SYM(l, sq.bind_text, "sqlite3_bind_text");
     DL_SYM(l, sq.bind_int64, "sqlite3_bind_int64");
     DL_SYM(l, sq.bind_null, "sqlite3_bind_null");
+    DL_SYM(l, sq.bind_double, "sqlite3_bind_double");
     DL_SYM(l, sq.column_text, "sqlite3_column_text");
     DL_SYM(l, sq.column_int64, "sqlite3_column_int64");
+    DL_SYM(l, sq.column_double, "sqlite3_column_double");
     DL_SYM(l, sq.column_type, "sqlite3_column_type");
     DL_SYM(l, sq.errmsg, "sqlite3_errmsg");
     DL_SYM(l, sq.errstr, "sqlite3_errstr");

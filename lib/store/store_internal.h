@@ -3,7 +3,8 @@
  *
  * sqlite.c loads libsqlite3 on first use (util/dl.h) into `sq`; store.c opens, migrates
  * (schema.c) and brackets transactions; suppress.c keeps the events and the suppression list;
- * reports.c stores DMARC and TLS reports and answers the report queries.
+ * reports.c stores DMARC and TLS reports and answers the report queries; feeds.c keeps the
+ * SNDS and Postmaster Tools rows and the warm-up plans.
  */
 #ifndef MXD_STORE_INTERNAL_H
 #define MXD_STORE_INTERNAL_H
@@ -39,8 +40,10 @@ typedef struct store_sqlite {
     __typeof__(sqlite3_bind_text) *bind_text;
     __typeof__(sqlite3_bind_int64) *bind_int64;
     __typeof__(sqlite3_bind_null) *bind_null;
+    __typeof__(sqlite3_bind_double) *bind_double;
     __typeof__(sqlite3_column_text) *column_text;
     __typeof__(sqlite3_column_int64) *column_int64;
+    __typeof__(sqlite3_column_double) *column_double;
     __typeof__(sqlite3_column_type) *column_type;
     __typeof__(sqlite3_errmsg) *errmsg;
     __typeof__(sqlite3_errstr) *errstr;

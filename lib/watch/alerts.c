@@ -152,6 +152,16 @@ static void title_of(const watch_result *r, char *out, size_t len)
         snprintf(out, len, "DKIM key %s of %s: %s", r->item, r->subject, r->value);
     else if (!strcmp(r->kind, "spf-auth"))
         snprintf(out, len, "SPF of %s: %s", r->subject, r->value);
+    else if (!strcmp(r->kind, "snds"))
+        snprintf(out, len, "SNDS: %s is %s", r->subject, r->value);
+    else if (!strcmp(r->kind, "snds-traps"))
+        snprintf(out, len, "SNDS: %s hit spam traps (%s)", r->subject, r->value);
+    else if (!strcmp(r->kind, "snds-block"))
+        snprintf(out, len, "SNDS: %s - %s is blocked", r->subject, r->item ? r->item : "");
+    else if (!strcmp(r->kind, "gpt-spam"))
+        snprintf(out, len, "Gmail spam rate of %s: %s, above 0.10%%", r->subject, r->value);
+    else if (!strcmp(r->kind, "gpt-spam-limit"))
+        snprintf(out, len, "Gmail spam rate of %s: %s, at the 0.30%% limit", r->subject, r->value);
     else
         snprintf(out, len, "%s of %s: %s", r->kind, r->subject, r->value ? r->value : "problem");
 }

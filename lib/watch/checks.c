@@ -74,7 +74,8 @@ mxd_err watch_results_add(watch_results *r, const char *kind, const char *subjec
 
 const char *watch_kind_severity(const char *kind)
 {
-    static const char *const critical[] = {"dnsbl", "spf", "spf-auth", "dkim", NULL};
+    static const char *const critical[] = {
+        "dnsbl", "spf", "spf-auth", "dkim", "snds-block", "gpt-spam-limit", NULL};
     for (size_t i = 0; critical[i]; i++)
         if (!strcmp(kind, critical[i]))
             return "critical";

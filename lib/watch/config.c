@@ -33,6 +33,7 @@ static const known known_keys[] = {
     {"logs", {"files", "format", "spike-factor", "spike-min", "rate-threshold", "rate-min", NULL}},
     {"maildirs", {"watch", NULL}},
     {"alert", {"exec", "webhook", "mailto", "from", "sendmail", "repeat", "timeout", NULL}},
+    {"feeds", {"snds-token-file", "snds-url", "snds-token-url", "interval", NULL}},
 };
 
 static mxd_err fail(char *why, size_t whylen, mxd_err e, const char *fmt, ...)
@@ -53,9 +54,11 @@ void watch_config_free(watch_config *c)
 {
     if (!c)
         return;
-    char **strs[] = {&c->path,    &c->db,           &c->dns_servers, &c->listen,     &c->token,
-                     &c->lists,   &c->spamhaus_key, &c->helo_domain, &c->log_format, &c->exec,
-                     &c->webhook, &c->mail_from,    &c->sendmail};
+    char **strs[] = {
+        &c->path,          &c->db,           &c->dns_servers, &c->listen,          &c->token,
+        &c->lists,         &c->spamhaus_key, &c->helo_domain, &c->log_format,      &c->exec,
+        &c->webhook,       &c->mail_from,    &c->sendmail,    &c->snds_token_file, &c->snds_url,
+        &c->snds_token_url};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     char ***lists[] = {&c->ips, &c->domains, &c->logs, &c->maildirs, &c->mailto};
@@ -538,6 +541,14 @@ static mxd_err read_all(reader *r, watch_config *c)
         return e;
     c->channels = (c->exec ? WATCH_CH_EXEC : 0u) | (c->webhook ? WATCH_CH_WEBHOOK : 0u) |
                   (c->nmailto ? WATCH_CH_MAIL : 0u);
+
+    /* [feeds] */
+    c->feeds = wg.key_file_has_group(r->kf, "feeds") != 0;
+    c->snds_token_file = get_str(r, "feeds", "snds-token-file");
+    c->snds_url = get_str(r, "feeds", "snds-url");
+    c->snds_token_url = get_str(r, "feeds", "snds-token-url");
+    if ((e = get_duration(r, "feeds", "interval", &c->feed_interval, 60)))
+        return e;
     return r->nomem ? MXD_ERR_NOMEM : MXD_OK;
 }
 
@@ -563,6 +574,7 @@ mxd_err watch_config_load(const char *path, watch_config **out, char *why, size_
     c->rate_min = 20;
     c->repeat = 86400;
     c->channel_timeout = 30;
+    c->feed_interval = 86400;
     c->path = strdup(path);
     c->sendmail = strdup("/usr/sbin/sendmail");
     if (!c->path || !c->sendmail) {

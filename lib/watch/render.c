@@ -232,9 +232,19 @@ static const struct kind_col {
     const char *kind, *label;
     int ip;
 } kind_cols[] = {
-    {"dnsbl", "Blocklists", 1}, {"ptr", "PTR / FCrDNS", 1}, {"spf", "SPF", 0},
-    {"dkim", "DKIM", 0},        {"dmarc", "DMARC", 0},      {"mx", "MX", 0},
-    {"mta-sts", "MTA-STS", 0},  {"tls-rpt", "TLS-RPT", 0},
+    {"dnsbl", "Blocklists", 1},
+    {"ptr", "PTR / FCrDNS", 1},
+    {"spf", "SPF", 0},
+    {"dkim", "DKIM", 0},
+    {"dmarc", "DMARC", 0},
+    {"mx", "MX", 0},
+    {"mta-sts", "MTA-STS", 0},
+    {"tls-rpt", "TLS-RPT", 0},
+    /* provider feeds (lib/watch/feeds.c) */
+    {"snds", "SNDS", 1},
+    {"snds-traps", "SNDS traps", 1},
+    {"snds-block", "SNDS blocks", 1},
+    {"gpt-spam", "Gmail spam rate", 0},
 };
 #define NKINDS  (sizeof kind_cols / sizeof kind_cols[0])
 #define K_OTHER NKINDS

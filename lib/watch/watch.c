@@ -52,6 +52,7 @@ struct mxd_watch {
     size_t nlists;
     size_t ip_cursor;
     long long next_ips, next_domains, next_logs, next_maildirs, next_repeat, next_prune;
+    long long next_feeds;
     unsigned seed;
     /* --once: this run's worst findings */
     size_t n_crit, n_warn, n_unknown, n_ok;
@@ -334,6 +335,21 @@ static void round_domains(mxd_watch *w, long long now, FILE *out)
     w->stats.rounds++;
 }
 
+/* round_feeds - SNDS fetched (when configured) and the feeds' rows as results. */
+static void round_feeds(mxd_watch *w, long long now, FILE *out)
+{
+    if (!w->cfg->feeds)
+        return;
+    watch_results res = {0};
+    mxd_err e = watch_check_feeds(w->store, w->cfg, now, &res);
+    for (size_t i = 0; i < res.n; i++)
+        record(w, &res.v[i], now, out);
+    if (e)
+        watch_log(3, "feeds: %s: %s", mxd_strerror(e), mxd_store_error(w->store));
+    watch_results_free(&res);
+    w->stats.rounds++;
+}
+
 static void round_logs(mxd_watch *w, long long now)
 {
     if (!w->follow)
@@ -401,6 +417,10 @@ static int push(char ***v, size_t *n, size_t *cap, const char *s)
 static int configured(const mxd_watch *w, const mxd_watch_check *c)
 {
     const watch_config *cfg = w->cfg;
+    if (!strncmp(c->kind, "snds", 4) || !strncmp(c->kind, "gpt-", 4))
+        return cfg->feeds;
+    if (!strcmp(c->kind, "feed"))
+        return cfg->feeds && cfg->snds_token_file;
     if (!strcmp(c->kind, "dnsbl") || !strcmp(c->kind, "ptr")) {
         int ip = 0;
         for (size_t i = 0; i < cfg->nips && !ip; i++)
@@ -627,6 +647,7 @@ int mxd_watch_once(mxd_watch *w, long long now, FILE *out)
     round_logs(w, now);
     round_ips(w, now, lines);
     round_domains(w, now, lines);
+    round_feeds(w, now, lines);
     send_notices(w, now);
     if (mxd_store_sync(w->store))
         watch_log(3, "%s", mxd_store_error(w->store));
@@ -697,7 +718,7 @@ static void reload(mxd_watch *w, long long now)
                 watch_log(6, "listening on http://%s/", bound);
         }
     }
-    w->next_ips = w->next_domains = w->next_logs = w->next_maildirs = now;
+    w->next_ips = w->next_domains = w->next_logs = w->next_maildirs = w->next_feeds = now;
     watch_log(6, "configuration reloaded from %s: %zu IPs, %zu domains, %zu logs, %zu Maildirs",
               w->config_path, w->cfg->nips, w->cfg->ndomains, w->cfg->nlogs, w->cfg->nmaildirs);
 }
@@ -720,7 +741,7 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
               w->cfg->ndomains, w->cfg->nlogs, w->cfg->nmaildirs, w->dbpath);
     long long now = (long long)time(NULL);
     w->next_ips = w->next_domains = w->next_logs = w->next_maildirs = w->next_repeat = now;
-    w->next_prune = now;
+    w->next_prune = w->next_feeds = now;
     while (!*stop) {
         now = (long long)time(NULL);
         if (*reload_flag) {
@@ -748,6 +769,11 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
             w->next_domains = now + jittered(w, w->cfg->domain_interval);
             did = 1;
         }
+        if (now >= w->next_feeds) {
+            round_feeds(w, now, NULL);
+            w->next_feeds = now + jittered(w, w->cfg->feed_interval);
+            did = 1;
+        }
         if (now >= w->next_repeat) {
             mxd_err e = watch_repeat_due(&w->alerter, now);
             if (e)
@@ -764,7 +790,8 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
             watch_log(3, "%s", mxd_store_error(w->store));
         /* sleep until the next task, a second at most (signals end it sooner) */
         long long next = w->next_ips;
-        long long cand[] = {w->next_domains, w->next_logs, w->next_maildirs, w->next_repeat};
+        long long cand[] = {w->next_domains, w->next_logs, w->next_maildirs, w->next_repeat,
+                            w->next_feeds};
         for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
             if (cand[i] < next)
                 next = cand[i];

@@ -7,6 +7,7 @@
  *   alerts.c   a result against the open alerts: open, update, close, notices to send
  *   notify.c   the channels: a command (JSON on stdin), a webhook (libcurl), sendmail -t
  *   follow.c   the mail logs (as `mxdiag log --follow`) and the Maildirs (as `mxdiag ingest`)
+ *   feeds.c    SNDS fetched daily; SNDS and Postmaster Tools rows as check results
  *   http.c     the HTTP server (libmicrohttpd): dashboard, /metrics, /api
  *   render.c   what the server sends: HTML with SVG plots, Prometheus text, JSON
  *   watch.c    the daemon: schedule, budget, back-off, signals, --once
@@ -92,6 +93,11 @@ typedef struct watch_config {
     long repeat;          /* seconds between repeats of an open alert; 0: never */
     long channel_timeout; /* seconds a command or webhook may take (default 30) */
     unsigned channels;    /* WATCH_CH_* configured */
+    /* [feeds] (the group present: feed rounds run) */
+    int feeds;
+    char *snds_token_file; /* NULL: no fetch, only the rows `mxdiag feed` stored are looked at */
+    char *snds_url, *snds_token_url; /* NULL: the environment, else the defaults (feed.h) */
+    long feed_interval;              /* default a day */
 } watch_config;
 
 /* watch_config_load - read and check the file at path into *out (free with
@@ -134,6 +140,11 @@ mxd_err watch_check_ips(mxd_resolver *r, const mxd_kb *kb, const watch_config *c
  * selector, DMARC, MX, MTA-STS and TLS-RPT of every watched domain. */
 mxd_err watch_check_domains(mxd_resolver *r, const mxd_kb *kb, const watch_config *cfg,
                             watch_results *out);
+
+/* watch_check_feeds - fetch SNDS when a token file is configured, then one result per IP of
+ * the latest SNDS day (filter result, trap hits), per SNDS range, per domain's latest
+ * Postmaster Tools spam rate (feeds.c says the keys). */
+mxd_err watch_check_feeds(mxd_store *s, const watch_config *cfg, long long now, watch_results *out);
 
 /* --- alerts (alerts.c) -------------------------------------------------------------------- */
 

@@ -77,7 +77,7 @@ static void test_runs(void **state)
 {
     (void)state;
     mxd_store *s = open_db("runs");
-    assert_int_equal(mxd_store_schema_version(s), 3);
+    assert_int_equal(mxd_store_schema_version(s), MXD_STORE_SCHEMA_VERSION);
     mxd_watch_prev p;
     mxd_watch_check c = chk("dnsbl/192.0.2.1/spamcop", MXD_WATCH_OK, "clean");
     assert_int_equal(mxd_store_watch_record(s, &c, T0, &p), MXD_OK);

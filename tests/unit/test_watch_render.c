@@ -95,6 +95,39 @@ static void test_dashboard(void **state)
     mxd_store_close(s);
 }
 
+/* The provider feeds' checks (lib/watch/feeds.c) get columns of their own in the grid. */
+static void test_dashboard_feeds(void **state)
+{
+    (void)state;
+    mxd_store *s = open_db("feeds");
+    assert_int_equal(mxd_store_begin(s), MXD_OK);
+    assert_int_equal(fill_record(s, "snds/192.0.2.12", "snds", "192.0.2.12", NULL,
+                                 MXD_WATCH_PROBLEM, "RED", "SNDS filter result RED on 2026-11-30",
+                                 NOW - HOUR),
+                     MXD_OK);
+    assert_int_equal(fill_record(s, "snds-block/203.0.113.0/203.0.113.255", "snds-block",
+                                 "203.0.113.0", "203.0.113.255", MXD_WATCH_PROBLEM, "blocked",
+                                 "SNDS: blocked", NOW - HOUR),
+                     MXD_OK);
+    assert_int_equal(fill_record(s, "gpt-spam/example.net", "gpt-spam", "example.net", NULL,
+                                 MXD_WATCH_PROBLEM, "0.12%", "Gmail spam rate 0.12%", NOW - HOUR),
+                     MXD_OK);
+    assert_int_equal(mxd_store_commit(s), MXD_OK);
+    char why[256] = "";
+    size_t len = 0;
+    char *h = watch_render_dashboard(s, NULL, NOW, &len, why, sizeof why);
+    assert_non_null(h);
+    assert_non_null(strstr(h, "<th scope=\"col\">SNDS</th>"));
+    assert_non_null(strstr(h, "<th scope=\"col\">SNDS blocks</th>"));
+    assert_non_null(strstr(h, "<th scope=\"col\">Gmail spam rate</th>"));
+    assert_non_null(strstr(h, "<tr data-subject=\"192.0.2.12\">"));
+    assert_non_null(strstr(h, "data-kind=\"snds\""));
+    assert_non_null(strstr(h, "data-kind=\"gpt-spam\""));
+    assert_non_null(strstr(h, "0.12%"));
+    free(h);
+    mxd_store_close(s);
+}
+
 static void test_dashboard_empty(void **state)
 {
     (void)state;
@@ -253,11 +286,9 @@ static void test_api(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dashboard),
-        cmocka_unit_test(test_dashboard_empty),
-        cmocka_unit_test(test_dashboard_timeline_bounded),
-        cmocka_unit_test(test_metrics),
-        cmocka_unit_test(test_api),
+        cmocka_unit_test(test_dashboard),       cmocka_unit_test(test_dashboard_empty),
+        cmocka_unit_test(test_dashboard_feeds), cmocka_unit_test(test_dashboard_timeline_bounded),
+        cmocka_unit_test(test_metrics),         cmocka_unit_test(test_api),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
