@@ -9,58 +9,22 @@
  * sent only in the Authorization header and never appears in a reason: reasons name the URL
  * and the HTTP status, and of the token endpoint's answer only its "error" code.
  *
- * libcurl is loaded on first use (util/dl.h), as lib/watch does for its webhook; this module
- * keeps its own small table so that the feeds do not depend on the watch daemon.
+ * libcurl is loaded on first use (util/curl_dl.h), shared with the watch's webhook channel.
  */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "feed/feed_internal.h"
+#include "util/curl_dl.h"
 #include "util/dl.h"
 #include "util/str.h"
 
 #define FETCH_URL_MAX 512 /* bytes of a URL */
-
-static struct {
-    __typeof__(curl_global_init) *global_init;
-    __typeof__(curl_easy_init) *easy_init;
-    __typeof__(curl_easy_setopt) *easy_setopt;
-    __typeof__(curl_easy_perform) *easy_perform;
-    __typeof__(curl_easy_getinfo) *easy_getinfo;
-    __typeof__(curl_easy_cleanup) *easy_cleanup;
-    __typeof__(curl_easy_strerror) *easy_strerror;
-    __typeof__(curl_slist_append) *slist_append;
-    __typeof__(curl_slist_free_all) *slist_free_all;
-} fc;
-
-static dl_lib curl_lib = {"libcurl.so.4", "to fetch SNDS reports", NULL, NULL, ""};
-static int curl_ok;
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_load(void)
-{
-    dl_lib *l = &curl_lib;
-    if (dl_open(l))
-        return;
-    DL_SYM(l, fc.global_init, "curl_global_init");
-    DL_SYM(l, fc.easy_init, "curl_easy_init");
-    DL_SYM(l, fc.easy_setopt, "curl_easy_setopt");
-    DL_SYM(l, fc.easy_perform, "curl_easy_perform");
-    DL_SYM(l, fc.easy_getinfo, "curl_easy_getinfo");
-    DL_SYM(l, fc.easy_cleanup, "curl_easy_cleanup");
-    DL_SYM(l, fc.easy_strerror, "curl_easy_strerror");
-    DL_SYM(l, fc.slist_append, "curl_slist_append");
-    DL_SYM(l, fc.slist_free_all, "curl_slist_free_all");
-    curl_ok = dl_done(l) == 0;
-    if (curl_ok)
-        fc.global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* --- HTTP -------------------------------------------------------------------------------- */
 
@@ -80,52 +44,52 @@ static mxd_err http(const char *url, const char *bearer, const char *post, buf *
                     char *why, size_t whylen)
 {
     char err[CURL_ERROR_SIZE] = "";
-    CURL *c = fc.easy_init();
+    CURL *c = cu.easy_init();
     if (!c)
         return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: cannot start a transfer", url);
     buf_init(body, MXD_FEED_MAX_INPUT);
-    struct curl_slist *h = fc.slist_append(NULL, "Accept: application/json");
-    h = h ? fc.slist_append(h, "User-Agent: mxdiag-feed") : NULL;
+    struct curl_slist *h = cu.slist_append(NULL, "Accept: application/json");
+    h = h ? cu.slist_append(h, "User-Agent: mxdiag-feed") : NULL;
     buf auth;
     buf_init(&auth, MXD_SNDS_TOKEN_MAX + 64);
     if (h && bearer) {
         if (buf_adds(&auth, "Authorization: Bearer ") || buf_adds(&auth, bearer)) {
-            fc.slist_free_all(h);
-            fc.easy_cleanup(c);
+            cu.slist_free_all(h);
+            cu.easy_cleanup(c);
             return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
         }
-        h = fc.slist_append(h, auth.ptr);
+        h = cu.slist_append(h, auth.ptr);
     }
     if (!h) {
         buf_free(&auth);
-        fc.easy_cleanup(c);
+        cu.easy_cleanup(c);
         return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
     }
-    fc.easy_setopt(c, CURLOPT_URL, url);
-    fc.easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    fc.easy_setopt(c, CURLOPT_TIMEOUT, (long)MXD_SNDS_TIMEOUT);
-    fc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    fc.easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-    fc.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    fc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    fc.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    fc.easy_setopt(c, CURLOPT_WRITEDATA, body);
+    cu.easy_setopt(c, CURLOPT_URL, url);
+    cu.easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    cu.easy_setopt(c, CURLOPT_TIMEOUT, (long)MXD_SNDS_TIMEOUT);
+    cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+    cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    cu.easy_setopt(c, CURLOPT_WRITEDATA, body);
     if (post)
-        fc.easy_setopt(c, CURLOPT_POSTFIELDS, post);
-    CURLcode rc = fc.easy_perform(c);
+        cu.easy_setopt(c, CURLOPT_POSTFIELDS, post);
+    CURLcode rc = cu.easy_perform(c);
     *code = 0;
-    fc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
-    fc.slist_free_all(h);
+    cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+    cu.slist_free_all(h);
     /* the header held the token: wipe it before the memory goes back */
     if (auth.ptr)
         memset(auth.ptr, 0, auth.len);
     buf_free(&auth);
-    fc.easy_cleanup(c);
+    cu.easy_cleanup(c);
     if (rc == CURLE_WRITE_ERROR)
         return feed_fail(MXD_ERR_TOOBIG, why, whylen, "%s: the answer is larger than %u bytes", url,
                          MXD_FEED_MAX_INPUT);
     if (rc != CURLE_OK)
-        return feed_fail(MXD_ERR_IO, why, whylen, "%s: %s", url, *err ? err : fc.easy_strerror(rc));
+        return feed_fail(MXD_ERR_IO, why, whylen, "%s: %s", url, *err ? err : cu.easy_strerror(rc));
     if (!body->ptr && buf_add(body, "", 0))
         return MXD_ERR_NOMEM;
     return MXD_OK;
@@ -427,12 +391,10 @@ mxd_err mxd_snds_fetch(const mxd_snds_fetch_opts *o, mxd_snds_report **data,
         endpoint = t.endpoint ? t.endpoint : MXD_SNDS_DEFAULT_TOKEN_URL;
     char ep[FETCH_URL_MAX];
     snprintf(ep, sizeof ep, "%s", endpoint); /* t.endpoint may change with the document */
-    if (!curl_ok) {
-        pthread_once(&curl_once, curl_load);
-        if (!curl_ok) {
-            json_decref(t.doc);
-            return feed_fail(MXD_ERR_NOLIB, why, whylen, "%s", curl_lib.why);
-        }
+    if (!curl_dl_ready()) {
+        json_decref(t.doc);
+        return feed_fail(MXD_ERR_NOLIB, why, whylen, "%s",
+                         dl_last_error() ? dl_last_error() : "libcurl.so.4 could not be loaded");
     }
     if (t.access && t.expires_at && t.expires_at <= o->now + MXD_SNDS_TOKEN_SKEW)
         t.access = NULL; /* expired: renewed before the first request */

@@ -7,16 +7,13 @@
 #include "util/dl.h"
 
 watch_glib wg;
-watch_curl wc;
 watch_mhd wm;
 
 static dl_lib glib_lib = {"libglib-2.0.so.0", "to read the watch configuration", NULL, NULL, ""};
-static dl_lib curl_lib = {"libcurl.so.4", "to post alerts to a webhook", NULL, NULL, ""};
 static dl_lib mhd_lib = {"libmicrohttpd.so.12", "to serve the watch dashboard", NULL, NULL, ""};
 
-static int glib_ok, curl_ok, mhd_ok;
-static pthread_once_t glib_once = PTHREAD_ONCE_INIT, curl_once = PTHREAD_ONCE_INIT,
-                      mhd_once = PTHREAD_ONCE_INIT;
+static int glib_ok, mhd_ok;
+static pthread_once_t glib_once = PTHREAD_ONCE_INIT, mhd_once = PTHREAD_ONCE_INIT;
 
 static void glib_load(void)
 {
@@ -36,25 +33,6 @@ static void glib_load(void)
     DL_SYM(l, wg.free, "g_free");
     DL_SYM(l, wg.error_free, "g_error_free");
     glib_ok = dl_done(l) == 0;
-}
-
-static void curl_load(void)
-{
-    dl_lib *l = &curl_lib;
-    if (dl_open(l))
-        return;
-    DL_SYM(l, wc.global_init, "curl_global_init");
-    DL_SYM(l, wc.easy_init, "curl_easy_init");
-    DL_SYM(l, wc.easy_setopt, "curl_easy_setopt");
-    DL_SYM(l, wc.easy_perform, "curl_easy_perform");
-    DL_SYM(l, wc.easy_getinfo, "curl_easy_getinfo");
-    DL_SYM(l, wc.easy_cleanup, "curl_easy_cleanup");
-    DL_SYM(l, wc.easy_strerror, "curl_easy_strerror");
-    DL_SYM(l, wc.slist_append, "curl_slist_append");
-    DL_SYM(l, wc.slist_free_all, "curl_slist_free_all");
-    curl_ok = dl_done(l) == 0;
-    if (curl_ok)
-        wc.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 static void mhd_load(void)
@@ -77,12 +55,6 @@ int watch_glib_ready(void)
 {
     pthread_once(&glib_once, glib_load);
     return glib_ok;
-}
-
-int watch_curl_ready(void)
-{
-    pthread_once(&curl_once, curl_load);
-    return curl_ok;
 }
 
 int watch_mhd_ready(void)

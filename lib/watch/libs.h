@@ -1,4 +1,4 @@
-/* libs.h - GLib's GKeyFile, libcurl and libmicrohttpd as tables of function pointers (internal)
+/* libs.h - GLib's GKeyFile and libmicrohttpd as tables of function pointers (internal)
  * SPDX-License-Identifier: MIT
  *
  * None of the three is linked (util/dl.h): only `mxdiag watch` needs them, and every other
@@ -9,7 +9,6 @@
 #define MXD_WATCH_LIBS_H
 
 #include <glib.h>
-#include <curl/curl.h>
 #include <microhttpd.h>
 
 typedef struct watch_glib {
@@ -27,18 +26,6 @@ typedef struct watch_glib {
     __typeof__(g_error_free) *error_free;
 } watch_glib;
 
-typedef struct watch_curl {
-    __typeof__(curl_global_init) *global_init;
-    __typeof__(curl_easy_init) *easy_init;
-    __typeof__(curl_easy_setopt) *easy_setopt;
-    __typeof__(curl_easy_perform) *easy_perform;
-    __typeof__(curl_easy_getinfo) *easy_getinfo;
-    __typeof__(curl_easy_cleanup) *easy_cleanup;
-    __typeof__(curl_easy_strerror) *easy_strerror;
-    __typeof__(curl_slist_append) *slist_append;
-    __typeof__(curl_slist_free_all) *slist_free_all;
-} watch_curl;
-
 typedef struct watch_mhd {
     __typeof__(MHD_start_daemon) *start_daemon;
     __typeof__(MHD_stop_daemon) *stop_daemon;
@@ -51,7 +38,6 @@ typedef struct watch_mhd {
 } watch_mhd;
 
 extern watch_glib wg;
-extern watch_curl wc;
 extern watch_mhd wm;
 
 #endif

@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <jansson.h>
 #include "watch/watch_internal.h"
-#include "watch/libs.h"
+#include "util/curl_dl.h"
 #include "util/dl.h"
 
 #define NOTIFY_MAX_ATTEMPTS 48
@@ -131,34 +131,34 @@ static int send_exec(const watch_config *cfg, const char *body, const char *type
 
 static int send_webhook(const watch_config *cfg, const char *body, char *why, size_t whylen)
 {
-    if (!watch_curl_ready()) {
+    if (!curl_dl_ready()) {
         snprintf(why, whylen, "%s", dl_last_error() ? dl_last_error() : "libcurl");
         return -1;
     }
-    CURL *c = wc.easy_init();
+    CURL *c = cu.easy_init();
     if (!c) {
         snprintf(why, whylen, "libcurl could not start");
         return -1;
     }
-    struct curl_slist *h = wc.slist_append(NULL, "Content-Type: application/json");
-    h = wc.slist_append(h, "User-Agent: mxdiag-watch");
+    struct curl_slist *h = cu.slist_append(NULL, "Content-Type: application/json");
+    h = cu.slist_append(h, "User-Agent: mxdiag-watch");
     char err[CURL_ERROR_SIZE] = "";
-    wc.easy_setopt(c, CURLOPT_URL, cfg->webhook);
-    wc.easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    wc.easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    wc.easy_setopt(c, CURLOPT_TIMEOUT, cfg->channel_timeout);
-    wc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    wc.easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-    wc.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    wc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode rc = wc.easy_perform(c);
+    cu.easy_setopt(c, CURLOPT_URL, cfg->webhook);
+    cu.easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    cu.easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    cu.easy_setopt(c, CURLOPT_TIMEOUT, cfg->channel_timeout);
+    cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+    cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode rc = cu.easy_perform(c);
     long code = 0;
     if (rc == CURLE_OK)
-        wc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    wc.slist_free_all(h);
-    wc.easy_cleanup(c);
+        cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    cu.slist_free_all(h);
+    cu.easy_cleanup(c);
     if (rc != CURLE_OK) {
-        snprintf(why, whylen, "webhook: %s", *err ? err : wc.easy_strerror(rc));
+        snprintf(why, whylen, "webhook: %s", *err ? err : cu.easy_strerror(rc));
         return -1;
     }
     if (code < 200 || code > 299) {

@@ -23,10 +23,9 @@
 
 /* --- libraries loaded on first use (libs.c) ----------------------------------------------- */
 
-/* watch_glib_ready / watch_curl_ready / watch_mhd_ready - the library loaded (first call loads
- * it); 0 when it cannot be: mxd_strerror(MXD_ERR_NOLIB) then names it and says why. */
+/* watch_glib_ready / watch_mhd_ready (libcurl: util/curl_dl.h) - the library loaded (first call
+ * loads it); 0 when it cannot be: mxd_strerror(MXD_ERR_NOLIB) then names it and says why. */
 int watch_glib_ready(void);
-int watch_curl_ready(void);
 int watch_mhd_ready(void);
 
 /* --- configuration (config.c) ------------------------------------------------------------- */
