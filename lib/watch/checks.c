@@ -151,10 +151,9 @@ static mxd_err ip_results(const mxd_ip_report *rep, const char *ip, watch_result
 }
 
 mxd_err watch_check_ips(mxd_resolver *r, const mxd_kb *kb, const watch_config *cfg,
-                        char *const *ips, size_t nips, const char *lists, watch_results *out)
+                        char *const *ips, char *const *lists, size_t nips, watch_results *out)
 {
     mxd_check_opts o = {0};
-    o.lists = lists;
     o.spamhaus_key = cfg->spamhaus_key;
     o.domain = cfg->helo_domain;
     mxd_ip_report **reps = calloc(nips ? nips : 1, sizeof *reps);
@@ -162,11 +161,13 @@ mxd_err watch_check_ips(mxd_resolver *r, const mxd_kb *kb, const watch_config *c
         return MXD_ERR_NOMEM;
     mxd_err e = MXD_OK;
     char why[256];
-    for (size_t i = 0; i < nips; i++) {
-        if ((e = mxd_ip_check_submit(r, kb, ips[i], &o, &reps[i], why, sizeof why))) {
+    /* every IP's queries are submitted first: one resolver run has them all in flight */
+    for (size_t i = 0; i < nips && !e; i++) {
+        if (!lists[i])
+            continue;
+        o.lists = lists[i];
+        if ((e = mxd_ip_check_submit(r, kb, ips[i], &o, &reps[i], why, sizeof why)))
             watch_log(3, "check of %s: %s", ips[i], why);
-            break;
-        }
     }
     if (!e)
         e = mxd_resolver_run(r);

@@ -268,12 +268,7 @@ static void round_ips(mxd_watch *w, long long now, FILE *out)
 
     /* each IP with its own lists: one resolver run for all */
     watch_results res = {0};
-    mxd_err e = MXD_OK;
-    for (size_t n = 0; !e && n < c->nips; n++) {
-        if (!lists[n])
-            continue;
-        e = watch_check_ips(r, w->kb, c, &ips[n], 1, lists[n], &res);
-    }
+    mxd_err e = watch_check_ips(r, w->kb, c, ips, lists, c->nips, &res);
     mxd_dns_stats ds;
     mxd_resolver_stats(r, &ds);
     w->stats.dns_queries += ds.sent;

@@ -129,11 +129,11 @@ void watch_results_free(watch_results *r);
 mxd_err watch_results_add(watch_results *r, const char *kind, const char *subject, const char *item,
                           mxd_watch_state state, const char *value, const char *detail);
 
-/* watch_check_ips - every IP of ips on the lists, PTR/FCrDNS: one result per (IP, list) and one
- * "ptr" result per IP. lists: the list ids to ask this round (comma-separated; NULL: the
- * defaults; "" none: only PTR). */
+/* watch_check_ips - each of the nips IPs on its own lists (lists[i], comma-separated list ids;
+ * "" none: only PTR; NULL: the IP is left out this round), with PTR/FCrDNS: one result per
+ * (IP, list) and one "ptr" result per IP. All queries share one resolver run. */
 mxd_err watch_check_ips(mxd_resolver *r, const mxd_kb *kb, const watch_config *cfg,
-                        char *const *ips, size_t nips, const char *lists, watch_results *out);
+                        char *const *ips, char *const *lists, size_t nips, watch_results *out);
 
 /* watch_check_domains - SPF (valid, under 10 lookups, authorises every watched IP), DKIM per
  * selector, DMARC, MX, MTA-STS and TLS-RPT of every watched domain. */
