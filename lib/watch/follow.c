@@ -26,6 +26,10 @@
 
 #define FOLLOW_BATCH_LINES 20000 /* lines per transaction */
 #define FOLLOW_TRAFFIC_MAX 4096  /* distinct (hour, provider, outcome) per batch */
+/* A line has one time and its recipients' providers are the knowledge base's (or "other"):
+ * a batch is flushed between lines once fewer cells than this are left, so a log spanning
+ * many hours (the first look at a week-old mail.log) never fills the table mid-line. */
+#define FOLLOW_LINE_CELLS 1024
 
 typedef struct traffic_cell {
     long long hour;
@@ -50,7 +54,7 @@ struct watch_follow {
     size_t ncells;
     log_alert_copy *alerts;
     size_t nalerts, capalerts;
-    int overflow;
+    unsigned long long dropped; /* outcomes not counted: the table was full mid-line */
 };
 
 static int on_event(void *arg, const mxd_log_event *ev)
@@ -71,7 +75,7 @@ static int on_event(void *arg, const mxd_log_event *ev)
         }
     }
     if (f->ncells == FOLLOW_TRAFFIC_MAX) {
-        f->overflow = 1; /* flushed by the caller before the next line */
+        f->dropped++; /* cannot happen with FOLLOW_LINE_CELLS left; counted if it does */
         return 0;
     }
     traffic_cell *c = &f->cells[f->ncells++];
@@ -221,7 +225,11 @@ static mxd_err flush(watch_follow *f, size_t i, long long now)
     if ((e = mxd_store_commit(f->store)))
         return e;
     f->ncells = 0;
-    f->overflow = 0;
+    if (f->dropped) {
+        watch_log(4, "%s: %llu outcomes not counted (the batch table was full)", f->cfg->logs[i],
+                  f->dropped);
+        f->dropped = 0;
+    }
     for (size_t a = 0; !e && a < f->nalerts; a++) {
         log_alert_copy *c = &f->alerts[a];
         e = watch_raise_event(f->alerter, c->key, c->kind, c->subject, c->severity, c->title,
@@ -245,7 +253,8 @@ mxd_err watch_follow_poll(watch_follow *f, long long now, char *why, size_t whyl
             while ((e = mxd_log_input_next(f->in[i], &l, why, whylen)) == MXD_OK) {
                 if ((e = mxd_log_feed(f->ctx, &l)))
                     return e;
-                if (++lines >= FOLLOW_BATCH_LINES || f->overflow) {
+                if (++lines >= FOLLOW_BATCH_LINES ||
+                    f->ncells > FOLLOW_TRAFFIC_MAX - FOLLOW_LINE_CELLS) {
                     if ((e = flush(f, i, now)))
                         return e;
                     lines = 0;

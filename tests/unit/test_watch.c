@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "mxdiag/store.h"
 #include "mxdiag/watch.h"
 #include "store/store_internal.h"
@@ -423,6 +424,66 @@ static void test_forget_unconfigured(void **state)
     mxd_store_close(s);
 }
 
+/* A log spanning more hours than one batch's table holds (the first look at an old mail.log):
+ * every outcome is counted, once, and a second poll adds nothing. */
+static void test_follow_many_hours(void **state)
+{
+    (void)state;
+    char logpath[512], db[512];
+    snprintf(logpath, sizeof logpath, "%s/many.log", tmpdir);
+    snprintf(db, sizeof db, "%s/follow.db", tmpdir);
+    FILE *f = fopen(logpath, "w");
+    assert_non_null(f);
+    static const char *const relays[] = {"gmail-smtp-in.l.google.com[142.250.27.26]",
+                                         "mx.example.com[192.0.2.30]",
+                                         "mta5.am0.yahoodns.net[67.195.204.72]"};
+    static const char *const status[] = {"sent (250 2.0.0 OK)",
+                                         "deferred (host said: 421 4.7.0 try later)"};
+    long long t = 1767225600; /* 2026-01-01T00:00:00Z */
+    unsigned n = 0;
+    for (int h = 0; h < 1500; h++) /* 1,500 hours x 3 relays x 2 outcomes = 9,000 cells */
+        for (int r = 0; r < 3; r++)
+            for (int o = 0; o < 2; o++) {
+                long long at = t + h * 3600LL + r * 60 + o;
+                struct tm tm;
+                time_t tt = (time_t)at;
+                gmtime_r(&tt, &tm);
+                char stamp[64];
+                strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+                fprintf(f,
+                        "%s mx1 postfix/smtp[1004]: %08X: to=<u%u@example.net>, relay=%s:25, "
+                        "delay=1, delays=0/0/0/1, dsn=%s, status=%s\n",
+                        stamp, 0x10000000u + n, n, relays[r], o ? "4.7.0" : "2.0.0", status[o]);
+                n++;
+            }
+    fclose(f);
+    mxd_store *s;
+    char why[512];
+    assert_int_equal(mxd_store_open(db, 0, &s, why, sizeof why), MXD_OK);
+    mxd_kb *kb;
+    assert_int_equal(mxd_kb_open(&kb), MXD_OK);
+    watch_config cfg = cfg_default();
+    char *logs[] = {logpath};
+    cfg.logs = logs;
+    cfg.nlogs = 1;
+    cfg.spike_factor = 3;
+    cfg.spike_min = 50;
+    cfg.rate_threshold = 0.3;
+    cfg.rate_min = 1000000; /* no bounce-rate alerts: this test is about counting */
+    cfg.channels = 0;
+    watch_alerter al = {s, &cfg, 0, 0, 0, 0};
+    watch_follow *fw;
+    assert_int_equal(watch_follow_new(kb, &cfg, s, &al, &fw, why, sizeof why), MXD_OK);
+    assert_int_equal(watch_follow_poll(fw, T0, why, sizeof why), MXD_OK);
+    assert_int_equal(count(s, "SELECT sum(sent) + sum(deferred) FROM traffic_hourly"), n);
+    assert_int_equal(count(s, "SELECT count(*) FROM traffic_hourly"), 1500 * 3);
+    assert_int_equal(watch_follow_poll(fw, T0 + 10, why, sizeof why), MXD_OK);
+    assert_int_equal(count(s, "SELECT sum(sent) + sum(deferred) FROM traffic_hourly"), n);
+    watch_follow_free(fw);
+    mxd_kb_free(kb);
+    mxd_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_apply),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_forget_unconfigured),
+        cmocka_unit_test(test_follow_many_hours),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
