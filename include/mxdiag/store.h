@@ -366,6 +366,10 @@ typedef int (*mxd_watch_alert_cb)(void *arg, const mxd_watch_alert *a);
 /* mxd_store_alert_open_id - the id of key's open alert into *id (0 when none). */
 MXD_API mxd_err mxd_store_alert_open_id(mxd_store *s, const char *key, long long *id);
 
+/* mxd_store_alert_last_opened - when the latest alert of key (open or closed) was opened into
+ * *at (0 when key never had one). */
+MXD_API mxd_err mxd_store_alert_last_opened(mxd_store *s, const char *key, long long *at);
+
 /* mxd_store_alert_open - open an alert (key, kind, subject, item, severity, title, detail of a)
  * at time at; *id its id. MXD_ERR_INVALID when key has one open already. Inside the caller's
  * transaction with the notice it sends (mxd_store_notice_add). */

@@ -337,6 +337,23 @@ mxd_err mxd_store_alert_open_id(mxd_store *s, const char *key, long long *id)
     return e;
 }
 
+mxd_err mxd_store_alert_last_opened(mxd_store *s, const char *key, long long *at)
+{
+    *at = 0;
+    sqlite3_stmt *st;
+    mxd_err e = store_prepare(s, "SELECT max(opened_at) FROM watch_alerts WHERE key = ?1", &st);
+    if (e)
+        return e;
+    store_bind_text(st, 1, key);
+    int rc = sq.step(st);
+    if (rc == SQLITE_ROW)
+        *at = sq.column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        e = store_sqlerr(s, rc, "reading the alerts");
+    store_release(s, st);
+    return e;
+}
+
 mxd_err mxd_store_alert_open(mxd_store *s, const mxd_watch_alert *a, long long at, long long *id)
 {
     *id = 0;

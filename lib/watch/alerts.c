@@ -317,30 +317,14 @@ mxd_err watch_apply(watch_alerter *w, const watch_result *r, long long now)
     return mxd_store_commit(w->store);
 }
 
-typedef struct recent_ctx {
-    const char *key;
-    long long since;
-    int found;
-} recent_ctx;
-
-static int recent_cb(void *arg, const mxd_watch_alert *a)
-{
-    recent_ctx *r = arg;
-    if (a->key && !strcmp(a->key, r->key) && a->opened_at >= r->since) {
-        r->found = 1;
-        return 1;
-    }
-    return 0;
-}
-
 mxd_err watch_raise_event(watch_alerter *w, const char *key, const char *kind, const char *subject,
                           const char *severity, const char *title, const char *detail,
                           long long now)
 {
     long long window = w->cfg->repeat > 0 ? w->cfg->repeat : 3600;
-    recent_ctx rc = {key, now - window, 0};
-    mxd_err e = mxd_store_alerts(w->store, 0, now - window, 1000, recent_cb, &rc);
-    if (e || rc.found)
+    long long last;
+    mxd_err e = mxd_store_alert_last_opened(w->store, key, &last);
+    if (e || (last && last >= now - window))
         return e;
     if ((e = mxd_store_begin(w->store)))
         return e;

@@ -339,10 +339,9 @@ static mxd_err scan_dir(mxd_ingest *ing, const char *maildir, const char *sub, i
     return MXD_OK;
 }
 
-mxd_err watch_maildirs_poll(const mxd_kb *kb, const watch_config *cfg, mxd_store *s, long long now,
-                            unsigned long *ingested, char *why, size_t whylen)
+mxd_err watch_maildirs_poll(const mxd_kb *kb, const watch_config *cfg, mxd_store *s, int with_cur,
+                            long long now, unsigned long *ingested, char *why, size_t whylen)
 {
-    static int first = 1; /* cur/ once per process: what was there before we started */
     mxd_ingest *ing;
     mxd_err e = mxd_ingest_new(kb, s, &ing);
     if (e) {
@@ -350,11 +349,10 @@ mxd_err watch_maildirs_poll(const mxd_kb *kb, const watch_config *cfg, mxd_store
         return e;
     }
     for (size_t i = 0; i < cfg->nmaildirs; i++) {
-        if (first)
+        if (with_cur)
             scan_dir(ing, cfg->maildirs[i], "cur", 0, now, ingested);
         scan_dir(ing, cfg->maildirs[i], "new", 1, now, ingested);
     }
-    first = 0;
     mxd_ingest_free(ing);
     return mxd_store_sync(s);
 }

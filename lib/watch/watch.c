@@ -51,6 +51,7 @@ struct mxd_watch {
     list_budget lists[WATCH_LIST_MAX];
     size_t nlists;
     size_t ip_cursor;
+    int maildir_cur; /* the next Maildir poll reads cur/ too (after a start or reload) */
     long long next_ips, next_domains, next_logs, next_maildirs, next_repeat, next_prune;
     long long next_feeds;
     unsigned seed;
@@ -365,7 +366,9 @@ static void round_maildirs(mxd_watch *w, long long now)
         return;
     unsigned long n = 0;
     char why[512] = "";
-    mxd_err e = watch_maildirs_poll(w->kb, w->cfg, w->store, now, &n, why, sizeof why);
+    mxd_err e =
+        watch_maildirs_poll(w->kb, w->cfg, w->store, w->maildir_cur, now, &n, why, sizeof why);
+    w->maildir_cur = 0;
     if (e)
         watch_log(3, "Maildirs: %s", *why ? why : mxd_strerror(e));
     w->stats.maildir_messages += n;
@@ -506,6 +509,7 @@ static mxd_err apply_config(mxd_watch *w, watch_config *cfg, long long now, char
     w->cfg = cfg;
     setup_lists(w, now);
     forget_unconfigured(w, now);
+    w->maildir_cur = 1;
     return MXD_OK;
 }
 

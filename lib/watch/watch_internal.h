@@ -192,9 +192,11 @@ mxd_err watch_follow_new(const mxd_kb *kb, const watch_config *cfg, mxd_store *s
 mxd_err watch_follow_poll(watch_follow *f, long long now, char *why, size_t whylen);
 void watch_follow_free(watch_follow *f);
 
-/* watch_maildirs_poll - ingest the messages not seen yet in each watched Maildir. */
-mxd_err watch_maildirs_poll(const mxd_kb *kb, const watch_config *cfg, mxd_store *s, long long now,
-                            unsigned long *ingested, char *why, size_t whylen);
+/* watch_maildirs_poll - ingest the messages not seen yet in each watched Maildir's new/ (and,
+ * with with_cur, its cur/ too: the first poll after a start or a reload, for what was there
+ * before; the store skips messages it has). */
+mxd_err watch_maildirs_poll(const mxd_kb *kb, const watch_config *cfg, mxd_store *s, int with_cur,
+                            long long now, unsigned long *ingested, char *why, size_t whylen);
 
 /* --- HTTP (http.c, render.c) --------------------------------------------------------------- */
 
