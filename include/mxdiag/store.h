@@ -394,6 +394,9 @@ MXD_API mxd_err mxd_store_alerts(mxd_store *s, int open_only, long long since, s
 MXD_API mxd_err mxd_store_alerts_due(mxd_store *s, long long before, mxd_watch_alert_cb cb,
                                      void *arg);
 
+/* mxd_store_alert_get - alert id to cb (not called when there is none). */
+MXD_API mxd_err mxd_store_alert_get(mxd_store *s, long long id, mxd_watch_alert_cb cb, void *arg);
+
 /* A notice: one message about an alert (type "open", "repeat", "recovery", "event"), its body
  * (the JSON every channel gets), and the channels (a bit mask the caller defines) that have not
  * taken it yet. */

@@ -491,6 +491,12 @@ mxd_err mxd_store_alerts_due(mxd_store *s, long long before, mxd_watch_alert_cb 
                         before, 0, cb, arg);
 }
 
+mxd_err mxd_store_alert_get(mxd_store *s, long long id, mxd_watch_alert_cb cb, void *arg)
+{
+    return alerts_query(s, "SELECT " ALERT_COLS " FROM watch_alerts WHERE id = ?1 AND ?2 = ?2", id,
+                        0, cb, arg);
+}
+
 /* --- notices ------------------------------------------------------------------------------ */
 
 mxd_err mxd_store_notice_add(mxd_store *s, long long alert, const char *type, const char *body,

@@ -63,7 +63,6 @@ typedef struct alert_copy {
 } alert_copy;
 
 typedef struct find_ctx {
-    long long id;
     alert_copy *out;
     int found;
 } find_ctx;
@@ -74,8 +73,12 @@ static void copy_str(alert_copy *c, size_t *o, const char **dst, const char *src
         *dst = NULL;
         return;
     }
+    if (*o >= sizeof c->buf) { /* full: the rest stays empty, never past the end */
+        *dst = "";
+        return;
+    }
     size_t n = strlen(src);
-    if (*o + n + 1 > sizeof c->buf)
+    if (n >= sizeof c->buf - *o)
         n = sizeof c->buf - *o - 1;
     memcpy(c->buf + *o, src, n);
     c->buf[*o + n] = 0;
@@ -99,8 +102,6 @@ static void copy_alert(alert_copy *c, const mxd_watch_alert *a)
 static int find_cb(void *arg, const mxd_watch_alert *a)
 {
     find_ctx *f = arg;
-    if (a->id != f->id)
-        return 0;
     copy_alert(f->out, a);
     f->found = 1;
     return 1;
@@ -108,8 +109,8 @@ static int find_cb(void *arg, const mxd_watch_alert *a)
 
 static mxd_err load_alert(watch_alerter *w, long long id, alert_copy *out)
 {
-    find_ctx f = {id, out, 0};
-    mxd_err e = mxd_store_alerts(w->store, 1, 0, 0, find_cb, &f);
+    find_ctx f = {out, 0};
+    mxd_err e = mxd_store_alert_get(w->store, id, find_cb, &f);
     if (!e && !f.found)
         e = MXD_ERR_NOTFOUND;
     return e;
