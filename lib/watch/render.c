@@ -483,18 +483,17 @@ static void grid_table(out *o, out *rows, int ip, int other, const char *id, con
 typedef struct alerts_ctx {
     out *o;
     long long now;
-    unsigned n;
-    unsigned sev[3]; /* critical, warning, other */
+    unsigned n; /* alerts seen: one more than WATCH_RENDER_MAX_ALERTS says there are more */
 } alerts_ctx;
 
-/* alert_row - one open alert of the dashboard. */
+/* alert_row - one open alert of the dashboard (the first WATCH_RENDER_MAX_ALERTS only). */
 static int alert_row(void *arg, const mxd_watch_alert *a)
 {
     alerts_ctx *c = arg;
     out *o = c->o;
     const char *sev = a->severity ? a->severity : "info";
-    c->n++;
-    c->sev[strcmp(sev, "critical") == 0 ? 0 : strcmp(sev, "warning") == 0 ? 1 : 2]++;
+    if (++c->n > WATCH_RENDER_MAX_ALERTS)
+        return 0;
     char ago[32];
     fmt_dur(c->now - a->opened_at, ago);
     put(o, "<tr class=\"sev-");
@@ -1010,9 +1009,10 @@ char *watch_render_dashboard(mxd_store *s, const watch_stats *st, long long now,
                    "id=\"summary\">");
         putf(&page,
              "<span class=\"sum-problem\">%u problem%s</span><span class=\"sum-unknown\">%u "
-             "unknown</span><span class=\"sum-ok\">%u ok</span><span>%u open alert%s</span>",
+             "unknown</span><span class=\"sum-ok\">%u ok</span><span>%u%s open alert%s</span>",
              g.nstate[1], g.nstate[1] == 1 ? "" : "s", g.nstate[2], g.nstate[0],
-             ac.n > WATCH_RENDER_MAX_ALERTS ? WATCH_RENDER_MAX_ALERTS : ac.n, ac.n == 1 ? "" : "s");
+             ac.n > WATCH_RENDER_MAX_ALERTS ? WATCH_RENDER_MAX_ALERTS : ac.n,
+             ac.n > WATCH_RENDER_MAX_ALERTS ? "+" : "", ac.n == 1 ? "" : "s");
         putf(&page,
              "</div><div class=\"gen\">%u IP%s, %u domain%s &#183; generated <time "
              "datetime=\"%s\">%.10s %.5sZ</time>",

@@ -167,6 +167,39 @@ static void test_dashboard_timeline_bounded(void **state)
     mxd_store_close(s);
 }
 
+/* 501 open alerts: the dashboard shows the newest 500, and says there are more. */
+static void test_dashboard_alerts_bounded(void **state)
+{
+    (void)state;
+    mxd_store *s = open_db("alerts");
+    assert_int_equal(mxd_store_begin(s), MXD_OK);
+    for (int i = 0; i < 501; i++) {
+        char key[64];
+        long long id;
+        snprintf(key, sizeof key, "mx/d%d.example", i);
+        assert_int_equal(fill_alert(s, key, "mx", key + 3, NULL, "warning", "no MX", "",
+                                    NOW - (501 - i) * 60, &id),
+                         MXD_OK);
+    }
+    assert_int_equal(mxd_store_commit(s), MXD_OK);
+    char why[256] = "";
+    size_t len = 0;
+    char *h = watch_render_dashboard(s, NULL, NOW, &len, why, sizeof why);
+    assert_non_null(h);
+    const char *al = strstr(h, "id=\"alerts\"");
+    assert_non_null(al);
+    char *end = strstr(al, "</section>");
+    assert_non_null(end);
+    *end = 0;
+    assert_int_equal(count(al, "<tr class=\"sev-warning\""), 500);
+    assert_null(strstr(al, "d0.example")); /* the oldest is the one left out */
+    assert_non_null(strstr(al, "d500.example"));
+    assert_non_null(strstr(al, "Only the 500 newest"));
+    assert_non_null(strstr(h, "500+ open alerts"));
+    free(h);
+    mxd_store_close(s);
+}
+
 static void test_metrics(void **state)
 {
     (void)state;
@@ -286,9 +319,13 @@ static void test_api(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dashboard),       cmocka_unit_test(test_dashboard_empty),
-        cmocka_unit_test(test_dashboard_feeds), cmocka_unit_test(test_dashboard_timeline_bounded),
-        cmocka_unit_test(test_metrics),         cmocka_unit_test(test_api),
+        cmocka_unit_test(test_dashboard),
+        cmocka_unit_test(test_dashboard_empty),
+        cmocka_unit_test(test_dashboard_feeds),
+        cmocka_unit_test(test_dashboard_timeline_bounded),
+        cmocka_unit_test(test_dashboard_alerts_bounded),
+        cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_api),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
