@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1152,6 +1153,33 @@ static int metrics_traffic(void *arg, const mxd_traffic_row *r)
     return o->err != MXD_OK;
 }
 
+/* The daemon's counters: in /metrics as mxdiag_watch_<name>_total, in /api/status "stats". */
+static const struct {
+    const char *name, *help;
+    size_t off;
+} counters[] = {
+    {"rounds", "Rounds of checks run.", offsetof(watch_stats, rounds)},
+    {"checks", "Check results stored.", offsetof(watch_stats, checks)},
+    {"dns_queries", "DNS queries asked by the checks.", offsetof(watch_stats, dns_queries)},
+    {"alerts_opened", "Alerts opened by this process.", offsetof(watch_stats, alerts_opened)},
+    {"alerts_closed", "Alerts closed by this process.", offsetof(watch_stats, alerts_closed)},
+    {"notices_sent", "Alert notices delivered to a channel.", offsetof(watch_stats, notices_sent)},
+    {"notices_failed", "Alert notice deliveries that failed.",
+     offsetof(watch_stats, notices_failed)},
+    {"log_lines", "Mail log lines read.", offsetof(watch_stats, log_lines)},
+    {"maildir_messages", "Messages ingested from the Maildirs.",
+     offsetof(watch_stats, maildir_messages)},
+};
+#define NCOUNTERS (sizeof counters / sizeof counters[0])
+
+/* counter - the value of counters[i] in st. */
+static unsigned long long counter(const watch_stats *st, size_t i)
+{
+    unsigned long long v;
+    memcpy(&v, (const char *)st + counters[i].off, sizeof v);
+    return v;
+}
+
 /* family - a metric family's HELP and TYPE lines (help is fixed text). */
 static void family(out *o, const char *name, const char *type, const char *help)
 {
@@ -1197,34 +1225,11 @@ char *watch_render_metrics(mxd_store *s, const watch_stats *st, long long now, s
                "history kept (pruning old hours reads as a counter reset).");
         put_out(&o, &traffic);
         if (st) {
-            static const struct {
-                const char *name, *help;
-                size_t off;
-            } counters[] = {
-                {"mxdiag_watch_rounds_total", "Rounds of checks run.",
-                 offsetof(watch_stats, rounds)},
-                {"mxdiag_watch_checks_total", "Check results stored.",
-                 offsetof(watch_stats, checks)},
-                {"mxdiag_watch_dns_queries_total", "DNS queries asked by the checks.",
-                 offsetof(watch_stats, dns_queries)},
-                {"mxdiag_watch_alerts_opened_total", "Alerts opened by this process.",
-                 offsetof(watch_stats, alerts_opened)},
-                {"mxdiag_watch_alerts_closed_total", "Alerts closed by this process.",
-                 offsetof(watch_stats, alerts_closed)},
-                {"mxdiag_watch_notices_sent_total", "Alert notices delivered to a channel.",
-                 offsetof(watch_stats, notices_sent)},
-                {"mxdiag_watch_notices_failed_total", "Alert notice deliveries that failed.",
-                 offsetof(watch_stats, notices_failed)},
-                {"mxdiag_watch_log_lines_total", "Mail log lines read.",
-                 offsetof(watch_stats, log_lines)},
-                {"mxdiag_watch_maildir_messages_total", "Messages ingested from the Maildirs.",
-                 offsetof(watch_stats, maildir_messages)},
-            };
-            for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
-                unsigned long long v;
-                memcpy(&v, (const char *)st + counters[i].off, sizeof v);
-                family(&o, counters[i].name, "counter", counters[i].help);
-                putf(&o, "%s %llu\n", counters[i].name, v);
+            char name[64];
+            for (size_t i = 0; i < NCOUNTERS; i++) {
+                snprintf(name, sizeof name, "mxdiag_watch_%s_total", counters[i].name);
+                family(&o, name, "counter", counters[i].help);
+                putf(&o, "%s %llu\n", name, counter(st, i));
             }
             family(&o, "mxdiag_watch_start_time_seconds", "gauge",
                    "When the watch daemon started, in seconds since 1970.");
@@ -1393,15 +1398,8 @@ static json_t *j_stats(const watch_stats *st)
     if (!x)
         return NULL;
     json_object_set_new(x, "started_at", jtime(st->started));
-    json_object_set_new(x, "rounds", json_integer((json_int_t)st->rounds));
-    json_object_set_new(x, "checks", json_integer((json_int_t)st->checks));
-    json_object_set_new(x, "dns_queries", json_integer((json_int_t)st->dns_queries));
-    json_object_set_new(x, "alerts_opened", json_integer((json_int_t)st->alerts_opened));
-    json_object_set_new(x, "alerts_closed", json_integer((json_int_t)st->alerts_closed));
-    json_object_set_new(x, "notices_sent", json_integer((json_int_t)st->notices_sent));
-    json_object_set_new(x, "notices_failed", json_integer((json_int_t)st->notices_failed));
-    json_object_set_new(x, "log_lines", json_integer((json_int_t)st->log_lines));
-    json_object_set_new(x, "maildir_messages", json_integer((json_int_t)st->maildir_messages));
+    for (size_t i = 0; i < NCOUNTERS; i++)
+        json_object_set_new(x, counters[i].name, json_integer((json_int_t)counter(st, i)));
     return x;
 }
 
