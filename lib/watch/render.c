@@ -1277,11 +1277,13 @@ typedef struct jlist {
     int nomem;
 } jlist;
 
-/* jpush - append x (NULL: out of memory, remembered). */
-static void jpush(jlist *l, json_t *x)
+/* j_add - append x (NULL: out of memory, remembered); a store callback's answer: stop when
+ * out of memory. */
+static int j_add(jlist *l, json_t *x)
 {
     if (!x || json_array_append_new(l->a, x))
         l->nomem = 1;
+    return l->nomem;
 }
 
 /* j_ident - what a check, alert or run is about: key, kind, subject, item. */
@@ -1294,16 +1296,26 @@ static void j_ident(json_t *x, const char *key, const char *kind, const char *su
     json_object_set_new(x, "item", jstr(item));
 }
 
+/* j_result - a new object with what a check or a run found: its ident, state, value, detail
+ * (NULL when out of memory). */
+static json_t *j_result(const char *key, const char *kind, const char *subject, const char *item,
+                        mxd_watch_state state, const char *value, const char *detail)
+{
+    json_t *x = json_object();
+    if (x) {
+        j_ident(x, key, kind, subject, item);
+        json_object_set_new(x, "state", json_string(mxd_watch_state_name(state)));
+        json_object_set_new(x, "value", jstr(value));
+        json_object_set_new(x, "detail", jstr(detail));
+    }
+    return x;
+}
+
 /* j_check - a current check row as JSON. */
 static int j_check(void *arg, const mxd_watch_check *r)
 {
-    jlist *l = arg;
-    json_t *x = json_object();
+    json_t *x = j_result(r->key, r->kind, r->subject, r->item, r->state, r->value, r->detail);
     if (x) {
-        j_ident(x, r->key, r->kind, r->subject, r->item);
-        json_object_set_new(x, "state", json_string(mxd_watch_state_name(r->state)));
-        json_object_set_new(x, "value", jstr(r->value));
-        json_object_set_new(x, "detail", jstr(r->detail));
         json_object_set_new(x, "since", jtime(r->since));
         json_object_set_new(x, "checked_at", jtime(r->checked_at));
         json_object_set_new(x, "failures", json_integer(r->failures));
@@ -1314,14 +1326,12 @@ static int j_check(void *arg, const mxd_watch_check *r)
             json_object_set_new(x, "known_value", jstr(r->known_value));
         }
     }
-    jpush(l, x);
-    return l->nomem;
+    return j_add(arg, x);
 }
 
 /* j_alert - an alert as JSON. */
 static int j_alert(void *arg, const mxd_watch_alert *a)
 {
-    jlist *l = arg;
     json_t *x = json_object();
     if (x) {
         json_object_set_new(x, "id", json_integer(a->id));
@@ -1335,32 +1345,24 @@ static int j_alert(void *arg, const mxd_watch_alert *a)
         json_object_set_new(x, "notified_at", jtime(a->notified_at));
         json_object_set_new(x, "notices", json_integer(a->notices));
     }
-    jpush(l, x);
-    return l->nomem;
+    return j_add(arg, x);
 }
 
 /* j_span - a history run as JSON. */
 static int j_span(void *arg, const mxd_watch_span *r)
 {
-    jlist *l = arg;
-    json_t *x = json_object();
+    json_t *x = j_result(r->key, r->kind, r->subject, r->item, r->state, r->value, r->detail);
     if (x) {
-        j_ident(x, r->key, r->kind, r->subject, r->item);
-        json_object_set_new(x, "state", json_string(mxd_watch_state_name(r->state)));
-        json_object_set_new(x, "value", jstr(r->value));
-        json_object_set_new(x, "detail", jstr(r->detail));
         json_object_set_new(x, "first_at", jtime(r->first_at));
         json_object_set_new(x, "last_at", jtime(r->last_at));
         json_object_set_new(x, "runs", json_integer((json_int_t)r->runs));
     }
-    jpush(l, x);
-    return l->nomem;
+    return j_add(arg, x);
 }
 
 /* j_traffic - an hour (or a total: no "hour") of a provider as JSON. */
 static int j_traffic(void *arg, const mxd_traffic_row *r)
 {
-    jlist *l = arg;
     json_t *x = json_object();
     if (x) {
         if (r->hour)
@@ -1372,8 +1374,7 @@ static int j_traffic(void *arg, const mxd_traffic_row *r)
         json_object_set_new(x, "rejected", json_integer((json_int_t)r->rejected));
         json_object_set_new(x, "expired", json_integer((json_int_t)r->expired));
     }
-    jpush(l, x);
-    return l->nomem;
+    return j_add(arg, x);
 }
 
 /* api_list - o[name] = l's array, filled by a store call that returned e; the array is
