@@ -400,6 +400,19 @@ static void grid_flush(grid *g)
     memset(g->cells, 0, sizeof g->cells);
 }
 
+/* put_what - a row's subject and check cells: "SUBJECT</td><td>KIND <b>ITEM</b>". */
+static void put_what(out *o, const char *subject, const char *kind, const char *item)
+{
+    puth(o, subject);
+    put(o, "</td><td>");
+    puth(o, kind);
+    if (item) {
+        put(o, " <b>");
+        puth(o, item);
+        put(o, "</b>");
+    }
+}
+
 /* problem_row - one row of the table of problems and checks that could not be made. */
 static void problem_row(grid *g, const mxd_watch_check *r)
 {
@@ -410,14 +423,7 @@ static void problem_row(grid *g, const mxd_watch_check *r)
     putf(o, "<tr class=\"st-%s\" data-key=\"", cls);
     puth(o, r->key);
     putf(o, "\"><td><span class=\"badge %s\">%s</span></td><td>", cls, cls);
-    puth(o, r->subject);
-    put(o, "</td><td>");
-    puth(o, r->kind);
-    if (r->item) {
-        put(o, " <b>");
-        puth(o, r->item);
-        put(o, "</b>");
-    }
+    put_what(o, r->subject, r->kind, r->item);
     put(o, "</td><td>");
     puth(o, r->value);
     put(o, "</td><td class=\"detail\">");
@@ -569,14 +575,7 @@ static int tl_span(void *arg, const mxd_watch_span *r)
     putf(&o, "<tr class=\"st-%s span\"><td>", cls);
     put_time(&o, r->first_at);
     putf(&o, "</td><td><span class=\"badge %s\">%s</span></td><td>", cls, cls);
-    puth(&o, r->subject);
-    put(&o, "</td><td>");
-    puth(&o, r->kind);
-    if (r->item) {
-        put(&o, " <b>");
-        puth(&o, r->item);
-        put(&o, "</b>");
-    }
+    put_what(&o, r->subject, r->kind, r->item);
     put(&o, "</td><td>");
     puth(&o, r->value);
     put(&o, "<div class=\"detail\">");
