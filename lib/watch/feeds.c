@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include "watch/watch_internal.h"
 #include "mxdiag/feed.h"
 
@@ -152,9 +153,9 @@ static void fetch(mxd_store *s, const watch_config *cfg, long long now, watch_re
     char value[64];
     snprintf(value, sizeof value, "%zu rows", rows);
     if (e)
-        watch_log(3, "SNDS: %s", why[0] ? why : mxd_strerror(e));
+        watch_log(LOG_ERR, "SNDS: %s", why[0] ? why : mxd_strerror(e));
     else if (info.refreshed)
-        watch_log(6, "SNDS: the token was renewed");
+        watch_log(LOG_INFO, "SNDS: the token was renewed");
     watch_results_add(out, "feed", "snds-api", NULL, e ? MXD_WATCH_UNKNOWN : MXD_WATCH_OK,
                       e ? "fetch failed" : value, e ? why : "the SNDS API answered");
 }
