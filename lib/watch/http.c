@@ -3,8 +3,9 @@
  *
  * libmicrohttpd (loaded on first use, libs.c) polls every connection from one thread of its
  * own. A request is checked in this order: the token (when one is set: "Authorization: Bearer
- * T" or "?token=T", compared in constant time as SHA-256 digests), the method (GET or HEAD),
- * the path (a table). The answer is rendered (render.c) under the server's lock from the
+ * T" or "?token=T", compared in constant time as SHA-256 digests) or, without one, a Host
+ * header that is a loopback address or "localhost" (no DNS rebinding), the method (GET or
+ * HEAD), the path (a table). The answer is rendered (render.c) under the server's lock from the
  * server's own read-only connection to the database: a request reads, it never writes and
  * nothing in it reaches a resolver. Connections, their memory and their idle time are capped
  * (the WATCH_HTTP_* constants).
@@ -178,6 +179,43 @@ static int authorised(const watch_http *h, struct MHD_Connection *c)
     return ok;
 }
 
+/* host_ok - without a token, the Host header (when sent) names a loopback address or
+ * "localhost", with any port: a web page whose name an attacker re-resolves to 127.0.0.1 (DNS
+ * rebinding) sends its own name there, and is refused before it can read an answer. */
+static int host_ok(const watch_http *h, struct MHD_Connection *c)
+{
+    if (h->has_token)
+        return 1;
+    const char *host = wm.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host)
+        return 1;    /* HTTP/1.0 without one: no browser */
+    const char *end; /* of the address: ":PORT" or nothing follows */
+    if (host[0] == '[') {
+        end = strchr(++host, ']');
+        if (!end || (end[1] && end[1] != ':'))
+            return 0;
+    } else {
+        end = host + strcspn(host, ":");
+    }
+    size_t n = (size_t)(end - host);
+    char a[INET6_ADDRSTRLEN + 1];
+    if (n >= sizeof a)
+        return 0;
+    memcpy(a, host, n);
+    a[n] = 0;
+    if (str_caseeq(a, n, "localhost"))
+        return 1;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    if (inet_pton(AF_INET, a, &((struct sockaddr_in *)&ss)->sin_addr) == 1)
+        ss.ss_family = AF_INET;
+    else if (inet_pton(AF_INET6, a, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+        ss.ss_family = AF_INET6;
+    else
+        return 0;
+    return addr_is_loopback(&ss);
+}
+
 /* reply - queue body (owned: freed by libmicrohttpd) with the headers every answer has. */
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
                              char *body, size_t len, int owned, const char *hname,
@@ -261,6 +299,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!authorised(h, c))
         return reply_text(c, MHD_HTTP_UNAUTHORIZED, "a token is required\n",
                           MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"mxdiag watch\"");
+    if (!host_ok(h, c))
+        return reply_text(c, MHD_HTTP_FORBIDDEN,
+                          "the Host header is not a loopback address (a token allows any)\n", NULL,
+                          NULL);
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
         return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n",
                           MHD_HTTP_HEADER_ALLOW, "GET, HEAD");

@@ -110,6 +110,7 @@ expect 404 "$U/api/nope?token=$TOKEN"
 expect 404 "$U/metrics/?token=$TOKEN"
 expect 200 -I "$U/metrics?token=$TOKEN"
 expect 200 "$U/healthz?token=$TOKEN"
+expect 200 -H "Host: dashboard.example" "$U/healthz?token=$TOKEN" # a token: any Host
 has "$TMP/body" "ok" "/healthz"
 
 # the dashboard: for a person, self-contained, strangers' text escaped
@@ -208,12 +209,21 @@ else
 fi
 stop
 
-# --- without a token (loopback): every request is served ---------------------------------------
+# --- without a token (loopback): every request is served ... ------------------------------------
 serve open
 expect 200 "http://$ADDR/"
 expect 200 "http://$ADDR/metrics"
 expect 200 "http://$ADDR/api/traffic"
 expect 405 -X PUT "http://$ADDR/"
+# ... whose Host is the loopback itself: a page rebinding its name to 127.0.0.1 is refused
+expect 200 -H "Host: localhost:9325" "http://$ADDR/"
+expect 200 -H "Host: 127.0.0.2" "http://$ADDR/metrics"
+expect 200 -H "Host: [::1]:9325" "http://$ADDR/api/status"
+expect 403 -H "Host: rebind.example" "http://$ADDR/"
+expect 403 -H "Host: rebind.example:9325" "http://$ADDR/api/status"
+expect 403 -H "Host: 192.0.2.1:9325" "http://$ADDR/metrics"
+expect 403 -H "Host: [::1]x" "http://$ADDR/"
+expect 403 -H "Host: localhost.rebind.example" "http://$ADDR/"
 stop
 
 if [ $FAILS -ne 0 ]; then
