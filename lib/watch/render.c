@@ -596,15 +596,15 @@ static void tl_alert_entry(timeline *t, const mxd_watch_alert *a, int closed)
     const char *sev = a->severity ? a->severity : "info";
     char d[32];
     fmt_dur((closed ? a->closed_at : t->now) - a->opened_at, d);
-    put(&o, closed ? "<tr class=\"st-ok alert-closed\"><td>" : "<tr class=\"alert-opened sev-");
-    if (!closed) {
-        puth(&o, sev);
-        put(&o, "\"><td>");
-    }
-    put_time(&o, closed ? a->closed_at : a->opened_at);
     if (closed) {
+        put(&o, "<tr class=\"st-ok alert-closed\"><td>");
+        put_time(&o, a->closed_at);
         put(&o, "</td><td><span class=\"badge ok\">recovered</span></td><td>");
     } else {
+        put(&o, "<tr class=\"alert-opened sev-");
+        puth(&o, sev);
+        put(&o, "\"><td>");
+        put_time(&o, a->opened_at);
         put(&o, "</td><td><span class=\"badge sev\">");
         puth(&o, sev);
         put(&o, "</span></td><td>");
@@ -1063,11 +1063,10 @@ char *watch_render_dashboard(mxd_store *s, const watch_stats *st, long long now,
         plots_put(&pl, &p);
         put_out(&page, &pl);
         put(&page, "</section>\n<section id=\"timeline\"><h2>Timeline</h2>\n");
-        if (tl.n) /* qsort of NULL, even with no element, is undefined */
-            qsort(tl.v, tl.n, sizeof *tl.v, tl_cmp);
         if (!tl.n)
             put(&page, "<p class=\"quiet\">No history yet.</p>\n");
         else {
+            qsort(tl.v, tl.n, sizeof *tl.v, tl_cmp);
             putf(&page,
                  "<table class=\"timeline\"><caption>Changes and alerts, newest first "
                  "(the last %d)</caption><thead><tr><th>When</th><th>State</th>"
