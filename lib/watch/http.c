@@ -338,11 +338,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* watch_http_start - parse the address, open the database read-only, start the daemon. */
-mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, const mxd_kb *kb,
-                         const watch_stats *stats, watch_http **out, char *bound, size_t boundlen,
-                         char *why, size_t whylen)
+mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, const watch_stats *stats,
+                         watch_http **out, char *bound, size_t boundlen, char *why, size_t whylen)
 {
-    (void)kb;
     *out = NULL;
     if (bound && boundlen)
         bound[0] = 0;

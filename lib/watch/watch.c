@@ -710,8 +710,8 @@ static void reload(mxd_watch *w, long long now)
         w->http = NULL;
         if (w->cfg->listen) {
             char bound[128];
-            if (watch_http_start(w->cfg, w->dbpath, w->kb, &w->stats, &w->http, bound, sizeof bound,
-                                 why, sizeof why))
+            if (watch_http_start(w->cfg, w->dbpath, &w->stats, &w->http, bound, sizeof bound, why,
+                                 sizeof why))
                 watch_log(3, "reload: HTTP: %s", why);
             else
                 watch_log(6, "listening on http://%s/", bound);
@@ -727,8 +727,8 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
 {
     if (w->cfg->listen) {
         char bound[128];
-        mxd_err e = watch_http_start(w->cfg, w->dbpath, w->kb, &w->stats, &w->http, bound,
-                                     sizeof bound, why, whylen);
+        mxd_err e = watch_http_start(w->cfg, w->dbpath, &w->stats, &w->http, bound, sizeof bound,
+                                     why, whylen);
         if (e)
             return e;
         watch_log(6, "listening on http://%s/", bound);

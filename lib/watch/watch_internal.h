@@ -214,9 +214,8 @@ typedef struct watch_stats {
  * request when it is set ("Authorization: Bearer T" or "?token=T"); nothing in a request
  * makes the daemon query DNS. *bound gets the address actually bound ("127.0.0.1:40123").
  * MXD_ERR_INVALID (bad address), MXD_ERR_IO (cannot bind), MXD_ERR_NOLIB. */
-mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, const mxd_kb *kb,
-                         const watch_stats *stats, watch_http **out, char *bound, size_t boundlen,
-                         char *why, size_t whylen);
+mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, const watch_stats *stats,
+                         watch_http **out, char *bound, size_t boundlen, char *why, size_t whylen);
 void watch_http_stop(watch_http *h);
 
 /* render.c: each returns a malloc'd body (NULL when out of memory or on a store error, with
