@@ -385,10 +385,11 @@ static mxd_err v2_item(gb *b, const json_t *o, unsigned at)
         if (json_is_number(n)) {
             x = json_number_value(n);
         } else if (json_is_string(n)) { /* int64 and some doubles travel as strings */
+            const char *sv = json_string_value(n);
             char *endp;
-            x = strtod(json_string_value(n), &endp);
-            if (*endp)
-                x = -1;
+            x = str_isdigit((unsigned char)*sv) ? strtod(sv, &endp) : -1;
+            if (x >= 0 && *endp)
+                x = -1; /* "", " 0.5", "0.5x": not a number ("" would read as 0) */
         }
         if (!isfinite(x) || x < 0 || x > 1)
             return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
