@@ -13,6 +13,7 @@
  * are grouped into one day per (domain, date) through a small hash table.
  */
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -250,18 +251,12 @@ static mxd_err v1_item(gb *b, const json_t *o, unsigned at)
             const json_t *c = json_object_get(r, "ipCount");
             if (json_is_integer(c) && json_integer_value(c) >= 0)
                 p->ip_count = json_integer_value(c);
-            else if (json_is_string(c)) {
-                const char *s = json_string_value(c);
-                long long v = 0;
-                int ok = *s != 0;
-                for (; *s && ok; s++) {
-                    ok = str_isdigit((unsigned char)*s) && v < 1000000000000LL;
-                    v = v * 10 + (*s - '0');
-                }
-                if (!ok)
+            else if (json_is_string(c)) { /* int64 travels as a string */
+                unsigned long v;
+                if (str_parse_uint(json_string_value(c), json_string_length(c), LONG_MAX, &v))
                     return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
                                      "item %u: ipCount is not a count", at);
-                p->ip_count = v;
+                p->ip_count = (long long)v;
             }
             const json_t *ips = json_object_get(r, "sampleIps");
             if (ips && !json_is_array(ips))

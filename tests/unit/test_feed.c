@@ -284,6 +284,9 @@ static void test_gpt_v1(void **state)
     assert_null(r);
     bad = "{\"name\": \"domains/x/trafficStats/20261130\", \"spfSuccessRatio\": 2}";
     assert_int_equal(mxd_gpt_parse(bad, strlen(bad), &r, why, sizeof why), MXD_ERR_PARSE);
+    bad = "{\"name\": \"domains/x/trafficStats/20261130\", \"ipReputations\":"
+          " [{\"ipCount\": \"99999999999999999999\"}]}";
+    assert_int_equal(mxd_gpt_parse(bad, strlen(bad), &r, why, sizeof why), MXD_ERR_PARSE);
 }
 
 static void test_gpt_v2(void **state)
