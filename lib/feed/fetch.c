@@ -44,23 +44,31 @@ static mxd_err http(const char *url, const char *bearer, const char *post, buf *
                     char *why, size_t whylen)
 {
     char err[CURL_ERROR_SIZE] = "";
+    buf_init(body, MXD_FEED_MAX_INPUT); /* first: the callers free it whatever the outcome */
     CURL *c = cu.easy_init();
     if (!c)
         return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: cannot start a transfer", url);
-    buf_init(body, MXD_FEED_MAX_INPUT);
     struct curl_slist *h = cu.slist_append(NULL, "Accept: application/json");
     h = h ? cu.slist_append(h, "User-Agent: mxdiag-feed") : NULL;
     buf auth;
     buf_init(&auth, MXD_SNDS_TOKEN_MAX + 64);
     if (h && bearer) {
         if (buf_adds(&auth, "Authorization: Bearer ") || buf_adds(&auth, bearer)) {
+            if (auth.ptr)
+                memset(auth.ptr, 0, auth.len);
+            buf_free(&auth);
             cu.slist_free_all(h);
             cu.easy_cleanup(c);
             return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
         }
-        h = cu.slist_append(h, auth.ptr);
+        struct curl_slist *h2 = cu.slist_append(h, auth.ptr);
+        if (!h2)
+            cu.slist_free_all(h);
+        h = h2;
     }
     if (!h) {
+        if (auth.ptr)
+            memset(auth.ptr, 0, auth.len);
         buf_free(&auth);
         cu.easy_cleanup(c);
         return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
