@@ -127,14 +127,15 @@ static mxd_gpt_day *day(gb *b, const char *domain, const char *date, mxd_err *e)
         *e = MXD_ERR_NOMEM;
         return NULL;
     }
-    if (b->r->ndays * 2 > b->nslot && (*e = rehash(b, b->nslot ? b->nslot * 2 : 64)))
-        return NULL;
-    if (b->r->ndays * 2 <= b->nslot && b->nslot) {
-        size_t k = hash(domain, date) & (b->nslot - 1);
-        while (b->slot[k] && b->slot[k] != b->r->ndays)
-            k = (k + 1) & (b->nslot - 1);
-        b->slot[k] = b->r->ndays;
+    if (b->r->ndays * 2 > b->nslot) { /* the rehash puts the new day in too */
+        if ((*e = rehash(b, b->nslot ? b->nslot * 2 : 64)))
+            return NULL;
+        return d;
     }
+    size_t k = hash(domain, date) & (b->nslot - 1);
+    while (b->slot[k])
+        k = (k + 1) & (b->nslot - 1);
+    b->slot[k] = b->r->ndays;
     return d;
 }
 
