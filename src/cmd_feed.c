@@ -229,13 +229,6 @@ static int is_day(const char *s)
     return !s[10] && m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
-static int worse(int rc, int r)
-{
-    if (!rc)
-        return r;
-    return rc;
-}
-
 static int run_files(const char *cmd, int snds, const opts *o, mxd_store *st)
 {
     int rc = 0;
@@ -246,7 +239,7 @@ static int run_files(const char *cmd, int snds, const opts *o, mxd_store *st)
         size_t len;
         int r = read_file(cmd, path, &data, &len);
         if (r) {
-            rc = worse(rc, r);
+            rc = rc ? rc : r; /* the first failure's status */
             continue;
         }
         char why[512] = "";
@@ -280,8 +273,8 @@ static int run_files(const char *cmd, int snds, const opts *o, mxd_store *st)
                     why[0] ? why : mxd_strerror(e));
             r = e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_DATAERR_;
         }
-        if (r)
-            rc = worse(rc, r);
+        if (r && !rc)
+            rc = r;
         if (r == EX_IOERR_ || r == EX_TEMPFAIL_)
             break; /* the database: the next file would fail the same way */
     }

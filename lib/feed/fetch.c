@@ -44,23 +44,31 @@ static mxd_err http(const char *url, const char *bearer, const char *post, buf *
                     char *why, size_t whylen)
 {
     char err[CURL_ERROR_SIZE] = "";
+    buf_init(body, MXD_FEED_MAX_INPUT); /* first: the callers free it whatever the outcome */
     CURL *c = cu.easy_init();
     if (!c)
         return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: cannot start a transfer", url);
-    buf_init(body, MXD_FEED_MAX_INPUT);
     struct curl_slist *h = cu.slist_append(NULL, "Accept: application/json");
     h = h ? cu.slist_append(h, "User-Agent: mxdiag-feed") : NULL;
     buf auth;
     buf_init(&auth, MXD_SNDS_TOKEN_MAX + 64);
     if (h && bearer) {
         if (buf_adds(&auth, "Authorization: Bearer ") || buf_adds(&auth, bearer)) {
+            if (auth.ptr)
+                memset(auth.ptr, 0, auth.len);
+            buf_free(&auth);
             cu.slist_free_all(h);
             cu.easy_cleanup(c);
             return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
         }
-        h = cu.slist_append(h, auth.ptr);
+        struct curl_slist *h2 = cu.slist_append(h, auth.ptr);
+        if (!h2)
+            cu.slist_free_all(h);
+        h = h2;
     }
     if (!h) {
+        if (auth.ptr)
+            memset(auth.ptr, 0, auth.len);
         buf_free(&auth);
         cu.easy_cleanup(c);
         return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
@@ -244,6 +252,21 @@ static mxd_err form_add(buf *f, const char *name, const char *v)
     return e;
 }
 
+/* token_text - x is a token as the token endpoint may give one: printable ASCII (RFC 6750
+ * section 2.1 allows less; this is what keeps a header line whole) of at most a quarter of the
+ * token file. */
+static int token_text(const json_t *x)
+{
+    if (!json_is_string(x) || !json_string_length(x) ||
+        json_string_length(x) > MXD_SNDS_TOKEN_MAX / 4)
+        return 0;
+    const char *s = json_string_value(x);
+    for (size_t i = 0; i < json_string_length(x); i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
 /* refresh - renew t with its refresh token at endpoint, save it to path. */
 static mxd_err refresh(const char *endpoint, const char *path, token *t, long long now, char *why,
                        size_t whylen)
@@ -296,18 +319,21 @@ static mxd_err refresh(const char *endpoint, const char *path, token *t, long lo
     const json_t *at = json_object_get(ans, "access_token");
     const json_t *rt = json_object_get(ans, "refresh_token");
     const json_t *ex = json_object_get(ans, "expires_in");
-    if (!json_is_string(at) || !json_string_length(at) || (rt && !json_is_string(rt))) {
+    if (!token_text(at) || (rt && !token_text(rt))) {
         json_decref(ans);
         return feed_fail(MXD_ERR_PARSE, why, whylen,
-                         "%s: a malformed answer from the token endpoint (no access_token)",
+                         "%s: a malformed answer from the token endpoint (no usable "
+                         "access_token or refresh_token)",
                          endpoint);
     }
     json_object_set(t->doc, "access_token", (json_t *)at);
     if (rt)
         json_object_set(t->doc, "refresh_token", (json_t *)rt);
-    if (json_is_integer(ex) && json_integer_value(ex) > 0)
+    if (json_is_integer(ex) && json_integer_value(ex) > 0) /* at most a year: now + it fits */
         json_object_set_new(t->doc, "expires_at",
-                            json_integer((json_int_t)(now + json_integer_value(ex))));
+                            json_integer((json_int_t)(now + (json_integer_value(ex) < 31536000
+                                                                 ? (long long)json_integer_value(ex)
+                                                                 : 31536000LL))));
     else
         json_object_del(t->doc, "expires_at");
     json_decref(ans);

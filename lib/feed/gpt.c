@@ -10,13 +10,17 @@
  * value: {doubleValue | floatValue | intValue | stringValue}}; metric is the name the query
  * gave its MetricDefinition, so it is matched loosely (a name with "spam" is the spam rate,
  * "reputation" the domain reputation, "spf", "dkim", "dmarc", "deliveryerror" ...). v2 items
- * are grouped into one day per (domain, date) through a small hash table.
+ * are grouped into one day per (domain, date) through a small hash table, seeded per answer
+ * so that an answer cannot be made of names that all land in one slot (quadratic probing).
  */
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include "feed/feed_internal.h"
 #include "util/cidr.h"
 #include "util/str.h"
@@ -26,6 +30,7 @@ typedef struct gb {
     size_t adays;
     size_t *slot; /* hash of (domain, date) -> day index + 1 */
     size_t nslot;
+    uint64_t seed; /* of hash(), random per answer */
     char *why;
     size_t whylen;
 } gb;
@@ -59,15 +64,18 @@ void mxd_gpt_free(mxd_gpt_report *r)
     free(r);
 }
 
-static uint64_t hash(const char *a, const char *b)
+static uint64_t hash(uint64_t seed, const char *a, const char *b)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 1469598103934665603ULL ^ seed;
     for (; *a; a++)
         h = (h ^ (unsigned char)*a) * 1099511628211ULL;
     h = (h ^ '/') * 1099511628211ULL;
     for (; *b; b++)
         h = (h ^ (unsigned char)*b) * 1099511628211ULL;
-    return h;
+    /* splitmix64's finaliser: the low bits the table uses depend on every bit of h */
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
 }
 
 static mxd_err rehash(gb *b, size_t n)
@@ -76,7 +84,7 @@ static mxd_err rehash(gb *b, size_t n)
     if (!s)
         return MXD_ERR_NOMEM;
     for (size_t i = 0; i < b->r->ndays; i++) {
-        size_t k = hash(b->r->days[i].domain, b->r->days[i].date) & (n - 1);
+        size_t k = hash(b->seed, b->r->days[i].domain, b->r->days[i].date) & (n - 1);
         while (s[k])
             k = (k + 1) & (n - 1);
         s[k] = i + 1;
@@ -91,7 +99,7 @@ static mxd_err rehash(gb *b, size_t n)
 static mxd_gpt_day *day(gb *b, const char *domain, const char *date, mxd_err *e)
 {
     if (b->nslot) {
-        size_t k = hash(domain, date) & (b->nslot - 1);
+        size_t k = hash(b->seed, domain, date) & (b->nslot - 1);
         while (b->slot[k]) {
             mxd_gpt_day *d = &b->r->days[b->slot[k] - 1];
             if (!strcmp(d->domain, domain) && !strcmp(d->date, date))
@@ -126,14 +134,15 @@ static mxd_gpt_day *day(gb *b, const char *domain, const char *date, mxd_err *e)
         *e = MXD_ERR_NOMEM;
         return NULL;
     }
-    if (b->r->ndays * 2 > b->nslot && (*e = rehash(b, b->nslot ? b->nslot * 2 : 64)))
-        return NULL;
-    if (b->r->ndays * 2 <= b->nslot && b->nslot) {
-        size_t k = hash(domain, date) & (b->nslot - 1);
-        while (b->slot[k] && b->slot[k] != b->r->ndays)
-            k = (k + 1) & (b->nslot - 1);
-        b->slot[k] = b->r->ndays;
+    if (b->r->ndays * 2 > b->nslot) { /* the rehash puts the new day in too */
+        if ((*e = rehash(b, b->nslot ? b->nslot * 2 : 64)))
+            return NULL;
+        return d;
     }
+    size_t k = hash(b->seed, domain, date) & (b->nslot - 1);
+    while (b->slot[k])
+        k = (k + 1) & (b->nslot - 1);
+    b->slot[k] = b->r->ndays;
     return d;
 }
 
@@ -250,18 +259,12 @@ static mxd_err v1_item(gb *b, const json_t *o, unsigned at)
             const json_t *c = json_object_get(r, "ipCount");
             if (json_is_integer(c) && json_integer_value(c) >= 0)
                 p->ip_count = json_integer_value(c);
-            else if (json_is_string(c)) {
-                const char *s = json_string_value(c);
-                long long v = 0;
-                int ok = *s != 0;
-                for (; *s && ok; s++) {
-                    ok = str_isdigit((unsigned char)*s) && v < 1000000000000LL;
-                    v = v * 10 + (*s - '0');
-                }
-                if (!ok)
+            else if (json_is_string(c)) { /* int64 travels as a string */
+                unsigned long v;
+                if (str_parse_uint(json_string_value(c), json_string_length(c), LONG_MAX, &v))
                     return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
                                      "item %u: ipCount is not a count", at);
-                p->ip_count = v;
+                p->ip_count = (long long)v;
             }
             const json_t *ips = json_object_get(r, "sampleIps");
             if (ips && !json_is_array(ips))
@@ -385,10 +388,11 @@ static mxd_err v2_item(gb *b, const json_t *o, unsigned at)
         if (json_is_number(n)) {
             x = json_number_value(n);
         } else if (json_is_string(n)) { /* int64 and some doubles travel as strings */
+            const char *sv = json_string_value(n);
             char *endp;
-            x = strtod(json_string_value(n), &endp);
-            if (*endp)
-                x = -1;
+            x = str_isdigit((unsigned char)*sv) ? strtod(sv, &endp) : -1;
+            if (x >= 0 && *endp)
+                x = -1; /* "", " 0.5", "0.5x": not a number ("" would read as 0) */
         }
         if (!isfinite(x) || x < 0 || x > 1)
             return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
@@ -420,6 +424,8 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
     if (!root)
         return feed_fail(MXD_ERR_PARSE, why, whylen, "not JSON: line %d: %s", jerr.line, jerr.text);
     gb b = {0};
+    if (getentropy(&b.seed, sizeof b.seed))
+        b.seed = (uint64_t)(uintptr_t)&b ^ (uint64_t)time(NULL);
     b.why = why;
     b.whylen = whylen;
     mxd_err e = MXD_OK;

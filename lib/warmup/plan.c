@@ -111,8 +111,12 @@ mxd_err mxd_warmup_plan_make(const char *ip, unsigned long long target, const ch
                          "the target must be 100 to %llu messages a day, not %llu",
                          MXD_WARMUP_TARGET_MAX, target);
     unsigned sh[MXD_WG_N], sum = 0;
-    for (int g = 0; g < MXD_WG_N; g++)
-        sum += sh[g] = share ? share[g] : groups[g].share;
+    for (int g = 0; g < MXD_WG_N; g++) {
+        sh[g] = share ? share[g] : groups[g].share;
+        if (sh[g] > 100) /* checked one by one: the sum could wrap around to 100 */
+            return feed_fail(MXD_ERR_INVALID, why, whylen, "a provider share of %u%%", sh[g]);
+        sum += sh[g];
+    }
     if (sum != 100)
         return feed_fail(MXD_ERR_INVALID, why, whylen,
                          "the provider shares add up to %u%%, not 100%%", sum);

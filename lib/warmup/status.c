@@ -39,7 +39,6 @@ struct mxd_warmup_status {
     sday *days;
     size_t n, alloc;
     unsigned long long by_ip; /* events naming the IP */
-    unsigned long long dropped;
 };
 
 /* Reasons (Sisimai's names) that, on a deferral or a bounce, say the receiver does not want
@@ -167,10 +166,8 @@ mxd_err mxd_warmup_status_add(mxd_warmup_status *s, const mxd_log_event *ev)
     char date[11];
     feed_day(ev->timestamp, date);
     sday *d = day_of(s, date);
-    if (!d) {
-        s->dropped++;
+    if (!d) /* a day beyond MXD_WARMUP_STATUS_DAYS is not counted */
         return s->n == MXD_WARMUP_STATUS_DAYS ? MXD_OK : MXD_ERR_NOMEM;
-    }
     mxd_warmup_group g = mxd_warmup_group_of(ev->provider);
     add(&d->c[0][g], d->codes[0][g], ev);
     char ip[46];

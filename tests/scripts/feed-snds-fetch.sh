@@ -63,6 +63,11 @@ class Api(http.server.BaseHTTPRequestHandler):
         if form.get("grant_type") == ["refresh_token"] and form.get("refresh_token") == ["refresh-1"]:
             return self.answer(200, {"access_token": "good-2", "refresh_token": "refresh-2",
                                      "expires_in": 3600, "token_type": "Bearer"})
+        if form.get("refresh_token") == ["refresh-crlf"]:  # a header line in the token
+            return self.answer(200, {"access_token": "good-2\r\nX-Injected: 1",
+                                     "expires_in": 3600})
+        if form.get("refresh_token") == ["refresh-forever"]:  # now + expires_in overflows
+            return self.answer(200, {"access_token": "good-2", "expires_in": 2**63 - 1})
         self.answer(400, {"error": "invalid_grant", "error_description": "refresh-1 expired"})
 
     def log_message(self, *a):
@@ -138,6 +143,22 @@ p = fetch()
 check(p.returncode == 69, "refused refresh: exit 69 (%d)" % p.returncode)
 check("HTTP 400 (invalid_grant)" in p.stderr, "refused refresh: says why: " + p.stderr.strip())
 check(open(tokfile).read() == before, "refused refresh: the token file is unchanged")
+
+# 4b. the endpoint answers a token with a line break: refused, never sent, the file unchanged
+token("stale", refresh="refresh-crlf")
+before = open(tokfile).read()
+p = fetch()
+check(p.returncode == 65, "token with CRLF: exit 65 (%d)" % p.returncode)
+check([l[0] for l in log] == ["GET", "POST"], "token with CRLF: not sent")
+check(open(tokfile).read() == before, "token with CRLF: the token file is unchanged")
+
+# 4c. an expires_in beyond any clock: renewed, expires_at at most a year away
+token("stale", refresh="refresh-forever")
+p = fetch()
+check(p.returncode == 0, "huge expires_in: exit 0 (%d: %s)" % (p.returncode, p.stderr.strip()))
+t = json.load(open(tokfile))
+check(0 < t["expires_at"] <= int(time.time()) + 366 * 86400,
+      "huge expires_in: expires_at within a year (%r)" % t.get("expires_at"))
 
 # 5. a malformed answer: exit 65, naming the URL
 token("good-1")

@@ -284,6 +284,9 @@ static void test_gpt_v1(void **state)
     assert_null(r);
     bad = "{\"name\": \"domains/x/trafficStats/20261130\", \"spfSuccessRatio\": 2}";
     assert_int_equal(mxd_gpt_parse(bad, strlen(bad), &r, why, sizeof why), MXD_ERR_PARSE);
+    bad = "{\"name\": \"domains/x/trafficStats/20261130\", \"ipReputations\":"
+          " [{\"ipCount\": \"99999999999999999999\"}]}";
+    assert_int_equal(mxd_gpt_parse(bad, strlen(bad), &r, why, sizeof why), MXD_ERR_PARSE);
 }
 
 static void test_gpt_v2(void **state)
@@ -316,6 +319,17 @@ static void test_gpt_v2(void **state)
                          " \"metric\": \"spam_rate\", \"value\": {\"doubleValue\": 0.1}}]}";
     assert_int_equal(mxd_gpt_parse(nodate, strlen(nodate), &r, why, sizeof why), MXD_ERR_PARSE);
     assert_non_null(strstr(why, "DAILY"));
+    /* a value as text must be a number: "" is not 0 */
+    const char *blank = "{\"domainStats\": [{\"name\": \"domains/e.net/domainStats/1\","
+                        " \"date\": {\"year\": 2026, \"month\": 12, \"day\": 1},"
+                        " \"metric\": \"spam_rate\", \"value\": {\"doubleValue\": \"\"}}]}";
+    assert_int_equal(mxd_gpt_parse(blank, strlen(blank), &r, why, sizeof why), MXD_ERR_PARSE);
+    const char *text = "{\"domainStats\": [{\"name\": \"domains/e.net/domainStats/1\","
+                       " \"date\": {\"year\": 2026, \"month\": 12, \"day\": 1},"
+                       " \"metric\": \"spam_rate\", \"value\": {\"doubleValue\": \"0.25\"}}]}";
+    assert_int_equal(mxd_gpt_parse(text, strlen(text), &r, why, sizeof why), MXD_OK);
+    assert_true(r->days[0].spam_rate > 0.24 && r->days[0].spam_rate < 0.26);
+    mxd_gpt_free(r);
 }
 
 static void test_gpt_many_days(void **state)

@@ -87,6 +87,11 @@ static void test_plan_refusals(void **state)
     assert_int_equal(
         mxd_warmup_plan_make("192.0.2.1", 1000, "2026-01-01", 28, bad, &p, why, sizeof why),
         MXD_ERR_INVALID);
+    unsigned wrap[MXD_WG_N] = {4294967246u, 150, 0, 0, 0}; /* adds up to 100 mod 2^32 */
+    assert_int_equal(
+        mxd_warmup_plan_make("192.0.2.1", 1000, "2026-01-01", 28, wrap, &p, why, sizeof why),
+        MXD_ERR_INVALID);
+    assert_null(p);
     unsigned all_gmail[MXD_WG_N] = {0, 100, 0, 0, 0};
     assert_int_equal(
         mxd_warmup_plan_make("192.0.2.1", 1000, "2026-01-01", 28, all_gmail, &p, why, sizeof why),
