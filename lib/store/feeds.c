@@ -13,9 +13,9 @@
 #include <string.h>
 #include "store/store_internal.h"
 
-static mxd_err step_done(mxd_store *s, sqlite3_stmt *st, const char *what)
+static mxd_err step_done(mxd_store *s, store_stmt *st, const char *what)
 {
-    int rc = sq.step(st);
+    int rc = store_step(st);
     mxd_err e = rc == SQLITE_DONE ? MXD_OK : store_sqlerr(s, rc, what);
     store_release(s, st);
     return e;
@@ -24,13 +24,13 @@ static mxd_err step_done(mxd_store *s, sqlite3_stmt *st, const char *what)
 /* exists - does sql (one row with the bound texts a, b) return a row? into *found */
 static mxd_err exists(mxd_store *s, const char *sql, const char *a, const char *b, int *found)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, sql, &st);
     if (e)
         return e;
     store_bind_text(st, 1, a);
     store_bind_text(st, 2, b);
-    int rc = sq.step(st);
+    int rc = store_step(st);
     *found = rc == SQLITE_ROW;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "reading a feed row");
@@ -38,43 +38,43 @@ static mxd_err exists(mxd_store *s, const char *sql, const char *a, const char *
     return e;
 }
 
-static void bind_count(sqlite3_stmt *st, int i, long long v)
+static void bind_count(store_stmt *st, int i, long long v)
 {
     if (v < 0)
-        sq.bind_null(st, i);
+        store_bind_null(st, i);
     else
-        sq.bind_int64(st, i, v);
+        store_bind_int64(st, i, v);
 }
 
-static void bind_time(sqlite3_stmt *st, int i, long long v)
+static void bind_time(store_stmt *st, int i, long long v)
 {
     if (!v)
-        sq.bind_null(st, i);
+        store_bind_null(st, i);
     else
-        sq.bind_int64(st, i, v);
+        store_bind_int64(st, i, v);
 }
 
-static void bind_ratio(sqlite3_stmt *st, int i, double v)
+static void bind_ratio(store_stmt *st, int i, double v)
 {
     if (v < 0)
-        sq.bind_null(st, i);
+        store_bind_null(st, i);
     else
-        sq.bind_double(st, i, v);
+        store_bind_double(st, i, v);
 }
 
-static long long col_count(sqlite3_stmt *st, int i)
+static long long col_count(store_stmt *st, int i)
 {
-    return sq.column_type(st, i) == SQLITE_NULL ? -1 : sq.column_int64(st, i);
+    return store_col_isnull(st, i) ? -1 : store_col_int64(st, i);
 }
 
-static long long col_time(sqlite3_stmt *st, int i)
+static long long col_time(store_stmt *st, int i)
 {
-    return sq.column_type(st, i) == SQLITE_NULL ? 0 : sq.column_int64(st, i);
+    return store_col_isnull(st, i) ? 0 : store_col_int64(st, i);
 }
 
-static double col_ratio(sqlite3_stmt *st, int i)
+static double col_ratio(store_stmt *st, int i)
 {
-    return sq.column_type(st, i) == SQLITE_NULL ? -1 : sq.column_double(st, i);
+    return store_col_isnull(st, i) ? -1 : store_col_double(st, i);
 }
 
 /* --- SNDS --------------------------------------------------------------------------------- */
@@ -98,7 +98,7 @@ mxd_err mxd_store_snds_put(mxd_store *s, const mxd_snds_row *r, const char *sour
     if (e)
         return e;
     if (!(e = exists(s, sql_snds_has, r->ip, r->date, &found))) {
-        sqlite3_stmt *st;
+        store_stmt *st;
         if (!(e = store_prepare(s, sql_snds_put, &st))) {
             store_bind_text(st, 1, r->ip);
             store_bind_text(st, 2, r->date);
@@ -116,7 +116,7 @@ mxd_err mxd_store_snds_put(mxd_store *s, const mxd_snds_row *r, const char *sour
             store_bind_text(st, 14, r->mailfrom);
             store_bind_text(st, 15, r->comments);
             store_bind_text(st, 16, source);
-            sq.bind_int64(st, 17, at);
+            store_bind_int64(st, 17, at);
             e = step_done(s, st, "storing an SNDS row");
         }
     }
@@ -142,13 +142,13 @@ mxd_err mxd_store_snds_block_put(mxd_store *s, const mxd_snds_block *b, const ch
     if (e)
         return e;
     if (!(e = exists(s, sql_block_has, b->first_ip, b->last_ip, &found))) {
-        sqlite3_stmt *st;
+        store_stmt *st;
         if (!(e = store_prepare(s, sql_block_put, &st))) {
             store_bind_text(st, 1, b->first_ip);
             store_bind_text(st, 2, b->last_ip);
             bind_count(st, 3, b->blocked);
             store_bind_text(st, 4, b->reason);
-            sq.bind_int64(st, 5, at);
+            store_bind_int64(st, 5, at);
             store_bind_text(st, 6, source);
             e = step_done(s, st, "storing an SNDS range");
         }
@@ -165,13 +165,13 @@ static const char sql_snds_each[] =
 
 mxd_err mxd_store_snds_each(mxd_store *s, const char *since, mxd_snds_row_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, sql_snds_each, &st);
     if (e)
         return e;
     store_bind_text(st, 1, since);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_snds_row r = {
             .ip = (char *)store_col(st, 0),
             .date = (char *)store_col(st, 1),
@@ -204,20 +204,20 @@ static const char sql_blocks_each[] =
 
 mxd_err mxd_store_snds_blocks_each(mxd_store *s, int blocked_only, mxd_snds_block_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, sql_blocks_each, &st);
     if (e)
         return e;
-    sq.bind_int64(st, 1, blocked_only != 0);
+    store_bind_int64(st, 1, blocked_only != 0);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_snds_block b = {
             .first_ip = (char *)store_col(st, 0),
             .last_ip = (char *)store_col(st, 1),
             .blocked = (int)col_count(st, 2),
             .reason = (char *)store_col(st, 3),
         };
-        if (cb(arg, &b, sq.column_int64(st, 4), sq.column_int64(st, 5)))
+        if (cb(arg, &b, store_col_int64(st, 4), store_col_int64(st, 5)))
             break;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -281,7 +281,7 @@ mxd_err mxd_store_gpt_put(mxd_store *s, const mxd_gpt_day *d, const char *source
         return e;
     }
     if (!(e = exists(s, sql_gpt_has, d->domain, d->date, &found))) {
-        sqlite3_stmt *st;
+        store_stmt *st;
         if (!(e = store_prepare(s, sql_gpt_put, &st))) {
             store_bind_text(st, 1, d->domain);
             store_bind_text(st, 2, d->date);
@@ -296,13 +296,13 @@ mxd_err mxd_store_gpt_put(mxd_store *s, const mxd_gpt_day *d, const char *source
             store_bind_text(st, 11, errs);
             store_bind_text(st, 12, reps);
             store_bind_text(st, 13, source);
-            sq.bind_int64(st, 14, at);
+            store_bind_int64(st, 14, at);
             e = step_done(s, st, "storing a Postmaster Tools day");
         }
     }
     for (size_t i = 0; !e && i < d->nipreps; i++)
         for (size_t j = 0; !e && j < d->ipreps[i].nips; j++) {
-            sqlite3_stmt *st;
+            store_stmt *st;
             if ((e = store_prepare(s, sql_gpt_ip, &st)))
                 break;
             store_bind_text(st, 1, d->domain);
@@ -325,13 +325,13 @@ static const char sql_gpt_each[] =
 
 mxd_err mxd_store_gpt_each(mxd_store *s, const char *since, mxd_gpt_day_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, sql_gpt_each, &st);
     if (e)
         return e;
     store_bind_text(st, 1, since);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_gpt_day d = {
             .domain = (char *)store_col(st, 0),
             .date = (char *)store_col(st, 1),
@@ -367,13 +367,13 @@ mxd_err mxd_store_warmup_put(mxd_store *s, const char *ip, unsigned long long ta
     mxd_err e = store_implicit_begin(s, &own);
     if (e)
         return e;
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!(e = store_prepare(s, sql_warmup_put, &st))) {
         store_bind_text(st, 1, ip);
-        sq.bind_int64(st, 2, (long long)target);
+        store_bind_int64(st, 2, (long long)target);
         store_bind_text(st, 3, start);
-        sq.bind_int64(st, 4, days);
-        sq.bind_int64(st, 5, at);
+        store_bind_int64(st, 4, days);
+        store_bind_int64(st, 5, at);
         e = step_done(s, st, "storing a warm-up plan");
     }
     return store_implicit_end(s, own, e);
@@ -382,15 +382,15 @@ mxd_err mxd_store_warmup_put(mxd_store *s, const char *ip, unsigned long long ta
 mxd_err mxd_store_warmup_get(mxd_store *s, const char *ip, unsigned long long *target,
                              char start[11], unsigned *days, int *found)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, sql_warmup_get, &st);
     if (e)
         return e;
     store_bind_text(st, 1, ip);
-    int rc = sq.step(st);
+    int rc = store_step(st);
     *found = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW) {
-        long long t = sq.column_int64(st, 0), d = sq.column_int64(st, 2);
+        long long t = store_col_int64(st, 0), d = store_col_int64(st, 2);
         const char *sd = store_col(st, 1);
         *target = t > 0 ? (unsigned long long)t : 0;
         *days = d > 0 && d < 1000 ? (unsigned)d : 0;

@@ -25,9 +25,9 @@ static long long count64(unsigned long long n)
 }
 
 /* ucount - a column as an unsigned count. */
-static unsigned long long ucount(sqlite3_stmt *st, int i)
+static unsigned long long ucount(store_stmt *st, int i)
 {
-    long long v = sq.column_int64(st, i);
+    long long v = store_col_int64(st, i);
     return v > 0 ? (unsigned long long)v : 0;
 }
 
@@ -58,10 +58,10 @@ done:
 }
 
 /* step_reset - step an INSERT, then reset it for the next use. */
-static mxd_err step_reset(mxd_store *s, sqlite3_stmt *st, const char *what)
+static mxd_err step_reset(mxd_store *s, store_stmt *st, const char *what)
 {
-    int rc = sq.step(st);
-    sq.reset(st);
+    int rc = store_step(st);
+    store_reset(st);
     return rc == SQLITE_DONE ? MXD_OK : store_sqlerr(s, rc, what);
 }
 
@@ -79,7 +79,7 @@ static mxd_err insert_report(mxd_store *s, const mxd_dmarc_agg *r, const char *r
         return store_fail(s, e, "out of memory");
     for (size_t i = 0; i < r->nrows; i++)
         messages += r->rows[i].count;
-    sqlite3_stmt *st;
+    store_stmt *st;
     e = store_prepare(s,
                       "INSERT OR IGNORE INTO dmarc_reports (reporter, report_id, version, rfc9990,"
                       " org_name, email, extra_contact_info, begin_at, end_at, errors, generator,"
@@ -94,12 +94,12 @@ static mxd_err insert_report(mxd_store *s, const mxd_dmarc_agg *r, const char *r
     store_bind_text(st, 1, reporter);
     store_bind_text(st, 2, r->report_id);
     store_bind_text(st, 3, r->version);
-    sq.bind_int64(st, 4, r->rfc9990 != 0);
+    store_bind_int64(st, 4, r->rfc9990 != 0);
     store_bind_text(st, 5, r->org_name);
     store_bind_text(st, 6, r->email);
     store_bind_text(st, 7, r->extra_contact_info);
-    sq.bind_int64(st, 8, r->begin);
-    sq.bind_int64(st, 9, r->end);
+    store_bind_int64(st, 8, r->begin);
+    store_bind_int64(st, 9, r->end);
     store_bind_text(st, 10, errors);
     store_bind_text(st, 11, r->generator);
     store_bind_text(st, 12, r->domain);
@@ -112,13 +112,13 @@ static mxd_err insert_report(mxd_store *s, const mxd_dmarc_agg *r, const char *r
     store_bind_text(st, 19, r->fo);
     store_bind_text(st, 20, r->testing);
     store_bind_text(st, 21, r->discovery_method);
-    sq.bind_int64(st, 22, count64(messages));
+    store_bind_int64(st, 22, count64(messages));
     store_bind_text(st, 23, source);
-    sq.bind_int64(st, 24, at);
-    int rc = sq.step(st);
+    store_bind_int64(st, 24, at);
+    int rc = store_step(st);
     if (rc == SQLITE_DONE) {
-        if (sq.changes(s->db) > 0)
-            *id = sq.last_insert_rowid(s->db);
+        if (store_changes(s) > 0)
+            *id = store_last_id(s);
     } else {
         e = store_sqlerr(s, rc, "adding a DMARC report");
     }
@@ -129,16 +129,15 @@ static mxd_err insert_report(mxd_store *s, const mxd_dmarc_agg *r, const char *r
 
 enum { ST_ROW, ST_REASON, ST_AUTH, ST_N };
 
-static mxd_err insert_rows(mxd_store *s, const mxd_dmarc_agg *r, long long report,
-                           sqlite3_stmt **st)
+static mxd_err insert_rows(mxd_store *s, const mxd_dmarc_agg *r, long long report, store_stmt **st)
 {
     mxd_err e;
     for (size_t i = 0; i < r->nrows; i++) {
         const mxd_dmarc_row *w = &r->rows[i];
-        sqlite3_stmt *q = st[ST_ROW];
-        sq.bind_int64(q, 1, report);
+        store_stmt *q = st[ST_ROW];
+        store_bind_int64(q, 1, report);
         store_bind_text(q, 2, w->source_ip);
-        sq.bind_int64(q, 3, count64(w->count));
+        store_bind_int64(q, 3, count64(w->count));
         store_bind_text(q, 4, w->disposition);
         store_bind_text(q, 5, w->dkim);
         store_bind_text(q, 6, w->spf);
@@ -147,10 +146,10 @@ static mxd_err insert_rows(mxd_store *s, const mxd_dmarc_agg *r, long long repor
         store_bind_text(q, 9, w->envelope_to);
         if ((e = step_reset(s, q, "adding a DMARC row")))
             return e;
-        long long row = sq.last_insert_rowid(s->db);
+        long long row = store_last_id(s);
         q = st[ST_REASON];
         for (size_t k = 0; k < w->nreasons; k++) {
-            sq.bind_int64(q, 1, row);
+            store_bind_int64(q, 1, row);
             store_bind_text(q, 2, w->reasons[k].type);
             store_bind_text(q, 3, w->reasons[k].comment);
             if ((e = step_reset(s, q, "adding an override reason")))
@@ -159,7 +158,7 @@ static mxd_err insert_rows(mxd_store *s, const mxd_dmarc_agg *r, long long repor
         q = st[ST_AUTH];
         for (size_t k = 0; k < w->ndkim; k++) {
             const mxd_dmarc_dkim_result *d = &w->dkim_results[k];
-            sq.bind_int64(q, 1, row);
+            store_bind_int64(q, 1, row);
             store_bind_text(q, 2, "dkim");
             store_bind_text(q, 3, d->domain);
             store_bind_text(q, 4, d->selector);
@@ -171,7 +170,7 @@ static mxd_err insert_rows(mxd_store *s, const mxd_dmarc_agg *r, long long repor
         }
         for (size_t k = 0; k < w->nspf; k++) {
             const mxd_dmarc_spf_result *f = &w->spf_results[k];
-            sq.bind_int64(q, 1, row);
+            store_bind_int64(q, 1, row);
             store_bind_text(q, 2, "spf");
             store_bind_text(q, 3, f->domain);
             store_bind_text(q, 4, NULL);
@@ -208,7 +207,7 @@ static mxd_err dmarc_agg_add(mxd_store *s, const mxd_dmarc_agg *r, const char *s
     mxd_err e = insert_report(s, r, reporter, source, at, &id);
     if (e || !id)
         return e;
-    sqlite3_stmt *st[ST_N] = {NULL};
+    store_stmt *st[ST_N] = {NULL};
     for (int i = 0; i < ST_N && !e; i++)
         e = store_prepare(s, sql[i], &st[i]);
     if (!e)
@@ -224,7 +223,7 @@ static mxd_err dmarc_agg_add(mxd_store *s, const mxd_dmarc_agg *r, const char *s
 /* --- TLS reports ------------------------------------------------------------------------------ */
 
 static mxd_err insert_policy(mxd_store *s, const mxd_tls_policy *p, long long report,
-                             sqlite3_stmt *pst, sqlite3_stmt *fst)
+                             store_stmt *pst, store_stmt *fst)
 {
     mxd_err e = MXD_OK;
     char *strings = json_list(p->policy_strings, p->nstrings, &e);
@@ -234,28 +233,28 @@ static mxd_err insert_policy(mxd_store *s, const mxd_tls_policy *p, long long re
         free(mx);
         return store_fail(s, e, "out of memory");
     }
-    sq.bind_int64(pst, 1, report);
+    store_bind_int64(pst, 1, report);
     store_bind_text(pst, 2, p->policy_type);
     store_bind_text(pst, 3, p->policy_domain);
     store_bind_text(pst, 4, strings);
     store_bind_text(pst, 5, mx);
-    sq.bind_int64(pst, 6, count64(p->successful));
-    sq.bind_int64(pst, 7, count64(p->failed));
+    store_bind_int64(pst, 6, count64(p->successful));
+    store_bind_int64(pst, 7, count64(p->failed));
     e = step_reset(s, pst, "adding a TLS policy");
     free(strings);
     free(mx);
     if (e)
         return e;
-    long long policy = sq.last_insert_rowid(s->db);
+    long long policy = store_last_id(s);
     for (size_t i = 0; i < p->nfailures; i++) {
         const mxd_tls_failure *f = &p->failures[i];
-        sq.bind_int64(fst, 1, policy);
+        store_bind_int64(fst, 1, policy);
         store_bind_text(fst, 2, f->result_type);
         store_bind_text(fst, 3, f->sending_mta_ip);
         store_bind_text(fst, 4, f->receiving_mx_hostname);
         store_bind_text(fst, 5, f->receiving_mx_helo);
         store_bind_text(fst, 6, f->receiving_ip);
-        sq.bind_int64(fst, 7, count64(f->failed_session_count));
+        store_bind_int64(fst, 7, count64(f->failed_session_count));
         store_bind_text(fst, 8, f->additional_information);
         store_bind_text(fst, 9, f->failure_reason_code);
         if ((e = step_reset(s, fst, "adding a TLS failure")))
@@ -274,7 +273,7 @@ static mxd_err tlsrpt_add(mxd_store *s, const mxd_tlsrpt *r, const char *source,
     if (!r->org_name || !*r->org_name || !r->report_id || !*r->report_id)
         return store_fail(s, MXD_ERR_INVALID,
                           "a TLS report needs an organization-name and a report-id");
-    sqlite3_stmt *st, *pst = NULL, *fst = NULL;
+    store_stmt *st, *pst = NULL, *fst = NULL;
     mxd_err e = store_prepare(s,
                               "INSERT OR IGNORE INTO tls_reports (org_name, report_id,"
                               " contact_info, begin_at, end_at, source, at)"
@@ -285,16 +284,16 @@ static mxd_err tlsrpt_add(mxd_store *s, const mxd_tlsrpt *r, const char *source,
     store_bind_text(st, 1, r->org_name);
     store_bind_text(st, 2, r->report_id);
     store_bind_text(st, 3, r->contact_info);
-    sq.bind_int64(st, 4, r->begin);
-    sq.bind_int64(st, 5, r->end);
+    store_bind_int64(st, 4, r->begin);
+    store_bind_int64(st, 5, r->end);
     store_bind_text(st, 6, source);
-    sq.bind_int64(st, 7, at);
-    int rc = sq.step(st);
+    store_bind_int64(st, 7, at);
+    int rc = store_step(st);
     long long id = 0;
     if (rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "adding a TLS report");
-    else if (sq.changes(s->db) > 0)
-        id = sq.last_insert_rowid(s->db);
+    else if (store_changes(s) > 0)
+        id = store_last_id(s);
     store_release(s, st);
     if (e || !id)
         return e;
@@ -332,7 +331,7 @@ mxd_err mxd_store_dmarc_failure_add(mxd_store *s, const char *msgkey, const mxd_
         return MXD_ERR_INVALID;
     if (!msgkey || !*msgkey)
         return store_fail(s, MXD_ERR_INVALID, "a failure report needs the key of its message");
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(
         s,
         "INSERT OR IGNORE INTO dmarc_failures (msgkey, reporter, feedback_type, auth_failure,"
@@ -362,18 +361,18 @@ mxd_err mxd_store_dmarc_failure_add(mxd_store *s, const char *msgkey, const mxd_
                           f->authentication_results};
     for (int i = 0; i < (int)(sizeof text / sizeof text[0]); i++)
         store_bind_text(st, i + 1, text[i]);
-    sq.bind_int64(st, 17, f->arrival);
+    store_bind_int64(st, 17, f->arrival);
     store_bind_text(st, 18, f->user_agent);
     store_bind_text(st, 19, f->header_from);
     store_bind_text(st, 20, f->subject);
     store_bind_text(st, 21, f->message_id);
     store_bind_text(st, 22, source);
-    sq.bind_int64(st, 23, at);
-    int rc = sq.step(st);
+    store_bind_int64(st, 23, at);
+    int rc = store_step(st);
     if (rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "adding a failure report");
     else if (added)
-        *added = sq.changes(s->db) > 0;
+        *added = store_changes(s) > 0;
     store_release(s, st);
     return e;
 }
@@ -393,11 +392,11 @@ mxd_err mxd_store_dmarc_failure_add(mxd_store *s, const char *msgkey, const mxd_
     "SELECT " cols " FROM dmarc_reports WHERE domain = ?1 AND" WINDOW_SQL "UNION ALL SELECT " cols \
     " FROM dmarc_reports WHERE ?1 IS NULL AND" WINDOW_SQL
 
-static void bind_window(sqlite3_stmt *st, const mxd_store_window *w)
+static void bind_window(store_stmt *st, const mxd_store_window *w)
 {
     store_bind_text(st, 1, w && w->domain && *w->domain ? w->domain : NULL);
-    sq.bind_int64(st, 2, w && w->since ? w->since : LLONG_MIN);
-    sq.bind_int64(st, 3, w && w->until ? w->until : LLONG_MAX);
+    store_bind_int64(st, 2, w && w->since ? w->since : LLONG_MIN);
+    store_bind_int64(st, 3, w && w->until ? w->until : LLONG_MAX);
 }
 
 /* DISTINCT_LIST(name, expr, from) - a CTE name(domain, ip, list): the distinct non-NULL
@@ -405,7 +404,7 @@ static void bind_window(sqlite3_stmt *st, const mxd_store_window *w)
 #define DISTINCT_LIST(name, expr, from)                                                            \
     " " name " AS (SELECT domain, ip, group_concat(v, ', ') AS list FROM"                          \
     " (SELECT DISTINCT w.domain AS domain, w.ip AS ip, " expr " AS v " from                        \
-    " ORDER BY 1, 2, 3) WHERE v IS NOT NULL GROUP BY domain, ip)"
+    " ORDER BY 1, 2, 3) AS d WHERE v IS NOT NULL GROUP BY domain, ip)"
 
 /* One CTE per line reads better than the formatter's split strings. */
 /* clang-format off */
@@ -417,12 +416,13 @@ static const char sources_sql[] =
     "  w.dkim AS dkim, w.spf AS spf, w.header_from AS header_from,"
     "  w.envelope_from AS envelope_from, r.reporter AS reporter, r.begin_at AS begin_at,"
     "  r.end_at AS end_at,"
-    "  EXISTS (SELECT 1 FROM dmarc_auth a WHERE a.row = w.id AND a.kind = 'spf'"
-    "   AND a.result = 'pass') AS spfp,"
-    "  EXISTS (SELECT 1 FROM dmarc_auth a WHERE a.row = w.id AND a.kind = 'dkim'"
-    "   AND a.result = 'pass') AS dkimp,"
-    "  EXISTS (SELECT 1 FROM dmarc_reasons x WHERE x.row = w.id"
-    "   AND x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list')) AS fwd"
+    "  CASE WHEN EXISTS (SELECT 1 FROM dmarc_auth a WHERE a.row = w.id AND a.kind = 'spf'"
+    "   AND a.result = 'pass') THEN 1 ELSE 0 END AS spfp,"
+    "  CASE WHEN EXISTS (SELECT 1 FROM dmarc_auth a WHERE a.row = w.id AND a.kind = 'dkim'"
+    "   AND a.result = 'pass') THEN 1 ELSE 0 END AS dkimp,"
+    "  CASE WHEN EXISTS (SELECT 1 FROM dmarc_reasons x WHERE x.row = w.id"
+    "   AND x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list')) THEN 1 ELSE 0 END"
+    "   AS fwd"
     "  FROM dmarc_rows w JOIN r ON w.report = r.id),"
     " g AS (SELECT domain, ip, sum(n) AS messages, count(DISTINCT report) AS reports,"
     "  sum(CASE WHEN disposition = 'none' THEN n ELSE 0 END) AS dnone,"
@@ -459,7 +459,7 @@ static const char sources_sql[] =
 mxd_err mxd_store_dmarc_sources(mxd_store *s, const mxd_store_window *w, mxd_dmarc_source_cb cb,
                                 void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!s || !cb)
         return MXD_ERR_INVALID;
     mxd_err e = store_prepare(s, sources_sql, &st);
@@ -467,7 +467,7 @@ mxd_err mxd_store_dmarc_sources(mxd_store *s, const mxd_store_window *w, mxd_dma
         return e;
     bind_window(st, w);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_dmarc_source d;
         d.domain = store_col(st, 0);
         d.ip = store_col(st, 1);
@@ -488,8 +488,8 @@ mxd_err mxd_store_dmarc_sources(mxd_store *s, const mxd_store_window *w, mxd_dma
         d.dkim_domains = store_col(st, 16);
         d.overrides = store_col(st, 17);
         d.reporters = store_col(st, 18);
-        d.first = sq.column_int64(st, 19);
-        d.last = sq.column_int64(st, 20);
+        d.first = store_col_int64(st, 19);
+        d.last = store_col_int64(st, 20);
         if (cb(arg, &d))
             break;
     }
@@ -502,7 +502,7 @@ mxd_err mxd_store_dmarc_sources(mxd_store *s, const mxd_store_window *w, mxd_dma
 mxd_err mxd_store_dmarc_totals(mxd_store *s, const mxd_store_window *w, unsigned long long *reports,
                                unsigned long long *messages)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (reports)
         *reports = 0;
     if (messages)
@@ -510,12 +510,13 @@ mxd_err mxd_store_dmarc_totals(mxd_store *s, const mxd_store_window *w, unsigned
     if (!s)
         return MXD_ERR_INVALID;
     mxd_err e = store_prepare(
-        s, "SELECT count(*), coalesce(sum(messages), 0) FROM (" REPORTS_IN_WINDOW("messages") ")",
+        s,
+        "SELECT count(*), coalesce(sum(messages), 0) FROM (" REPORTS_IN_WINDOW("messages") ") AS d",
         &st);
     if (e)
         return e;
     bind_window(st, w);
-    int rc = sq.step(st);
+    int rc = store_step(st);
     if (rc == SQLITE_ROW) {
         if (reports)
             *reports = ucount(st, 0);
@@ -537,7 +538,7 @@ static const char tls_sql[] =
     " t AS (SELECT pd, pt, sum(ok) AS ok, sum(bad) AS bad, count(DISTINCT report) AS nrep"
     "  FROM p GROUP BY pd, pt),"
     " tr AS (SELECT pd, pt, group_concat(org, ', ') AS list FROM"
-    "  (SELECT DISTINCT pd, pt, org FROM p ORDER BY 1, 2, 3) GROUP BY pd, pt),"
+    "  (SELECT DISTINCT pd, pt, org FROM p ORDER BY 1, 2, 3) AS d GROUP BY pd, pt),"
     " f AS MATERIALIZED (SELECT p.pd AS pd, p.pt AS pt, coalesce(f.result_type, '') AS rt,"
     "  coalesce(f.sending_mta_ip, '') AS mta, coalesce(f.receiving_mx_hostname, '') AS mx,"
     "  coalesce(f.receiving_ip, '') AS rip, f.failed_session_count AS n, p.report AS report,"
@@ -546,7 +547,7 @@ static const char tls_sql[] =
     "  FROM f GROUP BY pd, pt, rt, mta, mx, rip),"
     " fr AS (SELECT pd, pt, rt, mta, mx, rip, group_concat(org, ', ') AS list FROM"
     "  (SELECT DISTINCT pd, pt, rt, mta, mx, rip, org FROM f ORDER BY 1, 2, 3, 4, 5, 6, 7)"
-    "  GROUP BY pd, pt, rt, mta, mx, rip)"
+    "  AS d GROUP BY pd, pt, rt, mta, mx, rip)"
     " SELECT t.pd, t.pt, NULL, NULL, NULL, NULL, tr.list, t.ok, t.bad, t.nrep, 0, t.bad"
     "  FROM t LEFT JOIN tr ON tr.pd = t.pd AND tr.pt = t.pt"
     " UNION ALL"
@@ -559,7 +560,7 @@ static const char tls_sql[] =
 mxd_err mxd_store_tls_summary(mxd_store *s, const mxd_store_window *w, mxd_tls_summary_cb cb,
                               void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!s || !cb)
         return MXD_ERR_INVALID;
     mxd_err e = store_prepare(s, tls_sql, &st);
@@ -567,7 +568,7 @@ mxd_err mxd_store_tls_summary(mxd_store *s, const mxd_store_window *w, mxd_tls_s
         return e;
     bind_window(st, w);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_tls_summary t;
         const char *pd = store_col(st, 0), *pt = store_col(st, 1);
         t.policy_domain = pd && *pd ? pd : NULL;

@@ -1,8 +1,9 @@
 /* schema.c - the database schema, as a list of migrations
  * SPDX-License-Identifier: MIT
  *
- * PRAGMA user_version holds the number of migrations applied. Step N takes a database of
- * version N-1 to version N; opening applies the pending ones in one BEGIN IMMEDIATE
+ * PRAGMA user_version holds the number of migrations applied (on PostgreSQL the table
+ * mxd_schema, and pg_translate() turns the steps' SQLite DDL into PostgreSQL's). Step N takes a
+ * database of version N-1 to version N; opening applies the pending ones in one BEGIN IMMEDIATE
  * transaction (a crash leaves the old version whole) and re-reads the version inside it, so
  * two processes opening one new database at once migrate it once. A version above
  * MXD_STORE_SCHEMA_VERSION was written by a newer mxdiag: refused (MXD_ERR_DATA), never
@@ -252,13 +253,15 @@ _Static_assert(sizeof steps / sizeof steps[0] == MXD_STORE_SCHEMA_VERSION,
 /* user_version - the database's PRAGMA user_version into *v. */
 static mxd_err user_version(mxd_store *s, int *v)
 {
-    sqlite3_stmt *st;
+    if (s->backend == STORE_PG)
+        return store_pg_version(s, v);
+    store_stmt *st;
     mxd_err e = store_prepare(s, "PRAGMA user_version", &st);
     if (e)
         return e;
-    int rc = sq.step(st);
+    int rc = store_step(st);
     if (rc == SQLITE_ROW) {
-        *v = (int)sq.column_int64(st, 0);
+        *v = (int)store_col_int64(st, 0);
         store_release(s, st);
         return MXD_OK;
     }
@@ -287,8 +290,10 @@ mxd_err store_migrate(mxd_store *s, int target)
         s->version = v;
         return MXD_OK;
     }
-    if ((e = store_exec(s, "BEGIN IMMEDIATE")))
+    if ((e = store_exec(s, s->backend == STORE_PG ? "BEGIN" : "BEGIN IMMEDIATE")))
         return e;
+    if (s->backend == STORE_PG && (e = store_pg_migrate_lock(s)))
+        goto fail;
     if ((e = user_version(s, &v))) /* another process may have migrated meanwhile */
         goto fail;
     if (v > MXD_STORE_SCHEMA_VERSION) {
@@ -303,6 +308,11 @@ mxd_err store_migrate(mxd_store *s, int target)
             goto fail;
         }
     }
+    if (v < target && s->backend == STORE_PG) {
+        if ((e = store_pg_set_version(s, target)))
+            goto fail;
+        v = target;
+    }
     if (v < target) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", target);
@@ -315,7 +325,7 @@ mxd_err store_migrate(mxd_store *s, int target)
     s->version = v;
     return MXD_OK;
 fail:
-    if (!sq.get_autocommit(s->db))
-        sq.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (store_in_transaction(s))
+        store_exec(s, "ROLLBACK");
     return e;
 }

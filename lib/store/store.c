@@ -42,8 +42,8 @@ mxd_err store_sqlerr(mxd_store *s, int rc, const char *what)
         e = MXD_ERR_BUSY;
     else if (base == SQLITE_NOMEM)
         e = MXD_ERR_NOMEM;
-    const char *msg = s->db ? sq.errmsg(s->db) : sq.errstr(rc);
-    if (base == SQLITE_NOTADB)
+    const char *msg = s->backend == STORE_PG ? s->pgerr : s->db ? sq.errmsg(s->db) : sq.errstr(rc);
+    if (s->backend == STORE_SQLITE && base == SQLITE_NOTADB)
         return store_fail(s, e, "%s: not an SQLite database (%s)", s->path, msg);
     if (e == MXD_ERR_BUSY)
         return store_fail(s, e, "%s: %s: the database stayed locked by another writer (%s)",
@@ -53,63 +53,182 @@ mxd_err store_sqlerr(mxd_store *s, int rc, const char *what)
 
 mxd_err store_exec(mxd_store *s, const char *sql)
 {
+    if (s->backend == STORE_PG)
+        return store_pg_exec(s, sql);
     int rc = sq.exec(s->db, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? MXD_OK : store_sqlerr(s, rc, "SQL");
 }
 
-mxd_err store_prepare(mxd_store *s, const char *sql, sqlite3_stmt **st)
+/* stmt_free - finalize a statement of either backend. */
+static void stmt_free(store_stmt *st)
+{
+    if (!st)
+        return;
+    if (st->lite)
+        sq.finalize(st->lite);
+    else
+        store_pg_free(st);
+    free(st);
+}
+
+/* stmt_busy - a kept statement is still being stepped through (a callback calling back). */
+static int stmt_busy(store_stmt *st)
+{
+    return st->lite ? sq.stmt_busy(st->lite) : st->executed;
+}
+
+mxd_err store_prepare(mxd_store *s, const char *sql, store_stmt **st)
 {
     int i = 0;
     while (i < s->ncache && s->cache[i].sql != sql)
         i++;
-    if (i < s->ncache && !sq.stmt_busy(s->cache[i].st)) {
+    if (i < s->ncache && !stmt_busy(s->cache[i].st)) {
         *st = s->cache[i].st;
         return MXD_OK;
     }
-    int rc = sq.prepare_v2(s->db, sql, -1, st, NULL);
-    if (rc != SQLITE_OK) {
-        *st = NULL;
-        return store_sqlerr(s, rc, "preparing a statement");
+    *st = NULL;
+    store_stmt *n = calloc(1, sizeof *n);
+    if (!n)
+        return store_fail(s, MXD_ERR_NOMEM, "out of memory");
+    n->s = s;
+    n->row = -1;
+    if (s->backend == STORE_PG) {
+        if (!(n->sql = pg_translate(sql, &n->nparams, &n->used)) ||
+            (n->nparams && (!(n->values = calloc((size_t)n->nparams, sizeof *n->values)) ||
+                            !(n->types = calloc((size_t)n->nparams, sizeof *n->types))))) {
+            stmt_free(n);
+            return store_fail(s, MXD_ERR_NOMEM, "out of memory");
+        }
+    } else {
+        int rc = sq.prepare_v2(s->db, sql, -1, &n->lite, NULL);
+        if (rc != SQLITE_OK) {
+            free(n);
+            return store_sqlerr(s, rc, "preparing a statement");
+        }
     }
     if (i == s->ncache && i < STORE_STMT_CACHE) {
+        n->kept = 1;
         s->cache[i].sql = sql;
-        s->cache[i].st = *st;
+        s->cache[i].st = n;
         s->ncache++;
     }
+    *st = n;
     return MXD_OK;
 }
 
-void store_release(mxd_store *s, sqlite3_stmt *st)
+void store_release(mxd_store *s, store_stmt *st)
 {
-    for (int i = 0; i < s->ncache; i++) {
-        if (s->cache[i].st == st) {
-            sq.reset(st);
-            sq.clear_bindings(st);
-            return;
-        }
+    (void)s;
+    if (!st)
+        return;
+    if (st->kept) {
+        store_reset(st);
+        if (st->lite)
+            sq.clear_bindings(st->lite);
+        return;
     }
-    sq.finalize(st);
+    stmt_free(st);
 }
 
-int store_bind_text(sqlite3_stmt *st, int i, const char *v)
+int store_step(store_stmt *st)
 {
-    return v ? sq.bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sq.bind_null(st, i);
+    return st->lite ? sq.step(st->lite) : store_pg_step(st);
 }
 
-const char *store_col(sqlite3_stmt *st, int i)
+void store_reset(store_stmt *st)
 {
-    return (const char *)sq.column_text(st, i);
+    if (st->lite)
+        sq.reset(st->lite);
+    else
+        store_pg_reset(st);
+}
+
+int store_bind_text(store_stmt *st, int i, const char *v)
+{
+    if (st->lite)
+        return v ? sq.bind_text(st->lite, i, v, -1, SQLITE_TRANSIENT) : sq.bind_null(st->lite, i);
+    return store_pg_bind(st, i, v, 0);
+}
+
+int store_bind_int64(store_stmt *st, int i, long long v)
+{
+    if (st->lite)
+        return sq.bind_int64(st->lite, i, v);
+    char b[24];
+    snprintf(b, sizeof b, "%lld", v);
+    return store_pg_bind(st, i, b, 20 /* int8 */);
+}
+
+int store_bind_double(store_stmt *st, int i, double v)
+{
+    if (st->lite)
+        return sq.bind_double(st->lite, i, v);
+    char b[40];
+    snprintf(b, sizeof b, "%.17g", v);
+    return store_pg_bind(st, i, b, 701 /* float8 */);
+}
+
+int store_bind_null(store_stmt *st, int i)
+{
+    return st->lite ? sq.bind_null(st->lite, i) : store_pg_bind(st, i, NULL, 0);
+}
+
+const char *store_col(store_stmt *st, int i)
+{
+    return st->lite ? (const char *)sq.column_text(st->lite, i) : store_pg_col(st, i);
+}
+
+long long store_col_int64(store_stmt *st, int i)
+{
+    if (st->lite)
+        return sq.column_int64(st->lite, i);
+    const char *v = store_pg_col(st, i);
+    if (!v)
+        return 0;
+    if (v[0] == 't' && !v[1]) /* a boolean */
+        return 1;
+    return strtoll(v, NULL, 10);
+}
+
+double store_col_double(store_stmt *st, int i)
+{
+    if (st->lite)
+        return sq.column_double(st->lite, i);
+    const char *v = store_pg_col(st, i);
+    return v ? strtod(v, NULL) : 0.0;
+}
+
+int store_col_isnull(store_stmt *st, int i)
+{
+    return st->lite ? sq.column_type(st->lite, i) == SQLITE_NULL : store_pg_col(st, i) == NULL;
+}
+
+long long store_changes(mxd_store *s)
+{
+    return s->backend == STORE_PG ? s->pg_changes : sq.changes(s->db);
+}
+
+long long store_last_id(mxd_store *s)
+{
+    return s->backend == STORE_PG ? store_pg_last_id(s) : sq.last_insert_rowid(s->db);
+}
+
+int store_in_transaction(mxd_store *s)
+{
+    if (s->backend == STORE_PG)
+        return store_pg_in_transaction(s);
+    return s->db && !sq.get_autocommit(s->db);
 }
 
 /* exec_kept - run a statement without results through the kept statements (a savepoint per
  * call: compiling it each time doubled the fill of bench/suppress). */
 static mxd_err exec_kept(mxd_store *s, const char *sql)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, sql, &st);
     if (e)
         return e;
-    int rc = sq.step(st);
+    int rc = store_step(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         e = store_sqlerr(s, rc, "SQL");
     store_release(s, st);
@@ -122,7 +241,7 @@ mxd_err store_implicit_begin(mxd_store *s, int *own)
     if (s->readonly)
         return store_fail(s, MXD_ERR_INVALID, "%s: opened read-only", s->path);
     mxd_err e;
-    if (!sq.get_autocommit(s->db)) {
+    if (store_in_transaction(s)) {
         if (!(e = exec_kept(s, "SAVEPOINT mxd_call")))
             *own = STORE_OWN_SAVEPOINT;
         return e;
@@ -229,10 +348,10 @@ static mxd_err setup(mxd_store *s)
     sq.busy_timeout(s->db, STORE_BUSY_DEFAULT_MS);
     mxd_err e;
     if (!s->readonly) {
-        sqlite3_stmt *st;
+        store_stmt *st;
         if ((e = store_prepare(s, "PRAGMA journal_mode = WAL", &st)))
             return e;
-        int rc = sq.step(st);
+        int rc = store_step(st);
         const char *mode = rc == SQLITE_ROW ? store_col(st, 0) : NULL;
         if (rc != SQLITE_ROW) {
             e = store_sqlerr(s, rc, "setting WAL mode");
@@ -262,7 +381,8 @@ mxd_err store_open_at_version(const char *path, unsigned flags, int version, mxd
             snprintf(why, whylen, "no database path");
         return MXD_ERR_INVALID;
     }
-    if (!store_sqlite_ready()) {
+    int pg = store_is_pg_uri(path);
+    if (!pg && !store_sqlite_ready()) {
         if (why && whylen)
             snprintf(why, whylen, "%s", store_sqlite_lib.why);
         return MXD_ERR_NOLIB;
@@ -277,6 +397,18 @@ mxd_err store_open_at_version(const char *path, unsigned flags, int version, mxd
     s->readonly = (flags & MXD_STORE_READONLY) != 0;
     s->policy.soft_limit = STORE_SOFT_LIMIT;
     s->policy.soft_days = STORE_SOFT_DAYS;
+    s->busy_ms = STORE_BUSY_DEFAULT_MS;
+    if (pg) {
+        s->backend = STORE_PG;
+        if ((e = store_pg_connect(s, path)) || (e = store_migrate(s, version)))
+            goto fail;
+        if (s->readonly && s->version < 1) {
+            e = store_fail(s, MXD_ERR_NOTFOUND, "%s: no mxdiag schema in this database", s->path);
+            goto fail;
+        }
+        *out = s;
+        return MXD_OK;
+    }
 
     struct stat sb;
     if (s->readonly) {
@@ -321,9 +453,11 @@ void mxd_store_close(mxd_store *s)
 {
     if (!s)
         return;
-    if (s->db) {
-        for (int i = 0; i < s->ncache; i++)
-            sq.finalize(s->cache[i].st);
+    for (int i = 0; i < s->ncache; i++)
+        stmt_free(s->cache[i].st);
+    if (s->backend == STORE_PG) {
+        store_pg_close(s);
+    } else if (s->db) {
         if (!sq.get_autocommit(s->db))
             sq.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         sq.close_v2(s->db);
@@ -344,8 +478,13 @@ int mxd_store_schema_version(mxd_store *s)
 
 void mxd_store_set_busy_timeout(mxd_store *s, int ms)
 {
-    if (s && s->db)
-        sq.busy_timeout(s->db, ms < 0 ? 0 : ms);
+    if (!s)
+        return;
+    s->busy_ms = ms < 0 ? 0 : ms;
+    if (s->backend == STORE_PG)
+        store_pg_set_lock_timeout(s, s->busy_ms);
+    else if (s->db)
+        sq.busy_timeout(s->db, s->busy_ms);
 }
 
 /* --- transactions ---------------------------------------------------------------------------- */
@@ -356,8 +495,10 @@ mxd_err mxd_store_begin(mxd_store *s)
         return MXD_ERR_INVALID;
     if (s->readonly)
         return store_fail(s, MXD_ERR_INVALID, "%s: opened read-only", s->path);
-    if (!sq.get_autocommit(s->db))
+    if (store_in_transaction(s))
         return store_fail(s, MXD_ERR_INVALID, "%s: a transaction is already open", s->path);
+    if (s->backend == STORE_PG)
+        return store_pg_begin(s);
     int rc = sq.exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     return rc == SQLITE_OK ? MXD_OK : store_sqlerr(s, rc, "beginning a transaction");
 }
@@ -366,8 +507,14 @@ mxd_err mxd_store_commit(mxd_store *s)
 {
     if (!s)
         return MXD_ERR_INVALID;
-    if (sq.get_autocommit(s->db))
+    if (!store_in_transaction(s))
         return store_fail(s, MXD_ERR_INVALID, "%s: no transaction to commit", s->path);
+    if (s->backend == STORE_PG) {
+        mxd_err e = store_pg_exec(s, "COMMIT");
+        if (e && store_in_transaction(s))
+            store_pg_exec(s, "ROLLBACK");
+        return e;
+    }
     int rc = sq.exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return MXD_OK;
@@ -398,6 +545,8 @@ mxd_err mxd_store_sync(mxd_store *s)
 {
     if (!s || !s->path)
         return MXD_ERR_INVALID;
+    if (s->backend == STORE_PG) /* a COMMIT there returns once the server has it on disk */
+        return MXD_OK;
     size_t n = strlen(s->path);
     char *wal = malloc(n + 5);
     if (!wal)
@@ -414,8 +563,8 @@ mxd_err mxd_store_sync(mxd_store *s)
 
 void mxd_store_rollback(mxd_store *s)
 {
-    if (s && s->db && !sq.get_autocommit(s->db))
-        sq.exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (s && store_in_transaction(s))
+        store_exec(s, "ROLLBACK");
 }
 
 /* --- messages ----------------------------------------------------------------------------- */
@@ -429,7 +578,7 @@ mxd_err mxd_store_message_add(mxd_store *s, const char *key, const char *kind, c
         return MXD_ERR_INVALID;
     if (!key || !*key || !kind || !*kind)
         return store_fail(s, MXD_ERR_INVALID, "a message needs a key and a kind");
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s,
                               "INSERT OR IGNORE INTO messages (key, kind, source, at) "
                               "VALUES (?1, ?2, ?3, ?4)",
@@ -439,11 +588,11 @@ mxd_err mxd_store_message_add(mxd_store *s, const char *key, const char *kind, c
     store_bind_text(st, 1, key);
     store_bind_text(st, 2, kind);
     store_bind_text(st, 3, source);
-    sq.bind_int64(st, 4, at);
-    int rc = sq.step(st);
+    store_bind_int64(st, 4, at);
+    int rc = store_step(st);
     if (rc == SQLITE_DONE) {
         if (added)
-            *added = sq.changes(s->db) > 0;
+            *added = store_changes(s) > 0;
     } else {
         e = store_sqlerr(s, rc, "adding a message");
     }

@@ -65,26 +65,59 @@ int store_sqlite_ready(void);
 
 /* --- the connection ---------------------------------------------------------------------- */
 
+struct pg_conn;   /* libpq's PGconn (lib/store/pg.c: only it includes libpq-fe.h) */
+struct pg_result; /* PGresult */
+
+enum { STORE_SQLITE = 0, STORE_PG = 1 };
+
+/* A prepared statement of either backend. The store's modules only ever use the store_*
+ * functions below on it, with SQLite's result codes (SQLITE_ROW, SQLITE_DONE; an error code
+ * otherwise, which store_sqlerr() turns into the reason): the SQL is written once, in
+ * SQLite's dialect, and pg.c translates it for PostgreSQL (pg_translate()). */
+typedef struct store_stmt {
+    struct mxd_store *s;
+    sqlite3_stmt *lite; /* SQLite */
+    /* PostgreSQL: the translated SQL, prepared on first use under a name; the parameters as
+     * text; the whole result of the last execution, read row by row */
+    char *sql;
+    char name[16];
+    int prepared, kept;
+    int nparams;             /* the highest $N of the SQL */
+    unsigned long long used; /* bit N-1: $N appears in the SQL (N <= 64) */
+    char **values;           /* nparams values, NULL for SQL NULL */
+    unsigned *types;         /* the type each was bound with (an Oid; 0: let the server infer) */
+    struct pg_result *res;
+    int row, nrows, executed;
+} store_stmt;
+
 struct mxd_store {
-    sqlite3 *db;
-    char *path;
+    int backend;
+    sqlite3 *db;          /* SQLite */
+    struct pg_conn *pg;   /* PostgreSQL */
+    long long pg_changes; /* rows the last PostgreSQL command changed */
+    int busy_ms;
+    int leader;                /* watch: this connection holds the leader lock */
+    char pgerr[STORE_ERR_MAX]; /* the last PostgreSQL error message */
+    char pgstate[6];           /* ... and its SQLSTATE */
+    char *path;                /* the file, or the URI without its password */
     int readonly;
     int version;
     mxd_store_policy policy;
     char err[STORE_ERR_MAX];
     struct {
         const char *sql; /* a string literal: the key is its address */
-        sqlite3_stmt *st;
+        store_stmt *st;
     } cache[STORE_STMT_CACHE];
     int ncache;
+    int nnamed; /* PostgreSQL statements prepared so far (their names) */
 };
 
 /* store_fail - set s's reason (printf-style) and return e. */
 mxd_err store_fail(mxd_store *s, mxd_err e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* store_sqlerr - map SQLite's result rc (BUSY/LOCKED -> MXD_ERR_BUSY, NOMEM -> MXD_ERR_NOMEM,
- * else MXD_ERR_IO) and set the reason "what: <sqlite3_errmsg>". */
+/* store_sqlerr - map a result code (BUSY/LOCKED -> MXD_ERR_BUSY, NOMEM -> MXD_ERR_NOMEM,
+ * else MXD_ERR_IO) and set the reason "what: <the backend's message>". */
 mxd_err store_sqlerr(mxd_store *s, int rc, const char *what);
 
 /* store_exec - run one or more statements without results; MXD_OK or store_sqlerr(). */
@@ -95,17 +128,37 @@ mxd_err store_exec(mxd_store *s, const char *sql);
  * keyed by the address of sql (the fill of a million events spent most of its time compiling).
  * A kept statement still in use (a callback calling back into the store) gets a fresh one.
  * Hand it back with store_release(). */
-mxd_err store_prepare(mxd_store *s, const char *sql, sqlite3_stmt **st);
+mxd_err store_prepare(mxd_store *s, const char *sql, store_stmt **st);
 
 /* store_release - reset a statement from store_prepare() for its next use (or finalize one
  * that is not kept). */
-void store_release(mxd_store *s, sqlite3_stmt *st);
+void store_release(mxd_store *s, store_stmt *st);
 
-/* store_bind_text - bind v (NULL binds SQL NULL) as parameter i; SQLite copies it. */
-int store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* store_step - the next row (SQLITE_ROW), the end (SQLITE_DONE), or an error code. */
+int store_step(store_stmt *st);
+
+/* store_reset - ready st to run again (its bindings stay). */
+void store_reset(store_stmt *st);
+
+/* Parameters (1-based) and columns (0-based) of the current row. */
+int store_bind_int64(store_stmt *st, int i, long long v);
+int store_bind_double(store_stmt *st, int i, double v);
+int store_bind_null(store_stmt *st, int i);
+long long store_col_int64(store_stmt *st, int i);
+double store_col_double(store_stmt *st, int i);
+int store_col_isnull(store_stmt *st, int i);
+
+/* store_changes - rows changed by the last INSERT, UPDATE or DELETE; store_last_id - the id
+ * of the row the last INSERT added; store_in_transaction - whether one is open. */
+long long store_changes(mxd_store *s);
+long long store_last_id(mxd_store *s);
+int store_in_transaction(mxd_store *s);
+
+/* store_bind_text - bind v (NULL binds SQL NULL) as parameter i; it is copied. */
+int store_bind_text(store_stmt *st, int i, const char *v);
 
 /* store_col - column i as text, or NULL for SQL NULL. */
-const char *store_col(sqlite3_stmt *st, int i);
+const char *store_col(store_stmt *st, int i);
 
 /* store_implicit_begin / store_implicit_end - make one call all or nothing: begin opens a
  * transaction (BEGIN IMMEDIATE) when none is open, else a savepoint inside the caller's; end
@@ -130,5 +183,53 @@ mxd_err store_migrate(mxd_store *s, int target);
  * MXD_STORE_SCHEMA_VERSION): tests build the databases of older releases with it. */
 mxd_err store_open_at_version(const char *path, unsigned flags, int version, mxd_store **out,
                               char *why, size_t whylen);
+
+/* --- PostgreSQL (pg.c) ------------------------------------------------------------------- */
+
+extern struct dl_lib store_pq_lib; /* "libpq.so.5" */
+
+/* store_is_pg_uri - whether path names a PostgreSQL database ("postgresql://", "postgres://"). */
+int store_is_pg_uri(const char *path);
+
+/* store_pg_connect - connect s (s->path is the URI) and set it up: lock timeout, read-only
+ * when s->readonly, client encoding UTF8. MXD_ERR_NOLIB without libpq, MXD_ERR_IO when the
+ * server cannot be reached (the reason names it, never the password). */
+mxd_err store_pg_connect(mxd_store *s, const char *uri);
+void store_pg_close(mxd_store *s);
+
+/* The PostgreSQL side of the functions above. */
+mxd_err store_pg_exec(mxd_store *s, const char *sql);
+int store_pg_step(store_stmt *st);
+void store_pg_reset(store_stmt *st);
+void store_pg_free(store_stmt *st);
+int store_pg_bind(store_stmt *st, int i, const char *text, unsigned type);
+const char *store_pg_col(store_stmt *st, int i);
+int store_pg_in_transaction(mxd_store *s);
+long long store_pg_last_id(mxd_store *s);
+void store_pg_set_lock_timeout(mxd_store *s, int ms);
+
+/* store_pg_begin - BEGIN, then the store's write lock (a transaction-level advisory lock): the
+ * writers of one database take turns per transaction as SQLite's do, so every statement sees
+ * the effects of the transactions before it and the results are SQLite's. */
+mxd_err store_pg_begin(mxd_store *s);
+
+/* store_pg_migrate - schema.c's migrations on PostgreSQL: the version lives in mxd_schema;
+ * steps run in one transaction under an advisory lock (two processes opening one new database
+ * migrate it once). */
+mxd_err store_pg_version(mxd_store *s, int *v);
+mxd_err store_pg_migrate_lock(mxd_store *s);
+mxd_err store_pg_set_version(mxd_store *s, int v);
+
+/* pg_translate - SQLite's dialect as the store writes it into PostgreSQL's: ?N -> $N, INSERT
+ * OR IGNORE -> ON CONFLICT DO NOTHING, max/min of several values -> GREATEST/LEAST,
+ * group_concat(x, sep) -> string_agg(x, sep ORDER BY x), and in DDL INTEGER -> BIGINT (an
+ * INTEGER PRIMARY KEY an identity column), REAL -> DOUBLE PRECISION, COLLATE NOCASE ->
+ * COLLATE mxd_nocase, WITHOUT ROWID dropped, the column offset quoted. A malloc'd string (NULL
+ * when out of memory); *nparams the highest parameter number, *used which appear. */
+char *pg_translate(const char *sql, int *nparams, unsigned long long *used);
+
+/* store_pg_leader - try to become (or check still being) the leader of name's work: a session
+ * advisory lock; *leader 1 when held. */
+mxd_err store_pg_leader(mxd_store *s, const char *name, int *leader);
 
 #endif

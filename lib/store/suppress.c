@@ -34,19 +34,19 @@ static const char *const effect_names[] = {
     "address, reason, effect, first_seen, last_seen, count, source, msgkey, active, removed_at"
 
 /* row_to_suppression - the columns of SUPPRESSION_COLS into *e (strings point into st). */
-static void row_to_suppression(sqlite3_stmt *st, mxd_suppression *e)
+static void row_to_suppression(store_stmt *st, mxd_suppression *e)
 {
     e->address = store_col(st, 0);
     e->reason = store_col(st, 1);
     e->effect = store_col(st, 2);
-    e->first_seen = sq.column_int64(st, 3);
-    e->last_seen = sq.column_int64(st, 4);
-    long long c = sq.column_int64(st, 5);
+    e->first_seen = store_col_int64(st, 3);
+    e->last_seen = store_col_int64(st, 4);
+    long long c = store_col_int64(st, 5);
     e->count = c > 0 ? (unsigned long long)c : 0;
     e->source = store_col(st, 6);
     e->msgkey = store_col(st, 7);
-    e->active = sq.column_int64(st, 8) != 0;
-    e->removed_at = sq.column_int64(st, 9);
+    e->active = store_col_int64(st, 8) != 0;
+    e->removed_at = store_col_int64(st, 9);
 }
 
 void mxd_store_set_policy(mxd_store *s, const mxd_store_policy *p)
@@ -62,9 +62,9 @@ void mxd_store_set_policy(mxd_store *s, const mxd_store_policy *p)
 }
 
 /* step_done - step a statement that returns no rows. */
-static mxd_err step_done(mxd_store *s, sqlite3_stmt *st, const char *what)
+static mxd_err step_done(mxd_store *s, store_stmt *st, const char *what)
 {
-    int rc = sq.step(st);
+    int rc = store_step(st);
     mxd_err e = rc == SQLITE_DONE ? MXD_OK : store_sqlerr(s, rc, what);
     store_release(s, st);
     return e;
@@ -80,18 +80,18 @@ typedef struct addr_state {
 
 static mxd_err load_state(mxd_store *s, const char *addr, addr_state *a)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     memset(a, 0, sizeof *a);
     mxd_err e =
         store_prepare(s, "SELECT active, removed_at FROM suppressions WHERE address = ?1", &st);
     if (e)
         return e;
     store_bind_text(st, 1, addr);
-    int rc = sq.step(st);
+    int rc = store_step(st);
     if (rc == SQLITE_ROW) {
         a->exists = 1;
-        a->active = sq.column_int64(st, 0) != 0;
-        a->removed_at = sq.column_int64(st, 1);
+        a->active = store_col_int64(st, 0) != 0;
+        a->removed_at = store_col_int64(st, 1);
     } else if (rc != SQLITE_DONE) {
         e = store_sqlerr(s, rc, "reading a suppression");
     }
@@ -104,11 +104,11 @@ static mxd_err load_state(mxd_store *s, const char *addr, addr_state *a)
                            &st)))
         return e;
     store_bind_text(st, 1, addr);
-    rc = sq.step(st);
+    rc = store_step(st);
     if (rc == SQLITE_ROW) {
-        a->count = sq.column_int64(st, 0);
-        a->first = sq.column_int64(st, 1);
-        a->last = sq.column_int64(st, 2);
+        a->count = store_col_int64(st, 0);
+        a->first = store_col_int64(st, 1);
+        a->last = store_col_int64(st, 2);
     } else {
         e = store_sqlerr(s, rc, "counting events");
     }
@@ -124,7 +124,7 @@ static mxd_err soft_window_full(mxd_store *s, const char *addr, long long at, lo
     *full = 0;
     if (!s->policy.soft_limit)
         return MXD_OK;
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(
         s,
         "SELECT max((SELECT count(*) FROM events b WHERE b.address = ?1 AND b.effect = 'soft'"
@@ -135,12 +135,12 @@ static mxd_err soft_window_full(mxd_store *s, const char *addr, long long at, lo
     if (e)
         return e;
     store_bind_text(st, 1, addr);
-    sq.bind_int64(st, 2, at);
-    sq.bind_int64(st, 3, (long long)s->policy.soft_days * STORE_DAY);
-    sq.bind_int64(st, 4, after);
-    int rc = sq.step(st);
+    store_bind_int64(st, 2, at);
+    store_bind_int64(st, 3, (long long)s->policy.soft_days * STORE_DAY);
+    store_bind_int64(st, 4, after);
+    int rc = store_step(st);
     if (rc == SQLITE_ROW)
-        *full = sq.column_int64(st, 0) >= (long long)s->policy.soft_limit;
+        *full = store_col_int64(st, 0) >= (long long)s->policy.soft_limit;
     else
         e = store_sqlerr(s, rc, "counting soft events");
     store_release(s, st);
@@ -151,7 +151,7 @@ static mxd_err soft_window_full(mxd_store *s, const char *addr, long long at, lo
 
 static mxd_err insert_event(mxd_store *s, const mxd_store_event *ev, const char *addr, int *added)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(
         s,
         "INSERT OR IGNORE INTO events (msgkey, address, effect, reason, status, replycode,"
@@ -171,10 +171,10 @@ static mxd_err insert_event(mxd_store *s, const mxd_store_event *ev, const char 
     store_bind_text(st, 9, ev->scope);
     store_bind_text(st, 10, ev->feedbacktype);
     store_bind_text(st, 11, ev->source);
-    sq.bind_int64(st, 12, ev->at);
-    int rc = sq.step(st);
+    store_bind_int64(st, 12, ev->at);
+    int rc = store_step(st);
     if (rc == SQLITE_DONE)
-        *added = sq.changes(s->db) > 0;
+        *added = store_changes(s) > 0;
     else
         e = store_sqlerr(s, rc, "adding an event");
     store_release(s, st);
@@ -187,7 +187,7 @@ static mxd_err insert_event(mxd_store *s, const mxd_store_event *ev, const char 
  * ingested in (8 writers at once, or a re-run after a crash). A manual entry keeps its own. */
 static mxd_err take_cause(mxd_store *s, const mxd_store_event *ev, const char *addr)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(
         s,
         "UPDATE suppressions SET reason = ?2, effect = ?3, source = ?4, msgkey = ?5"
@@ -202,7 +202,7 @@ static mxd_err take_cause(mxd_store *s, const mxd_store_event *ev, const char *a
     store_bind_text(st, 3, effect_names[ev->effect]);
     store_bind_text(st, 4, ev->source);
     store_bind_text(st, 5, ev->msgkey);
-    sq.bind_int64(st, 6, ev->at);
+    store_bind_int64(st, 6, ev->at);
     return step_done(s, st, "updating the suppression list");
 }
 
@@ -228,7 +228,7 @@ static mxd_err event_apply(mxd_store *s, const mxd_store_event *ev, const char *
         if ((e = soft_window_full(s, addr, ev->at, after, &triggers)))
             return e;
     }
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!a.exists && !triggers)
         return MXD_OK;
     if (!a.exists) {
@@ -257,9 +257,9 @@ static mxd_err event_apply(mxd_store *s, const mxd_store_event *ev, const char *
     store_bind_text(st, 1, addr);
     store_bind_text(st, 2, ev->reason);
     store_bind_text(st, 3, effect_names[ev->effect]);
-    sq.bind_int64(st, 4, a.first);
-    sq.bind_int64(st, 5, a.last);
-    sq.bind_int64(st, 6, a.count);
+    store_bind_int64(st, 4, a.first);
+    store_bind_int64(st, 5, a.last);
+    store_bind_int64(st, 6, a.count);
     store_bind_text(st, 7, ev->source);
     store_bind_text(st, 8, ev->msgkey);
     if ((e = step_done(s, st, "updating the suppression list")))
@@ -307,7 +307,7 @@ mxd_err mxd_store_event_add(mxd_store *s, const mxd_store_event *ev, int *added,
 static mxd_err add_history(mxd_store *s, const char *addr, const char *action, const char *reason,
                            long long at)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s,
                               "INSERT INTO suppression_history (address, action, reason, source,"
                               " at) VALUES (?1, ?2, ?3, 'manual', ?4)",
@@ -317,7 +317,7 @@ static mxd_err add_history(mxd_store *s, const char *addr, const char *action, c
     store_bind_text(st, 1, addr);
     store_bind_text(st, 2, action);
     store_bind_text(st, 3, reason);
-    sq.bind_int64(st, 4, at);
+    store_bind_int64(st, 4, at);
     return step_done(s, st, "recording the history");
 }
 
@@ -325,7 +325,7 @@ static mxd_err add_history(mxd_store *s, const char *addr, const char *action, c
 static mxd_err manual_add(mxd_store *s, const char *addr, const char *reason, long long at)
 {
     addr_state a;
-    sqlite3_stmt *st = NULL;
+    store_stmt *st = NULL;
     mxd_err e = load_state(s, addr, &a);
     if (e)
         return e;
@@ -348,9 +348,9 @@ static mxd_err manual_add(mxd_store *s, const char *addr, const char *reason, lo
     if (st) {
         store_bind_text(st, 1, addr);
         store_bind_text(st, 2, reason);
-        sq.bind_int64(st, 3, first);
-        sq.bind_int64(st, 4, last);
-        sq.bind_int64(st, 5, a.count);
+        store_bind_int64(st, 3, first);
+        store_bind_int64(st, 4, last);
+        store_bind_int64(st, 5, a.count);
         if ((e = step_done(s, st, "suppressing an address")))
             return e;
     }
@@ -373,7 +373,7 @@ mxd_err mxd_store_suppress_add(mxd_store *s, const char *address, const char *re
 
 static mxd_err manual_remove(mxd_store *s, const char *addr, long long at, int *found)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s,
                               "UPDATE suppressions SET active = 0, removed_at = ?2"
                               " WHERE address = ?1 AND active = 1",
@@ -381,10 +381,10 @@ static mxd_err manual_remove(mxd_store *s, const char *addr, long long at, int *
     if (e)
         return e;
     store_bind_text(st, 1, addr);
-    sq.bind_int64(st, 2, at);
+    store_bind_int64(st, 2, at);
     if ((e = step_done(s, st, "removing a suppression")))
         return e;
-    if (sq.changes(s->db) == 0)
+    if (store_changes(s) == 0)
         return MXD_OK;
     if (found)
         *found = 1;
@@ -413,7 +413,7 @@ mxd_err mxd_store_suppress_remove(mxd_store *s, const char *address, long long a
 static mxd_err read_begin(mxd_store *s, int *own)
 {
     *own = 0;
-    if (!sq.get_autocommit(s->db))
+    if (store_in_transaction(s))
         return MXD_OK;
     mxd_err e = store_exec(s, "BEGIN");
     if (!e)
@@ -423,7 +423,7 @@ static mxd_err read_begin(mxd_store *s, int *own)
 
 static mxd_err read_end(mxd_store *s, int own, mxd_err e)
 {
-    if (own && !sq.get_autocommit(s->db)) {
+    if (own && store_in_transaction(s)) {
         mxd_err c = store_exec(s, "COMMIT");
         if (!e)
             e = c;
@@ -433,7 +433,7 @@ static mxd_err read_end(mxd_store *s, int own, mxd_err e)
 
 mxd_err mxd_store_suppress_each(mxd_store *s, int include_removed, mxd_suppression_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!s || !cb)
         return MXD_ERR_INVALID;
     mxd_err e = store_prepare(s,
@@ -445,7 +445,7 @@ mxd_err mxd_store_suppress_each(mxd_store *s, int include_removed, mxd_suppressi
     if (e)
         return e;
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_suppression sup;
         row_to_suppression(st, &sup);
         if (cb(arg, &sup))
@@ -457,14 +457,121 @@ mxd_err mxd_store_suppress_each(mxd_store *s, int include_removed, mxd_suppressi
     return e;
 }
 
+/* A batch of check_batched(): its addresses, normalised, and the order to search them in. */
+#define CHECK_BATCH 2000
+
+typedef struct batch_addr {
+    char *addr; /* normalised */
+    size_t i;   /* its index in the caller's array */
+    int row;    /* the result row of its suppression, -1 when none */
+} batch_addr;
+
+static int batch_cmp(const void *a, const void *b)
+{
+    return strcmp((*(batch_addr *const *)a)->addr, (*(batch_addr *const *)b)->addr);
+}
+
+/* check_batched - mxd_store_suppress_check() over the network: a round trip per address would
+ * make a million of them a million round trips, so CHECK_BATCH addresses go in one query as an
+ * array ("address = ANY($1)"), the rows that come back are matched to them, and the callback
+ * sees the hits in the caller's order, as on SQLite. */
+static mxd_err check_batched(mxd_store *s, const char *const *addresses, size_t n, int *hit,
+                             mxd_suppression_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT " SUPPRESSION_COLS " FROM suppressions"
+                              " WHERE address = ANY (CAST(?1 AS TEXT[])) AND active = 1";
+    char addr[STORE_ADDRESS_MAX];
+    batch_addr *b = calloc(CHECK_BATCH, sizeof *b), **sorted = calloc(CHECK_BATCH, sizeof *sorted);
+    /* the array literal: {"a","b"}, each byte at most doubled by its backslash */
+    char *lit = malloc(CHECK_BATCH * (2 * STORE_ADDRESS_MAX + 3) + 3);
+    mxd_err e = MXD_OK;
+    int stop = 0;
+    if (!b || !sorted || !lit) {
+        e = store_fail(s, MXD_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        hit[i] = 0;
+    for (size_t at = 0; at < n && !e && !stop; at += CHECK_BATCH) {
+        size_t m = n - at < CHECK_BATCH ? n - at : CHECK_BATCH, k = 0, o = 0;
+        lit[o++] = '{';
+        for (size_t j = 0; j < m; j++) {
+            int len = store_address_norm(addresses[at + j], addr);
+            if (len < 0)
+                continue;
+            if (!(b[k].addr = strdup(addr))) {
+                e = store_fail(s, MXD_ERR_NOMEM, "out of memory");
+                break;
+            }
+            b[k].i = at + j;
+            b[k].row = -1;
+            sorted[k] = &b[k];
+            if (k)
+                lit[o++] = ',';
+            lit[o++] = '"';
+            for (const char *c = addr; *c; c++) {
+                if (*c == '"' || *c == '\\')
+                    lit[o++] = '\\';
+                lit[o++] = *c;
+            }
+            lit[o++] = '"';
+            k++;
+        }
+        lit[o++] = '}';
+        lit[o] = 0;
+        store_stmt *st = NULL;
+        if (!e && k && !(e = store_prepare(s, sql, &st))) {
+            qsort(sorted, k, sizeof *sorted, batch_cmp);
+            store_bind_text(st, 1, lit);
+            int rc;
+            while ((rc = store_step(st)) == SQLITE_ROW) {
+                batch_addr kv = {.addr = (char *)store_col(st, 0)}, *key = &kv;
+                batch_addr **f =
+                    kv.addr ? bsearch(&key, sorted, k, sizeof *sorted, batch_cmp) : NULL;
+                if (!f)
+                    continue;
+                while (f > sorted && !strcmp(f[-1]->addr, kv.addr)) /* the first equal one */
+                    f--;
+                for (; f < sorted + k && !strcmp((*f)->addr, kv.addr); f++)
+                    (*f)->row = st->row;
+            }
+            if (rc != SQLITE_DONE)
+                e = store_sqlerr(s, rc, "checking addresses");
+            for (size_t j = 0; !e && j < k && !stop; j++) { /* the caller's order */
+                if (b[j].row < 0)
+                    continue;
+                hit[b[j].i] = 1;
+                if (cb) {
+                    mxd_suppression sup;
+                    st->row = b[j].row;
+                    row_to_suppression(st, &sup);
+                    stop = cb(arg, &sup) != 0;
+                }
+            }
+            store_release(s, st);
+        }
+        for (size_t j = 0; j < k; j++) {
+            free(b[j].addr);
+            b[j].addr = NULL;
+        }
+    }
+out:
+    free(b);
+    free(sorted);
+    free(lit);
+    return e;
+}
+
 mxd_err mxd_store_suppress_check(mxd_store *s, const char *const *addresses, size_t n, int *hit,
                                  mxd_suppression_cb cb, void *arg)
 {
     char addr[STORE_ADDRESS_MAX];
-    sqlite3_stmt *st;
+    store_stmt *st;
     int own;
     if (!s || (n && (!addresses || !hit)))
         return MXD_ERR_INVALID;
+    if (s->backend == STORE_PG)
+        return check_batched(s, addresses, n, hit, cb, arg);
     mxd_err e = read_begin(s, &own);
     if (e)
         return e;
@@ -478,15 +585,15 @@ mxd_err mxd_store_suppress_check(mxd_store *s, const char *const *addresses, siz
         int len = store_address_norm(addresses[i], addr);
         if (len < 0)
             continue;
-        sq.bind_text(st, 1, addr, len, SQLITE_STATIC);
-        int rc = sq.step(st);
+        sq.bind_text(st->lite, 1, addr, len, SQLITE_STATIC);
+        int rc = store_step(st);
         if (rc == SQLITE_ROW) {
             hit[i] = 1;
             if (cb) {
                 mxd_suppression sup;
                 row_to_suppression(st, &sup);
                 if (cb(arg, &sup)) {
-                    sq.reset(st);
+                    store_reset(st);
                     i++;
                     break;
                 }
@@ -495,7 +602,7 @@ mxd_err mxd_store_suppress_check(mxd_store *s, const char *const *addresses, siz
             e = store_sqlerr(s, rc, "checking addresses");
             break;
         }
-        sq.reset(st);
+        store_reset(st);
     }
     for (; i < n; i++)
         hit[i] = 0;
@@ -506,7 +613,7 @@ mxd_err mxd_store_suppress_check(mxd_store *s, const char *const *addresses, siz
 mxd_err mxd_store_history_each(mxd_store *s, const char *address, mxd_history_cb cb, void *arg)
 {
     char addr[STORE_ADDRESS_MAX];
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!s || !cb)
         return MXD_ERR_INVALID;
     if (store_address_norm(address, addr) < 0)
@@ -522,8 +629,8 @@ mxd_err mxd_store_history_each(mxd_store *s, const char *address, mxd_history_cb
         return e;
     store_bind_text(st, 1, addr);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
-        if (cb(arg, sq.column_int64(st, 0), store_col(st, 1), store_col(st, 2), store_col(st, 3)))
+    while ((rc = store_step(st)) == SQLITE_ROW) {
+        if (cb(arg, store_col_int64(st, 0), store_col(st, 1), store_col(st, 2), store_col(st, 3)))
             break;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -9,6 +9,7 @@
  * savepoint inside the caller's, as the daemon brackets a check's result with the alert and
  * notice it causes).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,9 @@ const char *mxd_watch_state_name(mxd_watch_state s)
     return "unknown";
 }
 
-static mxd_err step_done(mxd_store *s, sqlite3_stmt *st, const char *what)
+static mxd_err step_done(mxd_store *s, store_stmt *st, const char *what)
 {
-    int rc = sq.step(st);
+    int rc = store_step(st);
     mxd_err e = rc == SQLITE_DONE ? MXD_OK : store_sqlerr(s, rc, what);
     store_release(s, st);
     return e;
@@ -66,37 +67,37 @@ static const char sql_new_run[] =
     "last_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
 
 /* bind_result - parameters 1-7: key, kind, subject, item, state, value, detail of r. */
-static void bind_result(sqlite3_stmt *st, const mxd_watch_check *r)
+static void bind_result(store_stmt *st, const mxd_watch_check *r)
 {
     store_bind_text(st, 1, r->key);
     store_bind_text(st, 2, r->kind);
     store_bind_text(st, 3, r->subject);
     store_bind_text(st, 4, r->item);
-    sq.bind_int64(st, 5, r->state);
+    store_bind_int64(st, 5, r->state);
     store_bind_text(st, 6, r->value);
     store_bind_text(st, 7, r->detail);
 }
 
 static mxd_err record(mxd_store *s, const mxd_watch_check *r, long long at, mxd_watch_prev *p)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, sql_get, &st);
     if (e)
         return e;
     store_bind_text(st, 1, r->key);
-    int rc = sq.step(st);
+    int rc = store_step(st);
     long long since = at;
     mxd_watch_state known_state = MXD_WATCH_UNKNOWN;
     char known_value[256] = "";
     unsigned failures = 0;
     if (rc == SQLITE_ROW) {
         p->found = 1;
-        p->state = state_of(sq.column_int64(st, 0));
+        p->state = state_of(store_col_int64(st, 0));
         if (p->state == r->state)
-            since = sq.column_int64(st, 3);
-        long long f = sq.column_int64(st, 4);
+            since = store_col_int64(st, 3);
+        long long f = store_col_int64(st, 4);
         failures = f > 0 ? (unsigned)f : 0;
-        known_state = state_of(sq.column_int64(st, 5));
+        known_state = state_of(store_col_int64(st, 5));
         const char *kv = store_col(st, 6);
         snprintf(known_value, sizeof known_value, "%s", kv ? kv : "");
     } else if (rc != SQLITE_DONE) {
@@ -112,14 +113,14 @@ static mxd_err record(mxd_store *s, const mxd_watch_check *r, long long at, mxd_
     if ((e = store_prepare(s, sql_put, &st)))
         return e;
     bind_result(st, r);
-    sq.bind_int64(st, 8, since);
-    sq.bind_int64(st, 9, at);
-    sq.bind_int64(st, 10, p->failures);
+    store_bind_int64(st, 8, since);
+    store_bind_int64(st, 9, at);
+    store_bind_int64(st, 10, p->failures);
     if (r->state != MXD_WATCH_UNKNOWN) {
-        sq.bind_int64(st, 11, r->state);
+        store_bind_int64(st, 11, r->state);
         store_bind_text(st, 12, r->value);
     } else {
-        sq.bind_int64(st, 11, known_state);
+        store_bind_int64(st, 11, known_state);
         store_bind_text(st, 12, p->found ? known_value : NULL);
     }
     if ((e = step_done(s, st, "storing a check's state")))
@@ -129,12 +130,12 @@ static mxd_err record(mxd_store *s, const mxd_watch_check *r, long long at, mxd_
     if ((e = store_prepare(s, sql_last_run, &st)))
         return e;
     store_bind_text(st, 1, r->key);
-    rc = sq.step(st);
+    rc = store_step(st);
     long long run = 0;
     if (rc == SQLITE_ROW) {
-        if (state_of(sq.column_int64(st, 1)) == r->state && eq(store_col(st, 2), r->value) &&
+        if (state_of(store_col_int64(st, 1)) == r->state && eq(store_col(st, 2), r->value) &&
             eq(store_col(st, 3), r->detail))
-            run = sq.column_int64(st, 0);
+            run = store_col_int64(st, 0);
     } else if (rc != SQLITE_DONE) {
         e = store_sqlerr(s, rc, "reading a check's history");
     }
@@ -144,14 +145,14 @@ static mxd_err record(mxd_store *s, const mxd_watch_check *r, long long at, mxd_
     if (run) {
         if ((e = store_prepare(s, sql_extend_run, &st)))
             return e;
-        sq.bind_int64(st, 1, run);
-        sq.bind_int64(st, 2, at);
+        store_bind_int64(st, 1, run);
+        store_bind_int64(st, 2, at);
         return step_done(s, st, "extending a check's history");
     }
     if ((e = store_prepare(s, sql_new_run, &st)))
         return e;
     bind_result(st, r);
-    sq.bind_int64(st, 8, at);
+    store_bind_int64(st, 8, at);
     return step_done(s, st, "adding to a check's history");
 }
 
@@ -174,7 +175,7 @@ mxd_err mxd_store_watch_record(mxd_store *s, const mxd_watch_check *r, long long
 
 mxd_err mxd_store_watch_each(mxd_store *s, mxd_watch_check_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s,
                               "SELECT key, kind, subject, item, state, value, detail, since, "
                               "checked_at, failures, known_state, known_value FROM watch_checks "
@@ -183,19 +184,19 @@ mxd_err mxd_store_watch_each(mxd_store *s, mxd_watch_check_cb cb, void *arg)
     if (e)
         return e;
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_watch_check c = {
             .key = store_col(st, 0),
             .kind = store_col(st, 1),
             .subject = store_col(st, 2),
             .item = store_col(st, 3),
-            .state = state_of(sq.column_int64(st, 4)),
+            .state = state_of(store_col_int64(st, 4)),
             .value = store_col(st, 5),
             .detail = store_col(st, 6),
-            .since = sq.column_int64(st, 7),
-            .checked_at = sq.column_int64(st, 8),
-            .failures = (unsigned)sq.column_int64(st, 9),
-            .known_state = state_of(sq.column_int64(st, 10)),
+            .since = store_col_int64(st, 7),
+            .checked_at = store_col_int64(st, 8),
+            .failures = (unsigned)store_col_int64(st, 9),
+            .known_state = state_of(store_col_int64(st, 10)),
             .known_value = store_col(st, 11),
         };
         if (cb(arg, &c))
@@ -230,12 +231,12 @@ mxd_err mxd_store_watch_forget(mxd_store *s, const char *const *keys, size_t n, 
         return e;
     }
     /* collect first, then delete: no write under an open read cursor */
-    sqlite3_stmt *st;
+    store_stmt *st;
     char **gone = NULL;
     size_t ngone = 0, cap = 0;
     if (!(e = store_prepare(s, "SELECT key FROM watch_checks", &st))) {
         int rc;
-        while ((rc = sq.step(st)) == SQLITE_ROW) {
+        while ((rc = store_step(st)) == SQLITE_ROW) {
             const char *k = store_col(st, 0);
             if (!k || (n && bsearch(&k, sorted, n, sizeof *sorted, key_cmp)))
                 continue;
@@ -277,7 +278,7 @@ mxd_err mxd_store_watch_forget(mxd_store *s, const char *const *keys, size_t n, 
 mxd_err mxd_store_watch_history(mxd_store *s, const char *key, long long since, long long until,
                                 size_t limit, unsigned flags, mxd_watch_span_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(
         s,
         "SELECT key, kind, subject, item, state, value, detail, first_at, last_at, runs FROM "
@@ -289,23 +290,23 @@ mxd_err mxd_store_watch_history(mxd_store *s, const char *key, long long since, 
     if (e)
         return e;
     store_bind_text(st, 1, key);
-    sq.bind_int64(st, 2, since);
-    sq.bind_int64(st, 3, until);
-    sq.bind_int64(st, 4, limit ? (long long)limit : -1);
-    sq.bind_int64(st, 5, (flags & MXD_WATCH_CHANGES) != 0);
+    store_bind_int64(st, 2, since);
+    store_bind_int64(st, 3, until);
+    store_bind_int64(st, 4, limit ? (long long)limit : LLONG_MAX);
+    store_bind_int64(st, 5, (flags & MXD_WATCH_CHANGES) != 0);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
-        long long runs = sq.column_int64(st, 9);
+    while ((rc = store_step(st)) == SQLITE_ROW) {
+        long long runs = store_col_int64(st, 9);
         mxd_watch_span r = {
             .key = store_col(st, 0),
             .kind = store_col(st, 1),
             .subject = store_col(st, 2),
             .item = store_col(st, 3),
-            .state = state_of(sq.column_int64(st, 4)),
+            .state = state_of(store_col_int64(st, 4)),
             .value = store_col(st, 5),
             .detail = store_col(st, 6),
-            .first_at = sq.column_int64(st, 7),
-            .last_at = sq.column_int64(st, 8),
+            .first_at = store_col_int64(st, 7),
+            .last_at = store_col_int64(st, 8),
             .runs = runs > 0 ? (unsigned long long)runs : 0,
         };
         if (cb(arg, &r))
@@ -322,15 +323,15 @@ mxd_err mxd_store_watch_history(mxd_store *s, const char *key, long long since, 
 mxd_err mxd_store_alert_open_id(mxd_store *s, const char *key, long long *id)
 {
     *id = 0;
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e =
         store_prepare(s, "SELECT id FROM watch_alerts WHERE key = ?1 AND closed_at = 0", &st);
     if (e)
         return e;
     store_bind_text(st, 1, key);
-    int rc = sq.step(st);
+    int rc = store_step(st);
     if (rc == SQLITE_ROW)
-        *id = sq.column_int64(st, 0);
+        *id = store_col_int64(st, 0);
     else if (rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "reading the open alerts");
     store_release(s, st);
@@ -340,14 +341,14 @@ mxd_err mxd_store_alert_open_id(mxd_store *s, const char *key, long long *id)
 mxd_err mxd_store_alert_last_opened(mxd_store *s, const char *key, long long *at)
 {
     *at = 0;
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, "SELECT max(opened_at) FROM watch_alerts WHERE key = ?1", &st);
     if (e)
         return e;
     store_bind_text(st, 1, key);
-    int rc = sq.step(st);
+    int rc = store_step(st);
     if (rc == SQLITE_ROW)
-        *at = sq.column_int64(st, 0);
+        *at = store_col_int64(st, 0);
     else if (rc != SQLITE_DONE)
         e = store_sqlerr(s, rc, "reading the alerts");
     store_release(s, st);
@@ -368,7 +369,7 @@ mxd_err mxd_store_alert_open(mxd_store *s, const mxd_watch_alert *a, long long a
     int own;
     if ((e = store_implicit_begin(s, &own)))
         return e;
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!(e = store_prepare(s,
                             "INSERT INTO watch_alerts (key, kind, subject, item, severity, title, "
                             "detail, opened_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -380,9 +381,9 @@ mxd_err mxd_store_alert_open(mxd_store *s, const mxd_watch_alert *a, long long a
         store_bind_text(st, 5, a->severity);
         store_bind_text(st, 6, a->title);
         store_bind_text(st, 7, a->detail);
-        sq.bind_int64(st, 8, at);
+        store_bind_int64(st, 8, at);
         if (!(e = step_done(s, st, "opening an alert")))
-            *id = sq.last_insert_rowid(s->db);
+            *id = store_last_id(s);
     }
     return store_implicit_end(s, own, e);
 }
@@ -395,12 +396,12 @@ static mxd_err exec_id(mxd_store *s, const char *sql, long long id, const char *
     mxd_err e = store_implicit_begin(s, &own);
     if (e)
         return e;
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!(e = store_prepare(s, sql, &st))) {
-        sq.bind_int64(st, 1, id);
+        store_bind_int64(st, 1, id);
         store_bind_text(st, 2, t1);
         store_bind_text(st, 3, t2);
-        sq.bind_int64(st, 4, n);
+        store_bind_int64(st, 4, n);
         e = step_done(s, st, what);
     }
     return store_implicit_end(s, own, e);
@@ -433,16 +434,16 @@ mxd_err mxd_store_alert_notified(mxd_store *s, long long id, long long at)
 static mxd_err alerts_query(mxd_store *s, const char *sql, long long a, long long b,
                             mxd_watch_alert_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, sql, &st);
     if (e)
         return e;
-    sq.bind_int64(st, 1, a);
-    sq.bind_int64(st, 2, b);
+    store_bind_int64(st, 1, a);
+    store_bind_int64(st, 2, b);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_watch_alert al = {
-            .id = sq.column_int64(st, 0),
+            .id = store_col_int64(st, 0),
             .key = store_col(st, 1),
             .kind = store_col(st, 2),
             .subject = store_col(st, 3),
@@ -450,10 +451,10 @@ static mxd_err alerts_query(mxd_store *s, const char *sql, long long a, long lon
             .severity = store_col(st, 5),
             .title = store_col(st, 6),
             .detail = store_col(st, 7),
-            .opened_at = sq.column_int64(st, 8),
-            .closed_at = sq.column_int64(st, 9),
-            .notified_at = sq.column_int64(st, 10),
-            .notices = (unsigned)sq.column_int64(st, 11),
+            .opened_at = store_col_int64(st, 8),
+            .closed_at = store_col_int64(st, 9),
+            .notified_at = store_col_int64(st, 10),
+            .notices = (unsigned)store_col_int64(st, 11),
         };
         if (cb(arg, &al))
             break;
@@ -471,7 +472,7 @@ static mxd_err alerts_query(mxd_store *s, const char *sql, long long a, long lon
 mxd_err mxd_store_alerts(mxd_store *s, int open_only, long long since, size_t limit,
                          mxd_watch_alert_cb cb, void *arg)
 {
-    long long lim = limit ? (long long)limit : -1;
+    long long lim = limit ? (long long)limit : LLONG_MAX;
     if (open_only)
         return alerts_query(s,
                             "SELECT " ALERT_COLS " FROM watch_alerts WHERE closed_at = 0 "
@@ -506,16 +507,16 @@ mxd_err mxd_store_notice_add(mxd_store *s, long long alert, const char *type, co
     mxd_err e = store_implicit_begin(s, &own);
     if (e)
         return e;
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!(e = store_prepare(s,
                             "INSERT INTO watch_notices (alert, type, body, created_at, pending, "
                             "next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
                             &st))) {
-        sq.bind_int64(st, 1, alert);
+        store_bind_int64(st, 1, alert);
         store_bind_text(st, 2, type);
         store_bind_text(st, 3, body);
-        sq.bind_int64(st, 4, at);
-        sq.bind_int64(st, 5, channels);
+        store_bind_int64(st, 4, at);
+        store_bind_int64(st, 5, channels);
         e = step_done(s, st, "queueing a notice");
     }
     return store_implicit_end(s, own, e);
@@ -523,7 +524,7 @@ mxd_err mxd_store_notice_add(mxd_store *s, long long alert, const char *type, co
 
 mxd_err mxd_store_notices_pending(mxd_store *s, long long now, mxd_watch_notice_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s,
                               "SELECT id, alert, type, body, created_at, pending, attempts, "
                               "error FROM watch_notices WHERE pending != 0 AND next_at <= ?1 "
@@ -531,17 +532,17 @@ mxd_err mxd_store_notices_pending(mxd_store *s, long long now, mxd_watch_notice_
                               &st);
     if (e)
         return e;
-    sq.bind_int64(st, 1, now);
+    store_bind_int64(st, 1, now);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_watch_notice n = {
-            .id = sq.column_int64(st, 0),
-            .alert = sq.column_int64(st, 1),
+            .id = store_col_int64(st, 0),
+            .alert = store_col_int64(st, 1),
             .type = store_col(st, 2),
             .body = store_col(st, 3),
-            .created_at = sq.column_int64(st, 4),
-            .pending = (unsigned)sq.column_int64(st, 5),
-            .attempts = (unsigned)sq.column_int64(st, 6),
+            .created_at = store_col_int64(st, 4),
+            .pending = (unsigned)store_col_int64(st, 5),
+            .attempts = (unsigned)store_col_int64(st, 6),
             .error = store_col(st, 7),
         };
         if (cb(arg, &n))
@@ -560,14 +561,14 @@ mxd_err mxd_store_notice_done(mxd_store *s, long long id, unsigned pending, long
     mxd_err e = store_implicit_begin(s, &own);
     if (e)
         return e;
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!(e = store_prepare(s,
                             "UPDATE watch_notices SET pending = ?2, next_at = ?3, error = ?4, "
                             "attempts = attempts + 1 WHERE id = ?1",
                             &st))) {
-        sq.bind_int64(st, 1, id);
-        sq.bind_int64(st, 2, pending);
-        sq.bind_int64(st, 3, next_at);
+        store_bind_int64(st, 1, id);
+        store_bind_int64(st, 2, pending);
+        store_bind_int64(st, 3, next_at);
         store_bind_text(st, 4, error);
         e = step_done(s, st, "updating a notice");
     }
@@ -602,11 +603,11 @@ mxd_err mxd_store_traffic_add(mxd_store *s, long long hour, const char *provider
     mxd_err e = store_implicit_begin(s, &own);
     if (e)
         return e;
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!(e = store_prepare(s, sqls[i], &st))) {
-        sq.bind_int64(st, 1, hour - hour % 3600);
+        store_bind_int64(st, 1, hour - hour % 3600);
         store_bind_text(st, 2, provider);
-        sq.bind_int64(st, 3, (long long)n);
+        store_bind_int64(st, 3, (long long)n);
         e = step_done(s, st, "counting traffic");
     }
     return store_implicit_end(s, own, e);
@@ -615,7 +616,7 @@ mxd_err mxd_store_traffic_add(mxd_store *s, long long hour, const char *provider
 mxd_err mxd_store_traffic(mxd_store *s, long long since, long long until, int totals,
                           mxd_traffic_cb cb, void *arg)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(
         s,
         totals ? "SELECT 0, provider, sum(sent), sum(deferred), sum(bounced), sum(rejected), "
@@ -628,18 +629,18 @@ mxd_err mxd_store_traffic(mxd_store *s, long long since, long long until, int to
         &st);
     if (e)
         return e;
-    sq.bind_int64(st, 1, since);
-    sq.bind_int64(st, 2, until);
+    store_bind_int64(st, 1, since);
+    store_bind_int64(st, 2, until);
     int rc;
-    while ((rc = sq.step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_traffic_row r = {
-            .hour = sq.column_int64(st, 0),
+            .hour = store_col_int64(st, 0),
             .provider = store_col(st, 1),
-            .sent = (unsigned long long)sq.column_int64(st, 2),
-            .deferred = (unsigned long long)sq.column_int64(st, 3),
-            .bounced = (unsigned long long)sq.column_int64(st, 4),
-            .rejected = (unsigned long long)sq.column_int64(st, 5),
-            .expired = (unsigned long long)sq.column_int64(st, 6),
+            .sent = (unsigned long long)store_col_int64(st, 2),
+            .deferred = (unsigned long long)store_col_int64(st, 3),
+            .bounced = (unsigned long long)store_col_int64(st, 4),
+            .rejected = (unsigned long long)store_col_int64(st, 5),
+            .expired = (unsigned long long)store_col_int64(st, 6),
         };
         if (cb(arg, &r))
             break;
@@ -656,17 +657,17 @@ mxd_err mxd_store_logpos_get(mxd_store *s, const char *path, unsigned long long 
                              unsigned long long *ino, unsigned long long *offset, int *found)
 {
     *found = 0;
-    sqlite3_stmt *st;
+    store_stmt *st;
     mxd_err e = store_prepare(s, "SELECT dev, ino, offset FROM log_positions WHERE path = ?1", &st);
     if (e)
         return e;
     store_bind_text(st, 1, path);
-    int rc = sq.step(st);
+    int rc = store_step(st);
     if (rc == SQLITE_ROW) {
         *found = 1;
-        *dev = (unsigned long long)sq.column_int64(st, 0);
-        *ino = (unsigned long long)sq.column_int64(st, 1);
-        *offset = (unsigned long long)sq.column_int64(st, 2);
+        *dev = (unsigned long long)store_col_int64(st, 0);
+        *ino = (unsigned long long)store_col_int64(st, 1);
+        *offset = (unsigned long long)store_col_int64(st, 2);
     } else if (rc != SQLITE_DONE) {
         e = store_sqlerr(s, rc, "reading a log position");
     }
@@ -681,17 +682,17 @@ mxd_err mxd_store_logpos_set(mxd_store *s, const char *path, unsigned long long 
     mxd_err e = store_implicit_begin(s, &own);
     if (e)
         return e;
-    sqlite3_stmt *st;
+    store_stmt *st;
     if (!(e = store_prepare(s,
                             "INSERT INTO log_positions (path, dev, ino, offset, at) VALUES (?1, "
                             "?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET dev = ?2, ino = ?3, "
                             "offset = ?4, at = ?5",
                             &st))) {
         store_bind_text(st, 1, path);
-        sq.bind_int64(st, 2, (long long)dev);
-        sq.bind_int64(st, 3, (long long)ino);
-        sq.bind_int64(st, 4, (long long)offset);
-        sq.bind_int64(st, 5, at);
+        store_bind_int64(st, 2, (long long)dev);
+        store_bind_int64(st, 3, (long long)ino);
+        store_bind_int64(st, 4, (long long)offset);
+        store_bind_int64(st, 5, at);
         e = step_done(s, st, "saving a log position");
     }
     return store_implicit_end(s, own, e);
@@ -712,10 +713,10 @@ mxd_err mxd_store_watch_prune(mxd_store *s, long long before)
     if (e)
         return e;
     for (size_t i = 0; !e && i < sizeof sqls / sizeof sqls[0]; i++) {
-        sqlite3_stmt *st;
+        store_stmt *st;
         if ((e = store_prepare(s, sqls[i], &st)))
             break;
-        sq.bind_int64(st, 1, before);
+        store_bind_int64(st, 1, before);
         e = step_done(s, st, "pruning the watch history");
     }
     return store_implicit_end(s, own, e);
