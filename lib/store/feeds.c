@@ -130,7 +130,7 @@ static const char sql_block_has[] =
 static const char sql_block_put[] =
     "INSERT INTO snds_blocks (first_ip, last_ip, blocked, reason, first_seen, last_seen, source) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) ON CONFLICT (first_ip, last_ip) DO UPDATE SET "
-    "blocked = ?3, reason = ?4, last_seen = max(last_seen, ?5), source = ?6";
+    "blocked = ?3, reason = ?4, last_seen = max(snds_blocks.last_seen, ?5), source = ?6";
 
 mxd_err mxd_store_snds_block_put(mxd_store *s, const mxd_snds_block *b, const char *source,
                                  long long at, int *added)
@@ -233,13 +233,15 @@ static const char sql_gpt_put[] =
     "INSERT INTO gpt_daily (domain, date, spam_rate, domain_reputation, spf, dkim, dmarc, "
     "inbound_tls, outbound_tls, delivery_error_rate, delivery_errors, ip_reputations, source, "
     "at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-    "ON CONFLICT (domain, date) DO UPDATE SET spam_rate = coalesce(?3, spam_rate), "
-    "domain_reputation = coalesce(?4, domain_reputation), spf = coalesce(?5, spf), "
-    "dkim = coalesce(?6, dkim), dmarc = coalesce(?7, dmarc), "
-    "inbound_tls = coalesce(?8, inbound_tls), outbound_tls = coalesce(?9, outbound_tls), "
-    "delivery_error_rate = coalesce(?10, delivery_error_rate), "
-    "delivery_errors = coalesce(?11, delivery_errors), "
-    "ip_reputations = coalesce(?12, ip_reputations), source = ?13, at = ?14";
+    "ON CONFLICT (domain, date) DO UPDATE SET spam_rate = coalesce(?3, gpt_daily.spam_rate), "
+    "domain_reputation = coalesce(?4, gpt_daily.domain_reputation), spf = coalesce(?5, "
+    "gpt_daily.spf), "
+    "dkim = coalesce(?6, gpt_daily.dkim), dmarc = coalesce(?7, gpt_daily.dmarc), "
+    "inbound_tls = coalesce(?8, gpt_daily.inbound_tls), outbound_tls = coalesce(?9, "
+    "gpt_daily.outbound_tls), "
+    "delivery_error_rate = coalesce(?10, gpt_daily.delivery_error_rate), "
+    "delivery_errors = coalesce(?11, gpt_daily.delivery_errors), "
+    "ip_reputations = coalesce(?12, gpt_daily.ip_reputations), source = ?13, at = ?14";
 static const char sql_gpt_ip[] =
     "INSERT INTO gpt_ips (domain, date, ip, reputation) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (domain, date, ip) DO UPDATE SET reputation = ?4";

@@ -619,7 +619,7 @@ int store_pg_bind(store_stmt *st, int i, const char *text, unsigned type)
         return SQLITE_NOMEM;
     free(st->values[i - 1]);
     st->values[i - 1] = v;
-    st->types[i - 1] = text ? (type ? type : OID_TEXT) : 0;
+    st->types[i - 1] = type; /* 0: the server infers it */
     return SQLITE_OK;
 }
 
@@ -778,4 +778,31 @@ mxd_err store_pg_leader(mxd_store *s, const char *name, int *leader)
         return store_sqlerr(s, rc, "taking the leader lock");
     *leader = s->leader;
     return MXD_OK;
+}
+
+mxd_err store_pg_admin(const char *uri, const char *sql, char *why, size_t whylen)
+{
+    pthread_once(&pq_once, pq_load);
+    if (!pq_loaded) {
+        snprintf(why, whylen, "%s", store_pq_lib.why);
+        return MXD_ERR_NOLIB;
+    }
+    PGconn *c = pq.connectdb(uri);
+    if (!c || pq.status(c) != CONNECTION_OK) {
+        snprintf(why, whylen, "%s", c ? pq.errormessage(c) : "out of memory");
+        if (c)
+            pq.finish(c);
+        return MXD_ERR_IO;
+    }
+    pq.setnoticeprocessor(c, no_notices, NULL);
+    PGresult *r = pq.exec(c, sql);
+    ExecStatusType st = pq.resultstatus(r);
+    mxd_err e = MXD_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        snprintf(why, whylen, "%s", pq.resulterrormessage(r));
+        e = MXD_ERR_IO;
+    }
+    pq.clear(r);
+    pq.finish(c);
+    return e;
 }

@@ -147,7 +147,7 @@ int store_bind_text(store_stmt *st, int i, const char *v)
 {
     if (st->lite)
         return v ? sq.bind_text(st->lite, i, v, -1, SQLITE_TRANSIENT) : sq.bind_null(st->lite, i);
-    return store_pg_bind(st, i, v, 0);
+    return store_pg_bind(st, i, v, 25 /* text */);
 }
 
 int store_bind_int64(store_stmt *st, int i, long long v)

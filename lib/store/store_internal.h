@@ -232,4 +232,7 @@ char *pg_translate(const char *sql, int *nparams, unsigned long long *used);
  * advisory lock; *leader 1 when held. */
 mxd_err store_pg_leader(mxd_store *s, const char *name, int *leader);
 
+/* store_pg_admin - run sql on its own connection to uri (tests make their schemas with it). */
+mxd_err store_pg_admin(const char *uri, const char *sql, char *why, size_t whylen);
+
 #endif

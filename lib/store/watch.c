@@ -582,15 +582,15 @@ mxd_err mxd_store_traffic_add(mxd_store *s, long long hour, const char *provider
 {
     static const char *const sqls[] = {
         "INSERT INTO traffic_hourly (hour, provider, sent) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (hour, provider) DO UPDATE SET sent = sent + ?3",
+        "ON CONFLICT (hour, provider) DO UPDATE SET sent = traffic_hourly.sent + ?3",
         "INSERT INTO traffic_hourly (hour, provider, deferred) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (hour, provider) DO UPDATE SET deferred = deferred + ?3",
+        "ON CONFLICT (hour, provider) DO UPDATE SET deferred = traffic_hourly.deferred + ?3",
         "INSERT INTO traffic_hourly (hour, provider, bounced) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (hour, provider) DO UPDATE SET bounced = bounced + ?3",
+        "ON CONFLICT (hour, provider) DO UPDATE SET bounced = traffic_hourly.bounced + ?3",
         "INSERT INTO traffic_hourly (hour, provider, rejected) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (hour, provider) DO UPDATE SET rejected = rejected + ?3",
+        "ON CONFLICT (hour, provider) DO UPDATE SET rejected = traffic_hourly.rejected + ?3",
         "INSERT INTO traffic_hourly (hour, provider, expired) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (hour, provider) DO UPDATE SET expired = expired + ?3",
+        "ON CONFLICT (hour, provider) DO UPDATE SET expired = traffic_hourly.expired + ?3",
     };
     static const char *const names[] = {"sent", "deferred", "bounced", "rejected", "expired"};
     size_t i = 0;

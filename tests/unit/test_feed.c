@@ -13,6 +13,7 @@
 #include "mxdiag/store.h"
 #include "feed/feed_internal.h"
 #include "tmpdir_helper.h"
+#include "store_target.h"
 
 static char why[512];
 
@@ -372,7 +373,7 @@ static void test_store_idempotent(void **state)
 {
     (void)state;
     char path[512];
-    snprintf(path, sizeof path, "%s/feed.db", tmpdir);
+    test_db(tmpdir, "feed", path, sizeof path);
     mxd_store *s = NULL;
     assert_int_equal(mxd_store_open(path, 0, &s, why, sizeof why), MXD_OK);
     assert_int_equal(mxd_store_schema_version(s), 4);

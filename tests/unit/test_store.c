@@ -16,6 +16,7 @@
 #include "store/store_internal.h"
 #include "util/dl.h"
 #include "tmpdir_helper.h"
+#include "store_target.h"
 
 #define DAY 86400LL
 #define T0  1700000000LL
@@ -35,7 +36,9 @@ static int teardown(void **state)
 /* db_path - a fresh database path in tmpdir (a new name each call). */
 static const char *db_path(const char *name)
 {
-    static char p[512];
+    static char p[1024];
+    if (test_pg())
+        return test_db(tmpdir, name, p, sizeof p);
     snprintf(p, sizeof p, "%s/%s/sub/mxdiag.db", tmpdir, name);
     return p;
 }
@@ -120,11 +123,16 @@ static void test_nolib(void **state)
     if (pid == 0) {
         char why[512];
         mxd_store *s = (mxd_store *)1;
+        /* libpq for a PostgreSQL URI */
+        const char *lib = test_pg() ? "libmxd-no-such-pq.so.5" : "libmxd-no-such-sqlite.so.0";
+        const char *purpose =
+            test_pg() ? "to use a PostgreSQL database" : "to open the mxdiag database";
+        const char *path = test_pg() ? test_pg() : db_path("nolib");
         store_sqlite_lib.soname = "libmxd-no-such-sqlite.so.0";
-        mxd_err e = mxd_store_open(db_path("nolib"), 0, &s, why, sizeof why);
-        int ok = e == MXD_ERR_NOLIB && s == NULL && strstr(why, "libmxd-no-such-sqlite.so.0") &&
-                 strstr(why, "to open the mxdiag database") &&
-                 strstr(mxd_strerror(MXD_ERR_NOLIB), "libmxd-no-such-sqlite");
+        store_pq_lib.soname = "libmxd-no-such-pq.so.5";
+        mxd_err e = mxd_store_open(path, 0, &s, why, sizeof why);
+        int ok = e == MXD_ERR_NOLIB && s == NULL && strstr(why, lib) && strstr(why, purpose) &&
+                 strstr(mxd_strerror(MXD_ERR_NOLIB), lib);
         if (!ok)
             fprintf(stderr, "nolib: %d %s\n", (int)e, why);
         _exit(ok ? 0 : 1);
@@ -173,6 +181,8 @@ static void test_migration_from_v1(void **state)
     assert_int_equal(added, 0);
     assert_int_equal(mxd_store_commit(s), MXD_OK);
     mxd_store_close(s);
+    if (test_pg())
+        return;
 
     /* the file and its directory are private */
     struct stat sb;
@@ -189,7 +199,9 @@ static void test_newer_schema_refused(void **state)
     (void)state;
     const char *p = db_path("newer");
     mxd_store *s = open_db(p);
-    assert_int_equal(store_exec(s, "PRAGMA user_version = 99"), MXD_OK);
+    assert_int_equal(store_exec(s, test_pg() ? "UPDATE mxd_schema SET version = 99"
+                                             : "PRAGMA user_version = 99"),
+                     MXD_OK);
     mxd_store_close(s);
     char why[512];
     s = (mxd_store *)1;
@@ -204,6 +216,28 @@ static void test_open_errors(void **state)
     (void)state;
     char p[512], why[512];
     mxd_store *s = (mxd_store *)1;
+    if (test_pg()) {
+        /* a server that is not there: a temporary failure, the password not shown */
+        assert_int_equal(mxd_store_open("postgresql://u:secret@127.0.0.1:1/x?connect_timeout=2", 0,
+                                        &s, why, sizeof why),
+                         MXD_ERR_BUSY);
+        assert_null(s);
+        assert_non_null(strstr(why, "cannot connect"));
+        assert_null(strstr(why, "secret"));
+        assert_non_null(strstr(why, "u:***@127.0.0.1:1"));
+        /* read-only on a database without the schema: not found, nothing created */
+        const char *empty = db_path("empty");
+        assert_int_equal(mxd_store_open(empty, MXD_STORE_READONLY, &s, why, sizeof why),
+                         MXD_ERR_NOTFOUND);
+        assert_null(s);
+        s = open_db(empty);
+        mxd_store_close(s);
+        assert_int_equal(mxd_store_open(empty, MXD_STORE_READONLY, &s, why, sizeof why), MXD_OK);
+        assert_int_equal(mxd_store_schema_version(s), MXD_STORE_SCHEMA_VERSION);
+        assert_int_equal(mxd_store_begin(s), MXD_ERR_INVALID);
+        mxd_store_close(s);
+        return;
+    }
     snprintf(p, sizeof p, "%s/missing/mxdiag.db", tmpdir);
     assert_int_equal(mxd_store_open(p, MXD_STORE_READONLY, &s, why, sizeof why), MXD_ERR_NOTFOUND);
     assert_null(s);

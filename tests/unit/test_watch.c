@@ -15,6 +15,7 @@
 #include "store/store_internal.h"
 #include "watch/watch_internal.h"
 #include "tmpdir_helper.h"
+#include "store_target.h"
 
 #define T0 1700000000LL
 
@@ -32,8 +33,8 @@ static int teardown(void **state)
 
 static mxd_store *open_db(const char *name)
 {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s.db", tmpdir, name);
+    char p[1024];
+    test_db(tmpdir, name, p, sizeof p);
     mxd_store *s = NULL;
     char why[512];
     mxd_err e = mxd_store_open(p, 0, &s, why, sizeof why);
@@ -45,10 +46,10 @@ static mxd_store *open_db(const char *name)
 
 static long long count(mxd_store *s, const char *sql)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     assert_int_equal(store_prepare(s, sql, &st), MXD_OK);
-    assert_int_equal(sq.step(st), SQLITE_ROW);
-    long long n = sq.column_int64(st, 0);
+    assert_int_equal(store_step(st), SQLITE_ROW);
+    long long n = store_col_int64(st, 0);
     store_release(s, st);
     return n;
 }
@@ -197,12 +198,12 @@ static watch_result res(const char *kind, const char *item, mxd_watch_state st, 
 
 static long long notices(mxd_store *s, const char *type)
 {
-    sqlite3_stmt *st;
+    store_stmt *st;
     assert_int_equal(store_prepare(s, "SELECT count(*) FROM watch_notices WHERE type = ?1", &st),
                      MXD_OK);
     store_bind_text(st, 1, type);
-    assert_int_equal(sq.step(st), SQLITE_ROW);
-    long long n = sq.column_int64(st, 0);
+    assert_int_equal(store_step(st), SQLITE_ROW);
+    long long n = store_col_int64(st, 0);
     store_release(s, st);
     return n;
 }
@@ -382,7 +383,7 @@ static void test_forget_unconfigured(void **state)
 {
     (void)state;
     char db[512], conf[512], text[1024];
-    snprintf(db, sizeof db, "%s/forget.db", tmpdir);
+    test_db(tmpdir, "forget", db, sizeof db);
     mxd_store *s;
     char why[512];
     assert_int_equal(mxd_store_open(db, 0, &s, why, sizeof why), MXD_OK);
@@ -431,7 +432,7 @@ static void test_follow_many_hours(void **state)
     (void)state;
     char logpath[512], db[512];
     snprintf(logpath, sizeof logpath, "%s/many.log", tmpdir);
-    snprintf(db, sizeof db, "%s/follow.db", tmpdir);
+    test_db(tmpdir, "follow", db, sizeof db);
     FILE *f = fopen(logpath, "w");
     assert_non_null(f);
     static const char *const relays[] = {"gmail-smtp-in.l.google.com[142.250.27.26]",
