@@ -2,8 +2,10 @@
  * SPDX-License-Identifier: MIT
  *
  * A durable store, SQLite (loaded on first use, like libarchive and GMime: see util/dl.h) in
- * WAL mode. The schema is versioned (PRAGMA user_version); opening an older database runs the
- * migrations up to MXD_STORE_SCHEMA_VERSION in one transaction; a newer one is refused.
+ * WAL mode, or, given a "postgresql://" URI instead of a path, the same schema on a PostgreSQL
+ * server that many hosts share (libpq, loaded the same way; lib/store/pg.c). The schema is
+ * versioned (PRAGMA user_version); opening an older database runs the migrations up to
+ * MXD_STORE_SCHEMA_VERSION in one transaction; a newer one is refused.
  *
  * Writers bracket each message with mxd_store_begin() / mxd_store_commit(): one transaction
  * per message, so a crash (SIGKILL at any moment) loses at most the message being written,
@@ -44,7 +46,10 @@ enum {
 MXD_API mxd_err mxd_store_default_path(char *out, size_t outlen);
 
 /* mxd_store_open - open (and unless READONLY create, with its parent directories, mode 0700)
- * the database at path, migrate it, set WAL and the busy timeout (default 10000 ms).
+ * the database at path, migrate it, set WAL and the busy timeout (default 10000 ms). A path
+ * that starts "postgresql://" or "postgres://" is a libpq URI: the schema is created in the
+ * database (its search_path) when missing; a server that cannot be reached is MXD_ERR_BUSY
+ * (try again later); READONLY on a database without the schema is MXD_ERR_NOTFOUND.
  * Errors: MXD_ERR_NOTFOUND (READONLY and no such file), MXD_ERR_IO (cannot open or not a
  * database: why says which), MXD_ERR_DATA (the schema is newer than this program knows),
  * MXD_ERR_BUSY (locked longer than the timeout during migration), MXD_ERR_NOLIB (libsqlite3
@@ -52,6 +57,17 @@ MXD_API mxd_err mxd_store_default_path(char *out, size_t outlen);
 MXD_API mxd_err mxd_store_open(const char *path, unsigned flags, mxd_store **out, char *why,
                                size_t whylen);
 MXD_API void mxd_store_close(mxd_store *s);
+
+/* mxd_store_shared - 1 when s is a PostgreSQL database that many hosts may share (fleet
+ * mode: `--db postgresql://...`), 0 for an SQLite file. */
+MXD_API int mxd_store_shared(const mxd_store *s);
+
+/* mxd_store_leader - whether this connection leads the work called name (one `mxdiag watch`
+ * of a fleet runs the checks and sends the alerts): on PostgreSQL a session advisory lock,
+ * taken by the first to ask and held until its connection ends (a leader killed with SIGKILL
+ * loses it at once: the next to ask takes over); *leader 1 when held. Ask again before each
+ * piece of leader's work: a connection that broke loses the lock. On SQLite always 1. */
+MXD_API mxd_err mxd_store_leader(mxd_store *s, const char *name, int *leader);
 
 /* mxd_store_error - the reason of the last failed call on s ("" when none). */
 MXD_API const char *mxd_store_error(const mxd_store *s);

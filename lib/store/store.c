@@ -466,6 +466,24 @@ void mxd_store_close(mxd_store *s)
     free(s);
 }
 
+int mxd_store_shared(const mxd_store *s)
+{
+    return s && s->backend == STORE_PG;
+}
+
+mxd_err mxd_store_leader(mxd_store *s, const char *name, int *leader)
+{
+    if (leader)
+        *leader = 0;
+    if (!s || !name || !leader)
+        return MXD_ERR_INVALID;
+    if (s->backend != STORE_PG) {
+        *leader = 1;
+        return MXD_OK;
+    }
+    return store_pg_leader(s, name, leader);
+}
+
 const char *mxd_store_error(const mxd_store *s)
 {
     return s ? s->err : "";

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "watch/watch_internal.h"
 #include "mxdiag/log.h"
@@ -183,6 +184,19 @@ void watch_follow_free(watch_follow *f)
     free(f);
 }
 
+/* pos_key - the key of log path's position in the store: the path, or on a database that many
+ * hosts share "host:path" (each MTA of a fleet follows its own /var/log/mail.log). */
+static const char *pos_key(watch_follow *f, const char *path, char *buf, size_t len)
+{
+    if (!mxd_store_shared(f->store))
+        return path;
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "localhost");
+    snprintf(buf, len, "%s:%s", host, path);
+    return buf;
+}
+
 /* open_log - open log i when it exists, going on from its saved position. */
 static void open_log(watch_follow *f, size_t i)
 {
@@ -201,8 +215,11 @@ static void open_log(watch_follow *f, size_t i)
     unsigned long long dev, ino, off;
     int found = 0;
     mxd_log_position now;
-    if (mxd_store_logpos_get(f->store, path, &dev, &ino, &off, &found) == MXD_OK && found &&
-        mxd_log_input_position(f->in[i], &now) == MXD_OK && now.dev == dev && now.ino == ino)
+    char key[4096 + 300];
+    if (mxd_store_logpos_get(f->store, pos_key(f, path, key, sizeof key), &dev, &ino, &off,
+                             &found) == MXD_OK &&
+        found && mxd_log_input_position(f->in[i], &now) == MXD_OK && now.dev == dev &&
+        now.ino == ino)
         mxd_log_input_seek(f->in[i], off);
 }
 
@@ -216,8 +233,11 @@ static mxd_err flush(watch_follow *f, size_t i, long long now)
         e = mxd_store_traffic_add(f->store, f->cells[c].hour, f->cells[c].provider,
                                   f->cells[c].outcome, f->cells[c].n);
     mxd_log_position p;
-    if (!e && mxd_log_input_position(f->in[i], &p) == MXD_OK)
-        e = mxd_store_logpos_set(f->store, f->cfg->logs[i], p.dev, p.ino, p.offset, now);
+    if (!e && mxd_log_input_position(f->in[i], &p) == MXD_OK) {
+        char key[4096 + 300];
+        e = mxd_store_logpos_set(f->store, pos_key(f, f->cfg->logs[i], key, sizeof key), p.dev,
+                                 p.ino, p.offset, now);
+    }
     if (e) {
         mxd_store_rollback(f->store);
         return e;

@@ -54,6 +54,7 @@ struct mxd_watch {
     int maildir_cur; /* the next Maildir poll reads cur/ too (after a start or reload) */
     long long next_ips, next_domains, next_logs, next_maildirs, next_repeat, next_prune;
     long long next_feeds;
+    int leading; /* -1 not asked yet, 0 standing by, 1 leading (a shared database) */
     unsigned seed;
     /* --once: this run's worst findings */
     size_t n_crit, n_warn, n_unknown, n_ok;
@@ -741,6 +742,7 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
     long long now = (long long)time(NULL);
     w->next_ips = w->next_domains = w->next_logs = w->next_maildirs = w->next_repeat = now;
     w->next_prune = w->next_feeds = now;
+    w->leading = -1;
     while (!*stop) {
         now = (long long)time(NULL);
         if (*reload_flag) {
@@ -748,6 +750,23 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
             reload(w, now);
         }
         int did = 0;
+        /* Each host's own logs and Maildirs are read by its own daemon; the checks, repeats,
+         * pruning and the notices are the leader's (on a database many hosts share, one
+         * daemon at a time holds the lock; the others ask again every second and the first
+         * to find it free takes over, at once after a leader's connection ended). */
+        int lead = 0;
+        if (mxd_store_leader(w->store, "mxdiag-watch", &lead) != MXD_OK) {
+            watch_log(3, "leader lock: %s", mxd_store_error(w->store));
+            lead = 0;
+        }
+        if (lead != w->leading) {
+            if (lead && w->leading != -1) /* took over: start the rounds now */
+                w->next_ips = w->next_domains = w->next_feeds = w->next_repeat = now;
+            if (mxd_store_shared(w->store))
+                watch_log(6, lead ? "leading: this daemon runs the checks and sends the alerts"
+                                  : "standing by: another mxdiag watch on this database leads");
+            w->leading = lead;
+        }
         if (now >= w->next_maildirs) {
             round_maildirs(w, now);
             w->next_maildirs = now + jittered(w, w->cfg->maildir_interval);
@@ -758,33 +777,36 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
             w->next_logs = now + w->cfg->log_interval;
             did = 1;
         }
-        if (now >= w->next_ips) {
+        if (!lead) {
+            /* a follower keeps its own logs and Maildirs going only */
+        } else if (now >= w->next_ips) {
             round_ips(w, now, NULL);
             w->next_ips = now + jittered(w, w->cfg->ip_interval);
             did = 1;
         }
-        if (now >= w->next_domains) {
+        if (lead && now >= w->next_domains) {
             round_domains(w, now, NULL);
             w->next_domains = now + jittered(w, w->cfg->domain_interval);
             did = 1;
         }
-        if (now >= w->next_feeds) {
+        if (lead && now >= w->next_feeds) {
             round_feeds(w, now, NULL);
             w->next_feeds = now + jittered(w, w->cfg->feed_interval);
             did = 1;
         }
-        if (now >= w->next_repeat) {
+        if (lead && now >= w->next_repeat) {
             mxd_err e = watch_repeat_due(&w->alerter, now);
             if (e)
                 watch_log(3, "repeats: %s", mxd_store_error(w->store));
             w->next_repeat = now + 60;
         }
-        if (now >= w->next_prune) {
+        if (lead && now >= w->next_prune) {
             if (mxd_store_watch_prune(w->store, now - w->cfg->keep_days * 86400LL))
                 watch_log(3, "prune: %s", mxd_store_error(w->store));
             w->next_prune = now + 86400;
         }
-        send_notices(w, now);
+        if (lead)
+            send_notices(w, now);
         if (did && mxd_store_sync(w->store))
             watch_log(3, "%s", mxd_store_error(w->store));
         /* sleep until the next task, a second at most (signals end it sooner) */
@@ -795,7 +817,7 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
             if (cand[i] < next)
                 next = cand[i];
         now = (long long)time(NULL);
-        if (next > now && !*stop && !*reload_flag) {
+        if ((next > now || !lead) && !*stop && !*reload_flag) {
             struct timespec ts = {1, 0};
             nanosleep(&ts, NULL);
         }
