@@ -38,11 +38,16 @@ static void help_ip(FILE *out)
             "                      'all'; default: the lists marked default in the catalogue\n"
             "  --spamhaus-key KEY  Spamhaus DQS key (also MXDIAG_SPAMHAUS_KEY): Spamhaus\n"
             "                      zones become KEY.zen.dq.spamhaus.net etc.\n"
+            "  --abusix-key KEY    Abusix Mail Intelligence API key (also\n"
+            "                      MXDIAG_ABUSIX_KEY): asks KEY.combined.mail.abusix.zone;\n"
+            "                      without it the Abusix list is not asked (named in\n"
+            "                      --lists: an error saying the key is missing)\n"
             "  --no-txt            do not ask the TXT reason of listings\n"
             "  --no-probe          do not ask the lists' test entries (RFC 5782 health\n"
             "                      probe); then a resolver that answers NXDOMAIN for\n"
             "                      everything makes every list look clean\n"
-            "  --show-lists        print the blocklist catalogue and exit\n"
+            "  --show-lists        print the blocklist catalogue and exit (on: asked by\n"
+            "                      default; 'key': by default once its key is given)\n"
             "  --json              one JSON array: an object per address (mxdiag-json(5))\n"
             "  --jsonl             one JSON object per address, one per line\n"
             "  --nagios            one status line and Nagios plugin exit codes: 0 OK,\n"
@@ -363,7 +368,10 @@ static int show_lists(const mxd_kb *kb)
                : bi.ipv4 && bi.ipv6 ? "ip4+6"
                : bi.ipv4            ? "ip4"
                                     : "ip6",
-               bi.on ? "yes" : "no", bi.zone, bi.name);
+               !bi.on            ? "no"
+               : bi.key_required ? "key"
+                                 : "yes",
+               bi.zone, bi.name);
     return 0;
 }
 
@@ -380,6 +388,9 @@ static int cmd_check_ip(const cli_global *g0, int argc, char **argv)
     o.spamhaus_key = getenv("MXDIAG_SPAMHAUS_KEY");
     if (o.spamhaus_key && !*o.spamhaus_key)
         o.spamhaus_key = NULL;
+    o.abusix_key = getenv("MXDIAG_ABUSIX_KEY");
+    if (o.abusix_key && !*o.abusix_key)
+        o.abusix_key = NULL;
     for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i];
         if (dashdash || a[0] != '-' || !a[1]) {
@@ -420,6 +431,9 @@ static int cmd_check_ip(const cli_global *g0, int argc, char **argv)
                 rc = EX_USAGE_;
         } else if (cli_is_opt(a, "--spamhaus-key")) {
             if (!(o.spamhaus_key = cli_take_value(cmd, argc, argv, &i, "--spamhaus-key", 0)))
+                rc = EX_USAGE_;
+        } else if (cli_is_opt(a, "--abusix-key")) {
+            if (!(o.abusix_key = cli_take_value(cmd, argc, argv, &i, "--abusix-key", 0)))
                 rc = EX_USAGE_;
         } else {
             cli_err(cmd, "unknown option '%s' (try --help)", a);

@@ -45,6 +45,8 @@ static void help(FILE *out)
             "  --delist-request FILE  write the delisting request to FILE (a new file\n"
             "                    renamed into place; never the input itself)\n"
             "  --spamhaus-key K  Spamhaus DQS key for the blocklist check\n"
+            "  --abusix-key K    Abusix Mail Intelligence API key: the blocklist check asks\n"
+            "                    the Abusix list too (not asked without it)\n"
             "  --no-probe        do not ask the blocklists' test entries (RFC 5782 health\n"
             "                    probe; a list that fails it is unchecked, never clean)\n"
             "  --no-dns          no live checks: explain and list the steps only\n"
@@ -601,6 +603,8 @@ int cmd_diagnose(const cli_global *gin, int argc, char **argv)
             val = &o.mail_from;
         else if (!strcmp(a, "--spamhaus-key"))
             val = &o.spamhaus_key;
+        else if (!strcmp(a, "--abusix-key"))
+            val = &o.abusix_key;
         else if (!strcmp(a, "--delist-request"))
             val = &delist_file;
         else if (!strcmp(a, "--reply"))

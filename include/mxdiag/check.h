@@ -67,7 +67,8 @@ MXD_API const char *mxd_bl_result_name(mxd_bl_result r);
 
 /* The health probe of one list (its RFC 5782 test entries). */
 typedef enum mxd_bl_probe {
-    MXD_BL_PROBE_OFF = 0,     /* not asked: switched off (mxd_check_opts.no_probe) */
+    MXD_BL_PROBE_OFF = 0,     /* not asked: switched off (mxd_check_opts.no_probe), or the
+                                 list itself was not asked (its key is missing) */
     MXD_BL_PROBE_PASSED = 1,  /* the test entry is listed, 127.0.0.1 / INVALID is not */
     MXD_BL_PROBE_FAILED = 2,  /* a wrong answer: the test entry not listed (resolver refused
                                  or answering NXDOMAIN for everything, dead list), the
@@ -92,6 +93,11 @@ typedef struct mxd_bl_info {
     const char *test; /* the always-listed test entry asked as the health probe ("127.0.0.2",
                          "::ffff:127.0.0.2", "TEST", "dbltest.com"), or NULL when the list
                          has none */
+    const char *key;  /* the kind of key the list takes: "spamhaus" (mxd_check_opts.spamhaus_key),
+                         "abusix" (abusix_key), or NULL */
+    const char *key_zone; /* the zone asked with that key, "KEY.combined.mail.abusix.zone" */
+    int key_required;     /* 1: no keyless zone: without its key the list is not asked (named
+                             in --lists: reported as an error saying so; by default: left out) */
 } mxd_bl_info;
 
 /* mxd_dnsbl_info - the i-th blocklist of the catalogue into *out: 0, or -1 past the end. */
@@ -127,6 +133,9 @@ typedef struct mxd_check_opts {
     int no_probe;             /* 1: do not ask the lists' test entries (no health probe):
                                  a resolver that answers NXDOMAIN for everything then makes
                                  every list look clean */
+    const char *abusix_key;   /* Abusix Mail Intelligence API key: the Abusix lists are asked as
+                                 KEY.combined.mail.abusix.zone; NULL = they are not asked (left
+                                 out by default, an error when named in lists) */
 } mxd_check_opts;
 
 /* Reverse DNS of an address. Tri-state fields are 1 yes, 0 no, -1 unknown. */

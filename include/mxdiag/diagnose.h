@@ -62,6 +62,7 @@ typedef struct mxd_diag_opts {
     const char *spamhaus_key; /* Spamhaus DQS key for the blocklist check */
     int no_probe;             /* 1: no health probe of the blocklists (mxd_check_opts) */
     const char *mail_from;    /* the envelope sender (MAIL FROM): an address, or a domain */
+    const char *abusix_key;   /* Abusix Mail Intelligence API key for the blocklist check */
 } mxd_diag_opts;
 
 typedef struct mxd_diagnosis {

@@ -376,7 +376,10 @@ int mxd_dnsbl_info(const mxd_kb *kb, size_t i, mxd_bl_info *out)
     out->ipv4 = b->ipv4;
     out->ipv6 = b->ipv6;
     out->on = b->on;
-    out->dqs = b->dqs;
+    out->dqs = b->key && !strcmp(b->key, "spamhaus") ? b->key_zone : NULL;
+    out->key = b->key;
+    out->key_zone = b->key_zone;
+    out->key_required = b->key_required;
     out->policy = b->policy;
     out->delist = b->delist;
     out->source = b->source;
@@ -404,18 +407,37 @@ static int key_valid(const char *k)
     return 1;
 }
 
-/* select_lists - the lists to ask, into br->lists / br->n. */
-static mxd_err select_lists(bl_run *br, const mxd_kb *kb, const char *lists, int domain, int family,
-                            size_t *skip, char *why, size_t whylen)
+/* The key the options give for a list's kind of key ("spamhaus", "abusix"), or NULL. */
+static const char *list_key(const mxd_check_opts *opts, const kb_dnsbl *bl)
+{
+    if (!opts || !bl->key)
+        return NULL;
+    if (!strcmp(bl->key, "spamhaus"))
+        return opts->spamhaus_key;
+    if (!strcmp(bl->key, "abusix"))
+        return opts->abusix_key;
+    return NULL;
+}
+
+/* select_lists - the lists to ask, into br->lists / br->n. The default selection leaves out a
+ * list that cannot be asked without a key the options do not give; 'all' and a list named
+ * keep it (it is then reported as not asked). */
+static mxd_err select_lists(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
+                            const char *lists, int domain, int family, size_t *skip, char *why,
+                            size_t whylen)
 {
     br->lists = calloc(kb->ndnsbls ? kb->ndnsbls : 1, sizeof *br->lists);
     if (!br->lists)
         return MXD_ERR_NOMEM;
     if (!lists || !strcmp(lists, "all") || !strcmp(lists, "default")) {
         int all = lists && !strcmp(lists, "all");
-        for (size_t i = 0; i < kb->ndnsbls; i++)
-            if (list_fits(&kb->dnsbls[i], domain, family) && (all || kb->dnsbls[i].on))
-                br->lists[br->n++] = &kb->dnsbls[i];
+        for (size_t i = 0; i < kb->ndnsbls; i++) {
+            const kb_dnsbl *bl = &kb->dnsbls[i];
+            if (!list_fits(bl, domain, family))
+                continue;
+            if (all || (bl->on && (!bl->key_required || list_key(opts, bl))))
+                br->lists[br->n++] = bl;
+        }
         return MXD_OK;
     }
     const char *p = lists;
@@ -460,12 +482,15 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
 {
     memset(br, 0, sizeof *br);
     *explicit_skip = 0;
-    const char *key = opts ? opts->spamhaus_key : NULL;
-    if (key && !key_valid(key))
+    if (opts && opts->spamhaus_key && !key_valid(opts->spamhaus_key))
         return str_invalid(why, whylen, "the Spamhaus DQS key must be 1 to %d letters and digits",
                            CHECK_KEY_MAX);
-    mxd_err e =
-        select_lists(br, kb, opts ? opts->lists : NULL, domain, family, explicit_skip, why, whylen);
+    if (opts && opts->abusix_key && !key_valid(opts->abusix_key))
+        return str_invalid(
+            why, whylen, "the Abusix Mail Intelligence API key must be 1 to %d letters and digits",
+            CHECK_KEY_MAX);
+    mxd_err e = select_lists(br, kb, opts, opts ? opts->lists : NULL, domain, family, explicit_skip,
+                             why, whylen);
     if (e)
         return e;
     br->no_txt = opts ? opts->no_txt : 0;
@@ -483,9 +508,26 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
         const kb_dnsbl *bl = br->lists[i];
         char zone[CHECK_QNAME_MAX];
         const char *shown = bl->zone;
-        if (key && bl->dqs) {
-            snprintf(zone, sizeof zone, "%s.%s", key, bl->dqs + 4);
-            shown = bl->dqs + 4;
+        const char *key = list_key(opts, bl);
+        br->e[i].id = bl->id;
+        br->e[i].name = bl->name;
+        br->e[i].delist = bl->delist;
+        br->e[i].policy = bl->policy;
+        if (key && bl->key_zone) {
+            snprintf(zone, sizeof zone, "%s.%s", key, bl->key_zone + 4);
+            shown = bl->key_zone + 4;
+        } else if (bl->key_required) {
+            /* no keyless zone: not asked, and never clean */
+            char msg[160];
+            snprintf(msg, sizeof msg, "not asked: no %s given (--%s-key)",
+                     kb_key_title(bl->key, strlen(bl->key)), bl->key);
+            br->e[i].result = MXD_BL_ERROR;
+            br->e[i].error = str_dup_n(msg, strlen(msg));
+            br->e[i].zone = str_dup_n(bl->zone + 4, strlen(bl->zone + 4));
+            br->e[i].probe = MXD_BL_PROBE_OFF;
+            if (!br->e[i].error || !br->e[i].zone)
+                return MXD_ERR_NOMEM;
+            continue;
         } else {
             snprintf(zone, sizeof zone, "%s", bl->zone);
         }
@@ -511,10 +553,6 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
         br->e[i].zone = str_dup_n(shown, strlen(shown));
         if (!br->qnames[i] || !br->e[i].zone)
             return MXD_ERR_NOMEM;
-        br->e[i].id = bl->id;
-        br->e[i].name = bl->name;
-        br->e[i].delist = bl->delist;
-        br->e[i].policy = bl->policy;
         br->slots[i].run = br;
         br->slots[i].idx = i;
         br->e[i].probe = br->no_probe ? MXD_BL_PROBE_OFF : MXD_BL_PROBE_NONE;
@@ -586,6 +624,8 @@ void bl_run_submit(bl_run *br, mxd_resolver *r, check_task *task)
     br->r = r;
     br->task = task;
     for (size_t i = 0; i < br->n; i++) {
+        if (!br->qnames[i])
+            continue; /* not asked (its key is missing): the entry already says so */
         mxd_err e = mxd_dns_submit(r, br->qnames[i], MXD_DNS_A, on_a, &br->slots[i]);
         if (e)
             set_error(&br->e[i], submit_error(e));

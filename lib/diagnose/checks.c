@@ -361,6 +361,7 @@ mxd_err diag_run_checks(const mxd_kb *kb, mxd_resolver *r, const mxd_diag_opts *
     char why[256] = "";
     if (want_ip) {
         mxd_check_opts co = {.spamhaus_key = opts->spamhaus_key,
+                             .abusix_key = opts->abusix_key,
                              .domain = dom && mxd_domain_valid(dom) ? dom : NULL,
                              .no_probe = opts->no_probe};
         e = mxd_ip_check_submit(r, kb, ip, &co, &iprep, why, sizeof why);

@@ -108,6 +108,59 @@ static int valid_zone(const char *s, size_t len)
     return 1;
 }
 
+/* The kinds of key a list can take (the `key` column) and what each is called. */
+static const struct {
+    const char *kind, *title;
+} key_kinds[] = {
+    {"spamhaus", "Spamhaus DQS key"},
+    {"abusix", "Abusix Mail Intelligence API key"},
+};
+
+const char *kb_key_title(const char *kind, size_t len)
+{
+    for (size_t i = 0; i < sizeof key_kinds / sizeof *key_kinds; i++)
+        if (strlen(key_kinds[i].kind) == len && !memcmp(key_kinds[i].kind, kind, len))
+            return key_kinds[i].title;
+    return NULL;
+}
+
+static int is_key_zone(const char *s, size_t len)
+{
+    return len > 4 && !memcmp(s, "KEY.", 4) && valid_zone(s + 4, len - 4);
+}
+
+/* parse_key - the `key` column: '-', KIND (the zone itself is KEY.zone: no keyless zone) or
+ * KIND:KEY.zone (asked instead of the zone when the key is given). */
+static mxd_err parse_key(parse_ctx *pc, const char *zone, size_t zlen, const char *s, size_t len,
+                         kb_dnsbl *b)
+{
+    int zone_keyed = zlen > 4 && !memcmp(zone, "KEY.", 4);
+    if (!len) {
+        if (zone_keyed)
+            return kb_fail(pc, "zone '%.*s' needs a key: name its kind in the key column",
+                           (int)zlen, zone);
+        return MXD_OK;
+    }
+    const char *colon = memchr(s, ':', len);
+    size_t kl = colon ? (size_t)(colon - s) : len;
+    if (!kb_key_title(s, kl))
+        return kb_fail(pc, "key: unknown kind '%.*s' (spamhaus or abusix)", (int)kl, s);
+    if (colon) {
+        if (zone_keyed)
+            return kb_fail(pc, "key: the zone is already KEY.zone; write the kind alone");
+        if (!is_key_zone(colon + 1, len - kl - 1))
+            return kb_fail(pc, "key must be '-', KIND or KIND:KEY.zone");
+        b->key_zone = kb_strn(pc->kb, colon + 1, len - kl - 1);
+    } else {
+        if (!zone_keyed)
+            return kb_fail(pc,
+                           "key: a bare kind needs a zone written KEY.zone; else KIND:KEY.zone");
+        b->key_required = 1;
+    }
+    b->key = kb_strn(pc->kb, s, kl);
+    return MXD_OK;
+}
+
 #define S(i) kb_strn(pc->kb, col[i], clen[i])
 
 mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
@@ -153,9 +206,9 @@ mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
         b.on = 1;
     else if (!str_caseeq(col[7], clen[7], "no"))
         return kb_fail(pc, "default must be yes or no");
-    if (clen[8] &&
-        (clen[8] < 5 || memcmp(col[8], "KEY.", 4) || !valid_zone(col[8] + 4, clen[8] - 4)))
-        return kb_fail(pc, "dqs must be '-' or KEY.zone");
+    mxd_err ke = parse_key(pc, col[2], clen[2], col[8], clen[8], &b);
+    if (ke)
+        return ke;
     if (str_caseeq(col[11], clen[11], "rfc5782")) {
         b.test = KB_TEST_RFC5782;
     } else if (str_caseeq(col[11], clen[11], "none")) {
@@ -169,13 +222,14 @@ mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
     b.id = S(0);
     b.name = S(1);
     b.zone = S(2);
-    b.dqs = clen[8] ? S(8) : NULL;
     b.policy = S(9);
     b.delist = clen[10] ? S(10) : NULL;
     b.test_name = b.test == KB_TEST_NAME ? S(11) : NULL;
     b.source = S(12);
-    if (!b.id || !b.name || !b.zone || !b.policy || !b.source ||
-        (b.test == KB_TEST_NAME && !b.test_name))
+    if (b.key_required)
+        b.key_zone = b.zone;
+    if (!b.id || !b.name || !b.zone || !b.policy || !b.source || (clen[8] && !b.key) ||
+        (clen[8] && !b.key_zone) || (b.test == KB_TEST_NAME && !b.test_name))
         return MXD_ERR_NOMEM;
     return kb_push((void **)&kb->dnsbls, &kb->ndnsbls, sizeof *kb->dnsbls, &b);
 }

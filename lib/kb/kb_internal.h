@@ -184,7 +184,13 @@ typedef struct kb_code {
 enum { KB_TEST_RFC5782 = 0, KB_TEST_NAME, KB_TEST_NONE };
 
 typedef struct kb_dnsbl {
-    const char *id, *name, *zone, *dqs, *policy, *delist, *source;
+    const char *id, *name, *zone, *policy, *delist, *source;
+    /* The `key` column: the kind of key the list takes ("spamhaus", "abusix"; NULL none) and
+     * the zone to ask with it, written KEY.zone ("KEY.zen.dq.spamhaus.net"). key_required: the
+     * list has no keyless zone (its `zone` is the KEY.zone itself): without its key it is not
+     * asked, and it is left out of the default selection. */
+    const char *key, *key_zone;
+    int key_required;
     int test;              /* KB_TEST_* */
     const char *test_name; /* for KB_TEST_NAME: the always-listed name, e.g. "dbltest.com" */
     int domain;            /* 1 for a domain list, 0 for an IP list */
@@ -305,6 +311,10 @@ const kb_outbound *kb_outbound_for_ptr(const mxd_kb *kb, const char *name);
 mxd_err kb_row_dkimsel(parse_ctx *pc, const char **col, const size_t *clen);
 /* Row handler of senders.tsv (kb_auth.c). */
 mxd_err kb_row_sender(parse_ctx *pc, const char **col, const size_t *clen);
+
+/* kb_key_title - what a key of this kind is called ("Spamhaus DQS key"), or NULL for a kind
+ * mxdiag does not know (data/dnsbl.tsv, column `key`). */
+const char *kb_key_title(const char *kind, size_t len);
 
 /* kb_find_dnsbl - a blocklist by id, or NULL. */
 const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len);

@@ -764,7 +764,7 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         {"pseudo-status.tsv", "reason temporary permanent source", row_pseudo},
         {"bounce-phrases.tsv", "kind pattern source", row_phrase},
         {"reasons.tsv", "reason pattern source", row_reason},
-        {"dnsbl.tsv", "id name zone type ipv codes errors default dqs policy delist test source",
+        {"dnsbl.tsv", "id name zone type ipv codes errors default key policy delist test source",
          kb_row_dnsbl},
         {"public-resolvers.tsv", "address operator source", kb_row_pubres},
         {"rdns-generic.tsv", "keyword meaning source", kb_row_rdnsword},

@@ -155,6 +155,7 @@ mxd_err watch_check_ips(mxd_resolver *r, const mxd_kb *kb, const watch_config *c
 {
     mxd_check_opts o = {0};
     o.spamhaus_key = cfg->spamhaus_key;
+    o.abusix_key = cfg->abusix_key;
     o.domain = cfg->helo_domain;
     mxd_ip_report **reps = calloc(nips ? nips : 1, sizeof *reps);
     if (!reps)

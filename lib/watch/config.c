@@ -28,7 +28,7 @@ static const known known_keys[] = {
      {"db", "dns-servers", "dns-timeout-ms", "dns-tries", "listen", "token", "token-file",
       "interval-ips", "interval-domains", "interval-logs", "interval-maildirs", "jitter",
       "keep-days", "cannot-check-after", NULL}},
-    {"ips", {"watch", "lists", "spamhaus-key", "budget", "helo-domain", NULL}},
+    {"ips", {"watch", "lists", "spamhaus-key", "abusix-key", "budget", "helo-domain", NULL}},
     {"domains", {"watch", "selectors", NULL}},
     {"logs", {"files", "format", "spike-factor", "spike-min", "rate-threshold", "rate-min", NULL}},
     {"maildirs", {"watch", NULL}},
@@ -54,11 +54,23 @@ void watch_config_free(watch_config *c)
 {
     if (!c)
         return;
-    char **strs[] = {
-        &c->path,          &c->db,           &c->dns_servers, &c->listen,          &c->token,
-        &c->lists,         &c->spamhaus_key, &c->helo_domain, &c->log_format,      &c->exec,
-        &c->webhook,       &c->mail_from,    &c->sendmail,    &c->snds_token_file, &c->snds_url,
-        &c->snds_token_url};
+    char **strs[] = {&c->path,
+                     &c->db,
+                     &c->dns_servers,
+                     &c->listen,
+                     &c->token,
+                     &c->lists,
+                     &c->spamhaus_key,
+                     &c->abusix_key,
+                     &c->helo_domain,
+                     &c->log_format,
+                     &c->exec,
+                     &c->webhook,
+                     &c->mail_from,
+                     &c->sendmail,
+                     &c->snds_token_file,
+                     &c->snds_url,
+                     &c->snds_token_url};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     char ***lists[] = {&c->ips, &c->domains, &c->logs, &c->maildirs, &c->mailto};
@@ -427,6 +439,7 @@ static mxd_err read_all(reader *r, watch_config *c)
         free(lists[i]);
     free(lists);
     c->spamhaus_key = get_str(r, "ips", "spamhaus-key");
+    c->abusix_key = get_str(r, "ips", "abusix-key");
     /* budget = N; LIST:N ... (the bare number: every other list) */
     size_t nb;
     char **budgets = get_list(r, "ips", "budget", &nb);

@@ -106,6 +106,18 @@ static long long jittered(mxd_watch *w, long interval)
     return interval + d;
 }
 
+/* cfg_has_key - is the key of this kind ("spamhaus", "abusix") configured? */
+static int cfg_has_key(const watch_config *c, const char *kind)
+{
+    if (!kind)
+        return 0;
+    if (!strcmp(kind, "spamhaus"))
+        return c->spamhaus_key != NULL;
+    if (!strcmp(kind, "abusix"))
+        return c->abusix_key != NULL;
+    return 0;
+}
+
 /* setup_lists - the IP lists to ask (the configured ones, else the catalogue's defaults),
  * each with a full bucket. */
 static void setup_lists(mxd_watch *w, long long now)
@@ -133,7 +145,9 @@ static void setup_lists(mxd_watch *w, long long now)
                 }
             }
         } else {
-            want = bi.on;
+            /* by default, a list that needs a key not configured is left out (named in
+             * lists, it is asked and reported unchecked, saying which key is missing) */
+            want = bi.on && (!bi.key_required || cfg_has_key(w->cfg, bi.key));
         }
         if (!want)
             continue;

@@ -60,6 +60,7 @@ typedef struct watch_config {
     size_t nips;
     char *lists;          /* list ids, comma-separated (mxd_check_opts.lists); NULL: defaults */
     char *spamhaus_key;   /* DQS key, or NULL */
+    char *abusix_key;     /* Abusix Mail Intelligence API key, or NULL */
     unsigned long budget; /* queries per list per day (default 100000) */
     struct watch_list_budget {
         char id[64];

@@ -395,11 +395,62 @@ static mxd_err load_dnsbl(const char *row, mxd_kb **out, char *why, size_t whyle
 {
     char data[2048];
     snprintf(data, sizeof data,
-             "id\tname\tzone\ttype\tipv\tcodes\terrors\tdefault\tdqs\tpolicy\tdelist\ttest"
+             "id\tname\tzone\ttype\tipv\tcodes\terrors\tdefault\tkey\tpolicy\tdelist\ttest"
              "\tsource\n%s\n",
              row);
     kb_file f = {"dnsbl.tsv", data, strlen(data)};
     return kb_load_files(&f, 1, out, why, whylen);
+}
+
+/* The key column: '-', KIND:KEY.zone (a keyless zone too) or KIND alone (the zone is KEY.zone). */
+static void test_key_column(void **state)
+{
+    (void)state;
+    char why[256];
+    mxd_kb *k = NULL;
+    assert_int_equal(load_dnsbl("x\tX\tbl.example\tip\t4\t127.0.0.2=listed\t-\tyes"
+                                "\tspamhaus:KEY.dq.example\tfree\t-\trfc5782\tsrc",
+                                &k, why, sizeof why),
+                     MXD_OK);
+    mxd_bl_info bi;
+    assert_int_equal(mxd_dnsbl_info(k, 0, &bi), 0);
+    assert_string_equal(bi.key, "spamhaus");
+    assert_string_equal(bi.key_zone, "KEY.dq.example");
+    assert_string_equal(bi.dqs, "KEY.dq.example");
+    assert_int_equal(bi.key_required, 0);
+    mxd_kb_free(k);
+    k = NULL;
+    assert_int_equal(load_dnsbl("x\tX\tKEY.bl.example\tip\t4\t127.0.0.2=listed\t-\tyes"
+                                "\tabusix\tfree\t-\trfc5782\tsrc",
+                                &k, why, sizeof why),
+                     MXD_OK);
+    assert_int_equal(mxd_dnsbl_info(k, 0, &bi), 0);
+    assert_string_equal(bi.key, "abusix");
+    assert_string_equal(bi.key_zone, "KEY.bl.example");
+    assert_null(bi.dqs);
+    assert_int_equal(bi.key_required, 1);
+    mxd_kb_free(k);
+    k = NULL;
+    static const struct {
+        const char *zone, *key, *why;
+    } bad[] = {
+        {"KEY.bl.example", "-", "needs a key"},
+        {"bl.example", "abusix", "bare kind"},
+        {"bl.example", "nosuch:KEY.dq.example", "unknown kind"},
+        {"bl.example", "spamhaus:dq.example", "KIND:KEY.zone"},
+        {"KEY.bl.example", "abusix:KEY.bl.example", "already KEY.zone"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char row[256];
+        snprintf(row, sizeof row,
+                 "x\tX\t%s\tip\t4\t127.0.0.2=listed\t-\tyes\t%s\tfree\t-\trfc5782\tsrc",
+                 bad[i].zone, bad[i].key);
+        why[0] = 0;
+        assert_int_equal(load_dnsbl(row, &k, why, sizeof why), MXD_ERR_DATA);
+        if (!strstr(why, bad[i].why))
+            fail_msg("%s / %s: '%s'", bad[i].zone, bad[i].key, why);
+        assert_null(k);
+    }
 }
 
 static void test_probe_column(void **state)
@@ -896,7 +947,8 @@ int main(void)
         cmocka_unit_test(test_names),          cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_list_selection), cmocka_unit_test(test_probe_names),
         cmocka_unit_test(test_probe_judge),    cmocka_unit_test(test_probe_apply),
-        cmocka_unit_test(test_probe_column),   cmocka_unit_test(test_bl_verdict),
+        cmocka_unit_test(test_probe_column),   cmocka_unit_test(test_key_column),
+        cmocka_unit_test(test_bl_verdict),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_checks_in_one_run),

@@ -36,7 +36,7 @@ static const mxd_diag_check *check(const mxd_diagnosis *d, const char *name)
 static void test_playbook_by_rule(void **state)
 {
     (void)state;
-    mxd_diag_opts o = {"203.0.113.5", "example.com", NULL, NULL, 0, NULL};
+    mxd_diag_opts o = {.ip = "203.0.113.5", .domain = "example.com"};
     mxd_diagnosis *d = reply("550 5.7.606 Access denied, banned sending IP [203.0.113.5]. To "
                              "request removal please visit https://sender.office.com/",
                              &o);
@@ -65,7 +65,7 @@ static void test_playbook_by_rule(void **state)
 static void test_provider_own_ip(void **state)
 {
     (void)state;
-    mxd_diag_opts o = {NULL, "example.com", NULL, NULL, 0, NULL};
+    mxd_diag_opts o = {.domain = "example.com"};
     mxd_diagnosis *d = reply("550 5.7.606 Access denied, banned sending IP [40.107.243.101]. To "
                              "request removal please visit https://sender.office.com/",
                              &o);
@@ -223,7 +223,7 @@ static void test_bad_input(void **state)
     const char plain[] = "From: a@example.com\r\nSubject: hi\r\n\r\njust mail\r\n";
     assert_int_equal(mxd_diagnose(kb, NULL, plain, sizeof plain - 1, 0, NULL, NULL, &d),
                      MXD_ERR_NOTFOUND);
-    mxd_diag_opts o = {"not-an-ip", NULL, NULL, NULL, 0, NULL};
+    mxd_diag_opts o = {.ip = "not-an-ip"};
     assert_int_equal(mxd_diagnose(kb, NULL, "550 5.1.1 x", 11, 1, NULL, &o, &d), MXD_ERR_INVALID);
     assert_null(d);
 }

@@ -34,6 +34,9 @@ static void test_every_rule_complete(void **state)
         assert_true(r->nsources >= 1);
         assert_true(kb_is_reason(r->reason));
         assert_true(kb_is_scope(r->scope));
+        /* issue 12: every rule records when its sources were last read */
+        if (!r->checked)
+            fail_msg("rule %s has no checked: date", r->id);
     }
 }
 

@@ -310,6 +310,7 @@ static void test_config(void **state)
                           "interval-ips = 15m\ninterval-domains = 2h\njitter = 0\n"
                           "[ips]\nwatch = 192.0.2.1; 2001:db8::1;\nlists = spamcop; psbl\n"
                           "budget = 5000; spamcop:20000\n"
+                          "spamhaus-key = dqs123\nabusix-key = abx456\n"
                           "[domains]\nwatch = example.org\nselectors = s1; example.org:s2\n"
                           "[alert]\nmailto = a@example.org; b@example.org\nrepeat = 0\n",
                           &c, why, sizeof why),
@@ -321,6 +322,8 @@ static void test_config(void **state)
     assert_int_equal(c->nips, 2);
     assert_string_equal(c->ips[1], "2001:db8::1");
     assert_string_equal(c->lists, "spamcop,psbl");
+    assert_string_equal(c->spamhaus_key, "dqs123");
+    assert_string_equal(c->abusix_key, "abx456");
     assert_int_equal(c->nselectors, 2);
     assert_null(c->selectors[0].domain);
     assert_string_equal(c->selectors[1].domain, "example.org");
