@@ -26,10 +26,15 @@ int cli_open_store(const char *cmd, const char *db, unsigned flags, mxd_store **
     if (e == MXD_OK)
         return 0;
     if (e == MXD_ERR_NOTFOUND) {
-        cli_err(cmd, "%s: no such database (run mxdiag ingest first)", db);
+        cli_err(cmd, "%s: no such database (run mxdiag ingest first)",
+                strstr(db, "://") ? "the database" : db);
         return EX_NOINPUT_;
     }
-    cli_err(cmd, "%s: %s", db, why[0] ? why : mxd_strerror(e));
+    /* why names the database itself (a URI without its password) */
+    if (why[0])
+        cli_err(cmd, "%s", why);
+    else
+        cli_err(cmd, "%s: %s", strstr(db, "://") ? "the database" : db, mxd_strerror(e));
     if (e == MXD_ERR_BUSY)
         return EX_TEMPFAIL_;
     if (e == MXD_ERR_NOLIB)

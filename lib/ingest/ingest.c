@@ -823,8 +823,25 @@ static mxd_err write_message(mxd_ingest *ing, const mxd_mail_msg *m, const char 
     int added = 0;
     e = mxd_store_message_add(st, key, kind, m->label, now, &added);
     long long when = ing->msg_date ? ing->msg_date : now;
-    for (size_t i = 0; i < ing->nev && !e; i++) {
-        const ev_copy *c = &ing->ev[i];
+    /* the recipients in the order of their addresses: on a shared database each takes its
+     * address's lock, and writers that take them in one order cannot wait for each other */
+    size_t order_local[16],
+        *order = ing->nev <= 16 ? order_local : malloc(ing->nev * sizeof *order);
+    if (!order) {
+        mxd_store_rollback(st);
+        return MXD_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < ing->nev; i++) {
+        size_t j = i;
+        const char *a = ing->ev[i].address ? ing->ev[i].address : "";
+        for (; j > 0 &&
+               strcmp(ing->ev[order[j - 1]].address ? ing->ev[order[j - 1]].address : "", a) > 0;
+             j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (size_t k = 0; k < ing->nev && !e; k++) {
+        const ev_copy *c = &ing->ev[order[k]];
         char evkey[400];
         event_key(key, c, evkey, sizeof evkey);
         mxd_store_event ev = {evkey,     c->address,      c->effect,     c->reason,
@@ -835,6 +852,8 @@ static mxd_err write_message(mxd_ingest *ing, const mxd_mail_msg *m, const char 
         res->records += (size_t)eadd;
         res->suppressed += (size_t)sup;
     }
+    if (order != order_local)
+        free(order);
     for (size_t i = 0; i < ing->nagg && !e; i++) {
         int radd = 0;
         e = mxd_store_dmarc_agg_add(st, ing->agg[i], m->label, now, &radd);
@@ -943,8 +962,14 @@ mxd_err mxd_ingest_message(mxd_ingest *ing, const mxd_mail_msg *m, long long now
     char key[300];
     const char *kind;
     mxd_err e = read_any(ing, m, res, &kind, key, sizeof key);
-    if (!e)
+    /* on a shared database a writer may find itself in a deadlock with another one (the
+     * server breaks it by failing one of them: MXD_ERR_BUSY): the message is written again */
+    for (int tries = 0; !e; tries++) {
         e = write_message(ing, m, key, kind, now, res);
+        if (e != MXD_ERR_BUSY || tries == 2 || !mxd_store_shared(ing->st))
+            break;
+        e = MXD_OK;
+    }
     reset_message(ing);
     ing->res = NULL;
     return e;

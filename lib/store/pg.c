@@ -14,10 +14,10 @@
  *   - a statement is prepared under a name on first execution, with the parameter types of
  *     that binding (integers int8, text text, NULL left to the server), and then only
  *     executed: parameters travel as text, the result comes back whole and is read row by row;
- *   - every writer's transaction takes one advisory lock (store_pg_begin): writers on many
- *     hosts take turns per transaction exactly as SQLite's writers do, so the suppression
- *     rules, which read and then write, give the same result as on SQLite whatever the
- *     interleaving, and the same message arriving at two MTAs is stored once (its unique key);
+ *   - a write that reads what it changes takes an advisory lock first (store_pg_lock): the
+ *     store's write lock, or for the suppression rules the address's own, so the results are
+ *     SQLite's whatever the interleaving while writers on different addresses commit side by
+ *     side; the same message arriving at two MTAs is stored once (its unique key);
  *   - the schema version lives in the table mxd_schema; migrations run under a second advisory
  *     lock;
  *   - the watch daemons of a fleet elect their leader with a session advisory lock
@@ -44,6 +44,7 @@ dl_lib store_pq_lib = {"libpq.so.5", "to use a PostgreSQL database", NULL, NULL,
 /* The advisory lock keys: the writers' turn, the migration, and (hashed names) leaders. */
 #define LOCK_WRITE   "7887418420736001"
 #define LOCK_MIGRATE "7887418420736002"
+#define LOCK_KEYS    "1836606567" /* the first half of a key's lock (two int4 halves) */
 
 static struct {
     __typeof__(PQconnectdb) *connectdb;
@@ -362,10 +363,14 @@ static int took(mxd_store *s, PGresult *r)
     const char *msg = r ? pq.resulterrormessage(r) : NULL;
     if (!msg || !*msg)
         msg = pq.errormessage(s->pg);
-    snprintf(s->pgerr, sizeof s->pgerr, "%s", msg && *msg ? msg : "the server failed");
-    size_t n = strlen(s->pgerr);
-    while (n && (s->pgerr[n - 1] == '\n' || s->pgerr[n - 1] == ' '))
-        s->pgerr[--n] = 0;
+    if (!msg || !*msg)
+        msg = "the server failed";
+    if (!strncmp(msg, "ERROR:", 6) || !strncmp(msg, "FATAL:", 6)) /* said by the caller */
+        msg += 6;
+    while (*msg == ' ')
+        msg++;
+    /* one line: the first (the rest points into the SQL) */
+    snprintf(s->pgerr, sizeof s->pgerr, "%.*s", (int)strcspn(msg, "\n"), msg);
     const char *state = r ? pq.resulterrorfield(r, PG_DIAG_SQLSTATE) : NULL;
     snprintf(s->pgstate, sizeof s->pgstate, "%s", state ? state : "");
     if (!state)
@@ -477,9 +482,14 @@ mxd_err store_pg_connect(mxd_store *s, const char *uri)
         size_t n = strlen(msg);
         while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
             msg[--n] = 0;
-        for (char *c = msg; *c; c++)
-            if (*c == '\n')
-                *c = ' ';
+        char *o = msg; /* one line: blanks and line ends as one space */
+        for (char *c = msg; *c; c++) {
+            int blank = *c == '\n' || *c == '\t' || *c == ' ';
+            if (blank && (o == msg || o[-1] == ' '))
+                continue;
+            *o++ = blank ? ' ' : *c;
+        }
+        *o = 0;
         /* the server may be back in a moment: a temporary failure (ingest exits 75) */
         return store_fail(s, MXD_ERR_BUSY, "%s: cannot connect: %s", s->path, msg);
     }
@@ -535,12 +545,27 @@ mxd_err store_pg_exec(mxd_store *s, const char *sql)
 mxd_err store_pg_begin(mxd_store *s)
 {
     alive(s);
-    mxd_err e = run(s, "BEGIN", "beginning a transaction");
-    if (e)
+    s->pg_global = 0;
+    return run(s, "BEGIN", "beginning a transaction");
+}
+
+mxd_err store_pg_lock(mxd_store *s, const char *key)
+{
+    if (!key) {
+        if (s->pg_global)
+            return MXD_OK;
+        mxd_err e =
+            run(s, "SELECT pg_advisory_xact_lock(" LOCK_WRITE ")", "waiting for the write lock");
+        if (!e)
+            s->pg_global = 1;
         return e;
-    if ((e = run(s, "SELECT pg_advisory_xact_lock(" LOCK_WRITE ")", "waiting for the write lock")))
-        pq.clear(pq.exec(s->pg, "ROLLBACK"));
-    return e;
+    }
+    const char *vals[1] = {key};
+    PGresult *r = pq.execparams(s->pg, "SELECT pg_advisory_xact_lock(" LOCK_KEYS ", hashtext($1))",
+                                1, NULL, vals, NULL, NULL, 0);
+    int rc = took(s, r);
+    pq.clear(r);
+    return rc ? store_sqlerr(s, rc, "waiting for an address's lock") : MXD_OK;
 }
 
 long long store_pg_last_id(mxd_store *s)

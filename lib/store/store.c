@@ -43,6 +43,9 @@ mxd_err store_sqlerr(mxd_store *s, int rc, const char *what)
     else if (base == SQLITE_NOMEM)
         e = MXD_ERR_NOMEM;
     const char *msg = s->backend == STORE_PG ? s->pgerr : s->db ? sq.errmsg(s->db) : sq.errstr(rc);
+    if (s->backend == STORE_PG && base == SQLITE_IOERR) /* the server went away: try later */
+        return store_fail(s, MXD_ERR_BUSY, "%s: %s: the server cannot be reached (%s)", s->path,
+                          what, msg);
     if (s->backend == STORE_SQLITE && base == SQLITE_NOTADB)
         return store_fail(s, e, "%s: not an SQLite database (%s)", s->path, msg);
     if (e == MXD_ERR_BUSY)
@@ -237,6 +240,11 @@ static mxd_err exec_kept(mxd_store *s, const char *sql)
 
 mxd_err store_implicit_begin(mxd_store *s, int *own)
 {
+    return store_implicit_begin_key(s, own, NULL);
+}
+
+mxd_err store_implicit_begin_key(mxd_store *s, int *own, const char *key)
+{
     *own = STORE_OWN_NONE;
     if (s->readonly)
         return store_fail(s, MXD_ERR_INVALID, "%s: opened read-only", s->path);
@@ -244,18 +252,23 @@ mxd_err store_implicit_begin(mxd_store *s, int *own)
     if (store_in_transaction(s)) {
         if (!(e = exec_kept(s, "SAVEPOINT mxd_call")))
             *own = STORE_OWN_SAVEPOINT;
-        return e;
-    }
-    if (!(e = mxd_store_begin(s)))
+    } else if (!(e = mxd_store_begin(s))) {
         *own = STORE_OWN_TRANSACTION;
+    }
+    if (!e && s->backend == STORE_PG && (e = store_pg_lock(s, key))) {
+        store_implicit_end(s, *own, e);
+        *own = STORE_OWN_NONE;
+    }
     return e;
 }
 
 mxd_err store_implicit_end(mxd_store *s, int own, mxd_err e)
 {
     if (own == STORE_OWN_SAVEPOINT) {
-        if (e)
+        if (e) {
             exec_kept(s, "ROLLBACK TO mxd_call");
+            s->pg_global = 0; /* PostgreSQL released the locks taken since the savepoint */
+        }
         mxd_err r = exec_kept(s, "RELEASE mxd_call");
         return e ? e : r;
     }

@@ -97,6 +97,7 @@ struct mxd_store {
     long long pg_changes; /* rows the last PostgreSQL command changed */
     int busy_ms;
     int leader;                /* watch: this connection holds the leader lock */
+    int pg_global;             /* this transaction holds the write lock */
     char pgerr[STORE_ERR_MAX]; /* the last PostgreSQL error message */
     char pgstate[6];           /* ... and its SQLSTATE */
     char *path;                /* the file, or the URI without its password */
@@ -166,6 +167,11 @@ const char *store_col(store_stmt *st, int i);
  * (returning e). A read-only store: MXD_ERR_INVALID. */
 enum { STORE_OWN_NONE, STORE_OWN_TRANSACTION, STORE_OWN_SAVEPOINT };
 mxd_err store_implicit_begin(mxd_store *s, int *own);
+
+/* store_implicit_begin_key - the same for a call whose reads and writes concern key alone (an
+ * address): on PostgreSQL it takes key's lock instead of the store's write lock (see
+ * store_pg_lock), so that writers on different addresses run side by side. */
+mxd_err store_implicit_begin_key(mxd_store *s, int *own, const char *key);
 mxd_err store_implicit_end(mxd_store *s, int own, mxd_err e);
 
 /* store_address_norm - in's angle brackets and blanks removed, lower case, into out
@@ -208,10 +214,17 @@ int store_pg_in_transaction(mxd_store *s);
 long long store_pg_last_id(mxd_store *s);
 void store_pg_set_lock_timeout(mxd_store *s, int ms);
 
-/* store_pg_begin - BEGIN, then the store's write lock (a transaction-level advisory lock): the
- * writers of one database take turns per transaction as SQLite's do, so every statement sees
- * the effects of the transactions before it and the results are SQLite's. */
+/* store_pg_begin - BEGIN. */
 mxd_err store_pg_begin(mxd_store *s);
+
+/* store_pg_lock - the lock a write takes before it reads what it will change (transaction-level
+ * advisory locks, released at COMMIT or ROLLBACK): key NULL, the store's write lock (writers
+ * take turns as SQLite's do: the watch's records, alerts, feeds, reports); else key's own lock
+ * (an address: the suppression rules read the address's events and row, then write them).
+ * Inserts under a unique key (messages, events, reports) need no lock: the second of two
+ * writers of one key waits for the first and then adds nothing. So the results are SQLite's
+ * whatever the interleaving, and writers on different addresses commit side by side. */
+mxd_err store_pg_lock(mxd_store *s, const char *key);
 
 /* store_pg_migrate - schema.c's migrations on PostgreSQL: the version lives in mxd_schema;
  * steps run in one transaction under an advisory lock (two processes opening one new database

@@ -289,7 +289,7 @@ mxd_err mxd_store_event_add(mxd_store *s, const mxd_store_event *ev, int *added,
     if (store_address_norm(ev->address, addr) < 0)
         return store_fail(s, MXD_ERR_INVALID, "an event needs an address (at most %d bytes)",
                           STORE_ADDRESS_MAX - 1);
-    mxd_err e = store_implicit_begin(s, &own);
+    mxd_err e = store_implicit_begin_key(s, &own, addr);
     if (e)
         return e;
     e = store_implicit_end(s, own, event_apply(s, ev, addr, added, suppressed));
@@ -365,7 +365,7 @@ mxd_err mxd_store_suppress_add(mxd_store *s, const char *address, const char *re
         return MXD_ERR_INVALID;
     if (store_address_norm(address, addr) < 0)
         return store_fail(s, MXD_ERR_INVALID, "no address to suppress");
-    mxd_err e = store_implicit_begin(s, &own);
+    mxd_err e = store_implicit_begin_key(s, &own, addr);
     if (e)
         return e;
     return store_implicit_end(s, own, manual_add(s, addr, reason, at));
@@ -401,7 +401,7 @@ mxd_err mxd_store_suppress_remove(mxd_store *s, const char *address, long long a
         return MXD_ERR_INVALID;
     if (store_address_norm(address, addr) < 0)
         return store_fail(s, MXD_ERR_INVALID, "no address to remove");
-    mxd_err e = store_implicit_begin(s, &own);
+    mxd_err e = store_implicit_begin_key(s, &own, addr);
     if (e)
         return e;
     return store_implicit_end(s, own, manual_remove(s, addr, at, found));

@@ -9,7 +9,8 @@
 # free loopback port, with trust authentication for loopback only, the C collation (so that
 # ORDER BY sorts bytes, as SQLite does) and UTF-8. PostgreSQL refuses to run as root: as root
 # the server runs as the unprivileged user `postgres` (the package creates it), else as the
-# caller. Exit 77 (skip) with a line on stderr when no server can be started.
+# caller. Exit 77 (skip) with a line on stderr when no server can be started. fsync is off
+# (a test server: nothing to keep across a power loss) unless PG_FSYNC=on (bench/fleet).
 set -u
 CMD=$1
 DIR=$2
@@ -51,7 +52,7 @@ start)
     for try in 1 2 3 4 5; do
         PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
         if as_user "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-            -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60" \
+            -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=60" \
             start > /dev/null 2>&1; then
             echo "$PORT" > "$DIR/port"
             echo "postgresql://mxdiag@127.0.0.1:$PORT/postgres"

@@ -277,6 +277,14 @@ repeat = 0
     time.sleep(3)  # rounds go on: a second alert would show now (no timing is asserted)
     check(sent() == [("a", "open", "dnsbl/192.0.2.25/spamcop")],
           f"one alert, sent by the leader only: {sent()}")
+    # the dashboard of any daemon shows the fleet's state: b's, while it stands by
+    m = re.search(r"listening on (http://127\.0\.0\.1:\d+/)", log("b"))
+    status = ""
+    if m:
+        import urllib.request
+        status = urllib.request.urlopen(m.group(1) + "api/status", timeout=30).read().decode()
+    check("192.0.2.25" in status and "spamcop" in status and "problem" in status,
+          "the standing-by daemon's /api/status shows the leader's listing")
     a.send_signal(signal.SIGKILL)
     a.wait()
     wait_for(lambda: "leading" in log("b"), "b to take over after the leader's SIGKILL")
@@ -289,6 +297,13 @@ repeat = 0
     check(psql("SELECT count(*) FROM watch.watch_alerts") == "1", "one alert row in the database")
     b.send_signal(signal.SIGTERM)
     check(b.wait(timeout=60) == 0, "the new leader stops cleanly on SIGTERM")
+
+    # --- 5. the server gone: a temporary failure, one line ----------------------------------
+    subprocess.run(["sh", os.path.join(src, "tests/pg/pg-server.sh"), "stop", pgdir])
+    r = run(["ingest", "--db", fleet, os.path.join(work, "part0.mbox")])
+    check(r.returncode == 75 and r.stderr.count("\n") == 1 and "cannot connect" in r.stderr,
+          f"ingest with the server down exits 75 (Postfix retries) with one line: "
+          f"{r.returncode} {r.stderr.strip()}")
     if fails:
         print("--- a:\n" + log("a")[-2000:] + "--- b:\n" + log("b")[-2000:])
 finally:
