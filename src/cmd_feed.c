@@ -49,6 +49,7 @@ static void help(FILE *out)
             "  --json           what was stored, as JSON\n"
             "  --db PATH        the database (else $MXDIAG_DB, else\n"
             "                   $XDG_STATE_HOME/mxdiag/mxdiag.db)\n"
+            "                   or postgresql://...: a database many hosts share\n"
             "  -h, --help       this help\n\n"
             "exit status: 0 stored, 64 bad usage, 65 a file or answer is not a report (the\n"
             "others are stored), 66 a file cannot be opened, 69 the API or libcurl cannot be\n"

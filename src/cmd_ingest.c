@@ -33,6 +33,7 @@ static void help(FILE *out)
             "options:\n"
             "  --db PATH          the database (else $MXDIAG_DB, else\n"
             "                     $XDG_STATE_HOME/mxdiag/mxdiag.db)\n"
+            "                     or postgresql://...: a database many hosts share\n"
             "  --json             one JSON document: per input, counts and errors\n"
             "  -v, --verbose      one line per message: what it was\n"
             "  --soft-limit N     soft bounces that suppress an address (default 3; 0: never)\n"

@@ -49,6 +49,7 @@ static void help(FILE *out)
             "  --json, --csv    for machines\n"
             "  --db PATH        the database (else $MXDIAG_DB, else\n"
             "                   $XDG_STATE_HOME/mxdiag/mxdiag.db)\n"
+            "                   or postgresql://...: a database many hosts share\n"
             "%s"
             "  -h, --help       this help\n\n"
             "exit status: 0 done, 64 bad usage, 66 no database yet, 74 database error\n",

@@ -44,6 +44,7 @@ static void help(FILE *out)
                  "options:\n"
                  "  --db PATH  the database (else $MXDIAG_DB, else\n"
                  "             $XDG_STATE_HOME/mxdiag/mxdiag.db)\n"
+                 "             or postgresql://...: a database many hosts share\n"
                  "  -h, --help this help\n\n"
                  "exit status: 0 done (check: none suppressed), 1 check: an address is\n"
                  "suppressed, 64 bad usage, 65 remove: not suppressed, 66 no database yet,\n"

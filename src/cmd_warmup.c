@@ -49,6 +49,7 @@ static void help(FILE *out)
             "  --log FILE...    status: the mail logs (default " DEFAULT_LOG ")\n"
             "  --db PATH        the database (else $MXDIAG_DB, else\n"
             "                   $XDG_STATE_HOME/mxdiag/mxdiag.db)\n"
+            "                   or postgresql://...: a database many hosts share\n"
             "  -h, --help       this help\n\n"
             "The practice and its sources: data/warmup.md.\n"
             "exit status: 0 done, 64 bad usage, 66 no plan or log, 74 database error\n");

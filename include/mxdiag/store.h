@@ -79,13 +79,20 @@ MXD_API int mxd_store_schema_version(mxd_store *s);
 MXD_API void mxd_store_set_busy_timeout(mxd_store *s, int ms);
 
 /* Transactions. begin takes the write lock at once (BEGIN IMMEDIATE): MXD_ERR_BUSY when it
- * stays taken beyond the busy timeout. A commit is atomic and survives the process being
+ * stays taken beyond the busy timeout. (On PostgreSQL begin takes no lock: each write takes
+ * the lock of what it changes, and a write that waits beyond the timeout fails with
+ * MXD_ERR_BUSY.) A commit is atomic and survives the process being
  * killed at any moment; it is on disk (survives a power loss) once mxd_store_sync() has
  * returned MXD_OK: call it after a batch of commits, before saying "stored" to anyone (ingest
  * does before it exits 0). */
 MXD_API mxd_err mxd_store_begin(mxd_store *s);
 MXD_API mxd_err mxd_store_commit(mxd_store *s);
 MXD_API void mxd_store_rollback(mxd_store *s);
+
+/* mxd_store_lock - inside a transaction: take the store's write lock now, before reading what
+ * the transaction will decide on (on PostgreSQL writers otherwise lock only what they change;
+ * on SQLite BEGIN IMMEDIATE holds it already). MXD_ERR_BUSY after the busy timeout. */
+MXD_API mxd_err mxd_store_lock(mxd_store *s);
 
 /* mxd_store_sync - write what was committed to disk (fdatasync of the database and its WAL).
  * MXD_ERR_IO when the disk refuses. */

@@ -479,6 +479,15 @@ void mxd_store_close(mxd_store *s)
     free(s);
 }
 
+mxd_err mxd_store_lock(mxd_store *s)
+{
+    if (!s)
+        return MXD_ERR_INVALID;
+    if (!store_in_transaction(s))
+        return store_fail(s, MXD_ERR_INVALID, "%s: no transaction to lock for", s->path);
+    return s->backend == STORE_PG ? store_pg_lock(s, NULL) : MXD_OK;
+}
+
 int mxd_store_shared(const mxd_store *s)
 {
     return s && s->backend == STORE_PG;

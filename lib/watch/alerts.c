@@ -324,11 +324,16 @@ mxd_err watch_raise_event(watch_alerter *w, const char *key, const char *kind, c
 {
     long long window = w->cfg->repeat > 0 ? w->cfg->repeat : 3600;
     long long last;
-    mxd_err e = mxd_store_alert_last_opened(w->store, key, &last);
-    if (e || (last && last >= now - window))
+    /* look and open under the write lock: the daemons of a fleet raise a log alert once */
+    mxd_err e = mxd_store_begin(w->store);
+    if (e)
         return e;
-    if ((e = mxd_store_begin(w->store)))
+    if (!(e = mxd_store_lock(w->store)))
+        e = mxd_store_alert_last_opened(w->store, key, &last);
+    if (e || (last && last >= now - window)) {
+        mxd_store_rollback(w->store);
         return e;
+    }
     watch_result r = {0};
     r.subject = (char *)subject;
     if (!(e = open_alert(w, key, kind, &r, severity, title, detail, now))) {
