@@ -653,9 +653,72 @@ void store_pg_reset(store_stmt *st)
     if (st->res)
         pq.clear(st->res);
     st->res = NULL;
+    mxd_store *s = st->s;
+    if (st->cursor && pq.transactionstatus(s->pg) == PQTRANS_INTRANS) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "CLOSE mxdc%d", st->cursor);
+        pq.clear(pq.exec(s->pg, sql));
+    }
+    if (st->own_tx && store_pg_in_transaction(s))
+        pq.clear(
+            pq.exec(s->pg, pq.transactionstatus(s->pg) == PQTRANS_INTRANS ? "COMMIT" : "ROLLBACK"));
+    st->cursor = st->own_tx = st->done = 0;
     st->executed = 0;
     st->row = -1;
     st->nrows = 0;
+}
+
+/* fetch - the next batch of a streamed statement's cursor into st->res. */
+static int fetch(store_stmt *st)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "FETCH %d FROM mxdc%d", STORE_STREAM_ROWS, st->cursor);
+    if (st->res)
+        pq.clear(st->res);
+    st->res = pq.exec(st->s->pg, sql);
+    int rc = took(st->s, st->res);
+    if (rc) {
+        pq.clear(st->res);
+        st->res = NULL;
+        st->nrows = 0;
+        return rc;
+    }
+    st->nrows = pq.ntuples(st->res);
+    st->row = -1;
+    st->done = st->nrows < STORE_STREAM_ROWS;
+    return 0;
+}
+
+/* open_cursor - a streamed statement's first execution: a cursor for it (in a transaction of
+ * its own when none is open), and its first batch. */
+static int open_cursor(store_stmt *st, const Oid *types)
+{
+    mxd_store *s = st->s;
+    if (!store_pg_in_transaction(s)) {
+        PGresult *b = pq.exec(s->pg, "BEGIN");
+        int rc = took(s, b);
+        pq.clear(b);
+        if (rc)
+            return rc;
+        st->own_tx = 1;
+    }
+    st->cursor = ++s->nnamed;
+    size_t n = strlen(st->sql) + 64;
+    char *sql = malloc(n);
+    if (!sql)
+        return SQLITE_NOMEM;
+    snprintf(sql, n, "DECLARE mxdc%d NO SCROLL CURSOR FOR %s", st->cursor, st->sql);
+    PGresult *r = pq.execparams(s->pg, sql, st->nparams, types, (const char *const *)st->values,
+                                NULL, NULL, 0);
+    free(sql);
+    int rc = took(s, r);
+    pq.clear(r);
+    if (rc) {
+        st->cursor = 0;
+        return rc;
+    }
+    st->executed = 1;
+    return fetch(st);
 }
 
 void store_pg_free(store_stmt *st)
@@ -678,6 +741,12 @@ int store_pg_step(store_stmt *st)
         for (int i = 0; tp && i < np; i++)
             tp[i] = !(st->used & (1ULL << i)) ? OID_TEXT : st->types[i];
         alive(s);
+        if (st->stream) {
+            int rc = open_cursor(st, tp);
+            if (rc)
+                return rc;
+            goto rows;
+        }
         PGresult *r;
         if (st->kept) {
             if (!st->prepared) {
@@ -711,9 +780,19 @@ int store_pg_step(store_stmt *st)
             s->pg_changes = n && *n ? strtoll(n, NULL, 10) : 0;
         }
     }
+rows:
     if (st->row + 1 < st->nrows) {
         st->row++;
         return SQLITE_ROW;
+    }
+    if (st->cursor && !st->done) {
+        int rc = fetch(st);
+        if (rc)
+            return rc;
+        if (st->nrows > 0) {
+            st->row = 0;
+            return SQLITE_ROW;
+        }
     }
     st->row = st->nrows;
     return SQLITE_DONE;

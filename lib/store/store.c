@@ -138,6 +138,12 @@ int store_step(store_stmt *st)
     return st->lite ? sq.step(st->lite) : store_pg_step(st);
 }
 
+void store_stream(store_stmt *st)
+{
+    if (!st->lite)
+        st->stream = 1;
+}
+
 void store_reset(store_stmt *st)
 {
     if (st->lite)

@@ -88,6 +88,8 @@ typedef struct store_stmt {
     unsigned *types;         /* the type each was bound with (an Oid; 0: let the server infer) */
     struct pg_result *res;
     int row, nrows, executed;
+    /* store_stream(): read through a cursor, STORE_STREAM_ROWS at a time */
+    int stream, cursor, own_tx, done;
 } store_stmt;
 
 struct mxd_store {
@@ -137,6 +139,12 @@ void store_release(mxd_store *s, store_stmt *st);
 
 /* store_step - the next row (SQLITE_ROW), the end (SQLITE_DONE), or an error code. */
 int store_step(store_stmt *st);
+
+/* store_stream - st's rows may be many (a million suppressions): on PostgreSQL read them
+ * through a cursor a batch at a time instead of the whole result at once (a callback must not
+ * use the store meanwhile). Call before the first store_step(); no effect on SQLite. */
+#define STORE_STREAM_ROWS 2000
+void store_stream(store_stmt *st);
 
 /* store_reset - ready st to run again (its bindings stay). */
 void store_reset(store_stmt *st);

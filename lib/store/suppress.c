@@ -444,6 +444,7 @@ mxd_err mxd_store_suppress_each(mxd_store *s, int include_removed, mxd_suppressi
                               &st);
     if (e)
         return e;
+    store_stream(st); /* a million rows are not held at once */
     int rc;
     while ((rc = store_step(st)) == SQLITE_ROW) {
         mxd_suppression sup;

@@ -533,6 +533,60 @@ static void test_check_batch(void **state)
     mxd_store_close(s);
 }
 
+/* Listing more rows than one batch of a cursor (PostgreSQL reads STORE_STREAM_ROWS at a time):
+ * every row once, in order; a callback that stops leaves the store usable, inside a caller's
+ * transaction too. And a check of more addresses than one batch of check_batched(). */
+typedef struct each_ctx {
+    int n, stop_at, sorted;
+    char last[64];
+} each_ctx;
+
+static int each_cb(void *arg, const mxd_suppression *e)
+{
+    each_ctx *c = arg;
+    if (c->n && strcmp(c->last, e->address) >= 0)
+        c->sorted = 0;
+    snprintf(c->last, sizeof c->last, "%s", e->address);
+    return ++c->n == c->stop_at;
+}
+
+static void test_many_rows(void **state)
+{
+    (void)state;
+    enum { N = 2 * STORE_STREAM_ROWS + 500 };
+    mxd_store *s = open_db(db_path("many"));
+    static char a[N][32];
+    static const char *q[N + 1];
+    static int hit[N + 1];
+    assert_int_equal(mxd_store_begin(s), MXD_OK);
+    for (int i = 0; i < N; i++) {
+        snprintf(a[i], sizeof a[i], "m%05d@example.com", i);
+        q[i] = a[i];
+        assert_int_equal(mxd_store_suppress_add(s, a[i], "test", T0), MXD_OK);
+    }
+    assert_int_equal(mxd_store_commit(s), MXD_OK);
+    q[N] = "nobody@example.com";
+    each_ctx c = {0, 0, 1, ""};
+    assert_int_equal(mxd_store_suppress_each(s, 0, each_cb, &c), MXD_OK);
+    assert_int_equal(c.n, N);
+    assert_true(c.sorted);
+    each_ctx stop = {0, STORE_STREAM_ROWS + 10, 1, ""};
+    assert_int_equal(mxd_store_suppress_each(s, 0, each_cb, &stop), MXD_OK);
+    assert_int_equal(stop.n, STORE_STREAM_ROWS + 10);
+    assert_int_equal(is_active(s, "m00001@example.com"), 1); /* the store goes on */
+    assert_int_equal(mxd_store_begin(s), MXD_OK);
+    each_ctx in = {0, 3, 1, ""};
+    assert_int_equal(mxd_store_suppress_each(s, 0, each_cb, &in), MXD_OK);
+    assert_int_equal(in.n, 3);
+    assert_int_equal(mxd_store_suppress_remove(s, "m00002@example.com", T0 + 1, NULL), MXD_OK);
+    assert_int_equal(mxd_store_commit(s), MXD_OK);
+    assert_int_equal(mxd_store_suppress_check(s, q, N + 1, hit, NULL, NULL), MXD_OK);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(hit[i], i != 2);
+    assert_int_equal(hit[N], 0);
+    mxd_store_close(s);
+}
+
 /* Writes outside a transaction take their own; a read-only store refuses them. */
 static void test_implicit_transactions(void **state)
 {
@@ -653,8 +707,18 @@ static void test_busy(void **state)
         assert_int_equal(mxd_store_commit(holder), MXD_OK);
         assert_int_equal(is_active(s, "x@example.com"), 1);
         /* the store's write lock: a check result */
-        mxd_watch_check c = {"dnsbl/192.0.2.1/x", "dnsbl", "192.0.2.1", "x", MXD_WATCH_OK,
-                             "clean", "", 0, 0, 0, NULL, MXD_WATCH_UNKNOWN};
+        mxd_watch_check c = {"dnsbl/192.0.2.1/x",
+                             "dnsbl",
+                             "192.0.2.1",
+                             "x",
+                             MXD_WATCH_OK,
+                             "clean",
+                             "",
+                             0,
+                             0,
+                             0,
+                             NULL,
+                             MXD_WATCH_UNKNOWN};
         assert_int_equal(mxd_store_begin(holder), MXD_OK);
         assert_int_equal(mxd_store_watch_record(holder, &c, T0, NULL), MXD_OK);
         assert_int_equal(mxd_store_watch_record(s, &c, T0, NULL), MXD_ERR_BUSY);
@@ -975,8 +1039,10 @@ static void test_pg_translate(void **state)
           12);
     tr_is("SELECT ? , ?", "SELECT $1 , $2", 2);
     /* literals and quoted names are left alone */
-    tr_is("SELECT '?1 INTEGER max(a, b)', \"REAL\" FROM t", "SELECT '?1 INTEGER max(a, b)', "
-          "\"REAL\" FROM t", 0);
+    tr_is("SELECT '?1 INTEGER max(a, b)', \"REAL\" FROM t",
+          "SELECT '?1 INTEGER max(a, b)', "
+          "\"REAL\" FROM t",
+          0);
     tr_is("SELECT 'it''s ?1' || ?2", "SELECT 'it''s ?1' || $2", 2);
     tr_is("INSERT OR IGNORE INTO m (k) VALUES (?1)",
           "INSERT INTO m (k) VALUES ($1) ON CONFLICT DO NOTHING", 1);
@@ -984,8 +1050,7 @@ static void test_pg_translate(void **state)
           "INSERT INTO m (k) VALUES ($1) ON CONFLICT DO NOTHING", 1);
     /* scalar max/min of several values; the aggregates stay */
     tr_is("SELECT max(a), min(b), max(?4, opened_at, 1), min(x, (SELECT max(y) FROM z))",
-          "SELECT max(a), min(b), GREATEST($4, opened_at, 1), LEAST(x, (SELECT max(y) FROM z))",
-          4);
+          "SELECT max(a), min(b), GREATEST($4, opened_at, 1), LEAST(x, (SELECT max(y) FROM z))", 4);
     tr_is("SELECT max((SELECT count(*) FROM e WHERE a = 1, 2))",
           "SELECT max((SELECT count(*) FROM e WHERE a = 1, 2))", 0);
     tr_is("SELECT group_concat(v, ', ') AS list", "SELECT string_agg(v, ', ' ORDER BY v) AS list",
@@ -1016,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_soft_window),
         cmocka_unit_test(test_remove_and_resuppress),
         cmocka_unit_test(test_check_batch),
+        cmocka_unit_test(test_many_rows),
         cmocka_unit_test(test_implicit_transactions),
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_busy),
