@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "mxdiag/store.h"
 #include "mxdiag/watch.h"
 #include "store/store_internal.h"
@@ -488,6 +490,50 @@ static void test_follow_many_hours(void **state)
     mxd_store_close(s);
 }
 
+/* The daemons of a fleet raise a log alert once: 6 processes, each with its own connection,
+ * raise the same event at once; one alert is stored (SQLite or PostgreSQL). */
+static void test_event_once_across_processes(void **state)
+{
+    (void)state;
+    char p[1024];
+    test_db(tmpdir, "events", p, sizeof p);
+    mxd_store *s = open_db("events"); /* the schema exists before the children start */
+    enum { KIDS = 6 };
+    pid_t kids[KIDS];
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    for (int k = 0; k < KIDS; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            mxd_store *c = NULL;
+            char why[512], b;
+            close(go[1]);
+            if (mxd_store_open(p, 0, &c, why, sizeof why))
+                _exit(2);
+            watch_config cfg = cfg_default();
+            watch_alerter al = {c, &cfg, 0, 0, 0, 0};
+            if (read(go[0], &b, 1) != 0) /* all start when the parent closes the pipe */
+                _exit(3);
+            mxd_err e = watch_raise_event(&al, "log/new-block/gmail", "new-block", "gmail",
+                                          "critical", "new block at gmail", NULL, T0 + k);
+            mxd_store_close(c);
+            _exit(e == MXD_OK ? 0 : 1);
+        }
+    }
+    close(go[0]);
+    close(go[1]);
+    for (int k = 0; k < KIDS; k++) {
+        int st = -1;
+        assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+    }
+    assert_int_equal(count(s, "SELECT count(*) FROM watch_alerts WHERE kind = 'new-block'"), 1);
+    assert_int_equal(count(s, "SELECT count(*) FROM watch_notices"), 1);
+    mxd_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_forget_unconfigured),
         cmocka_unit_test(test_follow_many_hours),
+        cmocka_unit_test(test_event_once_across_processes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
