@@ -174,6 +174,12 @@ try:
         check(re.sub(r"\S+\.mbox\S*", "", h[0]) == re.sub(r"\S+\.mbox\S*", "", h[1]),
               f"history of {a}: the same")
 
+    # MXDIAG_DB holds a URI as --db does
+    r = subprocess.run([mxdiag, "suppress", "list", "--all", "--format", "jsonl"],
+                       env=dict(os.environ, MXDIAG_DB=fleet), capture_output=True, text=True)
+    check([strip(json.loads(l)) for l in r.stdout.splitlines() if l.strip()] == s_fleet,
+          "MXDIAG_DB=postgresql://... is the same database as --db")
+
     # again, all parts at once: nothing new
     writers = [subprocess.Popen([mxdiag, "ingest", "--db", fleet,
                                  os.path.join(work, f"part{k}.mbox")],

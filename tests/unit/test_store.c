@@ -533,6 +533,27 @@ static void test_check_batch(void **state)
     mxd_store_close(s);
 }
 
+/* Text from strangers that is not UTF-8 is stored all the same: as it is on SQLite, each
+ * invalid byte as U+FFFD on PostgreSQL (whose text type refuses it). */
+static void test_not_utf8(void **state)
+{
+    (void)state;
+    mxd_store *s = open_db(db_path("utf8"));
+    mxd_store_event ev = event("<u1@x>", "u@example.com", MXD_EFFECT_HARD, T0);
+    ev.reason = "bad\xff\xc3(";
+    ev.diagnostic = "550 \xe9t\xe9 \xed\xa0\x80 caf\xc3\xa9";
+    assert_int_equal(mxd_store_begin(s), MXD_OK);
+    assert_int_equal(mxd_store_event_add(s, &ev, NULL, NULL), MXD_OK);
+    assert_int_equal(mxd_store_commit(s), MXD_OK);
+    hist h = {0};
+    assert_int_equal(mxd_store_history_each(s, "u@example.com", hist_cb, &h), MXD_OK);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.line[0], test_pg() ? "0 hard bad\xef\xbf\xbd\xef\xbf\xbd( test:1"
+                                             : "0 hard bad\xff\xc3( test:1");
+    assert_int_equal(is_active(s, "u@example.com"), 1);
+    mxd_store_close(s);
+}
+
 /* Listing more rows than one batch of a cursor (PostgreSQL reads STORE_STREAM_ROWS at a time):
  * every row once, in order; a callback that stops leaves the store usable, inside a caller's
  * transaction too. And a check of more addresses than one batch of check_batched(). */
@@ -1082,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_remove_and_resuppress),
         cmocka_unit_test(test_check_batch),
         cmocka_unit_test(test_many_rows),
+        cmocka_unit_test(test_not_utf8),
         cmocka_unit_test(test_implicit_transactions),
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_busy),
