@@ -473,7 +473,17 @@ mxd_err store_pg_connect(mxd_store *s, const char *uri)
         return store_fail(s, MXD_ERR_NOMEM, "out of memory");
     free(s->path);
     s->path = shown;
-    s->pg = pq.connectdb(uri);
+    /* a server that does not answer is given 10 s, not the system's TCP timeout (minutes a
+     * Postfix pipe delivery would hang), unless the URI says otherwise */
+    char *withto = NULL;
+    if (!strstr(uri, "connect_timeout=")) {
+        size_t n = strlen(uri) + 32;
+        if (!(withto = malloc(n)))
+            return store_fail(s, MXD_ERR_NOMEM, "out of memory");
+        snprintf(withto, n, "%s%cconnect_timeout=10", uri, strchr(uri, '?') ? '&' : '?');
+    }
+    s->pg = pq.connectdb(withto ? withto : uri);
+    free(withto);
     if (!s->pg)
         return store_fail(s, MXD_ERR_NOMEM, "out of memory");
     if (pq.status(s->pg) != CONNECTION_OK) {
