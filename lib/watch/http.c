@@ -64,7 +64,7 @@ struct watch_http {
     struct MHD_Daemon *daemon;
     mxd_store *store; /* read-only; used under lock */
     pthread_mutex_t lock;
-    const watch_stats *stats;
+    watch_stats_pub *stats;
     int has_token;
     unsigned char token_md[SHA256_DIGEST_LENGTH];
 };
@@ -255,16 +255,18 @@ static char *render(watch_http *h, const struct route *rt, const char *path, siz
     char *body = NULL;
     int notfound = 0;
     long long now = (long long)time(NULL);
+    watch_stats snap;
+    watch_stats_read(h->stats, &snap);
     pthread_mutex_lock(&h->lock);
     switch (rt->kind) {
     case R_DASHBOARD:
-        body = watch_render_dashboard(h->store, h->stats, now, len, why, sizeof why);
+        body = watch_render_dashboard(h->store, &snap, now, len, why, sizeof why);
         break;
     case R_METRICS:
-        body = watch_render_metrics(h->store, h->stats, now, len, why, sizeof why);
+        body = watch_render_metrics(h->store, &snap, now, len, why, sizeof why);
         break;
     case R_API:
-        body = watch_render_api(h->store, h->stats, path, now, len, &notfound, why, sizeof why);
+        body = watch_render_api(h->store, &snap, path, now, len, &notfound, why, sizeof why);
         break;
     case R_HEALTH: {
         int v = mxd_store_schema_version(h->store);
@@ -337,8 +339,22 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     watch_log(LOG_WARNING, "http: %s", line);
 }
 
+void watch_stats_publish(watch_stats_pub *p, const watch_stats *s)
+{
+    pthread_mutex_lock(&p->mu);
+    p->v = *s;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void watch_stats_read(watch_stats_pub *p, watch_stats *out)
+{
+    pthread_mutex_lock(&p->mu);
+    *out = p->v;
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* watch_http_start - parse the address, open the database read-only, start the daemon. */
-mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, const watch_stats *stats,
+mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, watch_stats_pub *stats,
                          watch_http **out, char *bound, size_t boundlen, char *why, size_t whylen)
 {
     *out = NULL;

@@ -48,6 +48,7 @@ struct mxd_watch {
     watch_follow *follow;
     watch_http *http;
     watch_stats stats;
+    watch_stats_pub pub; /* the copy the HTTP thread reads */
     list_budget lists[WATCH_LIST_MAX];
     size_t nlists;
     size_t ip_cursor;
@@ -562,6 +563,7 @@ mxd_err mxd_watch_new(const mxd_kb *kb, const char *config, const char *db, mxd_
         watch_config_free(cfg);
         return MXD_ERR_NOMEM;
     }
+    pthread_mutex_init(&w->pub.mu, NULL);
     w->kb = kb;
     w->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
     w->config_path = strdup(config);
@@ -597,6 +599,7 @@ mxd_err mxd_watch_new(const mxd_kb *kb, const char *config, const char *db, mxd_
         return e;
     }
     w->stats.started = now;
+    watch_stats_publish(&w->pub, &w->stats);
     *out = w;
     return MXD_OK;
 }
@@ -645,6 +648,7 @@ void mxd_watch_free(mxd_watch *w)
     watch_follow_free(w->follow);
     watch_config_free(w->cfg);
     mxd_store_close(w->store);
+    pthread_mutex_destroy(&w->pub.mu);
     free(w->config_path);
     free(w->db_override);
     free(w->dbpath);
@@ -725,7 +729,7 @@ static void reload(mxd_watch *w, long long now)
         w->http = NULL;
         if (w->cfg->listen) {
             char bound[128];
-            if (watch_http_start(w->cfg, w->dbpath, &w->stats, &w->http, bound, sizeof bound, why,
+            if (watch_http_start(w->cfg, w->dbpath, &w->pub, &w->http, bound, sizeof bound, why,
                                  sizeof why))
                 watch_log(3, "reload: HTTP: %s", why);
             else
@@ -742,8 +746,8 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
 {
     if (w->cfg->listen) {
         char bound[128];
-        mxd_err e = watch_http_start(w->cfg, w->dbpath, &w->stats, &w->http, bound, sizeof bound,
-                                     why, whylen);
+        mxd_err e = watch_http_start(w->cfg, w->dbpath, &w->pub, &w->http, bound, sizeof bound, why,
+                                     whylen);
         if (e)
             return e;
         watch_log(6, "listening on http://%s/", bound);
@@ -823,6 +827,7 @@ mxd_err mxd_watch_run(mxd_watch *w, volatile sig_atomic_t *stop, volatile sig_at
             send_notices(w, now);
         if (did && mxd_store_sync(w->store))
             watch_log(3, "%s", mxd_store_error(w->store));
+        watch_stats_publish(&w->pub, &w->stats);
         /* sleep until the next task, a second at most (signals end it sooner) */
         long long next = w->next_ips;
         long long cand[] = {w->next_domains, w->next_logs, w->next_maildirs, w->next_repeat,

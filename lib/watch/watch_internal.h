@@ -15,6 +15,7 @@
 #ifndef MXD_WATCH_INTERNAL_H
 #define MXD_WATCH_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include "mxdiag/watch.h"
 #include "mxdiag/store.h"
@@ -210,12 +211,22 @@ typedef struct watch_stats {
     long long started;
 } watch_stats;
 
+/* The counters as the HTTP thread sees them: a copy the main loop publishes under mu after
+ * each pass (the thread never reads the live ones the loop is changing). */
+typedef struct watch_stats_pub {
+    pthread_mutex_t mu;
+    watch_stats v;
+} watch_stats_pub;
+
+void watch_stats_publish(watch_stats_pub *p, const watch_stats *s);
+void watch_stats_read(watch_stats_pub *p, watch_stats *out);
+
 /* watch_http_start - serve on cfg->listen (a thread of libmicrohttpd's), reading the database
  * at dbpath through its own read-only connection. A token (cfg->token) is required from every
  * request when it is set ("Authorization: Bearer T" or "?token=T"); nothing in a request
  * makes the daemon query DNS. *bound gets the address actually bound ("127.0.0.1:40123").
  * MXD_ERR_INVALID (bad address), MXD_ERR_IO (cannot bind), MXD_ERR_NOLIB. */
-mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, const watch_stats *stats,
+mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, watch_stats_pub *stats,
                          watch_http **out, char *bound, size_t boundlen, char *why, size_t whylen);
 void watch_http_stop(watch_http *h);
 

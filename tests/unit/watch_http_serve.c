@@ -86,7 +86,8 @@ int main(int argc, char **argv)
     watch_stats stats = {.rounds = 3, .checks = 40, .dns_queries = 120, .started = now - 3600};
     watch_http *h = NULL;
     char bound[64];
-    e = watch_http_start(&cfg, argv[1], &stats, &h, bound, sizeof bound, why, sizeof why);
+    watch_stats_pub pub = {PTHREAD_MUTEX_INITIALIZER, stats};
+    e = watch_http_start(&cfg, argv[1], &pub, &h, bound, sizeof bound, why, sizeof why);
     if (e) {
         fprintf(stderr, "watch_http_serve: %s\n", why);
         mxd_store_close(s);
