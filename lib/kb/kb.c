@@ -19,10 +19,8 @@ mxd_err mxd_kb_open(mxd_kb **out)
 {
     if (!out)
         return MXD_ERR_INVALID;
-    char why[256];
-    mxd_err e = kb_load_files(kb_builtin_files, kb_builtin_nfiles, out, why, sizeof why);
-    /* The build validated the data: only memory can fail here. */
-    return e == MXD_ERR_DATA ? MXD_ERR_DATA : e;
+    /* kbgen validated the data when it embedded it: only memory can fail here */
+    return kb_load_builtin(kb_builtin_files, kb_builtin_nfiles, out);
 }
 
 /* read_file - the whole file, up to KB_MAX_FILE_SIZE. */

@@ -282,6 +282,7 @@ typedef struct parse_ctx {
     int line;
     char *why;
     size_t whylen;
+    int trusted; /* the built-in data, validated by kbgen at build time: cross-checks skipped */
 } parse_ctx;
 
 void *kb_alloc(mxd_kb *kb, size_t n);                                  /* from the kb's arena */
@@ -312,6 +313,12 @@ const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len);
 /* kb_load_files - parse the given data files into a new kb. On MXD_ERR_DATA a reason with
  * file and line is written to why. */
 mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen);
+
+/* kb_load_builtin - the same for data that kbgen validated when it embedded it (the built-in
+ * knowledge base): the checks that only look for mistakes in the data (UTF-8, duplicate ids,
+ * references to unknown providers, playbooks and delist templates) are not run again at each
+ * start. */
+mxd_err kb_load_builtin(const kb_file *files, size_t nfiles, mxd_kb **out);
 
 /* kb_parse_playbooks / kb_parse_delist - data/playbooks.txt and data/delist.txt */
 mxd_err kb_parse_playbooks(parse_ctx *pc, const kb_file *f);

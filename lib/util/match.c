@@ -36,6 +36,7 @@ struct bmatch {
     unsigned *ids;          /* pattern ids per bucket, ascending */
     unsigned *shorts;       /* ids of patterns with a first piece under 4 bytes */
     size_t nshorts;
+    void *pool; /* every pattern's pieces, lengths and lower-case copy, in one allocation */
 };
 
 /* hash4 - MATCH_FILTER_BITS bits of hash of four bytes; its top MATCH_BUCKET_BITS bits pick
@@ -55,11 +56,7 @@ void bmatch_free(bmatch *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->n; i++) {
-        free(m->pats[i].lower);
-        free(m->pats[i].piece);
-        free(m->pats[i].piece_len);
-    }
+    free(m->pool);
     free(m->pats);
     free(m->bucket_start);
     free(m->filter);
@@ -68,17 +65,23 @@ void bmatch_free(bmatch *m)
     free(m);
 }
 
-/* compile - lower-case a pattern and split it into pieces. Returns 0, or -1 on no memory. */
-static int compile(mpat *p, const char *pat)
+/* pieces_most - the most pieces pattern pat of length l can have */
+static size_t pieces_most(const char *pat, size_t l)
 {
-    size_t l = strlen(pat), most = 1;
+    size_t most = 1;
     for (size_t i = 0; i < l; i++)
         most += pat[i] == '*';
-    p->lower = malloc(l + 1);
-    p->piece = malloc(most * sizeof *p->piece);
-    p->piece_len = malloc(most * sizeof *p->piece_len);
-    if (!p->lower || !p->piece || !p->piece_len)
-        return -1;
+    return most;
+}
+
+/* compile - lower-case a pattern of length l into lower and split it into pieces (piece and
+ * piece_len have room for pieces_most()). */
+static void compile(mpat *p, const char *pat, size_t l, char *lower, const char **piece,
+                    size_t *piece_len)
+{
+    p->lower = lower;
+    p->piece = piece;
+    p->piece_len = piece_len;
     for (size_t i = 0; i <= l; i++)
         p->lower[i] = (char)str_tolower((unsigned char)pat[i]);
     p->npieces = 0;
@@ -98,7 +101,6 @@ static int compile(mpat *p, const char *pat)
             break;
         s = star + 1;
     }
-    return 0;
 }
 
 bmatch *bmatch_new(const char *const *patterns, size_t n)
@@ -116,12 +118,28 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
         return NULL;
     }
     m->n = n;
-    for (size_t i = 0; i < n; i++)
-        if (compile(&m->pats[i], patterns[i])) {
-            m->n = i + 1; /* (its pieces too: calloc left the rest NULL) */
-            bmatch_free(m);
-            return NULL;
-        }
+    /* one allocation for all patterns: the piece pointers, the piece lengths, the text */
+    size_t npieces = 0, nchars = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(patterns[i]);
+        npieces += pieces_most(patterns[i], l);
+        nchars += l + 1;
+    }
+    m->pool = malloc(npieces * (sizeof(const char *) + sizeof(size_t)) + nchars + 1);
+    if (!m->pool) {
+        bmatch_free(m);
+        return NULL;
+    }
+    const char **piece = m->pool;
+    size_t *piece_len = (size_t *)(piece + npieces);
+    char *lower = (char *)(piece_len + npieces);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(patterns[i]), most = pieces_most(patterns[i], l);
+        compile(&m->pats[i], patterns[i], l, lower, piece, piece_len);
+        lower += l + 1;
+        piece += most;
+        piece_len += most;
+    }
     /* counting sort of ids into buckets, keeping file order inside each bucket */
     unsigned *count = calloc(MATCH_BUCKETS, sizeof *count);
     if (!count) {
