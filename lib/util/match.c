@@ -36,6 +36,7 @@ struct bmatch {
     unsigned *ids;          /* pattern ids per bucket, ascending */
     unsigned *shorts;       /* ids of patterns with a first piece under 4 bytes */
     size_t nshorts;
+    unsigned *short_lead; /* per shorts[] entry: the first entry with the same first piece */
     void *pool; /* every pattern's pieces, lengths and lower-case copy, in one allocation */
 };
 
@@ -62,6 +63,7 @@ void bmatch_free(bmatch *m)
     free(m->filter);
     free(m->ids);
     free(m->shorts);
+    free(m->short_lead);
     free(m);
 }
 
@@ -113,7 +115,8 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     m->filter = calloc((1u << MATCH_FILTER_BITS) / 64, sizeof *m->filter);
     m->ids = calloc(n ? n : 1, sizeof *m->ids);
     m->shorts = calloc(n ? n : 1, sizeof *m->shorts);
-    if (!m->pats || !m->bucket_start || !m->filter || !m->ids || !m->shorts) {
+    m->short_lead = calloc(n ? n : 1, sizeof *m->short_lead);
+    if (!m->pats || !m->bucket_start || !m->filter || !m->ids || !m->shorts || !m->short_lead) {
         bmatch_free(m);
         return NULL;
     }
@@ -154,6 +157,18 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
             m->filter[h >> 6] |= (uint64_t)1 << (h & 63);
         } else /* (a pattern of '*'s only matches every text) */
             m->shorts[m->nshorts++] = (unsigned)i;
+    }
+    /* short patterns sharing a first piece ("ouk*_416", "ouk*_418" ...) share its search */
+    for (size_t s = 0; s < m->nshorts; s++) {
+        const mpat *p = &m->pats[m->shorts[s]];
+        size_t lead = s;
+        for (size_t t = 0; t < s && lead == s && p->npieces; t++) {
+            const mpat *q = &m->pats[m->shorts[t]];
+            if (m->short_lead[t] == t && q->npieces && q->piece_len[0] == p->piece_len[0] &&
+                !memcmp(q->piece[0], p->piece[0], p->piece_len[0]))
+                lead = t;
+        }
+        m->short_lead[s] = (unsigned)lead;
     }
     unsigned acc = 0;
     for (size_t b = 0; b < MATCH_BUCKETS; b++) {
@@ -202,16 +217,25 @@ static int first_at(const mpat *p, const char *t, size_t len, size_t i)
     return w == p->pre && !memcmp(t + i + 4, p->piece[0] + 4, pl - 4);
 }
 
+/* SHORT_CACHE - short patterns whose first-piece search a scan remembers (more search again) */
+#define SHORT_CACHE  1024
+#define SHORT_UNSEEN ((size_t)-2)
+
 /* short_occurs - does p, whose first piece is under four bytes, occur in t? Only the first
- * hit of that piece needs a try: later pieces found after a later hit follow the first too. */
-static int short_occurs(const mpat *p, const char *t, size_t len, size_t *work)
+ * hit of that piece needs a try: later pieces found after a later hit follow the first too.
+ * *first caches the offset of that hit ((size_t)-1: none; SHORT_UNSEEN: not searched yet):
+ * patterns with the same first piece share it. */
+static int short_occurs(const mpat *p, const char *t, size_t len, size_t *first, size_t *work)
 {
     if (!p->npieces)
         return 1;
-    const char *hit = str_find(t, len, p->piece[0], p->piece_len[0]);
-    if (work)
-        *work += hit ? (size_t)(hit - t) + p->piece_len[0] : len;
-    return hit && rest_matches(p, t, len, (size_t)(hit - t) + p->piece_len[0], work);
+    if (*first == SHORT_UNSEEN) {
+        const char *hit = str_find(t, len, p->piece[0], p->piece_len[0]);
+        if (work)
+            *work += hit ? (size_t)(hit - t) + p->piece_len[0] : len;
+        *first = hit ? (size_t)(hit - t) : (size_t)-1;
+    }
+    return *first != (size_t)-1 && rest_matches(p, t, len, *first + p->piece_len[0], work);
 }
 
 /* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find
@@ -229,12 +253,17 @@ scan(const bmatch *m, const char *lower, size_t len, unsigned char *hit, size_t 
 {
     size_t best = (size_t)-1;
     unsigned char *dead = NULL;
-    /* short first pieces: plain searches */
+    /* short first pieces: plain searches, one per distinct first piece */
+    size_t first[SHORT_CACHE];
+    for (size_t s = 0; s < m->nshorts && s < SHORT_CACHE; s++)
+        first[s] = SHORT_UNSEEN;
     for (size_t s = 0; s < m->nshorts; s++) {
         size_t id = m->shorts[s];
         if (!hit && id >= best)
             break;
-        int yes = short_occurs(&m->pats[id], lower, len, work);
+        size_t lead = m->short_lead[s], own = SHORT_UNSEEN;
+        int yes =
+            short_occurs(&m->pats[id], lower, len, lead < SHORT_CACHE ? &first[lead] : &own, work);
         if (hit)
             hit[id] = (unsigned char)yes;
         else if (yes)
