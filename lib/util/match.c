@@ -71,8 +71,8 @@ void bmatch_free(bmatch *m)
 static size_t pieces_most(const char *pat, size_t l)
 {
     size_t most = 1;
-    for (size_t i = 0; i < l; i++)
-        most += pat[i] == '*';
+    for (const char *s = memchr(pat, '*', l); s; s = memchr(s + 1, '*', l - (size_t)(s + 1 - pat)))
+        most++;
     return most;
 }
 
@@ -84,8 +84,8 @@ static void compile(mpat *p, const char *pat, size_t l, char *lower, const char 
     p->lower = lower;
     p->piece = piece;
     p->piece_len = piece_len;
-    for (size_t i = 0; i <= l; i++)
-        p->lower[i] = (char)str_tolower((unsigned char)pat[i]);
+    bmatch_lower(pat, l, p->lower);
+    p->lower[l] = 0;
     p->npieces = 0;
     char *s = p->lower;
     for (;;) {
@@ -158,18 +158,29 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
         } else /* (a pattern of '*'s only matches every text) */
             m->shorts[m->nshorts++] = (unsigned)i;
     }
-    /* short patterns sharing a first piece ("ouk*_416", "ouk*_418" ...) share its search */
+    /* short patterns sharing a first piece ("ouk*_416", "ouk*_418" ...) share its search: each
+     * is compared with the distinct first pieces met so far (leads) */
+    unsigned *leads = malloc((m->nshorts ? m->nshorts : 1) * sizeof *leads);
+    if (!leads) {
+        free(count);
+        bmatch_free(m);
+        return NULL;
+    }
+    size_t nleads = 0;
     for (size_t s = 0; s < m->nshorts; s++) {
         const mpat *p = &m->pats[m->shorts[s]];
         size_t lead = s;
-        for (size_t t = 0; t < s && lead == s && p->npieces; t++) {
-            const mpat *q = &m->pats[m->shorts[t]];
-            if (m->short_lead[t] == t && q->npieces && q->piece_len[0] == p->piece_len[0] &&
+        for (size_t k = 0; k < nleads && lead == s && p->npieces; k++) {
+            const mpat *q = &m->pats[m->shorts[leads[k]]];
+            if (q->npieces && q->piece_len[0] == p->piece_len[0] &&
                 !memcmp(q->piece[0], p->piece[0], p->piece_len[0]))
-                lead = t;
+                lead = leads[k];
         }
+        if (lead == s)
+            leads[nleads++] = (unsigned)s;
         m->short_lead[s] = (unsigned)lead;
     }
+    free(leads);
     unsigned acc = 0;
     for (size_t b = 0; b < MATCH_BUCKETS; b++) {
         m->bucket_start[b] = acc;
