@@ -194,6 +194,10 @@ void mxd_kb_free(mxd_kb *kb)
         for (size_t sj = 0; sj < KB_RULE_SUBJECTS; sj++)
             free(kb->rules_by_status[c][sj]);
     free(kb->rules_no_status);
+    for (size_t c = 0; c < 3; c++)
+        for (unsigned sj = 0; sj < KB_RULE_SUBJECTS; sj++)
+            free(kb->generic_by_status[c][sj]);
+    free(kb->generic_no_status);
     free(kb);
 }
 

@@ -272,6 +272,11 @@ struct mxd_kb {
     size_t nrules_by_status[3][KB_RULE_SUBJECTS];
     unsigned *rules_no_status; /* for a reply without a status: the rules without one */
     size_t nrules_no_status;
+    /* the same lists without the providers' rules: for a reply from no known provider */
+    unsigned *generic_by_status[3][KB_RULE_SUBJECTS];
+    size_t ngeneric_by_status[3][KB_RULE_SUBJECTS];
+    unsigned *generic_no_status;
+    size_t ngeneric_no_status;
     struct kb_fast *fast; /* provider-hosts.tsv and reasons.tsv compiled (kb_fast.c) */
 };
 

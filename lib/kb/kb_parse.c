@@ -721,22 +721,34 @@ static mxd_err index_rules(mxd_kb *kb)
     static const unsigned classes[3] = {2, 4, 5};
     size_t n = kb->nrules ? kb->nrules : 1;
     kb->rules_no_status = malloc(n * sizeof *kb->rules_no_status);
-    if (!kb->rules_no_status)
+    kb->generic_no_status = malloc(n * sizeof *kb->generic_no_status);
+    if (!kb->rules_no_status || !kb->generic_no_status)
         return MXD_ERR_NOMEM;
     for (size_t i = 0; i < kb->nrules; i++)
-        if (!kb->rules[i].nstatus)
+        if (!kb->rules[i].nstatus) {
             kb->rules_no_status[kb->nrules_no_status++] = (unsigned)i;
+            if (!kb->rules[i].provider)
+                kb->generic_no_status[kb->ngeneric_no_status++] = (unsigned)i;
+        }
     for (size_t c = 0; c < 3; c++)
         for (unsigned sj = 0; sj < KB_RULE_SUBJECTS; sj++) {
             unsigned *ids = malloc(n * sizeof *ids);
-            if (!ids)
+            if (ids)
+                kb->rules_by_status[c][sj] = ids;
+            unsigned *gen = malloc(n * sizeof *gen);
+            if (gen)
+                kb->generic_by_status[c][sj] = gen;
+            if (!ids || !gen)
                 return MXD_ERR_NOMEM;
-            size_t k = 0;
+            size_t k = 0, g = 0;
             for (size_t i = 0; i < kb->nrules; i++)
-                if (!kb->rules[i].nstatus || rule_names_status(&kb->rules[i], classes[c], sj))
+                if (!kb->rules[i].nstatus || rule_names_status(&kb->rules[i], classes[c], sj)) {
                     ids[k++] = (unsigned)i;
-            kb->rules_by_status[c][sj] = ids;
+                    if (!kb->rules[i].provider)
+                        gen[g++] = (unsigned)i;
+                }
             kb->nrules_by_status[c][sj] = k;
+            kb->ngeneric_by_status[c][sj] = g;
         }
     return MXD_OK;
 }
