@@ -70,7 +70,8 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
 {
     int score = 1;
     if (r->provider) {
-        if (!provider || (r->provider != provider && strcmp(r->provider, provider)))
+        if (!provider || (r->provider != provider &&
+                          (r->provider[0] != provider[0] || strcmp(r->provider, provider))))
             return 0;
         score += 15;
     }
