@@ -327,6 +327,8 @@ mxd_err mxd_dkim_keys(mxd_resolver *r, const mxd_kb *kb, const char *domain,
     dom[dl] = 0;
     if (!strchr(dom, '.') || !mxd_dns_name_valid(dom, dl))
         return MXD_ERR_INVALID;
+    if (crypto_load()) /* the keys are measured with OpenSSL */
+        return MXD_ERR_NOLIB;
     size_t n = nsel;
     if (!nsel)
         while (mxd_kb_dkim_selector(kb, n, NULL, NULL) == 0)
