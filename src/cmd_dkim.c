@@ -203,7 +203,7 @@ static int run_verify(cli_global *g, int json, long long now, const char *file)
     free(msg);
     if (e) {
         cli_err("dkim", "%s", mxd_strerror(e));
-        rc = e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_DATAERR_;
+        rc = e == MXD_ERR_NOMEM ? EX_OSERR_ : e == MXD_ERR_NOLIB ? EX_UNAVAILABLE_ : EX_DATAERR_;
     } else {
         char *js = json ? mxd_dkim_verify_report_json(rep, 1) : NULL;
         if (js)
@@ -236,7 +236,7 @@ static int run_keys(cli_global *g, int json, const char *domain, const char **se
         rc = EX_USAGE_;
     } else if (e) {
         cli_err("dkim", "%s", mxd_strerror(e));
-        rc = e == MXD_ERR_TOOBIG ? EX_USAGE_ : EX_OSERR_;
+        rc = e == MXD_ERR_TOOBIG ? EX_USAGE_ : e == MXD_ERR_NOLIB ? EX_UNAVAILABLE_ : EX_OSERR_;
     } else {
         /* "no key" is believed only from a resolver that knows the top-level domain */
         char why[512] = "";

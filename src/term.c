@@ -226,22 +226,29 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 }
 
 /* plain_run - how many bytes at p (up to n) are plain: printable ASCII, newline or TAB, which
- * term_unit() passes as they are. Eight bytes at a time while they are all printable ASCII. */
+ * term_unit() passes as they are. Eight bytes at a time while they are all printable ASCII, and
+ * again after each newline or TAB. */
 static size_t plain_run(const unsigned char *p, size_t n)
 {
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        /* a byte below 0x20, or 0x7F and above, sets the high bit of its lane */
-        uint64_t low = (w - 0x2020202020202020ull) & ~w;
-        uint64_t high = (w + 0x0101010101010101ull) | w;
-        if ((low | high) & 0x8080808080808080ull)
-            break;
+    for (;;) {
+        for (; i + 8 <= n; i += 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            /* a byte below 0x20, or 0x7F and above, sets the high bit of its lane */
+            uint64_t low = (w - 0x2020202020202020ull) & ~w;
+            uint64_t high = (w + 0x0101010101010101ull) | w;
+            if ((low | high) & 0x8080808080808080ull)
+                break;
+        }
+        while (i < n && p[i] >= 0x20 && p[i] < 0x7F)
+            i++;
+        if (i < n && (p[i] == '\n' || p[i] == '\t')) {
+            i++;
+            continue;
+        }
+        return i;
     }
-    while (i < n && ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\n' || p[i] == '\t'))
-        i++;
-    return i;
 }
 
 /* sink_pass - neutralise and write the units of p; the unfinished tail is kept unless final. */

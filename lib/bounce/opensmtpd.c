@@ -34,7 +34,8 @@ static int opensmtpd_parse(bounce_view *v, bounce_out *out)
     int n = text_generic(t + off, end - off, out);
     if (v->has_dsn) {
         /* DSN fields (action, remote MTA) for the recipients found in the text */
-        bounce_out o2 = {.r = calloc(BOUNCE_MAX_RCPTS, sizeof *o2.r)};
+        /* (not zeroed: bounce_add() sets every field of the entries it hands out) */
+        bounce_out o2 = {.r = malloc(BOUNCE_MAX_RCPTS * sizeof *o2.r)};
         if (!o2.r)
             return n;
         dsn_parse(v->dsn.ptr ? v->dsn.ptr : "", v->dsn.len, &o2);

@@ -251,7 +251,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.status = c.record_status;
         rec.replycode = c.replycode;
         rec.reason = c.reason ? c.reason : "undefined";
-        rec.hardbounce = classify_hardbounce(rec.reason, c.permanent, c.scope, r->command);
+        rec.hardbounce =
+            !c.soft_wording && classify_hardbounce(rec.reason, c.permanent, c.scope, r->command);
         rec.action = r->action;
         rec.diagnosticcode = r->diag;
         rec.diagnostictype = r->diagtype;

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <arpa/inet.h>
-#include <libpsl.h>
+#include "util/psl_dl.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,12 +7,10 @@
  * thirty common selectors costs one round trip.
  */
 #include <jansson.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/crypto.h"
 #include "mxdiag/dkim.h"
 #include "check/checkutil.h"
 #include "check/dkim_internal.h"
@@ -81,6 +79,8 @@ mxd_err dkim_key_parse_full(const char *txt, size_t len, mxd_dkim_key *out, void
     memset(out, 0, sizeof *out);
     if (pkey)
         *pkey = NULL;
+    if (crypto_load())
+        return MXD_ERR_NOLIB;
     if (len > MXD_DKIM_MAX_RECORD)
         return MXD_ERR_TOOBIG;
     snprintf(out->key_type, sizeof out->key_type, "rsa");
@@ -327,6 +327,8 @@ mxd_err mxd_dkim_keys(mxd_resolver *r, const mxd_kb *kb, const char *domain,
     dom[dl] = 0;
     if (!strchr(dom, '.') || !mxd_dns_name_valid(dom, dl))
         return MXD_ERR_INVALID;
+    if (crypto_load()) /* the keys are measured with OpenSSL */
+        return MXD_ERR_NOLIB;
     size_t n = nsel;
     if (!nsel)
         while (mxd_kb_dkim_selector(kb, n, NULL, NULL) == 0)

@@ -8,13 +8,12 @@
  * PKCS#1 v1.5 with SHA-256, or Ed25519 over the SHA-256 hash (RFC 8463).
  */
 #include <jansson.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "util/crypto.h"
 #include "mxdiag/dkim.h"
 #include "check/checkutil.h"
 #include "check/dkim_internal.h"
@@ -499,6 +498,8 @@ mxd_err mxd_dkim_verify(mxd_resolver *r, const char *msg, size_t len,
         return MXD_ERR_TOOBIG;
     if (len == 0)
         return MXD_ERR_EMPTY;
+    if (crypto_load())
+        return MXD_ERR_NOLIB;
     long long now = opts && opts->now ? opts->now : (long long)time(NULL);
     dkim_msg m;
     if (dkim_msg_parse(msg, len, &m))

@@ -8,7 +8,7 @@
  * publicsuffix package), loaded per call: no global state.
  */
 #include <jansson.h>
-#include <libpsl.h>
+#include "util/psl_dl.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
  * however many checks want to know. Names under a top-level domain the list does not know
  * (.example, .invalid, a typo) are not probed: their NXDOMAIN may well be true.
  */
-#include <libpsl.h>
+#include "util/psl_dl.h"
 #include <stdio.h>
 #include <string.h>
 #include "mxdiag/check.h"

@@ -265,6 +265,26 @@ static long address_override(const mxd_kb *kb, const char *low, size_t len)
     return -1;
 }
 
+/* blames_sender - does low hold a reasons.tsv wording (of at least ADDRESS_OVERRIDE_MIN bytes)
+ * of a reason that puts the refusal on the sender, its IP, rate or message, or on a mailbox
+ * that exists (sender_side_reasons)? Such a reply is no proof that the address is gone, whatever
+ * reason won: it is never a hard bounce. */
+static int blames_sender(const mxd_kb *kb, const char *low, size_t len)
+{
+    const struct bmatch *m = kb_reason_match(kb);
+    size_t n = m ? bmatch_count(m) : 0;
+    if (!n || n > ADDRESS_OVERRIDE_MAX || n != kb->nreasons || !len)
+        return 0;
+    unsigned char hit[ADDRESS_OVERRIDE_MAX];
+    bmatch_all(m, low, len, hit);
+    for (size_t i = 0; i < n; i++)
+        if (hit[i] && strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
+            str_in_list(kb->reasons[i].reason, sender_side_reasons,
+                        sizeof sender_side_reasons / sizeof *sender_side_reasons))
+            return 1;
+    return 0;
+}
+
 const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const char *rhost,
                               const char *low, size_t len, int cls, int subj, int det,
                               const char **from)
@@ -568,6 +588,12 @@ done:
             c->retry = c->permanent ? MXD_RETRY_NEVER : MXD_RETRY_LATER;
         }
     }
+    /* suppression safety: an address reason beside a wording that blames the sender, or in a
+     * reply that says the failure is temporary, does not prove the address gone */
+    c->soft_wording =
+        c->reason &&
+        str_in_list(c->reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons) &&
+        (says_temporary(low, llen) || blames_sender(kb, low, llen));
     /* the IP the remote side refused: only a question when the refusal is not about the
      * mailbox itself */
     if (len && !classify_mailbox_reason(c->reason) && HAVE_RP() && rp->sending_ip)

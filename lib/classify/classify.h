@@ -32,8 +32,11 @@ typedef struct classify_verdict {
     const kb_status *kstatus; /* the status registry entry, or NULL */
     const kb_reply *kreply;   /* the reply-code entry, or NULL */
     int found;                /* a code, a status or a known text was found */
-    int code_only; /* the provider's rule was chosen by its status code alone: the wording
-                      matched none of that code's rules (explain_code_rule()) */
+    int code_only;    /* the provider's rule was chosen by its status code alone: the wording
+                         matched none of that code's rules (explain_code_rule()) */
+    int soft_wording; /* an address reason, but the text says the failure is temporary or
+                         also has a block, rate, policy, content or full-mailbox wording:
+                         never a hard bounce */
 } classify_verdict;
 
 /* classify_decide - the verdict for the facts f. text/len is the reply as one line (blanks

@@ -70,7 +70,8 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
 {
     int score = 1;
     if (r->provider) {
-        if (!provider || (r->provider != provider && strcmp(r->provider, provider)))
+        if (!provider || (r->provider != provider &&
+                          (r->provider[0] != provider[0] || strcmp(r->provider, provider))))
             return 0;
         score += 15;
     }
@@ -140,13 +141,14 @@ const kb_rule *explain_best_rule_ex(const mxd_kb *kb, const reply_parts *rp, con
     const unsigned *ids = NULL;
     size_t n = kb->nrules;
     int ci = rp->cls == 2 ? 0 : rp->cls == 4 ? 1 : rp->cls == 5 ? 2 : -1;
+    /* (without a provider, only the generic rules can score: a provider's rule scores 0) */
     if (!rp->cls && kb->rules_no_status) {
-        ids = kb->rules_no_status;
-        n = kb->nrules_no_status;
+        ids = provider ? kb->rules_no_status : kb->generic_no_status;
+        n = provider ? kb->nrules_no_status : kb->ngeneric_no_status;
     } else if (ci >= 0 && rp->subj >= 0 && rp->subj < KB_RULE_SUBJECTS &&
                kb->rules_by_status[ci][rp->subj]) {
-        ids = kb->rules_by_status[ci][rp->subj];
-        n = kb->nrules_by_status[ci][rp->subj];
+        ids = provider ? kb->rules_by_status[ci][rp->subj] : kb->generic_by_status[ci][rp->subj];
+        n = provider ? kb->nrules_by_status[ci][rp->subj] : kb->ngeneric_by_status[ci][rp->subj];
     }
     for (size_t k = 0; k < n; k++) {
         const kb_rule *r = &kb->rules[ids ? ids[k] : k];

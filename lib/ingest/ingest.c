@@ -11,8 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
+#include "util/crypto.h"
 #include "mxdiag/ingest.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/report.h"
@@ -67,6 +66,8 @@ mxd_err ingest_new_reader(const mxd_kb *kb, mxd_store *st, mxd_ingest **out)
 {
     if (!kb || !out)
         return MXD_ERR_INVALID;
+    if (crypto_load()) /* message keys (SHA-256), base64 attachments */
+        return MXD_ERR_NOLIB;
     mxd_ingest *ing = calloc(1, sizeof *ing);
     if (!ing)
         return MXD_ERR_NOMEM;

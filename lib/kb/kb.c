@@ -19,10 +19,8 @@ mxd_err mxd_kb_open(mxd_kb **out)
 {
     if (!out)
         return MXD_ERR_INVALID;
-    char why[256];
-    mxd_err e = kb_load_files(kb_builtin_files, kb_builtin_nfiles, out, why, sizeof why);
-    /* The build validated the data: only memory can fail here. */
-    return e == MXD_ERR_DATA ? MXD_ERR_DATA : e;
+    /* kbgen validated the data when it embedded it: only memory can fail here */
+    return kb_load_builtin(kb_builtin_files, kb_builtin_nfiles, out);
 }
 
 /* read_file - the whole file, up to KB_MAX_FILE_SIZE. */
@@ -196,6 +194,10 @@ void mxd_kb_free(mxd_kb *kb)
         for (size_t sj = 0; sj < KB_RULE_SUBJECTS; sj++)
             free(kb->rules_by_status[c][sj]);
     free(kb->rules_no_status);
+    for (size_t c = 0; c < 3; c++)
+        for (unsigned sj = 0; sj < KB_RULE_SUBJECTS; sj++)
+            free(kb->generic_by_status[c][sj]);
+    free(kb->generic_no_status);
     free(kb);
 }
 

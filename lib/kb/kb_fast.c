@@ -36,6 +36,9 @@ struct kb_fast {
     struct bmatch *reasons;     /* reasons.tsv patterns, in file order */
     const char **rule_providers;
     size_t nrule_providers;
+    const kb_phost **tags; /* the "tag" patterns, in file order */
+    size_t ntags;
+    unsigned char tag_first[256]; /* bytes a tag starts with (lower case) */
 };
 
 /* literal_len - a pattern's length without its '*'s: longer is more specific. */
@@ -62,6 +65,7 @@ void kb_fast_free(mxd_kb *kb)
     free(f->hint_provider);
     bmatch_free(f->reasons);
     free(f->rule_providers);
+    free(f->tags);
     free(f);
     kb->fast = NULL;
 }
@@ -161,6 +165,14 @@ mxd_err kb_fast_build(mxd_kb *kb)
         else if (kind == KB_DOMAIN)
             e = compile_pattern(&kb->hosts[i], &f->dom[f->ndom++]);
     }
+    f->tags = calloc(nh, sizeof *f->tags);
+    if (!f->tags && !e)
+        e = MXD_ERR_NOMEM;
+    for (size_t i = 0; i < kb->nhosts && !e; i++)
+        if (kb->hosts[i].kind == KB_TAG && kb->hosts[i].pattern[0]) {
+            f->tags[f->ntags++] = &kb->hosts[i];
+            f->tag_first[(unsigned char)str_tolower((unsigned char)kb->hosts[i].pattern[0])] = 1;
+        }
     for (size_t i = 0; i < kb->nrules && !e; i++) {
         const char *p = kb->rules[i].provider;
         if (p && !kb_provider_has_rules(kb, p))
@@ -266,23 +278,24 @@ const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const
 {
     if (tag)
         *tag = NULL;
-    for (size_t k = 0; k < kb->nhosts && len; k++) {
-        const kb_phost *h = &kb->hosts[k];
-        if (h->kind != KB_TAG)
+    const struct kb_fast *f = kb->fast;
+    /* one pass over the word starts: the tag earliest in file order that stands at any of
+     * them (the first one decides, stop looking once it is found) */
+    size_t best = f->ntags;
+    for (size_t i = 0; i < len && best > 0; i++) {
+        if (!f->tag_first[(unsigned char)low[i]] ||
+            (i > 0 && (str_isalnum((unsigned char)low[i - 1]) || low[i - 1] == '-')))
             continue;
-        char first = (char)str_tolower((unsigned char)h->pattern[0]);
-        for (const char *s = memchr(low, first, len); s;
-             s = memchr(s + 1, first, len - (size_t)(s + 1 - low))) {
-            size_t i = (size_t)(s - low);
-            if ((i == 0 || !(str_isalnum((unsigned char)low[i - 1]) || low[i - 1] == '-')) &&
-                tag_at(low, len, i, h->pattern)) {
-                if (tag)
-                    *tag = h->pattern;
-                return h->provider;
-            }
-            if (i + 1 >= len)
+        for (size_t k = 0; k < best; k++)
+            if (str_tolower((unsigned char)f->tags[k]->pattern[0]) == (unsigned char)low[i] &&
+                tag_at(low, len, i, f->tags[k]->pattern)) {
+                best = k;
                 break;
-        }
+            }
     }
-    return NULL;
+    if (best == f->ntags)
+        return NULL;
+    if (tag)
+        *tag = f->tags[best]->pattern;
+    return f->tags[best]->provider;
 }

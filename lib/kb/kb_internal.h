@@ -278,6 +278,11 @@ struct mxd_kb {
     size_t nrules_by_status[3][KB_RULE_SUBJECTS];
     unsigned *rules_no_status; /* for a reply without a status: the rules without one */
     size_t nrules_no_status;
+    /* the same lists without the providers' rules: for a reply from no known provider */
+    unsigned *generic_by_status[3][KB_RULE_SUBJECTS];
+    size_t ngeneric_by_status[3][KB_RULE_SUBJECTS];
+    unsigned *generic_no_status;
+    size_t ngeneric_no_status;
     struct kb_fast *fast; /* provider-hosts.tsv and reasons.tsv compiled (kb_fast.c) */
 };
 
@@ -288,6 +293,7 @@ typedef struct parse_ctx {
     int line;
     char *why;
     size_t whylen;
+    int trusted; /* the built-in data, validated by kbgen at build time: cross-checks skipped */
 } parse_ctx;
 
 void *kb_alloc(mxd_kb *kb, size_t n);                                  /* from the kb's arena */
@@ -322,6 +328,12 @@ const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len);
 /* kb_load_files - parse the given data files into a new kb. On MXD_ERR_DATA a reason with
  * file and line is written to why. */
 mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen);
+
+/* kb_load_builtin - the same for data that kbgen validated when it embedded it (the built-in
+ * knowledge base): the checks that only look for mistakes in the data (UTF-8, duplicate ids,
+ * references to unknown providers, playbooks and delist templates) are not run again at each
+ * start. */
+mxd_err kb_load_builtin(const kb_file *files, size_t nfiles, mxd_kb **out);
 
 /* kb_parse_playbooks / kb_parse_delist - data/playbooks.txt and data/delist.txt */
 mxd_err kb_parse_playbooks(parse_ctx *pc, const kb_file *f);

@@ -411,7 +411,7 @@ static mxd_err row_reason(parse_ctx *pc, const char **col, const size_t *clen)
     if (!clen[0] || !clen[1] || !clen[2])
         return kb_fail(pc, "reason, pattern and source are required");
     kb_reason r = {S(0), S(1)};
-    if (!kb_is_reason(r.reason))
+    if (!pc->trusted && !kb_is_reason(r.reason))
         return kb_fail(pc, "unknown reason '%s'", r.reason);
     return kb_push((void **)&kb->reasons, &kb->nreasons, sizeof *kb->reasons, &r);
 }
@@ -477,7 +477,7 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
         return kb_fail(pc, "rule %s has no fix step", r->id);
     if (!r->nsources)
         return kb_fail(pc, "rule %s has no source", r->id);
-    for (size_t i = 0; i < kb->nrules; i++)
+    for (size_t i = 0; i < kb->nrules && !pc->trusted; i++)
         if (!strcmp(kb->rules[i].id, r->id))
             return kb_fail(pc, "duplicate rule id %s (first at %s:%d)", r->id, kb->rules[i].file,
                            kb->rules[i].line);
@@ -595,7 +595,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
         } else if (KEY("host")) {
             e = add_list(pc, t->hosts, &r->nhosts, "host", sv);
         } else if (KEY("reason")) {
-            if (!kb_is_reason(sv)) {
+            if (!pc->trusted && !kb_is_reason(sv)) {
                 e = kb_fail(pc, "unknown reason '%s'", sv);
                 break;
             }
@@ -721,37 +721,50 @@ static mxd_err index_rules(mxd_kb *kb)
     static const unsigned classes[3] = {2, 4, 5};
     size_t n = kb->nrules ? kb->nrules : 1;
     kb->rules_no_status = malloc(n * sizeof *kb->rules_no_status);
-    if (!kb->rules_no_status)
+    kb->generic_no_status = malloc(n * sizeof *kb->generic_no_status);
+    if (!kb->rules_no_status || !kb->generic_no_status)
         return MXD_ERR_NOMEM;
     for (size_t i = 0; i < kb->nrules; i++)
-        if (!kb->rules[i].nstatus)
+        if (!kb->rules[i].nstatus) {
             kb->rules_no_status[kb->nrules_no_status++] = (unsigned)i;
+            if (!kb->rules[i].provider)
+                kb->generic_no_status[kb->ngeneric_no_status++] = (unsigned)i;
+        }
     for (size_t c = 0; c < 3; c++)
         for (unsigned sj = 0; sj < KB_RULE_SUBJECTS; sj++) {
             unsigned *ids = malloc(n * sizeof *ids);
-            if (!ids)
+            if (ids)
+                kb->rules_by_status[c][sj] = ids;
+            unsigned *gen = malloc(n * sizeof *gen);
+            if (gen)
+                kb->generic_by_status[c][sj] = gen;
+            if (!ids || !gen)
                 return MXD_ERR_NOMEM;
-            size_t k = 0;
+            size_t k = 0, g = 0;
             for (size_t i = 0; i < kb->nrules; i++)
-                if (!kb->rules[i].nstatus || rule_names_status(&kb->rules[i], classes[c], sj))
+                if (!kb->rules[i].nstatus || rule_names_status(&kb->rules[i], classes[c], sj)) {
                     ids[k++] = (unsigned)i;
-            kb->rules_by_status[c][sj] = ids;
+                    if (!kb->rules[i].provider)
+                        gen[g++] = (unsigned)i;
+                }
             kb->nrules_by_status[c][sj] = k;
+            kb->ngeneric_by_status[c][sj] = g;
         }
     return MXD_OK;
 }
 
-/* kb_load_files - parse all files; tables first, then rules (which refer to providers). */
-mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen)
+/* load - parse all files; tables first, then rules (which refer to providers). */
+static mxd_err load(const kb_file *files, size_t nfiles, int trusted, mxd_kb **out, char *why,
+                    size_t whylen)
 {
     mxd_kb *kb = calloc(1, sizeof *kb);
     if (!kb)
         return MXD_ERR_NOMEM;
-    parse_ctx pc = {kb, "", 0, why, whylen};
+    parse_ctx pc = {kb, "", 0, why, whylen, trusted};
     if (why && whylen)
         why[0] = 0;
     mxd_err e = MXD_OK;
-    for (size_t i = 0; i < nfiles && !e; i++)
+    for (size_t i = 0; i < nfiles && !e && !trusted; i++)
         e = check_utf8(&pc, &files[i]);
     static const struct {
         const char *name, *header;
@@ -781,7 +794,7 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
                 else
                     e = parse_tsv(&pc, &files[i], tables[t].header, tables[t].fn);
             }
-    for (size_t i = 0; i < kb->nhosts && !e; i++)
+    for (size_t i = 0; i < kb->nhosts && !e && !trusted; i++)
         if (!kb_find_provider(kb, kb->hosts[i].provider)) {
             pc.file = "provider-hosts.tsv";
             pc.line = 0;
@@ -806,14 +819,14 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
         else
             e = parse(&pc, &files[i]);
     }
-    for (size_t i = 0; i < kb->nplaybooks && !e; i++)
+    for (size_t i = 0; i < kb->nplaybooks && !e && !trusted; i++)
         if (kb->playbooks[i].delist && !kb_find_delist(kb, kb->playbooks[i].delist)) {
             pc.file = kb->playbooks[i].file;
             pc.line = kb->playbooks[i].line;
             e = kb_fail(&pc, "playbook %s names unknown delist template '%s'", kb->playbooks[i].id,
                         kb->playbooks[i].delist);
         }
-    for (size_t i = 0; i < kb->nrules && !e; i++)
+    for (size_t i = 0; i < kb->nrules && !e && !trusted; i++)
         if (kb->rules[i].provider && !kb_find_provider(kb, kb->rules[i].provider)) {
             pc.file = kb->rules[i].file;
             pc.line = kb->rules[i].line;
@@ -832,4 +845,14 @@ mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *w
     }
     *out = kb;
     return MXD_OK;
+}
+
+mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen)
+{
+    return load(files, nfiles, 0, out, why, whylen);
+}
+
+mxd_err kb_load_builtin(const kb_file *files, size_t nfiles, mxd_kb **out)
+{
+    return load(files, nfiles, 1, out, NULL, 0);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "classify/classify.h"
 #include "log/log_internal.h"
 #include "util/str.h"
 
@@ -196,8 +197,6 @@ static const char *domain_of(const char *addr)
 
 /* --- events ------------------------------------------------------------------------------ */
 
-static const char *const hard_reasons[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
-
 /* provider_of - the provider for a relay host (kind 'h') or a recipient domain ('d'),
  * remembered in a small direct-mapped cache (the kb's pattern lookups cost more). */
 static const char *provider_of(mxd_log_ctx *c, char kind, const char *name)
@@ -262,10 +261,10 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
             ev->reason = "expired";
         ev->action = !strcmp(ev->outcome, "deferred") ? "delayed" : "failed";
         int perm = ev->status ? ev->status[0] == '5' : v.permanent == 1;
-        ev->hardbounce =
-            perm && !strcmp(ev->outcome, "bounced") &&
-            str_in_list(ev->reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons) &&
-            !(v.scope && !strcmp(v.scope, "sender"));
+        /* the one rule bounce records follow: an address reason, permanent, no scope that
+         * blames the sender (ip, tenant, content, rate, sender) */
+        ev->hardbounce = !strcmp(ev->outcome, "bounced") &&
+                         classify_hardbounce(ev->reason, perm ? 1 : 0, v.scope, NULL);
     }
     /* the provider: from the relay host, else the reply, else the recipient domain */
     if (ev->rhost)

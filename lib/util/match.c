@@ -36,6 +36,8 @@ struct bmatch {
     unsigned *ids;          /* pattern ids per bucket, ascending */
     unsigned *shorts;       /* ids of patterns with a first piece under 4 bytes */
     size_t nshorts;
+    unsigned *short_lead; /* per shorts[] entry: the first entry with the same first piece */
+    void *pool; /* every pattern's pieces, lengths and lower-case copy, in one allocation */
 };
 
 /* hash4 - MATCH_FILTER_BITS bits of hash of four bytes; its top MATCH_BUCKET_BITS bits pick
@@ -55,32 +57,35 @@ void bmatch_free(bmatch *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->n; i++) {
-        free(m->pats[i].lower);
-        free(m->pats[i].piece);
-        free(m->pats[i].piece_len);
-    }
+    free(m->pool);
     free(m->pats);
     free(m->bucket_start);
     free(m->filter);
     free(m->ids);
     free(m->shorts);
+    free(m->short_lead);
     free(m);
 }
 
-/* compile - lower-case a pattern and split it into pieces. Returns 0, or -1 on no memory. */
-static int compile(mpat *p, const char *pat)
+/* pieces_most - the most pieces pattern pat of length l can have */
+static size_t pieces_most(const char *pat, size_t l)
 {
-    size_t l = strlen(pat), most = 1;
-    for (size_t i = 0; i < l; i++)
-        most += pat[i] == '*';
-    p->lower = malloc(l + 1);
-    p->piece = malloc(most * sizeof *p->piece);
-    p->piece_len = malloc(most * sizeof *p->piece_len);
-    if (!p->lower || !p->piece || !p->piece_len)
-        return -1;
-    for (size_t i = 0; i <= l; i++)
-        p->lower[i] = (char)str_tolower((unsigned char)pat[i]);
+    size_t most = 1;
+    for (const char *s = memchr(pat, '*', l); s; s = memchr(s + 1, '*', l - (size_t)(s + 1 - pat)))
+        most++;
+    return most;
+}
+
+/* compile - lower-case a pattern of length l into lower and split it into pieces (piece and
+ * piece_len have room for pieces_most()). */
+static void compile(mpat *p, const char *pat, size_t l, char *lower, const char **piece,
+                    size_t *piece_len)
+{
+    p->lower = lower;
+    p->piece = piece;
+    p->piece_len = piece_len;
+    bmatch_lower(pat, l, p->lower);
+    p->lower[l] = 0;
     p->npieces = 0;
     char *s = p->lower;
     for (;;) {
@@ -98,7 +103,6 @@ static int compile(mpat *p, const char *pat)
             break;
         s = star + 1;
     }
-    return 0;
 }
 
 bmatch *bmatch_new(const char *const *patterns, size_t n)
@@ -111,17 +115,34 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     m->filter = calloc((1u << MATCH_FILTER_BITS) / 64, sizeof *m->filter);
     m->ids = calloc(n ? n : 1, sizeof *m->ids);
     m->shorts = calloc(n ? n : 1, sizeof *m->shorts);
-    if (!m->pats || !m->bucket_start || !m->filter || !m->ids || !m->shorts) {
+    m->short_lead = calloc(n ? n : 1, sizeof *m->short_lead);
+    if (!m->pats || !m->bucket_start || !m->filter || !m->ids || !m->shorts || !m->short_lead) {
         bmatch_free(m);
         return NULL;
     }
     m->n = n;
-    for (size_t i = 0; i < n; i++)
-        if (compile(&m->pats[i], patterns[i])) {
-            m->n = i + 1; /* (its pieces too: calloc left the rest NULL) */
-            bmatch_free(m);
-            return NULL;
-        }
+    /* one allocation for all patterns: the piece pointers, the piece lengths, the text */
+    size_t npieces = 0, nchars = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(patterns[i]);
+        npieces += pieces_most(patterns[i], l);
+        nchars += l + 1;
+    }
+    m->pool = malloc(npieces * (sizeof(const char *) + sizeof(size_t)) + nchars + 1);
+    if (!m->pool) {
+        bmatch_free(m);
+        return NULL;
+    }
+    const char **piece = m->pool;
+    size_t *piece_len = (size_t *)(piece + npieces);
+    char *lower = (char *)(piece_len + npieces);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(patterns[i]), most = pieces_most(patterns[i], l);
+        compile(&m->pats[i], patterns[i], l, lower, piece, piece_len);
+        lower += l + 1;
+        piece += most;
+        piece_len += most;
+    }
     /* counting sort of ids into buckets, keeping file order inside each bucket */
     unsigned *count = calloc(MATCH_BUCKETS, sizeof *count);
     if (!count) {
@@ -137,6 +158,29 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
         } else /* (a pattern of '*'s only matches every text) */
             m->shorts[m->nshorts++] = (unsigned)i;
     }
+    /* short patterns sharing a first piece ("ouk*_416", "ouk*_418" ...) share its search: each
+     * is compared with the distinct first pieces met so far (leads) */
+    unsigned *leads = malloc((m->nshorts ? m->nshorts : 1) * sizeof *leads);
+    if (!leads) {
+        free(count);
+        bmatch_free(m);
+        return NULL;
+    }
+    size_t nleads = 0;
+    for (size_t s = 0; s < m->nshorts; s++) {
+        const mpat *p = &m->pats[m->shorts[s]];
+        size_t lead = s;
+        for (size_t k = 0; k < nleads && lead == s && p->npieces; k++) {
+            const mpat *q = &m->pats[m->shorts[leads[k]]];
+            if (q->npieces && q->piece_len[0] == p->piece_len[0] &&
+                !memcmp(q->piece[0], p->piece[0], p->piece_len[0]))
+                lead = leads[k];
+        }
+        if (lead == s)
+            leads[nleads++] = (unsigned)s;
+        m->short_lead[s] = (unsigned)lead;
+    }
+    free(leads);
     unsigned acc = 0;
     for (size_t b = 0; b < MATCH_BUCKETS; b++) {
         m->bucket_start[b] = acc;
@@ -184,16 +228,25 @@ static int first_at(const mpat *p, const char *t, size_t len, size_t i)
     return w == p->pre && !memcmp(t + i + 4, p->piece[0] + 4, pl - 4);
 }
 
+/* SHORT_CACHE - short patterns whose first-piece search a scan remembers (more search again) */
+#define SHORT_CACHE  1024
+#define SHORT_UNSEEN ((size_t)-2)
+
 /* short_occurs - does p, whose first piece is under four bytes, occur in t? Only the first
- * hit of that piece needs a try: later pieces found after a later hit follow the first too. */
-static int short_occurs(const mpat *p, const char *t, size_t len, size_t *work)
+ * hit of that piece needs a try: later pieces found after a later hit follow the first too.
+ * *first caches the offset of that hit ((size_t)-1: none; SHORT_UNSEEN: not searched yet):
+ * patterns with the same first piece share it. */
+static int short_occurs(const mpat *p, const char *t, size_t len, size_t *first, size_t *work)
 {
     if (!p->npieces)
         return 1;
-    const char *hit = str_find(t, len, p->piece[0], p->piece_len[0]);
-    if (work)
-        *work += hit ? (size_t)(hit - t) + p->piece_len[0] : len;
-    return hit && rest_matches(p, t, len, (size_t)(hit - t) + p->piece_len[0], work);
+    if (*first == SHORT_UNSEEN) {
+        const char *hit = str_find(t, len, p->piece[0], p->piece_len[0]);
+        if (work)
+            *work += hit ? (size_t)(hit - t) + p->piece_len[0] : len;
+        *first = hit ? (size_t)(hit - t) : (size_t)-1;
+    }
+    return *first != (size_t)-1 && rest_matches(p, t, len, *first + p->piece_len[0], work);
 }
 
 /* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find
@@ -211,12 +264,17 @@ scan(const bmatch *m, const char *lower, size_t len, unsigned char *hit, size_t 
 {
     size_t best = (size_t)-1;
     unsigned char *dead = NULL;
-    /* short first pieces: plain searches */
+    /* short first pieces: plain searches, one per distinct first piece */
+    size_t first[SHORT_CACHE];
+    for (size_t s = 0; s < m->nshorts && s < SHORT_CACHE; s++)
+        first[s] = SHORT_UNSEEN;
     for (size_t s = 0; s < m->nshorts; s++) {
         size_t id = m->shorts[s];
         if (!hit && id >= best)
             break;
-        int yes = short_occurs(&m->pats[id], lower, len, work);
+        size_t lead = m->short_lead[s], own = SHORT_UNSEEN;
+        int yes =
+            short_occurs(&m->pats[id], lower, len, lead < SHORT_CACHE ? &first[lead] : &own, work);
         if (hit)
             hit[id] = (unsigned char)yes;
         else if (yes)

@@ -21,8 +21,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include "util/crypto.h"
 #include "watch/watch_internal.h"
 #include "watch/libs.h"
 #include "util/str.h"
@@ -369,7 +368,7 @@ mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, watch_stat
     if (!has_token && !addr_is_loopback(&ss))
         return http_why(MXD_ERR_INVALID, why, whylen,
                         "listen %s is not a loopback address: a token is required", cfg->listen);
-    if (!watch_mhd_ready())
+    if (!watch_mhd_ready() || crypto_load())
         return http_why(MXD_ERR_NOLIB, why, whylen, "%s", mxd_strerror(MXD_ERR_NOLIB));
 
     watch_http *h = calloc(1, sizeof *h);

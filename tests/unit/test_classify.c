@@ -356,6 +356,37 @@ static void test_sender_side_text_beats_address_status(void **state)
     }
 }
 
+/* Suppression safety: an address reason that wins by precedence is still no hard bounce when
+ * the same reply blames the sender (a block, spam or rate wording) or says the failure is
+ * temporary; an unknown-user reply alone stays hard. */
+static void test_soft_wording_is_never_hard(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int hard;
+    } cases[] = {
+        {"550 5.7.1 <bob@example.org>: user unknown, message rejected as spam", 0},
+        {"550 5.0.0 <bob@example.org>... User unknown: Temporary lookup failure", 0},
+        {"550 5.0.0 <bob@example.org>... User unknown", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.command = "RCPT";
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (!v.reason || strcmp(v.reason, "userunknown"))
+            fail_msg("%s: reason %s, want userunknown", cases[i].text, v.reason ? v.reason : "-");
+        int hard = !v.soft_wording && classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT");
+        if (hard != cases[i].hard)
+            fail_msg("%s: hardbounce %d, want %d", cases[i].text, hard, cases[i].hard);
+    }
+}
+
 /* A refusal at MAIL FROM that no pattern names is about the sender: rejected, never hard
  * (RFC 5321 section 3.3; Sisimai's Rejected, sisimai/p5-sisimai:lib/Sisimai/Reason/Rejected.pm).
  * The same words at RCPT stay undecided (onhold). */
@@ -605,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_facts_without_text),
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
+        cmocka_unit_test(test_soft_wording_is_never_hard),
         cmocka_unit_test(test_mail_command_is_rejected),
         cmocka_unit_test(test_provider_tags),
         cmocka_unit_test(test_exchange_ndr_codes),
