@@ -247,9 +247,10 @@ static int is(const char *s, const char *v)
     return s && !strcmp(s, v);
 }
 
-/* address_override - beside a X.1.1 and an unknown-user wording: the first reasons.tsv
- * pattern (file order) of an address_overrides reason that also occurs in low, or -1. */
-static long address_override(const mxd_kb *kb, const char *low, size_t len)
+/* reason_wording - the first reasons.tsv pattern (file order), at least ADDRESS_OVERRIDE_MIN
+ * bytes long, that occurs in low and whose reason is one of list[0..n), or -1. */
+static long reason_wording(const mxd_kb *kb, const char *low, size_t len, const char *const *list,
+                           size_t nlist)
 {
     const struct bmatch *m = kb_reason_match(kb);
     size_t n = m ? bmatch_count(m) : 0;
@@ -259,30 +260,27 @@ static long address_override(const mxd_kb *kb, const char *low, size_t len)
     bmatch_all(m, low, len, hit);
     for (size_t i = 0; i < n; i++)
         if (hit[i] && strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
-            str_in_list(kb->reasons[i].reason, address_overrides,
-                        sizeof address_overrides / sizeof *address_overrides))
+            str_in_list(kb->reasons[i].reason, list, nlist))
             return (long)i;
     return -1;
 }
 
-/* blames_sender - does low hold a reasons.tsv wording (of at least ADDRESS_OVERRIDE_MIN bytes)
- * of a reason that puts the refusal on the sender, its IP, rate or message, or on a mailbox
- * that exists (sender_side_reasons)? Such a reply is no proof that the address is gone, whatever
- * reason won: it is never a hard bounce. */
+/* address_override - beside a X.1.1 and an unknown-user wording: the first reasons.tsv
+ * pattern of an address_overrides reason that also occurs in low, or -1. */
+static long address_override(const mxd_kb *kb, const char *low, size_t len)
+{
+    return reason_wording(kb, low, len, address_overrides,
+                          sizeof address_overrides / sizeof *address_overrides);
+}
+
+/* blames_sender - does low hold a reasons.tsv wording of a reason that puts the refusal on
+ * the sender, its IP, rate or message, or on a mailbox that exists (sender_side_reasons)?
+ * Such a reply is no proof that the address is gone, whatever reason won: it is never a hard
+ * bounce. */
 static int blames_sender(const mxd_kb *kb, const char *low, size_t len)
 {
-    const struct bmatch *m = kb_reason_match(kb);
-    size_t n = m ? bmatch_count(m) : 0;
-    if (!n || n > ADDRESS_OVERRIDE_MAX || n != kb->nreasons || !len)
-        return 0;
-    unsigned char hit[ADDRESS_OVERRIDE_MAX];
-    bmatch_all(m, low, len, hit);
-    for (size_t i = 0; i < n; i++)
-        if (hit[i] && strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
-            str_in_list(kb->reasons[i].reason, sender_side_reasons,
-                        sizeof sender_side_reasons / sizeof *sender_side_reasons))
-            return 1;
-    return 0;
+    return reason_wording(kb, low, len, sender_side_reasons,
+                          sizeof sender_side_reasons / sizeof *sender_side_reasons) >= 0;
 }
 
 const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const char *rhost,
