@@ -9,18 +9,14 @@
 # usage: feed-snds-fetch.sh MXDIAG
 set -u
 BIN=$1
-exec /usr/bin/python3 - "$BIN" <<'PY'
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) exec /usr/bin/python3 - "$BIN" <<'PY'
 import http.server, json, os, stat, subprocess, sys, tempfile, threading, time, urllib.parse
 
 mxdiag = sys.argv[1]
 work = tempfile.mkdtemp(prefix="mxd-snds-fetch-")
-fails = []
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import check, fails, wait_for  # noqa: E402
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        fails.append(what)
 
 
 DATA = {"value": [{"ipAddress": "192.0.2.10", "activityStart": "2026-12-01T00:00:00Z",

@@ -15,30 +15,17 @@ set -u
 BIN=$1
 BUILD=${2:-$(dirname "$BIN")}
 SRC=${MXD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-exec /usr/bin/python3 - "$BIN" "$BUILD" "$SRC" <<'PY'
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) exec /usr/bin/python3 - "$BIN" "$BUILD" "$SRC" <<'PY'
 import glob, json, mailbox, os, re, shutil, signal, subprocess, sys, tempfile, time
 
 mxdiag, build, src = sys.argv[1:4]
 work = tempfile.mkdtemp(prefix="mxd-fleet-")
 os.chmod(work, 0o755)
 pgdir = os.path.join(work, "pg")
-fails = []
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import check, fails, wait_for  # noqa: E402
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        fails.append(what)
-
-
-def wait_for(pred, what, limit=60.0):
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.1)
-    check(False, "waited for " + what)
-    return False
 
 
 r = subprocess.run(["sh", os.path.join(src, "tests/pg/pg-server.sh"), "start", pgdir],

@@ -13,18 +13,14 @@
 # a real Postfix run cannot produce nine days of dates.
 set -u
 BIN=$1
-exec /usr/bin/python3 - "$BIN" <<'PY'
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) exec /usr/bin/python3 - "$BIN" <<'PY'
 import json, os, subprocess, sys, tempfile
 
 mxdiag = sys.argv[1]
 work = tempfile.mkdtemp(prefix="mxd-warmup-")
-fails = []
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import check, fails, wait_for  # noqa: E402
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        fails.append(what)
 
 
 def run(*args):

@@ -14,28 +14,15 @@
 set -u
 BIN=$1
 SRC=${MXD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-exec /usr/bin/python3 - "$BIN" "$SRC" <<'PY'
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) exec /usr/bin/python3 - "$BIN" "$SRC" <<'PY'
 import json, os, re, shutil, signal, sqlite3, subprocess, sys, tempfile, time, urllib.request
 
 mxdiag, src = sys.argv[1:3]
 work = tempfile.mkdtemp(prefix="mxd-watch-")
-fails = []
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import check, fails, wait_for  # noqa: E402
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        fails.append(what)
-
-
-def wait_for(pred, what, limit=60.0):
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.1)
-    check(False, "waited for " + what)
-    return False
 
 
 CLEAN = """

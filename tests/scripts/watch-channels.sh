@@ -11,18 +11,14 @@
 set -u
 BIN=$1
 SRC=${MXD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-exec /usr/bin/python3 - "$BIN" "$SRC" <<'PY'
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) exec /usr/bin/python3 - "$BIN" "$SRC" <<'PY'
 import http.server, json, os, signal, sqlite3, subprocess, sys, tempfile, threading, time
 
 mxdiag, src = sys.argv[1:3]
 work = tempfile.mkdtemp(prefix="mxd-watch-ch-")
-fails = []
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import check, fails, wait_for  # noqa: E402
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        fails.append(what)
 
 
 # --- the webhook receiver: answers 500 to its first POST, 200 after ------------------------

@@ -9,19 +9,15 @@
 set -u
 BIN=$1
 SRC=${MXD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-exec /usr/bin/python3 - "$BIN" "$SRC" <<'PY'
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) exec /usr/bin/python3 - "$BIN" "$SRC" <<'PY'
 import http.server, json, os, subprocess, sys, tempfile, threading
 
 mxdiag, src = sys.argv[1:3]
 fx = os.path.join(src, "tests", "fixtures", "feeds")
 work = tempfile.mkdtemp(prefix="mxd-watch-feeds-")
-fails = []
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import check, fails, wait_for  # noqa: E402
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        fails.append(what)
 
 
 state = {"filter": "RED", "traps": 4}
