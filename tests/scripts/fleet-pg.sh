@@ -23,7 +23,7 @@ work = tempfile.mkdtemp(prefix="mxd-fleet-")
 os.chmod(work, 0o755)
 pgdir = os.path.join(work, "pg")
 sys.path.insert(0, os.environ["MXD_SCRIPTS"])
-from testkit import check, fails, wait_for  # noqa: E402
+from testkit import Dnsd, check, fails, wait_for  # noqa: E402
 
 
 
@@ -193,27 +193,9 @@ try:
     # --- 4. two watch daemons, one leader, SIGKILL -----------------------------------------
     CLEAN = "192.0.2.25 PTR mail.example.org\nmail.example.org A 192.0.2.25\n"
     LISTED = CLEAN + "25.2.0.192.bl.spamcop.net A 127.0.0.2\n"
-    zone = os.path.join(work, "bl.zone")
-    open(zone, "w").write(CLEAN)
-    portfile = os.path.join(work, "port")
-    dnsd = subprocess.Popen(["/usr/bin/python3", os.path.join(src, "tests/dnsd/dnsd.py"),
-                             "--zone", zone, "--zone",
-                             os.path.join(src, "tests/dnsd/dnsbl-test-entries.zone"),
-                             "--port", "0", "--port-file", portfile],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    procs.append(dnsd)
-    wait_for(lambda: os.path.exists(portfile) and open(portfile).read().strip(), "dnsd")
-    dns = "127.0.0.1:" + open(portfile).read().strip()
-    reloads = [0]
-
-    def set_zone(text):
-        open(zone + ".tmp", "w").write(text)
-        os.rename(zone + ".tmp", zone)
-        dnsd.send_signal(signal.SIGHUP)
-        reloads[0] += 1
-        rf = portfile + ".reloads"
-        wait_for(lambda: os.path.exists(rf) and open(rf).read().strip() == str(reloads[0]),
-                 "dnsd to reload")
+    dnsd = Dnsd(src, work, CLEAN)
+    procs.append(dnsd.proc)
+    dns, set_zone = dnsd.addr, dnsd.set_zone
 
     wdb = schema("watch")
     notices = os.path.join(work, "notices.jsonl")

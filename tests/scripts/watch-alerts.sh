@@ -20,7 +20,7 @@ import json, os, re, shutil, signal, sqlite3, subprocess, sys, tempfile, time, u
 mxdiag, src = sys.argv[1:3]
 work = tempfile.mkdtemp(prefix="mxd-watch-")
 sys.path.insert(0, os.environ["MXD_SCRIPTS"])
-from testkit import check, fails, wait_for  # noqa: E402
+from testkit import Dnsd, check, fails, wait_for  # noqa: E402
 
 
 
@@ -34,32 +34,10 @@ LISTED = CLEAN + """
 25.2.0.192.bl.spamcop.net  A   127.0.0.2
 25.2.0.192.bl.spamcop.net  TXT "Blocked - see https://www.spamcop.net/bl.shtml?192.0.2.25"
 """
-zone = os.path.join(work, "bl.zone")
-with open(zone, "w") as f:
-    f.write(CLEAN)
-
-dnsd = subprocess.Popen(["/usr/bin/python3", os.path.join(src, "tests/dnsd/dnsd.py"),
-                         "--zone", zone, "--zone",
-                         os.path.join(src, "tests/dnsd/dnsbl-test-entries.zone"),
-                         "--port", "0", "--port-file", os.path.join(work, "port")],
-                        stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "dnsd.err"), "w"))
-portfile = os.path.join(work, "port")
-if not wait_for(lambda: os.path.exists(portfile) and open(portfile).read().strip(), "dnsd"):
+dnsd_srv = Dnsd(src, work, CLEAN)
+if not dnsd_srv.addr:
     sys.exit(1)
-dns = "127.0.0.1:" + open(portfile).read().strip()
-reloads = 0
-
-
-def set_zone(text):
-    global reloads
-    with open(zone + ".tmp", "w") as f:
-        f.write(text)
-    os.rename(zone + ".tmp", zone)
-    dnsd.send_signal(signal.SIGHUP)
-    reloads += 1
-    rf = portfile + ".reloads"
-    wait_for(lambda: os.path.exists(rf) and open(rf).read().strip() == str(reloads),
-             "dnsd to reload its zone")
+dnsd, dns, set_zone = dnsd_srv.proc, dnsd_srv.addr, dnsd_srv.set_zone
 
 
 alerts = os.path.join(work, "alerts.jsonl")

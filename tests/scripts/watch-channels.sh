@@ -17,7 +17,7 @@ import http.server, json, os, signal, sqlite3, subprocess, sys, tempfile, thread
 mxdiag, src = sys.argv[1:3]
 work = tempfile.mkdtemp(prefix="mxd-watch-ch-")
 sys.path.insert(0, os.environ["MXD_SCRIPTS"])
-from testkit import check, fails, wait_for  # noqa: E402
+from testkit import Dnsd, check, fails, wait_for  # noqa: E402
 
 
 
@@ -43,19 +43,9 @@ threading.Thread(target=httpd.serve_forever, daemon=True).start()
 hook = "http://127.0.0.1:%d/hook" % httpd.server_address[1]
 
 # --- DNS: 192.0.2.25 listed on SpamCop ------------------------------------------------------
-zone = os.path.join(work, "bl.zone")
-with open(zone, "w") as f:
-    f.write("25.2.0.192.bl.spamcop.net A 127.0.0.2\n192.0.2.25 PTR mail.example.org\n"
-            "mail.example.org A 192.0.2.25\n")
-portfile = os.path.join(work, "port")
-dnsd = subprocess.Popen(["/usr/bin/python3", os.path.join(src, "tests/dnsd/dnsd.py"), "--zone",
-                         zone, "--zone", os.path.join(src, "tests/dnsd/dnsbl-test-entries.zone"),
-                         "--port", "0", "--port-file", portfile], stdout=subprocess.DEVNULL)
-for _ in range(600):
-    if os.path.exists(portfile) and open(portfile).read().strip():
-        break
-    time.sleep(0.05)
-dns = "127.0.0.1:" + open(portfile).read().strip()
+dnsd_srv = Dnsd(src, work, "25.2.0.192.bl.spamcop.net A 127.0.0.2\n192.0.2.25 PTR "
+                "mail.example.org\nmail.example.org A 192.0.2.25\n")
+dnsd, dns = dnsd_srv.proc, dnsd_srv.addr
 
 # --- sendmail stand-in: keeps each message it is given -------------------------------------
 mails = os.path.join(work, "mails")
@@ -145,14 +135,7 @@ try:
         text = f.read()
     with open(conf, "w") as f:
         f.write(text.replace('[ "$MXDIAG_ALERT_TYPE" = open ]', "exit 3"))
-    with open(zone, "w") as f:
-        f.write("192.0.2.25 PTR mail.example.org\nmail.example.org A 192.0.2.25\n")
-    dnsd.send_signal(signal.SIGHUP)
-    for _ in range(600):
-        rf = portfile + ".reloads"
-        if os.path.exists(rf) and open(rf).read().strip() == "1":
-            break
-        time.sleep(0.05)
+    dnsd_srv.set_zone("192.0.2.25 PTR mail.example.org\nmail.example.org A 192.0.2.25\n")
     p = once()
     check(p.returncode == 0, "--once after the delisting exits 0 (OK), got %d" % p.returncode)
     c = sqlite3.connect(db)
