@@ -113,7 +113,8 @@ try:
     one_pg = schema("one")
     fleet = schema("fleet")
     r = run(["ingest", "--db", one_lite, os.path.join(work, "all.mbox")])
-    check(r.returncode == 0, "single ingest into SQLite exits 0")
+    check(r.returncode == 0, f"single ingest into SQLite exits 0: {r.returncode} "
+                             f"{r.stderr.strip()[-600:]}")
     r = run(["ingest", "--db", one_pg, os.path.join(work, "all.mbox")])
     check(r.returncode == 0, "single ingest into PostgreSQL exits 0: " + r.stderr.strip()[-300:])
     writers = [subprocess.Popen([mxdiag, "ingest", "--db", fleet,
