@@ -384,36 +384,34 @@ static void emit_flat(const mxd_kb *kb)
     flush_table("kb_outbound", "kb_outbounds");
 }
 
-/* emit_bmatch - a compiled matcher as static data; the name of its struct. Only the pieces
- * of each pattern are used once it is compiled: its lower-case copy is written as them, each
- * followed by a NUL. */
+/* emit_bmatch - a compiled matcher as static data; the number in its name. Its text (the
+ * patterns in lower case, pieces separated by NUL) goes into the pool. */
 static unsigned emit_bmatch(const struct bmatch *m)
 {
     unsigned id = nsym++;
-    size_t np = 0;
-    for (size_t i = 0; i < m->n; i++)
-        np += m->pats[i].npieces;
-    emit("static const char *const m%u_piece[] = {", id);
-    for (size_t i = 0; i < m->n; i++)
-        for (size_t k = 0; k < m->pats[i].npieces; k++)
-            emit("%s%s,", (i + k) % 6 ? "" : "\n    ",
-                 str(m->pats[i].piece[k])); /* each piece is NUL-terminated in the pool */
-    emit("%s};\n", np ? "" : "NULL");
-    emit("static const size_t m%u_plen[] = {", id);
-    for (size_t i = 0; i < m->n; i++)
-        for (size_t k = 0; k < m->pats[i].npieces; k++)
-            emit("%s%zu,", (i + k) % 16 ? "" : "\n    ", m->pats[i].piece_len[k]);
-    emit("%s};\n", np ? "" : "0");
-    emit("static const mpat m%u_pats[] = {\n", id);
-    size_t at = 0;
+    size_t np = 0, nchars = 0;
+    emit("static const mpat m%u_pats[] = {", id);
     for (size_t i = 0; i < m->n; i++) {
         const mpat *p = &m->pats[i];
-        emit("    {%s, %uu, (const char **)m%u_piece + %zu, (size_t *)m%u_plen + %zu, %zu},\n",
-             "(char *)m_no_lower", (unsigned)p->pre, id, at, id, at, p->npieces);
-        at += p->npieces;
+        emit("%s{%uu, %u, %u, %u, %u},", i % 4 ? "" : "\n    ", (unsigned)p->pre,
+             (unsigned)p->npieces, (unsigned)p->piece0, (unsigned)p->off0, (unsigned)p->len0);
+        if (p->npieces && p->piece0 + p->npieces > np)
+            np = p->piece0 + p->npieces;
     }
-    emit("%s};\n", m->n ? "" : "    {0}");
+    emit("%s};\n", m->n ? "" : "{0}");
+    for (size_t k = 0; k < np; k++)
+        if (m->piece_off[k] + m->piece_len[k] + 1 > nchars)
+            nchars = m->piece_off[k] + m->piece_len[k] + 1;
     char name[32];
+    snprintf(name, sizeof name, "m%u_off", id);
+    emit("static const uint32_t m%u_off[] = {", id);
+    for (size_t k = 0; k < np; k++)
+        emit("%s%u,", k % 16 ? "" : "\n    ", (unsigned)m->piece_off[k]);
+    emit("%s};\n", np ? "" : "0");
+    emit("static const uint32_t m%u_len[] = {", id);
+    for (size_t k = 0; k < np; k++)
+        emit("%s%u,", k % 16 ? "" : "\n    ", (unsigned)m->piece_len[k]);
+    emit("%s};\n", np ? "" : "0");
     snprintf(name, sizeof name, "m%u_bucket", id);
     emit_uints(name, m->bucket_start, MATCH_BUCKETS + 1);
     emit("static const uint64_t m%u_filter[] = {", id);
@@ -429,8 +427,9 @@ static unsigned emit_bmatch(const struct bmatch *m)
     emit_uints(name, m->short_lead, m->nshorts);
     emit("static const struct bmatch m%u = {(mpat *)m%u_pats, %zu, (unsigned *)m%u_bucket,\n"
          "    (uint64_t *)m%u_filter, (unsigned *)m%u_ids, (unsigned *)m%u_shorts, %zu,\n"
-         "    (unsigned *)m%u_lead, NULL};\n\n",
-         id, id, m->n, id, id, id, id, m->nshorts, id);
+         "    (unsigned *)m%u_lead, S(%zu), (uint32_t *)m%u_off, (uint32_t *)m%u_len, NULL};\n\n",
+         id, id, m->n, id, id, id, id, m->nshorts, id,
+         pool_add_n(m->chars, nchars ? nchars - 1 : 0), id, id);
     return id;
 }
 
@@ -521,7 +520,6 @@ static void emit_pool(void)
 
 static void emit_kb(const mxd_kb *kb)
 {
-    emit("static const char m_no_lower[] = \"\";\n\n");
     emit_flat(kb);
     emit_rules(kb);
     emit_playbooks(kb);

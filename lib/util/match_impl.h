@@ -12,12 +12,13 @@
 #define MATCH_BUCKETS     (1u << MATCH_BUCKET_BITS)
 #define MATCH_FILTER_BITS 16 /* a 64 Kibit (8 KiB) filter before the buckets */
 
+/* A compiled pattern: no pointers, so the built-in matchers are plain read-only data. */
 typedef struct mpat {
-    char *lower;        /* the pattern, lower case, pieces separated by NUL */
-    uint32_t pre;       /* the first four bytes of the first piece, when it has four */
-    const char **piece; /* the '*'-separated pieces, in order */
-    size_t *piece_len;
-    size_t npieces;
+    uint32_t pre;     /* the first four bytes of the first piece, when it has four */
+    uint32_t npieces; /* its '*'-separated pieces, in order */
+    uint32_t piece0;  /* the index of its first piece in the bmatch's piece_off and piece_len */
+    uint32_t off0;    /* the first piece's offset in chars and length (as piece0's: looked at */
+    uint32_t len0;    /* at every position whose four bytes hash to the pattern's bucket) */
 } mpat;
 
 struct bmatch {
@@ -29,7 +30,10 @@ struct bmatch {
     unsigned *shorts;       /* ids of patterns with a first piece under 4 bytes */
     size_t nshorts;
     unsigned *short_lead; /* per shorts[] entry: the first entry with the same first piece */
-    void *pool; /* every pattern's pieces, lengths and lower-case copy, in one allocation */
+    const char *chars;    /* the patterns in lower case, pieces separated by NUL */
+    uint32_t *piece_off;  /* per piece: its offset in chars */
+    uint32_t *piece_len;  /* per piece: its length */
+    void *pool;           /* chars, piece_off and piece_len in one allocation (NULL: static) */
 };
 
 #endif
