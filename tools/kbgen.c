@@ -1,14 +1,23 @@
-/* kbgen.c - validate the data/ files and embed them into libmxdiag (build tool)
+/* kbgen.c - validate the data/ files and compile them into libmxdiag (build tool)
  * SPDX-License-Identifier: MIT
  *
  * usage: kbgen OUT.c FILE...
  * Parses every file with the library's own loader; on the first error prints
- * "FILE:LINE: message" and exits 1, so bad data fails the build.
+ * "FILE:LINE: message" and exits 1, so bad data fails the build. Then writes the loaded
+ * knowledge base out as C: every table, the rule indexes and the compiled matchers (kb_fast,
+ * util/match) as static data, kb_builtin, which mxd_kb_open hands out without parsing
+ * anything. Strings go into one pool (kb_s); two fields that held the same pointer after the
+ * load point to the same place in it, different pointers to different places, so the
+ * built-in kb is the one the loader builds, pointer for pointer.
  */
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kb/kb_internal.h"
+#include "util/match.h"
+#include "util/match_impl.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -34,6 +43,522 @@ static char *slurp(const char *path, size_t *len)
     fclose(f);
     *len = n;
     return p;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "kbgen: %s\n", what);
+    exit(1);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+/* ---- the string pool: one offset per distinct pointer ---- */
+
+typedef struct spool {
+    const void **key; /* open addressing on the pointer */
+    size_t *off;
+    size_t cap, used;
+    char *buf;
+    size_t len, alloc;
+} spool;
+
+static spool S;
+
+static size_t ptr_hash(const void *p)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+/* pool_add - the offset in the pool of the string at p (len bytes and a NUL), added the
+ * first time p is met. */
+static size_t pool_add_n(const void *p, size_t len)
+{
+    if (S.used * 2 >= S.cap) {
+        spool old = S;
+        S.cap = S.cap ? S.cap * 2 : 1 << 14;
+        S.key = calloc(S.cap, sizeof *S.key);
+        S.off = calloc(S.cap, sizeof *S.off);
+        if (!S.key || !S.off)
+            die("out of memory");
+        S.used = 0;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.key[i]) {
+                size_t h = ptr_hash(old.key[i]) & (S.cap - 1);
+                while (S.key[h])
+                    h = (h + 1) & (S.cap - 1);
+                S.key[h] = old.key[i];
+                S.off[h] = old.off[i];
+                S.used++;
+            }
+        free(old.key);
+        free(old.off);
+    }
+    size_t h = ptr_hash(p) & (S.cap - 1);
+    while (S.key[h] && S.key[h] != p)
+        h = (h + 1) & (S.cap - 1);
+    if (S.key[h])
+        return S.off[h];
+    if (S.len + len + 1 > S.alloc) {
+        S.alloc = (S.len + len + 1) * 2;
+        S.buf = xrealloc(S.buf, S.alloc);
+    }
+    memcpy(S.buf + S.len, p, len);
+    S.buf[S.len + len] = 0;
+    S.key[h] = p;
+    S.off[h] = S.len;
+    S.used++;
+    S.len += len + 1;
+    return S.off[h];
+}
+
+/* ---- the output: declarations first (out), the pool last ---- */
+
+static FILE *out;
+static unsigned nsym;
+
+static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+}
+
+/* str - a C expression for the string pointer p */
+static const char *str(const char *p)
+{
+    static char b[32][48];
+    static unsigned k;
+    if (!p)
+        return "NULL";
+    char *r = b[k++ % 32];
+    snprintf(r, sizeof b[0], "S(%zu)", pool_add_n(p, strlen(p)));
+    return r;
+}
+
+/* strs - a static array of n string pointers; a C expression for it (NULL stays NULL) */
+static unsigned strs(const char *const *a, size_t n)
+{
+    unsigned id = nsym++;
+    emit("static const char *const a%u[] = {", id);
+    for (size_t i = 0; i < n; i++)
+        emit("%s%s,", i % 6 ? "" : "\n    ", str(a[i]));
+    if (!n)
+        emit("NULL");
+    emit("};\n");
+    return id;
+}
+
+/* The fields of a struct with their array members: the arrays are written before the
+ * struct, so each struct is written into a buffer of its own first. */
+static char *body;
+static size_t bodylen, bodyalloc;
+
+static void put(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void put(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (bodylen + (size_t)n + 1 > bodyalloc) {
+        bodyalloc = (bodylen + (size_t)n + 1) * 2;
+        body = xrealloc(body, bodyalloc);
+    }
+    va_start(ap, fmt);
+    vsnprintf(body + bodylen, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    bodylen += (size_t)n;
+}
+
+/* arr - a static array of n string pointers, for a field: "(const char **)aN" or NULL */
+static const char *arr(const char *const *a, size_t n)
+{
+    static char b[32][32];
+    static unsigned k;
+    if (!a)
+        return "NULL";
+    char *r = b[k++ % 32];
+    snprintf(r, sizeof b[0], "(const char **)a%u", strs(a, n));
+    return r;
+}
+
+static void emit_uints(const char *name, const unsigned *a, size_t n)
+{
+    emit("static const unsigned %s[] = {", name);
+    for (size_t i = 0; i < n; i++)
+        emit("%s%u,", i % 16 ? "" : "\n    ", a[i]);
+    if (!n)
+        emit("0");
+    emit("};\n");
+}
+
+static void emit_srange(const kb_srange *s)
+{
+    put("{%u, %u, %u, %u}", s->cls, s->subj, s->lo, s->hi);
+}
+
+static void flush_table(const char *type, const char *name)
+{
+    emit("static const %s %s[] = {\n%s};\n\n", type, name, bodylen ? body : "{0}");
+    bodylen = 0;
+}
+
+static void emit_rules(const mxd_kb *kb)
+{
+    for (size_t i = 0; i < kb->nrules; i++) {
+        const kb_rule *r = &kb->rules[i];
+        unsigned st = nsym++;
+        if (r->status) {
+            emit("static const kb_srange r%u[] = {", st);
+            for (size_t k = 0; k < r->nstatus; k++)
+                emit("{%u, %u, %u, %u},", r->status[k].cls, r->status[k].subj, r->status[k].lo,
+                     r->status[k].hi);
+            emit("%s};\n", r->nstatus ? "" : "{0}");
+        }
+        const char *replies = arr(r->replies, r->nreplies), *texts = arr(r->texts, r->ntexts);
+        const char *hosts = arr(r->hosts, r->nhosts), *causes = arr(r->causes, r->ncauses);
+        const char *fix = arr(r->fix, r->nfix), *sources = arr(r->sources, r->nsources);
+        char status[40] = "NULL";
+        if (r->status)
+            snprintf(status, sizeof status, "(kb_srange *)r%u", st);
+        put("    {%s, %s, %s, %s, %s, %d, (mxd_retry)%d, %d, %d, %s,\n", str(r->id),
+            str(r->provider), str(r->reason), str(r->scope), str(r->summary), r->permanent,
+            (int)r->retry, r->wraps, r->not_block, str(r->checked));
+        put("     %s, %zu, %s, %zu, %s, %zu, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %d},\n",
+            replies, r->nreplies, status, r->nstatus, texts, r->ntexts, r->text0, hosts, r->nhosts,
+            causes, r->ncauses, fix, r->nfix, sources, r->nsources, str(r->file), r->line);
+        /* the arrays were emitted by arr(): write the row after them */
+    }
+    flush_table("kb_rule", "kb_rules");
+}
+
+static void emit_playbooks(const mxd_kb *kb)
+{
+    for (size_t i = 0; i < kb->nplaybooks; i++) {
+        const kb_playbook *p = &kb->playbooks[i];
+        unsigned st = nsym++;
+        char steps[40] = "NULL";
+        if (p->steps) {
+            emit("static const kb_step st%u[] = {", st);
+            for (size_t k = 0; k < p->nsteps; k++)
+                emit("{(kb_check)%d, %s},", (int)p->steps[k].check, str(p->steps[k].text));
+            emit("%s};\n", p->nsteps ? "" : "{0}");
+            snprintf(steps, sizeof steps, "(kb_step *)st%u", st);
+        }
+        const char *mr = arr(p->match_rules, p->nmatch_rules);
+        const char *mre = arr(p->match_reasons, p->nmatch_reasons);
+        const char *ms = arr(p->match_scopes, p->nmatch_scopes);
+        const char *rs = arr(p->rule_scopes, p->nrule_scopes);
+        const char *rr = arr(p->relayed_rules, p->nrelayed_rules);
+        const char *src = arr(p->sources, p->nsources);
+        put("    {%s, %s, %s, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %s, %zu, %s, "
+            "%d},\n",
+            str(p->id), str(p->title), mr, p->nmatch_rules, mre, p->nmatch_reasons, ms,
+            p->nmatch_scopes, rs, p->nrule_scopes, rr, p->nrelayed_rules, steps, p->nsteps,
+            str(p->delist), src, p->nsources, str(p->file), p->line);
+    }
+    flush_table("kb_playbook", "kb_playbooks");
+}
+
+static void emit_delists(const mxd_kb *kb)
+{
+    for (size_t i = 0; i < kb->ndelists; i++) {
+        const kb_delist *d = &kb->delists[i];
+        const char *b = arr(d->body, d->nbody), *src = arr(d->sources, d->nsources);
+        put("    {%s, %s, %s, %s, %s, %s, %zu, %s, %zu},\n", str(d->id), str(d->title), str(d->how),
+            str(d->to), str(d->subject), b, d->nbody, src, d->nsources);
+    }
+    flush_table("kb_delist", "kb_delists");
+}
+
+static void emit_codes(const kb_code *c, size_t n, char *expr, size_t exprlen)
+{
+    if (!c) {
+        snprintf(expr, exprlen, "NULL");
+        return;
+    }
+    unsigned id = nsym++;
+    emit("static const kb_code c%u[] = {", id);
+    for (size_t i = 0; i < n; i++)
+        emit("{%d, {%u, %u, %u, %u}, %u, %s},", c[i].kind, c[i].a[0], c[i].a[1], c[i].a[2],
+             c[i].a[3], c[i].hi, str(c[i].meaning));
+    emit("%s};\n", n ? "" : "{0}");
+    snprintf(expr, exprlen, "(kb_code *)c%u", id);
+}
+
+static void emit_dnsbls(const mxd_kb *kb)
+{
+    for (size_t i = 0; i < kb->ndnsbls; i++) {
+        const kb_dnsbl *d = &kb->dnsbls[i];
+        char codes[40], errors[40];
+        emit_codes(d->codes, d->ncodes, codes, sizeof codes);
+        emit_codes(d->errors, d->nerrors, errors, sizeof errors);
+        put("    {%s, %s, %s, %s, %s, %s, %s, %s, %d, %d, %s, %d, %d, %d, %d, %s, %zu, %s, %zu},\n",
+            str(d->id), str(d->name), str(d->zone), str(d->policy), str(d->delist), str(d->source),
+            str(d->key), str(d->key_zone), d->key_required, d->test, str(d->test_name), d->domain,
+            d->ipv4, d->ipv6, d->on, codes, d->ncodes, errors, d->nerrors);
+    }
+    flush_table("kb_dnsbl", "kb_dnsbls");
+}
+
+static void emit_flat(const mxd_kb *kb)
+{
+    for (size_t i = 0; i < kb->nstatus; i++) {
+        const kb_status *s = &kb->status[i];
+        put("    {%d, %d, %d, %s, %s, %s, %s, %s, %s},\n", s->cls, s->subj, s->det, str(s->code),
+            str(s->title), str(s->meaning), str(s->reason), str(s->scope), str(s->source));
+    }
+    flush_table("kb_status", "kb_statuses");
+    for (size_t i = 0; i < kb->nreplies; i++) {
+        const kb_reply *r = &kb->replies[i];
+        put("    {%s, %s, %s, %s, %s},\n", str(r->code), str(r->meaning), str(r->reason),
+            str(r->scope), str(r->source));
+    }
+    flush_table("kb_reply", "kb_replies");
+    for (size_t i = 0; i < kb->npseudo; i++) {
+        const kb_pseudo *p = &kb->pseudo[i];
+        put("    {%s, %s, %s, %s},\n", str(p->reason), str(p->temp), str(p->perm), str(p->source));
+    }
+    flush_table("kb_pseudo", "kb_pseudos");
+    for (size_t i = 0; i < kb->nphrases; i++) {
+        const kb_phrase *p = &kb->phrases[i];
+        put("    {%d, %s, %s, %zu},\n", p->kind, str(p->pattern), str(p->source), p->len);
+    }
+    flush_table("kb_phrase", "kb_phrases");
+    for (size_t i = 0; i < kb->nproviders; i++) {
+        const kb_provider *p = &kb->providers[i];
+        put("    {%s, %s, %s, %s},\n", str(p->id), str(p->name), str(p->postmaster),
+            str(p->source));
+    }
+    flush_table("kb_provider", "kb_providers");
+    for (size_t i = 0; i < kb->nhosts; i++) {
+        const kb_phost *h = &kb->hosts[i];
+        put("    {%d, %s, %s, %s, ", h->kind, str(h->pattern), str(h->provider), str(h->region));
+        emit_srange(&h->status);
+        put("},\n");
+    }
+    flush_table("kb_phost", "kb_hosts");
+    for (size_t i = 0; i < kb->nreasons; i++)
+        put("    {%s, %s},\n", str(kb->reasons[i].reason), str(kb->reasons[i].pattern));
+    flush_table("kb_reason", "kb_reasons");
+    for (size_t i = 0; i < kb->npubres; i++) {
+        const kb_pubres *p = &kb->pubres[i];
+        put("    {%d, {", p->family);
+        for (size_t k = 0; k < 16; k++)
+            put("%u,", p->addr[k]);
+        put("}, %s},\n", str(p->op));
+    }
+    flush_table("kb_pubres", "kb_pubress");
+    for (size_t i = 0; i < kb->nrdnswords; i++)
+        put("    {%s, %s},\n", str(kb->rdnswords[i].word), str(kb->rdnswords[i].meaning));
+    flush_table("kb_rdnsword", "kb_rdnswords");
+    for (size_t i = 0; i < kb->ndkimsels; i++)
+        put("    {%s, %s},\n", str(kb->dkimsels[i].selector), str(kb->dkimsels[i].provider));
+    flush_table("kb_dkimsel", "kb_dkimsels");
+    for (size_t i = 0; i < kb->nsenders; i++) {
+        const kb_sender *s = &kb->senders[i];
+        put("    {%s, %s, %s, %s},\n", str(s->domain), str(s->service), str(s->category),
+            str(s->align));
+    }
+    flush_table("kb_sender", "kb_senders");
+    for (size_t i = 0; i < kb->noutbound; i++) {
+        const kb_outbound *o = &kb->outbound[i];
+        put("    {%d, {%d, {", o->kind, o->net.family);
+        for (size_t k = 0; k < 16; k++)
+            put("%u,", o->net.b[k]);
+        put("}}, %u, %s, %s},\n", o->prefix, str(o->pattern), str(o->provider));
+    }
+    flush_table("kb_outbound", "kb_outbounds");
+}
+
+/* emit_bmatch - a compiled matcher as static data; the number in its name. Its text (the
+ * patterns in lower case, pieces separated by NUL) goes into the pool. */
+static unsigned emit_bmatch(const struct bmatch *m)
+{
+    unsigned id = nsym++;
+    size_t np = 0, nchars = 0;
+    emit("static const mpat m%u_pats[] = {", id);
+    for (size_t i = 0; i < m->n; i++) {
+        const mpat *p = &m->pats[i];
+        emit("%s{%uu, %u, %u, %u, %u},", i % 4 ? "" : "\n    ", (unsigned)p->pre,
+             (unsigned)p->npieces, (unsigned)p->piece0, (unsigned)p->off0, (unsigned)p->len0);
+        if (p->npieces && p->piece0 + p->npieces > np)
+            np = p->piece0 + p->npieces;
+    }
+    emit("%s};\n", m->n ? "" : "{0}");
+    for (size_t k = 0; k < np; k++)
+        if (m->piece_off[k] + m->piece_len[k] + 1 > nchars)
+            nchars = m->piece_off[k] + m->piece_len[k] + 1;
+    char name[32];
+    snprintf(name, sizeof name, "m%u_off", id);
+    emit("static const uint32_t m%u_off[] = {", id);
+    for (size_t k = 0; k < np; k++)
+        emit("%s%u,", k % 16 ? "" : "\n    ", (unsigned)m->piece_off[k]);
+    emit("%s};\n", np ? "" : "0");
+    emit("static const uint32_t m%u_len[] = {", id);
+    for (size_t k = 0; k < np; k++)
+        emit("%s%u,", k % 16 ? "" : "\n    ", (unsigned)m->piece_len[k]);
+    emit("%s};\n", np ? "" : "0");
+    snprintf(name, sizeof name, "m%u_bucket", id);
+    emit_uints(name, m->bucket_start, MATCH_BUCKETS + 1);
+    emit("static const uint64_t m%u_filter[] = {", id);
+    for (size_t i = 0; i < (1u << MATCH_FILTER_BITS) / 64; i++)
+        emit("%s%#llxu,", i % 6 ? "" : "\n    ", (unsigned long long)m->filter[i]);
+    emit("};\n");
+    size_t nids = m->bucket_start[MATCH_BUCKETS];
+    snprintf(name, sizeof name, "m%u_ids", id);
+    emit_uints(name, m->ids, nids);
+    snprintf(name, sizeof name, "m%u_shorts", id);
+    emit_uints(name, m->shorts, m->nshorts);
+    snprintf(name, sizeof name, "m%u_lead", id);
+    emit_uints(name, m->short_lead, m->nshorts);
+    emit("static const struct bmatch m%u = {(mpat *)m%u_pats, %zu, (unsigned *)m%u_bucket,\n"
+         "    (uint64_t *)m%u_filter, (unsigned *)m%u_ids, (unsigned *)m%u_shorts, %zu,\n"
+         "    (unsigned *)m%u_lead, S(%zu), (uint32_t *)m%u_off, (uint32_t *)m%u_len, NULL};\n\n",
+         id, id, m->n, id, id, id, id, m->nshorts, id,
+         pool_add_n(m->chars, nchars ? nchars - 1 : 0), id, id);
+    return id;
+}
+
+static void emit_hostpats(const char *name, const kb_hostpat *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put("    {(char *)%s, %zu, %d, %zu, %s},\n", str(h[i].lit), h[i].litlen, h[i].shape,
+            h[i].weight, str(h[i].provider));
+    flush_table("kb_hostpat", name);
+}
+
+static void emit_fast(const mxd_kb *kb)
+{
+    const struct kb_fast *f = kb->fast;
+    emit_hostpats("kb_fast_host", f->host, f->nhost);
+    emit_hostpats("kb_fast_dom", f->dom, f->ndom);
+    unsigned hints = emit_bmatch(f->hints), reasons = emit_bmatch(f->reasons);
+    size_t nhints = bmatch_count(f->hints);
+    unsigned hp = strs(f->hint_provider, nhints ? nhints : 0);
+    unsigned rp = strs(f->rule_providers, f->nrule_providers);
+    emit("static const kb_phost *const kb_fast_tags[] = {");
+    for (size_t i = 0; i < f->ntags; i++)
+        emit("%s&kb_hosts[%zu],", i % 6 ? "" : "\n    ", (size_t)(f->tags[i] - kb->hosts));
+    emit("%s};\n", f->ntags ? "" : "NULL");
+    emit("static const struct kb_fast kb_fast = {\n"
+         "    (kb_hostpat *)kb_fast_host, (kb_hostpat *)kb_fast_dom, %zu, %zu,\n"
+         "    (struct bmatch *)&m%u, (const char **)a%u, (struct bmatch *)&m%u,\n"
+         "    (const char **)a%u, %zu, (const kb_phost **)kb_fast_tags, %zu, {",
+         f->nhost, f->ndom, hints, hp, reasons, rp, f->nrule_providers, f->ntags);
+    for (size_t i = 0; i < 256; i++)
+        emit("%s%u,", i % 32 ? "" : "\n    ", f->tag_first[i]);
+    emit("}};\n\n");
+}
+
+/* emit_index - the rule lists by status class and subject */
+static void emit_index(const char *name, unsigned *const by[3][KB_RULE_SUBJECTS],
+                       const size_t nby[3][KB_RULE_SUBJECTS])
+{
+    char n[48];
+    for (size_t c = 0; c < 3; c++)
+        for (size_t s = 0; s < KB_RULE_SUBJECTS; s++) {
+            snprintf(n, sizeof n, "%s_%zu_%zu", name, c, s);
+            emit_uints(n, by[c][s], nby[c][s]);
+        }
+}
+
+static void emit_index_fields(const char *name, const char *field,
+                              const size_t nby[3][KB_RULE_SUBJECTS])
+{
+    emit("    .%s = {", field);
+    for (size_t c = 0; c < 3; c++) {
+        emit("{");
+        for (size_t s = 0; s < KB_RULE_SUBJECTS; s++)
+            emit("(unsigned *)%s_%zu_%zu,", name, c, s);
+        emit("},");
+    }
+    emit("},\n    .n%s = {", field);
+    for (size_t c = 0; c < 3; c++) {
+        emit("{");
+        for (size_t s = 0; s < KB_RULE_SUBJECTS; s++)
+            emit("%zu,", nby[c][s]);
+        emit("},");
+    }
+    emit("},\n");
+}
+
+static void emit_pool(void)
+{
+    emit("/* every string, once for each pointer the loader made */\n");
+    emit("static const char kb_s[] =");
+    for (size_t i = 0; i < S.len; i++) {
+        if (i % 96 == 0)
+            emit("\n    \"");
+        unsigned char c = (unsigned char)S.buf[i];
+        if (c == '"' || c == '\\')
+            emit("\\%c", c);
+        else if (c == '?')
+            emit("\\?");
+        else if (c >= 0x20 && c < 0x7f)
+            emit("%c", c);
+        else
+            emit("\\%03o", c);
+        if (i % 96 == 95 || i + 1 == S.len)
+            emit("\"");
+    }
+    emit(";\n#define S(o) (kb_s + (o))\n\n");
+}
+
+static void emit_kb(const mxd_kb *kb)
+{
+    emit_flat(kb);
+    emit_rules(kb);
+    emit_playbooks(kb);
+    emit_delists(kb);
+    emit_dnsbls(kb);
+    unsigned texts = kb->rule_texts ? emit_bmatch(kb->rule_texts) : 0;
+    emit_fast(kb);
+    emit_index("kb_by", kb->rules_by_status, kb->nrules_by_status);
+    emit_index("kb_gen", kb->generic_by_status, kb->ngeneric_by_status);
+    emit_uints("kb_no_status", kb->rules_no_status, kb->nrules_no_status);
+    emit_uints("kb_gen_no_status", kb->generic_no_status, kb->ngeneric_no_status);
+    emit("\nconst mxd_kb kb_builtin = {\n");
+#define TABLE(field, nfield, type, name)                                                           \
+    emit("    ." #field " = (" #type " *)%s, ." #nfield " = %zu,\n", kb->field ? name : "NULL",    \
+         kb->nfield)
+    TABLE(rules, nrules, kb_rule, "kb_rules");
+    TABLE(status, nstatus, kb_status, "kb_statuses");
+    TABLE(replies, nreplies, kb_reply, "kb_replies");
+    TABLE(pseudo, npseudo, kb_pseudo, "kb_pseudos");
+    TABLE(phrases, nphrases, kb_phrase, "kb_phrases");
+    TABLE(providers, nproviders, kb_provider, "kb_providers");
+    TABLE(hosts, nhosts, kb_phost, "kb_hosts");
+    TABLE(reasons, nreasons, kb_reason, "kb_reasons");
+    TABLE(playbooks, nplaybooks, kb_playbook, "kb_playbooks");
+    TABLE(delists, ndelists, kb_delist, "kb_delists");
+    TABLE(dnsbls, ndnsbls, kb_dnsbl, "kb_dnsbls");
+    TABLE(pubres, npubres, kb_pubres, "kb_pubress");
+    TABLE(rdnswords, nrdnswords, kb_rdnsword, "kb_rdnswords");
+    TABLE(dkimsels, ndkimsels, kb_dkimsel, "kb_dkimsels");
+    TABLE(senders, nsenders, kb_sender, "kb_senders");
+    TABLE(outbound, noutbound, kb_outbound, "kb_outbounds");
+    TABLE(rules_no_status, nrules_no_status, unsigned, "kb_no_status");
+    TABLE(generic_no_status, ngeneric_no_status, unsigned, "kb_gen_no_status");
+#undef TABLE
+    if (kb->rule_texts)
+        emit("    .rule_texts = (struct bmatch *)&m%u,\n", texts);
+    emit_index_fields("kb_by", "rules_by_status", kb->nrules_by_status);
+    emit_index_fields("kb_gen", "generic_by_status", kb->ngeneric_by_status);
+    emit("    .fast = (struct kb_fast *)&kb_fast,\n};\n");
 }
 
 int main(int argc, char **argv)
@@ -65,35 +590,48 @@ int main(int argc, char **argv)
         fprintf(stderr, "kbgen: no rules or no status codes found\n");
         return 1;
     }
-    mxd_kb_free(kb);
+    /* the indexes and matchers are built unless memory ran out: the built-in kb has them */
+    for (size_t c = 0; c < 3; c++)
+        for (size_t s = 0; s < KB_RULE_SUBJECTS; s++)
+            if (!kb->rules_by_status[c][s] || !kb->generic_by_status[c][s])
+                die("rule index missing");
+    if (!kb->fast || !kb->fast->hints || !kb->fast->reasons || !kb->rules_no_status ||
+        !kb->generic_no_status)
+        die("compiled lookups missing");
 
-    FILE *out = fopen(argv[1], "w");
+    /* the tables first, in memory: the pool they fill is written ahead of them */
+    char *tables;
+    size_t tableslen;
+    out = open_memstream(&tables, &tableslen);
+    if (!out)
+        die("out of memory");
+    emit_kb(kb);
+    if (fclose(out))
+        die("out of memory");
+    out = fopen(argv[1], "w");
     if (!out) {
         perror(argv[1]);
         return 1;
     }
-    fprintf(out, "/* generated by kbgen from data/: do not edit */\n");
-    fprintf(out, "#include \"kb/kb_internal.h\"\n\n");
-    for (size_t i = 0; i < n; i++) {
-        fprintf(out, "static const char file%zu[] = {", i);
-        for (size_t j = 0; j < files[i].len; j++)
-            fprintf(out, "%s%d,", j % 24 ? "" : "\n", (int)(signed char)files[i].data[j]);
-        fprintf(out, "0};\n");
-    }
-    fprintf(out, "\nconst kb_file kb_builtin_files[] = {\n");
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "    {\"%s\", file%zu, %zu},\n", files[i].name, i, files[i].len);
-    fprintf(out, "};\nconst size_t kb_builtin_nfiles = %zu;\n", n);
+    emit("/* generated by kbgen from data/: do not edit */\n");
+    emit("#include <stdint.h>\n#include \"kb/kb_internal.h\"\n#include \"util/match_impl.h\"\n\n");
+    emit_pool();
+    fwrite(tables, 1, tableslen, out);
+    free(tables);
     if (fclose(out)) {
         perror(argv[1]);
         return 1;
     }
+    mxd_kb_free(kb);
     for (size_t i = 0; i < n; i++)
         free((void *)files[i].data);
     free(files);
+    free(S.key);
+    free(S.off);
+    free(S.buf);
+    free(body);
     return 0;
 }
 
-/* kbgen links the loader, which refers to the embedded table it is about to write. */
-const kb_file kb_builtin_files[1];
-const size_t kb_builtin_nfiles = 0;
+/* kbgen links the loader, which refers to the built-in kb it is about to write. */
+const mxd_kb kb_builtin;

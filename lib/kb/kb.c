@@ -19,8 +19,9 @@ mxd_err mxd_kb_open(mxd_kb **out)
 {
     if (!out)
         return MXD_ERR_INVALID;
-    /* kbgen validated the data when it embedded it: only memory can fail here */
-    return kb_load_builtin(kb_builtin_files, kb_builtin_nfiles, out);
+    /* kbgen parsed, checked and compiled data/ at build time: nothing to do at start */
+    *out = (mxd_kb *)&kb_builtin;
+    return MXD_OK;
 }
 
 /* read_file - the whole file, up to KB_MAX_FILE_SIZE. */
@@ -169,7 +170,7 @@ mxd_err mxd_kb_open_dir(const char *dir, mxd_kb **out, char *why, size_t whylen)
 /* mxd_kb_free - release everything. */
 void mxd_kb_free(mxd_kb *kb)
 {
-    if (!kb)
+    if (!kb || kb == &kb_builtin)
         return;
     kb_free_arena(kb);
     free(kb->rules);

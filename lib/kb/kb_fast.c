@@ -17,30 +17,6 @@
 
 #define KB_FAST_NAME_MAX 256 /* host and domain names compared on the stack (longer: globbed) */
 
-/* A "host" or "domain" pattern, ready to compare. */
-enum { PAT_SUFFIX = 0, PAT_EXACT, PAT_GLOB, PAT_PREFIX };
-
-typedef struct kb_hostpat {
-    char *lit; /* lower case: ".example.com" for "*.example.com", else the whole pattern */
-    size_t litlen;
-    int shape;
-    size_t weight; /* the pattern's literal length: the longest match wins */
-    const char *provider;
-} kb_hostpat;
-
-struct kb_fast {
-    kb_hostpat *host, *dom;
-    size_t nhost, ndom;
-    struct bmatch *hints;       /* "text" patterns, longest literal first */
-    const char **hint_provider; /* provider of each */
-    struct bmatch *reasons;     /* reasons.tsv patterns, in file order */
-    const char **rule_providers;
-    size_t nrule_providers;
-    const kb_phost **tags; /* the "tag" patterns, in file order */
-    size_t ntags;
-    unsigned char tag_first[256]; /* bytes a tag starts with (lower case) */
-};
-
 /* literal_len - a pattern's length without its '*'s: longer is more specific. */
 static size_t literal_len(const char *p)
 {

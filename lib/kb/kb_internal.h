@@ -16,15 +16,12 @@
 #define KB_MAX_LINE      8192
 #define KB_MAX_LIST      64 /* values of one repeatable key in one rule */
 
-/* One embedded or loaded data file. */
+/* One data file read for the loader (--data-dir, kbgen). */
 typedef struct kb_file {
     const char *name; /* base name, e.g. "rules-google.txt" */
     const char *data;
     size_t len;
 } kb_file;
-
-extern const kb_file kb_builtin_files[];
-extern const size_t kb_builtin_nfiles;
 
 #define KB_RULE_SUBJECTS 10 /* status subjects indexed (RFC 3463 uses 0 to 7) */
 
@@ -286,6 +283,11 @@ struct mxd_kb {
     struct kb_fast *fast; /* provider-hosts.tsv and reasons.tsv compiled (kb_fast.c) */
 };
 
+/* The built-in knowledge base: data/ as kbgen parsed, checked and compiled it at build time,
+ * written out as static tables and matchers (build/kb_data.c): mxd_kb_open hands it out as it
+ * is, mxd_kb_free leaves it alone. Nothing writes to a kb once it is loaded. */
+extern const mxd_kb kb_builtin;
+
 /* Parsing helpers shared by the loaders of the different data files. */
 typedef struct parse_ctx {
     mxd_kb *kb;
@@ -293,7 +295,6 @@ typedef struct parse_ctx {
     int line;
     char *why;
     size_t whylen;
-    int trusted; /* the built-in data, validated by kbgen at build time: cross-checks skipped */
 } parse_ctx;
 
 void *kb_alloc(mxd_kb *kb, size_t n);                                  /* from the kb's arena */
@@ -329,12 +330,6 @@ const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len);
  * file and line is written to why. */
 mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen);
 
-/* kb_load_builtin - the same for data that kbgen validated when it embedded it (the built-in
- * knowledge base): the checks that only look for mistakes in the data (UTF-8, duplicate ids,
- * references to unknown providers, playbooks and delist templates) are not run again at each
- * start. */
-mxd_err kb_load_builtin(const kb_file *files, size_t nfiles, mxd_kb **out);
-
 /* kb_parse_playbooks / kb_parse_delist - data/playbooks.txt and data/delist.txt */
 mxd_err kb_parse_playbooks(parse_ctx *pc, const kb_file *f);
 mxd_err kb_parse_delist(parse_ctx *pc, const kb_file *f);
@@ -361,6 +356,31 @@ const char *kb_pseudo_status(const mxd_kb *kb, const char *reason, int temporary
 const kb_reply *kb_find_reply(const mxd_kb *kb, const char *code);
 
 /* ---- compiled lookups (kb_fast.c), built once when the kb is loaded ---- */
+
+/* A "host" or "domain" pattern, ready to compare. */
+enum { PAT_SUFFIX = 0, PAT_EXACT, PAT_GLOB, PAT_PREFIX };
+
+typedef struct kb_hostpat {
+    char *lit; /* lower case: ".example.com" for "*.example.com", else the whole pattern */
+    size_t litlen;
+    int shape;
+    size_t weight; /* the pattern's literal length: the longest match wins */
+    const char *provider;
+} kb_hostpat;
+
+/* What kb_fast_build compiles (kbgen writes the built-in one out as static data). */
+struct kb_fast {
+    kb_hostpat *host, *dom;
+    size_t nhost, ndom;
+    struct bmatch *hints;       /* "text" patterns, longest literal first */
+    const char **hint_provider; /* provider of each */
+    struct bmatch *reasons;     /* reasons.tsv patterns, in file order */
+    const char **rule_providers;
+    size_t nrule_providers;
+    const kb_phost **tags; /* the "tag" patterns, in file order */
+    size_t ntags;
+    unsigned char tag_first[256]; /* bytes a tag starts with (lower case) */
+};
 
 /* kb_fast_build / kb_fast_free - compile provider-hosts.tsv and reasons.tsv into kb->fast. */
 mxd_err kb_fast_build(mxd_kb *kb);

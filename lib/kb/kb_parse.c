@@ -411,7 +411,7 @@ static mxd_err row_reason(parse_ctx *pc, const char **col, const size_t *clen)
     if (!clen[0] || !clen[1] || !clen[2])
         return kb_fail(pc, "reason, pattern and source are required");
     kb_reason r = {S(0), S(1)};
-    if (!pc->trusted && !kb_is_reason(r.reason))
+    if (!kb_is_reason(r.reason))
         return kb_fail(pc, "unknown reason '%s'", r.reason);
     return kb_push((void **)&kb->reasons, &kb->nreasons, sizeof *kb->reasons, &r);
 }
@@ -477,7 +477,7 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
         return kb_fail(pc, "rule %s has no fix step", r->id);
     if (!r->nsources)
         return kb_fail(pc, "rule %s has no source", r->id);
-    for (size_t i = 0; i < kb->nrules && !pc->trusted; i++)
+    for (size_t i = 0; i < kb->nrules; i++)
         if (!strcmp(kb->rules[i].id, r->id))
             return kb_fail(pc, "duplicate rule id %s (first at %s:%d)", r->id, kb->rules[i].file,
                            kb->rules[i].line);
@@ -595,7 +595,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
         } else if (KEY("host")) {
             e = add_list(pc, t->hosts, &r->nhosts, "host", sv);
         } else if (KEY("reason")) {
-            if (!pc->trusted && !kb_is_reason(sv)) {
+            if (!kb_is_reason(sv)) {
                 e = kb_fail(pc, "unknown reason '%s'", sv);
                 break;
             }
@@ -754,17 +754,16 @@ static mxd_err index_rules(mxd_kb *kb)
 }
 
 /* load - parse all files; tables first, then rules (which refer to providers). */
-static mxd_err load(const kb_file *files, size_t nfiles, int trusted, mxd_kb **out, char *why,
-                    size_t whylen)
+static mxd_err load(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen)
 {
     mxd_kb *kb = calloc(1, sizeof *kb);
     if (!kb)
         return MXD_ERR_NOMEM;
-    parse_ctx pc = {kb, "", 0, why, whylen, trusted};
+    parse_ctx pc = {kb, "", 0, why, whylen};
     if (why && whylen)
         why[0] = 0;
     mxd_err e = MXD_OK;
-    for (size_t i = 0; i < nfiles && !e && !trusted; i++)
+    for (size_t i = 0; i < nfiles && !e; i++)
         e = check_utf8(&pc, &files[i]);
     static const struct {
         const char *name, *header;
@@ -794,7 +793,7 @@ static mxd_err load(const kb_file *files, size_t nfiles, int trusted, mxd_kb **o
                 else
                     e = parse_tsv(&pc, &files[i], tables[t].header, tables[t].fn);
             }
-    for (size_t i = 0; i < kb->nhosts && !e && !trusted; i++)
+    for (size_t i = 0; i < kb->nhosts && !e; i++)
         if (!kb_find_provider(kb, kb->hosts[i].provider)) {
             pc.file = "provider-hosts.tsv";
             pc.line = 0;
@@ -819,14 +818,14 @@ static mxd_err load(const kb_file *files, size_t nfiles, int trusted, mxd_kb **o
         else
             e = parse(&pc, &files[i]);
     }
-    for (size_t i = 0; i < kb->nplaybooks && !e && !trusted; i++)
+    for (size_t i = 0; i < kb->nplaybooks && !e; i++)
         if (kb->playbooks[i].delist && !kb_find_delist(kb, kb->playbooks[i].delist)) {
             pc.file = kb->playbooks[i].file;
             pc.line = kb->playbooks[i].line;
             e = kb_fail(&pc, "playbook %s names unknown delist template '%s'", kb->playbooks[i].id,
                         kb->playbooks[i].delist);
         }
-    for (size_t i = 0; i < kb->nrules && !e && !trusted; i++)
+    for (size_t i = 0; i < kb->nrules && !e; i++)
         if (kb->rules[i].provider && !kb_find_provider(kb, kb->rules[i].provider)) {
             pc.file = kb->rules[i].file;
             pc.line = kb->rules[i].line;
@@ -849,10 +848,5 @@ static mxd_err load(const kb_file *files, size_t nfiles, int trusted, mxd_kb **o
 
 mxd_err kb_load_files(const kb_file *files, size_t nfiles, mxd_kb **out, char *why, size_t whylen)
 {
-    return load(files, nfiles, 0, out, why, whylen);
-}
-
-mxd_err kb_load_builtin(const kb_file *files, size_t nfiles, mxd_kb **out)
-{
-    return load(files, nfiles, 1, out, NULL, 0);
+    return load(files, nfiles, out, why, whylen);
 }

@@ -14,31 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/match.h"
+#include "util/match_impl.h"
 #include "util/str.h"
-
-#define MATCH_BUCKET_BITS 12 /* 4096 hash buckets of 3-byte prefixes */
-#define MATCH_BUCKETS     (1u << MATCH_BUCKET_BITS)
-#define MATCH_FILTER_BITS 16 /* a 64 Kibit (8 KiB) filter before the buckets */
-
-typedef struct mpat {
-    char *lower;        /* the pattern, lower case, pieces separated by NUL */
-    uint32_t pre;       /* the first four bytes of the first piece, when it has four */
-    const char **piece; /* the '*'-separated pieces, in order */
-    size_t *piece_len;
-    size_t npieces;
-} mpat;
-
-struct bmatch {
-    mpat *pats;
-    size_t n;
-    unsigned *bucket_start; /* MATCH_BUCKETS + 1 offsets into ids */
-    uint64_t *filter;       /* bit h set when some first piece hashes to h (hash4) */
-    unsigned *ids;          /* pattern ids per bucket, ascending */
-    unsigned *shorts;       /* ids of patterns with a first piece under 4 bytes */
-    size_t nshorts;
-    unsigned *short_lead; /* per shorts[] entry: the first entry with the same first piece */
-    void *pool; /* every pattern's pieces, lengths and lower-case copy, in one allocation */
-};
 
 /* hash4 - MATCH_FILTER_BITS bits of hash of four bytes; its top MATCH_BUCKET_BITS bits pick
  * the bucket. Most positions of a text stop at the filter, one well-predicted bit test
@@ -50,8 +27,8 @@ static unsigned hash4(const char *s)
     return (k * 2654435761u) >> (32 - MATCH_FILTER_BITS);
 }
 
-#define BUCKET_OF(h)     ((h) >> (MATCH_FILTER_BITS - MATCH_BUCKET_BITS))
-#define FILTER_HAS(m, h) (((m)->filter[(h) >> 6] >> ((h)&63)) & 1u)
+#define BUCKET_OF(h)          ((h) >> (MATCH_FILTER_BITS - MATCH_BUCKET_BITS))
+#define FILTER_HAS(filter, h) (((filter)[(h) >> 6] >> ((h)&63)) & 1u)
 
 void bmatch_free(bmatch *m)
 {
@@ -76,27 +53,30 @@ static size_t pieces_most(const char *pat, size_t l)
     return most;
 }
 
-/* compile - lower-case a pattern of length l into lower and split it into pieces (piece and
- * piece_len have room for pieces_most()). */
-static void compile(mpat *p, const char *pat, size_t l, char *lower, const char **piece,
-                    size_t *piece_len)
+/* compile - lower-case a pattern of length l into lower (inside chars) and split it into
+ * pieces, numbered from piece0 (piece_off and piece_len have room for pieces_most()). */
+static void compile(mpat *p, const char *pat, size_t l, char *lower, const char *chars,
+                    uint32_t piece0, uint32_t *piece_off, uint32_t *piece_len)
 {
-    p->lower = lower;
-    p->piece = piece;
-    p->piece_len = piece_len;
-    bmatch_lower(pat, l, p->lower);
-    p->lower[l] = 0;
+    p->piece0 = piece0;
+    bmatch_lower(pat, l, lower);
+    lower[l] = 0;
     p->npieces = 0;
-    char *s = p->lower;
+    char *s = lower;
     for (;;) {
         char *star = strchr(s, '*');
         if (star)
             *star = 0;
         if (*s) {
-            p->piece[p->npieces] = s;
-            p->piece_len[p->npieces] = strlen(s);
-            if (p->npieces == 0 && p->piece_len[0] >= 4)
-                memcpy(&p->pre, s, 4);
+            size_t k = piece0 + p->npieces, sl = strlen(s);
+            piece_off[k] = (uint32_t)(s - chars);
+            piece_len[k] = (uint32_t)sl;
+            if (p->npieces == 0) {
+                p->off0 = piece_off[k];
+                p->len0 = (uint32_t)sl;
+                if (sl >= 4)
+                    memcpy(&p->pre, s, 4);
+            }
             p->npieces++;
         }
         if (!star)
@@ -121,27 +101,32 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
         return NULL;
     }
     m->n = n;
-    /* one allocation for all patterns: the piece pointers, the piece lengths, the text */
+    /* one allocation for all patterns: the piece offsets, the piece lengths, the text */
     size_t npieces = 0, nchars = 0;
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(patterns[i]);
         npieces += pieces_most(patterns[i], l);
         nchars += l + 1;
     }
-    m->pool = malloc(npieces * (sizeof(const char *) + sizeof(size_t)) + nchars + 1);
+    if (npieces > UINT32_MAX || nchars > UINT32_MAX) {
+        bmatch_free(m);
+        return NULL;
+    }
+    m->pool = malloc(npieces * 2 * sizeof(uint32_t) + nchars + 1);
     if (!m->pool) {
         bmatch_free(m);
         return NULL;
     }
-    const char **piece = m->pool;
-    size_t *piece_len = (size_t *)(piece + npieces);
-    char *lower = (char *)(piece_len + npieces);
+    m->piece_off = m->pool;
+    m->piece_len = m->piece_off + npieces;
+    char *chars = (char *)(m->piece_len + npieces), *lower = chars;
+    m->chars = chars;
+    uint32_t piece0 = 0;
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(patterns[i]), most = pieces_most(patterns[i], l);
-        compile(&m->pats[i], patterns[i], l, lower, piece, piece_len);
+        compile(&m->pats[i], patterns[i], l, lower, chars, piece0, m->piece_off, m->piece_len);
         lower += l + 1;
-        piece += most;
-        piece_len += most;
+        piece0 += (uint32_t)most;
     }
     /* counting sort of ids into buckets, keeping file order inside each bucket */
     unsigned *count = calloc(MATCH_BUCKETS, sizeof *count);
@@ -151,8 +136,8 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         mpat *p = &m->pats[i];
-        if (p->npieces && p->piece_len[0] >= 4) {
-            unsigned h = hash4(p->piece[0]);
+        if (p->npieces && p->len0 >= 4) {
+            unsigned h = hash4(m->chars + p->off0);
             count[BUCKET_OF(h)]++;
             m->filter[h >> 6] |= (uint64_t)1 << (h & 63);
         } else /* (a pattern of '*'s only matches every text) */
@@ -172,8 +157,8 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
         size_t lead = s;
         for (size_t k = 0; k < nleads && lead == s && p->npieces; k++) {
             const mpat *q = &m->pats[m->shorts[leads[k]]];
-            if (q->npieces && q->piece_len[0] == p->piece_len[0] &&
-                !memcmp(q->piece[0], p->piece[0], p->piece_len[0]))
+            if (q->npieces && q->len0 == p->len0 &&
+                !memcmp(m->chars + q->off0, m->chars + p->off0, p->len0))
                 lead = leads[k];
         }
         if (lead == s)
@@ -190,8 +175,8 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     m->bucket_start[MATCH_BUCKETS] = acc;
     for (size_t i = 0; i < n; i++) {
         mpat *p = &m->pats[i];
-        if (p->npieces && p->piece_len[0] >= 4) {
-            unsigned b = BUCKET_OF(hash4(p->piece[0]));
+        if (p->npieces && p->len0 >= 4) {
+            unsigned b = BUCKET_OF(hash4(m->chars + p->off0));
             m->ids[m->bucket_start[b] + count[b]++] = (unsigned)i;
         }
     }
@@ -201,31 +186,35 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
 
 /* rest_matches - do pieces 1.. of p occur in order in t from offset from? When work is not
  * NULL, the bytes the searches passed over are added to it. */
-static int rest_matches(const mpat *p, const char *t, size_t len, size_t from, size_t *work)
+static int rest_matches(const bmatch *m, const mpat *p, const char *t, size_t len, size_t from,
+                        size_t *work)
 {
-    for (size_t k = 1; k < p->npieces; k++) {
+    const uint32_t *off = m->piece_off + p->piece0, *lens = m->piece_len + p->piece0;
+    const char *chars = m->chars;
+    for (size_t k = 1, n = p->npieces; k < n; k++) {
         if (from > len)
             return 0;
-        const char *hit = str_find(t + from, len - from, p->piece[k], p->piece_len[k]);
+        size_t pl = lens[k];
+        const char *hit = str_find(t + from, len - from, chars + off[k], pl);
         if (work)
-            *work += (hit ? (size_t)(hit - t) + p->piece_len[k] : len) - from;
+            *work += (hit ? (size_t)(hit - t) + pl : len) - from;
         if (!hit)
             return 0;
-        from = (size_t)(hit - t) + p->piece_len[k];
+        from = (size_t)(hit - t) + pl;
     }
     return 1;
 }
 
-/* first_at - does the first piece of p (four bytes or more) stand at offset i of t? Four
- * bytes are compared in one go before the rest. */
-static int first_at(const mpat *p, const char *t, size_t len, size_t i)
+/* first_at - does the first piece of p (four bytes or more; chars: the bmatch's) stand at
+ * offset i of t? Four bytes are compared in one go before the rest. */
+static int first_at(const char *chars, const mpat *p, const char *t, size_t len, size_t i)
 {
-    size_t pl = p->piece_len[0];
+    size_t pl = p->len0;
     if (i + pl > len)
         return 0;
     uint32_t w;
     memcpy(&w, t + i, 4);
-    return w == p->pre && !memcmp(t + i + 4, p->piece[0] + 4, pl - 4);
+    return w == p->pre && !memcmp(t + i + 4, chars + p->off0 + 4, pl - 4);
 }
 
 /* SHORT_CACHE - short patterns whose first-piece search a scan remembers (more search again) */
@@ -236,17 +225,19 @@ static int first_at(const mpat *p, const char *t, size_t len, size_t i)
  * hit of that piece needs a try: later pieces found after a later hit follow the first too.
  * *first caches the offset of that hit ((size_t)-1: none; SHORT_UNSEEN: not searched yet):
  * patterns with the same first piece share it. */
-static int short_occurs(const mpat *p, const char *t, size_t len, size_t *first, size_t *work)
+static int short_occurs(const bmatch *m, const mpat *p, const char *t, size_t len, size_t *first,
+                        size_t *work)
 {
     if (!p->npieces)
         return 1;
+    size_t pl = p->len0;
     if (*first == SHORT_UNSEEN) {
-        const char *hit = str_find(t, len, p->piece[0], p->piece_len[0]);
+        const char *hit = str_find(t, len, m->chars + p->off0, pl);
         if (work)
-            *work += hit ? (size_t)(hit - t) + p->piece_len[0] : len;
+            *work += hit ? (size_t)(hit - t) + pl : len;
         *first = hit ? (size_t)(hit - t) : (size_t)-1;
     }
-    return *first != (size_t)-1 && rest_matches(p, t, len, *first + p->piece_len[0], work);
+    return *first != (size_t)-1 && rest_matches(m, p, t, len, *first + pl, work);
 }
 
 /* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find
@@ -273,30 +264,35 @@ scan(const bmatch *m, const char *lower, size_t len, unsigned char *hit, size_t 
         if (!hit && id >= best)
             break;
         size_t lead = m->short_lead[s], own = SHORT_UNSEEN;
-        int yes =
-            short_occurs(&m->pats[id], lower, len, lead < SHORT_CACHE ? &first[lead] : &own, work);
+        int yes = short_occurs(m, &m->pats[id], lower, len,
+                               lead < SHORT_CACHE ? &first[lead] : &own, work);
         if (hit)
             hit[id] = (unsigned char)yes;
         else if (yes)
             best = id;
     }
+    /* the tables in locals: the stores to hit and dead could otherwise alias them */
+    const uint64_t *filter = m->filter;
+    const unsigned *bucket_start = m->bucket_start, *ids = m->ids;
+    const mpat *pats = m->pats;
+    const char *chars = m->chars;
     for (size_t i = 0; i + 4 <= len; i++) {
         if (work)
             (*work)++;
         unsigned h = hash4(lower + i);
-        if (!FILTER_HAS(m, h))
+        if (!FILTER_HAS(filter, h))
             continue;
         unsigned b = BUCKET_OF(h);
-        for (unsigned k = m->bucket_start[b]; k < m->bucket_start[b + 1]; k++) {
-            size_t id = m->ids[k];
+        for (unsigned k = bucket_start[b]; k < bucket_start[b + 1]; k++) {
+            size_t id = ids[k];
             if (!hit && id >= best)
                 break;
             if ((hit && hit[id]) || (dead && dead[id]))
                 continue;
-            const mpat *p = &m->pats[id];
-            if (!first_at(p, lower, len, i))
+            const mpat *p = &pats[id];
+            if (!first_at(chars, p, lower, len, i))
                 continue;
-            if (rest_matches(p, lower, len, i + p->piece_len[0], work)) {
+            if (rest_matches(m, p, lower, len, i + p->len0, work)) {
                 if (!hit) {
                     best = id;
                     break;
