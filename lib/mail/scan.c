@@ -442,15 +442,15 @@ static int scan_multipart(mail_scan *ms, int idx, int depth)
     size_t bl = strlen(p->boundary) + 3;
     memcpy(bnd + 3, p->boundary, bl - 2);
     const char *deftype = !strcmp(p->type, "multipart/digest") ? "message/rfc822" : "text/plain";
-    int kind;
-    size_t next;
+    int kind = 0;
+    size_t next = 0;
     str_needle nd;
     str_needle_prep(&nd, bnd, bl, 0);
     size_t at = find_delim(d, len, 0, &nd, &kind, &next);
     while (at != (size_t)-1 && kind == 1) {
         size_t start = next;
-        int k2;
-        size_t n2;
+        int k2 = 0;
+        size_t n2 = 0;
         size_t at2 = find_delim(d, len, start, &nd, &k2, &n2);
         size_t end = at2 == (size_t)-1 ? len : at2;
         if (at2 != (size_t)-1 && end > start) {

@@ -651,7 +651,7 @@ static void test_concurrent_writers(void **state)
 {
     (void)state;
     const char *p0 = db_path("conc");
-    char p[512];
+    char p[1024];
     snprintf(p, sizeof p, "%s", p0);
     mxd_store_close(open_db(p)); /* created and migrated before the children start */
     pid_t pid[WRITERS];
