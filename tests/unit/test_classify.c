@@ -300,6 +300,18 @@ static void test_hardbounce_table(void **state)
             fail_msg("rule %s reason %s is not in the table", kb->rules[i].id, kb->rules[i].reason);
 }
 
+/* decide_rcpt - classify_decide() on text as the reply to RCPT of a record. */
+static void decide_rcpt(const char *text, classify_verdict *v)
+{
+    mxd_reply_facts f;
+    memset(&f, 0, sizeof f);
+    f.text = text;
+    f.len = strlen(text);
+    f.command = "RCPT";
+    f.record = 1;
+    classify_decide(kb, &f, f.text, f.len, NULL, v);
+}
+
 /* A rate limit, block or policy refusal said beside an address status (X.1.1 / X.1.2) is about
  * the sender: the text's reason, never userunknown, never hard (GoDaddy IB607). */
 static void test_sender_side_text_beats_address_status(void **state)
@@ -338,14 +350,8 @@ static void test_sender_side_text_beats_address_status(void **state)
          "userunknown"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mxd_reply_facts f;
-        memset(&f, 0, sizeof f);
-        f.text = cases[i].text;
-        f.len = strlen(f.text);
-        f.command = "RCPT";
-        f.record = 1;
         classify_verdict v;
-        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        decide_rcpt(cases[i].text, &v);
         if (!v.reason || strcmp(v.reason, cases[i].reason))
             fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
                      cases[i].reason);
@@ -371,14 +377,8 @@ static void test_soft_wording_is_never_hard(void **state)
         {"550 5.0.0 <bob@example.org>... User unknown", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mxd_reply_facts f;
-        memset(&f, 0, sizeof f);
-        f.text = cases[i].text;
-        f.len = strlen(f.text);
-        f.command = "RCPT";
-        f.record = 1;
         classify_verdict v;
-        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        decide_rcpt(cases[i].text, &v);
         if (!v.reason || strcmp(v.reason, "userunknown"))
             fail_msg("%s: reason %s, want userunknown", cases[i].text, v.reason ? v.reason : "-");
         int hard = !v.soft_wording && classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT");
@@ -515,14 +515,8 @@ static void test_exchange_ndr_codes(void **state)
         {"550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "rejected"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mxd_reply_facts f;
-        memset(&f, 0, sizeof f);
-        f.text = cases[i].text;
-        f.len = strlen(f.text);
-        f.command = "RCPT";
-        f.record = 1;
         classify_verdict v;
-        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        decide_rcpt(cases[i].text, &v);
         if (!v.reason || strcmp(v.reason, cases[i].reason))
             fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
                      cases[i].reason);
