@@ -175,7 +175,7 @@ static void why_set(mxd_ingest_result *res, const char *what, const char *why)
 static char *dupz(const char *s)
 {
     size_t n;
-    return s && *s ? report_utf8_repair(s, strlen(s), &n) : NULL;
+    return s && *s ? str_utf8_repair(s, strlen(s), &n) : NULL;
 }
 
 /* header_dup - the unfolded value of name in hdr, or NULL. */
@@ -184,7 +184,7 @@ static char *header_dup(mxd_ingest *ing, const char *hdr, size_t hlen, const cha
     if (!mail_header_get(hdr, hlen, name, &ing->text) || !ing->text.ptr || !ing->text.len)
         return NULL;
     size_t n;
-    return report_utf8_repair(ing->text.ptr, ing->text.len, &n);
+    return str_utf8_repair(ing->text.ptr, ing->text.len, &n);
 }
 
 /* addr_only - the addr-spec of an address field value ("Name <a@b>" -> "a@b"), in place. */

@@ -525,7 +525,7 @@ mxd_err mxd_dmarc_agg_parse(const char *xml, size_t len, mxd_dmarc_agg **out, ch
         return report_why(MXD_ERR_NOLIB, why, whylen, "%s", report_expat_lib.why);
     char *fixed = NULL;
     if (!str_utf8_valid(xml, len, NULL) && utf8_declared(xml, len)) {
-        fixed = report_utf8_repair(xml, len, &len);
+        fixed = str_utf8_repair(xml, len, &len);
         if (!fixed)
             return report_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
         if (len > MXD_REPORT_MAX_INPUT) {

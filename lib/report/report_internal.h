@@ -22,11 +22,6 @@ mxd_err report_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
  * lower. *out is the copy to free(), NULL when nothing is left. MXD_OK or MXD_ERR_NOMEM. */
 mxd_err report_text(const char *s, size_t len, int lower, char **out);
 
-/* report_utf8_repair - a copy of s[0..len) with every byte that does not start a well-formed
- * UTF-8 sequence replaced by U+FFFD, NUL-terminated, its length in *outlen; free() it. NULL
- * on no memory. */
-char *report_utf8_repair(const char *s, size_t len, size_t *outlen);
-
 /* report_time - t (seconds since 1970) as "YYYY-MM-DD HH:MM:SS" UTC, or as RFC 3339
  * "YYYY-MM-DDTHH:MM:SSZ" when iso; "" when out of range. */
 void report_time(long long t, int iso, char out[32]);

@@ -48,26 +48,6 @@ mxd_err report_text(const char *s, size_t len, int lower, char **out)
     return MXD_OK;
 }
 
-char *report_utf8_repair(const char *s, size_t len, size_t *outlen)
-{
-    buf b;
-    buf_init(&b, (size_t)-1 / 4);
-    size_t i = 0;
-    while (i < len) {
-        size_t bad = len - i;
-        int ok = str_utf8_valid(s + i, len - i, &bad);
-        if (buf_add(&b, s + i, ok ? len - i : bad))
-            return NULL;
-        if (ok)
-            break;
-        if (buf_add(&b, "\xef\xbf\xbd", 3))
-            return NULL;
-        i += bad + 1;
-    }
-    *outlen = b.len;
-    return buf_steal(&b);
-}
-
 void report_time(long long t, int iso, char out[32])
 {
     time_t tt = (time_t)t;

@@ -287,7 +287,7 @@ mxd_err mxd_tlsrpt_parse(const char *json, size_t len, mxd_tlsrpt **out, char *w
                           MXD_REPORT_MAX_DEPTH);
     char *fixed = NULL;
     if (!str_utf8_valid(json, len, NULL)) {
-        if (!(fixed = report_utf8_repair(json, len, &len)))
+        if (!(fixed = str_utf8_repair(json, len, &len)))
             return report_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
         json = fixed;
     }

@@ -34,6 +34,7 @@
 #include <libpq-fe.h>
 #include "store/store_internal.h"
 #include "util/dl.h"
+#include "util/str.h"
 
 dl_lib store_pq_lib = {"libpq.so.5", "to use a PostgreSQL database", NULL, NULL, ""};
 
@@ -590,67 +591,13 @@ long long store_pg_last_id(mxd_store *s)
 
 /* --- statements ----------------------------------------------------------------------------- */
 
-/* utf8_len - the length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-    if (!n || (n == 3 && p[0] >= 0xf0))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
-        return 0; /* overlong, surrogate */
-    if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
-        return 0;
-    return n;
-}
-
-/* utf8_copy - text as valid UTF-8 (each invalid byte as U+FFFD); malloc'd. */
-static char *utf8_copy(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    size_t bad = 0, len = 0;
-    while (p[len]) {
-        size_t n = utf8_len(p + len);
-        if (!n) {
-            bad++;
-            n = 1;
-        }
-        len += n;
-    }
-    char *out = malloc(len + bad * 2 + 1);
-    if (!out)
-        return NULL;
-    if (!bad) {
-        memcpy(out, text, len + 1);
-        return out;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(p + i);
-        if (!n) {
-            memcpy(out + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-            continue;
-        }
-        memcpy(out + o, p + i, n);
-        o += n;
-        i += n;
-    }
-    out[o] = 0;
-    return out;
-}
-
 int store_pg_bind(store_stmt *st, int i, const char *text, unsigned type)
 {
     if (i < 1 || i > st->nparams)
         return SQLITE_RANGE; /* as SQLite: a parameter the statement does not have */
     char *v = NULL;
-    if (text && !(v = utf8_copy(text)))
+    size_t n;
+    if (text && !(v = str_utf8_repair(text, strlen(text), &n))) /* PostgreSQL's text: UTF-8 */
         return SQLITE_NOMEM;
     free(st->values[i - 1]);
     st->values[i - 1] = v;

@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 #include "util/str.h"
+#include "util/buf.h"
 
 /* How common each byte is in mail text, case folded: its frequency per mille times three
  * (at least 1, at most 255), measured over the bounce corpus (../shared/corpus/bounces,
@@ -406,4 +407,24 @@ int str_parse_uint(const char *s, size_t len, unsigned long max, unsigned long *
     }
     *out = v;
     return 0;
+}
+
+char *str_utf8_repair(const char *s, size_t len, size_t *outlen)
+{
+    buf b;
+    buf_init(&b, (size_t)-1 / 4);
+    size_t i = 0;
+    while (i < len) {
+        size_t bad = len - i;
+        int ok = str_utf8_valid(s + i, len - i, &bad);
+        if (buf_add(&b, s + i, ok ? len - i : bad))
+            return NULL;
+        if (ok)
+            break;
+        if (buf_add(&b, "\xef\xbf\xbd", 3))
+            return NULL;
+        i += bad + 1;
+    }
+    *outlen = b.len;
+    return buf_steal(&b);
 }

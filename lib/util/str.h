@@ -86,6 +86,11 @@ int str_caseeq(const char *a, size_t alen, const char *b);
  * U+10FFFF)? Returns 1, or 0 with the offset of the first bad byte in *bad (may be NULL). */
 int str_utf8_valid(const char *s, size_t len, size_t *bad);
 
+/* str_utf8_repair - a copy of s[0..len) with every byte that does not start a well-formed
+ * UTF-8 sequence replaced by U+FFFD, NUL-terminated, its length in *outlen; free() it. NULL
+ * on no memory. */
+char *str_utf8_repair(const char *s, size_t len, size_t *outlen);
+
 /* str_in_list - is s (may be NULL: no) one of the n strings of list? The first byte is
  * compared before the rest. */
 static inline int str_in_list(const char *s, const char *const *list, size_t n)

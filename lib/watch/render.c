@@ -1254,7 +1254,7 @@ static json_t *jstr(const char *s)
     if (str_utf8_valid(s, n, &bad))
         return json_stringn(s, n);
     size_t rl;
-    char *r = report_utf8_repair(s, n, &rl);
+    char *r = str_utf8_repair(s, n, &rl);
     json_t *j = r ? json_stringn(r, rl) : NULL;
     free(r);
     return j;
