@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include "feed/feed_internal.h"
+#include "util/str.h"
 
 void csv_init(csv_reader *r, const char *data, size_t len)
 {
@@ -31,12 +32,12 @@ void csv_free(csv_reader *r)
 static int end_field(csv_reader *r, size_t start, mxd_err *e, char *why, size_t whylen)
 {
     if (r->store.len - start > MXD_FEED_MAX_FIELD) {
-        *e = feed_fail(MXD_ERR_TOOBIG, why, whylen, "line %u: a field longer than %d bytes",
-                       r->line, MXD_FEED_MAX_FIELD);
+        *e = str_why(MXD_ERR_TOOBIG, why, whylen, "line %u: a field longer than %d bytes", r->line,
+                     MXD_FEED_MAX_FIELD);
         return -1;
     }
     if ((*e = buf_addc(&r->store, 0))) {
-        feed_fail(*e, why, whylen, "line %u: %s", r->line, mxd_strerror(*e));
+        str_why(*e, why, whylen, "line %u: %s", r->line, mxd_strerror(*e));
         return -1;
     }
     r->nfields++;
@@ -61,8 +62,8 @@ int csv_next(csv_reader *r, mxd_err *e, char *why, size_t whylen)
     r->nfields = 0;
     for (;;) {
         if (r->nfields == MXD_FEED_MAX_COLUMNS) {
-            *e = feed_fail(MXD_ERR_TOOBIG, why, whylen, "line %u: more than %d columns", r->line,
-                           MXD_FEED_MAX_COLUMNS);
+            *e = str_why(MXD_ERR_TOOBIG, why, whylen, "line %u: more than %d columns", r->line,
+                         MXD_FEED_MAX_COLUMNS);
             return -1;
         }
         size_t start = r->store.len;
@@ -72,8 +73,8 @@ int csv_next(csv_reader *r, mxd_err *e, char *why, size_t whylen)
             p++;
             for (;;) {
                 if (p >= end) {
-                    *e = feed_fail(MXD_ERR_PARSE, why, whylen, "line %u: unterminated quoted field",
-                                   opened);
+                    *e = str_why(MXD_ERR_PARSE, why, whylen, "line %u: unterminated quoted field",
+                                 opened);
                     return -1;
                 }
                 if (*p == '"') {
@@ -118,6 +119,6 @@ int csv_next(csv_reader *r, mxd_err *e, char *why, size_t whylen)
         r->field[i] = r->store.ptr + r->off[i];
     return 1;
 nomem:
-    feed_fail(*e, why, whylen, "line %u: %s", r->line, mxd_strerror(*e));
+    str_why(*e, why, whylen, "line %u: %s", r->line, mxd_strerror(*e));
     return -1;
 }

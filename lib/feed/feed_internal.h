@@ -67,8 +67,4 @@ size_t feed_json_values(const char *s, size_t len);
 /* feed_ip - s as an IP address, re-formatted into out (46 bytes); -1 when not one. */
 int feed_ip(const char *s, char *out);
 
-/* feed_fail - write a printf-style reason into why and return e. */
-mxd_err feed_fail(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 #endif

@@ -47,7 +47,7 @@ static mxd_err http(const char *url, const char *bearer, const char *post, buf *
     buf_init(body, MXD_FEED_MAX_INPUT); /* first: the callers free it whatever the outcome */
     CURL *c = cu.easy_init();
     if (!c)
-        return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: cannot start a transfer", url);
+        return str_why(MXD_ERR_NOMEM, why, whylen, "%s: cannot start a transfer", url);
     struct curl_slist *h = cu.slist_append(NULL, "Accept: application/json");
     h = h ? cu.slist_append(h, "User-Agent: mxdiag-feed") : NULL;
     buf auth;
@@ -59,7 +59,7 @@ static mxd_err http(const char *url, const char *bearer, const char *post, buf *
             buf_free(&auth);
             cu.slist_free_all(h);
             cu.easy_cleanup(c);
-            return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
+            return str_why(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
         }
         struct curl_slist *h2 = cu.slist_append(h, auth.ptr);
         if (!h2)
@@ -71,7 +71,7 @@ static mxd_err http(const char *url, const char *bearer, const char *post, buf *
             memset(auth.ptr, 0, auth.len);
         buf_free(&auth);
         cu.easy_cleanup(c);
-        return feed_fail(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
+        return str_why(MXD_ERR_NOMEM, why, whylen, "%s: out of memory", url);
     }
     cu.easy_setopt(c, CURLOPT_URL, url);
     cu.easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -94,10 +94,10 @@ static mxd_err http(const char *url, const char *bearer, const char *post, buf *
     buf_free(&auth);
     cu.easy_cleanup(c);
     if (rc == CURLE_WRITE_ERROR)
-        return feed_fail(MXD_ERR_TOOBIG, why, whylen, "%s: the answer is larger than %u bytes", url,
-                         MXD_FEED_MAX_INPUT);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "%s: the answer is larger than %u bytes", url,
+                       MXD_FEED_MAX_INPUT);
     if (rc != CURLE_OK)
-        return feed_fail(MXD_ERR_IO, why, whylen, "%s: %s", url, *err ? err : cu.easy_strerror(rc));
+        return str_why(MXD_ERR_IO, why, whylen, "%s: %s", url, *err ? err : cu.easy_strerror(rc));
     if (!body->ptr && buf_add(body, "", 0))
         return MXD_ERR_NOMEM;
     return MXD_OK;
@@ -127,28 +127,28 @@ static mxd_err token_load(const char *path, token *t, char *why, size_t whylen)
     memset(t, 0, sizeof *t);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
-        return feed_fail(errno == ENOENT ? MXD_ERR_NOTFOUND : MXD_ERR_IO, why, whylen,
-                         "token file %s: %s", path, strerror(errno));
+        return str_why(errno == ENOENT ? MXD_ERR_NOTFOUND : MXD_ERR_IO, why, whylen,
+                       "token file %s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         close(fd);
-        return feed_fail(MXD_ERR_INVALID, why, whylen, "token file %s: not a regular file", path);
+        return str_why(MXD_ERR_INVALID, why, whylen, "token file %s: not a regular file", path);
     }
     if (st.st_mode & 077) {
         close(fd);
-        return feed_fail(MXD_ERR_INVALID, why, whylen,
-                         "token file %s: mode %03o lets others read it (chmod 600 %s)", path,
-                         (unsigned)(st.st_mode & 0777), path);
+        return str_why(MXD_ERR_INVALID, why, whylen,
+                       "token file %s: mode %03o lets others read it (chmod 600 %s)", path,
+                       (unsigned)(st.st_mode & 0777), path);
     }
     if (st.st_size > MXD_SNDS_TOKEN_MAX) {
         close(fd);
-        return feed_fail(MXD_ERR_TOOBIG, why, whylen, "token file %s: larger than %d bytes", path,
-                         MXD_SNDS_TOKEN_MAX);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "token file %s: larger than %d bytes", path,
+                       MXD_SNDS_TOKEN_MAX);
     }
     char *data = malloc(MXD_SNDS_TOKEN_MAX + 1);
     if (!data) {
         close(fd);
-        return feed_fail(MXD_ERR_NOMEM, why, whylen, "out of memory");
+        return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
     }
     size_t n = 0;
     int rerr = 0;
@@ -164,9 +164,9 @@ static mxd_err token_load(const char *path, token *t, char *why, size_t whylen)
     close(fd);
     if (rerr || n > MXD_SNDS_TOKEN_MAX) {
         free(data);
-        return rerr ? feed_fail(MXD_ERR_IO, why, whylen, "token file %s: %s", path, strerror(rerr))
-                    : feed_fail(MXD_ERR_TOOBIG, why, whylen, "token file %s: larger than %d bytes",
-                                path, MXD_SNDS_TOKEN_MAX);
+        return rerr ? str_why(MXD_ERR_IO, why, whylen, "token file %s: %s", path, strerror(rerr))
+                    : str_why(MXD_ERR_TOOBIG, why, whylen, "token file %s: larger than %d bytes",
+                              path, MXD_SNDS_TOKEN_MAX);
     }
     json_error_t jerr;
     t->doc = json_loadb(data, n, 0, &jerr);
@@ -175,15 +175,15 @@ static mxd_err token_load(const char *path, token *t, char *why, size_t whylen)
     if (!json_is_object(t->doc)) {
         json_decref(t->doc);
         t->doc = NULL;
-        return feed_fail(MXD_ERR_PARSE, why, whylen,
-                         "token file %s: not a JSON object with access_token", path);
+        return str_why(MXD_ERR_PARSE, why, whylen,
+                       "token file %s: not a JSON object with access_token", path);
     }
     token_read_members(t);
     if (!t->access && !t->refresh) {
         json_decref(t->doc);
         t->doc = NULL;
-        return feed_fail(MXD_ERR_INVALID, why, whylen,
-                         "token file %s: neither access_token nor refresh_token", path);
+        return str_why(MXD_ERR_INVALID, why, whylen,
+                       "token file %s: neither access_token nor refresh_token", path);
     }
     return MXD_OK;
 }
@@ -193,15 +193,15 @@ static mxd_err token_save(const char *path, token *t, char *why, size_t whylen)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
-        return feed_fail(MXD_ERR_TOOBIG, why, whylen, "token file %s: path too long", path);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "token file %s: path too long", path);
     char *s = json_dumps(t->doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!s)
-        return feed_fail(MXD_ERR_NOMEM, why, whylen, "out of memory");
+        return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
     int fd = mkstemp(tmp); /* mode 0600 */
     if (fd < 0) {
         free(s);
-        return feed_fail(MXD_ERR_IO, why, whylen, "token file %s: cannot write beside it: %s", path,
-                         strerror(errno));
+        return str_why(MXD_ERR_IO, why, whylen, "token file %s: cannot write beside it: %s", path,
+                       strerror(errno));
     }
     size_t len = strlen(s), off = 0;
     int ok = fchmod(fd, 0600) == 0;
@@ -222,8 +222,8 @@ static mxd_err token_save(const char *path, token *t, char *why, size_t whylen)
         if (ok)
             saved = errno;
         unlink(tmp);
-        return feed_fail(MXD_ERR_IO, why, whylen, "token file %s: cannot replace it: %s", path,
-                         strerror(saved));
+        return str_why(MXD_ERR_IO, why, whylen, "token file %s: cannot replace it: %s", path,
+                       strerror(saved));
     }
     /* the rename on disk too: the directory's entry */
     char dir[4096];
@@ -272,10 +272,10 @@ static mxd_err refresh(const char *endpoint, const char *path, token *t, long lo
                        size_t whylen)
 {
     if (!t->refresh)
-        return feed_fail(MXD_ERR_INVALID, why, whylen,
-                         "token file %s: the token has expired and there is no refresh_token "
-                         "(sign in again)",
-                         path);
+        return str_why(MXD_ERR_INVALID, why, whylen,
+                       "token file %s: the token has expired and there is no refresh_token "
+                       "(sign in again)",
+                       path);
     buf form;
     buf_init(&form, 2 * MXD_SNDS_TOKEN_MAX);
     mxd_err e = form_add(&form, "grant_type", "refresh_token");
@@ -287,7 +287,7 @@ static mxd_err refresh(const char *endpoint, const char *path, token *t, long lo
         e = form_add(&form, "scope", t->scope);
     if (e) {
         buf_free(&form);
-        return feed_fail(e, why, whylen, "out of memory");
+        return str_why(e, why, whylen, "out of memory");
     }
     buf body;
     long code;
@@ -312,19 +312,19 @@ static mxd_err refresh(const char *endpoint, const char *path, token *t, long lo
                     *q = '?';
         }
         json_decref(ans);
-        return feed_fail(MXD_ERR_IO, why, whylen,
-                         "%s: the token endpoint refused the refresh token: HTTP %ld%s", endpoint,
-                         code, err);
+        return str_why(MXD_ERR_IO, why, whylen,
+                       "%s: the token endpoint refused the refresh token: HTTP %ld%s", endpoint,
+                       code, err);
     }
     const json_t *at = json_object_get(ans, "access_token");
     const json_t *rt = json_object_get(ans, "refresh_token");
     const json_t *ex = json_object_get(ans, "expires_in");
     if (!token_text(at) || (rt && !token_text(rt))) {
         json_decref(ans);
-        return feed_fail(MXD_ERR_PARSE, why, whylen,
-                         "%s: a malformed answer from the token endpoint (no usable "
-                         "access_token or refresh_token)",
-                         endpoint);
+        return str_why(MXD_ERR_PARSE, why, whylen,
+                       "%s: a malformed answer from the token endpoint (no usable "
+                       "access_token or refresh_token)",
+                       endpoint);
     }
     json_object_set(t->doc, "access_token", (json_t *)at);
     if (rt)
@@ -364,16 +364,16 @@ static mxd_err get_report(const char *url, const char *endpoint, const mxd_snds_
             break;
         buf_free(&body);
         if (!t->refresh)
-            return feed_fail(MXD_ERR_IO, why, whylen,
-                             "%s: HTTP 401: the token was refused and there is no "
-                             "refresh_token (sign in again)",
-                             url);
+            return str_why(MXD_ERR_IO, why, whylen,
+                           "%s: HTTP 401: the token was refused and there is no "
+                           "refresh_token (sign in again)",
+                           url);
         t->access = NULL;
     }
     if (code != 200) {
         buf_free(&body);
-        return feed_fail(MXD_ERR_IO, why, whylen, "%s: HTTP %ld%s", url, code,
-                         code == 401 ? " even with a renewed token (sign in again)" : "");
+        return str_why(MXD_ERR_IO, why, whylen, "%s: HTTP %ld%s", url, code,
+                       code == 401 ? " even with a renewed token (sign in again)" : "");
     }
     char inner[256];
     e = mxd_snds_parse(body.ptr, body.len, o->date, out, inner, sizeof inner);
@@ -381,7 +381,7 @@ static mxd_err get_report(const char *url, const char *endpoint, const mxd_snds_
     if (e == MXD_ERR_EMPTY) /* an empty body: nothing to store, no error */
         return MXD_OK;
     if (e)
-        return feed_fail(e, why, whylen, "%s: a malformed answer: %s", url, inner);
+        return str_why(e, why, whylen, "%s: a malformed answer: %s", url, inner);
     return MXD_OK;
 }
 
@@ -394,9 +394,9 @@ mxd_err mxd_snds_fetch(const mxd_snds_fetch_opts *o, mxd_snds_report **data,
     if (why && whylen)
         why[0] = 0;
     if (!o->token_file)
-        return feed_fail(MXD_ERR_INVALID, why, whylen, "no token file");
+        return str_why(MXD_ERR_INVALID, why, whylen, "no token file");
     if (o->date && !feed_valid_day(o->date))
-        return feed_fail(MXD_ERR_INVALID, why, whylen, "'%s' is not a date (YYYY-MM-DD)", o->date);
+        return str_why(MXD_ERR_INVALID, why, whylen, "'%s' is not a date (YYYY-MM-DD)", o->date);
     const char *base = o->base_url ? o->base_url : getenv("MXDIAG_SNDS_URL");
     if (!base || !*base)
         base = MXD_SNDS_DEFAULT_URL;
@@ -404,7 +404,7 @@ mxd_err mxd_snds_fetch(const mxd_snds_fetch_opts *o, mxd_snds_report **data,
     while (bl && base[bl - 1] == '/')
         bl--;
     if (bl > FETCH_URL_MAX - 64)
-        return feed_fail(MXD_ERR_INVALID, why, whylen, "the API URL is too long");
+        return str_why(MXD_ERR_INVALID, why, whylen, "the API URL is too long");
     snprintf(info->data_url, sizeof info->data_url, "%.*s/api/report/data%s%s", (int)bl, base,
              o->date ? "/" : "", o->date ? o->date : "");
     snprintf(info->status_url, sizeof info->status_url, "%.*s/api/report/status/ip", (int)bl, base);
@@ -419,8 +419,8 @@ mxd_err mxd_snds_fetch(const mxd_snds_fetch_opts *o, mxd_snds_report **data,
     snprintf(ep, sizeof ep, "%s", endpoint); /* t.endpoint may change with the document */
     if (!curl_dl_ready()) {
         json_decref(t.doc);
-        return feed_fail(MXD_ERR_NOLIB, why, whylen, "%s",
-                         dl_last_error() ? dl_last_error() : "libcurl.so.4 could not be loaded");
+        return str_why(MXD_ERR_NOLIB, why, whylen, "%s",
+                       dl_last_error() ? dl_last_error() : "libcurl.so.4 could not be loaded");
     }
     if (t.access && t.expires_at && t.expires_at <= o->now + MXD_SNDS_TOKEN_SKEW)
         t.access = NULL; /* expired: renewed before the first request */

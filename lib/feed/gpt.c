@@ -108,8 +108,8 @@ static mxd_gpt_day *day(gb *b, const char *domain, const char *date, mxd_err *e)
         }
     }
     if (b->r->ndays >= MXD_FEED_MAX_ROWS) {
-        *e = feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d domain-days",
-                       MXD_FEED_MAX_ROWS);
+        *e = str_why(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d domain-days",
+                     MXD_FEED_MAX_ROWS);
         return NULL;
     }
     if (b->r->ndays == b->adays) {
@@ -200,15 +200,14 @@ static mxd_err v1_item(gb *b, const json_t *o, unsigned at)
     char domain[256], date[11];
     const char *rest;
     if (!json_is_string(nm) || name_domain(json_string_value(nm), "trafficStats", domain, &rest))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                         "item %u: no name \"domains/DOMAIN/trafficStats/YYYYMMDD\"", at);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                       "item %u: no name \"domains/DOMAIN/trafficStats/YYYYMMDD\"", at);
     if (strlen(rest) != 8)
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: %s: no date", at,
-                         "trafficStats");
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: %s: no date", at,
+                       "trafficStats");
     snprintf(date, sizeof date, "%.4s-%.2s-%.2s", rest, rest + 4, rest + 6);
     if (!feed_valid_day(date))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: '%.8s' is not a date", at,
-                         rest);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: '%.8s' is not a date", at, rest);
     mxd_err e = MXD_OK;
     mxd_gpt_day *d = day(b, domain, date, &e);
     if (!d)
@@ -226,22 +225,22 @@ static mxd_err v1_item(gb *b, const json_t *o, unsigned at)
     };
     for (size_t i = 0; i < sizeof ratios / sizeof *ratios; i++)
         if (ratio(o, ratios[i].key, (double *)(void *)((char *)d + ratios[i].off)))
-            return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                             "item %u: %s is not a ratio between 0 and 1", at, ratios[i].key);
+            return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                           "item %u: %s is not a ratio between 0 and 1", at, ratios[i].key);
     const json_t *x = json_object_get(o, "domainReputation");
     if (x && !json_is_null(x) && (e = text_of(x, &d->domain_reputation)))
         return e == MXD_ERR_PARSE
-                   ? feed_fail(e, b->why, b->whylen, "item %u: domainReputation is not text", at)
+                   ? str_why(e, b->why, b->whylen, "item %u: domainReputation is not text", at)
                    : e;
     const json_t *reps = json_object_get(o, "ipReputations");
     if (reps && !json_is_array(reps))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: ipReputations is not a list",
-                         at);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: ipReputations is not a list",
+                       at);
     if (reps && !d->nipreps && json_array_size(reps)) {
         size_t n = json_array_size(reps);
         if (n > MXD_FEED_MAX_LIST)
-            return feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen,
-                             "item %u: more than %d IP reputations", at, MXD_FEED_MAX_LIST);
+            return str_why(MXD_ERR_TOOBIG, b->why, b->whylen,
+                           "item %u: more than %d IP reputations", at, MXD_FEED_MAX_LIST);
         if (!(d->ipreps = calloc(n, sizeof *d->ipreps)))
             return MXD_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
@@ -249,12 +248,12 @@ static mxd_err v1_item(gb *b, const json_t *o, unsigned at)
             mxd_gpt_iprep *p = &d->ipreps[d->nipreps++];
             p->ip_count = -1;
             if (!json_is_object(r))
-                return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                                 "item %u: an IP reputation is not an object", at);
+                return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                               "item %u: an IP reputation is not an object", at);
             const json_t *rep = json_object_get(r, "reputation");
             if (rep && (e = text_of(rep, &p->reputation)))
                 return e == MXD_ERR_PARSE
-                           ? feed_fail(e, b->why, b->whylen, "item %u: reputation is not text", at)
+                           ? str_why(e, b->why, b->whylen, "item %u: reputation is not text", at)
                            : e;
             const json_t *c = json_object_get(r, "ipCount");
             if (json_is_integer(c) && json_integer_value(c) >= 0)
@@ -262,26 +261,26 @@ static mxd_err v1_item(gb *b, const json_t *o, unsigned at)
             else if (json_is_string(c)) { /* int64 travels as a string */
                 unsigned long v;
                 if (str_parse_uint(json_string_value(c), json_string_length(c), LONG_MAX, &v))
-                    return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                                     "item %u: ipCount is not a count", at);
+                    return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                                   "item %u: ipCount is not a count", at);
                 p->ip_count = (long long)v;
             }
             const json_t *ips = json_object_get(r, "sampleIps");
             if (ips && !json_is_array(ips))
-                return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                                 "item %u: sampleIps is not a list", at);
+                return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: sampleIps is not a list",
+                               at);
             size_t m = json_array_size(ips);
             if (m > MXD_FEED_MAX_LIST)
-                return feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen,
-                                 "item %u: more than %d sample IPs", at, MXD_FEED_MAX_LIST);
+                return str_why(MXD_ERR_TOOBIG, b->why, b->whylen,
+                               "item %u: more than %d sample IPs", at, MXD_FEED_MAX_LIST);
             if (m && !(p->ips = calloc(m, sizeof *p->ips)))
                 return MXD_ERR_NOMEM;
             for (size_t j = 0; j < m; j++) {
                 const json_t *ip = json_array_get(ips, j);
                 char norm[CIDR_TEXT_MAX];
                 if (!json_is_string(ip) || feed_ip(json_string_value(ip), norm))
-                    return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                                     "item %u: a sample IP is not an IP address", at);
+                    return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                                   "item %u: a sample IP is not an IP address", at);
                 int nomem = 0;
                 p->ips[p->nips++] = feed_text(norm, strlen(norm), &nomem);
                 if (nomem)
@@ -291,13 +290,13 @@ static mxd_err v1_item(gb *b, const json_t *o, unsigned at)
     }
     const json_t *errs = json_object_get(o, "deliveryErrors");
     if (errs && !json_is_array(errs))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: deliveryErrors is not a list",
-                         at);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: deliveryErrors is not a list",
+                       at);
     if (errs && !d->nerrors && json_array_size(errs)) {
         size_t n = json_array_size(errs);
         if (n > MXD_FEED_MAX_LIST)
-            return feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen,
-                             "item %u: more than %d delivery errors", at, MXD_FEED_MAX_LIST);
+            return str_why(MXD_ERR_TOOBIG, b->why, b->whylen,
+                           "item %u: more than %d delivery errors", at, MXD_FEED_MAX_LIST);
         if (!(d->errors = calloc(n, sizeof *d->errors)))
             return MXD_ERR_NOMEM;
         double sum = 0;
@@ -306,14 +305,14 @@ static mxd_err v1_item(gb *b, const json_t *o, unsigned at)
             mxd_gpt_error *p = &d->errors[d->nerrors++];
             p->ratio = 0;
             if (!json_is_object(r) || ratio(r, "errorRatio", &p->ratio))
-                return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                                 "item %u: a delivery error without a ratio", at);
+                return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                               "item %u: a delivery error without a ratio", at);
             const json_t *c = json_object_get(r, "errorClass"),
                          *t = json_object_get(r, "errorType");
             if ((c && (e = text_of(c, &p->error_class))) || (t && (e = text_of(t, &p->error_type))))
                 return e == MXD_ERR_PARSE
-                           ? feed_fail(e, b->why, b->whylen,
-                                       "item %u: errorClass or errorType is not text", at)
+                           ? str_why(e, b->why, b->whylen,
+                                     "item %u: errorClass or errorType is not text", at)
                            : e;
             sum += p->ratio;
         }
@@ -343,23 +342,23 @@ static mxd_err v2_item(gb *b, const json_t *o, unsigned at)
     char domain[256], date[11];
     const char *rest;
     if (!json_is_string(nm) || name_domain(json_string_value(nm), "domainStats", domain, &rest))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                         "item %u: no name \"domains/DOMAIN/domainStats/ID\"", at);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                       "item %u: no name \"domains/DOMAIN/domainStats/ID\"", at);
     const json_t *dt = json_object_get(o, "date");
     const json_t *y = json_object_get(dt, "year"), *m = json_object_get(dt, "month"),
                  *dd = json_object_get(dt, "day");
     if (!json_is_integer(y) || !json_is_integer(m) || !json_is_integer(dd) ||
         json_integer_value(y) < 1970 || json_integer_value(y) > 9999 || json_integer_value(m) < 1 ||
         json_integer_value(m) > 12 || json_integer_value(dd) < 1 || json_integer_value(dd) > 31)
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                         "item %u: no date {year, month, day} (query with DAILY granularity)", at);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                       "item %u: no date {year, month, day} (query with DAILY granularity)", at);
     snprintf(date, sizeof date, "%04d-%02d-%02d", (int)json_integer_value(y),
              (int)json_integer_value(m), (int)json_integer_value(dd));
     if (!feed_valid_day(date))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: %s is not a date", at, date);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: %s is not a date", at, date);
     const json_t *mt = json_object_get(o, "metric");
     if (!json_is_string(mt))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: no metric", at);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: no metric", at);
     char k[FEED_KEY_MAX];
     feed_key(json_string_value(mt), json_string_length(mt), k);
     mxd_err e = MXD_OK;
@@ -368,7 +367,7 @@ static mxd_err v2_item(gb *b, const json_t *o, unsigned at)
         return e;
     const json_t *v = json_object_get(o, "value");
     if (!json_is_object(v))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: no value", at);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: no value", at);
     for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++) {
         if (!strstr(k, metrics[i].key))
             continue;
@@ -377,8 +376,8 @@ static mxd_err v2_item(gb *b, const json_t *o, unsigned at)
             if (!s || (e = text_of(s, &d->domain_reputation)))
                 return e == MXD_ERR_NOMEM
                            ? e
-                           : feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                                       "item %u: %s has no stringValue", at, json_string_value(mt));
+                           : str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                                     "item %u: %s has no stringValue", at, json_string_value(mt));
             return MXD_OK;
         }
         double x = -1;
@@ -395,9 +394,8 @@ static mxd_err v2_item(gb *b, const json_t *o, unsigned at)
                 x = -1; /* "", " 0.5", "0.5x": not a number ("" would read as 0) */
         }
         if (!isfinite(x) || x < 0 || x > 1)
-            return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                             "item %u: %s is not a ratio between 0 and 1", at,
-                             json_string_value(mt));
+            return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                           "item %u: %s is not a ratio between 0 and 1", at, json_string_value(mt));
         *(double *)(void *)((char *)d + metrics[i].off) = x;
         return MXD_OK;
     }
@@ -410,19 +408,19 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
     if (why && whylen)
         why[0] = 0;
     if (len > MXD_FEED_MAX_INPUT)
-        return feed_fail(MXD_ERR_TOOBIG, why, whylen, "larger than %u bytes", MXD_FEED_MAX_INPUT);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "larger than %u bytes", MXD_FEED_MAX_INPUT);
     size_t i = 0;
     while (i < len && str_isspace((unsigned char)data[i]))
         i++;
     if (i == len)
-        return feed_fail(MXD_ERR_EMPTY, why, whylen, "empty");
+        return str_why(MXD_ERR_EMPTY, why, whylen, "empty");
     if (feed_json_values(data, len) > MXD_FEED_MAX_JSON_VALUES)
-        return feed_fail(MXD_ERR_TOOBIG, why, whylen, "more than %d JSON values",
-                         MXD_FEED_MAX_JSON_VALUES);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "more than %d JSON values",
+                       MXD_FEED_MAX_JSON_VALUES);
     json_error_t jerr;
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return feed_fail(MXD_ERR_PARSE, why, whylen, "not JSON: line %d: %s", jerr.line, jerr.text);
+        return str_why(MXD_ERR_PARSE, why, whylen, "not JSON: line %d: %s", jerr.line, jerr.text);
     gb b = {0};
     if (getentropy(&b.seed, sizeof b.seed))
         b.seed = (uint64_t)(uintptr_t)&b ^ (uint64_t)time(NULL);
@@ -450,29 +448,29 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
             json_object_foreach(root, k, x)
             {
                 if (strcmp(k, "nextPageToken"))
-                    e = feed_fail(MXD_ERR_PARSE, why, whylen,
-                                  "neither trafficStats nor domainStats ('%.40s')", k);
+                    e = str_why(MXD_ERR_PARSE, why, whylen,
+                                "neither trafficStats nor domainStats ('%.40s')", k);
             }
             empty_list = json_array(); /* an empty list: nothing to add */
             list = empty_list;
         }
         if (list && !json_is_array(list))
-            e = feed_fail(MXD_ERR_PARSE, why, whylen, "trafficStats or domainStats is not a list");
+            e = str_why(MXD_ERR_PARSE, why, whylen, "trafficStats or domainStats is not a list");
     } else if (json_is_array(root)) {
         list = root;
         v2 = json_object_get(json_array_get(root, 0), "metric") != NULL;
     } else {
-        e = feed_fail(MXD_ERR_PARSE, why, whylen, "neither an object nor a list");
+        e = str_why(MXD_ERR_PARSE, why, whylen, "neither an object nor a list");
     }
     b.r->format = v2 ? "v2" : "v1";
     if (!e && list) {
         size_t n = json_array_size(list);
         if (n > MXD_FEED_MAX_ROWS)
-            e = feed_fail(MXD_ERR_TOOBIG, why, whylen, "more than %d items", MXD_FEED_MAX_ROWS);
+            e = str_why(MXD_ERR_TOOBIG, why, whylen, "more than %d items", MXD_FEED_MAX_ROWS);
         for (size_t k = 0; !e && k < n; k++) {
             const json_t *it = json_array_get(list, k);
             if (!json_is_object(it))
-                e = feed_fail(MXD_ERR_PARSE, why, whylen, "item %zu: not an object", k + 1);
+                e = str_why(MXD_ERR_PARSE, why, whylen, "item %zu: not an object", k + 1);
             else
                 e = v2 ? v2_item(&b, it, (unsigned)k + 1) : v1_item(&b, it, (unsigned)k + 1);
         }
@@ -484,7 +482,7 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
     free(b.slot);
     if (e) {
         if (e == MXD_ERR_NOMEM && why && !why[0])
-            feed_fail(e, why, whylen, "%s", mxd_strerror(e));
+            str_why(e, why, whylen, "%s", mxd_strerror(e));
         mxd_gpt_free(b.r);
         return e;
     }

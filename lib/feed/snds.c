@@ -214,14 +214,14 @@ static mxd_err bad(builder *b, unsigned at, const char *pre, const char *v, cons
     for (char *q = vv; *q; q++)
         if ((unsigned char)*q < 0x20 || *q == 0x7f)
             *q = '?';
-    return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "%s %u: %s'%s'%s", b->where, at, pre, vv,
-                     post);
+    return str_why(MXD_ERR_PARSE, b->why, b->whylen, "%s %u: %s'%s'%s", b->where, at, pre, vv,
+                   post);
 }
 
 static mxd_err add_block(builder *b, const char *const v[C_N], unsigned at)
 {
     if (b->r->nblocks + b->r->nrows >= MXD_FEED_MAX_ROWS)
-        return feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d rows", MXD_FEED_MAX_ROWS);
+        return str_why(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d rows", MXD_FEED_MAX_ROWS);
     char first[CIDR_TEXT_MAX], last[CIDR_TEXT_MAX];
     const char *f = v[C_FIRST_IP] ? v[C_FIRST_IP] : v[C_IP];
     if (feed_ip(f ? f : "", first))
@@ -274,7 +274,7 @@ static int time_of(const char *v, long long *t)
 static mxd_err add_row(builder *b, const char *const v[C_N], unsigned at)
 {
     if (b->r->nblocks + b->r->nrows >= MXD_FEED_MAX_ROWS)
-        return feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d rows", MXD_FEED_MAX_ROWS);
+        return str_why(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d rows", MXD_FEED_MAX_ROWS);
     mxd_snds_row w;
     memset(&w, 0, sizeof w);
     char ip[CIDR_TEXT_MAX];
@@ -365,7 +365,7 @@ static mxd_err add(builder *b, const char *const v[C_N], unsigned at)
     if (!any)
         return strcmp(b->where, "item")
                    ? MXD_OK
-                   : feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: no SNDS field", at);
+                   : str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: no SNDS field", at);
     if (v[C_LAST_IP] || v[C_BLOCKED] || (v[C_FIRST_IP] && !v[C_IP]))
         return add_block(b, v, at);
     return add_row(b, v, at);
@@ -396,8 +396,8 @@ static mxd_err parse_csv(builder *b, const char *data, size_t len)
                 for (size_t i = 0; i < ncols; i++)
                     has_ip |= map[i] == C_IP || map[i] == C_FIRST_IP;
                 if (!has_ip) {
-                    e = feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                                  "line %u: no IP address column among the SNDS columns", r.line);
+                    e = str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                                "line %u: no IP address column among the SNDS columns", r.line);
                     break;
                 }
                 continue;
@@ -411,8 +411,8 @@ static mxd_err parse_csv(builder *b, const char *data, size_t len)
                 ncols = sizeof status_order / sizeof *status_order;
                 memcpy(map, status_order, sizeof status_order);
             } else {
-                e = feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                              "line %u: neither SNDS column names nor an SNDS record", r.line);
+                e = str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                            "line %u: neither SNDS column names nor an SNDS record", r.line);
                 break;
             }
         }
@@ -425,7 +425,7 @@ static mxd_err parse_csv(builder *b, const char *data, size_t len)
     }
     csv_free(&r);
     if (!e && !have_map)
-        e = feed_fail(MXD_ERR_EMPTY, b->why, b->whylen, "no records");
+        e = str_why(MXD_ERR_EMPTY, b->why, b->whylen, "no records");
     return e;
 }
 
@@ -452,7 +452,7 @@ static const json_t *items(const json_t *root, int *single)
 static mxd_err json_record(builder *b, const json_t *o, unsigned at)
 {
     if (!json_is_object(o))
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: not an object", at);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: not an object", at);
     const char *v[C_N] = {0};
     char nums[C_N][32];
     const char *k;
@@ -464,11 +464,11 @@ static mxd_err json_record(builder *b, const json_t *o, unsigned at)
             continue;
         if (json_is_string(x)) {
             if (json_string_length(x) > MXD_FEED_MAX_FIELD)
-                return feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen,
-                                 "item %u: a value longer than %d bytes", at, MXD_FEED_MAX_FIELD);
+                return str_why(MXD_ERR_TOOBIG, b->why, b->whylen,
+                               "item %u: a value longer than %d bytes", at, MXD_FEED_MAX_FIELD);
             if (strlen(json_string_value(x)) != json_string_length(x))
-                return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                                 "item %u: a value with a NUL byte", at);
+                return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: a value with a NUL byte",
+                               at);
             v[c] = json_string_value(x);
         } else if (json_is_integer(x)) {
             snprintf(nums[c], sizeof nums[c], "%lld", (long long)json_integer_value(x));
@@ -476,15 +476,15 @@ static mxd_err json_record(builder *b, const json_t *o, unsigned at)
         } else if (json_is_real(x)) {
             double d = json_real_value(x);
             if (!isfinite(d) || d < 0 || d > 1e15 || d != floor(d))
-                return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "item %u: %s is not a count", at,
-                                 k);
+                return str_why(MXD_ERR_PARSE, b->why, b->whylen, "item %u: %s is not a count", at,
+                               k);
             snprintf(nums[c], sizeof nums[c], "%.0f", d);
             v[c] = nums[c];
         } else if (json_is_boolean(x)) {
             v[c] = json_is_true(x) ? "yes" : "no";
         } else if (!json_is_null(x)) {
-            return feed_fail(MXD_ERR_PARSE, b->why, b->whylen,
-                             "item %u: %s is neither text nor a number", at, k);
+            return str_why(MXD_ERR_PARSE, b->why, b->whylen,
+                           "item %u: %s is neither text nor a number", at, k);
         }
     }
     return add(b, v, at);
@@ -493,13 +493,13 @@ static mxd_err json_record(builder *b, const json_t *o, unsigned at)
 static mxd_err parse_json(builder *b, const char *data, size_t len)
 {
     if (feed_json_values(data, len) > MXD_FEED_MAX_JSON_VALUES)
-        return feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d JSON values",
-                         MXD_FEED_MAX_JSON_VALUES);
+        return str_why(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d JSON values",
+                       MXD_FEED_MAX_JSON_VALUES);
     json_error_t jerr;
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return feed_fail(MXD_ERR_PARSE, b->why, b->whylen, "not JSON: line %d: %s", jerr.line,
-                         jerr.text);
+        return str_why(MXD_ERR_PARSE, b->why, b->whylen, "not JSON: line %d: %s", jerr.line,
+                       jerr.text);
     mxd_err e = MXD_OK;
     int single;
     const json_t *arr = items(root, &single);
@@ -508,8 +508,7 @@ static mxd_err parse_json(builder *b, const char *data, size_t len)
         e = json_record(b, arr, 1);
     } else {
         if (json_array_size(arr) > MXD_FEED_MAX_ROWS)
-            e = feed_fail(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d rows",
-                          MXD_FEED_MAX_ROWS);
+            e = str_why(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d rows", MXD_FEED_MAX_ROWS);
         for (size_t i = 0; !e && i < json_array_size(arr); i++)
             e = json_record(b, json_array_get(arr, i), (unsigned)i + 1);
     }
@@ -524,10 +523,10 @@ mxd_err mxd_snds_parse(const char *data, size_t len, const char *default_date,
     if (why && whylen)
         why[0] = 0;
     if (len > MXD_FEED_MAX_INPUT)
-        return feed_fail(MXD_ERR_TOOBIG, why, whylen, "larger than %u bytes", MXD_FEED_MAX_INPUT);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "larger than %u bytes", MXD_FEED_MAX_INPUT);
     if (default_date && !feed_valid_day(default_date))
-        return feed_fail(MXD_ERR_INVALID, why, whylen, "'%s' is not a date (YYYY-MM-DD)",
-                         default_date);
+        return str_why(MXD_ERR_INVALID, why, whylen, "'%s' is not a date (YYYY-MM-DD)",
+                       default_date);
     size_t i = 0;
     if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB &&
         (unsigned char)data[2] == 0xBF)
@@ -535,9 +534,9 @@ mxd_err mxd_snds_parse(const char *data, size_t len, const char *default_date,
     while (i < len && str_isspace((unsigned char)data[i]))
         i++;
     if (i == len)
-        return feed_fail(MXD_ERR_EMPTY, why, whylen, "empty");
+        return str_why(MXD_ERR_EMPTY, why, whylen, "empty");
     if (memchr(data, 0, len))
-        return feed_fail(MXD_ERR_PARSE, why, whylen, "not text (a NUL byte)");
+        return str_why(MXD_ERR_PARSE, why, whylen, "not text (a NUL byte)");
     builder b = {0};
     b.r = calloc(1, sizeof *b.r);
     if (!b.r)
@@ -556,7 +555,7 @@ mxd_err mxd_snds_parse(const char *data, size_t len, const char *default_date,
     }
     if (e) {
         if (e == MXD_ERR_NOMEM && why && !why[0])
-            feed_fail(e, why, whylen, "%s", mxd_strerror(e));
+            str_why(e, why, whylen, "%s", mxd_strerror(e));
         mxd_snds_free(b.r);
         return e;
     }

@@ -8,17 +8,6 @@
 #include "util/cidr.h"
 #include "util/str.h"
 
-mxd_err feed_fail(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
-{
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return e;
-}
-
 void feed_key(const char *name, size_t len, char *out)
 {
     size_t n = 0;

@@ -487,7 +487,7 @@ static mxd_err run(agg_state *st, const char *xml, size_t len)
 {
     XML_Parser p = xp.create_ns(NULL, AGG_NS_SEP);
     if (!p)
-        return report_why(MXD_ERR_NOMEM, st->why, st->whylen, "out of memory");
+        return str_why(MXD_ERR_NOMEM, st->why, st->whylen, "out of memory");
     st->p = p;
     xp.set_user_data(p, st);
     xp.set_element_handler(p, on_start, on_end);
@@ -500,8 +500,8 @@ static mxd_err run(agg_state *st, const char *xml, size_t len)
     if (!e && s != XML_STATUS_OK && !st->root_closed) {
         enum XML_Error code = xp.error_code(p);
         e = code == XML_ERROR_NO_MEMORY ? MXD_ERR_NOMEM : MXD_ERR_PARSE;
-        report_why(e, st->why, st->whylen, "malformed XML: %s at line %lu", xp.error_string(code),
-                   (unsigned long)xp.line(p));
+        str_why(e, st->why, st->whylen, "malformed XML: %s at line %lu", xp.error_string(code),
+                (unsigned long)xp.line(p));
     }
     xp.free(p);
     return e;
@@ -513,25 +513,25 @@ mxd_err mxd_dmarc_agg_parse(const char *xml, size_t len, mxd_dmarc_agg **out, ch
     if (why && whylen)
         why[0] = 0;
     if (!out || (!xml && len))
-        return report_why(MXD_ERR_INVALID, why, whylen, "no report given");
+        return str_why(MXD_ERR_INVALID, why, whylen, "no report given");
     *out = NULL;
     if (len > MXD_REPORT_MAX_INPUT)
-        return report_why(MXD_ERR_TOOBIG, why, whylen, "the report is larger than %u bytes",
-                          MXD_REPORT_MAX_INPUT);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "the report is larger than %u bytes",
+                       MXD_REPORT_MAX_INPUT);
     if (len == 0)
-        return report_why(MXD_ERR_EMPTY, why, whylen, "the report is empty");
+        return str_why(MXD_ERR_EMPTY, why, whylen, "the report is empty");
     pthread_once(&xp_once, xp_load);
     if (!xp_loaded)
-        return report_why(MXD_ERR_NOLIB, why, whylen, "%s", report_expat_lib.why);
+        return str_why(MXD_ERR_NOLIB, why, whylen, "%s", report_expat_lib.why);
     char *fixed = NULL;
     if (!str_utf8_valid(xml, len, NULL) && utf8_declared(xml, len)) {
         fixed = str_utf8_repair(xml, len, &len);
         if (!fixed)
-            return report_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
+            return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
         if (len > MXD_REPORT_MAX_INPUT) {
             free(fixed);
-            return report_why(MXD_ERR_TOOBIG, why, whylen, "the report is larger than %u bytes",
-                              MXD_REPORT_MAX_INPUT);
+            return str_why(MXD_ERR_TOOBIG, why, whylen, "the report is larger than %u bytes",
+                           MXD_REPORT_MAX_INPUT);
         }
         xml = fixed;
     }
@@ -541,7 +541,7 @@ mxd_err mxd_dmarc_agg_parse(const char *xml, size_t len, mxd_dmarc_agg **out, ch
         free(st);
         free(r);
         free(fixed);
-        return report_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
+        return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
     }
     st->r = r;
     st->why = why;
@@ -558,7 +558,7 @@ mxd_err mxd_dmarc_agg_parse(const char *xml, size_t len, mxd_dmarc_agg **out, ch
         if (!st_root)
             missing = "no <feedback> element";
         if (missing)
-            e = report_why(MXD_ERR_PARSE, why, whylen, "not a DMARC aggregate report: %s", missing);
+            e = str_why(MXD_ERR_PARSE, why, whylen, "not a DMARC aggregate report: %s", missing);
     }
     if (e) {
         mxd_dmarc_agg_free(r);

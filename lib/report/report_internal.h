@@ -13,10 +13,6 @@ struct dl_lib;
  * (util/dl.h); tests may change its soname before that. */
 extern struct dl_lib report_expat_lib;
 
-/* report_why - format the one-line reason into why (may be NULL); returns e. */
-mxd_err report_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 /* report_text - a text value as kept: s[0..len) (valid UTF-8) without leading and trailing
  * blanks, cut at MXD_REPORT_MAX_FIELD bytes on a character boundary, ASCII lower-cased when
  * lower. *out is the copy to free(), NULL when nothing is left. MXD_OK or MXD_ERR_NOMEM. */

@@ -10,17 +10,6 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-mxd_err report_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
-{
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return e;
-}
-
 mxd_err report_text(const char *s, size_t len, int lower, char **out)
 {
     *out = NULL;

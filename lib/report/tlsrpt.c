@@ -235,37 +235,36 @@ void mxd_tlsrpt_free(mxd_tlsrpt *r)
 static mxd_err fill(const json_t *root, mxd_tlsrpt *r, char *why, size_t whylen)
 {
     if (!json_is_object(root))
-        return report_why(MXD_ERR_PARSE, why, whylen, "not a TLS report: not a JSON object");
+        return str_why(MXD_ERR_PARSE, why, whylen, "not a TLS report: not a JSON object");
     const json_t *pols = json_object_get(root, "policies");
     const json_t *dr = json_object_get(root, "date-range");
     mxd_err e;
     if ((e = text(root, "organization-name", 0, &r->org_name)) ||
         (e = text(root, "contact-info", 0, &r->contact_info)) ||
         (e = text(root, "report-id", 0, &r->report_id)))
-        return report_why(e, why, whylen, "out of memory");
+        return str_why(e, why, whylen, "out of memory");
     if (!r->org_name)
-        return report_why(MXD_ERR_PARSE, why, whylen, "not a TLS report: no organization-name");
+        return str_why(MXD_ERR_PARSE, why, whylen, "not a TLS report: no organization-name");
     if (!r->report_id)
-        return report_why(MXD_ERR_PARSE, why, whylen, "not a TLS report: no report-id");
+        return str_why(MXD_ERR_PARSE, why, whylen, "not a TLS report: no report-id");
     if (!json_is_array(pols))
-        return report_why(MXD_ERR_PARSE, why, whylen, "not a TLS report: no policies");
+        return str_why(MXD_ERR_PARSE, why, whylen, "not a TLS report: no policies");
     if (json_is_object(dr)) {
         r->begin = rfc3339(json_string_value(json_object_get(dr, "start-datetime")));
         r->end = rfc3339(json_string_value(json_object_get(dr, "end-datetime")));
     }
     size_t k = json_array_size(pols), rows = k;
     if (k > MXD_REPORT_MAX_ROWS)
-        return report_why(MXD_ERR_TOOBIG, why, whylen, "more than %d policies",
-                          MXD_REPORT_MAX_ROWS);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "more than %d policies", MXD_REPORT_MAX_ROWS);
     if (k && !(r->policies = calloc(k, sizeof *r->policies)))
-        return report_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
+        return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
     for (size_t i = 0; i < k; i++) {
         e = policy(json_array_get(pols, i), &r->policies[r->npolicies++], &rows);
         if (e == MXD_ERR_TOOBIG)
-            return report_why(e, why, whylen, "more than %d policies and failure details",
-                              MXD_REPORT_MAX_ROWS);
+            return str_why(e, why, whylen, "more than %d policies and failure details",
+                           MXD_REPORT_MAX_ROWS);
         if (e)
-            return report_why(e, why, whylen, "out of memory");
+            return str_why(e, why, whylen, "out of memory");
     }
     return MXD_OK;
 }
@@ -275,32 +274,32 @@ mxd_err mxd_tlsrpt_parse(const char *json, size_t len, mxd_tlsrpt **out, char *w
     if (why && whylen)
         why[0] = 0;
     if (!out || (!json && len))
-        return report_why(MXD_ERR_INVALID, why, whylen, "no report given");
+        return str_why(MXD_ERR_INVALID, why, whylen, "no report given");
     *out = NULL;
     if (len > MXD_REPORT_MAX_INPUT)
-        return report_why(MXD_ERR_TOOBIG, why, whylen, "the report is larger than %u bytes",
-                          MXD_REPORT_MAX_INPUT);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "the report is larger than %u bytes",
+                       MXD_REPORT_MAX_INPUT);
     if (len == 0)
-        return report_why(MXD_ERR_EMPTY, why, whylen, "the report is empty");
+        return str_why(MXD_ERR_EMPTY, why, whylen, "the report is empty");
     if (too_deep(json, len))
-        return report_why(MXD_ERR_TOOBIG, why, whylen, "JSON nested deeper than %d",
-                          MXD_REPORT_MAX_DEPTH);
+        return str_why(MXD_ERR_TOOBIG, why, whylen, "JSON nested deeper than %d",
+                       MXD_REPORT_MAX_DEPTH);
     char *fixed = NULL;
     if (!str_utf8_valid(json, len, NULL)) {
         if (!(fixed = str_utf8_repair(json, len, &len)))
-            return report_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
+            return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
         json = fixed;
     }
     json_error_t jerr;
     json_t *root = json_loadb(json, len, 0, &jerr);
     free(fixed);
     if (!root)
-        return report_why(MXD_ERR_PARSE, why, whylen, "malformed JSON: %s at line %d", jerr.text,
-                          jerr.line);
+        return str_why(MXD_ERR_PARSE, why, whylen, "malformed JSON: %s at line %d", jerr.text,
+                       jerr.line);
     mxd_tlsrpt *r = calloc(1, sizeof *r);
     if (!r) {
         json_decref(root);
-        return report_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
+        return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
     }
     mxd_err e = fill(root, r, why, whylen);
     json_decref(root);

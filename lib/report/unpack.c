@@ -15,6 +15,7 @@
 #include "report/report_internal.h"
 #include "util/archive.h"
 #include "util/buf.h"
+#include "util/str.h"
 
 #define UNPACK_CHUNK 65536
 
@@ -39,17 +40,17 @@ static mxd_err member(const la_fns *la, struct archive *a, buf *b, char *chunk, 
     for (;;) {
         la_ssize_t r = la->read_data(a, chunk, UNPACK_CHUNK);
         if (r < 0)
-            return report_why(MXD_ERR_PARSE, why, whylen, "%s: damaged archive: %s", name,
-                              la_error(la, a));
+            return str_why(MXD_ERR_PARSE, why, whylen, "%s: damaged archive: %s", name,
+                           la_error(la, a));
         if (r == 0)
             break;
         mxd_err e = buf_add(b, chunk, (size_t)r);
         if (e == MXD_ERR_TOOBIG)
-            return report_why(e, why, whylen,
-                              "%s: unpacks to more than %u bytes (refused as a zip bomb)", name,
-                              MXD_REPORT_MAX_UNPACKED);
+            return str_why(e, why, whylen,
+                           "%s: unpacks to more than %u bytes (refused as a zip bomb)", name,
+                           MXD_REPORT_MAX_UNPACKED);
         if (e)
-            return report_why(e, why, whylen, "out of memory");
+            return str_why(e, why, whylen, "out of memory");
     }
     return MXD_OK;
 }
@@ -60,7 +61,7 @@ mxd_err mxd_report_unpack(const char *data, size_t len, const char *name, mxd_re
     if (why && whylen)
         why[0] = 0;
     if (!cb || (!data && len))
-        return report_why(MXD_ERR_INVALID, why, whylen, "no data given");
+        return str_why(MXD_ERR_INVALID, why, whylen, "no data given");
     if (!data)
         data = "";
     int gz = len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b;
@@ -71,14 +72,14 @@ mxd_err mxd_report_unpack(const char *data, size_t len, const char *name, mxd_re
     }
     const la_fns *la = la_get();
     if (!la)
-        return report_why(MXD_ERR_NOLIB, why, whylen, "%s: %s", name ? name : "report", la_lib.why);
+        return str_why(MXD_ERR_NOLIB, why, whylen, "%s: %s", name ? name : "report", la_lib.why);
     struct archive *a = la->read_new();
     char *chunk = malloc(UNPACK_CHUNK);
     if (!a || !chunk) {
         if (a)
             la->read_free(a);
         free(chunk);
-        return report_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
+        return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
     }
     if (gz) {
         la->support_filter_all(a);
@@ -89,8 +90,7 @@ mxd_err mxd_report_unpack(const char *data, size_t len, const char *name, mxd_re
     mxd_err e = MXD_OK;
     const char *what = name ? name : "report";
     if (la->read_open_memory(a, data, len) != ARCHIVE_OK) {
-        e = report_why(MXD_ERR_PARSE, why, whylen, "%s: damaged archive: %s", what,
-                       la_error(la, a));
+        e = str_why(MXD_ERR_PARSE, why, whylen, "%s: damaged archive: %s", what, la_error(la, a));
         goto out;
     }
     size_t members = 0;
@@ -100,8 +100,8 @@ mxd_err mxd_report_unpack(const char *data, size_t len, const char *name, mxd_re
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-            e = report_why(MXD_ERR_PARSE, why, whylen, "%s: damaged archive: %s", what,
-                           la_error(la, a));
+            e = str_why(MXD_ERR_PARSE, why, whylen, "%s: damaged archive: %s", what,
+                        la_error(la, a));
             break;
         }
         char mname[1024];
@@ -114,8 +114,8 @@ mxd_err mxd_report_unpack(const char *data, size_t len, const char *name, mxd_re
             const char *p = la->entry_pathname(ent);
             snprintf(mname, sizeof mname, "%s", p ? p : "");
             if (members == MXD_REPORT_MAX_MEMBERS) {
-                e = report_why(MXD_ERR_TOOBIG, why, whylen, "%s: more than %d members", what,
-                               MXD_REPORT_MAX_MEMBERS);
+                e = str_why(MXD_ERR_TOOBIG, why, whylen, "%s: more than %d members", what,
+                            MXD_REPORT_MAX_MEMBERS);
                 break;
             }
         }

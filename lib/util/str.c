@@ -369,7 +369,17 @@ int str_utf8_valid(const char *s, size_t len, size_t *bad)
     return 0;
 }
 
-/* str_dup_n - copy len bytes into a new NUL-terminated string. */
+mxd_err str_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
+{
+    if (why && whylen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap);
+        va_end(ap);
+    }
+    return e;
+}
+
 mxd_err str_invalid(char *why, size_t whylen, const char *fmt, ...)
 {
     if (why && whylen) {

@@ -103,8 +103,11 @@ static inline int str_in_list(const char *s, const char *const *list, size_t n)
     return 0;
 }
 
-/* str_invalid - write the reason (printf format) into why (when whylen > 0) and return
- * MXD_ERR_INVALID: for the parsers of settings that explain what they refuse. */
+/* str_why - write the reason (printf format) into why (when why is not NULL and whylen > 0)
+ * and return e: every module's "fail with a one-line reason". str_invalid - the same with
+ * MXD_ERR_INVALID, for the parsers of settings that explain what they refuse. */
+mxd_err str_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 mxd_err str_invalid(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

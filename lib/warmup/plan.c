@@ -15,6 +15,7 @@
 #include "mxdiag/warmup.h"
 #include "feed/feed_internal.h"
 #include "util/buf.h"
+#include "util/str.h"
 
 #define PLAN_OUT_MAX (1u << 20) /* bytes of a CSV or Postfix text */
 
@@ -97,29 +98,29 @@ mxd_err mxd_warmup_plan_make(const char *ip, unsigned long long target, const ch
     *out = NULL;
     char norm[46];
     if (!ip || feed_ip(ip, norm))
-        return feed_fail(MXD_ERR_INVALID, why, whylen, "'%s' is not an IP address", ip ? ip : "");
+        return str_why(MXD_ERR_INVALID, why, whylen, "'%s' is not an IP address", ip ? ip : "");
     if (!start || !feed_valid_day(start))
-        return feed_fail(MXD_ERR_INVALID, why, whylen, "'%s' is not a date (YYYY-MM-DD)",
-                         start ? start : "");
+        return str_why(MXD_ERR_INVALID, why, whylen, "'%s' is not a date (YYYY-MM-DD)",
+                       start ? start : "");
     if (!days)
         days = MXD_WARMUP_DAYS_DEFAULT;
     if (days < MXD_WARMUP_DAYS_MIN || days > MXD_WARMUP_DAYS_MAX)
-        return feed_fail(MXD_ERR_INVALID, why, whylen, "--days must be %d to %d, not %u",
-                         MXD_WARMUP_DAYS_MIN, MXD_WARMUP_DAYS_MAX, days);
+        return str_why(MXD_ERR_INVALID, why, whylen, "--days must be %d to %d, not %u",
+                       MXD_WARMUP_DAYS_MIN, MXD_WARMUP_DAYS_MAX, days);
     if (target < 100 || target > MXD_WARMUP_TARGET_MAX)
-        return feed_fail(MXD_ERR_INVALID, why, whylen,
-                         "the target must be 100 to %llu messages a day, not %llu",
-                         MXD_WARMUP_TARGET_MAX, target);
+        return str_why(MXD_ERR_INVALID, why, whylen,
+                       "the target must be 100 to %llu messages a day, not %llu",
+                       MXD_WARMUP_TARGET_MAX, target);
     unsigned sh[MXD_WG_N], sum = 0;
     for (int g = 0; g < MXD_WG_N; g++) {
         sh[g] = share ? share[g] : groups[g].share;
         if (sh[g] > 100) /* checked one by one: the sum could wrap around to 100 */
-            return feed_fail(MXD_ERR_INVALID, why, whylen, "a provider share of %u%%", sh[g]);
+            return str_why(MXD_ERR_INVALID, why, whylen, "a provider share of %u%%", sh[g]);
         sum += sh[g];
     }
     if (sum != 100)
-        return feed_fail(MXD_ERR_INVALID, why, whylen,
-                         "the provider shares add up to %u%%, not 100%%", sum);
+        return str_why(MXD_ERR_INVALID, why, whylen,
+                       "the provider shares add up to %u%%, not 100%%", sum);
     mxd_warmup_plan *p = calloc(1, sizeof *p);
     if (!p || !(p->volume = calloc((size_t)days * MXD_WG_N, sizeof *p->volume))) {
         free(p);

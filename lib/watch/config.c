@@ -17,6 +17,7 @@
 #include "watch/libs.h"
 #include "mxdiag/check.h"
 #include "util/dl.h"
+#include "util/str.h"
 
 typedef struct known {
     const char *group;
@@ -35,20 +36,6 @@ static const known known_keys[] = {
     {"alert", {"exec", "webhook", "mailto", "from", "sendmail", "repeat", "timeout", NULL}},
     {"feeds", {"snds-token-file", "snds-url", "snds-token-url", "interval", NULL}},
 };
-
-static mxd_err fail(char *why, size_t whylen, mxd_err e, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static mxd_err fail(char *why, size_t whylen, mxd_err e, const char *fmt, ...)
-{
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return e;
-}
 
 void watch_config_free(watch_config *c)
 {
@@ -176,9 +163,9 @@ static mxd_err get_duration(reader *r, const char *group, const char *key, long 
         return r->nomem ? MXD_ERR_NOMEM : MXD_OK;
     long d = duration(v);
     if (d < min || d < 0) {
-        mxd_err e = fail(r->why, r->whylen, MXD_ERR_PARSE,
-                         "%s: [%s] %s = %s: not a duration of at least %lds (30s, 15m, 6h, 1d)",
-                         r->path, group, key, v, min);
+        mxd_err e = str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                            "%s: [%s] %s = %s: not a duration of at least %lds (30s, 15m, 6h, 1d)",
+                            r->path, group, key, v, min);
         free(v);
         return e;
     }
@@ -198,8 +185,8 @@ static mxd_err get_number(reader *r, const char *group, const char *key, double 
     double d = strtod(v, &end);
     if (end == v || *end || errno || !(d >= min && d <= max)) {
         mxd_err e =
-            fail(r->why, r->whylen, MXD_ERR_PARSE, "%s: [%s] %s = %s: not a number in %g..%g",
-                 r->path, group, key, v, min, max);
+            str_why(MXD_ERR_PARSE, r->why, r->whylen, "%s: [%s] %s = %s: not a number in %g..%g",
+                    r->path, group, key, v, min, max);
         free(v);
         return e;
     }
@@ -220,9 +207,9 @@ static mxd_err check_keys(reader *r)
             if (!strcmp(groups[i], known_keys[j].group))
                 k = &known_keys[j];
         if (!k) {
-            e = fail(r->why, r->whylen, MXD_ERR_PARSE,
-                     "%s: unknown group [%s] (general, ips, domains, logs, maildirs, alert)",
-                     r->path, groups[i]);
+            e = str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                        "%s: unknown group [%s] (general, ips, domains, logs, maildirs, alert)",
+                        r->path, groups[i]);
             break;
         }
         gsize nk = 0;
@@ -232,8 +219,8 @@ static mxd_err check_keys(reader *r)
             for (size_t m = 0; k->keys[m]; m++)
                 ok |= !strcmp(keys[j], k->keys[m]);
             if (!ok)
-                e = fail(r->why, r->whylen, MXD_ERR_PARSE, "%s: [%s] unknown key %s", r->path,
-                         groups[i], keys[j]);
+                e = str_why(MXD_ERR_PARSE, r->why, r->whylen, "%s: [%s] unknown key %s", r->path,
+                            groups[i], keys[j]);
         }
         if (keys)
             wg.strfreev(keys);
@@ -312,20 +299,20 @@ static mxd_err read_token_file(reader *r, const char *path, char **out)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return fail(r->why, r->whylen, MXD_ERR_IO, "%s: [general] token-file %s: %s", r->path, path,
-                    strerror(errno));
+        return str_why(MXD_ERR_IO, r->why, r->whylen, "%s: [general] token-file %s: %s", r->path,
+                       path, strerror(errno));
     char line[512];
     char *got = fgets(line, sizeof line, f);
     fclose(f);
     if (!got)
-        return fail(r->why, r->whylen, MXD_ERR_PARSE, "%s: [general] token-file %s is empty",
-                    r->path, path);
+        return str_why(MXD_ERR_PARSE, r->why, r->whylen, "%s: [general] token-file %s is empty",
+                       r->path, path);
     line[strcspn(line, "\r\n")] = 0;
     *out = trimdup(line, &r->nomem);
     if (!*out)
         return r->nomem ? MXD_ERR_NOMEM
-                        : fail(r->why, r->whylen, MXD_ERR_PARSE,
-                               "%s: [general] token-file %s is empty", r->path, path);
+                        : str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                                  "%s: [general] token-file %s is empty", r->path, path);
     return MXD_OK;
 }
 
@@ -375,10 +362,10 @@ static mxd_err read_all(reader *r, watch_config *c)
         free(listen);
     } else if (listen) {
         if (!listen_valid(listen)) {
-            e = fail(r->why, r->whylen, MXD_ERR_PARSE,
-                     "%s: [general] listen = %s: not ADDRESS:PORT (127.0.0.1:9325, [::1]:9325) "
-                     "or none",
-                     P, listen);
+            e = str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                        "%s: [general] listen = %s: not ADDRESS:PORT (127.0.0.1:9325, [::1]:9325) "
+                        "or none",
+                        P, listen);
             free(listen);
             return e;
         }
@@ -416,8 +403,8 @@ static mxd_err read_all(reader *r, watch_config *c)
     c->ips = get_list(r, "ips", "watch", &c->nips);
     for (size_t i = 0; i < c->nips; i++)
         if (!mxd_ip_valid(c->ips[i]))
-            return fail(r->why, r->whylen, MXD_ERR_PARSE,
-                        "%s: [ips] watch: %s is not an IP address", P, c->ips[i]);
+            return str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                           "%s: [ips] watch: %s is not an IP address", P, c->ips[i]);
     size_t nl;
     char **lists = get_list(r, "ips", "lists", &nl);
     if (lists && nl) {
@@ -453,9 +440,9 @@ static mxd_err read_all(reader *r, watch_config *c)
         unsigned long v = strtoul(num, &end, 10);
         if (!e && (end == num || *end || errno || v < 1 || v > 1000000000 || *num == '-' ||
                    (colon && (colon == budgets[i] || (size_t)(colon - budgets[i]) >= 64))))
-            e = fail(r->why, r->whylen, MXD_ERR_PARSE,
-                     "%s: [ips] budget: %s is not N or LIST:N (queries a day, 1 or more)", P,
-                     budgets[i]);
+            e = str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                        "%s: [ips] budget: %s is not N or LIST:N (queries a day, 1 or more)", P,
+                        budgets[i]);
         if (!e && colon && c->list_budgets) {
             struct watch_list_budget *b = &c->list_budgets[c->nlist_budgets++];
             snprintf(b->id, sizeof b->id, "%.*s", (int)(colon - budgets[i]), budgets[i]);
@@ -470,15 +457,15 @@ static mxd_err read_all(reader *r, watch_config *c)
         return e;
     c->helo_domain = get_str(r, "ips", "helo-domain");
     if (c->helo_domain && !mxd_domain_valid(c->helo_domain))
-        return fail(r->why, r->whylen, MXD_ERR_PARSE, "%s: [ips] helo-domain = %s: not a domain", P,
-                    c->helo_domain);
+        return str_why(MXD_ERR_PARSE, r->why, r->whylen, "%s: [ips] helo-domain = %s: not a domain",
+                       P, c->helo_domain);
 
     /* [domains] */
     c->domains = get_list(r, "domains", "watch", &c->ndomains);
     for (size_t i = 0; i < c->ndomains; i++)
         if (!mxd_domain_valid(c->domains[i]))
-            return fail(r->why, r->whylen, MXD_ERR_PARSE, "%s: [domains] watch: %s is not a domain",
-                        P, c->domains[i]);
+            return str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                           "%s: [domains] watch: %s is not a domain", P, c->domains[i]);
     size_t ns;
     char **sels = get_list(r, "domains", "selectors", &ns);
     if (ns && !(c->selectors = calloc(ns, sizeof *c->selectors)))
@@ -498,9 +485,9 @@ static mxd_err read_all(reader *r, watch_config *c)
                 r->nomem = 1;
             else if (!*s->selector || strchr(s->selector, ' ') ||
                      (s->domain && !mxd_domain_valid(s->domain)))
-                e = fail(r->why, r->whylen, MXD_ERR_PARSE,
-                         "%s: [domains] selectors: %s is not SELECTOR or DOMAIN:SELECTOR", P,
-                         sels[i]);
+                e = str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                            "%s: [domains] selectors: %s is not SELECTOR or DOMAIN:SELECTOR", P,
+                            sels[i]);
         }
         free(sels[i]);
     }
@@ -513,8 +500,8 @@ static mxd_err read_all(reader *r, watch_config *c)
     c->log_format = get_str(r, "logs", "format");
     if (c->log_format && strcmp(c->log_format, "auto") && strcmp(c->log_format, "postfix") &&
         strcmp(c->log_format, "exim") && strcmp(c->log_format, "sendmail"))
-        return fail(r->why, r->whylen, MXD_ERR_PARSE,
-                    "%s: [logs] format = %s: auto, postfix, exim or sendmail", P, c->log_format);
+        return str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                       "%s: [logs] format = %s: auto, postfix, exim or sendmail", P, c->log_format);
     if ((e = get_number(r, "logs", "spike-factor", &c->spike_factor, 1.1, 1000)) ||
         (e = get_number(r, "logs", "rate-threshold", &c->rate_threshold, 0.01, 1)))
         return e;
@@ -534,16 +521,16 @@ static mxd_err read_all(reader *r, watch_config *c)
     c->exec = get_str(r, "alert", "exec");
     c->webhook = get_str(r, "alert", "webhook");
     if (c->webhook && strncmp(c->webhook, "http://", 7) && strncmp(c->webhook, "https://", 8))
-        return fail(r->why, r->whylen, MXD_ERR_PARSE,
-                    "%s: [alert] webhook = %s: an http:// or https:// URL", P, c->webhook);
+        return str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                       "%s: [alert] webhook = %s: an http:// or https:// URL", P, c->webhook);
     c->mailto = get_list(r, "alert", "mailto", &c->nmailto);
     for (size_t i = 0; i < c->nmailto; i++)
         if (!strchr(c->mailto[i], '@') || strpbrk(c->mailto[i], " \t\r\n<>,;\"'"))
-            return fail(r->why, r->whylen, MXD_ERR_PARSE,
-                        "%s: [alert] mailto: %s is not an address", P, c->mailto[i]);
+            return str_why(MXD_ERR_PARSE, r->why, r->whylen,
+                           "%s: [alert] mailto: %s is not an address", P, c->mailto[i]);
     c->mail_from = get_str(r, "alert", "from");
     if (c->mail_from && strpbrk(c->mail_from, "\r\n"))
-        return fail(r->why, r->whylen, MXD_ERR_PARSE, "%s: [alert] from: one line", P);
+        return str_why(MXD_ERR_PARSE, r->why, r->whylen, "%s: [alert] from: one line", P);
     char *sm = get_str(r, "alert", "sendmail");
     if (sm) {
         free(c->sendmail);
@@ -569,7 +556,8 @@ mxd_err watch_config_load(const char *path, watch_config **out, char *why, size_
 {
     *out = NULL;
     if (!watch_glib_ready())
-        return fail(why, whylen, MXD_ERR_NOLIB, "%s", dl_last_error() ? dl_last_error() : "GLib");
+        return str_why(MXD_ERR_NOLIB, why, whylen, "%s",
+                       dl_last_error() ? dl_last_error() : "GLib");
     watch_config *c = calloc(1, sizeof *c);
     if (!c)
         return MXD_ERR_NOMEM;
@@ -596,7 +584,7 @@ mxd_err watch_config_load(const char *path, watch_config **out, char *why, size_
     }
     FILE *f = fopen(path, "r");
     if (!f) {
-        mxd_err e = fail(why, whylen, MXD_ERR_IO, "%s: %s", path, strerror(errno));
+        mxd_err e = str_why(MXD_ERR_IO, why, whylen, "%s: %s", path, strerror(errno));
         watch_config_free(c);
         return e;
     }
@@ -605,8 +593,8 @@ mxd_err watch_config_load(const char *path, watch_config **out, char *why, size_
     wg.key_file_set_list_separator(kf, ';');
     GError *err = NULL;
     if (!wg.key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err)) {
-        mxd_err e = fail(why, whylen, MXD_ERR_PARSE, "%s: %s", path,
-                         err && err->message ? err->message : "cannot be read");
+        mxd_err e = str_why(MXD_ERR_PARSE, why, whylen, "%s: %s", path,
+                            err && err->message ? err->message : "cannot be read");
         if (err)
             wg.error_free(err);
         wg.key_file_free(kf);

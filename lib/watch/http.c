@@ -68,20 +68,6 @@ struct watch_http {
     unsigned char token_md[SHA256_DIGEST_LENGTH];
 };
 
-/* http_why - the reason into why; returns e. */
-static mxd_err http_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static mxd_err http_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
-{
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return e;
-}
-
 /* parse_listen - "ADDR:PORT", "[V6]:PORT" or "localhost:PORT" into *ss (numeric only: no
  * name is looked up). */
 static mxd_err parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6, char *why,
@@ -90,33 +76,33 @@ static mxd_err parse_listen(const char *listen, struct sockaddr_storage *ss, int
     const char *host, *port;
     size_t hlen;
     if (!listen || !*listen)
-        return http_why(MXD_ERR_INVALID, why, whylen, "no listen address");
+        return str_why(MXD_ERR_INVALID, why, whylen, "no listen address");
     if (listen[0] == '[') {
         const char *close = strchr(listen, ']');
         if (!close || close[1] != ':')
-            return http_why(MXD_ERR_INVALID, why, whylen, "listen %s: expected [IPv6 address]:port",
-                            listen);
+            return str_why(MXD_ERR_INVALID, why, whylen, "listen %s: expected [IPv6 address]:port",
+                           listen);
         host = listen + 1;
         hlen = (size_t)(close - host);
         port = close + 2;
     } else {
         const char *colon = strrchr(listen, ':');
         if (!colon)
-            return http_why(MXD_ERR_INVALID, why, whylen, "listen %s: expected address:port",
-                            listen);
+            return str_why(MXD_ERR_INVALID, why, whylen, "listen %s: expected address:port",
+                           listen);
         if (memchr(listen, ':', (size_t)(colon - listen)))
-            return http_why(MXD_ERR_INVALID, why, whylen,
-                            "listen %s: an IPv6 address goes in brackets ([::1]:9325)", listen);
+            return str_why(MXD_ERR_INVALID, why, whylen,
+                           "listen %s: an IPv6 address goes in brackets ([::1]:9325)", listen);
         host = listen;
         hlen = (size_t)(colon - listen);
         port = colon + 1;
     }
     unsigned long p;
     if (str_parse_uint(port, strlen(port), 65535, &p))
-        return http_why(MXD_ERR_INVALID, why, whylen, "listen %s: bad port", listen);
+        return str_why(MXD_ERR_INVALID, why, whylen, "listen %s: bad port", listen);
     char h[INET6_ADDRSTRLEN + 1];
     if (hlen == 0 || hlen >= sizeof h)
-        return http_why(MXD_ERR_INVALID, why, whylen, "listen %s: bad address", listen);
+        return str_why(MXD_ERR_INVALID, why, whylen, "listen %s: bad address", listen);
     memcpy(h, host, hlen);
     h[hlen] = 0;
     if (strcmp(h, "localhost") == 0)
@@ -133,8 +119,8 @@ static mxd_err parse_listen(const char *listen, struct sockaddr_storage *ss, int
         a6->sin6_port = htons((uint16_t)p);
         *v6 = 1;
     } else {
-        return http_why(MXD_ERR_INVALID, why, whylen,
-                        "listen %s: not a numeric IPv4 or IPv6 address", listen);
+        return str_why(MXD_ERR_INVALID, why, whylen,
+                       "listen %s: not a numeric IPv4 or IPv6 address", listen);
     }
     return MXD_OK;
 }
@@ -366,17 +352,17 @@ mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, watch_stat
         return e;
     int has_token = cfg->token && *cfg->token;
     if (!has_token && !addr_is_loopback(&ss))
-        return http_why(MXD_ERR_INVALID, why, whylen,
-                        "listen %s is not a loopback address: a token is required", cfg->listen);
+        return str_why(MXD_ERR_INVALID, why, whylen,
+                       "listen %s is not a loopback address: a token is required", cfg->listen);
     if (!watch_mhd_ready() || crypto_load())
-        return http_why(MXD_ERR_NOLIB, why, whylen, "%s", mxd_strerror(MXD_ERR_NOLIB));
+        return str_why(MXD_ERR_NOLIB, why, whylen, "%s", mxd_strerror(MXD_ERR_NOLIB));
 
     watch_http *h = calloc(1, sizeof *h);
     if (!h)
-        return http_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
+        return str_why(MXD_ERR_NOMEM, why, whylen, "out of memory");
     if (pthread_mutex_init(&h->lock, NULL)) {
         free(h);
-        return http_why(MXD_ERR_NOMEM, why, whylen, "cannot make a lock");
+        return str_why(MXD_ERR_NOMEM, why, whylen, "cannot make a lock");
     }
     h->stats = stats;
     h->has_token = has_token;
@@ -384,7 +370,7 @@ mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, watch_stat
         SHA256((const unsigned char *)cfg->token, strlen(cfg->token), h->token_md);
     char swhy[512] = "";
     if ((e = mxd_store_open(dbpath, MXD_STORE_READONLY, &h->store, swhy, sizeof swhy))) {
-        http_why(e, why, whylen, "the dashboard cannot read the database: %s", swhy);
+        str_why(e, why, whylen, "the dashboard cannot read the database: %s", swhy);
         watch_http_stop(h);
         return e;
     }
@@ -401,8 +387,8 @@ mxd_err watch_http_start(const watch_config *cfg, const char *dbpath, watch_stat
         WATCH_HTTP_MEMORY, MHD_OPTION_END);
     if (!h->daemon) {
         int err = errno;
-        http_why(MXD_ERR_IO, why, whylen, "cannot listen on %s: %s", cfg->listen,
-                 err ? strerror(err) : "refused (see the log)");
+        str_why(MXD_ERR_IO, why, whylen, "cannot listen on %s: %s", cfg->listen,
+                err ? strerror(err) : "refused (see the log)");
         watch_http_stop(h);
         return MXD_ERR_IO;
     }

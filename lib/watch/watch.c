@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include "watch/watch_internal.h"
 #include "mxdiag/check.h"
+#include "util/str.h"
 
 #define WATCH_LIST_MAX 64
 
@@ -79,19 +80,6 @@ void watch_log(int priority, const char *fmt, ...)
         fprintf(stderr, "<%d>%s\n", priority, msg);
     else
         fprintf(stderr, "mxdiag-watch: %s: %s\n", names[priority], msg);
-}
-
-static mxd_err fail(char *why, size_t whylen, mxd_err e, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static mxd_err fail(char *why, size_t whylen, mxd_err e, const char *fmt, ...)
-{
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return e;
 }
 
 /* jittered - interval drawn within +- jitter percent. */
@@ -538,10 +526,10 @@ mxd_err mxd_watch_new(const mxd_kb *kb, const char *config, const char *db, mxd_
     if (e)
         return e;
     if (cfg->listen && !watch_listen_is_loopback(cfg->listen) && !cfg->token) {
-        e = fail(why, whylen, MXD_ERR_INVALID,
-                 "%s: [general] listen = %s is not a loopback address: set token or "
-                 "token-file, or listen on 127.0.0.1",
-                 config, cfg->listen);
+        e = str_why(MXD_ERR_INVALID, why, whylen,
+                    "%s: [general] listen = %s is not a loopback address: set token or "
+                    "token-file, or listen on 127.0.0.1",
+                    config, cfg->listen);
         watch_config_free(cfg);
         return e;
     }
@@ -551,8 +539,8 @@ mxd_err mxd_watch_new(const mxd_kb *kb, const char *config, const char *db, mxd_
         mxd_resolver *r;
         char rwhy[512];
         if ((e = mxd_resolver_new(&o, &r, rwhy, sizeof rwhy))) {
-            e = fail(why, whylen, e == MXD_ERR_INVALID ? MXD_ERR_PARSE : e,
-                     "%s: [general] dns-servers: %s", config, rwhy);
+            e = str_why(e == MXD_ERR_INVALID ? MXD_ERR_PARSE : e, why, whylen,
+                        "%s: [general] dns-servers: %s", config, rwhy);
             watch_config_free(cfg);
             return e;
         }
@@ -572,8 +560,8 @@ mxd_err mxd_watch_new(const mxd_kb *kb, const char *config, const char *db, mxd_
     const char *path = db ? db : cfg->db ? cfg->db : getenv("MXDIAG_DB");
     if (!path || !*path) {
         if (mxd_store_default_path(defpath, sizeof defpath) != MXD_OK) {
-            e = fail(why, whylen, MXD_ERR_INVALID,
-                     "no database: set [general] db, --db or MXDIAG_DB (HOME is not set)");
+            e = str_why(MXD_ERR_INVALID, why, whylen,
+                        "no database: set [general] db, --db or MXDIAG_DB (HOME is not set)");
             watch_config_free(cfg);
             mxd_watch_free(w);
             return e;
@@ -612,18 +600,18 @@ mxd_err mxd_watch_check_config(const char *config, char *out, size_t outlen, cha
     if (e)
         return e;
     if (cfg->listen && !watch_listen_is_loopback(cfg->listen) && !cfg->token)
-        e = fail(why, whylen, MXD_ERR_INVALID,
-                 "%s: [general] listen = %s is not a loopback address: set token or "
-                 "token-file, or listen on 127.0.0.1",
-                 config, cfg->listen);
+        e = str_why(MXD_ERR_INVALID, why, whylen,
+                    "%s: [general] listen = %s is not a loopback address: set token or "
+                    "token-file, or listen on 127.0.0.1",
+                    config, cfg->listen);
     if (!e && cfg->dns_servers) {
         mxd_dns_opts o = {0};
         o.servers = cfg->dns_servers;
         mxd_resolver *r;
         char rwhy[512];
         if ((e = mxd_resolver_new(&o, &r, rwhy, sizeof rwhy)))
-            e = fail(why, whylen, e == MXD_ERR_INVALID ? MXD_ERR_PARSE : e,
-                     "%s: [general] dns-servers: %s", config, rwhy);
+            e = str_why(e == MXD_ERR_INVALID ? MXD_ERR_PARSE : e, why, whylen,
+                        "%s: [general] dns-servers: %s", config, rwhy);
         else
             mxd_resolver_free(r);
     }
