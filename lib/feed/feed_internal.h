@@ -59,11 +59,6 @@ int feed_valid_day(const char *s);
  * of memory). */
 char *feed_text(const char *s, size_t len, int *nomem);
 
-/* feed_json_values - an upper bound of the values in the JSON text s (its separators and
- * openings outside strings, plus one): jansson's tree of a hostile 16 MiB answer of tiny values
- * would take gigabytes, so a text above MXD_FEED_MAX_JSON_VALUES is refused before parsing. */
-size_t feed_json_values(const char *s, size_t len);
-
 /* feed_ip - s as an IP address, re-formatted into out (46 bytes); -1 when not one. */
 int feed_ip(const char *s, char *out);
 

@@ -414,7 +414,7 @@ mxd_err mxd_gpt_parse(const char *data, size_t len, mxd_gpt_report **out, char *
         i++;
     if (i == len)
         return str_why(MXD_ERR_EMPTY, why, whylen, "empty");
-    if (feed_json_values(data, len) > MXD_FEED_MAX_JSON_VALUES)
+    if (str_json_shape(data, len, NULL) > MXD_FEED_MAX_JSON_VALUES)
         return str_why(MXD_ERR_TOOBIG, why, whylen, "more than %d JSON values",
                        MXD_FEED_MAX_JSON_VALUES);
     json_error_t jerr;

@@ -492,7 +492,7 @@ static mxd_err json_record(builder *b, const json_t *o, unsigned at)
 
 static mxd_err parse_json(builder *b, const char *data, size_t len)
 {
-    if (feed_json_values(data, len) > MXD_FEED_MAX_JSON_VALUES)
+    if (str_json_shape(data, len, NULL) > MXD_FEED_MAX_JSON_VALUES)
         return str_why(MXD_ERR_TOOBIG, b->why, b->whylen, "more than %d JSON values",
                        MXD_FEED_MAX_JSON_VALUES);
     json_error_t jerr;

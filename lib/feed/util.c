@@ -194,26 +194,6 @@ char *feed_text(const char *s, size_t len, int *nomem)
     return o;
 }
 
-size_t feed_json_values(const char *s, size_t len)
-{
-    size_t n = 1;
-    int in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == ',' || c == '[' || c == '{' || c == ':') {
-            n++;
-        }
-    }
-    return n;
-}
-
 int feed_ip(const char *s, char *out)
 {
     size_t len = strlen(s);

@@ -15,29 +15,6 @@
 #include "report/report_internal.h"
 #include "util/str.h"
 
-/* too_deep - does the JSON text nest arrays and objects deeper than MXD_REPORT_MAX_DEPTH? */
-static int too_deep(const char *s, size_t len)
-{
-    int depth = 0, in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '[' || c == '{') {
-            if (++depth > MXD_REPORT_MAX_DEPTH)
-                return 1;
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            depth--;
-        }
-    }
-    return 0;
-}
-
 /* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date. */
 static long long days_from_civil(long long y, unsigned m, unsigned d)
 {
@@ -281,7 +258,9 @@ mxd_err mxd_tlsrpt_parse(const char *json, size_t len, mxd_tlsrpt **out, char *w
                        MXD_REPORT_MAX_INPUT);
     if (len == 0)
         return str_why(MXD_ERR_EMPTY, why, whylen, "the report is empty");
-    if (too_deep(json, len))
+    int depth;
+    str_json_shape(json, len, &depth);
+    if (depth > MXD_REPORT_MAX_DEPTH)
         return str_why(MXD_ERR_TOOBIG, why, whylen, "JSON nested deeper than %d",
                        MXD_REPORT_MAX_DEPTH);
     char *fixed = NULL;

@@ -369,6 +369,34 @@ int str_utf8_valid(const char *s, size_t len, size_t *bad)
     return 0;
 }
 
+size_t str_json_shape(const char *s, size_t len, int *depth)
+{
+    size_t n = 1;
+    int in_str = 0, d = 0, max = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '[' || c == '{') {
+            n++;
+            if (++d > max)
+                max = d;
+        } else if (c == ']' || c == '}') {
+            d -= d > 0;
+        } else if (c == ',' || c == ':') {
+            n++;
+        }
+    }
+    if (depth)
+        *depth = max;
+    return n;
+}
+
 mxd_err str_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
 {
     if (why && whylen) {

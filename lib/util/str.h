@@ -103,6 +103,12 @@ static inline int str_in_list(const char *s, const char *const *list, size_t n)
     return 0;
 }
 
+/* str_json_shape - what parsing the JSON text s[0..len) would build, counted without parsing
+ * (outside strings): an upper bound of its values (separators and openings, plus one) and,
+ * into *depth (may be NULL), the deepest nesting of arrays and objects. A hostile text is
+ * refused on these before jansson builds a tree of it. */
+size_t str_json_shape(const char *s, size_t len, int *depth);
+
 /* str_why - write the reason (printf format) into why (when why is not NULL and whylen > 0)
  * and return e: every module's "fail with a one-line reason". str_invalid - the same with
  * MXD_ERR_INVALID, for the parsers of settings that explain what they refuse. */

@@ -12,6 +12,7 @@
 #include "mxdiag/feed.h"
 #include "mxdiag/store.h"
 #include "feed/feed_internal.h"
+#include "util/str.h"
 #include "tmpdir_helper.h"
 #include "store_target.h"
 
@@ -239,7 +240,12 @@ static void test_text_and_json_bounds(void **state)
     assert_int_equal(mxd_gpt_parse(big, 2 * n + 1, &g, why, sizeof why), MXD_ERR_TOOBIG);
     free(big);
     /* separators inside strings do not count */
-    assert_int_equal(feed_json_values("[\"a,b:[{\", 1]", 13), 3); /* [ , and one */
+    int depth = -1;
+    assert_int_equal(str_json_shape("[\"a,b:[{\", 1]", 13, &depth), 3); /* [ , and one */
+    assert_int_equal(depth, 1);
+    const char *nested = "{\"a\": [[1], {\"b\": \"]]\\\"\"}]}"; /* brackets in a string */
+    assert_int_equal(str_json_shape(nested, strlen(nested), &depth), 8);
+    assert_int_equal(depth, 3);
 }
 
 static void test_times(void **state)
