@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include "feed/feed_internal.h"
 #include "util/cidr.h"
+#include "util/date.h"
 #include "util/str.h"
 
 void feed_key(const char *name, size_t len, char *out)
@@ -19,14 +20,7 @@ void feed_key(const char *name, size_t len, char *out)
 
 long long feed_civil(int y, int m, int d, int h, int mi, int s)
 {
-    /* days from civil (Howard Hinnant's algorithm) */
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long long days = era * 146097 + doe - 719468;
-    return days * 86400 + h * 3600LL + mi * 60LL + s;
+    return date_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + h * 3600LL + mi * 60LL + s;
 }
 
 static int days_in(int y, int m)

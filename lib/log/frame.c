@@ -10,17 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "log/log_internal.h"
+#include "util/date.h"
 #include "util/str.h"
-
-long long log_days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
 
 /* num - n decimal digits at s into *v; 1 when they are all digits. */
 static int num(const char *s, int n, int *v)
@@ -57,7 +48,7 @@ size_t log_parse_3339_ys(const char *s, size_t len, log_year *ys, long long *t, 
         if (!num(s, 4, &y) || s[4] != '-' || !num(s + 5, 2, &mo) || s[7] != '-' ||
             !num(s + 8, 2, &d) || !valid_time(mo, d, 0, 0, 0))
             return 0;
-        days = log_days_from_civil(y, (unsigned)mo, (unsigned)d);
+        days = date_days_from_civil(y, (unsigned)mo, (unsigned)d);
         if (ys) {
             memcpy(ys->date, s, 10);
             ys->days = days;
@@ -147,7 +138,7 @@ static size_t parse_3164(const char *s, size_t len, log_year *ys, long long *t, 
         if (ys->last_mon && mon + 6 <= ys->last_mon)
             ys->year++;
         ys->last_mon = mon;
-        *t = log_days_from_civil(ys->year, (unsigned)mon, (unsigned)day) * 86400LL + secs;
+        *t = date_days_from_civil(ys->year, (unsigned)mon, (unsigned)day) * 86400LL + secs;
     } else {
         long long ry = 1970;
         long long rd = ys->ref_time / 86400;
@@ -158,9 +149,9 @@ static size_t parse_3164(const char *s, size_t len, log_year *ys, long long *t, 
         long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
         long long mp = (5 * doy + 2) / 153;
         ry = yoe + era * 400 + (mp >= 10);
-        *t = log_days_from_civil(ry, (unsigned)mon, (unsigned)day) * 86400LL + secs;
+        *t = date_days_from_civil(ry, (unsigned)mon, (unsigned)day) * 86400LL + secs;
         if (*t > ys->ref_time + 86400)
-            *t = log_days_from_civil(ry - 1, (unsigned)mon, (unsigned)day) * 86400LL + secs;
+            *t = date_days_from_civil(ry - 1, (unsigned)mon, (unsigned)day) * 86400LL + secs;
         ys->last_mon = mon;
     }
     *usec = us;
@@ -369,7 +360,7 @@ mxd_err mxd_log_parse_time(const char *s, long long *t)
     int y, mo, d;
     if (len == 10 && num(s, 4, &y) && s[4] == '-' && num(s + 5, 2, &mo) && s[7] == '-' &&
         num(s + 8, 2, &d) && valid_time(mo, d, 0, 0, 0)) {
-        *t = log_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL;
+        *t = date_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL;
         return MXD_OK;
     }
     /* "YYYY-MM-DDTHH:MM" without seconds: add them */

@@ -22,9 +22,6 @@ typedef struct log_year {
     long long days;     /* ... as days since 1970 */
 } log_year;
 
-/* log_days_from_civil - days since 1970-01-01 of a proleptic Gregorian date. */
-long long log_days_from_civil(long long y, unsigned m, unsigned d);
-
 /* log_frame_syslog - frame one line (len bytes, writable: NULs are put in place) as RFC 3164,
  * RFC 3339, RFC 5424 or an Exim main log line. Sets *out (out->framed = 0 when it is none of
  * these; msg is then the whole line). */

@@ -13,18 +13,8 @@
 #include <string.h>
 #include <jansson.h>
 #include "report/report_internal.h"
+#include "util/date.h"
 #include "util/str.h"
-
-/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date. */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
 
 static int digits(const char *s, size_t n, unsigned *v)
 {
@@ -70,7 +60,7 @@ static long long rfc3339(const char *s)
             return 0;
         }
     }
-    long long t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    long long t = date_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
     return t - sign * ((long long)oh * 3600 + om * 60);
 }
 

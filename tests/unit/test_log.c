@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "log/log_internal.h"
+#include "util/date.h"
 #include "mxdiag/mxdiag.h"
 #include "kb_helper.h"
 #include "tmpdir_helper.h"
@@ -29,7 +30,7 @@ static mxd_log_input *open_text(const char *text, int year, long long ref)
 
 static long long ymd(int y, unsigned m, unsigned d, int h, int mi, int s)
 {
-    return log_days_from_civil(y, m, d) * 86400LL + h * 3600 + mi * 60 + s;
+    return date_days_from_civil(y, m, d) * 86400LL + h * 3600 + mi * 60 + s;
 }
 
 static void test_3164_year_and_new_year(void **state)
