@@ -207,6 +207,13 @@ size_t bview_sep(bounce_view *v);
  * of recipients added. */
 int text_leads_v(bounce_view *v, bounce_out *out);
 
+/* text_unqualified_v - a notice whose lead-in line ("... could not be delivered to the
+ * following:") is followed by a bare local part ("jsmith" or "jsmith (User account is
+ * expired)"): the address at the domain of the notice's sender, as an MTA qualifies an
+ * unqualified address with its own domain (RFC 5321 section 2.3.5; AOL's and GroupWise's
+ * notices name local recipients so). 1 when one was found, else 0. */
+int text_unqualified_v(bounce_view *v, bounce_out *out);
+
 /* text_generic_v - text_generic() on the view's text from off to its separator. */
 int text_generic_v(bounce_view *v, size_t off, bounce_out *out);
 

@@ -258,6 +258,8 @@ static int text_parse(bounce_view *v, bounce_out *out)
     int n = v->text.len ? text_leads_v(v, out) : 0;
     if (n == 0 && v->text.len)
         n = text_generic_v(v, 0, out);
+    if (n == 0 && v->text.len)
+        n = text_unqualified_v(v, out);
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
     if (n == 0 && v->text.len) {

@@ -378,3 +378,67 @@ int text_leads_v(bounce_view *v, bounce_out *out)
             rcpt_diag_set(&out->r[i], s + tail_from, tail_len > 600 ? 600 : tail_len);
     return (int)(out->n - before);
 }
+
+/* local_token - the length of the local part that opens t (the characters an unquoted local
+ * part may hold, RFC 5322 dot-atom), if what follows is nothing, or blanks then an explanation
+ * in parentheses; 0 otherwise. */
+static size_t local_token(const char *t, size_t tl)
+{
+    size_t k = 0;
+    while (k < tl && k <= 64 &&
+           (str_isalnum((unsigned char)t[k]) || strchr(".-_+=!#$%&'*/?^`{|}~", t[k])))
+        k++;
+    if (!k || k > 64 || t[0] == '.' || t[k - 1] == '.' || !str_isalnum((unsigned char)t[0]))
+        return 0;
+    size_t j = k;
+    while (j < tl && (t[j] == ' ' || t[j] == '\t'))
+        j++;
+    if (j < tl && (t[j] != '(' || t[tl - 1] != ')'))
+        return 0;
+    return k;
+}
+
+int text_unqualified_v(bounce_view *v, bounce_out *out)
+{
+    const char *s = v->text.ptr;
+    size_t end = bview_sep(v), pos = 0;
+    char from[BOUNCE_FIELD_MAX], addr[BOUNCE_ADDR_MAX];
+    if (!s || !bview_header(v, "From", from, sizeof from) ||
+        !bounce_addr_clean(from, strlen(from), addr, sizeof addr))
+        return 0;
+    const char *dom = strchr(addr, '@') + 1;
+    size_t dl = strlen(dom);
+    const char *l;
+    size_t ll;
+    int state = 0; /* 0 before a lead-in, 1 after it (blank lines skipped) */
+    while (pos < end && bounce_line(s, end, &pos, &l, &ll)) {
+        const char *t = l;
+        size_t tl = ll;
+        bounce_trim(&t, &tl);
+        if (state == 0) {
+            size_t e = tl ? line_lead(v->kb, t, tl) : 0;
+            if (e && (e == tl || t[tl - 1] == ':')) /* the lead-in ends its line */
+                state = 1;
+            continue;
+        }
+        if (!tl)
+            continue;
+        size_t k = local_token(t, tl);
+        if (!k || k + 1 + dl >= sizeof addr)
+            return 0;
+        char a[BOUNCE_ADDR_MAX];
+        memcpy(a, t, k);
+        a[k] = '@';
+        memcpy(a + k + 1, dom, dl + 1);
+        bounce_rcpt *r = bounce_add(out, a, k + 1 + dl);
+        if (!r)
+            return 0;
+        size_t j = k;
+        while (j < tl && (t[j] == ' ' || t[j] == '\t'))
+            j++;
+        if (j < tl)
+            rcpt_diag_add(r, t + j, tl - j);
+        return 1;
+    }
+    return 0;
+}

@@ -498,8 +498,9 @@ static void test_hostile_messages(void **state)
 
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
- * NDR, a French notice naming the recipient only in the returned message) each give their
- * recipients, with the reply text nearest to each (issue 11). */
+ * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
+ * naming an unqualified local part) each give their recipients, with the reply text nearest to each
+ * (issue 11). */
 static void test_fallback_notices(void **state)
 {
     (void)state;
@@ -514,6 +515,8 @@ static void test_fallback_notices(void **state)
         {"fallback-yahoo-html.eml", "erin@example.com", NULL, "554 delivery error", 0},
         {"fallback-exchange-de.eml", "heidi@example.de", "userunknown", "RecipNotFound", 1},
         {"fallback-nonremis-quoted.eml", "ivan@example.fr", NULL, "550 Mailbox unavailable", 0},
+        /* a bare local part under the lead-in: at the domain of the notice's sender */
+        {"fallback-unqualified.eml", "oscar@gw.example.net", "suspend", "account is expired", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         got g;
