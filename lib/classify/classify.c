@@ -60,7 +60,8 @@ static const char *const sender_side_reasons[] = {
 static const char *const address_overrides[] = {"norelaying", "blocked", "mailboxfull", "hasmoved",
                                                 "rejected"};
 #define ADDRESS_OVERRIDE_MIN 6
-#define ADDRESS_OVERRIDE_MAX 1024 /* reasons.tsv patterns looked at (kb has fewer) */
+#define ADDRESS_OVERRIDE_MAX 2048 /* reasons.tsv patterns marked on the stack (more: on the heap)  \
+                                   */
 
 /* Hard bounce: permanent, and the recipient address itself does not exist or no longer takes
  * mail (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm is_hardbounce(): hasmoved, userunknown,
@@ -254,15 +255,23 @@ static long reason_wording(const mxd_kb *kb, const char *low, size_t len, const 
 {
     const struct bmatch *m = kb_reason_match(kb);
     size_t n = m ? bmatch_count(m) : 0;
-    if (!n || n > ADDRESS_OVERRIDE_MAX || n != kb->nreasons || !len)
+    if (!n || n != kb->nreasons || !len)
         return -1;
-    unsigned char hit[ADDRESS_OVERRIDE_MAX];
+    /* a table longer than the stack buffer (an expert's additions) is looked at in full too:
+     * a safety check that stopped at a size would quietly let blocks count as hard bounces */
+    unsigned char stack_hit[ADDRESS_OVERRIDE_MAX];
+    unsigned char *hit = n <= sizeof stack_hit ? stack_hit : malloc(n);
+    if (!hit)
+        return -1;
     bmatch_all(m, low, len, hit);
-    for (size_t i = 0; i < n; i++)
+    long found = -1;
+    for (size_t i = 0; i < n && found < 0; i++)
         if (hit[i] && strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
             str_in_list(kb->reasons[i].reason, list, nlist))
-            return (long)i;
-    return -1;
+            found = (long)i;
+    if (hit != stack_hit)
+        free(hit);
+    return found;
 }
 
 /* address_override - beside a X.1.1 and an unknown-user wording: the first reasons.tsv

@@ -387,6 +387,62 @@ static void test_soft_wording_is_never_hard(void **state)
     }
 }
 
+/* The same safety with a reasons table far longer than the built-in one (an expert's additions
+ * through --data-dir): every pattern is looked at, not the first 2,048 (a table past a fixed
+ * bound once switched the check off, and a spam refusal beside "user unknown" became hard). */
+static void test_soft_wording_long_table(void **state)
+{
+    (void)state;
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        skip();
+    char dir[] = "/tmp/mxd-long-reasons-XXXXXX", cmd[8192], path[4200];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "cp '%s'/data/* '%s'/", src, dir);
+    assert_int_equal(system(cmd), 0);
+    /* 3,000 patterns that never occur, ahead of every real one */
+    snprintf(path, sizeof path, "%s/reasons.tsv", dir);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    assert_int_equal(fseek(in, 0, SEEK_END), 0);
+    long size = ftell(in);
+    assert_true(size > 0);
+    rewind(in);
+    char *old = calloc(1, (size_t)size + 1);
+    assert_non_null(old);
+    assert_int_equal(fread(old, 1, (size_t)size, in), (size_t)size);
+    fclose(in);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    const char *hdr = "\nreason\tpattern\tsource\n";
+    const char *body = strstr(old, hdr);
+    assert_non_null(body);
+    body += strlen(hdr);
+    fwrite(old, 1, (size_t)(body - old), out);
+    for (int i = 0; i < 3000; i++)
+        fprintf(out, "systemerror\tzz-never-said-%04d\ttest padding\n", i);
+    fputs(body, out);
+    fclose(out);
+    free(old);
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
+    mxd_reply_facts f;
+    memset(&f, 0, sizeof f);
+    f.text = "550 5.7.1 <bob@example.org>: user unknown, message rejected as spam";
+    f.len = strlen(f.text);
+    f.command = "RCPT";
+    f.record = 1;
+    classify_verdict v;
+    classify_decide(k, &f, f.text, f.len, NULL, &v);
+    assert_true(v.soft_wording);
+    assert_int_equal(!v.soft_wording && classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT"),
+                     0);
+    mxd_kb_free(k);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* A refusal at MAIL FROM that no pattern names is about the sender: rejected, never hard
  * (RFC 5321 section 3.3; Sisimai's Rejected, sisimai/p5-sisimai:lib/Sisimai/Reason/Rejected.pm).
  * The same words at RCPT stay undecided (onhold). */
@@ -631,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
         cmocka_unit_test(test_soft_wording_is_never_hard),
+        cmocka_unit_test(test_soft_wording_long_table),
         cmocka_unit_test(test_mail_command_is_rejected),
         cmocka_unit_test(test_provider_tags),
         cmocka_unit_test(test_exchange_ndr_codes),
