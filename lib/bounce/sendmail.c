@@ -129,7 +129,13 @@ static void transcript(const char *t, size_t len, size_t sep, bounce_out *out, i
             continue;
         const char *txt = dots + 4;
         size_t tl = (size_t)(l + ll - txt);
-        if (!r->diaglen || bounce_starts(r->diag, r->diaglen, "(reason:")) {
+        /* a DSN's Diagnostic-Code that is only the first line of a multi-line reply
+         * ("550-Verification failed for <...>"): the whole reply, as the transcript has it */
+        int first_line = r->diaglen > 4 && str_isdigit((unsigned char)r->diag[0]) &&
+                         str_isdigit((unsigned char)r->diag[1]) &&
+                         str_isdigit((unsigned char)r->diag[2]) && r->diag[3] == '-' &&
+                         rl > r->diaglen && !memcmp(resp, r->diag, r->diaglen);
+        if (!r->diaglen || first_line || bounce_starts(r->diag, r->diaglen, "(reason:")) {
             rcpt_diag_set(r, resp, rl);
             /* "550 5.1.2 <a@b>... Host unknown": the leading code is the only one */
             if (!rl && ll > 6 && str_isdigit((unsigned char)l[0]) && l[3] == ' ' &&
