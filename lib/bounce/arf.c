@@ -3,6 +3,11 @@
  *
  * A multipart/report with a message/feedback-report part. The complained-about recipient is
  * Original-Rcpt-To (or Removal-Recipient), else the To of the returned message.
+ *
+ * Microsoft's Junk Mail Reporting Program (JMRP) also sends its complaints the older way: the
+ * message the user marked as junk, returned whole (message/rfc822), with the complaining
+ * address in its own X-HmXmrOriginalRecipient field and no feedback-report part. Read as an
+ * abuse report of that address.
  */
 #include <string.h>
 #include "bounce/bounce_internal.h"
@@ -66,3 +71,34 @@ static int arf_parse(bounce_view *v, bounce_out *out)
 }
 
 const bounce_format bounce_fmt_arf = {"arf", arf_detect, arf_parse};
+
+#define JMRP_FIELD "X-HmXmrOriginalRecipient"
+
+static int jmrp_detect(const bounce_view *v)
+{
+    if (v->has_fbr || v->has_dsn)
+        return 0;
+    char val[BOUNCE_FIELD_MAX];
+    bounce_view *w = (bounce_view *)v;
+    return bview_orig_header(w, JMRP_FIELD, val, sizeof val) ||
+           bview_header(w, JMRP_FIELD, val, sizeof val);
+}
+
+static int jmrp_parse(bounce_view *v, bounce_out *out)
+{
+    char rcpt[BOUNCE_FIELD_MAX];
+    if (!bview_orig_header(v, JMRP_FIELD, rcpt, sizeof rcpt) &&
+        !bview_header(v, JMRP_FIELD, rcpt, sizeof rcpt))
+        return 0;
+    bounce_rcpt *r = bounce_add(out, rcpt, strlen(rcpt));
+    if (!r)
+        return 0;
+    r->reason = "feedback";
+    memcpy(r->feedbacktype, "abuse", 6);
+    /* the report's subject says what it is ("complaint about message from 192.0.2.1") */
+    if (v->subject[0])
+        rcpt_diag_set(r, v->subject, strlen(v->subject));
+    return 1;
+}
+
+const bounce_format bounce_fmt_jmrp = {"jmrp", jmrp_detect, jmrp_parse};

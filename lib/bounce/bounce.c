@@ -300,6 +300,16 @@ static void reset_out(bounce_out *out)
 }
 
 /* parse - mxd_bounce_parse() with out.cut already set. */
+/* header_field_at - does s open with a header field name and its colon (RFC 5322 section
+ * 2.2: printable characters but the colon, then ':')? */
+static int header_field_at(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && i < 78 && s[i] > ' ' && s[i] < 127 && s[i] != ':')
+        i++;
+    return i > 0 && i < len && s[i] == ':';
+}
+
 static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
                      mxd_bounce_cb cb, void *arg, size_t *nrec)
 {
@@ -312,6 +322,15 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         k++;
     if (k == len)
         return MXD_ERR_EMPTY;
+    /* blank lines before the header (a pasted or badly saved message): the header starts at
+     * the first line with text, when that line is a header field ("Name: value") */
+    size_t line = k;
+    while (line > 0 && data[line - 1] != '\n')
+        line--;
+    if (line > 0 && header_field_at(data + line, len - line)) {
+        data += line;
+        len -= line;
+    }
     mxd_err e = build_view(&bc->v, data, len);
     if (e)
         return e;

@@ -7,6 +7,7 @@
 #include "bounce/bounce_internal.h"
 
 extern const bounce_format bounce_fmt_arf;
+extern const bounce_format bounce_fmt_jmrp;
 extern const bounce_format bounce_fmt_rfc3834;
 extern const bounce_format bounce_fmt_rfc3464;
 extern const bounce_format bounce_fmt_text;

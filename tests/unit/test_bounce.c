@@ -496,6 +496,51 @@ static void test_hostile_messages(void **state)
     mxd_bounce_free(bc);
 }
 
+/* Microsoft's JMRP complaint in its older form (the returned message only, the complaining
+ * address in X-HmXmrOriginalRecipient): a feedback record of that address, never a bounce. */
+static void test_jmrp_complaint(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("jmrp.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "judy@hotmail.example");
+    assert_string_equal(g.r[0].reason, "feedback");
+    assert_int_equal(g.r[0].hard, 0);
+    if (!strstr(g.r[0].json, "\"feedbacktype\":\"abuse\""))
+        fail_msg("no feedbacktype abuse in %s", g.r[0].json);
+}
+
+/* A message saved or pasted with blank lines (or a line of spaces) before its header is read
+ * from its header on: the same records as without them. A text that does not go on with a
+ * header field after the blanks is not moved. */
+static void test_leading_blank_lines(void **state)
+{
+    (void)state;
+    got plain;
+    parse_fixture("postfix-dsn.eml", &plain);
+    assert_true(plain.n > 0);
+    size_t len;
+    char *d = slurp("postfix-dsn.eml", &len);
+    static const char lead[] = "\n        \t   \r\n\n";
+    char *pasted = malloc(sizeof lead - 1 + len);
+    assert_non_null(pasted);
+    memcpy(pasted, lead, sizeof lead - 1);
+    memcpy(pasted + sizeof lead - 1, d, len);
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    got g;
+    memset(&g, 0, sizeof g);
+    size_t n = 0;
+    assert_int_equal(mxd_bounce_parse(bc, pasted, sizeof lead - 1 + len, "lead", on_rec, &g, &n),
+                     MXD_OK);
+    assert_int_equal(g.n, plain.n);
+    assert_string_equal(g.r[0].recipient, plain.r[0].recipient);
+    assert_string_equal(g.r[0].reason, plain.r[0].reason);
+    mxd_bounce_free(bc);
+    free(pasted);
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -563,6 +608,8 @@ int main(void)
         cmocka_unit_test(test_diag_add_random),
         cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
+        cmocka_unit_test(test_leading_blank_lines),
+        cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
