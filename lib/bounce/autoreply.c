@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: MIT
  *
  * An auto-reply is recognised by Auto-Submitted: auto-replied (RFC 3834 section 5), the
- * X-Autoreply / X-Autorespond fields, Precedence: auto_reply, or a subject such as
+ * X-Autoreply / X-Autorespond fields, Precedence: auto_reply, iCloud's X-Apple-Action: vacation,
+ * or a subject such as
  * "Automatic reply:" / "Out of Office". The recipient is the person who answered (From).
  */
 #include <string.h>
@@ -37,6 +38,10 @@ static int autoreply_detect(const bounce_view *v)
         return 1;
     if (bview_header(w, "Precedence", val, sizeof val) &&
         bounce_has(val, strlen(val), "auto_reply"))
+        return 1;
+    /* iCloud's vacation replies (sisimai/go-sisimai:rfc3834/lib.go, X-Apple-Action) */
+    if (bview_header(w, "X-Apple-Action", val, sizeof val) &&
+        bounce_has(val, strlen(val), "vacation"))
         return 1;
     size_t sl = strlen(v->subject);
     for (size_t i = 0; i < sizeof subjects / sizeof *subjects; i++)

@@ -205,6 +205,10 @@ static void test_arf_and_autoreply(void **state)
     parse_fixture("autoreply.eml", &g);
     assert_int_equal(g.n, 1);
     check(&g.r[0], "grace@example.com", "", "", "vacation", 0);
+    /* iCloud marks its vacation replies with X-Apple-Action only */
+    parse_fixture("autoreply-icloud.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "ivy@icloud.example", "", "", "vacation", 0);
 }
 
 static void test_provider_rule_ip_block(void **state)
