@@ -60,8 +60,9 @@ static const char *const sender_side_reasons[] = {
 static const char *const address_overrides[] = {"norelaying", "blocked", "mailboxfull", "hasmoved",
                                                 "rejected"};
 #define ADDRESS_OVERRIDE_MIN 6
-#define ADDRESS_OVERRIDE_MAX 2048 /* reasons.tsv patterns marked on the stack (more: on the heap)  \
-                                   */
+#define ADDRESS_OVERRIDE_MAX                                                                       \
+    2048 /* reasons.tsv patterns marked on the stack (more: on the heap)                           \
+          */
 
 /* Hard bounce: permanent, and the recipient address itself does not exist or no longer takes
  * mail (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm is_hardbounce(): hasmoved, userunknown,
@@ -474,8 +475,13 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
                                    str_in_list(sreason, weak_reasons,
                                                sizeof weak_reasons / sizeof *weak_reasons) ||
                                    rank(treason) < rank(sreason));
+        /* a precise status stands, but for a full-mailbox wording beside X.2.3 (message too
+         * long for the mailbox: its quota, as the text says): Sisimai asks MailboxFull first,
+         * and it does not defer to the status there (sisimai/p5-sisimai:lib/Sisimai/Reason/
+         * MailboxFull.pm true(); ExceedLimit.pm comes after it) */
         if (use_text && sreason &&
-            str_in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons))
+            str_in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons) &&
+            !(!strcmp(treason, "mailboxfull") && !strcmp(sreason, "exceedlimit")))
             use_text = 0;
         /* an address status beside a text that blames the sender: the text (see
          * sender_side_reasons), and not the address status's scope */

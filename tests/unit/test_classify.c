@@ -443,6 +443,21 @@ static void test_soft_wording_long_table(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* X.2.3 (message length exceeds administrative limit) is precise and stands beside a size
+ * wording; beside a full-mailbox wording it is the mailbox's quota: mailboxfull, as Sisimai
+ * asks MailboxFull first. */
+static void test_quota_beside_exceedlimit(void **state)
+{
+    (void)state;
+    classify_verdict v;
+    decide_rcpt("552 5.2.3 maildir delivery failed: Sorry, the user's maildir has overdrawn his "
+                "diskspace quota, please try again later.",
+                &v);
+    assert_string_equal(v.reason, "mailboxfull");
+    decide_rcpt("552 5.2.3 Message size exceeds fixed maximum message size", &v);
+    assert_string_equal(v.reason, "exceedlimit");
+}
+
 /* A refusal at MAIL FROM that no pattern names is about the sender: rejected, never hard
  * (RFC 5321 section 3.3; Sisimai's Rejected, sisimai/p5-sisimai:lib/Sisimai/Reason/Rejected.pm).
  * The same words at RCPT stay undecided (onhold). */
@@ -688,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_sender_side_text_beats_address_status),
         cmocka_unit_test(test_soft_wording_is_never_hard),
         cmocka_unit_test(test_soft_wording_long_table),
+        cmocka_unit_test(test_quota_beside_exceedlimit),
         cmocka_unit_test(test_mail_command_is_rejected),
         cmocka_unit_test(test_provider_tags),
         cmocka_unit_test(test_exchange_ndr_codes),
