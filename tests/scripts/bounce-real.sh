@@ -27,6 +27,7 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
     exit 77
 }
 fail=0
+list=
 for dir in "$ROOT"/*/; do
     name=$(basename "$dir")
     [ -f "$dir/expected.json" ] || continue
@@ -39,79 +40,96 @@ for dir in "$ROOT"/*/; do
         fail=1
         continue
     fi
-    /usr/bin/python3 - "$dir/expected.json" "$TMP/$name.jsonl" "$name" "$VERBOSE" <<'PY' || fail=1
+    list="$list $name"
+done
+/usr/bin/python3 - "$ROOT" "$TMP" "$VERBOSE" $list <<'PY' || fail=1
 import hashlib, json, os, re, sys
-exp = json.load(open(sys.argv[1]))
-name, verbose = sys.argv[3], sys.argv[4] == '-v'
-recs = {}
-for line in open(sys.argv[2], encoding='utf-8', errors='replace'):
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    f = os.path.basename(re.sub(r':\d+$', '', str(r.get('source', ''))))
-    recs.setdefault(f, []).append(r)
+root, tmp, verbose = sys.argv[1], sys.argv[2], sys.argv[3] == '-v'
 
 
 def half(fname):
     return 'held' if hashlib.md5(fname.encode()).hexdigest()[0] in '89abcdef' else 'tune'
 
 
+KEYS = ('files', 'bounces', 'found', 'nrec', 'rok', 'tp', 'flagged', 'want', 'norec', 'extra',
+        'nonhard')
+total = {h: dict.fromkeys(KEYS, 0) for h in ('tune', 'held')}
 fail = 0
+
+
+def line(name, h, c):
+    return ('%s %s half (%d files, %d bounces): recipients found %d/%d, reason ok %d/%d, '
+            'hardbounce precision=%.3f (%d/%d) recall=%.3f (%d/%d), bounces without a record %d, '
+            'records not in the labels %d, non-bounces flagged hard %d' % (
+                name, h, c['files'], c['bounces'], c['found'], c['nrec'], c['rok'], c['nrec'],
+                c['tp'] / max(c['flagged'], 1), c['tp'], c['flagged'], c['tp'] / max(c['want'], 1),
+                c['tp'], c['want'], c['norec'], c['extra'], c['nonhard']))
+
+
+for name in sys.argv[4:]:
+    exp = json.load(open(os.path.join(root, name, 'expected.json')))
+    recs = {}
+    for l in open(os.path.join(tmp, name + '.jsonl'), encoding='utf-8', errors='replace'):
+        try:
+            r = json.loads(l)
+        except ValueError:
+            continue
+        f = os.path.basename(re.sub(r':\d+$', '', str(r.get('source', ''))))
+        recs.setdefault(f, []).append(r)
+    for h in ('tune', 'held'):
+        c = dict.fromkeys(KEYS, 0)
+        part = [e for e in exp if half(e['file']) == h]
+        c['files'] = len(part)
+        for e in part:
+            got = recs.get(e['file'], [])
+            known = e.get('known')
+            bad = []
+            if e.get('kind', 'bounce') == 'bounce':
+                c['bounces'] += 1
+                if not got:
+                    c['norec'] += 1
+                    bad.append('no record')
+            elif any(g.get('hardbounce') for g in got):
+                c['nonhard'] += 1
+                bad.append('a %s gave a hard bounce' % e.get('kind'))
+            wanted = set(w['recipient'].lower() for w in e['records'])
+            c['extra'] += len([g for g in got if g.get('recipient', '').lower() not in wanted])
+            for w in e['records']:
+                c['nrec'] += 1
+                c['want'] += w['hardbounce']
+                g = [x for x in got if x.get('recipient', '').lower() == w['recipient'].lower()]
+                if not g:
+                    bad.append('%s not found' % w['recipient'])
+                    continue
+                g = g[0]
+                c['found'] += 1
+                ok = g.get('reason') in w['reasons']
+                c['rok'] += ok
+                hard = int(bool(g.get('hardbounce')))
+                c['flagged'] += hard
+                c['tp'] += hard and w['hardbounce']
+                if hard and not w['hardbounce']:
+                    bad.append('%s: a good address flagged hard (reason %s)' % (w['recipient'],
+                                                                              g.get('reason')))
+                    if h == 'tune':
+                        print('FAIL: %s/%s: a good address flagged hard' % (name, e['file']))
+                        fail = 1
+                elif not ok or hard != w['hardbounce']:
+                    bad.append('%s: reason %s (want %s) hardbounce %d (want %d)' % (
+                        w['recipient'], g.get('reason'), '|'.join(w['reasons']), hard,
+                        w['hardbounce']))
+            if bad and h == 'tune' and not known:
+                print('FAIL: %s/%s: %s' % (name, e['file'], '; '.join(bad)))
+                fail = 1
+            elif bad and (verbose or h == 'tune'):
+                print('note: %s/%s (%s%s): %s' % (name, e['file'], h,
+                                                  ', known: ' + known if known else '',
+                                                  '; '.join(bad)))
+        print(line(name, h, c))
+        for k in KEYS:
+            total[h][k] += c[k]
 for h in ('tune', 'held'):
-    part = [e for e in exp if half(e['file']) == h]
-    found = nrec = rok = tp = flagged = want = extra = norec = nbounce = nonhard = 0
-    for e in part:
-        got = recs.get(e['file'], [])
-        known = e.get('known')
-        bad = []
-        if e.get('kind', 'bounce') == 'bounce':
-            nbounce += 1
-            if not got:
-                norec += 1
-                bad.append('no record')
-        elif any(g.get('hardbounce') for g in got):
-            nonhard += 1
-            bad.append('a %s gave a hard bounce' % e.get('kind'))
-        wanted = set(w['recipient'].lower() for w in e['records'])
-        extra += len([g for g in got if g.get('recipient', '').lower() not in wanted])
-        for w in e['records']:
-            nrec += 1
-            want += w['hardbounce']
-            g = [x for x in got if x.get('recipient', '').lower() == w['recipient'].lower()]
-            if not g:
-                bad.append('%s not found' % w['recipient'])
-                continue
-            g = g[0]
-            found += 1
-            ok = g.get('reason') in w['reasons']
-            rok += ok
-            hard = int(bool(g.get('hardbounce')))
-            flagged += hard
-            tp += hard and w['hardbounce']
-            if hard and not w['hardbounce']:
-                bad.append('%s: a good address flagged hard (reason %s)' % (w['recipient'],
-                                                                          g.get('reason')))
-                if h == 'tune':
-                    print('FAIL: %s/%s: a good address flagged hard' % (name, e['file']))
-                    fail = 1
-            elif not ok or hard != w['hardbounce']:
-                bad.append('%s: reason %s (want %s) hardbounce %d (want %d)' % (
-                    w['recipient'], g.get('reason'), '|'.join(w['reasons']), hard,
-                    w['hardbounce']))
-        if bad and h == 'tune' and not known:
-            print('FAIL: %s/%s: %s' % (name, e['file'], '; '.join(bad)))
-            fail = 1
-        elif bad and (verbose or h == 'tune'):
-            print('note: %s/%s (%s%s): %s' % (name, e['file'], h,
-                                              ', known: ' + known if known else '',
-                                              '; '.join(bad)))
-    print('%s %s half (%d files, %d bounces): recipients found %d/%d, reason ok %d/%d, '
-          'hardbounce precision=%.3f (%d/%d) recall=%.3f (%d/%d), bounces without a record %d, '
-          'records not in the labels %d, non-bounces flagged hard %d' % (
-              name, h, len(part), nbounce, found, nrec, rok, nrec, tp / max(flagged, 1), tp,
-              flagged, tp / max(want, 1), tp, want, norec, extra, nonhard))
+    print(line('all', h, total[h]))
 sys.exit(fail)
 PY
-done
 exit $fail
