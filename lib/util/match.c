@@ -219,11 +219,12 @@ static int first_at(const char *chars, const mpat *p, const char *t, size_t len,
 
 /* SHORT_CACHE - short patterns whose first-piece search a scan remembers (more search again) */
 #define SHORT_CACHE  1024
-#define SHORT_UNSEEN ((size_t)-2)
+#define SHORT_UNSEEN ((size_t)-1) /* all bits set: a memset clears the cache */
+#define SHORT_NONE   ((size_t)-2)
 
 /* short_occurs - does p, whose first piece is under four bytes, occur in t? Only the first
  * hit of that piece needs a try: later pieces found after a later hit follow the first too.
- * *first caches the offset of that hit ((size_t)-1: none; SHORT_UNSEEN: not searched yet):
+ * *first caches the offset of that hit (SHORT_NONE: none; SHORT_UNSEEN: not searched yet):
  * patterns with the same first piece share it. */
 static int short_occurs(const bmatch *m, const mpat *p, const char *t, size_t len, size_t *first,
                         size_t *work)
@@ -235,9 +236,9 @@ static int short_occurs(const bmatch *m, const mpat *p, const char *t, size_t le
         const char *hit = str_find(t, len, m->chars + p->off0, pl);
         if (work)
             *work += hit ? (size_t)(hit - t) + pl : len;
-        *first = hit ? (size_t)(hit - t) : (size_t)-1;
+        *first = hit ? (size_t)(hit - t) : SHORT_NONE;
     }
-    return *first != (size_t)-1 && rest_matches(m, p, t, len, *first + pl, work);
+    return *first != SHORT_NONE && rest_matches(m, p, t, len, *first + pl, work);
 }
 
 /* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find
@@ -257,13 +258,15 @@ scan(const bmatch *m, const char *lower, size_t len, unsigned char *hit, size_t 
     unsigned char *dead = NULL;
     /* short first pieces: plain searches, one per distinct first piece */
     size_t first[SHORT_CACHE];
-    for (size_t s = 0; s < m->nshorts && s < SHORT_CACHE; s++)
-        first[s] = SHORT_UNSEEN;
+    memset(first, 0xff, (m->nshorts < SHORT_CACHE ? m->nshorts : SHORT_CACHE) * sizeof *first);
     for (size_t s = 0; s < m->nshorts; s++) {
         size_t id = m->shorts[s];
         if (!hit && id >= best)
             break;
         size_t lead = m->short_lead[s], own = SHORT_UNSEEN;
+        /* the first piece it shares is known to be absent: the usual case, decided here */
+        if (lead < SHORT_CACHE && first[lead] == SHORT_NONE)
+            continue;
         int yes = short_occurs(m, &m->pats[id], lower, len,
                                lead < SHORT_CACHE ? &first[lead] : &own, work);
         if (hit)
