@@ -247,29 +247,45 @@ static int is(const char *s, const char *v)
     return s && !strcmp(s, v);
 }
 
+/* Which reasons.tsv patterns occur in the lower-cased reply: worked out once (bmatch_all) for
+ * the wording questions below. state 0 not yet, 1 done, -1 not possible. */
+typedef struct reason_hits {
+    int state;
+    unsigned char hit[ADDRESS_OVERRIDE_MAX];
+} reason_hits;
+
 /* reason_wording - the first reasons.tsv pattern (file order), at least ADDRESS_OVERRIDE_MIN
  * bytes long, that occurs in low and whose reason is one of list[0..n), or -1. */
-static long reason_wording(const mxd_kb *kb, const char *low, size_t len, const char *const *list,
-                           size_t nlist)
+static long reason_wording(const mxd_kb *kb, const char *low, size_t len, reason_hits *rh,
+                           const char *const *list, size_t nlist)
 {
     const struct bmatch *m = kb_reason_match(kb);
     size_t n = m ? bmatch_count(m) : 0;
-    if (!n || n > ADDRESS_OVERRIDE_MAX || n != kb->nreasons || !len)
+    if (!rh->state) {
+        rh->state = -1;
+        if (n && n <= ADDRESS_OVERRIDE_MAX && n == kb->nreasons && len) {
+            bmatch_all(m, low, len, rh->hit);
+            rh->state = 1;
+        }
+    }
+    if (rh->state < 0)
         return -1;
-    unsigned char hit[ADDRESS_OVERRIDE_MAX];
-    bmatch_all(m, low, len, hit);
-    for (size_t i = 0; i < n; i++)
-        if (hit[i] && strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
+    /* (hits are few: memchr finds the next) */
+    const unsigned char *h = rh->hit, *end = rh->hit + n;
+    for (; (h = memchr(h, 1, (size_t)(end - h))) != NULL; h++) {
+        size_t i = (size_t)(h - rh->hit);
+        if (strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
             str_in_list(kb->reasons[i].reason, list, nlist))
             return (long)i;
+    }
     return -1;
 }
 
 /* address_override - beside a X.1.1 and an unknown-user wording: the first reasons.tsv
  * pattern of an address_overrides reason that also occurs in low, or -1. */
-static long address_override(const mxd_kb *kb, const char *low, size_t len)
+static long address_override(const mxd_kb *kb, const char *low, size_t len, reason_hits *rh)
 {
-    return reason_wording(kb, low, len, address_overrides,
+    return reason_wording(kb, low, len, rh, address_overrides,
                           sizeof address_overrides / sizeof *address_overrides);
 }
 
@@ -277,9 +293,9 @@ static long address_override(const mxd_kb *kb, const char *low, size_t len)
  * the sender, its IP, rate or message, or on a mailbox that exists (sender_side_reasons)?
  * Such a reply is no proof that the address is gone, whatever reason won: it is never a hard
  * bounce. */
-static int blames_sender(const mxd_kb *kb, const char *low, size_t len)
+static int blames_sender(const mxd_kb *kb, const char *low, size_t len, reason_hits *rh)
 {
-    return reason_wording(kb, low, len, sender_side_reasons,
+    return reason_wording(kb, low, len, rh, sender_side_reasons,
                           sizeof sender_side_reasons / sizeof *sender_side_reasons) >= 0;
 }
 
@@ -327,6 +343,8 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
      * something needs them: rp_state 0 not yet, 1 done, -1 failed */
     reply_parts own;
     memset(&own, 0, sizeof own);
+    reason_hits rh; /* (asked for after the verdict too, whichever way it was reached) */
+    rh.state = 0;
     const reply_parts *rp = rp_in;
     int rp_state = rp_in ? 1 : 0;
 #define HAVE_RP()                                                                                  \
@@ -450,7 +468,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * sender wording: the other wording (address_overrides) */
         if (sreason && treason && !strcmp(sreason, "userunknown") &&
             !strcmp(treason, "userunknown")) {
-            long o = address_override(kb, low, llen);
+            long o = address_override(kb, low, llen, &rh);
             if (o >= 0) {
                 treason = kb->reasons[o].reason;
                 tpat = kb->reasons[o].pattern;
@@ -591,7 +609,7 @@ done:
     c->soft_wording =
         c->reason &&
         str_in_list(c->reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons) &&
-        (says_temporary(low, llen) || blames_sender(kb, low, llen));
+        (says_temporary(low, llen) || blames_sender(kb, low, llen, &rh));
     /* the IP the remote side refused: only a question when the refusal is not about the
      * mailbox itself */
     if (len && !classify_mailbox_reason(c->reason) && HAVE_RP() && rp->sending_ip)
