@@ -369,12 +369,56 @@ static void test_random(void **state)
     }
 }
 
+/* plain_binary - reply.c's looks_binary() written the plain way: a NUL, or over 5% of the
+ * bytes control characters (not tab, CR, LF) or DEL. */
+static int plain_binary(const unsigned char *s, size_t len)
+{
+    size_t ctl = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == 0)
+            return 1;
+        ctl += (s[i] < 32 && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') || s[i] == 0x7f;
+    }
+    return ctl * 20 > len;
+}
+
+/* the binary test reads eight bytes at a time: control bytes, DEL and NUL at every offset,
+ * near the 5% line, and 8-bit bytes (not control characters), agree with the plain loop */
+static void test_binary(void **state)
+{
+    (void)state;
+    static const unsigned char alpha[] = {'a',  ' ',  '5',  '.',  '\n', '\r', '\t', 0x1f,
+                                          0x7f, 0x80, 0xff, 0x20, 0x7e, 0x01, 0x00, 0x9f};
+    unsigned seed = 4242;
+    unsigned char t[200];
+    for (int n = 0; n < 50000; n++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t len = 1 + (seed >> 16) % sizeof t;
+        seed = seed * 1103515245u + 12345u;
+        unsigned rare = 1 + (seed >> 16) % 40; /* one byte in rare is drawn from all of alpha */
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            t[i] = r % rare ? (unsigned char)('a' + r % 26) : alpha[(r / 64) % sizeof alpha];
+        }
+        t[0] = 'x'; /* (a text of blanks only is MXD_ERR_EMPTY) */
+        reply_parts rp;
+        mxd_err e = reply_parse((const char *)t, len, &rp);
+        if ((e == MXD_ERR_BINARY) != plain_binary(t, len))
+            fail_msg("text %d (%zu bytes): binary %d, want %d", n, len, e == MXD_ERR_BINARY,
+                     plain_binary(t, len));
+        if (!e)
+            reply_free(&rp);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_multiline),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_binary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
