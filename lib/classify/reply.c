@@ -739,6 +739,21 @@ static size_t html_text(const char *in, size_t len, char *out)
     return o;
 }
 
+/* html_marker_at - does an HTML-to-text NDR's marker ("<br", "<p>", "<html" ...; any case)
+ * stand at t (left bytes from there, t[0] is '<')? */
+static int html_marker_at(const char *t, size_t left)
+{
+    static const char *const html[] = {"<br", "<p>", "<p ", "<html", "<div", "<td", "<body"};
+    for (size_t k = 0; k < sizeof html / sizeof *html; k++) {
+        size_t ml = strlen(html[k]), i = 1;
+        while (i < ml && i < left && str_tolower((unsigned char)t[i]) == html[k][i])
+            i++;
+        if (i == ml)
+            return 1;
+    }
+    return 0;
+}
+
 /* unwrap - take off what a mail client wrapped around the server's reply: an HTML NDR's
  * markup, Exchange's "Remote Server returned '...'" and "Diagnostic information for
  * administrators" block, Gmail's "The error that the other server returned was:". *text and
@@ -750,12 +765,10 @@ static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned,
     *owned = NULL;
     *text = in;
     *tlen = len;
-    static const char *const html[] = {"<br", "<p>", "<p ", "<html", "<div", "<td", "<body"};
-    /* (every marker starts with '<': one look for it spares the seven searches in a reply
-     * without one) */
-    int lt = len && memchr(in, '<', len);
-    for (size_t k = 0; lt && k < sizeof html / sizeof *html; k++)
-        if (str_casefind(in, len, html[k], strlen(html[k]))) {
+    /* (every marker starts with '<': each '<' is looked at, not seven searches made) */
+    for (const char *lt = len ? memchr(in, '<', len) : NULL; lt;
+         lt = memchr(lt + 1, '<', len - (size_t)(lt + 1 - in)))
+        if (html_marker_at(lt, len - (size_t)(lt - in))) {
             *owned = malloc(len + 1);
             if (!*owned)
                 return MXD_ERR_NOMEM;
@@ -771,7 +784,9 @@ static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned,
     static const char omh[] = "original message headers";
     static const char *const gm[] = {"the error that the other server returned was:",
                                      "the response from the remote server was:"};
-    const char *h = str_casefind(t, tl, rsr, sizeof rsr - 1);
+    /* (rsr and both of gm say "server": without it, none of the three is searched for) */
+    int server = str_casefind(t, tl, "server", 6) != NULL;
+    const char *h = server ? str_casefind(t, tl, rsr, sizeof rsr - 1) : NULL;
     if (h) {
         const char *s = h + sizeof rsr - 1;
         const char *nl = memchr(s, '\n', tl - (size_t)(s - t));
@@ -795,7 +810,7 @@ static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned,
         rp->wrapper = "Exchange 'Diagnostic information for administrators'";
         return MXD_OK;
     }
-    for (size_t k = 0; k < sizeof gm / sizeof *gm; k++)
+    for (size_t k = 0; server && k < sizeof gm / sizeof *gm; k++)
         if ((h = str_casefind(t, tl, gm[k], strlen(gm[k])))) {
             *text = h + strlen(gm[k]);
             *tlen = tl - (size_t)(*text - t);

@@ -412,13 +412,55 @@ static void test_binary(void **state)
     }
 }
 
+/* the wrappers taken off: each HTML marker in any case, at the end of the text and not, a '<'
+ * that starts none; the Exchange and Gmail phrases (which all say "server") in any case */
+static void test_unwrap(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *wrapper; /* wrapper NULL: none */
+    } wraps[] = {
+        {"<html><body>550 5.1.1 User unknown</body></html>", "HTML"},
+        {"550 5.1.1 <bob@example.org>: User unknown", NULL},
+        {"550 User unknown<BR>", "HTML"},
+        {"550 User unknown <Br/> more", "HTML"},
+        {"<P>550 User unknown</P>", "HTML"},
+        {"<p class=x>550 User unknown", "HTML"},
+        {"550 User unknown <p", NULL},
+        {"550 User unknown <", NULL},
+        {"550 <x> <y> <DIV>User unknown", "HTML"},
+        {"550 User unknown <TD>", "HTML"},
+        {"550 User unknown <b>", NULL},
+        {"<<<<br", "HTML"},
+        {"Remote Server returned '550 5.1.1 User unknown'", "Exchange 'Remote Server returned'"},
+        {"REMOTE SERVER RETURNED '550 5.1.1 User unknown'", "Exchange 'Remote Server returned'"},
+        {"Remote Server returned ''", NULL},
+        {"Diagnostic information for administrators: 550 5.1.1 User unknown",
+         "Exchange 'Diagnostic information for administrators'"},
+        {"The error that the other server returned was: 550 5.1.1 User unknown",
+         "Gmail 'The error that the other server returned was'"},
+        {"The response from the remote SERVER was: 550 5.1.1 User unknown",
+         "Gmail 'The error that the other server returned was'"},
+        {"The response from the remote serve was: 550 5.1.1 User unknown", NULL},
+        {"550 5.1.1 server says User unknown", NULL},
+    };
+    for (size_t i = 0; i < sizeof wraps / sizeof *wraps; i++) {
+        reply_parts rp;
+        assert_int_equal(reply_parse(wraps[i].text, strlen(wraps[i].text), &rp), MXD_OK);
+        const char *want = wraps[i].wrapper, *got = rp.wrapper;
+        if ((want == NULL) != (got == NULL) || (want && strcmp(want, got)))
+            fail_msg("'%s': wrapper %s, want %s", wraps[i].text, got ? got : "none",
+                     want ? want : "none");
+        reply_free(&rp);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_multiline),
-        cmocka_unit_test(test_random),
-        cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_table),  cmocka_unit_test(test_multiline),
+        cmocka_unit_test(test_random), cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_unwrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
