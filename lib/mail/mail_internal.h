@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 #include "mxdiag/error.h"
-#include "mxdiag/mail.h"
 #include "util/buf.h"
 
 #define MAIL_MAX_DEPTH    16                 /* nesting of multipart and message parts */
@@ -140,11 +139,6 @@ mxd_err mail_html_to_text(const char *s, size_t len, buf *out);
 /* mail_gmime_load - load and initialise GMime, the first call only (thread-safe); 1 when it
  * is loaded, 0 when it cannot be (mail_gmime_lib.why says why). */
 int mail_gmime_load(void);
-
-/* mail_source_map - how s reads its files: 0 (the default) maps a file of SOURCE_MAP_MIN
- * bytes up to the message cap and read()s any other; -1 read()s every file; 1 maps every
- * non-empty file under the cap. For tests that hold the two paths to the same answers. */
-void mail_source_map(mxd_mail_source *s, int how);
 
 /* mail_gmime_lib - GMime as util/dl.h loads it; tests may change its soname before the first
  * use. */

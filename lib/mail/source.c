@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mxdiag/mail.h"
@@ -33,7 +32,6 @@
 #define SOURCE_MAX_FROMLINE 4096           /* longest mbox "From " line looked at */
 #define SOURCE_LABEL_MAX    4096
 #define SOURCE_MAX_SKIP     (128ull * 1024 * 1024) /* mbox message bytes read past the cap */
-#define SOURCE_MAP_MIN      (64u * 1024)           /* smallest file mapped instead of read */
 
 /* seen_set - (device, inode) pairs already walked or read: open addressing, grown at 1/2. */
 typedef struct seen_key {
@@ -73,11 +71,6 @@ struct mxd_mail_source {
     unsigned long long bytes;
     seen_set seen; /* directories and files of the walk */
     int gave_up;   /* an mbox message ran past SOURCE_MAX_SKIP: the rest of the file is skipped */
-    int map_how;   /* mail_source_map(): 0 by size, -1 never, 1 any file up to the cap */
-    char *map;     /* the open file mapped (buf points at it), or NULL */
-    char *heap;    /* the read buffer while buf points at the map */
-    size_t heap_len, heap_alloc;
-    unsigned long long map_bytes; /* bytes before the mapped file */
 };
 
 static size_t seen_hash(dev_t dev, ino_t ino)
@@ -335,27 +328,8 @@ mxd_err mxd_mail_open(const char *path, mxd_mail_source **out, char *why, size_t
     return MXD_OK;
 }
 
-/* unmap - back to the read buffer after a mapped file. */
-static void unmap(mxd_mail_source *s)
-{
-    if (!s->map)
-        return;
-    s->bytes = s->map_bytes + s->alloc; /* the whole file counts as read */
-    munmap(s->map, s->alloc);
-    s->map = NULL;
-    s->buf = s->heap;
-    s->len = s->heap_len;
-    s->alloc = s->heap_alloc;
-}
-
-void mail_source_map(mxd_mail_source *s, int how)
-{
-    s->map_how = how;
-}
-
 static void close_file(mxd_mail_source *s)
 {
-    unmap(s);
     if (s->fd > 0)
         close(s->fd);
     s->fd = -1;
@@ -455,26 +429,6 @@ static mxd_err open_file(mxd_mail_source *s, const char *path, char *why, size_t
         int fl = fcntl(s->fd, F_GETFL);
         if (fl != -1)
             (void)fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK);
-        /* a file under the message cap is mapped rather than copied by read(): no message of
-         * it can reach the cap, so the streaming's cut and skip rules never apply. (A file
-         * cut short by another process while mapped would raise SIGBUS: mailboxes are
-         * appended to, not truncated, while they are read.) */
-        if (s->map_how >= 0 && st.st_size > 0 && (st.st_size >= SOURCE_MAP_MIN || s->map_how > 0) &&
-            (unsigned long long)st.st_size < MXD_MAIL_MESSAGE_MAX) {
-            size_t size = (size_t)st.st_size;
-            void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->fd, 0);
-            if (p != MAP_FAILED) {
-                (void)madvise(p, size, MADV_SEQUENTIAL);
-                s->heap = s->buf;
-                s->heap_len = s->len;
-                s->heap_alloc = s->alloc;
-                s->map = p;
-                s->buf = p;
-                s->len = s->alloc = size;
-                s->eof = 1;
-                s->map_bytes = s->bytes;
-            }
-        }
     }
     while (s->len < 5 && !s->eof)
         if (fill(s) != 0) {
@@ -643,8 +597,6 @@ static mxd_err next_in_file(mxd_mail_source *s, mxd_mail_msg *msg, char *why, si
     if (!e) {
         msg->label = s->label;
         msg->path = s->path;
-        if (s->map) /* a mapped file counts as read up to the message handed out */
-            s->bytes = s->map_bytes + (s->file_kind == MXD_MAIL_MBOX ? s->pos : s->len);
     }
     return e;
 }
