@@ -227,7 +227,22 @@ static int first_at(const char *chars, const mpat *p, const char *t, size_t len,
         return 0;
     uint32_t w;
     memcpy(&w, t + i, 4);
-    return w == p->pre && !memcmp(t + i + 4, chars + p->off0 + 4, pl - 4);
+    if (w != p->pre)
+        return 0;
+    /* the rest (most first pieces are short) eight bytes at a time, not through memcmp() */
+    const char *a = t + i + 4, *b = chars + p->off0 + 4;
+    size_t n = pl - 4;
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
+    }
+    for (; n; a++, b++, n--)
+        if (*a != *b)
+            return 0;
+    return 1;
 }
 
 /* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find

@@ -45,6 +45,9 @@ static const char *const pats[] = {
     "ab*zz",
     "e*q",
     "OUK",
+    /* a long first piece: compared past its first four bytes eight at a time, then by byte */
+    "no such user at all",
+    "recipient address rejected",
 };
 enum { NPATS = sizeof pats / sizeof *pats };
 
@@ -103,6 +106,14 @@ static void test_crafted(void **state)
         "ouk _416 ouk",
         "_416 ouk _418",
         "ab zz e q",
+        "550 No Such User At All",
+        "no such user at al",
+        "no such user at alL!",
+        "no such user at xll",
+        "no such uxer at all",
+        "Recipient address rejected: 5.1.1",
+        "recipient address rejecte",
+        "recipient addresS rejectex",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check(m, texts[i], strlen(texts[i]));
