@@ -157,6 +157,13 @@ mxd_err kb_fast_build(mxd_kb *kb)
     return e;
 }
 
+/* same_n - do a and b agree on n bytes? The middle byte first: most patterns differ from the
+ * name there (".com" ends a lot of them), and memcmp() is not called for them. */
+static int same_n(const char *a, const char *b, size_t n)
+{
+    return !n || (a[n / 2] == b[n / 2] && !memcmp(a, b, n));
+}
+
 /* pattern_lookup - the provider of the longest matching pattern (name lower-cased). */
 static const char *pattern_lookup(const kb_hostpat *pat, size_t n, const char *low, size_t hl)
 {
@@ -165,11 +172,11 @@ static const char *pattern_lookup(const kb_hostpat *pat, size_t n, const char *l
         const kb_hostpat *h = &pat[i];
         int hit;
         if (h->shape == PAT_SUFFIX)
-            hit = hl > h->litlen && !memcmp(low + hl - h->litlen, h->lit, h->litlen);
+            hit = hl > h->litlen && same_n(low + hl - h->litlen, h->lit, h->litlen);
         else if (h->shape == PAT_PREFIX)
-            hit = hl > h->litlen && !memcmp(low, h->lit, h->litlen);
+            hit = hl > h->litlen && same_n(low, h->lit, h->litlen);
         else if (h->shape == PAT_EXACT)
-            hit = hl == h->litlen && !memcmp(low, h->lit, hl);
+            hit = hl == h->litlen && same_n(low, h->lit, hl);
         else
             hit = str_glob_match(low, hl, h->lit);
         if (hit && (!best || h->weight > best->weight))
