@@ -423,11 +423,11 @@ static unsigned emit_bmatch(const struct bmatch *m)
     emit_uints(name, m->ids, nids);
     snprintf(name, sizeof name, "m%u_shorts", id);
     emit_uints(name, m->shorts, m->nshorts);
-    snprintf(name, sizeof name, "m%u_lead", id);
-    emit_uints(name, m->short_lead, m->nshorts);
+    snprintf(name, sizeof name, "m%u_end", id);
+    emit_uints(name, m->short_end, m->nshorts);
     emit("static const struct bmatch m%u = {(mpat *)m%u_pats, %zu, (unsigned *)m%u_bucket,\n"
          "    (uint64_t *)m%u_filter, (unsigned *)m%u_ids, (unsigned *)m%u_shorts, %zu,\n"
-         "    (unsigned *)m%u_lead, S(%zu), (uint32_t *)m%u_off, (uint32_t *)m%u_len, NULL};\n\n",
+         "    (unsigned *)m%u_end, S(%zu), (uint32_t *)m%u_off, (uint32_t *)m%u_len, NULL};\n\n",
          id, id, m->n, id, id, id, id, m->nshorts, id,
          pool_add_n(m->chars, nchars ? nchars - 1 : 0), id, id);
     return id;

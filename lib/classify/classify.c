@@ -60,9 +60,8 @@ static const char *const sender_side_reasons[] = {
 static const char *const address_overrides[] = {"norelaying", "blocked", "mailboxfull", "hasmoved",
                                                 "rejected"};
 #define ADDRESS_OVERRIDE_MIN 6
-#define ADDRESS_OVERRIDE_MAX                                                                       \
-    2048 /* reasons.tsv patterns marked on the stack (more: on the heap)                           \
-          */
+/* reasons.tsv patterns marked on the stack (more: on the heap) */
+#define ADDRESS_OVERRIDE_MAX 2048
 
 /* Hard bounce: permanent, and the recipient address itself does not exist or no longer takes
  * mail (sisimai/p5-sisimai:lib/Sisimai/SMTP/Failure.pm is_hardbounce(): hasmoved, userunknown,
@@ -249,37 +248,51 @@ static int is(const char *s, const char *v)
     return s && !strcmp(s, v);
 }
 
+/* Which reasons.tsv patterns occur in the lower-cased reply: worked out once (bmatch_all) for
+ * the wording questions below. state 0 not yet, 1 done, -1 not possible. */
+typedef struct reason_hits {
+    int state;
+    unsigned char *hit; /* stack_hit, or on the heap for a longer table */
+    unsigned char stack_hit[ADDRESS_OVERRIDE_MAX];
+} reason_hits;
+
 /* reason_wording - the first reasons.tsv pattern (file order), at least ADDRESS_OVERRIDE_MIN
  * bytes long, that occurs in low and whose reason is one of list[0..n), or -1. */
-static long reason_wording(const mxd_kb *kb, const char *low, size_t len, const char *const *list,
-                           size_t nlist)
+static long reason_wording(const mxd_kb *kb, const char *low, size_t len, reason_hits *rh,
+                           const char *const *list, size_t nlist)
 {
     const struct bmatch *m = kb_reason_match(kb);
     size_t n = m ? bmatch_count(m) : 0;
-    if (!n || n != kb->nreasons || !len)
+    if (!rh->state) {
+        rh->state = -1;
+        /* a table longer than the stack buffer (an expert's additions) is looked at in full
+         * too: a safety check that stopped at a size would let blocks count as hard bounces */
+        if (n && n == kb->nreasons && len) {
+            rh->hit = n <= sizeof rh->stack_hit ? rh->stack_hit : malloc(n);
+            if (rh->hit) {
+                bmatch_all(m, low, len, rh->hit);
+                rh->state = 1;
+            }
+        }
+    }
+    if (rh->state < 0)
         return -1;
-    /* a table longer than the stack buffer (an expert's additions) is looked at in full too:
-     * a safety check that stopped at a size would quietly let blocks count as hard bounces */
-    unsigned char stack_hit[ADDRESS_OVERRIDE_MAX];
-    unsigned char *hit = n <= sizeof stack_hit ? stack_hit : malloc(n);
-    if (!hit)
-        return -1;
-    bmatch_all(m, low, len, hit);
-    long found = -1;
-    for (size_t i = 0; i < n && found < 0; i++)
-        if (hit[i] && strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
+    /* (hits are few: memchr finds the next) */
+    const unsigned char *h = rh->hit, *end = rh->hit + n;
+    for (; (h = memchr(h, 1, (size_t)(end - h))) != NULL; h++) {
+        size_t i = (size_t)(h - rh->hit);
+        if (strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
             str_in_list(kb->reasons[i].reason, list, nlist))
-            found = (long)i;
-    if (hit != stack_hit)
-        free(hit);
-    return found;
+            return (long)i;
+    }
+    return -1;
 }
 
 /* address_override - beside a X.1.1 and an unknown-user wording: the first reasons.tsv
  * pattern of an address_overrides reason that also occurs in low, or -1. */
-static long address_override(const mxd_kb *kb, const char *low, size_t len)
+static long address_override(const mxd_kb *kb, const char *low, size_t len, reason_hits *rh)
 {
-    return reason_wording(kb, low, len, address_overrides,
+    return reason_wording(kb, low, len, rh, address_overrides,
                           sizeof address_overrides / sizeof *address_overrides);
 }
 
@@ -287,9 +300,9 @@ static long address_override(const mxd_kb *kb, const char *low, size_t len)
  * the sender, its IP, rate or message, or on a mailbox that exists (sender_side_reasons)?
  * Such a reply is no proof that the address is gone, whatever reason won: it is never a hard
  * bounce. */
-static int blames_sender(const mxd_kb *kb, const char *low, size_t len)
+static int blames_sender(const mxd_kb *kb, const char *low, size_t len, reason_hits *rh)
 {
-    return reason_wording(kb, low, len, sender_side_reasons,
+    return reason_wording(kb, low, len, rh, sender_side_reasons,
                           sizeof sender_side_reasons / sizeof *sender_side_reasons) >= 0;
 }
 
@@ -337,6 +350,9 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
      * something needs them: rp_state 0 not yet, 1 done, -1 failed */
     reply_parts own;
     memset(&own, 0, sizeof own);
+    reason_hits rh; /* (asked for after the verdict too, whichever way it was reached) */
+    rh.state = 0;
+    rh.hit = NULL;
     const reply_parts *rp = rp_in;
     int rp_state = rp_in ? 1 : 0;
 #define HAVE_RP()                                                                                  \
@@ -460,7 +476,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * sender wording: the other wording (address_overrides) */
         if (sreason && treason && !strcmp(sreason, "userunknown") &&
             !strcmp(treason, "userunknown")) {
-            long o = address_override(kb, low, llen);
+            long o = address_override(kb, low, llen, &rh);
             if (o >= 0) {
                 treason = kb->reasons[o].reason;
                 tpat = kb->reasons[o].pattern;
@@ -606,13 +622,15 @@ done:
     c->soft_wording =
         c->reason &&
         str_in_list(c->reason, hard_reasons, sizeof hard_reasons / sizeof *hard_reasons) &&
-        (says_temporary(low, llen) || blames_sender(kb, low, llen));
+        (says_temporary(low, llen) || blames_sender(kb, low, llen, &rh));
     /* the IP the remote side refused: only a question when the refusal is not about the
      * mailbox itself */
     if (len && !classify_mailbox_reason(c->reason) && HAVE_RP() && rp->sending_ip)
         copy_str(c->sending_ip, sizeof c->sending_ip, rp->sending_ip);
     if (low != stack_low)
         free(low);
+    if (rh.hit && rh.hit != rh.stack_hit)
+        free(rh.hit);
     if (rp == &own)
         reply_free(&own);
 #undef HAVE_RP

@@ -5,6 +5,7 @@
  * on (pointer, length) and is bounded by MXD_REPLY_MAX.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "classify/reply.h"
@@ -24,17 +25,40 @@ void reply_free(reply_parts *rp)
     memset(rp, 0, sizeof *rp);
 }
 
+/* binary_byte - looks_binary()'s test of one byte: -1 for a NUL, 1 for a control byte it
+ * counts, else 0. */
+static int binary_byte(unsigned char c)
+{
+    if (c == 0)
+        return -1;
+    return (c < 32 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
+}
+
 /* looks_binary - NUL bytes or many control characters. */
 static int looks_binary(const unsigned char *s, size_t len)
 {
-    size_t ctl = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == 0)
+    size_t ctl = 0, i = 0;
+    /* eight bytes at a time: only those holding a byte below 0x20 or a 0x7f (line breaks,
+     * mostly) are looked at byte by byte */
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w, d;
+        memcpy(&w, s + i, 8);
+        d = w ^ (ones * 0x7f);
+        if (!((w - ones * 0x20) & ~w & highs) && !((d - ones) & ~d & highs))
+            continue;
+        for (size_t k = i; k < i + 8; k++) {
+            int b = binary_byte(s[k]);
+            if (b < 0)
+                return 1;
+            ctl += (size_t)b;
+        }
+    }
+    for (; i < len; i++) {
+        int b = binary_byte(s[i]);
+        if (b < 0)
             return 1;
-        if (s[i] < 32 && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            ctl++;
-        if (s[i] == 0x7f)
-            ctl++;
+        ctl += (size_t)b;
     }
     return ctl * 20 > len; /* over 5% */
 }
@@ -125,7 +149,8 @@ static void find_codes(reply_parts *rp)
     size_t len = rp->len;
     size_t first_code = (size_t)-1;
     for (size_t i = 0; i + 3 <= len; i++) {
-        if (!is_code_at(t, len, i))
+        /* (the first digit looked at here: most bytes are not one) */
+        if (t[i] < '2' || t[i] > '5' || !is_code_at(t, len, i))
             continue;
         if (first_code == (size_t)-1)
             first_code = i;
@@ -146,6 +171,8 @@ static void find_codes(reply_parts *rp)
         rp->status_end = first_code + 3;
     }
     for (size_t i = 0; i + 5 <= len; i++) {
+        if (t[i + 1] != '.')
+            continue;
         size_t sl = status_len_at(t, len, i);
         if (sl && sl < sizeof rp->status) {
             if (rp->code[0] && rp->code[0] != t[i])
@@ -575,6 +602,8 @@ static mxd_err find_tags(reply_parts *rp)
     int n = 0;
     mxd_err e = MXD_OK;
     for (size_t i = 0; i < len && n < TAGS_MAX && !e; i++) {
+        if (t[i] != 'A' && t[i] != '[' && t[i] != '(')
+            continue;
         size_t tl = 0;
         const char *ts = NULL;
         if (t[i] == 'A' && i + 4 < len && t[i + 1] == 'S' && t[i + 2] == '(' &&
@@ -710,6 +739,21 @@ static size_t html_text(const char *in, size_t len, char *out)
     return o;
 }
 
+/* html_marker_at - does an HTML-to-text NDR's marker ("<br", "<p>", "<html" ...; any case)
+ * stand at t (left bytes from there, t[0] is '<')? */
+static int html_marker_at(const char *t, size_t left)
+{
+    static const char *const html[] = {"<br", "<p>", "<p ", "<html", "<div", "<td", "<body"};
+    for (size_t k = 0; k < sizeof html / sizeof *html; k++) {
+        size_t ml = strlen(html[k]), i = 1;
+        while (i < ml && i < left && str_tolower((unsigned char)t[i]) == html[k][i])
+            i++;
+        if (i == ml)
+            return 1;
+    }
+    return 0;
+}
+
 /* unwrap - take off what a mail client wrapped around the server's reply: an HTML NDR's
  * markup, Exchange's "Remote Server returned '...'" and "Diagnostic information for
  * administrators" block, Gmail's "The error that the other server returned was:". *text and
@@ -721,12 +765,10 @@ static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned,
     *owned = NULL;
     *text = in;
     *tlen = len;
-    static const char *const html[] = {"<br", "<p>", "<p ", "<html", "<div", "<td", "<body"};
-    /* (every marker starts with '<': one look for it spares the seven searches in a reply
-     * without one) */
-    int lt = len && memchr(in, '<', len);
-    for (size_t k = 0; lt && k < sizeof html / sizeof *html; k++)
-        if (str_casefind(in, len, html[k], strlen(html[k]))) {
+    /* (every marker starts with '<': each '<' is looked at, not seven searches made) */
+    for (const char *lt = len ? memchr(in, '<', len) : NULL; lt;
+         lt = memchr(lt + 1, '<', len - (size_t)(lt + 1 - in)))
+        if (html_marker_at(lt, len - (size_t)(lt - in))) {
             *owned = malloc(len + 1);
             if (!*owned)
                 return MXD_ERR_NOMEM;
@@ -742,7 +784,9 @@ static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned,
     static const char omh[] = "original message headers";
     static const char *const gm[] = {"the error that the other server returned was:",
                                      "the response from the remote server was:"};
-    const char *h = str_casefind(t, tl, rsr, sizeof rsr - 1);
+    /* (rsr and both of gm say "server": without it, none of the three is searched for) */
+    int server = str_casefind(t, tl, "server", 6) != NULL;
+    const char *h = server ? str_casefind(t, tl, rsr, sizeof rsr - 1) : NULL;
     if (h) {
         const char *s = h + sizeof rsr - 1;
         const char *nl = memchr(s, '\n', tl - (size_t)(s - t));
@@ -766,7 +810,7 @@ static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned,
         rp->wrapper = "Exchange 'Diagnostic information for administrators'";
         return MXD_OK;
     }
-    for (size_t k = 0; k < sizeof gm / sizeof *gm; k++)
+    for (size_t k = 0; server && k < sizeof gm / sizeof *gm; k++)
         if ((h = str_casefind(t, tl, gm[k], strlen(gm[k])))) {
             *text = h + strlen(gm[k]);
             *tlen = tl - (size_t)(*text - t);

@@ -9,6 +9,7 @@
  * "name.*") are compared directly instead of globbed, and the text patterns are matched in
  * one pass (util/match.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kb/kb_internal.h"
@@ -157,6 +158,13 @@ mxd_err kb_fast_build(mxd_kb *kb)
     return e;
 }
 
+/* same_n - do a and b agree on n bytes? The middle byte first: most patterns differ from the
+ * name there (".com" ends a lot of them), and memcmp() is not called for them. */
+static int same_n(const char *a, const char *b, size_t n)
+{
+    return !n || (a[n / 2] == b[n / 2] && !memcmp(a, b, n));
+}
+
 /* pattern_lookup - the provider of the longest matching pattern (name lower-cased). */
 static const char *pattern_lookup(const kb_hostpat *pat, size_t n, const char *low, size_t hl)
 {
@@ -165,11 +173,11 @@ static const char *pattern_lookup(const kb_hostpat *pat, size_t n, const char *l
         const kb_hostpat *h = &pat[i];
         int hit;
         if (h->shape == PAT_SUFFIX)
-            hit = hl > h->litlen && !memcmp(low + hl - h->litlen, h->lit, h->litlen);
+            hit = hl > h->litlen && same_n(low + hl - h->litlen, h->lit, h->litlen);
         else if (h->shape == PAT_PREFIX)
-            hit = hl > h->litlen && !memcmp(low, h->lit, h->litlen);
+            hit = hl > h->litlen && same_n(low, h->lit, h->litlen);
         else if (h->shape == PAT_EXACT)
-            hit = hl == h->litlen && !memcmp(low, h->lit, hl);
+            hit = hl == h->litlen && same_n(low, h->lit, hl);
         else
             hit = str_glob_match(low, hl, h->lit);
         if (hit && (!best || h->weight > best->weight))
@@ -258,10 +266,30 @@ const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const
     /* one pass over the word starts: the tag earliest in file order that stands at any of
      * them (the first one decides, stop looking once it is found) */
     size_t best = f->ntags;
+    /* with 32 tags or fewer, a bit per tag under each first byte (set only for the bytes
+     * tag_first names, the only ones read): a word start tries just the tags it can start */
+    uint32_t by_first[256];
+    int masks = f->ntags <= 32;
+    for (size_t k = 0; masks && k < f->ntags; k++)
+        by_first[str_tolower((unsigned char)f->tags[k]->pattern[0])] = 0;
+    for (size_t k = 0; masks && k < f->ntags; k++)
+        by_first[str_tolower((unsigned char)f->tags[k]->pattern[0])] |= (uint32_t)1 << k;
     for (size_t i = 0; i < len && best > 0; i++) {
         if (!f->tag_first[(unsigned char)low[i]] ||
             (i > 0 && (str_isalnum((unsigned char)low[i - 1]) || low[i - 1] == '-')))
             continue;
+        if (masks) {
+            for (uint32_t m = by_first[(unsigned char)low[i]]; m; m &= m - 1) {
+                size_t k = (size_t)__builtin_ctz(m);
+                if (k >= best)
+                    break;
+                if (tag_at(low, len, i, f->tags[k]->pattern)) {
+                    best = k;
+                    break;
+                }
+            }
+            continue;
+        }
         for (size_t k = 0; k < best; k++)
             if (str_tolower((unsigned char)f->tags[k]->pattern[0]) == (unsigned char)low[i] &&
                 tag_at(low, len, i, f->tags[k]->pattern)) {

@@ -26,10 +26,10 @@
 #include "mail/mail_internal.h"
 #include "util/str.h"
 
-#define SOURCE_READ_CHUNK   (1024u * 1024) /* bytes asked of read() at a time */
-#define SOURCE_MAX_DEPTH    32             /* directory nesting walked */
-#define SOURCE_MAX_ENTRIES  1000000        /* names read from one directory */
-#define SOURCE_MAX_FROMLINE 4096           /* longest mbox "From " line looked at */
+#define SOURCE_READ_CHUNK   (64u * 1024) /* bytes asked of read() at a time (fill()) */
+#define SOURCE_MAX_DEPTH    32           /* directory nesting walked */
+#define SOURCE_MAX_ENTRIES  1000000      /* names read from one directory */
+#define SOURCE_MAX_FROMLINE 4096         /* longest mbox "From " line looked at */
 #define SOURCE_LABEL_MAX    4096
 #define SOURCE_MAX_SKIP     (128ull * 1024 * 1024) /* mbox message bytes read past the cap */
 
@@ -357,7 +357,10 @@ void mxd_mail_close(mxd_mail_source *s)
 }
 
 /* fill - read one chunk more into the buffer (growing it up to the message cap plus one
- * chunk). Returns 0, or -1 on a read error (errno kept). Sets eof at the end. */
+ * chunk). Returns 0, or -1 on a read error (errno kept). Sets eof at the end. The chunk is
+ * small so that the buffer stays in the CPU's cache from the copy to the search for "\nFrom "
+ * and the parse (16 MB mbox, fresh process: split in 22 ms with 1 MiB chunks, in 7 with
+ * 64 KiB; a mapping of the file, 12: its 4,096 pages populated, searched from memory). */
 static int fill(mxd_mail_source *s)
 {
     if (s->alloc - s->len < SOURCE_READ_CHUNK) {

@@ -40,7 +40,7 @@ void bmatch_free(bmatch *m)
     free(m->filter);
     free(m->ids);
     free(m->shorts);
-    free(m->short_lead);
+    free(m->short_end);
     free(m);
 }
 
@@ -95,8 +95,8 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
     m->filter = calloc((1u << MATCH_FILTER_BITS) / 64, sizeof *m->filter);
     m->ids = calloc(n ? n : 1, sizeof *m->ids);
     m->shorts = calloc(n ? n : 1, sizeof *m->shorts);
-    m->short_lead = calloc(n ? n : 1, sizeof *m->short_lead);
-    if (!m->pats || !m->bucket_start || !m->filter || !m->ids || !m->shorts || !m->short_lead) {
+    m->short_end = calloc(n ? n : 1, sizeof *m->short_end);
+    if (!m->pats || !m->bucket_start || !m->filter || !m->ids || !m->shorts || !m->short_end) {
         bmatch_free(m);
         return NULL;
     }
@@ -143,29 +143,42 @@ bmatch *bmatch_new(const char *const *patterns, size_t n)
         } else /* (a pattern of '*'s only matches every text) */
             m->shorts[m->nshorts++] = (unsigned)i;
     }
-    /* short patterns sharing a first piece ("ouk*_416", "ouk*_418" ...) share its search: each
-     * is compared with the distinct first pieces met so far (leads) */
-    unsigned *leads = malloc((m->nshorts ? m->nshorts : 1) * sizeof *leads);
-    if (!leads) {
+    /* short patterns sharing a first piece ("ouk*_416", "ouk*_418" ...) share its search: they
+     * are put next to each other (groups in the order of their first pattern, ids ascending
+     * inside a group), and short_end[] at a group's first entry says where it ends */
+    unsigned *lead = malloc((m->nshorts ? m->nshorts : 1) * sizeof *lead);
+    unsigned *sorted = malloc((m->nshorts ? m->nshorts : 1) * sizeof *sorted);
+    if (!lead || !sorted) {
+        free(lead);
+        free(sorted);
         free(count);
         bmatch_free(m);
         return NULL;
     }
-    size_t nleads = 0;
     for (size_t s = 0; s < m->nshorts; s++) {
         const mpat *p = &m->pats[m->shorts[s]];
-        size_t lead = s;
-        for (size_t k = 0; k < nleads && lead == s && p->npieces; k++) {
-            const mpat *q = &m->pats[m->shorts[leads[k]]];
-            if (q->npieces && q->len0 == p->len0 &&
+        lead[s] = (unsigned)s;
+        for (size_t k = 0; k < s && lead[s] == s && p->npieces; k++) {
+            const mpat *q = &m->pats[m->shorts[k]];
+            if (lead[k] == k && q->npieces && q->len0 == p->len0 &&
                 !memcmp(m->chars + q->off0, m->chars + p->off0, p->len0))
-                lead = leads[k];
+                lead[s] = (unsigned)k;
         }
-        if (lead == s)
-            leads[nleads++] = (unsigned)s;
-        m->short_lead[s] = (unsigned)lead;
     }
-    free(leads);
+    size_t out = 0;
+    for (size_t k = 0; k < m->nshorts; k++) {
+        if (lead[k] != k)
+            continue;
+        size_t start = out;
+        for (size_t s = k; s < m->nshorts; s++)
+            if (lead[s] == k)
+                sorted[out++] = m->shorts[s];
+        for (size_t s = start; s < out; s++)
+            m->short_end[s] = (unsigned)out;
+    }
+    memcpy(m->shorts, sorted, m->nshorts * sizeof *sorted);
+    free(lead);
+    free(sorted);
     unsigned acc = 0;
     for (size_t b = 0; b < MATCH_BUCKETS; b++) {
         m->bucket_start[b] = acc;
@@ -214,30 +227,22 @@ static int first_at(const char *chars, const mpat *p, const char *t, size_t len,
         return 0;
     uint32_t w;
     memcpy(&w, t + i, 4);
-    return w == p->pre && !memcmp(t + i + 4, chars + p->off0 + 4, pl - 4);
-}
-
-/* SHORT_CACHE - short patterns whose first-piece search a scan remembers (more search again) */
-#define SHORT_CACHE  1024
-#define SHORT_UNSEEN ((size_t)-2)
-
-/* short_occurs - does p, whose first piece is under four bytes, occur in t? Only the first
- * hit of that piece needs a try: later pieces found after a later hit follow the first too.
- * *first caches the offset of that hit ((size_t)-1: none; SHORT_UNSEEN: not searched yet):
- * patterns with the same first piece share it. */
-static int short_occurs(const bmatch *m, const mpat *p, const char *t, size_t len, size_t *first,
-                        size_t *work)
-{
-    if (!p->npieces)
-        return 1;
-    size_t pl = p->len0;
-    if (*first == SHORT_UNSEEN) {
-        const char *hit = str_find(t, len, m->chars + p->off0, pl);
-        if (work)
-            *work += hit ? (size_t)(hit - t) + pl : len;
-        *first = hit ? (size_t)(hit - t) : (size_t)-1;
+    if (w != p->pre)
+        return 0;
+    /* the rest (most first pieces are short) eight bytes at a time, not through memcmp() */
+    const char *a = t + i + 4, *b = chars + p->off0 + 4;
+    size_t n = pl - 4;
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
     }
-    return *first != (size_t)-1 && rest_matches(m, p, t, len, *first + pl, work);
+    for (; n; a++, b++, n--)
+        if (*a != *b)
+            return 0;
+    return 1;
 }
 
 /* scan - the one pass: with hit, mark every pattern that occurs in the text; without, find
@@ -255,21 +260,36 @@ scan(const bmatch *m, const char *lower, size_t len, unsigned char *hit, size_t 
 {
     size_t best = (size_t)-1;
     unsigned char *dead = NULL;
-    /* short first pieces: plain searches, one per distinct first piece */
-    size_t first[SHORT_CACHE];
-    for (size_t s = 0; s < m->nshorts && s < SHORT_CACHE; s++)
-        first[s] = SHORT_UNSEEN;
-    for (size_t s = 0; s < m->nshorts; s++) {
-        size_t id = m->shorts[s];
-        if (!hit && id >= best)
-            break;
-        size_t lead = m->short_lead[s], own = SHORT_UNSEEN;
-        int yes = short_occurs(m, &m->pats[id], lower, len,
-                               lead < SHORT_CACHE ? &first[lead] : &own, work);
-        if (hit)
-            hit[id] = (unsigned char)yes;
-        else if (yes)
-            best = id;
+    /* short first pieces: one plain search per group sharing one (not made when no pattern
+     * of the group could still win); when the piece is absent, the group is done. Only the
+     * first hit of the piece needs a try: later pieces found after a later hit follow the
+     * first too. */
+    for (size_t s = 0, end; s < m->nshorts; s = end) {
+        end = m->short_end[s];
+        const char *at = NULL;
+        int searched = 0;
+        for (size_t k = s; k < end; k++) {
+            size_t id = m->shorts[k];
+            if (!hit && id >= best)
+                break; /* (ids ascend inside a group) */
+            const mpat *p = &m->pats[id];
+            int yes = 1;
+            if (p->npieces) {
+                if (!searched) {
+                    at = str_find(lower, len, m->chars + p->off0, p->len0);
+                    if (work)
+                        *work += at ? (size_t)(at - lower) + p->len0 : len;
+                    searched = 1;
+                }
+                if (!at)
+                    break;
+                yes = rest_matches(m, p, lower, len, (size_t)(at - lower) + p->len0, work);
+            }
+            if (hit)
+                hit[id] = (unsigned char)yes;
+            else if (yes)
+                best = id;
+        }
     }
     /* the tables in locals: the stores to hit and dead could otherwise alias them */
     const uint64_t *filter = m->filter;

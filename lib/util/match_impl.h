@@ -27,13 +27,14 @@ struct bmatch {
     unsigned *bucket_start; /* MATCH_BUCKETS + 1 offsets into ids */
     uint64_t *filter;       /* bit h set when some first piece hashes to h (hash4) */
     unsigned *ids;          /* pattern ids per bucket, ascending */
-    unsigned *shorts;       /* ids of patterns with a first piece under 4 bytes */
+    unsigned *shorts;       /* ids of patterns with a first piece under 4 bytes, those with
+                               the same first piece next to each other, ids ascending */
     size_t nshorts;
-    unsigned *short_lead; /* per shorts[] entry: the first entry with the same first piece */
-    const char *chars;    /* the patterns in lower case, pieces separated by NUL */
-    uint32_t *piece_off;  /* per piece: its offset in chars */
-    uint32_t *piece_len;  /* per piece: its length */
-    void *pool;           /* chars, piece_off and piece_len in one allocation (NULL: static) */
+    unsigned *short_end; /* per shorts[] entry: one past the last with the same first piece */
+    const char *chars;   /* the patterns in lower case, pieces separated by NUL */
+    uint32_t *piece_off; /* per piece: its offset in chars */
+    uint32_t *piece_len; /* per piece: its length */
+    void *pool;          /* chars, piece_off and piece_len in one allocation (NULL: static) */
 };
 
 #endif

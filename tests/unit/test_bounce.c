@@ -445,6 +445,36 @@ static void test_provider_for_host_same_as_kb(void **state)
         if (a != b && (!a || !b || strcmp(a, b)))
             fail_msg("%s: fast %s, kb %s", domains[i], a ? a : "-", b ? b : "-");
     }
+    /* a name made from every host and domain pattern ('*' as "ab"), and the same name with
+     * one byte changed at its start, middle and end: near misses of each pattern */
+    for (size_t i = 0; i < kb->nhosts; i++) {
+        int host = kb->hosts[i].kind == KB_HOST;
+        if (!host && kb->hosts[i].kind != KB_DOMAIN)
+            continue;
+        char name[300];
+        size_t l = 0;
+        for (const char *p = kb->hosts[i].pattern; *p && l + 3 < sizeof name; p++) {
+            if (*p == '*') {
+                name[l++] = 'a';
+                name[l++] = 'b';
+            } else {
+                name[l++] = *p;
+            }
+        }
+        name[l] = 0;
+        for (int v = 0; v < 4 && l; v++) {
+            char t[300];
+            memcpy(t, name, l + 1);
+            size_t at = v == 1 ? 0 : v == 2 ? l / 2 : l - 1;
+            if (v)
+                t[at] = t[at] == 'q' ? 'z' : 'q';
+            const char *a = host ? kb_host_provider(kb, t) : kb_domain_provider(kb, t);
+            const char *b =
+                host ? mxd_kb_provider_for_host(kb, t, NULL, 0) : mxd_kb_provider_for_domain(kb, t);
+            if (a != b && (!a || !b || strcmp(a, b)))
+                fail_msg("%s: fast %s, kb %s", t, a ? a : "-", b ? b : "-");
+        }
+    }
 }
 
 /* Hostile input: bounded time and memory, no crash (run under ASan in make check). */

@@ -1,6 +1,7 @@
 /* test_kb.c - unit tests for lib/kb: loading, validation errors, lookups
  * SPDX-License-Identifier: MIT
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -311,6 +312,58 @@ static void test_open_dir_playbook_file_name(void **state)
     mxd_kb_free(k);
 }
 
+/* plain_tag_at - a tag pattern ('#' a digit, other bytes any case) at low[i], as a whole
+ * word: what kb_tag_provider() looks for, written plainly. */
+static int plain_tag_at(const char *low, size_t len, size_t i, const char *p)
+{
+    if (i > 0 && (isalnum((unsigned char)low[i - 1]) || low[i - 1] == '-'))
+        return 0;
+    size_t j = i;
+    for (; *p; p++, j++)
+        if (j >= len || (*p == '#' ? !isdigit((unsigned char)low[j])
+                                   : low[j] != (char)tolower((unsigned char)*p)))
+            return 0;
+    return j >= len || !(isalnum((unsigned char)low[j]) || low[j] == '-');
+}
+
+/* The tag lookup (a bit per tag under its first byte) finds what trying every tag, in file
+ * order, at every offset finds: on random texts made of tags, near misses and separators. */
+static void test_tag_provider(void **state)
+{
+    (void)state;
+    const struct kb_fast *f = kb->fast;
+    assert_true(f->ntags > 0);
+    static const char *const parts[] = {"[tss04]",    "[ts01]", "[ph01]", "[bl21]",    "[cs01]",
+                                        "s3140",      "as3150", "sc-001", "ou-002",    "ofr004_519",
+                                        "lpn007_510", "[hme1]", "ts",     "[tss0]",    "s314",
+                                        " ",          "-",      "x",      "[",         "3",
+                                        "550 ",       "dy-12",  "rp-123", "lpnaaa_999"};
+    unsigned seed = 77;
+    char t[128];
+    for (int n = 0; n < 20000; n++) {
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t np = (seed >> 16) % 10;
+        for (size_t k = 0; k < np; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = parts[(seed >> 16) % (sizeof parts / sizeof *parts)];
+            size_t pl = strlen(p);
+            if (len + pl > sizeof t)
+                break;
+            memcpy(t + len, p, pl);
+            len += pl;
+        }
+        const char *want = NULL;
+        for (size_t k = 0; k < f->ntags && !want; k++)
+            for (size_t i = 0; i < len && !want; i++)
+                if (plain_tag_at(t, len, i, f->tags[k]->pattern))
+                    want = f->tags[k]->provider;
+        const char *got = kb_tag_provider(kb, t, len, NULL);
+        if (got != want)
+            fail_msg("'%.*s': %s, want %s", (int)len, t, got ? got : "-", want ? want : "-");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_open_dir_matches_builtin),
         cmocka_unit_test(test_playbook_step_at_end_of_data),
         cmocka_unit_test(test_open_dir_playbook_file_name),
+        cmocka_unit_test(test_tag_provider),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }

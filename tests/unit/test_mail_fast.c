@@ -23,7 +23,7 @@
 #include "mxdiag/mail.h"
 #include "tmpdir_helper.h"
 
-#define TEST_READ_CHUNK (1024u * 1024) /* source.c SOURCE_READ_CHUNK: the first read */
+#define TEST_READ_CHUNK (64u * 1024) /* source.c SOURCE_READ_CHUNK: the first read */
 
 /* a small deterministic generator, so that a failure can be replayed */
 static uint64_t rng_state;

@@ -13,7 +13,8 @@
 #include "util/str.h"
 
 /* Patterns of every shape: short and long first pieces, several pieces, leading and
- * trailing '*', pieces that overlap, upper case (matched without regard to case). */
+ * trailing '*', pieces that overlap, upper case (matched without regard to case), short
+ * first pieces that several patterns share. */
 static const char *const pats[] = {
     "user unknown",
     "unknown",
@@ -38,6 +39,15 @@ static const char *const pats[] = {
     "q",
     "**",
     "e*e*e*e*e*e*e*e*e*e*e*e*e*e*e*e*e*e",
+    /* short first pieces shared (one search each; patterns behind an absent one skipped) */
+    "ouk*_416",
+    "ouk*_418",
+    "ab*zz",
+    "e*q",
+    "OUK",
+    /* a long first piece: compared past its first four bytes eight at a time, then by byte */
+    "no such user at all",
+    "recipient address rejected",
 };
 enum { NPATS = sizeof pats / sizeof *pats };
 
@@ -92,6 +102,18 @@ static void test_crafted(void **state)
         "TSS04 x",
         "ab",
         "a",
+        "OUK 5.7.1 _418",
+        "ouk _416 ouk",
+        "_416 ouk _418",
+        "ab zz e q",
+        "550 No Such User At All",
+        "no such user at al",
+        "no such user at alL!",
+        "no such user at xll",
+        "no such uxer at all",
+        "Recipient address rejected: 5.1.1",
+        "recipient address rejecte",
+        "recipient addresS rejectex",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check(m, texts[i], strlen(texts[i]));
@@ -106,7 +128,7 @@ static void test_random(void **state)
     bmatch *m = bmatch_new(pats, NPATS);
     assert_non_null(m);
     /* texts from a small alphabet, so that pieces occur, overlap and nearly occur often */
-    static const char alpha[] = "abceqxAEU5.1 7";
+    static const char alpha[] = "abceqxzAEU5.1 7ko_46";
     unsigned seed = 12345;
     char text[64];
     for (int n = 0; n < 20000; n++) {

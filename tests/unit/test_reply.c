@@ -369,12 +369,98 @@ static void test_random(void **state)
     }
 }
 
+/* plain_binary - reply.c's looks_binary() written the plain way: a NUL, or over 5% of the
+ * bytes control characters (not tab, CR, LF) or DEL. */
+static int plain_binary(const unsigned char *s, size_t len)
+{
+    size_t ctl = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == 0)
+            return 1;
+        ctl += (s[i] < 32 && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') || s[i] == 0x7f;
+    }
+    return ctl * 20 > len;
+}
+
+/* the binary test reads eight bytes at a time: control bytes, DEL and NUL at every offset,
+ * near the 5% line, and 8-bit bytes (not control characters), agree with the plain loop */
+static void test_binary(void **state)
+{
+    (void)state;
+    static const unsigned char alpha[] = {'a',  ' ',  '5',  '.',  '\n', '\r', '\t', 0x1f,
+                                          0x7f, 0x80, 0xff, 0x20, 0x7e, 0x01, 0x00, 0x9f};
+    unsigned seed = 4242;
+    unsigned char t[200];
+    for (int n = 0; n < 50000; n++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t len = 1 + (seed >> 16) % sizeof t;
+        seed = seed * 1103515245u + 12345u;
+        unsigned rare = 1 + (seed >> 16) % 40; /* one byte in rare is drawn from all of alpha */
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            t[i] = r % rare ? (unsigned char)('a' + r % 26) : alpha[(r / 64) % sizeof alpha];
+        }
+        t[0] = 'x'; /* (a text of blanks only is MXD_ERR_EMPTY) */
+        reply_parts rp;
+        mxd_err e = reply_parse((const char *)t, len, &rp);
+        if ((e == MXD_ERR_BINARY) != plain_binary(t, len))
+            fail_msg("text %d (%zu bytes): binary %d, want %d", n, len, e == MXD_ERR_BINARY,
+                     plain_binary(t, len));
+        if (!e)
+            reply_free(&rp);
+    }
+}
+
+/* the wrappers taken off: each HTML marker in any case, at the end of the text and not, a '<'
+ * that starts none; the Exchange and Gmail phrases (which all say "server") in any case */
+static void test_unwrap(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *wrapper; /* wrapper NULL: none */
+    } wraps[] = {
+        {"<html><body>550 5.1.1 User unknown</body></html>", "HTML"},
+        {"550 5.1.1 <bob@example.org>: User unknown", NULL},
+        {"550 User unknown<BR>", "HTML"},
+        {"550 User unknown <Br/> more", "HTML"},
+        {"<P>550 User unknown</P>", "HTML"},
+        {"<p class=x>550 User unknown", "HTML"},
+        {"550 User unknown <p", NULL},
+        {"550 User unknown <", NULL},
+        {"550 <x> <y> <DIV>User unknown", "HTML"},
+        {"550 User unknown <TD>", "HTML"},
+        {"550 User unknown <b>", NULL},
+        {"<<<<br", "HTML"},
+        {"Remote Server returned '550 5.1.1 User unknown'", "Exchange 'Remote Server returned'"},
+        {"REMOTE SERVER RETURNED '550 5.1.1 User unknown'", "Exchange 'Remote Server returned'"},
+        {"Remote Server returned ''", NULL},
+        {"Diagnostic information for administrators: 550 5.1.1 User unknown",
+         "Exchange 'Diagnostic information for administrators'"},
+        {"The error that the other server returned was: 550 5.1.1 User unknown",
+         "Gmail 'The error that the other server returned was'"},
+        {"The response from the remote SERVER was: 550 5.1.1 User unknown",
+         "Gmail 'The error that the other server returned was'"},
+        {"The response from the remote serve was: 550 5.1.1 User unknown", NULL},
+        {"550 5.1.1 server says User unknown", NULL},
+    };
+    for (size_t i = 0; i < sizeof wraps / sizeof *wraps; i++) {
+        reply_parts rp;
+        assert_int_equal(reply_parse(wraps[i].text, strlen(wraps[i].text), &rp), MXD_OK);
+        const char *want = wraps[i].wrapper, *got = rp.wrapper;
+        if ((want == NULL) != (got == NULL) || (want && strcmp(want, got)))
+            fail_msg("'%s': wrapper %s, want %s", wraps[i].text, got ? got : "none",
+                     want ? want : "none");
+        reply_free(&rp);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_multiline),
-        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_table),  cmocka_unit_test(test_multiline),
+        cmocka_unit_test(test_random), cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_unwrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
