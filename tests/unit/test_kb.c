@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "kb/kb_internal.h"
 #include "kb_helper.h"
+#include "random_helper.h"
 
 static void test_builtin_counts(void **state)
 {
@@ -341,18 +342,7 @@ static void test_tag_provider(void **state)
     unsigned seed = 77;
     char t[128];
     for (int n = 0; n < 20000; n++) {
-        size_t len = 0;
-        seed = seed * 1103515245u + 12345u;
-        size_t np = (seed >> 16) % 10;
-        for (size_t k = 0; k < np; k++) {
-            seed = seed * 1103515245u + 12345u;
-            const char *p = parts[(seed >> 16) % (sizeof parts / sizeof *parts)];
-            size_t pl = strlen(p);
-            if (len + pl > sizeof t)
-                break;
-            memcpy(t + len, p, pl);
-            len += pl;
-        }
+        size_t len = random_pieces(parts, sizeof parts / sizeof *parts, 10, &seed, t, sizeof t);
         const char *want = NULL;
         for (size_t k = 0; k < f->ntags && !want; k++)
             for (size_t i = 0; i < len && !want; i++)

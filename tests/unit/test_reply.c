@@ -18,6 +18,7 @@
 #include "classify/reply.h"
 #include "util/cidr.h"
 #include "util/str.h"
+#include "random_helper.h"
 
 typedef struct ip_case {
     const char *text;
@@ -353,18 +354,7 @@ static void test_random(void **state)
     unsigned seed = 99;
     char t[160];
     for (int n = 0; n < 20000; n++) {
-        size_t len = 0;
-        seed = seed * 1103515245u + 12345u;
-        size_t np = (seed >> 16) % 16;
-        for (size_t k = 0; k < np; k++) {
-            seed = seed * 1103515245u + 12345u;
-            const char *p = parts[(seed >> 16) % (sizeof parts / sizeof *parts)];
-            size_t pl = strlen(p);
-            if (len + pl > sizeof t)
-                break;
-            memcpy(t + len, p, pl);
-            len += pl;
-        }
+        size_t len = random_pieces(parts, sizeof parts / sizeof *parts, 16, &seed, t, sizeof t);
         check_random(t, len);
     }
 }
