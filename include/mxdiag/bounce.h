@@ -95,7 +95,9 @@ MXD_API void mxd_bounce_free(mxd_bounce_ctx *bc);
 /* mxd_bounce_parse - read one message (len bytes, need not be NUL-terminated) and call cb for
  * each record. source labels the records (a path, "path:N"). Returns MXD_OK (also when the
  * message is not a bounce: no record), MXD_ERR_EMPTY for empty input, MXD_ERR_PARSE when
- * the bytes are not an e-mail message at all (no header), MXD_ERR_NOMEM, MXD_ERR_NOLIB when
+ * the bytes are not an e-mail message at all (no header) and not a notice's text either (a
+ * notice pasted without its header, "This is the mail system at host ...", is read as its
+ * text), MXD_ERR_NOMEM, MXD_ERR_NOLIB when
  * the message needs MIME decoding (base64, quoted-printable, a charset, RFC 2047 words) and
  * GMime (libgmime-3.0.so.0, loaded on first use) cannot be loaded: no record then, and
  * mxd_strerror() says why. *nrec (may be NULL) gets the number of records. */

@@ -163,10 +163,11 @@ static void add_text(buf *b, const mail_part *p, size_t max, mail_conv_cache *cc
     mail_decode_part(p, b, cc);
 }
 
-/* build_view - scan the message and collect the parts a bounce needs. Returns MXD_ERR_PARSE
- * when the bytes have no header at all, MXD_ERR_NOLIB when a part or header needed GMime and
- * it could not be loaded. */
-static mxd_err build_view(bounce_view *v, const char *data, size_t len)
+/* build_view - scan the message and collect the parts a bounce needs; headerless: the bytes
+ * are a notice's text without any header (pasted), read as that text alone. Returns
+ * MXD_ERR_PARSE when the bytes have no header at all, MXD_ERR_NOLIB when a part or header
+ * needed GMime and it could not be loaded. */
+static mxd_err build_view(bounce_view *v, const char *data, size_t len, int headerless)
 {
     buf_reset(&v->text);
     buf_reset(&v->html);
@@ -180,6 +181,16 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
     v->raw = data;
     v->rawlen = len;
     v->conv.nolib = 0;
+    if (headerless) {
+        /* a notice pasted without its header: all of it is the human-readable text */
+        v->hdr = "";
+        v->hlen = 0;
+        v->ntop = 0;
+        memcpy(v->ctype, "text/plain", sizeof "text/plain");
+        if (buf_add(&v->text, data, len > BOUNCE_MAX_TEXT ? BOUNCE_MAX_TEXT : len) != MXD_OK)
+            return MXD_ERR_NOMEM;
+        goto text_done;
+    }
     mxd_err e = mail_scan_run(&v->ms, data, len);
     if (e)
         return e;
@@ -274,6 +285,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len)
         v->html = t;
         buf_reset(&v->html);
     }
+text_done:
     /* the detectors look at the first lines only (formats.c FMT_MARKER_WINDOW) */
     buf_reset(&v->ltext);
     size_t ll = v->text.len < BOUNCE_LTEXT_MAX ? v->text.len : BOUNCE_LTEXT_MAX;
@@ -327,11 +339,13 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     size_t line = k;
     while (line > 0 && data[line - 1] != '\n')
         line--;
-    if (line > 0 && header_field_at(data + line, len - line)) {
+    int headerless = !header_field_at(data + line, len - line) &&
+                     !(len - line >= 5 && !memcmp(data + line, "From ", 5));
+    if (line > 0 && !headerless) {
         data += line;
         len -= line;
     }
-    mxd_err e = build_view(&bc->v, data, len);
+    mxd_err e = build_view(&bc->v, data, len, headerless);
     if (e)
         return e;
     bounce_out *out = &bc->out;
@@ -347,7 +361,8 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     }
     if (!out->mta || bc->v.conv.nolib) { /* (a format decoded a header: GMime missing) */
         reset_out(out);
-        return bc->v.conv.nolib ? MXD_ERR_NOLIB : MXD_OK;
+        /* text without a header that no reader took for a notice is no e-mail at all */
+        return bc->v.conv.nolib ? MXD_ERR_NOLIB : headerless ? MXD_ERR_PARSE : MXD_OK;
     }
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);
 }
