@@ -312,14 +312,17 @@ static void reset_out(bounce_out *out)
 }
 
 /* parse - mxd_bounce_parse() with out.cut already set. */
-/* header_field_at - does s open with a header field name and its colon (RFC 5322 section
- * 2.2: printable characters but the colon, then ':')? */
+/* header_field_at - does s open with a header field name and its colon? Names as messages
+ * carry them (a letter, then letters, digits and '-'), stricter than RFC 5322 section 2.2
+ * allows: pasted text opening with "[https://..." is not taken for a header. */
 static int header_field_at(const char *s, size_t len)
 {
     size_t i = 0;
-    while (i < len && i < 78 && s[i] > ' ' && s[i] < 127 && s[i] != ':')
+    if (!len || !str_isalpha((unsigned char)s[0]))
+        return 0;
+    while (i < len && i < 78 && (str_isalnum((unsigned char)s[i]) || s[i] == '-'))
         i++;
-    return i > 0 && i < len && s[i] == ':';
+    return i < len && s[i] == ':';
 }
 
 static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,

@@ -166,6 +166,9 @@ int bounce_starts(const char *l, size_t ll, const char *prefix);
 /* bounce_has - does s contain needle, ignoring case? */
 int bounce_has(const char *s, size_t len, const char *needle);
 
+/* bounce_has_code - does the text hold a 4xx / 5xx reply code standing alone? */
+int bounce_has_code(const char *s, size_t len);
+
 /* bounce_copy - copy s[0..len) trimmed into out (NUL-terminated, truncated). */
 void bounce_copy(char *out, size_t outlen, const char *s, size_t len);
 

@@ -250,6 +250,26 @@ static int text_detect(const bounce_view *v)
     return 0;
 }
 
+/* admin_status - Exchange Online's and Outlook.com's NDR repeats the reply for the admin
+ * further down ("More Info for Email Admins ... Status code: 550 5.1.10"): when the one
+ * recipient's text names no code, that line's code is added to it. */
+static void admin_status(bounce_view *v, bounce_rcpt *r)
+{
+    if (bounce_has_code(r->diag, r->diaglen))
+        return;
+    size_t end = bview_sep(v);
+    const char *t = v->text.ptr;
+    const char *f = t ? str_casefind(t, end, "status code: ", 13) : NULL;
+    if (!f)
+        return;
+    const char *c = f + 13, *e = t + end;
+    size_t k = 0;
+    while (c + k < e && k < 24 && c[k] != '\n' && c[k] != '\r')
+        k++;
+    if (k >= 3 && str_isdigit((unsigned char)c[0]) && (c[0] == '4' || c[0] == '5'))
+        rcpt_diag_add(r, c, k);
+}
+
 static int text_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
@@ -262,6 +282,8 @@ static int text_parse(bounce_view *v, bounce_out *out)
         n = text_unqualified_v(v, out);
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
+    if (n == 1)
+        admin_status(v, &out->r[0]);
     if (n == 0 && v->text.len) {
         /* errors without an address: the recipient from the headers */
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);

@@ -38,18 +38,6 @@ static void host_after(const char *l, size_t ll, char *out, size_t outlen)
         *q = (char)str_tolower((unsigned char)*q);
 }
 
-/* has_code - does the text hold a 4xx / 5xx reply code standing alone? */
-static int has_code(const char *s, size_t len)
-{
-    for (size_t i = 0; i + 3 <= len; i++)
-        if ((s[i] == '4' || s[i] == '5') && str_isdigit((unsigned char)s[i + 1]) &&
-            str_isdigit((unsigned char)s[i + 2]) &&
-            (i == 0 || !str_isalnum((unsigned char)s[i - 1])) &&
-            (i + 3 == len || !str_isalnum((unsigned char)s[i + 3])))
-            return 1;
-    return 0;
-}
-
 /* transcript - read the SMTP dialogue; add recipients only when add is set. */
 static void transcript(const char *t, size_t len, size_t sep, bounce_out *out, int add)
 {
@@ -152,7 +140,7 @@ static void transcript(const char *t, size_t len, size_t sep, bounce_out *out, i
         rl = 0;
     }
     /* one recipient, a reply line that names no address: it is that recipient's */
-    if (out->n == 1 && lastcode[0] && !has_code(out->r[0].diag, out->r[0].diaglen))
+    if (out->n == 1 && lastcode[0] && !bounce_has_code(out->r[0].diag, out->r[0].diaglen))
         rcpt_diag_add(&out->r[0], lastcode, strlen(lastcode));
 }
 

@@ -255,16 +255,27 @@ static int text_generic_upto(const char *s, size_t end, bounce_out *out)
 }
 
 /* line_lead - the end of a lead-in phrase (bounce-phrases.tsv, kind lead) in the line, or
- * 0 when it holds none. */
+ * 0 when it holds none. A lead with a '*' stands around the recipient on one line ("your
+ * message to * couldn't be delivered"): both sides must be there, in that order; the end of
+ * the part before the '*' is returned. */
 static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll)
 {
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         if (p->kind != KB_PH_LEAD || p->len > ll)
             continue;
-        const char *f = str_casefind(l, ll, p->pattern, p->len);
-        if (f)
-            return (size_t)(f - l) + p->len;
+        const char *star = memchr(p->pattern, '*', p->len);
+        size_t head = star ? (size_t)(star - p->pattern) : p->len;
+        const char *f = str_casefind(l, ll, p->pattern, head);
+        if (!f)
+            continue;
+        size_t e = (size_t)(f - l) + head;
+        if (star) {
+            size_t tail = p->len - head - 1;
+            if (!str_casefind(l + e, ll - e, star + 1, tail))
+                continue;
+        }
+        return e;
     }
     return 0;
 }
