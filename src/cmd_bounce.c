@@ -13,6 +13,7 @@
  * byte for byte whatever the number of threads (MXDIAG_THREADS=1 reads as one thread).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,8 @@
 #define SUMMARY_MAX    64 /* distinct reasons / providers counted */
 #define DIAG_SHOW_MAX  200
 #define PROGRESS_EVERY 500 /* messages between progress lines */
-#define BATCH_MSGS     256 /* messages parsed side by side, at most */
-#define BATCH_BYTES    (16u << 20)
+#define BATCH_MSGS     64  /* messages parsed side by side, at most */
+#define BATCH_BYTES    (4u << 20)
 #define THREADS_MAX    8
 
 enum { OUT_TABLE, OUT_JSONL, OUT_JSON };
@@ -302,8 +303,7 @@ typedef struct slot {
     int is_note;
     int note_status; /* for a note: the exit status it sets (0: none) */
     int note_partial;
-    char *data, *label; /* owned, reused from batch to batch */
-    size_t len, cap, lcap;
+    size_t data, len, label; /* the message and its label: offsets into the batch's arena */
     int truncated;
     int explain_rule; /* (for the record writer) */
     /* what the parse gave */
@@ -317,6 +317,10 @@ typedef struct slot {
 typedef struct batch {
     slot *s;
     size_t n, cap, bytes;
+    char *arena; /* every message and label of the batch, one after the other: one buffer
+                  * kept from batch to batch (a buffer per message, grown and moved as
+                  * messages of new sizes came, cost a page fault per page each time) */
+    size_t alen, acap;
     int explain_rule;
 } batch;
 
@@ -371,10 +375,10 @@ static void *work(void *arg)
         if (sl->is_note)
             continue;
         mxd_mail_msg m;
-        m.data = sl->data;
+        m.data = w->b->arena + sl->data;
         m.len = sl->len;
-        m.label = sl->label;
-        m.path = sl->label;
+        m.label = w->b->arena + sl->label;
+        m.path = m.label;
         m.truncated = sl->truncated;
         sl->olen = 0;
         sl->nrec = sl->hard = 0;
@@ -409,40 +413,130 @@ static slot *batch_slot(batch *b)
     return sl;
 }
 
+/* batch_add - bytes (and a NUL) at the end of the batch's arena; their offset, or -1 */
+static long batch_add(batch *b, const char *d, size_t len)
+{
+    if (grow(&b->arena, &b->acap, b->alen + len + 1))
+        return -1;
+    size_t at = b->alen;
+    memcpy(b->arena + at, d, len);
+    b->arena[at + len] = 0;
+    b->alen += len + 1;
+    return (long)at;
+}
+
 static int batch_note(batch *b, const char *text, int status, int partial)
 {
     slot *sl = batch_slot(b);
-    size_t l = strlen(text);
-    if (!sl || grow(&sl->label, &sl->lcap, l + 1))
+    long at = sl ? batch_add(b, text, strlen(text)) : -1;
+    if (at < 0)
         return -1;
-    memcpy(sl->label, text, l + 1);
+    sl->label = (size_t)at;
     sl->is_note = 1;
     sl->note_status = status;
     sl->note_partial = partial;
     return 0;
 }
 
-/* batch_parse - every message of the batch, on nthreads threads (ctx[0] is this thread's) */
-static void batch_parse(batch *b, mxd_bounce_ctx **ctx, int nthreads)
-{
+/* The threads that parse beside this one: started once, each woken per batch to parse its
+ * share (w[t].from to w[t].to) and waited for. */
+typedef struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    unsigned long gen; /* batches handed out so far */
+    int pending;       /* threads still parsing the current batch */
+    int quit;
+    int n; /* threads in all, this one included */
     worker w[THREADS_MAX];
-    size_t per = (b->n + (size_t)nthreads - 1) / (size_t)nthreads;
-    int started[THREADS_MAX] = {0};
-    for (int t = 0; t < nthreads; t++) {
-        w[t].bc = ctx[t];
-        w[t].b = b;
-        w[t].from = per * (size_t)t < b->n ? per * (size_t)t : b->n;
-        w[t].to = per * (size_t)(t + 1) < b->n ? per * (size_t)(t + 1) : b->n;
-        if (t > 0 && w[t].from < w[t].to)
-            started[t] = pthread_create(&w[t].th, NULL, work, &w[t]) == 0;
+    int started[THREADS_MAX];
+} pool;
+
+typedef struct pool_arg {
+    pool *p;
+    int t;
+} pool_arg;
+
+static pool_arg pool_args[THREADS_MAX];
+
+static void *pool_main(void *arg)
+{
+    pool_arg *a = arg;
+    pool *p = a->p;
+    unsigned long seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->quit && p->gen == seen)
+            pthread_cond_wait(&p->go, &p->mu);
+        if (p->quit) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        seen = p->gen;
+        pthread_mutex_unlock(&p->mu);
+        work(&p->w[a->t]);
+        pthread_mutex_lock(&p->mu);
+        if (--p->pending == 0)
+            pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mu);
     }
-    work(&w[0]);
-    for (int t = 1; t < nthreads; t++) {
-        if (started[t])
-            pthread_join(w[t].th, NULL);
-        else if (w[t].from < w[t].to)
-            work(&w[t]); /* (no thread could be started: this one does it) */
+}
+
+/* pool_start - n threads in all (ctx[0] is this thread's); fewer when a thread cannot start */
+static void pool_start(pool *p, mxd_bounce_ctx **ctx, int n)
+{
+    memset(p, 0, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->go, NULL);
+    pthread_cond_init(&p->done, NULL);
+    p->n = n;
+    for (int t = 0; t < n; t++) {
+        p->w[t].bc = ctx[t];
+        if (t > 0) {
+            pool_args[t].p = p;
+            pool_args[t].t = t;
+            p->started[t] = pthread_create(&p->w[t].th, NULL, pool_main, &pool_args[t]) == 0;
+        }
     }
+}
+
+static void pool_stop(pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    for (int t = 1; t < p->n; t++)
+        if (p->started[t])
+            pthread_join(p->w[t].th, NULL);
+    pthread_cond_destroy(&p->go);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->mu);
+}
+
+/* batch_parse - every message of the batch, shared out over the pool's threads */
+static void batch_parse(batch *b, pool *p)
+{
+    size_t per = (b->n + (size_t)p->n - 1) / (size_t)p->n;
+    int helpers = 0;
+    for (int t = 0; t < p->n; t++) {
+        p->w[t].b = b;
+        p->w[t].from = per * (size_t)t < b->n ? per * (size_t)t : b->n;
+        p->w[t].to = per * (size_t)(t + 1) < b->n ? per * (size_t)(t + 1) : b->n;
+        helpers += t > 0 && p->started[t];
+    }
+    pthread_mutex_lock(&p->mu);
+    p->pending = helpers;
+    p->gen++;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    work(&p->w[0]);
+    for (int t = 1; t < p->n; t++)
+        if (!p->started[t])
+            work(&p->w[t]); /* (its thread could not be started: this one does its share) */
+    pthread_mutex_lock(&p->mu);
+    while (p->pending > 0)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
 }
 
 /* batch_print - the batch in input order, as read_input prints it. Returns an exit status to
@@ -452,8 +546,9 @@ static int batch_print(run *ru, batch *b, int *stop)
     int rc = 0;
     for (size_t i = 0; i < b->n && !*stop; i++) {
         slot *sl = &b->s[i];
+        const char *label = b->arena + sl->label;
         if (sl->is_note) {
-            cli_err("bounce", "%s", sl->label);
+            cli_err("bounce", "%s", label);
             if (sl->note_partial)
                 ru->partial = 1;
             if (sl->note_status)
@@ -479,19 +574,19 @@ static int batch_print(run *ru, batch *b, int *stop)
         ru->records += sl->nrec;
         ru->hard += sl->hard;
         if (sl->truncated)
-            cli_err("bounce", "%s: longer than %u bytes: only the first %u bytes were read",
-                    sl->label, MXD_MAIL_MESSAGE_MAX, MXD_MAIL_MESSAGE_MAX);
+            cli_err("bounce", "%s: longer than %u bytes: only the first %u bytes were read", label,
+                    MXD_MAIL_MESSAGE_MAX, MXD_MAIL_MESSAGE_MAX);
         if (sl->rcpts_cut)
             cli_err("bounce", "%s: more than %d failed recipients: only the first %d have a record",
-                    sl->label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
+                    label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
         if (sl->e == MXD_OK) {
             ru->emails++;
         } else if (sl->e == MXD_ERR_NOLIB) {
             if (!ru->nolib++)
-                cli_err("bounce", "%s: %s", sl->label, mxd_strerror(sl->e));
+                cli_err("bounce", "%s: %s", label, mxd_strerror(sl->e));
             rc = EX_NOINPUT_;
         } else if (sl->e == MXD_ERR_NOMEM) {
-            cli_err("bounce", "%s: out of memory", sl->label);
+            cli_err("bounce", "%s: out of memory", label);
             rc = EX_OSERR_;
             *stop = 1;
         }
@@ -502,11 +597,12 @@ static int batch_print(run *ru, batch *b, int *stop)
     }
     b->n = 0;
     b->bytes = 0;
+    b->alen = 0;
     return rc;
 }
 
-/* read_input_par - read_input() with the parse of each batch shared by nthreads threads */
-static int read_input_par(run *ru, mxd_bounce_ctx **ctx, int nthreads, batch *b, const char *path)
+/* read_input_par - read_input() with the parse of each batch shared by the pool's threads */
+static int read_input_par(run *ru, pool *p, batch *b, const char *path)
 {
     char why[1024] = "", note[1200];
     mxd_mail_source *src = NULL;
@@ -545,22 +641,22 @@ static int read_input_par(run *ru, mxd_bounce_ctx **ctx, int nthreads, batch *b,
                 break;
             }
             slot *sl = batch_slot(b);
-            size_t ll = strlen(m.label);
-            if (!sl || grow(&sl->data, &sl->cap, m.len ? m.len : 1) ||
-                grow(&sl->label, &sl->lcap, ll + 1)) {
+            long at = sl ? batch_add(b, m.data, m.len) : -1;
+            long lat = at >= 0 ? batch_add(b, m.label, strlen(m.label)) : -1;
+            if (lat < 0) {
                 cli_err("bounce", "%s: out of memory", m.label);
                 rc = EX_OSERR_;
                 stop = 1;
                 break;
             }
-            memcpy(sl->data, m.data, m.len);
+            sl->data = (size_t)at;
             sl->len = m.len;
-            memcpy(sl->label, m.label, ll + 1);
+            sl->label = (size_t)lat;
             sl->truncated = m.truncated;
             b->bytes += m.len;
         }
         b->explain_rule = ru->explain_rule;
-        batch_parse(b, ctx, nthreads);
+        batch_parse(b, p);
         int r = batch_print(ru, b, &stop);
         if (r)
             rc = r;
@@ -652,12 +748,22 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
             nthreads = t; /* (as many as there is memory for) */
             break;
         }
+    /* a thread's big buffers stay its own: without this, glibc gives the memory of a
+     * parser's large buffers back to the system after each message and the next message
+     * faults it in again (twice the CPU time on two threads, measured) */
+    if (nthreads > 1) {
+        mallopt(M_MMAP_THRESHOLD, 64 << 20);
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    }
     batch b;
     memset(&b, 0, sizeof b);
+    static pool pl;
+    if (nthreads > 1)
+        pool_start(&pl, ctx, nthreads);
     int bad_path = 0, fatal = 0;
     for (int i = 0; i < ninputs && !ru.write_error && !fatal; i++) {
-        int r = nthreads > 1 ? read_input_par(&ru, ctx, nthreads, &b, inputs[i])
-                             : read_input(&ru, bc, inputs[i]);
+        int r =
+            nthreads > 1 ? read_input_par(&ru, &pl, &b, inputs[i]) : read_input(&ru, bc, inputs[i]);
         if (r == EX_NOINPUT_)
             bad_path = 1;
         else if (r)
@@ -667,14 +773,14 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
         fputs(ru.records ? "\n]\n" : "]\n", stdout);
     else if (ru.mode == OUT_TABLE && !ru.write_error)
         summary(&ru);
+    if (nthreads > 1)
+        pool_stop(&pl);
     for (int t = 1; t < nthreads; t++)
         mxd_bounce_free(ctx[t]);
-    for (size_t k = 0; k < b.cap; k++) {
-        free(b.s[k].data);
-        free(b.s[k].label);
+    for (size_t k = 0; k < b.cap; k++)
         free(b.s[k].out);
-    }
     free(b.s);
+    free(b.arena);
     mxd_bounce_free(bc);
     mxd_kb_free(kb);
     free(inputs);
