@@ -226,19 +226,56 @@ static void progress(run *ru, mxd_mail_source *src, int final)
     cli_progress_open = !final;
 }
 
+/* open_input - the source of one INPUT into *src: 0, or the exit status (a line said why) */
+static int open_input(const char *path, mxd_mail_source **src)
+{
+    char why[1024] = "";
+    mxd_err e = mxd_mail_open(path, src, why, sizeof why);
+    if (!e)
+        return 0;
+    if (e == MXD_ERR_NOTFOUND)
+        cli_err("bounce", "%s: no such file or directory", path);
+    else
+        cli_err("bounce", "%s", why[0] ? why : mxd_strerror(e));
+    return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_NOINPUT_;
+}
+
+/* message_done - after a message's records: say the caps that bit (the JSON records carry
+ * them in "warnings"), count it, say why it was not read. An exit status to remember (0
+ * none); *stop when reading must end. The same for one thread and for several. */
+static int message_done(run *ru, const char *label, int truncated, int rcpts_cut, mxd_err e,
+                        int *stop)
+{
+    if (truncated)
+        cli_err("bounce", "%s: longer than %u bytes: only the first %u bytes were read", label,
+                MXD_MAIL_MESSAGE_MAX, MXD_MAIL_MESSAGE_MAX);
+    if (rcpts_cut)
+        cli_err("bounce", "%s: more than %d failed recipients: only the first %d have a record",
+                label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
+    if (e == MXD_OK) {
+        ru->emails++;
+    } else if (e == MXD_ERR_NOLIB) {
+        /* said once: every other message that needs MIME decoding fails alike */
+        if (!ru->nolib++)
+            cli_err("bounce", "%s: %s", label, mxd_strerror(e));
+        return EX_NOINPUT_;
+    } else if (e == MXD_ERR_NOMEM) {
+        cli_err("bounce", "%s: out of memory", label);
+        *stop = 1;
+        return EX_OSERR_;
+    }
+    return 0;
+}
+
 /* read_input - every message of one INPUT. Returns 0, or the exit status for a bad path. */
 static int read_input(run *ru, mxd_bounce_ctx *bc, const char *path)
 {
     char why[1024] = "";
     mxd_mail_source *src = NULL;
-    mxd_err e = mxd_mail_open(path, &src, why, sizeof why);
-    if (e) {
-        if (e == MXD_ERR_NOTFOUND)
-            cli_err("bounce", "%s: no such file or directory", path);
-        else
-            cli_err("bounce", "%s", why[0] ? why : mxd_strerror(e));
-        return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_NOINPUT_;
-    }
+    int orc = open_input(path, &src);
+    if (orc)
+        return orc;
+    mxd_err e;
     int rc = 0;
     mxd_mail_msg m;
     for (;;) {
@@ -265,25 +302,11 @@ static int read_input(run *ru, mxd_bounce_ctx *bc, const char *path)
         size_t n = 0;
         ru->rcpts_cut = 0;
         e = mxd_bounce_parse_msg(bc, &m, on_record, ru, &n);
-        /* a cap that bites is said (the JSON records carry it in "warnings") */
-        if (m.truncated)
-            cli_err("bounce", "%s: longer than %u bytes: only the first %u bytes were read",
-                    m.label, MXD_MAIL_MESSAGE_MAX, MXD_MAIL_MESSAGE_MAX);
-        if (ru->rcpts_cut)
-            cli_err("bounce", "%s: more than %d failed recipients: only the first %d have a record",
-                    m.label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
-        if (e == MXD_OK)
-            ru->emails++;
-        else if (e == MXD_ERR_NOLIB) {
-            /* said once: every other message that needs MIME decoding fails alike */
-            if (!ru->nolib++)
-                cli_err("bounce", "%s: %s", m.label, mxd_strerror(e));
-            rc = EX_NOINPUT_;
-        } else if (e == MXD_ERR_NOMEM) {
-            cli_err("bounce", "%s: out of memory", m.label);
-            rc = EX_OSERR_;
+        int stop = 0, r = message_done(ru, m.label, m.truncated, ru->rcpts_cut, e, &stop);
+        if (r)
+            rc = r;
+        if (stop)
             break;
-        }
         if (ru->write_error)
             break;
         if (ru->progress && ru->messages % PROGRESS_EVERY == 0)
@@ -573,23 +596,9 @@ static int batch_print(run *ru, batch *b, int *stop)
         }
         ru->records += sl->nrec;
         ru->hard += sl->hard;
-        if (sl->truncated)
-            cli_err("bounce", "%s: longer than %u bytes: only the first %u bytes were read", label,
-                    MXD_MAIL_MESSAGE_MAX, MXD_MAIL_MESSAGE_MAX);
-        if (sl->rcpts_cut)
-            cli_err("bounce", "%s: more than %d failed recipients: only the first %d have a record",
-                    label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
-        if (sl->e == MXD_OK) {
-            ru->emails++;
-        } else if (sl->e == MXD_ERR_NOLIB) {
-            if (!ru->nolib++)
-                cli_err("bounce", "%s: %s", label, mxd_strerror(sl->e));
-            rc = EX_NOINPUT_;
-        } else if (sl->e == MXD_ERR_NOMEM) {
-            cli_err("bounce", "%s: out of memory", label);
-            rc = EX_OSERR_;
-            *stop = 1;
-        }
+        int r = message_done(ru, label, sl->truncated, sl->rcpts_cut, sl->e, stop);
+        if (r)
+            rc = r;
         if (ferror(stdout)) {
             ru->write_error = errno ? errno : EIO;
             *stop = 1;
@@ -606,14 +615,10 @@ static int read_input_par(run *ru, pool *p, batch *b, const char *path)
 {
     char why[1024] = "", note[1200];
     mxd_mail_source *src = NULL;
-    mxd_err e = mxd_mail_open(path, &src, why, sizeof why);
-    if (e) {
-        if (e == MXD_ERR_NOTFOUND)
-            cli_err("bounce", "%s: no such file or directory", path);
-        else
-            cli_err("bounce", "%s", why[0] ? why : mxd_strerror(e));
-        return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_NOINPUT_;
-    }
+    int orc = open_input(path, &src);
+    if (orc)
+        return orc;
+    mxd_err e;
     int rc = 0, stop = 0, end = 0;
     unsigned long next_progress = ru->messages + PROGRESS_EVERY;
     while (!end && !stop) {
