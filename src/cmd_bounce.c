@@ -344,13 +344,13 @@ typedef struct batch {
                   * kept from batch to batch (a buffer per message, grown and moved as
                   * messages of new sizes came, cost a page fault per page each time) */
     size_t alen, acap;
+    size_t next; /* the next slot to parse (taken by the threads in turn) */
     int explain_rule;
 } batch;
 
 typedef struct worker {
     mxd_bounce_ctx *bc;
     batch *b;
-    size_t from, to;
     pthread_t th;
 } worker;
 
@@ -393,7 +393,8 @@ static int on_record_buf(void *arg, const mxd_bounce_record *r)
 static void *work(void *arg)
 {
     worker *w = arg;
-    for (size_t i = w->from; i < w->to; i++) {
+    /* the next message nobody has taken: a thread that meets long messages takes fewer */
+    for (size_t i; (i = __atomic_fetch_add(&w->b->next, 1, __ATOMIC_RELAXED)) < w->b->n;) {
         slot *sl = &w->b->s[i];
         if (sl->is_note)
             continue;
@@ -461,8 +462,8 @@ static int batch_note(batch *b, const char *text, int status, int partial)
     return 0;
 }
 
-/* The threads that parse beside this one: started once, each woken per batch to parse its
- * share (w[t].from to w[t].to) and waited for. */
+/* The threads that parse beside this one: started once, woken per batch to take its messages
+ * one by one with this thread, and waited for. */
 typedef struct pool {
     pthread_mutex_t mu;
     pthread_cond_t go, done;
@@ -539,12 +540,10 @@ static void pool_stop(pool *p)
 /* batch_parse - every message of the batch, shared out over the pool's threads */
 static void batch_parse(batch *b, pool *p)
 {
-    size_t per = (b->n + (size_t)p->n - 1) / (size_t)p->n;
     int helpers = 0;
+    b->next = 0;
     for (int t = 0; t < p->n; t++) {
         p->w[t].b = b;
-        p->w[t].from = per * (size_t)t < b->n ? per * (size_t)t : b->n;
-        p->w[t].to = per * (size_t)(t + 1) < b->n ? per * (size_t)(t + 1) : b->n;
         helpers += t > 0 && p->started[t];
     }
     pthread_mutex_lock(&p->mu);
@@ -552,10 +551,7 @@ static void batch_parse(batch *b, pool *p)
     p->gen++;
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
-    work(&p->w[0]);
-    for (int t = 1; t < p->n; t++)
-        if (!p->started[t])
-            work(&p->w[t]); /* (its thread could not be started: this one does its share) */
+    work(&p->w[0]); /* (with the messages of any thread that could not be started) */
     pthread_mutex_lock(&p->mu);
     while (p->pending > 0)
         pthread_cond_wait(&p->done, &p->mu);
