@@ -5,7 +5,8 @@
  * are printed as they are found (a table, JSON lines or one JSON array), so a bad input
  * later on never loses what was already printed.
  *
- * With --json / --jsonl on a machine with more than one CPU, messages are read in batches
+ * With --json / --jsonl on a machine with more than one CPU, messages of files, Maildirs and
+ * directories (standard input is read one message at a time: it may trickle) are read in batches
  * (at most BATCH_MSGS messages or BATCH_BYTES bytes) and a batch is parsed by several threads,
  * each with its own parser context (the library's rule: one context per thread), each message's
  * records kept apart; the batch is then printed in input order, its messages' notes on
@@ -763,8 +764,9 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
         pool_start(&pl, ctx, nthreads);
     int bad_path = 0, fatal = 0;
     for (int i = 0; i < ninputs && !ru.write_error && !fatal; i++) {
-        int r =
-            nthreads > 1 ? read_input_par(&ru, &pl, &b, inputs[i]) : read_input(&ru, bc, inputs[i]);
+        /* (standard input may be a stream that trickles: each record as its message comes) */
+        int r = nthreads > 1 && strcmp(inputs[i], "-") ? read_input_par(&ru, &pl, &b, inputs[i])
+                                                       : read_input(&ru, bc, inputs[i]);
         if (r == EX_NOINPUT_)
             bad_path = 1;
         else if (r)
