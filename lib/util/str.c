@@ -397,26 +397,30 @@ size_t str_json_shape(const char *s, size_t len, int *depth)
     return n;
 }
 
+/* vwhy - the reason into why (when there is room for one), then e */
+static mxd_err vwhy(mxd_err e, char *why, size_t whylen, const char *fmt, va_list ap)
+{
+    if (why && whylen)
+        vsnprintf(why, whylen, fmt, ap);
+    return e;
+}
+
 mxd_err str_why(mxd_err e, char *why, size_t whylen, const char *fmt, ...)
 {
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    e = vwhy(e, why, whylen, fmt, ap);
+    va_end(ap);
     return e;
 }
 
 mxd_err str_invalid(char *why, size_t whylen, const char *fmt, ...)
 {
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return MXD_ERR_INVALID;
+    va_list ap;
+    va_start(ap, fmt);
+    mxd_err e = vwhy(MXD_ERR_INVALID, why, whylen, fmt, ap);
+    va_end(ap);
+    return e;
 }
 
 char *str_dup_n(const char *s, size_t len)
