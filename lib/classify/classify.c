@@ -491,13 +491,13 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
                                    str_in_list(sreason, weak_reasons,
                                                sizeof weak_reasons / sizeof *weak_reasons) ||
                                    rank(treason) < rank(sreason));
-        /* a precise status stands, but for a full-mailbox wording beside X.2.3 (message too
-         * long for the mailbox: its quota, as the text says): Sisimai asks MailboxFull first,
-         * and it does not defer to the status there (sisimai/p5-sisimai:lib/Sisimai/Reason/
-         * MailboxFull.pm true(); ExceedLimit.pm comes after it) */
+        /* a precise status stands against any wording but a full mailbox: Sisimai asks
+         * MailboxFull before every other reason and it defers to no status there but suspend
+         * (sisimai/p5-sisimai:lib/Sisimai/Reason/MailboxFull.pm true(); X.2.3 beside "quota"
+         * is the mailbox's quota) */
         if (use_text && sreason &&
             str_in_list(sreason, strong_reasons, sizeof strong_reasons / sizeof *strong_reasons) &&
-            !(!strcmp(treason, "mailboxfull") && !strcmp(sreason, "exceedlimit")))
+            strcmp(treason, "mailboxfull"))
             use_text = 0;
         /* an address status beside a text that blames the sender: the text (see
          * sender_side_reasons), and not the address status's scope */

@@ -443,9 +443,8 @@ static void test_soft_wording_long_table(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-/* X.2.3 (message length exceeds administrative limit) is precise and stands beside a size
- * wording; beside a full-mailbox wording it is the mailbox's quota: mailboxfull, as Sisimai
- * asks MailboxFull first. */
+/* A precise status (X.2.3, X.3.4) stands beside a size wording; beside a full-mailbox wording
+ * the reason is mailboxfull, as Sisimai asks MailboxFull first. */
 static void test_quota_beside_exceedlimit(void **state)
 {
     (void)state;
@@ -456,6 +455,11 @@ static void test_quota_beside_exceedlimit(void **state)
     assert_string_equal(v.reason, "mailboxfull");
     decide_rcpt("552 5.2.3 Message size exceeds fixed maximum message size", &v);
     assert_string_equal(v.reason, "exceedlimit");
+    /* the same for any precise status: a full mailbox is asked about first */
+    decide_rcpt("552 5.3.4 Requested mail action aborted: mailbox full", &v);
+    assert_string_equal(v.reason, "mailboxfull");
+    decide_rcpt("552 5.3.4 Error: message file too big", &v);
+    assert_string_equal(v.reason, "mesgtoobig");
 }
 
 /* A refusal at MAIL FROM that no pattern names is about the sender: rejected, never hard
