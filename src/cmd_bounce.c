@@ -329,7 +329,6 @@ typedef struct slot {
     int note_partial;
     size_t data, len, label; /* the message and its label: offsets into the batch's arena */
     int truncated;
-    int explain_rule; /* (for the record writer) */
     /* what the parse gave */
     char *out; /* the records' JSON, each followed by '\n' */
     size_t olen, ocap;
@@ -371,10 +370,17 @@ static int grow(char **p, size_t *cap, size_t need)
     return 0;
 }
 
+/* sink - where a parse thread's records go: the message's slot */
+typedef struct sink {
+    slot *sl;
+    int explain_rule;
+} sink;
+
 static int on_record_buf(void *arg, const mxd_bounce_record *r)
 {
-    slot *sl = arg;
-    char *js = mxd_bounce_record_json(r, sl->explain_rule, 0);
+    const sink *k = arg;
+    slot *sl = k->sl;
+    char *js = mxd_bounce_record_json(r, k->explain_rule, 0);
     size_t jl = js ? strlen(js) : 0;
     if (!js || grow(&sl->out, &sl->ocap, sl->olen + jl + 1)) {
         free(js);
@@ -409,9 +415,8 @@ static void *work(void *arg)
         sl->nrec = sl->hard = 0;
         sl->rcpts_cut = 0;
         sl->e = MXD_OK;
-        sl->explain_rule = w->b->explain_rule;
-        size_t n = 0;
-        mxd_err e = mxd_bounce_parse_msg(w->bc, &m, on_record_buf, sl, &n);
+        sink k = {sl, w->b->explain_rule};
+        mxd_err e = mxd_bounce_parse_msg(w->bc, &m, on_record_buf, &k, NULL);
         if (sl->e == MXD_OK)
             sl->e = e;
     }
@@ -657,7 +662,6 @@ static int read_input_par(run *ru, pool *p, batch *b, const char *path)
             sl->truncated = m.truncated;
             b->bytes += m.len;
         }
-        b->explain_rule = ru->explain_rule;
         batch_parse(b, p);
         int r = batch_print(ru, b, &stop);
         if (r)
@@ -759,6 +763,7 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
     }
     batch b;
     memset(&b, 0, sizeof b);
+    b.explain_rule = ru.explain_rule;
     static pool pl;
     if (nthreads > 1)
         pool_start(&pl, ctx, nthreads);
