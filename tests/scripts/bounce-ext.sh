@@ -24,23 +24,13 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
     echo "FAIL: mxdiag bounce exited $?"
     exit 1
 }
-/usr/bin/python3 - "$DIR/expected.json" "$TMP/records.jsonl" "$VERBOSE" <<'PY'
-import hashlib, json, os, re, sys
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) /usr/bin/python3 - "$DIR/expected.json" "$TMP/records.jsonl" "$VERBOSE" <<'PY'
+import json, os, sys
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import half, records_by_file  # noqa: E402
 exp = json.load(open(sys.argv[1]))
 verbose = sys.argv[3] == '-v'
-recs = {}
-for line in open(sys.argv[2], encoding='utf-8', errors='replace'):
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    f = os.path.basename(re.sub(r':\d+$', '', str(r.get('source', ''))))
-    recs.setdefault(f, []).append(r)
-
-
-def half(name):
-    return 'held' if hashlib.md5(name.encode()).hexdigest()[0] in '89abcdef' else 'tune'
-
+recs = records_by_file(sys.argv[2])
 
 fail = 0
 for h in ('tune', 'held'):

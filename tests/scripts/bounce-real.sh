@@ -43,14 +43,11 @@ for dir in "$ROOT"/*/; do
     fi
     list="$list $name"
 done
-/usr/bin/python3 - "$ROOT" "$TMP" "$VERBOSE" $list <<'PY' || fail=1
-import hashlib, json, os, re, sys
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) /usr/bin/python3 - "$ROOT" "$TMP" "$VERBOSE" $list <<'PY' || fail=1
+import json, os, sys
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import half, records_by_file  # noqa: E402
 root, tmp, verbose = sys.argv[1], sys.argv[2], sys.argv[3] == '-v'
-
-
-def half(fname):
-    return 'held' if hashlib.md5(fname.encode()).hexdigest()[0] in '89abcdef' else 'tune'
-
 
 KEYS = ('files', 'bounces', 'found', 'nrec', 'rok', 'tp', 'flagged', 'want', 'norec', 'extra',
         'nonhard')
@@ -69,14 +66,7 @@ def line(name, h, c):
 
 for name in sys.argv[4:]:
     exp = json.load(open(os.path.join(root, name, 'expected.json')))
-    recs = {}
-    for l in open(os.path.join(tmp, name + '.jsonl'), encoding='utf-8', errors='replace'):
-        try:
-            r = json.loads(l)
-        except ValueError:
-            continue
-        f = os.path.basename(re.sub(r':\d+$', '', str(r.get('source', ''))))
-        recs.setdefault(f, []).append(r)
+    recs = records_by_file(os.path.join(tmp, name + '.jsonl'))
     for h in ('tune', 'held'):
         c = dict.fromkeys(KEYS, 0)
         part = [e for e in exp if half(e['file']) == h]

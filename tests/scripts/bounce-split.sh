@@ -35,29 +35,19 @@ list-tune | list-held) ;;
     }
     ;;
 esac
-/usr/bin/python3 - "$CORPUS/expected.json" "$TMP" "$WHICH" "$SCORE" <<'PY'
-import hashlib, json, os, re, subprocess, sys
+MXD_SCRIPTS=$(cd "$(dirname "$0")" && pwd) /usr/bin/python3 - "$CORPUS/expected.json" "$TMP" "$WHICH" "$SCORE" <<'PY'
+import json, os, subprocess, sys
+sys.path.insert(0, os.environ["MXD_SCRIPTS"])
+from testkit import half, records_by_file  # noqa: E402
 exp_path, tmp, which, score = sys.argv[1:5]
 exp = json.load(open(exp_path))
-
-
-def half(name):
-    return 'held' if hashlib.md5(name.encode()).hexdigest()[0] in '89abcdef' else 'tune'
-
 
 if which.startswith('list-'):
     for e in exp:
         if half(e['file']) == which[5:]:
             print(e['file'])
     sys.exit(0)
-recs = {}
-for line in open(os.path.join(tmp, 'records.jsonl'), encoding='utf-8', errors='replace'):
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    f = os.path.basename(re.sub(r':\d+$', '', str(r.get('source', ''))))
-    recs.setdefault(f, []).append(line)
+recs = records_by_file(os.path.join(tmp, 'records.jsonl'), raw=True)
 for h in ('tune', 'held'):
     if which not in ('both', h):
         continue

@@ -69,3 +69,29 @@ class Dnsd:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait()
+
+
+def half(name):
+    """The half of a bounce corpus a file belongs to, by its base name alone: "held" when the
+    first hex digit of the MD5 of the name is 8-f (measured only), else "tune" (rules may be
+    fitted to it). The same split for every corpus (bounce-split, bounce-ext, bounce-real)."""
+    import hashlib
+    return 'held' if hashlib.md5(name.encode()).hexdigest()[0] in '89abcdef' else 'tune'
+
+
+def records_by_file(path, raw=False):
+    """The records of `mxdiag bounce --jsonl` output at path, by the base name of the file
+    each came from (an mbox message's ":N" left off): parsed objects, or with raw the lines
+    as written. Lines that are not JSON are skipped."""
+    import json
+    import os
+    import re
+    recs = {}
+    for line in open(path, encoding='utf-8', errors='replace'):
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        f = os.path.basename(re.sub(r':\d+$', '', str(r.get('source', ''))))
+        recs.setdefault(f, []).append(line if raw else r)
+    return recs
