@@ -397,7 +397,7 @@ static size_t local_token(const char *t, size_t tl)
 {
     size_t k = 0;
     while (k < tl && k <= 64 &&
-           (str_isalnum((unsigned char)t[k]) || strchr(".-_+=!#$%&'*/?^`{|}~", t[k])))
+           (str_isalnum((unsigned char)t[k]) || (t[k] && strchr(".-_+=!#$%&'*/?^`{|}~", t[k]))))
         k++;
     if (!k || k > 64 || t[0] == '.' || t[k - 1] == '.' || !str_isalnum((unsigned char)t[0]))
         return 0;

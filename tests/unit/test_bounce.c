@@ -530,6 +530,27 @@ static void test_hostile_messages(void **state)
     mxd_bounce_free(bc);
 }
 
+/* A NUL byte inside a stranger's bare local part ends it: no address is made of the bytes
+ * on either side of it. */
+static void test_unqualified_nul(void **state)
+{
+    (void)state;
+    static const char msg[] = "From: Mailer-Daemon@gw.example.net\n"
+                              "Subject: Message status - undeliverable\n\n"
+                              "The message that you sent was undeliverable to the following:\n"
+                              "\tos\0car (User account is expired)\n";
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    got g;
+    memset(&g, 0, sizeof g);
+    size_t n = 0;
+    assert_int_equal(mxd_bounce_parse(bc, msg, sizeof msg - 1, "nul", on_rec, &g, &n), MXD_OK);
+    for (size_t i = 0; i < g.n; i++)
+        if (strstr(g.r[i].recipient, "@gw.example.net"))
+            fail_msg("an address from a NUL-cut local part: %s", g.r[i].recipient);
+    mxd_bounce_free(bc);
+}
+
 /* Microsoft's JMRP complaint in its older form (the returned message only, the complaining
  * address in X-HmXmrOriginalRecipient): a feedback record of that address, never a bounce. */
 static void test_jmrp_complaint(void **state)
@@ -643,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
         cmocka_unit_test(test_leading_blank_lines),
+        cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
     };
