@@ -398,7 +398,8 @@ size_t str_json_shape(const char *s, size_t len, int *depth)
 }
 
 /* vwhy - the reason into why (when there is room for one), then e */
-static mxd_err vwhy(mxd_err e, char *why, size_t whylen, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static mxd_err vwhy(mxd_err e, char *why, size_t whylen,
+                                                          const char *fmt, va_list ap)
 {
     if (why && whylen)
         vsnprintf(why, whylen, fmt, ap);
