@@ -596,6 +596,51 @@ static void test_leading_blank_lines(void **state)
     free(pasted);
 }
 
+/* Sisimai's Filtered rule ("user unknown" not said at RCPT is a filter's verdict) is for SMTP
+ * replies only: the same words as the MTA's own verdict (Diagnostic-Code: X-Postfix, a local
+ * delivery) are a missing mailbox, a hard bounce. */
+static void parse_diag(const char *diag, got *g)
+{
+    char msg[2048];
+    int n = snprintf(msg, sizeof msg,
+                     "From: MAILER-DAEMON@mx.example.net\n"
+                     "To: alice@example.org\n"
+                     "Subject: Undelivered Mail Returned to Sender\n"
+                     "MIME-Version: 1.0\n"
+                     "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n"
+                     "\n--b\nContent-Type: text/plain\n\nThis is the mail system.\n"
+                     "\n--b\nContent-Type: message/delivery-status\n\n"
+                     "Reporting-MTA: dns; mx.example.net\n\n"
+                     "Final-Recipient: rfc822; bob@example.net\n"
+                     "Action: failed\nStatus: 5.0.0\nDiagnostic-Code: %s\n\n--b--\n",
+                     diag);
+    assert_true(n > 0 && (size_t)n < sizeof msg);
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    memset(g, 0, sizeof *g);
+    size_t count = 0;
+    assert_int_equal(mxd_bounce_parse(bc, msg, (size_t)n, "diag", on_rec, g, &count), MXD_OK);
+    mxd_bounce_free(bc);
+    assert_int_equal(g->n, 1);
+    assert_string_equal(g->r[0].recipient, "bob@example.net");
+}
+
+static void test_filtered_smtp_only(void **state)
+{
+    (void)state;
+    got g;
+    parse_diag("smtp; 550 unknown user", &g);
+    assert_string_equal(g.r[0].reason, "filtered");
+    assert_int_equal(g.r[0].hard, 0);
+    parse_diag("X-Postfix; unknown user: \"bob\"", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    /* too many invalid recipients is a block of the sender (Sisimai's Rhost/Cox): never hard */
+    parse_diag("smtp; 550 5.1.1 too many invalid recipients", &g);
+    assert_string_equal(g.r[0].reason, "blocked");
+    assert_int_equal(g.r[0].hard, 0);
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -664,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
         cmocka_unit_test(test_leading_blank_lines),
+        cmocka_unit_test(test_filtered_smtp_only),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
