@@ -13,8 +13,9 @@
 # (auto-replies, challenges, success notices) that gave a hard bounce. A label of "undefined"
 # accepts "onhold" and the other way round: Sisimai's two names for a reason it cannot tell.
 # It fails when a tune-half file is not right (recipient, reason, hard-bounce flag, a record
-# for every bounce) unless its entry in expected.json says why not ("known": "..."), or when a
-# tune-half good address is flagged hard. The held half only prints its figures (-v: its misses
+# for every bounce) unless its entry in expected.json says why not ("known": "..."), when a
+# tune-half good address is flagged hard, or when a file with a "known" line is now right (the
+# line is stale: remove it). The held half only prints its figures (-v: its misses
 # per file too), so that fixing a miss never starts from reading a held file.
 set -u
 BIN=$1
@@ -112,7 +113,11 @@ for name in sys.argv[4:]:
                     bad.append('%s: reason %s (want %s) hardbounce %d (want %d)' % (
                         w['recipient'], g.get('reason'), '|'.join(w['reasons']), hard,
                         w['hardbounce']))
-            if bad and h == 'tune' and not known:
+            if not bad and known and h == 'tune':
+                print('FAIL: %s/%s: right now: its "known" line is stale, remove it' % (
+                    name, e['file']))
+                fail = 1
+            elif bad and h == 'tune' and not known:
                 print('FAIL: %s/%s: %s' % (name, e['file'], '; '.join(bad)))
                 fail = 1
             elif bad and (verbose or h == 'tune'):
