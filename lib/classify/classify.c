@@ -575,7 +575,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
                 c->reason = "contenterror";
             else if (subj == 7 && cls)
                 c->reason = "securityerror";
-            else if (is(diagtype, "X-UNIX") || is(diagtype, "X-POSTFIX"))
+            else if (is(diagtype, "X-UNIX"))
                 c->reason = "mailererror";
             else if (is(action, "delayed") || is(action, "expired"))
                 c->reason = "expired";
