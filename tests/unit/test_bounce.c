@@ -635,6 +635,12 @@ static void test_filtered_smtp_only(void **state)
     parse_diag("X-Postfix; unknown user: \"bob\"", &g);
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_int_equal(g.r[0].hard, 1);
+    /* no wording decides: a local delivery program's failure is mailererror (X-Unix); Postfix's
+     * own "temporary failure" is Sisimai's onhold, not a mailer error */
+    parse_diag("X-Unix; 75", &g);
+    assert_string_equal(g.r[0].reason, "mailererror");
+    parse_diag("X-Postfix; temporary failure", &g);
+    assert_string_equal(g.r[0].reason, "onhold");
     /* too many invalid recipients is a block of the sender (Sisimai's Rhost/Cox): never hard */
     parse_diag("smtp; 550 5.1.1 too many invalid recipients", &g);
     assert_string_equal(g.r[0].reason, "blocked");
