@@ -380,6 +380,13 @@ static const struct {
     {"[rcpt_to]", "RCPT"},
     {"[data]", "DATA"},
     {"[mail_from]", "MAIL"},
+    /* Gmail's notices name the state its SMTP client was in: 13 greeting, 14 recipient, 15, 17
+     * and 18 message (sisimai/go-sisimai:lhost/via-gmail.go, its "(state N)" table) */
+    {"(state 13)", "EHLO"},
+    {"(state 14)", "RCPT"},
+    {"(state 15)", "DATA"},
+    {"(state 17)", "DATA"},
+    {"(state 18)", "DATA"},
 };
 
 enum { NCMD = sizeof cmd_tab / sizeof *cmd_tab };

@@ -635,6 +635,11 @@ static void test_filtered_smtp_only(void **state)
     parse_diag("X-Postfix; unknown user: \"bob\"", &g);
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_int_equal(g.r[0].hard, 1);
+    /* Gmail's "(state 14)" is its client's recipient state: said at RCPT, not a filter's */
+    parse_diag("smtp; 550 550 Address unknown (state 14).", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    assert_string_equal(g.r[0].command, "RCPT");
     /* no wording decides: a local delivery program's failure is mailererror (X-Unix); Postfix's
      * own "temporary failure" is Sisimai's onhold, not a mailer error */
     parse_diag("X-Unix; 75", &g);
