@@ -205,6 +205,17 @@ static void emit_uints(const char *name, const unsigned *a, size_t n)
     emit("};\n");
 }
 
+/* emit_offs - a static array of n pool offsets (kb_off) */
+static void emit_offs(const char *name, const kb_off *a, size_t n)
+{
+    emit("static const kb_off %s[] = {", name);
+    for (size_t i = 0; i < n; i++)
+        emit("%s%u,", i % 16 ? "" : "\n    ", (unsigned)a[i]);
+    if (!n)
+        emit("0");
+    emit("};\n");
+}
+
 static void emit_srange(const kb_srange *s)
 {
     put("{%u, %u, %u, %u}", s->cls, s->subj, s->lo, s->hi);
@@ -318,60 +329,57 @@ static void emit_flat(const mxd_kb *kb)
 {
     for (size_t i = 0; i < kb->nstatus; i++) {
         const kb_status *s = &kb->status[i];
-        put("    {%d, %d, %d, %s, %s, %s, %s, %s, %s},\n", s->cls, s->subj, s->det, str(s->code),
-            str(s->title), str(s->meaning), str(s->reason), str(s->scope), str(s->source));
+        put("    {%d, %d, %d, %u, %u, %u, %u, %u, %u},\n", s->cls, s->subj, s->det, s->code,
+            s->title, s->meaning, s->reason, s->scope, s->source);
     }
     flush_table("kb_status", "kb_statuses");
     for (size_t i = 0; i < kb->nreplies; i++) {
         const kb_reply *r = &kb->replies[i];
-        put("    {%s, %s, %s, %s, %s},\n", str(r->code), str(r->meaning), str(r->reason),
-            str(r->scope), str(r->source));
+        put("    {%u, %u, %u, %u, %u},\n", r->code, r->meaning, r->reason, r->scope, r->source);
     }
     flush_table("kb_reply", "kb_replies");
     for (size_t i = 0; i < kb->npseudo; i++) {
         const kb_pseudo *p = &kb->pseudo[i];
-        put("    {%s, %s, %s, %s},\n", str(p->reason), str(p->temp), str(p->perm), str(p->source));
+        put("    {%u, %u, %u, %u},\n", p->reason, p->temp, p->perm, p->source);
     }
     flush_table("kb_pseudo", "kb_pseudos");
     for (size_t i = 0; i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
-        put("    {%d, %s, %s, %zu},\n", p->kind, str(p->pattern), str(p->source), p->len);
+        put("    {%d, %u, %u, %zu},\n", p->kind, p->pattern, p->source, p->len);
     }
     flush_table("kb_phrase", "kb_phrases");
     for (size_t i = 0; i < kb->nproviders; i++) {
         const kb_provider *p = &kb->providers[i];
-        put("    {%s, %s, %s, %s},\n", str(p->id), str(p->name), str(p->postmaster),
-            str(p->source));
+        put("    {%u, %u, %u, %u},\n", p->id, p->name, p->postmaster, p->source);
     }
     flush_table("kb_provider", "kb_providers");
     for (size_t i = 0; i < kb->nhosts; i++) {
         const kb_phost *h = &kb->hosts[i];
-        put("    {%d, %s, %s, %s, ", h->kind, str(h->pattern), str(h->provider), str(h->region));
+        put("    {%d, %u, %u, %u, ", h->kind, h->pattern, h->provider, h->region);
         emit_srange(&h->status);
         put("},\n");
     }
     flush_table("kb_phost", "kb_hosts");
     for (size_t i = 0; i < kb->nreasons; i++)
-        put("    {%s, %s},\n", str(kb->reasons[i].reason), str(kb->reasons[i].pattern));
+        put("    {%u, %u},\n", kb->reasons[i].reason, kb->reasons[i].pattern);
     flush_table("kb_reason", "kb_reasons");
     for (size_t i = 0; i < kb->npubres; i++) {
         const kb_pubres *p = &kb->pubres[i];
         put("    {%d, {", p->family);
         for (size_t k = 0; k < 16; k++)
             put("%u,", p->addr[k]);
-        put("}, %s},\n", str(p->op));
+        put("}, %u},\n", p->op);
     }
     flush_table("kb_pubres", "kb_pubress");
     for (size_t i = 0; i < kb->nrdnswords; i++)
-        put("    {%s, %s},\n", str(kb->rdnswords[i].word), str(kb->rdnswords[i].meaning));
+        put("    {%u, %u},\n", kb->rdnswords[i].word, kb->rdnswords[i].meaning);
     flush_table("kb_rdnsword", "kb_rdnswords");
     for (size_t i = 0; i < kb->ndkimsels; i++)
-        put("    {%s, %s},\n", str(kb->dkimsels[i].selector), str(kb->dkimsels[i].provider));
+        put("    {%u, %u},\n", kb->dkimsels[i].selector, kb->dkimsels[i].provider);
     flush_table("kb_dkimsel", "kb_dkimsels");
     for (size_t i = 0; i < kb->nsenders; i++) {
         const kb_sender *s = &kb->senders[i];
-        put("    {%s, %s, %s, %s},\n", str(s->domain), str(s->service), str(s->category),
-            str(s->align));
+        put("    {%u, %u, %u, %u},\n", s->domain, s->service, s->category, s->align);
     }
     flush_table("kb_sender", "kb_senders");
     for (size_t i = 0; i < kb->noutbound; i++) {
@@ -379,7 +387,7 @@ static void emit_flat(const mxd_kb *kb)
         put("    {%d, {%d, {", o->kind, o->net.family);
         for (size_t k = 0; k < 16; k++)
             put("%u,", o->net.b[k]);
-        put("}}, %u, %s, %s},\n", o->prefix, str(o->pattern), str(o->provider));
+        put("}}, %u, %u, %u},\n", o->prefix, o->pattern, o->provider);
     }
     flush_table("kb_outbound", "kb_outbounds");
 }
@@ -436,8 +444,8 @@ static unsigned emit_bmatch(const struct bmatch *m)
 static void emit_hostpats(const char *name, const kb_hostpat *h, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        put("    {(char *)%s, %zu, %d, %zu, %s},\n", str(h[i].lit), h[i].litlen, h[i].shape,
-            h[i].weight, str(h[i].provider));
+        put("    {%u, %zu, %d, %zu, %u},\n", h[i].lit, h[i].litlen, h[i].shape, h[i].weight,
+            h[i].provider);
     flush_table("kb_hostpat", name);
 }
 
@@ -447,18 +455,14 @@ static void emit_fast(const mxd_kb *kb)
     emit_hostpats("kb_fast_host", f->host, f->nhost);
     emit_hostpats("kb_fast_dom", f->dom, f->ndom);
     unsigned hints = emit_bmatch(f->hints), reasons = emit_bmatch(f->reasons);
-    size_t nhints = bmatch_count(f->hints);
-    unsigned hp = strs(f->hint_provider, nhints ? nhints : 0);
+    emit_offs("kb_fast_hint_provider", f->hint_provider, bmatch_count(f->hints));
     unsigned rp = strs(f->rule_providers, f->nrule_providers);
-    emit("static const kb_phost *const kb_fast_tags[] = {");
-    for (size_t i = 0; i < f->ntags; i++)
-        emit("%s&kb_hosts[%zu],", i % 6 ? "" : "\n    ", (size_t)(f->tags[i] - kb->hosts));
-    emit("%s};\n", f->ntags ? "" : "NULL");
+    emit_uints("kb_fast_tags", f->tags, f->ntags);
     emit("static const struct kb_fast kb_fast = {\n"
          "    (kb_hostpat *)kb_fast_host, (kb_hostpat *)kb_fast_dom, %zu, %zu,\n"
-         "    (struct bmatch *)&m%u, (const char **)a%u, (struct bmatch *)&m%u,\n"
-         "    (const char **)a%u, %zu, (const kb_phost **)kb_fast_tags, %zu, {",
-         f->nhost, f->ndom, hints, hp, reasons, rp, f->nrule_providers, f->ntags);
+         "    (struct bmatch *)&m%u, (kb_off *)kb_fast_hint_provider, (struct bmatch *)&m%u,\n"
+         "    (const char **)a%u, %zu, (unsigned *)kb_fast_tags, %zu, {",
+         f->nhost, f->ndom, hints, reasons, rp, f->nrule_providers, f->ntags);
     for (size_t i = 0; i < 256; i++)
         emit("%s%u,", i % 32 ? "" : "\n    ", f->tag_first[i]);
     emit("}};\n\n");
@@ -518,8 +522,34 @@ static void emit_pool(void)
     emit(";\n#define S(o) (kb_s + (o))\n\n");
 }
 
+/* emit_kb_pool - the kb's own pool of strings, byte for byte (the tables hold offsets in it) */
+static void emit_kb_pool(const mxd_kb *kb)
+{
+    emit("/* every string of the tables, at the offsets they hold */\n");
+    emit("static const char kb_pool[] =");
+    for (size_t i = 0; i < kb->npool; i++) {
+        if (i % 96 == 0)
+            emit("\n    \"");
+        unsigned char c = (unsigned char)kb->pool[i];
+        if (c == '"' || c == '\\')
+            emit("\\%c", c);
+        else if (c == '?')
+            emit("\\?");
+        else if (c >= 0x20 && c < 0x7f)
+            emit("%c", c);
+        else
+            emit("\\%03o", c);
+        if (i % 96 == 95 || i + 1 == kb->npool)
+            emit("\"");
+    }
+    if (!kb->npool)
+        emit(" \"\"");
+    emit(";\n\n");
+}
+
 static void emit_kb(const mxd_kb *kb)
 {
+    emit_kb_pool(kb);
     emit_flat(kb);
     emit_rules(kb);
     emit_playbooks(kb);
@@ -532,6 +562,9 @@ static void emit_kb(const mxd_kb *kb)
     emit_uints("kb_no_status", kb->rules_no_status, kb->nrules_no_status);
     emit_uints("kb_gen_no_status", kb->generic_no_status, kb->ngeneric_no_status);
     emit("\nconst mxd_kb kb_builtin = {\n");
+    emit("    .pool = (char *)kb_pool, .npool = %zu,\n", kb->npool);
+    emit("    .lists = (kb_off *)%s, .nlists = %zu,\n", kb->lists ? "kb_lists" : "NULL",
+         kb->nlists);
 #define TABLE(field, nfield, type, name)                                                           \
     emit("    ." #field " = (" #type " *)%s, ." #nfield " = %zu,\n", kb->field ? name : "NULL",    \
          kb->nfield)

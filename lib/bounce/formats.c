@@ -242,9 +242,10 @@ static int text_detect(const bounce_view *v)
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
-        if (p->kind == KB_PH_FROM      ? fmt_from_has(v, p->pattern)
-            : p->kind == KB_PH_SUBJECT ? fmt_subject_has(v, p->pattern)
-                                       : fmt_text_has(v, p->pattern))
+        const char *pat = kb_str(kb, p->pattern);
+        if (p->kind == KB_PH_FROM      ? fmt_from_has(v, pat)
+            : p->kind == KB_PH_SUBJECT ? fmt_subject_has(v, pat)
+                                       : fmt_text_has(v, pat))
             return 1;
     }
     return 0;

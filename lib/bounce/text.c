@@ -264,9 +264,10 @@ static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll)
         const kb_phrase *p = &kb->phrases[i];
         if (p->kind != KB_PH_LEAD || p->len > ll)
             continue;
-        const char *star = memchr(p->pattern, '*', p->len);
-        size_t head = star ? (size_t)(star - p->pattern) : p->len;
-        const char *f = str_casefind(l, ll, p->pattern, head);
+        const char *pat = kb_str(kb, p->pattern);
+        const char *star = memchr(pat, '*', p->len);
+        size_t head = star ? (size_t)(star - pat) : p->len;
+        const char *f = str_casefind(l, ll, pat, head);
         if (!f)
             continue;
         size_t e = (size_t)(f - l) + head;

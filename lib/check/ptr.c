@@ -218,8 +218,10 @@ int check_ptr_generic(const mxd_kb *kb, int family, const unsigned char *addr, c
         if (j - i <= PTR_TOKEN_MAX)
             for (size_t k = 0; kb && k < kb->nrdnswords; k++) {
                 const kb_rdnsword *w = &kb->rdnswords[k];
-                if (strlen(w->word) == j - i && !memcmp(w->word, low + i, j - i)) {
-                    snprintf(why, whylen, "it holds the word '%s': %s", w->word, w->meaning);
+                const char *word = kb_str(kb, w->word);
+                if (strlen(word) == j - i && !memcmp(word, low + i, j - i)) {
+                    snprintf(why, whylen, "it holds the word '%s': %s", word,
+                             kb_str(kb, w->meaning));
                     return 1;
                 }
             }

@@ -281,8 +281,8 @@ static long reason_wording(const mxd_kb *kb, const char *low, size_t len, reason
     const unsigned char *h = rh->hit, *end = rh->hit + n;
     for (; (h = memchr(h, 1, (size_t)(end - h))) != NULL; h++) {
         size_t i = (size_t)(h - rh->hit);
-        if (strlen(kb->reasons[i].pattern) >= ADDRESS_OVERRIDE_MIN &&
-            str_in_list(kb->reasons[i].reason, list, nlist))
+        if (strlen(kb_str(kb, kb->reasons[i].pattern)) >= ADDRESS_OVERRIDE_MIN &&
+            str_in_list(kb_str(kb, kb->reasons[i].reason), list, nlist))
             return (long)i;
     }
     return -1;
@@ -463,14 +463,14 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
     }
     {
         const kb_status *st = c->kstatus;
-        const char *sreason = st ? st->reason : NULL;
+        const char *sreason = st ? kb_str(kb, st->reason) : NULL;
         if (sreason && !strcmp(sreason, "delivered") && cls != 2)
             sreason = NULL;
         const char *treason = NULL;
         const char *tpat = NULL;
         if (tid >= 0) {
-            treason = kb->reasons[tid].reason;
-            tpat = kb->reasons[tid].pattern;
+            treason = kb_str(kb, kb->reasons[tid].reason);
+            tpat = kb_str(kb, kb->reasons[tid].pattern);
         }
         /* a X.1.1 beside an unknown-user wording and a block, relay, full-mailbox, moved or
          * sender wording: the other wording (address_overrides) */
@@ -478,8 +478,8 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             !strcmp(treason, "userunknown")) {
             long o = address_override(kb, low, llen, &rh);
             if (o >= 0) {
-                treason = kb->reasons[o].reason;
-                tpat = kb->reasons[o].pattern;
+                treason = kb_str(kb, kb->reasons[o].reason);
+                tpat = kb_str(kb, kb->reasons[o].pattern);
             }
         }
         int rule_text = 0;
@@ -532,7 +532,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             c->decided_by = "text";
             c->rule = tpat;
             c->rule_file = "reasons.tsv";
-            c->scope = st && !sender_text ? st->scope : NULL;
+            c->scope = st && !sender_text ? kb_str(kb, st->scope) : NULL;
         } else if (use_text) {
             c->reason = grule->reason;
             c->scope = grule->scope;
@@ -541,17 +541,17 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
         } else if (sreason) {
             c->reason = sreason;
             c->decided_by = "status";
-            c->rule = st->code;
+            c->rule = kb_str(kb, st->code);
             c->rule_file = "status-codes.tsv";
-            c->scope = st->scope;
+            c->scope = kb_str(kb, st->scope);
         } else {
             const kb_reply *rc = c->kreply;
             if (rc && rc->reason) {
-                c->reason = rc->reason;
+                c->reason = kb_str(kb, rc->reason);
                 c->decided_by = "reply";
-                c->rule = rc->code;
+                c->rule = kb_str(kb, rc->code);
                 c->rule_file = "reply-codes.tsv";
-                c->scope = rc->scope;
+                c->scope = kb_str(kb, rc->scope);
             }
         }
         /* "user unknown" said after the message was sent (or without saying when), with a
@@ -589,7 +589,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
                 c->reason = "undefined";
             c->rule = c->reason;
             if (!c->scope && st)
-                c->scope = st->scope;
+                c->scope = kb_str(kb, st->scope);
         }
         /* a generic rule that gives the same reason explains the verdict */
         if (!c->krule && grule && !strcmp(grule->reason, c->reason) &&

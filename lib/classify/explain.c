@@ -206,10 +206,21 @@ const kb_rule *explain_code_rule(const mxd_kb *kb, const reply_parts *rp, const 
     return best;
 }
 
-static void set_list(const char *const **dst, size_t *n, const char *const *src, size_t sn)
+/* set_list - the explanation's own array of the sn strings at src (the strings stay the
+ * kb's); nothing when sn is 0. */
+static mxd_err set_list(const char *const **dst, size_t *n, const char *const *src, size_t sn)
 {
-    *dst = src;
+    *dst = NULL;
+    *n = 0;
+    if (!sn)
+        return MXD_OK;
+    const char **v = malloc(sn * sizeof *v);
+    if (!v)
+        return MXD_ERR_NOMEM;
+    memcpy(v, src, sn * sizeof *v);
+    *dst = v;
     *n = sn;
+    return MXD_OK;
 }
 
 static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int depth,
@@ -367,7 +378,7 @@ static mxd_err explain_confidence(const mxd_kb *kb, const classify_verdict *v,
     if (v->code_only && words) {
         const kb_provider *kp = kb_find_provider(kb, r->provider);
         snprintf(note, sizeof note, "the wording differs from %s's for %s%s%s%s",
-                 kp ? kp->name : r->provider, v->status, r->ntexts ? " (\"" : "",
+                 kp ? kb_str(kb, kp->name) : r->provider, v->status, r->ntexts ? " (\"" : "",
                  r->ntexts ? r->texts[0] : "", r->ntexts ? "\")" : "");
     }
     /* the wording of a sibling code's rule: show that reading too */
@@ -453,8 +464,8 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
     memcpy(x->replycode, v.replycode, sizeof x->replycode);
     memcpy(x->status, f->record ? v.record_status : v.status, sizeof x->status);
     const kb_provider *kp = v.provider ? kb_find_provider(kb, v.provider) : NULL;
-    x->provider = kp ? kp->id : NULL;
-    x->provider_name = kp ? kp->name : NULL;
+    x->provider = kp ? kb_str(kb, kp->id) : NULL;
+    x->provider_name = kp ? kb_str(kb, kp->name) : NULL;
     x->provider_from = kp ? v.provider_from : NULL;
     x->region = region[0] ? str_dup_n(region, strlen(region)) : NULL;
     x->rhost = v.rhost[0] ? str_dup_n(v.rhost, strlen(v.rhost)) : NULL;
@@ -471,8 +482,8 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
     const kb_status *st = v.kstatus;
     const kb_reply *rc = v.kreply;
     if (st) {
-        x->status_title = st->title;
-        x->status_meaning = st->meaning;
+        x->status_title = kb_str(kb, st->title);
+        x->status_meaning = kb_str(kb, st->meaning);
     }
     x->permanent = v.permanent;
     x->retry = v.retry;
@@ -483,23 +494,38 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
     x->rule_file = v.rule_file;
     x->rule_line = v.rule_line;
     const kb_rule *r = v.krule;
+    mxd_err le = MXD_OK;
     if (r) {
         x->not_block = r->not_block;
         x->rule_checked = r->checked;
         x->summary = r->summary;
-        set_list(&x->causes, &x->ncauses, r->causes, r->ncauses);
-        set_list(&x->fix, &x->nfix, r->fix, r->nfix);
-        set_list(&x->sources, &x->nsources, r->sources, r->nsources);
-    } else if (!strcmp(v.decided_by, "status") && st) {
-        x->summary = st->meaning;
-        set_list(&x->sources, &x->nsources, &st->source, 1);
-    } else if (!strcmp(v.decided_by, "reply") && rc) {
-        x->summary = rc->meaning;
-        set_list(&x->sources, &x->nsources, &rc->source, 1);
+        le = set_list(&x->causes, &x->ncauses, r->causes, r->ncauses);
+        if (!le)
+            le = set_list(&x->fix, &x->nfix, r->fix, r->nfix);
+        if (!le)
+            le = set_list(&x->sources, &x->nsources, r->sources, r->nsources);
     } else {
-        x->summary = st ? st->meaning : rc ? rc->meaning : NULL;
-        if (st || rc)
-            set_list(&x->sources, &x->nsources, st ? &st->source : &rc->source, 1);
+        /* the status's or the reply code's entry: its meaning and its source */
+        const int by_status = !strcmp(v.decided_by, "status") && st;
+        const int by_reply = !by_status && !strcmp(v.decided_by, "reply") && rc;
+        const kb_off meaning = by_status  ? st->meaning
+                               : by_reply ? rc->meaning
+                               : st       ? st->meaning
+                               : rc       ? rc->meaning
+                                          : 0;
+        const char *source = kb_str(kb, by_status  ? st->source
+                                        : by_reply ? rc->source
+                                        : st       ? st->source
+                                        : rc       ? rc->source
+                                                   : 0);
+        x->summary = kb_str(kb, meaning);
+        if (source)
+            le = set_list(&x->sources, &x->nsources, &source, 1);
+    }
+    if (le) {
+        reply_free(&rp);
+        mxd_explanation_free(x);
+        return le;
     }
     {
         reply_parts ctx = rp;
@@ -558,6 +584,9 @@ void mxd_explanation_free(mxd_explanation *e)
     free(e->sending_ip);
     free(e->tags);
     free(e->text);
+    free((void *)e->causes);
+    free((void *)e->fix);
+    free((void *)e->sources);
     free(e);
 }
 

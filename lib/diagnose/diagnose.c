@@ -465,7 +465,7 @@ static mxd_err ip_owner(const mxd_kb *kb, mxd_resolver *r, mxd_diagnosis *d)
     const kb_outbound *o = kb_outbound_for_ip(kb, d->sending_ip);
     char *why = NULL;
     if (o) {
-        why = diag_printf("in its published range %s", o->pattern);
+        why = diag_printf("in its published range %s", kb_str(kb, o->pattern));
     } else if (r) {
         char q[MXD_DNS_NAME_MAX + 2];
         mxd_dns_answer *a = NULL;
@@ -482,10 +482,10 @@ static mxd_err ip_owner(const mxd_kb *kb, mxd_resolver *r, mxd_diagnosis *d)
         return MXD_OK;
     if (!why)
         return MXD_ERR_NOMEM;
-    d->sending_ip_owner = o->provider;
-    d->sending_ip_owner_name = mxd_kb_provider_name(kb, o->provider);
+    d->sending_ip_owner = kb_str(kb, o->provider);
+    d->sending_ip_owner_name = mxd_kb_provider_name(kb, d->sending_ip_owner);
     if (!d->sending_ip_owner_name)
-        d->sending_ip_owner_name = o->provider;
+        d->sending_ip_owner_name = d->sending_ip_owner;
     d->sending_ip_owner_why = why;
     return MXD_OK;
 }

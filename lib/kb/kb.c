@@ -173,6 +173,8 @@ void mxd_kb_free(mxd_kb *kb)
     if (!kb || kb == &kb_builtin)
         return;
     kb_free_arena(kb);
+    free(kb->pool);
+    free(kb->lists);
     free(kb->rules);
     free(kb->status);
     free(kb->replies);
@@ -240,15 +242,16 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
 const char *kb_pseudo_status(const mxd_kb *kb, const char *reason, int temporary)
 {
     for (size_t i = 0; reason && i < kb->npseudo; i++)
-        if (!strcmp(kb->pseudo[i].reason, reason))
-            return temporary && kb->pseudo[i].temp ? kb->pseudo[i].temp : kb->pseudo[i].perm;
+        if (!strcmp(kb_str(kb, kb->pseudo[i].reason), reason))
+            return kb_str(kb, temporary && kb->pseudo[i].temp ? kb->pseudo[i].temp
+                                                              : kb->pseudo[i].perm);
     return "";
 }
 
 const kb_provider *kb_find_provider(const mxd_kb *kb, const char *id)
 {
     for (size_t i = 0; i < kb->nproviders; i++)
-        if (!strcmp(kb->providers[i].id, id))
+        if (!strcmp(kb_str(kb, kb->providers[i].id), id))
             return &kb->providers[i];
     return NULL;
 }
@@ -258,7 +261,7 @@ const char *mxd_kb_provider_name(const mxd_kb *kb, const char *id)
     if (!kb || !id)
         return NULL;
     const kb_provider *p = kb_find_provider(kb, id);
-    return p ? p->name : NULL;
+    return p ? kb_str(kb, p->name) : NULL;
 }
 
 /* literal_len - pattern length without '*': longer means more specific. */
@@ -279,9 +282,9 @@ static const kb_phost *best_host(const mxd_kb *kb, int kind, const char *name)
         nl--;
     for (size_t i = 0; i < kb->nhosts; i++) {
         const kb_phost *h = &kb->hosts[i];
-        if (h->kind != kind || !str_glob_match(name, nl, h->pattern))
+        if (h->kind != kind || !str_glob_match(name, nl, kb_str(kb, h->pattern)))
             continue;
-        size_t l = literal_len(h->pattern);
+        size_t l = literal_len(kb_str(kb, h->pattern));
         if (!best || l > best_len) {
             best = h;
             best_len = l;
@@ -302,12 +305,13 @@ const char *mxd_kb_provider_for_host(const mxd_kb *kb, const char *host, char *r
         return NULL;
     if (h->region && region && regionlen) {
         /* find a label starting with the region prefix */
-        size_t pl = strlen(h->region);
+        const char *reg = kb_str(kb, h->region);
+        size_t pl = strlen(reg);
         const char *lab = host;
         while (lab && *lab) {
             const char *dot = strchr(lab, '.');
             size_t ll = dot ? (size_t)(dot - lab) : strlen(lab);
-            if (ll > pl && str_casefind(lab, pl, h->region, pl) == lab) {
+            if (ll > pl && str_casefind(lab, pl, reg, pl) == lab) {
                 size_t rl = ll - pl;
                 if (rl >= regionlen)
                     rl = regionlen - 1;
@@ -319,7 +323,7 @@ const char *mxd_kb_provider_for_host(const mxd_kb *kb, const char *host, char *r
             lab = dot ? dot + 1 : NULL;
         }
     }
-    return h->provider;
+    return kb_str(kb, h->provider);
 }
 
 const char *mxd_kb_provider_for_domain(const mxd_kb *kb, const char *domain)
@@ -327,7 +331,7 @@ const char *mxd_kb_provider_for_domain(const mxd_kb *kb, const char *domain)
     if (!kb || !domain || !*domain)
         return NULL;
     const kb_phost *h = best_host(kb, KB_DOMAIN, domain);
-    return h ? h->provider : NULL;
+    return h ? kb_str(kb, h->provider) : NULL;
 }
 
 const kb_status *kb_find_status(const mxd_kb *kb, int cls, int subj, int det)
@@ -348,7 +352,8 @@ const kb_status *kb_find_status(const mxd_kb *kb, int cls, int subj, int det)
 const kb_reply *kb_find_reply(const mxd_kb *kb, const char *code)
 {
     for (size_t i = 0; i < kb->nreplies; i++)
-        if (kb->replies[i].code[0] == code[0] && !strcmp(kb->replies[i].code, code))
+        if (kb_str(kb, kb->replies[i].code)[0] == code[0] &&
+            !strcmp(kb_str(kb, kb->replies[i].code), code))
             return &kb->replies[i];
     return NULL;
 }
@@ -363,9 +368,9 @@ mxd_err mxd_kb_status(const mxd_kb *kb, const char *status, const char **title,
     if (!st)
         return MXD_ERR_NOTFOUND;
     if (title)
-        *title = st->title;
+        *title = kb_str(kb, st->title);
     if (meaning)
-        *meaning = st->meaning;
+        *meaning = kb_str(kb, st->meaning);
     return MXD_OK;
 }
 

@@ -26,7 +26,7 @@ mxd_err kb_row_dkimsel(parse_ctx *pc, const char **col, const size_t *clen)
             return kb_fail(pc, "selector '%.*s': use letters, digits, '-' and '_'", (int)clen[0],
                            col[0]);
     for (size_t i = 0; i < kb->ndkimsels; i++)
-        if (str_caseeq(col[0], clen[0], kb->dkimsels[i].selector))
+        if (str_caseeq(col[0], clen[0], kb_str(kb, kb->dkimsels[i].selector)))
             return kb_fail(pc, "duplicate selector '%.*s'", (int)clen[0], col[0]);
     kb_dkimsel d = {kb_strn(kb, col[0], clen[0]), kb_strn(kb, col[1], clen[1])};
     if (!d.selector || !d.provider)
@@ -40,9 +40,9 @@ int mxd_kb_dkim_selector(const mxd_kb *kb, size_t i, const char **selector, cons
     if (!kb || i >= kb->ndkimsels)
         return -1;
     if (selector)
-        *selector = kb->dkimsels[i].selector;
+        *selector = kb_str(kb, kb->dkimsels[i].selector);
     if (provider)
-        *provider = kb->dkimsels[i].provider;
+        *provider = kb_str(kb, kb->dkimsels[i].provider);
     return 0;
 }
 
@@ -64,7 +64,7 @@ mxd_err kb_row_sender(parse_ctx *pc, const char **col, const size_t *clen)
             return kb_fail(pc, "domain '%.*s': letters, digits, '-' and '.' only", (int)clen[0],
                            col[0]);
     for (size_t i = 0; i < kb->nsenders; i++)
-        if (str_caseeq(col[0], clen[0], kb->senders[i].domain))
+        if (str_caseeq(col[0], clen[0], kb_str(kb, kb->senders[i].domain)))
             return kb_fail(pc, "duplicate domain '%.*s'", (int)clen[0], col[0]);
     kb_sender d = {kb_strn(kb, col[0], clen[0]), kb_strn(kb, col[1], clen[1]),
                    kb_strn(kb, col[2], clen[2]), kb_strn(kb, col[3], clen[3])};
@@ -84,17 +84,18 @@ int mxd_kb_sending_service(const mxd_kb *kb, const char *name, const char **serv
         nl--;
     for (size_t i = 0; i < kb->nsenders; i++) {
         const kb_sender *s = &kb->senders[i];
-        size_t dl = strlen(s->domain);
-        if (nl < dl || !str_caseeq(name + nl - dl, dl, s->domain))
+        const char *domain = kb_str(kb, s->domain);
+        size_t dl = strlen(domain);
+        if (nl < dl || !str_caseeq(name + nl - dl, dl, domain))
             continue;
         if (nl > dl && name[nl - dl - 1] != '.')
             continue;
         if (service)
-            *service = s->service;
+            *service = kb_str(kb, s->service);
         if (category)
-            *category = s->category;
+            *category = kb_str(kb, s->category);
         if (align)
-            *align = s->align;
+            *align = kb_str(kb, s->align);
         return 0;
     }
     return -1;

@@ -79,7 +79,7 @@ static mxd_err parse_codes(parse_ctx *pc, const char *what, const char *s, size_
         if (parse_spec(p, (size_t)(eq - p), &tmp[k]))
             return kb_fail(pc, "%s: bad code '%.*s' (want a.b.c.d, a.b.c.d-e or a.b.c.&bits)", what,
                            (int)(eq - p), p);
-        tmp[k].meaning = kb_strn(pc->kb, eq + 1, (size_t)(e - eq - 1));
+        tmp[k].meaning = kb_strp(pc->kb, eq + 1, (size_t)(e - eq - 1));
         if (!tmp[k].meaning)
             return MXD_ERR_NOMEM;
         k++;
@@ -150,18 +150,19 @@ static mxd_err parse_key(parse_ctx *pc, const char *zone, size_t zlen, const cha
             return kb_fail(pc, "key: the zone is already KEY.zone; write the kind alone");
         if (!is_key_zone(colon + 1, len - kl - 1))
             return kb_fail(pc, "key must be '-', KIND or KIND:KEY.zone");
-        b->key_zone = kb_strn(pc->kb, colon + 1, len - kl - 1);
+        b->key_zone = kb_strp(pc->kb, colon + 1, len - kl - 1);
     } else {
         if (!zone_keyed)
             return kb_fail(pc,
                            "key: a bare kind needs a zone written KEY.zone; else KIND:KEY.zone");
         b->key_required = 1;
     }
-    b->key = kb_strn(pc->kb, s, kl);
+    b->key = kb_strp(pc->kb, s, kl);
     return MXD_OK;
 }
 
 #define S(i) kb_strn(pc->kb, col[i], clen[i])
+#define P(i) kb_strp(pc->kb, col[i], clen[i])
 
 mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
 {
@@ -219,13 +220,13 @@ mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(pc, b.domain ? "test must be rfc5782, none or a domain name"
                                     : "test must be rfc5782 or none for an IP list");
     }
-    b.id = S(0);
-    b.name = S(1);
-    b.zone = S(2);
-    b.policy = S(9);
-    b.delist = clen[10] ? S(10) : NULL;
-    b.test_name = b.test == KB_TEST_NAME ? S(11) : NULL;
-    b.source = S(12);
+    b.id = P(0);
+    b.name = P(1);
+    b.zone = P(2);
+    b.policy = P(9);
+    b.delist = clen[10] ? P(10) : NULL;
+    b.test_name = b.test == KB_TEST_NAME ? P(11) : NULL;
+    b.source = P(12);
     if (b.key_required)
         b.key_zone = b.zone;
     if (!b.id || !b.name || !b.zone || !b.policy || !b.source || (clen[8] && !b.key) ||
@@ -301,8 +302,8 @@ mxd_err kb_row_outbound(parse_ctx *pc, const char **col, const size_t *clen)
     o.provider = S(2);
     if (!o.pattern || !o.provider)
         return MXD_ERR_NOMEM;
-    if (!kb_find_provider(kb, o.provider))
-        return kb_fail(pc, "unknown provider '%s'", o.provider);
+    if (!kb_find_provider(kb, kb_str(kb, o.provider)))
+        return kb_fail(pc, "unknown provider '%s'", kb_str(kb, o.provider));
     return kb_push((void **)&kb->outbound, &kb->noutbound, sizeof *kb->outbound, &o);
 }
 
@@ -327,7 +328,8 @@ const kb_outbound *kb_outbound_for_ptr(const mxd_kb *kb, const char *name)
     while (n && name[n - 1] == '.')
         n--;
     for (size_t i = 0; i < kb->noutbound; i++)
-        if (kb->outbound[i].kind == KB_OUT_PTR && str_glob_match(name, n, kb->outbound[i].pattern))
+        if (kb->outbound[i].kind == KB_OUT_PTR &&
+            str_glob_match(name, n, kb_str(kb, kb->outbound[i].pattern)))
             return &kb->outbound[i];
     return NULL;
 }
@@ -354,6 +356,6 @@ const char *mxd_kb_public_resolver(const mxd_kb *kb, const char *addr)
         return NULL;
     for (size_t i = 0; i < kb->npubres; i++)
         if (kb->pubres[i].family == fam && !memcmp(kb->pubres[i].addr, b, fam == 4 ? 4 : 16))
-            return kb->pubres[i].op;
+            return kb_str(kb, kb->pubres[i].op);
     return NULL;
 }

@@ -32,10 +32,6 @@ void kb_fast_free(mxd_kb *kb)
     struct kb_fast *f = kb ? kb->fast : NULL;
     if (!f)
         return;
-    for (size_t i = 0; i < f->nhost; i++)
-        free(f->host[i].lit);
-    for (size_t i = 0; i < f->ndom; i++)
-        free(f->dom[i].lit);
     free(f->host);
     free(f->dom);
     bmatch_free(f->hints);
@@ -57,22 +53,23 @@ int kb_provider_has_rules(const mxd_kb *kb, const char *provider)
 }
 
 /* compile_pattern - one host or domain pattern into hp. */
-static mxd_err compile_pattern(const kb_phost *h, kb_hostpat *hp)
+static mxd_err compile_pattern(mxd_kb *kb, const kb_phost *h, kb_hostpat *hp)
 {
-    const char *p = h->pattern;
+    const char *p = kb_str(kb, h->pattern);
     size_t pl = strlen(p);
     const char *star = strchr(p, '*');
     int suffix = star == p && !strchr(p + 1, '*');
     int prefix = star && star == p + pl - 1 && pl > 1 && star != p;
-    const char *lit = suffix ? p + 1 : p;
-    hp->litlen = prefix ? pl - 1 : strlen(lit);
-    hp->lit = malloc(strlen(lit) + 1);
-    if (!hp->lit)
-        return MXD_ERR_NOMEM;
-    bmatch_lower(lit, strlen(lit) + 1, hp->lit);
+    size_t skip = suffix ? 1 : 0;
+    hp->litlen = prefix ? pl - 1 : pl - skip;
     hp->shape = suffix ? PAT_SUFFIX : prefix ? PAT_PREFIX : star ? PAT_GLOB : PAT_EXACT;
     hp->weight = literal_len(p);
     hp->provider = h->provider;
+    hp->lit = kb_strn(kb, p + skip, pl - skip); /* moves the pool: p is stale after it */
+    if (!hp->lit)
+        return MXD_ERR_NOMEM;
+    char *lit = kb->pool + hp->lit;
+    bmatch_lower(lit, pl - skip, lit);
     return MXD_OK;
 }
 
@@ -84,6 +81,7 @@ static mxd_err compile_hints(const mxd_kb *kb, struct kb_fast *f)
     for (size_t i = 0; i < kb->nhosts; i++)
         n += kb->hosts[i].kind == KB_TEXT;
     const kb_phost **h = calloc(n ? n : 1, sizeof *h);
+#define PAT(x) kb_str(kb, (x)->pattern)
     const char **pats = calloc(n ? n : 1, sizeof *pats);
     f->hint_provider = calloc(n ? n : 1, sizeof *f->hint_provider);
     mxd_err e = MXD_ERR_NOMEM;
@@ -95,15 +93,16 @@ static mxd_err compile_hints(const mxd_kb *kb, struct kb_fast *f)
         for (size_t i = 1; i < n; i++) {
             const kb_phost *x = h[i];
             size_t j = i;
-            while (j > 0 && literal_len(h[j - 1]->pattern) < literal_len(x->pattern)) {
+            while (j > 0 && literal_len(PAT(h[j - 1])) < literal_len(PAT(x))) {
                 h[j] = h[j - 1];
                 j--;
             }
             h[j] = x;
         }
         for (size_t i = 0; i < n; i++) {
-            pats[i] = h[i]->pattern;
+            pats[i] = PAT(h[i]);
             f->hint_provider[i] = h[i]->provider;
+#undef PAT
         }
         f->hints = bmatch_new(pats, n);
         e = f->hints ? MXD_OK : MXD_ERR_NOMEM;
@@ -129,7 +128,7 @@ mxd_err kb_fast_build(mxd_kb *kb)
         return MXD_ERR_NOMEM;
     }
     for (size_t i = 0; i < kb->nreasons; i++)
-        pats[i] = kb->reasons[i].pattern;
+        pats[i] = kb_str(kb, kb->reasons[i].pattern);
     f->reasons = bmatch_new(pats, kb->nreasons);
     free(pats);
     if (!f->reasons)
@@ -138,17 +137,18 @@ mxd_err kb_fast_build(mxd_kb *kb)
     for (size_t i = 0; i < kb->nhosts && !e; i++) {
         int kind = kb->hosts[i].kind;
         if (kind == KB_HOST)
-            e = compile_pattern(&kb->hosts[i], &f->host[f->nhost++]);
+            e = compile_pattern(kb, &kb->hosts[i], &f->host[f->nhost++]);
         else if (kind == KB_DOMAIN)
-            e = compile_pattern(&kb->hosts[i], &f->dom[f->ndom++]);
+            e = compile_pattern(kb, &kb->hosts[i], &f->dom[f->ndom++]);
     }
     f->tags = calloc(nh, sizeof *f->tags);
     if (!f->tags && !e)
         e = MXD_ERR_NOMEM;
     for (size_t i = 0; i < kb->nhosts && !e; i++)
-        if (kb->hosts[i].kind == KB_TAG && kb->hosts[i].pattern[0]) {
-            f->tags[f->ntags++] = &kb->hosts[i];
-            f->tag_first[(unsigned char)str_tolower((unsigned char)kb->hosts[i].pattern[0])] = 1;
+        if (kb->hosts[i].kind == KB_TAG && kb_str(kb, kb->hosts[i].pattern)[0]) {
+            f->tags[f->ntags++] = (unsigned)i;
+            f->tag_first[(unsigned char)str_tolower(
+                (unsigned char)kb_str(kb, kb->hosts[i].pattern)[0])] = 1;
         }
     for (size_t i = 0; i < kb->nrules && !e; i++) {
         const char *p = kb->rules[i].provider;
@@ -166,24 +166,26 @@ static int same_n(const char *a, const char *b, size_t n)
 }
 
 /* pattern_lookup - the provider of the longest matching pattern (name lower-cased). */
-static const char *pattern_lookup(const kb_hostpat *pat, size_t n, const char *low, size_t hl)
+static const char *pattern_lookup(const mxd_kb *kb, const kb_hostpat *pat, size_t n,
+                                  const char *low, size_t hl)
 {
     const kb_hostpat *best = NULL;
     for (size_t i = 0; i < n; i++) {
         const kb_hostpat *h = &pat[i];
+        const char *lit = kb->pool + h->lit;
         int hit;
         if (h->shape == PAT_SUFFIX)
-            hit = hl > h->litlen && same_n(low + hl - h->litlen, h->lit, h->litlen);
+            hit = hl > h->litlen && same_n(low + hl - h->litlen, lit, h->litlen);
         else if (h->shape == PAT_PREFIX)
-            hit = hl > h->litlen && same_n(low, h->lit, h->litlen);
+            hit = hl > h->litlen && same_n(low, lit, h->litlen);
         else if (h->shape == PAT_EXACT)
-            hit = hl == h->litlen && same_n(low, h->lit, hl);
+            hit = hl == h->litlen && same_n(low, lit, hl);
         else
-            hit = str_glob_match(low, hl, h->lit);
+            hit = str_glob_match(low, hl, lit);
         if (hit && (!best || h->weight > best->weight))
             best = h;
     }
-    return best ? best->provider : NULL;
+    return best ? kb_str(kb, best->provider) : NULL;
 }
 
 const char *kb_host_provider(const mxd_kb *kb, const char *host)
@@ -197,7 +199,7 @@ const char *kb_host_provider(const mxd_kb *kb, const char *host)
     if (hl >= sizeof low)
         return mxd_kb_provider_for_host(kb, host, NULL, 0);
     bmatch_lower(host, hl, low);
-    return pattern_lookup(kb->fast->host, kb->fast->nhost, low, hl);
+    return pattern_lookup(kb, kb->fast->host, kb->fast->nhost, low, hl);
 }
 
 const char *kb_domain_provider(const mxd_kb *kb, const char *domain)
@@ -211,13 +213,13 @@ const char *kb_domain_provider(const mxd_kb *kb, const char *domain)
     if (hl >= sizeof low)
         return mxd_kb_provider_for_domain(kb, domain);
     bmatch_lower(domain, hl, low);
-    return pattern_lookup(kb->fast->dom, kb->fast->ndom, low, hl);
+    return pattern_lookup(kb, kb->fast->dom, kb->fast->ndom, low, hl);
 }
 
 const char *kb_hint_provider(const mxd_kb *kb, const char *low, size_t len)
 {
     long h = len ? bmatch_first(kb->fast->hints, low, len) : -1;
-    return h >= 0 ? kb->fast->hint_provider[h] : NULL;
+    return h >= 0 ? kb_str(kb, kb->fast->hint_provider[h]) : NULL;
 }
 
 const char *kb_status_provider(const mxd_kb *kb, int cls, int subj, int det)
@@ -230,7 +232,7 @@ const char *kb_status_provider(const mxd_kb *kb, int cls, int subj, int det)
             (!best || h->status.hi - h->status.lo < best->status.hi - best->status.lo))
             best = h; /* the narrowest range wins */
     }
-    return best ? best->provider : NULL;
+    return best ? kb_str(kb, best->provider) : NULL;
 }
 
 long kb_reason_first(const mxd_kb *kb, const char *low, size_t len)
@@ -263,6 +265,7 @@ const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const
     if (tag)
         *tag = NULL;
     const struct kb_fast *f = kb->fast;
+#define TAG(k) kb_str(kb, kb->hosts[f->tags[k]].pattern)
     /* one pass over the word starts: the tag earliest in file order that stands at any of
      * them (the first one decides, stop looking once it is found) */
     size_t best = f->ntags;
@@ -271,9 +274,9 @@ const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const
     uint32_t by_first[256];
     int masks = f->ntags <= 32;
     for (size_t k = 0; masks && k < f->ntags; k++)
-        by_first[str_tolower((unsigned char)f->tags[k]->pattern[0])] = 0;
+        by_first[str_tolower((unsigned char)TAG(k)[0])] = 0;
     for (size_t k = 0; masks && k < f->ntags; k++)
-        by_first[str_tolower((unsigned char)f->tags[k]->pattern[0])] |= (uint32_t)1 << k;
+        by_first[str_tolower((unsigned char)TAG(k)[0])] |= (uint32_t)1 << k;
     for (size_t i = 0; i < len && best > 0; i++) {
         if (!f->tag_first[(unsigned char)low[i]] ||
             (i > 0 && (str_isalnum((unsigned char)low[i - 1]) || low[i - 1] == '-')))
@@ -283,7 +286,7 @@ const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const
                 size_t k = (size_t)__builtin_ctz(m);
                 if (k >= best)
                     break;
-                if (tag_at(low, len, i, f->tags[k]->pattern)) {
+                if (tag_at(low, len, i, TAG(k))) {
                     best = k;
                     break;
                 }
@@ -291,8 +294,8 @@ const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const
             continue;
         }
         for (size_t k = 0; k < best; k++)
-            if (str_tolower((unsigned char)f->tags[k]->pattern[0]) == (unsigned char)low[i] &&
-                tag_at(low, len, i, f->tags[k]->pattern)) {
+            if (str_tolower((unsigned char)TAG(k)[0]) == (unsigned char)low[i] &&
+                tag_at(low, len, i, TAG(k))) {
                 best = k;
                 break;
             }
@@ -300,6 +303,7 @@ const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const
     if (best == f->ntags)
         return NULL;
     if (tag)
-        *tag = f->tags[best]->pattern;
-    return f->tags[best]->provider;
+        *tag = TAG(best);
+    return kb_str(kb, kb->hosts[f->tags[best]].provider);
+#undef TAG
 }

@@ -23,6 +23,15 @@ typedef struct kb_file {
     size_t len;
 } kb_file;
 
+/* The tables hold no pointers: in the built-in knowledge base (static data in a shared
+ * object or a position-independent executable) each pointer would be a relocation ld.so
+ * applies at every start, in a page it copies. A string is its offset in kb->pool (kb_str());
+ * offset 0 is no string (NULL). A list of strings is a run in kb->lists: the index of its
+ * first entry and a count (kb_item()). Sub-tables (a rule's status ranges, a playbook's steps,
+ * a blocklist's codes) are runs of shared arrays in the same way. The loader (--data-dir)
+ * builds the same form on the heap, so one code path reads both. */
+typedef uint32_t kb_off;
+
 #define KB_RULE_SUBJECTS 10 /* status subjects indexed (RFC 3463 uses 0 to 7) */
 
 typedef struct kb_srange {
@@ -62,16 +71,16 @@ typedef struct kb_rule {
 typedef struct kb_status {
     int cls;       /* 2, 4, 5, or 0 for an "X." pattern */
     int subj, det; /* -1 when absent */
-    const char *code, *title, *meaning, *reason, *scope, *source;
+    kb_off code, title, meaning, reason, scope, source;
 } kb_status;
 
 typedef struct kb_reply {
-    const char *code, *meaning, *reason, *scope, *source;
+    kb_off code, meaning, reason, scope, source;
 } kb_reply;
 
-/* Sisimai's pseudo status for a reason (pseudo-status.tsv): temp NULL when none is defined. */
+/* Sisimai's pseudo status for a reason (pseudo-status.tsv): temp 0 when none is defined. */
 typedef struct kb_pseudo {
-    const char *reason, *temp, *perm, *source;
+    kb_off reason, temp, perm, source;
 } kb_pseudo;
 
 /* A phrase that marks a non-delivery notice (bounce-phrases.tsv): kind KB_PH_*, the pattern
@@ -79,12 +88,12 @@ typedef struct kb_pseudo {
 enum { KB_PH_FROM = 1, KB_PH_SUBJECT = 2, KB_PH_SENTENCE = 3, KB_PH_LEAD = 4 };
 typedef struct kb_phrase {
     int kind;
-    const char *pattern, *source;
+    kb_off pattern, source;
     size_t len;
 } kb_phrase;
 
 typedef struct kb_provider {
-    const char *id, *name, *postmaster, *source;
+    kb_off id, name, postmaster, source;
 } kb_provider;
 
 /* How a provider is recognised (provider-hosts.tsv kind): remote host or MX name, recipient
@@ -94,12 +103,12 @@ enum { KB_HOST = 1, KB_DOMAIN = 2, KB_TEXT = 3, KB_STATUS = 4, KB_TAG = 5 };
 
 typedef struct kb_phost {
     int kind;
-    const char *pattern, *provider, *region;
+    kb_off pattern, provider, region;
     kb_srange status; /* for KB_STATUS: the codes */
 } kb_phost;
 
 typedef struct kb_reason {
-    const char *reason, *pattern;
+    kb_off reason, pattern;
 } kb_reason;
 
 /* What a playbook step is marked from. */
@@ -202,11 +211,11 @@ typedef struct kb_dnsbl {
 typedef struct kb_pubres {
     int family;
     unsigned char addr[16];
-    const char *op;
+    kb_off op;
 } kb_pubres;
 
 typedef struct kb_rdnsword {
-    const char *word, *meaning;
+    kb_off word, meaning;
 } kb_rdnsword;
 
 /* A provider's own outbound servers (provider-outbound.tsv): an address range or a glob on
@@ -217,22 +226,28 @@ typedef struct kb_outbound {
     int kind;        /* KB_OUT_* */
     cidr_addr net;   /* KB_OUT_CIDR */
     unsigned prefix; /* KB_OUT_CIDR */
-    const char *pattern, *provider;
+    kb_off pattern, provider;
 } kb_outbound;
 
 typedef struct kb_dkimsel {
-    const char *selector, *provider;
+    kb_off selector, provider;
 } kb_dkimsel;
 
 /* A sending service (senders.tsv). */
 typedef struct kb_sender {
-    const char *domain, *service, *category, *align;
+    kb_off domain, service, category, align;
 } kb_sender;
 
 typedef struct kb_arena_block kb_arena_block;
 
 struct mxd_kb {
     kb_arena_block *arena;
+    /* every string, NUL-terminated, one after the other; pool[0] is the NUL of "no string".
+     * poolcap: bytes allocated (0 for the built-in kb, whose pool is static) */
+    char *pool;
+    size_t npool, poolcap;
+    kb_off *lists; /* the entries of every list of strings, a list after the other */
+    size_t nlists;
     kb_rule *rules;
     size_t nrules;
     kb_status *status;
@@ -283,6 +298,18 @@ struct mxd_kb {
     struct kb_fast *fast; /* provider-hosts.tsv and reasons.tsv compiled (kb_fast.c) */
 };
 
+/* kb_str - the string at offset off of the kb's pool; NULL for 0 (no string). */
+static inline const char *kb_str(const mxd_kb *kb, kb_off off)
+{
+    return off ? kb->pool + off : NULL;
+}
+
+/* kb_item - string i of the list whose first entry is kb->lists[first]. */
+static inline const char *kb_item(const mxd_kb *kb, size_t first, size_t i)
+{
+    return kb_str(kb, kb->lists[first + i]);
+}
+
 /* The built-in knowledge base: data/ as kbgen parsed, checked and compiled it at build time,
  * written out as static tables and matchers (build/kb_data.c): mxd_kb_open hands it out as it
  * is, mxd_kb_free leaves it alone. Nothing writes to a kb once it is loaded. */
@@ -297,8 +324,12 @@ typedef struct parse_ctx {
     size_t whylen;
 } parse_ctx;
 
-void *kb_alloc(mxd_kb *kb, size_t n);                                  /* from the kb's arena */
-const char *kb_strn(mxd_kb *kb, const char *s, size_t len);            /* copy into the arena */
+void *kb_alloc(mxd_kb *kb, size_t n); /* from the kb's arena */
+/* kb_strn - copy len bytes at s (which may lie in the pool itself) and a NUL into the kb's
+ * pool: the offset, 0 when out of memory. A pointer into the pool (kb_str()) is good until
+ * the next string is added. */
+kb_off kb_strn(mxd_kb *kb, const char *s, size_t len);
+const char *kb_strp(mxd_kb *kb, const char *s, size_t len);            /* copy into the arena */
 mxd_err kb_push(void **arr, size_t *n, size_t size, const void *item); /* append to a table */
 mxd_err kb_fail(parse_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll);
@@ -361,28 +392,29 @@ const kb_reply *kb_find_reply(const mxd_kb *kb, const char *code);
 enum { PAT_SUFFIX = 0, PAT_EXACT, PAT_GLOB, PAT_PREFIX };
 
 typedef struct kb_hostpat {
-    char *lit; /* lower case: ".example.com" for "*.example.com", else the whole pattern */
+    kb_off lit; /* lower case: ".example.com" for "*.example.com", else the whole pattern */
     size_t litlen;
     int shape;
     size_t weight; /* the pattern's literal length: the longest match wins */
-    const char *provider;
+    kb_off provider;
 } kb_hostpat;
 
 /* What kb_fast_build compiles (kbgen writes the built-in one out as static data). */
 struct kb_fast {
     kb_hostpat *host, *dom;
     size_t nhost, ndom;
-    struct bmatch *hints;       /* "text" patterns, longest literal first */
-    const char **hint_provider; /* provider of each */
-    struct bmatch *reasons;     /* reasons.tsv patterns, in file order */
+    struct bmatch *hints;   /* "text" patterns, longest literal first */
+    kb_off *hint_provider;  /* provider of each */
+    struct bmatch *reasons; /* reasons.tsv patterns, in file order */
     const char **rule_providers;
     size_t nrule_providers;
-    const kb_phost **tags; /* the "tag" patterns, in file order */
+    unsigned *tags; /* the "tag" patterns (indexes in kb->hosts), in file order */
     size_t ntags;
     unsigned char tag_first[256]; /* bytes a tag starts with (lower case) */
 };
 
-/* kb_fast_build / kb_fast_free - compile provider-hosts.tsv and reasons.tsv into kb->fast. */
+/* kb_fast_build / kb_fast_free - compile provider-hosts.tsv and reasons.tsv into kb->fast
+ * (the host patterns in lower case go into the kb's pool). */
 mxd_err kb_fast_build(mxd_kb *kb);
 void kb_fast_free(mxd_kb *kb);
 

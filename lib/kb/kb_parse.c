@@ -40,7 +40,7 @@ void *kb_alloc(mxd_kb *kb, size_t n)
     return p;
 }
 
-const char *kb_strn(mxd_kb *kb, const char *s, size_t len)
+const char *kb_strp(mxd_kb *kb, const char *s, size_t len)
 {
     char *p = kb_alloc(kb, len + 1);
     if (!p)
@@ -48,6 +48,42 @@ const char *kb_strn(mxd_kb *kb, const char *s, size_t len)
     memcpy(p, s, len);
     p[len] = 0;
     return p;
+}
+
+#define KB_POOL_FIRST 65536 /* bytes of a loaded kb's first pool */
+
+kb_off kb_strn(mxd_kb *kb, const char *s, size_t len)
+{
+    /* s may lie in the pool, which growing moves */
+    int inside = kb->pool && s >= kb->pool && s < kb->pool + kb->npool;
+    size_t at = inside ? (size_t)(s - kb->pool) : 0;
+    if (!kb->npool) {
+        kb->pool = malloc(KB_POOL_FIRST);
+        if (!kb->pool)
+            return 0;
+        kb->poolcap = KB_POOL_FIRST;
+        kb->pool[0] = 0; /* offset 0: no string */
+        kb->npool = 1;
+    }
+    if (len >= UINT32_MAX - kb->npool)
+        return 0;
+    if (kb->poolcap - kb->npool < len + 1) {
+        size_t cap = kb->poolcap;
+        while (cap - kb->npool < len + 1)
+            cap *= 2;
+        char *p = realloc(kb->pool, cap);
+        if (!p)
+            return 0;
+        kb->pool = p;
+        kb->poolcap = cap;
+        if (inside)
+            s = p + at;
+    }
+    kb_off off = (kb_off)kb->npool;
+    memcpy(kb->pool + off, s, len);
+    kb->pool[off + len] = 0;
+    kb->npool += len + 1;
+    return off;
 }
 
 #define KB_TABLE_STEP 64
@@ -268,15 +304,16 @@ static mxd_err row_status(parse_ctx *pc, const char **col, const size_t *clen)
     st.code = S(0);
     st.title = S(1);
     st.meaning = S(2);
-    st.reason = clen[3] ? S(3) : NULL;
-    st.scope = clen[4] ? S(4) : NULL;
+    st.reason = clen[3] ? S(3) : 0;
+    st.scope = clen[4] ? S(4) : 0;
     st.source = S(5);
-    if (!st.code || !st.title || !st.meaning || !st.source)
+    if (!st.code || !st.title || !st.meaning || !st.source || (clen[3] && !st.reason) ||
+        (clen[4] && !st.scope))
         return MXD_ERR_NOMEM;
-    if (st.reason && !kb_is_reason(st.reason))
-        return kb_fail(pc, "unknown reason '%s'", st.reason);
-    if (st.scope && !kb_is_scope(st.scope))
-        return kb_fail(pc, "unknown scope '%s'", st.scope);
+    if (st.reason && !kb_is_reason(kb_str(kb, st.reason)))
+        return kb_fail(pc, "unknown reason '%s'", kb_str(kb, st.reason));
+    if (st.scope && !kb_is_scope(kb_str(kb, st.scope)))
+        return kb_fail(pc, "unknown scope '%s'", kb_str(kb, st.scope));
     return kb_push((void **)&kb->status, &kb->nstatus, sizeof *kb->status, &st);
 }
 
@@ -288,11 +325,13 @@ static mxd_err row_reply(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(pc, "bad reply code '%.*s'", (int)clen[0], col[0]);
     if (!clen[1] || !clen[4])
         return kb_fail(pc, "meaning and source are required");
-    kb_reply r = {S(0), S(1), clen[2] ? S(2) : NULL, clen[3] ? S(3) : NULL, S(4)};
-    if (r.reason && !kb_is_reason(r.reason))
-        return kb_fail(pc, "unknown reason '%s'", r.reason);
-    if (r.scope && !kb_is_scope(r.scope))
-        return kb_fail(pc, "unknown scope '%s'", r.scope);
+    kb_reply r = {S(0), S(1), clen[2] ? S(2) : 0, clen[3] ? S(3) : 0, S(4)};
+    if (!r.code || !r.meaning || !r.source || (clen[2] && !r.reason) || (clen[3] && !r.scope))
+        return MXD_ERR_NOMEM;
+    if (r.reason && !kb_is_reason(kb_str(kb, r.reason)))
+        return kb_fail(pc, "unknown reason '%s'", kb_str(kb, r.reason));
+    if (r.scope && !kb_is_scope(kb_str(kb, r.scope)))
+        return kb_fail(pc, "unknown scope '%s'", kb_str(kb, r.scope));
     return kb_push((void **)&kb->replies, &kb->nreplies, sizeof *kb->replies, &r);
 }
 
@@ -312,14 +351,15 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(pc, "bad temporary code '%.*s' (want 4.0.9DD or -)", (int)clen[1], col[1]);
     if (!is_pseudo_code(col[2], clen[2], '5'))
         return kb_fail(pc, "bad permanent code '%.*s' (want 5.0.9DD)", (int)clen[2], col[2]);
-    kb_pseudo p = {S(0), clen[1] ? S(1) : NULL, S(2), S(3)};
+    kb_pseudo p = {S(0), clen[1] ? S(1) : 0, S(2), S(3)};
     if (!p.reason || !p.perm || !p.source || (clen[1] && !p.temp))
         return MXD_ERR_NOMEM;
-    if (!kb_is_reason(p.reason))
-        return kb_fail(pc, "unknown reason '%s'", p.reason);
+    const char *reason = kb_str(kb, p.reason);
+    if (!kb_is_reason(reason))
+        return kb_fail(pc, "unknown reason '%s'", reason);
     for (size_t i = 0; i < kb->npseudo; i++)
-        if (!strcmp(kb->pseudo[i].reason, p.reason))
-            return kb_fail(pc, "reason '%s' listed twice", p.reason);
+        if (!strcmp(kb_str(kb, kb->pseudo[i].reason), reason))
+            return kb_fail(pc, "reason '%s' listed twice", reason);
     return kb_push((void **)&kb->pseudo, &kb->npseudo, sizeof *kb->pseudo, &p);
 }
 
@@ -339,9 +379,9 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
     kb_phrase p = {kind, S(1), S(2), clen[1]};
     if (!p.pattern || !p.source)
         return MXD_ERR_NOMEM;
-    for (char *c = (char *)p.pattern; *c; c++)
+    for (const char *c = kb_str(kb, p.pattern); *c; c++)
         if (*c >= 'A' && *c <= 'Z')
-            return kb_fail(pc, "pattern '%s' is not in lower case", p.pattern);
+            return kb_fail(pc, "pattern '%s' is not in lower case", kb_str(kb, p.pattern));
     return kb_push((void **)&kb->phrases, &kb->nphrases, sizeof *kb->phrases, &p);
 }
 
@@ -353,9 +393,11 @@ static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
     for (size_t i = 0; i < clen[0]; i++)
         if (!str_isalnum((unsigned char)col[0][i]) && col[0][i] != '-')
             return kb_fail(pc, "provider id '%.*s': use a-z, 0-9 and '-'", (int)clen[0], col[0]);
-    kb_provider pr = {S(0), S(1), clen[2] ? S(2) : NULL, S(3)};
-    if (kb_find_provider(kb, pr.id))
-        return kb_fail(pc, "duplicate provider '%s'", pr.id);
+    kb_provider pr = {S(0), S(1), clen[2] ? S(2) : 0, S(3)};
+    if (!pr.id || !pr.name || !pr.source || (clen[2] && !pr.postmaster))
+        return MXD_ERR_NOMEM;
+    if (kb_find_provider(kb, kb_str(kb, pr.id)))
+        return kb_fail(pc, "duplicate provider '%s'", kb_str(kb, pr.id));
     return kb_push((void **)&kb->providers, &kb->nproviders, sizeof *kb->providers, &pr);
 }
 
@@ -401,7 +443,9 @@ static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
     }
     h.pattern = S(1);
     h.provider = S(2);
-    h.region = clen[3] ? S(3) : NULL;
+    h.region = clen[3] ? S(3) : 0;
+    if (!h.pattern || !h.provider || (clen[3] && !h.region))
+        return MXD_ERR_NOMEM;
     return kb_push((void **)&kb->hosts, &kb->nhosts, sizeof *kb->hosts, &h);
 }
 
@@ -411,8 +455,10 @@ static mxd_err row_reason(parse_ctx *pc, const char **col, const size_t *clen)
     if (!clen[0] || !clen[1] || !clen[2])
         return kb_fail(pc, "reason, pattern and source are required");
     kb_reason r = {S(0), S(1)};
-    if (!kb_is_reason(r.reason))
-        return kb_fail(pc, "unknown reason '%s'", r.reason);
+    if (!r.reason || !r.pattern)
+        return MXD_ERR_NOMEM;
+    if (!kb_is_reason(kb_str(kb, r.reason)))
+        return kb_fail(pc, "unknown reason '%s'", kb_str(kb, r.reason));
     return kb_push((void **)&kb->reasons, &kb->nreasons, sizeof *kb->reasons, &r);
 }
 
@@ -562,7 +608,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
             t->start_line = pc->line;
         }
         kb_rule *r = &t->r;
-        const char *sv = kb_strn(pc->kb, v, vl);
+        const char *sv = kb_strp(pc->kb, v, vl);
         if (!sv) {
             e = MXD_ERR_NOMEM;
             break;
@@ -794,11 +840,11 @@ static mxd_err load(const kb_file *files, size_t nfiles, mxd_kb **out, char *why
                     e = parse_tsv(&pc, &files[i], tables[t].header, tables[t].fn);
             }
     for (size_t i = 0; i < kb->nhosts && !e; i++)
-        if (!kb_find_provider(kb, kb->hosts[i].provider)) {
+        if (!kb_find_provider(kb, kb_str(kb, kb->hosts[i].provider))) {
             pc.file = "provider-hosts.tsv";
             pc.line = 0;
-            e = kb_fail(&pc, "pattern %s names unknown provider '%s'", kb->hosts[i].pattern,
-                        kb->hosts[i].provider);
+            e = kb_fail(&pc, "pattern %s names unknown provider '%s'",
+                        kb_str(kb, kb->hosts[i].pattern), kb_str(kb, kb->hosts[i].provider));
         }
     /* the stanza files: rules, playbooks and delist templates keep their file name (a copy
      * in the arena outlives the caller's) */
@@ -810,7 +856,7 @@ static mxd_err load(const kb_file *files, size_t nfiles, mxd_kb **out, char *why
                                                   : NULL;
         if (!parse)
             continue;
-        pc.file = kb_strn(kb, files[i].name, strlen(files[i].name));
+        pc.file = kb_strp(kb, files[i].name, strlen(files[i].name));
         if (!pc.file)
             e = MXD_ERR_NOMEM;
         else if (files[i].len > KB_MAX_FILE_SIZE)

@@ -68,7 +68,7 @@ static const char **collect(parse_ctx *pc, const sline *l, size_t n, const char 
     if (!v)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (key_is(&l[i], key) && !(v[(*cnt)++] = kb_strn(pc->kb, l[i].val, l[i].vl)))
+        if (key_is(&l[i], key) && !(v[(*cnt)++] = kb_strp(pc->kb, l[i].val, l[i].vl)))
             return NULL;
     return v;
 }
@@ -77,7 +77,7 @@ static const char *single(parse_ctx *pc, const sline *l, size_t n, const char *k
 {
     for (size_t i = 0; i < n; i++)
         if (key_is(&l[i], key))
-            return kb_strn(pc->kb, l[i].val, l[i].vl);
+            return kb_strp(pc->kb, l[i].val, l[i].vl);
     return NULL;
 }
 
@@ -173,7 +173,7 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
             return kb_fail(pc, "step without text");
         kb_step *st = &pb.steps[pb.nsteps++];
         st->check = (kb_check)chk;
-        st->text = kb_strn(kb, t, l[i].vl - (size_t)(t - v));
+        st->text = kb_strp(kb, t, l[i].vl - (size_t)(t - v));
         if (!st->text)
             return MXD_ERR_NOMEM;
     }

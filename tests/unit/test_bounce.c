@@ -453,7 +453,7 @@ static void test_provider_for_host_same_as_kb(void **state)
             continue;
         char name[300];
         size_t l = 0;
-        for (const char *p = kb->hosts[i].pattern; *p && l + 3 < sizeof name; p++) {
+        for (const char *p = kb_str(kb, kb->hosts[i].pattern); *p && l + 3 < sizeof name; p++) {
             if (*p == '*') {
                 name[l++] = 'a';
                 name[l++] = 'b';

@@ -287,14 +287,17 @@ static void test_hardbounce_table(void **state)
     /* every reason the data gives (reasons.tsv, status-codes.tsv, reply-codes.tsv, rules) has
      * its line in the table: a new reason needs a decision here */
     for (size_t i = 0; i < kb->nreasons; i++)
-        if (!hard_table_has(kb->reasons[i].reason))
-            fail_msg("reasons.tsv reason %s is not in the table", kb->reasons[i].reason);
+        if (!hard_table_has(kb_str(kb, kb->reasons[i].reason)))
+            fail_msg("reasons.tsv reason %s is not in the table",
+                     kb_str(kb, kb->reasons[i].reason));
     for (size_t i = 0; i < kb->nstatus; i++)
-        if (kb->status[i].reason && !hard_table_has(kb->status[i].reason))
-            fail_msg("status-codes.tsv reason %s is not in the table", kb->status[i].reason);
+        if (kb->status[i].reason && !hard_table_has(kb_str(kb, kb->status[i].reason)))
+            fail_msg("status-codes.tsv reason %s is not in the table",
+                     kb_str(kb, kb->status[i].reason));
     for (size_t i = 0; i < kb->nreplies; i++)
-        if (kb->replies[i].reason && !hard_table_has(kb->replies[i].reason))
-            fail_msg("reply-codes.tsv reason %s is not in the table", kb->replies[i].reason);
+        if (kb->replies[i].reason && !hard_table_has(kb_str(kb, kb->replies[i].reason)))
+            fail_msg("reply-codes.tsv reason %s is not in the table",
+                     kb_str(kb, kb->replies[i].reason));
     for (size_t i = 0; i < kb->nrules; i++)
         if (!hard_table_has(kb->rules[i].reason))
             fail_msg("rule %s reason %s is not in the table", kb->rules[i].id, kb->rules[i].reason);

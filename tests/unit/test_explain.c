@@ -250,7 +250,7 @@ static void test_hostile_64k_is_linear(void **state)
     const char **pats = malloc(kb->nreasons * sizeof *pats);
     assert_non_null(pats);
     for (size_t i = 0; i < kb->nreasons; i++)
-        pats[i] = kb->reasons[i].pattern;
+        pats[i] = kb_str(kb, kb->reasons[i].pattern);
     bmatch *reasons = bmatch_new(pats, kb->nreasons);
     free(pats);
     assert_non_null(reasons);

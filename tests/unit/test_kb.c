@@ -179,8 +179,8 @@ static void test_provider_outbound(void **state)
     assert_true(mxd_kb_count(kb, "provider-outbound") >= 5);
     const kb_outbound *o = kb_outbound_for_ip(kb, "40.107.243.101");
     assert_non_null(o);
-    assert_string_equal(o->provider, "microsoft365");
-    assert_string_equal(o->pattern, "40.107.0.0/16");
+    assert_string_equal(kb_str(kb, o->provider), "microsoft365");
+    assert_string_equal(kb_str(kb, o->pattern), "40.107.0.0/16");
     assert_non_null(kb_outbound_for_ip(kb, "2a01:111:f403:c000::1"));
     assert_non_null(kb_outbound_for_ip(kb, "::ffff:40.107.1.1"));
     assert_null(kb_outbound_for_ip(kb, "203.0.113.5"));
@@ -346,8 +346,8 @@ static void test_tag_provider(void **state)
         const char *want = NULL;
         for (size_t k = 0; k < f->ntags && !want; k++)
             for (size_t i = 0; i < len && !want; i++)
-                if (plain_tag_at(t, len, i, f->tags[k]->pattern))
-                    want = f->tags[k]->provider;
+                if (plain_tag_at(t, len, i, kb_str(kb, kb->hosts[f->tags[k]].pattern)))
+                    want = kb_str(kb, kb->hosts[f->tags[k]].provider);
         const char *got = kb_tag_provider(kb, t, len, NULL);
         if (got != want)
             fail_msg("'%.*s': %s, want %s", (int)len, t, got ? got : "-", want ? want : "-");
