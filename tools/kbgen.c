@@ -148,19 +148,6 @@ static const char *str(const char *p)
     return r;
 }
 
-/* strs - a static array of n string pointers; a C expression for it (NULL stays NULL) */
-static unsigned strs(const char *const *a, size_t n)
-{
-    unsigned id = nsym++;
-    emit("static const char *const a%u[] = {", id);
-    for (size_t i = 0; i < n; i++)
-        emit("%s%s,", i % 6 ? "" : "\n    ", str(a[i]));
-    if (!n)
-        emit("NULL");
-    emit("};\n");
-    return id;
-}
-
 /* The fields of a struct with their array members: the arrays are written before the
  * struct, so each struct is written into a buffer of its own first. */
 static char *body;
@@ -181,18 +168,6 @@ static void put(const char *fmt, ...)
     vsnprintf(body + bodylen, (size_t)n + 1, fmt, ap);
     va_end(ap);
     bodylen += (size_t)n;
-}
-
-/* arr - a static array of n string pointers, for a field: "(const char **)aN" or NULL */
-static const char *arr(const char *const *a, size_t n)
-{
-    static char b[32][32];
-    static unsigned k;
-    if (!a)
-        return "NULL";
-    char *r = b[k++ % 32];
-    snprintf(r, sizeof b[0], "(const char **)a%u", strs(a, n));
-    return r;
 }
 
 static void emit_uints(const char *name, const unsigned *a, size_t n)
@@ -231,66 +206,45 @@ static void emit_rules(const mxd_kb *kb)
 {
     for (size_t i = 0; i < kb->nrules; i++) {
         const kb_rule *r = &kb->rules[i];
-        unsigned st = nsym++;
-        if (r->status) {
-            emit("static const kb_srange r%u[] = {", st);
-            for (size_t k = 0; k < r->nstatus; k++)
-                emit("{%u, %u, %u, %u},", r->status[k].cls, r->status[k].subj, r->status[k].lo,
-                     r->status[k].hi);
-            emit("%s};\n", r->nstatus ? "" : "{0}");
-        }
-        const char *replies = arr(r->replies, r->nreplies), *texts = arr(r->texts, r->ntexts);
-        const char *hosts = arr(r->hosts, r->nhosts), *causes = arr(r->causes, r->ncauses);
-        const char *fix = arr(r->fix, r->nfix), *sources = arr(r->sources, r->nsources);
-        char status[40] = "NULL";
-        if (r->status)
-            snprintf(status, sizeof status, "(kb_srange *)r%u", st);
-        put("    {%s, %s, %s, %s, %s, %d, (mxd_retry)%d, %d, %d, %s,\n", str(r->id),
-            str(r->provider), str(r->reason), str(r->scope), str(r->summary), r->permanent,
-            (int)r->retry, r->wraps, r->not_block, str(r->checked));
-        put("     %s, %zu, %s, %zu, %s, %zu, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %d},\n",
-            replies, r->nreplies, status, r->nstatus, texts, r->ntexts, r->text0, hosts, r->nhosts,
-            causes, r->ncauses, fix, r->nfix, sources, r->nsources, str(r->file), r->line);
-        /* the arrays were emitted by arr(): write the row after them */
+        put("    {%u, %u, %u, %u, %u, %d, (mxd_retry)%d, %d, %d, %u,\n", r->id, r->provider,
+            r->reason, r->scope, r->summary, r->permanent, (int)r->retry, r->wraps, r->not_block,
+            r->checked);
+        put("     %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %d},\n",
+            r->replies, r->nreplies, r->status, r->nstatus, r->texts, r->ntexts, r->text0, r->hosts,
+            r->nhosts, r->causes, r->ncauses, r->fix, r->nfix, r->sources, r->nsources, r->file,
+            r->line);
     }
     flush_table("kb_rule", "kb_rules");
+    for (size_t i = 0; i < kb->nsranges; i++) {
+        put("    ");
+        emit_srange(&kb->sranges[i]);
+        put(",\n");
+    }
+    flush_table("kb_srange", "kb_sranges");
 }
 
 static void emit_playbooks(const mxd_kb *kb)
 {
     for (size_t i = 0; i < kb->nplaybooks; i++) {
         const kb_playbook *p = &kb->playbooks[i];
-        unsigned st = nsym++;
-        char steps[40] = "NULL";
-        if (p->steps) {
-            emit("static const kb_step st%u[] = {", st);
-            for (size_t k = 0; k < p->nsteps; k++)
-                emit("{(kb_check)%d, %s},", (int)p->steps[k].check, str(p->steps[k].text));
-            emit("%s};\n", p->nsteps ? "" : "{0}");
-            snprintf(steps, sizeof steps, "(kb_step *)st%u", st);
-        }
-        const char *mr = arr(p->match_rules, p->nmatch_rules);
-        const char *mre = arr(p->match_reasons, p->nmatch_reasons);
-        const char *ms = arr(p->match_scopes, p->nmatch_scopes);
-        const char *rs = arr(p->rule_scopes, p->nrule_scopes);
-        const char *rr = arr(p->relayed_rules, p->nrelayed_rules);
-        const char *src = arr(p->sources, p->nsources);
-        put("    {%s, %s, %s, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %zu, %s, %s, %zu, %s, "
-            "%d},\n",
-            str(p->id), str(p->title), mr, p->nmatch_rules, mre, p->nmatch_reasons, ms,
-            p->nmatch_scopes, rs, p->nrule_scopes, rr, p->nrelayed_rules, steps, p->nsteps,
-            str(p->delist), src, p->nsources, str(p->file), p->line);
+        put("    {%u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u, %d},\n",
+            p->id, p->title, p->match_rules, p->nmatch_rules, p->match_reasons, p->nmatch_reasons,
+            p->match_scopes, p->nmatch_scopes, p->rule_scopes, p->nrule_scopes, p->relayed_rules,
+            p->nrelayed_rules, p->steps, p->nsteps, p->delist, p->sources, p->nsources, p->file,
+            p->line);
     }
     flush_table("kb_playbook", "kb_playbooks");
+    for (size_t i = 0; i < kb->nsteps; i++)
+        put("    {(kb_check)%d, %u},\n", (int)kb->steps[i].check, kb->steps[i].text);
+    flush_table("kb_step", "kb_steps");
 }
 
 static void emit_delists(const mxd_kb *kb)
 {
     for (size_t i = 0; i < kb->ndelists; i++) {
         const kb_delist *d = &kb->delists[i];
-        const char *b = arr(d->body, d->nbody), *src = arr(d->sources, d->nsources);
-        put("    {%s, %s, %s, %s, %s, %s, %zu, %s, %zu},\n", str(d->id), str(d->title), str(d->how),
-            str(d->to), str(d->subject), b, d->nbody, src, d->nsources);
+        put("    {%u, %u, %u, %u, %u, %u, %u, %u, %u},\n", d->id, d->title, d->how, d->to,
+            d->subject, d->body, d->nbody, d->sources, d->nsources);
     }
     flush_table("kb_delist", "kb_delists");
 }
@@ -456,13 +410,13 @@ static void emit_fast(const mxd_kb *kb)
     emit_hostpats("kb_fast_dom", f->dom, f->ndom);
     unsigned hints = emit_bmatch(f->hints), reasons = emit_bmatch(f->reasons);
     emit_offs("kb_fast_hint_provider", f->hint_provider, bmatch_count(f->hints));
-    unsigned rp = strs(f->rule_providers, f->nrule_providers);
+    emit_offs("kb_fast_rule_providers", f->rule_providers, f->nrule_providers);
     emit_uints("kb_fast_tags", f->tags, f->ntags);
     emit("static const struct kb_fast kb_fast = {\n"
          "    (kb_hostpat *)kb_fast_host, (kb_hostpat *)kb_fast_dom, %zu, %zu,\n"
          "    (struct bmatch *)&m%u, (kb_off *)kb_fast_hint_provider, (struct bmatch *)&m%u,\n"
-         "    (const char **)a%u, %zu, (unsigned *)kb_fast_tags, %zu, {",
-         f->nhost, f->ndom, hints, reasons, rp, f->nrule_providers, f->ntags);
+         "    (kb_off *)kb_fast_rule_providers, %zu, (unsigned *)kb_fast_tags, %zu, {",
+         f->nhost, f->ndom, hints, reasons, f->nrule_providers, f->ntags);
     for (size_t i = 0; i < 256; i++)
         emit("%s%u,", i % 32 ? "" : "\n    ", f->tag_first[i]);
     emit("}};\n\n");
@@ -550,6 +504,7 @@ static void emit_kb_pool(const mxd_kb *kb)
 static void emit_kb(const mxd_kb *kb)
 {
     emit_kb_pool(kb);
+    emit_offs("kb_lists", kb->lists, kb->nlists);
     emit_flat(kb);
     emit_rules(kb);
     emit_playbooks(kb);
@@ -563,8 +518,9 @@ static void emit_kb(const mxd_kb *kb)
     emit_uints("kb_gen_no_status", kb->generic_no_status, kb->ngeneric_no_status);
     emit("\nconst mxd_kb kb_builtin = {\n");
     emit("    .pool = (char *)kb_pool, .npool = %zu,\n", kb->npool);
-    emit("    .lists = (kb_off *)%s, .nlists = %zu,\n", kb->lists ? "kb_lists" : "NULL",
-         kb->nlists);
+    emit("    .lists = (kb_off *)kb_lists, .nlists = %zu,\n", kb->nlists);
+    emit("    .sranges = (kb_srange *)kb_sranges, .nsranges = %zu,\n", kb->nsranges);
+    emit("    .steps = (kb_step *)kb_steps, .nsteps = %zu,\n", kb->nsteps);
 #define TABLE(field, nfield, type, name)                                                           \
     emit("    ." #field " = (" #type " *)%s, ." #nfield " = %zu,\n", kb->field ? name : "NULL",    \
          kb->nfield)

@@ -448,8 +448,8 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             c->code_only = rule != NULL;
         }
         if (rule) {
-            c->reason = rule->reason;
-            c->scope = rule->scope;
+            c->reason = kb_str(kb, rule->reason);
+            c->scope = kb_str(kb, rule->scope);
             c->permanent = rule->permanent;
             c->retry = rule->retry;
             c->decided_by = "rule";
@@ -484,7 +484,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
         }
         int rule_text = 0;
         if (!treason && grule) {
-            treason = grule->reason;
+            treason = kb_str(kb, grule->reason);
             rule_text = 1;
         }
         int use_text = treason && (!sreason ||
@@ -534,8 +534,8 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             c->rule_file = "reasons.tsv";
             c->scope = st && !sender_text ? kb_str(kb, st->scope) : NULL;
         } else if (use_text) {
-            c->reason = grule->reason;
-            c->scope = grule->scope;
+            c->reason = kb_str(kb, grule->reason);
+            c->scope = kb_str(kb, grule->scope);
             c->decided_by = "rule";
             c->krule = grule;
         } else if (sreason) {
@@ -592,20 +592,20 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
                 c->scope = kb_str(kb, st->scope);
         }
         /* a generic rule that gives the same reason explains the verdict */
-        if (!c->krule && grule && !strcmp(grule->reason, c->reason) &&
+        if (!c->krule && grule && !strcmp(kb_str(kb, grule->reason), c->reason) &&
             strcmp(c->decided_by, "fallback")) {
             c->krule = grule;
             c->decided_by = "rule";
             if (grule->scope)
-                c->scope = grule->scope;
+                c->scope = kb_str(kb, grule->scope);
             if (grule->permanent == c->permanent)
                 c->retry = grule->retry;
         }
     }
 done:
     if (c->krule) {
-        c->rule = c->krule->id;
-        c->rule_file = c->krule->file;
+        c->rule = kb_str(kb, c->krule->id);
+        c->rule_file = kb_str(kb, c->krule->file);
         c->rule_line = c->krule->line;
     }
     memcpy(c->record_status, c->status, sizeof c->status);

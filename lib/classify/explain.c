@@ -70,8 +70,9 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
 {
     int score = 1;
     if (r->provider) {
-        if (!provider || (r->provider != provider &&
-                          (r->provider[0] != provider[0] || strcmp(r->provider, provider))))
+        const char *rprov = kb_str(kb, r->provider);
+        if (!provider ||
+            (rprov != provider && (rprov[0] != provider[0] || strcmp(rprov, provider))))
             return 0;
         score += 15;
     }
@@ -81,7 +82,7 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
             return 0;
         int best = 0;
         for (size_t i = 0; i < r->nstatus; i++) {
-            const kb_srange *s = &r->status[i];
+            const kb_srange *s = kb_rule_status(kb, r, i);
             if (s->cls != rp->cls || s->subj != rp->subj || rp->det < s->lo || rp->det > s->hi)
                 continue;
             int v = s->lo == s->hi ? 40 : 30 - (s->hi - s->lo > 50 ? 2 : 0);
@@ -96,9 +97,10 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
     if (r->nreplies) {
         int hit = 0, exact = 0;
         for (size_t i = 0; i < r->nreplies && rp->code[0]; i++)
-            if (reply_matches(r->replies[i], rp->code)) {
+            if (reply_matches(kb_item(kb, r->replies, i), rp->code)) {
                 hit = 1;
-                exact |= !strchr(r->replies[i], 'x') && !strchr(r->replies[i], 'X');
+                exact |= !strchr(kb_item(kb, r->replies, i), 'x') &&
+                         !strchr(kb_item(kb, r->replies, i), 'X');
             }
         if (!hit && !(status_hit && !rp->code[0]))
             return 0;
@@ -108,7 +110,7 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
     if (r->nhosts) {
         int hit = 0;
         for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
-            hit |= str_glob_match(rp->rhost, strlen(rp->rhost), r->hosts[i]);
+            hit |= str_glob_match(rp->rhost, strlen(rp->rhost), kb_item(kb, r->hosts, i));
         if (!hit)
             return 0;
         score += 15;
@@ -117,8 +119,9 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
         size_t best = 0;
         int fast = text_hits_ready(kb, rp, th);
         for (size_t i = 0; i < r->ntexts; i++)
-            if (fast ? th->hit[r->text0 + i] : str_glob_find(rp->text, rp->len, r->texts[i])) {
-                size_t l = strlen(r->texts[i]);
+            if (fast ? th->hit[r->text0 + i]
+                     : str_glob_find(rp->text, rp->len, kb_item(kb, r->texts, i))) {
+                size_t l = strlen(kb_item(kb, r->texts, i));
                 if (l > best)
                     best = l;
             }
@@ -170,11 +173,11 @@ const kb_rule *explain_code_rule(const mxd_kb *kb, const reply_parts *rp, const 
     int best_score = 0;
     for (size_t k = 0; k < kb->nrules && rp->cls; k++) {
         const kb_rule *r = &kb->rules[k];
-        if (!r->provider || !r->nstatus || strcmp(r->provider, provider))
+        if (!r->provider || !r->nstatus || strcmp(kb_str(kb, r->provider), provider))
             continue;
         int score = 0;
         for (size_t i = 0; i < r->nstatus; i++) {
-            const kb_srange *s = &r->status[i];
+            const kb_srange *s = kb_rule_status(kb, r, i);
             if (s->cls == rp->cls && s->subj == rp->subj && rp->det >= s->lo && rp->det <= s->hi) {
                 int v = s->lo == s->hi ? 4 : 2;
                 if (v > score)
@@ -186,14 +189,14 @@ const kb_rule *explain_code_rule(const mxd_kb *kb, const reply_parts *rp, const 
         if (r->nreplies && rp->code[0]) {
             int hit = 0;
             for (size_t i = 0; i < r->nreplies; i++)
-                hit |= reply_matches(r->replies[i], rp->code);
+                hit |= reply_matches(kb_item(kb, r->replies, i), rp->code);
             if (!hit)
                 continue;
         }
         if (r->nhosts) {
             int hit = 0;
             for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
-                hit |= str_glob_match(rp->rhost, strlen(rp->rhost), r->hosts[i]);
+                hit |= str_glob_match(rp->rhost, strlen(rp->rhost), kb_item(kb, r->hosts, i));
             if (!hit)
                 continue;
         }
@@ -223,6 +226,24 @@ static mxd_err set_list(const char *const **dst, size_t *n, const char *const *s
     return MXD_OK;
 }
 
+/* set_kb_list - the explanation's own array of the strings of a kb list (first, sn). */
+static mxd_err set_kb_list(const mxd_kb *kb, const char *const **dst, size_t *n, size_t first,
+                           size_t sn)
+{
+    *dst = NULL;
+    *n = 0;
+    if (!sn)
+        return MXD_OK;
+    const char **v = malloc(sn * sizeof *v);
+    if (!v)
+        return MXD_ERR_NOMEM;
+    for (size_t i = 0; i < sn; i++)
+        v[i] = kb_item(kb, first, i);
+    *dst = v;
+    *n = sn;
+    return MXD_OK;
+}
+
 static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int depth,
                              mxd_explanation **out);
 
@@ -235,22 +256,22 @@ typedef struct rule_hits {
     const char *text; /* the longest of the rule's texts found, or NULL */
 } rule_hits;
 
-static void rule_hits_of(const kb_rule *r, const reply_parts *rp, rule_hits *h)
+static void rule_hits_of(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp, rule_hits *h)
 {
     memset(h, 0, sizeof *h);
     for (size_t i = 0; i < r->nstatus && rp->cls; i++) {
-        const kb_srange *s = &r->status[i];
+        const kb_srange *s = kb_rule_status(kb, r, i);
         h->status |=
             s->cls == rp->cls && s->subj == rp->subj && rp->det >= s->lo && rp->det <= s->hi;
     }
     for (size_t i = 0; i < r->nreplies && rp->code[0]; i++)
-        h->reply |= reply_matches(r->replies[i], rp->code);
+        h->reply |= reply_matches(kb_item(kb, r->replies, i), rp->code);
     for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
-        h->host |= str_glob_match(rp->rhost, strlen(rp->rhost), r->hosts[i]);
+        h->host |= str_glob_match(rp->rhost, strlen(rp->rhost), kb_item(kb, r->hosts, i));
     for (size_t i = 0; i < r->ntexts; i++)
-        if (str_glob_find(rp->text, rp->len, r->texts[i]) &&
-            (!h->text || strlen(r->texts[i]) > strlen(h->text)))
-            h->text = r->texts[i];
+        if (str_glob_find(rp->text, rp->len, kb_item(kb, r->texts, i)) &&
+            (!h->text || strlen(kb_item(kb, r->texts, i)) > strlen(h->text)))
+            h->text = kb_item(kb, r->texts, i);
 }
 
 /* add_fact - append the fact "what value" (value in quotes when quote is set) to
@@ -274,11 +295,11 @@ static mxd_err add_fact(mxd_explanation *x, const char *what, const char *value,
 }
 
 /* srange_str - a rule's first status as written ("5.7.750", "4.7.500-4.7.699") into out. */
-static void srange_str(const kb_rule *r, char *out, size_t outlen)
+static void srange_str(const mxd_kb *kb, const kb_rule *r, char *out, size_t outlen)
 {
     char t[64] = "";
     if (r->nstatus) {
-        const kb_srange *s = &r->status[0];
+        const kb_srange *s = kb_rule_status(kb, r, 0);
         if (s->lo == s->hi)
             snprintf(t, sizeof t, "%u.%u.%u", s->cls, s->subj, s->lo);
         else
@@ -311,10 +332,10 @@ static const kb_rule *sibling_rule(const mxd_kb *kb, const kb_rule *chosen, cons
     for (size_t k = 0; k < kb->nrules; k++) {
         const kb_rule *r = &kb->rules[k];
         if (r == chosen || !r->provider || !r->ntexts || !r->nstatus ||
-            strcmp(r->provider, chosen->provider))
+            strcmp(kb_str(kb, r->provider), kb_str(kb, chosen->provider)))
             continue;
         rule_hits h;
-        rule_hits_of(r, rp, &h);
+        rule_hits_of(kb, r, rp, &h);
         if (h.status || !h.text || (r->nhosts && !h.host))
             continue;
         if (!best || strlen(h.text) > strlen(*text)) {
@@ -354,7 +375,7 @@ static mxd_err explain_confidence(const mxd_kb *kb, const classify_verdict *v,
         return e;
     }
     rule_hits h;
-    rule_hits_of(r, rp, &h);
+    rule_hits_of(kb, r, rp, &h);
     if (v->code_only)
         h.text = NULL;
     if (r->provider && x->provider) {
@@ -376,26 +397,26 @@ static mxd_err explain_confidence(const mxd_kb *kb, const classify_verdict *v,
     x->confidence = h.text && (h.status || h.reply) ? "exact" : h.text ? "wording" : "code";
     int words = has_wording(rp);
     if (v->code_only && words) {
-        const kb_provider *kp = kb_find_provider(kb, r->provider);
+        const kb_provider *kp = kb_find_provider(kb, kb_str(kb, r->provider));
         snprintf(note, sizeof note, "the wording differs from %s's for %s%s%s%s",
-                 kp ? kb_str(kb, kp->name) : r->provider, v->status, r->ntexts ? " (\"" : "",
-                 r->ntexts ? r->texts[0] : "", r->ntexts ? "\")" : "");
+                 kb_str(kb, kp ? kp->name : r->provider), v->status, r->ntexts ? " (\"" : "",
+                 r->ntexts ? kb_item(kb, r->texts, 0) : "", r->ntexts ? "\")" : "");
     }
     /* the wording of a sibling code's rule: show that reading too */
     const char *stext = NULL;
     const kb_rule *sib = r->provider && !h.text && words ? sibling_rule(kb, r, rp, &stext) : NULL;
     if (sib) {
-        x->also_rule = sib->id;
-        x->also_rule_file = sib->file;
+        x->also_rule = kb_str(kb, sib->id);
+        x->also_rule_file = kb_str(kb, sib->file);
         x->also_rule_line = sib->line;
-        x->also_reason = sib->reason;
-        x->also_summary = sib->summary;
-        srange_str(sib, x->also_status, sizeof x->also_status);
+        x->also_reason = kb_str(kb, sib->reason);
+        x->also_summary = kb_str(kb, sib->summary);
+        srange_str(kb, sib, x->also_status, sizeof x->also_status);
         size_t l = strlen(note);
         snprintf(note + l, sizeof note - l,
                  "%sthe %s %s chose this reading; the wording (\"%s\") is %s's (rule %s)",
                  l ? "; " : "", h.status ? "status" : "code", h.status ? v->status : v->replycode,
-                 stext, x->also_status, sib->id);
+                 stext, x->also_status, x->also_rule);
     }
     if (note[0]) {
         x->note = str_dup_n(note, strlen(note));
@@ -497,13 +518,13 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
     mxd_err le = MXD_OK;
     if (r) {
         x->not_block = r->not_block;
-        x->rule_checked = r->checked;
-        x->summary = r->summary;
-        le = set_list(&x->causes, &x->ncauses, r->causes, r->ncauses);
+        x->rule_checked = kb_str(kb, r->checked);
+        x->summary = kb_str(kb, r->summary);
+        le = set_kb_list(kb, &x->causes, &x->ncauses, r->causes, r->ncauses);
         if (!le)
-            le = set_list(&x->fix, &x->nfix, r->fix, r->nfix);
+            le = set_kb_list(kb, &x->fix, &x->nfix, r->fix, r->nfix);
         if (!le)
-            le = set_list(&x->sources, &x->nsources, r->sources, r->nsources);
+            le = set_kb_list(kb, &x->sources, &x->nsources, r->sources, r->nsources);
     } else {
         /* the status's or the reply code's entry: its meaning and its source */
         const int by_status = !strcmp(v.decided_by, "status") && st;

@@ -353,18 +353,19 @@ static char *join_findings(const mxd_diag_check *c)
     return buf_steal(&b);
 }
 
-static mxd_err build_steps(const kb_playbook *pb, mxd_diagnosis *d)
+static mxd_err build_steps(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnosis *d)
 {
     d->steps = calloc(pb->nsteps ? pb->nsteps : 1, sizeof *d->steps);
     if (!d->steps)
         return MXD_ERR_NOMEM;
     for (size_t i = 0; i < pb->nsteps; i++) {
         mxd_diag_step *s = &d->steps[d->nsteps++];
-        s->check = kb_check_name(pb->steps[i].check);
-        s->text = diag_fill(d, pb->steps[i].text, NULL, NULL);
+        const kb_step *st = kb_playbook_step(kb, pb, i);
+        s->check = kb_check_name(st->check);
+        s->text = diag_fill(d, kb_str(kb, st->text), NULL, NULL);
         if (!s->text)
             return MXD_ERR_NOMEM;
-        if (pb->steps[i].check == KB_CHECK_MANUAL) {
+        if (st->check == KB_CHECK_MANUAL) {
             s->mark = MXD_MARK_MANUAL;
             continue;
         }
@@ -395,7 +396,7 @@ static mxd_err build_delist(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnos
 {
     const mxd_diag_check *bl = find_check(d, "dnsbl");
     int listed = bl && bl->state == MXD_CHECK_FAIL;
-    const kb_delist *t = pb->delist ? kb_find_delist(kb, pb->delist) : NULL;
+    const kb_delist *t = pb->delist ? kb_find_delist(kb, kb_str(kb, pb->delist)) : NULL;
     const kb_delist *dnsbl = kb_find_delist(kb, "dnsbl-removal");
     if (t == dnsbl && !listed)
         t = NULL; /* a blocklist request only when the IP is listed */
@@ -426,22 +427,22 @@ static mxd_err build_delist(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnos
     if (!e && !listings.len)
         e = buf_adds(&listings, "- (none found)");
     for (size_t i = 0; i < t->nbody && !e; i++) {
-        const char *line = strcmp(t->body[i], "~") ? t->body[i] : "";
+        const char *line = strcmp(kb_item(kb, t->body, i), "~") ? kb_item(kb, t->body, i) : "";
         char *f = diag_fill(d, line, buf_cstr(&passing), buf_cstr(&listings));
         e = f ? buf_printf(&body, "%s\n", f) : MXD_ERR_NOMEM;
         free(f);
     }
     /* a provider's request and, when the IP is listed, the blocklists too */
     if (!e && listed && t != dnsbl && dnsbl) {
-        e = buf_printf(&body, "\n-- %s: %s\n", dnsbl->title, dnsbl->how);
+        e = buf_printf(&body, "\n-- %s: %s\n", kb_str(kb, dnsbl->title), kb_str(kb, dnsbl->how));
         if (!e)
             e = buf_printf(&body, "%s\n", buf_cstr(&listings));
     }
     if (!e) {
-        d->delist_title = t->title;
-        d->delist_how = t->how;
-        d->delist_to = t->to;
-        d->delist_subject = t->subject ? diag_fill(d, t->subject, NULL, NULL) : NULL;
+        d->delist_title = kb_str(kb, t->title);
+        d->delist_how = kb_str(kb, t->how);
+        d->delist_to = kb_str(kb, t->to);
+        d->delist_subject = t->subject ? diag_fill(d, kb_str(kb, t->subject), NULL, NULL) : NULL;
         d->delist_body = buf_steal(&body);
         if ((t->subject && !d->delist_subject) || !d->delist_body)
             e = MXD_ERR_NOMEM;
@@ -530,7 +531,7 @@ static mxd_err choose_reading(const mxd_kb *kb, mxd_diagnosis *d, const kb_playb
                                  "server %.*s: %s refused the mail your server sent it",
                                  DIAG_FACT_SHOWN, d->reporting_mta, name, name, DIAG_FACT_SHOWN,
                                  x->rhost, name);
-        d->reading_other = (*pb)->title;
+        d->reading_other = kb_str(kb, (*pb)->title);
         *pb = other;
     } else {
         if (!d->reporting_mta)
@@ -543,7 +544,7 @@ static mxd_err choose_reading(const mxd_kb *kb, mxd_diagnosis *d, const kb_playb
         else
             d->reading = diag_printf("the bounce was made inside %s (%.*s)", name, DIAG_FACT_SHOWN,
                                      d->reporting_mta);
-        d->reading_other = other->title;
+        d->reading_other = kb_str(kb, other->title);
     }
     return d->reading ? MXD_OK : MXD_ERR_NOMEM;
 }
@@ -624,17 +625,17 @@ mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data,
         kb_find_playbook(kb, x->rule_line ? x->rule : NULL, x->reason, x->scope);
     e = choose_reading(kb, d, &pb);
     if (!e && pb) {
-        d->playbook = pb->id;
-        d->playbook_title = pb->title;
+        d->playbook = kb_str(kb, pb->id);
+        d->playbook_title = kb_str(kb, pb->title);
         unsigned want = 0;
         for (size_t i = 0; i < pb->nsteps; i++)
-            want |= 1u << pb->steps[i].check;
+            want |= 1u << kb_playbook_step(kb, pb, i)->check;
         if (want & ((1u << KB_CHECK_DNSBL) | (1u << KB_CHECK_PTR) | (1u << KB_CHECK_SPF)))
             e = ip_owner(kb, resolver, d);
         if (!e)
             e = diag_run_checks(kb, resolver, opts, want, d);
         if (!e)
-            e = build_steps(pb, d);
+            e = build_steps(kb, pb, d);
         if (!e)
             e = build_delist(kb, pb, d);
     }

@@ -175,6 +175,8 @@ void mxd_kb_free(mxd_kb *kb)
     kb_free_arena(kb);
     free(kb->pool);
     free(kb->lists);
+    free(kb->sranges);
+    free(kb->steps);
     free(kb->rules);
     free(kb->status);
     free(kb->replies);

@@ -47,7 +47,8 @@ int kb_provider_has_rules(const mxd_kb *kb, const char *provider)
 {
     const struct kb_fast *f = kb->fast;
     for (size_t i = 0; provider && i < f->nrule_providers; i++)
-        if (f->rule_providers[i] == provider || !strcmp(f->rule_providers[i], provider))
+        if (kb_str(kb, f->rule_providers[i]) == provider ||
+            !strcmp(kb_str(kb, f->rule_providers[i]), provider))
             return 1;
     return 0;
 }
@@ -151,8 +152,8 @@ mxd_err kb_fast_build(mxd_kb *kb)
                 (unsigned char)kb_str(kb, kb->hosts[i].pattern)[0])] = 1;
         }
     for (size_t i = 0; i < kb->nrules && !e; i++) {
-        const char *p = kb->rules[i].provider;
-        if (p && !kb_provider_has_rules(kb, p))
+        kb_off p = kb->rules[i].provider;
+        if (p && !kb_provider_has_rules(kb, kb_str(kb, p)))
             f->rule_providers[f->nrule_providers++] = p;
     }
     return e;

@@ -39,32 +39,26 @@ typedef struct kb_srange {
 } kb_srange;
 
 typedef struct kb_rule {
-    const char *id;
-    const char *provider; /* NULL = generic */
-    const char *reason;
-    const char *scope;
-    const char *summary;
+    kb_off id;
+    kb_off provider; /* 0 = generic */
+    kb_off reason;
+    kb_off scope;
+    kb_off summary;
     int permanent;
     mxd_retry retry;
-    int wraps;           /* the reply carries another server's reply */
-    int not_block;       /* "block: no": a block-class reason that is no block (greylisting) */
-    const char *checked; /* "checked: YYYY-MM-DD": when its sources were last read, or NULL */
-    const char **replies;
-    size_t nreplies;
-    kb_srange *status;
-    size_t nstatus;
-    const char **texts;
-    size_t ntexts;
-    size_t text0; /* index of texts[0] in the kb's compiled rule texts (kb->rule_texts) */
-    const char **hosts;
-    size_t nhosts;
-    const char **causes;
-    size_t ncauses;
-    const char **fix;
-    size_t nfix;
-    const char **sources;
-    size_t nsources;
-    const char *file;
+    int wraps;      /* the reply carries another server's reply */
+    int not_block;  /* "block: no": a block-class reason that is no block (greylisting) */
+    kb_off checked; /* "checked: YYYY-MM-DD": when its sources were last read, or 0 */
+    /* lists of strings: the first entry's index in kb->lists and the count (kb_item()) */
+    uint32_t replies, nreplies;
+    uint32_t status, nstatus; /* status ranges: kb->sranges[status] on (kb_rule_status()) */
+    uint32_t texts, ntexts;
+    uint32_t text0; /* index of its first text in the kb's compiled rule texts (kb->rule_texts) */
+    uint32_t hosts, nhosts;
+    uint32_t causes, ncauses;
+    uint32_t fix, nfix;
+    uint32_t sources, nsources;
+    kb_off file;
     int line;
 } kb_rule;
 
@@ -125,37 +119,31 @@ typedef enum kb_check {
 
 typedef struct kb_step {
     kb_check check;
-    const char *text;
+    kb_off text;
 } kb_step;
 
 typedef struct kb_playbook {
-    const char *id, *title;
-    const char **match_rules; /* globs on rule ids */
-    size_t nmatch_rules;
-    const char **match_reasons;
-    size_t nmatch_reasons;
-    const char **match_scopes;
-    size_t nmatch_scopes;
-    const char **rule_scopes; /* a match-rule glob fits only rules of these scopes (none: any) */
-    size_t nrule_scopes;
-    const char **relayed_rules; /* rule ids this playbook takes when the reply reached the
-                                   sender's own server from the provider (match-rule-relayed) */
-    size_t nrelayed_rules;
-    kb_step *steps;
-    size_t nsteps;
-    const char *delist; /* delist template id, or NULL */
-    const char **sources;
-    size_t nsources;
-    const char *file;
+    kb_off id, title;
+    /* lists of strings in kb->lists: first entry and count (kb_item()) */
+    uint32_t match_rules, nmatch_rules; /* globs on rule ids */
+    uint32_t match_reasons, nmatch_reasons;
+    uint32_t match_scopes, nmatch_scopes;
+    uint32_t rule_scopes, nrule_scopes;     /* a match-rule glob fits only rules of these scopes
+                                               (none: any) */
+    uint32_t relayed_rules, nrelayed_rules; /* rule ids this playbook takes when the reply
+                                               reached the sender's own server from the
+                                               provider (match-rule-relayed) */
+    uint32_t steps, nsteps;                 /* kb->steps[steps] on */
+    kb_off delist;                          /* delist template id, or 0 */
+    uint32_t sources, nsources;
+    kb_off file;
     int line;
 } kb_playbook;
 
 typedef struct kb_delist {
-    const char *id, *title, *how, *to, *subject;
-    const char **body; /* lines; "~" is an empty line */
-    size_t nbody;
-    const char **sources;
-    size_t nsources;
+    kb_off id, title, how, to, subject;
+    uint32_t body, nbody; /* lines (kb->lists); "~" is an empty line */
+    uint32_t sources, nsources;
 } kb_delist;
 
 /* kb_check_name - "dnsbl", "ptr", ... "manual"; kb_check_parse - the reverse, -1 if unknown */
@@ -248,6 +236,10 @@ struct mxd_kb {
     size_t npool, poolcap;
     kb_off *lists; /* the entries of every list of strings, a list after the other */
     size_t nlists;
+    kb_srange *sranges; /* the rules' status ranges, a rule's after the other */
+    size_t nsranges;
+    kb_step *steps; /* the playbooks' steps, a playbook's after the other */
+    size_t nsteps;
     kb_rule *rules;
     size_t nrules;
     kb_status *status;
@@ -310,6 +302,18 @@ static inline const char *kb_item(const mxd_kb *kb, size_t first, size_t i)
     return kb_str(kb, kb->lists[first + i]);
 }
 
+/* kb_rule_status - status range i of rule r. */
+static inline const kb_srange *kb_rule_status(const mxd_kb *kb, const kb_rule *r, size_t i)
+{
+    return &kb->sranges[r->status + i];
+}
+
+/* kb_playbook_step - step i of playbook pb. */
+static inline const kb_step *kb_playbook_step(const mxd_kb *kb, const kb_playbook *pb, size_t i)
+{
+    return &kb->steps[pb->steps + i];
+}
+
 /* The built-in knowledge base: data/ as kbgen parsed, checked and compiled it at build time,
  * written out as static tables and matchers (build/kb_data.c): mxd_kb_open hands it out as it
  * is, mxd_kb_free leaves it alone. Nothing writes to a kb once it is loaded. */
@@ -322,6 +326,7 @@ typedef struct parse_ctx {
     int line;
     char *why;
     size_t whylen;
+    kb_off file_off; /* the stanza files: the file name in the pool */
 } parse_ctx;
 
 void *kb_alloc(mxd_kb *kb, size_t n); /* from the kb's arena */
@@ -331,6 +336,8 @@ void *kb_alloc(mxd_kb *kb, size_t n); /* from the kb's arena */
 kb_off kb_strn(mxd_kb *kb, const char *s, size_t len);
 const char *kb_strp(mxd_kb *kb, const char *s, size_t len);            /* copy into the arena */
 mxd_err kb_push(void **arr, size_t *n, size_t size, const void *item); /* append to a table */
+/* kb_push_list - append n strings to kb->lists; *first gets the index of the first. */
+mxd_err kb_push_list(mxd_kb *kb, const kb_off *v, size_t n, uint32_t *first);
 mxd_err kb_fail(parse_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kb_next_line(const char **p, const char *end, const char **ls, size_t *ll);
 
@@ -406,7 +413,7 @@ struct kb_fast {
     struct bmatch *hints;   /* "text" patterns, longest literal first */
     kb_off *hint_provider;  /* provider of each */
     struct bmatch *reasons; /* reasons.tsv patterns, in file order */
-    const char **rule_providers;
+    kb_off *rule_providers;
     size_t nrule_providers;
     unsigned *tags; /* the "tag" patterns (indexes in kb->hosts), in file order */
     size_t ntags;

@@ -103,6 +103,19 @@ mxd_err kb_push(void **arr, size_t *n, size_t size, const void *item)
     return MXD_OK;
 }
 
+mxd_err kb_push_list(mxd_kb *kb, const kb_off *v, size_t n, uint32_t *first)
+{
+    if (kb->nlists + n >= UINT32_MAX)
+        return MXD_ERR_TOOBIG;
+    *first = (uint32_t)kb->nlists;
+    for (size_t i = 0; i < n; i++) {
+        mxd_err e = kb_push((void **)&kb->lists, &kb->nlists, sizeof *kb->lists, &v[i]);
+        if (e)
+            return e;
+    }
+    return MXD_OK;
+}
+
 /* kb_free_arena - used by mxd_kb_free. */
 void kb_free_arena(mxd_kb *kb);
 void kb_free_arena(mxd_kb *kb)
@@ -462,23 +475,17 @@ static mxd_err row_reason(parse_ctx *pc, const char **col, const size_t *clen)
     return kb_push((void **)&kb->reasons, &kb->nreasons, sizeof *kb->reasons, &r);
 }
 
-/* A rule under construction: lists are collected here, then copied into the arena. */
+/* A rule under construction: lists are collected here, then appended to kb->lists (each
+ * list a run of its own). */
 typedef struct rule_tmp {
     kb_rule r;
-    const char *replies[KB_MAX_LIST], *texts[KB_MAX_LIST], *hosts[KB_MAX_LIST];
-    const char *causes[KB_MAX_LIST], *fix[KB_MAX_LIST], *sources[KB_MAX_LIST];
+    kb_off replies[KB_MAX_LIST], texts[KB_MAX_LIST], hosts[KB_MAX_LIST];
+    kb_off causes[KB_MAX_LIST], fix[KB_MAX_LIST], sources[KB_MAX_LIST];
     kb_srange status[KB_MAX_LIST];
     int have_permanent, have_retry;
     int start_line;
+    char val[KB_MAX_LINE + 1]; /* the value of the line being read */
 } rule_tmp;
-
-static const char **arena_list(mxd_kb *kb, const char **src, size_t n)
-{
-    const char **p = kb_alloc(kb, (n ? n : 1) * sizeof *p);
-    if (p && n)
-        memcpy(p, src, n * sizeof *p);
-    return p;
-}
 
 static mxd_err parse_srange(parse_ctx *pc, const char *v, size_t vl, kb_srange *out)
 {
@@ -515,42 +522,50 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
     pc->line = t->start_line;
     if (!r->id)
         return kb_fail(pc, "rule without 'rule:' id");
+    const char *id = kb_str(kb, r->id);
     if (!r->nreplies && !r->nstatus && !r->ntexts && !r->nhosts)
-        return kb_fail(pc, "rule %s matches nothing: give reply, status, text or host", r->id);
+        return kb_fail(pc, "rule %s matches nothing: give reply, status, text or host", id);
     if (!r->reason || !r->scope || !r->summary || !t->have_permanent || !t->have_retry)
-        return kb_fail(pc, "rule %s needs reason, scope, permanent, retry and summary", r->id);
+        return kb_fail(pc, "rule %s needs reason, scope, permanent, retry and summary", id);
     if (!r->nfix)
-        return kb_fail(pc, "rule %s has no fix step", r->id);
+        return kb_fail(pc, "rule %s has no fix step", id);
     if (!r->nsources)
-        return kb_fail(pc, "rule %s has no source", r->id);
+        return kb_fail(pc, "rule %s has no source", id);
     for (size_t i = 0; i < kb->nrules; i++)
-        if (!strcmp(kb->rules[i].id, r->id))
-            return kb_fail(pc, "duplicate rule id %s (first at %s:%d)", r->id, kb->rules[i].file,
-                           kb->rules[i].line);
-    r->replies = arena_list(kb, t->replies, r->nreplies);
-    r->texts = arena_list(kb, t->texts, r->ntexts);
-    r->hosts = arena_list(kb, t->hosts, r->nhosts);
-    r->causes = arena_list(kb, t->causes, r->ncauses);
-    r->fix = arena_list(kb, t->fix, r->nfix);
-    r->sources = arena_list(kb, t->sources, r->nsources);
-    r->status = kb_alloc(kb, (r->nstatus ? r->nstatus : 1) * sizeof *r->status);
-    if (!r->replies || !r->texts || !r->hosts || !r->causes || !r->fix || !r->sources || !r->status)
-        return MXD_ERR_NOMEM;
-    if (r->nstatus)
-        memcpy(r->status, t->status, r->nstatus * sizeof *r->status);
-    r->file = pc->file;
+        if (!strcmp(kb_str(kb, kb->rules[i].id), id))
+            return kb_fail(pc, "duplicate rule id %s (first at %s:%d)", id,
+                           kb_str(kb, kb->rules[i].file), kb->rules[i].line);
+    mxd_err e = kb_push_list(kb, t->replies, r->nreplies, &r->replies);
+    if (!e)
+        e = kb_push_list(kb, t->texts, r->ntexts, &r->texts);
+    if (!e)
+        e = kb_push_list(kb, t->hosts, r->nhosts, &r->hosts);
+    if (!e)
+        e = kb_push_list(kb, t->causes, r->ncauses, &r->causes);
+    if (!e)
+        e = kb_push_list(kb, t->fix, r->nfix, &r->fix);
+    if (!e)
+        e = kb_push_list(kb, t->sources, r->nsources, &r->sources);
+    r->status = (uint32_t)kb->nsranges;
+    for (size_t i = 0; i < r->nstatus && !e; i++)
+        e = kb_push((void **)&kb->sranges, &kb->nsranges, sizeof *kb->sranges, &t->status[i]);
+    if (e)
+        return e;
+    r->file = pc->file_off;
     r->line = t->start_line;
     return kb_push((void **)&kb->rules, &kb->nrules, sizeof *kb->rules, r);
 }
 
 /* add_list - append a value to one of a rule's repeatable keys. */
-static mxd_err add_list(parse_ctx *pc, const char **arr, size_t *n, const char *key, const char *v)
+static mxd_err add_list(parse_ctx *pc, kb_off *arr, uint32_t *n, const char *key, const char *v,
+                        size_t vl)
 {
     if (*n >= KB_MAX_LIST)
         return kb_fail(pc, "more than %d '%s' lines in one rule", KB_MAX_LIST, key);
-    if (!v)
+    kb_off o = kb_strn(pc->kb, v, vl);
+    if (!o)
         return MXD_ERR_NOMEM;
-    arr[(*n)++] = v;
+    arr[(*n)++] = o;
     return MXD_OK;
 }
 
@@ -608,26 +623,30 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
             t->start_line = pc->line;
         }
         kb_rule *r = &t->r;
-        const char *sv = kb_strp(pc->kb, v, vl);
-        if (!sv) {
-            e = MXD_ERR_NOMEM;
-            break;
-        }
+        /* the value as a string, to check it; copied into the pool only when it is kept */
+        memcpy(t->val, v, vl);
+        t->val[vl] = 0;
+        const char *sv = t->val;
+#define KEEP(field)                                                                                \
+    do {                                                                                           \
+        if (!((field) = kb_strn(pc->kb, v, vl)))                                                   \
+            e = MXD_ERR_NOMEM;                                                                     \
+    } while (0)
 #define KEY(name) (kl == sizeof(name) - 1 && !memcmp(ls, name, kl))
         if (KEY("rule")) {
             if (r->id) {
                 e = kb_fail(pc, "second 'rule:' line: separate rules with a blank line");
                 break;
             }
-            r->id = sv;
+            KEEP(r->id);
         } else if (KEY("provider")) {
-            r->provider = sv;
+            KEEP(r->provider);
         } else if (KEY("reply")) {
             if (!valid_reply_pat(v, vl)) {
                 e = kb_fail(pc, "bad reply '%s' (want e.g. 550 or 5xx)", sv);
                 break;
             }
-            e = add_list(pc, t->replies, &r->nreplies, "reply", sv);
+            e = add_list(pc, t->replies, &r->nreplies, "reply", v, vl);
         } else if (KEY("status")) {
             if (r->nstatus >= KB_MAX_LIST) {
                 e = kb_fail(pc, "too many status lines");
@@ -637,21 +656,21 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
             if (!e)
                 r->nstatus++;
         } else if (KEY("text")) {
-            e = add_list(pc, t->texts, &r->ntexts, "text", sv);
+            e = add_list(pc, t->texts, &r->ntexts, "text", v, vl);
         } else if (KEY("host")) {
-            e = add_list(pc, t->hosts, &r->nhosts, "host", sv);
+            e = add_list(pc, t->hosts, &r->nhosts, "host", v, vl);
         } else if (KEY("reason")) {
             if (!kb_is_reason(sv)) {
                 e = kb_fail(pc, "unknown reason '%s'", sv);
                 break;
             }
-            r->reason = sv;
+            KEEP(r->reason);
         } else if (KEY("scope")) {
             if (!kb_is_scope(sv)) {
                 e = kb_fail(pc, "unknown scope '%s'", sv);
                 break;
             }
-            r->scope = sv;
+            KEEP(r->scope);
         } else if (KEY("permanent")) {
             if (strcmp(sv, "yes") && strcmp(sv, "no")) {
                 e = kb_fail(pc, "permanent must be yes or no");
@@ -677,7 +696,7 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
                 e = kb_fail(pc, "checked must be a date YYYY-MM-DD");
                 break;
             }
-            r->checked = sv;
+            KEEP(r->checked);
         } else if (KEY("block")) {
             if (strcmp(sv, "yes") && strcmp(sv, "no")) {
                 e = kb_fail(pc, "block must be yes or no");
@@ -687,17 +706,18 @@ static mxd_err parse_rules(parse_ctx *pc, const kb_file *f)
         } else if (KEY("wraps")) {
             r->wraps = !strcmp(sv, "yes");
         } else if (KEY("summary")) {
-            r->summary = sv;
+            KEEP(r->summary);
         } else if (KEY("cause")) {
-            e = add_list(pc, t->causes, &r->ncauses, "cause", sv);
+            e = add_list(pc, t->causes, &r->ncauses, "cause", v, vl);
         } else if (KEY("fix")) {
-            e = add_list(pc, t->fix, &r->nfix, "fix", sv);
+            e = add_list(pc, t->fix, &r->nfix, "fix", v, vl);
         } else if (KEY("source")) {
-            e = add_list(pc, t->sources, &r->nsources, "source", sv);
+            e = add_list(pc, t->sources, &r->nsources, "source", v, vl);
         } else {
             e = kb_fail(pc, "unknown key '%.*s'", (int)kl, ls);
         }
 #undef KEY
+#undef KEEP
         if (e)
             break;
     }
@@ -736,7 +756,7 @@ static mxd_err compile_rule_texts(mxd_kb *kb)
 {
     size_t n = 0;
     for (size_t i = 0; i < kb->nrules; i++) {
-        kb->rules[i].text0 = n;
+        kb->rules[i].text0 = (uint32_t)n;
         n += kb->rules[i].ntexts;
     }
     if (!n)
@@ -746,17 +766,17 @@ static mxd_err compile_rule_texts(mxd_kb *kb)
         return MXD_ERR_NOMEM;
     for (size_t i = 0, k = 0; i < kb->nrules; i++)
         for (size_t t = 0; t < kb->rules[i].ntexts; t++)
-            pats[k++] = kb->rules[i].texts[t];
+            pats[k++] = kb_item(kb, kb->rules[i].texts, t);
     kb->rule_texts = bmatch_new(pats, n);
     free(pats);
     return kb->rule_texts ? MXD_OK : MXD_ERR_NOMEM;
 }
 
 /* rule_names_status - does rule r name status class cls, subject subj? */
-static int rule_names_status(const kb_rule *r, unsigned cls, unsigned subj)
+static int rule_names_status(const mxd_kb *kb, const kb_rule *r, unsigned cls, unsigned subj)
 {
     for (size_t i = 0; i < r->nstatus; i++)
-        if (r->status[i].cls == cls && r->status[i].subj == subj)
+        if (kb_rule_status(kb, r, i)->cls == cls && kb_rule_status(kb, r, i)->subj == subj)
             return 1;
     return 0;
 }
@@ -788,7 +808,7 @@ static mxd_err index_rules(mxd_kb *kb)
                 return MXD_ERR_NOMEM;
             size_t k = 0, g = 0;
             for (size_t i = 0; i < kb->nrules; i++)
-                if (!kb->rules[i].nstatus || rule_names_status(&kb->rules[i], classes[c], sj)) {
+                if (!kb->rules[i].nstatus || rule_names_status(kb, &kb->rules[i], classes[c], sj)) {
                     ids[k++] = (unsigned)i;
                     if (!kb->rules[i].provider)
                         gen[g++] = (unsigned)i;
@@ -805,7 +825,7 @@ static mxd_err load(const kb_file *files, size_t nfiles, mxd_kb **out, char *why
     mxd_kb *kb = calloc(1, sizeof *kb);
     if (!kb)
         return MXD_ERR_NOMEM;
-    parse_ctx pc = {kb, "", 0, why, whylen};
+    parse_ctx pc = {kb, "", 0, why, whylen, 0};
     if (why && whylen)
         why[0] = 0;
     mxd_err e = MXD_OK;
@@ -856,8 +876,9 @@ static mxd_err load(const kb_file *files, size_t nfiles, mxd_kb **out, char *why
                                                   : NULL;
         if (!parse)
             continue;
-        pc.file = kb_strp(kb, files[i].name, strlen(files[i].name));
-        if (!pc.file)
+        pc.file = files[i].name;
+        pc.file_off = kb_strn(kb, files[i].name, strlen(files[i].name));
+        if (!pc.file_off)
             e = MXD_ERR_NOMEM;
         else if (files[i].len > KB_MAX_FILE_SIZE)
             e = kb_fail(&pc, "file larger than %u bytes", KB_MAX_FILE_SIZE);
@@ -865,18 +886,18 @@ static mxd_err load(const kb_file *files, size_t nfiles, mxd_kb **out, char *why
             e = parse(&pc, &files[i]);
     }
     for (size_t i = 0; i < kb->nplaybooks && !e; i++)
-        if (kb->playbooks[i].delist && !kb_find_delist(kb, kb->playbooks[i].delist)) {
-            pc.file = kb->playbooks[i].file;
+        if (kb->playbooks[i].delist && !kb_find_delist(kb, kb_str(kb, kb->playbooks[i].delist))) {
+            pc.file = kb_str(kb, kb->playbooks[i].file);
             pc.line = kb->playbooks[i].line;
-            e = kb_fail(&pc, "playbook %s names unknown delist template '%s'", kb->playbooks[i].id,
-                        kb->playbooks[i].delist);
+            e = kb_fail(&pc, "playbook %s names unknown delist template '%s'",
+                        kb_str(kb, kb->playbooks[i].id), kb_str(kb, kb->playbooks[i].delist));
         }
     for (size_t i = 0; i < kb->nrules && !e; i++)
-        if (kb->rules[i].provider && !kb_find_provider(kb, kb->rules[i].provider)) {
-            pc.file = kb->rules[i].file;
+        if (kb->rules[i].provider && !kb_find_provider(kb, kb_str(kb, kb->rules[i].provider))) {
+            pc.file = kb_str(kb, kb->rules[i].file);
             pc.line = kb->rules[i].line;
-            e = kb_fail(&pc, "rule %s names unknown provider '%s'", kb->rules[i].id,
-                        kb->rules[i].provider);
+            e = kb_fail(&pc, "rule %s names unknown provider '%s'", kb_str(kb, kb->rules[i].id),
+                        kb_str(kb, kb->rules[i].provider));
         }
     if (!e)
         e = compile_rule_texts(kb);

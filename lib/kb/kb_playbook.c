@@ -57,28 +57,32 @@ static int key_is(const sline *s, const char *k)
     return s->kl == strlen(k) && !memcmp(s->key, k, s->kl);
 }
 
-/* collect - the values of one repeatable key, copied into the arena. */
-static const char **collect(parse_ctx *pc, const sline *l, size_t n, const char *key, size_t *cnt)
+/* collect - the values of one repeatable key, copied into the pool, as a list in kb->lists
+ * (*first, *cnt). */
+static mxd_err collect(parse_ctx *pc, const sline *l, size_t n, const char *key, uint32_t *first,
+                       uint32_t *cnt)
 {
+    kb_off v[KB_MAX_STANZA];
     size_t c = 0;
     for (size_t i = 0; i < n; i++)
-        c += key_is(&l[i], key);
-    const char **v = kb_alloc(pc->kb, (c ? c : 1) * sizeof *v);
-    *cnt = 0;
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (key_is(&l[i], key) && !(v[(*cnt)++] = kb_strp(pc->kb, l[i].val, l[i].vl)))
-            return NULL;
-    return v;
+        if (key_is(&l[i], key) && !(v[c++] = kb_strn(pc->kb, l[i].val, l[i].vl)))
+            return MXD_ERR_NOMEM;
+    *cnt = (uint32_t)c;
+    return kb_push_list(pc->kb, v, c, first);
 }
 
-static const char *single(parse_ctx *pc, const sline *l, size_t n, const char *key)
+/* single - the value of a key, copied into the pool (the first if it is repeated); 0 when
+ * the key is absent, *e = MXD_ERR_NOMEM when out of memory. */
+static kb_off single(parse_ctx *pc, const sline *l, size_t n, const char *key, mxd_err *e)
 {
     for (size_t i = 0; i < n; i++)
-        if (key_is(&l[i], key))
-            return kb_strp(pc->kb, l[i].val, l[i].vl);
-    return NULL;
+        if (key_is(&l[i], key)) {
+            kb_off o = kb_strn(pc->kb, l[i].val, l[i].vl);
+            if (!o)
+                *e = MXD_ERR_NOMEM;
+            return o;
+        }
+    return 0;
 }
 
 static mxd_err check_keys(parse_ctx *pc, const sline *l, size_t n, const char *const *keys)
@@ -122,39 +126,47 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
         return e;
     pc->line = l[0].line;
     kb_playbook pb = {0};
-    pb.id = single(pc, l, n, "playbook");
-    pb.title = single(pc, l, n, "title");
-    pb.delist = single(pc, l, n, "delist");
-    pb.match_rules = collect(pc, l, n, "match-rule", &pb.nmatch_rules);
-    pb.match_reasons = collect(pc, l, n, "match-reason", &pb.nmatch_reasons);
-    pb.match_scopes = collect(pc, l, n, "match-scope", &pb.nmatch_scopes);
-    pb.rule_scopes = collect(pc, l, n, "rule-scope", &pb.nrule_scopes);
-    pb.sources = collect(pc, l, n, "source", &pb.nsources);
-    pb.relayed_rules = collect(pc, l, n, "match-rule-relayed", &pb.nrelayed_rules);
-    if (!pb.match_rules || !pb.match_reasons || !pb.match_scopes || !pb.rule_scopes ||
-        !pb.sources || !pb.relayed_rules)
-        return MXD_ERR_NOMEM;
+    pb.id = single(pc, l, n, "playbook", &e);
+    pb.title = single(pc, l, n, "title", &e);
+    pb.delist = single(pc, l, n, "delist", &e);
+    if (!e)
+        e = collect(pc, l, n, "match-rule", &pb.match_rules, &pb.nmatch_rules);
+    if (!e)
+        e = collect(pc, l, n, "match-reason", &pb.match_reasons, &pb.nmatch_reasons);
+    if (!e)
+        e = collect(pc, l, n, "match-scope", &pb.match_scopes, &pb.nmatch_scopes);
+    if (!e)
+        e = collect(pc, l, n, "rule-scope", &pb.rule_scopes, &pb.nrule_scopes);
+    if (!e)
+        e = collect(pc, l, n, "source", &pb.sources, &pb.nsources);
+    if (!e)
+        e = collect(pc, l, n, "match-rule-relayed", &pb.relayed_rules, &pb.nrelayed_rules);
+    if (e)
+        return e;
     if (!pb.id || !pb.title)
         return kb_fail(pc, "a playbook needs 'playbook:' and 'title:'");
+    const char *id = kb_str(kb, pb.id); /* no string is added to the pool below */
     if (!pb.nsources)
-        return kb_fail(pc, "playbook %s has no source", pb.id);
+        return kb_fail(pc, "playbook %s has no source", id);
     for (size_t i = 0; i < pb.nmatch_reasons; i++)
-        if (!kb_is_reason(pb.match_reasons[i]))
-            return kb_fail(pc, "playbook %s: unknown reason '%s'", pb.id, pb.match_reasons[i]);
+        if (!kb_is_reason(kb_item(kb, pb.match_reasons, i)))
+            return kb_fail(pc, "playbook %s: unknown reason '%s'", id,
+                           kb_item(kb, pb.match_reasons, i));
     for (size_t i = 0; i < pb.nmatch_scopes; i++)
-        if (!kb_is_scope(pb.match_scopes[i]))
-            return kb_fail(pc, "playbook %s: unknown scope '%s'", pb.id, pb.match_scopes[i]);
+        if (!kb_is_scope(kb_item(kb, pb.match_scopes, i)))
+            return kb_fail(pc, "playbook %s: unknown scope '%s'", id,
+                           kb_item(kb, pb.match_scopes, i));
     for (size_t i = 0; i < pb.nrule_scopes; i++)
-        if (!kb_is_scope(pb.rule_scopes[i]))
-            return kb_fail(pc, "playbook %s: unknown rule-scope '%s'", pb.id, pb.rule_scopes[i]);
+        if (!kb_is_scope(kb_item(kb, pb.rule_scopes, i)))
+            return kb_fail(pc, "playbook %s: unknown rule-scope '%s'", id,
+                           kb_item(kb, pb.rule_scopes, i));
     size_t ns = 0;
     for (size_t i = 0; i < n; i++)
         ns += key_is(&l[i], "step");
     if (!ns)
-        return kb_fail(pc, "playbook %s has no step", pb.id);
-    pb.steps = kb_alloc(kb, ns * sizeof *pb.steps);
-    if (!pb.steps)
-        return MXD_ERR_NOMEM;
+        return kb_fail(pc, "playbook %s has no step", id);
+    /* the steps are checked first, then copied: a string added to the pool moves it (id) */
+    kb_step steps[KB_MAX_STANZA];
     for (size_t i = 0; i < n; i++) {
         if (!key_is(&l[i], "step"))
             continue;
@@ -171,16 +183,27 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
             t++;
         if (t >= v + l[i].vl)
             return kb_fail(pc, "step without text");
-        kb_step *st = &pb.steps[pb.nsteps++];
+        kb_step *st = &steps[pb.nsteps++];
         st->check = (kb_check)chk;
-        st->text = kb_strp(kb, t, l[i].vl - (size_t)(t - v));
-        if (!st->text)
-            return MXD_ERR_NOMEM;
+        st->text = (kb_off)(t - v); /* for now: where the text starts in the value */
     }
     for (size_t i = 0; i < kb->nplaybooks; i++)
-        if (!strcmp(kb->playbooks[i].id, pb.id))
-            return kb_fail(pc, "duplicate playbook %s", pb.id);
-    pb.file = pc->file;
+        if (!strcmp(kb_str(kb, kb->playbooks[i].id), id))
+            return kb_fail(pc, "duplicate playbook %s", id);
+    pb.steps = (uint32_t)kb->nsteps;
+    for (size_t i = 0, k = 0; i < n; i++) {
+        if (!key_is(&l[i], "step"))
+            continue;
+        kb_step st = steps[k++];
+        size_t at = st.text;
+        st.text = kb_strn(kb, l[i].val + at, l[i].vl - at);
+        if (!st.text)
+            return MXD_ERR_NOMEM;
+        e = kb_push((void **)&kb->steps, &kb->nsteps, sizeof *kb->steps, &st);
+        if (e)
+            return e;
+    }
+    pb.file = pc->file_off;
     pb.line = l[0].line;
     return kb_push((void **)&kb->playbooks, &kb->nplaybooks, sizeof *kb->playbooks, &pb);
 }
@@ -195,19 +218,21 @@ static mxd_err add_delist(parse_ctx *pc, const sline *l, size_t n)
         return e;
     pc->line = l[0].line;
     kb_delist d = {0};
-    d.id = single(pc, l, n, "delist");
-    d.title = single(pc, l, n, "title");
-    d.how = single(pc, l, n, "how");
-    d.to = single(pc, l, n, "to");
-    d.subject = single(pc, l, n, "subject");
-    d.body = collect(pc, l, n, "body", &d.nbody);
-    d.sources = collect(pc, l, n, "source", &d.nsources);
-    if (!d.body || !d.sources)
-        return MXD_ERR_NOMEM;
+    d.id = single(pc, l, n, "delist", &e);
+    d.title = single(pc, l, n, "title", &e);
+    d.how = single(pc, l, n, "how", &e);
+    d.to = single(pc, l, n, "to", &e);
+    d.subject = single(pc, l, n, "subject", &e);
+    if (!e)
+        e = collect(pc, l, n, "body", &d.body, &d.nbody);
+    if (!e)
+        e = collect(pc, l, n, "source", &d.sources, &d.nsources);
+    if (e)
+        return e;
     if (!d.id || !d.title || !d.how || !d.nbody || !d.nsources)
         return kb_fail(pc, "a delist template needs delist, title, how, body and source");
-    if (kb_find_delist(kb, d.id))
-        return kb_fail(pc, "duplicate delist template %s", d.id);
+    if (kb_find_delist(kb, kb_str(kb, d.id)))
+        return kb_fail(pc, "duplicate delist template %s", kb_str(kb, d.id));
     return kb_push((void **)&kb->delists, &kb->ndelists, sizeof *kb->delists, &d);
 }
 
@@ -245,7 +270,7 @@ mxd_err kb_parse_delist(parse_ctx *pc, const kb_file *f)
 const kb_delist *kb_find_delist(const mxd_kb *kb, const char *id)
 {
     for (size_t i = 0; i < kb->ndelists; i++)
-        if (!strcmp(kb->delists[i].id, id))
+        if (!strcmp(kb_str(kb, kb->delists[i].id), id))
             return &kb->delists[i];
     return NULL;
 }
@@ -257,14 +282,14 @@ const kb_delist *kb_find_delist(const mxd_kb *kb, const char *id)
 #define KB_FIT_REASON 2
 #define KB_FIT_GLOB   1000
 #define KB_FIT_EXACT  100000
-static long rule_fit(const kb_playbook *pb, const char *rule, const char *scope)
+static long rule_fit(const mxd_kb *kb, const kb_playbook *pb, const char *rule, const char *scope)
 {
     long best = 0;
     int scope_ok = !pb->nrule_scopes;
     for (size_t k = 0; k < pb->nrule_scopes && !scope_ok && scope; k++)
-        scope_ok = !strcmp(scope, pb->rule_scopes[k]);
+        scope_ok = !strcmp(scope, kb_item(kb, pb->rule_scopes, k));
     for (size_t k = 0; k < pb->nmatch_rules; k++) {
-        const char *g = pb->match_rules[k];
+        const char *g = kb_item(kb, pb->match_rules, k);
         if (!strcmp(rule, g))
             return KB_FIT_EXACT;
         if (!scope_ok || !str_glob_match(rule, strlen(rule), g))
@@ -282,7 +307,7 @@ const kb_playbook *kb_find_playbook_relayed(const mxd_kb *kb, const char *rule)
 {
     for (size_t i = 0; rule && i < kb->nplaybooks; i++)
         for (size_t k = 0; k < kb->playbooks[i].nrelayed_rules; k++)
-            if (!strcmp(rule, kb->playbooks[i].relayed_rules[k]))
+            if (!strcmp(rule, kb_item(kb, kb->playbooks[i].relayed_rules, k)))
                 return &kb->playbooks[i];
     return NULL;
 }
@@ -294,12 +319,12 @@ const kb_playbook *kb_find_playbook(const mxd_kb *kb, const char *rule, const ch
     long win_fit = 0;
     for (size_t i = 0; i < kb->nplaybooks; i++) {
         const kb_playbook *pb = &kb->playbooks[i];
-        long fit = rule ? rule_fit(pb, rule, scope) : 0;
+        long fit = rule ? rule_fit(kb, pb, rule, scope) : 0;
         for (size_t k = 0; k < pb->nmatch_reasons && reason && fit < KB_FIT_REASON; k++)
-            if (!strcmp(reason, pb->match_reasons[k]))
+            if (!strcmp(reason, kb_item(kb, pb->match_reasons, k)))
                 fit = KB_FIT_REASON;
         for (size_t k = 0; k < pb->nmatch_scopes && scope && fit < KB_FIT_SCOPE; k++)
-            if (!strcmp(scope, pb->match_scopes[k]))
+            if (!strcmp(scope, kb_item(kb, pb->match_scopes, k)))
                 fit = KB_FIT_SCOPE;
         if (fit > win_fit) {
             win = pb;

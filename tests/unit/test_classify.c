@@ -84,9 +84,9 @@ static void test_provider_identification(void **state)
                      from ? from : "-", c->provider ? c->provider : "-", c->from ? c->from : "-");
         /* a provider's rule decides only for the provider identified */
         if (v.krule && v.krule->provider &&
-            (!c->provider || strcmp(v.krule->provider, c->provider)))
-            fail_msg("case %zu '%s': rule %s of %s applied", i, c->text, v.krule->id,
-                     v.krule->provider);
+            (!c->provider || strcmp(kb_str(kb, v.krule->provider), c->provider)))
+            fail_msg("case %zu '%s': rule %s of %s applied", i, c->text, kb_str(kb, v.krule->id),
+                     kb_str(kb, v.krule->provider));
     }
 }
 
@@ -299,8 +299,9 @@ static void test_hardbounce_table(void **state)
             fail_msg("reply-codes.tsv reason %s is not in the table",
                      kb_str(kb, kb->replies[i].reason));
     for (size_t i = 0; i < kb->nrules; i++)
-        if (!hard_table_has(kb->rules[i].reason))
-            fail_msg("rule %s reason %s is not in the table", kb->rules[i].id, kb->rules[i].reason);
+        if (!hard_table_has(kb_str(kb, kb->rules[i].reason)))
+            fail_msg("rule %s reason %s is not in the table", kb_str(kb, kb->rules[i].id),
+                     kb_str(kb, kb->rules[i].reason));
 }
 
 /* decide_rcpt - classify_decide() on text as the reply to RCPT of a record. */

@@ -237,14 +237,19 @@ static void test_every_playbook_resolves(void **state)
         for (size_t k = 0; k < pb->nmatch_rules; k++) {
             int hit = 0;
             for (size_t r = 0; r < kb->nrules && !hit; r++)
-                hit = str_glob_match(kb->rules[r].id, strlen(kb->rules[r].id), pb->match_rules[k]);
+                hit =
+                    str_glob_match(kb_str(kb, kb->rules[r].id), strlen(kb_str(kb, kb->rules[r].id)),
+                                   kb_item(kb, pb->match_rules, k));
             if (!hit)
-                fail_msg("playbook %s: match-rule %s matches no rule", pb->id, pb->match_rules[k]);
+                fail_msg("playbook %s: match-rule %s matches no rule", kb_str(kb, pb->id),
+                         kb_item(kb, pb->match_rules, k));
         }
     }
     assert_non_null(kb_find_playbook(kb, "ms365-5.7.708", NULL, NULL));
-    assert_string_equal(kb_find_playbook(kb, "nope", "userunknown", NULL)->id, "recipient");
-    assert_string_equal(kb_find_playbook(kb, NULL, NULL, "tenant")->id, "tenant-config");
+    assert_string_equal(kb_str(kb, kb_find_playbook(kb, "nope", "userunknown", NULL)->id),
+                        "recipient");
+    assert_string_equal(kb_str(kb, kb_find_playbook(kb, NULL, NULL, "tenant")->id),
+                        "tenant-config");
     assert_null(kb_find_playbook(kb, NULL, NULL, NULL));
 }
 
@@ -324,9 +329,10 @@ static void test_every_playbook_reachable(void **state)
     for (size_t i = 0; i < kb->nplaybooks; i++) {
         int named = 0;
         for (size_t k = 0; k < sizeof reach / sizeof *reach && !named; k++)
-            named = !strcmp(reach[k].playbook, kb->playbooks[i].id);
+            named = !strcmp(reach[k].playbook, kb_str(kb, kb->playbooks[i].id));
         if (!named)
-            fail_msg("playbook %s: no reply in the test reaches it", kb->playbooks[i].id);
+            fail_msg("playbook %s: no reply in the test reaches it",
+                     kb_str(kb, kb->playbooks[i].id));
     }
     for (size_t k = 0; k < sizeof reach / sizeof *reach; k++) {
         mxd_diagnosis *d = reply(reach[k].reply, NULL);

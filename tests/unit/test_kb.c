@@ -34,11 +34,11 @@ static void test_every_rule_complete(void **state)
         assert_non_null(r->summary);
         assert_true(r->nfix >= 1);
         assert_true(r->nsources >= 1);
-        assert_true(kb_is_reason(r->reason));
-        assert_true(kb_is_scope(r->scope));
+        assert_true(kb_is_reason(kb_str(kb, r->reason)));
+        assert_true(kb_is_scope(kb_str(kb, r->scope)));
         /* issue 12: every rule records when its sources were last read */
         if (!r->checked)
-            fail_msg("rule %s has no checked: date", r->id);
+            fail_msg("rule %s has no checked: date", kb_str(kb, r->id));
     }
 }
 
@@ -309,7 +309,7 @@ static void test_open_dir_playbook_file_name(void **state)
     assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
     assert_true(k->nplaybooks > 0);
     for (size_t i = 0; i < k->nplaybooks; i++)
-        assert_string_equal(k->playbooks[i].file, "playbooks.txt");
+        assert_string_equal(kb_str(k, k->playbooks[i].file), "playbooks.txt");
     mxd_kb_free(k);
 }
 
