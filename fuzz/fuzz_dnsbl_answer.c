@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mxd_dns_answer ans = {"fuzz", MXD_DNS_A, MXD_DNS_OK, n, a, 0};
     mxd_bl_entry e;
     memset(&e, 0, sizeof e);
-    if (dnsbl_interpret(bl, &ans, &e) == MXD_OK) {
+    if (dnsbl_interpret(kb, bl, &ans, &e) == MXD_OK) {
         if (e.result == MXD_BL_ERROR && !e.error)
             abort();
         if (e.ncodes > n)
@@ -79,8 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(h, 0, sizeof h);
         h[0].label = "127.0.0.2";
         h[1].label = "127.0.0.1";
-        int ok = dnsbl_probe_judge(bl, &ans, BL_PROBE_LISTED, &h[0]) == MXD_OK &&
-                 dnsbl_probe_judge(bl, &ans, BL_PROBE_UNLISTED, &h[1]) == MXD_OK;
+        int ok = dnsbl_probe_judge(kb, bl, &ans, BL_PROBE_LISTED, &h[0]) == MXD_OK &&
+                 dnsbl_probe_judge(kb, bl, &ans, BL_PROBE_UNLISTED, &h[1]) == MXD_OK;
         /* one answer cannot be both listed and not listed: never a passed probe */
         if (ok && h[0].state == BL_HALF_OK && h[1].state == BL_HALF_OK)
             abort();

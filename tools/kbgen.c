@@ -6,9 +6,9 @@
  * "FILE:LINE: message" and exits 1, so bad data fails the build. Then writes the loaded
  * knowledge base out as C: every table, the rule indexes and the compiled matchers (kb_fast,
  * util/match) as static data, kb_builtin, which mxd_kb_open hands out without parsing
- * anything. Strings go into one pool (kb_s); two fields that held the same pointer after the
- * load point to the same place in it, different pointers to different places, so the
- * built-in kb is the one the loader builds, pointer for pointer.
+ * anything. The tables hold no pointers (kb_internal.h): the loader's string pool and its
+ * tables of integers are written out as they are, so the built-in kb is the one the loader
+ * builds, byte for byte, and ld.so has next to nothing to relocate in it at start.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -59,70 +59,7 @@ static void *xrealloc(void *p, size_t n)
     return p;
 }
 
-/* ---- the string pool: one offset per distinct pointer ---- */
-
-typedef struct spool {
-    const void **key; /* open addressing on the pointer */
-    size_t *off;
-    size_t cap, used;
-    char *buf;
-    size_t len, alloc;
-} spool;
-
-static spool S;
-
-static size_t ptr_hash(const void *p)
-{
-    uint64_t x = (uint64_t)(uintptr_t)p;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (size_t)x;
-}
-
-/* pool_add - the offset in the pool of the string at p (len bytes and a NUL), added the
- * first time p is met. */
-static size_t pool_add_n(const void *p, size_t len)
-{
-    if (S.used * 2 >= S.cap) {
-        spool old = S;
-        S.cap = S.cap ? S.cap * 2 : 1 << 14;
-        S.key = calloc(S.cap, sizeof *S.key);
-        S.off = calloc(S.cap, sizeof *S.off);
-        if (!S.key || !S.off)
-            die("out of memory");
-        S.used = 0;
-        for (size_t i = 0; i < old.cap; i++)
-            if (old.key[i]) {
-                size_t h = ptr_hash(old.key[i]) & (S.cap - 1);
-                while (S.key[h])
-                    h = (h + 1) & (S.cap - 1);
-                S.key[h] = old.key[i];
-                S.off[h] = old.off[i];
-                S.used++;
-            }
-        free(old.key);
-        free(old.off);
-    }
-    size_t h = ptr_hash(p) & (S.cap - 1);
-    while (S.key[h] && S.key[h] != p)
-        h = (h + 1) & (S.cap - 1);
-    if (S.key[h])
-        return S.off[h];
-    if (S.len + len + 1 > S.alloc) {
-        S.alloc = (S.len + len + 1) * 2;
-        S.buf = xrealloc(S.buf, S.alloc);
-    }
-    memcpy(S.buf + S.len, p, len);
-    S.buf[S.len + len] = 0;
-    S.key[h] = p;
-    S.off[h] = S.len;
-    S.used++;
-    S.len += len + 1;
-    return S.off[h];
-}
-
-/* ---- the output: declarations first (out), the pool last ---- */
+/* ---- the output ---- */
 
 static FILE *out;
 static unsigned nsym;
@@ -136,16 +73,17 @@ static void emit(const char *fmt, ...)
     va_end(ap);
 }
 
-/* str - a C expression for the string pointer p */
-static const char *str(const char *p)
+/* emit_char - one byte inside a C string literal */
+static void emit_char(unsigned char c)
 {
-    static char b[32][48];
-    static unsigned k;
-    if (!p)
-        return "NULL";
-    char *r = b[k++ % 32];
-    snprintf(r, sizeof b[0], "S(%zu)", pool_add_n(p, strlen(p)));
-    return r;
+    if (c == '"' || c == '\\')
+        emit("\\%c", c);
+    else if (c == '?')
+        emit("\\?");
+    else if (c >= 0x20 && c < 0x7f)
+        emit("%c", c);
+    else
+        emit("\\%03o", c);
 }
 
 /* The fields of a struct with their array members: the arrays are written before the
@@ -249,34 +187,22 @@ static void emit_delists(const mxd_kb *kb)
     flush_table("kb_delist", "kb_delists");
 }
 
-static void emit_codes(const kb_code *c, size_t n, char *expr, size_t exprlen)
-{
-    if (!c) {
-        snprintf(expr, exprlen, "NULL");
-        return;
-    }
-    unsigned id = nsym++;
-    emit("static const kb_code c%u[] = {", id);
-    for (size_t i = 0; i < n; i++)
-        emit("{%d, {%u, %u, %u, %u}, %u, %s},", c[i].kind, c[i].a[0], c[i].a[1], c[i].a[2],
-             c[i].a[3], c[i].hi, str(c[i].meaning));
-    emit("%s};\n", n ? "" : "{0}");
-    snprintf(expr, exprlen, "(kb_code *)c%u", id);
-}
-
 static void emit_dnsbls(const mxd_kb *kb)
 {
     for (size_t i = 0; i < kb->ndnsbls; i++) {
         const kb_dnsbl *d = &kb->dnsbls[i];
-        char codes[40], errors[40];
-        emit_codes(d->codes, d->ncodes, codes, sizeof codes);
-        emit_codes(d->errors, d->nerrors, errors, sizeof errors);
-        put("    {%s, %s, %s, %s, %s, %s, %s, %s, %d, %d, %s, %d, %d, %d, %d, %s, %zu, %s, %zu},\n",
-            str(d->id), str(d->name), str(d->zone), str(d->policy), str(d->delist), str(d->source),
-            str(d->key), str(d->key_zone), d->key_required, d->test, str(d->test_name), d->domain,
-            d->ipv4, d->ipv6, d->on, codes, d->ncodes, errors, d->nerrors);
+        put("    {%u, %u, %u, %u, %u, %u, %u, %u, %d, %d, %u, %d, %d, %d, %d, %u, %u, %u, %u},\n",
+            d->id, d->name, d->zone, d->policy, d->delist, d->source, d->key, d->key_zone,
+            d->key_required, d->test, d->test_name, d->domain, d->ipv4, d->ipv6, d->on, d->codes,
+            d->ncodes, d->errors, d->nerrors);
     }
     flush_table("kb_dnsbl", "kb_dnsbls");
+    for (size_t i = 0; i < kb->ncodes; i++) {
+        const kb_code *c = &kb->codes[i];
+        put("    {%d, {%u, %u, %u, %u}, %u, %u},\n", c->kind, c->a[0], c->a[1], c->a[2], c->a[3],
+            c->hi, c->meaning);
+    }
+    flush_table("kb_code", "kb_codes");
 }
 
 static void emit_flat(const mxd_kb *kb)
@@ -387,11 +313,19 @@ static unsigned emit_bmatch(const struct bmatch *m)
     emit_uints(name, m->shorts, m->nshorts);
     snprintf(name, sizeof name, "m%u_end", id);
     emit_uints(name, m->short_end, m->nshorts);
+    emit("static const char m%u_chars[] = \"", id);
+    for (size_t i = 0; i + 1 < nchars; i++) {
+        unsigned char c = (unsigned char)m->chars[i];
+        if (i && i % 96 == 0)
+            emit("\"\n    \"");
+        emit_char(c);
+    }
+    emit("\";\n");
     emit("static const struct bmatch m%u = {(mpat *)m%u_pats, %zu, (unsigned *)m%u_bucket,\n"
          "    (uint64_t *)m%u_filter, (unsigned *)m%u_ids, (unsigned *)m%u_shorts, %zu,\n"
-         "    (unsigned *)m%u_end, S(%zu), (uint32_t *)m%u_off, (uint32_t *)m%u_len, NULL};\n\n",
-         id, id, m->n, id, id, id, id, m->nshorts, id,
-         pool_add_n(m->chars, nchars ? nchars - 1 : 0), id, id);
+         "    (unsigned *)m%u_end, (char *)m%u_chars, (uint32_t *)m%u_off, (uint32_t *)m%u_len,\n"
+         "    NULL};\n\n",
+         id, id, m->n, id, id, id, id, m->nshorts, id, id, id, id);
     return id;
 }
 
@@ -454,28 +388,6 @@ static void emit_index_fields(const char *name, const char *field,
     emit("},\n");
 }
 
-static void emit_pool(void)
-{
-    emit("/* every string, once for each pointer the loader made */\n");
-    emit("static const char kb_s[] =");
-    for (size_t i = 0; i < S.len; i++) {
-        if (i % 96 == 0)
-            emit("\n    \"");
-        unsigned char c = (unsigned char)S.buf[i];
-        if (c == '"' || c == '\\')
-            emit("\\%c", c);
-        else if (c == '?')
-            emit("\\?");
-        else if (c >= 0x20 && c < 0x7f)
-            emit("%c", c);
-        else
-            emit("\\%03o", c);
-        if (i % 96 == 95 || i + 1 == S.len)
-            emit("\"");
-    }
-    emit(";\n#define S(o) (kb_s + (o))\n\n");
-}
-
 /* emit_kb_pool - the kb's own pool of strings, byte for byte (the tables hold offsets in it) */
 static void emit_kb_pool(const mxd_kb *kb)
 {
@@ -484,15 +396,7 @@ static void emit_kb_pool(const mxd_kb *kb)
     for (size_t i = 0; i < kb->npool; i++) {
         if (i % 96 == 0)
             emit("\n    \"");
-        unsigned char c = (unsigned char)kb->pool[i];
-        if (c == '"' || c == '\\')
-            emit("\\%c", c);
-        else if (c == '?')
-            emit("\\?");
-        else if (c >= 0x20 && c < 0x7f)
-            emit("%c", c);
-        else
-            emit("\\%03o", c);
+        emit_char((unsigned char)kb->pool[i]);
         if (i % 96 == 95 || i + 1 == kb->npool)
             emit("\"");
     }
@@ -521,6 +425,7 @@ static void emit_kb(const mxd_kb *kb)
     emit("    .lists = (kb_off *)kb_lists, .nlists = %zu,\n", kb->nlists);
     emit("    .sranges = (kb_srange *)kb_sranges, .nsranges = %zu,\n", kb->nsranges);
     emit("    .steps = (kb_step *)kb_steps, .nsteps = %zu,\n", kb->nsteps);
+    emit("    .codes = (kb_code *)kb_codes, .ncodes = %zu,\n", kb->ncodes);
 #define TABLE(field, nfield, type, name)                                                           \
     emit("    ." #field " = (" #type " *)%s, ." #nfield " = %zu,\n", kb->field ? name : "NULL",    \
          kb->nfield)
@@ -588,15 +493,6 @@ int main(int argc, char **argv)
         !kb->generic_no_status)
         die("compiled lookups missing");
 
-    /* the tables first, in memory: the pool they fill is written ahead of them */
-    char *tables;
-    size_t tableslen;
-    out = open_memstream(&tables, &tableslen);
-    if (!out)
-        die("out of memory");
-    emit_kb(kb);
-    if (fclose(out))
-        die("out of memory");
     out = fopen(argv[1], "w");
     if (!out) {
         perror(argv[1]);
@@ -604,9 +500,7 @@ int main(int argc, char **argv)
     }
     emit("/* generated by kbgen from data/: do not edit */\n");
     emit("#include <stdint.h>\n#include \"kb/kb_internal.h\"\n#include \"util/match_impl.h\"\n\n");
-    emit_pool();
-    fwrite(tables, 1, tableslen, out);
-    free(tables);
+    emit_kb(kb);
     if (fclose(out)) {
         perror(argv[1]);
         return 1;
@@ -615,9 +509,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         free((void *)files[i].data);
     free(files);
-    free(S.key);
-    free(S.off);
-    free(S.buf);
     free(body);
     return 0;
 }

@@ -52,6 +52,7 @@ typedef struct bl_run {
     mxd_resolver *r;
     check_task *task;
     const kb_dnsbl **lists;
+    const mxd_kb *kb; /* the kb of the lists */
     mxd_bl_entry *e;
     char **qnames;
     bl_slot *slots;
@@ -87,20 +88,23 @@ void bl_run_free(bl_run *br);
 /* dnsbl_interpret - the verdict of one list's A answer: codes with meanings, listed or error
  * (error codes of the list, answers outside 127.0.0.0/8, failed lookups). Fills result,
  * codes, meanings, ncodes and error of e. MXD_ERR_NOMEM only. */
-mxd_err dnsbl_interpret(const kb_dnsbl *bl, const mxd_dns_answer *a, mxd_bl_entry *e);
+mxd_err dnsbl_interpret(const mxd_kb *kb, const kb_dnsbl *bl, const mxd_dns_answer *a,
+                        mxd_bl_entry *e);
 
 /* dnsbl_probe_names - the query names of a list's two test entries under zone (the zone as
  * asked, a DQS zone included) into listed / unlisted (each len bytes), and their labels as
  * shown. 1 when the list has test entries, 0 when it has none (KB_TEST_NONE), -1 when a name
  * does not fit. */
-int dnsbl_probe_names(const kb_dnsbl *bl, const char *zone, char *listed, char *unlisted,
-                      size_t len, const char **listed_label, const char **unlisted_label);
+int dnsbl_probe_names(const mxd_kb *kb, const kb_dnsbl *bl, const char *zone, char *listed,
+                      char *unlisted, size_t len, const char **listed_label,
+                      const char **unlisted_label);
 
 /* dnsbl_probe_judge - read the answer to one test entry (which: BL_PROBE_LISTED for the
  * entry that must be listed, BL_PROBE_UNLISTED for the one that must not) into h: OK, FAILED
  * (a wrong answer or an error code) or UNKNOWN (the lookup failed), with the reason.
  * h->label must be set. MXD_ERR_NOMEM only (h then says "out of memory"). */
-mxd_err dnsbl_probe_judge(const kb_dnsbl *bl, const mxd_dns_answer *a, int which, bl_half *h);
+mxd_err dnsbl_probe_judge(const mxd_kb *kb, const kb_dnsbl *bl, const mxd_dns_answer *a, int which,
+                          bl_half *h);
 
 /* dnsbl_probe_apply - the probe's verdict on a list's entry: sets e->probe from the two
  * halves and, when the probe failed or could not run, turns the result into MXD_BL_ERROR

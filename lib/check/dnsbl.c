@@ -116,7 +116,8 @@ static int code_matches(const kb_code *c, const unsigned char *b)
 
 /* meaning_of - the meanings of one code in a table: every matching bit mask, and the first
  * matching address or range. Empty when nothing matches. */
-static void meaning_of(const kb_code *t, size_t n, const unsigned char *b, buf *out)
+static void meaning_of(const mxd_kb *kb, const kb_code *t, size_t n, const unsigned char *b,
+                       buf *out)
 {
     int exact = 0;
     for (size_t i = 0; i < n; i++) {
@@ -129,11 +130,12 @@ static void meaning_of(const kb_code *t, size_t n, const unsigned char *b, buf *
         }
         if (out->len)
             buf_adds(out, "; ");
-        buf_adds(out, t[i].meaning);
+        buf_adds(out, kb_str(kb, t[i].meaning));
     }
 }
 
-mxd_err dnsbl_interpret(const kb_dnsbl *bl, const mxd_dns_answer *a, mxd_bl_entry *e)
+mxd_err dnsbl_interpret(const mxd_kb *kb, const kb_dnsbl *bl, const mxd_dns_answer *a,
+                        mxd_bl_entry *e)
 {
     e->result = MXD_BL_CLEAN;
     if (a->status == MXD_DNS_NXDOMAIN || a->status == MXD_DNS_NODATA)
@@ -171,11 +173,11 @@ mxd_err dnsbl_interpret(const kb_dnsbl *bl, const mxd_dns_answer *a, mxd_bl_entr
                          "behave like a blocklist (dead, parked or hijacked)");
             code_error = 1;
         } else {
-            meaning_of(bl->errors, bl->nerrors, b, &m);
+            meaning_of(kb, &kb->codes[bl->errors], bl->nerrors, b, &m);
             if (m.len) {
                 code_error = 1;
             } else {
-                meaning_of(bl->codes, bl->ncodes, b, &m);
+                meaning_of(kb, &kb->codes[bl->codes], bl->ncodes, b, &m);
                 if (!m.len)
                     buf_adds(&m, "listed (this return code is not in the catalogue)");
             }
@@ -243,12 +245,12 @@ char *dnsbl_txt_join(const mxd_dns_answer *a)
 #define PROBE_NAME_UNLISTED "INVALID"
 
 /* probe_label - the always-listed test entry of a list as shown, or NULL (none). */
-static const char *probe_label(const kb_dnsbl *bl)
+static const char *probe_label(const mxd_kb *kb, const kb_dnsbl *bl)
 {
     if (bl->test == KB_TEST_NONE)
         return NULL;
     if (bl->domain)
-        return bl->test == KB_TEST_NAME ? bl->test_name : PROBE_NAME_LISTED;
+        return bl->test == KB_TEST_NAME ? kb_str(kb, bl->test_name) : PROBE_NAME_LISTED;
     return bl->ipv4 ? PROBE_V4_LISTED : PROBE_V6_LISTED;
 }
 
@@ -263,10 +265,11 @@ static int name_under(const char *name, const char *zone, char *out, size_t len)
     return 0;
 }
 
-int dnsbl_probe_names(const kb_dnsbl *bl, const char *zone, char *listed, char *unlisted,
-                      size_t len, const char **listed_label, const char **unlisted_label)
+int dnsbl_probe_names(const mxd_kb *kb, const kb_dnsbl *bl, const char *zone, char *listed,
+                      char *unlisted, size_t len, const char **listed_label,
+                      const char **unlisted_label)
 {
-    const char *pos = probe_label(bl);
+    const char *pos = probe_label(kb, bl);
     if (!pos)
         return 0;
     const char *neg = bl->domain ? PROBE_NAME_UNLISTED
@@ -298,7 +301,8 @@ static mxd_err half_set(bl_half *h, int state, const char *fmt, ...)
     return h->why ? MXD_OK : MXD_ERR_NOMEM;
 }
 
-mxd_err dnsbl_probe_judge(const kb_dnsbl *bl, const mxd_dns_answer *a, int which, bl_half *h)
+mxd_err dnsbl_probe_judge(const mxd_kb *kb, const kb_dnsbl *bl, const mxd_dns_answer *a, int which,
+                          bl_half *h)
 {
     const char *label = h->label ? h->label : "?";
     if (a->status != MXD_DNS_OK && a->status != MXD_DNS_NXDOMAIN && a->status != MXD_DNS_NODATA)
@@ -306,7 +310,7 @@ mxd_err dnsbl_probe_judge(const kb_dnsbl *bl, const mxd_dns_answer *a, int which
                         mxd_dns_status_name(a->status));
     mxd_bl_entry t;
     memset(&t, 0, sizeof t);
-    mxd_err err = dnsbl_interpret(bl, a, &t);
+    mxd_err err = dnsbl_interpret(kb, bl, a, &t);
     if (err) {
         h->state = BL_HALF_UNKNOWN;
     } else if (t.result == MXD_BL_ERROR) {
@@ -369,21 +373,21 @@ int mxd_dnsbl_info(const mxd_kb *kb, size_t i, mxd_bl_info *out)
     if (!kb || !out || i >= kb->ndnsbls)
         return -1;
     const kb_dnsbl *b = &kb->dnsbls[i];
-    out->id = b->id;
-    out->name = b->name;
-    out->zone = b->zone;
+    out->id = kb_str(kb, b->id);
+    out->name = kb_str(kb, b->name);
+    out->zone = kb_str(kb, b->zone);
     out->domain = b->domain;
     out->ipv4 = b->ipv4;
     out->ipv6 = b->ipv6;
     out->on = b->on;
-    out->dqs = b->key && !strcmp(b->key, "spamhaus") ? b->key_zone : NULL;
-    out->key = b->key;
-    out->key_zone = b->key_zone;
+    out->key = kb_str(kb, b->key);
+    out->key_zone = kb_str(kb, b->key_zone);
+    out->dqs = out->key && !strcmp(out->key, "spamhaus") ? out->key_zone : NULL;
     out->key_required = b->key_required;
-    out->policy = b->policy;
-    out->delist = b->delist;
-    out->source = b->source;
-    out->test = probe_label(b);
+    out->policy = kb_str(kb, b->policy);
+    out->delist = kb_str(kb, b->delist);
+    out->source = kb_str(kb, b->source);
+    out->test = probe_label(kb, b);
     return 0;
 }
 
@@ -408,13 +412,13 @@ static int key_valid(const char *k)
 }
 
 /* The key the options give for a list's kind of key ("spamhaus", "abusix"), or NULL. */
-static const char *list_key(const mxd_check_opts *opts, const kb_dnsbl *bl)
+static const char *list_key(const mxd_kb *kb, const mxd_check_opts *opts, const kb_dnsbl *bl)
 {
     if (!opts || !bl->key)
         return NULL;
-    if (!strcmp(bl->key, "spamhaus"))
+    if (!strcmp(kb_str(kb, bl->key), "spamhaus"))
         return opts->spamhaus_key;
-    if (!strcmp(bl->key, "abusix"))
+    if (!strcmp(kb_str(kb, bl->key), "abusix"))
         return opts->abusix_key;
     return NULL;
 }
@@ -435,7 +439,7 @@ static mxd_err select_lists(bl_run *br, const mxd_kb *kb, const mxd_check_opts *
             const kb_dnsbl *bl = &kb->dnsbls[i];
             if (!list_fits(bl, domain, family))
                 continue;
-            if (all || (bl->on && (!bl->key_required || list_key(opts, bl))))
+            if (all || (bl->on && (!bl->key_required || list_key(kb, opts, bl))))
                 br->lists[br->n++] = bl;
         }
         return MXD_OK;
@@ -481,6 +485,7 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
                        size_t whylen)
 {
     memset(br, 0, sizeof *br);
+    br->kb = kb;
     *explicit_skip = 0;
     if (opts && opts->spamhaus_key && !key_valid(opts->spamhaus_key))
         return str_invalid(why, whylen, "the Spamhaus DQS key must be 1 to %d letters and digits",
@@ -507,29 +512,31 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
     for (size_t i = 0; i < br->n; i++) {
         const kb_dnsbl *bl = br->lists[i];
         char zone[CHECK_QNAME_MAX];
-        const char *shown = bl->zone;
-        const char *key = list_key(opts, bl);
-        br->e[i].id = bl->id;
-        br->e[i].name = bl->name;
-        br->e[i].delist = bl->delist;
-        br->e[i].policy = bl->policy;
-        if (key && bl->key_zone) {
-            snprintf(zone, sizeof zone, "%s.%s", key, bl->key_zone + 4);
-            shown = bl->key_zone + 4;
+        const char *blzone = kb_str(kb, bl->zone), *key_zone = kb_str(kb, bl->key_zone);
+        const char *shown = blzone;
+        const char *key = list_key(kb, opts, bl);
+        br->e[i].id = kb_str(kb, bl->id);
+        br->e[i].name = kb_str(kb, bl->name);
+        br->e[i].delist = kb_str(kb, bl->delist);
+        br->e[i].policy = kb_str(kb, bl->policy);
+        if (key && key_zone) {
+            snprintf(zone, sizeof zone, "%s.%s", key, key_zone + 4);
+            shown = key_zone + 4;
         } else if (bl->key_required) {
             /* no keyless zone: not asked, and never clean */
+            const char *kind = kb_str(kb, bl->key);
             char msg[160];
             snprintf(msg, sizeof msg, "not asked: no %s given (--%s-key)",
-                     kb_key_title(bl->key, strlen(bl->key)), bl->key);
+                     kb_key_title(kind, strlen(kind)), kind);
             br->e[i].result = MXD_BL_ERROR;
             br->e[i].error = str_dup_n(msg, strlen(msg));
-            br->e[i].zone = str_dup_n(bl->zone + 4, strlen(bl->zone + 4));
+            br->e[i].zone = str_dup_n(blzone + 4, strlen(blzone + 4));
             br->e[i].probe = MXD_BL_PROBE_OFF;
             if (!br->e[i].error || !br->e[i].zone)
                 return MXD_ERR_NOMEM;
             continue;
         } else {
-            snprintf(zone, sizeof zone, "%s", bl->zone);
+            snprintf(zone, sizeof zone, "%s", blzone);
         }
         char q[CHECK_QNAME_MAX];
         if (domain) {
@@ -559,11 +566,12 @@ mxd_err bl_run_prepare(bl_run *br, const mxd_kb *kb, const mxd_check_opts *opts,
         if (br->no_probe)
             continue;
         char pq[2][CHECK_QNAME_MAX];
-        int has = dnsbl_probe_names(bl, zone, pq[0], pq[1], sizeof pq[0], &br->halves[2 * i].label,
-                                    &br->halves[2 * i + 1].label);
+        int has = dnsbl_probe_names(kb, bl, zone, pq[0], pq[1], sizeof pq[0],
+                                    &br->halves[2 * i].label, &br->halves[2 * i + 1].label);
         if (has < 0)
             return str_invalid(why, whylen,
-                               "the test entries of blocklist '%s' are too long to ask", bl->id);
+                               "the test entries of blocklist '%s' are too long to ask",
+                               kb_str(kb, bl->id));
         for (size_t k = 0; has && k < 2; k++) {
             br->pnames[2 * i + k] = str_dup_n(pq[k], strlen(pq[k]));
             if (!br->pnames[2 * i + k])
@@ -596,7 +604,7 @@ static void on_a(void *arg, const mxd_dns_answer *a)
     bl_slot *s = arg;
     bl_run *br = s->run;
     mxd_bl_entry *e = &br->e[s->idx];
-    if (dnsbl_interpret(br->lists[s->idx], a, e))
+    if (dnsbl_interpret(br->kb, br->lists[s->idx], a, e))
         set_error(e, "out of memory");
     if (e->result == MXD_BL_LISTED && !br->no_txt &&
         mxd_dns_submit(br->r, br->qnames[s->idx], MXD_DNS_TXT, on_txt, s) == MXD_OK)
@@ -610,7 +618,7 @@ static void on_probe(void *arg, const mxd_dns_answer *a)
     bl_run *br = s->run;
     bl_half *h = &br->halves[s->idx];
     if (h->state == BL_HALF_WAIT)
-        dnsbl_probe_judge(br->lists[s->idx / 2], a, (int)(s->idx % 2), h);
+        dnsbl_probe_judge(br->kb, br->lists[s->idx / 2], a, (int)(s->idx % 2), h);
     task_done(br->task);
 }
 

@@ -12,8 +12,6 @@
 #include "util/str.h"
 #include "mxdiag/version.h"
 
-void kb_free_arena(mxd_kb *kb);
-
 /* mxd_kb_open - the built-in data. */
 mxd_err mxd_kb_open(mxd_kb **out)
 {
@@ -172,11 +170,11 @@ void mxd_kb_free(mxd_kb *kb)
 {
     if (!kb || kb == &kb_builtin)
         return;
-    kb_free_arena(kb);
     free(kb->pool);
     free(kb->lists);
     free(kb->sranges);
     free(kb->steps);
+    free(kb->codes);
     free(kb->rules);
     free(kb->status);
     free(kb->replies);

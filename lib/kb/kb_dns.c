@@ -56,14 +56,14 @@ static int parse_spec(const char *s, size_t len, kb_code *c)
     return 0;
 }
 
-/* parse_codes - "SPEC=MEANING;..." into an arena array. */
+/* parse_codes - "SPEC=MEANING;..." appended to kb->codes: *first, *n. */
 static mxd_err parse_codes(parse_ctx *pc, const char *what, const char *s, size_t len,
-                           kb_code **out, size_t *n)
+                           uint32_t *first, uint32_t *n)
 {
     kb_code tmp[KB_MAX_CODES];
     size_t k = 0;
     const char *p = s, *end = s + len;
-    *out = NULL;
+    *first = (uint32_t)pc->kb->ncodes;
     *n = 0;
     if (len == 0)
         return MXD_OK;
@@ -79,17 +79,18 @@ static mxd_err parse_codes(parse_ctx *pc, const char *what, const char *s, size_
         if (parse_spec(p, (size_t)(eq - p), &tmp[k]))
             return kb_fail(pc, "%s: bad code '%.*s' (want a.b.c.d, a.b.c.d-e or a.b.c.&bits)", what,
                            (int)(eq - p), p);
-        tmp[k].meaning = kb_strp(pc->kb, eq + 1, (size_t)(e - eq - 1));
+        tmp[k].meaning = kb_strn(pc->kb, eq + 1, (size_t)(e - eq - 1));
         if (!tmp[k].meaning)
             return MXD_ERR_NOMEM;
         k++;
         p = semi ? semi + 1 : end;
     }
-    *out = kb_alloc(pc->kb, k * sizeof **out);
-    if (!*out)
-        return MXD_ERR_NOMEM;
-    memcpy(*out, tmp, k * sizeof *tmp);
-    *n = k;
+    for (size_t i = 0; i < k; i++) {
+        mxd_err e = kb_push((void **)&pc->kb->codes, &pc->kb->ncodes, sizeof *tmp, &tmp[i]);
+        if (e)
+            return e;
+    }
+    *n = (uint32_t)k;
     return MXD_OK;
 }
 
@@ -150,19 +151,18 @@ static mxd_err parse_key(parse_ctx *pc, const char *zone, size_t zlen, const cha
             return kb_fail(pc, "key: the zone is already KEY.zone; write the kind alone");
         if (!is_key_zone(colon + 1, len - kl - 1))
             return kb_fail(pc, "key must be '-', KIND or KIND:KEY.zone");
-        b->key_zone = kb_strp(pc->kb, colon + 1, len - kl - 1);
+        b->key_zone = kb_strn(pc->kb, colon + 1, len - kl - 1);
     } else {
         if (!zone_keyed)
             return kb_fail(pc,
                            "key: a bare kind needs a zone written KEY.zone; else KIND:KEY.zone");
         b->key_required = 1;
     }
-    b->key = kb_strp(pc->kb, s, kl);
+    b->key = kb_strn(pc->kb, s, kl);
     return MXD_OK;
 }
 
 #define S(i) kb_strn(pc->kb, col[i], clen[i])
-#define P(i) kb_strp(pc->kb, col[i], clen[i])
 
 mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
 {
@@ -220,17 +220,18 @@ mxd_err kb_row_dnsbl(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(pc, b.domain ? "test must be rfc5782, none or a domain name"
                                     : "test must be rfc5782 or none for an IP list");
     }
-    b.id = P(0);
-    b.name = P(1);
-    b.zone = P(2);
-    b.policy = P(9);
-    b.delist = clen[10] ? P(10) : NULL;
-    b.test_name = b.test == KB_TEST_NAME ? P(11) : NULL;
-    b.source = P(12);
+    b.id = S(0);
+    b.name = S(1);
+    b.zone = S(2);
+    b.policy = S(9);
+    b.delist = clen[10] ? S(10) : 0;
+    b.test_name = b.test == KB_TEST_NAME ? S(11) : 0;
+    b.source = S(12);
     if (b.key_required)
         b.key_zone = b.zone;
     if (!b.id || !b.name || !b.zone || !b.policy || !b.source || (clen[8] && !b.key) ||
-        (clen[8] && !b.key_zone) || (b.test == KB_TEST_NAME && !b.test_name))
+        (clen[8] && !b.key_zone) || (b.test == KB_TEST_NAME && !b.test_name) ||
+        (clen[10] && !b.delist))
         return MXD_ERR_NOMEM;
     return kb_push((void **)&kb->dnsbls, &kb->ndnsbls, sizeof *kb->dnsbls, &b);
 }
@@ -337,7 +338,8 @@ const kb_outbound *kb_outbound_for_ptr(const mxd_kb *kb, const char *name)
 const kb_dnsbl *kb_find_dnsbl(const mxd_kb *kb, const char *id, size_t len)
 {
     for (size_t i = 0; i < kb->ndnsbls; i++)
-        if (strlen(kb->dnsbls[i].id) == len && str_caseeq(id, len, kb->dnsbls[i].id))
+        if (strlen(kb_str(kb, kb->dnsbls[i].id)) == len &&
+            str_caseeq(id, len, kb_str(kb, kb->dnsbls[i].id)))
             return &kb->dnsbls[i];
     return NULL;
 }

@@ -170,7 +170,7 @@ typedef struct kb_code {
     int kind;           /* exact a.b.c.d; range a.b.c.d-hi; mask a.b.c.&hi */
     unsigned char a[4]; /* the address (for range and mask: the first three octets + low) */
     unsigned char hi;   /* range end or the mask bits */
-    const char *meaning;
+    kb_off meaning;
 } kb_code;
 
 /* A blocklist's test entries (the `test` column): the RFC 5782 section 5 ones, a name of
@@ -178,22 +178,20 @@ typedef struct kb_code {
 enum { KB_TEST_RFC5782 = 0, KB_TEST_NAME, KB_TEST_NONE };
 
 typedef struct kb_dnsbl {
-    const char *id, *name, *zone, *policy, *delist, *source;
-    /* The `key` column: the kind of key the list takes ("spamhaus", "abusix"; NULL none) and
+    kb_off id, name, zone, policy, delist, source;
+    /* The `key` column: the kind of key the list takes ("spamhaus", "abusix"; 0 none) and
      * the zone to ask with it, written KEY.zone ("KEY.zen.dq.spamhaus.net"). key_required: the
      * list has no keyless zone (its `zone` is the KEY.zone itself): without its key it is not
      * asked, and it is left out of the default selection. */
-    const char *key, *key_zone;
+    kb_off key, key_zone;
     int key_required;
-    int test;              /* KB_TEST_* */
-    const char *test_name; /* for KB_TEST_NAME: the always-listed name, e.g. "dbltest.com" */
-    int domain;            /* 1 for a domain list, 0 for an IP list */
-    int ipv4, ipv6;        /* address families an IP list covers */
-    int on;                /* asked by default */
-    kb_code *codes;        /* listing codes */
-    size_t ncodes;
-    kb_code *errors; /* error answers: never a listing */
-    size_t nerrors;
+    int test;                 /* KB_TEST_* */
+    kb_off test_name;         /* for KB_TEST_NAME: the always-listed name, e.g. "dbltest.com" */
+    int domain;               /* 1 for a domain list, 0 for an IP list */
+    int ipv4, ipv6;           /* address families an IP list covers */
+    int on;                   /* asked by default */
+    uint32_t codes, ncodes;   /* listing codes: kb->codes[codes] on */
+    uint32_t errors, nerrors; /* error answers, never a listing: kb->codes[errors] on */
 } kb_dnsbl;
 
 typedef struct kb_pubres {
@@ -226,10 +224,7 @@ typedef struct kb_sender {
     kb_off domain, service, category, align;
 } kb_sender;
 
-typedef struct kb_arena_block kb_arena_block;
-
 struct mxd_kb {
-    kb_arena_block *arena;
     /* every string, NUL-terminated, one after the other; pool[0] is the NUL of "no string".
      * poolcap: bytes allocated (0 for the built-in kb, whose pool is static) */
     char *pool;
@@ -240,6 +235,8 @@ struct mxd_kb {
     size_t nsranges;
     kb_step *steps; /* the playbooks' steps, a playbook's after the other */
     size_t nsteps;
+    kb_code *codes; /* the blocklists' listing and error codes, a list's after the other */
+    size_t ncodes;
     kb_rule *rules;
     size_t nrules;
     kb_status *status;
@@ -329,12 +326,10 @@ typedef struct parse_ctx {
     kb_off file_off; /* the stanza files: the file name in the pool */
 } parse_ctx;
 
-void *kb_alloc(mxd_kb *kb, size_t n); /* from the kb's arena */
 /* kb_strn - copy len bytes at s (which may lie in the pool itself) and a NUL into the kb's
  * pool: the offset, 0 when out of memory. A pointer into the pool (kb_str()) is good until
  * the next string is added. */
 kb_off kb_strn(mxd_kb *kb, const char *s, size_t len);
-const char *kb_strp(mxd_kb *kb, const char *s, size_t len);            /* copy into the arena */
 mxd_err kb_push(void **arr, size_t *n, size_t size, const void *item); /* append to a table */
 /* kb_push_list - append n strings to kb->lists; *first gets the index of the first. */
 mxd_err kb_push_list(mxd_kb *kb, const kb_off *v, size_t n, uint32_t *first);

@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: MIT
  *
  * The same code validates the files at build time (tools/kbgen) and loads them at run time,
- * so a file the build accepted always loads. Every string lives in the kb's arena.
+ * so a file the build accepted always loads. Every string the tables keep is copied into the
+ * kb's pool; the tables hold offsets in it (kb_internal.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,44 +12,6 @@
 #include "kb/kb_internal.h"
 #include "util/match.h"
 #include "util/str.h"
-
-struct kb_arena_block {
-    kb_arena_block *next;
-    size_t used, size;
-    char data[];
-};
-
-#define ARENA_BLOCK 65536
-
-/* arena_alloc - n bytes, aligned for pointers, from the kb arena. */
-void *kb_alloc(mxd_kb *kb, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    kb_arena_block *b = kb->arena;
-    if (!b || b->size - b->used < n) {
-        size_t sz = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        b = malloc(sizeof *b + sz);
-        if (!b)
-            return NULL;
-        b->next = kb->arena;
-        b->used = 0;
-        b->size = sz;
-        kb->arena = b;
-    }
-    void *p = b->data + b->used;
-    b->used += n;
-    return p;
-}
-
-const char *kb_strp(mxd_kb *kb, const char *s, size_t len)
-{
-    char *p = kb_alloc(kb, len + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, s, len);
-    p[len] = 0;
-    return p;
-}
 
 #define KB_POOL_FIRST 65536 /* bytes of a loaded kb's first pool */
 
@@ -114,19 +77,6 @@ mxd_err kb_push_list(mxd_kb *kb, const kb_off *v, size_t n, uint32_t *first)
             return e;
     }
     return MXD_OK;
-}
-
-/* kb_free_arena - used by mxd_kb_free. */
-void kb_free_arena(mxd_kb *kb);
-void kb_free_arena(mxd_kb *kb)
-{
-    kb_arena_block *b = kb->arena;
-    while (b) {
-        kb_arena_block *n = b->next;
-        free(b);
-        b = n;
-    }
-    kb->arena = NULL;
 }
 
 static const char *const reasons[] = {
@@ -867,7 +817,7 @@ static mxd_err load(const kb_file *files, size_t nfiles, mxd_kb **out, char *why
                         kb_str(kb, kb->hosts[i].pattern), kb_str(kb, kb->hosts[i].provider));
         }
     /* the stanza files: rules, playbooks and delist templates keep their file name (a copy
-     * in the arena outlives the caller's) */
+     * in the pool outlives the caller's) */
     for (size_t i = 0; i < nfiles && !e; i++) {
         mxd_err (*parse)(parse_ctx *, const kb_file *) =
             name_is_rules(&files[i])              ? parse_rules

@@ -72,7 +72,7 @@ static mxd_bl_entry interpret(const char *id, const char *const *addrs, size_t n
     mxd_dns_answer a = answer(rr, addrs, n);
     mxd_bl_entry e;
     memset(&e, 0, sizeof e);
-    assert_int_equal(dnsbl_interpret(list(id), &a, &e), MXD_OK);
+    assert_int_equal(dnsbl_interpret(kb, list(id), &a, &e), MXD_OK);
     return e;
 }
 
@@ -144,12 +144,12 @@ static void test_error_codes(void **state)
     mxd_bl_entry f;
     memset(&f, 0, sizeof f);
     mxd_dns_answer t = {"x", MXD_DNS_A, MXD_DNS_TIMEOUT, 0, NULL, 0};
-    assert_int_equal(dnsbl_interpret(list("psbl"), &t, &f), MXD_OK);
+    assert_int_equal(dnsbl_interpret(kb, list("psbl"), &t, &f), MXD_OK);
     assert_int_equal(f.result, MXD_BL_ERROR);
     assert_string_equal(f.error, "timeout");
     clear(&f);
     t.status = MXD_DNS_SERVFAIL;
-    assert_int_equal(dnsbl_interpret(list("psbl"), &t, &f), MXD_OK);
+    assert_int_equal(dnsbl_interpret(kb, list("psbl"), &t, &f), MXD_OK);
     assert_string_equal(f.error, "servfail");
     clear(&f);
 }
@@ -179,21 +179,21 @@ static void test_probe_names(void **state)
     (void)state;
     char pos[CHECK_QNAME_MAX], neg[CHECK_QNAME_MAX];
     const char *pl = NULL, *nl = NULL;
-    assert_int_equal(
-        dnsbl_probe_names(list("spamhaus-zen"), "zen.spamhaus.org", pos, neg, sizeof pos, &pl, &nl),
-        1);
+    assert_int_equal(dnsbl_probe_names(kb, list("spamhaus-zen"), "zen.spamhaus.org", pos, neg,
+                                       sizeof pos, &pl, &nl),
+                     1);
     assert_string_equal(pos, "2.0.0.127.zen.spamhaus.org");
     assert_string_equal(neg, "1.0.0.127.zen.spamhaus.org");
     assert_string_equal(pl, "127.0.0.2");
     assert_string_equal(nl, "127.0.0.1");
     /* the zone as asked: a DQS zone gets its own test entries */
-    assert_int_equal(dnsbl_probe_names(list("spamhaus-zen"), "KEY1.zen.dq.spamhaus.net", pos, neg,
-                                       sizeof pos, &pl, &nl),
+    assert_int_equal(dnsbl_probe_names(kb, list("spamhaus-zen"), "KEY1.zen.dq.spamhaus.net", pos,
+                                       neg, sizeof pos, &pl, &nl),
                      1);
     assert_string_equal(pos, "2.0.0.127.KEY1.zen.dq.spamhaus.net");
     /* an IPv6-only list: the IPv4-mapped addresses in nibbles */
-    assert_int_equal(dnsbl_probe_names(list("sem-ipv6"), "bl.ipv6.spameatingmonkey.net", pos, neg,
-                                       sizeof pos, &pl, &nl),
+    assert_int_equal(dnsbl_probe_names(kb, list("sem-ipv6"), "bl.ipv6.spameatingmonkey.net", pos,
+                                       neg, sizeof pos, &pl, &nl),
                      1);
     assert_string_equal(pos, "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
                              "bl.ipv6.spameatingmonkey.net");
@@ -201,21 +201,22 @@ static void test_probe_names(void **state)
                              "bl.ipv6.spameatingmonkey.net");
     assert_string_equal(pl, "::ffff:127.0.0.2");
     /* domain lists: TEST and INVALID, or the list's own test name from the catalogue */
-    assert_int_equal(dnsbl_probe_names(list("sem-uri"), "uribl.spameatingmonkey.net", pos, neg,
+    assert_int_equal(dnsbl_probe_names(kb, list("sem-uri"), "uribl.spameatingmonkey.net", pos, neg,
                                        sizeof pos, &pl, &nl),
                      1);
     assert_string_equal(pos, "test.uribl.spameatingmonkey.net");
     assert_string_equal(neg, "invalid.uribl.spameatingmonkey.net");
     assert_string_equal(pl, "TEST");
     assert_string_equal(nl, "INVALID");
-    assert_int_equal(
-        dnsbl_probe_names(list("spamhaus-dbl"), "dbl.spamhaus.org", pos, neg, sizeof pos, &pl, &nl),
-        1);
+    assert_int_equal(dnsbl_probe_names(kb, list("spamhaus-dbl"), "dbl.spamhaus.org", pos, neg,
+                                       sizeof pos, &pl, &nl),
+                     1);
     assert_string_equal(pos, "dbltest.com.dbl.spamhaus.org");
     assert_string_equal(neg, "invalid.dbl.spamhaus.org");
     /* a name that does not fit */
     assert_int_equal(
-        dnsbl_probe_names(list("spamhaus-zen"), "zen.spamhaus.org", pos, neg, 10, &pl, &nl), -1);
+        dnsbl_probe_names(kb, list("spamhaus-zen"), "zen.spamhaus.org", pos, neg, 10, &pl, &nl),
+        -1);
     /* the public catalogue view names the always-listed entry */
     mxd_bl_info bi;
     for (size_t i = 0; !mxd_dnsbl_info(kb, i, &bi); i++) {
@@ -235,7 +236,7 @@ static bl_half judge(const char *id, int which, const char *label, const char *c
     if (st != MXD_DNS_OK)
         a.status = st;
     bl_half h = {.state = BL_HALF_WAIT, .label = label};
-    assert_int_equal(dnsbl_probe_judge(list(id), &a, which, &h), MXD_OK);
+    assert_int_equal(dnsbl_probe_judge(kb, list(id), &a, which, &h), MXD_OK);
     return h;
 }
 
@@ -468,7 +469,7 @@ static void test_probe_column(void **state)
     assert_int_equal(b->test, KB_TEST_NONE);
     char pos[CHECK_QNAME_MAX], neg[CHECK_QNAME_MAX];
     const char *pl = NULL, *nl = NULL;
-    assert_int_equal(dnsbl_probe_names(b, "bl.example", pos, neg, sizeof pos, &pl, &nl), 0);
+    assert_int_equal(dnsbl_probe_names(k, b, "bl.example", pos, neg, sizeof pos, &pl, &nl), 0);
     mxd_bl_info bi;
     assert_int_equal(mxd_dnsbl_info(k, 0, &bi), 0);
     assert_null(bi.test);
@@ -486,7 +487,7 @@ static void test_probe_column(void **state)
                      MXD_OK);
     b = kb_find_dnsbl(k, "x", 1);
     assert_int_equal(b->test, KB_TEST_NAME);
-    assert_string_equal(b->test_name, "mytest.example");
+    assert_string_equal(kb_str(k, b->test_name), "mytest.example");
     mxd_kb_free(k);
     k = NULL;
     /* the column is required */

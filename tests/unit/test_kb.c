@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +314,99 @@ static void test_open_dir_playbook_file_name(void **state)
     mxd_kb_free(k);
 }
 
+static int data_file(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 4 && (!strcmp(d->d_name + n - 4, ".tsv") || !strcmp(d->d_name + n - 4, ".txt"));
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The built-in kb is the loader's own form written out by kbgen (the tables hold offsets and
+ * indexes, no pointers): data/ loaded in kbgen's order (file names sorted) gives the same
+ * string pool byte for byte and the same offsets and indexes in every table. */
+static void test_builtin_is_loaded_form(void **state)
+{
+    (void)state;
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        skip();
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/data", src);
+    struct dirent **ents = NULL;
+    int n = scandir(dir, &ents, data_file, by_name);
+    assert_true(n > 0);
+    kb_file *files = calloc((size_t)n, sizeof *files);
+    assert_non_null(files);
+    for (int i = 0; i < n; i++) {
+        char path[4352];
+        snprintf(path, sizeof path, "%s/%s", dir, ents[i]->d_name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        char *data = malloc(KB_MAX_FILE_SIZE);
+        assert_non_null(data);
+        files[i].len = fread(data, 1, KB_MAX_FILE_SIZE, f);
+        fclose(f);
+        files[i].data = data;
+        files[i].name = ents[i]->d_name;
+    }
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    assert_int_equal(kb_load_files(files, (size_t)n, &k, why, sizeof why), MXD_OK);
+    assert_int_equal(k->npool, kb->npool);
+    assert_memory_equal(k->pool, kb->pool, kb->npool);
+    assert_int_equal(k->nlists, kb->nlists);
+    assert_memory_equal(k->lists, kb->lists, kb->nlists * sizeof *kb->lists);
+    assert_int_equal(k->nsranges, kb->nsranges);
+    assert_memory_equal(k->sranges, kb->sranges, kb->nsranges * sizeof *kb->sranges);
+    assert_int_equal(k->nsteps, kb->nsteps);
+    for (size_t i = 0; i < kb->nsteps; i++) {
+        assert_int_equal(k->steps[i].check, kb->steps[i].check);
+        assert_int_equal(k->steps[i].text, kb->steps[i].text);
+    }
+    assert_int_equal(k->ncodes, kb->ncodes);
+    for (size_t i = 0; i < kb->ncodes; i++)
+        assert_int_equal(k->codes[i].meaning, kb->codes[i].meaning);
+    assert_int_equal(k->nrules, kb->nrules);
+    for (size_t i = 0; i < kb->nrules; i++) {
+        const kb_rule *a = &k->rules[i], *b = &kb->rules[i];
+        assert_int_equal(a->id, b->id);
+        assert_int_equal(a->provider, b->provider);
+        assert_int_equal(a->summary, b->summary);
+        assert_int_equal(a->texts, b->texts);
+        assert_int_equal(a->status, b->status);
+        assert_int_equal(a->causes, b->causes);
+        assert_int_equal(a->sources, b->sources);
+        assert_int_equal(a->file, b->file);
+        assert_int_equal(a->line, b->line);
+    }
+    assert_int_equal(k->nplaybooks, kb->nplaybooks);
+    for (size_t i = 0; i < kb->nplaybooks; i++) {
+        assert_int_equal(k->playbooks[i].id, kb->playbooks[i].id);
+        assert_int_equal(k->playbooks[i].steps, kb->playbooks[i].steps);
+        assert_int_equal(k->playbooks[i].match_rules, kb->playbooks[i].match_rules);
+    }
+    assert_int_equal(k->ndnsbls, kb->ndnsbls);
+    for (size_t i = 0; i < kb->ndnsbls; i++) {
+        assert_int_equal(k->dnsbls[i].zone, kb->dnsbls[i].zone);
+        assert_int_equal(k->dnsbls[i].codes, kb->dnsbls[i].codes);
+        assert_int_equal(k->dnsbls[i].errors, kb->dnsbls[i].errors);
+    }
+    assert_int_equal(k->fast->nhost, kb->fast->nhost);
+    for (size_t i = 0; i < kb->fast->nhost; i++)
+        assert_int_equal(k->fast->host[i].lit, kb->fast->host[i].lit);
+    mxd_kb_free(k);
+    for (int i = 0; i < n; i++) {
+        free((void *)files[i].data);
+        free(ents[i]);
+    }
+    free(ents);
+    free(files);
+}
+
 /* plain_tag_at - a tag pattern ('#' a digit, other bytes any case) at low[i], as a whole
  * word: what kb_tag_provider() looks for, written plainly. */
 static int plain_tag_at(const char *low, size_t len, size_t i, const char *p)
@@ -370,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_playbook_step_at_end_of_data),
         cmocka_unit_test(test_open_dir_playbook_file_name),
         cmocka_unit_test(test_tag_provider),
+        cmocka_unit_test(test_builtin_is_loaded_form),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
