@@ -69,6 +69,7 @@ typedef struct mxd_explanation {
     const char *summary;      /* one line (kb) */
     const char *status_title; /* RFC 3463 title of the status code (kb) */
     const char *status_meaning;
+    /* the three arrays belong to the explanation (freed with it), their strings to the kb */
     const char *const *causes; /* likely causes, most likely first (kb) */
     size_t ncauses;
     const char *const *fix; /* fix steps in order (kb) */
