@@ -227,14 +227,22 @@ static void test_errors_have_text(void **state)
     assert_string_equal(mxd_strerror((mxd_err)999), "unknown error");
 }
 
+/* The source tree's data/ directory in dir; 0 when MXD_SOURCE_DIR is not set (skip). */
+static int data_dir(char *dir, size_t n)
+{
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        return 0;
+    snprintf(dir, n, "%s/data", src);
+    return 1;
+}
+
 static void test_open_dir_matches_builtin(void **state)
 {
     (void)state;
-    const char *src = getenv("MXD_SOURCE_DIR");
-    if (!src)
-        skip();
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/data", src);
+    if (!data_dir(dir, sizeof dir))
+        skip();
     mxd_kb *k = NULL;
     char why[256] = "";
     assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
@@ -300,11 +308,9 @@ static void test_open_dir_playbook_file_name(void **state)
     (void)state;
     /* Regression: playbooks kept a pointer to the file name mxd_kb_open_dir() frees after
      * loading (use after free under ASan). */
-    const char *src = getenv("MXD_SOURCE_DIR");
-    if (!src)
-        skip();
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/data", src);
+    if (!data_dir(dir, sizeof dir))
+        skip();
     mxd_kb *k = NULL;
     char why[256] = "";
     assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
@@ -331,11 +337,9 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 static void test_builtin_is_loaded_form(void **state)
 {
     (void)state;
-    const char *src = getenv("MXD_SOURCE_DIR");
-    if (!src)
-        skip();
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/data", src);
+    if (!data_dir(dir, sizeof dir))
+        skip();
     struct dirent **ents = NULL;
     int n = scandir(dir, &ents, data_file, by_name);
     assert_true(n > 0);
