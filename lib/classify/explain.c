@@ -209,38 +209,25 @@ const kb_rule *explain_code_rule(const mxd_kb *kb, const reply_parts *rp, const 
     return best;
 }
 
-/* set_list - the explanation's own array of the sn strings at src (the strings stay the
- * kb's); nothing when sn is 0. */
-static mxd_err set_list(const char *const **dst, size_t *n, const char *const *src, size_t sn)
+/* set_list - the explanation's own array of sn strings at *dst, for the caller to fill (the
+ * strings stay the kb's); NULL when sn is 0 or memory is short (then *n is 0). */
+static const char **set_list(const char *const **dst, size_t *n, size_t sn)
 {
-    *dst = NULL;
-    *n = 0;
-    if (!sn)
-        return MXD_OK;
-    const char **v = malloc(sn * sizeof *v);
-    if (!v)
-        return MXD_ERR_NOMEM;
-    memcpy(v, src, sn * sizeof *v);
+    const char **v = sn ? malloc(sn * sizeof *v) : NULL;
     *dst = v;
-    *n = sn;
-    return MXD_OK;
+    *n = v ? sn : 0;
+    return v;
 }
 
 /* set_kb_list - the explanation's own array of the strings of a kb list (first, sn). */
 static mxd_err set_kb_list(const mxd_kb *kb, const char *const **dst, size_t *n, size_t first,
                            size_t sn)
 {
-    *dst = NULL;
-    *n = 0;
-    if (!sn)
-        return MXD_OK;
-    const char **v = malloc(sn * sizeof *v);
+    const char **v = set_list(dst, n, sn);
     if (!v)
-        return MXD_ERR_NOMEM;
+        return sn ? MXD_ERR_NOMEM : MXD_OK;
     for (size_t i = 0; i < sn; i++)
         v[i] = kb_item(kb, first, i);
-    *dst = v;
-    *n = sn;
     return MXD_OK;
 }
 
@@ -540,8 +527,11 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
                                         : rc       ? rc->source
                                                    : 0);
         x->summary = kb_str(kb, meaning);
-        if (source)
-            le = set_list(&x->sources, &x->nsources, &source, 1);
+        const char **one = source ? set_list(&x->sources, &x->nsources, 1) : NULL;
+        if (one)
+            one[0] = source;
+        else if (source)
+            le = MXD_ERR_NOMEM;
     }
     if (le) {
         reply_free(&rp);
