@@ -466,6 +466,50 @@ static void test_quota_beside_exceedlimit(void **state)
     assert_string_equal(v.reason, "mesgtoobig");
 }
 
+/* The sender's own quota is no full mailbox of the recipient: "quota exceeded" in a sending
+ * quota reply gives speeding (or toomanyconn), scope not recipient, never hard; Sisimai's
+ * provider tables name the other wordings (rhost/for-google.go, for-microsoft.go,
+ * for-tencent.go, for-yahooinc.go, for-apple.go). */
+static void test_sender_quota_and_provider_wordings(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *reason;
+        int sender; /* the sender's quota or rate: the scope is not the recipient */
+    } cases[] = {
+        {"550 5.4.5 Daily user sending quota exceeded.", "speeding", 1},
+        {"550 5.0.0 Daily sending quota exceeded", "speeding", 1},
+        {"554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to "
+         "process message due to a permanent exception",
+         "speeding", 1},
+        {"550 5.0.0 submission quota exceeded", "speeding", 1},
+        {"454 Throttling failure: Daily message quota exceeded.", "toomanyconn", 1},
+        {"451 4.7.0 Ip frequency limited", "toomanyconn", 1},
+        {"450 4.2.1 The user you are trying to contact is receiving mail too quickly. Please "
+         "resend your message at a later time.",
+         "speeding", 0}, /* the recipient receives too fast */
+        {"552 exceeds Google's limit of 500 attachments.", "exceedlimit", 0},
+        {"552 The recipient's inbox is out of storage space.", "mailboxfull", 0},
+        {"550 5.0.0 access denied, banned recipient", "suspend", 0},
+        {"554 delivery error: dd bob@example.org is no longer valid.", "suspend", 0},
+        {"550 5.0.0 The account that you tried to reach is disabled.", "suspend", 0},
+        /* a full mailbox is still one */
+        {"552 5.2.2 Quota exceeded", "mailboxfull", 0},
+        {"550 5.0.0 <bob@example.org>: inactive email address", "userunknown", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        classify_verdict v;
+        decide_rcpt(cases[i].text, &v);
+        if (!v.reason || strcmp(v.reason, cases[i].reason))
+            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
+                     cases[i].reason);
+        int hard = !v.soft_wording && classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT");
+        assert_int_equal(hard, !strcmp(cases[i].reason, "userunknown"));
+        if (cases[i].sender && v.scope && !strcmp(v.scope, "recipient"))
+            fail_msg("%s: scope recipient", cases[i].text);
+    }
+}
+
 /* A refusal at MAIL FROM that no pattern names is about the sender: rejected, never hard
  * (RFC 5321 section 3.3; Sisimai's Rejected, sisimai/p5-sisimai:lib/Sisimai/Reason/Rejected.pm).
  * The same words at RCPT stay undecided (onhold). */
@@ -712,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_soft_wording_is_never_hard),
         cmocka_unit_test(test_soft_wording_long_table),
         cmocka_unit_test(test_quota_beside_exceedlimit),
+        cmocka_unit_test(test_sender_quota_and_provider_wordings),
         cmocka_unit_test(test_mail_command_is_rejected),
         cmocka_unit_test(test_provider_tags),
         cmocka_unit_test(test_exchange_ndr_codes),
