@@ -19,6 +19,7 @@ struct mxd_bounce_ctx {
     unsigned flags;
     bounce_view v;
     bounce_out out;
+    buf lines; /* the message with its line ends mended (mend_line_ends) */
 };
 
 /* record.c */
@@ -54,6 +55,7 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
     buf_init(&bc->v.fbr, BOUNCE_MAX_DSN + MAIL_MAX_DECODED * 4);
     buf_init(&bc->v.tmp, MAIL_MAX_FIELD * 2);
     buf_init(&bc->v.ltext, BOUNCE_MAX_TEXT + MAIL_MAX_DECODED * 4);
+    buf_init(&bc->lines, 0);
     bc->v.reasons = kb_reason_match(kb);
     bc->v.markers = fmt_markers_new(); /* (without it, markers are searched uncached) */
     bounce_cmdtab_init(&bc->v.cmds);
@@ -74,6 +76,7 @@ void mxd_bounce_free(mxd_bounce_ctx *bc)
     buf_free(&bc->v.fbr);
     buf_free(&bc->v.tmp);
     buf_free(&bc->v.ltext);
+    buf_free(&bc->lines);
     mail_conv_cache_free(&bc->v.conv);
     fmt_markers_free(bc->v.markers);
     free(bc->out.r);
@@ -325,6 +328,47 @@ static int header_field_at(const char *s, size_t len)
     return i < len && s[i] == ':';
 }
 
+/* mend_line_ends - a message whose lines end in CR CR LF (converted to CRLF twice on its way,
+ * e.g. saved by a Windows client from a CRLF source) or in a lone CR (classic Mac OS) has no
+ * line break a mail reader knows: no empty line ends its header, and GMime too reads it as one
+ * header. When the first line ends in CR CR LF, or no line ends in LF, *out gets a copy whose
+ * lines end in CRLF (for each run of CRs before LF) or LF (for each lone CR), and 1 is returned; 0
+ * leaves the message as it is (LF and CRLF are read as they are). */
+static int mend_line_ends(const char *data, size_t len, buf *out)
+{
+    const char *nl = memchr(data, '\n', len);
+    int lone_cr = !nl; /* no LF at all: every CR ends a line */
+    if (lone_cr ? !memchr(data, '\r', len) : !(nl - data >= 2 && nl[-1] == '\r' && nl[-2] == '\r'))
+        return 0;
+    buf_reset(out);
+    out->cap = len; /* the mended copy is never longer */
+    for (size_t i = 0; i < len;) {
+        if (data[i] != '\r') {
+            const char *c = memchr(data + i, '\r', len - i);
+            size_t n = c ? (size_t)(c - (data + i)) : len - i;
+            if (buf_add(out, data + i, n))
+                return 0;
+            i += n;
+            continue;
+        }
+        size_t j = i;
+        while (j < len && data[j] == '\r')
+            j++;
+        mxd_err e = MXD_OK;
+        if (j < len && data[j] == '\n') /* CR... LF: one CRLF */
+            e = buf_add(out, "\r\n", 2), j++;
+        else if (lone_cr) /* each lone CR is a line break */
+            for (size_t k = i; k < j && !e; k++)
+                e = buf_addc(out, '\n');
+        else
+            e = buf_add(out, data + i, j - i);
+        if (e)
+            return 0;
+        i = j;
+    }
+    return 1;
+}
+
 static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
                      mxd_bounce_cb cb, void *arg, size_t *nrec)
 {
@@ -337,6 +381,10 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         k++;
     if (k == len)
         return MXD_ERR_EMPTY;
+    if (mend_line_ends(data, len, &bc->lines)) {
+        data = bc->lines.ptr;
+        len = bc->lines.len;
+    }
     /* blank lines before the header (a pasted or badly saved message): the header starts at
      * the first line with text, when that line is a header field ("Name: value") */
     size_t line = k;

@@ -596,6 +596,57 @@ static void test_leading_blank_lines(void **state)
     free(pasted);
 }
 
+/* Line ends converted twice (CR CR LF) or classic Mac OS ends (CR alone) give the same records
+ * as the LF original: without mending, no empty line ends the header and nothing is found.
+ * Several fixtures, so that DSN, plain-text and multipart readers all see mended lines. */
+static void test_broken_line_ends(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"postfix-dsn.eml", "exim-text.eml",
+                                        "fallback-groupwise.eml", "encoded-crlf.eml"};
+    for (size_t f = 0; f < sizeof names / sizeof *names; f++) {
+        got plain;
+        parse_fixture(names[f], &plain);
+        assert_true(plain.n > 0);
+        size_t len;
+        const char *d = slurp(names[f], &len);
+        for (int mode = 0; mode < 2; mode++) { /* 0: CR CR LF, 1: CR alone */
+            char *m = malloc(len * 3 + 1);
+            assert_non_null(m);
+            size_t ml = 0;
+            for (size_t i = 0; i < len; i++) {
+                if (d[i] == '\r' && i + 1 < len && d[i + 1] == '\n')
+                    continue; /* (a CRLF fixture: its CR is put back below) */
+                if (d[i] != '\n') {
+                    m[ml++] = d[i];
+                    continue;
+                }
+                m[ml++] = '\r';
+                if (mode == 0) {
+                    m[ml++] = '\r';
+                    m[ml++] = '\n';
+                }
+            }
+            mxd_bounce_ctx *bc;
+            assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+            got g;
+            memset(&g, 0, sizeof g);
+            size_t n = 0;
+            assert_int_equal(mxd_bounce_parse(bc, m, ml, names[f], on_rec, &g, &n), MXD_OK);
+            if (g.n != plain.n)
+                fail_msg("%s mode %d: %zu records, want %zu", names[f], mode, g.n, plain.n);
+            for (size_t i = 0; i < g.n && i < MAX_RECS; i++) {
+                assert_string_equal(g.r[i].recipient, plain.r[i].recipient);
+                assert_string_equal(g.r[i].reason, plain.r[i].reason);
+                assert_string_equal(g.r[i].status, plain.r[i].status);
+                assert_int_equal(g.r[i].hard, plain.r[i].hard);
+            }
+            mxd_bounce_free(bc);
+            free(m);
+        }
+    }
+}
+
 /* Sisimai's Filtered rule ("user unknown" not said at RCPT is a filter's verdict) is for SMTP
  * replies only: the same words as the MTA's own verdict (Diagnostic-Code: X-Postfix, a local
  * delivery) are a missing mailbox, a hard bounce. */
@@ -712,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_provider_rule_ip_block),
         cmocka_unit_test(test_sending_ip_from_received),
         cmocka_unit_test(test_encodings_and_crlf),
+        cmocka_unit_test(test_broken_line_ends),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
