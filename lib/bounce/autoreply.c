@@ -3,18 +3,15 @@
  *
  * An auto-reply is recognised by Auto-Submitted: auto-replied (RFC 3834 section 5), the
  * X-Autoreply / X-Autorespond fields, Precedence: auto_reply, iCloud's X-Apple-Action: vacation,
- * or a subject such as
- * "Automatic reply:" / "Out of Office". The recipient is the person who answered (From).
+ * or a subject that opens with the words of an automatic reply (data/bounce-phrases.tsv, kind
+ * autoreply: "Automatic reply:", "Out of Office" ...). The recipient is the person who answered
+ * (From).
  */
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/formats.h"
+#include "kb/kb_internal.h"
 #include "util/str.h"
-
-static const char *const subjects[] = {
-    "auto:",        "automatic reply", "auto reply",        "auto-reply",
-    "autoreply",    "out of office",   "out of the office", "auto response",
-    "autoresponse", "vacation",        "abwesenheitsnotiz", "away from"};
 
 static int autoreply_detect(const bounce_view *v)
 {
@@ -43,9 +40,12 @@ static int autoreply_detect(const bounce_view *v)
     if (bview_header(w, "X-Apple-Action", val, sizeof val) &&
         bounce_has(val, strlen(val), "vacation"))
         return 1;
+    /* the subject's opening words (data/bounce-phrases.tsv, kind autoreply) */
     size_t sl = strlen(v->subject);
-    for (size_t i = 0; i < sizeof subjects / sizeof *subjects; i++)
-        if (bounce_starts(v->subject, sl, subjects[i]))
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++)
+        if (kb->phrases[i].kind == KB_PH_AUTOREPLY &&
+            bounce_starts(v->subject, sl, kb_str(kb, kb->phrases[i].pattern)))
             return 1;
     return 0;
 }

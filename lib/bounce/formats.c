@@ -243,6 +243,8 @@ static int text_detect(const bounce_view *v)
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         const char *pat = kb_str(kb, p->pattern);
+        if (p->kind == KB_PH_AUTOREPLY) /* (autoreply.c's: an auto-reply is no bounce) */
+            continue;
         if (p->kind == KB_PH_FROM      ? fmt_from_has(v, pat)
             : p->kind == KB_PH_SUBJECT ? fmt_subject_has(v, pat)
                                        : fmt_text_has(v, pat))

@@ -596,6 +596,56 @@ static void test_leading_blank_lines(void **state)
     free(pasted);
 }
 
+/* count_vacation - records of reason vacation when msg is parsed with k. */
+static size_t count_vacation(mxd_kb *k, const char *msg)
+{
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(k, 0, &bc), MXD_OK);
+    got g;
+    memset(&g, 0, sizeof g);
+    size_t n = 0, vac = 0;
+    mxd_err e = mxd_bounce_parse(bc, msg, strlen(msg), "autoreply", on_rec, &g, &n);
+    assert_true(e == MXD_OK || e == MXD_ERR_PARSE);
+    for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
+        vac += !strcmp(g.r[i].reason, "vacation");
+    mxd_bounce_free(bc);
+    return vac;
+}
+
+/* The opening words of an auto-reply's subject are data (bounce-phrases.tsv, kind autoreply):
+ * a prefix added there is honoured without touching C, and the built-in ones still are. */
+static void test_autoreply_subjects_are_data(void **state)
+{
+    (void)state;
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        skip();
+    static const char msg[] = "From: Bob <bob@example.org>\nTo: alice@example.net\n"
+                              "Subject: Zzauto odpowiedz: Project plan\n"
+                              "Message-ID: <zz-1@example.org>\n\nI am away until Monday.\n";
+    static const char ooo[] = "From: Bob <bob@example.org>\nTo: alice@example.net\n"
+                              "Subject: Out of Office: Project plan\n"
+                              "Message-ID: <zz-2@example.org>\n\nI am away until Monday.\n";
+    assert_int_equal(count_vacation(kb, msg), 0);
+    assert_int_equal(count_vacation(kb, ooo), 1);
+    char dir[] = "/tmp/mxd-autoreply-XXXXXX", cmd[8400];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "cp '%s'/data/* '%s'/ && printf 'autoreply\\tzzauto odpowiedz\\ttest\\n' >> "
+             "'%s'/bounce-phrases.tsv",
+             src, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    if (mxd_kb_open_dir(dir, &k, why, sizeof why) != MXD_OK)
+        fail_msg("%s", why);
+    assert_int_equal(count_vacation(k, msg), 1);
+    assert_int_equal(count_vacation(k, ooo), 1);
+    mxd_kb_free(k);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* Line ends converted twice (CR CR LF) or classic Mac OS ends (CR alone) give the same records
  * as the LF original: without mending, no empty line ends the header and nothing is found.
  * Several fixtures, so that DSN, plain-text and multipart readers all see mended lines. */
@@ -764,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_sending_ip_from_received),
         cmocka_unit_test(test_encodings_and_crlf),
         cmocka_unit_test(test_broken_line_ends),
+        cmocka_unit_test(test_autoreply_subjects_are_data),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
