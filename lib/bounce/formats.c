@@ -273,6 +273,64 @@ static void admin_status(bounce_view *v, bounce_rcpt *r)
         rcpt_diag_add(r, c, k);
 }
 
+/* reply_line_at - does l open (after blanks) with an SMTP reply that has an enhanced status,
+ * "550 5.1.1 ..." or "550-5.1.1 ..." (RFC 5321 section 4.2, RFC 3463)? Returns the offset of
+ * the code, or -1. */
+static long reply_line_at(const char *l, size_t ll)
+{
+    size_t i = 0;
+    while (i < ll && (l[i] == ' ' || l[i] == '\t'))
+        i++;
+    const char *c = l + i;
+    size_t n = ll - i;
+    if (n < 10 || (c[0] != '4' && c[0] != '5') || !str_isdigit((unsigned char)c[1]) ||
+        !str_isdigit((unsigned char)c[2]) || (c[3] != ' ' && c[3] != '-') || c[4] != c[0] ||
+        c[5] != '.' || !str_isdigit((unsigned char)c[6]))
+        return -1;
+    size_t k = 7;
+    while (k < n && k < 10 && str_isdigit((unsigned char)c[k]))
+        k++;
+    if (k >= n || c[k] != '.' || k + 1 >= n || !str_isdigit((unsigned char)c[k + 1]))
+        return -1;
+    return (long)i;
+}
+
+/* reply_in_notice - a notice that names one recipient in a sentence ("Your message wasn't
+ * delivered to bob@example.org because the address couldn't be found") and quotes the
+ * remote server's reply on a line of its own further down (Gmail's "The response was:",
+ * Exchange's "Remote Server returned"): that reply, with the lines that continue it, is the
+ * diagnosis, as a DSN's Diagnostic-Code would be. Only the notice itself is read, not the
+ * returned message; the recipient's text is kept when it holds a reply code already. */
+static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
+{
+    if (bounce_has_code(r->diag, r->diaglen))
+        return;
+    const char *t = v->text.ptr;
+    size_t end = bview_sep(v), p = 0;
+    while (t && p < end) {
+        const char *nl = memchr(t + p, '\n', end - p);
+        size_t ll = nl ? (size_t)(nl - (t + p)) : end - p;
+        long at = reply_line_at(t + p, ll);
+        if (at >= 0) {
+            size_t from = p + (size_t)at, q = nl ? p + ll + 1 : end;
+            /* the reply runs on over the following lines up to a blank one */
+            while (q < end && q - from < 600) {
+                const char *nl2 = memchr(t + q, '\n', end - q);
+                size_t l2 = nl2 ? (size_t)(nl2 - (t + q)) : end - q;
+                size_t b = 0;
+                while (b < l2 && (t[q + b] == ' ' || t[q + b] == '\t' || t[q + b] == '\r'))
+                    b++;
+                if (b == l2)
+                    break;
+                q = nl2 ? q + l2 + 1 : end;
+            }
+            rcpt_diag_set(r, t + from, (q - from) > 600 ? 600 : q - from);
+            return;
+        }
+        p = nl ? p + ll + 1 : end;
+    }
+}
+
 static int text_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
@@ -285,6 +343,8 @@ static int text_parse(bounce_view *v, bounce_out *out)
         n = text_unqualified_v(v, out);
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
+    if (n == 1)
+        reply_in_notice(v, &out->r[0]);
     if (n == 1)
         admin_status(v, &out->r[0]);
     if (n == 0 && v->text.len) {

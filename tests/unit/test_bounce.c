@@ -596,6 +596,61 @@ static void test_leading_blank_lines(void **state)
     free(pasted);
 }
 
+/* parse_text - records of a plain-text notice (no DSN part) from Gmail's sender. */
+static void parse_text(const char *body, got *g)
+{
+    char msg[4096];
+    int n = snprintf(msg, sizeof msg,
+                     "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+                     "To: alice@example.org\n"
+                     "Subject: Delivery Status Notification (Failure)\n"
+                     "Content-Type: text/plain\n\n%s",
+                     body);
+    assert_true(n > 0 && (size_t)n < sizeof msg);
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    memset(g, 0, sizeof *g);
+    size_t count = 0;
+    assert_int_equal(mxd_bounce_parse(bc, msg, (size_t)n, "text", on_rec, g, &count), MXD_OK);
+    mxd_bounce_free(bc);
+    assert_int_equal(g->n, 1);
+    assert_string_equal(g->r[0].recipient, "bob@example.net");
+}
+
+/* A notice that names its one recipient in a sentence and quotes the remote server's reply on
+ * a line of its own below ("The response was:") is diagnosed by that reply, not by the
+ * sentence; a reply line in the returned message is not the notice's. */
+static void test_reply_line_in_notice(void **state)
+{
+    (void)state;
+    got g;
+    parse_text("** Address not found **\n\n"
+               "Your message wasn't delivered to bob@example.net because the address couldn't "
+               "be found or is unable to receive email.\n\nThe response was:\n\n"
+               "550 5.1.1 The email account that you tried to reach does not exist. Please\n"
+               "try double-checking the recipient's email address for typos.\n\n"
+               "The response was: see above\n",
+               &g);
+    check(&g.r[0], "bob@example.net", "5.1.1", "550", "userunknown", 1);
+    /* a temporary block quoted so: soft, the reply's code decides */
+    parse_text("** Message not delivered **\n\n"
+               "Your message wasn't delivered to bob@example.net because the address couldn't "
+               "be found or is unable to receive email.\n\nThe response was:\n\n"
+               "451 4.7.1 Service unavailable; client [192.0.2.1] blocked using "
+               "zen.spamhaus.org\n",
+               &g);
+    assert_string_equal(g.r[0].replycode, "451");
+    assert_int_equal(g.r[0].hard, 0);
+    /* the only code line is in the returned message: the sentence stays the diagnosis */
+    parse_text("Your message wasn't delivered to bob@example.net because the address couldn't "
+               "be found or is unable to receive email.\n\n"
+               "----- Original message -----\n\n"
+               "From: alice@example.org\nTo: bob@example.net\nSubject: logs\n\n"
+               "550 5.1.1 as quoted by the sender\n",
+               &g);
+    assert_string_equal(g.r[0].replycode, "");
+}
+
 /* count_vacation - records of reason vacation when msg is parsed with k. */
 static size_t count_vacation(mxd_kb *k, const char *msg)
 {
@@ -814,6 +869,7 @@ int main(void)
         cmocka_unit_test(test_sending_ip_from_received),
         cmocka_unit_test(test_encodings_and_crlf),
         cmocka_unit_test(test_broken_line_ends),
+        cmocka_unit_test(test_reply_line_in_notice),
         cmocka_unit_test(test_autoreply_subjects_are_data),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
