@@ -493,6 +493,11 @@ static void test_sender_quota_and_provider_wordings(void **state)
         {"550 5.0.0 access denied, banned recipient", "suspend", 0},
         {"554 delivery error: dd bob@example.org is no longer valid.", "suspend", 0},
         {"550 5.0.0 The account that you tried to reach is disabled.", "suspend", 0},
+        {"554 5.0.0 Message exceeded 50 hops, this may indicate a mail loop", "networkerror", 0},
+        {"421 4.0.0 Temporary System Problem. Try again later.", "systemerror", 0},
+        {"550 5.0.0 This mail message is malformed.", "notcompliantrfc", 0},
+        {"451 4.0.0 Recipient domain failed MTA-STS validation", "securityerror", 0},
+        {"550 5.0.0 Mail sending denied. This account is not allowed to send", "rejected", 0},
         /* a full mailbox is still one */
         {"552 5.2.2 Quota exceeded", "mailboxfull", 0},
         {"550 5.0.0 <bob@example.org>: inactive email address", "userunknown", 0},
