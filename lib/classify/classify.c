@@ -555,13 +555,15 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
             }
         }
         /* "user unknown" said after the message was sent (or without saying when), with a
-         * status that is not about the address, is a recipient-side filter, not a missing
-         * mailbox (Sisimai's Filtered, sisimai/go-sisimai:reason/why-filtered.go). Only for an
-         * SMTP reply: an MTA's own verdict (Diagnostic-Code: X-Postfix; unknown user) is not a
-         * filter's, as Sisimai asks Filtered only for Diagnostic-Code type SMTP or none
-         * (sisimai/go-sisimai:reason/find.go) */
+         * status that does not itself say user unknown, is a recipient-side filter, not a
+         * missing mailbox (Sisimai's Filtered, sisimai/go-sisimai:reason/why-filtered.go).
+         * Sisimai asks Filtered only for Diagnostic-Code type SMTP or none
+         * (sisimai/go-sisimai:reason/find.go), and its Postfix reader files Postfix's own
+         * "X-Postfix" type as SMTP (lhost/via-postfix.go: `if ... == "X-POSTFIX" { v.Spec =
+         * "SMTP" }`), so a Postfix local "unknown user" is filtered too: one verdict with the
+         * peer, and the soft one. */
         if (c->reason && !strcmp(c->reason, "userunknown") &&
-            (!diagtype[0] || is(diagtype, "SMTP")) &&
+            (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
             !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
             (f->record || command[0]) && !is(command, "RCPT") && !is(command, "MAIL") &&
             !is(command, "CONN") && !is(command, "EHLO") && !is(command, "HELO")) {

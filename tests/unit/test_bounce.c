@@ -753,8 +753,8 @@ static void test_broken_line_ends(void **state)
 }
 
 /* Sisimai's Filtered rule ("user unknown" not said at RCPT is a filter's verdict) is for SMTP
- * replies only: the same words as the MTA's own verdict (Diagnostic-Code: X-Postfix, a local
- * delivery) are a missing mailbox, a hard bounce. */
+ * replies, and Sisimai files Postfix's own X-Postfix type as SMTP (go-sisimai
+ * lhost/via-postfix.go), so a Postfix local "unknown user" is filtered as well. */
 static void parse_diag(const char *diag, got *g)
 {
     char msg[2048];
@@ -789,8 +789,8 @@ static void test_filtered_smtp_only(void **state)
     assert_string_equal(g.r[0].reason, "filtered");
     assert_int_equal(g.r[0].hard, 0);
     parse_diag("X-Postfix; unknown user: \"bob\"", &g);
-    assert_string_equal(g.r[0].reason, "userunknown");
-    assert_int_equal(g.r[0].hard, 1);
+    assert_string_equal(g.r[0].reason, "filtered");
+    assert_int_equal(g.r[0].hard, 0);
     /* Gmail's "(state 14)" is its client's recipient state: said at RCPT, not a filter's */
     parse_diag("smtp; 550 550 Address unknown (state 14).", &g);
     assert_string_equal(g.r[0].reason, "userunknown");
