@@ -243,7 +243,7 @@ static int text_detect(const bounce_view *v)
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         const char *pat = kb_str(kb, p->pattern);
-        if (p->kind == KB_PH_AUTOREPLY) /* (autoreply.c's: an auto-reply is no bounce) */
+        if (p->kind == KB_PH_AUTOREPLY || p->kind == KB_PH_DELIVERED) /* (not a failure's) */
             continue;
         if (p->kind == KB_PH_FROM      ? fmt_from_has(v, pat)
             : p->kind == KB_PH_SUBJECT ? fmt_subject_has(v, pat)
@@ -331,6 +331,26 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
     }
 }
 
+/* success_only - a recipient whose text reports a delivery (bounce-phrases.tsv, kind
+ * delivered: "has been successfully delivered") and no 4xx/5xx reply was delivered: a success
+ * notice read by the fallback (PMDF's "Delivery Notification: Delivery has been successful")
+ * gives action "delivered", which `mxdiag bounce` leaves out unless --include-delivered. */
+static void success_only(const bounce_view *v, bounce_out *out)
+{
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        if (!r->diaglen || bounce_has_code(r->diag, r->diaglen))
+            continue;
+        for (size_t k = 0; kb && k < kb->nphrases; k++)
+            if (kb->phrases[k].kind == KB_PH_DELIVERED &&
+                bounce_has(r->diag, r->diaglen, kb_str(kb, kb->phrases[k].pattern))) {
+                memcpy(r->action, "delivered", sizeof "delivered");
+                break;
+            }
+    }
+}
+
 static int text_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
@@ -343,6 +363,8 @@ static int text_parse(bounce_view *v, bounce_out *out)
         n = text_unqualified_v(v, out);
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
+    if (n > 0)
+        success_only(v, out);
     if (n == 1)
         reply_in_notice(v, &out->r[0]);
     if (n == 1)

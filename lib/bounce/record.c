@@ -238,8 +238,11 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         facts.record = 1;
         classify_verdict c;
         classify_decide(kb, &facts, r->diag, r->diaglen, NULL, &c);
-        if (delivered)
+        if (delivered) {
             c.reason = "delivered";
+            if (!c.status[0]) /* no pseudo status of a failure for a delivery */
+                c.record_status[0] = 0;
+        }
         if (!c.sending_ip[0] && !classify_mailbox_reason(c.reason))
             ip_from_socket(v, c.sending_ip, sizeof c.sending_ip);
         if (!c.sending_ip[0] && !classify_mailbox_reason(c.reason))

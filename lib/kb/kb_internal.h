@@ -79,7 +79,14 @@ typedef struct kb_pseudo {
 
 /* A phrase that marks a non-delivery notice (bounce-phrases.tsv): kind KB_PH_*, the pattern
  * in lower case (ASCII letters folded). */
-enum { KB_PH_FROM = 1, KB_PH_SUBJECT = 2, KB_PH_SENTENCE = 3, KB_PH_LEAD = 4, KB_PH_AUTOREPLY = 5 };
+enum {
+    KB_PH_FROM = 1,
+    KB_PH_SUBJECT = 2,
+    KB_PH_SENTENCE = 3,
+    KB_PH_LEAD = 4,
+    KB_PH_AUTOREPLY = 5,
+    KB_PH_DELIVERED = 6
+};
 typedef struct kb_phrase {
     int kind;
     kb_off pattern, source;

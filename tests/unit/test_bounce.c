@@ -651,6 +651,47 @@ static void test_reply_line_in_notice(void **state)
     assert_string_equal(g.r[0].replycode, "");
 }
 
+/* A success notice that the fallback reads (no DSN part) is no bounce: its recipient gets
+ * action delivered (data/bounce-phrases.tsv, kind delivered), left out by default; a recipient
+ * with a failure reply beside the same words is still a bounce. */
+static void test_success_notice_is_no_bounce(void **state)
+{
+    (void)state;
+    static const char ok[] = "From: PMDF e-Mail Interconnect <postmaster@example.edu>\n"
+                             "To: alice@example.org\n"
+                             "Subject: Delivery Notification: Delivery has been successful\n\n"
+                             "This report relates to a message you sent.\n\n"
+                             "Your message has been successfully delivered to the following "
+                             "recipients:\n\n  Recipient address: bob@example.edu\n"
+                             "  Reason: message successfully delivered.\n";
+    static const char bad[] = "From: Mail Delivery System <postmaster@example.edu>\n"
+                              "To: alice@example.org\n"
+                              "Subject: Delivery Notification: Delivery has failed\n\n"
+                              "Your message has been successfully delivered to some recipients.\n"
+                              "Delivery to the following recipients failed:\n\n"
+                              "  bob@example.edu\n  550 5.1.1 user unknown\n";
+    for (int inc = 0; inc < 2; inc++) {
+        mxd_bounce_ctx *bc;
+        assert_int_equal(mxd_bounce_new(kb, inc ? MXD_BOUNCE_DELIVERED : 0, &bc), MXD_OK);
+        got g;
+        memset(&g, 0, sizeof g);
+        size_t n = 0;
+        mxd_err e = mxd_bounce_parse(bc, ok, sizeof ok - 1, "ok", on_rec, &g, &n);
+        assert_true(e == MXD_OK);
+        assert_int_equal(g.n, inc ? 1 : 0);
+        if (inc) {
+            assert_string_equal(g.r[0].reason, "delivered");
+            assert_string_equal(g.r[0].status, "");
+        }
+        memset(&g, 0, sizeof g);
+        assert_int_equal(mxd_bounce_parse(bc, bad, sizeof bad - 1, "bad", on_rec, &g, &n), MXD_OK);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].recipient, "bob@example.edu");
+        assert_string_equal(g.r[0].reason, "userunknown");
+        mxd_bounce_free(bc);
+    }
+}
+
 /* count_vacation - records of reason vacation when msg is parsed with k. */
 static size_t count_vacation(mxd_kb *k, const char *msg)
 {
@@ -870,6 +911,7 @@ int main(void)
         cmocka_unit_test(test_encodings_and_crlf),
         cmocka_unit_test(test_broken_line_ends),
         cmocka_unit_test(test_reply_line_in_notice),
+        cmocka_unit_test(test_success_notice_is_no_bounce),
         cmocka_unit_test(test_autoreply_subjects_are_data),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
