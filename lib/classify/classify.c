@@ -160,11 +160,38 @@ static void diag_status(const char *d, size_t len, char cls, char *out)
     }
 }
 
+/* text_status_wins - does a code of the same class in the text (ds) stand for the failure
+ * better than the given Status (g)? As Sisimai chooses between the two (its status.Prefer,
+ * sisimai/go-sisimai:smtp/status/prefer.go): the given Status stands unless it says less than
+ * the text: a class-only X.0.0, an X.Y.0 / X.0.Z beside a fully specific code, or a code that
+ * names no cause of its own (4.4.7 expired, 4.7.0, 5.3.Z system, X.5.1/2/4/5 protocol). The
+ * given 5.1.1 yields to a specific code (5.7.1 "blocked") and 5.1.3 to a 5.7.Z. */
+static int text_status_wins(const char *g, const char *ds)
+{
+    if (!strcmp(g, ds) || strstr(ds, ".0.0"))
+        return 0;
+    if (strstr(g, ".0.0"))
+        return 1;
+    int gzero = strstr(g, ".0") != NULL, dzero = strstr(ds, ".0") != NULL;
+    if (gzero && !dzero)
+        return 1;
+    if (!strcmp(g, "4.4.7") || !strcmp(g, "4.7.0") || !strncmp(g, "5.3.", 4))
+        return 1;
+    if (g[1] == '.' && g[2] == '5' && g[3] == '.' &&
+        (!strcmp(g + 4, "1") || !strcmp(g + 4, "2") || !strcmp(g + 4, "4") || !strcmp(g + 4, "5")))
+        return 1;
+    if (!strcmp(g, "5.1.1"))
+        return !dzero && strncmp(ds, "5.5.", 4) != 0;
+    if (!strcmp(g, "5.1.3"))
+        return !strncmp(ds, "5.7.", 4);
+    return 0;
+}
+
 /* pick_status - the status given beside the text (a DSN's Status), unless the text names
- * another, more specific code of the same class (Status: 5.0.0 or 5.1.1 with "550 5.7.1 IP
- * address blacklisted"): the remote server's own code wins. Without a given status, the
- * reply's own (reply_parse(): the one after the reply code, else the first), unless that is
- * a success code; then the last failure code in the text. */
+ * another code of the same class that says more (text_status_wins(): Status 5.0.0 or 5.1.1
+ * with "550 5.7.1 IP address blacklisted"): then the remote server's own code wins. Without a given
+ * status, the reply's own (reply_parse(): the one after the reply code, else the first), unless
+ * that is a success code; then the last failure code in the text. */
 static void pick_status(const char *given, const char *d, size_t len, const reply_parts *rp,
                         char *out)
 {
@@ -182,9 +209,8 @@ static void pick_status(const char *given, const char *d, size_t len, const repl
     memcpy(out, given, gl + 1);
     char ds[16];
     diag_status(d, len, given[0], ds);
-    if (!ds[0] || !strcmp(ds + 1, ".0.0") || !strcmp(ds, out))
-        return;
-    memcpy(out, ds, strlen(ds) + 1);
+    if (ds[0] && text_status_wins(given, ds))
+        memcpy(out, ds, strlen(ds) + 1);
 }
 
 /* find_code - the SMTP reply code in a diagnostic: a code right before the status ("550

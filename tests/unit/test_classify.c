@@ -466,6 +466,49 @@ static void test_quota_beside_exceedlimit(void **state)
     assert_string_equal(v.reason, "mesgtoobig");
 }
 
+/* Which status a record keeps when the DSN's Status field and the reply in the text differ,
+ * as Sisimai chooses (status.Prefer): the Status stands unless it says less than the text. */
+static void test_status_field_against_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *given, *text, *want;
+    } cases[] = {
+        {"5.0.0", "550 5.7.1 Service unavailable; client blocked using zen.spamhaus.org", "5.7.1"},
+        {"5.1.1", "550 5.7.1 Service unavailable; client blocked using zen.spamhaus.org", "5.7.1"},
+        {"5.1.1", "550 5.1.0 Address rejected", "5.1.1"},
+        {"5.2.1", "550 5.1.1 <bob@example.org>: user unknown", "5.2.1"},
+        {"5.7.1", "550 5.1.1 <bob@example.org>: user unknown", "5.7.1"},
+        {"5.7.0", "550 5.7.26 Unauthenticated email is not accepted", "5.7.26"},
+        {"4.4.7", "421 4.4.2 Connection timed out", "4.4.2"},
+        {"5.3.0", "550 5.2.2 Mailbox full", "5.2.2"},
+        {"5.1.3", "553 5.7.1 Sender address rejected", "5.7.1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_reply_facts f;
+        memset(&f, 0, sizeof f);
+        f.text = cases[i].text;
+        f.len = strlen(f.text);
+        f.status = cases[i].given;
+        f.record = 1;
+        classify_verdict v;
+        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        if (strcmp(v.status, cases[i].want))
+            fail_msg("Status %s, text %s: status %s, want %s", cases[i].given, cases[i].text,
+                     v.status, cases[i].want);
+    }
+    /* the kept 5.2.1 does not say user unknown: Sisimai's Filtered rule applies */
+    mxd_reply_facts f;
+    memset(&f, 0, sizeof f);
+    f.text = "550 5.1.1 <bob@example.org>: user unknown";
+    f.len = strlen(f.text);
+    f.status = "5.2.1";
+    f.record = 1;
+    classify_verdict v;
+    classify_decide(kb, &f, f.text, f.len, NULL, &v);
+    assert_string_equal(v.reason, "filtered");
+}
+
 /* The sender's own quota is no full mailbox of the recipient: "quota exceeded" in a sending
  * quota reply gives speeding (or toomanyconn), scope not recipient, never hard; Sisimai's
  * provider tables name the other wordings (rhost/for-google.go, for-microsoft.go,
@@ -761,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_soft_wording_is_never_hard),
         cmocka_unit_test(test_soft_wording_long_table),
         cmocka_unit_test(test_quota_beside_exceedlimit),
+        cmocka_unit_test(test_status_field_against_text),
         cmocka_unit_test(test_sender_quota_and_provider_wordings),
         cmocka_unit_test(test_mail_command_is_rejected),
         cmocka_unit_test(test_provider_tags),
