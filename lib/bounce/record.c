@@ -215,7 +215,13 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
             memcpy(r->rhost, out->rhost, sizeof r->rhost);
         if (!r->command[0] && r->diaglen)
             bounce_command_t(&v->cmds, r->diag, r->diaglen, r->command);
-        if (!r->diagtype[0] && r->diaglen)
+        /* an auto-reply or a complaint carries no SMTP reply: no type, no reply code (as
+         * Sisimai leaves them for its RFC 3834 and ARF readers) */
+        int noreply =
+            r->reason && (!strcmp(r->reason, "vacation") || !strcmp(r->reason, "feedback"));
+        if (noreply)
+            r->replycode[0] = 0;
+        if (!r->diagtype[0] && r->diaglen && !noreply)
             memcpy(r->diagtype, "SMTP", 5);
         int delivered = !strcmp(r->action, "delivered") || !strcmp(r->action, "relayed") ||
                         !strcmp(r->action, "expanded") || (r->status[0] == '2');

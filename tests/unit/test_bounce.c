@@ -205,6 +205,10 @@ static void test_arf_and_autoreply(void **state)
     parse_fixture("autoreply.eml", &g);
     assert_int_equal(g.n, 1);
     check(&g.r[0], "grace@example.com", "", "", "vacation", 0);
+    /* no SMTP reply in an auto-reply or a complaint: no diagnostic type (Sisimai's too) */
+    assert_non_null(strstr(g.r[0].json, "\"diagnostictype\":\"\""));
+    parse_fixture("arf.eml", &g);
+    assert_non_null(strstr(g.r[0].json, "\"diagnostictype\":\"\""));
     /* iCloud marks its vacation replies with X-Apple-Action only */
     parse_fixture("autoreply-icloud.eml", &g);
     assert_int_equal(g.n, 1);
