@@ -600,6 +600,19 @@ static void test_leading_blank_lines(void **state)
     free(pasted);
 }
 
+/* parse_one - the records of one message, which must be one, for bob@example.net. */
+static void parse_one(const char *msg, size_t n, const char *source, got *g)
+{
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    memset(g, 0, sizeof *g);
+    size_t count = 0;
+    assert_int_equal(mxd_bounce_parse(bc, msg, n, source, on_rec, g, &count), MXD_OK);
+    mxd_bounce_free(bc);
+    assert_int_equal(g->n, 1);
+    assert_string_equal(g->r[0].recipient, "bob@example.net");
+}
+
 /* parse_text - records of a plain-text notice (no DSN part) from Gmail's sender. */
 static void parse_text(const char *body, got *g)
 {
@@ -611,14 +624,7 @@ static void parse_text(const char *body, got *g)
                      "Content-Type: text/plain\n\n%s",
                      body);
     assert_true(n > 0 && (size_t)n < sizeof msg);
-    mxd_bounce_ctx *bc;
-    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
-    memset(g, 0, sizeof *g);
-    size_t count = 0;
-    assert_int_equal(mxd_bounce_parse(bc, msg, (size_t)n, "text", on_rec, g, &count), MXD_OK);
-    mxd_bounce_free(bc);
-    assert_int_equal(g->n, 1);
-    assert_string_equal(g->r[0].recipient, "bob@example.net");
+    parse_one(msg, (size_t)n, "text", g);
 }
 
 /* A notice that names its one recipient in a sentence and quotes the remote server's reply on
@@ -816,14 +822,7 @@ static void parse_diag(const char *diag, got *g)
                      "Action: failed\nStatus: 5.0.0\nDiagnostic-Code: %s\n\n--b--\n",
                      diag);
     assert_true(n > 0 && (size_t)n < sizeof msg);
-    mxd_bounce_ctx *bc;
-    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
-    memset(g, 0, sizeof *g);
-    size_t count = 0;
-    assert_int_equal(mxd_bounce_parse(bc, msg, (size_t)n, "diag", on_rec, g, &count), MXD_OK);
-    mxd_bounce_free(bc);
-    assert_int_equal(g->n, 1);
-    assert_string_equal(g->r[0].recipient, "bob@example.net");
+    parse_one(msg, (size_t)n, "diag", g);
 }
 
 static void test_filtered_smtp_only(void **state)

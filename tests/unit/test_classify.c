@@ -304,16 +304,25 @@ static void test_hardbounce_table(void **state)
                      kb_str(kb, kb->rules[i].reason));
 }
 
-/* decide_rcpt - classify_decide() on text as the reply to RCPT of a record. */
-static void decide_rcpt(const char *text, classify_verdict *v)
+/* decide_record - classify_decide() with k on a record's text, Status field (or NULL) and
+ * SMTP command (or NULL). */
+static void decide_record(const mxd_kb *k, const char *text, const char *status,
+                          const char *command, classify_verdict *v)
 {
     mxd_reply_facts f;
     memset(&f, 0, sizeof f);
     f.text = text;
     f.len = strlen(text);
-    f.command = "RCPT";
+    f.status = status;
+    f.command = command;
     f.record = 1;
-    classify_decide(kb, &f, f.text, f.len, NULL, v);
+    classify_decide(k, &f, f.text, f.len, NULL, v);
+}
+
+/* decide_rcpt - classify_decide() on text as the reply to RCPT of a record. */
+static void decide_rcpt(const char *text, classify_verdict *v)
+{
+    decide_record(kb, text, NULL, "RCPT", v);
 }
 
 /* A rate limit, block or policy refusal said beside an address status (X.1.1 / X.1.2) is about
@@ -431,14 +440,9 @@ static void test_soft_wording_long_table(void **state)
     mxd_kb *k = NULL;
     char why[256] = "";
     assert_int_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
-    mxd_reply_facts f;
-    memset(&f, 0, sizeof f);
-    f.text = "550 5.7.1 <bob@example.org>: user unknown, message rejected as spam";
-    f.len = strlen(f.text);
-    f.command = "RCPT";
-    f.record = 1;
     classify_verdict v;
-    classify_decide(k, &f, f.text, f.len, NULL, &v);
+    decide_record(k, "550 5.7.1 <bob@example.org>: user unknown, message rejected as spam", NULL,
+                  "RCPT", &v);
     assert_true(v.soft_wording);
     assert_int_equal(!v.soft_wording && classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT"),
                      0);
@@ -485,27 +489,15 @@ static void test_status_field_against_text(void **state)
         {"5.1.3", "553 5.7.1 Sender address rejected", "5.7.1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mxd_reply_facts f;
-        memset(&f, 0, sizeof f);
-        f.text = cases[i].text;
-        f.len = strlen(f.text);
-        f.status = cases[i].given;
-        f.record = 1;
         classify_verdict v;
-        classify_decide(kb, &f, f.text, f.len, NULL, &v);
+        decide_record(kb, cases[i].text, cases[i].given, NULL, &v);
         if (strcmp(v.status, cases[i].want))
             fail_msg("Status %s, text %s: status %s, want %s", cases[i].given, cases[i].text,
                      v.status, cases[i].want);
     }
     /* the kept 5.2.1 does not say user unknown: Sisimai's Filtered rule applies */
-    mxd_reply_facts f;
-    memset(&f, 0, sizeof f);
-    f.text = "550 5.1.1 <bob@example.org>: user unknown";
-    f.len = strlen(f.text);
-    f.status = "5.2.1";
-    f.record = 1;
     classify_verdict v;
-    classify_decide(kb, &f, f.text, f.len, NULL, &v);
+    decide_record(kb, "550 5.1.1 <bob@example.org>: user unknown", "5.2.1", NULL, &v);
     assert_string_equal(v.reason, "filtered");
 }
 
