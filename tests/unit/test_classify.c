@@ -325,6 +325,14 @@ static void decide_rcpt(const char *text, classify_verdict *v)
     decide_record(kb, text, NULL, "RCPT", v);
 }
 
+/* want_reason - decide_rcpt(), failing unless the reason is reason. */
+static void want_reason(const char *text, const char *reason, classify_verdict *v)
+{
+    decide_rcpt(text, v);
+    if (!v->reason || strcmp(v->reason, reason))
+        fail_msg("%s: reason %s, want %s", text, v->reason ? v->reason : "-", reason);
+}
+
 /* A rate limit, block or policy refusal said beside an address status (X.1.1 / X.1.2) is about
  * the sender: the text's reason, never userunknown, never hard (GoDaddy IB607). */
 static void test_sender_side_text_beats_address_status(void **state)
@@ -364,10 +372,7 @@ static void test_sender_side_text_beats_address_status(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         classify_verdict v;
-        decide_rcpt(cases[i].text, &v);
-        if (!v.reason || strcmp(v.reason, cases[i].reason))
-            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
-                     cases[i].reason);
+        want_reason(cases[i].text, cases[i].reason, &v);
         assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT"),
                          !strcmp(cases[i].reason, "userunknown"));
         if (strcmp(cases[i].reason, "userunknown") && v.scope && !strcmp(v.scope, "recipient"))
@@ -539,10 +544,7 @@ static void test_sender_quota_and_provider_wordings(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         classify_verdict v;
-        decide_rcpt(cases[i].text, &v);
-        if (!v.reason || strcmp(v.reason, cases[i].reason))
-            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
-                     cases[i].reason);
+        want_reason(cases[i].text, cases[i].reason, &v);
         int hard = !v.soft_wording && classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT");
         assert_int_equal(hard, !strcmp(cases[i].reason, "userunknown"));
         if (cases[i].sender && v.scope && !strcmp(v.scope, "recipient"))
@@ -679,10 +681,7 @@ static void test_exchange_ndr_codes(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         classify_verdict v;
-        decide_rcpt(cases[i].text, &v);
-        if (!v.reason || strcmp(v.reason, cases[i].reason))
-            fail_msg("%s: reason %s, want %s", cases[i].text, v.reason ? v.reason : "-",
-                     cases[i].reason);
+        want_reason(cases[i].text, cases[i].reason, &v);
         assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, "RCPT"), 0);
     }
 }
