@@ -4,29 +4,12 @@
  * "Your message ... did not reach some or all of the intended recipients" / "did not reach
  * the following recipient(s):" then "addr on DATE", the reason in words and an
  * MSEXCH:IMS code with a hexadecimal error number, e.g. (000C05A6) Unknown Recipient.
- * The error numbers are looked up in a small table; a directory miss is an address
- * rejected at RCPT time.
+ * The error numbers are data (data/reasons.tsv, read by the one classification); a directory
+ * miss is an address rejected at RCPT time.
  */
 #include <string.h>
 #include "bounce/formats.h"
 #include "util/str.h"
-
-/* Exchange IMS error numbers and the reason each names, as Sisimai reads them
- * (sisimai/p5-sisimai:lib/Sisimai/Lhost/Exchange2003.pm, with the meaning in its comments).
- * 000B099C, 000B09AA and 000B09B6 wrap another server's answer ("Host Unknown", "Unable to
- * relay for", the remote MTA's own words): they name no reason, the text decides. */
-static const struct {
-    const char *code, *reason;
-} ims_codes[] = {
-    {"000C05A6", "userunknown"},   /* Unknown Recipient */
-    {"00010256", "systemerror"},   /* Too many recipients */
-    {"000D06B5", "systemerror"},   /* No proxy for recipient */
-    {"00120270", "networkerror"},  /* Too Many Hops */
-    {"00050311", "contenterror"},  /* Conversion to Internet format failed */
-    {"000502CC", "contenterror"},  /* Conversion to Internet format failed */
-    {"000B0981", "securityerror"}, /* 502 Server does not support AUTH */
-    {"000C0595", "filtered"},      /* Ambiguous Recipient */
-};
 
 static int exchange2003_detect(const bounce_view *v)
 {
@@ -49,11 +32,6 @@ static int exchange2003_parse(bounce_view *v, bounce_out *out)
     int n = text_generic_v(v, off, out);
     for (size_t i = 0; i < out->n; i++) {
         bounce_rcpt *r = &out->r[i];
-        for (size_t k = 0; k < sizeof ims_codes / sizeof *ims_codes; k++)
-            if (bounce_has(r->diag, r->diaglen, ims_codes[k].code)) {
-                r->reason = ims_codes[k].reason;
-                break;
-            }
         if (!r->command[0] && bounce_has(r->diag, r->diaglen, "recipient name is not recognized"))
             memcpy(r->command, "RCPT", 5);
     }
