@@ -376,15 +376,17 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         *nrec = 0;
     if (!bc || (!data && len))
         return MXD_ERR_INVALID;
+    /* mended first: the offsets below are into the bytes that are read (the mended copy is
+     * shorter than the message) */
+    if (mend_line_ends(data, len, &bc->lines)) {
+        data = bc->lines.ptr;
+        len = bc->lines.len;
+    }
     size_t k = 0;
     while (k < len && str_isspace((unsigned char)data[k]))
         k++;
     if (k == len)
         return MXD_ERR_EMPTY;
-    if (mend_line_ends(data, len, &bc->lines)) {
-        data = bc->lines.ptr;
-        len = bc->lines.len;
-    }
     /* blank lines before the header (a pasted or badly saved message): the header starts at
      * the first line with text, when that line is a header field ("Name: value") */
     size_t line = k;
@@ -418,12 +420,24 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);
 }
 
+/* release_lines - a mended copy above 1 MiB is not kept for the next message (the context
+ * lives as long as a worker: its largest message would stay allocated). */
+static void release_lines(mxd_bounce_ctx *bc)
+{
+    if (bc && bc->lines.alloc > ((size_t)1 << 20)) {
+        buf_free(&bc->lines);
+        buf_init(&bc->lines, 0);
+    }
+}
+
 mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
                          mxd_bounce_cb cb, void *arg, size_t *nrec)
 {
     if (bc)
         bc->out.cut = 0;
-    return parse(bc, data, len, source, cb, arg, nrec);
+    mxd_err e = parse(bc, data, len, source, cb, arg, nrec);
+    release_lines(bc);
+    return e;
 }
 
 mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, mxd_bounce_cb cb, void *arg,
@@ -436,5 +450,7 @@ mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, mxd_boun
     }
     if (bc)
         bc->out.cut = m->truncated != 0;
-    return parse(bc, m->data, m->len, m->label, cb, arg, nrec);
+    mxd_err e = parse(bc, m->data, m->len, m->label, cb, arg, nrec);
+    release_lines(bc);
+    return e;
 }

@@ -295,6 +295,27 @@ static long reply_line_at(const char *l, size_t ll)
     return (long)i;
 }
 
+/* blanks - the number of blanks (space, tab, CR) at the start of the line l[0..ll). */
+static size_t blanks(const char *l, size_t ll)
+{
+    size_t b = 0;
+    while (b < ll && (l[b] == ' ' || l[b] == '\t' || l[b] == '\r'))
+        b++;
+    return b;
+}
+
+/* quoted_header_at - does the line open a header block of a quoted message ("From:",
+ * "Received:", "Return-Path:", "Subject:", "Date:", "To:", "Message-ID:")? */
+static int quoted_header_at(const char *l, size_t ll)
+{
+    static const char *const fields[] = {
+        "from:", "received:", "return-path:", "subject:", "date:", "to:", "message-id:"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (bounce_starts(l, ll, fields[i]))
+            return 1;
+    return 0;
+}
+
 /* reply_in_notice - a notice that names one recipient in a sentence ("Your message wasn't
  * delivered to bob@example.org because the address couldn't be found") and quotes the
  * remote server's reply on a line of its own further down (Gmail's "The response was:",
@@ -307,9 +328,26 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
         return;
     const char *t = v->text.ptr;
     size_t end = bview_sep(v), p = 0;
-    while (t && p < end) {
+    if (!t)
+        return;
+    /* from the line that names the recipient, over the next 4 KB at most, and not into a
+     * quoted message that no separator line announced (a blank line, then a header field) */
+    const char *at_rcpt = str_casefind(t, end, r->recipient, strlen(r->recipient));
+    if (at_rcpt) {
+        p = (size_t)(at_rcpt - t);
+        while (p > 0 && t[p - 1] != '\n')
+            p--;
+    }
+    if (end - p > 4096)
+        end = p + 4096;
+    int blank = 0;
+    while (p < end) {
         const char *nl = memchr(t + p, '\n', end - p);
         size_t ll = nl ? (size_t)(nl - (t + p)) : end - p;
+        size_t lead = blanks(t + p, ll);
+        if (blank && lead == 0 && quoted_header_at(t + p, ll))
+            return;
+        blank = lead == ll;
         long at = reply_line_at(t + p, ll);
         if (at >= 0) {
             size_t from = p + (size_t)at, q = nl ? p + ll + 1 : end;
@@ -317,10 +355,7 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
             while (q < end && q - from < 600) {
                 const char *nl2 = memchr(t + q, '\n', end - q);
                 size_t l2 = nl2 ? (size_t)(nl2 - (t + q)) : end - q;
-                size_t b = 0;
-                while (b < l2 && (t[q + b] == ' ' || t[q + b] == '\t' || t[q + b] == '\r'))
-                    b++;
-                if (b == l2)
+                if (blanks(t + q, l2) == l2)
                     break;
                 q = nl2 ? q + l2 + 1 : end;
             }
@@ -331,23 +366,30 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
     }
 }
 
-/* success_only - a recipient whose text reports a delivery (bounce-phrases.tsv, kind
- * delivered: "has been successfully delivered") and no 4xx/5xx reply was delivered: a success
+/* says_delivered - does the recipient's own text (read before the notice's intro is put in
+ * front of it) report a delivery (bounce-phrases.tsv, kind delivered: "has been successfully
+ * delivered")? */
+static int says_delivered(const mxd_kb *kb, const bounce_rcpt *r)
+{
+    for (size_t k = 0; kb && r->diaglen && k < kb->nphrases; k++)
+        if (kb->phrases[k].kind == KB_PH_DELIVERED &&
+            bounce_has(r->diag, r->diaglen, kb_str(kb, kb->phrases[k].pattern)))
+            return 1;
+    return 0;
+}
+
+/* success_only - the recipients whose own text reported a delivery (ok[i]) and whose text,
+ * once the notice's reply is known, holds no 4xx/5xx reply and no failure status: a success
  * notice read by the fallback (PMDF's "Delivery Notification: Delivery has been successful")
  * gives action "delivered", which `mxdiag bounce` leaves out unless --include-delivered. */
-static void success_only(const bounce_view *v, bounce_out *out)
+static void success_only(bounce_out *out, const unsigned char *ok)
 {
-    const mxd_kb *kb = v->kb;
-    for (size_t i = 0; i < out->n; i++) {
+    for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++) {
         bounce_rcpt *r = &out->r[i];
-        if (!r->diaglen || bounce_has_code(r->diag, r->diaglen))
+        if (!ok[i] || bounce_has_code(r->diag, r->diaglen) || r->status[0] == '4' ||
+            r->status[0] == '5' || r->replycode[0] == '4' || r->replycode[0] == '5')
             continue;
-        for (size_t k = 0; kb && k < kb->nphrases; k++)
-            if (kb->phrases[k].kind == KB_PH_DELIVERED &&
-                bounce_has(r->diag, r->diaglen, kb_str(kb, kb->phrases[k].pattern))) {
-                memcpy(r->action, "delivered", sizeof "delivered");
-                break;
-            }
+        memcpy(r->action, "delivered", sizeof "delivered");
     }
 }
 
@@ -361,12 +403,15 @@ static int text_parse(bounce_view *v, bounce_out *out)
         n = text_generic_v(v, 0, out);
     if (n == 0 && v->text.len)
         n = text_unqualified_v(v, out);
+    unsigned char ok[BOUNCE_MAX_RCPTS];
+    for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++)
+        ok[i] = (unsigned char)says_delivered(v->kb, &out->r[i]);
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
-    if (n > 0)
-        success_only(v, out);
     if (n == 1)
         reply_in_notice(v, &out->r[0]);
+    if (n > 0) /* after the reply is known: a 4xx/5xx reply is no success */
+        success_only(out, ok);
     if (n == 1)
         admin_status(v, &out->r[0]);
     if (n == 0 && v->text.len) {

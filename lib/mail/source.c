@@ -494,7 +494,9 @@ static int skip_from_line(mxd_mail_source *s)
             break;
         }
         if (s->eof || avail >= SOURCE_MAX_FROMLINE) {
-            s->pos += look;
+            /* no LF: a file whose lines end in CR alone (classic Mac OS) ends the line there */
+            const char *cr = memchr(s->buf + s->pos, '\r', look);
+            s->pos = cr ? (size_t)(cr - s->buf) + 1 : s->pos + look;
             break;
         }
         compact(s, s->pos);

@@ -702,6 +702,69 @@ static void test_success_notice_is_no_bounce(void **state)
     }
 }
 
+/* Review findings on the mended line ends and the fallback (2026-12-06): offsets are taken
+ * in the mended copy (a message opening with CR CR LF blank lines after a longer mended one,
+ * in one context, read past the copy); a success sentence beside a quoted failure reply, or in
+ * the intro of a partial failure, does not hide the failure; a reply line in a quoted message
+ * that no separator announced is not the notice's. */
+static void test_review_mended_and_fallback(void **state)
+{
+    (void)state;
+    size_t len;
+    const char *d = slurp("postfix-dsn.eml", &len);
+    /* A: a long header in CR CR LF; B: 3,000 CR CR LF blank lines, then the DSN in CR CR LF */
+    size_t cap = 9000 + len * 2 + 20000;
+    char *a = malloc(cap), *b = malloc(cap);
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t al = 0, bl = 0;
+    al += (size_t)snprintf(a, cap, "From: x@example.org\r\r\n");
+    for (int i = 0; i < 200; i++)
+        al += (size_t)snprintf(a + al, cap - al, "X-Pad-%d: %060d\r\r\n", i, 0);
+    al += (size_t)snprintf(a + al, cap - al, "\r\r\nbody\r\r\n");
+    for (int i = 0; i < 3000; i++)
+        memcpy(b + bl, "\r\r\n", 3), bl += 3;
+    for (size_t i = 0; i < len; i++) {
+        if (d[i] == '\n')
+            memcpy(b + bl, "\r\r\n", 3), bl += 3;
+        else
+            b[bl++] = d[i];
+    }
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    got g;
+    memset(&g, 0, sizeof g);
+    size_t n = 0;
+    mxd_err e = mxd_bounce_parse(bc, a, al, "a", on_rec, &g, &n);
+    assert_true(e == MXD_OK || e == MXD_ERR_PARSE);
+    memset(&g, 0, sizeof g);
+    assert_int_equal(mxd_bounce_parse(bc, b, bl, "b", on_rec, &g, &n), MXD_OK);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "nobody@example.net", "5.1.1", "550", "userunknown", 1);
+    mxd_bounce_free(bc);
+    free(a);
+    free(b);
+    /* a success sentence and a quoted 5xx reply: a failure */
+    parse_text("Your message has been successfully delivered to the relay, but your message "
+               "wasn't delivered to bob@example.net because the server refused it.\n\n"
+               "The response was:\n\n550 5.7.1 Message rejected as spam\n",
+               &g);
+    assert_string_equal(g.r[0].replycode, "550");
+    assert_string_equal(g.r[0].reason, "spamdetected");
+    /* a partial failure whose intro says some were delivered: bob is no delivery */
+    parse_text("Message successfully delivered to 2 of 3 recipients. The following could not "
+               "be delivered:\n\n  bob@example.net\n    The recipient's server refused it.\n",
+               &g);
+    assert_string_not_equal(g.r[0].reason, "delivered");
+    /* a reply line in a quoted message: not the diagnosis */
+    parse_text("Your message wasn't delivered to bob@example.net because the address couldn't "
+               "be found.\n\nHere is your message as you sent it:\n\n"
+               "From: alice@example.org\nTo: bob@example.net\nSubject: fwd\n\n"
+               "552 5.2.2 mailbox full (quoted from an old bounce)\n",
+               &g);
+    assert_string_not_equal(g.r[0].status, "5.2.2");
+}
+
 /* count_vacation - records of reason vacation when msg is parsed with k. */
 static size_t count_vacation(mxd_kb *k, const char *msg)
 {
@@ -915,6 +978,7 @@ int main(void)
         cmocka_unit_test(test_broken_line_ends),
         cmocka_unit_test(test_reply_line_in_notice),
         cmocka_unit_test(test_success_notice_is_no_bounce),
+        cmocka_unit_test(test_review_mended_and_fallback),
         cmocka_unit_test(test_autoreply_subjects_are_data),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
