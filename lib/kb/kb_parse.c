@@ -329,14 +329,16 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
 static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
-    static const char *const kinds[] = {"from", "subject", "sentence", "lead", "autoreply", "delivered"};
+    static const char *const kinds[] = {"from", "subject",   "sentence",
+                                        "lead", "autoreply", "delivered"};
     int kind = 0;
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
         if (str_caseeq(col[0], clen[0], kinds[i]))
             kind = (int)i + 1;
     if (!kind)
-        return kb_fail(pc, "unknown kind '%.*s' (want from, subject, sentence, lead, autoreply or delivered)",
-                       (int)clen[0], col[0]);
+        return kb_fail(
+            pc, "unknown kind '%.*s' (want from, subject, sentence, lead, autoreply or delivered)",
+            (int)clen[0], col[0]);
     if (clen[1] < 2 || !clen[2])
         return kb_fail(pc, "a pattern of two bytes or more and a source are required");
     kb_phrase p = {kind, S(1), S(2), clen[1]};
