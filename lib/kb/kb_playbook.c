@@ -58,17 +58,32 @@ static int key_is(const sline *s, const char *k)
 }
 
 /* collect - the values of one repeatable key, copied into the pool, as a list in kb->lists
- * (*first, *cnt). */
-static mxd_err collect(parse_ctx *pc, const sline *l, size_t n, const char *key, uint32_t *first,
-                       uint32_t *cnt)
+ * (*first, *cnt); as single(), nothing is done once *e is set, and *e is set on failure. */
+static void collect(parse_ctx *pc, const sline *l, size_t n, const char *key, uint32_t *first,
+                    uint32_t *cnt, mxd_err *e)
 {
+    if (*e)
+        return;
     kb_off v[KB_MAX_STANZA];
     size_t c = 0;
     for (size_t i = 0; i < n; i++)
-        if (key_is(&l[i], key) && !(v[c++] = kb_strn(pc->kb, l[i].val, l[i].vl)))
-            return MXD_ERR_NOMEM;
+        if (key_is(&l[i], key) && !(v[c++] = kb_strn(pc->kb, l[i].val, l[i].vl))) {
+            *e = MXD_ERR_NOMEM;
+            return;
+        }
     *cnt = (uint32_t)c;
-    return kb_push_list(pc->kb, v, c, first);
+    *e = kb_push_list(pc->kb, v, c, first);
+}
+
+/* check_list - every item of a list satisfies known(), else a failure naming the stanza, the
+ * key and the item. */
+static mxd_err check_list(parse_ctx *pc, const char *id, const char *key, uint32_t first,
+                          uint32_t cnt, int (*known)(const char *))
+{
+    for (size_t i = 0; i < cnt; i++)
+        if (!known(kb_item(pc->kb, first, i)))
+            return kb_fail(pc, "playbook %s: unknown %s '%s'", id, key, kb_item(pc->kb, first, i));
+    return MXD_OK;
 }
 
 /* single - the value of a key, copied into the pool (the first if it is repeated); 0 when
@@ -129,18 +144,12 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
     pb.id = single(pc, l, n, "playbook", &e);
     pb.title = single(pc, l, n, "title", &e);
     pb.delist = single(pc, l, n, "delist", &e);
-    if (!e)
-        e = collect(pc, l, n, "match-rule", &pb.match_rules, &pb.nmatch_rules);
-    if (!e)
-        e = collect(pc, l, n, "match-reason", &pb.match_reasons, &pb.nmatch_reasons);
-    if (!e)
-        e = collect(pc, l, n, "match-scope", &pb.match_scopes, &pb.nmatch_scopes);
-    if (!e)
-        e = collect(pc, l, n, "rule-scope", &pb.rule_scopes, &pb.nrule_scopes);
-    if (!e)
-        e = collect(pc, l, n, "source", &pb.sources, &pb.nsources);
-    if (!e)
-        e = collect(pc, l, n, "match-rule-relayed", &pb.relayed_rules, &pb.nrelayed_rules);
+    collect(pc, l, n, "match-rule", &pb.match_rules, &pb.nmatch_rules, &e);
+    collect(pc, l, n, "match-reason", &pb.match_reasons, &pb.nmatch_reasons, &e);
+    collect(pc, l, n, "match-scope", &pb.match_scopes, &pb.nmatch_scopes, &e);
+    collect(pc, l, n, "rule-scope", &pb.rule_scopes, &pb.nrule_scopes, &e);
+    collect(pc, l, n, "source", &pb.sources, &pb.nsources, &e);
+    collect(pc, l, n, "match-rule-relayed", &pb.relayed_rules, &pb.nrelayed_rules, &e);
     if (e)
         return e;
     if (!pb.id || !pb.title)
@@ -148,18 +157,10 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
     const char *id = kb_str(kb, pb.id); /* no string is added to the pool below */
     if (!pb.nsources)
         return kb_fail(pc, "playbook %s has no source", id);
-    for (size_t i = 0; i < pb.nmatch_reasons; i++)
-        if (!kb_is_reason(kb_item(kb, pb.match_reasons, i)))
-            return kb_fail(pc, "playbook %s: unknown reason '%s'", id,
-                           kb_item(kb, pb.match_reasons, i));
-    for (size_t i = 0; i < pb.nmatch_scopes; i++)
-        if (!kb_is_scope(kb_item(kb, pb.match_scopes, i)))
-            return kb_fail(pc, "playbook %s: unknown scope '%s'", id,
-                           kb_item(kb, pb.match_scopes, i));
-    for (size_t i = 0; i < pb.nrule_scopes; i++)
-        if (!kb_is_scope(kb_item(kb, pb.rule_scopes, i)))
-            return kb_fail(pc, "playbook %s: unknown rule-scope '%s'", id,
-                           kb_item(kb, pb.rule_scopes, i));
+    if ((e = check_list(pc, id, "reason", pb.match_reasons, pb.nmatch_reasons, kb_is_reason)) ||
+        (e = check_list(pc, id, "scope", pb.match_scopes, pb.nmatch_scopes, kb_is_scope)) ||
+        (e = check_list(pc, id, "rule-scope", pb.rule_scopes, pb.nrule_scopes, kb_is_scope)))
+        return e;
     size_t ns = 0;
     for (size_t i = 0; i < n; i++)
         ns += key_is(&l[i], "step");
@@ -223,10 +224,8 @@ static mxd_err add_delist(parse_ctx *pc, const sline *l, size_t n)
     d.how = single(pc, l, n, "how", &e);
     d.to = single(pc, l, n, "to", &e);
     d.subject = single(pc, l, n, "subject", &e);
-    if (!e)
-        e = collect(pc, l, n, "body", &d.body, &d.nbody);
-    if (!e)
-        e = collect(pc, l, n, "source", &d.sources, &d.nsources);
+    collect(pc, l, n, "body", &d.body, &d.nbody, &e);
+    collect(pc, l, n, "source", &d.sources, &d.nsources, &e);
     if (e)
         return e;
     if (!d.id || !d.title || !d.how || !d.nbody || !d.nsources)
