@@ -62,6 +62,30 @@ static void text_hits_free(text_hits *th)
         free(th->hit);
 }
 
+/* srange_has - does the status range hold the reply's status? */
+static int srange_has(const kb_srange *s, const reply_parts *rp)
+{
+    return s->cls == rp->cls && s->subj == rp->subj && rp->det >= s->lo && rp->det <= s->hi;
+}
+
+/* rule_reply_hit / rule_host_hit - does one of the rule's reply codes match the reply's code,
+ * one of its host globs the remote host? 0 when the reply has none. */
+static int rule_reply_hit(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp)
+{
+    for (size_t i = 0; i < r->nreplies && rp->code[0]; i++)
+        if (reply_matches(kb_item(kb, r->replies, i), rp->code))
+            return 1;
+    return 0;
+}
+
+static int rule_host_hit(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp)
+{
+    for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
+        if (str_glob_match(rp->rhost, strlen(rp->rhost), kb_item(kb, r->hosts, i)))
+            return 1;
+    return 0;
+}
+
 /* rule_score - 0 when the rule does not apply, else higher for more specific matches. A
  * provider's rule applies only to that provider's replies: provider is the one the facts
  * identify (classify_provider()), NULL when none is. */
@@ -83,7 +107,7 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
         int best = 0;
         for (size_t i = 0; i < r->nstatus; i++) {
             const kb_srange *s = kb_rule_status(kb, r, i);
-            if (s->cls != rp->cls || s->subj != rp->subj || rp->det < s->lo || rp->det > s->hi)
+            if (!srange_has(s, rp))
                 continue;
             int v = s->lo == s->hi ? 40 : 30 - (s->hi - s->lo > 50 ? 2 : 0);
             if (v > best)
@@ -96,22 +120,20 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
     }
     if (r->nreplies) {
         int hit = 0, exact = 0;
-        for (size_t i = 0; i < r->nreplies && rp->code[0]; i++)
-            if (reply_matches(kb_item(kb, r->replies, i), rp->code)) {
+        for (size_t i = 0; i < r->nreplies && rp->code[0]; i++) {
+            const char *code = kb_item(kb, r->replies, i);
+            if (reply_matches(code, rp->code)) {
                 hit = 1;
-                exact |= !strchr(kb_item(kb, r->replies, i), 'x') &&
-                         !strchr(kb_item(kb, r->replies, i), 'X');
+                exact |= !strchr(code, 'x') && !strchr(code, 'X');
             }
+        }
         if (!hit && !(status_hit && !rp->code[0]))
             return 0;
         score += hit ? (exact ? 10 : 5) : 0;
     }
     /* the cheap host check before the text scan, the costliest test */
     if (r->nhosts) {
-        int hit = 0;
-        for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
-            hit |= str_glob_match(rp->rhost, strlen(rp->rhost), kb_item(kb, r->hosts, i));
-        if (!hit)
+        if (!rule_host_hit(kb, r, rp))
             return 0;
         score += 15;
     }
@@ -122,8 +144,7 @@ static int rule_score(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp,
             if (fast ? th->hit[r->text0 + i]
                      : str_glob_find(rp->text, rp->len, kb_item(kb, r->texts, i))) {
                 size_t l = strlen(kb_item(kb, r->texts, i));
-                if (l > best)
-                    best = l;
+                best = l > best ? l : best;
             }
         if (!best)
             return 0;
@@ -178,7 +199,7 @@ const kb_rule *explain_code_rule(const mxd_kb *kb, const reply_parts *rp, const 
         int score = 0;
         for (size_t i = 0; i < r->nstatus; i++) {
             const kb_srange *s = kb_rule_status(kb, r, i);
-            if (s->cls == rp->cls && s->subj == rp->subj && rp->det >= s->lo && rp->det <= s->hi) {
+            if (srange_has(s, rp)) {
                 int v = s->lo == s->hi ? 4 : 2;
                 if (v > score)
                     score = v;
@@ -186,20 +207,10 @@ const kb_rule *explain_code_rule(const mxd_kb *kb, const reply_parts *rp, const 
         }
         if (!score)
             continue;
-        if (r->nreplies && rp->code[0]) {
-            int hit = 0;
-            for (size_t i = 0; i < r->nreplies; i++)
-                hit |= reply_matches(kb_item(kb, r->replies, i), rp->code);
-            if (!hit)
-                continue;
-        }
-        if (r->nhosts) {
-            int hit = 0;
-            for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
-                hit |= str_glob_match(rp->rhost, strlen(rp->rhost), kb_item(kb, r->hosts, i));
-            if (!hit)
-                continue;
-        }
+        if (r->nreplies && rp->code[0] && !rule_reply_hit(kb, r, rp))
+            continue;
+        if (r->nhosts && !rule_host_hit(kb, r, rp))
+            continue;
         score += !r->ntexts;
         if (score > best_score) {
             best = r;
@@ -246,19 +257,15 @@ typedef struct rule_hits {
 static void rule_hits_of(const mxd_kb *kb, const kb_rule *r, const reply_parts *rp, rule_hits *h)
 {
     memset(h, 0, sizeof *h);
-    for (size_t i = 0; i < r->nstatus && rp->cls; i++) {
-        const kb_srange *s = kb_rule_status(kb, r, i);
-        h->status |=
-            s->cls == rp->cls && s->subj == rp->subj && rp->det >= s->lo && rp->det <= s->hi;
+    for (size_t i = 0; i < r->nstatus && rp->cls; i++)
+        h->status |= srange_has(kb_rule_status(kb, r, i), rp);
+    h->reply = rule_reply_hit(kb, r, rp);
+    h->host = rule_host_hit(kb, r, rp);
+    for (size_t i = 0; i < r->ntexts; i++) {
+        const char *t = kb_item(kb, r->texts, i);
+        if (str_glob_find(rp->text, rp->len, t) && (!h->text || strlen(t) > strlen(h->text)))
+            h->text = t;
     }
-    for (size_t i = 0; i < r->nreplies && rp->code[0]; i++)
-        h->reply |= reply_matches(kb_item(kb, r->replies, i), rp->code);
-    for (size_t i = 0; i < r->nhosts && rp->rhost; i++)
-        h->host |= str_glob_match(rp->rhost, strlen(rp->rhost), kb_item(kb, r->hosts, i));
-    for (size_t i = 0; i < r->ntexts; i++)
-        if (str_glob_find(rp->text, rp->len, kb_item(kb, r->texts, i)) &&
-            (!h->text || strlen(kb_item(kb, r->texts, i)) > strlen(h->text)))
-            h->text = kb_item(kb, r->texts, i);
 }
 
 /* add_fact - append the fact "what value" (value in quotes when quote is set) to
