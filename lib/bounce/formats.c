@@ -295,13 +295,11 @@ static long reply_line_at(const char *l, size_t ll)
     return (long)i;
 }
 
-/* blanks - the number of blanks (space, tab, CR) at the start of the line l[0..ll). */
-static size_t blanks(const char *l, size_t ll)
+/* is_blank - is the line empty or blanks only? */
+static int is_blank(const char *l, size_t ll)
 {
-    size_t b = 0;
-    while (b < ll && (l[b] == ' ' || l[b] == '\t' || l[b] == '\r'))
-        b++;
-    return b;
+    bounce_trim(&l, &ll);
+    return ll == 0;
 }
 
 /* quoted_header_at - does the line open a header block of a quoted message ("From:",
@@ -324,45 +322,36 @@ static int quoted_header_at(const char *l, size_t ll)
  * returned message; the recipient's text is kept when it holds a reply code already. */
 static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
 {
-    if (bounce_has_code(r->diag, r->diaglen))
-        return;
     const char *t = v->text.ptr;
-    size_t end = bview_sep(v), p = 0;
-    if (!t)
+    if (!t || bounce_has_code(r->diag, r->diaglen))
         return;
+    size_t end = bview_sep(v), pos = 0;
     /* from the line that names the recipient, over the next 4 KB at most, and not into a
      * quoted message that no separator line announced (a blank line, then a header field) */
     const char *at_rcpt = str_casefind(t, end, r->recipient, strlen(r->recipient));
     if (at_rcpt) {
-        p = (size_t)(at_rcpt - t);
-        while (p > 0 && t[p - 1] != '\n')
-            p--;
+        pos = (size_t)(at_rcpt - t);
+        while (pos > 0 && t[pos - 1] != '\n')
+            pos--;
     }
-    if (end - p > 4096)
-        end = p + 4096;
+    if (end - pos > 4096)
+        end = pos + 4096;
+    const char *l;
+    size_t ll, start = pos;
     int blank = 0;
-    while (p < end) {
-        const char *nl = memchr(t + p, '\n', end - p);
-        size_t ll = nl ? (size_t)(nl - (t + p)) : end - p;
-        size_t lead = blanks(t + p, ll);
-        if (blank && lead == 0 && quoted_header_at(t + p, ll))
+    for (; bounce_line(t, end, &pos, &l, &ll); start = pos) {
+        if (blank && ll && !str_isspace((unsigned char)l[0]) && quoted_header_at(l, ll))
             return;
-        blank = lead == ll;
-        long at = reply_line_at(t + p, ll);
-        if (at >= 0) {
-            size_t from = p + (size_t)at, q = nl ? p + ll + 1 : end;
-            /* the reply runs on over the following lines up to a blank one */
-            while (q < end && q - from < 600) {
-                const char *nl2 = memchr(t + q, '\n', end - q);
-                size_t l2 = nl2 ? (size_t)(nl2 - (t + q)) : end - q;
-                if (blanks(t + q, l2) == l2)
-                    break;
-                q = nl2 ? q + l2 + 1 : end;
-            }
-            rcpt_diag_set(r, t + from, (q - from) > 600 ? 600 : q - from);
-            return;
-        }
-        p = nl ? p + ll + 1 : end;
+        blank = is_blank(l, ll);
+        long at = reply_line_at(l, ll);
+        if (at < 0)
+            continue;
+        /* the reply runs on over the following lines up to a blank one */
+        size_t from = start + (size_t)at, stop = pos, next = pos;
+        while (stop - from < 600 && bounce_line(t, end, &next, &l, &ll) && !is_blank(l, ll))
+            stop = next;
+        rcpt_diag_set(r, t + from, stop - from > 600 ? 600 : stop - from);
+        return;
     }
 }
 
