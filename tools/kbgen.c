@@ -86,6 +86,23 @@ static void emit_char(unsigned char c)
         emit("\\%03o", c);
 }
 
+/* emit_bytes - "static const char name[] = ..." holding the n bytes at s (NULs included), in
+ * string literals of 96 bytes a line; the literal adds one NUL after them. */
+static void emit_bytes(const char *name, const char *s, size_t n)
+{
+    emit("static const char %s[] =", name);
+    for (size_t i = 0; i < n; i++) {
+        if (i % 96 == 0)
+            emit("\n    \"");
+        emit_char((unsigned char)s[i]);
+        if (i % 96 == 95 || i + 1 == n)
+            emit("\"");
+    }
+    if (!n)
+        emit(" \"\"");
+    emit(";\n");
+}
+
 /* The fields of a struct with their array members: the arrays are written before the
  * struct, so each struct is written into a buffer of its own first. */
 static char *body;
@@ -313,14 +330,8 @@ static unsigned emit_bmatch(const struct bmatch *m)
     emit_uints(name, m->shorts, m->nshorts);
     snprintf(name, sizeof name, "m%u_end", id);
     emit_uints(name, m->short_end, m->nshorts);
-    emit("static const char m%u_chars[] = \"", id);
-    for (size_t i = 0; i + 1 < nchars; i++) {
-        unsigned char c = (unsigned char)m->chars[i];
-        if (i && i % 96 == 0)
-            emit("\"\n    \"");
-        emit_char(c);
-    }
-    emit("\";\n");
+    snprintf(name, sizeof name, "m%u_chars", id);
+    emit_bytes(name, m->chars, nchars ? nchars - 1 : 0); /* (the literal's own NUL ends it) */
     emit("static const struct bmatch m%u = {(mpat *)m%u_pats, %zu, (unsigned *)m%u_bucket,\n"
          "    (uint64_t *)m%u_filter, (unsigned *)m%u_ids, (unsigned *)m%u_shorts, %zu,\n"
          "    (unsigned *)m%u_end, (char *)m%u_chars, (uint32_t *)m%u_off, (uint32_t *)m%u_len,\n"
@@ -392,17 +403,8 @@ static void emit_index_fields(const char *name, const char *field,
 static void emit_kb_pool(const mxd_kb *kb)
 {
     emit("/* every string of the tables, at the offsets they hold */\n");
-    emit("static const char kb_pool[] =");
-    for (size_t i = 0; i < kb->npool; i++) {
-        if (i % 96 == 0)
-            emit("\n    \"");
-        emit_char((unsigned char)kb->pool[i]);
-        if (i % 96 == 95 || i + 1 == kb->npool)
-            emit("\"");
-    }
-    if (!kb->npool)
-        emit(" \"\"");
-    emit(";\n\n");
+    emit_bytes("kb_pool", kb->pool, kb->npool);
+    emit("\n");
 }
 
 static void emit_kb(const mxd_kb *kb)
