@@ -487,17 +487,18 @@ static mxd_err finish_rule(parse_ctx *pc, rule_tmp *t)
         if (!strcmp(kb_str(kb, kb->rules[i].id), id))
             return kb_fail(pc, "duplicate rule id %s (first at %s:%d)", id,
                            kb_str(kb, kb->rules[i].file), kb->rules[i].line);
-    mxd_err e = kb_push_list(kb, t->replies, r->nreplies, &r->replies);
-    if (!e)
-        e = kb_push_list(kb, t->texts, r->ntexts, &r->texts);
-    if (!e)
-        e = kb_push_list(kb, t->hosts, r->nhosts, &r->hosts);
-    if (!e)
-        e = kb_push_list(kb, t->causes, r->ncauses, &r->causes);
-    if (!e)
-        e = kb_push_list(kb, t->fix, r->nfix, &r->fix);
-    if (!e)
-        e = kb_push_list(kb, t->sources, r->nsources, &r->sources);
+    const struct {
+        const kb_off *v;
+        uint32_t n, *first;
+    } lists[] = {{t->replies, r->nreplies, &r->replies},
+                 {t->texts, r->ntexts, &r->texts},
+                 {t->hosts, r->nhosts, &r->hosts},
+                 {t->causes, r->ncauses, &r->causes},
+                 {t->fix, r->nfix, &r->fix},
+                 {t->sources, r->nsources, &r->sources}};
+    mxd_err e = MXD_OK;
+    for (size_t i = 0; i < sizeof lists / sizeof *lists && !e; i++)
+        e = kb_push_list(kb, lists[i].v, lists[i].n, lists[i].first);
     r->status = (uint32_t)kb->nsranges;
     for (size_t i = 0; i < r->nstatus && !e; i++)
         e = kb_push((void **)&kb->sranges, &kb->nsranges, sizeof *kb->sranges, &t->status[i]);
