@@ -17,11 +17,12 @@ static int autoreply_detect(const bounce_view *v)
 {
     if (v->has_dsn || v->has_fbr)
         return 0;
-    /* bounces say auto-replied too (Exim): not from a mailer daemon */
-    static const char *const daemons[] = {"mailer-daemon", "postmaster", "mail delivery",
-                                          "maildelivery", "<>"};
-    for (size_t i = 0; i < sizeof daemons / sizeof *daemons; i++)
-        if (fmt_from_has(v, daemons[i]))
+    /* bounces say auto-replied too (Exim): not from a mailer daemon (bounce-phrases.tsv,
+     * kind from: the senders of non-delivery notices) */
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++)
+        if (kb->phrases[i].kind == KB_PH_FROM &&
+            fmt_from_has(v, kb_str(kb, kb->phrases[i].pattern)))
             return 0;
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 0;
@@ -42,7 +43,6 @@ static int autoreply_detect(const bounce_view *v)
         return 1;
     /* the subject's opening words (data/bounce-phrases.tsv, kind autoreply) */
     size_t sl = strlen(v->subject);
-    const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++)
         if (kb->phrases[i].kind == KB_PH_AUTOREPLY &&
             bounce_starts(v->subject, sl, kb_str(kb, kb->phrases[i].pattern)))

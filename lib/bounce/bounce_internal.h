@@ -197,7 +197,7 @@ void dsn_text_fill(const bounce_view *v, bounce_out *out);
 
 /* text_generic - read a plain-text bounce: recipients and the error lines that follow
  * them between start and stop markers. Used by several formats. */
-int text_generic(const char *s, size_t len, bounce_out *out);
+int text_generic(const mxd_kb *kb, const char *s, size_t len, bounce_out *out);
 
 /* bview_sep - text_separator() of the view's text, found once per message. */
 size_t bview_sep(bounce_view *v);
@@ -221,8 +221,9 @@ int text_unqualified_v(bounce_view *v, bounce_out *out);
 int text_generic_v(bounce_view *v, size_t off, bounce_out *out);
 
 /* text_separator - offset of the line that starts the copy of the returned message in a
- * plain-text bounce ("------ This is a copy of the message ..."), or len when none. */
-size_t text_separator(const char *s, size_t len);
+ * plain-text bounce ("------ This is a copy of the message ..."; bounce-phrases.tsv, kind
+ * separator), or len when none. */
+size_t text_separator(const mxd_kb *kb, const char *s, size_t len);
 
 /* fmt_markers_new / fmt_markers_free - the detectors' marker cache (formats.c). */
 struct fmt_markers *fmt_markers_new(void);

@@ -243,7 +243,8 @@ static int text_detect(const bounce_view *v)
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         const char *pat = kb_str(kb, p->pattern);
-        if (p->kind == KB_PH_AUTOREPLY || p->kind == KB_PH_DELIVERED) /* (not a failure's) */
+        if (p->kind != KB_PH_FROM && p->kind != KB_PH_SUBJECT && p->kind != KB_PH_SENTENCE &&
+            p->kind != KB_PH_LEAD) /* (the other kinds say nothing of a failure) */
             continue;
         if (p->kind == KB_PH_FROM      ? fmt_from_has(v, pat)
             : p->kind == KB_PH_SUBJECT ? fmt_subject_has(v, pat)

@@ -31,7 +31,7 @@ static int opensmtpd_parse(bounce_view *v, bounce_out *out)
     size_t off = st ? (size_t)(st - t) : 0;
     const char *nl = memchr(t + off, '\n', end - off);
     off = nl ? (size_t)(nl + 1 - t) : off;
-    int n = text_generic(t + off, end - off, out);
+    int n = text_generic(v->kb, t + off, end - off, out);
     if (v->has_dsn) {
         /* DSN fields (action, remote MTA) for the recipients found in the text */
         /* (not zeroed: bounce_add() sets every field of the entries it hands out) */

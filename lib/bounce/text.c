@@ -16,60 +16,26 @@
 #define TEXT_LEAD_LIST_MAX  100 /* lines read as a list after a lead-in */
 #define TEXT_LEAD_TAIL_MAX  8   /* lines of explanation kept after the list */
 
-/* Lines that start the copy of the returned message (case-insensitive, after blanks). */
-static const char *const separators[] = {
-    "------ This is a copy of the message",
-    "--- Below this line is a copy of the message",
-    "Below this line is a copy of the message",
-    "Message headers follow",
-    "----- Original message -----",
-    "------ Original message ------",
-    "----- Unsent message follows -----",
-    "----- Message header follows -----",
-    "--- Original message follows",
-    "Original message follows",
-    "------- Original Message -------",
-    "-----Original Message-----",
-    "----- The header of the original message is following",
-    "--- The header of the original message is following",
-    "------ Failed Message Body",
-    "---- The message follows",
-    "----- Original message header -----",
-    "Original Message Headers",
-    "Content-Type: message/rfc822",
-    "The original message headers",
-    "----- Rejected message follows -----",
-    "--- Your message follows",
-    "------ The original message follows",
-    "--------Original Message--------",
-    "Included is a copy of the message header",
-    "Returned Message",
-    "original message",
-    "The header of the original message",
-    "Return-Path:",
-    "Received: from",
-    "Received:from",
-};
-
-size_t text_separator(const char *s, size_t len)
+size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
 {
-    enum { NSEP = sizeof separators / sizeof *separators };
     size_t pos = 0;
     const char *l;
     size_t ll;
-    /* the separators without their leading dashes, and their first two bytes in lower
-     * case: most lines are passed over on their first byte, most candidates on the second */
-    const char *sp[NSEP];
-    unsigned char c0[NSEP], c1[NSEP], first[256] = {0};
-    for (size_t i = 0; i < NSEP; i++) {
-        const char *p = separators[i];
-        while (*p == '-' || *p == ' ')
-            p++;
-        sp[i] = p;
-        c0[i] = (unsigned char)str_tolower((unsigned char)p[0]);
-        c1[i] = (unsigned char)str_tolower((unsigned char)p[1]);
-        first[c0[i]] = 1;
-    }
+    /* the separators (bounce-phrases.tsv, kind separator: written without the dashes that
+     * stand before them on the line), and their first two bytes: most lines are passed over
+     * on their first byte, most candidates on the second */
+    const char *sp[KB_MAX_SEPARATORS];
+    unsigned char c0[KB_MAX_SEPARATORS], c1[KB_MAX_SEPARATORS], first[256] = {0};
+    size_t nsep = 0;
+    for (size_t i = 0; kb && i < kb->nphrases && nsep < KB_MAX_SEPARATORS; i++)
+        if (kb->phrases[i].kind == KB_PH_SEPARATOR) {
+            const char *p = kb_str(kb, kb->phrases[i].pattern);
+            sp[nsep] = p;
+            c0[nsep] = (unsigned char)p[0]; /* (in lower case: kb_parse checks) */
+            c1[nsep] = (unsigned char)p[1];
+            first[c0[nsep]] = 1;
+            nsep++;
+        }
     while (1) {
         size_t start = pos;
         if (!bounce_line(s, len, &pos, &l, &ll))
@@ -83,37 +49,18 @@ size_t text_separator(const char *s, size_t len)
             continue;
         unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
         bounce_trim(&l, &ll);
-        for (size_t i = 0; i < NSEP; i++)
+        for (size_t i = 0; i < nsep; i++)
             if (c0[i] == a && c1[i] == b && bounce_starts(l, ll, sp[i]))
                 return start;
     }
     return len;
 }
 
-/* Phrases that end right before a recipient address inside a sentence. */
-static const char *const leads[] = {
-    "error delivering your mail to",
-    "undeliverable to",
-    "rejected recipient",
-    "could not be delivered to:",
-    "unable to deliver message to:",
-    "failed to deliver to",
-    "delivery failed to",
-    "not delivered to",
-    "rcpt to:",
-    "attempts:",
-    "unknown user:",
-    "invalid recipient:",
-    "message to",
-    "recipient address:",
-    "original-recipient:",
-};
-
 /* recipient_line - does the trimmed line name a recipient? Either it starts with the
  * address ("<a@b>:", "a@b", "a@b... User unknown"), or with a reply code before it
  * ("554 <a@b>... Host unknown"), or a short label ends just before it ("Recipient: <a@b>",
  * "Could not be delivered to: <a@b>"). Its span in *at, *al. */
-static int recipient_line(const char *l, size_t ll, size_t *at, size_t *al)
+static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, size_t *at, size_t *al)
 {
     if (!bounce_addr_in(l, ll, at, al))
         return 0;
@@ -126,9 +73,10 @@ static int recipient_line(const char *l, size_t ll, size_t *at, size_t *al)
     size_t b = a;
     while (b > 0 && l[b - 1] == ' ')
         b--;
-    for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {
-        size_t pl = strlen(leads[i]);
-        if (b >= pl && str_caseeq(l + b - pl, pl, leads[i]))
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const kb_phrase *p = &kb->phrases[i];
+        if (p->kind == KB_PH_ADDRLEAD && b >= p->len &&
+            str_caseeq(l + b - p->len, p->len, kb_str(kb, p->pattern)))
             return 2;
     }
     /* "550 <a@b>" */
@@ -157,29 +105,29 @@ static int recipient_line(const char *l, size_t ll, size_t *at, size_t *al)
 size_t bview_sep(bounce_view *v)
 {
     if (!v->sep_known) {
-        v->sep = text_separator(v->text.ptr ? v->text.ptr : "", v->text.len);
+        v->sep = text_separator(v->kb, v->text.ptr ? v->text.ptr : "", v->text.len);
         v->sep_known = 1;
     }
     return v->sep;
 }
 
-static int text_generic_upto(const char *s, size_t end, bounce_out *out);
+static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce_out *out);
 
 int text_generic_v(bounce_view *v, size_t off, bounce_out *out)
 {
     size_t end = bview_sep(v);
     if (off >= end)
         return 0;
-    return text_generic_upto(v->text.ptr + off, end - off, out);
+    return text_generic_upto(v->kb, v->text.ptr + off, end - off, out);
 }
 
-int text_generic(const char *s, size_t len, bounce_out *out)
+int text_generic(const mxd_kb *kb, const char *s, size_t len, bounce_out *out)
 {
-    return text_generic_upto(s, text_separator(s, len), out);
+    return text_generic_upto(kb, s, text_separator(kb, s, len), out);
 }
 
 /* text_generic_upto - the reader on s[0..end), which holds no separator. */
-static int text_generic_upto(const char *s, size_t end, bounce_out *out)
+static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce_out *out)
 {
     size_t pos = 0, before = out->n;
     const char *l;
@@ -201,7 +149,7 @@ static int text_generic_upto(const char *s, size_t end, bounce_out *out)
             bounce_trim(&t, &tl);
         }
         size_t at, al;
-        int kind = tl ? recipient_line(t, tl, &at, &al) : 0;
+        int kind = tl ? recipient_line(kb, t, tl, &at, &al) : 0;
         if (kind) {
             bounce_rcpt *r = bounce_find(out, t + at, al);
             if (r && r == cur && (cur->diaglen || lines)) {

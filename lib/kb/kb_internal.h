@@ -85,8 +85,13 @@ enum {
     KB_PH_SENTENCE = 3,
     KB_PH_LEAD = 4,
     KB_PH_AUTOREPLY = 5,
-    KB_PH_DELIVERED = 6
+    KB_PH_DELIVERED = 6,
+    KB_PH_SEPARATOR = 7,
+    KB_PH_ADDRLEAD = 8
 };
+/* The most separators (kind separator) a kb may have: text_separator() indexes them on the
+ * stack. */
+#define KB_MAX_SEPARATORS 64
 typedef struct kb_phrase {
     int kind;
     kb_off pattern, source;

@@ -329,15 +329,17 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
 static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
-    static const char *const kinds[] = {"from", "subject",   "sentence",
-                                        "lead", "autoreply", "delivered"};
+    static const char *const kinds[] = {"from",      "subject",   "sentence",  "lead",
+                                        "autoreply", "delivered", "separator", "addr-lead"};
     int kind = 0;
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
         if (str_caseeq(col[0], clen[0], kinds[i]))
             kind = (int)i + 1;
     if (!kind)
         return kb_fail(
-            pc, "unknown kind '%.*s' (want from, subject, sentence, lead, autoreply or delivered)",
+            pc,
+            "unknown kind '%.*s' (want from, subject, sentence, lead, autoreply, delivered, "
+            "separator or addr-lead)",
             (int)clen[0], col[0]);
     if (clen[1] < 2 || !clen[2])
         return kb_fail(pc, "a pattern of two bytes or more and a source are required");
@@ -347,6 +349,17 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
     for (const char *c = kb_str(kb, p.pattern); *c; c++)
         if (*c >= 'A' && *c <= 'Z')
             return kb_fail(pc, "pattern '%s' is not in lower case", kb_str(kb, p.pattern));
+    /* a separator is matched at the start of a line after its dashes and blanks */
+    if (kind == KB_PH_SEPARATOR && strchr("-= \t*_", col[1][0]))
+        return kb_fail(pc, "separator '%s': write it without the dashes or blanks before it",
+                       kb_str(kb, p.pattern));
+    if (kind == KB_PH_SEPARATOR) {
+        size_t n = 0;
+        for (size_t i = 0; i < kb->nphrases; i++)
+            n += kb->phrases[i].kind == KB_PH_SEPARATOR;
+        if (n >= KB_MAX_SEPARATORS)
+            return kb_fail(pc, "more than %d separators", KB_MAX_SEPARATORS);
+    }
     return kb_push((void **)&kb->phrases, &kb->nphrases, sizeof *kb->phrases, &p);
 }
 

@@ -815,6 +815,69 @@ static void test_autoreply_subjects_are_data(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* has_rcpt - does msg, parsed with k, give a record for rcpt? */
+static int has_rcpt(mxd_kb *k, const char *msg, const char *rcpt)
+{
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(k, 0, &bc), MXD_OK);
+    got g;
+    memset(&g, 0, sizeof g);
+    size_t n = 0;
+    assert_int_equal(mxd_bounce_parse(bc, msg, strlen(msg), "t", on_rec, &g, &n), MXD_OK);
+    int hit = 0;
+    for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
+        hit |= !strcmp(g.r[i].recipient, rcpt);
+    mxd_bounce_free(bc);
+    return hit;
+}
+
+/* Where the copy of the returned message starts (kind separator) and the words that end right
+ * before a recipient's address in a sentence (kind addr-lead) are data: rows added to a copy
+ * of bounce-phrases.tsv change what is read, without touching C. */
+static void test_separators_and_addr_leads_are_data(void **state)
+{
+    (void)state;
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        skip();
+    static const char msg[] =
+        "From: MAILER-DAEMON@mx.example.org\nTo: alice@example.org\n"
+        "Subject: Mail delivery failed\nMessage-ID: <n1@mx.example.org>\n\n"
+        "The message could not be delivered to one or more recipients.\n\n"
+        "<bob@example.net>: 550 5.1.1 user unknown\n\n"
+        "The mailer could not hand it over for <dave@example.net> after 3 days of trying.\n\n"
+        "====== Zzcopy of your mail ======\n"
+        "From: alice@example.org\nTo: carol@example.com\nSubject: old\n\n"
+        "<carol@example.com>: 552 5.2.2 mailbox full\n";
+    assert_true(has_rcpt(kb, msg, "bob@example.net"));
+    assert_true(has_rcpt(kb, msg, "carol@example.com")); /* (no separator known: read) */
+    assert_false(has_rcpt(kb, msg, "dave@example.net"));
+    char dir[] = "/tmp/mxd-separator-XXXXXX", cmd[8400];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "cp '%s'/data/* '%s'/ && printf 'separator\\tzzcopy of your mail\\ttest\\n"
+             "addr-lead\\tcould not hand it over for\\ttest\\n' >> '%s'/bounce-phrases.tsv",
+             src, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    if (mxd_kb_open_dir(dir, &k, why, sizeof why) != MXD_OK)
+        fail_msg("%s", why);
+    assert_true(has_rcpt(k, msg, "bob@example.net"));
+    assert_false(has_rcpt(k, msg, "carol@example.com")); /* in the returned copy now */
+    assert_true(has_rcpt(k, msg, "dave@example.net"));
+    mxd_kb_free(k);
+    /* a separator written with its dashes is refused with a line naming it */
+    snprintf(cmd, sizeof cmd,
+             "printf 'separator\\t--- zzcopy\\ttest\\n' >> '%s'/bounce-phrases.tsv", dir);
+    assert_int_equal(system(cmd), 0);
+    k = NULL;
+    assert_int_not_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
+    assert_non_null(strstr(why, "without the dashes"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* Line ends converted twice (CR CR LF) or classic Mac OS ends (CR alone) give the same records
  * as the LF original: without mending, no empty line ends the header and nothing is found.
  * Several fixtures, so that DSN, plain-text and multipart readers all see mended lines. */
@@ -980,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_success_notice_is_no_bounce),
         cmocka_unit_test(test_review_mended_and_fallback),
         cmocka_unit_test(test_autoreply_subjects_are_data),
+        cmocka_unit_test(test_separators_and_addr_leads_are_data),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
