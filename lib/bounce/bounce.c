@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "mail/mail_internal.h"
 #include "util/match.h"
 #include "kb/kb_internal.h"
 #include "util/str.h"
@@ -19,7 +20,7 @@ struct mxd_bounce_ctx {
     unsigned flags;
     bounce_view v;
     bounce_out out;
-    buf lines; /* the message with its line ends mended (mend_line_ends) */
+    buf lines; /* the message with its line ends mended (mail_mend_line_ends) */
 };
 
 /* record.c */
@@ -328,47 +329,6 @@ static int header_field_at(const char *s, size_t len)
     return i < len && s[i] == ':';
 }
 
-/* mend_line_ends - a message whose lines end in CR CR LF (converted to CRLF twice on its way,
- * e.g. saved by a Windows client from a CRLF source) or in a lone CR (classic Mac OS) has no
- * line break a mail reader knows: no empty line ends its header, and GMime too reads it as one
- * header. When the first line ends in CR CR LF, or no line ends in LF, *out gets a copy whose
- * lines end in CRLF (for each run of CRs before LF) or LF (for each lone CR), and 1 is returned; 0
- * leaves the message as it is (LF and CRLF are read as they are). */
-static int mend_line_ends(const char *data, size_t len, buf *out)
-{
-    const char *nl = memchr(data, '\n', len);
-    int lone_cr = !nl; /* no LF at all: every CR ends a line */
-    if (lone_cr ? !memchr(data, '\r', len) : !(nl - data >= 2 && nl[-1] == '\r' && nl[-2] == '\r'))
-        return 0;
-    buf_reset(out);
-    out->cap = len; /* the mended copy is never longer */
-    for (size_t i = 0; i < len;) {
-        if (data[i] != '\r') {
-            const char *c = memchr(data + i, '\r', len - i);
-            size_t n = c ? (size_t)(c - (data + i)) : len - i;
-            if (buf_add(out, data + i, n))
-                return 0;
-            i += n;
-            continue;
-        }
-        size_t j = i;
-        while (j < len && data[j] == '\r')
-            j++;
-        mxd_err e = MXD_OK;
-        if (j < len && data[j] == '\n') /* CR... LF: one CRLF */
-            e = buf_add(out, "\r\n", 2), j++;
-        else if (lone_cr) /* each lone CR is a line break */
-            for (size_t k = i; k < j && !e; k++)
-                e = buf_addc(out, '\n');
-        else
-            e = buf_add(out, data + i, j - i);
-        if (e)
-            return 0;
-        i = j;
-    }
-    return 1;
-}
-
 static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
                      mxd_bounce_cb cb, void *arg, size_t *nrec)
 {
@@ -378,7 +338,7 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         return MXD_ERR_INVALID;
     /* mended first: the offsets below are into the bytes that are read (the mended copy is
      * shorter than the message) */
-    if (mend_line_ends(data, len, &bc->lines)) {
+    if (mail_mend_line_ends(data, len, &bc->lines)) {
         data = bc->lines.ptr;
         len = bc->lines.len;
     }

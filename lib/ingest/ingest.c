@@ -39,9 +39,10 @@ struct mxd_ingest {
     mxd_bounce_ctx *bc;
     mail_scan ms;
     mail_conv_cache conv;
-    buf att;  /* a decoded attachment */
-    buf text; /* a decoded text part */
-    buf fbr;  /* the decoded message/feedback-report part */
+    buf att;   /* a decoded attachment */
+    buf text;  /* a decoded text part */
+    buf fbr;   /* the decoded message/feedback-report part */
+    buf lines; /* the message with its line ends mended (mail_mend_line_ends) */
     /* what the message holds (phase one) */
     ev_copy ev[INGEST_MAX_EVENTS];
     size_t nev;
@@ -83,6 +84,7 @@ mxd_err ingest_new_reader(const mxd_kb *kb, mxd_store *st, mxd_ingest **out)
     buf_init(&ing->att, MXD_REPORT_MAX_INPUT);
     buf_init(&ing->text, 1024 * 1024);
     buf_init(&ing->fbr, 64 * 1024);
+    buf_init(&ing->lines, 0);
     *out = ing;
     return MXD_OK;
 }
@@ -131,6 +133,10 @@ static void reset_message(mxd_ingest *ing)
     failure_clear(&ing->fail);
     ing->has_fail = 0;
     ing->msg_date = 0;
+    if (ing->lines.alloc > ((size_t)1 << 20)) { /* (not kept for the next message) */
+        buf_free(&ing->lines);
+        buf_init(&ing->lines, 0);
+    }
 }
 
 void mxd_ingest_free(mxd_ingest *ing)
@@ -144,6 +150,7 @@ void mxd_ingest_free(mxd_ingest *ing)
     buf_free(&ing->att);
     buf_free(&ing->text);
     buf_free(&ing->fbr);
+    buf_free(&ing->lines);
     free(ing);
 }
 
@@ -914,6 +921,15 @@ static mxd_err read_any(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_resul
         *kind = ing->ntls && !ing->nagg ? MXD_KIND_TLSRPT : MXD_KIND_DMARC_AGG;
         message_key(ing, NULL, 0, m->data, m->len, key, keylen);
     } else {
+        /* broken line ends mended first, as `mxdiag bounce` reads them: the report and
+         * failure-notice checks below see the same lines as the bounce reader */
+        mxd_mail_msg mended;
+        if (mail_mend_line_ends(m->data, m->len, &ing->lines)) {
+            mended = *m;
+            mended.data = ing->lines.ptr;
+            mended.len = ing->lines.len;
+            m = &mended;
+        }
         e = read_message(ing, m, res, kind);
         if (e)
             return e;

@@ -71,6 +71,13 @@ void mail_scan_free(mail_scan *ms);
  * The parts point into data. Returns MXD_OK or MXD_ERR_NOMEM. */
 mxd_err mail_scan_run(mail_scan *ms, const char *data, size_t len);
 
+/* mail_mend_line_ends - a message whose first line ends in CR CR LF (converted to CRLF twice on
+ * its way) or in a CR alone (classic Mac OS; such CRs at least as many as the LFs) gets a copy
+ * in *out with every run of CRs before an LF made one CRLF and every other CR an LF: 1 is
+ * returned. 0 leaves the message as it is (LF and CR LF ends; or no memory). The copy is never
+ * longer than the message. lineends.c. */
+int mail_mend_line_ends(const char *data, size_t len, buf *out);
+
 /* mail_header_end - length of the header block at data (up to the blank line or the first
  * line that is not a header), and in *body the offset where the body starts. */
 size_t mail_header_end(const char *data, size_t len, size_t *body);

@@ -64,6 +64,7 @@ struct mxd_mail_source {
     unsigned msgno;
     int eof;
     int at_from; /* pos stands on an mbox "From " line */
+    int cr_only; /* the mbox's first line ended in a CR alone: its separator is "\rFrom " */
     char *buf;
     size_t len, pos, alloc;
     char label[SOURCE_LABEL_MAX];
@@ -338,6 +339,7 @@ static void close_file(mxd_mail_source *s)
     s->len = s->pos = 0;
     s->eof = 0;
     s->at_from = 0;
+    s->cr_only = 0;
     s->msgno = 0;
     s->gave_up = 0;
 }
@@ -482,21 +484,30 @@ static mxd_err next_single(mxd_mail_source *s, mxd_mail_msg *msg, char *why, siz
     return MXD_OK;
 }
 
-/* skip_from_line - step over the "From " line at pos. Returns 0, or -1 on read error. */
+/* skip_from_line - step over the "From " line at pos. Its end is the first LF, or a CR that
+ * neither another CR nor an LF follows: an mbox whose lines end in CR alone (classic Mac OS,
+ * Eudora), which then is split at "\rFrom " (cr_only). Returns 0, or -1 on read error. */
 static int skip_from_line(mxd_mail_source *s)
 {
     for (;;) {
         size_t avail = s->len - s->pos;
         size_t look = avail < SOURCE_MAX_FROMLINE ? avail : SOURCE_MAX_FROMLINE;
-        const char *nl = memchr(s->buf + s->pos, '\n', look);
-        if (nl) {
-            s->pos = (size_t)(nl - s->buf) + 1;
+        const char *p = s->buf + s->pos, *end = NULL;
+        int first = !s->msgno || s->cr_only; /* (later lines of an LF mbox end at the LF) */
+        for (size_t i = 0; i < look && !end; i++)
+            if (p[i] == '\n')
+                end = p + i;
+            else if (first && p[i] == '\r' && i + 1 < look && p[i + 1] != '\r' && p[i + 1] != '\n')
+                end = p + i, s->cr_only = 1;
+        if (end) {
+            s->pos = (size_t)(end - s->buf) + 1;
             break;
         }
         if (s->eof || avail >= SOURCE_MAX_FROMLINE) {
-            /* no LF: a file whose lines end in CR alone (classic Mac OS) ends the line there */
-            const char *cr = memchr(s->buf + s->pos, '\r', look);
+            /* no end seen: a line of CRs alone ends at its last CR; else it is cut here */
+            const char *cr = memchr(p, '\r', look);
             s->pos = cr ? (size_t)(cr - s->buf) + 1 : s->pos + look;
+            s->cr_only |= cr && first;
             break;
         }
         compact(s, s->pos);
@@ -512,7 +523,7 @@ static size_t find_sep(const mxd_mail_source *s, size_t from)
 {
     if (s->len < from + 6)
         return (size_t)-1;
-    const char *p = str_find(s->buf + from, s->len - from, "\nFrom ", 6);
+    const char *p = str_find(s->buf + from, s->len - from, s->cr_only ? "\rFrom " : "\nFrom ", 6);
     return p ? (size_t)(p - s->buf) : (size_t)-1;
 }
 

@@ -892,10 +892,13 @@ static void test_broken_line_ends(void **state)
         assert_true(plain.n > 0);
         size_t len;
         const char *d = slurp(names[f], &len);
-        for (int mode = 0; mode < 2; mode++) { /* 0: CR CR LF, 1: CR alone */
-            char *m = malloc(len * 3 + 1);
+        /* 0: CR CR LF; 1: CR alone; 2: CR alone, one LF at the end (appended by a tool);
+         * 3: CR CR LF in the header, CR alone in the body; 4: CR CR LF, some lines CR LF */
+        for (int mode = 0; mode < 5; mode++) {
+            char *m = malloc(len * 3 + 2);
             assert_non_null(m);
-            size_t ml = 0;
+            size_t ml = 0, line = 0;
+            int body = 0;
             for (size_t i = 0; i < len; i++) {
                 if (d[i] == '\r' && i + 1 < len && d[i + 1] == '\n')
                     continue; /* (a CRLF fixture: its CR is put back below) */
@@ -903,12 +906,18 @@ static void test_broken_line_ends(void **state)
                     m[ml++] = d[i];
                     continue;
                 }
+                int blank =
+                    i == 0 || d[i - 1] == '\n' || (d[i - 1] == '\r' && i >= 2 && d[i - 2] == '\n');
                 m[ml++] = '\r';
-                if (mode == 0) {
+                line++;
+                if (mode == 0 || (mode == 3 && !body) || (mode == 4 && line % 3))
                     m[ml++] = '\r';
+                if (mode == 0 || (mode == 3 && !body) || mode == 4)
                     m[ml++] = '\n';
-                }
+                body |= blank;
             }
+            if (mode == 2)
+                m[ml++] = '\n';
             mxd_bounce_ctx *bc;
             assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
             got g;

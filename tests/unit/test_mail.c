@@ -159,6 +159,47 @@ static void test_mbox_messages_and_labels(void **state)
     mxd_mail_close(s);
 }
 
+/* An mbox whose lines end in CR alone (classic Mac OS, Eudora), with or without an LF a tool
+ * appended at the end, is split at its "From " lines like any other; an LF mbox with a stray
+ * CR in a later "From " line still splits at the LF. */
+static void test_mbox_cr_line_ends(void **state)
+{
+    (void)state;
+    static const char cr[] = "From a@example.org Mon Jan  1 00:00:00 2024\r"
+                             "Subject: one\r\rfirst\r\r"
+                             "From b@example.org Mon Jan  1 00:00:01 2024\r"
+                             "Subject: two\r\rsecond\r\r"
+                             "From c@example.org Mon Jan  1 00:00:02 2024\r"
+                             "Subject: three\r\rthird\r";
+    static const char lf[] = "From a@example.org Mon Jan  1 00:00:00 2024\n"
+                             "Subject: one\n\nfirst\n\n"
+                             "From b@example.org x\ry Mon Jan  1 00:00:01 2024\n"
+                             "Subject: two\n\nsecond\n";
+    for (int v = 0; v < 3; v++) {
+        char box[sizeof cr + 1];
+        size_t bl = v == 2 ? sizeof lf - 1 : sizeof cr - 1;
+        memcpy(box, v == 2 ? lf : cr, bl);
+        if (v == 1)
+            box[bl++] = '\n';
+        write_file(path_in("cr.mbox"), box, bl);
+        mxd_mail_source *s;
+        char why[256];
+        assert_int_equal(mxd_mail_open(path_in("cr.mbox"), &s, why, sizeof why), MXD_OK);
+        mxd_mail_msg m;
+        const char *subjects[] = {"Subject: one", "Subject: two", "Subject: three"};
+        int want = v == 2 ? 2 : 3;
+        for (int i = 0; i < want; i++) {
+            if (mxd_mail_next(s, &m, why, sizeof why) != MXD_OK)
+                fail_msg("variant %d: message %d missing", v, i + 1);
+            assert_true(m.len >= strlen(subjects[i]));
+            assert_memory_equal(m.data, subjects[i], strlen(subjects[i]));
+            assert_null(memmem(m.data, m.len, "From ", 5));
+        }
+        assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_ERR_NOTFOUND);
+        mxd_mail_close(s);
+    }
+}
+
 /* A large mbox is streamed: messages split exactly across read chunks, memory bounded. */
 static void test_mbox_streams_across_chunks(void **state)
 {
@@ -429,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_single_message_file),
         cmocka_unit_test(test_missing_path),
         cmocka_unit_test(test_mbox_messages_and_labels),
+        cmocka_unit_test(test_mbox_cr_line_ends),
         cmocka_unit_test(test_mbox_streams_across_chunks),
         cmocka_unit_test(test_maildir_and_tree),
         cmocka_unit_test(test_maildir_links_read_once),
