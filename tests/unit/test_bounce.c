@@ -262,6 +262,14 @@ static void test_encodings_and_crlf(void **state)
     parse_fixture("ses-notification.eml", &g);
     assert_int_equal(g.n, 1);
     check(&g.r[0], "peggy@example.net", "5.1.1", "550", "userunknown", 1);
+    /* the sender's own service refused an address on its suppression list: no delivery was
+     * tried, whatever status it writes beside it (Sisimai's suppressed, never hard) */
+    parse_fixture("ses-suppressed-dsn.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "quentin@example.net", "5.1.1", "", "suppressed", 0);
+    parse_fixture("ses-suppressed-json.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "rupert@example.net", "5.1.1", "", "suppressed", 0);
 }
 
 static void test_not_a_bounce_and_errors(void **state)
