@@ -81,6 +81,24 @@ int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
         cli_err(cmd, "cannot load the knowledge base: %s", why[0] ? why : mxd_strerror(e));
         return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_DATAERR_;
     }
+    if (g->data_dir) {
+        /* a copy of data/ made for an older mxdiag lacks the kinds of rows added since: what
+         * they teach is then not known, which is said (once, in one line) */
+        static const char *const kinds[] = {"from",      "subject",   "sentence",  "lead",
+                                            "autoreply", "delivered", "separator", "addr-lead"};
+        char missing[160] = "";
+        for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+            char k[48];
+            snprintf(k, sizeof k, "bounce-phrases/%s", kinds[i]);
+            if (!mxd_kb_count(*kb, k) && strlen(missing) + strlen(kinds[i]) + 3 < sizeof missing)
+                strcat(strcat(missing, missing[0] ? ", " : ""), kinds[i]);
+        }
+        if (missing[0])
+            cli_err(cmd,
+                    "warning: %s/bounce-phrases.tsv has no rows of kind %s (a copy from an "
+                    "older mxdiag?): bounces are read without them",
+                    g->data_dir, missing);
+    }
     return 0;
 }
 

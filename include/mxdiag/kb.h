@@ -35,7 +35,8 @@ MXD_API void mxd_kb_free(mxd_kb *kb);
 
 /* mxd_kb_count - number of entries of one kind: "rules", "status", "providers", "hosts",
  * "reasons", "replies", "pseudo-status", "bounce-phrases", "dnsbl", "public-resolvers",
- * "rdns-generic"; 0 for an unknown kind. */
+ * "rdns-generic"; "bounce-phrases/KIND" counts the rows of one kind of bounce-phrases.tsv
+ * ("bounce-phrases/separator"); 0 for an unknown kind. */
 MXD_API size_t mxd_kb_count(const mxd_kb *kb, const char *kind);
 
 /* mxd_kb_provider_for_host - the provider id for a remote host name, or NULL when no pattern

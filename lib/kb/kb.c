@@ -224,6 +224,14 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
         return kb->npseudo;
     if (!strcmp(kind, "bounce-phrases"))
         return kb->nphrases;
+    if (!strncmp(kind, "bounce-phrases/", 15)) {
+        size_t n = 0;
+        for (int k = 1; k <= KB_PH_NKINDS; k++)
+            if (!strcmp(kind + 15, kb_phrase_kinds[k]))
+                for (size_t i = 0; i < kb->nphrases; i++)
+                    n += kb->phrases[i].kind == k;
+        return n;
+    }
     if (!strcmp(kind, "dnsbl"))
         return kb->ndnsbls;
     if (!strcmp(kind, "public-resolvers"))

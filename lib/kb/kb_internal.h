@@ -87,8 +87,11 @@ enum {
     KB_PH_AUTOREPLY = 5,
     KB_PH_DELIVERED = 6,
     KB_PH_SEPARATOR = 7,
-    KB_PH_ADDRLEAD = 8
+    KB_PH_ADDRLEAD = 8,
+    KB_PH_NKINDS = 8
 };
+/* the kinds' names as bounce-phrases.tsv writes them, indexed by KB_PH_* (kb_parse.c) */
+extern const char *const kb_phrase_kinds[KB_PH_NKINDS + 1];
 /* The most separators (kind separator) a kb may have: text_separator() indexes them on the
  * stack. */
 #define KB_MAX_SEPARATORS 64

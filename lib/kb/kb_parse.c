@@ -326,15 +326,17 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
     return kb_push((void **)&kb->pseudo, &kb->npseudo, sizeof *kb->pseudo, &p);
 }
 
+/* (kb_internal.h) the names of the kinds, in KB_PH_* order */
+const char *const kb_phrase_kinds[KB_PH_NKINDS + 1] = {
+    "", "from", "subject", "sentence", "lead", "autoreply", "delivered", "separator", "addr-lead"};
+
 static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
-    static const char *const kinds[] = {"from",      "subject",   "sentence",  "lead",
-                                        "autoreply", "delivered", "separator", "addr-lead"};
     int kind = 0;
-    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-        if (str_caseeq(col[0], clen[0], kinds[i]))
-            kind = (int)i + 1;
+    for (int i = 1; i <= KB_PH_NKINDS; i++)
+        if (str_caseeq(col[0], clen[0], kb_phrase_kinds[i]))
+            kind = i;
     if (!kind)
         return kb_fail(
             pc,
