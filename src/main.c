@@ -84,19 +84,25 @@ int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
     if (g->data_dir) {
         /* a copy of data/ made for an older mxdiag lacks the kinds of rows added since: what
          * they teach is then not known, which is said (once, in one line) */
-        static const char *const kinds[] = {"from",      "subject",   "sentence",  "lead",
-                                            "autoreply", "delivered", "separator", "addr-lead"};
-        char missing[160] = "";
+        static const char *const kinds[] = {
+            "bounce-phrases/from",      "bounce-phrases/subject",   "bounce-phrases/sentence",
+            "bounce-phrases/lead",      "bounce-phrases/autoreply", "bounce-phrases/delivered",
+            "bounce-phrases/separator", "bounce-phrases/addr-lead", "bounce-categories"};
+        char missing[320] = "";
         for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-            char k[48];
-            snprintf(k, sizeof k, "bounce-phrases/%s", kinds[i]);
-            if (!mxd_kb_count(*kb, k) && strlen(missing) + strlen(kinds[i]) + 3 < sizeof missing)
-                strcat(strcat(missing, missing[0] ? ", " : ""), kinds[i]);
+            const char *k = kinds[i], *slash = strchr(k, '/');
+            char what[64];
+            if (slash)
+                snprintf(what, sizeof what, "%.*s.tsv kind %s", (int)(slash - k), k, slash + 1);
+            else
+                snprintf(what, sizeof what, "%s.tsv", k);
+            if (!mxd_kb_count(*kb, k) && strlen(missing) + strlen(what) + 3 < sizeof missing)
+                strcat(strcat(missing, missing[0] ? ", " : ""), what);
         }
         if (missing[0])
             cli_err(cmd,
-                    "warning: %s/bounce-phrases.tsv has no rows of kind %s (a copy from an "
-                    "older mxdiag?): bounces are read without them",
+                    "warning: %s has no rows of %s (a copy from an older mxdiag?): bounces "
+                    "are read without them",
                     g->data_dir, missing);
     }
     return 0;

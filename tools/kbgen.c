@@ -279,6 +279,11 @@ static void emit_flat(const mxd_kb *kb)
         put("    {%u, %u, %u, %u},\n", s->domain, s->service, s->category, s->align);
     }
     flush_table("kb_sender", "kb_senders");
+    for (size_t i = 0; i < kb->ncategories; i++) {
+        const kb_category *c = &kb->categories[i];
+        put("    {%u, %u, %u, %u},\n", c->field, c->value, c->reason, c->source);
+    }
+    flush_table("kb_category", "kb_categories");
     for (size_t i = 0; i < kb->noutbound; i++) {
         const kb_outbound *o = &kb->outbound[i];
         put("    {%d, {%d, {", o->kind, o->net.family);
@@ -446,6 +451,7 @@ static void emit_kb(const mxd_kb *kb)
     TABLE(rdnswords, nrdnswords, kb_rdnsword, "kb_rdnswords");
     TABLE(dkimsels, ndkimsels, kb_dkimsel, "kb_dkimsels");
     TABLE(senders, nsenders, kb_sender, "kb_senders");
+    TABLE(categories, ncategories, kb_category, "kb_categories");
     TABLE(outbound, noutbound, kb_outbound, "kb_outbounds");
     TABLE(rules_no_status, nrules_no_status, unsigned, "kb_no_status");
     TABLE(generic_no_status, ngeneric_no_status, unsigned, "kb_gen_no_status");

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <string.h>
 #include "bounce/formats.h"
+#include "kb/kb_internal.h"
 #include "util/str.h"
 
 #define SES_MAX_JSON (1024u * 1024)
@@ -110,6 +111,9 @@ static int amazonses_parse(bounce_view *v, bounce_out *out)
             }
             rcpt_diag_set(r, s, strlen(s));
         }
+        /* the bounce's subtype, where it names a reason (bounce-categories.tsv) */
+        if (!reason && (s = jget(detail, "bounceSubType")))
+            r->reason = kb_category_reason(v->kb, "bouncesubtype", s, strlen(s));
         if (reason) {
             r->reason = reason;
             if ((s = jget(detail, "complaintFeedbackType")))

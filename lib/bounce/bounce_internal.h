@@ -43,6 +43,7 @@ typedef struct bounce_rcpt {
     const char *reason; /* set by the format when it knows (vacation, feedback, ...) */
     long long date;     /* 0: unknown */
     char tz[8];
+    char category[40]; /* X-PowerMTA-BounceCategory: a reason by bounce-categories.tsv */
 } bounce_rcpt;
 
 typedef struct bounce_out {

@@ -24,30 +24,8 @@ typedef struct dsn_group {
     long long date;
     char tz[8];
     int any;
-    const char *category; /* reason from X-PowerMTA-BounceCategory */
+    char category[40]; /* X-PowerMTA-BounceCategory (bounce_rcpt.category) */
 } dsn_group;
-
-/* PowerMTA's bounce categories (X-PowerMTA-BounceCategory, PowerMTA user guide "bounce
- * categories") and the reasons they stand for. */
-static const struct {
-    const char *cat, *reason;
-} pmta_categories[] = {
-    {"bad-mailbox", "userunknown"},      {"bad-domain", "hostunknown"},
-    {"inactive-mailbox", "suspend"},     {"quota-issues", "mailboxfull"},
-    {"spam-related", "spamdetected"},    {"policy-related", "policyviolation"},
-    {"content-related", "contenterror"}, {"message-expired", "expired"},
-    {"no-answer-from-host", "expired"},  {"relaying-issues", "norelaying"},
-    {"bad-connection", "networkerror"},  {"routing-errors", "systemerror"},
-    {"protocol-errors", "syntaxerror"},  {"virus-related", "virusdetected"},
-};
-
-static const char *pmta_reason(const char *v, size_t vl)
-{
-    for (size_t i = 0; i < sizeof pmta_categories / sizeof *pmta_categories; i++)
-        if (str_caseeq(v, vl, pmta_categories[i].cat))
-            return pmta_categories[i].reason;
-    return NULL;
-}
 
 /* after_semi - the value after "type;" (e.g. "rfc822; a@b"), trimmed; type into t. */
 static void split_typed(const char *v, size_t vl, char *t, size_t tlen, const char **rest,
@@ -107,8 +85,8 @@ static void flush(dsn_group *g, bounce_out *out)
                 memcpy(r->diagtype, g->diagtype, sizeof r->diagtype);
             if (g->diaglen)
                 rcpt_diag_set(r, g->diag, g->diaglen);
-            if (g->category)
-                r->reason = g->category;
+            if (g->category[0])
+                memcpy(r->category, g->category, sizeof r->category);
             if (g->date) {
                 r->date = g->date;
                 memcpy(r->tz, g->tz, sizeof r->tz);
@@ -232,7 +210,7 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             g.diag[rl] = 0;
             g.diaglen = rl;
         } else if (IS("X-PowerMTA-BounceCategory")) {
-            g.category = pmta_reason(v, vl);
+            bounce_copy(g.category, sizeof g.category, v, vl);
         } else if (IS("Last-Attempt-Date")) {
             g.date = bounce_date(v, vl, g.tz);
         } else if (IS("Reporting-MTA")) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "kb/kb_internal.h"
 #include "classify/classify.h"
 #include "classify/reply.h"
 #include "util/cidr.h"
@@ -209,6 +210,10 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
     size_t emitted = 0;
     for (size_t i = 0; i < out->n; i++) {
         bounce_rcpt *r = &out->r[i];
+        /* the sending system's own category: what the format says (bounce-categories.tsv) */
+        if (!r->reason && r->category[0])
+            r->reason = kb_category_reason(kb, "x-powermta-bouncecategory", r->category,
+                                           strlen(r->category));
         if (!r->lhost[0] && out->lhost[0])
             memcpy(r->lhost, out->lhost, sizeof r->lhost);
         if (!r->rhost[0] && out->rhost[0])

@@ -156,6 +156,7 @@ bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen)
     r->reason = NULL;
     r->date = 0;
     r->tz[0] = 0;
+    r->category[0] = 0;
     memcpy(r->recipient, a, l + 1);
     return r;
 }

@@ -190,6 +190,7 @@ void mxd_kb_free(mxd_kb *kb)
     free(kb->rdnswords);
     free(kb->dkimsels);
     free(kb->senders);
+    free(kb->categories);
     free(kb->outbound);
     bmatch_free(kb->rule_texts);
     kb_fast_free(kb);
@@ -202,6 +203,19 @@ void mxd_kb_free(mxd_kb *kb)
             free(kb->generic_by_status[c][sj]);
     free(kb->generic_no_status);
     free(kb);
+}
+
+/* kb_category_reason - (kb_internal.h) */
+const char *kb_category_reason(const mxd_kb *kb, const char *field, const char *value, size_t vlen)
+{
+    size_t fl = field ? strlen(field) : 0;
+    for (size_t i = 0; kb && field && value && i < kb->ncategories; i++) {
+        const kb_category *c = &kb->categories[i];
+        if (str_caseeq(field, fl, kb_str(kb, c->field)) &&
+            str_caseeq(value, vlen, kb_str(kb, c->value)))
+            return kb_str(kb, c->reason);
+    }
+    return NULL;
 }
 
 size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
@@ -224,6 +238,8 @@ size_t mxd_kb_count(const mxd_kb *kb, const char *kind)
         return kb->npseudo;
     if (!strcmp(kind, "bounce-phrases"))
         return kb->nphrases;
+    if (!strcmp(kind, "bounce-categories"))
+        return kb->ncategories;
     if (!strncmp(kind, "bounce-phrases/", 15)) {
         size_t n = 0;
         for (int k = 1; k <= KB_PH_NKINDS; k++)

@@ -92,6 +92,10 @@ enum {
 };
 /* the kinds' names as bounce-phrases.tsv writes them, indexed by KB_PH_* (kb_parse.c) */
 extern const char *const kb_phrase_kinds[KB_PH_NKINDS + 1];
+
+/* kb_category_reason - the reason a system's bounce category stands for (field and value as
+ * written, case ignored), or NULL when bounce-categories.tsv does not know it. kb.c. */
+const char *kb_category_reason(const mxd_kb *kb, const char *field, const char *value, size_t vlen);
 /* The most separators (kind separator) a kb may have: text_separator() indexes them on the
  * stack. */
 #define KB_MAX_SEPARATORS 64
@@ -100,6 +104,12 @@ typedef struct kb_phrase {
     kb_off pattern, source;
     size_t len;
 } kb_phrase;
+
+/* A sending system's own bounce category (bounce-categories.tsv): the field that holds it and
+ * its value, both in lower case, and the reason it stands for. */
+typedef struct kb_category {
+    kb_off field, value, reason, source;
+} kb_category;
 
 typedef struct kb_provider {
     kb_off id, name, postmaster, source;
@@ -282,6 +292,8 @@ struct mxd_kb {
     size_t ndkimsels;
     kb_sender *senders;
     size_t nsenders;
+    kb_category *categories;
+    size_t ncategories;
     kb_outbound *outbound;
     size_t noutbound;
     /* every rule's "text:" patterns, compiled for one pass over a reply (util/match.h);

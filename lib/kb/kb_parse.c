@@ -365,6 +365,27 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
     return kb_push((void **)&kb->phrases, &kb->nphrases, sizeof *kb->phrases, &p);
 }
 
+static mxd_err row_category(parse_ctx *pc, const char **col, const size_t *clen)
+{
+    mxd_kb *kb = pc->kb;
+    if (!clen[0] || !clen[1] || !clen[2] || !clen[3])
+        return kb_fail(pc, "field, value, reason and source are required");
+    kb_category c = {S(0), S(1), S(2), S(3)};
+    if (!c.field || !c.value || !c.reason || !c.source)
+        return MXD_ERR_NOMEM;
+    if (!kb_is_reason(kb_str(kb, c.reason)))
+        return kb_fail(pc, "unknown reason '%s'", kb_str(kb, c.reason));
+    for (int k = 0; k < 2; k++)
+        for (const char *p = kb_str(kb, k ? c.value : c.field); *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                return kb_fail(pc, "'%s' is not in lower case", kb_str(kb, k ? c.value : c.field));
+    for (size_t i = 0; i < kb->ncategories; i++)
+        if (!strcmp(kb_str(kb, kb->categories[i].field), kb_str(kb, c.field)) &&
+            !strcmp(kb_str(kb, kb->categories[i].value), kb_str(kb, c.value)))
+            return kb_fail(pc, "duplicate %s value '%s'", kb_str(kb, c.field), kb_str(kb, c.value));
+    return kb_push((void **)&kb->categories, &kb->ncategories, sizeof *kb->categories, &c);
+}
+
 static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
 {
     mxd_kb *kb = pc->kb;
@@ -810,6 +831,7 @@ static mxd_err load(const kb_file *files, size_t nfiles, mxd_kb **out, char *why
         {"pseudo-status.tsv", "reason temporary permanent source", row_pseudo},
         {"bounce-phrases.tsv", "kind pattern source", row_phrase},
         {"reasons.tsv", "reason pattern source", row_reason},
+        {"bounce-categories.tsv", "field value reason source", row_category},
         {"dnsbl.tsv", "id name zone type ipv codes errors default key policy delist test source",
          kb_row_dnsbl},
         {"public-resolvers.tsv", "address operator source", kb_row_pubres},

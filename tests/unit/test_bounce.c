@@ -886,6 +886,73 @@ static void test_separators_and_addr_leads_are_data(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* reason_of - the reason of the record for rcpt when msg is parsed with k ("" when none). */
+static void reason_of(mxd_kb *k, const char *msg, const char *rcpt, char *out, size_t outlen)
+{
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(k, 0, &bc), MXD_OK);
+    got g;
+    memset(&g, 0, sizeof g);
+    size_t n = 0;
+    assert_int_equal(mxd_bounce_parse(bc, msg, strlen(msg), "t", on_rec, &g, &n), MXD_OK);
+    out[0] = 0;
+    for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
+        if (!strcmp(g.r[i].recipient, rcpt))
+            snprintf(out, outlen, "%s", g.r[i].reason);
+    mxd_bounce_free(bc);
+}
+
+/* A sending system's own bounce category decides the reason (bounce-categories.tsv): PowerMTA's
+ * X-PowerMTA-BounceCategory in the delivery-status part, Amazon SES's bounceSubType; a value
+ * the table does not know leaves it to the reply; a row added to a copy of the table is read. */
+static void test_bounce_categories_are_data(void **state)
+{
+    (void)state;
+    const char *src = getenv("MXD_SOURCE_DIR");
+    if (!src)
+        skip();
+    static const char pmta_fmt[] =
+        "From: MAILER-DAEMON@mta.example.org\nTo: alice@example.org\n"
+        "Subject: Delivery report\nMessage-ID: <p1@mta.example.org>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+        "--b\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.org\n\n"
+        "Action: failed\nFinal-Recipient: rfc822;bob@example.net\nStatus: 5.0.0\n"
+        "Diagnostic-Code: smtp; 550 rejected\nX-PowerMTA-BounceCategory: %s\n\n--b--\n";
+    char msg[2048], r[32];
+    snprintf(msg, sizeof msg, pmta_fmt, "quota-issues");
+    reason_of(kb, msg, "bob@example.net", r, sizeof r);
+    assert_string_equal(r, "mailboxfull");
+    snprintf(msg, sizeof msg, pmta_fmt, "zz-unknown-category");
+    reason_of(kb, msg, "bob@example.net", r, sizeof r);
+    assert_string_not_equal(r, "mailboxfull");
+    assert_string_not_equal(r, "");
+    static const char ses[] =
+        "From: SES <no-reply@sns.example.com>\nTo: olivia@example.org\n"
+        "Subject: AWS Notification Message\nContent-Type: text/plain\n\n"
+        "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Transient\","
+        "\"bounceSubType\":\"MailboxFull\",\"bouncedRecipients\":[{\"emailAddress\":"
+        "\"sam@example.net\",\"action\":\"failed\",\"status\":\"4.0.0\"}]}}\n";
+    reason_of(kb, ses, "sam@example.net", r, sizeof r);
+    assert_string_equal(r, "mailboxfull");
+    char dir[] = "/tmp/mxd-category-XXXXXX", cmd[8400];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "cp '%s'/data/* '%s'/ && printf 'x-powermta-bouncecategory\\tzz-unknown-category"
+             "\\tmailboxfull\\ttest\\n' >> '%s'/bounce-categories.tsv",
+             src, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    mxd_kb *k = NULL;
+    char why[256] = "";
+    if (mxd_kb_open_dir(dir, &k, why, sizeof why) != MXD_OK)
+        fail_msg("%s", why);
+    reason_of(k, msg, "bob@example.net", r, sizeof r);
+    assert_string_equal(r, "mailboxfull");
+    mxd_kb_free(k);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* Line ends converted twice (CR CR LF) or classic Mac OS ends (CR alone) give the same records
  * as the LF original: without mending, no empty line ends the header and nothing is found.
  * Several fixtures, so that DSN, plain-text and multipart readers all see mended lines. */
@@ -1061,6 +1128,7 @@ int main(void)
         cmocka_unit_test(test_review_mended_and_fallback),
         cmocka_unit_test(test_autoreply_subjects_are_data),
         cmocka_unit_test(test_separators_and_addr_leads_are_data),
+        cmocka_unit_test(test_bounce_categories_are_data),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
