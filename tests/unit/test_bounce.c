@@ -1065,7 +1065,8 @@ static void test_filtered_smtp_only(void **state)
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
- * naming an unqualified local part) each give their recipients, with the reply text nearest to each
+ * naming an unqualified local part, Mimecast's and MailMarshal's plain-text notices) each give
+ * their recipients, with the reply text nearest to each
  * (issue 11). */
 static void test_fallback_notices(void **state)
 {
@@ -1083,6 +1084,10 @@ static void test_fallback_notices(void **state)
         {"fallback-nonremis-quoted.eml", "ivan@example.fr", NULL, "550 Mailbox unavailable", 0},
         /* a bare local part under the lead-in: at the domain of the notice's sender */
         {"fallback-unqualified.eml", "oscar@gw.example.net", "suspend", "account is expired", 0},
+        /* Mimecast's plain-text notice ("-- addr" under its lead-in) and MailMarshal's
+         * ('Undeliverable Mail: "..."', no IMail notice: the recipient, not the sender) */
+        {"fallback-mimecast.eml", "shironeko@example.org", "userunknown", "550 5.1.1", 1},
+        {"fallback-mailmarshal.eml", "chatora@example.org", "userunknown", "550 5.1.1", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         got g;
@@ -1106,6 +1111,15 @@ static void test_fallback_notices(void **state)
     for (size_t i = 0; i < 2; i++) {
         assert_string_equal(g.r[i].reason, "expired");
         assert_non_null(strstr(g.r[i].json, "did not accept our requests to connect"));
+    }
+    /* MailMarshal's MIME form: two recipients under its lead-in, the 552 above them */
+    parse_fixture("fallback-mailmarshal-mime.eml", &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "ookami@example.net");
+    assert_string_equal(g.r[1].recipient, "kitsune@example.net");
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(g.r[i].reason, "mailboxfull");
+        assert_int_equal(g.r[i].hard, 0);
     }
 }
 
