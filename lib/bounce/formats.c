@@ -164,8 +164,21 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
     /* the intro: up to the first line naming a recipient */
     const char *first = str_casefind(t, end, out->r[0].recipient, strlen(out->r[0].recipient));
     size_t il = first ? (size_t)(first - t) : end;
+    /* the start of the line that names it ("There was a temporary problem delivering your
+     * message to <"): without the '<' and blanks before the address, and left out where the
+     * recipient's own text already holds it */
+    size_t ls = il, pe = il;
+    while (first && ls > 0 && t[ls - 1] != '\n')
+        ls--;
+    while (pe > ls && (t[pe - 1] == '<' || t[pe - 1] == ' ' || t[pe - 1] == '"' ||
+                       t[pe - 1] == '\t' || t[pe - 1] == '('))
+        pe--;
     if (il > 600)
         il = 600;
+    if (ls > il)
+        ls = il;
+    if (pe > il)
+        pe = il;
     if (!il)
         return;
     for (size_t i = 0; i < out->n; i++) {
@@ -179,7 +192,8 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
         char keep[BOUNCE_MAX_DIAG];
         size_t kl = r->diaglen < sizeof keep ? r->diaglen : sizeof keep - 1;
         memcpy(keep, r->diag, kl);
-        rcpt_diag_set(r, t, il);
+        int held = pe > ls && str_casefind(keep, kl, t + ls, pe - ls);
+        rcpt_diag_set(r, t, held ? ls : pe);
         rcpt_diag_add(r, keep, kl);
     }
 }

@@ -953,6 +953,40 @@ static void test_bounce_categories_are_data(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The notice's intro put before a recipient's own text takes whole lines, and of the line that
+ * names the recipient only the words before the address, unless its own text holds them: no
+ * "... to <" fragment, no sentence twice; a "temporary" said there still counts. */
+static void test_intro_before_recipient(void **state)
+{
+    (void)state;
+    static const char *const msgs[] = {
+        "From: MAILER-DAEMON@gw.example.jp\nTo: a@example.com\nSubject: Undeliverable "
+        "message\n\nUnable to deliver message to <kuro@example.jp> (and other recipients in "
+        "the same domain).\n",
+        "From: MAILER-DAEMON@mx.example.org\nTo: a@example.com\nSubject: Delivery Status "
+        "Notification (Delay)\n\n** Delivery incomplete **\n\nThere was a temporary problem "
+        "delivering your message to <kuro@example.net>. We will retry for 46 more hours.\n"};
+    for (size_t i = 0; i < 2; i++) {
+        mxd_bounce_ctx *bc;
+        assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+        got g;
+        memset(&g, 0, sizeof g);
+        size_t n = 0;
+        assert_int_equal(mxd_bounce_parse(bc, msgs[i], strlen(msgs[i]), "t", on_rec, &g, &n),
+                         MXD_OK);
+        mxd_bounce_free(bc);
+        assert_int_equal(g.n, 1);
+        assert_null(strstr(g.r[0].json, "to < "));
+        const char *d = strstr(g.r[0].json, i ? "temporary problem delivering your message to"
+                                              : "Unable to deliver message to");
+        if (!d)
+            fail_msg("%s", g.r[0].json);
+        assert_null(strstr(d + 1, "Unable to deliver message to"));
+        if (i)
+            assert_int_equal(g.r[0].status[0], '4');
+    }
+}
+
 /* Line ends converted twice (CR CR LF) or classic Mac OS ends (CR alone) give the same records
  * as the LF original: without mending, no empty line ends the header and nothing is found.
  * Several fixtures, so that DSN, plain-text and multipart readers all see mended lines. */
@@ -1143,6 +1177,7 @@ int main(void)
         cmocka_unit_test(test_autoreply_subjects_are_data),
         cmocka_unit_test(test_separators_and_addr_leads_are_data),
         cmocka_unit_test(test_bounce_categories_are_data),
+        cmocka_unit_test(test_intro_before_recipient),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
