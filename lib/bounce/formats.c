@@ -382,6 +382,47 @@ static int says_delivered(const mxd_kb *kb, const bounce_rcpt *r)
     return 0;
 }
 
+/* notice_says - does the notice's own text (up to the returned message) hold a phrase of
+ * that kind (bounce-phrases.tsv)? */
+static int notice_says(bounce_view *v, int kind)
+{
+    const mxd_kb *kb = v->kb;
+    size_t end = bview_sep(v);
+    for (size_t k = 0; kb && v->text.len && k < kb->nphrases; k++)
+        if (kb->phrases[k].kind == kind &&
+            bounce_has(v->text.ptr, end, kb_str(kb, kb->phrases[k].pattern)))
+            return 1;
+    return 0;
+}
+
+/* has_5xx - a permanent reply code (5xx) as a word in s[0..len). */
+static int has_5xx(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 3 <= len; i++)
+        if (s[i] == '5' && str_isdigit((unsigned char)s[i + 1]) &&
+            str_isdigit((unsigned char)s[i + 2]) &&
+            (i == 0 || !str_isalnum((unsigned char)s[i - 1])) &&
+            (i + 3 == len || !str_isalnum((unsigned char)s[i + 3])))
+            return 1;
+    return 0;
+}
+
+void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
+{
+    int delayed = notice_says(v, KB_PH_DELAYED);
+    int delivered = success && notice_says(v, KB_PH_DELIVERED);
+    for (size_t i = 0; i < out->n && (delayed || delivered); i++) {
+        bounce_rcpt *r = &out->r[i];
+        if (r->action[0] || r->reason)
+            continue;
+        if (delivered && !bounce_has_code(r->diag, r->diaglen) && r->status[0] != '4' &&
+            r->status[0] != '5')
+            memcpy(r->action, "delivered", sizeof "delivered");
+        else if (delayed && !has_5xx(r->diag, r->diaglen) && r->status[0] != '5')
+            memcpy(r->action, "delayed", sizeof "delayed");
+    }
+}
+
 /* success_only - the recipients whose own text reported a delivery (ok[i]) and whose text,
  * once the notice's reply is known, holds no 4xx/5xx reply and no failure status: a success
  * notice read by the fallback (PMDF's "Delivery Notification: Delivery has been successful")
@@ -418,6 +459,8 @@ static int text_parse(bounce_view *v, bounce_out *out)
         success_only(out, ok);
     if (n == 1)
         admin_status(v, &out->r[0]);
+    if (n > 0) /* a delay warning ("you do not need to resend your message") */
+        fmt_notice_kind(v, out, 0);
     if (n == 0 && v->text.len) {
         /* errors without an address: the recipient from the headers */
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);

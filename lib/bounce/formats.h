@@ -58,4 +58,10 @@ int fmt_dsn_in_text(bounce_view *v, bounce_out *out);
  * explanation the bounce gives before its first recipient. */
 void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out);
 
+/* fmt_notice_kind - a notice whose own text says it only warns of a delay (bounce-phrases.tsv,
+ * kind delayed) gives its recipients without an action and without a 5xx reply action
+ * "delayed"; with success set, one that reports a delivery (kind delivered) gives those without
+ * a 4xx/5xx reply action "delivered". Recipients with an action or a reason are kept. */
+void fmt_notice_kind(bounce_view *v, bounce_out *out, int success);
+
 #endif

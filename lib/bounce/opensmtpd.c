@@ -64,6 +64,9 @@ static int opensmtpd_parse(bounce_view *v, bounce_out *out)
             rcpt_diag_set(r, r->diag, r->diaglen);
         }
     }
+    /* OpenSMTPD writes its success, relay and delay notices the same way (bounce.c:
+     * notice_success, notice_relay, notice_warning): the sentence says which it is */
+    fmt_notice_kind(v, out, 1);
     return n;
 }
 

@@ -987,6 +987,33 @@ static void test_intro_before_recipient(void **state)
     }
 }
 
+/* OpenSMTPD writes its success, relay and delay notices as it writes a failure (bounce.c:
+ * notice_success, notice_relay, notice_warning): the sentence decides. A success gives action
+ * delivered (left out unless asked for), a delay warning action delayed, never a hard bounce
+ * (bounce-phrases.tsv kinds delivered and delayed). */
+static void test_opensmtpd_success_and_delay(void **state)
+{
+    (void)state;
+    got g;
+    parse_fixture("opensmtpd-success.eml", &g);
+    assert_int_equal(g.n, 0);
+    size_t len;
+    char *d = slurp("opensmtpd-success.eml", &len);
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, MXD_BOUNCE_DELIVERED, &bc), MXD_OK);
+    memset(&g, 0, sizeof g);
+    size_t n = 0;
+    assert_int_equal(mxd_bounce_parse(bc, d, len, "s", on_rec, &g, &n), MXD_OK);
+    mxd_bounce_free(bc);
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"delivered\""));
+    parse_fixture("opensmtpd-delay.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
+    assert_int_equal(g.r[0].status[0], '4');
+    assert_int_equal(g.r[0].hard, 0);
+}
+
 /* Line ends converted twice (CR CR LF) or classic Mac OS ends (CR alone) give the same records
  * as the LF original: without mending, no empty line ends the header and nothing is found.
  * Several fixtures, so that DSN, plain-text and multipart readers all see mended lines. */
@@ -1178,6 +1205,7 @@ int main(void)
         cmocka_unit_test(test_separators_and_addr_leads_are_data),
         cmocka_unit_test(test_bounce_categories_are_data),
         cmocka_unit_test(test_intro_before_recipient),
+        cmocka_unit_test(test_opensmtpd_success_and_delay),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
