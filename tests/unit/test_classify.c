@@ -541,6 +541,19 @@ static void test_sender_quota_and_provider_wordings(void **state)
         /* a full mailbox is still one */
         {"552 5.2.2 Quota exceeded", "mailboxfull", 0},
         {"550 5.0.0 <bob@example.org>: inactive email address", "userunknown", 0},
+        /* hMailServer's local delivery, a Windows socket error, a Sieve reject */
+        {"Error Description: Inbox is full", "mailboxfull", 0},
+        {"No connection could be made because the target machine actively refused it",
+         "networkerror", 0},
+        {"Your message to <bob@example.org> was automatically rejected: I do not accept mail "
+         "from you",
+         "filtered", 0},
+        {"Your message to <bob@example.org> was automatically rejected: Quota exceeded",
+         "mailboxfull", 0},
+        /* the sender's own service refused it: its suppression list (SES writes 5.1.1) */
+        {"550 5.1.1 Amazon SES did not send the message to this address because it is on the "
+         "suppression list for your account.",
+         "suppressed", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         classify_verdict v;
