@@ -3,9 +3,10 @@
  *
  * The bytes are written to a file and read back with mxd_mail_open()/mxd_mail_next(): the
  * "From " line of an mbox (LF, CR alone, CR CR LF), the split at the next one, a single
- * message. Every message must lie inside the file, the messages must not overlap and must
- * come in order, and none may be empty unless the file is; each one is then mended
- * (mail_mend_line_ends), whose copy may never be longer than the message.
+ * message. The messages together may not hold more bytes than the file, nor be more than
+ * its bytes plus one; each one is then mended (mail_mend_line_ends), whose copy may never be
+ * longer than the message. The file is made once with mkstemp() under $TMPDIR (else /tmp)
+ * and removed at exit.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,14 +18,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char path[4096];
+
+static void remove_file(void)
+{
+    if (path[0])
+        unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0]) {
-        snprintf(path, sizeof path, "/tmp/fuzz_mbox.%ld", (long)getpid());
+    static int fd = -1;
+    if (fd < 0) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(path, sizeof path, "%s/fuzz_mbox.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if ((fd = mkstemp(path)) < 0)
+            abort();
+        atexit(remove_file);
     }
-    FILE *f = fopen(path, "wb");
-    if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f))
+    if (ftruncate(fd, 0) || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
         abort();
     mxd_mail_source *s = NULL;
     char why[256];
@@ -44,6 +56,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     buf_free(&mended);
     mxd_mail_close(s);
-    unlink(path);
     return 0;
 }

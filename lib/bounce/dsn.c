@@ -210,7 +210,9 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             g.diag[rl] = 0;
             g.diaglen = rl;
         } else if (IS("X-PowerMTA-BounceCategory")) {
-            bounce_copy(g.category, sizeof g.category, v, vl);
+            /* (a value too long for any row is no category: not cut to a prefix) */
+            if (vl < sizeof g.category)
+                bounce_copy(g.category, sizeof g.category, v, vl);
         } else if (IS("Last-Attempt-Date")) {
             g.date = bounce_date(v, vl, g.tz);
         } else if (IS("Reporting-MTA")) {

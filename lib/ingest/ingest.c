@@ -923,16 +923,16 @@ static mxd_err read_any(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_resul
     } else {
         /* broken line ends mended first, as `mxdiag bounce` reads them: the report and
          * failure-notice checks below see the same lines as the bounce reader */
-        mxd_mail_msg mended;
+        mxd_mail_msg mended = *m;
         if (mail_mend_line_ends(m->data, m->len, &ing->lines)) {
-            mended = *m;
             mended.data = ing->lines.ptr;
             mended.len = ing->lines.len;
-            m = &mended;
         }
-        e = read_message(ing, m, res, kind);
+        e = read_message(ing, &mended, res, kind);
         if (e)
             return e;
+        /* (the key of a message without a Message-ID hashes the bytes as they came, so that a
+         * message stored before its line ends were mended keeps its key) */
         message_key(ing, ing->ms.parts[0].hdr, ing->ms.parts[0].hlen, m->data, m->len, key, keylen);
     }
     res->kind = *kind;

@@ -108,6 +108,8 @@ typedef struct kb_phrase {
 
 /* A sending system's own bounce category (bounce-categories.tsv): the field that holds it and
  * its value, both in lower case, and the reason it stands for. */
+#define KB_MAX_CATEGORIES     4096 /* rows of bounce-categories.tsv (checked pairwise) */
+#define KB_MAX_CATEGORY_VALUE 39   /* bytes of a value (bounce_rcpt.category holds 40) */
 typedef struct kb_category {
     kb_off field, value, reason, source;
 } kb_category;

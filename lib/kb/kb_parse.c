@@ -376,6 +376,10 @@ static mxd_err row_category(parse_ctx *pc, const char **col, const size_t *clen)
         return MXD_ERR_NOMEM;
     if (!kb_is_reason(kb_str(kb, c.reason)))
         return kb_fail(pc, "unknown reason '%s'", kb_str(kb, c.reason));
+    if (clen[1] > KB_MAX_CATEGORY_VALUE)
+        return kb_fail(pc, "value longer than %d bytes", KB_MAX_CATEGORY_VALUE);
+    if (kb->ncategories >= KB_MAX_CATEGORIES)
+        return kb_fail(pc, "more than %d rows", KB_MAX_CATEGORIES);
     for (int k = 0; k < 2; k++)
         for (const char *p = kb_str(kb, k ? c.value : c.field); *p; p++)
             if (*p >= 'A' && *p <= 'Z')

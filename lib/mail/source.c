@@ -484,30 +484,60 @@ static mxd_err next_single(mxd_mail_source *s, mxd_mail_msg *msg, char *why, siz
     return MXD_OK;
 }
 
-/* skip_from_line - step over the "From " line at pos. Its end is the first LF, or a CR that
- * neither another CR nor an LF follows: an mbox whose lines end in CR alone (classic Mac OS,
- * Eudora), which then is split at "\rFrom " (cr_only). Returns 0, or -1 on read error. */
+/* lone_crs_lead - in p[0..n), are CRs that end a line alone (neither another CR nor an LF
+ * after them) at least as many as the LFs? */
+static int lone_crs_lead(const char *p, size_t n)
+{
+    size_t lone = 0, lf = 0;
+    for (size_t k = 0; k < n; k++)
+        if (p[k] == '\n')
+            lf++;
+        else if (p[k] == '\r' && k + 1 < n && p[k + 1] != '\r' && p[k + 1] != '\n')
+            lone++;
+    return lone >= lf;
+}
+
+/* skip_from_line - step over the "From " line at pos. It ends at its LF, or, in an mbox whose
+ * lines end in CR alone (classic Mac OS, Eudora; then split at "\rFrom ", cr_only), at its
+ * first CR. Which one is decided on the file's first "From " line: a run of CRs followed by an
+ * LF is an LF (or CR LF, CR CR LF) mbox; followed by any other byte, a CR-only one when such
+ * CRs are at least as many as the LFs in view (else it is a stray CR in an LF mbox). Later lines
+ * of an LF mbox end at their LF whatever CRs they hold. Returns 0, or -1 on read error. */
 static int skip_from_line(mxd_mail_source *s)
 {
     for (;;) {
         size_t avail = s->len - s->pos;
         size_t look = avail < SOURCE_MAX_FROMLINE ? avail : SOURCE_MAX_FROMLINE;
         const char *p = s->buf + s->pos, *end = NULL;
-        int first = !s->msgno || s->cr_only; /* (later lines of an LF mbox end at the LF) */
-        for (size_t i = 0; i < look && !end; i++)
-            if (p[i] == '\n')
+        int first = !s->msgno && !s->cr_only, undecided = 0;
+        for (size_t i = 0; i < look && !end && !undecided; i++) {
+            if (p[i] == '\n') {
                 end = p + i;
-            else if (first && p[i] == '\r' && i + 1 < look && p[i + 1] != '\r' && p[i + 1] != '\n')
-                end = p + i, s->cr_only = 1;
+            } else if (p[i] == '\r' && s->cr_only) {
+                end = p + i;
+            } else if (p[i] == '\r' && first) {
+                size_t j = i;
+                while (j < look && p[j] == '\r')
+                    j++;
+                if (j == look)
+                    undecided = 1; /* (the byte after the CRs is not read yet) */
+                else if (p[j] == '\n')
+                    end = p + j;
+                else if (lone_crs_lead(p, look))
+                    end = p + i, s->cr_only = 1;
+                else
+                    i = j - 1; /* (a stray CR in an LF mbox's line) */
+            }
+        }
         if (end) {
             s->pos = (size_t)(end - s->buf) + 1;
             break;
         }
         if (s->eof || avail >= SOURCE_MAX_FROMLINE) {
-            /* no end seen: a line of CRs alone ends at its last CR; else it is cut here */
-            const char *cr = memchr(p, '\r', look);
+            /* no end seen: at the end of the file, a line of CRs alone ends at its first CR;
+             * a line longer than the window is cut there (and decides nothing) */
+            const char *cr = s->eof ? memchr(p, '\r', look) : NULL;
             s->pos = cr ? (size_t)(cr - s->buf) + 1 : s->pos + look;
-            s->cr_only |= cr && first;
             break;
         }
         compact(s, s->pos);

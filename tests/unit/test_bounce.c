@@ -949,6 +949,15 @@ static void test_bounce_categories_are_data(void **state)
     reason_of(k, msg, "bob@example.net", r, sizeof r);
     assert_string_equal(r, "mailboxfull");
     mxd_kb_free(k);
+    /* a value no field can hold is refused, not cut to a prefix that matches longer ones */
+    snprintf(cmd, sizeof cmd,
+             "printf 'x-powermta-bouncecategory\\t%s\\tmailboxfull\\ttest\\n' >> "
+             "'%s'/bounce-categories.tsv",
+             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", dir);
+    assert_int_equal(system(cmd), 0);
+    k = NULL;
+    assert_int_not_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
+    assert_non_null(strstr(why, "longer than"));
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
 }

@@ -160,8 +160,9 @@ static void test_mbox_messages_and_labels(void **state)
 }
 
 /* An mbox whose lines end in CR alone (classic Mac OS, Eudora), with or without an LF a tool
- * appended at the end, is split at its "From " lines like any other; an LF mbox with a stray
- * CR in a later "From " line still splits at the LF. */
+ * appended at the end, is split at its "From " lines like any other, blank lines after a "From "
+ * line kept as in the LF form; an LF mbox with a stray CR in its first or a later "From " line
+ * still splits at the LF. */
 static void test_mbox_cr_line_ends(void **state)
 {
     (void)state;
@@ -171,7 +172,7 @@ static void test_mbox_cr_line_ends(void **state)
                              "Subject: two\r\rsecond\r\r"
                              "From c@example.org Mon Jan  1 00:00:02 2024\r"
                              "Subject: three\r\rthird\r";
-    static const char lf[] = "From a@example.org Mon Jan  1 00:00:00 2024\n"
+    static const char lf[] = "From a@example.org Mon\rJan  1 00:00:00 2024\n"
                              "Subject: one\n\nfirst\n\n"
                              "From b@example.org x\ry Mon Jan  1 00:00:01 2024\n"
                              "Subject: two\n\nsecond\n";
@@ -198,6 +199,28 @@ static void test_mbox_cr_line_ends(void **state)
         assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_ERR_NOTFOUND);
         mxd_mail_close(s);
     }
+}
+
+/* In a CR-only mbox a blank line right after a "From " line belongs to the message, as in the
+ * LF form (where the "From " line ends at its LF). */
+static void test_mbox_cr_blank_after_from(void **state)
+{
+    (void)state;
+    static const char box[] = "From a Mon Jan  1 00:00:00 2024\r\rX: y\r\rbody\r"
+                              "From b Mon Jan  1 00:00:01 2024\r\rZ: w\r\rbody2\r";
+    write_file(path_in("crblank.mbox"), box, sizeof box - 1);
+    mxd_mail_source *s;
+    char why[256];
+    assert_int_equal(mxd_mail_open(path_in("crblank.mbox"), &s, why, sizeof why), MXD_OK);
+    mxd_mail_msg m;
+    const char *want[] = {"\rX: y\r\rbody\r", "\rZ: w\r\rbody2\r"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
+        assert_int_equal(m.len, strlen(want[i]));
+        assert_memory_equal(m.data, want[i], m.len);
+    }
+    assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_ERR_NOTFOUND);
+    mxd_mail_close(s);
 }
 
 /* A large mbox is streamed: messages split exactly across read chunks, memory bounded. */
@@ -471,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_missing_path),
         cmocka_unit_test(test_mbox_messages_and_labels),
         cmocka_unit_test(test_mbox_cr_line_ends),
+        cmocka_unit_test(test_mbox_cr_blank_after_from),
         cmocka_unit_test(test_mbox_streams_across_chunks),
         cmocka_unit_test(test_maildir_and_tree),
         cmocka_unit_test(test_maildir_links_read_once),
