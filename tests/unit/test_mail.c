@@ -223,6 +223,31 @@ static void test_mbox_cr_blank_after_from(void **state)
     mxd_mail_close(s);
 }
 
+/* A first "From " line longer than the look-ahead window (CR LF ends) decides nothing: the
+ * mbox is still split at its "From " lines. */
+static void test_mbox_long_from_line(void **state)
+{
+    (void)state;
+    static char box[12000];
+    size_t n = 0;
+    n += (size_t)snprintf(box + n, sizeof box - n, "From a ");
+    while (n < 4095)
+        box[n++] = 'x';
+    n += (size_t)snprintf(box + n, sizeof box - n,
+                          "\r\nSubject: one\r\n\r\nfirst\r\n"
+                          "From b Mon Jan  1 00:00:01 2024\r\nSubject: two\r\n\r\nsecond\r\n");
+    write_file(path_in("longfrom.mbox"), box, n);
+    mxd_mail_source *s;
+    char why[256];
+    assert_int_equal(mxd_mail_open(path_in("longfrom.mbox"), &s, why, sizeof why), MXD_OK);
+    mxd_mail_msg m;
+    int count = 0;
+    while (mxd_mail_next(s, &m, why, sizeof why) == MXD_OK)
+        count++;
+    assert_int_equal(count, 2);
+    mxd_mail_close(s);
+}
+
 /* A large mbox is streamed: messages split exactly across read chunks, memory bounded. */
 static void test_mbox_streams_across_chunks(void **state)
 {
@@ -495,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_mbox_messages_and_labels),
         cmocka_unit_test(test_mbox_cr_line_ends),
         cmocka_unit_test(test_mbox_cr_blank_after_from),
+        cmocka_unit_test(test_mbox_long_from_line),
         cmocka_unit_test(test_mbox_streams_across_chunks),
         cmocka_unit_test(test_maildir_and_tree),
         cmocka_unit_test(test_maildir_links_read_once),
