@@ -251,6 +251,13 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
             if (v->dsn.len < BOUNCE_MAX_DSN) {
                 if (v->dsn.len)
                     buf_add(&v->dsn, "\n\n", 2);
+                /* a part written without the empty line after its Content-Type (Twisted's
+                 * bounce.py): its DSN fields were read as the part's own header */
+                if (p->hlen < BOUNCE_MAX_DSN &&
+                    (str_casefind(p->hdr, p->hlen, "\nFinal-Recipient:", 17) ||
+                     str_casefind(p->hdr, p->hlen, "\nOriginal-Recipient:", 20)) &&
+                    buf_add(&v->dsn, p->hdr, p->hlen) == MXD_OK)
+                    buf_add(&v->dsn, "\n", 1);
                 mail_decode_part(p, &v->dsn, &v->conv);
                 v->has_dsn = 1;
             }

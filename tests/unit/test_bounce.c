@@ -1158,6 +1158,9 @@ static void test_fallback_notices(void **state)
          * ('Undeliverable Mail: "..."', no IMail notice: the recipient, not the sender) */
         {"fallback-mimecast.eml", "shironeko@example.org", "userunknown", "550 5.1.1", 1},
         {"fallback-mailmarshal.eml", "chatora@example.org", "userunknown", "550 5.1.1", 1},
+        /* Twisted's bounce.py: the delivery-status part has no empty line after its
+         * Content-Type, so its fields stand in the part's own header */
+        {"twisted-dsn-no-blank.eml", "kuroneko@example.net", NULL, "has permanent errors", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         got g;
