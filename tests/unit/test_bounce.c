@@ -773,19 +773,63 @@ static void test_review_mended_and_fallback(void **state)
     assert_string_not_equal(g.r[0].status, "5.2.2");
 }
 
-/* count_vacation - records of reason vacation when msg is parsed with k. */
-static size_t count_vacation(mxd_kb *k, const char *msg)
+/* parse_with - the records of msg parsed with k (MXD_OK, or MXD_ERR_PARSE: no e-mail). */
+static void parse_with(mxd_kb *k, const char *msg, got *g)
 {
     mxd_bounce_ctx *bc;
     assert_int_equal(mxd_bounce_new(k, 0, &bc), MXD_OK);
-    got g;
-    memset(&g, 0, sizeof g);
-    size_t n = 0, vac = 0;
-    mxd_err e = mxd_bounce_parse(bc, msg, strlen(msg), "autoreply", on_rec, &g, &n);
+    memset(g, 0, sizeof *g);
+    size_t n = 0;
+    mxd_err e = mxd_bounce_parse(bc, msg, strlen(msg), "t", on_rec, g, &n);
     assert_true(e == MXD_OK || e == MXD_ERR_PARSE);
+    mxd_bounce_free(bc);
+}
+
+/* data_copy - dir (a mkdtemp() template) becomes a copy of the source tree's data/. */
+static void data_copy(char *dir)
+{
+    const char *src = getenv("MXD_SOURCE_DIR");
+    char cmd[8400];
+    assert_non_null(src);
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "cp '%s'/data/* '%s'/", src, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* data_append - one row (TAB-separated, without its newline) added to dir/file. */
+static void data_append(const char *dir, const char *file, const char *row)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    FILE *f = fopen(p, "a");
+    assert_non_null(f);
+    fprintf(f, "%s\n", row);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* data_open - the knowledge base of dir; NULL with the reason in why when it is refused. */
+static mxd_kb *data_open(const char *dir, char *why, size_t whylen)
+{
+    mxd_kb *k = NULL;
+    why[0] = 0;
+    return mxd_kb_open_dir(dir, &k, why, whylen) == MXD_OK ? k : NULL;
+}
+
+static void data_remove(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* count_vacation - records of reason vacation when msg is parsed with k. */
+static size_t count_vacation(mxd_kb *k, const char *msg)
+{
+    got g;
+    parse_with(k, msg, &g);
+    size_t vac = 0;
     for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
         vac += !strcmp(g.r[i].reason, "vacation");
-    mxd_bounce_free(bc);
     return vac;
 }
 
@@ -805,37 +849,26 @@ static void test_autoreply_subjects_are_data(void **state)
                               "Message-ID: <zz-2@example.org>\n\nI am away until Monday.\n";
     assert_int_equal(count_vacation(kb, msg), 0);
     assert_int_equal(count_vacation(kb, ooo), 1);
-    char dir[] = "/tmp/mxd-autoreply-XXXXXX", cmd[8400];
-    assert_non_null(mkdtemp(dir));
-    snprintf(cmd, sizeof cmd,
-             "cp '%s'/data/* '%s'/ && printf 'autoreply\\tzzauto odpowiedz\\ttest\\n' >> "
-             "'%s'/bounce-phrases.tsv",
-             src, dir, dir);
-    assert_int_equal(system(cmd), 0);
-    mxd_kb *k = NULL;
-    char why[256] = "";
-    if (mxd_kb_open_dir(dir, &k, why, sizeof why) != MXD_OK)
+    char dir[] = "/tmp/mxd-autoreply-XXXXXX", why[256];
+    data_copy(dir);
+    data_append(dir, "bounce-phrases.tsv", "autoreply\tzzauto odpowiedz\ttest");
+    mxd_kb *k = data_open(dir, why, sizeof why);
+    if (!k)
         fail_msg("%s", why);
     assert_int_equal(count_vacation(k, msg), 1);
     assert_int_equal(count_vacation(k, ooo), 1);
     mxd_kb_free(k);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    data_remove(dir);
 }
 
 /* has_rcpt - does msg, parsed with k, give a record for rcpt? */
 static int has_rcpt(mxd_kb *k, const char *msg, const char *rcpt)
 {
-    mxd_bounce_ctx *bc;
-    assert_int_equal(mxd_bounce_new(k, 0, &bc), MXD_OK);
     got g;
-    memset(&g, 0, sizeof g);
-    size_t n = 0;
-    assert_int_equal(mxd_bounce_parse(bc, msg, strlen(msg), "t", on_rec, &g, &n), MXD_OK);
+    parse_with(k, msg, &g);
     int hit = 0;
     for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
         hit |= !strcmp(g.r[i].recipient, rcpt);
-    mxd_bounce_free(bc);
     return hit;
 }
 
@@ -860,46 +893,33 @@ static void test_separators_and_addr_leads_are_data(void **state)
     assert_true(has_rcpt(kb, msg, "bob@example.net"));
     assert_true(has_rcpt(kb, msg, "carol@example.com")); /* (no separator known: read) */
     assert_false(has_rcpt(kb, msg, "dave@example.net"));
-    char dir[] = "/tmp/mxd-separator-XXXXXX", cmd[8400];
-    assert_non_null(mkdtemp(dir));
-    snprintf(cmd, sizeof cmd,
-             "cp '%s'/data/* '%s'/ && printf 'separator\\tzzcopy of your mail\\ttest\\n"
-             "addr-lead\\tcould not hand it over for\\ttest\\n' >> '%s'/bounce-phrases.tsv",
-             src, dir, dir);
-    assert_int_equal(system(cmd), 0);
-    mxd_kb *k = NULL;
-    char why[256] = "";
-    if (mxd_kb_open_dir(dir, &k, why, sizeof why) != MXD_OK)
+    char dir[] = "/tmp/mxd-separator-XXXXXX", why[256];
+    data_copy(dir);
+    data_append(dir, "bounce-phrases.tsv", "separator\tzzcopy of your mail\ttest");
+    data_append(dir, "bounce-phrases.tsv", "addr-lead\tcould not hand it over for\ttest");
+    mxd_kb *k = data_open(dir, why, sizeof why);
+    if (!k)
         fail_msg("%s", why);
     assert_true(has_rcpt(k, msg, "bob@example.net"));
     assert_false(has_rcpt(k, msg, "carol@example.com")); /* in the returned copy now */
     assert_true(has_rcpt(k, msg, "dave@example.net"));
     mxd_kb_free(k);
     /* a separator written with its dashes is refused with a line naming it */
-    snprintf(cmd, sizeof cmd,
-             "printf 'separator\\t--- zzcopy\\ttest\\n' >> '%s'/bounce-phrases.tsv", dir);
-    assert_int_equal(system(cmd), 0);
-    k = NULL;
-    assert_int_not_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
+    data_append(dir, "bounce-phrases.tsv", "separator\t--- zzcopy\ttest");
+    assert_null(data_open(dir, why, sizeof why));
     assert_non_null(strstr(why, "without the dashes"));
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    data_remove(dir);
 }
 
 /* reason_of - the reason of the record for rcpt when msg is parsed with k ("" when none). */
 static void reason_of(mxd_kb *k, const char *msg, const char *rcpt, char *out, size_t outlen)
 {
-    mxd_bounce_ctx *bc;
-    assert_int_equal(mxd_bounce_new(k, 0, &bc), MXD_OK);
     got g;
-    memset(&g, 0, sizeof g);
-    size_t n = 0;
-    assert_int_equal(mxd_bounce_parse(bc, msg, strlen(msg), "t", on_rec, &g, &n), MXD_OK);
+    parse_with(k, msg, &g);
     out[0] = 0;
     for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
         if (!strcmp(g.r[i].recipient, rcpt))
             snprintf(out, outlen, "%s", g.r[i].reason);
-    mxd_bounce_free(bc);
 }
 
 /* A sending system's own bounce category decides the reason (bounce-categories.tsv): PowerMTA's
@@ -935,31 +955,23 @@ static void test_bounce_categories_are_data(void **state)
         "\"sam@example.net\",\"action\":\"failed\",\"status\":\"4.0.0\"}]}}\n";
     reason_of(kb, ses, "sam@example.net", r, sizeof r);
     assert_string_equal(r, "mailboxfull");
-    char dir[] = "/tmp/mxd-category-XXXXXX", cmd[8400];
-    assert_non_null(mkdtemp(dir));
-    snprintf(cmd, sizeof cmd,
-             "cp '%s'/data/* '%s'/ && printf 'x-powermta-bouncecategory\\tzz-unknown-category"
-             "\\tmailboxfull\\ttest\\n' >> '%s'/bounce-categories.tsv",
-             src, dir, dir);
-    assert_int_equal(system(cmd), 0);
-    mxd_kb *k = NULL;
-    char why[256] = "";
-    if (mxd_kb_open_dir(dir, &k, why, sizeof why) != MXD_OK)
+    char dir[] = "/tmp/mxd-category-XXXXXX", why[256];
+    data_copy(dir);
+    data_append(dir, "bounce-categories.tsv",
+                "x-powermta-bouncecategory\tzz-unknown-category\tmailboxfull\ttest");
+    mxd_kb *k = data_open(dir, why, sizeof why);
+    if (!k)
         fail_msg("%s", why);
     reason_of(k, msg, "bob@example.net", r, sizeof r);
     assert_string_equal(r, "mailboxfull");
     mxd_kb_free(k);
     /* a value no field can hold is refused, not cut to a prefix that matches longer ones */
-    snprintf(cmd, sizeof cmd,
-             "printf 'x-powermta-bouncecategory\\t%s\\tmailboxfull\\ttest\\n' >> "
-             "'%s'/bounce-categories.tsv",
-             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", dir);
-    assert_int_equal(system(cmd), 0);
-    k = NULL;
-    assert_int_not_equal(mxd_kb_open_dir(dir, &k, why, sizeof why), MXD_OK);
+    data_append(dir, "bounce-categories.tsv",
+                "x-powermta-bouncecategory\tbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+                "\tmailboxfull\ttest");
+    assert_null(data_open(dir, why, sizeof why));
     assert_non_null(strstr(why, "longer than"));
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    data_remove(dir);
 }
 
 /* The notice's intro put before a recipient's own text takes whole lines, and of the line that
