@@ -108,8 +108,10 @@ typedef struct kb_phrase {
 
 /* A sending system's own bounce category (bounce-categories.tsv): the field that holds it and
  * its value, both in lower case, and the reason it stands for. */
-#define KB_MAX_CATEGORIES     4096 /* rows of bounce-categories.tsv (checked pairwise) */
-#define KB_MAX_CATEGORY_VALUE 39   /* bytes of a value (bounce_rcpt.category holds 40) */
+#define KB_MAX_CATEGORIES     4096  /* rows of bounce-categories.tsv (checked pairwise) */
+#define KB_MAX_PROVIDERS      1024  /* providers.tsv rows (each looked up by a linear scan) */
+#define KB_MAX_HOSTS          16384 /* provider-hosts.tsv rows (each checks its provider) */
+#define KB_MAX_CATEGORY_VALUE 39    /* bytes of a value (bounce_rcpt.category holds 40) */
 typedef struct kb_category {
     kb_off field, value, reason, source;
 } kb_category;

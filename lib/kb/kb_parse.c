@@ -402,6 +402,8 @@ static mxd_err row_provider(parse_ctx *pc, const char **col, const size_t *clen)
     kb_provider pr = {S(0), S(1), clen[2] ? S(2) : 0, S(3)};
     if (!pr.id || !pr.name || !pr.source || (clen[2] && !pr.postmaster))
         return MXD_ERR_NOMEM;
+    if (kb->nproviders >= KB_MAX_PROVIDERS)
+        return kb_fail(pc, "more than %d providers", KB_MAX_PROVIDERS);
     if (kb_find_provider(kb, kb_str(kb, pr.id)))
         return kb_fail(pc, "duplicate provider '%s'", kb_str(kb, pr.id));
     return kb_push((void **)&kb->providers, &kb->nproviders, sizeof *kb->providers, &pr);
@@ -452,6 +454,8 @@ static mxd_err row_phost(parse_ctx *pc, const char **col, const size_t *clen)
     h.region = clen[3] ? S(3) : 0;
     if (!h.pattern || !h.provider || (clen[3] && !h.region))
         return MXD_ERR_NOMEM;
+    if (kb->nhosts >= KB_MAX_HOSTS)
+        return kb_fail(pc, "more than %d rows", KB_MAX_HOSTS);
     return kb_push((void **)&kb->hosts, &kb->nhosts, sizeof *kb->hosts, &h);
 }
 
