@@ -173,6 +173,39 @@ static void test_tsv_validation(void **state)
     mxd_kb_free(k);
 }
 
+/* The tables whose rows are checked against each other by a scan are capped, so that a huge
+ * --data-dir file is refused at once instead of taking minutes at every start. */
+static void test_row_caps(void **state)
+{
+    (void)state;
+    /* each row: the prefix, a number, the rest */
+    static const struct {
+        const char *file, *header, *pre, *post, *want;
+        int rows;
+    } t[] = {
+        {"providers.tsv", "id\tname\tpostmaster\tsource\n", "p", "\tP\t-\ts\n",
+         "more than 1024 providers", 1025},
+        {"bounce-categories.tsv", "field\tvalue\treason\tsource\n", "f\tv", "\tonhold\ts\n",
+         "more than 4096 rows", 4097},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        size_t cap = (size_t)t[i].rows * 40 + 64, n = 0;
+        char *d = malloc(cap);
+        assert_non_null(d);
+        n += (size_t)snprintf(d + n, cap - n, "%s", t[i].header);
+        for (int r = 0; r < t[i].rows; r++)
+            n += (size_t)snprintf(d + n, cap - n, "%s%d%s", t[i].pre, r, t[i].post);
+        kb_file f = {t[i].file, d, n};
+        mxd_kb *k = NULL;
+        char why[256] = "";
+        assert_int_equal(kb_load_files(&f, 1, &k, why, sizeof why), MXD_ERR_DATA);
+        if (!strstr(why, t[i].want))
+            fail_msg("%s: %s", t[i].file, why);
+        assert_null(k);
+        free(d);
+    }
+}
+
 /* provider-outbound.tsv: a provider's own outbound ranges and PTR names */
 static void test_provider_outbound(void **state)
 {
@@ -461,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_provider_for_host),
         cmocka_unit_test(test_rule_validation),
         cmocka_unit_test(test_tsv_validation),
+        cmocka_unit_test(test_row_caps),
         cmocka_unit_test(test_provider_outbound),
         cmocka_unit_test(test_errors_have_text),
         cmocka_unit_test(test_open_dir_empty_fails),
