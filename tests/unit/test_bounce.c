@@ -1028,11 +1028,16 @@ static void test_opensmtpd_success_and_delay(void **state)
     mxd_bounce_free(bc);
     assert_int_equal(g.n, 1);
     assert_non_null(strstr(g.r[0].json, "\"action\":\"delivered\""));
-    parse_fixture("opensmtpd-delay.eml", &g);
-    assert_int_equal(g.n, 1);
-    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
-    assert_int_equal(g.r[0].status[0], '4');
-    assert_int_equal(g.r[0].hard, 0);
+    /* the same for OpenSMTPD's delay warning and Gmail's "Delivery incomplete" notice */
+    static const char *const delays[] = {"opensmtpd-delay.eml", "fallback-gmail-delay.eml"};
+    for (size_t i = 0; i < 2; i++) {
+        parse_fixture(delays[i], &g);
+        assert_int_equal(g.n, 1);
+        if (!strstr(g.r[0].json, "\"action\":\"delayed\""))
+            fail_msg("%s: %s", delays[i], g.r[0].json);
+        assert_int_equal(g.r[0].status[0], '4');
+        assert_int_equal(g.r[0].hard, 0);
+    }
 }
 
 /* Line ends converted twice (CR CR LF) or classic Mac OS ends (CR alone) give the same records
@@ -1173,6 +1178,9 @@ static void test_fallback_notices(void **state)
         /* Twisted's bounce.py: the delivery-status part has no empty line after its
          * Content-Type, so its fields stand in the part's own header */
         {"twisted-dsn-no-blank.eml", "kuroneko@example.net", NULL, "has permanent errors", 0},
+        /* Gmail's German notice (the recipient inside the sentence), Outlook's Japanese one */
+        {"fallback-gmail-de.eml", "max.muster@example.com", NULL, "nicht gefunden", 0},
+        {"fallback-exchange-ja.eml", "taro@example.jp", NULL, "taro@example.jp", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         got g;
