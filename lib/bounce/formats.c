@@ -296,6 +296,11 @@ static long reply_line_at(const char *l, size_t ll)
     size_t i = 0;
     while (i < ll && (l[i] == ' ' || l[i] == '\t'))
         i++;
+    /* Exchange 2007 and later quote it so: "Remote Server returned '550 5.1.1 ...'"
+     * (sisimai/p5-sisimai:lib/Sisimai/Lhost/Exchange2007.pm) */
+    static const char quoted[] = "Remote Server returned '";
+    if (bounce_starts(l + i, ll - i, quoted))
+        i += sizeof quoted - 1;
     const char *c = l + i;
     size_t n = ll - i;
     if (n < 10 || (c[0] != '4' && c[0] != '5') || !str_isdigit((unsigned char)c[1]) ||

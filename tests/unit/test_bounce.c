@@ -1008,6 +1008,24 @@ static void test_intro_before_recipient(void **state)
     }
 }
 
+/* Exchange 2007 and later quote the remote reply as "Remote Server returned '550 5.7.606 ...'"
+ * below the recipient: that reply is the diagnosis, as a line opening with it would be. */
+static void test_remote_server_returned(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: postmaster@contoso.example\nTo: alice@example.org\nSubject: Undeliverable: "
+        "Hello\n\nYour message to bob@example.net couldn't be delivered.\n\n"
+        "bob@example.net\n\nRemote Server returned '550 5.7.606 Access denied, banned sending "
+        "IP [192.0.2.9].'\n";
+    got g;
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].status, "5.7.606");
+    assert_string_equal(g.r[0].reason, "blocked");
+    assert_int_equal(g.r[0].hard, 0);
+}
+
 /* OpenSMTPD writes its success, relay and delay notices as it writes a failure (bounce.c:
  * notice_success, notice_relay, notice_warning): the sentence decides. A success gives action
  * delivered (left out unless asked for), a delay warning action delayed, never a hard bounce
@@ -1238,6 +1256,7 @@ int main(void)
         cmocka_unit_test(test_bounce_categories_are_data),
         cmocka_unit_test(test_intro_before_recipient),
         cmocka_unit_test(test_opensmtpd_success_and_delay),
+        cmocka_unit_test(test_remote_server_returned),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
