@@ -251,15 +251,18 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
             if (v->dsn.len < BOUNCE_MAX_DSN) {
                 if (v->dsn.len)
                     buf_add(&v->dsn, "\n\n", 2);
-                /* a part written without the empty line after its Content-Type (Twisted's
-                 * bounce.py): its DSN fields were read as the part's own header */
-                if (p->hlen < BOUNCE_MAX_DSN &&
-                    (str_casefind(p->hdr, p->hlen, "\nFinal-Recipient:", 17) ||
-                     str_casefind(p->hdr, p->hlen, "\nOriginal-Recipient:", 20)) &&
-                    buf_add(&v->dsn, p->hdr, p->hlen) == MXD_OK)
-                    buf_add(&v->dsn, "\n", 1);
+                size_t start = v->dsn.len;
                 mail_decode_part(p, &v->dsn, &v->conv);
                 v->has_dsn = 1;
+                /* a part written without the empty line after its Content-Type (Twisted's
+                 * bounce.py): its DSN fields were read as the part's own header, and its body
+                 * names no recipient; the header is read as the fields then */
+                const char *body = v->dsn.ptr ? v->dsn.ptr + start : "";
+                if (p->hlen < BOUNCE_MAX_DSN &&
+                    str_casefind(p->hdr, p->hlen, "\nFinal-Recipient:", 17) &&
+                    !str_casefind(body, v->dsn.len - start, "Final-Recipient:", 16) &&
+                    buf_add(&v->dsn, "\n\n", 2) == MXD_OK)
+                    buf_add(&v->dsn, p->hdr, p->hlen);
             }
         } else if (!strcmp(t, "message/feedback-report")) {
             if (v->fbr.len < BOUNCE_MAX_DSN) {

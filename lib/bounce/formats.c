@@ -387,15 +387,25 @@ static int says_delivered(const mxd_kb *kb, const bounce_rcpt *r)
     return 0;
 }
 
-/* notice_says - does the notice's own text (up to the returned message) hold a phrase of
- * that kind (bounce-phrases.tsv)? */
+/* notice_says - does the notice's own text (up to the returned message, and not into a
+ * quoted message that no separator line announced: a blank line, then a header field) hold a
+ * phrase of that kind (bounce-phrases.tsv)? */
 static int notice_says(bounce_view *v, int kind)
 {
     const mxd_kb *kb = v->kb;
-    size_t end = bview_sep(v);
-    for (size_t k = 0; kb && v->text.len && k < kb->nphrases; k++)
-        if (kb->phrases[k].kind == kind &&
-            bounce_has(v->text.ptr, end, kb_str(kb, kb->phrases[k].pattern)))
+    const char *t = v->text.ptr, *l;
+    size_t end = bview_sep(v), pos = 0, ll, start = 0;
+    if (!kb || !t)
+        return 0;
+    for (int blank = 0; bounce_line(t, end, &pos, &l, &ll); start = pos) {
+        if (blank && ll && !str_isspace((unsigned char)l[0]) && quoted_header_at(l, ll)) {
+            end = start;
+            break;
+        }
+        blank = is_blank(l, ll);
+    }
+    for (size_t k = 0; k < kb->nphrases; k++)
+        if (kb->phrases[k].kind == kind && bounce_has(t, end, kb_str(kb, kb->phrases[k].pattern)))
             return 1;
     return 0;
 }
@@ -412,10 +422,29 @@ static int has_5xx(const char *s, size_t len)
     return 0;
 }
 
+/* permanent - does the recipient's text or fields show a permanent failure: a 5xx reply, a
+ * 5.x.y status? */
+static int permanent(const bounce_rcpt *r)
+{
+    if (r->status[0] == '5' || r->replycode[0] == '5' || has_5xx(r->diag, r->diaglen))
+        return 1;
+    for (size_t i = 0; i + 5 <= r->diaglen; i++)
+        if (r->diag[i] == '5' && r->diag[i + 1] == '.' &&
+            str_isdigit((unsigned char)r->diag[i + 2]) &&
+            (i == 0 || !str_isalnum((unsigned char)r->diag[i - 1])))
+            return 1;
+    return 0;
+}
+
 void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
 {
     int delayed = notice_says(v, KB_PH_DELAYED);
     int delivered = success && notice_says(v, KB_PH_DELIVERED);
+    /* a notice in which any recipient failed for good is no mere warning (a partial failure,
+     * a failure that quotes an earlier warning) */
+    for (size_t i = 0; i < out->n && delayed; i++)
+        if (permanent(&out->r[i]))
+            delayed = 0;
     for (size_t i = 0; i < out->n && (delayed || delivered); i++) {
         bounce_rcpt *r = &out->r[i];
         if (r->action[0] || r->reason)
@@ -423,7 +452,7 @@ void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
         if (delivered && !bounce_has_code(r->diag, r->diaglen) && r->status[0] != '4' &&
             r->status[0] != '5')
             memcpy(r->action, "delivered", sizeof "delivered");
-        else if (delayed && !has_5xx(r->diag, r->diaglen) && r->status[0] != '5')
+        else if (delayed)
             memcpy(r->action, "delayed", sizeof "delayed");
     }
 }

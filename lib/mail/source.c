@@ -510,19 +510,25 @@ static int skip_from_line(mxd_mail_source *s)
         size_t look = avail < SOURCE_MAX_FROMLINE ? avail : SOURCE_MAX_FROMLINE;
         const char *p = s->buf + s->pos, *end = NULL;
         int first = !s->msgno && !s->cr_only, undecided = 0;
-        for (size_t i = 0; i < look && !end && !undecided; i++) {
+        /* (the file's first line is followed past the window as far as it is read: how its
+         * lines end is decided there) */
+        size_t scan = first ? avail : look;
+        for (size_t i = 0; i < scan && !end && !undecided; i++) {
             if (p[i] == '\n') {
                 end = p + i;
             } else if (p[i] == '\r' && s->cr_only) {
                 end = p + i;
             } else if (p[i] == '\r' && first) {
+                /* (the bytes after the window are looked at when they are read already) */
                 size_t j = i;
-                while (j < look && p[j] == '\r')
+                while (j < avail && p[j] == '\r')
                     j++;
-                if (j == look)
+                if (j == avail && !s->eof)
                     undecided = 1; /* (the byte after the CRs is not read yet) */
-                else if (p[j] == '\n')
+                else if (j < avail && p[j] == '\n')
                     end = p + j;
+                else if (look < SOURCE_MAX_FROMLINE && !s->eof)
+                    undecided = 1; /* (decided on a full window, whatever read() gave) */
                 else if (lone_crs_lead(p, look))
                     end = p + i, s->cr_only = 1;
                 else

@@ -1008,6 +1008,33 @@ static void test_intro_before_recipient(void **state)
     }
 }
 
+/* A delay warning's sentence makes no failure "delayed": not in a notice where a recipient
+ * failed for good (a 5xx reply or a 5.x.y status), nor when it stands in a message quoted
+ * below the notice without a separator line. */
+static void test_delay_sentence_is_no_failure_verdict(void **state)
+{
+    (void)state;
+    static const char *const msgs[] = {
+        "From: MAILER-DAEMON@mx.example.org\nTo: alice@example.org\nSubject: Mail delivery "
+        "failed\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE to the second address below.\n\n"
+        "<bob@example.net>: mailbox does not exist (5.1.1)\n\n"
+        "<carol@example.net>: 451 4.4.1 connection timed out\n",
+        "From: MAILER-DAEMON@mx.example.org\nTo: alice@example.org\nSubject: Message "
+        "undeliverable\n\nThe following recipient(s) could not be reached:\n\n"
+        "bob@example.net\n   Error Description: No such user here\n\nYour message was:\n\n"
+        "Subject: Warning: delayed\n\nTHIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR "
+        "MESSAGE.\n"};
+    for (size_t i = 0; i < 2; i++) {
+        got g;
+        parse_with(kb, msgs[i], &g);
+        assert_true(g.n >= 1);
+        for (size_t k = 0; k < g.n && k < MAX_RECS; k++)
+            if (strstr(g.r[k].json, "\"action\":\"delayed\""))
+                fail_msg("message %zu: %s", i, g.r[k].json);
+        assert_string_equal(g.r[0].recipient, "bob@example.net");
+    }
+}
+
 /* Exchange 2007 and later quote the remote reply as "Remote Server returned '550 5.7.606 ...'"
  * below the recipient: that reply is the diagnosis, as a line opening with it would be. */
 static void test_remote_server_returned(void **state)
@@ -1257,6 +1284,7 @@ int main(void)
         cmocka_unit_test(test_intro_before_recipient),
         cmocka_unit_test(test_opensmtpd_success_and_delay),
         cmocka_unit_test(test_remote_server_returned),
+        cmocka_unit_test(test_delay_sentence_is_no_failure_verdict),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),

@@ -223,29 +223,41 @@ static void test_mbox_cr_blank_after_from(void **state)
     mxd_mail_close(s);
 }
 
-/* A first "From " line longer than the look-ahead window (CR LF ends) decides nothing: the
- * mbox is still split at its "From " lines. */
+/* A first "From " line as long as the look-ahead window, or longer, in every line-end form:
+ * the mbox is still split at its "From " lines, and the first message starts with its header
+ * (no line end left over from the "From " line). */
 static void test_mbox_long_from_line(void **state)
 {
     (void)state;
-    static char box[12000];
-    size_t n = 0;
-    n += (size_t)snprintf(box + n, sizeof box - n, "From a ");
-    while (n < 4095)
-        box[n++] = 'x';
-    n += (size_t)snprintf(box + n, sizeof box - n,
-                          "\r\nSubject: one\r\n\r\nfirst\r\n"
-                          "From b Mon Jan  1 00:00:01 2024\r\nSubject: two\r\n\r\nsecond\r\n");
-    write_file(path_in("longfrom.mbox"), box, n);
-    mxd_mail_source *s;
-    char why[256];
-    assert_int_equal(mxd_mail_open(path_in("longfrom.mbox"), &s, why, sizeof why), MXD_OK);
-    mxd_mail_msg m;
-    int count = 0;
-    while (mxd_mail_next(s, &m, why, sizeof why) == MXD_OK)
-        count++;
-    assert_int_equal(count, 2);
-    mxd_mail_close(s);
+    static const char *const eols[] = {"\r\n", "\r", "\r\r\n", "\n"};
+    static const size_t lens[] = {4093, 4094, 4095, 4096, 5000};
+    for (size_t e = 0; e < sizeof eols / sizeof *eols; e++)
+        for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+            static char box[12000];
+            const char *eol = eols[e];
+            size_t n = (size_t)snprintf(box, sizeof box, "From a ");
+            while (n < lens[li])
+                box[n++] = 'x';
+            n += (size_t)snprintf(box + n, sizeof box - n,
+                                  "%sSubject: one%s%sfirst%sFrom b Mon Jan  1 00:00:01 2024%s"
+                                  "Subject: two%s%ssecond%s",
+                                  eol, eol, eol, eol, eol, eol, eol, eol);
+            write_file(path_in("longfrom.mbox"), box, n);
+            mxd_mail_source *s;
+            char why[256];
+            assert_int_equal(mxd_mail_open(path_in("longfrom.mbox"), &s, why, sizeof why), MXD_OK);
+            mxd_mail_msg m;
+            int count = 0;
+            while (mxd_mail_next(s, &m, why, sizeof why) == MXD_OK) {
+                if (!count && lens[li] < 4096 && (m.len < 8 || memcmp(m.data, "Subject:", 8)))
+                    fail_msg("form %zu, line %zu: first message starts '%.8s'", e, lens[li],
+                             m.data);
+                count++;
+            }
+            if (count != 2)
+                fail_msg("form %zu, line %zu: %d messages", e, lens[li], count);
+            mxd_mail_close(s);
+        }
 }
 
 /* A large mbox is streamed: messages split exactly across read chunks, memory bounded. */
