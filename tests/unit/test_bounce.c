@@ -1035,6 +1035,26 @@ static void test_delay_sentence_is_no_failure_verdict(void **state)
     }
 }
 
+/* A delivery-status part's own header is read as DSN fields only when its body names no
+ * recipient (Twisted writes no empty line after the Content-Type); a normal DSN whose part
+ * header happens to hold such a field gets no extra record from it. */
+static void test_dsn_fields_in_part_header(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: MAILER-DAEMON@mx.example.org\nTo: alice@example.org\nSubject: Undelivered\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nFailed.\n\n--b\n"
+        "Content-Type: message/delivery-status\nFinal-Recipient: rfc822; ghost@example.net\n\n"
+        "Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; bob@example.net\n"
+        "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 no such user\n\n"
+        "--b--\n";
+    got g;
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@example.net");
+}
+
 /* Exchange 2007 and later quote the remote reply as "Remote Server returned '550 5.7.606 ...'"
  * below the recipient: that reply is the diagnosis, as a line opening with it would be. */
 static void test_remote_server_returned(void **state)
@@ -1285,6 +1305,7 @@ int main(void)
         cmocka_unit_test(test_opensmtpd_success_and_delay),
         cmocka_unit_test(test_remote_server_returned),
         cmocka_unit_test(test_delay_sentence_is_no_failure_verdict),
+        cmocka_unit_test(test_dsn_fields_in_part_header),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
