@@ -129,6 +129,16 @@ static void test_missing_path(void **state)
     assert_non_null(strstr(why, "no-such-file"));
 }
 
+/* box_open - data written to the file name under the test directory, opened as a source. */
+static mxd_mail_source *box_open(const char *name, const char *data, size_t len)
+{
+    mxd_mail_source *s = NULL;
+    char why[256];
+    write_file(path_in(name), data, len);
+    assert_int_equal(mxd_mail_open(path_in(name), &s, why, sizeof why), MXD_OK);
+    return s;
+}
+
 static void test_mbox_messages_and_labels(void **state)
 {
     (void)state;
@@ -182,10 +192,8 @@ static void test_mbox_cr_line_ends(void **state)
         memcpy(box, v == 2 ? lf : cr, bl);
         if (v == 1)
             box[bl++] = '\n';
-        write_file(path_in("cr.mbox"), box, bl);
-        mxd_mail_source *s;
+        mxd_mail_source *s = box_open("cr.mbox", box, bl);
         char why[256];
-        assert_int_equal(mxd_mail_open(path_in("cr.mbox"), &s, why, sizeof why), MXD_OK);
         mxd_mail_msg m;
         const char *subjects[] = {"Subject: one", "Subject: two", "Subject: three"};
         int want = v == 2 ? 2 : 3;
@@ -208,10 +216,8 @@ static void test_mbox_cr_blank_after_from(void **state)
     (void)state;
     static const char box[] = "From a Mon Jan  1 00:00:00 2024\r\rX: y\r\rbody\r"
                               "From b Mon Jan  1 00:00:01 2024\r\rZ: w\r\rbody2\r";
-    write_file(path_in("crblank.mbox"), box, sizeof box - 1);
-    mxd_mail_source *s;
+    mxd_mail_source *s = box_open("crblank.mbox", box, sizeof box - 1);
     char why[256];
-    assert_int_equal(mxd_mail_open(path_in("crblank.mbox"), &s, why, sizeof why), MXD_OK);
     mxd_mail_msg m;
     const char *want[] = {"\rX: y\r\rbody\r", "\rZ: w\r\rbody2\r"};
     for (int i = 0; i < 2; i++) {
@@ -242,10 +248,8 @@ static void test_mbox_long_from_line(void **state)
                                   "%sSubject: one%s%sfirst%sFrom b Mon Jan  1 00:00:01 2024%s"
                                   "Subject: two%s%ssecond%s",
                                   eol, eol, eol, eol, eol, eol, eol, eol);
-            write_file(path_in("longfrom.mbox"), box, n);
-            mxd_mail_source *s;
+            mxd_mail_source *s = box_open("longfrom.mbox", box, n);
             char why[256];
-            assert_int_equal(mxd_mail_open(path_in("longfrom.mbox"), &s, why, sizeof why), MXD_OK);
             mxd_mail_msg m;
             int count = 0;
             while (mxd_mail_next(s, &m, why, sizeof why) == MXD_OK) {
