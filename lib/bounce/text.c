@@ -15,6 +15,9 @@
 #define TEXT_MAX_DIAG_LINES 10  /* error lines kept after a recipient line */
 #define TEXT_LEAD_LIST_MAX  100 /* lines read as a list after a lead-in */
 #define TEXT_LEAD_TAIL_MAX  8   /* lines of explanation kept after the list */
+/* ... and bytes of them: 8 lines of Cyrillic, Greek or CJK text take twice to three times
+ * the bytes of English (an Exchange NDR's "#554 5.2.2" line comes last) */
+#define TEXT_LEAD_TAIL_BYTES 1200
 
 size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
 {
@@ -335,7 +338,8 @@ int text_leads_v(bounce_view *v, bounce_out *out)
     /* recipients whose line said nothing: the explanation after the list */
     for (size_t i = before; i < out->n && tail_len; i++)
         if (!out->r[i].diaglen)
-            rcpt_diag_set(&out->r[i], s + tail_from, tail_len > 600 ? 600 : tail_len);
+            rcpt_diag_set(&out->r[i], s + tail_from,
+                          tail_len > TEXT_LEAD_TAIL_BYTES ? TEXT_LEAD_TAIL_BYTES : tail_len);
     return (int)(out->n - before);
 }
 

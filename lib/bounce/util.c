@@ -66,6 +66,16 @@ static int dom_char(int c)
            c == ']' || c == ':';
 }
 
+/* cjk_punct_at - does s[i] open a CJK punctuation mark or a fullwidth form (U+3000-U+303F,
+ * U+FF00-U+FF7F in UTF-8: "（", "）", "：", "、", "。", "「" ...)? None is part of an address, and
+ * Chinese and Japanese notices write them right beside one ("地址（a@b）不存在"). */
+static int cjk_punct_at(const char *s, size_t len, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    return i + 2 < len && ((u[i] == 0xE3 && u[i + 1] == 0x80) ||
+                           (u[i] == 0xEF && (u[i + 1] == 0xBC || u[i + 1] == 0xBD)));
+}
+
 int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
 {
     for (size_t i = 1; i + 1 < len; i++) {
@@ -74,10 +84,11 @@ int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
             return 0;
         i = (size_t)(p - s);
         size_t a = i;
-        while (a > 0 && addr_char((unsigned char)s[a - 1]))
+        while (a > 0 && addr_char((unsigned char)s[a - 1]) &&
+               !(a >= 3 && cjk_punct_at(s, len, a - 3)))
             a--;
         size_t b = i + 1;
-        while (b < len && dom_char((unsigned char)s[b]))
+        while (b < len && dom_char((unsigned char)s[b]) && !cjk_punct_at(s, len, b))
             b++;
         while (b > i + 1 && (s[b - 1] == '.' || s[b - 1] == ':' || s[b - 1] == '-'))
             b--;

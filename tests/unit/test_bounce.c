@@ -1094,8 +1094,9 @@ static void test_opensmtpd_success_and_delay(void **state)
     assert_int_equal(g.n, 1);
     assert_non_null(strstr(g.r[0].json, "\"action\":\"delivered\""));
     /* the same for OpenSMTPD's delay warning and Gmail's "Delivery incomplete" notice */
-    static const char *const delays[] = {"opensmtpd-delay.eml", "fallback-gmail-delay.eml"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const delays[] = {"opensmtpd-delay.eml", "fallback-gmail-delay.eml",
+                                         "fallback-quarantine-delay.eml"};
+    for (size_t i = 0; i < sizeof delays / sizeof *delays; i++) {
         parse_fixture(delays[i], &g);
         assert_int_equal(g.n, 1);
         if (!strstr(g.r[0].json, "\"action\":\"delayed\""))
@@ -1246,6 +1247,13 @@ static void test_fallback_notices(void **state)
         /* Gmail's German notice (the recipient inside the sentence), Outlook's Japanese one */
         {"fallback-gmail-de.eml", "max.muster@example.com", NULL, "nicht gefunden", 0},
         {"fallback-exchange-ja.eml", "taro@example.jp", NULL, "taro@example.jp", 0},
+        /* QQ's Chinese notice: the address between fullwidth parentheses is the address only;
+         * Exchange's Russian NDR: its "#554 5.2.2" line below the explanation is read; Seznam's
+         * Czech and English notice; Barracuda's banned-file notice ("Your message to: a@b") */
+        {"fallback-qq-zh.eml", "hr@oldcorp.example.com", NULL, "hr@oldcorp.example.com", 0},
+        {"fallback-exchange-ru.eml", "cs@example.org", "mailboxfull", "5.2.2", 0},
+        {"fallback-seznam-cs.eml", "vesely.uzivatel@example.org", NULL, "nemohla b", 0},
+        {"fallback-barracuda-banned.eml", "user@example.com", NULL, "Spam Firewall", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         got g;
