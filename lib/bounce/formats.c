@@ -303,6 +303,21 @@ static long reply_line_at(const char *l, size_t ll)
         i += sizeof quoted - 1;
     const char *c = l + i;
     size_t n = ll - i;
+    /* a status alone, RFC 3463 ("5.1.1 szn; User hasn't got the service mapped", Seznam):
+     * class, subject and detail, then a blank or ';' and words */
+    if (n >= 8 && (c[0] == '4' || c[0] == '5') && c[1] == '.' && str_isdigit((unsigned char)c[2])) {
+        size_t k = 3;
+        while (k < n && k < 6 && str_isdigit((unsigned char)c[k]))
+            k++;
+        if (k < n && c[k] == '.' && k + 1 < n && str_isdigit((unsigned char)c[k + 1])) {
+            k++;
+            while (k < n && k < 10 && str_isdigit((unsigned char)c[k]))
+                k++;
+            if (k + 2 < n && (c[k] == ' ' || c[k] == ';') &&
+                str_isalpha((unsigned char)c[k + 1 + (c[k + 1] == ' ')]))
+                return (long)i;
+        }
+    }
     if (n < 10 || (c[0] != '4' && c[0] != '5') || !str_isdigit((unsigned char)c[1]) ||
         !str_isdigit((unsigned char)c[2]) || (c[3] != ' ' && c[3] != '-') || c[4] != c[0] ||
         c[5] != '.' || !str_isdigit((unsigned char)c[6]))

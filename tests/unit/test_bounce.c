@@ -1249,10 +1249,11 @@ static void test_fallback_notices(void **state)
         {"fallback-exchange-ja.eml", "taro@example.jp", NULL, "taro@example.jp", 0},
         /* QQ's Chinese notice: the address between fullwidth parentheses is the address only;
          * Exchange's Russian NDR: its "#554 5.2.2" line below the explanation is read; Seznam's
-         * Czech and English notice; Barracuda's banned-file notice ("Your message to: a@b") */
+         * Czech and English notice, whose reason is a status alone ("5.1.1 szn; ...");
+         * Barracuda's banned-file notice ("Your message to: a@b") */
         {"fallback-qq-zh.eml", "hr@oldcorp.example.com", NULL, "hr@oldcorp.example.com", 0},
         {"fallback-exchange-ru.eml", "cs@example.org", "mailboxfull", "5.2.2", 0},
-        {"fallback-seznam-cs.eml", "vesely.uzivatel@example.org", NULL, "nemohla b", 0},
+        {"fallback-seznam-cs.eml", "vesely.uzivatel@example.org", "userunknown", "5.1.1 szn", 1},
         {"fallback-barracuda-banned.eml", "user@example.com", NULL, "Spam Firewall", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
