@@ -270,7 +270,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
                 v->has_fbr = 1;
             }
         } else if (!strcmp(t, "text/rfc822-headers") || !strcmp(t, "message/rfc822-headers") ||
-                   !strcmp(t, "text/rfc822-header")) {
+                   !strcmp(t, "text/rfc822-header") || !strcmp(t, "message/global-headers")) {
             if (!v->has_orig) {
                 mail_decode_part(p, &v->orig, &v->conv);
                 v->has_orig = v->orig.len > 0;

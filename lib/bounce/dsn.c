@@ -32,7 +32,15 @@ static void split_typed(const char *v, size_t vl, char *t, size_t tlen, const ch
                         size_t *rl)
 {
     const char *semi = memchr(v, ';', vl);
-    if (semi && (size_t)(semi - v) < 24) {
+    /* a type is one word ("smtp", "X-Postfix", "rfc822", "dns"): in "550 5.7.1 Spam detected;
+     * refused" the ';' ends a sentence of an untyped value */
+    size_t tw = semi ? (size_t)(semi - v) : 0;
+    while (tw && str_isspace((unsigned char)v[tw - 1]))
+        tw--;
+    int word = tw > 0 && str_isalpha((unsigned char)v[0]);
+    for (size_t i = 0; word && i < tw; i++)
+        word = str_isalnum((unsigned char)v[i]) || v[i] == '-' || v[i] == '_' || v[i] == '.';
+    if (semi && (size_t)(semi - v) < 24 && word) {
         bounce_copy(t, tlen, v, (size_t)(semi - v));
         for (char *p = t; *p; p++)
             *p = (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p);
@@ -105,6 +113,11 @@ static void host_of(const char *v, size_t vl, char *out, size_t outlen)
     const char *h;
     size_t hl;
     split_typed(v, vl, t, sizeof t, &h, &hl);
+    if (!strncmp(t, "X400", 4) || !strncmp(t, "X-400", 5)) { /* (an X.400 name is no host) */
+        if (outlen)
+            out[0] = 0;
+        return;
+    }
     size_t e = 0;
     while (e < hl && !str_isspace((unsigned char)h[e]) && h[e] != '(' && h[e] != ';')
         e++;
@@ -114,6 +127,8 @@ static void host_of(const char *v, size_t vl, char *out, size_t outlen)
         e--;
         if (e && s[e - 1] == ']')
             e--;
+        if (e > 5 && str_caseeq(s, 5, "ipv6:")) /* (RFC 5321's "[IPv6:2001:db8::25]") */
+            s += 5, e -= 5;
     }
     while (e && s[e - 1] == '.')
         e--;
@@ -148,6 +163,8 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
         if (tl == 0) {
             if (g.final[0] || g.orig[0])
                 flush(&g, out);
+            else if (g.any) /* (a recipient whose address is no e-mail address: x400;, a */
+                memset(&g, 0, sizeof g); /* local name: its fields are not the next one's) */
             continue;
         }
         size_t end = pos;

@@ -1055,6 +1055,58 @@ static void test_dsn_fields_in_part_header(void **state)
     assert_string_equal(g.r[0].recipient, "bob@example.net");
 }
 
+/* dsn_msg - a DSN whose delivery-status part holds fields (and whose third part is orig). */
+static void dsn_msg(char *out, size_t len, const char *fields, const char *orig_type)
+{
+    snprintf(out, len,
+             "From: MAILER-DAEMON@mx.example.org\nTo: alice@example.org\nSubject: Returned\n"
+             "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+             "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nNot delivered.\n\n--b\n"
+             "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n"
+             "%s\n--b\nContent-Type: %s\n\nFrom: alice@example.org\nSubject: Figures\n"
+             "Message-ID: <f1@example.org>\n\n--b--\n",
+             fields, orig_type);
+}
+
+/* DSN shapes of RFC 3464 and RFC 6533 that were misread: a recipient whose address is no
+ * e-mail address (x400;) keeps its fields to itself; a Diagnostic-Code without a type whose
+ * text holds a ';' is no "type; text"; "[IPv6:...]" gives the address as remote host and an
+ * X.400 Remote-MTA none; message/global-headers is the returned message's header. */
+static void test_dsn_edges(void **state)
+{
+    (void)state;
+    char m[4096];
+    got g;
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: x400; /G=Ann/S=Lee/O=Example/\nAction: failed\nStatus: 5.1.1\n"
+            "Diagnostic-Code: x400; 1 (unrecognized ORName)\n\n"
+            "Final-Recipient: rfc822; dora@example.net\nAction: delayed\n",
+            "text/rfc822-headers");
+    parse_with(kb, m, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "dora@example.net");
+    assert_int_equal(g.r[0].hard, 0);
+    assert_int_equal(g.r[0].status[0], '4');
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: rfc822; finn@example.net\nAction: failed\n"
+            "Diagnostic-Code: 550 5.7.1 Spam detected; message refused by policy\n"
+            "Remote-MTA: dns; [IPv6:2001:db8::25]\n",
+            "message/global-headers");
+    parse_with(kb, m, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].status, "5.7.1");
+    assert_non_null(strstr(g.r[0].json, "\"replycode\":\"550\""));
+    assert_non_null(strstr(g.r[0].json, "\"rhost\":\"2001:db8::25\""));
+    assert_non_null(strstr(g.r[0].json, "\"subject\":\"Figures\""));
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: rfc822; gus@example.net\nAction: failed\nStatus: 5.1.1\n"
+            "Remote-MTA: x400; /PRMD=example/ADMD=nat/C=xx/\n",
+            "text/rfc822-headers");
+    parse_with(kb, m, &g);
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.r[0].json, "\"rhost\":\"\""));
+}
+
 /* Exchange 2007 and later quote the remote reply as "Remote Server returned '550 5.7.606 ...'"
  * below the recipient: that reply is the diagnosis, as a line opening with it would be. */
 static void test_remote_server_returned(void **state)
@@ -1315,6 +1367,7 @@ int main(void)
         cmocka_unit_test(test_remote_server_returned),
         cmocka_unit_test(test_delay_sentence_is_no_failure_verdict),
         cmocka_unit_test(test_dsn_fields_in_part_header),
+        cmocka_unit_test(test_dsn_edges),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
