@@ -1107,6 +1107,37 @@ static void test_dsn_edges(void **state)
     assert_non_null(strstr(g.r[0].json, "\"rhost\":\"\""));
 }
 
+/* Outlook's localized automatic replies are auto-replies by their subject alone; a list
+ * manager's "Request to mailing list ... rejected" is no bounce (the subject's "Rejected:" is
+ * MessageLabs' opening label, not any "rejected"). */
+static void test_localized_autoreply_and_list_notice(void **state)
+{
+    (void)state;
+    static const char *const subjects[] = {"R\xc3\xa9ponse automatique : Budget",
+                                           "Automatische Antwort: Budget",
+                                           "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe\xd1\x82"
+                                           "\xd0\xb2\xd0\xb5\xd1\x82: Budget"};
+    for (size_t i = 0; i < sizeof subjects / sizeof *subjects; i++) {
+        char m[1024];
+        snprintf(m, sizeof m,
+                 "From: Bob <bob@example.net>\nTo: alice@example.org\nSubject: %s\n"
+                 "Content-Type: text/plain; charset=UTF-8\n\nI am away until Monday.\n",
+                 subjects[i]);
+        got g;
+        parse_with(kb, m, &g);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].reason, "vacation");
+    }
+    static const char list[] =
+        "From: dev-owner@lists.example.org\nTo: alice@example.org\n"
+        "Subject: Request to mailing list \"Dev\" rejected\n\nYour request to the "
+        "dev@lists.example.org mailing list\n\n    Posting of your message titled \"Budget\"\n\n"
+        "has been rejected by the list moderator.\n\nContact dev-owner@lists.example.org.\n";
+    got g;
+    parse_with(kb, list, &g);
+    assert_int_equal(g.n, 0);
+}
+
 /* Exchange 2007 and later quote the remote reply as "Remote Server returned '550 5.7.606 ...'"
  * below the recipient: that reply is the diagnosis, as a line opening with it would be. */
 static void test_remote_server_returned(void **state)
@@ -1368,6 +1399,7 @@ int main(void)
         cmocka_unit_test(test_delay_sentence_is_no_failure_verdict),
         cmocka_unit_test(test_dsn_fields_in_part_header),
         cmocka_unit_test(test_dsn_edges),
+        cmocka_unit_test(test_localized_autoreply_and_list_notice),
         cmocka_unit_test(test_not_a_bounce_and_errors),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_json_escaping),
