@@ -77,6 +77,63 @@ static void parse_status(const char *v, size_t vl, char *out, size_t outlen)
     bounce_copy(out, outlen, v, i);
 }
 
+/* utf8_unescape - an RFC 6533 utf-8-addr-xtext ("kl\\x{E4}rchen@example.net") as UTF-8 into
+ * out; an escape that names no Unicode scalar value is kept as it is. Returns the length. */
+static size_t utf8_unescape(const char *s, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 5 < outlen;) {
+        unsigned long cp = 0;
+        size_t k = i + 3, d = 0;
+        if (i + 4 < n && s[i] == '\\' && s[i + 1] == 'x' && s[i + 2] == '{') {
+            for (; k < n && d < 7; k++, d++) {
+                int c = str_tolower((unsigned char)s[k]);
+                if (!str_isdigit(c) && (c < 'a' || c > 'f'))
+                    break;
+                cp = cp * 16 + (unsigned long)(c <= '9' ? c - '0' : c - 'a' + 10);
+            }
+        }
+        if (d && d < 7 && k < n && s[k] == '}' && cp && cp <= 0x10FFFF &&
+            !(cp >= 0xD800 && cp <= 0xDFFF)) {
+            if (cp < 0x80) {
+                out[o++] = (char)cp;
+            } else if (cp < 0x800) {
+                out[o++] = (char)(0xC0 | (cp >> 6));
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                out[o++] = (char)(0xE0 | (cp >> 12));
+                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            } else {
+                out[o++] = (char)(0xF0 | (cp >> 18));
+                out[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            }
+            i = k + 1;
+            continue;
+        }
+        out[o++] = s[i++];
+    }
+    out[o] = 0;
+    return o;
+}
+
+/* recipient_of - the address of a Final- or Original-Recipient value into out. */
+static void recipient_of(const char *v, size_t vl, char *out, size_t outlen)
+{
+    char t[16], u[BOUNCE_ADDR_MAX * 4];
+    const char *rest;
+    size_t rl;
+    split_typed(v, vl, t, sizeof t, &rest, &rl);
+    if (!strcmp(t, "UTF-8") && memchr(rest, '\\', rl)) {
+        rl = utf8_unescape(rest, rl, u, sizeof u);
+        rest = u;
+    }
+    out[0] = 0;
+    bounce_addr_clean(rest, rl, out, outlen);
+}
+
 static void flush(dsn_group *g, bounce_out *out)
 {
     const char *addr = g->final[0] ? g->final : g->orig;
@@ -194,20 +251,17 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
         const char *v = uf.ptr ? uf.ptr : "";
         size_t vl = uf.len;
 #define IS(n) (nl == sizeof(n) - 1 && str_caseeq(name, nl, n))
-        char t[16];
         const char *rest;
         size_t rl;
         if (IS("Final-Recipient")) {
             if (g.final[0])
                 flush(&g, out);
-            split_typed(v, vl, t, sizeof t, &rest, &rl);
-            bounce_addr_clean(rest, rl, g.final, sizeof g.final);
+            recipient_of(v, vl, g.final, sizeof g.final);
             g.any = 1;
         } else if (IS("Original-Recipient")) {
             if (g.orig[0] && g.final[0])
                 flush(&g, out);
-            split_typed(v, vl, t, sizeof t, &rest, &rl);
-            bounce_addr_clean(rest, rl, g.orig, sizeof g.orig);
+            recipient_of(v, vl, g.orig, sizeof g.orig);
         } else if (IS("Action")) {
             size_t i = 0;
             while (i < vl && !str_isspace((unsigned char)v[i]) && v[i] != '(')

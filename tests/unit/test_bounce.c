@@ -1071,7 +1071,8 @@ static void dsn_msg(char *out, size_t len, const char *fields, const char *orig_
 /* DSN shapes of RFC 3464 and RFC 6533 that were misread: a recipient whose address is no
  * e-mail address (x400;) keeps its fields to itself; a Diagnostic-Code without a type whose
  * text holds a ';' is no "type; text"; "[IPv6:...]" gives the address as remote host and an
- * X.400 Remote-MTA none; message/global-headers is the returned message's header. */
+ * X.400 Remote-MTA none; message/global-headers is the returned message's header; a utf-8
+ * address's "\x{..}" escapes are decoded. */
 static void test_dsn_edges(void **state)
 {
     (void)state;
@@ -1105,6 +1106,14 @@ static void test_dsn_edges(void **state)
     parse_with(kb, m, &g);
     assert_int_equal(g.n, 1);
     assert_non_null(strstr(g.r[0].json, "\"rhost\":\"\""));
+    /* RFC 6533's utf-8-addr-xtext: "\x{E4}" is the code point, in UTF-8 */
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: utf-8; kl\\x{E4}rchen@example.net\nAction: failed\n"
+            "Status: 5.1.1\n",
+            "text/rfc822-headers");
+    parse_with(kb, m, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "kl\xc3\xa4rchen@example.net");
 }
 
 /* Outlook's localized automatic replies are auto-replies by their subject alone; a list
