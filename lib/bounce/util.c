@@ -66,14 +66,26 @@ static int dom_char(int c)
            c == ']' || c == ':';
 }
 
-/* cjk_punct_at - does s[i] open a CJK punctuation mark or a fullwidth form (U+3000-U+303F,
- * U+FF00-U+FF7F in UTF-8: "（", "）", "：", "、", "。", "「" ...)? None is part of an address, and
- * Chinese and Japanese notices write them right beside one ("地址（a@b）不存在"). */
+/* cjk_punct_at - does s[i] open a CJK punctuation mark or a fullwidth punctuation form
+ * (U+3000-U+303F; of U+FF00-U+FF65 the non-letters and non-digits) in UTF-8: "（", "）", "：",
+ * "、", "。", "「" ...? None is part of an address, and Chinese and Japanese notices write them
+ * right beside one ("地址（a@b）不存在"). Fullwidth letters and digits and halfwidth katakana
+ * are not counted. */
 static int cjk_punct_at(const char *s, size_t len, size_t i)
 {
     const unsigned char *u = (const unsigned char *)s;
-    return i + 2 < len && ((u[i] == 0xE3 && u[i + 1] == 0x80) ||
-                           (u[i] == 0xEF && (u[i + 1] == 0xBC || u[i + 1] == 0xBD)));
+    if (i + 2 >= len)
+        return 0;
+    if (u[i] == 0xE3 && u[i + 1] == 0x80)
+        return u[i + 2] >= 0x80 && u[i + 2] <= 0xBF;
+    if (u[i] != 0xEF)
+        return 0;
+    unsigned c = u[i + 2];
+    if (u[i + 1] == 0xBC) /* U+FF00-U+FF3F: punctuation, digits 0x90-0x99, letters 0xA1-0xBA */
+        return (c >= 0x80 && c <= 0x8F) || (c >= 0x9A && c <= 0xA0) || (c >= 0xBB && c <= 0xBF);
+    if (u[i + 1] == 0xBD) /* U+FF40-U+FF7F: letters 0x81-0x9A, halfwidth katakana from 0xA6 */
+        return c == 0x80 || (c >= 0x9B && c <= 0xA5);
+    return 0;
 }
 
 int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
