@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "bounce/formats.h"
 #include "mail/mail_internal.h"
 #include "util/match.h"
 #include "kb/kb_internal.h"
@@ -372,6 +373,13 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     if (e)
         return e;
     bounce_out *out = &bc->out;
+    /* another automatic message that reads like a notice (a list manager's warning, a
+     * challenge: bounce-phrases.tsv kind not-bounce) gives no record, unless it carries a
+     * delivery status part */
+    if (!bc->v.has_dsn && !bc->v.has_fbr && fmt_notice_says(&bc->v, KB_PH_NOTBOUNCE)) {
+        reset_out(out);
+        return bc->v.conv.nolib ? MXD_ERR_NOLIB : MXD_OK;
+    }
     for (size_t i = 0; i < bounce_nformats; i++) {
         reset_out(out);
         const bounce_format *f = bounce_formats[i];

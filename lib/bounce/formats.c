@@ -402,10 +402,10 @@ static int says_delivered(const mxd_kb *kb, const bounce_rcpt *r)
     return 0;
 }
 
-/* notice_says - does the notice's own text (up to the returned message, and not into a
- * quoted message that no separator line announced: a blank line, then a header field) hold a
+/* fmt_notice_says - (formats.h) does the notice's own text (up to the returned message, and not
+ * into a quoted message that no separator line announced: a blank line, then a header field) hold a
  * phrase of that kind (bounce-phrases.tsv)? */
-static int notice_says(bounce_view *v, int kind)
+int fmt_notice_says(bounce_view *v, int kind)
 {
     const mxd_kb *kb = v->kb;
     const char *t = v->text.ptr, *l;
@@ -453,8 +453,8 @@ static int permanent(const bounce_rcpt *r)
 
 void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
 {
-    int delayed = notice_says(v, KB_PH_DELAYED);
-    int delivered = success && notice_says(v, KB_PH_DELIVERED);
+    int delayed = fmt_notice_says(v, KB_PH_DELAYED);
+    int delivered = success && fmt_notice_says(v, KB_PH_DELIVERED);
     /* a notice in which any recipient failed for good is no mere warning (a partial failure,
      * a failure that quotes an earlier warning) */
     for (size_t i = 0; i < out->n && delayed; i++)

@@ -64,4 +64,8 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out);
  * a 4xx/5xx reply action "delivered". Recipients with an action or a reason are kept. */
 void fmt_notice_kind(bounce_view *v, bounce_out *out, int success);
 
+/* fmt_notice_says - does the notice's own text (up to the returned message, and not into a
+ * message quoted below it) hold a bounce-phrases.tsv phrase of that kind (KB_PH_*)? */
+int fmt_notice_says(bounce_view *v, int kind);
+
 #endif

@@ -89,7 +89,8 @@ enum {
     KB_PH_SEPARATOR = 7,
     KB_PH_ADDRLEAD = 8,
     KB_PH_DELAYED = 9,
-    KB_PH_NKINDS = 9
+    KB_PH_NOTBOUNCE = 10,
+    KB_PH_NKINDS = 10
 };
 /* the kinds' names as bounce-phrases.tsv writes them, indexed by KB_PH_* (kb_parse.c) */
 extern const char *const kb_phrase_kinds[KB_PH_NKINDS + 1];

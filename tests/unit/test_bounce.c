@@ -1118,7 +1118,8 @@ static void test_dsn_edges(void **state)
 
 /* Outlook's localized automatic replies are auto-replies by their subject alone; a list
  * manager's "Request to mailing list ... rejected" is no bounce (the subject's "Rejected:" is
- * MessageLabs' opening label, not any "rejected"). */
+ * MessageLabs' opening label, not any "rejected"); nor are list managers' warnings and
+ * challenges that read like notices. */
 static void test_localized_autoreply_and_list_notice(void **state)
 {
     (void)state;
@@ -1145,6 +1146,25 @@ static void test_localized_autoreply_and_list_notice(void **state)
     got g;
     parse_with(kb, list, &g);
     assert_int_equal(g.n, 0);
+    /* an ezmlm bounce warning (it encloses the bounce of the subscriber's own address) and a
+     * TMDA challenge give no record (bounce-phrases.tsv kind not-bounce) */
+    static const char *const others[] = {
+        "From: dev-help@lists.example.org\nTo: alice@example.org\nSubject: ezmlm warning\n\n"
+        "Hi! This is the ezmlm program. I'm managing the\ndev@lists.example.org mailing list.\n\n"
+        "Messages to you from the dev mailing list seem to\nhave been bouncing.\n\n"
+        "--- Enclosed is a copy of the bounce message I received.\n\n"
+        "Hi. This is the qmail-send program at mx.example.org.\nI'm afraid I wasn't able to "
+        "deliver your message to the following addresses.\n\n<alice@example.org>:\n"
+        "Sorry, no mailbox here by that name. (#5.1.1)\n",
+        "From: bob-confirm+1234@example.org\nTo: alice@example.net\nSubject: Please confirm "
+        "your message\n\nThis message was created automatically by mail delivery software "
+        "(TMDA).\n\nYour message attached below is being held because the address "
+        "<alice@example.net> has not been verified.\n"};
+    for (size_t i = 0; i < 2; i++) {
+        parse_with(kb, others[i], &g);
+        if (g.n)
+            fail_msg("message %zu: %s", i, g.r[0].json);
+    }
 }
 
 /* Exchange 2007 and later quote the remote reply as "Remote Server returned '550 5.7.606 ...'"
