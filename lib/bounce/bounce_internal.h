@@ -148,6 +148,10 @@ bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen);
 void rcpt_diag_set(bounce_rcpt *r, const char *s, size_t len);
 void rcpt_diag_add(bounce_rcpt *r, const char *s, size_t len);
 
+/* bounce_utf8_cut - len, or, when it is over max, max moved back to the start of the UTF-8
+ * character it would cut. */
+size_t bounce_utf8_cut(const char *s, size_t len, size_t max);
+
 /* bounce_addr_in - the first e-mail address in s[0..len): its start and length; 0 if none. */
 int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen);
 

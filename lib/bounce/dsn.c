@@ -78,11 +78,14 @@ static void parse_status(const char *v, size_t vl, char *out, size_t outlen)
 }
 
 /* utf8_unescape - an RFC 6533 utf-8-addr-xtext ("kl\\x{E4}rchen@example.net") as UTF-8 into
- * out; an escape that names no Unicode scalar value is kept as it is. Returns the length. */
+ * out. Returns the length, or 0 (nothing usable) when an escape names no Unicode scalar value
+ * or the value does not fit. */
 static size_t utf8_unescape(const char *s, size_t n, char *out, size_t outlen)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 5 < outlen;) {
+    size_t o = 0, i = 0;
+    while (i < n) {
+        if (o + 5 >= outlen)
+            return 0;
         unsigned long cp = 0;
         size_t k = i + 3, d = 0;
         if (i + 4 < n && s[i] == '\\' && s[i + 1] == 'x' && s[i + 2] == '{') {
@@ -93,6 +96,10 @@ static size_t utf8_unescape(const char *s, size_t n, char *out, size_t outlen)
                 cp = cp * 16 + (unsigned long)(c <= '9' ? c - '0' : c - 'a' + 10);
             }
         }
+        if (s[i] == '\\' && i + 1 < n && s[i + 1] == 'x' &&
+            !(d && d < 7 && k < n && s[k] == '}' && cp && cp <= 0x10FFFF &&
+              !(cp >= 0xD800 && cp <= 0xDFFF)))
+            return 0; /* (a broken escape: no address rather than a cut one) */
         if (d && d < 7 && k < n && s[k] == '}' && cp && cp <= 0x10FFFF &&
             !(cp >= 0xD800 && cp <= 0xDFFF)) {
             if (cp < 0x80) {

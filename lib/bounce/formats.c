@@ -385,7 +385,7 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
         size_t from = start + (size_t)at, stop = pos, next = pos;
         while (stop - from < 600 && bounce_line(t, end, &next, &l, &ll) && !is_blank(l, ll))
             stop = next;
-        rcpt_diag_set(r, t + from, stop - from > 600 ? 600 : stop - from);
+        rcpt_diag_set(r, t + from, bounce_utf8_cut(t + from, stop - from, 600));
         return;
     }
 }
@@ -515,7 +515,7 @@ static int text_parse(bounce_view *v, bounce_out *out)
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);
         if (r) {
             size_t end = bview_sep(v);
-            rcpt_diag_set(r, v->text.ptr, end > 600 ? 600 : end);
+            rcpt_diag_set(r, v->text.ptr, bounce_utf8_cut(v->text.ptr, end, 600));
             n = 1;
         }
     }

@@ -66,8 +66,9 @@ static int dom_char(int c)
            c == ']' || c == ':';
 }
 
-/* cjk_punct_at - does s[i] open a CJK punctuation mark or a fullwidth punctuation form
- * (U+3000-U+303F; of U+FF00-U+FF65 the non-letters and non-digits) in UTF-8: "（", "）", "：",
+/* cjk_punct_at - does s[i] open a CJK punctuation mark or a fullwidth punctuation form (of
+ * U+3000-U+303F the spaces, commas, stops and brackets; of U+FF00-U+FF65 the non-letters and
+ * non-digits) in UTF-8: "（", "）", "：",
  * "、", "。", "「" ...? None is part of an address, and Chinese and Japanese notices write them
  * right beside one ("地址（a@b）不存在"). Fullwidth letters and digits and halfwidth katakana
  * are not counted. */
@@ -76,8 +77,9 @@ static int cjk_punct_at(const char *s, size_t len, size_t i)
     const unsigned char *u = (const unsigned char *)s;
     if (i + 2 >= len)
         return 0;
-    if (u[i] == 0xE3 && u[i + 1] == 0x80)
-        return u[i + 2] >= 0x80 && u[i + 2] <= 0xBF;
+    if (u[i] == 0xE3 && u[i + 1] == 0x80) /* U+3000-3004, U+3008-301F, U+3030: not the */
+        return (u[i + 2] >= 0x80 && u[i + 2] <= 0x84) || /* letters 々 〆 〇 and marks that */
+               (u[i + 2] >= 0x88 && u[i + 2] <= 0x9F) || u[i + 2] == 0xB0; /* names hold */
     if (u[i] != 0xEF)
         return 0;
     unsigned c = u[i + 2];
@@ -86,6 +88,17 @@ static int cjk_punct_at(const char *s, size_t len, size_t i)
     if (u[i + 1] == 0xBD) /* U+FF40-U+FF7F: letters 0x81-0x9A, halfwidth katakana from 0xA6 */
         return c == 0x80 || (c >= 0x9B && c <= 0xA5);
     return 0;
+}
+
+size_t bounce_utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    /* (back over continuation bytes to the start of the character the cut falls in) */
+    for (size_t k = 0; n > 0 && k < 3 && ((unsigned char)s[n] & 0xC0) == 0x80; k++)
+        n--;
+    return n;
 }
 
 int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
