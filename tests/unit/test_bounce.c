@@ -1157,10 +1157,11 @@ static void test_dsn_edges(void **state)
 static void test_localized_autoreply_and_list_notice(void **state)
 {
     (void)state;
+    /* (Russian: "Автоответ: Budget") */
+    static const char ru[] = "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5"
+                             "\xd1\x82: Budget";
     static const char *const subjects[] = {"R\xc3\xa9ponse automatique : Budget",
-                                           "Automatische Antwort: Budget",
-                                           "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe\xd1\x82"
-                                           "\xd0\xb2\xd0\xb5\xd1\x82: Budget"};
+                                           "Automatische Antwort: Budget", ru};
     for (size_t i = 0; i < sizeof subjects / sizeof *subjects; i++) {
         char m[1024];
         snprintf(m, sizeof m,
