@@ -86,41 +86,25 @@ static size_t utf8_unescape(const char *s, size_t n, char *out, size_t outlen)
     while (i < n) {
         if (o + 5 >= outlen)
             return 0;
+        if (s[i] != '\\' || i + 1 >= n || s[i + 1] != 'x') {
+            out[o++] = s[i++];
+            continue;
+        }
+        /* "\\x{" 1 to 6 hex digits "}" */
         unsigned long cp = 0;
-        size_t k = i + 3, d = 0;
-        if (i + 4 < n && s[i] == '\\' && s[i + 1] == 'x' && s[i + 2] == '{') {
-            for (; k < n && d < 7; k++, d++) {
+        size_t k = i + 2, d = 0;
+        if (k < n && s[k] == '{')
+            for (k++; k < n && d < 7; k++, d++) {
                 int c = str_tolower((unsigned char)s[k]);
                 if (!str_isdigit(c) && (c < 'a' || c > 'f'))
                     break;
                 cp = cp * 16 + (unsigned long)(c <= '9' ? c - '0' : c - 'a' + 10);
             }
-        }
-        if (s[i] == '\\' && i + 1 < n && s[i + 1] == 'x' &&
-            !(d && d < 7 && k < n && s[k] == '}' && cp && cp <= 0x10FFFF &&
-              !(cp >= 0xD800 && cp <= 0xDFFF)))
+        size_t w = d && d < 7 && k < n && s[k] == '}' ? str_utf8_put(cp, out + o) : 0;
+        if (!w)
             return 0; /* (a broken escape: no address rather than a cut one) */
-        if (d && d < 7 && k < n && s[k] == '}' && cp && cp <= 0x10FFFF &&
-            !(cp >= 0xD800 && cp <= 0xDFFF)) {
-            if (cp < 0x80) {
-                out[o++] = (char)cp;
-            } else if (cp < 0x800) {
-                out[o++] = (char)(0xC0 | (cp >> 6));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                out[o++] = (char)(0xE0 | (cp >> 12));
-                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            } else {
-                out[o++] = (char)(0xF0 | (cp >> 18));
-                out[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            }
-            i = k + 1;
-            continue;
-        }
-        out[o++] = s[i++];
+        o += w;
+        i = k + 1;
     }
     out[o] = 0;
     return o;

@@ -468,23 +468,8 @@ static size_t entity(const char *s, size_t len, char *out, size_t *olen)
         unsigned long v = 0;
         while (j < len && j < 9 && str_isdigit((unsigned char)s[j]))
             v = v * 10 + (unsigned long)(s[j++] - '0');
-        if (j > 2 && j < len && s[j] == ';' && v > 0 && v < 0x110000) {
-            size_t n = 0;
-            if (v < 0x80)
-                out[n++] = (char)v;
-            else if (v < 0x800) {
-                out[n++] = (char)(0xC0 | (v >> 6));
-                out[n++] = (char)(0x80 | (v & 0x3F));
-            } else if (v < 0x10000) {
-                out[n++] = (char)(0xE0 | (v >> 12));
-                out[n++] = (char)(0x80 | ((v >> 6) & 0x3F));
-                out[n++] = (char)(0x80 | (v & 0x3F));
-            } else {
-                out[n++] = (char)(0xF0 | (v >> 18));
-                out[n++] = (char)(0x80 | ((v >> 12) & 0x3F));
-                out[n++] = (char)(0x80 | ((v >> 6) & 0x3F));
-                out[n++] = (char)(0x80 | (v & 0x3F));
-            }
+        size_t n = j > 2 && j < len && s[j] == ';' ? str_utf8_put(v, out) : 0;
+        if (n) {
             *olen = n;
             return j + 1;
         }

@@ -311,6 +311,22 @@ int str_glob_match(const char *text, size_t tlen, const char *pat)
 
 /* str_caseeq - equal without regard to ASCII case (b is NUL-terminated): one pass, no
  * strlen(). */
+size_t str_utf8_put(unsigned long cp, char *out)
+{
+    if (!cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    size_t n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    static const unsigned char lead[5] = {0, 0, 0xC0, 0xE0, 0xF0};
+    for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+        out[i] = (char)(0x80 | (cp & 0x3F));
+    out[0] = (char)(lead[n] | cp);
+    return n;
+}
+
 int str_caseeq(const char *a, size_t alen, const char *b)
 {
     for (size_t i = 0; i < alen; i++) {

@@ -79,6 +79,10 @@ int str_glob_find(const char *text, size_t tlen, const char *pat);
 /* str_glob_match - does the whole text match the case-insensitive pattern ('*' any run)? */
 int str_glob_match(const char *text, size_t tlen, const char *pat);
 
+/* str_utf8_put - the UTF-8 bytes of code point cp into out (room for 4); their number, or 0
+ * when cp is no Unicode scalar value (0, a surrogate, above U+10FFFF). */
+size_t str_utf8_put(unsigned long cp, char *out);
+
 /* str_casecmp_n - compare two strings of known length without regard to ASCII case. */
 int str_caseeq(const char *a, size_t alen, const char *b);
 

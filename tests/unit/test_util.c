@@ -157,6 +157,35 @@ static void test_glob_worst_case_terminates(void **state)
     free(t);
 }
 
+/* str_utf8_put: each length of UTF-8 at its edges, and what is no Unicode scalar value. */
+static void test_utf8_put(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned long cp;
+        const char *want;
+    } t[] = {{0x41, "A"},
+             {0x7F, "\x7f"},
+             {0x80, "\xc2\x80"},
+             {0xE4, "\xc3\xa4"},
+             {0x7FF, "\xdf\xbf"},
+             {0x800, "\xe0\xa0\x80"},
+             {0x20AC, "\xe2\x82\xac"},
+             {0xFFFD, "\xef\xbf\xbd"},
+             {0x10000, "\xf0\x90\x80\x80"},
+             {0x10FFFF, "\xf4\x8f\xbf\xbf"},
+             {0, ""},
+             {0xD800, ""},
+             {0xDFFF, ""},
+             {0x110000, ""}};
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char out[4];
+        size_t n = str_utf8_put(t[i].cp, out);
+        assert_int_equal(n, strlen(t[i].want));
+        assert_memory_equal(out, t[i].want, n);
+    }
+}
+
 static void test_parse_uint(void **state)
 {
     (void)state;
@@ -208,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_glob_worst_case_terminates),
+        cmocka_unit_test(test_utf8_put),
         cmocka_unit_test(test_parse_uint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
