@@ -88,20 +88,28 @@ static char *slurp(const char *name, size_t *len)
     return data;
 }
 
+/* parse_bytes - the records of msg[0..len) parsed with k in a context of its own; the count
+ * the parser returns is the records handed out, and the fast JSON is byte for byte what
+ * jansson writes. Returns the parser's status. */
+static mxd_err parse_bytes(mxd_kb *k, const char *msg, size_t len, const char *source, got *g)
+{
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(k, 0, &bc), MXD_OK);
+    memset(g, 0, sizeof *g);
+    size_t n = 0;
+    mxd_err e = mxd_bounce_parse(bc, msg, len, source, on_rec, g, &n);
+    mxd_bounce_free(bc);
+    assert_int_equal(n, g->n);
+    for (size_t i = 0; i < g->n && i < MAX_RECS; i++)
+        assert_string_equal(g->r[i].json, g->r[i].json_ref);
+    return e;
+}
+
 static void parse_fixture(const char *name, got *g)
 {
     size_t len;
     char *d = slurp(name, &len);
-    mxd_bounce_ctx *bc;
-    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
-    memset(g, 0, sizeof *g);
-    size_t n = 0;
-    assert_int_equal(mxd_bounce_parse(bc, d, len, name, on_rec, g, &n), MXD_OK);
-    assert_int_equal(n, g->n);
-    /* the fast JSON is byte for byte what jansson writes */
-    for (size_t i = 0; i < g->n && i < MAX_RECS; i++)
-        assert_string_equal(g->r[i].json, g->r[i].json_ref);
-    mxd_bounce_free(bc);
+    assert_int_equal(parse_bytes(kb, d, len, name, g), MXD_OK);
 }
 
 static void check(const rec *r, const char *rcpt, const char *status, const char *code,
@@ -611,12 +619,7 @@ static void test_leading_blank_lines(void **state)
 /* parse_one - the records of one message, which must be one, for bob@example.net. */
 static void parse_one(const char *msg, size_t n, const char *source, got *g)
 {
-    mxd_bounce_ctx *bc;
-    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
-    memset(g, 0, sizeof *g);
-    size_t count = 0;
-    assert_int_equal(mxd_bounce_parse(bc, msg, n, source, on_rec, g, &count), MXD_OK);
-    mxd_bounce_free(bc);
+    assert_int_equal(parse_bytes(kb, msg, n, source, g), MXD_OK);
     assert_int_equal(g->n, 1);
     assert_string_equal(g->r[0].recipient, "bob@example.net");
 }
@@ -776,13 +779,8 @@ static void test_review_mended_and_fallback(void **state)
 /* parse_with - the records of msg parsed with k (MXD_OK, or MXD_ERR_PARSE: no e-mail). */
 static void parse_with(mxd_kb *k, const char *msg, got *g)
 {
-    mxd_bounce_ctx *bc;
-    assert_int_equal(mxd_bounce_new(k, 0, &bc), MXD_OK);
-    memset(g, 0, sizeof *g);
-    size_t n = 0;
-    mxd_err e = mxd_bounce_parse(bc, msg, strlen(msg), "t", on_rec, g, &n);
+    mxd_err e = parse_bytes(k, msg, strlen(msg), "t", g);
     assert_true(e == MXD_OK || e == MXD_ERR_PARSE);
-    mxd_bounce_free(bc);
 }
 
 /* data_copy - dir (a mkdtemp() template) becomes a copy of the source tree's data/. */
@@ -988,14 +986,8 @@ static void test_intro_before_recipient(void **state)
         "Notification (Delay)\n\n** Delivery incomplete **\n\nThere was a temporary problem "
         "delivering your message to <kuro@example.net>. We will retry for 46 more hours.\n"};
     for (size_t i = 0; i < 2; i++) {
-        mxd_bounce_ctx *bc;
-        assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
         got g;
-        memset(&g, 0, sizeof g);
-        size_t n = 0;
-        assert_int_equal(mxd_bounce_parse(bc, msgs[i], strlen(msgs[i]), "t", on_rec, &g, &n),
-                         MXD_OK);
-        mxd_bounce_free(bc);
+        assert_int_equal(parse_bytes(kb, msgs[i], strlen(msgs[i]), "t", &g), MXD_OK);
         assert_int_equal(g.n, 1);
         assert_null(strstr(g.r[0].json, "to < "));
         const char *d = strstr(g.r[0].json, i ? "temporary problem delivering your message to"
@@ -1293,12 +1285,8 @@ static void test_broken_line_ends(void **state)
             }
             if (mode == 2)
                 m[ml++] = '\n';
-            mxd_bounce_ctx *bc;
-            assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
             got g;
-            memset(&g, 0, sizeof g);
-            size_t n = 0;
-            assert_int_equal(mxd_bounce_parse(bc, m, ml, names[f], on_rec, &g, &n), MXD_OK);
+            assert_int_equal(parse_bytes(kb, m, ml, names[f], &g), MXD_OK);
             if (g.n != plain.n)
                 fail_msg("%s mode %d: %zu records, want %zu", names[f], mode, g.n, plain.n);
             for (size_t i = 0; i < g.n && i < MAX_RECS; i++) {
@@ -1307,7 +1295,6 @@ static void test_broken_line_ends(void **state)
                 assert_string_equal(g.r[i].status, plain.r[i].status);
                 assert_int_equal(g.r[i].hard, plain.r[i].hard);
             }
-            mxd_bounce_free(bc);
             free(m);
         }
     }
