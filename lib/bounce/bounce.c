@@ -182,7 +182,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
     v->has_dsn = v->has_orig = v->has_fbr = v->multipart = 0;
     v->org_indexed = 0;
     v->ntop = 0;
-    v->sep_known = 0;
+    v->sep_known = v->own_known = 0;
     v->raw = data;
     v->rawlen = len;
     v->conv.nolib = 0;

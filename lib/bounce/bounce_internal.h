@@ -104,8 +104,10 @@ typedef struct bounce_view {
     bounce_hfield org[BOUNCE_MAX_FIELDS]; /* the returned message's header, when asked */
     size_t norg;
     int org_indexed;
-    size_t sep;    /* where the copy of the returned message starts in text (bview_sep) */
-    int sep_known; /* charset converters kept open */
+    size_t sep; /* where the copy of the returned message starts in text (bview_sep) */
+    int sep_known;
+    size_t own; /* where the notice's own text ends (bview_own) */
+    int own_known;
 } bounce_view;
 
 /* One format: detect looks at the view (cheap: headers, a few markers); parse fills out and
@@ -206,6 +208,14 @@ int text_generic(const mxd_kb *kb, const char *s, size_t len, bounce_out *out);
 
 /* bview_sep - text_separator() of the view's text, found once per message. */
 size_t bview_sep(bounce_view *v);
+
+/* quoted_block_at - in s[from, end), the offset of a message quoted without a separator line
+ * (a blank line, then a header field at the start of a line: "From: ", "Subject: "), or end. */
+size_t quoted_block_at(const char *s, size_t from, size_t end);
+
+/* bview_own - where the notice's own text ends: at its separator, or earlier at a message
+ * quoted below it without one (quoted_block_at); found once per message. */
+size_t bview_own(bounce_view *v);
 
 /* text_leads_v - the recipients listed under a lead-in phrase of the view's text
  * (bounce-phrases.tsv, kind lead: "Delivery has failed to these recipients or groups:",

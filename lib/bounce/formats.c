@@ -349,6 +349,28 @@ static int quoted_header_at(const char *l, size_t ll)
     return 0;
 }
 
+size_t quoted_block_at(const char *s, size_t from, size_t end)
+{
+    const char *l;
+    size_t ll, pos = from, start = from;
+    for (int blank = 0; bounce_line(s, end, &pos, &l, &ll); start = pos) {
+        if (blank && ll && !str_isspace((unsigned char)l[0]) && quoted_header_at(l, ll))
+            return start;
+        blank = is_blank(l, ll);
+    }
+    return end;
+}
+
+size_t bview_own(bounce_view *v)
+{
+    if (!v->own_known) {
+        size_t sep = bview_sep(v);
+        v->own = v->text.ptr ? quoted_block_at(v->text.ptr, 0, sep) : sep;
+        v->own_known = 1;
+    }
+    return v->own;
+}
+
 /* reply_in_notice - a notice that names one recipient in a sentence ("Your message wasn't
  * delivered to bob@example.org because the address couldn't be found") and quotes the
  * remote server's reply on a line of its own further down (Gmail's "The response was:",
@@ -371,13 +393,10 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
     }
     if (end - pos > 4096)
         end = pos + 4096;
+    end = quoted_block_at(t, pos, end);
     const char *l;
     size_t ll, start = pos;
-    int blank = 0;
     for (; bounce_line(t, end, &pos, &l, &ll); start = pos) {
-        if (blank && ll && !str_isspace((unsigned char)l[0]) && quoted_header_at(l, ll))
-            return;
-        blank = is_blank(l, ll);
         long at = reply_line_at(l, ll);
         if (at < 0)
             continue;
@@ -408,17 +427,10 @@ static int says_delivered(const mxd_kb *kb, const bounce_rcpt *r)
 int fmt_notice_says(bounce_view *v, int kind)
 {
     const mxd_kb *kb = v->kb;
-    const char *t = v->text.ptr, *l;
-    size_t end = bview_sep(v), pos = 0, ll, start = 0;
+    const char *t = v->text.ptr;
     if (!kb || !t)
         return 0;
-    for (int blank = 0; bounce_line(t, end, &pos, &l, &ll); start = pos) {
-        if (blank && ll && !str_isspace((unsigned char)l[0]) && quoted_header_at(l, ll)) {
-            end = start;
-            break;
-        }
-        blank = is_blank(l, ll);
-    }
+    size_t end = bview_own(v);
     for (size_t k = 0; k < kb->nphrases; k++)
         if (kb->phrases[k].kind == kind && bounce_has(t, end, kb_str(kb, kb->phrases[k].pattern)))
             return 1;
