@@ -449,6 +449,14 @@ static int has_5xx(const char *s, size_t len)
     return 0;
 }
 
+/* shows_failure - does the recipient's text or fields hold a 4xx/5xx reply or a failure
+ * status (no success then, whatever a sentence says)? */
+static int shows_failure(const bounce_rcpt *r)
+{
+    return bounce_has_code(r->diag, r->diaglen) || r->status[0] == '4' || r->status[0] == '5' ||
+           r->replycode[0] == '4' || r->replycode[0] == '5';
+}
+
 /* permanent - does the recipient's text or fields show a permanent failure: a 5xx reply, a
  * 5.x.y status? */
 static int permanent(const bounce_rcpt *r)
@@ -476,8 +484,7 @@ void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
         bounce_rcpt *r = &out->r[i];
         if (r->action[0] || r->reason)
             continue;
-        if (delivered && !bounce_has_code(r->diag, r->diaglen) && r->status[0] != '4' &&
-            r->status[0] != '5')
+        if (delivered && !shows_failure(r))
             memcpy(r->action, "delivered", sizeof "delivered");
         else if (delayed)
             memcpy(r->action, "delayed", sizeof "delayed");
@@ -492,8 +499,7 @@ static void success_only(bounce_out *out, const unsigned char *ok)
 {
     for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++) {
         bounce_rcpt *r = &out->r[i];
-        if (!ok[i] || bounce_has_code(r->diag, r->diaglen) || r->status[0] == '4' ||
-            r->status[0] == '5' || r->replycode[0] == '4' || r->replycode[0] == '5')
+        if (!ok[i] || shows_failure(r))
             continue;
         memcpy(r->action, "delivered", sizeof "delivered");
     }
