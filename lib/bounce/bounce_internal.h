@@ -176,6 +176,9 @@ int bounce_has(const char *s, size_t len, const char *needle);
 /* bounce_has_code - does the text hold a 4xx / 5xx reply code standing alone? */
 int bounce_has_code(const char *s, size_t len);
 
+/* bounce_has_reply - the same for one class only ('5': a permanent reply), 0 for both. */
+int bounce_has_reply(const char *s, size_t len, char cls);
+
 /* bounce_copy - copy s[0..len) trimmed into out (NUL-terminated, truncated). */
 void bounce_copy(char *out, size_t outlen, const char *s, size_t len);
 

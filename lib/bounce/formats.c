@@ -437,18 +437,6 @@ int fmt_notice_says(bounce_view *v, int kind)
     return 0;
 }
 
-/* has_5xx - a permanent reply code (5xx) as a word in s[0..len). */
-static int has_5xx(const char *s, size_t len)
-{
-    for (size_t i = 0; i + 3 <= len; i++)
-        if (s[i] == '5' && str_isdigit((unsigned char)s[i + 1]) &&
-            str_isdigit((unsigned char)s[i + 2]) &&
-            (i == 0 || !str_isalnum((unsigned char)s[i - 1])) &&
-            (i + 3 == len || !str_isalnum((unsigned char)s[i + 3])))
-            return 1;
-    return 0;
-}
-
 /* shows_failure - does the recipient's text or fields hold a 4xx/5xx reply or a failure
  * status (no success then, whatever a sentence says)? */
 static int shows_failure(const bounce_rcpt *r)
@@ -461,7 +449,7 @@ static int shows_failure(const bounce_rcpt *r)
  * 5.x.y status? */
 static int permanent(const bounce_rcpt *r)
 {
-    if (r->status[0] == '5' || r->replycode[0] == '5' || has_5xx(r->diag, r->diaglen))
+    if (r->status[0] == '5' || r->replycode[0] == '5' || bounce_has_reply(r->diag, r->diaglen, '5'))
         return 1;
     for (size_t i = 0; i + 5 <= r->diaglen; i++)
         if (r->diag[i] == '5' && r->diag[i + 1] == '.' &&

@@ -485,9 +485,14 @@ int bounce_command_t(const bounce_cmdtab *t, const char *s, size_t len, char *cm
 
 int bounce_has_code(const char *s, size_t len)
 {
+    return bounce_has_reply(s, len, 0);
+}
+
+int bounce_has_reply(const char *s, size_t len, char cls)
+{
     for (size_t i = 0; i + 3 <= len; i++)
-        if ((s[i] == '4' || s[i] == '5') && str_isdigit((unsigned char)s[i + 1]) &&
-            str_isdigit((unsigned char)s[i + 2]) &&
+        if ((cls ? s[i] == cls : (s[i] == '4' || s[i] == '5')) &&
+            str_isdigit((unsigned char)s[i + 1]) && str_isdigit((unsigned char)s[i + 2]) &&
             (i == 0 || !str_isalnum((unsigned char)s[i - 1])) &&
             (i + 3 == len || !str_isalnum((unsigned char)s[i + 3])))
             return 1;
