@@ -1303,8 +1303,10 @@ static void test_broken_line_ends(void **state)
 }
 
 /* Sisimai's Filtered rule ("user unknown" not said at RCPT is a filter's verdict) is for SMTP
- * replies, and Sisimai files Postfix's own X-Postfix type as SMTP (go-sisimai
- * lhost/via-postfix.go), so a Postfix local "unknown user" is filtered as well. */
+ * replies. Sisimai files Postfix's own X-Postfix type as SMTP (go-sisimai
+ * lhost/via-postfix.go); mxdiag does not for Postfix's own text (no reply code, no command:
+ * its local lookup found no such user), but still asks it of a remote reply relayed under
+ * X-Postfix. */
 static void parse_diag(const char *diag, got *g)
 {
     char fields[1024], msg[4096];
@@ -1325,6 +1327,14 @@ static void test_filtered_smtp_only(void **state)
     assert_string_equal(g.r[0].reason, "filtered");
     assert_int_equal(g.r[0].hard, 0);
     parse_diag("X-Postfix; unknown user: \"bob\"", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    parse_diag("X-Postfix; host mx.example.net[192.0.2.1] said: 550 unknown user (in reply to "
+               "end of DATA command)",
+               &g);
+    assert_string_equal(g.r[0].reason, "filtered");
+    assert_int_equal(g.r[0].hard, 0);
+    parse_diag("X-Postfix; host mx.example.net[192.0.2.1] said: 550 unknown user", &g);
     assert_string_equal(g.r[0].reason, "filtered");
     assert_int_equal(g.r[0].hard, 0);
     /* Gmail's "(state 14)" is its client's recipient state: said at RCPT, not a filter's */
