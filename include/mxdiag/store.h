@@ -197,9 +197,10 @@ MXD_API mxd_err mxd_store_suppress_each(mxd_store *s, int include_removed, mxd_s
 MXD_API mxd_err mxd_store_suppress_check(mxd_store *s, const char *const *addresses, size_t n,
                                          int *hit, mxd_suppression_cb cb, void *arg);
 
-/* mxd_store_history_each - the events and manual actions of one address, oldest first:
- * cb gets (arg, at, what, reason, source) with what "hard" "complaint" "soft" "block"
- * "manual-add" "remove". */
+/* mxd_store_history_each - the events and manual actions of one address, oldest first
+ * (events of the same second by what and reason, so the order does not depend on which
+ * writer stored them first): cb gets (arg, at, what, reason, source) with what "hard"
+ * "complaint" "soft" "block" "manual-add" "remove". */
 typedef int (*mxd_history_cb)(void *arg, long long at, const char *what, const char *reason,
                               const char *source);
 MXD_API mxd_err mxd_store_history_each(mxd_store *s, const char *address, mxd_history_cb cb,

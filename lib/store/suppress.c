@@ -624,7 +624,7 @@ mxd_err mxd_store_history_each(mxd_store *s, const char *address, mxd_history_cb
                               " WHERE address = ?1"
                               " UNION ALL SELECT at, action, reason, source, 1, id"
                               " FROM suppression_history WHERE address = ?1"
-                              " ORDER BY 1, 5, 6",
+                              " ORDER BY 1, 5, 2, 3, 6",
                               &st);
     if (e)
         return e;

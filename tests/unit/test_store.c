@@ -490,6 +490,34 @@ static void test_remove_and_resuppress(void **state)
     mxd_store_close(s);
 }
 
+/* Events of the same second are listed by what they did and why, not by which writer stored
+ * them first: two stores given the same events in opposite orders show the same history. */
+static void test_history_same_second(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"hist-ab", "hist-ba"};
+    hist h[2] = {{0}, {0}};
+    for (int k = 0; k < 2; k++) {
+        mxd_store *s = open_db(db_path(names[k]));
+        for (int i = 0; i < 2; i++) {
+            int soft = (i == 0) == (k == 0);
+            mxd_store_event ev = event(soft ? "s1" : "h1", "t@example.com",
+                                       soft ? MXD_EFFECT_SOFT : MXD_EFFECT_HARD, T0);
+            ev.reason = soft ? "mailboxfull" : "userunknown";
+            assert_int_equal(mxd_store_begin(s), MXD_OK);
+            assert_int_equal(mxd_store_event_add(s, &ev, NULL, NULL), MXD_OK);
+            assert_int_equal(mxd_store_commit(s), MXD_OK);
+        }
+        assert_int_equal(mxd_store_history_each(s, "t@example.com", hist_cb, &h[k]), MXD_OK);
+        mxd_store_close(s);
+    }
+    assert_int_equal(h[0].n, 2);
+    assert_int_equal(h[1].n, 2);
+    assert_string_equal(h[0].line[0], "0 hard userunknown test:1");
+    for (int i = 0; i < 2; i++)
+        assert_string_equal(h[0].line[i], h[1].line[i]);
+}
+
 static int count_cb(void *arg, const mxd_suppression *e)
 {
     (void)e;
@@ -1101,6 +1129,7 @@ int main(void)
         cmocka_unit_test(test_effects),
         cmocka_unit_test(test_soft_window),
         cmocka_unit_test(test_remove_and_resuppress),
+        cmocka_unit_test(test_history_same_second),
         cmocka_unit_test(test_check_batch),
         cmocka_unit_test(test_many_rows),
         cmocka_unit_test(test_not_utf8),
