@@ -40,6 +40,9 @@ typedef struct mxd_reply_facts {
     const char *format_reason;    /* a reason the message format itself gives (vacation ...) */
     int record; /* non-zero for a bounce record's facts: a status is always given, Sisimai's
                    5.0.9xx for the reason when the bounce has none (as mxd_bounce_record) */
+    int own;    /* non-zero when the text is the reporting MTA's own verdict, no remote
+                   server's reply (James's "550 - ... no such user here" notice): an unknown
+                   user there is a missing mailbox, never Sisimai's filtered */
 } mxd_reply_facts;
 
 typedef enum mxd_retry {

@@ -38,6 +38,8 @@ typedef struct bounce_rcpt {
     char feedbacktype[32];
     char rhost[BOUNCE_HOST_MAX];
     char lhost[BOUNCE_HOST_MAX];
+    int own; /* the text is the reporting MTA's own verdict (mxd_reply_facts.own) */
+    /* bounce_add() clears the members above; it sets those below one by one */
     char diag[BOUNCE_MAX_DIAG];
     size_t diaglen;
     const char *reason; /* set by the format when it knows (vacation, feedback, ...) */

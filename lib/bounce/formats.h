@@ -12,6 +12,7 @@ extern const bounce_format bounce_fmt_rfc3834;
 extern const bounce_format bounce_fmt_rfc3464;
 extern const bounce_format bounce_fmt_text;
 extern const bounce_format bounce_fmt_qmail;
+extern const bounce_format bounce_fmt_james;
 extern const bounce_format bounce_fmt_exim;
 extern const bounce_format bounce_fmt_dragonfly;
 extern const bounce_format bounce_fmt_gmail;

@@ -247,6 +247,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         facts.action = r->action;
         facts.format_reason = r->reason;
         facts.record = 1;
+        facts.own = r->own;
         classify_verdict c;
         classify_decide(kb, &facts, r->diag, r->diaglen, NULL, &c);
         if (delivered) {

@@ -587,13 +587,14 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * Sisimai asks Filtered only for Diagnostic-Code type SMTP or none
          * (sisimai/go-sisimai:reason/find.go), and its Postfix reader files Postfix's own
          * "X-Postfix" type as SMTP (lhost/via-postfix.go: `if ... == "X-POSTFIX" { v.Spec =
-         * "SMTP" }`). mxdiag does not follow that for Postfix's own verdict: the X-Postfix
-         * type with neither a reply code nor a command is text Postfix wrote itself (its
-         * local(8) or virtual(8) lookup: `unknown user: "name"`), where no remote server read
-         * the message and no filter can have spoken, so the mailbox is missing. A remote
-         * reply relayed under X-Postfix ("host ... said: 550 ...") is still asked. */
-        int postfix_own = is(diagtype, "X-POSTFIX") && !c->replycode[0] && !command[0];
-        if (c->reason && !strcmp(c->reason, "userunknown") && !postfix_own &&
+         * "SMTP" }`). mxdiag does not follow that for an MTA's own verdict, where no remote
+         * server read the message and no filter can have spoken, so the mailbox is missing:
+         * the X-Postfix type with neither a reply code nor a command (text Postfix wrote
+         * itself: its local(8) or virtual(8) lookup, `unknown user: "name"`), and what a
+         * format reader marks as its MTA's own (f->own: James's local-address notice). A
+         * remote reply relayed under X-Postfix ("host ... said: 550 ...") is still asked. */
+        int mta_own = f->own || (is(diagtype, "X-POSTFIX") && !c->replycode[0] && !command[0]);
+        if (c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
             (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
             !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
             (f->record || command[0]) && !is(command, "RCPT") && !is(command, "MAIL") &&

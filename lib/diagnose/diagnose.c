@@ -129,7 +129,7 @@ typedef struct first_rec {
     char *text, *status, *replycode, *rhost, *mx, *lhost, *rdomain, *command, *diagtype, *action,
         *format_reason;
     size_t len;
-    int record;
+    int record, own;
     size_t n;
 } first_rec;
 
@@ -160,6 +160,7 @@ static int on_record(void *arg, const mxd_bounce_record *r)
         f->action = diag_strdup(x->action);
         f->format_reason = diag_strdup(x->format_reason);
         f->record = x->record;
+        f->own = x->own;
     }
     return 0;
 }
@@ -209,7 +210,8 @@ static mxd_err facts_from_message(const mxd_kb *kb, const char *data, size_t len
                          f.diagtype,
                          f.action,
                          f.format_reason,
-                         f.record};
+                         f.record,
+                         f.own};
     e = mxd_explain_facts(kb, &x, &d->explanation);
     if (e) {
         first_rec_free(&f);

@@ -1416,6 +1416,24 @@ static void test_fallback_notices(void **state)
         assert_string_equal(g.r[i].reason, "expired");
         assert_non_null(strstr(g.r[i].json, "did not accept our requests to connect"));
     }
+    /* Apache James: the recipients are the "RCPT TO:" lines of its "Message details:" block,
+     * each with the error above it (the qmail-like greeting must not make it qmail's) */
+    parse_fixture("james.eml", &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "anna@example.org");
+    assert_string_equal(g.r[1].recipient, "bert@example.org");
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(g.r[i].reason, "mailboxfull");
+        assert_non_null(strstr(g.r[i].json, "\"diagnosticcode\":\"552 - Requested mail action "
+                                            "aborted: exceeded storage allocation\""));
+        assert_non_null(strstr(g.r[i].json, "\"format\":\"james\""));
+    }
+    /* James's own local-address notice ("550 - ...", no remote reply) is its lookup's
+     * verdict: a missing mailbox, not Sisimai's filtered; the fact travels with the record */
+    parse_fixture("james-local.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
     /* MailMarshal's MIME form: two recipients under its lead-in, the 552 above them */
     parse_fixture("fallback-mailmarshal-mime.eml", &g);
     assert_int_equal(g.n, 2);

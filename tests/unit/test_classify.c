@@ -186,9 +186,10 @@ static void test_record_facts_give_same_verdict(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "arf.eml",       "autoreply.eml",      "encoded-crlf.eml",
-        "exim-text.eml", "ms365-ip-block.eml", "postfix-dsn.eml",
-        "qmail.eml",     "sendmail-v5.eml",    "ses-notification.eml"};
+        "arf.eml",        "autoreply.eml",      "encoded-crlf.eml",
+        "exim-text.eml",  "ms365-ip-block.eml", "postfix-dsn.eml",
+        "qmail.eml",      "sendmail-v5.eml",    "ses-notification.eml",
+        "james-local.eml"};
     const char *src = getenv("MXD_SOURCE_DIR");
     if (!src)
         src = ".";
