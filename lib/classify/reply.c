@@ -84,6 +84,21 @@ static size_t skip_continuation(const char *l, size_t ll, const char *code)
     return i;
 }
 
+/* inline_marker - does l start with a continuation marker of the reply whose first line
+ * began with code and status: "550-" or "550-5.2.1 " (a marker only a multi-line reply
+ * writes), or "550 5.2.1 " with the first line's own status (its last line's prefix)? A
+ * "550 " alone may be a code the text speaks of, and is kept. */
+static int inline_marker(const char *l, size_t ll, const char *code, const char *status)
+{
+    if (ll < 5 || memcmp(l, code, 3))
+        return 0;
+    if (l[3] == '-')
+        return 1;
+    size_t sl = strlen(status);
+    return l[3] == ' ' && sl && ll >= 4 + sl && !memcmp(l + 4, status, sl) &&
+           (ll == 4 + sl || l[4 + sl] == ' ');
+}
+
 /* is_code_at - a 3-digit reply code [2-5][0-5][0-9] at t[i], standing as its own word. */
 static int is_code_at(const char *t, size_t len, size_t i)
 {
@@ -654,8 +669,25 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
     if (!out)
         return MXD_ERR_NOMEM;
     size_t o = 0;
-    char first_code[4] = "";
+    char first_code[4] = "", first_status[16] = "";
     const char *p = in, *end = in + len;
+    /* the first "NNN-X.Y.Z " in the text (after a wrapper's words, as Exim's "SMTP error
+     * from remote mail server after RCPT TO:<a@b>: 550-5.2.1 ..."): a multi-line reply */
+    const char *mk = NULL;
+    char mk_code[4] = "";
+    for (size_t i = 0; i + 5 < len && !mk; i++)
+        if (in[i + 3] == '-' && is_code_at(in, len, i) && str_isdigit((unsigned char)in[i + 4]) &&
+            in[i + 5] == '.') {
+            memcpy(mk_code, in + i, 3);
+            size_t k = skip_continuation(in + i, len - i, mk_code), sl = k;
+            while (sl > 4 && in[i + sl - 1] == ' ')
+                sl--;
+            if (sl > 6 && sl - 4 < sizeof first_status) {
+                memcpy(first_status, in + i + 4, sl - 4);
+                first_status[sl - 4] = 0;
+                mk = in + i;
+            }
+        }
     int lineno = 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -682,6 +714,15 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
             out[o++] = ' ';
         for (size_t i = 0; i < ll; i++) {
             unsigned char c = (unsigned char)ls[i];
+            /* a multi-line reply whose lines were joined before it reached us (a DSN's
+             * Diagnostic-Code, a log line): the continuation markers inside the text
+             * ("... at a rate that 550-5.2.1 prevents ...") go as the leading ones do */
+            if (mk && ls + i > mk && (o == 0 || out[o - 1] == ' ') &&
+                inline_marker(ls + i, ll - i, mk_code, first_status)) {
+                size_t k = skip_continuation(ls + i, ll - i, mk_code);
+                i += k - 1;
+                continue;
+            }
             if (c < 32 || c == 0x7f)
                 c = ' ';
             if (c == ' ' && o && out[o - 1] == ' ')

@@ -327,6 +327,28 @@ static void test_multiline(void **state)
     assert_non_null(rp.sending_ip);
     assert_string_equal(rp.sending_ip, "192.0.2.202");
     reply_free(&rp);
+    /* the same reply joined into one line by the MTA that reports it (a DSN's Diagnostic-Code,
+     * behind Exim's wrapper words): its markers inside the text go too, so its wording reads
+     * as one sentence; a "550 " that is not the reply's own marker stays */
+    static const struct {
+        const char *in, *out;
+    } joined[] = {
+        {"550-5.2.1 The user you are trying to contact is receiving mail at a rate that "
+         "550-5.2.1 prevents additional messages from being delivered. 550 5.2.1 gsmtp",
+         "550-5.2.1 The user you are trying to contact is receiving mail at a rate that prevents "
+         "additional messages from being delivered. gsmtp"},
+        {"SMTP error from remote mail server after RCPT TO:<a@example.com>: 550-5.7.1 an unusual "
+         "rate of 550-5.7.1 unsolicited mail",
+         "SMTP error from remote mail server after RCPT TO:<a@example.com>: 550-5.7.1 an unusual "
+         "rate of unsolicited mail"},
+        {"550-5.7.1 we answered 550 5.7.2 to that", "550-5.7.1 we answered 550 5.7.2 to that"},
+        {"550 5.7.1 we answered 550-x to that", "550 5.7.1 we answered 550-x to that"},
+    };
+    for (size_t i = 0; i < sizeof joined / sizeof *joined; i++) {
+        assert_int_equal(reply_parse(joined[i].in, strlen(joined[i].in), &rp), MXD_OK);
+        assert_string_equal(rp.text, joined[i].out);
+        reply_free(&rp);
+    }
 }
 
 /* whatever the text, an answer is an address written in it that a server could connect from */
