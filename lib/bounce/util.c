@@ -414,6 +414,9 @@ static const struct {
     {"end of data", "DATA"},
     {"sender rejected", "MAIL"},
     {"greeting", "CONN"},
+    /* Postfix's smtp(8) when the server's greeting is no 220 ("host %s refused to talk to
+     * me: %s", postfix src/smtp/smtp_proto.c) */
+    {"refused to talk to me", "CONN"},
     {"[rcpt_to]", "RCPT"},
     {"[data]", "DATA"},
     {"[mail_from]", "MAIL"},

@@ -654,6 +654,17 @@ static void test_provider_tags(void **state)
         {"550 5.1.1 User does not exist - <bob@example.org>", "mx.zoho.com", "userunknown", 1},
         {"554 192.0.2.1 found on one or more DNSBLs (abusixip)", "route1.mx.cloudflare.net",
          "blocked", 0},
+        /* Exchange Online Protection's sentences from consumer Outlook.com, whose host no
+         * Microsoft 365 tenant rule covers (reasons.tsv); T-Online's greeting block */
+        {"550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. "
+         "AS(7171)",
+         "outlook-com.olc.protection.outlook.com", "speeding", 0},
+        {"550 5.7.750 Service unavailable. Client blocked from sending from unregistered "
+         "domains.",
+         "outlook-com.olc.protection.outlook.com", "rejected", 0},
+        {"554 IP=192.0.2.77 - A problem occurred. (Ask your postmaster for help or to contact "
+         "tosa@rx.t-online.de to clarify.) (BL)",
+         "mx00.t-online.de", "blocked", 0},
         /* the tag alone names La Poste (data/provider-hosts.tsv "tag LPN###_###"): the code
          * format is theirs, whichever host relayed the reply */
         {"550 5.5.0 Something else. LPN007_416", "mx.example.net", "userunknown", 1},
