@@ -46,6 +46,17 @@ static int exim_parse(bounce_view *v, bounce_out *out)
         }
         n = r ? 1 : 0;
     }
+    /* no remote host, no reply code, no SMTP command, no "SMTP error from remote mail
+     * server": the error is Exim's own router's or transport's ("Unknown user" from a
+     * redirect router's :fail:, "Unrouteable address"), given before any server saw the
+     * message (mxd_reply_facts.own) */
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        r->own = r->diaglen && !r->replycode[0] && !r->command[0] && !r->rhost[0] &&
+                 !out->rhost[0] && !bounce_has_code(r->diag, r->diaglen) &&
+                 !bounce_has(r->diag, r->diaglen, "remote") &&
+                 !bounce_has(r->diag, r->diaglen, "host ");
+    }
     int delayed = fmt_subject_has(v, "warning: message") || fmt_subject_has(v, "delayed");
     for (size_t i = 0; i < out->n && delayed; i++)
         if (!out->r[i].action[0])

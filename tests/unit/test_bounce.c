@@ -1439,6 +1439,38 @@ static void test_fallback_notices(void **state)
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_int_equal(g.r[0].hard, 1);
+    /* Exim's own router verdict (no remote host, reply or command): a missing mailbox; the
+     * same words from a remote server after DATA are still Sisimai's filtered */
+    parse_fixture("exim-local-unknown.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    {
+        size_t ml;
+        const char *sl = slurp("exim-local-unknown.eml", &ml);
+        char *m = malloc(ml + 1);
+        assert_non_null(m);
+        memcpy(m, sl, ml);
+        m[ml] = 0;
+        char *at = strstr(m, "    Unknown user\n");
+        assert_non_null(at);
+        static const char remote[] = "    host mx.example.net [192.0.2.9]\n"
+                                     "    SMTP error from remote mail server after end of data:\n"
+                                     "    550 Unknown user\n";
+        size_t head = (size_t)(at - m), tail = strlen(at + 17);
+        char *r = malloc(head + sizeof remote + tail);
+        assert_non_null(r);
+        memcpy(r, m, head);
+        memcpy(r + head, remote, sizeof remote - 1);
+        memcpy(r + head + sizeof remote - 1, at + 17, tail + 1);
+        assert_int_equal(parse_bytes(kb, r, strlen(r), "exim-remote", &g), MXD_OK);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].recipient, "gone@example.net");
+        assert_string_equal(g.r[0].reason, "filtered");
+        assert_int_equal(g.r[0].hard, 0);
+        free(r);
+        free(m);
+    }
     /* MailMarshal's MIME form: two recipients under its lead-in, the 552 above them */
     parse_fixture("fallback-mailmarshal-mime.eml", &g);
     assert_int_equal(g.n, 2);
