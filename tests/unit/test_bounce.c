@@ -1397,6 +1397,8 @@ static void test_fallback_notices(void **state)
         {"fallback-qq-zh.eml", "hr@oldcorp.example.com", NULL, "hr@oldcorp.example.com", 0},
         {"fallback-exchange-ru.eml", "cs@example.org", "mailboxfull", "5.2.2", 0},
         {"fallback-seznam-cs.eml", "vesely.uzivatel@example.org", "userunknown", "5.1.1 szn", 1},
+        /* Barracuda's banned-file notice: "Your message to: addr" (an addr-lead) */
+        {"fallback-barracuda-banned.eml", "user@example.com", "blocked", "was blocked", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         got g;

@@ -649,6 +649,10 @@ static void test_provider_tags(void **state)
         {"550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.1#rcp "
          "Refused due to recipient preferences",
          "mx-out.facebook.com", "filtered", 0},
+        /* the link Facebook writes names Facebook whichever host relayed it */
+        {"550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.1#rcp "
+         "Refused due to recipient preferences",
+         NULL, "filtered", 0},
         {"553-Sorry, your email address has been blacklisted", "server-1.tower-1.messagelabs.com",
          "rejected", 0},
         {"550 5.1.1 User does not exist - <bob@example.org>", "mx.zoho.com", "userunknown", 1},
