@@ -21,7 +21,8 @@ struct mxd_bounce_ctx {
     unsigned flags;
     bounce_view v;
     bounce_out out;
-    buf lines; /* the message with its line ends mended (mail_mend_line_ends) */
+    buf lines;  /* the message with its line ends mended (mail_mend_line_ends) */
+    int nested; /* reading a delivery report returned inside another message (parse()) */
 };
 
 /* record.c */
@@ -349,7 +350,7 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         return MXD_ERR_INVALID;
     /* mended first: the offsets below are into the bytes that are read (the mended copy is
      * shorter than the message) */
-    if (mail_mend_line_ends(data, len, &bc->lines)) {
+    if (!bc->nested && mail_mend_line_ends(data, len, &bc->lines)) {
         data = bc->lines.ptr;
         len = bc->lines.len;
     }
@@ -379,6 +380,42 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     if (!bc->v.has_dsn && !bc->v.has_fbr && fmt_notice_says(&bc->v, KB_PH_NOTBOUNCE)) {
         reset_out(out);
         return bc->v.conv.nolib ? MXD_ERR_NOLIB : MXD_OK;
+    }
+    /* a message with no delivery status of its own that returns or forwards a whole delivery
+     * report (X5's notification with the DSN as its returned message, a person forwarding a
+     * bounce): that report is the bounce, read once. Read as the outer notice, the returned
+     * message's To is our own sender. */
+    if (!bc->v.has_dsn && !bc->v.has_fbr && !bc->nested) {
+        const mail_part *ps = bc->v.ms.parts;
+        for (size_t i = 0; i + 1 < bc->v.ms.nparts; i++) {
+            const mail_part *c = &ps[i + 1];
+            /* (the scan is shallow: the returned message's header is recorded, its body
+             * is not taken apart) */
+            if (ps[i].kind != MAIL_MESSAGE || c->parent != (int)i || !c->hdr ||
+                !str_casefind(c->hdr, c->hlen, "multipart/report", 16) ||
+                !str_casefind(c->hdr, c->hlen, "delivery-status", 15))
+                continue;
+            size_t il = (size_t)(c->body + c->blen - c->hdr);
+            char *inner = malloc(il ? il : 1);
+            if (!inner)
+                return MXD_ERR_NOMEM;
+            memcpy(inner, c->hdr, il);
+            size_t got = 0;
+            bc->nested = 1;
+            mxd_err ne = parse(bc, inner, il, source, cb, arg, &got);
+            bc->nested = 0;
+            free(inner);
+            if (got || ne == MXD_ERR_NOMEM) {
+                if (nrec)
+                    *nrec = got;
+                return ne;
+            }
+            /* nothing in it: the outer message is read as it is (its view was reused) */
+            e = build_view(&bc->v, data, len, headerless);
+            if (e)
+                return e;
+            break;
+        }
     }
     for (size_t i = 0; i < bounce_nformats; i++) {
         reset_out(out);

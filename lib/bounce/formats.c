@@ -148,7 +148,16 @@ bounce_rcpt *fmt_fallback_rcpt(bounce_view *v, bounce_out *out)
     bounce_rcpt *r = NULL;
     if (bview_header(v, "X-Failed-Recipients", val, sizeof val))
         r = bounce_add(out, val, strlen(val));
-    if (!r && bview_orig_header(v, "To", val, sizeof val))
+    /* the returned message's To, unless that message is itself a notice (a delivery report,
+     * or from a mailer daemon): a DSN forwarded or wrapped again is addressed to our own
+     * sender, who is no failed recipient */
+    char ct[BOUNCE_FIELD_MAX], from[BOUNCE_FIELD_MAX];
+    int notice = (bview_orig_header(v, "Content-Type", ct, sizeof ct) &&
+                  bounce_has(ct, strlen(ct), "delivery-status")) ||
+                 (bview_orig_header(v, "From", from, sizeof from) &&
+                  (bounce_has(from, strlen(from), "mailer-daemon") ||
+                   bounce_has(from, strlen(from), "postmaster@")));
+    if (!r && !notice && bview_orig_header(v, "To", val, sizeof val))
         r = bounce_add(out, val, strlen(val));
     if (!r && bview_header(v, "X-Original-To", val, sizeof val))
         r = bounce_add(out, val, strlen(val));

@@ -1473,6 +1473,31 @@ static void test_fallback_notices(void **state)
         free(r);
         free(m);
     }
+    /* a delivery report returned inside another message (a gateway's notification, a
+     * forward): the report inside is the bounce; without one, the returned message's To (our
+     * own sender, when that message is a notice itself) is never taken for the recipient */
+    parse_fixture("nested-dsn.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "nina@example.org");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    {
+        size_t ml;
+        const char *sl = slurp("nested-dsn.eml", &ml);
+        char *m = malloc(ml + 1);
+        assert_non_null(m);
+        memcpy(m, sl, ml);
+        m[ml] = 0;
+        char *ct = strstr(m, "multipart/report; report-type=delivery-status;");
+        assert_non_null(ct);
+        static const char plain[] = "multipart/mixed;  report-type=delivery-xxxxxx;";
+        assert_int_equal(sizeof plain - 1, 46);
+        memcpy(ct, plain, sizeof plain - 1);
+        (void)parse_bytes(kb, m, ml, "nested-not-report", &g);
+        for (size_t i = 0; i < g.n; i++)
+            assert_string_not_equal(g.r[i].recipient, "owner@example.com");
+        free(m);
+    }
     /* MailMarshal's MIME form: two recipients under its lead-in, the 552 above them */
     parse_fixture("fallback-mailmarshal-mime.eml", &g);
     assert_int_equal(g.n, 2);
