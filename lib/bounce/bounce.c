@@ -192,6 +192,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         v->hdr = "";
         v->hlen = 0;
         v->ntop = 0;
+        v->ms.nparts = 0; /* no parts: none of the previous message's may be read */
         memcpy(v->ctype, "text/plain", sizeof "text/plain");
         if (buf_add(&v->text, data, len > BOUNCE_MAX_TEXT ? BOUNCE_MAX_TEXT : len) != MXD_OK)
             return MXD_ERR_NOMEM;

@@ -586,6 +586,40 @@ static void test_jmrp_complaint(void **state)
         fail_msg("no feedbacktype abuse in %s", g.r[0].json);
 }
 
+/* One context, one message after another: a text pasted without a header, read after a
+ * multipart message whose buffer is gone, reads nothing of that message's parts (the view's
+ * part list was left as it was; fuzz_bounce found it under ASan). */
+static void test_headerless_after_multipart(void **state)
+{
+    (void)state;
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    size_t len;
+    const char *d = slurp("james-local.eml", &len); /* (a message/rfc822 part) */
+    char *first = malloc(len);
+    assert_non_null(first);
+    memcpy(first, d, len);
+    got g;
+    memset(&g, 0, sizeof g);
+    size_t n = 0;
+    assert_int_equal(mxd_bounce_parse(bc, first, len, "first", on_rec, &g, &n), MXD_OK);
+    assert_int_equal(n, 1);
+    memset(first, 'x', len);
+    free(first);
+    static const char pasted[] = "\r\r\r\r<carl@example.net>: host mx.example.net said: 550 5.1.1 "
+                                 "user unknown (in reply to RCPT TO command)\r";
+    char *second = malloc(sizeof pasted);
+    assert_non_null(second);
+    memcpy(second, pasted, sizeof pasted);
+    memset(&g, 0, sizeof g);
+    (void)mxd_bounce_parse(bc, second, sizeof pasted - 1, "second", on_rec, &g, &n);
+    assert_int_equal(n, g.n);
+    for (size_t i = 0; i < g.n; i++)
+        assert_string_equal(g.r[i].recipient, "carl@example.net");
+    free(second);
+    mxd_bounce_free(bc);
+}
+
 /* A message saved or pasted with blank lines (or a line of spaces) before its header is read
  * from its header on: the same records as without them. A text that does not go on with a
  * header field after the blanks is not moved. */
@@ -1544,6 +1578,7 @@ int main(void)
         cmocka_unit_test(test_provider_for_host_same_as_kb),
         cmocka_unit_test(test_hostile_messages),
         cmocka_unit_test(test_leading_blank_lines),
+        cmocka_unit_test(test_headerless_after_multipart),
         cmocka_unit_test(test_filtered_smtp_only),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
