@@ -113,8 +113,18 @@ int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
                !(a >= 3 && cjk_punct_at(s, len, a - 3)))
             a--;
         size_t b = i + 1;
-        while (b < len && dom_char((unsigned char)s[b]) && !cjk_punct_at(s, len, b))
+        /* '[' ']' ':' belong to an address literal ("a@[192.0.2.1]", "a@[IPv6:...]") only,
+         * which ends at its ']': a name's domain stops before them ("[SMTP:a@b]",
+         * "Rcpt=[a@b]") */
+        int literal = s[b] == '[';
+        while (b < len && dom_char((unsigned char)s[b]) && !cjk_punct_at(s, len, b) &&
+               (literal || (s[b] != '[' && s[b] != ']' && s[b] != ':'))) {
+            if (literal && s[b] == ']') {
+                b++;
+                break;
+            }
             b++;
+        }
         while (b > i + 1 && (s[b - 1] == '.' || s[b - 1] == ':' || s[b - 1] == '-'))
             b--;
         while (a < i && (s[a] == '.' || s[a] == '\'' || s[a] == '/' || s[a] == '='))

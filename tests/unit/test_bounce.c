@@ -1150,6 +1150,27 @@ static void test_dsn_edges(void **state)
     parse_with(kb, m, &g);
     for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
         assert_null(strstr(g.r[i].recipient, "rchen@"));
+    /* brackets and colons end a domain unless it is an address literal: MailEnable's
+     * "[SMTP:a@b]", XMail's "Rcpt=[a@b]"; "a@[192.0.2.1]" keeps its ']' */
+    static const struct {
+        const char *line, *addr;
+    } brackets[] = {
+        {"Recipient: [SMTP:ruth@example.org]", "ruth@example.org"},
+        {"XMail bounce: Rcpt=[ruth@example.org]", "ruth@example.org"},
+        {"<ruth@[192.0.2.1]>", "ruth@[192.0.2.1]"},
+        {"<ruth@[IPv6:2001:db8::1]>: nope", "ruth@[ipv6:2001:db8::1]"},
+    };
+    for (size_t i = 0; i < sizeof brackets / sizeof *brackets; i++) {
+        char t[1024];
+        snprintf(t, sizeof t,
+                 "From: MAILER-DAEMON@mx.example.org\nTo: alice@example.org\nSubject: Mail "
+                 "delivery failed\n\nThe message could not be delivered to one or more "
+                 "recipients.\n\n%s\n550 5.1.1 user unknown\n",
+                 brackets[i].line);
+        parse_with(kb, t, &g);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].recipient, brackets[i].addr);
+    }
     /* CJK letters that are no punctuation stay in an address ("佐々木": 々 is U+3005) */
     static const char sasaki[] =
         "From: MAILER-DAEMON@mx.example.jp\nTo: alice@example.org\nSubject: Mail delivery "
@@ -1431,6 +1452,11 @@ static void test_fallback_notices(void **state)
         {"fallback-qq-zh.eml", "hr@oldcorp.example.com", NULL, "hr@oldcorp.example.com", 0},
         {"fallback-exchange-ru.eml", "cs@example.org", "mailboxfull", "5.2.2", 0},
         {"fallback-seznam-cs.eml", "vesely.uzivatel@example.org", "userunknown", "5.1.1 szn", 1},
+        /* XMail ("Rcpt=[addr]": the bracket is no part of the domain; its queue's give-up
+         * sentence), Exchange 2013's delay notice (its own "Subject:" line is no quoted
+         * message: the delay sentence below it counts) */
+        {"xmail.eml", "pia@example.org", "expired", "maximum number of delivery attempts", 0},
+        {"exchange-delay.eml", "rolf@example.org", "expired", "\"action\":\"delayed\"", 0},
         /* Barracuda's banned-file notice: "Your message to: addr" (an addr-lead) */
         {"fallback-barracuda-banned.eml", "user@example.com", "blocked", "was blocked", 0},
     };
@@ -1532,6 +1558,15 @@ static void test_fallback_notices(void **state)
             assert_string_not_equal(g.r[i].recipient, "owner@example.com");
         free(m);
     }
+    /* CommuniGate Pro: "Failed to deliver to '<addr>'" above each recipient's module report */
+    parse_fixture("communigate.eml", &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "tove@example.net");
+    assert_string_equal(g.r[0].reason, "suspend");
+    assert_int_equal(g.r[0].hard, 0);
+    assert_string_equal(g.r[1].recipient, "ulf@example.org");
+    assert_string_equal(g.r[1].reason, "userunknown");
+    assert_int_equal(g.r[1].hard, 1);
     /* MailMarshal's MIME form: two recipients under its lead-in, the 552 above them */
     parse_fixture("fallback-mailmarshal-mime.eml", &g);
     assert_int_equal(g.n, 2);
