@@ -101,3 +101,58 @@ static int domino_parse(bounce_view *v, bounce_out *out)
 }
 
 const bounce_format bounce_fmt_domino = {"domino", domino_detect, domino_parse};
+
+/* Lotus Notes' older notice (subject "Undeliverable message"): under "------- Failure
+ * Reasons --------" the reason, then the address it is for, until "------- Returned Message
+ * --------" (the layout Sisimai's Notes reader describes, sisimai/p5-sisimai
+ * lib/Sisimai/Lhost/Notes.pm). The reasons are the Notes server's own verdicts (its
+ * directory: "User not listed in public Name & Address Book"), never a remote reply: the
+ * records are marked so (bounce_rcpt.own). */
+static int notes_detect(const bounce_view *v)
+{
+    return !v->has_dsn && fmt_subject_starts(v, "Undeliverable message") &&
+           fmt_text_has(v, "------- Failure Reasons");
+}
+
+static int notes_parse(bounce_view *v, bounce_out *out)
+{
+    const char *t = v->text.ptr ? v->text.ptr : "";
+    size_t end = v->text.len, pos = 0, ll, why = 0, whylen = 0;
+    const char *l;
+    int in = 0;
+    while (bounce_line(t, end, &pos, &l, &ll)) {
+        bounce_trim(&l, &ll);
+        if (bounce_starts(l, ll, "------- Failure Reasons")) {
+            in = 1;
+            continue;
+        }
+        if (bounce_starts(l, ll, "------- Returned Message"))
+            break;
+        if (!in || !ll || l[0] == '-')
+            continue;
+        size_t at, al;
+        if (!memchr(l, ' ', ll) && bounce_addr_in(l, ll, &at, &al)) {
+            bounce_rcpt *r = bounce_add(out, l + at, al);
+            if (r) {
+                if (whylen)
+                    rcpt_diag_set(r, t + why, whylen);
+                r->own = 1;
+            }
+            whylen = 0;
+        } else if (!whylen) {
+            why = (size_t)(l - t), whylen = ll;
+        } else {
+            whylen = (size_t)(l + ll - (t + why));
+        }
+    }
+    /* the returned message follows its banner */
+    const char *rm = str_find(t, end, "------- Returned Message", 24);
+    if (rm && !v->has_orig) {
+        const char *nl = memchr(rm, '\n', (size_t)(t + end - rm));
+        if (nl)
+            bview_set_orig(v, nl + 1, (size_t)(t + end - nl - 1));
+    }
+    return (int)out->n;
+}
+
+const bounce_format bounce_fmt_notes = {"notes", notes_detect, notes_parse};

@@ -1558,6 +1558,16 @@ static void test_fallback_notices(void **state)
             assert_string_not_equal(g.r[i].recipient, "owner@example.com");
         free(m);
     }
+    /* Lotus Notes' older notice: each reason above the address it is for (the text reader
+     * gave each address the reason below it), the directory's verdict the server's own */
+    parse_fixture("notes.eml", &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "vera@notes.example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    assert_string_equal(g.r[1].recipient, "walt@notes.example.net");
+    assert_string_equal(g.r[1].reason, "networkerror");
+    assert_int_equal(g.r[1].hard, 0);
     /* CommuniGate Pro: "Failed to deliver to '<addr>'" above each recipient's module report */
     parse_fixture("communigate.eml", &g);
     assert_int_equal(g.n, 2);
