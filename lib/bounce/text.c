@@ -292,7 +292,11 @@ int text_leads_v(bounce_view *v, bounce_out *out)
         size_t at, al;
         int has_addr = bounce_addr_in(t, tl, &at, &al) && at <= 80;
         if (state == 1) {
-            if (has_addr && (!blank || !listed || !cur || at == 0)) {
+            /* after a blank line a new entry opens with its address, or is Exchange 2010's
+             * "Display Name (addr)" */
+            int entry = has_addr && at > 1 && t[at - 1] == '(' && at + al < tl &&
+                        t[at + al] == ')' && at + al + 1 == tl;
+            if (has_addr && (!blank || !listed || !cur || at == 0 || entry)) {
                 bounce_rcpt *r = list_rcpt(out, t, tl);
                 if (r) {
                     listed += r != cur;

@@ -1558,6 +1558,19 @@ static void test_fallback_notices(void **state)
             assert_string_not_equal(g.r[i].recipient, "owner@example.com");
         free(m);
     }
+    /* Exchange 2010's text NDR: "Display Name (addr)" entries, each with its explanation,
+     * separated by blank lines: every one is a recipient */
+    static const char ex2010[] =
+        "From: postmaster@corp.example.com\nTo: owner@example.com\nSubject: Undeliverable: "
+        "plan\n\nDelivery has failed to these recipients or groups:\n\nXena Ode "
+        "(xena@corp.example.com)\nThe e-mail address you entered couldn't be found.\n\n"
+        "Yann Paz (yann@corp.example.com)\nThe recipient's mailbox is full and can't accept "
+        "messages now.\n\nDiagnostic information for administrators:\n";
+    parse_with(kb, ex2010, &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "xena@corp.example.com");
+    assert_string_equal(g.r[1].recipient, "yann@corp.example.com");
+    assert_string_equal(g.r[1].reason, "mailboxfull");
     /* Lotus Notes' older notice: each reason above the address it is for (the text reader
      * gave each address the reason below it), the directory's verdict the server's own */
     parse_fixture("notes.eml", &g);
