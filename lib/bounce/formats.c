@@ -541,12 +541,10 @@ const bounce_format bounce_fmt_text = {"text", text_detect, text_parse};
 
 /* The table: specific formats first, generic readers last. */
 const bounce_format *const bounce_formats[] = {
-    &bounce_fmt_arf,       &bounce_fmt_googlegroups, &bounce_fmt_gmail,
-    &bounce_fmt_dragonfly, &bounce_fmt_opensmtpd,    &bounce_fmt_james,
-    &bounce_fmt_qmail,     &bounce_fmt_exchange2003, &bounce_fmt_mcafee,
-    &bounce_fmt_domino,    &bounce_fmt_notes,        &bounce_fmt_imail,
-    &bounce_fmt_exim,      &bounce_fmt_sendmail,     &bounce_fmt_amazonses,
-    &bounce_fmt_rfc3834,   &bounce_fmt_rfc3464,      &bounce_fmt_jmrp,
-    &bounce_fmt_text,
+    &bounce_fmt_arf,       &bounce_fmt_googlegroups, &bounce_fmt_gmail,    &bounce_fmt_dragonfly,
+    &bounce_fmt_opensmtpd, &bounce_fmt_james,        &bounce_fmt_qmail,    &bounce_fmt_exchange2003,
+    &bounce_fmt_mcafee,    &bounce_fmt_domino,       &bounce_fmt_notes,    &bounce_fmt_mdaemon,
+    &bounce_fmt_imail,     &bounce_fmt_exim,         &bounce_fmt_sendmail, &bounce_fmt_amazonses,
+    &bounce_fmt_rfc3834,   &bounce_fmt_rfc3464,      &bounce_fmt_jmrp,     &bounce_fmt_text,
 };
 const size_t bounce_nformats = sizeof bounce_formats / sizeof *bounce_formats;

@@ -24,6 +24,7 @@ extern const bounce_format bounce_fmt_sendmail;
 extern const bounce_format bounce_fmt_amazonses;
 extern const bounce_format bounce_fmt_domino;
 extern const bounce_format bounce_fmt_notes;
+extern const bounce_format bounce_fmt_mdaemon;
 extern const bounce_format bounce_fmt_imail;
 
 /* helpers for format modules (formats.c). The strings the *_has helpers look for must be

@@ -1457,6 +1457,8 @@ static void test_fallback_notices(void **state)
          * message: the delay sentence below it counts) */
         {"xmail.eml", "pia@example.org", "expired", "maximum number of delivery attempts", 0},
         {"exchange-delay.eml", "rolf@example.org", "expired", "\"action\":\"delayed\"", 0},
+        /* MDaemon: the recipient from its transcript's "*  To:", its own remark the reason */
+        {"mdaemon.eml", "xavier@nowhere.example.org", "hostunknown", "domain name unknown", 1},
         /* Barracuda's banned-file notice: "Your message to: addr" (an addr-lead) */
         {"fallback-barracuda-banned.eml", "user@example.com", "blocked", "was blocked", 0},
     };
