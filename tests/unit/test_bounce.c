@@ -1560,6 +1560,16 @@ static void test_fallback_notices(void **state)
             assert_string_not_equal(g.r[i].recipient, "owner@example.com");
         free(m);
     }
+    /* "Undeliverable Mail" alone (SmarterMail's subject too) makes no IMail notice: without
+     * IMail's "Original message follows." the reply decides, not IMail's reader */
+    static const char smarter[] =
+        "From: postmaster@mail.example.net\nTo: owner@example.com\nSubject: Undeliverable Mail"
+        "\n\nCould not deliver message to the following recipient(s):\n\nFailed Recipient: "
+        "yuri@example.net\nReason: Remote host said: 552 5.2.2 Mailbox full\n";
+    parse_with(kb, smarter, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "mailboxfull");
+    assert_null(strstr(g.r[0].json, "\"format\":\"imail\""));
     /* Exchange 2010's text NDR: "Display Name (addr)" entries, each with its explanation,
      * separated by blank lines: every one is a recipient */
     static const char ex2010[] =
