@@ -531,6 +531,9 @@ static void test_sender_quota_and_provider_wordings(void **state)
          "speeding", 0}, /* the recipient receives too fast */
         {"552 exceeds Google's limit of 500 attachments.", "exceedlimit", 0},
         {"552 The recipient's inbox is out of storage space.", "mailboxfull", 0},
+        /* Gmail's state 12: a relay refused, not a syntax error for the "500" before it */
+        {"500 Remote server does not support SMTP Authenticated Relay (state 12).", "norelaying",
+         0},
         {"550 5.0.0 access denied, banned recipient", "suspend", 0},
         {"554 delivery error: dd bob@example.org is no longer valid.", "suspend", 0},
         {"550 5.0.0 The account that you tried to reach is disabled.", "suspend", 0},
