@@ -1570,6 +1570,16 @@ static void test_fallback_notices(void **state)
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].reason, "mailboxfull");
     assert_null(strstr(g.r[0].json, "\"format\":\"imail\""));
+    /* Exchange Online's modern NDR as text: "Original Message Details" is no separator, the
+     * "Reported error:" line is the reply (up to the next detail field), and "Message
+     * rejected by:" names the server, so Microsoft's rule for 5.7.133 applies */
+    parse_fixture("ms365-modern-text.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "rejected");
+    assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"550 5.7.133 "
+                                        "RESOLVER.RST.SenderNotAuthenticatedForGroup;"));
+    assert_null(strstr(g.r[0].json, "Message rejected by"));
+    assert_non_null(strstr(g.r[0].json, "\"rhost\":\"AB1PR01MB0001.eurprd01.prod.outlook.com\""));
     /* Exchange 2010's text NDR: "Display Name (addr)" entries, each with its explanation,
      * separated by blank lines: every one is a recipient */
     static const char ex2010[] =
