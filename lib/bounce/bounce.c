@@ -382,11 +382,21 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         reset_out(out);
         return bc->v.conv.nolib ? MXD_ERR_NOLIB : MXD_OK;
     }
+    for (size_t i = 0; i < bounce_nformats; i++) {
+        reset_out(out);
+        const bounce_format *f = bounce_formats[i];
+        if (!f->detect(&bc->v))
+            continue;
+        if (f->parse(&bc->v, out) > 0) {
+            out->mta = f->name;
+            break;
+        }
+    }
     /* a message with no delivery status of its own that returns or forwards a whole delivery
      * report (X5's notification with the DSN as its returned message, a person forwarding a
-     * bounce): that report is the bounce, read once. Read as the outer notice, the returned
-     * message's To is our own sender. */
-    if (!bc->v.has_dsn && !bc->v.has_fbr && !bc->nested) {
+     * bounce), and that no reader found a recipient in: that report is the bounce, read once.
+     * (A bounce of a bounce names its own recipient and is read as it is.) */
+    if (!out->mta && !bc->v.has_dsn && !bc->v.has_fbr && !bc->nested) {
         const mail_part *ps = bc->v.ms.parts;
         for (size_t i = 0; i + 1 < bc->v.ms.nparts; i++) {
             const mail_part *c = &ps[i + 1];
@@ -411,20 +421,11 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
                     *nrec = got;
                 return ne;
             }
-            /* nothing in it: the outer message is read as it is (its view was reused) */
+            /* nothing in it: the outer message as it was (its view was reused) */
             e = build_view(&bc->v, data, len, headerless);
             if (e)
                 return e;
-            break;
-        }
-    }
-    for (size_t i = 0; i < bounce_nformats; i++) {
-        reset_out(out);
-        const bounce_format *f = bounce_formats[i];
-        if (!f->detect(&bc->v))
-            continue;
-        if (f->parse(&bc->v, out) > 0) {
-            out->mta = f->name;
+            reset_out(out);
             break;
         }
     }

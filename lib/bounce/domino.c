@@ -136,7 +136,10 @@ static int notes_parse(bounce_view *v, bounce_out *out)
             if (r) {
                 if (whylen)
                     rcpt_diag_set(r, t + why, whylen);
-                r->own = 1;
+                /* the server's own verdict, unless it relays a remote server's reply */
+                r->own = r->diaglen && !bounce_has_code(r->diag, r->diaglen) &&
+                         !bounce_has(r->diag, r->diaglen, "remote") &&
+                         !bounce_has(r->diag, r->diaglen, "host ");
             }
             whylen = 0;
         } else if (!whylen) {

@@ -155,9 +155,10 @@ bounce_rcpt *fmt_fallback_rcpt(bounce_view *v, bounce_out *out)
     int notice = (bview_orig_header(v, "Content-Type", ct, sizeof ct) &&
                   bounce_has(ct, strlen(ct), "delivery-status")) ||
                  (bview_orig_header(v, "From", from, sizeof from) &&
-                  (bounce_has(from, strlen(from), "mailer-daemon") ||
-                   bounce_has(from, strlen(from), "postmaster@")));
-    if (!r && !notice && bview_orig_header(v, "To", val, sizeof val))
+                  bounce_has(from, strlen(from), "mailer-daemon"));
+    if (r || notice) /* (nor its X-Original-To then: our own bounce mailbox) */
+        return r;
+    if (bview_orig_header(v, "To", val, sizeof val))
         r = bounce_add(out, val, strlen(val));
     if (!r && bview_header(v, "X-Original-To", val, sizeof val))
         r = bounce_add(out, val, strlen(val));
@@ -566,8 +567,12 @@ static int text_parse(bounce_view *v, bounce_out *out)
         success_only(out, ok);
     if (n == 1)
         admin_status(v, &out->r[0]);
-    if (n > 0) /* a delay warning ("you do not need to resend your message") */
-        fmt_notice_kind(v, out, 0);
+    /* a delay warning ("you do not need to resend your message"), or a success notice:
+     * Exchange's delivery and relay receipts, whose subjects say so ("Delivered: ...",
+     * "Relayed: ..."); elsewhere a success sentence may open a partial failure */
+    if (n > 0)
+        fmt_notice_kind(v, out,
+                        fmt_subject_starts(v, "Delivered:") || fmt_subject_starts(v, "Relayed:"));
     if (n == 0 && v->text.len) {
         /* errors without an address: the recipient from the headers */
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);

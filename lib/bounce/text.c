@@ -254,6 +254,30 @@ static bounce_rcpt *list_rcpt(bounce_out *out, const char *t, size_t tl)
     return r;
 }
 
+/* display_name - is t[0..len) a person's or group's name as Exchange writes it before
+ * "(addr)": one to five words, each opening with a capital (or a non-ASCII letter), of
+ * letters, '-', '\'' and '.' only ("Henrik Dahl", "J. Smith"), not a sentence? */
+static int display_name(const char *t, size_t len)
+{
+    size_t words = 0;
+    int in = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == ' ') {
+            in = 0;
+            continue;
+        }
+        if (!str_isalpha(c) && c < 0x80 && c != '-' && c != '\'' && c != '.')
+            return 0;
+        if (!in && !(c >= 'A' && c <= 'Z') && c < 0x80)
+            return 0;
+        if (!in)
+            words++;
+        in = 1;
+    }
+    return words >= 1 && words <= 5;
+}
+
 int text_leads_v(bounce_view *v, bounce_out *out)
 {
     const char *s = v->text.ptr;
@@ -294,8 +318,8 @@ int text_leads_v(bounce_view *v, bounce_out *out)
         if (state == 1) {
             /* after a blank line a new entry opens with its address, or is Exchange 2010's
              * "Display Name (addr)" */
-            int entry = has_addr && at > 1 && t[at - 1] == '(' && at + al < tl &&
-                        t[at + al] == ')' && at + al + 1 == tl;
+            int entry = has_addr && at > 1 && at <= 64 && t[at - 1] == '(' && at + al < tl &&
+                        t[at + al] == ')' && at + al + 1 == tl && display_name(t, at - 1);
             if (has_addr && (!blank || !listed || !cur || at == 0 || entry)) {
                 bounce_rcpt *r = list_rcpt(out, t, tl);
                 if (r) {

@@ -620,11 +620,15 @@ mxd_err mxd_store_history_each(mxd_store *s, const char *address, mxd_history_cb
     if (store_address_norm(address, addr) < 0)
         return store_fail(s, MXD_ERR_INVALID, "no address");
     mxd_err e = store_prepare(s,
-                              "SELECT at, effect, reason, source, 0 AS k, id FROM events"
+                              "SELECT at, what, reason, source FROM ("
+                              "SELECT at, effect AS what, reason, source, 0 AS k, id FROM events"
                               " WHERE address = ?1"
                               " UNION ALL SELECT at, action, reason, source, 1, id"
-                              " FROM suppression_history WHERE address = ?1"
-                              " ORDER BY 1, 5, 2, 3, 6",
+                              " FROM suppression_history WHERE address = ?1) h"
+                              /* events of one second by what and why (not by which writer
+                               * stored them first), manual actions in the order taken */
+                              " ORDER BY at, k, CASE WHEN k = 0 THEN what END,"
+                              " CASE WHEN k = 0 THEN COALESCE(reason, '') END, id",
                               &st);
     if (e)
         return e;

@@ -427,6 +427,30 @@ static mxd_diagnosis *diag_msg(const char *m, const mxd_diag_opts *o)
     return d;
 }
 
+/* One verdict: diagnose explains a bounce with the facts its record carries, the "own verdict"
+ * among them: an MTA's own unknown-user notice (Apache James's "550 - ... no such user
+ * here", MDaemon's own remark) is userunknown there as it is in `mxdiag bounce`. */
+static void test_own_verdict_carried(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"james-local.eml", "exim-local-unknown.eml"};
+    const char *src = getenv("MXD_SOURCE_DIR");
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/tests/fixtures/bounces/%s", src ? src : ".", files[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            fail_msg("cannot open %s", path);
+        static char m[1 << 16];
+        size_t n = fread(m, 1, sizeof m - 1, f);
+        fclose(f);
+        m[n] = 0;
+        mxd_diagnosis *d = diag_msg(m, NULL);
+        assert_string_equal(d->explanation->reason, "userunknown");
+        mxd_diagnosis_free(d);
+    }
+}
+
 static void test_envelope_from_return_path(void **state)
 {
     (void)state;
@@ -725,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_every_playbook_resolves),
         cmocka_unit_test(test_envelope_from_return_path),
         cmocka_unit_test(test_envelope_sources_in_order),
+        cmocka_unit_test(test_own_verdict_carried),
         cmocka_unit_test(test_selector_of_aligned_signer),
         cmocka_unit_test(test_mailbox),
         cmocka_unit_test(test_aligned_relaxed_strict),

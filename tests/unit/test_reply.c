@@ -343,6 +343,7 @@ static void test_multiline(void **state)
          "rate of unsolicited mail"},
         {"550-5.7.1 we answered 550 5.7.2 to that", "550-5.7.1 we answered 550 5.7.2 to that"},
         {"550 5.7.1 we answered 550-x to that", "550 5.7.1 we answered 550-x to that"},
+        {"550-5.7.1 call 550-0199 550-5.7.1 for help", "550-5.7.1 call 550-0199 for help"},
     };
     for (size_t i = 0; i < sizeof joined / sizeof *joined; i++) {
         assert_int_equal(reply_parse(joined[i].in, strlen(joined[i].in), &rp), MXD_OK);

@@ -516,6 +516,19 @@ static void test_history_same_second(void **state)
     assert_string_equal(h[0].line[0], "0 hard userunknown test:1");
     for (int i = 0; i < 2; i++)
         assert_string_equal(h[0].line[i], h[1].line[i]);
+    /* manual actions of one second stay in the order they were taken */
+    mxd_store *s = open_db(db_path("hist-manual"));
+    int found = 0;
+    assert_int_equal(mxd_store_suppress_add(s, "m@example.com", "zz first", T0), MXD_OK);
+    assert_int_equal(mxd_store_suppress_remove(s, "m@example.com", T0, &found), MXD_OK);
+    assert_int_equal(mxd_store_suppress_add(s, "m@example.com", "aa again", T0), MXD_OK);
+    hist m = {0};
+    assert_int_equal(mxd_store_history_each(s, "m@example.com", hist_cb, &m), MXD_OK);
+    assert_int_equal(m.n, 3);
+    assert_string_equal(m.line[0], "0 manual-add zz first manual");
+    assert_string_equal(m.line[1], "0 remove - manual");
+    assert_string_equal(m.line[2], "0 manual-add aa again manual");
+    mxd_store_close(s);
 }
 
 static int count_cb(void *arg, const mxd_suppression *e)
