@@ -145,6 +145,11 @@ void bview_set_orig(bounce_view *v, const char *text, size_t len);
  * not one. */
 bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen);
 
+/* bounce_add_exact - a new recipient for an address already checked and cleaned by its caller
+ * (a DSN's typed address whose domain is one label: "webmaster@mailhost"), or the existing
+ * one; NULL when the list is full. */
+bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a);
+
 /* bounce_find - the recipient with this address, or NULL. */
 bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen);
 

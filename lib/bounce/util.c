@@ -174,6 +174,30 @@ static bounce_rcpt *find_clean(bounce_out *out, const char *a)
     return NULL;
 }
 
+bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a)
+{
+    size_t l = strlen(a);
+    if (!l || l >= BOUNCE_ADDR_MAX)
+        return NULL;
+    bounce_rcpt *had = find_clean(out, a);
+    if (had)
+        return had;
+    if (out->n >= BOUNCE_MAX_RCPTS) {
+        out->dropped++;
+        return NULL;
+    }
+    bounce_rcpt *r = &out->r[out->n++];
+    memset(r, 0, offsetof(bounce_rcpt, diag));
+    r->diag[0] = 0;
+    r->diaglen = 0;
+    r->reason = NULL;
+    r->date = 0;
+    r->tz[0] = 0;
+    r->category[0] = 0;
+    memcpy(r->recipient, a, l + 1);
+    return r;
+}
+
 bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen)
 {
     char a[BOUNCE_ADDR_MAX];

@@ -1150,6 +1150,20 @@ static void test_dsn_edges(void **state)
     parse_with(kb, m, &g);
     for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
         assert_null(strstr(g.r[i].recipient, "rchen@"));
+    /* a typed Final-Recipient whose domain is one label (an intranet host) is the recipient;
+     * words around one are not */
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: rfc822; webmaster@MailHost\nAction: failed\nStatus: 5.1.1\n",
+            "text/rfc822-headers");
+    parse_with(kb, m, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "webmaster@mailhost");
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: rfc822; web master@mailhost now\nAction: failed\nStatus: 5.1.1\n",
+            "text/rfc822-headers");
+    parse_with(kb, m, &g);
+    for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
+        assert_null(strstr(g.r[i].recipient, "@mailhost"));
     /* brackets and colons end a domain unless it is an address literal: MailEnable's
      * "[SMTP:a@b]", XMail's "Rcpt=[a@b]"; "a@[192.0.2.1]" keeps its ']' */
     static const struct {
