@@ -15,10 +15,10 @@
 
 static int mdaemon_detect(const bounce_view *v)
 {
-    return !v->has_dsn &&
-           (fmt_header_has(v, "X-MDDSN-Message", NULL) ||
-            fmt_text_has(v, "MDaemon Delivery Status Notification")) &&
-           fmt_text_has(v, "--- Session Transcript ---");
+    /* (the text marker first: a header lookup costs more, and most messages fail here) */
+    return !v->has_dsn && fmt_text_has(v, "--- Session Transcript ---") &&
+           (fmt_text_has(v, "MDaemon Delivery Status Notification") ||
+            fmt_header_has(v, "X-MDDSN-Message", NULL));
 }
 
 /* unstamp - the log line without its time stamp ("Wed 2013-09-11 12:22:04: ") */
