@@ -209,26 +209,9 @@ bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen)
 bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen)
 {
     char a[BOUNCE_ADDR_MAX];
-    size_t l = bounce_addr_clean(addr, alen, a, sizeof a);
-    if (!l)
+    if (!bounce_addr_clean(addr, alen, a, sizeof a))
         return NULL;
-    bounce_rcpt *had = find_clean(out, a);
-    if (had)
-        return had;
-    if (out->n >= BOUNCE_MAX_RCPTS) {
-        out->dropped++;
-        return NULL;
-    }
-    bounce_rcpt *r = &out->r[out->n++];
-    memset(r, 0, offsetof(bounce_rcpt, diag));
-    r->diag[0] = 0;
-    r->diaglen = 0;
-    r->reason = NULL;
-    r->date = 0;
-    r->tz[0] = 0;
-    r->category[0] = 0;
-    memcpy(r->recipient, a, l + 1);
-    return r;
+    return bounce_add_exact(out, a);
 }
 
 void rcpt_diag_add(bounce_rcpt *r, const char *s, size_t len)

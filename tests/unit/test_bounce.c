@@ -88,6 +88,17 @@ static char *slurp(const char *name, size_t *len)
     return data;
 }
 
+/* fixture_copy - a fixture in memory of its own, NUL-terminated, for a test to change. */
+static char *fixture_copy(const char *name, size_t *len)
+{
+    const char *d = slurp(name, len);
+    char *m = malloc(*len + 1);
+    assert_non_null(m);
+    memcpy(m, d, *len);
+    m[*len] = 0;
+    return m;
+}
+
 /* parse_bytes - the records of msg[0..len) parsed with k in a context of its own; the count
  * the parser returns is the records handed out, and the fast JSON is byte for byte what
  * jansson writes. Returns the parser's status. */
@@ -596,10 +607,7 @@ static void test_headerless_after_multipart(void **state)
     assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
     size_t len;
     /* (a bounce whose returned message is a delivery report: its parts stay in the view) */
-    const char *d = slurp("double-bounce.eml", &len);
-    char *first = malloc(len);
-    assert_non_null(first);
-    memcpy(first, d, len);
+    char *first = fixture_copy("double-bounce.eml", &len);
     got g;
     memset(&g, 0, sizeof g);
     size_t n = 0;
@@ -1536,11 +1544,7 @@ static void test_fallback_notices(void **state)
     assert_int_equal(g.r[0].hard, 1);
     {
         size_t ml;
-        const char *sl = slurp("exim-local-unknown.eml", &ml);
-        char *m = malloc(ml + 1);
-        assert_non_null(m);
-        memcpy(m, sl, ml);
-        m[ml] = 0;
+        char *m = fixture_copy("exim-local-unknown.eml", &ml);
         char *at = strstr(m, "    Unknown user\n");
         assert_non_null(at);
         static const char remote[] = "    host mx.example.net [192.0.2.9]\n"
@@ -1570,11 +1574,7 @@ static void test_fallback_notices(void **state)
     assert_int_equal(g.r[0].hard, 1);
     {
         size_t ml;
-        const char *sl = slurp("nested-dsn.eml", &ml);
-        char *m = malloc(ml + 1);
-        assert_non_null(m);
-        memcpy(m, sl, ml);
-        m[ml] = 0;
+        char *m = fixture_copy("nested-dsn.eml", &ml);
         char *ct = strstr(m, "multipart/report; report-type=delivery-status;");
         assert_non_null(ct);
         static const char plain[] = "multipart/mixed;  report-type=delivery-xxxxxx;";
@@ -1651,25 +1651,32 @@ static void test_fallback_notices(void **state)
     parse_with(kb, helpdesk, &g);
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].recipient, "xena@corp.example.com");
-    /* Lotus Notes' older notice: each reason above the address it is for (the text reader
-     * gave each address the reason below it), the directory's verdict the server's own */
-    parse_fixture("notes.eml", &g);
-    assert_int_equal(g.n, 2);
-    assert_string_equal(g.r[0].recipient, "vera@notes.example.net");
-    assert_string_equal(g.r[0].reason, "userunknown");
-    assert_int_equal(g.r[0].hard, 1);
-    assert_string_equal(g.r[1].recipient, "walt@notes.example.net");
-    assert_string_equal(g.r[1].reason, "networkerror");
-    assert_int_equal(g.r[1].hard, 0);
-    /* CommuniGate Pro: "Failed to deliver to '<addr>'" above each recipient's module report */
-    parse_fixture("communigate.eml", &g);
-    assert_int_equal(g.n, 2);
-    assert_string_equal(g.r[0].recipient, "tove@example.net");
-    assert_string_equal(g.r[0].reason, "suspend");
-    assert_int_equal(g.r[0].hard, 0);
-    assert_string_equal(g.r[1].recipient, "ulf@example.org");
-    assert_string_equal(g.r[1].reason, "userunknown");
-    assert_int_equal(g.r[1].hard, 1);
+    /* two recipients, each with its own reason: Lotus Notes' older notice (each reason above
+     * the address it is for: the text reader gave each address the reason below it; the
+     * directory's verdict the server's own), CommuniGate Pro ("Failed to deliver to '<addr>'"
+     * above each recipient's module report) */
+    static const struct {
+        const char *file;
+        struct {
+            const char *rcpt, *reason;
+            int hard;
+        } r[2];
+    } pairs[] = {
+        {"notes.eml",
+         {{"vera@notes.example.net", "userunknown", 1},
+          {"walt@notes.example.net", "networkerror", 0}}},
+        {"communigate.eml",
+         {{"tove@example.net", "suspend", 0}, {"ulf@example.org", "userunknown", 1}}},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        parse_fixture(pairs[i].file, &g);
+        assert_int_equal(g.n, 2);
+        for (size_t k = 0; k < 2; k++) {
+            assert_string_equal(g.r[k].recipient, pairs[i].r[k].rcpt);
+            assert_string_equal(g.r[k].reason, pairs[i].r[k].reason);
+            assert_int_equal(g.r[k].hard, pairs[i].r[k].hard);
+        }
+    }
     /* MailMarshal's MIME form: two recipients under its lead-in, the 552 above them */
     parse_fixture("fallback-mailmarshal-mime.eml", &g);
     assert_int_equal(g.n, 2);
