@@ -342,6 +342,23 @@ static int header_field_at(const char *s, size_t len)
     return i < len && s[i] == ':';
 }
 
+/* read_formats - the first format whose detector takes the view and whose reader finds a
+ * recipient fills out (out->mta names it; NULL when none did). */
+static void read_formats(bounce_view *v, bounce_out *out)
+{
+    for (size_t i = 0; i < bounce_nformats; i++) {
+        reset_out(out);
+        const bounce_format *f = bounce_formats[i];
+        if (!f->detect(v))
+            continue;
+        if (f->parse(v, out) > 0) {
+            out->mta = f->name;
+            return;
+        }
+    }
+    reset_out(out);
+}
+
 static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
                      mxd_bounce_cb cb, void *arg, size_t *nrec)
 {
@@ -382,21 +399,15 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         reset_out(out);
         return bc->v.conv.nolib ? MXD_ERR_NOLIB : MXD_OK;
     }
-    for (size_t i = 0; i < bounce_nformats; i++) {
-        reset_out(out);
-        const bounce_format *f = bounce_formats[i];
-        if (!f->detect(&bc->v))
-            continue;
-        if (f->parse(&bc->v, out) > 0) {
-            out->mta = f->name;
-            break;
-        }
-    }
+    read_formats(&bc->v, out);
     /* a message with no delivery status of its own that returns or forwards a whole delivery
      * report (X5's notification with the DSN as its returned message, a person forwarding a
-     * bounce), and that no reader found a recipient in: that report is the bounce, read once.
-     * (A bounce of a bounce names its own recipient and is read as it is.) */
-    if (!out->mta && !bc->v.has_dsn && !bc->v.has_fbr && !bc->nested) {
+     * bounce): that report is the bounce, read once, unless a reader of a known notice
+     * format took the outer message (a bounce of a bounce names its own recipient). What the
+     * plain-text reader found in a person's few lines above a forwarded bounce (a signature,
+     * "my mail bounced: 550 ...") is not taken over the report. */
+    if ((!out->mta || !strcmp(out->mta, "text")) && !bc->v.has_dsn && !bc->v.has_fbr &&
+        !bc->nested) {
         const mail_part *ps = bc->v.ms.parts;
         for (size_t i = 0; i + 1 < bc->v.ms.nparts; i++) {
             const mail_part *c = &ps[i + 1];
@@ -421,11 +432,12 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
                     *nrec = got;
                 return ne;
             }
-            /* nothing in it: the outer message as it was (its view was reused) */
+            /* nothing in it: the outer message as it was read (its view and records were
+             * reused) */
             e = build_view(&bc->v, data, len, headerless);
             if (e)
                 return e;
-            reset_out(out);
+            read_formats(&bc->v, out);
             break;
         }
     }

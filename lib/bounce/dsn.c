@@ -133,7 +133,8 @@ static void recipient_of(const char *v, size_t vl, char *out, size_t outlen)
     if (!at || at == rest || rl >= outlen)
         return;
     size_t dl = rl - (size_t)(at + 1 - rest);
-    if (!dl || dl > 63 || !str_isalnum((unsigned char)at[1]))
+    if (!dl || dl > 63 || !str_isalnum((unsigned char)at[1]) ||
+        str_caseeq(at + 1, dl, "localhost") || str_caseeq(at + 1, dl, "localdomain"))
         return;
     for (const char *p = rest; p < at; p++)
         if (!str_isalnum((unsigned char)*p) && !strchr(".-_+=/'!#$%&*?^`{|}~", *p))
@@ -149,6 +150,12 @@ static void recipient_of(const char *v, size_t vl, char *out, size_t outlen)
 static void flush(dsn_group *g, bounce_out *out)
 {
     const char *addr = g->final[0] ? g->final : g->orig;
+    /* a one-label Final-Recipient (an internal rewrite: "bob.smith@localhost") yields to a
+     * dotted Original-Recipient, the address the sender wrote */
+    const char *fat = strchr(g->final, '@');
+    if (fat && !strchr(fat, '.') && g->orig[0] &&
+        strchr(strchr(g->orig, '@') ? strchr(g->orig, '@') : g->orig, '.'))
+        addr = g->orig;
     if (addr[0]) {
         bounce_rcpt *r = bounce_add(out, addr, strlen(addr));
         if (!r && !strchr(strchr(addr, '@') ? strchr(addr, '@') : addr, '.'))

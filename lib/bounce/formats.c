@@ -454,8 +454,12 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
                 const char *h = l + sizeof by - 1;
                 size_t hl = ll - (sizeof by - 1);
                 bounce_trim(&h, &hl);
-                if (hl && hl < sizeof r->rhost && !memchr(h, ' ', hl) && memchr(h, '.', hl))
-                    bounce_copy(r->rhost, sizeof r->rhost, h, hl);
+                size_t k = 0; /* a host name: letters, digits, '.' and '-' up to a blank */
+                while (k < hl && (str_isalnum((unsigned char)h[k]) || h[k] == '.' || h[k] == '-'))
+                    k++;
+                if (k && k < sizeof r->rhost && (k == hl || str_isspace((unsigned char)h[k])) &&
+                    memchr(h, '.', k))
+                    bounce_copy(r->rhost, sizeof r->rhost, h, k);
             }
         }
         return;
@@ -571,8 +575,10 @@ static int text_parse(bounce_view *v, bounce_out *out)
      * Exchange's delivery and relay receipts, whose subjects say so ("Delivered: ...",
      * "Relayed: ..."); elsewhere a success sentence may open a partial failure */
     if (n > 0)
-        fmt_notice_kind(v, out,
-                        fmt_subject_starts(v, "Delivered:") || fmt_subject_starts(v, "Relayed:"));
+        fmt_notice_kind(
+            v, out,
+            (fmt_subject_starts(v, "Delivered:") || fmt_subject_starts(v, "Relayed:")) &&
+                !fmt_notice_says(v, KB_PH_LEAD));
     if (n == 0 && v->text.len) {
         /* errors without an address: the recipient from the headers */
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);

@@ -19,6 +19,27 @@
  * the bytes of English (an Exchange NDR's "#554 5.2.2" line comes last) */
 #define TEXT_LEAD_TAIL_BYTES 1200
 
+/* sep_at - does the line open with the separator p? A pattern ending in '$' holds only when
+ * no letter or digit follows it on the line ("Original message -----", not "Original
+ * Message Details"). */
+static int sep_at(const char *l, size_t ll, const char *p)
+{
+    size_t pl = strlen(p);
+    int anchored = pl > 1 && p[pl - 1] == '$';
+    if (!anchored)
+        return bounce_starts(l, ll, p);
+    pl--;
+    if (ll < pl)
+        return 0;
+    for (size_t i = 0; i < pl; i++)
+        if (str_tolower((unsigned char)l[i]) != (unsigned char)p[i])
+            return 0;
+    for (size_t i = pl; i < ll; i++)
+        if (str_isalnum((unsigned char)l[i]))
+            return 0;
+    return 1;
+}
+
 size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
 {
     size_t pos = 0;
@@ -53,7 +74,7 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
         unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
         bounce_trim(&l, &ll);
         for (size_t i = 0; i < nsep; i++)
-            if (c0[i] == a && c1[i] == b && bounce_starts(l, ll, sp[i]))
+            if (c0[i] == a && c1[i] == b && sep_at(l, ll, sp[i]))
                 return start;
     }
     return len;
@@ -254,28 +275,33 @@ static bounce_rcpt *list_rcpt(bounce_out *out, const char *t, size_t tl)
     return r;
 }
 
-/* display_name - is t[0..len) a person's or group's name as Exchange writes it before
- * "(addr)": one to five words, each opening with a capital (or a non-ASCII letter), of
- * letters, '-', '\'' and '.' only ("Henrik Dahl", "J. Smith"), not a sentence? */
+/* display_name - is t[0..len) a name as Exchange writes it before "(addr)": at most six
+ * words of letters, digits and - ' . , & _ ("Henrik Dahl", "Jan de Vries", "de Vries, Jan",
+ * "Team 42", "Sales & Marketing"), each opening with a capital, a digit or a sign, or a
+ * lower-case particle of three letters at most ("de", "van", "da"), so that no sentence
+ * ("contact the help desk (addr)") passes? */
 static int display_name(const char *t, size_t len)
 {
-    size_t words = 0;
-    int in = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (c == ' ') {
-            in = 0;
-            continue;
+    size_t words = 0, i = 0;
+    while (i < len) {
+        while (i < len && t[i] == ' ')
+            i++;
+        if (i == len)
+            break;
+        size_t w = i;
+        while (i < len && t[i] != ' ') {
+            unsigned char c = (unsigned char)t[i];
+            if (!str_isalnum(c) && c < 0x80 && !strchr("-'.,&_", c))
+                return 0;
+            i++;
         }
-        if (!str_isalpha(c) && c < 0x80 && c != '-' && c != '\'' && c != '.')
+        unsigned char f = (unsigned char)t[w];
+        if (f >= 'a' && f <= 'z' && i - w - (t[i - 1] == ',') > 3)
+            return 0; /* a lower-case word longer than a particle: a sentence */
+        if (++words > 6)
             return 0;
-        if (!in && !(c >= 'A' && c <= 'Z') && c < 0x80)
-            return 0;
-        if (!in)
-            words++;
-        in = 1;
     }
-    return words >= 1 && words <= 5;
+    return words >= 1;
 }
 
 int text_leads_v(bounce_view *v, bounce_out *out)

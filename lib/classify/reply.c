@@ -93,10 +93,10 @@ static int inline_marker(const char *l, size_t ll, const char *code, const char 
     if (ll < 5 || memcmp(l, code, 3))
         return 0;
     /* "550-" then the reply's status or words, not digits ("call 550-0199") */
+    size_t sl = strlen(status);
     if (l[3] == '-')
         return !str_isdigit((unsigned char)l[4]) ||
-               (status[0] && !strncmp(l + 4, status, strlen(status)));
-    size_t sl = strlen(status);
+               (sl && ll >= 4 + sl && !memcmp(l + 4, status, sl));
     return l[3] == ' ' && sl && ll >= 4 + sl && !memcmp(l + 4, status, sl) &&
            (ll == 4 + sl || l[4 + sl] == ' ');
 }

@@ -613,18 +613,27 @@ static void test_headerless_after_multipart(void **state)
     size_t n = 0;
     assert_int_equal(mxd_bounce_parse(bc, first, len, "first", on_rec, &g, &n), MXD_OK);
     assert_int_equal(n, 1);
-    /* a text no reader takes: with the first message's parts still in the view (and its
-     * buffer still there), the returned report would be read out of it */
+    /* a text no reader takes: with the first message's parts still in the view, the returned
+     * report would be read out of them: while the first buffer lives (a record appears), and
+     * after it is freed (ASan) */
     static const char pasted[] = "\r\r\rjust a few words about lunch\r";
-    char *second = malloc(sizeof pasted);
-    assert_non_null(second);
-    memcpy(second, pasted, sizeof pasted);
-    memset(&g, 0, sizeof g);
-    (void)mxd_bounce_parse(bc, second, sizeof pasted - 1, "second", on_rec, &g, &n);
-    assert_int_equal(n, g.n);
-    assert_int_equal(g.n, 0);
-    free(second);
-    free(first);
+    for (int freed = 0; freed < 2; freed++) {
+        if (freed) {
+            memset(&g, 0, sizeof g);
+            assert_int_equal(mxd_bounce_parse(bc, first, len, "first", on_rec, &g, &n), MXD_OK);
+            memset(first, 'x', len);
+            free(first);
+            first = NULL;
+        }
+        char *second = malloc(sizeof pasted);
+        assert_non_null(second);
+        memcpy(second, pasted, sizeof pasted);
+        memset(&g, 0, sizeof g);
+        (void)mxd_bounce_parse(bc, second, sizeof pasted - 1, "second", on_rec, &g, &n);
+        assert_int_equal(n, g.n);
+        assert_int_equal(g.n, 0);
+        free(second);
+    }
     mxd_bounce_free(bc);
 }
 
@@ -1605,6 +1614,19 @@ static void test_fallback_notices(void **state)
                                         "RESOLVER.RST.SenderNotAuthenticatedForGroup;"));
     assert_null(strstr(g.r[0].json, "Message rejected by"));
     assert_non_null(strstr(g.r[0].json, "\"rhost\":\"AB1PR01MB0001.eurprd01.prod.outlook.com\""));
+    {
+        /* the host name only, up to a blank: nothing after it reaches rhost */
+        size_t ml;
+        char *m = fixture_copy("ms365-modern-text.eml", &ml);
+        char *h = strstr(m, "prod.outlook.com\n\nNotification");
+        assert_non_null(h);
+        memcpy(h + 16, "\t<x>", 4);
+        assert_int_equal(parse_bytes(kb, m, ml, "rhost-tab", &g), MXD_OK);
+        assert_int_equal(g.n, 1);
+        assert_non_null(
+            strstr(g.r[0].json, "\"rhost\":\"AB1PR01MB0001.eurprd01.prod.outlook.com\""));
+        free(m);
+    }
     /* Exchange 2010's text NDR: "Display Name (addr)" entries, each with its explanation,
      * separated by blank lines: every one is a recipient */
     static const char ex2010[] =
@@ -1651,6 +1673,56 @@ static void test_fallback_notices(void **state)
     parse_with(kb, helpdesk, &g);
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].recipient, "xena@corp.example.com");
+    /* second review (2026-12-07): a person's forward of a bounce is read from the report it
+     * forwards, not from the person's lines above it (an address in a signature, "my mail
+     * bounced: 550 ..."); a one-label Final-Recipient yields to a dotted Original-Recipient;
+     * "Original message" separators in their other dress end the notice; Exchange 2010
+     * display names with particles are entries; a "Delivered:" subject over a failure lead is
+     * no receipt */
+    parse_fixture("forwarded-bounce.eml", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@example.net");
+    char dm[2048];
+    dsn_msg(dm, sizeof dm,
+            "Original-Recipient: rfc822; bob@example.net\nFinal-Recipient: rfc822; "
+            "bob.smith@mailhost\nAction: failed\nStatus: 5.1.1\n",
+            "text/rfc822-headers");
+    parse_with(kb, dm, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@example.net");
+    static const char *const seps[] = {"==== Original message ====", "Original message",
+                                       "**** Original message ****", "Original message:"};
+    for (size_t i = 0; i < sizeof seps / sizeof *seps; i++) {
+        char t[1024];
+        snprintf(t, sizeof t,
+                 "From: MAILER-DAEMON@mx.example.org\nTo: owner@example.com\nSubject: Mail "
+                 "delivery failed\n\nThe message could not be delivered.\n\n<bob@example.net>: "
+                 "552 5.2.2 mailbox full\n\n%s\nFrom: Owner <owner@example.com>\nTo: "
+                 "bob@example.net\nSubject: news\n\nAccount: help@example.com (550 5.1.1 user "
+                 "unknown)\n",
+                 seps[i]);
+        parse_with(kb, t, &g);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].recipient, "bob@example.net");
+    }
+    static const char names[] =
+        "From: postmaster@corp.example.com\nTo: owner@example.com\nSubject: Undeliverable: "
+        "plan\n\nDelivery has failed to these recipients or groups:\n\nXena Ode "
+        "(xena@corp.example.com)\nThe recipient's mailbox is full.\n\nJan de Vries "
+        "(jan@corp.example.com)\nThe e-mail address you entered couldn't be found.\n";
+    parse_with(kb, names, &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[1].recipient, "jan@corp.example.com");
+    static const char delivered[] =
+        "From: postmaster@corp.example.com\nTo: owner@example.com\nSubject: Delivered: parcel\n"
+        "\nYour message has been delivered to the following recipients:\n\nalice@example.org\n"
+        "\nDelivery has failed to these recipients or groups:\n\nbob@example.net\nThe e-mail "
+        "address you entered couldn't be found.\n";
+    parse_with(kb, delivered, &g);
+    assert_true(g.n >= 1);
+    for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
+        if (!strcmp(g.r[i].recipient, "bob@example.net"))
+            assert_null(strstr(g.r[i].json, "\"action\":\"delivered\""));
     /* two recipients, each with its own reason: Lotus Notes' older notice (each reason above
      * the address it is for: the text reader gave each address the reason below it; the
      * directory's verdict the server's own), CommuniGate Pro ("Failed to deliver to '<addr>'"

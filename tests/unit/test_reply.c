@@ -345,6 +345,15 @@ static void test_multiline(void **state)
         {"550 5.7.1 we answered 550-x to that", "550 5.7.1 we answered 550-x to that"},
         {"550-5.7.1 call 550-0199 550-5.7.1 for help", "550-5.7.1 call 550-0199 for help"},
     };
+    /* a line that ends inside a marker's status, the buffer not NUL-terminated: nothing is
+     * read past it (ASan) */
+    static const char cut[] = "550-5.2.1 The user is over quota 550-5.2";
+    char *nt = malloc(sizeof cut - 1);
+    assert_non_null(nt);
+    memcpy(nt, cut, sizeof cut - 1);
+    assert_int_equal(reply_parse(nt, sizeof cut - 1, &rp), MXD_OK);
+    reply_free(&rp);
+    free(nt);
     for (size_t i = 0; i < sizeof joined / sizeof *joined; i++) {
         assert_int_equal(reply_parse(joined[i].in, strlen(joined[i].in), &rp), MXD_OK);
         assert_string_equal(rp.text, joined[i].out);
