@@ -320,6 +320,8 @@ static long reply_line_at(const char *l, size_t ll)
             i += strlen(labels[k]);
             while (i < ll && (l[i] == ' ' || l[i] == '\t'))
                 i++;
+            if (bounce_starts(l + i, ll - i, quoted)) /* "Error: Remote server returned '..." */
+                i += sizeof quoted - 1;
             break;
         }
     const char *c = l + i;

@@ -1615,6 +1615,27 @@ static void test_fallback_notices(void **state)
     assert_null(strstr(g.r[0].json, "Message rejected by"));
     assert_non_null(strstr(g.r[0].json, "\"rhost\":\"AB1PR01MB0001.eurprd01.prod.outlook.com\""));
     {
+        /* "Error:" over Exchange's own quote of the reply: the reply inside the quote */
+        size_t ml;
+        char *m = fixture_copy("ms365-modern-text.eml", &ml);
+        char *e = strstr(m, "Reported error:\t550 5.7.133");
+        assert_non_null(e);
+        static const char relay[] = "Error: Remote server returned '550 5.7.1 Unable to relay'";
+        char *eol = strchr(e, '\n');
+        assert_non_null(eol);
+        size_t tail = strlen(eol);
+        char *n = malloc((size_t)(e - m) + sizeof relay + tail);
+        assert_non_null(n);
+        memcpy(n, m, (size_t)(e - m));
+        memcpy(n + (e - m), relay, sizeof relay - 1);
+        memcpy(n + (e - m) + sizeof relay - 1, eol, tail + 1);
+        assert_int_equal(parse_bytes(kb, n, strlen(n), "error-quoted", &g), MXD_OK);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].reason, "norelaying");
+        free(n);
+        free(m);
+    }
+    {
         /* the host name only, up to a blank: nothing after it reaches rhost */
         size_t ml;
         char *m = fixture_copy("ms365-modern-text.eml", &ml);
