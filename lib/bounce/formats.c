@@ -445,7 +445,12 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
         while (stop - from < 600 && bounce_line(t, end, &next, &l, &ll) && !is_blank(l, ll) &&
                !ndr_field_at(l, ll))
             stop = next;
-        rcpt_diag_set(r, t + from, bounce_utf8_cut(t + from, stop - from, 600));
+        size_t dl = bounce_utf8_cut(t + from, stop - from, 600);
+        /* Exchange's quote ("returned '550 ...'"): without its closing mark */
+        while (from > 0 && t[from - 1] == '\'' && dl &&
+               (t[from + dl - 1] == '\'' || str_isspace((unsigned char)t[from + dl - 1])))
+            dl--;
+        rcpt_diag_set(r, t + from, dl);
         /* the server that refused it, where the NDR names it right below ("Message rejected
          * by: host"): the remote host, as a DSN's Remote-MTA would say */
         next = stop;

@@ -1632,6 +1632,7 @@ static void test_fallback_notices(void **state)
         assert_int_equal(parse_bytes(kb, n, strlen(n), "error-quoted", &g), MXD_OK);
         assert_int_equal(g.n, 1);
         assert_string_equal(g.r[0].reason, "norelaying");
+        assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"550 5.7.1 Unable to relay\""));
         free(n);
         free(m);
     }
