@@ -534,6 +534,9 @@ static void test_sender_quota_and_provider_wordings(void **state)
         /* Gmail's state 12: a relay refused, not a syntax error for the "500" before it */
         {"500 Remote server does not support SMTP Authenticated Relay (state 12).", "norelaying",
          0},
+        /* Exchange's own NDR code names a group's sender restriction, whoever relayed it */
+        {"550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required",
+         "rejected", 0},
         {"550 5.0.0 access denied, banned recipient", "suspend", 0},
         {"554 delivery error: dd bob@example.org is no longer valid.", "suspend", 0},
         {"550 5.0.0 The account that you tried to reach is disabled.", "suspend", 0},
