@@ -328,7 +328,6 @@ static void reset_out(bounce_out *out)
     out->dropped = 0;
 }
 
-/* parse - mxd_bounce_parse() with out.cut already set. */
 /* header_field_at - does s open with a header field name and its colon? Names as messages
  * carry them (a letter, then letters, digits and '-'), stricter than RFC 5322 section 2.2
  * allows: pasted text opening with "[https://..." is not taken for a header. */
@@ -359,6 +358,8 @@ static void read_formats(bounce_view *v, bounce_out *out)
     reset_out(out);
 }
 
+/* parse - mxd_bounce_parse() with out.cut already set; calls itself once for a delivery report
+ * returned inside the message (bc->nested). */
 static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
                      mxd_bounce_cb cb, void *arg, size_t *nrec)
 {
