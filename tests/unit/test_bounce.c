@@ -1440,6 +1440,20 @@ static void test_filtered_smtp_only(void **state)
     assert_string_equal(g.r[0].command, "CONN");
     assert_string_equal(g.r[0].reason, "blocked");
     assert_int_equal(g.r[0].hard, 0);
+    /* Outlook.com's own DSN (its Reporting-MTA a Microsoft server, no Remote-MTA, no command):
+     * "5.5.0 mailbox unavailable" is Microsoft's provider rule's (its NDR table: an address not
+     * found), not Sisimai's Filtered rule's */
+    static const char o550[] =
+        "From: postmaster@outlook.example.com\nTo: alice@example.org\nSubject: Undeliverable\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nDelivery has failed.\n\n--b\n"
+        "Content-Type: message/delivery-status\n\nReporting-MTA: dns;"
+        "XX9PR11MB5011.namprd11.prod.outlook.com\n\nFinal-Recipient: rfc822;bob@example.net\n"
+        "Action: failed\nStatus: 5.5.0\nDiagnostic-Code: smtp;550 5.5.0 Requested action not "
+        "taken: mailbox unavailable (S2017062302).\n\n--b--\n";
+    parse_one(o550, sizeof o550 - 1, "outlook-550", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
     /* MailEnable's unregistered recipient domain, in its own words only: the same words about
      * the sender's domain are no missing recipient */
     parse_diag("smtp; 550 The message could not be delivered because the domain name "

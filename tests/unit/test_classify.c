@@ -664,6 +664,9 @@ static void test_provider_tags(void **state)
         {"550 5.1.1 User does not exist - <bob@example.org>", "mx.zoho.com", "userunknown", 1},
         {"554 192.0.2.1 found on one or more DNSBLs (abusixip)", "route1.mx.cloudflare.net",
          "blocked", 0},
+        /* Outlook.com's unknown mailbox (Microsoft's NDR table: "similar to 5.1.10") */
+        {"550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302).",
+         "hotmail-com.olc.protection.outlook.com", "userunknown", 1},
         /* Exchange Online Protection's sentences from consumer Outlook.com, whose host no
          * Microsoft 365 tenant rule covers (reasons.tsv); T-Online's greeting block */
         {"550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. "
