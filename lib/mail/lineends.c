@@ -25,11 +25,16 @@ static int broken(const char *data, size_t len)
         j++;
     if (j < len && data[j] == '\n')
         return j - i >= 2; /* CR CR... LF; a plain CR LF is fine */
+    return mail_lone_crs_lead(data, len, 1);
+}
+
+int mail_lone_crs_lead(const char *p, size_t n, int whole)
+{
     size_t lone = 0, lf = 0;
-    for (size_t k = 0; k < len; k++)
-        if (data[k] == '\n')
+    for (size_t k = 0; k < n; k++)
+        if (p[k] == '\n')
             lf++;
-        else if (data[k] == '\r' && (k + 1 == len || (data[k + 1] != '\r' && data[k + 1] != '\n')))
+        else if (p[k] == '\r' && (k + 1 < n ? p[k + 1] != '\r' && p[k + 1] != '\n' : whole))
             lone++;
     return lone >= lf;
 }

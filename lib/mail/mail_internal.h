@@ -78,6 +78,11 @@ mxd_err mail_scan_run(mail_scan *ms, const char *data, size_t len);
  * longer than the message. lineends.c. */
 int mail_mend_line_ends(const char *data, size_t len, buf *out);
 
+/* mail_lone_crs_lead - in p[0..n), are the CRs that end a line alone (neither another CR nor an
+ * LF after them) at least as many as the LFs? A CR at the very end counts as alone when p is
+ * the whole message (whole), not when more may follow (a window of an mbox being read). */
+int mail_lone_crs_lead(const char *p, size_t n, int whole);
+
 /* mail_header_end - length of the header block at data (up to the blank line or the first
  * line that is not a header), and in *body the offset where the body starts. */
 size_t mail_header_end(const char *data, size_t len, size_t *body);

@@ -484,19 +484,6 @@ static mxd_err next_single(mxd_mail_source *s, mxd_mail_msg *msg, char *why, siz
     return MXD_OK;
 }
 
-/* lone_crs_lead - in p[0..n), are CRs that end a line alone (neither another CR nor an LF
- * after them) at least as many as the LFs? */
-static int lone_crs_lead(const char *p, size_t n)
-{
-    size_t lone = 0, lf = 0;
-    for (size_t k = 0; k < n; k++)
-        if (p[k] == '\n')
-            lf++;
-        else if (p[k] == '\r' && k + 1 < n && p[k + 1] != '\r' && p[k + 1] != '\n')
-            lone++;
-    return lone >= lf;
-}
-
 /* skip_from_line - step over the "From " line at pos. It ends at its LF, or, in an mbox whose
  * lines end in CR alone (classic Mac OS, Eudora; then split at "\rFrom ", cr_only), at its
  * first CR. Which one is decided on the file's first "From " line: a run of CRs followed by an
@@ -529,7 +516,7 @@ static int skip_from_line(mxd_mail_source *s)
                     end = p + j;
                 else if (look < SOURCE_MAX_FROMLINE && !s->eof)
                     undecided = 1; /* (decided on a full window, whatever read() gave) */
-                else if (lone_crs_lead(p, look))
+                else if (mail_lone_crs_lead(p, look, 0))
                     end = p + i, s->cr_only = 1;
                 else
                     i = j - 1; /* (a stray CR in an LF mbox's line) */
