@@ -418,16 +418,13 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
                 !str_casefind(c->hdr, c->hlen, "multipart/report", 16) ||
                 !str_casefind(c->hdr, c->hlen, "delivery-status", 15))
                 continue;
-            size_t il = (size_t)(c->body + c->blen - c->hdr);
-            char *inner = malloc(il ? il : 1);
-            if (!inner)
-                return MXD_ERR_NOMEM;
-            memcpy(inner, c->hdr, il);
-            size_t got = 0;
+            /* read in place: the nested parse mends nothing (bc->lines stays as it is) and
+             * writes only the view, which is built again below */
+            const char *inner = c->hdr;
+            size_t il = (size_t)(c->body + c->blen - c->hdr), got = 0;
             bc->nested = 1;
             mxd_err ne = parse(bc, inner, il, source, cb, arg, &got);
             bc->nested = 0;
-            free(inner);
             if (got || ne == MXD_ERR_NOMEM) {
                 if (nrec)
                     *nrec = got;

@@ -150,6 +150,10 @@ bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen);
  * one; NULL when the list is full. */
 bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a);
 
+/* bounce_own_verdict - is the recipient's error its reporting MTA's own (bounce_rcpt.own): a
+ * text, but no reply code, command, remote host, "remote" or "host " in it? */
+int bounce_own_verdict(const bounce_rcpt *r);
+
 /* bounce_find - the recipient with this address, or NULL. */
 bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen);
 

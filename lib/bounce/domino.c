@@ -116,8 +116,11 @@ static int notes_detect(const bounce_view *v)
 
 static int notes_parse(bounce_view *v, bounce_out *out)
 {
+    /* the returned message follows its banner, which is a separator (bounce-phrases.tsv:
+     * "returned message") */
+    fmt_orig_after(v);
     const char *t = v->text.ptr ? v->text.ptr : "";
-    size_t end = v->text.len, pos = 0, ll, why = 0, whylen = 0;
+    size_t end = bview_sep(v), pos = 0, ll, why = 0, whylen = 0;
     const char *l;
     int in = 0;
     while (bounce_line(t, end, &pos, &l, &ll)) {
@@ -126,8 +129,6 @@ static int notes_parse(bounce_view *v, bounce_out *out)
             in = 1;
             continue;
         }
-        if (bounce_starts(l, ll, "------- Returned Message"))
-            break;
         if (!in || !ll || l[0] == '-')
             continue;
         size_t at, al;
@@ -137,9 +138,7 @@ static int notes_parse(bounce_view *v, bounce_out *out)
                 if (whylen)
                     rcpt_diag_set(r, t + why, whylen);
                 /* the server's own verdict, unless it relays a remote server's reply */
-                r->own = r->diaglen && !bounce_has_code(r->diag, r->diaglen) &&
-                         !bounce_has(r->diag, r->diaglen, "remote") &&
-                         !bounce_has(r->diag, r->diaglen, "host ");
+                r->own = bounce_own_verdict(r);
             }
             whylen = 0;
         } else if (!whylen) {
@@ -147,13 +146,6 @@ static int notes_parse(bounce_view *v, bounce_out *out)
         } else {
             whylen = (size_t)(l + ll - (t + why));
         }
-    }
-    /* the returned message follows its banner */
-    const char *rm = str_find(t, end, "------- Returned Message", 24);
-    if (rm && !v->has_orig) {
-        const char *nl = memchr(rm, '\n', (size_t)(t + end - rm));
-        if (nl)
-            bview_set_orig(v, nl + 1, (size_t)(t + end - nl - 1));
     }
     return (int)out->n;
 }

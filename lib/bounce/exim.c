@@ -50,13 +50,8 @@ static int exim_parse(bounce_view *v, bounce_out *out)
      * server": the error is Exim's own router's or transport's ("Unknown user" from a
      * redirect router's :fail:, "Unrouteable address"), given before any server saw the
      * message (mxd_reply_facts.own) */
-    for (size_t i = 0; i < out->n; i++) {
-        bounce_rcpt *r = &out->r[i];
-        r->own = r->diaglen && !r->replycode[0] && !r->command[0] && !r->rhost[0] &&
-                 !out->rhost[0] && !bounce_has_code(r->diag, r->diaglen) &&
-                 !bounce_has(r->diag, r->diaglen, "remote") &&
-                 !bounce_has(r->diag, r->diaglen, "host ");
-    }
+    for (size_t i = 0; i < out->n; i++)
+        out->r[i].own = !out->rhost[0] && bounce_own_verdict(&out->r[i]);
     int delayed = fmt_subject_has(v, "warning: message") || fmt_subject_has(v, "delayed");
     for (size_t i = 0; i < out->n && delayed; i++)
         if (!out->r[i].action[0])

@@ -27,11 +27,10 @@ static const struct {
 
 static int imail_detect(const bounce_view *v)
 {
-    /* (MailMarshal's notices open their subject so too, with the original subject quoted:
-     * 'Undeliverable Mail: "..."', sisimai/p5-sisimai:lib/Sisimai/Lhost/MailMarshalSMTP.pm;
-     * they are read by the plain-text reader) */
-    /* the subject alone is common to other servers' notices (SmarterMail's too): IMail's
-     * own separator must be there as well */
+    /* the subject alone is no IMail notice: MailMarshal's open so too, with the original
+     * subject quoted ('Undeliverable Mail: "..."', sisimai/p5-sisimai:lib/Sisimai/Lhost/
+     * MailMarshalSMTP.pm; the plain-text reader reads them), and SmarterMail's: IMail's own
+     * separator must be there as well */
     return fmt_header_has(v, "X-Mailer", "<SMTP32 v") ||
            (fmt_subject_starts(v, "Undeliverable Mail") &&
             !fmt_subject_starts(v, "Undeliverable Mail: \"") &&

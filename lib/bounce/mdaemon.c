@@ -34,6 +34,7 @@ static void unstamp(const char **l, size_t *ll)
 
 static int mdaemon_parse(bounce_view *v, bounce_out *out)
 {
+    fmt_orig_after(v);
     const char *t = v->text.ptr ? v->text.ptr : "";
     size_t end = v->text.len, pos = 0, ll;
     const char *l;
@@ -71,10 +72,7 @@ static int mdaemon_parse(bounce_view *v, bounce_out *out)
             r->own = 1;
         }
     }
-    if (!out->n)
-        return text_generic_v(v, 0, out);
-    fmt_orig_after(v);
-    return (int)out->n;
+    return out->n ? (int)out->n : text_generic_v(v, 0, out);
 }
 
 const bounce_format bounce_fmt_mdaemon = {"mdaemon", mdaemon_detect, mdaemon_parse};

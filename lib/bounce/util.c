@@ -198,6 +198,13 @@ bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a)
     return r;
 }
 
+int bounce_own_verdict(const bounce_rcpt *r)
+{
+    return r->diaglen && !r->replycode[0] && !r->command[0] && !r->rhost[0] &&
+           !bounce_has_code(r->diag, r->diaglen) && !bounce_has(r->diag, r->diaglen, "remote") &&
+           !bounce_has(r->diag, r->diaglen, "host ");
+}
+
 bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen)
 {
     char a[BOUNCE_ADDR_MAX];
