@@ -172,6 +172,12 @@ int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen);
  * out (lower-cased domain). Returns its length, 0 when it is not an address. */
 size_t bounce_addr_clean(const char *s, size_t len, char *out, size_t outlen);
 
+/* bounce_addr_one_label - s[0..len), blanks and <> around it, as an address whose domain is
+ * one DNS label ("webmaster@mailhost"; not localhost or localdomain), into out with the domain
+ * lower-cased. Returns its length, 0 when it is not one. Only for a field that says it holds
+ * an address (a DSN's typed recipient): the text search (bounce_addr_in) wants a dotted domain. */
+size_t bounce_addr_one_label(const char *s, size_t len, char *out, size_t outlen);
+
 /* bounce_line - iterate lines of s[0..len): from *pos, the line (without CR LF); 0 at end. */
 int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *ll);
 

@@ -122,44 +122,28 @@ static void recipient_of(const char *v, size_t vl, char *out, size_t outlen)
         rest = u;
     }
     out[0] = 0;
-    if (bounce_addr_clean(rest, rl, out, outlen))
-        return;
-    /* a typed address whose domain is one label (an intranet's "webmaster@mailhost", RFC 5321
-     * allows it): the field says it is the recipient, which the text search would not take */
-    bounce_trim(&rest, &rl);
-    if (rl > 2 && rest[0] == '<' && rest[rl - 1] == '>')
-        rest++, rl -= 2;
-    const char *at = memchr(rest, '@', rl);
-    if (!at || at == rest || rl >= outlen)
-        return;
-    size_t dl = rl - (size_t)(at + 1 - rest);
-    if (!dl || dl > 63 || !str_isalnum((unsigned char)at[1]) ||
-        str_caseeq(at + 1, dl, "localhost") || str_caseeq(at + 1, dl, "localdomain"))
-        return;
-    for (const char *p = rest; p < at; p++)
-        if (!str_isalnum((unsigned char)*p) && !strchr(".-_+=/'!#$%&*?^`{|}~", *p))
-            return;
-    for (const char *p = at + 1; p < rest + rl; p++)
-        if (!str_isalnum((unsigned char)*p) && *p != '-')
-            return;
-    for (size_t i = 0; i < rl; i++)
-        out[i] = at <= rest + i ? (char)str_tolower((unsigned char)rest[i]) : rest[i];
-    out[rl] = 0;
+    /* an address the text search takes, or a typed one whose domain is one label (an
+     * intranet's "webmaster@mailhost", RFC 5321 allows it), which it would not */
+    if (!bounce_addr_clean(rest, rl, out, outlen))
+        bounce_addr_one_label(rest, rl, out, outlen);
+}
+
+/* one_label - is the (clean) address's domain a single label? */
+static int one_label(const char *a)
+{
+    const char *at = strchr(a, '@');
+    return at && !strchr(at, '.');
 }
 
 static void flush(dsn_group *g, bounce_out *out)
 {
     const char *addr = g->final[0] ? g->final : g->orig;
-    /* a one-label Final-Recipient (an internal rewrite: "bob.smith@localhost") yields to a
+    /* a one-label Final-Recipient (an internal rewrite: "bob.smith@mailhost") yields to a
      * dotted Original-Recipient, the address the sender wrote */
-    const char *fat = strchr(g->final, '@');
-    if (fat && !strchr(fat, '.') && g->orig[0] &&
-        strchr(strchr(g->orig, '@') ? strchr(g->orig, '@') : g->orig, '.'))
+    if (one_label(g->final) && g->orig[0] && !one_label(g->orig))
         addr = g->orig;
     if (addr[0]) {
-        bounce_rcpt *r = bounce_add(out, addr, strlen(addr));
-        if (!r && !strchr(strchr(addr, '@') ? strchr(addr, '@') : addr, '.'))
-            r = bounce_add_exact(out, addr); /* (one-label domain: recipient_of() checked it) */
+        bounce_rcpt *r = bounce_add_exact(out, addr); /* (recipient_of() cleaned it) */
         if (r) {
             if (g->action[0])
                 memcpy(r->action, g->action, sizeof r->action);

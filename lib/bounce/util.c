@@ -140,6 +140,30 @@ int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
     return 0;
 }
 
+size_t bounce_addr_one_label(const char *s, size_t len, char *out, size_t outlen)
+{
+    bounce_trim(&s, &len);
+    if (len > 2 && s[0] == '<' && s[len - 1] == '>')
+        s++, len -= 2;
+    const char *at = memchr(s, '@', len);
+    if (!at || at == s || len >= outlen)
+        return 0;
+    size_t dl = len - (size_t)(at + 1 - s);
+    if (!dl || dl > 63 || !str_isalnum((unsigned char)at[1]) ||
+        str_caseeq(at + 1, dl, "localhost") || str_caseeq(at + 1, dl, "localdomain"))
+        return 0;
+    for (const char *p = s; p < at; p++)
+        if (!addr_char((unsigned char)*p) || (unsigned char)*p >= 0x80)
+            return 0;
+    for (const char *p = at + 1; p < s + len; p++)
+        if (!str_isalnum((unsigned char)*p) && *p != '-')
+            return 0;
+    for (size_t i = 0; i < len; i++)
+        out[i] = at <= s + i ? (char)str_tolower((unsigned char)s[i]) : s[i];
+    out[len] = 0;
+    return len;
+}
+
 size_t bounce_addr_clean(const char *s, size_t len, char *out, size_t outlen)
 {
     size_t at, al;

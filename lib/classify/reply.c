@@ -88,12 +88,11 @@ static size_t skip_continuation(const char *l, size_t ll, const char *code)
  * began with code and status: "550-" or "550-5.2.1 " (a marker only a multi-line reply
  * writes), or "550 5.2.1 " with the first line's own status (its last line's prefix)? A
  * "550 " alone may be a code the text speaks of, and is kept. */
-static int inline_marker(const char *l, size_t ll, const char *code, const char *status)
+static int inline_marker(const char *l, size_t ll, const char *code, const char *status, size_t sl)
 {
     if (ll < 5 || memcmp(l, code, 3))
         return 0;
     /* "550-" then the reply's status or words, not digits ("call 550-0199") */
-    size_t sl = strlen(status);
     if (l[3] == '-')
         return !str_isdigit((unsigned char)l[4]) ||
                (sl && ll >= 4 + sl && !memcmp(l + 4, status, sl));
@@ -677,6 +676,7 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
      * from remote mail server after RCPT TO:<a@b>: 550-5.2.1 ..."): a multi-line reply */
     const char *mk = NULL;
     char mk_code[4] = "";
+    size_t mk_sl = 0;
     for (size_t i = 0; i + 5 < len && !mk; i++)
         if (in[i + 3] == '-' && is_code_at(in, len, i) && str_isdigit((unsigned char)in[i + 4]) &&
             in[i + 5] == '.') {
@@ -687,6 +687,7 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
             if (sl > 6 && sl - 4 < sizeof first_status) {
                 memcpy(first_status, in + i + 4, sl - 4);
                 first_status[sl - 4] = 0;
+                mk_sl = sl - 4;
                 mk = in + i;
             }
         }
@@ -720,7 +721,7 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
              * Diagnostic-Code, a log line): the continuation markers inside the text
              * ("... at a rate that 550-5.2.1 prevents ...") go as the leading ones do */
             if (mk && ls + i > mk && (o == 0 || out[o - 1] == ' ') &&
-                inline_marker(ls + i, ll - i, mk_code, first_status)) {
+                inline_marker(ls + i, ll - i, mk_code, first_status, mk_sl)) {
                 size_t k = skip_continuation(ls + i, ll - i, mk_code);
                 i += k - 1;
                 continue;
