@@ -95,10 +95,10 @@ static size_t utf8_unescape(const char *s, size_t n, char *out, size_t outlen)
         size_t k = i + 2, d = 0;
         if (k < n && s[k] == '{')
             for (k++; k < n && d < 7; k++, d++) {
-                int c = str_tolower((unsigned char)s[k]);
-                if (!str_isdigit(c) && (c < 'a' || c > 'f'))
+                int h = str_hexval((unsigned char)s[k]);
+                if (h < 0)
                     break;
-                cp = cp * 16 + (unsigned long)(c <= '9' ? c - '0' : c - 'a' + 10);
+                cp = cp * 16 + (unsigned long)h;
             }
         size_t w = d && d < 7 && k < n && s[k] == '}' ? str_utf8_put(cp, out + o) : 0;
         if (!w)
@@ -110,8 +110,73 @@ static size_t utf8_unescape(const char *s, size_t n, char *out, size_t outlen)
     return o;
 }
 
-/* recipient_of - the address of a Final- or Original-Recipient value into out. */
-static void recipient_of(const char *v, size_t vl, char *out, size_t outlen)
+/* xtext_decode - an RFC 3461 xtext ("user+2Btag@example.net") decoded into out: "+HH" is
+ * the byte HH where xtext must encode it ('+', '=', a control, a space, a byte past '~'; an
+ * encoder writes nothing else so, and "+4Fk" in a plain address is its own text). Returns the
+ * length, or 0 when it does not fit. */
+static size_t xtext_decode(const char *s, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (o + 1 >= outlen)
+            return 0;
+        int hi = i + 2 < n ? str_hexval((unsigned char)s[i + 1]) : -1,
+            lo = hi >= 0 ? str_hexval((unsigned char)s[i + 2]) : -1;
+        int c = hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
+        if (s[i] == '+' && c >= 0 && !(s[i + 1] >= 'a' && s[i + 1] <= 'f') &&
+            !(s[i + 2] >= 'a' && s[i + 2] <= 'f') &&
+            (c == '+' || c == '=' || c <= ' ' || c > '~')) {
+            out[o++] = (char)c;
+            i += 2;
+        } else
+            out[o++] = s[i];
+    }
+    out[o] = 0;
+    return o;
+}
+
+/* quoted_addr - a typed address whose local part is an RFC 5321 quoted string
+ * ("\"fay doe\"@example.net", in angle brackets or not) into out, its domain in lower case.
+ * The text search takes no such address. A quoted '@', a control or an unclosed quote is no
+ * address: the recipient's domain is what follows its one '@'. Returns the length or 0. */
+static size_t quoted_addr(const char *s, size_t n, char *out, size_t outlen)
+{
+    bounce_trim(&s, &n);
+    if (n > 2 && s[0] == '<' && s[n - 1] == '>')
+        s++, n -= 2;
+    if (n < 4 || s[0] != '"' || n >= outlen)
+        return 0;
+    size_t i = 1;
+    for (; i < n && s[i] != '"'; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' && i + 1 < n)
+            c = (unsigned char)s[++i];
+        if (c == '@' || c < ' ' || c == 0x7f)
+            return 0;
+    }
+    if (i < 2 || i + 2 >= n || s[i + 1] != '@')
+        return 0;
+    char dom[BOUNCE_ADDR_MAX];
+    size_t dl = n - (i + 2);
+    /* the domain as the text search reads it, or one label; all of it */
+    if (dl >= sizeof dom)
+        return 0;
+    char probe[BOUNCE_ADDR_MAX + 2] = "x@";
+    memcpy(probe + 2, s + i + 2, dl);
+    if (!bounce_addr_clean(probe, dl + 2, dom, sizeof dom) &&
+        !bounce_addr_one_label(probe, dl + 2, dom, sizeof dom))
+        return 0;
+    if (strlen(dom) != dl + 2)
+        return 0;
+    memcpy(out, s, i + 2);
+    memcpy(out + i + 2, dom + 2, dl + 1);
+    return n;
+}
+
+/* recipient_of - the address of a Final- or Original-Recipient value into out; xtext: the
+ * value is an ORCPT copied as it came (RFC 3461 has Original-Recipient carry it decoded, and
+ * some MTAs copy the xtext). */
+static void recipient_of(const char *v, size_t vl, int xtext, char *out, size_t outlen)
 {
     char t[16], u[BOUNCE_ADDR_MAX * 4];
     const char *rest;
@@ -120,11 +185,14 @@ static void recipient_of(const char *v, size_t vl, char *out, size_t outlen)
     if (!strcmp(t, "UTF-8") && memchr(rest, '\\', rl)) {
         rl = utf8_unescape(rest, rl, u, sizeof u);
         rest = u;
+    } else if (xtext && !strcmp(t, "RFC822") && memchr(rest, '+', rl)) {
+        rl = xtext_decode(rest, rl, u, sizeof u);
+        rest = u;
     }
     out[0] = 0;
-    /* an address the text search takes, or a typed one whose domain is one label (an
-     * intranet's "webmaster@mailhost", RFC 5321 allows it), which it would not */
-    if (!bounce_addr_clean(rest, rl, out, outlen))
+    /* an address the text search takes, a quoted local part, or a typed one whose domain is
+     * one label (an intranet's "webmaster@mailhost", RFC 5321 allows it), which it would not */
+    if (!bounce_addr_clean(rest, rl, out, outlen) && !quoted_addr(rest, rl, out, outlen))
         bounce_addr_one_label(rest, rl, out, outlen);
 }
 
@@ -261,12 +329,12 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
         if (IS("Final-Recipient")) {
             if (g.final[0])
                 flush(&g, out);
-            recipient_of(v, vl, g.final, sizeof g.final);
+            recipient_of(v, vl, 0, g.final, sizeof g.final);
             g.any = 1;
         } else if (IS("Original-Recipient")) {
             if (g.orig[0] && g.final[0])
                 flush(&g, out);
-            recipient_of(v, vl, g.orig, sizeof g.orig);
+            recipient_of(v, vl, 1, g.orig, sizeof g.orig);
         } else if (IS("Action")) {
             size_t i = 0;
             while (i < vl && !str_isspace((unsigned char)v[i]) && v[i] != '(')

@@ -127,14 +127,6 @@ static int digits_match(const unsigned char *a, const char *s, size_t len)
     return matched >= 3;
 }
 
-static int hexval(int c)
-{
-    if (str_isdigit(c))
-        return c - '0';
-    c = str_tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* hex_match - IPv6: are three or more of the non-zero 16-bit groups written in s (as hex
  * runs), or all 32 nibbles in a row? */
 static int hex_match(const unsigned char *a, const char *s, size_t len)
@@ -161,14 +153,14 @@ static int hex_match(const unsigned char *a, const char *s, size_t len)
         return 0;
     int used[8] = {0}, matched = 0;
     for (size_t i = 0; i < len;) {
-        if (hexval((unsigned char)s[i]) < 0) {
+        if (str_hexval((unsigned char)s[i]) < 0) {
             i++;
             continue;
         }
         size_t j = i;
         unsigned v = 0;
-        while (j < len && hexval((unsigned char)s[j]) >= 0) {
-            v = (v << 4) | (unsigned)hexval((unsigned char)s[j]);
+        while (j < len && str_hexval((unsigned char)s[j]) >= 0) {
+            v = (v << 4) | (unsigned)str_hexval((unsigned char)s[j]);
             j++;
         }
         if (j - i <= 4 && v)

@@ -302,15 +302,6 @@ mxd_err mail_decode_part(const mail_part *p, buf *out, mail_conv_cache *cc)
     return mail_decode_body(p->body, p->blen, p->cte, p->charset, out, cc);
 }
 
-/* hexval - value of a hex digit, -1 when it is not one. */
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = str_tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* decode_words - RFC 2047 encoded words decoded with GMime's base64 step decoder and the
  * cached converters (GMime's own header decoder opens a converter for every call, which
  * costs more than the decoding). Adjacent words of one charset are joined before the
@@ -384,9 +375,10 @@ static char *decode_words(const char *v, mail_conv_cache *cc)
                 int ch = (unsigned char)t[k];
                 if (ch == '_')
                     ch = ' ';
-                else if (ch == '=' && k + 2 < tl && hexval((unsigned char)t[k + 1]) >= 0 &&
-                         hexval((unsigned char)t[k + 2]) >= 0) {
-                    ch = hexval((unsigned char)t[k + 1]) * 16 + hexval((unsigned char)t[k + 2]);
+                else if (ch == '=' && k + 2 < tl && str_hexval((unsigned char)t[k + 1]) >= 0 &&
+                         str_hexval((unsigned char)t[k + 2]) >= 0) {
+                    ch = str_hexval((unsigned char)t[k + 1]) * 16 +
+                         str_hexval((unsigned char)t[k + 2]);
                     k += 2;
                 }
                 e = buf_addc(&raw, (char)ch);

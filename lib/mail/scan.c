@@ -263,11 +263,9 @@ static unsigned param_scan(const char *v, size_t vlen, const char *const *names,
                 const char *src = q2 ? q2 + 1 : out;
                 size_t w = 0;
                 for (size_t r = 0; src[r]; r++) {
-                    if (src[r] == '%' && str_isalnum((unsigned char)src[r + 1]) &&
-                        str_isalnum((unsigned char)src[r + 2])) {
-                        int hi = src[r + 1], lo = src[r + 2];
-                        hi = str_isdigit(hi) ? hi - '0' : (str_tolower(hi) - 'a' + 10) & 15;
-                        lo = str_isdigit(lo) ? lo - '0' : (str_tolower(lo) - 'a' + 10) & 15;
+                    int hi = src[r] == '%' ? str_hexval((unsigned char)src[r + 1]) : -1,
+                        lo = hi >= 0 ? str_hexval((unsigned char)src[r + 2]) : -1;
+                    if (lo >= 0) {
                         out[w++] = (char)(hi * 16 + lo);
                         r += 2;
                     } else {

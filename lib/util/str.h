@@ -33,6 +33,14 @@ static inline int str_tolower(int c)
 {
     return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
+/* str_hexval - the value of a hex digit (either case), -1 when c is none */
+static inline int str_hexval(int c)
+{
+    if (str_isdigit(c))
+        return c - '0';
+    c = str_tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
 /* str_casefind - first case-insensitive occurrence of needle (nlen bytes) in hay (hlen bytes),
  * or NULL. */

@@ -1181,6 +1181,52 @@ static void test_dsn_edges(void **state)
     parse_with(kb, m, &g);
     for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
         assert_null(strstr(g.r[i].recipient, "@mailhost"));
+    /* a quoted local part (RFC 5321) is the recipient, its domain in lower case; a quoted
+     * '@' or an unclosed quote is none */
+    static const struct {
+        const char *value, *addr;
+    } quoted[] = {
+        {"rfc822; \"fay doe\"@Example.NET", "\"fay doe\"@example.net"},
+        {"rfc822; <\"fay\\\\\\\"doe\"@example.net>", "\"fay\\\\\\\"doe\"@example.net"},
+        {"rfc822; \"fay@doe\"@example.net", NULL},
+        {"rfc822; \"fay doe@example.net", NULL},
+        {"rfc822; \"fay doe\"@example .net", NULL},
+    };
+    for (size_t i = 0; i < sizeof quoted / sizeof *quoted; i++) {
+        char f[256];
+        snprintf(f, sizeof f, "Final-Recipient: %s\nAction: failed\nStatus: 5.1.1\n",
+                 quoted[i].value);
+        dsn_msg(m, sizeof m, f, "text/rfc822-headers");
+        parse_with(kb, m, &g);
+        if (quoted[i].addr) {
+            assert_int_equal(g.n, 1);
+            assert_string_equal(g.r[0].recipient, quoted[i].addr);
+        } else
+            for (size_t k = 0; k < g.n && k < MAX_RECS; k++)
+                assert_null(strchr(g.r[k].recipient, '"'));
+    }
+    /* an xtext Original-Recipient (an ORCPT copied as it came, RFC 3461) is decoded where
+     * xtext must encode ("+2B" '+', "+3D" '='); "+4F" is no encoder's and stays; it is the
+     * recipient when the Final-Recipient is one label */
+    static const struct {
+        const char *orcpt, *addr;
+    } xt[] = {
+        {"anna+2Btag+3Dx@example.org", "anna+tag=x@example.org"},
+        {"anna+4Ftag@example.org", "anna+4ftag@example.org"},
+        {"anna+2btag@example.org", "anna+2btag@example.org"},
+        {"anna+tag@example.org", "anna+tag@example.org"},
+    };
+    for (size_t i = 0; i < sizeof xt / sizeof *xt; i++) {
+        char f[256];
+        snprintf(f, sizeof f,
+                 "Original-Recipient: rfc822;%s\nFinal-Recipient: rfc822; anna@mailhost\n"
+                 "Action: failed\nStatus: 5.1.1\n",
+                 xt[i].orcpt);
+        dsn_msg(m, sizeof m, f, "text/rfc822-headers");
+        parse_with(kb, m, &g);
+        assert_int_equal(g.n, 1);
+        assert_true(str_caseeq(g.r[0].recipient, strlen(g.r[0].recipient), xt[i].addr));
+    }
     /* brackets and colons end a domain unless it is an address literal: MailEnable's
      * "[SMTP:a@b]", XMail's "Rcpt=[a@b]"; "a@[192.0.2.1]" keeps its ']' */
     static const struct {
