@@ -425,6 +425,10 @@ static void test_scan_headers(void **state)
     assert_true(mail_param(ct, strlen(ct), "name", v, sizeof v));
     assert_string_equal(v, "a;b");
     assert_false(mail_param(ct, strlen(ct), "boundary", v, sizeof v));
+    /* a '%' not followed by two hex digits is itself */
+    ct = "text/plain; name*=utf-8''a%zzb%4";
+    assert_true(mail_param(ct, strlen(ct), "name", v, sizeof v));
+    assert_string_equal(v, "a%zzb%4");
 }
 
 /* Hostile structure: every limit holds, nothing crashes, time stays linear. */
