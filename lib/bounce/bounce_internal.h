@@ -172,11 +172,13 @@ int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen);
  * out (lower-cased domain). Returns its length, 0 when it is not an address. */
 size_t bounce_addr_clean(const char *s, size_t len, char *out, size_t outlen);
 
-/* bounce_addr_one_label - s[0..len), blanks and <> around it, as an address whose domain is
- * one DNS label ("webmaster@mailhost"; not localhost or localdomain), into out with the domain
- * lower-cased. Returns its length, 0 when it is not one. Only for a field that says it holds
- * an address (a DSN's typed recipient): the text search (bounce_addr_in) wants a dotted domain. */
-size_t bounce_addr_one_label(const char *s, size_t len, char *out, size_t outlen);
+/* bounce_addr_typed - s[0..len), blanks and <> around it, as the address a field that says it
+ * holds one (a DSN's typed recipient) gives, where the text search (bounce_addr_in, which
+ * wants a dotted host name) takes none: a one-label domain ("webmaster@mailhost"; not
+ * localhost or localdomain), or a domain the sender mistyped ("bob@#example.net": the
+ * failure is that address's). Into out with the domain lower-cased. Returns its length, 0
+ * when it is not one (blanks, a second '@', brackets, 8-bit domain). */
+size_t bounce_addr_typed(const char *s, size_t len, char *out, size_t outlen);
 
 /* bounce_line - iterate lines of s[0..len): from *pos, the line (without CR LF); 0 at end. */
 int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *ll);

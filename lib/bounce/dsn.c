@@ -158,13 +158,13 @@ static size_t quoted_addr(const char *s, size_t n, char *out, size_t outlen)
         return 0;
     char dom[BOUNCE_ADDR_MAX];
     size_t dl = n - (i + 2);
-    /* the domain as the text search reads it, or one label; all of it */
+    /* the domain as the text search reads it or as a typed field gives it; all of it */
     if (dl >= sizeof dom)
         return 0;
     char probe[BOUNCE_ADDR_MAX + 2] = "x@";
     memcpy(probe + 2, s + i + 2, dl);
     if (!bounce_addr_clean(probe, dl + 2, dom, sizeof dom) &&
-        !bounce_addr_one_label(probe, dl + 2, dom, sizeof dom))
+        !bounce_addr_typed(probe, dl + 2, dom, sizeof dom))
         return 0;
     if (strlen(dom) != dl + 2)
         return 0;
@@ -190,25 +190,27 @@ static void recipient_of(const char *v, size_t vl, int xtext, char *out, size_t 
         rest = u;
     }
     out[0] = 0;
-    /* an address the text search takes, a quoted local part, or a typed one whose domain is
-     * one label (an intranet's "webmaster@mailhost", RFC 5321 allows it), which it would not */
+    /* an address the text search takes, a quoted local part, or one the field's type vouches
+     * for where the search would not take it (a one-label or mistyped domain) */
     if (!bounce_addr_clean(rest, rl, out, outlen) && !quoted_addr(rest, rl, out, outlen))
-        bounce_addr_one_label(rest, rl, out, outlen);
+        bounce_addr_typed(rest, rl, out, outlen);
 }
 
-/* one_label - is the (clean) address's domain a single label? */
-static int one_label(const char *a)
+/* loose - is a (a typed recipient, clean) no address the text search takes as it is: a
+ * one-label or mistyped domain, a quoted local part? */
+static int loose(const char *a)
 {
-    const char *at = strchr(a, '@');
-    return at && !strchr(at, '.');
+    char t[BOUNCE_ADDR_MAX];
+    size_t al = strlen(a);
+    return al && bounce_addr_clean(a, al, t, sizeof t) != al;
 }
 
 static void flush(dsn_group *g, bounce_out *out)
 {
     const char *addr = g->final[0] ? g->final : g->orig;
     /* a one-label Final-Recipient (an internal rewrite: "bob.smith@mailhost") yields to a
-     * dotted Original-Recipient, the address the sender wrote */
-    if (one_label(g->final) && g->orig[0] && !one_label(g->orig))
+     * plain Original-Recipient, the address the sender wrote */
+    if (loose(g->final) && g->orig[0] && !loose(g->orig))
         addr = g->orig;
     if (addr[0]) {
         bounce_rcpt *r = bounce_add_exact(out, addr); /* (recipient_of() cleaned it) */

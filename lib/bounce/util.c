@@ -140,7 +140,7 @@ int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
     return 0;
 }
 
-size_t bounce_addr_one_label(const char *s, size_t len, char *out, size_t outlen)
+size_t bounce_addr_typed(const char *s, size_t len, char *out, size_t outlen)
 {
     bounce_trim(&s, &len);
     if (len > 2 && s[0] == '<' && s[len - 1] == '>')
@@ -149,14 +149,15 @@ size_t bounce_addr_one_label(const char *s, size_t len, char *out, size_t outlen
     if (!at || at == s || len >= outlen)
         return 0;
     size_t dl = len - (size_t)(at + 1 - s);
-    if (!dl || dl > 63 || !str_isalnum((unsigned char)at[1]) ||
+    if (!dl || dl > 253 || at[1] == '.' || at[1] == '-' || s[len - 1] == '.' ||
         str_caseeq(at + 1, dl, "localhost") || str_caseeq(at + 1, dl, "localdomain"))
         return 0;
     for (const char *p = s; p < at; p++)
         if (!addr_char((unsigned char)*p) || (unsigned char)*p >= 0x80)
             return 0;
+    /* a host name's characters, or any other visible ASCII but what ends an address */
     for (const char *p = at + 1; p < s + len; p++)
-        if (!str_isalnum((unsigned char)*p) && *p != '-')
+        if (*p <= ' ' || *p > '~' || strchr("@<>()[]:;,\"\\", *p))
             return 0;
     for (size_t i = 0; i < len; i++)
         out[i] = at <= s + i ? (char)str_tolower((unsigned char)s[i]) : s[i];

@@ -1181,6 +1181,30 @@ static void test_dsn_edges(void **state)
     parse_with(kb, m, &g);
     for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
         assert_null(strstr(g.r[i].recipient, "@mailhost"));
+    /* a typed recipient whose domain the sender mistyped is still the address that failed;
+     * blanks, brackets or quotes in its domain are no address */
+    static const struct {
+        const char *value, *addr;
+    } typed[] = {
+        {"RFC822; bob@#Example.net", "bob@#example.net"},
+        {"rfc822; bob@exa mple.net", NULL},
+        {"rfc822; bob@exa\"mple.net", NULL},
+        {"rfc822; bob@example.net\x01", "bob@example.net"},
+        {"rfc822; bob@(example.net)", NULL},
+    };
+    for (size_t i = 0; i < sizeof typed / sizeof *typed; i++) {
+        char f[256];
+        snprintf(f, sizeof f, "Final-Recipient: %s\nAction: failed\nStatus: 5.1.2\n",
+                 typed[i].value);
+        dsn_msg(m, sizeof m, f, "text/rfc822-headers");
+        parse_with(kb, m, &g);
+        if (typed[i].addr) {
+            assert_int_equal(g.n, 1);
+            assert_string_equal(g.r[0].recipient, typed[i].addr);
+        } else
+            for (size_t k = 0; k < g.n && k < MAX_RECS; k++)
+                assert_null(strstr(g.r[k].recipient, "bob@"));
+    }
     /* a quoted local part (RFC 5321) is the recipient, its domain in lower case; a quoted
      * '@' or an unclosed quote is none */
     static const struct {
