@@ -373,6 +373,9 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         data = bc->lines.ptr;
         len = bc->lines.len;
     }
+    /* a UTF-8 byte order mark before the header (a message saved by a Windows editor) */
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
+        data += 3, len -= 3;
     size_t k = 0;
     while (k < len && str_isspace((unsigned char)data[k]))
         k++;

@@ -1181,6 +1181,21 @@ static void test_dsn_edges(void **state)
     parse_with(kb, m, &g);
     for (size_t i = 0; i < g.n && i < MAX_RECS; i++)
         assert_null(strstr(g.r[i].recipient, "@mailhost"));
+    /* a UTF-8 byte order mark before the header: the header is read (the delivery status,
+     * in base64, is found by its part only) */
+    static const char bom[] =
+        "\xEF\xBB\xBF"
+        "From: MAILER-DAEMON@mx.example.org\nTo: alice@example.com\nSubject: Undelivered\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nSee below.\n\n--b\n"
+        "Content-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
+        "UmVwb3J0aW5nLU1UQTogZG5zOyBteC5leGFtcGxlLm9yZwoKRmluYWwtUmVjaXBpZW50OiByZmM4MjI7IGFsaWNl"
+        "QGV4YW1wbGUubmV0CkFjdGlvbjogZmFpbGVkClN0YXR1czogNS4xLjEKRGlhZ25vc3RpYy1Db2RlOiBzbXRwOyA1"
+        "NTAgNS4xLjEgdXNlciB1bmtub3duCg==\n--b--\n";
+    parse_with(kb, bom, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "alice@example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
     /* a typed recipient whose domain the sender mistyped is still the address that failed;
      * blanks, brackets or quotes in its domain are no address */
     static const struct {
