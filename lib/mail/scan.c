@@ -182,16 +182,18 @@ int mail_header_get(const char *hdr, size_t hlen, const char *name, buf *out)
 
 /* param_scan - the parameters called names[0..nn) (the first of each) of a structured field
  * value: their (unquoted) values into outs[k], NUL-terminated, truncated to outlens[k].
- * Returns a bit per name found (bit k for names[k]). One pass for all the names. */
+ * RFC 2231's forms: "name*" (charset'lang'%XX), and a value continued over "name*0",
+ * "name*1" ... (each perhaps with its own '*'), joined in order (a section out of its place
+ * is left out). Returns a bit per name found (bit k for names[k]). One pass for all the names. */
 static unsigned param_scan(const char *v, size_t vlen, const char *const *names, size_t nn,
                            char *const *outs, const size_t *outlens)
 {
-    size_t wants[4];
+    size_t wants[4], olen[4] = {0}, next[4] = {0};
     if (nn > sizeof wants / sizeof *wants)
         nn = sizeof wants / sizeof *wants;
     for (size_t k = 0; k < nn; k++)
         wants[k] = strlen(names[k]);
-    unsigned found = 0, all = (1u << nn) - 1;
+    unsigned found = 0, all = (1u << nn) - 1, cont = 0;
     size_t i = 0;
     int inq = 0;
     /* skip the main value */
@@ -220,21 +222,31 @@ static unsigned param_scan(const char *v, size_t vlen, const char *const *names,
         i++;
         while (i < vlen && str_isspace((unsigned char)v[i]))
             i++;
-        /* which name this is: "name" or RFC 2231's "name*" */
-        size_t which = nn;
-        int ext = 0;
+        /* which name this is: "name", "name*", or a section "name*N" / "name*N*" */
+        size_t which = nn, sec = 0;
+        int ext = 0, section = 0;
         for (size_t k = 0; k < nn && which == nn; k++) {
-            if (found & (1u << k))
+            size_t want = wants[k], tl = nl - want, d = 1;
+            if (nl < want || !caseeq_n(v + ns, names[k], want))
                 continue;
-            size_t want = wants[k];
-            if (nl == want && caseeq_n(v + ns, names[k], nl))
-                which = k;
-            else if (nl == want + 1 && v[ns + want] == '*' && caseeq_n(v + ns, names[k], want))
-                which = k, ext = 1;
+            const char *t = v + ns + want;
+            if (tl <= 1 && !(found & (1u << k)) && (!tl || t[0] == '*')) {
+                which = k, ext = tl == 1;
+                continue;
+            }
+            if (tl < 2 || t[0] != '*' || !str_isdigit((unsigned char)t[1]))
+                continue;
+            size_t n = 0;
+            for (; d < tl && d < 4 && str_isdigit((unsigned char)t[d]); d++)
+                n = n * 10 + (size_t)(t[d] - '0');
+            if ((d < tl && !(d + 1 == tl && t[d] == '*')) || (n == 0 && t[1] != '0') ||
+                (n == 0 ? (found & (1u << k)) != 0 : !(cont & (1u << k)) || n != next[k]))
+                continue;
+            which = k, sec = n, section = 1, ext = d < tl;
         }
         int match = which < nn;
         char *out = match ? outs[which] : NULL;
-        size_t outlen = match ? outlens[which] : 0, o = 0;
+        size_t outlen = match ? outlens[which] : 0, from = match && sec ? olen[which] : 0, o = from;
         if (i < vlen && v[i] == '"') {
             i++;
             while (i < vlen && v[i] != '"') {
@@ -256,12 +268,12 @@ static unsigned param_scan(const char *v, size_t vlen, const char *const *names,
         if (match) {
             if (outlen)
                 out[o] = 0;
-            if (ext) {
-                /* RFC 2231: charset'lang'value: keep the value, undo %XX */
-                char *q = strchr(out, '\'');
+            if (ext && outlen) {
+                /* charset'lang'value (in the first section only): keep the value, undo %XX */
+                char *q = sec ? NULL : strchr(out, '\'');
                 char *q2 = q ? strchr(q + 1, '\'') : NULL;
-                const char *src = q2 ? q2 + 1 : out;
-                size_t w = 0;
+                const char *src = q2 ? q2 + 1 : out + from;
+                size_t w = from;
                 for (size_t r = 0; src[r]; r++) {
                     int hi = src[r] == '%' ? str_hexval((unsigned char)src[r + 1]) : -1,
                         lo = hi >= 0 ? str_hexval((unsigned char)src[r + 2]) : -1;
@@ -273,9 +285,15 @@ static unsigned param_scan(const char *v, size_t vlen, const char *const *names,
                     }
                 }
                 out[w] = 0;
+                o = w;
             }
             found |= 1u << which;
-            if (found == all)
+            if (section) {
+                cont |= 1u << which;
+                next[which] = sec + 1;
+                olen[which] = o;
+            }
+            if (found == all && !cont)
                 return found;
         }
         while (i < vlen && v[i] != ';')

@@ -425,6 +425,24 @@ static void test_scan_headers(void **state)
     assert_true(mail_param(ct, strlen(ct), "name", v, sizeof v));
     assert_string_equal(v, "a;b");
     assert_false(mail_param(ct, strlen(ct), "boundary", v, sizeof v));
+    /* RFC 2231 continuations: sections joined in order, each extended one decoded; a
+     * section out of its place or a second section 0 is left out */
+    static const struct {
+        const char *ct, *want;
+    } cont[] = {
+        {"multipart/report; boundary*0=\"abc\"; boundary*1=def; report-type=x", "abcdef"},
+        {"multipart/report; boundary*0*=us-ascii''a%20b; boundary*1*=%41; boundary*2=\"c\"",
+         "a bAc"},
+        {"multipart/report; boundary*0=ab; boundary*2=zz; boundary*1=cd", "abcd"},
+        {"multipart/report; boundary*0=ab; boundary*0=zz", "ab"},
+        {"multipart/report; boundary*1=zz; boundary*0=ab", "ab"},
+        {"multipart/report; boundary=plain; boundary*0=zz", "plain"},
+        {"multipart/report; boundary*00x=zz; boundary=ok", "ok"},
+    };
+    for (size_t i = 0; i < sizeof cont / sizeof *cont; i++) {
+        assert_true(mail_param(cont[i].ct, strlen(cont[i].ct), "boundary", v, sizeof v));
+        assert_string_equal(v, cont[i].want);
+    }
     /* a '%' not followed by two hex digits is itself */
     ct = "text/plain; name*=utf-8''a%zzb%4";
     assert_true(mail_param(ct, strlen(ct), "name", v, sizeof v));
