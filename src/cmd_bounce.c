@@ -803,7 +803,8 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
     if (ru.partial)
         return EX_DATAERR_;
     if (ru.messages && !ru.emails) {
-        cli_err("bounce", "nothing in the input could be read as an e-mail message");
+        cli_err("bounce", "nothing in the input could be read as an e-mail message or a "
+                          "notice (a reply that names no recipient: mxdiag diagnose reads it)");
         return EX_DATAERR_;
     }
     if (!ru.messages) {

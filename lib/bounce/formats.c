@@ -600,6 +600,54 @@ static int text_parse(bounce_view *v, bounce_out *out)
 
 const bounce_format bounce_fmt_text = {"text", text_detect, text_parse};
 
+/* reply_code_at - does s open with an SMTP failure reply's code ("550 ", "451-", "554" alone)? */
+static int reply_code_at(const char *s, size_t n)
+{
+    return n >= 3 && (s[0] == '4' || s[0] == '5') && s[1] >= '0' && s[1] <= '5' &&
+           str_isdigit((unsigned char)s[2]) && (n == 3 || s[3] == ' ' || s[3] == '-');
+}
+
+/* pasted - a reply pasted alone, without any header or notice around it ("550 5.1.1
+ * <a@example.net>: Recipient address rejected: User unknown", or a "550-" ... "550" reply over
+ * lines): the address it names is the recipient, the reply its diagnostic, read as `explain`
+ * and `diagnose` read it. A reply that names no address gives no record. */
+static int pasted_detect(const bounce_view *v)
+{
+    if (v->hlen || v->ms.nparts || !v->text.len)
+        return 0;
+    const char *t = v->text.ptr;
+    size_t n = v->text.len, i = 0;
+    while (i < n && str_isspace((unsigned char)t[i]))
+        i++;
+    return reply_code_at(t + i, n - i);
+}
+
+static int pasted_parse(bounce_view *v, bounce_out *out)
+{
+    const char *t = v->text.ptr;
+    size_t n = v->text.len, i = 0;
+    while (i < n && str_isspace((unsigned char)t[i]))
+        i++;
+    /* the reply: its lines while they open with its code (a multi-line reply's "550-") */
+    const char *r = t + i, *l;
+    size_t rn = n - i, pos = 0, end = 0, ll;
+    while (bounce_line(r, rn, &pos, &l, &ll)) {
+        if (ll < 3 || memcmp(l, r, 3) || !reply_code_at(l, ll))
+            break;
+        end = pos;
+    }
+    size_t at, al;
+    if (!end || !bounce_addr_in(r, end, &at, &al))
+        return 0;
+    bounce_rcpt *rc = bounce_add(out, r + at, al);
+    if (!rc)
+        return 0;
+    rcpt_diag_set(rc, r, bounce_utf8_cut(r, end, 600));
+    return 1;
+}
+
+const bounce_format bounce_fmt_pasted = {"pasted", pasted_detect, pasted_parse};
+
 /* The table: specific formats first, generic readers last. */
 const bounce_format *const bounce_formats[] = {
     &bounce_fmt_arf,       &bounce_fmt_googlegroups, &bounce_fmt_gmail,    &bounce_fmt_dragonfly,
@@ -607,5 +655,6 @@ const bounce_format *const bounce_formats[] = {
     &bounce_fmt_mcafee,    &bounce_fmt_domino,       &bounce_fmt_notes,    &bounce_fmt_mdaemon,
     &bounce_fmt_imail,     &bounce_fmt_exim,         &bounce_fmt_sendmail, &bounce_fmt_amazonses,
     &bounce_fmt_rfc3834,   &bounce_fmt_rfc3464,      &bounce_fmt_jmrp,     &bounce_fmt_text,
+    &bounce_fmt_pasted,
 };
 const size_t bounce_nformats = sizeof bounce_formats / sizeof *bounce_formats;
