@@ -550,6 +550,35 @@ static size_t find_sep(const mxd_mail_source *s, size_t from)
     return p ? (size_t)(p - s->buf) : (size_t)-1;
 }
 
+/* from_line_ok - is the line at pos (after its "From ") a separator, "From sender date" with
+ * a time in the date ("From MAILER-DAEMON Thu Jan  1 00:00:00 1970", "From - Tue Mar 14
+ * 10:00:00 2023"), as mutt and Dovecot check? A returned message's own unquoted "From here
+ * on, ..." line is not (an mboxo writer left it so). 1 yes, 0 no, -1 when the line's end is
+ * not read yet. */
+static int from_line_ok(const mxd_mail_source *s, size_t pos)
+{
+    const char *p = s->buf + pos + 5;
+    size_t n = s->len - pos - 5, e = 0, look = n < SOURCE_MAX_FROMLINE ? n : SOURCE_MAX_FROMLINE;
+    char eol = s->cr_only ? '\r' : '\n';
+    while (e < look && p[e] != eol)
+        e++;
+    if (e == look && look < SOURCE_MAX_FROMLINE && !s->eof)
+        return -1;
+    size_t i = 0;
+    while (i < e && p[i] == ' ')
+        i++;
+    size_t w = i;
+    while (i < e && p[i] != ' ' && p[i] != '\t')
+        i++;
+    if (i == w || i == e)
+        return 0;          /* no sender, or nothing after it */
+    for (; i + 3 < e; i++) /* a time: "0:00" or "00:00" */
+        if (str_isdigit((unsigned char)p[i]) && p[i + 1] == ':' &&
+            str_isdigit((unsigned char)p[i + 2]) && str_isdigit((unsigned char)p[i + 3]))
+            return 1;
+    return 0;
+}
+
 /* next_mbox - the next message of an mbox stream. */
 static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_t whylen)
 {
@@ -567,8 +596,15 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
         unsigned long long cut_at = 0; /* s->bytes when the message reached the cap */
         size_t end = (size_t)-1;
         for (;;) {
-            size_t at = find_sep(s, search);
-            if (at != (size_t)-1) {
+            size_t at = find_sep(s, search), hold = (size_t)-1;
+            int ok = at != (size_t)-1 && !truncated ? from_line_ok(s, at + 1) : 1;
+            if (!ok) { /* a "From " line that is no separator: part of the message */
+                search = at + 1;
+                continue;
+            }
+            if (ok < 0)
+                hold = at; /* (looked at again once its line is read) */
+            else if (at != (size_t)-1) {
                 end = truncated ? start + MXD_MAIL_MESSAGE_MAX : at + 1;
                 s->pos = at + 1;
                 s->at_from = 1;
@@ -604,10 +640,14 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
             } else {
                 size_t rel = search - start;
                 compact(s, start);
+                if (hold != (size_t)-1) {
+                    search = hold - start;
+                } else {
+                    search = rel > 5 ? rel - 5 : 0;
+                    if (s->len > 5 && search < s->len - 5)
+                        search = s->len - 5;
+                }
                 start = 0;
-                search = rel > 5 ? rel - 5 : 0;
-                if (s->len > 5 && search < s->len - 5)
-                    search = s->len - 5;
             }
             if (fill(s) != 0)
                 goto ioerr;

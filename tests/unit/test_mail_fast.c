@@ -167,7 +167,29 @@ static size_t read_all(const char *path, char *out, size_t outlen)
     return o;
 }
 
-/* ref_split - the same, the simple way: the file in memory, split at each "\nFrom ". */
+/* ref_sep - is the line after d[i..i+6) = "\nFrom " a separator: a sender, then a time ("0:00"
+ * or "00:00") in what follows, within 4096 bytes of the line? */
+static int ref_sep(const char *d, size_t len, size_t i)
+{
+    size_t b = i + 6, e = b;
+    while (e < len && e - b < 4096 && d[e] != '\n')
+        e++;
+    char line[4097];
+    memcpy(line, d + b, e - b);
+    line[e - b] = 0;
+    char *sender = line + strspn(line, " ");
+    size_t sl = strcspn(sender, " \t");
+    if (!sl || !sender[sl])
+        return 0;
+    for (char *c = strchr(sender + sl, ':'); c; c = strchr(c + 1, ':'))
+        if (c > sender + sl && c[-1] >= '0' && c[-1] <= '9' && c[1] >= '0' && c[1] <= '9' &&
+            c[2] >= '0' && c[2] <= '9')
+            return 1;
+    return 0;
+}
+
+/* ref_split - the same, the simple way: the file in memory, split at each "\nFrom " line that
+ * is a separator. */
 static size_t ref_split(const char *d, size_t len, char *out)
 {
     size_t o = 0;
@@ -181,7 +203,7 @@ static size_t ref_split(const char *d, size_t len, char *out)
         const char *nl = memchr(d + pos, '\n', len - pos); /* the "From " line */
         size_t start = nl ? (size_t)(nl - d) + 1 : len, end = len, next = len;
         for (size_t i = start; i + 6 <= len; i++)
-            if (!memcmp(d + i, "\nFrom ", 6)) {
+            if (!memcmp(d + i, "\nFrom ", 6) && ref_sep(d, len, i)) {
                 end = i + 1;
                 next = i + 1;
                 break;
@@ -234,7 +256,7 @@ static void test_mbox_separator_at_chunk_end(void **state)
         memcpy(d, "From a\nSubject: one\n\n", 21);
         for (size_t i = 100; i < len; i += 80)
             d[i] = '\n';
-        memcpy(d + at, "\nFrom b\nSubject: two\n\n", 22);
+        memcpy(d + at, "\nFrom b 0:00\nSubject: two\n\n", 27);
         check_mbox(d, len);
         check_mbox(d, at + 6); /* the file ends right after "\nFrom " */
         check_mbox(d, at + 5); /* ... and in the middle of it */
@@ -246,14 +268,25 @@ static void test_mbox_random(void **state)
 {
     (void)state;
     rng_state = 7;
-    static const char *const pieces[] = {"\nFrom x\n", "\n",   "\r\n",  "From ", ">From ",
-                                         "Subject: s", "body", "\nFro", "F",     " "};
+    static const char *const pieces[] = {"\nFrom x Mon Jan  1 00:00:00 2024\n",
+                                         "\nFrom here on\n",
+                                         "\nFrom x 1:2",
+                                         "1:23",
+                                         "\n",
+                                         "\r\n",
+                                         "From ",
+                                         ">From ",
+                                         "Subject: s",
+                                         "body",
+                                         "\nFro",
+                                         "F",
+                                         " "};
     char d[2048];
     for (int round = 0; round < 300; round++) {
         size_t len = 0;
         if (rnd(4))
             memcpy(d, "From a\n", 7), len = 7;
-        while (len < sizeof d - 16 && rnd(60)) {
+        while (len < sizeof d - 40 && rnd(60)) {
             const char *p = pieces[rnd(sizeof pieces / sizeof *pieces)];
             memcpy(d + len, p, strlen(p));
             len += strlen(p);
@@ -263,8 +296,8 @@ static void test_mbox_random(void **state)
     /* labels with more digits */
     size_t len = 0;
     for (int i = 0; i < 120; i++) {
-        memcpy(d + len, "From x\nS\n\n", 10);
-        len += 10;
+        memcpy(d + len, "From x 0:00\nS\n\n", 15);
+        len += 15;
     }
     check_mbox(d, len);
 }
