@@ -47,11 +47,11 @@ static const char *const strong_reasons[] = {"mailboxfull", "exceedlimit", "hasm
  * X.1.1 whose text matches another reason: sisimai/p5-sisimai:lib/Sisimai/Reason/UserUnknown.pm,
  * true(), "prematches"); a suppressed good address is the costlier mistake. */
 static const char *const sender_side_reasons[] = {
-    "blocked",       "rejected",        "norelaying",      "toomanyconn", "speeding",
-    "ratelimited",   "badreputation",   "spamdetected",    "authfailure", "requireptr",
-    "virusdetected", "policyviolation", "notcompliantrfc", "mailboxfull", "suspend",
-    "exceedlimit",   "suppressed"}; /* (the sender's own service refused: SES writes 5.1.1 beside
-                                       it) */
+    "blocked",         "rejected",        "norelaying",  "toomanyconn", "speeding",
+    "badreputation",   "spamdetected",    "authfailure", "requireptr",  "virusdetected",
+    "policyviolation", "notcompliantrfc", "mailboxfull", "suspend",     "exceedlimit",
+    "suppressed"}; /* (the sender's own service refused: SES writes 5.1.1 beside
+                      it) */
 
 /* Reasons whose wording, found anywhere beside an address status (X.1.1) and an unknown-user
  * wording, says the refusal was not about the mailbox: Sisimai checks these before it accepts
@@ -85,7 +85,7 @@ static const char *const precedence[] = {
     "spamdetected",    "speeding",       "toomanyconn",   "blocked",     "virusdetected",
     "policyviolation", "systemerror",    "networkerror",  "systemfull",  "notaccept",
     "expired",         "failedstarttls", "securityerror", "mailererror", "syntaxerror",
-    "ratelimited",     "onhold",         "undefined"};
+    "onhold",          "undefined"};
 
 const char *classify_pseudo_status(const mxd_kb *kb, const char *reason, int temporary)
 {

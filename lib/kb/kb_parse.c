@@ -80,14 +80,14 @@ mxd_err kb_push_list(mxd_kb *kb, const kb_off *v, size_t n, uint32_t *first)
 }
 
 static const char *const reasons[] = {
-    "authfailure",    "badreputation", "blocked",         "contenterror",  "delivered",
-    "exceedlimit",    "expired",       "feedback",        "filtered",      "hasmoved",
-    "hostunknown",    "mailboxfull",   "mailererror",     "mesgtoobig",    "networkerror",
-    "norelaying",     "notaccept",     "notcompliantrfc", "onhold",        "policyviolation",
-    "ratelimited",    "rejected",      "requireptr",      "securityerror", "spamdetected",
-    "speeding",       "suspend",       "syntaxerror",     "systemerror",   "systemfull",
-    "toomanyconn",    "undefined",     "userunknown",     "vacation",      "virusdetected",
-    "failedstarttls", "suppressed",
+    "authfailure", "badreputation", "blocked",         "contenterror",  "delivered",
+    "exceedlimit", "expired",       "feedback",        "filtered",      "hasmoved",
+    "hostunknown", "mailboxfull",   "mailererror",     "mesgtoobig",    "networkerror",
+    "norelaying",  "notaccept",     "notcompliantrfc", "onhold",        "policyviolation",
+    "rejected",    "requireptr",    "securityerror",   "spamdetected",  "speeding",
+    "suspend",     "syntaxerror",   "systemerror",     "systemfull",    "toomanyconn",
+    "undefined",   "userunknown",   "vacation",        "virusdetected", "failedstarttls",
+    "suppressed",
 };
 
 static const char *const scopes[] = {"ip",      "domain", "sender", "recipient",

@@ -44,7 +44,7 @@ struct mxd_warmup_status {
 /* Reasons (Sisimai's names) that, on a deferral or a bounce, say the receiver does not want
  * this much mail from this IP yet. */
 static const char *const block_reasons[] = {
-    "blocked",         "badreputation", "ratelimited", "spamdetected",
+    "blocked",         "badreputation", "speeding", "spamdetected",
     "policyviolation", "toomanyconn",   "rejected",
 };
 

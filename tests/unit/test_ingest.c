@@ -45,7 +45,7 @@ static void test_effect_table(void **state)
         {"suspend", "recipient", "", 0, MXD_EFFECT_SOFT},
         {"blocked", "ip", "", 0, MXD_EFFECT_BLOCK},
         {"badreputation", "ip", "", 0, MXD_EFFECT_BLOCK},
-        {"ratelimited", "rate", "", 0, MXD_EFFECT_BLOCK},
+        {"speeding", "rate", "", 0, MXD_EFFECT_BLOCK},
         {"toomanyconn", "rate", "", 0, MXD_EFFECT_BLOCK},
         {"spamdetected", "content", "", 0, MXD_EFFECT_BLOCK},
         {"policyviolation", "tenant", "", 0, MXD_EFFECT_BLOCK},

@@ -121,6 +121,11 @@ static void test_rule_validation(void **state)
     memcpy(p, "blocke ", 7);
     assert_int_equal(load(bad, why, sizeof why), MXD_ERR_DATA);
     assert_non_null(strstr(why, "unknown reason"));
+    /* Sisimai 5's "ratelimited" is speeding's other name: one reason, one name */
+    assert_int_equal(
+        load("rule: a\nprovider: nobody\nstatus: 4.7.1\nreason: ratelimited\n", why, sizeof why),
+        MXD_ERR_DATA);
+    assert_non_null(strstr(why, "unknown reason 'ratelimited'"));
 
     assert_int_equal(load("rule: a\nprovider: nobody\nstatus: 5.7.1\nreason: blocked\n"
                           "scope: ip\npermanent: yes\nretry: never\nsummary: s\nfix: f\n"

@@ -133,7 +133,7 @@ static void test_status_verdicts(void **state)
         assert_int_equal(mxd_warmup_status_add(s, &e), MXD_OK);
     }
     for (int i = 0; i < 2; i++) {
-        mxd_log_event e = ev(DAY2 + 200, "google", "deferred", "ratelimited", "4.7.28", NULL);
+        mxd_log_event e = ev(DAY2 + 200, "google", "deferred", "speeding", "4.7.28", NULL);
         assert_int_equal(mxd_warmup_status_add(s, &e), MXD_OK);
     }
     mxd_log_event grey = ev(DAY2 + 300, "google", "deferred", "blocked", "4.2.0", NULL);
