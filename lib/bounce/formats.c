@@ -609,8 +609,9 @@ static int reply_code_at(const char *s, size_t n)
 
 /* pasted - a reply pasted alone, without any header or notice around it ("550 5.1.1
  * <a@example.net>: Recipient address rejected: User unknown", or a "550-" ... "550" reply over
- * lines): the address it names is the recipient, the reply its diagnostic, read as `explain`
- * and `diagnose` read it. A reply that names no address gives no record. */
+ * lines): the address it names in angle brackets is the recipient, the reply its diagnostic,
+ * read as `explain` and `diagnose` read it. A reply that names no such address gives no
+ * record. */
 static int pasted_detect(const bounce_view *v)
 {
     if (v->hlen || v->ms.nparts || !v->text.len)
@@ -636,8 +637,30 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
             break;
         end = pos;
     }
-    size_t at, al;
-    if (!end || !bounce_addr_in(r, end, &at, &al))
+    /* the recipient is an address in angle brackets ("<a@example.net>: Recipient address
+     * rejected", "550-5.1.1 <a@example.net> The email account ..."), not one the reply asks
+     * the sender to write to ("please forward this message to delist@...", "contact <...>") */
+    size_t at = 0, al = 0, k = 0;
+    while (k < end && !al) {
+        const char *lt = memchr(r + k, '<', end - k);
+        if (!lt)
+            break;
+        size_t o = (size_t)(lt - r) + 1, a, n2;
+        const char *gt = memchr(r + o, '>', end - o);
+        k = o;
+        if (!gt || !bounce_addr_in(r + o, (size_t)(gt - r) - o, &a, &n2) || a ||
+            o + n2 != (size_t)(gt - r))
+            continue;
+        size_t from = o > 40 ? o - 40 : 0;
+        static const char *const asks[] = {"contact", "forward", "send",      "write",
+                                           "report",  "mail to", "e-mail to", "email to"};
+        int asked = 0;
+        for (size_t q = 0; q < sizeof asks / sizeof *asks && !asked; q++)
+            asked = str_casefind(r + from, o - from, asks[q], strlen(asks[q])) != NULL;
+        if (!asked)
+            at = o, al = n2;
+    }
+    if (!al)
         return 0;
     bounce_rcpt *rc = bounce_add(out, r + at, al);
     if (!rc)

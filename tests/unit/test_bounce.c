@@ -1561,6 +1561,39 @@ static void test_filtered_smtp_only(void **state)
  * naming an unqualified local part, Mimecast's and MailMarshal's plain-text notices) each give
  * their recipients, with the reply text nearest to each
  * (issue 11). */
+/* A server's reply pasted alone: the address in angle brackets is the recipient; an address
+ * the reply asks the sender to write to is none, nor is one outside brackets. */
+static void test_pasted_reply(void **state)
+{
+    (void)state;
+    got g;
+    static const struct {
+        const char *text, *rcpt, *reason;
+    } t[] = {
+        {"550 5.1.1 <ann@example.net>: Recipient address rejected: User unknown\n",
+         "ann@example.net", "userunknown"},
+        {"  550-5.1.1 <bo@example.net> The email account that you tried to reach does not\n"
+         "550 5.1.1 exist. - gsmtp\n",
+         "bo@example.net", "userunknown"},
+        {"550 5.7.511 Access denied, banned sender. To request removal please forward this "
+         "message to delist@example.com.\n",
+         NULL, NULL},
+        {"554 5.7.1 Blocked: please contact <postmaster@example.org> for help\n", NULL, NULL},
+        {"550 5.1.1 User unknown: ann@example.net\n", NULL, NULL},
+        {"Your mail to <ann@example.net> failed: 550 User unknown\n", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        parse_with(kb, t[i].text, &g);
+        if (!t[i].rcpt) {
+            assert_int_equal(g.n, 0);
+            continue;
+        }
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].recipient, t[i].rcpt);
+        assert_string_equal(g.r[0].reason, t[i].reason);
+    }
+}
+
 static void test_fallback_notices(void **state)
 {
     (void)state;
@@ -1921,6 +1954,7 @@ int main(void)
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
+        cmocka_unit_test(test_pasted_reply),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
