@@ -380,6 +380,55 @@ static void test_sender_side_text_beats_address_status(void **state)
     }
 }
 
+/* Real replies quoted in public pages and issue threads (reasons.tsv's 2026-12-07 block): a
+ * specific sentence decides over the generic word of another reason it holds, and a tag names
+ * the provider where no host or domain does. */
+static void test_observed_sentences(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *reason, *provider;
+    } cases[] = {
+        {"550 Relay prohibited", "norelaying", NULL},
+        {"553 <bob@example.org> ... unauthorized relay traffic prohibited", "norelaying", NULL},
+        {"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked you may be infected",
+         "blocked", NULL},
+        {"450 4.7.3 Organization queue quota exceeded.", "speeding", NULL},
+        {"552 5.2.1 <bob@example.org>: Recipient address rejected: User disabled", "suspend", NULL},
+        {"550 5.1.0 Naruszenie zasad cNkj1y0022zrrQM01NkjaD", "policyviolation", NULL},
+        {"551 5.0.0 Rejected, look at http://www.openspf.org/why.html?sender=a@example.org",
+         "authfailure", NULL},
+        {"554 5.7.0 Your message could not be sent. The limit on the number of allowed outgoing "
+         "messages was exceeded. Try again later.",
+         "speeding", NULL},
+        {"421 Your address has been graylisted. Try again later.", "spamdetected", NULL},
+        {"550 5.7.1 Delivery not authorized, message refused: Message is not RFC 2822 compliant",
+         "notcompliantrfc", NULL},
+        {"550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "userunknown",
+         "microsoft365"},
+        {"550 5.7.520 Message blocked because it contains content identified as spam. AS(4810)",
+         "spamdetected", "microsoft365"},
+        {"550 5.7.520 Access denied, Your organization does not allow external forwarding. "
+         "AS(7555)",
+         "policyviolation", "microsoft365"},
+        {"421 HL:ICC", "toomanyconn", "netease"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_explanation *x;
+        const char *t = cases[i].text;
+        assert_int_equal(mxd_explain(kb, t, strlen(t), NULL, &x), MXD_OK);
+        if (!x->reason || strcmp(x->reason, cases[i].reason))
+            fail_msg("%s: reason %s, want %s", t, x->reason ? x->reason : "-", cases[i].reason);
+        if (cases[i].provider && (!x->provider || strcmp(x->provider, cases[i].provider)))
+            fail_msg("%s: provider %s, want %s", t, x->provider ? x->provider : "-",
+                     cases[i].provider);
+        /* only a missing address is hard */
+        assert_int_equal(classify_hardbounce(x->reason, x->permanent, x->scope, "RCPT"),
+                         !strcmp(cases[i].reason, "userunknown"));
+        mxd_explanation_free(x);
+    }
+}
+
 /* Suppression safety: an address reason that wins by precedence is still no hard bounce when
  * the same reply blames the sender (a block, spam or rate wording) or says the failure is
  * temporary; an unknown-user reply alone stays hard. */
@@ -828,6 +877,7 @@ int main(void)
         cmocka_unit_test(test_facts_without_text),
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
+        cmocka_unit_test(test_observed_sentences),
         cmocka_unit_test(test_soft_wording_is_never_hard),
         cmocka_unit_test(test_soft_wording_long_table),
         cmocka_unit_test(test_quota_beside_exceedlimit),
