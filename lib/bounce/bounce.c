@@ -61,7 +61,7 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
     buf_init(&bc->lines, 0);
     bc->v.reasons = kb_reason_match(kb);
     bc->v.markers = fmt_markers_new(); /* (without it, markers are searched uncached) */
-    bounce_cmdtab_init(&bc->v.cmds);
+    reply_cmdtab_init(&bc->v.cmds);
     /* (GMime is loaded by the decoders, the first time a message needs it) */
     *out = bc;
     return MXD_OK;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mxdiag/bounce.h"
+#include "classify/reply.h"
 #include "mail/mail_internal.h"
 #include "util/buf.h"
 
@@ -60,14 +61,6 @@ typedef struct bounce_out {
     int cut;        /* the message was cut by its source (mxd_bounce_parse_msg) */
 } bounce_out;
 
-/* bounce_cmdtab - the SMTP command phrases indexed by their first and second bytes, built
- * once per parser: a phrase can start at a byte only when both tables have its bit. */
-typedef struct bounce_cmdtab {
-    uint64_t by_first[256];
-    uint64_t by_second[256];
-    size_t plen[64];
-} bounce_cmdtab;
-
 /* One header field of an index (bounce.c): name and raw (folded) value. */
 typedef struct bounce_hfield {
     const char *name, *val;
@@ -100,7 +93,7 @@ typedef struct bounce_view {
     buf ltext;                    /* text in lower case, for the detectors */
     struct fmt_markers *markers;  /* the detectors' markers, prepared once (formats.c) */
     mail_conv_cache conv;
-    bounce_cmdtab cmds;                   /* SMTP command phrases (util.c) */
+    reply_cmdtab cmds;                    /* SMTP command phrases (classify/command.c) */
     bounce_hfield top[BOUNCE_MAX_FIELDS]; /* the top header, indexed once per message */
     size_t ntop;
     bounce_hfield org[BOUNCE_MAX_FIELDS]; /* the returned message's header, when asked */
@@ -204,15 +197,6 @@ void bounce_copy(char *out, size_t outlen, const char *s, size_t len);
 /* bounce_date - parse an RFC 5322 date; returns seconds since 1970 (0 when it is not a date)
  * and the zone as "+0900" into tz (8 bytes). */
 long long bounce_date(const char *s, size_t len, char *tz);
-
-/* bounce_command - the SMTP command named in a text ("in reply to RCPT TO command",
- * ">>> DATA", "after MAIL FROM") into cmd (8 bytes); returns 1 when found. */
-int bounce_command(const char *s, size_t len, char *cmd);
-
-void bounce_cmdtab_init(bounce_cmdtab *t);
-
-/* bounce_command_t - bounce_command() with a table built beforehand. */
-int bounce_command_t(const bounce_cmdtab *t, const char *s, size_t len, char *cmd);
 
 /* --- formats (dsn.c) --- */
 

@@ -439,7 +439,7 @@ void dsn_text_fill(const bounce_view *v, bounce_out *out)
                         continue;
                     flat[fl++] = ch;
                 }
-                bounce_command_t(&v->cmds, flat, fl, r->command);
+                reply_command_t(&v->cmds, flat, fl, r->command);
             }
             continue;
         }

@@ -65,7 +65,7 @@ static int james_parse(bounce_view *v, bounce_out *out)
         }
     }
     for (size_t i = 0; i < out->n; i++)
-        bounce_command_t(&v->cmds, out->r[i].diag, out->r[i].diaglen, out->r[i].command);
+        reply_command_t(&v->cmds, out->r[i].diag, out->r[i].diaglen, out->r[i].command);
     fmt_orig_after(v);
     return (int)out->n;
 }

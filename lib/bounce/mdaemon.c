@@ -64,7 +64,7 @@ static int mdaemon_parse(bounce_view *v, bounce_out *out)
             rcpt_diag_set(r, why, whyl);
             r->own = 0;
             if (cmd)
-                bounce_command_t(&v->cmds, cmd, cmdl, r->command);
+                reply_command_t(&v->cmds, cmd, cmdl, r->command);
         } else if (r && !why && bounce_starts(l, ll, "*  ") && !bounce_starts(l, ll, "*  From:") &&
                    !bounce_starts(l, ll, "*  Subject:") && !bounce_starts(l, ll, "*  Size") &&
                    !bounce_starts(l, ll, "*  Message-ID:") && !bounce_starts(l, ll, "*  Route")) {

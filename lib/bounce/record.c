@@ -219,7 +219,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         if (!r->rhost[0] && out->rhost[0])
             memcpy(r->rhost, out->rhost, sizeof r->rhost);
         if (!r->command[0] && r->diaglen)
-            bounce_command_t(&v->cmds, r->diag, r->diaglen, r->command);
+            reply_command_t(&v->cmds, r->diag, r->diaglen, r->command);
         /* an auto-reply or a complaint carries no SMTP reply: no type, no reply code (as
          * Sisimai leaves them for its RFC 3834 and ARF readers) */
         int noreply =

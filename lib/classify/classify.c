@@ -594,14 +594,17 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * format reader marks as its MTA's own (f->own: James's local-address notice). A
          * remote reply relayed under X-Postfix ("host ... said: 550 ...") is still asked. */
         int mta_own = f->own || (is(diagtype, "X-POSTFIX") && !c->replycode[0] && !command[0]);
-        if (c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
-            (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
-            !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
-            (f->record || command[0]) && !is(command, "RCPT") && !is(command, "MAIL") &&
-            !is(command, "CONN") && !is(command, "EHLO") && !is(command, "HELO")) {
+        int filter_may = c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
+                         (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
+                         !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
+                         !is(command, "RCPT") && !is(command, "MAIL") && !is(command, "CONN") &&
+                         !is(command, "EHLO") && !is(command, "HELO");
+        if (filter_may && (f->record || command[0])) {
             c->reason = "filtered";
             c->decided_by = "text";
             c->krule = NULL;
+        } else if (filter_may) {
+            c->when_unknown = 1; /* (a reply alone: explain says so in its note) */
         }
         if (!c->reason) {
             c->decided_by = "fallback";

@@ -34,6 +34,8 @@ typedef struct classify_verdict {
     int found;                /* a code, a status or a known text was found */
     int code_only;    /* the provider's rule was chosen by its status code alone: the wording
                          matched none of that code's rules (explain_code_rule()) */
+    int when_unknown; /* userunknown from a reply alone that names no SMTP command: a bounce
+                         record of it without the command is filtered (Sisimai's rule) */
     int soft_wording; /* an address reason, but the text says the failure is temporary or
                          also has a block, rate, policy, content or full-mailbox wording:
                          never a hard bounce */

@@ -363,6 +363,13 @@ static mxd_err explain_confidence(const mxd_kb *kb, const classify_verdict *v,
         } else if (!strcmp(db, "text") && v->rule) {
             x->confidence = "wording";
             e = add_fact(x, "text", v->rule, 1);
+            /* one verdict: say why a bounce of this reply may name another reason */
+            static const char when[] =
+                "no SMTP command is named: refused at RCPT the address does not exist; refused "
+                "after DATA a filter may word it so, and a bounce that names no command files "
+                "it as filtered (Sisimai's rule), never a hard bounce";
+            if (!e && v->when_unknown && !(x->note = str_dup_n(when, sizeof when - 1)))
+                e = MXD_ERR_NOMEM;
         } else {
             x->confidence = "none";
         }
@@ -428,6 +435,11 @@ mxd_err mxd_explain(const mxd_kb *kb, const char *text, size_t len, const char *
     f.text = text;
     f.len = len;
     f.rhost = rhost;
+    /* the command the reply says it answered ("... (in reply to end of DATA command)"), read
+     * as a bounce reader reads it: one verdict for the reply and the bounce that carries it */
+    char cmd[8];
+    if (text && reply_command(text, len, cmd))
+        f.command = cmd;
     return mxd_explain_facts(kb, &f, out);
 }
 

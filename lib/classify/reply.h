@@ -5,6 +5,7 @@
 #define MXD_CLASSIFY_REPLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "mxdiag/error.h"
 
 typedef struct reply_parts {
@@ -36,5 +37,22 @@ int reply_is_ipv4(const char *s, size_t len);
  * line, as reply_parse() finds them (without its other passes). Out-pointers may be NULL;
  * the strings (NULL when not found) are the caller's to free. */
 void reply_rhost_ip(const char *text, size_t len, char **rhost, char **sending_ip);
+
+/* reply_cmdtab - the SMTP command phrases indexed by their first and second bytes, built
+ * once per parser: a phrase can start at a byte only when both tables have its bit. */
+typedef struct reply_cmdtab {
+    uint64_t by_first[256];
+    uint64_t by_second[256];
+    size_t plen[64];
+} reply_cmdtab;
+
+void reply_cmdtab_init(reply_cmdtab *t);
+
+/* reply_command - the SMTP command named in a text ("in reply to RCPT TO command", ">>> DATA",
+ * "after MAIL FROM") into cmd (8 bytes); returns 1 when found (command.c). */
+int reply_command(const char *s, size_t len, char *cmd);
+
+/* reply_command_t - reply_command() with a table built beforehand. */
+int reply_command_t(const reply_cmdtab *t, const char *s, size_t len, char *cmd);
 
 #endif

@@ -429,6 +429,42 @@ static void test_observed_sentences(void **state)
     }
 }
 
+/* One verdict: an unknown-user wording alone, with no SMTP command named, is userunknown in
+ * explain, and its note says why a bounce record of it (no command either) says filtered; with
+ * an X.1.1 status or the RCPT command named there is nothing to say. */
+static void test_explain_notes_filtered_rule(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int note;
+    } cases[] = {
+        {"550 Invalid recipient", 1},
+        {"550 Benutzer nicht bekannt/User unknown", 1},
+        {"550 5.1.1 Invalid recipient", 0},
+        {"550 Invalid recipient (in reply to RCPT TO command)", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mxd_explanation *x;
+        const char *t = cases[i].text;
+        assert_int_equal(mxd_explain(kb, t, strlen(t), NULL, &x), MXD_OK);
+        assert_string_equal(x->reason, "userunknown");
+        if (cases[i].note) {
+            assert_non_null(x->note);
+            assert_non_null(strstr(x->note, "filtered"));
+        } else if (x->note && strstr(x->note, "filtered"))
+            fail_msg("%s: note %s", t, x->note);
+        mxd_explanation_free(x);
+    }
+    /* the command the reply names is read as the bounce readers read it: after DATA, an
+     * unknown-user wording is a filter's (as a bounce record of it says) */
+    static const char data[] = "550 User unknown (in reply to end of DATA command)";
+    mxd_explanation *x;
+    assert_int_equal(mxd_explain(kb, data, strlen(data), NULL, &x), MXD_OK);
+    assert_string_equal(x->reason, "filtered");
+    mxd_explanation_free(x);
+}
+
 /* Suppression safety: an address reason that wins by precedence is still no hard bounce when
  * the same reply blames the sender (a block, spam or rate wording) or says the failure is
  * temporary; an unknown-user reply alone stays hard. */
@@ -878,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_hardbounce_table),
         cmocka_unit_test(test_sender_side_text_beats_address_status),
         cmocka_unit_test(test_observed_sentences),
+        cmocka_unit_test(test_explain_notes_filtered_rule),
         cmocka_unit_test(test_soft_wording_is_never_hard),
         cmocka_unit_test(test_soft_wording_long_table),
         cmocka_unit_test(test_quota_beside_exceedlimit),
