@@ -386,8 +386,12 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     size_t line = k;
     while (line > 0 && data[line - 1] != '\n')
         line--;
-    int headerless = !header_field_at(data + line, len - line) &&
-                     !(len - line >= 5 && !memcmp(data + line, "From ", 5));
+    /* a delivery-status block pasted alone ("Final-Recipient: rfc822; a@b", "Action: failed",
+     * ...) reads like a header but is a notice's text: read as one (fmt_dsn_in_text) */
+    int dsn_block = bounce_starts(data + line, len - line, "Final-Recipient:") ||
+                    bounce_starts(data + line, len - line, "Original-Recipient:");
+    int headerless = dsn_block || (!header_field_at(data + line, len - line) &&
+                                   !(len - line >= 5 && !memcmp(data + line, "From ", 5)));
     if (line > 0 && !headerless) {
         data += line;
         len -= line;

@@ -259,10 +259,52 @@ const bounce_format bounce_fmt_rfc3464 = {"rfc3464", rfc3464_detect, rfc3464_par
 /* Anything that says it is a non-delivery notice: its sender, its subject, or a sentence
  * only such a notice says (data/bounce-phrases.tsv, several languages), or the
  * X-Failed-Recipients field. */
+/* postfix_entry_at - does the line t[0..n) open a recipient entry of Postfix's notice,
+ * "<addr>: host mx.example.net[192.0.2.1] said: 550 ...", "<addr>: 550 ...", or
+ * "addr (expanded from <x>): ..." (postfix src/bounce/bounce_notify_util.c writes each
+ * recipient so)? What a user pastes of a Postfix bounce without the notice around it. */
+static int postfix_entry_at(const char *t, size_t n)
+{
+    size_t i = t[0] == '<' ? 1 : 0, at, al;
+    size_t e = i;
+    while (e < n && t[e] != '>' && t[e] != ' ' && t[e] != ':')
+        e++;
+    if (e == i || !bounce_addr_in(t + i, e - i, &at, &al) || at || al != e - i)
+        return 0;
+    if (i && (e >= n || t[e] != '>'))
+        return 0;
+    e += i; /* past the '>' */
+    if (e < n && t[e] == ':')
+        return e + 1 == n || t[e + 1] == ' ';
+    return bounce_starts(t + e, n - e, " (expanded from");
+}
+
 static int text_detect(const bounce_view *v)
 {
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
+    /* a Postfix recipient entry pasted alone, without a header or the notice's sentences:
+     * its first line and the indented lines that go on with it hold a reply code */
+    if (!v->hlen && !v->ms.nparts && v->text.len) {
+        const char *t = v->text.ptr, *l, *first = NULL, *last = NULL;
+        size_t pos = 0, ll;
+        while (bounce_line(t, v->text.len, &pos, &l, &ll)) {
+            if (!first) {
+                size_t k = 0;
+                while (k < ll && (l[k] == ' ' || l[k] == '\t'))
+                    k++;
+                if (!ll)
+                    continue;
+                if (!postfix_entry_at(l + k, ll - k))
+                    break;
+                first = l;
+            } else if (!ll || (l[0] != ' ' && l[0] != '\t') || (size_t)(l - first) > 2048)
+                break;
+            last = l + ll;
+        }
+        if (first && bounce_has_code(first, (size_t)(last - first)))
+            return 1;
+    }
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];

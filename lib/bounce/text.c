@@ -157,7 +157,7 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce
     const char *l;
     size_t ll;
     bounce_rcpt *cur = NULL;
-    int lines = 0, ended = 0, inline_diag = 0;
+    int lines = 0, ended = 0, inline_diag = 0, expanding = 0;
     while (pos < end && bounce_line(s, end, &pos, &l, &ll)) {
         /* a forwarded bounce: "> " quoting */
         while (ll && (l[0] == '>' || l[0] == ' ') && (ll > 1 && (l[1] == ' ' || l[1] == '>')))
@@ -173,7 +173,11 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce
             bounce_trim(&t, &tl);
         }
         size_t at, al;
-        int kind = tl ? recipient_line(kb, t, tl, &at, &al) : 0;
+        /* Postfix's "final@b (expanded from\n    orig@c): reason": the address the line
+         * goes on with is the alias the recipient was expanded from, no recipient of its own
+         * (postfix src/bounce/bounce_notify_util.c) */
+        int kind = tl && !expanding ? recipient_line(kb, t, tl, &at, &al) : 0;
+        expanding = 0;
         if (kind) {
             bounce_rcpt *r = bounce_find(out, t + at, al);
             if (r && r == cur && (cur->diaglen || lines)) {
@@ -203,6 +207,8 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce
             if (k < tl && !cur->diaglen) {
                 rcpt_diag_add(cur, t + k, tl - k);
                 inline_diag = 1;
+                expanding =
+                    bounce_starts(t + k, tl - k, "(expanded from") && !memchr(t + k, ')', tl - k);
             }
             continue;
         }
@@ -230,8 +236,10 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce
  * 0 when it holds none. A lead with a '*' stands around the recipient on one line ("your
  * message to * couldn't be delivered"): both sides must be there, in that order; the end of
  * the part before the '*' is returned. */
-static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll)
+static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll, size_t *tail_end)
 {
+    if (tail_end)
+        *tail_end = 0;
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         if (p->kind != KB_PH_LEAD || p->len > ll)
@@ -245,8 +253,11 @@ static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll)
         size_t e = (size_t)(f - l) + head;
         if (star) {
             size_t tail = p->len - head - 1;
-            if (!str_casefind(l + e, ll - e, star + 1, tail))
+            const char *te = str_casefind(l + e, ll - e, star + 1, tail);
+            if (!te)
                 continue;
+            if (tail_end)
+                *tail_end = (size_t)(te - l) + tail;
         }
         return e;
     }
@@ -324,13 +335,25 @@ int text_leads_v(bounce_view *v, bounce_out *out)
             t++, tl--;
         bounce_trim(&t, &tl);
         if (state == 0) {
-            size_t e = tl ? line_lead(v->kb, t, tl) : 0;
+            size_t te;
+            size_t e = tl ? line_lead(v->kb, t, tl, &te) : 0;
             if (!e)
                 continue;
             state = 1;
             lines = 0;
-            if (e < tl && (cur = list_rcpt(out, t + e, tl - e)) != NULL)
+            if (e < tl && (cur = list_rcpt(out, t + e, tl - e)) != NULL) {
                 listed++;
+                /* a lead around the recipient ("Your message to a@b couldn't be delivered."):
+                 * the lead's own words are no reason; what follows them on the line is
+                 * (Gmail's "..., weil die Adresse nicht gefunden wurde"), else the explanation
+                 * after the line (Exchange Online's "a wasn't found at b.") */
+                if (te && cur->diaglen && !bounce_has_code(cur->diag, cur->diaglen)) {
+                    while (te < tl && (t[te] == ' ' || t[te] == ',' || t[te] == '.' ||
+                                       t[te] == ';' || t[te] == ':'))
+                        te++;
+                    rcpt_diag_set(cur, t + te, tl - te);
+                }
+            }
             continue;
         }
         if (!tl) {
@@ -434,7 +457,7 @@ int text_unqualified_v(bounce_view *v, bounce_out *out)
         size_t tl = ll;
         bounce_trim(&t, &tl);
         if (state == 0) {
-            size_t e = tl ? line_lead(v->kb, t, tl) : 0;
+            size_t e = tl ? line_lead(v->kb, t, tl, NULL) : 0;
             if (e && (e == tl || t[tl - 1] == ':')) /* the lead-in ends its line */
                 state = 1;
             continue;

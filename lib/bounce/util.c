@@ -127,7 +127,10 @@ int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
         }
         while (b > i + 1 && (s[b - 1] == '.' || s[b - 1] == ':' || s[b - 1] == '-'))
             b--;
-        while (a < i && (s[a] == '.' || s[a] == '\'' || s[a] == '/' || s[a] == '='))
+        /* nor does one open with a dot, a quote, a slash, '=', or the '*' and '`' that
+         * Markdown puts around a pasted address ("**a@b**", "`a@b`") */
+        while (a < i && (s[a] == '.' || s[a] == '\'' || s[a] == '/' || s[a] == '=' || s[a] == '*' ||
+                         s[a] == '`'))
             a++;
         if (a == i || b == i + 1)
             continue;

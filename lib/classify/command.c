@@ -119,4 +119,3 @@ int reply_command_t(const reply_cmdtab *t, const char *s, size_t len, char *cmd)
     memcpy(cmd, bestcmd, strlen(bestcmd) + 1);
     return 1;
 }
-

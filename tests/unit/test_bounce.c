@@ -1594,6 +1594,51 @@ static void test_pasted_reply(void **state)
     }
 }
 
+/* What users paste of a notice: a delivery-status block alone, a Postfix recipient entry
+ * alone (its "(expanded from" alias is no recipient), an Exchange Online notice whose reason
+ * is the line after "Your message to a@b couldn't be delivered.", an address in Markdown bold. */
+static void test_pasted_notices(void **state)
+{
+    (void)state;
+    got g;
+    parse_with(kb,
+               "Final-Recipient: rfc822; ann@example.net\nAction: failed\nStatus: 5.0.0\n"
+               "Diagnostic-Code: smtp; 550 5.1.1 Address rejected.\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "ann@example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    parse_with(kb,
+               "<ann@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1\n"
+               "    <ann@example.net>: Recipient address rejected: User unknown (in reply to\n"
+               "    RCPT TO command)\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "ann@example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    parse_with(kb,
+               "bo@example.net (expanded from\n    alias@example.org): host mx.example.net"
+               "[192.0.2.1] said:\n    550 5.1.2 No such mailbox (in reply to RCPT TO command)\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bo@example.net");
+    parse_with(kb,
+               "Your message to cy@example.net couldn't be delivered.\n\ncy wasn't found at "
+               "example.net.\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"cy wasn't found at example.net."));
+    parse_with(kb,
+               "Ihre Nachricht an **dee@example.se** konnte nicht zugestellt werden.\n\ndee wurde "
+               "nicht in example.se gefunden.\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "dee@example.se");
+    /* ordinary text opening with an address is no Postfix entry */
+    parse_with(kb, "ann@example.net: thanks for the figures, see you at 10:00\n", &g);
+    assert_int_equal(g.n, 0);
+}
+
 static void test_fallback_notices(void **state)
 {
     (void)state;
@@ -1955,6 +2000,7 @@ int main(void)
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
         cmocka_unit_test(test_pasted_reply),
+        cmocka_unit_test(test_pasted_notices),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }
