@@ -679,29 +679,42 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
             break;
         end = pos;
     }
-    /* the recipient is an address in angle brackets ("<a@example.net>: Recipient address
-     * rejected", "550-5.1.1 <a@example.net> The email account ..."), not one the reply asks
-     * the sender to write to ("please forward this message to delist@...", "contact <...>") */
-    size_t at = 0, al = 0, k = 0;
-    while (k < end && !al) {
-        const char *lt = memchr(r + k, '<', end - k);
-        if (!lt)
-            break;
-        size_t o = (size_t)(lt - r) + 1, a, n2;
-        const char *gt = memchr(r + o, '>', end - o);
-        k = o;
-        if (!gt || !bounce_addr_in(r + o, (size_t)(gt - r) - o, &a, &n2) || a ||
-            o + n2 != (size_t)(gt - r))
-            continue;
-        size_t from = o > 40 ? o - 40 : 0;
-        static const char *const asks[] = {"contact", "forward", "send",      "write",
-                                           "report",  "mail to", "e-mail to", "email to"};
-        int asked = 0;
-        for (size_t q = 0; q < sizeof asks / sizeof *asks && !asked; q++)
-            asked = str_casefind(r + from, o - from, asks[q], strlen(asks[q])) != NULL;
-        if (!asked)
-            at = o, al = n2;
+    /* the recipient is the address in angle brackets that opens the reply's text, right after
+     * its code and status ("550 5.1.1 <a@example.net>: Recipient address rejected: ...",
+     * "550-5.1.1 <a@example.net> The email account ..."): where a server names the recipient.
+     * An address further on is one the reply asks the sender to write to or try instead
+     * ("551 User not local; please try <b@...>", "contact <postmaster@...>"). */
+    size_t o = 4, at = 0, al = 0;
+    if (end < 5)
+        return 0;
+    if (o + 5 < end && str_isdigit((unsigned char)r[o]) && r[o + 1] == '.') {
+        while (o < end && r[o] != ' ' && r[o] != '\n')
+            o++; /* the enhanced status */
+        while (o < end && r[o] == ' ')
+            o++;
     }
+    if (o >= end || r[o] != '<')
+        return 0;
+    o++;
+    size_t lim = end - o < BOUNCE_ADDR_MAX ? end - o : BOUNCE_ADDR_MAX;
+    const char *gt = memchr(r + o, '>', lim);
+    size_t a, n2;
+    if (!gt || !bounce_addr_in(r + o, (size_t)(gt - r) - o, &a, &n2) || a ||
+        o + n2 != (size_t)(gt - r))
+        return 0;
+    at = o, al = n2;
+    /* a refusal of the sender names the sender there ("553 5.1.8 <s@b>: Sender address
+     * rejected", Exim's "550-Verification failed for <s@b>"), as does a sender status (X.1.7,
+     * X.1.8: RFC 3463 section 3.2) */
+    static const char *const sender[] = {"sender address rejected", "sender verify failed",
+                                         "verification failed for",
+                                         "mail from:", "not allowed to send to"};
+    for (size_t q = 0; q < sizeof sender / sizeof *sender; q++)
+        if (str_casefind(r, end, sender[q], strlen(sender[q])))
+            return 0;
+    if (end > 9 && (r[4] == '5' || r[4] == '4') && r[5] == '.' && r[6] == '1' && r[7] == '.' &&
+        (r[8] == '7' || r[8] == '8') && !str_isdigit((unsigned char)r[9]))
+        return 0;
     if (!al)
         return 0;
     bounce_rcpt *rc = bounce_add(out, r + at, al);

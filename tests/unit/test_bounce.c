@@ -1581,6 +1581,19 @@ static void test_pasted_reply(void **state)
         {"554 5.7.1 Blocked: please contact <postmaster@example.org> for help\n", NULL, NULL},
         {"550 5.1.1 User unknown: ann@example.net\n", NULL, NULL},
         {"Your mail to <ann@example.net> failed: 550 User unknown\n", NULL, NULL},
+        /* review 2026-12-07: the new address of a moved user, a helpdesk, the sender, a
+         * phone number: none is the recipient */
+        {"551 5.1.6 User not local; please try <ann.new@example.org>\n", NULL, NULL},
+        {"550 5.1.1 RESOLVER.ADR.RecipNotFound; not found. Reply to <help@example.net>\n", NULL,
+         NULL},
+        {"553 5.1.8 <s@example.com>: Sender address rejected: Domain not found\n", NULL, NULL},
+        {"550 5.1.7 <s@example.com>: bad sender\n", NULL, NULL},
+        {"550-Verification failed for <s@example.com>\n550 Sender verify failed\n", NULL, NULL},
+        {"550 5.7.1 <s@example.com> is not allowed to send to <ann@example.net>\n", NULL, NULL},
+        {"512-555-1234 Bob Jones <bob@example.com>\n", NULL, NULL},
+        {"500 new subscribers this week, welcome <ann@example.net>!\n", NULL, NULL},
+        {"450 4.2.0 <ann@example.net>: Recipient address rejected: Greylisted\n", "ann@example.net",
+         "spamdetected"},
     };
     for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
         parse_with(kb, t[i].text, &g);
