@@ -79,6 +79,7 @@ static void csv_field(FILE *f, const char *s)
 typedef struct out {
     int fmt;
     unsigned long n;
+    unsigned long unkeyed; /* addresses an access(5) key cannot hold (a quoted blank) */
 } out;
 
 static int print_entry(void *arg, const mxd_suppression *e)
@@ -113,7 +114,12 @@ static int print_entry(void *arg, const mxd_suppression *e)
         printf(",%s\n", e->active ? "yes" : "no");
         break;
     case FMT_POSTFIX:
-        /* access(5): the key, then the action; the text says why to whoever submits */
+        /* access(5): the key, then the action; the text says why to whoever submits. A key
+         * ends at the first blank: an address with a quoted blank has none */
+        if (strpbrk(e->address, " \t")) {
+            o->unkeyed++;
+            break;
+        }
         printf("%s REJECT suppressed by mxdiag: %s (%s) since %.10s\n", e->address,
                e->effect ? e->effect : "manual", e->reason ? e->reason : "-", first);
         break;
@@ -347,7 +353,7 @@ int cmd_suppress(const cli_global *g, int argc, char **argv)
     mxd_err e = MXD_OK;
     long long now = (long long)time(NULL);
     if (!strcmp(sub, "list") || !strcmp(sub, "export")) {
-        out o = {fmt >= 0 ? fmt : !strcmp(sub, "export") ? FMT_POSTFIX : FMT_TEXT, 0};
+        out o = {fmt >= 0 ? fmt : !strcmp(sub, "export") ? FMT_POSTFIX : FMT_TEXT, 0, 0};
         if (o.fmt == FMT_CSV)
             printf("address,reason,effect,first_seen,last_seen,count,source,active\n");
         if (o.fmt == FMT_POSTFIX)
@@ -356,6 +362,11 @@ int cmd_suppress(const cli_global *g, int argc, char **argv)
         e = mxd_store_suppress_each(st, all && !strcmp(sub, "list"), print_entry, &o);
         if (!e && o.fmt == FMT_TEXT && !o.n)
             printf("no address is suppressed\n");
+        if (!e && o.unkeyed)
+            cli_err("suppress",
+                    "%lu address%s with a blank in a quoted local part left out: an access(5) "
+                    "key cannot hold one (list --format csv shows them)",
+                    o.unkeyed, o.unkeyed == 1 ? "" : "es");
     } else if (!strcmp(sub, "check")) {
         checker c = {0, NULL, 0};
         int dash = 0;

@@ -110,9 +110,10 @@ static size_t utf8_unescape(const char *s, size_t n, char *out, size_t outlen)
     return o;
 }
 
-/* xtext_decode - an RFC 3461 xtext ("user+2Btag@example.net") decoded into out: "+HH" is
- * the byte HH where xtext must encode it ('+', '=', a control, a space, a byte past '~'; an
- * encoder writes nothing else so, and "+4Fk" in a plain address is its own text). Returns the
+/* xtext_decode - an RFC 3461 xtext ("user+2Btag@example.net") decoded into out. Only "+2B"
+ * and "+3D" are decoded: the two printable characters xtext encodes ('+', '=') and all an
+ * address's xtext holds in practice; anything else stays as written, since a plain address's
+ * own tag looks alike ("john+2023@...", "bob+99@...": no encoder wrote those). Returns the
  * length, or 0 when it does not fit. */
 static size_t xtext_decode(const char *s, size_t n, char *out, size_t outlen)
 {
@@ -120,13 +121,11 @@ static size_t xtext_decode(const char *s, size_t n, char *out, size_t outlen)
     for (size_t i = 0; i < n; i++) {
         if (o + 1 >= outlen)
             return 0;
-        int hi = i + 2 < n ? str_hexval((unsigned char)s[i + 1]) : -1,
-            lo = hi >= 0 ? str_hexval((unsigned char)s[i + 2]) : -1;
-        int c = hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
-        if (s[i] == '+' && c >= 0 && !(s[i + 1] >= 'a' && s[i + 1] <= 'f') &&
-            !(s[i + 2] >= 'a' && s[i + 2] <= 'f') &&
-            (c == '+' || c == '=' || c <= ' ' || c > '~')) {
-            out[o++] = (char)c;
+        if (s[i] == '+' && i + 2 < n && s[i + 1] == '2' && s[i + 2] == 'B') {
+            out[o++] = '+';
+            i += 2;
+        } else if (s[i] == '+' && i + 2 < n && s[i + 1] == '3' && s[i + 2] == 'D') {
+            out[o++] = '=';
             i += 2;
         } else
             out[o++] = s[i];
@@ -170,6 +169,20 @@ static size_t quoted_addr(const char *s, size_t n, char *out, size_t outlen)
         return 0;
     memcpy(out, s, i + 2);
     memcpy(out + i + 2, dom + 2, dl + 1);
+    /* quotes around a local part that needs none ("\"bob\"@example.net") are no part of the
+     * mailbox (RFC 5321 section 4.1.2): the address as written without them */
+    char plain[BOUNCE_ADDR_MAX];
+    if (i - 1 + 1 + dl < sizeof plain && !memchr(s + 1, '\\', i - 1)) {
+        memcpy(plain, s + 1, i - 1);
+        plain[i - 1] = '@';
+        memcpy(plain + i, dom + 2, dl + 1);
+        char c[BOUNCE_ADDR_MAX];
+        size_t pl = i + dl;
+        if (bounce_addr_clean(plain, pl, c, sizeof c) == pl && !strcmp(c, plain)) {
+            memcpy(out, plain, pl + 1);
+            return pl;
+        }
+    }
     return n;
 }
 
@@ -190,9 +203,29 @@ static void recipient_of(const char *v, size_t vl, int xtext, char *out, size_t 
         rest = u;
     }
     out[0] = 0;
-    /* an address the text search takes, a quoted local part, or one the field's type vouches
-     * for where the search would not take it (a one-label or mistyped domain) */
-    if (!bounce_addr_clean(rest, rl, out, outlen) && !quoted_addr(rest, rl, out, outlen))
+    /* a value that opens with a quote is a quoted local part or nothing: the text search
+     * would take a part of it ("\"fay doe@example.net" is no doe@example.net) */
+    const char *q = rest;
+    size_t ql = rl;
+    bounce_trim(&q, &ql);
+    if (ql && q[0] == '<')
+        q++, ql--;
+    if (ql && q[0] == '"') {
+        if (quoted_addr(rest, rl, out, outlen))
+            return;
+        /* the whole address in quotes ("\"a@b\"", "<\"a@b\">"): the address, when it is
+         * all the quotes hold */
+        const char *cq = ql > 1 ? memchr(q + 1, '"', ql - 1) : NULL;
+        size_t il = cq ? (size_t)(cq - q) - 1 : 0, after = cq ? ql - (size_t)(cq - q) - 1 : 0;
+        char c[BOUNCE_ADDR_MAX];
+        if (cq && (after == 0 || (after == 1 && cq[1] == '>')) && il < sizeof c &&
+            bounce_addr_clean(q + 1, il, c, sizeof c) == il && il < outlen)
+            memcpy(out, c, il + 1);
+        return;
+    }
+    /* an address the text search takes, or one the field's type vouches for where the search
+     * would not take it (a one-label or mistyped domain) */
+    if (!bounce_addr_clean(rest, rl, out, outlen))
         bounce_addr_typed(rest, rl, out, outlen);
 }
 

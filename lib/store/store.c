@@ -289,11 +289,15 @@ mxd_err store_implicit_end(mxd_store *s, int own, mxd_err e)
 
 int store_address_norm(const char *in, char *out)
 {
-    int n = 0;
+    int n = 0, quoted = 0;
     if (!in)
         return -1;
     for (const char *p = in; *p; p++) {
-        if (*p == '<' || *p == '>' || str_isspace((unsigned char)*p))
+        /* a quoted local part ("\"fay doe\"@example.net", RFC 5321) keeps its blanks: they
+         * tell mailboxes apart */
+        if (*p == '"' && (p == in || p[-1] != '\\'))
+            quoted = !quoted;
+        if (!quoted && (*p == '<' || *p == '>' || str_isspace((unsigned char)*p)))
             continue;
         if (n >= STORE_ADDRESS_MAX - 1)
             return -1;

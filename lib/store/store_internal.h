@@ -182,7 +182,8 @@ mxd_err store_implicit_begin(mxd_store *s, int *own);
 mxd_err store_implicit_begin_key(mxd_store *s, int *own, const char *key);
 mxd_err store_implicit_end(mxd_store *s, int own, mxd_err e);
 
-/* store_address_norm - in's angle brackets and blanks removed, lower case, into out
+/* store_address_norm - in's angle brackets and blanks removed (blanks inside a quoted local
+ * part kept), lower case, into out
  * (STORE_ADDRESS_MAX bytes); its length, or -1 when empty or too long. */
 int store_address_norm(const char *in, char *out);
 

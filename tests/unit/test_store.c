@@ -463,6 +463,17 @@ static void test_remove_and_resuppress(void **state)
     assert_int_equal(g.last.first_seen, T0);
     assert_int_equal(g.last.last_seen, T0 + 40);
 
+    /* a quoted local part keeps its blank: "fay doe" and "faydoe" are two mailboxes */
+    assert_int_equal(mxd_store_suppress_add(s, "\"Fay Doe\"@example.net", "by hand", T0), MXD_OK);
+    {
+        const char *const q[] = {"\"fay doe\"@example.net", "\"faydoe\"@example.net",
+                                 "<\"Fay Doe\"@Example.net>"};
+        int hit[3] = {0, 0, 0};
+        assert_int_equal(mxd_store_suppress_check(s, q, 3, hit, NULL, NULL), MXD_OK);
+        assert_int_equal(hit[0], 1);
+        assert_int_equal(hit[1], 0);
+        assert_int_equal(hit[2], 1);
+    }
     /* manual add: effect and source "manual", then history of both kinds in time order */
     assert_int_equal(mxd_store_suppress_add(s, "<M@Example.com>", "asked to stop", T0 + 5), MXD_OK);
     assert_int_equal(row(s, "m@example.com", &g), 1);
