@@ -435,13 +435,18 @@ static mxd_err open_file(mxd_mail_source *s, const char *path, char *why, size_t
         if (fl != -1)
             (void)fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK);
     }
-    while (s->len < 5 && !s->eof)
+    while (s->len < 8 && !s->eof)
         if (fill(s) != 0) {
             set_why(why, whylen, path, strerror(errno));
             return MXD_ERR_IO;
         }
-    s->file_kind = (s->len >= 5 && !memcmp(s->buf, "From ", 5)) ? MXD_MAIL_MBOX : MXD_MAIL_MESSAGE;
+    /* (an mbox saved with a UTF-8 byte order mark before its first "From " line) */
+    size_t bom = s->len >= 8 && !memcmp(s->buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    s->file_kind =
+        (s->len >= bom + 5 && !memcmp(s->buf + bom, "From ", 5)) ? MXD_MAIL_MBOX : MXD_MAIL_MESSAGE;
     s->at_from = s->file_kind == MXD_MAIL_MBOX;
+    if (s->at_from)
+        s->pos = bom;
     return MXD_OK;
 }
 
@@ -550,11 +555,45 @@ static size_t find_sep(const mxd_mail_source *s, size_t from)
     return p ? (size_t)(p - s->buf) : (size_t)-1;
 }
 
-/* from_line_ok - is the line at pos (after its "From ") a separator, "From sender date" with
- * a time in the date ("From MAILER-DAEMON Thu Jan  1 00:00:00 1970", "From - Tue Mar 14
- * 10:00:00 2023"), as mutt and Dovecot check? A returned message's own unquoted "From here
- * on, ..." line is not (an mboxo writer left it so). 1 yes, 0 no, -1 when the line's end is
- * not read yet. */
+/* word_at - does p[i..e) hold a word of n letters or digits that starts at i and ends there
+ * (not inside a longer one)? */
+static int word_at(const char *p, size_t i, size_t e, size_t n)
+{
+    return i + n <= e && (i == 0 || !str_isalnum((unsigned char)p[i - 1])) &&
+           (i + n == e || !str_isalnum((unsigned char)p[i + n]));
+}
+
+/* ctime_ok - does p[0..e) hold the parts of a ctime(3) date, in any order and spacing: a
+ * month's name, a time ("9:00", "09:00:00") and a four-digit year? ("Thu Jan  1 00:00:00
+ * 1970", "Tue, 14 Mar 2023 10:00:00 +0000") */
+static int ctime_ok(const char *p, size_t e)
+{
+    static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+    int month = 0, time = 0, year = 0;
+    for (size_t i = 0; i < e; i++) {
+        if (!month && str_isalpha((unsigned char)p[i]) && word_at(p, i, e, 3)) {
+            char m[3] = {(char)str_tolower((unsigned char)p[i]),
+                         (char)str_tolower((unsigned char)p[i + 1]),
+                         (char)str_tolower((unsigned char)p[i + 2])};
+            for (size_t k = 0; k < 36 && !month; k += 3)
+                month = !memcmp(m, months + k, 3);
+        }
+        if (!time && i + 3 < e && str_isdigit((unsigned char)p[i]) && p[i + 1] == ':' &&
+            str_isdigit((unsigned char)p[i + 2]) && str_isdigit((unsigned char)p[i + 3]))
+            time = 1;
+        if (!year && word_at(p, i, e, 4) && str_isdigit((unsigned char)p[i]) &&
+            str_isdigit((unsigned char)p[i + 1]) && str_isdigit((unsigned char)p[i + 2]) &&
+            str_isdigit((unsigned char)p[i + 3]))
+            year = 1;
+    }
+    return month && time && year;
+}
+
+/* from_line_ok - is the line at pos (after its "From ") a separator, "From sender date" with a
+ * ctime date after the sender ("From MAILER-DAEMON Thu Jan  1 00:00:00 1970", "From - Tue Mar
+ * 14 10:00:00 2023"), as mutt and Dovecot check? A returned message's own unquoted "From here
+ * on, ..." or "From Monday to Friday 9:00-17:00" line is not (an mboxo writer left it so). 1
+ * yes, 0 no, -1 when the line's end is not read yet. */
 static int from_line_ok(const mxd_mail_source *s, size_t pos)
 {
     const char *p = s->buf + pos + 5;
@@ -571,12 +610,8 @@ static int from_line_ok(const mxd_mail_source *s, size_t pos)
     while (i < e && p[i] != ' ' && p[i] != '\t')
         i++;
     if (i == w || i == e)
-        return 0;          /* no sender, or nothing after it */
-    for (; i + 3 < e; i++) /* a time: "0:00" or "00:00" */
-        if (str_isdigit((unsigned char)p[i]) && p[i + 1] == ':' &&
-            str_isdigit((unsigned char)p[i + 2]) && str_isdigit((unsigned char)p[i + 3]))
-            return 1;
-    return 0;
+        return 0; /* no sender, or nothing after it */
+    return ctime_ok(p + i, e - i);
 }
 
 /* next_mbox - the next message of an mbox stream. */
@@ -597,7 +632,7 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
         size_t end = (size_t)-1;
         for (;;) {
             size_t at = find_sep(s, search), hold = (size_t)-1;
-            int ok = at != (size_t)-1 && !truncated ? from_line_ok(s, at + 1) : 1;
+            int ok = at != (size_t)-1 ? from_line_ok(s, at + 1) : 1;
             if (!ok) { /* a "From " line that is no separator: part of the message */
                 search = at + 1;
                 continue;
@@ -615,7 +650,10 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
                 s->pos = s->len;
                 break;
             }
-            if (!truncated && s->len - start >= MXD_MAIL_MESSAGE_MAX) {
+            /* the cap, unless a "From " line below it waits to be read whole: it may end the
+             * message there */
+            if (!truncated && s->len - start >= MXD_MAIL_MESSAGE_MAX &&
+                (hold == (size_t)-1 || hold + 1 - start > MXD_MAIL_MESSAGE_MAX)) {
                 truncated = 1;
                 cut_at = s->bytes;
             }
@@ -627,14 +665,19 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
                 break;
             }
             if (truncated) {
-                /* keep the first MXD_MAIL_MESSAGE_MAX bytes, drop the middle, keep 5 bytes
-                 * so that a separator across two reads is still seen */
+                /* keep the first MXD_MAIL_MESSAGE_MAX bytes and drop the middle, but not a
+                 * "From " line still to be read whole (from its line break), else the last 5
+                 * bytes, so that a separator across two reads is still seen */
+                size_t hold_rel = hold != (size_t)-1 ? hold - start : (size_t)-1;
                 compact(s, start);
                 start = 0;
                 size_t keep = MXD_MAIL_MESSAGE_MAX;
-                if (s->len > keep + 5) {
-                    memmove(s->buf + keep, s->buf + s->len - 5, 5);
-                    s->len = keep + 5;
+                if (s->len > keep) {
+                    size_t from = hold_rel != (size_t)-1 && hold_rel >= keep ? hold_rel
+                                  : s->len > keep + 5                        ? s->len - 5
+                                                                             : keep;
+                    memmove(s->buf + keep, s->buf + from, s->len - from);
+                    s->len = keep + (s->len - from);
                 }
                 search = keep;
             } else {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,8 +168,9 @@ static size_t read_all(const char *path, char *out, size_t outlen)
     return o;
 }
 
-/* ref_sep - is the line after d[i..i+6) = "\nFrom " a separator: a sender, then a time ("0:00"
- * or "00:00") in what follows, within 4096 bytes of the line? */
+/* ref_sep - is the line after d[i..i+6) = "\nFrom " a separator: a sender, then (within 4096
+ * bytes of the line) the parts of a ctime date: a month's name and a four-digit year as words
+ * of their own, and a time ("0:00", "00:00")? */
 static int ref_sep(const char *d, size_t len, size_t i)
 {
     size_t b = i + 6, e = b;
@@ -181,11 +183,25 @@ static int ref_sep(const char *d, size_t len, size_t i)
     size_t sl = strcspn(sender, " \t");
     if (!sl || !sender[sl])
         return 0;
+    int month = 0, year = 0, time = 0;
     for (char *c = strchr(sender + sl, ':'); c; c = strchr(c + 1, ':'))
-        if (c > sender + sl && c[-1] >= '0' && c[-1] <= '9' && c[1] >= '0' && c[1] <= '9' &&
-            c[2] >= '0' && c[2] <= '9')
-            return 1;
-    return 0;
+        time |= c > sender + sl && c[-1] >= '0' && c[-1] <= '9' && c[1] >= '0' && c[1] <= '9' &&
+                c[2] >= '0' && c[2] <= '9';
+    /* the words: runs of letters and digits */
+    for (char *w = sender + sl; *w;) {
+        size_t n = 0;
+        while (isalnum((unsigned char)w[n]))
+            n++;
+        if (n == 3 && !month) {
+            static const char *const m[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                            "jul", "aug", "sep", "oct", "nov", "dec"};
+            for (size_t k = 0; k < 12; k++)
+                month |= !strncasecmp(w, m[k], 3);
+        }
+        year |= n == 4 && strspn(w, "0123456789") >= 4;
+        w += n ? n : 1;
+    }
+    return month && year && time;
 }
 
 /* ref_split - the same, the simple way: the file in memory, split at each "\nFrom " line that
@@ -242,6 +258,56 @@ static void check_mbox(const char *data, size_t len)
     free(want);
 }
 
+/* next_two - the messages of the mbox data[0..len): their lengths and truncated flags into
+ * lens/trunc (at most 4); returns how many. */
+static int next_two(const char *data, size_t len, size_t *lens, int *trunc)
+{
+    char path[512], why[256];
+    snprintf(path, sizeof path, "%s/box", tmpdir);
+    write_file(path, data, len);
+    mxd_mail_source *src = NULL;
+    assert_int_equal(mxd_mail_open(path, &src, why, sizeof why), MXD_OK);
+    mxd_mail_msg m;
+    int n = 0;
+    while (n < 4 && mxd_mail_next(src, &m, why, sizeof why) == MXD_OK) {
+        lens[n] = m.len;
+        trunc[n] = m.truncated;
+        n++;
+    }
+    mxd_mail_close(src);
+    return n;
+}
+
+/* A "From " line that starts just below the 32 MiB cap and ends past the bytes read so far
+ * still ends the message there (review 2026-12-07: the message was cut at the cap and the
+ * next one lost); a BOM before an mbox's first "From " line is no message of its own. */
+static void test_mbox_separator_at_cap(void **state)
+{
+    (void)state;
+    static const char head[] = "From a Jan 1 0:00 2000\n";
+    static const char tail[] = "\nFrom b Jan 1 0:00 2000\nSubject: two\n\nbody\n";
+    size_t body = MXD_MAIL_MESSAGE_MAX - 8, len = sizeof head - 1 + body + sizeof tail - 1;
+    char *d = malloc(len);
+    assert_non_null(d);
+    memcpy(d, head, sizeof head - 1);
+    memset(d + sizeof head - 1, 'x', body);
+    for (size_t i = sizeof head - 1 + 70; i < sizeof head - 1 + body; i += 72)
+        d[i] = '\n';
+    memcpy(d + sizeof head - 1 + body, tail, sizeof tail - 1);
+    size_t lens[4];
+    int trunc[4];
+    assert_int_equal(next_two(d, len, lens, trunc), 2);
+    assert_int_equal(lens[0], body + 1);
+    assert_false(trunc[0]);
+    assert_int_equal(lens[1], strlen("Subject: two\n\nbody\n"));
+    free(d);
+    static const char bom[] = "\xEF\xBB\xBF"
+                              "From a Jan 1 0:00 2000\nSubject: one\n\n1\n"
+                              "From b Jan 1 0:00 2000\nSubject: two\n\n2\n";
+    assert_int_equal(next_two(bom, sizeof bom - 1, lens, trunc), 2);
+    assert_int_equal(lens[0], strlen("Subject: one\n\n1\n"));
+}
+
 static void test_mbox_separator_at_chunk_end(void **state)
 {
     (void)state;
@@ -256,7 +322,7 @@ static void test_mbox_separator_at_chunk_end(void **state)
         memcpy(d, "From a\nSubject: one\n\n", 21);
         for (size_t i = 100; i < len; i += 80)
             d[i] = '\n';
-        memcpy(d + at, "\nFrom b 0:00\nSubject: two\n\n", 27);
+        memcpy(d + at, "\nFrom b Jan 1 0:00 2000\nSubject: two\n\n", 38);
         check_mbox(d, len);
         check_mbox(d, at + 6); /* the file ends right after "\nFrom " */
         check_mbox(d, at + 5); /* ... and in the middle of it */
@@ -270,6 +336,10 @@ static void test_mbox_random(void **state)
     rng_state = 7;
     static const char *const pieces[] = {"\nFrom x Mon Jan  1 00:00:00 2024\n",
                                          "\nFrom here on\n",
+                                         "\nFrom Monday to Friday 9:00-17:00\n",
+                                         "\nFrom x Jan 1 ",
+                                         " 2024",
+                                         "Dec",
                                          "\nFrom x 1:2",
                                          "1:23",
                                          "\n",
@@ -294,12 +364,13 @@ static void test_mbox_random(void **state)
         check_mbox(d, len);
     }
     /* labels with more digits */
+    static char many[120 * 26 + 1];
     size_t len = 0;
     for (int i = 0; i < 120; i++) {
-        memcpy(d + len, "From x 0:00\nS\n\n", 15);
-        len += 15;
+        memcpy(many + len, "From x Jan 1 0:00 2000\nS\n\n", 26);
+        len += 26;
     }
-    check_mbox(d, len);
+    check_mbox(many, len);
 }
 
 /* --- multipart delimiters --- */
@@ -729,6 +800,7 @@ int main(void)
         cmocka_unit_test(test_find_edges),
         cmocka_unit_test(test_find_random),
         cmocka_unit_test(test_mbox_separator_at_chunk_end),
+        cmocka_unit_test(test_mbox_separator_at_cap),
         cmocka_unit_test(test_mbox_random),
         cmocka_unit_test(test_delimiters_random),
         cmocka_unit_test(test_delimiters_hostile),
