@@ -1197,7 +1197,10 @@ static void test_dsn_edges(void **state)
     assert_string_equal(g.r[0].recipient, "alice@example.net");
     assert_string_equal(g.r[0].reason, "userunknown");
     /* a typed recipient whose domain the sender mistyped is still the address that failed;
-     * blanks, brackets or quotes in its domain are no address */
+     * blanks, brackets or quotes in its domain are no address. A quoted local part (RFC 5321)
+     * is the recipient, its domain in lower case, its quotes dropped where it needs none; so
+     * is a whole address in quotes; a quoted '@' or an unclosed quote is none (nor a part of
+     * it: "\"fay doe@example.net" is no doe@example.net) */
     static const struct {
         const char *value, *addr;
     } typed[] = {
@@ -1206,25 +1209,6 @@ static void test_dsn_edges(void **state)
         {"rfc822; bob@exa\"mple.net", NULL},
         {"rfc822; bob@example.net\x01", "bob@example.net"},
         {"rfc822; bob@(example.net)", NULL},
-    };
-    for (size_t i = 0; i < sizeof typed / sizeof *typed; i++) {
-        char f[256];
-        snprintf(f, sizeof f, "Final-Recipient: %s\nAction: failed\nStatus: 5.1.2\n",
-                 typed[i].value);
-        dsn_msg(m, sizeof m, f, "text/rfc822-headers");
-        parse_with(kb, m, &g);
-        if (typed[i].addr) {
-            assert_int_equal(g.n, 1);
-            assert_string_equal(g.r[0].recipient, typed[i].addr);
-        } else
-            for (size_t k = 0; k < g.n && k < MAX_RECS; k++)
-                assert_null(strstr(g.r[k].recipient, "bob@"));
-    }
-    /* a quoted local part (RFC 5321) is the recipient, its domain in lower case; a quoted
-     * '@' or an unclosed quote is none */
-    static const struct {
-        const char *value, *addr;
-    } quoted[] = {
         {"rfc822; \"fay doe\"@Example.NET", "\"fay doe\"@example.net"},
         {"rfc822; \"bob\"@Example.NET", "bob@example.net"},
         {"rfc822; <\"bob@Example.NET\">", "bob@example.net"},
@@ -1235,18 +1219,18 @@ static void test_dsn_edges(void **state)
         {"rfc822; \"fay doe@example.net", NULL},
         {"rfc822; \"fay doe\"@example .net", NULL},
     };
-    for (size_t i = 0; i < sizeof quoted / sizeof *quoted; i++) {
+    for (size_t i = 0; i < sizeof typed / sizeof *typed; i++) {
         char f[256];
         snprintf(f, sizeof f, "Final-Recipient: %s\nAction: failed\nStatus: 5.1.1\n",
-                 quoted[i].value);
+                 typed[i].value);
         dsn_msg(m, sizeof m, f, "text/rfc822-headers");
         parse_with(kb, m, &g);
-        if (quoted[i].addr) {
-            assert_int_equal(g.n, 1);
-            assert_string_equal(g.r[0].recipient, quoted[i].addr);
-        } else
-            for (size_t k = 0; k < g.n && k < MAX_RECS; k++)
-                assert_null(strstr(g.r[k].recipient, "example"));
+        if (!typed[i].addr) {
+            assert_int_equal(g.n, 0);
+            continue;
+        }
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].recipient, typed[i].addr);
     }
     /* an xtext Original-Recipient (an ORCPT copied as it came, RFC 3461) is decoded where
      * xtext encodes a printable character ("+2B" '+', "+3D" '='); other "+HH" stay, as a plain
