@@ -1640,6 +1640,21 @@ static void test_pasted_notices(void **state)
                &g);
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].recipient, "dee@example.se");
+    /* a webmail's English notice, one block per recipient; an Exim-like list in the singular */
+    parse_with(kb,
+               "Unable to send to ed@example.net\nBounce reason: The recipient's email address "
+               "(ed@example.net) does not exist, so the message could not be delivered.\n"
+               "550 5.1.1 No such user\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "ed@example.net");
+    parse_with(kb,
+               "A message that you have sent could not be delivered to one or more\nrecipients.  "
+               "This is a permanent error.  The following address failed:\n\n  <fi@example.net>: "
+               "550 5.1.1 no such user\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "fi@example.net");
     /* ordinary text opening with an address is no Postfix entry */
     parse_with(kb, "ann@example.net: thanks for the figures, see you at 10:00\n", &g);
     assert_int_equal(g.n, 0);
