@@ -116,7 +116,7 @@ static int print_entry(void *arg, const mxd_suppression *e)
     case FMT_POSTFIX:
         /* access(5): the key, then the action; the text says why to whoever submits. A key
          * ends at the first blank: an address with a quoted blank has none */
-        if (strpbrk(e->address, " \t")) {
+        if (strpbrk(e->address, " \t\r\n\v\f")) {
             o->unkeyed++;
             break;
         }

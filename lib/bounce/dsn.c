@@ -172,7 +172,11 @@ static size_t quoted_addr(const char *s, size_t n, char *out, size_t outlen)
     /* quotes around a local part that needs none ("\"bob\"@example.net") are no part of the
      * mailbox (RFC 5321 section 4.1.2): the address as written without them */
     char plain[BOUNCE_ADDR_MAX];
-    if (i - 1 + 1 + dl < sizeof plain && !memchr(s + 1, '\\', i - 1)) {
+    /* (a dot-atom: no dot first, last or twice in a row: "a..b" and "ab." keep their quotes) */
+    int dot_atom = s[1] != '.' && s[i - 1] != '.';
+    for (size_t k = 2; k < i && dot_atom; k++)
+        dot_atom = !(s[k] == '.' && s[k - 1] == '.');
+    if (dot_atom && i - 1 + 1 + dl < sizeof plain && !memchr(s + 1, '\\', i - 1)) {
         memcpy(plain, s + 1, i - 1);
         plain[i - 1] = '@';
         memcpy(plain + i, dom + 2, dl + 1);
@@ -219,8 +223,17 @@ static void recipient_of(const char *v, size_t vl, int xtext, char *out, size_t 
         size_t il = cq ? (size_t)(cq - q) - 1 : 0, after = cq ? ql - (size_t)(cq - q) - 1 : 0;
         char c[BOUNCE_ADDR_MAX];
         if (cq && (after == 0 || (after == 1 && cq[1] == '>')) && il < sizeof c &&
-            bounce_addr_clean(q + 1, il, c, sizeof c) == il && il < outlen)
+            bounce_addr_clean(q + 1, il, c, sizeof c) == il && il < outlen) {
             memcpy(out, c, il + 1);
+            return;
+        }
+        /* a display name before the address ("\"John Doe\" <john@example.net>", written
+         * where RFC 3464 wants the address alone): the address in the brackets */
+        const char *lt = cq ? cq + 1 : NULL;
+        while (lt && lt < q + ql && (*lt == ' ' || *lt == '\t'))
+            lt++;
+        if (lt && lt < q + ql && *lt == '<' && q[ql - 1] == '>')
+            bounce_addr_clean(lt, (size_t)(q + ql - lt), out, outlen);
         return;
     }
     /* an address the text search takes, or one the field's type vouches for where the search

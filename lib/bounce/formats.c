@@ -279,6 +279,23 @@ static int postfix_entry_at(const char *t, size_t n)
     return bounce_starts(t + e, n - e, " (expanded from");
 }
 
+/* postfix_entry_says - does an entry's text read as Postfix writes a failure: the remote
+ * server's words ("host mx[ip] said: 550 ..."), the command it answered ("(in reply to RCPT TO
+ * command)"), or a reply code with its enhanced status ("550 5.1.1 ...")? Not any number
+ * ("bob@example.com: room 501"). */
+static int postfix_entry_says(const char *t, size_t n)
+{
+    if (str_casefind(t, n, " said:", 6) || str_casefind(t, n, "(in reply to ", 13))
+        return 1;
+    for (size_t i = 0; i + 9 <= n; i++)
+        if ((t[i] == '4' || t[i] == '5') && str_isdigit((unsigned char)t[i + 1]) &&
+            str_isdigit((unsigned char)t[i + 2]) && (t[i + 3] == ' ' || t[i + 3] == '-') &&
+            t[i + 4] == t[i] && t[i + 5] == '.' && str_isdigit((unsigned char)t[i + 6]) &&
+            (i == 0 || !str_isalnum((unsigned char)t[i - 1])))
+            return 1;
+    return 0;
+}
+
 static int text_detect(const bounce_view *v)
 {
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
@@ -302,7 +319,7 @@ static int text_detect(const bounce_view *v)
                 break;
             last = l + ll;
         }
-        if (first && bounce_has_code(first, (size_t)(last - first)))
+        if (first && postfix_entry_says(first, (size_t)(last - first)))
             return 1;
     }
     const mxd_kb *kb = v->kb;
@@ -706,12 +723,14 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
     /* a refusal of the sender names the sender there ("553 5.1.8 <s@b>: Sender address
      * rejected", Exim's "550-Verification failed for <s@b>"), as does a sender status (X.1.7,
      * X.1.8: RFC 3463 section 3.2) */
-    static const char *const sender[] = {"sender address rejected", "sender verify failed",
-                                         "verification failed for",
-                                         "mail from:", "not allowed to send to"};
+    static const char *const sender[] = {"verification failed for", "is not allowed to send to"};
     for (size_t q = 0; q < sizeof sender / sizeof *sender; q++)
         if (str_casefind(r, end, sender[q], strlen(sender[q])))
             return 0;
+    /* ("Sender address rejected", "Bad sender address syntax", "Sender denied", "sender
+     * verify failed": a reply that speaks of the sender and not of a recipient) */
+    if (str_casefind(r, end, "sender", 6) && !str_casefind(r, end, "recipient", 9))
+        return 0;
     if (end > 9 && (r[4] == '5' || r[4] == '4') && r[5] == '.' && r[6] == '1' && r[7] == '.' &&
         (r[8] == '7' || r[8] == '8') && !str_isdigit((unsigned char)r[9]))
         return 0;

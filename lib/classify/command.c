@@ -107,7 +107,9 @@ int reply_command_t(const reply_cmdtab *t, const char *s, size_t len, char *cmd)
                 continue;
             while (j < pl && str_tolower((unsigned char)s[i + j]) == cmd_tab[k].pat[j])
                 j++;
-            if (j == pl) {
+            /* a phrase that ends in a letter ends a word ("after data", not "after database") */
+            if (j == pl && (!str_isalnum((unsigned char)cmd_tab[k].pat[pl - 1]) || i + pl == len ||
+                            !str_isalnum((unsigned char)s[i + pl]))) {
                 best = k;
                 break;
             }

@@ -640,6 +640,9 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
             if (ok < 0)
                 hold = at; /* (looked at again once its line is read) */
             else if (at != (size_t)-1) {
+                /* (a separator found past the cap: a held line below it was no separator) */
+                if (!truncated && at + 1 - start > MXD_MAIL_MESSAGE_MAX)
+                    truncated = 1;
                 end = truncated ? start + MXD_MAIL_MESSAGE_MAX : at + 1;
                 s->pos = at + 1;
                 s->at_from = 1;
@@ -650,9 +653,9 @@ static mxd_err next_mbox(mxd_mail_source *s, mxd_mail_msg *msg, char *why, size_
                 s->pos = s->len;
                 break;
             }
-            /* the cap, unless a "From " line below it waits to be read whole: it may end the
-             * message there */
-            if (!truncated && s->len - start >= MXD_MAIL_MESSAGE_MAX &&
+            /* the cap, once a "\nFrom " that starts below it would be in view whole, and
+             * unless such a line waits to be read whole: it may end the message there */
+            if (!truncated && s->len - start >= MXD_MAIL_MESSAGE_MAX + 6 &&
                 (hold == (size_t)-1 || hold + 1 - start > MXD_MAIL_MESSAGE_MAX)) {
                 truncated = 1;
                 cut_at = s->bytes;

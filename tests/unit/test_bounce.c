@@ -1214,6 +1214,8 @@ static void test_dsn_edges(void **state)
         {"rfc822; <\"bob@Example.NET\">", "bob@example.net"},
         {"rfc822; \"bob@example.net\" x", NULL},
         {"rfc822; \"bob.smith\"@example.net", "bob.smith@example.net"},
+        {"rfc822; \"a..b\"@example.net", "\"a..b\"@example.net"},
+        {"rfc822; \"John Doe\" <john@Example.net>", "john@example.net"},
         {"rfc822; <\"fay\\\\\\\"doe\"@example.net>", "\"fay\\\\\\\"doe\"@example.net"},
         {"rfc822; \"fay@doe\"@example.net", NULL},
         {"rfc822; \"fay doe@example.net", NULL},
@@ -1584,6 +1586,8 @@ static void test_pasted_reply(void **state)
         {"550-Verification failed for <s@example.com>\n550 Sender verify failed\n", NULL, NULL},
         {"550 5.7.1 <s@example.com> is not allowed to send to <ann@example.net>\n", NULL, NULL},
         {"512-555-1234 Bob Jones <bob@example.com>\n", NULL, NULL},
+        {"501 5.1.3 <s@example.com>... Bad sender address syntax\n", NULL, NULL},
+        {"550 5.7.1 <s@example.com>: Sender denied; user unknown\n", NULL, NULL},
         {"500 new subscribers this week, welcome <ann@example.net>!\n", NULL, NULL},
         {"450 4.2.0 <ann@example.net>: Recipient address rejected: Greylisted\n", "ann@example.net",
          "spamdetected"},
@@ -1655,8 +1659,11 @@ static void test_pasted_notices(void **state)
                &g);
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].recipient, "fi@example.net");
-    /* ordinary text opening with an address is no Postfix entry */
+    /* ordinary text opening with an address is no Postfix entry, not even with a number that
+     * looks like a reply code */
     parse_with(kb, "ann@example.net: thanks for the figures, see you at 10:00\n", &g);
+    assert_int_equal(g.n, 0);
+    parse_with(kb, "bob@example.com: room 501\nalice@example.com: paid 450 EUR\n", &g);
     assert_int_equal(g.n, 0);
 }
 

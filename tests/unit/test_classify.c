@@ -467,6 +467,12 @@ static void test_explain_notes_filtered_rule(void **state)
     }
     /* the command the reply names is read as the bounce readers read it: after DATA, an
      * unknown-user wording is a filter's (as a bounce record of it says) */
+    /* (a phrase is a word of its own: "after database" names no DATA) */
+    static const char db[] = "550 user unknown after database lookup";
+    mxd_explanation *y;
+    assert_int_equal(mxd_explain(kb, db, strlen(db), NULL, &y), MXD_OK);
+    assert_string_equal(y->reason, "userunknown");
+    mxd_explanation_free(y);
     static const char data[] = "550 User unknown (in reply to end of DATA command)";
     mxd_explanation *x;
     assert_int_equal(mxd_explain(kb, data, strlen(data), NULL, &x), MXD_OK);

@@ -287,11 +287,12 @@ static void test_mbox_separator_at_cap(void **state)
     static const char head[] = "From a Jan 1 0:00 2000\n";
     static const char tail[] = "\nFrom b Jan 1 0:00 2000\nSubject: two\n\nbody\n";
     size_t body = MXD_MAIL_MESSAGE_MAX - 8, len = sizeof head - 1 + body + sizeof tail - 1;
-    char *d = malloc(len);
+    size_t most = sizeof head - 1 + MXD_MAIL_MESSAGE_MAX + 200 + sizeof tail - 1;
+    char *d = malloc(most);
     assert_non_null(d);
     memcpy(d, head, sizeof head - 1);
-    memset(d + sizeof head - 1, 'x', body);
-    for (size_t i = sizeof head - 1 + 70; i < sizeof head - 1 + body; i += 72)
+    memset(d + sizeof head - 1, 'x', most - (sizeof head - 1));
+    for (size_t i = sizeof head - 1 + 70; i < most; i += 72)
         d[i] = '\n';
     memcpy(d + sizeof head - 1 + body, tail, sizeof tail - 1);
     size_t lens[4];
@@ -300,6 +301,26 @@ static void test_mbox_separator_at_cap(void **state)
     assert_int_equal(lens[0], body + 1);
     assert_false(trunc[0]);
     assert_int_equal(lens[1], strlen("Subject: two\n\nbody\n"));
+    /* a message of the cap less 1 .. 4 bytes: the first read ends inside "\nFrom " (second
+     * review) */
+    for (size_t less = 1; less <= 4; less++) {
+        size_t b2 = MXD_MAIL_MESSAGE_MAX - less, l2 = sizeof head - 1 + b2 + sizeof tail - 1;
+        memcpy(d + sizeof head - 1 + b2, tail, sizeof tail - 1);
+        assert_int_equal(next_two(d, l2, lens, trunc), 2);
+        assert_int_equal(lens[0], b2 + 1);
+        assert_false(trunc[0]);
+    }
+    /* a "From " line held below the cap that is no separator, then a separator past it: the
+     * message is cut at the cap and says so */
+    memset(d + sizeof head - 1, 'x', most - (sizeof head - 1));
+    for (size_t i = sizeof head - 1 + 70; i < most; i += 72)
+        d[i] = '\n';
+    memcpy(d + MXD_MAIL_MESSAGE_MAX - 40, "\nFrom here on, the figures follow.", 35);
+    size_t b3 = MXD_MAIL_MESSAGE_MAX + 100;
+    memcpy(d + sizeof head - 1 + b3, tail, sizeof tail - 1);
+    assert_int_equal(next_two(d, sizeof head - 1 + b3 + sizeof tail - 1, lens, trunc), 2);
+    assert_int_equal(lens[0], MXD_MAIL_MESSAGE_MAX);
+    assert_true(trunc[0]);
     free(d);
     static const char bom[] = "\xEF\xBB\xBF"
                               "From a Jan 1 0:00 2000\nSubject: one\n\n1\n"

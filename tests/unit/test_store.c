@@ -466,13 +466,16 @@ static void test_remove_and_resuppress(void **state)
     /* a quoted local part keeps its blank: "fay doe" and "faydoe" are two mailboxes */
     assert_int_equal(mxd_store_suppress_add(s, "\"Fay Doe\"@example.net", "by hand", T0), MXD_OK);
     {
+        /* quotes a local part does not need are none: "mq" is mq */
         const char *const q[] = {"\"fay doe\"@example.net", "\"faydoe\"@example.net",
-                                 "<\"Fay Doe\"@Example.net>"};
-        int hit[3] = {0, 0, 0};
-        assert_int_equal(mxd_store_suppress_check(s, q, 3, hit, NULL, NULL), MXD_OK);
+                                 "<\"Fay Doe\"@Example.net>", "\"mq\"@example.com"};
+        int hit[4] = {0, 0, 0, 0};
+        assert_int_equal(mxd_store_suppress_add(s, "mq@example.com", "by hand", T0), MXD_OK);
+        assert_int_equal(mxd_store_suppress_check(s, q, 4, hit, NULL, NULL), MXD_OK);
         assert_int_equal(hit[0], 1);
         assert_int_equal(hit[1], 0);
         assert_int_equal(hit[2], 1);
+        assert_int_equal(hit[3], 1);
     }
     /* manual add: effect and source "manual", then history of both kinds in time order */
     assert_int_equal(mxd_store_suppress_add(s, "<M@Example.com>", "asked to stop", T0 + 5), MXD_OK);
