@@ -270,21 +270,21 @@ const char *kb_tag_provider(const mxd_kb *kb, const char *low, size_t len, const
     /* one pass over the word starts: the tag earliest in file order that stands at any of
      * them (the first one decides, stop looking once it is found) */
     size_t best = f->ntags;
-    /* with 32 tags or fewer, a bit per tag under each first byte (set only for the bytes
+    /* with 64 tags or fewer, a bit per tag under each first byte (set only for the bytes
      * tag_first names, the only ones read): a word start tries just the tags it can start */
-    uint32_t by_first[256];
-    int masks = f->ntags <= 32;
+    uint64_t by_first[256];
+    int masks = f->ntags <= 64;
     for (size_t k = 0; masks && k < f->ntags; k++)
         by_first[str_tolower((unsigned char)TAG(k)[0])] = 0;
     for (size_t k = 0; masks && k < f->ntags; k++)
-        by_first[str_tolower((unsigned char)TAG(k)[0])] |= (uint32_t)1 << k;
+        by_first[str_tolower((unsigned char)TAG(k)[0])] |= (uint64_t)1 << k;
     for (size_t i = 0; i < len && best > 0; i++) {
         if (!f->tag_first[(unsigned char)low[i]] ||
             (i > 0 && (str_isalnum((unsigned char)low[i - 1]) || low[i - 1] == '-')))
             continue;
         if (masks) {
-            for (uint32_t m = by_first[(unsigned char)low[i]]; m; m &= m - 1) {
-                size_t k = (size_t)__builtin_ctz(m);
+            for (uint64_t m = by_first[(unsigned char)low[i]]; m; m &= m - 1) {
+                size_t k = (size_t)__builtin_ctzll(m);
                 if (k >= best)
                     break;
                 if (tag_at(low, len, i, TAG(k))) {
