@@ -412,6 +412,8 @@ static void test_observed_sentences(void **state)
          "AS(7555)",
          "policyviolation", "microsoft365"},
         {"421 HL:ICC", "toomanyconn", "netease"},
+        {"550 5.1.1 Inactive mbox", "suspend", NULL},
+        {"421 4.3.1 You send too many messages.", "speeding", NULL},
         /* a temporary DNS error in Chinese is no unknown host (the row's place in its group) */
         {"未找到主機或網域名稱. Name service error for name=example.net type=MX: Host not found, "
          "try "
