@@ -73,7 +73,13 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
             continue;
         unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
         bounce_trim(&l, &ll);
-        for (size_t i = 0; i < nsep; i++)
+        /* (a separator with no text above it opens a forward's preface, "-----Original
+         * Message-----" / "From: ..." before a notice someone passed on: the notice follows,
+         * no returned message) */
+        int first_text = 1;
+        for (size_t k = 0; k < start && first_text; k++)
+            first_text = str_isspace((unsigned char)s[k]);
+        for (size_t i = 0; i < nsep && !first_text; i++)
             if (c0[i] == a && c1[i] == b && sep_at(l, ll, sp[i]))
                 return start;
     }

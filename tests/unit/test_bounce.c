@@ -1659,6 +1659,17 @@ static void test_pasted_notices(void **state)
                &g);
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].recipient, "fi@example.net");
+    /* a notice passed on under Outlook's "-----Original Message-----" preface: the preface's
+     * separator opens the text, the notice follows it */
+    parse_with(kb,
+               "-----Original Message-----\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example."
+               "org>\nSent: Wednesday, November 18, 2020 1:47 PM\nTo: me@example.org\nSubject: "
+               "Undelivered Mail Returned to Sender\n\nThis is the mail system at host mx.example."
+               "org.\n\n<gu@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 No such "
+               "user (in reply to RCPT TO command)\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "gu@example.net");
     /* ordinary text opening with an address is no Postfix entry, not even with a number that
      * looks like a reply code */
     parse_with(kb, "ann@example.net: thanks for the figures, see you at 10:00\n", &g);
