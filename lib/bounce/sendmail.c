@@ -168,6 +168,10 @@ static int sendmail_parse(bounce_view *v, bounce_out *out)
     }
     if (!n)
         n = text_generic_v(v, 0, out);
+    /* a warning without a delivery status part ("THIS IS A WARNING MESSAGE ONLY", "... had
+     * transient non-fatal errors"): its recipients are delayed, as the DSN's Action says */
+    if (n > 0 && !v->has_dsn)
+        fmt_notice_kind(v, out, 0);
     return n;
 }
 

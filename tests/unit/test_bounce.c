@@ -1670,6 +1670,16 @@ static void test_pasted_notices(void **state)
                &g);
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].recipient, "gu@example.net");
+    /* sendmail's warning without a delivery status part: its recipient is delayed */
+    parse_with(kb,
+               "    **      THIS IS A WARNING MESSAGE ONLY      **\n\nThe original message was "
+               "received at Fri, 05 Mar 2004 19:29:27 -0600\n\n   ----- The following addresses "
+               "had transient non-fatal errors -----\n<hu@example.net>\n\n   ----- Transcript of "
+               "session follows -----\n<hu@example.net>... Deferred: Connection timed out with "
+               "mx.example.net.\nWarning: message still undelivered after 4 hours\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
     /* ordinary text opening with an address is no Postfix entry, not even with a number that
      * looks like a reply code */
     parse_with(kb, "ann@example.net: thanks for the figures, see you at 10:00\n", &g);
