@@ -1610,82 +1610,70 @@ static void test_pasted_reply(void **state)
 static void test_pasted_notices(void **state)
 {
     (void)state;
-    got g;
-    parse_with(kb,
-               "Final-Recipient: rfc822; ann@example.net\nAction: failed\nStatus: 5.0.0\n"
-               "Diagnostic-Code: smtp; 550 5.1.1 Address rejected.\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_string_equal(g.r[0].recipient, "ann@example.net");
-    assert_string_equal(g.r[0].reason, "userunknown");
-    parse_with(kb,
-               "<ann@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1\n"
-               "    <ann@example.net>: Recipient address rejected: User unknown (in reply to\n"
-               "    RCPT TO command)\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_string_equal(g.r[0].recipient, "ann@example.net");
-    assert_string_equal(g.r[0].reason, "userunknown");
-    parse_with(kb,
-               "bo@example.net (expanded from\n    alias@example.org): host mx.example.net"
-               "[192.0.2.1] said:\n    550 5.1.2 No such mailbox (in reply to RCPT TO command)\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_string_equal(g.r[0].recipient, "bo@example.net");
-    parse_with(kb,
-               "Your message to cy@example.net couldn't be delivered.\n\ncy wasn't found at "
-               "example.net.\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"cy wasn't found at example.net."));
-    parse_with(kb,
-               "Ihre Nachricht an **dee@example.se** konnte nicht zugestellt werden.\n\ndee wurde "
-               "nicht in example.se gefunden.\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_string_equal(g.r[0].recipient, "dee@example.se");
-    /* a webmail's English notice, one block per recipient; an Exim-like list in the singular */
-    parse_with(kb,
-               "Unable to send to ed@example.net\nBounce reason: The recipient's email address "
-               "(ed@example.net) does not exist, so the message could not be delivered.\n"
-               "550 5.1.1 No such user\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_string_equal(g.r[0].recipient, "ed@example.net");
-    parse_with(kb,
-               "A message that you have sent could not be delivered to one or more\nrecipients.  "
-               "This is a permanent error.  The following address failed:\n\n  <fi@example.net>: "
-               "550 5.1.1 no such user\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_string_equal(g.r[0].recipient, "fi@example.net");
-    /* a notice passed on under Outlook's "-----Original Message-----" preface: the preface's
-     * separator opens the text, the notice follows it */
-    parse_with(kb,
-               "-----Original Message-----\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example."
-               "org>\nSent: Wednesday, November 18, 2020 1:47 PM\nTo: me@example.org\nSubject: "
-               "Undelivered Mail Returned to Sender\n\nThis is the mail system at host mx.example."
-               "org.\n\n<gu@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 No such "
-               "user (in reply to RCPT TO command)\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_string_equal(g.r[0].recipient, "gu@example.net");
-    /* sendmail's warning without a delivery status part: its recipient is delayed */
-    parse_with(kb,
-               "    **      THIS IS A WARNING MESSAGE ONLY      **\n\nThe original message was "
-               "received at Fri, 05 Mar 2004 19:29:27 -0600\n\n   ----- The following addresses "
-               "had transient non-fatal errors -----\n<hu@example.net>\n\n   ----- Transcript of "
-               "session follows -----\n<hu@example.net>... Deferred: Connection timed out with "
-               "mx.example.net.\nWarning: message still undelivered after 4 hours\n",
-               &g);
-    assert_int_equal(g.n, 1);
-    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
-    /* ordinary text opening with an address is no Postfix entry, not even with a number that
-     * looks like a reply code */
-    parse_with(kb, "ann@example.net: thanks for the figures, see you at 10:00\n", &g);
-    assert_int_equal(g.n, 0);
-    parse_with(kb, "bob@example.com: room 501\nalice@example.com: paid 450 EUR\n", &g);
-    assert_int_equal(g.n, 0);
+    /* text, the one recipient (NULL: no record), a reason or NULL, a piece of its JSON or NULL */
+    static const struct {
+        const char *text, *rcpt, *reason, *json;
+    } cases[] = {
+        {"Final-Recipient: rfc822; ann@example.net\nAction: failed\nStatus: 5.0.0\n"
+         "Diagnostic-Code: smtp; 550 5.1.1 Address rejected.\n",
+         "ann@example.net", "userunknown", NULL},
+        {"<ann@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1\n"
+         "    <ann@example.net>: Recipient address rejected: User unknown (in reply to\n"
+         "    RCPT TO command)\n",
+         "ann@example.net", "userunknown", NULL},
+        {"bo@example.net (expanded from\n    alias@example.org): host mx.example.net"
+         "[192.0.2.1] said:\n    550 5.1.2 No such mailbox (in reply to RCPT TO command)\n",
+         "bo@example.net", NULL, NULL},
+        {"Your message to cy@example.net couldn't be delivered.\n\ncy wasn't found at "
+         "example.net.\n",
+         "cy@example.net", NULL, "\"diagnosticcode\":\"cy wasn't found at example.net."},
+        {"Ihre Nachricht an **dee@example.se** konnte nicht zugestellt werden.\n\ndee wurde "
+         "nicht in example.se gefunden.\n",
+         "dee@example.se", NULL, NULL},
+        /* a webmail's English notice, one block per recipient; an Exim-like list in the
+         * singular */
+        {"Unable to send to ed@example.net\nBounce reason: The recipient's email address "
+         "(ed@example.net) does not exist, so the message could not be delivered.\n"
+         "550 5.1.1 No such user\n",
+         "ed@example.net", NULL, NULL},
+        {"A message that you have sent could not be delivered to one or more\nrecipients.  "
+         "This is a permanent error.  The following address failed:\n\n  <fi@example.net>: "
+         "550 5.1.1 no such user\n",
+         "fi@example.net", NULL, NULL},
+        /* a notice passed on under Outlook's "-----Original Message-----" preface: the
+         * preface's separator opens the text, the notice follows it */
+        {"-----Original Message-----\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example."
+         "org>\nSent: Wednesday, November 18, 2020 1:47 PM\nTo: me@example.org\nSubject: "
+         "Undelivered Mail Returned to Sender\n\nThis is the mail system at host mx.example."
+         "org.\n\n<gu@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 No such "
+         "user (in reply to RCPT TO command)\n",
+         "gu@example.net", NULL, NULL},
+        /* sendmail's warning without a delivery status part: its recipient is delayed */
+        {"    **      THIS IS A WARNING MESSAGE ONLY      **\n\nThe original message was "
+         "received at Fri, 05 Mar 2004 19:29:27 -0600\n\n   ----- The following addresses "
+         "had transient non-fatal errors -----\n<hu@example.net>\n\n   ----- Transcript of "
+         "session follows -----\n<hu@example.net>... Deferred: Connection timed out with "
+         "mx.example.net.\nWarning: message still undelivered after 4 hours\n",
+         "hu@example.net", NULL, "\"action\":\"delayed\""},
+        /* ordinary text opening with an address is no Postfix entry, not even with a number
+         * that looks like a reply code */
+        {"ann@example.net: thanks for the figures, see you at 10:00\n", NULL, NULL, NULL},
+        {"bob@example.com: room 501\nalice@example.com: paid 450 EUR\n", NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        got g;
+        parse_with(kb, cases[i].text, &g);
+        if (!cases[i].rcpt) {
+            assert_int_equal(g.n, 0);
+            continue;
+        }
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.r[0].recipient, cases[i].rcpt);
+        if (cases[i].reason)
+            assert_string_equal(g.r[0].reason, cases[i].reason);
+        if (cases[i].json && !strstr(g.r[0].json, cases[i].json))
+            fail_msg("case %zu: %s not in %s", i, cases[i].json, g.r[0].json);
+    }
 }
 
 static void test_fallback_notices(void **state)
