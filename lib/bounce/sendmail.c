@@ -169,8 +169,9 @@ static int sendmail_parse(bounce_view *v, bounce_out *out)
     if (!n)
         n = text_generic_v(v, 0, out);
     /* a warning without a delivery status part ("THIS IS A WARNING MESSAGE ONLY", "... had
-     * transient non-fatal errors"): its recipients are delayed, as the DSN's Action says */
-    if (n > 0 && !v->has_dsn)
+     * transient non-fatal errors"): its recipients are delayed, as the DSN's Action says;
+     * not in a notice that also lists permanent fatal errors (review) */
+    if (n > 0 && !v->has_dsn && !bounce_has(t, bview_sep(v), "permanent fatal errors"))
         fmt_notice_kind(v, out, 0);
     return n;
 }

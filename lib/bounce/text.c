@@ -40,6 +40,26 @@ static int sep_at(const char *l, size_t ll, const char *p)
     return 1;
 }
 
+/* outlook_preface - does the text after a separator line (from pos) read as Outlook's preface
+ * of a message someone passed on ("-----Original Message-----", then "From: ...", "Sent: ...",
+ * "To: ...", "Subject: ...")? A returned message's copy has a Date, not a Sent. */
+static int outlook_preface(const char *s, size_t len, size_t pos)
+{
+    const char *l;
+    size_t ll, n = 0;
+    int from = 0;
+    while (n < 6 && bounce_line(s, len, &pos, &l, &ll)) {
+        if (!ll && !from)
+            continue;
+        n++;
+        if (!from && !(from = bounce_starts(l, ll, "From:")))
+            return 0;
+        if (bounce_starts(l, ll, "Sent:"))
+            return 1;
+    }
+    return 0;
+}
+
 size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
 {
     size_t pos = 0;
@@ -60,6 +80,9 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
             first[c0[nsep]] = 1;
             nsep++;
         }
+    size_t lead = 0; /* (where the text starts) */
+    while (lead < len && str_isspace((unsigned char)s[lead]))
+        lead++;
     while (1) {
         size_t start = pos;
         if (!bounce_line(s, len, &pos, &l, &ll))
@@ -73,15 +96,14 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
             continue;
         unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
         bounce_trim(&l, &ll);
-        /* (a separator with no text above it opens a forward's preface, "-----Original
-         * Message-----" / "From: ..." before a notice someone passed on: the notice follows,
-         * no returned message) */
-        int first_text = 1;
-        for (size_t k = 0; k < start && first_text; k++)
-            first_text = str_isspace((unsigned char)s[k]);
-        for (size_t i = 0; i < nsep && !first_text; i++)
-            if (c0[i] == a && c1[i] == b && sep_at(l, ll, sp[i]))
+        for (size_t i = 0; i < nsep; i++)
+            if (c0[i] == a && c1[i] == b && sep_at(l, ll, sp[i])) {
+                /* (Outlook's preface opening the text, before a notice someone passed on:
+                 * the notice follows it, not a returned message) */
+                if (start <= lead && outlook_preface(s, len, pos))
+                    break;
                 return start;
+            }
     }
     return len;
 }

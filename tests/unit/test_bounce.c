@@ -1655,6 +1655,18 @@ static void test_pasted_notices(void **state)
          "session follows -----\n<hu@example.net>... Deferred: Connection timed out with "
          "mx.example.net.\nWarning: message still undelivered after 4 hours\n",
          "hu@example.net", NULL, "\"action\":\"delayed\""},
+        /* ... but not in a notice that lists permanent fatal errors and only quotes a warning
+         * (review) */
+        {"   ----- The following addresses had permanent fatal errors -----\n<iv@example.net>\n"
+         "    (reason: User unknown)\n\n   ----- Transcript of session follows -----\n>>> RCPT "
+         "To:<iv@example.net>\n<<< User unknown\n\nEarlier we told you: THIS IS A WARNING "
+         "MESSAGE ONLY.\n",
+         "iv@example.net", NULL, "\"hardbounce\":1,\"action\":\"\""},
+        /* a returned message's copy that opens with its separator and a Date is no Outlook
+         * preface: nothing in it is a recipient */
+        {"----- Original message -----\nFrom: ann@example.org\nDate: Mon, 2 Mar 2026 09:00:00 "
+         "+0000\nTo: jo@example.net\nSubject: figures\n\nUser unknown? Here are the figures.\n",
+         NULL, NULL, NULL},
         /* ordinary text opening with an address is no Postfix entry, not even with a number
          * that looks like a reply code */
         {"ann@example.net: thanks for the figures, see you at 10:00\n", NULL, NULL, NULL},
