@@ -469,12 +469,15 @@ static void test_tag_provider(void **state)
 {
     (void)state;
     const struct kb_fast *f = kb->fast;
-    assert_true(f->ntags > 0);
-    static const char *const parts[] = {"[tss04]",    "[ts01]", "[ph01]", "[bl21]",    "[cs01]",
-                                        "s3140",      "as3150", "sc-001", "ou-002",    "ofr004_519",
-                                        "lpn007_510", "[hme1]", "ts",     "[tss0]",    "s314",
-                                        " ",          "-",      "x",      "[",         "3",
-                                        "550 ",       "dy-12",  "rp-123", "lpnaaa_999"};
+    assert_true(f->ntags > 32);
+    static const char *const parts[] = {"[tss04]", "[ts01]", "[ph01]", "[bl21]", "[cs01]", "s3140",
+                                        "as3150", "sc-001", "ou-002", "ofr004_519", "lpn007_510",
+                                        "[hme1]", "ts", "[tss0]", "s314", " ", "-", "x", "[", "3",
+                                        "550 ", "dy-12", "rp-123", "lpnaaa_999",
+                                        /* the tags past the 32nd (the search's masks are 64
+                                         * bits wide): Exchange Online's, NetEase's, Yahoo's GL */
+                                        "as(1430)", "as(201806281)", "as(12345)", "as(12)",
+                                        "hl:icc", "dt:spm", "wm:blu", "rp:cel", "[gl01]", "hl:ic"};
     unsigned seed = 77;
     char t[128];
     for (int n = 0; n < 20000; n++) {
