@@ -494,8 +494,23 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
     end = quoted_block_at(t, pos, end);
     const char *l;
     size_t ll, start = pos;
+    int labelled = 0; /* the line before was Gmail's "The response was:" */
     for (; bounce_line(t, end, &pos, &l, &ll); start = pos) {
         long at = reply_line_at(l, ll);
+        /* under Gmail's own label ("The response was:", "The response from the remote server
+         * was:") a reply without an enhanced status is the reply too ("550 Unrouteable
+         * address": sisimai/go-sisimai:lhost/via-gmail.go reads the lines after it) */
+        if (at < 0 && labelled && ll >= 4 && (l[0] == '4' || l[0] == '5') &&
+            str_isdigit((unsigned char)l[1]) && str_isdigit((unsigned char)l[2]) &&
+            (l[3] == ' ' || l[3] == '-'))
+            at = 0;
+        if (!is_blank(l, ll)) {
+            const char *lt = l;
+            size_t lt_len = ll;
+            bounce_trim(&lt, &lt_len);
+            labelled = bounce_starts(lt, lt_len, "The response was:") ||
+                       bounce_starts(lt, lt_len, "The response from the remote server was:");
+        }
         if (at < 0)
             continue;
         /* the reply runs on over the following lines up to a blank one, or up to the next

@@ -1655,6 +1655,12 @@ static void test_pasted_notices(void **state)
          "session follows -----\n<hu@example.net>... Deferred: Connection timed out with "
          "mx.example.net.\nWarning: message still undelivered after 4 hours\n",
          "hu@example.net", NULL, "\"action\":\"delayed\""},
+        /* Gmail's notice: the remote server's reply under "The response was:" decides over
+         * Gmail's own sentence, with or without an enhanced status */
+        {"Address not found\n\nYour message wasn't delivered to jo@example.net because the "
+         "address couldn't be found, or is unable to receive mail.\n\nThe response was:\n"
+         "550 Unrouteable address\n",
+         "jo@example.net", "hostunknown", "\"diagnosticcode\":\"550 Unrouteable address\""},
         /* ... but not in a notice that lists permanent fatal errors and only quotes a warning
          * (review) */
         {"   ----- The following addresses had permanent fatal errors -----\n<iv@example.net>\n"
