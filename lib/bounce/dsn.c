@@ -171,21 +171,10 @@ static size_t quoted_addr(const char *s, size_t n, char *out, size_t outlen)
     memcpy(out + i + 2, dom + 2, dl + 1);
     /* quotes around a local part that needs none ("\"bob\"@example.net") are no part of the
      * mailbox (RFC 5321 section 4.1.2): the address as written without them */
-    char plain[BOUNCE_ADDR_MAX];
-    /* (a dot-atom: no dot first, last or twice in a row: "a..b" and "ab." keep their quotes) */
-    int dot_atom = s[1] != '.' && s[i - 1] != '.';
-    for (size_t k = 2; k < i && dot_atom; k++)
-        dot_atom = !(s[k] == '.' && s[k - 1] == '.');
-    if (dot_atom && i - 1 + 1 + dl < sizeof plain && !memchr(s + 1, '\\', i - 1)) {
-        memcpy(plain, s + 1, i - 1);
-        plain[i - 1] = '@';
-        memcpy(plain + i, dom + 2, dl + 1);
-        char c[BOUNCE_ADDR_MAX];
-        size_t pl = i + dl;
-        if (bounce_addr_clean(plain, pl, c, sizeof c) == pl && !strcmp(c, plain)) {
-            memcpy(out, plain, pl + 1);
-            return pl;
-        }
+    if (str_dot_atom(s + 1, i - 1)) { /* ("a..b" and "ab." keep their quotes) */
+        memmove(out, out + 1, i - 1);
+        memmove(out + i - 1, out + i + 1, dl + 2);
+        return n - 2;
     }
     return n;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "util/match.h"
+#include "util/date.h"
 #include "util/str.h"
 
 int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *ll)
@@ -325,16 +326,6 @@ void rcpt_diag_set(bounce_rcpt *r, const char *s, size_t len)
 
 /* --- dates --- */
 
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
 static size_t read_num(const char *s, size_t len, size_t i, unsigned long *v, size_t maxd)
 {
     size_t j = i;
@@ -346,8 +337,6 @@ static size_t read_num(const char *s, size_t len, size_t i, unsigned long *v, si
 
 long long bounce_date(const char *s, size_t len, char *tz)
 {
-    static const char *const mon[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                      "jul", "aug", "sep", "oct", "nov", "dec"};
     static const struct {
         const char *n;
         int off; /* minutes */
@@ -367,10 +356,7 @@ long long bounce_date(const char *s, size_t len, char *tz)
     i += n;
     while (i < len && (s[i] == ' ' || s[i] == '-'))
         i++;
-    int m = -1;
-    for (int k = 0; k < 12 && i + 3 <= len; k++)
-        if (str_caseeq(s + i, 3, mon[k]))
-            m = k;
+    int m = i + 3 <= len ? date_month(s + i) - 1 : -1;
     if (m < 0)
         return 0;
     while (i < len && str_isalpha((unsigned char)s[i]))
@@ -418,7 +404,7 @@ long long bounce_date(const char *s, size_t len, char *tz)
     }
     if (hh > 23 || mm > 59 || ss > 60)
         return 0;
-    long long t = days_from_civil((long long)year, (unsigned)m + 1, (unsigned)day) * 86400 +
+    long long t = date_days_from_civil((long long)year, (unsigned)m + 1, (unsigned)day) * 86400 +
                   (long long)(hh * 3600 + mm * 60 + ss) - (long long)off * 60;
     int a = off < 0 ? -off : off;
     tz[0] = off < 0 ? '-' : '+';

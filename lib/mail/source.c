@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "mxdiag/mail.h"
 #include "mail/mail_internal.h"
+#include "util/date.h"
 #include "util/str.h"
 
 #define SOURCE_READ_CHUNK   (64u * 1024) /* bytes asked of read() at a time (fill()) */
@@ -568,16 +569,10 @@ static int word_at(const char *p, size_t i, size_t e, size_t n)
  * 1970", "Tue, 14 Mar 2023 10:00:00 +0000") */
 static int ctime_ok(const char *p, size_t e)
 {
-    static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
     int month = 0, time = 0, year = 0;
     for (size_t i = 0; i < e; i++) {
-        if (!month && str_isalpha((unsigned char)p[i]) && word_at(p, i, e, 3)) {
-            char m[3] = {(char)str_tolower((unsigned char)p[i]),
-                         (char)str_tolower((unsigned char)p[i + 1]),
-                         (char)str_tolower((unsigned char)p[i + 2])};
-            for (size_t k = 0; k < 36 && !month; k += 3)
-                month = !memcmp(m, months + k, 3);
-        }
+        if (!month && str_isalpha((unsigned char)p[i]) && word_at(p, i, e, 3))
+            month = date_month(p + i) != 0;
         if (!time && i + 3 < e && str_isdigit((unsigned char)p[i]) && p[i + 1] == ':' &&
             str_isdigit((unsigned char)p[i + 2]) && str_isdigit((unsigned char)p[i + 3]))
             time = 1;

@@ -307,17 +307,11 @@ int store_address_norm(const char *in, char *out)
     /* quotes a local part does not need ("\"bob\"@x" is bob@x, RFC 5321 section 4.1.2): the
      * bounce reader stores such an address without them, and a check must find it */
     char *cq = n > 2 && out[0] == '"' ? strchr(out + 1, '"') : NULL;
-    if (cq && cq > out + 1 && cq[1] == '@' && out[1] != '.' && cq[-1] != '.') {
-        int plain = 1;
-        for (const char *p = out + 1; p < cq && plain; p++)
-            plain = str_isalnum((unsigned char)*p) ||
-                    (strchr("!#$%&'*+-/=?^_`{|}~.", *p) && !(*p == '.' && p[1] == '.'));
-        if (plain) {
-            size_t ll = (size_t)(cq - out - 1);
-            memmove(out, out + 1, ll);
-            memmove(out + ll, cq + 1, strlen(cq + 1) + 1);
-            n -= 2;
-        }
+    if (cq && cq[1] == '@' && str_dot_atom(out + 1, (size_t)(cq - out - 1))) {
+        size_t ll = (size_t)(cq - out - 1);
+        memmove(out, out + 1, ll);
+        memmove(out + ll, cq + 1, strlen(cq + 1) + 1);
+        n -= 2;
     }
     return n ? n : -1;
 }

@@ -8,4 +8,9 @@
  * Hinnant's algorithm: exact for every year, no table, no range check). */
 long long date_days_from_civil(long long y, unsigned m, unsigned d);
 
+/* date_month - the month (1-12) whose English three-letter name ("Jan" ... "Dec", any case)
+ * s[0..3) holds, 0 when none; s must hold 3 bytes. The names of RFC 5322 dates, ctime(3) and
+ * syslog's RFC 3164 stamps. */
+int date_month(const char *s);
+
 #endif

@@ -487,3 +487,16 @@ char *str_utf8_repair(const char *s, size_t len, size_t *outlen)
     *outlen = b.len;
     return buf_steal(&b);
 }
+
+int str_dot_atom(const char *s, size_t n)
+{
+    if (!n || s[0] == '.' || s[n - 1] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.' ? s[i - 1] == '.'
+                     : !(str_isalnum(c) || c >= 0x80 || strchr("!#$%&'*+-/=?^_`{|}~", c)))
+            return 0;
+    }
+    return 1;
+}

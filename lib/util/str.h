@@ -94,6 +94,10 @@ size_t str_utf8_put(unsigned long cp, char *out);
 /* str_casecmp_n - compare two strings of known length without regard to ASCII case. */
 int str_caseeq(const char *a, size_t alen, const char *b);
 
+/* str_dot_atom - is s[0..n) an RFC 5322 dot-atom (atext, with RFC 6531's 8-bit bytes, in
+ * words parted by single dots): a local part that needs no quotes? */
+int str_dot_atom(const char *s, size_t n);
+
 /* str_utf8_valid - is s[0..len) well-formed UTF-8 (no overlong forms, no surrogates, at most
  * U+10FFFF)? Returns 1, or 0 with the offset of the first bad byte in *bad (may be NULL). */
 int str_utf8_valid(const char *s, size_t len, size_t *bad);

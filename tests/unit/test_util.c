@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/buf.h"
+#include "util/date.h"
 #include "util/str.h"
 
 static void test_buf_append_and_cap(void **state)
@@ -204,6 +205,28 @@ static void test_parse_uint(void **state)
     assert_int_equal(str_parse_uint("1", 1, 0, &v), -1);
 }
 
+/* dot-atoms (a local part that needs no quotes) and month names */
+static void test_dot_atom_and_month(void **state)
+{
+    (void)state;
+    assert_true(str_dot_atom("bob", 3));
+    assert_true(str_dot_atom("bob.smith+tag", 13));
+    assert_true(str_dot_atom("o'neil{1}", 9));
+    assert_true(str_dot_atom("j\xc3\xb6rg", 5));
+    assert_false(str_dot_atom("", 0));
+    assert_false(str_dot_atom(".bob", 4));
+    assert_false(str_dot_atom("bob.", 4));
+    assert_false(str_dot_atom("a..b", 4));
+    assert_false(str_dot_atom("fay doe", 7));
+    assert_false(str_dot_atom("a@b", 3));
+    assert_false(str_dot_atom("a\"b", 3));
+    assert_int_equal(date_month("Jan"), 1);
+    assert_int_equal(date_month("dEC"), 12);
+    assert_int_equal(date_month("may"), 5);
+    assert_int_equal(date_month("Mon"), 0);
+    assert_int_equal(date_month("ja1"), 0);
+}
+
 static void test_utf8_valid(void **state)
 {
     (void)state;
@@ -236,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_casefind_random),
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_dot_atom_and_month),
         cmocka_unit_test(test_glob_worst_case_terminates),
         cmocka_unit_test(test_utf8_put),
         cmocka_unit_test(test_parse_uint),
