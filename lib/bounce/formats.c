@@ -259,6 +259,13 @@ const bounce_format bounce_fmt_rfc3464 = {"rfc3464", rfc3464_detect, rfc3464_par
 /* Anything that says it is a non-delivery notice: its sender, its subject, or a sentence
  * only such a notice says (data/bounce-phrases.tsv, several languages), or the
  * X-Failed-Recipients field. */
+/* reply_code_at - does s open with an SMTP failure reply's code ("550 ", "451-", "554" alone)? */
+static int reply_code_at(const char *s, size_t n)
+{
+    return n >= 3 && (s[0] == '4' || s[0] == '5') && s[1] >= '0' && s[1] <= '5' &&
+           str_isdigit((unsigned char)s[2]) && (n == 3 || s[3] == ' ' || s[3] == '-');
+}
+
 /* postfix_entry_at - does the line t[0..n) open a recipient entry of Postfix's notice,
  * "<addr>: host mx.example.net[192.0.2.1] said: 550 ...", "<addr>: 550 ...", or
  * "addr (expanded from <x>): ..." (postfix src/bounce/bounce_notify_util.c writes each
@@ -288,9 +295,8 @@ static int postfix_entry_says(const char *t, size_t n)
     if (str_casefind(t, n, " said:", 6) || str_casefind(t, n, "(in reply to ", 13))
         return 1;
     for (size_t i = 0; i + 9 <= n; i++)
-        if ((t[i] == '4' || t[i] == '5') && str_isdigit((unsigned char)t[i + 1]) &&
-            str_isdigit((unsigned char)t[i + 2]) && (t[i + 3] == ' ' || t[i + 3] == '-') &&
-            t[i + 4] == t[i] && t[i + 5] == '.' && str_isdigit((unsigned char)t[i + 6]) &&
+        if (reply_code_at(t + i, n - i) && t[i + 4] == t[i] && t[i + 5] == '.' &&
+            str_isdigit((unsigned char)t[i + 6]) &&
             (i == 0 || !str_isalnum((unsigned char)t[i - 1])))
             return 1;
     return 0;
@@ -500,9 +506,7 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
         /* under Gmail's own label ("The response was:", "The response from the remote server
          * was:") a reply without an enhanced status is the reply too ("550 Unrouteable
          * address": sisimai/go-sisimai:lhost/via-gmail.go reads the lines after it) */
-        if (at < 0 && labelled && ll >= 4 && (l[0] == '4' || l[0] == '5') &&
-            str_isdigit((unsigned char)l[1]) && str_isdigit((unsigned char)l[2]) &&
-            (l[3] == ' ' || l[3] == '-'))
+        if (at < 0 && labelled && ll > 3 && reply_code_at(l, ll))
             at = 0;
         if (!is_blank(l, ll)) {
             const char *lt = l;
@@ -674,38 +678,36 @@ static int text_parse(bounce_view *v, bounce_out *out)
 
 const bounce_format bounce_fmt_text = {"text", text_detect, text_parse};
 
-/* reply_code_at - does s open with an SMTP failure reply's code ("550 ", "451-", "554" alone)? */
-static int reply_code_at(const char *s, size_t n)
-{
-    return n >= 3 && (s[0] == '4' || s[0] == '5') && s[1] >= '0' && s[1] <= '5' &&
-           str_isdigit((unsigned char)s[2]) && (n == 3 || s[3] == ' ' || s[3] == '-');
-}
-
 /* pasted - a reply pasted alone, without any header or notice around it ("550 5.1.1
  * <a@example.net>: Recipient address rejected: User unknown", or a "550-" ... "550" reply over
  * lines): the address it names in angle brackets is the recipient, the reply its diagnostic,
  * read as `explain` and `diagnose` read it. A reply that names no such address gives no
  * record. */
+/* pasted_text - where a headerless view's text starts, after blanks (its length in *n) */
+static const char *pasted_text(const bounce_view *v, size_t *n)
+{
+    const char *t = v->text.ptr;
+    size_t i = 0;
+    while (i < v->text.len && str_isspace((unsigned char)t[i]))
+        i++;
+    *n = v->text.len - i;
+    return t + i;
+}
+
 static int pasted_detect(const bounce_view *v)
 {
     if (v->hlen || v->ms.nparts || !v->text.len)
         return 0;
-    const char *t = v->text.ptr;
-    size_t n = v->text.len, i = 0;
-    while (i < n && str_isspace((unsigned char)t[i]))
-        i++;
-    return reply_code_at(t + i, n - i);
+    size_t n;
+    const char *t = pasted_text(v, &n);
+    return reply_code_at(t, n);
 }
 
 static int pasted_parse(bounce_view *v, bounce_out *out)
 {
-    const char *t = v->text.ptr;
-    size_t n = v->text.len, i = 0;
-    while (i < n && str_isspace((unsigned char)t[i]))
-        i++;
     /* the reply: its lines while they open with its code (a multi-line reply's "550-") */
-    const char *r = t + i, *l;
-    size_t rn = n - i, pos = 0, end = 0, ll;
+    size_t rn, pos = 0, end = 0, ll;
+    const char *r = pasted_text(v, &rn), *l;
     while (bounce_line(r, rn, &pos, &l, &ll)) {
         if (ll < 3 || memcmp(l, r, 3) || !reply_code_at(l, ll))
             break;
@@ -716,7 +718,7 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
      * "550-5.1.1 <a@example.net> The email account ..."): where a server names the recipient.
      * An address further on is one the reply asks the sender to write to or try instead
      * ("551 User not local; please try <b@...>", "contact <postmaster@...>"). */
-    size_t o = 4, at = 0, al = 0;
+    size_t o = 4;
     if (end < 5)
         return 0;
     if (o + 5 < end && str_isdigit((unsigned char)r[o]) && r[o + 1] == '.') {
@@ -730,11 +732,10 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
     o++;
     size_t lim = end - o < BOUNCE_ADDR_MAX ? end - o : BOUNCE_ADDR_MAX;
     const char *gt = memchr(r + o, '>', lim);
-    size_t a, n2;
-    if (!gt || !bounce_addr_in(r + o, (size_t)(gt - r) - o, &a, &n2) || a ||
-        o + n2 != (size_t)(gt - r))
+    size_t a, al;
+    if (!gt || !bounce_addr_in(r + o, (size_t)(gt - r) - o, &a, &al) || a ||
+        o + al != (size_t)(gt - r))
         return 0;
-    at = o, al = n2;
     /* a refusal of the sender names the sender there ("553 5.1.8 <s@b>: Sender address
      * rejected", Exim's "550-Verification failed for <s@b>"), as does a sender status (X.1.7,
      * X.1.8: RFC 3463 section 3.2) */
@@ -749,9 +750,7 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
     if (end > 9 && (r[4] == '5' || r[4] == '4') && r[5] == '.' && r[6] == '1' && r[7] == '.' &&
         (r[8] == '7' || r[8] == '8') && !str_isdigit((unsigned char)r[9]))
         return 0;
-    if (!al)
-        return 0;
-    bounce_rcpt *rc = bounce_add(out, r + at, al);
+    bounce_rcpt *rc = bounce_add(out, r + o, al);
     if (!rc)
         return 0;
     rcpt_diag_set(rc, r, bounce_utf8_cut(r, end, 600));
