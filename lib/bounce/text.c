@@ -22,12 +22,11 @@
 /* sep_at - does the line open with the separator p? A pattern ending in '$' holds only when
  * no letter or digit follows it on the line ("Original message -----", not "Original
  * Message Details"). */
-static int sep_at(const char *l, size_t ll, const char *p)
+static int sep_at(const char *l, size_t ll, const char *p, size_t pl)
 {
-    size_t pl = strlen(p);
     int anchored = pl > 1 && p[pl - 1] == '$';
     if (!anchored)
-        return bounce_starts(l, ll, p);
+        return ll >= pl && str_caseeq(l, pl, p);
     pl--;
     if (ll < pl)
         return 0;
@@ -69,12 +68,14 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
      * stand before them on the line), and their first two bytes: most lines are passed over
      * on their first byte, most candidates on the second */
     const char *sp[KB_MAX_SEPARATORS];
+    size_t sl[KB_MAX_SEPARATORS];
     unsigned char c0[KB_MAX_SEPARATORS], c1[KB_MAX_SEPARATORS], first[256] = {0};
     size_t nsep = 0;
     for (size_t i = 0; kb && i < kb->nphrases && nsep < KB_MAX_SEPARATORS; i++)
         if (kb->phrases[i].kind == KB_PH_SEPARATOR) {
             const char *p = kb_str(kb, kb->phrases[i].pattern);
             sp[nsep] = p;
+            sl[nsep] = kb->phrases[i].len;
             c0[nsep] = (unsigned char)p[0]; /* (in lower case: kb_parse checks) */
             c1[nsep] = (unsigned char)p[1];
             first[c0[nsep]] = 1;
@@ -97,7 +98,7 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
         unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
         bounce_trim(&l, &ll);
         for (size_t i = 0; i < nsep; i++)
-            if (c0[i] == a && c1[i] == b && sep_at(l, ll, sp[i])) {
+            if (c0[i] == a && c1[i] == b && sep_at(l, ll, sp[i], sl[i])) {
                 /* (Outlook's preface opening the text, before a notice someone passed on:
                  * the notice follows it, not a returned message) */
                 if (start <= lead && outlook_preface(s, len, pos))
