@@ -1514,7 +1514,6 @@ static void test_filtered_smtp_only(void **state)
     assert_string_equal(g.r[0].reason, "mailererror");
     parse_diag("X-Postfix; temporary failure", &g);
     assert_string_equal(g.r[0].reason, "onhold");
-    /* too many invalid recipients is a block of the sender (Sisimai's Rhost/Cox): never hard */
     /* Postfix's "refused to talk to me" is the greeting (CONN): a block, whatever it says */
     parse_diag("X-Postfix; host mx.example.net[192.0.2.1] refused to talk to me: 554 go away", &g);
     assert_string_equal(g.r[0].command, "CONN");
@@ -1545,6 +1544,7 @@ static void test_filtered_smtp_only(void **state)
                &g);
     assert_string_not_equal(g.r[0].reason, "hostunknown");
     assert_int_equal(g.r[0].hard, 0);
+    /* too many invalid recipients is a block of the sender (Sisimai's Rhost/Cox): never hard */
     parse_diag("smtp; 550 5.1.1 too many invalid recipients", &g);
     assert_string_equal(g.r[0].reason, "blocked");
     assert_int_equal(g.r[0].hard, 0);
