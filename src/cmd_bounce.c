@@ -46,7 +46,6 @@ typedef struct run {
     tally reasons[SUMMARY_MAX], providers[SUMMARY_MAX];
     size_t nreasons, nproviders;
     int write_error;
-    int rcpts_cut;       /* a record of the current message says recipients were left out */
     int partial;         /* an input was given up part way (an endless mbox message) */
     unsigned long nolib; /* messages not read: GMime, needed to decode them, is missing */
 } run;
@@ -141,7 +140,6 @@ static int on_record(void *arg, const mxd_bounce_record *r)
 {
     run *ru = arg;
     ru->records++;
-    ru->rcpts_cut |= r->recipients_cut;
     ru->hard += r->hardbounce != 0;
     count(ru->reasons, &ru->nreasons, r->reason);
     count(ru->providers, &ru->nproviders, r->provider);
@@ -244,15 +242,19 @@ static int open_input(const char *path, mxd_mail_source **src)
 /* message_done - after a message's records: say the caps that bit (the JSON records carry
  * them in "warnings"), count it, say why it was not read. An exit status to remember (0
  * none); *stop when reading must end. The same for one thread and for several. */
-static int message_done(run *ru, const char *label, int truncated, int rcpts_cut, mxd_err e,
-                        int *stop)
+static int message_done(run *ru, const char *label, unsigned cuts, mxd_err e, int *stop)
 {
-    if (truncated)
+    if (cuts & MXD_BOUNCE_CUT_SIZE)
         cli_err("bounce", "%s: longer than %u bytes: only the first %u bytes were read", label,
                 MXD_MAIL_MESSAGE_MAX, MXD_MAIL_MESSAGE_MAX);
-    if (rcpts_cut)
+    if (cuts & MXD_BOUNCE_CUT_RCPTS)
         cli_err("bounce", "%s: more than %d failed recipients: only the first %d have a record",
                 label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
+    if (cuts & MXD_BOUNCE_CUT_MIME)
+        cli_err("bounce",
+                "%s: MIME structure past the reader's limits (over 512 parts, nested deeper than "
+                "16, or a header over 256 KiB): the rest of it was not read",
+                label);
     if (e == MXD_OK) {
         ru->emails++;
     } else if (e == MXD_ERR_NOLIB) {
@@ -301,9 +303,8 @@ static int read_input(run *ru, mxd_bounce_ctx *bc, const char *path)
         }
         ru->messages++;
         size_t n = 0;
-        ru->rcpts_cut = 0;
         e = mxd_bounce_parse_msg(bc, &m, on_record, ru, &n);
-        int stop = 0, r = message_done(ru, m.label, m.truncated, ru->rcpts_cut, e, &stop);
+        int stop = 0, r = message_done(ru, m.label, mxd_bounce_cuts(bc), e, &stop);
         if (r)
             rc = r;
         if (stop)
@@ -333,7 +334,7 @@ typedef struct slot {
     char *out; /* the records' JSON, each followed by '\n' */
     size_t olen, ocap;
     unsigned long nrec, hard;
-    int rcpts_cut;
+    unsigned cuts; /* mxd_bounce_cuts() */
     mxd_err e;
 } slot;
 
@@ -393,7 +394,6 @@ static int on_record_buf(void *arg, const mxd_bounce_record *r)
     free(js);
     sl->nrec++;
     sl->hard += r->hardbounce != 0;
-    sl->rcpts_cut |= r->recipients_cut;
     return 0;
 }
 
@@ -413,10 +413,10 @@ static void *work(void *arg)
         m.truncated = sl->truncated;
         sl->olen = 0;
         sl->nrec = sl->hard = 0;
-        sl->rcpts_cut = 0;
         sl->e = MXD_OK;
         sink k = {sl, w->b->explain_rule};
         mxd_err e = mxd_bounce_parse_msg(w->bc, &m, on_record_buf, &k, NULL);
+        sl->cuts = mxd_bounce_cuts(w->bc);
         if (sl->e == MXD_OK)
             sl->e = e;
     }
@@ -438,6 +438,7 @@ static slot *batch_slot(batch *b)
     slot *sl = &b->s[b->n++];
     sl->is_note = sl->note_status = sl->note_partial = 0;
     sl->truncated = 0;
+    sl->cuts = 0;
     sl->len = 0;
     sl->olen = 0;
     return sl;
@@ -598,7 +599,7 @@ static int batch_print(run *ru, batch *b, int *stop)
         }
         ru->records += sl->nrec;
         ru->hard += sl->hard;
-        int r = message_done(ru, label, sl->truncated, sl->rcpts_cut, sl->e, stop);
+        int r = message_done(ru, label, sl->cuts, sl->e, stop);
         if (r)
             rc = r;
         if (ferror(stdout)) {

@@ -75,6 +75,9 @@ typedef struct mxd_bounce_record {
     int truncated;      /* the message was longer than MXD_MAIL_MESSAGE_MAX and cut there */
     int recipients_cut; /* it names more than MXD_BOUNCE_MAX_RCPTS failed recipients: only the
                            first MXD_BOUNCE_MAX_RCPTS get a record */
+    int mime_cut;       /* its MIME structure is past the reader's limits (more than 512 parts,
+                           nested deeper than 16, a header block over 256 KiB): the rest of it
+                           was not read */
 } mxd_bounce_record;
 
 /* Called once per record; return non-zero to stop reading this message. */
@@ -109,11 +112,20 @@ MXD_API mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t le
 MXD_API mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, mxd_bounce_cb cb,
                                      void *arg, size_t *nrec);
 
+/* The caps that bit on the last message mxd_bounce_parse() or mxd_bounce_parse_msg() read
+ * (its records carry the same bits; this also says them for a message that gave none). */
+enum {
+    MXD_BOUNCE_CUT_SIZE = 1,  /* longer than MXD_MAIL_MESSAGE_MAX: cut there */
+    MXD_BOUNCE_CUT_RCPTS = 2, /* more than MXD_BOUNCE_MAX_RCPTS failed recipients */
+    MXD_BOUNCE_CUT_MIME = 4   /* MIME structure past the reader's limits (see mime_cut) */
+};
+MXD_API unsigned mxd_bounce_cuts(const mxd_bounce_ctx *bc);
+
 /* mxd_bounce_record_json - the record as one JSON object (UTF-8, no newline) with the fields
  * recipient addresser status replycode reason hardbounce action diagnosticcode
  * diagnostictype rhost lhost smtpcommand destination senderdomain timestamp timezoneoffset
  * messageid subject listid feedbacktype origin source provider scope sending_ip retry, and
- * "warnings" (a list of sentences) only when a cap bit (truncated, recipients_cut); with
+ * "warnings" (a list of sentences) only when a cap bit (truncated, recipients_cut, mime_cut); with
  * explain_rule also "rule" {decided_by, id, file, line}. Returns a string the caller frees
  * with free(), or NULL when out of memory. */
 MXD_API char *mxd_bounce_record_json(const mxd_bounce_record *rec, int explain_rule, int pretty);

@@ -21,8 +21,9 @@ struct mxd_bounce_ctx {
     unsigned flags;
     bounce_view v;
     bounce_out out;
-    buf lines;  /* the message with its line ends mended (mail_mend_line_ends) */
-    int nested; /* reading a delivery report returned inside another message (parse()) */
+    buf lines;     /* the message with its line ends mended (mail_mend_line_ends) */
+    int nested;    /* reading a delivery report returned inside another message (parse()) */
+    unsigned cuts; /* MXD_BOUNCE_CUT_* of the last message read (mxd_bounce_cuts) */
 };
 
 /* record.c */
@@ -464,13 +465,32 @@ static void release_lines(mxd_bounce_ctx *bc)
     }
 }
 
+/* finish - after a message: its caps for mxd_bounce_cuts(), the mended copy released */
+static void finish(mxd_bounce_ctx *bc)
+{
+    if (!bc)
+        return;
+    bc->cuts = (bc->out.cut ? MXD_BOUNCE_CUT_SIZE : 0u) |
+               (bc->out.dropped ? MXD_BOUNCE_CUT_RCPTS : 0u) |
+               (bc->v.ms.limited ? MXD_BOUNCE_CUT_MIME : 0u);
+    release_lines(bc);
+}
+
+unsigned mxd_bounce_cuts(const mxd_bounce_ctx *bc)
+{
+    return bc ? bc->cuts : 0;
+}
+
 mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
                          mxd_bounce_cb cb, void *arg, size_t *nrec)
 {
-    if (bc)
+    if (bc) {
         bc->out.cut = 0;
+        bc->out.dropped = 0; /* (a message that is not read leaves the last one's) */
+        bc->v.ms.limited = 0;
+    }
     mxd_err e = parse(bc, data, len, source, cb, arg, nrec);
-    release_lines(bc);
+    finish(bc);
     return e;
 }
 
@@ -482,9 +502,12 @@ mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, mxd_boun
             *nrec = 0;
         return MXD_ERR_INVALID;
     }
-    if (bc)
+    if (bc) {
         bc->out.cut = m->truncated != 0;
+        bc->out.dropped = 0;
+        bc->v.ms.limited = 0;
+    }
     mxd_err e = parse(bc, m->data, m->len, m->label, cb, arg, nrec);
-    release_lines(bc);
+    finish(bc);
     return e;
 }

@@ -296,6 +296,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.facts = &facts;
         rec.truncated = out->cut;
         rec.recipients_cut = out->dropped > 0;
+        rec.mime_cut = v->ms.limited;
         emitted++;
         if (cb && cb(arg, &rec))
             break;
@@ -485,18 +486,25 @@ static const char *nz(const char *s)
 /* The sentences of "warnings" (the numbers are the caps of mail.h and bounce.h). */
 _Static_assert(MXD_MAIL_MESSAGE_MAX == 32u * 1024 * 1024, "say the cap in record_warnings");
 _Static_assert(MXD_BOUNCE_MAX_RCPTS == 128, "say the cap in record_warnings");
+_Static_assert(MAIL_MAX_PARTS == 512 && MAIL_MAX_DEPTH == 16 && MAIL_MAX_HEADER == 256u * 1024,
+               "say the caps in record_warnings");
 #define WARN_TRUNCATED "the message is longer than 32 MiB: only its first 32 MiB were read"
 #define WARN_RCPTS                                                                                 \
     "the message names more than 128 failed recipients: only the first 128 have a record"
+#define WARN_MIME                                                                                  \
+    "the message's MIME structure is past the reader's limits (more than 512 parts, nested "       \
+    "deeper than 16, or a header block over 256 KiB): the rest of it was not read"
 
 /* record_warnings - the caps that bit on r's message, as sentences into w; their number. */
-static size_t record_warnings(const mxd_bounce_record *r, const char *w[2])
+static size_t record_warnings(const mxd_bounce_record *r, const char *w[3])
 {
     size_t n = 0;
     if (r->truncated)
         w[n++] = WARN_TRUNCATED;
     if (r->recipients_cut)
         w[n++] = WARN_RCPTS;
+    if (r->mime_cut)
+        w[n++] = WARN_MIME;
     return n;
 }
 
@@ -585,7 +593,7 @@ char *bounce_record_json_fast(const mxd_bounce_record *r, int explain_rule)
     }
     W_LIT(w, ",\"retry\":");
     w = w_str(w, retry, rl);
-    const char *warn[2];
+    const char *warn[3];
     size_t nwarn = record_warnings(r, warn);
     for (size_t k = 0; k < nwarn; k++) {
         if (k == 0)
@@ -661,7 +669,7 @@ char *bounce_record_json_ref(const mxd_bounce_record *r, int explain_rule, int p
     json_object_set_new(o, "scope", jstr(nz(r->scope)));
     json_object_set_new(o, "sending_ip", jstr(nz(r->sending_ip)));
     json_object_set_new(o, "retry", json_string(mxd_retry_name(r->retry)));
-    const char *warn[2];
+    const char *warn[3];
     size_t nwarn = record_warnings(r, warn);
     if (nwarn) {
         json_t *a = json_array();

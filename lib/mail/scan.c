@@ -500,6 +500,8 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
     int idx = (int)(p - ms->parts);
     size_t body;
     size_t hl = mail_header_end(d, len, &body);
+    if (hl > MAIL_MAX_HEADER)
+        ms->limited = 1; /* its fields past the limit are not looked at (mail_header_next) */
     p->parent = parent;
     p->depth = depth;
     p->hdr = d;
@@ -562,6 +564,8 @@ static int scan_entity(mail_scan *ms, const char *d, size_t len, int parent, int
             c->kind = MAIL_LEAF;
             c->hdr = b;
             c->hlen = mail_header_end(b, bl, &cb);
+            if (c->hlen > MAIL_MAX_HEADER)
+                ms->limited = 1;
             c->body = b + cb;
             c->blen = bl - cb;
             memcpy(c->type, "message/x-unscanned", 20);
