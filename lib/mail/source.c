@@ -566,10 +566,14 @@ static int word_at(const char *p, size_t i, size_t e, size_t n)
 
 /* ctime_ok - does p[0..e) hold the parts of a ctime(3) date, in any order and spacing: a
  * month's name, a time ("9:00", "09:00:00") and a four-digit year? ("Thu Jan  1 00:00:00
- * 1970", "Tue, 14 Mar 2023 10:00:00 +0000") */
+ * 1970", "Tue, 14 Mar 2023 10:00:00 +0000"). A two-digit year counts only as the line's last
+ * word after the time, where old writers put it ("Thu Jan  1 00:00:00 70", as mutt reads it):
+ * prose with a month, a time and a small number elsewhere is no date. */
 static int ctime_ok(const char *p, size_t e)
 {
     int month = 0, time = 0, year = 0;
+    while (e > 0 && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r'))
+        e--;
     for (size_t i = 0; i < e; i++) {
         if (!month && str_isalpha((unsigned char)p[i]) && word_at(p, i, e, 3))
             month = date_month(p + i) != 0;
@@ -579,6 +583,10 @@ static int ctime_ok(const char *p, size_t e)
         if (!year && word_at(p, i, e, 4) && str_isdigit((unsigned char)p[i]) &&
             str_isdigit((unsigned char)p[i + 1]) && str_isdigit((unsigned char)p[i + 2]) &&
             str_isdigit((unsigned char)p[i + 3]))
+            year = 1;
+        if (!year && time && i > 0 && i + 2 == e && word_at(p, i, e, 2) &&
+            str_isdigit((unsigned char)p[i]) && str_isdigit((unsigned char)p[i + 1]) &&
+            (p[i - 1] == ' ' || p[i - 1] == '\t'))
             year = 1;
     }
     return month && time && year;

@@ -147,14 +147,22 @@ static void test_mbox_messages_and_labels(void **state)
                        "From b@example.org Mon Jan  1 00:00:01 2024\n"
                        "Subject: two\n\nsecond, with a quoted\n>From line\n\n"
                        "From c@example.org Mon Jan  1 00:00:02 2024\r\n"
-                       "Subject: three\r\n\r\nthird\r\n";
+                       "Subject: three\r\n\r\nthird\r\n"
+                       /* a year of two digits, as old writers put it, ends the line */
+                       "From d@example.org Thu Jan  1 00:00:00 70\n"
+                       "Subject: four\n\nfourth\n"
+                       /* prose with a month, a time and a small number: no separator */
+                       "From Jan 3 at 9:00 we have 10 staff on call\n\n"
+                       "From e@example.org Sat Jan  1 10:00:00 00 \r\n"
+                       "Subject: five\n\nfifth\n";
     write_file(path_in("box.mbox"), mbox, strlen(mbox));
     mxd_mail_source *s;
     char why[256];
     assert_int_equal(mxd_mail_open(path_in("box.mbox"), &s, why, sizeof why), MXD_OK);
     mxd_mail_msg m;
-    const char *subjects[] = {"Subject: one", "Subject: two", "Subject: three"};
-    for (int i = 0; i < 3; i++) {
+    const char *subjects[] = {"Subject: one", "Subject: two", "Subject: three", "Subject: four",
+                              "Subject: five"};
+    for (int i = 0; i < 5; i++) {
         assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
         assert_int_equal(mxd_mail_kind_of(s), MXD_MAIL_MBOX);
         assert_true(m.len >= strlen(subjects[i]));
@@ -162,8 +170,11 @@ static void test_mbox_messages_and_labels(void **state)
         char label[600];
         snprintf(label, sizeof label, "%s:%d", path_in("box.mbox"), i + 1);
         assert_string_equal(m.label, label);
-        /* no message carries the next one's separator */
-        assert_null(memmem(m.data, m.len, "\nFrom ", 6));
+        /* no message carries the next one's separator; the fourth keeps its prose */
+        if (i == 3)
+            assert_non_null(memmem(m.data, m.len, "\nFrom Jan 3 at 9:00", 19));
+        else
+            assert_null(memmem(m.data, m.len, "\nFrom ", 6));
     }
     assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_ERR_NOTFOUND);
     mxd_mail_close(s);
@@ -481,6 +492,7 @@ static void test_scan_limits(void **state)
     buf_add(&b, "\nX-Nul: a\0b\n\nbody\0with nul\n", 27);
     assert_int_equal(mail_scan_run(&ms, b.ptr, b.len), MXD_OK);
     assert_int_equal(ms.nparts, 1);
+    assert_true(ms.limited); /* the fields after 256 KiB of header are not looked at */
     buf v;
     buf_init(&v, MAIL_MAX_FIELD + 1);
     assert_true(mail_header_get(ms.parts[0].hdr, ms.parts[0].hlen, "Subject", &v));
@@ -490,6 +502,7 @@ static void test_scan_limits(void **state)
     const char *trunc = "Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: te";
     assert_int_equal(mail_scan_run(&ms, trunc, strlen(trunc)), MXD_OK);
     assert_int_equal(ms.nparts, 2);
+    assert_false(ms.limited); /* (a run starts afresh) */
     buf_free(&b);
     mail_scan_free(&ms);
 }

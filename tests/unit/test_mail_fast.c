@@ -201,6 +201,17 @@ static int ref_sep(const char *d, size_t len, size_t i)
         year |= n == 4 && strspn(w, "0123456789") >= 4;
         w += n ? n : 1;
     }
+    /* or a two-digit year as the line's last word, after a time ("... 00:00:00 70") */
+    size_t l = strlen(line);
+    while (l > 0 && (line[l - 1] == ' ' || line[l - 1] == '\t' || line[l - 1] == '\r'))
+        l--;
+    if (!year && l >= 3 && line + l - 3 >= sender + sl && isdigit((unsigned char)line[l - 1]) &&
+        isdigit((unsigned char)line[l - 2]) && (line[l - 3] == ' ' || line[l - 3] == '\t')) {
+        line[l - 2] = 0; /* the time must come before it */
+        for (char *c = strchr(sender + sl, ':'); c; c = strchr(c + 1, ':'))
+            year |= c > sender + sl && c[-1] >= '0' && c[-1] <= '9' && c[1] >= '0' && c[1] <= '9' &&
+                    c[2] >= '0' && c[2] <= '9';
+    }
     return month && year && time;
 }
 
@@ -360,6 +371,8 @@ static void test_mbox_random(void **state)
                                          "\nFrom Monday to Friday 9:00-17:00\n",
                                          "\nFrom x Jan 1 ",
                                          " 2024",
+                                         " 70",
+                                         "12:00:00 99 \r\n",
                                          "Dec",
                                          "\nFrom x 1:2",
                                          "1:23",
