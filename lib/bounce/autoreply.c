@@ -41,11 +41,17 @@ static int autoreply_detect(const bounce_view *v)
     if (bview_header(w, "X-Apple-Action", val, sizeof val) &&
         bounce_has(val, strlen(val), "vacation"))
         return 1;
-    /* the subject's opening words (data/bounce-phrases.tsv, kind autoreply) */
-    size_t sl = strlen(v->subject);
+    /* the subject's opening words (data/bounce-phrases.tsv, kind autoreply), also in
+     * brackets ("[Auto-Reply] <subject>") */
+    const char *subj = v->subject;
+    while (*subj == ' ' || *subj == '\t')
+        subj++;
+    if (*subj == '[' || *subj == '(')
+        subj++;
+    size_t sl = strlen(subj);
     for (size_t i = 0; kb && i < kb->nphrases; i++)
         if (kb->phrases[i].kind == KB_PH_AUTOREPLY &&
-            bounce_starts(v->subject, sl, kb_str(kb, kb->phrases[i].pattern)))
+            bounce_starts(subj, sl, kb_str(kb, kb->phrases[i].pattern)))
             return 1;
     return 0;
 }

@@ -1310,7 +1310,8 @@ static void test_dsn_edges(void **state)
     assert_non_null(strstr(g.r[0].json, "\xd1\x8f\xd1\x8f"));
 }
 
-/* Outlook's localized automatic replies are auto-replies by their subject alone; a list
+/* Outlook's localized automatic replies are auto-replies by their subject alone (in brackets
+ * too); a list
  * manager's "Request to mailing list ... rejected" is no bounce (the subject's "Rejected:" is
  * MessageLabs' opening label, not any "rejected"); nor are list managers' warnings and
  * challenges that read like notices. */
@@ -1320,8 +1321,10 @@ static void test_localized_autoreply_and_list_notice(void **state)
     /* (Russian: "Автоответ: Budget") */
     static const char ru[] = "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5"
                              "\xd1\x82: Budget";
-    static const char *const subjects[] = {"R\xc3\xa9ponse automatique : Budget",
-                                           "Automatische Antwort: Budget", ru};
+    /* also in brackets, as webmail autoresponders put it ("[Automatyczna odpowiedź] Budget") */
+    static const char *const subjects[] = {
+        "R\xc3\xa9ponse automatique : Budget", "Automatische Antwort: Budget", ru,
+        "[Auto-Reply] Budget", "[Automatyczna odpowied\xc5\xba] Budget"};
     for (size_t i = 0; i < sizeof subjects / sizeof *subjects; i++) {
         char m[1024];
         snprintf(m, sizeof m,
