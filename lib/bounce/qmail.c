@@ -34,14 +34,6 @@ static void cut_phrase(bounce_rcpt *r, const char *ph)
     rcpt_diag_set(r, r->diag, r->diaglen);
 }
 
-static const struct {
-    const char *pat, *cmd;
-} stages[] = {
-    {"but sender was rejected", "MAIL"}, {"but my name was rejected", "HELO"},
-    {"does not like recipient", "RCPT"}, {"failed after I sent the message", "DATA"},
-    {"failed on DATA command", "DATA"},  {"Connected to", "CONN"},
-};
-
 static int qmail_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
@@ -49,11 +41,11 @@ static int qmail_parse(bounce_view *v, bounce_out *out)
     for (size_t i = 0; i < out->n; i++) {
         bounce_rcpt *r = &out->r[i];
         cut_phrase(r, "I'm not going to try again; this message has been in the queue too long.");
-        for (size_t k = 0; k < sizeof stages / sizeof *stages; k++)
-            if (bounce_has(r->diag, r->diaglen, stages[k].pat)) {
-                memcpy(r->command, stages[k].cmd, strlen(stages[k].cmd) + 1);
-                break;
-            }
+        /* qmail-remote's lines name the command (lib/classify/command.c); "Connected to
+         * <ip>" alone, with none of them, is a refusal of the connection */
+        if (!reply_command_t(&v->cmds, r->diag, r->diaglen, r->command) &&
+            bounce_has(r->diag, r->diaglen, "Connected to"))
+            memcpy(r->command, "CONN", 5);
     }
     return n;
 }

@@ -36,6 +36,14 @@ static const struct {
     {"did not like our data", "DATA"},
     {"did not like our mail from", "MAIL"},
     {"did not like our ehlo", "EHLO"},
+    /* qmail-remote's own lines (qmail-remote.c): "Connected to <ip> but sender was rejected.",
+     * "... but my name was rejected.", "<ip> does not like recipient.", "<ip> failed after I
+     * sent the message.", "<ip> failed on DATA command." */
+    {"but sender was rejected", "MAIL"},
+    {"but my name was rejected", "HELO"},
+    {"does not like recipient", "RCPT"},
+    {"failed after i sent the message", "DATA"},
+    {"failed on data command", "DATA"},
     {">>> rcpt to", "RCPT"},
     {">>> data", "DATA"},
     {">>> mail from", "MAIL"},

@@ -414,6 +414,17 @@ static void test_observed_sentences(void **state)
         {"421 HL:ICC", "toomanyconn", "netease"},
         {"550 5.1.1 Inactive mbox", "suspend", NULL},
         {"421 4.3.1 You send too many messages.", "speeding", NULL},
+        /* a fifth round of quoted replies (2026-12-07): their own words over a generic word
+         * ("try again later", "no smtp service", a 5.7.1) */
+        {"<ann@example.com>: User is over the quota. You can try again later.", "mailboxfull",
+         NULL},
+        {"554-No SMTP service 554 invalid DNS PTR resource record, IP=192.0.2.1", "requireptr",
+         NULL},
+        {"550 5.7.1 [BFD] Sender prohibited by SPF", "authfailure", NULL},
+        {"550 <ann@example.com>: Reject due to SPF policy.", "authfailure", NULL},
+        {"550 RC:NE The email account does not exist.", "userunknown", NULL},
+        {"550 The \"From\" header is missing or invalid. Please follow RFC5322.", "notcompliantrfc",
+         NULL},
         /* a temporary DNS error in Chinese is no unknown host (the row's place in its group) */
         {"未找到主機或網域名稱. Name service error for name=example.net type=MX: Host not found, "
          "try "
@@ -480,6 +491,21 @@ static void test_explain_notes_filtered_rule(void **state)
     assert_int_equal(mxd_explain(kb, data, strlen(data), NULL, &x), MXD_OK);
     assert_string_equal(x->reason, "filtered");
     mxd_explanation_free(x);
+    /* qmail-remote's own lines name the command too, for explain as for the qmail reader */
+    static const struct {
+        const char *text, *reason;
+    } qmail[] = {
+        {"192.0.2.1 does not like recipient.\nRemote host said: 550 MAILBOX NOT FOUND\n",
+         "userunknown"},
+        {"192.0.2.1 failed after I sent the message.\nRemote host said: 554 delivery error: "
+         "user unknown\n",
+         "filtered"},
+    };
+    for (size_t i = 0; i < sizeof qmail / sizeof *qmail; i++) {
+        assert_int_equal(mxd_explain(kb, qmail[i].text, strlen(qmail[i].text), NULL, &x), MXD_OK);
+        assert_string_equal(x->reason, qmail[i].reason);
+        mxd_explanation_free(x);
+    }
 }
 
 /* Suppression safety: an address reason that wins by precedence is still no hard bounce when
