@@ -388,9 +388,13 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     while (line > 0 && data[line - 1] != '\n')
         line--;
     /* a delivery-status block pasted alone ("Final-Recipient: rfc822; a@b", "Action: failed",
-     * ...) reads like a header but is a notice's text: read as one (fmt_dsn_in_text) */
+     * ..., or its per-message fields first: "Reporting-MTA: dns; mx", then a Final-Recipient)
+     * reads like a header but is a notice's text: read as one (fmt_dsn_in_text) */
     int dsn_block = bounce_starts(data + line, len - line, "Final-Recipient:") ||
-                    bounce_starts(data + line, len - line, "Original-Recipient:");
+                    bounce_starts(data + line, len - line, "Original-Recipient:") ||
+                    ((bounce_starts(data + line, len - line, "Reporting-MTA:") ||
+                      bounce_starts(data + line, len - line, "Original-Envelope-Id:")) &&
+                     str_casefind(data + line, len - line, "\nFinal-Recipient:", 17));
     int headerless = dsn_block || (!header_field_at(data + line, len - line) &&
                                    !(len - line >= 5 && !memcmp(data + line, "From ", 5)));
     if (line > 0 && !headerless) {

@@ -5,17 +5,47 @@
  * its error lines indented below it ("SMTP error from remote mail server after RCPT TO:...:
  * host mx [ip]: 550 ..."). X-Failed-Recipients lists the addresses too. Newer Exim adds a
  * message/delivery-status part; then the DSN fields are read and the text fills in.
- * A delay warning ("Warning: message ... delayed") is a temporary failure.
+ * A delay warning ("Warning: message ... delayed") is a temporary failure. A recipient's block
+ * pasted alone is read too.
  */
 #include <string.h>
 #include "bounce/formats.h"
 #include "util/str.h"
 
+/* pasted_block - a recipient's block of an Exim notice pasted alone, without a header or the
+ * notice's sentences: an address on the first line of text, Exim's own "SMTP error from
+ * remote mail server after" on one of the next lines ("  a@b\n    host mx [ip]\n    SMTP
+ * error from remote mail server after RCPT TO:<a@b>:\n    550 ..."). */
+static int pasted_block(const bounce_view *v)
+{
+    if (v->hlen || v->ms.nparts || !v->text.len)
+        return 0;
+    const char *t = v->text.ptr, *l;
+    size_t pos = 0, ll, at, al;
+    int n = 0;
+    while (bounce_line(t, v->text.len, &pos, &l, &ll)) {
+        bounce_trim(&l, &ll);
+        if (!ll && !n)
+            continue;
+        if (!n++) {
+            if (ll && l[0] == '<' && l[ll - 1] == '>')
+                l++, ll -= 2;
+            if (!bounce_addr_in(l, ll, &at, &al) || at || al != ll)
+                return 0;
+        } else if (!ll || n > 4) {
+            return 0;
+        } else if (bounce_starts(l, ll, "SMTP error from remote mail server after")) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int exim_detect(const bounce_view *v)
 {
     return fmt_text_has(v, "This message was created automatically by mail delivery software") ||
            (fmt_header_has(v, "X-Failed-Recipients", NULL) && !fmt_from_has(v, "google")) ||
-           fmt_text_has(v, "------ This is a copy of the message");
+           fmt_text_has(v, "------ This is a copy of the message") || pasted_block(v);
 }
 
 static int exim_parse(bounce_view *v, bounce_out *out)

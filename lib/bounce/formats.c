@@ -287,12 +287,13 @@ static int postfix_entry_at(const char *t, size_t n)
 }
 
 /* postfix_entry_says - does an entry's text read as Postfix writes a failure: the remote
- * server's words ("host mx[ip] said: 550 ..."), the command it answered ("(in reply to RCPT TO
- * command)"), or a reply code with its enhanced status ("550 5.1.1 ...")? Not any number
- * ("bob@example.com: room 501"). */
+ * server's words ("host mx[ip] said: 550 ...", "... refused to talk to me: 554 ..."), the
+ * command it answered ("(in reply to RCPT TO command)"), or a reply code with its enhanced
+ * status ("550 5.1.1 ...")? Not any number ("bob@example.com: room 501"). */
 static int postfix_entry_says(const char *t, size_t n)
 {
-    if (str_casefind(t, n, " said:", 6) || str_casefind(t, n, "(in reply to ", 13))
+    if (str_casefind(t, n, " said:", 6) || str_casefind(t, n, "(in reply to ", 13) ||
+        str_casefind(t, n, " refused to talk to me:", 23))
         return 1;
     for (size_t i = 0; i + 9 <= n; i++)
         if (reply_code_at(t + i, n - i) && t[i + 4] == t[i] && t[i + 5] == '.' &&
@@ -307,7 +308,7 @@ static int text_detect(const bounce_view *v)
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
     /* a Postfix recipient entry pasted alone, without a header or the notice's sentences:
-     * its first line and the indented lines that go on with it hold a reply code */
+     * its first line and the lines that go on with it (to a blank line) hold a reply code */
     if (!v->hlen && !v->ms.nparts && v->text.len) {
         const char *t = v->text.ptr, *l, *first = NULL, *last = NULL;
         size_t pos = 0, ll;
@@ -321,8 +322,10 @@ static int text_detect(const bounce_view *v)
                 if (!postfix_entry_at(l + k, ll - k))
                     break;
                 first = l;
-            } else if (!ll || (l[0] != ' ' && l[0] != '\t') || (size_t)(l - first) > 2048)
+            } else if (!ll || (size_t)(l - first) > 2048) {
+                /* (the lines that go on with it are indented, unless a paste lost that) */
                 break;
+            }
             last = l + ll;
         }
         if (first && postfix_entry_says(first, (size_t)(last - first)))

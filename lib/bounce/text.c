@@ -147,7 +147,9 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, size_t *at
     static const char *const not_labels[] = {
         "from",         "rcpt to",     "mail to",       "reply-to",   "sender",      "to:",
         "cc:",          "message-id",  "in-reply-to",   "references", "return-path", "errors-to",
-        "delivered-to", "envelope-to", "x-original-to", "resent-",    "list-",       "subject"};
+        "delivered-to", "envelope-to", "x-original-to", "resent-",    "list-",       "subject",
+        "envelope-id" /* a DSN's Original-Envelope-Id in a notice's text (iCloud:
+                         "Original-envelope-id: 0LZR...@asmtp023.mac.com") */};
     for (size_t i = 0; i < sizeof not_labels / sizeof *not_labels; i++)
         if (bounce_has(l, k, not_labels[i]))
             return 0;

@@ -1608,8 +1608,9 @@ static void test_pasted_reply(void **state)
 }
 
 /* What users paste of a notice: a delivery-status block alone, a Postfix recipient entry
- * alone (its "(expanded from" alias is no recipient), an Exchange Online notice whose reason
- * is the line after "Your message to a@b couldn't be delivered.", an address in Markdown bold. */
+ * alone (its "(expanded from" alias is no recipient, its later lines may have lost their
+ * indentation), an Exim recipient's block alone, an Exchange Online notice whose reason is the
+ * line after "Your message to a@b couldn't be delivered.", an address in Markdown bold. */
 static void test_pasted_notices(void **state)
 {
     (void)state;
@@ -1676,6 +1677,27 @@ static void test_pasted_notices(void **state)
         {"----- Original message -----\nFrom: ann@example.org\nDate: Mon, 2 Mar 2026 09:00:00 "
          "+0000\nTo: jo@example.net\nSubject: figures\n\nUser unknown? Here are the figures.\n",
          NULL, NULL, NULL},
+        /* a delivery-status part pasted alone, its per-message fields first */
+        {"Reporting-MTA: dns; mx.example.org\nArrival-Date: Wed, 24 Jan 2024 14:00:03 +0100\n"
+         "\nFinal-Recipient: rfc822; ka@example.net\nAction: failed\nStatus: 5.7.1\n"
+         "Diagnostic-Code: smtp; 554 5.7.1 Spam message rejected\n",
+         "ka@example.net", "spamdetected", NULL},
+        /* one recipient's block of an Exim notice pasted alone */
+        {"  lu@example.net\n    host mx.example.net [192.0.2.1]\n    SMTP error from remote "
+         "mail server after RCPT TO:<lu@example.net>:\n    550 5.1.1 No such user\n",
+         "lu@example.net", "userunknown", "\"hardbounce\":1"},
+        /* a Postfix entry whose paste lost the indentation of its later lines, refused at the
+         * greeting ("refused to talk to me") */
+        {"<mo@example.net>: delivery temporarily suspended: connect to\nmx.example.net[192.0.2.1]"
+         ":\nserver refused to talk to me: 554 mx.example.net requires that all mail servers\n"
+         "must have a PTR record with a valid Reverse DNS entry.\n",
+         "mo@example.net", NULL, "\"smtpcommand\":\"CONN\""},
+        /* a notice's Original-envelope-id looks like an address and is no recipient */
+        {"Your message cannot be delivered to the following recipients:\n\n Recipient address: "
+         "ny@example.net\n Reason: Remote SMTP server has rejected address\n Diagnostic code: "
+         "smtp;550 5.1.1 No such user\n\nOriginal-envelope-id: 0LZR0050EOI7LF90@asmtp.example"
+         ".com\nReporting-MTA: dns;asmtp.example.com\n",
+         "ny@example.net", "userunknown", NULL},
         /* ordinary text opening with an address is no Postfix entry, not even with a number
          * that looks like a reply code */
         {"ann@example.net: thanks for the figures, see you at 10:00\n", NULL, NULL, NULL},
