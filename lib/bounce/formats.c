@@ -409,12 +409,14 @@ static long reply_line_at(const char *l, size_t ll)
                 return (long)i;
         }
     }
-    if (n < 10 || (c[0] != '4' && c[0] != '5') || !str_isdigit((unsigned char)c[1]) ||
-        !str_isdigit((unsigned char)c[2]) || (c[3] != ' ' && c[3] != '-') || c[4] != c[0] ||
-        c[5] != '.' || !str_isdigit((unsigned char)c[6]))
+    /* the code, then a blank, a '-' or (Yahoo's notices: "550: 5.1.1 <a@b>: ...") ": " */
+    size_t o = n > 4 && c[3] == ':' && c[4] == ' ' ? 5 : 4;
+    if (n < o + 6 || (c[0] != '4' && c[0] != '5') || !str_isdigit((unsigned char)c[1]) ||
+        !str_isdigit((unsigned char)c[2]) || (o == 4 && c[3] != ' ' && c[3] != '-') ||
+        c[o] != c[0] || c[o + 1] != '.' || !str_isdigit((unsigned char)c[o + 2]))
         return -1;
-    size_t k = 7;
-    while (k < n && k < 10 && str_isdigit((unsigned char)c[k]))
+    size_t k = o + 3;
+    while (k < n && k < o + 6 && str_isdigit((unsigned char)c[k]))
         k++;
     if (k >= n || c[k] != '.' || k + 1 >= n || !str_isdigit((unsigned char)c[k + 1]))
         return -1;

@@ -100,6 +100,8 @@ static int inline_marker(const char *l, size_t ll, const char *code, const char 
            (ll == 4 + sl || l[4 + sl] == ' ');
 }
 
+static size_t status_len_at(const char *t, size_t len, size_t i);
+
 /* is_code_at - a 3-digit reply code [2-5][0-5][0-9] at t[i], standing as its own word. */
 static int is_code_at(const char *t, size_t len, size_t i)
 {
@@ -116,6 +118,11 @@ static int is_code_at(const char *t, size_t len, size_t i)
     }
     if (i + 3 < len) {
         char n = t[i + 3];
+        /* "550: 5.1.1 <a@b>: ..." (Yahoo's notices): a colon only before a status of the
+         * code's class */
+        if (n == ':')
+            return i + 5 < len && t[i + 4] == ' ' && t[i + 5] == t[i] &&
+                   status_len_at(t, len, i + 5) != 0;
         if (n != ' ' && n != '-' && n != '\t' && n != '\'' && n != '"' && n != ')' && n != ']')
             return 0;
         if (n == '-' && i + 4 < len && !str_isdigit((unsigned char)t[i + 4]) && t[i + 4] != ' ')
@@ -171,7 +178,8 @@ static void find_codes(reply_parts *rp)
         if (first_code == (size_t)-1)
             first_code = i;
         size_t j = i + 3;
-        while (j < len && (t[j] == ' ' || t[j] == '-' || t[j] == '#' || t[j] == '('))
+        while (j < len && (t[j] == ' ' || t[j] == '-' || t[j] == '#' || t[j] == '(' ||
+                           (j == i + 3 && t[j] == ':')))
             j++;
         size_t sl = status_len_at(t, len, j);
         if (sl && sl < sizeof rp->status && t[j] == t[i]) {

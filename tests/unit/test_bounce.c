@@ -1698,6 +1698,19 @@ static void test_pasted_notices(void **state)
          "smtp;550 5.1.1 No such user\n\nOriginal-envelope-id: 0LZR0050EOI7LF90@asmtp.example"
          ".com\nReporting-MTA: dns;asmtp.example.com\n",
          "ny@example.net", "userunknown", NULL},
+        /* Yahoo's notice writes its reply code with a colon ("550: 5.1.1") */
+        {"Sorry, we were unable to deliver your message to the following address.\n\n"
+         "<ole@example.net>:\n550: 5.1.1 <ole@example.net>: Recipient address rejected: User "
+         "unknown in relay recipient table\n",
+         "ole@example.net", "userunknown", "\"replycode\":\"550\""},
+        /* NetEase Mail's Chinese notice: the recipient after "收件人", the remote reply after
+         * "英文说明:" */
+        {"\xe6\x8a\xb1\xe6\xad\x89\xef\xbc\x8c\xe6\x82\xa8\xe7\x9a\x84\xe9\x82\xae"
+         "\xe4\xbb\xb6\xe8\xa2\xab\xe9\x80\x80\xe5\x9b\x9e\xe6\x9d\xa5\xe4\xba\x86\n"
+         "      \xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba pia@example.net\n"
+         "            \xe8\x8b\xb1\xe6\x96\x87\xe8\xaf\xb4\xe6\x98\x8e:SMTP error, RCPT TO: "
+         "Host example.net(192.0.2.1) RCPT TO said 550 No such user here\n",
+         "pia@example.net", "userunknown", "\"hardbounce\":1"},
         /* ordinary text opening with an address is no Postfix entry, not even with a number
          * that looks like a reply code */
         {"ann@example.net: thanks for the figures, see you at 10:00\n", NULL, NULL, NULL},

@@ -316,6 +316,29 @@ static void test_table(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* The reply code and status: "550: 5.1.1" (Yahoo's notices) is a code and a status; a colon
+ * after three digits without a status of the code's class is neither ("Error 550: denied",
+ * "550: 4.1.1"). */
+static void test_code_colon(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *code, *status;
+    } c[] = {
+        {"550: 5.1.1 <a@example.net>: Recipient address rejected: User unknown", "550", "5.1.1"},
+        {"Error 550: access denied", "", ""},
+        {"550: 4.1.1 odd", "", ""},
+        {"550 5.7.1 blocked", "550", "5.7.1"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        reply_parts rp;
+        assert_int_equal(reply_parse(c[i].text, strlen(c[i].text), &rp), MXD_OK);
+        if (strcmp(rp.code, c[i].code) || (c[i].status[0] && strcmp(rp.status, c[i].status)))
+            fail_msg("%s: code %s status %s", c[i].text, rp.code, rp.status);
+        reply_free(&rp);
+    }
+}
+
 /* multi-line replies are joined first: Gmail's bracket after a continuation line */
 static void test_multiline(void **state)
 {
@@ -482,7 +505,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),  cmocka_unit_test(test_multiline),
         cmocka_unit_test(test_random), cmocka_unit_test(test_binary),
-        cmocka_unit_test(test_unwrap),
+        cmocka_unit_test(test_unwrap), cmocka_unit_test(test_code_colon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
