@@ -14,8 +14,8 @@
 
 /* pasted_block - a recipient's block of an Exim notice pasted alone, without a header or the
  * notice's sentences: an address on the first line of text, Exim's own "SMTP error from
- * remote mail server after" on one of the next lines ("  a@b\n    host mx [ip]\n    SMTP
- * error from remote mail server after RCPT TO:<a@b>:\n    550 ..."). */
+ * remote mail server after" (Exim 3: "remote mailer") on one of the next lines ("  a@b\n    host mx
+ * [ip]\n    SMTP error from remote mail server after RCPT TO:<a@b>:\n    550 ..."). */
 static int pasted_block(const bounce_view *v)
 {
     if (v->hlen || v->ms.nparts || !v->text.len)
@@ -34,7 +34,8 @@ static int pasted_block(const bounce_view *v)
                 return 0;
         } else if (!ll || n > 4) {
             return 0;
-        } else if (bounce_starts(l, ll, "SMTP error from remote mail server after")) {
+        } else if (bounce_starts(l, ll, "SMTP error from remote mail server after") ||
+                   bounce_starts(l, ll, "SMTP error from remote mailer after")) { /* (Exim 3) */
             return 1;
         }
     }
@@ -62,10 +63,12 @@ static int exim_parse(bounce_view *v, bounce_out *out)
         const char *from = str_casefind(t, len, "failed:", 7);
         if (!from)
             from = str_casefind(t, len, "could not be delivered", 22);
-        size_t off = from ? (size_t)(from - t) : 0;
-        /* start at the next line */
-        const char *nl = memchr(t + off, '\n', len - off);
-        off = nl ? (size_t)(nl + 1 - t) : off;
+        size_t off = 0;
+        if (from) { /* start at the line after the lead (a block pasted alone has none) */
+            off = (size_t)(from - t);
+            const char *nl = memchr(t + off, '\n', len - off);
+            off = nl ? (size_t)(nl + 1 - t) : off;
+        }
         n = text_generic_v(v, off, out);
     }
     if (n == 0) {

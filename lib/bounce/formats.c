@@ -287,13 +287,15 @@ static int postfix_entry_at(const char *t, size_t n)
 }
 
 /* postfix_entry_says - does an entry's text read as Postfix writes a failure: the remote
- * server's words ("host mx[ip] said: 550 ...", "... refused to talk to me: 554 ..."), the
+ * server's words ("host mx[ip] said: 550 ...", "... refused to talk to me: 554 ..."), its own
+ * DNS verdict ("Host or domain name not found. Name service error for name=..."), the
  * command it answered ("(in reply to RCPT TO command)"), or a reply code with its enhanced
  * status ("550 5.1.1 ...")? Not any number ("bob@example.com: room 501"). */
 static int postfix_entry_says(const char *t, size_t n)
 {
     if (str_casefind(t, n, " said:", 6) || str_casefind(t, n, "(in reply to ", 13) ||
-        str_casefind(t, n, " refused to talk to me:", 23))
+        str_casefind(t, n, " refused to talk to me:", 23) ||
+        str_casefind(t, n, "name service error", 18))
         return 1;
     for (size_t i = 0; i + 9 <= n; i++)
         if (reply_code_at(t + i, n - i) && t[i + 4] == t[i] && t[i + 5] == '.' &&

@@ -1698,6 +1698,14 @@ static void test_pasted_notices(void **state)
          "smtp;550 5.1.1 No such user\n\nOriginal-envelope-id: 0LZR0050EOI7LF90@asmtp.example"
          ".com\nReporting-MTA: dns;asmtp.example.com\n",
          "ny@example.net", "userunknown", NULL},
+        /* the same from Exim 3 ("remote mailer"), its lines' indentation lost */
+        {"pi@example.net\nSMTP error from remote mailer after RCPT TO::\nhost mx.example.net "
+         "[192.0.2.1]: 550 5.1.1 unknown or illegal alias:\npi@example.net\n",
+         "pi@example.net", "userunknown", "\"hardbounce\":1"},
+        /* a Postfix entry with Postfix's own DNS verdict (no server spoke) */
+        {"<qu@example.net>: Host or domain name not found. Name service error\n    for "
+         "name=mail.example.net type=A: Host not found\n",
+         "qu@example.net", "hostunknown", "\"hardbounce\":1"},
         /* Yahoo's notice writes its reply code with a colon ("550: 5.1.1") */
         {"Sorry, we were unable to deliver your message to the following address.\n\n"
          "<ole@example.net>:\n550: 5.1.1 <ole@example.net>: Recipient address rejected: User "

@@ -425,6 +425,19 @@ static void test_observed_sentences(void **state)
         {"550 RC:NE The email account does not exist.", "userunknown", NULL},
         {"550 The \"From\" header is missing or invalid. Please follow RFC5322.", "notcompliantrfc",
          NULL},
+        {"550 Delivery is not allowed to this address.", "norelaying", NULL},
+        {"450 Too many recipient attempts", "speeding", NULL},
+        {"5.7.1 <DATA>: Data command rejected: limit of 400 rcpts per 24 hours for client "
+         "ann@example.com reached",
+         "speeding", NULL},
+        {"message would exceed maximum mailbox size for this recipient", "mailboxfull", NULL},
+        /* qmail's "but sender was rejected" frames the remote server's words: a blocklist
+         * wording after it decides */
+        {"Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 Defined SPAM "
+         "source: bl.spamcop.net",
+         "blocked", NULL},
+        {"Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 sorry", "rejected",
+         NULL},
         /* a temporary DNS error in Chinese is no unknown host (the row's place in its group) */
         {"未找到主機或網域名稱. Name service error for name=example.net type=MX: Host not found, "
          "try "
