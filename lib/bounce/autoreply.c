@@ -41,18 +41,24 @@ static int autoreply_detect(const bounce_view *v)
     if (bview_header(w, "X-Apple-Action", val, sizeof val) &&
         bounce_has(val, strlen(val), "vacation"))
         return 1;
-    /* the subject's opening words (data/bounce-phrases.tsv, kind autoreply), also in
-     * brackets ("[Auto-Reply] <subject>") */
+    /* the subject's opening words (data/bounce-phrases.tsv, kind autoreply), also as the whole
+     * of a bracketed tag ("[Auto-Reply] <subject>"; a list's "[Vacation-Rentals]" is no such
+     * tag) */
     const char *subj = v->subject;
     while (*subj == ' ' || *subj == '\t')
         subj++;
-    if (*subj == '[' || *subj == '(')
-        subj++;
+    char close = *subj == '[' ? ']' : *subj == '(' ? ')' : 0;
+    subj += close != 0;
     size_t sl = strlen(subj);
-    for (size_t i = 0; kb && i < kb->nphrases; i++)
-        if (kb->phrases[i].kind == KB_PH_AUTOREPLY &&
-            bounce_starts(subj, sl, kb_str(kb, kb->phrases[i].pattern)))
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const char *pat = kb_str(kb, kb->phrases[i].pattern);
+        if (kb->phrases[i].kind != KB_PH_AUTOREPLY || !bounce_starts(subj, sl, pat))
+            continue;
+        size_t pl = strlen(pat);
+        if (!close || (pl < sl && subj[pl] == close) ||
+            (pl + 1 < sl && subj[pl] == ':' && subj[pl + 1] == close))
             return 1;
+    }
     return 0;
 }
 

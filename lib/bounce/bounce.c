@@ -405,6 +405,7 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     if (e)
         return e;
     bounce_out *out = &bc->out;
+    out->mime_cut |= bc->v.ms.limited;
     /* another automatic message that reads like a notice (a list manager's warning, a
      * challenge: bounce-phrases.tsv kind not-bounce) gives no record, unless it carries a
      * delivery status part */
@@ -469,14 +470,16 @@ static void release_lines(mxd_bounce_ctx *bc)
     }
 }
 
-/* finish - after a message: its caps for mxd_bounce_cuts(), the mended copy released */
-static void finish(mxd_bounce_ctx *bc)
+/* finish - after a message that gave nrec records: its caps for mxd_bounce_cuts() (failed
+ * recipients left out only when some got a record: a success report's many delivered ones
+ * are no such cap), the mended copy released */
+static void finish(mxd_bounce_ctx *bc, size_t nrec)
 {
     if (!bc)
         return;
     bc->cuts = (bc->out.cut ? MXD_BOUNCE_CUT_SIZE : 0u) |
-               (bc->out.dropped ? MXD_BOUNCE_CUT_RCPTS : 0u) |
-               (bc->v.ms.limited ? MXD_BOUNCE_CUT_MIME : 0u);
+               (bc->out.dropped && nrec ? MXD_BOUNCE_CUT_RCPTS : 0u) |
+               (bc->out.mime_cut ? MXD_BOUNCE_CUT_MIME : 0u);
     release_lines(bc);
 }
 
@@ -491,10 +494,13 @@ mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len, const
     if (bc) {
         bc->out.cut = 0;
         bc->out.dropped = 0; /* (a message that is not read leaves the last one's) */
-        bc->v.ms.limited = 0;
+        bc->out.mime_cut = 0;
     }
-    mxd_err e = parse(bc, data, len, source, cb, arg, nrec);
-    finish(bc);
+    size_t got = 0;
+    mxd_err e = parse(bc, data, len, source, cb, arg, &got);
+    if (nrec)
+        *nrec = got;
+    finish(bc, got);
     return e;
 }
 
@@ -504,14 +510,19 @@ mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, mxd_boun
     if (!m) {
         if (nrec)
             *nrec = 0;
+        if (bc)
+            bc->cuts = 0;
         return MXD_ERR_INVALID;
     }
     if (bc) {
         bc->out.cut = m->truncated != 0;
         bc->out.dropped = 0;
-        bc->v.ms.limited = 0;
+        bc->out.mime_cut = 0;
     }
-    mxd_err e = parse(bc, m->data, m->len, m->label, cb, arg, nrec);
-    finish(bc);
+    size_t got = 0;
+    mxd_err e = parse(bc, m->data, m->len, m->label, cb, arg, &got);
+    if (nrec)
+        *nrec = got;
+    finish(bc, got);
     return e;
 }

@@ -59,6 +59,8 @@ typedef struct bounce_out {
     char tz[8];
     size_t dropped; /* recipients not added: BOUNCE_MAX_RCPTS reached */
     int cut;        /* the message was cut by its source (mxd_bounce_parse_msg) */
+    int mime_cut;   /* its MIME structure, or that of a report inside it, was past the scan's
+                       limits (mail_scan.limited) */
 } bounce_out;
 
 /* One header field of an index (bounce.c): name and raw (folded) value. */

@@ -212,11 +212,16 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
  * some gateways): "Final-Recipient: rfc822; ..." with "Status:" or "Action:". */
+static int notice_like(const bounce_view *v);
+
 static int dsn_in_text(const bounce_view *v)
 {
     return v->text.len && bounce_has(v->text.ptr, v->text.len, "Final-Recipient:") &&
            (bounce_has(v->text.ptr, v->text.len, "Status:") ||
-            bounce_has(v->text.ptr, v->text.len, "Action:"));
+            bounce_has(v->text.ptr, v->text.len, "Action:")) &&
+           /* in a message with a header, only a notice's text: a person quoting a report's
+            * lines to ask about them is none */
+           (!v->hlen || notice_like(v));
 }
 
 int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
@@ -286,18 +291,87 @@ static int postfix_entry_at(const char *t, size_t n)
     return bounce_starts(t + e, n - e, " (expanded from");
 }
 
-/* postfix_entry_says - does an entry's text read as Postfix writes a failure: the remote
- * server's words ("host mx[ip] said: 550 ...", "... refused to talk to me: 554 ..."), its own
- * DNS verdict ("Host or domain name not found. Name service error for name=..."), the
- * command it answered ("(in reply to RCPT TO command)"), or a reply code with its enhanced
- * status ("550 5.1.1 ...")? Not any number ("bob@example.com: room 501"). */
-static int postfix_entry_says(const char *t, size_t n)
+/* bracket_ip_in - does t[0..n) hold an IP address in brackets ("mx.example.net[192.0.2.1]",
+ * "[2001:db8::1]"), as Postfix writes a host? */
+static int bracket_ip_in(const char *t, size_t n)
 {
-    if (str_casefind(t, n, " said:", 6) || str_casefind(t, n, "(in reply to ", 13) ||
-        str_casefind(t, n, " refused to talk to me:", 23) ||
-        str_casefind(t, n, "name service error", 18))
+    for (const char *b = memchr(t, '[', n); b; b = memchr(b + 1, '[', n - (size_t)(b + 1 - t))) {
+        size_t i = (size_t)(b - t) + 1, k = i;
+        int sep = 0, digit = 0;
+        while (k < n && k - i < 46 &&
+               (str_isdigit((unsigned char)t[k]) || (t[k] >= 'a' && t[k] <= 'f') ||
+                (t[k] >= 'A' && t[k] <= 'F') || t[k] == '.' || t[k] == ':')) {
+            sep |= t[k] == '.' || t[k] == ':';
+            digit |= str_isdigit((unsigned char)t[k]);
+            k++;
+        }
+        if (k < n && t[k] == ']' && sep && digit)
+            return 1;
+        if (k + 1 >= n)
+            break;
+    }
+    return 0;
+}
+
+/* postfix_own_words - does an entry's text hold what only Postfix writes of a failure: the
+ * remote server's words after its host ("host mx.example.net[192.0.2.1] said: 550 ...", "connect
+ * to mx[ip]: server refused to talk to me: 554 ..."), the command it answered ("(in reply to
+ * RCPT TO command)"), or its own DNS verdict ("Host or domain name not found. Name service
+ * error for name=... type=MX: Host not found")? Line breaks of the wrapped entry may fall
+ * anywhere in them. Not a person's "the server said:" or "(in reply to your note)". */
+static int postfix_own_words(const char *t, size_t n)
+{
+    for (const char *p = str_casefind(t, n, "said:", 5); p;
+         p = str_casefind(p + 5, n - (size_t)(p + 5 - t), "said:", 5)) {
+        const char *q = p;
+        while (q > t && str_isspace((unsigned char)q[-1]))
+            q--;
+        if (q > t && q[-1] == ']' && q < p)
+            return 1;
+    }
+    const char *r = str_casefind(t, n, "(in reply to ", 13);
+    if (r) {
+        size_t at = (size_t)(r - t), w = n - at < 64 ? n - at : 64;
+        if (str_casefind(r, w, "command)", 8))
+            return 1;
+    }
+    if (str_casefind(t, n, "refused to talk to me:", 22) && bracket_ip_in(t, n))
         return 1;
-    for (size_t i = 0; i + 9 <= n; i++)
+    return str_casefind(t, n, "name service error", 18) && str_casefind(t, n, "for name=", 9);
+}
+
+/* other_address - does the entry's text name in angle brackets an address other than its own
+ * (addr, the address opening it)? Postfix's reply for a recipient names that recipient or none
+ * ("(expanded from <alias@b>)" aside); a person's note about someone else's bounce names another.
+ */
+static int other_address(const char *t, size_t n, const char *addr, size_t al)
+{
+    for (const char *b = memchr(t, '<', n); b; b = memchr(b + 1, '<', n - (size_t)(b + 1 - t))) {
+        size_t i = (size_t)(b - t) + 1, k = i;
+        while (k < n && t[k] != '>' && t[k] != '<' && !str_isspace((unsigned char)t[k]))
+            k++;
+        if (k >= n || t[k] != '>' || !memchr(t + i, '@', k - i))
+            continue;
+        size_t f = i > 15 ? i - 15 : 0; /* "expanded from <" */
+        if (str_casefind(t + f, i - f, "expanded from", 13))
+            continue;
+        if (k - i != al || !str_casefind(t + i, al, addr, al))
+            return 1;
+    }
+    return 0;
+}
+
+/* postfix_entry_says - does an entry's text read as Postfix writes a failure: Postfix's own
+ * words (postfix_own_words), or, when its later lines are indented as Postfix indents them, a
+ * reply code with its enhanced status ("550 5.1.1 ...")? Not any number ("bob@example.com: room
+ * 501"), and not when it names another address than its own. */
+static int postfix_entry_says(const char *t, size_t n, const char *addr, size_t al, int indented)
+{
+    if (other_address(t, n, addr, al))
+        return 0;
+    if (postfix_own_words(t, n))
+        return 1;
+    for (size_t i = 0; indented && i + 9 <= n; i++)
         if (reply_code_at(t + i, n - i) && t[i + 4] == t[i] && t[i + 5] == '.' &&
             str_isdigit((unsigned char)t[i + 6]) &&
             (i == 0 || !str_isalnum((unsigned char)t[i - 1])))
@@ -305,15 +379,34 @@ static int postfix_entry_says(const char *t, size_t n)
     return 0;
 }
 
-static int text_detect(const bounce_view *v)
+/* notice_like - does the message say it is a non-delivery notice: X-Failed-Recipients, its
+ * sender, its subject, or a sentence only a notice says (data/bounce-phrases.tsv)? */
+static int notice_like(const bounce_view *v)
 {
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const kb_phrase *p = &kb->phrases[i];
+        const char *pat = kb_str(kb, p->pattern);
+        if (p->kind == KB_PH_FROM                                ? fmt_from_has(v, pat)
+            : p->kind == KB_PH_SUBJECT                           ? fmt_subject_has(v, pat)
+            : p->kind == KB_PH_SENTENCE || p->kind == KB_PH_LEAD ? fmt_text_has(v, pat)
+                                                                 : 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int text_detect(const bounce_view *v)
+{
     /* a Postfix recipient entry pasted alone, without a header or the notice's sentences:
-     * its first line and the lines that go on with it (to a blank line) hold a reply code */
+     * its first line and the lines that go on with it (to a blank line; indented, unless a
+     * paste lost that) say a failure as Postfix writes it */
     if (!v->hlen && !v->ms.nparts && v->text.len) {
-        const char *t = v->text.ptr, *l, *first = NULL, *last = NULL;
-        size_t pos = 0, ll;
+        const char *t = v->text.ptr, *l, *first = NULL, *last = NULL, *addr = NULL;
+        size_t pos = 0, ll, al = 0;
+        int indented = 1;
         while (bounce_line(t, v->text.len, &pos, &l, &ll)) {
             if (!first) {
                 size_t k = 0;
@@ -324,28 +417,20 @@ static int text_detect(const bounce_view *v)
                 if (!postfix_entry_at(l + k, ll - k))
                     break;
                 first = l;
+                addr = l + k + (l[k] == '<');
+                while (addr + al < l + ll && addr[al] != '>' && addr[al] != ' ' && addr[al] != ':')
+                    al++;
             } else if (!ll || (size_t)(l - first) > 2048) {
-                /* (the lines that go on with it are indented, unless a paste lost that) */
                 break;
+            } else if (l[0] != ' ' && l[0] != '\t') {
+                indented = 0;
             }
             last = l + ll;
         }
-        if (first && postfix_entry_says(first, (size_t)(last - first)))
+        if (first && postfix_entry_says(first, (size_t)(last - first), addr, al, indented))
             return 1;
     }
-    const mxd_kb *kb = v->kb;
-    for (size_t i = 0; kb && i < kb->nphrases; i++) {
-        const kb_phrase *p = &kb->phrases[i];
-        const char *pat = kb_str(kb, p->pattern);
-        if (p->kind != KB_PH_FROM && p->kind != KB_PH_SUBJECT && p->kind != KB_PH_SENTENCE &&
-            p->kind != KB_PH_LEAD) /* (the other kinds say nothing of a failure) */
-            continue;
-        if (p->kind == KB_PH_FROM      ? fmt_from_has(v, pat)
-            : p->kind == KB_PH_SUBJECT ? fmt_subject_has(v, pat)
-                                       : fmt_text_has(v, pat))
-            return 1;
-    }
-    return 0;
+    return notice_like(v);
 }
 
 /* admin_status - Exchange Online's and Outlook.com's NDR repeats the reply for the admin

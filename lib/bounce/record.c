@@ -181,6 +181,15 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         addr_only(from, addresser, sizeof addresser);
     if (!addresser[0] && bview_header(v, "To", from, sizeof from))
         addr_only(from, addresser, sizeof addresser);
+    /* the address the notice was delivered to, as the receiving side wrote it (Delivered-To;
+     * not To, which Amazon WorkMail's notices address to the failed recipient, nor
+     * X-Original-To, which DragonFly Mail Agent copies from the returned message): it exists,
+     * so it is never a hard bounce of its own (a phishing "report" that names its victim as
+     * the failed recipient) */
+    char notice_to[BOUNCE_ADDR_MAX];
+    notice_to[0] = 0;
+    if (bview_header(v, "Delivered-To", from, sizeof from))
+        addr_only(from, notice_to, sizeof notice_to);
     bview_orig_header(v, "Subject", subject, sizeof subject);
     bview_orig_header(v, "Message-ID", msgid, sizeof msgid);
     strip_angle(msgid);
@@ -267,7 +276,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.replycode = c.replycode;
         rec.reason = c.reason ? c.reason : "undefined";
         rec.hardbounce =
-            !c.soft_wording && classify_hardbounce(rec.reason, c.permanent, c.scope, r->command);
+            !c.soft_wording && classify_hardbounce(rec.reason, c.permanent, c.scope, r->command) &&
+            !(notice_to[0] && str_caseeq(r->recipient, strlen(r->recipient), notice_to));
         rec.action = r->action;
         rec.diagnosticcode = r->diag;
         rec.diagnostictype = r->diagtype;
@@ -296,7 +306,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.facts = &facts;
         rec.truncated = out->cut;
         rec.recipients_cut = out->dropped > 0;
-        rec.mime_cut = v->ms.limited;
+        rec.mime_cut = out->mime_cut;
         emitted++;
         if (cb && cb(arg, &rec))
             break;

@@ -117,6 +117,10 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, size_t *at
 {
     if (!bounce_addr_in(l, ll, at, al))
         return 0;
+    /* a notice's own sender, named in its text ("sent from mailer-daemon@..."), is nobody
+     * mail was sent to */
+    if (*al > 14 && str_caseeq(l + *at, 14, "mailer-daemon@"))
+        return 0;
     if (*at <= 1)
         return *at == 0 || l[0] == '<' || l[0] == '"' || l[0] == '(';
     size_t a = *at;
@@ -145,11 +149,15 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, size_t *at
     if (k == 0 || l[k - 1] != ':')
         return 0;
     static const char *const not_labels[] = {
-        "from",         "rcpt to",     "mail to",       "reply-to",   "sender",      "to:",
-        "cc:",          "message-id",  "in-reply-to",   "references", "return-path", "errors-to",
-        "delivered-to", "envelope-to", "x-original-to", "resent-",    "list-",       "subject",
+        "from", "rcpt to", "mail to", "reply-to", "sender", "to:", "cc:", "message-id",
+        "in-reply-to", "references", "return-path", "errors-to", "delivered-to", "envelope-to",
+        "x-original-to", "resent-", "list-", "subject",
         "envelope-id" /* a DSN's Original-Envelope-Id in a notice's text (iCloud:
-                         "Original-envelope-id: 0LZR...@asmtp023.mac.com") */};
+                         "Original-envelope-id: 0LZR...@asmtp023.mac.com") */
+        ,
+        /* a quoted header block of a Chinese mail client: From, To, Cc */
+        "\xe5\x8f\x91\xe4\xbb\xb6\xe4\xba\xba", "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba",
+        "\xe6\x8a\x84\xe9\x80\x81"};
     for (size_t i = 0; i < sizeof not_labels / sizeof *not_labels; i++)
         if (bounce_has(l, k, not_labels[i]))
             return 0;

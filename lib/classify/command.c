@@ -17,6 +17,15 @@
 static const struct {
     const char *pat, *cmd;
 } cmd_tab[] = {
+    /* qmail-remote's own lines (qmail-remote.c), first: the MTA's word on the stage over the
+     * remote server's words it quotes ("Remote host said: ... after RCPT TO"). "Connected to
+     * <ip> but sender was rejected.", "... but my name was rejected.", "<ip> does not like
+     * recipient.", "<ip> failed after I sent the message.", "<ip> failed on DATA command." */
+    {"but sender was rejected", "MAIL"},
+    {"but my name was rejected", "HELO"},
+    {"does not like recipient", "RCPT"},
+    {"failed after i sent the message", "DATA"},
+    {"failed on data command", "DATA"},
     {"in reply to rcpt to", "RCPT"},
     {"in reply to end of data", "DATA"},
     {"in reply to data", "DATA"},
@@ -36,14 +45,6 @@ static const struct {
     {"did not like our data", "DATA"},
     {"did not like our mail from", "MAIL"},
     {"did not like our ehlo", "EHLO"},
-    /* qmail-remote's own lines (qmail-remote.c): "Connected to <ip> but sender was rejected.",
-     * "... but my name was rejected.", "<ip> does not like recipient.", "<ip> failed after I
-     * sent the message.", "<ip> failed on DATA command." */
-    {"but sender was rejected", "MAIL"},
-    {"but my name was rejected", "HELO"},
-    {"does not like recipient", "RCPT"},
-    {"failed after i sent the message", "DATA"},
-    {"failed on data command", "DATA"},
     {">>> rcpt to", "RCPT"},
     {">>> data", "DATA"},
     {">>> mail from", "MAIL"},

@@ -178,8 +178,7 @@ static void find_codes(reply_parts *rp)
         if (first_code == (size_t)-1)
             first_code = i;
         size_t j = i + 3;
-        while (j < len && (t[j] == ' ' || t[j] == '-' || t[j] == '#' || t[j] == '(' ||
-                           (j == i + 3 && t[j] == ':')))
+        while (j < len && (t[j] == ' ' || t[j] == '-' || t[j] == '#' || t[j] == '('))
             j++;
         size_t sl = status_len_at(t, len, j);
         if (sl && sl < sizeof rp->status && t[j] == t[i]) {

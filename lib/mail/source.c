@@ -564,11 +564,36 @@ static int word_at(const char *p, size_t i, size_t e, size_t n)
            (i + n == e || !str_isalnum((unsigned char)p[i + n]));
 }
 
+/* time_before - is the word before the blanks before p[i] a time, "0:00", "00:00" or
+ * "00:00:00"? */
+static int time_before(const char *p, size_t i)
+{
+    size_t j = i;
+    while (j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'))
+        j--;
+    size_t k = j;
+    while (k > 0 && p[k - 1] != ' ' && p[k - 1] != '\t')
+        k--;
+    if (j == i || k == j)
+        return 0;
+    size_t h = 0;
+    while (k + h < j && h < 3 && str_isdigit((unsigned char)p[k + h]))
+        h++;
+    if (h < 1 || h > 2)
+        return 0;
+    size_t n = j - k - h; /* ":00" or ":00:00" */
+    for (size_t q = k + h; q < j; q += 3)
+        if (q + 3 > j || p[q] != ':' || !str_isdigit((unsigned char)p[q + 1]) ||
+            !str_isdigit((unsigned char)p[q + 2]))
+            return 0;
+    return n == 3 || n == 6;
+}
+
 /* ctime_ok - does p[0..e) hold the parts of a ctime(3) date, in any order and spacing: a
  * month's name, a time ("9:00", "09:00:00") and a four-digit year? ("Thu Jan  1 00:00:00
  * 1970", "Tue, 14 Mar 2023 10:00:00 +0000"). A two-digit year counts only as the line's last
- * word after the time, where old writers put it ("Thu Jan  1 00:00:00 70", as mutt reads it):
- * prose with a month, a time and a small number elsewhere is no date. */
+ * word right after the time, where old writers put it ("Thu Jan  1 00:00:00 70", as mutt reads
+ * it): prose with a month, a time and a small number elsewhere is no date. */
 static int ctime_ok(const char *p, size_t e)
 {
     int month = 0, time = 0, year = 0;
@@ -584,9 +609,9 @@ static int ctime_ok(const char *p, size_t e)
             str_isdigit((unsigned char)p[i + 1]) && str_isdigit((unsigned char)p[i + 2]) &&
             str_isdigit((unsigned char)p[i + 3]))
             year = 1;
-        if (!year && time && i > 0 && i + 2 == e && word_at(p, i, e, 2) &&
+        if (!year && i + 2 == e && i >= 6 && word_at(p, i, e, 2) &&
             str_isdigit((unsigned char)p[i]) && str_isdigit((unsigned char)p[i + 1]) &&
-            (p[i - 1] == ' ' || p[i - 1] == '\t'))
+            time_before(p, i))
             year = 1;
     }
     return month && time && year;

@@ -1336,6 +1336,19 @@ static void test_localized_autoreply_and_list_notice(void **state)
         assert_int_equal(g.n, 1);
         assert_string_equal(g.r[0].reason, "vacation");
     }
+    /* a list's tag that only starts with such words is no auto-reply (review) */
+    static const char *const tags[] = {"[Vacation-Rentals] New listing", "[auto-reply-dev] patch",
+                                       "(Away from home) tips", "[Auto: build] nightly failed"};
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
+        char m[1024];
+        snprintf(m, sizeof m,
+                 "From: Bob <bob@example.net>\nTo: list@example.org\nSubject: %s\n\nHello all.\n",
+                 tags[i]);
+        got g;
+        parse_with(kb, m, &g);
+        if (g.n)
+            fail_msg("%s: %zu records", tags[i], g.n);
+    }
     static const char list[] =
         "From: dev-owner@lists.example.org\nTo: alice@example.org\n"
         "Subject: Request to mailing list \"Dev\" rejected\n\nYour request to the "
@@ -1719,6 +1732,27 @@ static void test_pasted_notices(void **state)
          "            \xe8\x8b\xb1\xe6\x96\x87\xe8\xaf\xb4\xe6\x98\x8e:SMTP error, RCPT TO: "
          "Host example.net(192.0.2.1) RCPT TO said 550 No such user here\n",
          "pia@example.net", "userunknown", "\"hardbounce\":1"},
+        /* a delivery-status part's fields with no blank line between its two groups */
+        {"Reporting-MTA: dns; mx.example.org\nFinal-Recipient: rfc822; ro@example.net\n"
+         "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n",
+         "ro@example.net", "userunknown", NULL},
+        /* a person's pasted note that opens with an address is no Postfix entry: Postfix's own
+         * words are a host with its IP before "said:", "(in reply to ... command)"; a reply
+         * that names another address is not this one's (review) */
+        {"ann@example.net: please check why my mail to Bob failed, I got this back:\nthe "
+         "server said: 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown\n"
+         "Thanks\n",
+         NULL, NULL, NULL},
+        {"ann@example.net: please check this\n    the server said: 550 5.1.1 <bob@example.org>: "
+         "User unknown\n",
+         NULL, NULL, NULL},
+        {"ann@example.net: thanks for the figures\nBob said: the meeting moved to room 501.\n",
+         NULL, NULL, NULL},
+        {"dora@example.org: as discussed\n(in reply to your note) user unknown errors are gone "
+         "now.\n",
+         NULL, NULL, NULL},
+        {"bob@example.com: the landlord refused to talk to me: call him again on Monday.\n", NULL,
+         NULL, NULL},
         /* ordinary text opening with an address is no Postfix entry, not even with a number
          * that looks like a reply code */
         {"ann@example.net: thanks for the figures, see you at 10:00\n", NULL, NULL, NULL},
@@ -1738,6 +1772,49 @@ static void test_pasted_notices(void **state)
         if (cases[i].json && !strstr(g.r[0].json, cases[i].json))
             fail_msg("case %zu: %s not in %s", i, cases[i].json, g.r[0].json);
     }
+}
+
+/* Messages that are no bounce of ours give no hard record (review and a round of 73
+ * non-bounce messages): a person's question quoting a report's fields, a Chinese reply that
+ * quotes its mail client's header block (收件人：, "To"), a phishing "report" naming as the
+ * failed recipient the address it was delivered to (Delivered-To: it exists, it got the
+ * message), a bulletin that names a mailer daemon's address. */
+static void test_not_our_bounce(void **state)
+{
+    (void)state;
+    static const char *const none[] = {
+        "From: Rob <rob@devs.example>\nTo: dev@lists.example.org\nSubject: How do you parse "
+        "Final-Recipient?\nList-Id: <dev.lists.example.org>\n\nI get reports like this:\n\n"
+        "    Final-Recipient: rfc822; test-user@example.net\n    Action: failed\n    Status: "
+        "5.1.1\n\nIs it safe to take the part after rfc822;?\n",
+        "From: wang@example.cn\nTo: li@example.cn\nSubject: =?UTF-8?B?UmU6IOezu+e7n+mAgOS/oQ==?="
+        "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\nOK\n\n---- original "
+        "----\n\xe5\x8f\x91\xe4\xbb\xb6\xe4\xba\xba\xef\xbc\x9ali@example.cn\n\xe6\x94\xb6"
+        "\xe4\xbb\xb6\xe4\xba\xba\xef\xbc\x9awang@example.cn\n\xe6\x94\xb6\xe4\xbb\xb6\xe4"
+        "\xba\xba: wang@example.cn\nmy mail bounced: 550 5.1.1 User unknown\n",
+        "From: IT Security <security@example.com>\nTo: staff@example.com\nSubject: Phishing: "
+        "fake \"Undelivered mail\" messages\n\nWe see fake delivery failures sent from\n"
+        "mailer-daemon@mail.example.net and others. Do not click.\n"};
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+        got g;
+        parse_with(kb, none[i], &g);
+        if (g.n)
+            fail_msg("case %zu: %zu records, the first %s", i, g.n, g.r[0].json);
+    }
+    static const char phish[] =
+        "Delivered-To: dana@example.com\nFrom: Mail Delivery Subsystem "
+        "<postmaster@verify.example>\n"
+        "To: dana@example.com\n"
+        "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: "
+        "multipart/report; report-type=delivery-status; boundary=\"s\"\n\n--s\nContent-Type: "
+        "text/plain\n\nYour mailbox stopped receiving messages. Verify now.\n\n--s\n"
+        "Content-Type: message/delivery-status\n\nReporting-MTA: dns; verify.example\n\n"
+        "Final-Recipient: rfc822; dana@example.com\nAction: failed\nStatus: 5.1.1\n\n--s--\n";
+    got g;
+    parse_with(kb, phish, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "dana@example.com");
+    assert_non_null(strstr(g.r[0].json, "\"hardbounce\":0"));
 }
 
 static void test_fallback_notices(void **state)
@@ -2102,6 +2179,7 @@ int main(void)
         cmocka_unit_test(test_fallback_notices),
         cmocka_unit_test(test_pasted_reply),
         cmocka_unit_test(test_pasted_notices),
+        cmocka_unit_test(test_not_our_bounce),
     };
     return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }

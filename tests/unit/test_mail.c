@@ -152,7 +152,8 @@ static void test_mbox_messages_and_labels(void **state)
                        "From d@example.org Thu Jan  1 00:00:00 70\n"
                        "Subject: four\n\nfourth\n"
                        /* prose with a month, a time and a small number: no separator */
-                       "From Jan 3 at 9:00 we have 10 staff on call\n\n"
+                       "From Jan 3 at 9:00 we have 10 staff on call\n"
+                       "From Berlin on Mar 3 at 10:45 I am on train ICE 23\n\n"
                        "From e@example.org Sat Jan  1 10:00:00 00 \r\n"
                        "Subject: five\n\nfifth\n";
     write_file(path_in("box.mbox"), mbox, strlen(mbox));
@@ -172,7 +173,7 @@ static void test_mbox_messages_and_labels(void **state)
         assert_string_equal(m.label, label);
         /* no message carries the next one's separator; the fourth keeps its prose */
         if (i == 3)
-            assert_non_null(memmem(m.data, m.len, "\nFrom Jan 3 at 9:00", 19));
+            assert_non_null(memmem(m.data, m.len, "\nFrom Berlin on Mar 3", 21));
         else
             assert_null(memmem(m.data, m.len, "\nFrom ", 6));
     }

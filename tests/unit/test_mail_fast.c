@@ -201,16 +201,22 @@ static int ref_sep(const char *d, size_t len, size_t i)
         year |= n == 4 && strspn(w, "0123456789") >= 4;
         w += n ? n : 1;
     }
-    /* or a two-digit year as the line's last word, after a time ("... 00:00:00 70") */
+    /* or a two-digit year as the line's last word, right after a time ("... 00:00:00 70") */
     size_t l = strlen(line);
     while (l > 0 && (line[l - 1] == ' ' || line[l - 1] == '\t' || line[l - 1] == '\r'))
         l--;
-    if (!year && l >= 3 && line + l - 3 >= sender + sl && isdigit((unsigned char)line[l - 1]) &&
-        isdigit((unsigned char)line[l - 2]) && (line[l - 3] == ' ' || line[l - 3] == '\t')) {
-        line[l - 2] = 0; /* the time must come before it */
-        for (char *c = strchr(sender + sl, ':'); c; c = strchr(c + 1, ':'))
-            year |= c > sender + sl && c[-1] >= '0' && c[-1] <= '9' && c[1] >= '0' && c[1] <= '9' &&
-                    c[2] >= '0' && c[2] <= '9';
+    line[l] = 0;
+    char *last = NULL, *prev = NULL;
+    for (char *w = strtok(sender + sl, " \t"); w; w = strtok(NULL, " \t"))
+        prev = last, last = w;
+    if (!year && last && prev && strlen(last) == 2 && isdigit((unsigned char)last[0]) &&
+        isdigit((unsigned char)last[1])) {
+        size_t hl = strspn(prev, "0123456789"), pl = strlen(prev);
+        int ok = hl >= 1 && hl <= 2 && (pl == hl + 3 || pl == hl + 6);
+        for (size_t q = hl; ok && q < pl; q += 3)
+            ok = prev[q] == ':' && isdigit((unsigned char)prev[q + 1]) &&
+                 isdigit((unsigned char)prev[q + 2]);
+        year = ok;
     }
     return month && year && time;
 }
