@@ -210,10 +210,10 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
 
 /* --- RFC 3464: message/delivery-status --- */
 
-/* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
- * some gateways): "Final-Recipient: rfc822; ..." with "Status:" or "Action:". */
 static int notice_like(const bounce_view *v);
 
+/* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
+ * some gateways): "Final-Recipient: rfc822; ..." with "Status:" or "Action:". */
 static int dsn_in_text(const bounce_view *v)
 {
     return v->text.len && bounce_has(v->text.ptr, v->text.len, "Final-Recipient:") &&
@@ -352,7 +352,7 @@ static int other_address(const char *t, size_t n, const char *addr, size_t al)
             k++;
         if (k >= n || t[k] != '>' || !memchr(t + i, '@', k - i))
             continue;
-        size_t f = i > 15 ? i - 15 : 0; /* "expanded from <" */
+        size_t f = i > 24 ? i - 24 : 0; /* "expanded from <", perhaps over a line break */
         if (str_casefind(t + f, i - f, "expanded from", 13))
             continue;
         if (k - i != al || !str_casefind(t + i, al, addr, al))

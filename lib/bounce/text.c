@@ -148,16 +148,31 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, size_t *at
         k--;
     if (k == 0 || l[k - 1] != ':')
         return 0;
-    static const char *const not_labels[] = {
-        "from", "rcpt to", "mail to", "reply-to", "sender", "to:", "cc:", "message-id",
-        "in-reply-to", "references", "return-path", "errors-to", "delivered-to", "envelope-to",
-        "x-original-to", "resent-", "list-", "subject",
-        "envelope-id" /* a DSN's Original-Envelope-Id in a notice's text (iCloud:
-                         "Original-envelope-id: 0LZR...@asmtp023.mac.com") */
-        ,
-        /* a quoted header block of a Chinese mail client: From, To, Cc */
-        "\xe5\x8f\x91\xe4\xbb\xb6\xe4\xba\xba", "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba",
-        "\xe6\x8a\x84\xe9\x80\x81"};
+    /* (also a DSN's Original-Envelope-Id in a notice's text, iCloud's "Original-envelope-id:
+     * 0LZR...@asmtp023.mac.com", and the From, To and Cc of a header block a Chinese mail
+     * client quotes: 发件人, 收件人, 抄送) */
+    static const char *const not_labels[] = {"from",
+                                             "rcpt to",
+                                             "mail to",
+                                             "reply-to",
+                                             "sender",
+                                             "to:",
+                                             "cc:",
+                                             "message-id",
+                                             "in-reply-to",
+                                             "references",
+                                             "return-path",
+                                             "errors-to",
+                                             "delivered-to",
+                                             "envelope-to",
+                                             "x-original-to",
+                                             "resent-",
+                                             "list-",
+                                             "subject",
+                                             "envelope-id",
+                                             "\xe5\x8f\x91\xe4\xbb\xb6\xe4\xba\xba",
+                                             "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba",
+                                             "\xe6\x8a\x84\xe9\x80\x81"};
     for (size_t i = 0; i < sizeof not_labels / sizeof *not_labels; i++)
         if (bounce_has(l, k, not_labels[i]))
             return 0;

@@ -1732,6 +1732,10 @@ static void test_pasted_notices(void **state)
          "            \xe8\x8b\xb1\xe6\x96\x87\xe8\xaf\xb4\xe6\x98\x8e:SMTP error, RCPT TO: "
          "Host example.net(192.0.2.1) RCPT TO said 550 No such user here\n",
          "pia@example.net", "userunknown", "\"hardbounce\":1"},
+        /* the alias a recipient was expanded from is no other address, over a line break */
+        {"<sa@example.net> (expanded from\n    <alias@example.org>): host mx.example.net"
+         "[192.0.2.1] said: 550 5.1.1\n    User unknown (in reply to RCPT TO command)\n",
+         "sa@example.net", "userunknown", NULL},
         /* a delivery-status part's fields with no blank line between its two groups */
         {"Reporting-MTA: dns; mx.example.org\nFinal-Recipient: rfc822; ro@example.net\n"
          "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n",
