@@ -1711,6 +1711,14 @@ static void test_pasted_notices(void **state)
          "smtp;550 5.1.1 No such user\n\nOriginal-envelope-id: 0LZR0050EOI7LF90@asmtp.example"
          ".com\nReporting-MTA: dns;asmtp.example.com\n",
          "ny@example.net", "userunknown", NULL},
+        /* Exchange Online's Italian NDR pasted without its header */
+        {"mail.example.net ha rifiutato il tuo messaggio ai seguenti indirizzi e-mail:\n\n"
+         "ti@example.net (ti@example.net)\nSi \xc3\xa8 verificato un problema con la cassetta "
+         "postale del destinatario.\n\nmail.example.net ha restituito questo errore:\n"
+         "<ti@example.net>: Recipient address rejected: User disabled\n\nInformazioni di "
+         "diagnostica per gli amministratori:\n\nRemote server returned '552 5.2.1 "
+         "<ti@example.net>: Recipient address rejected: User disabled'\n",
+         "ti@example.net", "suspend", NULL},
         /* the same from Exim 3 ("remote mailer"), its lines' indentation lost */
         {"pi@example.net\nSMTP error from remote mailer after RCPT TO::\nhost mx.example.net "
          "[192.0.2.1]: 550 5.1.1 unknown or illegal alias:\npi@example.net\n",

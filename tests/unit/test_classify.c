@@ -432,6 +432,17 @@ static void test_observed_sentences(void **state)
          "ann@example.com reached",
          "speeding", NULL},
         {"message would exceed maximum mailbox size for this recipient", "mailboxfull", NULL},
+        /* a seventh round (2026-12-07): reply lines quoted in a bounce handler's rules */
+        {"552 recipient storage full, try again later", "mailboxfull", NULL},
+        {"550 relaying to <ann@example.com> prohibited by administrator", "norelaying", NULL},
+        {"550 sorry, that recipient doesn't exist (#5.7.1)", "userunknown", NULL},
+        {"553 5.3.0 <ann@example.com>... Recipient address no longer exists", "userunknown", NULL},
+        {"550 <ann@example.com>: Recipient address rejected: Account closed due to inactivity.",
+         "suspend", NULL},
+        {"550 <ann@example.com>: User status is locked.", "suspend", NULL},
+        {"553 User refused to receive this mail.", "filtered", NULL},
+        {"552 MessageWall: MIME/REJECT: Invalid structure", "contenterror", NULL},
+        {"554 sender is rejected: 0,mx20,wKjR5bDrnoM2yNtEZVAkBg==.32467S2", "rejected", NULL},
         /* qmail's "but sender was rejected" frames the remote server's words: a blocklist
          * wording after it decides */
         {"Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 Defined SPAM "
