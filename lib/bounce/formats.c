@@ -379,9 +379,10 @@ static int postfix_entry_says(const char *t, size_t n, const char *addr, size_t 
     return 0;
 }
 
-/* notice_like - does the message say it is a non-delivery notice: X-Failed-Recipients, its
- * sender, its subject, or a sentence only a notice says (data/bounce-phrases.tsv)? */
-static int notice_like(const bounce_view *v)
+/* notice_says - does the message say it is a non-delivery notice: X-Failed-Recipients, its
+ * sender, its subject (unless by_subject is 0), or a sentence only a notice says
+ * (data/bounce-phrases.tsv)? */
+static int notice_says(const bounce_view *v, int by_subject)
 {
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
@@ -389,13 +390,18 @@ static int notice_like(const bounce_view *v)
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         const char *pat = kb_str(kb, p->pattern);
-        if (p->kind == KB_PH_FROM                                ? fmt_from_has(v, pat)
-            : p->kind == KB_PH_SUBJECT                           ? fmt_subject_has(v, pat)
+        if (p->kind == KB_PH_FROM      ? fmt_from_has(v, pat)
+            : p->kind == KB_PH_SUBJECT ? by_subject && fmt_subject_has(v, pat)
             : p->kind == KB_PH_SENTENCE || p->kind == KB_PH_LEAD ? fmt_text_has(v, pat)
                                                                  : 0)
             return 1;
     }
     return 0;
+}
+
+static int notice_like(const bounce_view *v)
+{
+    return notice_says(v, 1);
 }
 
 static int text_detect(const bounce_view *v)
@@ -756,8 +762,11 @@ static int text_parse(bounce_view *v, bounce_out *out)
             v, out,
             (fmt_subject_starts(v, "Delivered:") || fmt_subject_starts(v, "Relayed:")) &&
                 !fmt_notice_says(v, KB_PH_LEAD));
-    if (n == 0 && v->text.len) {
-        /* errors without an address: the recipient from the headers */
+    /* errors without an address: the recipient from the headers, when more than a word of the
+     * subject ("Compile error", "Bounced mail") says the message is a notice: its sender, a
+     * notice's sentence, an empty return path, or no header at all (a pasted notice) */
+    if (n == 0 && v->text.len &&
+        (!v->hlen || notice_says(v, 0) || fmt_header_has(v, "Return-Path", "<>"))) {
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);
         if (r) {
             size_t end = bview_sep(v);
