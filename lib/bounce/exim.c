@@ -10,6 +10,7 @@
  */
 #include <string.h>
 #include "bounce/formats.h"
+#include "kb/kb_internal.h"
 #include "util/str.h"
 
 /* pasted_block - a recipient's block of an Exim notice pasted alone, without a header or the
@@ -60,7 +61,21 @@ static int exim_parse(bounce_view *v, bounce_out *out)
     if (n == 0 && v->text.len) {
         const char *t = v->text.ptr;
         size_t len = v->text.len;
-        const char *from = str_casefind(t, len, "failed:", 7);
+        /* Exim's lead stands flush left and ends its line ("The following address(es)
+         * failed:"); a "FAILED:" in an indented reply ("mime_decode-1 FAILED:") is no lead */
+        const char *from = NULL;
+        for (const char *f = str_casefind(t, len, "failed:", 7); f && !from;
+             f = str_casefind(f + 7, len - (size_t)(f + 7 - t), "failed:", 7)) {
+            const char *e = f + 7, *b = f;
+            while (e < t + len && (*e == ' ' || *e == '\t' || *e == '\r'))
+                e++;
+            if (e < t + len && *e != '\n')
+                continue;
+            while (b > t && b[-1] != '\n') /* (once per line: linear) */
+                b--;
+            if (*b != ' ' && *b != '\t')
+                from = f;
+        }
         if (!from)
             from = str_casefind(t, len, "could not be delivered", 22);
         size_t off = 0;
@@ -85,7 +100,8 @@ static int exim_parse(bounce_view *v, bounce_out *out)
      * message (mxd_reply_facts.own) */
     for (size_t i = 0; i < out->n; i++)
         out->r[i].own = !out->rhost[0] && bounce_own_verdict(&out->r[i]);
-    int delayed = fmt_subject_has(v, "warning: message") || fmt_subject_has(v, "delayed");
+    int delayed = fmt_subject_has(v, "warning: message") || fmt_subject_has(v, "delayed") ||
+                  fmt_notice_says(v, KB_PH_DELAYED); /* (its text, pasted without the subject) */
     for (size_t i = 0; i < out->n && delayed; i++)
         if (!out->r[i].action[0])
             memcpy(out->r[i].action, "delayed", 8);

@@ -115,14 +115,25 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
  * "Could not be delivered to: <a@b>"). Its span in *at, *al. */
 static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, size_t *at, size_t *al)
 {
+    /* a lead written right against the address, as Chinese notices write it
+     * ("无法发送到a@b"): the address would take the lead's letters into its local part */
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const kb_phrase *p = &kb->phrases[i];
+        if (p->kind == KB_PH_ADDRLEAD && ll > p->len && str_isalnum((unsigned char)l[p->len]) &&
+            str_caseeq(l, p->len, kb_str(kb, p->pattern)) &&
+            bounce_addr_in(l + p->len, ll - p->len, at, al) && *at == 0) {
+            *at = p->len;
+            return 2;
+        }
+    }
     if (!bounce_addr_in(l, ll, at, al))
         return 0;
     /* a notice's own sender, named in its text ("sent from mailer-daemon@..."), is nobody
      * mail was sent to */
     if (*al > 14 && str_caseeq(l + *at, 14, "mailer-daemon@"))
         return 0;
-    if (*at <= 1)
-        return *at == 0 || l[0] == '<' || l[0] == '"' || l[0] == '(';
+    if (*at <= 1) /* ("'a@b' on 6/13/00 11:00 AM": Exchange 5.5 quotes it so) */
+        return *at == 0 || l[0] == '<' || l[0] == '"' || l[0] == '(' || l[0] == '\'';
     size_t a = *at;
     if (l[a - 1] == '<')
         a--;

@@ -1711,6 +1711,25 @@ static void test_pasted_notices(void **state)
          "smtp;550 5.1.1 No such user\n\nOriginal-envelope-id: 0LZR0050EOI7LF90@asmtp.example"
          ".com\nReporting-MTA: dns;asmtp.example.com\n",
          "ny@example.net", "userunknown", NULL},
+        /* Exim's delay warning pasted alone: its recipient is delayed, and the "FAILED:" that
+         * ends a wrapped line of the reply is no lead of Exim's */
+        {"This message was created automatically by mail delivery software.\nA message that you "
+         "sent has not yet been delivered to one or more of its\nrecipients after more than 24 "
+         "hours on the queue on mail.example.org.\n\nThe address to which the message has not "
+         "yet been delivered is:\n\n  uv@example.net\n    Delay reason: SMTP error from remote "
+         "mail server after end of data:\n    host mx.example.net [192.0.2.1]: 451 4.5.0 Error "
+         "in processing, mime_decode-1 FAILED:\n    can't open tmpfile\n\nNo action is "
+         "required on your part. Delivery attempts will continue for\nsome time.\n",
+         "uv@example.net", NULL, "\"action\":\"delayed\""},
+        /* a Chinese lead written against the address; Exchange 5.5's 'addr' in quotes */
+        {"\xe6\x82\xa8\xe5\x8f\x91\xe9\x80\x81\xe7\x9a\x84\xe9\x82\xae\xe4\xbb\xb6\xe8"
+         "\xa2\xab\xe9\x80\x80\xe5\x9b\x9e\n\n\xe6\x97\xa0\xe6\xb3\x95\xe5\x8f\x91\xe9"
+         "\x80\x81\xe5\x88\xb0wo@example.com\n    (9)connect to the server failed\n",
+         "wo@example.com", NULL, NULL},
+        {"Your message did not reach some or all of the intended recipients.\n\nThe following "
+         "recipient(s) could not be reached:\n\n   'xa@example.com' on 6/13/00 11:00 AM\n"
+         "Message exceeds size limit.\n",
+         "xa@example.com", "mesgtoobig", NULL},
         /* Exchange Online's Italian NDR pasted without its header */
         {"mail.example.net ha rifiutato il tuo messaggio ai seguenti indirizzi e-mail:\n\n"
          "ti@example.net (ti@example.net)\nSi \xc3\xa8 verificato un problema con la cassetta "

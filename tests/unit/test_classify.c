@@ -443,6 +443,14 @@ static void test_observed_sentences(void **state)
         {"553 User refused to receive this mail.", "filtered", NULL},
         {"552 MessageWall: MIME/REJECT: Invalid structure", "contenterror", NULL},
         {"554 sender is rejected: 0,mx20,wKjR5bDrnoM2yNtEZVAkBg==.32467S2", "rejected", NULL},
+        /* an eighth round */
+        {"554 access forbidden by policy", "policyviolation", NULL},
+        {"SMTP error 552: Maximum message size exceeded", "mesgtoobig", NULL},
+        {"550 ann@example.ch refused: user invalid", "userunknown", NULL},
+        {"The users mailfolder is over the allowed quota.", "mailboxfull", NULL},
+        {"maildrop: Maildir/: Read-only file system", "systemerror", NULL},
+        {"550 5.7.1 Spamassassin considers this message SPAM.", "spamdetected", NULL},
+        {"550 Domain may not exist or DNS check failed [MGf//zZeHm7]", "rejected", NULL},
         /* qmail's "but sender was rejected" frames the remote server's words: a blocklist
          * wording after it decides */
         {"Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 Defined SPAM "
