@@ -248,8 +248,8 @@ static int message_done(run *ru, const char *label, unsigned cuts, mxd_err e, in
         cli_err("bounce", "%s: longer than %u bytes: only the first %u bytes were read", label,
                 MXD_MAIL_MESSAGE_MAX, MXD_MAIL_MESSAGE_MAX);
     if (cuts & MXD_BOUNCE_CUT_RCPTS)
-        cli_err("bounce", "%s: more than %d failed recipients: only the first %d have a record",
-                label, MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
+        cli_err("bounce", "%s: more than %d recipients: only the first %d were read", label,
+                MXD_BOUNCE_MAX_RCPTS, MXD_BOUNCE_MAX_RCPTS);
     if (cuts & MXD_BOUNCE_CUT_MIME)
         cli_err("bounce",
                 "%s: MIME structure past the reader's limits (over 512 parts, nested deeper than "

@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-/* Failed recipients of one message that get a record; beyond, the records say recipients_cut. */
+/* Recipients of one message that are read; beyond, the records say recipients_cut. */
 #define MXD_BOUNCE_MAX_RCPTS 128
 
 /* One record per recipient. Every string is valid only during the callback (copy what you
@@ -73,8 +73,8 @@ typedef struct mxd_bounce_record {
     const mxd_reply_facts *facts;
     /* caps that bit on this record's message (the JSON says them in "warnings") */
     int truncated;      /* the message was longer than MXD_MAIL_MESSAGE_MAX and cut there */
-    int recipients_cut; /* it names more than MXD_BOUNCE_MAX_RCPTS failed recipients: only the
-                           first MXD_BOUNCE_MAX_RCPTS get a record */
+    int recipients_cut; /* it names more than MXD_BOUNCE_MAX_RCPTS recipients: only the first
+                           MXD_BOUNCE_MAX_RCPTS were read */
     int mime_cut;       /* its MIME structure is past the reader's limits (more than 512 parts,
                            nested deeper than 16, a header block over 256 KiB): the rest of it
                            was not read */
@@ -116,7 +116,7 @@ MXD_API mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, 
  * (its records carry the same bits; this also says them for a message that gave none). */
 enum {
     MXD_BOUNCE_CUT_SIZE = 1,  /* longer than MXD_MAIL_MESSAGE_MAX: cut there */
-    MXD_BOUNCE_CUT_RCPTS = 2, /* more than MXD_BOUNCE_MAX_RCPTS failed recipients */
+    MXD_BOUNCE_CUT_RCPTS = 2, /* more than MXD_BOUNCE_MAX_RCPTS recipients */
     MXD_BOUNCE_CUT_MIME = 4   /* MIME structure past the reader's limits (see mime_cut) */
 };
 MXD_API unsigned mxd_bounce_cuts(const mxd_bounce_ctx *bc);

@@ -55,8 +55,7 @@ static int autoreply_detect(const bounce_view *v)
         if (kb->phrases[i].kind != KB_PH_AUTOREPLY || !bounce_starts(subj, sl, pat))
             continue;
         size_t pl = strlen(pat);
-        if (!close || (pl < sl && subj[pl] == close) ||
-            (pl + 1 < sl && subj[pl] == ':' && subj[pl + 1] == close))
+        if (!close || (pl < sl && subj[pl] == close))
             return 1;
     }
     return 0;

@@ -470,15 +470,15 @@ static void release_lines(mxd_bounce_ctx *bc)
     }
 }
 
-/* finish - after a message that gave nrec records: its caps for mxd_bounce_cuts() (failed
- * recipients left out only when some got a record: a success report's many delivered ones
- * are no such cap), the mended copy released */
-static void finish(mxd_bounce_ctx *bc, size_t nrec)
+/* finish - after a message: its caps for mxd_bounce_cuts() (recipients left out, delivered or
+ * failed: a report of 128 delivered ones and then failed ones reads no failure, and says so),
+ * the mended copy released */
+static void finish(mxd_bounce_ctx *bc)
 {
     if (!bc)
         return;
     bc->cuts = (bc->out.cut ? MXD_BOUNCE_CUT_SIZE : 0u) |
-               (bc->out.dropped && nrec ? MXD_BOUNCE_CUT_RCPTS : 0u) |
+               (bc->out.dropped ? MXD_BOUNCE_CUT_RCPTS : 0u) |
                (bc->out.mime_cut ? MXD_BOUNCE_CUT_MIME : 0u);
     release_lines(bc);
 }
@@ -496,11 +496,8 @@ mxd_err mxd_bounce_parse(mxd_bounce_ctx *bc, const char *data, size_t len, const
         bc->out.dropped = 0; /* (a message that is not read leaves the last one's) */
         bc->out.mime_cut = 0;
     }
-    size_t got = 0;
-    mxd_err e = parse(bc, data, len, source, cb, arg, &got);
-    if (nrec)
-        *nrec = got;
-    finish(bc, got);
+    mxd_err e = parse(bc, data, len, source, cb, arg, nrec);
+    finish(bc);
     return e;
 }
 
@@ -519,10 +516,7 @@ mxd_err mxd_bounce_parse_msg(mxd_bounce_ctx *bc, const mxd_mail_msg *m, mxd_boun
         bc->out.dropped = 0;
         bc->out.mime_cut = 0;
     }
-    size_t got = 0;
-    mxd_err e = parse(bc, m->data, m->len, m->label, cb, arg, &got);
-    if (nrec)
-        *nrec = got;
-    finish(bc, got);
+    mxd_err e = parse(bc, m->data, m->len, m->label, cb, arg, nrec);
+    finish(bc);
     return e;
 }

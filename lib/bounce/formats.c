@@ -210,7 +210,15 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
 
 /* --- RFC 3464: message/delivery-status --- */
 
+static int notice_headers(const bounce_view *v);
 static int notice_like(const bounce_view *v);
+
+/* from_a_person - is the message a person's: a reply ("Re: ...") or a list's post (List-Id)?
+ * Its words about a notice are no notice. */
+static int from_a_person(const bounce_view *v)
+{
+    return fmt_subject_starts(v, "re:") || fmt_header_has(v, "List-Id", NULL);
+}
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
  * some gateways): "Final-Recipient: rfc822; ..." with "Status:" or "Action:". */
@@ -219,9 +227,11 @@ static int dsn_in_text(const bounce_view *v)
     return v->text.len && bounce_has(v->text.ptr, v->text.len, "Final-Recipient:") &&
            (bounce_has(v->text.ptr, v->text.len, "Status:") ||
             bounce_has(v->text.ptr, v->text.len, "Action:")) &&
-           /* in a message with a header, only a notice's text: a person quoting a report's
+           /* in a message with a header, only a notice's text, as its own header fields say,
+            * or one a person passes on ("Fwd: Returned mail ..."): a person quoting a report's
             * lines to ask about them is none */
-           (!v->hlen || notice_like(v));
+           (!v->hlen || notice_headers(v) || fmt_subject_starts(v, "fwd:") ||
+            fmt_subject_starts(v, "fw:") || (notice_like(v) && !from_a_person(v)));
 }
 
 int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
@@ -291,68 +301,135 @@ static int postfix_entry_at(const char *t, size_t n)
     return bounce_starts(t + e, n - e, " (expanded from");
 }
 
-/* bracket_ip_in - does t[0..n) hold an IP address in brackets ("mx.example.net[192.0.2.1]",
- * "[2001:db8::1]"), as Postfix writes a host? */
-static int bracket_ip_in(const char *t, size_t n)
+/* ip_at - the length of an IP address at t[0..n) ("192.0.2.1", "2001:db8::1"), or 0: a dotted
+ * quad, or hex groups with at least two colons */
+static size_t ip_at(const char *t, size_t n)
 {
-    for (const char *b = memchr(t, '[', n); b; b = memchr(b + 1, '[', n - (size_t)(b + 1 - t))) {
-        size_t i = (size_t)(b - t) + 1, k = i;
-        int sep = 0, digit = 0;
-        while (k < n && k - i < 46 &&
-               (str_isdigit((unsigned char)t[k]) || (t[k] >= 'a' && t[k] <= 'f') ||
-                (t[k] >= 'A' && t[k] <= 'F') || t[k] == '.' || t[k] == ':')) {
-            sep |= t[k] == '.' || t[k] == ':';
-            digit |= str_isdigit((unsigned char)t[k]);
-            k++;
-        }
-        if (k < n && t[k] == ']' && sep && digit)
-            return 1;
-        if (k + 1 >= n)
+    size_t k = 0, dots = 0, colons = 0, run = 0;
+    int hex = 0;
+    while (k < n && k < 45) {
+        char c = t[k];
+        if (str_isdigit((unsigned char)c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) {
+            hex |= !str_isdigit((unsigned char)c);
+            if (++run > 4)
+                return 0;
+        } else if (c == '.' || c == ':') {
+            dots += c == '.';
+            colons += c == ':';
+            run = 0;
+        } else {
             break;
+        }
+        k++;
     }
-    return 0;
+    if (dots == 3 && !colons && !hex)
+        return k;
+    return colons >= 2 ? k : 0;
 }
 
-/* postfix_own_words - does an entry's text hold what only Postfix writes of a failure: the
- * remote server's words after its host ("host mx.example.net[192.0.2.1] said: 550 ...", "connect
- * to mx[ip]: server refused to talk to me: 554 ..."), the command it answered ("(in reply to
- * RCPT TO command)"), or its own DNS verdict ("Host or domain name not found. Name service
- * error for name=... type=MX: Host not found")? Line breaks of the wrapped entry may fall
- * anywhere in them. Not a person's "the server said:" or "(in reply to your note)". */
+/* host_ip_before - does "NAME[IP]" (or "[IP]") end right before p, blanks aside: the host
+ * Postfix names before "said:"? */
+static int host_ip_before(const char *t, const char *p)
+{
+    while (p > t && str_isspace((unsigned char)p[-1]))
+        p--;
+    if (p == t || p[-1] != ']')
+        return 0;
+    const char *b = p - 1;
+    while (b > t && b[-1] != '[' && p - b < 46)
+        b--;
+    return b > t && b[-1] == '[' && ip_at(b, (size_t)(p - 1 - b)) == (size_t)(p - 1 - b);
+}
+
+/* fold - t[0..n) into out (at most outlen - 1 bytes) with each line break and the blanks
+ * around it made one blank: Postfix wraps an entry at 79 columns anywhere in its words. */
+static size_t fold(const char *t, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 1 < outlen; i++) {
+        if (t[i] == '\n' || t[i] == '\r') {
+            while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+                o--;
+            while (i + 1 < n && str_isspace((unsigned char)t[i + 1]))
+                i++;
+            out[o++] = ' ';
+        } else {
+            out[o++] = t[i];
+        }
+    }
+    out[o] = 0;
+    return o;
+}
+
+/* postfix_own_words - does an entry's (folded) text hold what only Postfix writes of a failure:
+ * the remote server's words after its host ("host mx.example.net[192.0.2.1] said: 550 ..."), a
+ * refusal at the greeting ("connect to mx[192.0.2.1]: server refused to talk to me: 554 ..."),
+ * the command it answered ("(in reply to RCPT TO command)"), or its own DNS verdict ("Host or
+ * domain name not found. Name service error for name=... type=MX: Host not found")? Not a
+ * person's "[Tom] said:" or "(in reply to your note)". */
 static int postfix_own_words(const char *t, size_t n)
 {
     for (const char *p = str_casefind(t, n, "said:", 5); p;
-         p = str_casefind(p + 5, n - (size_t)(p + 5 - t), "said:", 5)) {
-        const char *q = p;
-        while (q > t && str_isspace((unsigned char)q[-1]))
-            q--;
-        if (q > t && q[-1] == ']' && q < p)
+         p = str_casefind(p + 5, n - (size_t)(p + 5 - t), "said:", 5))
+        if (host_ip_before(t, p))
             return 1;
-    }
     const char *r = str_casefind(t, n, "(in reply to ", 13);
     if (r) {
         size_t at = (size_t)(r - t), w = n - at < 64 ? n - at : 64;
-        if (str_casefind(r, w, "command)", 8))
+        if (str_casefind(r, w, " command)", 9))
             return 1;
     }
-    if (str_casefind(t, n, "refused to talk to me:", 22) && bracket_ip_in(t, n))
-        return 1;
-    return str_casefind(t, n, "name service error", 18) && str_casefind(t, n, "for name=", 9);
+    const char *rt = str_casefind(t, n, "refused to talk to me:", 22);
+    if (rt) {
+        const char *c = rt; /* "[ip]: server refused", "[ip] refused" */
+        while (c > t && c[-1] != ']' && rt - c < 12)
+            c--;
+        if (c > t && c[-1] == ']' && host_ip_before(t, c))
+            return 1;
+    }
+    return str_casefind(t, n, "name service error for name=", 28) != NULL;
 }
 
-/* other_address - does the entry's text name in angle brackets an address other than its own
- * (addr, the address opening it)? Postfix's reply for a recipient names that recipient or none
- * ("(expanded from <alias@b>)" aside); a person's note about someone else's bounce names another.
- */
+/* postfix_opener - does the text after an entry's "addr: " open as Postfix opens one (postfix
+ * src/smtp, src/local, src/bounce): "host ...", "connect to ...", "delivery temporarily
+ * suspended: ...", "Host or domain name not found. ...", "lost connection with ...",
+ * "conversation with ...", "unknown user: ...", "mail for ... loops back to myself", or a
+ * reply code? A person's "addr: please check ..." does not. */
+static int postfix_opener(const char *t, size_t n)
+{
+    static const char *const open[] = {"host ",
+                                       "connect to ",
+                                       "delivery temporarily suspended:",
+                                       "host or domain name not found.",
+                                       "lost connection with ",
+                                       "conversation with ",
+                                       "unknown user:",
+                                       "mail for ",
+                                       "(expanded from"};
+    while (n && (*t == ' ' || *t == '\t'))
+        t++, n--;
+    for (size_t i = 0; i < sizeof open / sizeof *open; i++)
+        if (bounce_starts(t, n, open[i]))
+            return 1;
+    return reply_code_at(t, n);
+}
+
+/* other_address - does the entry's first line name in angle brackets an address other than its
+ * own (addr)? Two entries pasted on one line, or a note about someone else's bounce. The
+ * remote server's reply may name other addresses (the sender it refused, a rewritten
+ * recipient): only the part before its words is looked at. */
 static int other_address(const char *t, size_t n, const char *addr, size_t al)
 {
+    const char *said = str_casefind(t, n, "said:", 5);
+    if (said)
+        n = (size_t)(said - t);
     for (const char *b = memchr(t, '<', n); b; b = memchr(b + 1, '<', n - (size_t)(b + 1 - t))) {
         size_t i = (size_t)(b - t) + 1, k = i;
         while (k < n && t[k] != '>' && t[k] != '<' && !str_isspace((unsigned char)t[k]))
             k++;
         if (k >= n || t[k] != '>' || !memchr(t + i, '@', k - i))
             continue;
-        size_t f = i > 24 ? i - 24 : 0; /* "expanded from <", perhaps over a line break */
+        size_t f = i > 24 ? i - 24 : 0; /* "expanded from <" */
         if (str_casefind(t + f, i - f, "expanded from", 13))
             continue;
         if (k - i != al || !str_casefind(t + i, al, addr, al))
@@ -361,13 +438,15 @@ static int other_address(const char *t, size_t n, const char *addr, size_t al)
     return 0;
 }
 
-/* postfix_entry_says - does an entry's text read as Postfix writes a failure: Postfix's own
- * words (postfix_own_words), or, when its later lines are indented as Postfix indents them, a
- * reply code with its enhanced status ("550 5.1.1 ...")? Not any number ("bob@example.com: room
- * 501"), and not when it names another address than its own. */
-static int postfix_entry_says(const char *t, size_t n, const char *addr, size_t al, int indented)
+/* postfix_entry_says - does an entry (its text folded) read as Postfix writes a failure: its
+ * opening as Postfix opens one, and Postfix's own words (postfix_own_words), or, when its later
+ * lines are indented as Postfix indents them, a reply code with its enhanced status ("550
+ * 5.1.1 ...")? Not any number ("bob@example.com: room 501"), and not when it names another
+ * address than its own before the server's words. */
+static int postfix_entry_says(const char *t, size_t n, size_t open, const char *addr, size_t al,
+                              int indented)
 {
-    if (other_address(t, n, addr, al))
+    if (open > n || !postfix_opener(t + open, n - open) || other_address(t, n, addr, al))
         return 0;
     if (postfix_own_words(t, n))
         return 1;
@@ -379,10 +458,9 @@ static int postfix_entry_says(const char *t, size_t n, const char *addr, size_t 
     return 0;
 }
 
-/* notice_says - does the message say it is a non-delivery notice: X-Failed-Recipients, its
- * sender, its subject (unless by_subject is 0), or a sentence only a notice says
- * (data/bounce-phrases.tsv)? */
-static int notice_says(const bounce_view *v, int by_subject)
+/* notice_like - does the message say it is a non-delivery notice: X-Failed-Recipients, its
+ * sender, its subject, or a sentence only a notice says (data/bounce-phrases.tsv)? */
+static int notice_like(const bounce_view *v)
 {
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
@@ -390,8 +468,8 @@ static int notice_says(const bounce_view *v, int by_subject)
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         const char *pat = kb_str(kb, p->pattern);
-        if (p->kind == KB_PH_FROM      ? fmt_from_has(v, pat)
-            : p->kind == KB_PH_SUBJECT ? by_subject && fmt_subject_has(v, pat)
+        if (p->kind == KB_PH_FROM                                ? fmt_from_has(v, pat)
+            : p->kind == KB_PH_SUBJECT                           ? fmt_subject_has(v, pat)
             : p->kind == KB_PH_SENTENCE || p->kind == KB_PH_LEAD ? fmt_text_has(v, pat)
                                                                  : 0)
             return 1;
@@ -399,25 +477,44 @@ static int notice_says(const bounce_view *v, int by_subject)
     return 0;
 }
 
-static int notice_like(const bounce_view *v)
+/* notice_headers - do the message's own header fields say it is a notice, as a mail system
+ * writes them (not words a person may write): X-Failed-Recipients, a mailer daemon's or
+ * postmaster's From (bounce-phrases.tsv kind from), the null Return-Path, Auto-Submitted? */
+static int notice_headers(const bounce_view *v)
 {
-    return notice_says(v, 1);
+    if (fmt_header_has(v, "X-Failed-Recipients", NULL) ||
+        fmt_header_has(v, "Auto-Submitted", NULL) || fmt_header_has(v, "Return-Path", "<>"))
+        return 1;
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++)
+        if (kb->phrases[i].kind == KB_PH_FROM &&
+            fmt_from_has(v, kb_str(kb, kb->phrases[i].pattern)))
+            return 1;
+    return 0;
+}
+
+/* expanded_from_before - does t[0..e) end with Postfix's "(expanded from" (blanks aside)? */
+static int expanded_from_before(const char *t, const char *e)
+{
+    while (e > t && str_isspace((unsigned char)e[-1]))
+        e--;
+    return e - t >= 14 && str_caseeq(e - 14, 14, "(expanded from");
 }
 
 static int text_detect(const bounce_view *v)
 {
     /* a Postfix recipient entry pasted alone, without a header or the notice's sentences:
-     * its first line and the lines that go on with it (to a blank line; indented, unless a
-     * paste lost that) say a failure as Postfix writes it */
+     * its first line and the lines that go on with it (to a blank line, or to a line that opens
+     * the next entry; indented, unless a paste lost that) say a failure as Postfix writes it */
     if (!v->hlen && !v->ms.nparts && v->text.len) {
         const char *t = v->text.ptr, *l, *first = NULL, *last = NULL, *addr = NULL;
-        size_t pos = 0, ll, al = 0;
-        int indented = 1;
+        size_t pos = 0, ll, al = 0, open = 0;
+        int indented = 1, lines = 0;
         while (bounce_line(t, v->text.len, &pos, &l, &ll)) {
+            size_t k = 0;
+            while (k < ll && (l[k] == ' ' || l[k] == '\t'))
+                k++;
             if (!first) {
-                size_t k = 0;
-                while (k < ll && (l[k] == ' ' || l[k] == '\t'))
-                    k++;
                 if (!ll)
                     continue;
                 if (!postfix_entry_at(l + k, ll - k))
@@ -426,15 +523,25 @@ static int text_detect(const bounce_view *v)
                 addr = l + k + (l[k] == '<');
                 while (addr + al < l + ll && addr[al] != '>' && addr[al] != ' ' && addr[al] != ':')
                     al++;
-            } else if (!ll || (size_t)(l - first) > 2048) {
-                break;
+                open = (size_t)(addr + al - l);
+                while (open < ll && (l[open] == '>' || l[open] == ':'))
+                    open++;
+            } else if (!ll || (size_t)(l - first) > 2048 ||
+                       (postfix_entry_at(l + k, ll - k) && !expanded_from_before(first, last))) {
+                break; /* (the alias of "(expanded from" may open the line after it) */
             } else if (l[0] != ' ' && l[0] != '\t') {
                 indented = 0;
             }
+            lines++;
             last = l + ll;
         }
-        if (first && postfix_entry_says(first, (size_t)(last - first), addr, al, indented))
-            return 1;
+        if (first) {
+            char folded[2100];
+            size_t fl = fold(first, (size_t)(last - first), folded, sizeof folded);
+            /* (a single line is no sign of Postfix's indentation) */
+            if (postfix_entry_says(folded, fl, open, addr, al, indented && lines > 1))
+                return 1;
+        }
     }
     return notice_like(v);
 }
@@ -762,11 +869,13 @@ static int text_parse(bounce_view *v, bounce_out *out)
             v, out,
             (fmt_subject_starts(v, "Delivered:") || fmt_subject_starts(v, "Relayed:")) &&
                 !fmt_notice_says(v, KB_PH_LEAD));
-    /* errors without an address: the recipient from the headers, when more than a word of the
-     * subject ("Compile error", "Bounced mail") says the message is a notice: its sender, a
-     * notice's sentence, an empty return path, or no header at all (a pasted notice) */
+    /* errors without an address: the recipient from the headers, when the message's own header
+     * fields say it is a notice (its sender, an empty return path ...; not its subject or a
+     * sentence a person may write: "Compile error", "mail was returned to sender"), or it
+     * returns a message and is no person's reply or list post, or it has no header at all (a
+     * pasted notice) */
     if (n == 0 && v->text.len &&
-        (!v->hlen || notice_says(v, 0) || fmt_header_has(v, "Return-Path", "<>"))) {
+        (!v->hlen || notice_headers(v) || (v->orig.len && !from_a_person(v)))) {
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);
         if (r) {
             size_t end = bview_sep(v);

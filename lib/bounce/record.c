@@ -186,10 +186,15 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
      * X-Original-To, which DragonFly Mail Agent copies from the returned message): it exists,
      * so it is never a hard bounce of its own (a phishing "report" that names its victim as
      * the failed recipient) */
-    char notice_to[BOUNCE_ADDR_MAX];
-    notice_to[0] = 0;
+    char notice_to[BOUNCE_ADDR_MAX], author[BOUNCE_ADDR_MAX];
+    notice_to[0] = author[0] = 0;
     if (bview_header(v, "Delivered-To", from, sizeof from))
         addr_only(from, notice_to, sizeof notice_to);
+    /* nor the address that wrote the message (its From): a notice comes from a mail system,
+     * never from the mailbox it says is missing; a person asking about a report that names
+     * their own address is that address */
+    if (bview_header(v, "From", from, sizeof from))
+        addr_only(from, author, sizeof author);
     bview_orig_header(v, "Subject", subject, sizeof subject);
     bview_orig_header(v, "Message-ID", msgid, sizeof msgid);
     strip_angle(msgid);
@@ -277,7 +282,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.reason = c.reason ? c.reason : "undefined";
         rec.hardbounce =
             !c.soft_wording && classify_hardbounce(rec.reason, c.permanent, c.scope, r->command) &&
-            !(notice_to[0] && str_caseeq(r->recipient, strlen(r->recipient), notice_to));
+            !(notice_to[0] && str_caseeq(r->recipient, strlen(r->recipient), notice_to)) &&
+            !(author[0] && str_caseeq(r->recipient, strlen(r->recipient), author));
         rec.action = r->action;
         rec.diagnosticcode = r->diag;
         rec.diagnostictype = r->diagtype;
@@ -499,8 +505,7 @@ _Static_assert(MXD_BOUNCE_MAX_RCPTS == 128, "say the cap in record_warnings");
 _Static_assert(MAIL_MAX_PARTS == 512 && MAIL_MAX_DEPTH == 16 && MAIL_MAX_HEADER == 256u * 1024,
                "say the caps in record_warnings");
 #define WARN_TRUNCATED "the message is longer than 32 MiB: only its first 32 MiB were read"
-#define WARN_RCPTS                                                                                 \
-    "the message names more than 128 failed recipients: only the first 128 have a record"
+#define WARN_RCPTS     "the message names more than 128 recipients: only the first 128 were read"
 #define WARN_MIME                                                                                  \
     "the message's MIME structure is past the reader's limits (more than 512 parts, nested "       \
     "deeper than 16, or a header block over 256 KiB): the rest of it was not read"

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "bounce/formats.h"
 #include "kb/kb_internal.h"
 #include "util/str.h"
 
@@ -113,7 +114,8 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
  * address ("<a@b>:", "a@b", "a@b... User unknown"), or with a reply code before it
  * ("554 <a@b>... Host unknown"), or a short label ends just before it ("Recipient: <a@b>",
  * "Could not be delivered to: <a@b>"). Its span in *at, *al. */
-static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, size_t *at, size_t *al)
+static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, int labels, size_t *at,
+                          size_t *al)
 {
     /* a lead written right against the address, as Chinese notices write it
      * ("无法发送到a@b"): the address would take the lead's letters into its local part */
@@ -141,6 +143,18 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, size_t *at
     size_t b = a;
     while (b > 0 && l[b - 1] == ' ')
         b--;
+    if (labels) { /* (the label's colon, ASCII or full-width, "/To :", a tab) */
+        for (;;) {
+            if (b > 0 && (l[b - 1] == ' ' || l[b - 1] == '\t' || l[b - 1] == ':'))
+                b--;
+            else if (b >= 3 && !memcmp(l + b - 3, "\xef\xbc\x9a", 3))
+                b -= 3;
+            else if (b >= 3 && str_caseeq(l + b - 3, 3, "/to"))
+                b -= 3;
+            else
+                break;
+        }
+    }
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         if (p->kind == KB_PH_ADDRLEAD && b >= p->len &&
@@ -200,29 +214,43 @@ size_t bview_sep(bounce_view *v)
     return v->sep;
 }
 
-static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce_out *out);
+static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t labels,
+                             bounce_out *out);
 
 int text_generic_v(bounce_view *v, size_t off, bounce_out *out)
 {
     size_t end = bview_sep(v);
     if (off >= end)
         return 0;
-    return text_generic_upto(v->kb, v->text.ptr + off, end - off, out);
+    /* NetEase Mail's notice lists its original message's recipient as a mail client's header
+     * block would ("收件人： a@b", "收件人/To : a@b"): that label is its failed recipient there,
+     * and no recipient anywhere else (a quoted header block) */
+    static const char said[] =
+        "\xe6\x82\xa8\xe7\x9a\x84\xe9\x82\xae\xe4\xbb\xb6\xe8\xa2\xab\xe9"
+        "\x80\x80\xe5\x9b\x9e\xe6\x9d\xa5\xe4\xba\x86"; /* (您的邮件被退回来了) */
+    const char *t = v->text.ptr + off, *n = NULL;
+    if (fmt_text_has(v, said))
+        n = str_find(t, end - off, said, sizeof said - 1);
+    /* (only after the notice's own first line: a forwarder's quoted header block before it is
+     * no list of failures) */
+    return text_generic_upto(v->kb, t, end - off, n ? (size_t)(n - t) : (size_t)-1, out);
 }
 
 int text_generic(const mxd_kb *kb, const char *s, size_t len, bounce_out *out)
 {
-    return text_generic_upto(kb, s, text_separator(kb, s, len), out);
+    return text_generic_upto(kb, s, text_separator(kb, s, len), (size_t)-1, out);
 }
 
 /* text_generic_upto - the reader on s[0..end), which holds no separator. */
-static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce_out *out)
+static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t labels,
+                             bounce_out *out)
 {
     size_t pos = 0, before = out->n;
     const char *l;
     size_t ll;
     bounce_rcpt *cur = NULL;
     int lines = 0, ended = 0, inline_diag = 0, expanding = 0;
+    size_t cur_indent = 0; /* how far in the line that named cur stands */
     while (pos < end && bounce_line(s, end, &pos, &l, &ll)) {
         /* a forwarded bounce: "> " quoting */
         while (ll && (l[0] == '>' || l[0] == ' ') && (ll > 1 && (l[1] == ' ' || l[1] == '>')))
@@ -241,8 +269,19 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, bounce
         /* Postfix's "final@b (expanded from\n    orig@c): reason": the address the line
          * goes on with is the alias the recipient was expanded from, no recipient of its own
          * (postfix src/bounce/bounce_notify_util.c) */
-        int kind = tl && !expanding ? recipient_line(kb, t, tl, &at, &al) : 0;
+        int kind =
+            tl && !expanding ? recipient_line(kb, t, tl, (size_t)(l - s) >= labels, &at, &al) : 0;
         expanding = 0;
+        /* a line indented deeper than its recipient's, inside that recipient's text, goes on
+         * with the remote server's reply, which may name another address (Postfix's "<a@b>: host
+         * ... said: 450 4.1.8\n    <sender@c>: Sender address rejected: ..."); Exim's next
+         * recipient stands as far in as the last one */
+        size_t indent = (size_t)(t - l);
+        if (kind && cur && !ended && (lines || inline_diag) && indent > cur_indent &&
+            !bounce_find(out, t + at, al))
+            kind = 0;
+        if (kind)
+            cur_indent = indent;
         if (kind) {
             bounce_rcpt *r = bounce_find(out, t + at, al);
             if (r && r == cur && (cur->diaglen || lines)) {

@@ -564,9 +564,9 @@ static int word_at(const char *p, size_t i, size_t e, size_t n)
            (i + n == e || !str_isalnum((unsigned char)p[i + n]));
 }
 
-/* time_before - is the word before the blanks before p[i] a time, "0:00", "00:00" or
- * "00:00:00"? */
-static int time_before(const char *p, size_t i)
+/* word_before - the start of the word that ends at the blanks before p[i] (*end: its end), or
+ * (size_t)-1 when there is none. */
+static size_t word_before(const char *p, size_t i, size_t *end)
 {
     size_t j = i;
     while (j > 0 && (p[j - 1] == ' ' || p[j - 1] == '\t'))
@@ -574,26 +574,50 @@ static int time_before(const char *p, size_t i)
     size_t k = j;
     while (k > 0 && p[k - 1] != ' ' && p[k - 1] != '\t')
         k--;
-    if (j == i || k == j)
-        return 0;
-    size_t h = 0;
-    while (k + h < j && h < 3 && str_isdigit((unsigned char)p[k + h]))
-        h++;
-    if (h < 1 || h > 2)
-        return 0;
-    size_t n = j - k - h; /* ":00" or ":00:00" */
-    for (size_t q = k + h; q < j; q += 3)
-        if (q + 3 > j || p[q] != ':' || !str_isdigit((unsigned char)p[q + 1]) ||
-            !str_isdigit((unsigned char)p[q + 2]))
+    *end = j;
+    return j == i || k == j ? (size_t)-1 : k;
+}
+
+/* time_before - is the word before p[i] a time ("0:00", "00:00", "00:00:00"), or one after which
+ * stand at most two time-zone words ("MET DST", "EST", "+0100"), as mutt reads a From line? */
+static int time_before(const char *p, size_t i)
+{
+    for (int zones = 0; zones <= 2; zones++) {
+        size_t j, k = word_before(p, i, &j);
+        if (k == (size_t)-1)
             return 0;
-    return n == 3 || n == 6;
+        size_t h = 0;
+        while (k + h < j && h < 3 && str_isdigit((unsigned char)p[k + h]))
+            h++;
+        size_t n = j - k - h; /* ":00" or ":00:00" */
+        int time = h >= 1 && h <= 2 && (n == 3 || n == 6);
+        for (size_t q = k + h; time && q < j; q += 3)
+            time = p[q] == ':' && str_isdigit((unsigned char)p[q + 1]) &&
+                   str_isdigit((unsigned char)p[q + 2]);
+        if (time)
+            return 1;
+        /* a zone: letters ("MET"), or a sign and four digits ("+0100") */
+        int zone = 1;
+        if ((p[k] == '+' || p[k] == '-') && j - k == 5) {
+            for (size_t q = k + 1; q < j; q++)
+                zone &= str_isdigit((unsigned char)p[q]);
+        } else {
+            for (size_t q = k; q < j; q++)
+                zone &= str_isalpha((unsigned char)p[q]);
+        }
+        if (!zone || j - k > 5)
+            return 0;
+        i = k;
+    }
+    return 0;
 }
 
 /* ctime_ok - does p[0..e) hold the parts of a ctime(3) date, in any order and spacing: a
  * month's name, a time ("9:00", "09:00:00") and a four-digit year? ("Thu Jan  1 00:00:00
  * 1970", "Tue, 14 Mar 2023 10:00:00 +0000"). A two-digit year counts only as the line's last
- * word right after the time, where old writers put it ("Thu Jan  1 00:00:00 70", as mutt reads
- * it): prose with a month, a time and a small number elsewhere is no date. */
+ * word right after the time, or after the time and its zone, where old writers put it ("Thu Jan
+ * 1 00:00:00 70", "Wed Aug  2 00:39:12 MET DST 95", as mutt reads it): prose with a month, a
+ * time and a small number elsewhere is no date. */
 static int ctime_ok(const char *p, size_t e)
 {
     int month = 0, time = 0, year = 0;

@@ -529,6 +529,11 @@ static void test_hostile_messages(void **state)
     memset(&g, 0, sizeof g);
     assert_int_equal(mxd_bounce_parse(bc, b.ptr, b.len, "bomb", on_rec, &g, &n), MXD_OK);
     assert_true(n > 0 && n <= BOUNCE_MAX_RCPTS);
+    /* its caps are said (mxd_bounce_cuts), and forgotten for a message that is no message */
+    assert_true(mxd_bounce_cuts(bc) & MXD_BOUNCE_CUT_RCPTS);
+    assert_true(mxd_bounce_cuts(bc) & MXD_BOUNCE_CUT_MIME);
+    assert_int_equal(mxd_bounce_parse_msg(bc, NULL, on_rec, &g, &n), MXD_ERR_INVALID);
+    assert_int_equal(mxd_bounce_cuts(bc), 0);
     /* deep nesting of message/rfc822 */
     buf_reset(&b);
     buf_adds(&b, "From: MAILER-DAEMON@example.org\nSubject: Undeliverable\n");
@@ -1763,6 +1768,21 @@ static void test_pasted_notices(void **state)
         {"<sa@example.net> (expanded from\n    <alias@example.org>): host mx.example.net"
          "[192.0.2.1] said: 550 5.1.1\n    User unknown (in reply to RCPT TO command)\n",
          "sa@example.net", "userunknown", NULL},
+        /* the alias of "(expanded from" opening the next line is no entry of its own */
+        {"ab@example.de (expanded from\n    alias@example.org: host mx.example.de[192.0.2.9] "
+         "said:\n    550 5.1.2 No such mailbox (in reply to RCPT TO command)\n",
+         "ab@example.de", NULL, NULL},
+        /* Postfix's own DNS verdict wrapped inside its words; a person's "name service error"
+         * is none */
+        {"<ya@example.net>: Host or domain name not found. Name service\n    error for "
+         "name=example.net type=MX: Host not found, try again\n",
+         "ya@example.net", NULL, NULL},
+        {"ann@example.net: host name service error again today\n", NULL, NULL, NULL},
+        /* an entry with a reply code and no more of Postfix's words: read when its later lines
+         * are indented as Postfix indents them, not in unindented prose */
+        {"<za@example.net>: 550 5.1.1 User unknown\n    in the directory\n", "za@example.net",
+         "userunknown", NULL},
+        {"<za@example.net>: 550 5.1.1 User unknown\nI do not understand this\n", NULL, NULL, NULL},
         /* a delivery-status part's fields with no blank line between its two groups */
         {"Reporting-MTA: dns; mx.example.org\nFinal-Recipient: rfc822; ro@example.net\n"
          "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n",
@@ -1853,6 +1873,25 @@ static void test_not_our_bounce(void **state)
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].recipient, "dana@example.com");
     assert_non_null(strstr(g.r[0].json, "\"hardbounce\":0"));
+    /* nor is the address that wrote the message, when it asks about a report naming itself */
+    static const char self[] = "From: Rob <rob@example.net>\nTo: support@example.com\nSubject: "
+                               "Undeliverable messages\n\nI get bounces like this one:\n\n"
+                               "Final-Recipient: rfc822; rob@example.net\nAction: failed\n"
+                               "Status: 5.1.1\n\nbut that is my own address and it works.\n";
+    parse_with(kb, self, &g);
+    for (size_t i = 0; i < g.n; i++)
+        assert_null(strstr(g.r[i].json, "\"hardbounce\":1"));
+    /* a notice known by its header fields (the null return path) with no address in its text:
+     * the address its mail system recorded (X-Original-To, as DragonFly Mail Agent writes it);
+     * the same words in a person's mail give nothing */
+    static const char dma[] = "Return-Path: <>\nX-Original-To: <bob@example.net>\nFrom: "
+                              "Delivery <mail@example.org>\nTo: alice@example.org\nSubject: "
+                              "Undeliverable\n\nYour message could not be delivered.\n";
+    parse_with(kb, dma, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@example.net");
+    parse_with(kb, dma + 16, &g); /* (without the null return path) */
+    assert_int_equal(g.n, 0);
 }
 
 static void test_fallback_notices(void **state)

@@ -435,12 +435,16 @@ static void test_observed_sentences(void **state)
         /* a seventh round (2026-12-07): reply lines quoted in a bounce handler's rules */
         {"552 recipient storage full, try again later", "mailboxfull", NULL},
         {"550 relaying to <ann@example.com> prohibited by administrator", "norelaying", NULL},
+        /* (review: a sender callout's quoted reply is about our sender) */
+        {"550-Verification failed for <sender@example.com> 550-Called: 192.0.2.1 550-Sent: RCPT "
+         "TO:<sender@example.com> 550-Response: 550 sorry, that recipient doesn't exist (#5.7.1) "
+         "550 Sender verify failed",
+         "rejected", NULL},
         {"550 sorry, that recipient doesn't exist (#5.7.1)", "userunknown", NULL},
         {"553 5.3.0 <ann@example.com>... Recipient address no longer exists", "userunknown", NULL},
         {"550 <ann@example.com>: Recipient address rejected: Account closed due to inactivity.",
          "suspend", NULL},
         {"550 <ann@example.com>: User status is locked.", "suspend", NULL},
-        {"553 User refused to receive this mail.", "filtered", NULL},
         {"552 MessageWall: MIME/REJECT: Invalid structure", "contenterror", NULL},
         {"554 sender is rejected: 0,mx20,wKjR5bDrnoM2yNtEZVAkBg==.32467S2", "rejected", NULL},
         /* an eighth round */
@@ -482,6 +486,14 @@ static void test_observed_sentences(void **state)
         if (hard != !strcmp(cases[i].reason, "userunknown"))
             fail_msg("%s: record reason %s, hard %d", t, v.reason, hard);
     }
+    /* a user unknown beside other words about relaying is still one (an unbounded "relaying to
+     * * prohibited" took it: review), kept soft for the relay words beside it */
+    static const char relay[] = "550 5.1.1 <bob@example.net>: Recipient address rejected: User "
+                                "unknown; relaying to other domains is prohibited";
+    mxd_explanation *y;
+    assert_int_equal(mxd_explain(kb, relay, strlen(relay), NULL, &y), MXD_OK);
+    assert_string_equal(y->reason, "userunknown");
+    mxd_explanation_free(y);
 }
 
 /* One verdict: an unknown-user wording alone, with no SMTP command named, is userunknown in

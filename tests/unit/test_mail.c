@@ -155,15 +155,18 @@ static void test_mbox_messages_and_labels(void **state)
                        "From Jan 3 at 9:00 we have 10 staff on call\n"
                        "From Berlin on Mar 3 at 10:45 I am on train ICE 23\n\n"
                        "From e@example.org Sat Jan  1 10:00:00 00 \r\n"
-                       "Subject: five\n\nfifth\n";
+                       "Subject: five\n\nfifth\n"
+                       /* a time zone between the time and the year, as mutt reads it */
+                       "From f@example.org Wed Aug  2 00:39:12 MET DST 95\n"
+                       "Subject: six\n\nsixth\n";
     write_file(path_in("box.mbox"), mbox, strlen(mbox));
     mxd_mail_source *s;
     char why[256];
     assert_int_equal(mxd_mail_open(path_in("box.mbox"), &s, why, sizeof why), MXD_OK);
     mxd_mail_msg m;
-    const char *subjects[] = {"Subject: one", "Subject: two", "Subject: three", "Subject: four",
-                              "Subject: five"};
-    for (int i = 0; i < 5; i++) {
+    const char *subjects[] = {"Subject: one",  "Subject: two",  "Subject: three",
+                              "Subject: four", "Subject: five", "Subject: six"};
+    for (int i = 0; i < 6; i++) {
         assert_int_equal(mxd_mail_next(s, &m, why, sizeof why), MXD_OK);
         assert_int_equal(mxd_mail_kind_of(s), MXD_MAIL_MBOX);
         assert_true(m.len >= strlen(subjects[i]));

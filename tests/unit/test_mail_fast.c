@@ -206,17 +206,41 @@ static int ref_sep(const char *d, size_t len, size_t i)
     while (l > 0 && (line[l - 1] == ' ' || line[l - 1] == '\t' || line[l - 1] == '\r'))
         l--;
     line[l] = 0;
+    char line2[4097];
+    strcpy(line2, sender + sl);
     char *last = NULL, *prev = NULL;
     for (char *w = strtok(sender + sl, " \t"); w; w = strtok(NULL, " \t"))
         prev = last, last = w;
     if (!year && last && prev && strlen(last) == 2 && isdigit((unsigned char)last[0]) &&
         isdigit((unsigned char)last[1])) {
-        size_t hl = strspn(prev, "0123456789"), pl = strlen(prev);
-        int ok = hl >= 1 && hl <= 2 && (pl == hl + 3 || pl == hl + 6);
-        for (size_t q = hl; ok && q < pl; q += 3)
-            ok = prev[q] == ':' && isdigit((unsigned char)prev[q + 1]) &&
-                 isdigit((unsigned char)prev[q + 2]);
-        year = ok;
+        /* the words before the year, last first: at most two zones, then a time */
+        char *w[8];
+        size_t nw = 0;
+        for (char *x = strtok(line2, " \t"); x; x = strtok(NULL, " \t"))
+            if (nw < 8)
+                w[nw++] = x;
+            else
+                memmove(w, w + 1, 7 * sizeof *w), w[7] = x;
+        for (size_t z = 0; z <= 2 && z + 2 <= nw; z++) {
+            const char *t = w[nw - 2 - z];
+            size_t hl = strspn(t, "0123456789"), tl = strlen(t);
+            int ok = hl >= 1 && hl <= 2 && (tl == hl + 3 || tl == hl + 6);
+            for (size_t q = hl; ok && q < tl; q += 3)
+                ok = t[q] == ':' && isdigit((unsigned char)t[q + 1]) &&
+                     isdigit((unsigned char)t[q + 2]);
+            if (ok) {
+                year = 1;
+                break;
+            }
+            int zone = tl <= 5 && tl > 0;
+            if ((t[0] == '+' || t[0] == '-') && tl == 5)
+                zone = strspn(t + 1, "0123456789") == 4;
+            else
+                for (size_t q = 0; zone && q < tl; q++)
+                    zone = isalpha((unsigned char)t[q]) != 0;
+            if (!zone)
+                break;
+        }
     }
     return month && year && time;
 }
@@ -379,6 +403,8 @@ static void test_mbox_random(void **state)
                                          " 2024",
                                          " 70",
                                          "12:00:00 99 \r\n",
+                                         " MET DST 95",
+                                         " +0100",
                                          "Dec",
                                          "\nFrom x 1:2",
                                          "1:23",
