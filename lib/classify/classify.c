@@ -409,11 +409,20 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
     int cls = 0, subj = 0, det = 0;
     if (c->status[0] && kb_status_parse(c->status, strlen(c->status), &cls, &subj, &det))
         cls = 0, c->status[0] = 0;
+    /* the wordings are looked for in the reply as explain reads it (one verdict): a
+     * multi-line reply joined before it reached us (a DSN's Diagnostic-Code, a log line) keeps
+     * its continuation markers inside ("... at a rate that 450-prevents additional ..."),
+     * which the normalised reply has dropped; not where a client's wrapper was taken off
+     * (its words stay in the text a wording may need) */
+    const char *ptext = text;
+    size_t plen = len;
+    if (!rp_in && len && HAVE_RP() && !rp->wrapper && rp->text)
+        ptext = rp->text, plen = rp->len;
     char stack_low[CLASSIFY_STACK_TEXT];
-    char *low = len <= sizeof stack_low ? stack_low : malloc(len);
-    size_t llen = low ? len : 0;
+    char *low = plen <= sizeof stack_low ? stack_low : malloc(plen);
+    size_t llen = low ? plen : 0;
     if (low)
-        bmatch_lower(text, len, low);
+        bmatch_lower(ptext, plen, low);
     c->provider = classify_provider(kb, f, c->rhost, low, llen, cls, subj, det, &c->provider_from);
     const char *prov = c->provider;
     c->kstatus = cls ? kb_find_status(kb, cls, subj, det) : NULL;

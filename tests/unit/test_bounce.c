@@ -1571,6 +1571,41 @@ static void test_filtered_smtp_only(void **state)
     assert_int_equal(g.r[0].hard, 0);
 }
 
+/* One verdict: a multi-line reply joined into one Diagnostic-Code line keeps its
+ * continuation markers inside ("... at a rate that 450-prevents ..."); its wordings are read
+ * as explain reads the reply, not cut by the markers (Gmail's rate limit read as the
+ * status's X.2.1 reason before). */
+static void test_joined_multiline_diag(void **state)
+{
+    (void)state;
+    static const char *const diags[] = {
+        "smtp; 450-4.2.1 The user you are trying to contact is receiving mail at a rate that "
+        "450-4.2.1 prevents additional messages from being delivered. Please resend your "
+        "450-4.2.1 message at a later time.",
+        "smtp; 450-4.2.1 The user you are trying to contact is receiving mail at a rate that "
+        "450-prevents additional messages from being delivered. Please resend your 450-message "
+        "at a later time.",
+    };
+    for (size_t i = 0; i < sizeof diags / sizeof *diags; i++) {
+        char fields[1024], msg[4096];
+        int n = snprintf(fields, sizeof fields,
+                         "Final-Recipient: rfc822; bob@example.net\nAction: delayed\n"
+                         "Status: 4.2.1\nDiagnostic-Code: %s\n",
+                         diags[i]);
+        assert_true(n > 0 && (size_t)n < sizeof fields);
+        dsn_msg(msg, sizeof msg, fields, "text/rfc822-headers");
+        got g;
+        parse_one(msg, strlen(msg), "joined", &g);
+        assert_string_equal(g.r[0].reason, "speeding");
+        assert_int_equal(g.r[0].hard, 0);
+        mxd_explanation *x = NULL;
+        const char *t = diags[i] + 6;
+        assert_int_equal(mxd_explain(kb, t, strlen(t), NULL, &x), MXD_OK);
+        assert_string_equal(x->reason, g.r[0].reason);
+        mxd_explanation_free(x);
+    }
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -2251,6 +2286,7 @@ int main(void)
         cmocka_unit_test(test_leading_blank_lines),
         cmocka_unit_test(test_headerless_after_multipart),
         cmocka_unit_test(test_filtered_smtp_only),
+        cmocka_unit_test(test_joined_multiline_diag),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
