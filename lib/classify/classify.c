@@ -50,7 +50,7 @@ static const char *const sender_side_reasons[] = {
     "blocked",         "rejected",        "norelaying",  "toomanyconn", "speeding",
     "badreputation",   "spamdetected",    "authfailure", "requireptr",  "virusdetected",
     "policyviolation", "notcompliantrfc", "mailboxfull", "suspend",     "exceedlimit",
-    "suppressed"}; /* (the sender's own service refused: SES writes 5.1.1 beside
+    "contenterror",    "suppressed"}; /* (the sender's own service refused: SES writes 5.1.1 beside
                       it) */
 
 /* Reasons whose wording, found anywhere beside an address status (X.1.1) and an unknown-user
@@ -119,6 +119,26 @@ int classify_mailbox_reason(const char *reason)
 {
     return reason &&
            str_in_list(reason, mailbox_reasons, sizeof mailbox_reasons / sizeof *mailbox_reasons);
+}
+
+/* mask_qmail_giveup - blank qmail-remote's "Giving up on <ip>." in the lower-cased text: it
+ * ends every permanent refusal of all recipients ("if (!flagbother) quit(\"DGiving up on
+ * \",\"\")", qmail-remote.c) and says nothing of a queue timeout, where Sisimai's "giving up on"
+ * (sisimai/go-sisimai:reason/why-expired.go) would read one; the remote server's words decide.
+ * An IP address (a digit, or '[' / ':' of an IPv6 one) follows qmail's words, not a host
+ * name or "the following addresses" (Citadel's expiry). */
+static void mask_qmail_giveup(char *low, size_t len)
+{
+    static const char w[] = "giving up on ";
+    const size_t wl = sizeof w - 1;
+    for (const char *p = len ? str_find(low, len, w, wl) : NULL; p;) {
+        size_t at = (size_t)(p - low);
+        if (at + wl < len && (str_isdigit((unsigned char)low[at + wl]) || low[at + wl] == '[' ||
+                              low[at + wl] == ':'))
+            memset(low + at, ' ', wl);
+        at += wl;
+        p = at < len ? str_find(low + at, len - at, w, wl) : NULL;
+    }
 }
 
 static size_t rank(const char *r)
@@ -421,8 +441,10 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
     char stack_low[CLASSIFY_STACK_TEXT];
     char *low = plen <= sizeof stack_low ? stack_low : malloc(plen);
     size_t llen = low ? plen : 0;
-    if (low)
+    if (low) {
         bmatch_lower(ptext, plen, low);
+        mask_qmail_giveup(low, llen);
+    }
     c->provider = classify_provider(kb, f, c->rhost, low, llen, cls, subj, det, &c->provider_from);
     const char *prov = c->provider;
     c->kstatus = cls ? kb_find_status(kb, cls, subj, det) : NULL;

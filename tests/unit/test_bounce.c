@@ -1606,6 +1606,57 @@ static void test_joined_multiline_diag(void **state)
     }
 }
 
+/* The ninth round's shapes (real notices, measured before these rules were written):
+ * qmail-remote's "Giving up on <ip>." closes a permanent refusal and is no queue timeout
+ * (Citadel's "Giving up on the following addresses" and DragonFly's "Giving up." are); a
+ * content refusal beside a X.1.1 status is the message's fault, not a missing mailbox; an
+ * Exchange Online NDR body and a "Mail Delivery Service" list pasted without their headers
+ * still name their recipients. */
+static void test_ninth_round_shapes(void **state)
+{
+    (void)state;
+    got g;
+    static const char qm[] = "192.0.2.1 does not like recipient. Remote host said: 550 computer "
+                             "says no Giving up on 192.0.2.1.";
+    mxd_explanation *x = NULL;
+    assert_int_equal(mxd_explain(kb, qm, sizeof qm - 1, NULL, &x), MXD_OK);
+    assert_string_not_equal(x->reason, "expired");
+    mxd_explanation_free(x);
+    parse_diag("smtp; 192.0.2.1 does not like recipient. Remote host said: 550 sorry, your "
+               "recipient address is not in my local list Giving up on 192.0.2.1.",
+               &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    static const char *const expiries[] = {"Giving up on the following addresses: a@b",
+                                           "Could not deliver for the last 432000 seconds. "
+                                           "Giving up."};
+    for (size_t i = 0; i < sizeof expiries / sizeof *expiries; i++) {
+        x = NULL;
+        assert_int_equal(mxd_explain(kb, expiries[i], strlen(expiries[i]), NULL, &x), MXD_OK);
+        assert_string_equal(x->reason, "expired");
+        mxd_explanation_free(x);
+    }
+    char msg[4096];
+    dsn_msg(msg, sizeof msg,
+            "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1\n"
+            "Diagnostic-Code: smtp; 550 (Error: improper use of 8-bit data in message body)\n",
+            "text/rfc822-headers");
+    parse_one(msg, strlen(msg), "8bit", &g);
+    assert_string_equal(g.r[0].reason, "contenterror");
+    assert_int_equal(g.r[0].hard, 0);
+    static const char o365[] =
+        "mx.example.net rejected the message you sent to the following email address:\n"
+        "bob@example.net (bob@example.net)\nThe message was rejected by the recipient's domain "
+        "because the recipient's email address is not listed in the domain's directory.\n";
+    parse_one(o365, sizeof o365 - 1, "o365-body", &g);
+    static const char mds[] =
+        "- These recipients of your message have been processed by the mail server:\n"
+        "bob@example.net; Failed; 5.1.1 (bad destination mailbox address)\n\n"
+        "    Remote MTA mx.example.net: SMTP diagnostic: 550 5.1.1 unknown or illegal alias: "
+        "bob@example.net\n";
+    parse_one(mds, sizeof mds - 1, "mds-body", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -2287,6 +2338,7 @@ int main(void)
         cmocka_unit_test(test_headerless_after_multipart),
         cmocka_unit_test(test_filtered_smtp_only),
         cmocka_unit_test(test_joined_multiline_diag),
+        cmocka_unit_test(test_ninth_round_shapes),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
