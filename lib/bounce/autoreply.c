@@ -26,6 +26,10 @@ static int autoreply_detect(const bounce_view *v)
             return 0;
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 0;
+    /* a report (RFC 6522: a read receipt, a DMARC failure report that Exim marks
+     * auto-replied) is a machine's account of a message, not a person's absence */
+    if (fmt_header_has(v, "Content-Type", "multipart/report"))
+        return 0;
     bounce_view *w = (bounce_view *)v;
     char val[256];
     if (bview_header(w, "Auto-Submitted", val, sizeof val) &&

@@ -232,6 +232,15 @@ static void test_arf_and_autoreply(void **state)
     parse_fixture("autoreply-icloud.eml", &g);
     assert_int_equal(g.n, 1);
     check(&g.r[0], "ivy@icloud.example", "", "", "vacation", 0);
+    /* a report marked auto-replied (a read receipt, RFC 3834 section 5's advice for MDNs; an
+     * Exim DMARC failure report) is no one's absence: no vacation record */
+    static const char mdn[] =
+        "From: reports@example.net\nTo: alice@example.org\nSubject: DMARC Forensic Report\n"
+        "Auto-Submitted: auto-replied\nMIME-Version: 1.0\nContent-Type: multipart/report;\n"
+        " boundary=\"r\"\n\n--r\nContent-Type: text/plain\n\nA message claiming to be "
+        "from you has failed the published DMARC policy for your domain.\n\n--r--\n";
+    assert_int_equal(parse_bytes(kb, mdn, sizeof mdn - 1, "report", &g), MXD_OK);
+    assert_int_equal(g.n, 0);
 }
 
 static void test_provider_rule_ip_block(void **state)
