@@ -88,8 +88,9 @@ int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
             "bounce-phrases/from",       "bounce-phrases/subject",   "bounce-phrases/sentence",
             "bounce-phrases/lead",       "bounce-phrases/autoreply", "bounce-phrases/delivered",
             "bounce-phrases/separator",  "bounce-phrases/addr-lead", "bounce-phrases/delayed",
-            "bounce-phrases/not-bounce", "bounce-categories"};
-        char missing[640] = ""; /* (every kind missing: about 360 bytes) */
+            "bounce-phrases/not-bounce", "bounce-phrases/reply",     "bounce-phrases/forward",
+            "bounce-categories"};
+        char missing[768] = ""; /* (every kind missing: about 420 bytes) */
         for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
             const char *k = kinds[i], *slash = strchr(k, '/');
             char what[64];

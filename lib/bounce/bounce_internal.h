@@ -190,6 +190,10 @@ int bounce_has(const char *s, size_t len, const char *needle);
 /* bounce_has_code - does the text hold a 4xx / 5xx reply code standing alone? */
 int bounce_has_code(const char *s, size_t len);
 
+/* bounce_reply_open - has a Postfix entry's text begun the server's words ("host ... said:")
+ * without coming to the "(in reply to ... command)" Postfix closes them with? */
+int bounce_reply_open(const char *s, size_t len);
+
 /* bounce_has_reply - the same for one class only ('5': a permanent reply), 0 for both. */
 int bounce_has_reply(const char *s, size_t len, char cls);
 

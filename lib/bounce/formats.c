@@ -213,11 +213,38 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
 static int notice_headers(const bounce_view *v);
 static int notice_like(const bounce_view *v);
 
-/* from_a_person - is the message a person's: a reply ("Re: ...") or a list's post (List-Id)?
- * Its words about a notice are no notice. */
+/* subject_kind - does the Subject open with a phrase of that kind (bounce-phrases.tsv: reply,
+ * forward)? Blanks before it are passed over. */
+static int subject_kind(const bounce_view *v, int kind)
+{
+    const char *s = v->subject;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t sl = strlen(s);
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++)
+        if (kb->phrases[i].kind == kind && bounce_starts(s, sl, kb_str(kb, kb->phrases[i].pattern)))
+            return 1;
+    return 0;
+}
+
+/* replied - is the message a person's reply ("Re:", "AW:", "回复:" ...) or a list's post
+ * (List-Id)? Its words about a notice are no notice. */
+static int replied(const bounce_view *v)
+{
+    return subject_kind(v, KB_PH_REPLY) || fmt_header_has(v, "List-Id", NULL);
+}
+
+/* forwarded - does a person pass the message on ("Fwd:", "WG:", "转发:" ...)? */
+static int forwarded(const bounce_view *v)
+{
+    return subject_kind(v, KB_PH_FORWARD);
+}
+
+/* from_a_person - a reply, a list's post, or a message passed on: a person's words */
 static int from_a_person(const bounce_view *v)
 {
-    return fmt_subject_starts(v, "re:") || fmt_header_has(v, "List-Id", NULL);
+    return replied(v) || forwarded(v);
 }
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
@@ -227,11 +254,11 @@ static int dsn_in_text(const bounce_view *v)
     return v->text.len && bounce_has(v->text.ptr, v->text.len, "Final-Recipient:") &&
            (bounce_has(v->text.ptr, v->text.len, "Status:") ||
             bounce_has(v->text.ptr, v->text.len, "Action:")) &&
-           /* in a message with a header, only a notice's text, as its own header fields say,
-            * or one a person passes on ("Fwd: Returned mail ..."): a person quoting a report's
-            * lines to ask about them is none */
-           (!v->hlen || notice_headers(v) || fmt_subject_starts(v, "fwd:") ||
-            fmt_subject_starts(v, "fw:") || (notice_like(v) && !from_a_person(v)));
+           /* in a message with a header, a text that says it is a notice (Amazon WorkMail's
+            * have no other sign), or one a person passes on that says so ("Fwd: Returned
+            * mail ..."): not a person's reply that quotes a report's lines to ask about them,
+            * nor a forwarded question that quotes them without a notice's words */
+           (!v->hlen || notice_headers(v) || (notice_like(v) && !replied(v)));
 }
 
 int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
@@ -301,30 +328,39 @@ static int postfix_entry_at(const char *t, size_t n)
     return bounce_starts(t + e, n - e, " (expanded from");
 }
 
-/* ip_at - the length of an IP address at t[0..n) ("192.0.2.1", "2001:db8::1"), or 0: a dotted
- * quad, or hex groups with at least two colons */
+/* ip_at - the length of an IP address at t[0..n) ("192.0.2.1", "2001:db8::1",
+ * "::ffff:192.0.2.1"), or 0: four dotted groups of one to three digits, or hex groups with a
+ * "::" or seven colons (not "[...]", "[::]" or a time "[10:45:30]": review-s9c H7) */
 static size_t ip_at(const char *t, size_t n)
 {
-    size_t k = 0, dots = 0, colons = 0, run = 0;
-    int hex = 0;
+    size_t k = 0, dots = 0, colons = 0, run = 0, groups = 0;
+    int hex = 0, dbl = 0, badquad = 0;
     while (k < n && k < 45) {
         char c = t[k];
         if (str_isdigit((unsigned char)c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) {
             hex |= !str_isdigit((unsigned char)c);
             if (++run > 4)
                 return 0;
-        } else if (c == '.' || c == ':') {
-            dots += c == '.';
-            colons += c == ':';
+            groups += run == 1;
+        } else if (c == '.') {
+            badquad |= !run || run > 3;
+            dots++;
+            run = 0;
+        } else if (c == ':') {
+            dbl |= k > 0 && t[k - 1] == ':';
+            colons++;
             run = 0;
         } else {
             break;
         }
         k++;
     }
-    if (dots == 3 && !colons && !hex)
-        return k;
-    return colons >= 2 ? k : 0;
+    int quad = dots == 3 && !badquad && run >= 1 && run <= 3;
+    if (!colons)
+        return quad && !hex ? k : 0;
+    if (!groups || (dots && !quad))
+        return 0;
+    return dbl || colons == 7 ? k : 0;
 }
 
 /* host_ip_before - does "NAME[IP]" (or "[IP]") end right before p, blanks aside: the host
@@ -338,7 +374,8 @@ static int host_ip_before(const char *t, const char *p)
     const char *b = p - 1;
     while (b > t && b[-1] != '[' && p - b < 46)
         b--;
-    return b > t && b[-1] == '[' && ip_at(b, (size_t)(p - 1 - b)) == (size_t)(p - 1 - b);
+    size_t il = (size_t)(p - 1 - b);
+    return il && b > t && b[-1] == '[' && ip_at(b, il) == il;
 }
 
 /* fold - t[0..n) into out (at most outlen - 1 bytes) with each line break and the blanks
@@ -410,8 +447,23 @@ static int postfix_opener(const char *t, size_t n)
         t++, n--;
     for (size_t i = 0; i < sizeof open / sizeof *open; i++)
         if (bounce_starts(t, n, open[i]))
-            return 1;
+            /* ("mail for " only as local(8) goes on: "... loops back to myself") */
+            return strcmp(open[i], "mail for ") || str_casefind(t, n, "loops back to myself", 20);
     return reply_code_at(t, n);
+}
+
+/* bracket_ip - does t[0..n) name a host's IP in brackets ("mx.example.net[192.0.2.1]"), as
+ * Postfix names the server it spoke to, or say "(in reply to ... command)"? */
+static int bracket_ip(const char *t, size_t n)
+{
+    if (str_casefind(t, n, "(in reply to ", 13))
+        return 1;
+    for (const char *b = memchr(t, '[', n); b; b = memchr(b + 1, '[', n - (size_t)(b + 1 - t))) {
+        size_t i = (size_t)(b - t) + 1, il = ip_at(t + i, n - i);
+        if (il && i + il < n && t[i + il] == ']')
+            return 1;
+    }
+    return 0;
 }
 
 /* other_address - does the entry's first line name in angle brackets an address other than its
@@ -450,7 +502,15 @@ static int postfix_entry_says(const char *t, size_t n, size_t open, const char *
         return 0;
     if (postfix_own_words(t, n))
         return 1;
-    for (size_t i = 0; indented && i + 9 <= n; i++)
+    /* a reply code with its status: where it opens the entry, or beside the host Postfix spoke
+     * to or the command it answered (a person's "conversation with ..." above an indented
+     * "550 5.1.1 for every one of them" is none: review-s9c H7) */
+    size_t o = open;
+    while (o < n && (t[o] == ' ' || t[o] == '\t'))
+        o++;
+    if (!indented || (!reply_code_at(t + o, n - o) && !bracket_ip(t, n)))
+        return 0;
+    for (size_t i = 0; i + 9 <= n; i++)
         if (reply_code_at(t + i, n - i) && t[i + 4] == t[i] && t[i + 5] == '.' &&
             str_isdigit((unsigned char)t[i + 6]) &&
             (i == 0 || !str_isalnum((unsigned char)t[i - 1])))
@@ -482,8 +542,12 @@ static int notice_like(const bounce_view *v)
  * postmaster's From (bounce-phrases.tsv kind from), the null Return-Path, Auto-Submitted? */
 static int notice_headers(const bounce_view *v)
 {
+    /* Auto-Submitted as notices write it: Postfix's and Exim's "auto-replied", sendmail's
+     * "auto-generated (failure)"; not a notification's plain "auto-generated" (GitLab, cron,
+     * ticket systems) nor "no" (RFC 3834 section 5) */
     if (fmt_header_has(v, "X-Failed-Recipients", NULL) ||
-        fmt_header_has(v, "Auto-Submitted", NULL) || fmt_header_has(v, "Return-Path", "<>"))
+        fmt_header_has(v, "Auto-Submitted", "auto-replied") ||
+        fmt_header_has(v, "Auto-Submitted", "failure") || fmt_header_has(v, "Return-Path", "<>"))
         return 1;
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++)
@@ -527,8 +591,11 @@ static int text_detect(const bounce_view *v)
                 while (open < ll && (l[open] == '>' || l[open] == ':'))
                     open++;
             } else if (!ll || (size_t)(l - first) > 2048 ||
-                       (postfix_entry_at(l + k, ll - k) && !expanded_from_before(first, last))) {
-                break; /* (the alias of "(expanded from" may open the line after it) */
+                       (postfix_entry_at(l + k, ll - k) && !expanded_from_before(first, last) &&
+                        !bounce_reply_open(first, (size_t)(last - first)))) {
+                /* (the alias of "(expanded from" may open the line after it, and the server's
+                 * reply, not closed yet, may name another address on a line of its own) */
+                break;
             } else if (l[0] != ' ' && l[0] != '\t') {
                 indented = 0;
             }
@@ -543,6 +610,11 @@ static int text_detect(const bounce_view *v)
                 return 1;
         }
     }
+    /* a person's reply or a list's post that quotes a notice or talks about one ("Re:
+     * Undeliverable mail to our sales address", with the Postfix entry pasted below) is no
+     * notice, unless its own header fields say it is one (a notice that answers a thread) */
+    if (v->hlen && replied(v) && !notice_headers(v))
+        return 0;
     return notice_like(v);
 }
 

@@ -252,11 +252,19 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t
     int lines = 0, ended = 0, inline_diag = 0, expanding = 0;
     size_t cur_indent = 0; /* how far in the line that named cur stands */
     while (pos < end && bounce_line(s, end, &pos, &l, &ll)) {
-        /* a forwarded bounce: "> " quoting */
-        while (ll && (l[0] == '>' || l[0] == ' ') && (ll > 1 && (l[1] == ' ' || l[1] == '>')))
-            l++, ll--;
-        if (ll == 1 && l[0] == '>')
-            ll = 0;
+        /* a forwarded bounce: "> " quoting, each mark with one blank after it; what is
+         * indented under the marks stays indented (review-s9c M1) */
+        size_t q = 0;
+        while (q < ll && (l[q] == ' ' || l[q] == '\t'))
+            q++;
+        if (q < ll && l[q] == '>') {
+            l += q, ll -= q;
+            while (ll && l[0] == '>') {
+                l++, ll--;
+                if (ll && l[0] == ' ')
+                    l++, ll--;
+            }
+        }
         const char *t = l;
         size_t tl = ll;
         bounce_trim(&t, &tl);
@@ -279,6 +287,11 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t
         size_t indent = (size_t)(t - l);
         if (kind && cur && !ended && (lines || inline_diag) && indent > cur_indent &&
             !bounce_find(out, t + at, al))
+            kind = 0;
+        /* so does a line of a Postfix entry that lost its indentation, while the server's words
+         * after "said:" have not come to Postfix's "(in reply to ... command)" (review-s9c M2) */
+        if (kind && cur && !ended && (lines || inline_diag) && !bounce_find(out, t + at, al) &&
+            bounce_reply_open(cur->diag, cur->diaglen))
             kind = 0;
         if (kind)
             cur_indent = indent;

@@ -431,3 +431,9 @@ int bounce_has_reply(const char *s, size_t len, char cls)
             return 1;
     return 0;
 }
+
+int bounce_reply_open(const char *s, size_t len)
+{
+    const char *said = str_casefind(s, len, "said:", 5);
+    return said && !str_casefind(said, len - (size_t)(said - s), "(in reply", 9);
+}

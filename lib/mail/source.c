@@ -596,14 +596,15 @@ static int time_before(const char *p, size_t i)
                    str_isdigit((unsigned char)p[q + 2]);
         if (time)
             return 1;
-        /* a zone: letters ("MET"), or a sign and four digits ("+0100") */
+        /* a zone: capitals ("MET", "DST"), or a sign and four digits ("+0100"); not a word of
+         * prose ("... at 9:00 in room 12": review-s9c L1) */
         int zone = 1;
         if ((p[k] == '+' || p[k] == '-') && j - k == 5) {
             for (size_t q = k + 1; q < j; q++)
                 zone &= str_isdigit((unsigned char)p[q]);
         } else {
             for (size_t q = k; q < j; q++)
-                zone &= str_isalpha((unsigned char)p[q]);
+                zone &= p[q] >= 'A' && p[q] <= 'Z';
         }
         if (!zone || j - k > 5)
             return 0;

@@ -1666,6 +1666,59 @@ static void test_ninth_round_shapes(void **state)
     assert_string_equal(g.r[0].reason, "userunknown");
 }
 
+/* A person's words about a bounce are no bounce (review-s9c): a reply in any client's language
+ * ("AW:", "RE :", "回复:") or a list's post that quotes DSN fields or a Postfix entry, a forward
+ * of one's own mail or of a question, a notification marked Auto-Submitted: auto-generated
+ * (GitLab) or "no", a colleague's note in Chinese, a pasted sentence with "[...]" or "mail
+ * for" where Postfix names a host's IP: none gives a hard record (tests/fixtures/bounces/
+ * people/). A forwarded Postfix notice quoted with "> " keeps the rewritten address inside
+ * the server's reply as part of the reply. A forward that says it is a notice, and DSN fields
+ * under Auto-Submitted: auto-replied, are still read. */
+static void test_people_quoting_bounces(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "people/reply-aw-quotes-dsn.eml",
+        "people/reply-re-space-quotes-dsn.eml",
+        "people/fw-own-mail.eml",
+        "people/fwd-question-quotes-dsn.eml",
+        "people/gitlab-note-quotes-dsn.eml",
+        "people/auto-submitted-no.eml",
+        "people/reply-quotes-postfix.eml",
+        "people/zh-colleague-note.eml",
+        "people/zh-reply-quotes-netease.eml",
+        "people/pasted-prose-ellipsis.txt",
+        "people/pasted-prose-mail-for.txt",
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        size_t len;
+        char *d = slurp(files[i], &len);
+        got g;
+        mxd_err e = parse_bytes(kb, d, len, files[i], &g);
+        assert_true(e == MXD_OK || e == MXD_ERR_PARSE);
+        for (size_t k = 0; e == MXD_OK && k < g.n; k++)
+            if (g.r[k].hard)
+                fail_msg("%s: %s made hard", files[i], g.r[k].recipient);
+    }
+    got g;
+    parse_fixture("people/fwd-quoted-postfix.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "bob@partner.example", "5.1.1", "550", "userunknown", 1);
+    static const char fwd[] =
+        "From: Ann <ann@corp.example>\nTo: it@corp.example\nSubject: Fwd: Undelivered Mail "
+        "Returned to Sender\n\nSee below.\n\nReporting-MTA: dns; mx.corp.example\n\n"
+        "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n";
+    parse_one(fwd, sizeof fwd - 1, "fwd-notice", &g);
+    assert_int_equal(g.r[0].hard, 1);
+    static const char auto_replied[] =
+        "From: Mail Delivery <bounces@mx.example.org>\nTo: alice@example.org\nSubject: "
+        "Message not delivered\nAuto-Submitted: auto-replied\n\nReporting-MTA: dns; "
+        "mx.example.org\n\nFinal-Recipient: rfc822; bob@example.net\nAction: failed\n"
+        "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n";
+    parse_one(auto_replied, sizeof auto_replied - 1, "auto-replied", &g);
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -1822,8 +1875,10 @@ static void test_pasted_notices(void **state)
          "required on your part. Delivery attempts will continue for\nsome time.\n",
          "uv@example.net", NULL, "\"action\":\"delayed\""},
         /* a Chinese lead written against the address; Exchange 5.5's 'addr' in quotes */
-        {"\xe6\x82\xa8\xe5\x8f\x91\xe9\x80\x81\xe7\x9a\x84\xe9\x82\xae\xe4\xbb\xb6\xe8"
-         "\xa2\xab\xe9\x80\x80\xe5\x9b\x9e\n\n\xe6\x97\xa0\xe6\xb3\x95\xe5\x8f\x91\xe9"
+        {"\xe6\x82\xa8\xe5\x8f\x91\xe9\x80\x81\xe7\x9a\x84\xe9\x82\xae\xe4\xbb\xb6\xe8\xa2\xab\xe9"
+         "\x80\x80\xe5\x9b\x9e\xef\xbc\x8c\xe7\x9b\xb8\xe5\x85\xb3\xe4\xbf\xa1\xe6\x81\xaf\xe5\xa6"
+         "\x82\xe4\xb8\x8b\xef\xbc\x9a"
+         "\n\n\xe6\x97\xa0\xe6\xb3\x95\xe5\x8f\x91\xe9"
          "\x80\x81\xe5\x88\xb0wo@example.com\n    (9)connect to the server failed\n",
          "wo@example.com", NULL, NULL},
         {"Your message did not reach some or all of the intended recipients.\n\nThe following "
@@ -2348,6 +2403,7 @@ int main(void)
         cmocka_unit_test(test_filtered_smtp_only),
         cmocka_unit_test(test_joined_multiline_diag),
         cmocka_unit_test(test_ninth_round_shapes),
+        cmocka_unit_test(test_people_quoting_bounces),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),

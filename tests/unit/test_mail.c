@@ -153,7 +153,8 @@ static void test_mbox_messages_and_labels(void **state)
                        "Subject: four\n\nfourth\n"
                        /* prose with a month, a time and a small number: no separator */
                        "From Jan 3 at 9:00 we have 10 staff on call\n"
-                       "From Berlin on Mar 3 at 10:45 I am on train ICE 23\n\n"
+                       "From Berlin on Mar 3 at 10:45 I am on train ICE 23\n"
+                       "From Tuesday Dec 1 the desk opens at 9:00 in room 12\n\n"
                        "From e@example.org Sat Jan  1 10:00:00 00 \r\n"
                        "Subject: five\n\nfifth\n"
                        /* a time zone between the time and the year, as mutt reads it */
