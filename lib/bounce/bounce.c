@@ -327,6 +327,7 @@ static void reset_out(bounce_out *out)
     out->date = 0;
     out->tz[0] = 0;
     out->dropped = 0;
+    out->hearsay = 0;
 }
 
 /* header_field_at - does s open with a header field name and its colon? Names as messages

@@ -61,6 +61,8 @@ typedef struct bounce_out {
     int cut;        /* the message was cut by its source (mxd_bounce_parse_msg) */
     int mime_cut;   /* its MIME structure, or that of a report inside it, was past the scan's
                        limits (mail_scan.limited) */
+    int hearsay;    /* read from a notice a person quoted in a reply or a list post: no
+                       record is a hard bounce */
 } bounce_out;
 
 /* One header field of an index (bounce.c): name and raw (folded) value. */

@@ -537,6 +537,67 @@ static int notice_like(const bounce_view *v)
     return 0;
 }
 
+/* notice_pasted - does the text hold a notice's lead or a sentence of a notice's template
+ * (a phrase of four words or more: what an MTA writes, pasted whole), not a word a person uses
+ * about one? */
+static int notice_pasted(const bounce_view *v)
+{
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const kb_phrase *p = &kb->phrases[i];
+        if (p->kind != KB_PH_LEAD && p->kind != KB_PH_SENTENCE)
+            continue;
+        const char *pat = kb_str(kb, p->pattern);
+        size_t words = 1;
+        for (const char *c = pat; *c; c++)
+            words += *c == ' ';
+        const char *star = strchr(pat, '*');
+        if (star && p->kind == KB_PH_LEAD) {
+            /* "the following message to * was undeliverable": both parts (a line's parts
+             * are looked for by the lead readers; here only that the words are there) */
+            char head[128];
+            size_t hl = (size_t)(star - pat);
+            while (hl && pat[hl - 1] == ' ')
+                hl--;
+            const char *tail = star + 1;
+            while (*tail == ' ')
+                tail++;
+            /* (not fmt_text_has: its cache knows a marker by its address, and head is a
+             * buffer) */
+            if (hl && hl < sizeof head && *tail && v->text.len) {
+                memcpy(head, pat, hl);
+                head[hl] = 0;
+                if (str_casefind(v->text.ptr, v->text.len, head, hl) &&
+                    str_casefind(v->text.ptr, v->text.len, tail, strlen(tail)))
+                    return 1;
+            }
+            continue;
+        }
+        if ((p->kind == KB_PH_LEAD || words >= 4) && fmt_text_has(v, pat))
+            return 1;
+    }
+    /* or the notice's own header block pasted or forwarded with it ("From: Postmaster
+     * <postmaster@...>", "From: Mail Delivery Subsystem <mailer-daemon@...>" under a client's
+     * "Forwarded message" line) */
+    const char *t = v->text.ptr, *l;
+    size_t pos = 0, ll, end = v->text.len;
+    while (t && bounce_line(t, end, &pos, &l, &ll)) {
+        while (ll && (*l == '>' || *l == ' ' || *l == '\t' || *l == '*'))
+            l++, ll--;
+        if (ll < 6 || !bounce_starts(l, ll, "From:"))
+            continue;
+        char low[256];
+        size_t n = ll < sizeof low ? ll : sizeof low;
+        bmatch_lower(l, n, low);
+        for (size_t i = 0; kb && i < kb->nphrases; i++) {
+            const char *pat = kb_str(kb, kb->phrases[i].pattern);
+            if (kb->phrases[i].kind == KB_PH_FROM && str_find(low, n, pat, strlen(pat)))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* notice_headers - do the message's own header fields say it is a notice, as a mail system
  * writes them (not words a person may write): X-Failed-Recipients, a mailer daemon's or
  * postmaster's From (bounce-phrases.tsv kind from), the null Return-Path, Auto-Submitted? */
@@ -610,11 +671,13 @@ static int text_detect(const bounce_view *v)
                 return 1;
         }
     }
-    /* a person's reply or a list's post that quotes a notice or talks about one ("Re:
-     * Undeliverable mail to our sales address", with the Postfix entry pasted below) is no
-     * notice, unless its own header fields say it is one (a notice that answers a thread) */
+    /* a person's reply or a list's post is read as the notice it quotes only when the notice
+     * was pasted whole, its lead or a sentence of its template ("This is the mail system at
+     * host ..."), not a word a person writes about one ("undeliverable"); its records are then
+     * never hard bounces (text_parse: hearsay). Its own header fields may still say it is a
+     * notice (one that answers a thread). */
     if (v->hlen && replied(v) && !notice_headers(v))
-        return 0;
+        return notice_pasted(v);
     return notice_like(v);
 }
 
@@ -925,6 +988,10 @@ static int text_parse(bounce_view *v, bounce_out *out)
     unsigned char ok[BOUNCE_MAX_RCPTS];
     for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++)
         ok[i] = (unsigned char)says_delivered(v->kb, &out->r[i]);
+    /* a person's reply or a list's post that quotes a notice: what it says of the recipients
+     * is hearsay, never a reason to suppress one (the person may say the address is fine) */
+    if (n > 0 && v->hlen && replied(v) && !notice_headers(v))
+        out->hearsay = 1;
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
     if (n == 1)

@@ -281,7 +281,8 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         rec.replycode = c.replycode;
         rec.reason = c.reason ? c.reason : "undefined";
         rec.hardbounce =
-            !c.soft_wording && classify_hardbounce(rec.reason, c.permanent, c.scope, r->command) &&
+            !c.soft_wording && !out->hearsay &&
+            classify_hardbounce(rec.reason, c.permanent, c.scope, r->command) &&
             !(notice_to[0] && str_caseeq(r->recipient, strlen(r->recipient), notice_to)) &&
             !(author[0] && str_caseeq(r->recipient, strlen(r->recipient), author));
         rec.action = r->action;

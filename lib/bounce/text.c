@@ -451,6 +451,16 @@ int text_leads_v(bounce_view *v, bounce_out *out)
         while (tl && (t[0] == '*' || t[0] == '-' || t[0] == '>' || t[0] == '\t'))
             t++, tl--;
         bounce_trim(&t, &tl);
+        /* a lead around the recipient again, on a line of its own: the next recipient's
+         * ("The following message to <a@b> was undeliverable." once per recipient, Cisco
+         * AsyncOS), unless it names one already listed */
+        if (state != 0 && tl) {
+            size_t te2, at2, al2;
+            size_t e2 = line_lead(v->kb, t, tl, &te2);
+            if (e2 && te2 && bounce_addr_in(t + e2, tl - e2, &at2, &al2) &&
+                !bounce_find(out, t + e2 + at2, al2))
+                state = 0, blank = 0;
+        }
         if (state == 0) {
             size_t te;
             size_t e = tl ? line_lead(v->kb, t, tl, &te) : 0;
@@ -486,6 +496,13 @@ int text_leads_v(bounce_view *v, bounce_out *out)
              * "Display Name (addr)" */
             int entry = has_addr && at > 1 && at <= 64 && t[at - 1] == '(' && at + al < tl &&
                         t[at + al] == ')' && at + al + 1 == tl && display_name(t, at - 1);
+            /* the current recipient named again inside a line of its text (the reply's "No
+             * such user (foo) -ERR foo@b not found"): that line goes on with its reason */
+            if (has_addr && cur && at > 0 && !entry && !blank &&
+                bounce_find(out, t + at, al) == cur) {
+                rcpt_diag_add(cur, t, tl);
+                continue;
+            }
             if (has_addr && (!blank || !listed || !cur || at == 0 || entry)) {
                 bounce_rcpt *r = list_rcpt(out, t, tl);
                 if (r) {

@@ -735,6 +735,12 @@ static mxd_err normalise(const char *in, size_t len, reply_parts *rp)
             }
             if (c < 32 || c == 0x7f)
                 c = ' ';
+            /* a no-break space (U+00A0, a web page's or a mail client's "&nbsp;" pasted
+             * along) is a blank between words */
+            if (c == 0xc2 && i + 1 < ll && (unsigned char)ls[i + 1] == 0xa0) {
+                c = ' ';
+                i++;
+            }
             if (c == ' ' && o && out[o - 1] == ' ')
                 continue;
             out[o++] = (char)c;

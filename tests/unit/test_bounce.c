@@ -1719,6 +1719,51 @@ static void test_people_quoting_bounces(void **state)
     parse_one(auto_replied, sizeof auto_replied - 1, "auto-replied", &g);
 }
 
+/* The tenth round's shapes: a notice a person pasted whole into a list post or a reply is
+ * read (its template's sentence, its lead, or its own "From: Postmaster" line), but what it
+ * says is hearsay: never a hard bounce; a word a person uses ("undeliverable") in a list post
+ * is no notice. Cisco AsyncOS names each recipient in a lead of its own. A no-break space
+ * pasted between a reply's words is a blank. */
+static void test_tenth_round_shapes(void **state)
+{
+    (void)state;
+    got g;
+    static const char post[] =
+        "From: Ann <ann@example.org>\nTo: dev@lists.example.org\nSubject: Re: patch v2\n"
+        "List-Id: <dev.lists.example.org>\n\nHere is the error I got:\n\nThis is the mail "
+        "system at host mx.example.org.\n\nI'm sorry to have to inform you that your message "
+        "could not\nbe delivered to one or more recipients. It's attached below.\n\n"
+        "<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 <bob@example.net>:\n"
+        "    Recipient address rejected: User unknown (in reply to RCPT TO command)\n";
+    parse_one(post, sizeof post - 1, "list-post", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 0);
+    static const char word[] =
+        "From: Ann <ann@example.org>\nTo: dev@lists.example.org\nSubject: Re: mail setup\n"
+        "List-Id: <dev.lists.example.org>\n\nMy test mail was undeliverable, so I wrote to\n"
+        "bob@example.net\ninstead; he said 550 5.1.1 was only a typo.\n";
+    assert_int_equal(parse_bytes(kb, word, sizeof word - 1, "list-word", &g), MXD_OK);
+    assert_int_equal(g.n, 0);
+    static const char cisco[] =
+        "The following message to <ann@example.net> was undeliverable.\nThe reason for the "
+        "problem:\n5.1.0 - Unknown address error 550-'5.1.1 user unknown'\n\nThe following "
+        "message to <bob@example.net> was undeliverable.\nThe reason for the problem:\n5.3.0 - "
+        "Other mail system problem 550-'5.7.1 Content-Policy reject msg: Wrong MIME labeling on "
+        "8-bit character texts.'\n";
+    assert_int_equal(parse_bytes(kb, cisco, sizeof cisco - 1, "asyncos", &g), MXD_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "ann@example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_string_equal(g.r[1].recipient, "bob@example.net");
+    assert_string_equal(g.r[1].reason, "contenterror");
+    static const char nbsp[] = "550 5.7.1 the message contains HTML subpart, therefore "
+                               "we\xc2\xa0\xc2\xa0 consider it SPAM or Outlook Virus.";
+    mxd_explanation *x = NULL;
+    assert_int_equal(mxd_explain(kb, nbsp, sizeof nbsp - 1, NULL, &x), MXD_OK);
+    assert_string_equal(x->reason, "spamdetected");
+    mxd_explanation_free(x);
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -2404,6 +2449,7 @@ int main(void)
         cmocka_unit_test(test_joined_multiline_diag),
         cmocka_unit_test(test_ninth_round_shapes),
         cmocka_unit_test(test_people_quoting_bounces),
+        cmocka_unit_test(test_tenth_round_shapes),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
