@@ -1762,6 +1762,20 @@ static void test_tenth_round_shapes(void **state)
     assert_int_equal(mxd_explain(kb, nbsp, sizeof nbsp - 1, NULL, &x), MXD_OK);
     assert_string_equal(x->reason, "spamdetected");
     mxd_explanation_free(x);
+    /* the eleventh round's: an SPF refusal worded "blocked by" is the sender's authentication,
+     * not a block list; POP-before-SMTP is a security refusal, not X.3.0's system error */
+    static const struct {
+        const char *reply, *reason;
+    } eleventh[] = {
+        {"550 5.1.0 0bcW1i00G0jifNx01bcmHa blocked by SPF", "authfailure"},
+        {"553 5.3.0 <a@example.jp>... Please receive your mail before sending.", "securityerror"}};
+    for (size_t i = 0; i < sizeof eleventh / sizeof *eleventh; i++) {
+        x = NULL;
+        assert_int_equal(mxd_explain(kb, eleventh[i].reply, strlen(eleventh[i].reply), NULL, &x),
+                         MXD_OK);
+        assert_string_equal(x->reason, eleventh[i].reason);
+        mxd_explanation_free(x);
+    }
 }
 
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
