@@ -273,6 +273,11 @@ int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
     size_t off = a ? (size_t)(a - t) : 0;
     int n = dsn_parse(t + off, v->text.len - off, out);
     fmt_orig_after(v);
+    /* fields in a text whose own header fields do not say it is a notice (a person may quote
+     * a report's lines under a notice's subject: review-s9c H1): hearsay, never hard; a
+     * notice a person passes on ("Fwd: Returned mail ...") is the notice */
+    if (n > 0 && v->hlen && !notice_headers(v) && !forwarded(v))
+        out->hearsay = 1;
     return n;
 }
 

@@ -1689,6 +1689,7 @@ static void test_people_quoting_bounces(void **state)
         "people/zh-reply-quotes-netease.eml",
         "people/pasted-prose-ellipsis.txt",
         "people/pasted-prose-mail-for.txt",
+        "people/new-mail-quotes-dsn.eml",
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         size_t len;
