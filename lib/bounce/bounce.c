@@ -458,6 +458,10 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         /* text without a header that no reader took for a notice is no e-mail at all */
         return bc->v.conv.nolib ? MXD_ERR_NOLIB : headerless ? MXD_ERR_PARSE : MXD_OK;
     }
+    /* a notice quoted in a person's reply or a list's post, whichever reader took it: what it
+     * says is hearsay, never a hard bounce (review-s10 H1) */
+    if (out->n && fmt_person_quoting(&bc->v))
+        out->hearsay = 1;
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);
 }
 

@@ -192,9 +192,18 @@ int bounce_has(const char *s, size_t len, const char *needle);
 /* bounce_has_code - does the text hold a 4xx / 5xx reply code standing alone? */
 int bounce_has_code(const char *s, size_t len);
 
-/* bounce_reply_open - has a Postfix entry's text begun the server's words ("host ... said:")
- * without coming to the "(in reply to ... command)" Postfix closes them with? */
+/* bounce_reply_open - has a Postfix entry's text begun the server's words ("host NAME[IP]
+ * said:") without coming to the "(in reply to ... command)" Postfix closes them with? */
 int bounce_reply_open(const char *s, size_t len);
+
+/* fmt_person_quoting - is the message a person's reply or a list's post (by its Subject's
+ * opening or its List-Id) whose own header fields do not say it is a notice: whatever notice
+ * it quotes is hearsay (formats.c) */
+int fmt_person_quoting(const bounce_view *v);
+
+/* fmt_postfix_opener - does t[0..n) open as Postfix opens an entry's text after "addr: "
+ * ("host ...", "connect to ...", a reply code ...; formats.c)? */
+int fmt_postfix_opener(const char *t, size_t n);
 
 /* bounce_has_reply - the same for one class only ('5': a permanent reply), 0 for both. */
 int bounce_has_reply(const char *s, size_t len, char cls);

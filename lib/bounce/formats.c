@@ -215,16 +215,36 @@ static int notice_like(const bounce_view *v);
 
 /* subject_kind - does the Subject open with a phrase of that kind (bounce-phrases.tsv: reply,
  * forward)? Blanks before it are passed over. */
+static size_t starts_kind(const mxd_kb *kb, const char *s, size_t sl, int kind)
+{
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const char *pat = kb_str(kb, kb->phrases[i].pattern);
+        if (kb->phrases[i].kind == kind && bounce_starts(s, sl, pat))
+            return strlen(pat);
+    }
+    return 0;
+}
+
+/* subject_kind - does the Subject open with a phrase of that kind (bounce-phrases.tsv: reply,
+ * forward), after blanks and a ticket system's or list's tags ("[Ticket#123] AW: ...",
+ * "[Acme Support] Re: ...")? A reply is also one passed on ("Fwd: Re: ..."). */
 static int subject_kind(const bounce_view *v, int kind)
 {
     const char *s = v->subject;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t sl = strlen(s);
     const mxd_kb *kb = v->kb;
-    for (size_t i = 0; kb && i < kb->nphrases; i++)
-        if (kb->phrases[i].kind == kind && bounce_starts(s, sl, kb_str(kb, kb->phrases[i].pattern)))
+    for (int round = 0; round < 8; round++) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        size_t sl = strlen(s), k;
+        if (starts_kind(kb, s, sl, kind))
             return 1;
+        if (*s == '[' && (k = strcspn(s, "]")) < sl && k < 80)
+            s += k + 1;
+        else if (kind == KB_PH_REPLY && (k = starts_kind(kb, s, sl, KB_PH_FORWARD)) != 0)
+            s += k;
+        else
+            return 0;
+    }
     return 0;
 }
 
@@ -234,6 +254,8 @@ static int replied(const bounce_view *v)
 {
     return subject_kind(v, KB_PH_REPLY) || fmt_header_has(v, "List-Id", NULL);
 }
+
+static int notice_headers(const bounce_view *v);
 
 /* forwarded - does a person pass the message on ("Fwd:", "WG:", "转发:" ...)? */
 static int forwarded(const bounce_view *v)
@@ -245,6 +267,11 @@ static int forwarded(const bounce_view *v)
 static int from_a_person(const bounce_view *v)
 {
     return replied(v) || forwarded(v);
+}
+
+int fmt_person_quoting(const bounce_view *v)
+{
+    return v->hlen && replied(v) && !notice_headers(v);
 }
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
@@ -457,6 +484,11 @@ static int postfix_opener(const char *t, size_t n)
     return reply_code_at(t, n);
 }
 
+int fmt_postfix_opener(const char *t, size_t n)
+{
+    return postfix_opener(t, n);
+}
+
 /* bracket_ip - does t[0..n) name a host's IP in brackets ("mx.example.net[192.0.2.1]"), as
  * Postfix names the server it spoke to, or say "(in reply to ... command)"? */
 static int bracket_ip(const char *t, size_t n)
@@ -581,23 +613,35 @@ static int notice_pasted(const bounce_view *v)
         if ((p->kind == KB_PH_LEAD || words >= 4) && fmt_text_has(v, pat))
             return 1;
     }
-    /* or the notice's own header block pasted or forwarded with it ("From: Postmaster
-     * <postmaster@...>", "From: Mail Delivery Subsystem <mailer-daemon@...>" under a client's
-     * "Forwarded message" line) */
+    /* or the notice's own header block pasted or forwarded with it: a notice's sender
+     * ("From: Postmaster <postmaster@...>", "From: Mail Delivery Subsystem <mailer-daemon@...>")
+     * and, within the next lines, a notice's subject ("Subject: Undeliverable: ..."); a
+     * quoted mail from "System Administrator" about something else is none (review-s10 M1) */
     const char *t = v->text.ptr, *l;
     size_t pos = 0, ll, end = v->text.len;
+    int from_at = -1, lineno = 0;
     while (t && bounce_line(t, end, &pos, &l, &ll)) {
+        lineno++;
         while (ll && (*l == '>' || *l == ' ' || *l == '\t' || *l == '*'))
             l++, ll--;
-        if (ll < 6 || !bounce_starts(l, ll, "From:"))
+        int from = ll >= 6 && bounce_starts(l, ll, "From:");
+        int subj =
+            ll >= 9 && from_at >= 0 && lineno - from_at <= 6 && bounce_starts(l, ll, "Subject:");
+        if (!from && !subj)
             continue;
         char low[256];
         size_t n = ll < sizeof low ? ll : sizeof low;
         bmatch_lower(l, n, low);
         for (size_t i = 0; kb && i < kb->nphrases; i++) {
             const char *pat = kb_str(kb, kb->phrases[i].pattern);
-            if (kb->phrases[i].kind == KB_PH_FROM && str_find(low, n, pat, strlen(pat)))
-                return 1;
+            int kind = kb->phrases[i].kind;
+            if ((from ? kind == KB_PH_FROM : kind == KB_PH_SUBJECT) &&
+                str_find(low, n, pat, strlen(pat))) {
+                if (subj)
+                    return 1;
+                from_at = lineno;
+                break;
+            }
         }
     }
     return 0;
@@ -631,6 +675,17 @@ static int expanded_from_before(const char *t, const char *e)
     return e - t >= 14 && str_caseeq(e - 14, 14, "(expanded from");
 }
 
+/* opens_entry - does the line (an address first) open an entry of its own, its text after
+ * "addr: " opening as Postfix opens one? */
+static int opens_entry(const char *l, size_t ll)
+{
+    const char *c = memchr(l, ':', ll);
+    if (!c)
+        return 0;
+    size_t o = (size_t)(c + 1 - l);
+    return postfix_opener(l + o, ll - o);
+}
+
 static int text_detect(const bounce_view *v)
 {
     /* a Postfix recipient entry pasted alone, without a header or the notice's sentences:
@@ -658,7 +713,8 @@ static int text_detect(const bounce_view *v)
                     open++;
             } else if (!ll || (size_t)(l - first) > 2048 ||
                        (postfix_entry_at(l + k, ll - k) && !expanded_from_before(first, last) &&
-                        !bounce_reply_open(first, (size_t)(last - first)))) {
+                        (!bounce_reply_open(first, (size_t)(last - first)) ||
+                         opens_entry(l + k, ll - k)))) {
                 /* (the alias of "(expanded from" may open the line after it, and the server's
                  * reply, not closed yet, may name another address on a line of its own) */
                 break;
@@ -681,7 +737,7 @@ static int text_detect(const bounce_view *v)
      * host ..."), not a word a person writes about one ("undeliverable"); its records are then
      * never hard bounces (text_parse: hearsay). Its own header fields may still say it is a
      * notice (one that answers a thread). */
-    if (v->hlen && replied(v) && !notice_headers(v))
+    if (fmt_person_quoting(v))
         return notice_pasted(v);
     return notice_like(v);
 }
@@ -995,7 +1051,7 @@ static int text_parse(bounce_view *v, bounce_out *out)
         ok[i] = (unsigned char)says_delivered(v->kb, &out->r[i]);
     /* a person's reply or a list's post that quotes a notice: what it says of the recipients
      * is hearsay, never a reason to suppress one (the person may say the address is fine) */
-    if (n > 0 && v->hlen && replied(v) && !notice_headers(v))
+    if (n > 0 && fmt_person_quoting(v))
         out->hearsay = 1;
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);

@@ -291,8 +291,13 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t
         /* so does a line of a Postfix entry that lost its indentation, while the server's words
          * after "said:" have not come to Postfix's "(in reply to ... command)" (review-s9c M2) */
         if (kind && cur && !ended && (lines || inline_diag) && !bounce_find(out, t + at, al) &&
-            bounce_reply_open(cur->diag, cur->diaglen))
-            kind = 0;
+            bounce_reply_open(cur->diag, cur->diaglen)) {
+            /* (unless the line opens an entry of its own: "<b@c>: host ...") */
+            const char *c = memchr(t + at, ':', tl - at);
+            size_t o = c ? (size_t)(c + 1 - t) : tl;
+            if (!c || !fmt_postfix_opener(t + o, tl - o))
+                kind = 0;
+        }
         if (kind)
             cur_indent = indent;
         if (kind) {

@@ -434,6 +434,8 @@ int bounce_has_reply(const char *s, size_t len, char cls)
 
 int bounce_reply_open(const char *s, size_t len)
 {
-    const char *said = str_casefind(s, len, "said:", 5);
+    /* Postfix's "host NAME[IP] said:" (qmail's and Yahoo's "Remote host said:" are closed by
+     * no such words: their entries end where the next address opens) */
+    const char *said = str_casefind(s, len, "] said:", 7);
     return said && !str_casefind(said, len - (size_t)(said - s), "(in reply", 9);
 }

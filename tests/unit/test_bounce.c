@@ -1690,6 +1690,13 @@ static void test_people_quoting_bounces(void **state)
         "people/pasted-prose-ellipsis.txt",
         "people/pasted-prose-mail-for.txt",
         "people/new-mail-quotes-dsn.eml",
+        "people/reply-quotes-exim.eml",
+        "people/list-post-quotes-qmail.eml",
+        "people/reply-quotes-sendmail.eml",
+        "people/ticket-tag-aw-quotes-notice.eml",
+        "people/reply-ko-quotes-notice.eml",
+        "people/fwd-of-reply-quotes-notice.eml",
+        "people/reply-quotes-sysadmin-mail.eml",
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         size_t len;
@@ -1763,6 +1770,22 @@ static void test_tenth_round_shapes(void **state)
     assert_int_equal(mxd_explain(kb, nbsp, sizeof nbsp - 1, NULL, &x), MXD_OK);
     assert_string_equal(x->reason, "spamdetected");
     mxd_explanation_free(x);
+    /* entries pasted with no blank line between them, as qmail writes them and as Postfix's
+     * are pasted without "(in reply to ...)": each keeps its recipient and its own reason
+     * (review-s10 H2); QQ's first line pasted with an ASCII comma (L1) */
+    static const char *const pasted[] = {"pasted/qmail-no-blank-lines.txt",
+                                         "pasted/postfix-no-in-reply.txt"};
+    for (size_t i = 0; i < sizeof pasted / sizeof *pasted; i++) {
+        parse_fixture(pasted[i], &g);
+        assert_int_equal(g.n, 2);
+        assert_string_equal(g.r[0].recipient, "ann@example.net");
+        assert_int_equal(g.r[0].hard, 0);
+        assert_string_equal(g.r[1].recipient, "bob@example.net");
+        assert_string_equal(g.r[1].reason, "userunknown");
+        assert_int_equal(g.r[1].hard, 1);
+    }
+    parse_fixture("pasted/qq-ascii-comma.txt", &g);
+    assert_int_equal(g.n, 1);
     /* the eleventh round's: an SPF refusal worded "blocked by" is the sender's authentication,
      * not a block list; POP-before-SMTP is a security refusal, not X.3.0's system error */
     static const struct {
