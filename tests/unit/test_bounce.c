@@ -681,6 +681,15 @@ static void test_leading_blank_lines(void **state)
     free(pasted);
 }
 
+/* explains_as - `explain` reads the reply text as reason (one verdict with `bounce`). */
+static void explains_as(const char *text, const char *reason)
+{
+    mxd_explanation *x = NULL;
+    assert_int_equal(mxd_explain(kb, text, strlen(text), NULL, &x), MXD_OK);
+    assert_string_equal(x->reason, reason);
+    mxd_explanation_free(x);
+}
+
 /* parse_one - the records of one message, which must be one, for bob@example.net. */
 static void parse_one(const char *msg, size_t n, const char *source, got *g)
 {
@@ -1607,11 +1616,7 @@ static void test_joined_multiline_diag(void **state)
         parse_one(msg, strlen(msg), "joined", &g);
         assert_string_equal(g.r[0].reason, "speeding");
         assert_int_equal(g.r[0].hard, 0);
-        mxd_explanation *x = NULL;
-        const char *t = diags[i] + 6;
-        assert_int_equal(mxd_explain(kb, t, strlen(t), NULL, &x), MXD_OK);
-        assert_string_equal(x->reason, g.r[0].reason);
-        mxd_explanation_free(x);
+        explains_as(diags[i] + 6, g.r[0].reason);
     }
 }
 
@@ -1638,12 +1643,8 @@ static void test_ninth_round_shapes(void **state)
     static const char *const expiries[] = {"Giving up on the following addresses: a@b",
                                            "Could not deliver for the last 432000 seconds. "
                                            "Giving up."};
-    for (size_t i = 0; i < sizeof expiries / sizeof *expiries; i++) {
-        x = NULL;
-        assert_int_equal(mxd_explain(kb, expiries[i], strlen(expiries[i]), NULL, &x), MXD_OK);
-        assert_string_equal(x->reason, "expired");
-        mxd_explanation_free(x);
-    }
+    for (size_t i = 0; i < sizeof expiries / sizeof *expiries; i++)
+        explains_as(expiries[i], "expired");
     char msg[4096];
     dsn_msg(msg, sizeof msg,
             "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1\n"
@@ -1766,10 +1767,7 @@ static void test_tenth_round_shapes(void **state)
     assert_string_equal(g.r[1].reason, "contenterror");
     static const char nbsp[] = "550 5.7.1 the message contains HTML subpart, therefore "
                                "we\xc2\xa0\xc2\xa0 consider it SPAM or Outlook Virus.";
-    mxd_explanation *x = NULL;
-    assert_int_equal(mxd_explain(kb, nbsp, sizeof nbsp - 1, NULL, &x), MXD_OK);
-    assert_string_equal(x->reason, "spamdetected");
-    mxd_explanation_free(x);
+    explains_as(nbsp, "spamdetected");
     /* entries pasted with no blank line between them, as qmail writes them and as Postfix's
      * are pasted without "(in reply to ...)": each keeps its recipient and its own reason
      * (review-s10 H2); QQ's first line pasted with an ASCII comma (L1) */
@@ -1793,13 +1791,8 @@ static void test_tenth_round_shapes(void **state)
     } eleventh[] = {
         {"550 5.1.0 0bcW1i00G0jifNx01bcmHa blocked by SPF", "authfailure"},
         {"553 5.3.0 <a@example.jp>... Please receive your mail before sending.", "securityerror"}};
-    for (size_t i = 0; i < sizeof eleventh / sizeof *eleventh; i++) {
-        x = NULL;
-        assert_int_equal(mxd_explain(kb, eleventh[i].reply, strlen(eleventh[i].reply), NULL, &x),
-                         MXD_OK);
-        assert_string_equal(x->reason, eleventh[i].reason);
-        mxd_explanation_free(x);
-    }
+    for (size_t i = 0; i < sizeof eleventh / sizeof *eleventh; i++)
+        explains_as(eleventh[i].reply, eleventh[i].reason);
 }
 
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
