@@ -62,6 +62,7 @@ mxd_err mxd_bounce_new(const mxd_kb *kb, unsigned flags, mxd_bounce_ctx **out)
     buf_init(&bc->lines, 0);
     bc->v.reasons = kb_reason_match(kb);
     bc->v.markers = fmt_markers_new(); /* (without it, markers are searched uncached) */
+    fmt_prefixes_init(&bc->v);
     reply_cmdtab_init(&bc->v.cmds);
     /* (GMime is loaded by the decoders, the first time a message needs it) */
     *out = bc;
@@ -185,6 +186,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
     v->org_indexed = 0;
     v->ntop = 0;
     v->sep_known = v->own_known = 0;
+    v->subj_kinds = 0;
     v->raw = data;
     v->rawlen = len;
     v->conv.nolib = 0;

@@ -71,7 +71,8 @@ typedef struct bounce_hfield {
     size_t nlen, vlen;
 } bounce_hfield;
 
-#define BOUNCE_MAX_FIELDS 256 /* header fields indexed per header block */
+#define BOUNCE_MAX_FIELDS   256 /* header fields indexed per header block */
+#define BOUNCE_MAX_PREFIXES 64  /* reply (and forward) subject prefixes read from the kb */
 
 typedef struct bounce_view {
     const char *raw;
@@ -91,6 +92,12 @@ typedef struct bounce_view {
     char lfrom[BOUNCE_FIELD_MAX]; /* the same two in lower case, for the detectors */
     char lsubject[BOUNCE_FIELD_MAX];
     size_t lfrom_len, lsubject_len;
+    int subj_kinds; /* formats.c subject_kind(), worked out once a message: 0 not yet, else
+                       1 | 2 (a reply's subject) | 4 (a forward's) */
+    /* the kb's subject prefixes of replies and forwards (bounce-phrases.tsv kinds reply,
+     * forward), listed once when the context is made (fmt_prefixes_init) */
+    const char *prefixes[2][BOUNCE_MAX_PREFIXES];
+    size_t nprefixes[2];
     char ctype[MAIL_MAX_TYPE]; /* top content type */
     const mxd_kb *kb;
     const struct bmatch *reasons; /* reasons.tsv compiled (the kb's, kb_reason_match()) */
@@ -195,6 +202,9 @@ int bounce_has_code(const char *s, size_t len);
 /* bounce_reply_open - has a Postfix entry's text begun the server's words ("host NAME[IP]
  * said:") without coming to the "(in reply to ... command)" Postfix closes them with? */
 int bounce_reply_open(const char *s, size_t len);
+
+/* fmt_prefixes_init - list the kb's reply and forward subject prefixes in the view */
+void fmt_prefixes_init(bounce_view *v);
 
 /* fmt_person_quoting - is the message a person's reply or a list's post (by its Subject's
  * opening or its List-Id) whose own header fields do not say it is a notice: whatever notice

@@ -215,11 +215,30 @@ static int notice_like(const bounce_view *v);
 
 /* subject_kind - does the Subject open with a phrase of that kind (bounce-phrases.tsv: reply,
  * forward)? Blanks before it are passed over. */
-static size_t starts_kind(const mxd_kb *kb, const char *s, size_t sl, int kind)
+void fmt_prefixes_init(bounce_view *v)
 {
+    const mxd_kb *kb = v->kb;
+    v->nprefixes[0] = v->nprefixes[1] = 0;
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
-        const char *pat = kb_str(kb, kb->phrases[i].pattern);
-        if (kb->phrases[i].kind == kind && bounce_starts(s, sl, pat))
+        int k = kb->phrases[i].kind == KB_PH_REPLY     ? 0
+                : kb->phrases[i].kind == KB_PH_FORWARD ? 1
+                                                       : -1;
+        if (k >= 0 && v->nprefixes[k] < BOUNCE_MAX_PREFIXES)
+            v->prefixes[k][v->nprefixes[k]++] = kb_str(kb, kb->phrases[i].pattern);
+    }
+}
+
+/* starts_kind - the length of the reply (kind KB_PH_REPLY) or forward prefix s opens with, or 0 */
+static size_t starts_kind(const bounce_view *v, const char *s, size_t sl, int kind)
+{
+    if (!sl)
+        return 0;
+    int k = kind == KB_PH_REPLY ? 0 : 1;
+    unsigned char c0 = (unsigned char)str_tolower((unsigned char)s[0]);
+    for (size_t i = 0; i < v->nprefixes[k]; i++) {
+        const char *pat = v->prefixes[k][i];
+        /* (patterns are in lower case: the first byte rules most out) */
+        if ((unsigned char)pat[0] == c0 && bounce_starts(s, sl, pat))
             return strlen(pat);
     }
     return 0;
@@ -228,24 +247,32 @@ static size_t starts_kind(const mxd_kb *kb, const char *s, size_t sl, int kind)
 /* subject_kind - does the Subject open with a phrase of that kind (bounce-phrases.tsv: reply,
  * forward), after blanks and a ticket system's or list's tags ("[Ticket#123] AW: ...",
  * "[Acme Support] Re: ...")? A reply is also one passed on ("Fwd: Re: ..."). */
-static int subject_kind(const bounce_view *v, int kind)
+static int subject_kind_scan(const bounce_view *v, int kind)
 {
     const char *s = v->subject;
-    const mxd_kb *kb = v->kb;
     for (int round = 0; round < 8; round++) {
         while (*s == ' ' || *s == '\t')
             s++;
         size_t sl = strlen(s), k;
-        if (starts_kind(kb, s, sl, kind))
+        if (starts_kind(v, s, sl, kind))
             return 1;
         if (*s == '[' && (k = strcspn(s, "]")) < sl && k < 80)
             s += k + 1;
-        else if (kind == KB_PH_REPLY && (k = starts_kind(kb, s, sl, KB_PH_FORWARD)) != 0)
+        else if (kind == KB_PH_REPLY && (k = starts_kind(v, s, sl, KB_PH_FORWARD)) != 0)
             s += k;
         else
             return 0;
     }
     return 0;
+}
+
+static int subject_kind(const bounce_view *v, int kind)
+{
+    bounce_view *w = (bounce_view *)v; /* (the cache only) */
+    if (!w->subj_kinds)
+        w->subj_kinds = 1 | (subject_kind_scan(v, KB_PH_REPLY) ? 2 : 0) |
+                        (subject_kind_scan(v, KB_PH_FORWARD) ? 4 : 0);
+    return (w->subj_kinds & (kind == KB_PH_REPLY ? 2 : 4)) != 0;
 }
 
 /* replied - is the message a person's reply ("Re:", "AW:", "回复:" ...) or a list's post
