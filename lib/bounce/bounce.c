@@ -462,8 +462,10 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     }
     /* a notice quoted in a person's reply or a list's post, whichever reader took it: what it
      * says is hearsay, never a hard bounce (review-s10 H1) */
-    if (out->n && fmt_person_quoting(&bc->v))
-        out->hearsay = 1;
+    if (out->n && fmt_person_quoting(&bc->v) && !bc->v.has_dsn && !bc->v.has_fbr &&
+        !(out->mta && !strcmp(out->mta, "amazonses")))
+        out->hearsay = 1; /* (not a delivery status part, a feedback report or Amazon's JSON
+                             notification passed on by a list: the mail system's own words) */
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);
 }
 

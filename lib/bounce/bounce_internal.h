@@ -96,8 +96,8 @@ typedef struct bounce_view {
                        1 | 2 (a reply's subject) | 4 (a forward's) */
     /* the kb's subject prefixes of replies and forwards (bounce-phrases.tsv kinds reply,
      * forward), listed once when the context is made (fmt_prefixes_init) */
-    const char *prefixes[2][BOUNCE_MAX_PREFIXES];
-    size_t nprefixes[2];
+    const char *prefixes[3][BOUNCE_MAX_PREFIXES]; /* reply, forward, tag */
+    size_t nprefixes[3];
     char ctype[MAIL_MAX_TYPE]; /* top content type */
     const mxd_kb *kb;
     const struct bmatch *reasons; /* reasons.tsv compiled (the kb's, kb_reason_match()) */

@@ -218,10 +218,11 @@ static int notice_like(const bounce_view *v);
 void fmt_prefixes_init(bounce_view *v)
 {
     const mxd_kb *kb = v->kb;
-    v->nprefixes[0] = v->nprefixes[1] = 0;
+    v->nprefixes[0] = v->nprefixes[1] = v->nprefixes[2] = 0;
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         int k = kb->phrases[i].kind == KB_PH_REPLY     ? 0
                 : kb->phrases[i].kind == KB_PH_FORWARD ? 1
+                : kb->phrases[i].kind == KB_PH_TAG     ? 2
                                                        : -1;
         if (k >= 0 && v->nprefixes[k] < BOUNCE_MAX_PREFIXES)
             v->prefixes[k][v->nprefixes[k]++] = kb_str(kb, kb->phrases[i].pattern);
@@ -233,7 +234,7 @@ static size_t starts_kind(const bounce_view *v, const char *s, size_t sl, int ki
 {
     if (!sl)
         return 0;
-    int k = kind == KB_PH_REPLY ? 0 : 1;
+    int k = kind == KB_PH_REPLY ? 0 : kind == KB_PH_FORWARD ? 1 : 2;
     unsigned char c0 = (unsigned char)str_tolower((unsigned char)s[0]);
     for (size_t i = 0; i < v->nprefixes[k]; i++) {
         const char *pat = v->prefixes[k][i];
@@ -254,10 +255,20 @@ static int subject_kind_scan(const bounce_view *v, int kind)
         while (*s == ' ' || *s == '\t')
             s++;
         size_t sl = strlen(s), k;
+        const char *f;
         if (starts_kind(v, s, sl, kind))
             return 1;
-        if (*s == '[' && (k = strcspn(s, "]")) < sl && k < 80)
-            s += k + 1;
+        const char *close = *s == '[' ? "]" : *s == '(' ? ")" : *s == '{' ? "}" : NULL;
+        if (close && (k = strcspn(s + 1, close) + 1) < sl && k < 80)
+            s += k + 1; /* "[Ticket#1]", "(EXTERNAL)", "{EXT}" */
+        else if (*s == '*' && (k = strspn(s, "*")) < sl && (k += strcspn(s + k, "*")) < sl &&
+                 k < 80)
+            s += k + strspn(s + k, "*"); /* "*EXTERNAL*", "***SPAM***" */
+        else if (bounce_starts(s, sl, "\xe3\x80\x90") && (f = str_find(s, sl, "\xe3\x80\x91", 3)) &&
+                 f - s < 80)
+            s = f + 3; /* "【外部】" */
+        else if ((k = starts_kind(v, s, sl, KB_PH_TAG)) != 0)
+            s += k; /* a gateway's "EXTERNAL:", "CAUTION: External Email -" */
         else if (kind == KB_PH_REPLY && (k = starts_kind(v, s, sl, KB_PH_FORWARD)) != 0)
             s += k;
         else
@@ -279,7 +290,11 @@ static int subject_kind(const bounce_view *v, int kind)
  * (List-Id)? Its words about a notice are no notice. */
 static int replied(const bounce_view *v)
 {
-    return subject_kind(v, KB_PH_REPLY) || fmt_header_has(v, "List-Id", NULL);
+    /* (a reply under a subject its writer changed still answers a message: In-Reply-To;
+     * ezmlm's and Majordomo's posts carry Mailing-List or List-Post, not List-Id) */
+    return subject_kind(v, KB_PH_REPLY) || fmt_header_has(v, "List-Id", NULL) ||
+           fmt_header_has(v, "In-Reply-To", NULL) || fmt_header_has(v, "Mailing-List", NULL) ||
+           fmt_header_has(v, "List-Post", NULL) || fmt_header_has(v, "Precedence", "list");
 }
 
 static int notice_headers(const bounce_view *v);
@@ -330,8 +345,11 @@ int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
     /* fields in a text whose own header fields do not say it is a notice (a person may quote
      * a report's lines under a notice's subject: review-s9c H1): hearsay, never hard; a
      * notice a person passes on ("Fwd: Returned mail ...") is the notice */
-    if (n > 0 && v->hlen && !notice_headers(v) && !forwarded(v))
-        out->hearsay = 1;
+    if (n > 0 && v->hlen && !notice_headers(v) && !forwarded(v) && !v->has_orig &&
+        fmt_header_has(v, "From", NULL) && fmt_header_has(v, "Subject", NULL))
+        out->hearsay = 1; /* (a returned message attached, as Amazon WorkMail's notices carry
+                             it, is no person's quote; nor a paste that opens with the returned
+                             message's own header lines: review-s10b F2, F3) */
     return n;
 }
 
@@ -646,14 +664,13 @@ static int notice_pasted(const bounce_view *v)
      * quoted mail from "System Administrator" about something else is none (review-s10 M1) */
     const char *t = v->text.ptr, *l;
     size_t pos = 0, ll, end = v->text.len;
-    int from_at = -1, lineno = 0;
+    int from_at = -100, subj_at = -100, lineno = 0;
     while (t && bounce_line(t, end, &pos, &l, &ll)) {
         lineno++;
         while (ll && (*l == '>' || *l == ' ' || *l == '\t' || *l == '*'))
             l++, ll--;
         int from = ll >= 6 && bounce_starts(l, ll, "From:");
-        int subj =
-            ll >= 9 && from_at >= 0 && lineno - from_at <= 6 && bounce_starts(l, ll, "Subject:");
+        int subj = ll >= 9 && bounce_starts(l, ll, "Subject:");
         if (!from && !subj)
             continue;
         char low[256];
@@ -664,12 +681,13 @@ static int notice_pasted(const bounce_view *v)
             int kind = kb->phrases[i].kind;
             if ((from ? kind == KB_PH_FROM : kind == KB_PH_SUBJECT) &&
                 str_find(low, n, pat, strlen(pat))) {
-                if (subj)
-                    return 1;
-                from_at = lineno;
+                *(from ? &from_at : &subj_at) = lineno;
                 break;
             }
         }
+        /* (in either order: Thunderbird's forward block puts the Subject first) */
+        if (from_at > 0 && subj_at > 0 && abs(from_at - subj_at) <= 6)
+            return 1;
     }
     return 0;
 }

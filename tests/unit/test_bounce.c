@@ -1698,6 +1698,18 @@ static void test_people_quoting_bounces(void **state)
         "people/reply-ko-quotes-notice.eml",
         "people/fwd-of-reply-quotes-notice.eml",
         "people/reply-quotes-sysadmin-mail.eml",
+        "people/reply-prefix-he.eml",
+        "people/reply-prefix-hu.eml",
+        "people/reply-prefix-re-fullwidth.eml",
+        "people/reply-prefix-tr-fwd.eml",
+        "people/reply-tag-ext-colon.eml",
+        "people/reply-tag-ext-star.eml",
+        "people/reply-tag-jp-lenticular.eml",
+        "people/reply-tag-caution.eml",
+        "people/reply-no-prefix-in-reply-to.eml",
+        "people/list-post-no-listid-majordomo.eml",
+        "people/list-post-no-listid-ezmlm.eml",
+        "people/reply-quotes-thunderbird-fwd-block.eml",
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         size_t len;
@@ -1726,6 +1738,40 @@ static void test_people_quoting_bounces(void **state)
         "mx.example.org\n\nFinal-Recipient: rfc822; bob@example.net\nAction: failed\n"
         "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n";
     parse_one(auto_replied, sizeof auto_replied - 1, "auto-replied", &g);
+    /* real notices that look like a person's words are not hearsay (review-s10b): Verizon's
+     * SMS gateway titles its notice as a reply, from post_master@; a notice with DSN fields in
+     * its text and the returned message attached (Amazon WorkMail's shape, From a bare
+     * domain); a paste that opens with the returned message's own header lines */
+    static const char vzw[] =
+        "From: post_master@vtext.com\nTo: alice@example.org\nSubject: Re:Hello\n"
+        "In-Reply-To: <m1@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain\n\n"
+        "Error: Invalid user address\n\nError message below:\n550 - Requested action not "
+        "taken: no such user here\n\nMessage details:\n  Subject: Hello\n  MAIL FROM: "
+        "alice@example.org\n  RCPT TO: bob@vtext.com\n";
+    parse_bytes(kb, vzw, sizeof vzw - 1, "verizon", &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@vtext.com");
+    assert_int_equal(g.r[0].hard, 1);
+    static const char wm[] =
+        "From: mail.example.com\nTo: alice@example.org\nSubject: Undelivered Mail Returned to "
+        "Sender\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+        "Content-Type: text/plain\n\nThe mail to the following recipients failed:\n"
+        "bob@example.net\n\nReporting-MTA: dns; out.mail.example.com\n\nAction: failed\n"
+        "Final-Recipient: rfc822; bob@example.net\nDiagnostic-Code: smtp; 550 5.1.1 "
+        "<bob@example.net>: Recipient address rejected: User unknown\nStatus: 5.1.1\n\n--b\n"
+        "Content-Type: message/rfc822\n\nFrom: alice@example.org\nTo: bob@example.net\n"
+        "Subject: hi\n\nhi\n--b--\n";
+    parse_one(wm, sizeof wm - 1, "workmail-shape", &g);
+    assert_int_equal(g.r[0].hard, 1);
+    static const char paste[] =
+        "Message-id: <m2@example.org>\n Date: Fri, 04 Mar 2016 17:29:52 +0100\n From: Alice "
+        "<alice@example.org>\n To: Bob <bob@example.net>\n\nYour message cannot be delivered "
+        "to the following recipients:\n\n Recipient address: bob@example.net\n\n"
+        "Reporting-MTA: dns; mx.example.org\n\nFinal-recipient: rfc822;bob@example.net\n"
+        "Action: failed\nStatus: 5.1.1\nDiagnostic-code: smtp;550 5.1.1 <bob@example.net>: "
+        "Recipient address rejected: User unknown\n";
+    parse_one(paste, sizeof paste - 1, "paste-orig-headers", &g);
+    assert_int_equal(g.r[0].hard, 1);
 }
 
 /* The tenth round's shapes: a notice a person pasted whole into a list post or a reply is
