@@ -293,8 +293,10 @@ static int replied(const bounce_view *v)
     /* (a reply under a subject its writer changed still answers a message: In-Reply-To;
      * ezmlm's and Majordomo's posts carry Mailing-List or List-Post, not List-Id) */
     return subject_kind(v, KB_PH_REPLY) || fmt_header_has(v, "List-Id", NULL) ||
-           fmt_header_has(v, "In-Reply-To", NULL) || fmt_header_has(v, "Mailing-List", NULL) ||
-           fmt_header_has(v, "List-Post", NULL) || fmt_header_has(v, "Precedence", "list");
+           (fmt_header_has(v, "In-Reply-To", NULL) && !subject_kind(v, KB_PH_FORWARD)) ||
+           fmt_header_has(v, "Mailing-List", NULL) || fmt_header_has(v, "List-Post", NULL) ||
+           fmt_header_has(v, "Precedence", "list");
+    /* (Gmail's forward carries In-Reply-To: a forward is no reply: review-s10c F1) */
 }
 
 static int notice_headers(const bounce_view *v);
@@ -311,9 +313,26 @@ static int from_a_person(const bounce_view *v)
     return replied(v) || forwarded(v);
 }
 
+/* system_sender - header fields no person writes from: a notice's marks (notice_headers()
+ * without the From names a person may answer under: "Postmaster", "System Administrator",
+ * "Mail Delivery Team"), and the senders only a mail system uses */
+static int system_sender(const bounce_view *v)
+{
+    return fmt_header_has(v, "X-Failed-Recipients", NULL) ||
+           fmt_header_has(v, "Auto-Submitted", "auto-replied") ||
+           fmt_header_has(v, "Auto-Submitted", "failure") ||
+           fmt_header_has(v, "Return-Path", "<>") || fmt_header_has(v, "X-MDDSN-Message", NULL) ||
+           fmt_from_has(v, "mailer-daemon") || fmt_from_has(v, "post_master@") ||
+           fmt_from_has(v, "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e");
+}
+
 int fmt_person_quoting(const bounce_view *v)
 {
-    return v->hlen && replied(v) && !notice_headers(v);
+    /* under a reply's Subject a role's name (a person answering as "Postmaster") is no
+     * notice's mark (review-s10 H4, review-s10c F2); Verizon titles its notices "Re:" but
+     * sends them from post_master@ */
+    return v->hlen && replied(v) &&
+           !(subject_kind(v, KB_PH_REPLY) ? system_sender(v) : notice_headers(v));
 }
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
@@ -328,6 +347,24 @@ static int dsn_in_text(const bounce_view *v)
             * mail ..."): not a person's reply that quotes a report's lines to ask about them,
             * nor a forwarded question that quotes them without a notice's words */
            (!v->hlen || notice_headers(v) || (notice_like(v) && !replied(v)));
+}
+
+/* returns_own - is a message attached, and was it sent by the one this message goes to (the
+ * returned message of a notice, as Amazon WorkMail attaches it), not any message a person
+ * attaches (review-s10c F3)? */
+static int returns_own(bounce_view *v)
+{
+    char of[BOUNCE_FIELD_MAX], to[BOUNCE_FIELD_MAX];
+    if (!v->has_orig || !bview_orig_header(v, "From", of, sizeof of) ||
+        !bview_header(v, "To", to, sizeof to))
+        return 0;
+    size_t at, al, bt, bl;
+    if (!bounce_addr_in(of, strlen(of), &at, &al) || !bounce_addr_in(to, strlen(to), &bt, &bl))
+        return 0;
+    if (al != bl)
+        return 0;
+    to[bt + bl] = 0; /* (str_caseeq compares with a whole string) */
+    return str_caseeq(of + at, al, to + bt);
 }
 
 int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
@@ -345,7 +382,7 @@ int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
     /* fields in a text whose own header fields do not say it is a notice (a person may quote
      * a report's lines under a notice's subject: review-s9c H1): hearsay, never hard; a
      * notice a person passes on ("Fwd: Returned mail ...") is the notice */
-    if (n > 0 && v->hlen && !notice_headers(v) && !forwarded(v) && !v->has_orig &&
+    if (n > 0 && v->hlen && !notice_headers(v) && !forwarded(v) && !returns_own(v) &&
         fmt_header_has(v, "From", NULL) && fmt_header_has(v, "Subject", NULL))
         out->hearsay = 1; /* (a returned message attached, as Amazon WorkMail's notices carry
                              it, is no person's quote; nor a paste that opens with the returned
@@ -701,8 +738,13 @@ static int notice_headers(const bounce_view *v)
      * "auto-generated (failure)"; not a notification's plain "auto-generated" (GitLab, cron,
      * ticket systems) nor "no" (RFC 3834 section 5) */
     if (fmt_header_has(v, "X-Failed-Recipients", NULL) ||
+        fmt_header_has(v, "X-MDDSN-Message", NULL) || /* MDaemon's notices */
         fmt_header_has(v, "Auto-Submitted", "auto-replied") ||
         fmt_header_has(v, "Auto-Submitted", "failure") || fmt_header_has(v, "Return-Path", "<>"))
+        return 1;
+    /* a From that names no mailbox at all ("From: amazonses.com", Amazon WorkMail's notices):
+     * a system's, no person's */
+    if (v->from[0] && !strchr(v->from, '@'))
         return 1;
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++)

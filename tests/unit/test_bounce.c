@@ -1710,6 +1710,8 @@ static void test_people_quoting_bounces(void **state)
         "people/list-post-no-listid-majordomo.eml",
         "people/list-post-no-listid-ezmlm.eml",
         "people/reply-quotes-thunderbird-fwd-block.eml",
+        "people/postmaster-role-reply.eml",
+        "people/new-mail-dsn-fields-attached.eml",
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         size_t len;
@@ -1771,6 +1773,14 @@ static void test_people_quoting_bounces(void **state)
         "Action: failed\nStatus: 5.1.1\nDiagnostic-code: smtp;550 5.1.1 <bob@example.net>: "
         "Recipient address rejected: User unknown\n";
     parse_one(paste, sizeof paste - 1, "paste-orig-headers", &g);
+    assert_int_equal(g.r[0].hard, 1);
+    /* a forward from Gmail carries In-Reply-To: no reply (review-s10c F1); MDaemon's notice
+     * answering a thread, saved without its Return-Path, is known by X-MDDSN-Message (F4) */
+    parse_fixture("fwd-gmail-in-reply-to.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "nobody@partner.example", "5.1.1", "550", "userunknown", 1);
+    parse_fixture("mdaemon-in-reply-to.eml", &g);
+    assert_int_equal(g.n, 1);
     assert_int_equal(g.r[0].hard, 1);
 }
 
