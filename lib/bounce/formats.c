@@ -323,16 +323,20 @@ static int system_sender(const bounce_view *v)
            fmt_header_has(v, "Auto-Submitted", "failure") ||
            fmt_header_has(v, "Return-Path", "<>") || fmt_header_has(v, "X-MDDSN-Message", NULL) ||
            fmt_from_has(v, "mailer-daemon") || fmt_from_has(v, "post_master@") ||
+           fmt_from_has(v, "<>") ||
            fmt_from_has(v, "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e");
 }
 
 int fmt_person_quoting(const bounce_view *v)
 {
-    /* under a reply's Subject a role's name (a person answering as "Postmaster") is no
-     * notice's mark (review-s10 H4, review-s10c F2); Verizon titles its notices "Re:" but
-     * sends them from post_master@ */
-    return v->hlen && replied(v) &&
-           !(subject_kind(v, KB_PH_REPLY) ? system_sender(v) : notice_headers(v));
+    /* a reply that answers in a thread (a reply's Subject and In-Reply-To or References): a
+     * role's name there (a person answering as "Postmaster") is no notice's mark (review-s10
+     * H4, review-s10c F2); a notice titled "Re:" without them keeps its From's word
+     * (review-s10d F1). Verizon titles its notices "Re:", answers in the thread, and sends
+     * them from post_master@. */
+    int answers = subject_kind(v, KB_PH_REPLY) &&
+                  (fmt_header_has(v, "In-Reply-To", NULL) || fmt_header_has(v, "References", NULL));
+    return v->hlen && replied(v) && !(answers ? system_sender(v) : notice_headers(v));
 }
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
@@ -729,6 +733,27 @@ static int notice_pasted(const bounce_view *v)
     return 0;
 }
 
+/* bare_host - is the From only a host name ("amazonses.com": letters, digits, '-' and '.',
+ * with a dot), no mailbox and no name? Not a list archive's "jane at example.org (Jane)" or a
+ * name alone (review-s10d F2). */
+static int bare_host(const char *f)
+{
+    while (*f == ' ' || *f == '\t')
+        f++;
+    size_t n = strlen(f);
+    while (n && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+        n--;
+    int dot = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)f[i];
+        if (c == '.')
+            dot = i > 0 && i + 1 < n;
+        else if (!str_isalnum(c) && c != '-')
+            return 0;
+    }
+    return n && dot;
+}
+
 /* notice_headers - do the message's own header fields say it is a notice, as a mail system
  * writes them (not words a person may write): X-Failed-Recipients, a mailer daemon's or
  * postmaster's From (bounce-phrases.tsv kind from), the null Return-Path, Auto-Submitted? */
@@ -744,7 +769,7 @@ static int notice_headers(const bounce_view *v)
         return 1;
     /* a From that names no mailbox at all ("From: amazonses.com", Amazon WorkMail's notices):
      * a system's, no person's */
-    if (v->from[0] && !strchr(v->from, '@'))
+    if (bare_host(v->from))
         return 1;
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++)
