@@ -313,6 +313,15 @@ static int from_a_person(const bounce_view *v)
     return replied(v) || forwarded(v);
 }
 
+/* from_is_null - is the From the null address "<>" itself (not a name holding "<>")? */
+static int from_is_null(const bounce_view *v)
+{
+    const char *f = v->from;
+    while (*f == ' ' || *f == '\t')
+        f++;
+    return f[0] == '<' && f[1] == '>' && !f[2 + strspn(f + 2, " \t")];
+}
+
 /* system_sender - header fields no person writes from: a notice's marks (notice_headers()
  * without the From names a person may answer under: "Postmaster", "System Administrator",
  * "Mail Delivery Team"), and the senders only a mail system uses */
@@ -322,21 +331,19 @@ static int system_sender(const bounce_view *v)
            fmt_header_has(v, "Auto-Submitted", "auto-replied") ||
            fmt_header_has(v, "Auto-Submitted", "failure") ||
            fmt_header_has(v, "Return-Path", "<>") || fmt_header_has(v, "X-MDDSN-Message", NULL) ||
-           fmt_from_has(v, "mailer-daemon") || fmt_from_has(v, "post_master@") ||
-           fmt_from_has(v, "<>") ||
+           fmt_from_has(v, "mailer-daemon") || fmt_from_has(v, "post_master@") || from_is_null(v) ||
            fmt_from_has(v, "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e");
 }
 
 int fmt_person_quoting(const bounce_view *v)
 {
-    /* a reply that answers in a thread (a reply's Subject and In-Reply-To or References): a
-     * role's name there (a person answering as "Postmaster") is no notice's mark (review-s10
-     * H4, review-s10c F2); a notice titled "Re:" without them keeps its From's word
-     * (review-s10d F1). Verizon titles its notices "Re:", answers in the thread, and sends
-     * them from post_master@. */
-    int answers = subject_kind(v, KB_PH_REPLY) &&
-                  (fmt_header_has(v, "In-Reply-To", NULL) || fmt_header_has(v, "References", NULL));
-    return v->hlen && replied(v) && !(answers ? system_sender(v) : notice_headers(v));
+    /* under a reply's Subject a role's name (a person answering as "Postmaster", "System
+     * Administrator", "Mail Delivery Team") is no notice's mark, with or without the thread's
+     * headers (review-s10 H4, review-s10c F2, review-s10e F1): a notice so titled that has
+     * none of a system's marks is read as hearsay, soft; a suppressed good address costs
+     * more. Verizon titles its notices "Re:" and sends them from post_master@. */
+    return v->hlen && replied(v) &&
+           !(subject_kind(v, KB_PH_REPLY) ? system_sender(v) : notice_headers(v));
 }
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
@@ -351,6 +358,27 @@ static int dsn_in_text(const bounce_view *v)
             * mail ..."): not a person's reply that quotes a report's lines to ask about them,
             * nor a forwarded question that quotes them without a notice's words */
            (!v->hlen || notice_headers(v) || (notice_like(v) && !replied(v)));
+}
+
+/* bare_host - is the From only a host name ("amazonses.com": letters, digits, '-' and '.',
+ * with a dot), no mailbox and no name? Not a list archive's "jane at example.org (Jane)" or a
+ * name alone (review-s10d F2). */
+static int bare_host(const char *f)
+{
+    while (*f == ' ' || *f == '\t')
+        f++;
+    size_t n = strlen(f);
+    while (n && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+        n--;
+    int dot = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)f[i];
+        if (c == '.')
+            dot = i > 0 && i + 1 < n;
+        else if (!str_isalnum(c) && c != '-')
+            return 0;
+    }
+    return n && dot;
 }
 
 /* returns_own - is a message attached, and was it sent by the one this message goes to (the
@@ -387,6 +415,7 @@ int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
      * a report's lines under a notice's subject: review-s9c H1): hearsay, never hard; a
      * notice a person passes on ("Fwd: Returned mail ...") is the notice */
     if (n > 0 && v->hlen && !notice_headers(v) && !forwarded(v) && !returns_own(v) &&
+        !bare_host(v->from) && /* (Amazon WorkMail's "From: amazonses.com": a system's) */
         fmt_header_has(v, "From", NULL) && fmt_header_has(v, "Subject", NULL))
         out->hearsay = 1; /* (a returned message attached, as Amazon WorkMail's notices carry
                              it, is no person's quote; nor a paste that opens with the returned
@@ -733,27 +762,6 @@ static int notice_pasted(const bounce_view *v)
     return 0;
 }
 
-/* bare_host - is the From only a host name ("amazonses.com": letters, digits, '-' and '.',
- * with a dot), no mailbox and no name? Not a list archive's "jane at example.org (Jane)" or a
- * name alone (review-s10d F2). */
-static int bare_host(const char *f)
-{
-    while (*f == ' ' || *f == '\t')
-        f++;
-    size_t n = strlen(f);
-    while (n && (f[n - 1] == ' ' || f[n - 1] == '\t'))
-        n--;
-    int dot = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)f[i];
-        if (c == '.')
-            dot = i > 0 && i + 1 < n;
-        else if (!str_isalnum(c) && c != '-')
-            return 0;
-    }
-    return n && dot;
-}
-
 /* notice_headers - do the message's own header fields say it is a notice, as a mail system
  * writes them (not words a person may write): X-Failed-Recipients, a mailer daemon's or
  * postmaster's From (bounce-phrases.tsv kind from), the null Return-Path, Auto-Submitted? */
@@ -766,10 +774,6 @@ static int notice_headers(const bounce_view *v)
         fmt_header_has(v, "X-MDDSN-Message", NULL) || /* MDaemon's notices */
         fmt_header_has(v, "Auto-Submitted", "auto-replied") ||
         fmt_header_has(v, "Auto-Submitted", "failure") || fmt_header_has(v, "Return-Path", "<>"))
-        return 1;
-    /* a From that names no mailbox at all ("From: amazonses.com", Amazon WorkMail's notices):
-     * a system's, no person's */
-    if (bare_host(v->from))
         return 1;
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++)
