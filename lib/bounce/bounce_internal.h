@@ -211,9 +211,10 @@ void fmt_prefixes_init(bounce_view *v);
  * it quotes is hearsay (formats.c) */
 int fmt_person_quoting(const bounce_view *v);
 
-/* fmt_postfix_opener - does t[0..n) open as Postfix opens an entry's text after "addr: "
- * ("host ...", "connect to ...", a reply code ...; formats.c)? */
-int fmt_postfix_opener(const char *t, size_t n);
+/* fmt_opens_entry - does the line l[0..ll) (an address first) open a Postfix entry of its
+ * own, its text after "addr: " opening as Postfix opens one ("host ...", "connect to ...", a
+ * reply code ...; formats.c)? */
+int fmt_opens_entry(const char *l, size_t ll);
 
 /* bounce_has_reply - the same for one class only ('5': a permanent reply), 0 for both. */
 int bounce_has_reply(const char *s, size_t len, char cls);

@@ -213,8 +213,6 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
 static int notice_headers(const bounce_view *v);
 static int notice_like(const bounce_view *v);
 
-/* subject_kind - does the Subject open with a phrase of that kind (bounce-phrases.tsv: reply,
- * forward)? Blanks before it are passed over. */
 void fmt_prefixes_init(bounce_view *v)
 {
     const mxd_kb *kb = v->kb;
@@ -229,7 +227,8 @@ void fmt_prefixes_init(bounce_view *v)
     }
 }
 
-/* starts_kind - the length of the reply (kind KB_PH_REPLY) or forward prefix s opens with, or 0 */
+/* starts_kind - the length of the prefix of that kind (KB_PH_REPLY, KB_PH_FORWARD, KB_PH_TAG)
+ * s opens with, or 0 */
 static size_t starts_kind(const bounce_view *v, const char *s, size_t sl, int kind)
 {
     if (!sl)
@@ -290,16 +289,14 @@ static int subject_kind(const bounce_view *v, int kind)
  * (List-Id)? Its words about a notice are no notice. */
 static int replied(const bounce_view *v)
 {
-    /* (a reply under a subject its writer changed still answers a message: In-Reply-To;
-     * ezmlm's and Majordomo's posts carry Mailing-List or List-Post, not List-Id) */
+    /* (a reply under a subject its writer changed still answers a message: In-Reply-To, but
+     * Gmail's forward carries it too, and a forward is no reply: review-s10c F1; ezmlm's and
+     * Majordomo's posts carry Mailing-List or List-Post, not List-Id) */
     return subject_kind(v, KB_PH_REPLY) || fmt_header_has(v, "List-Id", NULL) ||
            (fmt_header_has(v, "In-Reply-To", NULL) && !subject_kind(v, KB_PH_FORWARD)) ||
            fmt_header_has(v, "Mailing-List", NULL) || fmt_header_has(v, "List-Post", NULL) ||
            fmt_header_has(v, "Precedence", "list");
-    /* (Gmail's forward carries In-Reply-To: a forward is no reply: review-s10c F1) */
 }
-
-static int notice_headers(const bounce_view *v);
 
 /* forwarded - does a person pass the message on ("Fwd:", "WG:", "转发:" ...)? */
 static int forwarded(const bounce_view *v)
@@ -322,17 +319,26 @@ static int from_is_null(const bounce_view *v)
     return f[0] == '<' && f[1] == '>' && !f[2 + strspn(f + 2, " \t")];
 }
 
-/* system_sender - header fields no person writes from: a notice's marks (notice_headers()
- * without the From names a person may answer under: "Postmaster", "System Administrator",
- * "Mail Delivery Team"), and the senders only a mail system uses */
-static int system_sender(const bounce_view *v)
+/* notice_marks - the header fields a mail system writes on a notice and a person does not:
+ * X-Failed-Recipients, MDaemon's X-MDDSN-Message, the null Return-Path, and Auto-Submitted as
+ * notices write it (Postfix's and Exim's "auto-replied", sendmail's "auto-generated
+ * (failure)"; not a notification's plain "auto-generated" (GitLab, cron, ticket systems) nor
+ * "no", RFC 3834 section 5) */
+static int notice_marks(const bounce_view *v)
 {
     return fmt_header_has(v, "X-Failed-Recipients", NULL) ||
+           fmt_header_has(v, "X-MDDSN-Message", NULL) || fmt_header_has(v, "Return-Path", "<>") ||
            fmt_header_has(v, "Auto-Submitted", "auto-replied") ||
-           fmt_header_has(v, "Auto-Submitted", "failure") ||
-           fmt_header_has(v, "Return-Path", "<>") || fmt_header_has(v, "X-MDDSN-Message", NULL) ||
-           fmt_from_has(v, "mailer-daemon") || fmt_from_has(v, "post_master@") || from_is_null(v) ||
-           fmt_from_has(v, "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e");
+           fmt_header_has(v, "Auto-Submitted", "failure");
+}
+
+/* system_sender - a notice's marks, or a sender only a mail system uses; not the From names a
+ * person may answer under ("Postmaster", "System Administrator", "Mail Delivery Team") that
+ * notice_headers() also takes */
+static int system_sender(const bounce_view *v)
+{
+    return notice_marks(v) || fmt_from_has(v, "mailer-daemon") || fmt_from_has(v, "post_master@") ||
+           from_is_null(v) || fmt_from_has(v, "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e");
 }
 
 int fmt_person_quoting(const bounce_view *v)
@@ -599,11 +605,6 @@ static int postfix_opener(const char *t, size_t n)
     return reply_code_at(t, n);
 }
 
-int fmt_postfix_opener(const char *t, size_t n)
-{
-    return postfix_opener(t, n);
-}
-
 /* bracket_ip - does t[0..n) name a host's IP in brackets ("mx.example.net[192.0.2.1]"), as
  * Postfix names the server it spoke to, or say "(in reply to ... command)"? */
 static int bracket_ip(const char *t, size_t n)
@@ -707,22 +708,15 @@ static int notice_pasted(const bounce_view *v)
         if (star && p->kind == KB_PH_LEAD) {
             /* "the following message to * was undeliverable": both parts (a line's parts
              * are looked for by the lead readers; here only that the words are there) */
-            char head[128];
             size_t hl = (size_t)(star - pat);
             while (hl && pat[hl - 1] == ' ')
                 hl--;
             const char *tail = star + 1;
             while (*tail == ' ')
                 tail++;
-            /* (not fmt_text_has: its cache knows a marker by its address, and head is a
-             * buffer) */
-            if (hl && hl < sizeof head && *tail && v->text.len) {
-                memcpy(head, pat, hl);
-                head[hl] = 0;
-                if (str_casefind(v->text.ptr, v->text.len, head, hl) &&
-                    str_casefind(v->text.ptr, v->text.len, tail, strlen(tail)))
-                    return 1;
-            }
+            if (hl && *tail && str_casefind(v->text.ptr, v->text.len, pat, hl) &&
+                str_casefind(v->text.ptr, v->text.len, tail, strlen(tail)))
+                return 1;
             continue;
         }
         if ((p->kind == KB_PH_LEAD || words >= 4) && fmt_text_has(v, pat))
@@ -763,17 +757,11 @@ static int notice_pasted(const bounce_view *v)
 }
 
 /* notice_headers - do the message's own header fields say it is a notice, as a mail system
- * writes them (not words a person may write): X-Failed-Recipients, a mailer daemon's or
- * postmaster's From (bounce-phrases.tsv kind from), the null Return-Path, Auto-Submitted? */
+ * writes them (not words a person may write): its marks (notice_marks()), or a mailer
+ * daemon's or postmaster's From (bounce-phrases.tsv kind from)? */
 static int notice_headers(const bounce_view *v)
 {
-    /* Auto-Submitted as notices write it: Postfix's and Exim's "auto-replied", sendmail's
-     * "auto-generated (failure)"; not a notification's plain "auto-generated" (GitLab, cron,
-     * ticket systems) nor "no" (RFC 3834 section 5) */
-    if (fmt_header_has(v, "X-Failed-Recipients", NULL) ||
-        fmt_header_has(v, "X-MDDSN-Message", NULL) || /* MDaemon's notices */
-        fmt_header_has(v, "Auto-Submitted", "auto-replied") ||
-        fmt_header_has(v, "Auto-Submitted", "failure") || fmt_header_has(v, "Return-Path", "<>"))
+    if (notice_marks(v))
         return 1;
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++)
@@ -791,9 +779,7 @@ static int expanded_from_before(const char *t, const char *e)
     return e - t >= 14 && str_caseeq(e - 14, 14, "(expanded from");
 }
 
-/* opens_entry - does the line (an address first) open an entry of its own, its text after
- * "addr: " opening as Postfix opens one? */
-static int opens_entry(const char *l, size_t ll)
+int fmt_opens_entry(const char *l, size_t ll)
 {
     const char *c = memchr(l, ':', ll);
     if (!c)
@@ -830,7 +816,7 @@ static int text_detect(const bounce_view *v)
             } else if (!ll || (size_t)(l - first) > 2048 ||
                        (postfix_entry_at(l + k, ll - k) && !expanded_from_before(first, last) &&
                         (!bounce_reply_open(first, (size_t)(last - first)) ||
-                         opens_entry(l + k, ll - k)))) {
+                         fmt_opens_entry(l + k, ll - k)))) {
                 /* (the alias of "(expanded from" may open the line after it, and the server's
                  * reply, not closed yet, may name another address on a line of its own) */
                 break;

@@ -291,13 +291,8 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t
         /* so does a line of a Postfix entry that lost its indentation, while the server's words
          * after "said:" have not come to Postfix's "(in reply to ... command)" (review-s9c M2) */
         if (kind && cur && !ended && (lines || inline_diag) && !bounce_find(out, t + at, al) &&
-            bounce_reply_open(cur->diag, cur->diaglen)) {
-            /* (unless the line opens an entry of its own: "<b@c>: host ...") */
-            const char *c = memchr(t + at, ':', tl - at);
-            size_t o = c ? (size_t)(c + 1 - t) : tl;
-            if (!c || !fmt_postfix_opener(t + o, tl - o))
-                kind = 0;
-        }
+            bounce_reply_open(cur->diag, cur->diaglen) && !fmt_opens_entry(t + at, tl - at))
+            kind = 0; /* (unless the line opens an entry of its own: "<b@c>: host ...") */
         if (kind)
             cur_indent = indent;
         if (kind) {
@@ -459,16 +454,11 @@ int text_leads_v(bounce_view *v, bounce_out *out)
         /* a lead around the recipient again, on a line of its own: the next recipient's
          * ("The following message to <a@b> was undeliverable." once per recipient, Cisco
          * AsyncOS), unless it names one already listed */
-        if (state != 0 && tl) {
-            size_t te2, at2, al2;
-            size_t e2 = line_lead(v->kb, t, tl, &te2);
-            if (e2 && te2 && bounce_addr_in(t + e2, tl - e2, &at2, &al2) &&
-                !bounce_find(out, t + e2 + at2, al2))
-                state = 0, blank = 0;
-        }
+        size_t te = 0, e = tl ? line_lead(v->kb, t, tl, &te) : 0, at2, al2;
+        if (state != 0 && e && te && bounce_addr_in(t + e, tl - e, &at2, &al2) &&
+            !bounce_find(out, t + e + at2, al2))
+            state = 0, blank = 0;
         if (state == 0) {
-            size_t te;
-            size_t e = tl ? line_lead(v->kb, t, tl, &te) : 0;
             if (!e)
                 continue;
             state = 1;
