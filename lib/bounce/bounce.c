@@ -466,6 +466,8 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         !(out->mta && !strcmp(out->mta, "amazonses")))
         out->hearsay = 1; /* (not a delivery status part, a feedback report or Amazon's JSON
                              notification passed on by a list: the mail system's own words) */
+    if (out->hearsay && out->n > 1)
+        fmt_beside_failure(&bc->v, out);
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);
 }
 

@@ -1104,6 +1104,20 @@ static int permanent(const bounce_rcpt *r)
     return 0;
 }
 
+/* says_failure - does the recipient's own text hold a failure's wording (reasons.tsv, where
+ * every row names a failure)? OpenSMTPD 5.7 titled its failure notices with its success
+ * sentence ("Your message was successfully delivered to these recipients." above
+ * "addr: Network error on destination MXs", OpenSMTPD issue 687): the recipient's words
+ * decide, not the template's. */
+static int says_failure(const bounce_view *v, const bounce_rcpt *r)
+{
+    if (!r->diaglen || !v->reasons)
+        return 0;
+    char low[BOUNCE_MAX_DIAG];
+    bmatch_lower(r->diag, r->diaglen, low);
+    return bmatch_first(v->reasons, low, r->diaglen) >= 0;
+}
+
 void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
 {
     int delayed = fmt_notice_says(v, KB_PH_DELAYED);
@@ -1117,7 +1131,7 @@ void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
         bounce_rcpt *r = &out->r[i];
         if (r->action[0] || r->reason)
             continue;
-        if (delivered && !shows_failure(r))
+        if (delivered && !shows_failure(r) && !says_failure(v, r))
             memcpy(r->action, "delivered", sizeof "delivered");
         else if (delayed)
             memcpy(r->action, "delayed", sizeof "delayed");
@@ -1138,6 +1152,23 @@ static void success_only(bounce_out *out, const unsigned char *ok)
     }
 }
 
+void fmt_beside_failure(const bounce_view *v, bounce_out *out)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < out->n; i++)
+        keep += shows_failure(&out->r[i]) || says_failure(v, &out->r[i]);
+    if (!keep || keep == out->n)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < out->n; i++)
+        if (shows_failure(&out->r[i]) || says_failure(v, &out->r[i])) {
+            if (k != i)
+                out->r[k] = out->r[i];
+            k++;
+        }
+    out->n = k;
+}
+
 static int text_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
@@ -1148,13 +1179,13 @@ static int text_parse(bounce_view *v, bounce_out *out)
         n = text_generic_v(v, 0, out);
     if (n == 0 && v->text.len)
         n = text_unqualified_v(v, out);
-    unsigned char ok[BOUNCE_MAX_RCPTS];
-    for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++)
-        ok[i] = (unsigned char)says_delivered(v->kb, &out->r[i]);
     /* a person's reply or a list's post that quotes a notice: what it says of the recipients
      * is hearsay, never a reason to suppress one (the person may say the address is fine) */
     if (n > 0 && fmt_person_quoting(v))
         out->hearsay = 1;
+    unsigned char ok[BOUNCE_MAX_RCPTS];
+    for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++)
+        ok[i] = (unsigned char)says_delivered(v->kb, &out->r[i]);
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
     if (n == 1)

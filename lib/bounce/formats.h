@@ -61,6 +61,12 @@ int fmt_dsn_in_text(bounce_view *v, bounce_out *out);
  * explanation the bounce gives before its first recipient. */
 void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out);
 
+/* fmt_beside_failure - in a person's words quoting a notice (out->hearsay), the lines that open
+ * with an address name the notice's recipients only where a failure stands beside the address
+ * (a reply code, a status, a failure's wording): when some do, the others go (a signature's
+ * "---" and "addr" under the person's name: the twelfth round's N010). */
+void fmt_beside_failure(const bounce_view *v, bounce_out *out);
+
 /* fmt_notice_kind - a notice whose own text says it only warns of a delay (bounce-phrases.tsv,
  * kind delayed) gives its recipients without an action and without a 5xx reply action
  * "delayed"; with success set, one that reports a delivery (kind delivered) gives those without

@@ -811,6 +811,80 @@ static int html_marker_at(const char *t, size_t left)
     return 0;
 }
 
+/* log_head - does t[0..n) read as the head of a log line: a TAI64N label ("@4000..."), a
+ * program named qmail ("qmail: ", "qmail-send[42]: "), or a time of day ("10:00:01")? A
+ * sentence that mentions a delivery's log words later on is none. */
+static int log_head(const char *t, size_t n)
+{
+    if (t[0] == '@' || str_casefind(t, n, "qmail", 5))
+        return 1;
+    for (size_t i = 0; i + 8 <= n; i++)
+        if (str_isdigit((unsigned char)t[i]) && str_isdigit((unsigned char)t[i + 1]) &&
+            t[i + 2] == ':' && str_isdigit((unsigned char)t[i + 3]) &&
+            str_isdigit((unsigned char)t[i + 4]) && t[i + 5] == ':' &&
+            str_isdigit((unsigned char)t[i + 6]) && str_isdigit((unsigned char)t[i + 7]))
+            return 1;
+    return 0;
+}
+
+/* qmail_report - where a qmail-send log line's report starts ("@4000... delivery 245:
+ * failure: Unable_to_run_qmail-remote./": after "delivery N: success|failure|deferral: "),
+ * or NULL when the text opens with no such line. The prefix opens the text or follows a log
+ * line's head (log_head), within the first line's 160 bytes. */
+static const char *qmail_report(const char *t, size_t tl)
+{
+    static const char *const kinds[] = {"success: ", "failure: ", "deferral: "};
+    size_t head = tl < 160 ? tl : 160;
+    const char *nl = memchr(t, '\n', head);
+    if (nl)
+        head = (size_t)(nl - t);
+    for (const char *d = str_casefind(t, head, "delivery ", 9); d;
+         d = str_casefind(d + 1, head - (size_t)(d + 1 - t), "delivery ", 9)) {
+        const char *p = d + 9, *e = t + tl;
+        if (d > t && !str_isspace((unsigned char)d[-1]) && d[-1] != ':')
+            continue;
+        if (d > t && !log_head(t, (size_t)(d - t)))
+            continue;
+        if (p >= e || !str_isdigit((unsigned char)*p))
+            continue;
+        while (p < e && str_isdigit((unsigned char)*p))
+            p++;
+        if (e - p < 2 || p[0] != ':' || p[1] != ' ')
+            continue;
+        p += 2;
+        for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+            size_t kl = strlen(kinds[k]);
+            if ((size_t)(e - p) > kl && !memcmp(p, kinds[k], kl))
+                return p + kl;
+        }
+    }
+    return NULL;
+}
+
+/* qmail_unlog - undo what qmail-send's log did to a report (qmail-send.c logsafe(): every line
+ * break written as '/', every blank as '_'; some builds keep the blanks). Underscores become
+ * blanks only in a report without blanks; a '/' becomes a line break at the report's end,
+ * after a sentence's end (". ) ] >") or before a capital (the next line of the reply), and is
+ * kept elsewhere (a URL's path). Writes at most len bytes to out; returns the length. */
+static size_t qmail_unlog(const char *in, size_t len, char *out)
+{
+    int blanks = memchr(in, ' ', len) != NULL;
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        if (c == '_' && !blanks)
+            c = ' ';
+        else if (c == '/') {
+            char prev = i ? in[i - 1] : 0, next = i + 1 < len ? in[i + 1] : 0;
+            if (!next || next == '\n' || strchr(".)]>", prev ? prev : 'x') ||
+                (next >= 'A' && next <= 'Z' && prev != '/' && prev != ':'))
+                c = '\n';
+        }
+        out[i] = c;
+    }
+    out[len] = 0;
+    return len;
+}
+
 /* unwrap - take off what a mail client wrapped around the server's reply: an HTML NDR's
  * markup, Exchange's "Remote Server returned '...'" and "Diagnostic information for
  * administrators" block, Gmail's "The error that the other server returned was:". *text and
@@ -834,6 +908,18 @@ static mxd_err unwrap(const char *in, size_t len, reply_parts *rp, char **owned,
             rp->wrapper = "HTML";
             break;
         }
+    const char *q = *owned ? NULL : qmail_report(in, len);
+    if (q) {
+        /* (the log line ends the report: the next line is another entry) */
+        const char *eol = memchr(q, '\n', len - (size_t)(q - in));
+        size_t ql = (size_t)((eol ? eol : in + len) - q);
+        *owned = malloc(ql + 1);
+        if (!*owned)
+            return MXD_ERR_NOMEM;
+        *tlen = qmail_unlog(q, ql, *owned);
+        *text = *owned;
+        rp->wrapper = "qmail-send log";
+    }
     const char *t = *text;
     size_t tl = *tlen;
     static const char rsr[] = "remote server returned '";

@@ -1860,6 +1860,103 @@ static void test_tenth_round_shapes(void **state)
         explains_as(eleventh[i].reply, eleventh[i].reason);
 }
 
+/* The twelfth round's shapes (2026-12-07, measured before these changes): a qmail-send log
+ * line's report, Exim's sender callout (no null MX), OpenSMTPD 5.7's failure notice under its
+ * success sentence, Gmail's notice pasted without its header, a signature's address in a
+ * person's reply quoting a notice, and replies whose wordings the data lacked. */
+static void test_twelfth_round_shapes(void **state)
+{
+    (void)state;
+    got g;
+    /* qmail-send logs a report with its blanks as '_' and its line breaks as '/' */
+    static const struct {
+        const char *line, *reason;
+    } qlog[] = {
+        {"@400000006570a0b1 delivery 245: failure: Unable_to_run_qmail-remote./", "systemerror"},
+        {"delivery 7: failure: Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/", "userunknown"},
+        {"Dec  7 10:00:01 mx qmail: delivery 8: deferral: Connected_to_192.0.2.1_but_"
+         "greeting_failed./Remote_host_said:_421_4.7.0_Too_many_connections/",
+         "toomanyconn"}};
+    for (size_t i = 0; i < sizeof qlog / sizeof *qlog; i++) {
+        mxd_explanation *x = NULL;
+        assert_int_equal(mxd_explain(kb, qlog[i].line, strlen(qlog[i].line), NULL, &x), MXD_OK);
+        assert_string_equal(x->reason, qlog[i].reason);
+        assert_non_null(x->unwrapped);
+        assert_string_equal(x->unwrapped, "qmail-send log");
+        mxd_explanation_free(x);
+    }
+    /* a text that merely says "delivery 3: failure:" later on is no log line */
+    mxd_explanation *x = NULL;
+    static const char prose[] = "550 5.1.1 user_unknown at example.net; see delivery 3: "
+                                "failure: in the log";
+    assert_int_equal(mxd_explain(kb, prose, sizeof prose - 1, NULL, &x), MXD_OK);
+    assert_true(x->unwrapped == NULL || strcmp(x->unwrapped, "qmail-send log"));
+    mxd_explanation_free(x);
+    static const struct {
+        const char *reply, *reason;
+    } replies[] = {
+        /* Exim's sender verify callout: the sender's domain refuses bounces; no null MX */
+        {"550-Callback setup failed while verifying <ann@example.org>\n550-The initial "
+         "connection, or a HELO or MAIL FROM:<> command was\n550-rejected. Refusing MAIL "
+         "FROM:<> does not help fight spam, disregards\n550-RFC requirements, and stops you "
+         "from receiving standard bounce\n550-messages. This host does not accept mail from "
+         "domains whose servers\n550 refuse bounces.",
+         "rejected"},
+        {"554 5.7.27 Domain example.net does not accept mail (nullMX)", "notaccept"},
+        {"Your message couldn't be delivered. Despite repeated attempts to contact the "
+         "recipient's email system it didn't respond.",
+         "expired"},
+        {"451 ESMTP MailEnable Service temporarily refused connection at 12/07/26 10:00:00 from "
+         "IP (192.0.2.1) because the server is too busy.",
+         "toomanyconn"},
+        {"550 sorry, too many emails (#5.7.1)", "speeding"},
+        {"5.0.0 Error: transaction failed: cannot send message: [2511] Recipient could not be "
+         "found",
+         "userunknown"},
+        {"Cannot start TLS: handshake failure", "securityerror"}};
+    for (size_t i = 0; i < sizeof replies / sizeof *replies; i++)
+        explains_as(replies[i].reply, replies[i].reason);
+    /* OpenSMTPD 5.7 wrote its success sentence above a failure: the recipient's words decide;
+     * a real success notice stays a delivery (left out) */
+    static const char smtpd[] =
+        "Hi!\n\nThis is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n\nYour message "
+        "was successfully delivered to these recipients.\n\nbob@example.net: Network error on "
+        "destination MXs\n\nBelow is a copy of the original message:\n\nFrom: ann@example.org\n"
+        "To: bob@example.net\nSubject: hello\n\nhi\n";
+    parse_one(smtpd, sizeof smtpd - 1, "opensmtpd-57", &g);
+    assert_string_equal(g.r[0].reason, "networkerror");
+    assert_int_equal(g.r[0].hard, 0);
+    static const char smtpd_ok[] =
+        "Hi!\n\nThis is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n\nYour message "
+        "was successfully delivered to these recipients.\n\nbob@example.net: 250 2.0.0 Ok: "
+        "queued as 1A2B3C\n\nBelow is a copy of the original message:\n\nFrom: "
+        "ann@example.org\nTo: bob@example.net\nSubject: hello\n\nhi\n";
+    assert_int_equal(parse_bytes(kb, smtpd_ok, sizeof smtpd_ok - 1, "opensmtpd-ok", &g), MXD_OK);
+    assert_int_equal(g.n, 0);
+    /* Gmail's notice pasted without its header: the other server's words are its diagnostic */
+    static const char gmail[] =
+        "Delivery to the following recipient failed permanently:\n\n     bob@example.net\n\n"
+        "Technical details of permanent failure:\nGoogle tried to deliver your message, but it "
+        "was rejected by the server for the recipient domain example.net by mx.example.net. "
+        "[192.0.2.1].\n\nThe error that the other server returned was:\n550 5.1.1 "
+        "<bob@example.net>: Recipient address rejected: User unknown\n";
+    parse_one(gmail, sizeof gmail - 1, "gmail-pasted", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_non_null(strstr(g.r[0].json, "Recipient address rejected: User unknown"));
+    /* a person's reply quoting a notice, signed with an address under "---": the signature
+     * names no recipient */
+    static const char signed_reply[] =
+        "From: Ann <ann@example.org>\nTo: dev@lists.example.org\nSubject: Re: [failure notice]\n"
+        "\nCarl wrote:\n> Hi. This is the qmail-send program at mx.example.org.\n> I'm afraid I "
+        "wasn't able to deliver your message to the following addresses.\n> This is a permanent "
+        "error; I've given up. Sorry it didn't work out.\n>\n> <bob@example.net>:\n> Sorry, no "
+        "mailbox here by that name. (#5.1.1)\n\nYes, that list address went away.\n\nCiao\nAnn"
+        "\n\n---\ncarol@example.com\n'Ciao' - shorter than a long goodbye\n";
+    parse_one(signed_reply, sizeof signed_reply - 1, "signed-reply", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 0);
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -2546,6 +2643,7 @@ int main(void)
         cmocka_unit_test(test_ninth_round_shapes),
         cmocka_unit_test(test_people_quoting_bounces),
         cmocka_unit_test(test_tenth_round_shapes),
+        cmocka_unit_test(test_twelfth_round_shapes),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
