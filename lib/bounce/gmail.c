@@ -5,7 +5,7 @@
  * permanent (or temporary) failure:" introduces Google's words and, where the remote server
  * answered, "The error that the other server returned was: 550 ...". A temporary failure
  * ("has been delayed", "Message will be retried") is reported with action delayed. A notice
- * pasted without its header is known by both of its sentences.
+ * pasted without its header is known by two of its sentences.
  */
 #include <string.h>
 #include "bounce/formats.h"
@@ -13,9 +13,10 @@
 
 static int gmail_detect(const bounce_view *v)
 {
-    if (!v->hlen) /* (pasted without its header: both of its sentences) */
-        return fmt_text_has(v, "Delivery to the following recipient") &&
-               fmt_text_has(v, "Technical details of");
+    if (!v->hlen) /* (pasted without its header: two of its sentences) */
+        return fmt_text_has(v, "Technical details of") &&
+               (fmt_text_has(v, "Delivery to the following recipient") ||
+                fmt_text_has(v, "Google tried to deliver your message"));
     return (fmt_from_has(v, "mailer-daemon@google") || fmt_from_has(v, "mailer-daemon@gmail") ||
             fmt_from_has(v, "googlemail.com")) &&
            (fmt_text_has(v, "Delivery to the following recipient") ||

@@ -1957,6 +1957,41 @@ static void test_twelfth_round_shapes(void **state)
     assert_int_equal(g.r[0].hard, 0);
 }
 
+/* The thirteenth round's shapes (2026-12-07, measured before these changes): Gmail's old
+ * notice pasted from "Technical details" on under a label line of the poster's, and wordings
+ * the data lacked (a cause beside a delay notice's frame word among them). */
+static void test_thirteenth_round_shapes(void **state)
+{
+    (void)state;
+    got g;
+    static const char gmail[] =
+        "Bounced address : bob@example.net\n\nTechnical details of permanent failure:\nGoogle "
+        "tried to deliver your message, but it was rejected by the server for the recipient "
+        "domain example.net by mx.example.net. [192.0.2.1].\n\nThe error that the other server "
+        "returned was:\n550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown\n";
+    parse_one(gmail, sizeof gmail - 1, "gmail-technical", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_string_equal(g.r[0].status, "5.1.1");
+    static const struct {
+        const char *reply, *reason;
+    } replies[] = {
+        {"554 5.2.252 STOREDRV.Submission.Exception:SendAsDeniedException."
+         "MapiExceptionSendAsDenied; Failed to process message due to a permanent exception",
+         "rejected"},
+        {"550 Recipient not in route list.", "userunknown"},
+        {"No SMTP servers were available for example.net. Tried mx1.example.net", "networkerror"},
+        {"Message rejected. See https://support.google.com/mail/answer/69585 for more "
+         "information.",
+         "spamdetected"},
+        {"Message delivery to 'bob@example.net' delayed\nSMTP module(domain example.net) "
+         "reports:\n connection with mx.example.net is broken",
+         "networkerror"},
+        /* (the frame word alone stays Sisimai's expiry) */
+        {"Message delivery to 'bob@example.net' delayed", "expired"}};
+    for (size_t i = 0; i < sizeof replies / sizeof *replies; i++)
+        explains_as(replies[i].reply, replies[i].reason);
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -2644,6 +2679,7 @@ int main(void)
         cmocka_unit_test(test_people_quoting_bounces),
         cmocka_unit_test(test_tenth_round_shapes),
         cmocka_unit_test(test_twelfth_round_shapes),
+        cmocka_unit_test(test_thirteenth_round_shapes),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
