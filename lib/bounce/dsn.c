@@ -304,6 +304,20 @@ static void host_of(const char *v, size_t vl, char *out, size_t outlen)
         *p = (char)str_tolower((unsigned char)*p);
 }
 
+/* field_line - does the line open a field ("Name:" or "Name :", the name letters, digits and
+ * '-'), and not a URL ("https://...")? */
+static int field_line(const char *l, size_t n)
+{
+    size_t i = 0;
+    while (i < n && i <= 40 && (str_isalnum((unsigned char)l[i]) || l[i] == '-'))
+        i++;
+    if (!i || i > 40)
+        return 0;
+    while (i < n && l[i] == ' ')
+        i++;
+    return i < n && l[i] == ':' && !(i + 2 < n && l[i + 1] == '/' && l[i + 2] == '/');
+}
+
 int dsn_parse(const char *s, size_t len, bounce_out *out)
 {
     dsn_group g;
@@ -335,7 +349,12 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             continue;
         }
         size_t end = pos;
-        while (end < len && (s[end] == ' ' || s[end] == '\t')) {
+        /* Gmail's message/global-delivery-status cuts a long Diagnostic-Code into lines
+         * without folding them ("... content judged to b" / "e spam by ... IB212 ..."): there a
+         * line that opens no field of its own goes on with the field, as if folded */
+        int diag = bounce_starts(s + start, pos - start, "Diagnostic-Code") &&
+                   field_line(s + start, pos - start);
+        while (end < len && (s[end] == ' ' || s[end] == '\t' || diag)) {
             const char *l2;
             size_t l2l;
             size_t p2 = end;
@@ -344,6 +363,8 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             const char *tp2 = l2;
             bounce_trim(&tp2, &t2);
             if (!t2)
+                break;
+            if (s[end] != ' ' && s[end] != '\t' && field_line(l2, l2l))
                 break;
             end = p2;
         }

@@ -1054,6 +1054,43 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
     }
 }
 
+static int says_failure(const bounce_view *v, const bounce_rcpt *r);
+
+/* reason_in_notice - a notice that names its one recipient in a sentence and says why on a
+ * line of its own further down, apart from it by a blank or a rule line, with no reply at all
+ * (Naver's "<addr> 님께 보내신 메일 ... 다음과 같은 이유로 전송 실패했습니다." then, under a rule,
+ * "받는 사람이 회원님의 메일을 수신차단 하였습니다."): when the recipient's text holds no reply
+ * code and no failure's wording, the first line below it that holds one (reasons.tsv) is
+ * added to it. Only the notice itself is read, as in reply_in_notice. */
+static void reason_in_notice(bounce_view *v, bounce_rcpt *r)
+{
+    const char *t = v->text.ptr;
+    if (!t || !v->reasons || bounce_has_code(r->diag, r->diaglen) || says_failure(v, r))
+        return;
+    size_t end = bview_sep(v), pos = 0;
+    const char *at_rcpt = str_casefind(t, end, r->recipient, strlen(r->recipient));
+    if (!at_rcpt)
+        return;
+    pos = (size_t)(at_rcpt - t);
+    const char *l;
+    size_t ll;
+    bounce_line(t, end, &pos, &l, &ll); /* (the recipient's own line) */
+    if (end - pos > 2048)
+        end = pos + 2048;
+    end = quoted_block_at(t, pos, end);
+    while (bounce_line(t, end, &pos, &l, &ll)) {
+        bounce_trim(&l, &ll);
+        if (!ll || ll >= BOUNCE_MAX_DIAG)
+            continue;
+        char low[BOUNCE_MAX_DIAG];
+        bmatch_lower(l, ll, low);
+        if (bmatch_first(v->reasons, low, ll) >= 0) {
+            rcpt_diag_add(r, l, ll);
+            return;
+        }
+    }
+}
+
 /* says_delivered - does the recipient's own text (read before the notice's intro is put in
  * front of it) report a delivery (bounce-phrases.tsv, kind delivered: "has been successfully
  * delivered")? */
@@ -1190,6 +1227,8 @@ static int text_parse(bounce_view *v, bounce_out *out)
         fmt_intro_diag(v->kb, v, out);
     if (n == 1)
         reply_in_notice(v, &out->r[0]);
+    if (n == 1)
+        reason_in_notice(v, &out->r[0]);
     if (n > 0) /* after the reply is known: a 4xx/5xx reply is no success */
         success_only(out, ok);
     if (n == 1)

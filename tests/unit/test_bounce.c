@@ -1992,6 +1992,57 @@ static void test_thirteenth_round_shapes(void **state)
         explains_as(replies[i].reply, replies[i].reason);
 }
 
+/* The fourteenth round's shapes (2026-12-07, measured before these changes): a DSN whose
+ * Diagnostic-Code Gmail cut into lines without folding them, a notice that says why on a line
+ * of its own under a rule (Naver), and wordings the data lacked (Korean among them). */
+static void test_fourteenth_round_shapes(void **state)
+{
+    (void)state;
+    got g;
+    static const char cut[] =
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: ann@example.org\n"
+        "Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\nContent-Type: "
+        "multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\nContent-Type: "
+        "text/plain\n\nYour message was rejected.\n\n--B\nContent-Type: "
+        "message/global-delivery-status\n\nReporting-MTA: dns; googlemail.com\n\n"
+        "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.2.0\nRemote-MTA: "
+        "dns; smtp.secureserver.net\nDiagnostic-Code: smtp; 552 5.2.0 This message has been "
+        "rejected due to content judged to b\ne spam by the internet community IB212 - If you "
+        "feel this is in error, use the page <https://che\nckspam.secureserver.net/?sid=1>\n"
+        "Last-Attempt-Date: Sun, 03 Dec 2017 03:29:10 -0800 (PST)\n\n--B--\n";
+    parse_one(cut, sizeof cut - 1, "dsn-cut", &g);
+    assert_string_equal(g.r[0].reason, "spamdetected");
+    assert_non_null(strstr(g.r[0].json, "judged to be spam by the internet community IB212"));
+    assert_non_null(strstr(g.r[0].json, "checkspam.secureserver.net"));
+    /* (a field after the cut lines is still its own: Last-Attempt-Date is not in the text) */
+    assert_null(strstr(g.r[0].json, "Last-Attempt-Date"));
+    static const char naver[] =
+        "NAVER - http://www.naver.com/\n--------------------------------------------\n\n"
+        "bob@example.net \xeb\x8b\x98\xea\xbb\x98 \xeb\xb3\xb4\xeb\x82\xb4\xec\x8b\xa0 "
+        "\xeb\xa9\x94\xec\x9d\xbc <hello> \xec\x9d\xb4 \xeb\x8b\xa4\xec\x9d\x8c\xea\xb3\xbc "
+        "\xea\xb0\x99\xec\x9d\x80 \xec\x9d\xb4\xec\x9c\xa0\xeb\xa1\x9c \xec\xa0\x84\xec\x86\xa1 "
+        "\xec\x8b\xa4\xed\x8c\xa8\xed\x96\x88\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4.\n\n"
+        "--------------------------------------------\n\n"
+        "\xeb\xb0\x9b\xeb\x8a\x94 \xec\x82\xac\xeb\x9e\x8c\xec\x9d\xb4 "
+        "\xed\x9a\x8c\xec\x9b\x90\xeb\x8b\x98\xec\x9d\x98 \xeb\xa9\x94\xec\x9d\xbc\xec\x9d\x84 "
+        "\xec\x88\x98\xec\x8b\xa0\xec\xb0\xa8\xeb\x8b\xa8 \xed\x95\x98\xec\x98\x80\xec\x8a\xb5"
+        "\xeb\x8b\x88\xeb\x8b\xa4.\n\n--------------------------------------------\n";
+    parse_one(naver, sizeof naver - 1, "naver", &g);
+    assert_string_equal(g.r[0].reason, "filtered");
+    assert_int_equal(g.r[0].hard, 0);
+    static const struct {
+        const char *reply, *reason;
+    } replies[] = {{"550 I cannot deliver mail for <bob@example.net>", "norelaying"},
+                   {"451 4.0.0 backend: invalid return path: not owned by user", "rejected"},
+                   {"\xeb\xb0\x9b\xeb\x8a\x94 \xec\x82\xac\xeb\x9e\x8c\xec\x9d\x98 "
+                    "\xeb\xa9\x94\xec\x9d\xbc\xed\x95\xa8 \xec\x9a\xa9\xeb\x9f\x89\xec\x9d\xb4 "
+                    "\xea\xb0\x80\xeb\x93\x9d \xec\xb0\xbc\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4.",
+                    "mailboxfull"},
+                   {"* Remote host said : Your mail was denied from the receiver.", "filtered"}};
+    for (size_t i = 0; i < sizeof replies / sizeof *replies; i++)
+        explains_as(replies[i].reply, replies[i].reason);
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -2680,6 +2731,7 @@ int main(void)
         cmocka_unit_test(test_tenth_round_shapes),
         cmocka_unit_test(test_twelfth_round_shapes),
         cmocka_unit_test(test_thirteenth_round_shapes),
+        cmocka_unit_test(test_fourteenth_round_shapes),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
