@@ -1150,9 +1150,27 @@ static int says_failure(const bounce_view *v, const bounce_rcpt *r)
 {
     if (!r->diaglen || !v->reasons)
         return 0;
+    const char *d = r->diag;
+    size_t dl = r->diaglen;
+    bounce_trim(&d, &dl);
+    /* (a success reply says what it says: "250 2.0.0 Ok (virus scanned)") */
+    if (dl > 3 && d[0] == '2' && str_isdigit((unsigned char)d[1]) &&
+        str_isdigit((unsigned char)d[2]) && (d[3] == ' ' || d[3] == '-'))
+        return 0;
+    /* the words only, not the addresses ("(editor@timeout.com)", "abuse@spamhaus.org") */
     char low[BOUNCE_MAX_DIAG];
-    bmatch_lower(r->diag, r->diaglen, low);
-    return bmatch_first(v->reasons, low, r->diaglen) >= 0;
+    bmatch_lower(d, dl, low);
+    for (char *at = memchr(low, '@', dl); at;
+         at = memchr(at + 1, '@', dl - (size_t)(at + 1 - low))) {
+        char *a = at, *b = at;
+        while (a > low && !str_isspace((unsigned char)a[-1]) && !strchr("<(\"'", a[-1]))
+            a--;
+        while (b < low + dl && !str_isspace((unsigned char)*b) && !strchr(">)\"'", *b))
+            b++;
+        memset(a, ' ', (size_t)(b - a));
+        at = b - 1;
+    }
+    return bmatch_first(v->reasons, low, dl) >= 0;
 }
 
 void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
@@ -1168,7 +1186,8 @@ void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
         bounce_rcpt *r = &out->r[i];
         if (r->action[0] || r->reason)
             continue;
-        if (delivered && !shows_failure(r) && !says_failure(v, r))
+        if (delivered && !shows_failure(r) &&
+            !(success == FMT_SUCCESS_MISWORDED && says_failure(v, r)))
             memcpy(r->action, "delivered", sizeof "delivered");
         else if (delayed)
             memcpy(r->action, "delayed", sizeof "delayed");
@@ -1189,20 +1208,49 @@ static void success_only(bounce_out *out, const unsigned char *ok)
     }
 }
 
+/* in_signature - does the address stand in a signature: within four lines below a line that
+ * is only "--" (RFC 3676's "-- ") or "---", nothing but other lines between? */
+static int in_signature(const bounce_view *v, const char *addr)
+{
+    const char *t = v->text.ptr;
+    size_t tl = v->text.len;
+    const char *a = t ? str_casefind(t, tl, addr, strlen(addr)) : NULL;
+    if (!a)
+        return 0;
+    const char *p = a;
+    for (int up = 0; up < 5 && p > t; up++) {
+        const char *e = p; /* the line above: [b, e) */
+        while (p > t && p[-1] != '\n')
+            p--;
+        if (up == 0) { /* (the address's own line) */
+            if (p > t)
+                p--;
+            continue;
+        }
+        const char *b = p;
+        size_t n = (size_t)(e - b);
+        bounce_trim(&b, &n);
+        if ((n == 2 || n == 3) && !memcmp(b, "---", n))
+            return 1;
+        if (!n)
+            return 0; /* (a blank line: the block above is no signature of this line) */
+        if (p > t)
+            p--;
+    }
+    return 0;
+}
+
 void fmt_beside_failure(const bounce_view *v, bounce_out *out)
 {
-    size_t keep = 0;
-    for (size_t i = 0; i < out->n; i++)
-        keep += shows_failure(&out->r[i]) || says_failure(v, &out->r[i]);
-    if (!keep || keep == out->n)
-        return;
     size_t k = 0;
-    for (size_t i = 0; i < out->n; i++)
-        if (shows_failure(&out->r[i]) || says_failure(v, &out->r[i])) {
-            if (k != i)
-                out->r[k] = out->r[i];
-            k++;
-        }
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        if (!shows_failure(r) && !says_failure(v, r) && in_signature(v, r->recipient))
+            continue;
+        if (k != i)
+            out->r[k] = *r;
+        k++;
+    }
     out->n = k;
 }
 

@@ -61,16 +61,19 @@ int fmt_dsn_in_text(bounce_view *v, bounce_out *out);
  * explanation the bounce gives before its first recipient. */
 void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out);
 
-/* fmt_beside_failure - in a person's words quoting a notice (out->hearsay), the lines that open
- * with an address name the notice's recipients only where a failure stands beside the address
- * (a reply code, a status, a failure's wording): when some do, the others go (a signature's
- * "---" and "addr" under the person's name: the twelfth round's N010). */
+/* fmt_beside_failure - in a person's words quoting a notice (out->hearsay), an address in the
+ * person's signature (a few lines under "-- " or "---") with no failure beside it (no reply
+ * code, no status, no failure's wording) is no recipient of the notice (the twelfth round's
+ * N010). */
 void fmt_beside_failure(const bounce_view *v, bounce_out *out);
 
 /* fmt_notice_kind - a notice whose own text says it only warns of a delay (bounce-phrases.tsv,
  * kind delayed) gives its recipients without an action and without a 5xx reply action
  * "delayed"; with success set, one that reports a delivery (kind delivered) gives those without
- * a 4xx/5xx reply action "delivered". Recipients with an action or a reason are kept. */
+ * a 4xx/5xx reply action "delivered". Recipients with an action or a reason are kept. success
+ * FMT_SUCCESS_MISWORDED: the template may head a failure with its success sentence (OpenSMTPD
+ * 5.7), so a recipient whose own words name a failure is no delivery either. */
+#define FMT_SUCCESS_MISWORDED 2
 void fmt_notice_kind(bounce_view *v, bounce_out *out, int success);
 
 /* fmt_notice_says - does the notice's own text (up to the returned message, and not into a

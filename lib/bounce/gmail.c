@@ -32,8 +32,11 @@ static int gmail_parse(bounce_view *v, bounce_out *out)
     if (n <= 0)
         return 0;
     const char *td = str_casefind(t, len, "Technical details of", 20);
-    int temp = fmt_text_has(v, "temporary failure") || fmt_text_has(v, "has been delayed") ||
-               fmt_text_has(v, "will be retried");
+    /* (the notice's own words, not the returned message's below its separator) */
+    size_t own = bview_sep(v);
+    int temp = str_casefind(t, own, "temporary failure", 17) ||
+               str_casefind(t, own, "has been delayed", 16) ||
+               str_casefind(t, own, "will be retried", 15);
     if (td && out->n == 1) {
         size_t off = (size_t)(td - t);
         size_t end = bview_sep(v);

@@ -65,8 +65,9 @@ static int opensmtpd_parse(bounce_view *v, bounce_out *out)
         }
     }
     /* OpenSMTPD writes its success, relay and delay notices the same way (bounce.c:
-     * notice_success, notice_relay, notice_warning): the sentence says which it is */
-    fmt_notice_kind(v, out, 1);
+     * notice_success, notice_relay, notice_warning): the sentence says which it is, except
+     * that 5.7 headed failures with the success sentence too (OpenSMTPD issue 687) */
+    fmt_notice_kind(v, out, FMT_SUCCESS_MISWORDED);
     return n;
 }
 

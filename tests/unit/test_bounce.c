@@ -2043,6 +2043,71 @@ static void test_fourteenth_round_shapes(void **state)
         explains_as(replies[i].reply, replies[i].reason);
 }
 
+/* What the review of the twelfth and thirteenth rounds' changes found (review-s11): a success
+ * receipt stays one whatever its addresses' words ("timeout", "spamhaus"), a success reply
+ * whatever its comment; a quoted notice keeps its recipients that have no code; the new rows
+ * take only their own wordings. */
+static void test_review_s11(void **state)
+{
+    (void)state;
+    got g;
+    static const char receipt[] =
+        "Return-Path: <>\nFrom: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce4"
+        "1109e@contoso.example.com>\nTo: ann@contoso.example.com\nSubject: Delivered: figures\n"
+        "MIME-Version: 1.0\nContent-Type: text/plain\n\nYour message has been delivered to the "
+        "following recipients:\n\neditor@timeout.example (editor@timeout.example)\n\n"
+        "abuse@spamhaus.example (abuse@spamhaus.example)\n\nSubject: figures\n";
+    assert_int_equal(parse_bytes(kb, receipt, sizeof receipt - 1, "receipt", &g), MXD_OK);
+    assert_int_equal(g.n, 0);
+    static const char smtpd_ok[] =
+        "Hi!\n\nThis is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n\nYour message "
+        "was successfully delivered to these recipients.\n\nbob@example.net: 250 2.0.0 Ok: "
+        "queued (virus scanned)\n\nBelow is a copy of the original message:\n\nFrom: "
+        "ann@example.org\nTo: bob@example.net\nSubject: hello\n\nhi\n";
+    assert_int_equal(parse_bytes(kb, smtpd_ok, sizeof smtpd_ok - 1, "smtpd-ok", &g), MXD_OK);
+    assert_int_equal(g.n, 0);
+    static const char quoted[] =
+        "From: Ann <ann@example.org>\nTo: dev@lists.example.org\nSubject: Re: bounces\n"
+        "List-Id: <dev.lists.example.org>\n\nCarl wrote:\n> This is the mail system at host "
+        "mx.example.org.\n>\n> I'm sorry to have to inform you that your message could not\n"
+        "> be delivered to one or more recipients. It's attached below.\n>\n> <bob@example.net>:"
+        " host mx.example.net[192.0.2.1] said: 550 5.1.1\n>     <bob@example.net>: Recipient "
+        "address rejected: User unknown (in reply to\n>     RCPT TO command)\n>\n> "
+        "<dave@example.org>: cannot update mailbox /var/mail/dave for user dave.\n>     "
+        "destination /var/mail/dave is not owned by recipient\n\nOk.\n";
+    assert_int_equal(parse_bytes(kb, quoted, sizeof quoted - 1, "quoted", &g), MXD_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[1].recipient, "dave@example.org");
+    assert_int_equal(g.r[0].hard, 0);
+    /* a person's own mail that pastes Gmail's words from "Technical details" on is no notice
+     * (the sentence is no notice phrase; a pasted notice alone is read by the Gmail reader) */
+    static const char asks[] =
+        "From: Jane <jane@corp.example>\nTo: helpdesk@esp.example\nSubject: Mail to our client "
+        "keeps failing\n\nHello,\n\nevery mail I send to our client\nmark@client.example\ncomes "
+        "back with this:\n\nTechnical details of permanent failure:\nGoogle tried to deliver "
+        "your message, but it was rejected by the server for the recipient domain client.example "
+        "by mx.client.example. [192.0.2.7].\n\nThe error that the other server returned was:\n"
+        "550 5.1.1 <mark@client.example>: Recipient address rejected: User unknown\n\nBut the "
+        "address is right.\n\nJane\n";
+    assert_int_equal(parse_bytes(kb, asks, sizeof asks - 1, "asks", &g), MXD_OK);
+    for (size_t i = 0; i < g.n; i++)
+        assert_int_equal(g.r[i].hard, 0);
+    static const struct {
+        const char *reply, *not_reason;
+    } narrow[] = {
+        {"554 Recipient could not be found: DNS lookup for example.net failed", "userunknown"},
+        {"Message delivery to 'bob@example.net' failed: connection with mx.example.net is "
+         "broken. The recipient mailbox is full",
+         "networkerror"}};
+    for (size_t i = 0; i < sizeof narrow / sizeof *narrow; i++) {
+        mxd_explanation *x = NULL;
+        assert_int_equal(mxd_explain(kb, narrow[i].reply, strlen(narrow[i].reply), NULL, &x),
+                         MXD_OK);
+        assert_string_not_equal(x->reason, narrow[i].not_reason);
+        mxd_explanation_free(x);
+    }
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -2732,6 +2797,7 @@ int main(void)
         cmocka_unit_test(test_twelfth_round_shapes),
         cmocka_unit_test(test_thirteenth_round_shapes),
         cmocka_unit_test(test_fourteenth_round_shapes),
+        cmocka_unit_test(test_review_s11),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
