@@ -341,6 +341,17 @@ static int system_sender(const bounce_view *v)
            from_is_null(v) || fmt_from_has(v, "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e");
 }
 
+/* subject_notice - does the Subject say it is a notice (bounce-phrases.tsv kind subject)? */
+static int subject_notice(const bounce_view *v)
+{
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++)
+        if (kb->phrases[i].kind == KB_PH_SUBJECT &&
+            fmt_subject_has(v, kb_str(kb, kb->phrases[i].pattern)))
+            return 1;
+    return 0;
+}
+
 int fmt_person_quoting(const bounce_view *v)
 {
     /* under a reply's Subject a role's name (a person answering as "Postmaster", "System
@@ -348,8 +359,15 @@ int fmt_person_quoting(const bounce_view *v)
      * headers (review-s10 H4, review-s10c F2, review-s10e F1): a notice so titled that has
      * none of a system's marks is read as hearsay, soft; a suppressed good address costs
      * more. Verizon titles its notices "Re:" and sends them from post_master@. */
-    return v->hlen && replied(v) &&
-           !(subject_kind(v, KB_PH_REPLY) ? system_sender(v) : notice_headers(v));
+    if (!v->hlen)
+        return 0;
+    if (replied(v))
+        return !(subject_kind(v, KB_PH_REPLY) ? system_sender(v) : notice_headers(v));
+    /* a person's own new message (no reply, nothing passed on) that pastes a notice to ask
+     * about it: its From names a mailbox, and neither its header fields nor its Subject say
+     * it is a notice (a paste that opens with the returned message's header lines has no
+     * From of its own: the ninth round's N012) */
+    return strchr(v->from, '@') && !forwarded(v) && !notice_headers(v) && !subject_notice(v);
 }
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,

@@ -2092,6 +2092,30 @@ static void test_review_s11(void **state)
     assert_int_equal(parse_bytes(kb, asks, sizeof asks - 1, "asks", &g), MXD_OK);
     for (size_t i = 0; i < g.n; i++)
         assert_int_equal(g.r[i].hard, 0);
+    /* nor is a person's own new mail that pastes the whole notice (its first line too): the
+     * notice is read, as hearsay, never hard; the same notice sent by Gmail is hard */
+    static const char pasted_whole[] =
+        "From: Jane <jane@corp.example>\nTo: helpdesk@esp.example\nSubject: Mail to our client "
+        "keeps failing\n\nHello, I get this back:\n\nDelivery to the following recipient failed "
+        "permanently:\n\n     mark@client.example\n\nTechnical details of permanent failure:\n"
+        "Google tried to deliver your message, but it was rejected by the server for the "
+        "recipient domain client.example by mx.client.example. [192.0.2.7].\n\nThe error that "
+        "the other server returned was:\n550 5.1.1 <mark@client.example>: Recipient address "
+        "rejected: User unknown\n\nBut the address is right.\n\nJane\n";
+    assert_int_equal(parse_bytes(kb, pasted_whole, sizeof pasted_whole - 1, "whole", &g), MXD_OK);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 0);
+    char sent[2048];
+    int sn = snprintf(sent, sizeof sent,
+                      "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>"
+                      "\nTo: jane@corp.example\nSubject: Delivery Status "
+                      "Notification (Failure)\n%s",
+                      strstr(pasted_whole, "\n\n") + 1);
+    assert_true(sn > 0 && (size_t)sn < sizeof sent);
+    assert_int_equal(parse_bytes(kb, sent, (size_t)sn, "sent", &g), MXD_OK);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.r[0].hard, 1);
     static const struct {
         const char *reply, *not_reason;
     } narrow[] = {
