@@ -197,6 +197,10 @@ int bounce_starts(const char *l, size_t ll, const char *prefix);
 int bounce_has(const char *s, size_t len, const char *needle);
 
 /* bounce_has_code - does the text hold a 4xx / 5xx reply code standing alone? */
+/* bounce_subject_label - does the line open with a Subject label ("Subject:", "* 메일 제목 :",
+ * "Betreff:", "件名：" ...)? 1 with its value on the line, 2 when the label stands alone. */
+int bounce_subject_label(const char *l, size_t ll);
+
 int bounce_has_code(const char *s, size_t len);
 
 /* bounce_reply_open - has a Postfix entry's text begun the server's words ("host NAME[IP]

@@ -304,6 +304,13 @@ static void host_of(const char *v, size_t vl, char *out, size_t outlen)
         *p = (char)str_tolower((unsigned char)*p);
 }
 
+/* reply_code_line - does the line open with an SMTP reply code ("550-", "550 ")? */
+static int reply_code_line(const char *l, size_t n)
+{
+    return n > 4 && l[0] >= '2' && l[0] <= '5' && str_isdigit((unsigned char)l[1]) &&
+           str_isdigit((unsigned char)l[2]) && (l[3] == '-' || l[3] == ' ');
+}
+
 /* field_line - does the line open a field ("Name:" or "Name :", the name letters, digits and
  * '-'), and not a URL ("https://...")? */
 static int field_line(const char *l, size_t n)
@@ -336,7 +343,9 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
         const char *tp = l;
         bounce_trim(&tp, &tl);
         /* a forwarded DSN: "> Final-Recipient: ..." */
+        int quoted = 0;
         while (tl && tp[0] == '>') {
+            quoted = 1;
             tp++, tl--;
             bounce_trim(&tp, &tl);
             start = (size_t)(tp - s);
@@ -349,11 +358,16 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             continue;
         }
         size_t end = pos;
-        /* Gmail's message/global-delivery-status cuts a long Diagnostic-Code into lines
-         * without folding them ("... content judged to b" / "e spam by ... IB212 ..."): there a
-         * line that opens no field of its own goes on with the field, as if folded */
-        int diag = bounce_starts(s + start, pos - start, "Diagnostic-Code") &&
+        /* a Diagnostic-Code not folded where it goes on (unquoted; the lines that go on open
+         * no field): Gmail's message/global-delivery-status cuts a long one at a width, in a
+         * word ("... content judged to b" / "e spam by ... IB212"), and a multi-line reply may
+         * go on unindented ("550-5.1.1 ... Please try" / "550-5.1.1 double-checking ..."). A
+         * line goes on after a cut one (120 bytes or more: joined as cut) or when it opens
+         * with a reply code (joined with a blank); anything else ends the field. */
+        int diag = !quoted && bounce_starts(s + start, pos - start, "Diagnostic-Code") &&
                    field_line(s + start, pos - start);
+        size_t cut[16], prev = ll, ncut = 0;
+        unsigned char blank[16];
         while (end < len && (s[end] == ' ' || s[end] == '\t' || diag)) {
             const char *l2;
             size_t l2l;
@@ -364,8 +378,15 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             bounce_trim(&tp2, &t2);
             if (!t2)
                 break;
-            if (s[end] != ' ' && s[end] != '\t' && field_line(l2, l2l))
-                break;
+            if (s[end] != ' ' && s[end] != '\t') {
+                int code = reply_code_line(l2, l2l);
+                if (field_line(l2, l2l) || l2[0] == '>' || (prev < 120 && !code) ||
+                    ncut == sizeof cut / sizeof *cut)
+                    break;
+                blank[ncut] = prev < 120;
+                cut[ncut++] = end;
+            }
+            prev = l2l;
             end = p2;
         }
         pos = end;
@@ -377,7 +398,27 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
         while (nl && str_isspace((unsigned char)name[nl - 1]))
             nl--;
         buf_reset(&uf);
-        if (mail_unfold(colon + 1, (size_t)(s + end - colon - 1), &uf) != MXD_OK)
+        const char *fv = colon + 1;
+        size_t fl = (size_t)(s + end - colon - 1);
+        buf jb;
+        buf_init(&jb, MAIL_MAX_FIELD + 64);
+        if (ncut) { /* (the unfolded lines, with a blank where a reply's line goes on) */
+            const char *from = fv;
+            mxd_err je = MXD_OK;
+            for (size_t i = 0; i < ncut && !je; i++) {
+                je = buf_add(&jb, from, (size_t)(s + cut[i] - from));
+                if (!je && blank[i])
+                    je = buf_add(&jb, " ", 1);
+                from = s + cut[i];
+            }
+            if (!je)
+                je = buf_add(&jb, from, (size_t)(s + end - from));
+            if (!je && jb.ptr) /* (out of memory: the field as it stands, unfolded) */
+                fv = jb.ptr, fl = jb.len;
+        }
+        mxd_err ue = mail_unfold(fv, fl, &uf);
+        buf_free(&jb);
+        if (ue != MXD_OK)
             continue;
         const char *v = uf.ptr ? uf.ptr : "";
         size_t vl = uf.len;

@@ -1074,6 +1074,27 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
 
 static int says_failure(const bounce_view *v, const bounce_rcpt *r);
 
+/* status_in - does the text hold an enhanced status code ("5.1.10", "4.2.2") on its own? */
+static int status_in(const char *t, size_t n)
+{
+    for (size_t i = 0; i + 5 <= n; i++) {
+        if ((t[i] != '4' && t[i] != '5') || t[i + 1] != '.' ||
+            (i && str_isalnum((unsigned char)t[i - 1])))
+            continue;
+        size_t k = i + 2, d1 = 0, d2 = 0;
+        while (k < n && str_isdigit((unsigned char)t[k]) && d1 < 4)
+            k++, d1++;
+        if (!d1 || k >= n || t[k] != '.')
+            continue;
+        k++;
+        while (k < n && str_isdigit((unsigned char)t[k]) && d2 < 4)
+            k++, d2++;
+        if (d2 && d2 < 4 && (k == n || !str_isdigit((unsigned char)t[k])))
+            return 1;
+    }
+    return 0;
+}
+
 /* reason_in_notice - a notice that names its one recipient in a sentence and says why on a
  * line of its own further down, apart from it by a blank or a rule line, with no reply at all
  * (Naver's "<addr> 님께 보내신 메일 ... 다음과 같은 이유로 전송 실패했습니다." then, under a rule,
@@ -1096,16 +1117,35 @@ static void reason_in_notice(bounce_view *v, bounce_rcpt *r)
     if (end - pos > 2048)
         end = pos + 2048;
     end = quoted_block_at(t, pos, end);
+    int after_subject = 0;
     while (bounce_line(t, end, &pos, &l, &ll)) {
         bounce_trim(&l, &ll);
         if (!ll || ll >= BOUNCE_MAX_DIAG)
             continue;
+        /* (the returned message's Subject, listed above the reason by Dooray!, is the
+         * sender's words: its line, and the next one when the label stands alone) */
+        int label = bounce_subject_label(l, ll);
+        if (label || after_subject) {
+            after_subject = label == 2;
+            continue;
+        }
         char low[BOUNCE_MAX_DIAG];
         bmatch_lower(l, ll, low);
-        if (bmatch_first(v->reasons, low, ll) >= 0) {
-            rcpt_diag_add(r, l, ll);
-            return;
-        }
+        long k = bmatch_first(v->reasons, low, ll);
+        if (k < 0)
+            continue;
+        /* a reason found apart from its recipient makes no hard bounce unless the line is a
+         * server's reply (a reply code and a status: "Fehler: 550 5.1.10 ..."): a missing
+         * mailbox or domain must stand beside the address or in a reply (review-s11b H2) */
+        const char *why =
+            (size_t)k < v->kb->nreasons ? kb_str(v->kb, v->kb->reasons[k].reason) : "";
+        static const char *const hard[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
+        int reply = bounce_has_code(l, ll) && status_in(l, ll);
+        for (size_t i = 0; i < sizeof hard / sizeof *hard && !reply; i++)
+            if (!strcmp(why, hard[i]))
+                return;
+        rcpt_diag_add(r, l, ll);
+        return;
     }
 }
 
@@ -1234,6 +1274,15 @@ static int in_signature(const bounce_view *v, const char *addr)
     size_t tl = v->text.len;
     const char *a = t ? str_casefind(t, tl, addr, strlen(addr)) : NULL;
     if (!a)
+        return 0;
+    /* (a signature's line is the address alone, "<addr>" at most: a quoted entry's
+     * "<addr>: cannot update mailbox ..." under a Markdown rule is none: review-s11b M3) */
+    const char *ls = a, *le = a + strlen(addr);
+    while (ls > t && ls[-1] != '\n' && (ls[-1] == ' ' || ls[-1] == '\t' || ls[-1] == '<'))
+        ls--;
+    while (le < t + tl && (*le == ' ' || *le == '\t' || *le == '>' || *le == '\r'))
+        le++;
+    if ((ls > t && ls[-1] != '\n') || (le < t + tl && *le != '\n'))
         return 0;
     const char *p = a;
     for (int up = 0; up < 5 && p > t; up++) {

@@ -439,3 +439,42 @@ int bounce_reply_open(const char *s, size_t len)
     const char *said = str_casefind(s, len, "] said:", 7);
     return said && !str_casefind(said, len - (size_t)(said - s), "(in reply", 9);
 }
+
+/* bounce_subject_label - does the line open with a Subject label ("Subject:", "* 메일 제목 :",
+ * "Betreff:", "件名：" ...)? 1 with its value on the line, 2 when the label stands alone. */
+int bounce_subject_label(const char *l, size_t ll)
+{
+    static const char *const labels[] = {
+        "subject",
+        "betreff",
+        "objet",
+        "oggetto",
+        "asunto",
+        "assunto",
+        "onderwerp",
+        "temat",
+        "\xd1\x82\xd0\xb5\xd0\xbc\xd0\xb0",                   /* тема */
+        "\xe4\xbb\xb6\xe5\x90\x8d",                           /* 件名 */
+        "\xe4\xb8\xbb\xe9\xa2\x98",                           /* 主题 */
+        "\xec\xa0\x9c\xeb\xaa\xa9",                           /* 제목 */
+        "\xeb\xa9\x94\xec\x9d\xbc \xec\xa0\x9c\xeb\xaa\xa9"}; /* 메일 제목 */
+    while (ll && (*l == '*' || *l == '-' || *l == ' ' || *l == '>'))
+        l++, ll--;
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++) {
+        size_t n = strlen(labels[i]);
+        if (ll < n || !str_caseeq(l, n, labels[i]))
+            continue;
+        size_t k = n;
+        while (k < ll && l[k] == ' ')
+            k++;
+        int colon = k < ll && l[k] == ':';
+        int wide = k + 3 <= ll && !memcmp(l + k, "\xef\xbc\x9a", 3); /* (full-width) */
+        if (!colon && !wide)
+            continue;
+        k += colon ? 1 : 3;
+        while (k < ll && l[k] == ' ')
+            k++;
+        return k < ll ? 1 : 2;
+    }
+    return 0;
+}

@@ -2006,9 +2006,11 @@ static void test_fourteenth_round_shapes(void **state)
         "text/plain\n\nYour message was rejected.\n\n--B\nContent-Type: "
         "message/global-delivery-status\n\nReporting-MTA: dns; googlemail.com\n\n"
         "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.2.0\nRemote-MTA: "
-        "dns; smtp.secureserver.net\nDiagnostic-Code: smtp; 552 5.2.0 This message has been "
-        "rejected due to content judged to b\ne spam by the internet community IB212 - If you "
-        "feel this is in error, use the page <https://che\nckspam.secureserver.net/?sid=1>\n"
+        "dns; smtp.secureserver.net\nDiagnostic-Code: smtp; 552 5.2.0 1a2b3c4d5e6f7g8h9 - "
+        "0a1b2c3d4e5f6g7h8i9 This message has been rejected due to content judged to b\ne spam "
+        "by the internet community IB212 - If you "
+        "feel this is in error, please submit a request using the following page. "
+        "<https://che\nckspam.secureserver.net/?sid=1>\n"
         "Last-Attempt-Date: Sun, 03 Dec 2017 03:29:10 -0800 (PST)\n\n--B--\n";
     parse_one(cut, sizeof cut - 1, "dsn-cut", &g);
     assert_string_equal(g.r[0].reason, "spamdetected");
@@ -2016,8 +2018,35 @@ static void test_fourteenth_round_shapes(void **state)
     assert_non_null(strstr(g.r[0].json, "checkspam.secureserver.net"));
     /* (a field after the cut lines is still its own: Last-Attempt-Date is not in the text) */
     assert_null(strstr(g.r[0].json, "Last-Attempt-Date"));
+    /* a reply's lines that go on unindented are joined with a blank; a forwarded DSN quoted
+     * with "> " keeps its recipients apart (review-s11b H1, L1) */
+    static const char multi[] =
+        "From: MAILER-DAEMON@mx.example.com\nSubject: Undelivered Mail Returned to Sender\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"B\"\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; "
+        "mx\n\nFinal-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550-5.1.1 The email account does not exist. Please try\n"
+        "550-5.1.1 double-checking the address\n550 5.1.1 gsmtp\n\n--B--\n";
+    parse_one(multi, sizeof multi - 1, "dsn-multi", &g);
+    assert_non_null(strstr(g.r[0].json, "Please try 550-5.1.1 double-checking"));
+    static const char fwd[] =
+        "From: Jane <jane@corp.example>\nTo: it@corp.example\nSubject: Fwd: Undelivered Mail "
+        "Returned to Sender\n\n-------- Forwarded Message --------\n> Reporting-MTA: dns; "
+        "mx.corp.example\n>\n> Final-Recipient: rfc822; ann@example.net\n> Action: failed\n"
+        "> Status: 5.1.1\n> Diagnostic-Code: smtp; 550 5.1.1 <ann@example.net>: Recipient "
+        "address rejected: User unknown in virtual mailbox table, a line of more than one "
+        "hundred and twenty bytes\n>\n> Final-Recipient: rfc822; bob@example.net\n> Action: "
+        "failed\n> Status: 5.2.2\n> Diagnostic-Code: smtp; 552 5.2.2 <bob@example.net>: "
+        "Mailbox full\n";
+    assert_int_equal(parse_bytes(kb, fwd, sizeof fwd - 1, "fwd-quoted", &g), MXD_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_string_equal(g.r[1].reason, "mailboxfull");
+    /* (with a mail system's header: a Naver paste alone is no notice, its sentence being no
+     * notice phrase since review-s11b M2) */
     static const char naver[] =
-        "NAVER - http://www.naver.com/\n--------------------------------------------\n\n"
+        "From: MAILER-DAEMON@mail.naver.example\nTo: ann@example.org\nSubject: Undelivered "
+        "Mail\n\nNAVER - http://www.naver.com/\n--------------------------------------------\n\n"
         "bob@example.net \xeb\x8b\x98\xea\xbb\x98 \xeb\xb3\xb4\xeb\x82\xb4\xec\x8b\xa0 "
         "\xeb\xa9\x94\xec\x9d\xbc <hello> \xec\x9d\xb4 \xeb\x8b\xa4\xec\x9d\x8c\xea\xb3\xbc "
         "\xea\xb0\x99\xec\x9d\x80 \xec\x9d\xb4\xec\x9c\xa0\xeb\xa1\x9c \xec\xa0\x84\xec\x86\xa1 "
@@ -2130,6 +2159,45 @@ static void test_review_s11(void **state)
         assert_string_not_equal(x->reason, narrow[i].not_reason);
         mxd_explanation_free(x);
     }
+}
+
+/* What the second review found (review-s11b): a reason read apart from its recipient is never
+ * the returned message's Subject, and makes no hard bounce unless it is a server's reply; a
+ * quoted entry under a Markdown rule is no signature. */
+static void test_review_s11b(void **state)
+{
+    (void)state;
+    got g;
+    static const char dooray[] =
+        "From: MAILER-DAEMON@mail.example.co.kr\nTo: ann@example.org\nSubject: Failure Notice\n"
+        "\nDooray! Failure Notice\n\n* \xeb\xb0\x9b\xeb\x8a\x94 \xec\x82\xac\xeb\x9e\x8c : "
+        "bob@example.net\n\n* \xeb\xa9\x94\xec\x9d\xbc \xec\xa0\x9c\xeb\xaa\xa9 :\nNo such "
+        "domain for our relay\n\n* Remote host said :\n\n\xeb\xb0\x9b\xeb\x8a\x94 "
+        "\xec\x82\xac\xeb\x9e\x8c\xec\x9d\x98 \xeb\xa9\x94\xec\x9d\xbc\xed\x95\xa8 "
+        "\xec\x9a\xa9\xeb\x9f\x89\xec\x9d\xb4 \xea\xb0\x80\xeb\x93\x9d "
+        "\xec\xb0\xbc\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4.\n";
+    parse_one(dooray, sizeof dooray - 1, "dooray", &g);
+    assert_string_equal(g.r[0].reason, "mailboxfull");
+    assert_int_equal(g.r[0].hard, 0);
+    /* (the same notice whose only reason is "user unknown" in prose: soft) */
+    static const char prose[] =
+        "From: MAILER-DAEMON@mail.example.co.kr\nTo: ann@example.org\nSubject: Failure Notice\n"
+        "\nYour message to\n\nbob@example.net:\n\nwas not sent.\n\nThe user is unknown to us, it "
+        "seems.\n";
+    assert_int_equal(parse_bytes(kb, prose, sizeof prose - 1, "prose", &g), MXD_OK);
+    for (size_t i = 0; i < g.n; i++)
+        assert_int_equal(g.r[i].hard, 0);
+    static const char rule[] =
+        "From: Ann <ann@example.org>\nTo: dev@lists.example.org\nSubject: Re: bounces\n"
+        "List-Id: <dev.lists.example.org>\n\nThis is the mail system at host mx.example.org.\n\n"
+        "I'm sorry to have to inform you that your message could not\nbe delivered to one or "
+        "more recipients.\n\n<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 "
+        "<bob@example.net>: Recipient address rejected: User unknown (in reply to RCPT TO "
+        "command)\n\n---\n<dave@example.org>: cannot update mailbox /var/mail/dave for user "
+        "dave.\n    destination /var/mail/dave is not owned by recipient\n";
+    assert_int_equal(parse_bytes(kb, rule, sizeof rule - 1, "rule", &g), MXD_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[1].recipient, "dave@example.org");
 }
 
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
@@ -2822,6 +2890,7 @@ int main(void)
         cmocka_unit_test(test_thirteenth_round_shapes),
         cmocka_unit_test(test_fourteenth_round_shapes),
         cmocka_unit_test(test_review_s11),
+        cmocka_unit_test(test_review_s11b),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
