@@ -2061,13 +2061,22 @@ static void test_fourteenth_round_shapes(void **state)
     assert_int_equal(g.r[0].hard, 0);
     static const struct {
         const char *reply, *reason;
-    } replies[] = {{"550 I cannot deliver mail for <bob@example.net>", "norelaying"},
-                   {"451 4.0.0 backend: invalid return path: not owned by user", "rejected"},
-                   {"\xeb\xb0\x9b\xeb\x8a\x94 \xec\x82\xac\xeb\x9e\x8c\xec\x9d\x98 "
-                    "\xeb\xa9\x94\xec\x9d\xbc\xed\x95\xa8 \xec\x9a\xa9\xeb\x9f\x89\xec\x9d\xb4 "
-                    "\xea\xb0\x80\xeb\x93\x9d \xec\xb0\xbc\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4.",
-                    "mailboxfull"},
-                   {"* Remote host said : Your mail was denied from the receiver.", "filtered"}};
+    } replies[] = {
+        {"550 I cannot deliver mail for <bob@example.net>", "norelaying"},
+        {"451 4.0.0 backend: invalid return path: not owned by user", "rejected"},
+        {"\xeb\xb0\x9b\xeb\x8a\x94 \xec\x82\xac\xeb\x9e\x8c\xec\x9d\x98 "
+         "\xeb\xa9\x94\xec\x9d\xbc\xed\x95\xa8 \xec\x9a\xa9\xeb\x9f\x89\xec\x9d\xb4 "
+         "\xea\xb0\x80\xeb\x93\x9d \xec\xb0\xbc\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4.",
+         "mailboxfull"},
+        {"* Remote host said : Your mail was denied from the receiver.", "filtered"},
+        /* the fifteenth round's: Google Groups' spam refusal whose advice names SPF, a
+         * per-hour limit under X.7.1, bare LF line ends */
+        {"Your email to group team@example.net was rejected due to spam classification. To "
+         "address this issue: * Set up SPF records for your sending domain.",
+         "spamdetected"},
+        {"450 4.7.1 <END-OF-MESSAGE>: End-of-data rejected: Number messages per hour exceeded.",
+         "speeding"},
+        {"554 Rejected - Message containing bare LF's.", "notcompliantrfc"}};
     for (size_t i = 0; i < sizeof replies / sizeof *replies; i++)
         explains_as(replies[i].reply, replies[i].reason);
 }
