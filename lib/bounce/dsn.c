@@ -304,6 +304,29 @@ static void host_of(const char *v, size_t vl, char *out, size_t outlen)
         *p = (char)str_tolower((unsigned char)*p);
 }
 
+/* next_field_missing - is the next non-blank line from pos, quote marks aside, a recipient's
+ * field that does not open a recipient (Action, Status, Remote-MTA, Diagnostic-Code) and that
+ * the group has not had yet? Then the blank line before it split one recipient's fields. */
+static int next_field_missing(const dsn_group *g, const char *s, size_t len, size_t pos)
+{
+    const char *l;
+    size_t ll;
+    while (bounce_line(s, len, &pos, &l, &ll)) {
+        bounce_trim(&l, &ll);
+        while (ll && l[0] == '>') {
+            l++, ll--;
+            bounce_trim(&l, &ll);
+        }
+        if (!ll)
+            continue;
+        return (bounce_starts(l, ll, "Action:") && !g->action[0]) ||
+               (bounce_starts(l, ll, "Status:") && !g->status[0]) ||
+               (bounce_starts(l, ll, "Remote-MTA:") && !g->rhost[0]) ||
+               (bounce_starts(l, ll, "Diagnostic-Code:") && !g->diaglen);
+    }
+    return 0;
+}
+
 /* reply_code_line - does the line open with an SMTP reply code ("550-", "550 ")? */
 static int reply_code_line(const char *l, size_t n)
 {
@@ -351,6 +374,11 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             start = (size_t)(tp - s);
         }
         if (tl == 0) {
+            /* (a paste that put a blank line between every field, "Final-Recipient: ..." /
+             * "" / "Action: failed": a recipient with nothing said of it yet goes on with the
+             * fields that follow, when they are of a recipient and open no other one) */
+            if ((g.final[0] || g.orig[0]) && next_field_missing(&g, s, len, pos))
+                continue;
             if (g.final[0] || g.orig[0])
                 flush(&g, out);
             else if (g.any) /* (a recipient whose address is no e-mail address: x400;, a */
@@ -486,6 +514,7 @@ static int para_for(const char *t, size_t tl, const char *addr, const char **ps,
         size_t off = (size_t)(hit - ls);
         int headerish = off > 0 && off < 40 && memchr(ls, ':', off) &&
                         (bounce_starts(ls, off, "To:") || bounce_starts(ls, off, "From:") ||
+                         bounce_starts(ls, off, "To :") || bounce_starts(ls, off, "From :") ||
                          bounce_starts(ls, off, "Final-Recipient") ||
                          bounce_starts(ls, off, "Original-Recipient") ||
                          bounce_starts(ls, off, "X-Failed-Recipients"));

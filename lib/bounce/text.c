@@ -173,7 +173,8 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, int labels
         k--;
     if (k == 0 || l[k - 1] != ':')
         return 0;
-    /* (also a DSN's Original-Envelope-Id in a notice's text, iCloud's "Original-envelope-id:
+    /* (also Zoho's forward block, "To : a@b"; a DSN's Original-Envelope-Id in a notice's
+     * text, iCloud's "Original-envelope-id:
      * 0LZR...@asmtp023.mac.com", and the From, To and Cc of a header block a Chinese mail
      * client quotes: 发件人, 收件人, 抄送) */
     static const char *const not_labels[] = {"from",
@@ -182,7 +183,9 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, int labels
                                              "reply-to",
                                              "sender",
                                              "to:",
+                                             "to :",
                                              "cc:",
+                                             "cc :",
                                              "message-id",
                                              "in-reply-to",
                                              "references",

@@ -2042,6 +2042,20 @@ static void test_fourteenth_round_shapes(void **state)
     assert_int_equal(g.n, 2);
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_string_equal(g.r[1].reason, "mailboxfull");
+    /* a notice forwarded by Zoho ("To : a@b" in its block) whose DSN fields were pasted with
+     * a blank line between each: the fields are one recipient's, the block no recipient's
+     * text (the sixteenth round's N007) */
+    static const char spaced[] =
+        "============ Forwarded Message ============\nFrom : MAILER-DAEMON@relay.example.net\n"
+        "To : ann@example.org\nSubject : Undelivered Mail Returned to Sender\n"
+        "============ Forwarded Message ============\nThis is the mail system at host "
+        "relay.example.net.\n\nReporting-MTA: dns; relay.example.net\n\nFinal-Recipient: "
+        "rfc822; ann@example.org\n\nAction: failed\n\nStatus: 5.7.1\n\nDiagnostic-Code: "
+        "smtp; 554 5.7.1 MailPolicy violation\n";
+    assert_int_equal(parse_bytes(kb, spaced, sizeof spaced - 1, "spaced", &g), MXD_OK);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].status, "5.7.1");
+    assert_string_equal(g.r[0].reason, "policyviolation");
     /* (with a mail system's header: a Naver paste alone is no notice, its sentence being no
      * notice phrase since review-s11b M2) */
     static const char naver[] =
@@ -2076,7 +2090,11 @@ static void test_fourteenth_round_shapes(void **state)
          "spamdetected"},
         {"450 4.7.1 <END-OF-MESSAGE>: End-of-data rejected: Number messages per hour exceeded.",
          "speeding"},
-        {"554 Rejected - Message containing bare LF's.", "notcompliantrfc"}};
+        {"554 Rejected - Message containing bare LF's.", "notcompliantrfc"},
+        /* the sixteenth round's: SendGrid's unverified sender, Exchange Online's outbound
+         * spam filter under X.2.0 */
+        {"550 The from address does not match a verified Sender Identity.", "rejected"},
+        {"554 5.2.0 STOREDRV.Submission.Exception:OutboundSpamException;", "spamdetected"}};
     for (size_t i = 0; i < sizeof replies / sizeof *replies; i++)
         explains_as(replies[i].reply, replies[i].reason);
 }
