@@ -182,7 +182,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
     buf_reset(&v->dsn);
     buf_reset(&v->orig);
     buf_reset(&v->fbr);
-    v->has_dsn = v->has_orig = v->has_fbr = v->multipart = 0;
+    v->has_dsn = v->has_orig = v->has_fbr = v->multipart = v->mime_orig = 0;
     v->org_indexed = 0;
     v->ntop = 0;
     v->sep_known = v->own_known = 0;
@@ -230,7 +230,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
                 const mail_part *c = &parts[i + 1];
                 size_t hl = c->hlen > BOUNCE_MAX_ORIG ? BOUNCE_MAX_ORIG : c->hlen;
                 if (buf_add(&v->orig, c->hdr, hl) == MXD_OK)
-                    v->has_orig = 1;
+                    v->has_orig = v->mime_orig = 1;
             }
             continue;
         }
@@ -279,14 +279,14 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
                    !strcmp(t, "text/rfc822-header") || !strcmp(t, "message/global-headers")) {
             if (!v->has_orig) {
                 mail_decode_part(p, &v->orig, &v->conv);
-                v->has_orig = v->orig.len > 0;
+                v->has_orig = v->mime_orig = v->orig.len > 0;
             }
         } else if (!strcmp(t, "message/rfc822") && !v->has_orig) {
             /* a message part the scanner did not descend into (depth limit) */
             size_t body;
             size_t hl = mail_header_end(p->body, p->blen, &body);
             if (buf_add(&v->orig, p->body, hl) == MXD_OK)
-                v->has_orig = hl > 0;
+                v->has_orig = v->mime_orig = hl > 0;
         }
     }
     for (size_t k = 0; k < nhtml && !v->text.len && v->html.len < BOUNCE_MAX_TEXT; k++) {

@@ -87,6 +87,7 @@ typedef struct bounce_view {
     buf fbr;  /* message/feedback-report body */
     buf tmp;  /* scratch for header lookups */
     int has_dsn, has_orig, has_fbr, multipart;
+    int mime_orig; /* the returned message (or its header) is a MIME part of its own */
     char from[BOUNCE_FIELD_MAX];
     char subject[BOUNCE_FIELD_MAX];
     char lfrom[BOUNCE_FIELD_MAX]; /* the same two in lower case, for the detectors */

@@ -341,6 +341,34 @@ static int system_sender(const bounce_view *v)
            from_is_null(v) || fmt_from_has(v, "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e");
 }
 
+/* no_reply_from - is the From an address nobody answers ("no-reply@", "noreply@",
+ * "do-not-reply@"): a system's, never a person's (au/KDDI's notices come from
+ * no-reply@...dion.ne.jp, with no null Return-Path once saved: review-s11c H1) */
+static int no_reply_from(const bounce_view *v)
+{
+    static const char *const nr[] = {"no-reply",     "noreply",    "no_reply",
+                                     "do-not-reply", "donotreply", "do_not_reply"};
+    for (size_t i = 0; i < sizeof nr / sizeof *nr; i++)
+        if (strstr(v->lfrom, nr[i]))
+            return 1;
+    return 0;
+}
+
+/* returns_message - does the message return one as a MIME part of its own (message/rfc822,
+ * text/rfc822-headers) that is no notice itself? A notice returns the message that failed; a
+ * person asking about a bounce pastes it, or attaches the notice. */
+static int returns_message(const bounce_view *v)
+{
+    char ct[BOUNCE_FIELD_MAX], from[BOUNCE_FIELD_MAX];
+    if (!v->mime_orig)
+        return 0;
+    int notice = (bview_orig_header((bounce_view *)v, "Content-Type", ct, sizeof ct) &&
+                  bounce_has(ct, strlen(ct), "delivery-status")) ||
+                 (bview_orig_header((bounce_view *)v, "From", from, sizeof from) &&
+                  bounce_has(from, strlen(from), "mailer-daemon"));
+    return !notice;
+}
+
 /* subject_notice - does the Subject say it is a notice (bounce-phrases.tsv kind subject)? */
 static int subject_notice(const bounce_view *v)
 {
@@ -367,7 +395,8 @@ int fmt_person_quoting(const bounce_view *v)
      * about it: its From names a mailbox, and neither its header fields nor its Subject say
      * it is a notice (a paste that opens with the returned message's header lines has no
      * From of its own: the ninth round's N012) */
-    return strchr(v->from, '@') && !forwarded(v) && !notice_headers(v) && !subject_notice(v);
+    return strchr(v->from, '@') && !forwarded(v) && !notice_headers(v) && !subject_notice(v) &&
+           !no_reply_from(v) && !returns_message(v);
 }
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,
@@ -1275,11 +1304,24 @@ static int in_signature(const bounce_view *v, const char *addr)
     const char *a = t ? str_casefind(t, tl, addr, strlen(addr)) : NULL;
     if (!a)
         return 0;
-    /* (a signature's line is the address alone, "<addr>" at most: a quoted entry's
-     * "<addr>: cannot update mailbox ..." under a Markdown rule is none: review-s11b M3) */
+    /* (a signature's line is the address alone, "<addr>" or "E-mail: addr" at most: a quoted
+     * entry's "<addr>: cannot update mailbox ..." under a Markdown rule is none: review-s11b
+     * M3, review-s11c M1) */
     const char *ls = a, *le = a + strlen(addr);
     while (ls > t && ls[-1] != '\n' && (ls[-1] == ' ' || ls[-1] == '\t' || ls[-1] == '<'))
         ls--;
+    /* (or under a short label of its own: "E-mail: tom@...", "Mail : tom@...") */
+    if (ls > t && ls[-1] == ':') {
+        const char *c = ls - 1;
+        while (c > t && c[-1] == ' ')
+            c--;
+        size_t n = 0;
+        while (c > t && (str_isalpha((unsigned char)c[-1]) || c[-1] == '-') && n < 12)
+            c--, n++;
+        if (n && (c == t || c[-1] == '\n' || c[-1] == ' ' || c[-1] == '\t'))
+            for (ls = c; ls > t && (ls[-1] == ' ' || ls[-1] == '\t');)
+                ls--;
+    }
     while (le < t + tl && (*le == ' ' || *le == '\t' || *le == '>' || *le == '\r'))
         le++;
     if ((ls > t && ls[-1] != '\n') || (le < t + tl && *le != '\n'))

@@ -252,7 +252,7 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t
     const char *l;
     size_t ll;
     bounce_rcpt *cur = NULL;
-    int lines = 0, ended = 0, inline_diag = 0, expanding = 0, subject_value = 0;
+    int lines = 0, ended = 0, inline_diag = 0, expanding = 0;
     size_t cur_indent = 0; /* how far in the line that named cur stands */
     while (pos < end && bounce_line(s, end, &pos, &l, &ll)) {
         /* a forwarded bounce: "> " quoting, each mark with one blank after it; what is
@@ -336,14 +336,9 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t
             continue;
         /* the returned message's Subject, listed under a recipient (Dooray!'s "* 메일 제목 :",
          * Exchange's "Subject: ..."), is the sender's words, no part of the failure: it ends
-         * the recipient's text, its value with it when the label stands alone */
+         * the recipient's text */
         if (tl && bounce_subject_label(t, tl)) {
-            ended = 1;
-            subject_value = bounce_subject_label(t, tl) == 2;
-            continue;
-        }
-        if (subject_value && tl) {
-            subject_value = 0;
+            ended = 1; /* (and the value's own line, unless indented under it) */
             continue;
         }
         if (!tl) {

@@ -2227,6 +2227,43 @@ static void test_review_s11b(void **state)
     assert_string_equal(g.r[1].recipient, "dave@example.org");
 }
 
+/* What the third review found (review-s11c): a notice from a no-reply address, or one that
+ * returns the failed message as a part of its own, is a mail system's even when its Subject is
+ * none of the known ones (au/KDDI's "メールエラー通知" saved without its null Return-Path); a
+ * signature's "E-mail: addr" is a signature's address. */
+static void test_review_s11c(void **state)
+{
+    (void)state;
+    got g;
+    static const char kddi[] =
+        "From: no-reply@ms.example.ne.jp\nTo: ann@example.org\nSubject: Mail error\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"K\"\n\n--K\n"
+        "Content-Type: text/plain\n\nYour mail could not be delivered to:\n\n"
+        "<bob@example.net>: 550 5.1.1 <bob@example.net>... User unknown\n\n--K\n"
+        "Content-Type: message/rfc822\n\nFrom: ann@example.org\nTo: bob@example.net\n"
+        "Subject: hi\n\nhi\n\n--K--\n";
+    parse_one(kddi, sizeof kddi - 1, "kddi-like", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    /* (the same text from a person, nothing attached: hearsay, soft) */
+    static const char person[] =
+        "From: Ann <ann@example.org>\nTo: it@example.org\nSubject: Mail error\n\nI got:\n\n"
+        "Your mail could not be delivered to:\n\n<bob@example.net>: 550 5.1.1 "
+        "<bob@example.net>... User unknown\n\nBob says it works.\n";
+    assert_int_equal(parse_bytes(kb, person, sizeof person - 1, "person", &g), MXD_OK);
+    for (size_t i = 0; i < g.n; i++)
+        assert_int_equal(g.r[i].hard, 0);
+    static const char sig[] =
+        "From: Tom <tom@example.org>\nTo: dev@lists.example.org\nSubject: Re: bounces\n"
+        "List-Id: <dev.lists.example.org>\n\nThis is the mail system at host mx.example.org.\n"
+        "\nI'm sorry to have to inform you that your message could not\nbe delivered to one or "
+        "more recipients.\n\n<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 "
+        "<bob@example.net>: Recipient address rejected: User unknown (in reply to RCPT TO "
+        "command)\n\nThanks\n-- \nTom\nE-mail: tom@example.org\n";
+    parse_one(sig, sizeof sig - 1, "sig-label", &g);
+    assert_int_equal(g.r[0].hard, 0);
+}
+
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
  * Yahoo's HTML notice, a Delivery Status Notification with a bulleted list, a German Exchange
  * NDR, a French notice naming the recipient only in the returned message, a GroupWise notice
@@ -2918,6 +2955,7 @@ int main(void)
         cmocka_unit_test(test_fourteenth_round_shapes),
         cmocka_unit_test(test_review_s11),
         cmocka_unit_test(test_review_s11b),
+        cmocka_unit_test(test_review_s11c),
         cmocka_unit_test(test_unqualified_nul),
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
