@@ -369,15 +369,21 @@ static int returns_message(const bounce_view *v)
     return !notice;
 }
 
-/* subject_notice - does the Subject say it is a notice (bounce-phrases.tsv kind subject)? */
-static int subject_notice(const bounce_view *v)
+/* phrase_in - does a phrase of that kind (bounce-phrases.tsv) occur where has() looks (the
+ * From, the Subject)? */
+static int phrase_in(const bounce_view *v, int kind, int (*has)(const bounce_view *, const char *))
 {
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++)
-        if (kb->phrases[i].kind == KB_PH_SUBJECT &&
-            fmt_subject_has(v, kb_str(kb, kb->phrases[i].pattern)))
+        if (kb->phrases[i].kind == kind && has(v, kb_str(kb, kb->phrases[i].pattern)))
             return 1;
     return 0;
+}
+
+/* subject_notice - does the Subject say it is a notice (bounce-phrases.tsv kind subject)? */
+static int subject_notice(const bounce_view *v)
+{
+    return phrase_in(v, KB_PH_SUBJECT, fmt_subject_has);
 }
 
 int fmt_person_quoting(const bounce_view *v)
@@ -808,14 +814,7 @@ static int notice_pasted(const bounce_view *v)
  * daemon's or postmaster's From (bounce-phrases.tsv kind from)? */
 static int notice_headers(const bounce_view *v)
 {
-    if (notice_marks(v))
-        return 1;
-    const mxd_kb *kb = v->kb;
-    for (size_t i = 0; kb && i < kb->nphrases; i++)
-        if (kb->phrases[i].kind == KB_PH_FROM &&
-            fmt_from_has(v, kb_str(kb, kb->phrases[i].pattern)))
-            return 1;
-    return 0;
+    return notice_marks(v) || phrase_in(v, KB_PH_FROM, fmt_from_has);
 }
 
 /* expanded_from_before - does t[0..e) end with Postfix's "(expanded from" (blanks aside)? */
