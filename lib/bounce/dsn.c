@@ -306,25 +306,37 @@ static void host_of(const char *v, size_t vl, char *out, size_t outlen)
 
 /* next_field_missing - is the next non-blank line from pos, quote marks aside, a recipient's
  * field that does not open a recipient (Action, Status, Remote-MTA, Diagnostic-Code) and that
- * the group has not had yet? Then the blank line before it split one recipient's fields. */
+ * the group has not had yet, in a paragraph that names no recipient of its own? Then the blank
+ * line before it split one recipient's fields. */
 static int next_field_missing(const dsn_group *g, const char *s, size_t len, size_t pos)
 {
     const char *l;
     size_t ll;
+    int missing = -1;
     while (bounce_line(s, len, &pos, &l, &ll)) {
         bounce_trim(&l, &ll);
         while (ll && l[0] == '>') {
             l++, ll--;
             bounce_trim(&l, &ll);
         }
-        if (!ll)
-            continue;
-        return (bounce_starts(l, ll, "Action:") && !g->action[0]) ||
-               (bounce_starts(l, ll, "Status:") && !g->status[0]) ||
-               (bounce_starts(l, ll, "Remote-MTA:") && !g->rhost[0]) ||
-               (bounce_starts(l, ll, "Diagnostic-Code:") && !g->diaglen);
+        if (!ll) {
+            if (missing < 0)
+                continue;
+            break; /* (the end of the next paragraph) */
+        }
+        if (missing < 0)
+            missing = (bounce_starts(l, ll, "Action:") && !g->action[0]) ||
+                      (bounce_starts(l, ll, "Status:") && !g->status[0]) ||
+                      (bounce_starts(l, ll, "Remote-MTA:") && !g->rhost[0]) ||
+                      (bounce_starts(l, ll, "Diagnostic-Code:") && !g->diaglen);
+        /* (a paragraph that names a recipient of its own is that recipient's: MessageLabs
+         * opens each recipient's block with Remote-MTA, review-s11d M1) */
+        if (bounce_starts(l, ll, "Final-Recipient:") || bounce_starts(l, ll, "Original-Recipient:"))
+            return 0;
+        if (!missing)
+            return 0;
     }
-    return 0;
+    return missing > 0;
 }
 
 /* reply_code_line - does the line open with an SMTP reply code ("550-", "550 ")? */

@@ -341,15 +341,21 @@ static int system_sender(const bounce_view *v)
            from_is_null(v) || fmt_from_has(v, "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e");
 }
 
-/* no_reply_from - is the From an address nobody answers ("no-reply@", "noreply@",
- * "do-not-reply@"): a system's, never a person's (au/KDDI's notices come from
- * no-reply@...dion.ne.jp, with no null Return-Path once saved: review-s11c H1) */
+/* no_reply_from - is the From's address one nobody answers ("no-reply@", "noreply@",
+ * "do-not-reply@")? au/KDDI's notices come from no-reply@...dion.ne.jp; so do relayed posts
+ * of people (a forum's "Jane via Forum <noreply@...>"), so it is no sign on its own. */
 static int no_reply_from(const bounce_view *v)
 {
-    static const char *const nr[] = {"no-reply",     "noreply",    "no_reply",
-                                     "do-not-reply", "donotreply", "do_not_reply"};
+    static const char *const nr[] = {"no-reply@",     "noreply@",    "no_reply@",
+                                     "do-not-reply@", "donotreply@", "do_not_reply@"};
+    /* (the address, not a display name: "Jane via Forum <noreply@forum...>" is a person's
+     * words relayed, review-s11d H1) */
+    const char *a = strrchr(v->lfrom, '<');
+    a = a ? a + 1 : v->lfrom;
+    while (*a == ' ')
+        a++;
     for (size_t i = 0; i < sizeof nr / sizeof *nr; i++)
-        if (strstr(v->lfrom, nr[i]))
+        if (!strncmp(a, nr[i], strlen(nr[i])))
             return 1;
     return 0;
 }
@@ -398,11 +404,14 @@ int fmt_person_quoting(const bounce_view *v)
     if (replied(v))
         return !(subject_kind(v, KB_PH_REPLY) ? system_sender(v) : notice_headers(v));
     /* a person's own new message (no reply, nothing passed on) that pastes a notice to ask
-     * about it: its From names a mailbox, and neither its header fields nor its Subject say
-     * it is a notice (a paste that opens with the returned message's header lines has no
-     * From of its own: the ninth round's N012) */
+     * about it: its From names a mailbox, neither its header fields nor its Subject say it is
+     * a notice, and it is not a no-reply address's mail that returns a message (au/KDDI's
+     * notice, saved without its null Return-Path: review-s11c H1; a relayed forum post from
+     * noreply@ or a person attaching what they sent is still a person's: review-s11d H1). A
+     * paste that opens with the returned message's header lines has no From of its own (the
+     * ninth round's N012). */
     return strchr(v->from, '@') && !forwarded(v) && !notice_headers(v) && !subject_notice(v) &&
-           !no_reply_from(v) && !returns_message(v);
+           !(no_reply_from(v) && returns_message(v));
 }
 
 /* dsn_in_text - the human-readable part carries the DSN fields itself (Amazon WorkMail,

@@ -183,9 +183,7 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, int labels
                                              "reply-to",
                                              "sender",
                                              "to:",
-                                             "to :",
                                              "cc:",
-                                             "cc :",
                                              "message-id",
                                              "in-reply-to",
                                              "references",
@@ -204,6 +202,9 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, int labels
     for (size_t i = 0; i < sizeof not_labels / sizeof *not_labels; i++)
         if (bounce_has(l, k, not_labels[i]))
             return 0;
+    /* (Zoho's forward block writes "To : a@b": the whole label, not "Sent to : a@b") */
+    if (k == 4 && (str_caseeq(l, 4, "to :") || str_caseeq(l, 4, "cc :")))
+        return 0;
     size_t rest = ll - (*at + *al);
     return rest < 8;
 }

@@ -2265,6 +2265,37 @@ static void test_review_s11c(void **state)
         "command)\n\nThanks\n-- \nTom\nE-mail: tom@example.org\n";
     parse_one(sig, sizeof sig - 1, "sig-label", &g);
     assert_int_equal(g.r[0].hard, 0);
+    /* review-s11d: a forum's relay of a person's post comes from noreply@ and is a person's
+     * words; a DSN whose recipients open with Remote-MTA keeps them apart when the first has
+     * none; "Sent to : a@b" is a notice's recipient ("To :" alone is a forward block's) */
+    static const char forum[] =
+        "From: Jane via Forum <noreply@forum.example>\nTo: ann@example.org\nSubject: [Forum] "
+        "Mail to my client fails\n\nHi, I get this:\n\nThis is the mail system at host "
+        "mx.example.org.\n\nI'm sorry to have to inform you that your message could not\nbe "
+        "delivered to one or more recipients.\n\n<bob@example.net>: host "
+        "mx.example.net[192.0.2.1] said: 550 5.1.1 <bob@example.net>: Recipient address "
+        "rejected: User unknown (in reply to RCPT TO command)\n\nBut Bob's address is fine.\n";
+    parse_soft(forum, sizeof forum - 1, "forum", &g);
+    assert_int_equal(g.n, 1);
+    static const char ml[] =
+        "From: Mail Delivery System <MAILER-DAEMON@messagelabs.example>\nTo: ann@example.org\n"
+        "Subject: Mail Delivery Failure\nMIME-Version: 1.0\nContent-Type: multipart/report; "
+        "report-type=delivery-status; boundary=\"M\"\n\n--M\nContent-Type: text/plain\n\nI "
+        "was unable to deliver your message.\n\n--M\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; messagelabs.example\n\nFinal-Recipient: rfc822; bob@nosuch.example"
+        "\nAction: failed\nStatus: 5.4.4\n\nRemote-MTA: dns; mx.example.net\nFinal-Recipient: "
+        "rfc822; carol@example.net\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 "
+        "5.1.1 <carol@example.net>... User unknown\n\n--M--\n";
+    assert_int_equal(parse_bytes(kb, ml, sizeof ml - 1, "ml", &g), MXD_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].status, "5.4.4");
+    assert_string_equal(g.r[1].recipient, "carol@example.net");
+    assert_string_equal(g.r[1].reason, "userunknown");
+    static const char sent_to[] =
+        "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Undeliverable\n\n"
+        "Your message could not be delivered.\n\nSent to : bob@example.net\n"
+        "550 5.1.1 User unknown\n";
+    parse_one(sent_to, sizeof sent_to - 1, "sent-to", &g);
 }
 
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
