@@ -350,8 +350,15 @@ static int no_reply_from(const bounce_view *v)
                                      "do-not-reply@", "donotreply@", "do_not_reply@"};
     /* (the address, not a display name: "Jane via Forum <noreply@forum...>" is a person's
      * words relayed, review-s11d H1) */
-    const char *a = strrchr(v->lfrom, '<');
-    a = a ? a + 1 : v->lfrom;
+    const char *a = v->lfrom;
+    /* (the '<' that opens an address: not one in a comment, "no-reply@... (au <KDDI>)") */
+    for (const char *lt = strchr(v->lfrom, '<'); lt; lt = strchr(lt + 1, '<')) {
+        const char *gt = strchr(lt, '>'), *at = strchr(lt, '@');
+        if (gt && at && at < gt) {
+            a = lt + 1;
+            break;
+        }
+    }
     while (*a == ' ')
         a++;
     for (size_t i = 0; i < sizeof nr / sizeof *nr; i++)

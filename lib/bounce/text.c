@@ -202,8 +202,17 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, int labels
     for (size_t i = 0; i < sizeof not_labels / sizeof *not_labels; i++)
         if (bounce_has(l, k, not_labels[i]))
             return 0;
-    /* (Zoho's forward block writes "To : a@b": the whole label, not "Sent to : a@b") */
-    if (k == 4 && (str_caseeq(l, 4, "to :") || str_caseeq(l, 4, "cc :")))
+    /* (Zoho's forward block writes "To : a@b", "Bcc : a@b": the label is the whole word,
+     * blanks before its colon; "Sent to : a@b" is a recipient) */
+    size_t w = 0;
+    while (w < k && str_isalpha((unsigned char)l[w]))
+        w++;
+    size_t c = w;
+    while (c < k && (l[c] == ' ' || l[c] == '\t'))
+        c++;
+    if (c > w && c + 1 == k && l[c] == ':' &&
+        ((w == 2 && (str_caseeq(l, 2, "to") || str_caseeq(l, 2, "cc"))) ||
+         (w == 3 && str_caseeq(l, 3, "bcc"))))
         return 0;
     size_t rest = ll - (*at + *al);
     return rest < 8;

@@ -2296,6 +2296,25 @@ static void test_review_s11c(void **state)
         "Your message could not be delivered.\n\nSent to : bob@example.net\n"
         "550 5.1.1 User unknown\n";
     parse_one(sent_to, sizeof sent_to - 1, "sent-to", &g);
+    /* review-s11e: au/KDDI's Subject is a notice's (saved without its null Return-Path and
+     * without the returned message); a comment's "<" in the From hides no address; "Bcc :" is
+     * a forward block's label */
+    static const char kddi2[] =
+        "From: no-reply@ms.example.ne.jp (au <KDDI>)\nTo: ann@example.org\nSubject: "
+        "\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc"
+        "\xe9\x80\x9a\xe7\x9f\xa5\nMIME-Version: 1.0\nContent-Type: text/plain; "
+        "charset=utf-8\n\nYour mail could not be delivered to:\n\n<bob@example.net>: 550 5.1.1 "
+        "<bob@example.net>... User unknown\n";
+    parse_one(kddi2, sizeof kddi2 - 1, "kddi-subject", &g);
+    assert_int_equal(g.r[0].hard, 1);
+    static const char bcc[] =
+        "============ Forwarded Message ============\nFrom : MAILER-DAEMON@relay.example.net\n"
+        "To : ann@example.org\nBcc : carol@example.org\nSubject : Undelivered Mail Returned to "
+        "Sender\n============ Forwarded Message ============\nThis is the mail system at host "
+        "relay.example.net.\n\n<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 "
+        "<bob@example.net>: Recipient address rejected: User unknown (in reply to RCPT TO "
+        "command)\n";
+    parse_one(bcc, sizeof bcc - 1, "bcc-label", &g);
 }
 
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
