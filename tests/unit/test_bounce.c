@@ -2315,6 +2315,26 @@ static void test_review_s11c(void **state)
         "<bob@example.net>: Recipient address rejected: User unknown (in reply to RCPT TO "
         "command)\n";
     parse_one(bcc, sizeof bcc - 1, "bcc-label", &g);
+    /* Naver's and Dooray!'s Korean sentences are `pasted` phrases: a text without a header is
+     * a notice by them, never with a hard bounce (Naver writes the returned message's subject
+     * beside the address); a Korean person's mail that uses the same words is no notice */
+    static const char naver[] =
+        "NAVER - http://www.naver.com/\n----\n\nbob@example.net "
+        "\xeb\x8b\x98\xea\xbb\x98 \xeb\xb3\xb4\xeb\x82\xb4\xec\x8b\xa0 "
+        "\xeb\xa9\x94\xec\x9d\xbc <Re: Host unknown (#550)> \xec\x9d\xb4 "
+        "\xeb\x8b\xa4\xec\x9d\x8c\xea\xb3\xbc \xea\xb0\x99\xec\x9d\x80 "
+        "\xec\x9d\xb4\xec\x9c\xa0\xeb\xa1\x9c \xec\xa0\x84\xec\x86\xa1 "
+        "\xec\x8b\xa4\xed\x8c\xa8\xed\x96\x88\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4.\n";
+    parse_soft(naver, sizeof naver - 1, "naver-pasted", &g);
+    assert_int_equal(g.n, 1);
+    char ko[1024];
+    int pn = snprintf(ko, sizeof ko,
+                      "From: Minji <minji@corp.example>\nTo: helpdesk@corp.example\nSubject: "
+                      "question\n\n%s",
+                      strstr(naver, "bob@"));
+    assert_true(pn > 0 && (size_t)pn < sizeof ko);
+    assert_int_equal(parse_bytes(kb, ko, (size_t)pn, "ko-person", &g), MXD_OK);
+    assert_int_equal(g.n, 0);
 }
 
 /* The plain-text fallback: notices no format module knows (Exchange 5.5 IMS, GroupWise, SMTP32,
