@@ -740,34 +740,29 @@ static int postfix_entry_says(const char *t, size_t n, size_t open, const char *
     return 0;
 }
 
+/* pasted_words - does a text without a header hold a `pasted` phrase, words a person also
+ * writes? Its records are then never hard bounces: the notice's own lines quote the returned
+ * message's subject beside the address (Naver writes it there, review-s11b H2), and that
+ * subject may hold any notice's words ("Delivery failed: 550 5.1.1 ...", review-s11f M1). */
+static int pasted_words(const bounce_view *v)
+{
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; !v->hlen && kb && i < kb->nphrases; i++)
+        if (kb->phrases[i].kind == KB_PH_PASTED &&
+            fmt_text_has(v, kb_str(kb, kb->phrases[i].pattern)))
+            return 1;
+    return 0;
+}
+
 /* notice_like - does the message say it is a non-delivery notice: X-Failed-Recipients, its
  * sender, its subject, or a sentence only a notice says (data/bounce-phrases.tsv)? */
-static int notice_like_k(const bounce_view *v, int pasted);
-
 static int notice_like(const bounce_view *v)
-{
-    return notice_like_k(v, 1);
-}
-
-/* pasted_only - is the text (without a header) known as a notice only by a `pasted` phrase,
- * words a person also writes? Its records are then never hard bounces: the notice's own
- * lines may quote the returned message's subject beside the address (Naver writes it there,
- * review-s11b H2). */
-static int pasted_only(const bounce_view *v)
-{
-    return !v->hlen && notice_like_k(v, 1) && !notice_like_k(v, 0);
-}
-
-/* notice_like_k - notice_like(), with the `pasted` phrases or without them */
-static int notice_like_k(const bounce_view *v, int pasted)
 {
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
     const mxd_kb *kb = v->kb;
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
-        if (p->kind == KB_PH_PASTED && !pasted)
-            continue;
         const char *pat = kb_str(kb, p->pattern);
         /* (a `pasted` sentence only in a text without a header: in a person's mail the same
          * ordinary words are the person's, review-s11b M2) */
@@ -1412,7 +1407,7 @@ static int text_parse(bounce_view *v, bounce_out *out)
         n = text_unqualified_v(v, out);
     /* a person's reply or a list's post that quotes a notice: what it says of the recipients
      * is hearsay, never a reason to suppress one (the person may say the address is fine) */
-    if (n > 0 && (fmt_person_quoting(v) || pasted_only(v)))
+    if (n > 0 && (fmt_person_quoting(v) || pasted_words(v)))
         out->hearsay = 1;
     unsigned char ok[BOUNCE_MAX_RCPTS];
     for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++)

@@ -2327,6 +2327,14 @@ static void test_review_s11c(void **state)
         "\xec\x8b\xa4\xed\x8c\xa8\xed\x96\x88\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4.\n";
     parse_soft(naver, sizeof naver - 1, "naver-pasted", &g);
     assert_int_equal(g.n, 1);
+    /* (also when the quoted subject holds a notice's own words: review-s11f M1) */
+    char naver2[1024];
+    const char *subj = strstr(naver, "<Re: Host unknown (#550)>");
+    int nn = snprintf(naver2, sizeof naver2, "%.*s<Re: Delivery failed: 550 5.1.1 User unknown>%s",
+                      (int)(subj - naver), naver, subj + strlen("<Re: Host unknown (#550)>"));
+    assert_true(nn > 0 && (size_t)nn < sizeof naver2);
+    parse_soft(naver2, (size_t)nn, "naver-pasted-subject", &g);
+    assert_int_equal(g.n, 1);
     char ko[1024];
     int pn = snprintf(ko, sizeof ko,
                       "From: Minji <minji@corp.example>\nTo: helpdesk@corp.example\nSubject: "
