@@ -307,13 +307,15 @@ static void host_of(const char *v, size_t vl, char *out, size_t outlen)
 /* next_field_missing - is the next non-blank line from pos, quote marks aside, a recipient's
  * field that does not open a recipient (Action, Status, Remote-MTA, Diagnostic-Code) and that
  * the group has not had yet, in a paragraph that names no recipient of its own? Then the blank
- * line before it split one recipient's fields. */
-static int next_field_missing(const dsn_group *g, const char *s, size_t len, size_t pos)
+ * line before it split one recipient's fields. *next gets where that paragraph starts. */
+static int next_field_missing(const dsn_group *g, const char *s, size_t len, size_t pos,
+                              size_t *next)
 {
     const char *l;
-    size_t ll;
+    size_t ll, start = pos;
     int missing = -1;
-    while (bounce_line(s, len, &pos, &l, &ll)) {
+    *next = len;
+    for (; bounce_line(s, len, &pos, &l, &ll); start = pos) {
         bounce_trim(&l, &ll);
         while (ll && l[0] == '>') {
             l++, ll--;
@@ -324,11 +326,13 @@ static int next_field_missing(const dsn_group *g, const char *s, size_t len, siz
                 continue;
             break; /* (the end of the next paragraph) */
         }
-        if (missing < 0)
+        if (missing < 0) {
+            *next = start; /* (the next paragraph's first line) */
             missing = (bounce_starts(l, ll, "Action:") && !g->action[0]) ||
                       (bounce_starts(l, ll, "Status:") && !g->status[0]) ||
                       (bounce_starts(l, ll, "Remote-MTA:") && !g->rhost[0]) ||
                       (bounce_starts(l, ll, "Diagnostic-Code:") && !g->diaglen);
+        }
         /* (a paragraph that names a recipient of its own is that recipient's: MessageLabs
          * opens each recipient's block with Remote-MTA, review-s11d M1) */
         if (bounce_starts(l, ll, "Final-Recipient:") || bounce_starts(l, ll, "Original-Recipient:"))
@@ -389,8 +393,11 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             /* (a paste that put a blank line between every field, "Final-Recipient: ..." /
              * "" / "Action: failed": a recipient with nothing said of it yet goes on with the
              * fields that follow, when they are of a recipient and open no other one) */
-            if ((g.final[0] || g.orig[0]) && next_field_missing(&g, s, len, pos))
+            size_t next;
+            if ((g.final[0] || g.orig[0]) && next_field_missing(&g, s, len, pos, &next)) {
+                pos = next; /* (past every blank line before it: each is looked at once) */
                 continue;
+            }
             if (g.final[0] || g.orig[0])
                 flush(&g, out);
             else if (g.any) /* (a recipient whose address is no e-mail address: x400;, a */

@@ -2065,6 +2065,24 @@ static void test_fourteenth_round_shapes(void **state)
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].status, "5.7.1");
     assert_string_equal(g.r[0].reason, "policyviolation");
+    /* a stranger's DSN with a great many blank lines before a recipient's next field: each
+     * blank line is looked at once (looking ahead from every one of them was quadratic: a
+     * 200,000-line part took minutes) */
+    size_t nblank = 200000;
+    static const char head[] =
+        "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"B\"\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; "
+        "mx\n\nFinal-Recipient: rfc822; bob@example.net\n";
+    static const char tail[] = "Action: failed\nStatus: 5.1.1\n\n--B--\n";
+    char *big = malloc(sizeof head + nblank + sizeof tail);
+    assert_non_null(big);
+    memcpy(big, head, sizeof head - 1);
+    memset(big + sizeof head - 1, '\n', nblank);
+    memcpy(big + sizeof head - 1 + nblank, tail, sizeof tail);
+    parse_one(big, sizeof head - 1 + nblank + sizeof tail - 1, "dsn-blank-lines", &g);
+    assert_string_equal(g.r[0].status, "5.1.1");
+    free(big);
     /* (with a mail system's header: a Naver paste alone is no notice, its sentence being no
      * notice phrase since review-s11b M2) */
     static const char naver[] =
