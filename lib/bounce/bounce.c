@@ -186,7 +186,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
     v->org_indexed = 0;
     v->ntop = 0;
     v->sep_known = v->own_known = 0;
-    v->subj_kinds = 0;
+    v->subj_kinds = v->person_quoting = 0;
     v->raw = data;
     v->rawlen = len;
     v->conv.nolib = 0;

@@ -93,8 +93,10 @@ typedef struct bounce_view {
     char lfrom[BOUNCE_FIELD_MAX]; /* the same two in lower case, for the detectors */
     char lsubject[BOUNCE_FIELD_MAX];
     size_t lfrom_len, lsubject_len;
-    int subj_kinds; /* formats.c subject_kind(), worked out once a message: 0 not yet, else
-                       1 | 2 (a reply's subject) | 4 (a forward's) */
+    int subj_kinds;     /* formats.c subject_kind(), worked out once a message: 0 not yet, else
+                           1 | 2 (a reply's subject) | 4 (a forward's) */
+    int person_quoting; /* fmt_person_quoting(), worked out once a message: 0 not yet, 1
+                           no, 2 yes */
     /* the kb's subject prefixes of replies and forwards (bounce-phrases.tsv kinds reply,
      * forward), listed once when the context is made (fmt_prefixes_init) */
     const char *prefixes[3][BOUNCE_MAX_PREFIXES]; /* reply, forward, tag */
@@ -198,11 +200,15 @@ int bounce_starts(const char *l, size_t ll, const char *prefix);
 int bounce_has(const char *s, size_t len, const char *needle);
 
 /* bounce_has_code - does the text hold a 4xx / 5xx reply code standing alone? */
+int bounce_has_code(const char *s, size_t len);
+
+/* bounce_reply_code_at - does s open with an SMTP failure reply's code ("550 ", "451-", "554"
+ * alone)? */
+int bounce_reply_code_at(const char *s, size_t n);
+
 /* bounce_subject_label - does the line open with a Subject label ("Subject:", "* 메일 제목 :",
  * "Betreff:", "件名：" ...)? 1 with its value on the line, 2 when the label stands alone. */
 int bounce_subject_label(const char *l, size_t ll);
-
-int bounce_has_code(const char *s, size_t len);
 
 /* bounce_reply_open - has a Postfix entry's text begun the server's words ("host NAME[IP]
  * said:") without coming to the "(in reply to ... command)" Postfix closes them with? */

@@ -343,13 +343,6 @@ static int next_field_missing(const dsn_group *g, const char *s, size_t len, siz
     return missing > 0;
 }
 
-/* reply_code_line - does the line open with an SMTP reply code ("550-", "550 ")? */
-static int reply_code_line(const char *l, size_t n)
-{
-    return n > 4 && l[0] >= '2' && l[0] <= '5' && str_isdigit((unsigned char)l[1]) &&
-           str_isdigit((unsigned char)l[2]) && (l[3] == '-' || l[3] == ' ');
-}
-
 /* field_line - does the line open a field ("Name:" or "Name :", the name letters, digits and
  * '-'), and not a URL ("https://...")? */
 static int field_line(const char *l, size_t n)
@@ -426,7 +419,7 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             if (!t2)
                 break;
             if (s[end] != ' ' && s[end] != '\t') {
-                int code = reply_code_line(l2, l2l);
+                int code = l2l > 4 && bounce_reply_code_at(l2, l2l);
                 if (field_line(l2, l2l) || l2[0] == '>' || (prev < 120 && !code) ||
                     ncut == sizeof cut / sizeof *cut)
                     break;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/formats.h"
+#include "classify/classify.h"
 #include "util/match.h"
 #include "kb/kb_internal.h"
 #include "util/str.h"
@@ -142,21 +143,26 @@ void fmt_orig_after(bounce_view *v)
     buf_free(&copy);
 }
 
+/* orig_is_notice - is the returned message itself a notice (a delivery report, or from a
+ * mailer daemon)? */
+static int orig_is_notice(bounce_view *v)
+{
+    char ct[BOUNCE_FIELD_MAX], from[BOUNCE_FIELD_MAX];
+    return (bview_orig_header(v, "Content-Type", ct, sizeof ct) &&
+            bounce_has(ct, strlen(ct), "delivery-status")) ||
+           (bview_orig_header(v, "From", from, sizeof from) &&
+            bounce_has(from, strlen(from), "mailer-daemon"));
+}
+
 bounce_rcpt *fmt_fallback_rcpt(bounce_view *v, bounce_out *out)
 {
     char val[BOUNCE_FIELD_MAX];
     bounce_rcpt *r = NULL;
     if (bview_header(v, "X-Failed-Recipients", val, sizeof val))
         r = bounce_add(out, val, strlen(val));
-    /* the returned message's To, unless that message is itself a notice (a delivery report,
-     * or from a mailer daemon): a DSN forwarded or wrapped again is addressed to our own
-     * sender, who is no failed recipient */
-    char ct[BOUNCE_FIELD_MAX], from[BOUNCE_FIELD_MAX];
-    int notice = (bview_orig_header(v, "Content-Type", ct, sizeof ct) &&
-                  bounce_has(ct, strlen(ct), "delivery-status")) ||
-                 (bview_orig_header(v, "From", from, sizeof from) &&
-                  bounce_has(from, strlen(from), "mailer-daemon"));
-    if (r || notice) /* (nor its X-Original-To then: our own bounce mailbox) */
+    /* the returned message's To, unless that message is itself a notice: a DSN forwarded or
+     * wrapped again is addressed to our own sender, who is no failed recipient */
+    if (r || orig_is_notice(v)) /* (nor its X-Original-To then: our own bounce mailbox) */
         return r;
     if (bview_orig_header(v, "To", val, sizeof val))
         r = bounce_add(out, val, strlen(val));
@@ -372,14 +378,7 @@ static int no_reply_from(const bounce_view *v)
  * person asking about a bounce pastes it, or attaches the notice. */
 static int returns_message(const bounce_view *v)
 {
-    char ct[BOUNCE_FIELD_MAX], from[BOUNCE_FIELD_MAX];
-    if (!v->mime_orig)
-        return 0;
-    int notice = (bview_orig_header((bounce_view *)v, "Content-Type", ct, sizeof ct) &&
-                  bounce_has(ct, strlen(ct), "delivery-status")) ||
-                 (bview_orig_header((bounce_view *)v, "From", from, sizeof from) &&
-                  bounce_has(from, strlen(from), "mailer-daemon"));
-    return !notice;
+    return v->mime_orig && !orig_is_notice((bounce_view *)v);
 }
 
 /* phrase_in - does a phrase of that kind (bounce-phrases.tsv) occur where has() looks (the
@@ -399,7 +398,18 @@ static int subject_notice(const bounce_view *v)
     return phrase_in(v, KB_PH_SUBJECT, fmt_subject_has);
 }
 
+static int person_quoting(const bounce_view *v);
+
 int fmt_person_quoting(const bounce_view *v)
+{
+    bounce_view *w = (bounce_view *)v; /* (the cache only: the detectors, the text reader and
+                                          bounce.c all ask) */
+    if (!w->person_quoting)
+        w->person_quoting = 1 + person_quoting(v);
+    return w->person_quoting == 2;
+}
+
+static int person_quoting(const bounce_view *v)
 {
     /* under a reply's Subject a role's name (a person answering as "Postmaster", "System
      * Administrator", "Mail Delivery Team") is no notice's mark, with or without the thread's
@@ -523,12 +533,6 @@ const bounce_format bounce_fmt_rfc3464 = {"rfc3464", rfc3464_detect, rfc3464_par
 /* Anything that says it is a non-delivery notice: its sender, its subject, or a sentence
  * only such a notice says (data/bounce-phrases.tsv, several languages), or the
  * X-Failed-Recipients field. */
-/* reply_code_at - does s open with an SMTP failure reply's code ("550 ", "451-", "554" alone)? */
-static int reply_code_at(const char *s, size_t n)
-{
-    return n >= 3 && (s[0] == '4' || s[0] == '5') && s[1] >= '0' && s[1] <= '5' &&
-           str_isdigit((unsigned char)s[2]) && (n == 3 || s[3] == ' ' || s[3] == '-');
-}
 
 /* postfix_entry_at - does the line t[0..n) open a recipient entry of Postfix's notice,
  * "<addr>: host mx.example.net[192.0.2.1] said: 550 ...", "<addr>: 550 ...", or
@@ -671,7 +675,7 @@ static int postfix_opener(const char *t, size_t n)
         if (bounce_starts(t, n, open[i]))
             /* ("mail for " only as local(8) goes on: "... loops back to myself") */
             return strcmp(open[i], "mail for ") || str_casefind(t, n, "loops back to myself", 20);
-    return reply_code_at(t, n);
+    return bounce_reply_code_at(t, n);
 }
 
 /* bracket_ip - does t[0..n) name a host's IP in brackets ("mx.example.net[192.0.2.1]"), as
@@ -730,10 +734,10 @@ static int postfix_entry_says(const char *t, size_t n, size_t open, const char *
     size_t o = open;
     while (o < n && (t[o] == ' ' || t[o] == '\t'))
         o++;
-    if (!indented || (!reply_code_at(t + o, n - o) && !bracket_ip(t, n)))
+    if (!indented || (!bounce_reply_code_at(t + o, n - o) && !bracket_ip(t, n)))
         return 0;
     for (size_t i = 0; i + 9 <= n; i++)
-        if (reply_code_at(t + i, n - i) && t[i + 4] == t[i] && t[i + 5] == '.' &&
+        if (bounce_reply_code_at(t + i, n - i) && t[i + 4] == t[i] && t[i + 5] == '.' &&
             str_isdigit((unsigned char)t[i + 6]) &&
             (i == 0 || !str_isalnum((unsigned char)t[i - 1])))
             return 1;
@@ -746,12 +750,7 @@ static int postfix_entry_says(const char *t, size_t n, size_t open, const char *
  * subject may hold any notice's words ("Delivery failed: 550 5.1.1 ...", review-s11f M1). */
 static int pasted_words(const bounce_view *v)
 {
-    const mxd_kb *kb = v->kb;
-    for (size_t i = 0; !v->hlen && kb && i < kb->nphrases; i++)
-        if (kb->phrases[i].kind == KB_PH_PASTED &&
-            fmt_text_has(v, kb_str(kb, kb->phrases[i].pattern)))
-            return 1;
-    return 0;
+    return !v->hlen && phrase_in(v, KB_PH_PASTED, fmt_text_has);
 }
 
 /* notice_like - does the message say it is a non-delivery notice: X-Failed-Recipients, its
@@ -1088,7 +1087,7 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
         /* under Gmail's own label ("The response was:", "The response from the remote server
          * was:") a reply without an enhanced status is the reply too ("550 Unrouteable
          * address": sisimai/go-sisimai:lhost/via-gmail.go reads the lines after it) */
-        if (at < 0 && labelled && ll > 3 && reply_code_at(l, ll))
+        if (at < 0 && labelled && ll > 3 && bounce_reply_code_at(l, ll))
             at = 0;
         if (!is_blank(l, ll)) {
             const char *lt = l;
@@ -1200,11 +1199,9 @@ static void reason_in_notice(bounce_view *v, bounce_rcpt *r)
          * mailbox or domain must stand beside the address or in a reply (review-s11b H2) */
         const char *why =
             (size_t)k < v->kb->nreasons ? kb_str(v->kb, v->kb->reasons[k].reason) : "";
-        static const char *const hard[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
-        int reply = bounce_has_code(l, ll) && status_in(l, ll);
-        for (size_t i = 0; i < sizeof hard / sizeof *hard && !reply; i++)
-            if (!strcmp(why, hard[i]))
-                return;
+        if (classify_hardbounce(why, 1, NULL, NULL) &&
+            !(bounce_has_code(l, ll) && status_in(l, ll)))
+            return;
         rcpt_diag_add(r, l, ll);
         return;
     }
@@ -1471,7 +1468,7 @@ static int pasted_detect(const bounce_view *v)
         return 0;
     size_t n;
     const char *t = pasted_text(v, &n);
-    return reply_code_at(t, n);
+    return bounce_reply_code_at(t, n);
 }
 
 static int pasted_parse(bounce_view *v, bounce_out *out)
@@ -1480,7 +1477,7 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
     size_t rn, pos = 0, end = 0, ll;
     const char *r = pasted_text(v, &rn), *l;
     while (bounce_line(r, rn, &pos, &l, &ll)) {
-        if (ll < 3 || memcmp(l, r, 3) || !reply_code_at(l, ll))
+        if (ll < 3 || memcmp(l, r, 3) || !bounce_reply_code_at(l, ll))
             break;
         end = pos;
     }

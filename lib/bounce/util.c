@@ -416,6 +416,12 @@ long long bounce_date(const char *s, size_t len, char *tz)
     return t;
 }
 
+int bounce_reply_code_at(const char *s, size_t n)
+{
+    return n >= 3 && (s[0] == '4' || s[0] == '5') && s[1] >= '0' && s[1] <= '5' &&
+           str_isdigit((unsigned char)s[2]) && (n == 3 || s[3] == ' ' || s[3] == '-');
+}
+
 int bounce_has_code(const char *s, size_t len)
 {
     return bounce_has_reply(s, len, 0);
@@ -460,6 +466,11 @@ int bounce_subject_label(const char *l, size_t ll)
         "\xeb\xa9\x94\xec\x9d\xbc \xec\xa0\x9c\xeb\xaa\xa9"}; /* 메일 제목 */
     while (ll && (*l == '*' || *l == '-' || *l == ' ' || *l == '>'))
         l++, ll--;
+    /* (a label ends in a colon within its first 24 bytes, ASCII or full-width: most lines have
+     * none, and are not compared with every label; this runs on every line of a notice) */
+    size_t head = ll < 24 ? ll : 24;
+    if (!memchr(l, ':', head) && !str_find(l, head, "\xef\xbc\x9a", 3))
+        return 0;
     for (size_t i = 0; i < sizeof labels / sizeof *labels; i++) {
         size_t n = strlen(labels[i]);
         if (ll < n || !str_caseeq(l, n, labels[i]))
