@@ -357,6 +357,15 @@ static int field_line(const char *l, size_t n)
     return i < n && l[i] == ':' && !(i + 2 < n && l[i + 1] == '/' && l[i + 2] == '/');
 }
 
+/* ends_open - a line that ends where no sentence can: on ':', ',' or ';' (trailing blanks
+ * aside) */
+static int ends_open(const char *l, size_t n)
+{
+    while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
+        n--;
+    return n && (l[n - 1] == ':' || l[n - 1] == ',' || l[n - 1] == ';');
+}
+
 int dsn_parse(const char *s, size_t len, bounce_out *out)
 {
     dsn_group g;
@@ -402,11 +411,15 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
          * no field): Gmail's message/global-delivery-status cuts a long one at a width, in a
          * word ("... content judged to b" / "e spam by ... IB212"), and a multi-line reply may
          * go on unindented ("550-5.1.1 ... Please try" / "550-5.1.1 double-checking ..."). A
-         * line goes on after a cut one (120 bytes or more: joined as cut) or when it opens
-         * with a reply code (joined with a blank); anything else ends the field. */
+         * line goes on after a cut one (120 bytes or more: joined as cut), when it opens
+         * with a reply code, or after a line that ends where no sentence can (on ':', ',' or
+         * ';': a paste wrapped at a narrower width, "... Recipient address rejected:" /
+         * "mailbox unavailable"), the last two joined with a blank; anything else ends the
+         * field. */
         int diag = !quoted && bounce_starts(s + start, pos - start, "Diagnostic-Code") &&
                    field_line(s + start, pos - start);
         size_t cut[16], prev = ll, ncut = 0;
+        const char *prevl = l;
         unsigned char blank[16];
         while (end < len && (s[end] == ' ' || s[end] == '\t' || diag)) {
             const char *l2;
@@ -420,13 +433,15 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
                 break;
             if (s[end] != ' ' && s[end] != '\t') {
                 int code = l2l > 4 && bounce_reply_code_at(l2, l2l);
-                if (field_line(l2, l2l) || l2[0] == '>' || (prev < 120 && !code) ||
+                if (field_line(l2, l2l) || l2[0] == '>' ||
+                    (prev < 120 && !code && !ends_open(prevl, prev)) ||
                     ncut == sizeof cut / sizeof *cut)
                     break;
                 blank[ncut] = prev < 120;
                 cut[ncut++] = end;
             }
             prev = l2l;
+            prevl = l2;
             end = p2;
         }
         pos = end;
