@@ -141,6 +141,14 @@ static void mask_qmail_giveup(char *low, size_t len)
     }
 }
 
+/* says_rcpt_refused - does the lower-cased reply say it refuses a recipient at RCPT TO
+ * ("recipient address rejected")? */
+static int says_rcpt_refused(const char *low, size_t len)
+{
+    static const char w[] = "recipient address rejected";
+    return len && str_find(low, len, w, sizeof w - 1);
+}
+
 static size_t rank(const char *r)
 {
     for (size_t i = 0; i < sizeof precedence / sizeof *precedence; i++)
@@ -623,13 +631,18 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * the X-Postfix type with neither a reply code nor a command (text Postfix wrote
          * itself: its local(8) or virtual(8) lookup, `unknown user: "name"`), and what a
          * format reader marks as its MTA's own (f->own: James's local-address notice). A
-         * remote reply relayed under X-Postfix ("host ... said: 550 ...") is still asked. */
+         * remote reply relayed under X-Postfix ("host ... said: 550 ...") is still asked.
+         * Nor does it for a reply that names no command but says it answers one: "Recipient
+         * address rejected" is what Postfix's smtpd says to RCPT TO (its recipient
+         * restrictions, smtpd_check.c) and Exchange Online's DBEB to the same command, so
+         * the address itself was refused (the seventeenth round's R003, R026). */
         int mta_own = f->own || (is(diagtype, "X-POSTFIX") && !c->replycode[0] && !command[0]);
         int filter_may = c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
                          (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
                          !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
                          !is(command, "RCPT") && !is(command, "MAIL") && !is(command, "CONN") &&
-                         !is(command, "EHLO") && !is(command, "HELO");
+                         !is(command, "EHLO") && !is(command, "HELO") &&
+                         !(!command[0] && says_rcpt_refused(low, llen));
         if (filter_may && (f->record || command[0])) {
             c->reason = "filtered";
             c->decided_by = "text";

@@ -677,6 +677,18 @@ static void test_status_field_against_text(void **state)
     classify_verdict v;
     decide_record(kb, "550 5.1.1 <bob@example.org>: user unknown", "5.2.1", NULL, &v);
     assert_string_equal(v.reason, "filtered");
+    /* ... unless the reply says it answers RCPT TO though no command is named (Postfix's and
+     * Exchange Online's "Recipient address rejected"): the address was refused */
+    decide_record(kb,
+                  "550 <bob@example.org>: Recipient address rejected: User unknown in virtual "
+                  "mailbox table",
+                  "5.0.0", NULL, &v);
+    assert_string_equal(v.reason, "userunknown");
+    assert_int_equal(classify_hardbounce(v.reason, v.permanent, v.scope, NULL), 1);
+    decide_record(kb, "550 5.4.1 Recipient address rejected: Access denied", "5.4.1", NULL, &v);
+    assert_string_equal(v.reason, "userunknown");
+    decide_record(kb, "550 <bob@example.org>: user unknown", "5.0.0", NULL, &v);
+    assert_string_equal(v.reason, "filtered");
 }
 
 /* The sender's own quota is no full mailbox of the recipient: "quota exceeded" in a sending
