@@ -89,7 +89,8 @@ int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
             "bounce-phrases/lead",       "bounce-phrases/autoreply", "bounce-phrases/delivered",
             "bounce-phrases/separator",  "bounce-phrases/addr-lead", "bounce-phrases/delayed",
             "bounce-phrases/not-bounce", "bounce-phrases/reply",     "bounce-phrases/forward",
-            "bounce-phrases/tag",        "bounce-phrases/pasted",    "bounce-categories"};
+            "bounce-phrases/tag",        "bounce-phrases/pasted",    "bounce-phrases/own",
+            "bounce-categories"};
         char missing[768] = ""; /* (every kind missing: about 420 bytes) */
         for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
             const char *k = kinds[i], *slash = strchr(k, '/');

@@ -1409,6 +1409,12 @@ static int text_parse(bounce_view *v, bounce_out *out)
     unsigned char ok[BOUNCE_MAX_RCPTS];
     for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++)
         ok[i] = (unsigned char)says_delivered(v->kb, &out->r[i]);
+    /* a notice whose MTA writes a remote server's words as such ("host ... said: ...",
+     * bounce-phrases.tsv kind own: Postfix's): a recipient's text without them is its own
+     * verdict (read before the notice's intro is put in front of it) */
+    if (n > 0 && fmt_notice_says(v, KB_PH_OWN))
+        for (size_t i = 0; i < out->n; i++)
+            out->r[i].own = bounce_own_verdict(&out->r[i]);
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
     if (n == 1)

@@ -94,7 +94,8 @@ enum {
     KB_PH_FORWARD = 12,
     KB_PH_TAG = 13,
     KB_PH_PASTED = 14, /* a notice's sentence that marks only a text without a header */
-    KB_PH_NKINDS = 14
+    KB_PH_OWN = 15,    /* a notice's opening: its recipients' own texts are its MTA's verdicts */
+    KB_PH_NKINDS = 15
 };
 /* the kinds' names as bounce-phrases.tsv writes them, indexed by KB_PH_* (kb_parse.c) */
 extern const char *const kb_phrase_kinds[KB_PH_NKINDS + 1];

@@ -328,9 +328,9 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
 
 /* (kb_internal.h) the names of the kinds, in KB_PH_* order */
 const char *const kb_phrase_kinds[KB_PH_NKINDS + 1] = {
-    "",           "from",      "subject",   "sentence",  "lead",
-    "autoreply",  "delivered", "separator", "addr-lead", "delayed",
-    "not-bounce", "reply",     "forward",   "tag",       "pasted"};
+    "",          "from",      "subject",   "sentence", "lead",       "autoreply",
+    "delivered", "separator", "addr-lead", "delayed",  "not-bounce", "reply",
+    "forward",   "tag",       "pasted",    "own"};
 
 static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
 {
@@ -343,7 +343,7 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(
             pc,
             "unknown kind '%.*s' (want from, subject, sentence, lead, autoreply, delivered, "
-            "separator, addr-lead, delayed, not-bounce, reply, forward, tag or pasted)",
+            "separator, addr-lead, delayed, not-bounce, reply, forward, tag, pasted or own)",
             (int)clen[0], col[0]);
     if (clen[1] < 2 || !clen[2])
         return kb_fail(pc, "a pattern of two bytes or more and a source are required");

@@ -2149,6 +2149,56 @@ static void test_fourteenth_round_shapes(void **state)
         explains_as(replies[i].reply, replies[i].reason);
 }
 
+/* The seventeenth and eighteenth rounds' shapes (2026-12-07, measured before these changes):
+ * a Postfix notice without a delivery-status part whose recipient's text is Postfix's own
+ * verdict (no "host ... said:") is no remote filter's words, so Sisimai's Filtered rule does
+ * not make its user unknown soft; a remote reply in the same notice still is asked; and the
+ * wordings the data lacked. */
+static void test_seventeenth_round_shapes(void **state)
+{
+    (void)state;
+    got g;
+    static const char own[] =
+        "From: MAILER-DAEMON@mx1.example.net\nTo: ann@example.org\nSubject: Undelivered Mail "
+        "Returned to Sender\n\nThis is the Postfix program at host mx1.example.net.\n\nI'm "
+        "sorry to have to inform you that the message returned\nbelow could not be delivered to "
+        "one or more destinations.\n\n\t\t\tThe Postfix program\n\n<bob@example.net>: User "
+        "unknown: \"bob@example.net\"\n";
+    parse_one(own, sizeof own - 1, "postfix-own", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    /* (a remote server's words, written "host ... said:", with no command named: filtered) */
+    static const char remote[] =
+        "From: MAILER-DAEMON@mx1.example.net\nTo: ann@example.org\nSubject: Undelivered Mail "
+        "Returned to Sender\n\nThis is the mail system at host mx1.example.net.\n\nI'm sorry "
+        "to have to inform you that your message could not\nbe delivered to one or more "
+        "recipients.\n\n<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 sorry, no "
+        "such user here\n";
+    parse_one(remote, sizeof remote - 1, "postfix-remote", &g);
+    assert_string_equal(g.r[0].reason, "filtered");
+    assert_int_equal(g.r[0].hard, 0);
+    /* (the same own verdict in another MTA's notice that names no remote host is asked too:
+     * the opening is Postfix's only) */
+    static const char other[] =
+        "From: MAILER-DAEMON@mx1.example.net\nTo: ann@example.org\nSubject: Undelivered Mail "
+        "Returned to Sender\n\nYour message could not be delivered to one or more "
+        "recipients.\n\n<bob@example.net>: User unknown: \"bob@example.net\"\n";
+    parse_one(other, sizeof other - 1, "other-own", &g);
+    assert_int_equal(g.r[0].hard, 0);
+    static const struct {
+        const char *reply, *reason;
+    } replies[] = {
+        {"550 user is locked.", "suspend"},
+        {"550 invalid DNS MX or A/AAAA resource record", "rejected"},
+        {"554 Your message was received but it could not be saved. Please retry later.",
+         "systemerror"},
+        {"454 4.7.0 Too many login attempts, please try again later.", "securityerror"},
+        {"554 cmg11.fe.example.com bizsmtp 0bcW1i00G0jifNx01bcmHa no DNS reverse for 192.0.2.1",
+         "requireptr"}};
+    for (size_t i = 0; i < sizeof replies / sizeof *replies; i++)
+        explains_as(replies[i].reply, replies[i].reason);
+}
+
 /* What the review of the twelfth and thirteenth rounds' changes found (review-s11): a success
  * receipt stays one whatever its addresses' words ("timeout", "spamhaus"), a success reply
  * whatever its comment; a quoted notice keeps its recipients that have no code; the new rows
@@ -3075,6 +3125,7 @@ int main(void)
         cmocka_unit_test(test_twelfth_round_shapes),
         cmocka_unit_test(test_thirteenth_round_shapes),
         cmocka_unit_test(test_fourteenth_round_shapes),
+        cmocka_unit_test(test_seventeenth_round_shapes),
         cmocka_unit_test(test_review_s11),
         cmocka_unit_test(test_review_s11b),
         cmocka_unit_test(test_review_s11c),
