@@ -157,6 +157,10 @@ bounce_rcpt *bounce_add(bounce_out *out, const char *addr, size_t alen);
  * one; NULL when the list is full. */
 bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a);
 
+/* bounce_postfix_entry - does the line t[0..n) open a recipient entry of Postfix's notice
+ * ("<addr>: ...", "addr (expanded from <x>): ...")? */
+int bounce_postfix_entry(const char *t, size_t n);
+
 /* bounce_own_verdict - is the recipient's error its reporting MTA's own (bounce_rcpt.own): a
  * text, but no reply code, command, remote host, "remote" or "host " in it? */
 int bounce_own_verdict(const bounce_rcpt *r);

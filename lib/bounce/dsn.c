@@ -357,13 +357,35 @@ static int field_line(const char *l, size_t n)
     return i < n && l[i] == ':' && !(i + 2 < n && l[i + 1] == '/' && l[i + 2] == '/');
 }
 
-/* ends_open - a line that ends where no sentence can: on ':', ',' or ';' (trailing blanks
- * aside) */
-static int ends_open(const char *l, size_t n)
+/* goes_on - does the unindented line next[0..nn) go on a Diagnostic-Code whose line l[0..n)
+ * (the field's own line when first) ends where no sentence can, on ':', ',' or ';' (trailing
+ * blanks aside)? Only words go on: not a field left empty ("Diagnostic-Code: smtp;"), nor a
+ * line that opens otherwise than with a letter or a digit (a rule, a boundary, a quoted or
+ * bracketed address, a non-ASCII blank) or opens a Postfix entry ("carol@b: ...") (review-s12
+ * L1). */
+static int goes_on(const char *l, size_t n, int first, const char *next, size_t nn)
 {
     while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
         n--;
-    return n && (l[n - 1] == ':' || l[n - 1] == ',' || l[n - 1] == ';');
+    if (!n || (l[n - 1] != ':' && l[n - 1] != ',' && l[n - 1] != ';'))
+        return 0;
+    if (!nn || !str_isalnum((unsigned char)next[0]) || bounce_postfix_entry(next, nn))
+        return 0;
+    if (first) { /* (the value after the field's name and its type must hold words) */
+        const char *c = memchr(l, ':', n);
+        size_t k = c ? (size_t)(c - l) + 1 : n;
+        while (k < n && l[k] == ' ')
+            k++;
+        while (k < n && l[k] != ';' && l[k] != ' ')
+            k++;
+        if (k < n && l[k] == ';')
+            k++;
+        while (k < n && l[k] == ' ')
+            k++;
+        if (k >= n - 1)
+            return 0;
+    }
+    return 1;
 }
 
 int dsn_parse(const char *s, size_t len, bounce_out *out)
@@ -434,7 +456,7 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             if (s[end] != ' ' && s[end] != '\t') {
                 int code = l2l > 4 && bounce_reply_code_at(l2, l2l);
                 if (field_line(l2, l2l) || l2[0] == '>' ||
-                    (prev < 120 && !code && !ends_open(prevl, prev)) ||
+                    (prev < 120 && !code && !goes_on(prevl, prev, ncut == 0, l2, l2l)) ||
                     ncut == sizeof cut / sizeof *cut)
                     break;
                 blank[ncut] = prev < 120;

@@ -534,26 +534,6 @@ const bounce_format bounce_fmt_rfc3464 = {"rfc3464", rfc3464_detect, rfc3464_par
  * only such a notice says (data/bounce-phrases.tsv, several languages), or the
  * X-Failed-Recipients field. */
 
-/* postfix_entry_at - does the line t[0..n) open a recipient entry of Postfix's notice,
- * "<addr>: host mx.example.net[192.0.2.1] said: 550 ...", "<addr>: 550 ...", or
- * "addr (expanded from <x>): ..." (postfix src/bounce/bounce_notify_util.c writes each
- * recipient so)? What a user pastes of a Postfix bounce without the notice around it. */
-static int postfix_entry_at(const char *t, size_t n)
-{
-    size_t i = t[0] == '<' ? 1 : 0, at, al;
-    size_t e = i;
-    while (e < n && t[e] != '>' && t[e] != ' ' && t[e] != ':')
-        e++;
-    if (e == i || !bounce_addr_in(t + i, e - i, &at, &al) || at || al != e - i)
-        return 0;
-    if (i && (e >= n || t[e] != '>'))
-        return 0;
-    e += i; /* past the '>' */
-    if (e < n && t[e] == ':')
-        return e + 1 == n || t[e + 1] == ' ';
-    return bounce_starts(t + e, n - e, " (expanded from");
-}
-
 /* ip_at - the length of an IP address at t[0..n) ("192.0.2.1", "2001:db8::1",
  * "::ffff:192.0.2.1"), or 0: four dotted groups of one to three digits, or hex groups with a
  * "::" or seven colons (not "[...]", "[::]" or a time "[10:45:30]": review-s9c H7) */
@@ -882,7 +862,7 @@ static int text_detect(const bounce_view *v)
             if (!first) {
                 if (!ll)
                     continue;
-                if (!postfix_entry_at(l + k, ll - k))
+                if (!bounce_postfix_entry(l + k, ll - k))
                     break;
                 first = l;
                 addr = l + k + (l[k] == '<');
@@ -892,7 +872,7 @@ static int text_detect(const bounce_view *v)
                 while (open < ll && (l[open] == '>' || l[open] == ':'))
                     open++;
             } else if (!ll || (size_t)(l - first) > 2048 ||
-                       (postfix_entry_at(l + k, ll - k) && !expanded_from_before(first, last) &&
+                       (bounce_postfix_entry(l + k, ll - k) && !expanded_from_before(first, last) &&
                         (!bounce_reply_open(first, (size_t)(last - first)) ||
                          fmt_opens_entry(l + k, ll - k)))) {
                 /* (the alias of "(expanded from" may open the line after it, and the server's
@@ -1413,8 +1393,16 @@ static int text_parse(bounce_view *v, bounce_out *out)
      * bounce-phrases.tsv kind own: Postfix's): a recipient's text without them is its own
      * verdict (read before the notice's intro is put in front of it) */
     if (n > 0 && fmt_notice_says(v, KB_PH_OWN))
-        for (size_t i = 0; i < out->n; i++)
-            out->r[i].own = bounce_own_verdict(&out->r[i]);
+        for (size_t i = 0; i < out->n; i++) {
+            bounce_rcpt *r = &out->r[i];
+            r->own = bounce_own_verdict(r);
+            /* (a command's failure, pipe(8) or local(8)'s mailbox_command, "user unknown.
+             * Command output: ...": Postfix's DSN types it X-Unix, review-s12 M1) */
+            if (r->own && !r->diagtype[0] &&
+                (bounce_has(r->diag, r->diaglen, "command output:") ||
+                 bounce_has(r->diag, r->diaglen, "command died with status")))
+                memcpy(r->diagtype, "X-UNIX", sizeof "X-UNIX");
+        }
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);
     if (n == 1)

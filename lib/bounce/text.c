@@ -377,6 +377,10 @@ static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll, size_t *tail
 {
     if (tail_end)
         *tail_end = 0;
+    /* (a Postfix entry's own words are no lead: '<a@b>: unknown user: "a"', local(8)'s
+     * verdict, holds IMail's lead "unknown user:", review-s12 H2) */
+    if (ll && bounce_postfix_entry(l, ll))
+        return 0;
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         if (p->kind != KB_PH_LEAD || p->len > ll)

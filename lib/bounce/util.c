@@ -227,6 +227,26 @@ bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a)
     return r;
 }
 
+/* bounce_postfix_entry - (bounce_internal.h) does the line t[0..n) open a recipient entry of
+ * Postfix's notice, "<addr>: host mx.example.net[192.0.2.1] said: 550 ...", "<addr>: 550 ...", or
+ * "addr (expanded from <x>): ..." (postfix src/bounce/bounce_notify_util.c writes each
+ * recipient so)? What a user pastes of a Postfix bounce without the notice around it. */
+int bounce_postfix_entry(const char *t, size_t n)
+{
+    size_t i = t[0] == '<' ? 1 : 0, at, al;
+    size_t e = i;
+    while (e < n && t[e] != '>' && t[e] != ' ' && t[e] != ':')
+        e++;
+    if (e == i || !bounce_addr_in(t + i, e - i, &at, &al) || at || al != e - i)
+        return 0;
+    if (i && (e >= n || t[e] != '>'))
+        return 0;
+    e += i; /* past the '>' */
+    if (e < n && t[e] == ':')
+        return e + 1 == n || t[e + 1] == ' ';
+    return bounce_starts(t + e, n - e, " (expanded from");
+}
+
 int bounce_own_verdict(const bounce_rcpt *r)
 {
     return r->diaglen && !r->replycode[0] && !r->command[0] && !r->rhost[0] &&

@@ -635,14 +635,20 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * Nor does it for a reply that names no command but says it answers one: "Recipient
          * address rejected" is what Postfix's smtpd says to RCPT TO (its recipient
          * restrictions, smtpd_check.c) and Exchange Online's DBEB to the same command, so
-         * the address itself was refused (the seventeenth round's R003, R026). */
-        int mta_own = f->own || (is(diagtype, "X-POSTFIX") && !c->replycode[0] && !command[0]);
+         * the address itself was refused (the seventeenth round's R003, R026) - unless a
+         * X.7 status says a policy refused it (Postfix's access-table REJECT is "554 5.7.1
+         * <a@b>: Recipient address rejected: Access denied"; SFR says "550 5.7.1 ... User
+         * unknown" after DATA), or the reply is temporary, or the MTA still retries
+         * (review-s12 H1, M2). */
+        int mta_own = (f->own || (is(diagtype, "X-POSTFIX") && !c->replycode[0])) && !command[0];
         int filter_may = c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
                          (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
                          !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
                          !is(command, "RCPT") && !is(command, "MAIL") && !is(command, "CONN") &&
                          !is(command, "EHLO") && !is(command, "HELO") &&
-                         !(!command[0] && says_rcpt_refused(low, llen));
+                         !(!command[0] && says_rcpt_refused(low, llen) && !(cls && subj == 7) &&
+                           c->replycode[0] != '4' && !(len && HAVE_RP() && rp->code[0] == '4') &&
+                           !is(action, "delayed"));
         if (filter_may && (f->record || command[0])) {
             c->reason = "filtered";
             c->decided_by = "text";

@@ -2199,6 +2199,90 @@ static void test_seventeenth_round_shapes(void **state)
         explains_as(replies[i].reply, replies[i].reason);
 }
 
+/* What the review of the seventeenth and eighteenth rounds' changes found (review-s12): a
+ * "Recipient address rejected" under a X.7 status, in a 4xx reply or for a recipient still
+ * retried is no refusal of a missing address; a delayed recipient is never suppressed; a
+ * Postfix command's failure read from the text is the mailer's (X-Unix), a delay notice
+ * without its banner still a delay; a Postfix entry's "unknown user:" is no list's lead; a
+ * Diagnostic-Code goes on with words only. */
+static void test_review_s12(void **state)
+{
+    (void)state;
+    got g;
+    char m[2048];
+    static const char *const soft[] = {
+        "Action: failed\nStatus: 5.7.1\nDiagnostic-Code: smtp; 554 5.7.1 <bob@example.net>: "
+        "Recipient address rejected: Access denied\n",
+        "Action: failed\nStatus: 5.4.7\nDiagnostic-Code: smtp; 450 4.1.1 <bob@example.net>: "
+        "Recipient address rejected: User unknown in local recipient table\n",
+        "Action: delayed\nDiagnostic-Code: smtp; 554 <bob@example.net>: Recipient address "
+        "rejected: Access denied\n",
+        "Action: delayed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: "
+        "Recipient address rejected: User unknown (in reply to RCPT TO command)\n"};
+    char fields[512];
+    for (size_t i = 0; i < sizeof soft / sizeof *soft; i++) {
+        snprintf(fields, sizeof fields, "Final-Recipient: rfc822; bob@example.net\n%s", soft[i]);
+        dsn_msg(m, sizeof m, fields, "text/rfc822-headers");
+        parse_one(m, strlen(m), "rar", &g);
+        if (g.r[0].hard)
+            fail_msg("hard bounce for %s", soft[i]);
+    }
+    static const char maildrop[] =
+        "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Undelivered Mail "
+        "Returned to Sender\n\nThis is the mail system at host mx.example.org.\n\nI'm sorry to "
+        "have to inform you that your message could not\nbe delivered to one or more "
+        "recipients.\n\n<bob@example.net>: user unknown. Command output: Invalid user "
+        "specified.\n";
+    parse_one(maildrop, sizeof maildrop - 1, "maildrop", &g);
+    assert_string_equal(g.r[0].reason, "mailererror");
+    assert_int_equal(g.r[0].hard, 0);
+    static const char delay[] =
+        "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Delayed Mail (still "
+        "being retried)\n\nThis is the mail system at host mx.example.org.\n\nYour message could "
+        "not be delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) "
+        "old.\n\n<bob@example.net>: unknown user: \"bob\"\n";
+    parse_one(delay, sizeof delay - 1, "delay", &g);
+    assert_int_equal(g.r[0].hard, 0);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
+    static const char three[] =
+        "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Undelivered Mail "
+        "Returned to Sender\n\nThis is the mail system at host mx.example.org.\n\nI'm sorry to "
+        "have to inform you that your message could not\nbe delivered to one or more "
+        "recipients.\n\n<bob@example.net>: unknown user: \"bob\"\n\n<carol@example.net>: host "
+        "mx.example.net[192.0.2.9] said: 552 5.2.2 Mailbox full (in reply to RCPT TO "
+        "command)\n\n<dave@example.net>: host mx.example.net[192.0.2.9] said: 550 5.1.1 No such "
+        "user (in reply to RCPT TO command)\n";
+    assert_int_equal(parse_bytes(kb, three, sizeof three - 1, "three", &g), MXD_OK);
+    assert_int_equal(g.n, 3);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    assert_string_equal(g.r[1].reason, "mailboxfull");
+    /* (a verdict that names its command is no MTA's own) */
+    static const char data[] =
+        "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Undelivered Mail "
+        "Returned to Sender\n\nThis is the mail system at host mx.example.org.\n\nI'm sorry to "
+        "have to inform you that your message could not\nbe delivered to one or more "
+        "recipients.\n\nbob@example.net: user unknown (reported after end of DATA)\n";
+    parse_one(data, sizeof data - 1, "data", &g);
+    assert_int_equal(g.r[0].hard, 0);
+    /* an empty Diagnostic-Code does not take the prose below it; a Postfix entry is no
+     * continuation */
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 4.4.7\n"
+            "Diagnostic-Code: smtp;\nThe message expired in the queue.\n",
+            "text/rfc822-headers");
+    parse_one(m, strlen(m), "empty", &g);
+    assert_null(strstr(g.r[0].json, "The message expired"));
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.4.6\n"
+            "Diagnostic-Code: X-Postfix; mail forwarding loop for bob@example.net; see:\n"
+            "carol@example.net: unknown user: \"carol\"\n",
+            "text/rfc822-headers");
+    parse_one(m, strlen(m), "entry", &g);
+    assert_null(strstr(g.r[0].json, "carol"));
+    assert_int_equal(g.r[0].hard, 0);
+}
+
 /* What the review of the twelfth and thirteenth rounds' changes found (review-s11): a success
  * receipt stays one whatever its addresses' words ("timeout", "spamhaus"), a success reply
  * whatever its comment; a quoted notice keeps its recipients that have no code; the new rows
@@ -3126,6 +3210,7 @@ int main(void)
         cmocka_unit_test(test_thirteenth_round_shapes),
         cmocka_unit_test(test_fourteenth_round_shapes),
         cmocka_unit_test(test_seventeenth_round_shapes),
+        cmocka_unit_test(test_review_s12),
         cmocka_unit_test(test_review_s11),
         cmocka_unit_test(test_review_s11b),
         cmocka_unit_test(test_review_s11c),
