@@ -2149,7 +2149,7 @@ static void test_fourteenth_round_shapes(void **state)
         explains_as(replies[i].reply, replies[i].reason);
 }
 
-/* The seventeenth and eighteenth rounds' shapes (2026-12-07, measured before these changes):
+/* The seventeenth to twentieth rounds' shapes (2026-12-07, measured before these changes):
  * a Postfix notice without a delivery-status part whose recipient's text is Postfix's own
  * verdict (no "host ... said:") is no remote filter's words, so Sisimai's Filtered rule does
  * not make its user unknown soft; a remote reply in the same notice still is asked; and the
@@ -2194,7 +2194,15 @@ static void test_seventeenth_round_shapes(void **state)
          "systemerror"},
         {"454 4.7.0 Too many login attempts, please try again later.", "securityerror"},
         {"554 cmg11.fe.example.com bizsmtp 0bcW1i00G0jifNx01bcmHa no DNS reverse for 192.0.2.1",
-         "requireptr"}};
+         "requireptr"},
+        /* the twentieth round's: NetEase's sender/login mismatch and SMTP not enabled, Free's
+         * bare LF, and a reply code alone (RFC 4954's 535) under words in Chinese only */
+        {"553 Mail from must equal authorized user", "rejected"},
+        {"550 User has no permission", "securityerror"},
+        {"550 mail dropped, bare LF found", "notcompliantrfc"},
+        {"535 Error: \xe8\xaf\xb7\xe4\xbd\xbf\xe7\x94\xa8\xe6\x8e\x88\xe6\x9d\x83\xe7\xa0\x81"
+         "\xe7\x99\xbb\xe5\xbd\x95\xe3\x80\x82",
+         "securityerror"}};
     for (size_t i = 0; i < sizeof replies / sizeof *replies; i++)
         explains_as(replies[i].reply, replies[i].reason);
 }
