@@ -357,19 +357,34 @@ static int field_line(const char *l, size_t n)
     return i < n && l[i] == ':' && !(i + 2 < n && l[i + 1] == '/' && l[i + 2] == '/');
 }
 
+/* word_start - does t[0..n) open with a word: a letter or a digit, a quote before one, or a
+ * letter outside ASCII (not a blank such as U+00A0 or U+3000)? */
+static int word_start(const char *t, size_t n)
+{
+    unsigned char c = (unsigned char)t[0];
+    if (c == '"' || c == '\'')
+        return n > 1 && word_start(t + 1, n - 1);
+    if (c < 0x80)
+        return str_isalnum(c);
+    if (c == 0xC2 && n > 1 && (unsigned char)t[1] == 0xA0)
+        return 0;
+    if (c == 0xE3 && n > 2 && (unsigned char)t[1] == 0x80 && (unsigned char)t[2] == 0x80)
+        return 0;
+    return c >= 0xC2;
+}
+
 /* goes_on - does the unindented line next[0..nn) go on a Diagnostic-Code whose line l[0..n)
  * (the field's own line when first) ends where no sentence can, on ':', ',' or ';' (trailing
- * blanks aside)? Only words go on: not a field left empty ("Diagnostic-Code: smtp;"), nor a
- * line that opens otherwise than with a letter or a digit (a rule, a boundary, a quoted or
- * bracketed address, a non-ASCII blank) or opens a Postfix entry ("carol@b: ...") (review-s12
- * L1). */
+ * blanks aside)? Only words go on (word_start): not a field left empty ("Diagnostic-Code:
+ * smtp;"), nor a line that opens with a rule, a boundary, a bracketed address or a non-ASCII
+ * blank, or opens a Postfix entry ("carol@b: ...") (review-s12 L1, review-s12b L2). */
 static int goes_on(const char *l, size_t n, int first, const char *next, size_t nn)
 {
     while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
         n--;
     if (!n || (l[n - 1] != ':' && l[n - 1] != ',' && l[n - 1] != ';'))
         return 0;
-    if (!nn || !str_isalnum((unsigned char)next[0]) || bounce_postfix_entry(next, nn))
+    if (!nn || !word_start(next, nn) || bounce_postfix_entry(next, nn))
         return 0;
     if (first) { /* (the value after the field's name and its type must hold words) */
         const char *c = memchr(l, ':', n);
@@ -456,7 +471,7 @@ int dsn_parse(const char *s, size_t len, bounce_out *out)
             if (s[end] != ' ' && s[end] != '\t') {
                 int code = l2l > 4 && bounce_reply_code_at(l2, l2l);
                 if (field_line(l2, l2l) || l2[0] == '>' ||
-                    (prev < 120 && !code && !goes_on(prevl, prev, ncut == 0, l2, l2l)) ||
+                    (prev < 120 && !code && !goes_on(prevl, prev, prevl == l, l2, l2l)) ||
                     ncut == sizeof cut / sizeof *cut)
                     break;
                 blank[ncut] = prev < 120;

@@ -98,10 +98,21 @@ static int exim_parse(bounce_view *v, bounce_out *out)
      * server": the error is Exim's own router's or transport's ("Unknown user" from a
      * redirect router's :fail:, "Unrouteable address"), given before any server saw the
      * message (mxd_reply_facts.own) */
-    for (size_t i = 0; i < out->n; i++)
-        out->r[i].own = !out->rhost[0] && bounce_own_verdict(&out->r[i]);
-    int delayed = fmt_subject_has(v, "warning: message") || fmt_subject_has(v, "delayed") ||
+    for (size_t i = 0; i < out->n; i++) {
+        bounce_rcpt *r = &out->r[i];
+        r->own = !out->rhost[0] && bounce_own_verdict(r);
+        /* (a pipe's failure, "Child process of address_pipe transport returned 67 (could
+         * mean unknown user) from command: ...": a local program's exit code, X-Unix) */
+        if (r->own && !r->diagtype[0] &&
+            (bounce_has(r->diag, r->diaglen, "transport returned") ||
+             bounce_has(r->diag, r->diaglen, "pipe to |")))
+            memcpy(r->diagtype, "X-UNIX", sizeof "X-UNIX");
+    }
+    int delayed = (fmt_subject_has(v, "warning: message") && fmt_subject_has(v, "delayed")) ||
                   fmt_notice_says(v, KB_PH_DELAYED); /* (its text, pasted without the subject) */
+    for (size_t i = 0; i < out->n && delayed; i++)
+        if (fmt_permanent(&out->r[i]))
+            delayed = 0;
     for (size_t i = 0; i < out->n && delayed; i++)
         if (!out->r[i].action[0])
             memcpy(out->r[i].action, "delayed", 8);

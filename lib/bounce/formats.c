@@ -1225,15 +1225,29 @@ static int shows_failure(const bounce_rcpt *r)
 
 /* permanent - does the recipient's text or fields show a permanent failure: a 5xx reply, a
  * 5.x.y status? */
-static int permanent(const bounce_rcpt *r)
+int fmt_permanent(const bounce_rcpt *r)
 {
     if (r->status[0] == '5' || r->replycode[0] == '5' || bounce_has_reply(r->diag, r->diaglen, '5'))
         return 1;
-    for (size_t i = 0; i + 5 <= r->diaglen; i++)
-        if (r->diag[i] == '5' && r->diag[i + 1] == '.' &&
-            str_isdigit((unsigned char)r->diag[i + 2]) &&
-            (i == 0 || !str_isalnum((unsigned char)r->diag[i - 1])))
-            return 1;
+    /* a status 5.x.y standing alone: not the tail of 4.5.0, nor an IP's octets
+     * ("[198.51.5.20]") or a version ("3.5.1.2") */
+    for (size_t i = 0; i + 5 <= r->diaglen; i++) {
+        const char *d = r->diag;
+        if (d[i] != '5' || d[i + 1] != '.' || !str_isdigit((unsigned char)d[i + 2]) ||
+            (i > 0 && (str_isalnum((unsigned char)d[i - 1]) || d[i - 1] == '.')))
+            continue;
+        size_t j = i + 2;
+        while (j < r->diaglen && str_isdigit((unsigned char)d[j]))
+            j++;
+        if (j + 1 >= r->diaglen || d[j] != '.' || !str_isdigit((unsigned char)d[j + 1]))
+            continue;
+        j++;
+        while (j < r->diaglen && str_isdigit((unsigned char)d[j]))
+            j++;
+        if (j + 1 < r->diaglen && d[j] == '.' && str_isdigit((unsigned char)d[j + 1]))
+            continue; /* (four parts: an IP address or a version) */
+        return 1;
+    }
     return 0;
 }
 
@@ -1276,7 +1290,7 @@ void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
     /* a notice in which any recipient failed for good is no mere warning (a partial failure,
      * a failure that quotes an earlier warning) */
     for (size_t i = 0; i < out->n && delayed; i++)
-        if (permanent(&out->r[i]))
+        if (fmt_permanent(&out->r[i]))
             delayed = 0;
     for (size_t i = 0; i < out->n && (delayed || delivered); i++) {
         bounce_rcpt *r = &out->r[i];

@@ -641,14 +641,16 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * unknown" after DATA), or the reply is temporary, or the MTA still retries
          * (review-s12 H1, M2). */
         int mta_own = (f->own || (is(diagtype, "X-POSTFIX") && !c->replycode[0])) && !command[0];
-        int filter_may = c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
-                         (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
-                         !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
-                         !is(command, "RCPT") && !is(command, "MAIL") && !is(command, "CONN") &&
-                         !is(command, "EHLO") && !is(command, "HELO") &&
-                         !(!command[0] && says_rcpt_refused(low, llen) && !(cls && subj == 7) &&
-                           c->replycode[0] != '4' && !(len && HAVE_RP() && rp->code[0] == '4') &&
-                           !is(action, "delayed"));
+        int filter_may =
+            c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
+            (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
+            !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
+            !is(command, "RCPT") && !is(command, "MAIL") && !is(command, "CONN") &&
+            !is(command, "EHLO") && !is(command, "HELO") &&
+            !(!command[0] && says_rcpt_refused(low, llen) && !(cls && subj == 7) &&
+              ((cls && !(subj == 0 && det == 0)) || str_find(low, llen, "user unknown in ", 16)) &&
+              c->replycode[0] != '4' && !(len && HAVE_RP() && rp->code[0] == '4') &&
+              !is(action, "delayed"));
         if (filter_may && (f->record || command[0])) {
             c->reason = "filtered";
             c->decided_by = "text";
