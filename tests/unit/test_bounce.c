@@ -2041,24 +2041,21 @@ static void test_fourteenth_round_shapes(void **state)
     /* a paste wrapped at a narrow width goes on after a line that ends where no sentence can
      * (review-s11c L2: the reason was on the second line); a line after one that ends a
      * sentence does not */
-    static const char narrow[] =
-        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n"
-        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
-        "boundary=\"B\"\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; "
-        "mx\n\nFinal-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.0.0\n"
-        "Diagnostic-Code: smtp; 550 5.0.0 <bob@example.net>: Recipient address rejected:\n"
-        "mailbox unavailable, account disabled\n\n--B--\n";
-    parse_one(narrow, sizeof narrow - 1, "dsn-narrow", &g);
+    char m[1024];
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.0.0\n"
+            "Diagnostic-Code: smtp; 550 5.0.0 <bob@example.net>: Recipient address rejected:\n"
+            "mailbox unavailable, account disabled\n",
+            "text/rfc822-headers");
+    parse_one(m, strlen(m), "dsn-narrow", &g);
     assert_string_equal(g.r[0].reason, "suspend");
     assert_non_null(strstr(g.r[0].json, "rejected: mailbox unavailable, account disabled\""));
-    static const char ended[] =
-        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n"
-        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
-        "boundary=\"B\"\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; "
-        "mx\n\nFinal-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: User unknown.\n"
-        "mailbox unavailable, account disabled\n\n--B--\n";
-    parse_one(ended, sizeof ended - 1, "dsn-ended", &g);
+    dsn_msg(m, sizeof m,
+            "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: User unknown.\n"
+            "mailbox unavailable, account disabled\n",
+            "text/rfc822-headers");
+    parse_one(m, strlen(m), "dsn-ended", &g);
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_null(strstr(g.r[0].json, "account disabled"));
     static const char fwd[] =
