@@ -361,16 +361,31 @@ static int field_line(const char *l, size_t n)
  * letter outside ASCII (not a blank such as U+00A0 or U+3000)? */
 static int word_start(const char *t, size_t n)
 {
-    unsigned char c = (unsigned char)t[0];
-    if (c == '"' || c == '\'')
-        return n > 1 && word_start(t + 1, n - 1);
-    if (c < 0x80)
-        return str_isalnum(c);
-    if (c == 0xC2 && n > 1 && (unsigned char)t[1] == 0xA0)
+    /* (one ASCII quote at most, and no recursion: a line of a million quotes must not
+     * exhaust the stack, review-s12c H1) */
+    if (n && (t[0] == '"' || t[0] == '\''))
+        t++, n--;
+    if (!n)
         return 0;
-    if (c == 0xE3 && n > 2 && (unsigned char)t[1] == 0x80 && (unsigned char)t[2] == 0x80)
+    const unsigned char *u = (const unsigned char *)t;
+    if (u[0] < 0x80)
+        return str_isalnum(u[0]);
+    /* U+0080..U+00BF: C1 controls (NEL), blanks (U+00A0), signs; only '«' opens words */
+    if (u[0] == 0xC2)
+        return n > 1 && u[1] == 0xAB;
+    /* U+2000..U+206F (blanks, dashes, ZWSP; the quotes U+2018..U+201F excepted),
+     * U+2500..U+257F (box-drawing rules), U+3000 and U+FEFF */
+    if (u[0] == 0xE2 && n > 2) {
+        if (u[1] == 0x80)
+            return u[2] >= 0x98 && u[2] <= 0x9F;
+        if (u[1] == 0x81 || u[1] == 0x94 || u[1] == 0x95)
+            return 0;
+    }
+    if (u[0] == 0xE3 && n > 2 && u[1] == 0x80 && u[2] == 0x80)
         return 0;
-    return c >= 0xC2;
+    if (u[0] == 0xEF && n > 2 && u[1] == 0xBB && u[2] == 0xBF)
+        return 0;
+    return u[0] >= 0xC3;
 }
 
 /* goes_on - does the unindented line next[0..nn) go on a Diagnostic-Code whose line l[0..n)

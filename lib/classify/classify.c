@@ -635,11 +635,12 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * Nor does it for a reply that names no command but says it answers one: "Recipient
          * address rejected" is what Postfix's smtpd says to RCPT TO (its recipient
          * restrictions, smtpd_check.c) and Exchange Online's DBEB to the same command, so
-         * the address itself was refused (the seventeenth round's R003, R026) - unless a
-         * X.7 status says a policy refused it (Postfix's access-table REJECT is "554 5.7.1
-         * <a@b>: Recipient address rejected: Access denied"; SFR says "550 5.7.1 ... User
-         * unknown" after DATA), or the reply is temporary, or the MTA still retries
-         * (review-s12 H1, M2). */
+         * the address itself was refused (the seventeenth round's R003, R026) - when a
+         * status that says something (not X.0.0) or Postfix's "User unknown in ... table"
+         * stands beside it (review-s12b M3), and unless a X.7 status says a policy refused
+         * it (Postfix's access-table REJECT is "554 5.7.1 <a@b>: Recipient address
+         * rejected: Access denied"; SFR says "550 5.7.1 ... User unknown" after DATA), the
+         * reply is temporary, or the MTA still retries (review-s12 H1, M2). */
         int mta_own = (f->own || (is(diagtype, "X-POSTFIX") && !c->replycode[0])) && !command[0];
         int filter_may =
             c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&

@@ -2349,6 +2349,24 @@ static void test_review_s12b(void **state)
     parse_one(subj, sizeof subj - 1, "exim-subject", &g);
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_int_equal(g.r[0].hard, 1);
+    /* review-s12c H1: a stranger's line of two million quotes after a Diagnostic-Code that
+     * ends on ':' is looked at once, not a quote at a time on the stack (it crashed) */
+    size_t nq = 2000000;
+    static const char head[] =
+        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"B\"\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; "
+        "mx\n\nFinal-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.0.0\n"
+        "Diagnostic-Code: smtp; 550 5.0.0 <bob@example.net>: Recipient address rejected:\n";
+    static const char tail[] = "\n\n--B--\n";
+    char *big = malloc(sizeof head - 1 + nq + sizeof tail);
+    assert_non_null(big);
+    memcpy(big, head, sizeof head - 1);
+    memset(big + sizeof head - 1, '"', nq);
+    memcpy(big + sizeof head - 1 + nq, tail, sizeof tail);
+    parse_one(big, sizeof head - 1 + nq + sizeof tail - 1, "quotes", &g);
+    free(big);
+    assert_int_equal(g.r[0].hard, 0);
 }
 
 /* What the review of the twelfth and thirteenth rounds' changes found (review-s11): a success
