@@ -2146,7 +2146,7 @@ static void test_fourteenth_round_shapes(void **state)
         explains_as(replies[i].reply, replies[i].reason);
 }
 
-/* The seventeenth to twentieth rounds' shapes (2026-12-07, measured before these changes):
+/* The seventeenth to twenty-second rounds' shapes (2026-12-07, measured before these changes):
  * a Postfix notice without a delivery-status part whose recipient's text is Postfix's own
  * verdict (no "host ... said:") is no remote filter's words, so Sisimai's Filtered rule does
  * not make its user unknown soft; a remote reply in the same notice still is asked; and the
@@ -2199,7 +2199,19 @@ static void test_seventeenth_round_shapes(void **state)
         {"550 mail dropped, bare LF found", "notcompliantrfc"},
         {"535 Error: \xe8\xaf\xb7\xe4\xbd\xbf\xe7\x94\xa8\xe6\x8e\x88\xe6\x9d\x83\xe7\xa0\x81"
          "\xe7\x99\xbb\xe5\xbd\x95\xe3\x80\x82",
-         "securityerror"}};
+         "securityerror"},
+        /* the twenty-second round's: a suspended account beside X.1.1, the sender's domain,
+         * Cox's refusal code with no host named, and wordings the data lacked */
+        {"550 5.1.1 bob@example.net recipient rejected, account administratively disabled",
+         "suspend"},
+        {"553 domain of sender address does not exist", "rejected"},
+        {"554 cmsmtp blocked. Refer to Error Codes section at for more information. AUP#CXBL",
+         "blocked"},
+        {"553 You are not authorized to send mail as <ann@example.org>", "rejected"},
+        {"554 reject by content spam", "spamdetected"},
+        {"MAX RCPT TO DAILY LIMIT", "speeding"},
+        {"Recipient address rejected: Address locked or deactivated", "suspend"},
+        {"550 R1: HELO should be a FQDN or address literal (See RFC 2821 4.1.1.1)", "blocked"}};
     for (size_t i = 0; i < sizeof replies / sizeof *replies; i++)
         explains_as(replies[i].reply, replies[i].reason);
 }
