@@ -361,23 +361,24 @@ static int field_line(const char *l, size_t n)
  * letter outside ASCII (not a blank such as U+00A0 or U+3000)? */
 static int word_start(const char *t, size_t n)
 {
-    /* (one ASCII quote at most, and no recursion: a line of a million quotes must not
-     * exhaust the stack, review-s12c H1) */
-    if (n && (t[0] == '"' || t[0] == '\''))
+    /* (ASCII quotes before a word are passed over in a loop, never by recursion: a line of
+     * a million quotes must not exhaust the stack, review-s12c H1) */
+    while (n && (t[0] == '"' || t[0] == '\''))
         t++, n--;
     if (!n)
         return 0;
     const unsigned char *u = (const unsigned char *)t;
     if (u[0] < 0x80)
         return str_isalnum(u[0]);
-    /* U+0080..U+00BF: C1 controls (NEL), blanks (U+00A0), signs; only '«' opens words */
+    /* U+0080..U+00BF: C1 controls (NEL), blanks (U+00A0), signs; only the quotes and the
+     * Spanish opening marks open words: '«' '»' '¡' '¿' (review-s12d L1) */
     if (u[0] == 0xC2)
-        return n > 1 && u[1] == 0xAB;
-    /* U+2000..U+206F (blanks, dashes, ZWSP; the quotes U+2018..U+201F excepted),
-     * U+2500..U+257F (box-drawing rules), U+3000 and U+FEFF */
+        return n > 1 && (u[1] == 0xAB || u[1] == 0xBB || u[1] == 0xA1 || u[1] == 0xBF);
+    /* U+2000..U+206F (blanks, dashes, ZWSP; the quotes U+2018..U+201F and '‹' '›'
+     * excepted), U+2500..U+257F (box-drawing rules), U+3000 and U+FEFF */
     if (u[0] == 0xE2 && n > 2) {
         if (u[1] == 0x80)
-            return u[2] >= 0x98 && u[2] <= 0x9F;
+            return (u[2] >= 0x98 && u[2] <= 0x9F) || u[2] == 0xB9 || u[2] == 0xBA;
         if (u[1] == 0x81 || u[1] == 0x94 || u[1] == 0x95)
             return 0;
     }

@@ -2382,6 +2382,20 @@ static void test_review_s12b(void **state)
     parse_one(big, sizeof head - 1 + nq + sizeof tail - 1, "quotes", &g);
     free(big);
     assert_int_equal(g.r[0].hard, 0);
+    /* review-s12d L1: a continuation may open with '»' or two quotes */
+    static const char *const openers[] = {"\xc2\xbb", "''", "\xc2\xbf"};
+    for (size_t i = 0; i < sizeof openers / sizeof *openers; i++) {
+        char f[512];
+        snprintf(f, sizeof f,
+                 "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.0.0\n"
+                 "Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: Recipient address "
+                 "rejected:\n%saccount disabled\n",
+                 openers[i]);
+        dsn_msg(m, sizeof m, f, "text/rfc822-headers");
+        parse_one(m, strlen(m), "opener", &g);
+        if (strcmp(g.r[0].reason, "suspend"))
+            fail_msg("opener %zu: %s", i, g.r[0].reason);
+    }
 }
 
 /* What the review of the twelfth and thirteenth rounds' changes found (review-s11): a success
