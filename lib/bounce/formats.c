@@ -1223,12 +1223,16 @@ static int shows_failure(const bounce_rcpt *r)
            r->replycode[0] == '4' || r->replycode[0] == '5';
 }
 
-/* permanent - does the recipient's text or fields show a permanent failure: a 5xx reply, a
- * 5.x.y status? */
+/* fmt_permanent - (formats.h) does the recipient's text or fields show a permanent failure: a
+ * 5xx reply, a 5.x.y status? */
 int fmt_permanent(const bounce_rcpt *r)
 {
     if (r->status[0] == '5' || r->replycode[0] == '5' || bounce_has_reply(r->diag, r->diaglen, '5'))
         return 1;
+    /* (a 4xx reply's status is 4.x.y: a 5.x.y beside it is a date or a version, "disabled
+     * until 5.12.2026", "(MailEnable 5.5.2)", not its status) */
+    if (r->replycode[0] == '4' || bounce_has_reply(r->diag, r->diaglen, '4'))
+        return 0;
     /* a status 5.x.y standing alone: not the tail of 4.5.0, nor an IP's octets
      * ("[198.51.5.20]") or a version ("3.5.1.2") */
     for (size_t i = 0; i + 5 <= r->diaglen; i++) {

@@ -74,9 +74,11 @@ void fmt_beside_failure(const bounce_view *v, bounce_out *out);
  * FMT_SUCCESS_MISWORDED: the template may head a failure with its success sentence (OpenSMTPD
  * 5.7), so a recipient whose own words name a failure is no delivery either. */
 #define FMT_SUCCESS_MISWORDED 2
-/* fmt_permanent - a 5xx reply or a 5.x.y status in the recipient's text or fields */
-int fmt_permanent(const bounce_rcpt *r);
 void fmt_notice_kind(bounce_view *v, bounce_out *out, int success);
+
+/* fmt_permanent - does the recipient show a permanent failure: a 5xx reply, a Status 5.x.y, or
+ * a 5.x.y standing alone in a text with no 4xx reply? (fmt_notice_kind's and exim.c's veto) */
+int fmt_permanent(const bounce_rcpt *r);
 
 /* fmt_notice_says - does the notice's own text (up to the returned message, and not into a
  * message quoted below it) hold a bounce-phrases.tsv phrase of that kind (KB_PH_*)? */

@@ -233,6 +233,8 @@ bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a)
  * recipient so)? What a user pastes of a Postfix bounce without the notice around it. */
 int bounce_postfix_entry(const char *t, size_t n)
 {
+    if (!n) /* (text_detect passes a line of blanks as n == 0) */
+        return 0;
     size_t i = t[0] == '<' ? 1 : 0, at, al;
     size_t e = i;
     while (e < n && t[e] != '>' && t[e] != ' ' && t[e] != ':')

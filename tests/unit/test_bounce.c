@@ -2398,6 +2398,49 @@ static void test_review_s12b(void **state)
     }
 }
 
+/* What the review of the whole session found (review-s12e): a Postfix delay warning stays one
+ * though another recipient's 4xx reply holds a date or a version shaped 5.x.y, or its host's
+ * address opens with 5; a Diagnostic-Code cut on ':' takes no line that opens with a blank, a
+ * rule or a mark outside ASCII. */
+static void test_review_s12e(void **state)
+{
+    (void)state;
+    got g;
+    static const char *const beside[] = {
+        "host mx.example.net[192.0.2.9] said: 450 4.2.1 Mailbox\n    temporarily disabled "
+        "until 5.12.2026 (in reply to RCPT TO command)",
+        "connect to mx.example.net[5.9.12.7]:25: Connection timed out"};
+    for (size_t i = 0; i < sizeof beside / sizeof *beside; i++) {
+        char m[2048];
+        snprintf(m, sizeof m,
+                 "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Delayed Mail "
+                 "(still being retried)\n\nThis is the mail system at host mx.example.org.\n\n# "
+                 "THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n\nYour "
+                 "message could not be delivered for more than 4 hour(s).\nIt will be retried "
+                 "until it is 5 day(s) old.\n\n<bob@example.net> (expanded from "
+                 "<team@example.org>): unknown user: \"bob\"\n\n<carol@example.net>: %s\n",
+                 beside[i]);
+        parse_soft(m, strlen(m), "delay-beside", &g);
+        assert_int_equal(g.n, 2);
+        if (!strstr(g.r[0].json, "\"action\":\"delayed\""))
+            fail_msg("no delay beside %zu", i);
+    }
+    static const char *const not_words[] = {"\xc2\xa0", "\xe3\x80\x80", "\xef\xbb\xbf",
+                                            "\xe2\x80\x8b", "\xe2\x94\x80\xe2\x94\x80 "};
+    for (size_t i = 0; i < sizeof not_words / sizeof *not_words; i++) {
+        char f[512], m[2048];
+        snprintf(f, sizeof f,
+                 "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.0.0\n"
+                 "Diagnostic-Code: smtp; 550 5.0.0 <bob@example.net>: Recipient address "
+                 "rejected:\n%saccount disabled\n",
+                 not_words[i]);
+        dsn_msg(m, sizeof m, f, "text/rfc822-headers");
+        parse_one(m, strlen(m), "not-words", &g);
+        if (strstr(g.r[0].json, "account disabled"))
+            fail_msg("joined %zu", i);
+    }
+}
+
 /* What the review of the twelfth and thirteenth rounds' changes found (review-s11): a success
  * receipt stays one whatever its addresses' words ("timeout", "spamhaus"), a success reply
  * whatever its comment; a quoted notice keeps its recipients that have no code; the new rows
@@ -3327,6 +3370,7 @@ int main(void)
         cmocka_unit_test(test_seventeenth_round_shapes),
         cmocka_unit_test(test_review_s12),
         cmocka_unit_test(test_review_s12b),
+        cmocka_unit_test(test_review_s12e),
         cmocka_unit_test(test_review_s11),
         cmocka_unit_test(test_review_s11b),
         cmocka_unit_test(test_review_s11c),
