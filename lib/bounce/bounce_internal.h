@@ -161,6 +161,10 @@ bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a);
  * ("<addr>: ...", "addr (expanded from <x>): ...")? */
 int bounce_postfix_entry(const char *t, size_t n);
 
+/* bounce_mark_mailer - an own verdict (bounce_rcpt.own) that reports a local program's
+ * failure gets the Diagnostic-Code type X-Unix (classify: mailererror, never a hard bounce). */
+void bounce_mark_mailer(bounce_rcpt *r);
+
 /* bounce_own_verdict - is the recipient's error its reporting MTA's own (bounce_rcpt.own): a
  * text, but no reply code, command, remote host, "remote" or "host " in it? */
 int bounce_own_verdict(const bounce_rcpt *r);

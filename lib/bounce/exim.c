@@ -99,14 +99,8 @@ static int exim_parse(bounce_view *v, bounce_out *out)
      * redirect router's :fail:, "Unrouteable address"), given before any server saw the
      * message (mxd_reply_facts.own) */
     for (size_t i = 0; i < out->n; i++) {
-        bounce_rcpt *r = &out->r[i];
-        r->own = !out->rhost[0] && bounce_own_verdict(r);
-        /* (a pipe's failure, "Child process of address_pipe transport returned 67 (could
-         * mean unknown user) from command: ...": a local program's exit code, X-Unix) */
-        if (r->own && !r->diagtype[0] &&
-            (bounce_has(r->diag, r->diaglen, "transport returned") ||
-             bounce_has(r->diag, r->diaglen, "pipe to |")))
-            memcpy(r->diagtype, "X-UNIX", sizeof "X-UNIX");
+        out->r[i].own = !out->rhost[0] && bounce_own_verdict(&out->r[i]);
+        bounce_mark_mailer(&out->r[i]); /* (a pipe's exit code: X-Unix) */
     }
     int delayed = (fmt_subject_has(v, "warning: message") && fmt_subject_has(v, "delayed")) ||
                   fmt_notice_says(v, KB_PH_DELAYED); /* (its text, pasted without the subject) */

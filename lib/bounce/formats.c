@@ -1412,14 +1412,8 @@ static int text_parse(bounce_view *v, bounce_out *out)
      * verdict (read before the notice's intro is put in front of it) */
     if (n > 0 && fmt_notice_says(v, KB_PH_OWN))
         for (size_t i = 0; i < out->n; i++) {
-            bounce_rcpt *r = &out->r[i];
-            r->own = bounce_own_verdict(r);
-            /* (a command's failure, pipe(8) or local(8)'s mailbox_command, "user unknown.
-             * Command output: ...": Postfix's DSN types it X-Unix, review-s12 M1) */
-            if (r->own && !r->diagtype[0] &&
-                (bounce_has(r->diag, r->diaglen, "command output:") ||
-                 bounce_has(r->diag, r->diaglen, "command died with status")))
-                memcpy(r->diagtype, "X-UNIX", sizeof "X-UNIX");
+            out->r[i].own = bounce_own_verdict(&out->r[i]);
+            bounce_mark_mailer(&out->r[i]); /* (a command's failure: review-s12 M1) */
         }
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);

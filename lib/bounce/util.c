@@ -249,6 +249,24 @@ int bounce_postfix_entry(const char *t, size_t n)
     return bounce_starts(t + e, n - e, " (expanded from");
 }
 
+/* bounce_mark_mailer - (bounce_internal.h) */
+void bounce_mark_mailer(bounce_rcpt *r)
+{
+    /* a local program's failure, as the MTAs word it: Postfix's pipe(8) and local(8)
+     * ("Command died with status 67: ...", "user unknown. Command output: ..."), Exim's
+     * ("Child process of address_pipe transport returned 67 (could mean unknown user)",
+     * "pipe to |/usr/bin/procmail"); Postfix's DSN types these X-Unix itself */
+    static const char *const said[] = {"command output:", "command died with status",
+                                       "transport returned", "pipe to |"};
+    if (!r->own || r->diagtype[0])
+        return;
+    for (size_t i = 0; i < sizeof said / sizeof *said; i++)
+        if (bounce_has(r->diag, r->diaglen, said[i])) {
+            memcpy(r->diagtype, "X-UNIX", sizeof "X-UNIX");
+            return;
+        }
+}
+
 int bounce_own_verdict(const bounce_rcpt *r)
 {
     return r->diaglen && !r->replycode[0] && !r->command[0] && !r->rhost[0] &&

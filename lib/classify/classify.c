@@ -141,12 +141,22 @@ static void mask_qmail_giveup(char *low, size_t len)
     }
 }
 
-/* says_rcpt_refused - does the lower-cased reply say it refuses a recipient at RCPT TO
- * ("recipient address rejected")? */
-static int says_rcpt_refused(const char *low, size_t len)
+/* rcpt_refusal - does a reply that names no SMTP command still say it refused the address
+ * at RCPT TO? "Recipient address rejected" (low: the lower-cased reply) is what Postfix's
+ * smtpd says to RCPT TO (its recipient restrictions, smtpd_check.c) and Exchange Online's DBEB
+ * to the same command (the seventeenth round's R003, R026) - when a status that says
+ * something (cls.subj.det, not X.0.0) or Postfix's "User unknown in ... table" stands beside
+ * it (review-s12b M3), and unless a X.7 status says a policy refused it (Postfix's
+ * access-table REJECT is "554 5.7.1 <a@b>: Recipient address rejected: Access denied"; SFR
+ * says "550 5.7.1 ... User unknown" after DATA), the reply is temporary (temp) or the MTA
+ * still retries (delayed) (review-s12 H1, M2). */
+static int rcpt_refusal(const char *low, size_t len, int cls, int subj, int det, int temp,
+                        int delayed)
 {
-    static const char w[] = "recipient address rejected";
-    return len && str_find(low, len, w, sizeof w - 1);
+    static const char w[] = "recipient address rejected", t[] = "user unknown in ";
+    if (!len || !str_find(low, len, w, sizeof w - 1) || (cls && subj == 7) || temp || delayed)
+        return 0;
+    return (cls && !(subj == 0 && det == 0)) || str_find(low, len, t, sizeof t - 1);
 }
 
 static size_t rank(const char *r)
@@ -632,26 +642,18 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
          * itself: its local(8) or virtual(8) lookup, `unknown user: "name"`), and what a
          * format reader marks as its MTA's own (f->own: James's local-address notice). A
          * remote reply relayed under X-Postfix ("host ... said: 550 ...") is still asked.
-         * Nor does it for a reply that names no command but says it answers one: "Recipient
-         * address rejected" is what Postfix's smtpd says to RCPT TO (its recipient
-         * restrictions, smtpd_check.c) and Exchange Online's DBEB to the same command, so
-         * the address itself was refused (the seventeenth round's R003, R026) - when a
-         * status that says something (not X.0.0) or Postfix's "User unknown in ... table"
-         * stands beside it (review-s12b M3), and unless a X.7 status says a policy refused
-         * it (Postfix's access-table REJECT is "554 5.7.1 <a@b>: Recipient address
-         * rejected: Access denied"; SFR says "550 5.7.1 ... User unknown" after DATA), the
-         * reply is temporary, or the MTA still retries (review-s12 H1, M2). */
+         * Nor does it for a reply that names no command but says it refused the address at
+         * RCPT TO (rcpt_refusal). */
         int mta_own = (f->own || (is(diagtype, "X-POSTFIX") && !c->replycode[0])) && !command[0];
-        int filter_may =
-            c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
-            (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
-            !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
-            !is(command, "RCPT") && !is(command, "MAIL") && !is(command, "CONN") &&
-            !is(command, "EHLO") && !is(command, "HELO") &&
-            !(!command[0] && says_rcpt_refused(low, llen) && !(cls && subj == 7) &&
-              ((cls && !(subj == 0 && det == 0)) || str_find(low, llen, "user unknown in ", 16)) &&
-              c->replycode[0] != '4' && !(len && HAVE_RP() && rp->code[0] == '4') &&
-              !is(action, "delayed"));
+        int filter_may = c->reason && !strcmp(c->reason, "userunknown") && !mta_own &&
+                         (!diagtype[0] || is(diagtype, "SMTP") || is(diagtype, "X-POSTFIX")) &&
+                         !(sreason && !strcmp(sreason, "userunknown")) && !(cls && subj == 1) &&
+                         !is(command, "RCPT") && !is(command, "MAIL") && !is(command, "CONN") &&
+                         !is(command, "EHLO") && !is(command, "HELO") &&
+                         !(!command[0] && rcpt_refusal(low, llen, cls, subj, det,
+                                                       c->replycode[0] == '4' ||
+                                                           (len && HAVE_RP() && rp->code[0] == '4'),
+                                                       is(action, "delayed")));
         if (filter_may && (f->record || command[0])) {
             c->reason = "filtered";
             c->decided_by = "text";
