@@ -13,6 +13,7 @@
 #include "bounce/bounce_internal.h"
 #include "bounce/formats.h"
 #include "classify/classify.h"
+#include "classify/reply.h"
 #include "util/match.h"
 #include "kb/kb_internal.h"
 #include "util/str.h"
@@ -1114,24 +1115,13 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
 
 static int says_failure(const bounce_view *v, const bounce_rcpt *r);
 
-/* status_in - does the text hold an enhanced status code ("5.1.10", "4.2.2") on its own? */
+/* status_in - does the text hold an enhanced status code of class 4 or 5 on its own
+ * ("5.1.10", "4.2.2")? */
 static int status_in(const char *t, size_t n)
 {
-    for (size_t i = 0; i + 5 <= n; i++) {
-        if ((t[i] != '4' && t[i] != '5') || t[i + 1] != '.' ||
-            (i && str_isalnum((unsigned char)t[i - 1])))
-            continue;
-        size_t k = i + 2, d1 = 0, d2 = 0;
-        while (k < n && str_isdigit((unsigned char)t[k]) && d1 < 4)
-            k++, d1++;
-        if (!d1 || k >= n || t[k] != '.')
-            continue;
-        k++;
-        while (k < n && str_isdigit((unsigned char)t[k]) && d2 < 4)
-            k++, d2++;
-        if (d2 && d2 < 4 && (k == n || !str_isdigit((unsigned char)t[k])))
+    for (size_t i = 0; i + 5 <= n; i++)
+        if ((t[i] == '4' || t[i] == '5') && reply_status_len(t, n, i))
             return 1;
-    }
     return 0;
 }
 
@@ -1235,23 +1225,9 @@ int fmt_permanent(const bounce_rcpt *r)
         return 0;
     /* a status 5.x.y standing alone: not the tail of 4.5.0, nor an IP's octets
      * ("[198.51.5.20]") or a version ("3.5.1.2") */
-    for (size_t i = 0; i + 5 <= r->diaglen; i++) {
-        const char *d = r->diag;
-        if (d[i] != '5' || d[i + 1] != '.' || !str_isdigit((unsigned char)d[i + 2]) ||
-            (i > 0 && (str_isalnum((unsigned char)d[i - 1]) || d[i - 1] == '.')))
-            continue;
-        size_t j = i + 2;
-        while (j < r->diaglen && str_isdigit((unsigned char)d[j]))
-            j++;
-        if (j + 1 >= r->diaglen || d[j] != '.' || !str_isdigit((unsigned char)d[j + 1]))
-            continue;
-        j++;
-        while (j < r->diaglen && str_isdigit((unsigned char)d[j]))
-            j++;
-        if (j + 1 < r->diaglen && d[j] == '.' && str_isdigit((unsigned char)d[j + 1]))
-            continue; /* (four parts: an IP address or a version) */
-        return 1;
-    }
+    for (size_t i = 0; i + 5 <= r->diaglen; i++)
+        if (r->diag[i] == '5' && reply_status_len(r->diag, r->diaglen, i))
+            return 1;
     return 0;
 }
 

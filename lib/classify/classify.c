@@ -174,28 +174,12 @@ static void diag_status(const char *d, size_t len, char cls, char *out)
 {
     out[0] = 0;
     for (size_t i = 0; i + 5 <= len; i++) {
-        if ((d[i] != '2' && d[i] != '4' && d[i] != '5') || d[i + 1] != '.')
+        size_t n = reply_status_len(d, len, i);
+        if (!n || (cls && d[i] != cls) || (!cls && d[i] == '2'))
             continue;
-        if (i > 0 && (str_isalnum((unsigned char)d[i - 1]) || d[i - 1] == '.'))
-            continue;
-        size_t j = i + 2, n1 = 0, n2 = 0;
-        while (j < len && str_isdigit((unsigned char)d[j]) && n1 < 4)
-            j++, n1++;
-        if (!n1 || n1 > 3 || j >= len || d[j] != '.')
-            continue;
-        j++;
-        while (j < len && str_isdigit((unsigned char)d[j]) && n2 < 4)
-            j++, n2++;
-        if (!n2 || n2 > 3)
-            continue;
-        if (j < len && (str_isalnum((unsigned char)d[j]) ||
-                        (d[j] == '.' && j + 1 < len && str_isdigit((unsigned char)d[j + 1]))))
-            continue;
-        if ((cls && d[i] != cls) || (!cls && d[i] == '2'))
-            continue;
-        memcpy(out, d + i, j - i);
-        out[j - i] = 0;
-        i = j;
+        memcpy(out, d + i, n);
+        out[n] = 0;
+        i += n;
     }
 }
 

@@ -100,8 +100,6 @@ static int inline_marker(const char *l, size_t ll, const char *code, const char 
            (ll == 4 + sl || l[4 + sl] == ' ');
 }
 
-static size_t status_len_at(const char *t, size_t len, size_t i);
-
 /* is_code_at - a 3-digit reply code [2-5][0-5][0-9] at t[i], standing as its own word. */
 static int is_code_at(const char *t, size_t len, size_t i)
 {
@@ -122,7 +120,7 @@ static int is_code_at(const char *t, size_t len, size_t i)
          * code's class */
         if (n == ':')
             return i + 5 < len && t[i + 4] == ' ' && t[i + 5] == t[i] &&
-                   status_len_at(t, len, i + 5) != 0;
+                   reply_status_len(t, len, i + 5) != 0;
         if (n != ' ' && n != '-' && n != '\t' && n != '\'' && n != '"' && n != ')' && n != ']')
             return 0;
         if (n == '-' && i + 4 < len && !str_isdigit((unsigned char)t[i + 4]) && t[i + 4] != ' ')
@@ -131,8 +129,7 @@ static int is_code_at(const char *t, size_t len, size_t i)
     return 1;
 }
 
-/* status_len_at - length of an enhanced status code "5.7.708" at t[i], or 0. */
-static size_t status_len_at(const char *t, size_t len, size_t i)
+size_t reply_status_len(const char *t, size_t len, size_t i)
 {
     if (i + 5 > len || (t[i] != '2' && t[i] != '4' && t[i] != '5') || t[i + 1] != '.')
         return 0;
@@ -180,7 +177,7 @@ static void find_codes(reply_parts *rp)
         size_t j = i + 3;
         while (j < len && (t[j] == ' ' || t[j] == '-' || t[j] == '#' || t[j] == '('))
             j++;
-        size_t sl = status_len_at(t, len, j);
+        size_t sl = reply_status_len(t, len, j);
         if (sl && sl < sizeof rp->status && t[j] == t[i]) {
             memcpy(rp->code, t + i, 3);
             memcpy(rp->status, t + j, sl);
@@ -196,7 +193,7 @@ static void find_codes(reply_parts *rp)
     for (size_t i = 0; i + 5 <= len; i++) {
         if (t[i + 1] != '.')
             continue;
-        size_t sl = status_len_at(t, len, i);
+        size_t sl = reply_status_len(t, len, i);
         if (sl && sl < sizeof rp->status) {
             if (rp->code[0] && rp->code[0] != t[i])
                 continue; /* 550 with a 4.x.x elsewhere: not this reply's status */
@@ -516,7 +513,7 @@ static int after_status(const char *t, size_t len, size_t i)
     size_t e = i - 2, s = e;
     while (s > 0 && e - s < 12 && (str_isdigit((unsigned char)t[s - 1]) || t[s - 1] == '.'))
         s--;
-    if (s == e || status_len_at(t, len, s) != e - s)
+    if (s == e || reply_status_len(t, len, s) != e - s)
         return 0;
     return s >= 4 && (t[s - 1] == ' ' || t[s - 1] == '-') && is_code_at(t, len, s - 4);
 }

@@ -26,6 +26,11 @@ typedef struct reply_parts {
 mxd_err reply_parse(const char *in, size_t len, reply_parts *rp);
 void reply_free(reply_parts *rp);
 
+/* reply_status_len - the length of an enhanced status code standing alone at t[i]
+ * ("5.7.708": class 2, 4 or 5, one to three digits in each other part; not inside a word, an
+ * IP address or a version such as "4.5.1.2"), or 0. */
+size_t reply_status_len(const char *t, size_t len, size_t i);
+
 /* reply_find_code - offset of the first plausible SMTP reply code in text at or after from,
  * or (size_t)-1. */
 size_t reply_find_code(const char *text, size_t len, size_t from);
