@@ -162,8 +162,9 @@ bounce_rcpt *bounce_add_exact(bounce_out *out, const char *a);
 int bounce_postfix_entry(const char *t, size_t n);
 
 /* bounce_mark_mailer - an own verdict (bounce_rcpt.own) that reports a local program's
- * failure gets the Diagnostic-Code type X-Unix (classify: mailererror, never a hard bounce). */
-void bounce_mark_mailer(bounce_rcpt *r);
+ * failure (bounce-phrases.tsv kind program) gets the Diagnostic-Code type X-Unix (classify:
+ * mailererror, never a hard bounce). */
+void bounce_mark_mailer(const mxd_kb *kb, bounce_rcpt *r);
 
 /* bounce_own_verdict - is the recipient's error its reporting MTA's own (bounce_rcpt.own): a
  * text, but no reply code, command, remote host, "remote" or "host " in it? */
@@ -214,9 +215,10 @@ int bounce_has_code(const char *s, size_t len);
  * alone)? */
 int bounce_reply_code_at(const char *s, size_t n);
 
-/* bounce_subject_label - does the line open with a Subject label ("Subject:", "* 메일 제목 :",
- * "Betreff:", "件名：" ...)? 1 with its value on the line, 2 when the label stands alone. */
-int bounce_subject_label(const char *l, size_t ll);
+/* bounce_subject_label - does the line open with a Subject label (bounce-phrases.tsv kind
+ * subject-label) and a colon ("Subject:", "* 메일 제목 :", "Betreff:", "件名：" ...)? 1 with its
+ * value on the line, 2 when the label stands alone. */
+int bounce_subject_label(const mxd_kb *kb, const char *l, size_t ll);
 
 /* bounce_reply_open - has a Postfix entry's text begun the server's words ("host NAME[IP]
  * said:") without coming to the "(in reply to ... command)" Postfix closes them with? */

@@ -100,7 +100,7 @@ static int exim_parse(bounce_view *v, bounce_out *out)
      * message (mxd_reply_facts.own) */
     for (size_t i = 0; i < out->n; i++) {
         out->r[i].own = !out->rhost[0] && bounce_own_verdict(&out->r[i]);
-        bounce_mark_mailer(&out->r[i]); /* (a pipe's exit code: X-Unix) */
+        bounce_mark_mailer(v->kb, &out->r[i]); /* (a pipe's exit code: X-Unix) */
     }
     int delayed = (fmt_subject_has(v, "warning: message") && fmt_subject_has(v, "delayed")) ||
                   fmt_notice_says(v, KB_PH_DELAYED); /* (its text, pasted without the subject) */

@@ -1154,7 +1154,7 @@ static void reason_in_notice(bounce_view *v, bounce_rcpt *r)
             continue;
         /* (the returned message's Subject, listed above the reason by Dooray!, is the
          * sender's words: its line, and the next one when the label stands alone) */
-        int label = bounce_subject_label(l, ll);
+        int label = bounce_subject_label(v->kb, l, ll);
         if (label || after_subject) {
             after_subject = label == 2;
             continue;
@@ -1389,7 +1389,7 @@ static int text_parse(bounce_view *v, bounce_out *out)
     if (n > 0 && fmt_notice_says(v, KB_PH_OWN))
         for (size_t i = 0; i < out->n; i++) {
             out->r[i].own = bounce_own_verdict(&out->r[i]);
-            bounce_mark_mailer(&out->r[i]); /* (a command's failure: review-s12 M1) */
+            bounce_mark_mailer(v->kb, &out->r[i]); /* (a command's failure: review-s12 M1) */
         }
     if (n > 0)
         fmt_intro_diag(v->kb, v, out);

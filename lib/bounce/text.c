@@ -347,7 +347,7 @@ static int text_generic_upto(const mxd_kb *kb, const char *s, size_t end, size_t
         /* the returned message's Subject, listed under a recipient (Dooray!'s "* 메일 제목 :",
          * Exchange's "Subject: ..."), is the sender's words, no part of the failure: it ends
          * the recipient's text */
-        if (tl && bounce_subject_label(t, tl)) {
+        if (tl && bounce_subject_label(kb, t, tl)) {
             ended = 1; /* (and the value's own line, unless indented under it) */
             continue;
         }

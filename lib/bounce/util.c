@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "kb/kb_internal.h"
 #include "util/match.h"
 #include "util/date.h"
 #include "util/str.h"
@@ -250,18 +251,15 @@ int bounce_postfix_entry(const char *t, size_t n)
 }
 
 /* bounce_mark_mailer - (bounce_internal.h) */
-void bounce_mark_mailer(bounce_rcpt *r)
+void bounce_mark_mailer(const mxd_kb *kb, bounce_rcpt *r)
 {
-    /* a local program's failure, as the MTAs word it: Postfix's pipe(8) and local(8)
-     * ("Command died with status 67: ...", "user unknown. Command output: ..."), Exim's
-     * ("Child process of address_pipe transport returned 67 (could mean unknown user)",
-     * "pipe to |/usr/bin/procmail"); Postfix's DSN types these X-Unix itself */
-    static const char *const said[] = {"command output:", "command died with status",
-                                       "transport returned", "pipe to |"};
-    if (!r->own || r->diagtype[0])
+    /* a local program's failure, as the MTAs word it (kind program: Postfix's pipe(8) and
+     * local(8), Exim's pipe transport); Postfix's DSN types these X-Unix itself */
+    if (!kb || !r->own || r->diagtype[0])
         return;
-    for (size_t i = 0; i < sizeof said / sizeof *said; i++)
-        if (bounce_has(r->diag, r->diaglen, said[i])) {
+    for (size_t i = 0; i < kb->nphrases; i++)
+        if (kb->phrases[i].kind == KB_PH_PROGRAM &&
+            bounce_has(r->diag, r->diaglen, kb_str(kb, kb->phrases[i].pattern))) {
             memcpy(r->diagtype, "X-UNIX", sizeof "X-UNIX");
             return;
         }
@@ -486,34 +484,21 @@ int bounce_reply_open(const char *s, size_t len)
     return said && !str_casefind(said, len - (size_t)(said - s), "(in reply", 9);
 }
 
-/* bounce_subject_label - does the line open with a Subject label ("Subject:", "* 메일 제목 :",
- * "Betreff:", "件名：" ...)? 1 with its value on the line, 2 when the label stands alone. */
-int bounce_subject_label(const char *l, size_t ll)
+/* bounce_subject_label - (bounce_internal.h) */
+int bounce_subject_label(const mxd_kb *kb, const char *l, size_t ll)
 {
-    static const char *const labels[] = {
-        "subject",
-        "betreff",
-        "objet",
-        "oggetto",
-        "asunto",
-        "assunto",
-        "onderwerp",
-        "temat",
-        "\xd1\x82\xd0\xb5\xd0\xbc\xd0\xb0",                   /* тема */
-        "\xe4\xbb\xb6\xe5\x90\x8d",                           /* 件名 */
-        "\xe4\xb8\xbb\xe9\xa2\x98",                           /* 主题 */
-        "\xec\xa0\x9c\xeb\xaa\xa9",                           /* 제목 */
-        "\xeb\xa9\x94\xec\x9d\xbc \xec\xa0\x9c\xeb\xaa\xa9"}; /* 메일 제목 */
     while (ll && (*l == '*' || *l == '-' || *l == ' ' || *l == '>'))
         l++, ll--;
-    /* (a label ends in a colon within its first 24 bytes, ASCII or full-width: most lines have
-     * none, and are not compared with every label; this runs on every line of a notice) */
-    size_t head = ll < 24 ? ll : 24;
+    /* (a label ends in a colon within its first bytes, ASCII or full-width, after at most
+     * KB_MAX_SUBJECT_LABEL and a few blanks: most lines have none, and are not compared with
+     * every label; this runs on every line of a notice) */
+    size_t head = ll < KB_MAX_SUBJECT_LABEL + 4 ? ll : KB_MAX_SUBJECT_LABEL + 4;
     if (!memchr(l, ':', head) && !str_find(l, head, "\xef\xbc\x9a", 3))
         return 0;
-    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++) {
-        size_t n = strlen(labels[i]);
-        if (ll < n || !str_caseeq(l, n, labels[i]))
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const kb_phrase *p = &kb->phrases[i];
+        size_t n = p->len;
+        if (p->kind != KB_PH_SUBJECTLABEL || ll < n || !str_caseeq(l, n, kb_str(kb, p->pattern)))
             continue;
         size_t k = n;
         while (k < ll && l[k] == ' ')

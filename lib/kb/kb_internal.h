@@ -93,9 +93,11 @@ enum {
     KB_PH_REPLY = 11,
     KB_PH_FORWARD = 12,
     KB_PH_TAG = 13,
-    KB_PH_PASTED = 14, /* a notice's sentence that marks only a text without a header */
-    KB_PH_OWN = 15,    /* a notice's opening: its recipients' own texts are its MTA's verdicts */
-    KB_PH_NKINDS = 15
+    KB_PH_PASTED = 14,  /* a notice's sentence that marks only a text without a header */
+    KB_PH_OWN = 15,     /* a notice's opening: its recipients' own texts are its MTA's verdicts */
+    KB_PH_PROGRAM = 16, /* a local program's failure in an own verdict: X-Unix */
+    KB_PH_SUBJECTLABEL = 17, /* the label of a field quoting the returned message's Subject */
+    KB_PH_NKINDS = 17
 };
 /* the kinds' names as bounce-phrases.tsv writes them, indexed by KB_PH_* (kb_parse.c) */
 extern const char *const kb_phrase_kinds[KB_PH_NKINDS + 1];
@@ -106,6 +108,9 @@ const char *kb_category_reason(const mxd_kb *kb, const char *field, const char *
 /* The most separators (kind separator) a kb may have: text_separator() indexes them on the
  * stack. */
 #define KB_MAX_SEPARATORS 64
+/* The longest label of kind subject-label, in bytes: bounce_subject_label() looks for its colon
+ * only that far into a line (it runs on every line of a notice). */
+#define KB_MAX_SUBJECT_LABEL 20
 typedef struct kb_phrase {
     int kind;
     kb_off pattern, source;

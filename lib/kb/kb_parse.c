@@ -330,7 +330,7 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
 const char *const kb_phrase_kinds[KB_PH_NKINDS + 1] = {
     "",          "from",      "subject",   "sentence", "lead",       "autoreply",
     "delivered", "separator", "addr-lead", "delayed",  "not-bounce", "reply",
-    "forward",   "tag",       "pasted",    "own"};
+    "forward",   "tag",       "pasted",    "own",      "program",    "subject-label"};
 
 static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
 {
@@ -343,7 +343,8 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(
             pc,
             "unknown kind '%.*s' (want from, subject, sentence, lead, autoreply, delivered, "
-            "separator, addr-lead, delayed, not-bounce, reply, forward, tag, pasted or own)",
+            "separator, addr-lead, delayed, not-bounce, reply, forward, tag, pasted, own, "
+            "program or subject-label)",
             (int)clen[0], col[0]);
     if (clen[1] < 2 || !clen[2])
         return kb_fail(pc, "a pattern of two bytes or more and a source are required");
@@ -357,6 +358,9 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
     if (kind == KB_PH_SEPARATOR && strchr("-= \t*_", col[1][0]))
         return kb_fail(pc, "separator '%s': write it without the dashes or blanks before it",
                        kb_str(kb, p.pattern));
+    if (kind == KB_PH_SUBJECTLABEL && clen[1] > KB_MAX_SUBJECT_LABEL)
+        return kb_fail(pc, "subject-label '%s': longer than %d bytes", kb_str(kb, p.pattern),
+                       KB_MAX_SUBJECT_LABEL);
     if (kind == KB_PH_SEPARATOR) {
         size_t n = 0;
         for (size_t i = 0; i < kb->nphrases; i++)

@@ -942,6 +942,66 @@ static void test_autoreply_subjects_are_data(void **state)
     data_remove(dir);
 }
 
+/* A local program's failure (kind program) and the label of a field quoting the returned
+ * message's Subject (kind subject-label) are data: rows added to a copy of bounce-phrases.tsv
+ * change what is read, without touching C; the built-in rows hold as before. */
+static void test_programs_and_subject_labels_are_data(void **state)
+{
+    (void)state;
+    if (!getenv("MXD_SOURCE_DIR"))
+        skip();
+    static const char pfx[] =
+        "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Undelivered Mail "
+        "Returned to Sender\n\nThis is the mail system at host mx.example.org.\n\nI'm sorry to "
+        "have to inform you that your message could not\nbe delivered to one or more "
+        "recipients.\n\n<bob@example.net>: ";
+    char prog[1024], known[1024];
+    snprintf(prog, sizeof prog, "%sZzfilter ended with code 67: user unknown\n", pfx);
+    snprintf(known, sizeof known, "%sCommand died with status 67: user unknown\n", pfx);
+    /* (a Dooray!-shaped notice: the line under the label is the returned message's Subject) */
+    static const char lab[] =
+        "From: MAILER-DAEMON@mail.example.co.kr\nTo: ann@example.org\nSubject: Failure Notice\n"
+        "\nDooray! Failure Notice\n\n* \xeb\xb0\x9b\xeb\x8a\x94 \xec\x82\xac\xeb\x9e\x8c : "
+        "bob@example.net\n\n* %s :\nNo such domain for our relay\n\n* Remote host said :\n\n"
+        "Mailbox full\n";
+    char zz[1024], cyr[1024];
+    snprintf(zz, sizeof zz, lab, "Zzthema");
+    snprintf(cyr, sizeof cyr, lab, "\xd0\xa2\xd0\xb5\xd0\xbc\xd0\xb0"); /* Тема, its capital */
+    got g;
+    parse_with(kb, prog, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_not_equal(g.r[0].reason, "mailererror");
+    parse_with(kb, known, &g);
+    assert_string_equal(g.r[0].reason, "mailererror");
+    assert_int_equal(g.r[0].hard, 0);
+    parse_with(kb, zz, &g);
+    assert_string_equal(g.r[0].reason, "hostunknown");
+    parse_with(kb, cyr, &g);
+    assert_string_equal(g.r[0].reason, "mailboxfull");
+
+    char dir[] = "/tmp/mxd-program-XXXXXX", why[256];
+    data_copy(dir);
+    data_append(dir, "bounce-phrases.tsv", "program\tzzfilter ended with code\ttest");
+    data_append(dir, "bounce-phrases.tsv", "subject-label\tzzthema\ttest");
+    mxd_kb *k = data_open(dir, why, sizeof why);
+    if (!k)
+        fail_msg("%s", why);
+    parse_with(k, prog, &g);
+    assert_string_equal(g.r[0].reason, "mailererror");
+    assert_int_equal(g.r[0].hard, 0);
+    parse_with(k, known, &g);
+    assert_string_equal(g.r[0].reason, "mailererror");
+    parse_with(k, zz, &g);
+    assert_string_equal(g.r[0].reason, "mailboxfull");
+    mxd_kb_free(k);
+    /* a label longer than bounce_subject_label() looks for its colon is refused */
+    data_append(dir, "bounce-phrases.tsv", "subject-label\tzz a label far too long\ttest");
+    assert_null(data_open(dir, why, sizeof why));
+    if (!strstr(why, "subject-label 'zz a label far too long': longer than 20 bytes"))
+        fail_msg("%s", why);
+    data_remove(dir);
+}
+
 /* has_rcpt - does msg, parsed with k, give a record for rcpt? */
 static int has_rcpt(mxd_kb *k, const char *msg, const char *rcpt)
 {
@@ -3342,6 +3402,7 @@ int main(void)
         cmocka_unit_test(test_review_mended_and_fallback),
         cmocka_unit_test(test_autoreply_subjects_are_data),
         cmocka_unit_test(test_separators_and_addr_leads_are_data),
+        cmocka_unit_test(test_programs_and_subject_labels_are_data),
         cmocka_unit_test(test_bounce_categories_are_data),
         cmocka_unit_test(test_intro_before_recipient),
         cmocka_unit_test(test_opensmtpd_success_and_delay),
