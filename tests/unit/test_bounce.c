@@ -974,6 +974,13 @@ static void test_programs_and_subject_labels_are_data(void **state)
     parse_with(kb, known, &g);
     assert_string_equal(g.r[0].reason, "mailererror");
     assert_int_equal(g.r[0].hard, 0);
+    /* (Postfix's other wordings of a command's failure, pipe_command.c: typed X-Unix, the
+     * mailer's, though a time limit's words still read as expired) */
+    char limit[1024];
+    snprintf(limit, sizeof limit, "%sCommand time limit exceeded: \"/usr/bin/zz\"\n", pfx);
+    parse_with(kb, limit, &g);
+    assert_non_null(strstr(g.r[0].json, "\"diagnostictype\":\"X-UNIX\""));
+    assert_int_equal(g.r[0].hard, 0);
     parse_with(kb, zz, &g);
     assert_string_equal(g.r[0].reason, "hostunknown");
     parse_with(kb, cyr, &g);
