@@ -466,7 +466,24 @@ static void test_observed_sentences(void **state)
         {"未找到主機或網域名稱. Name service error for name=example.net type=MX: Host not found, "
          "try "
          "again",
-         "networkerror", NULL},
+         "networkerror",
+         NULL}, /* the twenty-fourth round (2026-12-07): a reputation service named in a refusal
+                 * beats the server's own "connection refused"; bare line ends and header syntax are
+                 * the message's form; a daily cap on the sender is a rate limit */
+        {"554 mx.example.net bizsmtp abc Connection refused from 192.0.2.1. See "
+         "http://csi.cloudmark.com/reset-request/?ip=192.0.2.1 for more information.",
+         "blocked", NULL},
+        {"554 Connection refused from 192.0.2.1", "networkerror", NULL},
+        {"552 5.2.0 Message contains bare CR and is violating 822.bis section 2.3",
+         "notcompliantrfc", NULL},
+        {"552 Message contains bare LF and is violating 822.bis section 2.3", "notcompliantrfc",
+         NULL},
+        {"451 See http://pobox.com/~djb/docs/smtplf.html.", "notcompliantrfc", NULL},
+        {"550 Message headers fail syntax check", "notcompliantrfc", NULL},
+        {"5.7.1 <DATA>: Data command rejected: only 10 messages per day", "speeding", NULL},
+        {"550 5.7.1 Poor Reputation Sender. - "
+         "https://csi.cloudmark.com/reset-request/?ip=192.0.2.1",
+         "badreputation", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mxd_explanation *x;
