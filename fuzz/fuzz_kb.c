@@ -17,6 +17,9 @@ static const char *const kinds[] = {
     "status-codes.tsv", "reply-codes.tsv",      "providers.tsv",    "provider-hosts.tsv",
     "reasons.tsv",      "rules-fuzz.txt",       "playbooks.txt",    "delist.txt",
     "dnsbl.tsv",        "public-resolvers.tsv", "rdns-generic.tsv", "dkim-selectors.tsv",
+    /* (appended, so that the seeds' first bytes keep their files) */
+    "bounce-phrases.tsv", "bounce-categories.tsv", "pseudo-status.tsv", "provider-outbound.tsv",
+    "senders.tsv",
 };
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
