@@ -14,11 +14,23 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const kinds[] = {
-    "status-codes.tsv", "reply-codes.tsv",      "providers.tsv",    "provider-hosts.tsv",
-    "reasons.tsv",      "rules-fuzz.txt",       "playbooks.txt",    "delist.txt",
-    "dnsbl.tsv",        "public-resolvers.tsv", "rdns-generic.tsv", "dkim-selectors.tsv",
+    "status-codes.tsv",
+    "reply-codes.tsv",
+    "providers.tsv",
+    "provider-hosts.tsv",
+    "reasons.tsv",
+    "rules-fuzz.txt",
+    "playbooks.txt",
+    "delist.txt",
+    "dnsbl.tsv",
+    "public-resolvers.tsv",
+    "rdns-generic.tsv",
+    "dkim-selectors.tsv",
     /* (appended, so that the seeds' first bytes keep their files) */
-    "bounce-phrases.tsv", "bounce-categories.tsv", "pseudo-status.tsv", "provider-outbound.tsv",
+    "bounce-phrases.tsv",
+    "bounce-categories.tsv",
+    "pseudo-status.tsv",
+    "provider-outbound.tsv",
     "senders.tsv",
 };
 #define NKINDS (sizeof kinds / sizeof *kinds)

@@ -1268,8 +1268,11 @@ void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
     int delayed = fmt_notice_says(v, KB_PH_DELAYED);
     int delivered = success && fmt_notice_says(v, KB_PH_DELIVERED);
     /* a notice in which any recipient failed for good is no mere warning (a partial failure,
-     * a failure that quotes an earlier warning) */
-    for (size_t i = 0; i < out->n && delayed; i++)
+     * a failure that quotes an earlier warning) - unless its MTA writes a failure and a delay
+     * in notices of their own (kind own: Postfix's bounce(8) templates), where a 5xx in a
+     * delay notice is one soft_bounce keeps queued and retries (review-s12b L3) */
+    int own = delayed && fmt_notice_says(v, KB_PH_OWN);
+    for (size_t i = 0; i < out->n && delayed && !own; i++)
         if (fmt_permanent(&out->r[i]))
             delayed = 0;
     for (size_t i = 0; i < out->n && (delayed || delivered); i++) {

@@ -1009,6 +1009,33 @@ static void test_programs_and_subject_labels_are_data(void **state)
     data_remove(dir);
 }
 
+/* Postfix writes a failure and a delay in notices of their own: its delay notice read from
+ * the text alone keeps a recipient with a 5xx reply (soft_bounce) delayed and soft, as its
+ * DSN part does (review-s12b L3); a sendmail-like notice that only says a warning sentence
+ * still fails for good where a recipient's reply is permanent. */
+static void test_postfix_delay_text_softbounce(void **state)
+{
+    (void)state;
+    static const char pfx[] =
+        "From: MAILER-DAEMON@mx.sender.example (Mail Delivery System)\nTo: ann@sender.example\n"
+        "Subject: Delayed Mail (still being retried)\n\n%s\n\nYour message could not be "
+        "delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) old.\n\n"
+        "<bob@example.net>: host mx.example.net[192.0.2.9] said: 550 5.1.1\n    "
+        "<bob@example.net>: Recipient address rejected: User unknown in local\n    recipient "
+        "table (in reply to RCPT TO command)\n";
+    char m[2048];
+    got g;
+    snprintf(m, sizeof m, pfx, "This is the mail system at host mx.sender.example.");
+    parse_one(m, strlen(m), "postfix-delay", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 0);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
+    /* (without Postfix's opening the permanent reply still decides) */
+    snprintf(m, sizeof m, pfx, "This is an automatically generated notice.");
+    parse_one(m, strlen(m), "other-delay", &g);
+    assert_int_equal(g.r[0].hard, 1);
+}
+
 /* has_rcpt - does msg, parsed with k, give a record for rcpt? */
 static int has_rcpt(mxd_kb *k, const char *msg, const char *rcpt)
 {
@@ -3410,6 +3437,7 @@ int main(void)
         cmocka_unit_test(test_autoreply_subjects_are_data),
         cmocka_unit_test(test_separators_and_addr_leads_are_data),
         cmocka_unit_test(test_programs_and_subject_labels_are_data),
+        cmocka_unit_test(test_postfix_delay_text_softbounce),
         cmocka_unit_test(test_bounce_categories_are_data),
         cmocka_unit_test(test_intro_before_recipient),
         cmocka_unit_test(test_opensmtpd_success_and_delay),
