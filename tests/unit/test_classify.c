@@ -484,6 +484,21 @@ static void test_observed_sentences(void **state)
         {"550 5.7.1 Poor Reputation Sender. - "
          "https://csi.cloudmark.com/reset-request/?ip=192.0.2.1",
          "badreputation", NULL},
+        /* the twenty-sixth round: Trend Micro's IP lists are listings, SES's suppression list
+         * the sender's own service, QQ's envelope-sender check the sender's, SendGrid's missing
+         * From the message's form; Microsoft's reputation rate limit (S775, S844) badreputation
+         * whichever of its hosts says it */
+        {"Recipient address rejected: Mail from <192.0.2.11> was refused due to the sender IP "
+         "found in ERS-DUL. For details, query the IP reputation on "
+         "https://servicecentral.trendmicro.com/en-US/ers/.",
+         "blocked", NULL},
+        {"554 Message rejected: Address blacklisted.", "suppressed", NULL},
+        {"501 mail from address must be same as authorization user", "rejected", NULL},
+        {"550 MIME message is missing 'From' header", "notcompliantrfc", NULL},
+        {"451 4.7.651 The mail server [192.0.2.165] has been temporarily rate limited due to IP "
+         "reputation. For e-mail delivery information, see https://postmaster.live.com (S844) "
+         "[DM6NAM11FT088.eop-nam11.prod.protection.outlook.com]",
+         "badreputation", "microsoft365"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mxd_explanation *x;
