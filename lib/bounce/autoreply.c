@@ -48,19 +48,29 @@ static int autoreply_detect(const bounce_view *v)
     /* the subject's opening words (data/bounce-phrases.tsv, kind autoreply), also as the whole
      * of a bracketed tag ("[Auto-Reply] <subject>"; a list's "[Vacation-Rentals]" is no such
      * tag) */
+    /* (as written, then past each mail gateway's tag in front of it: "[EXTERNAL] Automatic
+     * reply: ...", "[EXTERNAL] [Automatyczna odpowiedz] ..."; a ticket system's "[site #1]
+     * AutoReply:" is its acknowledgement, no person's auto-reply) */
     const char *subj = v->subject;
-    while (*subj == ' ' || *subj == '\t')
-        subj++;
-    char close = *subj == '[' ? ']' : *subj == '(' ? ')' : 0;
-    subj += close != 0;
-    size_t sl = strlen(subj);
-    for (size_t i = 0; kb && i < kb->nphrases; i++) {
-        const char *pat = kb_str(kb, kb->phrases[i].pattern);
-        if (kb->phrases[i].kind != KB_PH_AUTOREPLY || !bounce_starts(subj, sl, pat))
-            continue;
-        size_t pl = strlen(pat);
-        if (!close || (pl < sl && subj[pl] == close))
-            return 1;
+    for (int round = 0; round < 8; round++) {
+        while (*subj == ' ' || *subj == '\t')
+            subj++;
+        size_t sl = strlen(subj);
+        char close = *subj == '[' ? ']' : *subj == '(' ? ')' : 0;
+        const char *in = subj + (close != 0);
+        size_t il = sl - (close != 0);
+        for (size_t i = 0; kb && i < kb->nphrases; i++) {
+            const char *pat = kb_str(kb, kb->phrases[i].pattern);
+            if (kb->phrases[i].kind != KB_PH_AUTOREPLY || !bounce_starts(in, il, pat))
+                continue;
+            size_t pl = strlen(pat);
+            if (!close || (pl < il && in[pl] == close))
+                return 1;
+        }
+        size_t k = fmt_subject_gateway_tag_len(v, subj, sl);
+        if (!k)
+            break;
+        subj += k;
     }
     return 0;
 }

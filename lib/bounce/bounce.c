@@ -313,6 +313,11 @@ text_done:
         bmatch_lower(v->text.ptr, ll, v->ltext.ptr);
     bview_header(v, "From", v->from, sizeof v->from);
     bview_header(v, "Subject", v->subject, sizeof v->subject);
+    /* (a field folded with a TAB keeps it once unfolded, RFC 5322 section 2.2.3: "DELIVERY
+     * FAILURE:" folded before its second word is the same subject) */
+    for (char *c = v->subject; *c; c++)
+        if (*c == '\t')
+            *c = ' ';
     v->lfrom_len = strlen(v->from);
     bmatch_lower(v->from, v->lfrom_len + 1, v->lfrom);
     v->lsubject_len = strlen(v->subject);

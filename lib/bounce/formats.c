@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "bounce/bounce_internal.h"
 #include "bounce/formats.h"
 #include "classify/classify.h"
@@ -35,7 +36,11 @@ int fmt_subject_has(const bounce_view *v, const char *s)
 
 int fmt_subject_starts(const bounce_view *v, const char *s)
 {
-    return bounce_starts(v->subject, strlen(v->subject), s);
+    if (bounce_starts(v->subject, strlen(v->subject), s))
+        return 1;
+    /* (after a gateway's or a ticket system's tags: "[EXTERNAL] DELIVERY FAILURE: ...") */
+    const char *u = fmt_subject_untagged(v);
+    return u != v->subject && bounce_starts(u, strlen(u), s);
 }
 
 int fmt_header_has(const bounce_view *v, const char *name, const char *s)
@@ -251,6 +256,65 @@ static size_t starts_kind(const bounce_view *v, const char *s, size_t sl, int ki
     return 0;
 }
 
+/* subject_tag_len - the length of the tag s[0..sl) opens with, a ticket system's, list's or
+ * mail gateway's ("[Ticket#1]", "(EXTERNAL)", "{EXT}", "*EXTERNAL*", "***SPAM***", "【外部】",
+ * a bounce-phrases.tsv tag "EXTERNAL:"), or 0 */
+static size_t subject_tag_len(const bounce_view *v, const char *s, size_t sl)
+{
+    size_t k;
+    const char *f;
+    const char *close = *s == '[' ? "]" : *s == '(' ? ")" : *s == '{' ? "}" : NULL;
+    if (close && (k = strcspn(s + 1, close) + 1) < sl && k < 80)
+        return k + 1;
+    if (*s == '*' && (k = strspn(s, "*")) < sl && (k += strcspn(s + k, "*")) < sl && k < 80)
+        return k + strspn(s + k, "*");
+    if (bounce_starts(s, sl, "\xe3\x80\x90") && (f = str_find(s, sl, "\xe3\x80\x91", 3)) &&
+        f - s < 80)
+        return (size_t)(f - s) + 3;
+    return starts_kind(v, s, sl, KB_PH_TAG);
+}
+
+/* fmt_subject_gateway_tag_len - (formats.h) */
+size_t fmt_subject_gateway_tag_len(const bounce_view *v, const char *s, size_t sl)
+{
+    size_t k = starts_kind(v, s, sl, KB_PH_TAG);
+    if (k || !sl)
+        return k;
+    /* (the same words in brackets: "[EXTERNAL]", "(External)", "*EXTERNAL*") */
+    const char *close = *s == '[' ? "]" : *s == '(' ? ")" : *s == '{' ? "}" : *s == '*' ? "*" : "";
+    if (!*close)
+        return 0;
+    size_t open = *s == '*' ? strspn(s, "*") : 1;
+    size_t in = open + strcspn(s + open, close);
+    if (in >= sl || in - open < 2)
+        return 0;
+    for (size_t i = 0; i < v->nprefixes[2]; i++) {
+        const char *pat = v->prefixes[2][i];
+        size_t pl = strlen(pat);
+        if (pl == in - open + 1 && pat[pl - 1] == ':' && !strncasecmp(s + open, pat, pl - 1))
+            return in + (*s == '*' ? strspn(s + in, "*") : 1);
+    }
+    return 0;
+}
+
+/* fmt_subject_untagged - (formats.h) */
+const char *fmt_subject_untagged(const bounce_view *v)
+{
+    const char *s = v->subject;
+    for (int round = 0; round < 8; round++) {
+        const char *t = s;
+        while (*t == ' ')
+            t++;
+        size_t k = fmt_subject_gateway_tag_len(v, t, strlen(t));
+        if (!k)
+            break;
+        s = t + k;
+        while (*s == ' ')
+            s++;
+    }
+    return s;
+}
+
 /* subject_kind - does the Subject open with a phrase of that kind (bounce-phrases.tsv: reply,
  * forward), after blanks and a ticket system's or list's tags ("[Ticket#123] AW: ...",
  * "[Acme Support] Re: ...")? A reply is also one passed on ("Fwd: Re: ..."). */
@@ -261,20 +325,10 @@ static int subject_kind_scan(const bounce_view *v, int kind)
         while (*s == ' ' || *s == '\t')
             s++;
         size_t sl = strlen(s), k;
-        const char *f;
         if (starts_kind(v, s, sl, kind))
             return 1;
-        const char *close = *s == '[' ? "]" : *s == '(' ? ")" : *s == '{' ? "}" : NULL;
-        if (close && (k = strcspn(s + 1, close) + 1) < sl && k < 80)
-            s += k + 1; /* "[Ticket#1]", "(EXTERNAL)", "{EXT}" */
-        else if (*s == '*' && (k = strspn(s, "*")) < sl && (k += strcspn(s + k, "*")) < sl &&
-                 k < 80)
-            s += k + strspn(s + k, "*"); /* "*EXTERNAL*", "***SPAM***" */
-        else if (bounce_starts(s, sl, "\xe3\x80\x90") && (f = str_find(s, sl, "\xe3\x80\x91", 3)) &&
-                 f - s < 80)
-            s = f + 3; /* "【外部】" */
-        else if ((k = starts_kind(v, s, sl, KB_PH_TAG)) != 0)
-            s += k; /* a gateway's "EXTERNAL:", "CAUTION: External Email -" */
+        if ((k = subject_tag_len(v, s, sl)) != 0)
+            s += k;
         else if (kind == KB_PH_REPLY && (k = starts_kind(v, s, sl, KB_PH_FORWARD)) != 0)
             s += k;
         else

@@ -35,8 +35,18 @@ extern const bounce_format bounce_fmt_imail;
 int fmt_from_has(const bounce_view *v, const char *s);
 int fmt_subject_has(const bounce_view *v, const char *s);
 
-/* fmt_subject_starts - does the Subject start with s (any case)? */
+/* fmt_subject_starts - does the Subject start with s (any case), as written or after the tags
+ * a mail gateway, a ticket system or a list put before it (fmt_subject_untagged())? */
 int fmt_subject_starts(const bounce_view *v, const char *s);
+/* fmt_subject_untagged - the Subject past the tags a mail gateway put in front of it
+ * (fmt_subject_gateway_tag_len(), at most eight) and the blanks after them; the Subject itself
+ * when it opens with none. A ticket system's or a list's own tag ("[Ticket#1]", "[site #123]")
+ * stays: what follows it is that system's word, no notice's or auto-reply's. */
+const char *fmt_subject_untagged(const bounce_view *v);
+/* fmt_subject_gateway_tag_len - the length of the mail gateway's tag s[0..sl) opens with: a
+ * bounce-phrases.tsv tag ("EXTERNAL:", "CAUTION: External Email -"), or the word of such a
+ * tag in brackets ("[EXTERNAL]", "(External)", "*EXTERNAL*"); 0 when none. */
+size_t fmt_subject_gateway_tag_len(const bounce_view *v, const char *s, size_t sl);
 
 /* fmt_header_has - does the top header field name exist (and contain s, when s is not
  * NULL)? */

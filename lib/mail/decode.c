@@ -256,6 +256,41 @@ mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, m
     return e;
 }
 
+/* qp_unpad - body[0..blen) with the blanks at the end of each line taken away, into dst (blen
+ * bytes at least); the length. RFC 2045 section 6.7 rule (3): trailing white space on a
+ * quoted-printable line is transport padding that a decoder must delete, so "=" then blanks
+ * at a line's end is still a soft line break (GMime's step decoder keeps the "=" there). */
+static size_t qp_unpad(const char *body, size_t blen, char *dst)
+{
+    size_t n = 0, run = 0; /* (run: blanks copied but not yet known to stand inside a line) */
+    for (size_t i = 0; i < blen; i++) {
+        char c = body[i];
+        if (c == ' ' || c == '\t') {
+            dst[n++] = c;
+            run++;
+            continue;
+        }
+        if (c == '\n' || (c == '\r' && i + 1 < blen && body[i + 1] == '\n'))
+            n -= run;
+        run = 0;
+        dst[n++] = c;
+    }
+    return n - run;
+}
+
+/* qp_padded - does a line of body[0..blen) end in a blank (qp_unpad() has work to do)? Most
+ * quoted-printable parts have none: their lines are looked at by memchr() only. */
+static int qp_padded(const char *body, size_t blen)
+{
+    const char *end = body + blen;
+    for (const char *p = body; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+        const char *q = p > body && p[-1] == '\r' ? p - 1 : p;
+        if (q > body && (q[-1] == ' ' || q[-1] == '\t'))
+            return 1;
+    }
+    return blen && (end[-1] == ' ' || end[-1] == '\t');
+}
+
 mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *charset, buf *out,
                          mail_conv_cache *cc)
 {
@@ -270,8 +305,17 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
         return no_gmime(cc);
     if (cte == MAIL_CTE_BASE64 || cte == MAIL_CTE_QP) {
         unsigned char *tmp = malloc(DECODE_CHUNK + 8);
-        if (!tmp)
+        int pad = cte == MAIL_CTE_QP && qp_padded(body, blen);
+        char *unpadded = pad ? malloc(blen ? blen : 1) : NULL;
+        if (!tmp || (pad && !unpadded)) {
+            free(tmp);
+            free(unpadded);
             return MXD_ERR_NOMEM;
+        }
+        if (unpadded) {
+            blen = qp_unpad(body, blen, unpadded);
+            body = unpadded;
+        }
         int state = 0;
         guint32 save = 0;
         for (size_t i = 0; i < blen && !e && raw.len < MAIL_MAX_DECODED; i += DECODE_CHUNK) {
@@ -283,6 +327,7 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
             e = buf_add(&raw, tmp, w);
         }
         free(tmp);
+        free(unpadded);
         if (e) {
             buf_free(&raw);
             return e == MXD_ERR_TOOBIG ? MXD_OK : e;
@@ -292,8 +337,16 @@ mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *cha
     }
     if (slen > MAIL_MAX_DECODED)
         slen = MAIL_MAX_DECODED;
+    size_t start = out->len;
     e = mail_to_utf8(src, slen, charset, out, cc);
     buf_free(&raw);
+    /* a byte order mark opening the part is no text of it (Windows mailers write one: it
+     * stood in front of the first address, "\xef\xbb\xbfpierre@example.fr") */
+    if (out->ptr && out->len - start >= 3 && !memcmp(out->ptr + start, "\xef\xbb\xbf", 3)) {
+        memmove(out->ptr + start, out->ptr + start + 3, out->len - start - 3);
+        out->len -= 3;
+        out->ptr[out->len] = 0;
+    }
     return e;
 }
 

@@ -1036,6 +1036,53 @@ static void test_postfix_delay_text_softbounce(void **state)
     assert_int_equal(g.r[0].hard, 1);
 }
 
+/* What a gateway, a mailer or a transport may do to a notice without changing what it says
+ * (the metamorphic sweep, /work/extcorpus/metamorphic): a gateway's tag before the Subject, a
+ * Subject folded with a TAB, a byte order mark opening the text part. Notes' notice (known by
+ * its Subject) stays a hard bounce for the unknown user; an auto-reply stays one; a ticket
+ * system's own tag does not make its acknowledgement an auto-reply. */
+static void test_notice_shape_invariance(void **state)
+{
+    (void)state;
+    static const char notes[] =
+        "From: Mail Router <postmaster@notes.example.net>\nTo: owner@example.com\nSubject: "
+        "%sUndeliverable%smessage\nMIME-Version: 1.0\nContent-Type: text/plain; "
+        "charset=utf-8\n\n%s------- Failure Reasons  --------\n\nUser not listed in public Name & "
+        "Address Book\nbob@example.net\n\n------- Returned Message --------\nFrom: Owner "
+        "<owner@example.com>\nTo: bob@example.net\nSubject: plan\n\nThe plan.\n";
+    static const struct {
+        const char *tag, *fold, *bom;
+    } shapes[] = {
+        {"", " ", ""},           {"[EXTERNAL] ", " ", ""},
+        {"EXTERNAL: ", " ", ""}, {"*EXTERNAL* ", " ", ""},
+        {"", "\n\t", ""},        {"", " ", "\xef\xbb\xbf"},
+    };
+    char m[2048];
+    got g;
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        snprintf(m, sizeof m, notes, shapes[i].tag, shapes[i].fold, shapes[i].bom);
+        parse_one(m, strlen(m), "notes", &g);
+        if (strcmp(g.r[0].reason, "userunknown") || !g.r[0].hard)
+            fail_msg("shape %zu: %s hard %d", i, g.r[0].reason, g.r[0].hard);
+    }
+    /* (a byte order mark before the address is no part of it) */
+    snprintf(m, sizeof m,
+             "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Undeliverable: "
+             "plan\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s"
+             "bob@example.net\n    550 5.1.1 user unknown\n",
+             "\xef\xbb\xbf");
+    parse_one(m, strlen(m), "bom", &g);
+    static const char ooo[] = "From: Bob <bob@example.org>\nTo: alice@example.net\n"
+                              "Subject: %sAutomatic reply: Project plan\n"
+                              "Message-ID: <zz-3@example.org>\n\nI am away until Monday.\n";
+    snprintf(m, sizeof m, ooo, "[EXTERNAL] ");
+    assert_int_equal(count_vacation(kb, m), 1);
+    snprintf(m, sizeof m, ooo, "EXTERNAL: [EXTERNAL] ");
+    assert_int_equal(count_vacation(kb, m), 1);
+    snprintf(m, sizeof m, ooo, "[support.example.org #33575] ");
+    assert_int_equal(count_vacation(kb, m), 0);
+}
+
 /* has_rcpt - does msg, parsed with k, give a record for rcpt? */
 static int has_rcpt(mxd_kb *k, const char *msg, const char *rcpt)
 {
@@ -3438,6 +3485,7 @@ int main(void)
         cmocka_unit_test(test_separators_and_addr_leads_are_data),
         cmocka_unit_test(test_programs_and_subject_labels_are_data),
         cmocka_unit_test(test_postfix_delay_text_softbounce),
+        cmocka_unit_test(test_notice_shape_invariance),
         cmocka_unit_test(test_bounce_categories_are_data),
         cmocka_unit_test(test_intro_before_recipient),
         cmocka_unit_test(test_opensmtpd_success_and_delay),

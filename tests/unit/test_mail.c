@@ -526,6 +526,18 @@ static void test_decoders(void **state)
     const char *qp = "soft=\nbreak =3D equals";
     assert_int_equal(mail_decode_body(qp, strlen(qp), MAIL_CTE_QP, "us-ascii", &b, NULL), MXD_OK);
     assert_string_equal(buf_cstr(&b), "softbreak = equals");
+    /* RFC 2045 6.7 (3): blanks a transport added at a line's end are no part of the text, so a
+     * soft break padded so is still one (a Zoho notice's "5.1.=" then "1" gave "5.1.= 1") */
+    buf_reset(&b);
+    const char *pad = "ERROR_CODE :5.1.= \t\r\n1 user unknown  \nnext line\t\n=\nend ";
+    assert_int_equal(mail_decode_body(pad, strlen(pad), MAIL_CTE_QP, "us-ascii", &b, NULL), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "ERROR_CODE :5.1.1 user unknown\nnext line\nend");
+    /* (blanks inside a line, and an encoded one at its end, stay) */
+    buf_reset(&b);
+    const char *inner = "a  b=20\nc";
+    assert_int_equal(mail_decode_body(inner, strlen(inner), MAIL_CTE_QP, "us-ascii", &b, NULL),
+                     MXD_OK);
+    assert_string_equal(buf_cstr(&b), "a  b \nc");
     /* charset conversion, with and without a converter cache */
     mail_conv_cache cc;
     memset(&cc, 0, sizeof cc);
