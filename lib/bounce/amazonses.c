@@ -58,6 +58,11 @@ static int amazonses_parse(bounce_view *v, bounce_out *out)
             k++;
         k++; /* the CR or LF itself */
     }
+    /* (a raw TAB, which a JSON string may not hold, is a transport's too: padding at a line's
+     * end; outside a string it is a blank like the space it becomes) */
+    for (size_t i = 0; i < j.len; i++)
+        if (j.ptr[i] == '\t')
+            j.ptr[i] = ' ';
     json_error_t err;
     json_t *env = j.ptr ? json_loadb(j.ptr, j.len, JSON_DISABLE_EOF_CHECK, &err) : NULL;
     buf_free(&j);

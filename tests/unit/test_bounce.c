@@ -290,6 +290,17 @@ static void test_encodings_and_crlf(void **state)
     parse_fixture("ses-notification.eml", &g);
     assert_int_equal(g.n, 1);
     check(&g.r[0], "peggy@example.net", "5.1.1", "550", "userunknown", 1);
+    /* (a TAB a transport left at the end of a line it cut inside the JSON string) */
+    size_t sl;
+    char *ses = fixture_copy("ses-notification.eml", &sl);
+    char *cut = strstr(ses, "5.1.1 user unknown");
+    assert_non_null(cut);
+    char tabbed[4096];
+    int tn = snprintf(tabbed, sizeof tabbed, "%.*s\t\n%s", (int)(cut - ses + 10), ses, cut + 10);
+    free(ses);
+    assert_int_equal(parse_bytes(kb, tabbed, (size_t)tn, "ses-tab", &g), MXD_OK);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "peggy@example.net", "5.1.1", "550", "userunknown", 1);
     /* the sender's own service refused an address on its suppression list: no delivery was
      * tried, whatever status it writes beside it (Sisimai's suppressed, never hard) */
     parse_fixture("ses-suppressed-dsn.eml", &g);
