@@ -9,6 +9,7 @@
  * DSN names the recipients and the transcript only fills in what it leaves out.
  */
 #include <string.h>
+#include <strings.h>
 #include "bounce/formats.h"
 #include "util/str.h"
 
@@ -122,7 +123,7 @@ static void transcript(const char *t, size_t len, size_t sep, bounce_out *out, i
         int first_line = r->diaglen > 4 && str_isdigit((unsigned char)r->diag[0]) &&
                          str_isdigit((unsigned char)r->diag[1]) &&
                          str_isdigit((unsigned char)r->diag[2]) && r->diag[3] == '-' &&
-                         rl > r->diaglen && !memcmp(resp, r->diag, r->diaglen);
+                         rl > r->diaglen && !strncasecmp(resp, r->diag, r->diaglen);
         if (!r->diaglen || first_line || bounce_starts(r->diag, r->diaglen, "(reason:")) {
             rcpt_diag_set(r, resp, rl);
             /* "550 5.1.2 <a@b>... Host unknown": the leading code is the only one */

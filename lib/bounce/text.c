@@ -60,6 +60,20 @@ static int outlook_preface(const char *s, size_t len, size_t pos)
     return 0;
 }
 
+/* footer_tail - do at most KB_FOOTER_TAIL_LINES lines with words follow s[pos..len) (a footer
+ * ends the text, after the notice and a returned copy a gateway leaves alone)? */
+static int footer_tail(const char *s, size_t len, size_t pos)
+{
+    const char *l;
+    size_t ll, n = 0;
+    while (bounce_line(s, len, &pos, &l, &ll)) {
+        bounce_trim(&l, &ll);
+        if (ll && ++n > KB_FOOTER_TAIL_LINES)
+            return 0;
+    }
+    return 1;
+}
+
 size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
 {
     size_t pos = 0;
@@ -82,6 +96,15 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
             first[c0[nsep]] = 1;
             nsep++;
         }
+    /* the footers (kind footer): an antivirus program's or a gateway's line near the end */
+    const char *fp[KB_MAX_FOOTERS];
+    size_t nfoot = 0;
+    for (size_t i = 0; kb && i < kb->nphrases && nfoot < KB_MAX_FOOTERS; i++)
+        if (kb->phrases[i].kind == KB_PH_FOOTER) {
+            fp[nfoot] = kb_str(kb, kb->phrases[i].pattern);
+            first[(unsigned char)fp[nfoot][0]] = 1;
+            nfoot++;
+        }
     size_t lead = 0; /* (where the text starts) */
     while (lead < len && str_isspace((unsigned char)s[lead]))
         lead++;
@@ -98,6 +121,10 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
             continue;
         unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
         bounce_trim(&l, &ll);
+        for (size_t i = 0; i < nfoot; i++)
+            if ((unsigned char)fp[i][0] == a && bounce_starts(l, ll, fp[i]) &&
+                footer_tail(s, len, pos))
+                return start;
         for (size_t i = 0; i < nsep; i++)
             if (c0[i] == a && c1[i] == b && sep_at(l, ll, sp[i], sl[i])) {
                 /* (Outlook's preface opening the text, before a notice someone passed on:

@@ -97,7 +97,8 @@ enum {
     KB_PH_OWN = 15,     /* a notice's opening: its recipients' own texts are its MTA's verdicts */
     KB_PH_PROGRAM = 16, /* a local program's failure in an own verdict: X-Unix */
     KB_PH_SUBJECTLABEL = 17, /* the label of a field quoting the returned message's Subject */
-    KB_PH_NKINDS = 17
+    KB_PH_FOOTER = 18,       /* an antivirus program's or a gateway's footer line */
+    KB_PH_NKINDS = 18
 };
 /* the kinds' names as bounce-phrases.tsv writes them, indexed by KB_PH_* (kb_parse.c) */
 extern const char *const kb_phrase_kinds[KB_PH_NKINDS + 1];
@@ -108,6 +109,10 @@ const char *kb_category_reason(const mxd_kb *kb, const char *field, const char *
 /* The most separators (kind separator) a kb may have: text_separator() indexes them on the
  * stack. */
 #define KB_MAX_SEPARATORS 64
+/* The most footers (kind footer) a kb may have (text_separator() indexes them on the stack),
+ * and how many lines may follow one for it to end a notice's own words. */
+#define KB_MAX_FOOTERS       32
+#define KB_FOOTER_TAIL_LINES 8
 /* The longest label of kind subject-label, in bytes: bounce_subject_label() looks for its colon
  * only that far into a line (it runs on every line of a notice). */
 #define KB_MAX_SUBJECT_LABEL 20

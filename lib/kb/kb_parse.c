@@ -328,9 +328,9 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
 
 /* (kb_internal.h) the names of the kinds, in KB_PH_* order */
 const char *const kb_phrase_kinds[KB_PH_NKINDS + 1] = {
-    "",          "from",      "subject",   "sentence", "lead",       "autoreply",
-    "delivered", "separator", "addr-lead", "delayed",  "not-bounce", "reply",
-    "forward",   "tag",       "pasted",    "own",      "program",    "subject-label"};
+    "",          "from",      "subject", "sentence",      "lead",  "autoreply", "delivered",
+    "separator", "addr-lead", "delayed", "not-bounce",    "reply", "forward",   "tag",
+    "pasted",    "own",       "program", "subject-label", "footer"};
 
 static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
 {
@@ -344,7 +344,7 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
             pc,
             "unknown kind '%.*s' (want from, subject, sentence, lead, autoreply, delivered, "
             "separator, addr-lead, delayed, not-bounce, reply, forward, tag, pasted, own, "
-            "program or subject-label)",
+            "program, subject-label or footer)",
             (int)clen[0], col[0]);
     if (clen[1] < 2 || !clen[2])
         return kb_fail(pc, "a pattern of two bytes or more and a source are required");
@@ -355,12 +355,21 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
         if (*c >= 'A' && *c <= 'Z')
             return kb_fail(pc, "pattern '%s' is not in lower case", kb_str(kb, p.pattern));
     /* a separator is matched at the start of a line after its dashes and blanks */
-    if (kind == KB_PH_SEPARATOR && strchr("-= \t*_", col[1][0]))
-        return kb_fail(pc, "separator '%s': write it without the dashes or blanks before it",
-                       kb_str(kb, p.pattern));
+    if ((kind == KB_PH_SEPARATOR || kind == KB_PH_FOOTER) && strchr("-= \t*_", col[1][0]))
+        return kb_fail(pc, "%s '%s': write it without the dashes or blanks before it",
+                       kb_phrase_kinds[kind], kb_str(kb, p.pattern));
     if (kind == KB_PH_SUBJECTLABEL && clen[1] > KB_MAX_SUBJECT_LABEL)
         return kb_fail(pc, "subject-label '%s': longer than %d bytes", kb_str(kb, p.pattern),
                        KB_MAX_SUBJECT_LABEL);
+    if (kind == KB_PH_FOOTER) {
+        size_t n = 0;
+        for (size_t i = 0; i < kb->nphrases; i++)
+            n += kb->phrases[i].kind == KB_PH_FOOTER;
+        if (n >= KB_MAX_FOOTERS)
+            return kb_fail(pc, "more than %d footers", KB_MAX_FOOTERS);
+        if (clen[1] < 8)
+            return kb_fail(pc, "footer '%s': 8 bytes at least", kb_str(kb, p.pattern));
+    }
     if (kind == KB_PH_SEPARATOR) {
         size_t n = 0;
         for (size_t i = 0; i < kb->nphrases; i++)

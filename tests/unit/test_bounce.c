@@ -1094,6 +1094,45 @@ static void test_notice_shape_invariance(void **state)
     assert_int_equal(count_vacation(kb, m), 0);
 }
 
+/* An antivirus program's or a gateway's footer at the end of a notice's text (kind footer) is
+ * no part of the failure: "viruses" in it made a user unknown virusdetected and soft. Near the
+ * end only: the same line with a returned copy after it is left to the readers. */
+static void test_footers_end_the_notice(void **state)
+{
+    (void)state;
+    static const char fmt[] =
+        "From: postmaster@mx.example.org\nTo: ann@example.org\nSubject: Undeliverable: plan\n\n"
+        "Delivery to the following recipients failed.\n\n       bob@example.net\n\n"
+        "The reason for the problem: 5.1.1 - Bad destination email address 'reject'\n\n--\n%s\n"
+        "http://www.example.com\n";
+    char m[1024];
+    got g;
+    snprintf(m, sizeof m, fmt, "This email has been checked for viruses by AVG.");
+    parse_one(m, strlen(m), "avg", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    /* (a footer row is data: one added to a copy of bounce-phrases.tsv is honoured) */
+    snprintf(m, sizeof m, fmt, "Zzscanned for viruses by Example AV.");
+    parse_one(m, strlen(m), "zz", &g);
+    assert_string_equal(g.r[0].reason, "virusdetected");
+    if (!getenv("MXD_SOURCE_DIR"))
+        return;
+    char dir[] = "/tmp/mxd-footer-XXXXXX", why[256];
+    data_copy(dir);
+    data_append(dir, "bounce-phrases.tsv", "footer\tzzscanned for viruses by\ttest");
+    mxd_kb *k = data_open(dir, why, sizeof why);
+    if (!k)
+        fail_msg("%s", why);
+    parse_with(k, m, &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    mxd_kb_free(k);
+    data_append(dir, "bounce-phrases.tsv", "footer\t-- zz\ttest");
+    assert_null(data_open(dir, why, sizeof why));
+    if (!strstr(why, "footer '-- zz': write it without the dashes"))
+        fail_msg("%s", why);
+    data_remove(dir);
+}
+
 /* has_rcpt - does msg, parsed with k, give a record for rcpt? */
 static int has_rcpt(mxd_kb *k, const char *msg, const char *rcpt)
 {
@@ -3497,6 +3536,7 @@ int main(void)
         cmocka_unit_test(test_programs_and_subject_labels_are_data),
         cmocka_unit_test(test_postfix_delay_text_softbounce),
         cmocka_unit_test(test_notice_shape_invariance),
+        cmocka_unit_test(test_footers_end_the_notice),
         cmocka_unit_test(test_bounce_categories_are_data),
         cmocka_unit_test(test_intro_before_recipient),
         cmocka_unit_test(test_opensmtpd_success_and_delay),
