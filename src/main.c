@@ -90,8 +90,9 @@ int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
             "bounce-phrases/separator",  "bounce-phrases/addr-lead", "bounce-phrases/delayed",
             "bounce-phrases/not-bounce", "bounce-phrases/reply",     "bounce-phrases/forward",
             "bounce-phrases/tag",        "bounce-phrases/pasted",    "bounce-phrases/own",
-            "bounce-categories"};
-        char missing[768] = ""; /* (every kind missing: about 420 bytes) */
+            "bounce-phrases/program",    "bounce-phrases/subject-label",
+            "bounce-phrases/footer",     "bounce-categories"};
+        char missing[1024] = ""; /* (every kind missing: about 590 bytes) */
         for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
             const char *k = kinds[i], *slash = strchr(k, '/');
             char what[64];
