@@ -219,6 +219,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
     v->multipart = parts[0].kind == MAIL_MULTIPART;
     unsigned char inmsg[MAIL_MAX_PARTS];
     size_t html[BOUNCE_MAX_HTML], nhtml = 0;
+    size_t leaves = 0; /* (leaf parts seen) */
     for (size_t i = 0; i < n; i++) {
         const mail_part *p = &parts[i];
         int par = p->parent;
@@ -243,11 +244,23 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         if (p->kind != MAIL_LEAF)
             continue;
         const char *t = p->type;
+        int seen_leaf = leaves++ > 0;
         if (!strcmp(t, "text/plain") ||
             (i == 0 && !strncmp(t, "text/", 5) && strcmp(t, "text/html")) ||
             !strncmp(t, "multipart/", 10)) {
             /* (a multipart without a boundary parameter is read as text) */
             add_text(&v->text, p, BOUNCE_MAX_TEXT, &v->conv);
+        } else if (!strcmp(t, "text/html") && !seen_leaf && !v->text.len) {
+            /* the notice's own words written in HTML only, a returned message's text/plain
+             * part after them: read in their place, before it (a notice in HTML, the copy of
+             * the message flattened after it) */
+            buf dec;
+            buf_init(&dec, MAIL_MAX_DECODED * 4);
+            if (mail_decode_part(p, &dec, &v->conv) == MXD_OK && dec.ptr)
+                mail_html_to_text(dec.ptr, dec.len, &v->text);
+            buf_free(&dec);
+            if (v->text.len)
+                buf_addc(&v->text, '\n');
         } else if (!strcmp(t, "text/html")) {
             /* read only when the message has no text/plain at all (below) */
             if (nhtml < BOUNCE_MAX_HTML)

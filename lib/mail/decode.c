@@ -576,6 +576,13 @@ mxd_err mail_html_to_text(const char *s, size_t len, buf *out)
             i++;
             continue;
         }
+        /* (the blanks and line ends of the source after a block's line break: no text of the
+         * next line, whose fields would read as a folded continuation, "Action: failed<br>\n
+         * Status: 5.1.1") */
+        if ((c == '\n' || c == ' ' || c == '\t') && out->len && out->ptr[out->len - 1] == '\n') {
+            i++;
+            continue;
+        }
         e = buf_addc(out, c == '\n' ? ' ' : c);
         i++;
     }

@@ -1092,6 +1092,19 @@ static void test_notice_shape_invariance(void **state)
     assert_int_equal(count_vacation(kb, m), 1);
     snprintf(m, sizeof m, ooo, "[support.example.org #33575] ");
     assert_int_equal(count_vacation(kb, m), 0);
+    /* (a notice written in HTML only, the returned message's text/plain part after it: the
+     * HTML is the notice's text; its DSN fields stay fields) */
+    static const char html[] =
+        "From: postmaster@example.org\nTo: ann@example.org\nSubject: Undeliverable: plan\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+        "Content-Type: text/html\n\n<html><body>\nWe could not deliver your message.<br>\n"
+        "<br>\nFinal-Recipient: rfc822; bob@example.net<br>\nAction: failed<br>\n"
+        "Status: 5.1.1<br>\nDiagnostic-Code: smtp; 550 5.1.1 &lt;bob@example.net&gt;... User "
+        "Unknown\n</body></html>\n\n--b\nContent-Type: text/plain\n\nHi there.\n\n--b--\n";
+    parse_one(html, sizeof html - 1, "html", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"failed\""));
 }
 
 /* An antivirus program's or a gateway's footer at the end of a notice's text (kind footer) is

@@ -577,6 +577,14 @@ static void test_decoders(void **state)
     assert_non_null(strstr(buf_cstr(&b), "User unknown <x@y>"));
     assert_non_null(strstr(buf_cstr(&b), "550"));
     assert_null(strstr(buf_cstr(&b), "p{}"));
+    /* the source's line ends and blanks after a line break open no line: DSN fields in an
+     * HTML notice stay fields, none a folded continuation of the one above */
+    buf_reset(&b);
+    const char *fields = "<p>\nFinal-Recipient: rfc822; x@y<br>\n  Action: failed<br>\r\n"
+                         "\tStatus: 5.1.1</p>";
+    assert_int_equal(mail_html_to_text(fields, strlen(fields), &b), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "\nFinal-Recipient: rfc822; x@y\nAction: failed\nStatus: "
+                                      "5.1.1\n");
     buf_free(&b);
 }
 
