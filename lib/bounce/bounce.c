@@ -380,6 +380,34 @@ static void read_formats(bounce_view *v, bounce_out *out)
     reset_out(out);
 }
 
+/* inner_notice - does the header block of a message returned inside another say that message
+ * is itself a mail system's non-delivery notice: a mailer daemon's or postmaster's From and a
+ * notice's Subject (bounce-phrases.tsv kinds from and subject)? A gateway that passes the
+ * notice on as an attachment ("The attached message could not be delivered"). */
+static int inner_notice(const mxd_kb *kb, const char *hdr, size_t hlen)
+{
+    buf from, subj;
+    buf_init(&from, MAIL_MAX_FIELD + 16);
+    buf_init(&subj, MAIL_MAX_FIELD + 16);
+    int f = 0, s = 0;
+    if (kb && mail_header_get(hdr, hlen, "From", &from) &&
+        mail_header_get(hdr, hlen, "Subject", &subj) && from.ptr && subj.ptr) {
+        bmatch_lower(from.ptr, from.len, from.ptr);
+        bmatch_lower(subj.ptr, subj.len, subj.ptr);
+        for (size_t i = 0; i < kb->nphrases && !(f && s); i++) {
+            const kb_phrase *p = &kb->phrases[i];
+            const char *pat = kb_str(kb, p->pattern);
+            if (p->kind == KB_PH_FROM && !f)
+                f = str_find(from.ptr, from.len, pat, p->len) != NULL;
+            else if (p->kind == KB_PH_SUBJECT && !s)
+                s = str_find(subj.ptr, subj.len, pat, p->len) != NULL;
+        }
+    }
+    buf_free(&from);
+    buf_free(&subj);
+    return f && s;
+}
+
 /* parse - mxd_bounce_parse() with out.cut already set; calls itself once for a delivery report
  * returned inside the message (bc->nested). */
 static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
@@ -449,8 +477,9 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
             /* (the scan is shallow: the returned message's header is recorded, its body
              * is not taken apart) */
             if (ps[i].kind != MAIL_MESSAGE || c->parent != (int)i || !c->hdr ||
-                !str_casefind(c->hdr, c->hlen, "multipart/report", 16) ||
-                !str_casefind(c->hdr, c->hlen, "delivery-status", 15))
+                (!(str_casefind(c->hdr, c->hlen, "multipart/report", 16) &&
+                   str_casefind(c->hdr, c->hlen, "delivery-status", 15)) &&
+                 !inner_notice(bc->kb, c->hdr, c->hlen)))
                 continue;
             /* read in place: the nested parse mends nothing (bc->lines stays as it is) and
              * writes only the view, which is built again below */

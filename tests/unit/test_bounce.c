@@ -1105,6 +1105,20 @@ static void test_notice_shape_invariance(void **state)
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_int_equal(g.r[0].hard, 1);
     assert_non_null(strstr(g.r[0].json, "\"action\":\"failed\""));
+    /* (a gateway passing a plain-text notice on as an attachment: the attached notice is read,
+     * and its To, the sender, is no failed recipient) */
+    static const char wrap[] =
+        "From: postmaster@gw.example.org\nTo: ann@example.org\nSubject: Undeliverable: plan\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"w\"\n\n--w\n"
+        "Content-Type: text/plain\n\nThe attached message could not be delivered.\n\n--w\n"
+        "Content-Type: message/rfc822\n\nFrom: MAILER-DAEMON@mx.example.org\nTo: "
+        "ann@example.org\nSubject: Undelivered Mail Returned to Sender\n\nThis is the mail "
+        "system at host mx.example.org.\n\n<bob@example.net>: host mx.example.net[192.0.2.1] "
+        "said: 550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown (in reply "
+        "to RCPT TO command)\n\n--w--\n";
+    parse_one(wrap, sizeof wrap - 1, "wrap", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
 }
 
 /* An antivirus program's or a gateway's footer at the end of a notice's text (kind footer) is
