@@ -45,6 +45,9 @@ static char *normalise(const char *s, size_t len)
 {
     char *o = malloc(len + 1);
     size_t k = 0;
+    /* (a byte order mark opening a part is no text: the scanner drops it, GMime keeps it) */
+    if (len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+        s += 3, len -= 3;
     for (size_t i = 0; i < len; i++)
         if (s[i] != '\r')
             o[k++] = s[i];
@@ -177,6 +180,23 @@ static int check_headers(const char *name, const mail_scan *ms)
     return diff;
 }
 
+/* qp_padded - does the message hold a quoted-printable soft break with blanks after it? RFC
+ * 2045 section 6.7 (3) makes those blanks transport padding, so "=" then blanks still joins the
+ * lines: the scanner does so, GMime's decoder keeps the "=" and the line end. Such a message's
+ * decoded text is not compared (the unit tests in test_mail.c hold the scanner's). */
+static int qp_padded(const char *data, size_t len)
+{
+    for (size_t i = 0; i + 2 < len; i++)
+        if (data[i] == '=' && (data[i + 1] == ' ' || data[i + 1] == '\t')) {
+            size_t j = i + 1;
+            while (j < len && (data[j] == ' ' || data[j] == '\t'))
+                j++;
+            if (j < len && (data[j] == '\n' || data[j] == '\r'))
+                return 1;
+        }
+    return 0;
+}
+
 /* check_one - compare both trees for one message; returns the number of differences. */
 static int check_one(const char *name, const char *data, size_t len)
 {
@@ -206,7 +226,7 @@ static int check_one(const char *name, const char *data, size_t len)
     mail_scan ms;
     mail_scan_init(&ms);
     assert_int_equal(mail_scan_run(&ms, data, len), MXD_OK);
-    int diff = check_headers(name, &ms);
+    int diff = check_headers(name, &ms), padded = qp_padded(data, len);
     if (ms.limited) {
         skipped++; /* past our limits on purpose: GMime has none */
     } else {
@@ -227,7 +247,7 @@ static int check_one(const char *name, const char *data, size_t len)
                         a.n[i].boundary, b.n[i].boundary);
                 diff++;
             }
-            if (a.n[i].text && b.n[i].text && strcmp(a.n[i].text, b.n[i].text)) {
+            if (a.n[i].text && b.n[i].text && !padded && strcmp(a.n[i].text, b.n[i].text)) {
                 fprintf(stderr,
                         "%s: part %zu: decoded text differs\n--- GMime:\n%.300s\n--- "
                         "scanner:\n%.300s\n",
