@@ -50,8 +50,13 @@ static int amazonses_parse(bounce_view *v, bounce_out *out)
     size_t k = 0;
     while (k < n) {
         /* the run up to the next line break in one piece */
-        size_t run = strcspn_n(brace + k, n - k);
-        if (run && buf_add(&j, brace + k, run) != MXD_OK)
+        size_t run = strcspn_n(brace + k, n - k), keep = run;
+        /* (a TAB before the line break is a transport's padding: dropped, not made a blank,
+         * since a line folded inside a string would get the blank in its value,
+         * "p\t\n eggy@example.net" read as the address eggy@example.net) */
+        while (keep && brace[k + keep - 1] == '\t' && k + run < n)
+            keep--;
+        if (keep && buf_add(&j, brace + k, keep) != MXD_OK)
             return 0;
         k += run;
         if (k < n && brace[k] == '\n' && k + 1 < n && brace[k + 1] == ' ')

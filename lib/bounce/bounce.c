@@ -23,6 +23,7 @@ struct mxd_bounce_ctx {
     bounce_out out;
     buf lines;     /* the message with its line ends mended (mail_mend_line_ends) */
     int nested;    /* reading a delivery report returned inside another message (parse()) */
+    int passed_on; /* ... a text notice a person or a list passed on as an attachment: hearsay */
     unsigned cuts; /* MXD_BOUNCE_CUT_* of the last message read (mxd_bounce_cuts) */
 };
 
@@ -250,7 +251,9 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
             !strncmp(t, "multipart/", 10)) {
             /* (a multipart without a boundary parameter is read as text) */
             add_text(&v->text, p, BOUNCE_MAX_TEXT, &v->conv);
-        } else if (!strcmp(t, "text/html") && !seen_leaf && !v->text.len) {
+        } else if (!strcmp(t, "text/html") && !seen_leaf && !v->text.len &&
+                   !(par >= 0 && !strcmp(parts[par].type, "multipart/alternative"))) {
+            /* (not an alternative's HTML: the text/plain beside it holds the same words) */
             /* the notice's own words written in HTML only, a returned message's text/plain
              * part after them: read in their place, before it (a notice in HTML, the copy of
              * the message flattened after it) */
@@ -380,6 +383,24 @@ static void read_formats(bounce_view *v, bounce_out *out)
     reset_out(out);
 }
 
+/* sender_is_system - does the From of a header block name a mailer daemon or a postmaster
+ * (bounce-phrases.tsv kind from)? */
+static int sender_is_system(const mxd_kb *kb, const char *hdr, size_t hlen)
+{
+    buf from;
+    buf_init(&from, MAIL_MAX_FIELD + 16);
+    int f = 0;
+    if (kb && mail_header_get(hdr, hlen, "From", &from) && from.ptr) {
+        bmatch_lower(from.ptr, from.len, from.ptr);
+        for (size_t i = 0; i < kb->nphrases && !f; i++)
+            if (kb->phrases[i].kind == KB_PH_FROM)
+                f = str_find(from.ptr, from.len, kb_str(kb, kb->phrases[i].pattern),
+                             kb->phrases[i].len) != NULL;
+    }
+    buf_free(&from);
+    return f;
+}
+
 /* inner_notice - does the header block of a message returned inside another say that message
  * is itself a mail system's non-delivery notice: a mailer daemon's or postmaster's From and a
  * notice's Subject (bounce-phrases.tsv kinds from and subject)? A gateway that passes the
@@ -472,15 +493,30 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     if ((!out->mta || !strcmp(out->mta, "text")) && !bc->v.has_dsn && !bc->v.has_fbr &&
         !bc->nested) {
         const mail_part *ps = bc->v.ms.parts;
+        /* (a recipient the outer notice's own words name, before the returned message: the
+         * outer notice is a notice of its own, and an attached notice is the message it
+         * returns, a bounce of our bounce; the attached notice is read only when the outer
+         * text names none of the recipients it gave) */
+        int outer_named = 0;
+        size_t osep = bview_sep(&bc->v);
+        for (size_t q = 0; q < out->n && !outer_named; q++) {
+            size_t rl = strlen(out->r[q].recipient);
+            outer_named = rl && bc->v.text.ptr &&
+                          str_casefind(bc->v.text.ptr, osep, out->r[q].recipient, rl) != NULL;
+        }
         for (size_t i = 0; i + 1 < bc->v.ms.nparts; i++) {
             const mail_part *c = &ps[i + 1];
             /* (the scan is shallow: the returned message's header is recorded, its body
              * is not taken apart) */
-            if (ps[i].kind != MAIL_MESSAGE || c->parent != (int)i || !c->hdr ||
-                (!(str_casefind(c->hdr, c->hlen, "multipart/report", 16) &&
-                   str_casefind(c->hdr, c->hlen, "delivery-status", 15)) &&
-                 !inner_notice(bc->kb, c->hdr, c->hlen)))
+            if (ps[i].kind != MAIL_MESSAGE || c->parent != (int)i || !c->hdr)
                 continue;
+            int is_report = str_casefind(c->hdr, c->hlen, "multipart/report", 16) &&
+                            str_casefind(c->hdr, c->hlen, "delivery-status", 15);
+            if (!is_report && (outer_named || !inner_notice(bc->kb, c->hdr, c->hlen)))
+                continue;
+            /* (a text notice attached to a message no mail system sent, a person's forward or
+             * a list post: what it says is hearsay, as when it is quoted; review-s10 H1) */
+            bc->passed_on = !is_report && !sender_is_system(bc->kb, bc->v.hdr, bc->v.hlen);
             /* read in place: the nested parse mends nothing (bc->lines stays as it is) and
              * writes only the view, which is built again below */
             const char *inner = c->hdr;
@@ -488,6 +524,7 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
             bc->nested = 1;
             mxd_err ne = parse(bc, inner, il, source, cb, arg, &got);
             bc->nested = 0;
+            bc->passed_on = 0;
             if (got || ne == MXD_ERR_NOMEM) {
                 if (nrec)
                     *nrec = got;
@@ -513,6 +550,8 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         !(out->mta && !strcmp(out->mta, "amazonses")))
         out->hearsay = 1; /* (not a delivery status part, a feedback report or Amazon's JSON
                              notification passed on by a list: the mail system's own words) */
+    if (out->n && bc->nested && bc->passed_on)
+        out->hearsay = 1;
     if (out->hearsay && out->n > 1)
         fmt_beside_failure(&bc->v, out);
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);

@@ -301,6 +301,16 @@ static void test_encodings_and_crlf(void **state)
     assert_int_equal(parse_bytes(kb, tabbed, (size_t)tn, "ses-tab", &g), MXD_OK);
     assert_int_equal(g.n, 1);
     check(&g.r[0], "peggy@example.net", "5.1.1", "550", "userunknown", 1);
+    /* (review-s13b F3: the same cut inside the address, the next line folded with a blank:
+     * the TAB is dropped, never made a blank inside the value) */
+    ses = fixture_copy("ses-notification.eml", &sl);
+    cut = strstr(ses, "peggy@example.net");
+    assert_non_null(cut);
+    tn = snprintf(tabbed, sizeof tabbed, "%.*s\t\n %s", (int)(cut - ses + 3), ses, cut + 3);
+    free(ses);
+    assert_int_equal(parse_bytes(kb, tabbed, (size_t)tn, "ses-tab2", &g), MXD_OK);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "peggy@example.net", "5.1.1", "550", "userunknown", 1);
     /* the sender's own service refused an address on its suppression list: no delivery was
      * tried, whatever status it writes beside it (Sisimai's suppressed, never hard) */
     parse_fixture("ses-suppressed-dsn.eml", &g);
@@ -1119,6 +1129,38 @@ static void test_notice_shape_invariance(void **state)
     parse_one(wrap, sizeof wrap - 1, "wrap", &g);
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_int_equal(g.r[0].hard, 1);
+    /* (review-s13b F1: a notice that names its own failed recipient and returns our own
+     * bounce is a bounce of a bounce: its recipient, not our bounce's) */
+    static const char qmail[] =
+        "From: MAILER-DAEMON@our.example\nTo: %s\nSubject: failure notice\n\nHi. This is the "
+        "qmail-send program at our.example.\nI'm afraid I wasn't able to deliver your message to "
+        "the following addresses.\nThis is a permanent error; I've given up. Sorry it didn't "
+        "work out.\n\n<nosuch@our.example>:\nSorry, no mailbox here by that name. (#5.1.1)\n";
+    char inner[1024], dbl[2048];
+    snprintf(inner, sizeof inner, qmail, "bob@example.net");
+    snprintf(dbl, sizeof dbl,
+             "From: Postmaster <postmaster@remote.example>\nTo: MAILER-DAEMON@our.example\n"
+             "Subject: Message delivery failure\nMIME-Version: 1.0\nContent-Type: "
+             "multipart/mixed; boundary=\"X\"\n\n--X\nContent-Type: text/plain\n\nYour message "
+             "could not be delivered to the following recipient:\n\n  bob@example.net\n  550 "
+             "5.1.1 Mailbox does not exist\n\n--X\nContent-Type: message/rfc822\n\n%s\n--X--\n",
+             inner);
+    parse_one(dbl, strlen(dbl), "double", &g);
+    assert_int_equal(g.r[0].hard, 1);
+    /* (review-s13b F2: a person's forward of an attached notice is hearsay, never hard) */
+    snprintf(inner, sizeof inner, qmail, "carol@our.example");
+    char *nosuch = strstr(inner, "nosuch@our.example");
+    memcpy(nosuch, "bob@example.net>:", 17);
+    memmove(nosuch + 17, nosuch + 20, strlen(nosuch + 20) + 1);
+    snprintf(dbl, sizeof dbl,
+             "From: Carol <carol@our.example>\nTo: helpdesk@our.example\nSubject: Fwd: failure "
+             "notice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"Y\"\n\n--Y\n"
+             "Content-Type: text/plain\n\nBob says his address works, can you check?\n\n--Y\n"
+             "Content-Type: message/rfc822\n\n%s\n--Y--\n",
+             inner);
+    parse_with(kb, dbl, &g);
+    for (size_t i = 0; i < g.n; i++)
+        assert_int_equal(g.r[i].hard, 0);
 }
 
 /* An antivirus program's or a gateway's footer at the end of a notice's text (kind footer) is
