@@ -86,8 +86,14 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
     size_t sl[KB_MAX_SEPARATORS];
     unsigned char c0[KB_MAX_SEPARATORS], c1[KB_MAX_SEPARATORS], first[256] = {0};
     size_t nsep = 0;
-    for (size_t i = 0; kb && i < kb->nphrases && nsep < KB_MAX_SEPARATORS; i++)
-        if (kb->phrases[i].kind == KB_PH_SEPARATOR) {
+    /* the footers (kind footer): an antivirus program's or a gateway's line near the end;
+     * looked for in the same pass over the phrases */
+    const char *fp[KB_MAX_FOOTERS];
+    size_t fl[KB_MAX_FOOTERS], nfoot = 0, fmin = (size_t)-1;
+    unsigned char ffirst[256] = {0};
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        int kind = kb->phrases[i].kind;
+        if (kind == KB_PH_SEPARATOR && nsep < KB_MAX_SEPARATORS) {
             const char *p = kb_str(kb, kb->phrases[i].pattern);
             sp[nsep] = p;
             sl[nsep] = kb->phrases[i].len;
@@ -95,16 +101,14 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
             c1[nsep] = (unsigned char)p[1];
             first[c0[nsep]] = 1;
             nsep++;
-        }
-    /* the footers (kind footer): an antivirus program's or a gateway's line near the end */
-    const char *fp[KB_MAX_FOOTERS];
-    size_t nfoot = 0;
-    for (size_t i = 0; kb && i < kb->nphrases && nfoot < KB_MAX_FOOTERS; i++)
-        if (kb->phrases[i].kind == KB_PH_FOOTER) {
+        } else if (kind == KB_PH_FOOTER && nfoot < KB_MAX_FOOTERS) {
             fp[nfoot] = kb_str(kb, kb->phrases[i].pattern);
-            first[(unsigned char)fp[nfoot][0]] = 1;
+            fl[nfoot] = kb->phrases[i].len;
+            fmin = fl[nfoot] < fmin ? fl[nfoot] : fmin;
+            ffirst[(unsigned char)fp[nfoot][0]] = 1;
             nfoot++;
         }
+    }
     size_t lead = 0; /* (where the text starts) */
     while (lead < len && str_isspace((unsigned char)s[lead]))
         lead++;
@@ -117,14 +121,15 @@ size_t text_separator(const mxd_kb *kb, const char *s, size_t len)
         if (ll < 8)
             continue;
         unsigned char a = (unsigned char)str_tolower((unsigned char)l[0]);
+        unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
+        /* (a footer is a long line's opening: most lines are shorter or open otherwise) */
+        for (size_t i = 0; ll >= fmin && ffirst[a] && i < nfoot; i++)
+            if ((unsigned char)fp[i][0] == a && (unsigned char)fp[i][1] == b && ll >= fl[i] &&
+                bounce_starts(l, ll, fp[i]) && footer_tail(s, len, pos))
+                return start;
         if (!first[a])
             continue;
-        unsigned char b = (unsigned char)str_tolower((unsigned char)l[1]);
         bounce_trim(&l, &ll);
-        for (size_t i = 0; i < nfoot; i++)
-            if ((unsigned char)fp[i][0] == a && bounce_starts(l, ll, fp[i]) &&
-                footer_tail(s, len, pos))
-                return start;
         for (size_t i = 0; i < nsep; i++)
             if (c0[i] == a && c1[i] == b && sep_at(l, ll, sp[i], sl[i])) {
                 /* (Outlook's preface opening the text, before a notice someone passed on:
