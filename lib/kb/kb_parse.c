@@ -361,21 +361,15 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
     if (kind == KB_PH_SUBJECTLABEL && clen[1] > KB_MAX_SUBJECT_LABEL)
         return kb_fail(pc, "subject-label '%s': longer than %d bytes", kb_str(kb, p.pattern),
                        KB_MAX_SUBJECT_LABEL);
-    if (kind == KB_PH_FOOTER) {
-        size_t n = 0;
+    /* (text_separator() keeps both kinds on the stack: capped) */
+    if (kind == KB_PH_FOOTER && clen[1] < 8)
+        return kb_fail(pc, "footer '%s': 8 bytes at least", kb_str(kb, p.pattern));
+    if (kind == KB_PH_FOOTER || kind == KB_PH_SEPARATOR) {
+        size_t n = 0, cap = kind == KB_PH_FOOTER ? KB_MAX_FOOTERS : KB_MAX_SEPARATORS;
         for (size_t i = 0; i < kb->nphrases; i++)
-            n += kb->phrases[i].kind == KB_PH_FOOTER;
-        if (n >= KB_MAX_FOOTERS)
-            return kb_fail(pc, "more than %d footers", KB_MAX_FOOTERS);
-        if (clen[1] < 8)
-            return kb_fail(pc, "footer '%s': 8 bytes at least", kb_str(kb, p.pattern));
-    }
-    if (kind == KB_PH_SEPARATOR) {
-        size_t n = 0;
-        for (size_t i = 0; i < kb->nphrases; i++)
-            n += kb->phrases[i].kind == KB_PH_SEPARATOR;
-        if (n >= KB_MAX_SEPARATORS)
-            return kb_fail(pc, "more than %d separators", KB_MAX_SEPARATORS);
+            n += kb->phrases[i].kind == kind;
+        if (n >= cap)
+            return kb_fail(pc, "more than %zu %ss", cap, kb_phrase_kinds[kind]);
     }
     return kb_push((void **)&kb->phrases, &kb->nphrases, sizeof *kb->phrases, &p);
 }

@@ -917,6 +917,16 @@ static mxd_kb *data_open(const char *dir, char *why, size_t whylen)
     return mxd_kb_open_dir(dir, &k, why, whylen) == MXD_OK ? k : NULL;
 }
 
+/* data_refuses - with row added to dir's bounce-phrases.tsv, the copy is refused for want. */
+static void data_refuses(const char *dir, const char *row, const char *want)
+{
+    char why[256];
+    data_append(dir, "bounce-phrases.tsv", row);
+    assert_null(data_open(dir, why, sizeof why));
+    if (!strstr(why, want))
+        fail_msg("%s", why);
+}
+
 static void data_remove(const char *dir)
 {
     char cmd[4200];
@@ -1023,10 +1033,8 @@ static void test_programs_and_subject_labels_are_data(void **state)
     assert_string_equal(g.r[0].reason, "mailboxfull");
     mxd_kb_free(k);
     /* a label longer than bounce_subject_label() looks for its colon is refused */
-    data_append(dir, "bounce-phrases.tsv", "subject-label\tzz a label far too long\ttest");
-    assert_null(data_open(dir, why, sizeof why));
-    if (!strstr(why, "subject-label 'zz a label far too long': longer than 20 bytes"))
-        fail_msg("%s", why);
+    data_refuses(dir, "subject-label\tzz a label far too long\ttest",
+                 "subject-label 'zz a label far too long': longer than 20 bytes");
     data_remove(dir);
 }
 
@@ -1195,10 +1203,7 @@ static void test_footers_end_the_notice(void **state)
     parse_with(k, m, &g);
     assert_string_equal(g.r[0].reason, "userunknown");
     mxd_kb_free(k);
-    data_append(dir, "bounce-phrases.tsv", "footer\t-- zz\ttest");
-    assert_null(data_open(dir, why, sizeof why));
-    if (!strstr(why, "footer '-- zz': write it without the dashes"))
-        fail_msg("%s", why);
+    data_refuses(dir, "footer\t-- zz\ttest", "footer '-- zz': write it without the dashes");
     data_remove(dir);
 }
 
