@@ -196,7 +196,8 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         v->hdr = "";
         v->hlen = 0;
         v->ntop = 0;
-        v->ms.nparts = 0; /* no parts: none of the previous message's may be read */
+        v->ms.nparts = 0;  /* no parts: none of the previous message's may be read */
+        v->ms.limited = 0; /* (nor its limits: review-s13b P1) */
         memcpy(v->ctype, "text/plain", sizeof "text/plain");
         if (buf_add(&v->text, data, len > BOUNCE_MAX_TEXT ? BOUNCE_MAX_TEXT : len) != MXD_OK)
             return MXD_ERR_NOMEM;

@@ -1207,6 +1207,37 @@ static void test_footers_end_the_notice(void **state)
     data_remove(dir);
 }
 
+/* A notice pasted without a header, read after a message past the MIME reader's limits in
+ * the same context, is not said to be past them too (review-s13b P1). */
+static void test_limits_not_carried_over(void **state)
+{
+    (void)state;
+    buf big;
+    buf_init(&big, 1 << 20);
+    buf_adds(&big, "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\nSubject: Undelivered "
+                   "Mail\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"p\"\n\n");
+    for (int i = 0; i < 600; i++)
+        buf_adds(&big, "--p\nContent-Type: text/plain\n\nx\n");
+    buf_adds(&big, "--p--\n");
+    static const char pasted[] = "<bob@example.net>: host mx.example.net[192.0.2.1] said: 550 "
+                                 "5.1.1 <bob@example.net>: Recipient address rejected: User "
+                                 "unknown (in reply to RCPT TO command)\n";
+    mxd_bounce_ctx *bc;
+    assert_int_equal(mxd_bounce_new(kb, 0, &bc), MXD_OK);
+    got g;
+    memset(&g, 0, sizeof g);
+    mxd_bounce_parse(bc, big.ptr, big.len, "big", on_rec, &g, NULL);
+    assert_true(mxd_bounce_cuts(bc) & MXD_BOUNCE_CUT_MIME);
+    memset(&g, 0, sizeof g);
+    assert_int_equal(mxd_bounce_parse(bc, pasted, sizeof pasted - 1, "pasted", on_rec, &g, NULL),
+                     MXD_OK);
+    assert_int_equal(g.n, 1);
+    assert_false(mxd_bounce_cuts(bc) & MXD_BOUNCE_CUT_MIME);
+    assert_null(strstr(g.r[0].json, "past the reader"));
+    mxd_bounce_free(bc);
+    buf_free(&big);
+}
+
 /* has_rcpt - does msg, parsed with k, give a record for rcpt? */
 static int has_rcpt(mxd_kb *k, const char *msg, const char *rcpt)
 {
@@ -3611,6 +3642,7 @@ int main(void)
         cmocka_unit_test(test_postfix_delay_text_softbounce),
         cmocka_unit_test(test_notice_shape_invariance),
         cmocka_unit_test(test_footers_end_the_notice),
+        cmocka_unit_test(test_limits_not_carried_over),
         cmocka_unit_test(test_bounce_categories_are_data),
         cmocka_unit_test(test_intro_before_recipient),
         cmocka_unit_test(test_opensmtpd_success_and_delay),
