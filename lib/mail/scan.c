@@ -330,11 +330,18 @@ static void parse_ctype(mail_part *p, const char *v, size_t vlen)
         i++;
     char t[MAIL_MAX_TYPE];
     lower_copy(v, i, t, sizeof t);
-    /* drop comments and blanks inside "text / plain" */
+    /* drop comments ("text/html (x)", RFC 2045 section 5.1 allows them; nested, RFC 5322
+     * 3.2.2) and blanks inside "text / plain" */
     size_t w = 0;
-    for (size_t r = 0; t[r]; r++)
-        if (!str_isspace((unsigned char)t[r]))
+    int depth = 0;
+    for (size_t r = 0; t[r]; r++) {
+        if (t[r] == '(')
+            depth++;
+        else if (t[r] == ')' && depth)
+            depth--;
+        else if (!depth && !str_isspace((unsigned char)t[r]))
             t[w++] = t[r];
+    }
     t[w] = 0;
     char *slash = strchr(t, '/');
     if (slash && slash != t && slash[1]) {

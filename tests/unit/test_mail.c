@@ -410,6 +410,12 @@ static void test_scan_multipart_report(void **state)
     assert_int_equal(mail_scan_run(&ms, msg, strlen(msg)), MXD_OK);
     assert_int_equal(ms.nparts, 5);
     assert_string_equal(ms.parts[4].type, "message/x-unscanned");
+    /* a comment after the type (RFC 2045 5.1), nested too, is no part of it */
+    static const char cmt[] = "Content-Type: text/html (a (nested) comment); charset=UTF-8\n\nx\n";
+    ms.shallow = 0;
+    assert_int_equal(mail_scan_run(&ms, cmt, strlen(cmt)), MXD_OK);
+    assert_string_equal(ms.parts[0].type, "text/html");
+    assert_string_equal(ms.parts[0].charset, "utf-8");
     assert_int_equal(ms.parts[4].parent, 3);
     assert_memory_equal(ms.parts[4].hdr, "Subject: inner", 14);
     ms.shallow = 0;
