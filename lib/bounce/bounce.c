@@ -384,22 +384,27 @@ static void read_formats(bounce_view *v, bounce_out *out)
     reset_out(out);
 }
 
-/* sender_is_system - does the From of a header block name a mailer daemon or a postmaster
- * (bounce-phrases.tsv kind from)? */
-static int sender_is_system(const mxd_kb *kb, const char *hdr, size_t hlen)
+/* bounce_of_bounce - does the outer notice name, in its own words, a failed recipient that is
+ * the addressee of the message it returns (hdr[0..hlen), that message's header)? Then the
+ * returned message, a notice itself, is our own bounce that could not be delivered back: the
+ * outer notice's recipient is the failure (review-s13b F1, review-s13c S13C-1: a wrapper that
+ * names the failed recipient of the notice it attaches is no such case). */
+static int bounce_of_bounce(const bounce_view *v, const bounce_out *out, const char *hdr,
+                            size_t hlen)
 {
-    buf from;
-    buf_init(&from, MAIL_MAX_FIELD + 16);
-    int f = 0;
-    if (kb && mail_header_get(hdr, hlen, "From", &from) && from.ptr) {
-        bmatch_lower(from.ptr, from.len, from.ptr);
-        for (size_t i = 0; i < kb->nphrases && !f; i++)
-            if (kb->phrases[i].kind == KB_PH_FROM)
-                f = str_find(from.ptr, from.len, kb_str(kb, kb->phrases[i].pattern),
-                             kb->phrases[i].len) != NULL;
-    }
-    buf_free(&from);
-    return f;
+    buf to;
+    buf_init(&to, MAIL_MAX_FIELD + 16);
+    int hit = 0;
+    size_t osep = bview_sep((bounce_view *)v);
+    if (v->text.ptr && mail_header_get(hdr, hlen, "To", &to) && to.ptr)
+        for (size_t q = 0; q < out->n && !hit; q++) {
+            const char *a = out->r[q].recipient;
+            size_t al = strlen(a);
+            hit =
+                al && str_casefind(v->text.ptr, osep, a, al) && str_casefind(to.ptr, to.len, a, al);
+        }
+    buf_free(&to);
+    return hit;
 }
 
 /* inner_notice - does the header block of a message returned inside another say that message
@@ -494,17 +499,6 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     if ((!out->mta || !strcmp(out->mta, "text")) && !bc->v.has_dsn && !bc->v.has_fbr &&
         !bc->nested) {
         const mail_part *ps = bc->v.ms.parts;
-        /* (a recipient the outer notice's own words name, before the returned message: the
-         * outer notice is a notice of its own, and an attached notice is the message it
-         * returns, a bounce of our bounce; the attached notice is read only when the outer
-         * text names none of the recipients it gave) */
-        int outer_named = 0;
-        size_t osep = bview_sep(&bc->v);
-        for (size_t q = 0; q < out->n && !outer_named; q++) {
-            size_t rl = strlen(out->r[q].recipient);
-            outer_named = rl && bc->v.text.ptr &&
-                          str_casefind(bc->v.text.ptr, osep, out->r[q].recipient, rl) != NULL;
-        }
         for (size_t i = 0; i + 1 < bc->v.ms.nparts; i++) {
             const mail_part *c = &ps[i + 1];
             /* (the scan is shallow: the returned message's header is recorded, its body
@@ -513,11 +507,16 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
                 continue;
             int is_report = str_casefind(c->hdr, c->hlen, "multipart/report", 16) &&
                             str_casefind(c->hdr, c->hlen, "delivery-status", 15);
-            if (!is_report && (outer_named || !inner_notice(bc->kb, c->hdr, c->hlen)))
+            /* (a bounce of a bounce only where a mail system sent the outer message: a
+             * person's forward names its writer, the attached notice's addressee, in a
+             * signature) */
+            int system = fmt_notice_headers(&bc->v);
+            if ((!is_report && !inner_notice(bc->kb, c->hdr, c->hlen)) ||
+                (system && bounce_of_bounce(&bc->v, out, c->hdr, c->hlen)))
                 continue;
             /* (a text notice attached to a message no mail system sent, a person's forward or
              * a list post: what it says is hearsay, as when it is quoted; review-s10 H1) */
-            bc->passed_on = !is_report && !sender_is_system(bc->kb, bc->v.hdr, bc->v.hlen);
+            bc->passed_on = !is_report && !system;
             /* read in place: the nested parse mends nothing (bc->lines stays as it is) and
              * writes only the view, which is built again below */
             const char *inner = c->hdr;

@@ -879,6 +879,11 @@ static int notice_pasted(const bounce_view *v)
 /* notice_headers - do the message's own header fields say it is a notice, as a mail system
  * writes them (not words a person may write): its marks (notice_marks()), or a mailer
  * daemon's or postmaster's From (bounce-phrases.tsv kind from)? */
+int fmt_notice_headers(const bounce_view *v)
+{
+    return notice_headers(v);
+}
+
 static int notice_headers(const bounce_view *v)
 {
     return notice_marks(v) || phrase_in(v, KB_PH_FROM, fmt_from_has);

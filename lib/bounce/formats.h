@@ -35,6 +35,10 @@ extern const bounce_format bounce_fmt_imail;
 int fmt_from_has(const bounce_view *v, const char *s);
 int fmt_subject_has(const bounce_view *v, const char *s);
 
+/* fmt_notice_headers - do the message's own header fields say a mail system wrote it (a null
+ * Return-Path, X-Failed-Recipients, Auto-Submitted as notices write it, a mailer daemon's or
+ * postmaster's From: bounce-phrases.tsv kind from)? Words a person may write do not count. */
+int fmt_notice_headers(const bounce_view *v);
 /* fmt_subject_starts - does the Subject start with s (any case), as written or after the tags
  * a mail gateway, a ticket system or a list put before it (fmt_subject_untagged())? */
 int fmt_subject_starts(const bounce_view *v, const char *s);

@@ -328,21 +328,24 @@ static void parse_ctype(mail_part *p, const char *v, size_t vlen)
     size_t i = 0;
     while (i < vlen && v[i] != ';')
         i++;
+    /* the type without its comments ("text/html (x)", RFC 2045 section 5.1 allows them;
+     * nested, with quoted pairs "\)", RFC 5322 3.2.2) and blanks ("text / plain"), dropped
+     * while copying, so a long comment does not crowd the type out */
     char t[MAIL_MAX_TYPE];
-    lower_copy(v, i, t, sizeof t);
-    /* drop comments ("text/html (x)", RFC 2045 section 5.1 allows them; nested, RFC 5322
-     * 3.2.2) and blanks inside "text / plain" */
     size_t w = 0;
     int depth = 0;
-    for (size_t r = 0; t[r]; r++) {
-        if (t[r] == '(')
+    for (size_t r = 0; r < i && w + 1 < sizeof t; r++) {
+        if (depth && v[r] == '\\' && r + 1 < i)
+            r++;
+        else if (v[r] == '(')
             depth++;
-        else if (t[r] == ')' && depth)
+        else if (v[r] == ')' && depth)
             depth--;
-        else if (!depth && !str_isspace((unsigned char)t[r]))
-            t[w++] = t[r];
+        else if (!depth && !str_isspace((unsigned char)v[r]))
+            t[w++] = v[r];
     }
     t[w] = 0;
+    lower_copy(t, w, t, sizeof t);
     char *slash = strchr(t, '/');
     if (slash && slash != t && slash[1]) {
         memcpy(p->type, t, w + 1);

@@ -1169,6 +1169,22 @@ static void test_notice_shape_invariance(void **state)
     parse_with(kb, dbl, &g);
     for (size_t i = 0; i < g.n; i++)
         assert_int_equal(g.r[i].hard, 0);
+    /* (review-s13c: a gateway whose own words name the attached notice's failed recipient,
+     * with a null Return-Path, passes the notice on: it is read, and not as hearsay) */
+    snprintf(inner, sizeof inner, qmail, "ann@example.org");
+    nosuch = strstr(inner, "nosuch@our.example");
+    memcpy(nosuch, "bob@example.net>:", 17);
+    memmove(nosuch + 17, nosuch + 20, strlen(nosuch + 20) + 1);
+    snprintf(dbl, sizeof dbl,
+             "Return-Path: <>\nFrom: gateway-noreply@gw.example.org\nTo: ann@example.org\n"
+             "Subject: Undeliverable: plan\nMIME-Version: 1.0\nContent-Type: multipart/mixed; "
+             "boundary=\"Z\"\n\n--Z\nContent-Type: text/plain\n\nYour message to "
+             "bob@example.net could not be delivered; the notice is attached.\n\n--Z\n"
+             "Content-Type: message/rfc822\n\n%s\n--Z--\n",
+             inner);
+    parse_one(dbl, strlen(dbl), "gateway", &g);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
 }
 
 /* An antivirus program's or a gateway's footer at the end of a notice's text (kind footer) is
