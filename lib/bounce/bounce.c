@@ -499,6 +499,9 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
     if ((!out->mta || !strcmp(out->mta, "text")) && !bc->v.has_dsn && !bc->v.has_fbr &&
         !bc->nested) {
         const mail_part *ps = bc->v.ms.parts;
+        /* (a bounce of a bounce only where a mail system sent the outer message: a person's
+         * forward names its writer, the attached notice's addressee, in a signature) */
+        int system = fmt_notice_headers(&bc->v);
         for (size_t i = 0; i + 1 < bc->v.ms.nparts; i++) {
             const mail_part *c = &ps[i + 1];
             /* (the scan is shallow: the returned message's header is recorded, its body
@@ -507,10 +510,6 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
                 continue;
             int is_report = str_casefind(c->hdr, c->hlen, "multipart/report", 16) &&
                             str_casefind(c->hdr, c->hlen, "delivery-status", 15);
-            /* (a bounce of a bounce only where a mail system sent the outer message: a
-             * person's forward names its writer, the attached notice's addressee, in a
-             * signature) */
-            int system = fmt_notice_headers(&bc->v);
             if ((!is_report && !inner_notice(bc->kb, c->hdr, c->hlen)) ||
                 (system && bounce_of_bounce(&bc->v, out, c->hdr, c->hlen)))
                 continue;

@@ -104,9 +104,8 @@ static int exim_parse(bounce_view *v, bounce_out *out)
     }
     int delayed = (fmt_subject_has(v, "warning: message") && fmt_subject_has(v, "delayed")) ||
                   fmt_notice_says(v, KB_PH_DELAYED); /* (its text, pasted without the subject) */
-    for (size_t i = 0; i < out->n && delayed; i++)
-        if (fmt_permanent(&out->r[i]))
-            delayed = 0;
+    if (delayed && fmt_any_permanent(out))
+        delayed = 0;
     for (size_t i = 0; i < out->n && delayed; i++)
         if (!out->r[i].action[0])
             memcpy(out->r[i].action, "delayed", 8);

@@ -222,7 +222,6 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
 
 /* --- RFC 3464: message/delivery-status --- */
 
-static int notice_headers(const bounce_view *v);
 static int notice_like(const bounce_view *v);
 
 void fmt_prefixes_init(bounce_view *v)
@@ -278,21 +277,19 @@ static size_t subject_tag_len(const bounce_view *v, const char *s, size_t sl)
 size_t fmt_subject_gateway_tag_len(const bounce_view *v, const char *s, size_t sl)
 {
     size_t k = starts_kind(v, s, sl, KB_PH_TAG);
-    if (k || !sl)
+    if (k || !sl || !strchr("[({*", *s) || !(k = subject_tag_len(v, s, sl)))
         return k;
-    /* (the same words in brackets: "[EXTERNAL]", "(External)", "*EXTERNAL*") */
-    const char *close = *s == '[' ? "]" : *s == '(' ? ")" : *s == '{' ? "}" : *s == '*' ? "*" : "";
-    if (!*close)
-        return 0;
-    size_t open = *s == '*' ? strspn(s, "*") : 1;
-    size_t in = open + strcspn(s + open, close);
-    if (in >= sl || in - open < 2)
-        return 0;
-    for (size_t i = 0; i < v->nprefixes[2]; i++) {
+    /* (the same words in a tag's brackets or stars: "[EXTERNAL]", "(External)", "*EXTERNAL*") */
+    size_t open = *s == '*' ? strspn(s, "*") : 1, close = 1;
+    if (*s == '*')
+        for (close = 0; close < k - open && s[k - 1 - close] == '*'; close++)
+            ;
+    size_t in = k - open - close;
+    for (size_t i = 0; in >= 2 && i < v->nprefixes[2]; i++) {
         const char *pat = v->prefixes[2][i];
         size_t pl = strlen(pat);
-        if (pl == in - open + 1 && pat[pl - 1] == ':' && !strncasecmp(s + open, pat, pl - 1))
-            return in + (*s == '*' ? strspn(s + in, "*") : 1);
+        if (pl == in + 1 && pat[pl - 1] == ':' && !strncasecmp(s + open, pat, in))
+            return k;
     }
     return 0;
 }
@@ -395,7 +392,7 @@ static int notice_marks(const bounce_view *v)
 
 /* system_sender - a notice's marks, or a sender only a mail system uses; not the From names a
  * person may answer under ("Postmaster", "System Administrator", "Mail Delivery Team") that
- * notice_headers() also takes */
+ * fmt_notice_headers() also takes */
 static int system_sender(const bounce_view *v)
 {
     return notice_marks(v) || fmt_from_has(v, "mailer-daemon") || fmt_from_has(v, "post_master@") ||
@@ -474,7 +471,7 @@ static int person_quoting(const bounce_view *v)
     if (!v->hlen)
         return 0;
     if (replied(v))
-        return !(subject_kind(v, KB_PH_REPLY) ? system_sender(v) : notice_headers(v));
+        return !(subject_kind(v, KB_PH_REPLY) ? system_sender(v) : fmt_notice_headers(v));
     /* a person's own new message (no reply, nothing passed on) that pastes a notice to ask
      * about it: its From names a mailbox, neither its header fields nor its Subject say it is
      * a notice, and it is not a no-reply address's mail that returns a message (au/KDDI's
@@ -482,7 +479,7 @@ static int person_quoting(const bounce_view *v)
      * noreply@ or a person attaching what they sent is still a person's: review-s11d H1). A
      * paste that opens with the returned message's header lines has no From of its own (the
      * ninth round's N012). */
-    return strchr(v->from, '@') && !forwarded(v) && !notice_headers(v) && !subject_notice(v) &&
+    return strchr(v->from, '@') && !forwarded(v) && !fmt_notice_headers(v) && !subject_notice(v) &&
            !(no_reply_from(v) && returns_message(v));
 }
 
@@ -497,7 +494,7 @@ static int dsn_in_text(const bounce_view *v)
             * have no other sign), or one a person passes on that says so ("Fwd: Returned
             * mail ..."): not a person's reply that quotes a report's lines to ask about them,
             * nor a forwarded question that quotes them without a notice's words */
-           (!v->hlen || notice_headers(v) || (notice_like(v) && !replied(v)));
+           (!v->hlen || fmt_notice_headers(v) || (notice_like(v) && !replied(v)));
 }
 
 /* bare_host - is the From only a host name ("amazonses.com": letters, digits, '-' and '.',
@@ -554,7 +551,7 @@ int fmt_dsn_in_text(bounce_view *v, bounce_out *out)
     /* fields in a text whose own header fields do not say it is a notice (a person may quote
      * a report's lines under a notice's subject: review-s9c H1): hearsay, never hard; a
      * notice a person passes on ("Fwd: Returned mail ...") is the notice */
-    if (n > 0 && v->hlen && !notice_headers(v) && !forwarded(v) && !returns_own(v) &&
+    if (n > 0 && v->hlen && !fmt_notice_headers(v) && !forwarded(v) && !returns_own(v) &&
         !bare_host(v->from) && /* (Amazon WorkMail's "From: amazonses.com": a system's) */
         fmt_header_has(v, "From", NULL) && fmt_header_has(v, "Subject", NULL))
         out->hearsay = 1; /* (a returned message attached, as Amazon WorkMail's notices carry
@@ -876,15 +873,10 @@ static int notice_pasted(const bounce_view *v)
     return 0;
 }
 
-/* notice_headers - do the message's own header fields say it is a notice, as a mail system
- * writes them (not words a person may write): its marks (notice_marks()), or a mailer
- * daemon's or postmaster's From (bounce-phrases.tsv kind from)? */
+/* fmt_notice_headers - (formats.h) do the message's own header fields say it is a notice, as
+ * a mail system writes them (not words a person may write): its marks (notice_marks()), or a
+ * mailer daemon's or postmaster's From (bounce-phrases.tsv kind from)? */
 int fmt_notice_headers(const bounce_view *v)
-{
-    return notice_headers(v);
-}
-
-static int notice_headers(const bounce_view *v)
 {
     return notice_marks(v) || phrase_in(v, KB_PH_FROM, fmt_from_has);
 }
@@ -1290,6 +1282,15 @@ int fmt_permanent(const bounce_rcpt *r)
     return 0;
 }
 
+/* fmt_any_permanent - (formats.h) */
+int fmt_any_permanent(const bounce_out *out)
+{
+    for (size_t i = 0; i < out->n; i++)
+        if (fmt_permanent(&out->r[i]))
+            return 1;
+    return 0;
+}
+
 /* says_failure - does the recipient's own text hold a failure's wording (reasons.tsv, where
  * every row names a failure)? OpenSMTPD 5.7 titled its failure notices with its success
  * sentence ("Your message was successfully delivered to these recipients." above
@@ -1330,10 +1331,8 @@ void fmt_notice_kind(bounce_view *v, bounce_out *out, int success)
      * a failure that quotes an earlier warning) - unless its MTA writes a failure and a delay
      * in notices of their own (kind own: Postfix's bounce(8) templates), where a 5xx in a
      * delay notice is one soft_bounce keeps queued and retries (review-s12b L3) */
-    int own = delayed && fmt_notice_says(v, KB_PH_OWN);
-    for (size_t i = 0; i < out->n && delayed && !own; i++)
-        if (fmt_permanent(&out->r[i]))
-            delayed = 0;
+    if (delayed && !fmt_notice_says(v, KB_PH_OWN) && fmt_any_permanent(out))
+        delayed = 0;
     for (size_t i = 0; i < out->n && (delayed || delivered); i++) {
         bounce_rcpt *r = &out->r[i];
         if (r->action[0] || r->reason)
@@ -1477,7 +1476,7 @@ static int text_parse(bounce_view *v, bounce_out *out)
      * returns a message and is no person's reply or list post, or it has no header at all (a
      * pasted notice) */
     if (n == 0 && v->text.len &&
-        (!v->hlen || notice_headers(v) || (v->orig.len && !from_a_person(v)))) {
+        (!v->hlen || fmt_notice_headers(v) || (v->orig.len && !from_a_person(v)))) {
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);
         if (r) {
             size_t end = bview_sep(v);

@@ -93,6 +93,8 @@ void fmt_notice_kind(bounce_view *v, bounce_out *out, int success);
 /* fmt_permanent - does the recipient show a permanent failure: a 5xx reply, a Status 5.x.y, or
  * a 5.x.y standing alone in a text with no 4xx reply? (fmt_notice_kind's and exim.c's veto) */
 int fmt_permanent(const bounce_rcpt *r);
+/* fmt_any_permanent - does any recipient of out show one (a notice that is no mere warning)? */
+int fmt_any_permanent(const bounce_out *out);
 
 /* fmt_notice_says - does the notice's own text (up to the returned message, and not into a
  * message quoted below it) hold a bounce-phrases.tsv phrase of that kind (KB_PH_*)? */
