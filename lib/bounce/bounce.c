@@ -172,6 +172,19 @@ static void add_text(buf *b, const mail_part *p, size_t max, mail_conv_cache *cc
     mail_decode_part(p, b, cc);
 }
 
+/* add_html - the text of an HTML part, decoded, after what b holds (from a new line). */
+static void add_html(buf *b, const mail_part *p, mail_conv_cache *cc)
+{
+    buf dec;
+    buf_init(&dec, MAIL_MAX_DECODED * 4);
+    if (mail_decode_part(p, &dec, cc) == MXD_OK && dec.ptr) {
+        if (b->len)
+            buf_addc(b, '\n');
+        mail_html_to_text(dec.ptr, dec.len, b);
+    }
+    buf_free(&dec);
+}
+
 /* build_view - scan the message and collect the parts a bounce needs; headerless: the bytes
  * are a notice's text without any header (pasted), read as that text alone. Returns
  * MXD_ERR_PARSE when the bytes have no header at all, MXD_ERR_NOLIB when a part or header
@@ -258,13 +271,9 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
             /* the notice's own words written in HTML only, a returned message's text/plain
              * part after them: read in their place, before it (a notice in HTML, the copy of
              * the message flattened after it) */
-            buf dec;
-            buf_init(&dec, MAIL_MAX_DECODED * 4);
-            if (mail_decode_part(p, &dec, &v->conv) == MXD_OK && dec.ptr)
-                mail_html_to_text(dec.ptr, dec.len, &v->text);
-            buf_free(&dec);
+            add_html(&v->text, p, &v->conv);
             if (v->text.len)
-                buf_addc(&v->text, '\n');
+                buf_addc(&v->text, '\n'); /* (before the part that follows) */
         } else if (!strcmp(t, "text/html")) {
             /* read only when the message has no text/plain at all (below) */
             if (nhtml < BOUNCE_MAX_HTML)
@@ -306,16 +315,8 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
                 v->has_orig = v->mime_orig = hl > 0;
         }
     }
-    for (size_t k = 0; k < nhtml && !v->text.len && v->html.len < BOUNCE_MAX_TEXT; k++) {
-        buf dec;
-        buf_init(&dec, MAIL_MAX_DECODED * 4);
-        if (mail_decode_part(&parts[html[k]], &dec, &v->conv) == MXD_OK && dec.ptr) {
-            if (v->html.len)
-                buf_addc(&v->html, '\n');
-            mail_html_to_text(dec.ptr, dec.len, &v->html);
-        }
-        buf_free(&dec);
-    }
+    for (size_t k = 0; k < nhtml && !v->text.len && v->html.len < BOUNCE_MAX_TEXT; k++)
+        add_html(&v->html, &parts[html[k]], &v->conv);
     if (!v->text.len && v->html.len) {
         buf t = v->text;
         v->text = v->html;
