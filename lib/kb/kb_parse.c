@@ -339,13 +339,17 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
     for (int i = 1; i <= KB_PH_NKINDS; i++)
         if (str_caseeq(col[0], clen[0], kb_phrase_kinds[i]))
             kind = i;
-    if (!kind)
-        return kb_fail(
-            pc,
-            "unknown kind '%.*s' (want from, subject, sentence, lead, autoreply, delivered, "
-            "separator, addr-lead, delayed, not-bounce, reply, forward, tag, pasted, own, "
-            "program, subject-label or footer)",
-            (int)clen[0], col[0]);
+    if (!kind) {
+        /* (the kinds named from kb_phrase_kinds, so a kind added there is named here too) */
+        char want[256] = "";
+        for (int i = 1; i <= KB_PH_NKINDS; i++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s",
+                     i == 1              ? ""
+                     : i == KB_PH_NKINDS ? " or "
+                                         : ", ",
+                     kb_phrase_kinds[i]);
+        return kb_fail(pc, "unknown kind '%.*s' (want %s)", (int)clen[0], col[0], want);
+    }
     if (clen[1] < 2 || !clen[2])
         return kb_fail(pc, "a pattern of two bytes or more and a source are required");
     kb_phrase p = {kind, S(1), S(2), clen[1]};

@@ -171,6 +171,12 @@ static void test_tsv_validation(void **state)
     assert_int_equal(kb_load_files(&f, 1, &k, why, sizeof why), MXD_ERR_DATA);
     assert_string_equal(why, "status-codes.tsv:2: not UTF-8 (byte 0xe9)");
     assert_null(k);
+    /* an unknown bounce-phrases kind is refused, naming every kind there is (the last too) */
+    kb_file ph = {"bounce-phrases.tsv", "kind\tpattern\tsource\nzzz\tabc\tsrc\n", 0};
+    ph.len = strlen(ph.data);
+    assert_int_equal(kb_load_files(&ph, 1, &k, why, sizeof why), MXD_ERR_DATA);
+    assert_non_null(strstr(why, "unknown kind 'zzz' (want from, subject,"));
+    assert_non_null(strstr(why, "subject-label or footer)"));
     f.data = "code\ttitle\tmeaning\treason\tscope\tsource\n5\tFailure\tPermanent "
              "\303\251chec\t-\t-\tsrc\n";
     f.len = strlen(f.data);
