@@ -522,6 +522,48 @@ static size_t entity(const char *s, size_t len, char *out, size_t *olen)
     return 0;
 }
 
+void mail_unflow(buf *b, size_t from, int flags)
+{
+    if (!b->ptr || from >= b->len)
+        return;
+    char *s = b->ptr;
+    size_t r = from, w = from, n = b->len, open_depth = 0;
+    int open = 0; /* the last line read was flowed: this one goes on with it */
+    while (r < n) {
+        size_t e = r;
+        while (e < n && s[e] != '\n')
+            e++;
+        size_t end = e > r && s[e - 1] == '\r' ? e - 1 : e;
+        size_t q = r;
+        while (q < end && s[q] == '>')
+            q++;
+        size_t depth = q - r, c = q;
+        if (c < end && s[c] == ' ')
+            c++; /* space-stuffing, or the blank after the quote marks */
+        if (open && depth != open_depth) {
+            s[w++] = '\n'; /* quote depth changed: the flowed line was the last (4.5) */
+            open = 0;
+        }
+        /* a new line keeps its quote marks (and the blank after them) as written; an
+         * unquoted one loses its stuffing; a line that goes on with the one before adds
+         * only its text */
+        size_t at = open || !depth ? c : r;
+        int flowed = end > c && s[end - 1] == ' ' && !(end - c == 3 && !memcmp(s + c, "-- ", 3));
+        size_t stop = flowed && (flags & MAIL_DELSP) ? end - 1 : end;
+        memmove(s + w, s + at, stop - at);
+        w += stop - at;
+        open = flowed;
+        open_depth = depth;
+        if (!flowed && e < n)
+            s[w++] = '\n';
+        r = e < n ? e + 1 : n;
+    }
+    if (open && w < n)
+        s[w++] = '\n';
+    s[w] = 0; /* (w <= n: inside the buffer, which keeps a NUL after its text) */
+    b->len = w;
+}
+
 mxd_err mail_html_to_text(const char *s, size_t len, buf *out)
 {
     static const char *const blocks[] = {"br",     "p",   "div",   "tr",  "li",   "h1",

@@ -48,7 +48,12 @@ typedef struct mail_part {
     char charset[MAIL_MAX_CHARSET]; /* lower case, "" when absent */
     int cte;
     int has_ctype; /* a Content-Type field was present */
+    int flowed;    /* text/plain; format=flowed (RFC 3676): MAIL_FLOWED, | MAIL_DELSP for
+                      delsp=yes; 0 otherwise */
 } mail_part;
+
+#define MAIL_FLOWED 1
+#define MAIL_DELSP  2
 
 typedef struct mail_scan {
     mail_part *parts;
@@ -143,6 +148,14 @@ char *mail_decode_header(const char *value, mail_conv_cache *cc);
  * convert become '?'. An empty charset, "us-ascii" or "utf-8" copy as they are. cc (may be
  * NULL) keeps converters open between calls (mail_decode_* take it too). */
 mxd_err mail_to_utf8(const char *s, size_t len, const char *charset, buf *out, mail_conv_cache *cc);
+
+/* mail_unflow - undo RFC 3676's soft line breaks in b[from..b->len), in place: a line that
+ * ends in a space (other than the signature line "-- ") and the lines after it at the same
+ * quote depth are one line again, the space kept, or dropped when flags has MAIL_DELSP; an
+ * unquoted line's space-stuffing (the one space a sender puts before a line that opens with a
+ * space, "From " or '>') is removed. Quoted lines keep their '>' marks. Line ends become LF.
+ * Never longer than the text it reads. */
+void mail_unflow(buf *b, size_t from, int flags);
 
 /* mail_html_to_text - strip tags and decode the common entities of an HTML body, appending
  * plain text (with line breaks for block elements) to out. */

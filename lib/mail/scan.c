@@ -358,12 +358,21 @@ static void parse_ctype(mail_part *p, const char *v, size_t vlen)
         else
             memcpy(p->type, "application/octet-stream", 25);
     }
-    char cs[MAIL_MAX_CHARSET];
-    static const char *const names[] = {"boundary", "charset"};
-    char *const outs[] = {p->boundary, cs};
-    const size_t lens[] = {sizeof p->boundary, sizeof cs};
-    if (param_scan(v, vlen, names, 2, outs, lens) & 2)
+    char cs[MAIL_MAX_CHARSET], fmt[16], delsp[8];
+    static const char *const names[] = {"boundary", "charset", "format", "delsp"};
+    char *const outs[] = {p->boundary, cs, fmt, delsp};
+    const size_t lens[] = {sizeof p->boundary, sizeof cs, sizeof fmt, sizeof delsp};
+    unsigned found = param_scan(v, vlen, names, 4, outs, lens);
+    if (found & 2)
         lower_copy(cs, strlen(cs), p->charset, sizeof p->charset);
+    /* RFC 3676: format=flowed is a parameter of text/plain only */
+    p->flowed = 0;
+    if ((found & 4) && !strcmp(p->type, "text/plain")) {
+        lower_copy(fmt, strlen(fmt), fmt, sizeof fmt);
+        lower_copy(delsp, (found & 8) ? strlen(delsp) : 0, delsp, sizeof delsp);
+        if (!strcmp(fmt, "flowed"))
+            p->flowed = MAIL_FLOWED | (!strcmp(delsp, "yes") ? MAIL_DELSP : 0);
+    }
 }
 
 static int parse_cte(const char *v, size_t vlen)

@@ -2112,6 +2112,13 @@ static void test_people_quoting_bounces(void **state)
     parse_fixture("mdaemon-in-reply-to.eml", &g);
     assert_int_equal(g.n, 1);
     assert_int_equal(g.r[0].hard, 1);
+    /* Thunderbird forwards inline as format=flowed (RFC 3676): its soft breaks are undone
+     * before reading, so the returned message's To, wrapped onto a line of its own, is no
+     * failed recipient, and the reply split at a soft break is one text again */
+    parse_fixture("fwd-thunderbird-flowed.eml", &g);
+    assert_int_equal(g.n, 1);
+    check(&g.r[0], "carol@partner.example.net", "5.2.2", "552", "mailboxfull", 0);
+    assert_non_null(strstr(g.r[0].json, "Mailbox full, quota exceeded (in reply to RCPT TO"));
 }
 
 /* The tenth round's shapes: a notice a person pasted whole into a list post or a reply is

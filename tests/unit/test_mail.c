@@ -424,6 +424,20 @@ static void test_scan_multipart_report(void **state)
                              "12.3.4, build 5678, for the mail system) TEXT/html\n\nx\n";
     assert_int_equal(mail_scan_run(&ms, lc, strlen(lc)), MXD_OK);
     assert_string_equal(ms.parts[0].type, "text/html");
+    /* format=flowed (RFC 3676) is read from text/plain only, delsp=yes with it; any case */
+    static const char fl[] = "Content-Type: text/plain; charset=utf-8; Format=\"Flowed\"\n\nx\n";
+    assert_int_equal(mail_scan_run(&ms, fl, strlen(fl)), MXD_OK);
+    assert_int_equal(ms.parts[0].flowed, MAIL_FLOWED);
+    static const char fd[] = "Content-Type: text/plain; format=flowed; DelSp=YES\n\nx\n";
+    assert_int_equal(mail_scan_run(&ms, fd, strlen(fd)), MXD_OK);
+    assert_int_equal(ms.parts[0].flowed, MAIL_FLOWED | MAIL_DELSP);
+    static const char fh[] = "Content-Type: text/html; format=flowed\n\nx\n";
+    assert_int_equal(mail_scan_run(&ms, fh, strlen(fh)), MXD_OK);
+    assert_int_equal(ms.parts[0].flowed, 0);
+    static const char ff[] = "Content-Type: text/plain; format=fixed; delsp=yes\n\nx\n";
+    assert_int_equal(mail_scan_run(&ms, ff, strlen(ff)), MXD_OK);
+    assert_int_equal(ms.parts[0].flowed, 0);
+    assert_int_equal(mail_scan_run(&ms, msg, strlen(msg)), MXD_OK);
     assert_int_equal(ms.parts[4].parent, 3);
     assert_memory_equal(ms.parts[4].hdr, "Subject: inner", 14);
     ms.shallow = 0;
@@ -584,6 +598,41 @@ static void test_decoders(void **state)
     assert_string_equal(h, "Gr\xc3\xbc\xc3\x9f"
                            "e und \xc3\xa9");
     free(h);
+    /* RFC 3676: a line ending in a space goes on in the next one at the same quote depth;
+     * an unquoted line's stuffing space goes; the signature line "-- " is no soft break; a
+     * change of quote depth ends the flowed line; CRLF and LF ends alike */
+    buf_reset(&b);
+    buf_add(&b, "keep\n", 5);
+    const char *flow = "<bob@example.net>: host mx.example.net said: 550 5.1.1 \r\n"
+                       " <bob@example.net>: User unknown (in \r\nreply to RCPT TO command)\r\n"
+                       "\r\n"
+                       " From here\n"
+                       "  indented\n"
+                       "> quoted and \n"
+                       "> flowed\n"
+                       ">> deeper \n"
+                       "> back\n"
+                       "-- \n"
+                       "sig \n"
+                       "last ";
+    buf_add(&b, flow, strlen(flow));
+    size_t before = b.len;
+    mail_unflow(&b, 5, MAIL_FLOWED);
+    assert_true(b.len <= before);
+    assert_string_equal(buf_cstr(&b),
+                        "keep\n<bob@example.net>: host mx.example.net said: 550 5.1.1 "
+                        "<bob@example.net>: User unknown (in reply to RCPT TO command)\n\n"
+                        "From here\n indented\n> quoted and flowed\n>> deeper \n> back\n-- \n"
+                        "sig last \n");
+    /* delsp=yes: the space before each soft break goes too (a break inside a word) */
+    buf_reset(&b);
+    const char *ds = "Recipient address rej \nected: User unk \nnown\n";
+    buf_add(&b, ds, strlen(ds));
+    mail_unflow(&b, 0, MAIL_FLOWED | MAIL_DELSP);
+    assert_string_equal(buf_cstr(&b), "Recipient address rejected: User unknown\n");
+    /* (nothing to do, and an empty tail, change nothing) */
+    mail_unflow(&b, b.len, MAIL_FLOWED);
+    assert_string_equal(buf_cstr(&b), "Recipient address rejected: User unknown\n");
     /* HTML to text */
     buf_reset(&b);
     const char *html = "<html><style>p{}</style><p>User&nbsp;unknown &lt;x@y&gt;</p><br>550</html>";
