@@ -787,6 +787,32 @@ static int pasted_words(const bounce_view *v)
 
 /* notice_like - does the message say it is a non-delivery notice: X-Failed-Recipients, its
  * sender, its subject, or a sentence only a notice says (data/bounce-phrases.tsv)? */
+/* star_lead_line - does one line of the notice's own text hold both parts of a lead with a
+ * '*' ("your message to * has been blocked"), in that order? */
+static int star_lead_line(const bounce_view *v, const char *pat, const char *star)
+{
+    size_t hl = (size_t)(star - pat);
+    while (hl && pat[hl - 1] == ' ')
+        hl--;
+    const char *tail = star + 1;
+    while (*tail == ' ')
+        tail++;
+    size_t tl = strlen(tail), pos = 0, ll;
+    const char *l;
+    if (!hl || !tl)
+        return 0;
+    size_t end = v->sep_known ? v->sep : v->text.len; /* (its own text, when known) */
+    while (bounce_line(v->text.ptr, end, &pos, &l, &ll)) {
+        const char *f = str_casefind(l, ll, pat, hl);
+        size_t e = f ? (size_t)(f - l) + hl : 0;
+        const char *g = f ? str_casefind(l + e, ll - e, tail, tl) : NULL;
+        /* (with an address between them: the recipient the lead stands around) */
+        if (g && memchr(l + e, '@', (size_t)(g - l) - e))
+            return 1;
+    }
+    return 0;
+}
+
 static int notice_like(const bounce_view *v)
 {
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
@@ -795,6 +821,15 @@ static int notice_like(const bounce_view *v)
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         const char *pat = kb_str(kb, p->pattern);
+        const char *star = p->kind == KB_PH_LEAD ? strchr(pat, '*') : NULL;
+        /* a lead around the recipient ("Ihre Nachricht wurde nicht an a@b zugestellt", Gmail's
+         * German notice) says a notice in a text pasted without its header, where no sender
+         * or subject can; in a person's mail the same words may be the person's */
+        if (star) {
+            if (!v->hlen && v->text.len && star_lead_line(v, pat, star))
+                return 1;
+            continue;
+        }
         /* (a `pasted` sentence only in a text without a header: in a person's mail the same
          * ordinary words are the person's, review-s11b M2) */
         if (p->kind == KB_PH_FROM                                ? fmt_from_has(v, pat)
@@ -912,10 +947,10 @@ static int text_detect(const bounce_view *v)
             while (k < ll && (l[k] == ' ' || l[k] == '\t'))
                 k++;
             if (!first) {
-                if (!ll)
+                /* (the entry may follow other words: a notice's own lead in another MTA's
+                 * wording, "We are sorry to have to inform you ...", pasted with it) */
+                if (!ll || !bounce_postfix_entry(l + k, ll - k))
                     continue;
-                if (!bounce_postfix_entry(l + k, ll - k))
-                    break;
                 first = l;
                 addr = l + k + (l[k] == '<');
                 while (addr + al < l + ll && addr[al] != '>' && addr[al] != ' ' && addr[al] != ':')
@@ -1113,20 +1148,28 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
     end = quoted_block_at(t, pos, end);
     const char *l;
     size_t ll, start = pos;
-    int labelled = 0; /* the line before was Gmail's "The response was:" */
+    int labelled = 0; /* the line before was Gmail's "The response was:" (2: the recipient's
+                         administrator's answer, words without a code) */
     for (; bounce_line(t, end, &pos, &l, &ll); start = pos) {
         long at = reply_line_at(l, ll);
         /* under Gmail's own label ("The response was:", "The response from the remote server
          * was:") a reply without an enhanced status is the reply too ("550 Unrouteable
-         * address": sisimai/go-sisimai:lhost/via-gmail.go reads the lines after it) */
-        if (at < 0 && labelled && ll > 3 && bounce_reply_code_at(l, ll))
+         * address": sisimai/go-sisimai:lhost/via-gmail.go reads the lines after it); under
+         * "The response from the recipient enterprise administrator was:" (a Google Workspace
+         * domain's own policy, "Message blocked") its words are, code or not */
+        if (at < 0 && labelled && ll > 3 &&
+            (labelled == 2 ? !is_blank(l, ll) : bounce_reply_code_at(l, ll)))
             at = 0;
         if (!is_blank(l, ll)) {
             const char *lt = l;
             size_t lt_len = ll;
             bounce_trim(&lt, &lt_len);
-            labelled = bounce_starts(lt, lt_len, "The response was:") ||
-                       bounce_starts(lt, lt_len, "The response from the remote server was:");
+            labelled =
+                bounce_starts(lt, lt_len,
+                              "The response from the recipient enterprise administrator was:")
+                    ? 2
+                    : bounce_starts(lt, lt_len, "The response was:") ||
+                          bounce_starts(lt, lt_len, "The response from the remote server was:");
         }
         if (at < 0)
             continue;

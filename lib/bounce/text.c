@@ -524,8 +524,11 @@ int text_leads_v(bounce_view *v, bounce_out *out)
                 /* a lead around the recipient ("Your message to a@b couldn't be delivered."):
                  * the lead's own words are no reason; what follows them on the line is
                  * (Gmail's "..., weil die Adresse nicht gefunden wurde"), else the explanation
-                 * after the line (Exchange Online's "a wasn't found at b.") */
-                if (te && cur->diaglen && !bounce_has_code(cur->diag, cur->diaglen)) {
+                 * after the line (Exchange Online's "a wasn't found at b."); a lead that ends
+                 * in a colon ("Delivery to a@b failed with error: 552 ...", maddy) has the
+                 * reason after it, with its code */
+                if (te && cur->diaglen &&
+                    (t[te - 1] == ':' || !bounce_has_code(cur->diag, cur->diaglen))) {
                     while (te < tl && (t[te] == ' ' || t[te] == ',' || t[te] == '.' ||
                                        t[te] == ';' || t[te] == ':'))
                         te++;

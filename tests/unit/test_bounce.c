@@ -3211,6 +3211,38 @@ static void test_pasted_notices(void **state)
         {"<za@example.net>: 550 5.1.1 User unknown\n    in the directory\n", "za@example.net",
          "userunknown", NULL},
         {"<za@example.net>: 550 5.1.1 User unknown\nI do not understand this\n", NULL, NULL, NULL},
+        /* Gmail's German notice: its lead stands around the recipient, and says a notice in a
+         * text without a header (metamorphic sweep 4); the same words with no address between
+         * them (a JSON dump of a record) say none */
+        {"** Die Adresse wurde nicht gefunden **\n\nIhre Nachricht wurde nicht an "
+         "gi@example.net zugestellt, weil die Adresse nicht gefunden wurde.\n\nAntwort:\n\n"
+         "550 5.1.1 The email account that you tried to reach does not exist.\n",
+         "gi@example.net", "userunknown", "\"hardbounce\":1"},
+        {"{\"diagnosticcode\":\"Ihre Nachricht wurde nicht an zugestellt\",\"status\":\"5.1.1\","
+         "\"recipient\":\"gi@example.net\"}\n",
+         NULL, NULL, NULL},
+        /* a Postfix entry below another MTA's words ("We are sorry ...", Rambler's) */
+        {"We are sorry to have to inform you that your message could not\nbe delivered to one "
+         "or more recipients.\n\n<ha@example.net>: host mx.example.net[192.0.2.7]\n    said: "
+         "550 No such user here (in reply to RCPT TO command)\n",
+         "ha@example.net", "userunknown", NULL},
+        /* Gmail's "Message blocked": the recipient's administrator's answer is the reason */
+        {"** Message blocked **\n\nYour message to ib@example.net has been blocked. See "
+         "technical details below for more information.\n\nThe response from the recipient "
+         "enterprise administrator was:\nThe user or domain that you are sending to (or from) "
+         "has a policy that prohibited the mail that you sent.\n",
+         "ib@example.net", "policyviolation", "\"hardbounce\":0"},
+        /* maddy's line per recipient: the reply after the lead's colon is the diagnostic */
+        {"This is the mail delivery system at mx.example.com.\n\nUnfortunately, your message "
+         "could not be delivered to one or more\nrecipients.\n\nDelivery to jc@example.net "
+         "failed with error: 552 5.2.2 Mailbox quota exceeded for this recipient\n",
+         "jc@example.net", "mailboxfull", "\"diagnosticcode\":\"552 5.2.2 Mailbox quota"},
+        /* an antivirus footer (ESET NOD32's, Spanish) at the end is no reason */
+        {"This is an automatically generated Delivery Status Notification.\n\nDelivery to the "
+         "following recipients failed.\n\n       kd@example.net\n\n\n\n__________ "
+         "Informaci\xc3\xb3n de NOD32, revisi\xc3\xb3n 1.1856 (20061106) __________\n\nEste "
+         "mensaje ha sido analizado con  NOD32 antivirus system\nhttp://www.nod32.com\n",
+         "kd@example.net", "onhold", NULL},
         /* a delivery-status part's fields with no blank line between its two groups */
         {"Reporting-MTA: dns; mx.example.org\nFinal-Recipient: rfc822; ro@example.net\n"
          "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n",
