@@ -1536,7 +1536,9 @@ const bounce_format bounce_fmt_text = {"text", text_detect, text_parse};
  * <a@example.net>: Recipient address rejected: User unknown", or a "550-" ... "550" reply over
  * lines): the address it names in angle brackets is the recipient, the reply its diagnostic,
  * read as `explain` and `diagnose` read it. A reply that names no such address gives no
- * record. */
+ * record. A text pasted without its header that no other reader took gives a record for each
+ * reply with an enhanced status inside it that names its recipient so (reply_in_text): the
+ * notice of an MTA whose words no data row knows. */
 /* pasted_text - where a headerless view's text starts, after blanks (its length in *n) */
 static const char *pasted_text(const bounce_view *v, size_t *n)
 {
@@ -1548,30 +1550,14 @@ static const char *pasted_text(const bounce_view *v, size_t *n)
     return t + i;
 }
 
-static int pasted_detect(const bounce_view *v)
+/* reply_rcpt - r[0..end) is an SMTP reply ("550 5.1.1 <a@example.net>: Recipient address
+ * rejected: ..."): the address in angle brackets that opens its text, right after its code and
+ * status (status: 1 when the reply must have one), where a server names the recipient; its
+ * offset and length in *ao, *al. 0 when it names none there, or names the sender. An address
+ * further on is one the reply asks the sender to write to or try instead ("551 User not
+ * local; please try <b@...>", "contact <postmaster@...>"). */
+static int reply_rcpt(const char *r, size_t end, int status, size_t *ao, size_t *al)
 {
-    if (v->hlen || v->ms.nparts || !v->text.len)
-        return 0;
-    size_t n;
-    const char *t = pasted_text(v, &n);
-    return bounce_reply_code_at(t, n);
-}
-
-static int pasted_parse(bounce_view *v, bounce_out *out)
-{
-    /* the reply: its lines while they open with its code (a multi-line reply's "550-") */
-    size_t rn, pos = 0, end = 0, ll;
-    const char *r = pasted_text(v, &rn), *l;
-    while (bounce_line(r, rn, &pos, &l, &ll)) {
-        if (ll < 3 || memcmp(l, r, 3) || !bounce_reply_code_at(l, ll))
-            break;
-        end = pos;
-    }
-    /* the recipient is the address in angle brackets that opens the reply's text, right after
-     * its code and status ("550 5.1.1 <a@example.net>: Recipient address rejected: ...",
-     * "550-5.1.1 <a@example.net> The email account ..."): where a server names the recipient.
-     * An address further on is one the reply asks the sender to write to or try instead
-     * ("551 User not local; please try <b@...>", "contact <postmaster@...>"). */
     size_t o = 4;
     if (end < 5)
         return 0;
@@ -1580,15 +1566,17 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
             o++; /* the enhanced status */
         while (o < end && r[o] == ' ')
             o++;
+    } else if (status) {
+        return 0;
     }
     if (o >= end || r[o] != '<')
         return 0;
     o++;
     size_t lim = end - o < BOUNCE_ADDR_MAX ? end - o : BOUNCE_ADDR_MAX;
     const char *gt = memchr(r + o, '>', lim);
-    size_t a, al;
-    if (!gt || !bounce_addr_in(r + o, (size_t)(gt - r) - o, &a, &al) || a ||
-        o + al != (size_t)(gt - r))
+    size_t a, l;
+    if (!gt || !bounce_addr_in(r + o, (size_t)(gt - r) - o, &a, &l) || a ||
+        o + l != (size_t)(gt - r))
         return 0;
     /* a refusal of the sender names the sender there ("553 5.1.8 <s@b>: Sender address
      * rejected", Exim's "550-Verification failed for <s@b>"), as does a sender status (X.1.7,
@@ -1604,11 +1592,95 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
     if (end > 9 && (r[4] == '5' || r[4] == '4') && r[5] == '.' && r[6] == '1' && r[7] == '.' &&
         (r[8] == '7' || r[8] == '8') && !str_isdigit((unsigned char)r[9]))
         return 0;
-    bounce_rcpt *rc = bounce_add(out, r + o, al);
-    if (!rc)
-        return 0;
-    rcpt_diag_set(rc, r, bounce_utf8_cut(r, end, 600));
+    *ao = o;
+    *al = l;
     return 1;
+}
+
+/* reply_in_text - in a text pasted without its header that no reader took for a notice of its
+ * kind (Dovecot's, mox's, SendGrid's, a localized Gmail notice), the SMTP replies with an
+ * enhanced status that name their recipient (reply_rcpt), from *pos on: the next one's span
+ * in *r and *rl (its line from the code on, and the lines that go on with it up to a blank
+ * one, 600 bytes at most) and its address in *ao, *al. The code opens a line's words or follows
+ * a blank, ':' or '(' ("remote smtp server: 452 4.2.2 <a@b>: Mailbox full"). */
+static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size_t *rl, size_t *ao,
+                         size_t *al)
+{
+    const char *t = v->text.ptr, *l;
+    size_t end = v->sep_known ? v->sep : v->text.len, ll;
+    size_t b = 0;
+    while (t && b < end && str_isspace((unsigned char)t[b]))
+        b++;
+    /* (JSON is data, no notice: Amazon SES's own has its reader) */
+    if (!t || b == end || t[b] == '{' || t[b] == '[')
+        return 0;
+    if (end > 65536)
+        end = 65536;
+    while (bounce_line(t, end, pos, &l, &ll)) {
+        size_t ind = 0; /* (the line's indentation) */
+        while (ind < ll && (l[ind] == ' ' || l[ind] == '\t'))
+            ind++;
+        for (size_t k = ind; k + 9 < ll; k++) {
+            /* (not a field of data: a JSON string or a TAB-separated column, '"550 ...') */
+            if ((k > ind && !strchr(" :(", l[k - 1])) || !bounce_reply_code_at(l + k, ll - k))
+                continue;
+            size_t stop = *pos, next = *pos, nl;
+            const char *n;
+            while (stop - (size_t)(l + k - t) < 600 && bounce_line(t, end, &next, &n, &nl) &&
+                   !is_blank(n, nl))
+                stop = next;
+            size_t from = (size_t)(l + k - t), len = bounce_utf8_cut(t + from, stop - from, 600);
+            if (reply_rcpt(t + from, len, 1, ao, al)) {
+                *r = t + from;
+                *rl = len;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int pasted_detect(const bounce_view *v)
+{
+    if (v->hlen || v->ms.nparts || !v->text.len)
+        return 0;
+    size_t n, pos = 0, rl, ao, al;
+    const char *t = pasted_text(v, &n), *r;
+    return bounce_reply_code_at(t, n) || reply_in_text(v, &pos, &r, &rl, &ao, &al);
+}
+
+static int pasted_parse(bounce_view *v, bounce_out *out)
+{
+    /* the reply: its lines while they open with its code (a multi-line reply's "550-") */
+    size_t rn, pos = 0, end = 0, ll, ao, al;
+    const char *r = pasted_text(v, &rn), *l;
+    if (bounce_reply_code_at(r, rn)) {
+        while (bounce_line(r, rn, &pos, &l, &ll)) {
+            if (ll < 3 || memcmp(l, r, 3) || !bounce_reply_code_at(l, ll))
+                break;
+            end = pos;
+        }
+        if (!reply_rcpt(r, end, 0, &ao, &al))
+            return 0;
+        bounce_rcpt *rc = bounce_add(out, r + ao, al);
+        if (!rc)
+            return 0;
+        rcpt_diag_set(rc, r, bounce_utf8_cut(r, end, 600));
+        return 1;
+    }
+    /* else each reply inside the text that names its recipient, the first for each address */
+    int n = 0;
+    pos = 0;
+    while (reply_in_text(v, &pos, &r, &end, &ao, &al)) {
+        if (bounce_find(out, r + ao, al))
+            continue;
+        bounce_rcpt *rc = bounce_add(out, r + ao, al);
+        if (!rc)
+            break;
+        rcpt_diag_set(rc, r, end);
+        n++;
+    }
+    return n;
 }
 
 const bounce_format bounce_fmt_pasted = {"pasted", pasted_detect, pasted_parse};
