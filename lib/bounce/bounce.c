@@ -412,31 +412,39 @@ static int bounce_of_bounce(const bounce_view *v, const bounce_out *out, const c
 }
 
 /* inner_notice - does the header block of a message returned inside another say that message
- * is itself a mail system's non-delivery notice: a mailer daemon's or postmaster's From and a
- * notice's Subject (bounce-phrases.tsv kinds from and subject)? A gateway that passes the
- * notice on as an attachment ("The attached message could not be delivered"). */
+ * may itself be a mail system's notice: a mailer daemon's or postmaster's From or a notice's
+ * Subject (bounce-phrases.tsv kinds from and subject)? A gateway that passes the notice on as
+ * an attachment ("The attached message could not be delivered"), a person who forwards one as
+ * an attachment (also a delay warning, whose Subject no failure row names: Exim's "Warning:
+ * message ... delayed 24 hours" from its Mail Delivery System). The message is then read as it
+ * would be alone: it gives records only where a reader takes it for a notice. */
 static int inner_notice(const mxd_kb *kb, const char *hdr, size_t hlen)
 {
     buf from, subj;
     buf_init(&from, MAIL_MAX_FIELD + 16);
     buf_init(&subj, MAIL_MAX_FIELD + 16);
-    int f = 0, s = 0;
+    int f = 0, s = 0, person = 0;
     if (kb && mail_header_get(hdr, hlen, "From", &from) &&
         mail_header_get(hdr, hlen, "Subject", &subj) && from.ptr && subj.ptr) {
         bmatch_lower(from.ptr, from.len, from.ptr);
         bmatch_lower(subj.ptr, subj.len, subj.ptr);
-        for (size_t i = 0; i < kb->nphrases && !(f && s); i++) {
+        for (size_t i = 0; i < kb->nphrases && !f; i++) {
             const kb_phrase *p = &kb->phrases[i];
             const char *pat = kb_str(kb, p->pattern);
-            if (p->kind == KB_PH_FROM && !f)
+            if (p->kind == KB_PH_FROM)
                 f = str_find(from.ptr, from.len, pat, p->len) != NULL;
             else if (p->kind == KB_PH_SUBJECT && !s)
                 s = str_find(subj.ptr, subj.len, pat, p->len) != NULL;
+            /* (a person's own forward or reply of a notice, "Fwd: Undelivered Mail ...": its
+             * words about the notice are no notice, and the notice it carries is not read at
+             * this depth) */
+            else if ((p->kind == KB_PH_FORWARD || p->kind == KB_PH_REPLY) && !person)
+                person = bounce_starts(subj.ptr, subj.len, pat);
         }
     }
     buf_free(&from);
     buf_free(&subj);
-    return f && s;
+    return f || (s && !person);
 }
 
 /* parse - mxd_bounce_parse() with out.cut already set; calls itself once for a delivery report

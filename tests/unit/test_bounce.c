@@ -1185,6 +1185,46 @@ static void test_notice_shape_invariance(void **state)
     parse_one(dbl, strlen(dbl), "gateway", &g);
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_int_equal(g.r[0].hard, 1);
+    /* a delay warning a person forwards as an attachment: its Subject names no failure, its
+     * mailer daemon's From says it may be a notice, and read as it would be alone it is one
+     * (metamorphic sweep 4); Exchange's "Delivery delayed:" Subject says so too */
+    static const char warn[] =
+        "From: Ann <ann@example.org>\nTo: it@example.org\nSubject: Fwd: Warning: message "
+        "1sDgHh-000Ab9-1x delayed 24 hours\nMIME-Version: 1.0\nContent-Type: multipart/mixed; "
+        "boundary=\"W\"\n\n--W\nContent-Type: text/plain\n\nWhy is this stuck?\n\n--W\n"
+        "Content-Type: message/rfc822\n\nFrom: Mail Delivery System <Mailer-Daemon@mx.example."
+        "org>\nTo: ann@example.org\nSubject: Warning: message 1sDgHh-000Ab9-1x delayed 24 hours\n"
+        "Auto-Submitted: auto-replied\n\nThis message was created automatically by mail "
+        "delivery software.\nA message that you sent has not yet been delivered to one or more "
+        "of its\nrecipients after more than 24 hours on the queue on mx.example.org.\n\nThe "
+        "address to which the message has not yet been delivered is:\n\n  bob@example.net\n    "
+        "host mx.example.net [192.0.2.7]\n    Delay reason: SMTP error from remote mail server "
+        "after RCPT TO:<bob@example.net>:\n    452 4.2.2 Mailbox full\n\n--W--\n";
+    parse_one(warn, sizeof warn - 1, "fwd-delay", &g);
+    assert_int_equal(g.r[0].hard, 0);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
+    static const char exd[] =
+        "From: Ann <ann@example.org>\nTo: it@example.org\nSubject: Fwd: plan\nMIME-Version: "
+        "1.0\nContent-Type: multipart/mixed; boundary=\"E\"\n\n--E\nContent-Type: text/plain\n"
+        "\nsee attached\n\n--E\nContent-Type: message/rfc822\n\nFrom: Microsoft Outlook "
+        "<MicrosoftExchange@corp.example.org>\nTo: ann@example.org\nSubject: Delivery delayed:"
+        "plan\n\nDelivery is delayed to these recipients or groups:\n\nbob@example.net\n\n"
+        "Subject: plan\n\nThis message hasn't been delivered yet. Delivery will continue to be "
+        "attempted.\n\n--E--\n";
+    parse_one(exd, sizeof exd - 1, "fwd-exchange-delay", &g);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
+    /* (a person's own forward attached again: its Subject's "Fwd:" says a person wrote it, its
+     * words and signature name no failed recipient) */
+    static const char again[] =
+        "From: Dan <dan@example.org>\nTo: it@example.org\nSubject: Fwd: Fwd: Undelivered Mail\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"A\"\n\n--A\nContent-Type: "
+        "text/plain\n\nsee below\n\n--A\nContent-Type: message/rfc822\n\nFrom: Carol "
+        "<carol@example.com>\nTo: dan@example.org\nSubject: Fwd: Undelivered Mail Returned to "
+        "Sender\n\nHi, my mail to Bob bounced: 550 5.1.1 user unknown. Is his address wrong?\n"
+        "\nCarol\nMail: carol@example.com\n\n--A--\n";
+    parse_with(kb, again, &g);
+    for (size_t i = 0; i < g.n; i++)
+        assert_string_not_equal(g.r[i].recipient, "carol@example.com");
 }
 
 /* An antivirus program's or a gateway's footer at the end of a notice's text (kind footer) is
