@@ -586,6 +586,19 @@ int text_leads_v(bounce_view *v, bounce_out *out)
             }
             continue;
         }
+        /* a later line that names a listed recipient inside the server's reply ("Remote MTA
+         * 192.0.2.7: SMTP diagnostic: 550 RCPT TO:<a@b> max message size exceeded", under a
+         * list line that gave only a status and its meaning, "a@b; Failed; 5.1.1 (bad
+         * destination mailbox address)") is that recipient's reply, in place of the status */
+        bounce_rcpt *named =
+            has_addr && at > 0 && bounce_has_code(t, tl) ? bounce_find(out, t + at, al) : NULL;
+        if (named && !bounce_has_code(named->diag, named->diaglen)) {
+            rcpt_diag_set(named, t, tl);
+            detail = named;
+            detail_lines = 0;
+            blank = 0;
+            continue;
+        }
         if (detail && !blank && detail_lines < TEXT_MAX_DIAG_LINES) {
             rcpt_diag_add(detail, t, tl);
             detail_lines++;

@@ -3307,6 +3307,13 @@ static void test_pasted_notices(void **state)
         {"Your message to <ox@example.net> was automatically rejected:\nQuota exceeded (mailbox "
          "for user is full)\n",
          "ox@example.net", "mailboxfull", NULL},
+        /* a list line that gives only a status and its meaning, and below it the server's
+         * reply that names the same recipient: the reply is its text (a good address was made
+         * hard by the status's "bad destination mailbox address") */
+        {" - These recipients of your message have been processed by the mail server:\n"
+         "qa@example.net; Failed; 5.1.1 (bad destination mailbox address)\n\n    Remote MTA "
+         "192.0.2.70: SMTP diagnostic: 550 RCPT TO:<qa@example.net> max message size exceeded\n",
+         "qa@example.net", "mesgtoobig", "\"hardbounce\":0"},
         /* a delivery-status part's fields with no blank line between its two groups */
         {"Reporting-MTA: dns; mx.example.org\nFinal-Recipient: rfc822; ro@example.net\n"
          "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n",
