@@ -776,6 +776,28 @@ static int postfix_entry_says(const char *t, size_t n, size_t open, const char *
     return 0;
 }
 
+/* entry_in_words - a text without a header that says no notice's words and holds a Postfix
+ * recipient entry below other lines (text_detect): those lines may be a person's ("I got this
+ * back, but the address works: <a@b>: host ... said: 550 5.1.1 ..."), what the entry says is
+ * hearsay then, never a hard bounce (review-s14). An entry that opens the text is a notice's
+ * piece pasted alone. */
+static int entry_in_words(const bounce_view *v)
+{
+    if (v->hlen || v->ms.nparts || !v->text.ptr)
+        return 0;
+    const char *l;
+    size_t pos = 0, ll;
+    while (bounce_line(v->text.ptr, v->text.len, &pos, &l, &ll)) {
+        size_t k = 0;
+        while (k < ll && (l[k] == ' ' || l[k] == '\t'))
+            k++;
+        if (k == ll)
+            continue;
+        return !bounce_postfix_entry(l + k, ll - k) && !notice_like(v);
+    }
+    return 0;
+}
+
 /* pasted_words - does a text without a header hold a `pasted` phrase, words a person also
  * writes? Its records are then never hard bounces: the notice's own lines quote the returned
  * message's subject beside the address (Naver writes it there, review-s11b H2), and that
@@ -785,8 +807,6 @@ static int pasted_words(const bounce_view *v)
     return !v->hlen && phrase_in(v, KB_PH_PASTED, fmt_text_has);
 }
 
-/* notice_like - does the message say it is a non-delivery notice: X-Failed-Recipients, its
- * sender, its subject, or a sentence only a notice says (data/bounce-phrases.tsv)? */
 /* star_lead_line - does one line of the notice's own text hold both parts of a lead with a
  * '*' ("your message to * has been blocked"), in that order? */
 static int star_lead_line(const bounce_view *v, const char *pat, const char *star)
@@ -813,6 +833,8 @@ static int star_lead_line(const bounce_view *v, const char *pat, const char *sta
     return 0;
 }
 
+/* notice_like - does the message say it is a non-delivery notice: X-Failed-Recipients, its
+ * sender, its subject, or a sentence only a notice says (data/bounce-phrases.tsv)? */
 static int notice_like(const bounce_view *v)
 {
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
@@ -1482,7 +1504,7 @@ static int text_parse(bounce_view *v, bounce_out *out)
         n = text_unqualified_v(v, out);
     /* a person's reply or a list's post that quotes a notice: what it says of the recipients
      * is hearsay, never a reason to suppress one (the person may say the address is fine) */
-    if (n > 0 && (fmt_person_quoting(v) || pasted_words(v)))
+    if (n > 0 && (fmt_person_quoting(v) || pasted_words(v) || entry_in_words(v)))
         out->hearsay = 1;
     unsigned char ok[BOUNCE_MAX_RCPTS];
     for (size_t i = 0; i < out->n && i < BOUNCE_MAX_RCPTS; i++)
@@ -1668,8 +1690,11 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
         rcpt_diag_set(rc, r, bounce_utf8_cut(r, end, 600));
         return 1;
     }
-    /* else each reply inside the text that names its recipient, the first for each address */
+    /* else each reply inside the text that names its recipient, the first for each address:
+     * what the words around it are is not known (a notice no data row names, or a person's
+     * note that says the address works): never a hard bounce (review-s14) */
     int n = 0;
+    out->hearsay = 1;
     pos = 0;
     while (reply_in_text(v, &pos, &r, &end, &ao, &al)) {
         if (bounce_find(out, r + ao, al))

@@ -3285,7 +3285,8 @@ static void test_pasted_notices(void **state)
          "kd@example.net", "onhold", NULL},
         /* the notice of an MTA no data row knows, pasted: a reply with an enhanced status that
          * names its recipient right after the status, inside the text (mox's delay notice; a
-         * SendGrid notice's line per recipient) */
+         * SendGrid notice's line per recipient); words no data row knows may be a person's:
+         * never a hard bounce (review-s14) */
         {"Delivery has been delayed of your email to:\n\n\tle@example.org\n\nError during the "
          "last delivery attempt:\n\n\tremote smtp server: 452 4.2.2 <le@example.org>: Mailbox "
          "full, try again later\n",
@@ -3293,7 +3294,15 @@ static void test_pasted_notices(void **state)
         {"I'm sorry to have to tell you that your message was not able to be\ndelivered to one "
          "of its intended recipients.\n\nid:1:<mi@example.org> : 192.0.2.1 : mx.example.org:"
          "[192.0.2.2] :\n  550 5.1.1 <mi@example.org>... User Unknown  in RCPT TO\n",
-         "mi@example.org", "userunknown", "\"hardbounce\":1"},
+         "mi@example.org", "userunknown", "\"hardbounce\":0"},
+        {"Hi Tom,\n\nI wrote to Alice and got 550 5.1.1 <al@example.org>: Recipient address "
+         "rejected: User unknown\nback, but her address is fine.\n",
+         "al@example.org", "userunknown", "\"hardbounce\":0"},
+        /* (a Postfix entry below a person's words: the same) */
+        {"Hi Tom,\n\nI got this back, but his address works:\n\n<bo@example.org>: host "
+         "mx.example.org[192.0.2.1] said: 550 5.1.1\n    <bo@example.org>: Recipient address "
+         "rejected: User unknown (in reply to RCPT TO command)\n",
+         "bo@example.org", "userunknown", "\"hardbounce\":0"},
         /* (not a reply that names the sender there, nor one without an enhanced status) */
         {"Your mail could not be sent:\n  553 5.1.8 <ann@example.org>: Sender address rejected: "
          "Domain not found\n",
