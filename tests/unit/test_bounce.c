@@ -3323,6 +3323,13 @@ static void test_pasted_notices(void **state)
          "qa@example.net; Failed; 5.1.1 (bad destination mailbox address)\n\n    Remote MTA "
          "192.0.2.70: SMTP diagnostic: 550 RCPT TO:<qa@example.net> max message size exceeded\n",
          "qa@example.net", "mesgtoobig", "\"hardbounce\":0"},
+        /* Stalwart's partial delivery pasted: the recipient delivered to is no failure */
+        {"Your message has been partially delivered:\n\n    ----- Delivery to the following "
+         "addresses was successful -----\n<ja@example.org> (delivered to 'mx2.example.org' with "
+         "code 250 (2.1.5) 'Message accepted for delivery')\n\n    ----- Delivery to the "
+         "following addresses failed -----\n<ca@example.net> (host 'mx.example.net' rejected "
+         "command 'RCPT TO:<ca@example.net>' with code 550 (5.1.1) 'User does not exist')\n",
+         "ca@example.net", "userunknown", NULL},
         /* a delivery-status part's fields with no blank line between its two groups */
         {"Reporting-MTA: dns; mx.example.org\nFinal-Recipient: rfc822; ro@example.net\n"
          "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n",
