@@ -224,6 +224,23 @@ void fmt_intro_diag(const mxd_kb *kb, bounce_view *v, bounce_out *out)
 
 static int notice_like(const bounce_view *v);
 
+/* json_text - does t[0..n) open as JSON, after blanks: '{' then a quoted name or '}', or '['
+ * then a value that opens an object, array or string? (Not a notice's "[https://...logo.png]"
+ * image line.) */
+static int json_text(const char *t, size_t n)
+{
+    size_t b = 0;
+    while (t && b < n && str_isspace((unsigned char)t[b]))
+        b++;
+    if (!t || b + 1 >= n || (t[b] != '{' && t[b] != '['))
+        return 0;
+    char open = t[b++];
+    while (b < n && str_isspace((unsigned char)t[b]))
+        b++;
+    return b < n && (open == '{' ? (t[b] == '"' || t[b] == '}')
+                                 : (t[b] == '{' || t[b] == '[' || t[b] == '"' || t[b] == ']'));
+}
+
 void fmt_prefixes_init(bounce_view *v)
 {
     const mxd_kb *kb = v->kb;
@@ -821,7 +838,13 @@ static int star_lead_line(const bounce_view *v, const char *pat, const char *sta
     const char *l;
     if (!hl || !tl)
         return 0;
-    size_t end = v->sep_known ? v->sep : v->text.len; /* (its own text, when known) */
+    /* its own text, when known; in the first lines, where a notice's lead stands (the window
+     * of the format markers); not in JSON, which is data (review-s14 H3) */
+    size_t end = v->sep_known ? v->sep : v->text.len;
+    if (end > FMT_MARKER_WINDOW)
+        end = FMT_MARKER_WINDOW;
+    if (json_text(v->text.ptr, end))
+        return 0;
     while (bounce_line(v->text.ptr, end, &pos, &l, &ll)) {
         const char *f = str_casefind(l, ll, pat, hl);
         size_t e = f ? (size_t)(f - l) + hl : 0;
@@ -957,6 +980,10 @@ int fmt_opens_entry(const char *l, size_t ll)
 
 static int text_detect(const bounce_view *v)
 {
+    /* a text without a header that opens as JSON is data (an API's event, a tool's output),
+     * no notice: Amazon SES's own notification has its reader (review-s14 H3) */
+    if (!v->hlen && !v->ms.nparts && json_text(v->text.ptr, v->text.len))
+        return 0;
     /* a Postfix recipient entry pasted alone, without a header or the notice's sentences:
      * its first line and the lines that go on with it (to a blank line, or to a line that opens
      * the next entry; indented, unless a paste lost that) say a failure as Postfix writes it */
@@ -1603,7 +1630,8 @@ static int reply_rcpt(const char *r, size_t end, int status, size_t *ao, size_t 
     /* a refusal of the sender names the sender there ("553 5.1.8 <s@b>: Sender address
      * rejected", Exim's "550-Verification failed for <s@b>"), as does a sender status (X.1.7,
      * X.1.8: RFC 3463 section 3.2) */
-    static const char *const sender[] = {"verification failed for", "is not allowed to send to"};
+    static const char *const sender[] = {"verification failed for", "is not allowed to send to",
+                                         "sender address rejected"};
     for (size_t q = 0; q < sizeof sender / sizeof *sender; q++)
         if (str_casefind(r, end, sender[q], strlen(sender[q])))
             return 0;
@@ -1625,32 +1653,61 @@ static int reply_rcpt(const char *r, size_t end, int status, size_t *ao, size_t 
  * in *r and *rl (its line from the code on, and the lines that go on with it up to a blank
  * one, 600 bytes at most) and its address in *ao, *al. The code opens a line's words or follows
  * a blank, ':' or '(' ("remote smtp server: 452 4.2.2 <a@b>: Mailbox full"). */
+/* log_stamp - does the line open with a log's time stamp, syslog's "Jun  3 10:00:01" or an ISO
+ * date "2026-06-03"? A log's lines are a server's own records, read by `mxdiag log`. */
+static int log_stamp(const char *l, size_t ll)
+{
+    if (ll >= 15 && str_isalpha((unsigned char)l[0]) && str_isalpha((unsigned char)l[1]) &&
+        str_isalpha((unsigned char)l[2]) && l[3] == ' ' &&
+        (l[4] == ' ' || str_isdigit((unsigned char)l[4])) && str_isdigit((unsigned char)l[5]) &&
+        l[6] == ' ' && str_isdigit((unsigned char)l[7]) && l[9] == ':')
+        return 1;
+    return ll >= 10 && str_isdigit((unsigned char)l[0]) && str_isdigit((unsigned char)l[3]) &&
+           l[4] == '-' && str_isdigit((unsigned char)l[5]) && l[7] == '-' &&
+           str_isdigit((unsigned char)l[8]);
+}
+
 static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size_t *rl, size_t *ao,
                          size_t *al)
 {
     const char *t = v->text.ptr, *l;
     size_t end = v->sep_known ? v->sep : v->text.len, ll;
-    size_t b = 0;
-    while (t && b < end && str_isspace((unsigned char)t[b]))
-        b++;
     /* (JSON is data, no notice: Amazon SES's own has its reader) */
-    if (!t || b == end || t[b] == '{' || t[b] == '[')
+    if (!t || json_text(t, end))
         return 0;
     if (end > 65536)
         end = 65536;
+    int after_mail_from = 0;
     while (bounce_line(t, end, pos, &l, &ll)) {
         size_t ind = 0; /* (the line's indentation) */
         while (ind < ll && (l[ind] == ' ' || l[ind] == '\t'))
             ind++;
-        for (size_t k = ind; k + 9 < ll; k++) {
+        /* (an SMTP session's transcript: the reply to MAIL FROM names the sender; a log's
+         * lines are the server's own records) */
+        int skip = after_mail_from || log_stamp(l, ll);
+        if (ind < ll)
+            after_mail_from = bounce_starts(l + ind, ll - ind, "MAIL FROM");
+        for (size_t k = ind; !skip && k + 9 < ll; k++) {
             /* (not a field of data: a JSON string or a TAB-separated column, '"550 ...') */
-            if ((k > ind && !strchr(" :(", l[k - 1])) || !bounce_reply_code_at(l + k, ll - k))
+            if ((k > ind && (!l[k - 1] || !strchr(" :(", l[k - 1]))) ||
+                !bounce_reply_code_at(l + k, ll - k))
                 continue;
+            /* the reply goes on over the lines indented under it, or opening with its own code
+             * (a multi-line reply, "550-5.1.1 ..."), not into another line's reply (review-s14
+             * H1: the next recipient's reply decided this one's reason) */
             size_t stop = *pos, next = *pos, nl;
             const char *n;
             while (stop - (size_t)(l + k - t) < 600 && bounce_line(t, end, &next, &n, &nl) &&
-                   !is_blank(n, nl))
+                   !is_blank(n, nl)) {
+                size_t ni = 0;
+                while (ni < nl && (n[ni] == ' ' || n[ni] == '\t'))
+                    ni++;
+                int same = nl - ni > 3 && !memcmp(n + ni, l + k, 3) &&
+                           (n[ni + 3] == '-' || n[ni + 3] == ' ');
+                if (!same && (!ni || bounce_reply_code_at(n + ni, nl - ni)))
+                    break;
                 stop = next;
+            }
             size_t from = (size_t)(l + k - t), len = bounce_utf8_cut(t + from, stop - from, 600);
             if (reply_rcpt(t + from, len, 1, ao, al)) {
                 *r = t + from;

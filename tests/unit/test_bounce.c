@@ -3312,6 +3312,31 @@ static void test_pasted_notices(void **state)
         {"[{\"why\": \"host said: 552 5.2.2 <pa@example.org> Quota exceeded\"}]\n", NULL, NULL,
          NULL},
         {"id\tdiag\n7\t550 5.1.1 <pa@example.org>: User unknown\n", NULL, NULL, NULL},
+        /* (a reply goes on over its indented lines, not into the next line's reply: the
+         * next recipient's "User unknown" made this one's "Service unavailable" hard,
+         * review-s14 H1) */
+        {"Our relay log:\nremote said: 554 5.0.0 <sa@example.org>: Service unavailable\n"
+         "remote said: 550 5.1.1 User unknown in virtual mailbox table\n",
+         "sa@example.org", NULL,
+         "\"diagnosticcode\":\"554 5.0.0 <sa@example.org>: Service unavailable\""},
+        /* (nor a sender's refusal whose words name a recipient table, the reply to MAIL FROM
+         * in a session's transcript, a log's own lines, or JSON: review-s14 M2, M3, H3) */
+        {"our server refuses my own mail:\n  550 5.1.0 <pa@example.org>: Sender address "
+         "rejected: User unknown in local recipient table\n",
+         NULL, NULL, NULL},
+        {"$ telnet mx.example.net 25\n220 mx.example.net ESMTP\nMAIL FROM:<me@example.org>\n"
+         "550 5.7.1 <me@example.org>... Access denied\nQUIT\n",
+         NULL, NULL, NULL},
+        {"Jun  3 10:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 "
+         "5.1.1 <sp@example.org>: Recipient address rejected: User unknown\n",
+         NULL, NULL, NULL},
+        {"[\n {\"text\": \"Your message to ce@example.org couldn't be delivered.\"},\n {\"text\": "
+         "\"550 5.1.1 <ce@example.org>: User unknown\"}\n]\n",
+         NULL, NULL, NULL},
+        /* (an NDR's logo line in brackets is no JSON) */
+        {"[https://example.com/logo.png]\nYour message to yo@example.net couldn't be delivered."
+         "\nyo wasn't found at example.net.\n",
+         "yo@example.net", NULL, NULL},
         /* Dovecot's rejection mail pasted: its own wording says a notice */
         {"Your message to <ox@example.net> was automatically rejected:\nQuota exceeded (mailbox "
          "for user is full)\n",
