@@ -522,6 +522,27 @@ static size_t entity(const char *s, size_t len, char *out, size_t *olen)
     return 0;
 }
 
+/* field_line - does l[0..n) open like a header or delivery-status field ("Action: failed",
+ * "Final-Recipient: ..."): a capitalised name with a '-' in it, or one of the single-word names
+ * a notice's fields and a message's header use, then a colon and a blank? (Not prose wrapped
+ * before "Press: ...", nor the rest of a word a delsp=yes break cut, "ected: ...") */
+static int field_line(const char *l, size_t n)
+{
+    static const char *const words[] = {"Action", "Status",  "From", "To",
+                                        "Cc",     "Subject", "Date", "Received"};
+    size_t k = 0;
+    int dash = 0;
+    if (!n || l[0] < 'A' || l[0] > 'Z')
+        return 0;
+    while (k < n && k < 40 && (str_isalnum((unsigned char)l[k]) || l[k] == '-'))
+        dash |= l[k++] == '-';
+    if (k >= n || l[k] != ':' || (k + 1 < n && l[k + 1] != ' ' && l[k + 1] != '\t'))
+        return 0;
+    for (size_t i = 0; !dash && i < sizeof words / sizeof *words; i++)
+        dash = strlen(words[i]) == k && !memcmp(l, words[i], k);
+    return dash;
+}
+
 void mail_unflow(buf *b, size_t from, int flags)
 {
     if (!b->ptr || from >= b->len)
@@ -540,8 +561,11 @@ void mail_unflow(buf *b, size_t from, int flags)
         size_t depth = q - r, c = q;
         if (c < end && s[c] == ' ')
             c++; /* space-stuffing, or the blank after the quote marks */
-        if (open && depth != open_depth) {
-            s[w++] = '\n'; /* quote depth changed: the flowed line was the last (4.5) */
+        /* quote depth changed: the flowed line was the last (4.5); nor does a field go on
+         * with the line before it (blanks a gateway added at the ends of a delivery-status
+         * block's lines are no soft breaks: "a@b " then "Action: failed") */
+        if (open && (depth != open_depth || field_line(s + c, end - c))) {
+            s[w++] = '\n';
             open = 0;
         }
         /* a new line keeps its quote marks (and the blank after them) as written; an

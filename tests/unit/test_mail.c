@@ -633,6 +633,15 @@ static void test_decoders(void **state)
     /* (nothing to do, and an empty tail, change nothing) */
     mail_unflow(&b, b.len, MAIL_FLOWED);
     assert_string_equal(buf_cstr(&b), "Recipient address rejected: User unknown\n");
+    /* a field does not go on with the line before it (blanks a gateway added at the ends of
+     * a delivery-status block's lines); prose wrapped before a capitalised word and a colon
+     * does */
+    buf_reset(&b);
+    const char *fb = "Final-Recipient: rfc822; a@example.net \nAction: failed \nStatus: 5.1.1\n";
+    buf_add(&b, fb, strlen(fb));
+    mail_unflow(&b, 0, MAIL_FLOWED);
+    assert_string_equal(
+        buf_cstr(&b), "Final-Recipient: rfc822; a@example.net \nAction: failed \nStatus: 5.1.1\n");
     /* HTML to text */
     buf_reset(&b);
     const char *html = "<html><style>p{}</style><p>User&nbsp;unknown &lt;x@y&gt;</p><br>550</html>";
