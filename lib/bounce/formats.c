@@ -824,16 +824,25 @@ static int pasted_words(const bounce_view *v)
     return !v->hlen && phrase_in(v, KB_PH_PASTED, fmt_text_has);
 }
 
+/* star_parts - a lead with a '*' at star ("your message to * has been blocked"): the length of
+ * the part before it and the part after it, without the blanks around the '*' */
+static const char *star_parts(const char *pat, const char *star, size_t *hl)
+{
+    *hl = (size_t)(star - pat);
+    while (*hl && pat[*hl - 1] == ' ')
+        (*hl)--;
+    const char *tail = star + 1;
+    while (*tail == ' ')
+        tail++;
+    return tail;
+}
+
 /* star_lead_line - does one line of the notice's own text hold both parts of a lead with a
  * '*' ("your message to * has been blocked"), in that order? */
 static int star_lead_line(const bounce_view *v, const char *pat, const char *star)
 {
-    size_t hl = (size_t)(star - pat);
-    while (hl && pat[hl - 1] == ' ')
-        hl--;
-    const char *tail = star + 1;
-    while (*tail == ' ')
-        tail++;
+    size_t hl;
+    const char *tail = star_parts(pat, star, &hl);
     size_t tl = strlen(tail), pos = 0, ll;
     const char *l;
     if (!hl || !tl)
@@ -905,12 +914,8 @@ static int notice_pasted(const bounce_view *v)
         if (star && p->kind == KB_PH_LEAD) {
             /* "the following message to * was undeliverable": both parts (a line's parts
              * are looked for by the lead readers; here only that the words are there) */
-            size_t hl = (size_t)(star - pat);
-            while (hl && pat[hl - 1] == ' ')
-                hl--;
-            const char *tail = star + 1;
-            while (*tail == ' ')
-                tail++;
+            size_t hl;
+            const char *tail = star_parts(pat, star, &hl);
             if (hl && *tail && str_casefind(v->text.ptr, v->text.len, pat, hl) &&
                 str_casefind(v->text.ptr, v->text.len, tail, strlen(tail)))
                 return 1;
