@@ -1702,15 +1702,19 @@ static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size
              * H1: the next recipient's reply decided this one's reason) */
             size_t stop = *pos, next = *pos, nl;
             const char *n;
+            int dash = l[k + 3] == '-'; /* (a multi-line reply's "550-" goes on, "550 " ends it:
+                                           review-s14b, two replies of one code in a row) */
             while (stop - (size_t)(l + k - t) < 600 && bounce_line(t, end, &next, &n, &nl) &&
                    !is_blank(n, nl)) {
                 size_t ni = 0;
                 while (ni < nl && (n[ni] == ' ' || n[ni] == '\t'))
                     ni++;
-                int same = nl - ni > 3 && !memcmp(n + ni, l + k, 3) &&
+                int same = dash && nl - ni > 3 && !memcmp(n + ni, l + k, 3) &&
                            (n[ni + 3] == '-' || n[ni + 3] == ' ');
                 if (!same && (!ni || bounce_reply_code_at(n + ni, nl - ni)))
                     break;
+                if (same)
+                    dash = n[ni + 3] == '-';
                 stop = next;
             }
             size_t from = (size_t)(l + k - t), len = bounce_utf8_cut(t + from, stop - from, 600);

@@ -3319,6 +3319,16 @@ static void test_pasted_notices(void **state)
          "remote said: 550 5.1.1 User unknown in virtual mailbox table\n",
          "sa@example.org", NULL,
          "\"diagnosticcode\":\"554 5.0.0 <sa@example.org>: Service unavailable\""},
+        /* (a reply of the same code on the next line is another reply, unless this one's
+         * "550-" says it goes on: review-s14b) */
+        {"Hi, our relay gave these back:\n\n550 5.7.1 <ga@example.org>: Recipient address "
+         "rejected: Access denied\n550 5.1.1 User unknown in virtual mailbox table\n",
+         "ga@example.org", NULL,
+         "\"diagnosticcode\":\"550 5.7.1 <ga@example.org>: Recipient address rejected: Access "
+         "denied\""},
+        {"Our relay said:\n550-5.1.1 <gb@example.org>: The email account that you tried to "
+         "reach does not exist.\n550 5.1.1 Please try double-checking the recipient.\n",
+         "gb@example.org", "userunknown", "double-checking"},
         /* (nor a sender's refusal whose words name a recipient table, the reply to MAIL FROM
          * in a session's transcript, a log's own lines, or JSON: review-s14 M2, M3, H3) */
         {"our server refuses my own mail:\n  550 5.1.0 <pa@example.org>: Sender address "
