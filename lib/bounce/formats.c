@@ -1652,12 +1652,6 @@ static int reply_rcpt(const char *r, size_t end, int status, size_t *ao, size_t 
     return 1;
 }
 
-/* reply_in_text - in a text pasted without its header that no reader took for a notice of its
- * kind (Dovecot's, mox's, SendGrid's, a localized Gmail notice), the SMTP replies with an
- * enhanced status that name their recipient (reply_rcpt), from *pos on: the next one's span
- * in *r and *rl (its line from the code on, and the lines that go on with it up to a blank
- * one, 600 bytes at most) and its address in *ao, *al. The code opens a line's words or follows
- * a blank, ':' or '(' ("remote smtp server: 452 4.2.2 <a@b>: Mailbox full"). */
 /* log_stamp - does the line open with a log's time stamp, syslog's "Jun  3 10:00:01" or an ISO
  * date "2026-06-03"? A log's lines are a server's own records, read by `mxdiag log`. */
 static int log_stamp(const char *l, size_t ll)
@@ -1672,6 +1666,36 @@ static int log_stamp(const char *l, size_t ll)
            str_isdigit((unsigned char)l[8]);
 }
 
+/* reply_at - the offset in l[0..ll) (from ind, its indentation, on) of an SMTP reply code that
+ * opens the line's words or follows a blank, ':' or '(' (not a field of data: a JSON string or
+ * a TAB-separated column, '"550 ...'), from k on; ll when there is none. */
+static size_t reply_at(const char *l, size_t ll, size_t ind, size_t k)
+{
+    for (; k + 9 < ll; k++)
+        if ((k == ind || (l[k - 1] && strchr(" :(", l[k - 1]))) &&
+            bounce_reply_code_at(l + k, ll - k))
+            return k;
+    return ll;
+}
+
+/* session_cmd - does the line (after its indentation) hold the client's MAIL FROM command of an
+ * SMTP transcript, as written plain or behind sendmail's ">>> " or a "C: " mark? */
+static int session_cmd(const char *l, size_t ll)
+{
+    while (ll && (*l == ' ' || *l == '\t'))
+        l++, ll--;
+    size_t mark = bounce_starts(l, ll, ">>> ") ? 4 : bounce_starts(l, ll, "C: ") ? 3 : 0;
+    l += mark;
+    ll -= mark;
+    return bounce_starts(l, ll, "MAIL FROM");
+}
+
+/* reply_in_text - in a text pasted without its header that no reader took for a notice of its
+ * kind (Dovecot's, mox's, SendGrid's, a localized Gmail notice), the SMTP replies with an
+ * enhanced status that name their recipient (reply_rcpt), from *pos on: the next one's span
+ * in *r and *rl (its line from the code on, and the lines that go on with it up to a blank
+ * one, 600 bytes at most) and its address in *ao, *al. The code opens a line's words or follows
+ * a blank, ':' or '(' ("remote smtp server: 452 4.2.2 <a@b>: Mailbox full"). */
 static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size_t *rl, size_t *ao,
                          size_t *al)
 {
@@ -1691,27 +1715,25 @@ static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size
          * lines are the server's own records) */
         int skip = after_mail_from || log_stamp(l, ll);
         if (ind < ll)
-            after_mail_from = bounce_starts(l + ind, ll - ind, "MAIL FROM");
-        for (size_t k = ind; !skip && k + 9 < ll; k++) {
-            /* (not a field of data: a JSON string or a TAB-separated column, '"550 ...') */
-            if ((k > ind && (!l[k - 1] || !strchr(" :(", l[k - 1]))) ||
-                !bounce_reply_code_at(l + k, ll - k))
-                continue;
-            /* the reply goes on over the lines indented under it, or opening with its own code
-             * (a multi-line reply, "550-5.1.1 ..."), not into another line's reply (review-s14
-             * H1: the next recipient's reply decided this one's reason) */
+            after_mail_from = session_cmd(l, ll);
+        for (size_t k = reply_at(l, ll, ind, ind); !skip && k < ll;
+             k = reply_at(l, ll, ind, k + 1)) {
+            /* the reply goes on over the lines after it, up to a blank one, one that holds
+             * another reply (review-s14 H1: the next recipient's reply decided this one's
+             * reason) or a log's line; lines of its own code go on only after its "550-" (a
+             * multi-line reply: review-s14b M1); a line wrapped without indentation goes on
+             * (review-s14b M2) */
             size_t stop = *pos, next = *pos, nl;
             const char *n;
-            int dash = l[k + 3] == '-'; /* (a multi-line reply's "550-" goes on, "550 " ends it:
-                                           review-s14b, two replies of one code in a row) */
+            int dash = l[k + 3] == '-';
             while (stop - (size_t)(l + k - t) < 600 && bounce_line(t, end, &next, &n, &nl) &&
-                   !is_blank(n, nl)) {
+                   !is_blank(n, nl) && !log_stamp(n, nl)) {
                 size_t ni = 0;
                 while (ni < nl && (n[ni] == ' ' || n[ni] == '\t'))
                     ni++;
                 int same = dash && nl - ni > 3 && !memcmp(n + ni, l + k, 3) &&
                            (n[ni + 3] == '-' || n[ni + 3] == ' ');
-                if (!same && (!ni || bounce_reply_code_at(n + ni, nl - ni)))
+                if (!same && reply_at(n, nl, ni, ni) < nl)
                     break;
                 if (same)
                     dash = n[ni + 3] == '-';

@@ -3329,6 +3329,14 @@ static void test_pasted_notices(void **state)
         {"Our relay said:\n550-5.1.1 <gb@example.org>: The email account that you tried to "
          "reach does not exist.\n550 5.1.1 Please try double-checking the recipient.\n",
          "gb@example.org", "userunknown", "double-checking"},
+        /* (a reply wrapped onto a line without indentation goes on there: review-s14b M2) */
+        {"Hi Sam, this came back:\n\nremote server said: 452 4.0.0 <gc@example.org>: Recipient "
+         "address rejected:\nmailbox full\n",
+         "gc@example.org", "mailboxfull", NULL},
+        /* (sendmail's transcript marks the client's MAIL FROM with ">>> ": review-s14b L2) */
+        {"----- Transcript of session follows -----\n>>> MAIL From:<me@example.org> SIZE=1\n"
+         "<<< 550 5.7.1 <me@example.org>... Access denied\n",
+         NULL, NULL, NULL},
         /* (nor a sender's refusal whose words name a recipient table, the reply to MAIL FROM
          * in a session's transcript, a log's own lines, or JSON: review-s14 M2, M3, H3) */
         {"our server refuses my own mail:\n  550 5.1.0 <pa@example.org>: Sender address "
