@@ -169,10 +169,7 @@ static void add_text(buf *b, const mail_part *p, size_t max, mail_conv_cache *cc
         return;
     if (b->len && b->ptr[b->len - 1] != '\n' && buf_addc(b, '\n') != MXD_OK)
         return;
-    size_t start = b->len;
-    mail_decode_part(p, b, cc);
-    if (p->flowed) /* (a person's client forwarding a notice inline: RFC 3676) */
-        mail_unflow(b, start, p->flowed);
+    mail_decode_text(p, b, cc); /* (format=flowed undone: a client forwarding it inline) */
 }
 
 /* add_html - the text of an HTML part, decoded, after what b holds (from a new line). */

@@ -711,7 +711,7 @@ static mxd_err read_message(mxd_ingest *ing, const mxd_mail_msg *m, mxd_ingest_r
         buf_reset(&ing->text);
         for (size_t i = 0; i < n; i++)
             if (parts[i].kind == MAIL_LEAF && !strcmp(parts[i].type, "text/plain")) {
-                mail_decode_part(&parts[i], &ing->text, &ing->conv);
+                mail_decode_text(&parts[i], &ing->text, &ing->conv);
                 break;
             }
         if (ing->text.ptr && str_casefind(ing->text.ptr, ing->text.len, "Sender IP Address:", 18)) {

@@ -355,6 +355,15 @@ mxd_err mail_decode_part(const mail_part *p, buf *out, mail_conv_cache *cc)
     return mail_decode_body(p->body, p->blen, p->cte, p->charset, out, cc);
 }
 
+mxd_err mail_decode_text(const mail_part *p, buf *out, mail_conv_cache *cc)
+{
+    size_t start = out->len;
+    mxd_err e = mail_decode_part(p, out, cc);
+    if (p->flowed)
+        mail_unflow(out, start, p->flowed);
+    return e;
+}
+
 /* decode_words - RFC 2047 encoded words decoded with GMime's base64 step decoder and the
  * cached converters (GMime's own header decoder opens a converter for every call, which
  * costs more than the decoding). Adjacent words of one charset are joined before the

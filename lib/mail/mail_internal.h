@@ -134,6 +134,11 @@ void mail_conv_cache_free(mail_conv_cache *c);
  * MXD_ERR_NOLIB (and set cc->nolib) when the part needs GMime and it cannot be loaded. */
 mxd_err mail_decode_part(const mail_part *p, buf *out, mail_conv_cache *cc);
 
+/* mail_decode_text - mail_decode_part() for a part read as text: a text/plain part sent as
+ * format=flowed (RFC 3676, how Thunderbird and Apple Mail write it) has its soft line breaks
+ * undone (mail_unflow()) in what was appended. */
+mxd_err mail_decode_text(const mail_part *p, buf *out, mail_conv_cache *cc);
+
 /* mail_decode_body - the same for a body span with an explicit encoding and charset. */
 mxd_err mail_decode_body(const char *body, size_t blen, int cte, const char *charset, buf *out,
                          mail_conv_cache *cc);

@@ -431,6 +431,23 @@ static void test_scan_multipart_report(void **state)
     static const char fd[] = "Content-Type: text/plain; format=flowed; DelSp=YES\n\nx\n";
     assert_int_equal(mail_scan_run(&ms, fd, strlen(fd)), MXD_OK);
     assert_int_equal(ms.parts[0].flowed, MAIL_FLOWED | MAIL_DELSP);
+    /* mail_decode_text() undoes the soft breaks, mail_decode_part() keeps the body as sent */
+    {
+        buf d;
+        buf_init(&d, 1024);
+        assert_int_equal(mail_decode_text(&ms.parts[0], &d, NULL), MXD_OK);
+        assert_string_equal(buf_cstr(&d), "x\n");
+        static const char fw[] = "Content-Type: text/plain; format=flowed\n\nSender IP \nAddress: "
+                                 "192.0.2.1\n";
+        assert_int_equal(mail_scan_run(&ms, fw, strlen(fw)), MXD_OK);
+        buf_reset(&d);
+        assert_int_equal(mail_decode_text(&ms.parts[0], &d, NULL), MXD_OK);
+        assert_string_equal(buf_cstr(&d), "Sender IP Address: 192.0.2.1\n");
+        buf_reset(&d);
+        assert_int_equal(mail_decode_part(&ms.parts[0], &d, NULL), MXD_OK);
+        assert_string_equal(buf_cstr(&d), "Sender IP \nAddress: 192.0.2.1\n");
+        buf_free(&d);
+    }
     static const char fh[] = "Content-Type: text/html; format=flowed\n\nx\n";
     assert_int_equal(mail_scan_run(&ms, fh, strlen(fh)), MXD_OK);
     assert_int_equal(ms.parts[0].flowed, 0);
