@@ -848,12 +848,10 @@ static int star_lead_line(const bounce_view *v, const char *pat, const char *sta
     if (!hl || !tl)
         return 0;
     /* its own text, when known; in the first lines, where a notice's lead stands (the window
-     * of the format markers); not in JSON, which is data (review-s14 H3) */
+     * of the format markers) */
     size_t end = v->sep_known ? v->sep : v->text.len;
     if (end > FMT_MARKER_WINDOW)
         end = FMT_MARKER_WINDOW;
-    if (json_text(v->text.ptr, end))
-        return 0;
     while (bounce_line(v->text.ptr, end, &pos, &l, &ll)) {
         const char *f = str_casefind(l, ll, pat, hl);
         size_t e = f ? (size_t)(f - l) + hl : 0;
@@ -872,15 +870,17 @@ static int notice_like(const bounce_view *v)
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 1;
     const mxd_kb *kb = v->kb;
+    /* a lead around the recipient ("Ihre Nachricht wurde nicht an a@b zugestellt", Gmail's
+     * German notice) says a notice in a text pasted without its header, where no sender or
+     * subject can; in a person's mail the same words may be the person's; in JSON they are
+     * data (review-s14 H3) */
+    int stars = !v->hlen && v->text.len && !json_text(v->text.ptr, v->text.len);
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         const kb_phrase *p = &kb->phrases[i];
         const char *pat = kb_str(kb, p->pattern);
         const char *star = p->kind == KB_PH_LEAD ? strchr(pat, '*') : NULL;
-        /* a lead around the recipient ("Ihre Nachricht wurde nicht an a@b zugestellt", Gmail's
-         * German notice) says a notice in a text pasted without its header, where no sender
-         * or subject can; in a person's mail the same words may be the person's */
         if (star) {
-            if (!v->hlen && v->text.len && star_lead_line(v, pat, star))
+            if (stars && star_lead_line(v, pat, star))
                 return 1;
             continue;
         }
