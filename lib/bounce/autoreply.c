@@ -13,6 +13,28 @@
 #include "kb/kb_internal.h"
 #include "util/str.h"
 
+/* autoreply_subject - does the subject open with an auto-reply's words (data/bounce-phrases.tsv,
+ * kind autoreply), also as the whole of a bracketed tag ("[Auto-Reply] <subject>"; a list's
+ * "[Vacation-Rentals]" is no such tag)? */
+static int autoreply_subject(const mxd_kb *kb, const char *subj)
+{
+    while (*subj == ' ' || *subj == '\t')
+        subj++;
+    size_t sl = strlen(subj);
+    char close = *subj == '[' ? ']' : *subj == '(' ? ')' : 0;
+    const char *in = subj + (close != 0);
+    size_t il = sl - (close != 0);
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        const char *pat = kb_str(kb, kb->phrases[i].pattern);
+        if (kb->phrases[i].kind != KB_PH_AUTOREPLY || !bounce_starts(in, il, pat))
+            continue;
+        size_t pl = strlen(pat);
+        if (!close || (pl < il && in[pl] == close))
+            return 1;
+    }
+    return 0;
+}
+
 static int autoreply_detect(const bounce_view *v)
 {
     if (v->has_dsn || v->has_fbr)
@@ -45,34 +67,12 @@ static int autoreply_detect(const bounce_view *v)
     if (bview_header(w, "X-Apple-Action", val, sizeof val) &&
         bounce_has(val, strlen(val), "vacation"))
         return 1;
-    /* the subject's opening words (data/bounce-phrases.tsv, kind autoreply), also as the whole
-     * of a bracketed tag ("[Auto-Reply] <subject>"; a list's "[Vacation-Rentals]" is no such
-     * tag) */
-    /* (as written, then past each mail gateway's tag in front of it: "[EXTERNAL] Automatic
+    /* as written, then past the mail gateways' tags in front of it: "[EXTERNAL] Automatic
      * reply: ...", "[EXTERNAL] [Automatyczna odpowiedz] ..."; a ticket system's "[site #1]
-     * AutoReply:" is its acknowledgement, no person's auto-reply) */
-    const char *subj = v->subject;
-    for (int round = 0; round < 8; round++) {
-        while (*subj == ' ' || *subj == '\t')
-            subj++;
-        size_t sl = strlen(subj);
-        char close = *subj == '[' ? ']' : *subj == '(' ? ')' : 0;
-        const char *in = subj + (close != 0);
-        size_t il = sl - (close != 0);
-        for (size_t i = 0; kb && i < kb->nphrases; i++) {
-            const char *pat = kb_str(kb, kb->phrases[i].pattern);
-            if (kb->phrases[i].kind != KB_PH_AUTOREPLY || !bounce_starts(in, il, pat))
-                continue;
-            size_t pl = strlen(pat);
-            if (!close || (pl < il && in[pl] == close))
-                return 1;
-        }
-        size_t k = fmt_subject_gateway_tag_len(v, subj, sl);
-        if (!k)
-            break;
-        subj += k;
-    }
-    return 0;
+     * AutoReply:" is its acknowledgement, no person's auto-reply */
+    const char *untagged = fmt_subject_untagged(v);
+    return autoreply_subject(kb, v->subject) ||
+           (untagged != v->subject && autoreply_subject(kb, untagged));
 }
 
 static int autoreply_parse(bounce_view *v, bounce_out *out)
