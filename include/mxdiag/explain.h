@@ -109,9 +109,11 @@ typedef struct mxd_explanation {
                                  'Remote Server returned'", "HTML" ...), or NULL */
     const char *rule_checked; /* the date (YYYY-MM-DD) the deciding rule's sources were last
                                  checked, or NULL when the data does not record it (kb) */
-    int not_block; /* 1 when the deciding rule says its reason is no block although the reason
-                      is of the block class (greylisting is "spamdetected" for Sisimai): a
-                      monitor raises no block alert for it */
+    int not_block;  /* 1 when the deciding rule says its reason is no block although the reason
+                       is of the block class (greylisting is "spamdetected" for Sisimai): a
+                       monitor raises no block alert for it */
+    int hardbounce; /* for a record's facts (mxd_reply_facts.record): 1 when the address is to
+                       be suppressed, by the rule every bounce record follows; else 0 */
 } mxd_explanation;
 
 /* mxd_explain - classify the reply text (len bytes, need not be NUL-terminated). rhost, when

@@ -283,9 +283,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         /* (a recipient the MTA still retries is never suppressed, whatever its reply said:
          * Postfix's soft_bounce keeps a 5xx refusal queued, review-s12 M2) */
         rec.hardbounce =
-            !c.soft_wording && !out->hearsay &&
-            !str_caseeq(r->action, strlen(r->action), "delayed") &&
-            classify_hardbounce(rec.reason, c.permanent, c.scope, r->command) &&
+            !out->hearsay && classify_record_hard(&c, r->action, r->command) &&
             !(notice_to[0] && str_caseeq(r->recipient, strlen(r->recipient), notice_to)) &&
             !(author[0] && str_caseeq(r->recipient, strlen(r->recipient), author));
         rec.action = r->action;

@@ -115,6 +115,12 @@ int classify_hardbounce(const char *reason, int permanent, const char *scope, co
     return 1;
 }
 
+int classify_record_hard(const classify_verdict *v, const char *action, const char *command)
+{
+    return !v->soft_wording && !(action && str_caseeq(action, strlen(action), "delayed")) &&
+           classify_hardbounce(v->reason, v->permanent, v->scope, command);
+}
+
 int classify_mailbox_reason(const char *reason)
 {
     return reason &&

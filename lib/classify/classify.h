@@ -62,6 +62,13 @@ const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const 
  * rejection is 0. */
 int classify_hardbounce(const char *reason, int permanent, const char *scope, const char *command);
 
+/* classify_record_hard - the hard-bounce flag of a delivery record (a bounce's recipient, a
+ * log's bounced line) with verdict v, by the one rule both follow: classify_hardbounce(), and
+ * not when the wording also blames the sender or says the failure is temporary
+ * (v->soft_wording), nor for a recipient the MTA still retries (action delayed: Postfix's
+ * soft_bounce keeps a 5xx refusal queued, review-s12 M2). */
+int classify_record_hard(const classify_verdict *v, const char *action, const char *command);
+
 /* classify_mailbox_reason - is the reason about the mailbox itself (unknown user, full,
  * moved ...), so that no sending IP is relevant? */
 int classify_mailbox_reason(const char *reason);

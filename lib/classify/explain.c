@@ -513,6 +513,7 @@ static mxd_err explain_depth(const mxd_kb *kb, const mxd_reply_facts *f, int dep
         x->status_meaning = kb_str(kb, st->meaning);
     }
     x->permanent = v.permanent;
+    x->hardbounce = f->record && classify_record_hard(&v, f->action, f->command);
     x->retry = v.retry;
     x->reason = v.reason;
     x->scope = v.scope;

@@ -141,6 +141,12 @@ int log_exim_parse(char *msg, size_t len, log_rec *r)
     if (p < end)
         *p++ = 0;
     char *orig = NULL;
+    if (addr[0] == '|' && p < end && *p != '<') {
+        /* a pipe's command has blanks: "|/bin/echo "text" <parent@example.com> R=..." */
+        char *lt = memchr(p, '<', (size_t)(end - p)), *rf = strstr(p, " R=");
+        if (lt && (!rf || lt < rf) && !memchr(p, ':', (size_t)(lt - p)))
+            p = lt;
+    }
     if (p < end && *p == '<') {
         char *e = memchr(p, '>', (size_t)(end - p));
         if (e) {
@@ -184,7 +190,12 @@ int log_exim_parse(char *msg, size_t len, log_rec *r)
     }
     /* the text: C="..." for a delivery, else what follows ": " */
     char *text = NULL;
-    if (!sent) {
+    size_t al = strlen(addr);
+    if (!sent && al > 1 && addr[al - 1] == ':') {
+        /* no router or transport named: "** x@example.com: retry timeout exceeded" */
+        addr[al - 1] = 0;
+        text = fields;
+    } else if (!sent) {
         char *c = strstr(fields, ": ");
         if (c) {
             *c = 0;

@@ -249,7 +249,19 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
         }
     } else {
         const char *text = r && r->text ? r->text : "";
-        log_classify(c->kb, c->cache, text, strlen(text), ev->rhost, &v);
+        /* a delivery outcome is read as its bounce record is (one verdict, one hard flag);
+         * an inbound rejection as the reply alone */
+        int delivery = strcmp(ev->outcome, "rejected") != 0;
+        log_facts f = {text,
+                       strlen(text),
+                       ev->rhost,
+                       !delivery                          ? NULL
+                       : !strcmp(ev->outcome, "deferred") ? "delayed"
+                                                          : "failed",
+                       delivery ? ev->status : NULL,
+                       delivery ? ev->destination : NULL,
+                       delivery && ev->destination ? provider_of(c, 'd', ev->destination) : NULL};
+        log_classify(c->kb, c->cache, &f, &v);
         ev->reason = v.reason;
         ev->scope = v.scope;
         ev->summary = v.summary;
@@ -260,11 +272,9 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
         if (!strcmp(ev->outcome, "expired"))
             ev->reason = "expired";
         ev->action = !strcmp(ev->outcome, "deferred") ? "delayed" : "failed";
-        int perm = ev->status ? ev->status[0] == '5' : v.permanent == 1;
-        /* the one rule bounce records follow: an address reason, permanent, no scope that
-         * blames the sender (ip, tenant, content, rate, sender) */
-        ev->hardbounce = !strcmp(ev->outcome, "bounced") &&
-                         classify_hardbounce(ev->reason, perm ? 1 : 0, v.scope, NULL);
+        /* the one rule bounce records follow (classify_record_hard()): an address reason,
+         * permanent, no scope or wording that blames the sender */
+        ev->hardbounce = !strcmp(ev->outcome, "bounced") && v.hardbounce;
     }
     /* the provider: from the relay host, else the reply, else the recipient domain */
     if (ev->rhost)

@@ -44,16 +44,26 @@ typedef struct log_verdict {
     const char *summary;  /* (kb) or NULL */
     char replycode[4];
     char status[16];
-    int permanent; /* 1, 0, -1 */
-    int not_block; /* the rule says its block-class reason is no block (greylisting) */
+    int permanent;  /* 1, 0, -1 */
+    int not_block;  /* the rule says its block-class reason is no block (greylisting) */
+    int hardbounce; /* a delivery outcome's: the bounce record's hard-bounce flag */
 } log_verdict;
+
+/* What a verdict is decided on: the reply text, the relay host; for a delivery outcome (a
+ * bounced or deferred line) also its action ("failed", "delayed"; NULL for a rejection), DSN
+ * status, the recipient's domain and the provider that domain maps to (the cache's key: a
+ * domain decides the verdict only through its provider). */
+typedef struct log_facts {
+    const char *text;
+    size_t len;
+    const char *rhost, *action, *status, *rdomain, *rprovider;
+} log_facts;
 
 typedef struct log_cache log_cache;
 
-/* log_classify - the verdict of the knowledge base on a reply text from rhost (may be NULL).
- * Results are cached by text (cache may be NULL). Never fails: unknown is "undefined". */
-void log_classify(const mxd_kb *kb, log_cache *cache, const char *text, size_t len,
-                  const char *rhost, log_verdict *out);
+/* log_classify - the verdict of the knowledge base on the facts. Results are cached (cache may
+ * be NULL). Never fails: unknown is "undefined". */
+void log_classify(const mxd_kb *kb, log_cache *cache, const log_facts *f, log_verdict *out);
 log_cache *log_cache_new(void);
 void log_cache_free(log_cache *c);
 
