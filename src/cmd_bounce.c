@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <mxdiag/bounce.h>
+#include <mxdiag/log.h>
 #include <mxdiag/mail.h>
 #include "cli.h"
 
@@ -48,6 +49,7 @@ typedef struct run {
     int write_error;
     int partial;         /* an input was given up part way (an endless mbox message) */
     unsigned long nolib; /* messages not read: GMime, needed to decode them, is missing */
+    int log_text;        /* a message not read opened as a mail log's lines */
 } run;
 
 static void help(FILE *out)
@@ -239,6 +241,24 @@ static int open_input(const char *path, mxd_mail_source **src)
     return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_NOINPUT_;
 }
 
+/* log_text - does a text that is no message open as a mail log (its first line that is not
+ * blank framed as a log's: syslog, RFC 3339, an Exim main log), as the log reader frames it? */
+static int log_text(const char *p, size_t n)
+{
+    mxd_log_input *in = NULL;
+    if (mxd_log_input_open_mem(p, n < 4096 ? n : 4096, NULL, &in) != MXD_OK)
+        return 0;
+    mxd_log_line line;
+    int framed = 0;
+    for (int i = 0; i < 8 && mxd_log_input_next(in, &line, NULL, 0) == MXD_OK; i++) {
+        framed = line.framed;
+        if (framed || line.msglen)
+            break;
+    }
+    mxd_log_input_close(in);
+    return framed;
+}
+
 /* message_done - after a message's records: say the caps that bit (the JSON records carry
  * them in "warnings"), count it, say why it was not read. An exit status to remember (0
  * none); *stop when reading must end. The same for one thread and for several. */
@@ -304,6 +324,8 @@ static int read_input(run *ru, mxd_bounce_ctx *bc, const char *path)
         ru->messages++;
         size_t n = 0;
         e = mxd_bounce_parse_msg(bc, &m, on_record, ru, &n);
+        if (e != MXD_OK && !ru->log_text)
+            ru->log_text = log_text(m.data, m.len);
         int stop = 0, r = message_done(ru, m.label, mxd_bounce_cuts(bc), e, &stop);
         if (r)
             rc = r;
@@ -336,6 +358,7 @@ typedef struct slot {
     unsigned long nrec, hard;
     unsigned cuts; /* mxd_bounce_cuts() */
     mxd_err e;
+    int log_text; /* not read, and a mail log's lines (log_text()) */
 } slot;
 
 typedef struct batch {
@@ -419,6 +442,7 @@ static void *work(void *arg)
         sl->cuts = mxd_bounce_cuts(w->bc);
         if (sl->e == MXD_OK)
             sl->e = e;
+        sl->log_text = e != MXD_OK && log_text(m.data, m.len);
     }
     return NULL;
 }
@@ -599,6 +623,7 @@ static int batch_print(run *ru, batch *b, int *stop)
         }
         ru->records += sl->nrec;
         ru->hard += sl->hard;
+        ru->log_text |= sl->log_text;
         int r = message_done(ru, label, sl->cuts, sl->e, stop);
         if (r)
             rc = r;
@@ -803,6 +828,11 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
         return EX_NOINPUT_;
     if (ru.partial)
         return EX_DATAERR_;
+    if (ru.messages && !ru.emails && ru.log_text) {
+        cli_err("bounce", "a mail log, and none of its lines says a delivery failed or was "
+                          "deferred (mxdiag log reads the whole log)");
+        return EX_DATAERR_;
+    }
     if (ru.messages && !ru.emails) {
         cli_err("bounce", "nothing in the input could be read as an e-mail message or a "
                           "notice (a reply that names no recipient: mxdiag diagnose reads it)");

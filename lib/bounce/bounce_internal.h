@@ -196,6 +196,11 @@ size_t bounce_addr_clean(const char *s, size_t len, char *out, size_t outlen);
  * when it is not one (blanks, a second '@', brackets, 8-bit domain). */
 size_t bounce_addr_typed(const char *s, size_t len, char *out, size_t outlen);
 
+/* bounce_log_stamp - does the line open with a log's time stamp, syslog's "Jun  3 10:00:01"
+ * or an ISO date "2026-06-03"? A log's lines are a server's own records (maillog.c reads them;
+ * the readers of a person's or a notice's words leave them). */
+int bounce_log_stamp(const char *l, size_t ll);
+
 /* bounce_line - iterate lines of s[0..len): from *pos, the line (without CR LF); 0 at end. */
 int bounce_line(const char *s, size_t len, size_t *pos, const char **l, size_t *ll);
 

@@ -1652,20 +1652,6 @@ static int reply_rcpt(const char *r, size_t end, int status, size_t *ao, size_t 
     return 1;
 }
 
-/* log_stamp - does the line open with a log's time stamp, syslog's "Jun  3 10:00:01" or an ISO
- * date "2026-06-03"? A log's lines are a server's own records, read by `mxdiag log`. */
-static int log_stamp(const char *l, size_t ll)
-{
-    if (ll >= 15 && str_isalpha((unsigned char)l[0]) && str_isalpha((unsigned char)l[1]) &&
-        str_isalpha((unsigned char)l[2]) && l[3] == ' ' &&
-        (l[4] == ' ' || str_isdigit((unsigned char)l[4])) && str_isdigit((unsigned char)l[5]) &&
-        l[6] == ' ' && str_isdigit((unsigned char)l[7]) && l[9] == ':')
-        return 1;
-    return ll >= 10 && str_isdigit((unsigned char)l[0]) && str_isdigit((unsigned char)l[3]) &&
-           l[4] == '-' && str_isdigit((unsigned char)l[5]) && l[7] == '-' &&
-           str_isdigit((unsigned char)l[8]);
-}
-
 /* reply_at - the offset in l[0..ll) (from ind, its indentation, on) of an SMTP reply code that
  * opens the line's words or follows a blank, ':' or '(' (not a field of data: a JSON string or
  * a TAB-separated column, '"550 ...'), from k on; ll when there is none. */
@@ -1713,7 +1699,7 @@ static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size
             ind++;
         /* (an SMTP session's transcript: the reply to MAIL FROM names the sender; a log's
          * lines are the server's own records) */
-        int skip = after_mail_from || log_stamp(l, ll);
+        int skip = after_mail_from || bounce_log_stamp(l, ll);
         if (ind < ll)
             after_mail_from = session_cmd(l, ll);
         for (size_t k = reply_at(l, ll, ind, ind); !skip && k < ll;
@@ -1727,7 +1713,7 @@ static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size
             const char *n;
             int dash = l[k + 3] == '-';
             while (stop - (size_t)(l + k - t) < 600 && bounce_line(t, end, &next, &n, &nl) &&
-                   !is_blank(n, nl) && !log_stamp(n, nl)) {
+                   !is_blank(n, nl) && !bounce_log_stamp(n, nl)) {
                 size_t ni = 0;
                 while (ni < nl && (n[ni] == ' ' || n[ni] == '\t'))
                     ni++;
@@ -1798,13 +1784,14 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
 
 const bounce_format bounce_fmt_pasted = {"pasted", pasted_detect, pasted_parse};
 
-/* The table: specific formats first, generic readers last. */
+/* The table: specific formats first, generic readers last; a mail log's lines pasted alone
+ * first of all (the notice readers would take its "to=<a@b>" for a notice's list). */
 const bounce_format *const bounce_formats[] = {
-    &bounce_fmt_arf,       &bounce_fmt_googlegroups, &bounce_fmt_gmail,    &bounce_fmt_dragonfly,
-    &bounce_fmt_opensmtpd, &bounce_fmt_james,        &bounce_fmt_qmail,    &bounce_fmt_exchange2003,
-    &bounce_fmt_mcafee,    &bounce_fmt_domino,       &bounce_fmt_notes,    &bounce_fmt_mdaemon,
-    &bounce_fmt_imail,     &bounce_fmt_exim,         &bounce_fmt_sendmail, &bounce_fmt_amazonses,
-    &bounce_fmt_rfc3834,   &bounce_fmt_rfc3464,      &bounce_fmt_jmrp,     &bounce_fmt_text,
-    &bounce_fmt_pasted,
+    &bounce_fmt_maillog,      &bounce_fmt_arf,       &bounce_fmt_googlegroups, &bounce_fmt_gmail,
+    &bounce_fmt_dragonfly,    &bounce_fmt_opensmtpd, &bounce_fmt_james,        &bounce_fmt_qmail,
+    &bounce_fmt_exchange2003, &bounce_fmt_mcafee,    &bounce_fmt_domino,       &bounce_fmt_notes,
+    &bounce_fmt_mdaemon,      &bounce_fmt_imail,     &bounce_fmt_exim,         &bounce_fmt_sendmail,
+    &bounce_fmt_amazonses,    &bounce_fmt_rfc3834,   &bounce_fmt_rfc3464,      &bounce_fmt_jmrp,
+    &bounce_fmt_text,         &bounce_fmt_pasted,
 };
 const size_t bounce_nformats = sizeof bounce_formats / sizeof *bounce_formats;

@@ -514,3 +514,15 @@ int bounce_subject_label(const mxd_kb *kb, const char *l, size_t ll)
     }
     return 0;
 }
+
+int bounce_log_stamp(const char *l, size_t ll)
+{
+    if (ll >= 15 && str_isalpha((unsigned char)l[0]) && str_isalpha((unsigned char)l[1]) &&
+        str_isalpha((unsigned char)l[2]) && l[3] == ' ' &&
+        (l[4] == ' ' || str_isdigit((unsigned char)l[4])) && str_isdigit((unsigned char)l[5]) &&
+        l[6] == ' ' && str_isdigit((unsigned char)l[7]) && l[9] == ':')
+        return 1;
+    return ll >= 10 && str_isdigit((unsigned char)l[0]) && str_isdigit((unsigned char)l[3]) &&
+           l[4] == '-' && str_isdigit((unsigned char)l[5]) && l[7] == '-' &&
+           str_isdigit((unsigned char)l[8]);
+}

@@ -3091,6 +3091,107 @@ static void test_pasted_reply(void **state)
     }
 }
 
+/* A mail log's lines pasted alone (maillog.c): each recipient a line says was bounced or
+ * deferred is a record, read by the log stage's parsers; its last outcome counts; a recipient
+ * delivered later, an inbound rejection and a log without a failure give none; a line
+ * without its time stamp is no log line. */
+static void test_pasted_log(void **state)
+{
+    (void)state;
+    got g;
+    static const char pf_bounced[] =
+        "Dec  7 10:12:01 mx postfix/smtp[12345]: 4F2A31C0123: to=<bob@example.com>, "
+        "relay=mx.example.com[192.0.2.10]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, "
+        "status=bounced (host mx.example.com[192.0.2.10] said: 550 5.1.1 <bob@example.com>: "
+        "Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO "
+        "command))\n";
+    parse_with(kb, pf_bounced, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@example.com");
+    assert_string_equal(g.r[0].status, "5.1.1");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_string_equal(g.r[0].command, "RCPT");
+    assert_int_equal(g.r[0].hard, 1);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"failed\""));
+    assert_non_null(strstr(g.r[0].json, "\"rhost\":\"mx.example.com\""));
+
+    /* deferred, then bounced: one record, failed; deferred, then delivered: none */
+    parse_with(kb,
+               "Dec  7 10:00:01 mx postfix/smtp[1]: 3B7E21C0456: to=<ann@example.net>, relay=none, "
+               "delay=1, dsn=4.4.1, status=deferred (connect to mx.example.net[192.0.2.7]:25: "
+               "Connection timed out)\n"
+               "Dec  7 10:00:02 mx postfix/smtp[1]: 3B7E21C0456: to=<cy@example.net>, relay=none, "
+               "delay=1, dsn=4.4.1, status=deferred (connect to mx.example.net[192.0.2.7]:25: "
+               "Connection timed out)\n"
+               "Dec  8 10:00:01 mx postfix/smtp[1]: 3B7E21C0456: to=<ann@example.net>, "
+               "relay=mx.example.net[192.0.2.7]:25, delay=86400, dsn=5.2.2, status=bounced "
+               "(host mx.example.net[192.0.2.7] said: 552 5.2.2 Mailbox full (in reply to RCPT "
+               "TO command))\n"
+               "Dec  8 10:00:02 mx postfix/smtp[1]: 3B7E21C0456: to=<cy@example.net>, "
+               "relay=mx.example.net[192.0.2.7]:25, delay=86400, dsn=2.0.0, status=sent (250 "
+               "2.0.0 Ok)\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "ann@example.net");
+    assert_string_equal(g.r[0].reason, "mailboxfull");
+    assert_int_equal(g.r[0].hard, 0);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"failed\""));
+
+    /* a deferral alone is a delayed record, never hard */
+    parse_with(
+        kb,
+        "2026-12-07T10:00:01.123456+00:00 mx postfix/smtp[1]: 3B7E21C0456: to=<dee@example.net>, "
+        "relay=mx.example.net[192.0.2.7]:25, delay=1, dsn=4.7.1, status=deferred (host "
+        "mx.example.net[192.0.2.7] said: 450 4.7.1 <dee@example.net>: Recipient address "
+        "rejected: Greylisted (in reply to RCPT TO command))\n",
+        &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "spamdetected");
+    assert_int_equal(g.r[0].hard, 0);
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"delayed\""));
+
+    /* Exim: a failure with and without its router; Sendmail */
+    parse_with(kb,
+               "2026-03-01 10:00:02 1RookS-000Pg8-VO ** nobody@example.net R=dnslookup "
+               "T=remote_smtp H=mx.example.net [192.0.2.25]: SMTP error from remote mail server "
+               "after RCPT TO:<nobody@example.net>: 550 5.1.1 <nobody@example.net>: Recipient "
+               "address rejected: User unknown\n"
+               "2026-03-01 10:00:03 1RookS-000Pg8-VO ** eve@example.org: retry timeout exceeded\n",
+               &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "nobody@example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 1);
+    assert_string_equal(g.r[1].recipient, "eve@example.org");
+    assert_string_equal(g.r[1].reason, "expired");
+    assert_int_equal(g.r[1].hard, 0);
+    parse_with(kb,
+               "Mar  1 10:00:03 mx sm-mta[4242]: 2A1B3C4D005678: to=<nobody@example.net>, "
+               "delay=00:00:03, xdelay=00:00:01, mailer=esmtp, pri=120345, "
+               "relay=mx.example.net. [192.0.2.25], dsn=5.1.1, stat=User unknown\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "nobody@example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
+
+    /* none: an inbound rejection, a log of deliveries, a line without its stamp */
+    static const char *const none[] = {
+        "Dec  7 10:12:01 mx postfix/smtpd[77]: NOQUEUE: reject: RCPT from x.example.org["
+        "198.51.100.9]: 550 5.1.1 <nope@example.com>: Recipient address rejected: User unknown "
+        "in local recipient table; from=<s@example.org> to=<nope@example.com> proto=ESMTP "
+        "helo=<x.example.org>\n",
+        "Dec  7 10:12:01 mx postfix/smtp[1]: 3B7E21C0456: to=<ann@example.net>, "
+        "relay=mx.example.net["
+        "192.0.2.7]:25, delay=1, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n",
+        "postfix/smtp[1]: 3B7E21C0456: to=<ann@example.net>, relay=none, delay=1, dsn=5.4.4, "
+        "status=bounced (Host or domain name not found)\n",
+    };
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+        parse_with(kb, none[i], &g);
+        assert_int_equal(g.n, 0);
+    }
+}
+
 /* What users paste of a notice: a delivery-status block alone, a Postfix recipient entry
  * alone (its "(expanded from" alias is no recipient, its later lines may have lost their
  * indentation), an Exim recipient's block alone, an Exchange Online notice whose reason is the
@@ -3867,6 +3968,7 @@ int main(void)
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
         cmocka_unit_test(test_pasted_reply),
+        cmocka_unit_test(test_pasted_log),
         cmocka_unit_test(test_pasted_notices),
         cmocka_unit_test(test_not_our_bounce),
     };
