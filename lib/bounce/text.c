@@ -166,8 +166,20 @@ static int recipient_line(const mxd_kb *kb, const char *l, size_t ll, int labels
      * mail was sent to */
     if (*al > 14 && str_caseeq(l + *at, 14, "mailer-daemon@"))
         return 0;
-    if (*at <= 1) /* ("'a@b' on 6/13/00 11:00 AM": Exchange 5.5 quotes it so) */
+    if (*at <= 1) { /* ("'a@b' on 6/13/00 11:00 AM": Exchange 5.5 quotes it so) */
+        /* an address a comma and a word (no other address) follow goes on with a sentence,
+         * as a reply wrapped inside an address goes on ("... identity list-de\nv@example.org,
+         * and ip 192.0.2.1"): no entry of a list writes it so */
+        size_t k = *at + *al + (l[0] == '<');
+        if (k + 2 < ll && l[k] == ',' && l[k + 1] == ' ' && l[k + 2] >= 'a' && l[k + 2] <= 'z') {
+            size_t w = k + 2;
+            while (w < ll && l[w] != ' ' && l[w] != '@')
+                w++;
+            if (w == ll || l[w] != '@')
+                return 0;
+        }
         return *at == 0 || l[0] == '<' || l[0] == '"' || l[0] == '(' || l[0] == '\'';
+    }
     size_t a = *at;
     if (l[a - 1] == '<')
         a--;

@@ -3091,6 +3091,42 @@ static void test_pasted_reply(void **state)
     }
 }
 
+/* A reply wrapped inside an address ("identity list-de\nv@example.org, and ip ..."): the line
+ * that goes on with the sentence is no recipient of the notice's list; a list of addresses
+ * with commas still is (round 27, a tune-half file). */
+static void test_wrapped_address(void **state)
+{
+    (void)state;
+    got g;
+    parse_with(kb,
+               "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n"
+               "To: list-dev-bounces@example.org\n"
+               "Subject: Mail delivery failed: returning message to sender\n\n"
+               "This message was created automatically by mail delivery software.\n\n"
+               "A message that you sent could not be delivered to one or more of\n"
+               "its recipients. This is a permanent error. The following address(es)\n"
+               "failed:\n\n"
+               "ann@example.net:\n"
+               "SMTP error from remote server for TEXT command, host: mx.example.net "
+               "(192.0.2.5) reason: 550 192.0.2.9 is not allowed to send mail from example.org\n"
+               ". Please see the SPF record, with scope mfrom, identity list-de\n"
+               "v@example.org, and ip 192.0.2.9\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "ann@example.net");
+    parse_with(kb,
+               "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n"
+               "To: s@example.org\n"
+               "Subject: Undelivered Mail\n\n"
+               "This message was created automatically by mail delivery software.\n\n"
+               "The following address(es) failed:\n\n"
+               "bo@example.net, cy@example.net\n"
+               "    550 5.1.1 User unknown\n",
+               &g);
+    assert_true(g.n >= 1);
+    assert_string_equal(g.r[0].recipient, "bo@example.net");
+}
+
 /* A mail log's lines pasted alone (maillog.c): each recipient a line says was bounced or
  * deferred is a record, read by the log stage's parsers; its last outcome counts; a recipient
  * delivered later, an inbound rejection and a log without a failure give none; a line
@@ -3969,6 +4005,7 @@ int main(void)
         cmocka_unit_test(test_fallback_notices),
         cmocka_unit_test(test_pasted_reply),
         cmocka_unit_test(test_pasted_log),
+        cmocka_unit_test(test_wrapped_address),
         cmocka_unit_test(test_pasted_notices),
         cmocka_unit_test(test_not_our_bounce),
     };
