@@ -67,8 +67,31 @@ for h in ('tune', 'held'):
         tp += min(w, g)
         flagged += g
         want += w
+    # what the hard-flag misses are, counted by reason (ours; for a good address read hard,
+    # ours for the label's), without naming their files: the held half's are not read one by
+    # one
+    soft_by, false_by = {}, {}
+    for e in part:
+        got = [json.loads(x) for x in recs.get(e['file'], [])]
+        by_rcpt = dict((r.get('recipient', '').lower(), r) for r in got)
+        for i, x in enumerate(e['records']):
+            # (a label without its recipient: the record in the same place)
+            r = (by_rcpt.get(x['recipient'].lower()) if x.get('recipient') else
+                 got[i] if i < len(got) else None)
+            if not r:
+                continue
+            if x.get('hardbounce') and not r.get('hardbounce'):
+                soft_by[r.get('reason')] = soft_by.get(r.get('reason'), 0) + 1
+            elif r.get('hardbounce') and not x.get('hardbounce'):
+                k = '%s for %s' % (r.get('reason'), x.get('reason'))
+                false_by[k] = false_by.get(k, 0) + 1
     print('%s half (%d files): %s' % (h, len(part), out[-1] if out else '?'))
     print('%s half: %s; hardbounce precision=%.3f (%d/%d) recall=%.3f (%d/%d)' % (
         h, out[0] if out else '?', tp / max(flagged, 1), tp, flagged, tp / max(want, 1), tp,
         want))
+    for what, d in (('label hard, read soft', soft_by),
+                    ("label soft, read hard (ours for the label's)", false_by)):
+        print('%s half: %s, by reason: %s' % (h, what, ', '.join(
+            '%s %d' % (k, n) for k, n in sorted(d.items(), key=lambda x: (-x[1], x[0])))
+            or 'none'))
 PY
