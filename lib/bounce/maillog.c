@@ -114,6 +114,7 @@ static int maillog_parse(bounce_view *v, bounce_out *out)
     mxd_log_opts o;
     memset(&o, 0, sizeof o);
     o.by = MXD_LOG_BY_PROVIDER; /* no sender tables: only the events are wanted */
+    o.inflight_max = 1024;      /* (64 KiB of lines hold fewer messages) */
     o.on_event = on_event;
     maillog_run run = {v, out};
     o.arg = &run;
