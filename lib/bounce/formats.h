@@ -53,6 +53,10 @@ const char *fmt_subject_untagged(const bounce_view *v);
  * tag in brackets ("[EXTERNAL]", "(External)", "*EXTERNAL*"); 0 when none. */
 size_t fmt_subject_gateway_tag_len(const bounce_view *v, const char *s, size_t sl);
 
+/* fmt_forwarded - does a person pass the message on (its Subject opens with "Fwd:", "WG:",
+ * "转发:" ... : bounce-phrases.tsv kind forward)? */
+int fmt_forwarded(const bounce_view *v);
+
 /* fmt_header_has - does the top header field name exist (and contain s, when s is not
  * NULL)? */
 int fmt_header_has(const bounce_view *v, const char *name, const char *s);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/bounce_internal.h"
+#include "bounce/formats.h"
 #include "kb/kb_internal.h"
 #include "classify/classify.h"
 #include "classify/reply.h"
@@ -179,7 +180,9 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         addr_only(from, addresser, sizeof addresser);
     if (!addresser[0] && bview_orig_header(v, "Return-Path", from, sizeof from))
         addr_only(from, addresser, sizeof addresser);
-    if (!addresser[0] && bview_header(v, "To", from, sizeof from))
+    /* else the notice's addressee; of a notice a person forwards ("Fwd: ..."), the person
+     * who got it and passes it on (the forward's To is whoever is asked to look at it) */
+    if (!addresser[0] && bview_header(v, fmt_forwarded(v) ? "From" : "To", from, sizeof from))
         addr_only(from, addresser, sizeof addresser);
     /* the address the notice was delivered to, as the receiving side wrote it (Delivered-To;
      * not To, which Amazon WorkMail's notices address to the failed recipient, nor

@@ -3091,6 +3091,42 @@ static void test_pasted_reply(void **state)
     }
 }
 
+/* A person's inline forward ("Fwd: ...") of a notice no reader knows: each reply with an
+ * enhanced status that names its recipient is read as a paste's, never hard; the addresser is
+ * the person who forwards it, not whom it is forwarded to. A reply ("Re: ...") quoting the same
+ * words gives none. */
+static void test_forwarded_unknown_notice(void **state)
+{
+    (void)state;
+    got g;
+    static const char body[] =
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        "Can you look at this? It keeps coming back.\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Mail System <postmaster@mx.example.net>\n"
+        "Subject: Delivery failure notice\n"
+        "To: <ann@example.org>\n\n"
+        "The mail server could not deliver your message.\n\n"
+        "  remote smtp server said: 550 5.1.1 <bob@example.net>: mailbox does not exist\n";
+    char msg[2048];
+    snprintf(msg, sizeof msg,
+             "From: Ann Smith <ann@example.org>\nTo: helpdesk@example.org\n"
+             "Subject: Fwd: Delivery failure notice\n%s",
+             body);
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_string_equal(g.r[0].addresser, "ann@example.org");
+    assert_int_equal(g.r[0].hard, 0);
+    snprintf(msg, sizeof msg,
+             "From: Ann Smith <ann@example.org>\nTo: helpdesk@example.org\n"
+             "Subject: Re: Delivery failure notice\n%s",
+             body);
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 0);
+}
+
 /* A reply wrapped inside an address ("identity list-de\nv@example.org, and ip ..."): the line
  * that goes on with the sentence is no recipient of the notice's list; a list of addresses
  * with commas still is (round 27, a tune-half file). */
@@ -4006,6 +4042,7 @@ int main(void)
         cmocka_unit_test(test_pasted_reply),
         cmocka_unit_test(test_pasted_log),
         cmocka_unit_test(test_wrapped_address),
+        cmocka_unit_test(test_forwarded_unknown_notice),
         cmocka_unit_test(test_pasted_notices),
         cmocka_unit_test(test_not_our_bounce),
     };
