@@ -444,6 +444,31 @@ static int inner_notice(const mxd_kb *kb, const char *hdr, size_t hlen)
     return f || (s && !person);
 }
 
+/* drop_list_address - a notice a mailing list relays (its List-Post field: RFC 2369) is
+ * addressed to the list, and the list's footer names the list's posting address again
+ * (Mailman's "___" line, "<list> mailing list", the address, the list's page): the list's own
+ * address is no recipient the notice reports (a phishing "bounce" sent to a list gave its
+ * footer's address as a failed recipient; round 27) */
+static void drop_list_address(bounce_view *v, bounce_out *out)
+{
+    char post[BOUNCE_FIELD_MAX];
+    if (!out->n || !bview_header(v, "List-Post", post, sizeof post))
+        return;
+    const char *m = str_casefind(post, strlen(post), "mailto:", 7);
+    if (!m)
+        return;
+    m += 7;
+    ((char *)m)[strcspn(m, ">?, \t")] = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < out->n; i++)
+        if (!*m || !str_caseeq(out->r[i].recipient, strlen(out->r[i].recipient), m)) {
+            if (k != i)
+                out->r[k] = out->r[i];
+            k++;
+        }
+    out->n = k;
+}
+
 /* parse - mxd_bounce_parse() with out.cut already set; calls itself once for a delivery report
  * returned inside the message (bc->nested). */
 static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const char *source,
@@ -560,6 +585,7 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
                              notification passed on by a list: the mail system's own words) */
     if (out->n && bc->nested && bc->passed_on)
         out->hearsay = 1;
+    drop_list_address(&bc->v, out);
     if (out->hearsay && out->n > 1)
         fmt_beside_failure(&bc->v, out);
     return bounce_emit(bc->kb, bc->flags, &bc->v, out, source ? source : "", cb, arg, nrec);

@@ -3127,6 +3127,40 @@ static void test_forwarded_unknown_notice(void **state)
     assert_int_equal(g.n, 0);
 }
 
+/* A notice a mailing list relays (List-Post) names the list's posting address only as its
+ * addressee and in the list's footer: no recipient; the failed recipient it names is kept. */
+static void test_list_relayed_notice(void **state)
+{
+    (void)state;
+    got g;
+    static const char head[] = "From: Mail Delivery System <mailer-daemon@mx.example.net>\n"
+                               "To: dev@lists.example.org\n"
+                               "Subject: [Dev] Undeliverable: Outgoing mail failed\n"
+                               "List-Id: <dev.lists.example.org>\n"
+                               "List-Post: <mailto:dev@lists.example.org>\n"
+                               "Content-Type: text/plain; charset=\"us-ascii\"\n\n";
+    static const char footer[] = "_______________________________________________\n"
+                                 "Dev mailing list\n"
+                                 "dev@lists.example.org\n"
+                                 "https://lists.example.org/listinfo/dev\n";
+    char msg[2048];
+    snprintf(msg, sizeof msg, "%sDear, dev\n%s", head, footer);
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 0);
+    snprintf(msg, sizeof msg,
+             "%sThis message was created automatically by mail delivery software.\n\n"
+             "A message that you sent could not be delivered to one or more of its\n"
+             "recipients. This is a permanent error. The following address(es) failed:\n\n"
+             "  ann@example.net\n"
+             "    host mx.example.net [192.0.2.1]\n"
+             "    SMTP error from remote mail server after RCPT TO:<ann@example.net>:\n"
+             "    550 5.1.1 User unknown\n\n%s",
+             head, footer);
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "ann@example.net");
+}
+
 /* A reply wrapped inside an address ("identity list-de\nv@example.org, and ip ..."): the line
  * that goes on with the sentence is no recipient of the notice's list; a list of addresses
  * with commas still is (round 27, a tune-half file). */
@@ -4042,6 +4076,7 @@ int main(void)
         cmocka_unit_test(test_pasted_reply),
         cmocka_unit_test(test_pasted_log),
         cmocka_unit_test(test_wrapped_address),
+        cmocka_unit_test(test_list_relayed_notice),
         cmocka_unit_test(test_forwarded_unknown_notice),
         cmocka_unit_test(test_pasted_notices),
         cmocka_unit_test(test_not_our_bounce),
