@@ -241,22 +241,53 @@ static int open_input(const char *path, mxd_mail_source **src)
     return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_NOINPUT_;
 }
 
-/* log_text - does a text that is no message open as a mail log (its first line that is not
- * blank framed as a log's: syslog, RFC 3339, an Exim main log), as the log reader frames it? */
+/* exim_id - does s open with an Exim message ID and a blank ("1RookS-000Pg8-VO ",
+ * "10HmaX-000000005vi-0000 ")? */
+static int exim_id(const char *s, size_t n)
+{
+    size_t i = 0, part = 0, len = 0;
+    for (; i < n && part < 3; i++) {
+        if (s[i] == '-' || s[i] == ' ') {
+            if (len < 2 || (part == 0 && len != 6))
+                return 0;
+            if (s[i] == ' ')
+                return part == 2;
+            part++;
+            len = 0;
+        } else if ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                   (s[i] >= 'a' && s[i] <= 'z')) {
+            len++;
+        } else {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* log_text - does a text that is no message open as a mail log: among its first lines one
+ * framed as a log's (syslog, RFC 3339) by an MTA's program (Postfix, Sendmail, Exim), or an
+ * Exim main log's line (a time stamp, then a message ID), as the log reader frames it? A
+ * time-stamped text of another program (a backup job's) is none. */
 static int log_text(const char *p, size_t n)
 {
     mxd_log_input *in = NULL;
     if (mxd_log_input_open_mem(p, n < 4096 ? n : 4096, NULL, &in) != MXD_OK)
         return 0;
     mxd_log_line line;
-    int framed = 0;
-    for (int i = 0; i < 8 && mxd_log_input_next(in, &line, NULL, 0) == MXD_OK; i++) {
-        framed = line.framed;
-        if (framed || line.msglen)
-            break;
+    int mta = 0;
+    for (int i = 0; i < 8 && !mta && mxd_log_input_next(in, &line, NULL, 0) == MXD_OK; i++) {
+        if (!line.framed)
+            continue;
+        const char *g = line.prog ? line.prog : "";
+        /* (an Exim main log's line is framed as program "exim" by its stamp alone: its
+         * message ID tells it from another program's time-stamped text) */
+        int main_log = !strcmp(g, "exim") && !(line.host && line.host[0]);
+        mta = strstr(g, "postfix") || strstr(g, "sendmail") || strstr(g, "sm-mta") ||
+              (strstr(g, "exim") && !main_log) ||
+              (main_log && line.msg && exim_id(line.msg, line.msglen));
     }
     mxd_log_input_close(in);
-    return framed;
+    return mta;
 }
 
 /* message_done - after a message's records: say the caps that bit (the JSON records carry

@@ -38,11 +38,14 @@ typedef struct mxd_reply_facts {
     const char *diagtype;         /* Diagnostic-Code type: SMTP, X-UNIX, X-POSTFIX ... */
     const char *action;           /* DSN action: failed, delayed ... */
     const char *format_reason;    /* a reason the message format itself gives (vacation ...) */
-    int record; /* non-zero for a bounce record's facts: a status is always given, Sisimai's
-                   5.0.9xx for the reason when the bounce has none (as mxd_bounce_record) */
-    int own;    /* non-zero when the text is the reporting MTA's own verdict, no remote
-                   server's reply (James's "550 - ... no such user here" notice): an unknown
-                   user there is a missing mailbox, never Sisimai's filtered */
+    int record;  /* non-zero for a bounce record's facts: a status is always given, Sisimai's
+                    5.0.9xx for the reason when the bounce has none (as mxd_bounce_record) */
+    int own;     /* non-zero when the text is the reporting MTA's own verdict, no remote
+                    server's reply (James's "550 - ... no such user here" notice): an unknown
+                    user there is a missing mailbox, never Sisimai's filtered */
+    int attempt; /* non-zero for one delivery attempt's record (a mail log's bounced or
+                    deferred line), not a notice's: a deferral without a decidable cause is
+                    no "expired" (Sisimai's name for a delay notice's), the MTA retries it */
 } mxd_reply_facts;
 
 typedef enum mxd_retry {

@@ -39,7 +39,9 @@ typedef struct bounce_rcpt {
     char feedbacktype[32];
     char rhost[BOUNCE_HOST_MAX];
     char lhost[BOUNCE_HOST_MAX];
-    int own; /* the text is the reporting MTA's own verdict (mxd_reply_facts.own) */
+    int own;     /* the text is the reporting MTA's own verdict (mxd_reply_facts.own) */
+    int attempt; /* one delivery attempt's record (a mail log's line), not a notice's
+                    (mxd_reply_facts.attempt) */
     /* bounce_add() clears the members above; it sets those below one by one */
     char diag[BOUNCE_MAX_DIAG];
     size_t diaglen;

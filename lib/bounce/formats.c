@@ -1805,6 +1805,6 @@ const bounce_format *const bounce_formats[] = {
     &bounce_fmt_exchange2003, &bounce_fmt_mcafee,    &bounce_fmt_domino,       &bounce_fmt_notes,
     &bounce_fmt_mdaemon,      &bounce_fmt_imail,     &bounce_fmt_exim,         &bounce_fmt_sendmail,
     &bounce_fmt_amazonses,    &bounce_fmt_rfc3834,   &bounce_fmt_rfc3464,      &bounce_fmt_jmrp,
-    &bounce_fmt_text,         &bounce_fmt_pasted,
+    &bounce_fmt_text,         &bounce_fmt_pasted,    &bounce_fmt_maillog_late,
 };
 const size_t bounce_nformats = sizeof bounce_formats / sizeof *bounce_formats;

@@ -27,6 +27,7 @@ extern const bounce_format bounce_fmt_notes;
 extern const bounce_format bounce_fmt_mdaemon;
 extern const bounce_format bounce_fmt_imail;
 extern const bounce_format bounce_fmt_maillog;
+extern const bounce_format bounce_fmt_maillog_late;
 
 /* helpers for format modules (formats.c). The strings the *_has helpers look for must be
  * string literals or others that live as long as the parser: each is prepared for searching

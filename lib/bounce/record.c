@@ -265,6 +265,7 @@ mxd_err bounce_emit(const mxd_kb *kb, unsigned flags, bounce_view *v, bounce_out
         facts.format_reason = r->reason;
         facts.record = 1;
         facts.own = r->own;
+        facts.attempt = r->attempt;
         classify_verdict c;
         classify_decide(kb, &facts, r->diag, r->diaglen, NULL, &c);
         if (delivered) {

@@ -659,7 +659,7 @@ void classify_decide(const mxd_kb *kb, const mxd_reply_facts *f, const char *tex
                 c->reason = "securityerror";
             else if (is(diagtype, "X-UNIX"))
                 c->reason = "mailererror";
-            else if (is(action, "delayed") || is(action, "expired"))
+            else if ((is(action, "delayed") && !f->attempt) || is(action, "expired"))
                 c->reason = "expired";
             else if (is(command, "MAIL")) /* the reverse-path was refused (RFC 5321 3.3) */
                 c->reason = "rejected";   /* (Sisimai's Rejected, Reason/Rejected.pm) */

@@ -129,7 +129,7 @@ typedef struct first_rec {
     char *text, *status, *replycode, *rhost, *mx, *lhost, *rdomain, *command, *diagtype, *action,
         *format_reason;
     size_t len;
-    int record, own;
+    int record, own, attempt;
     size_t n;
 } first_rec;
 
@@ -161,6 +161,7 @@ static int on_record(void *arg, const mxd_bounce_record *r)
         f->format_reason = diag_strdup(x->format_reason);
         f->record = x->record;
         f->own = x->own;
+        f->attempt = x->attempt;
     }
     return 0;
 }
@@ -211,7 +212,8 @@ static mxd_err facts_from_message(const mxd_kb *kb, const char *data, size_t len
                          f.action,
                          f.format_reason,
                          f.record,
-                         f.own};
+                         f.own,
+                         f.attempt};
     e = mxd_explain_facts(kb, &x, &d->explanation);
     if (e) {
         first_rec_free(&f);

@@ -18,7 +18,9 @@
 #include "log/log_internal.h"
 
 #define LOG_CACHE_SLOTS 4096
-#define LOG_CACHE_KEY   240 /* longest text cached; longer ones are classified every time */
+#define LOG_CACHE_KEY                                                                              \
+    480 /* longest key (text, host, status, action, provider) cached;                              \
+            longer ones are classified every time */
 
 typedef struct cache_slot {
     char key[LOG_CACHE_KEY + 1];
@@ -69,6 +71,7 @@ static void classify(const mxd_kb *kb, const log_facts *lf, log_verdict *out)
         f.recipient_domain = lf->rdomain;
         f.diagtype = "SMTP";
         f.record = 1;
+        f.attempt = 1;
         if (reply_command(lf->text, lf->len, cmd))
             f.command = cmd;
     }

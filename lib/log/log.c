@@ -267,7 +267,9 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
         ev->summary = v.summary;
         ev->not_block = v.not_block;
         ev->replycode = v.replycode[0] ? v.replycode : NULL;
-        if (!ev->status && v.status[0])
+        /* (a delivery's status as its bounce record decides it: the reply's own, more
+         * precise than Postfix's dsn=5.0.0 beside "550 5.1.1 ...", review-s15 L2) */
+        if ((!ev->status || delivery) && v.status[0])
             ev->status = v.status;
         if (!strcmp(ev->outcome, "expired"))
             ev->reason = "expired";

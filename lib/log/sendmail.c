@@ -171,6 +171,12 @@ int log_sendmail_parse(char *msg, size_t len, log_rec *r)
         if (dl)
             r->delay = sm_delay(dl);
         r->dsn = dsn;
+        /* "stat=queued": put in the queue for a later run (queue-only delivery mode, a busy
+         * system), no delivery tried: no outcome (review-s15 M2) */
+        if (!strncmp(stat, "queued", 6)) {
+            r->kind = LR_NONE;
+            return 1;
+        }
         r->kind = LR_DELIVERY;
         if (!strncmp(stat, "Sent", 4)) {
             r->status = "sent";

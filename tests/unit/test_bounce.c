@@ -3280,6 +3280,59 @@ static void test_pasted_log(void **state)
     assert_string_equal(g.r[0].recipient, "nobody@example.net");
     assert_string_equal(g.r[0].reason, "userunknown");
 
+    /* a deferral the MTA still retries is no "expired" delivery: refused at the connection
+     * it is blocked, else onhold (review-s15 M3); deferred, then expired by qmgr: failed,
+     * expired (L1) */
+    parse_with(kb,
+               "2026-03-01 10:00:16 1RookS-000Pg8-VD == ann@example.net R=dnslookup "
+               "T=remote_smtp defer (-44) H=mx.example.net [192.0.2.25]: SMTP error from remote "
+               "mail server after initial connection: 450 Too busy\n"
+               "2026-03-01 10:00:17 1RookS-000Pg8-VE == bo@example.net R=localuser "
+               "T=local_delivery defer (-1): mailbox file format unrecognized\n",
+               &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].reason, "blocked");
+    assert_string_equal(g.r[1].reason, "onhold");
+    parse_with(kb,
+               "Mar  1 10:00:08 mx postfix/smtp[2105]: 4F2A31C0130: to=<gus@example.biz>, "
+               "relay=none, delay=30, dsn=4.4.1, status=deferred (connect to "
+               "mx.example.biz[192.0.2.44]:25: Connection timed out)\n"
+               "Mar  6 10:00:01 mx postfix/qmgr[900]: 4F2A31C0130: from=<a@example.org>, "
+               "status=expired, returned to sender\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "expired");
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"failed\""));
+
+    /* log lines amid a person's words are hearsay, never hard (review-s15 H1); a notice
+     * pasted with a log line is read as the notice (H2) */
+    parse_with(kb,
+               "Hi all, our server logged this, but the address is fine, I mailed him\n"
+               "yesterday. Any idea why?\n\n"
+               "Mar  1 10:00:01 mx postfix/smtp[2101]: 4F2A31C0123: to=<bob@example.com>, "
+               "relay=mx.example.com[192.0.2.10]:25, delay=1.2, dsn=5.1.1, status=bounced "
+               "(host mx.example.com[192.0.2.10] said: 550 5.1.1 <bob@example.com>: "
+               "Recipient address rejected: User unknown (in reply to RCPT TO command))\n\n"
+               "Thanks, Carl\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 0);
+    parse_with(kb,
+               "This is the mail system at host mx.example.org.\n\n"
+               "I'm sorry to have to inform you that your message could not\n"
+               "be delivered to one or more recipients.\n\n"
+               "<ann@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1\n"
+               "    <ann@example.net>: Recipient address rejected: User unknown (in reply to\n"
+               "    RCPT TO command)\n\n"
+               "Mar  1 10:00:08 mx postfix/smtp[2105]: 4F2A31C0130: to=<gus@example.biz>, "
+               "relay=none, delay=30, dsn=4.4.1, status=deferred (connect to "
+               "mx.example.biz[192.0.2.44]:25: Connection timed out)\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "ann@example.net");
+    assert_int_equal(g.r[0].hard, 1);
+
     /* none: an inbound rejection, a log of deliveries, a line without its stamp */
     static const char *const none[] = {
         "Dec  7 10:12:01 mx postfix/smtpd[77]: NOQUEUE: reject: RCPT from x.example.org["

@@ -370,6 +370,22 @@ static void test_exim_and_sendmail_lines(void **state)
     assert_string_equal(r.to, "a@x");
     assert_string_equal(r.client_ip, "192.0.2.4");
     assert_string_equal(r.text, "550 5.7.1 <a@x>... Relaying denied");
+    /* review-s15: Exim's failure with no router named, a pipe's command with blanks, and
+     * Sendmail's "stat=queued" (no delivery tried: no outcome) */
+    snprintf(s, sizeof s, "%s", "1RookS-000Pg8-VB ** mo@example.net: retry timeout exceeded");
+    assert_true(log_exim_parse(s, strlen(s), &r));
+    assert_string_equal(r.to, "mo@example.net");
+    assert_string_equal(r.text, "retry timeout exceeded");
+    snprintf(s, sizeof s, "%s",
+             "1RookS-000Pg8-VF ** |/usr/bin/procmail -d quin <quin@example.org> R=procmail "
+             "T=procmail_pipe: Child process of procmail_pipe transport returned 75");
+    assert_true(log_exim_parse(s, strlen(s), &r));
+    assert_string_equal(r.to, "quin@example.org");
+    snprintf(s, sizeof s, "%s",
+             "xB7A0000A123: to=<qa@example.com>, delay=00:00:00, mailer=esmtp, pri=30316, "
+             "stat=queued");
+    assert_true(log_sendmail_parse(s, strlen(s), &r));
+    assert_int_equal(r.kind, LR_NONE);
 }
 
 /* --- reassembly -------------------------------------------------------------------------- */
