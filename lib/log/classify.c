@@ -18,9 +18,11 @@
 #include "log/log_internal.h"
 
 #define LOG_CACHE_SLOTS 4096
-#define LOG_CACHE_KEY                                                                              \
-    480 /* longest key (text, host, status, action, provider) cached;                              \
-            longer ones are classified every time */
+/* longest cache key (text, host, status, action, provider); longer ones are classified every
+ * time */
+#define LOG_CACHE_KEY 480
+/* what a bounce record keeps of a diagnostic (BOUNCE_MAX_DIAG - 1) */
+#define LOG_DIAG_MAX 2047
 
 typedef struct cache_slot {
     char key[LOG_CACHE_KEY + 1];
@@ -66,6 +68,15 @@ static void classify(const mxd_kb *kb, const log_facts *lf, log_verdict *out)
     f.rhost = lf->rhost;
     char cmd[8] = "";
     if (lf->action) {
+        /* (as long as a bounce record's diagnostic holds: BOUNCE_MAX_DIAG - 1 bytes, cut at
+         * the start of a UTF-8 character; review-s15 L3) */
+        size_t n = f.len;
+        if (n > LOG_DIAG_MAX) {
+            n = LOG_DIAG_MAX;
+            for (int k = 0; n > 0 && k < 3 && ((unsigned char)f.text[n] & 0xC0) == 0x80; k++)
+                n--;
+            f.len = n;
+        }
         f.status = lf->status;
         f.action = lf->action;
         f.recipient_domain = lf->rdomain;
