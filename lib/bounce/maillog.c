@@ -64,28 +64,29 @@ static void scan(const char *t, size_t end, size_t *marks, size_t *logl, size_t 
     }
 }
 
-/* maillog_detect - a text without a header that holds a time-stamped log line marking a
- * failed or deferred delivery; read first when log lines are most of it (at most one other
- * line for two of them) */
-static int maillog_detect(const bounce_view *v)
+/* logged_failure - a text without a header that holds a time-stamped log line marking a
+ * failed or deferred delivery; with most set, one where log lines are most of it (at most one
+ * other line for two of them) */
+static int logged_failure(const bounce_view *v, int most)
 {
     if (v->hlen || v->ms.nparts || !v->text.len)
         return 0;
     size_t marks, logl, other;
     scan(v->text.ptr, v->text.len < MAILLOG_SCAN ? v->text.len : MAILLOG_SCAN, &marks, &logl,
          &other);
-    return marks && other <= logl / 2;
+    return marks && (!most || other <= logl / 2);
 }
 
-/* maillog_late_detect - the same, with any share of other words (after every notice reader) */
+/* maillog_detect - read first of all when log lines are most of the text */
+static int maillog_detect(const bounce_view *v)
+{
+    return logged_failure(v, 1);
+}
+
+/* maillog_late_detect - with any share of other words, after every notice reader */
 static int maillog_late_detect(const bounce_view *v)
 {
-    if (v->hlen || v->ms.nparts || !v->text.len)
-        return 0;
-    size_t marks, logl, other;
-    scan(v->text.ptr, v->text.len < MAILLOG_SCAN ? v->text.len : MAILLOG_SCAN, &marks, &logl,
-         &other);
-    return marks != 0;
+    return logged_failure(v, 0);
 }
 
 typedef struct maillog_run {
