@@ -3342,8 +3342,8 @@ static void test_pasted_log(void **state)
         "Dec  7 10:12:01 mx postfix/smtp[1]: 3B7E21C0456: to=<ann@example.net>, "
         "relay=mx.example.net["
         "192.0.2.7]:25, delay=1, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n",
-        "postfix/smtp[1]: 3B7E21C0456: to=<ann@example.net>, relay=none, delay=1, dsn=5.4.4, "
-        "status=bounced (Host or domain name not found)\n",
+        ("postfix/smtp[1]: 3B7E21C0456: to=<ann@example.net>, relay=none, delay=1, dsn=5.4.4, "
+         "status=bounced (Host or domain name not found)\n"),
     };
     for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
         parse_with(kb, none[i], &g);
