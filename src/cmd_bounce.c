@@ -860,8 +860,8 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
     if (ru.partial)
         return EX_DATAERR_;
     if (ru.messages && !ru.emails && ru.log_text) {
-        cli_err("bounce", "a mail log, and none of its lines says a delivery failed or was "
-                          "deferred (mxdiag log reads the whole log)");
+        cli_err("bounce", "a mail log, and no recipient's last outcome in it is a failure "
+                          "or a deferral (mxdiag log reads the whole log)");
         return EX_DATAERR_;
     }
     if (ru.messages && !ru.emails) {

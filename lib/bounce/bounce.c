@@ -452,7 +452,9 @@ static int inner_notice(const mxd_kb *kb, const char *hdr, size_t hlen)
 static void drop_list_address(bounce_view *v, bounce_out *out)
 {
     char post[BOUNCE_FIELD_MAX];
-    if (!out->n || !bview_header(v, "List-Post", post, sizeof post))
+    /* (a delivery status part's recipient is the MTA's own word: the list's address may be
+     * the one that failed, review-s15b MED-1) */
+    if (!out->n || v->has_dsn || !bview_header(v, "List-Post", post, sizeof post))
         return;
     const char *m = str_casefind(post, strlen(post), "mailto:", 7);
     if (!m)

@@ -1597,8 +1597,9 @@ const bounce_format bounce_fmt_text = {"text", text_detect, text_parse};
  * read as `explain` and `diagnose` read it. A reply that names no such address gives no
  * record. A text pasted without its header that no other reader took gives a record for each
  * reply with an enhanced status inside it that names its recipient so (reply_in_text): the
- * notice of an MTA whose words no data row knows; so does a person's inline forward of such a
- * notice ("Fwd: ...", no delivery status part), as hearsay. */
+ * notice of an MTA whose words no data row knows. (Not a person's inline forward of one: a
+ * forward of a support thread or a newsletter that quotes replies gave false records, and
+ * diagnose advice on them; review-s15b HIGH-2.) */
 /* pasted_text - where a headerless view's text starts, after blanks (its length in *n) */
 static const char *pasted_text(const bounce_view *v, size_t *n)
 {
@@ -1742,20 +1743,13 @@ static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size
     return 0;
 }
 
-/* a person's inline forward ("Fwd: ...") of a notice no reader took, with no delivery status
- * part: its replies are read as a paste's (hearsay) */
-static int forwarded_text(const bounce_view *v)
-{
-    return v->hlen && !v->has_dsn && !v->has_fbr && forwarded(v);
-}
-
 static int pasted_detect(const bounce_view *v)
 {
-    if (!v->text.len || ((v->hlen || v->ms.nparts) && !forwarded_text(v)))
+    if (v->hlen || v->ms.nparts || !v->text.len)
         return 0;
     size_t n, pos = 0, rl, ao, al;
     const char *t = pasted_text(v, &n), *r;
-    return (!v->hlen && bounce_reply_code_at(t, n)) || reply_in_text(v, &pos, &r, &rl, &ao, &al);
+    return bounce_reply_code_at(t, n) || reply_in_text(v, &pos, &r, &rl, &ao, &al);
 }
 
 static int pasted_parse(bounce_view *v, bounce_out *out)
@@ -1763,7 +1757,7 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
     /* the reply: its lines while they open with its code (a multi-line reply's "550-") */
     size_t rn, pos = 0, end = 0, ll, ao, al;
     const char *r = pasted_text(v, &rn), *l;
-    if (!v->hlen && bounce_reply_code_at(r, rn)) {
+    if (bounce_reply_code_at(r, rn)) {
         while (bounce_line(r, rn, &pos, &l, &ll)) {
             if (ll < 3 || memcmp(l, r, 3) || !bounce_reply_code_at(l, ll))
                 break;

@@ -14,12 +14,14 @@
  * that MTA would have sent (the same reply text, status and command: one verdict; a deferral
  * as an attempt the MTA still retries, mxd_reply_facts.attempt). A text of log lines alone is
  * the MTA's own record: its records may be hard bounces, by the same rule as every other
- * record; log lines amid other words (a person's post quoting one) are hearsay, never hard
- * (review-s15 H1). A text mostly of log lines is read first of all (the notice readers would
- * take its "to=<a@b>" for a notice's list); one where other words dominate is left to the
- * notice readers and read only when none took it (a notice pasted with a log line:
- * review-s15 H2). A recipient logged more than once keeps its last outcome (deferred, then
- * bounced); one delivered later is a delivery (no record unless --include-delivered); a
+ * record; log lines beside a person's words (a line of four words or more without a stamp,
+ * not a program's banner: a post quoting one) are hearsay, never hard (review-s15 H1). A text
+ * mostly of log lines is read first of all (the notice readers would take its "to=<a@b>" for a
+ * notice's list); one where other words dominate is left to the notice readers and read only when
+ * none took it (a notice pasted with a log line: review-s15 H2). A recipient logged more than once
+ * keeps its last outcome (deferred, then bounced), whatever the number of recipients (they are kept
+ * apart from the records, so one delivered in the end takes no record's place); one delivered in
+ * the end is a delivery (a record only with --include-delivered, after the failures); a
  * deferred one whose message then expired (Postfix's qmgr "status=expired, returned to
  * sender") is a failure, reason expired. The records carry no date: a syslog stamp has none of
  * its year. Inbound rejections (NOQUEUE: reject) and lines of other programs give none: they
@@ -64,6 +66,28 @@ static void scan(const char *t, size_t end, size_t *marks, size_t *logl, size_t 
     }
 }
 
+/* prose_in - does t[0..len) hold a person's words beside its log lines: a line without a time
+ * stamp of four words or more, not a banner a program prints over a log (journalctl's
+ * "-- Logs begin at ...", tail's "==> file <==", a Markdown fence)? */
+static int prose_in(const char *t, size_t len)
+{
+    const char *l;
+    size_t pos = 0, ll;
+    while (bounce_line(t, len, &pos, &l, &ll)) {
+        bounce_trim(&l, &ll);
+        if (!ll || bounce_log_stamp(l, ll) || bounce_starts(l, ll, "-- ") ||
+            bounce_starts(l, ll, "==> ") || bounce_starts(l, ll, "```"))
+            continue;
+        size_t words = 0;
+        for (size_t i = 0; i < ll; i++)
+            if (str_isalpha((unsigned char)l[i]) && (i == 0 || l[i - 1] == ' '))
+                words++;
+        if (words >= 4)
+            return 1;
+    }
+    return 0;
+}
+
 /* logged_failure - a text without a header that holds a time-stamped log line marking a
  * failed or deferred delivery; with most set, one where log lines are most of it (at most one
  * other line for two of them) */
@@ -89,10 +113,21 @@ static int maillog_late_detect(const bounce_view *v)
     return logged_failure(v, 0);
 }
 
+/* One recipient's last outcome in the text (every recipient is kept here, not only the
+ * first BOUNCE_MAX_RCPTS: one delivered later must not have taken a record's place; review-s15b
+ * HIGH-1). */
+typedef struct ml_ent {
+    char *rcpt, *key, *diag; /* as logged; lower-cased (the map's key); the reply text */
+    char action[12], status[16], qid[32], rhost[BOUNCE_HOST_MAX];
+    int expired;
+} ml_ent;
+
 typedef struct maillog_run {
-    const bounce_view *v;
-    bounce_out *out;
-    char qid[BOUNCE_MAX_RCPTS][32]; /* each record's queue ID (an expiry names only that) */
+    ml_ent *e;
+    size_t n, cap;
+    size_t *slot; /* open addressing: entry index + 1, 0 for none */
+    size_t nslots;
+    int nomem;
 } maillog_run;
 
 static void copy_field(char *dst, size_t cap, const char *s)
@@ -105,16 +140,96 @@ static void copy_field(char *dst, size_t cap, const char *s)
     dst[n] = 0;
 }
 
+static size_t key_hash(const char *k)
+{
+    size_t h = 1469598103934665603ULL & (size_t)-1;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * (size_t)1099511628211ULL;
+    return h;
+}
+
+/* find - the entry of key, or where it goes (*at) */
+static ml_ent *find(maillog_run *run, const char *key, size_t *at)
+{
+    size_t m = run->nslots - 1, i = key_hash(key) & m;
+    while (run->slot[i]) {
+        ml_ent *x = &run->e[run->slot[i] - 1];
+        if (!strcmp(x->key, key))
+            return x;
+        i = (i + 1) & m;
+    }
+    *at = i;
+    return NULL;
+}
+
+/* entry_for - the entry of rcpt, a new one when it has none; NULL when out of memory */
+static ml_ent *entry_for(maillog_run *run, const char *rcpt)
+{
+    size_t n = strlen(rcpt), at = 0;
+    char *key = malloc(n + 1);
+    if (!key)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        key[i] = (char)str_tolower((unsigned char)rcpt[i]);
+    if (run->nslots && (run->n + 1) * 2 <= run->nslots) {
+        ml_ent *x = find(run, key, &at);
+        if (x) {
+            free(key);
+            return x;
+        }
+    } else { /* (grow: twice the entries, the slots built again) */
+        size_t ns = run->nslots ? run->nslots * 2 : 64;
+        size_t *sl = calloc(ns, sizeof *sl);
+        if (!sl) {
+            free(key);
+            return NULL;
+        }
+        free(run->slot);
+        run->slot = sl;
+        run->nslots = ns;
+        for (size_t k = 0; k < run->n; k++) {
+            size_t j;
+            (void)find(run, run->e[k].key, &j);
+            run->slot[j] = k + 1;
+        }
+        ml_ent *x = find(run, key, &at);
+        if (x) {
+            free(key);
+            return x;
+        }
+    }
+    if (run->n == run->cap) {
+        size_t c = run->cap ? run->cap * 2 : 32;
+        ml_ent *e = realloc(run->e, c * sizeof *e);
+        if (!e) {
+            free(key);
+            return NULL;
+        }
+        run->e = e;
+        run->cap = c;
+    }
+    ml_ent *x = &run->e[run->n];
+    memset(x, 0, sizeof *x);
+    x->key = key;
+    x->rcpt = malloc(n + 1);
+    if (!x->rcpt) {
+        free(key);
+        return NULL;
+    }
+    memcpy(x->rcpt, rcpt, n + 1);
+    run->slot[at] = ++run->n;
+    return x;
+}
+
 static int on_event(void *arg, const mxd_log_event *ev)
 {
     maillog_run *run = arg;
-    bounce_out *out = run->out;
     if (!strcmp(ev->outcome, "expired")) {
         /* the message left the queue: its recipients still deferred failed */
-        for (size_t i = 0; ev->queueid && i < out->n && i < BOUNCE_MAX_RCPTS; i++)
-            if (!strcmp(run->qid[i], ev->queueid) && !strcmp(out->r[i].action, "delayed")) {
-                copy_field(out->r[i].action, sizeof out->r[i].action, "failed");
-                out->r[i].reason = "expired";
+        for (size_t i = 0; ev->queueid && i < run->n; i++)
+            if (!strcmp(run->e[i].qid, ev->queueid) && !strcmp(run->e[i].action, "delayed")) {
+                copy_field(run->e[i].action, sizeof run->e[i].action, "failed");
+                run->e[i].expired = 1;
             }
         return 0;
     }
@@ -122,34 +237,58 @@ static int on_event(void *arg, const mxd_log_event *ev)
         sent = !strcmp(ev->outcome, "sent");
     if (!ev->recipient || !ev->recipient[0] || !(failed || delayed || sent))
         return 0; /* (an inbound rejection: no bounce of the user's mail) */
-    size_t al = strlen(ev->recipient);
-    bounce_rcpt *r = bounce_find(out, ev->recipient, al);
-    if (!r && sent)
-        return 0;
+    ml_ent *x = entry_for(run, ev->recipient);
+    if (!x) {
+        run->nomem = 1;
+        return 1;
+    }
+    copy_field(x->action, sizeof x->action, failed ? "failed" : delayed ? "delayed" : "delivered");
+    copy_field(x->status, sizeof x->status, ev->status);
+    copy_field(x->rhost, sizeof x->rhost, ev->rhost);
+    copy_field(x->qid, sizeof x->qid, ev->queueid);
+    x->expired = 0;
+    const char *d = ev->diagnosticcode ? ev->diagnosticcode : "";
+    size_t dl = bounce_utf8_cut(d, strlen(d), BOUNCE_MAX_DIAG - 1);
+    char *nd = realloc(x->diag, dl + 1);
+    if (!nd) {
+        run->nomem = 1;
+        return 1;
+    }
+    memcpy(nd, d, dl);
+    nd[dl] = 0;
+    x->diag = nd;
+    return 0;
+}
+
+/* add_record - the entry as a record of out (NULL: not an address, or the list is full) */
+static bounce_rcpt *add_record(const bounce_view *v, bounce_out *out, const ml_ent *x,
+                               int count_drop)
+{
+    size_t al = strlen(x->rcpt);
     char typed[BOUNCE_ADDR_MAX];
+    bounce_rcpt *r = NULL;
+    if (out->n >= BOUNCE_MAX_RCPTS) {
+        out->dropped += count_drop != 0; /* (the list is full) */
+        return NULL;
+    }
     /* (a log's field holds an address: one whose domain is one label is one too) */
-    if (!r && bounce_addr_typed(ev->recipient, al, typed, sizeof typed))
+    if (bounce_addr_typed(x->rcpt, al, typed, sizeof typed))
         r = bounce_add_exact(out, typed);
     if (!r)
-        r = bounce_add(out, ev->recipient, al);
+        r = bounce_add(out, x->rcpt, al);
     if (!r)
-        return 0; /* not an address, or the list is full (out->dropped counts it) */
-    size_t i = (size_t)(r - out->r);
-    if (i < BOUNCE_MAX_RCPTS)
-        copy_field(run->qid[i], sizeof run->qid[i], ev->queueid);
-    copy_field(r->action, sizeof r->action, failed ? "failed" : delayed ? "delayed" : "delivered");
-    copy_field(r->status, sizeof r->status, ev->status);
-    copy_field(r->rhost, sizeof r->rhost, ev->rhost);
-    r->replycode[0] = 0;
-    r->command[0] = 0;
-    r->reason = NULL;
+        return NULL;
+    copy_field(r->action, sizeof r->action, x->action);
+    copy_field(r->status, sizeof r->status, x->status);
+    copy_field(r->rhost, sizeof r->rhost, x->rhost);
+    r->reason = x->expired ? "expired" : NULL;
     r->attempt = 1;
-    const char *d = ev->diagnosticcode ? ev->diagnosticcode : "";
-    rcpt_diag_set(r, d, bounce_utf8_cut(d, strlen(d), BOUNCE_MAX_DIAG - 1));
-    reply_command_t(&run->v->cmds, r->diag, r->diaglen, r->command);
+    const char *d = x->diag ? x->diag : "";
+    rcpt_diag_set(r, d, strlen(d));
+    reply_command_t(&v->cmds, r->diag, r->diaglen, r->command);
     memcpy(r->diagtype, "SMTP", 5);
     /* (no date: a syslog stamp has no year, which the log stage takes from the clock) */
-    return 0;
+    return r;
 }
 
 static int maillog_parse(bounce_view *v, bounce_out *out)
@@ -159,17 +298,12 @@ static int maillog_parse(bounce_view *v, bounce_out *out)
     o.by = MXD_LOG_BY_PROVIDER; /* no sender tables: only the events are wanted */
     o.inflight_max = 4096;      /* (a pasted log is short; a long one is `mxdiag log`'s) */
     o.on_event = on_event;
-    maillog_run *run = calloc(1, sizeof *run);
-    if (!run)
-        return 0;
-    run->v = v;
-    run->out = out;
-    o.arg = run;
+    maillog_run run;
+    memset(&run, 0, sizeof run);
+    o.arg = &run;
     mxd_log_ctx *c = NULL;
-    if (mxd_log_new(v->kb, &o, &c) != MXD_OK) {
-        free(run);
+    if (mxd_log_new(v->kb, &o, &c) != MXD_OK)
         return 0;
-    }
     /* the whole text: a later line may deliver or expire what an earlier one deferred */
     mxd_log_input *in = NULL;
     if (mxd_log_input_open_mem(v->text.ptr, v->text.len, NULL, &in) == MXD_OK) {
@@ -179,12 +313,28 @@ static int maillog_parse(bounce_view *v, bounce_out *out)
         mxd_log_input_close(in);
     }
     mxd_log_free(c);
-    free(run);
-    size_t marks, logl, other;
-    scan(v->text.ptr, v->text.len, &marks, &logl, &other);
-    if (other)
+    /* the failures first, in the order they were met; then, while there is room, the
+     * recipients delivered in the end (records only with --include-delivered) */
+    size_t failures = 0;
+    for (int pass = 0; pass < 2 && !run.nomem; pass++) {
+        for (size_t i = 0; i < run.n; i++)
+            if ((pass == 0) == (strcmp(run.e[i].action, "delivered") != 0))
+                (void)add_record(v, out, &run.e[i], pass == 0);
+        if (pass == 0)
+            failures = out->n;
+    }
+    for (size_t i = 0; i < run.n; i++) {
+        free(run.e[i].rcpt);
+        free(run.e[i].key);
+        free(run.e[i].diag);
+    }
+    free(run.e);
+    free(run.slot);
+    if (prose_in(v->text.ptr, v->text.len))
         out->hearsay = 1; /* (a person's words around the lines: review-s15 H1) */
-    return (int)out->n;
+    /* (a log whose every recipient was delivered in the end is no bounce: exit 65 and the
+     * hint that `mxdiag log` reads it, as for a log of deliveries alone) */
+    return failures ? (int)out->n : 0;
 }
 
 const bounce_format bounce_fmt_maillog = {"maillog", maillog_detect, maillog_parse};
