@@ -123,9 +123,15 @@ typedef struct mxd_diagnosis {
      * title of the playbook not chosen; both NULL for a code with one reading. */
     char *reading;
     const char *reading_other; /* (kb) */
-    char *resolver_suspect;    /* why the resolver's "does not exist" answers cannot be believed
-                                  (mxd_nxdomain_suspect()), or NULL; the checks that rested on
-                                  them are UNCHECKED */
+    /* The diagnosed record's hard-bounce flag: 1 or 0 for a bounce's record, -1 for a reply
+     * given alone (no record). 0 beside a reason that says the address is gone (userunknown
+     * ...) means the record did not prove it: read from a person's words around the notice, a
+     * warning the MTA still retries, or a wording that also blames the sender; confirm the
+     * address before removing it. */
+    int hardbounce;
+    char *resolver_suspect; /* why the resolver's "does not exist" answers cannot be believed
+                               (mxd_nxdomain_suspect()), or NULL; the checks that rested on
+                               them are UNCHECKED */
 } mxd_diagnosis;
 
 /* mxd_diagnose - diagnose a bounce message (is_reply 0: the raw bytes of an e-mail) or a

@@ -129,7 +129,7 @@ typedef struct first_rec {
     char *text, *status, *replycode, *rhost, *mx, *lhost, *rdomain, *command, *diagtype, *action,
         *format_reason;
     size_t len;
-    int record, own, attempt;
+    int record, own, attempt, hard;
     size_t n;
 } first_rec;
 
@@ -140,6 +140,7 @@ static int on_record(void *arg, const mxd_bounce_record *r)
     if (f->have || !strcmp(r->reason, "delivered"))
         return 0;
     f->have = 1;
+    f->hard = r->hardbounce != 0;
     f->recipient = diag_strdup(r->recipient);
     f->destination = diag_strdup(r->destination);
     f->addresser = diag_strdup(r->addresser);
@@ -198,6 +199,7 @@ static mxd_err facts_from_message(const mxd_kb *kb, const char *data, size_t len
         return e ? e : MXD_ERR_NOTFOUND;
     }
     d->nrecords = f.n;
+    d->hardbounce = f.hard;
     /* the record's verdict: the same classification from the same facts (explain.h) */
     mxd_reply_facts x = {f.text ? f.text : "",
                          f.text ? f.len : 0,
@@ -588,6 +590,7 @@ mxd_err mxd_diagnose(const mxd_kb *kb, mxd_resolver *resolver, const char *data,
     mxd_diagnosis *d = calloc(1, sizeof *d);
     if (!d)
         return MXD_ERR_NOMEM;
+    d->hardbounce = -1; /* (a reply alone: no record; facts_from_message sets it) */
     mxd_err e;
     d->source = diag_strdup(source ? source : is_reply ? "reply" : "stdin");
     if (!d->source) {

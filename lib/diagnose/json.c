@@ -33,6 +33,8 @@ char *mxd_diagnosis_json(const mxd_diagnosis *d, int pretty)
     const mxd_explanation *x = d->explanation;
     json_object_set_new(facts, "source", explain_jstr(d->source));
     json_object_set_new(facts, "records", json_integer((json_int_t)d->nrecords));
+    json_object_set_new(facts, "hardbounce",
+                        d->hardbounce < 0 ? json_null() : json_boolean(d->hardbounce));
     json_object_set_new(facts, "provider", explain_jstr(x->provider));
     json_object_set_new(facts, "provider_name", explain_jstr(x->provider_name));
     json_object_set_new(facts, "replycode", explain_jstr(x->replycode[0] ? x->replycode : NULL));
