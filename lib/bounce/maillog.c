@@ -46,6 +46,22 @@ static int outcome_mark(const char *l, size_t ll)
     return 0;
 }
 
+/* log_lead - the blanks and quote marks ("    ", "> ", ">> ") before a log line's time stamp
+ * (a log pasted as a Markdown code block or quoted in a reply); *quoted set when a mark is
+ * among them. (size_t)-1 when the line holds no time-stamped log line. */
+static size_t log_lead(const char *l, size_t ll, int *quoted)
+{
+    size_t k = 0;
+    int q = 0;
+    while (k < ll && k < 16 && (l[k] == ' ' || l[k] == '\t' || l[k] == '>'))
+        q |= l[k++] == '>';
+    if (!bounce_log_stamp(l + k, ll - k))
+        return (size_t)-1;
+    if (quoted)
+        *quoted |= q;
+    return k;
+}
+
 /* scan - in t[0..end): the time-stamped lines that mark a failed or deferred delivery, the
  * time-stamped lines, and the other lines with words */
 static void scan(const char *t, size_t end, size_t *marks, size_t *logl, size_t *other)
@@ -54,7 +70,7 @@ static void scan(const char *t, size_t end, size_t *marks, size_t *logl, size_t 
     size_t pos = 0, ll;
     *marks = *logl = *other = 0;
     while (bounce_line(t, end, &pos, &l, &ll)) {
-        if (bounce_log_stamp(l, ll)) {
+        if (log_lead(l, ll, NULL) != (size_t)-1) {
             ++*logl;
             *marks += (size_t)outcome_mark(l, ll);
         } else {
@@ -74,9 +90,11 @@ static int prose_in(const char *t, size_t len)
     const char *l;
     size_t pos = 0, ll;
     while (bounce_line(t, len, &pos, &l, &ll)) {
+        if (log_lead(l, ll, NULL) != (size_t)-1)
+            continue;
         bounce_trim(&l, &ll);
-        if (!ll || bounce_log_stamp(l, ll) || bounce_starts(l, ll, "-- ") ||
-            bounce_starts(l, ll, "==> ") || bounce_starts(l, ll, "```"))
+        if (!ll || bounce_starts(l, ll, "-- ") || bounce_starts(l, ll, "==> ") ||
+            bounce_starts(l, ll, "```"))
             continue;
         size_t words = 0;
         for (size_t i = 0; i < ll; i++)
@@ -121,6 +139,27 @@ typedef struct ml_ent {
     char action[12], status[16], qid[32], rhost[BOUNCE_HOST_MAX];
     int expired;
 } ml_ent;
+
+/* unindented - a copy of t[0..len), NUL-terminated, in which every log line opens with its
+ * time stamp (log_lead() taken off); NUL bytes become blanks. NULL when out of memory. */
+static char *unindented(const char *t, size_t len, int *quoted)
+{
+    char *o = malloc(len + 2); /* (a last line without its end gets one) */
+    if (!o)
+        return NULL;
+    size_t n = 0, pos = 0, ll;
+    const char *l;
+    while (bounce_line(t, len, &pos, &l, &ll)) {
+        size_t k = log_lead(l, ll, quoted);
+        if (k != (size_t)-1)
+            l += k, ll -= k;
+        for (size_t i = 0; i < ll; i++)
+            o[n++] = l[i] ? l[i] : ' ';
+        o[n++] = '\n';
+    }
+    o[n] = 0;
+    return o;
+}
 
 typedef struct maillog_run {
     ml_ent *e;
@@ -304,15 +343,19 @@ static int maillog_parse(bounce_view *v, bounce_out *out)
     mxd_log_ctx *c = NULL;
     if (mxd_log_new(v->kb, &o, &c) != MXD_OK)
         return 0;
-    /* the whole text: a later line may deliver or expire what an earlier one deferred */
+    /* the whole text (a later line may deliver or expire what an earlier one deferred), its
+     * log lines without the blanks or quote marks before their stamps */
+    int quoted = 0;
+    char *lines = unindented(v->text.ptr, v->text.len, &quoted);
     mxd_log_input *in = NULL;
-    if (mxd_log_input_open_mem(v->text.ptr, v->text.len, NULL, &in) == MXD_OK) {
+    if (lines && mxd_log_input_open_mem(lines, strlen(lines), NULL, &in) == MXD_OK) {
         char why[128];
         mxd_log_input *const ins[1] = {in};
         (void)mxd_log_read(c, ins, 1, why, sizeof why);
         mxd_log_input_close(in);
     }
     mxd_log_free(c);
+    free(lines);
     /* the failures first, in the order they were met; then, while there is room, the
      * recipients delivered in the end (records only with --include-delivered) */
     size_t failures = 0;
@@ -330,8 +373,9 @@ static int maillog_parse(bounce_view *v, bounce_out *out)
     }
     free(run.e);
     free(run.slot);
-    if (prose_in(v->text.ptr, v->text.len))
-        out->hearsay = 1; /* (a person's words around the lines: review-s15 H1) */
+    if (quoted || prose_in(v->text.ptr, v->text.len))
+        out->hearsay = 1; /* (a person's words around the lines, or a reply quoting them:
+                             review-s15 H1) */
     /* (a log whose every recipient was delivered in the end is no bounce: exit 65 and the
      * hint that `mxdiag log` reads it, as for a log of deliveries alone) */
     return failures ? (int)out->n : 0;

@@ -3358,6 +3358,25 @@ static void test_pasted_log(void **state)
     assert_int_equal(g.n, 1);
     assert_int_equal(g.r[0].hard, 1);
 
+    /* a log pasted as a Markdown code block (indented) is read as it is; quoted in a reply
+     * ("> ") it is hearsay */
+    {
+        static const char line[] =
+            "Mar  1 10:00:01 mx postfix/smtp[2101]: 4F2A31C0123: to=<bob@example.com>, "
+            "relay=mx.example.com[192.0.2.10]:25, delay=1.2, dsn=5.1.1, status=bounced (host "
+            "mx.example.com[192.0.2.10] said: 550 5.1.1 <bob@example.com>: Recipient address "
+            "rejected: User unknown (in reply to RCPT TO command))";
+        char msg[1024];
+        snprintf(msg, sizeof msg, "    %s", line); /* (no line end: the copy adds one) */
+        parse_with(kb, msg, &g);
+        assert_int_equal(g.n, 1);
+        assert_int_equal(g.r[0].hard, 1);
+        snprintf(msg, sizeof msg, "> %s\n", line);
+        parse_with(kb, msg, &g);
+        assert_int_equal(g.n, 1);
+        assert_int_equal(g.r[0].hard, 0);
+    }
+
     /* recipients greylisted, then delivered, take no record's place: 200 of them before
      * three hard bounces still leave the three (review-s15b HIGH-1) */
     {
