@@ -236,9 +236,12 @@ static void report_text(run *ru, mxd_log_ctx *c)
             mxd_log_reason x;
             for (size_t j = 0; j < TOP_REASONS && mxd_log_provider_reason(c, i, j, &x) == 0; j++) {
                 char line[1024];
+                /* (a reason no wording decided says so: its reply is on the next line) */
+                const char *sum = x.summary;
+                if (!sum && (!strcmp(x.reason, "onhold") || !strcmp(x.reason, "undefined")))
+                    sum = "no wording the knowledge base holds decides the reason";
                 snprintf(line, sizeof line, "%llu x %s%s%s%s%s", x.count, x.reason,
-                         x.status[0] ? " " : "", x.status, x.summary ? ": " : "",
-                         x.summary ? x.summary : "");
+                         x.status[0] ? " " : "", x.status, sum ? ": " : "", sum ? sum : "");
                 term_clean(line, 0);
                 printf("    ");
                 term_wrap_at(stdout, g, 4, 6, line);
