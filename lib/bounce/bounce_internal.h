@@ -14,12 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mxdiag/bounce.h"
+#include "classify/classify.h"
 #include "classify/reply.h"
 #include "mail/mail_internal.h"
 #include "util/buf.h"
 
 #define BOUNCE_MAX_RCPTS MXD_BOUNCE_MAX_RCPTS /* recipients reported from one message */
-#define BOUNCE_MAX_DIAG  2048                 /* diagnostic text kept per recipient */
+#define BOUNCE_MAX_DIAG  CLASSIFY_MAX_DIAG    /* diagnostic text kept per recipient */
 #define BOUNCE_MAX_TEXT  (1024u * 1024)       /* human-readable text kept from one message */
 #define BOUNCE_MAX_DSN   (256u * 1024)        /* delivery-status text kept */
 #define BOUNCE_MAX_ORIG  (128u * 1024)        /* headers of the returned message kept */
@@ -178,10 +179,6 @@ bounce_rcpt *bounce_find(bounce_out *out, const char *addr, size_t alen);
 /* rcpt_diag_set / rcpt_diag_add - set / append diagnostic text, blanks collapsed. */
 void rcpt_diag_set(bounce_rcpt *r, const char *s, size_t len);
 void rcpt_diag_add(bounce_rcpt *r, const char *s, size_t len);
-
-/* bounce_utf8_cut - len, or, when it is over max, max moved back to the start of the UTF-8
- * character it would cut. */
-size_t bounce_utf8_cut(const char *s, size_t len, size_t max);
 
 /* bounce_addr_in - the first e-mail address in s[0..len): its start and length; 0 if none. */
 int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen);

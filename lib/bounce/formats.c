@@ -1238,7 +1238,7 @@ static void reply_in_notice(bounce_view *v, bounce_rcpt *r)
         while (stop - from < 600 && bounce_line(t, end, &next, &l, &ll) && !is_blank(l, ll) &&
                !ndr_field_at(l, ll))
             stop = next;
-        size_t dl = bounce_utf8_cut(t + from, stop - from, 600);
+        size_t dl = str_utf8_cut(t + from, stop - from, 600);
         /* Exchange's quote ("returned '550 ...'"): without its closing mark */
         while (from > 0 && t[from - 1] == '\'' && dl &&
                (t[from + dl - 1] == '\'' || str_isspace((unsigned char)t[from + dl - 1])))
@@ -1582,7 +1582,7 @@ static int text_parse(bounce_view *v, bounce_out *out)
         bounce_rcpt *r = fmt_fallback_rcpt(v, out);
         if (r) {
             size_t end = bview_sep(v);
-            rcpt_diag_set(r, v->text.ptr, bounce_utf8_cut(v->text.ptr, end, 600));
+            rcpt_diag_set(r, v->text.ptr, str_utf8_cut(v->text.ptr, end, 600));
             n = 1;
         }
     }
@@ -1732,7 +1732,7 @@ static int reply_in_text(const bounce_view *v, size_t *pos, const char **r, size
                     dash = n[ni + 3] == '-';
                 stop = next;
             }
-            size_t from = (size_t)(l + k - t), len = bounce_utf8_cut(t + from, stop - from, 600);
+            size_t from = (size_t)(l + k - t), len = str_utf8_cut(t + from, stop - from, 600);
             if (reply_rcpt(t + from, len, 1, ao, al)) {
                 *r = t + from;
                 *rl = len;
@@ -1768,7 +1768,7 @@ static int pasted_parse(bounce_view *v, bounce_out *out)
         bounce_rcpt *rc = bounce_add(out, r + ao, al);
         if (!rc)
             return 0;
-        rcpt_diag_set(rc, r, bounce_utf8_cut(r, end, 600));
+        rcpt_diag_set(rc, r, str_utf8_cut(r, end, 600));
         return 1;
     }
     /* else each reply inside the text that names its recipient, the first for each address:

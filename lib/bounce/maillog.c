@@ -287,7 +287,7 @@ static int on_event(void *arg, const mxd_log_event *ev)
     copy_field(x->qid, sizeof x->qid, ev->queueid);
     x->expired = 0;
     const char *d = ev->diagnosticcode ? ev->diagnosticcode : "";
-    size_t dl = bounce_utf8_cut(d, strlen(d), BOUNCE_MAX_DIAG - 1);
+    size_t dl = str_utf8_cut(d, strlen(d), BOUNCE_MAX_DIAG - 1);
     char *nd = realloc(x->diag, dl + 1);
     if (!nd) {
         run->nomem = 1;

@@ -629,7 +629,7 @@ int text_leads_v(bounce_view *v, bounce_out *out)
     for (size_t i = before; i < out->n && tail_len; i++)
         if (!out->r[i].diaglen)
             rcpt_diag_set(&out->r[i], s + tail_from,
-                          bounce_utf8_cut(s + tail_from, tail_len, TEXT_LEAD_TAIL_BYTES));
+                          str_utf8_cut(s + tail_from, tail_len, TEXT_LEAD_TAIL_BYTES));
     return (int)(out->n - before);
 }
 

@@ -92,17 +92,6 @@ static int cjk_punct_at(const char *s, size_t len, size_t i)
     return 0;
 }
 
-size_t bounce_utf8_cut(const char *s, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    size_t n = max;
-    /* (back over continuation bytes to the start of the character the cut falls in) */
-    for (size_t k = 0; n > 0 && k < 3 && ((unsigned char)s[n] & 0xC0) == 0x80; k++)
-        n--;
-    return n;
-}
-
 int bounce_addr_in(const char *s, size_t len, size_t *at, size_t *alen)
 {
     for (size_t i = 1; i + 1 < len; i++) {

@@ -62,6 +62,11 @@ const char *classify_provider(const mxd_kb *kb, const mxd_reply_facts *f, const 
  * rejection is 0. */
 int classify_hardbounce(const char *reason, int permanent, const char *scope, const char *command);
 
+/* CLASSIFY_MAX_DIAG - the diagnostic text a delivery record keeps (with its NUL): a bounce's
+ * recipient (BOUNCE_MAX_DIAG), a log's bounced or deferred line when it is classified, so both
+ * read the same words */
+#define CLASSIFY_MAX_DIAG 2048
+
 /* classify_record_hard - the hard-bounce flag of a delivery record (a bounce's recipient, a
  * log's bounced line) with verdict v, by the one rule both follow: classify_hardbounce(), and
  * not when the wording also blames the sender or says the failure is temporary

@@ -14,15 +14,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "classify/classify.h"
 #include "classify/reply.h"
 #include "log/log_internal.h"
+#include "util/str.h"
 
 #define LOG_CACHE_SLOTS 4096
 /* longest cache key (text, host, status, action, provider); longer ones are classified every
  * time */
 #define LOG_CACHE_KEY 480
-/* what a bounce record keeps of a diagnostic (BOUNCE_MAX_DIAG - 1) */
-#define LOG_DIAG_MAX 2047
 
 typedef struct cache_slot {
     char key[LOG_CACHE_KEY + 1];
@@ -68,15 +68,8 @@ static void classify(const mxd_kb *kb, const log_facts *lf, log_verdict *out)
     f.rhost = lf->rhost;
     char cmd[8] = "";
     if (lf->action) {
-        /* (as long as a bounce record's diagnostic holds: BOUNCE_MAX_DIAG - 1 bytes, cut at
-         * the start of a UTF-8 character; review-s15 L3) */
-        size_t n = f.len;
-        if (n > LOG_DIAG_MAX) {
-            n = LOG_DIAG_MAX;
-            for (int k = 0; n > 0 && k < 3 && ((unsigned char)f.text[n] & 0xC0) == 0x80; k++)
-                n--;
-            f.len = n;
-        }
+        /* (as far as a bounce record keeps it: review-s15 L3) */
+        f.len = str_utf8_cut(f.text, f.len, CLASSIFY_MAX_DIAG - 1);
         f.status = lf->status;
         f.action = lf->action;
         f.recipient_domain = lf->rdomain;

@@ -311,6 +311,17 @@ int str_glob_match(const char *text, size_t tlen, const char *pat)
 
 /* str_caseeq - equal without regard to ASCII case (b is NUL-terminated): one pass, no
  * strlen(). */
+size_t str_utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    /* (back over continuation bytes to the start of the character the cut falls in) */
+    for (size_t k = 0; n > 0 && k < 3 && ((unsigned char)s[n] & 0xC0) == 0x80; k++)
+        n--;
+    return n;
+}
+
 size_t str_utf8_put(unsigned long cp, char *out)
 {
     if (!cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))

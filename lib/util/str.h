@@ -87,6 +87,10 @@ int str_glob_find(const char *text, size_t tlen, const char *pat);
 /* str_glob_match - does the whole text match the case-insensitive pattern ('*' any run)? */
 int str_glob_match(const char *text, size_t tlen, const char *pat);
 
+/* str_utf8_cut - len, or, when it is over max, max moved back to the start of the UTF-8
+ * character it would cut. */
+size_t str_utf8_cut(const char *s, size_t len, size_t max);
+
 /* str_utf8_put - the UTF-8 bytes of code point cp into out (room for 4); their number, or 0
  * when cp is no Unicode scalar value (0, a surrogate, above U+10FFFF). */
 size_t str_utf8_put(unsigned long cp, char *out);

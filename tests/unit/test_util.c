@@ -231,6 +231,11 @@ static void test_utf8_valid(void **state)
 {
     (void)state;
     size_t bad = 99;
+    /* str_utf8_cut: never inside a character ("é" is two bytes, "😀" four) */
+    assert_int_equal(str_utf8_cut("abc", 3, 5), 3);
+    assert_int_equal(str_utf8_cut("a\303\251b", 4, 2), 1);
+    assert_int_equal(str_utf8_cut("a\303\251b", 4, 3), 3);
+    assert_int_equal(str_utf8_cut("\360\237\230\200x", 5, 3), 0);
     assert_true(str_utf8_valid("plain", 5, &bad));
     assert_true(str_utf8_valid("\303\251t\303\251 \342\234\223 \360\237\230\200", 14, NULL));
     assert_false(str_utf8_valid("ab\351", 3, &bad)); /* Latin-1 */
