@@ -190,14 +190,12 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
     fact_line(g, "remote host", x->rhost, NULL);
     fact_line(g, "reporting MTA", d->reporting_mta, NULL);
     /* a reason that says the address is gone, in a record that did not prove it */
-    static const char *const gone[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
-    for (size_t i = 0; d->hardbounce == 0 && x->reason && i < sizeof gone / sizeof *gone; i++)
-        if (!strcmp(x->reason, gone[i]))
-            fact_line(g, "hard bounce",
-                      "no: not proved by the mail system (words around the notice, a warning "
-                      "it still retries, or a wording that also blames the sender): confirm "
-                      "the address before removing it",
-                      NULL);
+    if (d->unproved)
+        fact_line(g, "hard bounce",
+                  "no: not proved by the mail system (words around the notice, a warning it "
+                  "still retries, or a wording that also blames the sender): confirm the "
+                  "address before removing it",
+                  NULL);
     if (d->reading) {
         char l[1024];
         snprintf(l, sizeof l, "%s; the other reading: %s", d->reading,

@@ -129,6 +129,8 @@ typedef struct mxd_diagnosis {
      * warning the MTA still retries, or a wording that also blames the sender; confirm the
      * address before removing it. */
     int hardbounce;
+    int unproved;           /* 1 when just that: a record, no hard bounce, a reason that says the
+                               address is gone (userunknown, hostunknown, hasmoved, notaccept) */
     char *resolver_suspect; /* why the resolver's "does not exist" answers cannot be believed
                                (mxd_nxdomain_suspect()), or NULL; the checks that rested on
                                them are UNCHECKED */

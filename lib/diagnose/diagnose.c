@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "classify/classify.h"
 #include "diagnose/diagnose_internal.h"
 #include "mxdiag/bounce.h"
 #include "mxdiag/check.h"
@@ -221,6 +222,8 @@ static mxd_err facts_from_message(const mxd_kb *kb, const char *data, size_t len
         first_rec_free(&f);
         return e;
     }
+    /* (the reasons classify_hardbounce() takes for a missing address) */
+    d->unproved = !f.hard && classify_hardbounce(d->explanation->reason, 1, NULL, NULL);
     if (f.sending_ip && *f.sending_ip) {
         d->sending_ip = f.sending_ip, f.sending_ip = NULL;
         d->sending_ip_from = "bounce";
