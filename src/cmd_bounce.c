@@ -50,6 +50,7 @@ typedef struct run {
     int partial;         /* an input was given up part way (an endless mbox message) */
     unsigned long nolib; /* messages not read: GMime, needed to decode them, is missing */
     int log_text;        /* a message not read opened as a mail log's lines */
+    const mxd_kb *kb;
 } run;
 
 static void help(FILE *out)
@@ -241,53 +242,28 @@ static int open_input(const char *path, mxd_mail_source **src)
     return e == MXD_ERR_NOMEM ? EX_OSERR_ : EX_NOINPUT_;
 }
 
-/* exim_id - does s open with an Exim message ID and a blank ("1RookS-000Pg8-VO ",
- * "10HmaX-000000005vi-0000 ")? */
-static int exim_id(const char *s, size_t n)
-{
-    size_t i = 0, part = 0, len = 0;
-    for (; i < n && part < 3; i++) {
-        if (s[i] == '-' || s[i] == ' ') {
-            if (len < 2 || (part == 0 && len != 6))
-                return 0;
-            if (s[i] == ' ')
-                return part == 2;
-            part++;
-            len = 0;
-        } else if ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
-                   (s[i] >= 'a' && s[i] <= 'z')) {
-            len++;
-        } else {
-            return 0;
-        }
-    }
-    return 0;
-}
-
-/* log_text - does a text that is no message open as a mail log: among its first lines one
- * framed as a log's (syslog, RFC 3339) by an MTA's program (Postfix, Sendmail, Exim), or an
- * Exim main log's line (a time stamp, then a message ID), as the log reader frames it? A
+/* log_text - does a text that is no message open as a mail log: among its first 4 KiB a line
+ * the log stage's own parsers (Postfix, Exim, Sendmail) take, as `mxdiag log` reads it? A
  * time-stamped text of another program (a backup job's) is none. */
-static int log_text(const char *p, size_t n)
+static int log_text(const mxd_kb *kb, const char *p, size_t n)
 {
+    mxd_log_opts o;
+    memset(&o, 0, sizeof o);
+    o.by = MXD_LOG_BY_PROVIDER;
+    o.inflight_max = 64;
+    mxd_log_ctx *c = NULL;
     mxd_log_input *in = NULL;
-    if (mxd_log_input_open_mem(p, n < 4096 ? n : 4096, NULL, &in) != MXD_OK)
-        return 0;
-    mxd_log_line line;
-    int mta = 0;
-    for (int i = 0; i < 8 && !mta && mxd_log_input_next(in, &line, NULL, 0) == MXD_OK; i++) {
-        if (!line.framed)
-            continue;
-        const char *g = line.prog ? line.prog : "";
-        /* (an Exim main log's line is framed as program "exim" by its stamp alone: its
-         * message ID tells it from another program's time-stamped text) */
-        int main_log = !strcmp(g, "exim") && !(line.host && line.host[0]);
-        mta = strstr(g, "postfix") || strstr(g, "sendmail") || strstr(g, "sm-mta") ||
-              (strstr(g, "exim") && !main_log) ||
-              (main_log && line.msg && exim_id(line.msg, line.msglen));
+    mxd_log_totals t;
+    memset(&t, 0, sizeof t);
+    if (mxd_log_new(kb, &o, &c) == MXD_OK &&
+        mxd_log_input_open_mem(p, n < 4096 ? n : 4096, NULL, &in) == MXD_OK) {
+        mxd_log_input *const ins[1] = {in};
+        (void)mxd_log_read(c, ins, 1, NULL, 0);
+        mxd_log_totals_get(c, &t);
     }
     mxd_log_input_close(in);
-    return mta;
+    mxd_log_free(c);
+    return t.lines > t.unknown + t.ignored;
 }
 
 /* message_done - after a message's records: say the caps that bit (the JSON records carry
@@ -356,7 +332,7 @@ static int read_input(run *ru, mxd_bounce_ctx *bc, const char *path)
         size_t n = 0;
         e = mxd_bounce_parse_msg(bc, &m, on_record, ru, &n);
         if (e != MXD_OK && !ru->log_text)
-            ru->log_text = log_text(m.data, m.len);
+            ru->log_text = log_text(ru->kb, m.data, m.len);
         int stop = 0, r = message_done(ru, m.label, mxd_bounce_cuts(bc), e, &stop);
         if (r)
             rc = r;
@@ -401,6 +377,7 @@ typedef struct batch {
     size_t alen, acap;
     size_t next; /* the next slot to parse (taken by the threads in turn) */
     int explain_rule;
+    const mxd_kb *kb;
 } batch;
 
 typedef struct worker {
@@ -473,7 +450,7 @@ static void *work(void *arg)
         sl->cuts = mxd_bounce_cuts(w->bc);
         if (sl->e == MXD_OK)
             sl->e = e;
-        sl->log_text = e != MXD_OK && log_text(m.data, m.len);
+        sl->log_text = e != MXD_OK && log_text(w->b->kb, m.data, m.len);
     }
     return NULL;
 }
@@ -821,6 +798,7 @@ int cmd_bounce(const cli_global *g, int argc, char **argv)
     batch b;
     memset(&b, 0, sizeof b);
     b.explain_rule = ru.explain_rule;
+    b.kb = ru.kb = kb;
     static pool pl;
     if (nthreads > 1)
         pool_start(&pl, ctx, nthreads);
