@@ -227,6 +227,7 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
     memset(&v, 0, sizeof v);
     char dest[LOG_FIELD_MAX];
     dest[0] = 0;
+    const char *dprov = NULL; /* the recipient domain's provider, once looked up */
     const char *d = domain_of(ev->recipient);
     if (d) {
         size_t i = 0;
@@ -252,6 +253,8 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
         /* a delivery outcome is read as its bounce record is (one verdict, one hard flag);
          * an inbound rejection as the reply alone */
         int delivery = strcmp(ev->outcome, "rejected") != 0;
+        if (delivery && ev->destination)
+            dprov = provider_of(c, 'd', ev->destination);
         log_facts f = {text,
                        strlen(text),
                        ev->rhost,
@@ -260,7 +263,7 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
                                                           : "failed",
                        delivery ? ev->status : NULL,
                        delivery ? ev->destination : NULL,
-                       delivery && ev->destination ? provider_of(c, 'd', ev->destination) : NULL};
+                       dprov};
         log_classify(c->kb, c->cache, &f, &v);
         ev->reason = v.reason;
         ev->scope = v.scope;
@@ -284,7 +287,7 @@ static mxd_err emit(mxd_log_ctx *c, mxd_log_event *ev, const log_rec *r)
     if (!ev->provider)
         ev->provider = v.provider;
     if (!ev->provider && ev->destination)
-        ev->provider = provider_of(c, 'd', ev->destination);
+        ev->provider = dprov ? dprov : provider_of(c, 'd', ev->destination);
     log_report_event(c, ev);
     if (c->o.on_event && c->o.on_event(c->o.arg, ev)) {
         c->stopped = 1;
