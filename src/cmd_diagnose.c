@@ -14,6 +14,11 @@
 /* A bounce is read whole; bigger input is cut (the parser's own limits are lower). */
 #define DIAGNOSE_INPUT_MAX (64u * 1024 * 1024)
 
+/* the hard bounce fact of a record whose reason says the address is gone, unproved */
+static const char unproved_text[] =
+    "no: not proved by the mail system (words around the notice, a warning it still retries, "
+    "or a wording that also blames the sender): confirm the address before removing it";
+
 static void help(FILE *out)
 {
     fprintf(out,
@@ -191,11 +196,7 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
     fact_line(g, "reporting MTA", d->reporting_mta, NULL);
     /* a reason that says the address is gone, in a record that did not prove it */
     if (d->unproved)
-        fact_line(g, "hard bounce",
-                  "no: not proved by the mail system (words around the notice, a warning it "
-                  "still retries, or a wording that also blames the sender): confirm the "
-                  "address before removing it",
-                  NULL);
+        fact_line(g, "hard bounce", unproved_text, NULL);
     if (d->reading) {
         char l[1024];
         snprintf(l, sizeof l, "%s; the other reading: %s", d->reading,
@@ -250,6 +251,11 @@ static void print_text(const cli_global *g, const mxd_diagnosis *d)
             snprintf(l, sizeof l, "%zu. %s", i + 1, x->fix[i]);
             term_wrap(stdout, g, 2, 5, l);
         }
+        /* (the steps are the reply's; this record did not prove the address gone) */
+        if (d->unproved)
+            term_wrap(stdout, g, 2, 2,
+                      "These steps are for the reply; this bounce did not prove the address "
+                      "gone (see the hard bounce fact): confirm it before removing it.");
     }
     if (d->delist_body) {
         printf("\n%sDelisting request: %s%s\n", b, d->delist_title, r);
@@ -368,6 +374,11 @@ static void print_markdown(const mxd_diagnosis *d)
     if (d->recipient) {
         printf("- **Recipient:** ");
         md_code(d->recipient, 0); /* an address would otherwise become a mailto: link */
+        putchar('\n');
+    }
+    if (d->unproved) {
+        printf("- **Hard bounce:** ");
+        md_text(unproved_text);
         putchar('\n');
     }
     if (d->dkim_selector) {

@@ -362,6 +362,35 @@ static char *join_findings(const mxd_diag_check *c)
     return buf_steal(&b);
 }
 
+/* hard_step - mark a step that only a proved hard bounce calls for (removing the address):
+ * to do when the record is a hard bounce; unchecked when the reason says the address is gone
+ * but the record did not prove it (d->unproved: a person's words around the notice, a warning
+ * the MTA still retries); yours to judge for a reply given alone (no record); not applicable
+ * when the reason is no missing address (a full or suspended mailbox comes back). */
+static mxd_err hard_step(const mxd_diagnosis *d, mxd_diag_step *s)
+{
+    const char *reason = d->explanation && d->explanation->reason ? d->explanation->reason : "";
+    if (d->hardbounce == 1) {
+        s->mark = MXD_MARK_TODO;
+        s->finding =
+            diag_strdup("a hard bounce: the receiving system refused the address for good");
+    } else if (d->unproved) {
+        s->mark = MXD_MARK_UNCHECKED;
+        s->finding = diag_strdup("not proved by the mail system (see the hard bounce fact): "
+                                 "confirm the address before removing it");
+    } else if (d->hardbounce < 0 && classify_hardbounce(reason, 1, NULL, NULL)) {
+        s->mark = MXD_MARK_MANUAL; /* a reply alone: no record to prove or disprove it */
+        return MXD_OK;
+    } else {
+        char l[256];
+        snprintf(l, sizeof l, "not a hard bounce (%s): nothing says the address is gone",
+                 *reason ? reason : "no reason");
+        s->mark = MXD_MARK_NOT_APPLICABLE;
+        s->finding = diag_strdup(l);
+    }
+    return s->finding ? MXD_OK : MXD_ERR_NOMEM;
+}
+
 static mxd_err build_steps(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnosis *d)
 {
     d->steps = calloc(pb->nsteps ? pb->nsteps : 1, sizeof *d->steps);
@@ -376,6 +405,12 @@ static mxd_err build_steps(const mxd_kb *kb, const kb_playbook *pb, mxd_diagnosi
             return MXD_ERR_NOMEM;
         if (st->check == KB_CHECK_MANUAL) {
             s->mark = MXD_MARK_MANUAL;
+            continue;
+        }
+        if (st->check == KB_CHECK_HARD) {
+            mxd_err e = hard_step(d, s);
+            if (e)
+                return e;
             continue;
         }
         const mxd_diag_check *c = find_check(d, s->check);

@@ -160,6 +160,7 @@ typedef enum kb_check {
     KB_CHECK_DKIM,       /* the DKIM key exists and has >= 2048 bits */
     KB_CHECK_DMARC,      /* the sender domain publishes a DMARC policy */
     KB_CHECK_MX,         /* the recipient domain accepts mail (MX, no null MX) */
+    KB_CHECK_HARD,       /* no live check: the bounce proved the address gone (a hard bounce) */
     KB_CHECK__COUNT
 } kb_check;
 

@@ -115,7 +115,7 @@ static mxd_err check_keys(parse_ctx *pc, const sline *l, size_t n, const char *c
 }
 
 static const char *const check_names[KB_CHECK__COUNT] = {"manual", "dnsbl", "ptr", "spf",
-                                                         "dkim",   "dmarc", "mx"};
+                                                         "dkim",   "dmarc", "mx",  "hard"};
 
 const char *kb_check_name(kb_check c)
 {
@@ -178,7 +178,7 @@ static mxd_err add_playbook(parse_ctx *pc, const sline *l, size_t n)
         pc->line = l[i].line;
         if (chk < 0)
             return kb_fail(pc, "step must be 'CHECK: text' with CHECK one of manual dnsbl ptr "
-                               "spf dkim dmarc mx");
+                               "spf dkim dmarc mx hard");
         const char *t = c + 1;
         while (t < v + l[i].vl && *t == ' ')
             t++;
