@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/formats.h"
+#include "log/log_internal.h"
 #include "mxdiag/log.h"
 #include "util/str.h"
 
@@ -47,14 +48,16 @@ static int outcome_mark(const char *l, size_t ll)
 }
 
 /* log_lead - the blanks and quote marks ("    ", "> ", ">> ") before a log line's time stamp
- * (a log pasted as a Markdown code block or quoted in a reply); *quoted set when a mark is
- * among them. (size_t)-1 when the line holds no time-stamped log line. */
+ * (a log pasted as a Markdown code block or quoted in a reply), and a container's name before
+ * it as docker compose prints it; *quoted set when a quote mark is among them. (size_t)-1 when the
+ * line holds no time-stamped log line. */
 static size_t log_lead(const char *l, size_t ll, int *quoted)
 {
     size_t k = 0;
     int q = 0;
     while (k < ll && k < 16 && (l[k] == ' ' || l[k] == '\t' || l[k] == '>'))
         q |= l[k++] == '>';
+    k += log_compose_prefix(l + k, ll - k); /* ("mail-1  | ": docker compose logs) */
     if (!bounce_log_stamp(l + k, ll - k))
         return (size_t)-1;
     if (quoted)

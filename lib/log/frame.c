@@ -83,6 +83,13 @@ size_t log_parse_3339_ys(const char *s, size_t len, log_year *ys, long long *t, 
             return 0;
         off = (oh * 3600LL + om * 60LL) * (s[i] == '-' ? -1 : 1);
         i += 6;
+    } else if (i + 5 <= len && (s[i] == '+' || s[i] == '-') && (i + 5 == len || s[i + 5] == ' ')) {
+        /* ISO 8601's basic offset "+0100", as journalctl -o short-iso writes it */
+        int oh, om;
+        if (!num(s + i + 1, 2, &oh) || !num(s + i + 3, 2, &om) || oh > 23 || om > 59)
+            return 0;
+        off = (oh * 3600LL + om * 60LL) * (s[i] == '-' ? -1 : 1);
+        i += 5;
     }
     *t = days * 86400LL + h * 3600LL + mi * 60LL + se - off;
     *usec = us;
@@ -274,6 +281,19 @@ static int frame_5424(char *p, char *end, mxd_log_line *out)
     return 1;
 }
 
+size_t log_compose_prefix(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && i < 128 &&
+           (str_isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.'))
+        i++;
+    if (!i || i >= len || s[i] != ' ')
+        return 0;
+    while (i < len && s[i] == ' ')
+        i++;
+    return i + 1 < len && s[i] == '|' && s[i + 1] == ' ' ? i + 2 : 0;
+}
+
 void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out)
 {
     char *p = line, *end = line + len;
@@ -282,6 +302,8 @@ void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out)
     out->pid = -1;
     out->msg = line;
     out->msglen = len;
+    /* a container's log as "docker compose logs" prints it: "service-1  | " before the line */
+    p += log_compose_prefix(p, len);
     if (p < end && *p == '<') {
         char *q = p + 1;
         while (q < end && q - p <= 4 && str_isdigit((unsigned char)*q))
@@ -324,6 +346,14 @@ void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out)
             out->framed = 1;
             return;
         }
+        /* "docker logs -t" puts its own RFC 3339 stamp before the line's syslog stamp: the
+         * outer one is kept (it has the year and the zone) */
+        long long t2;
+        long us2;
+        log_year inner = {0}; /* (the inner stamp's year is not wanted: ys stays as it is) */
+        size_t n2 = parse_3164(p, (size_t)(end - p), &inner, &t2, &us2);
+        if (n2 && p + n2 < end && p[n2] == ' ')
+            p += n2 + 1;
     } else if ((n = parse_3164(p, (size_t)(end - p), ys, &out->time, &out->usec))) {
         p += n;
         if (p >= end || *p != ' ')

@@ -22,6 +22,11 @@ typedef struct log_year {
     long long days;     /* ... as days since 1970 */
 } log_year;
 
+/* log_compose_prefix - the bytes of "docker compose logs"' prefix at s ("mail-1  | ": a
+ * service name, blanks, a bar and a blank), 0 when there is none. log_frame_syslog() skips it;
+ * so does the bounce stage's reader of pasted log lines. */
+size_t log_compose_prefix(const char *s, size_t len);
+
 /* log_frame_syslog - frame one line (len bytes, writable: NULs are put in place) as RFC 3164,
  * RFC 3339, RFC 5424 or an Exim main log line. Sets *out (out->framed = 0 when it is none of
  * these; msg is then the whole line). */

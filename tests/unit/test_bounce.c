@@ -3254,6 +3254,24 @@ static void test_pasted_log(void **state)
     assert_int_equal(g.r[0].hard, 0);
     assert_non_null(strstr(g.r[0].json, "\"action\":\"failed\""));
 
+    /* as docker compose logs and journalctl -o short-iso print it: the same record */
+    parse_with(kb,
+               "mail-1  | Dec  7 10:12:01 mx postfix/smtp[12345]: 4F2A31C0123: "
+               "to=<bob@example.com>, relay=mx.example.com[192.0.2.10]:25, delay=1.2, dsn=5.1.1, "
+               "status=bounced (host mx.example.com[192.0.2.10] said: 550 5.1.1 User unknown (in "
+               "reply to RCPT TO command))\n"
+               "mail-1  | 2026-12-07T10:12:02+0100 mx postfix/smtp[12345]: 4F2A31C0124: "
+               "to=<cy@example.com>, relay=mx.example.com[192.0.2.10]:25, delay=1.2, dsn=5.1.1, "
+               "status=bounced (host mx.example.com[192.0.2.10] said: 550 5.1.1 User unknown (in "
+               "reply to RCPT TO command))\n",
+               &g);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.r[0].recipient, "bob@example.com");
+    assert_string_equal(g.r[1].recipient, "cy@example.com");
+    assert_int_equal(g.r[0].hard, 1);
+    assert_int_equal(g.r[1].hard, 1);
+    assert_non_null(strstr(g.r[1].json, "\"action\":\"failed\""));
+
     /* a deferral alone is a delayed record, never hard */
     parse_with(
         kb,

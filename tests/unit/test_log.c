@@ -107,6 +107,58 @@ static void test_3339_and_5424(void **state)
     mxd_log_input_close(in);
 }
 
+/* the shapes a log takes out of journalctl -o short-iso (ISO 8601's basic offset "+0100") and
+ * out of containers: docker compose's "service-1  | " prefix, docker logs -t's own stamp before
+ * the line's (the outer one has the year and the zone, and is kept) */
+static void test_journal_iso_and_container_prefixes(void **state)
+{
+    (void)state;
+    mxd_log_input *in =
+        open_text("2023-03-14T00:00:31+0100 helga postfix/smtp[31]: ABCDEF1234: removed\n"
+                  "2023-03-14T00:00:31.5-0130 helga postfix/smtp[31]: x\n"
+                  "mail-1  | Mar 14 10:00:00 mx postfix/qmgr[13]: ABCDEF1234: removed\n"
+                  "mail_1    | 2023-03-14T10:00:00.123456789Z mx postfix/smtp[7]: y\n"
+                  "2023-03-14T09:59:58.000000001Z Mar 14 11:59:58 mx postfix/smtp[8]: z\n"
+                  "mail-1  | 2023-03-14T09:59:59Z Mar 14 09:59:59 mx postfix/smtp[9]: w\n"
+                  "not a service | Mar 14 10:00:00 mx postfix/qmgr[13]: v\n"
+                  "2023-03-14T00:00:31+01 helga postfix/smtp[31]: u\n",
+                  2023, 0);
+    mxd_log_line l;
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_true(l.framed);
+    assert_int_equal(l.time, ymd(2023, 3, 13, 23, 0, 31));
+    assert_string_equal(l.host, "helga");
+    assert_string_equal(l.msg, "ABCDEF1234: removed");
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_int_equal(l.time, ymd(2023, 3, 14, 1, 30, 31));
+    assert_int_equal(l.usec, 500000);
+    assert_string_equal(l.prog, "postfix/smtp");
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_true(l.framed);
+    assert_int_equal(l.time, ymd(2023, 3, 14, 10, 0, 0));
+    assert_string_equal(l.host, "mx");
+    assert_string_equal(l.prog, "postfix/qmgr");
+    assert_int_equal(l.pid, 13);
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_int_equal(l.time, ymd(2023, 3, 14, 10, 0, 0));
+    assert_int_equal(l.usec, 123456);
+    assert_string_equal(l.msg, "y");
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_int_equal(l.time, ymd(2023, 3, 14, 9, 59, 58)); /* docker's stamp, not the line's */
+    assert_string_equal(l.host, "mx");
+    assert_string_equal(l.prog, "postfix/smtp");
+    assert_string_equal(l.msg, "z");
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_int_equal(l.pid, 9);
+    assert_string_equal(l.msg, "w");
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_false(l.framed); /* (a name with blanks is no service's) */
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_OK);
+    assert_false(l.framed); /* ("+01": no offset ISO 8601 allows in a stamp with seconds) */
+    assert_int_equal(mxd_log_input_next(in, &l, NULL, 0), MXD_ERR_NOTFOUND);
+    mxd_log_input_close(in);
+}
+
 static void test_unknown_and_long_lines(void **state)
 {
     (void)state;
@@ -669,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_3164_year_and_new_year),
         cmocka_unit_test(test_3164_year_from_reference),
         cmocka_unit_test(test_3339_and_5424),
+        cmocka_unit_test(test_journal_iso_and_container_prefixes),
         cmocka_unit_test(test_unknown_and_long_lines),
         cmocka_unit_test(test_journal_export_binary),
         cmocka_unit_test(test_journal_json),
