@@ -85,13 +85,16 @@ int cli_open_kb(const cli_global *g, const char *cmd, mxd_kb **kb)
         /* a copy of data/ made for an older mxdiag lacks the kinds of rows added since: what
          * they teach is then not known, which is said (once, in one line) */
         static const char *const kinds[] = {
-            "bounce-phrases/from",       "bounce-phrases/subject",       "bounce-phrases/sentence",
-            "bounce-phrases/lead",       "bounce-phrases/autoreply",     "bounce-phrases/delivered",
-            "bounce-phrases/separator",  "bounce-phrases/addr-lead",     "bounce-phrases/delayed",
-            "bounce-phrases/not-bounce", "bounce-phrases/reply",         "bounce-phrases/forward",
-            "bounce-phrases/tag",        "bounce-phrases/pasted",        "bounce-phrases/own",
-            "bounce-phrases/program",    "bounce-phrases/subject-label", "bounce-phrases/footer",
-            "bounce-categories"};
+            "bounce-phrases/from",          "bounce-phrases/subject",
+            "bounce-phrases/sentence",      "bounce-phrases/lead",
+            "bounce-phrases/autoreply",     "bounce-phrases/delivered",
+            "bounce-phrases/separator",     "bounce-phrases/addr-lead",
+            "bounce-phrases/delayed",       "bounce-phrases/not-bounce",
+            "bounce-phrases/reply",         "bounce-phrases/forward",
+            "bounce-phrases/tag",           "bounce-phrases/pasted",
+            "bounce-phrases/own",           "bounce-phrases/program",
+            "bounce-phrases/subject-label", "bounce-phrases/footer",
+            "bounce-phrases/banner",        "bounce-categories"};
         char missing[1024] = ""; /* (every kind missing: about 590 bytes) */
         for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
             const char *k = kinds[i], *slash = strchr(k, '/');

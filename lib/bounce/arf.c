@@ -95,9 +95,11 @@ static int jmrp_parse(bounce_view *v, bounce_out *out)
         return 0;
     r->reason = "feedback";
     memcpy(r->feedbacktype, "abuse", 6);
-    /* the report's subject says what it is ("complaint about message from 192.0.2.1") */
-    if (v->subject[0])
-        rcpt_diag_set(r, v->subject, strlen(v->subject));
+    /* the report's subject says what it is ("complaint about message from 192.0.2.1"), past
+     * a gateway's tag ("[EXTERNAL] ") that the reader's own mail system put before it */
+    const char *subj = fmt_subject_untagged(v);
+    if (*subj)
+        rcpt_diag_set(r, subj, strlen(subj));
     return 1;
 }
 

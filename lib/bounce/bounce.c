@@ -162,25 +162,78 @@ void bview_set_orig(bounce_view *v, const char *text, size_t len)
         v->has_orig = 1;
 }
 
+#define BANNER_MAX_LINES 8    /* a gateway's warning paragraph: at most these lines ... */
+#define BANNER_MAX_BYTES 1024 /* ... and bytes */
+
+/* drop_banner - a mail gateway's warning paragraph on top of a part's text (bounce-phrases.tsv
+ * kind banner: "CAUTION: This email originated from outside of the organization ..."), which
+ * a gateway of the reader's puts on the notices it passes too, taken out of b from start on:
+ * its words are no part of the notice's (they would be a text notice's diagnostic). Only a
+ * paragraph whose first line holds a banner's words and that a blank line ends within
+ * BANNER_MAX_LINES lines and BANNER_MAX_BYTES bytes. */
+static void drop_banner(const mxd_kb *kb, buf *b, size_t start)
+{
+    if (!kb || !b->ptr || start >= b->len)
+        return;
+    const char *s = b->ptr + start, *end = b->ptr + b->len;
+    while (s < end && str_isspace((unsigned char)*s))
+        s++;
+    const char *nl = memchr(s, '\n', (size_t)(end - s));
+    size_t fl = nl ? (size_t)(nl - s) : (size_t)(end - s);
+    if (fl > BANNER_MAX_BYTES)
+        return;
+    int banner = 0;
+    for (size_t i = 0; i < kb->nphrases && !banner; i++)
+        banner = kb->phrases[i].kind == KB_PH_BANNER &&
+                 str_casefind(s, fl, kb_str(kb, kb->phrases[i].pattern), kb->phrases[i].len);
+    if (!banner)
+        return;
+    /* the blank line that ends the paragraph */
+    const char *l = s;
+    for (int n = 0; n <= BANNER_MAX_LINES && l < end && l - s <= BANNER_MAX_BYTES; n++) {
+        const char *e = memchr(l, '\n', (size_t)(end - l));
+        const char *le = e ? e : end;
+        const char *k = l;
+        while (k < le && (*k == ' ' || *k == '\t' || *k == '\r'))
+            k++;
+        if (k == le && n) { /* (blank: what follows it is the notice) */
+            while (le < end && str_isspace((unsigned char)*le))
+                le++;
+            size_t cut = (size_t)(le - (b->ptr + start));
+            memmove(b->ptr + start, le, (size_t)(end - le));
+            b->len -= cut;
+            b->ptr[b->len] = 0;
+            return;
+        }
+        if (!e)
+            return;
+        l = e + 1;
+    }
+}
+
 /* add_text - append decoded part text to b, separated by a line break. */
-static void add_text(buf *b, const mail_part *p, size_t max, mail_conv_cache *cc)
+static void add_text(const mxd_kb *kb, buf *b, const mail_part *p, size_t max, mail_conv_cache *cc)
 {
     if (b->len >= max)
         return;
     if (b->len && b->ptr[b->len - 1] != '\n' && buf_addc(b, '\n') != MXD_OK)
         return;
+    size_t start = b->len;
     mail_decode_text(p, b, cc); /* (format=flowed undone: a client forwarding it inline) */
+    drop_banner(kb, b, start);
 }
 
 /* add_html - the text of an HTML part, decoded, after what b holds (from a new line). */
-static void add_html(buf *b, const mail_part *p, mail_conv_cache *cc)
+static void add_html(const mxd_kb *kb, buf *b, const mail_part *p, mail_conv_cache *cc)
 {
     buf dec;
     buf_init(&dec, MAIL_MAX_DECODED * 4);
     if (mail_decode_part(p, &dec, cc) == MXD_OK && dec.ptr) {
         if (b->len)
             buf_addc(b, '\n');
+        size_t start = b->len;
         mail_html_to_text(dec.ptr, dec.len, b);
+        drop_banner(kb, b, start);
     }
     buf_free(&dec);
 }
@@ -214,6 +267,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         memcpy(v->ctype, "text/plain", sizeof "text/plain");
         if (buf_add(&v->text, data, len > BOUNCE_MAX_TEXT ? BOUNCE_MAX_TEXT : len) != MXD_OK)
             return MXD_ERR_NOMEM;
+        drop_banner(v->kb, &v->text, 0); /* (copied from a client that shows it on top) */
         goto text_done;
     }
     mxd_err e = mail_scan_run(&v->ms, data, len);
@@ -253,7 +307,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         if (p->kind == MAIL_MULTIPART && !(i + 1 < n && parts[i + 1].parent == (int)i)) {
             /* a multipart whose boundary never appears: its body is all preamble, read
              * it as text (GMime too keeps it as the preamble of an empty multipart) */
-            add_text(&v->text, p, BOUNCE_MAX_TEXT, &v->conv);
+            add_text(v->kb, &v->text, p, BOUNCE_MAX_TEXT, &v->conv);
             continue;
         }
         if (p->kind != MAIL_LEAF)
@@ -264,14 +318,14 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
             (i == 0 && !strncmp(t, "text/", 5) && strcmp(t, "text/html")) ||
             !strncmp(t, "multipart/", 10)) {
             /* (a multipart without a boundary parameter is read as text) */
-            add_text(&v->text, p, BOUNCE_MAX_TEXT, &v->conv);
+            add_text(v->kb, &v->text, p, BOUNCE_MAX_TEXT, &v->conv);
         } else if (!strcmp(t, "text/html") && !seen_leaf && !v->text.len &&
                    !(par >= 0 && !strcmp(parts[par].type, "multipart/alternative"))) {
             /* (not an alternative's HTML: the text/plain beside it holds the same words) */
             /* the notice's own words written in HTML only, a returned message's text/plain
              * part after them: read in their place, before it (a notice in HTML, the copy of
              * the message flattened after it) */
-            add_html(&v->text, p, &v->conv);
+            add_html(v->kb, &v->text, p, &v->conv);
             if (v->text.len)
                 buf_addc(&v->text, '\n'); /* (before the part that follows) */
         } else if (!strcmp(t, "text/html")) {
@@ -316,7 +370,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         }
     }
     for (size_t k = 0; k < nhtml && !v->text.len && v->html.len < BOUNCE_MAX_TEXT; k++)
-        add_html(&v->html, &parts[html[k]], &v->conv);
+        add_html(v->kb, &v->html, &parts[html[k]], &v->conv);
     if (!v->text.len && v->html.len) {
         buf t = v->text;
         v->text = v->html;

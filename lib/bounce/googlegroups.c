@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "bounce/formats.h"
+#include "util/str.h"
 
 static int googlegroups_detect(const bounce_view *v)
 {
@@ -28,8 +29,13 @@ static int googlegroups_parse(bounce_view *v, bounce_out *out)
         bounce_rcpt *r = bounce_add(out, p, l);
         if (r) {
             r->reason = "rejected";
-            size_t end = bview_sep(v);
-            rcpt_diag_set(r, v->text.ptr ? v->text.ptr : "", end > 400 ? 400 : end);
+            /* (400 bytes of the text as the diagnostic holds it, its line ends and runs of
+             * blanks one blank: the same words whatever the message's line ends) */
+            rcpt_diag_set(r, v->text.ptr ? v->text.ptr : "", bview_sep(v));
+            if (r->diaglen > 400) {
+                r->diaglen = str_utf8_cut(r->diag, r->diaglen, 400);
+                r->diag[r->diaglen] = 0;
+            }
         }
         p = c ? c + 1 : p + l;
     }

@@ -98,7 +98,8 @@ enum {
     KB_PH_PROGRAM = 16, /* a local program's failure in an own verdict: X-Unix */
     KB_PH_SUBJECTLABEL = 17, /* the label of a field quoting the returned message's Subject */
     KB_PH_FOOTER = 18,       /* an antivirus program's or a gateway's footer line */
-    KB_PH_NKINDS = 18
+    KB_PH_BANNER = 19,       /* a gateway's warning paragraph on top of a message's text */
+    KB_PH_NKINDS = 19
 };
 /* the kinds' names as bounce-phrases.tsv writes them, indexed by KB_PH_* (kb_parse.c) */
 extern const char *const kb_phrase_kinds[KB_PH_NKINDS + 1];

@@ -328,9 +328,9 @@ static mxd_err row_pseudo(parse_ctx *pc, const char **col, const size_t *clen)
 
 /* (kb_internal.h) the names of the kinds, in KB_PH_* order */
 const char *const kb_phrase_kinds[KB_PH_NKINDS + 1] = {
-    "",          "from",      "subject", "sentence",      "lead",  "autoreply", "delivered",
-    "separator", "addr-lead", "delayed", "not-bounce",    "reply", "forward",   "tag",
-    "pasted",    "own",       "program", "subject-label", "footer"};
+    "",          "from",      "subject", "sentence",      "lead",   "autoreply", "delivered",
+    "separator", "addr-lead", "delayed", "not-bounce",    "reply",  "forward",   "tag",
+    "pasted",    "own",       "program", "subject-label", "footer", "banner"};
 
 static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
 {
@@ -366,8 +366,9 @@ static mxd_err row_phrase(parse_ctx *pc, const char **col, const size_t *clen)
         return kb_fail(pc, "subject-label '%s': longer than %d bytes", kb_str(kb, p.pattern),
                        KB_MAX_SUBJECT_LABEL);
     /* (text_separator() keeps both kinds on the stack: capped) */
-    if (kind == KB_PH_FOOTER && clen[1] < 8)
-        return kb_fail(pc, "footer '%s': 8 bytes at least", kb_str(kb, p.pattern));
+    if ((kind == KB_PH_FOOTER || kind == KB_PH_BANNER) && clen[1] < 8)
+        return kb_fail(pc, "%s '%s': 8 bytes at least", kb_phrase_kinds[kind],
+                       kb_str(kb, p.pattern));
     if (kind == KB_PH_FOOTER || kind == KB_PH_SEPARATOR) {
         size_t n = 0, cap = kind == KB_PH_FOOTER ? KB_MAX_FOOTERS : KB_MAX_SEPARATORS;
         for (size_t i = 0; i < kb->nphrases; i++)

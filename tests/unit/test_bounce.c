@@ -3208,6 +3208,56 @@ static void test_wrapped_address(void **state)
     assert_string_equal(g.r[0].recipient, "bo@example.net");
 }
 
+/* A mail gateway's warning paragraph on top of a text part ("CAUTION: This email originated
+ * from outside ..."; bounce-phrases.tsv kind banner) is no part of a notice's words: an
+ * auto-reply's diagnostic is its own first lines, with the banner in plain text, in HTML, or
+ * pasted; a paragraph no blank line ends within 8 lines, and a banner's words below the first
+ * line of the text, are kept. */
+static void test_gateway_banner(void **state)
+{
+    (void)state;
+    static const char head[] = "From: Grace <grace@example.com>\n"
+                               "To: heidi@example.org\n"
+                               "Subject: Out of office: Project plan\n"
+                               "Auto-Submitted: auto-replied\n"
+                               "Date: Sun, 7 Jan 2024 11:00:00 +0000\n";
+    static const char banner[] =
+        "CAUTION: This email originated from outside of the organization. Do not click\n"
+        "links or open attachments unless you recognize the sender and know the content is\n"
+        "safe.\n\n";
+    char msg[4096];
+    got g;
+    snprintf(msg, sizeof msg, "%sContent-Type: text/plain\n\n%s%s", head, banner,
+             "I am away until 15 January with limited access to e-mail.\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "vacation");
+    assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"I am away until 15 January"));
+    assert_null(strstr(g.r[0].json, "CAUTION"));
+    snprintf(msg, sizeof msg,
+             "%sContent-Type: text/html\n\n<table><tr><td><b>Caution:</b> This email "
+             "originated outside of the organisation. Do not click links.</td></tr></table>\n"
+             "<p>I am away until 15 January.</p>\n",
+             head);
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"I am away until 15 January."));
+    /* not a paragraph of its own within 8 lines: kept */
+    snprintf(msg, sizeof msg, "%sContent-Type: text/plain\n\n%s%s", head,
+             "CAUTION: This email originated from outside of the organization.\n"
+             "1\n2\n3\n4\n5\n6\n7\n8\n9\n\n",
+             "I am away.\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"CAUTION"));
+    /* the words below the first line: kept */
+    snprintf(msg, sizeof msg, "%sContent-Type: text/plain\n\n%s", head,
+             "I am away. Note:\nthis email originated from outside of the organization.\n\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"I am away. Note:"));
+}
+
 /* A mail log's lines pasted alone (maillog.c): each recipient a line says was bounced or
  * deferred is a record, read by the log stage's parsers; its last outcome counts; a recipient
  * delivered later, an inbound rejection and a log without a failure give none; a line
@@ -4220,6 +4270,7 @@ int main(void)
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
         cmocka_unit_test(test_pasted_reply),
+        cmocka_unit_test(test_gateway_banner),
         cmocka_unit_test(test_pasted_log),
         cmocka_unit_test(test_wrapped_address),
         cmocka_unit_test(test_list_relayed_notice),

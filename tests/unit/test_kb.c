@@ -176,7 +176,7 @@ static void test_tsv_validation(void **state)
     ph.len = strlen(ph.data);
     assert_int_equal(kb_load_files(&ph, 1, &k, why, sizeof why), MXD_ERR_DATA);
     assert_non_null(strstr(why, "unknown kind 'zzz' (want from, subject,"));
-    assert_non_null(strstr(why, "subject-label or footer)"));
+    assert_non_null(strstr(why, "subject-label, footer or banner)"));
     f.data = "code\ttitle\tmeaning\treason\tscope\tsource\n5\tFailure\tPermanent "
              "\303\251chec\t-\t-\tsrc\n";
     f.len = strlen(f.data);

@@ -1,0 +1,393 @@
+# bounce-metamorphic.py - `mxdiag bounce` gives the same records for a bounce however it reaches
+# the reader: changes a real mail path makes to a notice must not change what it says.
+# SPDX-License-Identifier: MIT
+#
+# usage: bounce-metamorphic.py MXDIAG WORKDIR [-v] [--split] DIR...
+# (--split before a DIR: a corpus split in halves as bounce-split.sh splits it; its held
+# half's differences are counted, never named, and never fail the run)
+# Every message file under each DIR (bounces, auto-replies, ordinary mail; *.json, *.md, *.txt
+# licence notes, *.py and *.tsv are no messages) is rewritten by each transform below into
+# WORKDIR/<transform>/, mxdiag reads each directory once (--jsonl), and each file's records are
+# compared with the original's: recipient, action, status, reason, hard-bounce flag and the
+# diagnostic text (its blanks as one; a forward's records are compared without it). No
+# transform is random: the same input gives the same files, and the test the same result.
+#
+# The transforms (each is something a mail path really does to a notice on its way to the
+# reader):
+#   crlf      line ends CR LF (a message saved by a Windows client, an IMAP fetch)
+#   mbox      the message in an mbox, with ">From " quoting (a mail spool, an export)
+#   received  three more header fields on top (the receiving side's Received, a spam filter's
+#             X-Spam-Status and an ARC-Seal, as a mailbox server adds them)
+#   lowerhdr  the top header's field names in lower case (some stores and gateways write them so)
+#   subject   "[EXTERNAL] " before the Subject (a gateway's tag for mail from outside)
+#   banner    a gateway's "CAUTION: This email originated from outside ..." paragraph before
+#             the first text part's words (plain 7bit/8bit parts only: the others are left as
+#             they are)
+#   forward   the notice forwarded as an attachment (message/rfc822) by a person: the same
+#             records, a hard flag lost (a text notice a person passes on is hearsay: a
+#             delivery-status report is the mail system's own words), never one gained
+#
+# Files KNOWN (below) names may differ under that transform (each with why).
+# The script prints, per transform, how many files kept their records; with -v each
+# difference. It exits 1 when a file not in KNOWN changed, else 0.
+import json
+import os
+import subprocess
+import sys
+
+HDR_END = (b"\r\n\r\n", b"\n\n")
+
+BANNER = (b"CAUTION: This email originated from outside of the organization. Do not click "
+          b"links or open attachments unless you recognize the sender and know the content "
+          b"is safe.\n\n")
+
+# (transform, a part of the file's path, why its records may differ)
+_NESTED = ("a message that is itself a person's forward, reply or list post quoting a notice, "
+           "or a notice nesting one, forwarded again: an attached message is read one level "
+           "deep (lib/bounce/bounce.c), its own attachment or quote is not")
+_SESJSON = ("Amazon SES's JSON notification attached to a person's message: an attached message "
+            "is read when it is a delivery-status report or a notice bounce-phrases.tsv knows")
+KNOWN = [
+    ("forward", "/people/", _NESTED),
+    ("forward", "/forwarded-bounce.eml", _NESTED),
+    ("forward", "/fwd-gmail-in-reply-to.eml", _NESTED),
+    ("forward", "/fwd-thunderbird-flowed.eml", _NESTED),
+    ("forward", "/nested-dsn.eml", _NESTED),
+    ("forward", "/lhost-sendmail-14.eml", _NESTED),
+    ("forward", "/ses-notification.eml", _SESJSON),
+    ("forward", "/ses-suppressed-json.eml", _SESJSON),
+    ("forward", "/lhost-amazonses-10.eml", _SESJSON),
+]
+
+
+def known(name, path):
+    for t, part, why in KNOWN:
+        if t == name and part in path:
+            return why
+    return None
+
+
+def held(path):
+    """The held half of a split corpus (bounce-split.sh: the first hex digit of the MD5 of the
+    file's name is 8-f): measured, never read file by file."""
+    import hashlib
+    return hashlib.md5(os.path.basename(path).encode()).hexdigest()[0] in "89abcdef"
+
+
+def split_header(data):
+    """(header, separator, body) of a message; None when it has no blank line after a header."""
+    cut = None
+    for sep in HDR_END:
+        i = data.find(sep)
+        if i >= 0 and (cut is None or i < cut[0]):
+            cut = (i, sep)
+    if cut is None:
+        return None
+    i, sep = cut
+    return data[:i], sep, data[i + len(sep):]
+
+
+def nl_of(data):
+    return b"\r\n" if b"\r\n" in data[:4096] else b"\n"
+
+
+def looks_like_message(data):
+    """A header opens the file: field lines, among them a From, Subject or Received field
+    (a notice pasted without its header, or a log, is no message here)."""
+    parts = split_header(data)
+    if not parts:
+        return False
+    lines = parts[0].replace(b"\r\n", b"\n").split(b"\n")
+    if lines and lines[0].startswith(b"From "):
+        lines = lines[1:]
+    seen = False
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):
+            continue
+        name, colon, _ = line.partition(b":")
+        if not colon or not name or not all(33 <= c <= 126 for c in name):
+            return False
+        seen |= name.lower() in (b"from", b"subject", b"received")
+    return seen
+
+
+def t_crlf(data):
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def t_mbox(data):
+    if data.startswith(b"From "):
+        return None
+    nl = nl_of(data)
+    lines = data.split(nl)
+    out = [b"From MAILER-DAEMON Thu Jan  1 00:00:00 2026"]
+    for line in lines:
+        s = line
+        k = 0
+        while k < len(s) and s[k:k + 1] == b">":
+            k += 1
+        if s[k:k + 5] == b"From ":
+            s = b">" + s
+        out.append(s)
+    body = nl.join(out)
+    if not body.endswith(nl):
+        body += nl
+    return body + nl
+
+
+def t_received(data):
+    if data.startswith(b"From ") or not looks_like_message(data):
+        return None
+    nl = nl_of(data)
+    extra = [b"Received: from mx.example.invalid (mx.example.invalid [192.0.2.200])",
+             b"\tby imap.example.invalid with LMTP id a1b2c3; Thu, 1 Jan 2026 00:00:02 +0000",
+             b"X-Spam-Status: No, score=-0.1 required=5.0",
+             b"ARC-Seal: i=1; a=rsa-sha256; d=example.invalid; s=arc; t=1767225602; cv=none;",
+             b"\tb=AAAA"]
+    return nl.join(extra) + nl + data
+
+
+def t_lowerhdr(data):
+    if data.startswith(b"From ") or not looks_like_message(data):
+        return None
+    parts = split_header(data)
+    if not parts:
+        return None
+    head, sep, body = parts
+    nl = nl_of(head + sep)
+    out = []
+    for line in head.split(nl):
+        if line[:1] in (b" ", b"\t") or b":" not in line:
+            out.append(line)
+        else:
+            name, rest = line.split(b":", 1)
+            out.append(name.lower() + b":" + rest)
+    return nl.join(out) + sep + body
+
+
+def t_subject(data):
+    if data.startswith(b"From ") or not looks_like_message(data):
+        return None
+    parts = split_header(data)
+    if not parts:
+        return None
+    head, sep, body = parts
+    nl = nl_of(head + sep)
+    lines = head.split(nl)
+    for i, line in enumerate(lines):
+        if line[:8].lower() == b"subject:":
+            v = line[8:]
+            lines[i] = line[:8] + b" [EXTERNAL]" + (v if v.startswith(b" ") else b" " + v)
+            return nl.join(lines) + sep + body
+    return None
+
+
+def header_value(head, name, nl):
+    """The unfolded value of the first field name in head (bytes, lower case), or b""."""
+    lines = head.split(nl)
+    for i, line in enumerate(lines):
+        if line[:len(name) + 1].lower() == name + b":":
+            v = line[len(name) + 1:]
+            for more in lines[i + 1:]:
+                if more[:1] not in (b" ", b"\t"):
+                    break
+                v += b" " + more.strip()
+            return v.strip().lower()
+    return b""
+
+
+def param(value, key):
+    for p in value.split(b";")[1:]:
+        k, _, v = p.strip().partition(b"=")
+        if k.strip().lower() == key:
+            return v.strip().strip(b'"')
+    return None
+
+
+def t_banner(data):
+    """The banner before the first text/plain part's words (a plain one: no QP or base64)."""
+    if data.startswith(b"From ") or not looks_like_message(data):
+        return None
+    parts = split_header(data)
+    if not parts:
+        return None
+    head, sep, body = parts
+    nl = nl_of(head + sep)
+    banner = BANNER.replace(b"\n", nl)
+    ctype = header_value(head, b"content-type", nl)
+    cte = header_value(head, b"content-transfer-encoding", nl)
+    if not ctype.startswith(b"multipart/"):
+        if (ctype and not ctype.startswith(b"text/plain")) or cte in (b"base64",
+                                                                       b"quoted-printable"):
+            return None
+        return head + sep + banner + body
+    boundary = param(header_value(head, b"content-type", nl), b"boundary")
+    if not boundary:
+        return None
+    # the original case of the boundary, from the raw header
+    raw = head.replace(nl + b"\t", b" ").replace(nl + b" ", b" ")
+    i = raw.lower().find(b"boundary=")
+    if i < 0:
+        return None
+    v = raw[i + 9:].split(b";")[0].strip()
+    boundary = v.strip(b'"') if v.startswith(b'"') else v.split()[0]
+    delim = b"--" + boundary
+    at = body.find(delim)
+    if at < 0:
+        return None
+    part_start = body.find(nl, at)
+    if part_start < 0:
+        return None
+    part_start += len(nl)
+    rest = body[part_start:]
+    pparts = split_header(rest)
+    if pparts is None:
+        if rest.startswith(nl):  # a part with no header: text/plain
+            return head + sep + body[:part_start] + nl + banner + rest[len(nl):]
+        return None
+    phead, psep, pbody = pparts
+    if delim in phead:
+        return None
+    pctype = header_value(phead, b"content-type", nl)
+    pcte = header_value(phead, b"content-transfer-encoding", nl)
+    if (pctype and not pctype.startswith(b"text/plain")) or pcte in (b"base64",
+                                                                      b"quoted-printable"):
+        return None
+    return head + sep + body[:part_start] + phead + psep + banner + pbody
+
+
+def t_forward(data):
+    if data.startswith(b"From ") or not looks_like_message(data):
+        return None
+    nl = nl_of(data)
+    b = b"fwd-boundary-0001"
+    outer = [b"From: Pat Person <pat@example.invalid>",
+             b"To: postmaster@example.invalid",
+             b"Subject: Fwd: this bounced, why?",
+             b"Date: Thu, 1 Jan 2026 00:00:05 +0000",
+             b"Message-ID: <fwd-0001@example.invalid>",
+             b"MIME-Version: 1.0",
+             b"Content-Type: multipart/mixed; boundary=\"" + b + b"\"",
+             b"",
+             b"--" + b,
+             b"Content-Type: text/plain; charset=utf-8",
+             b"",
+             b"Hi, I got the message below back. Can you tell me why?",
+             b"",
+             b"--" + b,
+             b"Content-Type: message/rfc822",
+             b"Content-Disposition: attachment; filename=\"bounce.eml\"",
+             b"",
+             b""]
+    tail = (b"" if data.endswith(nl) else nl) + b"--" + b + b"--" + nl
+    return nl.join(outer) + data + tail
+
+
+TRANSFORMS = [("crlf", t_crlf), ("mbox", t_mbox), ("received", t_received),
+              ("lowerhdr", t_lowerhdr), ("subject", t_subject), ("banner", t_banner),
+              ("forward", t_forward)]
+
+SKIP_EXT = (".json", ".md", ".py", ".tsv", ".license")
+
+
+def inputs(dirs):
+    out = []
+    for d in dirs:
+        for root, subdirs, files in os.walk(d):
+            subdirs.sort()
+            for f in sorted(files):
+                if f.endswith(SKIP_EXT) or f.startswith("LICENSE") or f == "SOURCES.md":
+                    continue
+                out.append(os.path.join(root, f))
+    return out
+
+
+def records(binary, directory):
+    """Each file's records under directory, by the path relative to it."""
+    p = subprocess.run([binary, "bounce", "--jsonl", directory], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL)
+    if p.returncode not in (0, 65):
+        print("FAIL mxdiag bounce exited %d on %s" % (p.returncode, directory))
+        sys.exit(1)
+    by = {}
+    for line in p.stdout.splitlines():
+        r = json.loads(line)
+        rel = os.path.relpath(r["origin"], directory)
+        by.setdefault(rel, []).append((r["recipient"].lower(), r["action"], r["status"],
+                                       r["reason"], r["hardbounce"],
+                                       " ".join(r["diagnosticcode"].split())))
+    return {k: sorted(v) for k, v in by.items()}
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "-v"]
+    verbose = "-v" in sys.argv[1:]
+    split = set()
+    while "--split" in args:  # (--split DIR: a corpus split in halves, its held half counted)
+        i = args.index("--split")
+        split.add(args[i + 1])
+        args[i:i + 2] = [args[i + 1]]
+    binary, work, dirs = args[0], args[1], args[2:]
+    files = inputs(dirs)
+    in_split = {f for f in files for d in split if f.startswith(d.rstrip("/") + "/")}
+    names = {}
+    base = os.path.join(work, "orig")
+    for i, f in enumerate(files):
+        rel = "%04d-%s" % (i, os.path.basename(f))
+        names[rel] = f
+        os.makedirs(base, exist_ok=True)
+        with open(f, "rb") as src, open(os.path.join(base, rel), "wb") as dst:
+            dst.write(src.read())
+    orig = records(binary, base)
+    fail = 0
+    for name, fn in TRANSFORMS:
+        tdir = os.path.join(work, name)
+        os.makedirs(tdir, exist_ok=True)
+        done = []
+        for rel in sorted(names):
+            with open(os.path.join(base, rel), "rb") as src:
+                out = fn(src.read())
+            if out is None:
+                continue
+            with open(os.path.join(tdir, rel), "wb") as dst:
+                dst.write(out)
+            done.append(rel)
+        got = records(binary, tdir)
+        same = 0
+        held_diff = 0
+        for rel in done:
+            want = orig.get(rel, [])
+            have = got.get(rel, [])
+            if name == "forward":
+                # (the same records; a hard flag may be lost, a text notice a person passes on
+                # being hearsay, but never gained; an auto-reply or a feedback report a person
+                # passes on is none of the person's: no record then is right too)
+                have = [x[:5] for x in have]
+                want = [x[:5] for x in want]
+                if [x[:4] for x in have] == [x[:4] for x in want] and all(
+                        h[4] <= w[4] for h, w in zip(have, want)):
+                    have = want
+                elif not have and all(w[3] in ("vacation", "feedback") for w in want):
+                    have = want
+            if have == want:
+                same += 1
+                continue
+            path = names[rel]
+            if path in in_split and held(path):
+                held_diff += 1
+                continue
+            why = known(name, path)
+            if not why:
+                fail = 1
+            if verbose or not why:
+                print("%s %s: %s: was %s, now %s%s" % ("note" if why else "FAIL", name, path,
+                                                       want, have,
+                                                       " (known: %s)" % why if why else ""))
+        print("%-9s %d of %d files keep their records%s" % (
+            name, same, len(done),
+            "; held half: %d differ (not named)" % held_diff if split else ""))
+    return fail
+
+
+if __name__ == "__main__":
+    sys.exit(main())
