@@ -171,9 +171,9 @@ void bview_set_orig(bounce_view *v, const char *text, size_t len)
  * its words are no part of the notice's (they would be a text notice's diagnostic). Only a
  * paragraph whose first line holds a banner's words and that a blank line ends within
  * BANNER_MAX_LINES lines and BANNER_MAX_BYTES bytes. */
-static void drop_banner(const mxd_kb *kb, buf *b, size_t start)
+static void drop_banner(const bounce_view *v, buf *b, size_t start)
 {
-    if (!kb || !b->ptr || start >= b->len)
+    if (!v->nprefixes[3] || !b->ptr || start >= b->len)
         return;
     const char *s = b->ptr + start, *end = b->ptr + b->len;
     while (s < end && str_isspace((unsigned char)*s))
@@ -183,9 +183,8 @@ static void drop_banner(const mxd_kb *kb, buf *b, size_t start)
     if (fl > BANNER_MAX_BYTES)
         return;
     int banner = 0;
-    for (size_t i = 0; i < kb->nphrases && !banner; i++)
-        banner = kb->phrases[i].kind == KB_PH_BANNER &&
-                 str_casefind(s, fl, kb_str(kb, kb->phrases[i].pattern), kb->phrases[i].len);
+    for (size_t i = 0; i < v->nprefixes[3] && !banner; i++)
+        banner = str_casefind(s, fl, v->prefixes[3][i], strlen(v->prefixes[3][i])) != NULL;
     if (!banner)
         return;
     /* the blank line that ends the paragraph */
@@ -212,7 +211,8 @@ static void drop_banner(const mxd_kb *kb, buf *b, size_t start)
 }
 
 /* add_text - append decoded part text to b, separated by a line break. */
-static void add_text(const mxd_kb *kb, buf *b, const mail_part *p, size_t max, mail_conv_cache *cc)
+static void add_text(const bounce_view *v, buf *b, const mail_part *p, size_t max,
+                     mail_conv_cache *cc)
 {
     if (b->len >= max)
         return;
@@ -220,11 +220,11 @@ static void add_text(const mxd_kb *kb, buf *b, const mail_part *p, size_t max, m
         return;
     size_t start = b->len;
     mail_decode_text(p, b, cc); /* (format=flowed undone: a client forwarding it inline) */
-    drop_banner(kb, b, start);
+    drop_banner(v, b, start);
 }
 
 /* add_html - the text of an HTML part, decoded, after what b holds (from a new line). */
-static void add_html(const mxd_kb *kb, buf *b, const mail_part *p, mail_conv_cache *cc)
+static void add_html(const bounce_view *v, buf *b, const mail_part *p, mail_conv_cache *cc)
 {
     buf dec;
     buf_init(&dec, MAIL_MAX_DECODED * 4);
@@ -233,7 +233,7 @@ static void add_html(const mxd_kb *kb, buf *b, const mail_part *p, mail_conv_cac
             buf_addc(b, '\n');
         size_t start = b->len;
         mail_html_to_text(dec.ptr, dec.len, b);
-        drop_banner(kb, b, start);
+        drop_banner(v, b, start);
     }
     buf_free(&dec);
 }
@@ -267,7 +267,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         memcpy(v->ctype, "text/plain", sizeof "text/plain");
         if (buf_add(&v->text, data, len > BOUNCE_MAX_TEXT ? BOUNCE_MAX_TEXT : len) != MXD_OK)
             return MXD_ERR_NOMEM;
-        drop_banner(v->kb, &v->text, 0); /* (copied from a client that shows it on top) */
+        drop_banner(v, &v->text, 0); /* (copied from a client that shows it on top) */
         goto text_done;
     }
     mxd_err e = mail_scan_run(&v->ms, data, len);
@@ -307,7 +307,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         if (p->kind == MAIL_MULTIPART && !(i + 1 < n && parts[i + 1].parent == (int)i)) {
             /* a multipart whose boundary never appears: its body is all preamble, read
              * it as text (GMime too keeps it as the preamble of an empty multipart) */
-            add_text(v->kb, &v->text, p, BOUNCE_MAX_TEXT, &v->conv);
+            add_text(v, &v->text, p, BOUNCE_MAX_TEXT, &v->conv);
             continue;
         }
         if (p->kind != MAIL_LEAF)
@@ -318,14 +318,14 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
             (i == 0 && !strncmp(t, "text/", 5) && strcmp(t, "text/html")) ||
             !strncmp(t, "multipart/", 10)) {
             /* (a multipart without a boundary parameter is read as text) */
-            add_text(v->kb, &v->text, p, BOUNCE_MAX_TEXT, &v->conv);
+            add_text(v, &v->text, p, BOUNCE_MAX_TEXT, &v->conv);
         } else if (!strcmp(t, "text/html") && !seen_leaf && !v->text.len &&
                    !(par >= 0 && !strcmp(parts[par].type, "multipart/alternative"))) {
             /* (not an alternative's HTML: the text/plain beside it holds the same words) */
             /* the notice's own words written in HTML only, a returned message's text/plain
              * part after them: read in their place, before it (a notice in HTML, the copy of
              * the message flattened after it) */
-            add_html(v->kb, &v->text, p, &v->conv);
+            add_html(v, &v->text, p, &v->conv);
             if (v->text.len)
                 buf_addc(&v->text, '\n'); /* (before the part that follows) */
         } else if (!strcmp(t, "text/html")) {
@@ -370,7 +370,7 @@ static mxd_err build_view(bounce_view *v, const char *data, size_t len, int head
         }
     }
     for (size_t k = 0; k < nhtml && !v->text.len && v->html.len < BOUNCE_MAX_TEXT; k++)
-        add_html(v->kb, &v->html, &parts[html[k]], &v->conv);
+        add_html(v, &v->html, &parts[html[k]], &v->conv);
     if (!v->text.len && v->html.len) {
         buf t = v->text;
         v->text = v->html;
@@ -381,8 +381,13 @@ text_done:
     /* the detectors look at the first lines only (formats.c FMT_MARKER_WINDOW) */
     buf_reset(&v->ltext);
     size_t ll = v->text.len < BOUNCE_LTEXT_MAX ? v->text.len : BOUNCE_LTEXT_MAX;
-    if (ll && buf_add(&v->ltext, v->text.ptr, ll) == MXD_OK)
+    if (ll && buf_add(&v->ltext, v->text.ptr, ll) == MXD_OK) {
         bmatch_lower(v->text.ptr, ll, v->ltext.ptr);
+        /* (a line break inside a sentence is a blank there: a marker a notice wraps at
+         * another width is still found; a paragraph's end stays a line break) */
+        v->ltext.len = bounce_join_lines(v->ltext.ptr, v->ltext.len);
+        v->ltext.ptr[v->ltext.len] = 0;
+    }
     bview_header(v, "From", v->from, sizeof v->from);
     bview_header(v, "Subject", v->subject, sizeof v->subject);
     /* (a field folded with a TAB keeps it once unfolded, RFC 5322 section 2.2.3: "DELIVERY

@@ -101,9 +101,13 @@ typedef struct bounce_view {
     int person_quoting; /* fmt_person_quoting(), worked out once a message: 0 not yet, 1
                            no, 2 yes */
     /* the kb's subject prefixes of replies and forwards (bounce-phrases.tsv kinds reply,
-     * forward), listed once when the context is made (fmt_prefixes_init) */
-    const char *prefixes[3][BOUNCE_MAX_PREFIXES]; /* reply, forward, tag */
-    size_t nprefixes[3];
+     * forward), its gateway tags and banners, listed once when the context is made
+     * (fmt_prefixes_init) */
+    const char *prefixes[4][BOUNCE_MAX_PREFIXES]; /* reply, forward, tag, banner */
+    size_t nprefixes[4];
+    /* the words of the kb's lead-ins (kind lead), hashed (bounce_word_bit()): a line whose
+     * last word is none of them cannot have a lead wrapped after it (text.c) */
+    uint64_t lead_words[16];
     char ctype[MAIL_MAX_TYPE]; /* top content type */
     const mxd_kb *kb;
     const struct bmatch *reasons; /* reasons.tsv compiled (the kb's, kb_reason_match()) */
@@ -211,6 +215,19 @@ int bounce_starts(const char *l, size_t ll, const char *prefix);
 
 /* bounce_has - does s contain needle, ignoring case? */
 int bounce_has(const char *s, size_t len, const char *needle);
+
+/* bounce_has_wrapped - the same, where a blank of needle may also be a line break in s with
+ * the blanks around it (a sentence a notice wraps at another width than the one it was
+ * learned from); a blank line is no such break: a sentence does not go on past it. */
+int bounce_has_wrapped(const char *s, size_t len, const char *needle);
+
+/* bounce_word_bit - the bit (0..1023) of the word w[0..len) in a view's lead_words, any case */
+unsigned bounce_word_bit(const char *w, size_t len);
+
+/* bounce_join_lines - in place: each single line break in s[0..len), with the blanks, TABs
+ * and CRs around it, becomes one blank; two or more (a paragraph's end) become one line
+ * break. Returns the new length. */
+size_t bounce_join_lines(char *s, size_t len);
 
 /* bounce_has_code - does the text hold a 4xx / 5xx reply code standing alone? */
 int bounce_has_code(const char *s, size_t len);

@@ -56,12 +56,21 @@ static int domino_parse(bounce_view *v, bounce_out *out)
     const char *t = v->text.ptr ? v->text.ptr : "";
     size_t end = bview_sep(v), pos = 0, ll;
     const char *l;
-    /* state: 0 before a block, 1 reading addresses, 2 waiting for the "because:" line */
-    int state = 0;
+    /* state: 0 before a block, 1 reading addresses, 2 waiting for the "because:" line, 3 in
+     * the reason's paragraph (its lines after the first: a notice wrapped at another width) */
+    int state = 0, lines = 0;
     bounce_rcpt *block[MXD_BOUNCE_MAX_RCPTS]; /* the recipients of the current block */
     size_t nb = 0;
     while (bounce_line(t, end, &pos, &l, &ll)) {
         bounce_trim(&l, &ll);
+        int marker = (ll == 21 && !memcmp(l, "was not delivered to:", 21)) ||
+                     (ll == 8 && !memcmp(l, "because:", 8));
+        if (state == 3 && (!ll || marker || ++lines > 3)) {
+            for (size_t k = 0; k < nb; k++) /* (the reason from the whole paragraph) */
+                if (!block[k]->reason)
+                    block[k]->reason = domino_reason(block[k]->diag, block[k]->diaglen);
+            state = 0;
+        }
         if (ll == 21 && !memcmp(l, "was not delivered to:", 21)) {
             state = 1;
             nb = 0;
@@ -87,14 +96,18 @@ static int domino_parse(bounce_view *v, bounce_out *out)
                 block[nb++] = r;
         } else if (state == 2) {
             /* the diagnostic: Domino's words win over the undecoded DSN copy */
-            for (size_t k = 0; k < nb; k++) {
+            for (size_t k = 0; k < nb; k++)
                 rcpt_diag_set(block[k], l, ll);
-                if (!block[k]->reason)
-                    block[k]->reason = domino_reason(l, ll);
-            }
-            state = 0;
+            state = 3;
+            lines = 0;
+        } else if (state == 3) {
+            for (size_t k = 0; k < nb; k++)
+                rcpt_diag_add(block[k], l, ll);
         }
     }
+    for (size_t k = 0; state == 3 && k < nb; k++)
+        if (!block[k]->reason)
+            block[k]->reason = domino_reason(block[k]->diag, block[k]->diaglen);
     if (v->has_dsn && n)
         dsn_text_fill(v, out);
     return (int)out->n;

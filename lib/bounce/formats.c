@@ -121,7 +121,7 @@ int fmt_text_has(const bounce_view *v, const char *s)
 {
     const str_needle *n = v->ltext.len ? marker_get(v->markers, s) : NULL;
     if (!n)
-        return v->text.len && bounce_has(v->text.ptr, v->text.len, s);
+        return v->text.len && bounce_has_wrapped(v->text.ptr, v->text.len, s);
     /* the markers formats write stand in the first lines: look no further than that */
     size_t w = v->ltext.len < FMT_MARKER_WINDOW ? v->ltext.len : FMT_MARKER_WINDOW;
     return str_needle_find(n, v->ltext.ptr, w) != NULL;
@@ -244,14 +244,33 @@ static int json_text(const char *t, size_t n)
 void fmt_prefixes_init(bounce_view *v)
 {
     const mxd_kb *kb = v->kb;
-    v->nprefixes[0] = v->nprefixes[1] = v->nprefixes[2] = 0;
+    v->nprefixes[0] = v->nprefixes[1] = v->nprefixes[2] = v->nprefixes[3] = 0;
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
         int k = kb->phrases[i].kind == KB_PH_REPLY     ? 0
                 : kb->phrases[i].kind == KB_PH_FORWARD ? 1
                 : kb->phrases[i].kind == KB_PH_TAG     ? 2
+                : kb->phrases[i].kind == KB_PH_BANNER  ? 3
                                                        : -1;
         if (k >= 0 && v->nprefixes[k] < BOUNCE_MAX_PREFIXES)
             v->prefixes[k][v->nprefixes[k]++] = kb_str(kb, kb->phrases[i].pattern);
+    }
+    memset(v->lead_words, 0, sizeof v->lead_words);
+    for (size_t i = 0; kb && i < kb->nphrases; i++) {
+        if (kb->phrases[i].kind != KB_PH_LEAD)
+            continue;
+        const char *p = kb_str(kb, kb->phrases[i].pattern);
+        while (*p) { /* (its words: the runs between blanks and a '*') */
+            while (*p == ' ' || *p == '*')
+                p++;
+            size_t n = 0;
+            while (p[n] && p[n] != ' ' && p[n] != '*')
+                n++;
+            if (n) {
+                unsigned b = bounce_word_bit(p, n);
+                v->lead_words[b >> 6] |= (uint64_t)1 << (b & 63);
+            }
+            p += n;
+        }
     }
 }
 
@@ -1353,7 +1372,8 @@ int fmt_notice_says(bounce_view *v, int kind)
         return 0;
     size_t end = bview_own(v);
     for (size_t k = 0; k < kb->nphrases; k++)
-        if (kb->phrases[k].kind == kind && bounce_has(t, end, kb_str(kb, kb->phrases[k].pattern)))
+        if (kb->phrases[k].kind == kind &&
+            bounce_has_wrapped(t, end, kb_str(kb, kb->phrases[k].pattern)))
             return 1;
     return 0;
 }

@@ -230,7 +230,7 @@ static ml_ent *entry_for(maillog_run *run, const char *rcpt)
         run->slot = sl;
         run->nslots = ns;
         for (size_t k = 0; k < run->n; k++) {
-            size_t j;
+            size_t j = 0;
             (void)find(run, run->e[k].key, &j);
             run->slot[j] = k + 1;
         }

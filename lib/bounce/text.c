@@ -15,7 +15,7 @@
 
 #define TEXT_MAX_DIAG_LINES 10  /* error lines kept after a recipient line */
 #define TEXT_LEAD_LIST_MAX  100 /* lines read as a list after a lead-in */
-#define TEXT_LEAD_TAIL_MAX  8   /* lines of explanation kept after the list */
+#define TEXT_LEAD_TAIL_MAX  16  /* lines of explanation kept after the list */
 /* ... and bytes of them: 8 lines of Cyrillic, Greek or CJK text take twice to three times
  * the bytes of English (an Exchange NDR's "#554 5.2.2" line comes last) */
 #define TEXT_LEAD_TAIL_BYTES 1200
@@ -449,6 +449,85 @@ static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll, size_t *tail
     return 0;
 }
 
+#define TEXT_WRAP_MIN   30  /* the bytes of a line a lead may be wrapped after, at least ... */
+#define TEXT_WRAP_MAX   512 /* ... and at most, in each line a wrapped lead is looked for in ... */
+#define TEXT_WRAP_LINES 4   /* ... and the lines its sentence may take */
+
+/* wrapped_lead - a lead-in a notice's text wraps onto the lines that follow ("An email that
+ * you attempted to send to the following address\ncould not be delivered:", a notice written
+ * or re-flowed at another width than the one its words were learned from): when the line t
+ * (trimmed) holds no lead and it and the next lines from *pos (trimmed, not blank, none
+ * opening with an address: a list's entry), TEXT_WRAP_LINES in all, complete one, they are
+ * joined with blanks into jb (cap bytes) up to the line the lead ends on, or up to the colon
+ * that ends its sentence a few lines on ("... could not be delivered because they are
+ * not\naccepting mail with attachments:"), and *pos moves past them. Returns the joined length
+ * (t/tl are to be replaced by jb) and sets *e and *te as line_lead() does; 0 when there is
+ * none. */
+/* lead_word_last - is the last word of t[0..tl) a word of a lead-in (bounce_word_bit()), or
+ * an address (the recipient a lead stands around)? */
+static int lead_word_last(const bounce_view *v, const char *t, size_t tl)
+{
+    size_t w = tl;
+    while (w && t[w - 1] != ' ' && t[w - 1] != '\t')
+        w--;
+    if (memchr(t + w, '@', tl - w))
+        return 1;
+    unsigned b = bounce_word_bit(t + w, tl - w);
+    return (v->lead_words[b >> 6] >> (b & 63)) & 1;
+}
+
+static size_t wrapped_lead(const bounce_view *v, const char *s, size_t end, size_t *pos,
+                           const char *t, size_t tl, char *jb, size_t cap, size_t *e, size_t *te)
+{
+    const mxd_kb *kb = v->kb;
+    /* (a line a notice wraps is a long one that ends inside its sentence: no short line,
+     * none that ends a sentence) */
+    if (tl < TEXT_WRAP_MIN || tl > TEXT_WRAP_MAX || tl > cap || strchr(":.!?", t[tl - 1]) ||
+        !lead_word_last(v, t, tl))
+        return 0;
+    memcpy(jb, t, tl);
+    size_t jl = tl, np = *pos, at, al, nl;
+    const char *n;
+    int k = 1, found = 0;
+    for (; k < TEXT_WRAP_LINES && !found; k++) {
+        if (!bounce_line(s, end, &np, &n, &nl))
+            return 0;
+        bounce_trim(&n, &nl);
+        if (!nl || nl > TEXT_WRAP_MAX || jl + 1 + nl > cap ||
+            (bounce_addr_in(n, nl, &at, &al) && at == 0))
+            return 0;
+        if (k > 1 && !lead_word_last(v, jb, jl))
+            return 0; /* (the next break is no lead's either) */
+        jb[jl++] = ' ';
+        memcpy(jb + jl, n, nl);
+        jl += nl;
+        *e = line_lead(kb, jb, jl, te);
+        found = *e > jl - nl || *te > jl - nl; /* (it ends on the line just joined) */
+        if (*e && !found)
+            return 0; /* (a lead before the line break: the line's own) */
+    }
+    if (!found)
+        return 0;
+    *pos = np;
+    /* the rest of its sentence, when a colon ends it within TEXT_WRAP_LINES lines in all */
+    size_t xl = jl;
+    for (; k < TEXT_WRAP_LINES && jb[xl - 1] != ':'; k++) {
+        if (!bounce_line(s, end, &np, &n, &nl))
+            break;
+        bounce_trim(&n, &nl);
+        if (!nl || xl + 1 + nl > cap || (bounce_addr_in(n, nl, &at, &al) && at == 0))
+            break;
+        jb[xl++] = ' ';
+        memcpy(jb + xl, n, nl);
+        xl += nl;
+        if (n[nl - 1] == ':') {
+            *pos = np;
+            return xl;
+        }
+    }
+    return jl;
+}
+
 /* list_rcpt - the recipient a list line names (its first address) with the text after the
  * address as its diagnostic, unless that only repeats the address ("a@b (a@b)<mailto:a@b>",
  * Exchange). NULL when the line names none. */
@@ -526,6 +605,12 @@ int text_leads_v(bounce_view *v, bounce_out *out)
         if (state != 0 && e && te && bounce_addr_in(t + e, tl - e, &at2, &al2) &&
             !bounce_find(out, t + e + at2, al2))
             state = 0, blank = 0;
+        char joined[TEXT_WRAP_LINES * (TEXT_WRAP_MAX + 1)];
+        if (state == 0 && !e) {
+            size_t jl = wrapped_lead(v, s, end, &pos, t, tl, joined, sizeof joined, &e, &te);
+            if (jl)
+                t = joined, tl = jl;
+        }
         if (state == 0) {
             if (!e)
                 continue;
@@ -670,7 +755,13 @@ int text_unqualified_v(bounce_view *v, bounce_out *out)
         size_t tl = ll;
         bounce_trim(&t, &tl);
         if (state == 0) {
-            size_t e = tl ? line_lead(v->kb, t, tl, NULL) : 0;
+            size_t e = tl ? line_lead(v->kb, t, tl, NULL) : 0, te = 0;
+            char joined[TEXT_WRAP_LINES * (TEXT_WRAP_MAX + 1)];
+            if (!e) {
+                size_t jl = wrapped_lead(v, s, end, &pos, t, tl, joined, sizeof joined, &e, &te);
+                if (jl)
+                    t = joined, tl = jl;
+            }
             if (e && (e == tl || t[tl - 1] == ':')) /* the lead-in ends its line */
                 state = 1;
             continue;

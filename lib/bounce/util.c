@@ -45,6 +45,97 @@ int bounce_has(const char *s, size_t len, const char *needle)
     return str_casefind(s, len, needle, strlen(needle)) != NULL;
 }
 
+static int wrap_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* wrap_eq - does needle[0..nl) stand in s at i (forward: dir 1, its first byte at s[i]) or end
+ * at i (backward: dir -1, its last byte at s[i]), a blank of needle matching a run of blanks
+ * with one line break at most in s? */
+static int wrap_eq(const char *s, size_t len, size_t i, const char *needle, size_t nl, int dir)
+{
+    size_t k = 0;
+    long p = (long)i;
+    while (k < nl) {
+        char c = dir > 0 ? needle[k] : needle[nl - 1 - k];
+        if (c == ' ') {
+            int breaks = 0, n = 0;
+            while (p >= 0 && (size_t)p < len && wrap_blank(s[p])) {
+                breaks += s[p] == '\n';
+                p += dir, n++;
+            }
+            if (!n || breaks > 1)
+                return 0;
+        } else {
+            if (p < 0 || (size_t)p >= len || str_tolower((unsigned char)s[p]) != (unsigned char)c)
+                return 0;
+            p += dir;
+        }
+        k++;
+    }
+    return 1;
+}
+
+int bounce_has_wrapped(const char *s, size_t len, const char *needle)
+{
+    size_t nl = strlen(needle);
+    if (!memchr(needle, ' ', nl))
+        return str_casefind(s, len, needle, nl) != NULL;
+    /* the needle's longest word, found as it is, then the rest around it (one scan of s, as
+     * for the needle itself: its longest word stands wherever it does) */
+    size_t best = 0, bl = 0;
+    for (size_t i = 0; i < nl;) {
+        size_t j = i;
+        while (j < nl && needle[j] != ' ')
+            j++;
+        if (j - i > bl)
+            best = i, bl = j - i;
+        i = j + 1;
+    }
+    if (!bl)
+        return 0;
+    for (const char *p = s, *f; (f = str_casefind(p, len - (size_t)(p - s), needle + best, bl));
+         p = f + 1) {
+        size_t at = (size_t)(f - s);
+        if (wrap_eq(s, len, at + bl, needle + best + bl, nl - best - bl, 1) &&
+            (!best || (at && wrap_eq(s, len, at - 1, needle, best, -1))))
+            return 1;
+    }
+    return 0;
+}
+
+unsigned bounce_word_bit(const char *w, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)str_tolower((unsigned char)w[i])) * 16777619u;
+    return (h ^ (h >> 10) ^ (h >> 20)) & 1023u;
+}
+
+size_t bounce_join_lines(char *s, size_t len)
+{
+    size_t o = 0, i = 0;
+    while (i < len) {
+        char *nl = memchr(s + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - s) : len, ce = e;
+        while (nl && ce > i && (s[ce - 1] == ' ' || s[ce - 1] == '\t' || s[ce - 1] == '\r'))
+            ce--;
+        memmove(s + o, s + i, ce - i);
+        o += ce - i;
+        if (!nl)
+            break;
+        size_t j = e;
+        int breaks = 0;
+        while (j < len && wrap_blank(s[j]))
+            breaks += s[j++] == '\n';
+        if (o && j < len)
+            s[o++] = breaks > 1 ? '\n' : ' ';
+        i = j;
+    }
+    return o;
+}
+
 void bounce_copy(char *out, size_t outlen, const char *s, size_t len)
 {
     bounce_trim(&s, &len);

@@ -2,9 +2,9 @@
 # the reader: changes a real mail path makes to a notice must not change what it says.
 # SPDX-License-Identifier: MIT
 #
-# usage: bounce-metamorphic.py MXDIAG WORKDIR [-v] [--split] DIR...
-# (--split before a DIR: a corpus split in halves as bounce-split.sh splits it; its held
-# half's differences are counted, never named, and never fail the run)
+# usage: bounce-metamorphic.py MXDIAG WORKDIR [-v] [--split SPLITDIR]... DIR...
+# (SPLITDIR: a corpus under a DIR split in halves as bounce-split.sh and bounce-real.sh split
+# theirs; its held half's differences are counted, never named, and never fail the run)
 # Every message file under each DIR (bounces, auto-replies, ordinary mail; *.json, *.md, *.txt
 # licence notes, *.py and *.tsv are no messages) is rewritten by each transform below into
 # WORKDIR/<transform>/, mxdiag reads each directory once (--jsonl), and each file's records are
@@ -23,6 +23,10 @@
 #   banner    a gateway's "CAUTION: This email originated from outside ..." paragraph before
 #             the first text part's words (plain 7bit/8bit parts only: the others are left as
 #             they are)
+#   wrap60    the first plain text part's lines longer than 60 columns wrapped at a blank
+#             (a notice an MTA of another version or locale wraps at another width, a client
+#             or gateway re-flowing it); compared without the diagnostic (a reader that takes
+#             a line takes less of a wrapped one)
 #   forward   the notice forwarded as an attachment (message/rfc822) by a person: the same
 #             records, a hard flag lost (a text notice a person passes on is hearsay: a
 #             delivery-status report is the mail system's own words), never one gained
@@ -57,6 +61,9 @@ KNOWN = [
     ("forward", "/ses-notification.eml", _SESJSON),
     ("forward", "/ses-suppressed-json.eml", _SESJSON),
     ("forward", "/lhost-amazonses-10.eml", _SESJSON),
+    ("wrap60", "/rfc3464-39.eml", "a notice no reader knows whose recipient moves to the line "
+     "after its lead: onhold (a diagnostic of dashes and a label) becomes undefined (none), "
+     "Sisimai's two names for a reason it cannot tell"),
 ]
 
 
@@ -206,6 +213,12 @@ def param(value, key):
 
 def t_banner(data):
     """The banner before the first text/plain part's words (a plain one: no QP or base64)."""
+    nl = nl_of(data)
+    return t_banner_at(data, BANNER.replace(b"\n", nl))
+
+
+def t_banner_at(data, banner):
+    """data with banner put before the first plain text part's words; None when it has none."""
     if data.startswith(b"From ") or not looks_like_message(data):
         return None
     parts = split_header(data)
@@ -213,7 +226,6 @@ def t_banner(data):
         return None
     head, sep, body = parts
     nl = nl_of(head + sep)
-    banner = BANNER.replace(b"\n", nl)
     ctype = header_value(head, b"content-type", nl)
     cte = header_value(head, b"content-transfer-encoding", nl)
     if not ctype.startswith(b"multipart/"):
@@ -256,6 +268,36 @@ def t_banner(data):
     return head + sep + body[:part_start] + phead + psep + banner + pbody
 
 
+def wrap_lines(body, nl, width):
+    """Lines longer than width broken at the last blank before it, the continuation indented
+    as its line is."""
+    out = []
+    for line in body.split(nl):
+        while len(line) > width:
+            cut = line.rfind(b" ", 0, width)
+            ind = len(line) - len(line.lstrip(b" \t"))
+            if cut <= ind:
+                break
+            out.append(line[:cut].rstrip(b" "))
+            line = line[:ind] + line[cut + 1:].lstrip(b" ")
+        out.append(line)
+    return nl.join(out)
+
+
+def t_wrap60(data):
+    """The first plain text part re-wrapped at 60 columns (a gateway or a client re-flowing it)."""
+    marked = t_banner_at(data, b"\x00MARK\x00")
+    if marked is None:
+        return None
+    i = marked.index(b"\x00MARK\x00")
+    head, rest = marked[:i], marked[i + 6:]
+    nl = nl_of(data)
+    # the part's text ends at the next boundary line (or the end)
+    j = rest.find(nl + b"--")
+    text, tail = (rest, b"") if j < 0 else (rest[:j], rest[j:])
+    return head + wrap_lines(text, nl, 60) + tail
+
+
 def t_forward(data):
     if data.startswith(b"From ") or not looks_like_message(data):
         return None
@@ -285,7 +327,7 @@ def t_forward(data):
 
 TRANSFORMS = [("crlf", t_crlf), ("mbox", t_mbox), ("received", t_received),
               ("lowerhdr", t_lowerhdr), ("subject", t_subject), ("banner", t_banner),
-              ("forward", t_forward)]
+              ("forward", t_forward), ("wrap60", t_wrap60)]
 
 SKIP_EXT = (".json", ".md", ".py", ".tsv", ".license")
 
@@ -326,7 +368,7 @@ def main():
     while "--split" in args:  # (--split DIR: a corpus split in halves, its held half counted)
         i = args.index("--split")
         split.add(args[i + 1])
-        args[i:i + 2] = [args[i + 1]]
+        del args[i:i + 2]
     binary, work, dirs = args[0], args[1], args[2:]
     files = inputs(dirs)
     in_split = {f for f in files for d in split if f.startswith(d.rstrip("/") + "/")}
@@ -358,6 +400,9 @@ def main():
         for rel in done:
             want = orig.get(rel, [])
             have = got.get(rel, [])
+            if name == "wrap60":  # (a reader that takes a line takes less of a wrapped one)
+                have = [x[:5] for x in have]
+                want = [x[:5] for x in want]
             if name == "forward":
                 # (the same records; a hard flag may be lost, a text notice a person passes on
                 # being hearsay, but never gained; an auto-reply or a feedback report a person

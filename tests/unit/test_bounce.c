@@ -3208,6 +3208,60 @@ static void test_wrapped_address(void **state)
     assert_string_equal(g.r[0].recipient, "bo@example.net");
 }
 
+/* A notice wrapped at another width than the one its words were learned from: a lead-in
+ * wrapped onto the next lines is still one (its sentence up to the colon), a success sentence
+ * wrapped still says success; a blank line between the words is no wrap. */
+static void test_wrapped_notice(void **state)
+{
+    (void)state;
+    static const char head[] = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>\n"
+                               "To: ann@example.org\n"
+                               "Subject: Undeliverable: report\n"
+                               "Content-Type: text/plain\n\n";
+    char msg[4096];
+    got g;
+    snprintf(msg, sizeof msg, "%s%s", head,
+             "An email that you attempted to send to the following address\n"
+             "could not be delivered:\n"
+             "-- bob@example.net\n\n"
+             "The problem appears to be :\n"
+             "-- 550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@example.net");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    /* three lines up to the colon */
+    snprintf(msg, sizeof msg, "%s%s", head,
+             "Delivery has failed to these recipients or groups because\n"
+             "their mailbox is full or they have set a forwarding rule\n"
+             "nobody can check, as far as we can tell:\n\n"
+             "cy@example.net\n"
+             "552 5.2.2 Mailbox full\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "cy@example.net");
+    assert_string_equal(g.r[0].reason, "mailboxfull");
+    /* the helpers: a blank of the needle is a line break with the blanks around it, once */
+    static const char wt[] = "was successfully delivered to these\r\n   recipients.\n";
+    assert_true(bounce_has_wrapped(wt, strlen(wt), "delivered to these recipients"));
+    assert_true(bounce_has_wrapped(wt, strlen(wt), "successfully"));
+    assert_false(bounce_has_wrapped(wt, strlen(wt), "these  recipients."));
+    static const char wp[] = "delivered to these\n\nrecipients";
+    assert_false(bounce_has_wrapped(wp, strlen(wp), "these recipients"));
+    assert_false(bounce_has_wrapped(wp, strlen(wp), "delivered to those"));
+    char jl[] = "a line  \r\n  wrapped\n\n \nnext\nend  ";
+    size_t n = bounce_join_lines(jl, strlen(jl));
+    assert_int_equal(n, strlen("a line wrapped\nnext end  "));
+    assert_memory_equal(jl, "a line wrapped\nnext end  ", n);
+    /* the lead's words apart by a blank line: no lead */
+    snprintf(msg, sizeof msg, "%s%s", head,
+             "An email that you attempted to send to the following address\n\n"
+             "could not be delivered:\n"
+             "-- bob@example.net\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 0);
+}
+
 /* A mail gateway's warning paragraph on top of a text part ("CAUTION: This email originated
  * from outside ..."; bounce-phrases.tsv kind banner) is no part of a notice's words: an
  * auto-reply's diagnostic is its own first lines, with the banner in plain text, in HTML, or
@@ -4270,6 +4324,7 @@ int main(void)
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
         cmocka_unit_test(test_pasted_reply),
+        cmocka_unit_test(test_wrapped_notice),
         cmocka_unit_test(test_gateway_banner),
         cmocka_unit_test(test_pasted_log),
         cmocka_unit_test(test_wrapped_address),
