@@ -27,6 +27,9 @@
 #             (a notice an MTA of another version or locale wraps at another width, a client
 #             or gateway re-flowing it); compared without the diagnostic (a reader that takes
 #             a line takes less of a wrapped one)
+#   qp        the first plain text part in quoted-printable (as Exchange and many MTAs send it)
+#   base64    the same in base64 (as Gmail and Microsoft send some notices)
+#   trailing  two blanks at the end of its lines (as some clients keep them)
 #   forward   the notice forwarded as an attachment (message/rfc822) by a person: the same
 #             records, a hard flag lost (a text notice a person passes on is hearsay: a
 #             delivery-status report is the mail system's own words), never one gained
@@ -51,6 +54,8 @@ _NESTED = ("a message that is itself a person's forward, reply or list post quot
            "deep (lib/bounce/bounce.c), its own attachment or quote is not")
 _SESJSON = ("Amazon SES's JSON notification attached to a person's message: an attached message "
             "is read when it is a delivery-status report or a notice bounce-phrases.tsv knows")
+_NOBLANK = ("a text part written without the blank line after its header (Twisted's "
+            "bounce.py): the transform's Content-Transfer-Encoding field lands in its text")
 KNOWN = [
     ("forward", "/people/", _NESTED),
     ("forward", "/forwarded-bounce.eml", _NESTED),
@@ -61,6 +66,13 @@ KNOWN = [
     ("forward", "/ses-notification.eml", _SESJSON),
     ("forward", "/ses-suppressed-json.eml", _SESJSON),
     ("forward", "/lhost-amazonses-10.eml", _SESJSON),
+    ("wrap60", "/mdaemon.eml", "MDaemon quotes its session log, a line per event: a wrapped "
+     "line's rest (\"Name server reports domain\\nname unknown\") is no event of its own"),
+    ("wrap60", "/lhost-sendmail-21.eml", "Sendmail's transcript, a line per reply: a wrapped "
+     "reply's rest (\"Deferred: Connection\\nrefused by ...\") is not read, and \"Deferred\" "
+     "alone reads expired"),
+    ("qp", "/twisted-dsn-no-blank.eml", _NOBLANK),
+    ("base64", "/twisted-dsn-no-blank.eml", _NOBLANK),
     ("wrap60", "/rfc3464-39.eml", "a notice no reader knows whose recipient moves to the line "
      "after its lead: onhold (a diagnostic of dashes and a label) becomes undefined (none), "
      "Sisimai's two names for a reason it cannot tell"),
@@ -203,14 +215,6 @@ def header_value(head, name, nl):
     return b""
 
 
-def param(value, key):
-    for p in value.split(b";")[1:]:
-        k, _, v = p.strip().partition(b"=")
-        if k.strip().lower() == key:
-            return v.strip().strip(b'"')
-    return None
-
-
 def t_banner(data):
     """The banner before the first text/plain part's words (a plain one: no QP or base64)."""
     nl = nl_of(data)
@@ -233,16 +237,9 @@ def t_banner_at(data, banner):
                                                                        b"quoted-printable"):
             return None
         return head + sep + banner + body
-    boundary = param(header_value(head, b"content-type", nl), b"boundary")
+    boundary = top_boundary(data)
     if not boundary:
         return None
-    # the original case of the boundary, from the raw header
-    raw = head.replace(nl + b"\t", b" ").replace(nl + b" ", b" ")
-    i = raw.lower().find(b"boundary=")
-    if i < 0:
-        return None
-    v = raw[i + 9:].split(b";")[0].strip()
-    boundary = v.strip(b'"') if v.startswith(b'"') else v.split()[0]
     delim = b"--" + boundary
     at = body.find(delim)
     if at < 0:
@@ -252,10 +249,10 @@ def t_banner_at(data, banner):
         return None
     part_start += len(nl)
     rest = body[part_start:]
+    if rest.startswith(nl):  # a part with no header: text/plain
+        return head + sep + body[:part_start] + nl + banner + rest[len(nl):]
     pparts = split_header(rest)
     if pparts is None:
-        if rest.startswith(nl):  # a part with no header: text/plain
-            return head + sep + body[:part_start] + nl + banner + rest[len(nl):]
         return None
     phead, psep, pbody = pparts
     if delim in phead:
@@ -286,16 +283,90 @@ def wrap_lines(body, nl, width):
 
 def t_wrap60(data):
     """The first plain text part re-wrapped at 60 columns (a gateway or a client re-flowing it)."""
+    got = first_plain_part(data)
+    if not got:
+        return None
+    head, text, tail, nl = got
+    return head + wrap_lines(text, nl, 60) + tail
+
+
+def first_plain_part(data):
+    """(before, part header, separator, text, after) of the first plain text part (7bit/8bit
+    text/plain, the message's own or a multipart's first), or None."""
     marked = t_banner_at(data, b"\x00MARK\x00")
     if marked is None:
         return None
     i = marked.index(b"\x00MARK\x00")
     head, rest = marked[:i], marked[i + 6:]
     nl = nl_of(data)
-    # the part's text ends at the next boundary line (or the end)
-    j = rest.find(nl + b"--")
+    boundary = top_boundary(data)
+    j = rest.find(nl + b"--" + boundary) if boundary else -1
     text, tail = (rest, b"") if j < 0 else (rest[:j], rest[j:])
-    return head + wrap_lines(text, nl, 60) + tail
+    return head, text, tail, nl
+
+
+def top_boundary(data):
+    """The boundary of a multipart message, as its header writes it; None for a single part."""
+    parts = split_header(data)
+    if not parts:
+        return None
+    head, sep, _ = parts
+    nl = nl_of(head + sep)
+    if not header_value(head, b"content-type", nl).startswith(b"multipart/"):
+        return None
+    raw = head.replace(nl + b"\t", b" ").replace(nl + b" ", b" ")
+    i = raw.lower().find(b"boundary=")
+    if i < 0:
+        return None
+    v = raw[i + 9:].split(b";")[0].strip()
+    return v[1:].split(b'"')[0] if v.startswith(b'"') else v.split()[0]
+
+
+def with_cte(head, nl, cte):
+    """head (ending in its blank line) with a Content-Transfer-Encoding field: cte."""
+    end = head.rfind(nl + nl)
+    if end < 0:
+        return None
+    lines = head[:end].split(nl)
+    lines = [x for x in lines if not x.lower().startswith(b"content-transfer-encoding:")]
+    return nl.join(lines) + nl + b"Content-Transfer-Encoding: " + cte + nl + nl
+
+
+def t_qp(data):
+    """The first plain text part in quoted-printable (as Exchange and many MTAs send it)."""
+    import quopri
+    got = first_plain_part(data)
+    if not got:
+        return None
+    head, text, tail, nl = got
+    h = with_cte(head, nl, b"quoted-printable")
+    if h is None:
+        return None
+    enc = quopri.encodestring(text.replace(nl, b"\n")).replace(b"\n", nl)
+    return h + enc + tail
+
+
+def t_base64(data):
+    """The first plain text part in base64 (as Gmail and Microsoft send some notices)."""
+    import base64
+    got = first_plain_part(data)
+    if not got:
+        return None
+    head, text, tail, nl = got
+    h = with_cte(head, nl, b"base64")
+    if h is None:
+        return None
+    enc = base64.encodebytes(text).replace(b"\n", nl)
+    return h + enc + (nl if tail else b"") + tail
+
+
+def t_trailing(data):
+    """Blanks at the end of the first plain text part's lines (as some clients keep them)."""
+    got = first_plain_part(data)
+    if not got:
+        return None
+    head, text, tail, nl = got
+    return head + nl.join(x + b"  " if x else x for x in text.split(nl)) + tail
 
 
 def t_forward(data):
@@ -327,7 +398,8 @@ def t_forward(data):
 
 TRANSFORMS = [("crlf", t_crlf), ("mbox", t_mbox), ("received", t_received),
               ("lowerhdr", t_lowerhdr), ("subject", t_subject), ("banner", t_banner),
-              ("forward", t_forward), ("wrap60", t_wrap60)]
+              ("forward", t_forward), ("wrap60", t_wrap60), ("qp", t_qp), ("base64", t_base64),
+              ("trailing", t_trailing)]
 
 SKIP_EXT = (".json", ".md", ".py", ".tsv", ".license")
 
