@@ -238,6 +238,29 @@ static void add_html(const bounce_view *v, buf *b, const mail_part *p, mail_conv
     buf_free(&dec);
 }
 
+#define QUOTED_MIN_LINES 3 /* "> " lines that make a quoted block in a pasted text */
+
+/* quoted_in_words - does the text hold a block quoted with "> " (QUOTED_MIN_LINES lines at
+ * least) and, outside it, a line with words? An SMTP transcript's ">>> RCPT TO:<a@b>" is no
+ * quote mark, nor is a pasted log's "> " alone (maillog.c reads those). */
+static int quoted_in_words(const char *t, size_t len)
+{
+    size_t pos = 0, ll, quoted = 0, words = 0;
+    const char *l;
+    while (t && bounce_line(t, len, &pos, &l, &ll)) {
+        bounce_trim(&l, &ll);
+        if (!ll)
+            continue;
+        if (l[0] == '>' && !(ll >= 3 && l[1] == '>' && l[2] == '>'))
+            quoted++;
+        else
+            words++;
+        if (quoted >= QUOTED_MIN_LINES && words)
+            return 1;
+    }
+    return 0;
+}
+
 /* build_view - scan the message and collect the parts a bounce needs; headerless: the bytes
  * are a notice's text without any header (pasted), read as that text alone. Returns
  * MXD_ERR_PARSE when the bytes have no header at all, MXD_ERR_NOLIB when a part or header
@@ -645,6 +668,10 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         out->hearsay = 1; /* (not a delivery status part, a feedback report or Amazon's JSON
                              notification passed on by a list: the mail system's own words) */
     if (out->n && bc->nested && bc->passed_on)
+        out->hearsay = 1;
+    /* a text pasted without a header in which the notice is quoted ("> ") beside the words of
+     * whoever quoted it (a person's reply copied out of a client): hearsay, as the reply is */
+    if (out->n && !bc->v.hlen && quoted_in_words(bc->v.text.ptr, bc->v.text.len))
         out->hearsay = 1;
     drop_list_address(&bc->v, out);
     if (out->hearsay && out->n > 1)

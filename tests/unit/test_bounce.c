@@ -3208,6 +3208,41 @@ static void test_wrapped_address(void **state)
     assert_string_equal(g.r[0].recipient, "bo@example.net");
 }
 
+/* A person's reply copied out of a client and pasted: the notice it quotes ("> ") beside the
+ * person's words is hearsay, never a hard bounce; the same notice pasted alone may be one; an
+ * SMTP transcript's ">>> " lines are no quote marks. */
+static void test_pasted_quoted_notice(void **state)
+{
+    (void)state;
+    static const char notice[] =
+        "This message was created automatically by mail delivery software.\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        "  bob@partner.example\n"
+        "    host mx.partner.example [192.0.2.25]\n"
+        "    SMTP error from remote mail server after RCPT TO:<bob@partner.example>:\n"
+        "    550 5.1.1 User unknown\n";
+    char msg[4096], quoted[2048];
+    got g;
+    parse_with(kb, notice, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.r[0].hard, 1);
+    size_t q = 0;
+    for (const char *p = notice; *p && q + 4 < sizeof quoted; p++) {
+        if (p == notice || p[-1] == '\n')
+            quoted[q++] = '>', quoted[q++] = ' ';
+        quoted[q++] = *p;
+    }
+    quoted[q] = 0;
+    snprintf(msg, sizeof msg, "Hi, bob@partner.example is valid, I wrote to him yesterday.\n\n%s",
+             quoted);
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@partner.example");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    assert_int_equal(g.r[0].hard, 0);
+}
+
 /* A notice wrapped at another width than the one its words were learned from: a lead-in
  * wrapped onto the next lines is still one (its sentence up to the colon), a success sentence
  * wrapped still says success; a blank line between the words is no wrap. */
@@ -4324,6 +4359,7 @@ int main(void)
         cmocka_unit_test(test_jmrp_complaint),
         cmocka_unit_test(test_fallback_notices),
         cmocka_unit_test(test_pasted_reply),
+        cmocka_unit_test(test_pasted_quoted_notice),
         cmocka_unit_test(test_wrapped_notice),
         cmocka_unit_test(test_gateway_banner),
         cmocka_unit_test(test_pasted_log),
