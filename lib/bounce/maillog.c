@@ -137,11 +137,27 @@ static int maillog_late_detect(const bounce_view *v)
 /* One recipient's last outcome in the text (every recipient is kept here, not only the
  * first BOUNCE_MAX_RCPTS: one delivered later must not have taken a record's place; review-s15b
  * HIGH-1). */
+#define ML_QIDS 4 /* the messages a recipient is remembered deferred in (the latest ones) */
+
 typedef struct ml_ent {
     char *rcpt, *key, *diag; /* as logged; lower-cased (the map's key); the reply text */
-    char action[12], status[16], qid[32], rhost[BOUNCE_HOST_MAX];
+    char action[12], status[16], rhost[BOUNCE_HOST_MAX];
+    char qid[ML_QIDS][32]; /* queue IDs of the messages it is still deferred in, latest last */
+    int nqid;
     int expired;
 } ml_ent;
+
+/* qid_drop - forget queue ID q among x's deferred messages; 1 when it was there */
+static int qid_drop(ml_ent *x, const char *q)
+{
+    for (int i = 0; i < x->nqid; i++)
+        if (!strcmp(x->qid[i], q)) {
+            memmove(x->qid[i], x->qid[i + 1], (size_t)(x->nqid - i - 1) * sizeof x->qid[0]);
+            x->nqid--;
+            return 1;
+        }
+    return 0;
+}
 
 /* unindented - a copy of t[0..len), NUL-terminated, in which every log line opens with its
  * time stamp (log_lead() taken off); NUL bytes become blanks. NULL when out of memory. */
@@ -270,8 +286,10 @@ static int on_event(void *arg, const mxd_log_event *ev)
         /* the message left the queue: its recipients still deferred failed (a pass over the
          * recipients per expiry; at most 4,096 messages in flight name one, and 1 MiB of
          * lines holds some 10,000 recipients: 0.07 s at worst, measured) */
+        /* (any message it is deferred in, not only its last: deferred in two, the first
+         * expiring, the recipient failed) */
         for (size_t i = 0; ev->queueid && i < run->n; i++)
-            if (!strcmp(run->e[i].qid, ev->queueid) && !strcmp(run->e[i].action, "delayed")) {
+            if (qid_drop(&run->e[i], ev->queueid) && !strcmp(run->e[i].action, "delayed")) {
                 copy_field(run->e[i].action, sizeof run->e[i].action, "failed");
                 run->e[i].expired = 1;
             }
@@ -289,7 +307,14 @@ static int on_event(void *arg, const mxd_log_event *ev)
     copy_field(x->action, sizeof x->action, failed ? "failed" : delayed ? "delayed" : "delivered");
     copy_field(x->status, sizeof x->status, ev->status);
     copy_field(x->rhost, sizeof x->rhost, ev->rhost);
-    copy_field(x->qid, sizeof x->qid, ev->queueid);
+    if (ev->queueid) { /* (deferred: remembered; bounced or delivered: that message is done) */
+        qid_drop(x, ev->queueid);
+        if (delayed) {
+            if (x->nqid == ML_QIDS) /* (the oldest forgotten) */
+                qid_drop(x, x->qid[0]);
+            copy_field(x->qid[x->nqid++], sizeof x->qid[0], ev->queueid);
+        }
+    }
     x->expired = 0;
     const char *d = ev->diagnosticcode ? ev->diagnosticcode : "";
     size_t dl = str_utf8_cut(d, strlen(d), BOUNCE_MAX_DIAG - 1);

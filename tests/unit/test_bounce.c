@@ -3471,6 +3471,21 @@ static void test_pasted_log(void **state)
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].reason, "expired");
     assert_non_null(strstr(g.r[0].json, "\"action\":\"failed\""));
+    /* deferred in two messages, the first expiring: failed too (review-s15b: not only the
+     * recipient's last queue ID) */
+    parse_with(kb,
+               "Mar  1 10:00:08 mx postfix/smtp[2105]: 4F2A31C0130: to=<gus@example.biz>, "
+               "relay=none, delay=30, dsn=4.4.1, status=deferred (connect to "
+               "mx.example.biz[192.0.2.44]:25: Connection timed out)\n"
+               "Mar  2 10:00:08 mx postfix/smtp[2105]: 4F2A31C0131: to=<gus@example.biz>, "
+               "relay=none, delay=30, dsn=4.4.1, status=deferred (connect to "
+               "mx.example.biz[192.0.2.44]:25: Connection timed out)\n"
+               "Mar  6 10:00:01 mx postfix/qmgr[900]: 4F2A31C0130: from=<a@example.org>, "
+               "status=expired, returned to sender\n",
+               &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].reason, "expired");
+    assert_non_null(strstr(g.r[0].json, "\"action\":\"failed\""));
 
     /* log lines amid a person's words are hearsay, never hard (review-s15 H1); a notice
      * pasted with a log line is read as the notice (H2) */
