@@ -518,16 +518,50 @@ static size_t entity(const char *s, size_t len, char *out, size_t *olen)
         }
     }
     if (len >= 4 && s[1] == '#') {
-        size_t j = 2;
+        /* "&#39;" decimal, "&#x27;" hexadecimal (HTML 4.01 section 5.3.1) */
+        int hex = s[2] == 'x' || s[2] == 'X';
+        size_t j = hex ? 3 : 2, first = j;
         unsigned long v = 0;
-        while (j < len && j < 9 && str_isdigit((unsigned char)s[j]))
-            v = v * 10 + (unsigned long)(s[j++] - '0');
-        size_t n = j > 2 && j < len && s[j] == ';' ? str_utf8_put(v, out) : 0;
+        while (j < len && j < first + 7) {
+            int d = str_isdigit((unsigned char)s[j])    ? s[j] - '0'
+                    : hex && s[j] >= 'a' && s[j] <= 'f' ? s[j] - 'a' + 10
+                    : hex && s[j] >= 'A' && s[j] <= 'F' ? s[j] - 'A' + 10
+                                                        : -1;
+            if (d < 0)
+                break;
+            v = v * (hex ? 16 : 10) + (unsigned long)d;
+            j++;
+        }
+        size_t n = j > first && j < len && s[j] == ';' ? str_utf8_put(v, out) : 0;
         if (n) {
             *olen = n;
             return j + 1;
         }
+        return 0;
     }
+    /* the Latin-1 names of HTML 4.01 (section 24.2: code points 160 to 255, in order), which
+     * notices in French, German, Spanish ... write ("r&eacute;pondu") */
+    static const char *const latin1[96] = {
+        "nbsp",   "iexcl",  "cent",   "pound",  "curren", "yen",    "brvbar", "sect",   "uml",
+        "copy",   "ordf",   "laquo",  "not",    "shy",    "reg",    "macr",   "deg",    "plusmn",
+        "sup2",   "sup3",   "acute",  "micro",  "para",   "middot", "cedil",  "sup1",   "ordm",
+        "raquo",  "frac14", "frac12", "frac34", "iquest", "Agrave", "Aacute", "Acirc",  "Atilde",
+        "Auml",   "Aring",  "AElig",  "Ccedil", "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave",
+        "Iacute", "Icirc",  "Iuml",   "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde",
+        "Ouml",   "times",  "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN",
+        "szlig",  "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig",  "ccedil",
+        "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc",  "iuml",   "eth",
+        "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",   "divide", "oslash", "ugrave",
+        "uacute", "ucirc",  "uuml",   "yacute", "thorn",  "yuml"};
+    size_t k = 1;
+    while (k < len && k < 8 && str_isalnum((unsigned char)s[k]))
+        k++;
+    if (k < len && s[k] == ';' && k > 1)
+        for (size_t i = 1; i < 96; i++) /* (0, nbsp: above, a blank) */
+            if (strlen(latin1[i]) == k - 1 && !memcmp(s + 1, latin1[i], k - 1)) {
+                *olen = str_utf8_put(160 + i, out);
+                return k + 1;
+            }
     return 0;
 }
 

@@ -30,6 +30,7 @@
 #   qp        the first plain text part in quoted-printable (as Exchange and many MTAs send it)
 #   base64    the same in base64 (as Gmail and Microsoft send some notices)
 #   trailing  two blanks at the end of its lines (as some clients keep them)
+#   html      the first plain text part as HTML only (a client or gateway converting it)
 #   paste     a text notice's words alone, as a user copies them out of a client (recipients
 #             and reasons compared, a hard flag may be lost): measured, never failed on
 #             (MEASURED below)
@@ -74,6 +75,9 @@ KNOWN = [
     ("wrap60", "/lhost-sendmail-21.eml", "Sendmail's transcript, a line per reply: a wrapped "
      "reply's rest (\"Deferred: Connection\\nrefused by ...\") is not read, and \"Deferred\" "
      "alone reads expired"),
+    ("html", "/fwd-thunderbird-flowed.eml", "a person's inline forward written format=flowed: "
+     "as HTML its soft breaks are line breaks, and the list's bounce address in the quoted "
+     "header reads as a second recipient (soft: hearsay)"),
     ("qp", "/twisted-dsn-no-blank.eml", _NOBLANK),
     ("base64", "/twisted-dsn-no-blank.eml", _NOBLANK),
     ("wrap60", "/rfc3464-39.eml", "a notice no reader knows whose recipient moves to the line "
@@ -334,14 +338,35 @@ def top_boundary(data):
     return v[1:].split(b'"')[0] if v.startswith(b'"') else v.split()[0]
 
 
-def with_cte(head, nl, cte):
-    """head (ending in its blank line) with a Content-Transfer-Encoding field: cte."""
+def part_fields(head, nl, name, value):
+    """head (ending in the blank line before the part's text) with the part's own field name
+    (lower case, with its colon) replaced by name: value. The part's header is what follows
+    the last boundary line (a multipart's part) or the whole head (a single part)."""
     end = head.rfind(nl + nl)
     if end < 0:
         return None
-    lines = head[:end].split(nl)
-    lines = [x for x in lines if not x.lower().startswith(b"content-transfer-encoding:")]
-    return nl.join(lines) + nl + b"Content-Transfer-Encoding: " + cte + nl + nl
+    body = head[:end]
+    cut = body.rfind(nl + b"--")
+    cut = 0 if cut < 0 else body.index(nl, cut + len(nl)) + len(nl) if nl in body[cut + len(nl):] \
+        else len(body)
+    before, own = body[:cut], body[cut:]
+    out, skip = [], False
+    for x in own.split(nl) if own else []:
+        if skip and x[:1] in (b" ", b"\t"):
+            continue
+        skip = x.lower().startswith(name)
+        if not skip:
+            out.append(x)
+    field = name[:1].upper() + name[1:-1] + b": " + value
+    field = b"-".join(w[:1].upper() + w[1:] for w in field.split(b"-"))
+    own = nl.join(out + [field]) if out else field
+    sep = b"" if not before or before.endswith(nl) else nl
+    return before + sep + own + nl + nl
+
+
+def with_cte(head, nl, cte):
+    """head (ending in its blank line) with a Content-Transfer-Encoding field: cte."""
+    return part_fields(head, nl, b"content-transfer-encoding:", cte)
 
 
 def t_qp(data):
@@ -379,6 +404,38 @@ def t_trailing(data):
         return None
     head, text, tail, nl = got
     return head + nl.join(x + b"  " if x else x for x in text.split(nl)) + tail
+
+
+def with_type(head, nl, ctype):
+    """head (ending in its blank line) with the part's Content-Type field replaced by ctype."""
+    return part_fields(head, nl, b"content-type:", ctype)
+
+
+def t_html(data):
+    """The first plain text part as HTML only (a client or a gateway that sends HTML): each
+    line a line of a <p>, blank lines ending paragraphs, the text's <, > and & escaped, its
+    indentation in &nbsp; (as clients convert plain text)."""
+    import html as htmlmod
+    got = first_plain_part(data)
+    if not got:
+        return None
+    head, text, tail, nl = got
+    if b"\x1b" in text:  # (ISO-2022-JP: its bytes are no characters to escape one by one)
+        return None
+    h = with_type(head, nl, b"text/html; charset=utf-8")
+    if h is None:
+        return None
+
+    def line(x):  # (escaped, its indentation kept as a client keeps it: &nbsp;)
+        t = htmlmod.escape(x.decode("utf-8", "replace"))
+        n = len(t) - len(t.lstrip(" "))
+        return ("&nbsp;" * n + t[n:]).encode()
+
+    paras = [p for p in text.replace(nl, b"\n").split(b"\n\n") if p.strip()]
+    body = b"".join(b"<p>" + b"<br>\n".join(line(x) for x in p.split(b"\n")) + b"</p>\n"
+                    for p in paras)
+    doc = b"<html><body>\n" + body + b"</body></html>\n"
+    return h + doc.replace(b"\n", nl) + tail
 
 
 def t_paste(data):
@@ -426,7 +483,7 @@ def t_forward(data):
 TRANSFORMS = [("crlf", t_crlf), ("mbox", t_mbox), ("received", t_received),
               ("lowerhdr", t_lowerhdr), ("subject", t_subject), ("banner", t_banner),
               ("forward", t_forward), ("wrap60", t_wrap60), ("qp", t_qp), ("base64", t_base64),
-              ("trailing", t_trailing), ("paste", t_paste)]
+              ("trailing", t_trailing), ("html", t_html), ("paste", t_paste)]
 
 SKIP_EXT = (".json", ".md", ".py", ".tsv", ".license")
 

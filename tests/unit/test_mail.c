@@ -674,6 +674,15 @@ static void test_decoders(void **state)
     assert_int_equal(mail_html_to_text(fields, strlen(fields), &b), MXD_OK);
     assert_string_equal(buf_cstr(&b), "\nFinal-Recipient: rfc822; x@y\nAction: failed\nStatus: "
                                       "5.1.1\n");
+    /* numeric references decimal and hexadecimal, HTML 4.01's Latin-1 names (their case
+     * counts); what is none stays as written */
+    buf_reset(&b);
+    const char *refs = "hasn&#x27;t &#39;a&#X2019; r&eacute;pondu &Uuml;ber Stra&szlig;e "
+                       "&EACUTE; &#xZZ; &bogus; &amp";
+    assert_int_equal(mail_html_to_text(refs, strlen(refs), &b), MXD_OK);
+    assert_string_equal(buf_cstr(&b), "hasn't 'a\xe2\x80\x99 r\xc3\xa9pondu \xc3\x9c"
+                                      "ber Stra\xc3\x9f"
+                                      "e &EACUTE; &#xZZ; &bogus; &amp");
     buf_free(&b);
 }
 
