@@ -31,6 +31,8 @@
 #   base64    the same in base64 (as Gmail and Microsoft send some notices)
 #   trailing  two blanks at the end of its lines (as some clients keep them)
 #   html      the first plain text part as HTML only (a client or gateway converting it)
+#   encoded   the Subject and the From's display name as RFC 2047 encoded-words
+#   latin1    the first plain text part re-encoded from UTF-8 in ISO-8859-1 (where it can be)
 #   paste     a text notice's words alone, as a user copies them out of a client (recipients
 #             and reasons compared, a hard flag may be lost): measured, never failed on
 #             (MEASURED below)
@@ -215,6 +217,46 @@ def t_subject(data):
             lines[i] = line[:8] + b" [EXTERNAL]" + (v if v.startswith(b" ") else b" " + v)
             return nl.join(lines) + sep + body
     return None
+
+
+def t_encoded(data):
+    """The Subject and the From's display name as RFC 2047 encoded-words (=?UTF-8?B?...?=),
+    as Exchange and most clients send a field with non-ASCII letters."""
+    import base64
+    if data.startswith(b"From ") or not looks_like_message(data):
+        return None
+    parts = split_header(data)
+    if not parts:
+        return None
+    head, sep, body = parts
+    nl = nl_of(head + sep)
+    lines = head.split(nl)
+    out, done, i = [], False, 0
+    while i < len(lines):
+        line = lines[i]
+        j = i + 1
+        while j < len(lines) and lines[j][:1] in (b" ", b"\t"):
+            j += 1
+        field = b" ".join([line] + [x.strip() for x in lines[i + 1:j]])
+        name, _, value = field.partition(b":")
+        value = value.strip()
+        if name.lower() == b"subject" and value and b"=?" not in value:
+            enc = b"=?UTF-8?B?" + base64.b64encode(value) + b"?="
+            out.append(name + b": " + enc)
+            done = True
+        elif name.lower() == b"from" and b"<" in value and b"=?" not in value:
+            disp, _, addr = value.partition(b"<")
+            disp = disp.strip().strip(b'"')
+            if disp:
+                enc = b"=?UTF-8?B?" + base64.b64encode(disp) + b"?="
+                out.append(name + b": " + enc + b" <" + addr)
+                done = True
+            else:
+                out.extend(lines[i:j])
+        else:
+            out.extend(lines[i:j])
+        i = j
+    return nl.join(out) + sep + body if done else None
 
 
 def header_value(head, name, nl):
@@ -438,6 +480,25 @@ def t_html(data):
     return h + doc.replace(b"\n", nl) + tail
 
 
+def t_latin1(data):
+    """The first plain text part, in UTF-8 with letters beyond ASCII, re-encoded in
+    ISO-8859-1 (as a European MTA or client may send it), its charset labelled so."""
+    got = first_plain_part(data)
+    if not got:
+        return None
+    head, text, tail, nl = got
+    try:
+        u = text.decode("utf-8")
+        if u.isascii():
+            return None
+        enc = u.encode("iso-8859-1")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return None
+    h = with_type(head, nl, b"text/plain; charset=iso-8859-1")
+    h = h and part_fields(h, nl, b"content-transfer-encoding:", b"8bit")
+    return h + enc + tail if h else None
+
+
 def t_paste(data):
     """A text notice's words alone, as a user copies them out of the mail client to ask why
     (a notice with a delivery-status part or a feedback report is not pasted: its fields are
@@ -483,7 +544,9 @@ def t_forward(data):
 TRANSFORMS = [("crlf", t_crlf), ("mbox", t_mbox), ("received", t_received),
               ("lowerhdr", t_lowerhdr), ("subject", t_subject), ("banner", t_banner),
               ("forward", t_forward), ("wrap60", t_wrap60), ("qp", t_qp), ("base64", t_base64),
-              ("trailing", t_trailing), ("html", t_html), ("paste", t_paste)]
+              ("trailing", t_trailing), ("html", t_html), ("encoded", t_encoded),
+              ("latin1", t_latin1),
+              ("paste", t_paste)]
 
 SKIP_EXT = (".json", ".md", ".py", ".tsv", ".license")
 
