@@ -33,6 +33,7 @@
 #   html      the first plain text part as HTML only (a client or gateway converting it)
 #   encoded   the Subject and the From's display name as RFC 2047 encoded-words
 #   latin1    the first plain text part re-encoded from UTF-8 in ISO-8859-1 (where it can be)
+#   dsnorder  the fields of each recipient's group of the delivery-status part in reverse order
 #   paste     a text notice's words alone, as a user copies them out of a client (recipients
 #             and reasons compared, a hard flag may be lost): measured, never failed on
 #             (MEASURED below)
@@ -499,6 +500,46 @@ def t_latin1(data):
     return h + enc + tail if h else None
 
 
+def t_dsnorder(data):
+    """The fields of each recipient's group in the delivery-status part in reverse order
+    (RFC 3464 sets no order; MTAs write Status before Action, Diagnostic-Code first ...), a
+    folded field kept with its continuation lines. Only a 7bit/8bit part, and only a group of
+    one recipient (one written without the blank line between recipients is left as it is)."""
+    low = data.lower()
+    i = low.find(b"content-type: message/delivery-status")
+    if i < 0:
+        return None
+    nl = nl_of(data)
+    hdr_end = data.find(nl + nl, i)
+    if hdr_end < 0 or b"base64" in low[i:hdr_end] or b"quoted-printable" in low[i:hdr_end]:
+        return None
+    start = hdr_end + 2 * len(nl)
+    boundary = top_boundary(data)
+    end = data.find(nl + b"--" + boundary, start) if boundary else -1
+    if end < 0:
+        return None
+    groups = data[start:end].split(nl + nl)
+    out = [groups[0]]  # (the per-message fields stay as they are)
+    changed = False
+    for g in groups[1:]:
+        fields = []
+        trail = len(g) - len(g.rstrip(b"\r\n"))
+        g, rest = g[:len(g) - trail], g[len(g) - trail:]
+        for line in g.split(nl):
+            if line[:1] in (b" ", b"\t") and fields:
+                fields[-1].append(line)
+            else:
+                fields.append([line])
+        finals = sum(f[0].lower().startswith(b"final-recipient:") for f in fields)
+        if len(fields) > 1 and finals == 1 and all(f[0].strip() for f in fields):
+            fields.reverse()
+            changed = True
+        out.append(nl.join(nl.join(f) for f in fields) + rest)
+    if not changed:
+        return None
+    return data[:start] + (nl + nl).join(out) + data[end:]
+
+
 def t_paste(data):
     """A text notice's words alone, as a user copies them out of the mail client to ask why
     (a notice with a delivery-status part or a feedback report is not pasted: its fields are
@@ -545,7 +586,7 @@ TRANSFORMS = [("crlf", t_crlf), ("mbox", t_mbox), ("received", t_received),
               ("lowerhdr", t_lowerhdr), ("subject", t_subject), ("banner", t_banner),
               ("forward", t_forward), ("wrap60", t_wrap60), ("qp", t_qp), ("base64", t_base64),
               ("trailing", t_trailing), ("html", t_html), ("encoded", t_encoded),
-              ("latin1", t_latin1),
+              ("latin1", t_latin1), ("dsnorder", t_dsnorder),
               ("paste", t_paste)]
 
 SKIP_EXT = (".json", ".md", ".py", ".tsv", ".license")
