@@ -34,6 +34,8 @@
 #   encoded   the Subject and the From's display name as RFC 2047 encoded-words
 #   latin1    the first plain text part re-encoded from UTF-8 in ISO-8859-1 (where it can be)
 #   dsnorder  the fields of each recipient's group of the delivery-status part in reverse order
+#   addrcase  every address's domain in the body in upper case (compared without the
+#             diagnostic, which quotes the address as written)
 #   paste     a text notice's words alone, as a user copies them out of a client (recipients
 #             and reasons compared, a hard flag may be lost): measured, never failed on
 #             (MEASURED below)
@@ -540,6 +542,24 @@ def t_dsnorder(data):
     return data[:start] + (nl + nl).join(out) + data[end:]
 
 
+def t_addrcase(data):
+    """Every address's domain in the body in upper case (people type "Bob@Example.NET"; some
+    MTAs write the recipient as it was given): the records are the same, recipients compared
+    in lower case. Only a message whose body is 7bit/8bit text throughout."""
+    import re
+    parts = split_header(data)
+    if not parts or data.startswith(b"From "):
+        return None
+    head, sep, body = parts
+    if re.search(rb"(?i)content-transfer-encoding:\s*(base64|quoted-printable)", data):
+        return None
+    if b"\x1b" in body:
+        return None
+    new = re.sub(rb"(@)([A-Za-z0-9.-]+\.[A-Za-z]{2,})", lambda m: m.group(1) + m.group(2).upper(),
+                 body)
+    return head + sep + new if new != body else None
+
+
 def t_paste(data):
     """A text notice's words alone, as a user copies them out of the mail client to ask why
     (a notice with a delivery-status part or a feedback report is not pasted: its fields are
@@ -586,7 +606,7 @@ TRANSFORMS = [("crlf", t_crlf), ("mbox", t_mbox), ("received", t_received),
               ("lowerhdr", t_lowerhdr), ("subject", t_subject), ("banner", t_banner),
               ("forward", t_forward), ("wrap60", t_wrap60), ("qp", t_qp), ("base64", t_base64),
               ("trailing", t_trailing), ("html", t_html), ("encoded", t_encoded),
-              ("latin1", t_latin1), ("dsnorder", t_dsnorder),
+              ("latin1", t_latin1), ("dsnorder", t_dsnorder), ("addrcase", t_addrcase),
               ("paste", t_paste)]
 
 SKIP_EXT = (".json", ".md", ".py", ".tsv", ".license")
@@ -664,7 +684,9 @@ def main():
                 if ([x[0] for x in have] == [x[0] for x in want] and
                         all(h[3] == w[3] and h[4] <= w[4] for h, w in zip(have, want))):
                     have = want
-            if name == "wrap60":  # (a reader that takes a line takes less of a wrapped one)
+            # (a reader that takes a line takes less of a wrapped one; an address's case is
+            # in the diagnostic as written)
+            if name in ("wrap60", "addrcase"):
                 have = [x[:5] for x in have]
                 want = [x[:5] for x in want]
             if name == "forward":
