@@ -151,6 +151,18 @@ def looks_like_message(data):
     return seen
 
 
+def message_parts(data):
+    """(header, separator, body, line end) of a message file that opens with its header (not
+    an mbox, not a pasted text), else None."""
+    if data.startswith(b"From ") or not looks_like_message(data):
+        return None
+    parts = split_header(data)
+    if not parts:
+        return None
+    head, sep, body = parts
+    return head, sep, body, nl_of(head + sep)
+
+
 def t_crlf(data):
     return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
@@ -188,13 +200,10 @@ def t_received(data):
 
 
 def t_lowerhdr(data):
-    if data.startswith(b"From ") or not looks_like_message(data):
-        return None
-    parts = split_header(data)
+    parts = message_parts(data)
     if not parts:
         return None
-    head, sep, body = parts
-    nl = nl_of(head + sep)
+    head, sep, body, nl = parts
     out = []
     for line in head.split(nl):
         if line[:1] in (b" ", b"\t") or b":" not in line:
@@ -206,13 +215,10 @@ def t_lowerhdr(data):
 
 
 def t_subject(data):
-    if data.startswith(b"From ") or not looks_like_message(data):
-        return None
-    parts = split_header(data)
+    parts = message_parts(data)
     if not parts:
         return None
-    head, sep, body = parts
-    nl = nl_of(head + sep)
+    head, sep, body, nl = parts
     lines = head.split(nl)
     for i, line in enumerate(lines):
         if line[:8].lower() == b"subject:":
@@ -226,13 +232,10 @@ def t_encoded(data):
     """The Subject and the From's display name as RFC 2047 encoded-words (=?UTF-8?B?...?=),
     as Exchange and most clients send a field with non-ASCII letters."""
     import base64
-    if data.startswith(b"From ") or not looks_like_message(data):
-        return None
-    parts = split_header(data)
+    parts = message_parts(data)
     if not parts:
         return None
-    head, sep, body = parts
-    nl = nl_of(head + sep)
+    head, sep, body, nl = parts
     lines = head.split(nl)
     out, done, i = [], False, 0
     while i < len(lines):
@@ -284,13 +287,10 @@ def t_banner(data):
 
 def t_banner_at(data, banner):
     """data with banner put before the first plain text part's words; None when it has none."""
-    if data.startswith(b"From ") or not looks_like_message(data):
-        return None
-    parts = split_header(data)
+    parts = message_parts(data)
     if not parts:
         return None
-    head, sep, body = parts
-    nl = nl_of(head + sep)
+    head, sep, body, nl = parts
     ctype = header_value(head, b"content-type", nl)
     cte = header_value(head, b"content-transfer-encoding", nl)
     if not ctype.startswith(b"multipart/"):
