@@ -165,12 +165,49 @@ void bview_set_orig(bounce_view *v, const char *text, size_t len)
 #define BANNER_MAX_LINES 8    /* a gateway's warning paragraph: at most these lines ... */
 #define BANNER_MAX_BYTES 1024 /* ... and bytes */
 
-/* drop_banner - a mail gateway's warning paragraph on top of a part's text (bounce-phrases.tsv
- * kind banner: "CAUTION: This email originated from outside of the organization ..."), which
- * a gateway of the reader's puts on the notices it passes too, taken out of b from start on:
- * its words are no part of the notice's (they would be a text notice's diagnostic). Only a
- * paragraph whose first line holds a banner's words and that a blank line ends within
- * BANNER_MAX_LINES lines and BANNER_MAX_BYTES bytes. */
+/* banner_cut - the bytes from s on to take out as a gateway's warning: its paragraph when a
+ * blank line ends it within BANNER_MAX_LINES lines and BANNER_MAX_BYTES bytes and none of its
+ * lines holds what a notice's own words hold (an address, a digit of a reply or status code,
+ * a lead-in's closing colon); else its first line alone when that line ends a sentence (the
+ * warning standing on a line of its own right above the notice); else nothing (review-s16
+ * H1: the notice's lead-in and recipients were cut with a warning they followed at once). */
+static size_t banner_cut(const char *s, const char *end)
+{
+    const char *l = s;
+    size_t first = 0; /* (the first line with its line end) */
+    int pure = 1;
+    for (int n = 0; n <= BANNER_MAX_LINES && l < end && l - s <= BANNER_MAX_BYTES; n++) {
+        const char *e = memchr(l, '\n', (size_t)(end - l));
+        const char *le = e ? e : end, *te = le;
+        while (te > l && (te[-1] == ' ' || te[-1] == '\t' || te[-1] == '\r'))
+            te--;
+        if (!n)
+            first = (size_t)((e ? e + 1 : end) - s);
+        if (te == l && n) /* (blank: the paragraph ends) */
+            return pure ? (size_t)(le - s) : 0;
+        for (const char *k = l; k < te && pure; k++)
+            pure = *k != '@' && !str_isdigit((unsigned char)*k);
+        if (te > l && te[-1] == ':')
+            pure = 0;
+        if (!pure) {
+            /* the first line alone, when it is a whole sentence */
+            const char *fe = s + first;
+            while (fe > s && str_isspace((unsigned char)fe[-1]))
+                fe--;
+            return fe > s && strchr(".!", fe[-1]) ? first : 0;
+        }
+        if (!e)
+            return 0;
+        l = e + 1;
+    }
+    return 0;
+}
+
+/* drop_banner - a mail gateway's warning on top of a part's text (bounce-phrases.tsv kind
+ * banner: "CAUTION: This email originated from outside of the organization ..."), which a
+ * gateway of the reader's puts on the notices it passes too, taken out of b from start on:
+ * its words are no part of the notice's (they would be a text notice's diagnostic). Only
+ * where the first line holds a banner's words; what goes: banner_cut(). */
 static void drop_banner(const bounce_view *v, buf *b, size_t start)
 {
     if (!v->nprefixes[3] || !b->ptr || start >= b->len)
@@ -185,29 +222,16 @@ static void drop_banner(const bounce_view *v, buf *b, size_t start)
     int banner = 0;
     for (size_t i = 0; i < v->nprefixes[3] && !banner; i++)
         banner = str_casefind(s, fl, v->prefixes[3][i], strlen(v->prefixes[3][i])) != NULL;
-    if (!banner)
+    size_t cut = banner ? banner_cut(s, end) : 0;
+    if (!cut)
         return;
-    /* the blank line that ends the paragraph */
-    const char *l = s;
-    for (int n = 0; n <= BANNER_MAX_LINES && l < end && l - s <= BANNER_MAX_BYTES; n++) {
-        const char *e = memchr(l, '\n', (size_t)(end - l));
-        const char *le = e ? e : end;
-        const char *k = l;
-        while (k < le && (*k == ' ' || *k == '\t' || *k == '\r'))
-            k++;
-        if (k == le && n) { /* (blank: what follows it is the notice) */
-            while (le < end && str_isspace((unsigned char)*le))
-                le++;
-            size_t cut = (size_t)(le - (b->ptr + start));
-            memmove(b->ptr + start, le, (size_t)(end - le));
-            b->len -= cut;
-            b->ptr[b->len] = 0;
-            return;
-        }
-        if (!e)
-            return;
-        l = e + 1;
-    }
+    const char *le = s + cut;
+    while (le < end && str_isspace((unsigned char)*le))
+        le++;
+    size_t gone = (size_t)(le - (b->ptr + start));
+    memmove(b->ptr + start, le, (size_t)(end - le));
+    b->len -= gone;
+    b->ptr[b->len] = 0;
 }
 
 /* add_text - append decoded part text to b, separated by a line break. */
@@ -241,21 +265,28 @@ static void add_html(const bounce_view *v, buf *b, const mail_part *p, mail_conv
 #define QUOTED_MIN_LINES 3 /* "> " lines that make a quoted block in a pasted text */
 
 /* quoted_in_words - does the text hold a block quoted with "> " (QUOTED_MIN_LINES lines at
- * least) and, outside it, a line with words? An SMTP transcript's ">>> RCPT TO:<a@b>" is no
- * quote mark, nor is a pasted log's "> " alone (maillog.c reads those). */
-static int quoted_in_words(const char *t, size_t len)
+ * least) that names a recipient of out, and, outside it, a line with words? The quoted lines
+ * must name one: a pasted notice whose copy of the returned message quotes a reply is no
+ * quoted notice (review-s16 M2). An SMTP transcript's ">>> RCPT TO:<a@b>" is no quote mark,
+ * nor is a pasted log's "> " alone (maillog.c reads those). */
+static int quoted_in_words(const char *t, size_t len, const bounce_out *out)
 {
     size_t pos = 0, ll, quoted = 0, words = 0;
+    int names = 0;
     const char *l;
     while (t && bounce_line(t, len, &pos, &l, &ll)) {
         bounce_trim(&l, &ll);
         if (!ll)
             continue;
-        if (l[0] == '>' && !(ll >= 3 && l[1] == '>' && l[2] == '>'))
+        if (l[0] == '>' && !(ll >= 3 && l[1] == '>' && l[2] == '>')) {
             quoted++;
-        else
+            for (size_t i = 0; i < out->n && !names && memchr(l, '@', ll); i++)
+                names =
+                    str_casefind(l, ll, out->r[i].recipient, strlen(out->r[i].recipient)) != NULL;
+        } else {
             words++;
-        if (quoted >= QUOTED_MIN_LINES && words)
+        }
+        if (quoted >= QUOTED_MIN_LINES && words && names)
             return 1;
     }
     return 0;
@@ -671,7 +702,7 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
         out->hearsay = 1;
     /* a text pasted without a header in which the notice is quoted ("> ") beside the words of
      * whoever quoted it (a person's reply copied out of a client): hearsay, as the reply is */
-    if (out->n && !bc->v.hlen && quoted_in_words(bc->v.text.ptr, bc->v.text.len))
+    if (out->n && !bc->v.hlen && quoted_in_words(bc->v.text.ptr, bview_sep(&bc->v), out))
         out->hearsay = 1;
     drop_list_address(&bc->v, out);
     if (out->hearsay && out->n > 1)

@@ -486,7 +486,7 @@ static size_t wrapped_lead(const bounce_view *v, const char *s, size_t end, size
         !lead_word_last(v, t, tl))
         return 0;
     memcpy(jb, t, tl);
-    size_t jl = tl, np = *pos, at, al, nl;
+    size_t jl = tl, np = *pos, at, al, nl, le = 0, lte = 0;
     const char *n;
     int k = 1, found = 0;
     for (; k < TEXT_WRAP_LINES && !found; k++) {
@@ -501,13 +501,14 @@ static size_t wrapped_lead(const bounce_view *v, const char *s, size_t end, size
         jb[jl++] = ' ';
         memcpy(jb + jl, n, nl);
         jl += nl;
-        *e = line_lead(kb, jb, jl, te);
-        found = *e > jl - nl || *te > jl - nl; /* (it ends on the line just joined) */
-        if (*e && !found)
+        le = line_lead(kb, jb, jl, &lte);
+        found = le > jl - nl || lte > jl - nl; /* (it ends on the line just joined) */
+        if (le && !found)
             return 0; /* (a lead before the line break: the line's own) */
     }
     if (!found)
         return 0;
+    *e = le, *te = lte; /* (set only for a lead found: review-s16 L3) */
     *pos = np;
     /* the rest of its sentence, when a colon ends it within TEXT_WRAP_LINES lines in all */
     size_t xl = jl;
@@ -515,8 +516,18 @@ static size_t wrapped_lead(const bounce_view *v, const char *s, size_t end, size
         if (!bounce_line(s, end, &np, &n, &nl))
             break;
         bounce_trim(&n, &nl);
-        if (!nl || xl + 1 + nl > cap || (bounce_addr_in(n, nl, &at, &al) && at == 0))
+        if (!nl || xl + 1 + nl > cap)
             break;
+        if (bounce_addr_in(n, nl, &at, &al)) {
+            /* (an address in the sentence is no recipient, a helpdesk's, "Please contact
+             * your administrator at a@b if you need assistance, about:": the line is passed
+             * over when it ends the lead-in, else the two lines stand alone; review-s16 M1) */
+            if (n[nl - 1] == ':') {
+                *pos = np;
+                return xl;
+            }
+            break;
+        }
         jb[xl++] = ' ';
         memcpy(jb + xl, n, nl);
         xl += nl;

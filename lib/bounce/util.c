@@ -58,7 +58,7 @@ static int wrap_eq(const char *s, size_t len, size_t i, const char *needle, size
     size_t k = 0;
     long p = (long)i;
     while (k < nl) {
-        char c = dir > 0 ? needle[k] : needle[nl - 1 - k];
+        unsigned char c = (unsigned char)(dir > 0 ? needle[k] : needle[nl - 1 - k]);
         if (c == ' ') {
             int breaks = 0, n = 0;
             while (p >= 0 && (size_t)p < len && wrap_blank(s[p])) {
@@ -67,8 +67,11 @@ static int wrap_eq(const char *s, size_t len, size_t i, const char *needle, size
             }
             if (!n || breaks > 1)
                 return 0;
+            while (k + 1 < nl && (dir > 0 ? needle[k + 1] : needle[nl - 2 - k]) == ' ')
+                k++; /* (blanks in a row in the needle: one run, as in s) */
         } else {
-            if (p < 0 || (size_t)p >= len || str_tolower((unsigned char)s[p]) != (unsigned char)c)
+            if (p < 0 || (size_t)p >= len ||
+                str_tolower((unsigned char)s[p]) != str_tolower(c)) /* (any case: L1) */
                 return 0;
             p += dir;
         }

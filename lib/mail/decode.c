@@ -522,7 +522,10 @@ static size_t entity(const char *s, size_t len, char *out, size_t *olen)
         int hex = s[2] == 'x' || s[2] == 'X';
         size_t j = hex ? 3 : 2, first = j;
         unsigned long v = 0;
-        while (j < len && j < first + 7) {
+        while (j + 1 < len && s[j] == '0' && s[j + 1] != ';')
+            j++; /* (leading zeros: "&#x0000000041;") */
+        size_t digits = j;
+        while (j < len && j < digits + 7) {
             int d = str_isdigit((unsigned char)s[j])    ? s[j] - '0'
                     : hex && s[j] >= 'a' && s[j] <= 'f' ? s[j] - 'a' + 10
                     : hex && s[j] >= 'A' && s[j] <= 'F' ? s[j] - 'A' + 10
@@ -532,6 +535,8 @@ static size_t entity(const char *s, size_t len, char *out, size_t *olen)
             v = v * (hex ? 16 : 10) + (unsigned long)d;
             j++;
         }
+        if (v == 0xA0) /* (a no-break space is a blank, as &nbsp; is) */
+            v = ' ';
         size_t n = j > first && j < len && s[j] == ';' ? str_utf8_put(v, out) : 0;
         if (n) {
             *olen = n;

@@ -3241,6 +3241,16 @@ static void test_pasted_quoted_notice(void **state)
     assert_string_equal(g.r[0].recipient, "bob@partner.example");
     assert_string_equal(g.r[0].reason, "userunknown");
     assert_int_equal(g.r[0].hard, 0);
+    /* the notice pasted whole, its copy of the returned message quoting a reply: the quoted
+     * lines name no recipient, the notice is no quoted one (review-s16 M2) */
+    snprintf(msg, sizeof msg,
+             "%s\nSubject: Re: lunch\nFrom: ann@example.org\n\nSure.\n\n"
+             "> Are we still on for lunch?\n> I was thinking noon.\n"
+             "> Let me know.\n",
+             notice);
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.r[0].hard, 1);
 }
 
 /* A notice wrapped at another width than the one its words were learned from: a lead-in
@@ -3276,11 +3286,22 @@ static void test_wrapped_notice(void **state)
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].recipient, "cy@example.net");
     assert_string_equal(g.r[0].reason, "mailboxfull");
+    /* an address in the lead-in's sentence (a helpdesk's) is no recipient (review-s16 M1) */
+    snprintf(msg, sizeof msg, "%s%s", head,
+             "The mail server at mx.example.net was unable to deliver your message to the\n"
+             "following address because the user account does not exist. Please contact\n"
+             "your administrator at helpdesk@example.com if you need assistance, about:\n\n"
+             "    gone.user@example.org\n\n"
+             "550 5.1.1 User unknown\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "gone.user@example.org");
     /* the helpers: a blank of the needle is a line break with the blanks around it, once */
     static const char wt[] = "was successfully delivered to these\r\n   recipients.\n";
     assert_true(bounce_has_wrapped(wt, strlen(wt), "delivered to these recipients"));
     assert_true(bounce_has_wrapped(wt, strlen(wt), "successfully"));
-    assert_false(bounce_has_wrapped(wt, strlen(wt), "these  recipients."));
+    assert_true(bounce_has_wrapped(wt, strlen(wt), "these  recipients.")); /* (one run) */
+    assert_true(bounce_has_wrapped(wt, strlen(wt), "Delivered To These")); /* (any case) */
     static const char wp[] = "delivered to these\n\nrecipients";
     assert_false(bounce_has_wrapped(wp, strlen(wp), "these recipients"));
     assert_false(bounce_has_wrapped(wp, strlen(wp), "delivered to those"));
@@ -3331,11 +3352,26 @@ static void test_gateway_banner(void **state)
     parse_with(kb, msg, &g);
     assert_int_equal(g.n, 1);
     assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"I am away until 15 January."));
-    /* not a paragraph of its own within 8 lines: kept */
-    snprintf(msg, sizeof msg, "%sContent-Type: text/plain\n\n%s%s", head,
-             "CAUTION: This email originated from outside of the organization.\n"
-             "1\n2\n3\n4\n5\n6\n7\n8\n9\n\n",
-             "I am away.\n");
+    /* the notice right under the warning's line (no blank line between): the line alone
+     * goes, the notice's lead-in and recipient stay (review-s16 H1) */
+    snprintf(msg, sizeof msg,
+             "From: Microsoft Outlook <postmaster@contoso.example>\n"
+             "To: ann@example.org\n"
+             "Subject: Undeliverable: report\n"
+             "Content-Type: text/plain\n\n"
+             "CAUTION: This email originated from outside of the organization. Do not click "
+             "links.\n"
+             "Delivery has failed to these recipients or groups:\n\n"
+             "gone.user@contoso.example\n"
+             "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "gone.user@contoso.example");
+    assert_string_equal(g.r[0].reason, "userunknown");
+    /* a warning's line that ends no sentence, the text going on under it: nothing goes */
+    snprintf(msg, sizeof msg, "%sContent-Type: text/plain\n\n%s", head,
+             "CAUTION: This email originated from outside of the organization and\n"
+             "I am away until 15 January.\n");
     parse_with(kb, msg, &g);
     assert_int_equal(g.n, 1);
     assert_non_null(strstr(g.r[0].json, "\"diagnosticcode\":\"CAUTION"));

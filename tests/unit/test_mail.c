@@ -678,11 +678,11 @@ static void test_decoders(void **state)
      * counts); what is none stays as written */
     buf_reset(&b);
     const char *refs = "hasn&#x27;t &#39;a&#X2019; r&eacute;pondu &Uuml;ber Stra&szlig;e "
-                       "&EACUTE; &#xZZ; &bogus; &amp";
+                       "&EACUTE; &#xZZ; &bogus; &#x0000000041;&#160;&#xa0;&amp";
     assert_int_equal(mail_html_to_text(refs, strlen(refs), &b), MXD_OK);
     assert_string_equal(buf_cstr(&b), "hasn't 'a\xe2\x80\x99 r\xc3\xa9pondu \xc3\x9c"
                                       "ber Stra\xc3\x9f"
-                                      "e &EACUTE; &#xZZ; &bogus; &amp");
+                                      "e &EACUTE; &#xZZ; &bogus; A  &amp");
     buf_free(&b);
 }
 
