@@ -704,6 +704,10 @@ static mxd_err parse(mxd_bounce_ctx *bc, const char *data, size_t len, const cha
      * whoever quoted it (a person's reply copied out of a client): hearsay, as the reply is */
     if (out->n && !bc->v.hlen && quoted_in_words(bc->v.text.ptr, bview_sep(&bc->v), out))
         out->hearsay = 1;
+    /* a person's inline forward of a message a person wrote about a notice (a list post, a
+     * colleague's question): hearsay, as that message is (the metamorphic test's fwdinline) */
+    if (out->n && !bc->v.has_dsn && !bc->nested && fmt_forwarded_person(&bc->v))
+        out->hearsay = 1;
     drop_list_address(&bc->v, out);
     if (out->hearsay && out->n > 1)
         fmt_beside_failure(&bc->v, out);

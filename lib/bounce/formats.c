@@ -403,6 +403,43 @@ int fmt_forwarded(const bounce_view *v)
     return v->hlen && forwarded(v);
 }
 
+int fmt_forwarded_person(const bounce_view *v)
+{
+    if (!v->hlen || !forwarded(v) || !v->text.ptr)
+        return 0;
+    /* the forwarded message's own header lines, as a client writes them above its text
+     * ("---------- Forwarded message ---------", "From: Jane <jane@...>", "Subject: ..."):
+     * the first "From:" line of the notice's own text */
+    size_t end = bview_own((bounce_view *)v), pos = 0, ll;
+    const char *l;
+    if (end > FMT_MARKER_WINDOW)
+        end = FMT_MARKER_WINDOW;
+    while (bounce_line(v->text.ptr, end, &pos, &l, &ll)) {
+        while (ll && (*l == ' ' || *l == '\t' || *l == '>' || *l == '*'))
+            l++, ll--;
+        if (ll < 6 || !str_caseeq(l, 5, "from:"))
+            continue;
+        char low[BOUNCE_FIELD_MAX];
+        size_t n = ll - 5 < sizeof low - 1 ? ll - 5 : sizeof low - 1;
+        for (size_t i = 0; i < n; i++)
+            low[i] = (char)str_tolower((unsigned char)l[5 + i]);
+        low[n] = 0;
+        size_t k = 0;
+        while (low[k] == ' ' || low[k] == '\t')
+            k++;
+        if (!low[k])
+            return 0; /* (nothing written: no telling whose) */
+        /* (a name alone, as Outlook writes a sender it knows, is a person's unless it is a
+         * mail system's name: "Mail Delivery System") */
+        for (size_t i = 0; v->kb && i < v->kb->nphrases; i++)
+            if (v->kb->phrases[i].kind == KB_PH_FROM &&
+                strstr(low, kb_str(v->kb, v->kb->phrases[i].pattern)))
+                return 0; /* (a mail system's notice, forwarded) */
+        return 1;
+    }
+    return 0;
+}
+
 /* from_a_person - a reply, a list's post, or a message passed on: a person's words */
 static int from_a_person(const bounce_view *v)
 {

@@ -44,6 +44,11 @@ int fmt_notice_headers(const bounce_view *v);
 /* fmt_subject_starts - does the Subject start with s (any case), as written or after the tags
  * a mail gateway, a ticket system or a list put before it (fmt_subject_untagged())? */
 int fmt_subject_starts(const bounce_view *v, const char *s);
+/* fmt_forwarded_person - is the message a person's forward ("Fwd: ...") of a message a person
+ * wrote (the forwarded header lines' From, an address or a name alone, is no mail system's:
+ * bounce-phrases.tsv kind from)? What the forwarded message says of a notice is hearsay then. 0
+ * when the forwarded From is a mail system's, or none is written. */
+int fmt_forwarded_person(const bounce_view *v);
 /* fmt_subject_untagged - the Subject past the tags a mail gateway put in front of it
  * (fmt_subject_gateway_tag_len(), at most eight) and the blanks after them; the Subject itself
  * when it opens with none. A ticket system's or a list's own tag ("[Ticket#1]", "[site #123]")

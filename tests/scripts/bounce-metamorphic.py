@@ -39,6 +39,7 @@
 #   paste     a text notice's words alone, as a user copies them out of a client (recipients
 #             and reasons compared, a hard flag may be lost): measured, never failed on
 #             (MEASURED below)
+#   fwdinline a text notice forwarded inline as Gmail writes it: measured, never failed on
 #   forward   the notice forwarded as an attachment (message/rfc822) by a person: the same
 #             records, a hard flag lost (a text notice a person passes on is hearsay: a
 #             delivery-status report is the mail system's own words), never one gained
@@ -94,6 +95,8 @@ KNOWN = [
 # transforms measured, never failed on: what they change is mostly the design (a paste loses
 # the header fields that said what the message is)
 MEASURED = {
+    "fwdinline": "forwarded inline by a person: read as the notice it forwards only when its "
+                 "own words say it is one (a notice's subject, sentence or lead), never hard",
     "paste": "pasted without its header: an auto-reply, a Google Groups or Lotus Notes notice "
              "and a few others are known by their header fields only; a person's words around a "
              "notice pasted whole (no '> ' quoting) are read as the notice",
@@ -575,6 +578,41 @@ def t_paste(data):
     return text + nl if text else None
 
 
+def t_fwdinline(data):
+    """A text notice forwarded inline as Gmail writes it ("---------- Forwarded message
+    ---------" and the notice's From, Date, Subject and To above its words) by a person who
+    asks why: measured, never failed on (the records are the same, never hard)."""
+    low = data.lower()
+    if b"message/delivery-status" in low or b"message/feedback-report" in low:
+        return None
+    parts = message_parts(data)
+    got = first_plain_part(data)
+    if not parts or not got:
+        return None
+    head, sep, body, nl = parts
+    _, text, _, _ = got
+    def field(name):
+        v = header_value(head, name, nl)
+        return v.decode("utf-8", "replace").encode() if v else b""
+    out = [b"From: Pat Person <pat@example.invalid>",
+           b"To: help@example.invalid",
+           b"Subject: Fwd: " + (field(b"subject") or b"bounce"),
+           b"Date: Thu, 1 Jan 2026 00:00:05 +0000",
+           b"Message-ID: <fwdinline-0001@example.invalid>",
+           b"MIME-Version: 1.0",
+           b"Content-Type: text/plain; charset=utf-8",
+           b"",
+           b"Why did this come back?",
+           b"",
+           b"---------- Forwarded message ---------",
+           b"From: " + field(b"from"),
+           b"Date: " + field(b"date"),
+           b"Subject: " + field(b"subject"),
+           b"To: " + field(b"to"),
+           b""]
+    return nl.join(out) + nl + text.strip() + nl
+
+
 def t_forward(data):
     if data.startswith(b"From ") or not looks_like_message(data):
         return None
@@ -607,7 +645,7 @@ TRANSFORMS = [("crlf", t_crlf), ("mbox", t_mbox), ("received", t_received),
               ("forward", t_forward), ("wrap60", t_wrap60), ("qp", t_qp), ("base64", t_base64),
               ("trailing", t_trailing), ("html", t_html), ("encoded", t_encoded),
               ("latin1", t_latin1), ("dsnorder", t_dsnorder), ("addrcase", t_addrcase),
-              ("paste", t_paste)]
+              ("paste", t_paste), ("fwdinline", t_fwdinline)]
 
 SKIP_EXT = (".json", ".md", ".py", ".tsv", ".license")
 
@@ -680,7 +718,7 @@ def main():
         for rel in done:
             want = orig.get(rel, [])
             have = got.get(rel, [])
-            if name == "paste":  # (the recipients and their reasons; a flag may be lost)
+            if name in ("paste", "fwdinline"):  # (recipients, reasons; a flag may be lost)
                 if ([x[0] for x in have] == [x[0] for x in want] and
                         all(h[3] == w[3] and h[4] <= w[4] for h, w in zip(have, want))):
                     have = want

@@ -3253,6 +3253,48 @@ static void test_pasted_quoted_notice(void **state)
     assert_int_equal(g.r[0].hard, 1);
 }
 
+/* A person's inline forward of a message a person wrote about a notice (a colleague's
+ * question pasting it): hearsay, never hard; the same forward of the mail system's notice
+ * itself may be hard. */
+static void test_forwarded_person_inline(void **state)
+{
+    (void)state;
+    static const char fmt[] =
+        "From: Pat Person <pat@example.org>\n"
+        "To: help@example.org\n"
+        "Subject: Fwd: %s\n"
+        "Content-Type: text/plain\n\n"
+        "Why did this come back?\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: %s\n"
+        "Date: Tue, 8 Dec 2026 10:00:00 +0000\n"
+        "Subject: %s\n"
+        "To: pat@example.org\n\n"
+        "%s"
+        "Hi. This is the qmail-send program at mail.example.org.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "<bob@partner.example>:\n"
+        "192.0.2.25 does not like recipient.\n"
+        "Remote host said: 550 5.1.1 <bob@partner.example>: Recipient address rejected: User "
+        "unknown\n"
+        "Giving up on 192.0.2.25.\n";
+    char msg[4096];
+    got g;
+    snprintf(msg, sizeof msg, fmt, "bounce question", "Jane Doe <jane@example.org>",
+             "bounce question",
+             "Hi all, every message to Bob comes back like below, although he gets mail.\n\n");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].recipient, "bob@partner.example");
+    assert_int_equal(g.r[0].hard, 0);
+    snprintf(msg, sizeof msg, fmt, "failure notice", "MAILER-DAEMON@mail.example.org",
+             "failure notice", "");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.r[0].hard, 1);
+}
+
 /* A notice wrapped at another width than the one its words were learned from: a lead-in
  * wrapped onto the next lines is still one (its sentence up to the colon), a success sentence
  * wrapped still says success; a blank line between the words is no wrap. */
@@ -4411,6 +4453,7 @@ int main(void)
         cmocka_unit_test(test_fallback_notices),
         cmocka_unit_test(test_pasted_reply),
         cmocka_unit_test(test_pasted_quoted_notice),
+        cmocka_unit_test(test_forwarded_person_inline),
         cmocka_unit_test(test_wrapped_notice),
         cmocka_unit_test(test_gateway_banner),
         cmocka_unit_test(test_pasted_log),
