@@ -417,32 +417,29 @@ def with_cte(head, nl, cte):
     return part_fields(head, nl, b"content-transfer-encoding:", cte)
 
 
-def t_qp(data):
-    """The first plain text part in quoted-printable (as Exchange and many MTAs send it)."""
-    import quopri
+def encoded_part(data, cte, encode):
+    """data with its first plain text part's text encoded by encode(text, nl) under the
+    Content-Transfer-Encoding cte; None when it has no such part."""
     got = first_plain_part(data)
     if not got:
         return None
     head, text, tail, nl = got
-    h = with_cte(head, nl, b"quoted-printable")
-    if h is None:
-        return None
-    enc = quopri.encodestring(text.replace(nl, b"\n")).replace(b"\n", nl)
-    return h + enc + tail
+    h = with_cte(head, nl, cte)
+    return None if h is None else h + encode(text, nl) + tail
+
+
+def t_qp(data):
+    """The first plain text part in quoted-printable (as Exchange and many MTAs send it)."""
+    import quopri
+    return encoded_part(data, b"quoted-printable", lambda t, nl: quopri.encodestring(
+        t.replace(nl, b"\n")).replace(b"\n", nl))
 
 
 def t_base64(data):
     """The first plain text part in base64 (as Gmail and Microsoft send some notices)."""
     import base64
-    got = first_plain_part(data)
-    if not got:
-        return None
-    head, text, tail, nl = got
-    h = with_cte(head, nl, b"base64")
-    if h is None:
-        return None
-    enc = base64.encodebytes(text).replace(b"\n", nl)
-    return h + enc + (nl if tail else b"") + tail
+    return encoded_part(data, b"base64",
+                        lambda t, nl: base64.encodebytes(t).replace(b"\n", nl) + nl)
 
 
 def t_trailing(data):
