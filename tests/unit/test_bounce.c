@@ -3293,6 +3293,13 @@ static void test_forwarded_person_inline(void **state)
     parse_with(kb, msg, &g);
     assert_int_equal(g.n, 1);
     assert_int_equal(g.r[0].hard, 1);
+    /* (Outlook writes a known sender by name alone: Exchange's NDRs come from "Microsoft
+     * Outlook", a mail system's name) */
+    snprintf(msg, sizeof msg, fmt, "Undeliverable: report", "Microsoft Outlook",
+             "Undeliverable: report", "");
+    parse_with(kb, msg, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.r[0].hard, 1);
 }
 
 /* A notice wrapped at another width than the one its words were learned from: a lead-in
