@@ -57,9 +57,11 @@ static size_t log_lead(const char *l, size_t ll, int *quoted)
     int q = 0;
     while (k < ll && k < 16 && (l[k] == ' ' || l[k] == '\t' || l[k] == '>'))
         q |= l[k++] == '>';
-    k += log_compose_prefix(l + k, ll - k); /* ("mail-1  | ": docker compose logs) */
-    if (!bounce_log_stamp(l + k, ll - k))
-        return (size_t)-1;
+    if (!bounce_log_stamp(l + k, ll - k)) {
+        k += log_compose_prefix(l + k, ll - k); /* ("mail-1  | ": docker compose logs) */
+        if (!bounce_log_stamp(l + k, ll - k))
+            return (size_t)-1;
+    }
     if (quoted)
         *quoted |= q;
     return k;

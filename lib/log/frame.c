@@ -294,16 +294,15 @@ size_t log_compose_prefix(const char *s, size_t len)
     return i + 1 < len && s[i] == '|' && s[i + 1] == ' ' ? i + 2 : 0;
 }
 
-void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out)
+/* frame_at - frame the line from p on (line[0..len) is what an unframed line's msg is) */
+static void frame_at(char *line, size_t len, char *p, log_year *ys, mxd_log_line *out)
 {
-    char *p = line, *end = line + len;
+    char *end = line + len;
     memset(out, 0, sizeof *out);
     out->host = out->prog = "";
     out->pid = -1;
     out->msg = line;
     out->msglen = len;
-    /* a container's log as "docker compose logs" prints it: "service-1  | " before the line */
-    p += log_compose_prefix(p, len);
     if (p < end && *p == '<') {
         char *q = p + 1;
         while (q < end && q - p <= 4 && str_isdigit((unsigned char)*q))
@@ -347,13 +346,16 @@ void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out)
             return;
         }
         /* "docker logs -t" puts its own RFC 3339 stamp before the line's syslog stamp: the
-         * outer one is kept (it has the year and the zone) */
-        long long t2;
-        long us2;
-        log_year inner = {0}; /* (the inner stamp's year is not wanted: ys stays as it is) */
-        size_t n2 = parse_3164(p, (size_t)(end - p), &inner, &t2, &us2);
-        if (n2 && p + n2 < end && p[n2] == ' ')
-            p += n2 + 1;
+         * outer one is kept (it has the year and the zone). (A month's capital first: most
+         * lines have a host name there, and are not parsed twice.) */
+        if (*p >= 'A' && *p <= 'Z') {
+            long long t2;
+            long us2;
+            log_year inner = {0}; /* (the inner stamp's year is not wanted: ys stays) */
+            size_t n2 = parse_3164(p, (size_t)(end - p), &inner, &t2, &us2);
+            if (n2 && p + n2 < end && p[n2] == ' ')
+                p += n2 + 1;
+        }
     } else if ((n = parse_3164(p, (size_t)(end - p), ys, &out->time, &out->usec))) {
         p += n;
         if (p >= end || *p != ' ')
@@ -381,6 +383,17 @@ unframed:
     out->pid = -1;
     out->msg = line;
     out->msglen = len;
+}
+
+void log_frame_syslog(char *line, size_t len, log_year *ys, mxd_log_line *out)
+{
+    frame_at(line, len, line, ys, out);
+    /* a container's log as "docker compose logs" prints it, "service-1  | " before the line:
+     * looked for only in a line no framing took (nothing was written into it then: its
+     * first byte is no '<'), so that the others pay nothing */
+    size_t k;
+    if (!out->framed && (k = log_compose_prefix(line, len)) != 0)
+        frame_at(line, len, line + k, ys, out);
 }
 
 mxd_err mxd_log_parse_time(const char *s, long long *t)
