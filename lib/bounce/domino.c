@@ -47,6 +47,14 @@ static const char *domino_reason(const char *d, size_t len)
     return NULL;
 }
 
+/* reasons_of - each recipient of a block without a reason gets its diagnostic's */
+static void reasons_of(bounce_rcpt *const *block, size_t nb)
+{
+    for (size_t k = 0; k < nb; k++)
+        if (!block[k]->reason)
+            block[k]->reason = domino_reason(block[k]->diag, block[k]->diaglen);
+}
+
 static int domino_parse(bounce_view *v, bounce_out *out)
 {
     fmt_orig_after(v);
@@ -63,20 +71,18 @@ static int domino_parse(bounce_view *v, bounce_out *out)
     size_t nb = 0;
     while (bounce_line(t, end, &pos, &l, &ll)) {
         bounce_trim(&l, &ll);
-        int marker = (ll == 21 && !memcmp(l, "was not delivered to:", 21)) ||
-                     (ll == 8 && !memcmp(l, "because:", 8));
-        if (state == 3 && (!ll || marker || ++lines > 3)) {
-            for (size_t k = 0; k < nb; k++) /* (the reason from the whole paragraph) */
-                if (!block[k]->reason)
-                    block[k]->reason = domino_reason(block[k]->diag, block[k]->diaglen);
+        int to = ll == 21 && !memcmp(l, "was not delivered to:", 21);
+        int because = ll == 8 && !memcmp(l, "because:", 8);
+        if (state == 3 && (!ll || to || because || ++lines > 3)) {
+            reasons_of(block, nb); /* (the reason from the whole paragraph) */
             state = 0;
         }
-        if (ll == 21 && !memcmp(l, "was not delivered to:", 21)) {
+        if (to) {
             state = 1;
             nb = 0;
             continue;
         }
-        if (ll == 8 && !memcmp(l, "because:", 8)) {
+        if (because) {
             state = 2;
             continue;
         }
@@ -105,9 +111,8 @@ static int domino_parse(bounce_view *v, bounce_out *out)
                 rcpt_diag_add(block[k], l, ll);
         }
     }
-    for (size_t k = 0; state == 3 && k < nb; k++)
-        if (!block[k]->reason)
-            block[k]->reason = domino_reason(block[k]->diag, block[k]->diaglen);
+    if (state == 3)
+        reasons_of(block, nb);
     if (v->has_dsn && n)
         dsn_text_fill(v, out);
     return (int)out->n;

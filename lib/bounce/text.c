@@ -453,16 +453,6 @@ static size_t line_lead(const mxd_kb *kb, const char *l, size_t ll, size_t *tail
 #define TEXT_WRAP_MAX   512 /* ... and at most, in each line a wrapped lead is looked for in ... */
 #define TEXT_WRAP_LINES 4   /* ... and the lines its sentence may take */
 
-/* wrapped_lead - a lead-in a notice's text wraps onto the lines that follow ("An email that
- * you attempted to send to the following address\ncould not be delivered:", a notice written
- * or re-flowed at another width than the one its words were learned from): when the line t
- * (trimmed) holds no lead and it and the next lines from *pos (trimmed, not blank, none
- * opening with an address: a list's entry), TEXT_WRAP_LINES in all, complete one, they are
- * joined with blanks into jb (cap bytes) up to the line the lead ends on, or up to the colon
- * that ends its sentence a few lines on ("... could not be delivered because they are
- * not\naccepting mail with attachments:"), and *pos moves past them. Returns the joined length
- * (t/tl are to be replaced by jb) and sets *e and *te as line_lead() does; 0 when there is
- * none. */
 /* lead_word_last - is the last word of t[0..tl) a word of a lead-in (bounce_word_bit()), or
  * an address (the recipient a lead stands around)? */
 static int lead_word_last(const bounce_view *v, const char *t, size_t tl)
@@ -476,65 +466,77 @@ static int lead_word_last(const bounce_view *v, const char *t, size_t tl)
     return (v->lead_words[b >> 6] >> (b & 63)) & 1;
 }
 
+/* join_next - the next line from *np (trimmed) appended to jb[0..*jl) after a blank, when it
+ * is not blank, fits (max bytes of its own, cap in all) and holds no address (opens with none,
+ * when opening: a list's first entry; else none at all): 1 then, with *np past it; 0 and
+ * nothing changed otherwise, *addr set when an address stopped it (a line ending in a colon:
+ * *addr 2, and *np past it). */
+static int join_next(const char *s, size_t end, size_t *np, char *jb, size_t *jl, size_t cap,
+                     size_t max, int opening, int *addr)
+{
+    size_t p = *np, nl, at, al;
+    const char *n;
+    *addr = 0;
+    if (!bounce_line(s, end, &p, &n, &nl))
+        return 0;
+    bounce_trim(&n, &nl);
+    if (!nl || nl > max || *jl + 1 + nl > cap)
+        return 0;
+    if (bounce_addr_in(n, nl, &at, &al) && (!opening || at == 0)) {
+        *addr = n[nl - 1] == ':' ? 2 : 1;
+        *np = *addr == 2 ? p : *np; /* (a lead-in's last line: passed over) */
+        return 0;
+    }
+    jb[(*jl)++] = ' ';
+    memcpy(jb + *jl, n, nl);
+    *jl += nl;
+    *np = p;
+    return 1;
+}
+
+/* wrapped_lead - a lead-in a notice's text wraps onto the lines that follow ("An email that
+ * you attempted to send to the following address\ncould not be delivered:", a notice written
+ * or re-flowed at another width than the one its words were learned from): when the line t
+ * (trimmed) holds no lead and it and the next lines from *pos (trimmed, not blank, none
+ * opening with an address: a list's entry), TEXT_WRAP_LINES in all, complete one, they are joined
+ * with blanks into jb (cap bytes) up to the line the lead ends on, or up to the colon that ends its
+ * sentence a few lines on ("... could not be delivered because they are not\naccepting mail with
+ * attachments:"; a last line with an address, a helpdesk's, is passed over: review-s16 M1),
+ * and *pos moves past them. Returns the joined length (t/tl are to be replaced by jb) and sets
+ * *e and *te as line_lead() does; 0 when there is none (*e and *te untouched). */
 static size_t wrapped_lead(const bounce_view *v, const char *s, size_t end, size_t *pos,
                            const char *t, size_t tl, char *jb, size_t cap, size_t *e, size_t *te)
 {
-    const mxd_kb *kb = v->kb;
     /* (a line a notice wraps is a long one that ends inside its sentence: no short line,
      * none that ends a sentence) */
     if (tl < TEXT_WRAP_MIN || tl > TEXT_WRAP_MAX || tl > cap || strchr(":.!?", t[tl - 1]) ||
         !lead_word_last(v, t, tl))
         return 0;
     memcpy(jb, t, tl);
-    size_t jl = tl, np = *pos, at, al, nl, le = 0, lte = 0;
-    const char *n;
-    int k = 1, found = 0;
+    size_t jl = tl, np = *pos, le = 0, lte = 0;
+    int k = 1, found = 0, addr = 0;
     for (; k < TEXT_WRAP_LINES && !found; k++) {
-        if (!bounce_line(s, end, &np, &n, &nl))
+        size_t before = jl;
+        if ((k > 1 && !lead_word_last(v, jb, jl)) ||
+            !join_next(s, end, &np, jb, &jl, cap, TEXT_WRAP_MAX, 1, &addr))
             return 0;
-        bounce_trim(&n, &nl);
-        if (!nl || nl > TEXT_WRAP_MAX || jl + 1 + nl > cap ||
-            (bounce_addr_in(n, nl, &at, &al) && at == 0))
-            return 0;
-        if (k > 1 && !lead_word_last(v, jb, jl))
-            return 0; /* (the next break is no lead's either) */
-        jb[jl++] = ' ';
-        memcpy(jb + jl, n, nl);
-        jl += nl;
-        le = line_lead(kb, jb, jl, &lte);
-        found = le > jl - nl || lte > jl - nl; /* (it ends on the line just joined) */
+        le = line_lead(v->kb, jb, jl, &lte);
+        found = le > before || lte > before; /* (it ends on the line just joined) */
         if (le && !found)
             return 0; /* (a lead before the line break: the line's own) */
     }
     if (!found)
         return 0;
-    *e = le, *te = lte; /* (set only for a lead found: review-s16 L3) */
+    *e = le, *te = lte;
     *pos = np;
     /* the rest of its sentence, when a colon ends it within TEXT_WRAP_LINES lines in all */
     size_t xl = jl;
-    for (; k < TEXT_WRAP_LINES && jb[xl - 1] != ':'; k++) {
-        if (!bounce_line(s, end, &np, &n, &nl))
+    for (; k < TEXT_WRAP_LINES && jb[xl - 1] != ':'; k++)
+        if (!join_next(s, end, &np, jb, &xl, cap, cap, 0, &addr))
             break;
-        bounce_trim(&n, &nl);
-        if (!nl || xl + 1 + nl > cap)
-            break;
-        if (bounce_addr_in(n, nl, &at, &al)) {
-            /* (an address in the sentence is no recipient, a helpdesk's, "Please contact
-             * your administrator at a@b if you need assistance, about:": the line is passed
-             * over when it ends the lead-in, else the two lines stand alone; review-s16 M1) */
-            if (n[nl - 1] == ':') {
-                *pos = np;
-                return xl;
-            }
-            break;
-        }
-        jb[xl++] = ' ';
-        memcpy(jb + xl, n, nl);
-        xl += nl;
-        if (n[nl - 1] == ':') {
-            *pos = np;
-            return xl;
-        }
+    if (jb[xl - 1] == ':' || addr == 2) {
+        *pos = np;
+        return xl;
     }
     return jl;
 }
