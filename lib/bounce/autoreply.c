@@ -41,11 +41,8 @@ static int autoreply_detect(const bounce_view *v)
         return 0;
     /* bounces say auto-replied too (Exim): not from a mailer daemon (bounce-phrases.tsv,
      * kind from: the senders of non-delivery notices) */
-    const mxd_kb *kb = v->kb;
-    for (size_t i = 0; kb && i < kb->nphrases; i++)
-        if (kb->phrases[i].kind == KB_PH_FROM &&
-            fmt_from_has(v, kb_str(kb, kb->phrases[i].pattern)))
-            return 0;
+    if (fmt_system_name(v, v->lfrom, v->lfrom_len))
+        return 0;
     if (fmt_header_has(v, "X-Failed-Recipients", NULL))
         return 0;
     /* a report (RFC 6522: a read receipt, a DMARC failure report that Exim marks
@@ -71,8 +68,8 @@ static int autoreply_detect(const bounce_view *v)
      * reply: ...", "[EXTERNAL] [Automatyczna odpowiedz] ..."; a ticket system's "[site #1]
      * AutoReply:" is its acknowledgement, no person's auto-reply */
     const char *untagged = fmt_subject_untagged(v);
-    return autoreply_subject(kb, v->subject) ||
-           (untagged != v->subject && autoreply_subject(kb, untagged));
+    return autoreply_subject(v->kb, v->subject) ||
+           (untagged != v->subject && autoreply_subject(v->kb, untagged));
 }
 
 static int autoreply_parse(bounce_view *v, bounce_out *out)

@@ -210,7 +210,7 @@ static size_t banner_cut(const char *s, const char *end)
  * where the first line holds a banner's words; what goes: banner_cut(). */
 static void drop_banner(const bounce_view *v, buf *b, size_t start)
 {
-    if (!v->nprefixes[3] || !b->ptr || start >= b->len)
+    if (!v->nprefixes[BOUNCE_PFX_BANNER] || !b->ptr || start >= b->len)
         return;
     const char *s = b->ptr + start, *end = b->ptr + b->len;
     while (s < end && str_isspace((unsigned char)*s))
@@ -220,8 +220,10 @@ static void drop_banner(const bounce_view *v, buf *b, size_t start)
     if (fl > BANNER_MAX_BYTES)
         return;
     int banner = 0;
-    for (size_t i = 0; i < v->nprefixes[3] && !banner; i++)
-        banner = str_casefind(s, fl, v->prefixes[3][i], strlen(v->prefixes[3][i])) != NULL;
+    for (size_t i = 0; i < v->nprefixes[BOUNCE_PFX_BANNER] && !banner; i++) {
+        const char *pat = v->prefixes[BOUNCE_PFX_BANNER][i];
+        banner = str_casefind(s, fl, pat, strlen(pat)) != NULL;
+    }
     size_t cut = banner ? banner_cut(s, end) : 0;
     if (!cut)
         return;

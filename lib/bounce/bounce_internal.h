@@ -77,6 +77,9 @@ typedef struct bounce_hfield {
 #define BOUNCE_MAX_FIELDS   256 /* header fields indexed per header block */
 #define BOUNCE_MAX_PREFIXES 64  /* reply (and forward) subject prefixes read from the kb */
 
+/* the lists of a view's prefixes (bounce_view.prefixes), by bounce-phrases.tsv kind */
+enum { BOUNCE_PFX_REPLY, BOUNCE_PFX_FORWARD, BOUNCE_PFX_TAG, BOUNCE_PFX_BANNER, BOUNCE_PFX_N };
+
 typedef struct bounce_view {
     const char *raw;
     size_t rawlen;
@@ -103,8 +106,8 @@ typedef struct bounce_view {
     /* the kb's subject prefixes of replies and forwards (bounce-phrases.tsv kinds reply,
      * forward), its gateway tags and banners, listed once when the context is made
      * (fmt_prefixes_init) */
-    const char *prefixes[4][BOUNCE_MAX_PREFIXES]; /* reply, forward, tag, banner */
-    size_t nprefixes[4];
+    const char *prefixes[BOUNCE_PFX_N][BOUNCE_MAX_PREFIXES];
+    size_t nprefixes[BOUNCE_PFX_N];
     /* the words of the kb's lead-ins (kind lead), hashed (bounce_word_bit()): a line whose
      * last word is none of them cannot have a lead wrapped after it (text.c) */
     uint64_t lead_words[16];

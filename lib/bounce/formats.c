@@ -244,12 +244,12 @@ static int json_text(const char *t, size_t n)
 void fmt_prefixes_init(bounce_view *v)
 {
     const mxd_kb *kb = v->kb;
-    v->nprefixes[0] = v->nprefixes[1] = v->nprefixes[2] = v->nprefixes[3] = 0;
+    memset(v->nprefixes, 0, sizeof v->nprefixes);
     for (size_t i = 0; kb && i < kb->nphrases; i++) {
-        int k = kb->phrases[i].kind == KB_PH_REPLY     ? 0
-                : kb->phrases[i].kind == KB_PH_FORWARD ? 1
-                : kb->phrases[i].kind == KB_PH_TAG     ? 2
-                : kb->phrases[i].kind == KB_PH_BANNER  ? 3
+        int k = kb->phrases[i].kind == KB_PH_REPLY     ? BOUNCE_PFX_REPLY
+                : kb->phrases[i].kind == KB_PH_FORWARD ? BOUNCE_PFX_FORWARD
+                : kb->phrases[i].kind == KB_PH_TAG     ? BOUNCE_PFX_TAG
+                : kb->phrases[i].kind == KB_PH_BANNER  ? BOUNCE_PFX_BANNER
                                                        : -1;
         if (k >= 0 && v->nprefixes[k] < BOUNCE_MAX_PREFIXES)
             v->prefixes[k][v->nprefixes[k]++] = kb_str(kb, kb->phrases[i].pattern);
@@ -280,7 +280,9 @@ static size_t starts_kind(const bounce_view *v, const char *s, size_t sl, int ki
 {
     if (!sl)
         return 0;
-    int k = kind == KB_PH_REPLY ? 0 : kind == KB_PH_FORWARD ? 1 : 2;
+    int k = kind == KB_PH_REPLY     ? BOUNCE_PFX_REPLY
+            : kind == KB_PH_FORWARD ? BOUNCE_PFX_FORWARD
+                                    : BOUNCE_PFX_TAG;
     unsigned char c0 = (unsigned char)str_tolower((unsigned char)s[0]);
     for (size_t i = 0; i < v->nprefixes[k]; i++) {
         const char *pat = v->prefixes[k][i];
@@ -321,8 +323,8 @@ size_t fmt_subject_gateway_tag_len(const bounce_view *v, const char *s, size_t s
         for (close = 0; close < k - open && s[k - 1 - close] == '*'; close++)
             ;
     size_t in = k - open - close;
-    for (size_t i = 0; in >= 2 && i < v->nprefixes[2]; i++) {
-        const char *pat = v->prefixes[2][i];
+    for (size_t i = 0; in >= 2 && i < v->nprefixes[BOUNCE_PFX_TAG]; i++) {
+        const char *pat = v->prefixes[BOUNCE_PFX_TAG][i];
         size_t pl = strlen(pat);
         if (pl == in + 1 && pat[pl - 1] == ':' && !strncasecmp(s + open, pat, in))
             return k;
@@ -401,43 +403,6 @@ static int forwarded(const bounce_view *v)
 int fmt_forwarded(const bounce_view *v)
 {
     return v->hlen && forwarded(v);
-}
-
-int fmt_forwarded_person(const bounce_view *v)
-{
-    if (!v->hlen || !forwarded(v) || !v->text.ptr)
-        return 0;
-    /* the forwarded message's own header lines, as a client writes them above its text
-     * ("---------- Forwarded message ---------", "From: Jane <jane@...>", "Subject: ..."):
-     * the first "From:" line of the notice's own text */
-    size_t end = bview_own((bounce_view *)v), pos = 0, ll;
-    const char *l;
-    if (end > FMT_MARKER_WINDOW)
-        end = FMT_MARKER_WINDOW;
-    while (bounce_line(v->text.ptr, end, &pos, &l, &ll)) {
-        while (ll && (*l == ' ' || *l == '\t' || *l == '>' || *l == '*'))
-            l++, ll--;
-        if (ll < 6 || !str_caseeq(l, 5, "from:"))
-            continue;
-        char low[BOUNCE_FIELD_MAX];
-        size_t n = ll - 5 < sizeof low - 1 ? ll - 5 : sizeof low - 1;
-        for (size_t i = 0; i < n; i++)
-            low[i] = (char)str_tolower((unsigned char)l[5 + i]);
-        low[n] = 0;
-        size_t k = 0;
-        while (low[k] == ' ' || low[k] == '\t')
-            k++;
-        if (!low[k])
-            return 0; /* (nothing written: no telling whose) */
-        /* (a name alone, as Outlook writes a sender it knows, is a person's unless it is a
-         * mail system's name: "Mail Delivery System") */
-        for (size_t i = 0; v->kb && i < v->kb->nphrases; i++)
-            if (v->kb->phrases[i].kind == KB_PH_FROM &&
-                strstr(low, kb_str(v->kb, v->kb->phrases[i].pattern)))
-                return 0; /* (a mail system's notice, forwarded) */
-        return 1;
-    }
-    return 0;
 }
 
 /* from_a_person - a reply, a list's post, or a message passed on: a person's words */
@@ -519,6 +484,47 @@ static int phrase_in(const bounce_view *v, int kind, int (*has)(const bounce_vie
     for (size_t i = 0; kb && i < kb->nphrases; i++)
         if (kb->phrases[i].kind == kind && has(v, kb_str(kb, kb->phrases[i].pattern)))
             return 1;
+    return 0;
+}
+
+int fmt_system_name(const bounce_view *v, const char *low, size_t len)
+{
+    const mxd_kb *kb = v->kb;
+    for (size_t i = 0; kb && i < kb->nphrases; i++)
+        if (kb->phrases[i].kind == KB_PH_FROM &&
+            lower_has(v, low, len, kb_str(kb, kb->phrases[i].pattern)))
+            return 1;
+    return 0;
+}
+
+int fmt_forwarded_person(const bounce_view *v)
+{
+    if (!v->hlen || !forwarded(v) || !v->text.ptr)
+        return 0;
+    /* the forwarded message's own header lines, as a client writes them above its text
+     * ("---------- Forwarded message ---------", "From: Jane <jane@...>", "Subject: ..."):
+     * the first "From:" line of the notice's own text */
+    size_t end = bview_own((bounce_view *)v), pos = 0, ll;
+    const char *l;
+    if (end > FMT_MARKER_WINDOW)
+        end = FMT_MARKER_WINDOW;
+    while (bounce_line(v->text.ptr, end, &pos, &l, &ll)) {
+        while (ll && (*l == ' ' || *l == '\t' || *l == '>' || *l == '*'))
+            l++, ll--;
+        if (ll < 5 || !str_caseeq(l, 5, "from:"))
+            continue;
+        l += 5, ll -= 5;
+        bounce_trim(&l, &ll);
+        if (!ll)
+            return 0; /* (nothing written: no telling whose) */
+        /* (a name alone, as Outlook writes a sender it knows, is a person's unless it is a
+         * mail system's name: "Mail Delivery System", "Microsoft Outlook") */
+        char low[BOUNCE_FIELD_MAX];
+        size_t n = ll < sizeof low - 1 ? ll : sizeof low - 1;
+        bmatch_lower(l, n, low);
+        low[n] = 0;
+        return !fmt_system_name(v, low, n);
+    }
     return 0;
 }
 
@@ -1024,7 +1030,7 @@ static int notice_pasted(const bounce_view *v)
  * mailer daemon's or postmaster's From (bounce-phrases.tsv kind from)? */
 int fmt_notice_headers(const bounce_view *v)
 {
-    return notice_marks(v) || phrase_in(v, KB_PH_FROM, fmt_from_has);
+    return notice_marks(v) || fmt_system_name(v, v->lfrom, v->lfrom_len);
 }
 
 /* expanded_from_before - does t[0..e) end with Postfix's "(expanded from" (blanks aside)? */

@@ -44,6 +44,10 @@ int fmt_notice_headers(const bounce_view *v);
 /* fmt_subject_starts - does the Subject start with s (any case), as written or after the tags
  * a mail gateway, a ticket system or a list put before it (fmt_subject_untagged())? */
 int fmt_subject_starts(const bounce_view *v, const char *s);
+/* fmt_system_name - does low[0..len) (in lower case: a From) hold a mail system's sender name
+ * or address (bounce-phrases.tsv kind from: "mailer-daemon", "mail delivery", "microsoft
+ * outlook" ...)? fmt_system_name(v, v->lfrom, v->lfrom_len) asks it of the message's own From. */
+int fmt_system_name(const bounce_view *v, const char *low, size_t len);
 /* fmt_forwarded_person - is the message a person's forward ("Fwd: ...") of a message a person
  * wrote (the forwarded header lines' From, an address or a name alone, is no mail system's:
  * bounce-phrases.tsv kind from)? What the forwarded message says of a notice is hearsay then. 0
